@@ -1,0 +1,35 @@
+//! seawall: fault-tolerance primitives with lock-free hot paths.
+//!
+//! One core, used from Rust, C, Python and Node. Each primitive answers a
+//! question ("may this call go out?", "how long until the next attempt?")
+//! and records outcomes; running the user's code is the caller's job.
+//!
+//! The behaviour contract is `spec/README.md` plus the JSON vectors in
+//! `spec/vectors/`, which every language's test suite runs.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod adaptive_timeout;
+pub mod backoff;
+pub mod bulkhead;
+pub mod circuit_breaker;
+pub mod classify;
+pub mod clock;
+pub mod error;
+pub mod fault;
+pub mod keyed;
+pub mod limit;
+pub mod policy;
+pub mod retry_budget;
+pub mod rng;
+pub mod sliding_window;
+pub(crate) mod sync;
+pub mod token_bucket;
+pub mod validate;
+
+pub use clock::{Clock, ClockSource, ManualClock, MonotonicClock};
+pub use error::{Error, ErrorKind, Result};
+pub use limit::{Decision, RateLimiter};
+
+/// The one version of seawall, shared by every binding.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
