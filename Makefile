@@ -7,12 +7,12 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help test test-rust test-loom test-stress test-conformance lint soak \
-        bench bench-rust demo deps-debian
+        bench bench-rust demo deps-debian test-python bench-python
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-test: lint test-rust test-loom test-stress ## everything CI runs
+test: lint test-rust test-loom test-stress test-python ## everything CI runs
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
@@ -34,6 +34,12 @@ test-stress: ## multi-threaded stress tests on real threads (release)
 
 soak: ## long soaks, not part of `make test`
 	SEAWALL_SOAK=1 $(CARGO) test -p seawall --release --test 'stress_*' -- --ignored
+
+test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest
+	$(MAKE) -C bindings-python test
+
+bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
+	$(MAKE) -C bindings-python bench-python
 
 bench: bench-rust ## all benchmarks
 

@@ -1,0 +1,68 @@
+"""seawall: fault tolerance at native speed.
+
+One Rust core (circuit breaker, rate limiters, bulkhead, retry schedule,
+adaptive timeout, fault injection) shared with the C and Node bindings, plus
+the Python parts that run your code: decorators, context managers, asyncio,
+timeouts, fallbacks and the combined Policy.
+
+Durations are float seconds everywhere, like ``time.sleep``.
+"""
+
+from __future__ import annotations
+
+from ._native import VERSION as __version__
+from ._native import ManualClock
+from .errors import (
+    BulkheadFullError,
+    CircuitOpenError,
+    ConfigError,
+    InjectedFaultError,
+    InvalidArgumentError,
+    RateLimitedError,
+    RetryBudgetExhaustedError,
+    RetryError,
+    SeawallError,
+    TimeoutError,
+)
+from .fallback import (
+    MISS,
+    ChainResult,
+    Degraded,
+    Fallback,
+    FallbackChain,
+    Part,
+    degrade,
+    degrade_async,
+    fallback,
+)
+from .timeouts import Deadline, Timeout, current_deadline, deadline, timeout
+
+# `TimeoutError` is deliberately left out of __all__ so that
+# `from seawall import *` cannot shadow the builtin; use seawall.TimeoutError.
+__all__ = [
+    "__version__",
+    "ManualClock",
+    "SeawallError",
+    "ConfigError",
+    "InvalidArgumentError",
+    "CircuitOpenError",
+    "RateLimitedError",
+    "BulkheadFullError",
+    "RetryBudgetExhaustedError",
+    "InjectedFaultError",
+    "RetryError",
+    "Timeout",
+    "timeout",
+    "Deadline",
+    "deadline",
+    "current_deadline",
+    "MISS",
+    "Fallback",
+    "fallback",
+    "FallbackChain",
+    "ChainResult",
+    "Part",
+    "Degraded",
+    "degrade",
+    "degrade_async",
+]

@@ -1,0 +1,136 @@
+"""seawall's exceptions: one class per core error kind, all under SeawallError.
+
+The native module raises these (errors.rs is the one place core errors are
+mapped), and so does the Python layer.
+
+- Bad configuration raises ``ConfigError`` (a ``ValueError``) naming the
+  parameter and the value; a value of the wrong type raises ``TypeError``.
+- Guards raise ``CircuitOpenError``, ``RateLimitedError`` and
+  ``BulkheadFullError``, each with ``retry_after`` (float seconds, or None
+  when unknown); fast checks (``try_acquire``) return values instead.
+- ``seawall.TimeoutError`` subclasses the builtin ``TimeoutError``, like
+  ``asyncio.TimeoutError``, so ``except TimeoutError`` catches it.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Optional
+
+__all__ = [
+    "SeawallError",
+    "ConfigError",
+    "InvalidArgumentError",
+    "CircuitOpenError",
+    "RateLimitedError",
+    "BulkheadFullError",
+    "TimeoutError",
+    "RetryBudgetExhaustedError",
+    "InjectedFaultError",
+    "RetryError",
+]
+
+
+class SeawallError(Exception):
+    """Base class of every seawall exception."""
+
+    #: The core's wire name of this error kind (as in spec/vectors).
+    kind: str = "seawall"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: Optional[str] = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message)
+        #: The parameter a ConfigError / InvalidArgumentError names.
+        self.field = field
+        #: Seconds until the call may succeed, when known.
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), str(self), self.field, self.retry_after))
+
+
+def _rebuild(cls: type, message: str, field: Optional[str], retry_after: Optional[float]) -> Any:
+    return cls(message, field=field, retry_after=retry_after)
+
+
+class ConfigError(SeawallError, ValueError):
+    """A configuration value is out of range; ``field`` names the parameter."""
+
+    kind = "invalid_config"
+
+
+class InvalidArgumentError(SeawallError, ValueError):
+    """A call argument is out of range (e.g. ``n`` above a limiter's burst)."""
+
+    kind = "invalid_argument"
+
+
+class CircuitOpenError(SeawallError):
+    """The circuit breaker rejected the call; see ``retry_after``."""
+
+    kind = "circuit_open"
+
+
+class RateLimitedError(SeawallError):
+    """The rate limiter rejected the call; see ``retry_after``."""
+
+    kind = "rate_limited"
+
+
+class BulkheadFullError(SeawallError):
+    """No concurrency slot, no queue room, or the wait for one ran out."""
+
+    kind = "bulkhead_full"
+
+
+class TimeoutError(SeawallError, builtins.TimeoutError):  # noqa: A001 - like asyncio.TimeoutError
+    """A call or a wait ran out of time. Subclasses the builtin TimeoutError."""
+
+    kind = "timeout"
+
+
+class RetryBudgetExhaustedError(SeawallError):
+    """The retry budget denied a retry."""
+
+    kind = "retry_budget_exhausted"
+
+
+class InjectedFaultError(SeawallError):
+    """A FaultInjector injected this error on purpose."""
+
+    kind = "injected_fault"
+
+
+class RetryError(SeawallError):
+    """Every attempt failed, or retrying stopped early.
+
+    ``attempts`` is how many calls were made; the last exception is
+    ``__cause__`` (and ``last_exception``).
+    """
+
+    kind = "retry_exhausted"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        attempts: int = 0,
+        last_exception: Optional[BaseException] = None,
+        field: Optional[str] = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message, field=field, retry_after=retry_after)
+        self.attempts = attempts
+        self.last_exception = last_exception
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_retry, (str(self), self.attempts))
+
+
+def _rebuild_retry(message: str, attempts: int) -> RetryError:
+    return RetryError(message, attempts=attempts)

@@ -1,0 +1,94 @@
+//! The one place core errors become Python exceptions.
+//!
+//! The exception classes are plain Python classes in `seawall/errors.py`
+//! (so they can carry attributes and subclass `ValueError` / `TimeoutError`);
+//! they are imported once, on the first error raised.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyType};
+use seawall::{Error, ErrorKind};
+use std::time::Duration;
+
+/// The Python spelling of a core field name. Python takes durations in
+/// float seconds without a unit suffix and otherwise uses core's snake_case
+/// names, so the mapping is the identity today; it lives here so that a
+/// future rename has one place to go.
+pub fn py_field(core_field: &str) -> &str {
+    core_field
+}
+
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidConfig => "ConfigError",
+        ErrorKind::InvalidArgument => "InvalidArgumentError",
+        ErrorKind::CircuitOpen => "CircuitOpenError",
+        ErrorKind::RateLimited => "RateLimitedError",
+        ErrorKind::BulkheadFull => "BulkheadFullError",
+        ErrorKind::Timeout => "TimeoutError",
+        ErrorKind::RetryBudgetExhausted => "RetryBudgetExhaustedError",
+        ErrorKind::InjectedFault => "InjectedFaultError",
+        _ => "SeawallError",
+    }
+}
+
+fn class<'py>(py: Python<'py>, kind: ErrorKind) -> PyResult<Bound<'py, PyType>> {
+    static CLASSES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
+    let all = CLASSES.get_or_try_init(py, || -> PyResult<Vec<Py<PyType>>> {
+        let m = py.import("seawall.errors")?;
+        ErrorKind::ALL
+            .iter()
+            .map(|k| Ok(m.getattr(class_name(*k))?.cast_into::<PyType>()?.unbind()))
+            .collect()
+    })?;
+    let idx = ErrorKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    match all.get(idx) {
+        Some(c) => Ok(c.bind(py).clone()),
+        None => Err(PyTypeError::new_err("seawall: error class table is empty")),
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// Builds the Python exception for a core error.
+pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
+    match build(py, e) {
+        Ok(err) => err,
+        Err(err) => err,
+    }
+}
+
+fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
+    let cls = class(py, e.kind())?;
+    let kwargs = PyDict::new(py);
+    let message = match e {
+        Error::InvalidConfig { field, reason } | Error::InvalidArgument { field, reason } => {
+            let f = py_field(field);
+            kwargs.set_item("field", f)?;
+            format!("{f} {reason}")
+        }
+        other => other.to_string(),
+    };
+    if let Some(ra) = e.retry_after() {
+        kwargs.set_item("retry_after", secs(ra))?;
+    }
+    let obj = cls.call((message,), Some(&kwargs))?;
+    Ok(PyErr::from_value(obj))
+}
+
+/// `Result<T, seawall::Error>` → `PyResult<T>`.
+#[allow(dead_code)] // used by the primitive wrappers as they land
+pub trait IntoPy<T> {
+    /// Converts the core error, if any, into its Python exception.
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    #[inline]
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_pyerr(py, &e))
+    }
+}

@@ -1,0 +1,105 @@
+//! `seawall._native`: the private native module behind the `seawall`
+//! Python package. Each primitive is a thin `#[pyclass]` over the core type;
+//! values are converted in `convert.rs` and errors in `errors.rs`, nowhere
+//! else. No algorithm lives here.
+
+use pyo3::prelude::*;
+
+mod clock;
+mod convert;
+mod errors;
+
+use convert::Kind;
+
+/// Validates a duration in float seconds the way every constructor does and
+/// returns it as float seconds (`-0.0` becomes `0.0`). Used by the Python
+/// layer (`timeout()`, `deadline()`, fallbacks) so its messages match.
+#[pyfunction]
+#[pyo3(signature = (name, value, *, allow_zero=false, argument=false))]
+fn check_seconds(
+    name: String,
+    value: &Bound<'_, PyAny>,
+    allow_zero: bool,
+    argument: bool,
+) -> PyResult<f64> {
+    let kind = if argument {
+        Kind::Argument
+    } else {
+        Kind::Config
+    };
+    let field: &'static str = intern_field(&name);
+    let d = if allow_zero {
+        convert::secs(value, field, kind)?
+    } else {
+        convert::positive_secs(value, field, kind)?
+    };
+    Ok(d.as_secs_f64())
+}
+
+/// Validates a non-negative int parameter (not bool) the way every
+/// constructor does.
+#[pyfunction]
+#[pyo3(signature = (name, value, *, minimum=0, argument=false))]
+fn check_count(
+    name: String,
+    value: &Bound<'_, PyAny>,
+    minimum: u64,
+    argument: bool,
+) -> PyResult<u64> {
+    let kind = if argument {
+        Kind::Argument
+    } else {
+        Kind::Config
+    };
+    let field: &'static str = intern_field(&name);
+    let n = convert::count(value, field, kind)?;
+    if n < minimum {
+        let e = match kind {
+            Kind::Config => seawall::Error::config(field, format!("must be >= {minimum}, got {n}")),
+            Kind::Argument => {
+                seawall::Error::argument(field, format!("must be >= {minimum}, got {n}"))
+            }
+        };
+        return Err(errors::to_pyerr(value.py(), &e));
+    }
+    Ok(n)
+}
+
+/// Core error fields are `&'static str`; names coming from the Python layer
+/// are leaked once each (a bounded set: parameter names of this package).
+fn intern_field(name: &str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let m = NAMES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut g = match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    if let Some(s) = g.get(name) {
+        return s;
+    }
+    let s: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    g.insert(name.to_owned(), s);
+    s
+}
+
+/// The core error kinds as (number, wire name), for tests of the mapping.
+#[pyfunction]
+fn error_kinds() -> Vec<(u32, &'static str)> {
+    seawall::ErrorKind::ALL
+        .iter()
+        .map(|k| (*k as u32, k.as_str()))
+        .collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("VERSION", seawall::VERSION)?;
+    m.add_class::<clock::ManualClock>()?;
+    m.add_function(wrap_pyfunction!(clock::monotonic_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(check_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(check_count, m)?)?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    Ok(())
+}
