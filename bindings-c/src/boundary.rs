@@ -30,6 +30,7 @@ pub(crate) fn last_error_ptr() -> *const std::os::raw::c_char {
 }
 
 /// Maps a core error to its status and records its message.
+#[allow(dead_code)] // used by the primitive wrappers
 pub(crate) fn fail(e: &seawall::Error) -> seawall_status {
     set_last_error(&e.to_string());
     seawall_status::from_kind(e.kind())
@@ -81,9 +82,6 @@ macro_rules! ffi_value {
         }
     }};
 }
-
-pub(crate) use ffi_boundary;
-pub(crate) use ffi_value;
 
 /// Moves `value` into a new heap handle and writes it to `*out`.
 ///

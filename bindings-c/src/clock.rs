@@ -1,6 +1,7 @@
 //! Manual clock handle for deterministic tests from C.
 
 use crate::boundary::{free_handle, write_handle};
+
 use crate::status::seawall_status;
 use seawall::clock::{Clock, ClockSource, ManualClock};
 
@@ -10,6 +11,7 @@ use seawall::clock::{Clock, ClockSource, ManualClock};
 pub struct seawall_manual_clock(pub(crate) ManualClock);
 
 /// The clock a constructor was given: NULL = monotonic.
+#[allow(dead_code)] // used by the primitive wrappers
 pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
     match c.as_ref() {
         Some(m) => ClockSource::Manual(m.0.clone()),
@@ -36,7 +38,7 @@ pub unsafe extern "C" fn seawall_manual_clock_new(
 /// on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_free(clock: *mut seawall_manual_clock) {
-    let _ = ffi_value!((), { free_handle(clock) });
+    ffi_value!((), { free_handle(clock) })
 }
 
 /// Moves the clock forward by `ns` (saturating). Thread-safe.

@@ -34,6 +34,7 @@ pub enum seawall_status {
 
 impl seawall_status {
     /// The status for a core error kind (the one mapping in the C binding).
+    #[allow(dead_code)] // used by the primitive wrappers
     pub(crate) fn from_kind(kind: ErrorKind) -> Self {
         match kind {
             ErrorKind::InvalidConfig => Self::SEAWALL_INVALID_CONFIG,
