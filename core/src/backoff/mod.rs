@@ -286,8 +286,10 @@ fn delay_ns(p: &Params, n: u32) -> u64 {
         BackoffKind::Exponential => {
             let raw = p.base_ns as f64 * pow_by_squaring(p.factor, n - 1);
             // NaN cannot occur (base > 0, factor >= 1), but would cap too.
+            // The clamp to base matters only above 2^53 ns (~104 days),
+            // where base_ns as f64 may round below base_ns.
             if raw < p.cap_ns as f64 {
-                (raw as u64).min(p.cap_ns)
+                (raw as u64).clamp(p.base_ns, p.cap_ns)
             } else {
                 p.cap_ns
             }
