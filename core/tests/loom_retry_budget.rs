@@ -11,7 +11,10 @@ use seawall::retry_budget::{RetryBudget, RetryBudgetConfig};
 /// max_tokens 3 → threshold 1.5 tokens: from a full bucket exactly one
 /// withdrawal leaves tokens above the threshold (2.0); the second leaves 1.0.
 fn last_retry_budget() -> RetryBudget {
-    match RetryBudget::new(RetryBudgetConfig { max_tokens: 3, token_ratio: 0.5 }) {
+    match RetryBudget::new(RetryBudgetConfig {
+        max_tokens: 3,
+        token_ratio: 0.5,
+    }) {
         Ok(b) => b,
         Err(e) => unreachable!("valid config rejected: {e}"),
     }
@@ -64,7 +67,9 @@ impl BrokenBudget {
 fn loom_finds_the_load_store_mutant() {
     let found = std::panic::catch_unwind(|| {
         loom::model(|| {
-            let b = Arc::new(BrokenBudget { tokens_milli: AtomicU64::new(3000) });
+            let b = Arc::new(BrokenBudget {
+                tokens_milli: AtomicU64::new(3000),
+            });
             let b2 = Arc::clone(&b);
             let t = thread::spawn(move || b2.try_retry());
             let mine = b.try_retry();
@@ -72,5 +77,8 @@ fn loom_finds_the_load_store_mutant() {
             assert!(mine ^ theirs, "exactly one retry allowed: {mine} {theirs}");
         });
     });
-    assert!(found.is_err(), "loom should find two retries allowed from the last token");
+    assert!(
+        found.is_err(),
+        "loom should find two retries allowed from the last token"
+    );
 }

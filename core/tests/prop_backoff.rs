@@ -22,7 +22,12 @@ fn config() -> impl Strategy<Value = BackoffConfig> {
         jitter(),
         prop_oneof![0u64..=1_000, 0u64..=10_000_000_000, 0u64..=100 * YEAR_NS],
         0u64..=100 * YEAR_NS,
-        prop_oneof![Just(1.0), 1.0f64..4.0, 1.0f64..1e300, (1u32..1000).prop_map(|k| 1.0 + f64::from(k) * f64::EPSILON)],
+        prop_oneof![
+            Just(1.0),
+            1.0f64..4.0,
+            1.0f64..1e300,
+            (1u32..1000).prop_map(|k| 1.0 + f64::from(k) * f64::EPSILON)
+        ],
         any::<u64>(),
     )
         .prop_map(|(kind, jitter, base, extra, factor, seed)| {

@@ -18,7 +18,11 @@ pub enum BackoffKind {
 
 impl BackoffKind {
     /// Every kind.
-    pub const ALL: [BackoffKind; 3] = [BackoffKind::Constant, BackoffKind::Linear, BackoffKind::Exponential];
+    pub const ALL: [BackoffKind; 3] = [
+        BackoffKind::Constant,
+        BackoffKind::Linear,
+        BackoffKind::Exponential,
+    ];
 
     /// The wire name.
     pub const fn as_str(self) -> &'static str {
@@ -150,10 +154,18 @@ impl BackoffConfig {
         if self.max_delay < self.base {
             return Err(Error::config(
                 "max_delay",
-                format!("must be >= base ({:?}), got {:?}", self.base, self.max_delay),
+                format!(
+                    "must be >= base ({:?}), got {:?}",
+                    self.base, self.max_delay
+                ),
             ));
         }
-        validate::int_in_range("max_attempts", u64::from(self.max_attempts), 1, u64::from(u32::MAX))?;
+        validate::int_in_range(
+            "max_attempts",
+            u64::from(self.max_attempts),
+            1,
+            u64::from(u32::MAX),
+        )?;
         if let Some(me) = self.max_elapsed {
             validate::positive_duration("max_elapsed", me)?;
         }

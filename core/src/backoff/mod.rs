@@ -199,7 +199,11 @@ impl Schedule {
 
     /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
     /// the caller (for bindings that keep their own time).
-    pub fn next_delay_elapsed(&mut self, elapsed: Duration, retry_after: Option<Duration>) -> Option<Duration> {
+    pub fn next_delay_elapsed(
+        &mut self,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
         self.next_delay_ns(duration_to_ns(elapsed), retry_after.map(duration_to_ns))
             .map(Duration::from_nanos)
     }
@@ -214,7 +218,9 @@ impl Schedule {
         let n = self.retries.saturating_add(1);
         if n >= p.max_attempts {
             self.done = true;
-            self.shared.exhausted_attempts.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .exhausted_attempts
+                .fetch_add(1, Ordering::Relaxed);
             return None;
         }
         // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
@@ -245,7 +251,9 @@ impl Schedule {
         if let Some(me) = p.max_elapsed_ns {
             if elapsed_ns.saturating_add(delay) > me {
                 self.done = true;
-                self.shared.exhausted_elapsed.fetch_add(1, Ordering::Relaxed);
+                self.shared
+                    .exhausted_elapsed
+                    .fetch_add(1, Ordering::Relaxed);
                 return None;
             }
         }
@@ -381,9 +389,15 @@ mod tests {
 
     #[test]
     fn factor_one_and_huge_factor() -> Result<()> {
-        let one = Backoff::new(BackoffConfig { factor: 1.0, ..cfg(BackoffKind::Exponential, Jitter::None) })?;
+        let one = Backoff::new(BackoffConfig {
+            factor: 1.0,
+            ..cfg(BackoffKind::Exponential, Jitter::None)
+        })?;
         assert_eq!(one.delay_for(u32::MAX), ms(100));
-        let huge = Backoff::new(BackoffConfig { factor: f64::MAX, ..cfg(BackoffKind::Exponential, Jitter::None) })?;
+        let huge = Backoff::new(BackoffConfig {
+            factor: f64::MAX,
+            ..cfg(BackoffKind::Exponential, Jitter::None)
+        })?;
         assert_eq!(huge.delay_for(2), ms(1000));
         assert_eq!(huge.delay_for(u32::MAX), ms(1000));
         Ok(())
@@ -392,7 +406,10 @@ mod tests {
     #[test]
     fn zero_base_retries_immediately() -> Result<()> {
         for j in Jitter::ALL {
-            let b = Backoff::new(BackoffConfig { base: Duration::ZERO, ..cfg(BackoffKind::Exponential, j) })?;
+            let b = Backoff::new(BackoffConfig {
+                base: Duration::ZERO,
+                ..cfg(BackoffKind::Exponential, j)
+            })?;
             let mut s = b.schedule();
             for _ in 0..5 {
                 assert_eq!(s.next_delay(None), Some(Duration::ZERO), "{j:?}");
@@ -403,7 +420,10 @@ mod tests {
 
     #[test]
     fn max_attempts_counts_the_first_call() -> Result<()> {
-        let b = Backoff::new(BackoffConfig { max_attempts: 3, ..cfg(BackoffKind::Constant, Jitter::None) })?;
+        let b = Backoff::new(BackoffConfig {
+            max_attempts: 3,
+            ..cfg(BackoffKind::Constant, Jitter::None)
+        })?;
         let mut s = b.schedule();
         assert_eq!(s.next_delay(None), Some(ms(100)));
         assert_eq!(s.next_delay(None), Some(ms(100)));
@@ -411,10 +431,21 @@ mod tests {
         assert_eq!(s.next_delay(None), None);
         assert!(s.is_exhausted());
         assert_eq!(s.next_delay(Some(ms(1))), None);
-        let one = Backoff::new(BackoffConfig { max_attempts: 1, ..cfg(BackoffKind::Constant, Jitter::None) })?;
+        let one = Backoff::new(BackoffConfig {
+            max_attempts: 1,
+            ..cfg(BackoffKind::Constant, Jitter::None)
+        })?;
         assert_eq!(one.schedule().next_delay(None), None);
         let m = b.metrics();
-        assert_eq!((m.schedules, m.retries, m.exhausted_attempts, m.exhausted_elapsed), (1, 2, 1, 0));
+        assert_eq!(
+            (
+                m.schedules,
+                m.retries,
+                m.exhausted_attempts,
+                m.exhausted_elapsed
+            ),
+            (1, 2, 1, 0)
+        );
         Ok(())
     }
 
@@ -422,7 +453,10 @@ mod tests {
     fn max_elapsed_refuses_the_crossing_delay_on_the_clock() -> Result<()> {
         let clock = ManualClock::new();
         let b = Backoff::with_clock(
-            BackoffConfig { max_elapsed: Some(ms(1000)), ..cfg(BackoffKind::Constant, Jitter::None) },
+            BackoffConfig {
+                max_elapsed: Some(ms(1000)),
+                ..cfg(BackoffKind::Constant, Jitter::None)
+            },
             &clock,
         )?;
         let mut s = b.schedule();
@@ -438,9 +472,15 @@ mod tests {
 
     #[test]
     fn retry_after_overrides_uncapped_but_not_past_max_elapsed() -> Result<()> {
-        let b = Backoff::new(BackoffConfig { max_elapsed: Some(ms(10_000)), ..cfg(BackoffKind::Exponential, Jitter::None) })?;
+        let b = Backoff::new(BackoffConfig {
+            max_elapsed: Some(ms(10_000)),
+            ..cfg(BackoffKind::Exponential, Jitter::None)
+        })?;
         let mut s = b.schedule();
-        assert_eq!(s.next_delay_elapsed(Duration::ZERO, Some(ms(5000))), Some(ms(5000)));
+        assert_eq!(
+            s.next_delay_elapsed(Duration::ZERO, Some(ms(5000))),
+            Some(ms(5000))
+        );
         // the hint did not change the schedule: retry 2 is 200 ms
         assert_eq!(s.next_delay_elapsed(ms(5000), None), Some(ms(200)));
         assert_eq!(s.next_delay_elapsed(ms(5200), Some(ms(4801))), None);
@@ -451,7 +491,10 @@ mod tests {
     fn clock_going_back_counts_as_no_elapsed_time() -> Result<()> {
         let clock = ManualClock::starting_at_ns(1_000_000_000);
         let b = Backoff::with_clock(
-            BackoffConfig { max_elapsed: Some(ms(100)), ..cfg(BackoffKind::Constant, Jitter::None) },
+            BackoffConfig {
+                max_elapsed: Some(ms(100)),
+                ..cfg(BackoffKind::Constant, Jitter::None)
+            },
             &clock,
         )?;
         let mut s = b.schedule();
@@ -478,7 +521,10 @@ mod tests {
                     Jitter::Proportional => (d / 2, (d * 3 / 2).min(ms(1000))),
                     Jitter::Decorrelated => (ms(100), ms(1000)),
                 };
-                assert!(lo <= got && got <= hi, "{j:?} n={n}: {got:?} not in [{lo:?}, {hi:?}]");
+                assert!(
+                    lo <= got && got <= hi,
+                    "{j:?} n={n}: {got:?} not in [{lo:?}, {hi:?}]"
+                );
             }
         }
         Ok(())
@@ -487,10 +533,16 @@ mod tests {
     #[test]
     fn full_jitter_reference_draws() -> Result<()> {
         // seed 0: first draw 0xE220A8397B1DCDAF; (r × 100_000_001) >> 64
-        let b = Backoff::new(BackoffConfig { seed: Some(0), ..cfg(BackoffKind::Constant, Jitter::Full) })?;
+        let b = Backoff::new(BackoffConfig {
+            seed: Some(0),
+            ..cfg(BackoffKind::Constant, Jitter::Full)
+        })?;
         let r: u128 = 0xE220_A839_7B1D_CDAF;
         let want = ((r * 100_000_001) >> 64) as u64;
-        assert_eq!(b.schedule().next_delay(None), Some(Duration::from_nanos(want)));
+        assert_eq!(
+            b.schedule().next_delay(None),
+            Some(Duration::from_nanos(want))
+        );
         Ok(())
     }
 
@@ -498,22 +550,99 @@ mod tests {
     fn rejects_bad_config_naming_the_field() {
         let base = cfg(BackoffKind::Exponential, Jitter::Full);
         let cases: Vec<(BackoffConfig, &str)> = vec![
-            (BackoffConfig { factor: f64::NAN, ..base }, "factor"),
-            (BackoffConfig { factor: f64::INFINITY, ..base }, "factor"),
-            (BackoffConfig { factor: f64::NEG_INFINITY, ..base }, "factor"),
-            (BackoffConfig { factor: 0.5, ..base }, "factor"),
-            (BackoffConfig { factor: -2.0, ..base }, "factor"),
-            (BackoffConfig { factor: 0.0, ..base }, "factor"),
-            (BackoffConfig { max_delay: ms(99), ..base }, "max_delay"),
-            (BackoffConfig { base: Duration::MAX, max_delay: Duration::MAX, ..base }, "base"),
-            (BackoffConfig { max_delay: Duration::MAX, ..base }, "max_delay"),
-            (BackoffConfig { max_attempts: 0, ..base }, "max_attempts"),
-            (BackoffConfig { max_elapsed: Some(Duration::ZERO), ..base }, "max_elapsed"),
-            (BackoffConfig { max_elapsed: Some(Duration::MAX), ..base }, "max_elapsed"),
+            (
+                BackoffConfig {
+                    factor: f64::NAN,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    factor: f64::INFINITY,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    factor: f64::NEG_INFINITY,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    factor: 0.5,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    factor: -2.0,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    factor: 0.0,
+                    ..base
+                },
+                "factor",
+            ),
+            (
+                BackoffConfig {
+                    max_delay: ms(99),
+                    ..base
+                },
+                "max_delay",
+            ),
+            (
+                BackoffConfig {
+                    base: Duration::MAX,
+                    max_delay: Duration::MAX,
+                    ..base
+                },
+                "base",
+            ),
+            (
+                BackoffConfig {
+                    max_delay: Duration::MAX,
+                    ..base
+                },
+                "max_delay",
+            ),
+            (
+                BackoffConfig {
+                    max_attempts: 0,
+                    ..base
+                },
+                "max_attempts",
+            ),
+            (
+                BackoffConfig {
+                    max_elapsed: Some(Duration::ZERO),
+                    ..base
+                },
+                "max_elapsed",
+            ),
+            (
+                BackoffConfig {
+                    max_elapsed: Some(Duration::MAX),
+                    ..base
+                },
+                "max_elapsed",
+            ),
         ];
         for (c, field) in cases {
             let e = Backoff::new(c).err();
-            assert_eq!(e.as_ref().and_then(crate::Error::field), Some(field), "{c:?}");
+            assert_eq!(
+                e.as_ref().and_then(crate::Error::field),
+                Some(field),
+                "{c:?}"
+            );
         }
         assert!(Backoff::new(BackoffConfig::default()).is_ok());
     }
@@ -526,7 +655,19 @@ mod tests {
         for j in Jitter::ALL {
             assert_eq!(Jitter::parse(j.as_str()).ok(), Some(j));
         }
-        assert_eq!(BackoffKind::parse("Exponential").err().as_ref().and_then(crate::Error::field), Some("kind"));
-        assert_eq!(Jitter::parse("").err().as_ref().and_then(crate::Error::field), Some("jitter"));
+        assert_eq!(
+            BackoffKind::parse("Exponential")
+                .err()
+                .as_ref()
+                .and_then(crate::Error::field),
+            Some("kind")
+        );
+        assert_eq!(
+            Jitter::parse("")
+                .err()
+                .as_ref()
+                .and_then(crate::Error::field),
+            Some("jitter")
+        );
     }
 }

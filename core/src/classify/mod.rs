@@ -158,7 +158,11 @@ mod tests {
     #[test]
     fn statuses_match_the_slice() {
         for s in 0..=u16::MAX {
-            assert_eq!(is_retryable_status(s), RETRYABLE_STATUSES.contains(&s), "{s}");
+            assert_eq!(
+                is_retryable_status(s),
+                RETRYABLE_STATUSES.contains(&s),
+                "{s}"
+            );
         }
         let mut sorted = RETRYABLE_STATUSES;
         sorted.sort_unstable();
@@ -184,13 +188,28 @@ mod tests {
         for (i, (a, _)) in CODE_KINDS.iter().enumerate() {
             assert!(CODE_KINDS.iter().skip(i + 1).all(|(b, _)| a != b), "{a}");
         }
-        assert_eq!(kind_for_code("ECONNRESET"), Some(RetryableKind::ConnectionReset));
+        assert_eq!(
+            kind_for_code("ECONNRESET"),
+            Some(RetryableKind::ConnectionReset)
+        );
         assert_eq!(kind_for_code("EPIPE"), Some(RetryableKind::ConnectionReset));
         assert_eq!(kind_for_code("ETIMEDOUT"), Some(RetryableKind::TimedOut));
-        assert_eq!(kind_for_code("ECONNREFUSED"), Some(RetryableKind::ConnectionRefused));
-        assert_eq!(kind_for_code("ENETUNREACH"), Some(RetryableKind::NetworkError));
-        assert_eq!(kind_for_code("EHOSTUNREACH"), Some(RetryableKind::NetworkError));
-        assert_eq!(kind_for_code("EAI_AGAIN"), Some(RetryableKind::NetworkError));
+        assert_eq!(
+            kind_for_code("ECONNREFUSED"),
+            Some(RetryableKind::ConnectionRefused)
+        );
+        assert_eq!(
+            kind_for_code("ENETUNREACH"),
+            Some(RetryableKind::NetworkError)
+        );
+        assert_eq!(
+            kind_for_code("EHOSTUNREACH"),
+            Some(RetryableKind::NetworkError)
+        );
+        assert_eq!(
+            kind_for_code("EAI_AGAIN"),
+            Some(RetryableKind::NetworkError)
+        );
         assert_eq!(kind_for_code("ENOENT"), None);
         assert_eq!(kind_for_code("econnreset"), None);
         assert_eq!(

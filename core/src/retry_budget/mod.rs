@@ -192,10 +192,12 @@ impl RetryBudget {
             if next == cur {
                 return;
             }
-            match self
-                .tokens_milli
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.tokens_milli.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return,
                 Err(actual) => cur = actual,
             }
@@ -209,10 +211,12 @@ impl RetryBudget {
         let mut cur = self.tokens_milli.load(Ordering::Acquire);
         loop {
             let next = cur.saturating_sub(MILLI);
-            match self
-                .tokens_milli
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.tokens_milli.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return next,
                 Err(actual) => cur = actual,
             }
@@ -240,7 +244,10 @@ mod tests {
     use super::*;
 
     fn budget(max_tokens: u32, token_ratio: f64) -> Result<RetryBudget> {
-        RetryBudget::new(RetryBudgetConfig { max_tokens, token_ratio })
+        RetryBudget::new(RetryBudgetConfig {
+            max_tokens,
+            token_ratio,
+        })
     }
 
     #[test]
@@ -262,7 +269,10 @@ mod tests {
         assert_eq!(b.metrics().tokens_milli, 6500);
         assert!(b.try_retry());
         let m = b.metrics();
-        assert_eq!((m.retries_allowed, m.retries_denied, m.successes, m.failures), (5, 2, 5, 7));
+        assert_eq!(
+            (m.retries_allowed, m.retries_denied, m.successes, m.failures),
+            (5, 2, 5, 7)
+        );
         Ok(())
     }
 
@@ -322,7 +332,11 @@ mod tests {
         ];
         for (max_tokens, token_ratio, field) in cases {
             let e = budget(max_tokens, token_ratio).err();
-            assert_eq!(e.as_ref().and_then(Error::field), Some(field), "{max_tokens} {token_ratio}");
+            assert_eq!(
+                e.as_ref().and_then(Error::field),
+                Some(field),
+                "{max_tokens} {token_ratio}"
+            );
         }
         assert!(RetryBudget::new(RetryBudgetConfig::default()).is_ok());
         assert!(budget(MAX_TOKENS_LIMIT, 1e6).is_ok());

@@ -17,10 +17,12 @@ struct Runner {
 fn opt_u64(config: &Value, key: &str, field: &'static str) -> Result<Option<u64>, Value> {
     match config.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| error_value(&seawall::Error::config(field, format!("not an integer >= 0: {v}")))),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+            error_value(&seawall::Error::config(
+                field,
+                format!("not an integer >= 0: {v}"),
+            ))
+        }),
     }
 }
 
@@ -36,20 +38,28 @@ fn parse_config(config: &Value) -> Result<BackoffConfig, Value> {
     };
     let factor = match config.get("factor") {
         None => d.factor,
-        Some(v) => v
-            .as_f64()
-            .ok_or_else(|| error_value(&seawall::Error::config("factor", format!("not a number: {v}"))))?,
+        Some(v) => v.as_f64().ok_or_else(|| {
+            error_value(&seawall::Error::config(
+                "factor",
+                format!("not a number: {v}"),
+            ))
+        })?,
     };
     let max_attempts = match opt_u64(config, "max_attempts", "max_attempts")? {
         None => d.max_attempts,
-        Some(v) => u32::try_from(v)
-            .map_err(|_| error_value(&seawall::Error::config("max_attempts", format!("above u32: {v}"))))?,
+        Some(v) => u32::try_from(v).map_err(|_| {
+            error_value(&seawall::Error::config(
+                "max_attempts",
+                format!("above u32: {v}"),
+            ))
+        })?,
     };
     Ok(BackoffConfig {
         kind,
         base: opt_u64(config, "base_ns", "base")?.map_or(d.base, Duration::from_nanos),
         factor,
-        max_delay: opt_u64(config, "max_delay_ns", "max_delay")?.map_or(d.max_delay, Duration::from_nanos),
+        max_delay: opt_u64(config, "max_delay_ns", "max_delay")?
+            .map_or(d.max_delay, Duration::from_nanos),
         jitter,
         max_attempts,
         max_elapsed: opt_u64(config, "max_elapsed_ns", "max_elapsed")?.map(Duration::from_nanos),
@@ -70,7 +80,8 @@ impl Subject for Runner {
         match op {
             "delay_for" => {
                 let attempt = u(args, "attempt").ok_or("delay_for needs attempt")?;
-                let attempt = u32::try_from(attempt).map_err(|_| format!("attempt above u32: {attempt}"))?;
+                let attempt =
+                    u32::try_from(attempt).map_err(|_| format!("attempt above u32: {attempt}"))?;
                 Ok(json!({ "delay_ns": ns(self.backoff.delay_for(attempt)) }))
             }
             "new_schedule" => {
@@ -80,7 +91,9 @@ impl Subject for Runner {
             "next_delay" => {
                 let hint = u(args, "retry_after_ns").map(Duration::from_nanos);
                 let got = match u(args, "elapsed_ns") {
-                    Some(e) => self.schedule.next_delay_elapsed(Duration::from_nanos(e), hint),
+                    Some(e) => self
+                        .schedule
+                        .next_delay_elapsed(Duration::from_nanos(e), hint),
                     None => self.schedule.next_delay(hint),
                 };
                 let retries = self.schedule.retries();

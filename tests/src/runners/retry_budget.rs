@@ -28,7 +28,11 @@ pub fn build(config: &Value, _clock: &ManualClock) -> Result<Box<dyn Subject>, V
         None => d.token_ratio,
         Some(v) => v.as_f64().ok_or_else(|| bad("token_ratio", v))?,
     };
-    let budget = RetryBudget::new(RetryBudgetConfig { max_tokens, token_ratio }).map_err(|e| error_value(&e))?;
+    let budget = RetryBudget::new(RetryBudgetConfig {
+        max_tokens,
+        token_ratio,
+    })
+    .map_err(|e| error_value(&e))?;
     Ok(Box::new(Runner { budget }))
 }
 
