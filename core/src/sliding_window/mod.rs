@@ -181,6 +181,21 @@ impl Window {
         self.count(ring, now).0 == 0
     }
 
+    /// Nanoseconds until nothing is counted (0 if nothing is now).
+    pub(crate) fn reset_in(&self, ring: &[AtomicU64], now: u64) -> u64 {
+        self.count(ring, now).1.map_or(0, |i| self.expires_in(i, now))
+    }
+
+    /// The decision for `n` on an empty window (nothing stored).
+    pub(crate) fn fresh_decision(&self, now: u64, n: u64) -> Decision {
+        Decision {
+            allowed: true,
+            remaining: self.limit.saturating_sub(n),
+            retry_after: Duration::ZERO,
+            reset_after: Duration::from_nanos(self.expires_in(u128::from(now / self.g), now)),
+        }
+    }
+
     /// `n` must be in `1..=limit`.
     pub(crate) fn check_n(&self, n: u64) -> Result<()> {
         if n == 0 {
