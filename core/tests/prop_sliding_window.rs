@@ -11,7 +11,11 @@ use seawall::{Clock, ManualClock};
 use std::time::Duration;
 
 fn grants_in(grants: &[(u64, u64)], from_excl: u64, to_incl: u64) -> u64 {
-    grants.iter().filter(|(t, _)| *t > from_excl && *t <= to_incl).map(|(_, n)| n).sum()
+    grants
+        .iter()
+        .filter(|(t, _)| *t > from_excl && *t <= to_incl)
+        .map(|(_, n)| n)
+        .sum()
 }
 
 proptest! {

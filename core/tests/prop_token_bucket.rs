@@ -53,11 +53,11 @@ proptest! {
                 Op::Refund(_) => {}
             }
         }
-        for i in 0..grants.len() {
+        for (i, &(start, _)) in grants.iter().enumerate() {
             let mut sum = 0u64;
-            for j in i..grants.len() {
-                sum += grants[j].1;
-                let span = grants[j].0 - grants[i].0;
+            for &(at, n) in grants.iter().skip(i) {
+                sum += n;
+                let span = at - start;
                 prop_assert!(sum <= burst + span / t,
                     "granted {} in {} ns (burst {}, T {})", sum, span, burst, t);
             }

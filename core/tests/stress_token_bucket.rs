@@ -10,9 +10,17 @@ const TOTAL_CALLS: u64 = 10_000_000;
 
 fn run(threads: u64, burst: u64) {
     // In debug builds keep it short; the full 10 M calls run under --release.
-    let total = if cfg!(debug_assertions) { TOTAL_CALLS / 100 } else { TOTAL_CALLS };
+    let total = if cfg!(debug_assertions) {
+        TOTAL_CALLS / 100
+    } else {
+        TOTAL_CALLS
+    };
     let clock = ManualClock::starting_at_ns(123_456_789);
-    let cfg = TokenBucketConfig { burst, rate_per_sec: 1.0, initial_tokens: None };
+    let cfg = TokenBucketConfig {
+        burst,
+        rate_per_sec: 1.0,
+        initial_tokens: None,
+    };
     let tb = Arc::new(TokenBucket::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")));
     let barrier = Arc::new(Barrier::new(threads as usize));
     let per_thread = total / threads;
@@ -37,7 +45,10 @@ fn run(threads: u64, burst: u64) {
     let granted: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
     // Every thread keeps alternating n = 1 and n = 2, so a last odd token is
     // always taken by some n = 1 call: exactly the burst is granted.
-    assert_eq!(granted, burst, "{threads} threads granted {granted} of burst {burst}");
+    assert_eq!(
+        granted, burst,
+        "{threads} threads granted {granted} of burst {burst}"
+    );
     let m = tb.metrics();
     assert_eq!(m.available, 0);
     assert_eq!(m.allowed + m.denied, per_thread * threads);

@@ -69,7 +69,10 @@ impl OnFull {
         match s {
             "deny" => Ok(OnFull::Deny),
             "allow" => Ok(OnFull::Allow),
-            other => Err(Error::config("on_full", format!("must be \"deny\" or \"allow\", got {other:?}"))),
+            other => Err(Error::config(
+                "on_full",
+                format!("must be \"deny\" or \"allow\", got {other:?}"),
+            )),
         }
     }
 }
@@ -103,7 +106,12 @@ impl KeyTableConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
         validate::int_in_range("max_keys", self.max_keys, 1, MAX_KEYS)?;
-        validate::int_in_range("max_probe", u64::from(self.max_probe), 1, u64::from(MAX_PROBE))?;
+        validate::int_in_range(
+            "max_probe",
+            u64::from(self.max_probe),
+            1,
+            u64::from(MAX_PROBE),
+        )?;
         Ok(())
     }
 }
@@ -170,7 +178,9 @@ impl Table {
     }
 
     fn holds(&self, i: usize, fp: u64) -> bool {
-        self.keys.get(i).is_some_and(|k| k.load(Ordering::SeqCst) == fp)
+        self.keys
+            .get(i)
+            .is_some_and(|k| k.load(Ordering::SeqCst) == fp)
     }
 
     /// Finds the key's slot, or claims an empty or fresh one.
@@ -179,7 +189,9 @@ impl Table {
             return Found::Slot(i);
         }
         for i in self.slots(home) {
-            let Some(slot) = self.keys.get(i) else { continue };
+            let Some(slot) = self.keys.get(i) else {
+                continue;
+            };
             let cur = slot.load(Ordering::SeqCst);
             if cur == fp {
                 return Found::Slot(i);
@@ -189,7 +201,11 @@ impl Table {
             }
             match slot.compare_exchange(cur, fp, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => {
-                    let counter = if cur == 0 { &self.tracked } else { &self.evictions };
+                    let counter = if cur == 0 {
+                        &self.tracked
+                    } else {
+                        &self.evictions
+                    };
                     counter.fetch_add(1, Ordering::Relaxed);
                     return Found::Slot(i);
                 }
@@ -288,7 +304,12 @@ impl KeyedTokenBucket {
         let gcra = Gcra::new(cfg.bucket.burst, cfg.bucket.rate_per_sec)?;
         let table = Table::new(&cfg.table)?;
         let tat = (0..table.cap).map(|_| AtomicU64::new(0)).collect();
-        Ok(Self { gcra, table, tat, clock: clock.into() })
+        Ok(Self {
+            gcra,
+            table,
+            tat,
+            clock: clock.into(),
+        })
     }
 
     fn tat_at(&self, i: usize) -> Option<&AtomicU64> {
@@ -302,16 +323,23 @@ impl KeyedTokenBucket {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         loop {
-            let fresh = |i: usize| self.tat_at(i).is_some_and(|t| t.load(Ordering::SeqCst) <= now);
+            let fresh = |i: usize| {
+                self.tat_at(i)
+                    .is_some_and(|t| t.load(Ordering::SeqCst) <= now)
+            };
             let i = match self.table.find_or_claim(fp, home, fresh) {
                 Found::Slot(i) => i,
                 Found::Full => return Ok(self.on_full(home, now, n)),
             };
-            let Some(cell) = self.tat_at(i) else { return Ok(self.on_full(home, now, n)) };
+            let Some(cell) = self.tat_at(i) else {
+                return Ok(self.on_full(home, now, n));
+            };
             let mut tat = cell.load(Ordering::SeqCst);
             let decision = loop {
                 let step = self.gcra.step(tat, now, n);
-                let Some(new_tat) = step.new_tat else { break step.decision };
+                let Some(new_tat) = step.new_tat else {
+                    break step.decision;
+                };
                 match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
                     Ok(_) => break step.decision,
                     Err(actual) => tat = actual,
@@ -350,7 +378,9 @@ impl KeyedTokenBucket {
     pub fn refund(&self, key: &[u8], n: u64) {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
-        let Some(cell) = self.table.find(fp, home).and_then(|i| self.tat_at(i)) else { return };
+        let Some(cell) = self.table.find(fp, home).and_then(|i| self.tat_at(i)) else {
+            return;
+        };
         let mut tat = cell.load(Ordering::SeqCst);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
@@ -421,19 +451,29 @@ impl KeyedSlidingWindow {
     }
 
     /// On the given clock.
-    pub fn with_clock(cfg: KeyedSlidingWindowConfig, clock: impl Into<ClockSource>) -> Result<Self> {
+    pub fn with_clock(
+        cfg: KeyedSlidingWindowConfig,
+        clock: impl Into<ClockSource>,
+    ) -> Result<Self> {
         cfg.validate()?;
         let w = Window::new(&cfg.window)?;
         let table = Table::new(&cfg.table)?;
         let words = table.cap.saturating_mul(w.b + 1);
         let rings = (0..words).map(|_| AtomicU64::new(0)).collect();
-        Ok(Self { w, table, rings, clock: clock.into() })
+        Ok(Self {
+            w,
+            table,
+            rings,
+            clock: clock.into(),
+        })
     }
 
     fn ring(&self, i: usize) -> &[AtomicU64] {
         let len = self.w.ring_len();
         let start = i.saturating_mul(len);
-        self.rings.get(start..start.saturating_add(len)).unwrap_or(&[])
+        self.rings
+            .get(start..start.saturating_add(len))
+            .unwrap_or(&[])
     }
 
     /// Counts `n` requests for `key` if its window has room.

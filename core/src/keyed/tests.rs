@@ -5,19 +5,43 @@ use crate::error::ErrorKind;
 fn tb(max_keys: u64, probe: u32, on_full: OnFull) -> (KeyedTokenBucket, ManualClock) {
     let clock = ManualClock::new();
     let cfg = KeyedTokenBucketConfig {
-        bucket: TokenBucketConfig { burst: 2, rate_per_sec: 1.0, initial_tokens: None },
-        table: KeyTableConfig { max_keys, max_probe: probe, on_full, hash_seed: Some(7) },
+        bucket: TokenBucketConfig {
+            burst: 2,
+            rate_per_sec: 1.0,
+            initial_tokens: None,
+        },
+        table: KeyTableConfig {
+            max_keys,
+            max_probe: probe,
+            on_full,
+            hash_seed: Some(7),
+        },
     };
-    (KeyedTokenBucket::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")), clock)
+    (
+        KeyedTokenBucket::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")),
+        clock,
+    )
 }
 
 fn sw(max_keys: u64, probe: u32, on_full: OnFull) -> (KeyedSlidingWindow, ManualClock) {
     let clock = ManualClock::new();
     let cfg = KeyedSlidingWindowConfig {
-        window: SlidingWindowConfig { limit: 2, window: Duration::from_secs(1), buckets: 2 },
-        table: KeyTableConfig { max_keys, max_probe: probe, on_full, hash_seed: Some(7) },
+        window: SlidingWindowConfig {
+            limit: 2,
+            window: Duration::from_secs(1),
+            buckets: 2,
+        },
+        table: KeyTableConfig {
+            max_keys,
+            max_probe: probe,
+            on_full,
+            hash_seed: Some(7),
+        },
     };
-    (KeyedSlidingWindow::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")), clock)
+    (
+        KeyedSlidingWindow::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")),
+        clock,
+    )
 }
 
 fn ok(r: Result<Decision>) -> Decision {
@@ -85,7 +109,10 @@ fn attacker_cannot_reset_a_sliding_window_key() {
         for k in 0..32u64 {
             let _ = ok(l.try_acquire_str(&format!("x{round}-{k}"), 1));
         }
-        assert!(!ok(l.try_acquire_str("victim", 1)).allowed, "victim reset in round {round}");
+        assert!(
+            !ok(l.try_acquire_str("victim", 1)).allowed,
+            "victim reset in round {round}"
+        );
         clock.advance_ns(600_000_000);
     }
     let m = l.metrics();
@@ -129,15 +156,35 @@ fn refund_and_invalid_n() {
 fn bad_configs() {
     let mut c = KeyedTokenBucketConfig::default();
     c.table.max_keys = 0;
-    assert_eq!(KeyedTokenBucket::new(c.clone()).err().and_then(|e| e.field()), Some("max_keys"));
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_keys")
+    );
     c.table.max_keys = MAX_KEYS + 1;
-    assert_eq!(KeyedTokenBucket::new(c.clone()).err().and_then(|e| e.field()), Some("max_keys"));
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_keys")
+    );
     c.table.max_keys = 10;
     c.table.max_probe = 0;
-    assert_eq!(KeyedTokenBucket::new(c.clone()).err().and_then(|e| e.field()), Some("max_probe"));
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_probe")
+    );
     c.table.max_probe = 4;
     c.bucket.initial_tokens = Some(1);
-    assert_eq!(KeyedTokenBucket::new(c.clone()).err().and_then(|e| e.field()), Some("initial_tokens"));
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("initial_tokens")
+    );
     c.bucket.initial_tokens = None;
     c.bucket.rate_per_sec = f64::NAN;
     let e = KeyedTokenBucket::new(c).err();
@@ -145,8 +192,17 @@ fn bad_configs() {
     assert_eq!(e.and_then(|e| e.field()), Some("rate_per_sec"));
     let mut s = KeyedSlidingWindowConfig::default();
     s.window.limit = 0;
-    assert_eq!(KeyedSlidingWindow::new(s).err().and_then(|e| e.field()), Some("limit"));
+    assert_eq!(
+        KeyedSlidingWindow::new(s).err().and_then(|e| e.field()),
+        Some("limit")
+    );
     assert_eq!(OnFull::parse("deny").ok(), Some(OnFull::Deny));
-    assert_eq!(OnFull::parse(OnFull::Allow.as_str()).ok(), Some(OnFull::Allow));
-    assert_eq!(OnFull::parse("maybe").err().and_then(|e| e.field()), Some("on_full"));
+    assert_eq!(
+        OnFull::parse(OnFull::Allow.as_str()).ok(),
+        Some(OnFull::Allow)
+    );
+    assert_eq!(
+        OnFull::parse("maybe").err().and_then(|e| e.field()),
+        Some("on_full")
+    );
 }

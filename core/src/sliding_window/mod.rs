@@ -121,7 +121,12 @@ impl Window {
         let window_ns = duration_to_ns(cfg.window);
         let b = u64::from(cfg.buckets);
         let g = window_ns.div_ceil(b);
-        Ok(Self { limit: cfg.limit, g, b, window_ns })
+        Ok(Self {
+            limit: cfg.limit,
+            g,
+            b,
+            window_ns,
+        })
     }
 
     /// Ring length, `B + 1`.
@@ -183,7 +188,9 @@ impl Window {
 
     /// Nanoseconds until nothing is counted (0 if nothing is now).
     pub(crate) fn reset_in(&self, ring: &[AtomicU64], now: u64) -> u64 {
-        self.count(ring, now).1.map_or(0, |i| self.expires_in(i, now))
+        self.count(ring, now)
+            .1
+            .map_or(0, |i| self.expires_in(i, now))
     }
 
     /// The decision for `n` on an empty window (nothing stored).
@@ -203,7 +210,10 @@ impl Window {
         } else if n > self.limit {
             Err(Error::argument(
                 "n",
-                format!("exceeds the limit {} and can never be granted, got {n}", self.limit),
+                format!(
+                    "exceeds the limit {} and can never be granted, got {n}",
+                    self.limit
+                ),
             ))
         } else {
             Ok(())
@@ -309,7 +319,11 @@ impl Window {
         match ring.get(pos) {
             Some(slot) => {
                 let word = slot.load(Ordering::SeqCst);
-                let c = if tag_of(word) == lap & TAG_MASK { count_of(word) } else { 0 };
+                let c = if tag_of(word) == lap & TAG_MASK {
+                    count_of(word)
+                } else {
+                    0
+                };
                 (c, pos, word)
             }
             None => (0, 0, 0),
@@ -325,7 +339,9 @@ impl Window {
                 allowed: true,
                 remaining: self.limit - sum - n,
                 retry_after: Duration::ZERO,
-                reset_after: Duration::from_nanos(self.expires_in(newest.unwrap_or(cur).max(cur), now)),
+                reset_after: Duration::from_nanos(
+                    self.expires_in(newest.unwrap_or(cur).max(cur), now),
+                ),
             }
         } else {
             self.denied(ring, now, n)

@@ -65,7 +65,10 @@ fn n_zero_and_above_limit_are_invalid_arguments() {
     let (l, _clock) = limiter(2, 1000, 2);
     for n in [0, 3] {
         let e = l.try_acquire(n).err();
-        assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidArgument));
+        assert_eq!(
+            e.as_ref().map(Error::kind),
+            Some(ErrorKind::InvalidArgument)
+        );
         assert_eq!(e.as_ref().and_then(Error::field), Some("n"));
     }
 }
@@ -91,7 +94,10 @@ fn refund_newest_first_and_saturating() {
     assert_eq!(l.metrics().count, 2);
     // The refund took the newest grant (bucket 1); peek counts as if granted.
     let d = l.peek(1).unwrap_or_else(|e| unreachable!("{e}"));
-    assert_eq!((d.remaining, d.reset_after), (0, Duration::from_millis(1400)));
+    assert_eq!(
+        (d.remaining, d.reset_after),
+        (0, Duration::from_millis(1400))
+    );
     assert_eq!(l.metrics().count, 2);
     l.refund(10);
     assert_eq!(l.metrics().count, 0);
@@ -113,17 +119,63 @@ fn steady_client_at_the_guaranteed_rate_is_never_denied() {
 fn bad_configs_name_the_field() {
     let base = SlidingWindowConfig::default();
     let cases = [
-        (SlidingWindowConfig { limit: 0, ..base.clone() }, "limit"),
-        (SlidingWindowConfig { limit: MAX_LIMIT + 1, ..base.clone() }, "limit"),
-        (SlidingWindowConfig { buckets: 0, ..base.clone() }, "buckets"),
-        (SlidingWindowConfig { buckets: MAX_BUCKETS + 1, ..base.clone() }, "buckets"),
-        (SlidingWindowConfig { window: Duration::ZERO, ..base.clone() }, "window"),
-        (SlidingWindowConfig { window: Duration::from_micros(999), ..base.clone() }, "window"),
-        (SlidingWindowConfig { window: Duration::from_secs(u64::MAX), ..base.clone() }, "window"),
+        (
+            SlidingWindowConfig {
+                limit: 0,
+                ..base.clone()
+            },
+            "limit",
+        ),
+        (
+            SlidingWindowConfig {
+                limit: MAX_LIMIT + 1,
+                ..base.clone()
+            },
+            "limit",
+        ),
+        (
+            SlidingWindowConfig {
+                buckets: 0,
+                ..base.clone()
+            },
+            "buckets",
+        ),
+        (
+            SlidingWindowConfig {
+                buckets: MAX_BUCKETS + 1,
+                ..base.clone()
+            },
+            "buckets",
+        ),
+        (
+            SlidingWindowConfig {
+                window: Duration::ZERO,
+                ..base.clone()
+            },
+            "window",
+        ),
+        (
+            SlidingWindowConfig {
+                window: Duration::from_micros(999),
+                ..base.clone()
+            },
+            "window",
+        ),
+        (
+            SlidingWindowConfig {
+                window: Duration::from_secs(u64::MAX),
+                ..base.clone()
+            },
+            "window",
+        ),
     ];
     for (cfg, field) in cases {
         let e = SlidingWindowLimiter::new(cfg.clone()).err();
-        assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidConfig), "{cfg:?}");
+        assert_eq!(
+            e.as_ref().map(Error::kind),
+            Some(ErrorKind::InvalidConfig),
+            "{cfg:?}"
+        );
         assert_eq!(e.as_ref().and_then(Error::field), Some(field), "{cfg:?}");
     }
     assert!(SlidingWindowLimiter::new(base).is_ok());

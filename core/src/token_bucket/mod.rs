@@ -115,7 +115,10 @@ impl Gcra {
         } else if n > self.burst {
             Err(Error::argument(
                 "n",
-                format!("exceeds the burst {} and can never be granted, got {n}", self.burst),
+                format!(
+                    "exceeds the burst {} and can never be granted, got {n}",
+                    self.burst
+                ),
             ))
         } else {
             Ok(())
@@ -295,7 +298,10 @@ impl TokenBucket {
     pub fn peek(&self, n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
         let now = self.clock.now_ns();
-        Ok(self.gcra.step(self.tat.load(Ordering::Acquire), now, n).decision)
+        Ok(self
+            .gcra
+            .step(self.tat.load(Ordering::Acquire), now, n)
+            .decision)
     }
 
     /// Gives back `n` tokens (moves the TAT back by `n * T`), never making more

@@ -64,7 +64,10 @@ fn n_zero_and_above_burst_are_invalid_arguments() {
     let (tb, _clock) = bucket(2, 1.0);
     for n in [0, 3, u64::MAX] {
         let e = tb.try_acquire(n).err();
-        assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidArgument));
+        assert_eq!(
+            e.as_ref().map(Error::kind),
+            Some(ErrorKind::InvalidArgument)
+        );
         assert_eq!(e.as_ref().and_then(Error::field), Some("n"));
         assert!(tb.peek(n).is_err());
     }
@@ -164,20 +167,84 @@ fn initial_tokens() {
 fn bad_configs_name_the_field() {
     let base = TokenBucketConfig::default();
     let cases = [
-        (TokenBucketConfig { burst: 0, ..base.clone() }, "burst"),
-        (TokenBucketConfig { burst: u64::MAX, ..base.clone() }, "burst"),
-        (TokenBucketConfig { rate_per_sec: f64::NAN, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: f64::INFINITY, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: f64::NEG_INFINITY, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: -1.0, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: 0.0, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: 1e-300, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { rate_per_sec: 1e300, ..base.clone() }, "rate_per_sec"),
-        (TokenBucketConfig { initial_tokens: Some(11), ..base.clone() }, "initial_tokens"),
+        (
+            TokenBucketConfig {
+                burst: 0,
+                ..base.clone()
+            },
+            "burst",
+        ),
+        (
+            TokenBucketConfig {
+                burst: u64::MAX,
+                ..base.clone()
+            },
+            "burst",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: f64::NAN,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: f64::INFINITY,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: f64::NEG_INFINITY,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: -1.0,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: 0.0,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: 1e-300,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                rate_per_sec: 1e300,
+                ..base.clone()
+            },
+            "rate_per_sec",
+        ),
+        (
+            TokenBucketConfig {
+                initial_tokens: Some(11),
+                ..base.clone()
+            },
+            "initial_tokens",
+        ),
     ];
     for (cfg, field) in cases {
         let e = TokenBucket::new(cfg.clone()).err();
-        assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidConfig), "{cfg:?}");
+        assert_eq!(
+            e.as_ref().map(Error::kind),
+            Some(ErrorKind::InvalidConfig),
+            "{cfg:?}"
+        );
         assert_eq!(e.as_ref().and_then(Error::field), Some(field), "{cfg:?}");
     }
     assert!(TokenBucket::new(base).is_ok());

@@ -66,20 +66,28 @@ pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value
     let subject = match s(cfg, "kind").unwrap_or("token_bucket") {
         "token_bucket" => Keyed::Tb(
             KeyedTokenBucket::with_clock(
-                KeyedTokenBucketConfig { bucket: super::token_bucket::config(cfg), table },
+                KeyedTokenBucketConfig {
+                    bucket: super::token_bucket::config(cfg),
+                    table,
+                },
                 clock,
             )
             .map_err(|e| error_value(&e))?,
         ),
         "sliding_window" => Keyed::Sw(
             KeyedSlidingWindow::with_clock(
-                KeyedSlidingWindowConfig { window: super::sliding_window::config(cfg), table },
+                KeyedSlidingWindowConfig {
+                    window: super::sliding_window::config(cfg),
+                    table,
+                },
                 clock,
             )
             .map_err(|e| error_value(&e))?,
         ),
         other => {
-            return Err(json!({ "error": "invalid_config", "field": "kind", "reason": format!("unknown kind {other:?}") }))
+            return Err(
+                json!({ "error": "invalid_config", "field": "kind", "reason": format!("unknown kind {other:?}") }),
+            )
         }
     };
     Ok(Box::new(subject))
