@@ -81,12 +81,19 @@ impl ManualClock {
     }
 }
 
-/// The clock a primitive built with `clock=` should read.
-#[allow(dead_code)] // used by the primitive wrappers as they land
-pub fn source(clock: Option<&Bound<'_, ManualClock>>) -> ClockSource {
+/// The clock a primitive built with `clock=` should read: `None` is the
+/// monotonic clock, a `ManualClock` is shared, anything else a TypeError.
+pub fn source(clock: Option<&Bound<'_, PyAny>>) -> PyResult<ClockSource> {
     match clock {
-        Some(c) => ClockSource::Manual(c.get().inner.clone()),
-        None => ClockSource::Monotonic,
+        None => Ok(ClockSource::Monotonic),
+        Some(c) if c.is_none() => Ok(ClockSource::Monotonic),
+        Some(c) => match c.cast::<ManualClock>() {
+            Ok(m) => Ok(ClockSource::Manual(m.get().inner.clone())),
+            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "clock must be a seawall.ManualClock or None, got {}",
+                c.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            ))),
+        },
     }
 }
 

@@ -5,9 +5,18 @@
 
 use pyo3::prelude::*;
 
+mod backoff;
+mod circuit_breaker;
+mod classify;
 mod clock;
 mod convert;
 mod errors;
+mod keyed;
+mod kwargs;
+mod limiter;
+mod retry_budget;
+mod sliding_window;
+mod token_bucket;
 
 use convert::Kind;
 
@@ -101,5 +110,24 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_class::<limiter::Decision>()?;
+    m.add_class::<token_bucket::TokenBucket>()?;
+    m.add_class::<sliding_window::SlidingWindowLimiter>()?;
+    m.add_class::<keyed::KeyedTokenBucket>()?;
+    m.add_class::<keyed::KeyedSlidingWindow>()?;
+    m.add_class::<backoff::Backoff>()?;
+    m.add_class::<circuit_breaker::CircuitBreaker>()?;
+    m.add_class::<circuit_breaker::Permit>()?;
+    m.add_class::<circuit_breaker::BreakerCall>()?;
+    m.add_class::<backoff::Schedule>()?;
+    m.add_class::<retry_budget::RetryBudget>()?;
+    m.add_function(wrap_pyfunction!(classify::retryable_statuses, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::is_retryable_status, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::retryable_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::is_retryable_kind_name, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::kind_for_error_code, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::kind_for_exception_name, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::error_code_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::exception_name_kinds, m)?)?;
     Ok(())
 }

@@ -11,7 +11,19 @@ Durations are float seconds everywhere, like ``time.sleep``.
 from __future__ import annotations
 
 from ._native import VERSION as __version__
-from ._native import ManualClock
+from ._native import Backoff, ManualClock, RetryBudget, Schedule
+from . import classify
+from .circuit_breaker import CircuitBreaker, Permit
+from .classify import is_retryable
+from .limiters import (
+    Decision,
+    KeyedSlidingWindow,
+    KeyedTokenBucket,
+    SlidingWindowLimiter,
+    TokenBucket,
+    rate_limit_headers,
+)
+from .retry import Retry, retry
 from .errors import (
     BulkheadFullError,
     CircuitOpenError,
@@ -42,6 +54,21 @@ from .timeouts import Deadline, Timeout, current_deadline, deadline, timeout
 __all__ = [
     "__version__",
     "ManualClock",
+    "CircuitBreaker",
+    "Permit",
+    "Decision",
+    "TokenBucket",
+    "SlidingWindowLimiter",
+    "KeyedTokenBucket",
+    "KeyedSlidingWindow",
+    "rate_limit_headers",
+    "Backoff",
+    "Schedule",
+    "RetryBudget",
+    "Retry",
+    "retry",
+    "classify",
+    "is_retryable",
     "SeawallError",
     "ConfigError",
     "InvalidArgumentError",

@@ -1,0 +1,83 @@
+"""Typed shapes of the dicts seawall returns (metrics snapshots)."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, TypedDict
+
+__all__ = [
+    "BackoffKind",
+    "JitterKind",
+    "TokenBucketMetrics",
+    "BackoffMetrics",
+    "RetryBudgetMetrics",
+    "SlidingWindowMetrics",
+    "KeyedMetrics",
+    "BreakerState",
+    "BreakerMetrics",
+]
+
+BackoffKind = Literal["constant", "linear", "exponential"]
+JitterKind = Literal["none", "full", "equal", "proportional", "decorrelated"]
+BreakerState = Literal["closed", "open", "half_open", "disabled", "forced_open", "metrics_only"]
+
+
+class TokenBucketMetrics(TypedDict):
+    burst: int
+    available: int
+    emission_interval: float
+    emission_interval_ns: int
+    allowed: int
+    denied: int
+
+
+class BackoffMetrics(TypedDict):
+    schedules: int
+    retries: int
+    exhausted_attempts: int
+    exhausted_elapsed: int
+
+
+class RetryBudgetMetrics(TypedDict):
+    tokens: float
+    tokens_milli: int
+    max_tokens_milli: int
+    threshold_milli: int
+    retries_allowed: int
+    retries_denied: int
+    successes: int
+    failures: int
+
+
+class SlidingWindowMetrics(TypedDict):
+    limit: int
+    count: int
+    allowed: int
+    denied: int
+
+
+class KeyedMetrics(TypedDict):
+    keys_tracked: int
+    capacity: int
+    evictions: int
+    table_full: int
+
+
+class BreakerMetrics(TypedDict):
+    state: BreakerState
+    calls: int
+    successes: int
+    failures: int
+    slow: int
+    ignored: int
+    rejected: int
+    transitions: int
+    buffered_calls: int
+    buffered_failures: int
+    buffered_slow: int
+    failure_rate: Optional[float]
+    slow_call_rate: Optional[float]
+    failure_count: int
+    half_open_in_flight: int
+    half_open_successes: int
+    open_duration: float
+    open_duration_ns: int

@@ -1,0 +1,99 @@
+"""CircuitBreaker: the native breaker plus decorators and context managers.
+
+- ``breaker.call(fn, *args, **kwargs)`` and ``@breaker`` on a plain ``def``
+  run natively (acquire → call → classify → record).
+- ``@breaker`` on an ``async def``, ``await breaker.call_async(fn, ...)``.
+- ``with breaker:`` / ``async with breaker:`` (the permit of each block is
+  kept in a context variable, so threads and asyncio tasks nest safely).
+- ``permit = breaker.try_acquire()`` → Permit or None, then
+  ``permit.success()`` / ``.failure()`` / ``.ignore()`` / ``.release()``.
+
+Which exceptions count as failures: ``record_exceptions`` (default
+``(Exception,)``), minus ``ignore_exceptions`` (recorded as ignored), or a
+``failure_predicate(exc) -> bool`` that decides instead of
+``record_exceptions``. An exception that is not a failure records a success
+(the dependency answered). KeyboardInterrupt, SystemExit and
+asyncio.CancelledError release the permit without recording anything.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from types import TracebackType
+from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, cast
+
+from . import _native
+from ._native import Permit
+
+__all__ = ["CircuitBreaker", "Permit"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CircuitBreaker(_native.CircuitBreaker):
+    __slots__ = ("_held",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The permits of open `with` blocks, innermost last, per context.
+        self._held: contextvars.ContextVar[Tuple[Permit, ...]] = contextvars.ContextVar(
+            "seawall_breaker_permits", default=()
+        )
+
+    # -- decorator -------------------------------------------------------------
+
+    def __call__(self, fn: F) -> F:
+        """``@breaker`` on a ``def`` or an ``async def``."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awrapper(*args: Any, **kwargs: Any) -> Any:
+                return await self.call_async(fn, *args, **kwargs)
+
+            return cast(F, awrapper)
+        wrapped = self._wrap(fn)
+        functools.update_wrapper(wrapped, fn)
+        return cast(F, wrapped)
+
+    async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Awaits ``fn(*args, **kwargs)`` through the breaker."""
+        permit = self.acquire()
+        try:
+            result = await fn(*args, **kwargs)
+        except BaseException as e:
+            permit.finish(e)
+            raise
+        permit.success()
+        return result
+
+    # -- context managers ------------------------------------------------------
+
+    def __enter__(self) -> Permit:
+        permit = self.acquire()
+        self._held.set(self._held.get() + (permit,))
+        return permit
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        held = self._held.get()
+        permit = held[-1]
+        self._held.set(held[:-1])
+        if not permit.finished:
+            permit.finish(exc)
+
+    async def __aenter__(self) -> Permit:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)

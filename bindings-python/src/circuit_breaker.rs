@@ -1,0 +1,474 @@
+//! `CircuitBreaker`, its `Permit`, and the native decorator wrapper
+//! (core `seawall::circuit_breaker`).
+//!
+//! The protected-call path (`call()` and the sync decorator) is native:
+//! acquire, call, classify the exception, record, with no Python frame of
+//! ours in between.
+
+use crate::clock::source;
+use crate::convert::{count, real, secs, Kind};
+use crate::errors::to_pyerr;
+use crate::kwargs::Kw;
+use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use seawall::circuit_breaker::{CircuitBreaker as Core, Config, Outcome, Permit as CorePermit, WindowKind};
+use seawall::clock::{duration_to_ns, Clock, ClockSource};
+use seawall::Error;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+fn mode_name(v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<String> {
+    match v.cast::<PyString>() {
+        Ok(s) => Ok(s.to_string()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{field} must be a str, got {}",
+            v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))),
+    }
+}
+
+fn exc_types(py: Python<'_>, v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<Py<PyTuple>> {
+    let base = py.get_type::<pyo3::exceptions::PyBaseException>();
+    let tuple = if let Ok(t) = v.cast::<PyTuple>() {
+        t.clone()
+    } else {
+        PyTuple::new(py, [v])?
+    };
+    for t in tuple.iter() {
+        let ok = t.cast::<PyType>().map(|ty| ty.is_subclass(&base).unwrap_or(false)).unwrap_or(false);
+        if !ok {
+            return Err(PyTypeError::new_err(format!(
+                "{field} must be an exception type or a tuple of them, got {}",
+                v.repr()?
+            )));
+        }
+    }
+    Ok(tuple.unbind())
+}
+
+/// How a finished call is recorded.
+#[derive(Clone, Copy)]
+enum Finish {
+    Record(Outcome),
+    Release,
+}
+
+/// A circuit breaker. Keyword-only options (defaults as Resilience4j):
+/// failure_rate_threshold=0.5, slow_call_rate_threshold=1.0,
+/// slow_call_duration_threshold=60.0, window_kind="count_based",
+/// window_size=100, minimum_number_of_calls=100, failure_count_threshold=None,
+/// failure_count_period=None, open_duration=60.0,
+/// open_duration_multiplier=1.0, max_open_duration=None,
+/// half_open_max_calls=3, success_threshold=3; which exceptions count:
+/// record_exceptions=(Exception,), ignore_exceptions=(), failure_predicate=None;
+/// name=None, clock=None.
+#[pyclass(frozen, subclass, module = "seawall._native", name = "CircuitBreaker")]
+pub struct CircuitBreaker {
+    pub inner: Core,
+    clock: ClockSource,
+    record: Py<PyTuple>,
+    ignore: Option<Py<PyTuple>>,
+    predicate: Option<Py<PyAny>>,
+    name: Option<String>,
+}
+
+impl CircuitBreaker {
+    #[inline]
+    fn now(&self) -> u64 {
+        self.clock.now_ns()
+    }
+
+    /// Success / failure / ignored for an exception, as configured.
+    fn classify(&self, py: Python<'_>, e: &PyErr) -> Finish {
+        let v = e.value(py);
+        if !v.is_instance_of::<PyException>() {
+            // KeyboardInterrupt, SystemExit, CancelledError, GeneratorExit:
+            // says nothing about the dependency; give the permit back.
+            return Finish::Release;
+        }
+        if let Some(ign) = &self.ignore {
+            if v.is_instance(ign.bind(py).as_any()).unwrap_or(false) {
+                return Finish::Record(Outcome::Ignored);
+            }
+        }
+        if let Some(pred) = &self.predicate {
+            return match pred.bind(py).call1((v,)).and_then(|r| r.is_truthy()) {
+                Ok(true) => Finish::Record(Outcome::Failure),
+                Ok(false) => Finish::Record(Outcome::Success),
+                Err(pe) => {
+                    pe.write_unraisable(py, Some(pred.bind(py)));
+                    Finish::Record(Outcome::Failure)
+                }
+            };
+        }
+        if v.is_instance(self.record.bind(py).as_any()).unwrap_or(false) {
+            Finish::Record(Outcome::Failure)
+        } else {
+            Finish::Record(Outcome::Success)
+        }
+    }
+
+    #[inline]
+    fn finish(&self, p: CorePermit, how: Finish, start_ns: u64) {
+        match how {
+            Finish::Record(o) => {
+                let d = Duration::from_nanos(self.now().saturating_sub(start_ns));
+                self.inner.record(p, o, d)
+            }
+            Finish::Release => self.inner.release(p),
+        }
+    }
+
+    #[inline]
+    fn acquire_core(&self, py: Python<'_>) -> PyResult<CorePermit> {
+        self.inner.try_acquire().map_err(|r| to_pyerr(py, &Error::from(r)))
+    }
+
+    /// acquire → call → classify → record. The one protected-call path.
+    #[inline]
+    pub fn run(&self, py: Python<'_>, func: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+        let p = self.acquire_core(py)?;
+        let start = self.now();
+        match func.call(args, kwargs) {
+            Ok(v) => {
+                self.finish(p, Finish::Record(Outcome::Success), start);
+                Ok(v.unbind())
+            }
+            Err(e) => {
+                let how = self.classify(py, &e);
+                self.finish(p, how, start);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl CircuitBreaker {
+    #[new]
+    #[pyo3(signature = (**kwargs))]
+    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut kw = Kw::new("CircuitBreaker", kwargs)?;
+        let d = Config::default();
+        let c = Kind::Config;
+        let window_kind = kw.take("window_kind")?.req("window_kind", d.window_kind, |v| {
+            WindowKind::parse("window_kind", &mode_name(v, "window_kind")?).map_err(|e| to_pyerr(py, &e))
+        })?;
+        let cfg = Config {
+            failure_rate_threshold: kw.take("failure_rate_threshold")?.opt("failure_rate_threshold", d.failure_rate_threshold, true, |v| real(v, "failure_rate_threshold", c))?,
+            slow_call_rate_threshold: kw.take("slow_call_rate_threshold")?.opt("slow_call_rate_threshold", d.slow_call_rate_threshold, true, |v| real(v, "slow_call_rate_threshold", c))?,
+            slow_call_duration_threshold: kw.take("slow_call_duration_threshold")?.req("slow_call_duration_threshold", d.slow_call_duration_threshold, |v| secs(v, "slow_call_duration_threshold", c))?,
+            window_kind,
+            window_size: kw.take("window_size")?.req("window_size", d.window_size, |v| count(v, "window_size", c))?,
+            minimum_number_of_calls: kw.take("minimum_number_of_calls")?.req("minimum_number_of_calls", d.minimum_number_of_calls, |v| count(v, "minimum_number_of_calls", c))?,
+            failure_count_threshold: kw.take("failure_count_threshold")?.opt("failure_count_threshold", d.failure_count_threshold, true, |v| count(v, "failure_count_threshold", c))?,
+            failure_count_period: kw.take("failure_count_period")?.opt("failure_count_period", d.failure_count_period, true, |v| secs(v, "failure_count_period", c))?,
+            open_duration: kw.take("open_duration")?.req("open_duration", d.open_duration, |v| secs(v, "open_duration", c))?,
+            open_duration_multiplier: kw.take("open_duration_multiplier")?.req("open_duration_multiplier", d.open_duration_multiplier, |v| real(v, "open_duration_multiplier", c))?,
+            max_open_duration: kw.take("max_open_duration")?.opt("max_open_duration", d.max_open_duration, true, |v| secs(v, "max_open_duration", c))?,
+            half_open_max_calls: kw.take("half_open_max_calls")?.req("half_open_max_calls", d.half_open_max_calls, |v| count(v, "half_open_max_calls", c))?,
+            success_threshold: kw.take("success_threshold")?.req("success_threshold", d.success_threshold, |v| count(v, "success_threshold", c))?,
+        };
+        let exc = py.get_type::<PyException>();
+        let record = kw
+            .take("record_exceptions")?
+            .opt("record_exceptions", None, true, |v| exc_types(py, v, "record_exceptions"))?
+            .map_or_else(|| PyTuple::new(py, [exc]).map(|t| t.unbind()), Ok)?;
+        let ignore = kw.take("ignore_exceptions")?.opt("ignore_exceptions", None, true, |v| exc_types(py, v, "ignore_exceptions"))?;
+        let predicate = kw.take("failure_predicate")?.opt("failure_predicate", None, true, |v| {
+            if v.is_callable() {
+                Ok(v.clone().unbind())
+            } else {
+                Err(PyTypeError::new_err(format!(
+                    "failure_predicate must be callable, got {}",
+                    v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                )))
+            }
+        })?;
+        let name = kw.take("name")?.opt("name", None, true, |v| mode_name(v, "name"))?;
+        let clock = match kw.take("clock")? {
+            crate::kwargs::Arg::Value(v) => source(Some(&v))?,
+            _ => ClockSource::Monotonic,
+        };
+        kw.finish()?;
+        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self { inner, clock, record, ignore, predicate, name })
+    }
+
+    /// A Permit to make one call, or None when the breaker rejects it.
+    fn try_acquire(slf: &Bound<'_, Self>) -> Option<Permit> {
+        let me = slf.get();
+        match me.inner.try_acquire() {
+            Ok(p) => Some(Permit {
+                breaker: slf.clone().unbind(),
+                permit: p,
+                start_ns: me.now(),
+                done: AtomicBool::new(false),
+            }),
+            Err(_) => None,
+        }
+    }
+
+    /// Like try_acquire, but raises CircuitOpenError (with retry_after).
+    fn acquire(slf: &Bound<'_, Self>) -> PyResult<Permit> {
+        let me = slf.get();
+        let p = me.acquire_core(slf.py())?;
+        Ok(Permit {
+            breaker: slf.clone().unbind(),
+            permit: p,
+            start_ns: me.now(),
+            done: AtomicBool::new(false),
+        })
+    }
+
+    /// Calls `func(*args, **kwargs)` through the breaker: CircuitOpenError
+    /// when rejected; the outcome (classified) is recorded.
+    #[pyo3(signature = (func, /, *args, **kwargs))]
+    fn call(&self, py: Python<'_>, func: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+        self.run(py, func, args, kwargs)
+    }
+
+    /// The native wrapper the sync decorator returns.
+    fn _wrap(slf: &Bound<'_, Self>, func: &Bound<'_, PyAny>) -> PyResult<BreakerCall> {
+        if !func.is_callable() {
+            return Err(PyTypeError::new_err("CircuitBreaker decorates callables"));
+        }
+        Ok(BreakerCall {
+            breaker: slf.clone().unbind(),
+            func: func.clone().unbind(),
+        })
+    }
+
+    /// How an exception would be recorded: "failure", "success", "ignored"
+    /// or "released" (BaseExceptions that are not Exceptions).
+    fn classify_exception(&self, py: Python<'_>, exc: &Bound<'_, PyAny>) -> &'static str {
+        let e = PyErr::from_value(exc.clone());
+        match self.classify(py, &e) {
+            Finish::Record(o) => match o {
+                Outcome::Failure => "failure",
+                Outcome::Success => "success",
+                Outcome::Ignored => "ignored",
+            },
+            Finish::Release => "released",
+        }
+    }
+
+    /// "closed", "open", "half_open", "disabled", "forced_open" or "metrics_only".
+    #[getter]
+    fn state(&self) -> &'static str {
+        self.inner.state().as_str()
+    }
+
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Holds the breaker open until reset().
+    fn force_open(&self) {
+        self.inner.force_open()
+    }
+    /// Admits every call and records nothing until reset().
+    fn disable(&self) {
+        self.inner.disable()
+    }
+    /// Admits every call and records outcomes, never trips, until reset().
+    fn metrics_only(&self) {
+        self.inner.metrics_only()
+    }
+    /// Back to closed with empty windows.
+    fn reset(&self) {
+        self.inner.reset()
+    }
+
+    /// Calls `callback(from_state, to_state)` after every transition, on the
+    /// thread that made it. Returns an id for remove_listener(). Exceptions
+    /// raised by the callback are reported with sys.unraisablehook.
+    fn on_state_change(&self, callback: &Bound<'_, PyAny>) -> PyResult<u64> {
+        if !callback.is_callable() {
+            return Err(PyTypeError::new_err("on_state_change needs a callable"));
+        }
+        let cb: Py<PyAny> = callback.clone().unbind();
+        let id = self.inner.on_transition(Box::new(move |t| {
+            Python::attach(|py| {
+                let f = cb.bind(py);
+                if let Err(e) = f.call1((t.from.as_str(), t.to.as_str())) {
+                    e.write_unraisable(py, Some(f));
+                }
+            })
+        }));
+        Ok(id.0)
+    }
+
+    /// Removes a listener; True if it was registered.
+    fn remove_listener(&self, listener_id: u64) -> bool {
+        self.inner.remove_listener(seawall::circuit_breaker::ListenerId(listener_id))
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.metrics();
+        let d = PyDict::new(py);
+        d.set_item("state", m.state.as_str())?;
+        d.set_item("calls", m.calls)?;
+        d.set_item("successes", m.successes)?;
+        d.set_item("failures", m.failures)?;
+        d.set_item("slow", m.slow)?;
+        d.set_item("ignored", m.ignored)?;
+        d.set_item("rejected", m.rejected)?;
+        d.set_item("transitions", m.transitions)?;
+        d.set_item("buffered_calls", m.buffered_calls)?;
+        d.set_item("buffered_failures", m.buffered_failures)?;
+        d.set_item("buffered_slow", m.buffered_slow)?;
+        d.set_item("failure_rate", m.failure_rate)?;
+        d.set_item("slow_call_rate", m.slow_call_rate)?;
+        d.set_item("failure_count", m.failure_count)?;
+        d.set_item("half_open_in_flight", m.half_open_in_flight)?;
+        d.set_item("half_open_successes", m.half_open_successes)?;
+        d.set_item("open_duration", m.open_duration.as_secs_f64())?;
+        d.set_item("open_duration_ns", duration_to_ns(m.open_duration))?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.name {
+            Some(n) => format!("CircuitBreaker(name={n:?}, state={:?})", self.inner.state().as_str()),
+            None => format!("CircuitBreaker(state={:?})", self.inner.state().as_str()),
+        }
+    }
+}
+
+/// Permission to make one call. Finish it once with success(), failure(),
+/// ignore() or release(); a permit dropped unfinished is released.
+#[pyclass(frozen, module = "seawall._native", name = "Permit")]
+pub struct Permit {
+    breaker: Py<CircuitBreaker>,
+    permit: CorePermit,
+    start_ns: u64,
+    done: AtomicBool,
+}
+
+impl Permit {
+    fn take(&self) -> bool {
+        !self.done.swap(true, Ordering::AcqRel)
+    }
+
+    fn duration(&self, py: Python<'_>, duration: Option<&Bound<'_, PyAny>>) -> PyResult<Duration> {
+        let _ = py;
+        match duration {
+            Some(d) if !d.is_none() => secs(d, "duration", Kind::Argument),
+            _ => Ok(Duration::from_nanos(self.breaker.get().now().saturating_sub(self.start_ns))),
+        }
+    }
+
+    fn record(&self, py: Python<'_>, o: Outcome, duration: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let d = self.duration(py, duration)?;
+        if !self.take() {
+            return Ok(false);
+        }
+        self.breaker.get().inner.record(self.permit, o, d);
+        Ok(true)
+    }
+}
+
+#[pymethods]
+impl Permit {
+    /// Records a success (duration measured since acquire unless given, in
+    /// seconds). False if the permit was already finished.
+    #[pyo3(signature = (duration=None))]
+    fn success(&self, py: Python<'_>, duration: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        self.record(py, Outcome::Success, duration)
+    }
+    /// Records a failure.
+    #[pyo3(signature = (duration=None))]
+    fn failure(&self, py: Python<'_>, duration: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        self.record(py, Outcome::Failure, duration)
+    }
+    /// Records an outcome that says nothing about the dependency (counted in
+    /// metrics()["ignored"]; a half-open probe gives its slot back).
+    fn ignore(&self, py: Python<'_>) -> PyResult<bool> {
+        self.record(py, Outcome::Ignored, None)
+    }
+    /// Gives the permit back without recording anything.
+    fn release(&self) -> bool {
+        if !self.take() {
+            return false;
+        }
+        self.breaker.get().inner.release(self.permit);
+        true
+    }
+    /// Finishes the permit for an exception, classified as the breaker is
+    /// configured (None means success).
+    fn finish(&self, py: Python<'_>, exc: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let how = match exc {
+            None => Finish::Record(Outcome::Success),
+            Some(e) if e.is_none() => Finish::Record(Outcome::Success),
+            Some(e) => self.breaker.get().classify(py, &PyErr::from_value(e.clone())),
+        };
+        if !self.take() {
+            return Ok(false);
+        }
+        self.breaker.get().finish(self.permit, how, self.start_ns);
+        Ok(true)
+    }
+    #[getter]
+    fn probe(&self) -> bool {
+        self.permit.is_probe()
+    }
+    #[getter]
+    fn finished(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Permit(probe={}, finished={})",
+            if self.permit.is_probe() { "True" } else { "False" },
+            if self.finished() { "True" } else { "False" }
+        )
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if self.take() {
+            self.breaker.get().inner.release(self.permit);
+        }
+    }
+}
+
+/// A function protected by a breaker (what `@breaker` returns for a plain
+/// `def`). Calls go acquire → call → record natively. Has a `__dict__` so
+/// functools.update_wrapper can copy the name, docs and `__wrapped__`.
+#[pyclass(frozen, dict, module = "seawall._native", name = "BreakerCall")]
+pub struct BreakerCall {
+    breaker: Py<CircuitBreaker>,
+    func: Py<PyAny>,
+}
+
+#[pymethods]
+impl BreakerCall {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+        self.breaker.get().run(py, self.func.bind(py), args, kwargs)
+    }
+
+    /// Binds like a function, so decorated methods receive `self`.
+    fn __get__<'py>(slf: &Bound<'py, Self>, obj: Option<&Bound<'py, PyAny>>, objtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let _ = objtype;
+        match obj {
+            None => Ok(slf.clone().into_any()),
+            Some(o) if o.is_none() => Ok(slf.clone().into_any()),
+            Some(o) => {
+                static METHOD: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+                METHOD.import(slf.py(), "types", "MethodType")?.call1((slf, o))
+            }
+        }
+    }
+
+    #[getter]
+    fn breaker(&self, py: Python<'_>) -> Py<CircuitBreaker> {
+        self.breaker.clone_ref(py)
+    }
+}
+

@@ -1,0 +1,235 @@
+//! Keyed limiters: one token bucket or sliding window per key (user id,
+//! IP, tenant), in a bounded lock-free table (core `seawall::keyed`).
+
+use crate::clock::source;
+use crate::convert::{count, n_arg, opt_count, opt_secs, real, secs, Kind};
+use crate::errors::to_pyerr;
+use crate::limiter::{wait_for, Decision};
+use crate::sliding_window::buckets_arg;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use seawall::clock::ClockSource;
+use seawall::keyed::{
+    KeyTableConfig, KeyedMetrics, KeyedSlidingWindow as CoreSw, KeyedSlidingWindowConfig,
+    KeyedTokenBucket as CoreTb, KeyedTokenBucketConfig, OnFull,
+};
+use seawall::sliding_window::SlidingWindowConfig;
+use seawall::token_bucket::TokenBucketConfig;
+use seawall::Error;
+
+/// A key as bytes: `str` (UTF-8) or `bytes`; anything else is a TypeError.
+fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(s) = key.cast::<PyString>() {
+        let s = s.to_cow()?;
+        return Ok(f(s.as_bytes()));
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "key must be a str or bytes, got {} (use str(key) for numbers)",
+        key.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+    )))
+}
+
+fn table(
+    py: Python<'_>,
+    max_keys: Option<&Bound<'_, PyAny>>,
+    max_probe: Option<&Bound<'_, PyAny>>,
+    on_full: Option<&Bound<'_, PyAny>>,
+    hash_seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<KeyTableConfig> {
+    let d = KeyTableConfig::default();
+    let on_full = match on_full {
+        Some(v) if !v.is_none() => {
+            let s = v.cast::<PyString>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "on_full must be \"deny\" or \"allow\", got {}",
+                    v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            })?;
+            OnFull::parse(&s.to_cow()?).map_err(|e| to_pyerr(py, &e))?
+        }
+        _ => d.on_full,
+    };
+    Ok(KeyTableConfig {
+        max_keys: opt_count(max_keys, "max_keys", Kind::Config)?.unwrap_or(d.max_keys),
+        max_probe: match opt_count(max_probe, "max_probe", Kind::Config)? {
+            None => d.max_probe,
+            Some(p) => u32::try_from(p)
+                .map_err(|_| to_pyerr(py, &Error::config("max_probe", format!("must be in [1, 64], got {p}"))))?,
+        },
+        on_full,
+        hash_seed: opt_count(hash_seed, "hash_seed", Kind::Config)?,
+    })
+}
+
+fn metrics_dict<'py>(py: Python<'py>, m: KeyedMetrics) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("keys_tracked", m.keys_tracked)?;
+    d.set_item("capacity", m.capacity)?;
+    d.set_item("evictions", m.evictions)?;
+    d.set_item("table_full", m.table_full)?;
+    Ok(d)
+}
+
+/// One token bucket per key. Keys are `str` or `bytes`; at most
+/// `max_keys` are tracked (idle keys, whose bucket is full again, are
+/// reused); `on_full` ("deny" or "allow") answers new keys when the table
+/// has no room.
+#[pyclass(frozen, subclass, module = "seawall._native", name = "KeyedTokenBucket")]
+pub struct KeyedTokenBucket {
+    inner: CoreTb,
+    clock: ClockSource,
+    limit: u64,
+}
+
+#[pymethods]
+impl KeyedTokenBucket {
+    #[new]
+    #[pyo3(signature = (rate_per_sec, burst, *, max_keys=None, max_probe=None, on_full=None, hash_seed=None, initial_tokens=None, clock=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        rate_per_sec: &Bound<'_, PyAny>,
+        burst: &Bound<'_, PyAny>,
+        max_keys: Option<&Bound<'_, PyAny>>,
+        max_probe: Option<&Bound<'_, PyAny>>,
+        on_full: Option<&Bound<'_, PyAny>>,
+        hash_seed: Option<&Bound<'_, PyAny>>,
+        initial_tokens: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let bucket = TokenBucketConfig {
+            rate_per_sec: real(rate_per_sec, "rate_per_sec", Kind::Config)?,
+            burst: count(burst, "burst", Kind::Config)?,
+            initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
+        };
+        let limit = bucket.burst;
+        let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
+        let clock = source(clock)?;
+        let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock.clone())
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self { inner, clock, limit })
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn try_acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let n = n_arg(n)?;
+        with_key(key, |k| self.inner.try_acquire(k, n))?
+            .map(|d| d.allowed)
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn check(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    #[pyo3(signature = (key, n=None, timeout=None))]
+    fn acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
+        let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
+        let inner = &self.inner;
+        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn refund(&self, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let n = n_arg(n)?;
+        with_key(key, |k| self.inner.refund(k, n))
+    }
+
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        metrics_dict(py, self.inner.metrics())
+    }
+}
+
+/// One sliding window per key; same table rules as KeyedTokenBucket.
+#[pyclass(frozen, subclass, module = "seawall._native", name = "KeyedSlidingWindow")]
+pub struct KeyedSlidingWindow {
+    inner: CoreSw,
+    clock: ClockSource,
+    limit: u64,
+}
+
+#[pymethods]
+impl KeyedSlidingWindow {
+    #[new]
+    #[pyo3(signature = (limit, window, *, buckets=None, max_keys=None, max_probe=None, on_full=None, hash_seed=None, clock=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        limit: &Bound<'_, PyAny>,
+        window: &Bound<'_, PyAny>,
+        buckets: Option<&Bound<'_, PyAny>>,
+        max_keys: Option<&Bound<'_, PyAny>>,
+        max_probe: Option<&Bound<'_, PyAny>>,
+        on_full: Option<&Bound<'_, PyAny>>,
+        hash_seed: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let d = SlidingWindowConfig::default();
+        let window = SlidingWindowConfig {
+            limit: count(limit, "limit", Kind::Config)?,
+            window: secs(window, "window", Kind::Config)?,
+            buckets: buckets_arg(py, buckets, d.buckets)?,
+        };
+        let limit = window.limit;
+        let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
+        let clock = source(clock)?;
+        let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock.clone())
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self { inner, clock, limit })
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn try_acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let n = n_arg(n)?;
+        with_key(key, |k| self.inner.try_acquire(k, n))?
+            .map(|d| d.allowed)
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn check(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    #[pyo3(signature = (key, n=None, timeout=None))]
+    fn acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
+        let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
+        let inner = &self.inner;
+        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    #[pyo3(signature = (key, n=None))]
+    fn refund(&self, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let n = n_arg(n)?;
+        with_key(key, |k| self.inner.refund(k, n))
+    }
+
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        metrics_dict(py, self.inner.metrics())
+    }
+}

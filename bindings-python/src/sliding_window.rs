@@ -1,0 +1,121 @@
+//! `SlidingWindowLimiter`: at most `limit` requests in any `window`
+//! (core `seawall::sliding_window`).
+
+use crate::clock::source;
+use crate::convert::{count, n_arg, opt_count, opt_secs, secs, Kind};
+use crate::errors::to_pyerr;
+use crate::limiter::{wait_for, Decision};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use seawall::clock::ClockSource;
+use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter as Core};
+use seawall::Error;
+
+/// `buckets` as u32 (values above are rejected by core's range check).
+pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -> PyResult<u32> {
+    match opt_count(v, "buckets", Kind::Config)? {
+        None => Ok(default),
+        Some(b) => u32::try_from(b)
+            .map_err(|_| to_pyerr(py, &Error::config("buckets", format!("must be in [1, 1024], got {b}")))),
+    }
+}
+
+/// A sliding-window limiter: at most `limit` requests in any window of
+/// `window` seconds, counted in `buckets` sub-windows. Lock-free.
+#[pyclass(frozen, subclass, module = "seawall._native", name = "SlidingWindowLimiter")]
+pub struct SlidingWindowLimiter {
+    inner: Core,
+    clock: ClockSource,
+    limit: u64,
+}
+
+#[pymethods]
+impl SlidingWindowLimiter {
+    #[new]
+    #[pyo3(signature = (limit, window, *, buckets=None, clock=None))]
+    fn new(
+        py: Python<'_>,
+        limit: &Bound<'_, PyAny>,
+        window: &Bound<'_, PyAny>,
+        buckets: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let d = SlidingWindowConfig::default();
+        let cfg = SlidingWindowConfig {
+            limit: count(limit, "limit", Kind::Config)?,
+            window: secs(window, "window", Kind::Config)?,
+            buckets: buckets_arg(py, buckets, d.buckets)?,
+        };
+        let limit = cfg.limit;
+        let clock = source(clock)?;
+        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self { inner, clock, limit })
+    }
+
+    /// Counts `n` requests if the window has room: True/False.
+    #[pyo3(signature = (n=None))]
+    fn try_acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        match self.inner.try_acquire(n_arg(n)?) {
+            Ok(d) => Ok(d.allowed),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// Like try_acquire, with the whole Decision.
+    #[pyo3(signature = (n=None))]
+    fn check(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let d = self.inner.try_acquire(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    /// What check(n) would answer now, counting nothing.
+    #[pyo3(signature = (n=None))]
+    fn peek(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let d = self.inner.peek(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    /// Blocks (GIL released) until `n` requests are counted; RateLimitedError
+    /// when that cannot happen within `timeout` seconds.
+    #[pyo3(signature = (n=None, timeout=None))]
+    fn acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
+        let inner = &self.inner;
+        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
+        Ok(Decision { d, limit: self.limit })
+    }
+
+    /// Un-counts up to `n` requests still in the window (newest first).
+    #[pyo3(signature = (n=None))]
+    fn refund(&self, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.inner.refund(n_arg(n)?);
+        Ok(())
+    }
+
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Width of one bucket, seconds.
+    #[getter]
+    fn bucket_width(&self) -> f64 {
+        self.inner.bucket_width().as_secs_f64()
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.metrics();
+        let d = PyDict::new(py);
+        d.set_item("limit", m.limit)?;
+        d.set_item("count", m.count)?;
+        d.set_item("allowed", m.allowed)?;
+        d.set_item("denied", m.denied)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let m = self.inner.metrics();
+        format!("SlidingWindowLimiter(limit={}, count={})", m.limit, m.count)
+    }
+}

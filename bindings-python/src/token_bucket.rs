@@ -1,0 +1,115 @@
+//! `TokenBucket`: GCRA burst + steady rate (core `seawall::token_bucket`).
+
+use crate::clock::source;
+use crate::convert::{n_arg, opt_count, opt_secs, real, count, Kind};
+use crate::errors::to_pyerr;
+use crate::limiter::{wait_for, Decision};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use seawall::clock::{duration_to_ns, ClockSource};
+use seawall::token_bucket::{TokenBucket as Core, TokenBucketConfig};
+
+/// A token bucket: up to `burst` requests at once, refilled at
+/// `rate_per_sec`. Thread-safe; one atomic compare-and-swap per decision.
+#[pyclass(frozen, subclass, module = "seawall._native", name = "TokenBucket")]
+pub struct TokenBucket {
+    pub inner: Core,
+    clock: ClockSource,
+}
+
+#[pymethods]
+impl TokenBucket {
+    #[new]
+    #[pyo3(signature = (rate_per_sec, burst, *, initial_tokens=None, clock=None))]
+    fn new(
+        py: Python<'_>,
+        rate_per_sec: &Bound<'_, PyAny>,
+        burst: &Bound<'_, PyAny>,
+        initial_tokens: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let cfg = TokenBucketConfig {
+            rate_per_sec: real(rate_per_sec, "rate_per_sec", Kind::Config)?,
+            burst: count(burst, "burst", Kind::Config)?,
+            initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
+        };
+        let clock = source(clock)?;
+        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self { inner, clock })
+    }
+
+    /// Takes `n` tokens if available now: True/False.
+    #[pyo3(signature = (n=None))]
+    fn try_acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        match self.inner.try_acquire(n_arg(n)?) {
+            Ok(d) => Ok(d.allowed),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// Like try_acquire, with the whole Decision.
+    #[pyo3(signature = (n=None))]
+    fn check(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let d = self.inner.try_acquire(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.inner.burst() })
+    }
+
+    /// What check(n) would answer now, taking nothing.
+    #[pyo3(signature = (n=None))]
+    fn peek(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let d = self.inner.peek(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision { d, limit: self.inner.burst() })
+    }
+
+    /// Blocks (GIL released) until `n` tokens are taken; RateLimitedError
+    /// when that cannot happen within `timeout` seconds (None: no limit).
+    #[pyo3(signature = (n=None, timeout=None))]
+    fn acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
+        let inner = &self.inner;
+        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
+        Ok(Decision { d, limit: self.inner.burst() })
+    }
+
+    /// Gives back `n` tokens taken by a call that never went out.
+    #[pyo3(signature = (n=None))]
+    fn refund(&self, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.inner.refund(n_arg(n)?);
+        Ok(())
+    }
+
+    /// The configured burst (the `X-RateLimit-Limit` value).
+    #[getter]
+    fn limit(&self) -> u64 {
+        self.inner.burst()
+    }
+
+    #[getter]
+    fn burst(&self) -> u64 {
+        self.inner.burst()
+    }
+
+    /// Seconds per token.
+    #[getter]
+    fn emission_interval(&self) -> f64 {
+        self.inner.emission_interval().as_secs_f64()
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.metrics();
+        let d = PyDict::new(py);
+        d.set_item("burst", m.burst)?;
+        d.set_item("available", m.available)?;
+        d.set_item("emission_interval", m.emission_interval.as_secs_f64())?;
+        d.set_item("emission_interval_ns", duration_to_ns(m.emission_interval))?;
+        d.set_item("allowed", m.allowed)?;
+        d.set_item("denied", m.denied)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let m = self.inner.metrics();
+        format!("TokenBucket(burst={}, available={})", m.burst, m.available)
+    }
+}

@@ -1,0 +1,78 @@
+"""Every numeric parameter of every constructor rejects bad values clearly."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Tuple
+
+import pytest
+
+import seawall
+from badvalues import NAN, INF, WRONG_TYPES, count, positive_real, seconds
+
+# (name, constructor, valid kwargs, parameter, bad values)
+Case = Tuple[str, Callable[..., Any], Dict[str, Any], str, List[Any]]
+
+CASES: List[Case] = [
+    ("TokenBucket", seawall.TokenBucket, {"rate_per_sec": 10.0, "burst": 5}, "rate_per_sec", positive_real(required=True)),
+    ("TokenBucket", seawall.TokenBucket, {"rate_per_sec": 10.0, "burst": 5}, "burst", count(required=True)),
+    ("TokenBucket", seawall.TokenBucket, {"rate_per_sec": 10.0, "burst": 5}, "initial_tokens", count(minimum=0, maximum=5)),
+    ("Backoff", seawall.Backoff, {}, "base", seconds(zero_ok=True)),
+    ("Backoff", seawall.Backoff, {}, "max_delay", seconds(zero_ok=True) + [0.01]),  # < base (0.1)
+    ("Backoff", seawall.Backoff, {}, "factor", [NAN, INF, -INF, -1, 0, 0.0, -0.0, 0.5, 0.999, 10**400, *WRONG_TYPES]),
+    ("Backoff", seawall.Backoff, {}, "max_attempts", count(maximum=2**32 - 1)),
+    ("Backoff", seawall.Backoff, {}, "max_elapsed", seconds(zero_ok=False)),
+    ("Backoff", seawall.Backoff, {}, "seed", [NAN, INF, -1, 1.5, 2**64, 10**30, -(10**30), 10**400, *WRONG_TYPES]),
+    ("RetryBudget", seawall.RetryBudget, {}, "max_tokens", count(maximum=1_000_000)),
+    ("RetryBudget", seawall.RetryBudget, {}, "token_ratio", positive_real() + [0.0004, 2_000_000.0]),
+    ("Retry", seawall.Retry, {}, "max_attempts", count(maximum=2**32 - 1)),
+    ("Retry", seawall.Retry, {}, "base", seconds(zero_ok=True)),
+    ("Retry", seawall.Retry, {}, "max_elapsed", seconds(zero_ok=False)),
+    ("Deadline", seawall.Deadline, {"seconds": 1.0}, "seconds", seconds(zero_ok=True, required=True)),
+    ("timeout", seawall.timeout, {"seconds": 1.0}, "seconds", seconds(zero_ok=False, required=True)),
+    ("Part", seawall.Part, {"fn": lambda: 1}, "timeout", seconds(zero_ok=False)),
+    ("ManualClock", seawall.ManualClock, {}, "start", seconds(zero_ok=True)),
+    ("ManualClock", seawall.ManualClock, {}, "start_ns", [NAN, INF, -1, 1.5, 2**64, 10**30, -(10**30), 10**400, *WRONG_TYPES]),
+]
+
+PARAMS = [
+    pytest.param(ctor, ok, param, bad, id=f"{name}.{param}={bad!r:.30}")
+    for name, ctor, ok, param, values in CASES
+    for bad in values
+]
+
+
+def test_every_parameter_has_at_least_12_bad_values() -> None:
+    for name, _, _, param, values in CASES:
+        assert len(values) >= 12, f"{name}.{param}: only {len(values)} bad values"
+
+
+def test_valid_baselines_construct() -> None:
+    for _, ctor, ok, _, _ in CASES:
+        ctor(**ok)
+
+
+@pytest.mark.parametrize("ctor,ok,param,bad", PARAMS)
+def test_bad_value_is_rejected_naming_the_parameter(ctor: Callable[..., Any], ok: Dict[str, Any], param: str, bad: Any) -> None:
+    kwargs = dict(ok)
+    kwargs[param] = bad
+    with pytest.raises((ValueError, TypeError)) as ei:
+        ctor(**kwargs)
+    assert param in str(ei.value), f"message does not name {param}: {ei.value}"
+    if isinstance(ei.value, seawall.ConfigError):
+        assert ei.value.field == param
+
+
+def test_string_modes_rejected() -> None:
+    for kw in ({"kind": "fibonacci"}, {"jitter": "random"}, {"kind": ""}, {"jitter": "FULL"}):
+        with pytest.raises(seawall.ConfigError) as ei:
+            seawall.Backoff(**kw)  # type: ignore[arg-type]
+        assert ei.value.field == next(iter(kw))
+    for kw2 in ({"kind": 1}, {"jitter": None.__class__}):
+        with pytest.raises(TypeError):
+            seawall.Backoff(**kw2)  # type: ignore[arg-type]
+
+
+def test_clock_must_be_manual_clock() -> None:
+    for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {})):
+        with pytest.raises(TypeError, match="clock"):
+            ctor(**ok, clock="monotonic")  # type: ignore[arg-type]
