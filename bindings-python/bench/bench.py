@@ -68,7 +68,7 @@ def rows() -> List[Row]:
 
     ours_rl: Optional[Callable[[], object]] = None
     if hasattr(seawall, "TokenBucket"):
-        tb = seawall.TokenBucket(rate_per_sec=1e12, burst=10**9)
+        tb = seawall.TokenBucket(rate_per_sec=1e9, burst=10**9)
         ours_rl = tb.try_acquire
     out.append(Row("rate-limit try_acquire", "limits (fixed window, memory)", 30, ours_rl, limits_hit))
 
@@ -108,7 +108,7 @@ def rows() -> List[Row]:
 
     ours_bo: Optional[Callable[[], object]] = None
     if hasattr(seawall, "Backoff"):
-        bo = seawall.Backoff.exponential(initial=0.1, max_delay=10.0, jitter="full", max_attempts=11, seed=1)
+        bo = seawall.Backoff("exponential", base=0.1, max_delay=10.0, jitter="full", max_attempts=11, seed=1)
 
         def seawall_waits() -> object:
             return bo.delays(10)

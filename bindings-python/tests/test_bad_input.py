@@ -7,7 +7,10 @@ from typing import Any, Callable, Dict, List, Tuple
 import pytest
 
 import seawall
-from badvalues import NAN, INF, WRONG_TYPES, count, positive_real, seconds
+from badvalues import NAN, INF, WRONG_TYPES, count, positive_real, ratio, seconds
+
+SW: Dict[str, Any] = {"limit": 10, "window": 1.0}
+KTB: Dict[str, Any] = {"rate_per_sec": 10.0, "burst": 5}
 
 # (name, constructor, valid kwargs, parameter, bad values)
 Case = Tuple[str, Callable[..., Any], Dict[str, Any], str, List[Any]]
@@ -31,6 +34,31 @@ CASES: List[Case] = [
     ("timeout", seawall.timeout, {"seconds": 1.0}, "seconds", seconds(zero_ok=False, required=True)),
     ("Part", seawall.Part, {"fn": lambda: 1}, "timeout", seconds(zero_ok=False)),
     ("ManualClock", seawall.ManualClock, {}, "start", seconds(zero_ok=True)),
+    ("SlidingWindowLimiter", seawall.SlidingWindowLimiter, SW, "limit", count(required=True, maximum=2**24 - 1)),
+    ("SlidingWindowLimiter", seawall.SlidingWindowLimiter, SW, "window", seconds(zero_ok=False, required=True) + [0.000999]),
+    ("SlidingWindowLimiter", seawall.SlidingWindowLimiter, SW, "buckets", count(maximum=1024)),
+    ("KeyedTokenBucket", seawall.KeyedTokenBucket, KTB, "rate_per_sec", positive_real(required=True)),
+    ("KeyedTokenBucket", seawall.KeyedTokenBucket, KTB, "burst", count(required=True)),
+    ("KeyedTokenBucket", seawall.KeyedTokenBucket, KTB, "max_keys", count(maximum=2**24)),
+    ("KeyedTokenBucket", seawall.KeyedTokenBucket, KTB, "max_probe", count(maximum=64)),
+    ("KeyedTokenBucket", seawall.KeyedTokenBucket, KTB, "hash_seed", [NAN, INF, -1, 1.5, 2**64, 10**30, -(10**30), 10**400, *WRONG_TYPES]),
+    ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "limit", count(required=True, maximum=2**24 - 1)),
+    ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "window", seconds(zero_ok=False, required=True)),
+    ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "buckets", count(maximum=1024)),
+    ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "max_keys", count(maximum=2**24)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "failure_rate_threshold", ratio()),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "slow_call_rate_threshold", ratio()),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "slow_call_duration_threshold", seconds(zero_ok=False, required=True)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "window_size", count(required=True, maximum=100_000)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "minimum_number_of_calls", count(required=True, maximum=100)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "failure_count_threshold", count(maximum=10_000)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {"failure_count_threshold": 5}, "failure_count_period", seconds(zero_ok=False)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "open_duration", seconds(zero_ok=False, required=True)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "open_duration_multiplier",
+     [NAN, INF, -INF, -1, 0, 0.0, -0.0, 0.5, 1000.5, 1e308, 10**400, None, *WRONG_TYPES]),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "max_open_duration", seconds(zero_ok=False) + [59.0]),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "half_open_max_calls", count(required=True, maximum=16)),
+    ("CircuitBreaker", seawall.CircuitBreaker, {}, "success_threshold", count(required=True, maximum=3)),
     ("ManualClock", seawall.ManualClock, {}, "start_ns", [NAN, INF, -1, 1.5, 2**64, 10**30, -(10**30), 10**400, *WRONG_TYPES]),
 ]
 
