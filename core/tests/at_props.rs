@@ -37,7 +37,7 @@ proptest! {
         xs.sort_unstable();
         let n = xs.len() as u64;
         let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
-        let exact = xs[(rank - 1) as usize];
+        let exact = *xs.get((rank - 1) as usize).ok_or_else(|| TestCaseError::fail("rank"))?;
         let got = seawall::clock::duration_to_ns(a.timeout());
         prop_assert!(got >= exact, "{got} < {exact}");
         prop_assert!((got - exact) as f64 <= exact as f64 / 32.0, "{got} vs {exact}");

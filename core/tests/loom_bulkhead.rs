@@ -1,10 +1,11 @@
-#![cfg(seawall_loom)]
 //! loom models of the bulkhead: acquire/release with max 1 never lets two
 //! threads in, and the FIFO hand-off from a releaser to a blocked waiter
 //! keeps the cap too. A deliberately broken copy (load + store instead of
 //! CAS) must be caught.
 //!
 //! `RUSTFLAGS="--cfg seawall_loom" cargo test -p seawall --release --test loom_bulkhead`
+
+#![cfg(seawall_loom)]
 
 use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;

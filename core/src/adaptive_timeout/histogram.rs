@@ -65,6 +65,12 @@ pub struct Histogram {
 /// Tag bit: the histogram is being cleared for a new window.
 pub const RESETTING: u64 = 1 << 63;
 
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Histogram {
     /// An empty histogram with tag 0.
     pub fn new() -> Self {

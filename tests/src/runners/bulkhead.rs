@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What an `id` holds; kept only for its `Drop` (release / leave queue).
 enum Held {
+    #[allow(dead_code)]
     Permit(OwnedPermit),
     Waiter(OwnedWaiter),
 }
