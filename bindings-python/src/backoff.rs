@@ -3,7 +3,6 @@
 use crate::clock::source;
 use crate::convert::{count, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use seawall::backoff::{Backoff as Core, BackoffConfig, BackoffKind, Jitter, Schedule as CoreSchedule};
@@ -18,10 +17,7 @@ fn name_arg(v: Option<&Bound<'_, PyAny>>, field: &'static str) -> PyResult<Optio
         Some(x) if x.is_none() => Ok(None),
         Some(x) => match x.cast::<PyString>() {
             Ok(s) => Ok(Some(s.to_string())),
-            Err(_) => Err(PyTypeError::new_err(format!(
-                "{field} must be a str, got {}",
-                x.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            ))),
+            Err(_) => Err(crate::convert::wrong_type(field, "a str", x, Kind::Config)),
         },
     }
 }

@@ -22,10 +22,7 @@ use std::time::Duration;
 fn mode_name(v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<String> {
     match v.cast::<PyString>() {
         Ok(s) => Ok(s.to_string()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "{field} must be a str, got {}",
-            v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-        ))),
+        Err(_) => Err(crate::convert::wrong_type(field, "a str", v, Kind::Config)),
     }
 }
 
@@ -39,10 +36,7 @@ fn exc_types(py: Python<'_>, v: &Bound<'_, PyAny>, field: &'static str) -> PyRes
     for t in tuple.iter() {
         let ok = t.cast::<PyType>().map(|ty| ty.is_subclass(&base).unwrap_or(false)).unwrap_or(false);
         if !ok {
-            return Err(PyTypeError::new_err(format!(
-                "{field} must be an exception type or a tuple of them, got {}",
-                v.repr()?
-            )));
+            return Err(crate::convert::wrong_type(field, "an exception type or a tuple of them", v, Kind::Config));
         }
     }
     Ok(tuple.unbind())
@@ -181,10 +175,7 @@ impl CircuitBreaker {
             if v.is_callable() {
                 Ok(v.clone().unbind())
             } else {
-                Err(PyTypeError::new_err(format!(
-                    "failure_predicate must be callable, got {}",
-                    v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-                )))
+                Err(crate::convert::wrong_type("failure_predicate", "callable", v, Kind::Config))
             }
         })?;
         let name = kw.take("name")?.opt("name", None, true, |v| mode_name(v, "name"))?;

@@ -89,10 +89,7 @@ pub fn source(clock: Option<&Bound<'_, PyAny>>) -> PyResult<ClockSource> {
         Some(c) if c.is_none() => Ok(ClockSource::Monotonic),
         Some(c) => match c.cast::<ManualClock>() {
             Ok(m) => Ok(ClockSource::Manual(m.get().inner.clone())),
-            Err(_) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "clock must be a seawall.ManualClock or None, got {}",
-                c.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            ))),
+            Err(_) => Err(crate::convert::wrong_type("clock", "a seawall.ManualClock or None", c, Kind::Config)),
         },
     }
 }

@@ -8,7 +8,6 @@
 //! (`seawall::validate`), so messages match the other bindings.
 
 use crate::errors::{py_field, to_pyerr};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 use seawall::validate;
@@ -33,7 +32,7 @@ fn err(py: Python<'_>, kind: Kind, field: &'static str, reason: String) -> PyErr
     to_pyerr(py, &e)
 }
 
-fn type_name(v: &Bound<'_, PyAny>) -> String {
+pub fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type()
         .name()
         .map(|n| n.to_string())
@@ -52,13 +51,14 @@ fn repr(v: &Bound<'_, PyAny>) -> String {
     }
 }
 
-fn wrong_type(field: &'static str, want: &str, v: &Bound<'_, PyAny>) -> PyErr {
-    PyTypeError::new_err(format!(
-        "{} must be {want}, got {} {}",
-        py_field(field),
-        type_name(v),
-        repr(v)
-    ))
+/// A `TypeError` naming the parameter, the expected type and the value.
+pub fn wrong_type(field: &'static str, want: &str, v: &Bound<'_, PyAny>, kind: Kind) -> PyErr {
+    crate::errors::type_error(
+        v.py(),
+        matches!(kind, Kind::Argument),
+        field,
+        format!("{} must be {want}, got {} {}", py_field(field), type_name(v), repr(v)),
+    )
 }
 
 /// A real number (int or float, not bool) as f64. Ints too large for a
@@ -70,7 +70,7 @@ pub fn real(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<f
         return Ok(f.value());
     }
     if v.is_instance_of::<PyBool>() {
-        return Err(wrong_type(field, "a number (int or float)", v));
+        return Err(wrong_type(field, "a number (int or float)", v, kind));
     }
     if v.is_instance_of::<PyInt>() {
         return match v.extract::<f64>() {
@@ -83,7 +83,7 @@ pub fn real(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<f
             )),
         };
     }
-    Err(wrong_type(field, "a number (int or float)", v))
+    Err(wrong_type(field, "a number (int or float)", v, kind))
 }
 
 /// Float seconds → `Duration` (finite, `>= 0`, at most 100 years). Whether
@@ -130,7 +130,7 @@ pub fn positive_secs(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> P
 pub fn count(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<u64> {
     let py = v.py();
     if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
-        return Err(wrong_type(field, "an int", v));
+        return Err(wrong_type(field, "an int", v, kind));
     }
     match v.extract::<u64>() {
         Ok(n) => Ok(n),

@@ -92,3 +92,28 @@ impl<T> IntoPy<T> for Result<T, Error> {
         self.map_err(|e| to_pyerr(py, &e))
     }
 }
+
+/// A `TypeError` that names the parameter: `ConfigTypeError` for a
+/// constructor parameter, `ArgumentTypeError` for a call argument. Both
+/// subclass the builtin `TypeError` and `SeawallError` (with `field`).
+pub fn type_error(py: Python<'_>, argument: bool, field: &str, message: String) -> PyErr {
+    static CLASSES: PyOnceLock<(Py<PyType>, Py<PyType>)> = PyOnceLock::new();
+    let build = || -> PyResult<PyErr> {
+        let (cfg, arg) = CLASSES.get_or_try_init(py, || -> PyResult<(Py<PyType>, Py<PyType>)> {
+            let m = py.import("seawall.errors")?;
+            Ok((
+                m.getattr("ConfigTypeError")?.cast_into::<PyType>()?.unbind(),
+                m.getattr("ArgumentTypeError")?.cast_into::<PyType>()?.unbind(),
+            ))
+        })?;
+        let cls = if argument { arg } else { cfg };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("field", py_field(field))?;
+        let obj = cls.bind(py).call((message.clone(),), Some(&kwargs))?;
+        Ok(PyErr::from_value(obj))
+    };
+    match build() {
+        Ok(e) => e,
+        Err(_) => PyTypeError::new_err(message),
+    }
+}

@@ -6,7 +6,6 @@ use crate::convert::{count, n_arg, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
 use crate::limiter::{wait_for, Decision};
 use crate::sliding_window::buckets_arg;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use seawall::clock::ClockSource;
@@ -27,10 +26,7 @@ fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R
     if let Ok(b) = key.cast::<PyBytes>() {
         return Ok(f(b.as_bytes()));
     }
-    Err(PyTypeError::new_err(format!(
-        "key must be a str or bytes, got {} (use str(key) for numbers)",
-        key.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-    )))
+    Err(crate::convert::wrong_type("key", "a str or bytes (use str(key) for numbers)", key, Kind::Argument))
 }
 
 fn table(
@@ -43,12 +39,9 @@ fn table(
     let d = KeyTableConfig::default();
     let on_full = match on_full {
         Some(v) if !v.is_none() => {
-            let s = v.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "on_full must be \"deny\" or \"allow\", got {}",
-                    v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-                ))
-            })?;
+            let s = v
+                .cast::<PyString>()
+                .map_err(|_| crate::convert::wrong_type("on_full", "\"deny\" or \"allow\"", v, Kind::Config))?;
             OnFull::parse(&s.to_cow()?).map_err(|e| to_pyerr(py, &e))?
         }
         _ => d.on_full,

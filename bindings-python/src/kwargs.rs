@@ -11,6 +11,10 @@ pub struct Kw<'py> {
     ctor: &'static str,
 }
 
+fn none_error(field: &'static str) -> PyErr {
+    Python::attach(|py| crate::errors::type_error(py, false, field, format!("{field} must not be None")))
+}
+
 /// A keyword's value: absent, `None`, or a value.
 pub enum Arg<'py> {
     Absent,
@@ -69,7 +73,7 @@ impl<'py> Arg<'py> {
         match self {
             Arg::Absent => Ok(default),
             Arg::Null if nullable => Ok(None),
-            Arg::Null => Err(PyTypeError::new_err(format!("{field} must not be None"))),
+            Arg::Null => Err(none_error(field)),
             Arg::Value(v) => conv(&v).map(Some),
         }
     }
@@ -78,7 +82,7 @@ impl<'py> Arg<'py> {
     pub fn req<T>(self, field: &'static str, default: T, conv: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> PyResult<T> {
         match self {
             Arg::Absent => Ok(default),
-            Arg::Null => Err(PyTypeError::new_err(format!("{field} must not be None"))),
+            Arg::Null => Err(none_error(field)),
             Arg::Value(v) => conv(&v),
         }
     }

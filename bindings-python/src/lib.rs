@@ -5,12 +5,15 @@
 
 use pyo3::prelude::*;
 
+mod adaptive_timeout;
 mod backoff;
+mod bulkhead;
 mod circuit_breaker;
 mod classify;
 mod clock;
 mod convert;
 mod errors;
+mod fault;
 mod keyed;
 mod kwargs;
 mod limiter;
@@ -116,6 +119,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keyed::KeyedTokenBucket>()?;
     m.add_class::<keyed::KeyedSlidingWindow>()?;
     m.add_class::<backoff::Backoff>()?;
+    m.add_class::<adaptive_timeout::AdaptiveTimeout>()?;
+    m.add_class::<fault::FaultInjector>()?;
+    m.add_class::<bulkhead::Bulkhead>()?;
+    m.add_class::<bulkhead::BulkheadPermit>()?;
+    m.add_class::<bulkhead::BulkheadWaiter>()?;
     m.add_class::<circuit_breaker::CircuitBreaker>()?;
     m.add_class::<circuit_breaker::Permit>()?;
     m.add_class::<circuit_breaker::BreakerCall>()?;

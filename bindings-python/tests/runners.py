@@ -305,3 +305,147 @@ class KeyedRunner:
 
 
 RUNNERS["keyed_limiter"] = KeyedRunner
+
+
+# --- bulkhead (tests/src/runners/bulkhead.rs) --------------------------------
+
+
+class BulkheadRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.b = seawall.Bulkhead(
+            config.get("max_concurrent"),
+            max_queue=config.get("max_queue"),
+            max_wait=_cfg(config, "max_wait_ns", _ns_to_secs),
+            clock=clock,
+        )
+        self.held: Dict[str, Any] = {}
+
+    def _counts(self, out: Dict[str, Any]) -> Dict[str, Any]:
+        m = self.b.metrics()
+        out["active"] = m["active"]
+        out["queued"] = m["queued"]
+        return out
+
+    @staticmethod
+    def _id(args: Dict[str, Any]) -> Any:
+        v = args.get("id")
+        return None if v is None else str(v)
+
+    def _drop(self, held: Any) -> None:
+        if isinstance(held, seawall.BulkheadPermit):
+            held.release()
+        else:
+            held.cancel()
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "try_acquire":
+            p = self.b.try_acquire()
+            if p is not None:
+                key = self._id(args) or f"_anon{len(self.held)}"
+                if key in self.held:
+                    self._drop(self.held.pop(key))  # HashMap::insert drops the old value
+                self.held[key] = p
+            return self._counts({"allowed": p is not None})
+        if op == "enqueue":
+            key = self._id(args)
+            if key is None:
+                raise RunnerError("enqueue needs id")
+            try:
+                got = self.b.enqueue()
+            except seawall.BulkheadFullError:
+                return self._counts({"outcome": "rejected"})
+            if key in self.held:
+                self._drop(self.held.pop(key))
+            self.held[key] = got
+            return self._counts({"outcome": "acquired" if isinstance(got, seawall.BulkheadPermit) else "queued"})
+        if op == "claim":
+            key = self._id(args)
+            if key is None:
+                raise RunnerError("claim needs id")
+            held = self.held.get(key)
+            granted = False
+            if held is not None and not isinstance(held, seawall.BulkheadPermit):
+                p = held.try_claim()
+                if p is not None:
+                    self.held[key] = p
+                    granted = True
+            return self._counts({"granted": granted})
+        if op == "release":
+            key = self._id(args)
+            if key is None:
+                raise RunnerError("release needs id")
+            held = self.held.pop(key, None)
+            if held is not None:
+                self._drop(held)
+            return self._counts({"released": held is not None})
+        if op == "metrics":
+            return dict(self.b.metrics())
+        raise RunnerError(f"unknown op {op!r}")
+
+
+RUNNERS["bulkhead"] = BulkheadRunner
+
+
+# --- adaptive_timeout (tests/src/runners/adaptive_timeout.rs) ---------------
+
+
+class AdaptiveTimeoutRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.at = seawall.AdaptiveTimeout(
+            percentile=config.get("percentile"),
+            multiplier=config.get("multiplier"),
+            min_timeout=_cfg(config, "min_timeout_ns", _ns_to_secs),
+            max_timeout=_cfg(config, "max_timeout_ns", _ns_to_secs),
+            initial_timeout=_cfg(config, "initial_timeout_ns", _ns_to_secs),
+            min_samples=config.get("min_samples"),
+            window=_cfg(config, "window_ns", _ns_to_secs),
+            clock=clock,
+        )
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "record":
+            if "latency_ns" not in args:
+                raise RunnerError("record needs latency_ns")
+            self.at.record_ns(args["latency_ns"])
+            return {}
+        if op == "timeout":
+            return {"timeout_ns": self.at.timeout_ns()}
+        if op == "metrics":
+            m = self.at.metrics()
+            return {k: m[k] for k in ("samples", "total", "p50_ns", "p95_ns", "p99_ns", "timeout_ns")}
+        raise RunnerError(f"unknown op {op!r}")
+
+
+RUNNERS["adaptive_timeout"] = AdaptiveTimeoutRunner
+
+
+# --- fault_injector (tests/src/runners/fault.rs) -----------------------------
+
+
+class FaultRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.fi = seawall.FaultInjector(
+            error_rate=config.get("error_rate"),
+            delay_rate=config.get("delay_rate"),
+            delay_min=_cfg(config, "delay_min_ns", _ns_to_secs),
+            delay_max=_cfg(config, "delay_max_ns", _ns_to_secs),
+            seed=config.get("seed"),
+            enabled=config.get("enabled"),
+            clock=clock,
+        )
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "decide":
+            kind, delay_ns = self.fi.decide_ns()
+            return {"fault": kind, "delay_ns": delay_ns}
+        if op == "set_enabled":
+            if "enabled" not in args:
+                raise RunnerError("set_enabled needs enabled")
+            self.fi.enabled = args["enabled"]
+            return {}
+        if op == "metrics":
+            return dict(self.fi.metrics())
+        raise RunnerError(f"unknown op {op!r}")
+
+
+RUNNERS["fault_injector"] = FaultRunner

@@ -46,6 +46,21 @@ CASES: List[Case] = [
     ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "window", seconds(zero_ok=False, required=True)),
     ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "buckets", count(maximum=1024)),
     ("KeyedSlidingWindow", seawall.KeyedSlidingWindow, SW, "max_keys", count(maximum=2**24)),
+    ("Bulkhead", seawall.Bulkhead, {}, "max_concurrent", count(maximum=2**32 - 1)),
+    ("Bulkhead", seawall.Bulkhead, {}, "max_queue", count(minimum=0, maximum=2**32 - 1)),
+    ("Bulkhead", seawall.Bulkhead, {}, "max_wait", seconds(zero_ok=True)),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "percentile", ratio()),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "multiplier", [NAN, INF, -INF, -1, 0, 0.0, -0.0, 0.5, 0.999, 10**400, *WRONG_TYPES]),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "min_timeout", seconds(zero_ok=False)),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "max_timeout", seconds(zero_ok=False)),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "initial_timeout", seconds(zero_ok=False) + [0.5, 31.0]),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "min_samples", count(maximum=1_000_000_000)),
+    ("AdaptiveTimeout", seawall.AdaptiveTimeout, {}, "window", seconds(zero_ok=False) + [0.0009]),
+    ("FaultInjector", seawall.FaultInjector, {}, "error_rate", [NAN, INF, -INF, -1, -0.1, 1.0001, 2, 1e308, 10**400, *WRONG_TYPES]),
+    ("FaultInjector", seawall.FaultInjector, {"error_rate": 0.5}, "delay_rate", [NAN, INF, -INF, -1, -0.1, 0.6, 2, 1e308, 10**400, *WRONG_TYPES]),
+    ("FaultInjector", seawall.FaultInjector, {}, "delay_min", seconds(zero_ok=True)),
+    ("FaultInjector", seawall.FaultInjector, {"delay_rate": 0.5, "delay_min": 0.0}, "delay_max", seconds(zero_ok=False)),
+    ("FaultInjector", seawall.FaultInjector, {}, "seed", [NAN, INF, -1, 1.5, 2**64, 10**30, -(10**30), 10**400, *WRONG_TYPES]),
     ("CircuitBreaker", seawall.CircuitBreaker, {}, "failure_rate_threshold", ratio()),
     ("CircuitBreaker", seawall.CircuitBreaker, {}, "slow_call_rate_threshold", ratio()),
     ("CircuitBreaker", seawall.CircuitBreaker, {}, "slow_call_duration_threshold", seconds(zero_ok=False, required=True)),
@@ -86,7 +101,7 @@ def test_bad_value_is_rejected_naming_the_parameter(ctor: Callable[..., Any], ok
     with pytest.raises((ValueError, TypeError)) as ei:
         ctor(**kwargs)
     assert param in str(ei.value), f"message does not name {param}: {ei.value}"
-    if isinstance(ei.value, seawall.ConfigError):
+    if isinstance(ei.value, seawall.SeawallError):
         assert ei.value.field == param
 
 

@@ -33,6 +33,8 @@ def test_one_class_per_core_error_kind() -> None:
 def test_hierarchy() -> None:
     assert issubclass(seawall.ConfigError, ValueError)
     assert issubclass(seawall.InvalidArgumentError, ValueError)
+    assert issubclass(seawall.ConfigTypeError, TypeError) and seawall.ConfigTypeError.kind == "invalid_config"
+    assert issubclass(seawall.ArgumentTypeError, TypeError) and seawall.ArgumentTypeError.kind == "invalid_argument"
     assert issubclass(seawall.TimeoutError, builtins.TimeoutError)
     for c in (
         seawall.ConfigError,

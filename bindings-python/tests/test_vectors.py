@@ -17,6 +17,9 @@ KNOWN_DIVERGENCES: Dict[str, str] = {
         "(3153600000.000000001 rounds to exactly 100 years); the Python API "
         "rejects anything from 100 years + ~0.5 us on"
     ),
+    "bulkhead/bulkhead.json::bad config: max_wait above 100 years": (
+        "100 years + 1 ns is not representable in float seconds (see above)"
+    ),
     "circuit_breaker/half_open.json::a late permit from an old generation cannot change the new state": (
         "the vector finishes the same permit twice; a Python Permit finishes "
         "once (a second success()/failure() returns False and records "

@@ -13,6 +13,9 @@ from __future__ import annotations
 from ._native import VERSION as __version__
 from ._native import Backoff, ManualClock, RetryBudget, Schedule
 from . import classify
+from .adaptive import AdaptiveTimeout
+from .fault import FaultInjector
+from .bulkhead import Bulkhead, BulkheadPermit
 from .circuit_breaker import CircuitBreaker, Permit
 from .classify import is_retryable
 from .limiters import (
@@ -23,11 +26,14 @@ from .limiters import (
     TokenBucket,
     rate_limit_headers,
 )
+from .policy import Policy
 from .retry import Retry, retry
 from .errors import (
     BulkheadFullError,
     CircuitOpenError,
+    ArgumentTypeError,
     ConfigError,
+    ConfigTypeError,
     InjectedFaultError,
     InvalidArgumentError,
     RateLimitedError,
@@ -54,6 +60,8 @@ from .timeouts import Deadline, Timeout, current_deadline, deadline, timeout
 __all__ = [
     "__version__",
     "ManualClock",
+    "Bulkhead",
+    "BulkheadPermit",
     "CircuitBreaker",
     "Permit",
     "Decision",
@@ -65,6 +73,7 @@ __all__ = [
     "Backoff",
     "Schedule",
     "RetryBudget",
+    "Policy",
     "Retry",
     "retry",
     "classify",
@@ -72,12 +81,16 @@ __all__ = [
     "SeawallError",
     "ConfigError",
     "InvalidArgumentError",
+    "ConfigTypeError",
+    "ArgumentTypeError",
     "CircuitOpenError",
     "RateLimitedError",
     "BulkheadFullError",
     "RetryBudgetExhaustedError",
     "InjectedFaultError",
     "RetryError",
+    "AdaptiveTimeout",
+    "FaultInjector",
     "Timeout",
     "timeout",
     "Deadline",

@@ -1,14 +1,17 @@
 """Type stubs of the private native module seawall._native (PyO3)."""
 
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union, final
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union, final
 
 from typing_extensions import Self, disjoint_base
 
 from ._types import (
     BackoffKind,
+    AdaptiveTimeoutMetrics,
     BackoffMetrics,
+    FaultInjectorMetrics,
     BreakerMetrics,
     BreakerState,
+    BulkheadMetrics,
     JitterKind,
     KeyedMetrics,
     RetryBudgetMetrics,
@@ -28,6 +31,11 @@ __all__ = [
     "SlidingWindowLimiter",
     "KeyedTokenBucket",
     "KeyedSlidingWindow",
+    "AdaptiveTimeout",
+    "FaultInjector",
+    "Bulkhead",
+    "BulkheadPermit",
+    "BulkheadWaiter",
     "CircuitBreaker",
     "Permit",
     "BreakerCall",
@@ -305,3 +313,93 @@ class BreakerCall:
     def __get__(self, obj: Any, objtype: Any = None, /) -> Any: ...
     @property
     def breaker(self) -> CircuitBreaker: ...
+
+@disjoint_base
+class Bulkhead:
+    """At most max_concurrent calls at once, with an optional FIFO queue."""
+
+    def __new__(
+        cls,
+        max_concurrent: Optional[int] = None,
+        *,
+        max_queue: Optional[int] = None,
+        max_wait: Optional[float] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> Self: ...
+    def try_acquire(self) -> Optional[BulkheadPermit]: ...
+    def acquire(self, timeout: Optional[float] = None) -> BulkheadPermit: ...
+    def enqueue(self) -> Union[BulkheadPermit, BulkheadWaiter]: ...
+    def _hold(self, permit: BulkheadPermit) -> bool: ...
+    def __enter__(self) -> None: ...
+    def __exit__(self, _exc_type: Any = None, _exc: Any = None, _tb: Any = None) -> Literal[False]: ...
+    @property
+    def max_concurrent(self) -> int: ...
+    @property
+    def max_queue(self) -> int: ...
+    @property
+    def max_wait(self) -> float: ...
+    @property
+    def active(self) -> int: ...
+    @property
+    def _manual_clock(self) -> bool: ...
+    def metrics(self) -> BulkheadMetrics: ...
+
+@final
+class BulkheadPermit:
+    """One bulkhead slot; release() once (also a context manager)."""
+
+    def release(self) -> bool: ...
+    @property
+    def released(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, _exc_type: Any = None, _exc: Any = None, _tb: Any = None) -> Literal[False]: ...
+
+@final
+class BulkheadWaiter:
+    def try_claim(self) -> Optional[BulkheadPermit]: ...
+    def cancel(self) -> None: ...
+
+@disjoint_base
+class AdaptiveTimeout:
+    """clamp(percentile of recent latencies × multiplier, min_timeout, max_timeout)."""
+
+    def __new__(
+        cls,
+        *,
+        percentile: Optional[float] = None,
+        multiplier: Optional[float] = None,
+        min_timeout: Optional[float] = None,
+        max_timeout: Optional[float] = None,
+        initial_timeout: Optional[float] = None,
+        min_samples: Optional[int] = None,
+        window: Optional[float] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> Self: ...
+    def timeout(self) -> float: ...
+    def timeout_ns(self) -> int: ...
+    def record(self, latency: float) -> None: ...
+    def record_ns(self, latency_ns: int) -> None: ...
+    def metrics(self) -> AdaptiveTimeoutMetrics: ...
+
+@disjoint_base
+class FaultInjector:
+    """Injects errors and delays with fixed probabilities, seedably."""
+
+    def __new__(
+        cls,
+        *,
+        error_rate: Optional[float] = None,
+        delay_rate: Optional[float] = None,
+        delay_min: Optional[float] = None,
+        delay_max: Optional[float] = None,
+        seed: Optional[int] = None,
+        enabled: Optional[bool] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> Self: ...
+    def decide(self) -> Tuple[str, float]: ...
+    def decide_ns(self) -> Tuple[str, int]: ...
+    @property
+    def enabled(self) -> bool: ...
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+    def metrics(self) -> FaultInjectorMetrics: ...

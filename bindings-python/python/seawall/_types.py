@@ -14,6 +14,9 @@ __all__ = [
     "KeyedMetrics",
     "BreakerState",
     "BreakerMetrics",
+    "BulkheadMetrics",
+    "AdaptiveTimeoutMetrics",
+    "FaultInjectorMetrics",
 ]
 
 BackoffKind = Literal["constant", "linear", "exponential"]
@@ -81,3 +84,32 @@ class BreakerMetrics(TypedDict):
     half_open_successes: int
     open_duration: float
     open_duration_ns: int
+
+
+class BulkheadMetrics(TypedDict):
+    active: int
+    queued: int
+    total: int
+    rejected: int
+    max_concurrent: int
+    max_queue: int
+
+
+class AdaptiveTimeoutMetrics(TypedDict):
+    samples: int
+    total: int
+    p50: float
+    p95: float
+    p99: float
+    timeout: float
+    p50_ns: int
+    p95_ns: int
+    p99_ns: int
+    timeout_ns: int
+
+
+class FaultInjectorMetrics(TypedDict):
+    decisions: int
+    errors: int
+    delays: int
+    enabled: bool

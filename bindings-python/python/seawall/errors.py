@@ -4,7 +4,9 @@ The native module raises these (errors.rs is the one place core errors are
 mapped), and so does the Python layer.
 
 - Bad configuration raises ``ConfigError`` (a ``ValueError``) naming the
-  parameter and the value; a value of the wrong type raises ``TypeError``.
+  parameter and the value; a value of the wrong type raises
+  ``ConfigTypeError`` (a ``TypeError``). Call arguments likewise raise
+  ``InvalidArgumentError`` / ``ArgumentTypeError``. All carry ``field``.
 - Guards raise ``CircuitOpenError``, ``RateLimitedError`` and
   ``BulkheadFullError``, each with ``retry_after`` (float seconds, or None
   when unknown); fast checks (``try_acquire``) return values instead.
@@ -21,6 +23,8 @@ __all__ = [
     "SeawallError",
     "ConfigError",
     "InvalidArgumentError",
+    "ConfigTypeError",
+    "ArgumentTypeError",
     "CircuitOpenError",
     "RateLimitedError",
     "BulkheadFullError",
@@ -66,6 +70,21 @@ class ConfigError(SeawallError, ValueError):
 
 class InvalidArgumentError(SeawallError, ValueError):
     """A call argument is out of range (e.g. ``n`` above a limiter's burst)."""
+
+    kind = "invalid_argument"
+
+
+class ConfigTypeError(SeawallError, TypeError):
+    """A configuration value has the wrong type; ``field`` names the parameter.
+
+    A ``TypeError`` (not a ``ValueError``): ``except TypeError`` catches it.
+    """
+
+    kind = "invalid_config"
+
+
+class ArgumentTypeError(SeawallError, TypeError):
+    """A call argument has the wrong type (e.g. ``n=1.5``); a ``TypeError``."""
 
     kind = "invalid_argument"
 

@@ -1,0 +1,92 @@
+"""FaultInjector: chaos on purpose, reproducible with a seed.
+
+``@injector`` on a ``def`` or ``async def`` (or ``call()`` /
+``call_async()``): per call the core decides nothing, an error (raised
+instead of running the call: ``InjectedFaultError`` by default, or what
+``error()`` returns), or a delay before the call (``time.sleep`` /
+``asyncio.sleep``, or advancing the ManualClock given as ``clock=``).
+``injector.enabled = False`` switches it off at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
+
+from . import _clock, _native
+from ._native import ManualClock
+from .errors import InjectedFaultError
+
+__all__ = ["FaultInjector"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FaultInjector(_native.FaultInjector):
+    """``FaultInjector(*, error_rate=0.0, delay_rate=0.0, delay_min=1.0,
+    delay_max=1.0, seed=None, enabled=True, error=None, clock=None)``
+
+    ``error`` is an exception class or a zero-argument callable returning the
+    exception to raise (default ``InjectedFaultError``).
+    """
+
+    __slots__ = ("_clock", "_error")
+
+    def __init__(
+        self,
+        *,
+        error_rate: Optional[float] = None,
+        delay_rate: Optional[float] = None,
+        delay_min: Optional[float] = None,
+        delay_max: Optional[float] = None,
+        seed: Optional[int] = None,
+        enabled: Optional[bool] = None,
+        clock: Optional[ManualClock] = None,
+        error: Optional[Callable[[], BaseException]] = None,
+    ) -> None:
+        if error is not None and not callable(error):
+            raise TypeError(f"error must be an exception class or a callable returning one, got {error!r}")
+        self._clock = clock
+        self._error = error
+
+    def __new__(cls, *, error: Any = None, **kwargs: Any) -> "FaultInjector":
+        return super().__new__(cls, **kwargs)
+
+    def _raise(self) -> None:
+        if self._error is None:
+            raise InjectedFaultError("injected fault")
+        raise self._error()
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        kind, delay = self.decide()
+        if kind == "error":
+            self._raise()
+        elif kind == "delay":
+            _clock.sleep(self._clock, delay)
+        return fn(*args, **kwargs)
+
+    async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        kind, delay = self.decide()
+        if kind == "error":
+            self._raise()
+        elif kind == "delay":
+            await _clock.sleep_async(self._clock, delay)
+        return await fn(*args, **kwargs)
+
+    def __call__(self, fn: F) -> F:
+        """``@injector`` on a ``def`` or an ``async def``."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def awrapper(*args: Any, **kwargs: Any) -> Any:
+                return await self.call_async(fn, *args, **kwargs)
+
+            return cast(F, awrapper)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return self.call(fn, *args, **kwargs)
+
+        return cast(F, wrapper)

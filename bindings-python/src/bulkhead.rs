@@ -1,0 +1,230 @@
+//! `Bulkhead`: a cap on concurrent calls with an optional bounded FIFO wait
+//! queue (core `seawall::bulkhead`).
+//!
+//! `with bulkhead:` is native: `__enter__` takes a slot (waiting up to
+//! `max_wait` with the GIL released) and `__exit__` gives one back. Slots
+//! are interchangeable, so the permits of open `with` blocks sit in one
+//! stack and `__exit__` drops any of them.
+
+use crate::clock::source;
+use crate::convert::{count, opt_secs, Kind};
+use crate::errors::to_pyerr;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use seawall::bulkhead::{Admission, Bulkhead as Core, BulkheadConfig, OwnedPermit, OwnedWaiter};
+use seawall::clock::ClockSource;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// At most `max_concurrent` calls at once; up to `max_queue` callers wait
+/// (FIFO) at most `max_wait` seconds (or the timeout they pass).
+#[pyclass(frozen, subclass, module = "seawall._native", name = "Bulkhead")]
+pub struct Bulkhead {
+    inner: Arc<Core>,
+    held: Mutex<Vec<OwnedPermit>>,
+    clock: ClockSource,
+}
+
+impl Bulkhead {
+    fn take(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<OwnedPermit> {
+        let timeout = timeout.unwrap_or(self.inner.config().max_wait);
+        if timeout.is_zero() || self.inner.config().max_queue == 0 {
+            return self.inner.try_acquire_owned().map_err(|e| to_pyerr(py, &e));
+        }
+        // Fast path first: no need to release the GIL when a slot is free.
+        if let Ok(p) = self.inner.try_acquire_owned() {
+            return Ok(p);
+        }
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.acquire_owned(timeout)).map_err(|e| to_pyerr(py, &e))
+    }
+}
+
+#[pymethods]
+impl Bulkhead {
+    #[new]
+    #[pyo3(signature = (max_concurrent=None, *, max_queue=None, max_wait=None, clock=None))]
+    fn new(
+        py: Python<'_>,
+        max_concurrent: Option<&Bound<'_, PyAny>>,
+        max_queue: Option<&Bound<'_, PyAny>>,
+        max_wait: Option<&Bound<'_, PyAny>>,
+        clock: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let d = BulkheadConfig::default();
+        let cfg = BulkheadConfig {
+            max_concurrent: match max_concurrent {
+                Some(v) if !v.is_none() => count(v, "max_concurrent", Kind::Config)?,
+                _ => d.max_concurrent,
+            },
+            max_queue: match max_queue {
+                Some(v) if !v.is_none() => count(v, "max_queue", Kind::Config)?,
+                _ => d.max_queue,
+            },
+            max_wait: opt_secs(max_wait, "max_wait", Kind::Config)?.unwrap_or(d.max_wait),
+        };
+        let clock = source(clock)?;
+        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+            held: Mutex::new(Vec::new()),
+            clock,
+        })
+    }
+
+    /// A slot if one is free and nobody waits, else None. Never blocks.
+    fn try_acquire(&self) -> Option<BulkheadPermit> {
+        self.inner.try_acquire_owned().ok().map(BulkheadPermit::new)
+    }
+
+    /// A slot, waiting in the FIFO queue up to `timeout` seconds (default
+    /// `max_wait`) with the GIL released; BulkheadFullError otherwise.
+    #[pyo3(signature = (timeout=None))]
+    fn acquire(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<BulkheadPermit> {
+        let t = opt_secs(timeout, "timeout", Kind::Argument)?;
+        self.take(py, t).map(BulkheadPermit::new)
+    }
+
+    /// A permit now, or a BulkheadWaiter holding a place in the FIFO queue
+    /// (BulkheadFullError when the queue is full). Never blocks: the
+    /// building block of acquire_async and of waits in other event loops.
+    fn enqueue(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
+            Admission::Acquired(p) => Ok(Py::new(py, BulkheadPermit::new(p))?.into_any()),
+            Admission::Queued(w) => Ok(Py::new(py, BulkheadWaiter { w: Mutex::new(Some(w)) })?.into_any()),
+        }
+    }
+
+    /// Moves a permit's slot onto the stack `__exit__` pops (for `async with`).
+    fn _hold(&self, permit: &BulkheadPermit) -> bool {
+        match lock(&permit.p).take() {
+            Some(p) => {
+                lock(&self.held).push(p);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn __enter__(&self, py: Python<'_>) -> PyResult<()> {
+        let p = self.take(py, None)?;
+        lock(&self.held).push(p);
+        Ok(())
+    }
+
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(&self, _exc_type: Option<&Bound<'_, PyAny>>, _exc: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> bool {
+        let p = lock(&self.held).pop();
+        drop(p);
+        false
+    }
+
+    #[getter]
+    fn max_concurrent(&self) -> u64 {
+        self.inner.config().max_concurrent
+    }
+    #[getter]
+    fn max_queue(&self) -> u64 {
+        self.inner.config().max_queue
+    }
+    /// Seconds a call waits by default.
+    #[getter]
+    fn max_wait(&self) -> f64 {
+        self.inner.config().max_wait.as_secs_f64()
+    }
+    /// Slots held now.
+    #[getter]
+    fn active(&self) -> u64 {
+        self.inner.metrics().active
+    }
+    /// The clock waits are measured on (None: monotonic).
+    #[getter]
+    fn _manual_clock(&self) -> bool {
+        matches!(self.clock, ClockSource::Manual(_))
+    }
+
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.metrics();
+        let d = PyDict::new(py);
+        d.set_item("active", m.active)?;
+        d.set_item("queued", m.queued)?;
+        d.set_item("total", m.total)?;
+        d.set_item("rejected", m.rejected)?;
+        d.set_item("max_concurrent", m.max_concurrent)?;
+        d.set_item("max_queue", m.max_queue)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let m = self.inner.metrics();
+        format!("Bulkhead(max_concurrent={}, active={}, queued={})", m.max_concurrent, m.active, m.queued)
+    }
+}
+
+/// One bulkhead slot. `release()` gives it back (once); it is also a
+/// context manager, and a permit collected unreleased gives its slot back.
+#[pyclass(frozen, module = "seawall._native", name = "BulkheadPermit")]
+pub struct BulkheadPermit {
+    p: Mutex<Option<OwnedPermit>>,
+}
+
+impl BulkheadPermit {
+    fn new(p: OwnedPermit) -> Self {
+        Self { p: Mutex::new(Some(p)) }
+    }
+}
+
+#[pymethods]
+impl BulkheadPermit {
+    /// Gives the slot back; False if it was already released.
+    fn release(&self) -> bool {
+        let p = lock(&self.p).take();
+        p.is_some()
+    }
+    #[getter]
+    fn released(&self) -> bool {
+        lock(&self.p).is_none()
+    }
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(&self, _exc_type: Option<&Bound<'_, PyAny>>, _exc: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> bool {
+        self.release();
+        false
+    }
+}
+
+/// A place in a bulkhead's FIFO queue (asyncio waits poll it).
+#[pyclass(frozen, module = "seawall._native", name = "BulkheadWaiter")]
+pub struct BulkheadWaiter {
+    w: Mutex<Option<OwnedWaiter>>,
+}
+
+#[pymethods]
+impl BulkheadWaiter {
+    /// The permit if a slot was handed to this waiter, else None.
+    fn try_claim(&self) -> Option<BulkheadPermit> {
+        let mut g = lock(&self.w);
+        let w = g.take()?;
+        match w.try_claim() {
+            Ok(p) => Some(BulkheadPermit::new(p)),
+            Err(w) => {
+                *g = Some(w);
+                None
+            }
+        }
+    }
+    /// Leaves the queue (passing on a slot already handed to it).
+    fn cancel(&self) {
+        let w = lock(&self.w).take();
+        drop(w);
+    }
+}

@@ -1,0 +1,230 @@
+"""Bulkhead through the Python API: with / async with / decorator / permits."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from typing import List
+
+import pytest
+
+import seawall
+from seawall import Bulkhead
+
+from helpers import same_metadata
+
+
+def test_with_and_try_acquire() -> None:
+    bh = Bulkhead(2)
+    with bh:
+        with bh:
+            assert bh.active == 2
+            assert bh.try_acquire() is None
+            with pytest.raises(seawall.BulkheadFullError) as ei:
+                with bh:
+                    pass  # pragma: no cover
+            assert ei.value.retry_after is None
+    assert bh.active == 0
+    p = bh.try_acquire()
+    assert p is not None and bh.active == 1
+    assert p.release() and not p.release() and p.released
+    with bh.acquire() as p2:
+        assert bh.active == 1 and not p2.released
+    assert bh.active == 0
+    m = bh.metrics()
+    assert m["total"] == 4 and m["rejected"] == 2 and m["max_concurrent"] == 2
+
+
+def test_exception_in_block_releases() -> None:
+    bh = Bulkhead(1)
+    with pytest.raises(KeyError):
+        with bh:
+            raise KeyError()
+    assert bh.active == 0
+
+
+def test_decorators_keep_metadata() -> None:
+    bh = Bulkhead(1)
+
+    def work(x: int) -> int:
+        """Work."""
+        assert bh.active == 1
+        return x
+
+    async def awork(x: int) -> int:
+        """Async work."""
+        assert bh.active == 1
+        return x
+
+    w, aw = bh(work), bh(awork)
+    same_metadata(w, work)
+    same_metadata(aw, awork)
+    assert w(3) == 3 and asyncio.run(aw(4)) == 4 and bh.active == 0
+    assert bh.call(work, 5) == 5
+    assert asyncio.run(bh.call_async(awork, 6)) == 6
+
+
+def test_blocking_wait_releases_the_gil_and_is_fifo() -> None:
+    # Real waits are the point: threads queue while the slot is held.
+    bh = Bulkhead(1, max_queue=4, max_wait=5.0)
+    order: List[int] = []
+    holder = bh.acquire()
+    started = threading.Barrier(4)
+
+    def waiter(i: int) -> None:
+        started.wait()
+        time.sleep(0.02 * i)  # queue in order 0, 1, 2
+        with bh:
+            order.append(i)
+
+    ts = [threading.Thread(target=waiter, args=(i,)) for i in range(3)]
+    for t in ts:
+        t.start()
+    started.wait()
+    deadline = time.monotonic() + 5
+    while bh.metrics()["queued"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)  # this thread runs: the waiters do not hold the GIL
+    assert bh.metrics()["queued"] == 3
+    holder.release()
+    for t in ts:
+        t.join()
+    assert order == [0, 1, 2]
+
+
+def test_wait_times_out() -> None:
+    bh = Bulkhead(1, max_queue=1, max_wait=0.05)
+    with bh:
+        t0 = time.monotonic()
+        with pytest.raises(seawall.BulkheadFullError):
+            bh.acquire()
+        assert time.monotonic() - t0 >= 0.04
+        with pytest.raises(seawall.BulkheadFullError):
+            bh.acquire(timeout=0)
+
+
+def test_manual_clock_wait_times_out_when_advanced() -> None:
+    clock = seawall.ManualClock()
+    bh = Bulkhead(1, max_queue=1, max_wait=10.0, clock=clock)
+    with bh:
+        threading.Timer(0.02, clock.advance, args=(11.0,)).start()
+        with pytest.raises(seawall.BulkheadFullError):
+            bh.acquire()
+
+
+def test_async_with_waits_without_blocking_the_loop() -> None:
+    bh = Bulkhead(1, max_queue=10, max_wait=5.0)
+    running = 0
+    peak = 0
+    beats = 0
+
+    async def job() -> None:
+        nonlocal running, peak
+        async with bh:
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.005)
+            running -= 1
+
+    async def heartbeat() -> None:
+        nonlocal beats
+        for _ in range(5):
+            beats += 1
+            await asyncio.sleep(0.001)
+
+    async def main() -> None:
+        await asyncio.gather(heartbeat(), *(job() for _ in range(5)))
+
+    asyncio.run(main())
+    assert peak == 1 and beats == 5 and bh.active == 0
+    assert bh.metrics()["total"] == 5
+
+
+def test_async_queue_full_and_timeout() -> None:
+    clock = seawall.ManualClock()
+    bh = Bulkhead(1, max_queue=1, max_wait=1.0, clock=clock)
+
+    async def main() -> None:
+        p = await bh.acquire_async()
+        w = asyncio.ensure_future(bh.acquire_async())
+        await asyncio.sleep(0.005)
+        with pytest.raises(seawall.BulkheadFullError):
+            await bh.acquire_async()  # queue full
+        clock.advance(2.0)
+        with pytest.raises(seawall.BulkheadFullError):
+            await w  # waited past max_wait on the manual clock
+        p.release()
+        p2 = await bh.acquire_async(timeout=0)
+        p2.release()
+
+    asyncio.run(main())
+    assert bh.metrics()["queued"] == 0 and bh.active == 0
+
+
+def test_async_handoff_and_cancellation() -> None:
+    bh = Bulkhead(1, max_queue=2, max_wait=5.0)
+
+    async def main() -> None:
+        p = await bh.acquire_async()
+        a = asyncio.ensure_future(bh.acquire_async())
+        b = asyncio.ensure_future(bh.acquire_async())
+        await asyncio.sleep(0.005)
+        a.cancel()  # leaves the queue
+        await asyncio.sleep(0.005)
+        p.release()
+        pb = await b
+        assert bh.active == 1
+        pb.release()
+
+    asyncio.run(main())
+    assert bh.active == 0 and bh.metrics()["queued"] == 0
+
+
+def test_threads_never_exceed_max_concurrent() -> None:
+    bh = Bulkhead(3)
+    inside = 0
+    peak = 0
+    lock = threading.Lock()
+    bar = threading.Barrier(8)
+
+    def hammer() -> None:
+        nonlocal inside, peak
+        bar.wait()
+        for _ in range(500):
+            p = bh.try_acquire()
+            if p is None:
+                continue
+            with lock:
+                inside += 1
+                peak = max(peak, inside)
+            with lock:
+                inside -= 1
+            p.release()
+
+    ts = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert peak <= 3 and bh.active == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_child_gets_a_copy() -> None:
+    # Documented: the child gets a copy of the counters at fork time; slots
+    # held by the parent stay held in the child's copy (they can never be
+    # released there), so fork before taking slots. Nothing deadlocks.
+    bh = Bulkhead(2)
+    held = bh.acquire()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = bh.active == 1 and bh.try_acquire() is not None
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    held.release()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert bh.active == 0
