@@ -27,7 +27,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// (FIFO) at most `max_wait` seconds (or the timeout they pass).
 #[pyclass(frozen, subclass, module = "seawall._native", name = "Bulkhead")]
 pub struct Bulkhead {
-    inner: Arc<Core>,
+    pub inner: Arc<Core>,
     held: Mutex<Vec<OwnedPermit>>,
     clock: ClockSource,
 }

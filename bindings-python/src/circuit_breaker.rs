@@ -17,6 +17,7 @@ use seawall::circuit_breaker::{CircuitBreaker as Core, Config, Outcome, Permit a
 use seawall::clock::{duration_to_ns, Clock, ClockSource};
 use seawall::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn mode_name(v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<String> {
@@ -44,7 +45,7 @@ fn exc_types(py: Python<'_>, v: &Bound<'_, PyAny>, field: &'static str) -> PyRes
 
 /// How a finished call is recorded.
 #[derive(Clone, Copy)]
-enum Finish {
+pub(crate) enum Finish {
     Record(Outcome),
     Release,
 }
@@ -60,8 +61,8 @@ enum Finish {
 /// name=None, clock=None.
 #[pyclass(frozen, subclass, module = "seawall._native", name = "CircuitBreaker")]
 pub struct CircuitBreaker {
-    pub inner: Core,
-    clock: ClockSource,
+    pub inner: Arc<Core>,
+    pub clock: ClockSource,
     record: Py<PyTuple>,
     ignore: Option<Py<PyTuple>>,
     predicate: Option<Py<PyAny>>,
@@ -75,7 +76,7 @@ impl CircuitBreaker {
     }
 
     /// Success / failure / ignored for an exception, as configured.
-    fn classify(&self, py: Python<'_>, e: &PyErr) -> Finish {
+    pub(crate) fn classify(&self, py: Python<'_>, e: &PyErr) -> Finish {
         let v = e.value(py);
         if !v.is_instance_of::<PyException>() {
             // KeyboardInterrupt, SystemExit, CancelledError, GeneratorExit:
@@ -184,7 +185,7 @@ impl CircuitBreaker {
             _ => ClockSource::Monotonic,
         };
         kw.finish()?;
-        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
         Ok(Self { inner, clock, record, ignore, predicate, name })
     }
 

@@ -17,6 +17,7 @@ mod fault;
 mod keyed;
 mod kwargs;
 mod limiter;
+mod policy;
 mod retry_budget;
 mod sliding_window;
 mod token_bucket;
@@ -122,6 +123,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<adaptive_timeout::AdaptiveTimeout>()?;
     m.add_class::<fault::FaultInjector>()?;
     m.add_class::<bulkhead::Bulkhead>()?;
+    m.add_class::<policy::PolicyGate>()?;
+    m.add_class::<policy::PolicyGuard>()?;
     m.add_class::<bulkhead::BulkheadPermit>()?;
     m.add_class::<bulkhead::BulkheadWaiter>()?;
     m.add_class::<circuit_breaker::CircuitBreaker>()?;

@@ -10,6 +10,7 @@ use pyo3::types::PyDict;
 use seawall::clock::ClockSource;
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter as Core};
 use seawall::Error;
+use std::sync::Arc;
 
 /// `buckets` as u32 (values above are rejected by core's range check).
 pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -> PyResult<u32> {
@@ -24,8 +25,8 @@ pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -
 /// `window` seconds, counted in `buckets` sub-windows. Lock-free.
 #[pyclass(frozen, subclass, module = "seawall._native", name = "SlidingWindowLimiter")]
 pub struct SlidingWindowLimiter {
-    inner: Core,
-    clock: ClockSource,
+    pub inner: Arc<Core>,
+    pub clock: ClockSource,
     limit: u64,
 }
 
@@ -48,7 +49,7 @@ impl SlidingWindowLimiter {
         };
         let limit = cfg.limit;
         let clock = source(clock)?;
-        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
         Ok(Self { inner, clock, limit })
     }
 

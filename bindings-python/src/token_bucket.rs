@@ -8,13 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::token_bucket::{TokenBucket as Core, TokenBucketConfig};
+use std::sync::Arc;
 
 /// A token bucket: up to `burst` requests at once, refilled at
 /// `rate_per_sec`. Thread-safe; one atomic compare-and-swap per decision.
 #[pyclass(frozen, subclass, module = "seawall._native", name = "TokenBucket")]
 pub struct TokenBucket {
-    pub inner: Core,
-    clock: ClockSource,
+    pub inner: Arc<Core>,
+    pub clock: ClockSource,
 }
 
 #[pymethods]
@@ -34,7 +35,7 @@ impl TokenBucket {
             initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
         };
         let clock = source(clock)?;
-        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
         Ok(Self { inner, clock })
     }
 

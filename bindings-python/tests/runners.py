@@ -449,3 +449,66 @@ class FaultRunner:
 
 
 RUNNERS["fault_injector"] = FaultRunner
+
+
+# --- policy (tests/src/runners/policy.rs) ------------------------------------
+
+
+class PolicyRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.limiter: Any = None
+        rl = config.get("rate_limiter")
+        if rl is not None:
+            kind = rl.get("kind", "token_bucket")
+            if kind == "token_bucket":
+                self.limiter = TokenBucketRunner(rl, clock).lim
+            elif kind == "sliding_window":
+                self.limiter = SlidingWindowRunner(rl, clock).lim
+            else:
+                raise seawall.ConfigError(f"unknown rate limiter kind {kind!r}", field="kind")
+        cb = config.get("circuit_breaker")
+        self.breaker = None if cb is None else seawall.CircuitBreaker(**_cb_kwargs(cb), clock=clock)
+        bh = config.get("bulkhead")
+        self.bulkhead = None if bh is None else BulkheadRunner(bh, clock).b
+        self.gate = seawall._native.PolicyGate(
+            rate_limiter=self.limiter, circuit_breaker=self.breaker, bulkhead=self.bulkhead, clock=clock
+        )
+        self.guards: Dict[str, Any] = {}
+
+    def _snapshot(self, o: Dict[str, Any]) -> Dict[str, Any]:
+        if self.breaker is not None:
+            o["state"] = self.breaker.state
+        if self.bulkhead is not None:
+            o["active"] = self.bulkhead.active
+        if isinstance(self.limiter, seawall.TokenBucket):
+            o["limiter_available"] = self.limiter.metrics()["available"]
+        elif self.limiter is not None:
+            m = self.limiter.metrics()
+            o["limiter_available"] = max(0, m["limit"] - m["count"])
+        return o
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        o: Dict[str, Any] = {}
+        if op == "acquire":
+            try:
+                g = self.gate.acquire()
+            except seawall.SeawallError as e:
+                o.update(allowed=False, stage=e.stage, error=e.kind, retry_after_ns=ns(e.retry_after) or 0)
+            else:
+                o.update(allowed=True, stage=None, probe=g.probe)
+                if "id" in args:
+                    self.guards[args["id"]] = g
+                else:
+                    g.release()  # the Rust runner drops an unnamed guard
+        elif op == "complete":
+            g = self.guards.pop(args["id"])
+            d = args.get("duration_ns")
+            g.complete(args["outcome"], None if d is None else d / 1e9)
+        elif op == "release":
+            self.guards.pop(args["id"]).release()
+        elif op != "state":
+            raise RunnerError(f"unknown op {op!r}")
+        return self._snapshot(o)
+
+
+RUNNERS["policy"] = PolicyRunner

@@ -45,13 +45,15 @@ def test_rejection_refunds_earlier_gates() -> None:
     g = gates(clock)
     p = Policy(**g)
     g["circuit_breaker"].force_open()
-    with pytest.raises(seawall.CircuitOpenError):
+    with pytest.raises(seawall.CircuitOpenError) as co:
         p.call(lambda: 1)
+    assert co.value.stage == "circuit_breaker"
     assert g["rate_limiter"].metrics()["available"] == 2  # token refunded
     g["circuit_breaker"].reset()
     held = g["bulkhead"].acquire()
-    with pytest.raises(seawall.BulkheadFullError):
+    with pytest.raises(seawall.BulkheadFullError) as bf:
         p.call(lambda: 1)
+    assert bf.value.stage == "bulkhead"
     held.release()
     assert g["rate_limiter"].metrics()["available"] == 2
     m = g["circuit_breaker"].metrics()
@@ -60,7 +62,7 @@ def test_rejection_refunds_earlier_gates() -> None:
         p.call(lambda: 1)
     with pytest.raises(seawall.RateLimitedError) as ei:
         p.call(lambda: 1)
-    assert ei.value.retry_after == 1.0
+    assert ei.value.retry_after == 1.0 and ei.value.stage == "rate_limiter"
 
 
 def test_failure_trips_breaker_then_fallback_answers() -> None:

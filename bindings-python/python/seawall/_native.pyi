@@ -33,6 +33,8 @@ __all__ = [
     "KeyedSlidingWindow",
     "AdaptiveTimeout",
     "FaultInjector",
+    "PolicyGate",
+    "PolicyGuard",
     "Bulkhead",
     "BulkheadPermit",
     "BulkheadWaiter",
@@ -403,3 +405,29 @@ class FaultInjector:
     @enabled.setter
     def enabled(self, value: bool) -> None: ...
     def metrics(self) -> FaultInjectorMetrics: ...
+
+@final
+class PolicyGate:
+    """Rate limiter → circuit breaker → bulkhead admission (core policy guard)."""
+
+    def __new__(
+        cls,
+        *,
+        rate_limiter: Optional[Union[TokenBucket, SlidingWindowLimiter]] = None,
+        circuit_breaker: Optional[CircuitBreaker] = None,
+        bulkhead: Optional[Bulkhead] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> Self: ...
+    def acquire(self) -> PolicyGuard: ...
+
+@final
+class PolicyGuard:
+    """What an admitted call holds; finish it once."""
+
+    def complete(self, outcome: str, duration: Optional[float] = None) -> bool: ...
+    def finish(self, exc: Optional[BaseException]) -> bool: ...
+    def release(self) -> bool: ...
+    @property
+    def probe(self) -> bool: ...
+    @property
+    def finished(self) -> bool: ...

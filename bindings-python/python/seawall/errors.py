@@ -40,6 +40,9 @@ class SeawallError(Exception):
 
     #: The core's wire name of this error kind (as in spec/vectors).
     kind: str = "seawall"
+    #: For a Policy rejection: the refusing stage ("rate_limiter",
+    #: "circuit_breaker" or "bulkhead"); None otherwise.
+    stage: Optional[str] = None
 
     def __init__(
         self,

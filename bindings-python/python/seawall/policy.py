@@ -1,10 +1,12 @@
 """Policy: rate limiter → circuit breaker → bulkhead → timeout → retry → fallback.
 
-Each call (and each retry of it) passes the gates in that order: a token
-from the rate limiter, a permit from the circuit breaker, a slot from the
-bulkhead, then the call itself under the timeout. A gate that rejects gives
+Each call (and each retry of it) passes the gates in that order — core's
+policy guard (``seawall::policy``): a token from the rate limiter, a permit
+from the circuit breaker, a slot from the bulkhead (no waiting in the
+guard) — then the call itself under the timeout. A gate that rejects gives
 back what the earlier gates granted (the token is refunded, the breaker
-permit released), so a rejected call costs nothing downstream. Retry wraps
+permit released) and raises its error with ``.stage`` set
+(``"rate_limiter"``, ``"circuit_breaker"`` or ``"bulkhead"``). Retry wraps
 the gated attempt (each attempt goes through the gates again) and the
 fallback answers when everything else failed:
 
@@ -21,9 +23,8 @@ import inspect
 from typing import Any, Awaitable, Callable, Optional, TypeVar, Union, cast
 
 from ._native import CircuitBreaker as _NativeBreaker
-from ._native import KeyedSlidingWindow, KeyedTokenBucket, SlidingWindowLimiter, TokenBucket
+from ._native import KeyedSlidingWindow, KeyedTokenBucket, PolicyGate, SlidingWindowLimiter, TokenBucket
 from .bulkhead import Bulkhead
-from .errors import BulkheadFullError, RateLimitedError
 from .fallback import Fallback
 from .retry import Retry
 from .timeouts import Timeout, _run_with_timeout, current_deadline
@@ -45,7 +46,7 @@ class Policy:
     (from ``seawall.fallback(...)``) or a plain value to answer.
     """
 
-    __slots__ = ("rate_limiter", "circuit_breaker", "bulkhead", "timeout", "retry", "fallback")
+    __slots__ = ("rate_limiter", "circuit_breaker", "bulkhead", "timeout", "retry", "fallback", "_gate")
 
     def __init__(
         self,
@@ -78,82 +79,22 @@ class Policy:
         self.timeout: Optional[Timeout] = timeout
         self.retry = retry
         self.fallback: Optional[Fallback] = fallback
+        self._gate = PolicyGate(rate_limiter=rate_limiter, circuit_breaker=circuit_breaker, bulkhead=bulkhead)
 
-    # -- the gates -------------------------------------------------------------
-
-    def _enter(self) -> Any:
-        """Passes the gates; returns (breaker permit, bulkhead permit)."""
-        lim = self.rate_limiter
-        if lim is not None:
-            d = lim.check()
-            if not d.allowed:
-                raise RateLimitedError(f"rate limited; retry after {d.retry_after:g}s", retry_after=d.retry_after)
-        permit = None
-        cb = self.circuit_breaker
-        if cb is not None:
-            try:
-                permit = cb.acquire()
-            except BaseException:
-                if lim is not None:
-                    lim.refund()
-                raise
-        slot = None
-        bh = self.bulkhead
-        if bh is not None:
-            slot = bh.try_acquire()
-            if slot is None:
-                if permit is not None:
-                    permit.release()
-                if lim is not None:
-                    lim.refund()
-                raise BulkheadFullError("bulkhead full")
-        return permit, slot
-
-    async def _enter_async(self) -> Any:
-        lim = self.rate_limiter
-        if lim is not None:
-            d = lim.check()
-            if not d.allowed:
-                raise RateLimitedError(f"rate limited; retry after {d.retry_after:g}s", retry_after=d.retry_after)
-        permit = None
-        cb = self.circuit_breaker
-        if cb is not None:
-            try:
-                permit = cb.acquire()
-            except BaseException:
-                if lim is not None:
-                    lim.refund()
-                raise
-        slot = None
-        bh = self.bulkhead
-        if bh is not None:
-            try:
-                slot = await bh.acquire_async()
-            except BaseException:
-                if permit is not None:
-                    permit.release()
-                if lim is not None:
-                    lim.refund()
-                raise
-        return permit, slot
+    # -- one gated attempt -------------------------------------------------------
 
     def _attempt(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
-        permit, slot = self._enter()
+        guard = self._gate.acquire()
         try:
             result = fn(*args, **kwargs)
         except BaseException as e:
-            if permit is not None:
-                permit.finish(e)
+            guard.finish(e)
             raise
-        finally:
-            if slot is not None:
-                slot.release()
-        if permit is not None:
-            permit.success()
+        guard.complete("success")
         return result
 
     async def _attempt_async(self, fn: Callable[..., Awaitable[T]], args: Any, kwargs: Any) -> T:
-        permit, slot = await self._enter_async()
+        guard = self._gate.acquire()
         try:
             t = self.timeout
             if t is None:
@@ -167,14 +108,9 @@ class Policy:
                     raise SeawallTimeoutError("deadline exceeded before the call")
                 result = await _run_with_timeout(fn(*args, **kwargs), limit)
         except BaseException as e:
-            if permit is not None:
-                permit.finish(e)
+            guard.finish(e)
             raise
-        finally:
-            if slot is not None:
-                slot.release()
-        if permit is not None:
-            permit.success()
+        guard.complete("success")
         return result
 
     # -- public ------------------------------------------------------------------
@@ -227,5 +163,5 @@ class Policy:
         return cast(F, wrapper)
 
     def __repr__(self) -> str:
-        parts = [f"{n}={getattr(self, n)!r}" for n in self.__slots__ if getattr(self, n) is not None]
+        parts = [f"{n}={getattr(self, n)!r}" for n in self.__slots__ if not n.startswith("_") and getattr(self, n) is not None]
         return f"Policy({', '.join(parts)})"
