@@ -17,7 +17,11 @@ pub struct AdaptiveTimeout {
     inner: Core,
 }
 
-fn opt<'py, T>(v: Option<&Bound<'py, PyAny>>, default: T, f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> PyResult<T> {
+fn opt<'py, T>(
+    v: Option<&Bound<'py, PyAny>>,
+    default: T,
+    f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>,
+) -> PyResult<T> {
     match v {
         Some(x) if !x.is_none() => f(x),
         _ => Ok(default),
@@ -47,7 +51,9 @@ impl AdaptiveTimeout {
             multiplier: opt(multiplier, d.multiplier, |v| real(v, "multiplier", c))?,
             min_timeout: opt(min_timeout, d.min_timeout, |v| secs(v, "min_timeout", c))?,
             max_timeout: opt(max_timeout, d.max_timeout, |v| secs(v, "max_timeout", c))?,
-            initial_timeout: opt(initial_timeout, d.initial_timeout, |v| secs(v, "initial_timeout", c))?,
+            initial_timeout: opt(initial_timeout, d.initial_timeout, |v| {
+                secs(v, "initial_timeout", c)
+            })?,
             min_samples: opt(min_samples, d.min_samples, |v| count(v, "min_samples", c))?,
             window: opt(window, d.window, |v| secs(v, "window", c))?,
         };
@@ -73,7 +79,8 @@ impl AdaptiveTimeout {
 
     /// Records a latency in integer nanoseconds.
     fn record_ns(&self, latency_ns: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inner.record_ns(count(latency_ns, "latency_ns", Kind::Argument)?);
+        self.inner
+            .record_ns(count(latency_ns, "latency_ns", Kind::Argument)?);
         Ok(())
     }
 
@@ -94,6 +101,9 @@ impl AdaptiveTimeout {
     }
 
     fn __repr__(&self) -> String {
-        format!("AdaptiveTimeout(timeout={:?})", self.inner.timeout().as_secs_f64())
+        format!(
+            "AdaptiveTimeout(timeout={:?})",
+            self.inner.timeout().as_secs_f64()
+        )
     }
 }

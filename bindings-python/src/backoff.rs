@@ -5,7 +5,9 @@ use crate::convert::{count, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use seawall::backoff::{Backoff as Core, BackoffConfig, BackoffKind, Jitter, Schedule as CoreSchedule};
+use seawall::backoff::{
+    Backoff as Core, BackoffConfig, BackoffKind, Jitter, Schedule as CoreSchedule,
+};
 use seawall::clock::duration_to_ns;
 use seawall::Error;
 use std::sync::Mutex;
@@ -25,7 +27,9 @@ fn name_arg(v: Option<&Bound<'_, PyAny>>, field: &'static str) -> PyResult<Optio
 /// Renames core's parse errors of mode names to the Python parameter.
 fn named(e: Error, field: &'static str) -> Error {
     match e {
-        Error::InvalidConfig { reason, .. } | Error::InvalidArgument { reason, .. } => Error::config(field, reason),
+        Error::InvalidConfig { reason, .. } | Error::InvalidArgument { reason, .. } => {
+            Error::config(field, reason)
+        }
         other => other,
     }
 }
@@ -68,7 +72,10 @@ impl Backoff {
         let max_attempts = match opt_count(max_attempts, "max_attempts", Kind::Config)? {
             None => d.max_attempts,
             Some(v) => u32::try_from(v).map_err(|_| {
-                err(Error::config("max_attempts", format!("must be in [1, {}], got {v}", u32::MAX)))
+                err(Error::config(
+                    "max_attempts",
+                    format!("must be in [1, {}], got {v}", u32::MAX),
+                ))
             })?,
         };
         let cfg = BackoffConfig {
@@ -114,7 +121,11 @@ impl Backoff {
     /// The delays (seconds) a fresh schedule hands out, at most `limit`
     /// of them, as if every retry started at once (no elapsed time).
     #[pyo3(signature = (limit=None))]
-    fn delays<'py>(&self, py: Python<'py>, limit: Option<&Bound<'_, PyAny>>) -> PyResult<Bound<'py, PyList>> {
+    fn delays<'py>(
+        &self,
+        py: Python<'py>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let limit = opt_count(limit, "limit", Kind::Argument)?.unwrap_or(u64::MAX);
         let mut s = self.inner.schedule();
         let out = PyList::empty(py);
@@ -194,7 +205,11 @@ impl Schedule {
     /// give up. `retry_after` (seconds) is a server hint that replaces the
     /// computed delay; `elapsed` overrides the time since the schedule began.
     #[pyo3(signature = (retry_after=None, *, elapsed=None))]
-    fn next_delay(&self, retry_after: Option<&Bound<'_, PyAny>>, elapsed: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    fn next_delay(
+        &self,
+        retry_after: Option<&Bound<'_, PyAny>>,
+        elapsed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<f64>> {
         let hint = opt_secs(retry_after, "retry_after", Kind::Argument)?;
         let elapsed = opt_secs(elapsed, "elapsed", Kind::Argument)?;
         Ok(self
@@ -207,9 +222,15 @@ impl Schedule {
 
     /// next_delay in integer nanoseconds.
     #[pyo3(signature = (retry_after_ns=None, *, elapsed_ns=None))]
-    fn next_delay_ns(&self, retry_after_ns: Option<&Bound<'_, PyAny>>, elapsed_ns: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-        let hint = opt_count(retry_after_ns, "retry_after_ns", Kind::Argument)?.map(Duration::from_nanos);
-        let elapsed = opt_count(elapsed_ns, "elapsed_ns", Kind::Argument)?.map(Duration::from_nanos);
+    fn next_delay_ns(
+        &self,
+        retry_after_ns: Option<&Bound<'_, PyAny>>,
+        elapsed_ns: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<u64>> {
+        let hint =
+            opt_count(retry_after_ns, "retry_after_ns", Kind::Argument)?.map(Duration::from_nanos);
+        let elapsed =
+            opt_count(elapsed_ns, "elapsed_ns", Kind::Argument)?.map(Duration::from_nanos);
         Ok(self
             .with(|s| match elapsed {
                 Some(e) => s.next_delay_elapsed(e, hint),

@@ -43,7 +43,8 @@ impl Bulkhead {
             return Ok(p);
         }
         let inner = Arc::clone(&self.inner);
-        py.detach(move || inner.acquire_owned(timeout)).map_err(|e| to_pyerr(py, &e))
+        py.detach(move || inner.acquire_owned(timeout))
+            .map_err(|e| to_pyerr(py, &e))
     }
 }
 
@@ -87,7 +88,11 @@ impl Bulkhead {
     /// A slot, waiting in the FIFO queue up to `timeout` seconds (default
     /// `max_wait`) with the GIL released; BulkheadFullError otherwise.
     #[pyo3(signature = (timeout=None))]
-    fn acquire(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<BulkheadPermit> {
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<BulkheadPermit> {
         let t = opt_secs(timeout, "timeout", Kind::Argument)?;
         self.take(py, t).map(BulkheadPermit::new)
     }
@@ -98,7 +103,13 @@ impl Bulkhead {
     fn enqueue(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
             Admission::Acquired(p) => Ok(Py::new(py, BulkheadPermit::new(p))?.into_any()),
-            Admission::Queued(w) => Ok(Py::new(py, BulkheadWaiter { w: Mutex::new(Some(w)) })?.into_any()),
+            Admission::Queued(w) => Ok(Py::new(
+                py,
+                BulkheadWaiter {
+                    w: Mutex::new(Some(w)),
+                },
+            )?
+            .into_any()),
         }
     }
 
@@ -120,7 +131,12 @@ impl Bulkhead {
     }
 
     #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
-    fn __exit__(&self, _exc_type: Option<&Bound<'_, PyAny>>, _exc: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> bool {
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> bool {
         let p = lock(&self.held).pop();
         drop(p);
         false
@@ -164,7 +180,10 @@ impl Bulkhead {
 
     fn __repr__(&self) -> String {
         let m = self.inner.metrics();
-        format!("Bulkhead(max_concurrent={}, active={}, queued={})", m.max_concurrent, m.active, m.queued)
+        format!(
+            "Bulkhead(max_concurrent={}, active={}, queued={})",
+            m.max_concurrent, m.active, m.queued
+        )
     }
 }
 
@@ -177,7 +196,9 @@ pub struct BulkheadPermit {
 
 impl BulkheadPermit {
     fn new(p: OwnedPermit) -> Self {
-        Self { p: Mutex::new(Some(p)) }
+        Self {
+            p: Mutex::new(Some(p)),
+        }
     }
 }
 
@@ -196,7 +217,12 @@ impl BulkheadPermit {
         slf
     }
     #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
-    fn __exit__(&self, _exc_type: Option<&Bound<'_, PyAny>>, _exc: Option<&Bound<'_, PyAny>>, _tb: Option<&Bound<'_, PyAny>>) -> bool {
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> bool {
         self.release();
         false
     }

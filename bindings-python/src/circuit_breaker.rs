@@ -13,7 +13,9 @@ use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
-use seawall::circuit_breaker::{CircuitBreaker as Core, Config, Outcome, Permit as CorePermit, WindowKind};
+use seawall::circuit_breaker::{
+    CircuitBreaker as Core, Config, Outcome, Permit as CorePermit, WindowKind,
+};
 use seawall::clock::{duration_to_ns, Clock, ClockSource};
 use seawall::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,9 +37,17 @@ fn exc_types(py: Python<'_>, v: &Bound<'_, PyAny>, field: &'static str) -> PyRes
         PyTuple::new(py, [v])?
     };
     for t in tuple.iter() {
-        let ok = t.cast::<PyType>().map(|ty| ty.is_subclass(&base).unwrap_or(false)).unwrap_or(false);
+        let ok = t
+            .cast::<PyType>()
+            .map(|ty| ty.is_subclass(&base).unwrap_or(false))
+            .unwrap_or(false);
         if !ok {
-            return Err(crate::convert::wrong_type(field, "an exception type or a tuple of them", v, Kind::Config));
+            return Err(crate::convert::wrong_type(
+                field,
+                "an exception type or a tuple of them",
+                v,
+                Kind::Config,
+            ));
         }
     }
     Ok(tuple.unbind())
@@ -98,7 +108,9 @@ impl CircuitBreaker {
                 }
             };
         }
-        if v.is_instance(self.record.bind(py).as_any()).unwrap_or(false) {
+        if v.is_instance(self.record.bind(py).as_any())
+            .unwrap_or(false)
+        {
             Finish::Record(Outcome::Failure)
         } else {
             Finish::Record(Outcome::Success)
@@ -118,12 +130,20 @@ impl CircuitBreaker {
 
     #[inline]
     fn acquire_core(&self, py: Python<'_>) -> PyResult<CorePermit> {
-        self.inner.try_acquire().map_err(|r| to_pyerr(py, &Error::from(r)))
+        self.inner
+            .try_acquire()
+            .map_err(|r| to_pyerr(py, &Error::from(r)))
     }
 
     /// acquire → call → classify → record. The one protected-call path.
     #[inline]
-    pub fn run(&self, py: Python<'_>, func: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    pub fn run(
+        &self,
+        py: Python<'_>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
         let p = self.acquire_core(py)?;
         let start = self.now();
         match func.call(args, kwargs) {
@@ -148,45 +168,121 @@ impl CircuitBreaker {
         let mut kw = Kw::new("CircuitBreaker", kwargs)?;
         let d = Config::default();
         let c = Kind::Config;
-        let window_kind = kw.take("window_kind")?.req("window_kind", d.window_kind, |v| {
-            WindowKind::parse("window_kind", &mode_name(v, "window_kind")?).map_err(|e| to_pyerr(py, &e))
-        })?;
+        let window_kind = kw
+            .take("window_kind")?
+            .req("window_kind", d.window_kind, |v| {
+                WindowKind::parse("window_kind", &mode_name(v, "window_kind")?)
+                    .map_err(|e| to_pyerr(py, &e))
+            })?;
         let cfg = Config {
-            failure_rate_threshold: kw.take("failure_rate_threshold")?.opt("failure_rate_threshold", d.failure_rate_threshold, true, |v| real(v, "failure_rate_threshold", c))?,
-            slow_call_rate_threshold: kw.take("slow_call_rate_threshold")?.opt("slow_call_rate_threshold", d.slow_call_rate_threshold, true, |v| real(v, "slow_call_rate_threshold", c))?,
-            slow_call_duration_threshold: kw.take("slow_call_duration_threshold")?.req("slow_call_duration_threshold", d.slow_call_duration_threshold, |v| secs(v, "slow_call_duration_threshold", c))?,
+            failure_rate_threshold: kw.take("failure_rate_threshold")?.opt(
+                "failure_rate_threshold",
+                d.failure_rate_threshold,
+                true,
+                |v| real(v, "failure_rate_threshold", c),
+            )?,
+            slow_call_rate_threshold: kw.take("slow_call_rate_threshold")?.opt(
+                "slow_call_rate_threshold",
+                d.slow_call_rate_threshold,
+                true,
+                |v| real(v, "slow_call_rate_threshold", c),
+            )?,
+            slow_call_duration_threshold: kw.take("slow_call_duration_threshold")?.req(
+                "slow_call_duration_threshold",
+                d.slow_call_duration_threshold,
+                |v| secs(v, "slow_call_duration_threshold", c),
+            )?,
             window_kind,
-            window_size: kw.take("window_size")?.req("window_size", d.window_size, |v| count(v, "window_size", c))?,
-            minimum_number_of_calls: kw.take("minimum_number_of_calls")?.req("minimum_number_of_calls", d.minimum_number_of_calls, |v| count(v, "minimum_number_of_calls", c))?,
-            failure_count_threshold: kw.take("failure_count_threshold")?.opt("failure_count_threshold", d.failure_count_threshold, true, |v| count(v, "failure_count_threshold", c))?,
-            failure_count_period: kw.take("failure_count_period")?.opt("failure_count_period", d.failure_count_period, true, |v| secs(v, "failure_count_period", c))?,
-            open_duration: kw.take("open_duration")?.req("open_duration", d.open_duration, |v| secs(v, "open_duration", c))?,
-            open_duration_multiplier: kw.take("open_duration_multiplier")?.req("open_duration_multiplier", d.open_duration_multiplier, |v| real(v, "open_duration_multiplier", c))?,
-            max_open_duration: kw.take("max_open_duration")?.opt("max_open_duration", d.max_open_duration, true, |v| secs(v, "max_open_duration", c))?,
-            half_open_max_calls: kw.take("half_open_max_calls")?.req("half_open_max_calls", d.half_open_max_calls, |v| count(v, "half_open_max_calls", c))?,
-            success_threshold: kw.take("success_threshold")?.req("success_threshold", d.success_threshold, |v| count(v, "success_threshold", c))?,
+            window_size: kw
+                .take("window_size")?
+                .req("window_size", d.window_size, |v| count(v, "window_size", c))?,
+            minimum_number_of_calls: kw.take("minimum_number_of_calls")?.req(
+                "minimum_number_of_calls",
+                d.minimum_number_of_calls,
+                |v| count(v, "minimum_number_of_calls", c),
+            )?,
+            failure_count_threshold: kw.take("failure_count_threshold")?.opt(
+                "failure_count_threshold",
+                d.failure_count_threshold,
+                true,
+                |v| count(v, "failure_count_threshold", c),
+            )?,
+            failure_count_period: kw.take("failure_count_period")?.opt(
+                "failure_count_period",
+                d.failure_count_period,
+                true,
+                |v| secs(v, "failure_count_period", c),
+            )?,
+            open_duration: kw.take("open_duration")?.req(
+                "open_duration",
+                d.open_duration,
+                |v| secs(v, "open_duration", c),
+            )?,
+            open_duration_multiplier: kw.take("open_duration_multiplier")?.req(
+                "open_duration_multiplier",
+                d.open_duration_multiplier,
+                |v| real(v, "open_duration_multiplier", c),
+            )?,
+            max_open_duration: kw.take("max_open_duration")?.opt(
+                "max_open_duration",
+                d.max_open_duration,
+                true,
+                |v| secs(v, "max_open_duration", c),
+            )?,
+            half_open_max_calls: kw.take("half_open_max_calls")?.req(
+                "half_open_max_calls",
+                d.half_open_max_calls,
+                |v| count(v, "half_open_max_calls", c),
+            )?,
+            success_threshold: kw.take("success_threshold")?.req(
+                "success_threshold",
+                d.success_threshold,
+                |v| count(v, "success_threshold", c),
+            )?,
         };
         let exc = py.get_type::<PyException>();
         let record = kw
             .take("record_exceptions")?
-            .opt("record_exceptions", None, true, |v| exc_types(py, v, "record_exceptions"))?
+            .opt("record_exceptions", None, true, |v| {
+                exc_types(py, v, "record_exceptions")
+            })?
             .map_or_else(|| PyTuple::new(py, [exc]).map(|t| t.unbind()), Ok)?;
-        let ignore = kw.take("ignore_exceptions")?.opt("ignore_exceptions", None, true, |v| exc_types(py, v, "ignore_exceptions"))?;
-        let predicate = kw.take("failure_predicate")?.opt("failure_predicate", None, true, |v| {
-            if v.is_callable() {
-                Ok(v.clone().unbind())
-            } else {
-                Err(crate::convert::wrong_type("failure_predicate", "callable", v, Kind::Config))
-            }
-        })?;
-        let name = kw.take("name")?.opt("name", None, true, |v| mode_name(v, "name"))?;
+        let ignore = kw
+            .take("ignore_exceptions")?
+            .opt("ignore_exceptions", None, true, |v| {
+                exc_types(py, v, "ignore_exceptions")
+            })?;
+        let predicate =
+            kw.take("failure_predicate")?
+                .opt("failure_predicate", None, true, |v| {
+                    if v.is_callable() {
+                        Ok(v.clone().unbind())
+                    } else {
+                        Err(crate::convert::wrong_type(
+                            "failure_predicate",
+                            "callable",
+                            v,
+                            Kind::Config,
+                        ))
+                    }
+                })?;
+        let name = kw
+            .take("name")?
+            .opt("name", None, true, |v| mode_name(v, "name"))?;
         let clock = match kw.take("clock")? {
             crate::kwargs::Arg::Value(v) => source(Some(&v))?,
             _ => ClockSource::Monotonic,
         };
         kw.finish()?;
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
-        Ok(Self { inner, clock, record, ignore, predicate, name })
+        Ok(Self {
+            inner,
+            clock,
+            record,
+            ignore,
+            predicate,
+            name,
+        })
     }
 
     /// A Permit to make one call, or None when the breaker rejects it.
@@ -218,7 +314,13 @@ impl CircuitBreaker {
     /// Calls `func(*args, **kwargs)` through the breaker: CircuitOpenError
     /// when rejected; the outcome (classified) is recorded.
     #[pyo3(signature = (func, /, *args, **kwargs))]
-    fn call(&self, py: Python<'_>, func: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    fn call(
+        &self,
+        py: Python<'_>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
         self.run(py, func, args, kwargs)
     }
 
@@ -296,7 +398,8 @@ impl CircuitBreaker {
 
     /// Removes a listener; True if it was registered.
     fn remove_listener(&self, listener_id: u64) -> bool {
-        self.inner.remove_listener(seawall::circuit_breaker::ListenerId(listener_id))
+        self.inner
+            .remove_listener(seawall::circuit_breaker::ListenerId(listener_id))
     }
 
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -325,7 +428,10 @@ impl CircuitBreaker {
 
     fn __repr__(&self) -> String {
         match &self.name {
-            Some(n) => format!("CircuitBreaker(name={n:?}, state={:?})", self.inner.state().as_str()),
+            Some(n) => format!(
+                "CircuitBreaker(name={n:?}, state={:?})",
+                self.inner.state().as_str()
+            ),
             None => format!("CircuitBreaker(state={:?})", self.inner.state().as_str()),
         }
     }
@@ -350,11 +456,18 @@ impl Permit {
         let _ = py;
         match duration {
             Some(d) if !d.is_none() => secs(d, "duration", Kind::Argument),
-            _ => Ok(Duration::from_nanos(self.breaker.get().now().saturating_sub(self.start_ns))),
+            _ => Ok(Duration::from_nanos(
+                self.breaker.get().now().saturating_sub(self.start_ns),
+            )),
         }
     }
 
-    fn record(&self, py: Python<'_>, o: Outcome, duration: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn record(
+        &self,
+        py: Python<'_>,
+        o: Outcome,
+        duration: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let d = self.duration(py, duration)?;
         if !self.take() {
             return Ok(false);
@@ -396,7 +509,10 @@ impl Permit {
         let how = match exc {
             None => Finish::Record(Outcome::Success),
             Some(e) if e.is_none() => Finish::Record(Outcome::Success),
-            Some(e) => self.breaker.get().classify(py, &PyErr::from_value(e.clone())),
+            Some(e) => self
+                .breaker
+                .get()
+                .classify(py, &PyErr::from_value(e.clone())),
         };
         if !self.take() {
             return Ok(false);
@@ -415,7 +531,11 @@ impl Permit {
     fn __repr__(&self) -> String {
         format!(
             "Permit(probe={}, finished={})",
-            if self.permit.is_probe() { "True" } else { "False" },
+            if self.permit.is_probe() {
+                "True"
+            } else {
+                "False"
+            },
             if self.finished() { "True" } else { "False" }
         )
     }
@@ -441,19 +561,30 @@ pub struct BreakerCall {
 #[pymethods]
 impl BreakerCall {
     #[pyo3(signature = (*args, **kwargs))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
         self.breaker.get().run(py, self.func.bind(py), args, kwargs)
     }
 
     /// Binds like a function, so decorated methods receive `self`.
-    fn __get__<'py>(slf: &Bound<'py, Self>, obj: Option<&Bound<'py, PyAny>>, objtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn __get__<'py>(
+        slf: &Bound<'py, Self>,
+        obj: Option<&Bound<'py, PyAny>>,
+        objtype: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let _ = objtype;
         match obj {
             None => Ok(slf.clone().into_any()),
             Some(o) if o.is_none() => Ok(slf.clone().into_any()),
             Some(o) => {
                 static METHOD: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-                METHOD.import(slf.py(), "types", "MethodType")?.call1((slf, o))
+                METHOD
+                    .import(slf.py(), "types", "MethodType")?
+                    .call1((slf, o))
             }
         }
     }
@@ -463,4 +594,3 @@ impl BreakerCall {
         self.breaker.clone_ref(py)
     }
 }
-

@@ -3,8 +3,8 @@
 
 use pyo3::prelude::*;
 use seawall::classify::{
-    is_retryable_kind, kind_for_code, kind_for_python_exception, RetryableKind, CODE_KINDS, PYTHON_EXCEPTION_KINDS,
-    RETRYABLE_STATUSES,
+    is_retryable_kind, kind_for_code, kind_for_python_exception, RetryableKind, CODE_KINDS,
+    PYTHON_EXCEPTION_KINDS, RETRYABLE_STATUSES,
 };
 
 /// HTTP statuses retried by default.
@@ -52,5 +52,8 @@ pub fn error_code_kinds() -> Vec<(&'static str, &'static str)> {
 /// The Python exception class name → kind table.
 #[pyfunction]
 pub fn exception_name_kinds() -> Vec<(&'static str, &'static str)> {
-    PYTHON_EXCEPTION_KINDS.iter().map(|(c, k)| (*c, k.as_str())).collect()
+    PYTHON_EXCEPTION_KINDS
+        .iter()
+        .map(|(c, k)| (*c, k.as_str()))
+        .collect()
 }

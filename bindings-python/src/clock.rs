@@ -89,7 +89,12 @@ pub fn source(clock: Option<&Bound<'_, PyAny>>) -> PyResult<ClockSource> {
         Some(c) if c.is_none() => Ok(ClockSource::Monotonic),
         Some(c) => match c.cast::<ManualClock>() {
             Ok(m) => Ok(ClockSource::Manual(m.get().inner.clone())),
-            Err(_) => Err(crate::convert::wrong_type("clock", "a seawall.ManualClock or None", c, Kind::Config)),
+            Err(_) => Err(crate::convert::wrong_type(
+                "clock",
+                "a seawall.ManualClock or None",
+                c,
+                Kind::Config,
+            )),
         },
     }
 }

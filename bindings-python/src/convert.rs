@@ -57,7 +57,12 @@ pub fn wrong_type(field: &'static str, want: &str, v: &Bound<'_, PyAny>, kind: K
         v.py(),
         matches!(kind, Kind::Argument),
         field,
-        format!("{} must be {want}, got {} {}", py_field(field), type_name(v), repr(v)),
+        format!(
+            "{} must be {want}, got {} {}",
+            py_field(field),
+            type_name(v),
+            repr(v)
+        ),
     )
 }
 

@@ -99,13 +99,18 @@ impl<T> IntoPy<T> for Result<T, Error> {
 pub fn type_error(py: Python<'_>, argument: bool, field: &str, message: String) -> PyErr {
     static CLASSES: PyOnceLock<(Py<PyType>, Py<PyType>)> = PyOnceLock::new();
     let build = || -> PyResult<PyErr> {
-        let (cfg, arg) = CLASSES.get_or_try_init(py, || -> PyResult<(Py<PyType>, Py<PyType>)> {
-            let m = py.import("seawall.errors")?;
-            Ok((
-                m.getattr("ConfigTypeError")?.cast_into::<PyType>()?.unbind(),
-                m.getattr("ArgumentTypeError")?.cast_into::<PyType>()?.unbind(),
-            ))
-        })?;
+        let (cfg, arg) =
+            CLASSES.get_or_try_init(py, || -> PyResult<(Py<PyType>, Py<PyType>)> {
+                let m = py.import("seawall.errors")?;
+                Ok((
+                    m.getattr("ConfigTypeError")?
+                        .cast_into::<PyType>()?
+                        .unbind(),
+                    m.getattr("ArgumentTypeError")?
+                        .cast_into::<PyType>()?
+                        .unbind(),
+                ))
+            })?;
         let cls = if argument { arg } else { cfg };
         let kwargs = PyDict::new(py);
         kwargs.set_item("field", py_field(field))?;

@@ -10,7 +10,11 @@ use pyo3::types::{PyBool, PyDict};
 use seawall::clock::duration_to_ns;
 use seawall::fault::{Fault, FaultInjector as Core, FaultInjectorConfig};
 
-fn opt<'py, T>(v: Option<&Bound<'py, PyAny>>, default: T, f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> PyResult<T> {
+fn opt<'py, T>(
+    v: Option<&Bound<'py, PyAny>>,
+    default: T,
+    f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>,
+) -> PyResult<T> {
     match v {
         Some(x) if !x.is_none() => f(x),
         _ => Ok(default),
@@ -100,8 +104,11 @@ impl FaultInjector {
             "FaultInjector(error_rate={:?}, delay_rate={:?}, enabled={})",
             c.error_rate,
             c.delay_rate,
-            if self.inner.is_enabled() { "True" } else { "False" }
+            if self.inner.is_enabled() {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 }
-

@@ -26,7 +26,12 @@ fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R
     if let Ok(b) = key.cast::<PyBytes>() {
         return Ok(f(b.as_bytes()));
     }
-    Err(crate::convert::wrong_type("key", "a str or bytes (use str(key) for numbers)", key, Kind::Argument))
+    Err(crate::convert::wrong_type(
+        "key",
+        "a str or bytes (use str(key) for numbers)",
+        key,
+        Kind::Argument,
+    ))
 }
 
 fn table(
@@ -39,9 +44,9 @@ fn table(
     let d = KeyTableConfig::default();
     let on_full = match on_full {
         Some(v) if !v.is_none() => {
-            let s = v
-                .cast::<PyString>()
-                .map_err(|_| crate::convert::wrong_type("on_full", "\"deny\" or \"allow\"", v, Kind::Config))?;
+            let s = v.cast::<PyString>().map_err(|_| {
+                crate::convert::wrong_type("on_full", "\"deny\" or \"allow\"", v, Kind::Config)
+            })?;
             OnFull::parse(&s.to_cow()?).map_err(|e| to_pyerr(py, &e))?
         }
         _ => d.on_full,
@@ -50,8 +55,12 @@ fn table(
         max_keys: opt_count(max_keys, "max_keys", Kind::Config)?.unwrap_or(d.max_keys),
         max_probe: match opt_count(max_probe, "max_probe", Kind::Config)? {
             None => d.max_probe,
-            Some(p) => u32::try_from(p)
-                .map_err(|_| to_pyerr(py, &Error::config("max_probe", format!("must be in [1, 64], got {p}"))))?,
+            Some(p) => u32::try_from(p).map_err(|_| {
+                to_pyerr(
+                    py,
+                    &Error::config("max_probe", format!("must be in [1, 64], got {p}")),
+                )
+            })?,
         },
         on_full,
         hash_seed: opt_count(hash_seed, "hash_seed", Kind::Config)?,
@@ -71,7 +80,12 @@ fn metrics_dict<'py>(py: Python<'py>, m: KeyedMetrics) -> PyResult<Bound<'py, Py
 /// `max_keys` are tracked (idle keys, whose bucket is full again, are
 /// reused); `on_full` ("deny" or "allow") answers new keys when the table
 /// has no room.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "KeyedTokenBucket")]
+#[pyclass(
+    frozen,
+    subclass,
+    module = "seawall._native",
+    name = "KeyedTokenBucket"
+)]
 pub struct KeyedTokenBucket {
     inner: CoreTb,
     clock: ClockSource,
@@ -104,11 +118,20 @@ impl KeyedTokenBucket {
         let clock = source(clock)?;
         let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock.clone())
             .map_err(|e| to_pyerr(py, &e))?;
-        Ok(Self { inner, clock, limit })
+        Ok(Self {
+            inner,
+            clock,
+            limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None))]
-    fn try_acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn try_acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let n = n_arg(n)?;
         with_key(key, |k| self.inner.try_acquire(k, n))?
             .map(|d| d.allowed)
@@ -116,20 +139,37 @@ impl KeyedTokenBucket {
     }
 
     #[pyo3(signature = (key, n=None))]
-    fn check(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn check(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None, timeout=None))]
-    fn acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
         let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
         let inner = &self.inner;
         let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None))]
@@ -149,7 +189,12 @@ impl KeyedTokenBucket {
 }
 
 /// One sliding window per key; same table rules as KeyedTokenBucket.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "KeyedSlidingWindow")]
+#[pyclass(
+    frozen,
+    subclass,
+    module = "seawall._native",
+    name = "KeyedSlidingWindow"
+)]
 pub struct KeyedSlidingWindow {
     inner: CoreSw,
     clock: ClockSource,
@@ -183,11 +228,20 @@ impl KeyedSlidingWindow {
         let clock = source(clock)?;
         let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock.clone())
             .map_err(|e| to_pyerr(py, &e))?;
-        Ok(Self { inner, clock, limit })
+        Ok(Self {
+            inner,
+            clock,
+            limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None))]
-    fn try_acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn try_acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let n = n_arg(n)?;
         with_key(key, |k| self.inner.try_acquire(k, n))?
             .map(|d| d.allowed)
@@ -195,20 +249,37 @@ impl KeyedSlidingWindow {
     }
 
     #[pyo3(signature = (key, n=None))]
-    fn check(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn check(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None, timeout=None))]
-    fn acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
         let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
         let inner = &self.inner;
         let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     #[pyo3(signature = (key, n=None))]

@@ -12,7 +12,9 @@ pub struct Kw<'py> {
 }
 
 fn none_error(field: &'static str) -> PyErr {
-    Python::attach(|py| crate::errors::type_error(py, false, field, format!("{field} must not be None")))
+    Python::attach(|py| {
+        crate::errors::type_error(py, false, field, format!("{field} must not be None"))
+    })
 }
 
 /// A keyword's value: absent, `None`, or a value.
@@ -35,12 +37,18 @@ impl<'py> Kw<'py> {
 
     /// Takes `key` out of the remaining keywords.
     pub fn take(&mut self, key: &str) -> PyResult<Arg<'py>> {
-        let Some(d) = &self.d else { return Ok(Arg::Absent) };
+        let Some(d) = &self.d else {
+            return Ok(Arg::Absent);
+        };
         match d.get_item(key)? {
             None => Ok(Arg::Absent),
             Some(v) => {
                 d.del_item(key)?;
-                Ok(if v.is_none() { Arg::Null } else { Arg::Value(v) })
+                Ok(if v.is_none() {
+                    Arg::Null
+                } else {
+                    Arg::Value(v)
+                })
             }
         }
     }
@@ -79,7 +87,12 @@ impl<'py> Arg<'py> {
     }
 
     /// A required-with-default value (None is a TypeError).
-    pub fn req<T>(self, field: &'static str, default: T, conv: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> PyResult<T> {
+    pub fn req<T>(
+        self,
+        field: &'static str,
+        default: T,
+        conv: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>,
+    ) -> PyResult<T> {
         match self {
             Arg::Absent => Ok(default),
             Arg::Null => Err(none_error(field)),

@@ -64,9 +64,15 @@ impl Decision {
         let h = PyDict::new(py);
         h.set_item("X-RateLimit-Limit", self.limit.to_string())?;
         h.set_item("X-RateLimit-Remaining", self.d.remaining.to_string())?;
-        h.set_item("X-RateLimit-Reset", ceil_secs(self.d.reset_after).to_string())?;
+        h.set_item(
+            "X-RateLimit-Reset",
+            ceil_secs(self.d.reset_after).to_string(),
+        )?;
         if !self.d.allowed {
-            h.set_item("Retry-After", ceil_secs(self.d.retry_after).max(1).to_string())?;
+            h.set_item(
+                "Retry-After",
+                ceil_secs(self.d.retry_after).max(1).to_string(),
+            )?;
         }
         Ok(h)
     }
@@ -99,7 +105,12 @@ const MANUAL_POLL: Duration = Duration::from_millis(1);
 /// Blocks (GIL released) until `attempt` grants, or the wait would end past
 /// `timeout` on the limiter's clock: then `RateLimitedError(retry_after)`.
 /// A wait that cannot finish in time fails at once instead of sleeping.
-pub fn wait_for<F>(py: Python<'_>, clock: &ClockSource, timeout: Option<Duration>, attempt: F) -> PyResult<CoreDecision>
+pub fn wait_for<F>(
+    py: Python<'_>,
+    clock: &ClockSource,
+    timeout: Option<Duration>,
+    attempt: F,
+) -> PyResult<CoreDecision>
 where
     F: Fn() -> Result<CoreDecision, Error> + Sync,
 {
@@ -122,7 +133,10 @@ where
                 let sleep = if manual {
                     MANUAL_POLL
                 } else {
-                    d.retry_after.clamp(Duration::from_micros(10), Duration::from_nanos(SIGNAL_CHECK_NS))
+                    d.retry_after.clamp(
+                        Duration::from_micros(10),
+                        Duration::from_nanos(SIGNAL_CHECK_NS),
+                    )
                 };
                 std::thread::sleep(sleep);
                 if MonotonicClock.now_ns().saturating_sub(real_start) >= SIGNAL_CHECK_NS {
@@ -133,7 +147,12 @@ where
         match r {
             Ok(Waited::Granted(d)) => return Ok(d),
             Ok(Waited::TimedOut(d)) => {
-                return Err(to_pyerr(py, &Error::RateLimited { retry_after: d.retry_after }))
+                return Err(to_pyerr(
+                    py,
+                    &Error::RateLimited {
+                        retry_after: d.retry_after,
+                    },
+                ))
             }
             Ok(Waited::Again) => py.check_signals()?,
             Err(e) => return Err(to_pyerr(py, &e)),

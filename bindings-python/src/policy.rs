@@ -2,8 +2,8 @@
 //! that order with give-back on rejection (core `seawall::policy`). The
 //! Python `Policy` wraps timeout, retry and fallback around it.
 
-use crate::circuit_breaker::{CircuitBreaker, Finish};
 use crate::bulkhead::Bulkhead;
+use crate::circuit_breaker::{CircuitBreaker, Finish};
 use crate::clock::source;
 use crate::convert::{secs, Kind};
 use crate::errors::to_pyerr;
@@ -46,7 +46,9 @@ impl PolicyGate {
         let breaker: Option<Bound<'_, CircuitBreaker>> = match circuit_breaker {
             Some(b) if !b.is_none() => Some(
                 b.cast::<CircuitBreaker>()
-                    .map_err(|_| PyTypeError::new_err("circuit_breaker must be a seawall.CircuitBreaker"))?
+                    .map_err(|_| {
+                        PyTypeError::new_err("circuit_breaker must be a seawall.CircuitBreaker")
+                    })?
                     .clone(),
             ),
             _ => None,
@@ -119,13 +121,20 @@ impl PolicyGuard {
     /// Records "success", "failure" or "ignored" on the breaker (duration
     /// measured since acquire unless given, seconds) and frees the slot.
     #[pyo3(signature = (outcome, duration=None))]
-    fn complete(&self, py: Python<'_>, outcome: &str, duration: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn complete(
+        &self,
+        py: Python<'_>,
+        outcome: &str,
+        duration: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let o = parse_outcome(py, outcome)?;
         let d = match duration {
             Some(d) if !d.is_none() => Some(secs(d, "duration", Kind::Argument)?),
             _ => None,
         };
-        let Some(g) = lock(&self.g).take() else { return Ok(false) };
+        let Some(g) = lock(&self.g).take() else {
+            return Ok(false);
+        };
         match d {
             Some(d) => g.complete_with_duration(o, d),
             None => g.complete(o),
@@ -137,11 +146,19 @@ impl PolicyGuard {
     /// policy's circuit breaker is configured.
     fn finish(&self, py: Python<'_>, exc: Option<&Bound<'_, PyAny>>) -> bool {
         let how = match (exc, &self.breaker) {
-            (Some(e), Some(b)) if !e.is_none() => b.get().classify(py, &PyErr::from_value(e.clone())),
-            (Some(e), None) if !e.is_none() && !e.is_instance_of::<pyo3::exceptions::PyException>() => Finish::Release,
+            (Some(e), Some(b)) if !e.is_none() => {
+                b.get().classify(py, &PyErr::from_value(e.clone()))
+            }
+            (Some(e), None)
+                if !e.is_none() && !e.is_instance_of::<pyo3::exceptions::PyException>() =>
+            {
+                Finish::Release
+            }
             _ => Finish::Record(Outcome::Success),
         };
-        let Some(g) = lock(&self.g).take() else { return false };
+        let Some(g) = lock(&self.g).take() else {
+            return false;
+        };
         match how {
             Finish::Record(o) => g.complete(o),
             Finish::Release => g.release(),

@@ -21,13 +21,20 @@ pub struct RetryBudget {
 impl RetryBudget {
     #[new]
     #[pyo3(signature = (max_tokens=None, token_ratio=None))]
-    fn new(py: Python<'_>, max_tokens: Option<&Bound<'_, PyAny>>, token_ratio: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        max_tokens: Option<&Bound<'_, PyAny>>,
+        token_ratio: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let d = RetryBudgetConfig::default();
         let max_tokens = match max_tokens {
             Some(v) if !v.is_none() => {
                 let n = count(v, "max_tokens", Kind::Config)?;
                 u32::try_from(n).map_err(|_| {
-                    to_pyerr(py, &Error::config("max_tokens", format!("must be in [1, 1000000], got {n}")))
+                    to_pyerr(
+                        py,
+                        &Error::config("max_tokens", format!("must be in [1, 1000000], got {n}")),
+                    )
                 })?
             }
             _ => d.max_tokens,
@@ -36,7 +43,11 @@ impl RetryBudget {
             Some(v) if !v.is_none() => real(v, "token_ratio", Kind::Config)?,
             _ => d.token_ratio,
         };
-        let inner = Core::new(RetryBudgetConfig { max_tokens, token_ratio }).map_err(|e| to_pyerr(py, &e))?;
+        let inner = Core::new(RetryBudgetConfig {
+            max_tokens,
+            token_ratio,
+        })
+        .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self { inner })
     }
 

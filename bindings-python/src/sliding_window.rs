@@ -16,14 +16,23 @@ use std::sync::Arc;
 pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -> PyResult<u32> {
     match opt_count(v, "buckets", Kind::Config)? {
         None => Ok(default),
-        Some(b) => u32::try_from(b)
-            .map_err(|_| to_pyerr(py, &Error::config("buckets", format!("must be in [1, 1024], got {b}")))),
+        Some(b) => u32::try_from(b).map_err(|_| {
+            to_pyerr(
+                py,
+                &Error::config("buckets", format!("must be in [1, 1024], got {b}")),
+            )
+        }),
     }
 }
 
 /// A sliding-window limiter: at most `limit` requests in any window of
 /// `window` seconds, counted in `buckets` sub-windows. Lock-free.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "SlidingWindowLimiter")]
+#[pyclass(
+    frozen,
+    subclass,
+    module = "seawall._native",
+    name = "SlidingWindowLimiter"
+)]
 pub struct SlidingWindowLimiter {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
@@ -50,7 +59,11 @@ impl SlidingWindowLimiter {
         let limit = cfg.limit;
         let clock = source(clock)?;
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
-        Ok(Self { inner, clock, limit })
+        Ok(Self {
+            inner,
+            clock,
+            limit,
+        })
     }
 
     /// Counts `n` requests if the window has room: True/False.
@@ -65,26 +78,43 @@ impl SlidingWindowLimiter {
     /// Like try_acquire, with the whole Decision.
     #[pyo3(signature = (n=None))]
     fn check(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
-        let d = self.inner.try_acquire(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.limit })
+        let d = self
+            .inner
+            .try_acquire(n_arg(n)?)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     /// What check(n) would answer now, counting nothing.
     #[pyo3(signature = (n=None))]
     fn peek(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let d = self.inner.peek(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     /// Blocks (GIL released) until `n` requests are counted; RateLimitedError
     /// when that cannot happen within `timeout` seconds.
     #[pyo3(signature = (n=None, timeout=None))]
-    fn acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
         let inner = &self.inner;
         let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
-        Ok(Decision { d, limit: self.limit })
+        Ok(Decision {
+            d,
+            limit: self.limit,
+        })
     }
 
     /// Un-counts up to `n` requests still in the window (newest first).

@@ -1,7 +1,7 @@
 //! `TokenBucket`: GCRA burst + steady rate (core `seawall::token_bucket`).
 
 use crate::clock::source;
-use crate::convert::{n_arg, opt_count, opt_secs, real, count, Kind};
+use crate::convert::{count, n_arg, opt_count, opt_secs, real, Kind};
 use crate::errors::to_pyerr;
 use crate::limiter::{wait_for, Decision};
 use pyo3::prelude::*;
@@ -51,26 +51,43 @@ impl TokenBucket {
     /// Like try_acquire, with the whole Decision.
     #[pyo3(signature = (n=None))]
     fn check(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
-        let d = self.inner.try_acquire(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.inner.burst() })
+        let d = self
+            .inner
+            .try_acquire(n_arg(n)?)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Decision {
+            d,
+            limit: self.inner.burst(),
+        })
     }
 
     /// What check(n) would answer now, taking nothing.
     #[pyo3(signature = (n=None))]
     fn peek(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
         let d = self.inner.peek(n_arg(n)?).map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision { d, limit: self.inner.burst() })
+        Ok(Decision {
+            d,
+            limit: self.inner.burst(),
+        })
     }
 
     /// Blocks (GIL released) until `n` tokens are taken; RateLimitedError
     /// when that cannot happen within `timeout` seconds (None: no limit).
     #[pyo3(signature = (n=None, timeout=None))]
-    fn acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+    fn acquire(
+        &self,
+        py: Python<'_>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
         let inner = &self.inner;
         let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
-        Ok(Decision { d, limit: self.inner.burst() })
+        Ok(Decision {
+            d,
+            limit: self.inner.burst(),
+        })
     }
 
     /// Gives back `n` tokens taken by a call that never went out.
