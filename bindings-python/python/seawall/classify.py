@@ -111,6 +111,10 @@ def retryable_kind(exc: BaseException) -> Optional[str]:
         k = _EXC_NAME_KINDS.get(cls.__name__)
         if k is not None:
             return k
+    if isinstance(exc, socket.timeout):
+        # Python 3.9: socket.timeout is its own class; from 3.10 on it is
+        # an alias of the builtin TimeoutError, which core's table names.
+        return _EXC_NAME_KINDS.get("TimeoutError")
     code = _code_name(exc)
     if code is not None:
         return _CODE_KINDS.get(code)
