@@ -137,3 +137,50 @@ def test_keyed_on_full_modes() -> None:
     with pytest.raises(seawall.ConfigError) as ei:
         seawall.KeyedTokenBucket(1.0, 1, on_full="maybe")
     assert ei.value.field == "on_full"
+
+
+def test_sliding_window_threads_on_frozen_clock_grant_exactly_the_limit() -> None:
+    clock = seawall.ManualClock()
+    sw = seawall.SlidingWindowLimiter(777, 60.0, clock=clock)
+    granted = [0] * 8
+    bar = threading.Barrier(8)
+
+    def hammer(i: int) -> None:
+        bar.wait()
+        for _ in range(500):
+            granted[i] += sw.try_acquire()
+
+    ts = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sum(granted) == 777
+
+
+def test_blocked_acquire_still_sees_signals() -> None:
+    # A real wait: acquire() blocks on a ManualClock nobody advances; a
+    # SIGALRM handler's exception must still interrupt it (the wait
+    # re-attaches to the interpreter every 50 ms to run signal handlers).
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("needs setitimer")
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted()
+
+    clock = seawall.ManualClock()
+    tb = seawall.TokenBucket(1.0, 1, clock=clock)
+    tb.try_acquire()
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(Interrupted):
+            tb.acquire()  # no timeout: would wait forever
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
