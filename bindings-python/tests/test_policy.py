@@ -139,3 +139,16 @@ def test_bad_arguments() -> None:
         Policy(retry=3)  # type: ignore[arg-type]
     with pytest.raises((ValueError, TypeError), match="seconds"):
         Policy(timeout=float("nan"))
+
+
+def test_adaptive_timeout_in_a_policy_learns() -> None:
+    clock = seawall.ManualClock()
+    at = seawall.AdaptiveTimeout(min_samples=1, min_timeout=0.001, clock=clock)
+    p = Policy(timeout=at)
+
+    async def call() -> int:
+        clock.advance(0.05)
+        return 1
+
+    assert asyncio.run(p.call_async(call)) == 1
+    assert at.metrics()["total"] == 1 and at.timeout() < 1.0

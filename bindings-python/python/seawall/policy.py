@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar, Union, cast
 
 from ._native import CircuitBreaker as _NativeBreaker
 from ._native import KeyedSlidingWindow, KeyedTokenBucket, PolicyGate, SlidingWindowLimiter, TokenBucket
+from .adaptive import AdaptiveTimeout
 from .bulkhead import Bulkhead
 from .fallback import Fallback
 from .retry import Retry
@@ -42,7 +43,8 @@ class Policy:
     """``Policy(rate_limiter=None, circuit_breaker=None, bulkhead=None,
     timeout=None, retry=None, fallback=None)``: see the module docstring.
 
-    ``timeout`` is seconds or a ``Timeout``; ``fallback`` is a ``Fallback``
+    ``timeout`` is seconds, a ``Timeout`` or an ``AdaptiveTimeout`` (which
+    then learns from the calls); ``fallback`` is a ``Fallback``
     (from ``seawall.fallback(...)``) or a plain value to answer.
     """
 
@@ -54,7 +56,7 @@ class Policy:
         rate_limiter: Optional[Limiter] = None,
         circuit_breaker: Optional[_NativeBreaker] = None,
         bulkhead: Optional[Bulkhead] = None,
-        timeout: Union[None, float, Timeout] = None,
+        timeout: Union[None, float, Timeout, AdaptiveTimeout] = None,
         retry: Optional[Retry] = None,
         fallback: Any = None,
     ) -> None:
@@ -67,7 +69,7 @@ class Policy:
             raise TypeError(f"circuit_breaker must be a CircuitBreaker, got {type(circuit_breaker).__name__}")
         if bulkhead is not None and not isinstance(bulkhead, Bulkhead):
             raise TypeError(f"bulkhead must be a Bulkhead, got {type(bulkhead).__name__}")
-        if timeout is not None and not isinstance(timeout, Timeout):
+        if timeout is not None and not isinstance(timeout, (Timeout, AdaptiveTimeout)):
             timeout = Timeout(timeout)
         if retry is not None and not isinstance(retry, Retry):
             raise TypeError(f"retry must be a Retry, got {type(retry).__name__}")
@@ -76,7 +78,7 @@ class Policy:
         self.rate_limiter = rate_limiter
         self.circuit_breaker = circuit_breaker
         self.bulkhead = bulkhead
-        self.timeout: Optional[Timeout] = timeout
+        self.timeout: Union[None, Timeout, AdaptiveTimeout] = timeout
         self.retry = retry
         self.fallback: Optional[Fallback] = fallback
         self._gate = PolicyGate(rate_limiter=rate_limiter, circuit_breaker=circuit_breaker, bulkhead=bulkhead)
@@ -99,6 +101,8 @@ class Policy:
             t = self.timeout
             if t is None:
                 result = await fn(*args, **kwargs)
+            elif isinstance(t, AdaptiveTimeout):
+                result = await t.call_async(fn, *args, **kwargs)
             else:
                 limit = t.seconds
                 d = current_deadline()
