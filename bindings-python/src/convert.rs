@@ -104,7 +104,6 @@ pub fn secs(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<D
 }
 
 /// Like [`secs`] but `None` gives `None`.
-#[allow(dead_code)] // used by the primitive wrappers as they land
 pub fn opt_secs(
     v: Option<&Bound<'_, PyAny>>,
     field: &'static str,
@@ -152,7 +151,6 @@ pub fn count(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<
 }
 
 /// Like [`count`] but `None` gives `None`.
-#[allow(dead_code)] // used by the primitive wrappers as they land
 pub fn opt_count(
     v: Option<&Bound<'_, PyAny>>,
     field: &'static str,
@@ -167,7 +165,6 @@ pub fn opt_count(
 
 /// The `n` of `try_acquire(n)`: fast path for a small exact int.
 #[inline]
-#[allow(dead_code)] // used by the primitive wrappers as they land
 pub fn n_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
     match v {
         None => Ok(1),
@@ -180,10 +177,4 @@ pub fn n_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
             count(x, "n", Kind::Argument)
         }
     }
-}
-
-/// A core `Result` from a validation helper → `PyResult`.
-#[allow(dead_code)] // used by the primitive wrappers as they land
-pub fn core<T>(py: Python<'_>, r: Result<T, Error>) -> PyResult<T> {
-    r.map_err(|e| to_pyerr(py, &e))
 }

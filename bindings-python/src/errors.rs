@@ -79,20 +79,6 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     Ok(PyErr::from_value(obj))
 }
 
-/// `Result<T, seawall::Error>` → `PyResult<T>`.
-#[allow(dead_code)] // used by the primitive wrappers as they land
-pub trait IntoPy<T> {
-    /// Converts the core error, if any, into its Python exception.
-    fn py(self, py: Python<'_>) -> PyResult<T>;
-}
-
-impl<T> IntoPy<T> for Result<T, Error> {
-    #[inline]
-    fn py(self, py: Python<'_>) -> PyResult<T> {
-        self.map_err(|e| to_pyerr(py, &e))
-    }
-}
-
 /// A `TypeError` that names the parameter: `ConfigTypeError` for a
 /// constructor parameter, `ArgumentTypeError` for a call argument. Both
 /// subclass the builtin `TypeError` and `SeawallError` (with `field`).

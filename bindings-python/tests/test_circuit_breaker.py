@@ -347,3 +347,26 @@ def test_fork_with_listener_thread_running() -> None:
         stop.set()
         t.join()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_cancelled_async_call_releases_the_probe() -> None:
+    b, clock = breaker(failure_count_threshold=1)
+    with pytest.raises(OSError):
+        b.call(boom, OSError())
+    clock.advance(10)
+
+    async def hang() -> None:
+        await asyncio.sleep(10)
+
+    async def main() -> None:
+        t = asyncio.ensure_future(b.call_async(hang))
+        await asyncio.sleep(0)
+        assert b.metrics()["half_open_in_flight"] == 1
+        t.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await t
+
+    asyncio.run(main())
+    m = b.metrics()
+    assert m["half_open_in_flight"] == 0 and m["state"] == "half_open"
+    assert b.try_acquire() is not None  # the probe slot came back unrecorded
