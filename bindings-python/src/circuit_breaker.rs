@@ -1,4 +1,4 @@
-//! `CircuitBreaker`, its `Permit`, and the native decorator wrapper
+//! `CircuitBreaker`, its `BreakerPermit`, and the native decorator wrapper
 //! (core `seawall::circuit_breaker`).
 //!
 //! The protected-call path (`call()` and the sync decorator) is native:
@@ -285,11 +285,11 @@ impl CircuitBreaker {
         })
     }
 
-    /// A Permit to make one call, or None when the breaker rejects it.
-    fn try_acquire(slf: &Bound<'_, Self>) -> Option<Permit> {
+    /// A BreakerPermit to make one call, or None when the breaker rejects it.
+    fn try_acquire(slf: &Bound<'_, Self>) -> Option<BreakerPermit> {
         let me = slf.get();
         match me.inner.try_acquire() {
-            Ok(p) => Some(Permit {
+            Ok(p) => Some(BreakerPermit {
                 breaker: slf.clone().unbind(),
                 permit: p,
                 start_ns: me.now(),
@@ -300,10 +300,10 @@ impl CircuitBreaker {
     }
 
     /// Like try_acquire, but raises CircuitOpenError (with retry_after).
-    fn acquire(slf: &Bound<'_, Self>) -> PyResult<Permit> {
+    fn acquire(slf: &Bound<'_, Self>) -> PyResult<BreakerPermit> {
         let me = slf.get();
         let p = me.acquire_core(slf.py())?;
-        Ok(Permit {
+        Ok(BreakerPermit {
             breaker: slf.clone().unbind(),
             permit: p,
             start_ns: me.now(),
@@ -439,15 +439,15 @@ impl CircuitBreaker {
 
 /// Permission to make one call. Finish it once with success(), failure(),
 /// ignore() or release(); a permit dropped unfinished is released.
-#[pyclass(frozen, module = "seawall._native", name = "Permit")]
-pub struct Permit {
+#[pyclass(frozen, module = "seawall._native", name = "BreakerPermit")]
+pub struct BreakerPermit {
     breaker: Py<CircuitBreaker>,
     permit: CorePermit,
     start_ns: u64,
     done: AtomicBool,
 }
 
-impl Permit {
+impl BreakerPermit {
     fn take(&self) -> bool {
         !self.done.swap(true, Ordering::AcqRel)
     }
@@ -478,7 +478,7 @@ impl Permit {
 }
 
 #[pymethods]
-impl Permit {
+impl BreakerPermit {
     /// Records a success (duration measured since acquire unless given, in
     /// seconds). False if the permit was already finished.
     #[pyo3(signature = (duration=None))]
@@ -530,7 +530,7 @@ impl Permit {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Permit(probe={}, finished={})",
+            "BreakerPermit(probe={}, finished={})",
             if self.permit.is_probe() {
                 "True"
             } else {
@@ -541,7 +541,7 @@ impl Permit {
     }
 }
 
-impl Drop for Permit {
+impl Drop for BreakerPermit {
     fn drop(&mut self) {
         if self.take() {
             self.breaker.get().inner.release(self.permit);

@@ -128,7 +128,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bulkhead::BulkheadPermit>()?;
     m.add_class::<bulkhead::BulkheadWaiter>()?;
     m.add_class::<circuit_breaker::CircuitBreaker>()?;
-    m.add_class::<circuit_breaker::Permit>()?;
+    m.add_class::<circuit_breaker::BreakerPermit>()?;
     m.add_class::<circuit_breaker::BreakerCall>()?;
     m.add_class::<backoff::Schedule>()?;
     m.add_class::<retry_budget::RetryBudget>()?;

@@ -156,11 +156,11 @@ def _cb_kwargs(config: Dict[str, Any]) -> Dict[str, Any]:
 class CircuitBreakerRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
         self.cb = seawall.CircuitBreaker(**_cb_kwargs(config), clock=clock)
-        self.permits: Dict[str, seawall.Permit] = {}
+        self.permits: Dict[str, seawall.BreakerPermit] = {}
         self.transitions: list = []
         self.cb.on_state_change(lambda a, b: self.transitions.append(f"{a}->{b}"))
 
-    def _permit(self, args: Dict[str, Any]) -> seawall.Permit:
+    def _permit(self, args: Dict[str, Any]) -> seawall.BreakerPermit:
         pid = args.get("id")
         if pid is None or pid not in self.permits:
             raise RunnerError(f"unknown permit id {pid!r}")

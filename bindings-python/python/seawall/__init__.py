@@ -16,7 +16,7 @@ from . import classify
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
 from .bulkhead import Bulkhead, BulkheadPermit
-from .circuit_breaker import CircuitBreaker, Permit
+from .circuit_breaker import BreakerPermit, CircuitBreaker, Permit
 from .classify import is_retryable
 from .limiters import (
     Decision,
@@ -39,6 +39,7 @@ from .errors import (
     RateLimitedError,
     RetryBudgetExhaustedError,
     RetryError,
+    RetryExhaustedError,
     SeawallError,
     TimeoutError,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Bulkhead",
     "BulkheadPermit",
     "CircuitBreaker",
+    "BreakerPermit",
     "Permit",
     "Decision",
     "TokenBucket",
@@ -89,6 +91,7 @@ __all__ = [
     "RetryBudgetExhaustedError",
     "InjectedFaultError",
     "RetryError",
+    "RetryExhaustedError",
     "AdaptiveTimeout",
     "FaultInjector",
     "Timeout",

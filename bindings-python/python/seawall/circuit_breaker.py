@@ -5,7 +5,7 @@
 - ``@breaker`` on an ``async def``, ``await breaker.call_async(fn, ...)``.
 - ``with breaker:`` / ``async with breaker:`` (the permit of each block is
   kept in a context variable, so threads and asyncio tasks nest safely).
-- ``permit = breaker.try_acquire()`` → Permit or None, then
+- ``permit = breaker.try_acquire()`` → BreakerPermit or None, then
   ``permit.success()`` / ``.failure()`` / ``.ignore()`` / ``.release()``.
 
 Which exceptions count as failures: ``record_exceptions`` (default
@@ -25,9 +25,12 @@ from types import TracebackType
 from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, cast
 
 from . import _native
-from ._native import Permit
+from ._native import BreakerPermit
 
-__all__ = ["CircuitBreaker", "Permit"]
+__all__ = ["CircuitBreaker", "BreakerPermit", "Permit"]
+
+#: Short name of BreakerPermit.
+Permit = BreakerPermit
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,7 +41,7 @@ class CircuitBreaker(_native.CircuitBreaker):
 
     def __init__(self, **kwargs: Any) -> None:
         # The permits of open `with` blocks, innermost last, per context.
-        self._held: contextvars.ContextVar[Tuple[Permit, ...]] = contextvars.ContextVar(
+        self._held: contextvars.ContextVar[Tuple[BreakerPermit, ...]] = contextvars.ContextVar(
             "seawall_breaker_permits", default=()
         )
 
@@ -70,7 +73,7 @@ class CircuitBreaker(_native.CircuitBreaker):
 
     # -- context managers ------------------------------------------------------
 
-    def __enter__(self) -> Permit:
+    def __enter__(self) -> BreakerPermit:
         permit = self.acquire()
         self._held.set(self._held.get() + (permit,))
         return permit
@@ -87,7 +90,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         if not permit.finished:
             permit.finish(exc)
 
-    async def __aenter__(self) -> Permit:
+    async def __aenter__(self) -> BreakerPermit:
         return self.__enter__()
 
     async def __aexit__(

@@ -32,6 +32,7 @@ __all__ = [
     "RetryBudgetExhaustedError",
     "InjectedFaultError",
     "RetryError",
+    "RetryExhaustedError",
 ]
 
 
@@ -156,3 +157,7 @@ class RetryError(SeawallError):
 
 def _rebuild_retry(message: str, attempts: int) -> RetryError:
     return RetryError(message, attempts=attempts)
+
+
+#: The Node binding's name for RetryError.
+RetryExhaustedError = RetryError
