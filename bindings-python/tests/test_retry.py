@@ -333,3 +333,20 @@ def test_retry_decorator_forms_and_bad_args() -> None:
     with pytest.raises(TypeError, match="budget"):
         Retry(budget=3)  # type: ignore[arg-type]
     assert Retry(backoff=Backoff(max_attempts=7)).max_attempts == 7
+
+
+def test_retry_stops_before_the_current_deadline() -> None:
+    clock = seawall.ManualClock()
+    n = 0
+
+    def down() -> None:
+        nonlocal n
+        n += 1
+        raise ConnectionResetError()
+
+    r = Retry(max_attempts=10, base=1.0, kind="constant", jitter="none", clock=clock)
+    with seawall.deadline(2.5, clock=clock):
+        with pytest.raises(seawall.RetryError, match="deadline") as ei:
+            r.call(down)
+    # attempts at 0 and 1 (1 s later) and 2; a retry at 3 would pass the deadline
+    assert n == ei.value.attempts == 3

@@ -5,7 +5,9 @@
 ``retry_on`` types and/or for which ``retry_if(exc)`` is true; with neither,
 core's default classification (``seawall.classify.is_retryable``). A server
 ``Retry-After`` hint replaces the computed delay (``respect_retry_after``).
-An optional ``RetryBudget`` caps retries to a share of traffic.
+An optional ``RetryBudget`` caps retries to a share of traffic. Inside a
+``seawall.deadline(...)`` block no retry is scheduled that would start
+after the deadline.
 
 When retrying stops, the last exception is re-raised as-is if it was not
 retryable, and wrapped in ``RetryError`` (``attempts``, ``__cause__``) if
@@ -26,6 +28,7 @@ from . import _clock
 from ._native import Backoff, ManualClock, RetryBudget
 from .classify import is_retryable, retry_after_hint
 from .errors import RetryError
+from .timeouts import current_deadline
 
 if TYPE_CHECKING:
     from ._types import BackoffKind, JitterKind
@@ -156,6 +159,13 @@ class Retry:
                 self.budget.record_failure()
             why = "time ran out" if attempt < self.backoff.max_attempts else "attempts ran out"
             raise RetryError(f"gave up after {attempt} attempt(s): {why}; last error: {exc!r}",
+                             attempts=attempt, last_exception=exc) from exc
+        dl = current_deadline()
+        if dl is not None and dl.remaining() <= delay:
+            if self.budget is not None:
+                self.budget.record_failure()
+            raise RetryError(f"gave up after {attempt} attempt(s): the current deadline leaves no time "
+                             f"for a retry in {delay:g}s; last error: {exc!r}",
                              attempts=attempt, last_exception=exc) from exc
         if self.budget is not None and not self.budget.try_retry():
             raise RetryError(f"gave up after {attempt} attempt(s): retry budget exhausted; last error: {exc!r}",
