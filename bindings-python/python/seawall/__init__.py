@@ -15,7 +15,7 @@ from ._native import Backoff, ManualClock, RetryBudget, Schedule
 from . import classify
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
-from .bulkhead import Bulkhead, BulkheadPermit
+from .bulkhead import Bulkhead, BulkheadPermit, BulkheadWaiter
 from .circuit_breaker import BreakerPermit, CircuitBreaker, Permit
 from .classify import is_retryable
 from .limiters import (
@@ -63,6 +63,7 @@ __all__ = [
     "ManualClock",
     "Bulkhead",
     "BulkheadPermit",
+    "BulkheadWaiter",
     "CircuitBreaker",
     "BreakerPermit",
     "Permit",

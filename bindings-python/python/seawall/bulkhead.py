@@ -17,10 +17,10 @@ from types import TracebackType
 from typing import Any, Awaitable, Callable, Optional, Type, TypeVar, cast
 
 from . import _clock, _native
-from ._native import BulkheadPermit, ManualClock, check_seconds
+from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, check_seconds
 from .errors import BulkheadFullError
 
-__all__ = ["Bulkhead", "BulkheadPermit"]
+__all__ = ["Bulkhead", "BulkheadPermit", "BulkheadWaiter"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
