@@ -22,10 +22,10 @@ import contextvars
 import functools
 import inspect
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, cast
+from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
-from ._native import BreakerPermit
+from ._native import BreakerPermit, ManualClock
 
 __all__ = ["CircuitBreaker", "BreakerPermit", "Permit"]
 
@@ -33,13 +33,37 @@ __all__ = ["CircuitBreaker", "BreakerPermit", "Permit"]
 Permit = BreakerPermit
 
 T = TypeVar("T")
+ExcTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CircuitBreaker(_native.CircuitBreaker):
     __slots__ = ("_held",)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        failure_rate_threshold: Optional[float] = 0.5,
+        slow_call_rate_threshold: Optional[float] = 1.0,
+        slow_call_duration_threshold: float = 60.0,
+        window_kind: str = "count_based",
+        window_size: int = 100,
+        minimum_number_of_calls: int = 100,
+        failure_count_threshold: Optional[int] = None,
+        failure_count_period: Optional[float] = None,
+        open_duration: float = 60.0,
+        open_duration_multiplier: float = 1.0,
+        max_open_duration: Optional[float] = None,
+        half_open_max_calls: int = 3,
+        success_threshold: int = 3,
+        record_exceptions: Optional[ExcTypes] = None,
+        ignore_exceptions: Optional[ExcTypes] = None,
+        failure_predicate: Optional[Callable[[BaseException], bool]] = None,
+        name: Optional[str] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> None:
+        """See the module docstring; the options are validated by the native
+        constructor (``__new__``), which receives the same keywords."""
         # The permits of open `with` blocks, innermost last, per context.
         self._held: contextvars.ContextVar[Tuple[BreakerPermit, ...]] = contextvars.ContextVar(
             "seawall_breaker_permits", default=()
