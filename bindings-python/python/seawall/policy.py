@@ -23,7 +23,7 @@ import inspect
 from typing import Any, Awaitable, Callable, Optional, TypeVar, Union, cast
 
 from ._native import CircuitBreaker as _NativeBreaker
-from ._native import KeyedSlidingWindow, KeyedTokenBucket, PolicyGate, SlidingWindowLimiter, TokenBucket
+from ._native import KeyedSlidingWindow, KeyedTokenBucket, PolicyGate, SlidingWindowLimiter, TokenBucket, check_seconds
 from .adaptive import AdaptiveTimeout
 from .bulkhead import Bulkhead
 from .fallback import Fallback
@@ -70,7 +70,7 @@ class Policy:
         if bulkhead is not None and not isinstance(bulkhead, Bulkhead):
             raise TypeError(f"bulkhead must be a Bulkhead, got {type(bulkhead).__name__}")
         if timeout is not None and not isinstance(timeout, (Timeout, AdaptiveTimeout)):
-            timeout = Timeout(timeout)
+            timeout = Timeout(check_seconds("timeout", timeout))
         if retry is not None and not isinstance(retry, Retry):
             raise TypeError(f"retry must be a Retry, got {type(retry).__name__}")
         if fallback is not None and not isinstance(fallback, Fallback):
