@@ -123,3 +123,44 @@ def test_clock_must_be_manual_clock() -> None:
     for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {})):
         with pytest.raises(TypeError, match="clock"):
             ctor(**ok, clock="monotonic")  # type: ignore[arg-type]
+
+
+# Method arguments: (label, call taking the bad value, argument name, bad values)
+def _method_cases() -> List[Tuple[str, Callable[[Any], Any], str, List[Any]]]:
+    clock = seawall.ManualClock()
+    tb = seawall.TokenBucket(10.0, 5, clock=clock)
+    sw = seawall.SlidingWindowLimiter(5, 1.0, clock=clock)
+    ktb = seawall.KeyedTokenBucket(10.0, 5, clock=clock)
+    bh = seawall.Bulkhead(1, max_queue=1, clock=clock)
+    at = seawall.AdaptiveTimeout(clock=clock)
+    bo = seawall.Backoff(clock=clock)
+    n_bad = count(maximum=5)
+    t_bad = [v for v in seconds(zero_ok=True) if v is not None]
+    return [
+        ("TokenBucket.try_acquire", lambda v: tb.try_acquire(v), "n", n_bad),
+        ("TokenBucket.check", lambda v: tb.check(v), "n", n_bad),
+        ("TokenBucket.peek", lambda v: tb.peek(v), "n", n_bad),
+        ("TokenBucket.acquire", lambda v: tb.acquire(1, timeout=v), "timeout", t_bad),
+        ("SlidingWindowLimiter.try_acquire", lambda v: sw.try_acquire(v), "n", n_bad),
+        ("KeyedTokenBucket.try_acquire", lambda v: ktb.try_acquire("k", v), "n", n_bad),
+        ("Bulkhead.acquire", lambda v: bh.acquire(timeout=v), "timeout", t_bad),
+        ("AdaptiveTimeout.record", lambda v: at.record(v), "latency", t_bad),
+        ("Backoff.delay_for", lambda v: bo.delay_for(v), "attempt", [x for x in count(minimum=0) if not (isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 2**64)]),
+        ("Schedule.next_delay", lambda v: bo.schedule().next_delay(v), "retry_after", t_bad),
+        ("ManualClock.advance", lambda v: clock.advance(v), "seconds", t_bad),
+        ("Deadline.timeout", lambda v: seawall.Deadline(1.0, clock=clock).timeout(v), "cap", t_bad),
+    ]
+
+
+METHOD_PARAMS = [
+    pytest.param(call, arg, bad, id=f"{label}({arg}={bad!r:.30})")
+    for label, call, arg, values in _method_cases()
+    for bad in values
+]
+
+
+@pytest.mark.parametrize("call,arg,bad", METHOD_PARAMS)
+def test_bad_method_argument_is_rejected_naming_it(call: Callable[[Any], Any], arg: str, bad: Any) -> None:
+    with pytest.raises((ValueError, TypeError)) as ei:
+        call(bad)
+    assert arg in str(ei.value), f"message does not name {arg}: {ei.value}"
