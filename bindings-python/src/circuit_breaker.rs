@@ -285,6 +285,19 @@ impl CircuitBreaker {
         })
     }
 
+    /// Lets the garbage collector see the Python objects held here (a
+    /// predicate closure that refers back to its breaker is collectable).
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.record)?;
+        if let Some(i) = &self.ignore {
+            visit.call(i)?;
+        }
+        if let Some(p) = &self.predicate {
+            visit.call(p)?;
+        }
+        Ok(())
+    }
+
     /// A BreakerPermit to make one call, or None when the breaker rejects it.
     fn try_acquire(slf: &Bound<'_, Self>) -> Option<BreakerPermit> {
         let me = slf.get();
@@ -568,6 +581,12 @@ impl BreakerCall {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         self.breaker.get().run(py, self.func.bind(py), args, kwargs)
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.breaker)?;
+        visit.call(&self.func)?;
+        Ok(())
     }
 
     /// Binds like a function, so decorated methods receive `self`.

@@ -370,3 +370,21 @@ def test_cancelled_async_call_releases_the_probe() -> None:
     m = b.metrics()
     assert m["half_open_in_flight"] == 0 and m["state"] == "half_open"
     assert b.try_acquire() is not None  # the probe slot came back unrecorded
+
+
+def test_predicate_cycle_is_collected() -> None:
+    collected: List[int] = []
+
+    class Sentinel:
+        def __del__(self) -> None:
+            collected.append(1)
+
+    def make() -> None:
+        s = Sentinel()
+        b: Any = None
+        b = CircuitBreaker(failure_predicate=lambda e: s is not None and b is not None)
+        b.call(lambda: None)
+
+    make()
+    gc.collect()
+    assert collected == [1]
