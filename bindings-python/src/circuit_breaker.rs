@@ -508,6 +508,10 @@ impl BreakerPermit {
     fn ignore(&self, py: Python<'_>) -> PyResult<bool> {
         self.record(py, Outcome::Ignored, None)
     }
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.breaker)
+    }
+
     /// Gives the permit back without recording anything.
     fn release(&self) -> bool {
         if !self.take() {

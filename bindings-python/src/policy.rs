@@ -87,6 +87,13 @@ impl PolicyGate {
         })
     }
 
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Some(b) = &self.breaker {
+            visit.call(b)?;
+        }
+        Ok(())
+    }
+
     /// Passes every gate, or raises the refusing stage's error.
     fn acquire(&self, py: Python<'_>) -> PyResult<PolicyGuard> {
         match self.inner.try_acquire() {
@@ -164,6 +171,13 @@ impl PolicyGuard {
             Finish::Release => g.release(),
         }
         true
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Some(b) = &self.breaker {
+            visit.call(b)?;
+        }
+        Ok(())
     }
 
     /// Finishes without an outcome (a half-open probe slot returns).
