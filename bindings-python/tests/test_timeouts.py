@@ -156,3 +156,21 @@ def test_deadline_bad_seconds(v: object) -> None:
 def test_deadline_bad_clock() -> None:
     with pytest.raises(TypeError, match="clock"):
         seawall.Deadline(1.0, clock="now")  # type: ignore[arg-type]
+
+
+def test_one_deadline_entered_from_many_tasks() -> None:
+    d = seawall.Deadline(5.0, clock=seawall.ManualClock())
+    seen = []
+
+    async def user(i: int) -> None:
+        with d:
+            await asyncio.sleep(0)
+            seen.append(seawall.current_deadline() is d)
+        seen.append(seawall.current_deadline() is None)
+
+    async def main() -> None:
+        await asyncio.gather(*(user(i) for i in range(5)))
+
+    run(main())
+    assert len(seen) == 10 and all(seen)
+    assert seawall.current_deadline() is None

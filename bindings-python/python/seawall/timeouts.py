@@ -13,7 +13,7 @@ import contextvars
 import functools
 import inspect
 import sys
-from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
+from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, cast
 
 from . import _clock
 from ._native import ManualClock, check_seconds
@@ -26,6 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _CURRENT: contextvars.ContextVar[Optional["Deadline"]] = contextvars.ContextVar(
     "seawall_deadline", default=None
+)
+# The tokens of the `with deadline(...)` blocks open in this context, so one
+# Deadline object can be entered from several threads or tasks at once.
+_TOKENS: contextvars.ContextVar[Tuple["contextvars.Token[Optional[Deadline]]", ...]] = contextvars.ContextVar(
+    "seawall_deadline_tokens", default=()
 )
 
 
@@ -40,13 +45,12 @@ class Deadline:
     ``current_deadline()``), capped by any enclosing one.
     """
 
-    __slots__ = ("_clock", "_expires_at", "_token", "seconds")
+    __slots__ = ("_clock", "_expires_at", "seconds")
 
     def __init__(self, seconds: float, *, clock: Optional[ManualClock] = None) -> None:
         self.seconds = check_seconds("seconds", seconds, allow_zero=True)
         self._clock = _clock.check_clock(clock)
         self._expires_at = _clock.now(self._clock) + self.seconds
-        self._token: Optional[contextvars.Token[Optional[Deadline]]] = None
 
     @classmethod
     def _at(cls, expires_at: float, clock: Optional[ManualClock]) -> "Deadline":
@@ -54,7 +58,6 @@ class Deadline:
         d._clock = clock
         d._expires_at = expires_at
         d.seconds = max(0.0, expires_at - _clock.now(clock))
-        d._token = None
         return d
 
     @property
@@ -92,13 +95,14 @@ class Deadline:
         effective = self
         if parent is not None and parent._expires_at < self._expires_at and parent._clock is self._clock:
             effective = parent
-        self._token = _CURRENT.set(effective)
+        _TOKENS.set(_TOKENS.get() + (_CURRENT.set(effective),))
         return effective
 
     def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _CURRENT.reset(self._token)
-            self._token = None
+        tokens = _TOKENS.get()
+        if tokens:
+            _TOKENS.set(tokens[:-1])
+            _CURRENT.reset(tokens[-1])
 
     def __repr__(self) -> str:
         return f"Deadline(remaining={self.remaining():.6f})"
