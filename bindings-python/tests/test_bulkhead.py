@@ -67,26 +67,26 @@ def test_decorators_keep_metadata() -> None:
 
 
 def test_blocking_wait_releases_the_gil_and_is_fifo() -> None:
-    # Real waits are the point: threads queue while the slot is held.
-    bh = Bulkhead(1, max_queue=4, max_wait=5.0)
+    # Real waits are the point: threads queue (GIL released) while the slot
+    # is held; each is started only once the previous one is queued, so the
+    # arrival order is known.
+    bh = Bulkhead(1, max_queue=4, max_wait=10.0)
     order: List[int] = []
     holder = bh.acquire()
-    started = threading.Barrier(4)
 
     def waiter(i: int) -> None:
-        started.wait()
-        time.sleep(0.02 * i)  # queue in order 0, 1, 2
         with bh:
             order.append(i)
 
-    ts = [threading.Thread(target=waiter, args=(i,)) for i in range(3)]
-    for t in ts:
+    ts = []
+    for i in range(3):
+        t = threading.Thread(target=waiter, args=(i,))
         t.start()
-    started.wait()
-    deadline = time.monotonic() + 5
-    while bh.metrics()["queued"] < 3 and time.monotonic() < deadline:
-        time.sleep(0.005)  # this thread runs: the waiters do not hold the GIL
-    assert bh.metrics()["queued"] == 3
+        ts.append(t)
+        deadline = time.monotonic() + 10
+        while bh.metrics()["queued"] < i + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)  # this thread runs: the waiters do not hold the GIL
+        assert bh.metrics()["queued"] == i + 1
     holder.release()
     for t in ts:
         t.join()
