@@ -1,0 +1,230 @@
+// Types of the public `seawall` API (lib/). The generated ../index.d.ts
+// describes the native classes this layer wraps; it is not public API.
+
+/// <reference types="node" />
+
+/** The seawall version (the same in every language binding). */
+export declare const VERSION: string
+
+// ---------------------------------------------------------------- errors
+
+/** Codes of the errors seawall rejects calls with. */
+export type SeawallErrorCode =
+  | 'SEAWALL_CIRCUIT_OPEN'
+  | 'SEAWALL_RATE_LIMITED'
+  | 'SEAWALL_BULKHEAD_FULL'
+  | 'SEAWALL_RETRY_EXHAUSTED'
+  | 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+  | 'SEAWALL_TIMEOUT'
+  | 'SEAWALL_INJECTED_FAULT'
+
+/**
+ * Bad configuration throws a `RangeError` (bad value) or `TypeError`
+ * (wrong type) with one of these codes, `field` naming the option
+ * (`openDurationMs`) and `value` the value given.
+ */
+export type SeawallConfigErrorCode = 'SEAWALL_INVALID_CONFIG' | 'SEAWALL_INVALID_ARGUMENT'
+
+export interface SeawallConfigError extends Error {
+  code: SeawallConfigErrorCode
+  field: string
+  value?: unknown
+}
+
+/** Base class of every error seawall rejects a call with. */
+export declare class SeawallError extends Error {
+  readonly code: SeawallErrorCode | string
+}
+
+/** The breaker rejected the call (code `SEAWALL_CIRCUIT_OPEN`). */
+export declare class CircuitOpenError extends SeawallError {
+  constructor(retryAfterMs: number, message?: string)
+  readonly code: 'SEAWALL_CIRCUIT_OPEN'
+  /** Milliseconds until the breaker may admit a call again. */
+  readonly retryAfterMs: number
+}
+
+/** A rate limiter rejected the call (code `SEAWALL_RATE_LIMITED`). */
+export declare class RateLimitedError extends SeawallError {
+  constructor(retryAfterMs: number, message?: string, extra?: Partial<RateLimitDecision>)
+  readonly code: 'SEAWALL_RATE_LIMITED'
+  /** Milliseconds until the same request could be granted. */
+  readonly retryAfterMs: number
+  readonly remaining?: number
+  readonly resetAfterMs?: number
+  readonly limit?: number
+}
+
+/** No bulkhead slot (and no queue room, or the wait ran out). */
+export declare class BulkheadFullError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_BULKHEAD_FULL'
+}
+
+/** A call or a wait ran out of time (code `SEAWALL_TIMEOUT`). */
+export declare class TimeoutError extends SeawallError {
+  constructor(timeoutMs: number, message?: string, options?: ErrorOptions)
+  readonly code: 'SEAWALL_TIMEOUT'
+  readonly timeoutMs: number
+}
+
+/** Every attempt failed (code `SEAWALL_RETRY_EXHAUSTED`); `cause` is the last error. */
+export declare class RetryExhaustedError extends SeawallError {
+  constructor(attempts: number, cause: unknown, message?: string)
+  readonly code: 'SEAWALL_RETRY_EXHAUSTED'
+  readonly attempts: number
+  readonly cause: unknown
+}
+
+/** The retry budget denied a retry (code `SEAWALL_RETRY_BUDGET_EXHAUSTED`). */
+export declare class RetryBudgetExhaustedError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+}
+
+/** A FaultInjector injected this error (code `SEAWALL_INJECTED_FAULT`). */
+export declare class InjectedFaultError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_INJECTED_FAULT'
+}
+
+// ---------------------------------------------------------------- clock
+
+export interface ManualClockOptions {
+  /** Start time in nanoseconds (default 0). */
+  startNs?: number | bigint
+  /** Start time in milliseconds (ignored when `startNs` is given). */
+  startMs?: number
+}
+
+/**
+ * A clock that moves only when told to. Pass it as `clock` to any
+ * primitive or helper; waits scheduled on it (retry delays, `acquire()`
+ * waits, timeouts) fire when the clock reaches them.
+ */
+export declare class ManualClock {
+  constructor(options?: ManualClockOptions)
+  /** Current time in milliseconds. */
+  nowMs(): number
+  /** Current time in nanoseconds. */
+  nowNs(): bigint
+  /** Moves time forward by `ms` and fires the waits that are due. */
+  advance(ms: number): void
+  /** Moves time forward by `ns` nanoseconds. */
+  advanceNs(ns: number | bigint): void
+  /** Sets the time in nanoseconds (may move backwards). */
+  setNs(ns: number | bigint): void
+  /** Advances in steps, letting promise callbacks run at each pending wait. */
+  tickAsync(ms: number): Promise<void>
+  /** Waits scheduled on this clock that have not fired yet. */
+  readonly pendingTimers: number
+}
+
+/** Options every time-based helper accepts. */
+export interface ClockOption {
+  /** Drive time with a ManualClock (tests); default: the monotonic clock. */
+  clock?: ManualClock
+}
+
+// ---------------------------------------------------------------- timeout
+
+export interface TimeoutOptions extends ClockOption {
+  /** Abort the call early (rejects with the signal's reason). */
+  signal?: AbortSignal
+}
+
+/**
+ * Runs `fn(signal)`; rejects with a `TimeoutError` after `ms`, aborting
+ * the signal handed to `fn`.
+ */
+export declare function timeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, ms: number, options?: TimeoutOptions): Promise<T>
+
+export interface DeadlineOptions extends ClockOption {
+  /** Also expire when this signal aborts. */
+  signal?: AbortSignal
+  /** Never outlive this deadline. */
+  parent?: Deadline
+}
+
+/** A point in time shared by a chain of calls (cascading timeouts). */
+export declare class Deadline {
+  constructor(ms: number, options?: DeadlineOptions)
+  /** Milliseconds left (0 when expired). */
+  remainingMs(): number
+  readonly expired: boolean
+  /** Aborts (with a TimeoutError) when the deadline passes; its timer is unref'd. */
+  readonly signal: AbortSignal
+  /** A deadline `ms` from now (default: all that is left), never later than this one. */
+  child(ms?: number): Deadline
+  /** Runs `fn(signal)` with what is left as its timeout. */
+  run<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>
+  /** Cancels the signal's timer. */
+  dispose(): void
+}
+
+/** `new Deadline(ms, options)`. */
+export declare function deadline(ms: number, options?: DeadlineOptions): Deadline
+
+// ---------------------------------------------------------------- fallback
+
+export interface FallbackOptions {
+  /** Which errors fall back (default: all). */
+  when?: (err: unknown) => boolean
+  /** Called with the error before falling back. */
+  onFallback?: (err: unknown) => void
+}
+
+/** Runs `fn`; on an error `when` accepts, resolves with the alternative. */
+export declare function fallback<T, U = T>(fn: () => T | PromiseLike<T>, alternative: U | ((err: unknown) => U | PromiseLike<U>), options?: FallbackOptions): Promise<T | U>
+
+/** Tries each function in order; resolves with the first success. */
+export declare function fallbackChain<T>(fns: ReadonlyArray<(previousError: unknown) => T | PromiseLike<T>>, options?: { when?: (err: unknown) => boolean }): Promise<T>
+
+/** A part of a degradable response. */
+export type DegradePart<T> =
+  | ((signal: AbortSignal) => T | PromiseLike<T>)
+  | {
+      fn: (signal: AbortSignal) => T | PromiseLike<T>
+      /** This part's own timeout. */
+      timeoutMs?: number
+      /** Present: the part is optional and degrades to this (or its result). */
+      default?: T | ((err: unknown) => T)
+    }
+
+export type DegradeParts = Record<string, DegradePart<any>>
+
+type PartValue<P> = P extends (signal: AbortSignal) => infer R ? Awaited<R>
+  : P extends { fn: (signal: AbortSignal) => infer R } ? Awaited<R> : never
+
+export interface DegradeResult<P extends DegradeParts> {
+  values: { [K in keyof P]: PartValue<P[K]> }
+  /** Names of the parts that fell back to their default. */
+  degraded: Array<keyof P & string>
+  /** The error of each degraded part. */
+  errors: Partial<Record<keyof P & string, unknown>>
+}
+
+export interface DegradeOptions extends ClockOption {
+  signal?: AbortSignal
+  onDegraded?: (name: string, err: unknown) => void
+}
+
+/**
+ * Graceful degradation: runs the parts at once, each with its own timeout;
+ * optional parts (with a `default`) degrade and are reported, required
+ * parts reject the whole call.
+ */
+export declare function degrade<P extends DegradeParts>(parts: P, options?: DegradeOptions): Promise<DegradeResult<P>>
+
+// ---------------------------------------------------------------- rate limits
+
+/** A rate limiter's answer (the numbers behind the rate-limit headers). */
+export interface RateLimitDecision {
+  allowed: boolean
+  /** Requests that could still be granted right now. */
+  remaining: number
+  /** When denied: milliseconds until the same request could pass (0 when allowed). */
+  retryAfterMs: number
+  /** Milliseconds until the limiter is back to full capacity. */
+  resetAfterMs: number
+}

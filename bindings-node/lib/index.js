@@ -1,0 +1,29 @@
+'use strict'
+// seawall for Node.js: the public API. Native primitives (Rust core via
+// napi-rs) wrapped with the parts that run user functions: promises,
+// AbortSignal, events, timeouts, fallbacks.
+
+const native = require('./native')
+const errors = require('./errors')
+const { ManualClock } = require('./clock')
+const { timeout, Deadline, deadline } = require('./timeout')
+const { fallback, fallbackChain, degrade } = require('./fallback')
+
+module.exports = {
+  VERSION: native.version(),
+  ManualClock,
+  timeout,
+  Deadline,
+  deadline,
+  fallback,
+  fallbackChain,
+  degrade,
+  SeawallError: errors.SeawallError,
+  CircuitOpenError: errors.CircuitOpenError,
+  RateLimitedError: errors.RateLimitedError,
+  BulkheadFullError: errors.BulkheadFullError,
+  TimeoutError: errors.TimeoutError,
+  RetryExhaustedError: errors.RetryExhaustedError,
+  RetryBudgetExhaustedError: errors.RetryBudgetExhaustedError,
+  InjectedFaultError: errors.InjectedFaultError
+}
