@@ -39,3 +39,32 @@ bench: bench-rust ## all benchmarks
 
 bench-rust: ## criterion: core next to governor, recloser, failsafe, tokio, backon
 	$(CARGO) bench -p seawall-benches
+
+# ---- C ABI -----------------------------------------------------------------
+CBINDGEN_VERSION := 0.29.4
+CBINDGEN := .tools/bin/cbindgen
+LIBDIR := target/release
+
+$(CBINDGEN):
+	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
+
+.PHONY: header check-header lib-c install-c test-c
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PREFIX ?= /usr/local
+
+lib-c: ## build libseawall.so and libseawall.a (release)
+	$(CARGO) build --release -p seawall-c
+
+install-c: lib-c ## install lib, header and seawall.pc under PREFIX (default /usr/local)
+	install -d $(PREFIX)/lib/pkgconfig $(PREFIX)/include
+	install -m 644 $(LIBDIR)/libseawall.a $(PREFIX)/lib/
+	install -m 755 $(LIBDIR)/libseawall.so $(PREFIX)/lib/
+	install -m 644 include/seawall.h $(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' bindings-c/seawall.pc.in > $(PREFIX)/lib/pkgconfig/seawall.pc
+
+header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
+	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output include/seawall.h bindings-c
+
+check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
+	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
+	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }

@@ -16,7 +16,10 @@ pub fn positive_f64(field: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(Error::config(field, format!("must be a finite number > 0, got {v:?}")))
+        Err(Error::config(
+            field,
+            format!("must be a finite number > 0, got {v:?}"),
+        ))
     }
 }
 
@@ -25,7 +28,10 @@ pub fn non_negative_f64(field: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() && v >= 0.0 {
         Ok(v + 0.0)
     } else {
-        Err(Error::config(field, format!("must be a finite number >= 0, got {v:?}")))
+        Err(Error::config(
+            field,
+            format!("must be a finite number >= 0, got {v:?}"),
+        ))
     }
 }
 
@@ -34,7 +40,10 @@ pub fn ratio_open_closed(field: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 && v <= 1.0 {
         Ok(v)
     } else {
-        Err(Error::config(field, format!("must be in (0, 1], got {v:?}")))
+        Err(Error::config(
+            field,
+            format!("must be in (0, 1], got {v:?}"),
+        ))
     }
 }
 
@@ -43,7 +52,10 @@ pub fn probability(field: &'static str, v: f64) -> Result<f64> {
     if v.is_finite() && (0.0..=1.0).contains(&v) {
         Ok(v + 0.0)
     } else {
-        Err(Error::config(field, format!("must be in [0, 1], got {v:?}")))
+        Err(Error::config(
+            field,
+            format!("must be in [0, 1], got {v:?}"),
+        ))
     }
 }
 
@@ -52,7 +64,10 @@ pub fn int_in_range(field: &'static str, v: u64, lo: u64, hi: u64) -> Result<u64
     if (lo..=hi).contains(&v) {
         Ok(v)
     } else {
-        Err(Error::config(field, format!("must be in [{lo}, {hi}], got {v}")))
+        Err(Error::config(
+            field,
+            format!("must be in [{lo}, {hi}], got {v}"),
+        ))
     }
 }
 
@@ -71,7 +86,10 @@ pub fn positive_duration(field: &'static str, d: Duration) -> Result<Duration> {
 /// A duration that must be at most [`MAX_DURATION`] (zero allowed).
 pub fn bounded_duration(field: &'static str, d: Duration) -> Result<Duration> {
     if d > MAX_DURATION {
-        Err(Error::config(field, format!("must be <= 100 years, got {d:?}")))
+        Err(Error::config(
+            field,
+            format!("must be <= 100 years, got {d:?}"),
+        ))
     } else {
         Ok(d)
     }
@@ -118,10 +136,17 @@ mod tests {
             assert!(positive_f64("x", v).is_err(), "{v}");
         }
         assert!(non_negative_f64("x", -0.0).is_ok());
-        assert_eq!(non_negative_f64("x", -0.0).ok().map(f64::is_sign_negative), Some(false));
+        assert_eq!(
+            non_negative_f64("x", -0.0).ok().map(f64::is_sign_negative),
+            Some(false)
+        );
         for v in [f64::NAN, 1e308, -1.0, f64::INFINITY] {
             let e = duration_from_secs_f64("open_duration", v).err();
-            assert_eq!(e.as_ref().and_then(Error::field), Some("open_duration"), "{v}");
+            assert_eq!(
+                e.as_ref().and_then(Error::field),
+                Some("open_duration"),
+                "{v}"
+            );
         }
         assert_eq!(
             duration_from_millis_f64("t", 1500.0).ok(),

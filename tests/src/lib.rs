@@ -26,7 +26,9 @@ pub fn vectors_dir() -> PathBuf {
 /// Every `.json` file under `spec/vectors`, sorted.
 pub fn vector_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -62,7 +64,9 @@ pub fn ns(d: std::time::Duration) -> u64 {
 
 /// Reads an integer-nanosecond field as a `Duration`.
 pub fn dur(v: &Value, key: &str) -> Option<std::time::Duration> {
-    v.get(key).and_then(Value::as_u64).map(std::time::Duration::from_nanos)
+    v.get(key)
+        .and_then(Value::as_u64)
+        .map(std::time::Duration::from_nanos)
 }
 
 /// Reads a u64 field.
@@ -117,7 +121,11 @@ pub fn matches(expected: &Value, actual: &Value) -> bool {
 
 /// Builds the subject for `primitive`, or returns the construction error's
 /// output object.
-pub fn build(primitive: &str, config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+pub fn build(
+    primitive: &str,
+    config: &Value,
+    clock: &ManualClock,
+) -> Result<Box<dyn Subject>, Value> {
     runners::build(primitive, config, clock)
 }
 
@@ -125,37 +133,58 @@ pub fn build(primitive: &str, config: &Value, clock: &ManualClock) -> Result<Box
 pub fn check_scenario(primitive: &str, scenario: &Value) -> Result<(), String> {
     let name = s(scenario, "name").unwrap_or("<unnamed>");
     let clock = ManualClock::starting_at_ns(u(scenario, "start_ns").unwrap_or(0));
-    let config = scenario.get("config").cloned().unwrap_or(Value::Object(Map::new()));
+    let config = scenario
+        .get("config")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
     let subject = build(primitive, &config, &clock);
     let mut subject = match (subject, scenario.get("expect_error")) {
         (Err(got), Some(want)) => {
             return if matches(want, &got) {
                 Ok(())
             } else {
-                Err(format!("{name}: construction error {got} does not match {want}"))
+                Err(format!(
+                    "{name}: construction error {got} does not match {want}"
+                ))
             };
         }
-        (Ok(_), Some(want)) => return Err(format!("{name}: expected construction error {want}, got success")),
+        (Ok(_), Some(want)) => {
+            return Err(format!(
+                "{name}: expected construction error {want}, got success"
+            ))
+        }
         (Err(got), None) => return Err(format!("{name}: construction failed: {got}")),
         (Ok(subject), None) => subject,
     };
-    let steps = scenario.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
+    let steps = scenario
+        .get("steps")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, step) in steps.iter().enumerate() {
         let op = s(step, "op").ok_or_else(|| format!("{name}: step {i} has no op"))?;
         let out = match op {
             "advance" => {
-                clock.advance_ns(u(step, "ns").ok_or_else(|| format!("{name}: step {i}: advance needs ns"))?);
+                clock.advance_ns(
+                    u(step, "ns").ok_or_else(|| format!("{name}: step {i}: advance needs ns"))?,
+                );
                 Value::Object(Map::new())
             }
             "set_time" => {
-                clock.set_ns(u(step, "ns").ok_or_else(|| format!("{name}: step {i}: set_time needs ns"))?);
+                clock.set_ns(
+                    u(step, "ns").ok_or_else(|| format!("{name}: step {i}: set_time needs ns"))?,
+                );
                 Value::Object(Map::new())
             }
-            _ => subject.step(op, step, &clock).map_err(|e| format!("{name}: step {i} ({op}): {e}"))?,
+            _ => subject
+                .step(op, step, &clock)
+                .map_err(|e| format!("{name}: step {i} ({op}): {e}"))?,
         };
         if let Some(want) = step.get("expect") {
             if !matches(want, &out) {
-                return Err(format!("{name}: step {i} ({op}): expected {want}, got {out}"));
+                return Err(format!(
+                    "{name}: step {i} ({op}): expected {want}, got {out}"
+                ));
             }
         }
     }
@@ -175,7 +204,11 @@ pub fn check_file(path: &Path) -> (usize, Vec<String>) {
     let Some(primitive) = s(&doc, "primitive") else {
         return (0, vec![format!("{}: no \"primitive\"", path.display())]);
     };
-    let scenarios = doc.get("scenarios").and_then(Value::as_array).cloned().unwrap_or_default();
+    let scenarios = doc
+        .get("scenarios")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if scenarios.is_empty() {
         return (0, vec![format!("{}: no scenarios", path.display())]);
     }

@@ -17,7 +17,11 @@ pub mod sliding_window;
 pub mod token_bucket;
 
 /// Builds the subject named by a vector file's `primitive`.
-pub fn build(primitive: &str, config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+pub fn build(
+    primitive: &str,
+    config: &Value,
+    clock: &ManualClock,
+) -> Result<Box<dyn Subject>, Value> {
     match primitive {
         "adaptive_timeout" => adaptive_timeout::build(config, clock),
         "backoff" => backoff::build(config, clock),

@@ -1,0 +1,88 @@
+//! Manual clock handle for deterministic tests from C.
+
+use crate::boundary::{free_handle, write_handle};
+
+use crate::status::seawall_status;
+use seawall::clock::{Clock, ClockSource, ManualClock};
+
+/// A clock that moves only when told to. Pass it to a primitive's `_new` to
+/// drive that primitive in tests; NULL there means the monotonic clock.
+/// Thread-safe: any thread may advance or read it. Opaque.
+pub struct seawall_manual_clock(pub(crate) ManualClock);
+
+/// The clock a constructor was given: NULL = monotonic.
+#[allow(dead_code)] // used by the primitive wrappers
+pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
+    match c.as_ref() {
+        Some(m) => ClockSource::Manual(m.0.clone()),
+        None => ClockSource::Monotonic,
+    }
+}
+
+/// Creates a manual clock at `start_ns` and writes it to `*out`.
+/// The caller owns it and frees it with `seawall_manual_clock_free`;
+/// primitives made with it keep their own reference, so it may be freed first.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_manual_clock_new(
+    start_ns: u64,
+    out: *mut *mut seawall_manual_clock,
+) -> seawall_status {
+    ffi_boundary!([out] {
+        write_handle(out, seawall_manual_clock(ManualClock::starting_at_ns(start_ns)));
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Frees a manual clock. NULL is a no-op. Not thread-safe with other calls
+/// on the same handle.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_manual_clock_free(clock: *mut seawall_manual_clock) {
+    ffi_value!((), { free_handle(clock) })
+}
+
+/// Moves the clock forward by `ns` (saturating). Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_manual_clock_advance(
+    clock: *const seawall_manual_clock,
+    ns: u64,
+) -> seawall_status {
+    ffi_boundary!([clock] {
+        (*clock).0.advance_ns(ns);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Sets the clock to `ns`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_manual_clock_set(
+    clock: *const seawall_manual_clock,
+    ns: u64,
+) -> seawall_status {
+    ffi_boundary!([clock] {
+        (*clock).0.set_ns(ns);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes the clock's time in ns to `*out_ns`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_manual_clock_now(
+    clock: *const seawall_manual_clock,
+    out_ns: *mut u64,
+) -> seawall_status {
+    ffi_boundary!([clock, out_ns] {
+        *out_ns = (*clock).0.now_ns();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// The host's monotonic clock (`CLOCK_MONOTONIC`) in ns, the clock every
+/// primitive uses by default. Thread-safe.
+#[no_mangle]
+pub extern "C" fn seawall_monotonic_now_ns() -> u64 {
+    ffi_value!(0, { seawall::clock::MonotonicClock.now_ns() })
+}

@@ -1,0 +1,55 @@
+//! The C ABI of seawall. All `unsafe` of the project lives in this crate.
+//!
+//! Conventions (see include/seawall.h): prefix `seawall_`, opaque handles
+//! made by `_new` and released by `_free` (NULL is fine), config structs
+//! initialised by `seawall_*_config_default()`, every fallible function
+//! returns a `seawall_status` and writes outputs only on `SEAWALL_OK`.
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+#[macro_use]
+mod boundary;
+mod clock;
+mod status;
+
+pub use clock::*;
+pub use status::seawall_status;
+
+use std::os::raw::c_char;
+
+/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string.
+/// Thread-safe; never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn seawall_version() -> *const c_char {
+    static V: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    V.as_ptr().cast()
+}
+
+/// A static, NUL-terminated name for `status` (e.g. `"circuit_open"`).
+/// Unknown values give `"unknown"`. Thread-safe; never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn seawall_status_str(status: seawall_status) -> *const c_char {
+    ffi_value!(c"unknown".as_ptr(), { status.as_cstr().as_ptr() })
+}
+
+/// This thread's message for the last failed seawall call (e.g.
+/// `"invalid config: rate_per_sec must be a finite number > 0, got NaN"`),
+/// or `""` if the last call succeeded. Valid until the next seawall call on
+/// the same thread; owned by seawall, do not free. Never NULL.
+#[no_mangle]
+pub extern "C" fn seawall_last_error_message() -> *const c_char {
+    ffi_value!(c"".as_ptr(), { boundary::last_error_ptr() })
+}
+
+/// Test hook: panics inside seawall. Returns `SEAWALL_PANIC` and the process
+/// goes on; proves that no panic crosses the C boundary. Thread-safe.
+#[cfg(feature = "test-hooks")]
+#[no_mangle]
+pub extern "C" fn seawall_test_panic() -> seawall_status {
+    ffi_boundary!([] {
+        let v: Vec<u8> = Vec::new();
+        #[allow(clippy::indexing_slicing)]
+        let x = v[usize::MAX >> 1];
+        if x == 0 { status::seawall_status::SEAWALL_OK } else { status::seawall_status::SEAWALL_PANIC }
+    })
+}

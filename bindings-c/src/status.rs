@@ -1,0 +1,67 @@
+//! The status enum every fallible function returns.
+
+use seawall::ErrorKind;
+
+/// Result of every fallible seawall function. `SEAWALL_OK` is 0; the
+/// numbers 1–8 equal the core's error kinds and never change.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum seawall_status {
+    /// Success; outputs were written.
+    SEAWALL_OK = 0,
+    /// A config field is invalid; the last error names the field and value.
+    SEAWALL_INVALID_CONFIG = 1,
+    /// An argument is invalid (e.g. `n` above the burst); see the last error.
+    SEAWALL_INVALID_ARGUMENT = 2,
+    /// The circuit breaker rejected the call.
+    SEAWALL_CIRCUIT_OPEN = 3,
+    /// The rate limiter rejected the call.
+    SEAWALL_RATE_LIMITED = 4,
+    /// The bulkhead is full.
+    SEAWALL_BULKHEAD_FULL = 5,
+    /// A wait ran out of time.
+    SEAWALL_TIMEOUT = 6,
+    /// The retry budget denied a retry.
+    SEAWALL_RETRY_BUDGET_EXHAUSTED = 7,
+    /// A fault injector injected an error.
+    SEAWALL_INJECTED_FAULT = 8,
+    /// A required pointer argument was NULL; the last error names it.
+    SEAWALL_NULL_ARGUMENT = 100,
+    /// A panic was caught inside seawall; the process is fine, the call failed.
+    SEAWALL_PANIC = 101,
+}
+
+impl seawall_status {
+    /// The status for a core error kind (the one mapping in the C binding).
+    #[allow(dead_code)] // used by the primitive wrappers
+    pub(crate) fn from_kind(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidConfig => Self::SEAWALL_INVALID_CONFIG,
+            ErrorKind::InvalidArgument => Self::SEAWALL_INVALID_ARGUMENT,
+            ErrorKind::CircuitOpen => Self::SEAWALL_CIRCUIT_OPEN,
+            ErrorKind::RateLimited => Self::SEAWALL_RATE_LIMITED,
+            ErrorKind::BulkheadFull => Self::SEAWALL_BULKHEAD_FULL,
+            ErrorKind::Timeout => Self::SEAWALL_TIMEOUT,
+            ErrorKind::RetryBudgetExhausted => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
+            ErrorKind::InjectedFault => Self::SEAWALL_INJECTED_FAULT,
+            _ => Self::SEAWALL_PANIC,
+        }
+    }
+
+    pub(crate) fn as_cstr(self) -> &'static std::ffi::CStr {
+        match self {
+            Self::SEAWALL_OK => c"ok",
+            Self::SEAWALL_INVALID_CONFIG => c"invalid_config",
+            Self::SEAWALL_INVALID_ARGUMENT => c"invalid_argument",
+            Self::SEAWALL_CIRCUIT_OPEN => c"circuit_open",
+            Self::SEAWALL_RATE_LIMITED => c"rate_limited",
+            Self::SEAWALL_BULKHEAD_FULL => c"bulkhead_full",
+            Self::SEAWALL_TIMEOUT => c"timeout",
+            Self::SEAWALL_RETRY_BUDGET_EXHAUSTED => c"retry_budget_exhausted",
+            Self::SEAWALL_INJECTED_FAULT => c"injected_fault",
+            Self::SEAWALL_NULL_ARGUMENT => c"null_argument",
+            Self::SEAWALL_PANIC => c"panic",
+        }
+    }
+}
