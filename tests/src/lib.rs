@@ -90,13 +90,11 @@ pub fn b(v: &Value, key: &str) -> Option<bool> {
 }
 
 fn numbers_equal(a: &Value, b: &Value) -> bool {
-    match (a.as_u64(), b.as_u64()) {
-        (Some(x), Some(y)) => return x == y,
-        _ => {}
+    if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+        return x == y;
     }
-    match (a.as_i64(), b.as_i64()) {
-        (Some(x), Some(y)) => return x == y,
-        _ => {}
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        return x == y;
     }
     match (a.as_f64(), b.as_f64()) {
         (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
