@@ -9,6 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class NativeBackoff {
+  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /** Un-jittered delay before retry `n` (1-based), in ms. */
+  delayForMs(n: number): number
+  /** A new schedule for one call, starting now. */
+  schedule(): Schedule
+  metrics(): BackoffMetrics
+}
+export type Backoff = NativeBackoff
+
 /**
  * A clock that moves only when told to. Pass it as `clock` to any
  * primitive to drive it deterministically in tests.
@@ -29,8 +39,40 @@ export declare class NativeManualClock {
 }
 export type ManualClock = NativeManualClock
 
+export declare class NativeRetryBudget {
+  constructor(options?: object | undefined | null)
+  tryRetry(): boolean
+  recordFailure(): void
+  recordSuccess(): void
+  metrics(): RetryBudgetMetrics
+}
+export type RetryBudget = NativeRetryBudget
+
+export declare class NativeSchedule {
+  /**
+   * The delay before the next attempt in ms, or -1 to give up.
+   * `retryAfterMs` < 0 means no hint; `elapsedMs` < 0 reads the clock.
+   */
+  nextDelayMs(retryAfterMs: number, elapsedMs: number): number
+  /** Retries handed out so far. */
+  retries(): number
+  /** Whether the schedule gave up. */
+  exhausted(): boolean
+  /** Time since the schedule started, in ms. */
+  elapsedMs(): number
+}
+export type Schedule = NativeSchedule
+
 /** Panics on purpose, so the tests can check that panics become JS errors. */
 export declare function __panicForTest(): void
+
+/** Backoff metrics. */
+export interface BackoffMetrics {
+  schedules: number
+  retries: number
+  exhaustedAttempts: number
+  exhaustedElapsed: number
+}
 
 /**
  * Validates a duration option that only the JS layer uses (`timeout(fn, ms)`,
@@ -39,8 +81,30 @@ export declare function __panicForTest(): void
  */
 export declare function checkDurationMs(field: string, value: unknown, positive: boolean): number
 
+export declare function classifyTables(): ClassifyTables
+
+/** Core's classification tables, read once by `lib/classify.js`. */
+export interface ClassifyTables {
+  statuses: Array<number>
+  kinds: Array<string>
+  /** `[code, kind]` pairs. */
+  codes: Array<Array<string>>
+}
+
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
+
+/** Retry budget metrics. */
+export interface RetryBudgetMetrics {
+  tokensMilli: number
+  tokens: number
+  maxTokensMilli: number
+  thresholdMilli: number
+  retriesAllowed: number
+  retriesDenied: number
+  successes: number
+  failures: number
+}
 
 /** The seawall version (the same in every binding). */
 export declare function version(): string

@@ -835,9 +835,16 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeBackoff = nativeBinding.NativeBackoff
+module.exports.Backoff = nativeBinding.Backoff
 module.exports.NativeManualClock = nativeBinding.NativeManualClock
 module.exports.ManualClock = nativeBinding.ManualClock
+module.exports.NativeRetryBudget = nativeBinding.NativeRetryBudget
+module.exports.RetryBudget = nativeBinding.RetryBudget
+module.exports.NativeSchedule = nativeBinding.NativeSchedule
+module.exports.Schedule = nativeBinding.Schedule
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.checkDurationMs = nativeBinding.checkDurationMs
+module.exports.classifyTables = nativeBinding.classifyTables
 module.exports.monotonicNowMs = nativeBinding.monotonicNowMs
 module.exports.version = nativeBinding.version

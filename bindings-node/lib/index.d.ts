@@ -228,3 +228,118 @@ export interface RateLimitDecision {
   /** Milliseconds until the limiter is back to full capacity. */
   resetAfterMs: number
 }
+
+// ---------------------------------------------------------------- retry
+
+export type BackoffKind = 'constant' | 'linear' | 'exponential'
+export type Jitter = 'none' | 'full' | 'equal' | 'proportional' | 'decorrelated'
+
+export interface BackoffOptions extends ClockOption {
+  /** Growth of the delay (default 'exponential'). */
+  kind?: BackoffKind
+  /** First delay, ms (default 100; 0 = retry at once). */
+  baseMs?: number
+  /** Exponential growth factor, >= 1 (default 2). */
+  factor?: number
+  /** Cap on every computed delay, ms (default 30000). */
+  maxDelayMs?: number
+  /** Default 'full'. */
+  jitter?: Jitter
+  /** Calls in all, the first included (default 3). */
+  maxAttempts?: number
+  /** Give up when the next retry would start later than this, ms (default: no limit). */
+  maxElapsedMs?: number | null
+  /** Seed for reproducible jitter (the same delays in every language). */
+  seed?: number | bigint
+}
+
+/** One call's schedule. */
+export declare class Schedule {
+  /** Delay before the next attempt (ms), or null to give up. */
+  nextDelayMs(hints?: { retryAfterMs?: number; elapsedMs?: number }): number | null
+  readonly retries: number
+  readonly attempts: number
+  readonly exhausted: boolean
+  elapsedMs(): number
+}
+
+export interface BackoffMetrics {
+  schedules: number
+  retries: number
+  exhaustedAttempts: number
+  exhaustedElapsed: number
+}
+
+/** A backoff policy shared by many calls; each call takes a schedule(). */
+export declare class Backoff {
+  constructor(options?: BackoffOptions)
+  /** Un-jittered delay before retry `n` (1-based), ms. */
+  delayForMs(n: number): number
+  schedule(): Schedule
+  metrics(): BackoffMetrics
+}
+
+export interface RetryBudgetOptions {
+  /** Bucket size (default 10). */
+  maxTokens?: number
+  /** Tokens refilled per success (default 0.1). */
+  tokenRatio?: number
+}
+
+export interface RetryBudgetMetrics {
+  tokensMilli: number
+  tokens: number
+  maxTokensMilli: number
+  thresholdMilli: number
+  retriesAllowed: number
+  retriesDenied: number
+  successes: number
+  failures: number
+}
+
+/** gRPC-style retry throttling: retries stay a bounded share of traffic. */
+export declare class RetryBudget {
+  constructor(options?: RetryBudgetOptions)
+  tryRetry(): boolean
+  recordFailure(): void
+  recordSuccess(): void
+  metrics(): RetryBudgetMetrics
+}
+
+export interface RetryContext {
+  /** 1 for the first call. */
+  attempt: number
+  signal: AbortSignal | undefined
+}
+
+export interface RetryOptions extends BackoffOptions {
+  /** A shared Backoff, or Backoff options (else the options above are used). */
+  backoff?: Backoff | BackoffOptions
+  /** Which errors are retried (default: isRetryableError). */
+  retryIf?: (err: unknown, attempt: number) => boolean
+  /** Optional retry budget shared by many calls. */
+  budget?: RetryBudget
+  signal?: AbortSignal
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void
+}
+
+/** Calls `fn` until it succeeds or retrying stops (see README). */
+export declare function retry<T>(fn: (ctx: RetryContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T>
+
+export type RetryableKind = 'connection_reset' | 'timed_out' | 'connection_refused' | 'network_error' | 'service_unavailable'
+
+/** HTTP statuses retried by default (from core). */
+export declare const RETRYABLE_STATUSES: readonly number[]
+/** Failure kinds (from core). */
+export declare const RETRYABLE_KINDS: readonly RetryableKind[]
+/** Error code → failure kind (from core). */
+export declare const CODE_KINDS: Readonly<Record<string, RetryableKind>>
+export declare function isRetryableStatus(status: number): boolean
+export declare function isRetryableKind(kind: string): boolean
+export declare function kindForCode(code: string): RetryableKind | null
+/** The default retry decision (codes, statuses, seawall errors, `cause` chain). */
+export declare function isRetryableError(err: unknown): boolean
+/** The Retry-After hint an error carries, in ms. */
+export declare function retryAfterOf(err: unknown): number | undefined
+/** Parses a Retry-After header value (seconds or HTTP date) to ms. */
+export declare function parseRetryAfter(value: string | number, nowMs?: number): number | undefined

@@ -8,6 +8,8 @@ const errors = require('./errors')
 const { ManualClock } = require('./clock')
 const { timeout, Deadline, deadline } = require('./timeout')
 const { fallback, fallbackChain, degrade } = require('./fallback')
+const classify = require('./classify')
+const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
 
 module.exports = {
   VERSION: native.version(),
@@ -18,6 +20,19 @@ module.exports = {
   fallback,
   fallbackChain,
   degrade,
+  Backoff,
+  Schedule,
+  RetryBudget,
+  retry,
+  RETRYABLE_STATUSES: classify.RETRYABLE_STATUSES,
+  RETRYABLE_KINDS: classify.RETRYABLE_KINDS,
+  CODE_KINDS: classify.CODE_KINDS,
+  isRetryableStatus: classify.isRetryableStatus,
+  isRetryableKind: classify.isRetryableKind,
+  kindForCode: classify.kindForCode,
+  isRetryableError: classify.isRetryableError,
+  retryAfterOf: classify.retryAfterOf,
+  parseRetryAfter: classify.parseRetryAfter,
   SeawallError: errors.SeawallError,
   CircuitOpenError: errors.CircuitOpenError,
   RateLimitedError: errors.RateLimitedError,

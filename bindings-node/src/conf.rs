@@ -146,7 +146,7 @@ impl<'a> Opts<'a> {
         self.note(core, key, ms);
         let Some(ms) = ms else { return Ok(None) };
         seawall::validate::duration_from_millis_f64(core, ms)
-            .map(Some)
+            .map(|_| Some(ms_to_duration(ms)))
             .map_err(|e| self.core_error(&e))
     }
 
@@ -180,6 +180,64 @@ impl<'a> Opts<'a> {
     pub fn required_uint(&self, key: &'static str, core: &'static str) -> Result<u64> {
         self.uint(key, core)?
             .ok_or_else(|| type_error(key, "is required and must be an integer, got undefined"))
+    }
+
+    /// Whether `key` is explicitly `null` (used for "rule disabled").
+    pub fn is_null(&self, key: &str) -> Result<bool> {
+        Ok(matches!(self.raw(key)?, Some((_, ValueType::Null))))
+    }
+
+    /// `undefined` → `default`, `null` → `None`, else a float core validates.
+    pub fn nullable_float(
+        &self,
+        key: &'static str,
+        core: &'static str,
+        default: Option<f64>,
+    ) -> Result<Option<f64>> {
+        if self.is_null(key)? {
+            return Ok(None);
+        }
+        Ok(self.float(key, core)?.or(default))
+    }
+
+    /// `undefined` → `default`, `null` → `None`, else an integer.
+    pub fn nullable_uint(
+        &self,
+        key: &'static str,
+        core: &'static str,
+        default: Option<u64>,
+    ) -> Result<Option<u64>> {
+        if self.is_null(key)? {
+            return Ok(None);
+        }
+        Ok(self.uint(key, core)?.or(default))
+    }
+
+    /// `undefined` → `default`, `null` → `None`, else a duration in ms.
+    pub fn nullable_duration_ms(
+        &self,
+        key: &'static str,
+        core: &'static str,
+        default: Option<Duration>,
+    ) -> Result<Option<Duration>> {
+        if self.is_null(key)? {
+            return Ok(None);
+        }
+        Ok(self.duration_ms(key, core)?.or(default))
+    }
+
+    /// A string naming one of core's modes, parsed by core's `parse`.
+    pub fn mode<T>(
+        &self,
+        key: &'static str,
+        core: &'static str,
+        parse: impl Fn(&'static str, &str) -> seawall::Result<T>,
+    ) -> Result<Option<T>> {
+        self.note(core, key, None);
+        match self.string(key)? {
+            None => Ok(None),
+            Some(s) => parse(core, &s).map(Some).map_err(|e| self.core_error(&e)),
+        }
     }
 
     /// A boolean.
@@ -230,6 +288,18 @@ impl<'a> Opts<'a> {
             )),
         }
     }
+}
+
+/// Milliseconds (already validated: finite, in [0, 100 years]) to a
+/// Duration rounded to the nearest nanosecond, so `0.000001` ms is 1 ns and
+/// integer-ns values survive the trip through float ms exactly.
+pub fn ms_to_duration(ms: f64) -> Duration {
+    Duration::from_nanos((ms * 1e6).round().max(0.0) as u64)
+}
+
+/// A Duration as float milliseconds.
+pub fn duration_ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
 }
 
 /// A JS number that must be a non-negative safe integer.
@@ -298,5 +368,6 @@ pub fn check_duration_ms(field: String, value: Unknown, positive: bool) -> Resul
     if positive {
         seawall::validate::positive_duration("ms", d).map_err(|e| retag(&e, &field, ms))?;
     }
-    Ok(d.as_secs_f64() * 1000.0)
+    let _ = d;
+    Ok(ms + 0.0)
 }

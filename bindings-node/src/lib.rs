@@ -6,12 +6,10 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)] // used as the primitives land
-mod clock;
-#[allow(dead_code)]
-mod conf;
-#[allow(dead_code)]
-mod error;
+pub mod backoff;
+pub mod clock;
+pub mod conf;
+pub mod error;
 
 use napi_derive::napi;
 

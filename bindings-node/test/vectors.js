@@ -28,10 +28,10 @@ function vectorFiles (dir = vectorsDir()) {
 
 // JSON with integers beyond 2^53 kept exact as BigInt.
 function parseJson (text) {
-  const marked = text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"\u0000big:$2"')
+  const marked = text.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"__seawall_bigint__:$2"')
   return JSON.parse(marked, (k, v) => {
-    if (typeof v === 'string' && v.startsWith('\u0000big:')) {
-      const b = BigInt(v.slice(5))
+    if (typeof v === 'string' && v.startsWith("__seawall_bigint__:")) {
+      const b = BigInt(v.slice(19))
       return (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= -BigInt(Number.MAX_SAFE_INTEGER)) ? Number(b) : b
     }
     return v

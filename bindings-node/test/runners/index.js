@@ -1,8 +1,10 @@
 'use strict'
 // One runner per primitive, mirroring tests/src/runners/<primitive>.rs.
-// A runner exports build(config, clock) -> { step(op, args) -> output } and
-// throws (or returns { error }) when construction fails.
+// A runner exports build(config, clock) -> { step(op, args) -> output },
+// throwing when construction fails, and errorValue(err) for that error.
 
-const runners = {}
-
-module.exports = runners
+module.exports = {
+  backoff: require('./backoff'),
+  classify: require('./classify'),
+  retry_budget: require('./retry_budget')
+}

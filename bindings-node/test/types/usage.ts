@@ -4,7 +4,10 @@ import * as seawall from 'seawall'
 import {
   ManualClock, timeout, deadline, Deadline, fallback, fallbackChain, degrade,
   SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, TimeoutError,
-  RetryExhaustedError, RetryBudgetExhaustedError, InjectedFaultError
+  RetryExhaustedError, RetryBudgetExhaustedError, InjectedFaultError,
+  Backoff, Schedule, RetryBudget, retry, RETRYABLE_STATUSES, RETRYABLE_KINDS, CODE_KINDS,
+  isRetryableStatus, isRetryableKind, kindForCode, isRetryableError, retryAfterOf, parseRetryAfter,
+  RetryableKind
 } from 'seawall'
 
 async function main (): Promise<void> {
@@ -44,6 +47,25 @@ async function main (): Promise<void> {
     if (e instanceof RetryExhaustedError) { const a: number = e.attempts }
     const code: string = e.code
   }
+  const backoff = new Backoff({ kind: 'exponential', baseMs: 100, factor: 2, maxDelayMs: 1000, jitter: 'decorrelated', maxAttempts: 5, maxElapsedMs: null, seed: 42n, clock })
+  const sched: Schedule = backoff.schedule()
+  const nd: number | null = sched.nextDelayMs({ retryAfterMs: 10 })
+  const bm: number = backoff.metrics().exhaustedAttempts + backoff.delayForMs(2) + sched.retries + sched.attempts
+  const budget = new RetryBudget({ maxTokens: 10, tokenRatio: 0.1 })
+  const allowed: boolean = budget.tryRetry()
+  budget.recordSuccess(); budget.recordFailure()
+  const tm: number = budget.metrics().tokensMilli
+  const rv: string = await retry(async ({ attempt, signal }) => `${attempt}`, {
+    backoff, budget, retryIf: (e: unknown, attempt: number) => isRetryableError(e), onRetry: ({ delayMs }) => {}, signal: new AbortController().signal
+  })
+  await retry(() => 1, { maxAttempts: 2, baseMs: 1, jitter: 'none' })
+  const st: readonly number[] = RETRYABLE_STATUSES
+  const kinds: readonly RetryableKind[] = RETRYABLE_KINDS
+  const k: RetryableKind | null = kindForCode('ECONNRESET')
+  const c: RetryableKind | undefined = CODE_KINDS.ECONNRESET
+  const flags: boolean[] = [isRetryableStatus(503), isRetryableKind('timed_out')]
+  const ra: number | undefined = retryAfterOf(new Error('x')) ?? parseRetryAfter('3')
+  void [nd, bm, allowed, tm, rv, st, kinds, k, c, flags, ra]
   void [v, n, ms, pending, t, left, r, f, fc, id, recs, degraded]
 }
 
