@@ -19,6 +19,33 @@ export declare class NativeBackoff {
 }
 export type Backoff = NativeBackoff
 
+export declare class NativeCircuitBreaker {
+  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /** The id for the hot functions (`cbAcquire`, `cbRecordSince`). */
+  get id(): number
+  /** Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected. */
+  tryAcquire(): number
+  /**
+   * Records an outcome (0 success, 1 failure, 2 ignored) with an explicit
+   * duration; returns whether transitions are waiting.
+   */
+  record(bits: number, outcomeCode: number, durationMs: number): boolean
+  /** Finishes a permit with no outcome. */
+  release(bits: number): boolean
+  /** Whether a permit is a half-open probe. */
+  isProbe(bits: number): boolean
+  state(): string
+  pending(): boolean
+  forceOpen(): void
+  disable(): void
+  metricsOnly(): void
+  reset(): void
+  /** Transitions since the last call, oldest first. */
+  takeEvents(): Array<BreakerTransition>
+  metrics(): BreakerMetrics
+}
+export type CircuitBreaker = NativeCircuitBreaker
+
 /**
  * A clock that moves only when told to. Pass it as `clock` to any
  * primitive to drive it deterministically in tests.
@@ -74,6 +101,48 @@ export interface BackoffMetrics {
   exhaustedElapsed: number
 }
 
+/** A snapshot of the breaker's counters (`metrics()`). */
+export interface BreakerMetrics {
+  state: string
+  calls: number
+  successes: number
+  failures: number
+  slow: number
+  ignored: number
+  rejected: number
+  transitions: number
+  bufferedCalls: number
+  bufferedFailures: number
+  bufferedSlow: number
+  failureRate?: number
+  slowCallRate?: number
+  failureCount: number
+  halfOpenInFlight: number
+  halfOpenSuccesses: number
+  openDurationMs: number
+}
+
+/** A state change, as `takeEvents()` returns it. */
+export interface BreakerTransition {
+  from: string
+  to: string
+  atMs: number
+}
+
+/**
+ * Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
+ * `-1 - retryAfterMs` when rejected; scratch[0] = the breaker clock's now
+ * (ms) for the duration measurement. NaN for an unknown id.
+ */
+export declare function cbAcquire(id: number): number
+
+/**
+ * Records an outcome (0 success, 1 failure, 2 ignored) for a call that
+ * started at `start_ms` on the breaker's clock; returns whether
+ * transitions are waiting to be drained.
+ */
+export declare function cbRecordSince(id: number, bits: number, outcomeCode: number, startMs: number): boolean
+
 /**
  * Validates a duration option that only the JS layer uses (`timeout(fn, ms)`,
  * deadlines, degradation parts) with the same rules and words as the
@@ -105,6 +174,13 @@ export interface RetryBudgetMetrics {
   successes: number
   failures: number
 }
+
+/**
+ * Installs this thread's scratch array. Its napi reference is leaked on
+ * purpose: the array lives as long as this thread's JS environment (the JS
+ * module holds it too), so the pointer stays valid.
+ */
+export declare function setScratch(arr: Float64Array): void
 
 /** The seawall version (the same in every binding). */
 export declare function version(): string

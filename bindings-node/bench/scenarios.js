@@ -6,6 +6,8 @@ const cockatiel = require('cockatiel')
 const Opossum = require('opossum')
 const { TokenBucket: LimiterBucket } = require('limiter')
 
+const seawall = require('seawall')
+
 const ok = async () => 1
 
 module.exports = [
@@ -14,6 +16,10 @@ module.exports = [
     options: { async: true, batch: 20_000 },
     targets: { cockatiel: 1.5, opossum: 5 },
     impls: {
+      seawall: () => {
+        const cb = new seawall.CircuitBreaker()
+        return () => cb.execute(ok)
+      },
       cockatiel: () => {
         const cb = cockatiel.circuitBreaker(cockatiel.handleAll, { halfOpenAfter: 10_000, breaker: new cockatiel.ConsecutiveBreaker(5) })
         return () => cb.execute(ok)
@@ -29,6 +35,11 @@ module.exports = [
     options: { async: true, batch: 20_000 },
     targets: { cockatiel: 5, opossum: 5 },
     impls: {
+      seawall: () => {
+        const cb = new seawall.CircuitBreaker({ openDurationMs: 1e9 })
+        cb.forceOpen()
+        return () => cb.execute(ok).catch(() => 0)
+      },
       cockatiel: () => {
         const cb = cockatiel.circuitBreaker(cockatiel.handleAll, { halfOpenAfter: 1e9, breaker: new cockatiel.ConsecutiveBreaker(5) })
         cb.isolate()
@@ -68,6 +79,15 @@ module.exports = [
     options: { batch: 100_000 },
     targets: { cockatiel: 5 },
     impls: {
+      seawall: () => {
+        const b = new seawall.Backoff({ baseMs: 100, maxDelayMs: 30_000, jitter: 'decorrelated', maxAttempts: 11 })
+        return () => {
+          let s = 0
+          const sc = b.schedule()
+          for (let i = 0; i < 10; i++) s += sc.nextDelayMs()
+          return s
+        }
+      },
       cockatiel: () => {
         const b = new cockatiel.ExponentialBackoff({ initialDelay: 100, maxDelay: 30_000, generator: cockatiel.decorrelatedJitterGenerator })
         return () => {

@@ -3,12 +3,12 @@
 // function, classifies its errors, measures its duration and emits events.
 
 const { EventEmitter } = require('node:events')
-const { performance } = require('node:perf_hooks')
 const native = require('./native')
 const { CircuitOpenError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError } = require('./util')
 
+const { cbAcquire, cbRecordSince, scratch } = native
 const EVENTS_PENDING = 2 ** 40
 const SUCCESS = 0
 const FAILURE = 1
@@ -21,40 +21,41 @@ function checkObject (options, field = 'options') {
 }
 
 /**
- * The permit of a two-step call: finish it exactly once with success(),
- * failure(), ignore() or release().
+ * The permit of a two-step call: finish it once with success(), failure(),
+ * ignore() or release(). As in core, a permit is a plain token: finishing
+ * it again is not refused, and an outcome for a permit issued before the
+ * last transition (stale) only counts in the lifetime counters.
  */
 class BreakerPermit {
   constructor (breaker, bits, startMs) {
     this._b = breaker
     this._bits = bits
     this._start = startMs
-    this._done = false
   }
 
   /** Whether this permit is a half-open probe. */
   get isProbe () { return this._b._n.isProbe(this._bits) }
 
   _finish (code, durationMs) {
-    if (this._done) return false
-    this._done = true
-    const d = durationMs === undefined ? this._b._now() - this._start : durationMs
-    if (this._b._n.record(this._bits, code, d)) this._b._drain()
-    return true
+    let pending
+    if (durationMs === undefined) {
+      pending = cbRecordSince(this._b._id, this._bits, code, this._start)
+    } else {
+      if (typeof durationMs !== 'number') throw argTypeError('durationMs', 'a number', durationMs)
+      pending = this._b._n.record(this._bits, code, durationMs)
+    }
+    if (pending) this._b._drain()
   }
 
-  /** The call succeeded (duration measured since tryAcquire unless given). */
-  success (durationMs) { return this._finish(SUCCESS, durationMs) }
+  /** The call succeeded (duration measured since tryAcquire unless given, ms). */
+  success (durationMs) { this._finish(SUCCESS, durationMs) }
   /** The call failed. */
-  failure (durationMs) { return this._finish(FAILURE, durationMs) }
+  failure (durationMs) { this._finish(FAILURE, durationMs) }
   /** The outcome says nothing about the dependency's health. */
-  ignore () { return this._finish(IGNORED, 0) }
+  ignore () { this._finish(IGNORED, 0) }
   /** The call was not made (cancelled): records nothing, frees a probe slot. */
   release () {
-    if (this._done) return false
-    this._done = true
     if (this._b._n.release(this._bits)) this._b._drain()
-    return true
   }
 }
 
@@ -76,13 +77,10 @@ class CircuitBreaker extends EventEmitter {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
-    this._clock = clock
-    this._manual = clock !== clockOf()
+    this._id = this._n.id
     this._isFailure = opts.isFailure
     this.name = typeof opts.name === 'string' ? opts.name : undefined
   }
-
-  _now () { return this._manual ? this._clock.nowMs() : performance.now() }
 
   _drain () {
     for (const t of this._n.takeEvents()) {
@@ -110,14 +108,15 @@ class CircuitBreaker extends EventEmitter {
    * release(), or null when the breaker rejects (see retryAfterMs()).
    */
   tryAcquire () {
-    let r = this._n.tryAcquire()
+    let r = cbAcquire(this._id)
     if (r < 0) {
       if (this._n.pending()) this._drain()
       this._lastRetryAfterMs = -1 - r
       return null
     }
+    const start = scratch[0]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
-    return new BreakerPermit(this, r, this._now())
+    return new BreakerPermit(this, r, start)
   }
 
   /**
@@ -129,10 +128,10 @@ class CircuitBreaker extends EventEmitter {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     const signal = options === undefined ? undefined : options.signal
     if (signal !== undefined && signal !== null) return this._executeWithSignal(fn, signal)
-    let r = this._n.tryAcquire()
+    let r = cbAcquire(this._id)
     if (r < 0) return Promise.reject(this._rejected(r))
+    const start = scratch[0]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
-    const start = this._now()
     let p
     try {
       p = fn()
@@ -140,55 +139,60 @@ class CircuitBreaker extends EventEmitter {
       this._record(r, this._outcome(err), start)
       return Promise.reject(err)
     }
-    return this._settle(r, start, p)
-  }
-
-  async _settle (bits, start, p) {
-    let v
-    try {
-      v = await p
-    } catch (err) {
-      this._record(bits, this._outcome(err), start)
-      throw err
+    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+      if (cbRecordSince(this._id, r, SUCCESS, start)) this._drain()
+      return Promise.resolve(p)
     }
-    if (this._n.record(bits, SUCCESS, this._now() - start)) this._drain()
-    return v
+    const id = this._id
+    return p.then((v) => {
+      if (cbRecordSince(id, r, SUCCESS, start)) this._drain()
+      return v
+    }, (err) => {
+      if (cbRecordSince(id, r, this._outcome(err), start)) this._drain()
+      throw err
+    })
   }
 
   _record (bits, code, start) {
-    if (this._n.record(bits, code, this._now() - start)) this._drain()
+    if (cbRecordSince(this._id, bits, code, start)) this._drain()
   }
 
   _executeWithSignal (fn, signal) {
     if (signal.aborted) return Promise.reject(abortReason(signal))
-    let r = this._n.tryAcquire()
+    let r = cbAcquire(this._id)
     if (r < 0) return Promise.reject(this._rejected(r))
+    const start = scratch[0]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
-    const permit = new BreakerPermit(this, r, this._now())
+    const permit = new BreakerPermit(this, r, start)
     return new Promise((resolve, reject) => {
+      let done = false
       const onAbort = () => {
         // The caller gave up: no outcome for the dependency.
+        if (done) return
+        done = true
         permit.release()
         reject(abortReason(signal))
+      }
+      const settle = (err, v, failed) => {
+        signal.removeEventListener('abort', onAbort)
+        if (done) return
+        done = true
+        if (!failed) {
+          permit.success()
+          resolve(v)
+        } else {
+          this._outcome(err) === FAILURE ? permit.failure() : permit.ignore()
+          reject(err)
+        }
       }
       signal.addEventListener('abort', onAbort, { once: true })
       let p
       try {
         p = fn(signal)
       } catch (err) {
-        signal.removeEventListener('abort', onAbort)
-        this._outcome(err) === FAILURE ? permit.failure() : permit.ignore()
-        return reject(err)
+        return settle(err, undefined, true)
       }
-      Promise.resolve(p).then((v) => {
-        signal.removeEventListener('abort', onAbort)
-        permit.success()
-        resolve(v)
-      }, (err) => {
-        signal.removeEventListener('abort', onAbort)
-        this._outcome(err) === FAILURE ? permit.failure() : permit.ignore()
-        reject(err)
-      })
+      Promise.resolve(p).then((v) => settle(undefined, v, false), (err) => settle(err, undefined, true))
     })
   }
 

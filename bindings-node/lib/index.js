@@ -9,6 +9,7 @@ const { ManualClock } = require('./clock')
 const { timeout, Deadline, deadline } = require('./timeout')
 const { fallback, fallbackChain, degrade } = require('./fallback')
 const classify = require('./classify')
+const { CircuitBreaker, BreakerPermit } = require('./breaker')
 const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
 
 module.exports = {
@@ -20,6 +21,8 @@ module.exports = {
   fallback,
   fallbackChain,
   degrade,
+  CircuitBreaker,
+  BreakerPermit,
   Backoff,
   Schedule,
   RetryBudget,

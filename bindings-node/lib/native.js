@@ -6,6 +6,12 @@ const { mapNativeError } = require('./errors')
 
 module.exports = binding
 
+// Extra numbers of hot answers cross in this per-thread array (see
+// src/handles.rs): read them right after the call that wrote them.
+const scratch = new Float64Array(8)
+binding.setScratch(scratch)
+module.exports.scratch = scratch
+
 /** Validates a JS-only duration option with the core's rules and words. */
 module.exports.checkDuration = function checkDuration (field, value, positive) {
   try {

@@ -8,12 +8,13 @@
 //! side drains and emits them synchronously, right after the call that
 //! caused them.
 
-use crate::clock::{source, ManualClock};
+use crate::clock::{source, ManualClock, Stopwatch};
+use crate::handles::put;
 use crate::conf::Opts;
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
-use seawall::circuit_breaker::{self as cb, Outcome, Permit, State, WindowKind};
+use seawall::circuit_breaker::{self as cb, Outcome, Permit, WindowKind};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -58,10 +59,75 @@ pub struct BreakerMetrics {
     pub open_duration_ms: f64,
 }
 
+/// What the slab and the napi object share.
+pub struct Shared {
+    cb: cb::CircuitBreaker,
+    events: Arc<Events>,
+    watch: Stopwatch,
+}
+
+crate::registry!(BREAKERS, Shared);
+
 #[napi(js_name = "NativeCircuitBreaker")]
 pub struct CircuitBreaker {
-    inner: AssertUnwindSafe<Arc<cb::CircuitBreaker>>,
-    events: AssertUnwindSafe<Arc<Events>>,
+    inner: AssertUnwindSafe<Arc<Shared>>,
+    id: u32,
+}
+
+impl Drop for CircuitBreaker {
+    fn drop(&mut self) {
+        let _ = BREAKERS.try_with(|r| r.borrow_mut().remove(self.id));
+    }
+}
+
+fn with<R>(id: u32, missing: R, f: impl FnOnce(&Shared) -> R) -> R {
+    BREAKERS.with(|r| match r.borrow().get(id) {
+        Some(s) => f(s),
+        None => missing,
+    })
+}
+
+fn pending(s: &Shared) -> bool {
+    s.events.pending.load(Ordering::Acquire)
+}
+
+fn acquire(s: &Shared) -> f64 {
+    match s.cb.try_acquire() {
+        Ok(p) => {
+            put(0, s.watch.now_ms());
+            p.to_bits() as f64 + if pending(s) { EVENTS_PENDING } else { 0.0 }
+        }
+        Err(r) => -1.0 - ms(r.retry_after),
+    }
+}
+
+fn record(s: &Shared, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
+    let d = if duration_ms.is_finite() && duration_ms > 0.0 {
+        Duration::try_from_secs_f64(duration_ms / 1000.0).unwrap_or(Duration::MAX)
+    } else {
+        Duration::ZERO
+    };
+    s.cb.record(permit(bits), outcome(outcome_code), d);
+    pending(s)
+}
+
+/// Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
+/// `-1 - retryAfterMs` when rejected; scratch[0] = the breaker clock's now
+/// (ms) for the duration measurement. NaN for an unknown id.
+#[napi(catch_unwind)]
+pub fn cb_acquire(id: u32) -> f64 {
+    with(id, f64::NAN, acquire)
+}
+
+/// Records an outcome (0 success, 1 failure, 2 ignored) for a call that
+/// started at `start_ms` on the breaker's clock; returns whether
+/// transitions are waiting to be drained.
+#[napi(catch_unwind)]
+pub fn cb_record_since(id: u32, bits: f64, outcome_code: u32, start_ms: f64) -> bool {
+    with(id, false, |s| {
+        let now = s.watch.now_ms();
+        record(s, bits, outcome_code, now - start_ms)
+    })
 }
 
 fn ms(d: Duration) -> f64 {
@@ -111,54 +177,44 @@ impl CircuitBreaker {
     pub fn new(options: Option<Object>, clock: Option<&ManualClock>) -> Result<Self> {
         let o = Opts::new(options);
         let cfg = config(&o)?;
-        let inner = cb::CircuitBreaker::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        let src = source(clock);
+        let watch = Stopwatch::new(&src, cfg.slow_call_duration_threshold);
+        let inner = cb::CircuitBreaker::with_clock(cfg, src).map_err(|e| o.core_error(&e))?;
         let events = Arc::new(Events::default());
         let sink = Arc::clone(&events);
         inner.on_transition(Box::new(move |t| {
             sink.queue.lock().unwrap_or_else(PoisonError::into_inner).push(t);
             sink.pending.store(true, Ordering::Release);
         }));
-        Ok(Self {
-            inner: AssertUnwindSafe(Arc::new(inner)),
-            events: AssertUnwindSafe(events),
-        })
+        let shared = Arc::new(Shared { cb: inner, events, watch });
+        let id = BREAKERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
+        Ok(Self { inner: AssertUnwindSafe(shared), id })
     }
 
-    fn flag(&self) -> f64 {
-        if self.events.pending.load(Ordering::Acquire) {
-            EVENTS_PENDING
-        } else {
-            0.0
-        }
+    /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> u32 {
+        self.id
     }
 
     /// Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected.
     #[napi(catch_unwind)]
     pub fn try_acquire(&self) -> f64 {
-        match self.inner.try_acquire() {
-            Ok(p) => p.to_bits() as f64 + self.flag(),
-            Err(r) => -1.0 - ms(r.retry_after),
-        }
+        acquire(&self.inner)
     }
 
-    /// Records an outcome (0 success, 1 failure, 2 ignored); returns whether
-    /// transitions are waiting.
+    /// Records an outcome (0 success, 1 failure, 2 ignored) with an explicit
+    /// duration; returns whether transitions are waiting.
     #[napi(catch_unwind)]
     pub fn record(&self, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
-        let d = if duration_ms.is_finite() && duration_ms > 0.0 {
-            Duration::try_from_secs_f64(duration_ms / 1000.0).unwrap_or(Duration::MAX)
-        } else {
-            Duration::ZERO
-        };
-        self.inner.record(permit(bits), outcome(outcome_code), d);
-        self.events.pending.load(Ordering::Acquire)
+        record(&self.inner, bits, outcome_code, duration_ms)
     }
 
     /// Finishes a permit with no outcome.
     #[napi(catch_unwind)]
     pub fn release(&self, bits: f64) -> bool {
-        self.inner.release(permit(bits));
-        self.events.pending.load(Ordering::Acquire)
+        self.inner.cb.release(permit(bits));
+        pending(&self.inner)
     }
 
     /// Whether a permit is a half-open probe.
@@ -169,40 +225,41 @@ impl CircuitBreaker {
 
     #[napi(catch_unwind)]
     pub fn state(&self) -> &'static str {
-        self.inner.state().as_str()
+        self.inner.cb.state().as_str()
     }
 
     #[napi(catch_unwind)]
     pub fn pending(&self) -> bool {
-        self.events.pending.load(Ordering::Acquire)
+        pending(&self.inner)
     }
 
     #[napi(catch_unwind)]
     pub fn force_open(&self) {
-        self.inner.force_open()
+        self.inner.cb.force_open()
     }
 
     #[napi(catch_unwind)]
     pub fn disable(&self) {
-        self.inner.disable()
+        self.inner.cb.disable()
     }
 
     #[napi(catch_unwind)]
     pub fn metrics_only(&self) {
-        self.inner.metrics_only()
+        self.inner.cb.metrics_only()
     }
 
     #[napi(catch_unwind)]
     pub fn reset(&self) {
-        self.inner.reset()
+        self.inner.cb.reset()
     }
 
     /// Transitions since the last call, oldest first.
     #[napi(catch_unwind)]
     pub fn take_events(&self) -> Vec<BreakerTransition> {
         let list = {
-            let mut q = self.events.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            self.events.pending.store(false, Ordering::Release);
+            let ev = &self.inner.events;
+            let mut q = ev.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            ev.pending.store(false, Ordering::Release);
             std::mem::take(&mut *q)
         };
         list.into_iter()
@@ -216,7 +273,7 @@ impl CircuitBreaker {
 
     #[napi(catch_unwind)]
     pub fn metrics(&self) -> BreakerMetrics {
-        let m = self.inner.metrics();
+        let m = self.inner.cb.metrics();
         BreakerMetrics {
             state: m.state.as_str().to_string(),
             calls: m.calls as f64,
@@ -237,9 +294,4 @@ impl CircuitBreaker {
             open_duration_ms: ms(m.open_duration),
         }
     }
-}
-
-/// Wire name of a state, for JS (kept here so names come from core).
-pub fn _state_names() -> Vec<&'static str> {
-    State::ALL.iter().map(|s| s.as_str()).collect()
 }

@@ -114,3 +114,62 @@ pub fn source(clock: Option<&ManualClock>) -> ClockSource {
 pub fn monotonic_now_ms() -> f64 {
     seawall::clock::MonotonicClock.now_ns() as f64 / 1e6
 }
+
+/// How a binding times a call for the slow-call rule: the manual clock when
+/// one is given, else `CLOCK_MONOTONIC_COARSE` when its resolution is at
+/// most 1/100 of the threshold durations are compared with (reading it
+/// costs a few ns instead of a full clock read), else the precise clock.
+#[derive(Debug, Clone)]
+pub enum Stopwatch {
+    /// The primitive's manual clock.
+    Manual(seawall::ManualClock),
+    /// `CLOCK_MONOTONIC_COARSE` (Linux).
+    Coarse,
+    /// `CLOCK_MONOTONIC`.
+    Precise,
+}
+
+#[cfg(target_os = "linux")]
+fn coarse_resolution_ns() -> u64 {
+    let ts = rustix::time::clock_getres(rustix::time::ClockId::MonotonicCoarse);
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+impl Stopwatch {
+    /// The stopwatch for durations compared with `threshold`.
+    pub fn new(clock: &ClockSource, threshold: std::time::Duration) -> Self {
+        match clock {
+            ClockSource::Manual(m) => Stopwatch::Manual(m.clone()),
+            ClockSource::Monotonic => {
+                #[cfg(target_os = "linux")]
+                {
+                    let res = coarse_resolution_ns();
+                    if res > 0 && res.saturating_mul(100) <= seawall::clock::duration_to_ns(threshold) {
+                        return Stopwatch::Coarse;
+                    }
+                }
+                let _ = threshold;
+                Stopwatch::Precise
+            }
+        }
+    }
+
+    /// Now, in ms, on this stopwatch's clock.
+    #[inline]
+    pub fn now_ms(&self) -> f64 {
+        let ns = match self {
+            Stopwatch::Manual(m) => m.now_ns(),
+            #[cfg(target_os = "linux")]
+            Stopwatch::Coarse => {
+                let ts = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+                (ts.tv_sec as u64)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(ts.tv_nsec as u64)
+            }
+            _ => seawall::clock::MonotonicClock.now_ns(),
+        };
+        ns as f64 / 1e6
+    }
+}

@@ -7,9 +7,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod backoff;
+pub mod circuit_breaker;
 pub mod clock;
 pub mod conf;
 pub mod error;
+pub mod handles;
 
 use napi_derive::napi;
 

@@ -120,16 +120,31 @@ function toOptions (config, rename = {}) {
     } else {
       js = camel(k)
     }
-    if (k.endsWith('_ns') && (typeof v === 'number' || typeof v === 'bigint')) val = Number(v) / 1e6
+    if (k.endsWith('_ns') && (typeof v === 'number' || typeof v === 'bigint')) val = nsToMs(v)
     opts[js] = val
     fields[js] = k.endsWith('_ns') ? k.slice(0, -3) : k
   }
   return [opts, fields]
 }
 
+// ns -> float ms. Integer ns above 2^53 are not all representable in ms;
+// then the double on the far side of the exact value is taken, so a value
+// one ns past a limit is still past it (the binding rounds ms to whole ns).
+function nsToMs (v) {
+  const ms = Number(v) / 1e6
+  if (typeof v !== 'bigint' || !Number.isFinite(ms)) return ms
+  const back = BigInt(Math.round(ms * 1e6))
+  if (back === v) return ms
+  const f = new Float64Array([ms])
+  const b = new BigInt64Array(f.buffer)
+  b[0] += back < v ? 1n : -1n
+  return f[0]
+}
+
 function camel (s) { return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()) }
 
 module.exports = {
   toOptions,
+  nsToMs,
   snake,
   camel, vectorsDir, vectorFiles, parseJson, matches, show, bn, msToNs, errorValue }

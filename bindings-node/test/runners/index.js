@@ -5,6 +5,7 @@
 
 module.exports = {
   backoff: require('./backoff'),
+  circuit_breaker: require('./circuit_breaker'),
   classify: require('./classify'),
   retry_budget: require('./retry_budget')
 }
