@@ -66,6 +66,22 @@ export declare class NativeManualClock {
 }
 export type ManualClock = NativeManualClock
 
+export declare class NativeRateLimiter {
+  /**
+   * `kind`: "token_bucket", "sliding_window", "keyed_token_bucket",
+   * "keyed_sliding_window".
+   */
+  constructor(kind: string, options?: object | undefined | null, clock?: NativeManualClock | undefined | null)
+  get id(): number
+  /** Capacity (burst or window limit), for the `RateLimit-Limit` header. */
+  get limit(): number
+  /** Gives back `n` granted earlier (never above capacity). */
+  refund(n: number): void
+  refundKey(key: string, n: number): void
+  metrics(): LimiterMetrics
+}
+export type RateLimiter = NativeRateLimiter
+
 export declare class NativeRetryBudget {
   constructor(options?: object | undefined | null)
   tryRetry(): boolean
@@ -160,6 +176,21 @@ export interface ClassifyTables {
   codes: Array<Array<string>>
 }
 
+/** Limiter metrics, every field a number (absent ones omitted). */
+export interface LimiterMetrics {
+  burst?: number
+  available?: number
+  emissionIntervalMs?: number
+  limit?: number
+  count?: number
+  allowed?: number
+  denied?: number
+  keysTracked?: number
+  capacity?: number
+  evictions?: number
+  tableFull?: number
+}
+
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
 
@@ -174,6 +205,15 @@ export interface RetryBudgetMetrics {
   successes: number
   failures: number
 }
+
+/**
+ * Takes `n` if available (`peek`: answers without taking). Returns
+ * `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
+ */
+export declare function rlTry(id: number, n: number, peek: boolean): boolean
+
+/** The keyed form of `rlTry`. */
+export declare function rlTryKey(id: number, key: string, n: number): boolean
 
 /**
  * Installs this thread's scratch array. Its napi reference is leaked on

@@ -10,6 +10,7 @@ const { timeout, Deadline, deadline } = require('./timeout')
 const { fallback, fallbackChain, degrade } = require('./fallback')
 const classify = require('./classify')
 const { CircuitBreaker, BreakerPermit } = require('./breaker')
+const limiter = require('./limiter')
 const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
 
 module.exports = {
@@ -23,6 +24,12 @@ module.exports = {
   degrade,
   CircuitBreaker,
   BreakerPermit,
+  TokenBucket: limiter.TokenBucket,
+  SlidingWindowLimiter: limiter.SlidingWindowLimiter,
+  KeyedTokenBucket: limiter.KeyedTokenBucket,
+  KeyedSlidingWindow: limiter.KeyedSlidingWindow,
+  rateLimitHeaders: limiter.rateLimitHeaders,
+  rateLimitMiddleware: limiter.rateLimitMiddleware,
   Backoff,
   Schedule,
   RetryBudget,

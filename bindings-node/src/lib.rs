@@ -12,6 +12,7 @@ pub mod clock;
 pub mod conf;
 pub mod error;
 pub mod handles;
+pub mod limiter;
 
 use napi_derive::napi;
 

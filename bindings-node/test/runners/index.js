@@ -7,5 +7,6 @@ module.exports = {
   backoff: require('./backoff'),
   circuit_breaker: require('./circuit_breaker'),
   classify: require('./classify'),
-  retry_budget: require('./retry_budget')
+  retry_budget: require('./retry_budget'),
+  ...require('./limiters')
 }
