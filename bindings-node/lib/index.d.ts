@@ -3,6 +3,8 @@
 
 /// <reference types="node" />
 
+import { EventEmitter } from 'node:events'
+
 /** The seawall version (the same in every language binding). */
 export declare const VERSION: string
 
@@ -343,3 +345,230 @@ export declare function isRetryableError(err: unknown): boolean
 export declare function retryAfterOf(err: unknown): number | undefined
 /** Parses a Retry-After header value (seconds or HTTP date) to ms. */
 export declare function parseRetryAfter(value: string | number, nowMs?: number): number | undefined
+
+// ---------------------------------------------------------------- circuit breaker
+
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled' | 'forced_open' | 'metrics_only'
+
+export interface CircuitBreakerOptions extends ClockOption {
+  /** Trip when failures/calls >= this over the window, in (0, 1]; null disables. Default 0.5. */
+  failureRateThreshold?: number | null
+  /** Trip when slow/calls >= this, in (0, 1]; null disables. Default 1. */
+  slowCallRateThreshold?: number | null
+  /** A call longer than this is slow, ms (default 60000). */
+  slowCallDurationThresholdMs?: number
+  /** Default 'count_based'. */
+  windowKind?: 'count_based' | 'time_based'
+  /** Calls (count-based, 1..100000) or seconds (time-based, 1..3600). Default 100. */
+  windowSize?: number
+  /** Rate rules need at least this many calls in the window (default 100). */
+  minimumNumberOfCalls?: number
+  /** Trip after this many failures in a row (or within failureCountPeriodMs); null disables (default). */
+  failureCountThreshold?: number | null
+  /** Count failures younger than this instead of consecutive ones, ms. */
+  failureCountPeriodMs?: number | null
+  /** How long the breaker stays open, ms (default 60000). */
+  openDurationMs?: number
+  /** Each re-trip multiplies the open duration (1..1000, default 1). */
+  openDurationMultiplier?: number
+  /** Cap on the grown open duration, ms. */
+  maxOpenDurationMs?: number | null
+  /** Probes per half-open episode (1..16, default 3). */
+  halfOpenMaxCalls?: number
+  /** Successful probes that close the breaker (default 3). */
+  successThreshold?: number
+  /** Which errors count as failures (false: ignored). Default: every error. */
+  isFailure?: (err: unknown) => boolean
+  /** A name for your own bookkeeping. */
+  name?: string
+}
+
+export interface StateChange {
+  from: BreakerState
+  to: BreakerState
+  /** Clock time of the transition, ms. */
+  atMs: number
+}
+
+export interface BreakerMetrics {
+  state: BreakerState
+  calls: number
+  successes: number
+  failures: number
+  slow: number
+  ignored: number
+  rejected: number
+  transitions: number
+  bufferedCalls: number
+  bufferedFailures: number
+  bufferedSlow: number
+  failureRate: number | null
+  slowCallRate: number | null
+  failureCount: number
+  halfOpenInFlight: number
+  halfOpenSuccesses: number
+  openDurationMs: number
+}
+
+/** A permit of the two-step API: finish it once. */
+export declare class BreakerPermit {
+  readonly isProbe: boolean
+  /** Duration defaults to the time since tryAcquire(), on the breaker's clock. */
+  success(durationMs?: number): void
+  failure(durationMs?: number): void
+  ignore(): void
+  /** The call was not made: records nothing, frees a probe slot. */
+  release(): void
+}
+
+export interface BreakerEvents {
+  stateChange: [StateChange]
+  closed: [StateChange]
+  open: [StateChange]
+  half_open: [StateChange]
+  disabled: [StateChange]
+  forced_open: [StateChange]
+  metrics_only: [StateChange]
+}
+
+/** A circuit breaker (an EventEmitter of BreakerEvents). */
+export declare class CircuitBreaker extends EventEmitter {
+  constructor(options?: CircuitBreakerOptions)
+  readonly name: string | undefined
+  readonly state: BreakerState
+  /** Runs fn if admitted; rejects with CircuitOpenError when open. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  /** A permit, or null when rejected (then see retryAfterMs()). */
+  tryAcquire(): BreakerPermit | null
+  /** Milliseconds until the breaker may admit again, as of the last tryAcquire() rejection. */
+  retryAfterMs(): number
+  metrics(): BreakerMetrics
+  forceOpen(): void
+  disable(): void
+  metricsOnly(): void
+  reset(): void
+  on<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  once<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  off<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  addListener<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  removeListener<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  emit<K extends keyof BreakerEvents>(event: K, ...args: BreakerEvents[K]): boolean
+}
+
+
+// ---------------------------------------------------------------- rate limiters
+
+export interface AcquireOptions {
+  signal?: AbortSignal
+  /** Give up (RateLimitedError) when the wait would be longer, ms. Default: wait as long as needed. */
+  timeoutMs?: number
+}
+
+export interface TokenBucketOptions extends ClockOption {
+  /** Capacity (default 10). */
+  burst?: number
+  /** Refill rate, tokens per second (default 10). */
+  ratePerSec?: number
+  /** Tokens at start (default: burst). */
+  initialTokens?: number
+}
+
+export interface SlidingWindowOptions extends ClockOption {
+  /** Requests per window (default 100). */
+  limit?: number
+  /** Window length, ms (default 60000). */
+  windowMs?: number
+  /** Sub-windows (default 10). */
+  buckets?: number
+}
+
+export interface KeyTableOptions {
+  /** Slots in the key table (default 10000). */
+  maxKeys?: number
+  /** Slots probed per lookup (default 16). */
+  maxProbe?: number
+  /** A new key when the table is full: 'deny' (default) or 'allow'. */
+  onFull?: 'deny' | 'allow'
+  /** Seed of the key hash (default random). */
+  hashSeed?: number | bigint
+}
+
+export interface LimiterMetrics {
+  burst?: number
+  available?: number
+  emissionIntervalMs?: number
+  limit?: number
+  count?: number
+  allowed?: number
+  denied?: number
+  keysTracked?: number
+  capacity?: number
+  evictions?: number
+  tableFull?: number
+}
+
+declare abstract class UnkeyedLimiter {
+  readonly limit: number
+  tryAcquire(n?: number): boolean
+  check(n?: number): RateLimitDecision
+  peek(n?: number): RateLimitDecision
+  refund(n?: number): void
+  acquire(n?: number, options?: AcquireOptions): Promise<void>
+  metrics(): LimiterMetrics
+}
+
+declare abstract class KeyedLimiter {
+  readonly limit: number
+  tryAcquire(key: string, n?: number): boolean
+  check(key: string, n?: number): RateLimitDecision
+  refund(key: string, n?: number): void
+  acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>
+  metrics(): LimiterMetrics
+}
+
+export declare class TokenBucket extends UnkeyedLimiter {
+  constructor(options?: TokenBucketOptions)
+}
+export declare class SlidingWindowLimiter extends UnkeyedLimiter {
+  constructor(options?: SlidingWindowOptions)
+}
+export declare class KeyedTokenBucket extends KeyedLimiter {
+  constructor(options?: Omit<TokenBucketOptions, 'initialTokens'> & KeyTableOptions)
+}
+export declare class KeyedSlidingWindow extends KeyedLimiter {
+  constructor(options?: SlidingWindowOptions & KeyTableOptions)
+}
+
+export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
+
+/** RateLimit-* / X-RateLimit-* / Retry-After headers for a decision. */
+export declare function rateLimitHeaders(decision: RateLimitDecision, limit: number): Record<string, string>
+
+export interface MiddlewareRequest {
+  ip?: string
+  socket?: { remoteAddress?: string }
+  headers?: Record<string, string | string[] | undefined>
+}
+
+export interface MiddlewareResponse {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body?: string): unknown
+}
+
+export interface RateLimitMiddlewareOptions<Req = any> {
+  limiter: RateLimiterLike
+  /** The client key (default: req.ip or the socket address). */
+  key?: (req: Req) => string
+  /** Permits per request (default 1). */
+  cost?: (req: Req) => number
+  /** Set the rate-limit headers (default true). */
+  headers?: boolean
+  /** Body of the 429 response (default 'Too Many Requests'). */
+  message?: string
+  /** Handle a denied request yourself instead of the 429. */
+  onLimited?: (req: Req, res: any, next: (err?: unknown) => void, decision: RateLimitDecision) => void
+}
+
+/** Express/Connect middleware enforcing a (per-client) rate limit. */
+export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlewareOptions<Req>): (req: Req, res: any, next: (err?: unknown) => void) => void

@@ -7,7 +7,9 @@ import {
   RetryExhaustedError, RetryBudgetExhaustedError, InjectedFaultError,
   Backoff, Schedule, RetryBudget, retry, RETRYABLE_STATUSES, RETRYABLE_KINDS, CODE_KINDS,
   isRetryableStatus, isRetryableKind, kindForCode, isRetryableError, retryAfterOf, parseRetryAfter,
-  RetryableKind
+  RetryableKind, CircuitBreaker, BreakerPermit, BreakerState, StateChange, BreakerMetrics,
+  TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, RateLimitDecision,
+  rateLimitHeaders, rateLimitMiddleware, LimiterMetrics
 } from 'seawall'
 
 async function main (): Promise<void> {
@@ -65,6 +67,41 @@ async function main (): Promise<void> {
   const c: RetryableKind | undefined = CODE_KINDS.ECONNRESET
   const flags: boolean[] = [isRetryableStatus(503), isRetryableKind('timed_out')]
   const ra: number | undefined = retryAfterOf(new Error('x')) ?? parseRetryAfter('3')
+  const cb = new CircuitBreaker({
+    failureRateThreshold: 0.5, slowCallRateThreshold: null, slowCallDurationThresholdMs: 1000, windowKind: 'time_based',
+    windowSize: 10, minimumNumberOfCalls: 5, failureCountThreshold: 3, failureCountPeriodMs: 1000, openDurationMs: 500,
+    openDurationMultiplier: 2, maxOpenDurationMs: 10_000, halfOpenMaxCalls: 2, successThreshold: 1,
+    isFailure: (e: unknown) => !(e instanceof TypeError), clock, name: 'db'
+  })
+  cb.on('stateChange', (t: StateChange) => { const to: BreakerState = t.to; void [to, t.atMs] })
+  cb.once('open', (t) => { void t.from })
+  const n1: number = await cb.execute(async (signal?: AbortSignal) => 1, { signal: new AbortController().signal })
+  const permit: BreakerPermit | null = cb.tryAcquire()
+  if (permit) { if (permit.isProbe) permit.release(); else permit.success(3) }
+  const bmx: BreakerMetrics = cb.metrics()
+  const fr: number | null = bmx.failureRate
+  const cbState: BreakerState = cb.state
+  const ra2: number = cb.retryAfterMs()
+  cb.forceOpen(); cb.disable(); cb.metricsOnly(); cb.reset()
+
+  const tb = new TokenBucket({ burst: 10, ratePerSec: 5, initialTokens: 3, clock })
+  const ok1: boolean = tb.tryAcquire() && tb.tryAcquire(2)
+  const dec: RateLimitDecision = tb.check(1)
+  const pk: RateLimitDecision = tb.peek()
+  tb.refund(1)
+  await tb.acquire(1, { timeoutMs: 100, signal: new AbortController().signal })
+  const sw = new SlidingWindowLimiter({ limit: 100, windowMs: 60_000, buckets: 10 })
+  const kb = new KeyedTokenBucket({ burst: 5, ratePerSec: 1, maxKeys: 1000, maxProbe: 8, onFull: 'allow', hashSeed: 1n })
+  const kw = new KeyedSlidingWindow({ limit: 100, windowMs: 60_000, onFull: 'deny' })
+  const kd: RateLimitDecision = kw.check('user-1', 1)
+  const ok2: boolean = kb.tryAcquire('ip') && sw.tryAcquire()
+  await kb.acquire('ip', 1, { timeoutMs: 10 })
+  kb.refund('ip', 1)
+  const lm: LimiterMetrics = kw.metrics()
+  const hdrs: Record<string, string> = rateLimitHeaders(kd, kw.limit)
+  const mw = rateLimitMiddleware<{ ip: string }>({ limiter: kw, key: (req) => req.ip, cost: () => 1, headers: true, message: 'slow down', onLimited: (req, res, next, d) => next() })
+  mw({ ip: '1.2.3.4' }, { statusCode: 200, setHeader () {}, end () {} }, () => {})
+  void [n1, fr, cbState, ra2, ok1, dec, pk, ok2, lm, hdrs]
   void [nd, bm, allowed, tm, rv, st, kinds, k, c, flags, ra]
   void [v, n, ms, pending, t, left, r, f, fc, id, recs, degraded]
 }
