@@ -9,6 +9,16 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class NativeAdaptiveTimeout {
+  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /** Records one latency (ms; negative or NaN counts as 0). */
+  recordMs(ms: number): void
+  /** The timeout to use now, ms. */
+  timeoutMs(): number
+  metrics(): AdaptiveTimeoutMetrics
+}
+export type AdaptiveTimeout = NativeAdaptiveTimeout
+
 export declare class NativeBackoff {
   constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
   /** Un-jittered delay before retry `n` (1-based), in ms. */
@@ -18,6 +28,14 @@ export declare class NativeBackoff {
   metrics(): BackoffMetrics
 }
 export type Backoff = NativeBackoff
+
+export declare class NativeBulkhead {
+  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  get id(): number
+  get maxWaitMs(): number
+  metrics(): BulkheadMetrics
+}
+export type Bulkhead = NativeBulkhead
 
 export declare class NativeCircuitBreaker {
   constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
@@ -45,6 +63,15 @@ export declare class NativeCircuitBreaker {
   metrics(): BreakerMetrics
 }
 export type CircuitBreaker = NativeCircuitBreaker
+
+export declare class NativeFaultInjector {
+  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /** -1: no fault; -2: inject an error; >= 0: delay this many ms. */
+  decide(): number
+  setEnabled(enabled: boolean): void
+  metrics(): FaultInjectorMetrics
+}
+export type FaultInjector = NativeFaultInjector
 
 /**
  * A clock that moves only when told to. Pass it as `clock` to any
@@ -109,6 +136,16 @@ export type Schedule = NativeSchedule
 /** Panics on purpose, so the tests can check that panics become JS errors. */
 export declare function __panicForTest(): void
 
+/** Adaptive timeout counters (latencies in ms). */
+export interface AdaptiveTimeoutMetrics {
+  samples: number
+  total: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  timeoutMs: number
+}
+
 /** Backoff metrics. */
 export interface BackoffMetrics {
   schedules: number
@@ -116,6 +153,30 @@ export interface BackoffMetrics {
   exhaustedAttempts: number
   exhaustedElapsed: number
 }
+
+/** Cancels a waiter (leaves the queue; a slot already handed to it moves on). */
+export declare function bhCancel(w: number): boolean
+
+/**
+ * Asks whether waiter `w` has been handed a slot: a permit id, or -1
+ * (still waiting), or -2 (unknown waiter).
+ */
+export declare function bhClaim(w: number): number
+
+/**
+ * A permit id (>= 0), a waiter as `-2 - waiterId`, or -1 when rejected
+ * (queue full).
+ */
+export declare function bhEnqueue(id: number): number
+
+/**
+ * Releases a permit; returns whether anyone was queued on its bulkhead
+ * (then the JS side lets its waiters claim). False for an unknown id.
+ */
+export declare function bhRelease(permit: number): boolean
+
+/** A permit id (>= 0) or -1 when full (never waits; refused while anyone queues). */
+export declare function bhTry(id: number): number
 
 /** A snapshot of the breaker's counters (`metrics()`). */
 export interface BreakerMetrics {
@@ -143,6 +204,16 @@ export interface BreakerTransition {
   from: string
   to: string
   atMs: number
+}
+
+/** Bulkhead counters. */
+export interface BulkheadMetrics {
+  active: number
+  queued: number
+  total: number
+  rejected: number
+  maxConcurrent: number
+  maxQueue: number
 }
 
 /**
@@ -174,6 +245,14 @@ export interface ClassifyTables {
   kinds: Array<string>
   /** `[code, kind]` pairs. */
   codes: Array<Array<string>>
+}
+
+/** Fault injector counters. */
+export interface FaultInjectorMetrics {
+  decisions: number
+  errors: number
+  delays: number
+  enabled: boolean
 }
 
 /** Limiter metrics, every field a number (absent ones omitted). */

@@ -11,6 +11,8 @@ const { fallback, fallbackChain, degrade } = require('./fallback')
 const classify = require('./classify')
 const { CircuitBreaker, BreakerPermit } = require('./breaker')
 const limiter = require('./limiter')
+const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
+const { AdaptiveTimeout, FaultInjector } = require('./chaos')
 const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
 
 module.exports = {
@@ -30,6 +32,11 @@ module.exports = {
   KeyedSlidingWindow: limiter.KeyedSlidingWindow,
   rateLimitHeaders: limiter.rateLimitHeaders,
   rateLimitMiddleware: limiter.rateLimitMiddleware,
+  Bulkhead,
+  BulkheadPermit,
+  BulkheadWaiter,
+  AdaptiveTimeout,
+  FaultInjector,
   Backoff,
   Schedule,
   RetryBudget,

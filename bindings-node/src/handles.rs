@@ -56,6 +56,43 @@ impl<T> Default for Slab<T> {
     }
 }
 
+/// A slab of owned values addressed by `u32` ids, taken out exactly once.
+pub struct ValSlab<T> {
+    items: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> ValSlab<T> {
+    pub const fn new() -> Self {
+        Self { items: Vec::new(), free: Vec::new() }
+    }
+
+    pub fn insert(&mut self, v: T) -> u32 {
+        if let Some(id) = self.free.pop() {
+            if let Some(slot) = self.items.get_mut(id as usize) {
+                *slot = Some(v);
+                return id;
+            }
+        }
+        self.items.push(Some(v));
+        (self.items.len() - 1) as u32
+    }
+
+    pub fn take(&mut self, id: u32) -> Option<T> {
+        let v = self.items.get_mut(id as usize).and_then(Option::take);
+        if v.is_some() {
+            self.free.push(id);
+        }
+        v
+    }
+}
+
+impl<T> Default for ValSlab<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Declares a thread-local slab and helpers `with_<name>` / register / unregister.
 #[macro_export]
 macro_rules! registry {

@@ -6,7 +6,9 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod adaptive;
 pub mod backoff;
+pub mod bulkhead;
 pub mod circuit_breaker;
 pub mod clock;
 pub mod conf;

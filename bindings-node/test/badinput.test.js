@@ -84,6 +84,37 @@ const TABLE = {
       tokenRatio: [-0, 0, 0.0001, 1_000_001, 1e308, 2 ** 53]
     }
   },
+  Bulkhead: {
+    make: (o) => new seawall.Bulkhead(o),
+    options: {
+      maxConcurrent: [-0, 0, 1.5, 2 ** 32, 1e308, 2 ** 53],
+      maxQueue: [1.5, 2 ** 32, 1e308, 2 ** 53],
+      maxWaitMs: [1e308, 2 ** 53, 3.2e12]
+    }
+  },
+  AdaptiveTimeout: {
+    make: (o) => new seawall.AdaptiveTimeout(o),
+    options: {
+      percentile: [-0, 0, 1.5, 1e308, 2 ** 53],
+      multiplier: [-0, 0, 0.5],
+      minTimeoutMs: [-0, 0, 1e308, 2 ** 53],
+      maxTimeoutMs: [-0, 0, 500, 1e308, 2 ** 53],
+      initialTimeoutMs: [-0, 0, 500, 60_000, 1e308, 2 ** 53],
+      minSamples: [-0, 0, 1.5, 1e9 + 1, 1e308, 2 ** 53],
+      windowMs: [-0, 0, 0.5, 1e308, 2 ** 53]
+    }
+  },
+  FaultInjector: {
+    make: (o) => new seawall.FaultInjector(o),
+    options: {
+      errorRate: [1.5, 1e308, 2 ** 53],
+      delayRate: [1.5, 1e308, 2 ** 53],
+      delayMinMs: [1e308, 2 ** 53, 3.2e12],
+      delayMaxMs: [1e308, 2 ** 53, 500],
+      seed: [1.5, 1e308, 2 ** 53]
+    },
+    base: { delayRate: { errorRate: 0 }, delayMaxMs: { delayMinMs: 1000 } }
+  },
   ManualClock: {
     make: (o) => new seawall.ManualClock(o),
     options: {
@@ -127,7 +158,7 @@ for (const [name, spec] of Object.entries(TABLE)) register(name, spec)
 module.exports = { COMMON, register }
 
 test('options that are not objects are TypeErrors', () => {
-  for (const C of [seawall.CircuitBreaker, seawall.TokenBucket, seawall.SlidingWindowLimiter, seawall.KeyedTokenBucket, seawall.KeyedSlidingWindow, seawall.Backoff, seawall.RetryBudget, seawall.ManualClock]) {
+  for (const C of [seawall.Bulkhead, seawall.AdaptiveTimeout, seawall.FaultInjector, seawall.CircuitBreaker, seawall.TokenBucket, seawall.SlidingWindowLimiter, seawall.KeyedTokenBucket, seawall.KeyedSlidingWindow, seawall.Backoff, seawall.RetryBudget, seawall.ManualClock]) {
     for (const v of [5, 'x', true]) assert.throws(() => new C(v), TypeError, `${C.name}(${v})`)
   }
 })

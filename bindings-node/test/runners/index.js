@@ -8,5 +8,7 @@ module.exports = {
   circuit_breaker: require('./circuit_breaker'),
   classify: require('./classify'),
   retry_budget: require('./retry_budget'),
-  ...require('./limiters')
+  ...require('./limiters'),
+  ...require('./chaos'),
+  bulkhead: require('./bulkhead')
 }
