@@ -93,6 +93,16 @@ export declare class NativeManualClock {
 }
 export type ManualClock = NativeManualClock
 
+export declare class NativePolicy {
+  /**
+   * Any stage may be missing. A keyed limiter is not a stage (apply it
+   * before the policy with the caller's key).
+   */
+  constructor(limiter?: NativeRateLimiter | undefined | null, breaker?: NativeCircuitBreaker | undefined | null, bulkhead?: NativeBulkhead | undefined | null, clock?: NativeManualClock | undefined | null)
+  get id(): number
+}
+export type Policy = NativePolicy
+
 export declare class NativeRateLimiter {
   /**
    * `kind`: "token_bucket", "sliding_window", "keyed_token_bucket",
@@ -272,6 +282,23 @@ export interface LimiterMetrics {
 
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
+
+/**
+ * A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
+ * rejection: -1 rate limiter, -2 circuit breaker, -3 bulkhead, with
+ * scratch[0] = retry-after ms. NaN for an unknown policy.
+ */
+export declare function polAcquire(id: number): number
+
+/**
+ * Finishes a guard: records the outcome (0 success, 1 failure, 2 ignored)
+ * with the duration since acquire (or `duration_ms` when >= 0) and frees
+ * the bulkhead slot. False for an unknown guard.
+ */
+export declare function polComplete(guard: number, outcomeCode: number, durationMs: number): boolean
+
+/** Releases a guard without an outcome (probe slot back, bulkhead slot freed). */
+export declare function polRelease(guard: number): boolean
 
 /** Retry budget metrics. */
 export interface RetryBudgetMetrics {

@@ -13,6 +13,7 @@ const { CircuitBreaker, BreakerPermit } = require('./breaker')
 const limiter = require('./limiter')
 const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout, FaultInjector } = require('./chaos')
+const { Policy, PolicyGuard, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
 
 module.exports = {
@@ -37,6 +38,9 @@ module.exports = {
   BulkheadWaiter,
   AdaptiveTimeout,
   FaultInjector,
+  Policy,
+  PolicyGuard,
+  wrap,
   Backoff,
   Schedule,
   RetryBudget,

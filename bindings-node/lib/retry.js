@@ -183,4 +183,4 @@ async function runRetry (fn, schedule, clock, signal, retryIf, budget, onRetry) 
   }
 }
 
-module.exports = { Backoff, Schedule, RetryBudget, retry }
+module.exports = { Backoff, Schedule, RetryBudget, retry, runRetry, backoffFrom }

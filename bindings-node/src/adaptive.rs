@@ -33,20 +33,33 @@ impl AdaptiveTimeout {
         let cfg = at::AdaptiveTimeoutConfig {
             percentile: o.float("percentile", "percentile")?.unwrap_or(d.percentile),
             multiplier: o.float("multiplier", "multiplier")?.unwrap_or(d.multiplier),
-            min_timeout: o.duration_ms("minTimeoutMs", "min_timeout")?.unwrap_or(d.min_timeout),
-            max_timeout: o.duration_ms("maxTimeoutMs", "max_timeout")?.unwrap_or(d.max_timeout),
-            initial_timeout: o.duration_ms("initialTimeoutMs", "initial_timeout")?.unwrap_or(d.initial_timeout),
-            min_samples: o.uint("minSamples", "min_samples")?.unwrap_or(d.min_samples),
+            min_timeout: o
+                .duration_ms("minTimeoutMs", "min_timeout")?
+                .unwrap_or(d.min_timeout),
+            max_timeout: o
+                .duration_ms("maxTimeoutMs", "max_timeout")?
+                .unwrap_or(d.max_timeout),
+            initial_timeout: o
+                .duration_ms("initialTimeoutMs", "initial_timeout")?
+                .unwrap_or(d.initial_timeout),
+            min_samples: o
+                .uint("minSamples", "min_samples")?
+                .unwrap_or(d.min_samples),
             window: o.duration_ms("windowMs", "window")?.unwrap_or(d.window),
         };
-        let inner = at::AdaptiveTimeout::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        let inner =
+            at::AdaptiveTimeout::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
         Ok(Self { inner })
     }
 
     /// Records one latency (ms; negative or NaN counts as 0).
     #[napi(catch_unwind)]
     pub fn record_ms(&self, ms: f64) {
-        let v = if ms.is_finite() && ms > 0.0 { ms.min(3.2e12) } else { 0.0 };
+        let v = if ms.is_finite() && ms > 0.0 {
+            ms.min(3.2e12)
+        } else {
+            0.0
+        };
         self.inner.record(ms_to_duration(v));
     }
 
@@ -93,12 +106,17 @@ impl FaultInjector {
         let cfg = fault::FaultInjectorConfig {
             error_rate: o.float("errorRate", "error_rate")?.unwrap_or(d.error_rate),
             delay_rate: o.float("delayRate", "delay_rate")?.unwrap_or(d.delay_rate),
-            delay_min: o.duration_ms("delayMinMs", "delay_min")?.unwrap_or(d.delay_min),
-            delay_max: o.duration_ms("delayMaxMs", "delay_max")?.unwrap_or(d.delay_max),
+            delay_min: o
+                .duration_ms("delayMinMs", "delay_min")?
+                .unwrap_or(d.delay_min),
+            delay_max: o
+                .duration_ms("delayMaxMs", "delay_max")?
+                .unwrap_or(d.delay_max),
             seed: o.seed("seed")?,
             enabled: o.boolean("enabled")?.unwrap_or(d.enabled),
         };
-        let inner = fault::FaultInjector::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        let inner =
+            fault::FaultInjector::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
         Ok(Self { inner })
     }
 

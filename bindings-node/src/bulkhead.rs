@@ -72,7 +72,9 @@ pub fn bh_release(permit: u32) -> bool {
 /// (still waiting), or -2 (unknown waiter).
 #[napi(catch_unwind)]
 pub fn bh_claim(w: u32) -> f64 {
-    let Some(waiter) = WAITERS.with(|s| s.borrow_mut().take(w)) else { return -2.0 };
+    let Some(waiter) = WAITERS.with(|s| s.borrow_mut().take(w)) else {
+        return -2.0;
+    };
     match waiter.try_claim() {
         Ok(p) => store_permit(p),
         Err(waiter) => {
@@ -109,7 +111,7 @@ pub struct BulkheadMetrics {
 
 #[napi(js_name = "NativeBulkhead")]
 pub struct Bulkhead {
-    inner: AssertUnwindSafe<Arc<bh::Bulkhead>>,
+    pub(crate) inner: AssertUnwindSafe<Arc<bh::Bulkhead>>,
     id: u32,
     max_wait_ms: f64,
 }
@@ -127,14 +129,22 @@ impl Bulkhead {
         let o = Opts::new(options);
         let d = bh::BulkheadConfig::default();
         let cfg = bh::BulkheadConfig {
-            max_concurrent: o.uint("maxConcurrent", "max_concurrent")?.unwrap_or(d.max_concurrent),
+            max_concurrent: o
+                .uint("maxConcurrent", "max_concurrent")?
+                .unwrap_or(d.max_concurrent),
             max_queue: o.uint("maxQueue", "max_queue")?.unwrap_or(d.max_queue),
-            max_wait: o.duration_ms("maxWaitMs", "max_wait")?.unwrap_or(d.max_wait),
+            max_wait: o
+                .duration_ms("maxWaitMs", "max_wait")?
+                .unwrap_or(d.max_wait),
         };
         let b = bh::Bulkhead::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
         let inner = Arc::new(b);
         let id = BULKHEADS.with(|r| r.borrow_mut().insert(Arc::clone(&inner)));
-        Ok(Self { inner: AssertUnwindSafe(inner), id, max_wait_ms: duration_ms(cfg.max_wait) })
+        Ok(Self {
+            inner: AssertUnwindSafe(inner),
+            id,
+            max_wait_ms: duration_ms(cfg.max_wait),
+        })
     }
 
     #[napi(getter, catch_unwind)]

@@ -9,8 +9,8 @@
 //! caused them.
 
 use crate::clock::{source, ManualClock, Stopwatch};
-use crate::handles::put;
 use crate::conf::Opts;
+use crate::handles::put;
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
@@ -61,7 +61,7 @@ pub struct BreakerMetrics {
 
 /// What the slab and the napi object share.
 pub struct Shared {
-    cb: cb::CircuitBreaker,
+    pub(crate) cb: Arc<cb::CircuitBreaker>,
     events: Arc<Events>,
     watch: Stopwatch,
 }
@@ -70,7 +70,7 @@ crate::registry!(BREAKERS, Shared);
 
 #[napi(js_name = "NativeCircuitBreaker")]
 pub struct CircuitBreaker {
-    inner: AssertUnwindSafe<Arc<Shared>>,
+    pub(crate) inner: AssertUnwindSafe<Arc<Shared>>,
     id: u32,
 }
 
@@ -137,30 +137,67 @@ fn ms(d: Duration) -> f64 {
 fn config(o: &Opts<'_>) -> Result<cb::Config> {
     let d = cb::Config::default();
     Ok(cb::Config {
-        failure_rate_threshold: o.nullable_float("failureRateThreshold", "failure_rate_threshold", d.failure_rate_threshold)?,
-        slow_call_rate_threshold: o.nullable_float("slowCallRateThreshold", "slow_call_rate_threshold", d.slow_call_rate_threshold)?,
+        failure_rate_threshold: o.nullable_float(
+            "failureRateThreshold",
+            "failure_rate_threshold",
+            d.failure_rate_threshold,
+        )?,
+        slow_call_rate_threshold: o.nullable_float(
+            "slowCallRateThreshold",
+            "slow_call_rate_threshold",
+            d.slow_call_rate_threshold,
+        )?,
         slow_call_duration_threshold: o
-            .duration_ms("slowCallDurationThresholdMs", "slow_call_duration_threshold")?
+            .duration_ms(
+                "slowCallDurationThresholdMs",
+                "slow_call_duration_threshold",
+            )?
             .unwrap_or(d.slow_call_duration_threshold),
-        window_kind: o.mode("windowKind", "window_kind", WindowKind::parse)?.unwrap_or(d.window_kind),
-        window_size: o.uint("windowSize", "window_size")?.unwrap_or(d.window_size),
+        window_kind: o
+            .mode("windowKind", "window_kind", WindowKind::parse)?
+            .unwrap_or(d.window_kind),
+        window_size: o
+            .uint("windowSize", "window_size")?
+            .unwrap_or(d.window_size),
         minimum_number_of_calls: o
             .uint("minimumNumberOfCalls", "minimum_number_of_calls")?
             .unwrap_or(d.minimum_number_of_calls),
-        failure_count_threshold: o.nullable_uint("failureCountThreshold", "failure_count_threshold", d.failure_count_threshold)?,
-        failure_count_period: o.nullable_duration_ms("failureCountPeriodMs", "failure_count_period", d.failure_count_period)?,
-        open_duration: o.duration_ms("openDurationMs", "open_duration")?.unwrap_or(d.open_duration),
+        failure_count_threshold: o.nullable_uint(
+            "failureCountThreshold",
+            "failure_count_threshold",
+            d.failure_count_threshold,
+        )?,
+        failure_count_period: o.nullable_duration_ms(
+            "failureCountPeriodMs",
+            "failure_count_period",
+            d.failure_count_period,
+        )?,
+        open_duration: o
+            .duration_ms("openDurationMs", "open_duration")?
+            .unwrap_or(d.open_duration),
         open_duration_multiplier: o
             .float("openDurationMultiplier", "open_duration_multiplier")?
             .unwrap_or(d.open_duration_multiplier),
-        max_open_duration: o.nullable_duration_ms("maxOpenDurationMs", "max_open_duration", d.max_open_duration)?,
-        half_open_max_calls: o.uint("halfOpenMaxCalls", "half_open_max_calls")?.unwrap_or(d.half_open_max_calls),
-        success_threshold: o.uint("successThreshold", "success_threshold")?.unwrap_or(d.success_threshold),
+        max_open_duration: o.nullable_duration_ms(
+            "maxOpenDurationMs",
+            "max_open_duration",
+            d.max_open_duration,
+        )?,
+        half_open_max_calls: o
+            .uint("halfOpenMaxCalls", "half_open_max_calls")?
+            .unwrap_or(d.half_open_max_calls),
+        success_threshold: o
+            .uint("successThreshold", "success_threshold")?
+            .unwrap_or(d.success_threshold),
     })
 }
 
 fn permit(bits: f64) -> Permit {
-    Permit::from_bits(if bits.is_finite() && bits >= 0.0 { bits as u64 } else { u64::MAX })
+    Permit::from_bits(if bits.is_finite() && bits >= 0.0 {
+        bits as u64
+    } else {
+        u64::MAX
+    })
 }
 
 fn outcome(code: u32) -> Outcome {
@@ -183,12 +220,22 @@ impl CircuitBreaker {
         let events = Arc::new(Events::default());
         let sink = Arc::clone(&events);
         inner.on_transition(Box::new(move |t| {
-            sink.queue.lock().unwrap_or_else(PoisonError::into_inner).push(t);
+            sink.queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(t);
             sink.pending.store(true, Ordering::Release);
         }));
-        let shared = Arc::new(Shared { cb: inner, events, watch });
+        let shared = Arc::new(Shared {
+            cb: Arc::new(inner),
+            events,
+            watch,
+        });
         let id = BREAKERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
-        Ok(Self { inner: AssertUnwindSafe(shared), id })
+        Ok(Self {
+            inner: AssertUnwindSafe(shared),
+            id,
+        })
     }
 
     /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).

@@ -146,7 +146,9 @@ impl Stopwatch {
                 #[cfg(target_os = "linux")]
                 {
                     let res = coarse_resolution_ns();
-                    if res > 0 && res.saturating_mul(100) <= seawall::clock::duration_to_ns(threshold) {
+                    if res > 0
+                        && res.saturating_mul(100) <= seawall::clock::duration_to_ns(threshold)
+                    {
                         return Stopwatch::Coarse;
                     }
                 }

@@ -22,7 +22,10 @@ pub struct Slab<T> {
 
 impl<T> Slab<T> {
     pub const fn new() -> Self {
-        Self { items: Vec::new(), free: Vec::new() }
+        Self {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
     }
 
     pub fn insert(&mut self, v: Arc<T>) -> u32 {
@@ -64,7 +67,10 @@ pub struct ValSlab<T> {
 
 impl<T> ValSlab<T> {
     pub const fn new() -> Self {
-        Self { items: Vec::new(), free: Vec::new() }
+        Self {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
     }
 
     pub fn insert(&mut self, v: T) -> u32 {

@@ -15,6 +15,7 @@ pub mod conf;
 pub mod error;
 pub mod handles;
 pub mod limiter;
+pub mod policy;
 
 use napi_derive::napi;
 

@@ -21,8 +21,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 pub enum Limiter {
-    Bucket(TokenBucket),
-    Window(SlidingWindowLimiter),
+    Bucket(Arc<TokenBucket>),
+    Window(Arc<SlidingWindowLimiter>),
     KeyedBucket(KeyedTokenBucket),
     KeyedWindow(KeyedSlidingWindow),
 }
@@ -33,7 +33,9 @@ fn bucket_config(o: &Opts<'_>, keyed: bool) -> Result<TokenBucketConfig> {
     let d = TokenBucketConfig::default();
     Ok(TokenBucketConfig {
         burst: o.uint("burst", "burst")?.unwrap_or(d.burst),
-        rate_per_sec: o.float("ratePerSec", "rate_per_sec")?.unwrap_or(d.rate_per_sec),
+        rate_per_sec: o
+            .float("ratePerSec", "rate_per_sec")?
+            .unwrap_or(d.rate_per_sec),
         initial_tokens: if keyed && !o.has("initialTokens")? {
             None
         } else {
@@ -64,7 +66,9 @@ fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
     Ok(KeyTableConfig {
         max_keys: o.uint("maxKeys", "max_keys")?.unwrap_or(d.max_keys),
         max_probe,
-        on_full: o.mode("onFull", "on_full", |_, s| OnFull::parse(s))?.unwrap_or(d.on_full),
+        on_full: o
+            .mode("onFull", "on_full", |_, s| OnFull::parse(s))?
+            .unwrap_or(d.on_full),
         hash_seed: o.seed("hashSeed")?,
     })
 }
@@ -97,7 +101,13 @@ fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
         (Limiter::Bucket(b), true) => b.peek(n),
         (Limiter::Window(w), false) => w.try_acquire(n),
         (Limiter::Window(w), true) => w.peek(n),
-        _ => return Err(tagged("invalid_argument", "key", "is required for a keyed limiter")),
+        _ => {
+            return Err(tagged(
+                "invalid_argument",
+                "key",
+                "is required for a keyed limiter",
+            ))
+        }
     };
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
@@ -106,7 +116,13 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
     let d = match l {
         Limiter::KeyedBucket(k) => k.try_acquire_str(key, n),
         Limiter::KeyedWindow(k) => k.try_acquire_str(key, n),
-        _ => return Err(tagged("invalid_argument", "key", "is not used by an unkeyed limiter")),
+        _ => {
+            return Err(tagged(
+                "invalid_argument",
+                "key",
+                "is not used by an unkeyed limiter",
+            ))
+        }
     };
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
@@ -172,9 +188,20 @@ impl LimiterMetrics {
 
 #[napi(js_name = "NativeRateLimiter")]
 pub struct RateLimiter {
-    inner: AssertUnwindSafe<Arc<Limiter>>,
+    pub(crate) inner: AssertUnwindSafe<Arc<Limiter>>,
     id: u32,
     limit: u64,
+}
+
+impl RateLimiter {
+    /// The limiter as a policy stage (unkeyed limiters only).
+    pub fn as_stage(&self) -> Option<Arc<dyn seawall::RateLimiter>> {
+        match &**self.inner {
+            Limiter::Bucket(b) => Some(Arc::clone(b) as Arc<dyn seawall::RateLimiter>),
+            Limiter::Window(w) => Some(Arc::clone(w) as Arc<dyn seawall::RateLimiter>),
+            _ => None,
+        }
+    }
 }
 
 impl Drop for RateLimiter {
@@ -197,28 +224,55 @@ impl RateLimiter {
                 let cfg = bucket_config(&o, false)?;
                 let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
                 let l = b.burst();
-                (Limiter::Bucket(b), l)
+                (Limiter::Bucket(Arc::new(b)), l)
             }
             "sliding_window" => {
                 let cfg = window_config(&o)?;
                 let l = cfg.limit;
-                (Limiter::Window(SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?), l)
+                (
+                    Limiter::Window(Arc::new(
+                        SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
+                    )),
+                    l,
+                )
             }
             "keyed_token_bucket" => {
-                let cfg = KeyedTokenBucketConfig { bucket: bucket_config(&o, true)?, table: table_config(&o)? };
+                let cfg = KeyedTokenBucketConfig {
+                    bucket: bucket_config(&o, true)?,
+                    table: table_config(&o)?,
+                };
                 let l = cfg.bucket.burst;
-                (Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?), l)
+                (
+                    Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
+                    l,
+                )
             }
             "keyed_sliding_window" => {
-                let cfg = KeyedSlidingWindowConfig { window: window_config(&o)?, table: table_config(&o)? };
+                let cfg = KeyedSlidingWindowConfig {
+                    window: window_config(&o)?,
+                    table: table_config(&o)?,
+                };
                 let l = cfg.window.limit;
-                (Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?), l)
+                (
+                    Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
+                    l,
+                )
             }
-            other => return Err(tagged("invalid_config", "kind", format!("unknown limiter kind {other:?}"))),
+            other => {
+                return Err(tagged(
+                    "invalid_config",
+                    "kind",
+                    format!("unknown limiter kind {other:?}"),
+                ))
+            }
         };
         let shared = Arc::new(lim);
         let id = LIMITERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
-        Ok(Self { inner: AssertUnwindSafe(shared), id, limit })
+        Ok(Self {
+            inner: AssertUnwindSafe(shared),
+            id,
+            limit,
+        })
     }
 
     #[napi(getter, catch_unwind)]
@@ -239,7 +293,13 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::Bucket(b) => b.refund(n),
             Limiter::Window(w) => w.refund(n),
-            _ => return Err(tagged("invalid_argument", "key", "is required for a keyed limiter")),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is required for a keyed limiter",
+                ))
+            }
         }
         Ok(())
     }
@@ -250,7 +310,13 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::KeyedBucket(k) => k.refund(key.as_bytes(), n),
             Limiter::KeyedWindow(k) => k.refund(key.as_bytes(), n),
-            _ => return Err(tagged("invalid_argument", "key", "is not used by an unkeyed limiter")),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is not used by an unkeyed limiter",
+                ))
+            }
         }
         Ok(())
     }

@@ -10,5 +10,6 @@ module.exports = {
   retry_budget: require('./retry_budget'),
   ...require('./limiters'),
   ...require('./chaos'),
-  bulkhead: require('./bulkhead')
+  bulkhead: require('./bulkhead'),
+  policy: require('./policy')
 }
