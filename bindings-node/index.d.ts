@@ -23,8 +23,11 @@ export declare class NativeBackoff {
   constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
   /** Un-jittered delay before retry `n` (1-based), in ms. */
   delayForMs(n: number): number
-  /** A new schedule for one call, starting now. */
-  schedule(): Schedule
+  /**
+   * A new schedule for one call, starting now; returns its id (free it
+   * with `boFree`; `lib/retry.js` does, or a FinalizationRegistry).
+   */
+  schedule(): number
   metrics(): BackoffMetrics
 }
 export type Backoff = NativeBackoff
@@ -128,21 +131,6 @@ export declare class NativeRetryBudget {
 }
 export type RetryBudget = NativeRetryBudget
 
-export declare class NativeSchedule {
-  /**
-   * The delay before the next attempt in ms, or -1 to give up.
-   * `retryAfterMs` < 0 means no hint; `elapsedMs` < 0 reads the clock.
-   */
-  nextDelayMs(retryAfterMs: number, elapsedMs: number): number
-  /** Retries handed out so far. */
-  retries(): number
-  /** Whether the schedule gave up. */
-  exhausted(): boolean
-  /** Time since the schedule started, in ms. */
-  elapsedMs(): number
-}
-export type Schedule = NativeSchedule
-
 /** Panics on purpose, so the tests can check that panics become JS errors. */
 export declare function __panicForTest(): void
 
@@ -188,6 +176,24 @@ export declare function bhRelease(permit: number): boolean
 /** A permit id (>= 0) or -1 when full (never waits; refused while anyone queues). */
 export declare function bhTry(id: number): number
 
+/** Frees a schedule. */
+export declare function boFree(id: number): boolean
+
+/**
+ * The delay before the next attempt in ms, or -1 to give up (-2: unknown
+ * schedule). `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
+ */
+export declare function boNext(id: number, retryAfterMs: number, elapsedMs: number): number
+
+/**
+ * Up to `n` next delays (no hints) into the scratch array, in one call;
+ * returns how many were written (fewer when the schedule gives up).
+ */
+export declare function boNextMany(id: number, n: number): number
+
+/** [retries, exhausted (0/1), elapsed ms] of a schedule into scratch. */
+export declare function boState(id: number): boolean
+
 /** A snapshot of the breaker's counters (`metrics()`). */
 export interface BreakerMetrics {
   state: string
@@ -228,7 +234,7 @@ export interface BulkheadMetrics {
 
 /**
  * Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
- * `-1 - retryAfterMs` when rejected; scratch[0] = the breaker clock's now
+ * `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected; scratch[0] = the breaker clock's now
  * (ms) for the duration measurement. NaN for an unknown id.
  */
 export declare function cbAcquire(id: number): number
@@ -317,6 +323,9 @@ export interface RetryBudgetMetrics {
  * `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
  */
 export declare function rlTry(id: number, n: number, peek: boolean): boolean
+
+/** `rlTry(id, 1, false)` with one argument (the common case). */
+export declare function rlTry1(id: number): boolean
 
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean

@@ -18,22 +18,21 @@ async function main () {
       results[lib] = await measure(fn, sc.options)
     }
     rows.push({ sc, results })
-    const sw = results.seawall
-    const cells = Object.entries(results).map(([lib, ns]) =>
-      lib === 'seawall' || sw === undefined ? `${lib} ${fmt(ns)}` : `${lib} ${fmt(ns)} (${(ns / sw).toFixed(1)}×)`)
-    console.error(`${sc.name}: ${cells.join(' | ')}`)
+    console.error(`${sc.name}: ${Object.entries(results).map(([lib, ns]) => `${lib} ${fmt(ns)}`).join(' | ')}`)
   }
   console.log(`\nnode ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus\n`)
-  console.log('| scenario | seawall | peer | peer time | speed-up | target |')
-  console.log('|---|---|---|---|---|---|')
+  console.log('| scenario | seawall | time | peer | peer time | speed-up | target |')
+  console.log('|---|---|---|---|---|---|---|')
   for (const { sc, results } of rows) {
-    const sw = results.seawall
-    for (const [lib, ns] of Object.entries(results)) {
-      if (lib === 'seawall') continue
-      const target = (sc.targets || {})[lib]
-      const x = sw === undefined ? NaN : ns / sw
-      const mark = target === undefined ? '' : `≥${target}× ${x >= target ? 'met' : 'NOT met'}`
-      console.log(`| ${sc.name} | ${sw === undefined ? 'n/a' : fmt(sw)} | ${lib} | ${fmt(ns)} | ${isNaN(x) ? 'n/a' : x.toFixed(1) + '×'} | ${mark} |`)
+    const ours = Object.entries(results).filter(([lib]) => lib.startsWith('seawall'))
+    const peers = Object.entries(results).filter(([lib]) => !lib.startsWith('seawall'))
+    for (const [variant, sw] of ours) {
+      for (const [lib, ns] of peers) {
+        const target = (sc.targets || {})[lib]
+        const x = ns / sw
+        const mark = target === undefined ? '' : `≥${target}× ${x >= target ? 'met' : 'NOT met'}`
+        console.log(`| ${sc.name} | ${variant} | ${fmt(sw)} | ${lib} | ${fmt(ns)} | ${x.toFixed(2)}× | ${mark} |`)
+      }
     }
   }
 }

@@ -57,6 +57,10 @@ module.exports = [
     options: { batch: 200_000 },
     targets: { limiter: 2 },
     impls: {
+      seawall: () => {
+        const b = new seawall.TokenBucket({ burst: 1e9, ratePerSec: 1e9 })
+        return () => b.tryAcquire()
+      },
       limiter: () => {
         const b = new LimiterBucket({ bucketSize: 1e9, tokensPerInterval: 1e9, interval: 'second' })
         return () => b.tryRemoveTokens(1)
@@ -68,6 +72,10 @@ module.exports = [
     options: { async: true, batch: 20_000 },
     targets: { cockatiel: 2 },
     impls: {
+      seawall: () => {
+        const bh = new seawall.Bulkhead({ maxConcurrent: 10 })
+        return () => bh.execute(ok)
+      },
       cockatiel: () => {
         const bh = cockatiel.bulkhead(10, 0)
         return () => bh.execute(ok)
@@ -85,6 +93,16 @@ module.exports = [
           let s = 0
           const sc = b.schedule()
           for (let i = 0; i < 10; i++) s += sc.nextDelayMs()
+          return s
+        }
+      },
+      'seawall (nextDelaysMs, 8+2)': () => {
+        const b = new seawall.Backoff({ baseMs: 100, maxDelayMs: 30_000, jitter: 'decorrelated', maxAttempts: 11 })
+        return () => {
+          let s = 0
+          const sc = b.schedule()
+          for (const d of sc.nextDelaysMs(8)) s += d
+          for (const d of sc.nextDelaysMs(2)) s += d
           return s
         }
       },

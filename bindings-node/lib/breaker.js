@@ -91,7 +91,7 @@ class CircuitBreaker extends EventEmitter {
   }
 
   _rejected (r) {
-    if (this._n.pending()) this._drain()
+    if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
     return quickError(CircuitOpenError, -1 - r)
   }
 
@@ -110,7 +110,7 @@ class CircuitBreaker extends EventEmitter {
   tryAcquire () {
     let r = cbAcquire(this._id)
     if (r < 0) {
-      if (this._n.pending()) this._drain()
+      if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
       this._lastRetryAfterMs = -1 - r
       return null
     }

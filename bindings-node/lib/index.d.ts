@@ -572,3 +572,187 @@ export interface RateLimitMiddlewareOptions<Req = any> {
 
 /** Express/Connect middleware enforcing a (per-client) rate limit. */
 export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlewareOptions<Req>): (req: Req, res: any, next: (err?: unknown) => void) => void
+
+// ---------------------------------------------------------------- bulkhead
+
+export interface BulkheadOptions extends ClockOption {
+  /** Calls at once (default 25). */
+  maxConcurrent?: number
+  /** Callers that may wait (default 0: nobody waits). */
+  maxQueue?: number
+  /** How long a caller waits by default, ms (default 0). */
+  maxWaitMs?: number
+}
+
+export interface BulkheadMetrics {
+  active: number
+  queued: number
+  total: number
+  rejected: number
+  maxConcurrent: number
+  maxQueue: number
+}
+
+/** A held slot. */
+export declare class BulkheadPermit {
+  /** Frees the slot (or hands it to the oldest waiter); false if already released. */
+  release(): boolean
+}
+
+/** A place in the queue (low-level API under acquire()). */
+export declare class BulkheadWaiter {
+  /** The permit once a slot was handed to this waiter, else null. */
+  claim(): BulkheadPermit | null
+  /** Leaves the queue; false if no longer waiting. */
+  cancel(): boolean
+}
+
+export type BulkheadAdmission =
+  | { outcome: 'acquired'; permit: BulkheadPermit }
+  | { outcome: 'queued'; waiter: BulkheadWaiter }
+  | { outcome: 'rejected' }
+
+export interface BulkheadWaitOptions {
+  /** Wait at most this long, ms (default: the bulkhead's maxWaitMs). */
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** Caps concurrent calls; optional bounded FIFO queue. */
+export declare class Bulkhead {
+  constructor(options?: BulkheadOptions)
+  /** A slot now, or null (refused while anyone is queued). */
+  tryAcquire(): BulkheadPermit | null
+  /** A slot, waiting in FIFO order; rejects with BulkheadFullError. */
+  acquire(options?: BulkheadWaitOptions): Promise<BulkheadPermit>
+  /** Runs fn in a slot; the slot is released when it settles. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: BulkheadWaitOptions): Promise<T>
+  /** Low-level admission: a permit, a place in the queue, or rejected. */
+  enqueue(): BulkheadAdmission
+  metrics(): BulkheadMetrics
+}
+
+// ---------------------------------------------------------------- adaptive timeout, chaos
+
+export interface AdaptiveTimeoutOptions extends ClockOption {
+  /** In (0, 1] (default 0.95). */
+  percentile?: number
+  /** >= 1 (default 1.5). */
+  multiplier?: number
+  /** Default 1000. */
+  minTimeoutMs?: number
+  /** Default 30000. */
+  maxTimeoutMs?: number
+  /** Until minSamples latencies are known (default 5000). */
+  initialTimeoutMs?: number
+  /** Default 10. */
+  minSamples?: number
+  /** Latencies count for one to two windows, ms (default 30000). */
+  windowMs?: number
+}
+
+export interface AdaptiveTimeoutMetrics {
+  samples: number
+  total: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  timeoutMs: number
+}
+
+/** The timeout to use now: percentile of recent latencies × multiplier, clamped. */
+export declare class AdaptiveTimeout {
+  constructor(options?: AdaptiveTimeoutOptions)
+  record(latencyMs: number): void
+  timeoutMs(): number
+  metrics(): AdaptiveTimeoutMetrics
+  /** Runs fn with the current timeout and records its latency. */
+  execute<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+}
+
+export interface FaultInjectorOptions extends ClockOption {
+  /** Probability of an injected error, [0, 1] (default 0). */
+  errorRate?: number
+  /** Probability of an injected delay, [0, 1] (default 0). */
+  delayRate?: number
+  /** Default 1000. */
+  delayMinMs?: number
+  /** Default 1000. */
+  delayMaxMs?: number
+  seed?: number | bigint
+  /** Default true. */
+  enabled?: boolean
+  /** The error to inject (default: an InjectedFaultError). */
+  error?: () => unknown
+}
+
+export interface FaultDecision {
+  fault: 'none' | 'error' | 'delay'
+  delayMs: number
+}
+
+export interface FaultInjectorMetrics {
+  decisions: number
+  errors: number
+  delays: number
+  enabled: boolean
+}
+
+/** Chaos testing: errors and delays with a probability, seedable. */
+export declare class FaultInjector {
+  constructor(options?: FaultInjectorOptions)
+  decide(): FaultDecision
+  setEnabled(enabled: boolean): void
+  metrics(): FaultInjectorMetrics
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+}
+
+// ---------------------------------------------------------------- policy
+
+export interface PolicyOptions extends ClockOption {
+  rateLimiter?: TokenBucket | SlidingWindowLimiter
+  circuitBreaker?: CircuitBreaker
+  bulkhead?: Bulkhead
+  /** A fixed timeout per attempt, ms. */
+  timeoutMs?: number
+  /** Or an adaptive one. */
+  timeout?: AdaptiveTimeout
+  /** Retry each failed attempt (each retry is admitted again). */
+  retry?: Omit<RetryOptions, 'signal' | 'clock'>
+  /** The value (or function of the error) to resolve with when everything failed. */
+  fallback?: unknown
+  /** Which errors fall back (default: all). */
+  fallbackWhen?: (err: unknown) => boolean
+}
+
+export type PolicyStage = 'rate_limiter' | 'circuit_breaker' | 'bulkhead'
+
+/** An admitted call. */
+export declare class PolicyGuard {
+  readonly allowed: true
+  readonly stage: null
+  readonly isProbe: boolean
+  complete(outcome?: 'success' | 'failure' | 'ignored', durationMs?: number): boolean
+  release(): boolean
+}
+
+export interface PolicyRejection {
+  allowed: false
+  stage: PolicyStage
+  error: RateLimitedError | CircuitOpenError | BulkheadFullError
+}
+
+/** rate limiter → breaker → bulkhead → timeout → retry → fallback. */
+export declare class Policy {
+  constructor(options?: PolicyOptions)
+  readonly rateLimiter: TokenBucket | SlidingWindowLimiter | undefined
+  readonly circuitBreaker: CircuitBreaker | undefined
+  readonly bulkhead: Bulkhead | undefined
+  tryAcquire(): PolicyGuard | PolicyRejection
+  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+}
+
+/** `new Policy(options)`. */
+export declare function wrap(options?: PolicyOptions): Policy

@@ -8,7 +8,7 @@ const { RateLimitedError, TimeoutError, mapNativeError, argTypeError } = require
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError } = require('./util')
 
-const { rlTry, rlTryKey, scratch } = native
+const { rlTry, rlTry1, rlTryKey, scratch } = native
 
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
@@ -104,7 +104,7 @@ class UnkeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) if available now; true when granted. */
   tryAcquire (n) {
     try {
-      return rlTry(this._id, nArg(n), false)
+      return n === undefined ? rlTry1(this._id) : rlTry(this._id, nArg(n), false)
     } catch (e) {
       throw mapNativeError(e, { n })
     }

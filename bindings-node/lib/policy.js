@@ -12,7 +12,7 @@ const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
 const { Bulkhead } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./chaos')
-const { runRetry, backoffFrom, RetryBudget } = require('./retry')
+const { runScheduled, backoffFrom, RetryBudget } = require('./retry')
 const { isRetryableError } = require('./classify')
 
 const { polAcquire, polComplete, polRelease, scratch } = native
@@ -180,7 +180,7 @@ class Policy {
     if (this._backoff === undefined) {
       p = this._attempt(fn, signal)
     } else {
-      p = runRetry((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._backoff.schedule(), this._clock, signal, this._retryIf, this._budget, this._onRetry)
+      p = runScheduled((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._backoff, this._clock, signal, this._retryIf, this._budget, this._onRetry)
     }
     if (!this._hasFallback) return p
     const alt = this._fallback

@@ -13,9 +13,19 @@ function checkObject (options, field = 'options') {
   return options
 }
 
+const { boNext, boNextMany, boState, boFree, scratch } = native
+
+// Native schedules live in a per-thread slab; a Schedule handed to user
+// code frees its slot when it is garbage-collected (or on dispose()).
+const registry = new FinalizationRegistry((id) => boFree(id))
+
 /** One call's schedule: ask it for the delay before each retry. */
 class Schedule {
-  constructor (n) { this._n = n }
+  constructor (id, tracked) {
+    this._id = id
+    this._tracked = tracked
+    if (tracked) registry.register(this, id, this)
+  }
 
   /**
    * The delay before the next attempt in ms, or null to give up (attempts
@@ -28,18 +38,45 @@ class Schedule {
       if (hints.retryAfterMs !== undefined) ra = checkHint('retryAfterMs', hints.retryAfterMs)
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }
-    const d = this._n.nextDelayMs(ra, el)
+    const d = boNext(this._id, ra, el)
+    if (d === -2) throw new Error('schedule was disposed')
     return d < 0 ? null : d
   }
 
+  /**
+   * Up to `count` (<= 8) next delays in one native call, as an array
+   * (shorter when the schedule gives up). The same delays, in order, as
+   * that many nextDelayMs() calls without hints.
+   */
+  nextDelaysMs (count) {
+    if (!Number.isInteger(count) || count < 0 || count > scratch.length) throw argTypeError('count', `an integer in [0, ${scratch.length}]`, count)
+    const n = boNextMany(this._id, count)
+    const out = new Array(n)
+    for (let i = 0; i < n; i++) out[i] = scratch[i]
+    return out
+  }
+
+  _state (i) {
+    if (!boState(this._id)) throw new Error('schedule was disposed')
+    return scratch[i]
+  }
+
   /** Retries handed out so far. */
-  get retries () { return this._n.retries() }
+  get retries () { return this._state(0) }
   /** Attempts so far, the first included (retries + 1). */
-  get attempts () { return this._n.retries() + 1 }
+  get attempts () { return this._state(0) + 1 }
   /** Whether the schedule has given up. */
-  get exhausted () { return this._n.exhausted() }
+  get exhausted () { return this._state(1) === 1 }
   /** Milliseconds since the schedule started. */
-  elapsedMs () { return this._n.elapsedMs() }
+  elapsedMs () { return this._state(2) }
+
+  /** Frees the native schedule now (optional: garbage collection does it too). */
+  dispose () {
+    if (this._id < 0) return
+    if (this._tracked) registry.unregister(this)
+    boFree(this._id)
+    this._id = -1
+  }
 }
 
 function checkHint (field, v) {
@@ -81,7 +118,9 @@ class Backoff {
   }
 
   /** A new schedule for one call, starting now. */
-  schedule () { return new Schedule(this._n.schedule()) }
+  schedule () { return new Schedule(this._n.schedule(), true) }
+
+  _untrackedSchedule () { return new Schedule(this._n.schedule(), false) }
 
   /** Counters: schedules, retries, exhaustedAttempts, exhaustedElapsed. */
   metrics () { return this._n.metrics() }
@@ -148,7 +187,15 @@ function retry (fn, options) {
   } catch (e) {
     return Promise.reject(e)
   }
-  return runRetry(fn, backoff.schedule(), clock, signal, retryIf, budget, onRetry)
+  return runScheduled(fn, backoff, clock, signal, retryIf, budget, onRetry)
+}
+
+// retry() with a schedule it frees itself when done.
+function runScheduled (fn, backoff, clock, signal, retryIf, budget, onRetry) {
+  const schedule = backoff._untrackedSchedule()
+  const p = runRetry(fn, schedule, clock, signal, retryIf, budget, onRetry)
+  p.then(() => schedule.dispose(), () => schedule.dispose())
+  return p
 }
 
 async function runRetry (fn, schedule, clock, signal, retryIf, budget, onRetry) {
@@ -183,4 +230,4 @@ async function runRetry (fn, schedule, clock, signal, retryIf, budget, onRetry) 
   }
 }
 
-module.exports = { Backoff, Schedule, RetryBudget, retry, runRetry, backoffFrom }
+module.exports = { Backoff, Schedule, RetryBudget, retry, runRetry, runScheduled, backoffFrom }

@@ -3,12 +3,14 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_duration, Opts};
 use crate::error::tagged;
+use crate::handles::ValSlab;
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
 use seawall::classify;
 use seawall::retry_budget as rb;
+use std::cell::RefCell;
 use std::time::Duration;
 
 #[napi(js_name = "NativeBackoff")]
@@ -83,12 +85,11 @@ impl Backoff {
         Ok(duration_ms(self.inner.delay_for(n)))
     }
 
-    /// A new schedule for one call, starting now.
+    /// A new schedule for one call, starting now; returns its id (free it
+    /// with `boFree`; `lib/retry.js` does, or a FinalizationRegistry).
     #[napi(catch_unwind)]
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            inner: self.inner.schedule(),
-        }
+    pub fn schedule(&self) -> u32 {
+        SCHEDULES.with(|s| s.borrow_mut().insert(self.inner.schedule()))
     }
 
     #[napi(catch_unwind)]
@@ -103,9 +104,8 @@ impl Backoff {
     }
 }
 
-#[napi(js_name = "NativeSchedule")]
-pub struct Schedule {
-    inner: bo::Schedule,
+thread_local! {
+    static SCHEDULES: RefCell<ValSlab<bo::Schedule>> = const { RefCell::new(ValSlab::new()) };
 }
 
 fn hint(v: f64) -> Option<Duration> {
@@ -113,39 +113,70 @@ fn hint(v: f64) -> Option<Duration> {
     (v >= 0.0 && v.is_finite()).then(|| ms_to_duration(v.min(3.2e12)))
 }
 
-#[napi]
-impl Schedule {
-    /// The delay before the next attempt in ms, or -1 to give up.
-    /// `retryAfterMs` < 0 means no hint; `elapsedMs` < 0 reads the clock.
-    #[napi(catch_unwind)]
-    pub fn next_delay_ms(&mut self, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
-        let h = hint(retry_after_ms);
-        let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
-            self.inner
-                .next_delay_elapsed(ms_to_duration(elapsed_ms.min(3.2e12)), h)
-        } else {
-            self.inner.next_delay(h)
-        };
-        got.map_or(-1.0, duration_ms)
-    }
+fn next(s: &mut bo::Schedule, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
+    let h = hint(retry_after_ms);
+    let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
+        s.next_delay_elapsed(ms_to_duration(elapsed_ms.min(3.2e12)), h)
+    } else {
+        s.next_delay(h)
+    };
+    got.map_or(-1.0, duration_ms)
+}
 
-    /// Retries handed out so far.
-    #[napi(catch_unwind)]
-    pub fn retries(&self) -> u32 {
-        self.inner.retries()
-    }
+fn with_schedule<R>(id: u32, missing: R, f: impl FnOnce(&mut bo::Schedule) -> R) -> R {
+    SCHEDULES.with(|s| match s.borrow_mut().get_mut(id) {
+        Some(sc) => f(sc),
+        None => missing,
+    })
+}
 
-    /// Whether the schedule gave up.
-    #[napi(catch_unwind)]
-    pub fn exhausted(&self) -> bool {
-        self.inner.is_exhausted()
-    }
+/// The delay before the next attempt in ms, or -1 to give up (-2: unknown
+/// schedule). `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
+#[napi(catch_unwind)]
+pub fn bo_next(id: u32, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
+    with_schedule(id, -2.0, |s| next(s, retry_after_ms, elapsed_ms))
+}
 
-    /// Time since the schedule started, in ms.
-    #[napi(catch_unwind)]
-    pub fn elapsed_ms(&self) -> f64 {
-        duration_ms(self.inner.elapsed())
-    }
+/// Up to `n` next delays (no hints) into the scratch array, in one call;
+/// returns how many were written (fewer when the schedule gives up).
+#[napi(catch_unwind)]
+pub fn bo_next_many(id: u32, n: u32) -> u32 {
+    with_schedule(id, 0, |s| {
+        let mut done = false;
+        let mut count = 0usize;
+        crate::handles::fill(n as usize, |_| {
+            if done {
+                return -1.0;
+            }
+            let d = next(s, -1.0, -1.0);
+            if d < 0.0 {
+                done = true;
+            } else {
+                count += 1;
+            }
+            d
+        });
+        count as u32
+    })
+}
+
+/// [retries, exhausted (0/1), elapsed ms] of a schedule into scratch.
+#[napi(catch_unwind)]
+pub fn bo_state(id: u32) -> bool {
+    with_schedule(id, false, |s| {
+        crate::handles::put_all(&[
+            f64::from(s.retries()),
+            if s.is_exhausted() { 1.0 } else { 0.0 },
+            duration_ms(s.elapsed()),
+        ]);
+        true
+    })
+}
+
+/// Frees a schedule.
+#[napi(catch_unwind)]
+pub fn bo_free(id: u32) -> bool {
+    SCHEDULES.with(|s| s.borrow_mut().take(id)).is_some()
 }
 
 /// Core's classification tables, read once by `lib/classify.js`.

@@ -97,7 +97,7 @@ fn acquire(s: &Shared) -> f64 {
             put(0, s.watch.now_ms());
             p.to_bits() as f64 + if pending(s) { EVENTS_PENDING } else { 0.0 }
         }
-        Err(r) => -1.0 - ms(r.retry_after),
+        Err(r) => -1.0 - ms(r.retry_after) - if pending(s) { EVENTS_PENDING } else { 0.0 },
     }
 }
 
@@ -112,7 +112,7 @@ fn record(s: &Shared, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
 }
 
 /// Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
-/// `-1 - retryAfterMs` when rejected; scratch[0] = the breaker clock's now
+/// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected; scratch[0] = the breaker clock's now
 /// (ms) for the duration measurement. NaN for an unknown id.
 #[napi(catch_unwind)]
 pub fn cb_acquire(id: u32) -> f64 {

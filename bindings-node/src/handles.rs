@@ -84,6 +84,10 @@ impl<T> ValSlab<T> {
         (self.items.len() - 1) as u32
     }
 
+    pub fn get_mut(&mut self, id: u32) -> Option<&mut T> {
+        self.items.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
     pub fn take(&mut self, id: u32) -> Option<T> {
         let v = self.items.get_mut(id as usize).and_then(Option::take);
         if v.is_some() {
@@ -136,5 +140,37 @@ pub fn put(i: usize, v: f64) {
             // only and does not touch the array during a native call.
             unsafe { ptr.add(i).write(v) }
         }
+    })
+}
+
+/// Writes slots 0..vals.len() of the scratch array with one thread-local access.
+#[inline]
+pub fn put_all(vals: &[f64]) {
+    SCRATCH.with(|s| {
+        let (ptr, len) = s.get();
+        if ptr.is_null() {
+            return;
+        }
+        for (i, v) in vals.iter().enumerate().take(len) {
+            // SAFETY: as in `put`; `i < len` by `take(len)`.
+            unsafe { ptr.add(i).write(*v) }
+        }
+    })
+}
+
+/// Writes `out[i] = f(i)` into the scratch array for `i < n`, one access.
+#[inline]
+pub fn fill(n: usize, mut f: impl FnMut(usize) -> f64) -> usize {
+    SCRATCH.with(|s| {
+        let (ptr, len) = s.get();
+        if ptr.is_null() {
+            return 0;
+        }
+        let n = n.min(len);
+        for i in 0..n {
+            // SAFETY: as in `put`; `i < n <= len`.
+            unsafe { ptr.add(i).write(f(i)) }
+        }
+        n
     })
 }

@@ -6,7 +6,7 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
 use crate::error::{from_core, tagged};
-use crate::handles::put;
+use crate::handles::put_all;
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
@@ -74,9 +74,11 @@ fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
 }
 
 fn write(d: &Decision) -> bool {
-    put(0, d.remaining as f64);
-    put(1, duration_ms(d.retry_after));
-    put(2, duration_ms(d.reset_after));
+    put_all(&[
+        d.remaining as f64,
+        duration_ms(d.retry_after),
+        duration_ms(d.reset_after),
+    ]);
     d.allowed
 }
 
@@ -133,6 +135,12 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
 pub fn rl_try(id: u32, n: f64, peek: bool) -> Result<bool> {
     let n = count(n)?;
     with(id, |l| decide(l, n, peek))
+}
+
+/// `rlTry(id, 1, false)` with one argument (the common case).
+#[napi(catch_unwind)]
+pub fn rl_try1(id: u32) -> Result<bool> {
+    with(id, |l| decide(l, 1, false))
 }
 
 /// The keyed form of `rlTry`.

@@ -9,7 +9,9 @@ import {
   isRetryableStatus, isRetryableKind, kindForCode, isRetryableError, retryAfterOf, parseRetryAfter,
   RetryableKind, CircuitBreaker, BreakerPermit, BreakerState, StateChange, BreakerMetrics,
   TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, RateLimitDecision,
-  rateLimitHeaders, rateLimitMiddleware, LimiterMetrics
+  rateLimitHeaders, rateLimitMiddleware, LimiterMetrics,
+  Bulkhead, BulkheadPermit, BulkheadWaiter, BulkheadMetrics, AdaptiveTimeout, FaultInjector, FaultDecision,
+  Policy, PolicyGuard, PolicyRejection, wrap
 } from 'seawall'
 
 async function main (): Promise<void> {
@@ -101,6 +103,31 @@ async function main (): Promise<void> {
   const hdrs: Record<string, string> = rateLimitHeaders(kd, kw.limit)
   const mw = rateLimitMiddleware<{ ip: string }>({ limiter: kw, key: (req) => req.ip, cost: () => 1, headers: true, message: 'slow down', onLimited: (req, res, next, d) => next() })
   mw({ ip: '1.2.3.4' }, { statusCode: 200, setHeader () {}, end () {} }, () => {})
+  const bh = new Bulkhead({ maxConcurrent: 2, maxQueue: 10, maxWaitMs: 100, clock })
+  const bp: BulkheadPermit | null = bh.tryAcquire()
+  bp?.release()
+  const held: BulkheadPermit = await bh.acquire({ timeoutMs: 10, signal: new AbortController().signal })
+  held.release()
+  const bx: string = await bh.execute(async () => 'x', { timeoutMs: 5 })
+  const adm = bh.enqueue()
+  if (adm.outcome === 'queued') { const w: BulkheadWaiter = adm.waiter; w.claim()?.release(); w.cancel() } else if (adm.outcome === 'acquired') adm.permit.release()
+  const bhm: BulkheadMetrics = bh.metrics()
+  const at = new AdaptiveTimeout({ percentile: 0.99, multiplier: 2, minTimeoutMs: 10, maxTimeoutMs: 1000, initialTimeoutMs: 100, minSamples: 5, windowMs: 1000, clock })
+  at.record(12)
+  const atm: number = at.timeoutMs() + at.metrics().p99Ms
+  const atx: number = await at.execute(async (signal: AbortSignal) => 1)
+  const fi = new FaultInjector({ errorRate: 0.1, delayRate: 0.1, delayMinMs: 1, delayMaxMs: 5, seed: 1, enabled: true, error: () => new Error('chaos'), clock })
+  const fd: FaultDecision = fi.decide()
+  fi.setEnabled(false)
+  const fx: number = await fi.execute(async () => 1)
+  const wrapped: (a: number) => Promise<number> = fi.wrap(async (a: number) => a)
+  const pol: Policy = wrap({ rateLimiter: tb, circuitBreaker: cb, bulkhead: bh, timeoutMs: 100, retry: { maxAttempts: 2, retryIf: () => true }, fallback: 0, fallbackWhen: () => true, clock })
+  const pol2 = new Policy({ timeout: at })
+  const ga = pol.tryAcquire()
+  if (ga.allowed) { const pg: PolicyGuard = ga; pg.complete('success', 5) } else { const rj: PolicyRejection = ga; void rj.stage; void rj.error.code }
+  const pv: number = await pol.execute(async (signal?: AbortSignal, attempt?: number) => 1)
+  const pw: (x: string) => Promise<string> = pol2.wrap(async (x: string) => x)
+  void [bx, bhm, atm, atx, fd, fx, wrapped, pv, pw]
   void [n1, fr, cbState, ra2, ok1, dec, pk, ok2, lm, hdrs]
   void [nd, bm, allowed, tm, rv, st, kinds, k, c, flags, ra]
   void [v, n, ms, pending, t, left, r, f, fc, id, recs, degraded]
