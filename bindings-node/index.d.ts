@@ -324,8 +324,12 @@ export interface RetryBudgetMetrics {
  */
 export declare function rlTry(id: number, n: number, peek: boolean): boolean
 
-/** `rlTry(id, 1, false)` with one argument (the common case). */
-export declare function rlTry1(id: number): boolean
+/**
+ * `tryAcquire()` of one permit, answer only (nothing written to scratch):
+ * 1 granted, 0 denied, 2 when `rlTry` must be called for the error (an
+ * unknown id, a keyed limiter, a burst of 0 cannot happen but is handled).
+ */
+export declare function rlTry1(id: number): number
 
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean

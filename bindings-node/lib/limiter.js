@@ -104,7 +104,11 @@ class UnkeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) if available now; true when granted. */
   tryAcquire (n) {
     try {
-      return n === undefined ? rlTry1(this._id) : rlTry(this._id, nArg(n), false)
+      if (n === undefined) {
+        const r = rlTry1(this._id)
+        if (r !== 2) return r === 1
+      }
+      return rlTry(this._id, nArg(n), false)
     } catch (e) {
       throw mapNativeError(e, { n })
     }

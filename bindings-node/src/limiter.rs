@@ -137,10 +137,23 @@ pub fn rl_try(id: u32, n: f64, peek: bool) -> Result<bool> {
     with(id, |l| decide(l, n, peek))
 }
 
-/// `rlTry(id, 1, false)` with one argument (the common case).
+/// `tryAcquire()` of one permit, answer only (nothing written to scratch):
+/// 1 granted, 0 denied, 2 when `rlTry` must be called for the error (an
+/// unknown id, a keyed limiter, a burst of 0 cannot happen but is handled).
 #[napi(catch_unwind)]
-pub fn rl_try1(id: u32) -> Result<bool> {
-    with(id, |l| decide(l, 1, false))
+pub fn rl_try1(id: u32) -> u32 {
+    LIMITERS.with(|r| {
+        let r = r.borrow();
+        let d = match r.get(id).map(|l| &**l) {
+            Some(Limiter::Bucket(b)) => b.try_acquire(1),
+            Some(Limiter::Window(w)) => w.try_acquire(1),
+            _ => return 2,
+        };
+        match d {
+            Ok(d) => u32::from(d.allowed),
+            Err(_) => 2,
+        }
+    })
 }
 
 /// The keyed form of `rlTry`.
