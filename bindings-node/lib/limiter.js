@@ -116,7 +116,11 @@ class UnkeyedLimiter extends BaseLimiter {
 
   /** Like tryAcquire, and says why: { allowed, remaining, retryAfterMs, resetAfterMs }. */
   check (n) {
-    return decision(this.tryAcquire(n))
+    try {
+      return decision(rlTry(this._id, nArg(n), false))
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
   }
 
   /** The answer check(n) would give, taking nothing. */
@@ -148,7 +152,7 @@ class UnkeyedLimiter extends BaseLimiter {
     try { k = nArg(n) } catch (e) { return Promise.reject(e) }
     return this._acquire(() => {
       try {
-        return rlTry(id, k, false)
+        return rlTry(id, k, false) // writes retry-after to scratch for the wait
       } catch (e) {
         throw mapNativeError(e, { n })
       }
