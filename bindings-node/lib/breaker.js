@@ -6,7 +6,7 @@ const { EventEmitter } = require('node:events')
 const native = require('./native')
 const { CircuitOpenError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
-const { quickError } = require('./util')
+const { quickError, rejectSoon } = require('./util')
 
 const { cbAcquire, cbRecordSince, scratch } = native
 const EVENTS_PENDING = 2 ** 40
@@ -129,7 +129,7 @@ class CircuitBreaker extends EventEmitter {
     const signal = options === undefined ? undefined : options.signal
     if (signal !== undefined && signal !== null) return this._executeWithSignal(fn, signal)
     let r = cbAcquire(this._id)
-    if (r < 0) return Promise.reject(this._rejected(r))
+    if (r < 0) return rejectSoon(this._rejected(r))
     const start = scratch[0]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
     let p
@@ -160,7 +160,7 @@ class CircuitBreaker extends EventEmitter {
   _executeWithSignal (fn, signal) {
     if (signal.aborted) return Promise.reject(abortReason(signal))
     let r = cbAcquire(this._id)
-    if (r < 0) return Promise.reject(this._rejected(r))
+    if (r < 0) return rejectSoon(this._rejected(r))
     const start = scratch[0]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
     const permit = new BreakerPermit(this, r, start)

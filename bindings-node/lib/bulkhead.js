@@ -6,7 +6,7 @@
 const native = require('./native')
 const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
-const { quickError } = require('./util')
+const { quickError, rejectSoon } = require('./util')
 
 const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel } = native
 
@@ -129,11 +129,11 @@ class Bulkhead {
     if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
     if (timeoutMs <= 0) {
       const p = this.tryAcquire()
-      return p === null ? Promise.reject(quickError(BulkheadFullError)) : Promise.resolve(p)
+      return p === null ? rejectSoon(quickError(BulkheadFullError)) : Promise.resolve(p)
     }
     const a = this.enqueue()
     if (a.outcome === 'acquired') return Promise.resolve(a.permit)
-    if (a.outcome === 'rejected') return Promise.reject(quickError(BulkheadFullError))
+    if (a.outcome === 'rejected') return rejectSoon(quickError(BulkheadFullError))
     return this._wait(a.waiter, timeoutMs, signal)
   }
 
@@ -178,11 +178,11 @@ class Bulkhead {
       // Fast path: a free slot right now.
       const r = bhEnqueue(this._id)
       if (r >= 0) return this._run(fn, r, undefined)
-      if (r === -1) return Promise.reject(quickError(BulkheadFullError))
+      if (r === -1) return rejectSoon(quickError(BulkheadFullError))
       const w = new BulkheadWaiter(this, -2 - r)
       if (this._maxWaitMs <= 0) {
         w.cancel()
-        return Promise.reject(quickError(BulkheadFullError))
+        return rejectSoon(quickError(BulkheadFullError))
       }
       return this._wait(w, this._maxWaitMs, undefined).then((p) => this._runPermit(fn, p, undefined))
     }

@@ -7,7 +7,7 @@ const native = require('./native')
 const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { runWithTimeout, checkSignal } = require('./timeout')
-const { quickError } = require('./util')
+const { quickError, rejectSoon } = require('./util')
 const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
 const { Bulkhead } = require('./bulkhead')
@@ -143,7 +143,7 @@ class Policy {
   // One attempt: admission, then the call (with its timeout).
   _attempt (fn, signal) {
     const g = this.tryAcquire()
-    if (!g.allowed) return Promise.reject(g.error)
+    if (!g.allowed) return rejectSoon(g.error)
     const clock = this._clock
     let limit = this._timeoutMs
     const adaptive = this._adaptive

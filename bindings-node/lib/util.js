@@ -13,4 +13,14 @@ function quickError (Cls, ...args) {
   return e
 }
 
-module.exports = { quickError }
+// A promise rejected with `err` one microtask from now. Promise.reject()
+// makes a promise that is rejected before the caller can attach a handler,
+// which sends it through Node's unhandled-rejection bookkeeping (about a
+// microsecond); rejecting after the caller's synchronous `await`/`.catch`
+// skips that. Nothing else changes: a rejection nobody handles is still
+// reported.
+function rejectSoon (err) {
+  return new Promise((resolve, reject) => queueMicrotask(() => reject(err)))
+}
+
+module.exports = { quickError, rejectSoon }
