@@ -15,19 +15,34 @@ test('a Rust panic becomes a JS Error, not an abort', () => {
   assert.throws(() => binding.__panicForTest(), (e) => e instanceof Error && /panic/.test(e.message))
 })
 
-test('the addon loads and works in worker_threads', async () => {
+test('the addon loads and works in worker_threads (several at once, main thread too)', async () => {
   const code = `
-    const { parentPort } = require('node:worker_threads')
+    const { parentPort, workerData } = require('node:worker_threads')
     const s = require(${JSON.stringify(require.resolve('seawall'))})
-    const c = new s.ManualClock()
-    c.advance(5)
-    parentPort.postMessage({ v: s.VERSION, now: c.nowMs() })`
-  const msg = await new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true })
+    ;(async () => {
+      const c = new s.ManualClock()
+      c.advance(5)
+      const tb = new s.TokenBucket({ burst: 2, ratePerSec: 1, clock: c })
+      const d = [tb.check(), tb.check(), tb.check()].map((x) => x.allowed)
+      const cb = new s.CircuitBreaker({ failureCountThreshold: 1, clock: c })
+      await cb.execute(async () => { throw new Error('x') }).catch(() => {})
+      const bh = new s.Bulkhead({ maxConcurrent: 1, maxQueue: 1, maxWaitMs: 1000 })
+      const r = await Promise.all([bh.execute(async () => 1), bh.execute(async () => 2)])
+      const b = new s.Backoff({ seed: 42, jitter: 'full', maxAttempts: 5 }).schedule()
+      parentPort.postMessage({ v: s.VERSION, now: c.nowMs(), d, state: cb.state, r, delay: b.nextDelayMs(), id: workerData })
+    })().catch((e) => parentPort.postMessage({ error: String(e.stack) }))`
+  const run = (id) => new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: id })
     w.once('message', resolve)
     w.once('error', reject)
   })
-  assert.deepStrictEqual(msg, { v: seawall.VERSION, now: 5 })
+  const main = new seawall.TokenBucket({ burst: 1, ratePerSec: 1 })
+  const msgs = await Promise.all([run(1), run(2), run(3)])
+  assert.strictEqual(main.tryAcquire(), true)
+  const expected = new seawall.Backoff({ seed: 42, jitter: 'full', maxAttempts: 5 }).schedule().nextDelayMs()
+  for (const [i, msg] of msgs.entries()) {
+    assert.deepStrictEqual(msg, { v: seawall.VERSION, now: 5, d: [true, true, false], state: 'open', r: [1, 2], delay: expected, id: i + 1 })
+  }
 })
 
 test('ManualClock: ns and ms, bigint and number', () => {
