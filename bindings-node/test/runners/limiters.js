@@ -31,7 +31,7 @@ function runner (make, metrics, keyed) {
             case 'try_acquire': return result(fields, () => keyed ? l.check(key, n) : l.check(n))
             case 'peek': return result(fields, () => l.peek(n))
             case 'refund':
-              if (n > 0) keyed ? l.refund(key, n) : l.refund(n)
+              keyed ? l.refund(key, n) : l.refund(n)
               return {}
             case 'metrics': return metrics(l.metrics())
             default: throw new Error(`unknown op ${op}`)
