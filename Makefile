@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-test: lint test-rust test-loom test-stress test-python ## everything CI runs
+test: lint test-rust test-loom test-stress test-node test-python ## everything CI runs
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
@@ -76,3 +76,11 @@ header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
 check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
+
+# ---- Node addon (bindings-node/) -------------------------------------------
+.PHONY: test-node bench-node
+test-node: ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc
+	$(MAKE) -C bindings-node test
+
+bench-node: ## Node: seawall next to cockatiel, opossum, limiter (bindings-node/BENCHMARKS.md)
+	$(MAKE) -C bindings-node bench

@@ -1,0 +1,40 @@
+'use strict'
+// `make bench-node`: seawall next to the libraries Node users would
+// otherwise pick (cockatiel, opossum, limiter). Not a test: numbers go to
+// bindings-node/BENCHMARKS.md with this command.
+
+const os = require('node:os')
+const { measure, fmt } = require('./harness')
+const scenarios = require('./scenarios')
+
+async function main () {
+  const filter = process.argv[2]
+  const rows = []
+  for (const sc of scenarios) {
+    if (filter && !sc.name.includes(filter)) continue
+    const results = {}
+    for (const [lib, make] of Object.entries(sc.impls)) {
+      const fn = await make()
+      results[lib] = await measure(fn, sc.options)
+    }
+    rows.push({ sc, results })
+    console.error(`${sc.name}: ${Object.entries(results).map(([lib, ns]) => `${lib} ${fmt(ns)}`).join(' | ')}`)
+  }
+  console.log(`\nnode ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus\n`)
+  console.log('| scenario | seawall | time | peer | peer time | speed-up | target |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const { sc, results } of rows) {
+    const ours = Object.entries(results).filter(([lib]) => lib.startsWith('seawall'))
+    const peers = Object.entries(results).filter(([lib]) => !lib.startsWith('seawall'))
+    for (const [variant, sw] of ours) {
+      for (const [lib, ns] of peers) {
+        const target = (sc.targets || {})[lib]
+        const x = ns / sw
+        const mark = target === undefined ? '' : `≥${target}× ${x >= target ? 'met' : 'NOT met'}`
+        console.log(`| ${sc.name} | ${variant} | ${fmt(sw)} | ${lib} | ${fmt(ns)} | ${x.toFixed(2)}× | ${mark} |`)
+      }
+    }
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

@@ -1,0 +1,220 @@
+'use strict'
+// CircuitBreaker: the native breaker decides; this class runs the user's
+// function, classifies its errors, measures its duration and emits events.
+
+const { EventEmitter } = require('node:events')
+const native = require('./native')
+const { CircuitOpenError, mapNativeError, argTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason } = require('./clock')
+const { quickError, rejectSoon } = require('./util')
+
+const { cbAcquire, cbRecordSince, scratch } = native
+const EVENTS_PENDING = 2 ** 40
+const SUCCESS = 0
+const FAILURE = 1
+const IGNORED = 2
+
+function checkObject (options, field = 'options') {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  return options
+}
+
+/**
+ * The permit of a two-step call: finish it once with success(), failure(),
+ * ignore() or release(). As in core, a permit is a plain token: finishing
+ * it again is not refused, and an outcome for a permit issued before the
+ * last transition (stale) only counts in the lifetime counters.
+ */
+class BreakerPermit {
+  constructor (breaker, bits, startMs) {
+    this._b = breaker
+    this._bits = bits
+    this._start = startMs
+  }
+
+  /** Whether this permit is a half-open probe. */
+  get isProbe () { return this._b._n.isProbe(this._bits) }
+
+  _finish (code, durationMs) {
+    let pending
+    if (durationMs === undefined) {
+      pending = cbRecordSince(this._b._id, this._bits, code, this._start)
+    } else {
+      if (typeof durationMs !== 'number') throw argTypeError('durationMs', 'a number', durationMs)
+      pending = this._b._n.record(this._bits, code, durationMs)
+    }
+    if (pending) this._b._drain()
+  }
+
+  /** The call succeeded (duration measured since tryAcquire unless given, ms). */
+  success (durationMs) { this._finish(SUCCESS, durationMs) }
+  /** The call failed. */
+  failure (durationMs) { this._finish(FAILURE, durationMs) }
+  /** The outcome says nothing about the dependency's health. */
+  ignore () { this._finish(IGNORED, 0) }
+  /** The call was not made (cancelled): records nothing, frees a probe slot. */
+  release () {
+    if (this._b._n.release(this._bits)) this._b._drain()
+  }
+}
+
+/**
+ * A circuit breaker. Events: 'stateChange' ({ from, to, atMs }) and one
+ * event named after each state entered ('open', 'half_open', 'closed',
+ * 'forced_open', 'disabled', 'metrics_only').
+ */
+class CircuitBreaker extends EventEmitter {
+  constructor (options) {
+    super()
+    const opts = checkObject(options)
+    const clock = clockOf(opts.clock)
+    if (opts.isFailure !== undefined && typeof opts.isFailure !== 'function') {
+      throw Object.assign(argTypeError('isFailure', 'a function', opts.isFailure), { code: 'SEAWALL_INVALID_CONFIG' })
+    }
+    try {
+      this._n = new native.NativeCircuitBreaker(opts, nativeClockOf(opts.clock))
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+    this._id = this._n.id
+    this._isFailure = opts.isFailure
+    this.name = typeof opts.name === 'string' ? opts.name : undefined
+  }
+
+  _drain () {
+    for (const t of this._n.takeEvents()) {
+      const ev = { from: t.from, to: t.to, atMs: t.atMs }
+      this.emit('stateChange', ev)
+      this.emit(t.to, ev)
+    }
+  }
+
+  _rejected (r) {
+    if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
+    return quickError(CircuitOpenError, -1 - r)
+  }
+
+  _outcome (err) {
+    if (this._isFailure === undefined) return FAILURE
+    return this._isFailure(err) ? FAILURE : IGNORED
+  }
+
+  /** The current state: 'closed', 'open', 'half_open', 'forced_open', 'disabled' or 'metrics_only'. */
+  get state () { return this._n.state() }
+
+  /**
+   * Two-step use: a permit to finish with success()/failure()/ignore()/
+   * release(), or null when the breaker rejects (see retryAfterMs()).
+   */
+  tryAcquire () {
+    let r = cbAcquire(this._id)
+    if (r < 0) {
+      if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
+      this._lastRetryAfterMs = -1 - r
+      return null
+    }
+    const start = scratch[0]
+    if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
+    return new BreakerPermit(this, r, start)
+  }
+
+  /**
+   * Runs `fn(signal)` if the breaker admits it; resolves/rejects with its
+   * result. Rejects with CircuitOpenError (code SEAWALL_CIRCUIT_OPEN,
+   * retryAfterMs) when the breaker is open.
+   */
+  execute (fn, options) {
+    if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
+    const signal = options === undefined ? undefined : options.signal
+    if (signal !== undefined && signal !== null) return this._executeWithSignal(fn, signal)
+    let r = cbAcquire(this._id)
+    if (r < 0) return rejectSoon(this._rejected(r))
+    const start = scratch[0]
+    if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
+    let p
+    try {
+      p = fn()
+    } catch (err) {
+      this._record(r, this._outcome(err), start)
+      return Promise.reject(err)
+    }
+    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+      if (cbRecordSince(this._id, r, SUCCESS, start)) this._drain()
+      return Promise.resolve(p)
+    }
+    const id = this._id
+    return p.then((v) => {
+      if (cbRecordSince(id, r, SUCCESS, start)) this._drain()
+      return v
+    }, (err) => {
+      if (cbRecordSince(id, r, this._outcome(err), start)) this._drain()
+      throw err
+    })
+  }
+
+  _record (bits, code, start) {
+    if (cbRecordSince(this._id, bits, code, start)) this._drain()
+  }
+
+  _executeWithSignal (fn, signal) {
+    if (signal.aborted) return Promise.reject(abortReason(signal))
+    let r = cbAcquire(this._id)
+    if (r < 0) return rejectSoon(this._rejected(r))
+    const start = scratch[0]
+    if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
+    const permit = new BreakerPermit(this, r, start)
+    return new Promise((resolve, reject) => {
+      let done = false
+      const onAbort = () => {
+        // The caller gave up: no outcome for the dependency.
+        if (done) return
+        done = true
+        permit.release()
+        reject(abortReason(signal))
+      }
+      const settle = (err, v, failed) => {
+        signal.removeEventListener('abort', onAbort)
+        if (done) return
+        done = true
+        if (!failed) {
+          permit.success()
+          resolve(v)
+        } else {
+          this._outcome(err) === FAILURE ? permit.failure() : permit.ignore()
+          reject(err)
+        }
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      let p
+      try {
+        p = fn(signal)
+      } catch (err) {
+        return settle(err, undefined, true)
+      }
+      Promise.resolve(p).then((v) => settle(undefined, v, false), (err) => settle(err, undefined, true))
+    })
+  }
+
+  /** Milliseconds until the breaker may admit again, as of the last rejection by tryAcquire(). */
+  retryAfterMs () { return this._lastRetryAfterMs === undefined ? 0 : this._lastRetryAfterMs }
+
+  /** A snapshot of the counters and state. */
+  metrics () {
+    const m = this._n.metrics()
+    if (m.failureRate === undefined) m.failureRate = null
+    if (m.slowCallRate === undefined) m.slowCallRate = null
+    return m
+  }
+
+  /** Rejects every call until reset(). */
+  forceOpen () { this._n.forceOpen(); this._drain() }
+  /** Admits every call and records nothing until reset(). */
+  disable () { this._n.disable(); this._drain() }
+  /** Admits and records every call but never trips, until reset(). */
+  metricsOnly () { this._n.metricsOnly(); this._drain() }
+  /** Back to closed with fresh windows, from any state. */
+  reset () { this._n.reset(); this._drain() }
+}
+
+module.exports = { CircuitBreaker, BreakerPermit }

@@ -1,0 +1,223 @@
+'use strict'
+// Bulkhead: caps concurrent calls, with an optional bounded FIFO queue. The
+// native side owns the slots and the queue order; this side never blocks:
+// waiters are promises that claim their slot after a release hands it over.
+
+const native = require('./native')
+const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason } = require('./clock')
+const { quickError, rejectSoon } = require('./util')
+
+const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel } = native
+
+function checkObject (options, field = 'options') {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  return options
+}
+
+/** A held slot: release() it exactly once (later calls do nothing). */
+class BulkheadPermit {
+  constructor (bulkhead, id) {
+    this._b = bulkhead
+    this._id = id
+  }
+
+  /** Frees the slot (or hands it to the oldest waiter). False if already released. */
+  release () {
+    if (this._id < 0) return false
+    const id = this._id
+    this._id = -1
+    if (bhRelease(id)) this._b._drain()
+    return true
+  }
+}
+
+/** A place in the queue (low-level API under acquire()). */
+class BulkheadWaiter {
+  constructor (bulkhead, id) {
+    this._b = bulkhead
+    this._id = id
+  }
+
+  /** The permit once a slot was handed to this waiter, else null. */
+  claim () {
+    if (this._id < 0) return null
+    const r = bhClaim(this._id)
+    if (r >= 0) {
+      this._id = -1
+      return new BulkheadPermit(this._b, r)
+    }
+    if (r <= -3) this._id = -3 - r
+    return null
+  }
+
+  /** Leaves the queue. False if no longer waiting. */
+  cancel () {
+    if (this._id < 0) return false
+    const id = this._id
+    this._id = -1
+    bhCancel(id)
+    return true
+  }
+}
+
+class Bulkhead {
+  constructor (options) {
+    const opts = checkObject(options)
+    this._clock = clockOf(opts.clock)
+    try {
+      this._n = new native.NativeBulkhead(opts, nativeClockOf(opts.clock))
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+    this._id = this._n.id
+    this._maxWaitMs = this._n.maxWaitMs
+    this._waiting = [] // JS-managed waiters of acquire()/execute(), oldest first
+  }
+
+  /** A permit now, or null (never waits; refused while anyone is queued). */
+  tryAcquire () {
+    const r = bhTry(this._id)
+    return r < 0 ? null : new BulkheadPermit(this, r)
+  }
+
+  /**
+   * Low-level: a permit now, or a place in the queue, or rejected.
+   * Returns { outcome: 'acquired', permit } | { outcome: 'queued', waiter } | { outcome: 'rejected' }.
+   */
+  enqueue () {
+    const r = bhEnqueue(this._id)
+    if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
+    if (r === -1) return { outcome: 'rejected' }
+    return { outcome: 'queued', waiter: new BulkheadWaiter(this, -2 - r) }
+  }
+
+  // After a release with waiters queued: the oldest waiters claim their slot.
+  _drain () {
+    const q = this._waiting
+    while (q.length > 0) {
+      const w = q[0]
+      const p = w.waiter.claim()
+      if (p === null) return
+      q.shift()
+      w.grant(p)
+    }
+  }
+
+  _resolveTimeout (options) {
+    if (options === undefined || options === null || options.timeoutMs === undefined) return this._maxWaitMs
+    return native.checkDuration('timeoutMs', options.timeoutMs, false)
+  }
+
+  /**
+   * Resolves with a permit, waiting in FIFO order up to `timeoutMs`
+   * (default: the bulkhead's maxWaitMs). Rejects with BulkheadFullError
+   * (code SEAWALL_BULKHEAD_FULL) when the queue is full or the wait runs
+   * out, or with the signal's reason on abort.
+   */
+  acquire (options) {
+    let timeoutMs, signal
+    try {
+      checkObject(options)
+      timeoutMs = this._resolveTimeout(options)
+      signal = options && options.signal !== undefined && options.signal !== null ? options.signal : undefined
+      if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+    if (timeoutMs <= 0) {
+      const p = this.tryAcquire()
+      return p === null ? rejectSoon(quickError(BulkheadFullError)) : Promise.resolve(p)
+    }
+    const a = this.enqueue()
+    if (a.outcome === 'acquired') return Promise.resolve(a.permit)
+    if (a.outcome === 'rejected') return rejectSoon(quickError(BulkheadFullError))
+    return this._wait(a.waiter, timeoutMs, signal)
+  }
+
+  _wait (waiter, timeoutMs, signal) {
+    return new Promise((resolve, reject) => {
+      const clock = this._clock
+      const entry = { waiter, grant: undefined }
+      let timer
+      const cleanup = () => {
+        const i = this._waiting.indexOf(entry)
+        if (i >= 0) this._waiting.splice(i, 1)
+        clock._cancel(timer)
+        if (signal !== undefined) signal.removeEventListener('abort', onAbort)
+      }
+      const giveUp = (err) => {
+        cleanup()
+        // A slot handed over in the meantime is claimed and passed on.
+        const p = waiter.claim()
+        if (p !== null) p.release()
+        else waiter.cancel()
+        this._drain()
+        reject(err)
+      }
+      const onAbort = () => giveUp(abortReason(signal))
+      entry.grant = (permit) => {
+        cleanup()
+        resolve(permit)
+      }
+      this._waiting.push(entry)
+      timer = clock._schedule(timeoutMs, () => giveUp(new BulkheadFullError(`bulkhead full: no slot within ${timeoutMs} ms`)))
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /**
+   * Runs `fn(signal)` in a slot (waiting as acquire() does) and releases
+   * the slot when it settles.
+   */
+  execute (fn, options) {
+    if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
+    if (options === undefined) {
+      // Fast path: a free slot right now.
+      const r = bhEnqueue(this._id)
+      if (r >= 0) return this._run(fn, r, undefined)
+      if (r === -1) return rejectSoon(quickError(BulkheadFullError))
+      const w = new BulkheadWaiter(this, -2 - r)
+      if (this._maxWaitMs <= 0) {
+        w.cancel()
+        return rejectSoon(quickError(BulkheadFullError))
+      }
+      return this._wait(w, this._maxWaitMs, undefined).then((p) => this._runPermit(fn, p, undefined))
+    }
+    return this.acquire(options).then((p) => this._runPermit(fn, p, options && options.signal))
+  }
+
+  _run (fn, id, signal) {
+    let p
+    try {
+      p = fn(signal)
+    } catch (e) {
+      if (bhRelease(id)) this._drain()
+      return Promise.reject(e)
+    }
+    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+      if (bhRelease(id)) this._drain()
+      return Promise.resolve(p)
+    }
+    return p.then((v) => {
+      if (bhRelease(id)) this._drain()
+      return v
+    }, (e) => {
+      if (bhRelease(id)) this._drain()
+      throw e
+    })
+  }
+
+  _runPermit (fn, permit, signal) {
+    const id = permit._id
+    permit._id = -1
+    return this._run(fn, id, signal === null ? undefined : signal)
+  }
+
+  /** { active, queued, total, rejected, maxConcurrent, maxQueue } */
+  metrics () { return this._n.metrics() }
+}
+
+module.exports = { Bulkhead, BulkheadPermit, BulkheadWaiter }

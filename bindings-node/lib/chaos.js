@@ -1,0 +1,116 @@
+'use strict'
+// AdaptiveTimeout (the timeout to use now, from recent latencies) and
+// FaultInjector (chaos: errors and delays with a probability, seedable).
+
+const native = require('./native')
+const { InjectedFaultError, mapNativeError, argTypeError } = require('./errors')
+const { clockOf, nativeClockOf, sleep } = require('./clock')
+const { runWithTimeout, checkSignal } = require('./timeout')
+const { quickError } = require('./util')
+
+function checkObject (options, field = 'options') {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  return options
+}
+
+/**
+ * timeout = clamp(percentile(recent latencies) × multiplier, min, max);
+ * `initialTimeoutMs` until `minSamples` latencies are known.
+ */
+class AdaptiveTimeout {
+  constructor (options) {
+    const opts = checkObject(options)
+    this._clock = clockOf(opts.clock)
+    try {
+      this._n = new native.NativeAdaptiveTimeout(opts, nativeClockOf(opts.clock))
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+  }
+
+  /** Records the latency of one call, ms. */
+  record (latencyMs) {
+    if (typeof latencyMs !== 'number') throw argTypeError('latencyMs', 'a number', latencyMs)
+    this._n.recordMs(latencyMs)
+  }
+
+  /** The timeout to use now, ms. */
+  timeoutMs () { return this._n.timeoutMs() }
+
+  /** { samples, total, p50Ms, p95Ms, p99Ms, timeoutMs } */
+  metrics () { return this._n.metrics() }
+
+  /**
+   * Runs `fn(signal)` with the current timeout (rejects with TimeoutError
+   * and aborts the signal when it runs out) and records the latency of
+   * calls that finished (timed-out calls record the timeout).
+   */
+  execute (fn, options) {
+    if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
+    let signal
+    try { signal = checkSignal(checkObject(options).signal) } catch (e) { return Promise.reject(e) }
+    const clock = this._clock
+    const limit = this._n.timeoutMs()
+    const start = clock.nowMs()
+    const done = () => this._n.recordMs(Math.min(limit, clock.nowMs() - start))
+    return runWithTimeout(fn, limit, clock, signal).then((v) => { done(); return v }, (e) => {
+      if (!(signal && signal.aborted)) done()
+      throw e
+    })
+  }
+}
+
+/** Chaos testing: injects errors and delays with the configured rates. */
+class FaultInjector {
+  constructor (options) {
+    const opts = checkObject(options)
+    this._clock = clockOf(opts.clock)
+    if (opts.error !== undefined && typeof opts.error !== 'function') throw argTypeError('error', 'a function returning the error to inject', opts.error)
+    this._makeError = opts.error
+    try {
+      this._n = new native.NativeFaultInjector(opts, nativeClockOf(opts.clock))
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+  }
+
+  /** The next decision: { fault: 'none' | 'error' | 'delay', delayMs }. */
+  decide () {
+    const d = this._n.decide()
+    if (d === -1) return { fault: 'none', delayMs: 0 }
+    if (d === -2) return { fault: 'error', delayMs: 0 }
+    return { fault: 'delay', delayMs: d }
+  }
+
+  /** Turns injection on or off at run time. */
+  setEnabled (enabled) {
+    if (typeof enabled !== 'boolean') throw argTypeError('enabled', 'a boolean', enabled)
+    this._n.setEnabled(enabled)
+  }
+
+  /** { decisions, errors, delays, enabled } */
+  metrics () { return this._n.metrics() }
+
+  /**
+   * Applies one decision to `fn`: rejects with InjectedFaultError (code
+   * SEAWALL_INJECTED_FAULT, or the `error` option's error), or waits the
+   * delay on the injector's clock, then runs `fn(signal)`.
+   */
+  async execute (fn, options) {
+    if (typeof fn !== 'function') throw argTypeError('fn', 'a function', fn)
+    const signal = checkSignal(checkObject(options).signal)
+    const d = this._n.decide()
+    if (d === -2) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
+    if (d >= 0) await sleep(this._clock, d, signal)
+    return fn(signal)
+  }
+
+  /** `fn` wrapped so that every call goes through execute(). */
+  wrap (fn) {
+    if (typeof fn !== 'function') throw argTypeError('fn', 'a function', fn)
+    return (...args) => this.execute(() => fn(...args))
+  }
+}
+
+module.exports = { AdaptiveTimeout, FaultInjector }

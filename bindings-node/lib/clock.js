@@ -1,0 +1,156 @@
+'use strict'
+// Clocks. Primitives read time in Rust (CLOCK_MONOTONIC, or a ManualClock);
+// the JS layer also needs to *wait* (retry delays, acquire() waits, timeouts),
+// and with a ManualClock those waits fire when the test advances the clock.
+
+const native = require('./native')
+const { mapNativeError, argTypeError } = require('./errors')
+
+function call (f, args) {
+  try { return f() } catch (e) { throw mapNativeError(e, args) }
+}
+
+function toBigIntNs (field, v) {
+  if (typeof v === 'bigint') return v
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
+  throw argTypeError(field, 'a non-negative safe integer or a bigint', v)
+}
+
+// The real clock: monotonic time, setTimeout for waits. Wait timers are
+// ref'd while an operation is pending and always cleared when it settles, so
+// they never keep a finished program alive.
+const systemClock = {
+  nowMs: native.monotonicNowMs,
+  _schedule (ms, cb, unref) {
+    const t = setTimeout(cb, ms)
+    if (unref) t.unref()
+    return t
+  },
+  _cancel (t) { clearTimeout(t) }
+}
+
+/**
+ * A clock that moves only when told to. Every primitive accepts it as
+ * `clock`; waits scheduled on it (retry delays, `acquire()` waits, timeouts)
+ * fire when `advance()` reaches them.
+ */
+class ManualClock {
+  constructor (options) {
+    let start = 0n
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw argTypeError('options', 'an object', options)
+      if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs)
+      else if (options.startMs !== undefined) {
+        const ms = native.checkDuration('startMs', options.startMs, false)
+        start = BigInt(Math.round(ms * 1e6))
+      }
+    }
+    this._native = call(() => new native.NativeManualClock(start))
+    this._timers = [] // sorted by due time (ms), then by insertion
+    this._seq = 0
+  }
+
+  /** Current time in milliseconds (float). */
+  nowMs () { return this._native.nowMs() }
+  /** Current time in nanoseconds. */
+  nowNs () { return this._native.nowNs() }
+
+  /** Moves time forward by `ms` and fires the waits that are due. */
+  advance (ms) {
+    const v = native.checkDuration('ms', ms, false)
+    this._native.advanceMs(v)
+    this._fire()
+  }
+
+  /** Moves time forward by `ns` nanoseconds (number or bigint). */
+  advanceNs (ns) {
+    const b = toBigIntNs('ns', ns)
+    call(() => this._native.advanceNs(b), { ns })
+    this._fire()
+  }
+
+  /** Sets the time in nanoseconds (may move backwards). */
+  setNs (ns) {
+    const b = toBigIntNs('ns', ns)
+    call(() => this._native.setNs(b), { ns })
+    this._fire()
+  }
+
+  /**
+   * Advances by `ms` in steps, stopping at each pending wait and letting
+   * promise callbacks run between steps, so chains of waits (a retry loop)
+   * progress as they would in real time.
+   */
+  async tickAsync (ms) {
+    const target = this.nowMs() + native.checkDuration('ms', ms, false)
+    for (;;) {
+      await new Promise(resolve => setImmediate(resolve))
+      const next = this._timers.length ? this._timers[0].due : Infinity
+      if (next > target) break
+      if (next > this.nowMs()) this._native.advanceMs(next - this.nowMs())
+      this._fire()
+    }
+    const rest = target - this.nowMs()
+    if (rest > 0) this._native.advanceMs(rest)
+    this._fire()
+    await new Promise(resolve => setImmediate(resolve))
+  }
+
+  /** Number of waits scheduled on this clock that have not fired. */
+  get pendingTimers () { return this._timers.length }
+
+  _schedule (ms, cb) {
+    const t = { due: this.nowMs() + ms, seq: this._seq++, cb }
+    let i = this._timers.length
+    while (i > 0 && this._timers[i - 1].due > t.due) i--
+    this._timers.splice(i, 0, t)
+    if (ms <= 0) queueMicrotask(() => this._fire())
+    return t
+  }
+
+  _cancel (t) {
+    const i = this._timers.indexOf(t)
+    if (i >= 0) this._timers.splice(i, 1)
+  }
+
+  _fire () {
+    const now = this.nowMs()
+    while (this._timers.length && this._timers[0].due <= now + 1e-9) {
+      const t = this._timers.shift()
+      t.cb()
+    }
+  }
+}
+
+function clockOf (clock, field = 'clock') {
+  if (clock === undefined || clock === null) return systemClock
+  if (clock instanceof ManualClock) return clock
+  throw argTypeError(field, 'a ManualClock', clock)
+}
+
+function nativeClockOf (clock) {
+  const c = clockOf(clock)
+  return c === systemClock ? undefined : c._native
+}
+
+function abortReason (signal) {
+  return signal.reason !== undefined ? signal.reason : new DOMException('This operation was aborted', 'AbortError')
+}
+
+/** Resolves after `ms` on `clock`; rejects with the signal's reason on abort. */
+function sleep (clock, ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(abortReason(signal))
+    let onAbort
+    const t = clock._schedule(ms, () => {
+      if (signal) signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+    if (signal) {
+      onAbort = () => { clock._cancel(t); reject(abortReason(signal)) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+  })
+}
+
+module.exports = { ManualClock, systemClock, clockOf, nativeClockOf, sleep, abortReason, call }

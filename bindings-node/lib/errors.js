@@ -1,0 +1,179 @@
+'use strict'
+// Error classes, and the one place native errors are mapped to them.
+
+class SeawallError extends Error {
+  constructor (message, code, options) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+class CircuitOpenError extends SeawallError {
+  constructor (retryAfterMs, message) {
+    super(message || `circuit open; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_CIRCUIT_OPEN')
+    this.retryAfterMs = retryAfterMs
+  }
+
+  static fill (e, retryAfterMs) {
+    e.message = 'circuit open'
+    e.code = 'SEAWALL_CIRCUIT_OPEN'
+    e.retryAfterMs = retryAfterMs
+  }
+}
+
+class RateLimitedError extends SeawallError {
+  constructor (retryAfterMs, message, extra) {
+    super(message || `rate limited; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_RATE_LIMITED')
+    this.retryAfterMs = retryAfterMs
+    if (extra) Object.assign(this, extra)
+  }
+
+  static fill (e, retryAfterMs, message, extra) {
+    e.message = message || 'rate limited'
+    e.code = 'SEAWALL_RATE_LIMITED'
+    e.retryAfterMs = retryAfterMs
+    if (extra) Object.assign(e, extra)
+  }
+}
+
+class BulkheadFullError extends SeawallError {
+  constructor (message) {
+    super(message || 'bulkhead full', 'SEAWALL_BULKHEAD_FULL')
+  }
+
+  static fill (e, message) {
+    e.message = message || 'bulkhead full'
+    e.code = 'SEAWALL_BULKHEAD_FULL'
+  }
+}
+
+class TimeoutError extends SeawallError {
+  constructor (timeoutMs, message, options) {
+    super(message || `timed out after ${fmtMs(timeoutMs)}`, 'SEAWALL_TIMEOUT', options)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+class RetryExhaustedError extends SeawallError {
+  constructor (attempts, cause, message) {
+    super(message || `retry exhausted after ${attempts} attempt${attempts === 1 ? '' : 's'}` +
+      (cause && cause.message ? `: ${cause.message}` : ''), 'SEAWALL_RETRY_EXHAUSTED', { cause })
+    this.attempts = attempts
+  }
+}
+
+class RetryBudgetExhaustedError extends SeawallError {
+  constructor (message) {
+    super(message || 'retry budget exhausted', 'SEAWALL_RETRY_BUDGET_EXHAUSTED')
+  }
+}
+
+class InjectedFaultError extends SeawallError {
+  constructor (message) {
+    super(message || 'injected fault', 'SEAWALL_INJECTED_FAULT')
+  }
+
+  static fill (e, message) {
+    e.message = message || 'injected fault'
+    e.code = 'SEAWALL_INJECTED_FAULT'
+  }
+}
+
+// Names on the prototypes, and the `stack` of errors made by quickError
+// (lib/util.js), which skip the constructor.
+for (const C of [SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, InjectedFaultError]) {
+  Object.defineProperty(C.prototype, 'name', { value: C.name, writable: true, configurable: true })
+}
+Object.defineProperty(SeawallError.prototype, 'stack', {
+  configurable: true,
+  get () { return `${this.name}: ${this.message}\n    (a seawall rejection: no stack captured)` },
+  set (v) { Object.defineProperty(this, 'stack', { value: v, writable: true, configurable: true }) }
+})
+
+function fmtMs (ms) {
+  return `${Math.round(ms * 1000) / 1000} ms`
+}
+
+const CODE = {
+  invalid_config: 'SEAWALL_INVALID_CONFIG',
+  invalid_argument: 'SEAWALL_INVALID_ARGUMENT'
+}
+
+const TAG = /^\u0001seawall:([a-z_]+):([^:]*):([\s\S]*)$/
+
+// Native code throws plain Errors with a tagged message (see src/error.rs);
+// this turns them into the public classes. `values` (the options object or
+// an object of arguments) lets config errors carry the offending value.
+// Anything else (a user's error) is returned unchanged.
+function mapNativeError (err, values) {
+  if (!err || typeof err.message !== 'string' || err.message.charCodeAt(0) !== 1) return err
+  const m = TAG.exec(err.message)
+  if (!m) return err
+  const [, kind, field, text] = m
+  switch (kind) {
+    case 'type':
+    case 'invalid_config':
+    case 'invalid_argument': {
+      const E = kind === 'type' ? TypeError : RangeError
+      const e = new E(text)
+      e.code = kind === 'invalid_argument' ? CODE.invalid_argument : CODE.invalid_config
+      e.field = field
+      if (values && typeof values === 'object' && field in values) e.value = values[field]
+      return e
+    }
+    case 'circuit_open': return new CircuitOpenError(Number(field))
+    case 'rate_limited': return new RateLimitedError(Number(field))
+    case 'bulkhead_full': return new BulkheadFullError()
+    case 'timeout': return new TimeoutError(NaN, 'timed out')
+    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError()
+    case 'injected_fault': return new InjectedFaultError()
+    default: {
+      const e = new SeawallError(text, 'SEAWALL_' + kind.toUpperCase())
+      return e
+    }
+  }
+}
+
+// Validation of arguments done in JS (not config): one helper so the words
+// match the native ones.
+function argTypeError (field, expected, value) {
+  const e = new TypeError(`${field} must be ${expected}, got ${describe(value)}`)
+  e.code = CODE.invalid_argument
+  e.field = field
+  e.value = value
+  return e
+}
+
+function configTypeError (field, expected, value) {
+  const e = new TypeError(`${field} must be ${expected}, got ${describe(value)}`)
+  e.code = CODE.invalid_config
+  e.field = field
+  e.value = value
+  return e
+}
+
+function describe (v) {
+  if (v === null) return 'null'
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
+  if (typeof v === 'function') return 'a function'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  return typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`
+}
+
+module.exports = {
+  SeawallError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadFullError,
+  TimeoutError,
+  RetryExhaustedError,
+  RetryBudgetExhaustedError,
+  InjectedFaultError,
+  mapNativeError,
+  argTypeError,
+  configTypeError,
+  describe
+}

@@ -1,0 +1,758 @@
+// Types of the public `seawall` API (lib/). The generated ../index.d.ts
+// describes the native classes this layer wraps; it is not public API.
+
+/// <reference types="node" />
+
+import { EventEmitter } from 'node:events'
+
+/** The seawall version (the same in every language binding). */
+export declare const VERSION: string
+
+// ---------------------------------------------------------------- errors
+
+/** Codes of the errors seawall rejects calls with. */
+export type SeawallErrorCode =
+  | 'SEAWALL_CIRCUIT_OPEN'
+  | 'SEAWALL_RATE_LIMITED'
+  | 'SEAWALL_BULKHEAD_FULL'
+  | 'SEAWALL_RETRY_EXHAUSTED'
+  | 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+  | 'SEAWALL_TIMEOUT'
+  | 'SEAWALL_INJECTED_FAULT'
+
+/**
+ * Bad configuration throws a `RangeError` (bad value) or `TypeError`
+ * (wrong type) with one of these codes, `field` naming the option
+ * (`openDurationMs`) and `value` the value given.
+ */
+export type SeawallConfigErrorCode = 'SEAWALL_INVALID_CONFIG' | 'SEAWALL_INVALID_ARGUMENT'
+
+export interface SeawallConfigError extends Error {
+  code: SeawallConfigErrorCode
+  field: string
+  value?: unknown
+}
+
+/** Base class of every error seawall rejects a call with. */
+export declare class SeawallError extends Error {
+  readonly code: SeawallErrorCode | string
+}
+
+/** The breaker rejected the call (code `SEAWALL_CIRCUIT_OPEN`). */
+export declare class CircuitOpenError extends SeawallError {
+  constructor(retryAfterMs: number, message?: string)
+  readonly code: 'SEAWALL_CIRCUIT_OPEN'
+  /** Milliseconds until the breaker may admit a call again. */
+  readonly retryAfterMs: number
+}
+
+/** A rate limiter rejected the call (code `SEAWALL_RATE_LIMITED`). */
+export declare class RateLimitedError extends SeawallError {
+  constructor(retryAfterMs: number, message?: string, extra?: Partial<RateLimitDecision>)
+  readonly code: 'SEAWALL_RATE_LIMITED'
+  /** Milliseconds until the same request could be granted. */
+  readonly retryAfterMs: number
+  readonly remaining?: number
+  readonly resetAfterMs?: number
+  readonly limit?: number
+}
+
+/** No bulkhead slot (and no queue room, or the wait ran out). */
+export declare class BulkheadFullError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_BULKHEAD_FULL'
+}
+
+/** A call or a wait ran out of time (code `SEAWALL_TIMEOUT`). */
+export declare class TimeoutError extends SeawallError {
+  constructor(timeoutMs: number, message?: string, options?: ErrorOptions)
+  readonly code: 'SEAWALL_TIMEOUT'
+  readonly timeoutMs: number
+}
+
+/** Every attempt failed (code `SEAWALL_RETRY_EXHAUSTED`); `cause` is the last error. */
+export declare class RetryExhaustedError extends SeawallError {
+  constructor(attempts: number, cause: unknown, message?: string)
+  readonly code: 'SEAWALL_RETRY_EXHAUSTED'
+  readonly attempts: number
+  readonly cause: unknown
+}
+
+/** The retry budget denied a retry (code `SEAWALL_RETRY_BUDGET_EXHAUSTED`). */
+export declare class RetryBudgetExhaustedError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+}
+
+/** A FaultInjector injected this error (code `SEAWALL_INJECTED_FAULT`). */
+export declare class InjectedFaultError extends SeawallError {
+  constructor(message?: string)
+  readonly code: 'SEAWALL_INJECTED_FAULT'
+}
+
+// ---------------------------------------------------------------- clock
+
+export interface ManualClockOptions {
+  /** Start time in nanoseconds (default 0). */
+  startNs?: number | bigint
+  /** Start time in milliseconds (ignored when `startNs` is given). */
+  startMs?: number
+}
+
+/**
+ * A clock that moves only when told to. Pass it as `clock` to any
+ * primitive or helper; waits scheduled on it (retry delays, `acquire()`
+ * waits, timeouts) fire when the clock reaches them.
+ */
+export declare class ManualClock {
+  constructor(options?: ManualClockOptions)
+  /** Current time in milliseconds. */
+  nowMs(): number
+  /** Current time in nanoseconds. */
+  nowNs(): bigint
+  /** Moves time forward by `ms` and fires the waits that are due. */
+  advance(ms: number): void
+  /** Moves time forward by `ns` nanoseconds. */
+  advanceNs(ns: number | bigint): void
+  /** Sets the time in nanoseconds (may move backwards). */
+  setNs(ns: number | bigint): void
+  /** Advances in steps, letting promise callbacks run at each pending wait. */
+  tickAsync(ms: number): Promise<void>
+  /** Waits scheduled on this clock that have not fired yet. */
+  readonly pendingTimers: number
+}
+
+/** Options every time-based helper accepts. */
+export interface ClockOption {
+  /** Drive time with a ManualClock (tests); default: the monotonic clock. */
+  clock?: ManualClock
+}
+
+// ---------------------------------------------------------------- timeout
+
+export interface TimeoutOptions extends ClockOption {
+  /** Abort the call early (rejects with the signal's reason). */
+  signal?: AbortSignal
+}
+
+/**
+ * Runs `fn(signal)`; rejects with a `TimeoutError` after `ms`, aborting
+ * the signal handed to `fn`.
+ */
+export declare function timeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, ms: number, options?: TimeoutOptions): Promise<T>
+
+export interface DeadlineOptions extends ClockOption {
+  /** Also expire when this signal aborts. */
+  signal?: AbortSignal
+  /** Never outlive this deadline. */
+  parent?: Deadline
+}
+
+/** A point in time shared by a chain of calls (cascading timeouts). */
+export declare class Deadline {
+  constructor(ms: number, options?: DeadlineOptions)
+  /** Milliseconds left (0 when expired). */
+  remainingMs(): number
+  readonly expired: boolean
+  /** Aborts (with a TimeoutError) when the deadline passes; its timer is unref'd. */
+  readonly signal: AbortSignal
+  /** A deadline `ms` from now (default: all that is left), never later than this one. */
+  child(ms?: number): Deadline
+  /** Runs `fn(signal)` with what is left as its timeout. */
+  run<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>
+  /** Cancels the signal's timer. */
+  dispose(): void
+}
+
+/** `new Deadline(ms, options)`. */
+export declare function deadline(ms: number, options?: DeadlineOptions): Deadline
+
+// ---------------------------------------------------------------- fallback
+
+export interface FallbackOptions {
+  /** Which errors fall back (default: all). */
+  when?: (err: unknown) => boolean
+  /** Called with the error before falling back. */
+  onFallback?: (err: unknown) => void
+}
+
+/** Runs `fn`; on an error `when` accepts, resolves with the alternative. */
+export declare function fallback<T, U = T>(fn: () => T | PromiseLike<T>, alternative: U | ((err: unknown) => U | PromiseLike<U>), options?: FallbackOptions): Promise<T | U>
+
+/** Tries each function in order; resolves with the first success. */
+export declare function fallbackChain<T>(fns: ReadonlyArray<(previousError: unknown) => T | PromiseLike<T>>, options?: { when?: (err: unknown) => boolean }): Promise<T>
+
+/** A part of a degradable response. */
+export type DegradePart<T> =
+  | ((signal: AbortSignal) => T | PromiseLike<T>)
+  | {
+      fn: (signal: AbortSignal) => T | PromiseLike<T>
+      /** This part's own timeout. */
+      timeoutMs?: number
+      /** Present: the part is optional and degrades to this (or its result). */
+      default?: T | ((err: unknown) => T)
+    }
+
+export type DegradeParts = Record<string, DegradePart<any>>
+
+type PartValue<P> = P extends (signal: AbortSignal) => infer R ? Awaited<R>
+  : P extends { fn: (signal: AbortSignal) => infer R } ? Awaited<R> : never
+
+export interface DegradeResult<P extends DegradeParts> {
+  values: { [K in keyof P]: PartValue<P[K]> }
+  /** Names of the parts that fell back to their default. */
+  degraded: Array<keyof P & string>
+  /** The error of each degraded part. */
+  errors: Partial<Record<keyof P & string, unknown>>
+}
+
+export interface DegradeOptions extends ClockOption {
+  signal?: AbortSignal
+  onDegraded?: (name: string, err: unknown) => void
+}
+
+/**
+ * Graceful degradation: runs the parts at once, each with its own timeout;
+ * optional parts (with a `default`) degrade and are reported, required
+ * parts reject the whole call.
+ */
+export declare function degrade<P extends DegradeParts>(parts: P, options?: DegradeOptions): Promise<DegradeResult<P>>
+
+// ---------------------------------------------------------------- rate limits
+
+/** A rate limiter's answer (the numbers behind the rate-limit headers). */
+export interface RateLimitDecision {
+  allowed: boolean
+  /** Requests that could still be granted right now. */
+  remaining: number
+  /** When denied: milliseconds until the same request could pass (0 when allowed). */
+  retryAfterMs: number
+  /** Milliseconds until the limiter is back to full capacity. */
+  resetAfterMs: number
+}
+
+// ---------------------------------------------------------------- retry
+
+export type BackoffKind = 'constant' | 'linear' | 'exponential'
+export type Jitter = 'none' | 'full' | 'equal' | 'proportional' | 'decorrelated'
+
+export interface BackoffOptions extends ClockOption {
+  /** Growth of the delay (default 'exponential'). */
+  kind?: BackoffKind
+  /** First delay, ms (default 100; 0 = retry at once). */
+  baseMs?: number
+  /** Exponential growth factor, >= 1 (default 2). */
+  factor?: number
+  /** Cap on every computed delay, ms (default 30000). */
+  maxDelayMs?: number
+  /** Default 'full'. */
+  jitter?: Jitter
+  /** Calls in all, the first included (default 3). */
+  maxAttempts?: number
+  /** Give up when the next retry would start later than this, ms (default: no limit). */
+  maxElapsedMs?: number | null
+  /** Seed for reproducible jitter (the same delays in every language). */
+  seed?: number | bigint
+}
+
+/** One call's schedule. */
+export declare class Schedule {
+  /** Delay before the next attempt (ms), or null to give up. */
+  nextDelayMs(hints?: { retryAfterMs?: number; elapsedMs?: number }): number | null
+  readonly retries: number
+  readonly attempts: number
+  readonly exhausted: boolean
+  elapsedMs(): number
+}
+
+export interface BackoffMetrics {
+  schedules: number
+  retries: number
+  exhaustedAttempts: number
+  exhaustedElapsed: number
+}
+
+/** A backoff policy shared by many calls; each call takes a schedule(). */
+export declare class Backoff {
+  constructor(options?: BackoffOptions)
+  /** Un-jittered delay before retry `n` (1-based), ms. */
+  delayForMs(n: number): number
+  schedule(): Schedule
+  metrics(): BackoffMetrics
+}
+
+export interface RetryBudgetOptions {
+  /** Bucket size (default 10). */
+  maxTokens?: number
+  /** Tokens refilled per success (default 0.1). */
+  tokenRatio?: number
+}
+
+export interface RetryBudgetMetrics {
+  tokensMilli: number
+  tokens: number
+  maxTokensMilli: number
+  thresholdMilli: number
+  retriesAllowed: number
+  retriesDenied: number
+  successes: number
+  failures: number
+}
+
+/** gRPC-style retry throttling: retries stay a bounded share of traffic. */
+export declare class RetryBudget {
+  constructor(options?: RetryBudgetOptions)
+  tryRetry(): boolean
+  recordFailure(): void
+  recordSuccess(): void
+  metrics(): RetryBudgetMetrics
+}
+
+export interface RetryContext {
+  /** 1 for the first call. */
+  attempt: number
+  signal: AbortSignal | undefined
+}
+
+export interface RetryOptions extends BackoffOptions {
+  /** A shared Backoff, or Backoff options (else the options above are used). */
+  backoff?: Backoff | BackoffOptions
+  /** Which errors are retried (default: isRetryableError). */
+  retryIf?: (err: unknown, attempt: number) => boolean
+  /** Optional retry budget shared by many calls. */
+  budget?: RetryBudget
+  signal?: AbortSignal
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void
+}
+
+/** Calls `fn` until it succeeds or retrying stops (see README). */
+export declare function retry<T>(fn: (ctx: RetryContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T>
+
+export type RetryableKind = 'connection_reset' | 'timed_out' | 'connection_refused' | 'network_error' | 'service_unavailable'
+
+/** HTTP statuses retried by default (from core). */
+export declare const RETRYABLE_STATUSES: readonly number[]
+/** Failure kinds (from core). */
+export declare const RETRYABLE_KINDS: readonly RetryableKind[]
+/** Error code → failure kind (from core). */
+export declare const CODE_KINDS: Readonly<Record<string, RetryableKind>>
+export declare function isRetryableStatus(status: number): boolean
+export declare function isRetryableKind(kind: string): boolean
+export declare function kindForCode(code: string): RetryableKind | null
+/** The default retry decision (codes, statuses, seawall errors, `cause` chain). */
+export declare function isRetryableError(err: unknown): boolean
+/** The Retry-After hint an error carries, in ms. */
+export declare function retryAfterOf(err: unknown): number | undefined
+/** Parses a Retry-After header value (seconds or HTTP date) to ms. */
+export declare function parseRetryAfter(value: string | number, nowMs?: number): number | undefined
+
+// ---------------------------------------------------------------- circuit breaker
+
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled' | 'forced_open' | 'metrics_only'
+
+export interface CircuitBreakerOptions extends ClockOption {
+  /** Trip when failures/calls >= this over the window, in (0, 1]; null disables. Default 0.5. */
+  failureRateThreshold?: number | null
+  /** Trip when slow/calls >= this, in (0, 1]; null disables. Default 1. */
+  slowCallRateThreshold?: number | null
+  /** A call longer than this is slow, ms (default 60000). */
+  slowCallDurationThresholdMs?: number
+  /** Default 'count_based'. */
+  windowKind?: 'count_based' | 'time_based'
+  /** Calls (count-based, 1..100000) or seconds (time-based, 1..3600). Default 100. */
+  windowSize?: number
+  /** Rate rules need at least this many calls in the window (default 100). */
+  minimumNumberOfCalls?: number
+  /** Trip after this many failures in a row (or within failureCountPeriodMs); null disables (default). */
+  failureCountThreshold?: number | null
+  /** Count failures younger than this instead of consecutive ones, ms. */
+  failureCountPeriodMs?: number | null
+  /** How long the breaker stays open, ms (default 60000). */
+  openDurationMs?: number
+  /** Each re-trip multiplies the open duration (1..1000, default 1). */
+  openDurationMultiplier?: number
+  /** Cap on the grown open duration, ms. */
+  maxOpenDurationMs?: number | null
+  /** Probes per half-open episode (1..16, default 3). */
+  halfOpenMaxCalls?: number
+  /** Successful probes that close the breaker (default 3). */
+  successThreshold?: number
+  /** Which errors count as failures (false: ignored). Default: every error. */
+  isFailure?: (err: unknown) => boolean
+  /** A name for your own bookkeeping. */
+  name?: string
+}
+
+export interface StateChange {
+  from: BreakerState
+  to: BreakerState
+  /** Clock time of the transition, ms. */
+  atMs: number
+}
+
+export interface BreakerMetrics {
+  state: BreakerState
+  calls: number
+  successes: number
+  failures: number
+  slow: number
+  ignored: number
+  rejected: number
+  transitions: number
+  bufferedCalls: number
+  bufferedFailures: number
+  bufferedSlow: number
+  failureRate: number | null
+  slowCallRate: number | null
+  failureCount: number
+  halfOpenInFlight: number
+  halfOpenSuccesses: number
+  openDurationMs: number
+}
+
+/** A permit of the two-step API: finish it once. */
+export declare class BreakerPermit {
+  readonly isProbe: boolean
+  /** Duration defaults to the time since tryAcquire(), on the breaker's clock. */
+  success(durationMs?: number): void
+  failure(durationMs?: number): void
+  ignore(): void
+  /** The call was not made: records nothing, frees a probe slot. */
+  release(): void
+}
+
+export interface BreakerEvents {
+  stateChange: [StateChange]
+  closed: [StateChange]
+  open: [StateChange]
+  half_open: [StateChange]
+  disabled: [StateChange]
+  forced_open: [StateChange]
+  metrics_only: [StateChange]
+}
+
+/** A circuit breaker (an EventEmitter of BreakerEvents). */
+export declare class CircuitBreaker extends EventEmitter {
+  constructor(options?: CircuitBreakerOptions)
+  readonly name: string | undefined
+  readonly state: BreakerState
+  /** Runs fn if admitted; rejects with CircuitOpenError when open. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  /** A permit, or null when rejected (then see retryAfterMs()). */
+  tryAcquire(): BreakerPermit | null
+  /** Milliseconds until the breaker may admit again, as of the last tryAcquire() rejection. */
+  retryAfterMs(): number
+  metrics(): BreakerMetrics
+  forceOpen(): void
+  disable(): void
+  metricsOnly(): void
+  reset(): void
+  on<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  once<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  off<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  addListener<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  removeListener<K extends keyof BreakerEvents>(event: K, listener: (...args: BreakerEvents[K]) => void): this
+  emit<K extends keyof BreakerEvents>(event: K, ...args: BreakerEvents[K]): boolean
+}
+
+
+// ---------------------------------------------------------------- rate limiters
+
+export interface AcquireOptions {
+  signal?: AbortSignal
+  /** Give up (RateLimitedError) when the wait would be longer, ms. Default: wait as long as needed. */
+  timeoutMs?: number
+}
+
+export interface TokenBucketOptions extends ClockOption {
+  /** Capacity (default 10). */
+  burst?: number
+  /** Refill rate, tokens per second (default 10). */
+  ratePerSec?: number
+  /** Tokens at start (default: burst). */
+  initialTokens?: number
+}
+
+export interface SlidingWindowOptions extends ClockOption {
+  /** Requests per window (default 100). */
+  limit?: number
+  /** Window length, ms (default 60000). */
+  windowMs?: number
+  /** Sub-windows (default 10). */
+  buckets?: number
+}
+
+export interface KeyTableOptions {
+  /** Slots in the key table (default 10000). */
+  maxKeys?: number
+  /** Slots probed per lookup (default 16). */
+  maxProbe?: number
+  /** A new key when the table is full: 'deny' (default) or 'allow'. */
+  onFull?: 'deny' | 'allow'
+  /** Seed of the key hash (default random). */
+  hashSeed?: number | bigint
+}
+
+export interface LimiterMetrics {
+  burst?: number
+  available?: number
+  emissionIntervalMs?: number
+  limit?: number
+  count?: number
+  allowed?: number
+  denied?: number
+  keysTracked?: number
+  capacity?: number
+  evictions?: number
+  tableFull?: number
+}
+
+declare abstract class UnkeyedLimiter {
+  readonly limit: number
+  tryAcquire(n?: number): boolean
+  check(n?: number): RateLimitDecision
+  peek(n?: number): RateLimitDecision
+  refund(n?: number): void
+  acquire(n?: number, options?: AcquireOptions): Promise<void>
+  metrics(): LimiterMetrics
+}
+
+declare abstract class KeyedLimiter {
+  readonly limit: number
+  tryAcquire(key: string, n?: number): boolean
+  check(key: string, n?: number): RateLimitDecision
+  refund(key: string, n?: number): void
+  acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>
+  metrics(): LimiterMetrics
+}
+
+export declare class TokenBucket extends UnkeyedLimiter {
+  constructor(options?: TokenBucketOptions)
+}
+export declare class SlidingWindowLimiter extends UnkeyedLimiter {
+  constructor(options?: SlidingWindowOptions)
+}
+export declare class KeyedTokenBucket extends KeyedLimiter {
+  constructor(options?: Omit<TokenBucketOptions, 'initialTokens'> & KeyTableOptions)
+}
+export declare class KeyedSlidingWindow extends KeyedLimiter {
+  constructor(options?: SlidingWindowOptions & KeyTableOptions)
+}
+
+export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
+
+/** RateLimit-* / X-RateLimit-* / Retry-After headers for a decision. */
+export declare function rateLimitHeaders(decision: RateLimitDecision, limit: number): Record<string, string>
+
+export interface MiddlewareRequest {
+  ip?: string
+  socket?: { remoteAddress?: string }
+  headers?: Record<string, string | string[] | undefined>
+}
+
+export interface MiddlewareResponse {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body?: string): unknown
+}
+
+export interface RateLimitMiddlewareOptions<Req = any> {
+  limiter: RateLimiterLike
+  /** The client key (default: req.ip or the socket address). */
+  key?: (req: Req) => string
+  /** Permits per request (default 1). */
+  cost?: (req: Req) => number
+  /** Set the rate-limit headers (default true). */
+  headers?: boolean
+  /** Body of the 429 response (default 'Too Many Requests'). */
+  message?: string
+  /** Handle a denied request yourself instead of the 429. */
+  onLimited?: (req: Req, res: any, next: (err?: unknown) => void, decision: RateLimitDecision) => void
+}
+
+/** Express/Connect middleware enforcing a (per-client) rate limit. */
+export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlewareOptions<Req>): (req: Req, res: any, next: (err?: unknown) => void) => void
+
+// ---------------------------------------------------------------- bulkhead
+
+export interface BulkheadOptions extends ClockOption {
+  /** Calls at once (default 25). */
+  maxConcurrent?: number
+  /** Callers that may wait (default 0: nobody waits). */
+  maxQueue?: number
+  /** How long a caller waits by default, ms (default 0). */
+  maxWaitMs?: number
+}
+
+export interface BulkheadMetrics {
+  active: number
+  queued: number
+  total: number
+  rejected: number
+  maxConcurrent: number
+  maxQueue: number
+}
+
+/** A held slot. */
+export declare class BulkheadPermit {
+  /** Frees the slot (or hands it to the oldest waiter); false if already released. */
+  release(): boolean
+}
+
+/** A place in the queue (low-level API under acquire()). */
+export declare class BulkheadWaiter {
+  /** The permit once a slot was handed to this waiter, else null. */
+  claim(): BulkheadPermit | null
+  /** Leaves the queue; false if no longer waiting. */
+  cancel(): boolean
+}
+
+export type BulkheadAdmission =
+  | { outcome: 'acquired'; permit: BulkheadPermit }
+  | { outcome: 'queued'; waiter: BulkheadWaiter }
+  | { outcome: 'rejected' }
+
+export interface BulkheadWaitOptions {
+  /** Wait at most this long, ms (default: the bulkhead's maxWaitMs). */
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** Caps concurrent calls; optional bounded FIFO queue. */
+export declare class Bulkhead {
+  constructor(options?: BulkheadOptions)
+  /** A slot now, or null (refused while anyone is queued). */
+  tryAcquire(): BulkheadPermit | null
+  /** A slot, waiting in FIFO order; rejects with BulkheadFullError. */
+  acquire(options?: BulkheadWaitOptions): Promise<BulkheadPermit>
+  /** Runs fn in a slot; the slot is released when it settles. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: BulkheadWaitOptions): Promise<T>
+  /** Low-level admission: a permit, a place in the queue, or rejected. */
+  enqueue(): BulkheadAdmission
+  metrics(): BulkheadMetrics
+}
+
+// ---------------------------------------------------------------- adaptive timeout, chaos
+
+export interface AdaptiveTimeoutOptions extends ClockOption {
+  /** In (0, 1] (default 0.95). */
+  percentile?: number
+  /** >= 1 (default 1.5). */
+  multiplier?: number
+  /** Default 1000. */
+  minTimeoutMs?: number
+  /** Default 30000. */
+  maxTimeoutMs?: number
+  /** Until minSamples latencies are known (default 5000). */
+  initialTimeoutMs?: number
+  /** Default 10. */
+  minSamples?: number
+  /** Latencies count for one to two windows, ms (default 30000). */
+  windowMs?: number
+}
+
+export interface AdaptiveTimeoutMetrics {
+  samples: number
+  total: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  timeoutMs: number
+}
+
+/** The timeout to use now: percentile of recent latencies × multiplier, clamped. */
+export declare class AdaptiveTimeout {
+  constructor(options?: AdaptiveTimeoutOptions)
+  record(latencyMs: number): void
+  timeoutMs(): number
+  metrics(): AdaptiveTimeoutMetrics
+  /** Runs fn with the current timeout and records its latency. */
+  execute<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+}
+
+export interface FaultInjectorOptions extends ClockOption {
+  /** Probability of an injected error, [0, 1] (default 0). */
+  errorRate?: number
+  /** Probability of an injected delay, [0, 1] (default 0). */
+  delayRate?: number
+  /** Default 1000. */
+  delayMinMs?: number
+  /** Default 1000. */
+  delayMaxMs?: number
+  seed?: number | bigint
+  /** Default true. */
+  enabled?: boolean
+  /** The error to inject (default: an InjectedFaultError). */
+  error?: () => unknown
+}
+
+export interface FaultDecision {
+  fault: 'none' | 'error' | 'delay'
+  delayMs: number
+}
+
+export interface FaultInjectorMetrics {
+  decisions: number
+  errors: number
+  delays: number
+  enabled: boolean
+}
+
+/** Chaos testing: errors and delays with a probability, seedable. */
+export declare class FaultInjector {
+  constructor(options?: FaultInjectorOptions)
+  decide(): FaultDecision
+  setEnabled(enabled: boolean): void
+  metrics(): FaultInjectorMetrics
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+}
+
+// ---------------------------------------------------------------- policy
+
+export interface PolicyOptions extends ClockOption {
+  rateLimiter?: TokenBucket | SlidingWindowLimiter
+  circuitBreaker?: CircuitBreaker
+  bulkhead?: Bulkhead
+  /** A fixed timeout per attempt, ms. */
+  timeoutMs?: number
+  /** Or an adaptive one. */
+  timeout?: AdaptiveTimeout
+  /** Retry each failed attempt (each retry is admitted again). */
+  retry?: Omit<RetryOptions, 'signal' | 'clock'>
+  /** The value (or function of the error) to resolve with when everything failed. */
+  fallback?: unknown
+  /** Which errors fall back (default: all). */
+  fallbackWhen?: (err: unknown) => boolean
+}
+
+export type PolicyStage = 'rate_limiter' | 'circuit_breaker' | 'bulkhead'
+
+/** An admitted call. */
+export declare class PolicyGuard {
+  readonly allowed: true
+  readonly stage: null
+  readonly isProbe: boolean
+  complete(outcome?: 'success' | 'failure' | 'ignored', durationMs?: number): boolean
+  release(): boolean
+}
+
+export interface PolicyRejection {
+  allowed: false
+  stage: PolicyStage
+  error: RateLimitedError | CircuitOpenError | BulkheadFullError
+}
+
+/** rate limiter → breaker → bulkhead → timeout → retry → fallback. */
+export declare class Policy {
+  constructor(options?: PolicyOptions)
+  readonly rateLimiter: TokenBucket | SlidingWindowLimiter | undefined
+  readonly circuitBreaker: CircuitBreaker | undefined
+  readonly bulkhead: Bulkhead | undefined
+  tryAcquire(): PolicyGuard | PolicyRejection
+  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+}
+
+/** `new Policy(options)`. */
+export declare function wrap(options?: PolicyOptions): Policy

@@ -1,0 +1,65 @@
+'use strict'
+// seawall for Node.js: the public API. Native primitives (Rust core via
+// napi-rs) wrapped with the parts that run user functions: promises,
+// AbortSignal, events, timeouts, fallbacks.
+
+const native = require('./native')
+const errors = require('./errors')
+const { ManualClock } = require('./clock')
+const { timeout, Deadline, deadline } = require('./timeout')
+const { fallback, fallbackChain, degrade } = require('./fallback')
+const classify = require('./classify')
+const { CircuitBreaker, BreakerPermit } = require('./breaker')
+const limiter = require('./limiter')
+const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
+const { AdaptiveTimeout, FaultInjector } = require('./chaos')
+const { Policy, PolicyGuard, wrap } = require('./policy')
+const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
+
+module.exports = {
+  VERSION: native.version(),
+  ManualClock,
+  timeout,
+  Deadline,
+  deadline,
+  fallback,
+  fallbackChain,
+  degrade,
+  CircuitBreaker,
+  BreakerPermit,
+  TokenBucket: limiter.TokenBucket,
+  SlidingWindowLimiter: limiter.SlidingWindowLimiter,
+  KeyedTokenBucket: limiter.KeyedTokenBucket,
+  KeyedSlidingWindow: limiter.KeyedSlidingWindow,
+  rateLimitHeaders: limiter.rateLimitHeaders,
+  rateLimitMiddleware: limiter.rateLimitMiddleware,
+  Bulkhead,
+  BulkheadPermit,
+  BulkheadWaiter,
+  AdaptiveTimeout,
+  FaultInjector,
+  Policy,
+  PolicyGuard,
+  wrap,
+  Backoff,
+  Schedule,
+  RetryBudget,
+  retry,
+  RETRYABLE_STATUSES: classify.RETRYABLE_STATUSES,
+  RETRYABLE_KINDS: classify.RETRYABLE_KINDS,
+  CODE_KINDS: classify.CODE_KINDS,
+  isRetryableStatus: classify.isRetryableStatus,
+  isRetryableKind: classify.isRetryableKind,
+  kindForCode: classify.kindForCode,
+  isRetryableError: classify.isRetryableError,
+  retryAfterOf: classify.retryAfterOf,
+  parseRetryAfter: classify.parseRetryAfter,
+  SeawallError: errors.SeawallError,
+  CircuitOpenError: errors.CircuitOpenError,
+  RateLimitedError: errors.RateLimitedError,
+  BulkheadFullError: errors.BulkheadFullError,
+  TimeoutError: errors.TimeoutError,
+  RetryExhaustedError: errors.RetryExhaustedError,
+  RetryBudgetExhaustedError: errors.RetryBudgetExhaustedError,
+  InjectedFaultError: errors.InjectedFaultError
+}

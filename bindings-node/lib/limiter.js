@@ -1,0 +1,309 @@
+'use strict'
+// Rate limiters: TokenBucket, SlidingWindowLimiter, KeyedTokenBucket,
+// KeyedSlidingWindow. The native side decides; this layer adds waiting
+// (acquire), rate-limit headers and an Express/Connect middleware.
+
+const native = require('./native')
+const { RateLimitedError, TimeoutError, mapNativeError, argTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason } = require('./clock')
+const { quickError } = require('./util')
+
+const { rlTry, rlTry1, rlTryKey, scratch } = native
+
+function checkObject (options, field = 'options') {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  return options
+}
+
+function nArg (n) {
+  if (n === undefined) return 1
+  if (typeof n !== 'number') throw argTypeError('n', 'a positive integer', n)
+  return n
+}
+
+function keyArg (key) {
+  if (typeof key === 'string') return key
+  if (typeof key === 'number' || typeof key === 'bigint') return String(key)
+  throw argTypeError('key', 'a string', key)
+}
+
+function decision (allowed) {
+  return { allowed, remaining: scratch[0], retryAfterMs: scratch[1], resetAfterMs: scratch[2] }
+}
+
+class BaseLimiter {
+  constructor (kind, options) {
+    const opts = checkObject(options)
+    this._clock = clockOf(opts.clock)
+    try {
+      this._n = new native.NativeRateLimiter(kind, opts, nativeClockOf(opts.clock))
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+    this._id = this._n.id
+    /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
+    this.limit = this._n.limit
+  }
+
+  /** Counters (see README). */
+  metrics () {
+    const m = this._n.metrics()
+    for (const k of Object.keys(m)) if (m[k] === undefined || m[k] === null) delete m[k]
+    return m
+  }
+
+  // Waits until `attempt()` allows, sleeping each retry-after on the clock.
+  _acquire (attempt, what, options) {
+    let opts
+    let signal
+    let limitMs
+    try {
+      opts = checkObject(options)
+      signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
+      if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
+      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false)
+      if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+      if (attempt()) return Promise.resolve()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    const clock = this._clock
+    const deadline = clock.nowMs() + limitMs
+    return new Promise((resolve, reject) => {
+      let timer
+      const onAbort = () => { clock._cancel(timer); reject(abortReason(signal)) }
+      const wait = () => {
+        const retry = scratch[1]
+        const left = deadline - clock.nowMs()
+        if (retry > left) {
+          if (signal !== undefined) signal.removeEventListener('abort', onAbort)
+          const e = limitMs === 0 || left <= 0
+            ? new RateLimitedError(retry, undefined, decision(false))
+            : new RateLimitedError(retry, `rate limited: ${what} not available within timeoutMs ${limitMs}`, decision(false))
+          return reject(e)
+        }
+        timer = clock._schedule(retry, tick)
+      }
+      const tick = () => {
+        let ok
+        try { ok = attempt() } catch (e) { return reject(e) }
+        if (ok) {
+          if (signal !== undefined) signal.removeEventListener('abort', onAbort)
+          return resolve()
+        }
+        wait()
+      }
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
+      wait()
+    })
+  }
+}
+
+class UnkeyedLimiter extends BaseLimiter {
+  /** Takes `n` (default 1) if available now; true when granted. */
+  tryAcquire (n) {
+    try {
+      if (n === undefined) {
+        const r = rlTry1(this._id)
+        if (r !== 2) return r === 1
+      }
+      return rlTry(this._id, nArg(n), false)
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+  }
+
+  /** Like tryAcquire, and says why: { allowed, remaining, retryAfterMs, resetAfterMs }. */
+  check (n) {
+    try {
+      return decision(rlTry(this._id, nArg(n), false))
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+  }
+
+  /** The answer check(n) would give, taking nothing. */
+  peek (n) {
+    try {
+      return decision(rlTry(this._id, nArg(n), true))
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+  }
+
+  /** Gives back `n` taken earlier for a call that never went out. */
+  refund (n) {
+    try {
+      this._n.refund(nArg(n))
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+  }
+
+  /**
+   * Resolves once `n` are granted, waiting as long as needed (on the
+   * limiter's clock). Rejects with RateLimitedError when the wait would
+   * exceed `timeoutMs`, or with the signal's reason on abort.
+   */
+  acquire (n, options) {
+    const id = this._id
+    let k
+    try { k = nArg(n) } catch (e) { return Promise.reject(e) }
+    return this._acquire(() => {
+      try {
+        return rlTry(id, k, false) // writes retry-after to scratch for the wait
+      } catch (e) {
+        throw mapNativeError(e, { n })
+      }
+    }, `${k} permit${k === 1 ? '' : 's'}`, options)
+  }
+}
+
+class KeyedLimiter extends BaseLimiter {
+  /** Takes `n` (default 1) for `key` if available now. */
+  tryAcquire (key, n) {
+    try {
+      return rlTryKey(this._id, keyArg(key), nArg(n))
+    } catch (e) {
+      throw mapNativeError(e, { key, n })
+    }
+  }
+
+  /** Like tryAcquire, with { allowed, remaining, retryAfterMs, resetAfterMs }. */
+  check (key, n) {
+    return decision(this.tryAcquire(key, n))
+  }
+
+  /** Gives back `n` taken for `key`. */
+  refund (key, n) {
+    try {
+      this._n.refundKey(keyArg(key), nArg(n))
+    } catch (e) {
+      throw mapNativeError(e, { key, n })
+    }
+  }
+
+  /** Resolves once `n` are granted for `key` (see UnkeyedLimiter.acquire). */
+  acquire (key, n, options) {
+    const id = this._id
+    let k, kk
+    try { kk = keyArg(key); k = nArg(n) } catch (e) { return Promise.reject(e) }
+    return this._acquire(() => {
+      try {
+        return rlTryKey(id, kk, k)
+      } catch (e) {
+        throw mapNativeError(e, { key, n })
+      }
+    }, `${k} permit${k === 1 ? '' : 's'} for ${JSON.stringify(kk)}`, options)
+  }
+}
+
+/** GCRA token bucket: `burst` at once, refilled at `ratePerSec`. */
+class TokenBucket extends UnkeyedLimiter {
+  constructor (options) { super('token_bucket', options) }
+}
+
+/** At most `limit` requests in any `windowMs` (bucketed, never over-admits). */
+class SlidingWindowLimiter extends UnkeyedLimiter {
+  constructor (options) { super('sliding_window', options) }
+}
+
+/** A token bucket per key, in a fixed table of `maxKeys` slots. */
+class KeyedTokenBucket extends KeyedLimiter {
+  constructor (options) { super('keyed_token_bucket', options) }
+}
+
+/** A sliding window per key (the "100 requests per minute per user" case). */
+class KeyedSlidingWindow extends KeyedLimiter {
+  constructor (options) { super('keyed_sliding_window', options) }
+}
+
+/**
+ * The standard rate-limit response headers for a decision:
+ * `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF draft,
+ * seconds), the same as `X-RateLimit-*`, and `Retry-After` (seconds,
+ * rounded up) when the request was denied.
+ */
+function rateLimitHeaders (d, limit) {
+  if (d === null || typeof d !== 'object' || typeof d.allowed !== 'boolean') throw argTypeError('decision', 'a rate-limit decision', d)
+  if (typeof limit !== 'number') throw argTypeError('limit', 'a number', limit)
+  const reset = String(Math.ceil(d.resetAfterMs / 1000))
+  const h = {
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(d.remaining),
+    'RateLimit-Reset': reset,
+    'X-RateLimit-Limit': String(limit),
+    'X-RateLimit-Remaining': String(d.remaining),
+    'X-RateLimit-Reset': reset
+  }
+  if (!d.allowed) h['Retry-After'] = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)))
+  return h
+}
+
+/**
+ * Express/Connect middleware `(req, res, next)` for per-client limits:
+ * `key(req)` (default: req.ip or the socket address) picks the client;
+ * `cost(req)` (default 1) the permits. Sets the rate-limit headers; a
+ * denied request gets 429 with Retry-After (or `onLimited(req, res, next,
+ * decision)` when given).
+ */
+function rateLimitMiddleware (options) {
+  const opts = checkObject(options)
+  const limiter = opts.limiter
+  if (!(limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', limiter)
+  const keyed = limiter instanceof KeyedLimiter
+  const keyOf = opts.key === undefined ? defaultKey : opts.key
+  if (typeof keyOf !== 'function') throw argTypeError('key', 'a function', keyOf)
+  const costOf = opts.cost
+  if (costOf !== undefined && typeof costOf !== 'function') throw argTypeError('cost', 'a function', costOf)
+  const headers = opts.headers !== false
+  const onLimited = opts.onLimited
+  if (onLimited !== undefined && typeof onLimited !== 'function') throw argTypeError('onLimited', 'a function', onLimited)
+  const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
+  const limit = limiter.limit
+  return function seawallRateLimit (req, res, next) {
+    let d
+    try {
+      const n = costOf === undefined ? 1 : costOf(req)
+      d = keyed ? limiter.check(keyOf(req), n) : limiter.check(n)
+    } catch (e) {
+      return next(e)
+    }
+    if (headers) {
+      const h = rateLimitHeaders(d, limit)
+      for (const name of Object.keys(h)) if (name !== 'Retry-After') res.setHeader(name, h[name])
+      if (!d.allowed) res.setHeader('Retry-After', h['Retry-After'])
+    }
+    if (d.allowed) return next()
+    if (onLimited !== undefined) return onLimited(req, res, next, d)
+    res.statusCode = 429
+    if (!headers) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))))
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+    res.end(message)
+  }
+}
+
+function defaultKey (req) {
+  if (req.ip !== undefined) return String(req.ip)
+  const s = req.socket || req.connection
+  return s && s.remoteAddress ? s.remoteAddress : 'unknown'
+}
+
+/** Throws RateLimitedError for a denied decision (for code that prefers exceptions). */
+function rateLimitedError (d) {
+  return quickError(RateLimitedError, d.retryAfterMs, undefined, { remaining: d.remaining, resetAfterMs: d.resetAfterMs })
+}
+
+module.exports = {
+  TokenBucket,
+  SlidingWindowLimiter,
+  KeyedTokenBucket,
+  KeyedSlidingWindow,
+  rateLimitHeaders,
+  rateLimitMiddleware,
+  rateLimitedError,
+  BaseLimiter,
+  KeyedLimiter,
+  TimeoutError
+}

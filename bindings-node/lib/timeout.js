@@ -1,0 +1,147 @@
+'use strict'
+// timeout(fn, ms) and deadlines for cascading timeouts. Pure JS: the core
+// only decides *how long* (AdaptiveTimeout); running and aborting the call
+// is the binding's job.
+
+const native = require('./native')
+const { TimeoutError, argTypeError } = require('./errors')
+const { clockOf, abortReason } = require('./clock')
+
+function checkFn (fn, field = 'fn') {
+  if (typeof fn !== 'function') throw argTypeError(field, 'a function', fn)
+}
+
+function checkSignal (signal) {
+  if (signal === undefined || signal === null) return undefined
+  if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw argTypeError('signal', 'an AbortSignal', signal)
+  }
+  return signal
+}
+
+function checkOptions (options) {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw argTypeError('options', 'an object', options)
+  return options
+}
+
+/**
+ * Runs `fn(signal)` and rejects with a TimeoutError (code SEAWALL_TIMEOUT)
+ * if it has not settled after `ms`; the signal passed to `fn` is aborted
+ * then (and when the caller's own `signal` aborts), so `fn` can stop work.
+ */
+function timeout (fn, ms, options) {
+  checkFn(fn)
+  const opts = checkOptions(options)
+  const limit = native.checkDuration('ms', ms, true)
+  const clock = clockOf(opts.clock)
+  const outer = checkSignal(opts.signal)
+  return runWithTimeout(fn, limit, clock, outer)
+}
+
+function runWithTimeout (fn, limit, clock, outer, makeError) {
+  const ac = new AbortController()
+  return new Promise((resolve, reject) => {
+    if (outer && outer.aborted) {
+      ac.abort(abortReason(outer))
+      return reject(abortReason(outer))
+    }
+    let done = false
+    const onOuter = () => finish(true, abortReason(outer), true)
+    const timer = clock._schedule(limit, () => {
+      const err = makeError ? makeError(limit) : new TimeoutError(limit)
+      finish(true, err, true)
+    })
+    function finish (failed, value, abort) {
+      if (done) return
+      done = true
+      clock._cancel(timer)
+      if (outer) outer.removeEventListener('abort', onOuter)
+      if (abort) ac.abort(value)
+      failed ? reject(value) : resolve(value)
+    }
+    if (outer) outer.addEventListener('abort', onOuter, { once: true })
+    let p
+    try {
+      p = fn(ac.signal)
+    } catch (e) {
+      return finish(true, e, false)
+    }
+    Promise.resolve(p).then(v => finish(false, v, false), e => finish(true, e, false))
+  })
+}
+
+/**
+ * A point in time shared by a chain of calls: each step gets what is left,
+ * children never outlive their parent (cascading timeouts).
+ */
+class Deadline {
+  constructor (ms, options) {
+    const opts = checkOptions(options)
+    const limit = native.checkDuration('ms', ms, false)
+    this._clock = clockOf(opts.clock)
+    this._expiresAt = this._clock.nowMs() + limit
+    this._parent = opts.parent instanceof Deadline ? opts.parent : undefined
+    if (this._parent) this._expiresAt = Math.min(this._expiresAt, this._parent._expiresAt)
+    this._totalMs = this._expiresAt - this._clock.nowMs()
+    this._outer = checkSignal(opts.signal)
+    this._ac = undefined
+    this._timer = undefined
+  }
+
+  /** Milliseconds left (0 when expired). */
+  remainingMs () { return Math.max(0, this._expiresAt - this._clock.nowMs()) }
+
+  /** Whether no time is left. */
+  get expired () { return this.remainingMs() <= 0 }
+
+  /**
+   * An AbortSignal that aborts (with a TimeoutError) when the deadline
+   * passes or the parent/outer signal aborts. Its timer is unref'd: a
+   * deadline never keeps the process alive.
+   */
+  get signal () {
+    if (!this._ac) {
+      const ac = this._ac = new AbortController()
+      const fire = () => { if (!ac.signal.aborted) ac.abort(new TimeoutError(this._totalMs, 'deadline exceeded')) }
+      const left = this.remainingMs()
+      if (left <= 0) fire()
+      else this._timer = this._clock._schedule(left, fire, true)
+      for (const s of [this._outer, this._parent && this._parent.signal]) {
+        if (!s) continue
+        if (s.aborted) ac.abort(abortReason(s))
+        else s.addEventListener('abort', () => { if (!ac.signal.aborted) ac.abort(abortReason(s)) }, { once: true })
+      }
+    }
+    return this._ac.signal
+  }
+
+  /** A child deadline: `ms` from now, but never later than this one. */
+  child (ms) {
+    return new Deadline(ms === undefined ? this.remainingMs() : ms, { clock: this._clock === clockOf() ? undefined : this._clock, parent: this })
+  }
+
+  /**
+   * Runs `fn(signal)` with what is left of the deadline as its timeout;
+   * rejects with a TimeoutError at once if nothing is left.
+   */
+  run (fn) {
+    checkFn(fn)
+    const left = this.remainingMs()
+    if (left <= 0) return Promise.reject(new TimeoutError(0, 'deadline exceeded'))
+    return runWithTimeout(fn, left, this._clock, this.signal, () => new TimeoutError(this._totalMs, 'deadline exceeded'))
+  }
+
+  /** Cancels the signal's timer (optional; it is unref'd anyway). */
+  dispose () {
+    if (this._timer !== undefined) this._clock._cancel(this._timer)
+    this._timer = undefined
+  }
+}
+
+/** `new Deadline(ms, options)`. */
+function deadline (ms, options) {
+  return new Deadline(ms, options)
+}
+
+module.exports = { timeout, runWithTimeout, Deadline, deadline, checkFn, checkSignal, checkOptions }

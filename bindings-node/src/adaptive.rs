@@ -1,0 +1,148 @@
+//! `AdaptiveTimeout` and `FaultInjector`.
+
+use crate::clock::{source, ManualClock};
+use crate::conf::{duration_ms, ms_to_duration, Opts};
+use napi::bindgen_prelude::Object;
+use napi::Result;
+use napi_derive::napi;
+use seawall::adaptive_timeout as at;
+use seawall::fault::{self, Fault};
+
+#[napi(js_name = "NativeAdaptiveTimeout")]
+pub struct AdaptiveTimeout {
+    inner: at::AdaptiveTimeout,
+}
+
+/// Adaptive timeout counters (latencies in ms).
+#[napi(object)]
+pub struct AdaptiveTimeoutMetrics {
+    pub samples: f64,
+    pub total: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub timeout_ms: f64,
+}
+
+#[napi]
+impl AdaptiveTimeout {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<Object>, clock: Option<&ManualClock>) -> Result<Self> {
+        let o = Opts::new(options);
+        let d = at::AdaptiveTimeoutConfig::default();
+        let cfg = at::AdaptiveTimeoutConfig {
+            percentile: o.float("percentile", "percentile")?.unwrap_or(d.percentile),
+            multiplier: o.float("multiplier", "multiplier")?.unwrap_or(d.multiplier),
+            min_timeout: o
+                .duration_ms("minTimeoutMs", "min_timeout")?
+                .unwrap_or(d.min_timeout),
+            max_timeout: o
+                .duration_ms("maxTimeoutMs", "max_timeout")?
+                .unwrap_or(d.max_timeout),
+            initial_timeout: o
+                .duration_ms("initialTimeoutMs", "initial_timeout")?
+                .unwrap_or(d.initial_timeout),
+            min_samples: o
+                .uint("minSamples", "min_samples")?
+                .unwrap_or(d.min_samples),
+            window: o.duration_ms("windowMs", "window")?.unwrap_or(d.window),
+        };
+        let inner =
+            at::AdaptiveTimeout::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        Ok(Self { inner })
+    }
+
+    /// Records one latency (ms; negative or NaN counts as 0).
+    #[napi(catch_unwind)]
+    pub fn record_ms(&self, ms: f64) {
+        let v = if ms.is_finite() && ms > 0.0 {
+            ms.min(3.2e12)
+        } else {
+            0.0
+        };
+        self.inner.record(ms_to_duration(v));
+    }
+
+    /// The timeout to use now, ms.
+    #[napi(catch_unwind)]
+    pub fn timeout_ms(&self) -> f64 {
+        duration_ms(self.inner.timeout())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn metrics(&self) -> AdaptiveTimeoutMetrics {
+        let m = self.inner.metrics();
+        AdaptiveTimeoutMetrics {
+            samples: m.samples as f64,
+            total: m.total as f64,
+            p50_ms: duration_ms(m.p50),
+            p95_ms: duration_ms(m.p95),
+            p99_ms: duration_ms(m.p99),
+            timeout_ms: duration_ms(m.timeout),
+        }
+    }
+}
+
+#[napi(js_name = "NativeFaultInjector")]
+pub struct FaultInjector {
+    inner: fault::FaultInjector,
+}
+
+/// Fault injector counters.
+#[napi(object)]
+pub struct FaultInjectorMetrics {
+    pub decisions: f64,
+    pub errors: f64,
+    pub delays: f64,
+    pub enabled: bool,
+}
+
+#[napi]
+impl FaultInjector {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<Object>, clock: Option<&ManualClock>) -> Result<Self> {
+        let o = Opts::new(options);
+        let d = fault::FaultInjectorConfig::default();
+        let cfg = fault::FaultInjectorConfig {
+            error_rate: o.float("errorRate", "error_rate")?.unwrap_or(d.error_rate),
+            delay_rate: o.float("delayRate", "delay_rate")?.unwrap_or(d.delay_rate),
+            delay_min: o
+                .duration_ms("delayMinMs", "delay_min")?
+                .unwrap_or(d.delay_min),
+            delay_max: o
+                .duration_ms("delayMaxMs", "delay_max")?
+                .unwrap_or(d.delay_max),
+            seed: o.seed("seed")?,
+            enabled: o.boolean("enabled")?.unwrap_or(d.enabled),
+        };
+        let inner =
+            fault::FaultInjector::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        Ok(Self { inner })
+    }
+
+    /// -1: no fault; -2: inject an error; >= 0: delay this many ms.
+    #[napi(catch_unwind)]
+    pub fn decide(&self) -> f64 {
+        match self.inner.decide() {
+            Fault::None => -1.0,
+            Fault::Error => -2.0,
+            Fault::Delay(d) => duration_ms(d),
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_enabled(&self, enabled: bool) {
+        self.inner.set_enabled(enabled)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn metrics(&self) -> FaultInjectorMetrics {
+        let m = self.inner.metrics();
+        FaultInjectorMetrics {
+            decisions: m.decisions as f64,
+            errors: m.errors as f64,
+            delays: m.delays as f64,
+            enabled: m.enabled,
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! `CircuitBreaker`: the native half. The JS class in `lib/breaker.js` runs
+//! the user's function and emits events; this side owns every decision.
+//!
+//! Hot calls cross once and allocate nothing: `tryAcquire()` returns the
+//! permit as a number (core's `Permit::to_bits`), or a negative number for
+//! a rejection (`-1 - retryAfterMs`). Transitions are queued by a core
+//! listener and flagged in the return values (`EVENTS_PENDING`), so the JS
+//! side drains and emits them synchronously, right after the call that
+//! caused them.
+
+use crate::clock::{source, ManualClock, Stopwatch};
+use crate::conf::Opts;
+use crate::handles::put;
+use napi::bindgen_prelude::Object;
+use napi::Result;
+use napi_derive::napi;
+use seawall::circuit_breaker::{self as cb, Outcome, Permit, WindowKind};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// Added to a granted permit's bits when transitions are waiting to be drained.
+pub const EVENTS_PENDING: f64 = 1_099_511_627_776.0; // 2^40
+
+#[derive(Default)]
+struct Events {
+    pending: AtomicBool,
+    queue: Mutex<Vec<cb::Transition>>,
+}
+
+/// A state change, as `takeEvents()` returns it.
+#[napi(object)]
+pub struct BreakerTransition {
+    pub from: String,
+    pub to: String,
+    pub at_ms: f64,
+}
+
+/// A snapshot of the breaker's counters (`metrics()`).
+#[napi(object)]
+pub struct BreakerMetrics {
+    pub state: String,
+    pub calls: f64,
+    pub successes: f64,
+    pub failures: f64,
+    pub slow: f64,
+    pub ignored: f64,
+    pub rejected: f64,
+    pub transitions: f64,
+    pub buffered_calls: f64,
+    pub buffered_failures: f64,
+    pub buffered_slow: f64,
+    pub failure_rate: Option<f64>,
+    pub slow_call_rate: Option<f64>,
+    pub failure_count: f64,
+    pub half_open_in_flight: u32,
+    pub half_open_successes: u32,
+    pub open_duration_ms: f64,
+}
+
+/// What the slab and the napi object share.
+pub struct Shared {
+    pub(crate) cb: Arc<cb::CircuitBreaker>,
+    events: Arc<Events>,
+    watch: Stopwatch,
+}
+
+crate::registry!(BREAKERS, Shared);
+
+#[napi(js_name = "NativeCircuitBreaker")]
+pub struct CircuitBreaker {
+    pub(crate) inner: AssertUnwindSafe<Arc<Shared>>,
+    id: u32,
+}
+
+impl Drop for CircuitBreaker {
+    fn drop(&mut self) {
+        let _ = BREAKERS.try_with(|r| r.borrow_mut().remove(self.id));
+    }
+}
+
+fn with<R>(id: u32, missing: R, f: impl FnOnce(&Shared) -> R) -> R {
+    BREAKERS.with(|r| match r.borrow().get(id) {
+        Some(s) => f(s),
+        None => missing,
+    })
+}
+
+fn pending(s: &Shared) -> bool {
+    s.events.pending.load(Ordering::Acquire)
+}
+
+fn acquire(s: &Shared) -> f64 {
+    match s.cb.try_acquire() {
+        Ok(p) => {
+            put(0, s.watch.now_ms());
+            p.to_bits() as f64 + if pending(s) { EVENTS_PENDING } else { 0.0 }
+        }
+        Err(r) => -1.0 - ms(r.retry_after) - if pending(s) { EVENTS_PENDING } else { 0.0 },
+    }
+}
+
+fn record(s: &Shared, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
+    let d = if duration_ms.is_finite() && duration_ms > 0.0 {
+        Duration::try_from_secs_f64(duration_ms / 1000.0).unwrap_or(Duration::MAX)
+    } else {
+        Duration::ZERO
+    };
+    s.cb.record(permit(bits), outcome(outcome_code), d);
+    pending(s)
+}
+
+/// Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
+/// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected; scratch[0] = the breaker clock's now
+/// (ms) for the duration measurement. NaN for an unknown id.
+#[napi(catch_unwind)]
+pub fn cb_acquire(id: u32) -> f64 {
+    with(id, f64::NAN, acquire)
+}
+
+/// Records an outcome (0 success, 1 failure, 2 ignored) for a call that
+/// started at `start_ms` on the breaker's clock; returns whether
+/// transitions are waiting to be drained.
+#[napi(catch_unwind)]
+pub fn cb_record_since(id: u32, bits: f64, outcome_code: u32, start_ms: f64) -> bool {
+    with(id, false, |s| {
+        let now = s.watch.now_ms();
+        record(s, bits, outcome_code, now - start_ms)
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e6
+}
+
+fn config(o: &Opts<'_>) -> Result<cb::Config> {
+    let d = cb::Config::default();
+    Ok(cb::Config {
+        failure_rate_threshold: o.nullable_float(
+            "failureRateThreshold",
+            "failure_rate_threshold",
+            d.failure_rate_threshold,
+        )?,
+        slow_call_rate_threshold: o.nullable_float(
+            "slowCallRateThreshold",
+            "slow_call_rate_threshold",
+            d.slow_call_rate_threshold,
+        )?,
+        slow_call_duration_threshold: o
+            .duration_ms(
+                "slowCallDurationThresholdMs",
+                "slow_call_duration_threshold",
+            )?
+            .unwrap_or(d.slow_call_duration_threshold),
+        window_kind: o
+            .mode("windowKind", "window_kind", WindowKind::parse)?
+            .unwrap_or(d.window_kind),
+        window_size: o
+            .uint("windowSize", "window_size")?
+            .unwrap_or(d.window_size),
+        minimum_number_of_calls: o
+            .uint("minimumNumberOfCalls", "minimum_number_of_calls")?
+            .unwrap_or(d.minimum_number_of_calls),
+        failure_count_threshold: o.nullable_uint(
+            "failureCountThreshold",
+            "failure_count_threshold",
+            d.failure_count_threshold,
+        )?,
+        failure_count_period: o.nullable_duration_ms(
+            "failureCountPeriodMs",
+            "failure_count_period",
+            d.failure_count_period,
+        )?,
+        open_duration: o
+            .duration_ms("openDurationMs", "open_duration")?
+            .unwrap_or(d.open_duration),
+        open_duration_multiplier: o
+            .float("openDurationMultiplier", "open_duration_multiplier")?
+            .unwrap_or(d.open_duration_multiplier),
+        max_open_duration: o.nullable_duration_ms(
+            "maxOpenDurationMs",
+            "max_open_duration",
+            d.max_open_duration,
+        )?,
+        half_open_max_calls: o
+            .uint("halfOpenMaxCalls", "half_open_max_calls")?
+            .unwrap_or(d.half_open_max_calls),
+        success_threshold: o
+            .uint("successThreshold", "success_threshold")?
+            .unwrap_or(d.success_threshold),
+    })
+}
+
+fn permit(bits: f64) -> Permit {
+    Permit::from_bits(if bits.is_finite() && bits >= 0.0 {
+        bits as u64
+    } else {
+        u64::MAX
+    })
+}
+
+fn outcome(code: u32) -> Outcome {
+    match code {
+        0 => Outcome::Success,
+        1 => Outcome::Failure,
+        _ => Outcome::Ignored,
+    }
+}
+
+#[napi]
+impl CircuitBreaker {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<Object>, clock: Option<&ManualClock>) -> Result<Self> {
+        let o = Opts::new(options);
+        let cfg = config(&o)?;
+        let src = source(clock);
+        let watch = Stopwatch::new(&src, cfg.slow_call_duration_threshold);
+        let inner = cb::CircuitBreaker::with_clock(cfg, src).map_err(|e| o.core_error(&e))?;
+        let events = Arc::new(Events::default());
+        let sink = Arc::clone(&events);
+        inner.on_transition(Box::new(move |t| {
+            sink.queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(t);
+            sink.pending.store(true, Ordering::Release);
+        }));
+        let shared = Arc::new(Shared {
+            cb: Arc::new(inner),
+            events,
+            watch,
+        });
+        let id = BREAKERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
+        Ok(Self {
+            inner: AssertUnwindSafe(shared),
+            id,
+        })
+    }
+
+    /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected.
+    #[napi(catch_unwind)]
+    pub fn try_acquire(&self) -> f64 {
+        acquire(&self.inner)
+    }
+
+    /// Records an outcome (0 success, 1 failure, 2 ignored) with an explicit
+    /// duration; returns whether transitions are waiting.
+    #[napi(catch_unwind)]
+    pub fn record(&self, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
+        record(&self.inner, bits, outcome_code, duration_ms)
+    }
+
+    /// Finishes a permit with no outcome.
+    #[napi(catch_unwind)]
+    pub fn release(&self, bits: f64) -> bool {
+        self.inner.cb.release(permit(bits));
+        pending(&self.inner)
+    }
+
+    /// Whether a permit is a half-open probe.
+    #[napi(catch_unwind)]
+    pub fn is_probe(&self, bits: f64) -> bool {
+        permit(bits).is_probe()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn state(&self) -> &'static str {
+        self.inner.cb.state().as_str()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn pending(&self) -> bool {
+        pending(&self.inner)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn force_open(&self) {
+        self.inner.cb.force_open()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn disable(&self) {
+        self.inner.cb.disable()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn metrics_only(&self) {
+        self.inner.cb.metrics_only()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn reset(&self) {
+        self.inner.cb.reset()
+    }
+
+    /// Transitions since the last call, oldest first.
+    #[napi(catch_unwind)]
+    pub fn take_events(&self) -> Vec<BreakerTransition> {
+        let list = {
+            let ev = &self.inner.events;
+            let mut q = ev.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            ev.pending.store(false, Ordering::Release);
+            std::mem::take(&mut *q)
+        };
+        list.into_iter()
+            .map(|t| BreakerTransition {
+                from: t.from.as_str().to_string(),
+                to: t.to.as_str().to_string(),
+                at_ms: t.at_ns as f64 / 1e6,
+            })
+            .collect()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn metrics(&self) -> BreakerMetrics {
+        let m = self.inner.cb.metrics();
+        BreakerMetrics {
+            state: m.state.as_str().to_string(),
+            calls: m.calls as f64,
+            successes: m.successes as f64,
+            failures: m.failures as f64,
+            slow: m.slow as f64,
+            ignored: m.ignored as f64,
+            rejected: m.rejected as f64,
+            transitions: m.transitions as f64,
+            buffered_calls: m.buffered_calls as f64,
+            buffered_failures: m.buffered_failures as f64,
+            buffered_slow: m.buffered_slow as f64,
+            failure_rate: m.failure_rate,
+            slow_call_rate: m.slow_call_rate,
+            failure_count: m.failure_count as f64,
+            half_open_in_flight: m.half_open_in_flight,
+            half_open_successes: m.half_open_successes,
+            open_duration_ms: ms(m.open_duration),
+        }
+    }
+}

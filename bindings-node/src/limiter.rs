@@ -1,0 +1,373 @@
+//! Rate limiters: `TokenBucket`, `SlidingWindowLimiter` and their keyed
+//! variants, behind one native class. Hot calls go by id (`rlTry`,
+//! `rlTryKey`): the answer is `allowed`, with remaining / retry-after /
+//! reset-after written to the scratch array.
+
+use crate::clock::{source, ManualClock};
+use crate::conf::{arg_count, duration_ms, Opts};
+use crate::error::{from_core, tagged};
+use crate::handles::put_all;
+use napi::bindgen_prelude::Object;
+use napi::Result;
+use napi_derive::napi;
+use seawall::keyed::{
+    KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
+    KeyedTokenBucketConfig, OnFull,
+};
+use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
+use seawall::Decision;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+pub enum Limiter {
+    Bucket(Arc<TokenBucket>),
+    Window(Arc<SlidingWindowLimiter>),
+    KeyedBucket(KeyedTokenBucket),
+    KeyedWindow(KeyedSlidingWindow),
+}
+
+crate::registry!(LIMITERS, Limiter);
+
+fn bucket_config(o: &Opts<'_>, keyed: bool) -> Result<TokenBucketConfig> {
+    let d = TokenBucketConfig::default();
+    Ok(TokenBucketConfig {
+        burst: o.uint("burst", "burst")?.unwrap_or(d.burst),
+        rate_per_sec: o
+            .float("ratePerSec", "rate_per_sec")?
+            .unwrap_or(d.rate_per_sec),
+        initial_tokens: if keyed && !o.has("initialTokens")? {
+            None
+        } else {
+            o.uint("initialTokens", "initial_tokens")?
+        },
+    })
+}
+
+fn window_config(o: &Opts<'_>) -> Result<SlidingWindowConfig> {
+    let d = SlidingWindowConfig::default();
+    let buckets = match o.uint("buckets", "buckets")? {
+        None => d.buckets,
+        Some(b) => u32::try_from(b).unwrap_or(u32::MAX),
+    };
+    Ok(SlidingWindowConfig {
+        limit: o.uint("limit", "limit")?.unwrap_or(d.limit),
+        window: o.duration_ms("windowMs", "window")?.unwrap_or(d.window),
+        buckets,
+    })
+}
+
+fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
+    let d = KeyTableConfig::default();
+    let max_probe = match o.uint("maxProbe", "max_probe")? {
+        None => d.max_probe,
+        Some(p) => u32::try_from(p).unwrap_or(u32::MAX),
+    };
+    Ok(KeyTableConfig {
+        max_keys: o.uint("maxKeys", "max_keys")?.unwrap_or(d.max_keys),
+        max_probe,
+        on_full: o
+            .mode("onFull", "on_full", |_, s| OnFull::parse(s))?
+            .unwrap_or(d.on_full),
+        hash_seed: o.seed("hashSeed")?,
+    })
+}
+
+fn write(d: &Decision) -> bool {
+    put_all(&[
+        d.remaining as f64,
+        duration_ms(d.retry_after),
+        duration_ms(d.reset_after),
+    ]);
+    d.allowed
+}
+
+fn arg_error(e: &seawall::Error) -> napi::Error {
+    from_core(e, |f| f.to_string())
+}
+
+fn count(n: f64) -> Result<u64> {
+    arg_count("n", n)
+}
+
+fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> Result<R>) -> Result<R> {
+    LIMITERS.with(|r| match r.borrow().get(id) {
+        Some(l) => f(l),
+        None => Err(tagged("invalid_argument", "id", "is not a live limiter")),
+    })
+}
+
+fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
+    let d = match (l, peek) {
+        (Limiter::Bucket(b), false) => b.try_acquire(n),
+        (Limiter::Bucket(b), true) => b.peek(n),
+        (Limiter::Window(w), false) => w.try_acquire(n),
+        (Limiter::Window(w), true) => w.peek(n),
+        _ => {
+            return Err(tagged(
+                "invalid_argument",
+                "key",
+                "is required for a keyed limiter",
+            ))
+        }
+    };
+    d.map(|d| write(&d)).map_err(|e| arg_error(&e))
+}
+
+fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
+    let d = match l {
+        Limiter::KeyedBucket(k) => k.try_acquire_str(key, n),
+        Limiter::KeyedWindow(k) => k.try_acquire_str(key, n),
+        _ => {
+            return Err(tagged(
+                "invalid_argument",
+                "key",
+                "is not used by an unkeyed limiter",
+            ))
+        }
+    };
+    d.map(|d| write(&d)).map_err(|e| arg_error(&e))
+}
+
+/// Takes `n` if available (`peek`: answers without taking). Returns
+/// `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
+#[napi(catch_unwind)]
+pub fn rl_try(id: u32, n: f64, peek: bool) -> Result<bool> {
+    let n = count(n)?;
+    with(id, |l| decide(l, n, peek))
+}
+
+/// `tryAcquire()` of one permit, answer only (nothing written to scratch):
+/// 1 granted, 0 denied, 2 when `rlTry` must be called for the error (an
+/// unknown id, a keyed limiter, a burst of 0 cannot happen but is handled).
+#[napi(catch_unwind)]
+pub fn rl_try1(id: u32) -> u32 {
+    LIMITERS.with(|r| {
+        let r = r.borrow();
+        let d = match r.get(id).map(|l| &**l) {
+            Some(Limiter::Bucket(b)) => b.try_acquire(1),
+            Some(Limiter::Window(w)) => w.try_acquire(1),
+            _ => return 2,
+        };
+        match d {
+            Ok(d) => u32::from(d.allowed),
+            Err(_) => 2,
+        }
+    })
+}
+
+/// The keyed form of `rlTry`.
+#[napi(catch_unwind)]
+pub fn rl_try_key(id: u32, key: String, n: f64) -> Result<bool> {
+    let n = count(n)?;
+    with(id, |l| decide_key(l, &key, n))
+}
+
+/// Limiter metrics, every field a number (absent ones omitted).
+#[napi(object)]
+pub struct LimiterMetrics {
+    pub burst: Option<f64>,
+    pub available: Option<f64>,
+    pub emission_interval_ms: Option<f64>,
+    pub limit: Option<f64>,
+    pub count: Option<f64>,
+    pub allowed: Option<f64>,
+    pub denied: Option<f64>,
+    pub keys_tracked: Option<f64>,
+    pub capacity: Option<f64>,
+    pub evictions: Option<f64>,
+    pub table_full: Option<f64>,
+}
+
+impl LimiterMetrics {
+    fn empty() -> Self {
+        Self {
+            burst: None,
+            available: None,
+            emission_interval_ms: None,
+            limit: None,
+            count: None,
+            allowed: None,
+            denied: None,
+            keys_tracked: None,
+            capacity: None,
+            evictions: None,
+            table_full: None,
+        }
+    }
+
+    fn keyed(m: KeyedMetrics) -> Self {
+        Self {
+            keys_tracked: Some(m.keys_tracked as f64),
+            capacity: Some(m.capacity as f64),
+            evictions: Some(m.evictions as f64),
+            table_full: Some(m.table_full as f64),
+            ..Self::empty()
+        }
+    }
+}
+
+#[napi(js_name = "NativeRateLimiter")]
+pub struct RateLimiter {
+    pub(crate) inner: AssertUnwindSafe<Arc<Limiter>>,
+    id: u32,
+    limit: u64,
+}
+
+impl RateLimiter {
+    /// The limiter as a policy stage (unkeyed limiters only).
+    pub fn as_stage(&self) -> Option<Arc<dyn seawall::RateLimiter>> {
+        match &**self.inner {
+            Limiter::Bucket(b) => Some(Arc::clone(b) as Arc<dyn seawall::RateLimiter>),
+            Limiter::Window(w) => Some(Arc::clone(w) as Arc<dyn seawall::RateLimiter>),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for RateLimiter {
+    fn drop(&mut self) {
+        let _ = LIMITERS.try_with(|r| r.borrow_mut().remove(self.id));
+    }
+}
+
+#[napi]
+impl RateLimiter {
+    /// `kind`: "token_bucket", "sliding_window", "keyed_token_bucket",
+    /// "keyed_sliding_window".
+    #[napi(constructor, catch_unwind)]
+    pub fn new(kind: String, options: Option<Object>, clock: Option<&ManualClock>) -> Result<Self> {
+        let o = Opts::new(options);
+        let clk = source(clock);
+        let err = |e: seawall::Error| o.core_error(&e);
+        let (lim, limit) = match kind.as_str() {
+            "token_bucket" => {
+                let cfg = bucket_config(&o, false)?;
+                let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
+                let l = b.burst();
+                (Limiter::Bucket(Arc::new(b)), l)
+            }
+            "sliding_window" => {
+                let cfg = window_config(&o)?;
+                let l = cfg.limit;
+                (
+                    Limiter::Window(Arc::new(
+                        SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
+                    )),
+                    l,
+                )
+            }
+            "keyed_token_bucket" => {
+                let cfg = KeyedTokenBucketConfig {
+                    bucket: bucket_config(&o, true)?,
+                    table: table_config(&o)?,
+                };
+                let l = cfg.bucket.burst;
+                (
+                    Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
+                    l,
+                )
+            }
+            "keyed_sliding_window" => {
+                let cfg = KeyedSlidingWindowConfig {
+                    window: window_config(&o)?,
+                    table: table_config(&o)?,
+                };
+                let l = cfg.window.limit;
+                (
+                    Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
+                    l,
+                )
+            }
+            other => {
+                return Err(tagged(
+                    "invalid_config",
+                    "kind",
+                    format!("unknown limiter kind {other:?}"),
+                ))
+            }
+        };
+        let shared = Arc::new(lim);
+        let id = LIMITERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
+        Ok(Self {
+            inner: AssertUnwindSafe(shared),
+            id,
+            limit,
+        })
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Capacity (burst or window limit), for the `RateLimit-Limit` header.
+    #[napi(getter, catch_unwind)]
+    pub fn limit(&self) -> f64 {
+        self.limit as f64
+    }
+
+    /// Gives back `n` granted earlier (never above capacity).
+    #[napi(catch_unwind)]
+    pub fn refund(&self, n: f64) -> Result<()> {
+        let n = count(n)?;
+        match &**self.inner {
+            Limiter::Bucket(b) => b.refund(n),
+            Limiter::Window(w) => w.refund(n),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is required for a keyed limiter",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn refund_key(&self, key: String, n: f64) -> Result<()> {
+        let n = count(n)?;
+        match &**self.inner {
+            Limiter::KeyedBucket(k) => k.refund(key.as_bytes(), n),
+            Limiter::KeyedWindow(k) => k.refund(key.as_bytes(), n),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is not used by an unkeyed limiter",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn metrics(&self) -> LimiterMetrics {
+        match &**self.inner {
+            Limiter::Bucket(b) => {
+                let m = b.metrics();
+                LimiterMetrics {
+                    burst: Some(m.burst as f64),
+                    available: Some(m.available as f64),
+                    emission_interval_ms: Some(duration_ms(m.emission_interval)),
+                    allowed: Some(m.allowed as f64),
+                    denied: Some(m.denied as f64),
+                    ..LimiterMetrics::empty()
+                }
+            }
+            Limiter::Window(w) => {
+                let m = w.metrics();
+                LimiterMetrics {
+                    limit: Some(m.limit as f64),
+                    count: Some(m.count as f64),
+                    allowed: Some(m.allowed as f64),
+                    denied: Some(m.denied as f64),
+                    ..LimiterMetrics::empty()
+                }
+            }
+            Limiter::KeyedBucket(k) => LimiterMetrics::keyed(k.metrics()),
+            Limiter::KeyedWindow(k) => LimiterMetrics::keyed(k.metrics()),
+        }
+    }
+}

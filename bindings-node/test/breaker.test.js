@@ -1,0 +1,127 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert')
+const { CircuitBreaker, CircuitOpenError, ManualClock } = require('seawall')
+
+const fail = async () => { throw new Error('boom') }
+const ok = async () => 'ok'
+
+function breaker (extra) {
+  const clock = new ManualClock()
+  const cb = new CircuitBreaker({ failureCountThreshold: 2, failureRateThreshold: null, openDurationMs: 1000, halfOpenMaxCalls: 1, successThreshold: 1, clock, ...extra })
+  return { cb, clock }
+}
+
+test('execute passes values and errors through and trips on failures', async () => {
+  const { cb, clock } = breaker()
+  assert.strictEqual(await cb.execute(ok), 'ok')
+  await assert.rejects(cb.execute(fail), /boom/)
+  await assert.rejects(cb.execute(() => { throw new Error('sync') }), /sync/)
+  assert.strictEqual(cb.state, 'open')
+  await assert.rejects(cb.execute(ok), (e) => e instanceof CircuitOpenError && e.code === 'SEAWALL_CIRCUIT_OPEN' && e.retryAfterMs === 1000)
+  clock.advance(400)
+  await assert.rejects(cb.execute(ok), (e) => e.retryAfterMs === 600)
+  clock.advance(600)
+  assert.strictEqual(await cb.execute(ok), 'ok')
+  assert.strictEqual(cb.state, 'closed')
+  const m = cb.metrics()
+  assert.strictEqual(m.rejected, 2)
+  assert.strictEqual(m.failures, 2)
+  assert.strictEqual(m.successes, 2)
+  assert.strictEqual(m.failureRate, null)
+})
+
+test('stateChange events follow EventEmitter conventions, in order', async () => {
+  const { cb, clock } = breaker()
+  const seen = []
+  cb.on('stateChange', (t) => seen.push(`${t.from}->${t.to}@${t.atMs}`))
+  let opened = 0
+  cb.once('open', () => opened++)
+  await cb.execute(fail).catch(() => {})
+  await cb.execute(fail).catch(() => {})
+  clock.advance(1000)
+  await cb.execute(ok)
+  cb.forceOpen()
+  cb.disable()
+  cb.metricsOnly()
+  cb.reset()
+  assert.deepStrictEqual(seen, ['closed->open@0', 'open->half_open@1000', 'half_open->closed@1000',
+    'closed->forced_open@1000', 'forced_open->disabled@1000', 'disabled->metrics_only@1000', 'metrics_only->closed@1000'])
+  assert.strictEqual(opened, 1)
+})
+
+test('two-step tryAcquire: permit or null, success/failure/ignore/release', () => {
+  const { cb, clock } = breaker()
+  const p = cb.tryAcquire()
+  assert.ok(p)
+  assert.strictEqual(p.isProbe, false)
+  p.failure()
+  cb.tryAcquire().ignore()
+  assert.strictEqual(cb.state, 'closed')
+  cb.tryAcquire().failure()
+  assert.strictEqual(cb.state, 'open')
+  assert.strictEqual(cb.tryAcquire(), null)
+  assert.strictEqual(cb.retryAfterMs(), 1000)
+  clock.advance(1000)
+  const probe = cb.tryAcquire()
+  assert.strictEqual(probe.isProbe, true)
+  assert.strictEqual(cb.tryAcquire(), null)
+  probe.release()
+  const again = cb.tryAcquire()
+  assert.ok(again)
+  again.success()
+  assert.strictEqual(cb.state, 'closed')
+  assert.strictEqual(cb.metrics().ignored, 1)
+})
+
+test('isFailure decides which errors count; others are ignored', async () => {
+  const { cb } = breaker({ isFailure: (e) => e.status >= 500 })
+  const e404 = Object.assign(new Error('nf'), { status: 404 })
+  for (let i = 0; i < 5; i++) await cb.execute(async () => { throw e404 }).catch(() => {})
+  assert.strictEqual(cb.state, 'closed')
+  assert.strictEqual(cb.metrics().ignored, 5)
+  await cb.execute(async () => { throw Object.assign(new Error('x'), { status: 503 }) }).catch(() => {})
+  await cb.execute(async () => { throw Object.assign(new Error('x'), { status: 500 }) }).catch(() => {})
+  assert.strictEqual(cb.state, 'open')
+})
+
+test('slow calls are measured on the breaker clock', async () => {
+  const { cb, clock } = breaker({ failureCountThreshold: null, slowCallRateThreshold: 0.5, slowCallDurationThresholdMs: 100, windowSize: 2, minimumNumberOfCalls: 2 })
+  const slow = () => new Promise((resolve) => { setImmediate(() => { clock.advance(150); resolve('slow') }) })
+  await cb.execute(slow)
+  await cb.execute(slow)
+  assert.strictEqual(cb.metrics().slow, 2)
+  assert.strictEqual(cb.state, 'open')
+})
+
+test('execute with an AbortSignal: pre-aborted, aborted mid-call (probe slot released)', async () => {
+  const { cb, clock } = breaker()
+  const ac = new AbortController()
+  ac.abort(new Error('gone'))
+  await assert.rejects(cb.execute(ok, { signal: ac.signal }), /gone/)
+  await cb.execute(fail).catch(() => {})
+  await cb.execute(fail).catch(() => {})
+  clock.advance(1000)
+  const ac2 = new AbortController()
+  let seen
+  const p = cb.execute((signal) => { seen = signal; return new Promise(() => {}) }, { signal: ac2.signal })
+  assert.strictEqual(seen, ac2.signal)
+  assert.strictEqual(cb.metrics().halfOpenInFlight, 1)
+  ac2.abort(new Error('cancel'))
+  await assert.rejects(p, /cancel/)
+  assert.strictEqual(cb.metrics().halfOpenInFlight, 0)
+  assert.strictEqual(await cb.execute(ok, { signal: new AbortController().signal }), 'ok')
+  assert.strictEqual(cb.state, 'closed')
+})
+
+test('execute rejects a non-function', async () => {
+  const { cb } = breaker()
+  await assert.rejects(cb.execute('nope'), TypeError)
+})
+
+test('defaults construct and accept calls', async () => {
+  const cb = new CircuitBreaker()
+  assert.strictEqual(cb.state, 'closed')
+  assert.strictEqual(await cb.execute(async () => 5), 5)
+  assert.strictEqual(cb.metrics().openDurationMs, 60000)
+})

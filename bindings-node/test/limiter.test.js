@@ -1,0 +1,166 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert')
+const http = require('node:http')
+const {
+  TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, ManualClock,
+  RateLimitedError, rateLimitHeaders, rateLimitMiddleware
+} = require('seawall')
+
+test('token bucket: tryAcquire, check, peek, refund, metrics', () => {
+  const clock = new ManualClock()
+  const tb = new TokenBucket({ burst: 3, ratePerSec: 10, clock })
+  assert.strictEqual(tb.limit, 3)
+  assert.strictEqual(tb.tryAcquire(2), true)
+  assert.deepStrictEqual(tb.peek(), { allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 300 })
+  assert.strictEqual(tb.tryAcquire(), true)
+  const d = tb.check()
+  assert.deepStrictEqual(d, { allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 300 })
+  tb.refund(1)
+  assert.strictEqual(tb.tryAcquire(), true)
+  clock.advance(100)
+  assert.strictEqual(tb.tryAcquire(), true)
+  assert.deepStrictEqual(tb.metrics(), { burst: 3, available: 0, emissionIntervalMs: 100, allowed: 4, denied: 1 }) // a refund un-counts a grant
+  assert.throws(() => tb.tryAcquire(4), (e) => e instanceof RangeError && e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'n')
+  for (const bad of [0, -1, 1.5, NaN, Infinity]) assert.throws(() => tb.tryAcquire(bad), RangeError, String(bad))
+  assert.throws(() => tb.tryAcquire('1'), TypeError)
+})
+
+test('sliding window: at most limit per window', () => {
+  const clock = new ManualClock()
+  const sw = new SlidingWindowLimiter({ limit: 100, windowMs: 60_000, clock })
+  let granted = 0
+  for (let i = 0; i < 150; i++) if (sw.tryAcquire()) granted++
+  assert.strictEqual(granted, 100)
+  const d = sw.check()
+  assert.strictEqual(d.allowed, false)
+  assert.ok(d.retryAfterMs > 0 && d.retryAfterMs <= 66_000, String(d.retryAfterMs))
+  clock.advance(d.retryAfterMs)
+  assert.strictEqual(sw.tryAcquire(), true)
+})
+
+test('keyed limiters keep one limit per key', () => {
+  const clock = new ManualClock()
+  const k = new KeyedTokenBucket({ burst: 1, ratePerSec: 1, clock, maxKeys: 100 })
+  assert.strictEqual(k.tryAcquire('alice'), true)
+  assert.strictEqual(k.tryAcquire('alice'), false)
+  assert.strictEqual(k.tryAcquire('bob'), true)
+  assert.strictEqual(k.check('alice').retryAfterMs, 1000)
+  k.refund('alice', 1)
+  assert.strictEqual(k.tryAcquire('alice'), true)
+  assert.strictEqual(k.metrics().keysTracked, 2)
+  const w = new KeyedSlidingWindow({ limit: 2, windowMs: 1000, clock })
+  assert.ok(w.tryAcquire('u1') && w.tryAcquire('u1') && !w.tryAcquire('u1') && w.tryAcquire('u2'))
+  assert.throws(() => w.tryAcquire({}), TypeError)
+  assert.throws(() => w.tryAcquire('u1', 3), RangeError)
+})
+
+test('acquire waits on the limiter clock, honours timeoutMs and AbortSignal', async () => {
+  const clock = new ManualClock()
+  const tb = new TokenBucket({ burst: 1, ratePerSec: 1, clock })
+  await tb.acquire()
+  let done = false
+  const p = tb.acquire(1).then(() => { done = true })
+  await new Promise(resolve => setImmediate(resolve))
+  assert.strictEqual(done, false)
+  clock.advance(999)
+  await new Promise(resolve => setImmediate(resolve))
+  assert.strictEqual(done, false)
+  clock.advance(1)
+  await p
+  assert.strictEqual(done, true)
+  await assert.rejects(tb.acquire(1, { timeoutMs: 500 }), (e) => e instanceof RateLimitedError && e.code === 'SEAWALL_RATE_LIMITED' && e.retryAfterMs === 1000)
+  const ac = new AbortController()
+  const q = tb.acquire(1, { signal: ac.signal })
+  ac.abort(new Error('stop'))
+  await assert.rejects(q, /stop/)
+  assert.strictEqual(clock.pendingTimers, 0)
+  await assert.rejects(tb.acquire(1, { signal: ac.signal }), /stop/)
+  await assert.rejects(tb.acquire(1, { timeoutMs: -1 }), RangeError)
+  const keyed = new KeyedTokenBucket({ burst: 1, ratePerSec: 1, clock })
+  await keyed.acquire('k')
+  const r = keyed.acquire('k', 1, { timeoutMs: 2000 })
+  clock.advance(1000)
+  await r
+})
+
+test('acquire with the real clock', async () => {
+  const tb = new TokenBucket({ burst: 1, ratePerSec: 200 })
+  const t0 = Date.now()
+  for (let i = 0; i < 4; i++) await tb.acquire()
+  assert.ok(Date.now() - t0 >= 10)
+})
+
+test('1000 pending acquire()s do not stall a 10 ms interval timer', async () => {
+  const tb = new TokenBucket({ burst: 1, ratePerSec: 2000 })
+  tb.tryAcquire()
+  const ticks = []
+  let last = performance.now()
+  const iv = setInterval(() => { const now = performance.now(); ticks.push(now - last); last = now }, 10)
+  const waits = []
+  for (let i = 0; i < 1000; i++) waits.push(tb.acquire(1))
+  await Promise.all(waits)
+  await new Promise(resolve => setTimeout(resolve, 50))
+  clearInterval(iv)
+  assert.ok(ticks.length >= 3, `interval fired ${ticks.length} times`)
+  const worst = Math.max(...ticks)
+  assert.ok(worst < 100, `worst interval gap ${worst.toFixed(1)} ms`)
+})
+
+test('rateLimitHeaders', () => {
+  assert.deepStrictEqual(rateLimitHeaders({ allowed: true, remaining: 4, retryAfterMs: 0, resetAfterMs: 1500 }, 5), {
+    'RateLimit-Limit': '5', 'RateLimit-Remaining': '4', 'RateLimit-Reset': '2', 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2'
+  })
+  assert.strictEqual(rateLimitHeaders({ allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 100 }, 5)['Retry-After'], '1')
+  assert.throws(() => rateLimitHeaders(null, 5), TypeError)
+})
+
+function get (port, path = '/', headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      let body = ''
+      res.on('data', (c) => { body += c })
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }))
+    }).on('error', reject)
+  })
+}
+
+test('middleware: per-user limit answers 429 with headers (plain node:http, Connect-style)', async () => {
+  const limiter = new KeyedSlidingWindow({ limit: 2, windowMs: 60_000 })
+  const mw = rateLimitMiddleware({ limiter, key: (req) => req.headers['x-user'] || 'anon' })
+  const server = http.createServer((req, res) => {
+    mw(req, res, (err) => {
+      if (err) { res.statusCode = 500; return res.end(String(err)) }
+      res.end('ok')
+    })
+  })
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = server.address().port
+  try {
+    const a1 = await get(port, '/', { 'x-user': 'a' })
+    const a2 = await get(port, '/', { 'x-user': 'a' })
+    const a3 = await get(port, '/', { 'x-user': 'a' })
+    const b1 = await get(port, '/', { 'x-user': 'b' })
+    assert.deepStrictEqual([a1.status, a2.status, a3.status, b1.status], [200, 200, 429, 200])
+    assert.strictEqual(a1.headers['ratelimit-limit'], '2')
+    assert.strictEqual(a1.headers['ratelimit-remaining'], '1')
+    assert.strictEqual(a3.headers['ratelimit-remaining'], '0')
+    assert.ok(Number(a3.headers['retry-after']) >= 1)
+    assert.strictEqual(a3.body, 'Too Many Requests')
+  } finally {
+    await new Promise(resolve => server.close(resolve))
+  }
+})
+
+test('middleware: onLimited, cost, errors go to next()', () => {
+  const limiter = new TokenBucket({ burst: 2, ratePerSec: 1 })
+  const calls = []
+  const res = { headers: {}, setHeader (k, v) { this.headers[k] = v }, end () {} }
+  const mw = rateLimitMiddleware({ limiter, cost: () => 2, onLimited: (req, r, next, d) => calls.push(['limited', d.retryAfterMs > 0]) })
+  mw({}, res, () => calls.push(['next']))
+  mw({}, res, () => calls.push(['next']))
+  const bad = rateLimitMiddleware({ limiter, cost: () => 5 })
+  bad({}, res, (err) => calls.push(['err', err.code]))
+  assert.deepStrictEqual(calls, [['next'], ['limited', true], ['err', 'SEAWALL_INVALID_ARGUMENT']])
+  assert.throws(() => rateLimitMiddleware({ limiter: {} }), TypeError)
+})

@@ -1,0 +1,136 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert')
+const {
+  retry, Backoff, RetryBudget, ManualClock, RetryExhaustedError, RetryBudgetExhaustedError,
+  isRetryableError, retryAfterOf, RETRYABLE_STATUSES, kindForCode, TimeoutError, CircuitOpenError
+} = require('seawall')
+
+const netErr = (code) => Object.assign(new Error(code), { code })
+const httpErr = (status, headers) => Object.assign(new Error('HTTP ' + status), { status, headers })
+
+test('classification comes from core', () => {
+  assert.deepStrictEqual([...RETRYABLE_STATUSES], [408, 429, 500, 502, 503, 504])
+  for (const c of ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_SOCKET']) assert.ok(isRetryableError(netErr(c)), c)
+  assert.strictEqual(kindForCode('ECONNREFUSED'), 'connection_refused')
+  assert.strictEqual(kindForCode('ENOENT'), null)
+  assert.ok(!isRetryableError(netErr('ENOENT')))
+  for (const s of [408, 429, 500, 502, 503, 504]) {
+    assert.ok(isRetryableError(httpErr(s)), String(s))
+    assert.ok(isRetryableError({ response: { status: s } }), 'response.status ' + s)
+  }
+  for (const s of [400, 401, 404, 501, 505]) assert.ok(!isRetryableError(httpErr(s)), String(s))
+  assert.ok(isRetryableError(new TypeError('fetch failed', { cause: netErr('ECONNRESET') })))
+  assert.ok(isRetryableError(new TimeoutError(5)))
+  assert.ok(!isRetryableError(new CircuitOpenError(5)))
+  assert.ok(!isRetryableError(new Error('plain')))
+  assert.ok(!isRetryableError(null))
+})
+
+test('Retry-After: seconds, HTTP dates, seawall errors', () => {
+  assert.strictEqual(retryAfterOf(httpErr(503, { 'retry-after': '3' })), 3000)
+  assert.strictEqual(retryAfterOf({ response: { headers: new Headers({ 'Retry-After': '2' }) } }), 2000)
+  const at = new Date(Date.now() + 10_000).toUTCString()
+  const ms = retryAfterOf(httpErr(429, { 'retry-after': at }))
+  assert.ok(ms > 8000 && ms <= 10_000, String(ms))
+  assert.strictEqual(retryAfterOf(new CircuitOpenError(1234)), 1234)
+  assert.strictEqual(retryAfterOf(new Error('x')), undefined)
+})
+
+test('retry succeeds after transient failures, sleeping the schedule on the manual clock', async () => {
+  const clock = new ManualClock()
+  let calls = 0
+  const delays = []
+  const p = retry(async ({ attempt }) => {
+    calls++
+    assert.strictEqual(attempt, calls)
+    if (calls < 3) throw netErr('ECONNRESET')
+    return 'ok'
+  }, { maxAttempts: 5, baseMs: 100, jitter: 'none', clock, onRetry: (r) => delays.push(r.delayMs) })
+  await clock.tickAsync(1000)
+  assert.strictEqual(await p, 'ok')
+  assert.strictEqual(calls, 3)
+  assert.deepStrictEqual(delays, [100, 200])
+  assert.strictEqual(clock.nowMs(), 1000)
+})
+
+test('retry gives up with SEAWALL_RETRY_EXHAUSTED carrying attempts and cause', async () => {
+  const clock = new ManualClock()
+  const last = netErr('ETIMEDOUT')
+  const p = retry(async () => { throw last }, { maxAttempts: 3, baseMs: 10, jitter: 'none', clock })
+  const check = assert.rejects(p, (e) => e instanceof RetryExhaustedError && e.code === 'SEAWALL_RETRY_EXHAUSTED' && e.attempts === 3 && e.cause === last)
+  await clock.tickAsync(100)
+  await check
+})
+
+test('retry does not retry what the classifier rejects', async () => {
+  let calls = 0
+  const e = httpErr(404)
+  await assert.rejects(retry(async () => { calls++; throw e }, { maxAttempts: 5, baseMs: 0 }), (x) => x === e)
+  assert.strictEqual(calls, 1)
+  calls = 0
+  await assert.rejects(retry(async () => { calls++; throw new Error('custom') }, { maxAttempts: 3, baseMs: 0, retryIf: () => true }), { code: 'SEAWALL_RETRY_EXHAUSTED' })
+  assert.strictEqual(calls, 3)
+})
+
+test('retry honours Retry-After over the computed delay', async () => {
+  const clock = new ManualClock()
+  const delays = []
+  let calls = 0
+  const p = retry(async () => { if (++calls === 1) throw httpErr(503, { 'retry-after': '5' }); return calls },
+    { maxAttempts: 3, baseMs: 10, jitter: 'none', clock, onRetry: (r) => delays.push(r.delayMs) })
+  await clock.tickAsync(4999)
+  assert.strictEqual(calls, 1)
+  await clock.tickAsync(1)
+  assert.strictEqual(await p, 2)
+  assert.deepStrictEqual(delays, [5000])
+})
+
+test('retry with a budget stops when the budget is exhausted', async () => {
+  const budget = new RetryBudget({ maxTokens: 2, tokenRatio: 0.1 })
+  let calls = 0
+  await assert.rejects(retry(async () => { calls++; throw netErr('ECONNRESET') }, { maxAttempts: 10, baseMs: 0, budget }),
+    (e) => e instanceof RetryBudgetExhaustedError && e.code === 'SEAWALL_RETRY_BUDGET_EXHAUSTED' && e.cause.code === 'ECONNRESET')
+  assert.strictEqual(calls, 1)
+  assert.strictEqual(budget.metrics().retriesDenied, 1)
+})
+
+test('retry aborts on the signal, during a wait too', async () => {
+  const clock = new ManualClock()
+  const ac = new AbortController()
+  let calls = 0
+  const p = retry(async () => { calls++; throw netErr('ECONNRESET') }, { maxAttempts: 5, baseMs: 1000, jitter: 'none', clock, signal: ac.signal })
+  await new Promise(resolve => setImmediate(resolve))
+  assert.strictEqual(clock.pendingTimers, 1)
+  ac.abort(new Error('stop'))
+  await assert.rejects(p, /stop/)
+  assert.strictEqual(calls, 1)
+  assert.strictEqual(clock.pendingTimers, 0)
+  await assert.rejects(retry(async () => 1, { signal: ac.signal }), /stop/)
+})
+
+test('retry with the real clock and a shared Backoff', async () => {
+  const backoff = new Backoff({ baseMs: 1, maxAttempts: 3, jitter: 'full', seed: 7 })
+  let calls = 0
+  assert.strictEqual(await retry(async () => { if (++calls < 3) throw netErr('ECONNRESET'); return 'done' }, { backoff }), 'done')
+  assert.strictEqual(backoff.metrics().retries, 2)
+})
+
+test('seeded schedules are reproducible', () => {
+  const a = new Backoff({ seed: 42, maxAttempts: 11, jitter: 'decorrelated', baseMs: 100, maxDelayMs: 30000 })
+  const b = new Backoff({ seed: 42n, maxAttempts: 11, jitter: 'decorrelated', baseMs: 100, maxDelayMs: 30000 })
+  const sa = a.schedule()
+  const sb = b.schedule()
+  for (let i = 0; i < 10; i++) assert.strictEqual(sa.nextDelayMs(), sb.nextDelayMs())
+  assert.strictEqual(sa.nextDelayMs(), null)
+  assert.strictEqual(sa.exhausted, true)
+  assert.strictEqual(sa.attempts, 11)
+})
+
+test('bad retry arguments reject with TypeErrors', async () => {
+  await assert.rejects(retry('x'), TypeError)
+  await assert.rejects(retry(async () => 1, { retryIf: 3 }), TypeError)
+  await assert.rejects(retry(async () => 1, { budget: {} }), TypeError)
+  await assert.rejects(retry(async () => 1, { maxAttempts: 0 }), (e) => e instanceof RangeError && e.field === 'maxAttempts')
+  assert.throws(() => new Backoff().schedule().nextDelayMs({ retryAfterMs: -1 }), RangeError)
+})

@@ -1,0 +1,57 @@
+'use strict'
+// Mirrors tests/src/runners/{token_bucket,sliding_window,keyed}.rs through
+// the public JS API.
+const { TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow } = require('seawall')
+const { toOptions, errorValue, msToNs } = require('../vectors')
+
+function decisionValue (d) {
+  return { allowed: d.allowed, remaining: d.remaining, retry_after_ns: msToNs(d.retryAfterMs), reset_after_ns: msToNs(d.resetAfterMs) }
+}
+
+function result (fields, f) {
+  try {
+    return decisionValue(f())
+  } catch (e) {
+    return errorValue(e, fields)
+  }
+}
+
+function runner (make, metrics, keyed) {
+  let fields = {}
+  return {
+    build (config, clock) {
+      const [opts, f] = toOptions(config)
+      fields = f
+      const l = make({ ...opts, clock })
+      return {
+        step (op, args) {
+          const n = args.n === undefined ? 1 : Number(args.n)
+          const key = args.key === undefined ? '' : args.key
+          switch (op) {
+            case 'try_acquire': return result(fields, () => keyed ? l.check(key, n) : l.check(n))
+            case 'peek': return result(fields, () => l.peek(n))
+            case 'refund':
+              keyed ? l.refund(key, n) : l.refund(n)
+              return {}
+            case 'metrics': return metrics(l.metrics())
+            default: throw new Error(`unknown op ${op}`)
+          }
+        }
+      }
+    },
+    errorValue (e) { return errorValue(e, fields) }
+  }
+}
+
+const keyedMetrics = (m) => ({ keys_tracked: m.keysTracked, evictions: m.evictions, table_full: m.tableFull })
+
+module.exports = {
+  token_bucket: runner((o) => new TokenBucket(o), (m) => ({ available: m.available, allowed: m.allowed, denied: m.denied }), false),
+  sliding_window: runner((o) => new SlidingWindowLimiter(o), (m) => ({ count: m.count, allowed: m.allowed, denied: m.denied }), false),
+  keyed_limiter: runner((o) => {
+    const { kind = 'token_bucket', hashSeed = 0, ...rest } = o
+    if (kind === 'token_bucket') return new KeyedTokenBucket({ ...rest, hashSeed })
+    if (kind === 'sliding_window') return new KeyedSlidingWindow({ ...rest, hashSeed })
+    throw new Error(`unknown kind ${kind}`)
+  }, keyedMetrics, true)
+}
