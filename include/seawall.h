@@ -80,11 +80,256 @@ typedef enum seawall_status {
 } seawall_status;
 
 /**
+ * A transient transport failure worth retrying by default.
+ * `SEAWALL_RETRYABLE_NONE` means "not retryable / not listed".
+ */
+typedef enum seawall_retryable_kind {
+  /**
+   * Not a retryable kind.
+   */
+  SEAWALL_RETRYABLE_NONE = 0,
+  /**
+   * `"connection_reset"`.
+   */
+  SEAWALL_RETRYABLE_CONNECTION_RESET = 1,
+  /**
+   * `"timed_out"`.
+   */
+  SEAWALL_RETRYABLE_TIMED_OUT = 2,
+  /**
+   * `"connection_refused"`.
+   */
+  SEAWALL_RETRYABLE_CONNECTION_REFUSED = 3,
+  /**
+   * `"network_error"`.
+   */
+  SEAWALL_RETRYABLE_NETWORK_ERROR = 4,
+  /**
+   * `"service_unavailable"`.
+   */
+  SEAWALL_RETRYABLE_SERVICE_UNAVAILABLE = 5,
+} seawall_retryable_kind;
+
+/**
+ * How the un-jittered delay grows with the retry number n (1-based).
+ */
+typedef enum seawall_backoff_kind {
+  /**
+   * `base_ns` before every retry.
+   */
+  SEAWALL_BACKOFF_CONSTANT = 0,
+  /**
+   * `base_ns × n`, capped at `max_delay_ns`.
+   */
+  SEAWALL_BACKOFF_LINEAR = 1,
+  /**
+   * `base_ns × factor^(n−1)`, capped at `max_delay_ns` (the default).
+   */
+  SEAWALL_BACKOFF_EXPONENTIAL = 2,
+} seawall_backoff_kind;
+
+/**
+ * How randomness spreads each delay d (formulas in spec/backoff.md).
+ */
+typedef enum seawall_jitter {
+  /**
+   * d as scheduled; no random draw.
+   */
+  SEAWALL_JITTER_NONE = 0,
+  /**
+   * Uniform in [0, d] (the default).
+   */
+  SEAWALL_JITTER_FULL = 1,
+  /**
+   * In [d/2, d].
+   */
+  SEAWALL_JITTER_EQUAL = 2,
+  /**
+   * d ± 50%, capped at `max_delay_ns`.
+   */
+  SEAWALL_JITTER_PROPORTIONAL = 3,
+  /**
+   * AWS decorrelated: min(max_delay, uniform[base, 3 × previous]).
+   */
+  SEAWALL_JITTER_DECORRELATED = 4,
+} seawall_jitter;
+
+/**
+ * A retry schedule definition, shared by every call it retries. Opaque;
+ * thread-safe.
+ */
+typedef struct seawall_backoff seawall_backoff;
+
+/**
+ * The retry state of one call. Opaque; NOT thread-safe: one schedule per
+ * call, used by one thread at a time.
+ */
+typedef struct seawall_backoff_schedule seawall_backoff_schedule;
+
+/**
  * A clock that moves only when told to. Pass it to a primitive's `_new` to
  * drive that primitive in tests; NULL there means the monotonic clock.
  * Thread-safe: any thread may advance or read it. Opaque.
  */
 typedef struct seawall_manual_clock seawall_manual_clock;
+
+/**
+ * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
+ */
+typedef struct seawall_retry_budget seawall_retry_budget;
+
+/**
+ * Configuration of a backoff. Fill it with `seawall_backoff_config_default()`
+ * and change the fields you need.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | kind | SEAWALL_BACKOFF_EXPONENTIAL | a `seawall_backoff_kind` |
+ * | base_ns | 100 ms | ≤ 100 years; 0 = retry at once |
+ * | factor | 2.0 | finite, ≥ 1 |
+ * | max_delay_ns | 30 s | base_ns ≤ max_delay_ns ≤ 100 years |
+ * | jitter | SEAWALL_JITTER_FULL | a `seawall_jitter` |
+ * | max_attempts | 3 | ≥ 1; counts every call, the first included |
+ * | has_max_elapsed, max_elapsed_ns | false | if set: 0 < max_elapsed_ns ≤ 100 years |
+ * | has_seed, seed | false | if unset, the jitter RNG is seeded from the clock |
+ */
+typedef struct seawall_backoff_config {
+  /**
+   * A `seawall_backoff_kind` value.
+   */
+  uint32_t kind;
+  /**
+   * The first delay, and the unit of linear growth.
+   */
+  uint64_t base_ns;
+  /**
+   * Multiplier per retry (exponential only).
+   */
+  double factor;
+  /**
+   * No computed delay exceeds this (a Retry-After hint may).
+   */
+  uint64_t max_delay_ns;
+  /**
+   * A `seawall_jitter` value.
+   */
+  uint32_t jitter;
+  /**
+   * Maximum number of calls, the first included (1 = never retry).
+   */
+  uint32_t max_attempts;
+  /**
+   * Whether `max_elapsed_ns` applies.
+   */
+  bool has_max_elapsed;
+  /**
+   * Give up when the next retry would start later than this after the
+   * schedule began.
+   */
+  uint64_t max_elapsed_ns;
+  /**
+   * Whether `seed` applies.
+   */
+  bool has_seed;
+  /**
+   * Seed of the jitter RNG (same seed, same delays in every language).
+   */
+  uint64_t seed;
+} seawall_backoff_config;
+
+/**
+ * Counters of a backoff, summed over all its schedules.
+ */
+typedef struct seawall_backoff_metrics {
+  /**
+   * Schedules started.
+   */
+  uint64_t schedules;
+  /**
+   * Delays handed out (retries scheduled).
+   */
+  uint64_t retries;
+  /**
+   * Schedules that gave up because `max_attempts` was reached.
+   */
+  uint64_t exhausted_attempts;
+  /**
+   * Schedules that gave up because of `max_elapsed_ns`.
+   */
+  uint64_t exhausted_elapsed;
+} seawall_backoff_metrics;
+
+/**
+ * The answer of `seawall_backoff_schedule_next_delay*`.
+ */
+typedef struct seawall_backoff_delay {
+  /**
+   * true: do not retry (attempts or elapsed time exhausted); `delay_ns` is 0.
+   */
+  bool give_up;
+  /**
+   * Sleep this long, then retry (when `give_up` is false).
+   */
+  uint64_t delay_ns;
+  /**
+   * Retries handed out by this schedule so far, this one included.
+   */
+  uint32_t retries;
+} seawall_backoff_delay;
+
+/**
+ * Configuration of a retry budget; fill it with
+ * `seawall_retry_budget_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_tokens | 10 | integer in [1, 1000000] |
+ * | token_ratio | 0.1 | finite, > 0, ≤ 1000000; rounded to thousandths, ≥ 0.001 |
+ */
+typedef struct seawall_retry_budget_config {
+  /**
+   * Size of the bucket; retries stop when it is half empty.
+   */
+  uint32_t max_tokens;
+  /**
+   * Tokens each success gives back.
+   */
+  double token_ratio;
+} seawall_retry_budget_config;
+
+/**
+ * A snapshot of a retry budget.
+ */
+typedef struct seawall_retry_budget_metrics {
+  /**
+   * Current tokens in thousandths.
+   */
+  uint64_t tokens_milli;
+  /**
+   * `max_tokens` in thousandths.
+   */
+  uint64_t max_tokens_milli;
+  /**
+   * Retries are allowed while `tokens_milli` is above this.
+   */
+  uint64_t threshold_milli;
+  /**
+   * `try_retry` calls that allowed a retry.
+   */
+  uint64_t retries_allowed;
+  /**
+   * `try_retry` calls that denied one.
+   */
+  uint64_t retries_denied;
+  /**
+   * Successes recorded.
+   */
+  uint64_t successes;
+  /**
+   * Failures recorded (by `try_retry` and `record_failure`).
+   */
+  uint64_t failures;
+} seawall_retry_budget_metrics;
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,10 +342,12 @@ extern "C" {
 const char *seawall_version(void);
 
 /**
- * A static, NUL-terminated name for `status` (e.g. `"circuit_open"`).
- * Unknown values give `"unknown"`. Thread-safe; never NULL; do not free.
+ * A static, NUL-terminated name for a `seawall_status` value (e.g.
+ * `"circuit_open"`, the wire name used by every binding). Takes an `int` so
+ * any value is safe: unknown values give `"unknown"`. Thread-safe; never
+ * NULL; do not free.
  */
-const char *seawall_status_str(enum seawall_status status);
+const char *seawall_status_str(int status);
 
 /**
  * This thread's message for the last failed seawall call (e.g.
@@ -110,6 +357,20 @@ const char *seawall_status_str(enum seawall_status status);
  */
 const char *seawall_last_error_message(void);
 
+/**
+ * The field or parameter this thread's last failed call named, in C
+ * spelling (`"open_duration_ns"`, `"n"`, `"out"`), or `""` when it named
+ * none. A static string: never NULL; do not free. Thread-safe.
+ */
+const char *seawall_last_error_field(void);
+
+/**
+ * After `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_RATE_LIMITED` on this thread:
+ * how long until the call could be admitted, in ns; 0 after any other
+ * status. Thread-safe (reads this thread's last error).
+ */
+uint64_t seawall_last_error_retry_after_ns(void);
+
 #if defined(SEAWALL_TEST_HOOKS)
 /**
  * Test hook: panics inside seawall. Returns `SEAWALL_PANIC` and the process
@@ -117,6 +378,141 @@ const char *seawall_last_error_message(void);
  */
 enum seawall_status seawall_test_panic(void);
 #endif
+
+/**
+ * The default backoff config (see `seawall_backoff_config` for the table).
+ * Thread-safe; cannot fail.
+ */
+struct seawall_backoff_config seawall_backoff_config_default(void);
+
+/**
+ * Creates a backoff on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_backoff_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (the last error names the field, e.g. `max_delay_ns`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_new(const struct seawall_backoff_config *config,
+                                        struct seawall_backoff **out);
+
+/**
+ * Like `seawall_backoff_new`, reading elapsed time from `clock` (the
+ * backoff keeps its own reference; the clock may be freed first).
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_config *config,
+                                                   const struct seawall_manual_clock *clock,
+                                                   struct seawall_backoff **out);
+
+/**
+ * Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
+ * Must not race other calls on the same handle.
+ */
+void seawall_backoff_free(struct seawall_backoff *backoff);
+
+/**
+ * Writes the un-jittered delay before retry `attempt` (1-based; 0 gives 0)
+ * to `*out_delay_ns`. Pure: no RNG, no clock. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_delay_for(const struct seawall_backoff *backoff,
+                                              uint32_t attempt,
+                                              uint64_t *out_delay_ns);
+
+/**
+ * Writes a snapshot of the backoff's counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *backoff,
+                                                struct seawall_backoff_metrics *out);
+
+/**
+ * Starts the schedule of one retried call (elapsed time counts from now)
+ * and writes it to `*out`. The caller owns it and frees it with
+ * `seawall_backoff_schedule_free`; it may outlive the backoff.
+ * Thread-safe on `backoff`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_new(const struct seawall_backoff *backoff,
+                                                 struct seawall_backoff_schedule **out);
+
+/**
+ * Frees a schedule. NULL is a no-op.
+ */
+void seawall_backoff_schedule_free(struct seawall_backoff_schedule *schedule);
+
+/**
+ * After a failed call: writes the delay before the next retry, or
+ * `give_up = true`, to `*out`. Elapsed time is read from the backoff's
+ * clock. If `has_retry_after`, `retry_after_ns` (a server's Retry-After)
+ * replaces the computed delay, uncapped but still subject to
+ * `max_elapsed_ns`. Not thread-safe on `schedule`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_next_delay(struct seawall_backoff_schedule *schedule,
+                                                        bool has_retry_after,
+                                                        uint64_t retry_after_ns,
+                                                        struct seawall_backoff_delay *out);
+
+/**
+ * Like `seawall_backoff_schedule_next_delay` with the elapsed time since
+ * the schedule began given by the caller. Not thread-safe on `schedule`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_next_delay_elapsed(struct seawall_backoff_schedule *schedule,
+                                                                uint64_t elapsed_ns,
+                                                                bool has_retry_after,
+                                                                uint64_t retry_after_ns,
+                                                                struct seawall_backoff_delay *out);
+
+/**
+ * Writes the retries handed out so far to `*out_retries`. Not thread-safe
+ * on `schedule` against `next_delay`. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backoff_schedule *schedule,
+                                                     uint32_t *out_retries);
+
+/**
+ * Whether an HTTP status is retried by default (408, 429, 500, 502, 503,
+ * 504). Thread-safe; cannot fail.
+ */
+bool seawall_is_retryable_status(uint32_t status);
+
+/**
+ * Writes the sorted list of retryable HTTP statuses (a static array, do
+ * not free) to `*out_statuses` and its length to `*out_len`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_statuses(const uint16_t **out_statuses,
+                                               size_t *out_len);
+
+/**
+ * The wire name of a kind (`"timed_out"`), a static string; NULL for
+ * `SEAWALL_RETRYABLE_NONE` and unknown values. Takes a `uint32_t` so any
+ * value is safe. Kinds are numbered 1..=5 in declaration order.
+ * Thread-safe; do not free.
+ */
+const char *seawall_retryable_kind_str(uint32_t kind);
+
+/**
+ * Parses a kind's wire name (exact, case-sensitive) into `*out_kind`;
+ * unknown names give `SEAWALL_RETRYABLE_NONE` (not retryable). Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
+ * `kind`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_kind_parse(const char *kind,
+                                                 enum seawall_retryable_kind *out_kind);
+
+/**
+ * Maps an error code (POSIX errno name such as `"ECONNRESET"`, a
+ * getaddrinfo code, a Node/undici `err.code`, a gRPC status name; exact,
+ * upper-case) to the kind it means, written to `*out_kind`;
+ * `SEAWALL_RETRYABLE_NONE` when the code is not listed. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
+ * `code`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_kind_for_code(const char *code,
+                                                    enum seawall_retryable_kind *out_kind);
 
 /**
  * Creates a manual clock at `start_ns` and writes it to `*out`.
@@ -159,6 +555,52 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
  * primitive uses by default. Thread-safe.
  */
 uint64_t seawall_monotonic_now_ns(void);
+
+/**
+ * The default retry budget config. Thread-safe; cannot fail.
+ */
+struct seawall_retry_budget_config seawall_retry_budget_config_default(void);
+
+/**
+ * Creates a full retry budget and writes it to `*out`. `config` is read,
+ * not kept. The caller owns `*out` and frees it with
+ * `seawall_retry_budget_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_new(const struct seawall_retry_budget_config *config,
+                                             struct seawall_retry_budget **out);
+
+/**
+ * Frees a retry budget. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_retry_budget_free(struct seawall_retry_budget *budget);
+
+/**
+ * Records a failed attempt (one token withdrawn) and asks for a retry:
+ * `SEAWALL_OK` = send it, `SEAWALL_RETRY_BUDGET_EXHAUSTED` = don't.
+ * Thread-safe (one CAS loop). Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_try_retry(const struct seawall_retry_budget *budget);
+
+/**
+ * Records a failed attempt that will not be retried anyway (one token
+ * withdrawn). Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_record_failure(const struct seawall_retry_budget *budget);
+
+/**
+ * Records a success (`token_ratio` tokens back, never above max).
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_record_success(const struct seawall_retry_budget *budget);
+
+/**
+ * Writes a snapshot of tokens and counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_budget *budget,
+                                                     struct seawall_retry_budget_metrics *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -11,7 +11,6 @@ use seawall::clock::{Clock, ClockSource, ManualClock};
 pub struct seawall_manual_clock(pub(crate) ManualClock);
 
 /// The clock a constructor was given: NULL = monotonic.
-#[allow(dead_code)] // used by the primitive wrappers
 pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
     match c.as_ref() {
         Some(m) => ClockSource::Manual(m.0.clone()),
