@@ -19,8 +19,10 @@ lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: ## unit, property, doc and conformance tests of the core
+test-rust: ## unit, property, doc and conformance tests of the core; README examples
 	$(CARGO) test --workspace
+	$(CARGO) run -q -p seawall --example quickstart
+	python3 scripts/check-readme.py
 
 test-conformance: ## only the spec/vectors runner against core
 	$(CARGO) test -p seawall-tests --test conformance -- --nocapture

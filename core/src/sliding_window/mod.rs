@@ -1,1 +1,496 @@
-//! Not yet implemented.
+//! Sliding-window limiter: at most `limit` requests in any window of length
+//! `window`, with bucketed sub-windows counted conservatively.
+//!
+//! The window is cut into `buckets` sub-windows of `g = ceil(window / buckets)`
+//! ns; bucket `i` covers `[i*g, (i+1)*g)` on the clock. A request at time `t`
+//! (bucket `c = floor(t / g)`) is granted iff the requests already granted in
+//! buckets `c - buckets ..= c` plus `n` stay within `limit`. Because those
+//! `buckets + 1` buckets always cover the last `window` nanoseconds, **no
+//! interval of length `window` ever holds more than `limit` grants** (bound 0);
+//! the price is that grants stay counted for up to `window + g`. See
+//! `spec/sliding_window.md` for the exact bounds.
+//!
+//! Counters live in `buckets + 1` atomic words (a ring), updated with
+//! compare-and-swap; no lock, no allocation after construction.
+
+use crate::clock::{duration_to_ns, Clock, ClockSource};
+use crate::error::{Error, Result};
+use crate::limit::{Decision, RateLimiter};
+use crate::sync::{AtomicU64, Ordering};
+use crate::validate;
+use std::time::Duration;
+
+// Packed bucket word (one per ring slot):
+//
+// | bits 63..24       | bits 23..0 |
+// |-------------------|------------|
+// | lap tag (40 bits) | count      |
+//
+// A slot at ring position `p` holds bucket index `lap * (B + 1) + p`; the tag
+// is `lap mod 2^40`. A word whose tag is neither the lap of the bucket the
+// position stands for in the current span, nor the lap after it (a bucket a
+// concurrent thread with a slightly later clock has opened), is stale: count 0.
+// Tags alias only after 2^40 laps, i.e. 2^40 windows (>= 34 years for the
+// smallest window of 1 ms); an aliased stale word is counted, which can only
+// deny, never over-grant.
+const COUNT_BITS: u32 = 24;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+const TAG_MASK: u64 = (1 << (64 - COUNT_BITS)) - 1;
+
+/// The largest `limit` a sliding window accepts (24-bit counters).
+pub const MAX_LIMIT: u64 = COUNT_MASK;
+/// The largest `buckets` a sliding window accepts.
+pub const MAX_BUCKETS: u32 = 1024;
+/// The smallest `window` accepted (1 ms).
+pub const MIN_WINDOW: Duration = Duration::from_millis(1);
+
+#[inline]
+fn pack(lap: u64, count: u64) -> u64 {
+    ((lap & TAG_MASK) << COUNT_BITS) | (count & COUNT_MASK)
+}
+#[inline]
+fn tag_of(word: u64) -> u64 {
+    word >> COUNT_BITS
+}
+#[inline]
+fn count_of(word: u64) -> u64 {
+    word & COUNT_MASK
+}
+
+/// Configuration of a [`SlidingWindowLimiter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlidingWindowConfig {
+    /// Requests allowed in any window, `1 ..= 16_777_215`. Default 100.
+    pub limit: u64,
+    /// The window length, `1 ms ..= 100 years`. Default 60 s.
+    pub window: Duration,
+    /// Sub-windows per window, `1 ..= 1024`. More buckets = grants expire
+    /// closer to exactly `window` after they were made (at most `window / buckets`
+    /// late), at 8 bytes each. Default 10.
+    pub buckets: u32,
+}
+
+impl Default for SlidingWindowConfig {
+    fn default() -> Self {
+        Self {
+            limit: 100,
+            window: Duration::from_secs(60),
+            buckets: 10,
+        }
+    }
+}
+
+impl SlidingWindowConfig {
+    /// Checks every field; `InvalidConfig` names the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        Window::new(self).map(|_| ())
+    }
+}
+
+/// Validated window parameters and the algorithm over a ring of words;
+/// shared with the keyed limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) limit: u64,
+    /// Bucket width `g` in ns, `>= 1`.
+    pub(crate) g: u64,
+    /// `B`, the number of buckets per window; the ring has `B + 1` words.
+    pub(crate) b: u64,
+    pub(crate) window_ns: u64,
+}
+
+/// One bucket of the current span, as seen by one read of the ring.
+#[derive(Clone, Copy)]
+struct Seen {
+    count: u64,
+    /// Bucket index (may be above the current one: a concurrent thread's).
+    idx: u128,
+}
+
+impl Window {
+    pub(crate) fn new(cfg: &SlidingWindowConfig) -> Result<Self> {
+        validate::int_in_range("limit", cfg.limit, 1, MAX_LIMIT)?;
+        validate::int_in_range("buckets", u64::from(cfg.buckets), 1, u64::from(MAX_BUCKETS))?;
+        validate::positive_duration("window", cfg.window)?;
+        if cfg.window < MIN_WINDOW {
+            return Err(Error::config(
+                "window",
+                format!("must be >= 1 ms, got {:?}", cfg.window),
+            ));
+        }
+        let window_ns = duration_to_ns(cfg.window);
+        let b = u64::from(cfg.buckets);
+        let g = window_ns.div_ceil(b);
+        Ok(Self {
+            limit: cfg.limit,
+            g,
+            b,
+            window_ns,
+        })
+    }
+
+    /// Ring length, `B + 1`.
+    pub(crate) fn ring_len(&self) -> usize {
+        usize::try_from(self.b + 1).unwrap_or(usize::MAX)
+    }
+
+    /// Visits the `B + 1` ring slots: for each, the bucket it holds if that
+    /// bucket is counted at `now` (in the span `cur - B ..= cur`, or the one
+    /// after, opened by a thread with a later clock).
+    #[inline]
+    fn for_each_counted(&self, ring: &[AtomicU64], now: u64, mut f: impl FnMut(usize, u64, Seen)) {
+        let cur = u128::from(now / self.g);
+        let len = u128::from(self.b + 1);
+        for (pos, slot) in ring.iter().enumerate() {
+            let word = slot.load(Ordering::SeqCst);
+            let count = count_of(word);
+            if count == 0 {
+                continue;
+            }
+            let pos = pos as u128;
+            // The bucket this position stands for in the span: e ≡ pos (mod B+1),
+            // cur - B <= e <= cur. Computed shifted by B+1 to stay unsigned.
+            let e_shift = cur + len - ((cur + len - pos) % len); // = e + (B+1)
+            let tag = tag_of(word);
+            let lap_shift = e_shift / len; // = lap(e) + 1
+            let idx = if e_shift >= len && tag == ((lap_shift - 1) as u64 & TAG_MASK) {
+                e_shift - len
+            } else if tag == (lap_shift as u64 & TAG_MASK) {
+                e_shift
+            } else {
+                continue;
+            };
+            f(pos as usize, word, Seen { count, idx });
+        }
+    }
+
+    /// Requests counted at `now` and the newest counted bucket.
+    fn count(&self, ring: &[AtomicU64], now: u64) -> (u64, Option<u128>) {
+        let mut sum = 0u64;
+        let mut newest: Option<u128> = None;
+        self.for_each_counted(ring, now, |_, _, s| {
+            sum = sum.saturating_add(s.count);
+            newest = Some(newest.map_or(s.idx, |m| m.max(s.idx)));
+        });
+        (sum, newest)
+    }
+
+    /// Nanoseconds from `now` until bucket `idx` stops being counted.
+    fn expires_in(&self, idx: u128, now: u64) -> u64 {
+        let end = (idx + u128::from(self.b) + 1) * u128::from(self.g);
+        u64::try_from(end.saturating_sub(u128::from(now))).unwrap_or(u64::MAX)
+    }
+
+    /// Whether nothing is counted at `now` (indistinguishable from fresh).
+    pub(crate) fn is_empty(&self, ring: &[AtomicU64], now: u64) -> bool {
+        self.count(ring, now).0 == 0
+    }
+
+    /// Nanoseconds until nothing is counted (0 if nothing is now).
+    pub(crate) fn reset_in(&self, ring: &[AtomicU64], now: u64) -> u64 {
+        self.count(ring, now)
+            .1
+            .map_or(0, |i| self.expires_in(i, now))
+    }
+
+    /// The decision for `n` on an empty window (nothing stored).
+    pub(crate) fn fresh_decision(&self, now: u64, n: u64) -> Decision {
+        Decision {
+            allowed: true,
+            remaining: self.limit.saturating_sub(n),
+            retry_after: Duration::ZERO,
+            reset_after: Duration::from_nanos(self.expires_in(u128::from(now / self.g), now)),
+        }
+    }
+
+    /// `n` must be in `1..=limit`.
+    pub(crate) fn check_n(&self, n: u64) -> Result<()> {
+        if n == 0 {
+            Err(Error::argument("n", "must be >= 1, got 0"))
+        } else if n > self.limit {
+            Err(Error::argument(
+                "n",
+                format!(
+                    "exceeds the limit {} and can never be granted, got {n}",
+                    self.limit
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Adds `n` to the bucket of `now`; returns the word written (to undo).
+    fn add(&self, ring: &[AtomicU64], now: u64, n: u64) -> Option<(usize, u64)> {
+        let cur = now / self.g;
+        let len = self.b + 1;
+        let pos = usize::try_from(cur % len).ok()?;
+        let lap = cur / len;
+        let slot = ring.get(pos)?;
+        let mut word = slot.load(Ordering::SeqCst);
+        loop {
+            let tag = tag_of(word);
+            let next = if tag == lap & TAG_MASK || tag == lap.wrapping_add(1) & TAG_MASK {
+                // Current bucket (or a later one a concurrent thread opened).
+                let c = count_of(word).checked_add(n).filter(|&c| c <= COUNT_MASK)?;
+                (word & !COUNT_MASK) | c
+            } else {
+                pack(lap, n)
+            };
+            match slot.compare_exchange_weak(word, next, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return Some((pos, next)),
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// Takes `n` back from the word written by [`add`](Self::add), unless the
+    /// slot has moved on to another bucket since (then the grant is gone anyway).
+    fn undo(&self, ring: &[AtomicU64], pos: usize, written: u64, n: u64) {
+        let Some(slot) = ring.get(pos) else { return };
+        let mut word = slot.load(Ordering::SeqCst);
+        loop {
+            if tag_of(word) != tag_of(written) {
+                return;
+            }
+            let next = (word & !COUNT_MASK) | count_of(word).saturating_sub(n);
+            match slot.compare_exchange_weak(word, next, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
+    /// One decision for a validated `n`: increment, then check the whole
+    /// span; over the limit → undo and deny.
+    pub(crate) fn acquire(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
+        let added = self.add(ring, now, n);
+        let (sum, newest) = self.count(ring, now);
+        if let Some((pos, written)) = added {
+            if sum <= self.limit {
+                let newest = newest.unwrap_or(u128::from(now / self.g));
+                return Decision {
+                    allowed: true,
+                    remaining: self.limit - sum,
+                    retry_after: Duration::ZERO,
+                    reset_after: Duration::from_nanos(self.expires_in(newest, now)),
+                };
+            }
+            self.undo(ring, pos, written, n);
+        }
+        self.denied(ring, now, n)
+    }
+
+    /// The answer for a request of `n` that is not (or no longer) counted.
+    fn denied(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
+        let (sum, newest) = self.count(ring, now);
+        // Buckets expire oldest first; find the first expiry after which
+        // `rest + n <= limit`.
+        let mut retry_after = 0u64;
+        if sum.saturating_add(n) > self.limit {
+            let need = sum.saturating_add(n) - self.limit;
+            let mut freed = 0u64;
+            let cur = u128::from(now / self.g);
+            let first = cur.saturating_sub(u128::from(self.b));
+            let last = cur + u128::from(self.b) + 1;
+            let mut idx = first;
+            while idx <= last && freed < need {
+                let (c, _, _) = self.bucket(ring, idx);
+                if c > 0 {
+                    freed = freed.saturating_add(c);
+                    retry_after = self.expires_in(idx, now);
+                }
+                idx += 1;
+            }
+        }
+        Decision {
+            allowed: false,
+            remaining: self.limit.saturating_sub(sum),
+            retry_after: Duration::from_nanos(retry_after.max(1)),
+            reset_after: Duration::from_nanos(newest.map_or(0, |i| self.expires_in(i, now))),
+        }
+    }
+
+    /// The count of bucket `idx` (one ring word), with that word.
+    fn bucket(&self, ring: &[AtomicU64], idx: u128) -> (u64, usize, u64) {
+        let len = u128::from(self.b + 1);
+        let pos = (idx % len) as usize;
+        let lap = (idx / len) as u64;
+        match ring.get(pos) {
+            Some(slot) => {
+                let word = slot.load(Ordering::SeqCst);
+                let c = if tag_of(word) == lap & TAG_MASK {
+                    count_of(word)
+                } else {
+                    0
+                };
+                (c, pos, word)
+            }
+            None => (0, 0, 0),
+        }
+    }
+
+    /// What `acquire` would answer, without counting anything.
+    pub(crate) fn peek(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
+        let (sum, newest) = self.count(ring, now);
+        if sum.saturating_add(n) <= self.limit {
+            let cur = u128::from(now / self.g);
+            Decision {
+                allowed: true,
+                remaining: self.limit - sum - n,
+                retry_after: Duration::ZERO,
+                reset_after: Duration::from_nanos(
+                    self.expires_in(newest.unwrap_or(cur).max(cur), now),
+                ),
+            }
+        } else {
+            self.denied(ring, now, n)
+        }
+    }
+
+    /// Gives back up to `n` counted requests, newest buckets first.
+    pub(crate) fn refund(&self, ring: &[AtomicU64], now: u64, n: u64) {
+        let mut left = n;
+        let cur = u128::from(now / self.g);
+        let first = cur.saturating_sub(u128::from(self.b));
+        let mut idx = cur + u128::from(self.b) + 1;
+        while left > 0 && idx >= first {
+            let (c, pos, word) = self.bucket(ring, idx);
+            if c > 0 {
+                let take = c.min(left);
+                let next = (word & !COUNT_MASK) | (c - take);
+                let done = ring.get(pos).is_some_and(|slot| {
+                    slot.compare_exchange(word, next, Ordering::SeqCst, Ordering::SeqCst)
+                        .is_ok()
+                });
+                if done {
+                    left -= take;
+                } else {
+                    continue; // raced: look at this bucket again
+                }
+            }
+            if idx == 0 {
+                break;
+            }
+            idx -= 1;
+        }
+    }
+}
+
+/// A snapshot of a [`SlidingWindowLimiter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlidingWindowMetrics {
+    /// Configured limit.
+    pub limit: u64,
+    /// Requests counted against the limit right now.
+    pub count: u64,
+    /// `try_acquire` calls granted.
+    pub allowed: u64,
+    /// `try_acquire` calls denied (errors are not counted).
+    pub denied: u64,
+}
+
+/// At most `limit` requests in any window of length `window`, lock-free.
+///
+/// ```
+/// use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+/// use seawall::ManualClock;
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let cfg = SlidingWindowConfig { limit: 2, window: Duration::from_secs(10), buckets: 10 };
+/// let sw = SlidingWindowLimiter::with_clock(cfg, &clock)?;
+/// assert!(sw.try_acquire(1)?.allowed);
+/// assert!(sw.try_acquire(1)?.allowed);
+/// let d = sw.try_acquire(1)?;
+/// assert!(!d.allowed);
+/// // Both grants sit in bucket [0 s, 1 s); it stops counting at 11 s.
+/// assert_eq!(d.retry_after, Duration::from_secs(11));
+/// clock.advance(Duration::from_secs(11));
+/// assert!(sw.try_acquire(2)?.allowed);
+/// # Ok::<(), seawall::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct SlidingWindowLimiter {
+    w: Window,
+    ring: Box<[AtomicU64]>,
+    allowed: AtomicU64,
+    denied: AtomicU64,
+    clock: ClockSource,
+}
+
+impl SlidingWindowLimiter {
+    /// A limiter on the monotonic clock.
+    pub fn new(cfg: SlidingWindowConfig) -> Result<Self> {
+        Self::with_clock(cfg, ClockSource::Monotonic)
+    }
+
+    /// A limiter on the given clock.
+    pub fn with_clock(cfg: SlidingWindowConfig, clock: impl Into<ClockSource>) -> Result<Self> {
+        let w = Window::new(&cfg)?;
+        let ring = (0..w.ring_len()).map(|_| AtomicU64::new(0)).collect();
+        Ok(Self {
+            w,
+            ring,
+            allowed: AtomicU64::new(0),
+            denied: AtomicU64::new(0),
+            clock: clock.into(),
+        })
+    }
+
+    /// Counts `n` requests if the window has room. `Err(InvalidArgument)`
+    /// for `n == 0` or `n > limit`. A denied request counts nothing.
+    pub fn try_acquire(&self, n: u64) -> Result<Decision> {
+        self.w.check_n(n)?;
+        let d = self.w.acquire(&self.ring, self.clock.now_ns(), n);
+        if d.allowed {
+            self.allowed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.denied.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(d)
+    }
+
+    /// What `try_acquire(n)` would answer now, without counting anything.
+    pub fn peek(&self, n: u64) -> Result<Decision> {
+        self.w.check_n(n)?;
+        Ok(self.w.peek(&self.ring, self.clock.now_ns(), n))
+    }
+
+    /// Un-counts up to `n` requests still in the window (newest first).
+    pub fn refund(&self, n: u64) {
+        self.w.refund(&self.ring, self.clock.now_ns(), n);
+    }
+
+    /// The bucket width `g = ceil(window / buckets)`.
+    pub fn bucket_width(&self) -> Duration {
+        Duration::from_nanos(self.w.g)
+    }
+
+    /// A snapshot of the counters.
+    pub fn metrics(&self) -> SlidingWindowMetrics {
+        SlidingWindowMetrics {
+            limit: self.w.limit,
+            count: self.w.count(&self.ring, self.clock.now_ns()).0,
+            allowed: self.allowed.load(Ordering::Relaxed),
+            denied: self.denied.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl RateLimiter for SlidingWindowLimiter {
+    fn try_acquire_n(&self, n: u64) -> Result<Decision> {
+        self.try_acquire(n)
+    }
+
+    fn refund(&self, n: u64) {
+        SlidingWindowLimiter::refund(self, n);
+    }
+
+    fn limit(&self) -> u64 {
+        self.w.limit
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,368 @@
-//! Not yet implemented.
+//! Token bucket as GCRA (generic cell rate algorithm) on one `AtomicU64`.
+//!
+//! The whole state is the *theoretical arrival time* (TAT): the clock reading,
+//! in nanoseconds since the clock's origin, at which the bucket is full again.
+//! This is governor's model (`state/in_memory.rs`). With `T` the emission
+//! interval (nanoseconds per token) and `tau = burst * T`:
+//!
+//! - `debt = max(TAT - now, 0)`; tokens available now `= floor((tau - debt) / T)`;
+//! - a request for `n` tokens costs `n * T`; it is granted iff
+//!   `debt + n*T <= tau`, and then `TAT := now + debt + n*T`.
+//!
+//! The exact formulas (the contract every binding reproduces) are in
+//! `spec/token_bucket.md`.
+
+use crate::clock::{Clock, ClockSource};
+use crate::error::{Error, Result};
+use crate::limit::{Decision, RateLimiter};
+use crate::sync::{AtomicU64, Ordering};
+use crate::validate;
+use std::time::Duration;
+
+/// Nanoseconds in one second, as a float.
+const NS_PER_SEC: f64 = 1_000_000_000.0;
+
+/// Largest duration any bucket arithmetic may reach (100 years in ns).
+pub(crate) const MAX_NS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
+
+/// Configuration of a [`TokenBucket`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenBucketConfig {
+    /// Capacity: the most tokens that can be taken at once after an idle
+    /// period. `>= 1`. Default 10.
+    pub burst: u64,
+    /// Refill rate in tokens per second, `> 0` and finite; fractions allowed
+    /// (`0.5` = one token every 2 s). Default 10.0.
+    pub rate_per_sec: f64,
+    /// Tokens available at construction; `None` = start full (the default).
+    /// Must be `<= burst`.
+    pub initial_tokens: Option<u64>,
+}
+
+impl Default for TokenBucketConfig {
+    fn default() -> Self {
+        Self {
+            burst: 10,
+            rate_per_sec: 10.0,
+            initial_tokens: None,
+        }
+    }
+}
+
+/// `1e9 / rate` rounded to the nearest integer, ties away from zero, computed
+/// exactly as every binding must: `q = 1e9 / rate` (one IEEE-754 double
+/// division), `fl = floor(q)`, `T = fl + (q - fl >= 0.5 ? 1 : 0)`.
+fn emission_interval_ns(rate_per_sec: f64) -> Result<u64> {
+    let rate = validate::positive_f64("rate_per_sec", rate_per_sec)?;
+    let q = NS_PER_SEC / rate;
+    if !q.is_finite() || q > MAX_NS as f64 {
+        return Err(Error::config(
+            "rate_per_sec",
+            format!("is too small: one token per {q:?} ns exceeds 100 years, got {rate_per_sec:?}"),
+        ));
+    }
+    let fl = q.floor();
+    let t = if q - fl >= 0.5 { fl + 1.0 } else { fl };
+    if t < 1.0 {
+        return Err(Error::config(
+            "rate_per_sec",
+            format!("is too large: the emission interval rounds to 0 ns (max 2e9/s), got {rate_per_sec:?}"),
+        ));
+    }
+    // t is an integer in [1, MAX_NS], exactly representable.
+    Ok(t as u64)
+}
+
+/// Validated GCRA parameters, shared with the keyed limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gcra {
+    /// Emission interval `T`, ns per token, `>= 1`.
+    pub(crate) t: u64,
+    /// Burst (capacity in tokens), `>= 1`.
+    pub(crate) burst: u64,
+    /// `tau = burst * T`, the time to refill from empty, `<= MAX_NS`.
+    pub(crate) tau: u64,
+}
+
+/// The outcome of one GCRA step: the decision and, if granted, the new TAT.
+pub(crate) struct Step {
+    pub(crate) decision: Decision,
+    pub(crate) new_tat: Option<u64>,
+}
+
+impl Gcra {
+    pub(crate) fn new(burst: u64, rate_per_sec: f64) -> Result<Self> {
+        if burst == 0 {
+            return Err(Error::config("burst", "must be >= 1, got 0"));
+        }
+        let t = emission_interval_ns(rate_per_sec)?;
+        let tau = burst
+            .checked_mul(t)
+            .filter(|&tau| tau <= MAX_NS)
+            .ok_or_else(|| {
+                Error::config(
+                    "burst",
+                    format!("burst x emission interval ({t} ns) exceeds 100 years, got {burst}"),
+                )
+            })?;
+        Ok(Self { t, burst, tau })
+    }
+
+    /// `n` must be in `1..=burst`.
+    pub(crate) fn check_n(&self, n: u64) -> Result<()> {
+        if n == 0 {
+            Err(Error::argument("n", "must be >= 1, got 0"))
+        } else if n > self.burst {
+            Err(Error::argument(
+                "n",
+                format!(
+                    "exceeds the burst {} and can never be granted, got {n}",
+                    self.burst
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// One GCRA step for a validated `n` (`1..=burst`); pure.
+    #[inline]
+    pub(crate) fn step(&self, tat: u64, now: u64, n: u64) -> Step {
+        // debt <= tau after any grant (a clock going back can make it larger;
+        // it is capped there, which keeps the sums below from overflowing).
+        let debt = tat.saturating_sub(now).min(self.tau.saturating_mul(2));
+        let cost = n.saturating_mul(self.t);
+        let after = debt.saturating_add(cost);
+        if after <= self.tau {
+            Step {
+                decision: Decision {
+                    allowed: true,
+                    remaining: (self.tau - after) / self.t,
+                    retry_after: Duration::ZERO,
+                    reset_after: Duration::from_nanos(after),
+                },
+                new_tat: Some(now.saturating_add(after)),
+            }
+        } else {
+            Step {
+                decision: Decision {
+                    allowed: false,
+                    remaining: self.tau.saturating_sub(debt) / self.t,
+                    retry_after: Duration::from_nanos(after - self.tau),
+                    reset_after: Duration::from_nanos(debt),
+                },
+                new_tat: None,
+            }
+        }
+    }
+
+    /// The TAT after giving back `n` tokens: `max(TAT - n*T, now)`, and
+    /// unchanged when the bucket is already full (`TAT <= now`).
+    #[inline]
+    pub(crate) fn refunded(&self, tat: u64, now: u64, n: u64) -> u64 {
+        if tat <= now {
+            tat
+        } else {
+            tat.saturating_sub(n.saturating_mul(self.t)).max(now)
+        }
+    }
+
+    /// Tokens available at `now` for state `tat`.
+    #[inline]
+    pub(crate) fn available(&self, tat: u64, now: u64) -> u64 {
+        self.tau.saturating_sub(tat.saturating_sub(now)) / self.t
+    }
+}
+
+/// A snapshot of a [`TokenBucket`]'s counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenBucketMetrics {
+    /// Configured burst.
+    pub burst: u64,
+    /// Tokens available right now.
+    pub available: u64,
+    /// The emission interval `T` in nanoseconds (time per token).
+    pub emission_interval: Duration,
+    /// `try_acquire` calls that were granted.
+    pub allowed: u64,
+    /// `try_acquire` calls that were denied (errors are not counted).
+    pub denied: u64,
+}
+
+/// A lock-free token bucket (GCRA): burst capacity plus a steady refill rate.
+///
+/// Thread-safe (`Send + Sync`); hold it in an `Arc` to share. A decision is one
+/// clock read plus one compare-and-swap loop on one `AtomicU64`; a denied
+/// request takes nothing.
+///
+/// ```
+/// use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
+/// use seawall::ManualClock;
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let cfg = TokenBucketConfig { burst: 2, rate_per_sec: 1.0, ..Default::default() };
+/// let tb = TokenBucket::with_clock(cfg, &clock)?;
+/// assert!(tb.try_acquire(1)?.allowed);
+/// assert!(tb.try_acquire(1)?.allowed);
+/// let d = tb.try_acquire(1)?;
+/// assert!(!d.allowed);
+/// assert_eq!(d.retry_after, Duration::from_secs(1));
+/// clock.advance(Duration::from_secs(1));
+/// assert!(tb.try_acquire(1)?.allowed);
+/// assert!(tb.try_acquire(3).is_err()); // above the burst: InvalidArgument
+/// # Ok::<(), seawall::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TokenBucket {
+    gcra: Gcra,
+    /// The theoretical arrival time, ns since the clock's origin. Values
+    /// `<= now` all mean "full". The whole state; nothing is packed.
+    tat: AtomicU64,
+    allowed: AtomicU64,
+    denied: AtomicU64,
+    clock: ClockSource,
+}
+
+impl TokenBucketConfig {
+    /// Checks every field; `InvalidConfig` names the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        let g = Gcra::new(self.burst, self.rate_per_sec)?;
+        if let Some(init) = self.initial_tokens {
+            if init > g.burst {
+                return Err(Error::config(
+                    "initial_tokens",
+                    format!("must be <= burst ({}), got {init}", g.burst),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TokenBucket {
+    /// A bucket on the monotonic clock.
+    pub fn new(cfg: TokenBucketConfig) -> Result<Self> {
+        Self::with_clock(cfg, ClockSource::Monotonic)
+    }
+
+    /// A bucket on the given clock (e.g. a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(cfg: TokenBucketConfig, clock: impl Into<ClockSource>) -> Result<Self> {
+        cfg.validate()?;
+        let gcra = Gcra::new(cfg.burst, cfg.rate_per_sec)?;
+        let clock = clock.into();
+        let tat = match cfg.initial_tokens {
+            Some(init) if init < gcra.burst => clock
+                .now_ns()
+                .saturating_add((gcra.burst - init).saturating_mul(gcra.t)),
+            _ => 0,
+        };
+        Ok(Self {
+            gcra,
+            tat: AtomicU64::new(tat),
+            allowed: AtomicU64::new(0),
+            denied: AtomicU64::new(0),
+            clock,
+        })
+    }
+
+    /// Takes `n` tokens if they are available now.
+    ///
+    /// `Err(InvalidArgument { field: "n" })` when `n == 0` or `n > burst`
+    /// (such a request can never be granted). A denied decision takes nothing.
+    pub fn try_acquire(&self, n: u64) -> Result<Decision> {
+        self.gcra.check_n(n)?;
+        let now = self.clock.now_ns();
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let step = self.gcra.step(tat, now, n);
+            let Some(new_tat) = step.new_tat else {
+                self.denied.fetch_add(1, Ordering::Relaxed);
+                return Ok(step.decision);
+            };
+            match self
+                .tat
+                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    self.allowed.fetch_add(1, Ordering::Relaxed);
+                    return Ok(step.decision);
+                }
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// What [`try_acquire`](Self::try_acquire) would answer now, without
+    /// taking anything.
+    pub fn peek(&self, n: u64) -> Result<Decision> {
+        self.gcra.check_n(n)?;
+        let now = self.clock.now_ns();
+        Ok(self
+            .gcra
+            .step(self.tat.load(Ordering::Acquire), now, n)
+            .decision)
+    }
+
+    /// Gives back `n` tokens (moves the TAT back by `n * T`), never making more
+    /// than `burst` available. `n == 0` does nothing.
+    pub fn refund(&self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let now = self.clock.now_ns();
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let new_tat = self.gcra.refunded(tat, now, n);
+            if new_tat == tat {
+                return;
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return,
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// The configured burst.
+    pub fn burst(&self) -> u64 {
+        self.gcra.burst
+    }
+
+    /// The emission interval `T` (time per token).
+    pub fn emission_interval(&self) -> Duration {
+        Duration::from_nanos(self.gcra.t)
+    }
+
+    /// A snapshot of the counters and the tokens available now.
+    pub fn metrics(&self) -> TokenBucketMetrics {
+        let now = self.clock.now_ns();
+        TokenBucketMetrics {
+            burst: self.gcra.burst,
+            available: self.gcra.available(self.tat.load(Ordering::Acquire), now),
+            emission_interval: Duration::from_nanos(self.gcra.t),
+            allowed: self.allowed.load(Ordering::Relaxed),
+            denied: self.denied.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl RateLimiter for TokenBucket {
+    fn try_acquire_n(&self, n: u64) -> Result<Decision> {
+        self.try_acquire(n)
+    }
+
+    fn refund(&self, n: u64) {
+        TokenBucket::refund(self, n);
+    }
+
+    fn limit(&self) -> u64 {
+        self.gcra.burst
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,94 @@
-//! Runner not yet written: any vector for this primitive fails.
+//! Runner for `spec/vectors/keyed_limiter` (ops in `spec/keyed.md`).
 
-use crate::Subject;
+use super::token_bucket::result_value;
+use crate::{error_value, s, u, Subject};
 use seawall::clock::ManualClock;
-use serde_json::Value;
+use seawall::keyed::{
+    KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
+    KeyedTokenBucketConfig, OnFull,
+};
+use serde_json::{json, Value};
 
-/// Builds the subject from a vector's config.
-pub fn build(_config: &Value, _clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
-    Err(serde_json::json!({ "runner_error": "runner not implemented" }))
+enum Keyed {
+    Tb(KeyedTokenBucket),
+    Sw(KeyedSlidingWindow),
+}
+
+impl Subject for Keyed {
+    fn step(&mut self, op: &str, args: &Value, _clock: &ManualClock) -> Result<Value, String> {
+        let key = s(args, "key").unwrap_or("").as_bytes();
+        let n = u(args, "n").unwrap_or(1);
+        match op {
+            "try_acquire" => Ok(result_value(match self {
+                Keyed::Tb(l) => l.try_acquire(key, n),
+                Keyed::Sw(l) => l.try_acquire(key, n),
+            })),
+            "refund" => {
+                match self {
+                    Keyed::Tb(l) => l.refund(key, n),
+                    Keyed::Sw(l) => l.refund(key, n),
+                }
+                Ok(json!({}))
+            }
+            "metrics" => {
+                let m: KeyedMetrics = match self {
+                    Keyed::Tb(l) => l.metrics(),
+                    Keyed::Sw(l) => l.metrics(),
+                };
+                Ok(json!({
+                    "keys_tracked": m.keys_tracked,
+                    "evictions": m.evictions,
+                    "table_full": m.table_full,
+                }))
+            }
+            other => Err(format!("unknown op {other:?}")),
+        }
+    }
+}
+
+fn table(v: &Value) -> Result<KeyTableConfig, Value> {
+    let d = KeyTableConfig::default();
+    Ok(KeyTableConfig {
+        max_keys: u(v, "max_keys").unwrap_or(d.max_keys),
+        max_probe: u(v, "max_probe").map_or(d.max_probe, |p| u32::try_from(p).unwrap_or(u32::MAX)),
+        on_full: match s(v, "on_full") {
+            Some(name) => OnFull::parse(name).map_err(|e| error_value(&e))?,
+            None => d.on_full,
+        },
+        hash_seed: Some(u(v, "hash_seed").unwrap_or(0)),
+    })
+}
+
+/// Config keys: `kind` (`"token_bucket"` default, or `"sliding_window"`), the
+/// per-key limiter's keys, and `max_keys`, `max_probe`, `on_full`, `hash_seed`.
+pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+    let table = table(cfg)?;
+    let subject = match s(cfg, "kind").unwrap_or("token_bucket") {
+        "token_bucket" => Keyed::Tb(
+            KeyedTokenBucket::with_clock(
+                KeyedTokenBucketConfig {
+                    bucket: super::token_bucket::config(cfg),
+                    table,
+                },
+                clock,
+            )
+            .map_err(|e| error_value(&e))?,
+        ),
+        "sliding_window" => Keyed::Sw(
+            KeyedSlidingWindow::with_clock(
+                KeyedSlidingWindowConfig {
+                    window: super::sliding_window::config(cfg),
+                    table,
+                },
+                clock,
+            )
+            .map_err(|e| error_value(&e))?,
+        ),
+        other => {
+            return Err(
+                json!({ "error": "invalid_config", "field": "kind", "reason": format!("unknown kind {other:?}") }),
+            )
+        }
+    };
+    Ok(Box::new(subject))
 }

@@ -1,10 +1,44 @@
-//! Runner not yet written: any vector for this primitive fails.
+//! Runner for `spec/vectors/sliding_window` (ops in `spec/sliding_window.md`).
 
-use crate::Subject;
+use super::token_bucket::result_value;
+use crate::{dur, error_value, u, Subject};
 use seawall::clock::ManualClock;
-use serde_json::Value;
+use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+use serde_json::{json, Value};
+
+struct Sw(SlidingWindowLimiter);
+
+impl Subject for Sw {
+    fn step(&mut self, op: &str, args: &Value, _clock: &ManualClock) -> Result<Value, String> {
+        match op {
+            "try_acquire" => Ok(result_value(self.0.try_acquire(u(args, "n").unwrap_or(1)))),
+            "peek" => Ok(result_value(self.0.peek(u(args, "n").unwrap_or(1)))),
+            "refund" => {
+                self.0.refund(u(args, "n").unwrap_or(1));
+                Ok(json!({}))
+            }
+            "metrics" => {
+                let m = self.0.metrics();
+                Ok(json!({ "count": m.count, "allowed": m.allowed, "denied": m.denied }))
+            }
+            other => Err(format!("unknown op {other:?}")),
+        }
+    }
+}
+
+/// Config keys: `limit`, `window_ns`, `buckets`.
+pub fn config(v: &Value) -> SlidingWindowConfig {
+    let d = SlidingWindowConfig::default();
+    SlidingWindowConfig {
+        limit: u(v, "limit").unwrap_or(d.limit),
+        window: dur(v, "window_ns").unwrap_or(d.window),
+        buckets: u(v, "buckets").map_or(d.buckets, |b| u32::try_from(b).unwrap_or(u32::MAX)),
+    }
+}
 
 /// Builds the subject from a vector's config.
-pub fn build(_config: &Value, _clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
-    Err(serde_json::json!({ "runner_error": "runner not implemented" }))
+pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+    SlidingWindowLimiter::with_clock(config(cfg), clock)
+        .map(|l| Box::new(Sw(l)) as Box<dyn Subject>)
+        .map_err(|e| error_value(&e))
 }

@@ -1,0 +1,208 @@
+use super::*;
+use crate::clock::ManualClock;
+use crate::error::ErrorKind;
+
+fn tb(max_keys: u64, probe: u32, on_full: OnFull) -> (KeyedTokenBucket, ManualClock) {
+    let clock = ManualClock::new();
+    let cfg = KeyedTokenBucketConfig {
+        bucket: TokenBucketConfig {
+            burst: 2,
+            rate_per_sec: 1.0,
+            initial_tokens: None,
+        },
+        table: KeyTableConfig {
+            max_keys,
+            max_probe: probe,
+            on_full,
+            hash_seed: Some(7),
+        },
+    };
+    (
+        KeyedTokenBucket::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")),
+        clock,
+    )
+}
+
+fn sw(max_keys: u64, probe: u32, on_full: OnFull) -> (KeyedSlidingWindow, ManualClock) {
+    let clock = ManualClock::new();
+    let cfg = KeyedSlidingWindowConfig {
+        window: SlidingWindowConfig {
+            limit: 2,
+            window: Duration::from_secs(1),
+            buckets: 2,
+        },
+        table: KeyTableConfig {
+            max_keys,
+            max_probe: probe,
+            on_full,
+            hash_seed: Some(7),
+        },
+    };
+    (
+        KeyedSlidingWindow::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")),
+        clock,
+    )
+}
+
+fn ok(r: Result<Decision>) -> Decision {
+    r.unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+#[test]
+fn keys_are_independent() {
+    let (l, _c) = tb(16, 16, OnFull::Deny);
+    assert!(ok(l.try_acquire_str("a", 2)).allowed);
+    assert!(!ok(l.try_acquire_str("a", 1)).allowed);
+    assert!(ok(l.try_acquire(b"b", 2)).allowed);
+    assert_eq!(l.metrics().keys_tracked, 2);
+}
+
+#[test]
+fn full_keys_are_evicted_throttled_are_not() {
+    let (l, clock) = tb(2, 2, OnFull::Deny);
+    assert!(ok(l.try_acquire_str("victim", 2)).allowed); // throttled for 2 s
+    assert!(ok(l.try_acquire_str("k1", 1)).allowed);
+    // Table full, both throttled: a new key is denied, with the earliest refill.
+    let d = ok(l.try_acquire_str("k2", 1));
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Duration::from_secs(1));
+    assert_eq!(l.metrics().table_full, 1);
+    clock.advance(Duration::from_secs(1)); // k1 full again, victim not
+    assert!(ok(l.try_acquire_str("k2", 1)).allowed); // evicts k1
+    assert_eq!(l.metrics().evictions, 1);
+    let d = ok(l.try_acquire_str("victim", 2));
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Duration::from_secs(1));
+}
+
+#[test]
+fn attacker_cycling_ten_times_max_keys_cannot_reset_a_throttled_key() {
+    for probe in [4u32, 64] {
+        let (l, clock) = tb(64, probe, OnFull::Deny);
+        assert!(ok(l.try_acquire_str("victim", 2)).allowed);
+        let mut evicted_or_full = 0;
+        for round in 0..10u64 {
+            for k in 0..64u64 {
+                let key = format!("attacker-{round}-{k}");
+                let _ = ok(l.try_acquire_str(&key, 2));
+                evicted_or_full += 1;
+            }
+            clock.advance_ns(50_000_000); // 0.5 s over the whole attack
+            let d = ok(l.try_acquire_str("victim", 1));
+            assert!(!d.allowed, "victim reset in round {round}");
+        }
+        assert!(evicted_or_full > 0);
+        let m = l.metrics();
+        assert!(m.table_full > 0, "{m:?}");
+        // After its own refill the victim is served normally.
+        clock.advance(Duration::from_secs(1));
+        assert!(ok(l.try_acquire_str("victim", 1)).allowed);
+    }
+}
+
+#[test]
+fn attacker_cannot_reset_a_sliding_window_key() {
+    let (l, clock) = sw(32, 8, OnFull::Deny);
+    for round in 0..20u64 {
+        // The victim uses its whole limit whenever it can, so it stays throttled.
+        let _ = ok(l.try_acquire_str("victim", 2));
+        for k in 0..32u64 {
+            let _ = ok(l.try_acquire_str(&format!("x{round}-{k}"), 1));
+        }
+        assert!(
+            !ok(l.try_acquire_str("victim", 1)).allowed,
+            "victim reset in round {round}"
+        );
+        clock.advance_ns(600_000_000);
+    }
+    let m = l.metrics();
+    assert!(m.evictions > 0 && m.table_full > 0, "{m:?}");
+}
+
+#[test]
+fn on_full_allow_is_untracked_fresh() {
+    let (l, _c) = tb(1, 1, OnFull::Allow);
+    assert!(ok(l.try_acquire_str("a", 2)).allowed);
+    for _ in 0..3 {
+        let d = ok(l.try_acquire_str("b", 2));
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 0);
+    }
+    assert_eq!(l.metrics().table_full, 3);
+    let (l, _c) = sw(1, 1, OnFull::Allow);
+    assert!(ok(l.try_acquire_str("a", 2)).allowed);
+    assert_eq!(ok(l.try_acquire_str("b", 1)).remaining, 1);
+}
+
+#[test]
+fn refund_and_invalid_n() {
+    let (l, _c) = tb(4, 4, OnFull::Deny);
+    assert!(ok(l.try_acquire_str("a", 2)).allowed);
+    l.refund(b"a", 1);
+    l.refund(b"zzz", 1);
+    assert!(ok(l.try_acquire_str("a", 1)).allowed);
+    for n in [0, 3] {
+        let e = l.try_acquire_str("a", n).err();
+        assert_eq!(e.as_ref().and_then(Error::field), Some("n"));
+    }
+    let (s, _c) = sw(4, 4, OnFull::Deny);
+    assert!(ok(s.try_acquire_str("a", 2)).allowed);
+    s.refund(b"a", 2);
+    assert!(ok(s.try_acquire_str("a", 2)).allowed);
+    assert!(s.try_acquire_str("a", 0).is_err());
+}
+
+#[test]
+fn bad_configs() {
+    let mut c = KeyedTokenBucketConfig::default();
+    c.table.max_keys = 0;
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_keys")
+    );
+    c.table.max_keys = MAX_KEYS + 1;
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_keys")
+    );
+    c.table.max_keys = 10;
+    c.table.max_probe = 0;
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("max_probe")
+    );
+    c.table.max_probe = 4;
+    c.bucket.initial_tokens = Some(1);
+    assert_eq!(
+        KeyedTokenBucket::new(c.clone())
+            .err()
+            .and_then(|e| e.field()),
+        Some("initial_tokens")
+    );
+    c.bucket.initial_tokens = None;
+    c.bucket.rate_per_sec = f64::NAN;
+    let e = KeyedTokenBucket::new(c).err();
+    assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidConfig));
+    assert_eq!(e.and_then(|e| e.field()), Some("rate_per_sec"));
+    let mut s = KeyedSlidingWindowConfig::default();
+    s.window.limit = 0;
+    assert_eq!(
+        KeyedSlidingWindow::new(s).err().and_then(|e| e.field()),
+        Some("limit")
+    );
+    assert_eq!(OnFull::parse("deny").ok(), Some(OnFull::Deny));
+    assert_eq!(
+        OnFull::parse(OnFull::Allow.as_str()).ok(),
+        Some(OnFull::Allow)
+    );
+    assert_eq!(
+        OnFull::parse("maybe").err().and_then(|e| e.field()),
+        Some("on_full")
+    );
+}
