@@ -80,6 +80,37 @@ typedef enum seawall_status {
 } seawall_status;
 
 /**
+ * A breaker state. Wire names (`seawall_circuit_state_str`): `closed`,
+ * `open`, `half_open`, `disabled`, `forced_open`, `metrics_only`.
+ */
+typedef enum seawall_circuit_state {
+  /**
+   * Calls pass; outcomes are recorded and may trip the breaker.
+   */
+  SEAWALL_STATE_CLOSED = 0,
+  /**
+   * Calls are rejected until the open duration has passed.
+   */
+  SEAWALL_STATE_OPEN = 1,
+  /**
+   * A limited number of probe calls pass; their outcomes decide.
+   */
+  SEAWALL_STATE_HALF_OPEN = 2,
+  /**
+   * Every call passes and nothing is recorded (`_disable`).
+   */
+  SEAWALL_STATE_DISABLED = 3,
+  /**
+   * Every call is rejected until `_reset` (`_force_open`).
+   */
+  SEAWALL_STATE_FORCED_OPEN = 4,
+  /**
+   * Calls pass and outcomes are recorded, but it never trips (`_metrics_only`).
+   */
+  SEAWALL_STATE_METRICS_ONLY = 5,
+} seawall_circuit_state;
+
+/**
  * A transient transport failure worth retrying by default.
  * `SEAWALL_RETRYABLE_NONE` means "not retryable / not listed".
  */
@@ -155,6 +186,53 @@ typedef enum seawall_jitter {
 } seawall_jitter;
 
 /**
+ * How the failure-rate window counts.
+ */
+typedef enum seawall_window_kind {
+  /**
+   * The last `window_size` calls.
+   */
+  SEAWALL_WINDOW_COUNT_BASED = 0,
+  /**
+   * The calls of the last `window_size` seconds.
+   */
+  SEAWALL_WINDOW_TIME_BASED = 1,
+} seawall_window_kind;
+
+/**
+ * The outcome of a call, as the caller classified it.
+ */
+typedef enum seawall_outcome {
+  /**
+   * The call succeeded (it may still be slow).
+   */
+  SEAWALL_OUTCOME_SUCCESS = 0,
+  /**
+   * The call failed.
+   */
+  SEAWALL_OUTCOME_FAILURE = 1,
+  /**
+   * Says nothing about the dependency's health: counted as ignored only;
+   * a half-open probe gives its slot back.
+   */
+  SEAWALL_OUTCOME_IGNORED = 2,
+} seawall_outcome;
+
+/**
+ * What a keyed limiter answers for a new key when the table has no room.
+ */
+typedef enum seawall_on_full {
+  /**
+   * Deny (the default: memory pressure never opens the limiter).
+   */
+  SEAWALL_ON_FULL_DENY = 0,
+  /**
+   * Allow, untracked.
+   */
+  SEAWALL_ON_FULL_ALLOW = 1,
+} seawall_on_full;
+
+/**
  * A retry schedule definition, shared by every call it retries. Opaque;
  * thread-safe.
  */
@@ -167,6 +245,21 @@ typedef struct seawall_backoff seawall_backoff;
 typedef struct seawall_backoff_schedule seawall_backoff_schedule;
 
 /**
+ * A thread-safe circuit breaker. Opaque.
+ */
+typedef struct seawall_circuit_breaker seawall_circuit_breaker;
+
+/**
+ * Per-key sliding windows in a lock-free table. Opaque; thread-safe.
+ */
+typedef struct seawall_keyed_sliding_window seawall_keyed_sliding_window;
+
+/**
+ * Per-key token buckets in a lock-free table. Opaque; thread-safe.
+ */
+typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
+
+/**
  * A clock that moves only when told to. Pass it to a primitive's `_new` to
  * drive that primitive in tests; NULL there means the monotonic clock.
  * Thread-safe: any thread may advance or read it. Opaque.
@@ -177,6 +270,16 @@ typedef struct seawall_manual_clock seawall_manual_clock;
  * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
  */
 typedef struct seawall_retry_budget seawall_retry_budget;
+
+/**
+ * At most `limit` requests in any window, lock-free. Opaque; thread-safe.
+ */
+typedef struct seawall_sliding_window seawall_sliding_window;
+
+/**
+ * A lock-free token bucket (GCRA). Opaque; thread-safe.
+ */
+typedef struct seawall_token_bucket seawall_token_bucket;
 
 /**
  * Configuration of a backoff. Fill it with `seawall_backoff_config_default()`
@@ -276,6 +379,410 @@ typedef struct seawall_backoff_delay {
    */
   uint32_t retries;
 } seawall_backoff_delay;
+
+/**
+ * Configuration of a circuit breaker; fill it with
+ * `seawall_circuit_breaker_config_default()`. Optional fields have a
+ * `has_` flag (false = rule off / no limit).
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | has_failure_rate_threshold, failure_rate_threshold | true, 0.5 | in (0, 1] |
+ * | has_slow_call_rate_threshold, slow_call_rate_threshold | true, 1.0 | in (0, 1] |
+ * | slow_call_duration_threshold_ns | 60 s | > 0, ≤ 100 years |
+ * | window_kind | SEAWALL_WINDOW_COUNT_BASED | a `seawall_window_kind` |
+ * | window_size | 100 | calls: 1..=100000; seconds: 1..=3600 |
+ * | minimum_number_of_calls | 100 | ≥ 1; ≤ window_size if count-based |
+ * | has_failure_count_threshold, failure_count_threshold | false | 1..=10000 failures in a row (or within the period) |
+ * | has_failure_count_period, failure_count_period_ns | false | > 0; needs the threshold |
+ * | open_duration_ns | 60 s | > 0, ≤ 100 years |
+ * | open_duration_multiplier | 1.0 | in [1, 1000]; growth per consecutive open |
+ * | has_max_open_duration, max_open_duration_ns | false | ≥ open_duration_ns |
+ * | half_open_max_calls | 3 | 1..=16 probes per half-open episode |
+ * | success_threshold | 3 | 1..=half_open_max_calls successes to close |
+ */
+typedef struct seawall_circuit_breaker_config {
+  /**
+   * Whether the failure-rate rule is on.
+   */
+  bool has_failure_rate_threshold;
+  /**
+   * Trip when failures / calls in the window reach this.
+   */
+  double failure_rate_threshold;
+  /**
+   * Whether the slow-call-rate rule is on.
+   */
+  bool has_slow_call_rate_threshold;
+  /**
+   * Trip when slow calls / calls in the window reach this.
+   */
+  double slow_call_rate_threshold;
+  /**
+   * A call slower than this is slow.
+   */
+  uint64_t slow_call_duration_threshold_ns;
+  /**
+   * A `seawall_window_kind` value.
+   */
+  uint32_t window_kind;
+  /**
+   * Calls (count-based) or seconds (time-based) in the rate window.
+   */
+  uint64_t window_size;
+  /**
+   * Rates are computed once the window holds this many calls.
+   */
+  uint64_t minimum_number_of_calls;
+  /**
+   * Whether the failure-count rule is on.
+   */
+  bool has_failure_count_threshold;
+  /**
+   * Trip after this many failures in a row (or within the period).
+   */
+  uint64_t failure_count_threshold;
+  /**
+   * Whether failures are counted within a period instead of in a row.
+   */
+  bool has_failure_count_period;
+  /**
+   * Count failures younger than this.
+   */
+  uint64_t failure_count_period_ns;
+  /**
+   * How long the breaker stays open before probing.
+   */
+  uint64_t open_duration_ns;
+  /**
+   * Open duration growth per consecutive open episode.
+   */
+  double open_duration_multiplier;
+  /**
+   * Whether the open duration growth is capped.
+   */
+  bool has_max_open_duration;
+  /**
+   * Cap of the grown open duration.
+   */
+  uint64_t max_open_duration_ns;
+  /**
+   * Probes admitted per half-open episode.
+   */
+  uint64_t half_open_max_calls;
+  /**
+   * Successful probes that close the breaker.
+   */
+  uint64_t success_threshold;
+} seawall_circuit_breaker_config;
+
+/**
+ * A snapshot of a breaker's state and counters.
+ */
+typedef struct seawall_circuit_breaker_metrics {
+  /**
+   * Current state.
+   */
+  enum seawall_circuit_state state;
+  /**
+   * Outcomes recorded (successes + failures + ignored).
+   */
+  uint64_t calls;
+  /**
+   * Successful outcomes recorded.
+   */
+  uint64_t successes;
+  /**
+   * Failed outcomes recorded.
+   */
+  uint64_t failures;
+  /**
+   * Recorded calls slower than the slow-call threshold.
+   */
+  uint64_t slow;
+  /**
+   * Ignored outcomes recorded.
+   */
+  uint64_t ignored;
+  /**
+   * Rejected try_acquire calls.
+   */
+  uint64_t rejected;
+  /**
+   * State transitions so far.
+   */
+  uint64_t transitions;
+  /**
+   * Calls in the rate window now.
+   */
+  uint64_t buffered_calls;
+  /**
+   * Failures in the rate window now.
+   */
+  uint64_t buffered_failures;
+  /**
+   * Slow calls in the rate window now.
+   */
+  uint64_t buffered_slow;
+  /**
+   * Whether `failure_rate` is computed (window holds minimum_number_of_calls).
+   */
+  bool has_failure_rate;
+  /**
+   * buffered_failures / buffered_calls.
+   */
+  double failure_rate;
+  /**
+   * Whether `slow_call_rate` is computed.
+   */
+  bool has_slow_call_rate;
+  /**
+   * buffered_slow / buffered_calls.
+   */
+  double slow_call_rate;
+  /**
+   * The count the failure-count rule compares.
+   */
+  uint64_t failure_count;
+  /**
+   * Half-open probes admitted and not yet finished.
+   */
+  uint32_t half_open_in_flight;
+  /**
+   * Half-open probes that succeeded in this episode.
+   */
+  uint32_t half_open_successes;
+  /**
+   * The open duration of the current or last open episode.
+   */
+  uint64_t open_duration_ns;
+} seawall_circuit_breaker_metrics;
+
+/**
+ * A state-transition listener: `user_data` as registered, the state left,
+ * the state entered, and the clock time of the transition in ns.
+ *
+ * It runs synchronously on the thread that made the transition (the one
+ * inside `_try_acquire`, `_record`, `_release`, `_force_open`, `_disable`,
+ * `_metrics_only` or `_reset`), after the transition, outside any lock of
+ * the hot path. Several threads may call it at once, so it must be
+ * thread-safe. It may call any seawall function (those calls change this
+ * thread's last error), including on this breaker, except
+ * `seawall_circuit_breaker_free`. It must not unwind (longjmp, C++
+ * exceptions) through seawall. Keep it short: the caller waits for it.
+ */
+typedef void (*seawall_transition_fn)(void *user_data,
+                                      enum seawall_circuit_state from,
+                                      enum seawall_circuit_state to,
+                                      uint64_t at_ns);
+
+/**
+ * Configuration of a token bucket; fill it with
+ * `seawall_token_bucket_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | burst | 10 | ≥ 1: most tokens taken at once after an idle period |
+ * | rate_per_sec | 10.0 | finite, > 0; fractions allowed (0.5 = a token every 2 s) |
+ * | has_initial_tokens, initial_tokens | false (start full) | ≤ burst |
+ */
+typedef struct seawall_token_bucket_config {
+  /**
+   * Capacity.
+   */
+  uint64_t burst;
+  /**
+   * Refill rate in tokens per second.
+   */
+  double rate_per_sec;
+  /**
+   * Whether `initial_tokens` applies (else the bucket starts full).
+   */
+  bool has_initial_tokens;
+  /**
+   * Tokens available at construction.
+   */
+  uint64_t initial_tokens;
+} seawall_token_bucket_config;
+
+/**
+ * A rate limiter's answer to "may n requests pass now?" (the numbers of
+ * the `X-RateLimit-*` / `Retry-After` headers).
+ */
+typedef struct seawall_decision {
+  /**
+   * Whether the request was granted (and its tokens taken).
+   */
+  bool allowed;
+  /**
+   * Requests that could still be granted right now after this decision.
+   */
+  uint64_t remaining;
+  /**
+   * When denied: how long until the same request could be granted; 0 when allowed.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * How long until the limiter is back to full capacity.
+   */
+  uint64_t reset_after_ns;
+} seawall_decision;
+
+/**
+ * A snapshot of a token bucket.
+ */
+typedef struct seawall_token_bucket_metrics {
+  /**
+   * Configured burst.
+   */
+  uint64_t burst;
+  /**
+   * Tokens available right now.
+   */
+  uint64_t available;
+  /**
+   * Time per token in ns.
+   */
+  uint64_t emission_interval_ns;
+  /**
+   * Granted try_acquire calls.
+   */
+  uint64_t allowed;
+  /**
+   * Denied try_acquire calls.
+   */
+  uint64_t denied;
+} seawall_token_bucket_metrics;
+
+/**
+ * Configuration of a sliding-window limiter; fill it with
+ * `seawall_sliding_window_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | limit | 100 | 1..=16777215 requests in any window |
+ * | window_ns | 60 s | 1 ms ..= 100 years |
+ * | buckets | 10 | 1..=1024 sub-windows (grants expire at most window/buckets late) |
+ */
+typedef struct seawall_sliding_window_config {
+  /**
+   * Requests allowed in any window.
+   */
+  uint64_t limit;
+  /**
+   * The window length.
+   */
+  uint64_t window_ns;
+  /**
+   * Sub-windows per window.
+   */
+  uint32_t buckets;
+} seawall_sliding_window_config;
+
+/**
+ * A snapshot of a sliding-window limiter.
+ */
+typedef struct seawall_sliding_window_metrics {
+  /**
+   * Configured limit.
+   */
+  uint64_t limit;
+  /**
+   * Requests counted against the limit right now.
+   */
+  uint64_t count;
+  /**
+   * Granted try_acquire calls.
+   */
+  uint64_t allowed;
+  /**
+   * Denied try_acquire calls.
+   */
+  uint64_t denied;
+} seawall_sliding_window_metrics;
+
+/**
+ * The key table of a keyed limiter.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_keys | 10000 | 1..=2^24 keys tracked at once |
+ * | max_probe | 16 | 1..=64 slots probed per lookup |
+ * | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
+ * | has_hash_seed, hash_seed | false (seeded from the clock) | any |
+ */
+typedef struct seawall_key_table_config {
+  /**
+   * Most keys tracked at once.
+   */
+  uint64_t max_keys;
+  /**
+   * Slots probed per lookup.
+   */
+  uint32_t max_probe;
+  /**
+   * A `seawall_on_full` value.
+   */
+  uint32_t on_full;
+  /**
+   * Whether `hash_seed` applies.
+   */
+  bool has_hash_seed;
+  /**
+   * Hash seed (set it for reproducible tests).
+   */
+  uint64_t hash_seed;
+} seawall_key_table_config;
+
+/**
+ * Configuration of a keyed token bucket: one bucket per key.
+ */
+typedef struct seawall_keyed_token_bucket_config {
+  /**
+   * Each key's bucket.
+   */
+  struct seawall_token_bucket_config bucket;
+  /**
+   * The key table.
+   */
+  struct seawall_key_table_config table;
+} seawall_keyed_token_bucket_config;
+
+/**
+ * Configuration of a keyed sliding window: one window per key.
+ */
+typedef struct seawall_keyed_sliding_window_config {
+  /**
+   * Each key's window.
+   */
+  struct seawall_sliding_window_config window;
+  /**
+   * The key table.
+   */
+  struct seawall_key_table_config table;
+} seawall_keyed_sliding_window_config;
+
+/**
+ * A snapshot of a keyed limiter's table.
+ */
+typedef struct seawall_keyed_metrics {
+  /**
+   * Slots holding a key.
+   */
+  uint64_t keys_tracked;
+  /**
+   * Table capacity (`max_keys`).
+   */
+  uint64_t capacity;
+  /**
+   * Slots taken over from an idle key by a new key.
+   */
+  uint64_t evictions;
+  /**
+   * Requests of new keys that found no slot.
+   */
+  uint64_t table_full;
+} seawall_keyed_metrics;
 
 /**
  * Configuration of a retry budget; fill it with
@@ -473,6 +980,151 @@ enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backof
                                                      uint32_t *out_retries);
 
 /**
+ * The default breaker config (see `seawall_circuit_breaker_config`).
+ * Thread-safe; cannot fail.
+ */
+struct seawall_circuit_breaker_config seawall_circuit_breaker_config_default(void);
+
+/**
+ * Creates a closed breaker on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_circuit_breaker_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
+ * `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_new(const struct seawall_circuit_breaker_config *config,
+                                                struct seawall_circuit_breaker **out);
+
+/**
+ * Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
+ * reference; the clock may be freed first). Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_circuit_breaker_config *config,
+                                                           const struct seawall_manual_clock *clock,
+                                                           struct seawall_circuit_breaker **out);
+
+/**
+ * Frees a breaker and its listeners. NULL is a no-op. Must not race
+ * other calls on the same handle (nor run inside one of its listeners).
+ */
+void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
+
+/**
+ * Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
+ * written to `*out_permit` with `_record` or `_release` (a permit is an
+ * opaque token; finishing it twice, or a permit from before a transition,
+ * is harmless). `SEAWALL_CIRCUIT_OPEN`: don't call;
+ * `seawall_last_error_retry_after_ns()` says when the breaker may admit
+ * again. Closed: one atomic load. Thread-safe.
+ * Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_try_acquire(const struct seawall_circuit_breaker *breaker,
+                                                        uint64_t *out_permit);
+
+/**
+ * Whether a permit from `_try_acquire` is a half-open probe.
+ * Pure; thread-safe; cannot fail.
+ */
+bool seawall_permit_is_probe(uint64_t permit);
+
+/**
+ * Records the outcome (a `seawall_outcome` value) of the call `permit`
+ * admitted and how long it took (`duration_ns` above the slow-call
+ * threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`). May
+ * trip, close or re-open the breaker (listeners run on this thread).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+ * `outcome`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_record(const struct seawall_circuit_breaker *breaker,
+                                                   uint64_t permit,
+                                                   uint32_t outcome,
+                                                   uint64_t duration_ns);
+
+/**
+ * Finishes a permit whose call produced no outcome (cancelled, or
+ * rejected by a later stage): records nothing; a half-open probe gives its
+ * slot back. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_release(const struct seawall_circuit_breaker *breaker,
+                                                    uint64_t permit);
+
+/**
+ * Writes the current state to `*out_state`. A pure read: an open breaker
+ * whose open duration has passed reports open until the next
+ * `_try_acquire`. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_state(const struct seawall_circuit_breaker *breaker,
+                                                  enum seawall_circuit_state *out_state);
+
+/**
+ * The wire name of a `seawall_circuit_state` value (`"half_open"`), a
+ * static string; `"unknown"` for other values. Thread-safe; do not free.
+ */
+const char *seawall_circuit_state_str(int state);
+
+/**
+ * Holds the breaker open (every call rejected) until `_reset`.
+ * Listeners run on this thread. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_force_open(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Admits every call and records nothing until `_reset`. Listeners run
+ * on this thread. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_disable(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Admits every call and records outcomes (fresh windows) without ever
+ * tripping, until `_reset`. Listeners run on this thread. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_metrics_only(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Back to closed with fresh windows and the base open duration, from
+ * any state; earlier permits become stale. Listeners run on this thread
+ * unless it was already closed. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_reset(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Writes a snapshot of the state and counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_circuit_breaker *breaker,
+                                                        struct seawall_circuit_breaker_metrics *out);
+
+/**
+ * Registers `listener`, called after every state transition with
+ * `user_data` (see `seawall_transition_fn` for the thread it runs on and
+ * what it may call), and writes its id to `*out_id`. `user_data` may be
+ * NULL; seawall never reads nor frees it, and it must stay valid until the
+ * listener is removed or the breaker is freed (a transition already being
+ * notified may call the listener once after `_remove_listener`).
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
+ * `listener` or `out_id`).
+ */
+enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_circuit_breaker *breaker,
+                                                          seawall_transition_fn listener,
+                                                          void *user_data,
+                                                          uint64_t *out_id);
+
+/**
+ * Removes the listener with id `id`; writes whether it was registered to
+ * `*out_removed`. Thread-safe (also from inside a listener). Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_remove_listener(const struct seawall_circuit_breaker *breaker,
+                                                            uint64_t id,
+                                                            bool *out_removed);
+
+/**
  * Whether an HTTP status is retried by default (408, 429, 500, 502, 503,
  * 504). Thread-safe; cannot fail.
  */
@@ -555,6 +1207,240 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
  * primitive uses by default. Thread-safe.
  */
 uint64_t seawall_monotonic_now_ns(void);
+
+/**
+ * The default token bucket config. Thread-safe; cannot fail.
+ */
+struct seawall_token_bucket_config seawall_token_bucket_config_default(void);
+
+/**
+ * Creates a token bucket on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_token_bucket_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
+ * `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_config *config,
+                                             struct seawall_token_bucket **out);
+
+/**
+ * Like `seawall_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_token_bucket_config *config,
+                                                        const struct seawall_manual_clock *clock,
+                                                        struct seawall_token_bucket **out);
+
+/**
+ * Frees a token bucket. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_token_bucket_free(struct seawall_token_bucket *bucket);
+
+/**
+ * Takes `n` tokens if available now and writes the decision to `*out`:
+ * `SEAWALL_OK` with `out->allowed` true (granted) or false (denied, nothing
+ * taken; `retry_after_ns` says when). One clock read and one CAS loop.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+ * or above `burst`: never grantable) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_try_acquire(const struct seawall_token_bucket *bucket,
+                                                     uint64_t n,
+                                                     struct seawall_decision *out);
+
+/**
+ * What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_peek(const struct seawall_token_bucket *bucket,
+                                              uint64_t n,
+                                              struct seawall_decision *out);
+
+/**
+ * Gives back `n` tokens granted earlier whose call never went out, never
+ * above `burst`. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_refund(const struct seawall_token_bucket *bucket,
+                                                uint64_t n);
+
+/**
+ * Writes a snapshot of the bucket to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_bucket *bucket,
+                                                     struct seawall_token_bucket_metrics *out);
+
+/**
+ * The default sliding-window config. Thread-safe; cannot fail.
+ */
+struct seawall_sliding_window_config seawall_sliding_window_config_default(void);
+
+/**
+ * Creates a sliding-window limiter on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_sliding_window_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new(const struct seawall_sliding_window_config *config,
+                                               struct seawall_sliding_window **out);
+
+/**
+ * Like `seawall_sliding_window_new`, on `clock`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_sliding_window_config *config,
+                                                          const struct seawall_manual_clock *clock,
+                                                          struct seawall_sliding_window **out);
+
+/**
+ * Frees a sliding-window limiter. NULL is a no-op. Must not race other
+ * calls on it.
+ */
+void seawall_sliding_window_free(struct seawall_sliding_window *limiter);
+
+/**
+ * Counts `n` requests if the window has room and writes the decision to
+ * `*out` (`SEAWALL_OK` with `allowed` false when denied). Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above
+ * `limit`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_try_acquire(const struct seawall_sliding_window *limiter,
+                                                       uint64_t n,
+                                                       struct seawall_decision *out);
+
+/**
+ * What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_peek(const struct seawall_sliding_window *limiter,
+                                                uint64_t n,
+                                                struct seawall_decision *out);
+
+/**
+ * Gives back `n` requests granted earlier whose call never went out.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_window *limiter,
+                                                  uint64_t n);
+
+/**
+ * Writes a snapshot of the limiter to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_sliding_window *limiter,
+                                                       struct seawall_sliding_window_metrics *out);
+
+/**
+ * The default keyed token bucket config. Thread-safe; cannot fail.
+ */
+struct seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_default(void);
+
+/**
+ * The default keyed sliding window config. Thread-safe; cannot fail.
+ */
+struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void);
+
+/**
+ * Creates a keyed token bucket on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_keyed_token_bucket_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new(const struct seawall_keyed_token_bucket_config *config,
+                                                   struct seawall_keyed_token_bucket **out);
+
+/**
+ * Like `seawall_keyed_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawall_keyed_token_bucket_config *config,
+                                                              const struct seawall_manual_clock *clock,
+                                                              struct seawall_keyed_token_bucket **out);
+
+/**
+ * Frees a keyed token bucket. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_keyed_token_bucket_free(struct seawall_keyed_token_bucket *limiter);
+
+/**
+ * Takes `n` tokens from the bucket of the key `key[0..key_len)` (any
+ * bytes; `key` must not be NULL even when `key_len` is 0) and writes the
+ * decision to `*out` (`SEAWALL_OK` with `allowed` false when denied).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+ * or above `burst`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_try_acquire(const struct seawall_keyed_token_bucket *limiter,
+                                                           const uint8_t *key,
+                                                           size_t key_len,
+                                                           uint64_t n,
+                                                           struct seawall_decision *out);
+
+/**
+ * Gives back `n` tokens to the key's bucket. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_refund(const struct seawall_keyed_token_bucket *limiter,
+                                                      const uint8_t *key,
+                                                      size_t key_len,
+                                                      uint64_t n);
+
+/**
+ * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_keyed_token_bucket *limiter,
+                                                           struct seawall_keyed_metrics *out);
+
+/**
+ * Creates a keyed sliding window on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_keyed_sliding_window_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new(const struct seawall_keyed_sliding_window_config *config,
+                                                     struct seawall_keyed_sliding_window **out);
+
+/**
+ * Like `seawall_keyed_sliding_window_new`, on `clock`. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct seawall_keyed_sliding_window_config *config,
+                                                                const struct seawall_manual_clock *clock,
+                                                                struct seawall_keyed_sliding_window **out);
+
+/**
+ * Frees a keyed sliding window. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_keyed_sliding_window_free(struct seawall_keyed_sliding_window *limiter);
+
+/**
+ * Counts `n` requests in the window of the key `key[0..key_len)` (`key`
+ * must not be NULL even when `key_len` is 0) and writes the decision to
+ * `*out`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_try_acquire(const struct seawall_keyed_sliding_window *limiter,
+                                                             const uint8_t *key,
+                                                             size_t key_len,
+                                                             uint64_t n,
+                                                             struct seawall_decision *out);
+
+/**
+ * Gives back `n` requests to the key's window. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_keyed_sliding_window *limiter,
+                                                        const uint8_t *key,
+                                                        size_t key_len,
+                                                        uint64_t n);
+
+/**
+ * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawall_keyed_sliding_window *limiter,
+                                                             struct seawall_keyed_metrics *out);
 
 /**
  * The default retry budget config. Thread-safe; cannot fail.

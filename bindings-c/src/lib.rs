@@ -10,14 +10,18 @@
 #[macro_use]
 mod boundary;
 mod backoff;
+mod circuit_breaker;
 mod classify;
 mod clock;
+mod limiters;
 mod retry_budget;
 mod status;
 
 pub use backoff::*;
+pub use circuit_breaker::*;
 pub use classify::*;
 pub use clock::*;
+pub use limiters::*;
 pub use retry_budget::*;
 pub use status::seawall_status;
 

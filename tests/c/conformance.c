@@ -79,6 +79,11 @@ const cJSON *j_get(const cJSON *obj, const char *key) {
   return v;
 }
 
+const cJSON *j_raw(const cJSON *obj, const char *key) {
+  if (!obj || !cJSON_IsObject(obj)) return NULL;
+  return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
 bool j_u64(const cJSON *obj, const char *key, uint64_t *out) {
   return j_as_u64(j_get(obj, key), out);
 }
@@ -303,6 +308,10 @@ static const runner *const RUNNERS[] = {
     &backoff_runner,
     &classify_runner,
     &retry_budget_runner,
+    &circuit_breaker_runner,
+    &token_bucket_runner,
+    &sliding_window_runner,
+    &keyed_runner,
 };
 
 static const runner *find_runner(const char *primitive) {

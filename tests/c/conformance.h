@@ -48,6 +48,8 @@ bool j_bool(const cJSON *obj, const char *key, bool *out);
 const char *j_str(const cJSON *obj, const char *key);
 /* Present and not null. */
 const cJSON *j_get(const cJSON *obj, const char *key);
+/* Present (null included). */
+const cJSON *j_raw(const cJSON *obj, const char *key);
 
 /* ---- output builders ---------------------------------------------------- */
 cJSON *j_num_u64(uint64_t v);
@@ -71,5 +73,14 @@ void rerr(runner_err *e, const char *fmt, ...);
 extern const runner backoff_runner;
 extern const runner classify_runner;
 extern const runner retry_budget_runner;
+extern const runner circuit_breaker_runner;
+extern const runner token_bucket_runner;
+extern const runner sliding_window_runner;
+extern const runner keyed_runner;
+
+/* Shared by the limiter runners (tests/src/runners/token_bucket.rs). */
+cJSON *decision_value(seawall_status st, const seawall_decision *d);
+seawall_token_bucket_config token_bucket_config(const cJSON *v);
+seawall_sliding_window_config sliding_window_config(const cJSON *v);
 
 #endif

@@ -43,6 +43,7 @@ proto_re = re.compile(
 )
 for m in proto_re.finditer(body):
     doc, ret, name, params = m.group(1) or "", m.group(2).strip(), m.group(3), m.group(4)
+    doc = re.sub(r"\s*\n\s*\*\s*", " ", doc)
     plist = []
     params = " ".join(params.split())
     if params and params != "void":
@@ -80,10 +81,18 @@ emit("#include <stdint.h>\n#include <string.h>\n#include \"harness.h\"\n")
 
 # no-op callbacks for function-pointer typedefs
 for name, (ret, ptypes) in fnptrs.items():
-    args = ", ".join("%s a%d" % (t, i) for i, t in enumerate(ptypes)) or "void"
+    # parameters as declared (with names, or unnamed types)
+    decls = []
+    for i, p in enumerate(ptypes):
+        pm = re.match(r"(.*?[\s\*])(\w+)$", p)
+        if pm and pm.group(1).strip() and pm.group(2) not in ("int", "void"):
+            decls.append((pm.group(1).strip(), pm.group(2)))
+        else:
+            decls.append((p, "a%d" % i))
+    args = ", ".join("%s %s" % d for d in decls) or "void"
     emit("static %s noop_%s(%s) {" % (ret, name, args))
-    for i, _ in enumerate(ptypes):
-        emit("  (void)a%d;" % i)
+    for _, n in decls:
+        emit("  (void)%s;" % n)
     if ret != "void":
         emit("  return (%s)0;" % ret)
     emit("}")

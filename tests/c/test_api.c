@@ -260,6 +260,293 @@ static void test_retry_budget(void) {
   CHECK_STR(seawall_last_error_field(), "max_tokens");
 }
 
+typedef struct {
+  int calls;
+  seawall_circuit_state from[8], to[8];
+  uint64_t at[8];
+  const seawall_circuit_breaker *cb;
+  seawall_circuit_state seen_inside;
+} listener_log;
+
+static void log_transition(void *user_data, seawall_circuit_state from,
+                           seawall_circuit_state to, uint64_t at_ns) {
+  listener_log *l = user_data;
+  if (l->calls < 8) {
+    l->from[l->calls] = from;
+    l->to[l->calls] = to;
+    l->at[l->calls] = at_ns;
+  }
+  l->calls++;
+  /* a listener may call back into seawall, on this very breaker */
+  seawall_circuit_breaker_state(l->cb, &l->seen_inside);
+}
+
+static void test_circuit_breaker(void) {
+  seawall_circuit_breaker_config cfg = seawall_circuit_breaker_config_default();
+  CHECK(cfg.has_failure_rate_threshold && cfg.failure_rate_threshold == 0.5);
+  CHECK_EQ_U64(cfg.window_size, 100);
+  CHECK_EQ_U64(cfg.open_duration_ns, 60 * SEC);
+  CHECK_EQ_U64(cfg.half_open_max_calls, 3);
+  cfg.has_failure_count_threshold = true;
+  cfg.failure_count_threshold = 2;
+  cfg.half_open_max_calls = 1;
+  cfg.success_threshold = 1;
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(1000, &clock));
+  seawall_circuit_breaker *cb = NULL;
+  CHECK_OK(seawall_circuit_breaker_new_with_clock(&cfg, clock, &cb));
+  listener_log log = {0};
+  log.cb = cb;
+  uint64_t lid = 0;
+  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, &lid));
+
+  uint64_t permit = 0;
+  for (int i = 0; i < 2; i++) {
+    CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+    CHECK(!seawall_permit_is_probe(permit));
+    CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_FAILURE, 3 * MS));
+  }
+  seawall_circuit_state st;
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_OPEN);
+  CHECK_STR(seawall_circuit_state_str(st), "open");
+  CHECK_EQ_U64(log.calls, 1);
+  CHECK(log.from[0] == SEAWALL_STATE_CLOSED && log.to[0] == SEAWALL_STATE_OPEN);
+  CHECK_EQ_U64(log.at[0], 1000);
+  CHECK(log.seen_inside == SEAWALL_STATE_OPEN);
+
+  /* rejected: no permit written, retry_after through the last error */
+  uint64_t untouched = 77;
+  CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
+  CHECK_STATUS(seawall_circuit_breaker_try_acquire(cb, &untouched), SEAWALL_CIRCUIT_OPEN);
+  CHECK_EQ_U64(untouched, 77);
+  CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 50 * SEC);
+  CHECK_CONTAINS(seawall_last_error_message(), "circuit open");
+  CHECK_STR(seawall_last_error_field(), "");
+
+  /* half-open probe closes it */
+  CHECK_OK(seawall_manual_clock_advance(clock, 50 * SEC));
+  CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+  CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 0);
+  CHECK(seawall_permit_is_probe(permit));
+  uint64_t second;
+  CHECK_STATUS(seawall_circuit_breaker_try_acquire(cb, &second), SEAWALL_CIRCUIT_OPEN);
+  CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_SUCCESS, 1 * MS));
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_CLOSED);
+  CHECK_EQ_U64(log.calls, 3); /* open->half_open, half_open->closed */
+  CHECK(log.to[1] == SEAWALL_STATE_HALF_OPEN && log.to[2] == SEAWALL_STATE_CLOSED);
+
+  /* bad outcome */
+  CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+  CHECK_STATUS(seawall_circuit_breaker_record(cb, permit, 9, 0), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "outcome");
+  CHECK_OK(seawall_circuit_breaker_release(cb, permit));
+
+  /* special states */
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_STATUS(seawall_circuit_breaker_try_acquire(cb, &permit), SEAWALL_CIRCUIT_OPEN);
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_FORCED_OPEN);
+  CHECK_OK(seawall_circuit_breaker_disable(cb));
+  CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+  CHECK_OK(seawall_circuit_breaker_metrics_only(cb));
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_METRICS_ONLY);
+  for (int i = 0; i < 5; i++) {
+    CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+    CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_FAILURE, 0));
+  }
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_METRICS_ONLY); /* never trips */
+  CHECK_OK(seawall_circuit_breaker_reset(cb));
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_CLOSED);
+  CHECK_STR(seawall_circuit_state_str(SEAWALL_STATE_HALF_OPEN), "half_open");
+  CHECK_STR(seawall_circuit_state_str(99), "unknown");
+
+  seawall_circuit_breaker_metrics m;
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
+  CHECK(m.state == SEAWALL_STATE_CLOSED);
+  CHECK_EQ_U64(m.failures, 7);
+  CHECK_EQ_U64(m.successes, 1);
+  CHECK_EQ_U64(m.transitions, 7);
+  CHECK(!m.has_failure_rate);
+
+  /* removing the listener stops notifications */
+  bool removed = false;
+  int before = log.calls;
+  CHECK_OK(seawall_circuit_breaker_remove_listener(cb, lid, &removed));
+  CHECK(removed);
+  CHECK_OK(seawall_circuit_breaker_remove_listener(cb, lid, &removed));
+  CHECK(!removed);
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_EQ_U64(log.calls, before);
+  CHECK_STATUS(seawall_circuit_breaker_on_transition(cb, NULL, NULL, &lid), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "listener");
+  /* user_data may be NULL */
+  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, &lid));
+  seawall_circuit_breaker_free(cb);
+  seawall_manual_clock_free(clock);
+}
+
+static void test_circuit_breaker_bad_config(void) {
+  seawall_circuit_breaker *cb = NULL;
+  seawall_circuit_breaker_config c = seawall_circuit_breaker_config_default();
+  c.failure_rate_threshold = 1.5;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "failure_rate_threshold");
+  CHECK_CONTAINS(seawall_last_error_message(), "1.5");
+  c = seawall_circuit_breaker_config_default();
+  c.open_duration_ns = 0;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "open_duration_ns");
+  CHECK_CONTAINS(seawall_last_error_message(), "invalid config: open_duration_ns");
+  c = seawall_circuit_breaker_config_default();
+  c.window_kind = 3;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "window_kind");
+  c = seawall_circuit_breaker_config_default();
+  c.success_threshold = 4;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "success_threshold");
+  c = seawall_circuit_breaker_config_default();
+  c.has_failure_count_period = true;
+  c.failure_count_period_ns = SEC;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "failure_count_period_ns");
+  c = seawall_circuit_breaker_config_default();
+  c.slow_call_rate_threshold = NAN;
+  CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "slow_call_rate_threshold");
+  CHECK(cb == NULL);
+}
+
+static void test_token_bucket(void) {
+  seawall_token_bucket_config c = seawall_token_bucket_config_default();
+  CHECK_EQ_U64(c.burst, 10);
+  c.burst = 2;
+  c.rate_per_sec = 1.0;
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_token_bucket *tb = NULL;
+  CHECK_OK(seawall_token_bucket_new_with_clock(&c, clock, &tb));
+  seawall_decision d;
+  CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+  CHECK(d.allowed);
+  CHECK_EQ_U64(d.remaining, 1);
+  CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+  CHECK(!d.allowed); /* a denial is a decision, not an error */
+  CHECK_EQ_U64(d.retry_after_ns, 1 * SEC);
+  CHECK_EQ_U64(d.reset_after_ns, 2 * SEC);
+  seawall_decision keep = d;
+  CHECK_STATUS(seawall_token_bucket_try_acquire(tb, 3, &d), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "n");
+  CHECK(d.retry_after_ns == keep.retry_after_ns); /* untouched */
+  CHECK_OK(seawall_token_bucket_refund(tb, 1));
+  CHECK_OK(seawall_token_bucket_peek(tb, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_manual_clock_advance(clock, 1 * SEC));
+  seawall_token_bucket_metrics m;
+  CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
+  CHECK_EQ_U64(m.available, 2);
+  CHECK_EQ_U64(m.allowed, 2);
+  CHECK_EQ_U64(m.denied, 1);
+  CHECK_EQ_U64(m.emission_interval_ns, SEC);
+  seawall_token_bucket_free(tb);
+
+  c.rate_per_sec = -1;
+  CHECK_STATUS(seawall_token_bucket_new(&c, &tb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "rate_per_sec");
+  CHECK_CONTAINS(seawall_last_error_message(), "rate_per_sec");
+  c = seawall_token_bucket_config_default();
+  c.has_initial_tokens = true;
+  c.initial_tokens = 11;
+  CHECK_STATUS(seawall_token_bucket_new(&c, &tb), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "initial_tokens");
+  seawall_manual_clock_free(clock);
+}
+
+static void test_sliding_window_and_keyed(void) {
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_sliding_window_config c = seawall_sliding_window_config_default();
+  CHECK_EQ_U64(c.limit, 100);
+  c.limit = 2;
+  c.window_ns = 1 * SEC;
+  seawall_sliding_window *sw = NULL;
+  CHECK_OK(seawall_sliding_window_new_with_clock(&c, clock, &sw));
+  seawall_decision d;
+  CHECK_OK(seawall_sliding_window_try_acquire(sw, 2, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_sliding_window_try_acquire(sw, 1, &d));
+  CHECK(!d.allowed);
+  CHECK_OK(seawall_manual_clock_advance(clock, 2 * SEC));
+  CHECK_OK(seawall_sliding_window_peek(sw, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_sliding_window_refund(sw, 1));
+  seawall_sliding_window_metrics m;
+  CHECK_OK(seawall_sliding_window_get_metrics(sw, &m));
+  CHECK_EQ_U64(m.limit, 2);
+  CHECK_EQ_U64(m.allowed, 1);
+  CHECK_EQ_U64(m.denied, 1);
+  seawall_sliding_window_free(sw);
+  c.buckets = 0;
+  CHECK_STATUS(seawall_sliding_window_new(&c, &sw), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "buckets");
+  c = seawall_sliding_window_config_default();
+  c.window_ns = 1;
+  CHECK_STATUS(seawall_sliding_window_new(&c, &sw), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "window_ns");
+
+  seawall_keyed_token_bucket_config kc = seawall_keyed_token_bucket_config_default();
+  CHECK_EQ_U64(kc.table.max_keys, 10000);
+  kc.bucket.burst = 1;
+  kc.bucket.rate_per_sec = 1;
+  kc.table.has_hash_seed = true;
+  kc.table.hash_seed = 1;
+  seawall_keyed_token_bucket *k = NULL;
+  CHECK_OK(seawall_keyed_token_bucket_new_with_clock(&kc, clock, &k));
+  const uint8_t *alice = (const uint8_t *)"alice", *bob = (const uint8_t *)"bob";
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, alice, 5, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, alice, 5, 1, &d));
+  CHECK(!d.allowed);
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, bob, 3, 1, &d));
+  CHECK(d.allowed); /* per key */
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, alice, 0, 1, &d)); /* empty key */
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_token_bucket_refund(k, alice, 5, 1));
+  seawall_keyed_metrics km;
+  CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, &km));
+  CHECK_EQ_U64(km.keys_tracked, 3);
+  CHECK_EQ_U64(km.capacity, 10000);
+  seawall_keyed_token_bucket_free(k);
+  kc.table.on_full = 5;
+  CHECK_STATUS(seawall_keyed_token_bucket_new(&kc, &k), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "on_full");
+  kc = seawall_keyed_token_bucket_config_default();
+  kc.table.max_keys = 0;
+  CHECK_STATUS(seawall_keyed_token_bucket_new(&kc, &k), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "max_keys");
+
+  seawall_keyed_sliding_window_config ks = seawall_keyed_sliding_window_config_default();
+  ks.window.limit = 1;
+  seawall_keyed_sliding_window *kw = NULL;
+  CHECK_OK(seawall_keyed_sliding_window_new_with_clock(&ks, clock, &kw));
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(kw, bob, 3, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(kw, bob, 3, 1, &d));
+  CHECK(!d.allowed);
+  CHECK_OK(seawall_keyed_sliding_window_refund(kw, bob, 3, 1));
+  CHECK_OK(seawall_keyed_sliding_window_get_metrics(kw, &km));
+  CHECK_EQ_U64(km.keys_tracked, 1);
+  seawall_keyed_sliding_window_free(kw);
+  seawall_manual_clock_free(clock);
+}
+
 int main(void) {
   test_version_and_status();
   test_panic_boundary();
@@ -268,5 +555,9 @@ int main(void) {
   test_backoff_bad_config();
   test_classify();
   test_retry_budget();
+  test_circuit_breaker();
+  test_circuit_breaker_bad_config();
+  test_token_bucket();
+  test_sliding_window_and_keyed();
   return h_done("test_api");
 }
