@@ -80,12 +80,8 @@ test-c: deps-c lib-c check-header ## C suite: API, NULL args, threads, vectors; 
 
 GO ?= go
 test-go: lib-c ## examples/go: cgo program through include/seawall.h (go test)
-	cd examples/go && GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod \
-	  CGO_CFLAGS="-I$(CURDIR)/include" \
-	  CGO_LDFLAGS="-L$(CURDIR)/$(LIBDIR) -lseawall -Wl,-rpath,$(CURDIR)/$(LIBDIR)" \
-	  $(GO) test -count=1 ./...
+	cd examples/go && GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod $(GO) test -count=1 ./...
 
 MVN ?= mvn
 test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)
-	cd examples/java && $(MVN) -q -B test -Djna.library.path=$(CURDIR)/$(LIBDIR) \
-	  -Dproject.build.directory=$(CURDIR)/target/java
+	cd examples/java && $(MVN) -q -B test -Djna.library.path=$(CURDIR)/$(LIBDIR)
