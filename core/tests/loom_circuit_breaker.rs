@@ -7,7 +7,12 @@
 //! explore the interleavings that matter.
 
 #![cfg(seawall_loom)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use loom::sync::atomic::{AtomicU64, Ordering};
 use loom::thread;
@@ -39,7 +44,10 @@ fn small() -> Config {
 fn trip_once() {
     builder().check(|| {
         let clock = ManualClock::new();
-        let cfg = Config { failure_count_threshold: Some(1), ..small() };
+        let cfg = Config {
+            failure_count_threshold: Some(1),
+            ..small()
+        };
         let cb = Arc::new(CircuitBreaker::with_clock(cfg, &clock).unwrap());
         let p1 = cb.try_acquire().unwrap();
         let p2 = cb.try_acquire().unwrap();
@@ -199,6 +207,9 @@ fn broken_admission_is_caught() {
         let t = thread::spawn(move || broken_admit(&t2, 1));
         let mine = broken_admit(&taken, 1);
         let theirs = t.join().unwrap();
-        assert!(u32::from(mine) + u32::from(theirs) <= 1, "two probes admitted");
+        assert!(
+            u32::from(mine) + u32::from(theirs) <= 1,
+            "two probes admitted"
+        );
     });
 }

@@ -3,10 +3,17 @@
 //! `half_open_max_calls` probes per episode, and permits from an earlier
 //! generation never change the state.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
-use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome, Permit, State, Transition, WindowKind};
+use seawall::circuit_breaker::{
+    CircuitBreaker, Config, Outcome, Permit, State, Transition, WindowKind,
+};
 use seawall::ManualClock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,23 +60,29 @@ fn config() -> impl Strategy<Value = Config> {
         1.0f64..3.0,
         prop::option::of(0.2f64..=1.0),
     )
-        .prop_flat_map(|(window, count, period, max_calls, time_based, open_s, mult, slow)| {
-            (1..=max_calls, 1..=window).prop_map(move |(succ, min_calls)| Config {
-                failure_rate_threshold: Some(0.5),
-                slow_call_rate_threshold: slow,
-                slow_call_duration_threshold: Duration::from_millis(1_000),
-                window_kind: if time_based { WindowKind::TimeBased } else { WindowKind::CountBased },
-                window_size: window,
-                minimum_number_of_calls: min_calls,
-                failure_count_threshold: count,
-                failure_count_period: count.and(period.map(Duration::from_millis)),
-                open_duration: Duration::from_secs(open_s),
-                open_duration_multiplier: mult,
-                max_open_duration: Some(Duration::from_secs(open_s * 4)),
-                half_open_max_calls: max_calls,
-                success_threshold: succ,
-            })
-        })
+        .prop_flat_map(
+            |(window, count, period, max_calls, time_based, open_s, mult, slow)| {
+                (1..=max_calls, 1..=window).prop_map(move |(succ, min_calls)| Config {
+                    failure_rate_threshold: Some(0.5),
+                    slow_call_rate_threshold: slow,
+                    slow_call_duration_threshold: Duration::from_millis(1_000),
+                    window_kind: if time_based {
+                        WindowKind::TimeBased
+                    } else {
+                        WindowKind::CountBased
+                    },
+                    window_size: window,
+                    minimum_number_of_calls: min_calls,
+                    failure_count_threshold: count,
+                    failure_count_period: count.and(period.map(Duration::from_millis)),
+                    open_duration: Duration::from_secs(open_s),
+                    open_duration_multiplier: mult,
+                    max_open_duration: Some(Duration::from_secs(open_s * 4)),
+                    half_open_max_calls: max_calls,
+                    success_threshold: succ,
+                })
+            },
+        )
 }
 
 fn legal_automatic(t: &Transition) -> bool {

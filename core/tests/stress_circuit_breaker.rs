@@ -1,7 +1,12 @@
 //! Real-thread stress: concurrent failures trip exactly once, and a
 //! half-open episode admits at most `half_open_max_calls` probes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use seawall::circuit_breaker::{CircuitBreaker, Config, State, WindowKind};
 use seawall::ManualClock;
@@ -24,7 +29,9 @@ fn trips_exactly_once(cfg: Config, rounds: usize, per_thread: usize) {
             }
         }));
         // Every permit is taken while closed, so every failure may try to trip.
-        let permits: Vec<_> = (0..THREADS * per_thread).map(|_| cb.try_acquire().unwrap()).collect();
+        let permits: Vec<_> = (0..THREADS * per_thread)
+            .map(|_| cb.try_acquire().unwrap())
+            .collect();
         let barrier = Arc::new(Barrier::new(THREADS));
         let handles: Vec<_> = permits
             .chunks(per_thread)
@@ -53,13 +60,21 @@ fn trips_exactly_once(cfg: Config, rounds: usize, per_thread: usize) {
 
 #[test]
 fn concurrent_consecutive_failures_trip_once() {
-    let cfg = Config { failure_count_threshold: Some(8), failure_rate_threshold: None, ..Config::default() };
+    let cfg = Config {
+        failure_count_threshold: Some(8),
+        failure_rate_threshold: None,
+        ..Config::default()
+    };
     trips_exactly_once(cfg, 300, 16);
 }
 
 #[test]
 fn concurrent_rate_failures_trip_once() {
-    let cfg = Config { window_size: 4, minimum_number_of_calls: 2, ..Config::default() };
+    let cfg = Config {
+        window_size: 4,
+        minimum_number_of_calls: 2,
+        ..Config::default()
+    };
     trips_exactly_once(cfg, 300, 16);
     let cfg = Config {
         window_kind: WindowKind::TimeBased,

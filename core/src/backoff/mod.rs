@@ -187,12 +187,17 @@ pub struct Schedule {
 
 impl Schedule {
     /// After a failed call: the delay before the next retry, or `None` to
-    /// give up. Reads the clock once for the elapsed time since
+    /// give up. Under `max_elapsed`, reads the clock once for the time since
     /// [`Backoff::schedule`]. `retry_after` is a server hint (HTTP
     /// `Retry-After`, gRPC pushback) that replaces the computed delay,
     /// uncapped by `max_delay` but still subject to `max_elapsed`.
     pub fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
-        let elapsed = self.clock.now_ns().saturating_sub(self.start_ns);
+        // The elapsed time only matters under a max_elapsed limit; without
+        // one, skip the clock read (the most expensive step of a delay).
+        let elapsed = match self.params.max_elapsed_ns {
+            Some(_) => self.clock.now_ns().saturating_sub(self.start_ns),
+            None => 0,
+        };
         self.next_delay_ns(elapsed, retry_after.map(duration_to_ns))
             .map(Duration::from_nanos)
     }

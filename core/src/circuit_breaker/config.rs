@@ -221,25 +221,56 @@ mod tests {
 
     #[test]
     fn rejects_bad_rates() {
-        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5, 0.0, -0.0, 1.0001] {
-            let c = Config { failure_rate_threshold: Some(v), ..Config::default() };
+        for v in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -0.5,
+            0.0,
+            -0.0,
+            1.0001,
+        ] {
+            let c = Config {
+                failure_rate_threshold: Some(v),
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("failure_rate_threshold"), "{v}");
-            let c = Config { slow_call_rate_threshold: Some(v), ..Config::default() };
+            let c = Config {
+                slow_call_rate_threshold: Some(v),
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("slow_call_rate_threshold"), "{v}");
         }
-        let c = Config { failure_rate_threshold: None, slow_call_rate_threshold: None, ..Config::default() };
-        assert!(c.validate().is_ok(), "a breaker with no automatic rule is allowed");
+        let c = Config {
+            failure_rate_threshold: None,
+            slow_call_rate_threshold: None,
+            ..Config::default()
+        };
+        assert!(
+            c.validate().is_ok(),
+            "a breaker with no automatic rule is allowed"
+        );
     }
 
     #[test]
     fn rejects_bad_durations() {
         let too_long = validate::MAX_DURATION + Duration::from_nanos(1);
         for d in [Duration::ZERO, too_long, Duration::MAX] {
-            let c = Config { slow_call_duration_threshold: d, ..Config::default() };
+            let c = Config {
+                slow_call_duration_threshold: d,
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("slow_call_duration_threshold"));
-            let c = Config { open_duration: d, max_open_duration: None, ..Config::default() };
+            let c = Config {
+                open_duration: d,
+                max_open_duration: None,
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("open_duration"));
-            let c = Config { max_open_duration: Some(d), ..Config::default() };
+            let c = Config {
+                max_open_duration: Some(d),
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("max_open_duration"));
             let c = Config {
                 failure_count_threshold: Some(3),
@@ -248,18 +279,41 @@ mod tests {
             };
             assert_eq!(field_of(&c), Some("failure_count_period"));
         }
-        let c = Config { max_open_duration: Some(Duration::from_secs(59)), ..Config::default() };
+        let c = Config {
+            max_open_duration: Some(Duration::from_secs(59)),
+            ..Config::default()
+        };
         assert_eq!(field_of(&c), Some("max_open_duration"));
-        let c = Config { max_open_duration: Some(Duration::from_secs(60)), ..Config::default() };
+        let c = Config {
+            max_open_duration: Some(Duration::from_secs(60)),
+            ..Config::default()
+        };
         assert!(c.validate().is_ok());
-        let c = Config { failure_count_period: Some(Duration::from_secs(1)), ..Config::default() };
-        assert_eq!(field_of(&c), Some("failure_count_period"), "period without threshold");
+        let c = Config {
+            failure_count_period: Some(Duration::from_secs(1)),
+            ..Config::default()
+        };
+        assert_eq!(
+            field_of(&c),
+            Some("failure_count_period"),
+            "period without threshold"
+        );
     }
 
     #[test]
     fn rejects_bad_counts() {
-        for (n, ok) in [(0, false), (1, true), (MAX_COUNT_WINDOW, true), (MAX_COUNT_WINDOW + 1, false), (u64::MAX, false)] {
-            let c = Config { window_size: n, minimum_number_of_calls: 1, ..Config::default() };
+        for (n, ok) in [
+            (0, false),
+            (1, true),
+            (MAX_COUNT_WINDOW, true),
+            (MAX_COUNT_WINDOW + 1, false),
+            (u64::MAX, false),
+        ] {
+            let c = Config {
+                window_size: n,
+                minimum_number_of_calls: 1,
+                ..Config::default()
+            };
             assert_eq!(c.validate().is_ok(), ok, "count window {n}");
         }
         for (n, ok) in [(0, false), (1, true), (3600, true), (3601, false)] {
@@ -271,39 +325,80 @@ mod tests {
             };
             assert_eq!(c.validate().is_ok(), ok, "time window {n}");
         }
-        let c = Config { window_size: 0, ..Config::default() };
+        let c = Config {
+            window_size: 0,
+            ..Config::default()
+        };
         assert_eq!(field_of(&c), Some("window_size"));
-        let c = Config { minimum_number_of_calls: 0, ..Config::default() };
+        let c = Config {
+            minimum_number_of_calls: 0,
+            ..Config::default()
+        };
         assert_eq!(field_of(&c), Some("minimum_number_of_calls"));
-        let c = Config { minimum_number_of_calls: 101, ..Config::default() };
-        assert_eq!(field_of(&c), Some("minimum_number_of_calls"), "above a count window");
+        let c = Config {
+            minimum_number_of_calls: 101,
+            ..Config::default()
+        };
+        assert_eq!(
+            field_of(&c),
+            Some("minimum_number_of_calls"),
+            "above a count window"
+        );
         let c = Config {
             window_kind: WindowKind::TimeBased,
             window_size: 10,
             minimum_number_of_calls: 500,
             ..Config::default()
         };
-        assert!(c.validate().is_ok(), "a time window may need more calls than seconds");
-        let c = Config { window_kind: WindowKind::TimeBased, minimum_number_of_calls: u64::MAX, ..Config::default() };
+        assert!(
+            c.validate().is_ok(),
+            "a time window may need more calls than seconds"
+        );
+        let c = Config {
+            window_kind: WindowKind::TimeBased,
+            minimum_number_of_calls: u64::MAX,
+            ..Config::default()
+        };
         assert_eq!(field_of(&c), Some("minimum_number_of_calls"));
         for n in [0, MAX_FAILURE_COUNT + 1, u64::MAX] {
-            let c = Config { failure_count_threshold: Some(n), ..Config::default() };
+            let c = Config {
+                failure_count_threshold: Some(n),
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("failure_count_threshold"), "{n}");
         }
         for n in [0, 17, u64::MAX] {
-            let c = Config { half_open_max_calls: n, success_threshold: 1, ..Config::default() };
+            let c = Config {
+                half_open_max_calls: n,
+                success_threshold: 1,
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("half_open_max_calls"), "{n}");
         }
         for n in [0, 4, u64::MAX] {
-            let c = Config { success_threshold: n, ..Config::default() };
+            let c = Config {
+                success_threshold: n,
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("success_threshold"), "{n}");
         }
     }
 
     #[test]
     fn rejects_bad_multiplier() {
-        for m in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, 0.0, 0.999, 1000.5] {
-            let c = Config { open_duration_multiplier: m, ..Config::default() };
+        for m in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.0,
+            0.0,
+            0.999,
+            1000.5,
+        ] {
+            let c = Config {
+                open_duration_multiplier: m,
+                ..Config::default()
+            };
             assert_eq!(field_of(&c), Some("open_duration_multiplier"), "{m}");
         }
     }
@@ -314,7 +409,9 @@ mod tests {
             assert_eq!(WindowKind::parse("window_kind", k.as_str()).ok(), Some(k));
         }
         assert_eq!(
-            WindowKind::parse("window_kind", "sliding").err().and_then(|e| e.field()),
+            WindowKind::parse("window_kind", "sliding")
+                .err()
+                .and_then(|e| e.field()),
             Some("window_kind")
         );
     }

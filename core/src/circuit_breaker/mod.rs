@@ -121,7 +121,11 @@ impl From<Rejected> for Error {
 
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "circuit {}; retry after {:?}", self.state, self.retry_after)
+        write!(
+            f,
+            "circuit {}; retry after {:?}",
+            self.state, self.retry_after
+        )
     }
 }
 
@@ -222,7 +226,6 @@ pub struct CircuitBreaker {
     consecutive: AtomicU64,
     ring: Option<FailureRing>,
     // lifetime counters
-    calls: AtomicU64,
     successes: AtomicU64,
     failures: AtomicU64,
     slow: AtomicU64,
@@ -275,7 +278,6 @@ impl CircuitBreaker {
             window,
             consecutive: AtomicU64::new(0),
             ring,
-            calls: AtomicU64::new(0),
             successes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             slow: AtomicU64::new(0),
@@ -349,7 +351,12 @@ impl CircuitBreaker {
                     let next = w.next(State::HalfOpen).with_masks(1, 0);
                     match self.cas(w, next) {
                         Ok(()) => {
-                            self.after_transition(State::Open, State::HalfOpen, next.generation(), t);
+                            self.after_transition(
+                                State::Open,
+                                State::HalfOpen,
+                                next.generation(),
+                                t,
+                            );
                             return Ok(Permit::new(State::HalfOpen, 0, next.generation()));
                         }
                         Err(actual) => w = actual,
@@ -406,7 +413,6 @@ impl CircuitBreaker {
             return;
         }
         let slow = outcome != Outcome::Ignored && duration_to_ns(duration) > self.slow_ns;
-        self.calls.fetch_add(1, Ordering::Relaxed);
         match outcome {
             Outcome::Success => self.successes.fetch_add(1, Ordering::Relaxed),
             Outcome::Failure => self.failures.fetch_add(1, Ordering::Relaxed),
@@ -476,7 +482,11 @@ impl CircuitBreaker {
                 }
                 None => {
                     if failure {
-                        trip |= self.consecutive.fetch_add(1, Ordering::AcqRel).saturating_add(1) >= n;
+                        trip |= self
+                            .consecutive
+                            .fetch_add(1, Ordering::AcqRel)
+                            .saturating_add(1)
+                            >= n;
                     } else if self.consecutive.load(Ordering::Relaxed) != 0 {
                         self.consecutive.store(0, Ordering::Release);
                     }
@@ -528,7 +538,12 @@ impl CircuitBreaker {
                 match self.cas(w, next) {
                     Ok(()) => {
                         let now = self.clock.now_ns();
-                        self.after_transition(State::HalfOpen, State::Closed, next.generation(), now);
+                        self.after_transition(
+                            State::HalfOpen,
+                            State::Closed,
+                            next.generation(),
+                            now,
+                        );
                         return;
                     }
                     Err(a) => w = a,
@@ -607,14 +622,19 @@ impl CircuitBreaker {
                     self.base_open_ns
                 };
                 self.cur_open_ns.store(dur, Ordering::Release);
-                self.deadline_ns.store(now.saturating_add(dur), Ordering::Release);
+                self.deadline_ns
+                    .store(now.saturating_add(dur), Ordering::Release);
                 self.publish_deadline(new_gen);
             }
             State::Closed => self.cur_open_ns.store(self.base_open_ns, Ordering::Release),
             _ => {}
         }
         self.transitions.fetch_add(1, Ordering::Relaxed);
-        self.notify(Transition { from, to, at_ns: now });
+        self.notify(Transition {
+            from,
+            to,
+            at_ns: now,
+        });
     }
 
     /// Marks the deadline as belonging to `new_gen`, unless a newer open
@@ -643,7 +663,10 @@ impl CircuitBreaker {
 
     fn notify(&self, t: Transition) {
         let list = {
-            let guard = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+            let guard = self
+                .listeners
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if guard.list.is_empty() {
                 return;
             }
@@ -709,7 +732,10 @@ impl CircuitBreaker {
     /// that made it, outside any lock. A listener that panics is caught and
     /// ignored. May be called from inside a listener.
     pub fn on_transition(&self, f: Listener) -> ListenerId {
-        let mut g = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut g = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         g.next_id += 1;
         let id = g.next_id;
         let mut v: Vec<(u64, Shared)> = g.list.iter().cloned().collect();
@@ -721,7 +747,10 @@ impl CircuitBreaker {
     /// Removes a listener; `false` if it was not registered. A transition
     /// already being notified may still call it once.
     pub fn remove_listener(&self, id: ListenerId) -> bool {
-        let mut g = self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut g = self
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let before = g.list.len();
         let v: Vec<(u64, Shared)> = g.list.iter().filter(|(i, _)| *i != id.0).cloned().collect();
         let removed = v.len() != before;
@@ -745,17 +774,26 @@ impl CircuitBreaker {
             None => self.consecutive.load(Ordering::Acquire),
         };
         let (in_flight, successes) = if w.state() == State::HalfOpen {
-            ((w.taken() & !w.succeeded()).count_ones(), w.succeeded().count_ones())
+            (
+                (w.taken() & !w.succeeded()).count_ones(),
+                w.succeeded().count_ones(),
+            )
         } else {
             (0, 0)
         };
+        let (ok, failed, ignored) = (
+            self.successes.load(Ordering::Relaxed),
+            self.failures.load(Ordering::Relaxed),
+            self.ignored.load(Ordering::Relaxed),
+        );
         Metrics {
             state: w.state(),
-            calls: self.calls.load(Ordering::Relaxed),
-            successes: self.successes.load(Ordering::Relaxed),
-            failures: self.failures.load(Ordering::Relaxed),
+            // Derived rather than counted: one atomic add fewer per record.
+            calls: ok.saturating_add(failed).saturating_add(ignored),
+            successes: ok,
+            failures: failed,
             slow: self.slow.load(Ordering::Relaxed),
-            ignored: self.ignored.load(Ordering::Relaxed),
+            ignored,
             rejected: self.rejected.load(Ordering::Relaxed),
             transitions: self.transitions.load(Ordering::Relaxed),
             buffered_calls: c.calls,

@@ -212,7 +212,9 @@ impl Permit {
 
     /// The permit as one integer, for bindings.
     pub const fn to_bits(self) -> u64 {
-        (self.kind as u64 & KIND_MASK) | ((self.slot as u64 & 0x1F) << 3) | ((self.generation as u64) << 8)
+        (self.kind as u64 & KIND_MASK)
+            | ((self.slot as u64 & 0x1F) << 3)
+            | ((self.generation as u64) << 8)
     }
 
     /// A permit from [`to_bits`](Permit::to_bits). Any integer is accepted;
@@ -256,6 +258,9 @@ mod tests {
         for s in State::ALL {
             assert_eq!(State::parse("state", s.as_str()).ok(), Some(s));
         }
-        assert_eq!(State::parse("state", "ajar").err().and_then(|e| e.field()), Some("state"));
+        assert_eq!(
+            State::parse("state", "ajar").err().and_then(|e| e.field()),
+            Some("state")
+        );
     }
 }

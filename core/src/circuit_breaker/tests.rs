@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use super::*;
 use crate::clock::ManualClock;
@@ -43,7 +48,10 @@ fn log(b: &CircuitBreaker) -> Arc<StdMutex<Vec<String>>> {
 
 #[test]
 fn consecutive_failures_trip_at_threshold_and_success_resets() {
-    let (b, _) = cb(Config { failure_count_threshold: Some(3), ..Config::default() });
+    let (b, _) = cb(Config {
+        failure_count_threshold: Some(3),
+        ..Config::default()
+    });
     fail(&b);
     fail(&b);
     ok(&b);
@@ -54,13 +62,24 @@ fn consecutive_failures_trip_at_threshold_and_success_resets() {
     fail(&b);
     assert_eq!(b.state(), State::Open);
     let r = b.try_acquire().unwrap_err();
-    assert_eq!((r.state, r.retry_after), (State::Open, Duration::from_secs(60)));
-    assert_eq!(Error::from(r), Error::CircuitOpen { retry_after: Duration::from_secs(60) });
+    assert_eq!(
+        (r.state, r.retry_after),
+        (State::Open, Duration::from_secs(60))
+    );
+    assert_eq!(
+        Error::from(r),
+        Error::CircuitOpen {
+            retry_after: Duration::from_secs(60)
+        }
+    );
 }
 
 #[test]
 fn ignored_outcomes_do_not_count() {
-    let (b, _) = cb(Config { failure_count_threshold: Some(2), ..rate_cfg(2, 2) });
+    let (b, _) = cb(Config {
+        failure_count_threshold: Some(2),
+        ..rate_cfg(2, 2)
+    });
     fail(&b);
     run(&b, Outcome::Ignored, MS);
     assert_eq!(b.metrics().failure_count, 1);
@@ -121,7 +140,10 @@ fn failure_rate_below_threshold_stays_closed_and_window_slides() {
 
 #[test]
 fn threshold_exact_decimal_is_inclusive() {
-    let (b, _) = cb(Config { failure_rate_threshold: Some(0.3), ..rate_cfg(10, 10) });
+    let (b, _) = cb(Config {
+        failure_rate_threshold: Some(0.3),
+        ..rate_cfg(10, 10)
+    });
     for _ in 0..7 {
         ok(&b);
     }
@@ -135,7 +157,10 @@ fn threshold_exact_decimal_is_inclusive() {
 
 #[test]
 fn time_window_counts_last_seconds_only() {
-    let cfg = Config { window_kind: WindowKind::TimeBased, ..rate_cfg(10, 4) };
+    let cfg = Config {
+        window_kind: WindowKind::TimeBased,
+        ..rate_cfg(10, 4)
+    };
     let (b, clock) = cb(cfg);
     fail(&b);
     fail(&b);
@@ -174,12 +199,18 @@ fn slow_calls_trip_and_threshold_is_strict() {
 
 #[test]
 fn open_to_half_open_after_duration_and_retry_after_counts_down() {
-    let (b, clock) = cb(Config { failure_count_threshold: Some(1), ..rate_cfg(10, 10) });
+    let (b, clock) = cb(Config {
+        failure_count_threshold: Some(1),
+        ..rate_cfg(10, 10)
+    });
     fail(&b);
     clock.advance(4 * SEC);
     assert_eq!(b.try_acquire().unwrap_err().retry_after, 6 * SEC);
     clock.advance(6 * SEC - Duration::from_nanos(1));
-    assert_eq!(b.try_acquire().unwrap_err().retry_after, Duration::from_nanos(1));
+    assert_eq!(
+        b.try_acquire().unwrap_err().retry_after,
+        Duration::from_nanos(1)
+    );
     assert_eq!(b.metrics().rejected, 2);
     clock.advance(Duration::from_nanos(1));
     assert_eq!(b.state(), State::Open, "state() does not move the breaker");
@@ -218,7 +249,10 @@ fn half_open_admits_max_probes_and_success_threshold_closes() {
     b.record_failure(p[2], MS); // late probe from the closed episode: stale
     assert_eq!(b.state(), State::Closed);
     assert_eq!(b.metrics().failure_count, 0);
-    assert_eq!(*seen.lock().unwrap(), ["closed->open", "open->half_open", "half_open->closed"]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["closed->open", "open->half_open", "half_open->closed"]
+    );
 }
 
 #[test]
@@ -246,7 +280,11 @@ fn failed_or_slow_probe_reopens_and_open_duration_grows_to_cap() {
         b.record_success(p, MS);
     }
     assert_eq!(b.state(), State::Closed);
-    assert_eq!(b.metrics().open_duration, 10 * SEC, "a close resets the growth");
+    assert_eq!(
+        b.metrics().open_duration,
+        10 * SEC,
+        "a close resets the growth"
+    );
     fail(&b);
     assert_eq!(b.try_acquire().unwrap_err().retry_after, 10 * SEC);
 }
@@ -293,7 +331,10 @@ fn released_probe_returns_its_slot_once() {
 
 #[test]
 fn stale_permit_cannot_change_state() {
-    let (b, clock) = cb(Config { failure_count_threshold: Some(1), ..rate_cfg(10, 10) });
+    let (b, clock) = cb(Config {
+        failure_count_threshold: Some(1),
+        ..rate_cfg(10, 10)
+    });
     let old = b.try_acquire().unwrap();
     fail(&b);
     clock.advance(10 * SEC);
@@ -301,7 +342,10 @@ fn stale_permit_cannot_change_state() {
     b.record_failure(old, MS);
     assert_eq!(b.state(), State::HalfOpen);
     let m = b.metrics();
-    assert_eq!(m.failures, 2, "stale outcomes still count in lifetime counters");
+    assert_eq!(
+        m.failures, 2,
+        "stale outcomes still count in lifetime counters"
+    );
     b.record_success(probe, MS);
     let ps: Vec<Permit> = (0..2).map(|_| b.try_acquire().unwrap()).collect();
     for p in ps {
@@ -320,7 +364,10 @@ fn stale_permit_cannot_change_state() {
 
 #[test]
 fn disabled_forced_open_metrics_only_and_reset() {
-    let (b, _) = cb(Config { failure_count_threshold: Some(1), ..rate_cfg(2, 1) });
+    let (b, _) = cb(Config {
+        failure_count_threshold: Some(1),
+        ..rate_cfg(2, 1)
+    });
     let seen = log(&b);
     b.disable();
     for _ in 0..5 {
@@ -338,14 +385,22 @@ fn disabled_forced_open_metrics_only_and_reset() {
     }
     assert_eq!(b.state(), State::MetricsOnly);
     let m = b.metrics();
-    assert_eq!((m.calls, m.failures, m.buffered_calls, m.failure_rate), (3, 3, 2, Some(1.0)));
+    assert_eq!(
+        (m.calls, m.failures, m.buffered_calls, m.failure_rate),
+        (3, 3, 2, Some(1.0))
+    );
     b.reset();
     assert_eq!(b.state(), State::Closed);
     assert_eq!(b.metrics().buffered_calls, 0);
     b.reset(); // already closed: no listener call
     assert_eq!(
         *seen.lock().unwrap(),
-        ["closed->disabled", "disabled->forced_open", "forced_open->metrics_only", "metrics_only->closed"]
+        [
+            "closed->disabled",
+            "disabled->forced_open",
+            "forced_open->metrics_only",
+            "metrics_only->closed"
+        ]
     );
     assert_eq!(b.metrics().transitions, 4);
     fail(&b);
@@ -374,7 +429,10 @@ fn reset_from_open_restores_base_duration_and_invalidates_permits() {
 
 #[test]
 fn panicking_listener_does_not_poison() {
-    let (b, _) = cb(Config { failure_count_threshold: Some(1), ..rate_cfg(10, 10) });
+    let (b, _) = cb(Config {
+        failure_count_threshold: Some(1),
+        ..rate_cfg(10, 10)
+    });
     b.on_transition(Box::new(|_| panic!("listener bug")));
     let seen = log(&b);
     fail(&b);
@@ -385,7 +443,10 @@ fn panicking_listener_does_not_poison() {
 
 #[test]
 fn listener_can_be_removed_and_can_register_from_inside() {
-    let (b, _) = cb(Config { failure_count_threshold: Some(1), ..rate_cfg(10, 10) });
+    let (b, _) = cb(Config {
+        failure_count_threshold: Some(1),
+        ..rate_cfg(10, 10)
+    });
     let b = Arc::new(b);
     let seen = log(&b);
     let weak = Arc::downgrade(&b);
@@ -425,7 +486,12 @@ fn outcome_names() {
     for o in [Outcome::Success, Outcome::Failure, Outcome::Ignored] {
         assert_eq!(Outcome::parse("outcome", o.as_str()).ok(), Some(o));
     }
-    assert_eq!(Outcome::parse("outcome", "meh").err().and_then(|e| e.field()), Some("outcome"));
+    assert_eq!(
+        Outcome::parse("outcome", "meh")
+            .err()
+            .and_then(|e| e.field()),
+        Some("outcome")
+    );
 }
 
 #[test]
@@ -440,9 +506,17 @@ fn huge_durations_saturate() {
     let b = CircuitBreaker::with_clock(cfg, &clock).unwrap();
     fail(&b);
     let r = b.try_acquire().unwrap_err();
-    assert_eq!(r.retry_after, Duration::from_nanos(10), "deadline saturates at u64::MAX");
+    assert_eq!(
+        r.retry_after,
+        Duration::from_nanos(10),
+        "deadline saturates at u64::MAX"
+    );
     clock.advance_ns(10);
     let p = b.try_acquire().unwrap();
     b.record_failure(p, Duration::MAX);
-    assert_eq!(b.metrics().open_duration, crate::validate::MAX_DURATION, "growth capped at 100 years");
+    assert_eq!(
+        b.metrics().open_duration,
+        crate::validate::MAX_DURATION,
+        "growth capped at 100 years"
+    );
 }

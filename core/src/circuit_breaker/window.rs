@@ -58,14 +58,19 @@ fn decode_field(word: u64, i: u32) -> u64 {
 #[derive(Debug)]
 pub(crate) struct CountWindow {
     slots: Box<[AtomicU32]>,
+    /// `ceil(2^64 / len)`: `i % len` by multiplication (Lemire's fastmod),
+    /// since a hardware division would cost more than the rest of `record`.
+    fastmod_m: u64,
     cursor: AtomicU64,
     totals: AtomicU64,
 }
 
 impl CountWindow {
     pub(crate) fn new(n: u64) -> Self {
+        let len = n.max(1);
         CountWindow {
-            slots: (0..n.max(1)).map(|_| AtomicU32::new(0)).collect(),
+            slots: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            fastmod_m: (u64::MAX / len).wrapping_add(1),
             cursor: AtomicU64::new(0),
             totals: AtomicU64::new(BIAS_ALL),
         }
@@ -74,7 +79,14 @@ impl CountWindow {
     #[inline]
     fn slot(&self, i: u64) -> Option<&AtomicU32> {
         let len = self.slots.len() as u64;
-        self.slots.get(usize::try_from(i % len.max(1)).unwrap_or(0))
+        // Exact `i % len` for 32-bit `i` (the cursor is masked to 32 bits;
+        // wrapping it only shifts which slot is oldest, and 2^32 is not a
+        // multiple of len in general, so one slot is overwritten early once
+        // every 2^32 calls — harmless for a sliding count).
+        let i = i & 0xFFFF_FFFF;
+        let low = self.fastmod_m.wrapping_mul(i);
+        let idx = ((u128::from(low) * u128::from(len)) >> 64) as usize;
+        self.slots.get(idx)
     }
 
     #[inline]
@@ -144,7 +156,11 @@ pub(crate) struct TimeWindow {
 fn bump(word: &AtomicU64, tag: u64, f: impl Fn(u64) -> u64) {
     let mut cur = word.load(Ordering::Acquire);
     loop {
-        let payload = if cur >> TAG_SHIFT == tag { cur & PAYLOAD_MASK } else { 0 };
+        let payload = if cur >> TAG_SHIFT == tag {
+            cur & PAYLOAD_MASK
+        } else {
+            0
+        };
         let next = (tag << TAG_SHIFT) | (f(payload) & PAYLOAD_MASK);
         match word.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => return,
@@ -157,7 +173,10 @@ impl TimeWindow {
     pub(crate) fn new(n_secs: u64) -> Self {
         TimeWindow {
             buckets: (0..n_secs.max(1))
-                .map(|_| Bucket { calls: AtomicU64::new(0), bad: AtomicU64::new(0) })
+                .map(|_| Bucket {
+                    calls: AtomicU64::new(0),
+                    bad: AtomicU64::new(0),
+                })
                 .collect(),
         }
     }
@@ -249,7 +268,9 @@ impl FailureRing {
         }
         // After writing failure i, slot i+1 holds failure i+1-n: the oldest
         // of the last n.
-        let oldest = self.slot(i.wrapping_add(1)).map_or(0, |s| s.load(Ordering::Acquire));
+        let oldest = self
+            .slot(i.wrapping_add(1))
+            .map_or(0, |s| s.load(Ordering::Acquire));
         oldest != 0 && now_ns.saturating_sub(oldest - 1) < period_ns
     }
 
@@ -271,6 +292,20 @@ impl FailureRing {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn fastmod_slot_is_exact_modulo() {
+        for len in [1u64, 2, 3, 7, 10, 100, 99_991, MAX_LEN_FOR_TEST] {
+            let w = CountWindow::new(len);
+            let base = w.slots.as_ptr();
+            for i in (0..5_000u64).chain(u64::from(u32::MAX) - 5_000..=u64::from(u32::MAX)) {
+                let slot = w.slot(i).map(|s| s as *const AtomicU32);
+                let want = base.wrapping_add((i % len) as usize);
+                assert_eq!(slot, Some(want), "len {len} i {i}");
+            }
+        }
+    }
+    const MAX_LEN_FOR_TEST: u64 = crate::circuit_breaker::MAX_COUNT_WINDOW;
     use super::*;
 
     #[test]
@@ -279,21 +314,63 @@ mod tests {
         w.record(true, false);
         w.record(true, true);
         let c = w.record(false, false);
-        assert_eq!(c, Counts { calls: 3, failures: 2, slow: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 2,
+                slow: 1
+            }
+        );
         let c = w.record(false, false); // evicts the first failure
-        assert_eq!(c, Counts { calls: 3, failures: 1, slow: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 1,
+                slow: 1
+            }
+        );
         let c = w.record(false, false);
-        assert_eq!(c, Counts { calls: 3, failures: 0, slow: 0 });
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 0,
+                slow: 0
+            }
+        );
         w.clear();
         assert_eq!(w.counts(), Counts::default());
-        assert_eq!(w.record(true, false), Counts { calls: 1, failures: 1, slow: 0 });
+        assert_eq!(
+            w.record(true, false),
+            Counts {
+                calls: 1,
+                failures: 1,
+                slow: 0
+            }
+        );
     }
 
     #[test]
     fn count_window_of_one() {
         let w = CountWindow::new(1);
-        assert_eq!(w.record(true, true), Counts { calls: 1, failures: 1, slow: 1 });
-        assert_eq!(w.record(false, false), Counts { calls: 1, failures: 0, slow: 0 });
+        assert_eq!(
+            w.record(true, true),
+            Counts {
+                calls: 1,
+                failures: 1,
+                slow: 1
+            }
+        );
+        assert_eq!(
+            w.record(false, false),
+            Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            }
+        );
     }
 
     #[test]
@@ -302,13 +379,41 @@ mod tests {
         let w = TimeWindow::new(2);
         w.record(0, true, false);
         w.record(s / 2, false, true);
-        assert_eq!(w.counts(s - 1), Counts { calls: 2, failures: 1, slow: 1 });
+        assert_eq!(
+            w.counts(s - 1),
+            Counts {
+                calls: 2,
+                failures: 1,
+                slow: 1
+            }
+        );
         let c = w.record(s, false, false);
-        assert_eq!(c, Counts { calls: 3, failures: 1, slow: 1 });
+        assert_eq!(
+            c,
+            Counts {
+                calls: 3,
+                failures: 1,
+                slow: 1
+            }
+        );
         // At 2 s the bucket of second 0 has left the window.
-        assert_eq!(w.counts(2 * s), Counts { calls: 1, failures: 0, slow: 0 });
+        assert_eq!(
+            w.counts(2 * s),
+            Counts {
+                calls: 1,
+                failures: 0,
+                slow: 0
+            }
+        );
         // Second 2 reuses second 0's bucket: rollover replaces, not adds.
-        assert_eq!(w.record(2 * s, true, false), Counts { calls: 2, failures: 1, slow: 0 });
+        assert_eq!(
+            w.record(2 * s, true, false),
+            Counts {
+                calls: 2,
+                failures: 1,
+                slow: 0
+            }
+        );
         // Long idle: everything expired.
         assert_eq!(w.counts(1_000 * s), Counts::default());
         w.clear();

@@ -30,7 +30,9 @@ fn opt<T>(
     match config.get(key) {
         None => Ok(default),
         Some(Value::Null) => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or_else(|| bad(field, &format!("bad value {v}"))),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| bad(field, &format!("bad value {v}"))),
     }
 }
 
@@ -57,19 +59,85 @@ fn parse_config(c: &Value) -> Result<Config, Value> {
         Some(k) => WindowKind::parse("window_kind", k).map_err(|e| error_value(&e))?,
     };
     Ok(Config {
-        failure_rate_threshold: opt(c, "failure_rate_threshold", "failure_rate_threshold", d.failure_rate_threshold, as_f64)?,
-        slow_call_rate_threshold: opt(c, "slow_call_rate_threshold", "slow_call_rate_threshold", d.slow_call_rate_threshold, as_f64)?,
-        slow_call_duration_threshold: req(c, "slow_call_duration_threshold_ns", "slow_call_duration_threshold", d.slow_call_duration_threshold, as_dur)?,
+        failure_rate_threshold: opt(
+            c,
+            "failure_rate_threshold",
+            "failure_rate_threshold",
+            d.failure_rate_threshold,
+            as_f64,
+        )?,
+        slow_call_rate_threshold: opt(
+            c,
+            "slow_call_rate_threshold",
+            "slow_call_rate_threshold",
+            d.slow_call_rate_threshold,
+            as_f64,
+        )?,
+        slow_call_duration_threshold: req(
+            c,
+            "slow_call_duration_threshold_ns",
+            "slow_call_duration_threshold",
+            d.slow_call_duration_threshold,
+            as_dur,
+        )?,
         window_kind,
         window_size: req(c, "window_size", "window_size", d.window_size, as_u64)?,
-        minimum_number_of_calls: req(c, "minimum_number_of_calls", "minimum_number_of_calls", d.minimum_number_of_calls, as_u64)?,
-        failure_count_threshold: opt(c, "failure_count_threshold", "failure_count_threshold", d.failure_count_threshold, as_u64)?,
-        failure_count_period: opt(c, "failure_count_period_ns", "failure_count_period", d.failure_count_period, as_dur)?,
-        open_duration: req(c, "open_duration_ns", "open_duration", d.open_duration, as_dur)?,
-        open_duration_multiplier: req(c, "open_duration_multiplier", "open_duration_multiplier", d.open_duration_multiplier, as_f64)?,
-        max_open_duration: opt(c, "max_open_duration_ns", "max_open_duration", d.max_open_duration, as_dur)?,
-        half_open_max_calls: req(c, "half_open_max_calls", "half_open_max_calls", d.half_open_max_calls, as_u64)?,
-        success_threshold: req(c, "success_threshold", "success_threshold", d.success_threshold, as_u64)?,
+        minimum_number_of_calls: req(
+            c,
+            "minimum_number_of_calls",
+            "minimum_number_of_calls",
+            d.minimum_number_of_calls,
+            as_u64,
+        )?,
+        failure_count_threshold: opt(
+            c,
+            "failure_count_threshold",
+            "failure_count_threshold",
+            d.failure_count_threshold,
+            as_u64,
+        )?,
+        failure_count_period: opt(
+            c,
+            "failure_count_period_ns",
+            "failure_count_period",
+            d.failure_count_period,
+            as_dur,
+        )?,
+        open_duration: req(
+            c,
+            "open_duration_ns",
+            "open_duration",
+            d.open_duration,
+            as_dur,
+        )?,
+        open_duration_multiplier: req(
+            c,
+            "open_duration_multiplier",
+            "open_duration_multiplier",
+            d.open_duration_multiplier,
+            as_f64,
+        )?,
+        max_open_duration: opt(
+            c,
+            "max_open_duration_ns",
+            "max_open_duration",
+            d.max_open_duration,
+            as_dur,
+        )?,
+        half_open_max_calls: req(
+            c,
+            "half_open_max_calls",
+            "half_open_max_calls",
+            d.half_open_max_calls,
+            as_u64,
+        )?,
+        success_threshold: req(
+            c,
+            "success_threshold",
+            "success_threshold",
+            d.success_threshold,
+            as_u64,
+        )?,
     })
 }
 
@@ -84,7 +152,11 @@ pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Va
             v.push(t.to_string());
         }
     }));
-    Ok(Box::new(Runner { cb, permits: HashMap::new(), transitions }))
+    Ok(Box::new(Runner {
+        cb,
+        permits: HashMap::new(),
+        transitions,
+    }))
 }
 
 fn opt_f64(x: Option<f64>) -> Value {
@@ -98,7 +170,10 @@ impl Runner {
 
     fn permit(&self, args: &Value) -> Result<Permit, String> {
         let id = s(args, "id").ok_or("needs an id")?;
-        self.permits.get(id).copied().ok_or_else(|| format!("unknown permit id {id:?}"))
+        self.permits
+            .get(id)
+            .copied()
+            .ok_or_else(|| format!("unknown permit id {id:?}"))
     }
 }
 
@@ -115,13 +190,16 @@ impl Subject for Runner {
                         }
                         json!({ "allowed": true, "retry_after_ns": 0, "probe": p.is_probe(), "state": state })
                     }
-                    Err(r) => json!({ "allowed": false, "retry_after_ns": ns(r.retry_after), "probe": false, "state": state }),
+                    Err(r) => {
+                        json!({ "allowed": false, "retry_after_ns": ns(r.retry_after), "probe": false, "state": state })
+                    }
                 }
             }
             "record" => {
                 let p = self.permit(args)?;
-                let outcome = Outcome::parse("outcome", s(args, "outcome").ok_or("needs an outcome")?)
-                    .map_err(|e| e.to_string())?;
+                let outcome =
+                    Outcome::parse("outcome", s(args, "outcome").ok_or("needs an outcome")?)
+                        .map_err(|e| e.to_string())?;
                 let d = dur(args, "duration_ns").unwrap_or_default();
                 self.cb.record(p, outcome, d);
                 self.state()
