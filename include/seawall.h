@@ -142,6 +142,24 @@ typedef enum seawall_retryable_kind {
 } seawall_retryable_kind;
 
 /**
+ * What to do to one call.
+ */
+typedef enum seawall_fault_kind {
+  /**
+   * Let the call through untouched (`"none"`).
+   */
+  SEAWALL_FAULT_NONE = 0,
+  /**
+   * Fail the call without running it (`"error"`).
+   */
+  SEAWALL_FAULT_ERROR = 1,
+  /**
+   * Wait `delay_ns`, then run the call (`"delay"`).
+   */
+  SEAWALL_FAULT_DELAY = 2,
+} seawall_fault_kind;
+
+/**
  * How the un-jittered delay grows with the retry number n (1-based).
  */
 typedef enum seawall_backoff_kind {
@@ -233,6 +251,12 @@ typedef enum seawall_on_full {
 } seawall_on_full;
 
 /**
+ * Tracks recent latencies and answers the timeout to use. Opaque;
+ * thread-safe (lock-free).
+ */
+typedef struct seawall_adaptive_timeout seawall_adaptive_timeout;
+
+/**
  * A retry schedule definition, shared by every call it retries. Opaque;
  * thread-safe.
  */
@@ -245,9 +269,33 @@ typedef struct seawall_backoff seawall_backoff;
 typedef struct seawall_backoff_schedule seawall_backoff_schedule;
 
 /**
+ * A concurrency limiter. Opaque; thread-safe.
+ */
+typedef struct seawall_bulkhead seawall_bulkhead;
+
+/**
+ * One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
+ * It keeps the bulkhead alive: it may be released after the bulkhead
+ * handle was freed, and from any thread, once.
+ */
+typedef struct seawall_bulkhead_permit seawall_bulkhead_permit;
+
+/**
+ * A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
+ * Opaque; use it from one thread at a time; free it with
+ * `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
+ */
+typedef struct seawall_bulkhead_waiter seawall_bulkhead_waiter;
+
+/**
  * A thread-safe circuit breaker. Opaque.
  */
 typedef struct seawall_circuit_breaker seawall_circuit_breaker;
+
+/**
+ * Injects errors and delays with fixed probabilities. Opaque; thread-safe.
+ */
+typedef struct seawall_fault_injector seawall_fault_injector;
 
 /**
  * Per-key sliding windows in a lock-free table. Opaque; thread-safe.
@@ -280,6 +328,82 @@ typedef struct seawall_sliding_window seawall_sliding_window;
  * A lock-free token bucket (GCRA). Opaque; thread-safe.
  */
 typedef struct seawall_token_bucket seawall_token_bucket;
+
+/**
+ * Configuration of an adaptive timeout; fill it with
+ * `seawall_adaptive_timeout_config_default()`. The timeout is
+ * `clamp(percentile of recent latencies × multiplier, min, max)`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | percentile | 0.95 | in (0, 1] |
+ * | multiplier | 1.5 | finite, ≥ 1 |
+ * | min_timeout_ns | 1 s | > 0 |
+ * | max_timeout_ns | 30 s | ≥ min_timeout_ns, ≤ 100 years |
+ * | initial_timeout_ns | 5 s | in [min, max]; used until min_samples are known |
+ * | min_samples | 10 | 1..=1000000000 |
+ * | window_ns | 30 s | ≥ 1 ms, ≤ 100 years; the estimate covers two windows |
+ */
+typedef struct seawall_adaptive_timeout_config {
+  /**
+   * The latency percentile to follow.
+   */
+  double percentile;
+  /**
+   * Factor applied to the percentile.
+   */
+  double multiplier;
+  /**
+   * Lower clamp.
+   */
+  uint64_t min_timeout_ns;
+  /**
+   * Upper clamp.
+   */
+  uint64_t max_timeout_ns;
+  /**
+   * The timeout until `min_samples` recent latencies are known.
+   */
+  uint64_t initial_timeout_ns;
+  /**
+   * Recent latencies needed before the percentile is used.
+   */
+  uint64_t min_samples;
+  /**
+   * Length of one histogram window.
+   */
+  uint64_t window_ns;
+} seawall_adaptive_timeout_config;
+
+/**
+ * A snapshot of an adaptive timeout.
+ */
+typedef struct seawall_adaptive_timeout_metrics {
+  /**
+   * Latencies in the current and previous window.
+   */
+  uint64_t samples;
+  /**
+   * Latencies recorded since creation.
+   */
+  uint64_t total;
+  /**
+   * Median of the recent latencies (0 without samples).
+   */
+  uint64_t p50_ns;
+  /**
+   * 95th percentile.
+   */
+  uint64_t p95_ns;
+  /**
+   * 99th percentile.
+   */
+  uint64_t p99_ns;
+  /**
+   * The timeout `_timeout` returns now.
+   */
+  uint64_t timeout_ns;
+} seawall_adaptive_timeout_metrics;
 
 /**
  * Configuration of a backoff. Fill it with `seawall_backoff_config_default()`
@@ -379,6 +503,60 @@ typedef struct seawall_backoff_delay {
    */
   uint32_t retries;
 } seawall_backoff_delay;
+
+/**
+ * Configuration of a bulkhead; fill it with `seawall_bulkhead_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_concurrent | 25 | 1..=4294967295 calls in flight at once |
+ * | max_queue | 0 | 0..=4294967295 callers waiting (FIFO); 0 = nobody waits |
+ * | max_wait_ns | 0 | ≤ 100 years: the wait of `seawall_bulkhead_acquire_default` |
+ */
+typedef struct seawall_bulkhead_config {
+  /**
+   * Calls allowed in flight at once.
+   */
+  uint64_t max_concurrent;
+  /**
+   * Callers allowed to wait for a slot.
+   */
+  uint64_t max_queue;
+  /**
+   * The default wait.
+   */
+  uint64_t max_wait_ns;
+} seawall_bulkhead_config;
+
+/**
+ * A snapshot of a bulkhead's counters.
+ */
+typedef struct seawall_bulkhead_metrics {
+  /**
+   * Slots held now.
+   */
+  uint64_t active;
+  /**
+   * Waiters in the queue now.
+   */
+  uint64_t queued;
+  /**
+   * Permits granted since creation.
+   */
+  uint64_t total;
+  /**
+   * Requests refused since creation (full, queue full, wait ran out, abandoned).
+   */
+  uint64_t rejected;
+  /**
+   * The configured max_concurrent.
+   */
+  uint64_t max_concurrent;
+  /**
+   * The configured max_queue.
+   */
+  uint64_t max_queue;
+} seawall_bulkhead_metrics;
 
 /**
  * Configuration of a circuit breaker; fill it with
@@ -575,6 +753,86 @@ typedef void (*seawall_transition_fn)(void *user_data,
                                       enum seawall_circuit_state from,
                                       enum seawall_circuit_state to,
                                       uint64_t at_ns);
+
+/**
+ * Configuration of a fault injector; fill it with
+ * `seawall_fault_injector_config_default()` (injects nothing).
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | error_rate | 0 | in [0, 1] |
+ * | delay_rate | 0 | in [0, 1]; error_rate + delay_rate ≤ 1 |
+ * | delay_min_ns | 1 s | ≤ delay_max_ns |
+ * | delay_max_ns | 1 s | ≤ 100 years; > 0 when delay_rate > 0 |
+ * | has_seed, seed | false (seeded from the clock) | same seed, same faults in every language |
+ * | enabled | true | whether it starts switched on |
+ */
+typedef struct seawall_fault_injector_config {
+  /**
+   * Probability of an error.
+   */
+  double error_rate;
+  /**
+   * Probability of a delay.
+   */
+  double delay_rate;
+  /**
+   * Shortest injected delay.
+   */
+  uint64_t delay_min_ns;
+  /**
+   * Longest injected delay (inclusive).
+   */
+  uint64_t delay_max_ns;
+  /**
+   * Whether `seed` applies.
+   */
+  bool has_seed;
+  /**
+   * Seed of the generator.
+   */
+  uint64_t seed;
+  /**
+   * Whether the injector starts switched on.
+   */
+  bool enabled;
+} seawall_fault_injector_config;
+
+/**
+ * A fault decision.
+ */
+typedef struct seawall_fault {
+  /**
+   * What to do.
+   */
+  enum seawall_fault_kind kind;
+  /**
+   * The delay to apply (0 unless `SEAWALL_FAULT_DELAY`).
+   */
+  uint64_t delay_ns;
+} seawall_fault;
+
+/**
+ * A snapshot of a fault injector's counters.
+ */
+typedef struct seawall_fault_injector_metrics {
+  /**
+   * Decisions made, enabled or not.
+   */
+  uint64_t decisions;
+  /**
+   * Error decisions.
+   */
+  uint64_t errors;
+  /**
+   * Delay decisions.
+   */
+  uint64_t delays;
+  /**
+   * Whether the injector is switched on now.
+   */
+  bool enabled;
+} seawall_fault_injector_metrics;
 
 /**
  * Configuration of a token bucket; fill it with
@@ -887,6 +1145,55 @@ enum seawall_status seawall_test_panic(void);
 #endif
 
 /**
+ * The default adaptive timeout config. Thread-safe; cannot fail.
+ */
+struct seawall_adaptive_timeout_config seawall_adaptive_timeout_config_default(void);
+
+/**
+ * Creates an adaptive timeout on the monotonic clock (the first window
+ * starts now) and writes it to `*out`. `config` is read, not kept. The
+ * caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_new(const struct seawall_adaptive_timeout_config *config,
+                                                 struct seawall_adaptive_timeout **out);
+
+/**
+ * Like `seawall_adaptive_timeout_new`, on `clock`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall_adaptive_timeout_config *config,
+                                                            const struct seawall_manual_clock *clock,
+                                                            struct seawall_adaptive_timeout **out);
+
+/**
+ * Frees an adaptive timeout. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_adaptive_timeout_free(struct seawall_adaptive_timeout *adaptive_timeout);
+
+/**
+ * Records the latency of one completed call. Thread-safe (two relaxed
+ * atomic adds). Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_record(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                    uint64_t latency_ns);
+
+/**
+ * Writes the timeout to use for a call starting now to `*out_timeout_ns`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_get(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                 uint64_t *out_timeout_ns);
+
+/**
+ * Writes a snapshot (samples, p50/p95/p99, timeout) to `*out`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                         struct seawall_adaptive_timeout_metrics *out);
+
+/**
  * The default backoff config (see `seawall_backoff_config` for the table).
  * Thread-safe; cannot fail.
  */
@@ -978,6 +1285,118 @@ enum seawall_status seawall_backoff_schedule_next_delay_elapsed(struct seawall_b
  */
 enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backoff_schedule *schedule,
                                                      uint32_t *out_retries);
+
+/**
+ * The default bulkhead config. Thread-safe; cannot fail.
+ */
+struct seawall_bulkhead_config seawall_bulkhead_config_default(void);
+
+/**
+ * Creates a bulkhead on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_bulkhead_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_new(const struct seawall_bulkhead_config *config,
+                                         struct seawall_bulkhead **out);
+
+/**
+ * Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
+ * the manual clock passes their deadline (a waiter re-reads it every
+ * millisecond of real time, so another thread advances it). Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhead_config *config,
+                                                    const struct seawall_manual_clock *clock,
+                                                    struct seawall_bulkhead **out);
+
+/**
+ * Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
+ * held keep the bulkhead alive until they are released / freed. Must not
+ * race other calls on the same handle.
+ */
+void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
+
+/**
+ * Takes a slot if one is free and nobody waits; never blocks. On
+ * `SEAWALL_OK` writes a permit to `*out_permit`: give it back with
+ * `seawall_bulkhead_release`. Thread-safe (lock-free). Returns
+ * `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_try_acquire(const struct seawall_bulkhead *bulkhead,
+                                                 struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Takes a slot, blocking the calling thread up to `timeout_ns` in the FIFO
+ * queue when the bulkhead is full (measured on the bulkhead's clock).
+ * Returns at once when a slot is free; rejects at once when the queue is
+ * full, `max_queue` is 0 or `timeout_ns` is 0. Thread-safe. Returns
+ * `SEAWALL_OK` (permit in `*out_permit`), `SEAWALL_BULKHEAD_FULL` (queue
+ * full, or the wait ran out) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulkhead,
+                                             uint64_t timeout_ns,
+                                             struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * `seawall_bulkhead_acquire` with the configured `max_wait_ns`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire_default(const struct seawall_bulkhead *bulkhead,
+                                                     struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Gives a permit's slot back (to the oldest waiter if anyone waits) and
+ * frees the permit. NULL is a no-op. Any thread; once per permit.
+ */
+void seawall_bulkhead_release(struct seawall_bulkhead_permit *permit);
+
+/**
+ * Takes a slot if possible, else joins the FIFO queue without blocking.
+ * On `SEAWALL_OK` exactly one of `*out_permit` (a slot was free) and
+ * `*out_waiter` (queued: claim it later with
+ * `seawall_bulkhead_waiter_try_claim` or `_wait`) is non-NULL; the other is
+ * set to NULL. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL`
+ * (the queue is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_enqueue(const struct seawall_bulkhead *bulkhead,
+                                             struct seawall_bulkhead_permit **out_permit,
+                                             struct seawall_bulkhead_waiter **out_waiter);
+
+/**
+ * If a slot has been handed to this waiter, writes its permit to
+ * `*out_permit` (the waiter is then done); otherwise writes NULL (still
+ * queued, or already claimed). Does not block. Not thread-safe on
+ * `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_waiter_try_claim(struct seawall_bulkhead_waiter *waiter,
+                                                      struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Blocks up to `timeout_ns` for this waiter's slot. `SEAWALL_OK`: the
+ * permit is in `*out_permit`. `SEAWALL_BULKHEAD_FULL`: the wait ran out
+ * and the waiter left the queue (or it was already claimed or gone). The
+ * waiter is done either way; free it. Not thread-safe on `waiter`. Also
+ * returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_waiter_wait(struct seawall_bulkhead_waiter *waiter,
+                                                 uint64_t timeout_ns,
+                                                 struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Frees a waiter; if it is still queued it leaves the queue (a slot
+ * already handed to it is passed on). NULL is a no-op.
+ */
+void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
+
+/**
+ * Writes a snapshot of the counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *bulkhead,
+                                                 struct seawall_bulkhead_metrics *out);
 
 /**
  * The default breaker config (see `seawall_circuit_breaker_config`).
@@ -1207,6 +1626,71 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
  * primitive uses by default. Thread-safe.
  */
 uint64_t seawall_monotonic_now_ns(void);
+
+/**
+ * The default fault injector config (injects nothing). Thread-safe;
+ * cannot fail.
+ */
+struct seawall_fault_injector_config seawall_fault_injector_config_default(void);
+
+/**
+ * Creates a fault injector (seeded from the monotonic clock when no seed
+ * is given) and writes it to `*out`. `config` is read, not kept. The
+ * caller owns `*out` and frees it with `seawall_fault_injector_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_new(const struct seawall_fault_injector_config *config,
+                                               struct seawall_fault_injector **out);
+
+/**
+ * Like `seawall_fault_injector_new`, on `clock`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_fault_injector_config *config,
+                                                          const struct seawall_manual_clock *clock,
+                                                          struct seawall_fault_injector **out);
+
+/**
+ * Frees a fault injector. NULL is a no-op. Must not race other calls on it.
+ */
+void seawall_fault_injector_free(struct seawall_fault_injector *injector);
+
+/**
+ * Decides what to do to one call and writes it to `*out`
+ * (`SEAWALL_FAULT_NONE` while switched off). Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_decide(const struct seawall_fault_injector *injector,
+                                                  struct seawall_fault *out);
+
+/**
+ * `_decide` as a status: `SEAWALL_INJECTED_FAULT` when the call must fail;
+ * else `SEAWALL_OK` with the delay to apply first (0 for none) in
+ * `*out_delay_ns`. Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_check(const struct seawall_fault_injector *injector,
+                                                 uint64_t *out_delay_ns);
+
+/**
+ * The wire name of a `seawall_fault_kind` value (`"none"`, `"error"`,
+ * `"delay"`), a static string; `"unknown"` for other values. Thread-safe.
+ */
+const char *seawall_fault_kind_str(int kind);
+
+/**
+ * Switches the injector on or off at run time. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_fault_injector *injector,
+                                                       bool enabled);
+
+/**
+ * Writes the counters to `*out`. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_fault_injector *injector,
+                                                       struct seawall_fault_injector_metrics *out);
 
 /**
  * The default token bucket config. Thread-safe; cannot fail.

@@ -82,6 +82,8 @@ pub(crate) fn c_field(core: &'static str) -> &'static str {
         ("max_timeout", "max_timeout_ns"),
         ("initial_timeout", "initial_timeout_ns"),
         ("delay", "delay_ns"),
+        ("delay_min", "delay_min_ns"),
+        ("delay_max", "delay_max_ns"),
         ("min_delay", "min_delay_ns"),
         ("max_delay_injected", "max_delay_injected_ns"),
         ("latency", "latency_ns"),
@@ -134,19 +136,18 @@ pub(crate) fn last_error_field_ptr() -> *const c_char {
             return c"".as_ptr();
         };
         match &e.last {
-            Last::Core(err) => err.field().map_or(c"".as_ptr(), field_cstr),
+            Last::Core(err) => err.field().map_or(c"".as_ptr(), |f| field_cstr(c_field(f))),
             Last::Null(name) => field_cstr(name),
             _ => c"".as_ptr(),
         }
     })
 }
 
-/// A static NUL-terminated copy of a static field name (interned once).
-fn field_cstr(name: &'static str) -> *const c_char {
+/// A static NUL-terminated copy of a static name (interned once).
+fn field_cstr(c_name: &'static str) -> *const c_char {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static NAMES: OnceLock<Mutex<HashMap<&'static str, &'static std::ffi::CStr>>> = OnceLock::new();
-    let c_name = c_field(name);
     let map = NAMES.get_or_init(|| Mutex::new(HashMap::new()));
     let Ok(mut map) = map.lock() else {
         return c"".as_ptr();

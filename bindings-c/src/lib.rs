@@ -9,18 +9,24 @@
 
 #[macro_use]
 mod boundary;
+mod adaptive_timeout;
 mod backoff;
+mod bulkhead;
 mod circuit_breaker;
 mod classify;
 mod clock;
+mod fault;
 mod limiters;
 mod retry_budget;
 mod status;
 
+pub use adaptive_timeout::*;
 pub use backoff::*;
+pub use bulkhead::*;
 pub use circuit_breaker::*;
 pub use classify::*;
 pub use clock::*;
+pub use fault::*;
 pub use limiters::*;
 pub use retry_budget::*;
 pub use status::seawall_status;

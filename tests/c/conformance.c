@@ -312,6 +312,9 @@ static const runner *const RUNNERS[] = {
     &token_bucket_runner,
     &sliding_window_runner,
     &keyed_runner,
+    &bulkhead_runner,
+    &adaptive_timeout_runner,
+    &fault_runner,
 };
 
 static const runner *find_runner(const char *primitive) {

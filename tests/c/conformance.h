@@ -77,6 +77,9 @@ extern const runner circuit_breaker_runner;
 extern const runner token_bucket_runner;
 extern const runner sliding_window_runner;
 extern const runner keyed_runner;
+extern const runner bulkhead_runner;
+extern const runner adaptive_timeout_runner;
+extern const runner fault_runner;
 
 /* Shared by the limiter runners (tests/src/runners/token_bucket.rs). */
 cJSON *decision_value(seawall_status st, const seawall_decision *d);

@@ -110,9 +110,15 @@ class Fixture:
 
     def handle(self, t, depth=0):
         """A valid handle of opaque type t; returns the variable."""
+        if t in RECIPES:
+            return RECIPES[t](self, depth)
         ctor = t + "_new"
-        if ctor not in funcs or depth > 4:
-            raise SystemExit("gen_null_tests: no constructor %s for handle %s" % (ctor, t))
+        if ctor not in funcs:
+            # any other function that writes a T** (e.g. try_acquire -> permit)
+            ctor = next((f for f, (r, pl, _) in funcs.items()
+                         if r == "seawall_status" and any(pt.endswith("**") and base(pt) == t for pt, _ in pl)), None)
+        if ctor is None or depth > 4:
+            raise SystemExit("gen_null_tests: no constructor for handle %s" % t)
         ret, plist, _ = funcs[ctor]
         v = self.var(t + " *%s", "NULL")
         args = []
@@ -122,7 +128,7 @@ class Fixture:
             else:
                 args.append(self.value(pt, pn, depth + 1))
         self.setup.append("  if (%s(%s) != SEAWALL_OK) { fprintf(stderr, \"fixture %s: %%s\\n\", seawall_last_error_message()); h_failed++; }" % (ctor, ", ".join(args), ctor))
-        self.teardown.insert(0, "  %s_free(%s);" % (t, v))
+        self.teardown.insert(0, "  %s(%s);" % (FREE.get(t, t + "_free"), v))
         return v
 
     def value(self, t, pname, depth=0):
@@ -152,10 +158,33 @@ class Fixture:
         return "&" + self.var(inner + " %s", "NULL")
 
 
+# Handles freed by something other than <type>_free.
+FREE = {"seawall_bulkhead_permit": "seawall_bulkhead_release"}
+
+
+def waiter_recipe(fx, depth):
+    """A queued waiter: a full bulkhead (1 slot, queue 1) and an enqueue."""
+    cfg = fx.var("seawall_bulkhead_config %s", "seawall_bulkhead_config_default()")
+    b = fx.var("seawall_bulkhead *%s", "NULL")
+    p = fx.var("seawall_bulkhead_permit *%s", "NULL")
+    p2 = fx.var("seawall_bulkhead_permit *%s", "NULL")
+    w = fx.var("seawall_bulkhead_waiter *%s", "NULL")
+    fx.setup.append("  %s.max_concurrent = 1; %s.max_queue = 1;" % (cfg, cfg))
+    fx.setup.append("  if (seawall_bulkhead_new(&%s, &%s) != SEAWALL_OK || seawall_bulkhead_try_acquire(%s, &%s) != SEAWALL_OK || seawall_bulkhead_enqueue(%s, &%s, &%s) != SEAWALL_OK || %s == NULL) { fprintf(stderr, \"fixture waiter\\n\"); h_failed++; }" % (cfg, b, b, p, b, p2, w, w))
+    fx.teardown.insert(0, "  seawall_bulkhead_free(%s);" % b)
+    fx.teardown.insert(0, "  seawall_bulkhead_release(%s);" % p)
+    fx.teardown.insert(0, "  seawall_bulkhead_release(%s);" % p2)
+    fx.teardown.insert(0, "  seawall_bulkhead_waiter_free(%s);" % w)
+    return w
+
+
+RECIPES = {"seawall_bulkhead_waiter": waiter_recipe}
+
 tests = []
 for ret, name, plist, doc in protos:
     ptr_idx = [i for i, (t, n) in enumerate(plist) if is_ptr(t) and not nullable(n, doc)]
-    if name.endswith("_free") and ret == "void" and len(plist) == 1:
+    if ret == "void" and len(plist) == 1 and is_ptr(plist[0][0]):
+        # _free / _release: NULL must be a no-op
         tests.append(name)
         emit("static void t_%s(void) {\n  %s(NULL); /* must be a no-op */\n  CHECK(1);\n}" % (name, name))
         continue
