@@ -1,6 +1,10 @@
 /* Behaviour of the C API: conventions (status, last error, outputs only on
  * OK, NULL-safe free, panic boundary) and each primitive through C. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +551,188 @@ static void test_sliding_window_and_keyed(void) {
   seawall_manual_clock_free(clock);
 }
 
+typedef struct {
+  seawall_manual_clock *clock;
+  atomic_int go;
+} advancer_t;
+
+/* Advances the manual clock in steps until told to stop: times out a
+ * blocking bulkhead wait that runs on the main thread. */
+static void *advance_clock(void *arg) {
+  advancer_t *a = arg;
+  while (atomic_load(&a->go)) {
+    seawall_manual_clock_advance(a->clock, 10 * MS);
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  return NULL;
+}
+
+static void test_bulkhead(void) {
+  seawall_bulkhead_config c = seawall_bulkhead_config_default();
+  CHECK_EQ_U64(c.max_concurrent, 25);
+  CHECK_EQ_U64(c.max_queue, 0);
+  c.max_concurrent = 2;
+  c.max_queue = 1;
+  c.max_wait_ns = 50 * MS;
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_bulkhead *b = NULL;
+  CHECK_OK(seawall_bulkhead_new_with_clock(&c, clock, &b));
+  seawall_bulkhead_permit *p1 = NULL, *p2 = NULL, *p3 = NULL;
+  CHECK_OK(seawall_bulkhead_try_acquire(b, &p1));
+  CHECK_OK(seawall_bulkhead_try_acquire(b, &p2));
+  p3 = (seawall_bulkhead_permit *)0x1;
+  CHECK_STATUS(seawall_bulkhead_try_acquire(b, &p3), SEAWALL_BULKHEAD_FULL);
+  CHECK(p3 == (seawall_bulkhead_permit *)0x1);
+  CHECK_CONTAINS(seawall_last_error_message(), "bulkhead full");
+  /* timeout 0 rejects at once */
+  CHECK_STATUS(seawall_bulkhead_acquire(b, 0, &p3), SEAWALL_BULKHEAD_FULL);
+
+  /* a blocking wait that runs out: another thread moves the manual clock */
+  advancer_t adv = {clock, 1};
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, advance_clock, &adv) == 0);
+  CHECK_STATUS(seawall_bulkhead_acquire_default(b, &p3), SEAWALL_BULKHEAD_FULL);
+  atomic_store(&adv.go, 0);
+  pthread_join(t, NULL);
+
+  /* FIFO: enqueue, then a release hands the slot to the waiter */
+  seawall_bulkhead_permit *ep = NULL;
+  seawall_bulkhead_waiter *w = NULL;
+  CHECK_OK(seawall_bulkhead_enqueue(b, &ep, &w));
+  CHECK(ep == NULL && w != NULL);
+  seawall_bulkhead_waiter *w2 = NULL;
+  CHECK_STATUS(seawall_bulkhead_enqueue(b, &ep, &w2), SEAWALL_BULKHEAD_FULL); /* queue full */
+  seawall_bulkhead_permit *claimed = (seawall_bulkhead_permit *)0x1;
+  CHECK_OK(seawall_bulkhead_waiter_try_claim(w, &claimed));
+  CHECK(claimed == NULL); /* not yet */
+  seawall_bulkhead_release(p1);
+  CHECK_OK(seawall_bulkhead_waiter_try_claim(w, &claimed));
+  CHECK(claimed != NULL);
+  seawall_bulkhead_waiter_free(w);
+  seawall_bulkhead_metrics m;
+  CHECK_OK(seawall_bulkhead_get_metrics(b, &m));
+  CHECK_EQ_U64(m.active, 2);
+  CHECK_EQ_U64(m.queued, 0);
+  CHECK_EQ_U64(m.total, 3);
+  CHECK_EQ_U64(m.rejected, 4);
+  CHECK_EQ_U64(m.max_concurrent, 2);
+
+  /* a blocking acquire that gets a slot at once */
+  seawall_bulkhead_release(p2);
+  CHECK_OK(seawall_bulkhead_acquire(b, SEC, &p3));
+  /* a waiter that is freed while queued leaves the queue */
+  CHECK_OK(seawall_bulkhead_enqueue(b, &ep, &w));
+  CHECK(w != NULL);
+  seawall_bulkhead_waiter_free(w);
+  CHECK_OK(seawall_bulkhead_get_metrics(b, &m));
+  CHECK_EQ_U64(m.queued, 0);
+  /* permits outlive the bulkhead handle */
+  seawall_bulkhead_free(b);
+  seawall_bulkhead_release(claimed);
+  seawall_bulkhead_release(p3);
+  seawall_bulkhead_release(NULL);
+
+  c = seawall_bulkhead_config_default();
+  c.max_concurrent = 0;
+  CHECK_STATUS(seawall_bulkhead_new(&c, &b), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "max_concurrent");
+  c = seawall_bulkhead_config_default();
+  c.max_wait_ns = UINT64_MAX;
+  CHECK_STATUS(seawall_bulkhead_new(&c, &b), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "max_wait_ns");
+  seawall_manual_clock_free(clock);
+}
+
+static void test_adaptive_timeout(void) {
+  seawall_adaptive_timeout_config c = seawall_adaptive_timeout_config_default();
+  CHECK_EQ_U64(c.initial_timeout_ns, 5 * SEC);
+  c.min_samples = 2;
+  c.min_timeout_ns = 1 * MS;
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_adaptive_timeout *at = NULL;
+  CHECK_OK(seawall_adaptive_timeout_new_with_clock(&c, clock, &at));
+  uint64_t t = 0;
+  CHECK_OK(seawall_adaptive_timeout_get(at, &t));
+  CHECK_EQ_U64(t, 5 * SEC);
+  CHECK_OK(seawall_adaptive_timeout_record(at, 100 * MS));
+  CHECK_OK(seawall_adaptive_timeout_record(at, 100 * MS));
+  CHECK_OK(seawall_adaptive_timeout_get(at, &t));
+  CHECK_EQ_U64(t, 150994942); /* p95 bucket bound 100663295 x 1.5 (core docs) */
+  seawall_adaptive_timeout_metrics m;
+  CHECK_OK(seawall_adaptive_timeout_get_metrics(at, &m));
+  CHECK_EQ_U64(m.samples, 2);
+  CHECK_EQ_U64(m.total, 2);
+  CHECK_EQ_U64(m.timeout_ns, t);
+  CHECK_EQ_U64(m.p95_ns, 100663295);
+  seawall_adaptive_timeout_free(at);
+  c.percentile = 0;
+  CHECK_STATUS(seawall_adaptive_timeout_new(&c, &at), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "percentile");
+  c = seawall_adaptive_timeout_config_default();
+  c.max_timeout_ns = 1;
+  CHECK_STATUS(seawall_adaptive_timeout_new(&c, &at), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "max_timeout_ns");
+  seawall_manual_clock_free(clock);
+}
+
+static void test_fault_injector(void) {
+  seawall_fault_injector_config c = seawall_fault_injector_config_default();
+  CHECK(c.enabled && c.error_rate == 0 && c.delay_rate == 0);
+  seawall_fault_injector *fi = NULL;
+  CHECK_OK(seawall_fault_injector_new(&c, &fi));
+  seawall_fault f;
+  CHECK_OK(seawall_fault_injector_decide(fi, &f));
+  CHECK(f.kind == SEAWALL_FAULT_NONE && f.delay_ns == 0);
+  seawall_fault_injector_free(fi);
+
+  c.error_rate = 1.0;
+  c.has_seed = true;
+  c.seed = 42;
+  CHECK_OK(seawall_fault_injector_new(&c, &fi));
+  uint64_t delay = 99;
+  CHECK_STATUS(seawall_fault_injector_check(fi, &delay), SEAWALL_INJECTED_FAULT);
+  CHECK_EQ_U64(delay, 99);
+  CHECK_OK(seawall_fault_injector_decide(fi, &f));
+  CHECK(f.kind == SEAWALL_FAULT_ERROR);
+  CHECK_STR(seawall_fault_kind_str(f.kind), "error");
+  CHECK_OK(seawall_fault_injector_set_enabled(fi, false));
+  CHECK_OK(seawall_fault_injector_check(fi, &delay));
+  CHECK_EQ_U64(delay, 0);
+  seawall_fault_injector_metrics m;
+  CHECK_OK(seawall_fault_injector_get_metrics(fi, &m));
+  CHECK_EQ_U64(m.decisions, 3);
+  CHECK_EQ_U64(m.errors, 2);
+  CHECK(!m.enabled);
+  seawall_fault_injector_free(fi);
+
+  c = seawall_fault_injector_config_default();
+  c.delay_rate = 1.0;
+  c.delay_min_ns = 5 * MS;
+  c.delay_max_ns = 5 * MS;
+  CHECK_OK(seawall_fault_injector_new(&c, &fi));
+  CHECK_OK(seawall_fault_injector_decide(fi, &f));
+  CHECK(f.kind == SEAWALL_FAULT_DELAY);
+  CHECK_EQ_U64(f.delay_ns, 5 * MS);
+  seawall_fault_injector_free(fi);
+
+  c = seawall_fault_injector_config_default();
+  c.error_rate = 0.7;
+  c.delay_rate = 0.7;
+  CHECK_STATUS(seawall_fault_injector_new(&c, &fi), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "delay_rate");
+  c = seawall_fault_injector_config_default();
+  c.delay_min_ns = 2 * SEC;
+  CHECK_STATUS(seawall_fault_injector_new(&c, &fi), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "delay_max_ns");
+  c = seawall_fault_injector_config_default();
+  c.error_rate = NAN;
+  CHECK_STATUS(seawall_fault_injector_new(&c, &fi), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "error_rate");
+}
+
 int main(void) {
   test_version_and_status();
   test_panic_boundary();
@@ -559,5 +745,8 @@ int main(void) {
   test_circuit_breaker_bad_config();
   test_token_bucket();
   test_sliding_window_and_keyed();
+  test_bulkhead();
+  test_adaptive_timeout();
+  test_fault_injector();
   return h_done("test_api");
 }

@@ -24,7 +24,11 @@ static void on_transition(void *user_data, seawall_circuit_state from,
   atomic_fetch_add(&listener_calls, 1);
 }
 
+static atomic_int in_flight;
+static atomic_int max_in_flight;
+
 typedef struct {
+  seawall_bulkhead *bh;
   seawall_circuit_breaker *cb;
   seawall_token_bucket *tb;
   seawall_retry_budget *budget;
@@ -40,6 +44,7 @@ typedef struct {
   uint64_t allowed, denied, schedules_ok;
   uint64_t cb_admitted, cb_rejected, cb_failures, cb_successes;
   uint64_t tb_allowed, tb_denied;
+  uint64_t bh_granted, bh_full;
   int errors;
 } worker_t;
 
@@ -69,6 +74,25 @@ static void *work(void *arg) {
     if (seawall_token_bucket_try_acquire(sh->tb, 1, &d) != SEAWALL_OK) w->errors++;
     else if (d.allowed) w->tb_allowed++;
     else w->tb_denied++;
+
+    /* bulkhead (monotonic clock): try, or wait up to 20 ms every 8th call;
+     * count holders to check that at most max_concurrent hold a slot */
+    seawall_bulkhead_permit *bp = NULL;
+    seawall_status bst = i % 8 == 0 ? seawall_bulkhead_acquire(sh->bh, 20000000, &bp)
+                                    : seawall_bulkhead_try_acquire(sh->bh, &bp);
+    if (bst == SEAWALL_OK) {
+      int now = atomic_fetch_add(&in_flight, 1) + 1;
+      int seen = atomic_load(&max_in_flight);
+      while (now > seen && !atomic_compare_exchange_weak(&max_in_flight, &seen, now)) {
+      }
+      w->bh_granted++;
+      atomic_fetch_sub(&in_flight, 1);
+      seawall_bulkhead_release(bp);
+    } else if (bst == SEAWALL_BULKHEAD_FULL) {
+      w->bh_full++;
+    } else {
+      w->errors++;
+    }
 
     seawall_status st = seawall_retry_budget_try_retry(sh->budget);
     if (st == SEAWALL_OK) w->allowed++;
@@ -112,6 +136,10 @@ int main(void) {
   CHECK_OK(seawall_circuit_breaker_new_with_clock(&cc, sh.clock, &sh.cb));
   uint64_t lid;
   CHECK_OK(seawall_circuit_breaker_on_transition(sh.cb, on_transition, &listener_calls, &lid));
+  seawall_bulkhead_config hc = seawall_bulkhead_config_default();
+  hc.max_concurrent = 2;
+  hc.max_queue = 4;
+  CHECK_OK(seawall_bulkhead_new(&hc, &sh.bh));
   seawall_token_bucket_config tc = seawall_token_bucket_config_default();
   tc.burst = 50;
   tc.rate_per_sec = 100000.0; /* one token per 10 us of manual time */
@@ -126,7 +154,7 @@ int main(void) {
   }
   uint64_t allowed = 0, denied = 0, sched = 0;
   uint64_t cb_admitted = 0, cb_rejected = 0, cb_failures = 0, cb_successes = 0;
-  uint64_t tb_allowed = 0, tb_denied = 0;
+  uint64_t tb_allowed = 0, tb_denied = 0, bh_granted = 0, bh_full = 0;
   int errors = 0;
   for (int i = 0; i < THREADS; i++) {
     pthread_join(t[i], NULL);
@@ -136,6 +164,8 @@ int main(void) {
     cb_successes += w[i].cb_successes;
     tb_allowed += w[i].tb_allowed;
     tb_denied += w[i].tb_denied;
+    bh_granted += w[i].bh_granted;
+    bh_full += w[i].bh_full;
     allowed += w[i].allowed;
     denied += w[i].denied;
     sched += w[i].schedules_ok;
@@ -168,6 +198,17 @@ int main(void) {
   CHECK(tb_allowed <= 50 + elapsed / 10000);
   CHECK(tb_allowed > 0 && tb_denied > 0);
 
+  /* bulkhead: never more than max_concurrent holders; all slots back */
+  seawall_bulkhead_metrics hm;
+  CHECK_OK(seawall_bulkhead_get_metrics(sh.bh, &hm));
+  CHECK(atomic_load(&max_in_flight) <= 2);
+  CHECK(atomic_load(&max_in_flight) >= 1);
+  CHECK_EQ_U64(hm.active, 0);
+  CHECK_EQ_U64(hm.queued, 0);
+  CHECK_EQ_U64(hm.total, bh_granted);
+  CHECK_EQ_U64(hm.rejected, bh_full);
+  CHECK_EQ_U64(bh_granted + bh_full, (uint64_t)THREADS * ITERS);
+
   /* retry budget: every try counted once, tokens within [0, max] */
   seawall_retry_budget_metrics m;
   CHECK_OK(seawall_retry_budget_get_metrics(sh.budget, &m));
@@ -188,6 +229,7 @@ int main(void) {
   CHECK_OK(seawall_manual_clock_now(sh.clock, &now));
   CHECK_EQ_U64(now, (uint64_t)THREADS * ITERS * 1000);
 
+  seawall_bulkhead_free(sh.bh);
   seawall_circuit_breaker_free(sh.cb);
   seawall_token_bucket_free(sh.tb);
   seawall_backoff_free(sh.backoff);
