@@ -6,7 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn bh(max_concurrent: u64, max_queue: u64) -> Arc<Bulkhead> {
-    let cfg = BulkheadConfig { max_concurrent, max_queue, max_wait: Duration::from_secs(10) };
+    let cfg = BulkheadConfig {
+        max_concurrent,
+        max_queue,
+        max_wait: Duration::from_secs(10),
+    };
     match Bulkhead::new(cfg) {
         Ok(b) => Arc::new(b),
         Err(e) => unreachable!("{e}"),
@@ -79,7 +83,10 @@ fn full_queue_rejects_at_once() {
     let t = std::thread::spawn(move || b2.acquire(Duration::from_secs(10)).map(drop));
     wait_queued(&b, 1);
     // queue (1) is full: rejected without waiting 10 s
-    assert_eq!(b.acquire(Duration::from_secs(10)).err(), Some(Error::BulkheadFull));
+    assert_eq!(
+        b.acquire(Duration::from_secs(10)).err(),
+        Some(Error::BulkheadFull)
+    );
     drop(holder);
     assert_eq!(t.join().ok(), Some(Ok(())));
 }
@@ -88,7 +95,9 @@ fn full_queue_rejects_at_once() {
 fn owned_waiter_wait_is_woken_by_release() {
     let b = bh(1, 1);
     let holder = b.try_acquire_owned().ok();
-    let Ok(Admission::Queued(w)) = b.enqueue_owned() else { unreachable!() };
+    let Ok(Admission::Queued(w)) = b.enqueue_owned() else {
+        unreachable!()
+    };
     let t = std::thread::spawn(move || w.wait(Duration::from_secs(10)).map(drop));
     drop(holder);
     assert_eq!(t.join().ok(), Some(Ok(())));

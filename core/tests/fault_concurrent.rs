@@ -6,7 +6,12 @@ use std::sync::Arc;
 
 #[test]
 fn concurrent_decisions_are_all_counted() {
-    let cfg = FaultInjectorConfig { error_rate: 0.25, delay_rate: 0.25, seed: Some(11), ..Default::default() };
+    let cfg = FaultInjectorConfig {
+        error_rate: 0.25,
+        delay_rate: 0.25,
+        seed: Some(11),
+        ..Default::default()
+    };
     let fi = match FaultInjector::new(cfg) {
         Ok(f) => Arc::new(f),
         Err(e) => unreachable!("{e}"),

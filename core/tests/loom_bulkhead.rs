@@ -8,8 +8,8 @@
 #![cfg(seawall_loom)]
 
 use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn builder() -> loom::model::Builder {
@@ -19,7 +19,11 @@ fn builder() -> loom::model::Builder {
 }
 
 fn bulkhead(max_concurrent: u64, max_queue: u64) -> Arc<Bulkhead> {
-    let cfg = BulkheadConfig { max_concurrent, max_queue, max_wait: Duration::ZERO };
+    let cfg = BulkheadConfig {
+        max_concurrent,
+        max_queue,
+        max_wait: Duration::ZERO,
+    };
     match Bulkhead::new(cfg) {
         Ok(b) => Arc::new(b),
         Err(e) => unreachable!("{e}"),
@@ -135,7 +139,10 @@ impl BrokenBulkhead {
 fn loom_catches_the_broken_load_store_variant() {
     let found = std::panic::catch_unwind(|| {
         builder().check(|| {
-            let b = Arc::new(BrokenBulkhead { active: AtomicU64::new(0), max: 1 });
+            let b = Arc::new(BrokenBulkhead {
+                active: AtomicU64::new(0),
+                max: 1,
+            });
             let inside = Arc::new(AtomicUsize::new(0));
             let t = {
                 let (b, inside) = (b.clone(), inside.clone());

@@ -7,10 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const THREADS: usize = 4;
-const ITERS: u64 = if cfg!(debug_assertions) { 20_000 } else { 200_000 };
+const ITERS: u64 = if cfg!(debug_assertions) {
+    20_000
+} else {
+    200_000
+};
 
 fn run(max: u64, max_queue: u64, blocking: bool) {
-    let cfg = BulkheadConfig { max_concurrent: max, max_queue, max_wait: Duration::ZERO };
+    let cfg = BulkheadConfig {
+        max_concurrent: max,
+        max_queue,
+        max_wait: Duration::ZERO,
+    };
     let b = match Bulkhead::new(cfg) {
         Ok(b) => Arc::new(b),
         Err(e) => unreachable!("{e}"),
@@ -20,8 +28,12 @@ fn run(max: u64, max_queue: u64, blocking: bool) {
     let granted = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = (0..THREADS)
         .map(|i| {
-            let (b, inside, peak, granted) =
-                (Arc::clone(&b), Arc::clone(&inside), Arc::clone(&peak), Arc::clone(&granted));
+            let (b, inside, peak, granted) = (
+                Arc::clone(&b),
+                Arc::clone(&inside),
+                Arc::clone(&peak),
+                Arc::clone(&granted),
+            );
             std::thread::spawn(move || {
                 let iters = if blocking { ITERS / 20 } else { ITERS };
                 for _ in 0..iters {

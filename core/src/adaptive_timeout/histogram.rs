@@ -188,8 +188,14 @@ mod tests {
         assert_eq!(bucket_upper(BUCKETS - 1), MAX_VALUE);
         assert_eq!(bucket_index(u64::MAX), BUCKETS - 1);
         assert_eq!(bucket_index(0), 0);
-        assert_eq!((bucket_index(31), bucket_index(32), bucket_index(63)), (31, 32, 63));
-        assert_eq!((bucket_index(64), bucket_index(65), bucket_index(66)), (64, 64, 65));
+        assert_eq!(
+            (bucket_index(31), bucket_index(32), bucket_index(63)),
+            (31, 32, 63)
+        );
+        assert_eq!(
+            (bucket_index(64), bucket_index(65), bucket_index(66)),
+            (64, 64, 65)
+        );
         assert_eq!(bucket_upper(64), 65);
     }
 
@@ -210,12 +216,23 @@ mod tests {
         for v in 1..=100u64 {
             h.add(v * 1000);
         }
-        let view = View { parts: [Some(&h), None] };
+        let view = View {
+            parts: [Some(&h), None],
+        };
         assert_eq!(view.count(), 100);
         // rank 50 -> 50_000 -> bucket [49152, 50175]
-        assert_eq!(view.percentile(0.5, 100), Some(bucket_upper(bucket_index(50_000))));
-        assert_eq!(view.percentile(1.0, 100), Some(bucket_upper(bucket_index(100_000))));
-        assert_eq!(view.percentile(0.001, 100), Some(bucket_upper(bucket_index(1000))));
+        assert_eq!(
+            view.percentile(0.5, 100),
+            Some(bucket_upper(bucket_index(50_000)))
+        );
+        assert_eq!(
+            view.percentile(1.0, 100),
+            Some(bucket_upper(bucket_index(100_000)))
+        );
+        assert_eq!(
+            view.percentile(0.001, 100),
+            Some(bucket_upper(bucket_index(1000)))
+        );
         assert_eq!(view.percentile(0.5, 0), None);
     }
 }

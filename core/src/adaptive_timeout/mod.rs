@@ -114,7 +114,9 @@ impl AdaptiveTimeout {
     pub fn record_ns(&self, latency_ns: u64) {
         self.total.fetch_add(1, Ordering::Relaxed);
         let w = self.window_at(self.clock.now_ns());
-        let Some(h) = self.hist.get((w & 1) as usize) else { return };
+        let Some(h) = self.hist.get((w & 1) as usize) else {
+            return;
+        };
         let want = w.saturating_add(1);
         let mut tag = h.tag.load(Ordering::Acquire);
         loop {
@@ -127,12 +129,10 @@ impl AdaptiveTimeout {
                 // window than this (late) record: drop the sample.
                 return;
             }
-            match h.tag.compare_exchange(
-                tag,
-                want | RESETTING,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match h
+                .tag
+                .compare_exchange(tag, want | RESETTING, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => {
                     h.clear();
                     h.tag.store(want, Ordering::Release);
@@ -200,7 +200,9 @@ impl AdaptiveTimeout {
         }
         match view.percentile(self.cfg.percentile, n) {
             // `as` saturates: NaN cannot occur (finite × finite >= 0).
-            Some(p) => ((p as f64 * self.cfg.multiplier).floor() as u64).clamp(self.min_ns, self.max_ns),
+            Some(p) => {
+                ((p as f64 * self.cfg.multiplier).floor() as u64).clamp(self.min_ns, self.max_ns)
+            }
             None => duration_to_ns(self.cfg.initial_timeout),
         }
     }

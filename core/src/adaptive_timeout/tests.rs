@@ -80,7 +80,10 @@ fn old_samples_disappear_after_two_windows() {
     assert_eq!(a.timeout(), slow); // p95 of 10 still the slow ones
     clock.advance(Duration::from_secs(10)); // window 2: window 0 gone
     assert_eq!(a.metrics().samples, 5);
-    assert_eq!(a.timeout(), Duration::from_nanos((up(2 * MS) as f64 * 1.5).floor() as u64));
+    assert_eq!(
+        a.timeout(),
+        Duration::from_nanos((up(2 * MS) as f64 * 1.5).floor() as u64)
+    );
     clock.advance(Duration::from_secs(10)); // window 3: nothing recent
     assert_eq!(a.metrics().samples, 0);
     assert_eq!(a.timeout(), Duration::from_secs(5));
@@ -111,24 +114,132 @@ fn config_validation_names_fields() {
     assert!(ok.validate().is_ok());
     let s = Duration::from_secs;
     let cases = [
-        (AdaptiveTimeoutConfig { percentile: 0.0, ..ok }, "percentile"),
-        (AdaptiveTimeoutConfig { percentile: 1.5, ..ok }, "percentile"),
-        (AdaptiveTimeoutConfig { percentile: f64::NAN, ..ok }, "percentile"),
-        (AdaptiveTimeoutConfig { percentile: -0.5, ..ok }, "percentile"),
-        (AdaptiveTimeoutConfig { multiplier: 0.99, ..ok }, "multiplier"),
-        (AdaptiveTimeoutConfig { multiplier: f64::INFINITY, ..ok }, "multiplier"),
-        (AdaptiveTimeoutConfig { multiplier: f64::NAN, ..ok }, "multiplier"),
-        (AdaptiveTimeoutConfig { multiplier: -2.0, ..ok }, "multiplier"),
-        (AdaptiveTimeoutConfig { min_timeout: Duration::ZERO, ..ok }, "min_timeout"),
-        (AdaptiveTimeoutConfig { max_timeout: Duration::MAX, ..ok }, "max_timeout"),
-        (AdaptiveTimeoutConfig { max_timeout: Duration::from_millis(500), ..ok }, "max_timeout"),
-        (AdaptiveTimeoutConfig { initial_timeout: s(31), ..ok }, "initial_timeout"),
-        (AdaptiveTimeoutConfig { initial_timeout: Duration::from_millis(999), ..ok }, "initial_timeout"),
-        (AdaptiveTimeoutConfig { min_samples: 0, ..ok }, "min_samples"),
-        (AdaptiveTimeoutConfig { min_samples: u64::MAX, ..ok }, "min_samples"),
-        (AdaptiveTimeoutConfig { window: Duration::ZERO, ..ok }, "window"),
-        (AdaptiveTimeoutConfig { window: Duration::from_micros(999), ..ok }, "window"),
-        (AdaptiveTimeoutConfig { window: Duration::MAX, ..ok }, "window"),
+        (
+            AdaptiveTimeoutConfig {
+                percentile: 0.0,
+                ..ok
+            },
+            "percentile",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                percentile: 1.5,
+                ..ok
+            },
+            "percentile",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                percentile: f64::NAN,
+                ..ok
+            },
+            "percentile",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                percentile: -0.5,
+                ..ok
+            },
+            "percentile",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                multiplier: 0.99,
+                ..ok
+            },
+            "multiplier",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                multiplier: f64::INFINITY,
+                ..ok
+            },
+            "multiplier",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                multiplier: f64::NAN,
+                ..ok
+            },
+            "multiplier",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                multiplier: -2.0,
+                ..ok
+            },
+            "multiplier",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                min_timeout: Duration::ZERO,
+                ..ok
+            },
+            "min_timeout",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                max_timeout: Duration::MAX,
+                ..ok
+            },
+            "max_timeout",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                max_timeout: Duration::from_millis(500),
+                ..ok
+            },
+            "max_timeout",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                initial_timeout: s(31),
+                ..ok
+            },
+            "initial_timeout",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                initial_timeout: Duration::from_millis(999),
+                ..ok
+            },
+            "initial_timeout",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                min_samples: 0,
+                ..ok
+            },
+            "min_samples",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                min_samples: u64::MAX,
+                ..ok
+            },
+            "min_samples",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                window: Duration::ZERO,
+                ..ok
+            },
+            "window",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                window: Duration::from_micros(999),
+                ..ok
+            },
+            "window",
+        ),
+        (
+            AdaptiveTimeoutConfig {
+                window: Duration::MAX,
+                ..ok
+            },
+            "window",
+        ),
     ];
     for (c, field) in cases {
         let e = AdaptiveTimeout::new(c).err();

@@ -68,7 +68,9 @@ const QUEUED_ONE: u64 = 1 << 32;
 /// between statements that cannot panic).
 macro_rules! lock {
     ($bh:expr) => {
-        $bh.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        $bh.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
 }
 
@@ -175,7 +177,9 @@ impl Bulkhead {
     /// `Arc` of the bulkhead (for bindings and for moving into tasks).
     pub fn try_acquire_owned(self: &Arc<Self>) -> Result<OwnedPermit> {
         self.try_acquire()?.forget();
-        Ok(OwnedPermit { bulkhead: Arc::clone(self) })
+        Ok(OwnedPermit {
+            bulkhead: Arc::clone(self),
+        })
     }
 
     /// Takes a slot, waiting up to `timeout` in the FIFO queue when the
@@ -212,7 +216,9 @@ impl Bulkhead {
     /// [`acquire`](Self::acquire) returning an [`OwnedPermit`].
     pub fn acquire_owned(self: &Arc<Self>, timeout: Duration) -> Result<OwnedPermit> {
         self.acquire(timeout)?.forget();
-        Ok(OwnedPermit { bulkhead: Arc::clone(self) })
+        Ok(OwnedPermit {
+            bulkhead: Arc::clone(self),
+        })
     }
 
     /// Takes a slot if possible, else joins the FIFO queue without blocking.
@@ -227,7 +233,9 @@ impl Bulkhead {
         match self.enqueue()? {
             Slot::Acquired => {
                 self.total.fetch_add(1, Ordering::Relaxed);
-                Ok(Admission::Acquired(OwnedPermit { bulkhead: Arc::clone(self) }))
+                Ok(Admission::Acquired(OwnedPermit {
+                    bulkhead: Arc::clone(self),
+                }))
             }
             Slot::Queued(ticket) => Ok(Admission::Queued(OwnedWaiter {
                 bulkhead: Arc::clone(self),
@@ -487,7 +495,9 @@ impl OwnedWaiter {
         if claimed {
             self.done = true;
             self.bulkhead.total.fetch_add(1, Ordering::Relaxed);
-            Ok(OwnedPermit { bulkhead: Arc::clone(&self.bulkhead) })
+            Ok(OwnedPermit {
+                bulkhead: Arc::clone(&self.bulkhead),
+            })
         } else {
             Err(self)
         }
@@ -501,7 +511,9 @@ impl OwnedWaiter {
         let deadline = self.bulkhead.deadline(timeout);
         self.bulkhead.wait_ticket(self.ticket, deadline)?;
         self.bulkhead.total.fetch_add(1, Ordering::Relaxed);
-        Ok(OwnedPermit { bulkhead: Arc::clone(&self.bulkhead) })
+        Ok(OwnedPermit {
+            bulkhead: Arc::clone(&self.bulkhead),
+        })
     }
 
     /// Leaves the queue now (same as dropping the waiter).

@@ -2,7 +2,11 @@ use super::*;
 use crate::clock::ManualClock;
 
 fn bh(max_concurrent: u64, max_queue: u64) -> Arc<Bulkhead> {
-    let cfg = BulkheadConfig { max_concurrent, max_queue, max_wait: Duration::ZERO };
+    let cfg = BulkheadConfig {
+        max_concurrent,
+        max_queue,
+        max_wait: Duration::ZERO,
+    };
     match Bulkhead::with_clock(cfg, ManualClock::new()) {
         Ok(b) => Arc::new(b),
         Err(e) => unreachable!("{e}"),
@@ -23,7 +27,10 @@ fn try_acquire_caps_and_releases_on_drop() {
     assert!(p3.is_ok());
     drop((p2, p3));
     let m = b.metrics();
-    assert_eq!((m.active, m.queued, m.total, m.rejected, m.max_concurrent), (0, 0, 3, 1, 2));
+    assert_eq!(
+        (m.active, m.queued, m.total, m.rejected, m.max_concurrent),
+        (0, 0, 3, 1, 2)
+    );
 }
 
 #[test]
@@ -45,8 +52,12 @@ fn queue_hands_slot_to_oldest_waiter_not_to_newcomer() {
     let b = bh(1, 2);
     let holder = b.try_acquire_owned();
     assert!(holder.is_ok());
-    let Ok(Admission::Queued(w1)) = b.enqueue_owned() else { unreachable!() };
-    let Ok(Admission::Queued(w2)) = b.enqueue_owned() else { unreachable!() };
+    let Ok(Admission::Queued(w1)) = b.enqueue_owned() else {
+        unreachable!()
+    };
+    let Ok(Admission::Queued(w2)) = b.enqueue_owned() else {
+        unreachable!()
+    };
     // queue full
     assert!(matches!(b.enqueue_owned(), Err(Error::BulkheadFull)));
     assert_eq!(b.metrics().queued, 2);
@@ -76,9 +87,15 @@ fn queue_hands_slot_to_oldest_waiter_not_to_newcomer() {
 fn dropping_a_waiter_leaves_the_queue_or_passes_its_slot_on() {
     let b = bh(1, 3);
     let holder = b.try_acquire_owned();
-    let Ok(Admission::Queued(w1)) = b.enqueue_owned() else { unreachable!() };
-    let Ok(Admission::Queued(w2)) = b.enqueue_owned() else { unreachable!() };
-    let Ok(Admission::Queued(w3)) = b.enqueue_owned() else { unreachable!() };
+    let Ok(Admission::Queued(w1)) = b.enqueue_owned() else {
+        unreachable!()
+    };
+    let Ok(Admission::Queued(w2)) = b.enqueue_owned() else {
+        unreachable!()
+    };
+    let Ok(Admission::Queued(w3)) = b.enqueue_owned() else {
+        unreachable!()
+    };
     drop(w2); // leaves from the middle
     assert_eq!(b.metrics().queued, 2);
     drop(holder); // slot -> w1
@@ -118,7 +135,11 @@ fn zero_queue_or_zero_timeout_rejects_at_once() {
 #[test]
 fn acquire_times_out_on_the_manual_clock() {
     let clock = ManualClock::new();
-    let cfg = BulkheadConfig { max_concurrent: 1, max_queue: 1, max_wait: Duration::from_secs(5) };
+    let cfg = BulkheadConfig {
+        max_concurrent: 1,
+        max_queue: 1,
+        max_wait: Duration::from_secs(5),
+    };
     let b = match Bulkhead::with_clock(cfg, &clock) {
         Ok(b) => Arc::new(b),
         Err(e) => unreachable!("{e}"),
@@ -140,17 +161,52 @@ fn config_validation_names_fields() {
     let ok = BulkheadConfig::default();
     assert!(ok.validate().is_ok());
     let cases = [
-        (BulkheadConfig { max_concurrent: 0, ..ok }, "max_concurrent"),
-        (BulkheadConfig { max_concurrent: MAX_COUNT + 1, ..ok }, "max_concurrent"),
-        (BulkheadConfig { max_concurrent: u64::MAX, ..ok }, "max_concurrent"),
-        (BulkheadConfig { max_queue: MAX_COUNT + 1, ..ok }, "max_queue"),
-        (BulkheadConfig { max_wait: Duration::MAX, ..ok }, "max_wait"),
+        (
+            BulkheadConfig {
+                max_concurrent: 0,
+                ..ok
+            },
+            "max_concurrent",
+        ),
+        (
+            BulkheadConfig {
+                max_concurrent: MAX_COUNT + 1,
+                ..ok
+            },
+            "max_concurrent",
+        ),
+        (
+            BulkheadConfig {
+                max_concurrent: u64::MAX,
+                ..ok
+            },
+            "max_concurrent",
+        ),
+        (
+            BulkheadConfig {
+                max_queue: MAX_COUNT + 1,
+                ..ok
+            },
+            "max_queue",
+        ),
+        (
+            BulkheadConfig {
+                max_wait: Duration::MAX,
+                ..ok
+            },
+            "max_wait",
+        ),
     ];
     for (cfg, field) in cases {
         let e = Bulkhead::new(cfg).err();
         assert_eq!(e.as_ref().and_then(Error::field), Some(field), "{cfg:?}");
     }
-    assert!(Bulkhead::new(BulkheadConfig { max_concurrent: MAX_COUNT, max_queue: MAX_COUNT, ..ok }).is_ok());
+    assert!(Bulkhead::new(BulkheadConfig {
+        max_concurrent: MAX_COUNT,
+        max_queue: MAX_COUNT,
+        ..ok
+    })
+    .is_ok());
 }
 
 #[test]

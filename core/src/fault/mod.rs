@@ -80,7 +80,10 @@ impl FaultInjectorConfig {
         if p + q > 1.0 {
             return Err(Error::config(
                 "delay_rate",
-                format!("error_rate + delay_rate must be <= 1, got {p:?} + {q:?} = {:?}", p + q),
+                format!(
+                    "error_rate + delay_rate must be <= 1, got {p:?} + {q:?} = {:?}",
+                    p + q
+                ),
             ));
         }
         validate::bounded_duration("delay_min", self.delay_min)?;
@@ -88,7 +91,10 @@ impl FaultInjectorConfig {
         if self.delay_max < self.delay_min {
             return Err(Error::config(
                 "delay_max",
-                format!("must be >= delay_min ({:?}), got {:?}", self.delay_min, self.delay_max),
+                format!(
+                    "must be >= delay_min ({:?}), got {:?}",
+                    self.delay_min, self.delay_max
+                ),
             ));
         }
         if q > 0.0 && self.delay_max.is_zero() {
@@ -285,25 +291,54 @@ mod tests {
 
     #[test]
     fn rates_zero_and_one_and_fixed_delay() {
-        let none = fi(FaultInjectorConfig { seed: Some(1), ..Default::default() });
-        let delay = fi(FaultInjectorConfig { delay_rate: 1.0, seed: Some(1), ..Default::default() });
-        let error = fi(FaultInjectorConfig { error_rate: 1.0, seed: Some(1), ..Default::default() });
+        let none = fi(FaultInjectorConfig {
+            seed: Some(1),
+            ..Default::default()
+        });
+        let delay = fi(FaultInjectorConfig {
+            delay_rate: 1.0,
+            seed: Some(1),
+            ..Default::default()
+        });
+        let error = fi(FaultInjectorConfig {
+            error_rate: 1.0,
+            seed: Some(1),
+            ..Default::default()
+        });
         for _ in 0..1000 {
             assert_eq!(none.decide(), Fault::None);
             assert_eq!(delay.decide(), Fault::Delay(Duration::from_secs(1)));
             assert_eq!(error.decide(), Fault::Error);
         }
         assert_eq!(Fault::Error.into_result(), Err(Error::InjectedFault));
-        assert_eq!(Fault::Delay(Duration::from_secs(1)).into_result(), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            Fault::Delay(Duration::from_secs(1)).into_result(),
+            Ok(Duration::from_secs(1))
+        );
         assert_eq!(Fault::None.into_result(), Ok(Duration::ZERO));
-        assert_eq!([Fault::None.as_str(), Fault::Error.as_str(), Fault::Delay(Duration::ZERO).as_str()], ["none", "error", "delay"]);
+        assert_eq!(
+            [
+                Fault::None.as_str(),
+                Fault::Error.as_str(),
+                Fault::Delay(Duration::ZERO).as_str()
+            ],
+            ["none", "error", "delay"]
+        );
     }
 
     #[test]
     fn disabled_draws_nothing() {
-        let cfg = FaultInjectorConfig { error_rate: 0.5, seed: Some(3), enabled: false, ..Default::default() };
+        let cfg = FaultInjectorConfig {
+            error_rate: 0.5,
+            seed: Some(3),
+            enabled: false,
+            ..Default::default()
+        };
         let a = fi(cfg);
-        let b = fi(FaultInjectorConfig { enabled: true, ..cfg });
+        let b = fi(FaultInjectorConfig {
+            enabled: true,
+            ..cfg
+        });
         for _ in 0..10 {
             assert_eq!(a.decide(), Fault::None);
         }
@@ -317,7 +352,10 @@ mod tests {
 
     #[test]
     fn unseeded_injectors_work() {
-        let f = fi(FaultInjectorConfig { error_rate: 0.5, ..Default::default() });
+        let f = fi(FaultInjectorConfig {
+            error_rate: 0.5,
+            ..Default::default()
+        });
         let errors = (0..1000).filter(|_| f.decide() == Fault::Error).count();
         assert!(errors > 300 && errors < 700);
     }
@@ -327,16 +365,71 @@ mod tests {
         let ok = FaultInjectorConfig::default();
         assert!(ok.validate().is_ok());
         let cases = [
-            (FaultInjectorConfig { error_rate: f64::NAN, ..ok }, "error_rate"),
-            (FaultInjectorConfig { error_rate: -0.1, ..ok }, "error_rate"),
-            (FaultInjectorConfig { error_rate: 1.1, ..ok }, "error_rate"),
-            (FaultInjectorConfig { error_rate: f64::INFINITY, ..ok }, "error_rate"),
-            (FaultInjectorConfig { delay_rate: f64::NEG_INFINITY, ..ok }, "delay_rate"),
-            (FaultInjectorConfig { error_rate: 0.6, delay_rate: 0.5, ..ok }, "delay_rate"),
-            (FaultInjectorConfig { delay_min: Duration::MAX, delay_max: Duration::MAX, ..ok }, "delay_min"),
-            (FaultInjectorConfig { delay_max: Duration::from_millis(1), ..ok }, "delay_max"),
             (
-                FaultInjectorConfig { delay_rate: 0.5, delay_min: Duration::ZERO, delay_max: Duration::ZERO, ..ok },
+                FaultInjectorConfig {
+                    error_rate: f64::NAN,
+                    ..ok
+                },
+                "error_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    error_rate: -0.1,
+                    ..ok
+                },
+                "error_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    error_rate: 1.1,
+                    ..ok
+                },
+                "error_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    error_rate: f64::INFINITY,
+                    ..ok
+                },
+                "error_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    delay_rate: f64::NEG_INFINITY,
+                    ..ok
+                },
+                "delay_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    error_rate: 0.6,
+                    delay_rate: 0.5,
+                    ..ok
+                },
+                "delay_rate",
+            ),
+            (
+                FaultInjectorConfig {
+                    delay_min: Duration::MAX,
+                    delay_max: Duration::MAX,
+                    ..ok
+                },
+                "delay_min",
+            ),
+            (
+                FaultInjectorConfig {
+                    delay_max: Duration::from_millis(1),
+                    ..ok
+                },
+                "delay_max",
+            ),
+            (
+                FaultInjectorConfig {
+                    delay_rate: 0.5,
+                    delay_min: Duration::ZERO,
+                    delay_max: Duration::ZERO,
+                    ..ok
+                },
                 "delay_max",
             ),
         ];
@@ -344,7 +437,12 @@ mod tests {
             let e = FaultInjector::new(c).err();
             assert_eq!(e.as_ref().and_then(Error::field), Some(field), "{c:?}");
         }
-        assert!(FaultInjector::new(FaultInjectorConfig { error_rate: 0.3, delay_rate: 0.7, ..ok }).is_ok());
+        assert!(FaultInjector::new(FaultInjectorConfig {
+            error_rate: 0.3,
+            delay_rate: 0.7,
+            ..ok
+        })
+        .is_ok());
     }
 
     #[test]

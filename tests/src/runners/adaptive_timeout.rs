@@ -15,22 +15,30 @@ struct Runner {
 fn int(config: &Value, key: &str, field: &'static str, default: u64) -> Result<u64, Value> {
     match config.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| error_value(&Error::config(field, format!("must be a non-negative integer, got {v}")))),
+        Some(v) => v.as_u64().ok_or_else(|| {
+            error_value(&Error::config(
+                field,
+                format!("must be a non-negative integer, got {v}"),
+            ))
+        }),
     }
 }
 
 fn float(config: &Value, key: &str, field: &'static str, default: f64) -> Result<f64, Value> {
     match config.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .as_f64()
-            .ok_or_else(|| error_value(&Error::config(field, format!("must be a number, got {v}")))),
+        Some(v) => v.as_f64().ok_or_else(|| {
+            error_value(&Error::config(field, format!("must be a number, got {v}")))
+        }),
     }
 }
 
-fn dur(config: &Value, key: &str, field: &'static str, default: Duration) -> Result<Duration, Value> {
+fn dur(
+    config: &Value,
+    key: &str,
+    field: &'static str,
+    default: Duration,
+) -> Result<Duration, Value> {
     int(config, key, field, ns(default)).map(Duration::from_nanos)
 }
 
@@ -42,7 +50,12 @@ pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Va
         multiplier: float(config, "multiplier", "multiplier", d.multiplier)?,
         min_timeout: dur(config, "min_timeout_ns", "min_timeout", d.min_timeout)?,
         max_timeout: dur(config, "max_timeout_ns", "max_timeout", d.max_timeout)?,
-        initial_timeout: dur(config, "initial_timeout_ns", "initial_timeout", d.initial_timeout)?,
+        initial_timeout: dur(
+            config,
+            "initial_timeout_ns",
+            "initial_timeout",
+            d.initial_timeout,
+        )?,
         min_samples: int(config, "min_samples", "min_samples", d.min_samples)?,
         window: dur(config, "window_ns", "window", d.window)?,
     };

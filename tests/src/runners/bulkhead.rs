@@ -27,22 +27,33 @@ struct Runner {
 fn int(config: &Value, key: &str, field: &'static str, default: u64) -> Result<u64, Value> {
     match config.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| error_value(&Error::config(field, format!("must be a non-negative integer, got {v}")))),
+        Some(v) => v.as_u64().ok_or_else(|| {
+            error_value(&Error::config(
+                field,
+                format!("must be a non-negative integer, got {v}"),
+            ))
+        }),
     }
 }
 
-/// Builds the subject from a vector's config.
-pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+/// Config keys: `max_concurrent`, `max_queue`, `max_wait_ns`.
+pub fn config(config: &Value) -> Result<BulkheadConfig, Value> {
     let d = BulkheadConfig::default();
-    let cfg = BulkheadConfig {
+    Ok(BulkheadConfig {
         max_concurrent: int(config, "max_concurrent", "max_concurrent", d.max_concurrent)?,
         max_queue: int(config, "max_queue", "max_queue", d.max_queue)?,
         max_wait: Duration::from_nanos(int(config, "max_wait_ns", "max_wait", 0)?),
-    };
+    })
+}
+
+/// Builds the subject from a vector's config.
+pub fn build(config_value: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+    let cfg = config(config_value)?;
     let b = Bulkhead::with_clock(cfg, clock).map_err(|e| error_value(&e))?;
-    Ok(Box::new(Runner { b: Arc::new(b), held: HashMap::new() }))
+    Ok(Box::new(Runner {
+        b: Arc::new(b),
+        held: HashMap::new(),
+    }))
 }
 
 impl Runner {
@@ -58,7 +69,11 @@ impl Runner {
 
 impl Subject for Runner {
     fn step(&mut self, op: &str, args: &Value, _clock: &ManualClock) -> Result<Value, String> {
-        let id = || s(args, "id").map(str::to_owned).or_else(|| u(args, "id").map(|n| n.to_string()));
+        let id = || {
+            s(args, "id")
+                .map(str::to_owned)
+                .or_else(|| u(args, "id").map(|n| n.to_string()))
+        };
         match op {
             "try_acquire" => {
                 let allowed = match self.b.try_acquire_owned() {

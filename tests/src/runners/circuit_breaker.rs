@@ -49,7 +49,8 @@ fn req<T>(
     }
 }
 
-fn parse_config(c: &Value) -> Result<Config, Value> {
+/// The breaker config from a vector's config object.
+pub fn parse_config(c: &Value) -> Result<Config, Value> {
     let d = Config::default();
     let as_u64 = |v: &Value| v.as_u64();
     let as_f64 = |v: &Value| v.as_f64();

@@ -15,18 +15,21 @@ struct Runner {
 fn int(config: &Value, key: &str, field: &'static str, default: u64) -> Result<u64, Value> {
     match config.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| error_value(&Error::config(field, format!("must be a non-negative integer, got {v}")))),
+        Some(v) => v.as_u64().ok_or_else(|| {
+            error_value(&Error::config(
+                field,
+                format!("must be a non-negative integer, got {v}"),
+            ))
+        }),
     }
 }
 
 fn float(config: &Value, key: &str, field: &'static str, default: f64) -> Result<f64, Value> {
     match config.get(key) {
         None => Ok(default),
-        Some(v) => v
-            .as_f64()
-            .ok_or_else(|| error_value(&Error::config(field, format!("must be a number, got {v}")))),
+        Some(v) => v.as_f64().ok_or_else(|| {
+            error_value(&Error::config(field, format!("must be a number, got {v}")))
+        }),
     }
 }
 
@@ -57,7 +60,8 @@ impl Subject for Runner {
                 Ok(json!({ "fault": f.as_str(), "delay_ns": ns(f.delay()) }))
             }
             "set_enabled" => {
-                self.fi.set_enabled(b(args, "enabled").ok_or("set_enabled needs enabled")?);
+                self.fi
+                    .set_enabled(b(args, "enabled").ok_or("set_enabled needs enabled")?);
                 Ok(json!({}))
             }
             "metrics" => {
