@@ -315,6 +315,20 @@ typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
 typedef struct seawall_manual_clock seawall_manual_clock;
 
 /**
+ * Rate limiter → circuit breaker → bulkhead, acquired in that order; a
+ * stage that rejects gives back what earlier stages granted. Opaque;
+ * thread-safe.
+ */
+typedef struct seawall_policy seawall_policy;
+
+/**
+ * Everything one admitted call holds. Finish it exactly once with
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`
+ * (which free it). Opaque; any thread, one at a time.
+ */
+typedef struct seawall_policy_guard seawall_policy_guard;
+
+/**
  * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
  */
 typedef struct seawall_retry_budget seawall_retry_budget;
@@ -1043,6 +1057,33 @@ typedef struct seawall_keyed_metrics {
 } seawall_keyed_metrics;
 
 /**
+ * The stages of a policy: handles made by their own `_new`; each may be
+ * NULL (stage absent). At most one rate limiter (`token_bucket` or
+ * `sliding_window`). The policy keeps its own references: the handles may
+ * be freed after `seawall_policy_new`, and inspecting them (state,
+ * metrics) shows what the policy does. Fill it with
+ * `seawall_policy_config_default()` (all NULL: admits everything).
+ */
+typedef struct seawall_policy_config {
+  /**
+   * Rate limiter stage (one token per call), or NULL.
+   */
+  const struct seawall_token_bucket *token_bucket;
+  /**
+   * Rate limiter stage (one request per call), or NULL.
+   */
+  const struct seawall_sliding_window *sliding_window;
+  /**
+   * Circuit breaker stage, or NULL.
+   */
+  const struct seawall_circuit_breaker *circuit_breaker;
+  /**
+   * Bulkhead stage, or NULL.
+   */
+  const struct seawall_bulkhead *bulkhead;
+} seawall_policy_config;
+
+/**
  * Configuration of a retry budget; fill it with
  * `seawall_retry_budget_config_default()`.
  *
@@ -1128,6 +1169,14 @@ const char *seawall_last_error_message(void);
  * none. A static string: never NULL; do not free. Thread-safe.
  */
 const char *seawall_last_error_field(void);
+
+/**
+ * After a rejection by `seawall_policy_try_acquire` on this thread: the
+ * stage that refused, `"rate_limiter"`, `"circuit_breaker"` or
+ * `"bulkhead"`; `""` after any other call. A static string: never NULL;
+ * do not free. Thread-safe.
+ */
+const char *seawall_last_error_stage(void);
 
 /**
  * After `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_RATE_LIMITED` on this thread:
@@ -1925,6 +1974,80 @@ enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_key
  */
 enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawall_keyed_sliding_window *limiter,
                                                              struct seawall_keyed_metrics *out);
+
+/**
+ * A policy config with no stage. Thread-safe; cannot fail.
+ */
+struct seawall_policy_config seawall_policy_config_default(void);
+
+/**
+ * Creates a policy measuring call durations on the monotonic clock and
+ * writes it to `*out`. The caller owns `*out` and frees it with
+ * `seawall_policy_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_new(const struct seawall_policy_config *config,
+                                       struct seawall_policy **out);
+
+/**
+ * Like `seawall_policy_new`, measuring durations on `clock`. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_config *config,
+                                                  const struct seawall_manual_clock *clock,
+                                                  struct seawall_policy **out);
+
+/**
+ * Frees a policy. NULL is a no-op. Guards still held stay valid. Must not
+ * race other calls on the same handle.
+ */
+void seawall_policy_free(struct seawall_policy *policy);
+
+/**
+ * Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
+ * the guard written to `*out_guard`. A rejection returns the stage's
+ * status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
+ * `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
+ * `seawall_last_error_stage()` names the stage and
+ * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe.
+ * Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *policy,
+                                               struct seawall_policy_guard **out_guard);
+
+/**
+ * Whether the guard's breaker permit is a half-open probe (false without
+ * a breaker stage); written to `*out_probe`. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
+                                                  bool *out_probe);
+
+/**
+ * Records `outcome` (a `seawall_outcome`) with the time since
+ * `seawall_policy_try_acquire` on the policy's clock, releases the
+ * bulkhead slot and frees the guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *guard,
+                                                  uint32_t outcome);
+
+/**
+ * Like `seawall_policy_guard_complete` with a duration measured by the
+ * caller. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard is
+ * not consumed) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
+                                                                uint32_t outcome,
+                                                                uint64_t duration_ns);
+
+/**
+ * Finishes a guard without an outcome (the call was cancelled): a
+ * half-open probe slot returns, the bulkhead slot is released, the guard
+ * is freed. NULL is a no-op.
+ */
+void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 
 /**
  * The default retry budget config. Thread-safe; cannot fail.

@@ -22,13 +22,15 @@ enum Last {
 
 struct LastError {
     last: Last,
+    /// The policy stage that rejected the call, if a policy did.
+    stage: Option<&'static std::ffi::CStr>,
     /// The message, formatted on first request.
     message: Option<CString>,
 }
 
 thread_local! {
     static LAST_ERROR: RefCell<LastError> = const {
-        RefCell::new(LastError { last: Last::None, message: None })
+        RefCell::new(LastError { last: Last::None, stage: None, message: None })
     };
 }
 
@@ -36,6 +38,7 @@ fn set(last: Last) {
     LAST_ERROR.with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             e.last = last;
+            e.stage = None;
             e.message = None;
         }
     });
@@ -48,6 +51,7 @@ pub(crate) fn clear_last_error() {
         if let Ok(mut e) = e.try_borrow_mut() {
             if !matches!(e.last, Last::None) {
                 e.last = Last::None;
+                e.stage = None;
                 e.message = None;
             }
         }
@@ -175,6 +179,28 @@ pub(crate) fn fail(e: seawall::Error) -> seawall_status {
     let status = seawall_status::from_kind(e.kind());
     set(Last::Core(e));
     status
+}
+
+/// A policy rejection: the stage's error plus the stage's wire name.
+#[inline]
+pub(crate) fn fail_stage(e: seawall::Error, stage: &'static std::ffi::CStr) -> seawall_status {
+    let status = fail(e);
+    LAST_ERROR.with(|l| {
+        if let Ok(mut l) = l.try_borrow_mut() {
+            l.stage = Some(stage);
+        }
+    });
+    status
+}
+
+/// The policy stage of the last error (`"circuit_breaker"`), or `""`.
+pub(crate) fn last_error_stage_ptr() -> *const c_char {
+    LAST_ERROR.with(|e| {
+        e.try_borrow()
+            .ok()
+            .and_then(|e| e.stage)
+            .map_or(c"".as_ptr(), |s| s.as_ptr())
+    })
 }
 
 /// A NULL pointer argument: status and message naming the parameter.

@@ -45,7 +45,7 @@ pub struct seawall_bulkhead_metrics {
 }
 
 /// A concurrency limiter. Opaque; thread-safe.
-pub struct seawall_bulkhead(Arc<Bulkhead>);
+pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>);
 
 /// One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
 /// It keeps the bulkhead alive: it may be released after the bulkhead

@@ -8,6 +8,7 @@ use seawall::circuit_breaker::{
 };
 use seawall::clock::{duration_to_ns, ClockSource};
 use std::os::raw::{c_char, c_int, c_void};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A breaker state. Wire names (`seawall_circuit_state_str`): `closed`,
@@ -177,9 +178,9 @@ pub type seawall_transition_fn = Option<
 >;
 
 /// A thread-safe circuit breaker. Opaque.
-pub struct seawall_circuit_breaker(CircuitBreaker);
+pub struct seawall_circuit_breaker(pub(crate) Arc<CircuitBreaker>);
 
-fn state_to_c(s: State) -> seawall_circuit_state {
+pub(crate) fn state_to_c(s: State) -> seawall_circuit_state {
     use seawall_circuit_state::*;
     match s {
         State::Closed => SEAWALL_STATE_CLOSED,
@@ -271,7 +272,7 @@ unsafe fn cb_new(
         .and_then(|c| CircuitBreaker::with_clock(c, clock))
     {
         Ok(cb) => {
-            write_handle(out, seawall_circuit_breaker(cb));
+            write_handle(out, seawall_circuit_breaker(Arc::new(cb)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -340,7 +341,7 @@ pub extern "C" fn seawall_permit_is_probe(permit: u64) -> bool {
     ffi_value!(false, { Permit::from_bits(permit).is_probe() })
 }
 
-fn outcome_from(v: u32) -> seawall::Result<Outcome> {
+pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
     match v {
         0 => Ok(Outcome::Success),
         1 => Ok(Outcome::Failure),

@@ -17,6 +17,7 @@ mod classify;
 mod clock;
 mod fault;
 mod limiters;
+mod policy;
 mod retry_budget;
 mod status;
 
@@ -28,6 +29,7 @@ pub use classify::*;
 pub use clock::*;
 pub use fault::*;
 pub use limiters::*;
+pub use policy::*;
 pub use retry_budget::*;
 pub use status::seawall_status;
 
@@ -67,6 +69,15 @@ pub extern "C" fn seawall_last_error_message() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn seawall_last_error_field() -> *const c_char {
     ffi_value!(c"".as_ptr(), { boundary::last_error_field_ptr() })
+}
+
+/// After a rejection by `seawall_policy_try_acquire` on this thread: the
+/// stage that refused, `"rate_limiter"`, `"circuit_breaker"` or
+/// `"bulkhead"`; `""` after any other call. A static string: never NULL;
+/// do not free. Thread-safe.
+#[no_mangle]
+pub extern "C" fn seawall_last_error_stage() -> *const c_char {
+    ffi_value!(c"".as_ptr(), { boundary::last_error_stage_ptr() })
 }
 
 /// After `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_RATE_LIMITED` on this thread:

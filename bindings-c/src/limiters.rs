@@ -17,6 +17,7 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A rate limiter's answer to "may n requests pass now?" (the numbers of
@@ -96,7 +97,7 @@ pub struct seawall_token_bucket_metrics {
 }
 
 /// A lock-free token bucket (GCRA). Opaque; thread-safe.
-pub struct seawall_token_bucket(TokenBucket);
+pub struct seawall_token_bucket(pub(crate) Arc<TokenBucket>);
 
 impl seawall_token_bucket_config {
     fn to_core(self) -> TokenBucketConfig {
@@ -130,7 +131,7 @@ unsafe fn tb_new(
 ) -> seawall_status {
     match TokenBucket::with_clock((*config).to_core(), clock) {
         Ok(t) => {
-            write_handle(out, seawall_token_bucket(t));
+            write_handle(out, seawall_token_bucket(Arc::new(t)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -261,7 +262,7 @@ pub struct seawall_sliding_window_metrics {
 }
 
 /// At most `limit` requests in any window, lock-free. Opaque; thread-safe.
-pub struct seawall_sliding_window(SlidingWindowLimiter);
+pub struct seawall_sliding_window(pub(crate) Arc<SlidingWindowLimiter>);
 
 impl seawall_sliding_window_config {
     fn to_core(self) -> SlidingWindowConfig {
@@ -294,7 +295,7 @@ unsafe fn sw_new(
 ) -> seawall_status {
     match SlidingWindowLimiter::with_clock((*config).to_core(), clock) {
         Ok(l) => {
-            write_handle(out, seawall_sliding_window(l));
+            write_handle(out, seawall_sliding_window(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),

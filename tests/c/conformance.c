@@ -315,6 +315,7 @@ static const runner *const RUNNERS[] = {
     &bulkhead_runner,
     &adaptive_timeout_runner,
     &fault_runner,
+    &policy_runner,
 };
 
 static const runner *find_runner(const char *primitive) {

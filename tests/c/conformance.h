@@ -80,10 +80,13 @@ extern const runner keyed_runner;
 extern const runner bulkhead_runner;
 extern const runner adaptive_timeout_runner;
 extern const runner fault_runner;
+extern const runner policy_runner;
 
 /* Shared by the limiter runners (tests/src/runners/token_bucket.rs). */
 cJSON *decision_value(seawall_status st, const seawall_decision *d);
 seawall_token_bucket_config token_bucket_config(const cJSON *v);
 seawall_sliding_window_config sliding_window_config(const cJSON *v);
+bool circuit_breaker_config(const cJSON *c, seawall_circuit_breaker_config *out, cJSON **e);
+bool bulkhead_config(const cJSON *c, seawall_bulkhead_config *out, cJSON **e);
 
 #endif

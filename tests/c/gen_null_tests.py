@@ -128,7 +128,9 @@ class Fixture:
             else:
                 args.append(self.value(pt, pn, depth + 1))
         self.setup.append("  if (%s(%s) != SEAWALL_OK) { fprintf(stderr, \"fixture %s: %%s\\n\", seawall_last_error_message()); h_failed++; }" % (ctor, ", ".join(args), ctor))
-        self.teardown.insert(0, "  %s(%s);" % (FREE.get(t, t + "_free"), v))
+        if t not in FREE:
+            raise SystemExit("gen_null_tests: no free function for handle %s" % t)
+        self.teardown.insert(0, "  %s(%s);" % (FREE[t], v))
         return v
 
     def value(self, t, pname, depth=0):
@@ -158,8 +160,12 @@ class Fixture:
         return "&" + self.var(inner + " %s", "NULL")
 
 
-# Handles freed by something other than <type>_free.
-FREE = {"seawall_bulkhead_permit": "seawall_bulkhead_release"}
+# How each handle type is freed: the void function taking only a `T *`
+# (`_free`, or `_release` for permits and guards).
+FREE = {}
+for _n, (_r, _pl, _) in funcs.items():
+    if _r == "void" and len(_pl) == 1 and _pl[0][0].endswith("*") and "const" not in _pl[0][0]:
+        FREE.setdefault(base(_pl[0][0]), _n)
 
 
 def waiter_recipe(fx, depth):

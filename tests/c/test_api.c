@@ -733,6 +733,106 @@ static void test_fault_injector(void) {
   CHECK_STR(seawall_last_error_field(), "error_rate");
 }
 
+static void test_policy(void) {
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_token_bucket_config tc = seawall_token_bucket_config_default();
+  tc.burst = 3;
+  tc.rate_per_sec = 1;
+  seawall_circuit_breaker_config cc = seawall_circuit_breaker_config_default();
+  cc.has_failure_rate_threshold = false;
+  cc.has_slow_call_rate_threshold = false;
+  cc.has_failure_count_threshold = true;
+  cc.failure_count_threshold = 1;
+  cc.open_duration_ns = 10 * SEC;
+  cc.half_open_max_calls = 1;
+  cc.success_threshold = 1;
+  seawall_bulkhead_config bc = seawall_bulkhead_config_default();
+  bc.max_concurrent = 1;
+  seawall_token_bucket *tb = NULL;
+  seawall_circuit_breaker *cb = NULL;
+  seawall_bulkhead *bh = NULL;
+  CHECK_OK(seawall_token_bucket_new_with_clock(&tc, clock, &tb));
+  CHECK_OK(seawall_circuit_breaker_new_with_clock(&cc, clock, &cb));
+  CHECK_OK(seawall_bulkhead_new_with_clock(&bc, clock, &bh));
+  seawall_policy_config pc = seawall_policy_config_default();
+  CHECK(pc.token_bucket == NULL && pc.circuit_breaker == NULL);
+  pc.token_bucket = tb;
+  pc.circuit_breaker = cb;
+  pc.bulkhead = bh;
+  seawall_policy *p = NULL;
+  CHECK_OK(seawall_policy_new_with_clock(&pc, clock, &p));
+
+  seawall_policy_guard *g1 = NULL, *g2 = NULL;
+  CHECK_OK(seawall_policy_try_acquire(p, &g1));
+  bool probe = true;
+  CHECK_OK(seawall_policy_guard_is_probe(g1, &probe));
+  CHECK(!probe);
+  /* bulkhead full: the token goes back */
+  CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_BULKHEAD_FULL);
+  CHECK_STR(seawall_last_error_stage(), "bulkhead");
+  seawall_token_bucket_metrics tm;
+  CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
+  CHECK_EQ_U64(tm.available, 2);
+  /* a failure opens the shared breaker; the next call is rejected by it */
+  CHECK_OK(seawall_manual_clock_advance(clock, 5 * MS));
+  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_FAILURE));
+  seawall_circuit_state st;
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_OPEN);
+  CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_CIRCUIT_OPEN);
+  CHECK_STR(seawall_last_error_stage(), "circuit_breaker");
+  CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 10 * SEC);
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st)); /* a later call clears the stage */
+  CHECK_STR(seawall_last_error_stage(), "");
+  /* half-open probe through the policy, released: the slot returns */
+  CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
+  CHECK_OK(seawall_policy_try_acquire(p, &g2));
+  CHECK_OK(seawall_policy_guard_is_probe(g2, &probe));
+  CHECK(probe);
+  seawall_policy_guard_release(g2);
+  CHECK_OK(seawall_policy_try_acquire(p, &g2));
+  CHECK_STATUS(seawall_policy_guard_complete_with_duration(g2, 7, 0), SEAWALL_INVALID_ARGUMENT);
+  CHECK_OK(seawall_policy_guard_complete_with_duration(g2, SEAWALL_OUTCOME_SUCCESS, MS));
+  CHECK_OK(seawall_circuit_breaker_state(cb, &st));
+  CHECK(st == SEAWALL_STATE_CLOSED);
+  /* the rate limiter rejects first */
+  for (int i = 0; i < 3; i++) {
+    if (seawall_policy_try_acquire(p, &g2) == SEAWALL_OK) seawall_policy_guard_release(g2);
+  }
+  CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
+  CHECK_STR(seawall_last_error_stage(), "rate_limiter");
+  CHECK(seawall_last_error_retry_after_ns() > 0);
+  seawall_policy_guard_release(NULL);
+
+  /* the handles may be freed before the policy */
+  seawall_token_bucket_free(tb);
+  seawall_circuit_breaker_free(cb);
+  seawall_bulkhead_free(bh);
+  CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
+  seawall_policy_free(p);
+
+  /* an empty policy admits everything; two limiters are a config error */
+  pc = seawall_policy_config_default();
+  CHECK_OK(seawall_policy_new(&pc, &p));
+  CHECK_OK(seawall_policy_try_acquire(p, &g1));
+  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_SUCCESS));
+  seawall_policy_free(p);
+  seawall_sliding_window_config swc = seawall_sliding_window_config_default();
+  seawall_sliding_window *sw = NULL;
+  CHECK_OK(seawall_sliding_window_new(&swc, &sw));
+  CHECK_OK(seawall_token_bucket_new(&tc, &tb));
+  pc.token_bucket = tb;
+  pc.sliding_window = sw;
+  p = NULL;
+  CHECK_STATUS(seawall_policy_new(&pc, &p), SEAWALL_INVALID_CONFIG);
+  CHECK(p == NULL);
+  CHECK_STR(seawall_last_error_field(), "rate_limiter");
+  seawall_sliding_window_free(sw);
+  seawall_token_bucket_free(tb);
+  seawall_manual_clock_free(clock);
+}
+
 int main(void) {
   test_version_and_status();
   test_panic_boundary();
@@ -748,5 +848,6 @@ int main(void) {
   test_bulkhead();
   test_adaptive_timeout();
   test_fault_injector();
+  test_policy();
   return h_done("test_api");
 }

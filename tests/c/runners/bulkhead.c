@@ -33,15 +33,23 @@ static bool int_field(const cJSON *c, const char *key, const char *field,
   return true;
 }
 
-static subject *build(const cJSON *config, const seawall_manual_clock *clock,
-                      cJSON **e, runner_err *err) {
-  (void)err;
+/* `config` of tests/src/runners/bulkhead.rs (also used by the policy runner). */
+bool bulkhead_config(const cJSON *config, seawall_bulkhead_config *out, cJSON **e) {
   seawall_bulkhead_config c = seawall_bulkhead_config_default();
   c.max_wait_ns = 0;
   if (!int_field(config, "max_concurrent", "max_concurrent", &c.max_concurrent, e) ||
       !int_field(config, "max_queue", "max_queue", &c.max_queue, e) ||
       !int_field(config, "max_wait_ns", "max_wait", &c.max_wait_ns, e))
-    return NULL;
+    return false;
+  *out = c;
+  return true;
+}
+
+static subject *build(const cJSON *config, const seawall_manual_clock *clock,
+                      cJSON **e, runner_err *err) {
+  (void)err;
+  seawall_bulkhead_config c;
+  if (!bulkhead_config(config, &c, e)) return NULL;
   subject *s = calloc(1, sizeof *s);
   seawall_status st = seawall_bulkhead_new_with_clock(&c, clock, &s->b);
   if (st != SEAWALL_OK) {

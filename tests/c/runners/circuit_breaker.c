@@ -86,9 +86,10 @@ static bool req_f64(const cJSON *c, const char *key, const char *field,
   return true;
 }
 
-static subject *build(const cJSON *c, const seawall_manual_clock *clock,
-                      cJSON **e, runner_err *err) {
-  (void)err;
+/* parse_config of tests/src/runners/circuit_breaker.rs (also used by the
+ * policy runner). */
+bool circuit_breaker_config(const cJSON *c, seawall_circuit_breaker_config *out,
+                            cJSON **e) {
   seawall_circuit_breaker_config k = seawall_circuit_breaker_config_default();
   const char *wk = j_str(c, "window_kind");
   if (wk) {
@@ -117,7 +118,16 @@ static subject *build(const cJSON *c, const seawall_manual_clock *clock,
       !req_u64(c, "half_open_max_calls", "half_open_max_calls",
                &k.half_open_max_calls, e) ||
       !req_u64(c, "success_threshold", "success_threshold", &k.success_threshold, e))
-    return NULL;
+    return false;
+  *out = k;
+  return true;
+}
+
+static subject *build(const cJSON *c, const seawall_manual_clock *clock,
+                      cJSON **e, runner_err *err) {
+  (void)err;
+  seawall_circuit_breaker_config k;
+  if (!circuit_breaker_config(c, &k, e)) return NULL;
   subject *s = calloc(1, sizeof *s);
   seawall_status st = seawall_circuit_breaker_new_with_clock(&k, clock, &s->cb);
   if (st != SEAWALL_OK) {
