@@ -84,4 +84,4 @@ test-go: lib-c ## examples/go: cgo program through include/seawall.h (go test)
 
 MVN ?= mvn
 test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)
-	cd examples/java && $(MVN) -q -B test -Djna.library.path=$(CURDIR)/$(LIBDIR)
+	cd examples/java && $(MVN) -q -B -Dstyle.color=never test -Djna.library.path=$(CURDIR)/$(LIBDIR)

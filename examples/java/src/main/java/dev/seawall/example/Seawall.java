@@ -120,4 +120,28 @@ public interface Seawall extends Library {
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   int seawall_token_bucket_try_acquire(Pointer bucket, long n, Decision out);
   void seawall_token_bucket_free(Pointer bucket);
+
+  @Structure.FieldOrder({"max_concurrent", "max_queue", "max_wait_ns"})
+  class BulkheadConfig extends Structure {
+    public long max_concurrent;
+    public long max_queue;
+    public long max_wait_ns;
+
+    public static class ByValue extends BulkheadConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"active", "queued", "total", "rejected", "max_concurrent", "max_queue"})
+  class BulkheadMetrics extends Structure {
+    public long active, queued, total, rejected, max_concurrent, max_queue;
+  }
+
+  BulkheadConfig.ByValue seawall_bulkhead_config_default();
+  int seawall_bulkhead_new_with_clock(BulkheadConfig config, Pointer clock, PointerByReference out);
+  int seawall_bulkhead_try_acquire(Pointer bulkhead, PointerByReference outPermit);
+  int seawall_bulkhead_acquire(Pointer bulkhead, long timeoutNs, PointerByReference outPermit);
+  void seawall_bulkhead_release(Pointer permit);
+  int seawall_bulkhead_get_metrics(Pointer bulkhead, BulkheadMetrics out);
+  void seawall_bulkhead_free(Pointer bulkhead);
+
+  int seawall_test_panic();
 }

@@ -115,4 +115,42 @@ class ScenarioTest {
     assertEquals("rate_per_sec", LIB.seawall_last_error_field());
     assertTrue(LIB.seawall_last_error_message().contains("rate_per_sec"));
   }
+
+  @Test
+  void bulkheadRejectsAThirdCallUntilOneIsReleased() {
+    Seawall.BulkheadConfig cfg = LIB.seawall_bulkhead_config_default();
+    assertEquals(25, cfg.max_concurrent);
+    cfg.max_concurrent = 2;
+    PointerByReference out = new PointerByReference();
+    ok(LIB.seawall_bulkhead_new_with_clock(cfg, clock, out));
+    Pointer bh = out.getValue();
+    try {
+      PointerByReference p1 = new PointerByReference();
+      PointerByReference p2 = new PointerByReference();
+      PointerByReference p3 = new PointerByReference();
+      ok(LIB.seawall_bulkhead_try_acquire(bh, p1));
+      ok(LIB.seawall_bulkhead_try_acquire(bh, p2));
+      assertEquals(Seawall.SEAWALL_BULKHEAD_FULL, LIB.seawall_bulkhead_try_acquire(bh, p3));
+      assertEquals(Seawall.SEAWALL_BULKHEAD_FULL, LIB.seawall_bulkhead_acquire(bh, 0, p3));
+      LIB.seawall_bulkhead_release(p1.getValue());
+      ok(LIB.seawall_bulkhead_try_acquire(bh, p3));
+      Seawall.BulkheadMetrics m = new Seawall.BulkheadMetrics();
+      ok(LIB.seawall_bulkhead_get_metrics(bh, m));
+      assertEquals(2, m.active);
+      assertEquals(3, m.total);
+      assertEquals(2, m.rejected);
+      LIB.seawall_bulkhead_release(p2.getValue());
+      LIB.seawall_bulkhead_release(p3.getValue());
+      ok(LIB.seawall_bulkhead_get_metrics(bh, m));
+      assertEquals(0, m.active);
+    } finally {
+      LIB.seawall_bulkhead_free(bh);
+    }
+  }
+
+  @Test
+  void aPanicInsideSeawallIsAStatus() {
+    assertEquals("panic", LIB.seawall_status_str(LIB.seawall_test_panic()));
+    assertTrue(LIB.seawall_last_error_message().contains("panic"));
+  }
 }
