@@ -1202,14 +1202,15 @@ struct seawall_adaptive_timeout_config seawall_adaptive_timeout_config_default(v
  * Creates an adaptive timeout on the monotonic clock (the first window
  * starts now) and writes it to `*out`. `config` is read, not kept. The
  * caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
  * `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_adaptive_timeout_new(const struct seawall_adaptive_timeout_config *config,
                                                  struct seawall_adaptive_timeout **out);
 
 /**
- * Like `seawall_adaptive_timeout_new`, on `clock`. Returns `SEAWALL_OK`,
+ * Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall_adaptive_timeout_config *config,
@@ -1217,7 +1218,7 @@ enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall
                                                             struct seawall_adaptive_timeout **out);
 
 /**
- * Frees an adaptive timeout. NULL is a no-op. Must not race other calls on it.
+ * Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_adaptive_timeout_free(struct seawall_adaptive_timeout *adaptive_timeout);
 
@@ -1251,7 +1252,7 @@ struct seawall_backoff_config seawall_backoff_config_default(void);
 /**
  * Creates a backoff on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
- * `seawall_backoff_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * `seawall_backoff_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (the last error names the field, e.g. `max_delay_ns`) or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1261,7 +1262,7 @@ enum seawall_status seawall_backoff_new(const struct seawall_backoff_config *con
 /**
  * Like `seawall_backoff_new`, reading elapsed time from `clock` (the
  * backoff keeps its own reference; the clock may be freed first).
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_config *config,
                                                    const struct seawall_manual_clock *clock,
@@ -1269,7 +1270,7 @@ enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_
 
 /**
  * Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
- * Must not race other calls on the same handle.
+ * Not thread-safe: must not race other calls on the same handle.
  */
 void seawall_backoff_free(struct seawall_backoff *backoff);
 
@@ -1299,7 +1300,8 @@ enum seawall_status seawall_backoff_schedule_new(const struct seawall_backoff *b
                                                  struct seawall_backoff_schedule **out);
 
 /**
- * Frees a schedule. NULL is a no-op.
+ * Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
+ * the same schedule.
  */
 void seawall_backoff_schedule_free(struct seawall_backoff_schedule *schedule);
 
@@ -1343,7 +1345,7 @@ struct seawall_bulkhead_config seawall_bulkhead_config_default(void);
 /**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
- * `seawall_bulkhead_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1353,7 +1355,8 @@ enum seawall_status seawall_bulkhead_new(const struct seawall_bulkhead_config *c
 /**
  * Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
  * the manual clock passes their deadline (a waiter re-reads it every
- * millisecond of real time, so another thread advances it). Returns
+ * millisecond of real time, so another thread advances it). The caller
+ * owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhead_config *config,
@@ -1362,8 +1365,8 @@ enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhea
 
 /**
  * Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
- * held keep the bulkhead alive until they are released / freed. Must not
- * race other calls on the same handle.
+ * held keep the bulkhead alive until they are released / freed. Not
+ * thread-safe: must not race other calls on the same handle.
  */
 void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
 
@@ -1389,7 +1392,8 @@ enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulk
                                              struct seawall_bulkhead_permit **out_permit);
 
 /**
- * `seawall_bulkhead_acquire` with the configured `max_wait_ns`.
+ * `seawall_bulkhead_acquire` with the configured `max_wait_ns`; the
+ * caller owns the permit and gives it back with `seawall_bulkhead_release`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1416,7 +1420,8 @@ enum seawall_status seawall_bulkhead_enqueue(const struct seawall_bulkhead *bulk
 
 /**
  * If a slot has been handed to this waiter, writes its permit to
- * `*out_permit` (the waiter is then done); otherwise writes NULL (still
+ * `*out_permit` (the caller owns it; give it back with
+ * `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
  * queued, or already claimed). Does not block. Not thread-safe on
  * `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1436,7 +1441,8 @@ enum seawall_status seawall_bulkhead_waiter_wait(struct seawall_bulkhead_waiter 
 
 /**
  * Frees a waiter; if it is still queued it leaves the queue (a slot
- * already handed to it is passed on). NULL is a no-op.
+ * already handed to it is passed on). NULL is a no-op. Not thread-safe
+ * with other calls on the same waiter.
  */
 void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
 
@@ -1456,7 +1462,7 @@ struct seawall_circuit_breaker_config seawall_circuit_breaker_config_default(voi
 /**
  * Creates a closed breaker on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
- * `seawall_circuit_breaker_free`. Returns `SEAWALL_OK`,
+ * `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
  * `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1465,7 +1471,7 @@ enum seawall_status seawall_circuit_breaker_new(const struct seawall_circuit_bre
 
 /**
  * Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
- * reference; the clock may be freed first). Returns `SEAWALL_OK`,
+ * reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_circuit_breaker_config *config,
@@ -1473,7 +1479,7 @@ enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_
                                                            struct seawall_circuit_breaker **out);
 
 /**
- * Frees a breaker and its listeners. NULL is a no-op. Must not race
+ * Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
  * other calls on the same handle (nor run inside one of its listeners).
  */
 void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
@@ -1638,7 +1644,7 @@ enum seawall_status seawall_retryable_kind_for_code(const char *code,
  * Creates a manual clock at `start_ns` and writes it to `*out`.
  * The caller owns it and frees it with `seawall_manual_clock_free`;
  * primitives made with it keep their own reference, so it may be freed first.
- * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_manual_clock_new(uint64_t start_ns,
                                              struct seawall_manual_clock **out);
@@ -1686,14 +1692,15 @@ struct seawall_fault_injector_config seawall_fault_injector_config_default(void)
  * Creates a fault injector (seeded from the monotonic clock when no seed
  * is given) and writes it to `*out`. `config` is read, not kept. The
  * caller owns `*out` and frees it with `seawall_fault_injector_free`.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
  * `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_fault_injector_new(const struct seawall_fault_injector_config *config,
                                                struct seawall_fault_injector **out);
 
 /**
- * Like `seawall_fault_injector_new`, on `clock`. Returns `SEAWALL_OK`,
+ * Like `seawall_fault_injector_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_fault_injector_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_fault_injector_config *config,
@@ -1701,7 +1708,7 @@ enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_f
                                                           struct seawall_fault_injector **out);
 
 /**
- * Frees a fault injector. NULL is a no-op. Must not race other calls on it.
+ * Frees a fault injector. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_fault_injector_free(struct seawall_fault_injector *injector);
 
@@ -1749,7 +1756,7 @@ struct seawall_token_bucket_config seawall_token_bucket_config_default(void);
 /**
  * Creates a token bucket on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
- * `seawall_token_bucket_free`. Returns `SEAWALL_OK`,
+ * `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
  * `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1757,7 +1764,8 @@ enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_c
                                              struct seawall_token_bucket **out);
 
 /**
- * Like `seawall_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+ * Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_token_bucket_config *config,
@@ -1765,7 +1773,7 @@ enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_tok
                                                         struct seawall_token_bucket **out);
 
 /**
- * Frees a token bucket. NULL is a no-op. Must not race other calls on it.
+ * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_token_bucket_free(struct seawall_token_bucket *bucket);
 
@@ -1810,7 +1818,7 @@ struct seawall_sliding_window_config seawall_sliding_window_config_default(void)
 /**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
- * with `seawall_sliding_window_free`. Returns `SEAWALL_OK`,
+ * with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1818,7 +1826,8 @@ enum seawall_status seawall_sliding_window_new(const struct seawall_sliding_wind
                                                struct seawall_sliding_window **out);
 
 /**
- * Like `seawall_sliding_window_new`, on `clock`. Returns `SEAWALL_OK`,
+ * Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_sliding_window_config *config,
@@ -1826,7 +1835,7 @@ enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_s
                                                           struct seawall_sliding_window **out);
 
 /**
- * Frees a sliding-window limiter. NULL is a no-op. Must not race other
+ * Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
  * calls on it.
  */
 void seawall_sliding_window_free(struct seawall_sliding_window *limiter);
@@ -1876,7 +1885,7 @@ struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_d
 /**
  * Creates a keyed token bucket on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
- * with `seawall_keyed_token_bucket_free`. Returns `SEAWALL_OK`,
+ * with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -1884,7 +1893,8 @@ enum seawall_status seawall_keyed_token_bucket_new(const struct seawall_keyed_to
                                                    struct seawall_keyed_token_bucket **out);
 
 /**
- * Like `seawall_keyed_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+ * Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawall_keyed_token_bucket_config *config,
@@ -1892,7 +1902,7 @@ enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawa
                                                               struct seawall_keyed_token_bucket **out);
 
 /**
- * Frees a keyed token bucket. NULL is a no-op. Must not race other calls on it.
+ * Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_keyed_token_bucket_free(struct seawall_keyed_token_bucket *limiter);
 
@@ -1928,14 +1938,15 @@ enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_
 /**
  * Creates a keyed sliding window on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
- * with `seawall_keyed_sliding_window_free`. Returns `SEAWALL_OK`,
+ * with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_keyed_sliding_window_new(const struct seawall_keyed_sliding_window_config *config,
                                                      struct seawall_keyed_sliding_window **out);
 
 /**
- * Like `seawall_keyed_sliding_window_new`, on `clock`. Returns
+ * Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct seawall_keyed_sliding_window_config *config,
@@ -1943,7 +1954,7 @@ enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct sea
                                                                 struct seawall_keyed_sliding_window **out);
 
 /**
- * Frees a keyed sliding window. NULL is a no-op. Must not race other calls on it.
+ * Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_keyed_sliding_window_free(struct seawall_keyed_sliding_window *limiter);
 
@@ -1983,14 +1994,15 @@ struct seawall_policy_config seawall_policy_config_default(void);
 /**
  * Creates a policy measuring call durations on the monotonic clock and
  * writes it to `*out`. The caller owns `*out` and frees it with
- * `seawall_policy_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * `seawall_policy_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_new(const struct seawall_policy_config *config,
                                        struct seawall_policy **out);
 
 /**
- * Like `seawall_policy_new`, measuring durations on `clock`. Returns
+ * Like `seawall_policy_new`, measuring durations on `clock`. The caller
+ * owns `*out` and frees it with `seawall_policy_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_config *config,
@@ -1998,14 +2010,15 @@ enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_co
                                                   struct seawall_policy **out);
 
 /**
- * Frees a policy. NULL is a no-op. Guards still held stay valid. Must not
- * race other calls on the same handle.
+ * Frees a policy. NULL is a no-op. Guards still held stay valid. Not
+ * thread-safe: must not race other calls on the same handle.
  */
 void seawall_policy_free(struct seawall_policy *policy);
 
 /**
  * Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
- * the guard written to `*out_guard`. A rejection returns the stage's
+ * the guard written to `*out_guard` (the caller owns it; completing or
+ * releasing it frees it). A rejection returns the stage's
  * status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
  * `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
  * `seawall_last_error_stage()` names the stage and
@@ -2017,7 +2030,7 @@ enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *poli
 
 /**
  * Whether the guard's breaker permit is a half-open probe (false without
- * a breaker stage); written to `*out_probe`. Returns `SEAWALL_OK` or
+ * a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
@@ -2026,7 +2039,7 @@ enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_gu
 /**
  * Records `outcome` (a `seawall_outcome`) with the time since
  * `seawall_policy_try_acquire` on the policy's clock, releases the
- * bulkhead slot and frees the guard. Returns `SEAWALL_OK`,
+ * bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
  * or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -2035,7 +2048,8 @@ enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *g
 
 /**
  * Like `seawall_policy_guard_complete` with a duration measured by the
- * caller. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard is
+ * caller. Any thread, once per guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (the guard is
  * not consumed) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
@@ -2045,7 +2059,7 @@ enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_p
 /**
  * Finishes a guard without an outcome (the call was cancelled): a
  * half-open probe slot returns, the bulkhead slot is released, the guard
- * is freed. NULL is a no-op.
+ * is freed. NULL is a no-op. Any thread, once per guard.
  */
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 
@@ -2057,7 +2071,7 @@ struct seawall_retry_budget_config seawall_retry_budget_config_default(void);
 /**
  * Creates a full retry budget and writes it to `*out`. `config` is read,
  * not kept. The caller owns `*out` and frees it with
- * `seawall_retry_budget_free`. Returns `SEAWALL_OK`,
+ * `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
  * `SEAWALL_NULL_ARGUMENT`.
  */
@@ -2065,7 +2079,7 @@ enum seawall_status seawall_retry_budget_new(const struct seawall_retry_budget_c
                                              struct seawall_retry_budget **out);
 
 /**
- * Frees a retry budget. NULL is a no-op. Must not race other calls on it.
+ * Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_retry_budget_free(struct seawall_retry_budget *budget);
 

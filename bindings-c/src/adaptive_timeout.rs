@@ -104,7 +104,7 @@ unsafe fn at_new(
 /// Creates an adaptive timeout on the monotonic clock (the first window
 /// starts now) and writes it to `*out`. `config` is read, not kept. The
 /// caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
 /// `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_new(
@@ -114,7 +114,8 @@ pub unsafe extern "C" fn seawall_adaptive_timeout_new(
     ffi_boundary!([config, out] { at_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_adaptive_timeout_new`, on `clock`. Returns `SEAWALL_OK`,
+/// Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_new_with_clock(
@@ -125,7 +126,7 @@ pub unsafe extern "C" fn seawall_adaptive_timeout_new_with_clock(
     ffi_boundary!([config, clock, out] { at_new(config, clock_source(clock), out) })
 }
 
-/// Frees an adaptive timeout. NULL is a no-op. Must not race other calls on it.
+/// Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_free(
     adaptive_timeout: *mut seawall_adaptive_timeout,

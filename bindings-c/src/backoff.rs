@@ -212,7 +212,7 @@ unsafe fn backoff_new(
 
 /// Creates a backoff on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
-/// `seawall_backoff_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// `seawall_backoff_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (the last error names the field, e.g. `max_delay_ns`) or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -225,7 +225,7 @@ pub unsafe extern "C" fn seawall_backoff_new(
 
 /// Like `seawall_backoff_new`, reading elapsed time from `clock` (the
 /// backoff keeps its own reference; the clock may be freed first).
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_new_with_clock(
     config: *const seawall_backoff_config,
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn seawall_backoff_new_with_clock(
 }
 
 /// Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
-/// Must not race other calls on the same handle.
+/// Not thread-safe: must not race other calls on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_free(backoff: *mut seawall_backoff) {
     ffi_value!((), { free_handle(backoff) })
@@ -291,7 +291,8 @@ pub unsafe extern "C" fn seawall_backoff_schedule_new(
     })
 }
 
-/// Frees a schedule. NULL is a no-op.
+/// Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
+/// the same schedule.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_schedule_free(schedule: *mut seawall_backoff_schedule) {
     ffi_value!((), { free_handle(schedule) })

@@ -90,7 +90,7 @@ unsafe fn bh_new(
 
 /// Creates a bulkhead on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
-/// `seawall_bulkhead_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -103,7 +103,8 @@ pub unsafe extern "C" fn seawall_bulkhead_new(
 
 /// Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
 /// the manual clock passes their deadline (a waiter re-reads it every
-/// millisecond of real time, so another thread advances it). Returns
+/// millisecond of real time, so another thread advances it). The caller
+/// owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new_with_clock(
@@ -115,8 +116,8 @@ pub unsafe extern "C" fn seawall_bulkhead_new_with_clock(
 }
 
 /// Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
-/// held keep the bulkhead alive until they are released / freed. Must not
-/// race other calls on the same handle.
+/// held keep the bulkhead alive until they are released / freed. Not
+/// thread-safe: must not race other calls on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_free(bulkhead: *mut seawall_bulkhead) {
     ffi_value!((), { free_handle(bulkhead) })
@@ -169,7 +170,8 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire(
     })
 }
 
-/// `seawall_bulkhead_acquire` with the configured `max_wait_ns`.
+/// `seawall_bulkhead_acquire` with the configured `max_wait_ns`; the
+/// caller owns the permit and gives it back with `seawall_bulkhead_release`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -220,7 +222,8 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
 }
 
 /// If a slot has been handed to this waiter, writes its permit to
-/// `*out_permit` (the waiter is then done); otherwise writes NULL (still
+/// `*out_permit` (the caller owns it; give it back with
+/// `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
 /// queued, or already claimed). Does not block. Not thread-safe on
 /// `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -262,7 +265,8 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
 }
 
 /// Frees a waiter; if it is still queued it leaves the queue (a slot
-/// already handed to it is passed on). NULL is a no-op.
+/// already handed to it is passed on). NULL is a no-op. Not thread-safe
+/// with other calls on the same waiter.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_waiter_free(waiter: *mut seawall_bulkhead_waiter) {
     ffi_value!((), { free_handle(waiter) })

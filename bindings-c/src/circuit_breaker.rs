@@ -281,7 +281,7 @@ unsafe fn cb_new(
 
 /// Creates a closed breaker on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
-/// `seawall_circuit_breaker_free`. Returns `SEAWALL_OK`,
+/// `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
 /// `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -293,7 +293,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new(
 }
 
 /// Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
-/// reference; the clock may be freed first). Returns `SEAWALL_OK`,
+/// reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
@@ -304,7 +304,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
     ffi_boundary!([config, clock, out] { cb_new(config, clock_source(clock), out) })
 }
 
-/// Frees a breaker and its listeners. NULL is a no-op. Must not race
+/// Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
 /// other calls on the same handle (nor run inside one of its listeners).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circuit_breaker) {

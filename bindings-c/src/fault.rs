@@ -118,7 +118,7 @@ unsafe fn fi_new(
 /// Creates a fault injector (seeded from the monotonic clock when no seed
 /// is given) and writes it to `*out`. `config` is read, not kept. The
 /// caller owns `*out` and frees it with `seawall_fault_injector_free`.
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
 /// `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_new(
@@ -128,7 +128,8 @@ pub unsafe extern "C" fn seawall_fault_injector_new(
     ffi_boundary!([config, out] { fi_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_fault_injector_new`, on `clock`. Returns `SEAWALL_OK`,
+/// Like `seawall_fault_injector_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_fault_injector_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_new_with_clock(
@@ -139,7 +140,7 @@ pub unsafe extern "C" fn seawall_fault_injector_new_with_clock(
     ffi_boundary!([config, clock, out] { fi_new(config, clock_source(clock), out) })
 }
 
-/// Frees a fault injector. NULL is a no-op. Must not race other calls on it.
+/// Frees a fault injector. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_free(injector: *mut seawall_fault_injector) {
     ffi_value!((), { free_handle(injector) })

@@ -140,7 +140,7 @@ unsafe fn tb_new(
 
 /// Creates a token bucket on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
-/// `seawall_token_bucket_free`. Returns `SEAWALL_OK`,
+/// `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
 /// `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -151,7 +151,8 @@ pub unsafe extern "C" fn seawall_token_bucket_new(
     ffi_boundary!([config, out] { tb_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+/// Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
@@ -162,7 +163,7 @@ pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
     ffi_boundary!([config, clock, out] { tb_new(config, clock_source(clock), out) })
 }
 
-/// Frees a token bucket. NULL is a no-op. Must not race other calls on it.
+/// Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bucket) {
     ffi_value!((), { free_handle(bucket) })
@@ -304,7 +305,7 @@ unsafe fn sw_new(
 
 /// Creates a sliding-window limiter on the monotonic clock and writes it to
 /// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
-/// with `seawall_sliding_window_free`. Returns `SEAWALL_OK`,
+/// with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -315,7 +316,8 @@ pub unsafe extern "C" fn seawall_sliding_window_new(
     ffi_boundary!([config, out] { sw_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_sliding_window_new`, on `clock`. Returns `SEAWALL_OK`,
+/// Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new_with_clock(
@@ -326,7 +328,7 @@ pub unsafe extern "C" fn seawall_sliding_window_new_with_clock(
     ffi_boundary!([config, clock, out] { sw_new(config, clock_source(clock), out) })
 }
 
-/// Frees a sliding-window limiter. NULL is a no-op. Must not race other
+/// Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
 /// calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_free(limiter: *mut seawall_sliding_window) {
@@ -581,7 +583,7 @@ unsafe fn ksw_new(
 
 /// Creates a keyed token bucket on the monotonic clock and writes it to
 /// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
-/// with `seawall_keyed_token_bucket_free`. Returns `SEAWALL_OK`,
+/// with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -592,7 +594,8 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new(
     ffi_boundary!([config, out] { ktb_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_keyed_token_bucket_new`, on `clock`. Returns `SEAWALL_OK`,
+/// Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new_with_clock(
@@ -603,7 +606,7 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_with_clock(
     ffi_boundary!([config, clock, out] { ktb_new(config, clock_source(clock), out) })
 }
 
-/// Frees a keyed token bucket. NULL is a no-op. Must not race other calls on it.
+/// Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_free(limiter: *mut seawall_keyed_token_bucket) {
     ffi_value!((), { free_handle(limiter) })
@@ -657,7 +660,7 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_get_metrics(
 
 /// Creates a keyed sliding window on the monotonic clock and writes it to
 /// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
-/// with `seawall_keyed_sliding_window_free`. Returns `SEAWALL_OK`,
+/// with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new(
@@ -667,7 +670,8 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new(
     ffi_boundary!([config, out] { ksw_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_keyed_sliding_window_new`, on `clock`. Returns
+/// Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new_with_clock(
@@ -678,7 +682,7 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_with_clock(
     ffi_boundary!([config, clock, out] { ksw_new(config, clock_source(clock), out) })
 }
 
-/// Frees a keyed sliding window. NULL is a no-op. Must not race other calls on it.
+/// Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_free(
     limiter: *mut seawall_keyed_sliding_window,

@@ -82,7 +82,7 @@ unsafe fn policy_new(
 
 /// Creates a policy measuring call durations on the monotonic clock and
 /// writes it to `*out`. The caller owns `*out` and frees it with
-/// `seawall_policy_free`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// `seawall_policy_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_new(
@@ -92,7 +92,8 @@ pub unsafe extern "C" fn seawall_policy_new(
     ffi_boundary!([config, out] { policy_new(config, ClockSource::Monotonic, out) })
 }
 
-/// Like `seawall_policy_new`, measuring durations on `clock`. Returns
+/// Like `seawall_policy_new`, measuring durations on `clock`. The caller
+/// owns `*out` and frees it with `seawall_policy_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_new_with_clock(
@@ -103,15 +104,16 @@ pub unsafe extern "C" fn seawall_policy_new_with_clock(
     ffi_boundary!([config, clock, out] { policy_new(config, clock_source(clock), out) })
 }
 
-/// Frees a policy. NULL is a no-op. Guards still held stay valid. Must not
-/// race other calls on the same handle.
+/// Frees a policy. NULL is a no-op. Guards still held stay valid. Not
+/// thread-safe: must not race other calls on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_free(policy: *mut seawall_policy) {
     ffi_value!((), { free_handle(policy) })
 }
 
 /// Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
-/// the guard written to `*out_guard`. A rejection returns the stage's
+/// the guard written to `*out_guard` (the caller owns it; completing or
+/// releasing it frees it). A rejection returns the stage's
 /// status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
 /// `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
 /// `seawall_last_error_stage()` names the stage and
@@ -141,7 +143,7 @@ pub unsafe extern "C" fn seawall_policy_try_acquire(
 }
 
 /// Whether the guard's breaker permit is a half-open probe (false without
-/// a breaker stage); written to `*out_probe`. Returns `SEAWALL_OK` or
+/// a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_is_probe(
@@ -156,7 +158,7 @@ pub unsafe extern "C" fn seawall_policy_guard_is_probe(
 
 /// Records `outcome` (a `seawall_outcome`) with the time since
 /// `seawall_policy_try_acquire` on the policy's clock, releases the
-/// bulkhead slot and frees the guard. Returns `SEAWALL_OK`,
+/// bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
 /// or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -176,7 +178,8 @@ pub unsafe extern "C" fn seawall_policy_guard_complete(
 }
 
 /// Like `seawall_policy_guard_complete` with a duration measured by the
-/// caller. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard is
+/// caller. Any thread, once per guard. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (the guard is
 /// not consumed) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
@@ -199,7 +202,7 @@ pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
 
 /// Finishes a guard without an outcome (the call was cancelled): a
 /// half-open probe slot returns, the bulkhead slot is released, the guard
-/// is freed. NULL is a no-op.
+/// is freed. NULL is a no-op. Any thread, once per guard.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_release(guard: *mut seawall_policy_guard) {
     ffi_value!((), { free_handle(guard) })

@@ -55,7 +55,7 @@ pub extern "C" fn seawall_retry_budget_config_default() -> seawall_retry_budget_
 
 /// Creates a full retry budget and writes it to `*out`. `config` is read,
 /// not kept. The caller owns `*out` and frees it with
-/// `seawall_retry_budget_free`. Returns `SEAWALL_OK`,
+/// `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
 /// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn seawall_retry_budget_new(
     })
 }
 
-/// Frees a retry budget. NULL is a no-op. Must not race other calls on it.
+/// Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_free(budget: *mut seawall_retry_budget) {
     ffi_value!((), { free_handle(budget) })
