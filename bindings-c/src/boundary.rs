@@ -8,7 +8,7 @@
 //! `circuit_open`); its message is formatted only when C asks for it.
 
 use crate::status::seawall_status;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::c_char;
 
@@ -32,9 +32,13 @@ thread_local! {
     static LAST_ERROR: RefCell<LastError> = const {
         RefCell::new(LastError { last: Last::None, stage: None, message: None })
     };
+    /// Whether LAST_ERROR holds an error: a const, destructor-free flag, so
+    /// the check every successful call makes is one thread-local load.
+    static HAS_ERROR: Cell<bool> = const { Cell::new(false) };
 }
 
 fn set(last: Last) {
+    HAS_ERROR.with(|h| h.set(true));
     LAST_ERROR.with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             e.last = last;
@@ -47,6 +51,14 @@ fn set(last: Last) {
 /// Clears this thread's last error (start of every call).
 #[inline]
 pub(crate) fn clear_last_error() {
+    if HAS_ERROR.with(Cell::get) {
+        clear_slow();
+    }
+}
+
+#[cold]
+fn clear_slow() {
+    HAS_ERROR.with(|h| h.set(false));
     LAST_ERROR.with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             if !matches!(e.last, Last::None) {

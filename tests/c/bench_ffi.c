@@ -19,15 +19,29 @@ int main(void) {
   seawall_manual_clock *clock;
   seawall_manual_clock_new(0, &clock);
 
+  uint64_t now;
+  double t0 = now_s();
+  for (long i = 0; i < N; i++) seawall_manual_clock_now(clock, &now);
+  REPORT("manual_clock_now (boundary + 1 load)", N, now_s() - t0);
+  t0 = now_s();
+  for (long i = 0; i < N; i++) now += seawall_monotonic_now_ns();
+  REPORT("monotonic_now_ns (clock_gettime)", N, now_s() - t0);
+
   seawall_token_bucket_config tc = seawall_token_bucket_config_default();
   tc.burst = 1000000000;
   tc.rate_per_sec = 1e9;
   seawall_token_bucket *tb;
   seawall_token_bucket_new(&tc, &tb);
   seawall_decision d;
-  double t0 = now_s();
+  t0 = now_s();
   for (long i = 0; i < N; i++) seawall_token_bucket_try_acquire(tb, 1, &d);
   REPORT("token_bucket_try_acquire (monotonic)", N, now_s() - t0);
+  seawall_token_bucket *tbm;
+  seawall_token_bucket_new_with_clock(&tc, clock, &tbm);
+  t0 = now_s();
+  for (long i = 0; i < N; i++) seawall_token_bucket_try_acquire(tbm, 1, &d);
+  REPORT("token_bucket_try_acquire (manual clock)", N, now_s() - t0);
+  seawall_token_bucket_free(tbm);
 
   seawall_circuit_breaker_config cc = seawall_circuit_breaker_config_default();
   seawall_circuit_breaker *cb;
@@ -73,5 +87,5 @@ int main(void) {
   seawall_circuit_breaker_free(cb);
   seawall_token_bucket_free(tb);
   seawall_manual_clock_free(clock);
-  return 0;
+  return now == 42 ? 1 : 0;
 }
