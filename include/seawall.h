@@ -1392,6 +1392,18 @@ enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulk
                                              struct seawall_bulkhead_permit **out_permit);
 
 /**
+ * `seawall_bulkhead_acquire` until an absolute `deadline_ns` on the
+ * bulkhead's clock (`seawall_monotonic_now_ns()` time, or the manual
+ * clock's), so one deadline can bound several stages of a call; a deadline
+ * already past rejects at once unless a slot is free. The caller owns the
+ * permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire_until(const struct seawall_bulkhead *bulkhead,
+                                                   uint64_t deadline_ns,
+                                                   struct seawall_bulkhead_permit **out_permit);
+
+/**
  * `seawall_bulkhead_acquire` with the configured `max_wait_ns`; the
  * caller owns the permit and gives it back with `seawall_bulkhead_release`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or

@@ -4,7 +4,7 @@ use crate::boundary::{fail, free_handle, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::status::seawall_status;
 use seawall::bulkhead::{Admission, Bulkhead, BulkheadConfig, OwnedPermit, OwnedWaiter};
-use seawall::clock::{duration_to_ns, ClockSource};
+use seawall::clock::{duration_to_ns, Clock, ClockSource};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ pub struct seawall_bulkhead_metrics {
 }
 
 /// A concurrency limiter. Opaque; thread-safe.
-pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>);
+pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>, ClockSource);
 
 /// One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
 /// It keeps the bulkhead alive: it may be released after the bulkhead
@@ -79,9 +79,9 @@ unsafe fn bh_new(
         max_queue: c.max_queue,
         max_wait: Duration::from_nanos(c.max_wait_ns),
     };
-    match Bulkhead::with_clock(cfg, clock) {
+    match Bulkhead::with_clock(cfg, clock.clone()) {
         Ok(b) => {
-            write_handle(out, seawall_bulkhead(Arc::new(b)));
+            write_handle(out, seawall_bulkhead(Arc::new(b), clock));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -167,6 +167,25 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire(
             (*bulkhead).0.acquire_owned(Duration::from_nanos(timeout_ns)),
             out_permit,
         )
+    })
+}
+
+/// `seawall_bulkhead_acquire` until an absolute `deadline_ns` on the
+/// bulkhead's clock (`seawall_monotonic_now_ns()` time, or the manual
+/// clock's), so one deadline can bound several stages of a call; a deadline
+/// already past rejects at once unless a slot is free. The caller owns the
+/// permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
+    bulkhead: *const seawall_bulkhead,
+    deadline_ns: u64,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit] {
+        let b = &*bulkhead;
+        let timeout = deadline_ns.saturating_sub(b.1.now_ns());
+        permit_out(b.0.acquire_owned(Duration::from_nanos(timeout)), out_permit)
     })
 }
 

@@ -616,11 +616,17 @@ static void test_bulkhead(void) {
   CHECK_EQ_U64(m.active, 2);
   CHECK_EQ_U64(m.queued, 0);
   CHECK_EQ_U64(m.total, 3);
-  CHECK_EQ_U64(m.rejected, 4);
+  CHECK_EQ_U64(m.rejected, 4); /* full, timeout 0, wait ran out, queue full */
   CHECK_EQ_U64(m.max_concurrent, 2);
 
+  /* a deadline in the past rejects a full bulkhead at once */
+  uint64_t now_ns = 0;
+  CHECK_OK(seawall_manual_clock_now(clock, &now_ns));
+  CHECK_STATUS(seawall_bulkhead_acquire_until(b, now_ns, &p3), SEAWALL_BULKHEAD_FULL);
   /* a blocking acquire that gets a slot at once */
   seawall_bulkhead_release(p2);
+  CHECK_OK(seawall_bulkhead_acquire_until(b, now_ns + SEC, &p3));
+  seawall_bulkhead_release(p3);
   CHECK_OK(seawall_bulkhead_acquire(b, SEC, &p3));
   /* a waiter that is freed while queued leaves the queue */
   CHECK_OK(seawall_bulkhead_enqueue(b, &ep, &w));
