@@ -187,6 +187,35 @@ fn breaker(c: &mut Criterion) {
     g.finish();
 }
 
+fn bulkhead(c: &mut Criterion) {
+    use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+
+    let mut g = c.benchmark_group("bulkhead_acquire_release");
+    let sw = Bulkhead::new(BulkheadConfig {
+        max_concurrent: 64,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sem = tokio::sync::Semaphore::new(64);
+    for threads in [1usize, 2] {
+        g.bench_function(BenchmarkId::new("seawall", threads), |b| {
+            b.iter_custom(|n| {
+                on_threads(threads, n, &sw, |bh| {
+                    black_box(bh.try_acquire().is_ok());
+                })
+            })
+        });
+        g.bench_function(BenchmarkId::new("tokio_semaphore", threads), |b| {
+            b.iter_custom(|n| {
+                on_threads(threads, n, &sem, |s| {
+                    black_box(s.try_acquire().is_ok());
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
 fn backoff(c: &mut Criterion) {
     use backon::BackoffBuilder;
     use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
@@ -232,6 +261,6 @@ fn backoff(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = token_bucket, breaker, backoff
+    targets = token_bucket, breaker, bulkhead, backoff
 }
 criterion_main!(benches);
