@@ -839,6 +839,55 @@ static void test_policy(void) {
   seawall_manual_clock_free(clock);
 }
 
+/* Every duration field of every config is named in C spelling (_ns). */
+static void test_duration_field_names(void) {
+  const uint64_t too_long = UINT64_MAX; /* above 100 years */
+  {
+    seawall_backoff *b = NULL;
+    seawall_backoff_config c = seawall_backoff_config_default();
+    c.base_ns = too_long;
+    c.max_delay_ns = too_long;
+    CHECK_STATUS(seawall_backoff_new(&c, &b), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "base_ns");
+  }
+  {
+    seawall_circuit_breaker *cb = NULL;
+    seawall_circuit_breaker_config c = seawall_circuit_breaker_config_default();
+    c.has_max_open_duration = true;
+    c.max_open_duration_ns = 1;
+    CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "max_open_duration_ns");
+    c = seawall_circuit_breaker_config_default();
+    c.slow_call_duration_threshold_ns = 0;
+    CHECK_STATUS(seawall_circuit_breaker_new(&c, &cb), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "slow_call_duration_threshold_ns");
+    CHECK_CONTAINS(seawall_last_error_message(), "slow_call_duration_threshold_ns");
+  }
+  {
+    seawall_adaptive_timeout *at = NULL;
+    seawall_adaptive_timeout_config c = seawall_adaptive_timeout_config_default();
+    c.min_timeout_ns = 0;
+    CHECK_STATUS(seawall_adaptive_timeout_new(&c, &at), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "min_timeout_ns");
+    c = seawall_adaptive_timeout_config_default();
+    c.initial_timeout_ns = too_long;
+    CHECK_STATUS(seawall_adaptive_timeout_new(&c, &at), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "initial_timeout_ns");
+    c = seawall_adaptive_timeout_config_default();
+    c.window_ns = 1;
+    CHECK_STATUS(seawall_adaptive_timeout_new(&c, &at), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "window_ns");
+  }
+  {
+    seawall_fault_injector *fi = NULL;
+    seawall_fault_injector_config c = seawall_fault_injector_config_default();
+    c.delay_min_ns = too_long;
+    c.delay_max_ns = too_long;
+    CHECK_STATUS(seawall_fault_injector_new(&c, &fi), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "delay_min_ns");
+  }
+}
+
 int main(void) {
   test_version_and_status();
   test_panic_boundary();
@@ -855,5 +904,6 @@ int main(void) {
   test_adaptive_timeout();
   test_fault_injector();
   test_policy();
+  test_duration_field_names();
   return h_done("test_api");
 }
