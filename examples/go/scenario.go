@@ -27,6 +27,12 @@ func Scenario() error {
 		return err
 	}
 	defer cb.Free()
+	log := &TransitionLog{}
+	remove, err := cb.OnTransition(log)
+	if err != nil {
+		return err
+	}
+	defer remove()
 	for i := 0; i < 3; i++ {
 		p, err := cb.TryAcquire()
 		if err != nil {
@@ -61,6 +67,10 @@ func Scenario() error {
 	}
 	if n, _ := cb.Transitions(); n != 3 {
 		return fmt.Errorf("transitions %d, want 3", n)
+	}
+	want := []string{"closed->open", "open->half_open", "half_open->closed"}
+	if got := log.Transitions(); fmt.Sprint(got) != fmt.Sprint(want) {
+		return fmt.Errorf("listener heard %v, want %v", got, want)
 	}
 
 	// token bucket
