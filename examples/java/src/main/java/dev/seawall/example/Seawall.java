@@ -1,5 +1,6 @@
 package dev.seawall.example;
 
+import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -142,6 +143,18 @@ public interface Seawall extends Library {
   void seawall_bulkhead_release(Pointer permit);
   int seawall_bulkhead_get_metrics(Pointer bulkhead, BulkheadMetrics out);
   void seawall_bulkhead_free(Pointer bulkhead);
+
+  /**
+   * seawall_transition_fn: runs on the thread that made the transition (a
+   * JNA-attached native thread or a Java thread), possibly several at once.
+   * Keep a strong reference while registered.
+   */
+  interface TransitionFn extends Callback {
+    void invoke(Pointer userData, int from, int to, long atNs);
+  }
+
+  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn listener, Pointer userData, LongByReference outId);
+  int seawall_circuit_breaker_remove_listener(Pointer breaker, long id, com.sun.jna.ptr.ByteByReference outRemoved);
 
   int seawall_test_panic();
 }

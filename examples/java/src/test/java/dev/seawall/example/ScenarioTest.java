@@ -57,6 +57,11 @@ class ScenarioTest {
     PointerByReference out = new PointerByReference();
     ok(LIB.seawall_circuit_breaker_new_with_clock(cfg, clock, out));
     Pointer cb = out.getValue();
+    java.util.List<String> heard = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Seawall.TransitionFn listener = (userData, from, to, atNs) ->
+        heard.add(LIB.seawall_circuit_state_str(from) + "->" + LIB.seawall_circuit_state_str(to));
+    LongByReference listenerId = new LongByReference();
+    ok(LIB.seawall_circuit_breaker_on_transition(cb, listener, null, listenerId));
     try {
       LongByReference permit = new LongByReference();
       for (int i = 0; i < 3; i++) {
@@ -76,6 +81,10 @@ class ScenarioTest {
       assertEquals(3, m.failures);
       assertEquals(1, m.successes);
       assertEquals(1, m.rejected);
+      assertEquals(java.util.List.of("closed->open", "open->half_open", "half_open->closed"), heard);
+      com.sun.jna.ptr.ByteByReference removed = new com.sun.jna.ptr.ByteByReference();
+      ok(LIB.seawall_circuit_breaker_remove_listener(cb, listenerId.getValue(), removed));
+      assertEquals(1, removed.getValue());
     } finally {
       LIB.seawall_circuit_breaker_free(cb);
     }
