@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-test: lint test-rust test-loom test-stress test-node test-python ## everything CI runs
+test: lint test-rust test-loom test-stress test-c test-go test-java test-node test-python ## everything CI runs
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
@@ -56,7 +56,7 @@ LIBDIR := target/release
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
 
-.PHONY: header check-header lib-c install-c test-c
+.PHONY: header check-header lib-c install-c test-c test-go test-java deps-c
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local
 
@@ -76,6 +76,21 @@ header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
 check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
+
+deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
+	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind
+
+test-c: deps-c lib-c check-header ## C suite: API, NULL args, threads, vectors; shared + static; valgrind; pkg-config
+	$(MAKE) -C tests/c all
+	bash tests/c/pkgconfig_test.sh
+
+GO ?= go
+test-go: lib-c ## examples/go: cgo program through include/seawall.h (go test)
+	cd examples/go && GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod $(GO) test -count=1 ./...
+
+MVN ?= mvn
+test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)
+	cd examples/java && $(MVN) -q -B -Dstyle.color=never test -Djna.library.path=$(CURDIR)/$(LIBDIR)
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node

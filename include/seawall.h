@@ -80,11 +80,1062 @@ typedef enum seawall_status {
 } seawall_status;
 
 /**
+ * A breaker state. Wire names (`seawall_circuit_state_str`): `closed`,
+ * `open`, `half_open`, `disabled`, `forced_open`, `metrics_only`.
+ */
+typedef enum seawall_circuit_state {
+  /**
+   * Calls pass; outcomes are recorded and may trip the breaker.
+   */
+  SEAWALL_STATE_CLOSED = 0,
+  /**
+   * Calls are rejected until the open duration has passed.
+   */
+  SEAWALL_STATE_OPEN = 1,
+  /**
+   * A limited number of probe calls pass; their outcomes decide.
+   */
+  SEAWALL_STATE_HALF_OPEN = 2,
+  /**
+   * Every call passes and nothing is recorded (`_disable`).
+   */
+  SEAWALL_STATE_DISABLED = 3,
+  /**
+   * Every call is rejected until `_reset` (`_force_open`).
+   */
+  SEAWALL_STATE_FORCED_OPEN = 4,
+  /**
+   * Calls pass and outcomes are recorded, but it never trips (`_metrics_only`).
+   */
+  SEAWALL_STATE_METRICS_ONLY = 5,
+} seawall_circuit_state;
+
+/**
+ * A transient transport failure worth retrying by default.
+ * `SEAWALL_RETRYABLE_NONE` means "not retryable / not listed".
+ */
+typedef enum seawall_retryable_kind {
+  /**
+   * Not a retryable kind.
+   */
+  SEAWALL_RETRYABLE_NONE = 0,
+  /**
+   * `"connection_reset"`.
+   */
+  SEAWALL_RETRYABLE_CONNECTION_RESET = 1,
+  /**
+   * `"timed_out"`.
+   */
+  SEAWALL_RETRYABLE_TIMED_OUT = 2,
+  /**
+   * `"connection_refused"`.
+   */
+  SEAWALL_RETRYABLE_CONNECTION_REFUSED = 3,
+  /**
+   * `"network_error"`.
+   */
+  SEAWALL_RETRYABLE_NETWORK_ERROR = 4,
+  /**
+   * `"service_unavailable"`.
+   */
+  SEAWALL_RETRYABLE_SERVICE_UNAVAILABLE = 5,
+} seawall_retryable_kind;
+
+/**
+ * What to do to one call.
+ */
+typedef enum seawall_fault_kind {
+  /**
+   * Let the call through untouched (`"none"`).
+   */
+  SEAWALL_FAULT_NONE = 0,
+  /**
+   * Fail the call without running it (`"error"`).
+   */
+  SEAWALL_FAULT_ERROR = 1,
+  /**
+   * Wait `delay_ns`, then run the call (`"delay"`).
+   */
+  SEAWALL_FAULT_DELAY = 2,
+} seawall_fault_kind;
+
+/**
+ * How the un-jittered delay grows with the retry number n (1-based).
+ */
+typedef enum seawall_backoff_kind {
+  /**
+   * `base_ns` before every retry.
+   */
+  SEAWALL_BACKOFF_CONSTANT = 0,
+  /**
+   * `base_ns × n`, capped at `max_delay_ns`.
+   */
+  SEAWALL_BACKOFF_LINEAR = 1,
+  /**
+   * `base_ns × factor^(n−1)`, capped at `max_delay_ns` (the default).
+   */
+  SEAWALL_BACKOFF_EXPONENTIAL = 2,
+} seawall_backoff_kind;
+
+/**
+ * How randomness spreads each delay d (formulas in spec/backoff.md).
+ */
+typedef enum seawall_jitter {
+  /**
+   * d as scheduled; no random draw.
+   */
+  SEAWALL_JITTER_NONE = 0,
+  /**
+   * Uniform in [0, d] (the default).
+   */
+  SEAWALL_JITTER_FULL = 1,
+  /**
+   * In [d/2, d].
+   */
+  SEAWALL_JITTER_EQUAL = 2,
+  /**
+   * d ± 50%, capped at `max_delay_ns`.
+   */
+  SEAWALL_JITTER_PROPORTIONAL = 3,
+  /**
+   * AWS decorrelated: min(max_delay, uniform[base, 3 × previous]).
+   */
+  SEAWALL_JITTER_DECORRELATED = 4,
+} seawall_jitter;
+
+/**
+ * How the failure-rate window counts.
+ */
+typedef enum seawall_window_kind {
+  /**
+   * The last `window_size` calls.
+   */
+  SEAWALL_WINDOW_COUNT_BASED = 0,
+  /**
+   * The calls of the last `window_size` seconds.
+   */
+  SEAWALL_WINDOW_TIME_BASED = 1,
+} seawall_window_kind;
+
+/**
+ * The outcome of a call, as the caller classified it.
+ */
+typedef enum seawall_outcome {
+  /**
+   * The call succeeded (it may still be slow).
+   */
+  SEAWALL_OUTCOME_SUCCESS = 0,
+  /**
+   * The call failed.
+   */
+  SEAWALL_OUTCOME_FAILURE = 1,
+  /**
+   * Says nothing about the dependency's health: counted as ignored only;
+   * a half-open probe gives its slot back.
+   */
+  SEAWALL_OUTCOME_IGNORED = 2,
+} seawall_outcome;
+
+/**
+ * What a keyed limiter answers for a new key when the table has no room.
+ */
+typedef enum seawall_on_full {
+  /**
+   * Deny (the default: memory pressure never opens the limiter).
+   */
+  SEAWALL_ON_FULL_DENY = 0,
+  /**
+   * Allow, untracked.
+   */
+  SEAWALL_ON_FULL_ALLOW = 1,
+} seawall_on_full;
+
+/**
+ * Tracks recent latencies and answers the timeout to use. Opaque;
+ * thread-safe (lock-free).
+ */
+typedef struct seawall_adaptive_timeout seawall_adaptive_timeout;
+
+/**
+ * A retry schedule definition, shared by every call it retries. Opaque;
+ * thread-safe.
+ */
+typedef struct seawall_backoff seawall_backoff;
+
+/**
+ * The retry state of one call. Opaque; NOT thread-safe: one schedule per
+ * call, used by one thread at a time.
+ */
+typedef struct seawall_backoff_schedule seawall_backoff_schedule;
+
+/**
+ * A concurrency limiter. Opaque; thread-safe.
+ */
+typedef struct seawall_bulkhead seawall_bulkhead;
+
+/**
+ * One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
+ * It keeps the bulkhead alive: it may be released after the bulkhead
+ * handle was freed, and from any thread, once.
+ */
+typedef struct seawall_bulkhead_permit seawall_bulkhead_permit;
+
+/**
+ * A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
+ * Opaque; use it from one thread at a time; free it with
+ * `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
+ */
+typedef struct seawall_bulkhead_waiter seawall_bulkhead_waiter;
+
+/**
+ * A thread-safe circuit breaker. Opaque.
+ */
+typedef struct seawall_circuit_breaker seawall_circuit_breaker;
+
+/**
+ * Injects errors and delays with fixed probabilities. Opaque; thread-safe.
+ */
+typedef struct seawall_fault_injector seawall_fault_injector;
+
+/**
+ * Per-key sliding windows in a lock-free table. Opaque; thread-safe.
+ */
+typedef struct seawall_keyed_sliding_window seawall_keyed_sliding_window;
+
+/**
+ * Per-key token buckets in a lock-free table. Opaque; thread-safe.
+ */
+typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
+
+/**
  * A clock that moves only when told to. Pass it to a primitive's `_new` to
  * drive that primitive in tests; NULL there means the monotonic clock.
  * Thread-safe: any thread may advance or read it. Opaque.
  */
 typedef struct seawall_manual_clock seawall_manual_clock;
+
+/**
+ * Rate limiter → circuit breaker → bulkhead, acquired in that order; a
+ * stage that rejects gives back what earlier stages granted. Opaque;
+ * thread-safe.
+ */
+typedef struct seawall_policy seawall_policy;
+
+/**
+ * Everything one admitted call holds. Finish it exactly once with
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`
+ * (which free it). Opaque; any thread, one at a time.
+ */
+typedef struct seawall_policy_guard seawall_policy_guard;
+
+/**
+ * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
+ */
+typedef struct seawall_retry_budget seawall_retry_budget;
+
+/**
+ * At most `limit` requests in any window, lock-free. Opaque; thread-safe.
+ */
+typedef struct seawall_sliding_window seawall_sliding_window;
+
+/**
+ * A lock-free token bucket (GCRA). Opaque; thread-safe.
+ */
+typedef struct seawall_token_bucket seawall_token_bucket;
+
+/**
+ * Configuration of an adaptive timeout; fill it with
+ * `seawall_adaptive_timeout_config_default()`. The timeout is
+ * `clamp(percentile of recent latencies × multiplier, min, max)`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | percentile | 0.95 | in (0, 1] |
+ * | multiplier | 1.5 | finite, ≥ 1 |
+ * | min_timeout_ns | 1 s | > 0 |
+ * | max_timeout_ns | 30 s | ≥ min_timeout_ns, ≤ 100 years |
+ * | initial_timeout_ns | 5 s | in [min, max]; used until min_samples are known |
+ * | min_samples | 10 | 1..=1000000000 |
+ * | window_ns | 30 s | ≥ 1 ms, ≤ 100 years; the estimate covers two windows |
+ */
+typedef struct seawall_adaptive_timeout_config {
+  /**
+   * The latency percentile to follow.
+   */
+  double percentile;
+  /**
+   * Factor applied to the percentile.
+   */
+  double multiplier;
+  /**
+   * Lower clamp.
+   */
+  uint64_t min_timeout_ns;
+  /**
+   * Upper clamp.
+   */
+  uint64_t max_timeout_ns;
+  /**
+   * The timeout until `min_samples` recent latencies are known.
+   */
+  uint64_t initial_timeout_ns;
+  /**
+   * Recent latencies needed before the percentile is used.
+   */
+  uint64_t min_samples;
+  /**
+   * Length of one histogram window.
+   */
+  uint64_t window_ns;
+} seawall_adaptive_timeout_config;
+
+/**
+ * A snapshot of an adaptive timeout.
+ */
+typedef struct seawall_adaptive_timeout_metrics {
+  /**
+   * Latencies in the current and previous window.
+   */
+  uint64_t samples;
+  /**
+   * Latencies recorded since creation.
+   */
+  uint64_t total;
+  /**
+   * Median of the recent latencies (0 without samples).
+   */
+  uint64_t p50_ns;
+  /**
+   * 95th percentile.
+   */
+  uint64_t p95_ns;
+  /**
+   * 99th percentile.
+   */
+  uint64_t p99_ns;
+  /**
+   * The timeout `_timeout` returns now.
+   */
+  uint64_t timeout_ns;
+} seawall_adaptive_timeout_metrics;
+
+/**
+ * Configuration of a backoff. Fill it with `seawall_backoff_config_default()`
+ * and change the fields you need.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | kind | SEAWALL_BACKOFF_EXPONENTIAL | a `seawall_backoff_kind` |
+ * | base_ns | 100 ms | ≤ 100 years; 0 = retry at once |
+ * | factor | 2.0 | finite, ≥ 1 |
+ * | max_delay_ns | 30 s | base_ns ≤ max_delay_ns ≤ 100 years |
+ * | jitter | SEAWALL_JITTER_FULL | a `seawall_jitter` |
+ * | max_attempts | 3 | ≥ 1; counts every call, the first included |
+ * | has_max_elapsed, max_elapsed_ns | false | if set: 0 < max_elapsed_ns ≤ 100 years |
+ * | has_seed, seed | false | if unset, the jitter RNG is seeded from the clock |
+ */
+typedef struct seawall_backoff_config {
+  /**
+   * A `seawall_backoff_kind` value.
+   */
+  uint32_t kind;
+  /**
+   * The first delay, and the unit of linear growth.
+   */
+  uint64_t base_ns;
+  /**
+   * Multiplier per retry (exponential only).
+   */
+  double factor;
+  /**
+   * No computed delay exceeds this (a Retry-After hint may).
+   */
+  uint64_t max_delay_ns;
+  /**
+   * A `seawall_jitter` value.
+   */
+  uint32_t jitter;
+  /**
+   * Maximum number of calls, the first included (1 = never retry).
+   */
+  uint32_t max_attempts;
+  /**
+   * Whether `max_elapsed_ns` applies.
+   */
+  bool has_max_elapsed;
+  /**
+   * Give up when the next retry would start later than this after the
+   * schedule began.
+   */
+  uint64_t max_elapsed_ns;
+  /**
+   * Whether `seed` applies.
+   */
+  bool has_seed;
+  /**
+   * Seed of the jitter RNG (same seed, same delays in every language).
+   */
+  uint64_t seed;
+} seawall_backoff_config;
+
+/**
+ * Counters of a backoff, summed over all its schedules.
+ */
+typedef struct seawall_backoff_metrics {
+  /**
+   * Schedules started.
+   */
+  uint64_t schedules;
+  /**
+   * Delays handed out (retries scheduled).
+   */
+  uint64_t retries;
+  /**
+   * Schedules that gave up because `max_attempts` was reached.
+   */
+  uint64_t exhausted_attempts;
+  /**
+   * Schedules that gave up because of `max_elapsed_ns`.
+   */
+  uint64_t exhausted_elapsed;
+} seawall_backoff_metrics;
+
+/**
+ * The answer of `seawall_backoff_schedule_next_delay*`.
+ */
+typedef struct seawall_backoff_delay {
+  /**
+   * true: do not retry (attempts or elapsed time exhausted); `delay_ns` is 0.
+   */
+  bool give_up;
+  /**
+   * Sleep this long, then retry (when `give_up` is false).
+   */
+  uint64_t delay_ns;
+  /**
+   * Retries handed out by this schedule so far, this one included.
+   */
+  uint32_t retries;
+} seawall_backoff_delay;
+
+/**
+ * Configuration of a bulkhead; fill it with `seawall_bulkhead_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_concurrent | 25 | 1..=4294967295 calls in flight at once |
+ * | max_queue | 0 | 0..=4294967295 callers waiting (FIFO); 0 = nobody waits |
+ * | max_wait_ns | 0 | ≤ 100 years: the wait of `seawall_bulkhead_acquire_default` |
+ */
+typedef struct seawall_bulkhead_config {
+  /**
+   * Calls allowed in flight at once.
+   */
+  uint64_t max_concurrent;
+  /**
+   * Callers allowed to wait for a slot.
+   */
+  uint64_t max_queue;
+  /**
+   * The default wait.
+   */
+  uint64_t max_wait_ns;
+} seawall_bulkhead_config;
+
+/**
+ * A snapshot of a bulkhead's counters.
+ */
+typedef struct seawall_bulkhead_metrics {
+  /**
+   * Slots held now.
+   */
+  uint64_t active;
+  /**
+   * Waiters in the queue now.
+   */
+  uint64_t queued;
+  /**
+   * Permits granted since creation.
+   */
+  uint64_t total;
+  /**
+   * Requests refused since creation (full, queue full, wait ran out, abandoned).
+   */
+  uint64_t rejected;
+  /**
+   * The configured max_concurrent.
+   */
+  uint64_t max_concurrent;
+  /**
+   * The configured max_queue.
+   */
+  uint64_t max_queue;
+} seawall_bulkhead_metrics;
+
+/**
+ * Configuration of a circuit breaker; fill it with
+ * `seawall_circuit_breaker_config_default()`. Optional fields have a
+ * `has_` flag (false = rule off / no limit).
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | has_failure_rate_threshold, failure_rate_threshold | true, 0.5 | in (0, 1] |
+ * | has_slow_call_rate_threshold, slow_call_rate_threshold | true, 1.0 | in (0, 1] |
+ * | slow_call_duration_threshold_ns | 60 s | > 0, ≤ 100 years |
+ * | window_kind | SEAWALL_WINDOW_COUNT_BASED | a `seawall_window_kind` |
+ * | window_size | 100 | calls: 1..=100000; seconds: 1..=3600 |
+ * | minimum_number_of_calls | 100 | ≥ 1; ≤ window_size if count-based |
+ * | has_failure_count_threshold, failure_count_threshold | false | 1..=10000 failures in a row (or within the period) |
+ * | has_failure_count_period, failure_count_period_ns | false | > 0; needs the threshold |
+ * | open_duration_ns | 60 s | > 0, ≤ 100 years |
+ * | open_duration_multiplier | 1.0 | in [1, 1000]; growth per consecutive open |
+ * | has_max_open_duration, max_open_duration_ns | false | ≥ open_duration_ns |
+ * | half_open_max_calls | 3 | 1..=16 probes per half-open episode |
+ * | success_threshold | 3 | 1..=half_open_max_calls successes to close |
+ */
+typedef struct seawall_circuit_breaker_config {
+  /**
+   * Whether the failure-rate rule is on.
+   */
+  bool has_failure_rate_threshold;
+  /**
+   * Trip when failures / calls in the window reach this.
+   */
+  double failure_rate_threshold;
+  /**
+   * Whether the slow-call-rate rule is on.
+   */
+  bool has_slow_call_rate_threshold;
+  /**
+   * Trip when slow calls / calls in the window reach this.
+   */
+  double slow_call_rate_threshold;
+  /**
+   * A call slower than this is slow.
+   */
+  uint64_t slow_call_duration_threshold_ns;
+  /**
+   * A `seawall_window_kind` value.
+   */
+  uint32_t window_kind;
+  /**
+   * Calls (count-based) or seconds (time-based) in the rate window.
+   */
+  uint64_t window_size;
+  /**
+   * Rates are computed once the window holds this many calls.
+   */
+  uint64_t minimum_number_of_calls;
+  /**
+   * Whether the failure-count rule is on.
+   */
+  bool has_failure_count_threshold;
+  /**
+   * Trip after this many failures in a row (or within the period).
+   */
+  uint64_t failure_count_threshold;
+  /**
+   * Whether failures are counted within a period instead of in a row.
+   */
+  bool has_failure_count_period;
+  /**
+   * Count failures younger than this.
+   */
+  uint64_t failure_count_period_ns;
+  /**
+   * How long the breaker stays open before probing.
+   */
+  uint64_t open_duration_ns;
+  /**
+   * Open duration growth per consecutive open episode.
+   */
+  double open_duration_multiplier;
+  /**
+   * Whether the open duration growth is capped.
+   */
+  bool has_max_open_duration;
+  /**
+   * Cap of the grown open duration.
+   */
+  uint64_t max_open_duration_ns;
+  /**
+   * Probes admitted per half-open episode.
+   */
+  uint64_t half_open_max_calls;
+  /**
+   * Successful probes that close the breaker.
+   */
+  uint64_t success_threshold;
+} seawall_circuit_breaker_config;
+
+/**
+ * A snapshot of a breaker's state and counters.
+ */
+typedef struct seawall_circuit_breaker_metrics {
+  /**
+   * Current state.
+   */
+  enum seawall_circuit_state state;
+  /**
+   * Outcomes recorded (successes + failures + ignored).
+   */
+  uint64_t calls;
+  /**
+   * Successful outcomes recorded.
+   */
+  uint64_t successes;
+  /**
+   * Failed outcomes recorded.
+   */
+  uint64_t failures;
+  /**
+   * Recorded calls slower than the slow-call threshold.
+   */
+  uint64_t slow;
+  /**
+   * Ignored outcomes recorded.
+   */
+  uint64_t ignored;
+  /**
+   * Rejected try_acquire calls.
+   */
+  uint64_t rejected;
+  /**
+   * State transitions so far.
+   */
+  uint64_t transitions;
+  /**
+   * Calls in the rate window now.
+   */
+  uint64_t buffered_calls;
+  /**
+   * Failures in the rate window now.
+   */
+  uint64_t buffered_failures;
+  /**
+   * Slow calls in the rate window now.
+   */
+  uint64_t buffered_slow;
+  /**
+   * Whether `failure_rate` is computed (window holds minimum_number_of_calls).
+   */
+  bool has_failure_rate;
+  /**
+   * buffered_failures / buffered_calls.
+   */
+  double failure_rate;
+  /**
+   * Whether `slow_call_rate` is computed.
+   */
+  bool has_slow_call_rate;
+  /**
+   * buffered_slow / buffered_calls.
+   */
+  double slow_call_rate;
+  /**
+   * The count the failure-count rule compares.
+   */
+  uint64_t failure_count;
+  /**
+   * Half-open probes admitted and not yet finished.
+   */
+  uint32_t half_open_in_flight;
+  /**
+   * Half-open probes that succeeded in this episode.
+   */
+  uint32_t half_open_successes;
+  /**
+   * The open duration of the current or last open episode.
+   */
+  uint64_t open_duration_ns;
+} seawall_circuit_breaker_metrics;
+
+/**
+ * A state-transition listener: `user_data` as registered, the state left,
+ * the state entered, and the clock time of the transition in ns.
+ *
+ * It runs synchronously on the thread that made the transition (the one
+ * inside `_try_acquire`, `_record`, `_release`, `_force_open`, `_disable`,
+ * `_metrics_only` or `_reset`), after the transition, outside any lock of
+ * the hot path. Several threads may call it at once, so it must be
+ * thread-safe. It may call any seawall function (those calls change this
+ * thread's last error), including on this breaker, except
+ * `seawall_circuit_breaker_free`. It must not unwind (longjmp, C++
+ * exceptions) through seawall. Keep it short: the caller waits for it.
+ */
+typedef void (*seawall_transition_fn)(void *user_data,
+                                      enum seawall_circuit_state from,
+                                      enum seawall_circuit_state to,
+                                      uint64_t at_ns);
+
+/**
+ * Configuration of a fault injector; fill it with
+ * `seawall_fault_injector_config_default()` (injects nothing).
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | error_rate | 0 | in [0, 1] |
+ * | delay_rate | 0 | in [0, 1]; error_rate + delay_rate ≤ 1 |
+ * | delay_min_ns | 1 s | ≤ delay_max_ns |
+ * | delay_max_ns | 1 s | ≤ 100 years; > 0 when delay_rate > 0 |
+ * | has_seed, seed | false (seeded from the clock) | same seed, same faults in every language |
+ * | enabled | true | whether it starts switched on |
+ */
+typedef struct seawall_fault_injector_config {
+  /**
+   * Probability of an error.
+   */
+  double error_rate;
+  /**
+   * Probability of a delay.
+   */
+  double delay_rate;
+  /**
+   * Shortest injected delay.
+   */
+  uint64_t delay_min_ns;
+  /**
+   * Longest injected delay (inclusive).
+   */
+  uint64_t delay_max_ns;
+  /**
+   * Whether `seed` applies.
+   */
+  bool has_seed;
+  /**
+   * Seed of the generator.
+   */
+  uint64_t seed;
+  /**
+   * Whether the injector starts switched on.
+   */
+  bool enabled;
+} seawall_fault_injector_config;
+
+/**
+ * A fault decision.
+ */
+typedef struct seawall_fault {
+  /**
+   * What to do.
+   */
+  enum seawall_fault_kind kind;
+  /**
+   * The delay to apply (0 unless `SEAWALL_FAULT_DELAY`).
+   */
+  uint64_t delay_ns;
+} seawall_fault;
+
+/**
+ * A snapshot of a fault injector's counters.
+ */
+typedef struct seawall_fault_injector_metrics {
+  /**
+   * Decisions made, enabled or not.
+   */
+  uint64_t decisions;
+  /**
+   * Error decisions.
+   */
+  uint64_t errors;
+  /**
+   * Delay decisions.
+   */
+  uint64_t delays;
+  /**
+   * Whether the injector is switched on now.
+   */
+  bool enabled;
+} seawall_fault_injector_metrics;
+
+/**
+ * Configuration of a token bucket; fill it with
+ * `seawall_token_bucket_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | burst | 10 | ≥ 1: most tokens taken at once after an idle period |
+ * | rate_per_sec | 10.0 | finite, > 0; fractions allowed (0.5 = a token every 2 s) |
+ * | has_initial_tokens, initial_tokens | false (start full) | ≤ burst |
+ */
+typedef struct seawall_token_bucket_config {
+  /**
+   * Capacity.
+   */
+  uint64_t burst;
+  /**
+   * Refill rate in tokens per second.
+   */
+  double rate_per_sec;
+  /**
+   * Whether `initial_tokens` applies (else the bucket starts full).
+   */
+  bool has_initial_tokens;
+  /**
+   * Tokens available at construction.
+   */
+  uint64_t initial_tokens;
+} seawall_token_bucket_config;
+
+/**
+ * A rate limiter's answer to "may n requests pass now?" (the numbers of
+ * the `X-RateLimit-*` / `Retry-After` headers).
+ */
+typedef struct seawall_decision {
+  /**
+   * Whether the request was granted (and its tokens taken).
+   */
+  bool allowed;
+  /**
+   * Requests that could still be granted right now after this decision.
+   */
+  uint64_t remaining;
+  /**
+   * When denied: how long until the same request could be granted; 0 when allowed.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * How long until the limiter is back to full capacity.
+   */
+  uint64_t reset_after_ns;
+} seawall_decision;
+
+/**
+ * A snapshot of a token bucket.
+ */
+typedef struct seawall_token_bucket_metrics {
+  /**
+   * Configured burst.
+   */
+  uint64_t burst;
+  /**
+   * Tokens available right now.
+   */
+  uint64_t available;
+  /**
+   * Time per token in ns.
+   */
+  uint64_t emission_interval_ns;
+  /**
+   * Granted try_acquire calls.
+   */
+  uint64_t allowed;
+  /**
+   * Denied try_acquire calls.
+   */
+  uint64_t denied;
+} seawall_token_bucket_metrics;
+
+/**
+ * Configuration of a sliding-window limiter; fill it with
+ * `seawall_sliding_window_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | limit | 100 | 1..=16777215 requests in any window |
+ * | window_ns | 60 s | 1 ms ..= 100 years |
+ * | buckets | 10 | 1..=1024 sub-windows (grants expire at most window/buckets late) |
+ */
+typedef struct seawall_sliding_window_config {
+  /**
+   * Requests allowed in any window.
+   */
+  uint64_t limit;
+  /**
+   * The window length.
+   */
+  uint64_t window_ns;
+  /**
+   * Sub-windows per window.
+   */
+  uint32_t buckets;
+} seawall_sliding_window_config;
+
+/**
+ * A snapshot of a sliding-window limiter.
+ */
+typedef struct seawall_sliding_window_metrics {
+  /**
+   * Configured limit.
+   */
+  uint64_t limit;
+  /**
+   * Requests counted against the limit right now.
+   */
+  uint64_t count;
+  /**
+   * Granted try_acquire calls.
+   */
+  uint64_t allowed;
+  /**
+   * Denied try_acquire calls.
+   */
+  uint64_t denied;
+} seawall_sliding_window_metrics;
+
+/**
+ * The key table of a keyed limiter.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_keys | 10000 | 1..=2^24 keys tracked at once |
+ * | max_probe | 16 | 1..=64 slots probed per lookup |
+ * | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
+ * | has_hash_seed, hash_seed | false (seeded from the clock) | any |
+ */
+typedef struct seawall_key_table_config {
+  /**
+   * Most keys tracked at once.
+   */
+  uint64_t max_keys;
+  /**
+   * Slots probed per lookup.
+   */
+  uint32_t max_probe;
+  /**
+   * A `seawall_on_full` value.
+   */
+  uint32_t on_full;
+  /**
+   * Whether `hash_seed` applies.
+   */
+  bool has_hash_seed;
+  /**
+   * Hash seed (set it for reproducible tests).
+   */
+  uint64_t hash_seed;
+} seawall_key_table_config;
+
+/**
+ * Configuration of a keyed token bucket: one bucket per key.
+ */
+typedef struct seawall_keyed_token_bucket_config {
+  /**
+   * Each key's bucket.
+   */
+  struct seawall_token_bucket_config bucket;
+  /**
+   * The key table.
+   */
+  struct seawall_key_table_config table;
+} seawall_keyed_token_bucket_config;
+
+/**
+ * Configuration of a keyed sliding window: one window per key.
+ */
+typedef struct seawall_keyed_sliding_window_config {
+  /**
+   * Each key's window.
+   */
+  struct seawall_sliding_window_config window;
+  /**
+   * The key table.
+   */
+  struct seawall_key_table_config table;
+} seawall_keyed_sliding_window_config;
+
+/**
+ * A snapshot of a keyed limiter's table.
+ */
+typedef struct seawall_keyed_metrics {
+  /**
+   * Slots holding a key.
+   */
+  uint64_t keys_tracked;
+  /**
+   * Table capacity (`max_keys`).
+   */
+  uint64_t capacity;
+  /**
+   * Slots taken over from an idle key by a new key.
+   */
+  uint64_t evictions;
+  /**
+   * Requests of new keys that found no slot.
+   */
+  uint64_t table_full;
+} seawall_keyed_metrics;
+
+/**
+ * The stages of a policy: handles made by their own `_new`; each may be
+ * NULL (stage absent). At most one rate limiter (`token_bucket` or
+ * `sliding_window`). The policy keeps its own references: the handles may
+ * be freed after `seawall_policy_new`, and inspecting them (state,
+ * metrics) shows what the policy does. Fill it with
+ * `seawall_policy_config_default()` (all NULL: admits everything).
+ */
+typedef struct seawall_policy_config {
+  /**
+   * Rate limiter stage (one token per call), or NULL.
+   */
+  const struct seawall_token_bucket *token_bucket;
+  /**
+   * Rate limiter stage (one request per call), or NULL.
+   */
+  const struct seawall_sliding_window *sliding_window;
+  /**
+   * Circuit breaker stage, or NULL.
+   */
+  const struct seawall_circuit_breaker *circuit_breaker;
+  /**
+   * Bulkhead stage, or NULL.
+   */
+  const struct seawall_bulkhead *bulkhead;
+} seawall_policy_config;
+
+/**
+ * Configuration of a retry budget; fill it with
+ * `seawall_retry_budget_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | max_tokens | 10 | integer in [1, 1000000] |
+ * | token_ratio | 0.1 | finite, > 0, ≤ 1000000; rounded to thousandths, ≥ 0.001 |
+ */
+typedef struct seawall_retry_budget_config {
+  /**
+   * Size of the bucket; retries stop when it is half empty.
+   */
+  uint32_t max_tokens;
+  /**
+   * Tokens each success gives back.
+   */
+  double token_ratio;
+} seawall_retry_budget_config;
+
+/**
+ * A snapshot of a retry budget.
+ */
+typedef struct seawall_retry_budget_metrics {
+  /**
+   * Current tokens in thousandths.
+   */
+  uint64_t tokens_milli;
+  /**
+   * `max_tokens` in thousandths.
+   */
+  uint64_t max_tokens_milli;
+  /**
+   * Retries are allowed while `tokens_milli` is above this.
+   */
+  uint64_t threshold_milli;
+  /**
+   * `try_retry` calls that allowed a retry.
+   */
+  uint64_t retries_allowed;
+  /**
+   * `try_retry` calls that denied one.
+   */
+  uint64_t retries_denied;
+  /**
+   * Successes recorded.
+   */
+  uint64_t successes;
+  /**
+   * Failures recorded (by `try_retry` and `record_failure`).
+   */
+  uint64_t failures;
+} seawall_retry_budget_metrics;
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,10 +1148,12 @@ extern "C" {
 const char *seawall_version(void);
 
 /**
- * A static, NUL-terminated name for `status` (e.g. `"circuit_open"`).
- * Unknown values give `"unknown"`. Thread-safe; never NULL; do not free.
+ * A static, NUL-terminated name for a `seawall_status` value (e.g.
+ * `"circuit_open"`, the wire name used by every binding). Takes an `int` so
+ * any value is safe: unknown values give `"unknown"`. Thread-safe; never
+ * NULL; do not free.
  */
-const char *seawall_status_str(enum seawall_status status);
+const char *seawall_status_str(int status);
 
 /**
  * This thread's message for the last failed seawall call (e.g.
@@ -109,6 +1162,28 @@ const char *seawall_status_str(enum seawall_status status);
  * the same thread; owned by seawall, do not free. Never NULL.
  */
 const char *seawall_last_error_message(void);
+
+/**
+ * The field or parameter this thread's last failed call named, in C
+ * spelling (`"open_duration_ns"`, `"n"`, `"out"`), or `""` when it named
+ * none. A static string: never NULL; do not free. Thread-safe.
+ */
+const char *seawall_last_error_field(void);
+
+/**
+ * After a rejection by `seawall_policy_try_acquire` on this thread: the
+ * stage that refused, `"rate_limiter"`, `"circuit_breaker"` or
+ * `"bulkhead"`; `""` after any other call. A static string: never NULL;
+ * do not free. Thread-safe.
+ */
+const char *seawall_last_error_stage(void);
+
+/**
+ * After `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_RATE_LIMITED` on this thread:
+ * how long until the call could be admitted, in ns; 0 after any other
+ * status. Thread-safe (reads this thread's last error).
+ */
+uint64_t seawall_last_error_retry_after_ns(void);
 
 #if defined(SEAWALL_TEST_HOOKS)
 /**
@@ -119,10 +1194,469 @@ enum seawall_status seawall_test_panic(void);
 #endif
 
 /**
+ * The default adaptive timeout config. Thread-safe; cannot fail.
+ */
+struct seawall_adaptive_timeout_config seawall_adaptive_timeout_config_default(void);
+
+/**
+ * Creates an adaptive timeout on the monotonic clock (the first window
+ * starts now) and writes it to `*out`. `config` is read, not kept. The
+ * caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_new(const struct seawall_adaptive_timeout_config *config,
+                                                 struct seawall_adaptive_timeout **out);
+
+/**
+ * Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall_adaptive_timeout_config *config,
+                                                            const struct seawall_manual_clock *clock,
+                                                            struct seawall_adaptive_timeout **out);
+
+/**
+ * Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_adaptive_timeout_free(struct seawall_adaptive_timeout *adaptive_timeout);
+
+/**
+ * Records the latency of one completed call. Thread-safe (two relaxed
+ * atomic adds). Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_record(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                    uint64_t latency_ns);
+
+/**
+ * Writes the timeout to use for a call starting now to `*out_timeout_ns`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_get(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                 uint64_t *out_timeout_ns);
+
+/**
+ * Writes a snapshot (samples, p50/p95/p99, timeout) to `*out`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_adaptive_timeout *adaptive_timeout,
+                                                         struct seawall_adaptive_timeout_metrics *out);
+
+/**
+ * The default backoff config (see `seawall_backoff_config` for the table).
+ * Thread-safe; cannot fail.
+ */
+struct seawall_backoff_config seawall_backoff_config_default(void);
+
+/**
+ * Creates a backoff on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_backoff_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (the last error names the field, e.g. `max_delay_ns`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_new(const struct seawall_backoff_config *config,
+                                        struct seawall_backoff **out);
+
+/**
+ * Like `seawall_backoff_new`, reading elapsed time from `clock` (the
+ * backoff keeps its own reference; the clock may be freed first).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_config *config,
+                                                   const struct seawall_manual_clock *clock,
+                                                   struct seawall_backoff **out);
+
+/**
+ * Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
+ * Not thread-safe: must not race other calls on the same handle.
+ */
+void seawall_backoff_free(struct seawall_backoff *backoff);
+
+/**
+ * Writes the un-jittered delay before retry `attempt` (1-based; 0 gives 0)
+ * to `*out_delay_ns`. Pure: no RNG, no clock. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_delay_for(const struct seawall_backoff *backoff,
+                                              uint32_t attempt,
+                                              uint64_t *out_delay_ns);
+
+/**
+ * Writes a snapshot of the backoff's counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *backoff,
+                                                struct seawall_backoff_metrics *out);
+
+/**
+ * Starts the schedule of one retried call (elapsed time counts from now)
+ * and writes it to `*out`. The caller owns it and frees it with
+ * `seawall_backoff_schedule_free`; it may outlive the backoff.
+ * Thread-safe on `backoff`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_new(const struct seawall_backoff *backoff,
+                                                 struct seawall_backoff_schedule **out);
+
+/**
+ * Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
+ * the same schedule.
+ */
+void seawall_backoff_schedule_free(struct seawall_backoff_schedule *schedule);
+
+/**
+ * After a failed call: writes the delay before the next retry, or
+ * `give_up = true`, to `*out`. Elapsed time is read from the backoff's
+ * clock. If `has_retry_after`, `retry_after_ns` (a server's Retry-After)
+ * replaces the computed delay, uncapped but still subject to
+ * `max_elapsed_ns`. Not thread-safe on `schedule`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_next_delay(struct seawall_backoff_schedule *schedule,
+                                                        bool has_retry_after,
+                                                        uint64_t retry_after_ns,
+                                                        struct seawall_backoff_delay *out);
+
+/**
+ * Like `seawall_backoff_schedule_next_delay` with the elapsed time since
+ * the schedule began given by the caller. Not thread-safe on `schedule`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_next_delay_elapsed(struct seawall_backoff_schedule *schedule,
+                                                                uint64_t elapsed_ns,
+                                                                bool has_retry_after,
+                                                                uint64_t retry_after_ns,
+                                                                struct seawall_backoff_delay *out);
+
+/**
+ * Writes the retries handed out so far to `*out_retries`. Not thread-safe
+ * on `schedule` against `next_delay`. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backoff_schedule *schedule,
+                                                     uint32_t *out_retries);
+
+/**
+ * The default bulkhead config. Thread-safe; cannot fail.
+ */
+struct seawall_bulkhead_config seawall_bulkhead_config_default(void);
+
+/**
+ * Creates a bulkhead on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_new(const struct seawall_bulkhead_config *config,
+                                         struct seawall_bulkhead **out);
+
+/**
+ * Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
+ * the manual clock passes their deadline (a waiter re-reads it every
+ * millisecond of real time, so another thread advances it). The caller
+ * owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhead_config *config,
+                                                    const struct seawall_manual_clock *clock,
+                                                    struct seawall_bulkhead **out);
+
+/**
+ * Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
+ * held keep the bulkhead alive until they are released / freed. Not
+ * thread-safe: must not race other calls on the same handle.
+ */
+void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
+
+/**
+ * Takes a slot if one is free and nobody waits; never blocks. On
+ * `SEAWALL_OK` writes a permit to `*out_permit`: give it back with
+ * `seawall_bulkhead_release`. Thread-safe (lock-free). Returns
+ * `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_try_acquire(const struct seawall_bulkhead *bulkhead,
+                                                 struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Takes a slot, blocking the calling thread up to `timeout_ns` in the FIFO
+ * queue when the bulkhead is full (measured on the bulkhead's clock).
+ * Returns at once when a slot is free; rejects at once when the queue is
+ * full, `max_queue` is 0 or `timeout_ns` is 0. Thread-safe. Returns
+ * `SEAWALL_OK` (permit in `*out_permit`), `SEAWALL_BULKHEAD_FULL` (queue
+ * full, or the wait ran out) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulkhead,
+                                             uint64_t timeout_ns,
+                                             struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * `seawall_bulkhead_acquire` until an absolute `deadline_ns` on the
+ * bulkhead's clock (`seawall_monotonic_now_ns()` time, or the manual
+ * clock's), so one deadline can bound several stages of a call; a deadline
+ * already past rejects at once unless a slot is free. The caller owns the
+ * permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire_until(const struct seawall_bulkhead *bulkhead,
+                                                   uint64_t deadline_ns,
+                                                   struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * `seawall_bulkhead_acquire` with the configured `max_wait_ns`; the
+ * caller owns the permit and gives it back with `seawall_bulkhead_release`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_acquire_default(const struct seawall_bulkhead *bulkhead,
+                                                     struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Gives a permit's slot back (to the oldest waiter if anyone waits) and
+ * frees the permit. NULL is a no-op. Any thread; once per permit.
+ */
+void seawall_bulkhead_release(struct seawall_bulkhead_permit *permit);
+
+/**
+ * Takes a slot if possible, else joins the FIFO queue without blocking.
+ * On `SEAWALL_OK` exactly one of `*out_permit` (a slot was free) and
+ * `*out_waiter` (queued: claim it later with
+ * `seawall_bulkhead_waiter_try_claim` or `_wait`) is non-NULL; the other is
+ * set to NULL. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL`
+ * (the queue is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_enqueue(const struct seawall_bulkhead *bulkhead,
+                                             struct seawall_bulkhead_permit **out_permit,
+                                             struct seawall_bulkhead_waiter **out_waiter);
+
+/**
+ * If a slot has been handed to this waiter, writes its permit to
+ * `*out_permit` (the caller owns it; give it back with
+ * `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
+ * queued, or already claimed). Does not block. Not thread-safe on
+ * `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_waiter_try_claim(struct seawall_bulkhead_waiter *waiter,
+                                                      struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Blocks up to `timeout_ns` for this waiter's slot. `SEAWALL_OK`: the
+ * permit is in `*out_permit`. `SEAWALL_BULKHEAD_FULL`: the wait ran out
+ * and the waiter left the queue (or it was already claimed or gone). The
+ * waiter is done either way; free it. Not thread-safe on `waiter`. Also
+ * returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_waiter_wait(struct seawall_bulkhead_waiter *waiter,
+                                                 uint64_t timeout_ns,
+                                                 struct seawall_bulkhead_permit **out_permit);
+
+/**
+ * Frees a waiter; if it is still queued it leaves the queue (a slot
+ * already handed to it is passed on). NULL is a no-op. Not thread-safe
+ * with other calls on the same waiter.
+ */
+void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
+
+/**
+ * Writes a snapshot of the counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *bulkhead,
+                                                 struct seawall_bulkhead_metrics *out);
+
+/**
+ * The default breaker config (see `seawall_circuit_breaker_config`).
+ * Thread-safe; cannot fail.
+ */
+struct seawall_circuit_breaker_config seawall_circuit_breaker_config_default(void);
+
+/**
+ * Creates a closed breaker on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
+ * `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_new(const struct seawall_circuit_breaker_config *config,
+                                                struct seawall_circuit_breaker **out);
+
+/**
+ * Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
+ * reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_circuit_breaker_config *config,
+                                                           const struct seawall_manual_clock *clock,
+                                                           struct seawall_circuit_breaker **out);
+
+/**
+ * Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
+ * other calls on the same handle (nor run inside one of its listeners).
+ */
+void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
+
+/**
+ * Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
+ * written to `*out_permit` with `_record` or `_release` (a permit is an
+ * opaque token; finishing it twice, or a permit from before a transition,
+ * is harmless). `SEAWALL_CIRCUIT_OPEN`: don't call;
+ * `seawall_last_error_retry_after_ns()` says when the breaker may admit
+ * again. Closed: one atomic load. Thread-safe.
+ * Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_try_acquire(const struct seawall_circuit_breaker *breaker,
+                                                        uint64_t *out_permit);
+
+/**
+ * Whether a permit from `_try_acquire` is a half-open probe.
+ * Pure; thread-safe; cannot fail.
+ */
+bool seawall_permit_is_probe(uint64_t permit);
+
+/**
+ * Records the outcome (a `seawall_outcome` value) of the call `permit`
+ * admitted and how long it took (`duration_ns` above the slow-call
+ * threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`). May
+ * trip, close or re-open the breaker (listeners run on this thread).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+ * `outcome`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_record(const struct seawall_circuit_breaker *breaker,
+                                                   uint64_t permit,
+                                                   uint32_t outcome,
+                                                   uint64_t duration_ns);
+
+/**
+ * Finishes a permit whose call produced no outcome (cancelled, or
+ * rejected by a later stage): records nothing; a half-open probe gives its
+ * slot back. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_release(const struct seawall_circuit_breaker *breaker,
+                                                    uint64_t permit);
+
+/**
+ * Writes the current state to `*out_state`. A pure read: an open breaker
+ * whose open duration has passed reports open until the next
+ * `_try_acquire`. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_state(const struct seawall_circuit_breaker *breaker,
+                                                  enum seawall_circuit_state *out_state);
+
+/**
+ * The wire name of a `seawall_circuit_state` value (`"half_open"`), a
+ * static string; `"unknown"` for other values. Thread-safe; do not free.
+ */
+const char *seawall_circuit_state_str(int state);
+
+/**
+ * Holds the breaker open (every call rejected) until `_reset`.
+ * Listeners run on this thread. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_force_open(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Admits every call and records nothing until `_reset`. Listeners run
+ * on this thread. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_disable(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Admits every call and records outcomes (fresh windows) without ever
+ * tripping, until `_reset`. Listeners run on this thread. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_metrics_only(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Back to closed with fresh windows and the base open duration, from
+ * any state; earlier permits become stale. Listeners run on this thread
+ * unless it was already closed. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_reset(const struct seawall_circuit_breaker *breaker);
+
+/**
+ * Writes a snapshot of the state and counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_circuit_breaker *breaker,
+                                                        struct seawall_circuit_breaker_metrics *out);
+
+/**
+ * Registers `listener`, called after every state transition with
+ * `user_data` (see `seawall_transition_fn` for the thread it runs on and
+ * what it may call), and writes its id to `*out_id`. `user_data` may be
+ * NULL; seawall never reads nor frees it, and it must stay valid until the
+ * listener is removed or the breaker is freed (a transition already being
+ * notified may call the listener once after `_remove_listener`).
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
+ * `listener` or `out_id`).
+ */
+enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_circuit_breaker *breaker,
+                                                          seawall_transition_fn listener,
+                                                          void *user_data,
+                                                          uint64_t *out_id);
+
+/**
+ * Removes the listener with id `id`; writes whether it was registered to
+ * `*out_removed`. Thread-safe (also from inside a listener). Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_remove_listener(const struct seawall_circuit_breaker *breaker,
+                                                            uint64_t id,
+                                                            bool *out_removed);
+
+/**
+ * Whether an HTTP status is retried by default (408, 429, 500, 502, 503,
+ * 504). Thread-safe; cannot fail.
+ */
+bool seawall_is_retryable_status(uint32_t status);
+
+/**
+ * Writes the sorted list of retryable HTTP statuses (a static array, do
+ * not free) to `*out_statuses` and its length to `*out_len`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_statuses(const uint16_t **out_statuses,
+                                               size_t *out_len);
+
+/**
+ * The wire name of a kind (`"timed_out"`), a static string; NULL for
+ * `SEAWALL_RETRYABLE_NONE` and unknown values. Takes a `uint32_t` so any
+ * value is safe. Kinds are numbered 1..=5 in declaration order.
+ * Thread-safe; do not free.
+ */
+const char *seawall_retryable_kind_str(uint32_t kind);
+
+/**
+ * Parses a kind's wire name (exact, case-sensitive) into `*out_kind`;
+ * unknown names give `SEAWALL_RETRYABLE_NONE` (not retryable). Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
+ * `kind`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_kind_parse(const char *kind,
+                                                 enum seawall_retryable_kind *out_kind);
+
+/**
+ * Maps an error code (POSIX errno name such as `"ECONNRESET"`, a
+ * getaddrinfo code, a Node/undici `err.code`, a gRPC status name; exact,
+ * upper-case) to the kind it means, written to `*out_kind`;
+ * `SEAWALL_RETRYABLE_NONE` when the code is not listed. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
+ * `code`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retryable_kind_for_code(const char *code,
+                                                    enum seawall_retryable_kind *out_kind);
+
+/**
  * Creates a manual clock at `start_ns` and writes it to `*out`.
  * The caller owns it and frees it with `seawall_manual_clock_free`;
  * primitives made with it keep their own reference, so it may be freed first.
- * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_manual_clock_new(uint64_t start_ns,
                                              struct seawall_manual_clock **out);
@@ -159,6 +1693,433 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
  * primitive uses by default. Thread-safe.
  */
 uint64_t seawall_monotonic_now_ns(void);
+
+/**
+ * The default fault injector config (injects nothing). Thread-safe;
+ * cannot fail.
+ */
+struct seawall_fault_injector_config seawall_fault_injector_config_default(void);
+
+/**
+ * Creates a fault injector (seeded from the monotonic clock when no seed
+ * is given) and writes it to `*out`. `config` is read, not kept. The
+ * caller owns `*out` and frees it with `seawall_fault_injector_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+ * `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_new(const struct seawall_fault_injector_config *config,
+                                               struct seawall_fault_injector **out);
+
+/**
+ * Like `seawall_fault_injector_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_fault_injector_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_fault_injector_config *config,
+                                                          const struct seawall_manual_clock *clock,
+                                                          struct seawall_fault_injector **out);
+
+/**
+ * Frees a fault injector. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_fault_injector_free(struct seawall_fault_injector *injector);
+
+/**
+ * Decides what to do to one call and writes it to `*out`
+ * (`SEAWALL_FAULT_NONE` while switched off). Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_decide(const struct seawall_fault_injector *injector,
+                                                  struct seawall_fault *out);
+
+/**
+ * `_decide` as a status: `SEAWALL_INJECTED_FAULT` when the call must fail;
+ * else `SEAWALL_OK` with the delay to apply first (0 for none) in
+ * `*out_delay_ns`. Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_check(const struct seawall_fault_injector *injector,
+                                                 uint64_t *out_delay_ns);
+
+/**
+ * The wire name of a `seawall_fault_kind` value (`"none"`, `"error"`,
+ * `"delay"`), a static string; `"unknown"` for other values. Thread-safe.
+ */
+const char *seawall_fault_kind_str(int kind);
+
+/**
+ * Switches the injector on or off at run time. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_fault_injector *injector,
+                                                       bool enabled);
+
+/**
+ * Writes the counters to `*out`. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_fault_injector *injector,
+                                                       struct seawall_fault_injector_metrics *out);
+
+/**
+ * The default token bucket config. Thread-safe; cannot fail.
+ */
+struct seawall_token_bucket_config seawall_token_bucket_config_default(void);
+
+/**
+ * Creates a token bucket on the monotonic clock and writes it to `*out`.
+ * `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
+ * `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_config *config,
+                                             struct seawall_token_bucket **out);
+
+/**
+ * Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_token_bucket_config *config,
+                                                        const struct seawall_manual_clock *clock,
+                                                        struct seawall_token_bucket **out);
+
+/**
+ * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_token_bucket_free(struct seawall_token_bucket *bucket);
+
+/**
+ * Takes `n` tokens if available now and writes the decision to `*out`:
+ * `SEAWALL_OK` with `out->allowed` true (granted) or false (denied, nothing
+ * taken; `retry_after_ns` says when). One clock read and one CAS loop.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+ * or above `burst`: never grantable) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_try_acquire(const struct seawall_token_bucket *bucket,
+                                                     uint64_t n,
+                                                     struct seawall_decision *out);
+
+/**
+ * What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_peek(const struct seawall_token_bucket *bucket,
+                                              uint64_t n,
+                                              struct seawall_decision *out);
+
+/**
+ * Gives back `n` tokens granted earlier whose call never went out, never
+ * above `burst`. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_refund(const struct seawall_token_bucket *bucket,
+                                                uint64_t n);
+
+/**
+ * Writes a snapshot of the bucket to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_bucket *bucket,
+                                                     struct seawall_token_bucket_metrics *out);
+
+/**
+ * The default sliding-window config. Thread-safe; cannot fail.
+ */
+struct seawall_sliding_window_config seawall_sliding_window_config_default(void);
+
+/**
+ * Creates a sliding-window limiter on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new(const struct seawall_sliding_window_config *config,
+                                               struct seawall_sliding_window **out);
+
+/**
+ * Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_sliding_window_config *config,
+                                                          const struct seawall_manual_clock *clock,
+                                                          struct seawall_sliding_window **out);
+
+/**
+ * Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
+ * calls on it.
+ */
+void seawall_sliding_window_free(struct seawall_sliding_window *limiter);
+
+/**
+ * Counts `n` requests if the window has room and writes the decision to
+ * `*out` (`SEAWALL_OK` with `allowed` false when denied). Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above
+ * `limit`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_try_acquire(const struct seawall_sliding_window *limiter,
+                                                       uint64_t n,
+                                                       struct seawall_decision *out);
+
+/**
+ * What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_peek(const struct seawall_sliding_window *limiter,
+                                                uint64_t n,
+                                                struct seawall_decision *out);
+
+/**
+ * Gives back `n` requests granted earlier whose call never went out.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_window *limiter,
+                                                  uint64_t n);
+
+/**
+ * Writes a snapshot of the limiter to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_sliding_window *limiter,
+                                                       struct seawall_sliding_window_metrics *out);
+
+/**
+ * The default keyed token bucket config. Thread-safe; cannot fail.
+ */
+struct seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_default(void);
+
+/**
+ * The default keyed sliding window config. Thread-safe; cannot fail.
+ */
+struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void);
+
+/**
+ * Creates a keyed token bucket on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new(const struct seawall_keyed_token_bucket_config *config,
+                                                   struct seawall_keyed_token_bucket **out);
+
+/**
+ * Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawall_keyed_token_bucket_config *config,
+                                                              const struct seawall_manual_clock *clock,
+                                                              struct seawall_keyed_token_bucket **out);
+
+/**
+ * Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_keyed_token_bucket_free(struct seawall_keyed_token_bucket *limiter);
+
+/**
+ * Takes `n` tokens from the bucket of the key `key[0..key_len)` (any
+ * bytes; `key` must not be NULL even when `key_len` is 0) and writes the
+ * decision to `*out` (`SEAWALL_OK` with `allowed` false when denied).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+ * or above `burst`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_try_acquire(const struct seawall_keyed_token_bucket *limiter,
+                                                           const uint8_t *key,
+                                                           size_t key_len,
+                                                           uint64_t n,
+                                                           struct seawall_decision *out);
+
+/**
+ * Gives back `n` tokens to the key's bucket. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_refund(const struct seawall_keyed_token_bucket *limiter,
+                                                      const uint8_t *key,
+                                                      size_t key_len,
+                                                      uint64_t n);
+
+/**
+ * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_keyed_token_bucket *limiter,
+                                                           struct seawall_keyed_metrics *out);
+
+/**
+ * Creates a keyed sliding window on the monotonic clock and writes it to
+ * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+ * with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new(const struct seawall_keyed_sliding_window_config *config,
+                                                     struct seawall_keyed_sliding_window **out);
+
+/**
+ * Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+ * it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct seawall_keyed_sliding_window_config *config,
+                                                                const struct seawall_manual_clock *clock,
+                                                                struct seawall_keyed_sliding_window **out);
+
+/**
+ * Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_keyed_sliding_window_free(struct seawall_keyed_sliding_window *limiter);
+
+/**
+ * Counts `n` requests in the window of the key `key[0..key_len)` (`key`
+ * must not be NULL even when `key_len` is 0) and writes the decision to
+ * `*out`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_try_acquire(const struct seawall_keyed_sliding_window *limiter,
+                                                             const uint8_t *key,
+                                                             size_t key_len,
+                                                             uint64_t n,
+                                                             struct seawall_decision *out);
+
+/**
+ * Gives back `n` requests to the key's window. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_keyed_sliding_window *limiter,
+                                                        const uint8_t *key,
+                                                        size_t key_len,
+                                                        uint64_t n);
+
+/**
+ * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawall_keyed_sliding_window *limiter,
+                                                             struct seawall_keyed_metrics *out);
+
+/**
+ * A policy config with no stage. Thread-safe; cannot fail.
+ */
+struct seawall_policy_config seawall_policy_config_default(void);
+
+/**
+ * Creates a policy measuring call durations on the monotonic clock and
+ * writes it to `*out`. The caller owns `*out` and frees it with
+ * `seawall_policy_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_new(const struct seawall_policy_config *config,
+                                       struct seawall_policy **out);
+
+/**
+ * Like `seawall_policy_new`, measuring durations on `clock`. The caller
+ * owns `*out` and frees it with `seawall_policy_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_config *config,
+                                                  const struct seawall_manual_clock *clock,
+                                                  struct seawall_policy **out);
+
+/**
+ * Frees a policy. NULL is a no-op. Guards still held stay valid. Not
+ * thread-safe: must not race other calls on the same handle.
+ */
+void seawall_policy_free(struct seawall_policy *policy);
+
+/**
+ * Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
+ * the guard written to `*out_guard` (the caller owns it; completing or
+ * releasing it frees it). A rejection returns the stage's
+ * status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
+ * `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
+ * `seawall_last_error_stage()` names the stage and
+ * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe.
+ * Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *policy,
+                                               struct seawall_policy_guard **out_guard);
+
+/**
+ * Whether the guard's breaker permit is a half-open probe (false without
+ * a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
+                                                  bool *out_probe);
+
+/**
+ * Records `outcome` (a `seawall_outcome`) with the time since
+ * `seawall_policy_try_acquire` on the policy's clock, releases the
+ * bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *guard,
+                                                  uint32_t outcome);
+
+/**
+ * Like `seawall_policy_guard_complete` with a duration measured by the
+ * caller. Any thread, once per guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (the guard is
+ * not consumed) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
+                                                                uint32_t outcome,
+                                                                uint64_t duration_ns);
+
+/**
+ * Finishes a guard without an outcome (the call was cancelled): a
+ * half-open probe slot returns, the bulkhead slot is released, the guard
+ * is freed. NULL is a no-op. Any thread, once per guard.
+ */
+void seawall_policy_guard_release(struct seawall_policy_guard *guard);
+
+/**
+ * The default retry budget config. Thread-safe; cannot fail.
+ */
+struct seawall_retry_budget_config seawall_retry_budget_config_default(void);
+
+/**
+ * Creates a full retry budget and writes it to `*out`. `config` is read,
+ * not kept. The caller owns `*out` and frees it with
+ * `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_new(const struct seawall_retry_budget_config *config,
+                                             struct seawall_retry_budget **out);
+
+/**
+ * Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_retry_budget_free(struct seawall_retry_budget *budget);
+
+/**
+ * Records a failed attempt (one token withdrawn) and asks for a retry:
+ * `SEAWALL_OK` = send it, `SEAWALL_RETRY_BUDGET_EXHAUSTED` = don't.
+ * Thread-safe (one CAS loop). Also returns `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_try_retry(const struct seawall_retry_budget *budget);
+
+/**
+ * Records a failed attempt that will not be retried anyway (one token
+ * withdrawn). Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_record_failure(const struct seawall_retry_budget *budget);
+
+/**
+ * Records a success (`token_ratio` tokens back, never above max).
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_record_success(const struct seawall_retry_budget *budget);
+
+/**
+ * Writes a snapshot of tokens and counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_budget *budget,
+                                                     struct seawall_retry_budget_metrics *out);
 
 #ifdef __cplusplus
 }  // extern "C"

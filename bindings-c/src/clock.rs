@@ -11,7 +11,6 @@ use seawall::clock::{Clock, ClockSource, ManualClock};
 pub struct seawall_manual_clock(pub(crate) ManualClock);
 
 /// The clock a constructor was given: NULL = monotonic.
-#[allow(dead_code)] // used by the primitive wrappers
 pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
     match c.as_ref() {
         Some(m) => ClockSource::Manual(m.0.clone()),
@@ -22,7 +21,7 @@ pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource
 /// Creates a manual clock at `start_ns` and writes it to `*out`.
 /// The caller owns it and frees it with `seawall_manual_clock_free`;
 /// primitives made with it keep their own reference, so it may be freed first.
-/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_new(
     start_ns: u64,

@@ -9,13 +9,31 @@
 
 #[macro_use]
 mod boundary;
+mod adaptive_timeout;
+mod backoff;
+mod bulkhead;
+mod circuit_breaker;
+mod classify;
 mod clock;
+mod fault;
+mod limiters;
+mod policy;
+mod retry_budget;
 mod status;
 
+pub use adaptive_timeout::*;
+pub use backoff::*;
+pub use bulkhead::*;
+pub use circuit_breaker::*;
+pub use classify::*;
 pub use clock::*;
+pub use fault::*;
+pub use limiters::*;
+pub use policy::*;
+pub use retry_budget::*;
 pub use status::seawall_status;
 
-use std::os::raw::c_char;
+use std::os::raw::{c_char, c_int};
 
 /// The library version, e.g. `"0.1.0"`: a static NUL-terminated string.
 /// Thread-safe; never NULL; do not free.
@@ -25,11 +43,15 @@ pub extern "C" fn seawall_version() -> *const c_char {
     V.as_ptr().cast()
 }
 
-/// A static, NUL-terminated name for `status` (e.g. `"circuit_open"`).
-/// Unknown values give `"unknown"`. Thread-safe; never NULL; do not free.
+/// A static, NUL-terminated name for a `seawall_status` value (e.g.
+/// `"circuit_open"`, the wire name used by every binding). Takes an `int` so
+/// any value is safe: unknown values give `"unknown"`. Thread-safe; never
+/// NULL; do not free.
 #[no_mangle]
-pub extern "C" fn seawall_status_str(status: seawall_status) -> *const c_char {
-    ffi_value!(c"unknown".as_ptr(), { status.as_cstr().as_ptr() })
+pub extern "C" fn seawall_status_str(status: c_int) -> *const c_char {
+    ffi_value!(c"unknown".as_ptr(), {
+        seawall_status::from_int(status).map_or(c"unknown".as_ptr(), |s| s.as_cstr().as_ptr())
+    })
 }
 
 /// This thread's message for the last failed seawall call (e.g.
@@ -39,6 +61,31 @@ pub extern "C" fn seawall_status_str(status: seawall_status) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn seawall_last_error_message() -> *const c_char {
     ffi_value!(c"".as_ptr(), { boundary::last_error_ptr() })
+}
+
+/// The field or parameter this thread's last failed call named, in C
+/// spelling (`"open_duration_ns"`, `"n"`, `"out"`), or `""` when it named
+/// none. A static string: never NULL; do not free. Thread-safe.
+#[no_mangle]
+pub extern "C" fn seawall_last_error_field() -> *const c_char {
+    ffi_value!(c"".as_ptr(), { boundary::last_error_field_ptr() })
+}
+
+/// After a rejection by `seawall_policy_try_acquire` on this thread: the
+/// stage that refused, `"rate_limiter"`, `"circuit_breaker"` or
+/// `"bulkhead"`; `""` after any other call. A static string: never NULL;
+/// do not free. Thread-safe.
+#[no_mangle]
+pub extern "C" fn seawall_last_error_stage() -> *const c_char {
+    ffi_value!(c"".as_ptr(), { boundary::last_error_stage_ptr() })
+}
+
+/// After `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_RATE_LIMITED` on this thread:
+/// how long until the call could be admitted, in ns; 0 after any other
+/// status. Thread-safe (reads this thread's last error).
+#[no_mangle]
+pub extern "C" fn seawall_last_error_retry_after_ns() -> u64 {
+    ffi_value!(0, { boundary::last_error_retry_after_ns() })
 }
 
 /// Test hook: panics inside seawall. Returns `SEAWALL_PANIC` and the process

@@ -34,7 +34,6 @@ pub enum seawall_status {
 
 impl seawall_status {
     /// The status for a core error kind (the one mapping in the C binding).
-    #[allow(dead_code)] // used by the primitive wrappers
     pub(crate) fn from_kind(kind: ErrorKind) -> Self {
         match kind {
             ErrorKind::InvalidConfig => Self::SEAWALL_INVALID_CONFIG,
@@ -47,6 +46,24 @@ impl seawall_status {
             ErrorKind::InjectedFault => Self::SEAWALL_INJECTED_FAULT,
             _ => Self::SEAWALL_PANIC,
         }
+    }
+
+    /// The status with this number, if any.
+    pub(crate) fn from_int(v: std::os::raw::c_int) -> Option<Self> {
+        Some(match v {
+            0 => Self::SEAWALL_OK,
+            1 => Self::SEAWALL_INVALID_CONFIG,
+            2 => Self::SEAWALL_INVALID_ARGUMENT,
+            3 => Self::SEAWALL_CIRCUIT_OPEN,
+            4 => Self::SEAWALL_RATE_LIMITED,
+            5 => Self::SEAWALL_BULKHEAD_FULL,
+            6 => Self::SEAWALL_TIMEOUT,
+            7 => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
+            8 => Self::SEAWALL_INJECTED_FAULT,
+            100 => Self::SEAWALL_NULL_ARGUMENT,
+            101 => Self::SEAWALL_PANIC,
+            _ => return None,
+        })
     }
 
     pub(crate) fn as_cstr(self) -> &'static std::ffi::CStr {

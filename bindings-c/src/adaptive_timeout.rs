@@ -1,0 +1,182 @@
+//! Adaptive timeout: `seawall_adaptive_timeout`.
+
+use crate::boundary::{fail, free_handle, write_handle};
+use crate::clock::{clock_source, seawall_manual_clock};
+use crate::status::seawall_status;
+use seawall::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutConfig};
+use seawall::clock::{duration_to_ns, ClockSource};
+use std::time::Duration;
+
+/// Configuration of an adaptive timeout; fill it with
+/// `seawall_adaptive_timeout_config_default()`. The timeout is
+/// `clamp(percentile of recent latencies × multiplier, min, max)`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | percentile | 0.95 | in (0, 1] |
+/// | multiplier | 1.5 | finite, ≥ 1 |
+/// | min_timeout_ns | 1 s | > 0 |
+/// | max_timeout_ns | 30 s | ≥ min_timeout_ns, ≤ 100 years |
+/// | initial_timeout_ns | 5 s | in [min, max]; used until min_samples are known |
+/// | min_samples | 10 | 1..=1000000000 |
+/// | window_ns | 30 s | ≥ 1 ms, ≤ 100 years; the estimate covers two windows |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_adaptive_timeout_config {
+    /// The latency percentile to follow.
+    pub percentile: f64,
+    /// Factor applied to the percentile.
+    pub multiplier: f64,
+    /// Lower clamp.
+    pub min_timeout_ns: u64,
+    /// Upper clamp.
+    pub max_timeout_ns: u64,
+    /// The timeout until `min_samples` recent latencies are known.
+    pub initial_timeout_ns: u64,
+    /// Recent latencies needed before the percentile is used.
+    pub min_samples: u64,
+    /// Length of one histogram window.
+    pub window_ns: u64,
+}
+
+/// A snapshot of an adaptive timeout.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_adaptive_timeout_metrics {
+    /// Latencies in the current and previous window.
+    pub samples: u64,
+    /// Latencies recorded since creation.
+    pub total: u64,
+    /// Median of the recent latencies (0 without samples).
+    pub p50_ns: u64,
+    /// 95th percentile.
+    pub p95_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// The timeout `_timeout` returns now.
+    pub timeout_ns: u64,
+}
+
+/// Tracks recent latencies and answers the timeout to use. Opaque;
+/// thread-safe (lock-free).
+pub struct seawall_adaptive_timeout(AdaptiveTimeout);
+
+/// The default adaptive timeout config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_adaptive_timeout_config_default() -> seawall_adaptive_timeout_config {
+    let d = AdaptiveTimeoutConfig::default();
+    seawall_adaptive_timeout_config {
+        percentile: d.percentile,
+        multiplier: d.multiplier,
+        min_timeout_ns: duration_to_ns(d.min_timeout),
+        max_timeout_ns: duration_to_ns(d.max_timeout),
+        initial_timeout_ns: duration_to_ns(d.initial_timeout),
+        min_samples: d.min_samples,
+        window_ns: duration_to_ns(d.window),
+    }
+}
+
+unsafe fn at_new(
+    config: *const seawall_adaptive_timeout_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_adaptive_timeout,
+) -> seawall_status {
+    let c = *config;
+    let ns = Duration::from_nanos;
+    let cfg = AdaptiveTimeoutConfig {
+        percentile: c.percentile,
+        multiplier: c.multiplier,
+        min_timeout: ns(c.min_timeout_ns),
+        max_timeout: ns(c.max_timeout_ns),
+        initial_timeout: ns(c.initial_timeout_ns),
+        min_samples: c.min_samples,
+        window: ns(c.window_ns),
+    };
+    match AdaptiveTimeout::with_clock(cfg, clock) {
+        Ok(a) => {
+            write_handle(out, seawall_adaptive_timeout(a));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates an adaptive timeout on the monotonic clock (the first window
+/// starts now) and writes it to `*out`. `config` is read, not kept. The
+/// caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
+/// `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_new(
+    config: *const seawall_adaptive_timeout_config,
+    out: *mut *mut seawall_adaptive_timeout,
+) -> seawall_status {
+    ffi_boundary!([config, out] { at_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_new_with_clock(
+    config: *const seawall_adaptive_timeout_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_adaptive_timeout,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { at_new(config, clock_source(clock), out) })
+}
+
+/// Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_free(
+    adaptive_timeout: *mut seawall_adaptive_timeout,
+) {
+    ffi_value!((), { free_handle(adaptive_timeout) })
+}
+
+/// Records the latency of one completed call. Thread-safe (two relaxed
+/// atomic adds). Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_record(
+    adaptive_timeout: *const seawall_adaptive_timeout,
+    latency_ns: u64,
+) -> seawall_status {
+    ffi_boundary!([adaptive_timeout] {
+        (*adaptive_timeout).0.record_ns(latency_ns);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes the timeout to use for a call starting now to `*out_timeout_ns`.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_get(
+    adaptive_timeout: *const seawall_adaptive_timeout,
+    out_timeout_ns: *mut u64,
+) -> seawall_status {
+    ffi_boundary!([adaptive_timeout, out_timeout_ns] {
+        *out_timeout_ns = duration_to_ns((*adaptive_timeout).0.timeout());
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes a snapshot (samples, p50/p95/p99, timeout) to `*out`.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_get_metrics(
+    adaptive_timeout: *const seawall_adaptive_timeout,
+    out: *mut seawall_adaptive_timeout_metrics,
+) -> seawall_status {
+    ffi_boundary!([adaptive_timeout, out] {
+        let m = (*adaptive_timeout).0.metrics();
+        *out = seawall_adaptive_timeout_metrics {
+            samples: m.samples,
+            total: m.total,
+            p50_ns: duration_to_ns(m.p50),
+            p95_ns: duration_to_ns(m.p95),
+            p99_ns: duration_to_ns(m.p99),
+            timeout_ns: duration_to_ns(m.timeout),
+        };
+        seawall_status::SEAWALL_OK
+    })
+}

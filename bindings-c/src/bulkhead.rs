@@ -1,0 +1,313 @@
+//! Bulkhead: `seawall_bulkhead`, its permits and its FIFO waiters.
+
+use crate::boundary::{fail, free_handle, write_handle};
+use crate::clock::{clock_source, seawall_manual_clock};
+use crate::status::seawall_status;
+use seawall::bulkhead::{Admission, Bulkhead, BulkheadConfig, OwnedPermit, OwnedWaiter};
+use seawall::clock::{duration_to_ns, Clock, ClockSource};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Configuration of a bulkhead; fill it with `seawall_bulkhead_config_default()`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | max_concurrent | 25 | 1..=4294967295 calls in flight at once |
+/// | max_queue | 0 | 0..=4294967295 callers waiting (FIFO); 0 = nobody waits |
+/// | max_wait_ns | 0 | ≤ 100 years: the wait of `seawall_bulkhead_acquire_default` |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_bulkhead_config {
+    /// Calls allowed in flight at once.
+    pub max_concurrent: u64,
+    /// Callers allowed to wait for a slot.
+    pub max_queue: u64,
+    /// The default wait.
+    pub max_wait_ns: u64,
+}
+
+/// A snapshot of a bulkhead's counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_bulkhead_metrics {
+    /// Slots held now.
+    pub active: u64,
+    /// Waiters in the queue now.
+    pub queued: u64,
+    /// Permits granted since creation.
+    pub total: u64,
+    /// Requests refused since creation (full, queue full, wait ran out, abandoned).
+    pub rejected: u64,
+    /// The configured max_concurrent.
+    pub max_concurrent: u64,
+    /// The configured max_queue.
+    pub max_queue: u64,
+}
+
+/// A concurrency limiter. Opaque; thread-safe.
+pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>, ClockSource);
+
+/// One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
+/// It keeps the bulkhead alive: it may be released after the bulkhead
+/// handle was freed, and from any thread, once.
+pub struct seawall_bulkhead_permit(#[allow(dead_code)] OwnedPermit); // held for its Drop
+
+/// A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
+/// Opaque; use it from one thread at a time; free it with
+/// `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
+pub struct seawall_bulkhead_waiter(Option<OwnedWaiter>);
+
+/// The default bulkhead config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_bulkhead_config_default() -> seawall_bulkhead_config {
+    let d = BulkheadConfig::default();
+    seawall_bulkhead_config {
+        max_concurrent: d.max_concurrent,
+        max_queue: d.max_queue,
+        max_wait_ns: duration_to_ns(d.max_wait),
+    }
+}
+
+unsafe fn bh_new(
+    config: *const seawall_bulkhead_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_bulkhead,
+) -> seawall_status {
+    let c = *config;
+    let cfg = BulkheadConfig {
+        max_concurrent: c.max_concurrent,
+        max_queue: c.max_queue,
+        max_wait: Duration::from_nanos(c.max_wait_ns),
+    };
+    match Bulkhead::with_clock(cfg, clock.clone()) {
+        Ok(b) => {
+            write_handle(out, seawall_bulkhead(Arc::new(b), clock));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a bulkhead on the monotonic clock and writes it to `*out`.
+/// `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_new(
+    config: *const seawall_bulkhead_config,
+    out: *mut *mut seawall_bulkhead,
+) -> seawall_status {
+    ffi_boundary!([config, out] { bh_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
+/// the manual clock passes their deadline (a waiter re-reads it every
+/// millisecond of real time, so another thread advances it). The caller
+/// owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_new_with_clock(
+    config: *const seawall_bulkhead_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_bulkhead,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { bh_new(config, clock_source(clock), out) })
+}
+
+/// Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
+/// held keep the bulkhead alive until they are released / freed. Not
+/// thread-safe: must not race other calls on the same handle.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_free(bulkhead: *mut seawall_bulkhead) {
+    ffi_value!((), { free_handle(bulkhead) })
+}
+
+unsafe fn permit_out(
+    r: seawall::Result<OwnedPermit>,
+    out: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    match r {
+        Ok(p) => {
+            write_handle(out, seawall_bulkhead_permit(p));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Takes a slot if one is free and nobody waits; never blocks. On
+/// `SEAWALL_OK` writes a permit to `*out_permit`: give it back with
+/// `seawall_bulkhead_release`. Thread-safe (lock-free). Returns
+/// `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_try_acquire(
+    bulkhead: *const seawall_bulkhead,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit] {
+        permit_out((*bulkhead).0.try_acquire_owned(), out_permit)
+    })
+}
+
+/// Takes a slot, blocking the calling thread up to `timeout_ns` in the FIFO
+/// queue when the bulkhead is full (measured on the bulkhead's clock).
+/// Returns at once when a slot is free; rejects at once when the queue is
+/// full, `max_queue` is 0 or `timeout_ns` is 0. Thread-safe. Returns
+/// `SEAWALL_OK` (permit in `*out_permit`), `SEAWALL_BULKHEAD_FULL` (queue
+/// full, or the wait ran out) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_acquire(
+    bulkhead: *const seawall_bulkhead,
+    timeout_ns: u64,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit] {
+        permit_out(
+            (*bulkhead).0.acquire_owned(Duration::from_nanos(timeout_ns)),
+            out_permit,
+        )
+    })
+}
+
+/// `seawall_bulkhead_acquire` until an absolute `deadline_ns` on the
+/// bulkhead's clock (`seawall_monotonic_now_ns()` time, or the manual
+/// clock's), so one deadline can bound several stages of a call; a deadline
+/// already past rejects at once unless a slot is free. The caller owns the
+/// permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
+    bulkhead: *const seawall_bulkhead,
+    deadline_ns: u64,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit] {
+        let b = &*bulkhead;
+        let timeout = deadline_ns.saturating_sub(b.1.now_ns());
+        permit_out(b.0.acquire_owned(Duration::from_nanos(timeout)), out_permit)
+    })
+}
+
+/// `seawall_bulkhead_acquire` with the configured `max_wait_ns`; the
+/// caller owns the permit and gives it back with `seawall_bulkhead_release`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
+    bulkhead: *const seawall_bulkhead,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit] {
+        let b = &(*bulkhead).0;
+        permit_out(b.acquire_owned(b.config().max_wait), out_permit)
+    })
+}
+
+/// Gives a permit's slot back (to the oldest waiter if anyone waits) and
+/// frees the permit. NULL is a no-op. Any thread; once per permit.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_release(permit: *mut seawall_bulkhead_permit) {
+    ffi_value!((), { free_handle(permit) })
+}
+
+/// Takes a slot if possible, else joins the FIFO queue without blocking.
+/// On `SEAWALL_OK` exactly one of `*out_permit` (a slot was free) and
+/// `*out_waiter` (queued: claim it later with
+/// `seawall_bulkhead_waiter_try_claim` or `_wait`) is non-NULL; the other is
+/// set to NULL. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL`
+/// (the queue is full) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_enqueue(
+    bulkhead: *const seawall_bulkhead,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+    out_waiter: *mut *mut seawall_bulkhead_waiter,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out_permit, out_waiter] {
+        match (*bulkhead).0.enqueue_owned() {
+            Ok(Admission::Acquired(p)) => {
+                write_handle(out_permit, seawall_bulkhead_permit(p));
+                *out_waiter = std::ptr::null_mut();
+                seawall_status::SEAWALL_OK
+            }
+            Ok(Admission::Queued(w)) => {
+                *out_permit = std::ptr::null_mut();
+                write_handle(out_waiter, seawall_bulkhead_waiter(Some(w)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// If a slot has been handed to this waiter, writes its permit to
+/// `*out_permit` (the caller owns it; give it back with
+/// `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
+/// queued, or already claimed). Does not block. Not thread-safe on
+/// `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_waiter_try_claim(
+    waiter: *mut seawall_bulkhead_waiter,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([waiter, out_permit] {
+        let slot = &mut (*waiter).0;
+        match slot.take().map(OwnedWaiter::try_claim) {
+            Some(Ok(p)) => write_handle(out_permit, seawall_bulkhead_permit(p)),
+            Some(Err(w)) => {
+                *slot = Some(w);
+                *out_permit = std::ptr::null_mut();
+            }
+            None => *out_permit = std::ptr::null_mut(),
+        }
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Blocks up to `timeout_ns` for this waiter's slot. `SEAWALL_OK`: the
+/// permit is in `*out_permit`. `SEAWALL_BULKHEAD_FULL`: the wait ran out
+/// and the waiter left the queue (or it was already claimed or gone). The
+/// waiter is done either way; free it. Not thread-safe on `waiter`. Also
+/// returns `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
+    waiter: *mut seawall_bulkhead_waiter,
+    timeout_ns: u64,
+    out_permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([waiter, out_permit] {
+        match (*waiter).0.take() {
+            Some(w) => permit_out(w.wait(Duration::from_nanos(timeout_ns)), out_permit),
+            None => fail(seawall::Error::BulkheadFull),
+        }
+    })
+}
+
+/// Frees a waiter; if it is still queued it leaves the queue (a slot
+/// already handed to it is passed on). NULL is a no-op. Not thread-safe
+/// with other calls on the same waiter.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_waiter_free(waiter: *mut seawall_bulkhead_waiter) {
+    ffi_value!((), { free_handle(waiter) })
+}
+
+/// Writes a snapshot of the counters to `*out`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_get_metrics(
+    bulkhead: *const seawall_bulkhead,
+    out: *mut seawall_bulkhead_metrics,
+) -> seawall_status {
+    ffi_boundary!([bulkhead, out] {
+        let m = (*bulkhead).0.metrics();
+        *out = seawall_bulkhead_metrics {
+            active: m.active,
+            queued: m.queued,
+            total: m.total,
+            rejected: m.rejected,
+            max_concurrent: m.max_concurrent,
+            max_queue: m.max_queue,
+        };
+        seawall_status::SEAWALL_OK
+    })
+}

@@ -1,0 +1,566 @@
+//! Circuit breaker: `seawall_circuit_breaker`.
+
+use crate::boundary::{fail, free_handle, invalid_config, null_argument, write_handle};
+use crate::clock::{clock_source, seawall_manual_clock};
+use crate::status::seawall_status;
+use seawall::circuit_breaker::{
+    CircuitBreaker, Config, ListenerId, Outcome, Permit, State, Transition, WindowKind,
+};
+use seawall::clock::{duration_to_ns, ClockSource};
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A breaker state. Wire names (`seawall_circuit_state_str`): `closed`,
+/// `open`, `half_open`, `disabled`, `forced_open`, `metrics_only`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum seawall_circuit_state {
+    /// Calls pass; outcomes are recorded and may trip the breaker.
+    SEAWALL_STATE_CLOSED = 0,
+    /// Calls are rejected until the open duration has passed.
+    SEAWALL_STATE_OPEN = 1,
+    /// A limited number of probe calls pass; their outcomes decide.
+    SEAWALL_STATE_HALF_OPEN = 2,
+    /// Every call passes and nothing is recorded (`_disable`).
+    SEAWALL_STATE_DISABLED = 3,
+    /// Every call is rejected until `_reset` (`_force_open`).
+    SEAWALL_STATE_FORCED_OPEN = 4,
+    /// Calls pass and outcomes are recorded, but it never trips (`_metrics_only`).
+    SEAWALL_STATE_METRICS_ONLY = 5,
+}
+
+/// The outcome of a call, as the caller classified it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum seawall_outcome {
+    /// The call succeeded (it may still be slow).
+    SEAWALL_OUTCOME_SUCCESS = 0,
+    /// The call failed.
+    SEAWALL_OUTCOME_FAILURE = 1,
+    /// Says nothing about the dependency's health: counted as ignored only;
+    /// a half-open probe gives its slot back.
+    SEAWALL_OUTCOME_IGNORED = 2,
+}
+
+/// How the failure-rate window counts.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum seawall_window_kind {
+    /// The last `window_size` calls.
+    SEAWALL_WINDOW_COUNT_BASED = 0,
+    /// The calls of the last `window_size` seconds.
+    SEAWALL_WINDOW_TIME_BASED = 1,
+}
+
+/// Configuration of a circuit breaker; fill it with
+/// `seawall_circuit_breaker_config_default()`. Optional fields have a
+/// `has_` flag (false = rule off / no limit).
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | has_failure_rate_threshold, failure_rate_threshold | true, 0.5 | in (0, 1] |
+/// | has_slow_call_rate_threshold, slow_call_rate_threshold | true, 1.0 | in (0, 1] |
+/// | slow_call_duration_threshold_ns | 60 s | > 0, ≤ 100 years |
+/// | window_kind | SEAWALL_WINDOW_COUNT_BASED | a `seawall_window_kind` |
+/// | window_size | 100 | calls: 1..=100000; seconds: 1..=3600 |
+/// | minimum_number_of_calls | 100 | ≥ 1; ≤ window_size if count-based |
+/// | has_failure_count_threshold, failure_count_threshold | false | 1..=10000 failures in a row (or within the period) |
+/// | has_failure_count_period, failure_count_period_ns | false | > 0; needs the threshold |
+/// | open_duration_ns | 60 s | > 0, ≤ 100 years |
+/// | open_duration_multiplier | 1.0 | in [1, 1000]; growth per consecutive open |
+/// | has_max_open_duration, max_open_duration_ns | false | ≥ open_duration_ns |
+/// | half_open_max_calls | 3 | 1..=16 probes per half-open episode |
+/// | success_threshold | 3 | 1..=half_open_max_calls successes to close |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_circuit_breaker_config {
+    /// Whether the failure-rate rule is on.
+    pub has_failure_rate_threshold: bool,
+    /// Trip when failures / calls in the window reach this.
+    pub failure_rate_threshold: f64,
+    /// Whether the slow-call-rate rule is on.
+    pub has_slow_call_rate_threshold: bool,
+    /// Trip when slow calls / calls in the window reach this.
+    pub slow_call_rate_threshold: f64,
+    /// A call slower than this is slow.
+    pub slow_call_duration_threshold_ns: u64,
+    /// A `seawall_window_kind` value.
+    pub window_kind: u32,
+    /// Calls (count-based) or seconds (time-based) in the rate window.
+    pub window_size: u64,
+    /// Rates are computed once the window holds this many calls.
+    pub minimum_number_of_calls: u64,
+    /// Whether the failure-count rule is on.
+    pub has_failure_count_threshold: bool,
+    /// Trip after this many failures in a row (or within the period).
+    pub failure_count_threshold: u64,
+    /// Whether failures are counted within a period instead of in a row.
+    pub has_failure_count_period: bool,
+    /// Count failures younger than this.
+    pub failure_count_period_ns: u64,
+    /// How long the breaker stays open before probing.
+    pub open_duration_ns: u64,
+    /// Open duration growth per consecutive open episode.
+    pub open_duration_multiplier: f64,
+    /// Whether the open duration growth is capped.
+    pub has_max_open_duration: bool,
+    /// Cap of the grown open duration.
+    pub max_open_duration_ns: u64,
+    /// Probes admitted per half-open episode.
+    pub half_open_max_calls: u64,
+    /// Successful probes that close the breaker.
+    pub success_threshold: u64,
+}
+
+/// A snapshot of a breaker's state and counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_circuit_breaker_metrics {
+    /// Current state.
+    pub state: seawall_circuit_state,
+    /// Outcomes recorded (successes + failures + ignored).
+    pub calls: u64,
+    /// Successful outcomes recorded.
+    pub successes: u64,
+    /// Failed outcomes recorded.
+    pub failures: u64,
+    /// Recorded calls slower than the slow-call threshold.
+    pub slow: u64,
+    /// Ignored outcomes recorded.
+    pub ignored: u64,
+    /// Rejected try_acquire calls.
+    pub rejected: u64,
+    /// State transitions so far.
+    pub transitions: u64,
+    /// Calls in the rate window now.
+    pub buffered_calls: u64,
+    /// Failures in the rate window now.
+    pub buffered_failures: u64,
+    /// Slow calls in the rate window now.
+    pub buffered_slow: u64,
+    /// Whether `failure_rate` is computed (window holds minimum_number_of_calls).
+    pub has_failure_rate: bool,
+    /// buffered_failures / buffered_calls.
+    pub failure_rate: f64,
+    /// Whether `slow_call_rate` is computed.
+    pub has_slow_call_rate: bool,
+    /// buffered_slow / buffered_calls.
+    pub slow_call_rate: f64,
+    /// The count the failure-count rule compares.
+    pub failure_count: u64,
+    /// Half-open probes admitted and not yet finished.
+    pub half_open_in_flight: u32,
+    /// Half-open probes that succeeded in this episode.
+    pub half_open_successes: u32,
+    /// The open duration of the current or last open episode.
+    pub open_duration_ns: u64,
+}
+
+/// A state-transition listener: `user_data` as registered, the state left,
+/// the state entered, and the clock time of the transition in ns.
+///
+/// It runs synchronously on the thread that made the transition (the one
+/// inside `_try_acquire`, `_record`, `_release`, `_force_open`, `_disable`,
+/// `_metrics_only` or `_reset`), after the transition, outside any lock of
+/// the hot path. Several threads may call it at once, so it must be
+/// thread-safe. It may call any seawall function (those calls change this
+/// thread's last error), including on this breaker, except
+/// `seawall_circuit_breaker_free`. It must not unwind (longjmp, C++
+/// exceptions) through seawall. Keep it short: the caller waits for it.
+pub type seawall_transition_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        from: seawall_circuit_state,
+        to: seawall_circuit_state,
+        at_ns: u64,
+    ),
+>;
+
+/// A thread-safe circuit breaker. Opaque.
+pub struct seawall_circuit_breaker(pub(crate) Arc<CircuitBreaker>);
+
+pub(crate) fn state_to_c(s: State) -> seawall_circuit_state {
+    use seawall_circuit_state::*;
+    match s {
+        State::Closed => SEAWALL_STATE_CLOSED,
+        State::Open => SEAWALL_STATE_OPEN,
+        State::HalfOpen => SEAWALL_STATE_HALF_OPEN,
+        State::Disabled => SEAWALL_STATE_DISABLED,
+        State::ForcedOpen => SEAWALL_STATE_FORCED_OPEN,
+        State::MetricsOnly => SEAWALL_STATE_METRICS_ONLY,
+    }
+}
+
+impl seawall_circuit_breaker_config {
+    fn to_core(self) -> seawall::Result<Config> {
+        let ns = Duration::from_nanos;
+        Ok(Config {
+            failure_rate_threshold: self
+                .has_failure_rate_threshold
+                .then_some(self.failure_rate_threshold),
+            slow_call_rate_threshold: self
+                .has_slow_call_rate_threshold
+                .then_some(self.slow_call_rate_threshold),
+            slow_call_duration_threshold: ns(self.slow_call_duration_threshold_ns),
+            window_kind: match self.window_kind {
+                0 => WindowKind::CountBased,
+                1 => WindowKind::TimeBased,
+                v => {
+                    return Err(invalid_config(
+                        "window_kind",
+                        format!("must be a seawall_window_kind (0 or 1), got {v}"),
+                    ))
+                }
+            },
+            window_size: self.window_size,
+            minimum_number_of_calls: self.minimum_number_of_calls,
+            failure_count_threshold: self
+                .has_failure_count_threshold
+                .then_some(self.failure_count_threshold),
+            failure_count_period: self
+                .has_failure_count_period
+                .then(|| ns(self.failure_count_period_ns)),
+            open_duration: ns(self.open_duration_ns),
+            open_duration_multiplier: self.open_duration_multiplier,
+            max_open_duration: self
+                .has_max_open_duration
+                .then(|| ns(self.max_open_duration_ns)),
+            half_open_max_calls: self.half_open_max_calls,
+            success_threshold: self.success_threshold,
+        })
+    }
+}
+
+/// The default breaker config (see `seawall_circuit_breaker_config`).
+/// Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_circuit_breaker_config_default() -> seawall_circuit_breaker_config {
+    let d = Config::default();
+    seawall_circuit_breaker_config {
+        has_failure_rate_threshold: d.failure_rate_threshold.is_some(),
+        failure_rate_threshold: d.failure_rate_threshold.unwrap_or(0.5),
+        has_slow_call_rate_threshold: d.slow_call_rate_threshold.is_some(),
+        slow_call_rate_threshold: d.slow_call_rate_threshold.unwrap_or(1.0),
+        slow_call_duration_threshold_ns: duration_to_ns(d.slow_call_duration_threshold),
+        window_kind: match d.window_kind {
+            WindowKind::CountBased => 0,
+            WindowKind::TimeBased => 1,
+        },
+        window_size: d.window_size,
+        minimum_number_of_calls: d.minimum_number_of_calls,
+        has_failure_count_threshold: d.failure_count_threshold.is_some(),
+        failure_count_threshold: d.failure_count_threshold.unwrap_or(0),
+        has_failure_count_period: d.failure_count_period.is_some(),
+        failure_count_period_ns: d.failure_count_period.map_or(0, duration_to_ns),
+        open_duration_ns: duration_to_ns(d.open_duration),
+        open_duration_multiplier: d.open_duration_multiplier,
+        has_max_open_duration: d.max_open_duration.is_some(),
+        max_open_duration_ns: d.max_open_duration.map_or(0, duration_to_ns),
+        half_open_max_calls: d.half_open_max_calls,
+        success_threshold: d.success_threshold,
+    }
+}
+
+unsafe fn cb_new(
+    config: *const seawall_circuit_breaker_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_circuit_breaker,
+) -> seawall_status {
+    match (*config)
+        .to_core()
+        .and_then(|c| CircuitBreaker::with_clock(c, clock))
+    {
+        Ok(cb) => {
+            write_handle(out, seawall_circuit_breaker(Arc::new(cb)));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a closed breaker on the monotonic clock and writes it to `*out`.
+/// `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
+/// `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_new(
+    config: *const seawall_circuit_breaker_config,
+    out: *mut *mut seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([config, out] { cb_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
+/// reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
+    config: *const seawall_circuit_breaker_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { cb_new(config, clock_source(clock), out) })
+}
+
+/// Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
+/// other calls on the same handle (nor run inside one of its listeners).
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circuit_breaker) {
+    ffi_value!((), { free_handle(breaker) })
+}
+
+/// Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
+/// written to `*out_permit` with `_record` or `_release` (a permit is an
+/// opaque token; finishing it twice, or a permit from before a transition,
+/// is harmless). `SEAWALL_CIRCUIT_OPEN`: don't call;
+/// `seawall_last_error_retry_after_ns()` says when the breaker may admit
+/// again. Closed: one atomic load. Thread-safe.
+/// Also returns `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
+    breaker: *const seawall_circuit_breaker,
+    out_permit: *mut u64,
+) -> seawall_status {
+    ffi_boundary!([breaker, out_permit] {
+        match (*breaker).0.try_acquire() {
+            Ok(p) => {
+                *out_permit = p.to_bits();
+                seawall_status::SEAWALL_OK
+            }
+            Err(r) => fail(r.into()),
+        }
+    })
+}
+
+/// Whether a permit from `_try_acquire` is a half-open probe.
+/// Pure; thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_permit_is_probe(permit: u64) -> bool {
+    ffi_value!(false, { Permit::from_bits(permit).is_probe() })
+}
+
+pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
+    match v {
+        0 => Ok(Outcome::Success),
+        1 => Ok(Outcome::Failure),
+        2 => Ok(Outcome::Ignored),
+        _ => Err(seawall::Error::argument(
+            "outcome",
+            format!("must be a seawall_outcome (0..=2), got {v}"),
+        )),
+    }
+}
+
+/// Records the outcome (a `seawall_outcome` value) of the call `permit`
+/// admitted and how long it took (`duration_ns` above the slow-call
+/// threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`). May
+/// trip, close or re-open the breaker (listeners run on this thread).
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+/// `outcome`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_record(
+    breaker: *const seawall_circuit_breaker,
+    permit: u64,
+    outcome: u32,
+    duration_ns: u64,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        match outcome_from(outcome) {
+            Ok(o) => {
+                (*breaker)
+                    .0
+                    .record(Permit::from_bits(permit), o, Duration::from_nanos(duration_ns));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Finishes a permit whose call produced no outcome (cancelled, or
+/// rejected by a later stage): records nothing; a half-open probe gives its
+/// slot back. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_release(
+    breaker: *const seawall_circuit_breaker,
+    permit: u64,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.release(Permit::from_bits(permit));
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes the current state to `*out_state`. A pure read: an open breaker
+/// whose open duration has passed reports open until the next
+/// `_try_acquire`. Thread-safe. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_state(
+    breaker: *const seawall_circuit_breaker,
+    out_state: *mut seawall_circuit_state,
+) -> seawall_status {
+    ffi_boundary!([breaker, out_state] {
+        *out_state = state_to_c((*breaker).0.state());
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// The wire name of a `seawall_circuit_state` value (`"half_open"`), a
+/// static string; `"unknown"` for other values. Thread-safe; do not free.
+#[no_mangle]
+pub extern "C" fn seawall_circuit_state_str(state: c_int) -> *const c_char {
+    ffi_value!(c"unknown".as_ptr(), {
+        match state {
+            0 => c"closed".as_ptr(),
+            1 => c"open".as_ptr(),
+            2 => c"half_open".as_ptr(),
+            3 => c"disabled".as_ptr(),
+            4 => c"forced_open".as_ptr(),
+            5 => c"metrics_only".as_ptr(),
+            _ => c"unknown".as_ptr(),
+        }
+    })
+}
+
+/// Holds the breaker open (every call rejected) until `_reset`.
+/// Listeners run on this thread. Thread-safe. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_force_open(
+    breaker: *const seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.force_open();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Admits every call and records nothing until `_reset`. Listeners run
+/// on this thread. Thread-safe. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_disable(
+    breaker: *const seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.disable();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Admits every call and records outcomes (fresh windows) without ever
+/// tripping, until `_reset`. Listeners run on this thread. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_metrics_only(
+    breaker: *const seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.metrics_only();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Back to closed with fresh windows and the base open duration, from
+/// any state; earlier permits become stale. Listeners run on this thread
+/// unless it was already closed. Thread-safe. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_reset(
+    breaker: *const seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.reset();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes a snapshot of the state and counters to `*out`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
+    breaker: *const seawall_circuit_breaker,
+    out: *mut seawall_circuit_breaker_metrics,
+) -> seawall_status {
+    ffi_boundary!([breaker, out] {
+        let m = (*breaker).0.metrics();
+        *out = seawall_circuit_breaker_metrics {
+            state: state_to_c(m.state),
+            calls: m.calls,
+            successes: m.successes,
+            failures: m.failures,
+            slow: m.slow,
+            ignored: m.ignored,
+            rejected: m.rejected,
+            transitions: m.transitions,
+            buffered_calls: m.buffered_calls,
+            buffered_failures: m.buffered_failures,
+            buffered_slow: m.buffered_slow,
+            has_failure_rate: m.failure_rate.is_some(),
+            failure_rate: m.failure_rate.unwrap_or(0.0),
+            has_slow_call_rate: m.slow_call_rate.is_some(),
+            slow_call_rate: m.slow_call_rate.unwrap_or(0.0),
+            failure_count: m.failure_count,
+            half_open_in_flight: m.half_open_in_flight,
+            half_open_successes: m.half_open_successes,
+            open_duration_ns: duration_to_ns(m.open_duration),
+        };
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// `user_data` travels to another thread with the listener: the C caller
+/// promised in the header that the listener is thread-safe.
+struct UserData(*mut c_void);
+// SAFETY: documented contract of seawall_circuit_breaker_on_transition.
+unsafe impl Send for UserData {}
+// SAFETY: as above.
+unsafe impl Sync for UserData {}
+
+/// Registers `listener`, called after every state transition with
+/// `user_data` (see `seawall_transition_fn` for the thread it runs on and
+/// what it may call), and writes its id to `*out_id`. `user_data` may be
+/// NULL; seawall never reads nor frees it, and it must stay valid until the
+/// listener is removed or the breaker is freed (a transition already being
+/// notified may call the listener once after `_remove_listener`).
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
+/// `listener` or `out_id`).
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
+    breaker: *const seawall_circuit_breaker,
+    listener: seawall_transition_fn,
+    user_data: *mut c_void,
+    out_id: *mut u64,
+) -> seawall_status {
+    ffi_boundary!([breaker, out_id] {
+        let Some(f) = listener else {
+            return null_argument("listener");
+        };
+        let ud = UserData(user_data);
+        let id = (*breaker).0.on_transition(Box::new(move |t: Transition| {
+            let ud = &ud;
+            // SAFETY: the caller registered a valid function and user_data.
+            unsafe { f(ud.0, state_to_c(t.from), state_to_c(t.to), t.at_ns) }
+        }));
+        *out_id = id.0;
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Removes the listener with id `id`; writes whether it was registered to
+/// `*out_removed`. Thread-safe (also from inside a listener). Returns
+/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
+    breaker: *const seawall_circuit_breaker,
+    id: u64,
+    out_removed: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([breaker, out_removed] {
+        *out_removed = (*breaker).0.remove_listener(ListenerId(id));
+        seawall_status::SEAWALL_OK
+    })
+}

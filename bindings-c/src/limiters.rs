@@ -1,0 +1,736 @@
+//! Rate limiters: `seawall_token_bucket` (GCRA), `seawall_sliding_window`,
+//! and their keyed variants `seawall_keyed_token_bucket` /
+//! `seawall_keyed_sliding_window`.
+//!
+//! A denial is not an error: `_try_acquire` returns `SEAWALL_OK` with
+//! `allowed == false` in the decision, so the four numbers of the standard
+//! rate-limit headers are always available.
+
+use crate::boundary::{fail, free_handle, invalid_config, write_handle};
+use crate::clock::{clock_source, seawall_manual_clock};
+use crate::status::seawall_status;
+use seawall::clock::{duration_to_ns, ClockSource};
+use seawall::keyed::{
+    KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
+    KeyedTokenBucketConfig, OnFull,
+};
+use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
+use seawall::Decision;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A rate limiter's answer to "may n requests pass now?" (the numbers of
+/// the `X-RateLimit-*` / `Retry-After` headers).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_decision {
+    /// Whether the request was granted (and its tokens taken).
+    pub allowed: bool,
+    /// Requests that could still be granted right now after this decision.
+    pub remaining: u64,
+    /// When denied: how long until the same request could be granted; 0 when allowed.
+    pub retry_after_ns: u64,
+    /// How long until the limiter is back to full capacity.
+    pub reset_after_ns: u64,
+}
+
+impl From<Decision> for seawall_decision {
+    fn from(d: Decision) -> Self {
+        seawall_decision {
+            allowed: d.allowed,
+            remaining: d.remaining,
+            retry_after_ns: duration_to_ns(d.retry_after),
+            reset_after_ns: duration_to_ns(d.reset_after),
+        }
+    }
+}
+
+/// Writes a decision or fails with the core error.
+unsafe fn decide(r: seawall::Result<Decision>, out: *mut seawall_decision) -> seawall_status {
+    match r {
+        Ok(d) => {
+            *out = d.into();
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+// ---- token bucket ----------------------------------------------------------
+
+/// Configuration of a token bucket; fill it with
+/// `seawall_token_bucket_config_default()`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | burst | 10 | ≥ 1: most tokens taken at once after an idle period |
+/// | rate_per_sec | 10.0 | finite, > 0; fractions allowed (0.5 = a token every 2 s) |
+/// | has_initial_tokens, initial_tokens | false (start full) | ≤ burst |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_token_bucket_config {
+    /// Capacity.
+    pub burst: u64,
+    /// Refill rate in tokens per second.
+    pub rate_per_sec: f64,
+    /// Whether `initial_tokens` applies (else the bucket starts full).
+    pub has_initial_tokens: bool,
+    /// Tokens available at construction.
+    pub initial_tokens: u64,
+}
+
+/// A snapshot of a token bucket.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_token_bucket_metrics {
+    /// Configured burst.
+    pub burst: u64,
+    /// Tokens available right now.
+    pub available: u64,
+    /// Time per token in ns.
+    pub emission_interval_ns: u64,
+    /// Granted try_acquire calls.
+    pub allowed: u64,
+    /// Denied try_acquire calls.
+    pub denied: u64,
+}
+
+/// A lock-free token bucket (GCRA). Opaque; thread-safe.
+pub struct seawall_token_bucket(pub(crate) Arc<TokenBucket>);
+
+impl seawall_token_bucket_config {
+    fn to_core(self) -> TokenBucketConfig {
+        TokenBucketConfig {
+            burst: self.burst,
+            rate_per_sec: self.rate_per_sec,
+            initial_tokens: self.has_initial_tokens.then_some(self.initial_tokens),
+        }
+    }
+
+    fn from_core(d: TokenBucketConfig) -> Self {
+        seawall_token_bucket_config {
+            burst: d.burst,
+            rate_per_sec: d.rate_per_sec,
+            has_initial_tokens: d.initial_tokens.is_some(),
+            initial_tokens: d.initial_tokens.unwrap_or(0),
+        }
+    }
+}
+
+/// The default token bucket config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_token_bucket_config_default() -> seawall_token_bucket_config {
+    seawall_token_bucket_config::from_core(TokenBucketConfig::default())
+}
+
+unsafe fn tb_new(
+    config: *const seawall_token_bucket_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_token_bucket,
+) -> seawall_status {
+    match TokenBucket::with_clock((*config).to_core(), clock) {
+        Ok(t) => {
+            write_handle(out, seawall_token_bucket(Arc::new(t)));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a token bucket on the monotonic clock and writes it to `*out`.
+/// `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
+/// `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_new(
+    config: *const seawall_token_bucket_config,
+    out: *mut *mut seawall_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, out] { tb_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
+    config: *const seawall_token_bucket_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { tb_new(config, clock_source(clock), out) })
+}
+
+/// Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bucket) {
+    ffi_value!((), { free_handle(bucket) })
+}
+
+/// Takes `n` tokens if available now and writes the decision to `*out`:
+/// `SEAWALL_OK` with `out->allowed` true (granted) or false (denied, nothing
+/// taken; `retry_after_ns` says when). One clock read and one CAS loop.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+/// or above `burst`: never grantable) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_try_acquire(
+    bucket: *const seawall_token_bucket,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([bucket, out] { decide((*bucket).0.try_acquire(n), out) })
+}
+
+/// What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_peek(
+    bucket: *const seawall_token_bucket,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([bucket, out] { decide((*bucket).0.peek(n), out) })
+}
+
+/// Gives back `n` tokens granted earlier whose call never went out, never
+/// above `burst`. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_refund(
+    bucket: *const seawall_token_bucket,
+    n: u64,
+) -> seawall_status {
+    ffi_boundary!([bucket] {
+        (*bucket).0.refund(n);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes a snapshot of the bucket to `*out`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
+    bucket: *const seawall_token_bucket,
+    out: *mut seawall_token_bucket_metrics,
+) -> seawall_status {
+    ffi_boundary!([bucket, out] {
+        let m = (*bucket).0.metrics();
+        *out = seawall_token_bucket_metrics {
+            burst: m.burst,
+            available: m.available,
+            emission_interval_ns: duration_to_ns(m.emission_interval),
+            allowed: m.allowed,
+            denied: m.denied,
+        };
+        seawall_status::SEAWALL_OK
+    })
+}
+
+// ---- sliding window ----------------------------------------------------------
+
+/// Configuration of a sliding-window limiter; fill it with
+/// `seawall_sliding_window_config_default()`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | limit | 100 | 1..=16777215 requests in any window |
+/// | window_ns | 60 s | 1 ms ..= 100 years |
+/// | buckets | 10 | 1..=1024 sub-windows (grants expire at most window/buckets late) |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_sliding_window_config {
+    /// Requests allowed in any window.
+    pub limit: u64,
+    /// The window length.
+    pub window_ns: u64,
+    /// Sub-windows per window.
+    pub buckets: u32,
+}
+
+/// A snapshot of a sliding-window limiter.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_sliding_window_metrics {
+    /// Configured limit.
+    pub limit: u64,
+    /// Requests counted against the limit right now.
+    pub count: u64,
+    /// Granted try_acquire calls.
+    pub allowed: u64,
+    /// Denied try_acquire calls.
+    pub denied: u64,
+}
+
+/// At most `limit` requests in any window, lock-free. Opaque; thread-safe.
+pub struct seawall_sliding_window(pub(crate) Arc<SlidingWindowLimiter>);
+
+impl seawall_sliding_window_config {
+    fn to_core(self) -> SlidingWindowConfig {
+        SlidingWindowConfig {
+            limit: self.limit,
+            window: Duration::from_nanos(self.window_ns),
+            buckets: self.buckets,
+        }
+    }
+
+    fn from_core(d: SlidingWindowConfig) -> Self {
+        seawall_sliding_window_config {
+            limit: d.limit,
+            window_ns: duration_to_ns(d.window),
+            buckets: d.buckets,
+        }
+    }
+}
+
+/// The default sliding-window config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_sliding_window_config_default() -> seawall_sliding_window_config {
+    seawall_sliding_window_config::from_core(SlidingWindowConfig::default())
+}
+
+unsafe fn sw_new(
+    config: *const seawall_sliding_window_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_sliding_window,
+) -> seawall_status {
+    match SlidingWindowLimiter::with_clock((*config).to_core(), clock) {
+        Ok(l) => {
+            write_handle(out, seawall_sliding_window(Arc::new(l)));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a sliding-window limiter on the monotonic clock and writes it to
+/// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+/// with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_new(
+    config: *const seawall_sliding_window_config,
+    out: *mut *mut seawall_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, out] { sw_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_new_with_clock(
+    config: *const seawall_sliding_window_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { sw_new(config, clock_source(clock), out) })
+}
+
+/// Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
+/// calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_free(limiter: *mut seawall_sliding_window) {
+    ffi_value!((), { free_handle(limiter) })
+}
+
+/// Counts `n` requests if the window has room and writes the decision to
+/// `*out` (`SEAWALL_OK` with `allowed` false when denied). Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above
+/// `limit`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_try_acquire(
+    limiter: *const seawall_sliding_window,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] { decide((*limiter).0.try_acquire(n), out) })
+}
+
+/// What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_peek(
+    limiter: *const seawall_sliding_window,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] { decide((*limiter).0.peek(n), out) })
+}
+
+/// Gives back `n` requests granted earlier whose call never went out.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_refund(
+    limiter: *const seawall_sliding_window,
+    n: u64,
+) -> seawall_status {
+    ffi_boundary!([limiter] {
+        (*limiter).0.refund(n);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes a snapshot of the limiter to `*out`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
+    limiter: *const seawall_sliding_window,
+    out: *mut seawall_sliding_window_metrics,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] {
+        let m = (*limiter).0.metrics();
+        *out = seawall_sliding_window_metrics {
+            limit: m.limit,
+            count: m.count,
+            allowed: m.allowed,
+            denied: m.denied,
+        };
+        seawall_status::SEAWALL_OK
+    })
+}
+
+// ---- keyed -------------------------------------------------------------------
+
+/// What a keyed limiter answers for a new key when the table has no room.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum seawall_on_full {
+    /// Deny (the default: memory pressure never opens the limiter).
+    SEAWALL_ON_FULL_DENY = 0,
+    /// Allow, untracked.
+    SEAWALL_ON_FULL_ALLOW = 1,
+}
+
+/// The key table of a keyed limiter.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | max_keys | 10000 | 1..=2^24 keys tracked at once |
+/// | max_probe | 16 | 1..=64 slots probed per lookup |
+/// | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
+/// | has_hash_seed, hash_seed | false (seeded from the clock) | any |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_key_table_config {
+    /// Most keys tracked at once.
+    pub max_keys: u64,
+    /// Slots probed per lookup.
+    pub max_probe: u32,
+    /// A `seawall_on_full` value.
+    pub on_full: u32,
+    /// Whether `hash_seed` applies.
+    pub has_hash_seed: bool,
+    /// Hash seed (set it for reproducible tests).
+    pub hash_seed: u64,
+}
+
+/// Configuration of a keyed token bucket: one bucket per key.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_keyed_token_bucket_config {
+    /// Each key's bucket.
+    pub bucket: seawall_token_bucket_config,
+    /// The key table.
+    pub table: seawall_key_table_config,
+}
+
+/// Configuration of a keyed sliding window: one window per key.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_keyed_sliding_window_config {
+    /// Each key's window.
+    pub window: seawall_sliding_window_config,
+    /// The key table.
+    pub table: seawall_key_table_config,
+}
+
+/// A snapshot of a keyed limiter's table.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_keyed_metrics {
+    /// Slots holding a key.
+    pub keys_tracked: u64,
+    /// Table capacity (`max_keys`).
+    pub capacity: u64,
+    /// Slots taken over from an idle key by a new key.
+    pub evictions: u64,
+    /// Requests of new keys that found no slot.
+    pub table_full: u64,
+}
+
+/// Per-key token buckets in a lock-free table. Opaque; thread-safe.
+pub struct seawall_keyed_token_bucket(KeyedTokenBucket);
+
+/// Per-key sliding windows in a lock-free table. Opaque; thread-safe.
+pub struct seawall_keyed_sliding_window(KeyedSlidingWindow);
+
+impl seawall_key_table_config {
+    fn to_core(self) -> seawall::Result<KeyTableConfig> {
+        Ok(KeyTableConfig {
+            max_keys: self.max_keys,
+            max_probe: self.max_probe,
+            on_full: match self.on_full {
+                0 => OnFull::Deny,
+                1 => OnFull::Allow,
+                v => {
+                    return Err(invalid_config(
+                        "on_full",
+                        format!("must be a seawall_on_full (0 or 1), got {v}"),
+                    ))
+                }
+            },
+            hash_seed: self.has_hash_seed.then_some(self.hash_seed),
+        })
+    }
+
+    fn default_c() -> Self {
+        let d = KeyTableConfig::default();
+        seawall_key_table_config {
+            max_keys: d.max_keys,
+            max_probe: d.max_probe,
+            on_full: match d.on_full {
+                OnFull::Deny => 0,
+                OnFull::Allow => 1,
+            },
+            has_hash_seed: d.hash_seed.is_some(),
+            hash_seed: d.hash_seed.unwrap_or(0),
+        }
+    }
+}
+
+fn keyed_metrics(m: KeyedMetrics) -> seawall_keyed_metrics {
+    seawall_keyed_metrics {
+        keys_tracked: m.keys_tracked,
+        capacity: m.capacity,
+        evictions: m.evictions,
+        table_full: m.table_full,
+    }
+}
+
+/// The key as bytes.
+unsafe fn key_bytes<'a>(key: *const u8, key_len: usize) -> &'a [u8] {
+    std::slice::from_raw_parts(key, key_len)
+}
+
+/// The default keyed token bucket config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_keyed_token_bucket_config_default() -> seawall_keyed_token_bucket_config {
+    seawall_keyed_token_bucket_config {
+        bucket: seawall_token_bucket_config::from_core(TokenBucketConfig::default()),
+        table: seawall_key_table_config::default_c(),
+    }
+}
+
+/// The default keyed sliding window config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_keyed_sliding_window_config_default(
+) -> seawall_keyed_sliding_window_config {
+    seawall_keyed_sliding_window_config {
+        window: seawall_sliding_window_config::from_core(SlidingWindowConfig::default()),
+        table: seawall_key_table_config::default_c(),
+    }
+}
+
+unsafe fn ktb_new(
+    config: *const seawall_keyed_token_bucket_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_keyed_token_bucket,
+) -> seawall_status {
+    let c = *config;
+    let r = c.table.to_core().and_then(|table| {
+        KeyedTokenBucket::with_clock(
+            KeyedTokenBucketConfig {
+                bucket: c.bucket.to_core(),
+                table,
+            },
+            clock,
+        )
+    });
+    match r {
+        Ok(l) => {
+            write_handle(out, seawall_keyed_token_bucket(l));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+unsafe fn ksw_new(
+    config: *const seawall_keyed_sliding_window_config,
+    clock: ClockSource,
+    out: *mut *mut seawall_keyed_sliding_window,
+) -> seawall_status {
+    let c = *config;
+    let r = c.table.to_core().and_then(|table| {
+        KeyedSlidingWindow::with_clock(
+            KeyedSlidingWindowConfig {
+                window: c.window.to_core(),
+                table,
+            },
+            clock,
+        )
+    });
+    match r {
+        Ok(l) => {
+            write_handle(out, seawall_keyed_sliding_window(l));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Creates a keyed token bucket on the monotonic clock and writes it to
+/// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+/// with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_new(
+    config: *const seawall_keyed_token_bucket_config,
+    out: *mut *mut seawall_keyed_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, out] { ktb_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_new_with_clock(
+    config: *const seawall_keyed_token_bucket_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_keyed_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { ktb_new(config, clock_source(clock), out) })
+}
+
+/// Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_free(limiter: *mut seawall_keyed_token_bucket) {
+    ffi_value!((), { free_handle(limiter) })
+}
+
+/// Takes `n` tokens from the bucket of the key `key[0..key_len)` (any
+/// bytes; `key` must not be NULL even when `key_len` is 0) and writes the
+/// decision to `*out` (`SEAWALL_OK` with `allowed` false when denied).
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
+/// or above `burst`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
+    limiter: *const seawall_keyed_token_bucket,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        decide((*limiter).0.try_acquire(key_bytes(key, key_len), n), out)
+    })
+}
+
+/// Gives back `n` tokens to the key's bucket. Thread-safe. Returns
+/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_refund(
+    limiter: *const seawall_keyed_token_bucket,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+) -> seawall_status {
+    ffi_boundary!([limiter, key] {
+        (*limiter).0.refund(key_bytes(key, key_len), n);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+/// or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_get_metrics(
+    limiter: *const seawall_keyed_token_bucket,
+    out: *mut seawall_keyed_metrics,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] {
+        *out = keyed_metrics((*limiter).0.metrics());
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Creates a keyed sliding window on the monotonic clock and writes it to
+/// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
+/// with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_new(
+    config: *const seawall_keyed_sliding_window_config,
+    out: *mut *mut seawall_keyed_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, out] { ksw_new(config, ClockSource::Monotonic, out) })
+}
+
+/// Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
+/// it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_new_with_clock(
+    config: *const seawall_keyed_sliding_window_config,
+    clock: *const seawall_manual_clock,
+    out: *mut *mut seawall_keyed_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, clock, out] { ksw_new(config, clock_source(clock), out) })
+}
+
+/// Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_free(
+    limiter: *mut seawall_keyed_sliding_window,
+) {
+    ffi_value!((), { free_handle(limiter) })
+}
+
+/// Counts `n` requests in the window of the key `key[0..key_len)` (`key`
+/// must not be NULL even when `key_len` is 0) and writes the decision to
+/// `*out`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+/// or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
+    limiter: *const seawall_keyed_sliding_window,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        decide((*limiter).0.try_acquire(key_bytes(key, key_len), n), out)
+    })
+}
+
+/// Gives back `n` requests to the key's window. Thread-safe. Returns
+/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_refund(
+    limiter: *const seawall_keyed_sliding_window,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+) -> seawall_status {
+    ffi_boundary!([limiter, key] {
+        (*limiter).0.refund(key_bytes(key, key_len), n);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
+/// or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_get_metrics(
+    limiter: *const seawall_keyed_sliding_window,
+    out: *mut seawall_keyed_metrics,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] {
+        *out = keyed_metrics((*limiter).0.metrics());
+        seawall_status::SEAWALL_OK
+    })
+}

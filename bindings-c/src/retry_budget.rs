@@ -1,0 +1,144 @@
+//! gRPC-style retry budget: retries limited to a share of traffic.
+
+use crate::boundary::{fail, free_handle, write_handle};
+use crate::status::seawall_status;
+use seawall::retry_budget::{RetryBudget, RetryBudgetConfig};
+
+/// Configuration of a retry budget; fill it with
+/// `seawall_retry_budget_config_default()`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | max_tokens | 10 | integer in [1, 1000000] |
+/// | token_ratio | 0.1 | finite, > 0, ≤ 1000000; rounded to thousandths, ≥ 0.001 |
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_retry_budget_config {
+    /// Size of the bucket; retries stop when it is half empty.
+    pub max_tokens: u32,
+    /// Tokens each success gives back.
+    pub token_ratio: f64,
+}
+
+/// A snapshot of a retry budget.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_retry_budget_metrics {
+    /// Current tokens in thousandths.
+    pub tokens_milli: u64,
+    /// `max_tokens` in thousandths.
+    pub max_tokens_milli: u64,
+    /// Retries are allowed while `tokens_milli` is above this.
+    pub threshold_milli: u64,
+    /// `try_retry` calls that allowed a retry.
+    pub retries_allowed: u64,
+    /// `try_retry` calls that denied one.
+    pub retries_denied: u64,
+    /// Successes recorded.
+    pub successes: u64,
+    /// Failures recorded (by `try_retry` and `record_failure`).
+    pub failures: u64,
+}
+
+/// gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
+pub struct seawall_retry_budget(RetryBudget);
+
+/// The default retry budget config. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_retry_budget_config_default() -> seawall_retry_budget_config {
+    let d = RetryBudgetConfig::default();
+    seawall_retry_budget_config {
+        max_tokens: d.max_tokens,
+        token_ratio: d.token_ratio,
+    }
+}
+
+/// Creates a full retry budget and writes it to `*out`. `config` is read,
+/// not kept. The caller owns `*out` and frees it with
+/// `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_new(
+    config: *const seawall_retry_budget_config,
+    out: *mut *mut seawall_retry_budget,
+) -> seawall_status {
+    ffi_boundary!([config, out] {
+        let c = *config;
+        match RetryBudget::new(RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio }) {
+            Ok(b) => {
+                write_handle(out, seawall_retry_budget(b));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_free(budget: *mut seawall_retry_budget) {
+    ffi_value!((), { free_handle(budget) })
+}
+
+/// Records a failed attempt (one token withdrawn) and asks for a retry:
+/// `SEAWALL_OK` = send it, `SEAWALL_RETRY_BUDGET_EXHAUSTED` = don't.
+/// Thread-safe (one CAS loop). Also returns `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_try_retry(
+    budget: *const seawall_retry_budget,
+) -> seawall_status {
+    ffi_boundary!([budget] {
+        if (*budget).0.try_retry() {
+            seawall_status::SEAWALL_OK
+        } else {
+            fail(seawall::Error::RetryBudgetExhausted)
+        }
+    })
+}
+
+/// Records a failed attempt that will not be retried anyway (one token
+/// withdrawn). Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_record_failure(
+    budget: *const seawall_retry_budget,
+) -> seawall_status {
+    ffi_boundary!([budget] {
+        (*budget).0.record_failure();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Records a success (`token_ratio` tokens back, never above max).
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_record_success(
+    budget: *const seawall_retry_budget,
+) -> seawall_status {
+    ffi_boundary!([budget] {
+        (*budget).0.record_success();
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Writes a snapshot of tokens and counters to `*out`. Thread-safe.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_get_metrics(
+    budget: *const seawall_retry_budget,
+    out: *mut seawall_retry_budget_metrics,
+) -> seawall_status {
+    ffi_boundary!([budget, out] {
+        let m = (*budget).0.metrics();
+        *out = seawall_retry_budget_metrics {
+            tokens_milli: m.tokens_milli,
+            max_tokens_milli: m.max_tokens_milli,
+            threshold_milli: m.threshold_milli,
+            retries_allowed: m.retries_allowed,
+            retries_denied: m.retries_denied,
+            successes: m.successes,
+            failures: m.failures,
+        };
+        seawall_status::SEAWALL_OK
+    })
+}

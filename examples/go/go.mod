@@ -1,0 +1,3 @@
+module example.com/seawall-go
+
+go 1.22

@@ -1,0 +1,92 @@
+/* The C conformance runner: spec/vectors through the C API.
+ * Mirrors tests/src/lib.rs (driver and matcher) and
+ * tests/src/runners/<primitive>.rs (one runner per primitive).
+ *
+ * Numbers: cJSON keeps numbers as doubles, which would lose integers above
+ * 2^53. The loader therefore rewrites every number literal into a string
+ * "\u0001<literal>" before parsing, and the helpers below read those
+ * literals exactly (integers as u64/i64, others as double), so the
+ * matcher compares like serde_json does. */
+#ifndef SEAWALL_CONFORMANCE_H
+#define SEAWALL_CONFORMANCE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seawall.h"
+
+typedef struct subject subject;
+
+/* A runner error (like Rust's Err(String)): the scenario fails. */
+typedef struct {
+  char msg[256];
+} runner_err;
+
+typedef struct {
+  const char *primitive;
+  /* Returns the subject, or NULL with *error_out set to the construction
+   * error object (or *error_out NULL and err filled for a runner error). */
+  subject *(*build)(const cJSON *config, const seawall_manual_clock *clock,
+                    cJSON **error_out, runner_err *err);
+  /* Returns the step's output object, or NULL with err filled. */
+  cJSON *(*step)(subject *s, const char *op, const cJSON *args,
+                 const seawall_manual_clock *clock, runner_err *err);
+  void (*free)(subject *s);
+} runner;
+
+/* ---- number literals ---------------------------------------------------- */
+bool j_is_num(const cJSON *v);
+/* serde_json's as_u64 / as_i64 / as_f64 on a number literal. */
+bool j_as_u64(const cJSON *v, uint64_t *out);
+bool j_as_i64(const cJSON *v, int64_t *out);
+bool j_as_f64(const cJSON *v, double *out);
+/* Field readers (absent or wrong type: false). */
+bool j_u64(const cJSON *obj, const char *key, uint64_t *out);
+bool j_f64(const cJSON *obj, const char *key, double *out);
+bool j_bool(const cJSON *obj, const char *key, bool *out);
+const char *j_str(const cJSON *obj, const char *key);
+/* Present and not null. */
+const cJSON *j_get(const cJSON *obj, const char *key);
+/* Present (null included). */
+const cJSON *j_raw(const cJSON *obj, const char *key);
+
+/* ---- output builders ---------------------------------------------------- */
+cJSON *j_num_u64(uint64_t v);
+cJSON *j_num_i64(int64_t v);
+cJSON *j_num_f64(double v);
+void o_u64(cJSON *o, const char *key, uint64_t v);
+void o_f64(cJSON *o, const char *key, double v);
+void o_bool(cJSON *o, const char *key, bool v);
+void o_str(cJSON *o, const char *key, const char *v);
+void o_null(cJSON *o, const char *key);
+/* The output of a failed call: {error, field?, retry_after_ns?} read from
+ * the status and this thread's last error (field in core spelling). */
+cJSON *error_value(seawall_status st);
+/* {error: invalid_config, field} for a value the binding's own
+ * conversion rejects (the Rust runners' "bad value" errors). */
+cJSON *config_error(const char *field);
+
+void rerr(runner_err *e, const char *fmt, ...);
+
+/* ---- runners ------------------------------------------------------------ */
+extern const runner backoff_runner;
+extern const runner classify_runner;
+extern const runner retry_budget_runner;
+extern const runner circuit_breaker_runner;
+extern const runner token_bucket_runner;
+extern const runner sliding_window_runner;
+extern const runner keyed_runner;
+extern const runner bulkhead_runner;
+extern const runner adaptive_timeout_runner;
+extern const runner fault_runner;
+extern const runner policy_runner;
+
+/* Shared by the limiter runners (tests/src/runners/token_bucket.rs). */
+cJSON *decision_value(seawall_status st, const seawall_decision *d);
+seawall_token_bucket_config token_bucket_config(const cJSON *v);
+seawall_sliding_window_config sliding_window_config(const cJSON *v);
+bool circuit_breaker_config(const cJSON *c, seawall_circuit_breaker_config *out, cJSON **e);
+bool bulkhead_config(const cJSON *c, seawall_bulkhead_config *out, cJSON **e);
+
+#endif

@@ -1,0 +1,234 @@
+/* Mirrors tests/src/runners/{token_bucket,sliding_window,keyed}.rs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../conformance.h"
+
+cJSON *decision_value(seawall_status st, const seawall_decision *d) {
+  if (st != SEAWALL_OK) return error_value(st);
+  cJSON *o = cJSON_CreateObject();
+  o_bool(o, "allowed", d->allowed);
+  o_u64(o, "remaining", d->remaining);
+  o_u64(o, "retry_after_ns", d->retry_after_ns);
+  o_u64(o, "reset_after_ns", d->reset_after_ns);
+  return o;
+}
+
+static uint64_t arg_n(const cJSON *args) {
+  uint64_t n = 1;
+  j_u64(args, "n", &n);
+  return n;
+}
+
+/* Config keys: burst, rate_per_sec, initial_tokens (optional). */
+seawall_token_bucket_config token_bucket_config(const cJSON *v) {
+  seawall_token_bucket_config c = seawall_token_bucket_config_default();
+  j_u64(v, "burst", &c.burst);
+  j_f64(v, "rate_per_sec", &c.rate_per_sec);
+  c.has_initial_tokens = j_u64(v, "initial_tokens", &c.initial_tokens);
+  return c;
+}
+
+/* Config keys: limit, window_ns, buckets. */
+seawall_sliding_window_config sliding_window_config(const cJSON *v) {
+  seawall_sliding_window_config c = seawall_sliding_window_config_default();
+  j_u64(v, "limit", &c.limit);
+  j_u64(v, "window_ns", &c.window_ns);
+  uint64_t b;
+  if (j_u64(v, "buckets", &b)) c.buckets = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+  return c;
+}
+
+/* ---- token bucket ---- */
+
+struct subject {
+  seawall_token_bucket *tb;
+  seawall_sliding_window *sw;
+  seawall_keyed_token_bucket *ktb;
+  seawall_keyed_sliding_window *ksw;
+};
+
+static subject *tb_build(const cJSON *config, const seawall_manual_clock *clock,
+                         cJSON **error_out, runner_err *err) {
+  (void)err;
+  seawall_token_bucket_config c = token_bucket_config(config);
+  subject *s = calloc(1, sizeof *s);
+  seawall_status st = seawall_token_bucket_new_with_clock(&c, clock, &s->tb);
+  if (st != SEAWALL_OK) {
+    *error_out = error_value(st);
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static cJSON *tb_step(subject *s, const char *op, const cJSON *args,
+                      const seawall_manual_clock *clock, runner_err *err) {
+  (void)clock;
+  seawall_decision d;
+  if (strcmp(op, "try_acquire") == 0)
+    return decision_value(seawall_token_bucket_try_acquire(s->tb, arg_n(args), &d), &d);
+  if (strcmp(op, "peek") == 0)
+    return decision_value(seawall_token_bucket_peek(s->tb, arg_n(args), &d), &d);
+  if (strcmp(op, "refund") == 0) {
+    seawall_token_bucket_refund(s->tb, arg_n(args));
+    return cJSON_CreateObject();
+  }
+  if (strcmp(op, "metrics") == 0) {
+    seawall_token_bucket_metrics m;
+    if (seawall_token_bucket_get_metrics(s->tb, &m) != SEAWALL_OK) {
+      rerr(err, "metrics: %s", seawall_last_error_message());
+      return NULL;
+    }
+    cJSON *o = cJSON_CreateObject();
+    o_u64(o, "available", m.available);
+    o_u64(o, "allowed", m.allowed);
+    o_u64(o, "denied", m.denied);
+    return o;
+  }
+  rerr(err, "unknown op \"%s\"", op);
+  return NULL;
+}
+
+/* ---- sliding window ---- */
+
+static subject *sw_build(const cJSON *config, const seawall_manual_clock *clock,
+                         cJSON **error_out, runner_err *err) {
+  (void)err;
+  seawall_sliding_window_config c = sliding_window_config(config);
+  subject *s = calloc(1, sizeof *s);
+  seawall_status st = seawall_sliding_window_new_with_clock(&c, clock, &s->sw);
+  if (st != SEAWALL_OK) {
+    *error_out = error_value(st);
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static cJSON *sw_step(subject *s, const char *op, const cJSON *args,
+                      const seawall_manual_clock *clock, runner_err *err) {
+  (void)clock;
+  seawall_decision d;
+  if (strcmp(op, "try_acquire") == 0)
+    return decision_value(seawall_sliding_window_try_acquire(s->sw, arg_n(args), &d), &d);
+  if (strcmp(op, "peek") == 0)
+    return decision_value(seawall_sliding_window_peek(s->sw, arg_n(args), &d), &d);
+  if (strcmp(op, "refund") == 0) {
+    seawall_sliding_window_refund(s->sw, arg_n(args));
+    return cJSON_CreateObject();
+  }
+  if (strcmp(op, "metrics") == 0) {
+    seawall_sliding_window_metrics m;
+    if (seawall_sliding_window_get_metrics(s->sw, &m) != SEAWALL_OK) {
+      rerr(err, "metrics: %s", seawall_last_error_message());
+      return NULL;
+    }
+    cJSON *o = cJSON_CreateObject();
+    o_u64(o, "count", m.count);
+    o_u64(o, "allowed", m.allowed);
+    o_u64(o, "denied", m.denied);
+    return o;
+  }
+  rerr(err, "unknown op \"%s\"", op);
+  return NULL;
+}
+
+/* ---- keyed ---- */
+
+static seawall_key_table_config table_config(const cJSON *v) {
+  seawall_keyed_token_bucket_config d = seawall_keyed_token_bucket_config_default();
+  seawall_key_table_config t = d.table;
+  j_u64(v, "max_keys", &t.max_keys);
+  uint64_t p;
+  if (j_u64(v, "max_probe", &p)) t.max_probe = p > UINT32_MAX ? UINT32_MAX : (uint32_t)p;
+  const char *on_full = j_str(v, "on_full");
+  if (on_full) {
+    if (strcmp(on_full, "deny") == 0) t.on_full = SEAWALL_ON_FULL_DENY;
+    else if (strcmp(on_full, "allow") == 0) t.on_full = SEAWALL_ON_FULL_ALLOW;
+    else t.on_full = UINT32_MAX; /* the C API rejects it, naming on_full */
+  }
+  t.has_hash_seed = true;
+  t.hash_seed = 0;
+  j_u64(v, "hash_seed", &t.hash_seed);
+  return t;
+}
+
+static subject *k_build(const cJSON *config, const seawall_manual_clock *clock,
+                        cJSON **error_out, runner_err *err) {
+  (void)err;
+  const char *kind = j_str(config, "kind");
+  if (!kind) kind = "token_bucket";
+  subject *s = calloc(1, sizeof *s);
+  seawall_status st;
+  if (strcmp(kind, "token_bucket") == 0) {
+    seawall_keyed_token_bucket_config c;
+    c.bucket = token_bucket_config(config);
+    c.table = table_config(config);
+    st = seawall_keyed_token_bucket_new_with_clock(&c, clock, &s->ktb);
+  } else if (strcmp(kind, "sliding_window") == 0) {
+    seawall_keyed_sliding_window_config c;
+    c.window = sliding_window_config(config);
+    c.table = table_config(config);
+    st = seawall_keyed_sliding_window_new_with_clock(&c, clock, &s->ksw);
+  } else {
+    free(s);
+    *error_out = config_error("kind");
+    return NULL;
+  }
+  if (st != SEAWALL_OK) {
+    *error_out = error_value(st);
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static cJSON *k_step(subject *s, const char *op, const cJSON *args,
+                     const seawall_manual_clock *clock, runner_err *err) {
+  (void)clock;
+  const char *key = j_str(args, "key");
+  if (!key) key = "";
+  size_t len = strlen(key);
+  const uint8_t *k = (const uint8_t *)key;
+  uint64_t n = arg_n(args);
+  seawall_decision d;
+  if (strcmp(op, "try_acquire") == 0) {
+    seawall_status st = s->ktb ? seawall_keyed_token_bucket_try_acquire(s->ktb, k, len, n, &d)
+                               : seawall_keyed_sliding_window_try_acquire(s->ksw, k, len, n, &d);
+    return decision_value(st, &d);
+  }
+  if (strcmp(op, "refund") == 0) {
+    if (s->ktb) seawall_keyed_token_bucket_refund(s->ktb, k, len, n);
+    else seawall_keyed_sliding_window_refund(s->ksw, k, len, n);
+    return cJSON_CreateObject();
+  }
+  if (strcmp(op, "metrics") == 0) {
+    seawall_keyed_metrics m;
+    seawall_status st = s->ktb ? seawall_keyed_token_bucket_get_metrics(s->ktb, &m)
+                               : seawall_keyed_sliding_window_get_metrics(s->ksw, &m);
+    if (st != SEAWALL_OK) {
+      rerr(err, "metrics: %s", seawall_last_error_message());
+      return NULL;
+    }
+    cJSON *o = cJSON_CreateObject();
+    o_u64(o, "keys_tracked", m.keys_tracked);
+    o_u64(o, "evictions", m.evictions);
+    o_u64(o, "table_full", m.table_full);
+    return o;
+  }
+  rerr(err, "unknown op \"%s\"", op);
+  return NULL;
+}
+
+static void destroy(subject *s) {
+  seawall_token_bucket_free(s->tb);
+  seawall_sliding_window_free(s->sw);
+  seawall_keyed_token_bucket_free(s->ktb);
+  seawall_keyed_sliding_window_free(s->ksw);
+  free(s);
+}
+
+const runner token_bucket_runner = {"token_bucket", tb_build, tb_step, destroy};
+const runner sliding_window_runner = {"sliding_window", sw_build, sw_step, destroy};
+const runner keyed_runner = {"keyed_limiter", k_build, k_step, destroy};
