@@ -94,8 +94,29 @@ test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node
-test-node: ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc
+test-node: ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc; README example
 	$(MAKE) -C bindings-node test
+	mkdir -p target/node-path && ln -sfn ../../bindings-node target/node-path/seawall
+	NODE_PATH=target/node-path node examples/node/quickstart.js
 
 bench-node: ## Node: seawall next to cockatiel, opossum, limiter (bindings-node/BENCHMARKS.md)
 	$(MAKE) -C bindings-node bench
+
+# ---- demo ------------------------------------------------------------------
+.PHONY: demo demo-smoke demo-build
+DEMO_PY := bindings-python/.venv/bin/python
+DEMO_OUT := target/demo
+
+demo-build: deps-c lib-c ## build what the demo needs (wheel in the venv, Node addon, C client)
+	$(MAKE) -C bindings-python install
+	$(DEMO_PY) -m pip install -q --disable-pip-version-check -r demo/requirements.txt
+	$(MAKE) -C bindings-node build
+	mkdir -p $(DEMO_OUT)
+	cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude demo/client.c -o $(DEMO_OUT)/client_c \
+	  $(LIBDIR)/libseawall.a -lcjson -lpthread -ldl -lm
+
+demo: demo-build ## the main job: ~1 minute, live view, summary and chart (target/demo/seawall-demo.png)
+	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
+
+demo-smoke: demo-build ## an 8-second run of the demo with its checks (part of make test)
+	$(DEMO_PY) demo/run.py --smoke --out $(DEMO_OUT)/smoke
