@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
-test: lint test-rust test-loom test-stress test-c test-go test-java test-node test-python ## everything CI runs
+test: lint test-rust test-loom test-stress test-c test-go test-java test-node test-python demo-smoke ## everything CI runs
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)

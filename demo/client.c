@@ -1,0 +1,307 @@
+/* The C client: calls the payment service through one seawall policy via
+ * include/seawall.h: rate limiter -> circuit breaker -> bulkhead (the
+ * core's policy guard) -> adaptive timeout -> retry with budget ->
+ * fallback ("payment queued"). Same policy.json as the Python and Node
+ * clients; one JSON line per event on stdout.
+ * Usage: client_c PORT T0_NS DURATION POLICY_JSON */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "seawall.h"
+
+static int port;
+static uint64_t t0_ns;
+static double duration_s;
+static int max_attempts;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int in_flight;
+
+static seawall_policy *policy;
+static seawall_circuit_breaker *breaker;
+static seawall_adaptive_timeout *adaptive;
+static seawall_retry_budget *budget;
+static seawall_backoff *backoff;
+
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock every demo process shares */
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double now_s(void) { return ((double)(int64_t)(mono_ns() - t0_ns)) / 1e9; }
+
+static void sleep_ns(uint64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...) {
+  va_list ap;
+  pthread_mutex_lock(&out_lock);
+  printf("{\"t\": %.4f, ", now_s());
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("}\n");
+  fflush(stdout);
+  pthread_mutex_unlock(&out_lock);
+}
+
+static void on_transition(void *user_data, enum seawall_circuit_state from, enum seawall_circuit_state to,
+                          uint64_t at_ns) {
+  (void)user_data;
+  (void)at_ns;
+  emit("\"ev\": \"transition\", \"from\": \"%s\", \"to\": \"%s\"", seawall_circuit_state_str((int)from),
+       seawall_circuit_state_str((int)to));
+}
+
+enum result { OK, UPSTREAM_ERROR, TIMED_OUT };
+
+/* GET /pay with a deadline of timeout_ns: OK, UPSTREAM_ERROR or TIMED_OUT. */
+static enum result http_get(uint64_t timeout_ns) {
+  uint64_t deadline = mono_ns() + timeout_ns;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return UPSTREAM_ERROR;
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  enum result r = UPSTREAM_ERROR;
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+    const char req[] = "GET /pay?client=c HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (send(fd, req, sizeof req - 1, 0) == (ssize_t)(sizeof req - 1)) {
+      char buf[512];
+      size_t got = 0;
+      r = TIMED_OUT;
+      for (;;) {
+        uint64_t now = mono_ns();
+        if (now >= deadline) break;
+        uint64_t left = deadline - now;
+        struct timeval tv = {(time_t)(left / 1000000000u), (suseconds_t)((left % 1000000000u) / 1000u)};
+        if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t n = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+        if (n <= 0 || got + (size_t)n >= sizeof buf - 1) {
+          if (n > 0) got += (size_t)n;
+          buf[got] = '\0';
+          r = strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0 ? OK : UPSTREAM_ERROR;
+          break;
+        }
+        got += (size_t)n;
+      }
+    }
+  }
+  close(fd);
+  return r;
+}
+
+static const char *reason_of(seawall_status s) {
+  switch (s) {
+    case SEAWALL_CIRCUIT_OPEN: return "circuit_open";
+    case SEAWALL_RATE_LIMITED: return "rate_limited";
+    case SEAWALL_BULKHEAD_FULL: return "bulkhead_full";
+    default: return seawall_status_str(s);
+  }
+}
+
+static void *one_call(void *arg) {
+  (void)arg;
+  uint64_t start = mono_ns();
+  const char *reason = NULL;
+  int attempts = 0;
+  seawall_backoff_schedule *schedule = NULL;
+  if (seawall_backoff_schedule_new(backoff, &schedule) != SEAWALL_OK) schedule = NULL;
+  for (;;) {
+    seawall_policy_guard *guard = NULL;
+    seawall_status s = seawall_policy_try_acquire(policy, &guard);
+    if (s != SEAWALL_OK) { /* refused by a stage: nothing to retry, fall back */
+      reason = reason_of(s);
+      break;
+    }
+    attempts++;
+    uint64_t timeout_ns = 0;
+    seawall_adaptive_timeout_get(adaptive, &timeout_ns);
+    uint64_t began = mono_ns();
+    enum result r = http_get(timeout_ns);
+    uint64_t took = mono_ns() - began;
+    /* A call cut off by the timeout is known to take at least the timeout. */
+    seawall_adaptive_timeout_record(adaptive, r == TIMED_OUT ? timeout_ns : took);
+    seawall_policy_guard_complete(guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
+    if (r == OK) {
+      seawall_retry_budget_record_success(budget);
+      reason = NULL;
+      break;
+    }
+    reason = r == TIMED_OUT ? "timeout" : "upstream_error";
+    seawall_backoff_delay d;
+    if (attempts >= max_attempts || schedule == NULL) break;
+    if (seawall_retry_budget_try_retry(budget) != SEAWALL_OK) break;
+    if (seawall_backoff_schedule_next_delay(schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
+    sleep_ns(d.delay_ns);
+  }
+  seawall_backoff_schedule_free(schedule);
+  double latency = (double)(mono_ns() - start) / 1e9;
+  if (reason == NULL)
+    emit("\"ev\": \"call\", \"outcome\": \"ok\", \"reason\": null, \"attempts\": %d, \"latency\": %.4f", attempts,
+         latency);
+  else
+    emit("\"ev\": \"call\", \"outcome\": \"fallback\", \"reason\": \"%s\", \"attempts\": %d, \"latency\": %.4f",
+         reason, attempts, latency);
+  atomic_fetch_sub(&in_flight, 1);
+  return NULL;
+}
+
+static double num(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!cJSON_IsNumber(v)) {
+    fprintf(stderr, "policy.json: %s missing\n", key);
+    exit(2);
+  }
+  return v->valuedouble;
+}
+
+static uint64_t secs_ns(double s) { return (uint64_t)(s * 1e9 + 0.5); }
+
+static void check(seawall_status s, const char *what) {
+  if (s != SEAWALL_OK) {
+    fprintf(stderr, "%s: %s: %s\n", what, seawall_status_str(s), seawall_last_error_message());
+    exit(2);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s PORT T0_NS DURATION POLICY_JSON\n", argv[0]);
+    return 2;
+  }
+  port = atoi(argv[1]);
+  t0_ns = strtoull(argv[2], NULL, 10);
+  duration_s = atof(argv[3]);
+  FILE *f = fopen(argv[4], "rb");
+  if (!f) return 2;
+  static char text[1 << 16];
+  size_t len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[len] = '\0';
+  cJSON *P = cJSON_Parse(text);
+  if (!P) return 2;
+  const cJSON *rl = cJSON_GetObjectItem(P, "rate_limiter"), *cbj = cJSON_GetObjectItem(P, "circuit_breaker"),
+              *bhj = cJSON_GetObjectItem(P, "bulkhead"), *atj = cJSON_GetObjectItem(P, "adaptive_timeout"),
+              *rj = cJSON_GetObjectItem(P, "retry"), *bj = cJSON_GetObjectItem(P, "retry_budget");
+  double rate = num(P, "rate");
+
+  seawall_token_bucket_config tbc = seawall_token_bucket_config_default();
+  tbc.burst = (uint64_t)num(rl, "burst");
+  tbc.rate_per_sec = num(rl, "rate_per_sec");
+  seawall_token_bucket *bucket = NULL;
+  check(seawall_token_bucket_new(&tbc, &bucket), "token bucket");
+
+  seawall_circuit_breaker_config cbc = seawall_circuit_breaker_config_default();
+  cbc.has_failure_rate_threshold = true;
+  cbc.failure_rate_threshold = num(cbj, "failure_rate_threshold");
+  cbc.has_slow_call_rate_threshold = true;
+  cbc.slow_call_rate_threshold = num(cbj, "slow_call_rate_threshold");
+  cbc.slow_call_duration_threshold_ns = secs_ns(num(cbj, "slow_call_duration_threshold"));
+  cbc.window_size = (uint64_t)num(cbj, "window_size");
+  cbc.minimum_number_of_calls = (uint64_t)num(cbj, "minimum_number_of_calls");
+  cbc.open_duration_ns = secs_ns(num(cbj, "open_duration"));
+  cbc.half_open_max_calls = (uint64_t)num(cbj, "half_open_max_calls");
+  cbc.success_threshold = (uint64_t)num(cbj, "success_threshold");
+  check(seawall_circuit_breaker_new(&cbc, &breaker), "circuit breaker");
+  uint64_t listener = 0;
+  check(seawall_circuit_breaker_on_transition(breaker, on_transition, NULL, &listener), "listener");
+
+  seawall_bulkhead_config bhc = seawall_bulkhead_config_default();
+  bhc.max_concurrent = (uint64_t)num(bhj, "max_concurrent");
+  seawall_bulkhead *bulkhead = NULL;
+  check(seawall_bulkhead_new(&bhc, &bulkhead), "bulkhead");
+
+  seawall_adaptive_timeout_config atc = seawall_adaptive_timeout_config_default();
+  atc.percentile = num(atj, "percentile");
+  atc.multiplier = num(atj, "multiplier");
+  atc.min_timeout_ns = secs_ns(num(atj, "min_timeout"));
+  atc.max_timeout_ns = secs_ns(num(atj, "max_timeout"));
+  atc.initial_timeout_ns = secs_ns(num(atj, "initial_timeout"));
+  atc.min_samples = (uint64_t)num(atj, "min_samples");
+  atc.window_ns = secs_ns(num(atj, "window"));
+  check(seawall_adaptive_timeout_new(&atc, &adaptive), "adaptive timeout");
+
+  seawall_backoff_config bc = seawall_backoff_config_default();
+  bc.kind = SEAWALL_BACKOFF_EXPONENTIAL;
+  bc.base_ns = secs_ns(num(rj, "base"));
+  bc.factor = num(rj, "factor");
+  bc.max_delay_ns = secs_ns(num(rj, "max_delay"));
+  bc.jitter = SEAWALL_JITTER_FULL;
+  max_attempts = (int)num(rj, "max_attempts");
+  bc.max_attempts = (uint32_t)max_attempts;
+  check(seawall_backoff_new(&bc, &backoff), "backoff");
+
+  seawall_retry_budget_config rbc = seawall_retry_budget_config_default();
+  rbc.max_tokens = (uint32_t)num(bj, "max_tokens");
+  rbc.token_ratio = num(bj, "token_ratio");
+  check(seawall_retry_budget_new(&rbc, &budget), "retry budget");
+
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.token_bucket = bucket;
+  pc.circuit_breaker = breaker;
+  pc.bulkhead = bulkhead;
+  check(seawall_policy_new(&pc, &policy), "policy");
+  cJSON_Delete(P);
+
+  emit("\"ev\": \"ready\"");
+  while (now_s() < 0) sleep_ns(5000000);
+  double next_at = 0, last_state = 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  while (now_s() < duration_s) {
+    double t = now_s();
+    if (t >= next_at) {
+      pthread_t th;
+      atomic_fetch_add(&in_flight, 1);
+      if (pthread_create(&th, &attr, one_call, NULL) != 0) atomic_fetch_sub(&in_flight, 1);
+      next_at += 1.0 / rate;
+    }
+    if (t - last_state >= 0.25) {
+      enum seawall_circuit_state st = SEAWALL_STATE_CLOSED;
+      seawall_circuit_breaker_state(breaker, &st);
+      uint64_t timeout_ns = 0;
+      seawall_adaptive_timeout_get(adaptive, &timeout_ns);
+      emit("\"ev\": \"state\", \"state\": \"%s\", \"in_flight\": %d, \"timeout\": %.4f",
+           seawall_circuit_state_str((int)st), atomic_load(&in_flight), (double)timeout_ns / 1e9);
+      last_state = t;
+    }
+    double wait = next_at - now_s();
+    sleep_ns(wait > 0.01 ? 10000000u : wait > 0 ? (uint64_t)(wait * 1e9) : 0);
+  }
+  for (int i = 0; i < 500 && atomic_load(&in_flight) > 0; i++) sleep_ns(10000000u);
+  emit("\"ev\": \"done\"");
+  pthread_attr_destroy(&attr);
+  if (atomic_load(&in_flight) == 0) {
+    seawall_policy_free(policy);
+    seawall_circuit_breaker_free(breaker);
+    seawall_token_bucket_free(bucket);
+    seawall_bulkhead_free(bulkhead);
+    seawall_adaptive_timeout_free(adaptive);
+    seawall_backoff_free(backoff);
+    seawall_retry_budget_free(budget);
+  }
+  return 0;
+}
