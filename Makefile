@@ -37,8 +37,9 @@ test-stress: ## multi-threaded stress tests on real threads (release)
 soak: ## long soaks, not part of `make test`
 	SEAWALL_SOAK=1 $(CARGO) test -p seawall --release --test 'stress_*' -- --ignored
 
-test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest
+test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest; README example
 	$(MAKE) -C bindings-python test
+	cd examples/python && ../../bindings-python/.venv/bin/python quickstart.py
 
 bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
 	$(MAKE) -C bindings-python bench-python
