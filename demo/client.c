@@ -222,6 +222,9 @@ int main(int argc, char **argv) {
   cbc.window_size = (uint64_t)num(cbj, "window_size");
   cbc.minimum_number_of_calls = (uint64_t)num(cbj, "minimum_number_of_calls");
   cbc.open_duration_ns = secs_ns(num(cbj, "open_duration"));
+  cbc.open_duration_multiplier = num(cbj, "open_duration_multiplier");
+  cbc.has_max_open_duration = true;
+  cbc.max_open_duration_ns = secs_ns(num(cbj, "max_open_duration"));
   cbc.half_open_max_calls = (uint64_t)num(cbj, "half_open_max_calls");
   cbc.success_threshold = (uint64_t)num(cbj, "success_threshold");
   check(seawall_circuit_breaker_new(&cbc, &breaker), "circuit breaker");

@@ -42,6 +42,8 @@ const breaker = new seawall.CircuitBreaker({
   windowSize: cb.window_size,
   minimumNumberOfCalls: cb.minimum_number_of_calls,
   openDurationMs: ms(cb.open_duration),
+  openDurationMultiplier: cb.open_duration_multiplier,
+  maxOpenDurationMs: ms(cb.max_open_duration),
   halfOpenMaxCalls: cb.half_open_max_calls,
   successThreshold: cb.success_threshold
 })

@@ -107,6 +107,30 @@ def render(clients, elapsed, duration, tty):
     sys.stdout.flush()
 
 
+def transition_lines(transitions, duration):
+    """One line per transition, except that a run of failed probe rounds
+    (open -> half_open -> open, again and again) is folded into one line."""
+    def phase(t):
+        return PHASES[phase_index(max(t, 0), duration)][0]
+
+    lines, i = [], 0
+    while i < len(transitions):
+        j = i
+        while (j + 1 < len(transitions) and transitions[j]["from"] == "open" and transitions[j]["to"] == "half_open"
+               and transitions[j + 1]["to"] == "open"):
+            j += 2
+        if j - i >= 4:
+            a, b = transitions[i]["t"], transitions[j - 1]["t"]
+            lines.append(f"{a:6.2f}s … {b:6.2f}s  {(j - i) // 2} probe rounds failed: open -> half_open -> open "
+                         f"({phase(a)} .. {phase(b)})")
+            i = j
+            continue
+        t = transitions[i]
+        lines.append(f"{t['t']:6.2f}s  {t['from']} -> {t['to']} ({phase(t['t'])})")
+        i += 1
+    return lines
+
+
 def summary(clients, stats, duration):
     print("\nSummary")
     print(f"{'client':<12} {'calls':>6} {'ok':>6} {'failed':>7} {'rejected':>9} {'fallbacks':>10} {'upstream hits':>14} "
@@ -122,9 +146,7 @@ def summary(clients, stats, duration):
     for c in clients:
         if not c.protected:
             continue
-        items = [f"{t['t']:6.2f}s {t['from']}->{t['to']} ({PHASES[phase_index(max(t['t'], 0), duration)][0]})"
-                 for t in c.transitions]
-        print(f"  {c.name:<8} " + ("\n           ".join(items) if items else "(none)"))
+        print(f"  {c.name:<8} " + ("\n           ".join(transition_lines(c.transitions, duration)) or "(none)"))
 
 
 def chart(clients, duration, path):

@@ -10,7 +10,7 @@ PHASES = [
     ("healthy", 0.00, dict(error_rate=0.0, delay_rate=0.0)),
     ("down", 0.17, dict(error_rate=1.0, delay_rate=0.0)),
     ("slow", 0.37, dict(error_rate=0.0, delay_rate=1.0, delay_min=1.5, delay_max=2.5)),
-    ("recovering", 0.57, dict(error_rate=0.45, delay_rate=0.0)),
+    ("recovering", 0.57, dict(error_rate=0.25, delay_rate=0.0)),
     ("healthy", 0.80, dict(error_rate=0.0, delay_rate=0.0)),
 ]
 
@@ -32,6 +32,8 @@ POLICY = {
         "window_size": 20,
         "minimum_number_of_calls": 10,
         "open_duration": 2.0,
+        "open_duration_multiplier": 1.5,
+        "max_open_duration": 6.0,
         "half_open_max_calls": 3,
         "success_threshold": 3,
     },

@@ -11,21 +11,7 @@ from vectors import check_scenario, matches, scenarios, vector_files
 # Scenarios whose exact answer the Python API cannot give, with the reason.
 # They run as strict xfails: if one starts passing, the suite fails so the
 # entry is removed. Each is reported to the lead (see README, "Vectors").
-KNOWN_DIVERGENCES: Dict[str, str] = {
-    "circuit_breaker/config.json::open_duration above 100 years": (
-        "100 years + 1 ns is not representable in float seconds "
-        "(3153600000.000000001 rounds to exactly 100 years); the Python API "
-        "rejects anything from 100 years + ~0.5 us on"
-    ),
-    "bulkhead/bulkhead.json::bad config: max_wait above 100 years": (
-        "100 years + 1 ns is not representable in float seconds (see above)"
-    ),
-    "circuit_breaker/half_open.json::a late permit from an old generation cannot change the new state": (
-        "the vector finishes the same permit twice; a Python Permit finishes "
-        "once (a second success()/failure() returns False and records "
-        "nothing) so a stale token can never finish a re-admitted probe slot"
-    ),
-}
+KNOWN_DIVERGENCES: Dict[str, str] = {}
 
 ALL = scenarios()
 

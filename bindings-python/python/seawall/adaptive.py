@@ -6,8 +6,8 @@ max_timeout)`` over the latencies recorded in the last one or two windows
 ``async def`` (or ``await at.call_async(fn, ...)``) runs the call under the
 current timeout (never past the current deadline) and records its latency
 when it completes, successfully or with an exception; a call cut off by
-the timeout is not recorded (its latency is unknown, only known to be
-long).
+the timeout is recorded with the limit it was given (its latency is at
+least that), so the timeout can grow while the dependency is slow.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class AdaptiveTimeout(_native.AdaptiveTimeout):
         try:
             result = await _run_with_timeout(fn(*args, **kwargs), limit)
         except SeawallTimeoutError:
+            # Cut off: its latency is at least the limit (spec/adaptive_timeout.md).
+            self.record(limit)
             raise
         except BaseException:
             self.record(max(0.0, _clock.now(self._clock) - start))
