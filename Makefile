@@ -46,7 +46,7 @@ bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tena
 
 bench: bench-rust ## all benchmarks
 
-bench-rust: ## criterion: core next to governor, recloser, failsafe, tokio, backon
+bench-rust: lib-c ## criterion: core next to governor, recloser, failsafe, tokio, backon; C ABI next to core
 	$(CARGO) bench -p seawall-benches
 
 # ---- C ABI -----------------------------------------------------------------

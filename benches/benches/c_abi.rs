@@ -1,0 +1,333 @@
+//! The C ABI next to the core it wraps, in one run: the per-call overhead
+//! of the boundary (panic guard, pointer checks, last-error bookkeeping,
+//! struct conversion). Loads `target/release/libseawall.so` (build it with
+//! `make lib-c`; `make bench-rust` does) and calls it through function
+//! pointers, as any C caller goes through the PLT.
+#![allow(clippy::disallowed_methods, missing_docs, non_camel_case_types)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use libloading::{Library, Symbol};
+use std::ffi::c_void;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+type Status = i32;
+
+#[repr(C)]
+#[derive(Default)]
+struct TokenBucketConfig {
+    burst: u64,
+    rate_per_sec: f64,
+    has_initial_tokens: bool,
+    initial_tokens: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct DecisionC {
+    allowed: bool,
+    remaining: u64,
+    retry_after_ns: u64,
+    reset_after_ns: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct BreakerConfig {
+    has_failure_rate_threshold: bool,
+    failure_rate_threshold: f64,
+    has_slow_call_rate_threshold: bool,
+    slow_call_rate_threshold: f64,
+    slow_call_duration_threshold_ns: u64,
+    window_kind: u32,
+    window_size: u64,
+    minimum_number_of_calls: u64,
+    has_failure_count_threshold: bool,
+    failure_count_threshold: u64,
+    has_failure_count_period: bool,
+    failure_count_period_ns: u64,
+    open_duration_ns: u64,
+    open_duration_multiplier: f64,
+    has_max_open_duration: bool,
+    max_open_duration_ns: u64,
+    half_open_max_calls: u64,
+    success_threshold: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct BulkheadConfig {
+    max_concurrent: u64,
+    max_queue: u64,
+    max_wait_ns: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct BackoffConfig {
+    kind: u32,
+    base_ns: u64,
+    factor: f64,
+    max_delay_ns: u64,
+    jitter: u32,
+    max_attempts: u32,
+    has_max_elapsed: bool,
+    max_elapsed_ns: u64,
+    has_seed: bool,
+    seed: u64,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct BackoffDelay {
+    give_up: bool,
+    delay_ns: u64,
+    retries: u32,
+}
+
+fn lib() -> Library {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/libseawall.so");
+    // SAFETY: loading our own library, built from this workspace.
+    unsafe { Library::new(&path) }
+        .unwrap_or_else(|e| panic!("{}: {e} (run `make lib-c` first)", path.display()))
+}
+
+macro_rules! sym {
+    ($lib:expr, $name:literal, $ty:ty) => {{
+        // SAFETY: the signature matches include/seawall.h.
+        let s: Symbol<$ty> = unsafe { $lib.get($name) }.unwrap_or_else(|e| panic!("{e}"));
+        *s
+    }};
+}
+
+fn c_abi(c: &mut Criterion) {
+    let lib = lib();
+    let ok = |s: Status| assert_eq!(s, 0, "C call failed");
+
+    // ---- token bucket, denied on a frozen manual clock (no clock cost) ----
+    let clock_new = sym!(
+        lib,
+        b"seawall_manual_clock_new",
+        unsafe extern "C" fn(u64, *mut *mut c_void) -> Status
+    );
+    let tb_config_default = sym!(
+        lib,
+        b"seawall_token_bucket_config_default",
+        unsafe extern "C" fn() -> TokenBucketConfig
+    );
+    let tb_new = sym!(
+        lib,
+        b"seawall_token_bucket_new_with_clock",
+        unsafe extern "C" fn(*const TokenBucketConfig, *const c_void, *mut *mut c_void) -> Status
+    );
+    let tb_try = sym!(
+        lib,
+        b"seawall_token_bucket_try_acquire",
+        unsafe extern "C" fn(*const c_void, u64, *mut DecisionC) -> Status
+    );
+    let mut clk = std::ptr::null_mut();
+    let mut tb = std::ptr::null_mut();
+    unsafe {
+        ok(clock_new(0, &mut clk));
+        let mut cfg = tb_config_default();
+        cfg.burst = 1;
+        cfg.rate_per_sec = 1.0;
+        cfg.has_initial_tokens = true;
+        cfg.initial_tokens = 0;
+        ok(tb_new(&cfg, clk, &mut tb));
+    }
+    let mclock = seawall::ManualClock::new();
+    let core_tb = seawall::token_bucket::TokenBucket::with_clock(
+        seawall::token_bucket::TokenBucketConfig {
+            burst: 1,
+            rate_per_sec: 1.0,
+            initial_tokens: Some(0),
+        },
+        &mclock,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let mut g = c.benchmark_group("c_abi_token_bucket_denied");
+    g.bench_function("core", |b| {
+        b.iter(|| black_box(core_tb.try_acquire(1).map(|d| d.allowed).unwrap_or(true)))
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| {
+            let mut d = DecisionC::default();
+            unsafe { tb_try(tb, 1, &mut d) };
+            black_box(d.allowed)
+        })
+    });
+    g.finish();
+
+    // ---- breaker acquire + record success ----
+    let cb_default = sym!(
+        lib,
+        b"seawall_circuit_breaker_config_default",
+        unsafe extern "C" fn() -> BreakerConfig
+    );
+    let cb_new = sym!(
+        lib,
+        b"seawall_circuit_breaker_new",
+        unsafe extern "C" fn(*const BreakerConfig, *mut *mut c_void) -> Status
+    );
+    let cb_try = sym!(
+        lib,
+        b"seawall_circuit_breaker_try_acquire",
+        unsafe extern "C" fn(*const c_void, *mut u64) -> Status
+    );
+    let cb_record = sym!(
+        lib,
+        b"seawall_circuit_breaker_record",
+        unsafe extern "C" fn(*const c_void, u64, u32, u64) -> Status
+    );
+    let mut cb = std::ptr::null_mut();
+    unsafe {
+        let cfg = cb_default();
+        ok(cb_new(&cfg, &mut cb));
+    }
+    let core_cb = seawall::circuit_breaker::CircuitBreaker::new(Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut g = c.benchmark_group("c_abi_breaker_acquire_record");
+    g.bench_function("core", |b| {
+        b.iter(|| {
+            if let Ok(p) = core_cb.try_acquire() {
+                core_cb.record(
+                    p,
+                    seawall::circuit_breaker::Outcome::Success,
+                    Duration::from_micros(5),
+                );
+            }
+        })
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| unsafe {
+            let mut p = 0u64;
+            if cb_try(cb, &mut p) == 0 {
+                cb_record(cb, p, 0, 5_000);
+            }
+        })
+    });
+    g.finish();
+
+    // ---- bulkhead acquire + release ----
+    let bh_default = sym!(
+        lib,
+        b"seawall_bulkhead_config_default",
+        unsafe extern "C" fn() -> BulkheadConfig
+    );
+    let bh_new = sym!(
+        lib,
+        b"seawall_bulkhead_new",
+        unsafe extern "C" fn(*const BulkheadConfig, *mut *mut c_void) -> Status
+    );
+    let bh_try = sym!(
+        lib,
+        b"seawall_bulkhead_try_acquire",
+        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+    );
+    let bh_release = sym!(
+        lib,
+        b"seawall_bulkhead_release",
+        unsafe extern "C" fn(*mut c_void)
+    );
+    let mut bh = std::ptr::null_mut();
+    unsafe {
+        let mut cfg = bh_default();
+        cfg.max_concurrent = 64;
+        ok(bh_new(&cfg, &mut bh));
+    }
+    let core_bh = seawall::bulkhead::Bulkhead::new(seawall::bulkhead::BulkheadConfig {
+        max_concurrent: 64,
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut g = c.benchmark_group("c_abi_bulkhead_acquire_release");
+    g.bench_function("core", |b| {
+        b.iter(|| black_box(core_bh.try_acquire().is_ok()))
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| unsafe {
+            let mut p = std::ptr::null_mut();
+            if bh_try(bh, &mut p) == 0 {
+                bh_release(p);
+            }
+        })
+    });
+    g.finish();
+
+    // ---- backoff: a 10-step full-jitter exponential schedule ----
+    let bo_default = sym!(
+        lib,
+        b"seawall_backoff_config_default",
+        unsafe extern "C" fn() -> BackoffConfig
+    );
+    let bo_new = sym!(
+        lib,
+        b"seawall_backoff_new",
+        unsafe extern "C" fn(*const BackoffConfig, *mut *mut c_void) -> Status
+    );
+    let sch_new = sym!(
+        lib,
+        b"seawall_backoff_schedule_new",
+        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+    );
+    let sch_next = sym!(
+        lib,
+        b"seawall_backoff_schedule_next_delay_elapsed",
+        unsafe extern "C" fn(*mut c_void, u64, bool, u64, *mut BackoffDelay) -> Status
+    );
+    let sch_free = sym!(
+        lib,
+        b"seawall_backoff_schedule_free",
+        unsafe extern "C" fn(*mut c_void)
+    );
+    let mut bo = std::ptr::null_mut();
+    unsafe {
+        let mut cfg = bo_default();
+        cfg.max_attempts = 11;
+        cfg.has_seed = true;
+        cfg.seed = 1;
+        ok(bo_new(&cfg, &mut bo));
+    }
+    let core_bo = seawall::backoff::Backoff::new(seawall::backoff::BackoffConfig {
+        max_attempts: 11,
+        seed: Some(1),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut g = c.benchmark_group("c_abi_backoff_10_steps");
+    g.bench_function("core", |b| {
+        b.iter(|| {
+            let mut s = core_bo.schedule();
+            let mut total = Duration::ZERO;
+            while let Some(d) = s.next_delay_elapsed(Duration::ZERO, None) {
+                total += d;
+            }
+            black_box(total)
+        })
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| unsafe {
+            let mut s = std::ptr::null_mut();
+            let mut total = 0u64;
+            if sch_new(bo, &mut s) == 0 {
+                let mut d = BackoffDelay::default();
+                while sch_next(s, 0, false, 0, &mut d) == 0 && !d.give_up {
+                    total += d.delay_ns;
+                }
+                sch_free(s);
+            }
+            black_box(total)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = c_abi
+}
+criterion_main!(benches);
