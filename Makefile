@@ -119,5 +119,5 @@ demo-build: deps-c lib-c ## build what the demo needs (wheel in the venv, Node a
 demo: demo-build ## the main job: ~1 minute, live view, summary and chart (target/demo/seawall-demo.png)
 	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
 
-demo-smoke: demo-build ## an 8-second run of the demo with its checks (part of make test)
+demo-smoke: demo-build ## a 10-second run of the demo with its checks (part of make test)
 	$(DEMO_PY) demo/run.py --smoke --out $(DEMO_OUT)/smoke

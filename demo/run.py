@@ -205,13 +205,13 @@ def main():
     ap.add_argument("--node-client", default=os.path.join(HERE, "client.js"))
     ap.add_argument("--c-client", default=os.path.join(ROOT, "target", "demo", "client_c"))
     args = ap.parse_args()
-    duration = 8.0 if args.smoke else args.duration
+    duration = 10.0 if args.smoke else args.duration
     os.makedirs(args.out, exist_ok=True)
     policy_path = os.path.join(args.out, "policy.json")
     with open(policy_path, "w") as f:
         json.dump({**POLICY, "rate": RATE}, f, indent=2)
 
-    t0 = time.monotonic_ns() + 2_000_000_000  # everyone starts together in 2 s
+    t0 = time.monotonic_ns() + 3_000_000_000  # everyone starts together in 3 s
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     up = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream.py"), str(t0), str(duration)],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
@@ -229,7 +229,7 @@ def main():
     try:
         for c in clients:
             start(c, events, env)
-        hard_stop = time.monotonic() + duration + 2 + 20
+        hard_stop = time.monotonic() + duration + 3 + 20
         next_view = 0.0
         while not all(c.done for c in clients) and time.monotonic() < hard_stop:
             try:
