@@ -258,9 +258,26 @@ fn backoff(c: &mut Criterion) {
     g.finish();
 }
 
+fn clock(c: &mut Criterion) {
+    use governor::clock::Clock as _;
+    use seawall::clock::{Clock as _, MonotonicClock};
+
+    // What one clock reading costs: seawall's CLOCK_MONOTONIC, std's Instant
+    // (also CLOCK_MONOTONIC through libc) and governor's default quanta
+    // clock (TSC-based, not comparable across processes).
+    let mut g = c.benchmark_group("clock_read");
+    g.bench_function("seawall_monotonic", |b| {
+        b.iter(|| black_box(MonotonicClock.now_ns()))
+    });
+    g.bench_function("std_instant", |b| b.iter(|| black_box(Instant::now())));
+    let q = governor::clock::DefaultClock::default();
+    g.bench_function("governor_quanta", |b| b.iter(|| black_box(q.now())));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = token_bucket, breaker, bulkhead, backoff
+    targets = clock, token_bucket, breaker, bulkhead, backoff
 }
 criterion_main!(benches);
