@@ -15,7 +15,7 @@
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::{Decision, RateLimiter};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, Padded};
 use crate::validate;
 use std::time::Duration;
 
@@ -73,6 +73,55 @@ fn emission_interval_ns(rate_per_sec: f64) -> Result<u64> {
     Ok(t as u64)
 }
 
+/// Exact `x / d` for every `x < 2^62` by one multiplication, for a divisor
+/// fixed at construction (a hardware 64-bit division costs more than the
+/// rest of a GCRA step). Granlund–Montgomery (1994), Theorem 4.2 with
+/// `N = 62`: with `l = ceil(log2 d)` and `m = floor(2^(62+l) / d) + 1`,
+/// `2^(62+l) < m·d <= 2^(62+l) + 2^l`, hence `floor(x·m / 2^(62+l)) =
+/// floor(x / d)` for `0 <= x < 2^62`. `m < 2^63`, so `x·m < 2^125`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Divisor {
+    d: u64,
+    m: u64,
+    shift: u32,
+}
+
+/// Numerators below this are divided by multiplication (every bucket
+/// quantity is `<= MAX_NS < 2^62`).
+const DIV_LIMIT: u64 = 1 << 62;
+
+impl Divisor {
+    /// `d` must be `>= 1` and `<= MAX_NS`; anything else falls back to
+    /// hardware division.
+    pub(crate) fn new(d: u64) -> Self {
+        let l = if d <= 1 {
+            0
+        } else {
+            64 - (d - 1).leading_zeros()
+        };
+        let shift = 62 + l;
+        let m = (1u128 << shift)
+            .checked_div(u128::from(d))
+            .map(|q| q + 1)
+            .and_then(|m| u64::try_from(m).ok());
+        match m {
+            Some(m) if d <= MAX_NS => Divisor { d, m, shift },
+            // Unreachable for validated buckets: m = 0 means "divide".
+            _ => Divisor { d, m: 0, shift: 0 },
+        }
+    }
+
+    /// `x / d` (0 when `d == 0`).
+    #[inline]
+    pub(crate) fn div(self, x: u64) -> u64 {
+        if x < DIV_LIMIT && self.m != 0 {
+            ((u128::from(x) * u128::from(self.m)) >> self.shift) as u64
+        } else {
+            x.checked_div(self.d).unwrap_or(0)
+        }
+    }
+}
+
 /// Validated GCRA parameters, shared with the keyed limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Gcra {
@@ -82,6 +131,8 @@ pub(crate) struct Gcra {
     pub(crate) burst: u64,
     /// `tau = burst * T`, the time to refill from empty, `<= MAX_NS`.
     pub(crate) tau: u64,
+    /// `x / T` without a hardware division.
+    div_t: Divisor,
 }
 
 /// The outcome of one GCRA step: the decision and, if granted, the new TAT.
@@ -105,7 +156,12 @@ impl Gcra {
                     format!("burst x emission interval ({t} ns) exceeds 100 years, got {burst}"),
                 )
             })?;
-        Ok(Self { t, burst, tau })
+        Ok(Self {
+            t,
+            burst,
+            tau,
+            div_t: Divisor::new(t),
+        })
     }
 
     /// `n` must be in `1..=burst`.
@@ -137,7 +193,7 @@ impl Gcra {
             Step {
                 decision: Decision {
                     allowed: true,
-                    remaining: (self.tau - after) / self.t,
+                    remaining: self.div_t.div(self.tau - after),
                     retry_after: Duration::ZERO,
                     reset_after: Duration::from_nanos(after),
                 },
@@ -147,7 +203,7 @@ impl Gcra {
             Step {
                 decision: Decision {
                     allowed: false,
-                    remaining: self.tau.saturating_sub(debt) / self.t,
+                    remaining: self.div_t.div(self.tau.saturating_sub(debt)),
                     retry_after: Duration::from_nanos(after - self.tau),
                     reset_after: Duration::from_nanos(debt),
                 },
@@ -170,7 +226,7 @@ impl Gcra {
     /// Tokens available at `now` for state `tat`.
     #[inline]
     pub(crate) fn available(&self, tat: u64, now: u64) -> u64 {
-        self.tau.saturating_sub(tat.saturating_sub(now)) / self.t
+        self.div_t.div(self.tau.saturating_sub(tat.saturating_sub(now)))
     }
 }
 
@@ -192,8 +248,8 @@ pub struct TokenBucketMetrics {
 /// A lock-free token bucket (GCRA): burst capacity plus a steady refill rate.
 ///
 /// Thread-safe (`Send + Sync`); hold it in an `Arc` to share. A decision is one
-/// clock read plus one compare-and-swap loop on one `AtomicU64`; a denied
-/// request takes nothing.
+/// clock read plus one compare-and-swap loop on one `AtomicU64` and one
+/// counter increment; a denied request takes nothing.
 ///
 /// ```
 /// use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
@@ -216,12 +272,22 @@ pub struct TokenBucketMetrics {
 #[derive(Debug)]
 pub struct TokenBucket {
     gcra: Gcra,
+    clock: ClockSource,
+    /// Written by every grant: the TAT and the `allowed` counter share a
+    /// line (one line moves between cores per grant), away from the
+    /// read-only fields above.
+    hot: Padded<Hot>,
+    /// `try_acquire` calls denied; on a line of its own so that denials
+    /// (which only read the TAT) do not take the TAT's line from readers.
+    denied: Padded<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct Hot {
     /// The theoretical arrival time, ns since the clock's origin. Values
     /// `<= now` all mean "full". The whole state; nothing is packed.
     tat: AtomicU64,
     allowed: AtomicU64,
-    denied: AtomicU64,
-    clock: ClockSource,
 }
 
 impl TokenBucketConfig {
@@ -259,10 +325,12 @@ impl TokenBucket {
         };
         Ok(Self {
             gcra,
-            tat: AtomicU64::new(tat),
-            allowed: AtomicU64::new(0),
-            denied: AtomicU64::new(0),
             clock,
+            hot: Padded(Hot {
+                tat: AtomicU64::new(tat),
+                allowed: AtomicU64::new(0),
+            }),
+            denied: Padded(AtomicU64::new(0)),
         })
     }
 
@@ -273,7 +341,7 @@ impl TokenBucket {
     pub fn try_acquire(&self, n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
         let now = self.clock.now_ns();
-        let mut tat = self.tat.load(Ordering::Acquire);
+        let mut tat = self.hot.tat.load(Ordering::Acquire);
         loop {
             let step = self.gcra.step(tat, now, n);
             let Some(new_tat) = step.new_tat else {
@@ -281,11 +349,12 @@ impl TokenBucket {
                 return Ok(step.decision);
             };
             match self
+                .hot
                 .tat
                 .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => {
-                    self.allowed.fetch_add(1, Ordering::Relaxed);
+                    self.hot.allowed.fetch_add(1, Ordering::Relaxed);
                     return Ok(step.decision);
                 }
                 Err(actual) => tat = actual,
@@ -300,7 +369,7 @@ impl TokenBucket {
         let now = self.clock.now_ns();
         Ok(self
             .gcra
-            .step(self.tat.load(Ordering::Acquire), now, n)
+            .step(self.hot.tat.load(Ordering::Acquire), now, n)
             .decision)
     }
 
@@ -311,13 +380,14 @@ impl TokenBucket {
             return;
         }
         let now = self.clock.now_ns();
-        let mut tat = self.tat.load(Ordering::Acquire);
+        let mut tat = self.hot.tat.load(Ordering::Acquire);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
             if new_tat == tat {
                 return;
             }
             match self
+                .hot
                 .tat
                 .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
             {
@@ -342,9 +412,9 @@ impl TokenBucket {
         let now = self.clock.now_ns();
         TokenBucketMetrics {
             burst: self.gcra.burst,
-            available: self.gcra.available(self.tat.load(Ordering::Acquire), now),
+            available: self.gcra.available(self.hot.tat.load(Ordering::Acquire), now),
             emission_interval: Duration::from_nanos(self.gcra.t),
-            allowed: self.allowed.load(Ordering::Relaxed),
+            allowed: self.hot.allowed.load(Ordering::Relaxed),
             denied: self.denied.load(Ordering::Relaxed),
         }
     }
