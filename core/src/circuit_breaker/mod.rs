@@ -53,7 +53,7 @@ pub use state::{Permit, State, MAX_HALF_OPEN_CALLS};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, Padded};
 use crate::validate::MAX_DURATION;
 use state::Word;
 use std::fmt;
@@ -223,21 +223,41 @@ pub struct CircuitBreaker {
     deadline_gen: AtomicU64,
     cur_open_ns: AtomicU64,
     window: RateWindow,
-    consecutive: AtomicU64,
     ring: Option<FailureRing>,
-    // lifetime counters
-    successes: AtomicU64,
-    failures: AtomicU64,
-    slow: AtomicU64,
-    ignored: AtomicU64,
-    rejected: AtomicU64,
-    transitions: AtomicU64,
     // precomputed
-    slow_ns: u64,
+    slow_threshold: Duration,
     base_open_ns: u64,
     max_open_ns: u64,
     period_ns: u64,
     listeners: Mutex<Listeners>,
+    /// Written on failures, rejections and transitions, not on the closed
+    /// success path; kept off the lines of the read-mostly fields above.
+    counters: Padded<Counters>,
+}
+
+/// Lifetime counters. A success recorded into a count window is not counted
+/// here: the window's cursor counts every outcome it records, so those
+/// successes are `cursor - window_failures` (one atomic add fewer on the
+/// hottest path).
+#[derive(Debug, Default)]
+struct Counters {
+    consecutive: AtomicU64,
+    /// Successes not recorded into a count window (time window, half-open,
+    /// stale permits).
+    other_successes: AtomicU64,
+    /// Failures recorded into the count window; incremented before the
+    /// cursor, so `cursor - window_failures` never counts a failure as a
+    /// success.
+    window_failures: AtomicU64,
+    other_failures: AtomicU64,
+    /// The largest count-window success total `metrics` has reported, so a
+    /// failure caught between its two increments never makes the reported
+    /// count go down.
+    window_successes_seen: AtomicU64,
+    slow: AtomicU64,
+    ignored: AtomicU64,
+    rejected: AtomicU64,
+    transitions: AtomicU64,
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -276,19 +296,13 @@ impl CircuitBreaker {
             deadline_gen: AtomicU64::new(NO_GEN),
             cur_open_ns: AtomicU64::new(base_open_ns),
             window,
-            consecutive: AtomicU64::new(0),
             ring,
-            successes: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            slow: AtomicU64::new(0),
-            ignored: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            transitions: AtomicU64::new(0),
-            slow_ns: duration_to_ns(cfg.slow_call_duration_threshold),
+            slow_threshold: cfg.slow_call_duration_threshold,
             base_open_ns,
             max_open_ns: duration_to_ns(cfg.max_open_duration.unwrap_or(MAX_DURATION)),
             period_ns: cfg.failure_count_period.map_or(0, duration_to_ns),
             listeners: Mutex::new(Listeners::default()),
+            counters: Padded(Counters::default()),
             cfg,
         })
     }
@@ -382,7 +396,7 @@ impl CircuitBreaker {
     }
 
     fn reject(&self, state: State, retry_after: Duration) -> Rejected {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.counters.rejected.fetch_add(1, Ordering::Relaxed);
         Rejected { state, retry_after }
     }
 
@@ -412,25 +426,33 @@ impl CircuitBreaker {
         if permit.state() == Some(State::Disabled) {
             return;
         }
-        let slow = outcome != Outcome::Ignored && duration_to_ns(duration) > self.slow_ns;
-        match outcome {
-            Outcome::Success => self.successes.fetch_add(1, Ordering::Relaxed),
-            Outcome::Failure => self.failures.fetch_add(1, Ordering::Relaxed),
-            Outcome::Ignored => self.ignored.fetch_add(1, Ordering::Relaxed),
-        };
+        // Comparing durations (both <= MAX_DURATION or saturating above it)
+        // is the same test as comparing nanoseconds, without the u128.
+        let slow = outcome != Outcome::Ignored && duration > self.slow_threshold;
         if slow {
-            self.slow.fetch_add(1, Ordering::Relaxed);
+            self.counters.slow.fetch_add(1, Ordering::Relaxed);
         }
         let w = self.load();
-        if w.generation() != permit.generation || w.kind() != u64::from(permit.kind) {
+        let fresh = w.generation() == permit.generation && w.kind() == u64::from(permit.kind);
+        if fresh
+            && outcome != Outcome::Ignored
+            && matches!(w.state(), State::Closed | State::MetricsOnly)
+        {
+            // Counts the outcome in the lifetime counters too.
+            self.record_closed(w, outcome == Outcome::Failure, slow);
+            return;
+        }
+        let c = &self.counters;
+        match outcome {
+            Outcome::Success => c.other_successes.fetch_add(1, Ordering::Relaxed),
+            Outcome::Failure => c.other_failures.fetch_add(1, Ordering::Relaxed),
+            Outcome::Ignored => c.ignored.fetch_add(1, Ordering::Relaxed),
+        };
+        if !fresh {
             return; // stale
         }
         match w.state() {
-            State::Closed | State::MetricsOnly => {
-                if outcome != Outcome::Ignored {
-                    self.record_closed(w, outcome == Outcome::Failure, slow);
-                }
-            }
+            State::Closed | State::MetricsOnly => {} // ignored: counted above
             State::HalfOpen => {
                 let bad = outcome == Outcome::Failure
                     || (slow && self.cfg.slow_call_rate_threshold.is_some());
@@ -469,9 +491,12 @@ impl CircuitBreaker {
         }
     }
 
+    /// Records a fresh success or failure in the closed or metrics-only
+    /// state (lifetime counters included) and trips if a rule fires.
     fn record_closed(&self, w: Word, failure: bool, slow: bool) {
         let mut now: Option<u64> = None;
         let mut trip = false;
+        let counters = &self.counters;
         if let Some(n) = self.cfg.failure_count_threshold {
             match &self.ring {
                 Some(ring) => {
@@ -482,20 +507,32 @@ impl CircuitBreaker {
                 }
                 None => {
                     if failure {
-                        trip |= self
+                        trip |= counters
                             .consecutive
                             .fetch_add(1, Ordering::AcqRel)
                             .saturating_add(1)
                             >= n;
-                    } else if self.consecutive.load(Ordering::Relaxed) != 0 {
-                        self.consecutive.store(0, Ordering::Release);
+                    } else if counters.consecutive.load(Ordering::Relaxed) != 0 {
+                        counters.consecutive.store(0, Ordering::Release);
                     }
                 }
             }
         }
         let counts = match &self.window {
-            RateWindow::Count(cw) => cw.record(failure, slow),
+            RateWindow::Count(cw) => {
+                // The cursor counts the outcome; a failure is also counted
+                // apart, first (see `Counters`).
+                if failure {
+                    counters.window_failures.fetch_add(1, Ordering::AcqRel);
+                }
+                cw.record(failure, slow)
+            }
             RateWindow::Time(tw) => {
+                if failure {
+                    counters.other_failures.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    counters.other_successes.fetch_add(1, Ordering::Relaxed);
+                }
                 let t = *now.get_or_insert_with(|| self.clock.now_ns());
                 tw.record(t, failure, slow)
             }
@@ -510,8 +547,14 @@ impl CircuitBreaker {
         }
     }
 
+    #[inline]
     fn rates_trip(&self, c: Counts) -> bool {
-        if c.calls == 0 || c.calls < self.cfg.minimum_number_of_calls {
+        // Thresholds are > 0, so a window without failures or slow calls
+        // never trips: skip the divisions on the all-success path.
+        if (c.failures | c.slow) == 0
+            || c.calls == 0
+            || c.calls < self.cfg.minimum_number_of_calls
+        {
             return false;
         }
         let over = |n: u64, threshold: Option<f64>| {
@@ -602,7 +645,7 @@ impl CircuitBreaker {
         if let Some(r) = &self.ring {
             r.clear();
         }
-        self.consecutive.store(0, Ordering::Release);
+        self.counters.consecutive.store(0, Ordering::Release);
     }
 
     /// Bookkeeping by the thread whose CAS made the transition, then the
@@ -629,7 +672,7 @@ impl CircuitBreaker {
             State::Closed => self.cur_open_ns.store(self.base_open_ns, Ordering::Release),
             _ => {}
         }
-        self.transitions.fetch_add(1, Ordering::Relaxed);
+        self.counters.transitions.fetch_add(1, Ordering::Relaxed);
         self.notify(Transition {
             from,
             to,
@@ -771,7 +814,7 @@ impl CircuitBreaker {
         let rate = |n: u64| computable.then(|| n as f64 / c.calls as f64);
         let failure_count = match &self.ring {
             Some(r) => r.live(now, self.period_ns),
-            None => self.consecutive.load(Ordering::Acquire),
+            None => self.counters.consecutive.load(Ordering::Acquire),
         };
         let (in_flight, successes) = if w.state() == State::HalfOpen {
             (
@@ -781,21 +824,36 @@ impl CircuitBreaker {
         } else {
             (0, 0)
         };
-        let (ok, failed, ignored) = (
-            self.successes.load(Ordering::Relaxed),
-            self.failures.load(Ordering::Relaxed),
-            self.ignored.load(Ordering::Relaxed),
-        );
+        let k = &self.counters;
+        let window_successes = match &self.window {
+            RateWindow::Count(cw) => {
+                // Cursor first: every failure it includes is already in
+                // window_failures, so the difference never overcounts.
+                let recorded = cw.recorded();
+                let wf = k.window_failures.load(Ordering::Acquire);
+                let now_seen = recorded.saturating_sub(wf);
+                k.window_successes_seen
+                    .fetch_max(now_seen, Ordering::AcqRel)
+                    .max(now_seen)
+            }
+            RateWindow::Time(_) => 0,
+        };
+        let ok = window_successes.saturating_add(k.other_successes.load(Ordering::Relaxed));
+        let failed = k
+            .window_failures
+            .load(Ordering::Relaxed)
+            .saturating_add(k.other_failures.load(Ordering::Relaxed));
+        let ignored = k.ignored.load(Ordering::Relaxed);
         Metrics {
             state: w.state(),
             // Derived rather than counted: one atomic add fewer per record.
             calls: ok.saturating_add(failed).saturating_add(ignored),
             successes: ok,
             failures: failed,
-            slow: self.slow.load(Ordering::Relaxed),
+            slow: k.slow.load(Ordering::Relaxed),
             ignored,
-            rejected: self.rejected.load(Ordering::Relaxed),
-            transitions: self.transitions.load(Ordering::Relaxed),
+            rejected: k.rejected.load(Ordering::Relaxed),
+            transitions: k.transitions.load(Ordering::Relaxed),
             buffered_calls: c.calls,
             buffered_failures: c.failures,
             buffered_slow: c.slow,

@@ -5,7 +5,7 @@
 //! Everything is allocated once at construction; recording is a handful of
 //! atomic operations and never allocates.
 
-use crate::sync::{AtomicU32, AtomicU64, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, Ordering, Padded};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
 
@@ -61,7 +61,17 @@ pub(crate) struct CountWindow {
     /// `ceil(2^64 / len)`: `i % len` by multiplication (Lemire's fastmod),
     /// since a hardware division would cost more than the rest of `record`.
     fastmod_m: u64,
+    /// Written by every record; on lines of their own.
+    hot: Padded<WindowHot>,
+}
+
+#[derive(Debug)]
+struct WindowHot {
+    /// Outcomes ever recorded (never reset: `clear` empties the slots only);
+    /// its low 32 bits pick the slot. The breaker derives its lifetime
+    /// success count from it.
     cursor: AtomicU64,
+    /// Read after every record, so it shares the cursor's line.
     totals: AtomicU64,
 }
 
@@ -71,8 +81,10 @@ impl CountWindow {
         CountWindow {
             slots: (0..len).map(|_| AtomicU32::new(0)).collect(),
             fastmod_m: (u64::MAX / len).wrapping_add(1),
-            cursor: AtomicU64::new(0),
-            totals: AtomicU64::new(BIAS_ALL),
+            hot: Padded(WindowHot {
+                cursor: AtomicU64::new(0),
+                totals: AtomicU64::new(BIAS_ALL),
+            }),
         }
     }
 
@@ -89,11 +101,19 @@ impl CountWindow {
         self.slots.get(idx)
     }
 
+    /// Puts `code` in `slot` and applies the delta to the totals. When the
+    /// slot already holds `code` (the steady state: a success replacing a
+    /// success) this is one load and no write: the swap it stands for would
+    /// have written the same value, so it takes effect at the load.
     #[inline]
     fn swap_slot(&self, slot: &AtomicU32, code: u32) {
+        if slot.load(Ordering::Acquire) == code {
+            return;
+        }
         let old = slot.swap(code, Ordering::AcqRel);
         if old != code {
-            self.totals
+            self.hot
+                .totals
                 .fetch_add(encode(code).wrapping_sub(encode(old)), Ordering::AcqRel);
         }
     }
@@ -102,15 +122,20 @@ impl CountWindow {
     #[inline]
     pub(crate) fn record(&self, failure: bool, slow: bool) -> Counts {
         let code = CALL | if failure { FAIL } else { 0 } | if slow { SLOW } else { 0 };
-        let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let i = self.hot.cursor.fetch_add(1, Ordering::AcqRel);
         if let Some(slot) = self.slot(i) {
             self.swap_slot(slot, code);
         }
         self.counts()
     }
 
+    /// Outcomes recorded since construction (`clear` does not reset it).
+    pub(crate) fn recorded(&self) -> u64 {
+        self.hot.cursor.load(Ordering::Acquire)
+    }
+
     pub(crate) fn counts(&self) -> Counts {
-        let w = self.totals.load(Ordering::Acquire);
+        let w = self.hot.totals.load(Ordering::Acquire);
         let calls = decode_field(w, 0);
         Counts {
             calls,
