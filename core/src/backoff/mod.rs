@@ -76,6 +76,11 @@ struct Params {
 
 #[derive(Debug)]
 struct Shared {
+    /// `delay_ns(params, n)` for `n = 1..=delays.len()` (the first
+    /// [`TABLE_MAX`] retries a schedule can ask for), computed once: the
+    /// same bits as computing them per delay, without the `pow` loop and
+    /// float conversions on every retry.
+    delays: Box<[u64]>,
     rng: Rng,
     schedules: AtomicU64,
     retries: AtomicU64,
@@ -114,10 +119,13 @@ impl Backoff {
             max_elapsed_ns: cfg.max_elapsed.map(duration_to_ns),
         };
         let seed = cfg.seed.unwrap_or_else(entropy_seed);
+        let retries_max = params.max_attempts.saturating_sub(1).min(TABLE_MAX);
+        let delays = (1..=retries_max).map(|n| delay_ns(&params, n)).collect();
         Ok(Self {
             cfg,
             params,
             shared: Arc::new(Shared {
+                delays,
                 rng: Rng::new(seed),
                 schedules: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
@@ -140,7 +148,7 @@ impl Backoff {
     /// Pure: no RNG, no clock.
     #[inline]
     pub fn delay_for(&self, attempt: u32) -> Duration {
-        Duration::from_nanos(delay_ns(&self.params, attempt))
+        Duration::from_nanos(self.shared.delay(&self.params, attempt))
     }
 
     /// Starts the schedule of one retried call: elapsed time counts from now.
@@ -229,7 +237,7 @@ impl Schedule {
             return None;
         }
         // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
-        let d = delay_ns(&p, n);
+        let d = self.shared.delay(&p, n);
         let jittered = match p.jitter {
             Jitter::None => d,
             Jitter::Full => uniform(&self.shared.rng, 0, d),
@@ -285,6 +293,20 @@ impl Schedule {
     /// Time since the schedule started, on its clock.
     pub fn elapsed(&self) -> Duration {
         Duration::from_nanos(self.clock.now_ns().saturating_sub(self.start_ns))
+    }
+}
+
+/// Retries whose un-jittered delay a `Backoff` precomputes (64 × 8 bytes).
+const TABLE_MAX: u32 = 64;
+
+impl Shared {
+    /// `delay_ns(p, n)`, from the table when `n` is in it.
+    #[inline]
+    fn delay(&self, p: &Params, n: u32) -> u64 {
+        match (n as usize).checked_sub(1).and_then(|i| self.delays.get(i)) {
+            Some(&d) => d,
+            None => delay_ns(p, n),
+        }
     }
 }
 
@@ -354,6 +376,28 @@ mod tests {
 
     fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    #[test]
+    fn delay_table_matches_formula() -> Result<()> {
+        for kind in [BackoffKind::Constant, BackoffKind::Linear, BackoffKind::Exponential] {
+            for (factor, attempts) in [(1.0, 3), (1.5, 200), (2.0, 11), (3.7, u32::MAX)] {
+                let b = Backoff::new(BackoffConfig {
+                    factor,
+                    max_attempts: attempts,
+                    max_delay: Duration::from_secs(3600),
+                    ..cfg(kind, Jitter::None)
+                })?;
+                for n in (0..300).chain([u32::MAX - 1, u32::MAX]) {
+                    assert_eq!(
+                        b.shared.delay(&b.params, n),
+                        delay_ns(&b.params, n),
+                        "{kind:?} factor {factor} n {n}"
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     #[test]
