@@ -72,6 +72,12 @@ struct Params {
     factor: f64,
     max_attempts: u32,
     max_elapsed_ns: Option<u64>,
+    /// Whether `retries` needs its own counter. Without a `max_elapsed`
+    /// limit and with jitter, every delay handed out makes exactly one draw
+    /// and nothing else draws (giving up on `max_attempts` happens before
+    /// the draw), so the retries are the RNG's draws: one atomic add per
+    /// delay fewer.
+    count_retries: bool,
 }
 
 #[derive(Debug)]
@@ -117,6 +123,7 @@ impl Backoff {
             factor: cfg.factor,
             max_attempts: cfg.max_attempts,
             max_elapsed_ns: cfg.max_elapsed.map(duration_to_ns),
+            count_retries: cfg.jitter == Jitter::None || cfg.max_elapsed.is_some(),
         };
         let seed = cfg.seed.unwrap_or_else(entropy_seed);
         let retries_max = params.max_attempts.saturating_sub(1).min(TABLE_MAX);
@@ -171,7 +178,11 @@ impl Backoff {
     pub fn metrics(&self) -> BackoffMetrics {
         BackoffMetrics {
             schedules: self.shared.schedules.load(Ordering::Relaxed),
-            retries: self.shared.retries.load(Ordering::Relaxed),
+            retries: if self.params.count_retries {
+                self.shared.retries.load(Ordering::Relaxed)
+            } else {
+                self.shared.rng.draws()
+            },
             exhausted_attempts: self.shared.exhausted_attempts.load(Ordering::Relaxed),
             exhausted_elapsed: self.shared.exhausted_elapsed.load(Ordering::Relaxed),
         }
@@ -271,7 +282,9 @@ impl Schedule {
             }
         }
         self.retries = n;
-        self.shared.retries.fetch_add(1, Ordering::Relaxed);
+        if p.count_retries {
+            self.shared.retries.fetch_add(1, Ordering::Relaxed);
+        }
         Some(delay)
     }
 
@@ -376,6 +389,32 @@ mod tests {
 
     fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    #[test]
+    fn retries_metric_counts_every_delay_handed_out() -> Result<()> {
+        for j in Jitter::ALL {
+            for max_elapsed in [None, Some(ms(1_500))] {
+                let b = Backoff::new(BackoffConfig {
+                    max_elapsed,
+                    ..cfg(BackoffKind::Exponential, j)
+                })?;
+                let mut handed_out = 0u64;
+                for k in 0..20u64 {
+                    let mut s = b.schedule();
+                    // Some schedules stop early (the call succeeded).
+                    for _ in 0..(k % 12) {
+                        let hint = (k % 3 == 0).then(|| ms(5));
+                        match s.next_delay_elapsed(ms(100 * k), hint) {
+                            Some(_) => handed_out += 1,
+                            None => break,
+                        }
+                    }
+                    assert_eq!(b.metrics().retries, handed_out, "{j:?} {max_elapsed:?}");
+                }
+            }
+        }
+        Ok(())
     }
 
     #[test]
