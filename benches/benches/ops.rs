@@ -1,37 +1,31 @@
-//! One operation run `n` times, for instruction counts under callgrind
-//! (repeatable on a loaded machine, unlike wall time):
+//! Each hot-path operation of `core.rs` as a plain loop, for two kinds of
+//! measurement that stay meaningful on a loaded machine:
 //!
-//! ```text
-//! cargo bench -p seawall-benches --bench ops --no-run
-//! valgrind --tool=callgrind target/release/deps/ops-* <op> 0       # baseline
-//! valgrind --tool=callgrind target/release/deps/ops-* <op> 1000000
-//! ```
-//!
-//! (total instructions of the second run − the first) / n = instructions per
-//! operation. Under valgrind `clock_gettime` is a real system call whose
-//! kernel instructions are not counted, so real-clock ops count the
-//! algorithm, not the clock. `scripts/callgrind-ops.sh` runs every op.
-#![allow(clippy::disallowed_methods)]
+//! * instruction counts under callgrind (repeatable to the instruction):
+//!   `ops <op> <n>`; (instructions at n − instructions at 0) / n is the
+//!   count per operation. `scripts/callgrind-ops.sh` does this for every op.
+//!   Under valgrind `clock_gettime` is a system call whose kernel side is not
+//!   counted, so real-clock ops count the algorithm, not the clock read.
+//! * interleaved wall-clock ratios: `ops ab <op_a> <op_b> [threads]` times
+//!   short batches of A and B alternately (A B B A …) on one shared instance
+//!   each, so both see the same background load, and prints the median and
+//!   minimum ns/op of each and their ratio. `scripts/bench-ratios.sh` runs
+//!   every pair of the targets.
+#![allow(clippy::disallowed_methods)] // times itself with Instant
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
 
 fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let op = args.get(1).map_or("list", String::as_str);
-    let n: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-    let ok = run(op, n);
-    if !ok {
-        eprintln!("unknown op {op}; ops: {}", OPS.join(" "));
-        std::process::exit(2);
-    }
-}
+/// Runs one operation `n` times on an instance built once and shared by
+/// every thread that calls it.
+type Looper = Box<dyn Fn(u64) + Sync>;
 
 const OPS: &[&str] = &[
     "tb_allowed",
@@ -49,35 +43,43 @@ const OPS: &[&str] = &[
     "backon",
 ];
 
-fn run(op: &str, n: u64) -> bool {
+fn must<T>(r: seawall::Result<T>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn make(op: &str) -> Option<Looper> {
     use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
     let tb = |burst, rate, init| TokenBucketConfig {
         burst,
         rate_per_sec: rate,
         initial_tokens: init,
     };
-    let must = |e: seawall::Error| -> ! { panic!("{e}") };
-    match op {
+    let gov_quota = || governor::Quota::per_second(nz(1_000_000_000)).allow_burst(nz(1_000_000));
+    Some(match op {
         "tb_allowed" => {
-            let l = TokenBucket::new(tb(1_000_000, 1e9, None)).unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
-            }
+            let l = must(TokenBucket::new(tb(1_000_000, 1e9, None)));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
         }
         "gov_allowed" => {
-            let l = governor::RateLimiter::direct(
-                governor::Quota::per_second(nz(1_000_000_000)).allow_burst(nz(1_000_000)),
-            );
-            for _ in 0..n {
-                black_box(l.check().is_ok());
-            }
+            let l = governor::RateLimiter::direct(gov_quota());
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.check().is_ok());
+                }
+            })
         }
         "tb_denied" => {
             let c = seawall::ManualClock::new();
-            let l = TokenBucket::with_clock(tb(1, 1.0, Some(0)), &c).unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
-            }
+            let l = must(TokenBucket::with_clock(tb(1, 1.0, Some(0)), &c));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
         }
         "gov_denied" => {
             let l = governor::RateLimiter::direct_with_clock(
@@ -85,81 +87,92 @@ fn run(op: &str, n: u64) -> bool {
                 governor::clock::FakeRelativeClock::default(),
             );
             let _ = l.check();
-            for _ in 0..n {
-                black_box(l.check().is_ok());
-            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.check().is_ok());
+                }
+            })
         }
         "tb_allowed_fake" => {
             let c = seawall::ManualClock::new();
-            let l = TokenBucket::with_clock(tb(1_000_000, 1e9, None), &c)
-                .unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                c.advance_ns(1_000);
-                black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
-            }
+            let l = must(TokenBucket::with_clock(tb(1_000_000, 1e9, None), &c));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    c.advance_ns(1_000);
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
         }
         "gov_allowed_fake" => {
             let c = governor::clock::FakeRelativeClock::default();
-            let l = governor::RateLimiter::direct_with_clock(
-                governor::Quota::per_second(nz(1_000_000_000)).allow_burst(nz(1_000_000)),
-                c.clone(),
-            );
-            for _ in 0..n {
-                c.advance(Duration::from_micros(1));
-                black_box(l.check().is_ok());
-            }
+            let l = governor::RateLimiter::direct_with_clock(gov_quota(), c.clone());
+            Box::new(move |n| {
+                for _ in 0..n {
+                    c.advance(Duration::from_micros(1));
+                    black_box(l.check().is_ok());
+                }
+            })
         }
         "cb_success" => {
             use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome};
-            let cb = CircuitBreaker::new(Config::default()).unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                if let Ok(p) = cb.try_acquire() {
-                    let r: Result<u32, ()> = Ok(black_box(1));
-                    let o = if r.is_ok() {
-                        Outcome::Success
-                    } else {
-                        Outcome::Failure
-                    };
-                    cb.record(p, o, Duration::from_micros(5));
+            let cb = must(CircuitBreaker::new(Config::default()));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    if let Ok(p) = cb.try_acquire() {
+                        let r: Result<u32, ()> = Ok(black_box(1));
+                        let o = if r.is_ok() {
+                            Outcome::Success
+                        } else {
+                            Outcome::Failure
+                        };
+                        cb.record(p, o, Duration::from_micros(5));
+                    }
                 }
-            }
+            })
         }
         "recloser" => {
             let cb = recloser::Recloser::custom()
                 .error_rate(0.5)
                 .closed_len(100)
                 .build();
-            for _ in 0..n {
-                black_box(cb.call(|| Ok::<u32, ()>(black_box(1))).is_ok());
-            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(cb.call(|| Ok::<u32, ()>(black_box(1))).is_ok());
+                }
+            })
         }
         "failsafe" => {
             use failsafe::CircuitBreaker as _;
             let cb = failsafe::Config::new().build();
-            for _ in 0..n {
-                black_box(cb.call(|| Ok::<u32, ()>(black_box(1))).is_ok());
-            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(cb.call(|| Ok::<u32, ()>(black_box(1))).is_ok());
+                }
+            })
         }
         "bh" => {
             use seawall::bulkhead::{Bulkhead, BulkheadConfig};
-            let bh = Bulkhead::new(BulkheadConfig {
+            let bh = must(Bulkhead::new(BulkheadConfig {
                 max_concurrent: 64,
                 ..Default::default()
+            }));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(bh.try_acquire().is_ok());
+                }
             })
-            .unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                black_box(bh.try_acquire().is_ok());
-            }
         }
         "tokio_sem" => {
             let s = tokio::sync::Semaphore::new(64);
-            for _ in 0..n {
-                black_box(s.try_acquire().is_ok());
-            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(s.try_acquire().is_ok());
+                }
+            })
         }
         "backoff" => {
             use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
-            let b = Backoff::new(BackoffConfig {
+            let b = must(Backoff::new(BackoffConfig {
                 kind: BackoffKind::Exponential,
                 base: Duration::from_millis(100),
                 factor: 2.0,
@@ -168,32 +181,104 @@ fn run(op: &str, n: u64) -> bool {
                 max_attempts: 11,
                 max_elapsed: None,
                 seed: Some(1),
-            })
-            .unwrap_or_else(|e| must(e));
-            for _ in 0..n {
-                let mut s = b.schedule();
-                let mut total = Duration::ZERO;
-                while let Some(d) = s.next_delay(None) {
-                    total += d;
+            }));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let mut s = b.schedule();
+                    let mut total = Duration::ZERO;
+                    while let Some(d) = s.next_delay(None) {
+                        total += d;
+                    }
+                    black_box(total);
                 }
-                black_box(total);
-            }
+            })
         }
         "backon" => {
             use backon::BackoffBuilder;
-            for _ in 0..n {
-                let it = backon::ExponentialBuilder::default()
-                    .with_min_delay(Duration::from_millis(100))
-                    .with_factor(2.0)
-                    .with_max_delay(Duration::from_secs(30))
-                    .with_jitter()
-                    .with_max_times(10)
-                    .build();
-                let total: Duration = it.sum();
-                black_box(total);
-            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let it = backon::ExponentialBuilder::default()
+                        .with_min_delay(Duration::from_millis(100))
+                        .with_factor(2.0)
+                        .with_max_delay(Duration::from_secs(30))
+                        .with_jitter()
+                        .with_max_times(10)
+                        .build();
+                    let total: Duration = it.sum();
+                    black_box(total);
+                }
+            })
         }
-        _ => return false,
+        _ => return None,
+    })
+}
+
+/// Runs `f(n)` on `threads` threads at once; wall time per op per thread.
+fn timed(f: &Looper, threads: usize, n: u64) -> f64 {
+    let barrier = Barrier::new(threads + 1);
+    let start = std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                barrier.wait();
+                f(n);
+            });
+        }
+        barrier.wait();
+        Instant::now()
+    });
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ab(a: &str, b: &str, threads: usize, rounds: usize) -> Option<()> {
+    let (fa, fb) = (make(a)?, make(b)?);
+    // Batches of about 5 ms each.
+    let batch = |f: &Looper| {
+        let per = timed(f, threads, 10_000).max(0.5);
+        ((5e6 / per) as u64).max(1_000)
+    };
+    let (na, nb) = (batch(&fa), batch(&fb));
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    for r in 0..rounds {
+        if r % 2 == 0 {
+            ta.push(timed(&fa, threads, na));
+            tb.push(timed(&fb, threads, nb));
+        } else {
+            tb.push(timed(&fb, threads, nb));
+            ta.push(timed(&fa, threads, na));
+        }
     }
-    true
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let (mina, minb) = (min(&ta), min(&tb));
+    let (meda, medb) = (median(&mut ta), median(&mut tb));
+    println!(
+        "{a:<16} {b:<16} {threads}  median {meda:8.2} {medb:8.2} ratio {:5.2}   min {mina:8.2} {minb:8.2} ratio {:5.2}",
+        meda / medb,
+        mina / minb
+    );
+    Some(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize| args.get(i).map_or("", String::as_str);
+    let ok = if arg(1) == "ab" {
+        let threads = arg(4).parse().unwrap_or(1);
+        let rounds = arg(5).parse().unwrap_or(40);
+        ab(arg(2), arg(3), threads, rounds).is_some()
+    } else {
+        let n: u64 = arg(2).parse().unwrap_or(1_000_000);
+        make(arg(1)).map(|f| f(n)).is_some()
+    };
+    if !ok {
+        eprintln!(
+            "usage: ops <op> [n] | ops ab <op_a> <op_b> [threads] [rounds]; ops: {}",
+            OPS.join(" ")
+        );
+        std::process::exit(2);
+    }
 }
