@@ -419,7 +419,11 @@ mod tests {
 
     #[test]
     fn delay_table_matches_formula() -> Result<()> {
-        for kind in [BackoffKind::Constant, BackoffKind::Linear, BackoffKind::Exponential] {
+        for kind in [
+            BackoffKind::Constant,
+            BackoffKind::Linear,
+            BackoffKind::Exponential,
+        ] {
             for (factor, attempts) in [(1.0, 3), (1.5, 200), (2.0, 11), (3.7, u32::MAX)] {
                 let b = Backoff::new(BackoffConfig {
                     factor,

@@ -164,6 +164,7 @@ impl Bulkhead {
     /// Lock-free: one CAS loop, no allocation.
     ///
     /// Errors: [`Error::BulkheadFull`].
+    #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>> {
         if self.try_take_fast() {
             self.total.fetch_add(1, Ordering::Relaxed);
@@ -261,6 +262,7 @@ impl Bulkhead {
 
     // ---- internals -------------------------------------------------------
 
+    #[cold]
     fn reject<T>(&self) -> Result<T> {
         self.rejected.fetch_add(1, Ordering::Relaxed);
         Err(Error::BulkheadFull)
@@ -326,6 +328,7 @@ impl Bulkhead {
 
     /// Gives a slot back: to the oldest waiter if anyone waits, else to the
     /// pool (lock-free when nobody waits).
+    #[inline]
     fn release_slot(&self) {
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
@@ -347,6 +350,15 @@ impl Bulkhead {
                 Err(actual) => cur = actual,
             }
         }
+        self.release_to_queue();
+    }
+
+    /// The slow half of `release_slot`: someone waits, so the slot goes to
+    /// the oldest waiter under the queue lock. Out of line so the lock-free
+    /// path stays small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn release_to_queue(&self) {
         let mut q = lock!(self);
         self.hand_off_locked(&mut q);
     }
@@ -437,6 +449,7 @@ impl Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.bulkhead.release_slot();
     }

@@ -207,6 +207,10 @@ pub struct Metrics {
     pub open_duration: Duration,
 }
 
+// The count window is large only because its hot atomics are padded to their
+// own cache lines; there is one per breaker and it never moves, and boxing it
+// would put a pointer chase on the hot path.
+#[allow(clippy::large_enum_variant)]
 enum RateWindow {
     Count(CountWindow),
     Time(TimeWindow),
@@ -226,6 +230,9 @@ pub struct CircuitBreaker {
     ring: Option<FailureRing>,
     // precomputed
     slow_threshold: Duration,
+    /// A consecutive-failures rule (count threshold without a period) is
+    /// configured, so a success resets the run.
+    resets_consecutive: bool,
     base_open_ns: u64,
     max_open_ns: u64,
     period_ns: u64,
@@ -298,6 +305,8 @@ impl CircuitBreaker {
             window,
             ring,
             slow_threshold: cfg.slow_call_duration_threshold,
+            resets_consecutive: cfg.failure_count_threshold.is_some()
+                && cfg.failure_count_period.is_none(),
             base_open_ns,
             max_open_ns: duration_to_ns(cfg.max_open_duration.unwrap_or(MAX_DURATION)),
             period_ns: cfg.failure_count_period.map_or(0, duration_to_ns),
@@ -422,7 +431,54 @@ impl CircuitBreaker {
     /// rule is enabled, re-opens the breaker; `Ignored` gives the slot back.
     /// A stale permit (issued before the last transition) only counts in the
     /// lifetime counters. Disabled permits record nothing.
+    #[inline]
     pub fn record(&self, permit: Permit, outcome: Outcome, duration: Duration) {
+        // The hot case: a success on a closed permit whose generation is
+        // still the current closed state (the word is then exactly
+        // `Word::new(Closed, generation)`: closed has empty masks), with a
+        // count window. Same steps as `record_closed`, fewer branches.
+        if outcome == Outcome::Success && permit.kind() == State::Closed as u8 {
+            if let RateWindow::Count(cw) = &self.window {
+                let w = self.load();
+                if w == Word::new(State::Closed, permit.generation()) {
+                    self.record_closed_success(w, cw, duration > self.slow_threshold);
+                    return;
+                }
+            }
+        }
+        self.record_any(permit, outcome, duration);
+    }
+
+    /// A fresh success in the closed state with a count window.
+    #[inline]
+    fn record_closed_success(&self, w: Word, cw: &CountWindow, slow: bool) {
+        if slow {
+            self.counters.slow.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.resets_consecutive {
+            let c = &self.counters.consecutive;
+            if c.load(Ordering::Relaxed) != 0 {
+                c.store(0, Ordering::Release);
+            }
+        }
+        // The cursor counts the success (see `Counters`).
+        let totals = if slow {
+            cw.record_raw(false, true)
+        } else {
+            match cw.record_plain_success() {
+                Some(t) => t,
+                None => return, // a window of plain successes: no rule fires
+            }
+        };
+        if window::all_good(totals) {
+            return; // no failure or slow call in the window: no rule fires
+        }
+        if self.rates_trip(window::decode(totals)) {
+            self.trip(w, None);
+        }
+    }
+
+    fn record_any(&self, permit: Permit, outcome: Outcome, duration: Duration) {
         if permit.state() == Some(State::Disabled) {
             return;
         }
@@ -433,7 +489,7 @@ impl CircuitBreaker {
             self.counters.slow.fetch_add(1, Ordering::Relaxed);
         }
         let w = self.load();
-        let fresh = w.generation() == permit.generation && w.kind() == u64::from(permit.kind);
+        let fresh = w.generation() == permit.generation() && w.kind() == u64::from(permit.kind());
         if fresh
             && outcome != Outcome::Ignored
             && matches!(w.state(), State::Closed | State::MetricsOnly)
@@ -538,7 +594,14 @@ impl CircuitBreaker {
             }
         };
         trip |= self.rates_trip(counts);
-        if trip && w.state() == State::Closed {
+        if trip {
+            self.trip(w, now);
+        }
+    }
+
+    /// Closed (as seen in `w`) to open, unless another transition came first.
+    fn trip(&self, w: Word, now: Option<u64>) {
+        if w.state() == State::Closed {
             let t = now.unwrap_or_else(|| self.clock.now_ns());
             let next = w.next(State::Open);
             if self.cas(w, next).is_ok() {
@@ -551,9 +614,7 @@ impl CircuitBreaker {
     fn rates_trip(&self, c: Counts) -> bool {
         // Thresholds are > 0, so a window without failures or slow calls
         // never trips: skip the divisions on the all-success path.
-        if (c.failures | c.slow) == 0
-            || c.calls == 0
-            || c.calls < self.cfg.minimum_number_of_calls
+        if (c.failures | c.slow) == 0 || c.calls == 0 || c.calls < self.cfg.minimum_number_of_calls
         {
             return false;
         }
@@ -565,7 +626,7 @@ impl CircuitBreaker {
     }
 
     fn succeed_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         let mut cleared = false;
         loop {
             if !self.is_live_probe(w, p, bit) {
@@ -601,7 +662,7 @@ impl CircuitBreaker {
     }
 
     fn fail_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         while self.is_live_probe(w, p, bit) {
             let next = w.next(State::Open);
             match self.cas(w, next) {
@@ -616,7 +677,7 @@ impl CircuitBreaker {
     }
 
     fn release_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         while self.is_live_probe(w, p, bit) {
             match self.cas(w, w.with_masks(w.taken() & !bit, w.succeeded())) {
                 Ok(()) => return,
@@ -631,8 +692,8 @@ impl CircuitBreaker {
     fn is_live_probe(&self, w: Word, p: Permit, bit: u32) -> bool {
         w.state() == State::HalfOpen
             && p.is_probe()
-            && w.generation() == p.generation
-            && u64::from(p.slot) < self.cfg.half_open_max_calls
+            && w.generation() == p.generation()
+            && u64::from(p.slot()) < self.cfg.half_open_max_calls
             && w.taken() & bit != 0
             && w.succeeded() & bit == 0
     }

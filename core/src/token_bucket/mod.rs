@@ -226,7 +226,8 @@ impl Gcra {
     /// Tokens available at `now` for state `tat`.
     #[inline]
     pub(crate) fn available(&self, tat: u64, now: u64) -> u64 {
-        self.div_t.div(self.tau.saturating_sub(tat.saturating_sub(now)))
+        self.div_t
+            .div(self.tau.saturating_sub(tat.saturating_sub(now)))
     }
 }
 
@@ -348,11 +349,12 @@ impl TokenBucket {
                 self.denied.fetch_add(1, Ordering::Relaxed);
                 return Ok(step.decision);
             };
-            match self
-                .hot
-                .tat
-                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.hot.tat.compare_exchange_weak(
+                tat,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => {
                     self.hot.allowed.fetch_add(1, Ordering::Relaxed);
                     return Ok(step.decision);
@@ -386,11 +388,12 @@ impl TokenBucket {
             if new_tat == tat {
                 return;
             }
-            match self
-                .hot
-                .tat
-                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.hot.tat.compare_exchange_weak(
+                tat,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return,
                 Err(actual) => tat = actual,
             }
@@ -412,7 +415,9 @@ impl TokenBucket {
         let now = self.clock.now_ns();
         TokenBucketMetrics {
             burst: self.gcra.burst,
-            available: self.gcra.available(self.hot.tat.load(Ordering::Acquire), now),
+            available: self
+                .gcra
+                .available(self.hot.tat.load(Ordering::Acquire), now),
             emission_interval: Duration::from_nanos(self.gcra.t),
             allowed: self.hot.allowed.load(Ordering::Relaxed),
             denied: self.denied.load(Ordering::Relaxed),
