@@ -223,6 +223,32 @@ fn make(op: &str) -> Option<Looper> {
                 }
             })
         }
+        "backoff_schedule_only" | "backoff_no_jitter" => {
+            use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
+            let only = op == "backoff_schedule_only";
+            let b = must(Backoff::new(BackoffConfig {
+                kind: BackoffKind::Exponential,
+                base: Duration::from_millis(100),
+                factor: 2.0,
+                max_delay: Duration::from_secs(30),
+                jitter: if only { Jitter::Full } else { Jitter::None },
+                max_attempts: 11,
+                max_elapsed: None,
+                seed: Some(1),
+            }));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let mut s = b.schedule();
+                    let mut total = Duration::ZERO;
+                    if !only {
+                        while let Some(d) = s.next_delay(None) {
+                            total += d;
+                        }
+                    }
+                    black_box(total);
+                }
+            })
+        }
         "backon" => {
             use backon::BackoffBuilder;
             Box::new(move |n| {
@@ -273,10 +299,13 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn ab(a: &str, b: &str, threads: usize, rounds: usize) -> Option<()> {
     let (fa, fb) = (make(a)?, make(b)?);
-    // Batches of about 5 ms each.
+    // Batches of about 5 ms each on one thread; 50 ms on more, so that the
+    // threads overlap for most of the batch rather than run one after the
+    // other within a scheduler time slice.
+    let target_ns = if threads > 1 { 50e6 } else { 5e6 };
     let batch = |f: &Looper| {
         let per = timed(f, threads, 10_000).max(0.5);
-        ((5e6 / per) as u64).max(1_000)
+        ((target_ns / per) as u64).max(1_000)
     };
     let (na, nb) = (batch(&fa), batch(&fb));
     let (mut ta, mut tb) = (Vec::new(), Vec::new());

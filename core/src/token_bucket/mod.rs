@@ -15,7 +15,7 @@
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::{Decision, RateLimiter};
-use crate::sync::{AtomicU64, Ordering, Padded};
+use crate::sync::{AtomicU64, Ordering, Padded, StripedCounter};
 use crate::validate;
 use std::time::Duration;
 
@@ -278,9 +278,10 @@ pub struct TokenBucket {
     /// line (one line moves between cores per grant), away from the
     /// read-only fields above.
     hot: Padded<Hot>,
-    /// `try_acquire` calls denied; on a line of its own so that denials
-    /// (which only read the TAT) do not take the TAT's line from readers.
-    denied: Padded<AtomicU64>,
+    /// `try_acquire` calls denied, striped per thread: a denial otherwise
+    /// only reads shared memory, so threads being denied at once (the
+    /// common case under overload) do not pass one counter's line around.
+    denied: StripedCounter,
 }
 
 #[derive(Debug)]
@@ -331,7 +332,7 @@ impl TokenBucket {
                 tat: AtomicU64::new(tat),
                 allowed: AtomicU64::new(0),
             }),
-            denied: Padded(AtomicU64::new(0)),
+            denied: StripedCounter::new(),
         })
     }
 
@@ -346,7 +347,7 @@ impl TokenBucket {
         loop {
             let step = self.gcra.step(tat, now, n);
             let Some(new_tat) = step.new_tat else {
-                self.denied.fetch_add(1, Ordering::Relaxed);
+                self.denied.incr();
                 return Ok(step.decision);
             };
             match self.hot.tat.compare_exchange_weak(
@@ -420,7 +421,7 @@ impl TokenBucket {
                 .available(self.hot.tat.load(Ordering::Acquire), now),
             emission_interval: Duration::from_nanos(self.gcra.t),
             allowed: self.hot.allowed.load(Ordering::Relaxed),
-            denied: self.denied.load(Ordering::Relaxed),
+            denied: self.denied.sum(),
         }
     }
 }
