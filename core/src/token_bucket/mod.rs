@@ -73,55 +73,6 @@ fn emission_interval_ns(rate_per_sec: f64) -> Result<u64> {
     Ok(t as u64)
 }
 
-/// Exact `x / d` for every `x < 2^62` by one multiplication, for a divisor
-/// fixed at construction (a hardware 64-bit division costs more than the
-/// rest of a GCRA step). Granlund–Montgomery (1994), Theorem 4.2 with
-/// `N = 62`: with `l = ceil(log2 d)` and `m = floor(2^(62+l) / d) + 1`,
-/// `2^(62+l) < m·d <= 2^(62+l) + 2^l`, hence `floor(x·m / 2^(62+l)) =
-/// floor(x / d)` for `0 <= x < 2^62`. `m < 2^63`, so `x·m < 2^125`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Divisor {
-    d: u64,
-    m: u64,
-    shift: u32,
-}
-
-/// Numerators below this are divided by multiplication (every bucket
-/// quantity is `<= MAX_NS < 2^62`).
-const DIV_LIMIT: u64 = 1 << 62;
-
-impl Divisor {
-    /// `d` must be `>= 1` and `<= MAX_NS`; anything else falls back to
-    /// hardware division.
-    pub(crate) fn new(d: u64) -> Self {
-        let l = if d <= 1 {
-            0
-        } else {
-            64 - (d - 1).leading_zeros()
-        };
-        let shift = 62 + l;
-        let m = (1u128 << shift)
-            .checked_div(u128::from(d))
-            .map(|q| q + 1)
-            .and_then(|m| u64::try_from(m).ok());
-        match m {
-            Some(m) if d <= MAX_NS => Divisor { d, m, shift },
-            // Unreachable for validated buckets: m = 0 means "divide".
-            _ => Divisor { d, m: 0, shift: 0 },
-        }
-    }
-
-    /// `x / d` (0 when `d == 0`).
-    #[inline]
-    pub(crate) fn div(self, x: u64) -> u64 {
-        if x < DIV_LIMIT && self.m != 0 {
-            ((u128::from(x) * u128::from(self.m)) >> self.shift) as u64
-        } else {
-            x.checked_div(self.d).unwrap_or(0)
-        }
-    }
-}
-
 /// Validated GCRA parameters, shared with the keyed limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Gcra {
@@ -131,8 +82,6 @@ pub(crate) struct Gcra {
     pub(crate) burst: u64,
     /// `tau = burst * T`, the time to refill from empty, `<= MAX_NS`.
     pub(crate) tau: u64,
-    /// `x / T` without a hardware division.
-    div_t: Divisor,
 }
 
 /// The outcome of one GCRA step: the decision and, if granted, the new TAT.
@@ -156,12 +105,7 @@ impl Gcra {
                     format!("burst x emission interval ({t} ns) exceeds 100 years, got {burst}"),
                 )
             })?;
-        Ok(Self {
-            t,
-            burst,
-            tau,
-            div_t: Divisor::new(t),
-        })
+        Ok(Self { t, burst, tau })
     }
 
     /// `n` must be in `1..=burst`.
@@ -193,7 +137,7 @@ impl Gcra {
             Step {
                 decision: Decision {
                     allowed: true,
-                    remaining: self.div_t.div(self.tau - after),
+                    remaining: (self.tau - after) / self.t,
                     retry_after: Duration::ZERO,
                     reset_after: Duration::from_nanos(after),
                 },
@@ -203,7 +147,7 @@ impl Gcra {
             Step {
                 decision: Decision {
                     allowed: false,
-                    remaining: self.div_t.div(self.tau.saturating_sub(debt)),
+                    remaining: self.tau.saturating_sub(debt) / self.t,
                     retry_after: Duration::from_nanos(after - self.tau),
                     reset_after: Duration::from_nanos(debt),
                 },
@@ -226,8 +170,7 @@ impl Gcra {
     /// Tokens available at `now` for state `tat`.
     #[inline]
     pub(crate) fn available(&self, tat: u64, now: u64) -> u64 {
-        self.div_t
-            .div(self.tau.saturating_sub(tat.saturating_sub(now)))
+        self.tau.saturating_sub(tat.saturating_sub(now)) / self.t
     }
 }
 
