@@ -109,19 +109,28 @@ impl Gcra {
     }
 
     /// `n` must be in `1..=burst`.
+    #[inline]
     pub(crate) fn check_n(&self, n: u64) -> Result<()> {
+        if n == 0 || n > self.burst {
+            return Err(self.bad_n(n));
+        }
+        Ok(())
+    }
+
+    /// The error for an `n` that `check_n` refused (out of line: it formats).
+    #[cold]
+    #[inline(never)]
+    fn bad_n(&self, n: u64) -> Error {
         if n == 0 {
-            Err(Error::argument("n", "must be >= 1, got 0"))
-        } else if n > self.burst {
-            Err(Error::argument(
+            Error::argument("n", "must be >= 1, got 0")
+        } else {
+            Error::argument(
                 "n",
                 format!(
                     "exceeds the burst {} and can never be granted, got {n}",
                     self.burst
                 ),
-            ))
-        } else {
-            Ok(())
+            )
         }
     }
 
@@ -283,6 +292,9 @@ impl TokenBucket {
     ///
     /// `Err(InvalidArgument { field: "n" })` when `n == 0` or `n > burst`
     /// (such a request can never be granted). A denied decision takes nothing.
+    // Always inlined: a caller that reads only `allowed` then skips the
+    // arithmetic of the fields it ignores (the division for `remaining`).
+    #[inline(always)]
     pub fn try_acquire(&self, n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
         let now = self.clock.now_ns();
