@@ -39,8 +39,9 @@ soak: ## long soaks, not part of `make test`
 
 bench: bench-rust ## all benchmarks
 
-bench-rust: ## criterion: core next to governor, recloser, failsafe, tokio, backon
-	$(CARGO) bench -p seawall-benches
+bench-rust: ## criterion: core next to governor, recloser, failsafe, tokio, backon; then interleaved ratios
+	$(CARGO) bench -p seawall-benches --bench core
+	scripts/bench-ratios.sh
 
 # ---- C ABI -----------------------------------------------------------------
 CBINDGEN_VERSION := 0.29.4
