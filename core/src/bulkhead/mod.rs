@@ -232,6 +232,22 @@ impl Bulkhead {
         ))
     }
 
+    /// Only in loom builds (`--cfg seawall_loom`): a bulkhead whose grant
+    /// counter has `grant_bits` bits, so a loom model can make it wrap in a
+    /// few grants. Not part of the API.
+    #[cfg(seawall_loom)]
+    #[doc(hidden)]
+    pub fn with_grant_bits_for_loom(cfg: BulkheadConfig, grant_bits: u32) -> Result<Self> {
+        cfg.validate()?;
+        let l = Layout::new(cfg.max_concurrent, cfg.max_queue);
+        let q = 64 - l.queued_mask.leading_zeros();
+        Ok(Self::with_layout(
+            Layout::with_grant_bits(l.queued_shift, q, grant_bits),
+            cfg,
+            ClockSource::Monotonic,
+        ))
+    }
+
     fn with_layout(layout: Layout, cfg: BulkheadConfig, clock: ClockSource) -> Self {
         Self {
             layout,
@@ -406,9 +422,18 @@ impl Bulkhead {
                 self.sync_grant_wraps();
                 next ^= l.parity;
             }
+            // A wrap publishes the `grant_wraps` catch-up made just before
+            // it (release): a reader that sees the wrapped word then sees
+            // `grant_wraps` at least that far (loom found the stale read
+            // when this was acquire-only).
+            let success = if wraps {
+                Ordering::AcqRel
+            } else {
+                Ordering::Acquire
+            };
             match self
                 .state
-                .compare_exchange_weak(cur, next, Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange_weak(cur, next, success, Ordering::Relaxed)
             {
                 Ok(_) => {
                     if wraps {
