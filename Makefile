@@ -44,10 +44,12 @@ test-python: ## Python wheel: build, install into bindings-python/.venv, stubtes
 bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
 	$(MAKE) -C bindings-python bench-python
 
-bench: bench-rust ## all benchmarks
+bench: bench-rust bench-python bench-node ## all benchmarks
 
-bench-rust: lib-c ## criterion: core next to governor, recloser, failsafe, tokio, backon; C ABI next to core
-	$(CARGO) bench -p seawall-benches
+bench-rust: lib-c ## criterion: core next to governor, recloser, failsafe, tokio, backon; interleaved ratios; C ABI next to core
+	$(CARGO) bench -p seawall-benches --bench core
+	scripts/bench-ratios.sh
+	$(CARGO) bench -p seawall-benches --bench c_abi
 
 # ---- C ABI -----------------------------------------------------------------
 CBINDGEN_VERSION := 0.29.4

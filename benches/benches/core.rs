@@ -13,29 +13,36 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// Runs `op` `iters` times on each of `threads` threads at once; returns the
-/// wall time, so the reported time is per operation per thread.
+/// slowest thread's own time, so the reported time is per operation per
+/// thread. Each thread times itself: a coordinator that reads the clock after
+/// releasing the workers can be descheduled on a busy machine and miss the
+/// start of their run.
 fn on_threads<T: Send + Sync>(
     threads: usize,
     iters: u64,
     shared: &T,
     op: impl Fn(&T) + Sync,
 ) -> Duration {
-    let barrier = Barrier::new(threads + 1);
+    let barrier = Barrier::new(threads);
     std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                barrier.wait();
-                for _ in 0..iters {
-                    op(shared);
-                }
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        // The scope joins every thread before returning.
-        start
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        op(shared);
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Duration::MAX))
+            .max()
+            .unwrap_or(Duration::ZERO)
     })
-    .elapsed()
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -258,9 +265,26 @@ fn backoff(c: &mut Criterion) {
     g.finish();
 }
 
+fn clock(c: &mut Criterion) {
+    use governor::clock::Clock as _;
+    use seawall::clock::{Clock as _, MonotonicClock};
+
+    // What one clock reading costs: seawall's CLOCK_MONOTONIC, std's Instant
+    // (also CLOCK_MONOTONIC through libc) and governor's default quanta
+    // clock (TSC-based, not comparable across processes).
+    let mut g = c.benchmark_group("clock_read");
+    g.bench_function("seawall_monotonic", |b| {
+        b.iter(|| black_box(MonotonicClock.now_ns()))
+    });
+    g.bench_function("std_instant", |b| b.iter(|| black_box(Instant::now())));
+    let q = governor::clock::DefaultClock::default();
+    g.bench_function("governor_quanta", |b| b.iter(|| black_box(q.now())));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = token_bucket, breaker, bulkhead, backoff
+    targets = clock, token_bucket, breaker, bulkhead, backoff
 }
 criterion_main!(benches);

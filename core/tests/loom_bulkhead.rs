@@ -1,7 +1,8 @@
 //! loom models of the bulkhead: acquire/release with max 1 never lets two
-//! threads in, and the FIFO hand-off from a releaser to a blocked waiter
-//! keeps the cap too. A deliberately broken copy (load + store instead of
-//! CAS) must be caught.
+//! threads in, the FIFO hand-off from a releaser to a blocked waiter keeps
+//! the cap too, and the grant counter packed in the state word keeps `total`
+//! exact across its wraps. Deliberately broken copies (load + store instead
+//! of CAS; the grant total read without its parity bit) must be caught.
 //!
 //! `RUSTFLAGS="--cfg seawall_loom" cargo test -p seawall --release --test loom_bulkhead`
 
@@ -163,4 +164,136 @@ fn loom_catches_the_broken_load_store_variant() {
         });
     });
     assert!(found.is_err(), "loom did not find the check-then-act race");
+}
+
+/// The grant counter packed in the state word wraps every 2 grants here
+/// (1 bit), and two workers make 2 grants each (2 wraps) while `metrics`
+/// reads: `total` is never below the grants already returned and is exact at
+/// the end, whatever the reader sees of the wraps and their catch-up of
+/// `grant_wraps`. This model found the wrapping CAS acquire-only (a reader
+/// could pair a wrapped word with a stale `grant_wraps`), and it finds a
+/// missing catch-up before a wrap (checked by hand against both mutants).
+#[test]
+fn total_exact_across_grant_counter_wraps() {
+    builder().check(|| {
+        let cfg = BulkheadConfig {
+            max_concurrent: 4,
+            max_queue: 0,
+            max_wait: Duration::ZERO,
+        };
+        let b = Arc::new(
+            Bulkhead::with_grant_bits_for_loom(cfg, 1).unwrap_or_else(|e| unreachable!("{e}")),
+        );
+        let done = Arc::new(AtomicU64::new(0));
+        // Permits are kept (released after the checks), so the model spends
+        // its interleavings on the grants, not on releases.
+        let worker = || {
+            let (b, done) = (b.clone(), done.clone());
+            loom::thread::spawn(move || {
+                let mut held = Vec::new();
+                for _ in 0..2 {
+                    let p = b.try_acquire_owned();
+                    assert!(p.is_ok(), "four slots, four grants");
+                    done.fetch_add(1, Ordering::SeqCst);
+                    held.push(p);
+                }
+                held
+            })
+        };
+        let (w1, w2) = (worker(), worker());
+        let before = done.load(Ordering::SeqCst);
+        let total = b.metrics().total;
+        assert!(
+            total >= before,
+            "total {total} below {before} grants returned"
+        );
+        assert!(total <= 4);
+        let held = (w1.join(), w2.join());
+        assert!(held.0.is_ok() && held.1.is_ok());
+        assert_eq!(b.metrics().total, 4);
+        drop(held);
+        assert_eq!(b.metrics().active, 0);
+    });
+}
+
+/// The broken variant: the same packed grant counter (1 bit, parity bit,
+/// wraps counted apart) read without the parity bit, so a wrap not yet
+/// counted in `wraps` makes the total drop by 2.
+struct BrokenGrants {
+    word: AtomicU64, // bit 0: parity, bit 1: the grant counter
+    wraps: AtomicU64,
+}
+
+impl BrokenGrants {
+    fn sync(&self) {
+        loop {
+            let h = self.wraps.load(Ordering::Acquire);
+            let w = self.word.load(Ordering::Acquire);
+            if self.wraps.load(Ordering::Acquire) != h {
+                continue;
+            }
+            if h & 1 == w & 1 {
+                return;
+            }
+            let _ = self
+                .wraps
+                .compare_exchange(h, h + 1, Ordering::AcqRel, Ordering::Acquire);
+        }
+    }
+
+    fn grant(&self) {
+        let mut cur = self.word.load(Ordering::Relaxed);
+        loop {
+            let mut next = cur ^ 2; // +1 in the 1-bit counter
+            let wraps = next & 2 == 0;
+            if wraps {
+                self.sync();
+                next ^= 1;
+            }
+            match self
+                .word
+                .compare_exchange(cur, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if wraps {
+                        self.sync();
+                    }
+                    return;
+                }
+                Err(a) => cur = a,
+            }
+        }
+    }
+
+    fn total(&self) -> u64 {
+        // BUG: ignores the parity bit (a wrap `wraps` has not counted yet).
+        let w = self.word.load(Ordering::Acquire);
+        self.wraps.load(Ordering::Acquire) * 2 + (w >> 1)
+    }
+}
+
+#[test]
+fn loom_catches_the_grant_total_without_parity() {
+    let found = std::panic::catch_unwind(|| {
+        builder().check(|| {
+            let g = Arc::new(BrokenGrants {
+                word: AtomicU64::new(0),
+                wraps: AtomicU64::new(0),
+            });
+            let done = Arc::new(AtomicU64::new(0));
+            let t = {
+                let (g, done) = (g.clone(), done.clone());
+                loom::thread::spawn(move || {
+                    for _ in 0..2 {
+                        g.grant();
+                        done.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            };
+            let before = done.load(Ordering::SeqCst);
+            assert!(g.total() >= before, "total below the grants returned");
+            assert!(t.join().is_ok());
+        });
+    });
+    assert!(found.is_err(), "loom did not find the uncounted wrap");
 }

@@ -213,3 +213,78 @@ fn broken_admission_is_caught() {
         );
     });
 }
+
+/// A failure and a success recorded at once while `metrics` is read twice:
+/// the success count derived from the count window (cursor − failures
+/// recorded into the window) never counts the failure as a success and never
+/// goes down, and is exact once both are done.
+#[test]
+fn derived_success_count_never_over_and_never_down() {
+    builder().check(|| {
+        let clock = ManualClock::new();
+        let cfg = Config {
+            window_size: 4,
+            minimum_number_of_calls: 4,
+            ..Config::default()
+        };
+        let cb = Arc::new(CircuitBreaker::with_clock(cfg, &clock).unwrap());
+        let (p1, p2) = (cb.try_acquire().unwrap(), cb.try_acquire().unwrap());
+        let failer = {
+            let cb = Arc::clone(&cb);
+            thread::spawn(move || cb.record_failure(p1, Duration::ZERO))
+        };
+        let succeeder = {
+            let cb = Arc::clone(&cb);
+            thread::spawn(move || cb.record_success(p2, Duration::ZERO))
+        };
+        let (m1, m2) = (cb.metrics(), cb.metrics());
+        assert!(
+            m1.successes <= 1 && m2.successes <= 1,
+            "a failure counted as a success"
+        );
+        assert!(m1.successes <= m2.successes, "the success count went down");
+        failer.join().unwrap();
+        succeeder.join().unwrap();
+        let m = cb.metrics();
+        assert_eq!((m.successes, m.failures, m.calls), (1, 1, 2));
+    });
+}
+
+/// The broken variant of the derived success count: the failure is counted
+/// after the cursor moves, so a reader in between takes it for a success.
+struct BrokenCounts {
+    cursor: AtomicU64,
+    window_failures: AtomicU64,
+}
+
+impl BrokenCounts {
+    fn record(&self, failure: bool) {
+        self.cursor.fetch_add(1, Ordering::AcqRel);
+        if failure {
+            self.window_failures.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn successes(&self) -> u64 {
+        let recorded = self.cursor.load(Ordering::Acquire);
+        recorded.saturating_sub(self.window_failures.load(Ordering::Acquire))
+    }
+}
+
+#[test]
+#[should_panic]
+fn broken_success_count_is_caught() {
+    builder().check(|| {
+        let c = Arc::new(BrokenCounts {
+            cursor: AtomicU64::new(0),
+            window_failures: AtomicU64::new(0),
+        });
+        let failer = {
+            let c = Arc::clone(&c);
+            thread::spawn(move || c.record(true))
+        };
+        c.record(false);
+        assert!(c.successes() <= 1, "a failure counted as a success");
+        failer.join().unwrap();
+    });
+}

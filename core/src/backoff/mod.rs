@@ -72,10 +72,21 @@ struct Params {
     factor: f64,
     max_attempts: u32,
     max_elapsed_ns: Option<u64>,
+    /// Whether `retries` needs its own counter. Without a `max_elapsed`
+    /// limit and with jitter, every delay handed out makes exactly one draw
+    /// and nothing else draws (giving up on `max_attempts` happens before
+    /// the draw), so the retries are the RNG's draws: one atomic add per
+    /// delay fewer.
+    count_retries: bool,
 }
 
 #[derive(Debug)]
 struct Shared {
+    /// `delay_ns(params, n)` for `n = 1..=delays.len()` (the first
+    /// [`TABLE_MAX`] retries a schedule can ask for), computed once: the
+    /// same bits as computing them per delay, without the `pow` loop and
+    /// float conversions on every retry.
+    delays: Box<[u64]>,
     rng: Rng,
     schedules: AtomicU64,
     retries: AtomicU64,
@@ -112,12 +123,16 @@ impl Backoff {
             factor: cfg.factor,
             max_attempts: cfg.max_attempts,
             max_elapsed_ns: cfg.max_elapsed.map(duration_to_ns),
+            count_retries: cfg.jitter == Jitter::None || cfg.max_elapsed.is_some(),
         };
         let seed = cfg.seed.unwrap_or_else(entropy_seed);
+        let retries_max = params.max_attempts.saturating_sub(1).min(TABLE_MAX);
+        let delays = (1..=retries_max).map(|n| delay_ns(&params, n)).collect();
         Ok(Self {
             cfg,
             params,
             shared: Arc::new(Shared {
+                delays,
                 rng: Rng::new(seed),
                 schedules: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
@@ -140,7 +155,7 @@ impl Backoff {
     /// Pure: no RNG, no clock.
     #[inline]
     pub fn delay_for(&self, attempt: u32) -> Duration {
-        Duration::from_nanos(delay_ns(&self.params, attempt))
+        Duration::from_nanos(self.shared.delay(&self.params, attempt))
     }
 
     /// Starts the schedule of one retried call: elapsed time counts from now.
@@ -163,7 +178,11 @@ impl Backoff {
     pub fn metrics(&self) -> BackoffMetrics {
         BackoffMetrics {
             schedules: self.shared.schedules.load(Ordering::Relaxed),
-            retries: self.shared.retries.load(Ordering::Relaxed),
+            retries: if self.params.count_retries {
+                self.shared.retries.load(Ordering::Relaxed)
+            } else {
+                self.shared.rng.draws()
+            },
             exhausted_attempts: self.shared.exhausted_attempts.load(Ordering::Relaxed),
             exhausted_elapsed: self.shared.exhausted_elapsed.load(Ordering::Relaxed),
         }
@@ -229,7 +248,7 @@ impl Schedule {
             return None;
         }
         // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
-        let d = delay_ns(&p, n);
+        let d = self.shared.delay(&p, n);
         let jittered = match p.jitter {
             Jitter::None => d,
             Jitter::Full => uniform(&self.shared.rng, 0, d),
@@ -263,7 +282,9 @@ impl Schedule {
             }
         }
         self.retries = n;
-        self.shared.retries.fetch_add(1, Ordering::Relaxed);
+        if p.count_retries {
+            self.shared.retries.fetch_add(1, Ordering::Relaxed);
+        }
         Some(delay)
     }
 
@@ -285,6 +306,20 @@ impl Schedule {
     /// Time since the schedule started, on its clock.
     pub fn elapsed(&self) -> Duration {
         Duration::from_nanos(self.clock.now_ns().saturating_sub(self.start_ns))
+    }
+}
+
+/// Retries whose un-jittered delay a `Backoff` precomputes (64 × 8 bytes).
+const TABLE_MAX: u32 = 64;
+
+impl Shared {
+    /// `delay_ns(p, n)`, from the table when `n` is in it.
+    #[inline]
+    fn delay(&self, p: &Params, n: u32) -> u64 {
+        match (n as usize).checked_sub(1).and_then(|i| self.delays.get(i)) {
+            Some(&d) => d,
+            None => delay_ns(p, n),
+        }
     }
 }
 
@@ -354,6 +389,58 @@ mod tests {
 
     fn ms(v: u64) -> Duration {
         Duration::from_millis(v)
+    }
+
+    #[test]
+    fn retries_metric_counts_every_delay_handed_out() -> Result<()> {
+        for j in Jitter::ALL {
+            for max_elapsed in [None, Some(ms(1_500))] {
+                let b = Backoff::new(BackoffConfig {
+                    max_elapsed,
+                    ..cfg(BackoffKind::Exponential, j)
+                })?;
+                let mut handed_out = 0u64;
+                for k in 0..20u64 {
+                    let mut s = b.schedule();
+                    // Some schedules stop early (the call succeeded).
+                    for _ in 0..(k % 12) {
+                        let hint = (k % 3 == 0).then(|| ms(5));
+                        match s.next_delay_elapsed(ms(100 * k), hint) {
+                            Some(_) => handed_out += 1,
+                            None => break,
+                        }
+                    }
+                    assert_eq!(b.metrics().retries, handed_out, "{j:?} {max_elapsed:?}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn delay_table_matches_formula() -> Result<()> {
+        for kind in [
+            BackoffKind::Constant,
+            BackoffKind::Linear,
+            BackoffKind::Exponential,
+        ] {
+            for (factor, attempts) in [(1.0, 3), (1.5, 200), (2.0, 11), (3.7, u32::MAX)] {
+                let b = Backoff::new(BackoffConfig {
+                    factor,
+                    max_attempts: attempts,
+                    max_delay: Duration::from_secs(3600),
+                    ..cfg(kind, Jitter::None)
+                })?;
+                for n in (0..300).chain([u32::MAX - 1, u32::MAX]) {
+                    assert_eq!(
+                        b.shared.delay(&b.params, n),
+                        delay_ns(&b.params, n),
+                        "{kind:?} factor {factor} n {n}"
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     #[test]

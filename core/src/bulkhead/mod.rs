@@ -43,17 +43,24 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-// Packed state word (`Bulkhead::state`):
+// Packed state word (`Bulkhead::state`). Field widths are fixed per
+// bulkhead at construction: `A` = bits of `max_concurrent` (1..=32), `Q` =
+// bits of `max_queue` (0..=32), `G` = 63 − A − Q when that is >= 16, else 0.
 //
-// | bits   | field  | meaning                                                  |
-// |--------|--------|----------------------------------------------------------|
-// | 0..32  | active | slots held: live permits + slots handed to a waiter that |
-// |        |        | has not claimed it yet. Never above `max_concurrent`.    |
-// | 32..64 | queued | waiters in the FIFO queue. Never above `max_queue`.      |
+// | bits            | field  | meaning                                          |
+// |-----------------|--------|--------------------------------------------------|
+// | 0..A            | active | slots held: live permits + slots handed to a     |
+// |                 |        | waiter that has not claimed it yet. Never above  |
+// |                 |        | `max_concurrent`.                                |
+// | A..A+Q          | queued | waiters in the FIFO queue. Never above           |
+// |                 |        | `max_queue`.                                     |
+// | A+Q..63−G       | —      | always 0                                         |
+// | 63−G            | parity | flips each time `grants` wraps (G > 0 only)      |
+// | 64−G..64        | grants | grants by `try_acquire` mod 2^G (G > 0 only)     |
 //
 // | active        | queued | meaning / what try_acquire does                    |
 // |---------------|--------|----------------------------------------------------|
-// | < max         | 0      | room: CAS active+1                                 |
+// | < max         | 0      | room: CAS active+1 (and grants+1)                  |
 // | == max        | 0      | full, nobody waits: reject                         |
 // | any           | > 0    | someone waits: reject (slots go to the queue)      |
 //
@@ -61,8 +68,88 @@ use std::time::Duration;
 // the queue's length. `active` is decremented by the lock-free release path
 // only when `queued == 0`; otherwise the releaser locks and hands its slot to
 // the oldest waiter (queued-1, active unchanged).
-const ACTIVE_MASK: u64 = 0xFFFF_FFFF;
-const QUEUED_ONE: u64 = 1 << 32;
+//
+// `grants` makes the `total` metric free on the fast path: the CAS that takes
+// a slot also counts it (one atomic operation fewer per acquire). Its wraps
+// are counted in `Bulkhead::grant_wraps`, which lags the word by at most one
+// wrap: a thread about to wrap first brings `grant_wraps` level with the
+// parity it sees, and after wrapping brings it level again (any thread may
+// help; `sync_grant_wraps`). Readers take `grant_wraps` before and after the
+// word; when both agree, the word's parity says whether one wrap is still
+// uncounted. Grants on the slow paths (queue, hand-off) count in `total`.
+
+/// Field positions of one bulkhead's state word (see the table above).
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    active_mask: u64,
+    queued_shift: u32,
+    queued_mask: u64,
+    /// `1 << A`.
+    queued_one: u64,
+    /// The active and queued fields together: `s & low_mask < max` is
+    /// "room and nobody waits" (`max < 2^A`, so any queued bit exceeds it).
+    low_mask: u64,
+    /// Bits of the grant counter; 0 = not packed (grants count in `total`).
+    grant_bits: u32,
+    /// `1 << (64 - G)`, or 0.
+    grant_one: u64,
+    /// `1 << (63 - G)`, or 0.
+    parity: u64,
+}
+
+/// Fewest bits worth packing a grant counter into (it wraps every 2^G
+/// grants; below this, count in a separate atomic).
+const MIN_GRANT_BITS: u32 = 16;
+
+impl Layout {
+    fn new(max_concurrent: u64, max_queue: u64) -> Layout {
+        let bits = |v: u64| 64 - v.leading_zeros();
+        let (a, q) = (bits(max_concurrent).max(1), bits(max_queue));
+        let g = 63u32.saturating_sub(a + q);
+        Layout::with_grant_bits(a, q, if g >= MIN_GRANT_BITS { g } else { 0 })
+    }
+
+    /// `a` active bits (1..=32), `q` queued bits (0..=32), `g` grant bits
+    /// with `a + q + g <= 63` (tests use a tiny `g` to exercise wrapping).
+    fn with_grant_bits(a: u32, q: u32, g: u32) -> Layout {
+        let mask = |n: u32| 1u64.checked_shl(n).map_or(u64::MAX, |v| v - 1);
+        let g = if a + q + g <= 63 { g } else { 0 };
+        Layout {
+            active_mask: mask(a),
+            queued_shift: a,
+            queued_mask: mask(q),
+            queued_one: 1u64 << a,
+            low_mask: mask(a + q),
+            grant_bits: g,
+            grant_one: if g == 0 { 0 } else { 1u64 << (64 - g) },
+            parity: if g == 0 { 0 } else { 1u64 << (63 - g) },
+        }
+    }
+
+    #[inline]
+    const fn active_of(self, s: u64) -> u64 {
+        s & self.active_mask
+    }
+
+    #[inline]
+    const fn queued_of(self, s: u64) -> u64 {
+        (s >> self.queued_shift) & self.queued_mask
+    }
+
+    #[inline]
+    const fn grants_of(self, s: u64) -> u64 {
+        if self.grant_bits == 0 {
+            0
+        } else {
+            s >> (64 - self.grant_bits)
+        }
+    }
+
+    #[inline]
+    const fn parity_of(self, s: u64) -> bool {
+        s & self.parity != 0
+    }
+}
 
 /// Locks the wait queue, ignoring poisoning (the queue's invariants hold
 /// between statements that cannot panic).
@@ -72,16 +159,6 @@ macro_rules! lock {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
-}
-
-#[inline]
-const fn active_of(s: u64) -> u64 {
-    s & ACTIVE_MASK
-}
-
-#[inline]
-const fn queued_of(s: u64) -> u64 {
-    s >> 32
 }
 
 /// How long a waiter on a [`ManualClock`](crate::clock::ManualClock) sleeps
@@ -125,7 +202,11 @@ pub struct BulkheadMetrics {
 #[derive(Debug)]
 pub struct Bulkhead {
     cfg: BulkheadConfig,
+    layout: Layout,
     state: AtomicU64,
+    /// Wraps of the state word's grant counter (see the table above).
+    grant_wraps: AtomicU64,
+    /// Grants not counted in the state word.
     total: AtomicU64,
     rejected: AtomicU64,
     queue: Mutex<WaitQueue>,
@@ -144,15 +225,41 @@ impl Bulkhead {
     /// [`ManualClock`](crate::clock::ManualClock) drives them.
     pub fn with_clock(cfg: BulkheadConfig, clock: impl Into<ClockSource>) -> Result<Self> {
         cfg.validate()?;
-        Ok(Self {
+        Ok(Self::with_layout(
+            Layout::new(cfg.max_concurrent, cfg.max_queue),
+            cfg,
+            clock.into(),
+        ))
+    }
+
+    /// Only in loom builds (`--cfg seawall_loom`): a bulkhead whose grant
+    /// counter has `grant_bits` bits, so a loom model can make it wrap in a
+    /// few grants. Not part of the API.
+    #[cfg(seawall_loom)]
+    #[doc(hidden)]
+    pub fn with_grant_bits_for_loom(cfg: BulkheadConfig, grant_bits: u32) -> Result<Self> {
+        cfg.validate()?;
+        let l = Layout::new(cfg.max_concurrent, cfg.max_queue);
+        let q = 64 - l.queued_mask.leading_zeros();
+        Ok(Self::with_layout(
+            Layout::with_grant_bits(l.queued_shift, q, grant_bits),
+            cfg,
+            ClockSource::Monotonic,
+        ))
+    }
+
+    fn with_layout(layout: Layout, cfg: BulkheadConfig, clock: ClockSource) -> Self {
+        Self {
+            layout,
             cfg,
             state: AtomicU64::new(0),
+            grant_wraps: AtomicU64::new(0),
             total: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             queue: Mutex::new(WaitQueue::default()),
             cv: Condvar::new(),
-            clock: clock.into(),
-        })
+            clock,
+        }
     }
 
     /// The validated configuration.
@@ -164,9 +271,9 @@ impl Bulkhead {
     /// Lock-free: one CAS loop, no allocation.
     ///
     /// Errors: [`Error::BulkheadFull`].
+    #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>> {
         if self.try_take_fast() {
-            self.total.fetch_add(1, Ordering::Relaxed);
             Ok(Permit { bulkhead: self })
         } else {
             self.reject()
@@ -201,10 +308,12 @@ impl Bulkhead {
     pub fn acquire(&self, timeout: Duration) -> Result<Permit<'_>> {
         let deadline = self.deadline(timeout);
         match self.enqueue()? {
-            Slot::Acquired => {}
-            Slot::Queued(ticket) => self.wait_ticket(ticket, deadline)?,
+            Slot::Acquired => {} // counted by enqueue
+            Slot::Queued(ticket) => {
+                self.wait_ticket(ticket, deadline)?;
+                self.total.fetch_add(1, Ordering::Relaxed);
+            }
         }
-        self.total.fetch_add(1, Ordering::Relaxed);
         Ok(Permit { bulkhead: self })
     }
 
@@ -232,7 +341,7 @@ impl Bulkhead {
     pub fn enqueue_owned(self: &Arc<Self>) -> Result<Admission> {
         match self.enqueue()? {
             Slot::Acquired => {
-                self.total.fetch_add(1, Ordering::Relaxed);
+                // counted by enqueue
                 Ok(Admission::Acquired(OwnedPermit {
                     bulkhead: Arc::clone(self),
                 }))
@@ -248,11 +357,24 @@ impl Bulkhead {
     /// A snapshot of the counters (each read atomically; the snapshot as a
     /// whole is not one instant under concurrent use).
     pub fn metrics(&self) -> BulkheadMetrics {
-        let s = self.state.load(Ordering::Acquire);
+        let l = self.layout;
+        let (s, wraps) = loop {
+            let before = self.grant_wraps.load(Ordering::Acquire);
+            let s = self.state.load(Ordering::Acquire);
+            if self.grant_wraps.load(Ordering::Acquire) == before {
+                let pending = (before & 1 == 1) != l.parity_of(s);
+                break (s, before.wrapping_add(u64::from(pending)));
+            }
+        };
+        let packed = if l.grant_bits == 0 {
+            0
+        } else {
+            (wraps << l.grant_bits).wrapping_add(l.grants_of(s))
+        };
         BulkheadMetrics {
-            active: active_of(s),
-            queued: queued_of(s),
-            total: self.total.load(Ordering::Relaxed),
+            active: l.active_of(s),
+            queued: l.queued_of(s),
+            total: packed.wrapping_add(self.total.load(Ordering::Relaxed)),
             rejected: self.rejected.load(Ordering::Relaxed),
             max_concurrent: self.cfg.max_concurrent,
             max_queue: self.cfg.max_queue,
@@ -261,33 +383,94 @@ impl Bulkhead {
 
     // ---- internals -------------------------------------------------------
 
+    #[cold]
     fn reject<T>(&self) -> Result<T> {
         self.rejected.fetch_add(1, Ordering::Relaxed);
         Err(Error::BulkheadFull)
     }
 
-    /// active+1 if there is room and nobody waits.
+    /// active+1 if there is room and nobody waits, counting the grant (in
+    /// the word's grant counter, or in `total` when the word has no room).
     #[inline]
     fn try_take_fast(&self) -> bool {
+        if self.layout.grant_bits != 0 {
+            return self.try_take_fast_packed();
+        }
+        let taken = self.try_take_fast_packed(); // grant_one = 0: no count
+        if taken {
+            self.total.fetch_add(1, Ordering::Relaxed);
+        }
+        taken
+    }
+
+    /// active+1 and grants+1 (when packed) if there is room and nobody waits.
+    #[inline]
+    fn try_take_fast_packed(&self) -> bool {
+        let l = self.layout;
         let max = self.cfg.max_concurrent;
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
-            if queued_of(cur) != 0 || active_of(cur) >= max {
-                return false;
+            if cur & l.low_mask >= max {
+                return false; // full, or someone waits
             }
-            match self.state.compare_exchange_weak(
-                cur,
-                cur.saturating_add(1),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
+            // The grant counter sits at the top: its carry leaves the word,
+            // and it is 0 exactly when the word is below `grant_one` (never
+            // when grant_one is 0, i.e. not packed).
+            let mut next = cur.wrapping_add(1).wrapping_add(l.grant_one);
+            let wraps = next < l.grant_one;
+            if wraps {
+                self.sync_grant_wraps();
+                next ^= l.parity;
+            }
+            // A wrap publishes the `grant_wraps` catch-up made just before
+            // it (release): a reader that sees the wrapped word then sees
+            // `grant_wraps` at least that far (loom found the stale read
+            // when this was acquire-only).
+            let success = if wraps {
+                Ordering::AcqRel
+            } else {
+                Ordering::Acquire
+            };
+            match self
+                .state
+                .compare_exchange_weak(cur, next, success, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if wraps {
+                        self.sync_grant_wraps();
+                    }
+                    return true;
+                }
                 Err(actual) => cur = actual,
             }
         }
     }
 
-    /// Takes a slot or a place in the queue (rejecting when it is full).
+    /// Brings `grant_wraps` level with the wraps the state word shows (it is
+    /// behind by at most one). Lock-free; runs once per 2^G grants.
+    #[cold]
+    fn sync_grant_wraps(&self) {
+        loop {
+            let h = self.grant_wraps.load(Ordering::Acquire);
+            let s = self.state.load(Ordering::Acquire);
+            if self.grant_wraps.load(Ordering::Acquire) != h {
+                continue;
+            }
+            if (h & 1 == 1) == self.layout.parity_of(s) {
+                return;
+            }
+            // One wrap is uncounted; whoever wins counts it.
+            let _ = self.grant_wraps.compare_exchange(
+                h,
+                h.wrapping_add(1),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+    }
+
+    /// Takes a slot (counting the grant) or a place in the queue (rejecting
+    /// when it is full).
     fn enqueue(&self) -> Result<Slot> {
         if self.try_take_fast() {
             return Ok(Slot::Acquired);
@@ -296,13 +479,15 @@ impl Bulkhead {
             return self.reject();
         }
         let mut q = lock!(self);
+        let l = self.layout;
         let max = self.cfg.max_concurrent;
         let mut cur = self.state.load(Ordering::Acquire);
         let acquired = loop {
-            let (next, acquired) = if queued_of(cur) == 0 && active_of(cur) < max {
-                (cur.saturating_add(1), true)
-            } else if queued_of(cur) < self.cfg.max_queue {
-                (cur.saturating_add(QUEUED_ONE), false)
+            // Neither add carries out of its field (checked just before).
+            let (next, acquired) = if l.queued_of(cur) == 0 && l.active_of(cur) < max {
+                (cur.wrapping_add(1), true)
+            } else if l.queued_of(cur) < self.cfg.max_queue {
+                (cur.wrapping_add(l.queued_one), false)
             } else {
                 drop(q);
                 return self.reject();
@@ -316,6 +501,7 @@ impl Bulkhead {
             }
         };
         if acquired {
+            self.total.fetch_add(1, Ordering::Relaxed);
             return Ok(Slot::Acquired);
         }
         let ticket = q.next_ticket;
@@ -324,31 +510,57 @@ impl Bulkhead {
         Ok(Slot::Queued(ticket))
     }
 
-    /// Gives a slot back: to the oldest waiter if anyone waits, else to the
-    /// pool (lock-free when nobody waits).
+    /// Gives a slot back: to the pool, then, if anyone waits, on to the
+    /// oldest waiter (lock-free when nobody waits: one atomic subtraction).
+    #[inline]
     fn release_slot(&self) {
-        let mut cur = self.state.load(Ordering::Relaxed);
+        let old = self.state.fetch_sub(1, Ordering::Release);
+        if old & self.layout.active_mask == 0 {
+            // Unreachable: every release matches one grant. Undo the borrow.
+            self.state.fetch_add(1, Ordering::Relaxed);
+            debug_assert!(false, "bulkhead released more than granted");
+            return;
+        }
+        if self.layout.queued_of(old) != 0 {
+            self.release_to_queue();
+        }
+    }
+
+    /// The slow half of `release_slot`: someone was waiting when the slot went
+    /// back to the pool. While anyone waits no newcomer can take a free slot
+    /// (the fast path rejects, `enqueue` queues), so under the queue lock the
+    /// slot is taken back for the oldest waiter (active+1, queued−1: a
+    /// direct hand-off). If the queue emptied meanwhile (waiters timed out)
+    /// the slot stays in the pool; if a newcomer took it while the queue was
+    /// empty, the bulkhead is full again and a later release serves the
+    /// queue. Out of line so the lock-free path stays small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn release_to_queue(&self) {
+        let mut q = lock!(self);
+        if q.waiting.is_empty() {
+            return;
+        }
+        let l = self.layout;
+        let mut cur = self.state.load(Ordering::Acquire);
         loop {
-            if queued_of(cur) != 0 {
-                break;
-            }
-            if active_of(cur) == 0 {
-                // Unreachable: every release matches one grant.
-                debug_assert!(false, "bulkhead released more than granted");
+            if l.active_of(cur) >= self.cfg.max_concurrent {
                 return;
             }
-            match self.state.compare_exchange_weak(
-                cur,
-                cur.saturating_sub(1),
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
+            // queued >= 1 (it equals the queue's length under the lock).
+            let next = cur.wrapping_add(1).wrapping_sub(l.queued_one);
+            match self
+                .state
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
                 Err(actual) => cur = actual,
             }
         }
-        let mut q = lock!(self);
-        self.hand_off_locked(&mut q);
+        if let Some(t) = q.waiting.pop_front() {
+            q.granted.push(t);
+            self.cv.notify_all();
+        }
     }
 
     /// With the queue locked: hands the caller's slot to the oldest waiter,
@@ -356,7 +568,8 @@ impl Bulkhead {
     fn hand_off_locked(&self, q: &mut WaitQueue) {
         if let Some(t) = q.waiting.pop_front() {
             q.granted.push(t);
-            self.state.fetch_sub(QUEUED_ONE, Ordering::AcqRel);
+            self.state
+                .fetch_sub(self.layout.queued_one, Ordering::AcqRel);
             self.cv.notify_all();
         } else {
             self.state.fetch_sub(1, Ordering::AcqRel);
@@ -379,7 +592,8 @@ impl Bulkhead {
     fn cancel_locked(&self, q: &mut WaitQueue, ticket: u64) {
         if let Some(i) = q.waiting.iter().position(|&t| t == ticket) {
             q.waiting.remove(i);
-            self.state.fetch_sub(QUEUED_ONE, Ordering::AcqRel);
+            self.state
+                .fetch_sub(self.layout.queued_one, Ordering::AcqRel);
         } else if Self::claim_locked(q, ticket) {
             self.hand_off_locked(q);
         } else {
@@ -437,6 +651,7 @@ impl Permit<'_> {
 }
 
 impl Drop for Permit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.bulkhead.release_slot();
     }

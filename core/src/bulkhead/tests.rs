@@ -216,3 +216,100 @@ fn send_sync() {
     assert_send_sync::<OwnedPermit>();
     assert_send_sync::<OwnedWaiter>();
 }
+
+fn tiny_counter(max_concurrent: u64, max_queue: u64, grant_bits: u32) -> Bulkhead {
+    let cfg = BulkheadConfig {
+        max_concurrent,
+        max_queue,
+        ..Default::default()
+    };
+    let l = Layout::new(max_concurrent, max_queue);
+    let a = l.queued_shift;
+    let q = 64 - l.queued_mask.leading_zeros();
+    Bulkhead::with_layout(
+        Layout::with_grant_bits(a, q, grant_bits),
+        cfg,
+        ClockSource::Monotonic,
+    )
+}
+
+#[test]
+fn layout_packs_grants_only_when_there_is_room() {
+    assert_eq!(Layout::new(64, 0).grant_bits, 56);
+    assert_eq!(Layout::new(1, 0).grant_bits, 62);
+    assert_eq!(Layout::new(u64::from(u32::MAX), 1_000).grant_bits, 21);
+    assert_eq!(Layout::new(u64::from(u32::MAX), 1 << 20).grant_bits, 0);
+    assert_eq!(
+        Layout::new(u64::from(u32::MAX), u64::from(u32::MAX)).grant_bits,
+        0
+    );
+    // Unpacked: the total still counts every grant.
+    let b = Bulkhead::new(BulkheadConfig {
+        max_concurrent: u64::from(u32::MAX),
+        max_queue: u64::from(u32::MAX),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    for _ in 0..5 {
+        drop(b.try_acquire());
+    }
+    let p = b.try_acquire();
+    assert_eq!((b.metrics().total, b.metrics().active), (6, 1));
+    drop(p);
+}
+
+#[test]
+fn total_survives_grant_counter_wraps() {
+    for bits in [1, 2, 3] {
+        let b = tiny_counter(3, 2, bits);
+        let mut held = Vec::new();
+        for i in 1..=100u64 {
+            held.push(b.try_acquire().unwrap_or_else(|e| unreachable!("{e}")));
+            if held.len() == 3 {
+                held.clear();
+            }
+            let m = b.metrics();
+            assert_eq!(m.total, i, "bits {bits}");
+            assert_eq!(m.active, held.len() as u64);
+            assert_eq!(m.queued, 0);
+        }
+        // A queued waiter counts too.
+        drop(held);
+        let b = Arc::new(b);
+        let ps: Vec<_> = (0..3).map(|_| b.try_acquire_owned()).collect();
+        let w = match b.enqueue_owned() {
+            Ok(Admission::Queued(w)) => w,
+            _ => unreachable!("full bulkhead must queue"),
+        };
+        assert_eq!(b.metrics().queued, 1);
+        drop(ps);
+        let p = w
+            .try_claim()
+            .unwrap_or_else(|_| unreachable!("slot handed over"));
+        assert_eq!(b.metrics().total, 104, "bits {bits}");
+        drop(p);
+        assert_eq!(b.metrics().active, 0);
+    }
+}
+
+#[test]
+fn total_is_exact_when_threads_wrap_the_grant_counter() {
+    let b = tiny_counter(4, 0, 2);
+    let per_thread = 20_000u64;
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let mut got = 0;
+                while got < per_thread {
+                    if b.try_acquire().is_ok() {
+                        got += 1;
+                    }
+                    // Readers run alongside the wraps.
+                    assert!(b.metrics().total <= 4 * per_thread);
+                }
+            });
+        }
+    });
+    let m = b.metrics();
+    assert_eq!((m.total, m.active), (4 * per_thread, 0));
+}

@@ -53,7 +53,7 @@ pub use state::{Permit, State, MAX_HALF_OPEN_CALLS};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, Padded};
 use crate::validate::MAX_DURATION;
 use state::Word;
 use std::fmt;
@@ -207,6 +207,10 @@ pub struct Metrics {
     pub open_duration: Duration,
 }
 
+// The count window is large only because its hot atomics are padded to their
+// own cache lines; there is one per breaker and it never moves, and boxing it
+// would put a pointer chase on the hot path.
+#[allow(clippy::large_enum_variant)]
 enum RateWindow {
     Count(CountWindow),
     Time(TimeWindow),
@@ -223,21 +227,44 @@ pub struct CircuitBreaker {
     deadline_gen: AtomicU64,
     cur_open_ns: AtomicU64,
     window: RateWindow,
-    consecutive: AtomicU64,
     ring: Option<FailureRing>,
-    // lifetime counters
-    successes: AtomicU64,
-    failures: AtomicU64,
-    slow: AtomicU64,
-    ignored: AtomicU64,
-    rejected: AtomicU64,
-    transitions: AtomicU64,
     // precomputed
-    slow_ns: u64,
+    slow_threshold: Duration,
+    /// A consecutive-failures rule (count threshold without a period) is
+    /// configured, so a success resets the run.
+    resets_consecutive: bool,
     base_open_ns: u64,
     max_open_ns: u64,
     period_ns: u64,
     listeners: Mutex<Listeners>,
+    /// Written on failures, rejections and transitions, not on the closed
+    /// success path; kept off the lines of the read-mostly fields above.
+    counters: Padded<Counters>,
+}
+
+/// Lifetime counters. A success recorded into a count window is not counted
+/// here: the window's cursor counts every outcome it records, so those
+/// successes are `cursor - window_failures` (one atomic add fewer on the
+/// hottest path).
+#[derive(Debug, Default)]
+struct Counters {
+    consecutive: AtomicU64,
+    /// Successes not recorded into a count window (time window, half-open,
+    /// stale permits).
+    other_successes: AtomicU64,
+    /// Failures recorded into the count window; incremented before the
+    /// cursor, so `cursor - window_failures` never counts a failure as a
+    /// success.
+    window_failures: AtomicU64,
+    other_failures: AtomicU64,
+    /// The largest count-window success total `metrics` has reported, so a
+    /// failure caught between its two increments never makes the reported
+    /// count go down.
+    window_successes_seen: AtomicU64,
+    slow: AtomicU64,
+    ignored: AtomicU64,
+    rejected: AtomicU64,
+    transitions: AtomicU64,
 }
 
 impl fmt::Debug for CircuitBreaker {
@@ -276,19 +303,15 @@ impl CircuitBreaker {
             deadline_gen: AtomicU64::new(NO_GEN),
             cur_open_ns: AtomicU64::new(base_open_ns),
             window,
-            consecutive: AtomicU64::new(0),
             ring,
-            successes: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            slow: AtomicU64::new(0),
-            ignored: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            transitions: AtomicU64::new(0),
-            slow_ns: duration_to_ns(cfg.slow_call_duration_threshold),
+            slow_threshold: cfg.slow_call_duration_threshold,
+            resets_consecutive: cfg.failure_count_threshold.is_some()
+                && cfg.failure_count_period.is_none(),
             base_open_ns,
             max_open_ns: duration_to_ns(cfg.max_open_duration.unwrap_or(MAX_DURATION)),
             period_ns: cfg.failure_count_period.map_or(0, duration_to_ns),
             listeners: Mutex::new(Listeners::default()),
+            counters: Padded(Counters::default()),
             cfg,
         })
     }
@@ -382,7 +405,7 @@ impl CircuitBreaker {
     }
 
     fn reject(&self, state: State, retry_after: Duration) -> Rejected {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.counters.rejected.fetch_add(1, Ordering::Relaxed);
         Rejected { state, retry_after }
     }
 
@@ -408,29 +431,84 @@ impl CircuitBreaker {
     /// rule is enabled, re-opens the breaker; `Ignored` gives the slot back.
     /// A stale permit (issued before the last transition) only counts in the
     /// lifetime counters. Disabled permits record nothing.
+    #[inline]
     pub fn record(&self, permit: Permit, outcome: Outcome, duration: Duration) {
+        // The hot case: a success on a closed permit whose generation is
+        // still the current closed state (the word is then exactly
+        // `Word::new(Closed, generation)`: closed has empty masks), with a
+        // count window. Same steps as `record_closed`, fewer branches.
+        if outcome == Outcome::Success && permit.kind() == State::Closed as u8 {
+            if let RateWindow::Count(cw) = &self.window {
+                let w = self.load();
+                if w == Word::new(State::Closed, permit.generation()) {
+                    self.record_closed_success(w, cw, duration > self.slow_threshold);
+                    return;
+                }
+            }
+        }
+        self.record_any(permit, outcome, duration);
+    }
+
+    /// A fresh success in the closed state with a count window.
+    #[inline]
+    fn record_closed_success(&self, w: Word, cw: &CountWindow, slow: bool) {
+        if slow {
+            self.counters.slow.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.resets_consecutive {
+            let c = &self.counters.consecutive;
+            if c.load(Ordering::Relaxed) != 0 {
+                c.store(0, Ordering::Release);
+            }
+        }
+        // The cursor counts the success (see `Counters`).
+        let totals = if slow {
+            cw.record_raw(false, true)
+        } else {
+            match cw.record_plain_success() {
+                Some(t) => t,
+                None => return, // a window of plain successes: no rule fires
+            }
+        };
+        if window::all_good(totals) {
+            return; // no failure or slow call in the window: no rule fires
+        }
+        if self.rates_trip(window::decode(totals)) {
+            self.trip(w, None);
+        }
+    }
+
+    fn record_any(&self, permit: Permit, outcome: Outcome, duration: Duration) {
         if permit.state() == Some(State::Disabled) {
             return;
         }
-        let slow = outcome != Outcome::Ignored && duration_to_ns(duration) > self.slow_ns;
-        match outcome {
-            Outcome::Success => self.successes.fetch_add(1, Ordering::Relaxed),
-            Outcome::Failure => self.failures.fetch_add(1, Ordering::Relaxed),
-            Outcome::Ignored => self.ignored.fetch_add(1, Ordering::Relaxed),
-        };
+        // Comparing durations (both <= MAX_DURATION or saturating above it)
+        // is the same test as comparing nanoseconds, without the u128.
+        let slow = outcome != Outcome::Ignored && duration > self.slow_threshold;
         if slow {
-            self.slow.fetch_add(1, Ordering::Relaxed);
+            self.counters.slow.fetch_add(1, Ordering::Relaxed);
         }
         let w = self.load();
-        if w.generation() != permit.generation || w.kind() != u64::from(permit.kind) {
+        let fresh = w.generation() == permit.generation() && w.kind() == u64::from(permit.kind());
+        if fresh
+            && outcome != Outcome::Ignored
+            && matches!(w.state(), State::Closed | State::MetricsOnly)
+        {
+            // Counts the outcome in the lifetime counters too.
+            self.record_closed(w, outcome == Outcome::Failure, slow);
+            return;
+        }
+        let c = &self.counters;
+        match outcome {
+            Outcome::Success => c.other_successes.fetch_add(1, Ordering::Relaxed),
+            Outcome::Failure => c.other_failures.fetch_add(1, Ordering::Relaxed),
+            Outcome::Ignored => c.ignored.fetch_add(1, Ordering::Relaxed),
+        };
+        if !fresh {
             return; // stale
         }
         match w.state() {
-            State::Closed | State::MetricsOnly => {
-                if outcome != Outcome::Ignored {
-                    self.record_closed(w, outcome == Outcome::Failure, slow);
-                }
-            }
+            State::Closed | State::MetricsOnly => {} // ignored: counted above
             State::HalfOpen => {
                 let bad = outcome == Outcome::Failure
                     || (slow && self.cfg.slow_call_rate_threshold.is_some());
@@ -469,9 +547,12 @@ impl CircuitBreaker {
         }
     }
 
+    /// Records a fresh success or failure in the closed or metrics-only
+    /// state (lifetime counters included) and trips if a rule fires.
     fn record_closed(&self, w: Word, failure: bool, slow: bool) {
         let mut now: Option<u64> = None;
         let mut trip = false;
+        let counters = &self.counters;
         if let Some(n) = self.cfg.failure_count_threshold {
             match &self.ring {
                 Some(ring) => {
@@ -482,26 +563,45 @@ impl CircuitBreaker {
                 }
                 None => {
                     if failure {
-                        trip |= self
+                        trip |= counters
                             .consecutive
                             .fetch_add(1, Ordering::AcqRel)
                             .saturating_add(1)
                             >= n;
-                    } else if self.consecutive.load(Ordering::Relaxed) != 0 {
-                        self.consecutive.store(0, Ordering::Release);
+                    } else if counters.consecutive.load(Ordering::Relaxed) != 0 {
+                        counters.consecutive.store(0, Ordering::Release);
                     }
                 }
             }
         }
         let counts = match &self.window {
-            RateWindow::Count(cw) => cw.record(failure, slow),
+            RateWindow::Count(cw) => {
+                // The cursor counts the outcome; a failure is also counted
+                // apart, first (see `Counters`).
+                if failure {
+                    counters.window_failures.fetch_add(1, Ordering::AcqRel);
+                }
+                cw.record(failure, slow)
+            }
             RateWindow::Time(tw) => {
+                if failure {
+                    counters.other_failures.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    counters.other_successes.fetch_add(1, Ordering::Relaxed);
+                }
                 let t = *now.get_or_insert_with(|| self.clock.now_ns());
                 tw.record(t, failure, slow)
             }
         };
         trip |= self.rates_trip(counts);
-        if trip && w.state() == State::Closed {
+        if trip {
+            self.trip(w, now);
+        }
+    }
+
+    /// Closed (as seen in `w`) to open, unless another transition came first.
+    fn trip(&self, w: Word, now: Option<u64>) {
+        if w.state() == State::Closed {
             let t = now.unwrap_or_else(|| self.clock.now_ns());
             let next = w.next(State::Open);
             if self.cas(w, next).is_ok() {
@@ -510,8 +610,12 @@ impl CircuitBreaker {
         }
     }
 
+    #[inline]
     fn rates_trip(&self, c: Counts) -> bool {
-        if c.calls == 0 || c.calls < self.cfg.minimum_number_of_calls {
+        // Thresholds are > 0, so a window without failures or slow calls
+        // never trips: skip the divisions on the all-success path.
+        if (c.failures | c.slow) == 0 || c.calls == 0 || c.calls < self.cfg.minimum_number_of_calls
+        {
             return false;
         }
         let over = |n: u64, threshold: Option<f64>| {
@@ -522,7 +626,7 @@ impl CircuitBreaker {
     }
 
     fn succeed_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         let mut cleared = false;
         loop {
             if !self.is_live_probe(w, p, bit) {
@@ -558,7 +662,7 @@ impl CircuitBreaker {
     }
 
     fn fail_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         while self.is_live_probe(w, p, bit) {
             let next = w.next(State::Open);
             match self.cas(w, next) {
@@ -573,7 +677,7 @@ impl CircuitBreaker {
     }
 
     fn release_probe(&self, mut w: Word, p: Permit) {
-        let bit = 1u32 << (p.slot & 0xF);
+        let bit = 1u32 << (p.slot() & 0xF);
         while self.is_live_probe(w, p, bit) {
             match self.cas(w, w.with_masks(w.taken() & !bit, w.succeeded())) {
                 Ok(()) => return,
@@ -588,8 +692,8 @@ impl CircuitBreaker {
     fn is_live_probe(&self, w: Word, p: Permit, bit: u32) -> bool {
         w.state() == State::HalfOpen
             && p.is_probe()
-            && w.generation() == p.generation
-            && u64::from(p.slot) < self.cfg.half_open_max_calls
+            && w.generation() == p.generation()
+            && u64::from(p.slot()) < self.cfg.half_open_max_calls
             && w.taken() & bit != 0
             && w.succeeded() & bit == 0
     }
@@ -602,7 +706,7 @@ impl CircuitBreaker {
         if let Some(r) = &self.ring {
             r.clear();
         }
-        self.consecutive.store(0, Ordering::Release);
+        self.counters.consecutive.store(0, Ordering::Release);
     }
 
     /// Bookkeeping by the thread whose CAS made the transition, then the
@@ -629,7 +733,7 @@ impl CircuitBreaker {
             State::Closed => self.cur_open_ns.store(self.base_open_ns, Ordering::Release),
             _ => {}
         }
-        self.transitions.fetch_add(1, Ordering::Relaxed);
+        self.counters.transitions.fetch_add(1, Ordering::Relaxed);
         self.notify(Transition {
             from,
             to,
@@ -771,7 +875,7 @@ impl CircuitBreaker {
         let rate = |n: u64| computable.then(|| n as f64 / c.calls as f64);
         let failure_count = match &self.ring {
             Some(r) => r.live(now, self.period_ns),
-            None => self.consecutive.load(Ordering::Acquire),
+            None => self.counters.consecutive.load(Ordering::Acquire),
         };
         let (in_flight, successes) = if w.state() == State::HalfOpen {
             (
@@ -781,21 +885,36 @@ impl CircuitBreaker {
         } else {
             (0, 0)
         };
-        let (ok, failed, ignored) = (
-            self.successes.load(Ordering::Relaxed),
-            self.failures.load(Ordering::Relaxed),
-            self.ignored.load(Ordering::Relaxed),
-        );
+        let k = &self.counters;
+        let window_successes = match &self.window {
+            RateWindow::Count(cw) => {
+                // Cursor first: every failure it includes is already in
+                // window_failures, so the difference never overcounts.
+                let recorded = cw.recorded();
+                let wf = k.window_failures.load(Ordering::Acquire);
+                let now_seen = recorded.saturating_sub(wf);
+                k.window_successes_seen
+                    .fetch_max(now_seen, Ordering::AcqRel)
+                    .max(now_seen)
+            }
+            RateWindow::Time(_) => 0,
+        };
+        let ok = window_successes.saturating_add(k.other_successes.load(Ordering::Relaxed));
+        let failed = k
+            .window_failures
+            .load(Ordering::Relaxed)
+            .saturating_add(k.other_failures.load(Ordering::Relaxed));
+        let ignored = k.ignored.load(Ordering::Relaxed);
         Metrics {
             state: w.state(),
             // Derived rather than counted: one atomic add fewer per record.
             calls: ok.saturating_add(failed).saturating_add(ignored),
             successes: ok,
             failures: failed,
-            slow: self.slow.load(Ordering::Relaxed),
+            slow: k.slow.load(Ordering::Relaxed),
             ignored,
-            rejected: self.rejected.load(Ordering::Relaxed),
-            transitions: self.transitions.load(Ordering::Relaxed),
+            rejected: k.rejected.load(Ordering::Relaxed),
+            transitions: k.transitions.load(Ordering::Relaxed),
             buffered_calls: c.calls,
             buffered_failures: c.failures,
             buffered_slow: c.slow,

@@ -178,53 +178,86 @@ impl Word {
 ///
 /// Permit bits: `0..3` state kind at admission, `3..8` half-open probe slot,
 /// `8..37` generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Permit {
-    pub(crate) kind: u8,
-    pub(crate) slot: u8,
-    pub(crate) generation: u32,
+    /// The permit bits (layout above), always canonical: built by `new` or
+    /// masked by `from_bits`. One integer rather than three fields, so that
+    /// building a permit and passing it back is one register, not three
+    /// narrow stores read back as one wide load (which defeats the CPU's
+    /// store forwarding and cost more than the rest of a closed call).
+    bits: u64,
 }
 
+const PERMIT_SLOT_SHIFT: u32 = 3;
+const PERMIT_SLOT_MASK: u64 = 0x1F;
+const PERMIT_GEN_SHIFT: u32 = 8;
+
 impl Permit {
+    #[inline]
     pub(crate) const fn new(state: State, slot: u8, generation: u32) -> Permit {
-        Permit {
-            kind: state as u8,
-            slot,
-            generation: generation & GEN_MASK,
-        }
+        Permit::from_bits(
+            (state as u64)
+                | ((slot as u64) << PERMIT_SLOT_SHIFT)
+                | (((generation & GEN_MASK) as u64) << PERMIT_GEN_SHIFT),
+        )
+    }
+
+    /// The state kind code at admission (`0..8`).
+    #[inline]
+    pub(crate) const fn kind(self) -> u8 {
+        (self.bits & KIND_MASK) as u8
+    }
+
+    /// The half-open probe slot (`0..32`).
+    #[inline]
+    pub(crate) const fn slot(self) -> u8 {
+        ((self.bits >> PERMIT_SLOT_SHIFT) & PERMIT_SLOT_MASK) as u8
     }
 
     /// The generation of the state that issued this permit.
+    #[inline]
     pub const fn generation(self) -> u32 {
-        self.generation
+        (self.bits >> PERMIT_GEN_SHIFT) as u32 & GEN_MASK
     }
 
     /// The state that issued this permit (closed, half_open, disabled or
     /// metrics_only), or `None` for bits that no breaker issued.
     pub const fn state(self) -> Option<State> {
-        State::from_code(self.kind as u64)
+        State::from_code(self.kind() as u64)
     }
 
     /// Whether this permit is a half-open probe.
     pub const fn is_probe(self) -> bool {
-        self.kind == State::HalfOpen as u8
+        self.kind() == State::HalfOpen as u8
     }
 
     /// The permit as one integer, for bindings.
     pub const fn to_bits(self) -> u64 {
-        (self.kind as u64 & KIND_MASK)
-            | ((self.slot as u64 & 0x1F) << 3)
-            | ((self.generation as u64) << 8)
+        self.bits
     }
 
     /// A permit from [`to_bits`](Permit::to_bits). Any integer is accepted;
     /// bits no breaker issued are treated as a stale permit.
+    #[inline]
     pub const fn from_bits(bits: u64) -> Permit {
         Permit {
-            kind: (bits & KIND_MASK) as u8,
-            slot: ((bits >> 3) & 0x1F) as u8,
-            generation: (bits >> 8) as u32 & GEN_MASK,
+            bits: bits
+                & (KIND_MASK
+                    | (PERMIT_SLOT_MASK << PERMIT_SLOT_SHIFT)
+                    | ((GEN_MASK as u64) << PERMIT_GEN_SHIFT)),
         }
+    }
+}
+
+impl std::fmt::Debug for Permit {
+    /// The same form as before the fields were packed:
+    /// `Permit { kind: 0, slot: 0, generation: 7 }`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Permit")
+            .field("kind", &self.kind())
+            .field("slot", &self.slot())
+            .field("generation", &self.generation())
+            .finish()
     }
 }
 

@@ -5,7 +5,7 @@
 //! Everything is allocated once at construction; recording is a handful of
 //! atomic operations and never allocates.
 
-use crate::sync::{AtomicU32, AtomicU64, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, Ordering, Padded};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
 
@@ -54,6 +54,25 @@ fn decode_field(word: u64, i: u32) -> u64 {
     ((word >> (i * FIELD_BITS)) & FIELD_MASK).saturating_sub(BIAS)
 }
 
+/// Whether a totals word holds no failure and no slow call (both fields at
+/// `BIAS` exactly; a field transiently below it decodes to 0 too, and is
+/// then decoded the long way).
+#[inline]
+pub(crate) fn all_good(totals: u64) -> bool {
+    totals >> FIELD_BITS == BIAS_ALL >> FIELD_BITS
+}
+
+/// The counts of a totals word.
+#[inline]
+pub(crate) fn decode(w: u64) -> Counts {
+    let calls = decode_field(w, 0);
+    Counts {
+        calls,
+        failures: decode_field(w, 1).min(calls),
+        slow: decode_field(w, 2).min(calls),
+    }
+}
+
 /// The last `n` calls.
 #[derive(Debug)]
 pub(crate) struct CountWindow {
@@ -61,7 +80,19 @@ pub(crate) struct CountWindow {
     /// `ceil(2^64 / len)`: `i % len` by multiplication (Lemire's fastmod),
     /// since a hardware division would cost more than the rest of `record`.
     fastmod_m: u64,
+    /// The totals word of a full window of plain successes.
+    full_of_successes: u64,
+    /// Written by every record; on lines of their own.
+    hot: Padded<WindowHot>,
+}
+
+#[derive(Debug)]
+struct WindowHot {
+    /// Outcomes ever recorded (never reset: `clear` empties the slots only);
+    /// its low 32 bits pick the slot. The breaker derives its lifetime
+    /// success count from it.
     cursor: AtomicU64,
+    /// Read after every record, so it shares the cursor's line.
     totals: AtomicU64,
 }
 
@@ -71,8 +102,11 @@ impl CountWindow {
         CountWindow {
             slots: (0..len).map(|_| AtomicU32::new(0)).collect(),
             fastmod_m: (u64::MAX / len).wrapping_add(1),
-            cursor: AtomicU64::new(0),
-            totals: AtomicU64::new(BIAS_ALL),
+            full_of_successes: BIAS_ALL.wrapping_add(len),
+            hot: Padded(WindowHot {
+                cursor: AtomicU64::new(0),
+                totals: AtomicU64::new(BIAS_ALL),
+            }),
         }
     }
 
@@ -89,11 +123,19 @@ impl CountWindow {
         self.slots.get(idx)
     }
 
+    /// Puts `code` in `slot` and applies the delta to the totals. When the
+    /// slot already holds `code` (the steady state: a success replacing a
+    /// success) this is one load and no write: the swap it stands for would
+    /// have written the same value, so it takes effect at the load.
     #[inline]
     fn swap_slot(&self, slot: &AtomicU32, code: u32) {
+        if slot.load(Ordering::Acquire) == code {
+            return;
+        }
         let old = slot.swap(code, Ordering::AcqRel);
         if old != code {
-            self.totals
+            self.hot
+                .totals
                 .fetch_add(encode(code).wrapping_sub(encode(old)), Ordering::AcqRel);
         }
     }
@@ -101,22 +143,48 @@ impl CountWindow {
     /// Records one outcome, returning the totals right after it.
     #[inline]
     pub(crate) fn record(&self, failure: bool, slow: bool) -> Counts {
+        decode(self.record_raw(failure, slow))
+    }
+
+    /// Records a success that is not slow; `true` when it cannot change the
+    /// window's totals and they show no failure or slow call (so no rule
+    /// can fire), `false` when the caller must look at the totals.
+    ///
+    /// When the totals read before the cursor moves show a full window of
+    /// plain successes, every slot holds `CALL` and the slot this success
+    /// takes would be rewritten with the value it holds: only the cursor
+    /// moves (one atomic add, no slot access). The totals are read first, so
+    /// the record takes effect at that read — like the skipped swap in
+    /// [`swap_slot`](Self::swap_slot), it then races with a concurrent
+    /// writer of an older index exactly as a late swap of that writer would.
+    #[inline]
+    pub(crate) fn record_plain_success(&self) -> Option<u64> {
+        let before = self.hot.totals.load(Ordering::Acquire);
+        if before == self.full_of_successes {
+            self.hot.cursor.fetch_add(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(self.record_raw(false, false))
+    }
+
+    /// Records one outcome, returning the packed totals word right after it.
+    #[inline]
+    pub(crate) fn record_raw(&self, failure: bool, slow: bool) -> u64 {
         let code = CALL | if failure { FAIL } else { 0 } | if slow { SLOW } else { 0 };
-        let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let i = self.hot.cursor.fetch_add(1, Ordering::AcqRel);
         if let Some(slot) = self.slot(i) {
             self.swap_slot(slot, code);
         }
-        self.counts()
+        self.hot.totals.load(Ordering::Acquire)
+    }
+
+    /// Outcomes recorded since construction (`clear` does not reset it).
+    pub(crate) fn recorded(&self) -> u64 {
+        self.hot.cursor.load(Ordering::Acquire)
     }
 
     pub(crate) fn counts(&self) -> Counts {
-        let w = self.totals.load(Ordering::Acquire);
-        let calls = decode_field(w, 0);
-        Counts {
-            calls,
-            failures: decode_field(w, 1).min(calls),
-            slow: decode_field(w, 2).min(calls),
-        }
+        decode(self.hot.totals.load(Ordering::Acquire))
     }
 
     /// Empties the window. Every slot is swapped to empty and its delta

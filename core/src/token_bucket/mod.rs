@@ -15,7 +15,7 @@
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::{Decision, RateLimiter};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, Padded, StripedCounter};
 use crate::validate;
 use std::time::Duration;
 
@@ -109,19 +109,28 @@ impl Gcra {
     }
 
     /// `n` must be in `1..=burst`.
+    #[inline]
     pub(crate) fn check_n(&self, n: u64) -> Result<()> {
+        if n == 0 || n > self.burst {
+            return Err(self.bad_n(n));
+        }
+        Ok(())
+    }
+
+    /// The error for an `n` that `check_n` refused (out of line: it formats).
+    #[cold]
+    #[inline(never)]
+    fn bad_n(&self, n: u64) -> Error {
         if n == 0 {
-            Err(Error::argument("n", "must be >= 1, got 0"))
-        } else if n > self.burst {
-            Err(Error::argument(
+            Error::argument("n", "must be >= 1, got 0")
+        } else {
+            Error::argument(
                 "n",
                 format!(
                     "exceeds the burst {} and can never be granted, got {n}",
                     self.burst
                 ),
-            ))
-        } else {
-            Ok(())
+            )
         }
     }
 
@@ -192,8 +201,8 @@ pub struct TokenBucketMetrics {
 /// A lock-free token bucket (GCRA): burst capacity plus a steady refill rate.
 ///
 /// Thread-safe (`Send + Sync`); hold it in an `Arc` to share. A decision is one
-/// clock read plus one compare-and-swap loop on one `AtomicU64`; a denied
-/// request takes nothing.
+/// clock read plus one compare-and-swap loop on one `AtomicU64` and one
+/// counter increment; a denied request takes nothing.
 ///
 /// ```
 /// use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
@@ -216,12 +225,23 @@ pub struct TokenBucketMetrics {
 #[derive(Debug)]
 pub struct TokenBucket {
     gcra: Gcra,
+    clock: ClockSource,
+    /// Written by every grant: the TAT and the `allowed` counter share a
+    /// line (one line moves between cores per grant), away from the
+    /// read-only fields above.
+    hot: Padded<Hot>,
+    /// `try_acquire` calls denied, striped per thread: a denial otherwise
+    /// only reads shared memory, so threads being denied at once (the
+    /// common case under overload) do not pass one counter's line around.
+    denied: StripedCounter,
+}
+
+#[derive(Debug)]
+struct Hot {
     /// The theoretical arrival time, ns since the clock's origin. Values
     /// `<= now` all mean "full". The whole state; nothing is packed.
     tat: AtomicU64,
     allowed: AtomicU64,
-    denied: AtomicU64,
-    clock: ClockSource,
 }
 
 impl TokenBucketConfig {
@@ -259,10 +279,12 @@ impl TokenBucket {
         };
         Ok(Self {
             gcra,
-            tat: AtomicU64::new(tat),
-            allowed: AtomicU64::new(0),
-            denied: AtomicU64::new(0),
             clock,
+            hot: Padded(Hot {
+                tat: AtomicU64::new(tat),
+                allowed: AtomicU64::new(0),
+            }),
+            denied: StripedCounter::new(),
         })
     }
 
@@ -270,22 +292,27 @@ impl TokenBucket {
     ///
     /// `Err(InvalidArgument { field: "n" })` when `n == 0` or `n > burst`
     /// (such a request can never be granted). A denied decision takes nothing.
+    // Always inlined: a caller that reads only `allowed` then skips the
+    // arithmetic of the fields it ignores (the division for `remaining`).
+    #[inline(always)]
     pub fn try_acquire(&self, n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
         let now = self.clock.now_ns();
-        let mut tat = self.tat.load(Ordering::Acquire);
+        let mut tat = self.hot.tat.load(Ordering::Acquire);
         loop {
             let step = self.gcra.step(tat, now, n);
             let Some(new_tat) = step.new_tat else {
-                self.denied.fetch_add(1, Ordering::Relaxed);
+                self.denied.incr();
                 return Ok(step.decision);
             };
-            match self
-                .tat
-                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.hot.tat.compare_exchange_weak(
+                tat,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => {
-                    self.allowed.fetch_add(1, Ordering::Relaxed);
+                    self.hot.allowed.fetch_add(1, Ordering::Relaxed);
                     return Ok(step.decision);
                 }
                 Err(actual) => tat = actual,
@@ -300,7 +327,7 @@ impl TokenBucket {
         let now = self.clock.now_ns();
         Ok(self
             .gcra
-            .step(self.tat.load(Ordering::Acquire), now, n)
+            .step(self.hot.tat.load(Ordering::Acquire), now, n)
             .decision)
     }
 
@@ -311,16 +338,18 @@ impl TokenBucket {
             return;
         }
         let now = self.clock.now_ns();
-        let mut tat = self.tat.load(Ordering::Acquire);
+        let mut tat = self.hot.tat.load(Ordering::Acquire);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
             if new_tat == tat {
                 return;
             }
-            match self
-                .tat
-                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.hot.tat.compare_exchange_weak(
+                tat,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return,
                 Err(actual) => tat = actual,
             }
@@ -342,10 +371,12 @@ impl TokenBucket {
         let now = self.clock.now_ns();
         TokenBucketMetrics {
             burst: self.gcra.burst,
-            available: self.gcra.available(self.tat.load(Ordering::Acquire), now),
+            available: self
+                .gcra
+                .available(self.hot.tat.load(Ordering::Acquire), now),
             emission_interval: Duration::from_nanos(self.gcra.t),
-            allowed: self.allowed.load(Ordering::Relaxed),
-            denied: self.denied.load(Ordering::Relaxed),
+            allowed: self.hot.allowed.load(Ordering::Relaxed),
+            denied: self.denied.sum(),
         }
     }
 }

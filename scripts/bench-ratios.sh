@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Interleaved wall-clock ratios seawall / peer for every speed target, on 1
+# and 2 threads (see benches/benches/ops.rs). Usage: scripts/bench-ratios.sh [rounds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-40}
+cargo bench -q -p seawall-benches --bench ops --no-run 2>/dev/null
+BIN=$(ls -t target/release/deps/ops-* | grep -v '\.d$' | head -1)
+echo "op_a             op_b             threads  median ns/op (a b) ratio   min ns/op (a b) ratio"
+for t in 1 2; do
+  R=$ROUNDS; [ "$t" -gt 1 ] && R=$(( (ROUNDS + 1) / 2 ))
+  "$BIN" ab tb_allowed gov_allowed "$t" "$R"
+  "$BIN" ab tb_denied gov_denied "$t" "$R"
+  "$BIN" ab cb_success recloser "$t" "$R"
+  "$BIN" ab cb_success failsafe "$t" "$R"
+  "$BIN" ab bh tokio_sem "$t" "$R"
+done
+"$BIN" ab tb_allowed_fake gov_allowed_fake 1 "$ROUNDS"
+"$BIN" ab backoff backon 1 "$ROUNDS"
