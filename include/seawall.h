@@ -277,6 +277,11 @@ typedef struct seawall_bulkhead seawall_bulkhead;
  * One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
  * It keeps the bulkhead alive: it may be released after the bulkhead
  * handle was freed, and from any thread, once.
+ *
+ * No allocation per permit: the pointer is the bulkhead's own reference
+ * count handle (`Arc::into_raw` of a detached core permit), so taking and
+ * giving back a slot is two atomic operations on the slot count plus two
+ * on the reference count.
  */
 typedef struct seawall_bulkhead_permit seawall_bulkhead_permit;
 

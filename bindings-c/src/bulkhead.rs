@@ -50,7 +50,24 @@ pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>, ClockSource);
 /// One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
 /// It keeps the bulkhead alive: it may be released after the bulkhead
 /// handle was freed, and from any thread, once.
-pub struct seawall_bulkhead_permit(#[allow(dead_code)] OwnedPermit); // held for its Drop
+///
+/// No allocation per permit: the pointer is the bulkhead's own reference
+/// count handle (`Arc::into_raw` of a detached core permit), so taking and
+/// giving back a slot is two atomic operations on the slot count plus two
+/// on the reference count.
+pub struct seawall_bulkhead_permit {
+    _opaque: [u8; 0],
+}
+
+/// A core permit as a C handle (no allocation).
+fn permit_handle(p: OwnedPermit) -> *mut seawall_bulkhead_permit {
+    Arc::into_raw(p.detach()).cast_mut().cast()
+}
+
+/// Writes a permit handle to `*out`.
+unsafe fn write_permit(out: *mut *mut seawall_bulkhead_permit, p: OwnedPermit) {
+    *out = permit_handle(p);
+}
 
 /// A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
 /// Opaque; use it from one thread at a time; free it with
@@ -129,7 +146,7 @@ unsafe fn permit_out(
 ) -> seawall_status {
     match r {
         Ok(p) => {
-            write_handle(out, seawall_bulkhead_permit(p));
+            write_permit(out, p);
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -208,7 +225,14 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
 /// frees the permit. NULL is a no-op. Any thread; once per permit.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_release(permit: *mut seawall_bulkhead_permit) {
-    ffi_value!((), { free_handle(permit) })
+    ffi_value!((), {
+        if !permit.is_null() {
+            // SAFETY: a non-NULL permit is an `Arc::into_raw` made by
+            // `permit_handle` and, per the contract, released once.
+            let arc = Arc::from_raw(permit.cast_const().cast::<Bulkhead>());
+            drop(OwnedPermit::reattach(arc));
+        }
+    })
 }
 
 /// Takes a slot if possible, else joins the FIFO queue without blocking.
@@ -226,7 +250,7 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
     ffi_boundary!([bulkhead, out_permit, out_waiter] {
         match (*bulkhead).0.enqueue_owned() {
             Ok(Admission::Acquired(p)) => {
-                write_handle(out_permit, seawall_bulkhead_permit(p));
+                write_permit(out_permit, p);
                 *out_waiter = std::ptr::null_mut();
                 seawall_status::SEAWALL_OK
             }
@@ -253,7 +277,7 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_try_claim(
     ffi_boundary!([waiter, out_permit] {
         let slot = &mut (*waiter).0;
         match slot.take().map(OwnedWaiter::try_claim) {
-            Some(Ok(p)) => write_handle(out_permit, seawall_bulkhead_permit(p)),
+            Some(Ok(p)) => write_permit(out_permit, p),
             Some(Err(w)) => {
                 *slot = Some(w);
                 *out_permit = std::ptr::null_mut();

@@ -286,6 +286,7 @@ impl Bulkhead {
         self.try_acquire()?.forget();
         Ok(OwnedPermit {
             bulkhead: Arc::clone(self),
+            armed: true,
         })
     }
 
@@ -327,6 +328,7 @@ impl Bulkhead {
         self.acquire(timeout)?.forget();
         Ok(OwnedPermit {
             bulkhead: Arc::clone(self),
+            armed: true,
         })
     }
 
@@ -342,9 +344,7 @@ impl Bulkhead {
         match self.enqueue()? {
             Slot::Acquired => {
                 // counted by enqueue
-                Ok(Admission::Acquired(OwnedPermit {
-                    bulkhead: Arc::clone(self),
-                }))
+                Ok(Admission::Acquired(OwnedPermit::reattach(Arc::clone(self))))
             }
             Slot::Queued(ticket) => Ok(Admission::Queued(OwnedWaiter {
                 bulkhead: Arc::clone(self),
@@ -663,6 +663,8 @@ impl Drop for Permit<'_> {
 #[must_use = "the slot is released as soon as the permit is dropped"]
 pub struct OwnedPermit {
     bulkhead: Arc<Bulkhead>,
+    /// False only after `detach`: the slot left with the `Arc`.
+    armed: bool,
 }
 
 impl OwnedPermit {
@@ -673,11 +675,34 @@ impl OwnedPermit {
     pub fn bulkhead(&self) -> &Arc<Bulkhead> {
         &self.bulkhead
     }
+
+    /// Turns the permit into its bulkhead's `Arc` **without** giving the
+    /// slot back, for bindings that carry a permit across an FFI boundary
+    /// as the `Arc`'s raw pointer (no allocation per permit). The slot
+    /// stays taken until [`OwnedPermit::reattach`] rebuilds the permit from
+    /// that same `Arc` and it is dropped.
+    pub fn detach(mut self) -> Arc<Bulkhead> {
+        self.armed = false; // the slot travels with the returned Arc
+        Arc::clone(&self.bulkhead)
+    }
+
+    /// Rebuilds a permit from an `Arc` returned by [`detach`](Self::detach).
+    /// Only ever pass such an `Arc`, once: a permit made from any other
+    /// `Arc` would give back a slot nobody took (the bulkhead's count would
+    /// go wrong; memory stays safe).
+    pub fn reattach(bulkhead: Arc<Bulkhead>) -> OwnedPermit {
+        OwnedPermit {
+            bulkhead,
+            armed: true,
+        }
+    }
 }
 
 impl Drop for OwnedPermit {
     fn drop(&mut self) {
-        self.bulkhead.release_slot();
+        if self.armed {
+            self.bulkhead.release_slot();
+        }
     }
 }
 
@@ -710,9 +735,7 @@ impl OwnedWaiter {
         if claimed {
             self.done = true;
             self.bulkhead.total.fetch_add(1, Ordering::Relaxed);
-            Ok(OwnedPermit {
-                bulkhead: Arc::clone(&self.bulkhead),
-            })
+            Ok(OwnedPermit::reattach(Arc::clone(&self.bulkhead)))
         } else {
             Err(self)
         }
@@ -726,9 +749,7 @@ impl OwnedWaiter {
         let deadline = self.bulkhead.deadline(timeout);
         self.bulkhead.wait_ticket(self.ticket, deadline)?;
         self.bulkhead.total.fetch_add(1, Ordering::Relaxed);
-        Ok(OwnedPermit {
-            bulkhead: Arc::clone(&self.bulkhead),
-        })
+        Ok(OwnedPermit::reattach(Arc::clone(&self.bulkhead)))
     }
 
     /// Leaves the queue now (same as dropping the waiter).

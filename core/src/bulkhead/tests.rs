@@ -313,3 +313,28 @@ fn total_is_exact_when_threads_wrap_the_grant_counter() {
     let m = b.metrics();
     assert_eq!((m.total, m.active), (4 * per_thread, 0));
 }
+
+#[test]
+fn detached_permit_keeps_its_slot_until_reattached_and_dropped() -> Result<()> {
+    let b = Arc::new(Bulkhead::new(BulkheadConfig {
+        max_concurrent: 1,
+        ..Default::default()
+    })?);
+    let arc = b.try_acquire_owned()?.detach();
+    assert_eq!(
+        b.metrics().active,
+        1,
+        "detaching does not give the slot back"
+    );
+    assert!(b.try_acquire().is_err());
+    assert_eq!(
+        Arc::strong_count(&b),
+        2,
+        "the detached Arc holds one reference"
+    );
+    drop(OwnedPermit::reattach(arc));
+    assert_eq!(b.metrics().active, 0);
+    assert_eq!(Arc::strong_count(&b), 1);
+    assert!(b.try_acquire().is_ok());
+    Ok(())
+}
