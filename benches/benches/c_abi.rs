@@ -105,6 +105,19 @@ fn c_abi(c: &mut Criterion) {
     let lib = lib();
     let ok = |s: Status| assert_eq!(s, 0, "C call failed");
 
+    // ---- the floor: a call that does nothing but cross (and its boundary) ----
+    let version = sym!(lib, b"seawall_version", unsafe extern "C" fn() -> *const u8);
+    let clock_now = sym!(
+        lib,
+        b"seawall_manual_clock_now",
+        unsafe extern "C" fn(*const c_void, *mut u64) -> Status
+    );
+    let mut g = c.benchmark_group("c_abi_floor");
+    g.bench_function("seawall_version", |b| {
+        b.iter(|| black_box(unsafe { version() }))
+    });
+    g.finish();
+
     // ---- token bucket, denied on a frozen manual clock (no clock cost) ----
     let clock_new = sym!(
         lib,
@@ -148,6 +161,16 @@ fn c_abi(c: &mut Criterion) {
     )
     .unwrap_or_else(|e| panic!("{e}"));
 
+    let mut g = c.benchmark_group("c_abi_floor");
+    g.bench_function("seawall_manual_clock_now", |b| {
+        b.iter(|| {
+            let mut t = 0u64;
+            unsafe { clock_now(clk, &mut t) };
+            black_box(t)
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("c_abi_token_bucket_denied");
     g.bench_function("core", |b| {
         b.iter(|| black_box(core_tb.try_acquire(1).map(|d| d.allowed).unwrap_or(true)))
@@ -156,7 +179,7 @@ fn c_abi(c: &mut Criterion) {
         b.iter(|| {
             let mut d = DecisionC::default();
             unsafe { tb_try(tb, 1, &mut d) };
-            black_box(d.allowed)
+            black_box((d.allowed, d.remaining, d.retry_after_ns, d.reset_after_ns))
         })
     });
     g.finish();
@@ -300,7 +323,7 @@ fn c_abi(c: &mut Criterion) {
     let mut g = c.benchmark_group("c_abi_backoff_10_steps");
     g.bench_function("core", |b| {
         b.iter(|| {
-            let mut s = core_bo.schedule();
+            let mut s = black_box(&core_bo).schedule();
             let mut total = Duration::ZERO;
             while let Some(d) = s.next_delay_elapsed(Duration::ZERO, None) {
                 total += d;
