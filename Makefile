@@ -35,7 +35,7 @@ test-stress: ## multi-threaded stress tests on real threads (release)
 	$(CARGO) test -p seawall --release --test 'stress_*'
 
 soak: ## long soaks, not part of `make test`
-	SEAWALL_SOAK=1 $(CARGO) test -p seawall --release --test 'stress_*' -- --ignored
+	SEAWALL_SOAK_SECS=$${SEAWALL_SOAK_SECS:-60} $(CARGO) test -p seawall --release --test stress_soak -- --ignored --nocapture
 
 test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest; README example
 	$(MAKE) -C bindings-python test
