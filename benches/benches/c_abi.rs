@@ -182,6 +182,20 @@ fn c_abi(c: &mut Criterion) {
             black_box((d.allowed, d.remaining, d.retry_after_ns, d.reset_after_ns))
         })
     });
+    // The same call, the four fields read one by one. Above, LLVM copies
+    // `(remaining, retry_after_ns)` into the tuple with one 16-byte load
+    // spanning two 8-byte stores of the callee, which the CPU cannot
+    // forward from the store buffer (BENCHMARKS.md, "C ABI overhead").
+    g.bench_function("c_abi_field_reads", |b| {
+        b.iter(|| {
+            let mut d = DecisionC::default();
+            unsafe { tb_try(tb, 1, &mut d) };
+            black_box(d.allowed);
+            black_box(d.remaining);
+            black_box(d.retry_after_ns);
+            black_box(d.reset_after_ns);
+        })
+    });
     g.finish();
 
     // ---- breaker acquire + record success ----

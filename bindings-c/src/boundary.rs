@@ -11,6 +11,7 @@ use crate::status::seawall_status;
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::c_char;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What the last failed call on this thread reported.
 enum Last {
@@ -32,34 +33,103 @@ thread_local! {
     static LAST_ERROR: RefCell<LastError> = const {
         RefCell::new(LastError { last: Last::None, stage: None, message: None })
     };
-    /// Whether LAST_ERROR holds an error: a const, destructor-free flag, so
-    /// the check every successful call makes is one thread-local load.
-    static HAS_ERROR: Cell<bool> = const { Cell::new(false) };
+    /// This thread's registration (see [`REGISTERED`]): `0` not registered
+    /// (so `LAST_ERROR` holds no error), [`HOLDS_ERROR`] registered and
+    /// `LAST_ERROR` holds an error, `n` in `1..=STAY + 1` registered with the
+    /// error cleared `n - 1` calls ago. Const and destructor-free: readable
+    /// at any time, also while the thread's destructors run.
+    static REG: Cell<u32> = const { Cell::new(0) };
+}
+
+const HOLDS_ERROR: u32 = u32::MAX;
+
+/// Calls without an error after which a thread unregisters. Registering
+/// and unregistering are one atomic add each on a line shared by every
+/// thread; with this hysteresis a thread does them at most twice per
+/// `STAY` calls, however its successes and errors interleave.
+const STAY: u32 = 256;
+
+/// How many threads are registered: may hold a last error, or held one in
+/// their last `STAY` calls. Every call starts by clearing its thread's
+/// last error; while this is 0 (no thread in the process failed a call
+/// lately) that takes one load of a read-mostly line and no thread-local
+/// access. The thread-local access is what this saves: in a shared library
+/// each one is a call to `__tls_get_addr` (general-dynamic TLS), measured
+/// at 1–1.8 ns per call (see BENCHMARKS.md, "C ABI overhead"). While any
+/// thread is registered, every call checks its own thread-local as before.
+///
+/// Correct with relaxed ordering: a thread registers (add) before it can
+/// hold an error and unregisters (sub) only after clearing it, and its own
+/// later load sees its own add (coherence), with every other thread's adds
+/// and subs in pairs, so a thread holding an error never reads 0.
+static REGISTERED: Line = Line(AtomicUsize::new(0));
+
+/// An atomic on its own cache lines (the spatial prefetcher pulls pairs).
+#[repr(align(128))]
+struct Line(AtomicUsize);
+
+impl Drop for LastError {
+    /// The thread is exiting: give its registration back, so that the
+    /// other threads return to the fast path.
+    fn drop(&mut self) {
+        REG.with(|r| {
+            if r.get() != 0 {
+                r.set(0);
+                REGISTERED.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        });
+    }
 }
 
 fn set(last: Last) {
-    HAS_ERROR.with(|h| h.set(true));
-    LAST_ERROR.with(|e| {
+    let alive = LAST_ERROR.try_with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             e.last = last;
             e.stage = None;
             e.message = None;
         }
     });
+    // Registered only with a live LAST_ERROR, whose destructor unregisters.
+    if alive.is_ok() {
+        REG.with(|r| {
+            if r.get() == 0 {
+                REGISTERED.0.fetch_add(1, Ordering::Relaxed);
+            }
+            r.set(HOLDS_ERROR);
+        });
+    }
 }
 
 /// Clears this thread's last error (start of every call).
 #[inline]
 pub(crate) fn clear_last_error() {
-    if HAS_ERROR.with(Cell::get) {
-        clear_slow();
+    if REGISTERED.0.load(Ordering::Relaxed) != 0 {
+        clear_registered();
     }
+}
+
+/// Some thread is registered: check this one's thread-local.
+#[inline(never)]
+fn clear_registered() {
+    REG.with(|r| match r.get() {
+        0 => {}
+        HOLDS_ERROR => {
+            r.set(1);
+            clear_slow();
+        }
+        n if n > STAY => {
+            r.set(0);
+            REGISTERED.0.fetch_sub(1, Ordering::Relaxed);
+        }
+        n => r.set(n + 1),
+    });
 }
 
 #[cold]
 fn clear_slow() {
-    HAS_ERROR.with(|h| h.set(false));
-    LAST_ERROR.with(|e| {
+    // try_with: a call from another thread-local's destructor may come
+    // after LAST_ERROR's own.
+    let _ = LAST_ERROR.try_with(|e| {
         if let Ok(mut e) = e.try_borrow_mut() {
             if !matches!(e.last, Last::None) {
                 e.last = Last::None;
@@ -290,6 +360,70 @@ pub(crate) unsafe fn c_str<'a>(p: *const c_char, field: &'static str) -> seawall
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ffi::CStr;
+
+    /// The tests below read the process-wide REGISTERED count; they run
+    /// one at a time (no other test of this crate records an error).
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn message() -> String {
+        // SAFETY: last_error_ptr returns a valid NUL-terminated string.
+        unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn registered() -> usize {
+        REGISTERED.0.load(Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_call_after_an_error_clears_it_and_the_thread_unregisters_later() {
+        let _g = SERIAL.lock();
+        std::thread::spawn(|| {
+            let before = registered();
+            clear_last_error();
+            assert_eq!(message(), "");
+            let _ = null_argument("out");
+            assert_eq!(message(), "null argument: out must not be NULL");
+            assert_eq!(REG.with(Cell::get), HOLDS_ERROR);
+            assert_eq!(registered(), before + 1);
+            clear_last_error(); // the next call, successful
+            assert_eq!(message(), "");
+            for _ in 0..STAY {
+                clear_last_error();
+                assert_eq!(registered(), before + 1);
+            }
+            clear_last_error();
+            assert_eq!(REG.with(Cell::get), 0);
+            assert_eq!(registered(), before);
+            // An error while registered does not register twice.
+            let _ = null_argument("a");
+            clear_last_error();
+            let _ = null_argument("b");
+            assert_eq!(registered(), before + 1);
+            assert_eq!(message(), "null argument: b must not be NULL");
+            for _ in 0..=STAY + 1 {
+                clear_last_error();
+            }
+            assert_eq!(registered(), before);
+        })
+        .join()
+        .unwrap_or_else(|_| panic!("test thread panicked"));
+    }
+
+    #[test]
+    fn a_thread_exiting_with_an_error_unregisters() {
+        let _g = SERIAL.lock();
+        let before = registered();
+        std::thread::spawn(|| {
+            let _ = null_argument("out");
+            assert!(registered() >= 1);
+        })
+        .join()
+        .unwrap_or_else(|_| panic!("test thread panicked"));
+        assert_eq!(registered(), before);
+    }
 
     #[test]
     fn status_numbers_equal_core_error_kinds() {

@@ -223,6 +223,9 @@ impl Schedule {
 
     /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
     /// the caller (for bindings that keep their own time).
+    // Inlined, so that a binding's `Duration::from_nanos` of its arguments
+    // and its `duration_to_ns` of the result fold with the conversions here.
+    #[inline]
     pub fn next_delay_elapsed(
         &mut self,
         elapsed: Duration,
