@@ -125,7 +125,14 @@ fn keyed_token_bucket_victim_is_never_reset() {
     );
     let bound = 5 + STEPS * STEP_NS / 1_000_000;
     assert!(granted <= bound, "victim got {granted} > {bound}");
-    assert!(granted >= 2 * 5, "victim got only {granted}");
+    // No lower bound: while attackers keep every slot of the victim's probe
+    // window busy, a victim whose own entry went fresh (and was evicted) is
+    // denied as table-full (`on_full = deny`, spec/keyed.md). How often that
+    // happens depends on thread scheduling (a loaded machine lets attackers
+    // make many more calls per clock step), so only the upper bound, the
+    // property under test, is asserted; the victim's 5 pre-attack grants are
+    // in `granted`.
+    assert!(granted >= 5, "victim got only {granted}");
     let m = kl.metrics();
     assert!(m.evictions > 0, "{m:?}");
 }
@@ -162,6 +169,13 @@ fn keyed_sliding_window_victim_is_never_reset() {
     // 200 ms span: at most 5 per 10 ms window, i.e. at most 5 * (20 + 1).
     let bound = 5 * (STEPS * STEP_NS / 10_000_000 + 1);
     assert!(granted <= bound, "victim got {granted} > {bound}");
-    assert!(granted >= 2 * 5, "victim got only {granted}");
+    // No lower bound: while attackers keep every slot of the victim's probe
+    // window busy, a victim whose own entry went fresh (and was evicted) is
+    // denied as table-full (`on_full = deny`, spec/keyed.md). How often that
+    // happens depends on thread scheduling (a loaded machine lets attackers
+    // make many more calls per clock step), so only the upper bound, the
+    // property under test, is asserted; the victim's 5 pre-attack grants are
+    // in `granted`.
+    assert!(granted >= 5, "victim got only {granted}");
     assert!(kl.metrics().evictions > 0, "{:?}", kl.metrics());
 }
