@@ -142,8 +142,8 @@ fn soak_breaker_only_legal_transitions() {
                 while !stop.load(Ordering::Relaxed) {
                     if let Ok(p) = cb.try_acquire() {
                         // phases of mostly failing and mostly succeeding calls
-                        let failing = (i / 5_000) % 2 == 0;
-                        let outcome = if failing && (i + t as u64) % 3 != 0 {
+                        let failing = (i / 5_000).is_multiple_of(2);
+                        let outcome = if failing && !(i + t as u64).is_multiple_of(3) {
                             Outcome::Failure
                         } else {
                             Outcome::Success
@@ -151,7 +151,7 @@ fn soak_breaker_only_legal_transitions() {
                         cb.record(p, outcome, Duration::from_micros(10));
                     }
                     i += 1;
-                    if t == 0 && i % 1_000 == 0 && Instant::now() >= end {
+                    if t == 0 && i.is_multiple_of(1_000) && Instant::now() >= end {
                         stop.store(true, Ordering::Relaxed);
                     }
                 }
