@@ -12,7 +12,6 @@ import concurrent.futures
 import functools
 import inspect
 import os
-import time
 from typing import (
     Any,
     Awaitable,
@@ -30,6 +29,7 @@ from typing import (
     cast,
 )
 
+from . import _clock
 from ._native import check_seconds
 from .errors import TimeoutError as SeawallTimeoutError
 from .timeouts import _run_with_timeout
@@ -394,11 +394,11 @@ def degrade(parts: Mapping[str, Union[Part, Callable[[], Any]]]) -> Degraded:
     Python function cannot be interrupted).
     """
     items = _parts(parts)
-    start = time.monotonic()
+    start = _clock.now(None)  # real time: thread waits below are real
     futures = [_pool().submit(p.fn) for _, p in items]
     results: List[Any] = []
     for (_, p), fut in zip(items, futures):
-        left = None if p.timeout is None else max(0.0, start + p.timeout - time.monotonic())
+        left = None if p.timeout is None else max(0.0, start + p.timeout - _clock.now(None))
         try:
             results.append(fut.result(timeout=left))
         except concurrent.futures.TimeoutError:

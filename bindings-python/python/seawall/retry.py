@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _clock
@@ -39,7 +38,6 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 ExcTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 
-_monotonic = time.monotonic
 
 
 def _exc_tuple(v: Any) -> Optional[Tuple[Type[BaseException], ...]]:
@@ -143,8 +141,7 @@ class Retry:
         return True
 
     def _now(self) -> float:
-        c = self._clock
-        return _monotonic() if c is None else c.now()
+        return _clock.now(self._clock)
 
     def _next(self, exc: BaseException, schedule: Any, attempt: int, start: float) -> float:
         """The delay before the next attempt, or raises the right exception."""
