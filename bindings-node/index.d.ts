@@ -176,6 +176,12 @@ export declare function bhRelease(permit: number): boolean
 /** A permit id (>= 0) or -1 when full (never waits; refused while anyone queues). */
 export declare function bhTry(id: number): number
 
+/**
+ * Ends a schedule without freeing it: its retries are counted, and it
+ * gives up from now on.
+ */
+export declare function boFinish(id: number): boolean
+
 /** Frees a schedule. */
 export declare function boFree(id: number): boolean
 
@@ -191,7 +197,10 @@ export declare function boNext(id: number, retryAfterMs: number, elapsedMs: numb
  */
 export declare function boNextMany(id: number, n: number): number
 
-/** [retries, exhausted (0/1), elapsed ms] of a schedule into scratch. */
+/**
+ * [retries, exhausted (0/1), elapsed ms or -1 without max_elapsed] of a
+ * schedule into scratch.
+ */
 export declare function boState(id: number): boolean
 
 /** A snapshot of the breaker's counters (`metrics()`). */

@@ -859,6 +859,7 @@ module.exports.bhClaim = nativeBinding.bhClaim
 module.exports.bhEnqueue = nativeBinding.bhEnqueue
 module.exports.bhRelease = nativeBinding.bhRelease
 module.exports.bhTry = nativeBinding.bhTry
+module.exports.boFinish = nativeBinding.boFinish
 module.exports.boFree = nativeBinding.boFree
 module.exports.boNext = nativeBinding.boNext
 module.exports.boNextMany = nativeBinding.boNextMany

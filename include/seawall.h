@@ -264,7 +264,8 @@ typedef struct seawall_backoff seawall_backoff;
 
 /**
  * The retry state of one call. Opaque; NOT thread-safe: one schedule per
- * call, used by one thread at a time.
+ * call, used by one thread at a time. Freeing it ends it (its retries are
+ * counted in the backoff's metrics).
  */
 typedef struct seawall_backoff_schedule seawall_backoff_schedule;
 
@@ -492,7 +493,8 @@ typedef struct seawall_backoff_metrics {
    */
   uint64_t schedules;
   /**
-   * Delays handed out (retries scheduled).
+   * Delays handed out by schedules that have ended (counted when a
+   * schedule gives up or is freed, not per delay).
    */
   uint64_t retries;
   /**

@@ -17,3 +17,5 @@ for t in 1 2; do
 done
 "$BIN" ab tb_allowed_fake gov_allowed_fake 1 "$ROUNDS"
 "$BIN" ab backoff backon 1 "$ROUNDS"
+"$BIN" ab backoff backon 2 "$(( (ROUNDS + 1) / 2 ))"
+"$BIN" ab backoff_seeded backon 1 "$ROUNDS"

@@ -40,6 +40,8 @@ const OPS: &[&str] = &[
     "bh",
     "tokio_sem",
     "backoff",
+    "backoff_seeded",
+    "backoff_state",
     "backon",
 ];
 
@@ -200,7 +202,32 @@ fn make(op: &str) -> Option<Looper> {
                 }
             })
         }
-        "backoff" => {
+        "backoff" | "backoff_seeded" => {
+            use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
+            let b = must(Backoff::new(BackoffConfig {
+                kind: BackoffKind::Exponential,
+                base: Duration::from_millis(100),
+                factor: 2.0,
+                max_delay: Duration::from_secs(30),
+                jitter: Jitter::Full,
+                max_attempts: 11,
+                max_elapsed: None,
+                // Unseeded, as backon; the seeded variant numbers its
+                // schedules on one shared counter (spec/backoff.md, "RNG").
+                seed: (op == "backoff_seeded").then_some(1),
+            }));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    let mut s = b.schedule();
+                    let mut total = Duration::ZERO;
+                    while let Some(d) = s.next_delay(None) {
+                        total += d;
+                    }
+                    black_box(total);
+                }
+            })
+        }
+        "backoff_state" => {
             use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
             let b = must(Backoff::new(BackoffConfig {
                 kind: BackoffKind::Exponential,
@@ -214,11 +241,12 @@ fn make(op: &str) -> Option<Looper> {
             }));
             Box::new(move |n| {
                 for _ in 0..n {
-                    let mut s = b.schedule();
+                    let mut s = b.start();
                     let mut total = Duration::ZERO;
-                    while let Some(d) = s.next_delay(None) {
+                    while let Some(d) = b.next_delay(&mut s, None) {
                         total += d;
                     }
+                    b.finish(&mut s);
                     black_box(total);
                 }
             })

@@ -4,7 +4,7 @@
 use crate::boundary::{fail, free_handle, invalid_config, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::status::seawall_status;
-use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter, Schedule};
+use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter, ScheduleState};
 use seawall::clock::{duration_to_ns, ClockSource};
 use std::time::Duration;
 
@@ -81,7 +81,8 @@ pub struct seawall_backoff_config {
 pub struct seawall_backoff_metrics {
     /// Schedules started.
     pub schedules: u64,
-    /// Delays handed out (retries scheduled).
+    /// Delays handed out by schedules that have ended (counted when a
+    /// schedule gives up or is freed, not per delay).
     pub retries: u64,
     /// Schedules that gave up because `max_attempts` was reached.
     pub exhausted_attempts: u64,
@@ -106,8 +107,18 @@ pub struct seawall_backoff_delay {
 pub struct seawall_backoff(Backoff);
 
 /// The retry state of one call. Opaque; NOT thread-safe: one schedule per
-/// call, used by one thread at a time.
-pub struct seawall_backoff_schedule(Schedule);
+/// call, used by one thread at a time. Freeing it ends it (its retries are
+/// counted in the backoff's metrics).
+pub struct seawall_backoff_schedule {
+    backoff: Backoff,
+    state: ScheduleState,
+}
+
+impl Drop for seawall_backoff_schedule {
+    fn drop(&mut self) {
+        self.backoff.finish(&mut self.state);
+    }
+}
 
 fn kind_from(v: u32) -> seawall::Result<BackoffKind> {
     Ok(match v {
@@ -286,7 +297,9 @@ pub unsafe extern "C" fn seawall_backoff_schedule_new(
     out: *mut *mut seawall_backoff_schedule,
 ) -> seawall_status {
     ffi_boundary!([backoff, out] {
-        write_handle(out, seawall_backoff_schedule((*backoff).0.schedule()));
+        let backoff = (*backoff).0.clone();
+        let state = backoff.start();
+        write_handle(out, seawall_backoff_schedule { backoff, state });
         seawall_status::SEAWALL_OK
     })
 }
@@ -327,9 +340,10 @@ pub unsafe extern "C" fn seawall_backoff_schedule_next_delay(
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
     ffi_boundary!([schedule, out] {
-        let s = &mut (*schedule).0;
-        let d = s.next_delay(has_retry_after.then(|| Duration::from_nanos(retry_after_ns)));
-        *out = delay_out(d, s.retries());
+        let s = &mut *schedule;
+        let hint = has_retry_after.then(|| Duration::from_nanos(retry_after_ns));
+        let d = s.backoff.next_delay(&mut s.state, hint);
+        *out = delay_out(d, s.state.retries());
         seawall_status::SEAWALL_OK
     })
 }
@@ -346,12 +360,13 @@ pub unsafe extern "C" fn seawall_backoff_schedule_next_delay_elapsed(
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
     ffi_boundary!([schedule, out] {
-        let s = &mut (*schedule).0;
-        let d = s.next_delay_elapsed(
+        let s = &mut *schedule;
+        let d = s.backoff.next_delay_elapsed(
+            &mut s.state,
             Duration::from_nanos(elapsed_ns),
             has_retry_after.then(|| Duration::from_nanos(retry_after_ns)),
         );
-        *out = delay_out(d, s.retries());
+        *out = delay_out(d, s.state.retries());
         seawall_status::SEAWALL_OK
     })
 }
@@ -365,7 +380,7 @@ pub unsafe extern "C" fn seawall_backoff_schedule_retries(
     out_retries: *mut u32,
 ) -> seawall_status {
     ffi_boundary!([schedule, out_retries] {
-        *out_retries = (*schedule).0.retries();
+        *out_retries = (*schedule).state.retries();
         seawall_status::SEAWALL_OK
     })
 }

@@ -261,8 +261,12 @@ export declare class Schedule {
   nextDelayMs(hints?: { retryAfterMs?: number; elapsedMs?: number }): number | null
   readonly retries: number
   readonly attempts: number
+  /** Whether the schedule has ended (gave up, or finish() was called). */
   readonly exhausted: boolean
-  elapsedMs(): number
+  /** Ms since the schedule started when the backoff has maxElapsedMs, else null. */
+  elapsedMs(): number | null
+  /** Ends the schedule: its retries are counted in the metrics; it gives up from now on. */
+  finish(): void
 }
 
 export interface BackoffMetrics {

@@ -13,7 +13,7 @@ function checkObject (options, field = 'options') {
   return options
 }
 
-const { boNext, boNextMany, boState, boFree, scratch } = native
+const { boNext, boNextMany, boState, boFinish, boFree, scratch } = native
 
 // Native schedules live in a per-thread slab; a Schedule handed to user
 // code frees its slot when it is garbage-collected (or on dispose()).
@@ -65,10 +65,25 @@ class Schedule {
   get retries () { return this._state(0) }
   /** Attempts so far, the first included (retries + 1). */
   get attempts () { return this._state(0) + 1 }
-  /** Whether the schedule has given up. */
+  /** Whether the schedule has ended (gave up, or finish() was called). */
   get exhausted () { return this._state(1) === 1 }
-  /** Milliseconds since the schedule started. */
-  elapsedMs () { return this._state(2) }
+  /**
+   * Milliseconds since the schedule started when the backoff has
+   * maxElapsedMs; null without it (the schedule never reads the clock).
+   */
+  elapsedMs () {
+    const e = this._state(2)
+    return e < 0 ? null : e
+  }
+
+  /**
+   * Ends the schedule (the call succeeded or was abandoned): its retries
+   * are counted in the backoff's metrics, and it gives up from now on.
+   * dispose() and garbage collection end it too.
+   */
+  finish () {
+    if (!boFinish(this._id)) throw new Error('schedule was disposed')
+  }
 
   /** Frees the native schedule now (optional: garbage collection does it too). */
   dispose () {

@@ -89,7 +89,13 @@ impl Backoff {
     /// with `boFree`; `lib/retry.js` does, or a FinalizationRegistry).
     #[napi(catch_unwind)]
     pub fn schedule(&self) -> u32 {
-        SCHEDULES.with(|s| s.borrow_mut().insert(self.inner.schedule()))
+        let state = self.inner.start();
+        SCHEDULES.with(|s| {
+            s.borrow_mut().insert(Schedule {
+                backoff: self.inner.clone(),
+                state,
+            })
+        })
     }
 
     #[napi(catch_unwind)]
@@ -104,8 +110,20 @@ impl Backoff {
     }
 }
 
+/// One call's schedule; freeing it ends it (its retries are counted).
+struct Schedule {
+    backoff: bo::Backoff,
+    state: bo::ScheduleState,
+}
+
+impl Drop for Schedule {
+    fn drop(&mut self) {
+        self.backoff.finish(&mut self.state);
+    }
+}
+
 thread_local! {
-    static SCHEDULES: RefCell<ValSlab<bo::Schedule>> = const { RefCell::new(ValSlab::new()) };
+    static SCHEDULES: RefCell<ValSlab<Schedule>> = const { RefCell::new(ValSlab::new()) };
 }
 
 fn hint(v: f64) -> Option<Duration> {
@@ -113,17 +131,18 @@ fn hint(v: f64) -> Option<Duration> {
     (v >= 0.0 && v.is_finite()).then(|| ms_to_duration(v.min(3.2e12)))
 }
 
-fn next(s: &mut bo::Schedule, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
+fn next(s: &mut Schedule, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
     let h = hint(retry_after_ms);
+    let (b, st) = (&s.backoff, &mut s.state);
     let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
-        s.next_delay_elapsed(ms_to_duration(elapsed_ms.min(3.2e12)), h)
+        b.next_delay_elapsed(st, ms_to_duration(elapsed_ms.min(3.2e12)), h)
     } else {
-        s.next_delay(h)
+        b.next_delay(st, h)
     };
     got.map_or(-1.0, duration_ms)
 }
 
-fn with_schedule<R>(id: u32, missing: R, f: impl FnOnce(&mut bo::Schedule) -> R) -> R {
+fn with_schedule<R>(id: u32, missing: R, f: impl FnOnce(&mut Schedule) -> R) -> R {
     SCHEDULES.with(|s| match s.borrow_mut().get_mut(id) {
         Some(sc) => f(sc),
         None => missing,
@@ -160,15 +179,26 @@ pub fn bo_next_many(id: u32, n: u32) -> u32 {
     })
 }
 
-/// [retries, exhausted (0/1), elapsed ms] of a schedule into scratch.
+/// [retries, exhausted (0/1), elapsed ms or -1 without max_elapsed] of a
+/// schedule into scratch.
 #[napi(catch_unwind)]
 pub fn bo_state(id: u32) -> bool {
     with_schedule(id, false, |s| {
         crate::handles::put_all(&[
-            f64::from(s.retries()),
-            if s.is_exhausted() { 1.0 } else { 0.0 },
-            duration_ms(s.elapsed()),
+            f64::from(s.state.retries()),
+            if s.state.is_exhausted() { 1.0 } else { 0.0 },
+            s.backoff.elapsed(&s.state).map_or(-1.0, duration_ms),
         ]);
+        true
+    })
+}
+
+/// Ends a schedule without freeing it: its retries are counted, and it
+/// gives up from now on.
+#[napi(catch_unwind)]
+pub fn bo_finish(id: u32) -> bool {
+    with_schedule(id, false, |s| {
+        s.backoff.finish(&mut s.state);
         true
     })
 }

@@ -5,9 +5,7 @@ use crate::convert::{count, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use seawall::backoff::{
-    Backoff as Core, BackoffConfig, BackoffKind, Jitter, Schedule as CoreSchedule,
-};
+use seawall::backoff::{Backoff as Core, BackoffConfig, BackoffKind, Jitter, ScheduleState};
 use seawall::clock::duration_to_ns;
 use seawall::Error;
 use std::sync::Mutex;
@@ -114,7 +112,8 @@ impl Backoff {
     /// A new schedule for one retried call (elapsed time counts from now).
     fn schedule(&self) -> Schedule {
         Schedule {
-            inner: Mutex::new(self.inner.schedule()),
+            state: Mutex::new(self.inner.start()),
+            backoff: self.inner.clone(),
         }
     }
 
@@ -183,19 +182,31 @@ fn attempt_arg(v: &Bound<'_, PyAny>) -> PyResult<u32> {
 }
 
 /// The retry state of one call: `next_delay()` after each failure gives the
-/// seconds to wait, or None to give up.
+/// seconds to wait, or None to give up. Ends (its retries are counted in the
+/// backoff's metrics) when it gives up, on `finish()`, or when collected.
 #[pyclass(frozen, module = "seawall._native", name = "Schedule")]
 pub struct Schedule {
-    inner: Mutex<CoreSchedule>,
+    backoff: Core,
+    state: Mutex<ScheduleState>,
 }
 
 impl Schedule {
-    fn with<R>(&self, f: impl FnOnce(&mut CoreSchedule) -> R) -> R {
-        let mut g = match self.inner.lock() {
+    fn with<R>(&self, f: impl FnOnce(&Core, &mut ScheduleState) -> R) -> R {
+        let mut g = match self.state.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        f(&mut g)
+        f(&self.backoff, &mut g)
+    }
+}
+
+impl Drop for Schedule {
+    fn drop(&mut self) {
+        let st = match self.state.get_mut() {
+            Ok(st) => st,
+            Err(p) => p.into_inner(),
+        };
+        self.backoff.finish(st);
     }
 }
 
@@ -213,9 +224,9 @@ impl Schedule {
         let hint = opt_secs(retry_after, "retry_after", Kind::Argument)?;
         let elapsed = opt_secs(elapsed, "elapsed", Kind::Argument)?;
         Ok(self
-            .with(|s| match elapsed {
-                Some(e) => s.next_delay_elapsed(e, hint),
-                None => s.next_delay(hint),
+            .with(|b, s| match elapsed {
+                Some(e) => b.next_delay_elapsed(s, e, hint),
+                None => b.next_delay(s, hint),
             })
             .map(|d| d.as_secs_f64()))
     }
@@ -232,9 +243,9 @@ impl Schedule {
         let elapsed =
             opt_count(elapsed_ns, "elapsed_ns", Kind::Argument)?.map(Duration::from_nanos);
         Ok(self
-            .with(|s| match elapsed {
-                Some(e) => s.next_delay_elapsed(e, hint),
-                None => s.next_delay(hint),
+            .with(|b, s| match elapsed {
+                Some(e) => b.next_delay_elapsed(s, e, hint),
+                None => b.next_delay(s, hint),
             })
             .map(duration_to_ns))
     }
@@ -242,20 +253,27 @@ impl Schedule {
     /// Retries handed out so far.
     #[getter]
     fn retries(&self) -> u32 {
-        self.with(|s| s.retries())
+        self.with(|_, s| s.retries())
     }
     /// Calls made so far if each delay was followed by a call.
     #[getter]
     fn attempts(&self) -> u32 {
-        self.with(|s| s.attempts())
+        self.with(|_, s| s.attempts())
     }
+    /// Whether the schedule has ended (gave up, or finish() was called).
     #[getter]
     fn exhausted(&self) -> bool {
-        self.with(|s| s.is_exhausted())
+        self.with(|_, s| s.is_exhausted())
     }
-    /// Seconds since the schedule began, on its clock.
+    /// Seconds since the schedule began, on its clock, when the backoff
+    /// has max_elapsed; None without it (the schedule never reads the clock).
     #[getter]
-    fn elapsed(&self) -> f64 {
-        self.with(|s| s.elapsed().as_secs_f64())
+    fn elapsed(&self) -> Option<f64> {
+        self.with(|b, s| b.elapsed(s).map(|d| d.as_secs_f64()))
+    }
+    /// Ends the schedule (the call succeeded or was abandoned): its retries
+    /// are counted in the backoff's metrics, and it gives up from now on.
+    fn finish(&self) {
+        self.with(|b, s| b.finish(s));
     }
 }

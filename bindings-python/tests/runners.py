@@ -60,6 +60,7 @@ class BackoffRunner:
         if op == "delay_for":
             return {"delay_ns": self.backoff.delay_for_ns(args["attempt"])}
         if op == "new_schedule":
+            self.schedule.finish()  # the current schedule ends (its retries are counted)
             self.schedule = self.backoff.schedule()
             return {}
         if op == "next_delay":

@@ -135,6 +135,22 @@ def test_schedule_elapsed_on_manual_clock() -> None:
     clock.advance(1.0)
     assert s.next_delay() is None  # 2 + 1 > 2.5
     assert s.elapsed == 2.0
+    assert Backoff(max_attempts=3).schedule().elapsed is None  # no max_elapsed: the clock is never read
+
+
+def test_schedule_retries_are_counted_when_it_ends() -> None:
+    b = Backoff("constant", base=1.0, jitter="none", max_attempts=10)
+    s = b.schedule()
+    assert s.next_delay() == 1.0 and s.next_delay() == 1.0
+    assert b.metrics()["retries"] == 0  # still running
+    s.finish()
+    assert b.metrics()["retries"] == 2 and s.exhausted and s.next_delay() is None
+    s.finish()
+    assert b.metrics()["retries"] == 2  # once
+    t = b.schedule()
+    assert t.next_delay() == 1.0
+    del t  # collected: ends it
+    assert b.metrics()["retries"] == 3 and b.metrics()["schedules"] == 2
 
 
 # --- Retry ---------------------------------------------------------------------

@@ -80,6 +80,21 @@ impl Rng {
     }
 }
 
+/// SplitMix64 with its state in a plain `u64`: for a generator that only one
+/// owner draws from (a backoff schedule), so a draw is no atomic operation.
+/// Same sequence as [`Rng`] for the same starting state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalRng(pub u64);
+
+impl LocalRng {
+    /// The next 64 random bits.
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
+        mix(self.0)
+    }
+}
+
 /// A seed from the monotonic clock and an address, for unseeded generators.
 pub fn entropy_seed() -> u64 {
     use crate::clock::Clock;
@@ -88,8 +103,9 @@ pub fn entropy_seed() -> u64 {
     mix(t ^ (&local as *const u8 as u64).rotate_left(32))
 }
 
+/// SplitMix64's output function (a bijection of `u64`; `mix(0) == 0`).
 #[inline]
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -118,6 +134,17 @@ mod tests {
                 assert_eq!(r.draws(), i, "seed {seed}");
             }
         }
+    }
+
+    #[test]
+    fn local_rng_draws_the_same_sequence() {
+        for seed in [0, 42, u64::MAX] {
+            let (shared, mut local) = (Rng::new(seed), LocalRng(seed));
+            for _ in 0..100 {
+                assert_eq!(shared.next_u64(), local.next_u64());
+            }
+        }
+        assert_eq!(mix(0), 0);
     }
 
     #[test]

@@ -67,8 +67,14 @@ impl StripedCounter {
     /// Adds one (relaxed: a statistic, ordered by nothing).
     #[inline]
     pub(crate) fn incr(&self) {
+        self.add(1);
+    }
+
+    /// Adds `n` (relaxed).
+    #[inline]
+    pub(crate) fn add(&self, n: u64) {
         if let Some(s) = self.stripes.get(stripe_of_this_thread()) {
-            s.fetch_add(1, Ordering::Relaxed);
+            s.fetch_add(n, Ordering::Relaxed);
         }
     }
 

@@ -17,6 +17,7 @@ module.exports = {
           case 'delay_for':
             return { delay_ns: msToNs(backoff.delayForMs(Number(args.attempt))) }
           case 'new_schedule':
+            schedule.finish() // the current schedule ends (its retries are counted)
             schedule = backoff.schedule()
             return {}
           case 'next_delay': {

@@ -8,8 +8,9 @@
 //! rounding and order of random draws are in `spec/backoff.md`, so a seed
 //! gives the same delays in every language.
 //!
-//! Computing a delay allocates nothing and takes no lock: the jitter RNG is
-//! one atomic shared by every schedule of a `Backoff`.
+//! Computing a delay allocates nothing and takes no lock: each schedule draws
+//! from its own SplitMix64 stream (plain data, no atomic); the only atomic
+//! operations are the `Backoff`'s counters.
 //!
 //! ```
 //! use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
@@ -43,8 +44,8 @@ pub use config::{BackoffConfig, BackoffKind, Jitter};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::Result;
-use crate::rng::{entropy_seed, Rng};
-use crate::sync::{AtomicU64, Ordering};
+use crate::rng::{entropy_seed, mix, LocalRng};
+use crate::sync::{AtomicU64, Ordering, StripedCounter};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +54,8 @@ use std::time::Duration;
 pub struct BackoffMetrics {
     /// Schedules started ([`Backoff::schedule`]).
     pub schedules: u64,
-    /// Delays handed out (retries scheduled).
+    /// Delays handed out by schedules that have ended (counted when a
+    /// schedule gives up, is finished or dropped, not per delay).
     pub retries: u64,
     /// Schedules that gave up because `max_attempts` was reached.
     pub exhausted_attempts: u64,
@@ -72,12 +74,6 @@ struct Params {
     factor: f64,
     max_attempts: u32,
     max_elapsed_ns: Option<u64>,
-    /// Whether `retries` needs its own counter. Without a `max_elapsed`
-    /// limit and with jitter, every delay handed out makes exactly one draw
-    /// and nothing else draws (giving up on `max_attempts` happens before
-    /// the draw), so the retries are the RNG's draws: one atomic add per
-    /// delay fewer.
-    count_retries: bool,
 }
 
 #[derive(Debug)]
@@ -87,11 +83,19 @@ struct Shared {
     /// same bits as computing them per delay, without the `pow` loop and
     /// float conversions on every retry.
     delays: Box<[u64]>,
-    rng: Rng,
-    schedules: AtomicU64,
-    retries: AtomicU64,
-    exhausted_attempts: AtomicU64,
-    exhausted_elapsed: AtomicU64,
+    /// The seed: schedule `k` draws from the stream starting at
+    /// `seed + mix(k)` (`spec/backoff.md`, "RNG"). `None`: unseeded, each
+    /// schedule's stream starts at a draw of a per-thread generator.
+    seed: Option<u64>,
+    /// Seeded: schedules started, and the next schedule's number `k`.
+    numbered: AtomicU64,
+    /// Unseeded: schedules started (no number needed, so no shared line).
+    unnumbered: StripedCounter,
+    // Bumped once per schedule by whichever thread ends it: striped, so
+    // threads ending schedules at once do not pass one cache line around.
+    retries: StripedCounter,
+    exhausted_attempts: StripedCounter,
+    exhausted_elapsed: StripedCounter,
 }
 
 /// A retry schedule definition, shared by every call it retries.
@@ -123,9 +127,7 @@ impl Backoff {
             factor: cfg.factor,
             max_attempts: cfg.max_attempts,
             max_elapsed_ns: cfg.max_elapsed.map(duration_to_ns),
-            count_retries: cfg.jitter == Jitter::None || cfg.max_elapsed.is_some(),
         };
-        let seed = cfg.seed.unwrap_or_else(entropy_seed);
         let retries_max = params.max_attempts.saturating_sub(1).min(TABLE_MAX);
         let delays = (1..=retries_max).map(|n| delay_ns(&params, n)).collect();
         Ok(Self {
@@ -133,11 +135,12 @@ impl Backoff {
             params,
             shared: Arc::new(Shared {
                 delays,
-                rng: Rng::new(seed),
-                schedules: AtomicU64::new(0),
-                retries: AtomicU64::new(0),
-                exhausted_attempts: AtomicU64::new(0),
-                exhausted_elapsed: AtomicU64::new(0),
+                seed: cfg.seed,
+                numbered: AtomicU64::new(0),
+                unnumbered: StripedCounter::new(),
+                retries: StripedCounter::new(),
+                exhausted_attempts: StripedCounter::new(),
+                exhausted_elapsed: StripedCounter::new(),
             }),
             clock: clock.into(),
         })
@@ -158,139 +161,155 @@ impl Backoff {
         Duration::from_nanos(self.shared.delay(&self.params, attempt))
     }
 
-    /// Starts the schedule of one retried call: elapsed time counts from now.
-    /// The schedule is owned (it holds an `Arc` to the shared RNG), so
-    /// bindings can keep it without borrowing the `Backoff`.
-    pub fn schedule(&self) -> Schedule {
-        self.shared.schedules.fetch_add(1, Ordering::Relaxed);
+    /// Starts the schedule of one retried call: elapsed time counts from now
+    /// (read from the clock only under `max_elapsed`). The schedule borrows
+    /// the backoff; to keep a schedule beyond a borrow (in a spawned task,
+    /// or in a binding's object), clone the `Backoff` (an `Arc`) or keep a
+    /// [`ScheduleState`] (see [`start`](Self::start)).
+    #[inline]
+    pub fn schedule(&self) -> Schedule<'_> {
         Schedule {
-            params: self.params,
-            shared: Arc::clone(&self.shared),
-            clock: self.clock.clone(),
-            start_ns: self.clock.now_ns(),
+            backoff: self,
+            state: self.start(),
+        }
+    }
+
+    /// Starts a schedule as plain data, for a caller that keeps the state
+    /// of each retried call in its own objects (bindings do) and steps it
+    /// with [`next_delay`](Self::next_delay): the same answers as a
+    /// [`Schedule`]. Elapsed time counts from now (the clock is read only
+    /// under `max_elapsed`, the one rule that needs it); the schedule's
+    /// random stream is the next one of this backoff (one atomic add).
+    #[inline]
+    pub fn start(&self) -> ScheduleState {
+        let rng = match self.shared.seed {
+            Some(seed) => {
+                let k = self.shared.numbered.fetch_add(1, Ordering::Relaxed);
+                seed.wrapping_add(mix(k))
+            }
+            None => {
+                self.shared.unnumbered.incr();
+                thread_stream()
+            }
+        };
+        ScheduleState {
+            start_ns: match self.params.max_elapsed_ns {
+                Some(_) => self.clock.now_ns(),
+                None => 0,
+            },
             retries: 0,
             prev_ns: self.params.base_ns,
+            rng,
             done: false,
+        }
+    }
+
+    /// After a failed call: the delay before the next retry of the schedule
+    /// `state`, or `None` to give up. Under `max_elapsed`, reads the clock
+    /// once for the time since the schedule started. `retry_after` is a
+    /// server hint (HTTP `Retry-After`, gRPC pushback) that replaces the
+    /// computed delay, uncapped by `max_delay` but still subject to
+    /// `max_elapsed`.
+    #[inline]
+    pub fn next_delay(
+        &self,
+        state: &mut ScheduleState,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        let elapsed_ns = self.elapsed_ns(state);
+        self.step(state, elapsed_ns, retry_after)
+    }
+
+    /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
+    /// the caller (for callers that keep their own time).
+    #[inline]
+    pub fn next_delay_elapsed(
+        &self,
+        state: &mut ScheduleState,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        self.step(state, duration_to_ns(elapsed), retry_after)
+    }
+
+    // Always inlined: one call per delay costs as much as the jitter.
+    #[inline(always)]
+    fn step(
+        &self,
+        state: &mut ScheduleState,
+        elapsed_ns: u64,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        next_delay(
+            &self.params,
+            &self.shared,
+            state,
+            elapsed_ns,
+            retry_after.map(duration_to_ns),
+        )
+        .map(Duration::from_nanos)
+    }
+
+    /// Ends the schedule `state` (the call succeeded or was abandoned): its
+    /// retries are counted in [`metrics`](Self::metrics) once, and it gives
+    /// up from now on. Giving up already did this.
+    #[inline]
+    pub fn finish(&self, state: &mut ScheduleState) {
+        self.shared.finish(state);
+    }
+
+    /// Time since the schedule `state` started, on this backoff's clock,
+    /// when the backoff has a `max_elapsed` limit; `None` without one (a
+    /// schedule then never reads the clock: no rule needs the time).
+    pub fn elapsed(&self, state: &ScheduleState) -> Option<Duration> {
+        self.params
+            .max_elapsed_ns
+            .map(|_| Duration::from_nanos(self.elapsed_ns(state)))
+    }
+
+    /// The time since `state` started under `max_elapsed`, else 0 (unread).
+    #[inline]
+    fn elapsed_ns(&self, state: &ScheduleState) -> u64 {
+        match self.params.max_elapsed_ns {
+            Some(_) => self.clock.now_ns().saturating_sub(state.start_ns),
+            None => 0,
         }
     }
 
     /// A snapshot of the counters.
     pub fn metrics(&self) -> BackoffMetrics {
         BackoffMetrics {
-            schedules: self.shared.schedules.load(Ordering::Relaxed),
-            retries: if self.params.count_retries {
-                self.shared.retries.load(Ordering::Relaxed)
-            } else {
-                self.shared.rng.draws()
-            },
-            exhausted_attempts: self.shared.exhausted_attempts.load(Ordering::Relaxed),
-            exhausted_elapsed: self.shared.exhausted_elapsed.load(Ordering::Relaxed),
+            schedules: self
+                .shared
+                .numbered
+                .load(Ordering::Relaxed)
+                .wrapping_add(self.shared.unnumbered.sum()),
+            retries: self.shared.retries.sum(),
+            exhausted_attempts: self.shared.exhausted_attempts.sum(),
+            exhausted_elapsed: self.shared.exhausted_elapsed.sum(),
         }
     }
 }
 
-/// The retry state of one call: how many retries were given, the previous
-/// delay (for decorrelated jitter) and when the call began.
-///
-/// Once it returns `None` it stays exhausted.
-#[derive(Debug)]
-pub struct Schedule {
-    params: Params,
-    shared: Arc<Shared>,
-    clock: ClockSource,
-    start_ns: u64,
-    retries: u32,
-    prev_ns: u64,
-    done: bool,
+/// The state of one call's schedule as plain data: what [`Backoff::start`]
+/// returns and [`Backoff::next_delay`] advances. Any values are safe (they
+/// only give other delays); a binding may store and restore them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleState {
+    /// When the schedule started, on the backoff's clock (ns); read only
+    /// when the backoff has `max_elapsed`, else 0.
+    pub start_ns: u64,
+    /// Retries handed out so far.
+    pub retries: u32,
+    /// The previous jittered delay (decorrelated jitter), ns.
+    pub prev_ns: u64,
+    /// The schedule's SplitMix64 state.
+    pub rng: u64,
+    /// Whether the schedule has ended: gave up or was finished (sticky).
+    pub done: bool,
 }
 
-impl Schedule {
-    /// After a failed call: the delay before the next retry, or `None` to
-    /// give up. Under `max_elapsed`, reads the clock once for the time since
-    /// [`Backoff::schedule`]. `retry_after` is a server hint (HTTP
-    /// `Retry-After`, gRPC pushback) that replaces the computed delay,
-    /// uncapped by `max_delay` but still subject to `max_elapsed`.
-    pub fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
-        // The elapsed time only matters under a max_elapsed limit; without
-        // one, skip the clock read (the most expensive step of a delay).
-        let elapsed = match self.params.max_elapsed_ns {
-            Some(_) => self.clock.now_ns().saturating_sub(self.start_ns),
-            None => 0,
-        };
-        self.next_delay_ns(elapsed, retry_after.map(duration_to_ns))
-            .map(Duration::from_nanos)
-    }
-
-    /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
-    /// the caller (for bindings that keep their own time).
-    // Inlined, so that a binding's `Duration::from_nanos` of its arguments
-    // and its `duration_to_ns` of the result fold with the conversions here.
-    #[inline]
-    pub fn next_delay_elapsed(
-        &mut self,
-        elapsed: Duration,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
-        self.next_delay_ns(duration_to_ns(elapsed), retry_after.map(duration_to_ns))
-            .map(Duration::from_nanos)
-    }
-
-    /// The algorithm of `spec/backoff.md`, in nanoseconds.
-    fn next_delay_ns(&mut self, elapsed_ns: u64, retry_after_ns: Option<u64>) -> Option<u64> {
-        if self.done {
-            return None;
-        }
-        let p = self.params;
-        // 1. the retry number; call number n + 1 must fit in max_attempts.
-        let n = self.retries.saturating_add(1);
-        if n >= p.max_attempts {
-            self.done = true;
-            self.shared
-                .exhausted_attempts
-                .fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
-        let d = self.shared.delay(&p, n);
-        let jittered = match p.jitter {
-            Jitter::None => d,
-            Jitter::Full => uniform(&self.shared.rng, 0, d),
-            Jitter::Equal => {
-                let h = d / 2;
-                (d - h).saturating_add(uniform(&self.shared.rng, 0, h))
-            }
-            Jitter::Proportional => {
-                let h = d / 2;
-                (d - h)
-                    .saturating_add(uniform(&self.shared.rng, 0, h.saturating_mul(2)))
-                    .min(p.cap_ns)
-            }
-            Jitter::Decorrelated => {
-                let hi = self.prev_ns.saturating_mul(3).max(p.base_ns);
-                let v = uniform(&self.shared.rng, p.base_ns, hi).min(p.cap_ns);
-                self.prev_ns = v;
-                v
-            }
-        };
-        // 4. a server hint replaces the delay as-is.
-        let delay = retry_after_ns.unwrap_or(jittered);
-        // 5. refuse a retry that would start after max_elapsed.
-        if let Some(me) = p.max_elapsed_ns {
-            if elapsed_ns.saturating_add(delay) > me {
-                self.done = true;
-                self.shared
-                    .exhausted_elapsed
-                    .fetch_add(1, Ordering::Relaxed);
-                return None;
-            }
-        }
-        self.retries = n;
-        if p.count_retries {
-            self.shared.retries.fetch_add(1, Ordering::Relaxed);
-        }
-        Some(delay)
-    }
-
+impl ScheduleState {
     /// Retries handed out so far.
     pub fn retries(&self) -> u32 {
         self.retries
@@ -301,21 +320,176 @@ impl Schedule {
         self.retries.saturating_add(1)
     }
 
-    /// Whether the schedule has given up.
+    /// Whether the schedule has ended (gave up, or was finished).
     pub fn is_exhausted(&self) -> bool {
         self.done
     }
+}
 
-    /// Time since the schedule started, on its clock.
-    pub fn elapsed(&self) -> Duration {
-        Duration::from_nanos(self.clock.now_ns().saturating_sub(self.start_ns))
+/// The retry state of one call, borrowing its [`Backoff`]: how many retries
+/// were given, the previous delay (for decorrelated jitter), its random
+/// stream and when the call began. Dropping it ends it
+/// ([`finish`](Self::finish)).
+///
+/// Once it returns `None` it stays exhausted.
+#[derive(Debug)]
+pub struct Schedule<'a> {
+    backoff: &'a Backoff,
+    state: ScheduleState,
+}
+
+impl Schedule<'_> {
+    /// After a failed call: the delay before the next retry, or `None` to
+    /// give up ([`Backoff::next_delay`]).
+    #[inline]
+    pub fn next_delay(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
+        self.backoff.next_delay(&mut self.state, retry_after)
     }
+
+    /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
+    /// the caller.
+    #[inline]
+    pub fn next_delay_elapsed(
+        &mut self,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        self.backoff
+            .next_delay_elapsed(&mut self.state, elapsed, retry_after)
+    }
+
+    /// Retries handed out so far.
+    pub fn retries(&self) -> u32 {
+        self.state.retries
+    }
+
+    /// Calls made so far if every delay was followed by a call: `retries + 1`.
+    pub fn attempts(&self) -> u32 {
+        self.state.attempts()
+    }
+
+    /// Whether the schedule has ended (gave up, or was finished).
+    pub fn is_exhausted(&self) -> bool {
+        self.state.done
+    }
+
+    /// Time since the schedule started under `max_elapsed`, else `None`
+    /// ([`Backoff::elapsed`]).
+    pub fn elapsed(&self) -> Option<Duration> {
+        self.backoff.elapsed(&self.state)
+    }
+
+    /// The schedule's state as plain data.
+    pub fn state(&self) -> ScheduleState {
+        self.state
+    }
+
+    /// Ends the schedule (the call succeeded or was abandoned): its retries
+    /// are counted in [`Backoff::metrics`] and it gives up from now on.
+    /// Dropping the schedule does the same; giving up already did.
+    pub fn finish(&mut self) {
+        self.backoff.finish(&mut self.state);
+    }
+}
+
+impl Drop for Schedule<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// The algorithm of `spec/backoff.md`, in nanoseconds.
+#[inline(always)]
+fn next_delay(
+    p: &Params,
+    shared: &Shared,
+    st: &mut ScheduleState,
+    elapsed_ns: u64,
+    retry_after_ns: Option<u64>,
+) -> Option<u64> {
+    if st.done {
+        return None;
+    }
+    // 1. the retry number; call number n + 1 must fit in max_attempts.
+    let n = st.retries.saturating_add(1);
+    if n >= p.max_attempts {
+        shared.finish(st);
+        shared.exhausted_attempts.incr();
+        return None;
+    }
+    // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
+    let d = shared.delay(p, n);
+    let mut rng = LocalRng(st.rng);
+    let jittered = match p.jitter {
+        Jitter::None => d,
+        Jitter::Full => uniform(&mut rng, 0, d),
+        Jitter::Equal => {
+            let h = d / 2;
+            (d - h).saturating_add(uniform(&mut rng, 0, h))
+        }
+        Jitter::Proportional => {
+            let h = d / 2;
+            (d - h)
+                .saturating_add(uniform(&mut rng, 0, h.saturating_mul(2)))
+                .min(p.cap_ns)
+        }
+        Jitter::Decorrelated => {
+            let hi = st.prev_ns.saturating_mul(3).max(p.base_ns);
+            let v = uniform(&mut rng, p.base_ns, hi).min(p.cap_ns);
+            st.prev_ns = v;
+            v
+        }
+    };
+    st.rng = rng.0;
+    // 4. a server hint replaces the delay as-is.
+    let delay = retry_after_ns.unwrap_or(jittered);
+    // 5. refuse a retry that would start after max_elapsed.
+    if let Some(me) = p.max_elapsed_ns {
+        if elapsed_ns.saturating_add(delay) > me {
+            shared.finish(st);
+            shared.exhausted_elapsed.incr();
+            return None;
+        }
+    }
+    // Counted when the schedule ends (`Shared::finish`), not here: one
+    // atomic add per schedule rather than one per delay.
+    st.retries = n;
+    Some(delay)
+}
+
+/// The starting state of an unseeded schedule's stream: the next draw of
+/// this thread's generator (seeded once per thread from the clock and the
+/// thread's stack address), so unseeded schedules on different threads
+/// share no memory at all.
+fn thread_stream() -> u64 {
+    use std::cell::Cell;
+    std::thread_local! {
+        static STREAMS: Cell<Option<LocalRng>> = const { Cell::new(None) };
+    }
+    STREAMS.with(|c| {
+        let mut g = c.get().unwrap_or_else(|| LocalRng(entropy_seed()));
+        let s = g.next_u64();
+        c.set(Some(g));
+        s
+    })
 }
 
 /// Retries whose un-jittered delay a `Backoff` precomputes (64 × 8 bytes).
 const TABLE_MAX: u32 = 64;
 
 impl Shared {
+    /// Ends a schedule: its retries join the `retries` counter once, and it
+    /// gives up from now on.
+    #[inline]
+    fn finish(&self, st: &mut ScheduleState) {
+        if !st.done {
+            st.done = true;
+            if st.retries > 0 {
+                self.retries.add(u64::from(st.retries));
+            }
+        }
+    }
+
     /// `delay_ns(p, n)`, from the table when `n` is in it.
     #[inline]
     fn delay(&self, p: &Params, n: u32) -> u64 {
@@ -366,7 +540,7 @@ fn pow_by_squaring(factor: f64, mut e: u32) -> f64 {
 /// A uniform integer in `[lo, hi]` (requires `lo <= hi`) from exactly one
 /// draw: `lo + ((r × (hi − lo + 1)) >> 64)` in 128-bit arithmetic.
 #[inline]
-fn uniform(rng: &Rng, lo: u64, hi: u64) -> u64 {
+fn uniform(rng: &mut LocalRng, lo: u64, hi: u64) -> u64 {
     let r = u128::from(rng.next_u64());
     let span = u128::from(hi.saturating_sub(lo)) + 1;
     lo.saturating_add(((r * span) >> 64) as u64)
@@ -395,7 +569,7 @@ mod tests {
     }
 
     #[test]
-    fn retries_metric_counts_every_delay_handed_out() -> Result<()> {
+    fn retries_metric_counts_every_delay_of_ended_schedules() -> Result<()> {
         for j in Jitter::ALL {
             for max_elapsed in [None, Some(ms(1_500))] {
                 let b = Backoff::new(BackoffConfig {
@@ -403,20 +577,99 @@ mod tests {
                     ..cfg(BackoffKind::Exponential, j)
                 })?;
                 let mut handed_out = 0u64;
-                for k in 0..20u64 {
+                for k in 0..30u64 {
                     let mut s = b.schedule();
+                    let mut mine = 0u64;
                     // Some schedules stop early (the call succeeded).
                     for _ in 0..(k % 12) {
                         let hint = (k % 3 == 0).then(|| ms(5));
                         match s.next_delay_elapsed(ms(100 * k), hint) {
-                            Some(_) => handed_out += 1,
+                            Some(_) => mine += 1,
                             None => break,
                         }
                     }
-                    assert_eq!(b.metrics().retries, handed_out, "{j:?} {max_elapsed:?}");
+                    let live = !s.is_exhausted();
+                    let before = b.metrics().retries;
+                    // Ended by giving up: already counted; else not yet.
+                    let expect = if live { handed_out } else { handed_out + mine };
+                    assert_eq!(before, expect, "{j:?} {max_elapsed:?} k={k}");
+                    // ...and ended here by each of the three ways.
+                    match k % 3 {
+                        0 => drop(s),
+                        1 => s.finish(),
+                        _ => {
+                            s.finish();
+                            s.finish(); // twice counts once
+                            assert_eq!(s.next_delay(None), None, "finished gives up");
+                        }
+                    }
+                    handed_out += mine;
+                    assert_eq!(
+                        b.metrics().retries,
+                        handed_out,
+                        "{j:?} {max_elapsed:?} k={k}"
+                    );
                 }
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn schedules_draw_independent_streams() -> Result<()> {
+        // Interleaving two schedules gives each the delays it has alone:
+        // schedule k's stream starts at seed + mix(k) whatever the others do.
+        let b1 = Backoff::new(cfg(BackoffKind::Exponential, Jitter::Full))?;
+        let (mut x, mut y) = (b1.schedule(), b1.schedule());
+        let mut interleaved = (Vec::new(), Vec::new());
+        for _ in 0..9 {
+            interleaved.0.push(x.next_delay(None));
+            interleaved.1.push(y.next_delay(None));
+        }
+        let b2 = Backoff::new(cfg(BackoffKind::Exponential, Jitter::Full))?;
+        let alone0: Vec<_> = {
+            let mut s = b2.schedule();
+            (0..9).map(|_| s.next_delay(None)).collect()
+        };
+        let alone1: Vec<_> = {
+            let mut s = b2.schedule();
+            (0..9).map(|_| s.next_delay(None)).collect()
+        };
+        assert_eq!(interleaved.0, alone0);
+        assert_eq!(interleaved.1, alone1);
+        assert_ne!(alone0, alone1, "different schedules, different streams");
+        // The plain-data form gives the same answers as a Schedule.
+        let clock = ManualClock::new();
+        let b3 = Backoff::with_clock(cfg(BackoffKind::Exponential, Jitter::Decorrelated), &clock)?;
+        let b4 = Backoff::with_clock(cfg(BackoffKind::Exponential, Jitter::Decorrelated), &clock)?;
+        let (mut st, mut s) = (b3.start(), b4.schedule());
+        assert_eq!(st, s.state());
+        for _ in 0..10 {
+            assert_eq!(b3.next_delay(&mut st, None), s.next_delay(None));
+        }
+        assert_eq!(st, s.state());
+        assert!(st.is_exhausted() && st.retries() == 9);
+        Ok(())
+    }
+
+    #[test]
+    fn unseeded_schedules_get_distinct_streams_and_are_counted() -> Result<()> {
+        let b = Backoff::new(BackoffConfig {
+            seed: None,
+            ..cfg(BackoffKind::Exponential, Jitter::Full)
+        })?;
+        let here: Vec<u64> = (0..50).map(|_| b.start().rng).collect();
+        let there = std::thread::scope(|sc| {
+            sc.spawn(|| (0..50).map(|_| b.start().rng).collect::<Vec<u64>>())
+                .join()
+                .unwrap_or_default()
+        });
+        let mut all: Vec<u64> = here.iter().chain(there.iter()).copied().collect();
+        assert_eq!(all.len(), 100);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 100, "every schedule its own stream");
+        assert_eq!(b.metrics().schedules, 100);
         Ok(())
     }
 
@@ -556,7 +809,13 @@ mod tests {
         )?;
         let mut s = b.schedule();
         clock.advance(ms(900));
-        assert_eq!(s.elapsed(), ms(900));
+        assert_eq!(s.elapsed(), Some(ms(900)));
+        let untimed = Backoff::with_clock(cfg(BackoffKind::Constant, Jitter::None), &clock)?;
+        assert_eq!(
+            untimed.schedule().elapsed(),
+            None,
+            "no max_elapsed, no clock"
+        );
         // 900 + 100 = 1000: exactly at the limit is allowed
         assert_eq!(s.next_delay(None), Some(ms(100)));
         clock.advance(ms(101));

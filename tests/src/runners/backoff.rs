@@ -2,14 +2,14 @@
 //! `next_delay`, `metrics` (see `spec/backoff.md`, "Vector ops").
 
 use crate::{error_value, ns, s, u, Subject};
-use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter, Schedule};
+use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter, ScheduleState};
 use seawall::clock::ManualClock;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 struct Runner {
     backoff: Backoff,
-    schedule: Schedule,
+    schedule: ScheduleState,
 }
 
 /// A present key that is not a non-negative integer is a bad value for `field`
@@ -71,7 +71,7 @@ fn parse_config(config: &Value) -> Result<BackoffConfig, Value> {
 pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     let cfg = parse_config(config)?;
     let backoff = Backoff::with_clock(cfg, clock).map_err(|e| error_value(&e))?;
-    let schedule = backoff.schedule();
+    let schedule = backoff.start();
     Ok(Box::new(Runner { backoff, schedule }))
 }
 
@@ -85,18 +85,19 @@ impl Subject for Runner {
                 Ok(json!({ "delay_ns": ns(self.backoff.delay_for(attempt)) }))
             }
             "new_schedule" => {
-                self.schedule = self.backoff.schedule();
+                // The current schedule ends (its retries are counted).
+                self.backoff.finish(&mut self.schedule);
+                self.schedule = self.backoff.start();
                 Ok(json!({}))
             }
             "next_delay" => {
                 let hint = u(args, "retry_after_ns").map(Duration::from_nanos);
+                let (b, st) = (&self.backoff, &mut self.schedule);
                 let got = match u(args, "elapsed_ns") {
-                    Some(e) => self
-                        .schedule
-                        .next_delay_elapsed(Duration::from_nanos(e), hint),
-                    None => self.schedule.next_delay(hint),
+                    Some(e) => b.next_delay_elapsed(st, Duration::from_nanos(e), hint),
+                    None => b.next_delay(st, hint),
                 };
-                let retries = self.schedule.retries();
+                let retries = st.retries();
                 Ok(match got {
                     Some(d) => json!({ "give_up": false, "delay_ns": ns(d), "retries": retries }),
                     None => json!({ "give_up": true, "retries": retries }),
