@@ -21,13 +21,10 @@ export type AdaptiveTimeout = NativeAdaptiveTimeout
 
 export declare class NativeBackoff {
   constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /** The id the plain `bo*` functions take. */
+  get id(): number
   /** Un-jittered delay before retry `n` (1-based), in ms. */
   delayForMs(n: number): number
-  /**
-   * A new schedule for one call, starting now; returns its id (free it
-   * with `boFree`; `lib/retry.js` does, or a FinalizationRegistry).
-   */
-  schedule(): number
   metrics(): BackoffMetrics
 }
 export type Backoff = NativeBackoff
@@ -177,31 +174,36 @@ export declare function bhRelease(permit: number): boolean
 export declare function bhTry(id: number): number
 
 /**
- * Ends a schedule without freeing it: its retries are counted, and it
- * gives up from now on.
+ * Ms since the schedule in scratch 0..8 started when the backoff has
+ * max_elapsed, else -1 (-2: unknown backoff).
+ */
+export declare function boElapsed(id: number): number
+
+/**
+ * Ends the schedule in scratch 0..8 (its retries are counted; it gives up
+ * from now on; state updated). False for an unknown id.
  */
 export declare function boFinish(id: number): boolean
 
-/** Frees a schedule. */
-export declare function boFree(id: number): boolean
+/**
+ * Starts a schedule of backoff `id`: its state into scratch 0..8. False
+ * for an unknown id.
+ */
+export declare function boStart(id: number): boolean
 
 /**
- * The delay before the next attempt in ms, or -1 to give up (-2: unknown
- * schedule). `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
+ * One step of the schedule whose state is in scratch 0..8 (updated in
+ * place): the delay in ms, or -1 to give up (-2: unknown backoff).
+ * `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
  */
-export declare function boNext(id: number, retryAfterMs: number, elapsedMs: number): number
+export declare function boStep(id: number, retryAfterMs: number, elapsedMs: number): number
 
 /**
- * Up to `n` next delays (no hints) into the scratch array, in one call;
- * returns how many were written (fewer when the schedule gives up).
+ * Up to `n` steps without hints in one call: the state in scratch 0..8
+ * (updated), the delays in scratch 8.. (-1 once the schedule gives up).
+ * Returns how many delays were handed out.
  */
-export declare function boNextMany(id: number, n: number): number
-
-/**
- * [retries, exhausted (0/1), elapsed ms or -1 without max_elapsed] of a
- * schedule into scratch.
- */
-export declare function boState(id: number): boolean
+export declare function boSteps(id: number, n: number): number
 
 /** A snapshot of the breaker's counters (`metrics()`). */
 export interface BreakerMetrics {

@@ -96,13 +96,11 @@ module.exports = [
           return s
         }
       },
-      'seawall (nextDelaysMs, 8+2)': () => {
+      'seawall (nextDelaysMs(10))': () => {
         const b = new seawall.Backoff({ baseMs: 100, maxDelayMs: 30_000, jitter: 'decorrelated', maxAttempts: 11 })
         return () => {
           let s = 0
-          const sc = b.schedule()
-          for (const d of sc.nextDelaysMs(8)) s += d
-          for (const d of sc.nextDelaysMs(2)) s += d
+          for (const d of b.schedule().nextDelaysMs(10)) s += d
           return s
         }
       },

@@ -8,7 +8,7 @@ module.exports = binding
 
 // Extra numbers of hot answers cross in this per-thread array (see
 // src/handles.rs): read them right after the call that wrote them.
-const scratch = new Float64Array(8)
+const scratch = new Float64Array(40) // 8 + up to 32 backoff delays (src/backoff.rs)
 binding.setScratch(scratch)
 module.exports.scratch = scratch
 

@@ -13,18 +13,33 @@ function checkObject (options, field = 'options') {
   return options
 }
 
-const { boNext, boNextMany, boState, boFinish, boFree, scratch } = native
+const { boStart, boStep, boSteps, boFinish, boElapsed, scratch } = native
 
-// Native schedules live in a per-thread slab; a Schedule handed to user
-// code frees its slot when it is garbage-collected (or on dispose()).
-const registry = new FinalizationRegistry((id) => boFree(id))
+// A schedule's state is core's ScheduleState as eight plain numbers (u64s as
+// two u32 halves), kept in the Schedule object and passed through the
+// scratch array to the native step: no native object, id or finalizer per
+// schedule (see src/backoff.rs).
+const STATE = 8
+const MAX_BATCH = scratch.length - STATE
 
 /** One call's schedule: ask it for the delay before each retry. */
 class Schedule {
-  constructor (id, tracked) {
-    this._id = id
-    this._tracked = tracked
-    if (tracked) registry.register(this, id, this)
+  constructor (backoff) {
+    this._backoff = backoff // keeps the native backoff (and its id) alive
+    this._bid = backoff._id
+    if (!boStart(this._bid)) throw new Error('backoff was freed')
+    // One array of unboxed doubles (one allocation), not eight fields.
+    this._st = [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4], scratch[5], scratch[6], scratch[7]]
+  }
+
+  _in () {
+    const st = this._st
+    for (let i = 0; i < STATE; i++) scratch[i] = st[i]
+  }
+
+  _out () {
+    const st = this._st
+    for (let i = 0; i < STATE; i++) st[i] = scratch[i]
   }
 
   /**
@@ -38,60 +53,60 @@ class Schedule {
       if (hints.retryAfterMs !== undefined) ra = checkHint('retryAfterMs', hints.retryAfterMs)
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }
-    const d = boNext(this._id, ra, el)
-    if (d === -2) throw new Error('schedule was disposed')
+    this._in()
+    const d = boStep(this._bid, ra, el)
+    if (d === -2) throw new Error('backoff was freed')
+    this._out()
     return d < 0 ? null : d
   }
 
   /**
-   * Up to `count` (<= 8) next delays in one native call, as an array
+   * Up to `count` (<= 32) next delays in one native call, as an array
    * (shorter when the schedule gives up). The same delays, in order, as
    * that many nextDelayMs() calls without hints.
    */
   nextDelaysMs (count) {
-    if (!Number.isInteger(count) || count < 0 || count > scratch.length) throw argTypeError('count', `an integer in [0, ${scratch.length}]`, count)
-    const n = boNextMany(this._id, count)
+    if (!Number.isInteger(count) || count < 0 || count > MAX_BATCH) throw argTypeError('count', `an integer in [0, ${MAX_BATCH}]`, count)
+    this._in()
+    const n = boSteps(this._bid, count)
+    this._out()
     const out = new Array(n)
-    for (let i = 0; i < n; i++) out[i] = scratch[i]
+    for (let i = 0; i < n; i++) out[i] = scratch[STATE + i]
     return out
   }
 
-  _state (i) {
-    if (!boState(this._id)) throw new Error('schedule was disposed')
-    return scratch[i]
-  }
-
   /** Retries handed out so far. */
-  get retries () { return this._state(0) }
+  get retries () { return this._st[6] }
   /** Attempts so far, the first included (retries + 1). */
-  get attempts () { return this._state(0) + 1 }
+  get attempts () { return this._st[6] + 1 }
   /** Whether the schedule has ended (gave up, or finish() was called). */
-  get exhausted () { return this._state(1) === 1 }
+  get exhausted () { return this._st[7] === 1 }
   /**
    * Milliseconds since the schedule started when the backoff has
    * maxElapsedMs; null without it (the schedule never reads the clock).
    */
   elapsedMs () {
-    const e = this._state(2)
+    this._in()
+    const e = boElapsed(this._bid)
+    if (e === -2) throw new Error('backoff was freed')
     return e < 0 ? null : e
   }
 
   /**
    * Ends the schedule (the call succeeded or was abandoned): its retries
    * are counted in the backoff's metrics, and it gives up from now on.
-   * dispose() and garbage collection end it too.
+   * retry() does this itself. A schedule dropped without finish() (and not
+   * given up) is not counted: JS has no cheap hook for that.
    */
   finish () {
-    if (!boFinish(this._id)) throw new Error('schedule was disposed')
+    if (this._st[7] === 1) return // ended: counted when it ended
+    this._in()
+    if (!boFinish(this._bid)) throw new Error('backoff was freed')
+    this._out()
   }
 
-  /** Frees the native schedule now (optional: garbage collection does it too). */
-  dispose () {
-    if (this._id < 0) return
-    if (this._tracked) registry.unregister(this)
-    boFree(this._id)
-    this._id = -1
-  }
+  /** Same as finish() (kept for code written against the earlier API). */
+  dispose () { this.finish() }
 }
 
 function checkHint (field, v) {
@@ -120,6 +135,7 @@ class Backoff {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    this._id = this._n.id
   }
 
   /** The un-jittered delay before retry `n` (1-based) in ms. */
@@ -133,9 +149,7 @@ class Backoff {
   }
 
   /** A new schedule for one call, starting now. */
-  schedule () { return new Schedule(this._n.schedule(), true) }
-
-  _untrackedSchedule () { return new Schedule(this._n.schedule(), false) }
+  schedule () { return new Schedule(this) }
 
   /** Counters: schedules, retries, exhaustedAttempts, exhaustedElapsed. */
   metrics () { return this._n.metrics() }
@@ -205,11 +219,11 @@ function retry (fn, options) {
   return runScheduled(fn, backoff, clock, signal, retryIf, budget, onRetry)
 }
 
-// retry() with a schedule it frees itself when done.
+// retry() with a schedule it ends itself when done (its retries counted).
 function runScheduled (fn, backoff, clock, signal, retryIf, budget, onRetry) {
-  const schedule = backoff._untrackedSchedule()
+  const schedule = backoff.schedule()
   const p = runRetry(fn, schedule, clock, signal, retryIf, budget, onRetry)
-  p.then(() => schedule.dispose(), () => schedule.dispose())
+  p.then(() => schedule.finish(), () => schedule.finish())
   return p
 }
 

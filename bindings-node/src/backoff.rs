@@ -3,19 +3,27 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_duration, Opts};
 use crate::error::tagged;
-use crate::handles::ValSlab;
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
 use seawall::classify;
 use seawall::retry_budget as rb;
-use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
     inner: bo::Backoff,
+    id: u32,
+}
+
+crate::registry!(BACKOFFS, bo::Backoff);
+
+impl Drop for Backoff {
+    fn drop(&mut self) {
+        let _ = BACKOFFS.try_with(|r| r.borrow_mut().remove(self.id));
+    }
 }
 
 fn config(o: &Opts<'_>) -> Result<bo::BackoffConfig> {
@@ -64,7 +72,14 @@ impl Backoff {
         let o = Opts::new(options);
         let cfg = config(&o)?;
         let inner = bo::Backoff::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        Ok(Self { inner })
+        let id = BACKOFFS.with(|r| r.borrow_mut().insert(Arc::new(inner.clone())));
+        Ok(Self { inner, id })
+    }
+
+    /// The id the plain `bo*` functions take.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
     }
 
     /// Un-jittered delay before retry `n` (1-based), in ms.
@@ -85,19 +100,6 @@ impl Backoff {
         Ok(duration_ms(self.inner.delay_for(n)))
     }
 
-    /// A new schedule for one call, starting now; returns its id (free it
-    /// with `boFree`; `lib/retry.js` does, or a FinalizationRegistry).
-    #[napi(catch_unwind)]
-    pub fn schedule(&self) -> u32 {
-        let state = self.inner.start();
-        SCHEDULES.with(|s| {
-            s.borrow_mut().insert(Schedule {
-                backoff: self.inner.clone(),
-                state,
-            })
-        })
-    }
-
     #[napi(catch_unwind)]
     pub fn metrics(&self) -> BackoffMetrics {
         let m = self.inner.metrics();
@@ -110,20 +112,58 @@ impl Backoff {
     }
 }
 
-/// One call's schedule; freeing it ends it (its retries are counted).
-struct Schedule {
-    backoff: bo::Backoff,
-    state: bo::ScheduleState,
+// A schedule lives in JS (`lib/retry.js`) as plain numbers: core's
+// `ScheduleState` crosses in scratch slots 0..STATE, u64s as two exact u32
+// halves, so a schedule costs no native allocation, no id and no finalizer.
+// Any values are safe: core gives other delays for other states.
+const STATE: usize = 8;
+
+fn split(v: u64) -> [f64; 2] {
+    [f64::from(v as u32), f64::from((v >> 32) as u32)]
 }
 
-impl Drop for Schedule {
-    fn drop(&mut self) {
-        self.backoff.finish(&mut self.state);
+fn join(lo: f64, hi: f64) -> u64 {
+    // `as` saturates and maps NaN to 0: garbage in, some state out.
+    u64::from(lo as u32) | (u64::from(hi as u32) << 32)
+}
+
+fn state_in() -> bo::ScheduleState {
+    let mut v = [0.0; STATE];
+    crate::handles::get_all(&mut v);
+    bo::ScheduleState {
+        rng: join(v[0], v[1]),
+        prev_ns: join(v[2], v[3]),
+        start_ns: join(v[4], v[5]),
+        retries: v[6] as u32,
+        done: v[7] != 0.0,
     }
 }
 
-thread_local! {
-    static SCHEDULES: RefCell<ValSlab<Schedule>> = const { RefCell::new(ValSlab::new()) };
+fn state_out(st: &bo::ScheduleState, delays: &[f64]) {
+    let [r0, r1] = split(st.rng);
+    let [p0, p1] = split(st.prev_ns);
+    let [s0, s1] = split(st.start_ns);
+    let head = [
+        r0,
+        r1,
+        p0,
+        p1,
+        s0,
+        s1,
+        f64::from(st.retries),
+        if st.done { 1.0 } else { 0.0 },
+    ];
+    crate::handles::fill(STATE + delays.len(), |i| match i.checked_sub(STATE) {
+        None => head.get(i).copied().unwrap_or(0.0),
+        Some(j) => delays.get(j).copied().unwrap_or(-1.0),
+    });
+}
+
+fn with_backoff<R>(id: u32, missing: R, f: impl FnOnce(&bo::Backoff) -> R) -> R {
+    BACKOFFS.with(|r| match r.borrow().get(id) {
+        Some(b) => f(b),
+        None => missing,
+    })
 }
 
 fn hint(v: f64) -> Option<Duration> {
@@ -131,9 +171,8 @@ fn hint(v: f64) -> Option<Duration> {
     (v >= 0.0 && v.is_finite()).then(|| ms_to_duration(v.min(3.2e12)))
 }
 
-fn next(s: &mut Schedule, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
+fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
     let h = hint(retry_after_ms);
-    let (b, st) = (&s.backoff, &mut s.state);
     let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
         b.next_delay_elapsed(st, ms_to_duration(elapsed_ms.min(3.2e12)), h)
     } else {
@@ -142,71 +181,71 @@ fn next(s: &mut Schedule, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
     got.map_or(-1.0, duration_ms)
 }
 
-fn with_schedule<R>(id: u32, missing: R, f: impl FnOnce(&mut Schedule) -> R) -> R {
-    SCHEDULES.with(|s| match s.borrow_mut().get_mut(id) {
-        Some(sc) => f(sc),
-        None => missing,
-    })
-}
-
-/// The delay before the next attempt in ms, or -1 to give up (-2: unknown
-/// schedule). `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
+/// Starts a schedule of backoff `id`: its state into scratch 0..8. False
+/// for an unknown id.
 #[napi(catch_unwind)]
-pub fn bo_next(id: u32, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
-    with_schedule(id, -2.0, |s| next(s, retry_after_ms, elapsed_ms))
-}
-
-/// Up to `n` next delays (no hints) into the scratch array, in one call;
-/// returns how many were written (fewer when the schedule gives up).
-#[napi(catch_unwind)]
-pub fn bo_next_many(id: u32, n: u32) -> u32 {
-    with_schedule(id, 0, |s| {
-        let mut done = false;
-        let mut count = 0usize;
-        crate::handles::fill(n as usize, |_| {
-            if done {
-                return -1.0;
-            }
-            let d = next(s, -1.0, -1.0);
-            if d < 0.0 {
-                done = true;
-            } else {
-                count += 1;
-            }
-            d
-        });
-        count as u32
-    })
-}
-
-/// [retries, exhausted (0/1), elapsed ms or -1 without max_elapsed] of a
-/// schedule into scratch.
-#[napi(catch_unwind)]
-pub fn bo_state(id: u32) -> bool {
-    with_schedule(id, false, |s| {
-        crate::handles::put_all(&[
-            f64::from(s.state.retries()),
-            if s.state.is_exhausted() { 1.0 } else { 0.0 },
-            s.backoff.elapsed(&s.state).map_or(-1.0, duration_ms),
-        ]);
+pub fn bo_start(id: u32) -> bool {
+    with_backoff(id, false, |b| {
+        state_out(&b.start(), &[]);
         true
     })
 }
 
-/// Ends a schedule without freeing it: its retries are counted, and it
-/// gives up from now on.
+/// One step of the schedule whose state is in scratch 0..8 (updated in
+/// place): the delay in ms, or -1 to give up (-2: unknown backoff).
+/// `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
+#[napi(catch_unwind)]
+pub fn bo_step(id: u32, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
+    with_backoff(id, -2.0, |b| {
+        let mut st = state_in();
+        let d = step(b, &mut st, retry_after_ms, elapsed_ms);
+        state_out(&st, &[]);
+        d
+    })
+}
+
+/// Up to `n` steps without hints in one call: the state in scratch 0..8
+/// (updated), the delays in scratch 8.. (-1 once the schedule gives up).
+/// Returns how many delays were handed out.
+#[napi(catch_unwind)]
+pub fn bo_steps(id: u32, n: u32) -> u32 {
+    with_backoff(id, 0, |b| {
+        let mut st = state_in();
+        let mut out = [-1.0f64; 32];
+        let n = (n as usize).min(out.len());
+        let mut count = 0u32;
+        for slot in out.iter_mut().take(n) {
+            let d = step(b, &mut st, -1.0, -1.0);
+            if d < 0.0 {
+                break;
+            }
+            *slot = d;
+            count += 1;
+        }
+        state_out(&st, out.get(..n).unwrap_or(&[]));
+        count
+    })
+}
+
+/// Ends the schedule in scratch 0..8 (its retries are counted; it gives up
+/// from now on; state updated). False for an unknown id.
 #[napi(catch_unwind)]
 pub fn bo_finish(id: u32) -> bool {
-    with_schedule(id, false, |s| {
-        s.backoff.finish(&mut s.state);
+    with_backoff(id, false, |b| {
+        let mut st = state_in();
+        b.finish(&mut st);
+        state_out(&st, &[]);
         true
     })
 }
 
-/// Frees a schedule.
+/// Ms since the schedule in scratch 0..8 started when the backoff has
+/// max_elapsed, else -1 (-2: unknown backoff).
 #[napi(catch_unwind)]
-pub fn bo_free(id: u32) -> bool {
-    SCHEDULES.with(|s| s.borrow_mut().take(id)).is_some()
+pub fn bo_elapsed(id: u32) -> f64 {
+    with_backoff(id, -2.0, |b| {
+        b.elapsed(&state_in()).map_or(-1.0, duration_ms)
+    })
 }
 
 /// Core's classification tables, read once by `lib/classify.js`.

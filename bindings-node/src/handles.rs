@@ -174,3 +174,19 @@ pub fn fill(n: usize, mut f: impl FnMut(usize) -> f64) -> usize {
         n
     })
 }
+
+/// Reads slots 0..out.len() of the scratch array (zeros when not installed).
+#[inline]
+pub fn get_all(out: &mut [f64]) {
+    SCRATCH.with(|s| {
+        let (ptr, len) = s.get();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = if i < len && !ptr.is_null() {
+                // SAFETY: as in `put`; `i < len`.
+                unsafe { ptr.add(i).read() }
+            } else {
+                0.0
+            };
+        }
+    })
+}
