@@ -1,8 +1,12 @@
-//! loom models of the bulkhead: acquire/release with max 1 never lets two
-//! threads in, the FIFO hand-off from a releaser to a blocked waiter keeps
-//! the cap too, and the grant counter packed in the state word keeps `total`
-//! exact across its wraps. Deliberately broken copies (load + store instead
-//! of CAS; the grant total read without its parity bit) must be caught.
+//! loom models of the bulkhead, in both layouts (add mode: no queue, the
+//! acquire is one `fetch_add`; CAS mode: with a queue): acquire/release with
+//! max 1 never lets two threads in, the FIFO hand-off from a releaser to a
+//! blocked waiter keeps the cap too, the grant counters keep `total` exact
+//! across their wraps, and every history of small add-mode models is
+//! linearizable. Deliberately broken copies (load + store instead of CAS;
+//! the grant total read without its parity bit; add mode's loser always
+//! taking its +1 back, taking its attempt back, keeping without acquire;
+//! no headroom; too few counter bits) must be caught.
 //!
 //! `RUSTFLAGS="--cfg seawall_loom" cargo test -p seawall --release --test loom_bulkhead`
 
