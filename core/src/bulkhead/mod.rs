@@ -1,8 +1,8 @@
 //! Bulkhead: a cap on concurrent calls, with an optional bounded FIFO queue
 //! of waiters.
 //!
-//! * [`Bulkhead::try_acquire`] is lock-free (one CAS loop on one `AtomicU64`)
-//!   and never waits.
+//! * [`Bulkhead::try_acquire`] is lock-free (one atomic add, or one CAS loop
+//!   when there is a queue, on one `AtomicU64`) and never waits.
 //! * [`Bulkhead::acquire`] blocks the calling thread until a slot is free or a
 //!   deadline passes, waiting in a bounded FIFO queue (a `Mutex` + `Condvar`
 //!   on this slow path only).
@@ -43,7 +43,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-// Packed state word (`Bulkhead::state`). Field widths are fixed per
+// Packed state word (`Bulkhead::state`), CAS mode. Field widths are fixed per
 // bulkhead at construction: `A` = bits of `max_concurrent` (1..=32), `Q` =
 // bits of `max_queue` (0..=32), `G` = 63 − A − Q when that is >= 16, else 0.
 //
@@ -78,6 +78,49 @@ use std::time::Duration;
 // word; when both agree, the word's parity says whether one wrap is still
 // uncounted. Grants on the slow paths (queue, hand-off) count in `total`.
 
+// Two layouts. The one above ("CAS mode") serves every configuration; its
+// acquire is a load and a CAS loop. A bulkhead with no queue and
+// `max_concurrent < 2^16` uses "add mode" instead, whose acquire is a load
+// and one unconditional `fetch_add` (on x86 the CAS costs more: its operand
+// waits for the load, and `lock cmpxchg` itself is slower than `lock xadd`):
+//
+// | bits            | field    | meaning                                        |
+// |-----------------|----------|------------------------------------------------|
+// | 0..A+H          | active   | slots held, plus at most one transient +1 per  |
+// |                 |          | thread that lost the race for the last slot    |
+// |                 |          | (H = 24 headroom bits: room for 2^24 threads)  |
+// | A+H..64−C       | —        | always 0                                       |
+// | 64−C..64        | attempts | fetch_adds made, mod 2^C (C = 64 − A − H);     |
+// |                 |          | never taken back                               |
+//
+// | word seen by          | meaning / what happens                              |
+// |-----------------------|-----------------------------------------------------|
+// | the load: active<max  | room: fetch_add active+1, attempts+1                |
+// | the load: active>=max | full: reject (nothing written)                      |
+// | fetch_add: active<max | granted                                             |
+// | fetch_add: active>=max| lost the race: `resolve_lost` CASes active−1 and    |
+// |                       | counts one lost attempt (`total` −1), unless a      |
+// |                       | release has meanwhile made the +1 fit (active<=max  |
+// |                       | including it): then the slot is kept                |
+//
+// A transient +1 never admits anyone beyond `max`: every holder either got
+// its slot from a fetch_add whose old `active` (every holder and every
+// transient) was below `max`, or kept its +1 when `active`, counting it, was
+// at most `max`. It can make the word show up to `max` + (threads racing)
+// for a few instructions; `metrics` leaves that excess out. Keeping a transient that fits
+// (instead of always taking it back) is what makes the rejections of others
+// that saw it linearizable: the keeper counts as having acquired at the
+// release that made room (the loom models check this).
+//
+// `attempts` only grows, so each crossing of a multiple of 2^8 is made by
+// exactly one fetch_add, whose thread then adds 1 to `grant_wraps`
+// (`count_crossing`; crossings made by lost attempts count too). Readers
+// take `grant_wraps` before and after the word; `attempts` = `grant_wraps` ·
+// 2^8 + ((word's attempts − `grant_wraps` · 2^8) mod 2^C), exact while
+// fewer than 2^(C−8) >= 2^16 crossings wait to be counted (each waits in a
+// thread between two adjacent instructions). Grants = attempts − lost
+// attempts (`total` counts the lost ones down).
+
 /// Field positions of one bulkhead's state word (see the table above).
 #[derive(Debug, Clone, Copy)]
 struct Layout {
@@ -95,18 +138,74 @@ struct Layout {
     grant_one: u64,
     /// `1 << (63 - G)`, or 0.
     parity: u64,
+    /// Add mode (see the second table). Then `grant_one` is the attempts
+    /// counter's unit and `grant_bits` is 0.
+    add_mode: bool,
+    /// Add mode: bits of the attempts counter (C), at the top of the word.
+    counter_bits: u32,
+    /// Add mode: the low `cross_bits` bits of the attempts counter, in place
+    /// (all ones in the old word: this fetch_add crosses a multiple of
+    /// `2^cross_bits`).
+    cross_mask: u64,
+    /// Add mode: crossings are counted at multiples of `2^cross_bits`.
+    cross_bits: u32,
 }
 
 /// Fewest bits worth packing a grant counter into (it wraps every 2^G
 /// grants; below this, count in a separate atomic).
 const MIN_GRANT_BITS: u32 = 16;
 
+/// Add mode: headroom bits above `max_concurrent`'s in the active field.
+/// Each thread adds at most one transient +1, so `active` stays below
+/// `max + 2^24`: far more threads than any OS lets a process have (Linux
+/// caps thread ids at 2^22).
+const ADD_HEADROOM: u32 = 24;
+/// Add mode: crossings of a multiple of `2^ADD_CROSS_BITS` attempts are
+/// counted in `grant_wraps` (one extra atomic add per 256 attempts).
+const ADD_CROSS_BITS: u32 = 8;
+/// Add mode: fewest bits of the attempts counter above `ADD_CROSS_BITS`:
+/// readers stay exact while fewer than `2^16` crossings wait to be counted.
+const ADD_MIN_LAG_BITS: u32 = 16;
+
+/// Bits of the active (A) and queued (Q) fields for a configuration.
+fn field_bits(max_concurrent: u64, max_queue: u64) -> (u32, u32) {
+    let bits = |v: u64| 64 - v.leading_zeros();
+    (bits(max_concurrent).max(1), bits(max_queue))
+}
+
 impl Layout {
     fn new(max_concurrent: u64, max_queue: u64) -> Layout {
-        let bits = |v: u64| 64 - v.leading_zeros();
-        let (a, q) = (bits(max_concurrent).max(1), bits(max_queue));
+        let (a, q) = field_bits(max_concurrent, max_queue);
+        if q == 0 && a + ADD_HEADROOM + ADD_CROSS_BITS + ADD_MIN_LAG_BITS <= 64 {
+            let c = 64 - a - ADD_HEADROOM;
+            return Layout::add_mode(a, ADD_HEADROOM, ADD_CROSS_BITS, c);
+        }
         let g = 63u32.saturating_sub(a + q);
         Layout::with_grant_bits(a, q, if g >= MIN_GRANT_BITS { g } else { 0 })
+    }
+
+    /// Add mode with `a` active bits plus `h` headroom bits and a `c`-bit
+    /// attempts counter whose crossings of multiples of `2^g` are counted
+    /// (`a + h + c <= 64`, `g < c`; loom models use tiny ones).
+    fn add_mode(a: u32, h: u32, g: u32, c: u32) -> Layout {
+        let mask = |n: u32| 1u64.checked_shl(n).map_or(u64::MAX, |v| v - 1);
+        let (aw, c) = (a + h, c.min(64 - (a + h)));
+        let g = g.min(c.saturating_sub(1));
+        let shift = 64 - c;
+        Layout {
+            active_mask: mask(aw),
+            queued_shift: aw,
+            queued_mask: 0,
+            queued_one: 1u64 << aw,
+            low_mask: mask(aw),
+            grant_bits: 0,
+            grant_one: 1u64 << shift,
+            parity: 0,
+            add_mode: true,
+            counter_bits: c,
+            cross_mask: mask(g) << shift,
+            cross_bits: g,
+        }
     }
 
     /// `a` active bits (1..=32), `q` queued bits (0..=32), `g` grant bits
@@ -123,6 +222,10 @@ impl Layout {
             grant_bits: g,
             grant_one: if g == 0 { 0 } else { 1u64 << (64 - g) },
             parity: if g == 0 { 0 } else { 1u64 << (63 - g) },
+            add_mode: false,
+            counter_bits: 0,
+            cross_mask: 0,
+            cross_bits: 0,
         }
     }
 
@@ -204,9 +307,11 @@ pub struct Bulkhead {
     cfg: BulkheadConfig,
     layout: Layout,
     state: AtomicU64,
-    /// Wraps of the state word's grant counter (see the table above).
+    /// CAS mode: wraps of the state word's grant counter. Add mode:
+    /// crossings of multiples of `2^cross_bits` by its attempts counter.
     grant_wraps: AtomicU64,
-    /// Grants not counted in the state word.
+    /// Grants not counted in the state word; in add mode, minus the
+    /// attempts that lost the race (it then wraps below zero).
     total: AtomicU64,
     rejected: AtomicU64,
     queue: Mutex<WaitQueue>,
@@ -239,10 +344,31 @@ impl Bulkhead {
     #[doc(hidden)]
     pub fn with_grant_bits_for_loom(cfg: BulkheadConfig, grant_bits: u32) -> Result<Self> {
         cfg.validate()?;
-        let l = Layout::new(cfg.max_concurrent, cfg.max_queue);
-        let q = 64 - l.queued_mask.leading_zeros();
+        let (a, q) = field_bits(cfg.max_concurrent, cfg.max_queue);
         Ok(Self::with_layout(
-            Layout::with_grant_bits(l.queued_shift, q, grant_bits),
+            Layout::with_grant_bits(a, q, grant_bits),
+            cfg,
+            ClockSource::Monotonic,
+        ))
+    }
+
+    /// Only in loom builds: a bulkhead in add mode (no queue) with `headroom`
+    /// bits above `max_concurrent`'s, a `counter_bits`-bit attempts counter
+    /// and crossings counted every `2^cross_bits` attempts, so a loom model
+    /// can overflow the headroom or wrap the counter in a few steps. Not part
+    /// of the API.
+    #[cfg(seawall_loom)]
+    #[doc(hidden)]
+    pub fn with_add_bits_for_loom(
+        cfg: BulkheadConfig,
+        headroom: u32,
+        cross_bits: u32,
+        counter_bits: u32,
+    ) -> Result<Self> {
+        cfg.validate()?;
+        let (a, _) = field_bits(cfg.max_concurrent, 0);
+        Ok(Self::with_layout(
+            Layout::add_mode(a, headroom, cross_bits, counter_bits),
             cfg,
             ClockSource::Monotonic,
         ))
@@ -268,10 +394,11 @@ impl Bulkhead {
     }
 
     /// Takes a slot if one is free and nobody is waiting; never blocks.
-    /// Lock-free: one CAS loop, no allocation.
+    /// Lock-free, no allocation: one atomic add (a bulkhead with no queue
+    /// and `max_concurrent < 2^16`) or one CAS loop.
     ///
     /// Errors: [`Error::BulkheadFull`].
-    #[inline]
+    #[inline(always)] // one load, one atomic add or CAS loop; the rest is cold
     pub fn try_acquire(&self) -> Result<Permit<'_>> {
         if self.try_take_fast() {
             Ok(Permit { bulkhead: self })
@@ -358,6 +485,9 @@ impl Bulkhead {
     /// whole is not one instant under concurrent use).
     pub fn metrics(&self) -> BulkheadMetrics {
         let l = self.layout;
+        if l.add_mode {
+            return self.metrics_add_mode();
+        }
         let (s, wraps) = loop {
             let before = self.grant_wraps.load(Ordering::Acquire);
             let s = self.state.load(Ordering::Acquire);
@@ -381,6 +511,40 @@ impl Bulkhead {
         }
     }
 
+    /// `metrics` in add mode (see the second table).
+    fn metrics_add_mode(&self) -> BulkheadMetrics {
+        let l = self.layout;
+        // Lost attempts first: one seen here was made before, so the word
+        // read next counts it. `total` is thus never below the grants made
+        // before the call; a loser's attempt is over-counted only between
+        // its CAS and its `total` −1 (two instructions).
+        let other = self.total.load(Ordering::Acquire);
+        let (s, crossings) = loop {
+            let before = self.grant_wraps.load(Ordering::Acquire);
+            let s = self.state.load(Ordering::Acquire);
+            if self.grant_wraps.load(Ordering::Acquire) == before {
+                break (s, before);
+            }
+        };
+        let counted = crossings << l.cross_bits;
+        let mask = 1u64.checked_shl(l.counter_bits).map_or(u64::MAX, |v| v - 1);
+        let word = s >> (64 - l.counter_bits);
+        let attempts = counted.wrapping_add(word.wrapping_sub(counted) & mask);
+        // `active` above `max` can only be losers' +1s that will be taken
+        // back (their attempts are not grants either). Losers whose +1 fits
+        // will keep it (see `resolve_lost`), so they count already.
+        let max = self.cfg.max_concurrent;
+        let excess = l.active_of(s).saturating_sub(max);
+        BulkheadMetrics {
+            active: l.active_of(s).min(max),
+            queued: 0,
+            total: attempts.wrapping_add(other).wrapping_sub(excess),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            max_concurrent: self.cfg.max_concurrent,
+            max_queue: self.cfg.max_queue,
+        }
+    }
+
     // ---- internals -------------------------------------------------------
 
     #[cold]
@@ -391,8 +555,11 @@ impl Bulkhead {
 
     /// active+1 if there is room and nobody waits, counting the grant (in
     /// the word's grant counter, or in `total` when the word has no room).
-    #[inline]
+    #[inline(always)]
     fn try_take_fast(&self) -> bool {
+        if self.layout.add_mode {
+            return self.try_take_add();
+        }
         if self.layout.grant_bits != 0 {
             return self.try_take_fast_packed();
         }
@@ -401,6 +568,64 @@ impl Bulkhead {
             self.total.fetch_add(1, Ordering::Relaxed);
         }
         taken
+    }
+
+    /// Add mode: active+1 and attempts+1 in one `fetch_add` when the word
+    /// shows room (see the second table).
+    #[inline]
+    fn try_take_add(&self) -> bool {
+        let l = self.layout;
+        let max = self.cfg.max_concurrent;
+        if self.state.load(Ordering::Relaxed) & l.active_mask >= max {
+            return false; // full: nothing written
+        }
+        let add = l.grant_one | 1;
+        let old = self.state.fetch_add(add, Ordering::Acquire);
+        if old & l.cross_mask == l.cross_mask {
+            self.count_crossing();
+        }
+        if old & l.active_mask < max {
+            return true;
+        }
+        self.resolve_lost(old.wrapping_add(add))
+    }
+
+    /// Add mode: this thread's fetch_add crossed a multiple of
+    /// `2^cross_bits` attempts (exactly one fetch_add crosses each).
+    #[cold]
+    #[inline(never)]
+    fn count_crossing(&self) {
+        // Release: a reader that sees the count sees the crossing.
+        self.grant_wraps.fetch_add(1, Ordering::Release);
+    }
+
+    /// Add mode: this thread's +1 found the bulkhead full (`cur` is the word
+    /// just after it). Takes the +1 back, unless releases have made room
+    /// for it meanwhile (`active <= max` counting it), in which case the
+    /// slot is kept: whoever saw the +1 and was refused then saw a slot this
+    /// thread holds from that release on.
+    #[cold]
+    #[inline(never)]
+    fn resolve_lost(&self, mut cur: u64) -> bool {
+        let l = self.layout;
+        loop {
+            if cur & l.active_mask <= self.cfg.max_concurrent {
+                return true; // acquire: `cur` came from an acquire CAS failure
+            }
+            match self.state.compare_exchange_weak(
+                cur,
+                cur.wrapping_sub(1),
+                Ordering::Relaxed,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    // The attempt stays counted in the word; count it lost.
+                    self.total.fetch_sub(1, Ordering::Release);
+                    return false;
+                }
+                Err(actual) => cur = actual,
+            }
+        }
     }
 
     /// active+1 and grants+1 (when packed) if there is room and nobody waits.

@@ -223,9 +223,7 @@ fn tiny_counter(max_concurrent: u64, max_queue: u64, grant_bits: u32) -> Bulkhea
         max_queue,
         ..Default::default()
     };
-    let l = Layout::new(max_concurrent, max_queue);
-    let a = l.queued_shift;
-    let q = 64 - l.queued_mask.leading_zeros();
+    let (a, q) = field_bits(max_concurrent, max_queue);
     Bulkhead::with_layout(
         Layout::with_grant_bits(a, q, grant_bits),
         cfg,
@@ -235,8 +233,11 @@ fn tiny_counter(max_concurrent: u64, max_queue: u64, grant_bits: u32) -> Bulkhea
 
 #[test]
 fn layout_packs_grants_only_when_there_is_room() {
-    assert_eq!(Layout::new(64, 0).grant_bits, 56);
-    assert_eq!(Layout::new(1, 0).grant_bits, 62);
+    // CAS mode (a queue, or too many slots for add mode's headroom).
+    assert!(!Layout::new(64, 1).add_mode);
+    assert_eq!(Layout::new(64, 1).grant_bits, 55);
+    assert_eq!(Layout::new(1, 3).grant_bits, 60);
+    assert_eq!(Layout::new(1 << 16, 0).grant_bits, 46);
     assert_eq!(Layout::new(u64::from(u32::MAX), 1_000).grant_bits, 21);
     assert_eq!(Layout::new(u64::from(u32::MAX), 1 << 20).grant_bits, 0);
     assert_eq!(
@@ -256,6 +257,142 @@ fn layout_packs_grants_only_when_there_is_room() {
     let p = b.try_acquire();
     assert_eq!((b.metrics().total, b.metrics().active), (6, 1));
     drop(p);
+}
+
+#[test]
+fn add_mode_only_without_a_queue_and_below_2_pow_16_slots() {
+    for (max, counter_bits) in [(1, 39), (25, 35), (64, 33), ((1 << 16) - 1, 24)] {
+        let l = Layout::new(max, 0);
+        assert!(l.add_mode, "max {max}");
+        assert_eq!(
+            (l.counter_bits, l.cross_bits),
+            (counter_bits, ADD_CROSS_BITS)
+        );
+        assert_eq!(l.active_mask, (1u64 << (64 - counter_bits)) - 1);
+        assert_eq!((l.queued_mask, l.grant_bits), (0, 0));
+        assert_eq!(l.grant_one, 1u64 << (64 - counter_bits));
+        // `max` plus one transient +1 from each of 2^24 − 1 threads fits.
+        assert!(max + (1 << ADD_HEADROOM) - 1 <= l.active_mask);
+        assert!(counter_bits - ADD_CROSS_BITS >= ADD_MIN_LAG_BITS);
+    }
+    assert!(!Layout::new(1 << 16, 0).add_mode);
+    assert!(!Layout::new(1, 1).add_mode);
+}
+
+/// An add-mode bulkhead with a `counter_bits`-bit attempts counter whose
+/// crossings are counted every `2^cross_bits` attempts.
+fn tiny_add(max_concurrent: u64, cross_bits: u32, counter_bits: u32) -> Arc<Bulkhead> {
+    let cfg = BulkheadConfig {
+        max_concurrent,
+        ..Default::default()
+    };
+    let (a, _) = field_bits(max_concurrent, 0);
+    Arc::new(Bulkhead::with_layout(
+        Layout::add_mode(a, ADD_HEADROOM, cross_bits, counter_bits),
+        cfg,
+        ClockSource::Monotonic,
+    ))
+}
+
+#[test]
+fn add_mode_total_survives_attempt_counter_wraps() {
+    for (g, c) in [(1, 2), (1, 3), (2, 3), (0, 1)] {
+        let b = tiny_add(3, g, c);
+        let mut held = Vec::new();
+        for i in 1..=100u64 {
+            held.push(b.try_acquire().unwrap_or_else(|e| unreachable!("{e}")));
+            if held.len() == 3 {
+                assert!(b.try_acquire().is_err(), "full");
+                held.clear();
+            }
+            let m = b.metrics();
+            assert_eq!(m.total, i, "cross {g} counter {c}");
+            assert_eq!(m.active, held.len() as u64);
+            assert_eq!(m.rejected, i / 3);
+        }
+    }
+}
+
+/// Sets up add mode's race by hand: the bulkhead is full and another
+/// thread's fetch_add (done here) finds it full. Returns the word just
+/// after that +1.
+fn lose_race(b: &Bulkhead) -> u64 {
+    let add = b.layout.grant_one | 1;
+    let old = b.state.fetch_add(add, Ordering::Acquire);
+    assert!(b.layout.active_of(old) >= b.cfg.max_concurrent);
+    old.wrapping_add(add)
+}
+
+#[test]
+fn add_mode_loser_takes_its_increment_back() {
+    let b = tiny_add(1, 1, 3);
+    let p = b.try_acquire();
+    assert!(p.is_ok());
+    let cur = lose_race(&b);
+    // Meanwhile the word shows the +1 and the attempt; `metrics` leaves out
+    // the +1 above `max` and its attempt.
+    assert_eq!(b.layout.active_of(b.state.load(Ordering::Relaxed)), 2);
+    assert_eq!((b.metrics().active, b.metrics().total), (1, 1));
+    assert!(!b.resolve_lost(cur), "still full: the +1 goes back");
+    assert_eq!((b.metrics().active, b.metrics().total), (1, 1));
+    drop(p);
+    for i in 2..=20 {
+        drop(b.try_acquire());
+        assert_eq!((b.metrics().active, b.metrics().total), (0, i));
+    }
+}
+
+#[test]
+fn add_mode_loser_keeps_a_slot_freed_before_it_resolves() {
+    let b = tiny_add(1, 1, 3);
+    let p = b.try_acquire();
+    assert!(p.is_ok());
+    let cur = lose_race(&b);
+    drop(p); // the release lands before the loser looks again
+    assert_eq!((b.metrics().active, b.metrics().total), (1, 2));
+    assert!(b.try_acquire().is_err(), "the loser's +1 holds the slot");
+    assert!(b.resolve_lost(cur), "the +1 now fits: kept");
+    let kept = Permit { bulkhead: &b };
+    assert_eq!((b.metrics().active, b.metrics().total), (1, 2));
+    drop(kept);
+    let m = b.metrics();
+    assert_eq!((m.active, m.total, m.rejected), (0, 2, 1));
+}
+
+#[test]
+fn add_mode_counters_exact_under_racing_threads() {
+    // One slot, four threads: thousands of lost races (about half of them
+    // kept, counted by hand once), and a crossing every 2 attempts of a
+    // 3-bit counter. Readers check what they can mid-run.
+    let b = tiny_add(1, 1, 3);
+    let (started, granted, refused) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..20_000 {
+                    let before = granted.load(Ordering::SeqCst);
+                    started.fetch_add(1, Ordering::SeqCst);
+                    match b.try_acquire() {
+                        Ok(p) => {
+                            granted.fetch_add(1, Ordering::SeqCst);
+                            drop(p);
+                        }
+                        Err(_) => {
+                            refused.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    let m = b.metrics();
+                    assert!(m.active <= 1);
+                    assert!(m.total >= before, "{} < {before}", m.total);
+                    assert!(m.total <= started.load(Ordering::SeqCst));
+                }
+            });
+        }
+    });
+    let m = b.metrics();
+    assert_eq!((m.active, m.queued), (0, 0));
+    assert_eq!(m.total, granted.load(Ordering::SeqCst));
+    assert_eq!(m.rejected, refused.load(Ordering::SeqCst));
 }
 
 #[test]
