@@ -8,7 +8,24 @@ const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 
-const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel } = native
+const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
+
+// The two hot calls take their argument and give their answer in the
+// scratch array (see lib/native.js).
+
+// A permit id (>= 0), a waiter as -2 - waiterId, or -1 when rejected.
+function enqueue (id) {
+  scratch[0] = id
+  bhEnqueue()
+  return scratch[0]
+}
+
+// Frees a permit's slot; true when anyone was queued (then drain).
+function release (permit) {
+  scratch[0] = permit
+  bhRelease()
+  return scratch[0] === 1
+}
 
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
@@ -28,7 +45,7 @@ class BulkheadPermit {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
-    if (bhRelease(id)) this._b._drain()
+    if (release(id)) this._b._drain()
     return true
   }
 }
@@ -87,7 +104,7 @@ class Bulkhead {
    * Returns { outcome: 'acquired', permit } | { outcome: 'queued', waiter } | { outcome: 'rejected' }.
    */
   enqueue () {
-    const r = bhEnqueue(this._id)
+    const r = enqueue(this._id)
     if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
     if (r === -1) return { outcome: 'rejected' }
     return { outcome: 'queued', waiter: new BulkheadWaiter(this, -2 - r) }
@@ -176,7 +193,7 @@ class Bulkhead {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     if (options === undefined) {
       // Fast path: a free slot right now.
-      const r = bhEnqueue(this._id)
+      const r = enqueue(this._id)
       if (r >= 0) return this._run(fn, r, undefined)
       if (r === -1) return rejectSoon(quickError(BulkheadFullError))
       const w = new BulkheadWaiter(this, -2 - r)
@@ -194,18 +211,18 @@ class Bulkhead {
     try {
       p = fn(signal)
     } catch (e) {
-      if (bhRelease(id)) this._drain()
+      if (release(id)) this._drain()
       return Promise.reject(e)
     }
     if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
-      if (bhRelease(id)) this._drain()
+      if (release(id)) this._drain()
       return Promise.resolve(p)
     }
     return p.then((v) => {
-      if (bhRelease(id)) this._drain()
+      if (release(id)) this._drain()
       return v
     }, (e) => {
-      if (bhRelease(id)) this._drain()
+      if (release(id)) this._drain()
       throw e
     })
   }

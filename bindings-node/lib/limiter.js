@@ -105,7 +105,10 @@ class UnkeyedLimiter extends BaseLimiter {
   tryAcquire (n) {
     try {
       if (n === undefined) {
-        const r = rlTry1(this._id)
+        // Hot call: argument and answer in the scratch array (lib/native.js).
+        scratch[0] = this._id
+        rlTry1()
+        const r = scratch[0]
         if (r !== 2) return r === 1
       }
       return rlTry(this._id, nArg(n), false)
