@@ -20,9 +20,12 @@ function enqueue (id) {
   return scratch[0]
 }
 
-// Frees a permit's slot; true when anyone was queued (then drain).
-function release (permit) {
+// Frees a permit's slot of bulkhead `b`; true when anyone was queued (then
+// b._drain()). Asked only while b has waiters of its own: a drain without
+// them does nothing, and the answer costs a read of the counters.
+function release (b, permit) {
   scratch[0] = permit
+  scratch[1] = b._waiting.length
   bhRelease()
   return scratch[0] === 1
 }
@@ -45,7 +48,7 @@ class BulkheadPermit {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
-    if (release(id)) this._b._drain()
+    if (release(this._b, id)) this._b._drain()
     return true
   }
 }
@@ -211,18 +214,18 @@ class Bulkhead {
     try {
       p = fn(signal)
     } catch (e) {
-      if (release(id)) this._drain()
+      if (release(this, id)) this._drain()
       return Promise.reject(e)
     }
     if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
-      if (release(id)) this._drain()
+      if (release(this, id)) this._drain()
       return Promise.resolve(p)
     }
     return p.then((v) => {
-      if (release(id)) this._drain()
+      if (release(this, id)) this._drain()
       return v
     }, (e) => {
-      if (release(id)) this._drain()
+      if (release(this, id)) this._drain()
       throw e
     })
   }

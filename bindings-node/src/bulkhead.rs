@@ -49,14 +49,16 @@ fn enqueue(hot: &Hot, id: Option<u32>) -> f64 {
 }
 
 /// Releases a permit; returns whether anyone was queued on its bulkhead
-/// (then the JS side lets its waiters claim). False for an unknown id.
-fn release(hot: &Hot, permit: Option<u32>) -> bool {
+/// (then the JS side lets its waiters claim), when `ask`ed (the JS side
+/// asks only while it has waiters: without, a drain would do nothing).
+/// False for an unknown id.
+fn release(hot: &Hot, permit: Option<u32>, ask: bool) -> bool {
     // Taken out first: the slab is not borrowed while the permit drops.
     let taken = permit.and_then(|p| hot.bh_permits.borrow_mut().take(p));
     match taken {
         Some(p) => {
             // Anyone queued before the release may have been handed the slot.
-            let queued = p.bulkhead().metrics().queued > 0;
+            let queued = ask && p.bulkhead().metrics().queued > 0;
             drop(p);
             queued
         }
@@ -79,8 +81,9 @@ unsafe extern "C" fn bh_enqueue(
     }
 }
 
-/// `bhRelease()`: scratch in: [0] the permit id; out: [0] 1 when anyone
-/// was queued (see [`release`]), else 0.
+/// `bhRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
+/// whether anyone was queued; out: [0] 1 when asked and anyone was queued
+/// (see [`release`]), else 0.
 unsafe extern "C" fn bh_release(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
@@ -88,7 +91,8 @@ unsafe extern "C" fn bh_release(
     // SAFETY: registered by `handles::register_hot`.
     unsafe {
         crate::handles::call(env, info, |h| {
-            h.put(0, f64::from(u8::from(release(h, h.id_arg(0)))));
+            let ask = h.arg(1) != 0.0;
+            h.put(0, f64::from(u8::from(release(h, h.id_arg(0), ask))));
             Ok(())
         })
     }

@@ -247,11 +247,10 @@ impl Hot {
     #[inline]
     pub fn id_arg(&self, i: usize) -> Option<u32> {
         let v = self.arg(i);
-        if v >= 0.0 && v <= f64::from(u32::MAX) && v.fract() == 0.0 {
-            Some(v as u32)
-        } else {
-            None
-        }
+        // The cast saturates (NaN -> 0); the round trip keeps only exact
+        // ids (`fract()` would be a libm call here).
+        let id = v as u32;
+        (f64::from(id) == v).then_some(id)
     }
 }
 
