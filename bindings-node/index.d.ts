@@ -292,12 +292,6 @@ export interface RetryBudgetMetrics {
   failures: number
 }
 
-/**
- * Takes `n` if available (`peek`: answers without taking). Returns
- * `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
- */
-export declare function rlTry(id: number, n: number, peek: boolean): boolean
-
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean
 

@@ -867,7 +867,6 @@ module.exports.monotonicNowMs = nativeBinding.monotonicNowMs
 module.exports.polAcquire = nativeBinding.polAcquire
 module.exports.polComplete = nativeBinding.polComplete
 module.exports.polRelease = nativeBinding.polRelease
-module.exports.rlTry = nativeBinding.rlTry
 module.exports.rlTryKey = nativeBinding.rlTryKey
 module.exports.setScratch = nativeBinding.setScratch
 module.exports.version = nativeBinding.version

@@ -195,7 +195,7 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
 ];
 
 fn ms(d: Duration) -> f64 {
-    d.as_nanos() as f64 / 1e6
+    crate::conf::duration_ms(d)
 }
 
 fn config(o: &Opts<'_>) -> Result<cb::Config> {

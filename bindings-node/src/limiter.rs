@@ -93,11 +93,11 @@ fn count(n: f64) -> Result<u64> {
 fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> Result<R>) -> Result<R> {
     match hot().limiters.borrow().get(id) {
         Some(l) => f(l),
-        None => Err(tagged("invalid_argument", "id", "is not a live limiter")),
+        None => Err(not_live()),
     }
 }
 
-fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
+fn decide(l: &Limiter, n: u64, peek: bool) -> Result<Decision> {
     let d = match (l, peek) {
         (Limiter::Bucket(b), false) => b.try_acquire(n),
         (Limiter::Bucket(b), true) => b.peek(n),
@@ -111,7 +111,7 @@ fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
             ))
         }
     };
-    d.map(|d| write(&d)).map_err(|e| arg_error(&e))
+    d.map_err(|e| arg_error(&e))
 }
 
 fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
@@ -129,12 +129,38 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
 
-/// Takes `n` if available (`peek`: answers without taking). Returns
-/// `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
-#[napi(catch_unwind)]
-pub fn rl_try(id: u32, n: f64, peek: bool) -> Result<bool> {
-    let n = count(n)?;
-    with(id, |l| decide(l, n, peek))
+fn not_live() -> napi::Error {
+    tagged("invalid_argument", "id", "is not a live limiter")
+}
+
+/// `rlTry()`: takes `n` if available (`peek`: answers without taking).
+/// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
+/// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
+/// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
+unsafe extern "C" fn rl_try(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
+            let n = count(n)?;
+            let d = {
+                let slab = h.limiters.borrow();
+                decide(
+                    id.and_then(|id| slab.get(id)).ok_or_else(not_live)?,
+                    n,
+                    peek,
+                )?
+            };
+            h.put(0, d.remaining as f64);
+            h.put(1, duration_ms(d.retry_after));
+            h.put(2, duration_ms(d.reset_after));
+            h.put(3, f64::from(u8::from(d.allowed)));
+            Ok(())
+        })
+    }
 }
 
 /// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
@@ -169,7 +195,7 @@ unsafe extern "C" fn rl_try1(
 }
 
 /// The raw hot functions of this module (see `handles`).
-pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"rlTry1", rl_try1)];
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"rlTry", rl_try), (c"rlTry1", rl_try1)];
 
 /// The keyed form of `rlTry`.
 #[napi(catch_unwind)]
