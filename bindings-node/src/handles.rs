@@ -11,7 +11,7 @@
 //! so they cross without allocating an object.
 //!
 //! The hottest functions (listed in [`HOT_FNS`]: `cbAcquire`,
-//! `cbRecordSince`, `rlTry1`, `bhEnqueue`, `bhRelease`) go further:
+//! `cbRecordSince`, `rlTry`, `rlTry1`, `bhEnqueue`, `bhRelease`) go further:
 //! - they are raw Node-API callbacks, not napi-rs `#[napi]` functions, whose
 //!   generated wrapper measured ~20 ns more per call;
 //! - they take no JS argument and return `undefined`: the caller writes the
@@ -324,6 +324,23 @@ unsafe extern "C" fn native_noop(
     unsafe { call(env, info, |_| Ok(())) }
 }
 
+/// `__nativeClock()`: a raw hot function that reads the core's monotonic
+/// clock (as a token bucket decision does) into scratch[0], as ms: the
+/// floor of `tryAcquire()` (`bench/floor.js`).
+unsafe extern "C" fn native_clock(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    use seawall::clock::Clock;
+    // SAFETY: registered by `register_hot`.
+    unsafe {
+        call(env, info, |h| {
+            h.put(0, seawall::clock::MonotonicClock.now_ns() as f64 / 1e6);
+            Ok(())
+        })
+    }
+}
+
 unsafe extern "C" fn release_hot(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the `Rc::into_raw` of `register_hot`, released once.
     drop(unsafe { Rc::from_raw(data.cast::<Hot>()) });
@@ -334,7 +351,10 @@ const HOT_FNS: &[&[(&CStr, RawFn)]] = &[
     crate::circuit_breaker::HOT_FNS,
     crate::limiter::HOT_FNS,
     crate::bulkhead::HOT_FNS,
-    &[(c"__nativeNoop", native_noop)],
+    &[
+        (c"__nativeNoop", native_noop),
+        (c"__nativeClock", native_clock),
+    ],
 ];
 
 /// Adds the raw hot functions to the exports of each environment that
