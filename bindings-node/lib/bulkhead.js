@@ -30,6 +30,60 @@ function release (b, permit) {
   return scratch[0] === 1
 }
 
+// The reaction handlers of a call run in a slot when fn returns a native
+// promise, made once and reused instead of two closures per call (as in
+// lib/breaker.js: native then() runs at most one of them, once; each
+// returns its Running to the pool before anything that could re-enter).
+const promiseThen = Promise.prototype.then
+const POOL_MAX = 256
+let pool = null
+let poolSize = 0
+
+class Running {
+  constructor () {
+    this.b = null // the bulkhead
+    this.id = 0 // permit id
+    this.next = null
+    this.ok = (v) => {
+      const b = this.b
+      const id = this.id
+      this.free()
+      if (release(b, id)) b._drain()
+      return v
+    }
+    this.err = (e) => {
+      const b = this.b
+      const id = this.id
+      this.free()
+      if (release(b, id)) b._drain()
+      throw e
+    }
+  }
+
+  free () {
+    this.b = null
+    if (poolSize < POOL_MAX) {
+      this.next = pool
+      pool = this
+      poolSize++
+    }
+  }
+}
+
+function running (b, id) {
+  let c = pool
+  if (c === null) {
+    c = new Running()
+  } else {
+    pool = c.next
+    c.next = null
+    poolSize--
+  }
+  c.b = b
+  c.id = id
+  return c
+}
+
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
@@ -217,9 +271,14 @@ class Bulkhead {
       if (release(this, id)) this._drain()
       return Promise.reject(e)
     }
-    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+    const then = p === null || typeof p !== 'object' ? undefined : p.then
+    if (typeof then !== 'function') {
       if (release(this, id)) this._drain()
       return Promise.resolve(p)
+    }
+    if (then === promiseThen) {
+      const c = running(this, id)
+      return p.then(c.ok, c.err)
     }
     return p.then((v) => {
       if (release(this, id)) this._drain()
