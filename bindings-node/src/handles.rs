@@ -341,6 +341,19 @@ unsafe extern "C" fn native_clock(
     }
 }
 
+/// `__rawPanicForTest()`: panics inside [`call`], so the tests can check
+/// that a panic in a raw hot function becomes a JS error too.
+unsafe extern "C" fn raw_panic_for_test(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: registered by `register_hot`.
+    #[allow(clippy::panic)]
+    unsafe {
+        call(env, info, |_| panic!("seawall test panic (raw)"))
+    }
+}
+
 unsafe extern "C" fn release_hot(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the `Rc::into_raw` of `register_hot`, released once.
     drop(unsafe { Rc::from_raw(data.cast::<Hot>()) });
@@ -354,6 +367,7 @@ const HOT_FNS: &[&[(&CStr, RawFn)]] = &[
     &[
         (c"__nativeNoop", native_noop),
         (c"__nativeClock", native_clock),
+        (c"__rawPanicForTest", raw_panic_for_test),
     ],
 ];
 
