@@ -158,18 +158,6 @@ export declare function bhCancel(w: number): boolean
  */
 export declare function bhClaim(w: number): number
 
-/**
- * A permit id (>= 0), a waiter as `-2 - waiterId`, or -1 when rejected
- * (queue full).
- */
-export declare function bhEnqueue(id: number): number
-
-/**
- * Releases a permit; returns whether anyone was queued on its bulkhead
- * (then the JS side lets its waiters claim). False for an unknown id.
- */
-export declare function bhRelease(permit: number): boolean
-
 /** A permit id (>= 0) or -1 when full (never waits; refused while anyone queues). */
 export declare function bhTry(id: number): number
 
@@ -244,20 +232,6 @@ export interface BulkheadMetrics {
 }
 
 /**
- * Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
- * `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected; scratch[0] = the breaker clock's now
- * (ms) for the duration measurement. NaN for an unknown id.
- */
-export declare function cbAcquire(id: number): number
-
-/**
- * Records an outcome (0 success, 1 failure, 2 ignored) for a call that
- * started at `start_ms` on the breaker's clock; returns whether
- * transitions are waiting to be drained.
- */
-export declare function cbRecordSince(id: number, bits: number, outcomeCode: number, startMs: number): boolean
-
-/**
  * Validates a duration option that only the JS layer uses (`timeout(fn, ms)`,
  * deadlines, degradation parts) with the same rules and words as the
  * primitives' options. Returns the value as milliseconds (`-0` → `0`).
@@ -328,19 +302,6 @@ export interface RetryBudgetMetrics {
   successes: number
   failures: number
 }
-
-/**
- * Takes `n` if available (`peek`: answers without taking). Returns
- * `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
- */
-export declare function rlTry(id: number, n: number, peek: boolean): boolean
-
-/**
- * `tryAcquire()` of one permit, answer only (nothing written to scratch):
- * 1 granted, 0 denied, 2 when `rlTry` must be called for the error (an
- * unknown id, a keyed limiter, a burst of 0 cannot happen but is handled).
- */
-export declare function rlTry1(id: number): number
 
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean

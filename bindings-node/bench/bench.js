@@ -7,7 +7,10 @@ const os = require('node:os')
 const { measure, fmt } = require('./harness')
 const scenarios = require('./scenarios')
 
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ')
+
 async function main () {
+  const loadBefore = load()
   const filter = process.argv[2]
   const rows = []
   for (const sc of scenarios) {
@@ -20,7 +23,7 @@ async function main () {
     rows.push({ sc, results })
     console.error(`${sc.name}: ${Object.entries(results).map(([lib, ns]) => `${lib} ${fmt(ns)}`).join(' | ')}`)
   }
-  console.log(`\nnode ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus\n`)
+  console.log(`\nnode ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cpus, load average ${loadBefore} before, ${load()} after (this run adds ~1), ${new Date().toISOString()}\n`)
   console.log('| scenario | seawall | time | peer | peer time | speed-up | target |')
   console.log('|---|---|---|---|---|---|---|')
   for (const { sc, results } of rows) {

@@ -14,6 +14,87 @@ const SUCCESS = 0
 const FAILURE = 1
 const IGNORED = 2
 
+// The two hot calls take their arguments and give their answers in the
+// scratch array (see lib/native.js).
+
+// A permit's bits (+ EVENTS_PENDING), or -1 - retryAfterMs (- EVENTS_PENDING)
+// when rejected, NaN for a dead id; on a grant scratch[1] holds the start.
+function acquire (id) {
+  scratch[0] = id
+  cbAcquire()
+  return scratch[0]
+}
+
+// Records an outcome; true when transitions are waiting to be drained.
+function recordSince (id, bits, code, start) {
+  scratch[0] = id
+  scratch[1] = bits
+  scratch[2] = code
+  scratch[3] = start
+  cbRecordSince()
+  return scratch[0] === 1
+}
+
+// The reaction handlers of execute() when fn returns a native promise,
+// made once and reused instead of two closures per call (which cost more
+// than a native crossing). Safe to reuse: handlers passed to the native
+// Promise.prototype.then run at most once, and only one of the two; each
+// handler copies its fields and returns its Pending to the pool before
+// it runs anything that could re-enter execute(). At most POOL_MAX idle.
+const promiseThen = Promise.prototype.then
+const POOL_MAX = 256
+let pool = null
+let poolSize = 0
+
+class Pending {
+  constructor () {
+    this.b = null // the breaker
+    this.r = 0 // permit bits
+    this.start = 0.5 // a double field from the start
+    this.next = null
+    this.ok = (v) => {
+      const b = this.b
+      const r = this.r
+      const start = this.start
+      this.free()
+      if (recordSince(b._id, r, SUCCESS, start)) b._drain()
+      return v
+    }
+    this.err = (err) => {
+      const b = this.b
+      const r = this.r
+      const start = this.start
+      this.free()
+      if (recordSince(b._id, r, b._outcome(err), start)) b._drain()
+      throw err
+    }
+  }
+
+  free () {
+    this.b = null
+    if (poolSize < POOL_MAX) {
+      this.next = pool
+      pool = this
+      poolSize++
+    }
+  }
+}
+
+function pending (b, r, start) {
+  let c = pool
+  if (c === null) {
+    c = new Pending()
+  } else {
+    pool = c.next
+    c.next = null
+    poolSize--
+  }
+  c.b = b
+  c.r = r
+  c.start = start
+  return c
+}
+
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
@@ -27,10 +108,10 @@ function checkObject (options, field = 'options') {
  * last transition (stale) only counts in the lifetime counters.
  */
 class BreakerPermit {
-  constructor (breaker, bits, startMs) {
+  constructor (breaker, bits, start) {
     this._b = breaker
     this._bits = bits
-    this._start = startMs
+    this._start = start // a reading of the breaker's stopwatch (opaque)
   }
 
   /** Whether this permit is a half-open probe. */
@@ -39,7 +120,7 @@ class BreakerPermit {
   _finish (code, durationMs) {
     let pending
     if (durationMs === undefined) {
-      pending = cbRecordSince(this._b._id, this._bits, code, this._start)
+      pending = recordSince(this._b._id, this._bits, code, this._start)
     } else {
       if (typeof durationMs !== 'number') throw argTypeError('durationMs', 'a number', durationMs)
       pending = this._b._n.record(this._bits, code, durationMs)
@@ -108,13 +189,13 @@ class CircuitBreaker extends EventEmitter {
    * release(), or null when the breaker rejects (see retryAfterMs()).
    */
   tryAcquire () {
-    let r = cbAcquire(this._id)
+    let r = acquire(this._id)
     if (r < 0) {
       if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
       this._lastRetryAfterMs = -1 - r
       return null
     }
-    const start = scratch[0]
+    const start = scratch[1]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
     return new BreakerPermit(this, r, start)
   }
@@ -128,9 +209,10 @@ class CircuitBreaker extends EventEmitter {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     const signal = options === undefined ? undefined : options.signal
     if (signal !== undefined && signal !== null) return this._executeWithSignal(fn, signal)
-    let r = cbAcquire(this._id)
+    const id = this._id
+    let r = acquire(id)
     if (r < 0) return rejectSoon(this._rejected(r))
-    const start = scratch[0]
+    const start = scratch[1]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
     let p
     try {
@@ -139,29 +221,33 @@ class CircuitBreaker extends EventEmitter {
       this._record(r, this._outcome(err), start)
       return Promise.reject(err)
     }
-    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
-      if (cbRecordSince(this._id, r, SUCCESS, start)) this._drain()
+    const then = p === null || typeof p !== 'object' ? undefined : p.then
+    if (typeof then !== 'function') {
+      if (recordSince(id, r, SUCCESS, start)) this._drain()
       return Promise.resolve(p)
     }
-    const id = this._id
+    if (then === promiseThen) {
+      const c = pending(this, r, start)
+      return p.then(c.ok, c.err)
+    }
     return p.then((v) => {
-      if (cbRecordSince(id, r, SUCCESS, start)) this._drain()
+      if (recordSince(id, r, SUCCESS, start)) this._drain()
       return v
     }, (err) => {
-      if (cbRecordSince(id, r, this._outcome(err), start)) this._drain()
+      if (recordSince(id, r, this._outcome(err), start)) this._drain()
       throw err
     })
   }
 
   _record (bits, code, start) {
-    if (cbRecordSince(this._id, bits, code, start)) this._drain()
+    if (recordSince(this._id, bits, code, start)) this._drain()
   }
 
   _executeWithSignal (fn, signal) {
     if (signal.aborted) return Promise.reject(abortReason(signal))
-    let r = cbAcquire(this._id)
+    let r = acquire(this._id)
     if (r < 0) return rejectSoon(this._rejected(r))
-    const start = scratch[0]
+    const start = scratch[1]
     if (r >= EVENTS_PENDING) { r -= EVENTS_PENDING; this._drain() }
     const permit = new BreakerPermit(this, r, start)
     return new Promise((resolve, reject) => {

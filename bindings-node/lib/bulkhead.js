@@ -8,7 +8,81 @@ const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 
-const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel } = native
+const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
+
+// The two hot calls take their argument and give their answer in the
+// scratch array (see lib/native.js).
+
+// A permit id (>= 0), a waiter as -2 - waiterId, or -1 when rejected.
+function enqueue (id) {
+  scratch[0] = id
+  bhEnqueue()
+  return scratch[0]
+}
+
+// Frees a permit's slot of bulkhead `b`; true when anyone was queued (then
+// b._drain()). Asked only while b has waiters of its own: a drain without
+// them does nothing, and the answer costs a read of the counters.
+function release (b, permit) {
+  scratch[0] = permit
+  scratch[1] = b._waiting.length
+  bhRelease()
+  return scratch[0] === 1
+}
+
+// The reaction handlers of a call run in a slot when fn returns a native
+// promise, made once and reused instead of two closures per call (as in
+// lib/breaker.js: native then() runs at most one of them, once; each
+// returns its Running to the pool before anything that could re-enter).
+const promiseThen = Promise.prototype.then
+const POOL_MAX = 256
+let pool = null
+let poolSize = 0
+
+class Running {
+  constructor () {
+    this.b = null // the bulkhead
+    this.id = 0 // permit id
+    this.next = null
+    this.ok = (v) => {
+      const b = this.b
+      const id = this.id
+      this.free()
+      if (release(b, id)) b._drain()
+      return v
+    }
+    this.err = (e) => {
+      const b = this.b
+      const id = this.id
+      this.free()
+      if (release(b, id)) b._drain()
+      throw e
+    }
+  }
+
+  free () {
+    this.b = null
+    if (poolSize < POOL_MAX) {
+      this.next = pool
+      pool = this
+      poolSize++
+    }
+  }
+}
+
+function running (b, id) {
+  let c = pool
+  if (c === null) {
+    c = new Running()
+  } else {
+    pool = c.next
+    c.next = null
+    poolSize--
+  }
+  c.b = b
+  c.id = id
+  return c
+}
 
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
@@ -28,7 +102,7 @@ class BulkheadPermit {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
-    if (bhRelease(id)) this._b._drain()
+    if (release(this._b, id)) this._b._drain()
     return true
   }
 }
@@ -87,7 +161,7 @@ class Bulkhead {
    * Returns { outcome: 'acquired', permit } | { outcome: 'queued', waiter } | { outcome: 'rejected' }.
    */
   enqueue () {
-    const r = bhEnqueue(this._id)
+    const r = enqueue(this._id)
     if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
     if (r === -1) return { outcome: 'rejected' }
     return { outcome: 'queued', waiter: new BulkheadWaiter(this, -2 - r) }
@@ -176,7 +250,7 @@ class Bulkhead {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     if (options === undefined) {
       // Fast path: a free slot right now.
-      const r = bhEnqueue(this._id)
+      const r = enqueue(this._id)
       if (r >= 0) return this._run(fn, r, undefined)
       if (r === -1) return rejectSoon(quickError(BulkheadFullError))
       const w = new BulkheadWaiter(this, -2 - r)
@@ -194,18 +268,23 @@ class Bulkhead {
     try {
       p = fn(signal)
     } catch (e) {
-      if (bhRelease(id)) this._drain()
+      if (release(this, id)) this._drain()
       return Promise.reject(e)
     }
-    if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
-      if (bhRelease(id)) this._drain()
+    const then = p === null || typeof p !== 'object' ? undefined : p.then
+    if (typeof then !== 'function') {
+      if (release(this, id)) this._drain()
       return Promise.resolve(p)
     }
+    if (then === promiseThen) {
+      const c = running(this, id)
+      return p.then(c.ok, c.err)
+    }
     return p.then((v) => {
-      if (bhRelease(id)) this._drain()
+      if (release(this, id)) this._drain()
       return v
     }, (e) => {
-      if (bhRelease(id)) this._drain()
+      if (release(this, id)) this._drain()
       throw e
     })
   }

@@ -28,6 +28,17 @@ function keyArg (key) {
   throw argTypeError('key', 'a string', key)
 }
 
+// Hot calls take their arguments and give their answers in the scratch
+// array (lib/native.js). rlTry: allowed, with scratch[0..2] = remaining,
+// retryAfterMs, resetAfterMs for decision(). Throws the native errors.
+function tryN (id, n, peek) {
+  scratch[0] = id
+  scratch[1] = n
+  scratch[2] = peek ? 1 : 0
+  rlTry()
+  return scratch[3] === 1
+}
+
 function decision (allowed) {
   return { allowed, remaining: scratch[0], retryAfterMs: scratch[1], resetAfterMs: scratch[2] }
 }
@@ -105,10 +116,12 @@ class UnkeyedLimiter extends BaseLimiter {
   tryAcquire (n) {
     try {
       if (n === undefined) {
-        const r = rlTry1(this._id)
+        scratch[0] = this._id
+        rlTry1()
+        const r = scratch[0]
         if (r !== 2) return r === 1
       }
-      return rlTry(this._id, nArg(n), false)
+      return tryN(this._id, nArg(n), false)
     } catch (e) {
       throw mapNativeError(e, { n })
     }
@@ -117,7 +130,7 @@ class UnkeyedLimiter extends BaseLimiter {
   /** Like tryAcquire, and says why: { allowed, remaining, retryAfterMs, resetAfterMs }. */
   check (n) {
     try {
-      return decision(rlTry(this._id, nArg(n), false))
+      return decision(tryN(this._id, nArg(n), false))
     } catch (e) {
       throw mapNativeError(e, { n })
     }
@@ -126,7 +139,7 @@ class UnkeyedLimiter extends BaseLimiter {
   /** The answer check(n) would give, taking nothing. */
   peek (n) {
     try {
-      return decision(rlTry(this._id, nArg(n), true))
+      return decision(tryN(this._id, nArg(n), true))
     } catch (e) {
       throw mapNativeError(e, { n })
     }
@@ -152,7 +165,7 @@ class UnkeyedLimiter extends BaseLimiter {
     try { k = nArg(n) } catch (e) { return Promise.reject(e) }
     return this._acquire(() => {
       try {
-        return rlTry(id, k, false) // writes retry-after to scratch for the wait
+        return tryN(id, k, false) // writes retry-after to scratch for the wait
       } catch (e) {
         throw mapNativeError(e, { n })
       }

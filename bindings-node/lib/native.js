@@ -8,7 +8,15 @@ module.exports = binding
 
 // Extra numbers of hot answers cross in this per-thread array (see
 // src/handles.rs): read them right after the call that wrote them.
-const scratch = new Float64Array(40) // 8 + up to 32 backoff delays (src/backoff.rs)
+//
+// The hottest functions (cbAcquire, cbRecordSince, rlTry, rlTry1,
+// bhEnqueue, bhRelease) are raw Node-API callbacks that take no JS arguments and
+// return undefined: the caller writes their inputs to scratch[0..] right
+// before the call and reads the answer from scratch[0] right after (each
+// Node-API argument or return value costs more than their work). The
+// slots of each are documented at its Rust definition. Backoff schedules
+// use slots 0..8 for their state and 8..40 for up to 32 delays.
+const scratch = new Float64Array(40)
 binding.setScratch(scratch)
 module.exports.scratch = scratch
 

@@ -6,61 +6,59 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, Opts};
 use crate::error::tagged;
-use crate::handles::ValSlab;
+use crate::handles::{hot, Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
-use seawall::bulkhead::{self as bh, Admission, OwnedPermit, OwnedWaiter};
-use std::cell::RefCell;
+use seawall::bulkhead::{self as bh, Admission, OwnedPermit};
+use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 
-crate::registry!(BULKHEADS, bh::Bulkhead);
-
-thread_local! {
-    static PERMITS: RefCell<ValSlab<OwnedPermit>> = const { RefCell::new(ValSlab::new()) };
-    static WAITERS: RefCell<ValSlab<OwnedWaiter>> = const { RefCell::new(ValSlab::new()) };
+fn store_permit(hot: &Hot, p: OwnedPermit) -> f64 {
+    hot.bh_permits.borrow_mut().insert(p) as f64
 }
 
-fn store_permit(p: OwnedPermit) -> f64 {
-    PERMITS.with(|s| s.borrow_mut().insert(p)) as f64
-}
-
-fn with<R>(id: u32, missing: R, f: impl FnOnce(&Arc<bh::Bulkhead>) -> R) -> R {
-    BULKHEADS.with(|r| match r.borrow().get(id) {
+fn with<R>(hot: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&Arc<bh::Bulkhead>) -> R) -> R {
+    let slab = hot.bulkheads.borrow();
+    match id.and_then(|id| slab.get(id)) {
         Some(b) => f(b),
         None => missing,
-    })
+    }
 }
 
 /// A permit id (>= 0) or -1 when full (never waits; refused while anyone queues).
 #[napi(catch_unwind)]
 pub fn bh_try(id: u32) -> f64 {
-    with(id, -1.0, |b| match b.try_acquire_owned() {
-        Ok(p) => store_permit(p),
+    let hot = hot();
+    with(&hot, Some(id), -1.0, |b| match b.try_acquire_owned() {
+        Ok(p) => store_permit(&hot, p),
         Err(_) => -1.0,
     })
 }
 
 /// A permit id (>= 0), a waiter as `-2 - waiterId`, or -1 when rejected
 /// (queue full).
-#[napi(catch_unwind)]
-pub fn bh_enqueue(id: u32) -> f64 {
-    with(id, -1.0, |b| match b.enqueue_owned() {
-        Ok(Admission::Acquired(p)) => store_permit(p),
-        Ok(Admission::Queued(w)) => -2.0 - WAITERS.with(|s| s.borrow_mut().insert(w)) as f64,
+fn enqueue(hot: &Hot, id: Option<u32>) -> f64 {
+    with(hot, id, -1.0, |b| match b.enqueue_owned() {
+        Ok(Admission::Acquired(p)) => store_permit(hot, p),
+        Ok(Admission::Queued(w)) => -2.0 - hot.bh_waiters.borrow_mut().insert(w) as f64,
         Err(_) => -1.0,
     })
 }
 
 /// Releases a permit; returns whether anyone was queued on its bulkhead
-/// (then the JS side lets its waiters claim). False for an unknown id.
-#[napi(catch_unwind)]
-pub fn bh_release(permit: u32) -> bool {
-    match PERMITS.with(|s| s.borrow_mut().take(permit)) {
+/// (then the JS side lets its waiters claim), when `ask`ed (the JS side
+/// asks only while it has waiters: without, a drain would do nothing).
+/// False for an unknown id.
+fn release(hot: &Hot, permit: Option<u32>, ask: bool) -> bool {
+    // Taken out first: the slab is not borrowed while the permit drops.
+    let taken = permit.and_then(|p| hot.bh_permits.borrow_mut().take(p));
+    match taken {
         Some(p) => {
             // Anyone queued before the release may have been handed the slot.
-            let queued = p.bulkhead().metrics().queued > 0;
+            let queued = ask && p.bulkhead().metrics().queued > 0;
             drop(p);
             queued
         }
@@ -68,19 +66,56 @@ pub fn bh_release(permit: u32) -> bool {
     }
 }
 
+/// `bhEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
+/// [`enqueue`] (-1 for an unknown id).
+unsafe extern "C" fn bh_enqueue(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            h.put(0, enqueue(h, h.id_arg(0)));
+            Ok(())
+        })
+    }
+}
+
+/// `bhRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
+/// whether anyone was queued; out: [0] 1 when asked and anyone was queued
+/// (see [`release`]), else 0.
+unsafe extern "C" fn bh_release(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let ask = h.arg(1) != 0.0;
+            h.put(0, f64::from(u8::from(release(h, h.id_arg(0), ask))));
+            Ok(())
+        })
+    }
+}
+
+/// The raw hot functions of this module (see `handles`).
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"bhEnqueue", bh_enqueue), (c"bhRelease", bh_release)];
+
 /// Asks whether waiter `w` has been handed a slot: a permit id, or -1
 /// (still waiting), or -2 (unknown waiter).
 #[napi(catch_unwind)]
 pub fn bh_claim(w: u32) -> f64 {
-    let Some(waiter) = WAITERS.with(|s| s.borrow_mut().take(w)) else {
+    let hot = hot();
+    let taken = hot.bh_waiters.borrow_mut().take(w);
+    let Some(waiter) = taken else {
         return -2.0;
     };
     match waiter.try_claim() {
-        Ok(p) => store_permit(p),
+        Ok(p) => store_permit(&hot, p),
         Err(waiter) => {
             // Put it back under a fresh id is not allowed (ids are the JS
             // handle): reinsert and check that the slab gave the same id.
-            let again = WAITERS.with(|s| s.borrow_mut().insert(waiter));
+            let again = hot.bh_waiters.borrow_mut().insert(waiter);
             if again == w {
                 -1.0
             } else {
@@ -95,7 +130,9 @@ pub fn bh_claim(w: u32) -> f64 {
 /// Cancels a waiter (leaves the queue; a slot already handed to it moves on).
 #[napi(catch_unwind)]
 pub fn bh_cancel(w: u32) -> bool {
-    WAITERS.with(|s| s.borrow_mut().take(w)).is_some()
+    // Taken out first: the slab is not borrowed while the waiter drops.
+    let taken = hot().bh_waiters.borrow_mut().take(w);
+    taken.is_some()
 }
 
 /// Bulkhead counters.
@@ -114,11 +151,12 @@ pub struct Bulkhead {
     pub(crate) inner: AssertUnwindSafe<Arc<bh::Bulkhead>>,
     id: u32,
     max_wait_ms: f64,
+    hot: AssertUnwindSafe<Rc<Hot>>,
 }
 
 impl Drop for Bulkhead {
     fn drop(&mut self) {
-        let _ = BULKHEADS.try_with(|r| r.borrow_mut().remove(self.id));
+        self.hot.bulkheads.borrow_mut().remove(self.id);
     }
 }
 
@@ -139,11 +177,13 @@ impl Bulkhead {
         };
         let b = bh::Bulkhead::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
         let inner = Arc::new(b);
-        let id = BULKHEADS.with(|r| r.borrow_mut().insert(Arc::clone(&inner)));
+        let hot = hot();
+        let id = hot.bulkheads.borrow_mut().insert(Arc::clone(&inner));
         Ok(Self {
             inner: AssertUnwindSafe(inner),
             id,
             max_wait_ms: duration_ms(cfg.max_wait),
+            hot: AssertUnwindSafe(hot),
         })
     }
 

@@ -10,12 +10,14 @@
 
 use crate::clock::{source, ManualClock, Stopwatch};
 use crate::conf::Opts;
-use crate::handles::put;
+use crate::handles::{hot, Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::{self as cb, Outcome, Permit, WindowKind};
+use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -66,72 +68,134 @@ pub struct Shared {
     watch: Stopwatch,
 }
 
-crate::registry!(BREAKERS, Shared);
-
 #[napi(js_name = "NativeCircuitBreaker")]
 pub struct CircuitBreaker {
     pub(crate) inner: AssertUnwindSafe<Arc<Shared>>,
     id: u32,
+    hot: AssertUnwindSafe<Rc<Hot>>,
 }
 
 impl Drop for CircuitBreaker {
     fn drop(&mut self) {
-        let _ = BREAKERS.try_with(|r| r.borrow_mut().remove(self.id));
+        self.hot.breakers.borrow_mut().remove(self.id);
     }
 }
 
-fn with<R>(id: u32, missing: R, f: impl FnOnce(&Shared) -> R) -> R {
-    BREAKERS.with(|r| match r.borrow().get(id) {
+/// Runs `f` on breaker `id` of this thread (`missing` when there is none).
+#[inline]
+fn with<R>(hot: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&Shared) -> R) -> R {
+    let slab = hot.breakers.borrow();
+    match id.and_then(|id| slab.get(id)) {
         Some(s) => f(s),
         None => missing,
-    })
+    }
 }
 
 fn pending(s: &Shared) -> bool {
     s.events.pending.load(Ordering::Acquire)
 }
 
-fn acquire(s: &Shared) -> f64 {
+/// Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` (- EVENTS_PENDING)
+/// when rejected; on a grant, `start` gets the stopwatch's now (ns).
+#[inline]
+fn acquire(s: &Shared, start: impl FnOnce(f64)) -> f64 {
     match s.cb.try_acquire() {
         Ok(p) => {
-            put(0, s.watch.now_ms());
+            start(s.watch.now_ns() as f64);
             p.to_bits() as f64 + if pending(s) { EVENTS_PENDING } else { 0.0 }
         }
         Err(r) => -1.0 - ms(r.retry_after) - if pending(s) { EVENTS_PENDING } else { 0.0 },
     }
 }
 
-fn record(s: &Shared, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
-    let d = if duration_ms.is_finite() && duration_ms > 0.0 {
-        Duration::try_from_secs_f64(duration_ms / 1000.0).unwrap_or(Duration::MAX)
-    } else {
-        Duration::ZERO
-    };
+#[inline]
+fn record(s: &Shared, bits: f64, outcome_code: u32, d: Duration) -> bool {
     s.cb.record(permit(bits), outcome(outcome_code), d);
     pending(s)
 }
 
-/// Hot path of `execute`/`tryAcquire`: permit bits (+ EVENTS_PENDING), or
-/// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected; scratch[0] = the breaker clock's now
-/// (ms) for the duration measurement. NaN for an unknown id.
-#[napi(catch_unwind)]
-pub fn cb_acquire(id: u32) -> f64 {
-    with(id, f64::NAN, acquire)
+/// `cbAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
+/// [0] the breaker id. Out: [0] the permit bits (+ EVENTS_PENDING), or
+/// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
+/// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
+/// duration measurement.
+unsafe extern "C" fn cb_acquire(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
+            h.put(0, r);
+            Ok(())
+        })
+    }
 }
 
-/// Records an outcome (0 success, 1 failure, 2 ignored) for a call that
-/// started at `start_ms` on the breaker's clock; returns whether
-/// transitions are waiting to be drained.
-#[napi(catch_unwind)]
-pub fn cb_record_since(id: u32, bits: f64, outcome_code: u32, start_ms: f64) -> bool {
-    with(id, false, |s| {
-        let now = s.watch.now_ms();
-        record(s, bits, outcome_code, now - start_ms)
-    })
+/// `cbRecordSince()`: records an outcome for a call. Scratch in: [0] the
+/// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
+/// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
+/// are waiting to be drained, else 0 (also for an unknown id).
+unsafe extern "C" fn cb_record_since(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
+            let pending = with(h, h.id_arg(0), false, |s| {
+                record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))
+            });
+            h.put(0, f64::from(u8::from(pending)));
+            Ok(())
+        })
+    }
 }
+
+/// An outcome code from the scratch array: 0 success, 1 failure,
+/// anything else ignored (as [`outcome`]).
+#[inline]
+fn outcome_arg(code: f64) -> u32 {
+    if code == 0.0 {
+        0
+    } else if code == 1.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Time from `start` (a stopwatch reading, ns as a float) to `now`, in
+/// integer nanoseconds; zero when `start` is not a finite number >= 0 or
+/// is later than `now` (a manual clock set back).
+#[inline]
+fn since(now: u64, start: f64) -> Duration {
+    if start.is_finite() && start >= 0.0 {
+        Duration::from_nanos(now.saturating_sub(start as u64))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// Explicit durations in ms (`record()`), as before: float seconds.
+fn duration_from_ms(duration_ms: f64) -> Duration {
+    if duration_ms.is_finite() && duration_ms > 0.0 {
+        Duration::try_from_secs_f64(duration_ms / 1000.0).unwrap_or(Duration::MAX)
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// The raw hot functions of this module (see `handles`).
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[
+    (c"cbAcquire", cb_acquire),
+    (c"cbRecordSince", cb_record_since),
+];
 
 fn ms(d: Duration) -> f64 {
-    d.as_nanos() as f64 / 1e6
+    crate::conf::duration_ms(d)
 }
 
 fn config(o: &Opts<'_>) -> Result<cb::Config> {
@@ -231,10 +295,12 @@ impl CircuitBreaker {
             events,
             watch,
         });
-        let id = BREAKERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
+        let hot = hot();
+        let id = hot.breakers.borrow_mut().insert(Arc::clone(&shared));
         Ok(Self {
             inner: AssertUnwindSafe(shared),
             id,
+            hot: AssertUnwindSafe(hot),
         })
     }
 
@@ -247,14 +313,19 @@ impl CircuitBreaker {
     /// Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected.
     #[napi(catch_unwind)]
     pub fn try_acquire(&self) -> f64 {
-        acquire(&self.inner)
+        acquire(&self.inner, |t| self.hot.put(0, t))
     }
 
     /// Records an outcome (0 success, 1 failure, 2 ignored) with an explicit
     /// duration; returns whether transitions are waiting.
     #[napi(catch_unwind)]
     pub fn record(&self, bits: f64, outcome_code: u32, duration_ms: f64) -> bool {
-        record(&self.inner, bits, outcome_code, duration_ms)
+        record(
+            &self.inner,
+            bits,
+            outcome_code,
+            duration_from_ms(duration_ms),
+        )
     }
 
     /// Finishes a permit with no outcome.

@@ -158,10 +158,10 @@ impl Stopwatch {
         }
     }
 
-    /// Now, in ms, on this stopwatch's clock.
+    /// Now, in ns, on this stopwatch's clock.
     #[inline]
-    pub fn now_ms(&self) -> f64 {
-        let ns = match self {
+    pub fn now_ns(&self) -> u64 {
+        match self {
             Stopwatch::Manual(m) => m.now_ns(),
             #[cfg(target_os = "linux")]
             Stopwatch::Coarse => {
@@ -171,7 +171,6 @@ impl Stopwatch {
                     .saturating_add(ts.tv_nsec as u64)
             }
             _ => seawall::clock::MonotonicClock.now_ns(),
-        };
-        ns as f64 / 1e6
+        }
     }
 }

@@ -298,7 +298,24 @@ pub fn ms_to_duration(ms: f64) -> Duration {
 }
 
 /// A Duration as float milliseconds.
+#[inline]
 pub fn duration_ms(d: Duration) -> f64 {
+    // `d.as_nanos() as f64 / 1e6`, without the u128-to-float libcall for
+    // every duration that fits in a u64 of ns (~584 years): the same value,
+    // since both conversions round the same integer to nearest.
+    match d
+        .as_secs()
+        .checked_mul(1_000_000_000)
+        .and_then(|ns| ns.checked_add(u64::from(d.subsec_nanos())))
+    {
+        Some(ns) => ns as f64 / 1e6,
+        None => duration_ms_wide(d),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duration_ms_wide(d: Duration) -> f64 {
     d.as_nanos() as f64 / 1e6
 }
 
@@ -317,7 +334,9 @@ pub fn uint_value(key: &str, v: f64) -> Result<u64> {
 
 /// A call argument that must be a positive safe integer (e.g. `n`).
 pub fn arg_count(key: &str, v: f64) -> Result<u64> {
-    if v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= MAX_SAFE_INTEGER {
+    // `(v as u64) as f64 == v` is `v.fract() == 0.0` in this range, without
+    // a libm call.
+    if (1.0..=MAX_SAFE_INTEGER).contains(&v) && (v as u64) as f64 == v {
         Ok(v as u64)
     } else {
         Err(tagged(

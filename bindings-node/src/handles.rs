@@ -1,17 +1,36 @@
 //! Hot calls without `this`: each native object is also registered in a
-//! per-thread slab, and the JS layer calls plain functions with its integer
-//! id (`cbAcquire(id)`), which skips napi's receiver unwrap (about half the
-//! cost of a method call). The napi class owns the registration and removes
-//! it when it is garbage-collected. Ids are checked: a stale or foreign id
-//! finds nothing and the call answers "not found", never touches memory.
+//! per-thread table, and the JS layer calls plain functions with its integer
+//! id (`rlTryKey(id, key, n)`), which skips napi's receiver unwrap (about half
+//! the cost of a method call). The napi class owns the registration and
+//! removes it when it is garbage-collected. Ids are checked: a stale or
+//! foreign id finds nothing and the call answers "not found", never touches
+//! memory.
 //!
 //! A per-thread scratch `Float64Array` (set once by `lib/native.js`) carries
 //! the extra numbers of a hot answer (remaining, retry-after, a start time)
 //! so they cross without allocating an object.
+//!
+//! The hottest functions (listed in [`HOT_FNS`]: `cbAcquire`,
+//! `cbRecordSince`, `rlTry`, `rlTry1`, `bhEnqueue`, `bhRelease`) go further:
+//! - they are raw Node-API callbacks, not napi-rs `#[napi]` functions, whose
+//!   generated wrapper measured ~20 ns more per call;
+//! - they take no JS argument and return `undefined`: the caller writes the
+//!   inputs to the scratch array and reads the answer from it, because each
+//!   Node-API argument conversion costs ~7 ns and a returned number ~5-10 ns
+//!   (more than their work);
+//! - each gets the thread's [`Hot`] table as its callback data, so it finds
+//!   its object and the scratch array without a thread-local lookup.
+//!
+//! Panics are still caught ([`call`]).
 
-use napi::bindgen_prelude::Float64Array;
+use napi::bindgen_prelude::{Float64Array, JsError, Object};
+use napi::{sys, Env, JsValue};
 use napi_derive::napi;
-use std::cell::Cell;
+use seawall::bulkhead::{Bulkhead, OwnedPermit, OwnedWaiter};
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_void, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// A slab of `Arc<T>` addressed by `u32` ids.
@@ -126,6 +145,7 @@ pub fn set_scratch(arr: Float64Array) {
     let len = arr.len();
     let ptr = arr.as_ptr().cast_mut();
     SCRATCH.with(|s| s.set((ptr, len)));
+    HOT.with(|h| h.scratch.set((ptr, len)));
     std::mem::forget(arr);
 }
 
@@ -189,4 +209,225 @@ pub fn get_all(out: &mut [f64]) {
             };
         }
     })
+}
+
+/// This thread's objects that hot functions reach by id, and its scratch
+/// array. Shared (`Rc`) by the thread-local, every napi object registered
+/// in it (to unregister on drop) and every raw hot function (its callback
+/// data, released by a finalizer on the function), so it lives as long as
+/// any of them, whatever order an environment is torn down in.
+pub struct Hot {
+    pub breakers: RefCell<Slab<crate::circuit_breaker::Shared>>,
+    pub limiters: RefCell<Slab<crate::limiter::Limiter>>,
+    pub bulkheads: RefCell<Slab<Bulkhead>>,
+    pub bh_permits: RefCell<ValSlab<OwnedPermit>>,
+    pub bh_waiters: RefCell<ValSlab<OwnedWaiter>>,
+    scratch: Cell<(*mut f64, usize)>,
+}
+
+impl Hot {
+    fn new() -> Self {
+        Self {
+            breakers: RefCell::new(Slab::new()),
+            limiters: RefCell::new(Slab::new()),
+            bulkheads: RefCell::new(Slab::new()),
+            bh_permits: RefCell::new(ValSlab::new()),
+            bh_waiters: RefCell::new(ValSlab::new()),
+            scratch: Cell::new((std::ptr::null_mut(), 0)),
+        }
+    }
+
+    /// Writes slot `i` of the scratch array (no-op when not installed).
+    #[inline]
+    pub fn put(&self, i: usize, v: f64) {
+        let (ptr, len) = self.scratch.get();
+        if i < len && !ptr.is_null() {
+            // SAFETY: as in `put`.
+            unsafe { ptr.add(i).write(v) }
+        }
+    }
+
+    /// Reads slot `i` of the scratch array (NaN when not installed).
+    #[inline]
+    pub fn arg(&self, i: usize) -> f64 {
+        let (ptr, len) = self.scratch.get();
+        if i < len && !ptr.is_null() {
+            // SAFETY: as in `put`.
+            unsafe { ptr.add(i).read() }
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// Slot `i` as an id: an integer in [0, 2^32), else `None`.
+    #[inline]
+    pub fn id_arg(&self, i: usize) -> Option<u32> {
+        let v = self.arg(i);
+        // The cast saturates (NaN -> 0); the round trip keeps only exact
+        // ids (`fract()` would be a libm call here).
+        let id = v as u32;
+        (f64::from(id) == v).then_some(id)
+    }
+}
+
+thread_local! {
+    static HOT: Rc<Hot> = Rc::new(Hot::new());
+}
+
+/// This thread's table (for constructors and cold functions).
+pub fn hot() -> Rc<Hot> {
+    HOT.with(Rc::clone)
+}
+
+/// A raw Node-API callback.
+pub type RawFn = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// The body of every raw hot function: finds the [`Hot`] table (the
+/// callback data), runs `f` inside `catch_unwind`, and throws its error (or
+/// the panic, as napi-rs' `catch_unwind` does) into JS. The function
+/// returns `undefined`: its arguments and answers travel in the scratch
+/// array ([`Hot::arg`], [`Hot::put`]), because each Node-API argument
+/// conversion or return value costs more than the work of these calls.
+///
+/// # Safety
+/// `env` and `info` are the arguments Node passed to a callback registered
+/// by [`register_hot`] (whose data is an `Rc<Hot>` kept alive by the
+/// function).
+#[inline(always)]
+pub unsafe fn call(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    f: impl FnOnce(&Hot) -> napi::Result<()>,
+) -> sys::napi_value {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut data: *mut c_void = std::ptr::null_mut();
+        let mut argc = 0usize;
+        // SAFETY: the caller's contract; no argument is read.
+        let st = unsafe {
+            sys::napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut data,
+            )
+        };
+        if st != sys::Status::napi_ok || data.is_null() {
+            return Err(napi::Error::from_reason("seawall: bad native call"));
+        }
+        // SAFETY: `data` is the `Rc<Hot>` given at registration, released
+        // only when this function object is collected (it is running now).
+        f(unsafe { &*data.cast::<Hot>() })
+    }));
+    let e = match r {
+        Ok(Ok(())) => return std::ptr::null_mut(),
+        Ok(Err(e)) => e,
+        Err(p) => napi::bindgen_prelude::panic_to_error(p),
+    };
+    // SAFETY: this call's env, on the JS thread.
+    unsafe { JsError::from(e).throw_into(env) };
+    std::ptr::null_mut()
+}
+
+/// `__nativeNoop()`: a raw hot function that does nothing, the floor of
+/// every hot call (`bench/floor.js`).
+unsafe extern "C" fn native_noop(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: registered by `register_hot`.
+    unsafe { call(env, info, |_| Ok(())) }
+}
+
+/// `__nativeClock()`: a raw hot function that reads the core's monotonic
+/// clock (as a token bucket decision does) into scratch[0], as ms: the
+/// floor of `tryAcquire()` (`bench/floor.js`).
+unsafe extern "C" fn native_clock(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    use seawall::clock::Clock;
+    // SAFETY: registered by `register_hot`.
+    unsafe {
+        call(env, info, |h| {
+            h.put(0, seawall::clock::MonotonicClock.now_ns() as f64 / 1e6);
+            Ok(())
+        })
+    }
+}
+
+/// `__rawPanicForTest()`: panics inside [`call`], so the tests can check
+/// that a panic in a raw hot function becomes a JS error too.
+unsafe extern "C" fn raw_panic_for_test(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: registered by `register_hot`.
+    #[allow(clippy::panic)]
+    unsafe {
+        call(env, info, |_| panic!("seawall test panic (raw)"))
+    }
+}
+
+unsafe extern "C" fn release_hot(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Rc::into_raw` of `register_hot`, released once.
+    drop(unsafe { Rc::from_raw(data.cast::<Hot>()) });
+}
+
+/// Every raw hot function, by JS name.
+const HOT_FNS: &[&[(&CStr, RawFn)]] = &[
+    crate::circuit_breaker::HOT_FNS,
+    crate::limiter::HOT_FNS,
+    crate::bulkhead::HOT_FNS,
+    &[
+        (c"__nativeNoop", native_noop),
+        (c"__nativeClock", native_clock),
+        (c"__rawPanicForTest", raw_panic_for_test),
+    ],
+];
+
+/// Adds the raw hot functions to the exports of each environment that
+/// loads the addon (the main thread and every worker).
+#[napi(module_exports)]
+pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
+    let raw_env = env.raw();
+    for &(name, cb) in HOT_FNS.iter().flat_map(|l| l.iter()) {
+        let data = Rc::into_raw(hot()).cast_mut().cast::<c_void>();
+        let mut f = std::ptr::null_mut();
+        // SAFETY: plain Node-API calls on this env; `data` is released by
+        // the finalizer, or here when the function could not be made.
+        unsafe {
+            let made = sys::napi_create_function(
+                raw_env,
+                name.as_ptr(),
+                name.to_bytes().len() as isize,
+                Some(cb),
+                data,
+                &mut f,
+            ) == sys::Status::napi_ok
+                && sys::napi_add_finalizer(
+                    raw_env,
+                    f,
+                    data,
+                    Some(release_hot),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                ) == sys::Status::napi_ok;
+            if !made {
+                release_hot(raw_env, data, std::ptr::null_mut());
+                return Err(napi::Error::from_reason(format!(
+                    "seawall: could not register {name:?}"
+                )));
+            }
+            if sys::napi_set_named_property(raw_env, exports.raw(), name.as_ptr(), f)
+                != sys::Status::napi_ok
+            {
+                return Err(napi::Error::from_reason(format!(
+                    "seawall: could not export {name:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
 use crate::error::{from_core, tagged};
-use crate::handles::put_all;
+use crate::handles::{hot, Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
@@ -17,7 +17,9 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 
 pub enum Limiter {
@@ -26,8 +28,6 @@ pub enum Limiter {
     KeyedBucket(KeyedTokenBucket),
     KeyedWindow(KeyedSlidingWindow),
 }
-
-crate::registry!(LIMITERS, Limiter);
 
 fn bucket_config(o: &Opts<'_>, keyed: bool) -> Result<TokenBucketConfig> {
     let d = TokenBucketConfig::default();
@@ -74,7 +74,7 @@ fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
 }
 
 fn write(d: &Decision) -> bool {
-    put_all(&[
+    crate::handles::put_all(&[
         d.remaining as f64,
         duration_ms(d.retry_after),
         duration_ms(d.reset_after),
@@ -91,13 +91,13 @@ fn count(n: f64) -> Result<u64> {
 }
 
 fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> Result<R>) -> Result<R> {
-    LIMITERS.with(|r| match r.borrow().get(id) {
+    match hot().limiters.borrow().get(id) {
         Some(l) => f(l),
-        None => Err(tagged("invalid_argument", "id", "is not a live limiter")),
-    })
+        None => Err(not_live()),
+    }
 }
 
-fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
+fn decide(l: &Limiter, n: u64, peek: bool) -> Result<Decision> {
     let d = match (l, peek) {
         (Limiter::Bucket(b), false) => b.try_acquire(n),
         (Limiter::Bucket(b), true) => b.peek(n),
@@ -111,7 +111,7 @@ fn decide(l: &Limiter, n: u64, peek: bool) -> Result<bool> {
             ))
         }
     };
-    d.map(|d| write(&d)).map_err(|e| arg_error(&e))
+    d.map_err(|e| arg_error(&e))
 }
 
 fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
@@ -129,32 +129,73 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
 
-/// Takes `n` if available (`peek`: answers without taking). Returns
-/// `allowed`; scratch = [remaining, retryAfterMs, resetAfterMs].
-#[napi(catch_unwind)]
-pub fn rl_try(id: u32, n: f64, peek: bool) -> Result<bool> {
-    let n = count(n)?;
-    with(id, |l| decide(l, n, peek))
+fn not_live() -> napi::Error {
+    tagged("invalid_argument", "id", "is not a live limiter")
 }
 
-/// `tryAcquire()` of one permit, answer only (nothing written to scratch):
-/// 1 granted, 0 denied, 2 when `rlTry` must be called for the error (an
-/// unknown id, a keyed limiter, a burst of 0 cannot happen but is handled).
-#[napi(catch_unwind)]
-pub fn rl_try1(id: u32) -> u32 {
-    LIMITERS.with(|r| {
-        let r = r.borrow();
-        let d = match r.get(id).map(|l| &**l) {
-            Some(Limiter::Bucket(b)) => b.try_acquire(1),
-            Some(Limiter::Window(w)) => w.try_acquire(1),
-            _ => return 2,
-        };
-        match d {
-            Ok(d) => u32::from(d.allowed),
-            Err(_) => 2,
-        }
-    })
+/// `rlTry()`: takes `n` if available (`peek`: answers without taking).
+/// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
+/// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
+/// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
+unsafe extern "C" fn rl_try(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
+            let n = count(n)?;
+            let d = {
+                let slab = h.limiters.borrow();
+                decide(
+                    id.and_then(|id| slab.get(id)).ok_or_else(not_live)?,
+                    n,
+                    peek,
+                )?
+            };
+            h.put(0, d.remaining as f64);
+            h.put(1, duration_ms(d.retry_after));
+            h.put(2, duration_ms(d.reset_after));
+            h.put(3, f64::from(u8::from(d.allowed)));
+            Ok(())
+        })
+    }
 }
+
+/// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
+/// `rlTry` must be called for the error (an unknown id, a keyed limiter, a
+/// burst of 0 cannot happen but is handled).
+fn try1(hot: &Hot, id: Option<u32>) -> u32 {
+    let r = hot.limiters.borrow();
+    let d = match id.and_then(|id| r.get(id)).map(|l| &**l) {
+        Some(Limiter::Bucket(b)) => b.try_acquire(1),
+        Some(Limiter::Window(w)) => w.try_acquire(1),
+        _ => return 2,
+    };
+    match d {
+        Ok(d) => u32::from(d.allowed),
+        Err(_) => 2,
+    }
+}
+
+/// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
+/// [`try1`] (nothing else is written).
+unsafe extern "C" fn rl_try1(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            h.put(0, f64::from(try1(h, h.id_arg(0))));
+            Ok(())
+        })
+    }
+}
+
+/// The raw hot functions of this module (see `handles`).
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"rlTry", rl_try), (c"rlTry1", rl_try1)];
 
 /// The keyed form of `rlTry`.
 #[napi(catch_unwind)]
@@ -212,6 +253,7 @@ pub struct RateLimiter {
     pub(crate) inner: AssertUnwindSafe<Arc<Limiter>>,
     id: u32,
     limit: u64,
+    hot: AssertUnwindSafe<Rc<Hot>>,
 }
 
 impl RateLimiter {
@@ -227,7 +269,7 @@ impl RateLimiter {
 
 impl Drop for RateLimiter {
     fn drop(&mut self) {
-        let _ = LIMITERS.try_with(|r| r.borrow_mut().remove(self.id));
+        self.hot.limiters.borrow_mut().remove(self.id);
     }
 }
 
@@ -288,11 +330,13 @@ impl RateLimiter {
             }
         };
         let shared = Arc::new(lim);
-        let id = LIMITERS.with(|r| r.borrow_mut().insert(Arc::clone(&shared)));
+        let hot = hot();
+        let id = hot.limiters.borrow_mut().insert(Arc::clone(&shared));
         Ok(Self {
             inner: AssertUnwindSafe(shared),
             id,
             limit,
+            hot: AssertUnwindSafe(hot),
         })
     }
 

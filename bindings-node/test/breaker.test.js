@@ -125,3 +125,54 @@ test('defaults construct and accept calls', async () => {
   assert.strictEqual(await cb.execute(async () => 5), 5)
   assert.strictEqual(cb.metrics().openDurationMs, 60000)
 })
+
+test('overlapping executes settled out of order each record their own outcome and duration once', async () => {
+  // execute() reuses its promise handlers between calls (lib/breaker.js);
+  // more calls than it keeps (256), settled in shuffled order, some failing,
+  // some ignored, one re-entering execute() from isFailure, plus a
+  // non-native thenable.
+  const clock = new ManualClock()
+  const inner = []
+  const cb = new CircuitBreaker({
+    failureRateThreshold: null,
+    failureCountThreshold: null,
+    slowCallRateThreshold: null,
+    slowCallDurationThresholdMs: 100,
+    clock,
+    isFailure: (e) => {
+      if (inner.length < 3) inner.push(cb.execute(async () => 'inner'))
+      return e.fail
+    }
+  })
+  const n = 300
+  const calls = []
+  for (let i = 0; i < n; i++) {
+    clock.advance(1)
+    let settle
+    const p = cb.execute(() => new Promise((resolve, reject) => {
+      settle = () => (i % 3 === 0 ? resolve(i) : reject(Object.assign(new Error(`e${i}`), { fail: i % 3 === 1 })))
+    }))
+    calls.push({ i, start: clock.nowMs(), settle, p: p.then((v) => ['ok', v], (e) => ['err', e.message]) })
+  }
+  let seed = 7
+  const order = calls.slice().sort(() => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5 })
+  let slow = 0
+  for (const c of order) {
+    clock.advance(1)
+    if (c.i % 3 !== 2 && clock.nowMs() - c.start > 100) slow++
+    c.settle()
+    await new Promise(setImmediate)
+  }
+  // execute() returns what the thenable's then() returns
+  const thenable = { then (resolve) { return new Promise((r) => setImmediate(() => r(resolve('t')))) } }
+  assert.strictEqual(await cb.execute(() => thenable), 't')
+  for (const c of calls) {
+    assert.deepStrictEqual(await c.p, c.i % 3 === 0 ? ['ok', c.i] : ['err', `e${c.i}`])
+  }
+  assert.deepStrictEqual(await Promise.all(inner), ['inner', 'inner', 'inner'])
+  const m = cb.metrics()
+  assert.ok(slow > 0 && slow < 200, `slow ${slow}`)
+  assert.deepStrictEqual(
+    { successes: m.successes, failures: m.failures, ignored: m.ignored, slow: m.slow, state: m.state },
+    { successes: n / 3 + 3 + 1, failures: n / 3, ignored: n / 3, slow, state: 'closed' })
+})

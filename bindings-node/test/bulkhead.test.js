@@ -104,3 +104,38 @@ test('fault injector: seeded errors and delays, wrap, enable switch', async () =
   for (let i = 0; i < 50; i++) assert.deepStrictEqual(a.decide(), b.decide())
   assert.throws(() => fi.setEnabled('yes'), TypeError)
 })
+
+test('overlapping executes settled out of order release each slot once', async () => {
+  // execute() reuses its promise handlers between calls (lib/bulkhead.js):
+  // more calls than it keeps (256), settled in shuffled order, half
+  // failing, one more call run while they are in flight, plus a
+  // non-native thenable.
+  const n = 300
+  const b = new Bulkhead({ maxConcurrent: n + 10, maxQueue: 0 })
+  const calls = []
+  for (let i = 0; i < n; i++) {
+    let settle
+    const p = b.execute(() => new Promise((resolve, reject) => {
+      settle = () => (i % 2 === 0 ? resolve(i) : reject(new Error(`e${i}`)))
+    }))
+    calls.push({ i, settle, p: p.then((v) => ['ok', v], (e) => ['err', e.message]) })
+  }
+  assert.strictEqual(b.metrics().active, n)
+  let seed = 11
+  const order = calls.slice().sort(() => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5 })
+  let active = n
+  for (const c of order) {
+    c.settle()
+    await tick()
+    active--
+    if (active === n - 1) assert.strictEqual(await b.execute(async () => 'inner'), 'inner')
+    assert.strictEqual(b.metrics().active, active)
+  }
+  // execute() returns what the thenable's then() returns
+  const thenable = { then (resolve) { return new Promise((r) => setImmediate(() => r(resolve('t')))) } }
+  assert.strictEqual(await b.execute(() => thenable), 't')
+  for (const c of calls) {
+    assert.deepStrictEqual(await c.p, c.i % 2 === 0 ? ['ok', c.i] : ['err', `e${c.i}`])
+  }
+  assert.deepStrictEqual({ active: b.metrics().active, total: b.metrics().total }, { active: 0, total: n + 2 })
+})
