@@ -173,26 +173,6 @@ export declare function boElapsed(id: number): number
  */
 export declare function boFinish(id: number): boolean
 
-/**
- * Starts a schedule of backoff `id`: its state into scratch 0..8. False
- * for an unknown id.
- */
-export declare function boStart(id: number): boolean
-
-/**
- * One step of the schedule whose state is in scratch 0..8 (updated in
- * place): the delay in ms, or -1 to give up (-2: unknown backoff).
- * `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
- */
-export declare function boStep(id: number, retryAfterMs: number, elapsedMs: number): number
-
-/**
- * Up to `n` steps without hints in one call: the state in scratch 0..8
- * (updated), the delays in scratch 8.. (-1 once the schedule gives up).
- * Returns how many delays were handed out.
- */
-export declare function boSteps(id: number, n: number): number
-
 /** A snapshot of the breaker's counters (`metrics()`). */
 export interface BreakerMetrics {
   state: string

@@ -10,8 +10,8 @@ module.exports = binding
 // src/handles.rs): read them right after the call that wrote them.
 //
 // The hottest functions (cbAcquire, cbRecordSince, rlTry, rlTry1,
-// bhEnqueue, bhRelease) are raw Node-API callbacks that take no JS arguments and
-// return undefined: the caller writes their inputs to scratch[0..] right
+// bhEnqueue, bhRelease, boStart, boStep, boSteps) are raw Node-API callbacks
+// that take no JS arguments and return undefined: the caller writes their inputs to scratch[0..] right
 // before the call and reads the answer from scratch[0] right after (each
 // Node-API argument or return value costs more than their work). The
 // slots of each are documented at its Rust definition. Backoff schedules

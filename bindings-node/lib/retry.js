@@ -27,7 +27,9 @@ class Schedule {
   constructor (backoff) {
     this._backoff = backoff // keeps the native backoff (and its id) alive
     this._bid = backoff._id
-    if (!boStart(this._bid)) throw new Error('backoff was freed')
+    scratch[0] = this._bid
+    boStart()
+    if (scratch[7] === -1) throw new Error('backoff was freed')
     // One array of unboxed doubles (one allocation), not eight fields.
     this._st = [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4], scratch[5], scratch[6], scratch[7]]
   }
@@ -54,7 +56,11 @@ class Schedule {
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }
     this._in()
-    const d = boStep(this._bid, ra, el)
+    scratch[8] = this._bid
+    scratch[9] = ra
+    scratch[10] = el
+    boStep()
+    const d = scratch[8]
     if (d === -2) throw new Error('backoff was freed')
     this._out()
     return d < 0 ? null : d
@@ -68,8 +74,13 @@ class Schedule {
   nextDelaysMs (count) {
     if (!Number.isInteger(count) || count < 0 || count > MAX_BATCH) throw argTypeError('count', `an integer in [0, ${MAX_BATCH}]`, count)
     this._in()
-    const n = boSteps(this._bid, count)
+    scratch[STATE] = this._bid
+    scratch[STATE + 1] = count
+    boSteps()
+    if (count > 0 && scratch[STATE] === -2) throw new Error('backoff was freed')
     this._out()
+    let n = 0
+    while (n < count && scratch[STATE + n] >= 0) n++
     const out = new Array(n)
     for (let i = 0; i < n; i++) out[i] = scratch[STATE + i]
     return out

@@ -3,12 +3,16 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_duration, Opts};
 use crate::error::tagged;
+use crate::handles::{Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
 use seawall::classify;
 use seawall::retry_budget as rb;
+use std::ffi::CStr;
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,13 +20,12 @@ use std::time::Duration;
 pub struct Backoff {
     inner: bo::Backoff,
     id: u32,
+    hot: AssertUnwindSafe<Rc<Hot>>,
 }
-
-crate::registry!(BACKOFFS, bo::Backoff);
 
 impl Drop for Backoff {
     fn drop(&mut self) {
-        let _ = BACKOFFS.try_with(|r| r.borrow_mut().remove(self.id));
+        self.hot.backoffs.borrow_mut().remove(self.id);
     }
 }
 
@@ -72,8 +75,13 @@ impl Backoff {
         let o = Opts::new(options);
         let cfg = config(&o)?;
         let inner = bo::Backoff::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        let id = BACKOFFS.with(|r| r.borrow_mut().insert(Arc::new(inner.clone())));
-        Ok(Self { inner, id })
+        let hot = crate::handles::hot();
+        let id = hot.backoffs.borrow_mut().insert(Arc::new(inner.clone()));
+        Ok(Self {
+            inner,
+            id,
+            hot: AssertUnwindSafe(hot),
+        })
     }
 
     /// The id the plain `bo*` functions take.
@@ -115,8 +123,12 @@ impl Backoff {
 // A schedule lives in JS (`lib/retry.js`) as plain numbers: core's
 // `ScheduleState` crosses in scratch slots 0..STATE, u64s as two exact u32
 // halves, so a schedule costs no native allocation, no id and no finalizer.
-// Any values are safe: core gives other delays for other states.
+// Any values are safe: core gives other delays for other states. The hot
+// steps are raw callbacks (`handles::call`): arguments after the state, the
+// answers in the slots after it.
 const STATE: usize = 8;
+/// Most delays `boSteps` hands out in one call (scratch is 8 + 32 long).
+const MAX_STEPS: usize = 32;
 
 fn split(v: u64) -> [f64; 2] {
     [f64::from(v as u32), f64::from((v >> 32) as u32)]
@@ -127,43 +139,33 @@ fn join(lo: f64, hi: f64) -> u64 {
     u64::from(lo as u32) | (u64::from(hi as u32) << 32)
 }
 
-fn state_in() -> bo::ScheduleState {
-    let mut v = [0.0; STATE];
-    crate::handles::get_all(&mut v);
+fn state_in(h: &Hot) -> bo::ScheduleState {
     bo::ScheduleState {
-        rng: join(v[0], v[1]),
-        prev_ns: join(v[2], v[3]),
-        start_ns: join(v[4], v[5]),
-        retries: v[6] as u32,
-        done: v[7] != 0.0,
+        rng: join(h.arg(0), h.arg(1)),
+        prev_ns: join(h.arg(2), h.arg(3)),
+        start_ns: join(h.arg(4), h.arg(5)),
+        retries: h.arg(6) as u32,
+        done: h.arg(7) != 0.0,
     }
 }
 
-fn state_out(st: &bo::ScheduleState, delays: &[f64]) {
+fn state_out(h: &Hot, st: &bo::ScheduleState) {
     let [r0, r1] = split(st.rng);
     let [p0, p1] = split(st.prev_ns);
     let [s0, s1] = split(st.start_ns);
-    let head = [
-        r0,
-        r1,
-        p0,
-        p1,
-        s0,
-        s1,
-        f64::from(st.retries),
-        if st.done { 1.0 } else { 0.0 },
-    ];
-    crate::handles::fill(STATE + delays.len(), |i| match i.checked_sub(STATE) {
-        None => head.get(i).copied().unwrap_or(0.0),
-        Some(j) => delays.get(j).copied().unwrap_or(-1.0),
-    });
+    for (i, v) in [r0, r1, p0, p1, s0, s1].into_iter().enumerate() {
+        h.put(i, v);
+    }
+    h.put(6, f64::from(st.retries));
+    h.put(7, if st.done { 1.0 } else { 0.0 });
 }
 
-fn with_backoff<R>(id: u32, missing: R, f: impl FnOnce(&bo::Backoff) -> R) -> R {
-    BACKOFFS.with(|r| match r.borrow().get(id) {
+fn with_backoff<R>(h: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&bo::Backoff) -> R) -> R {
+    let slab = h.backoffs.borrow();
+    match id.and_then(|id| slab.get(id)) {
         Some(b) => f(b),
         None => missing,
-    })
+    }
 }
 
 fn hint(v: f64) -> Option<Duration> {
@@ -171,6 +173,7 @@ fn hint(v: f64) -> Option<Duration> {
     (v >= 0.0 && v.is_finite()).then(|| ms_to_duration(v.min(3.2e12)))
 }
 
+#[inline]
 fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
     let h = hint(retry_after_ms);
     let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
@@ -181,60 +184,99 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
     got.map_or(-1.0, duration_ms)
 }
 
-/// Starts a schedule of backoff `id`: its state into scratch 0..8. False
-/// for an unknown id.
-#[napi(catch_unwind)]
-pub fn bo_start(id: u32) -> bool {
-    with_backoff(id, false, |b| {
-        state_out(&b.start(), &[]);
-        true
-    })
-}
-
-/// One step of the schedule whose state is in scratch 0..8 (updated in
-/// place): the delay in ms, or -1 to give up (-2: unknown backoff).
-/// `retryAfterMs` < 0: no hint; `elapsedMs` < 0: read the clock.
-#[napi(catch_unwind)]
-pub fn bo_step(id: u32, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
-    with_backoff(id, -2.0, |b| {
-        let mut st = state_in();
-        let d = step(b, &mut st, retry_after_ms, elapsed_ms);
-        state_out(&st, &[]);
-        d
-    })
-}
-
-/// Up to `n` steps without hints in one call: the state in scratch 0..8
-/// (updated), the delays in scratch 8.. (-1 once the schedule gives up).
-/// Returns how many delays were handed out.
-#[napi(catch_unwind)]
-pub fn bo_steps(id: u32, n: u32) -> u32 {
-    with_backoff(id, 0, |b| {
-        let mut st = state_in();
-        let mut out = [-1.0f64; 32];
-        let n = (n as usize).min(out.len());
-        let mut count = 0u32;
-        for slot in out.iter_mut().take(n) {
-            let d = step(b, &mut st, -1.0, -1.0);
-            if d < 0.0 {
-                break;
+/// `boStart()`: starts a schedule. Scratch in: [0] the backoff id. Out:
+/// [0..8] the state, or [7] = -1 for an unknown id.
+unsafe extern "C" fn bo_start(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            match with_backoff(h, h.id_arg(0), None, |b| Some(b.start())) {
+                Some(st) => state_out(h, &st),
+                None => h.put(7, -1.0),
             }
-            *slot = d;
-            count += 1;
-        }
-        state_out(&st, out.get(..n).unwrap_or(&[]));
-        count
-    })
+            Ok(())
+        })
+    }
 }
+
+/// `boStep()`: one step. Scratch in: [0..8] the state, [8] the backoff id,
+/// [9] retryAfterMs (< 0: none), [10] elapsedMs (< 0: read the clock). Out:
+/// [0..8] the state, [8] the delay in ms, -1 to give up, -2 for an unknown
+/// backoff.
+unsafe extern "C" fn bo_step(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let (ra, el) = (h.arg(9), h.arg(10));
+            let d = with_backoff(h, h.id_arg(8), -2.0, |b| {
+                let mut st = state_in(h);
+                let d = step(b, &mut st, ra, el);
+                state_out(h, &st);
+                d
+            });
+            h.put(8, d);
+            Ok(())
+        })
+    }
+}
+
+/// `boSteps()`: up to [9] (<= 32) steps without hints. Scratch in: [0..8]
+/// the state, [8] the backoff id, [9] the count. Out: [0..8] the state,
+/// [8..8+count] the delays, -1 from where the schedule gave up (-2 for an
+/// unknown backoff).
+unsafe extern "C" fn bo_steps(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot`.
+    unsafe {
+        crate::handles::call(env, info, |h| {
+            let n = (h.arg(9) as usize).min(MAX_STEPS);
+            let known = with_backoff(h, h.id_arg(8), false, |b| {
+                let mut st = state_in(h);
+                let mut gave_up = false;
+                for i in 0..n {
+                    let d = if gave_up {
+                        -1.0
+                    } else {
+                        step(b, &mut st, -1.0, -1.0)
+                    };
+                    gave_up = d < 0.0;
+                    h.put(STATE + i, d);
+                }
+                state_out(h, &st);
+                true
+            });
+            if !known {
+                h.put(STATE, -2.0);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The raw hot functions of this module (see `handles`).
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[
+    (c"boStart", bo_start),
+    (c"boStep", bo_step),
+    (c"boSteps", bo_steps),
+];
 
 /// Ends the schedule in scratch 0..8 (its retries are counted; it gives up
 /// from now on; state updated). False for an unknown id.
 #[napi(catch_unwind)]
 pub fn bo_finish(id: u32) -> bool {
-    with_backoff(id, false, |b| {
-        let mut st = state_in();
+    let h = crate::handles::hot();
+    with_backoff(&h, Some(id), false, |b| {
+        let mut st = state_in(&h);
         b.finish(&mut st);
-        state_out(&st, &[]);
+        state_out(&h, &st);
         true
     })
 }
@@ -243,8 +285,9 @@ pub fn bo_finish(id: u32) -> bool {
 /// max_elapsed, else -1 (-2: unknown backoff).
 #[napi(catch_unwind)]
 pub fn bo_elapsed(id: u32) -> f64 {
-    with_backoff(id, -2.0, |b| {
-        b.elapsed(&state_in()).map_or(-1.0, duration_ms)
+    let h = crate::handles::hot();
+    with_backoff(&h, Some(id), -2.0, |b| {
+        b.elapsed(&state_in(&h)).map_or(-1.0, duration_ms)
     })
 }
 

@@ -195,22 +195,6 @@ pub fn fill(n: usize, mut f: impl FnMut(usize) -> f64) -> usize {
     })
 }
 
-/// Reads slots 0..out.len() of the scratch array (zeros when not installed).
-#[inline]
-pub fn get_all(out: &mut [f64]) {
-    SCRATCH.with(|s| {
-        let (ptr, len) = s.get();
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = if i < len && !ptr.is_null() {
-                // SAFETY: as in `put`; `i < len`.
-                unsafe { ptr.add(i).read() }
-            } else {
-                0.0
-            };
-        }
-    })
-}
-
 /// This thread's objects that hot functions reach by id, and its scratch
 /// array. Shared (`Rc`) by the thread-local, every napi object registered
 /// in it (to unregister on drop) and every raw hot function (its callback
@@ -222,6 +206,7 @@ pub struct Hot {
     pub bulkheads: RefCell<Slab<Bulkhead>>,
     pub bh_permits: RefCell<ValSlab<OwnedPermit>>,
     pub bh_waiters: RefCell<ValSlab<OwnedWaiter>>,
+    pub backoffs: RefCell<Slab<seawall::backoff::Backoff>>,
     scratch: Cell<(*mut f64, usize)>,
 }
 
@@ -233,6 +218,7 @@ impl Hot {
             bulkheads: RefCell::new(Slab::new()),
             bh_permits: RefCell::new(ValSlab::new()),
             bh_waiters: RefCell::new(ValSlab::new()),
+            backoffs: RefCell::new(Slab::new()),
             scratch: Cell::new((std::ptr::null_mut(), 0)),
         }
     }
@@ -380,6 +366,7 @@ const HOT_FNS: &[&[(&CStr, RawFn)]] = &[
     crate::circuit_breaker::HOT_FNS,
     crate::limiter::HOT_FNS,
     crate::bulkhead::HOT_FNS,
+    crate::backoff::HOT_FNS,
     &[
         (c"__nativeNoop", native_noop),
         (c"__nativeClock", native_clock),
