@@ -184,80 +184,59 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
     got.map_or(-1.0, duration_ms)
 }
 
-/// `boStart()`: starts a schedule. Scratch in: [0] the backoff id. Out:
-/// [0..8] the state, or [7] = -1 for an unknown id.
-unsafe extern "C" fn bo_start(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            match with_backoff(h, h.id_arg(0), None, |b| Some(b.start())) {
-                Some(st) => state_out(h, &st),
-                None => h.put(7, -1.0),
-            }
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `boStart()`: starts a schedule. Scratch in: [0] the backoff id. Out:
+    /// [0..8] the state, or [7] = -1 for an unknown id.
+    fn bo_start(h) {
+        match with_backoff(h, h.id_arg(0), None, |b| Some(b.start())) {
+            Some(st) => state_out(h, &st),
+            None => h.put(7, -1.0),
+        }
     }
 }
 
-/// `boStep()`: one step. Scratch in: [0..8] the state, [8] the backoff id,
-/// [9] retryAfterMs (< 0: none), [10] elapsedMs (< 0: read the clock). Out:
-/// [0..8] the state, [8] the delay in ms, -1 to give up, -2 for an unknown
-/// backoff.
-unsafe extern "C" fn bo_step(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let (ra, el) = (h.arg(9), h.arg(10));
-            let d = with_backoff(h, h.id_arg(8), -2.0, |b| {
-                let mut st = state_in(h);
-                let d = step(b, &mut st, ra, el);
-                state_out(h, &st);
-                d
-            });
-            h.put(8, d);
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `boStep()`: one step. Scratch in: [0..8] the state, [8] the backoff id,
+    /// [9] retryAfterMs (< 0: none), [10] elapsedMs (< 0: read the clock). Out:
+    /// [0..8] the state, [8] the delay in ms, -1 to give up, -2 for an unknown
+    /// backoff.
+    fn bo_step(h) {
+        let (ra, el) = (h.arg(9), h.arg(10));
+        let d = with_backoff(h, h.id_arg(8), -2.0, |b| {
+            let mut st = state_in(h);
+            let d = step(b, &mut st, ra, el);
+            state_out(h, &st);
+            d
+        });
+        h.put(8, d);
     }
 }
 
-/// `boSteps()`: up to [9] (<= 32) steps without hints. Scratch in: [0..8]
-/// the state, [8] the backoff id, [9] the count. Out: [0..8] the state,
-/// [8..8+count] the delays, -1 from where the schedule gave up (-2 for an
-/// unknown backoff).
-unsafe extern "C" fn bo_steps(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let n = (h.arg(9) as usize).min(MAX_STEPS);
-            let known = with_backoff(h, h.id_arg(8), false, |b| {
-                let mut st = state_in(h);
-                let mut gave_up = false;
-                for i in 0..n {
-                    let d = if gave_up {
-                        -1.0
-                    } else {
-                        step(b, &mut st, -1.0, -1.0)
-                    };
-                    gave_up = d < 0.0;
-                    h.put(STATE + i, d);
-                }
-                state_out(h, &st);
-                true
-            });
-            if !known {
-                h.put(STATE, -2.0);
+crate::hot_fn! {
+    /// `boSteps()`: up to [9] (<= 32) steps without hints. Scratch in: [0..8]
+    /// the state, [8] the backoff id, [9] the count. Out: [0..8] the state,
+    /// [8..8+count] the delays, -1 from where the schedule gave up (-2 for an
+    /// unknown backoff).
+    fn bo_steps(h) {
+        let n = (h.arg(9) as usize).min(MAX_STEPS);
+        let known = with_backoff(h, h.id_arg(8), false, |b| {
+            let mut st = state_in(h);
+            let mut gave_up = false;
+            for i in 0..n {
+                let d = if gave_up {
+                    -1.0
+                } else {
+                    step(b, &mut st, -1.0, -1.0)
+                };
+                gave_up = d < 0.0;
+                h.put(STATE + i, d);
             }
-            Ok(())
-        })
+            state_out(h, &st);
+            true
+        });
+        if !known {
+            h.put(STATE, -2.0);
+        }
     }
 }
 

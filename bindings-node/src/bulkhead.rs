@@ -66,35 +66,21 @@ fn release(hot: &Hot, permit: Option<u32>, ask: bool) -> bool {
     }
 }
 
-/// `bhEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
-/// [`enqueue`] (-1 for an unknown id).
-unsafe extern "C" fn bh_enqueue(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            h.put(0, enqueue(h, h.id_arg(0)));
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `bhEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
+    /// [`enqueue`] (-1 for an unknown id).
+    fn bh_enqueue(h) {
+        h.put(0, enqueue(h, h.id_arg(0)));
     }
 }
 
-/// `bhRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
-/// whether anyone was queued; out: [0] 1 when asked and anyone was queued
-/// (see [`release`]), else 0.
-unsafe extern "C" fn bh_release(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let ask = h.arg(1) != 0.0;
-            h.put(0, f64::from(u8::from(release(h, h.id_arg(0), ask))));
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `bhRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
+    /// whether anyone was queued; out: [0] 1 when asked and anyone was queued
+    /// (see [`release`]), else 0.
+    fn bh_release(h) {
+        let ask = h.arg(1) != 0.0;
+        h.put(0, f64::from(u8::from(release(h, h.id_arg(0), ask))));
     }
 }
 

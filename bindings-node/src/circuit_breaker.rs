@@ -114,43 +114,29 @@ fn record(s: &Shared, bits: f64, outcome_code: u32, d: Duration) -> bool {
     pending(s)
 }
 
-/// `cbAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
-/// [0] the breaker id. Out: [0] the permit bits (+ EVENTS_PENDING), or
-/// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
-/// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
-/// duration measurement.
-unsafe extern "C" fn cb_acquire(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
-            h.put(0, r);
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `cbAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
+    /// [0] the breaker id. Out: [0] the permit bits (+ EVENTS_PENDING), or
+    /// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
+    /// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
+    /// duration measurement.
+    fn cb_acquire(h) {
+        let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
+        h.put(0, r);
     }
 }
 
-/// `cbRecordSince()`: records an outcome for a call. Scratch in: [0] the
-/// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
-/// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
-/// are waiting to be drained, else 0 (also for an unknown id).
-unsafe extern "C" fn cb_record_since(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
-            let pending = with(h, h.id_arg(0), false, |s| {
-                record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))
-            });
-            h.put(0, f64::from(u8::from(pending)));
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `cbRecordSince()`: records an outcome for a call. Scratch in: [0] the
+    /// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
+    /// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
+    /// are waiting to be drained, else 0 (also for an unknown id).
+    fn cb_record_since(h) {
+        let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
+        let pending = with(h, h.id_arg(0), false, |s| {
+            record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))
+        });
+        h.put(0, f64::from(u8::from(pending)));
     }
 }
 

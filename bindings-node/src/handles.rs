@@ -316,30 +316,43 @@ pub unsafe fn call(
     std::ptr::null_mut()
 }
 
-/// `__nativeNoop()`: a raw hot function that does nothing, the floor of
-/// every hot call (`bench/floor.js`).
-unsafe extern "C" fn native_noop(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: registered by `register_hot`.
-    unsafe { call(env, info, |_| Ok(())) }
+/// Defines a raw hot function: `fn name(h) { body }` becomes a Node-API
+/// callback that runs `body` with `h: &Hot` inside [`call`] (panics caught,
+/// errors thrown into JS). List it in a `HOT_FNS` table so
+/// [`register_hot`] registers it; that is what makes the call sound.
+#[macro_export]
+macro_rules! hot_fn {
+    ($(#[$m:meta])* fn $name:ident($h:ident) $body:block) => {
+        $(#[$m])*
+        unsafe extern "C" fn $name(
+            env: napi::sys::napi_env,
+            info: napi::sys::napi_callback_info,
+        ) -> napi::sys::napi_value {
+            // SAFETY: registered by `handles::register_hot`, which gives
+            // `call` the callback data it expects.
+            unsafe {
+                $crate::handles::call(env, info, |$h| {
+                    $body;
+                    Ok(())
+                })
+            }
+        }
+    };
 }
 
-/// `__nativeClock()`: a raw hot function that reads the core's monotonic
-/// clock (as a token bucket decision does) into scratch[0], as ms: the
-/// floor of `tryAcquire()` (`bench/floor.js`).
-unsafe extern "C" fn native_clock(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    use seawall::clock::Clock;
-    // SAFETY: registered by `register_hot`.
-    unsafe {
-        call(env, info, |h| {
-            h.put(0, seawall::clock::MonotonicClock.now_ns() as f64 / 1e6);
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `__nativeNoop()`: a raw hot function that does nothing, the floor of
+    /// every hot call (`bench/floor.js`).
+    fn native_noop(_h) {}
+}
+
+crate::hot_fn! {
+    /// `__nativeClock()`: a raw hot function that reads the core's monotonic
+    /// clock (as a token bucket decision does) into scratch[0], as ms: the
+    /// floor of `tryAcquire()` (`bench/floor.js`).
+    fn native_clock(h) {
+        use seawall::clock::Clock;
+        h.put(0, seawall::clock::MonotonicClock.now_ns() as f64 / 1e6);
     }
 }
 

@@ -133,33 +133,26 @@ fn not_live() -> napi::Error {
     tagged("invalid_argument", "id", "is not a live limiter")
 }
 
-/// `rlTry()`: takes `n` if available (`peek`: answers without taking).
-/// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
-/// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
-/// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
-unsafe extern "C" fn rl_try(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
-            let n = count(n)?;
-            let d = {
-                let slab = h.limiters.borrow();
-                decide(
-                    id.and_then(|id| slab.get(id)).ok_or_else(not_live)?,
-                    n,
-                    peek,
-                )?
-            };
-            h.put(0, d.remaining as f64);
-            h.put(1, duration_ms(d.retry_after));
-            h.put(2, duration_ms(d.reset_after));
-            h.put(3, f64::from(u8::from(d.allowed)));
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `rlTry()`: takes `n` if available (`peek`: answers without taking).
+    /// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
+    /// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
+    /// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
+    fn rl_try(h) {
+        let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
+        let n = count(n)?;
+        let d = {
+            let slab = h.limiters.borrow();
+            decide(
+                id.and_then(|id| slab.get(id)).ok_or_else(not_live)?,
+                n,
+                peek,
+            )?
+        };
+        h.put(0, d.remaining as f64);
+        h.put(1, duration_ms(d.retry_after));
+        h.put(2, duration_ms(d.reset_after));
+        h.put(3, f64::from(u8::from(d.allowed)));
     }
 }
 
@@ -179,18 +172,11 @@ fn try1(hot: &Hot, id: Option<u32>) -> u32 {
     }
 }
 
-/// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
-/// [`try1`] (nothing else is written).
-unsafe extern "C" fn rl_try1(
-    env: napi::sys::napi_env,
-    info: napi::sys::napi_callback_info,
-) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot`.
-    unsafe {
-        crate::handles::call(env, info, |h| {
-            h.put(0, f64::from(try1(h, h.id_arg(0))));
-            Ok(())
-        })
+crate::hot_fn! {
+    /// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
+    /// [`try1`] (nothing else is written).
+    fn rl_try1(h) {
+        h.put(0, f64::from(try1(h, h.id_arg(0))));
     }
 }
 
