@@ -45,6 +45,24 @@ const OPS: &[&str] = &[
     "backon",
 ];
 
+/// The backoff every backoff op times: exponential 100 ms × 2 capped at
+/// 30 s, 11 attempts (10 delays), like the backon side. Unseeded is what
+/// backon does (a thread-local RNG); a seeded backoff numbers its schedules
+/// on one shared counter (spec/backoff.md, "RNG").
+fn backoff(jitter: seawall::backoff::Jitter, seed: Option<u64>) -> seawall::backoff::Backoff {
+    use seawall::backoff::{Backoff, BackoffConfig, BackoffKind};
+    must(Backoff::new(BackoffConfig {
+        kind: BackoffKind::Exponential,
+        base: Duration::from_millis(100),
+        factor: 2.0,
+        max_delay: Duration::from_secs(30),
+        jitter,
+        max_attempts: 11,
+        max_elapsed: None,
+        seed,
+    }))
+}
+
 fn must<T>(r: seawall::Result<T>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
@@ -203,19 +221,10 @@ fn make(op: &str) -> Option<Looper> {
             })
         }
         "backoff" | "backoff_seeded" => {
-            use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
-            let b = must(Backoff::new(BackoffConfig {
-                kind: BackoffKind::Exponential,
-                base: Duration::from_millis(100),
-                factor: 2.0,
-                max_delay: Duration::from_secs(30),
-                jitter: Jitter::Full,
-                max_attempts: 11,
-                max_elapsed: None,
-                // Unseeded, as backon; the seeded variant numbers its
-                // schedules on one shared counter (spec/backoff.md, "RNG").
-                seed: (op == "backoff_seeded").then_some(1),
-            }));
+            let b = backoff(
+                seawall::backoff::Jitter::Full,
+                (op == "backoff_seeded").then_some(1),
+            );
             Box::new(move |n| {
                 for _ in 0..n {
                     let mut s = b.schedule();
@@ -228,17 +237,7 @@ fn make(op: &str) -> Option<Looper> {
             })
         }
         "backoff_state" => {
-            use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
-            let b = must(Backoff::new(BackoffConfig {
-                kind: BackoffKind::Exponential,
-                base: Duration::from_millis(100),
-                factor: 2.0,
-                max_delay: Duration::from_secs(30),
-                jitter: Jitter::Full,
-                max_attempts: 11,
-                max_elapsed: None,
-                seed: Some(1),
-            }));
+            let b = backoff(seawall::backoff::Jitter::Full, Some(1));
             Box::new(move |n| {
                 for _ in 0..n {
                     let mut s = b.start();
@@ -252,18 +251,9 @@ fn make(op: &str) -> Option<Looper> {
             })
         }
         "backoff_schedule_only" | "backoff_no_jitter" => {
-            use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter};
+            use seawall::backoff::Jitter;
             let only = op == "backoff_schedule_only";
-            let b = must(Backoff::new(BackoffConfig {
-                kind: BackoffKind::Exponential,
-                base: Duration::from_millis(100),
-                factor: 2.0,
-                max_delay: Duration::from_secs(30),
-                jitter: if only { Jitter::Full } else { Jitter::None },
-                max_attempts: 11,
-                max_elapsed: None,
-                seed: Some(1),
-            }));
+            let b = backoff(if only { Jitter::Full } else { Jitter::None }, None);
             Box::new(move |n| {
                 for _ in 0..n {
                     let mut s = b.schedule();
