@@ -8,25 +8,11 @@ use crate::sync::{AtomicU64, Ordering};
 
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// The inverse of `GOLDEN_GAMMA` modulo 2^64 (it is odd, so one exists), by
-/// Newton's iteration `x := x(2 − γx)`, which doubles the correct low bits
-/// each step (γ·γ ≡ 1 mod 8 gives 3 to start; 5 steps give 96 ≥ 64).
-const GAMMA_INV: u64 = {
-    let mut x = GOLDEN_GAMMA;
-    let mut i = 0;
-    while i < 5 {
-        x = x.wrapping_mul(2u64.wrapping_sub(GOLDEN_GAMMA.wrapping_mul(x)));
-        i += 1;
-    }
-    x
-};
-
 /// SplitMix64 with its state in one atomic: `next` is one `fetch_add`, so
 /// many threads may draw at once without a lock.
 #[derive(Debug)]
 pub struct Rng {
     state: AtomicU64,
-    seed: u64,
 }
 
 impl Rng {
@@ -34,18 +20,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Self {
             state: AtomicU64::new(seed),
-            seed,
         }
-    }
-
-    /// Draws made so far (modulo 2^64): the state is `seed + draws·γ`, so
-    /// this is `(state − seed)·γ⁻¹`. Lets a caller whose every event makes
-    /// exactly one draw count its events without a counter of its own.
-    pub fn draws(&self) -> u64 {
-        self.state
-            .load(Ordering::Acquire)
-            .wrapping_sub(self.seed)
-            .wrapping_mul(GAMMA_INV)
     }
 
     /// The next 64 random bits.
@@ -121,19 +96,6 @@ mod tests {
         let r = Rng::new(0);
         assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
-    }
-
-    #[test]
-    fn draws_are_counted_from_the_state() {
-        assert_eq!(GOLDEN_GAMMA.wrapping_mul(GAMMA_INV), 1);
-        for seed in [0, 1, 42, u64::MAX, GOLDEN_GAMMA.wrapping_neg()] {
-            let r = Rng::new(seed);
-            assert_eq!(r.draws(), 0);
-            for i in 1..=1_000u64 {
-                r.next_u64();
-                assert_eq!(r.draws(), i, "seed {seed}");
-            }
-        }
     }
 
     #[test]
