@@ -162,14 +162,15 @@ export declare function bhClaim(w: number): number
 export declare function bhTry(id: number): number
 
 /**
- * Ms since the schedule in scratch 0..8 started when the backoff has
- * max_elapsed, else -1 (-2: unknown backoff).
+ * Ms since the schedule whose state is in scratch [STATE..] started, when
+ * the backoff has max_elapsed, else -1 (-2: unknown backoff).
  */
 export declare function boElapsed(id: number): number
 
 /**
- * Ends the schedule in scratch 0..8 (its retries are counted; it gives up
- * from now on; state updated). False for an unknown id.
+ * Ends the schedule whose state is in scratch [STATE..] (its retries are
+ * counted; it gives up from now on; state updated). False for an unknown
+ * id.
  */
 export declare function boFinish(id: number): boolean
 

@@ -14,9 +14,11 @@ module.exports = binding
 // that take no JS arguments and return undefined: the caller writes their inputs to scratch[0..] right
 // before the call and reads the answer from scratch[0] right after (each
 // Node-API argument or return value costs more than their work). The
-// slots of each are documented at its Rust definition. Backoff schedules
-// use slots 0..8 for their state and 8..40 for up to 32 delays.
-const scratch = new Float64Array(40)
+// slots of each are documented at its Rust definition. Slots 0..4 are the
+// limiter, breaker and bulkhead calls'; backoff schedules keep a state in
+// 8..16 between steps (lib/retry.js), with their arguments and up to 32
+// delays in 16..48.
+const scratch = new Float64Array(48)
 binding.setScratch(scratch)
 module.exports.scratch = scratch
 

@@ -15,34 +15,60 @@ function checkObject (options, field = 'options') {
 
 const { boStart, boStep, boSteps, boFinish, boElapsed, scratch } = native
 
-// A schedule's state is core's ScheduleState as eight plain numbers (u64s as
-// two u32 halves), kept in the Schedule object and passed through the
-// scratch array to the native step: no native object, id or finalizer per
-// schedule (see src/backoff.rs).
+// A schedule's state is core's ScheduleState as eight plain numbers (u64s
+// as two u32 halves). The native steps read and write it in scratch
+// [STATE..STATE + 8], a region no other native call touches, with their
+// arguments and answers from [ARGS] (see src/backoff.rs). The state of the
+// schedule stepped last (`owner`) stays there between steps; a schedule
+// keeps a copy of its own (`_st`) only while another one owns the region.
+// So a retry loop stepping one schedule copies nothing, and a schedule
+// costs no native object, id or finalizer.
 const STATE = 8
-const MAX_BATCH = scratch.length - STATE
+const ARGS = STATE + 8
+const MAX_BATCH = scratch.length - ARGS
+let owner = null
+
+function evict () {
+  if (owner !== null) {
+    owner._save()
+    owner = null
+  }
+}
 
 /** One call's schedule: ask it for the delay before each retry. */
 class Schedule {
   constructor (backoff) {
     this._backoff = backoff // keeps the native backoff (and its id) alive
     this._bid = backoff._id
-    scratch[0] = this._bid
+    this._st = null
+    evict()
+    scratch[ARGS] = this._bid
     boStart()
-    if (scratch[7] === -1) throw new Error('backoff was freed')
-    // One array of unboxed doubles (one allocation), not eight fields.
-    this._st = [scratch[0], scratch[1], scratch[2], scratch[3], scratch[4], scratch[5], scratch[6], scratch[7]]
+    if (scratch[ARGS] === -2) throw new Error('backoff was freed')
+    owner = this
   }
 
-  _in () {
+  // Copies this schedule's state out of the scratch region (it is the owner).
+  _save () {
     const st = this._st
-    for (let i = 0; i < STATE; i++) scratch[i] = st[i]
+    if (st === null) {
+      this._st = [scratch[STATE], scratch[STATE + 1], scratch[STATE + 2], scratch[STATE + 3],
+        scratch[STATE + 4], scratch[STATE + 5], scratch[STATE + 6], scratch[STATE + 7]]
+    } else {
+      for (let i = 0; i < 8; i++) st[i] = scratch[STATE + i]
+    }
   }
 
-  _out () {
+  // Puts this schedule's state in the scratch region.
+  _load () {
+    if (owner === this) return
+    evict()
     const st = this._st
-    for (let i = 0; i < STATE; i++) st[i] = scratch[i]
+    for (let i = 0; i < 8; i++) scratch[STATE + i] = st[i]
+    owner = this
   }
+
+  _slot (i) { return owner === this ? scratch[STATE + i] : this._st[i] }
 
   /**
    * The delay before the next attempt in ms, or null to give up (attempts
@@ -55,14 +81,13 @@ class Schedule {
       if (hints.retryAfterMs !== undefined) ra = checkHint('retryAfterMs', hints.retryAfterMs)
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }
-    this._in()
-    scratch[8] = this._bid
-    scratch[9] = ra
-    scratch[10] = el
+    this._load()
+    scratch[ARGS] = this._bid
+    scratch[ARGS + 1] = ra
+    scratch[ARGS + 2] = el
     boStep()
-    const d = scratch[8]
+    const d = scratch[ARGS]
     if (d === -2) throw new Error('backoff was freed')
-    this._out()
     return d < 0 ? null : d
   }
 
@@ -73,31 +98,30 @@ class Schedule {
    */
   nextDelaysMs (count) {
     if (!Number.isInteger(count) || count < 0 || count > MAX_BATCH) throw argTypeError('count', `an integer in [0, ${MAX_BATCH}]`, count)
-    this._in()
-    scratch[STATE] = this._bid
-    scratch[STATE + 1] = count
+    this._load()
+    scratch[ARGS] = this._bid
+    scratch[ARGS + 1] = count
     boSteps()
-    if (count > 0 && scratch[STATE] === -2) throw new Error('backoff was freed')
-    this._out()
+    if (count > 0 && scratch[ARGS] === -2) throw new Error('backoff was freed')
     let n = 0
-    while (n < count && scratch[STATE + n] >= 0) n++
+    while (n < count && scratch[ARGS + n] >= 0) n++
     const out = new Array(n)
-    for (let i = 0; i < n; i++) out[i] = scratch[STATE + i]
+    for (let i = 0; i < n; i++) out[i] = scratch[ARGS + i]
     return out
   }
 
   /** Retries handed out so far. */
-  get retries () { return this._st[6] }
+  get retries () { return this._slot(6) }
   /** Attempts so far, the first included (retries + 1). */
-  get attempts () { return this._st[6] + 1 }
+  get attempts () { return this._slot(6) + 1 }
   /** Whether the schedule has ended (gave up, or finish() was called). */
-  get exhausted () { return this._st[7] === 1 }
+  get exhausted () { return this._slot(7) === 1 }
   /**
    * Milliseconds since the schedule started when the backoff has
    * maxElapsedMs; null without it (the schedule never reads the clock).
    */
   elapsedMs () {
-    this._in()
+    this._load()
     const e = boElapsed(this._bid)
     if (e === -2) throw new Error('backoff was freed')
     return e < 0 ? null : e
@@ -110,10 +134,9 @@ class Schedule {
    * given up) is not counted: JS has no cheap hook for that.
    */
   finish () {
-    if (this._st[7] === 1) return // ended: counted when it ended
-    this._in()
+    if (this._slot(7) === 1) return // ended: counted when it ended
+    this._load()
     if (!boFinish(this._bid)) throw new Error('backoff was freed')
-    this._out()
   }
 
   /** Same as finish() (kept for code written against the earlier API). */

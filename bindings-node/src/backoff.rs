@@ -121,13 +121,17 @@ impl Backoff {
 }
 
 // A schedule lives in JS (`lib/retry.js`) as plain numbers: core's
-// `ScheduleState` crosses in scratch slots 0..STATE, u64s as two exact u32
-// halves, so a schedule costs no native allocation, no id and no finalizer.
-// Any values are safe: core gives other delays for other states. The hot
-// steps are raw callbacks (`handles::call`): arguments after the state, the
-// answers in the slots after it.
+// `ScheduleState` as eight doubles (u64s as two exact u32 halves), so a
+// schedule costs no native allocation, no id and no finalizer. Any values
+// are safe: core gives other delays for other states. The steps are raw
+// hot calls (`handles::call`) on a region of the scratch array that no
+// other hot call touches (they use slots 0..4): the state at
+// [STATE..STATE + 8], arguments and answers from [ARGS]. So the JS side
+// leaves the state of the schedule it stepped last in place and copies
+// states in and out only when it steps another schedule.
 const STATE: usize = 8;
-/// Most delays `boSteps` hands out in one call (scratch is 8 + 32 long).
+const ARGS: usize = STATE + 8;
+/// Most delays `boSteps` hands out in one call (scratch is ARGS + 32 long).
 const MAX_STEPS: usize = 32;
 
 fn split(v: u64) -> [f64; 2] {
@@ -140,12 +144,13 @@ fn join(lo: f64, hi: f64) -> u64 {
 }
 
 fn state_in(h: &Hot) -> bo::ScheduleState {
+    let at = |i: usize| h.arg(STATE + i);
     bo::ScheduleState {
-        rng: join(h.arg(0), h.arg(1)),
-        prev_ns: join(h.arg(2), h.arg(3)),
-        start_ns: join(h.arg(4), h.arg(5)),
-        retries: h.arg(6) as u32,
-        done: h.arg(7) != 0.0,
+        rng: join(at(0), at(1)),
+        prev_ns: join(at(2), at(3)),
+        start_ns: join(at(4), at(5)),
+        retries: at(6) as u32,
+        done: at(7) != 0.0,
     }
 }
 
@@ -153,11 +158,13 @@ fn state_out(h: &Hot, st: &bo::ScheduleState) {
     let [r0, r1] = split(st.rng);
     let [p0, p1] = split(st.prev_ns);
     let [s0, s1] = split(st.start_ns);
-    for (i, v) in [r0, r1, p0, p1, s0, s1].into_iter().enumerate() {
-        h.put(i, v);
+    let done = if st.done { 1.0 } else { 0.0 };
+    for (i, v) in [r0, r1, p0, p1, s0, s1, f64::from(st.retries), done]
+        .into_iter()
+        .enumerate()
+    {
+        h.put(STATE + i, v);
     }
-    h.put(6, f64::from(st.retries));
-    h.put(7, if st.done { 1.0 } else { 0.0 });
 }
 
 fn with_backoff<R>(h: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&bo::Backoff) -> R) -> R {
@@ -185,41 +192,45 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
 }
 
 crate::hot_fn! {
-    /// `boStart()`: starts a schedule. Scratch in: [0] the backoff id. Out:
-    /// [0..8] the state, or [7] = -1 for an unknown id.
+    /// `boStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
+    /// Out: [STATE..] its state; [ARGS] 1, or -2 for an unknown id.
     fn bo_start(h) {
-        match with_backoff(h, h.id_arg(0), None, |b| Some(b.start())) {
-            Some(st) => state_out(h, &st),
-            None => h.put(7, -1.0),
+        let st = with_backoff(h, h.id_arg(ARGS), None, |b| Some(b.start()));
+        match st {
+            Some(st) => {
+                state_out(h, &st);
+                h.put(ARGS, 1.0);
+            }
+            None => h.put(ARGS, -2.0),
         }
     }
 }
 
 crate::hot_fn! {
-    /// `boStep()`: one step. Scratch in: [0..8] the state, [8] the backoff id,
-    /// [9] retryAfterMs (< 0: none), [10] elapsedMs (< 0: read the clock). Out:
-    /// [0..8] the state, [8] the delay in ms, -1 to give up, -2 for an unknown
-    /// backoff.
+    /// `boStep()`: one step. Scratch in: [STATE..] the state, [ARGS] the
+    /// backoff id, [ARGS + 1] retryAfterMs (< 0: none), [ARGS + 2] elapsedMs
+    /// (< 0: read the clock). Out: [STATE..] the state, [ARGS] the delay in
+    /// ms, -1 to give up, -2 for an unknown backoff.
     fn bo_step(h) {
-        let (ra, el) = (h.arg(9), h.arg(10));
-        let d = with_backoff(h, h.id_arg(8), -2.0, |b| {
+        let (ra, el) = (h.arg(ARGS + 1), h.arg(ARGS + 2));
+        let d = with_backoff(h, h.id_arg(ARGS), -2.0, |b| {
             let mut st = state_in(h);
             let d = step(b, &mut st, ra, el);
             state_out(h, &st);
             d
         });
-        h.put(8, d);
+        h.put(ARGS, d);
     }
 }
 
 crate::hot_fn! {
-    /// `boSteps()`: up to [9] (<= 32) steps without hints. Scratch in: [0..8]
-    /// the state, [8] the backoff id, [9] the count. Out: [0..8] the state,
-    /// [8..8+count] the delays, -1 from where the schedule gave up (-2 for an
-    /// unknown backoff).
+    /// `boSteps()`: up to [ARGS + 1] (<= 32) steps without hints. Scratch
+    /// in: [STATE..] the state, [ARGS] the backoff id. Out: [STATE..] the
+    /// state, [ARGS..ARGS + count] the delays, -1 from where the schedule
+    /// gave up (all -2 for an unknown backoff).
     fn bo_steps(h) {
-        let n = (h.arg(9) as usize).min(MAX_STEPS);
-        let known = with_backoff(h, h.id_arg(8), false, |b| {
+        let n = (h.arg(ARGS + 1) as usize).min(MAX_STEPS);
+        let known = with_backoff(h, h.id_arg(ARGS), false, |b| {
             let mut st = state_in(h);
             let mut gave_up = false;
             for i in 0..n {
@@ -229,13 +240,13 @@ crate::hot_fn! {
                     step(b, &mut st, -1.0, -1.0)
                 };
                 gave_up = d < 0.0;
-                h.put(STATE + i, d);
+                h.put(ARGS + i, d);
             }
             state_out(h, &st);
             true
         });
         if !known {
-            h.put(STATE, -2.0);
+            h.put(ARGS, -2.0);
         }
     }
 }
@@ -247,8 +258,9 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
     (c"boSteps", bo_steps),
 ];
 
-/// Ends the schedule in scratch 0..8 (its retries are counted; it gives up
-/// from now on; state updated). False for an unknown id.
+/// Ends the schedule whose state is in scratch [STATE..] (its retries are
+/// counted; it gives up from now on; state updated). False for an unknown
+/// id.
 #[napi(catch_unwind)]
 pub fn bo_finish(id: u32) -> bool {
     let h = crate::handles::hot();
@@ -260,8 +272,8 @@ pub fn bo_finish(id: u32) -> bool {
     })
 }
 
-/// Ms since the schedule in scratch 0..8 started when the backoff has
-/// max_elapsed, else -1 (-2: unknown backoff).
+/// Ms since the schedule whose state is in scratch [STATE..] started, when
+/// the backoff has max_elapsed, else -1 (-2: unknown backoff).
 #[napi(catch_unwind)]
 pub fn bo_elapsed(id: u32) -> f64 {
     let h = crate::handles::hot();

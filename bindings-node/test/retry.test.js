@@ -161,3 +161,36 @@ test('a schedule counts its retries when it ends: finish(), dispose() or retry()
   assert.strictEqual(b.metrics().retries, 5, 'retry() ends its schedule')
   assert.strictEqual(b.metrics().schedules, 3)
 })
+
+test('interleaved schedules (and other native calls in between) keep their own states', () => {
+  const { CircuitBreaker, TokenBucket } = require('seawall')
+  const opts = { baseMs: 100, maxDelayMs: 30_000, jitter: 'decorrelated', maxAttempts: 12, seed: 7 }
+  const alone = (k) => {
+    const b = new Backoff(opts)
+    for (let i = 0; i < k; i++) b.schedule().finish() // schedule k draws stream k
+    const s = b.schedule()
+    const out = []
+    for (let i = 0; i < 11; i++) out.push(s.nextDelayMs())
+    out.push(s.nextDelayMs())
+    return out
+  }
+  const b = new Backoff(opts)
+  const s0 = b.schedule()
+  const s1 = b.schedule()
+  const cb = new CircuitBreaker()
+  const tb = new TokenBucket({ burst: 10, ratePerSec: 1 })
+  const got0 = []
+  const got1 = []
+  for (let i = 0; i < 12; i++) {
+    got0.push(s0.nextDelayMs())
+    cb.tryAcquire().success()
+    tb.check(1)
+    if (i % 3 === 0) got1.push(...s1.nextDelaysMs(1))
+    else got1.push(s1.nextDelayMs())
+    assert.strictEqual(s0.retries, Math.min(i + 1, 11))
+  }
+  assert.deepStrictEqual(got0, alone(0))
+  assert.deepStrictEqual(got1.filter((d) => d !== null), alone(1).filter((d) => d !== null))
+  assert.ok(s0.exhausted && s1.exhausted)
+  assert.strictEqual(b.metrics().retries, 22)
+})
