@@ -68,8 +68,14 @@ pub(crate) enum Finish {
 /// open_duration_multiplier=1.0, max_open_duration=None,
 /// half_open_max_calls=3, success_threshold=3; which exceptions count:
 /// record_exceptions=(Exception,), ignore_exceptions=(), failure_predicate=None;
-/// name=None, clock=None.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "CircuitBreaker")]
+/// name=None, clock=None. Supports weak references (registries, caches).
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "CircuitBreaker"
+)]
 pub struct CircuitBreaker {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
