@@ -14,12 +14,12 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use seawall::circuit_breaker::{
-    CircuitBreaker as Core, Config, Outcome, Permit as CorePermit, WindowKind,
+    CircuitBreaker as Core, Config, ListenerId, Outcome, Permit as CorePermit, WindowKind,
 };
 use seawall::clock::{duration_to_ns, Clock, ClockSource};
 use seawall::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 fn mode_name(v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<String> {
@@ -53,6 +53,42 @@ fn exc_types(py: Python<'_>, v: &Bound<'_, PyAny>, field: &'static str) -> PyRes
     Ok(tuple.unbind())
 }
 
+/// A registered `on_state_change` callback. Core's listener closure holds a
+/// clone of the `Arc`, never a Python reference of its own: the one strong
+/// reference to the callable lives here, where `__traverse__` reports it to
+/// the cyclic GC (a reference only core holds would be invisible to it, and
+/// a listener that refers back to its breaker would leak the whole cycle).
+type Callback = Arc<Py<PyAny>>;
+
+/// The callbacks registered on one breaker, by core listener id.
+///
+/// Locking rules (the GC reads this list):
+/// - held only by a thread attached to Python (so `fork()` never copies it
+///   locked), only around Vec pushes and removals: no Python call, no
+///   Python allocation, and no `Py` is dropped inside (a decref may run
+///   `__del__`, which may register a listener), so a collection can never
+///   start on a thread that holds it;
+/// - `__traverse__` and `__clear__` only `try_lock`: should a collection
+///   ever find it held, the callbacks are not reported, which makes them
+///   look referenced from outside: the cycle survives this collection (the
+///   safe way to be wrong) instead of deadlocking the GC.
+#[derive(Default)]
+struct Listeners(Mutex<Vec<(ListenerId, Callback)>>);
+
+impl Listeners {
+    fn lock(&self) -> MutexGuard<'_, Vec<(ListenerId, Callback)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn try_lock(&self) -> Option<MutexGuard<'_, Vec<(ListenerId, Callback)>>> {
+        match self.0.try_lock() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
 /// How a finished call is recorded.
 #[derive(Clone, Copy)]
 pub(crate) enum Finish {
@@ -68,8 +104,14 @@ pub(crate) enum Finish {
 /// open_duration_multiplier=1.0, max_open_duration=None,
 /// half_open_max_calls=3, success_threshold=3; which exceptions count:
 /// record_exceptions=(Exception,), ignore_exceptions=(), failure_predicate=None;
-/// name=None, clock=None.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "CircuitBreaker")]
+/// name=None, clock=None. Supports weak references (registries, caches).
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "CircuitBreaker"
+)]
 pub struct CircuitBreaker {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
@@ -77,6 +119,7 @@ pub struct CircuitBreaker {
     ignore: Option<Py<PyTuple>>,
     predicate: Option<Py<PyAny>>,
     name: Option<String>,
+    listeners: Listeners,
 }
 
 impl CircuitBreaker {
@@ -282,11 +325,13 @@ impl CircuitBreaker {
             ignore,
             predicate,
             name,
+            listeners: Listeners::default(),
         })
     }
 
     /// Lets the garbage collector see the Python objects held here (a
-    /// predicate closure that refers back to its breaker is collectable).
+    /// predicate or a listener that refers back to its breaker is
+    /// collectable). Each listener is visited once: it is one reference.
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
         visit.call(&self.record)?;
         if let Some(i) = &self.ignore {
@@ -295,7 +340,28 @@ impl CircuitBreaker {
         if let Some(p) = &self.predicate {
             visit.call(p)?;
         }
+        // Never blocks (see `Listeners`).
+        if let Some(ls) = self.listeners.try_lock() {
+            for (_, cb) in ls.iter() {
+                visit.call(&**cb)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Breaks a cycle the GC found: unregisters every listener (the
+    /// exception types and the predicate are set once at construction, so
+    /// a cycle through them always has a mutable link elsewhere to clear).
+    fn __clear__(&self) {
+        let taken = match self.listeners.try_lock() {
+            Some(mut ls) => std::mem::take(&mut *ls),
+            None => return,
+        };
+        for (id, _) in &taken {
+            self.inner.remove_listener(*id);
+        }
+        // The callables are released here, outside both locks.
+        drop(taken);
     }
 
     /// A BreakerPermit to make one call, or None when the breaker rejects it.
@@ -397,7 +463,12 @@ impl CircuitBreaker {
         if !callback.is_callable() {
             return Err(PyTypeError::new_err("on_state_change needs a callable"));
         }
-        let cb: Py<PyAny> = callback.clone().unbind();
+        let cb: Callback = Arc::new(callback.clone().unbind());
+        let held = Arc::clone(&cb);
+        // Registered in core and here under our lock, so `__clear__` never
+        // sees an id core does not know yet (core's own lock nests inside;
+        // neither runs Python code).
+        let mut ls = self.listeners.lock();
         let id = self.inner.on_transition(Box::new(move |t| {
             Python::attach(|py| {
                 let f = cb.bind(py);
@@ -406,13 +477,24 @@ impl CircuitBreaker {
                 }
             })
         }));
+        ls.push((id, held));
         Ok(id.0)
     }
 
     /// Removes a listener; True if it was registered.
     fn remove_listener(&self, listener_id: u64) -> bool {
-        self.inner
-            .remove_listener(seawall::circuit_breaker::ListenerId(listener_id))
+        let id = ListenerId(listener_id);
+        let removed = self.inner.remove_listener(id);
+        let entry = {
+            let mut ls = self.listeners.lock();
+            ls.iter()
+                .position(|(i, _)| *i == id)
+                .map(|at| ls.swap_remove(at))
+        };
+        // The callable is released after both locks are let go (dropping it
+        // may run Python code that uses this breaker).
+        drop(entry);
+        removed
     }
 
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
