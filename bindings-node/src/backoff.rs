@@ -1,7 +1,7 @@
 //! `Backoff` and its per-call `Schedule`; classification tables; `RetryBudget`.
 
 use crate::clock::{source, ManualClock};
-use crate::conf::{duration_ms, ms_to_duration, Opts};
+use crate::conf::{duration_ms, ms_to_ns, Opts};
 use crate::error::tagged;
 use crate::handles::{Hot, RawFn};
 use napi::bindgen_prelude::Object;
@@ -14,7 +14,6 @@ use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
@@ -175,20 +174,18 @@ fn with_backoff<R>(h: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&bo::Bac
     }
 }
 
-fn hint(v: f64) -> Option<Duration> {
-    // JS passes -1 for "no hint"; the JS layer validated real hints.
-    (v >= 0.0 && v.is_finite()).then(|| ms_to_duration(v.min(3.2e12)))
+/// A JS duration in ms as ns; -1 (or any negative / non-finite) = none.
+/// The JS layer validated real values; 3.2e12 ms ≈ 100 years caps them.
+#[inline]
+fn ms_arg(v: f64) -> Option<u64> {
+    (v >= 0.0 && v.is_finite()).then(|| ms_to_ns(v.min(3.2e12)))
 }
 
 #[inline]
 fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
-    let h = hint(retry_after_ms);
-    let got = if elapsed_ms >= 0.0 && elapsed_ms.is_finite() {
-        b.next_delay_elapsed(st, ms_to_duration(elapsed_ms.min(3.2e12)), h)
-    } else {
-        b.next_delay(st, h)
-    };
-    got.map_or(-1.0, duration_ms)
+    // ns to ms as `duration_ms` does (one rounding of the integer).
+    b.next_delay_ns(st, ms_arg(elapsed_ms), ms_arg(retry_after_ms))
+        .map_or(-1.0, |ns| ns as f64 / 1e6)
 }
 
 crate::hot_fn! {

@@ -294,7 +294,13 @@ impl<'a> Opts<'a> {
 /// Duration rounded to the nearest nanosecond, so `0.000001` ms is 1 ns and
 /// integer-ns values survive the trip through float ms exactly.
 pub fn ms_to_duration(ms: f64) -> Duration {
-    Duration::from_nanos((ms * 1e6).round().max(0.0) as u64)
+    Duration::from_nanos(ms_to_ns(ms))
+}
+
+/// Float milliseconds as whole nanoseconds (rounded; negative -> 0).
+#[inline]
+pub fn ms_to_ns(ms: f64) -> u64 {
+    (ms * 1e6).round().max(0.0) as u64
 }
 
 /// A Duration as float milliseconds.

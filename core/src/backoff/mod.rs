@@ -250,6 +250,31 @@ impl Backoff {
         .map(Duration::from_nanos)
     }
 
+    /// [`next_delay`](Self::next_delay) /
+    /// [`next_delay_elapsed`](Self::next_delay_elapsed) in integer
+    /// nanoseconds, for bindings whose callers speak ns or ms (no `Duration`
+    /// round trip per delay): `elapsed_ns` `None` reads the clock under
+    /// `max_elapsed`.
+    #[inline]
+    pub fn next_delay_ns(
+        &self,
+        state: &mut ScheduleState,
+        elapsed_ns: Option<u64>,
+        retry_after_ns: Option<u64>,
+    ) -> Option<u64> {
+        let elapsed_ns = match elapsed_ns {
+            Some(e) => e,
+            None => self.elapsed_ns(state),
+        };
+        next_delay(
+            &self.params,
+            &self.shared,
+            state,
+            elapsed_ns,
+            retry_after_ns,
+        )
+    }
+
     /// Ends the schedule `state` (the call succeeded or was abandoned): its
     /// retries are counted in [`metrics`](Self::metrics) once, and it gives
     /// up from now on. Giving up already did this.
@@ -649,6 +674,35 @@ mod tests {
         }
         assert_eq!(st, s.state());
         assert!(st.is_exhausted() && st.retries() == 9);
+        // ...and so does the nanosecond form, hints and elapsed included.
+        let b5 = Backoff::with_clock(
+            BackoffConfig {
+                max_elapsed: Some(ms(3_000)),
+                ..cfg(BackoffKind::Exponential, Jitter::Decorrelated)
+            },
+            &clock,
+        )?;
+        let b6 = Backoff::with_clock(b5.config().clone(), &clock)?;
+        let (mut x, mut y) = (b5.start(), b6.start());
+        for i in 0..12u64 {
+            let hint = (i % 4 == 1).then_some(7_000_000);
+            let el = (i % 3 == 0).then_some(i * 90_000_000);
+            let want = match el {
+                Some(e) => b6.next_delay_elapsed(
+                    &mut y,
+                    Duration::from_nanos(e),
+                    hint.map(Duration::from_nanos),
+                ),
+                None => b6.next_delay(&mut y, hint.map(Duration::from_nanos)),
+            };
+            assert_eq!(
+                b5.next_delay_ns(&mut x, el, hint).map(Duration::from_nanos),
+                want,
+                "step {i}"
+            );
+            clock.advance(ms(100));
+        }
+        assert_eq!(x, y);
         Ok(())
     }
 
