@@ -294,6 +294,71 @@ fn c_abi(c: &mut Criterion) {
     });
     g.finish();
 
+    // ---- policy guard (breaker + bulkhead) acquire + complete success ----
+    #[repr(C)]
+    struct PolicyConfig {
+        token_bucket: *const c_void,
+        sliding_window: *const c_void,
+        circuit_breaker: *const c_void,
+        bulkhead: *const c_void,
+    }
+    let pol_new = sym!(
+        lib,
+        b"seawall_policy_new_with_clock",
+        unsafe extern "C" fn(*const PolicyConfig, *const c_void, *mut *mut c_void) -> Status
+    );
+    let pol_try = sym!(
+        lib,
+        b"seawall_policy_try_acquire",
+        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+    );
+    let guard_complete = sym!(
+        lib,
+        b"seawall_policy_guard_complete",
+        unsafe extern "C" fn(*mut c_void, u32) -> Status
+    );
+    let mut pol = std::ptr::null_mut();
+    unsafe {
+        let pc = PolicyConfig {
+            token_bucket: std::ptr::null(),
+            sliding_window: std::ptr::null(),
+            circuit_breaker: cb,
+            bulkhead: bh,
+        };
+        ok(pol_new(&pc, clk, &mut pol));
+    }
+    let core_pol = std::sync::Arc::new(
+        seawall::policy::Policy::with_clock(&mclock)
+            .circuit_breaker(std::sync::Arc::new(
+                seawall::circuit_breaker::CircuitBreaker::new(Default::default())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ))
+            .bulkhead(std::sync::Arc::new(
+                seawall::bulkhead::Bulkhead::new(seawall::bulkhead::BulkheadConfig {
+                    max_concurrent: 64,
+                    ..Default::default()
+                })
+                .unwrap_or_else(|e| panic!("{e}")),
+            )),
+    );
+    let mut g = c.benchmark_group("c_abi_policy_guard");
+    g.bench_function("core", |b| {
+        b.iter(|| {
+            if let Ok(guard) = black_box(&core_pol).try_acquire() {
+                guard.complete(seawall::circuit_breaker::Outcome::Success);
+            }
+        })
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| unsafe {
+            let mut guard = std::ptr::null_mut();
+            if pol_try(pol, &mut guard) == 0 {
+                guard_complete(guard, 0);
+            }
+        })
+    });
+    g.finish();
+
     // ---- backoff: a 10-step full-jitter exponential schedule ----
     let bo_default = sym!(
         lib,
