@@ -129,7 +129,7 @@ static void *one_call(void *arg) {
   seawall_backoff_schedule *schedule = NULL;
   if (seawall_backoff_schedule_new(backoff, &schedule) != SEAWALL_OK) schedule = NULL;
   for (;;) {
-    seawall_policy_guard *guard = NULL;
+    seawall_policy_guard guard; /* caller-owned: nothing is allocated */
     seawall_status s = seawall_policy_try_acquire(policy, &guard);
     if (s != SEAWALL_OK) { /* refused by a stage: nothing to retry, fall back */
       reason = reason_of(s);
@@ -143,7 +143,7 @@ static void *one_call(void *arg) {
     uint64_t took = mono_ns() - began;
     /* A call cut off by the timeout is known to take at least the timeout. */
     seawall_adaptive_timeout_record(adaptive, r == TIMED_OUT ? timeout_ns : took);
-    seawall_policy_guard_complete(guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
+    seawall_policy_guard_complete(&guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
     if (r == OK) {
       seawall_retry_budget_record_success(budget);
       reason = NULL;

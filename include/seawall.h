@@ -10,6 +10,9 @@
  *  - Handles are opaque, made by *_new and released by *_free (NULL is fine).
  *    A handle may be used from many threads at once (functions taking a
  *    const handle are thread-safe); *_free must not race other calls on it.
+ *  - A seawall_policy_guard lives in storage the caller owns, not in a
+ *    handle, so the policy allocates nothing per call (opaque, initialised
+ *    by seawall_policy_try_acquire on every status but SEAWALL_NULL_ARGUMENT).
  *  - Config structs are filled by seawall_*_config_default() first, so new
  *    fields keep their defaults in old callers.
  *  - Durations are uint64_t nanoseconds (*_ns), read from CLOCK_MONOTONIC
@@ -326,13 +329,6 @@ typedef struct seawall_manual_clock seawall_manual_clock;
  * thread-safe.
  */
 typedef struct seawall_policy seawall_policy;
-
-/**
- * Everything one admitted call holds. Finish it exactly once with
- * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`
- * (which free it). Opaque; any thread, one at a time.
- */
-typedef struct seawall_policy_guard seawall_policy_guard;
 
 /**
  * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
@@ -1089,6 +1085,38 @@ typedef struct seawall_policy_config {
    */
   const struct seawall_bulkhead *bulkhead;
 } seawall_policy_config;
+
+/**
+ * Everything one admitted call holds, in storage the caller owns: declare
+ * it where the call's other state lives (on the stack, in a request
+ * struct), like a `pthread_mutex_t`. Nothing is allocated per call.
+ *
+ * Life cycle: `seawall_policy_try_acquire` initialises it, *live* on
+ * `SEAWALL_OK` and *empty* on any other status (so releasing it is always
+ * safe afterwards). A live guard is finished exactly once by
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`,
+ * which leave it empty. On an empty guard, `_release` is a no-op and
+ * `_complete*` / `_is_probe` return `SEAWALL_INVALID_ARGUMENT` (field
+ * `guard`): finishing twice is an error, not undefined behaviour. A
+ * zero-initialised guard (`seawall_policy_guard g = {0};`) is empty.
+ *
+ * Rules: the fields are private (do not read or write them). A live guard
+ * may be moved (copied to new storage, the old copy never used again),
+ * but not duplicated: finishing two copies of one live guard is undefined
+ * behaviour. Storage that is neither zeroed nor written by `try_acquire`
+ * must not be passed to the other functions. A live guard that is never
+ * finished is a leak, not undefined behaviour: it keeps its bulkhead slot
+ * (and a half-open probe slot) and a reference to the policy's stages,
+ * like a handle never freed; `try_acquire` on a live guard overwrites it
+ * the same way. Any thread, one call at a time per guard.
+ */
+typedef struct seawall_policy_guard {
+  /**
+   * Private storage: a tag word, then the core guard (64 bytes on 64-bit
+   * targets today; the rest is room to grow without changing the ABI).
+   */
+  uint64_t _opaque[12];
+} seawall_policy_guard;
 
 /**
  * Configuration of a retry budget; fill it with
@@ -2035,50 +2063,57 @@ enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_co
 void seawall_policy_free(struct seawall_policy *policy);
 
 /**
- * Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
- * the guard written to `*out_guard` (the caller owns it; completing or
- * releasing it frees it). A rejection returns the stage's
- * status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
- * `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
+ * Acquires every stage in order and initialises `*guard` (caller-owned
+ * storage, see `seawall_policy_guard`; nothing is allocated).
+ * `SEAWALL_OK`: `*guard` is live; run the call, then finish it with
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`. A
+ * rejection returns the stage's status (`SEAWALL_RATE_LIMITED`,
+ * `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_BULKHEAD_FULL`) after giving back
+ * what earlier stages granted, and leaves `*guard` empty;
  * `seawall_last_error_stage()` names the stage and
- * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe.
- * Also returns `SEAWALL_NULL_ARGUMENT`.
+ * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe
+ * on `policy`. Also returns `SEAWALL_NULL_ARGUMENT` (`*guard` untouched).
  */
 enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *policy,
-                                               struct seawall_policy_guard **out_guard);
+                                               struct seawall_policy_guard *guard);
 
 /**
- * Whether the guard's breaker permit is a half-open probe (false without
- * a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
- * `SEAWALL_NULL_ARGUMENT`.
+ * Whether the live guard's breaker permit is a half-open probe (false
+ * without a breaker stage); written to `*out_probe`. Any thread, not
+ * concurrently with a call finishing the same guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard
+ * is empty: finished, or not admitted) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
                                                   bool *out_probe);
 
 /**
- * Records `outcome` (a `seawall_outcome`) with the time since
- * `seawall_policy_try_acquire` on the policy's clock, releases the
- * bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
- * `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
- * or `SEAWALL_NULL_ARGUMENT`.
+ * Finishes a live guard: records `outcome` (a `seawall_outcome`) with the
+ * time since `seawall_policy_try_acquire` on the policy's clock and
+ * releases the bulkhead slot; the guard is empty afterwards (its storage
+ * is the caller's; nothing to free). Any thread, one call at a time per
+ * guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+ * outcome: the guard stays live; or the guard is empty: finished already,
+ * or not admitted) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *guard,
                                                   uint32_t outcome);
 
 /**
  * Like `seawall_policy_guard_complete` with a duration measured by the
- * caller. Any thread, once per guard. Returns `SEAWALL_OK`,
- * `SEAWALL_INVALID_ARGUMENT` (the guard is
- * not consumed) or `SEAWALL_NULL_ARGUMENT`.
+ * caller. Any thread, one call at a time per guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (unknown outcome: the guard stays live; or
+ * the guard is empty) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
                                                                 uint32_t outcome,
                                                                 uint64_t duration_ns);
 
 /**
- * Finishes a guard without an outcome (the call was cancelled): a
- * half-open probe slot returns, the bulkhead slot is released, the guard
- * is freed. NULL is a no-op. Any thread, once per guard.
+ * Finishes a live guard without an outcome (the call was cancelled): a
+ * half-open probe slot returns, the bulkhead slot is released; the guard
+ * is empty afterwards. NULL or an empty guard (finished already, or
+ * rejected) is a no-op, so it is safe in every cleanup path. Any thread,
+ * one call at a time per guard.
  */
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 

@@ -78,6 +78,12 @@ struct BackoffConfig {
     seed: u64,
 }
 
+/// `seawall_policy_guard`: caller-owned storage.
+#[repr(C)]
+struct PolicyGuard {
+    _opaque: [u64; 12],
+}
+
 #[repr(C)]
 #[derive(Default)]
 struct BackoffDelay {
@@ -310,12 +316,12 @@ fn c_abi(c: &mut Criterion) {
     let pol_try = sym!(
         lib,
         b"seawall_policy_try_acquire",
-        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+        unsafe extern "C" fn(*const c_void, *mut PolicyGuard) -> Status
     );
     let guard_complete = sym!(
         lib,
         b"seawall_policy_guard_complete",
-        unsafe extern "C" fn(*mut c_void, u32) -> Status
+        unsafe extern "C" fn(*mut PolicyGuard, u32) -> Status
     );
     let mut pol = std::ptr::null_mut();
     unsafe {
@@ -351,9 +357,9 @@ fn c_abi(c: &mut Criterion) {
     });
     g.bench_function("c_abi", |b| {
         b.iter(|| unsafe {
-            let mut guard = std::ptr::null_mut();
-            if pol_try(pol, &mut guard) == 0 {
-                guard_complete(guard, 0);
+            let mut guard = std::mem::MaybeUninit::<PolicyGuard>::uninit();
+            if pol_try(pol, guard.as_mut_ptr()) == 0 {
+                guard_complete(guard.as_mut_ptr(), 0);
             }
         })
     });

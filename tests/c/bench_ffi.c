@@ -82,6 +82,20 @@ int main(void) {
   }
   REPORT("backoff 10-step schedule", m, now_s() - t0);
 
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.circuit_breaker = cb;
+  pc.bulkhead = bh;
+  seawall_policy *pol;
+  seawall_policy_new_with_clock(&pc, clock, &pol);
+  t0 = now_s();
+  for (long i = 0; i < N; i++) {
+    seawall_policy_guard g;
+    if (seawall_policy_try_acquire(pol, &g) == SEAWALL_OK)
+      seawall_policy_guard_complete(&g, SEAWALL_OUTCOME_SUCCESS);
+  }
+  REPORT("policy guard (breaker+bulkhead) acquire+complete", N, now_s() - t0);
+  seawall_policy_free(pol);
+
   seawall_backoff_free(bo);
   seawall_bulkhead_free(bh);
   seawall_circuit_breaker_free(cb);

@@ -71,9 +71,9 @@ int main(int argc, char **argv) {
       if (seawall_bulkhead_try_acquire(bh, &p) == SEAWALL_OK) seawall_bulkhead_release(p);
   } else if (!strcmp(op, "policy")) {
     for (long i = 0; i < n; i++) {
-      seawall_policy_guard *g;
+      seawall_policy_guard g;
       if (seawall_policy_try_acquire(pol, &g) == SEAWALL_OK)
-        seawall_policy_guard_complete(g, SEAWALL_OUTCOME_SUCCESS);
+        seawall_policy_guard_complete(&g, SEAWALL_OUTCOME_SUCCESS);
     }
   } else if (!strcmp(op, "backoff")) {
     for (long i = 0; i < n; i++) {

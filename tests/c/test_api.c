@@ -769,23 +769,52 @@ static void test_policy(void) {
   seawall_policy *p = NULL;
   CHECK_OK(seawall_policy_new_with_clock(&pc, clock, &p));
 
-  seawall_policy_guard *g1 = NULL, *g2 = NULL;
+  /* the guard is caller-owned storage; try_acquire initialises it */
+  seawall_policy_guard g1, g2;
   CHECK_OK(seawall_policy_try_acquire(p, &g1));
   bool probe = true;
-  CHECK_OK(seawall_policy_guard_is_probe(g1, &probe));
+  CHECK_OK(seawall_policy_guard_is_probe(&g1, &probe));
   CHECK(!probe);
-  /* bulkhead full: the token goes back */
+  /* bulkhead full: the token goes back, and the guard is left empty */
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_BULKHEAD_FULL);
   CHECK_STR(seawall_last_error_stage(), "bulkhead");
   seawall_token_bucket_metrics tm;
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
   CHECK_EQ_U64(tm.available, 2);
+  seawall_policy_guard_release(&g2); /* an empty guard: a no-op */
+  CHECK_STATUS(seawall_policy_guard_complete(&g2, SEAWALL_OUTCOME_SUCCESS),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_CONTAINS(seawall_last_error_message(), "not live");
+  CHECK_STATUS(seawall_policy_guard_is_probe(&g2, &probe), SEAWALL_INVALID_ARGUMENT);
+  seawall_bulkhead_metrics bm;
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 1); /* g1 still holds its slot */
+  /* a live guard may be moved (copied, the old copy never used again) */
+  seawall_policy_guard moved = g1;
   /* a failure opens the shared breaker; the next call is rejected by it */
   CHECK_OK(seawall_manual_clock_advance(clock, 5 * MS));
-  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_FAILURE));
+  CHECK_OK(seawall_policy_guard_complete(&moved, SEAWALL_OUTCOME_FAILURE));
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
   seawall_circuit_state st;
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_OPEN);
+  seawall_circuit_breaker_metrics cm;
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &cm));
+  CHECK_EQ_U64(cm.failures, 1);
+  /* finishing twice is a typed error (complete) or a no-op (release) */
+  CHECK_STATUS(seawall_policy_guard_complete(&moved, SEAWALL_OUTCOME_FAILURE),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_STATUS(seawall_policy_guard_complete_with_duration(&moved, SEAWALL_OUTCOME_SUCCESS, MS),
+               SEAWALL_INVALID_ARGUMENT);
+  seawall_policy_guard_release(&moved);
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &cm));
+  CHECK_EQ_U64(cm.failures, 1);
+  CHECK_EQ_U64(cm.successes, 0);
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_CIRCUIT_OPEN);
   CHECK_STR(seawall_last_error_stage(), "circuit_breaker");
   CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 10 * SEC);
@@ -794,35 +823,56 @@ static void test_policy(void) {
   /* half-open probe through the policy, released: the slot returns */
   CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
   CHECK_OK(seawall_policy_try_acquire(p, &g2));
-  CHECK_OK(seawall_policy_guard_is_probe(g2, &probe));
+  CHECK_OK(seawall_policy_guard_is_probe(&g2, &probe));
   CHECK(probe);
-  seawall_policy_guard_release(g2);
+  seawall_policy_guard_release(&g2);
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
+  seawall_policy_guard_release(&g2); /* released already: a no-op */
   CHECK_OK(seawall_policy_try_acquire(p, &g2));
-  CHECK_STATUS(seawall_policy_guard_complete_with_duration(g2, 7, 0), SEAWALL_INVALID_ARGUMENT);
-  CHECK_OK(seawall_policy_guard_complete_with_duration(g2, SEAWALL_OUTCOME_SUCCESS, MS));
+  /* an unknown outcome does not consume the guard */
+  CHECK_STATUS(seawall_policy_guard_complete_with_duration(&g2, 7, 0), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "outcome");
+  CHECK_STATUS(seawall_policy_guard_complete(&g2, 7), SEAWALL_INVALID_ARGUMENT);
+  CHECK_OK(seawall_policy_guard_complete_with_duration(&g2, SEAWALL_OUTCOME_SUCCESS, MS));
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_CLOSED);
   /* the rate limiter rejects first */
   for (int i = 0; i < 3; i++) {
-    if (seawall_policy_try_acquire(p, &g2) == SEAWALL_OK) seawall_policy_guard_release(g2);
+    if (seawall_policy_try_acquire(p, &g2) == SEAWALL_OK) seawall_policy_guard_release(&g2);
   }
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
   CHECK_STR(seawall_last_error_stage(), "rate_limiter");
   CHECK(seawall_last_error_retry_after_ns() > 0);
   seawall_policy_guard_release(NULL);
+  /* a zeroed guard is empty */
+  seawall_policy_guard zero = {0};
+  seawall_policy_guard_release(&zero);
+  CHECK_STATUS(seawall_policy_guard_complete(&zero, SEAWALL_OUTCOME_SUCCESS),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STATUS(seawall_policy_try_acquire(p, NULL), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_STATUS(seawall_policy_try_acquire(NULL, &zero), SEAWALL_NULL_ARGUMENT);
+  seawall_policy_guard_release(&zero);
 
-  /* the handles may be freed before the policy */
+  /* the handles may be freed before the policy, and a guard may outlive
+   * the policy (it keeps its own references) */
   seawall_token_bucket_free(tb);
   seawall_circuit_breaker_free(cb);
   seawall_bulkhead_free(bh);
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
+  CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
+  CHECK_OK(seawall_policy_try_acquire(p, &g2));
   seawall_policy_free(p);
+  CHECK_OK(seawall_policy_guard_complete(&g2, SEAWALL_OUTCOME_SUCCESS));
 
   /* an empty policy admits everything; two limiters are a config error */
   pc = seawall_policy_config_default();
   CHECK_OK(seawall_policy_new(&pc, &p));
   CHECK_OK(seawall_policy_try_acquire(p, &g1));
-  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_SUCCESS));
+  CHECK_OK(seawall_policy_guard_is_probe(&g1, &probe));
+  CHECK(!probe); /* no breaker stage */
+  CHECK_OK(seawall_policy_guard_complete(&g1, SEAWALL_OUTCOME_SUCCESS));
   seawall_policy_free(p);
   seawall_sliding_window_config swc = seawall_sliding_window_config_default();
   seawall_sliding_window *sw = NULL;
