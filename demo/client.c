@@ -126,8 +126,8 @@ static void *one_call(void *arg) {
   uint64_t start = mono_ns();
   const char *reason = NULL;
   int attempts = 0;
-  seawall_backoff_schedule *schedule = NULL;
-  if (seawall_backoff_schedule_new(backoff, &schedule) != SEAWALL_OK) schedule = NULL;
+  seawall_backoff_schedule_state schedule; /* this call's retry state, on the stack */
+  bool have_schedule = seawall_backoff_start(backoff, &schedule) == SEAWALL_OK;
   for (;;) {
     seawall_policy_guard guard; /* caller-owned: nothing is allocated */
     seawall_status s = seawall_policy_try_acquire(policy, &guard);
@@ -151,12 +151,12 @@ static void *one_call(void *arg) {
     }
     reason = r == TIMED_OUT ? "timeout" : "upstream_error";
     seawall_backoff_delay d;
-    if (attempts >= max_attempts || schedule == NULL) break;
+    if (attempts >= max_attempts || !have_schedule) break;
     if (seawall_retry_budget_try_retry(budget) != SEAWALL_OK) break;
-    if (seawall_backoff_schedule_next_delay(schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
+    if (seawall_backoff_next_delay(backoff, &schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
     sleep_ns(d.delay_ns);
   }
-  seawall_backoff_schedule_free(schedule);
+  if (have_schedule) seawall_backoff_finish(backoff, &schedule); /* counts its retries */
   double latency = (double)(mono_ns() - start) / 1e9;
   if (reason == NULL)
     emit("\"ev\": \"call\", \"outcome\": \"ok\", \"reason\": null, \"attempts\": %d, \"latency\": %.4f", attempts,

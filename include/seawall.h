@@ -10,9 +10,10 @@
  *  - Handles are opaque, made by *_new and released by *_free (NULL is fine).
  *    A handle may be used from many threads at once (functions taking a
  *    const handle are thread-safe); *_free must not race other calls on it.
- *  - A seawall_policy_guard lives in storage the caller owns, not in a
- *    handle, so the policy allocates nothing per call (opaque, initialised
- *    by seawall_policy_try_acquire on every status but SEAWALL_NULL_ARGUMENT).
+ *  - Per-call state lives in storage the caller owns, not in handles, so
+ *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
+ *    initialised by seawall_policy_try_acquire on every status except
+ *    SEAWALL_NULL_ARGUMENT) and a seawall_backoff_schedule_state (plain data).
  *  - Config structs are filled by seawall_*_config_default() first, so new
  *    fields keep their defaults in old callers.
  *  - Durations are uint64_t nanoseconds (*_ns), read from CLOCK_MONOTONIC
@@ -266,13 +267,6 @@ typedef struct seawall_adaptive_timeout seawall_adaptive_timeout;
 typedef struct seawall_backoff seawall_backoff;
 
 /**
- * The retry state of one call. Opaque; NOT thread-safe: one schedule per
- * call, used by one thread at a time. Freeing it ends it (its retries are
- * counted in the backoff's metrics).
- */
-typedef struct seawall_backoff_schedule seawall_backoff_schedule;
-
-/**
  * A concurrency limiter. Opaque; thread-safe.
  */
 typedef struct seawall_bulkhead seawall_bulkhead;
@@ -490,7 +484,8 @@ typedef struct seawall_backoff_metrics {
   uint64_t schedules;
   /**
    * Delays handed out by schedules that have ended (counted when a
-   * schedule gives up or is freed, not per delay).
+   * schedule gives up or is finished with `seawall_backoff_finish`, not
+   * per delay; a schedule never finished is not counted).
    */
   uint64_t retries;
   /**
@@ -504,7 +499,47 @@ typedef struct seawall_backoff_metrics {
 } seawall_backoff_metrics;
 
 /**
- * The answer of `seawall_backoff_schedule_next_delay*`.
+ * The retry state of one call: plain data the caller owns (on the stack,
+ * in a request struct); nothing is allocated, nothing to free.
+ * `seawall_backoff_start` fills it, `seawall_backoff_next_delay*` advance
+ * it, `seawall_backoff_finish` ends it, always with the backoff that
+ * started it. It may be copied (a copy is an independent schedule with
+ * the same future delays) and stored; any field values are safe (they
+ * only give other delays). Read `retries` and `done`; the other fields
+ * are the schedule's working state. NOT thread-safe: one thread at a time
+ * per state.
+ *
+ * Metrics: a schedule's retries are added to the backoff's `retries` once,
+ * when it ends: when it gives up, or at `seawall_backoff_finish`. A state
+ * that is dropped without either is not counted (there is no destructor
+ * to count it); finish every state whose call succeeded or was abandoned.
+ */
+typedef struct seawall_backoff_schedule_state {
+  /**
+   * When the schedule started, on the backoff's clock (ns); read only
+   * when the backoff has `max_elapsed_ns`, else 0.
+   */
+  uint64_t start_ns;
+  /**
+   * The previous delay (decorrelated jitter), ns.
+   */
+  uint64_t prev_ns;
+  /**
+   * The schedule's random stream (SplitMix64 state).
+   */
+  uint64_t rng;
+  /**
+   * Retries handed out so far.
+   */
+  uint32_t retries;
+  /**
+   * Whether the schedule has ended (gave up, or was finished); sticky.
+   */
+  bool done;
+} seawall_backoff_schedule_state;
+
+/**
+ * The answer of `seawall_backoff_next_delay*`.
  */
 typedef struct seawall_backoff_delay {
   /**
@@ -1304,7 +1339,8 @@ enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_
                                                    struct seawall_backoff **out);
 
 /**
- * Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
+ * Frees a backoff. NULL is a no-op. Schedule states it started cannot be
+ * used after it is freed (every schedule call takes the backoff).
  * Not thread-safe: must not race other calls on the same handle.
  */
 void seawall_backoff_free(struct seawall_backoff *backoff);
@@ -1327,50 +1363,50 @@ enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *ba
 
 /**
  * Starts the schedule of one retried call (elapsed time counts from now)
- * and writes it to `*out`. The caller owns it and frees it with
- * `seawall_backoff_schedule_free`; it may outlive the backoff.
- * Thread-safe on `backoff`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_backoff_schedule_new(const struct seawall_backoff *backoff,
-                                                 struct seawall_backoff_schedule **out);
-
-/**
- * Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
- * the same schedule.
- */
-void seawall_backoff_schedule_free(struct seawall_backoff_schedule *schedule);
-
-/**
- * After a failed call: writes the delay before the next retry, or
- * `give_up = true`, to `*out`. Elapsed time is read from the backoff's
- * clock. If `has_retry_after`, `retry_after_ns` (a server's Retry-After)
- * replaces the computed delay, uncapped but still subject to
- * `max_elapsed_ns`. Not thread-safe on `schedule`.
+ * and writes its state to `*out_state` (caller-owned storage; nothing is
+ * allocated). Counts a schedule in the metrics. Thread-safe on `backoff`.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
-enum seawall_status seawall_backoff_schedule_next_delay(struct seawall_backoff_schedule *schedule,
-                                                        bool has_retry_after,
-                                                        uint64_t retry_after_ns,
-                                                        struct seawall_backoff_delay *out);
+enum seawall_status seawall_backoff_start(const struct seawall_backoff *backoff,
+                                          struct seawall_backoff_schedule_state *out_state);
 
 /**
- * Like `seawall_backoff_schedule_next_delay` with the elapsed time since
- * the schedule began given by the caller. Not thread-safe on `schedule`.
- * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_backoff_schedule_next_delay_elapsed(struct seawall_backoff_schedule *schedule,
-                                                                uint64_t elapsed_ns,
-                                                                bool has_retry_after,
-                                                                uint64_t retry_after_ns,
-                                                                struct seawall_backoff_delay *out);
-
-/**
- * Writes the retries handed out so far to `*out_retries`. Not thread-safe
- * on `schedule` against `next_delay`. Returns `SEAWALL_OK` or
+ * After a failed call: advances `*state` and writes the delay before the
+ * next retry, or `give_up = true`, to `*out`. Elapsed time is read from
+ * the backoff's clock. If `has_retry_after`, `retry_after_ns` (a server's
+ * Retry-After) replaces the computed delay, uncapped but still subject to
+ * `max_elapsed_ns`. Giving up ends the schedule (its retries are counted).
+ * Thread-safe on `backoff`, not on `state`. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
  */
-enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backoff_schedule *schedule,
-                                                     uint32_t *out_retries);
+enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *backoff,
+                                               struct seawall_backoff_schedule_state *state,
+                                               bool has_retry_after,
+                                               uint64_t retry_after_ns,
+                                               struct seawall_backoff_delay *out);
+
+/**
+ * Like `seawall_backoff_next_delay` with the elapsed time since the
+ * schedule began given by the caller. Thread-safe on `backoff`, not on
+ * `state`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_next_delay_elapsed(const struct seawall_backoff *backoff,
+                                                       struct seawall_backoff_schedule_state *state,
+                                                       uint64_t elapsed_ns,
+                                                       bool has_retry_after,
+                                                       uint64_t retry_after_ns,
+                                                       struct seawall_backoff_delay *out);
+
+/**
+ * Ends the schedule `*state` (the call succeeded or was abandoned): its
+ * retries are counted in the backoff's metrics once, and it gives up from
+ * now on (`done` is set). Idempotent: a schedule that gave up or was
+ * finished already is left as it is. Pass the backoff that started it.
+ * Nothing to free. Thread-safe on `backoff`, not on `state`. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff,
+                                           struct seawall_backoff_schedule_state *state);
 
 /**
  * The default bulkhead config. Thread-safe; cannot fail.

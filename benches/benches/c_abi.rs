@@ -78,6 +78,16 @@ struct BackoffConfig {
     seed: u64,
 }
 
+#[repr(C)]
+#[derive(Default)]
+struct ScheduleState {
+    start_ns: u64,
+    prev_ns: u64,
+    rng: u64,
+    retries: u32,
+    done: bool,
+}
+
 /// `seawall_policy_guard`: caller-owned storage.
 #[repr(C)]
 struct PolicyGuard {
@@ -376,20 +386,27 @@ fn c_abi(c: &mut Criterion) {
         b"seawall_backoff_new",
         unsafe extern "C" fn(*const BackoffConfig, *mut *mut c_void) -> Status
     );
-    let sch_new = sym!(
+    let bo_start = sym!(
         lib,
-        b"seawall_backoff_schedule_new",
-        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+        b"seawall_backoff_start",
+        unsafe extern "C" fn(*const c_void, *mut ScheduleState) -> Status
     );
-    let sch_next = sym!(
+    let bo_next = sym!(
         lib,
-        b"seawall_backoff_schedule_next_delay_elapsed",
-        unsafe extern "C" fn(*mut c_void, u64, bool, u64, *mut BackoffDelay) -> Status
+        b"seawall_backoff_next_delay_elapsed",
+        unsafe extern "C" fn(
+            *const c_void,
+            *mut ScheduleState,
+            u64,
+            bool,
+            u64,
+            *mut BackoffDelay,
+        ) -> Status
     );
-    let sch_free = sym!(
+    let bo_finish = sym!(
         lib,
-        b"seawall_backoff_schedule_free",
-        unsafe extern "C" fn(*mut c_void)
+        b"seawall_backoff_finish",
+        unsafe extern "C" fn(*const c_void, *mut ScheduleState) -> Status
     );
     let mut bo = std::ptr::null_mut();
     unsafe {
@@ -418,14 +435,14 @@ fn c_abi(c: &mut Criterion) {
     });
     g.bench_function("c_abi", |b| {
         b.iter(|| unsafe {
-            let mut s = std::ptr::null_mut();
+            let mut s = ScheduleState::default();
             let mut total = 0u64;
-            if sch_new(bo, &mut s) == 0 {
+            if bo_start(bo, &mut s) == 0 {
                 let mut d = BackoffDelay::default();
-                while sch_next(s, 0, false, 0, &mut d) == 0 && !d.give_up {
+                while bo_next(bo, &mut s, 0, false, 0, &mut d) == 0 && !d.give_up {
                     total += d.delay_ns;
                 }
-                sch_free(s);
+                bo_finish(bo, &mut s);
             }
             black_box(total)
         })

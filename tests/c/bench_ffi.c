@@ -75,10 +75,10 @@ int main(void) {
   long m = N / 10;
   t0 = now_s();
   for (long i = 0; i < m; i++) {
-    seawall_backoff_schedule *s;
-    seawall_backoff_schedule_new(bo, &s);
-    for (int k = 0; k < 10; k++) seawall_backoff_schedule_next_delay_elapsed(s, 0, false, 0, &dl);
-    seawall_backoff_schedule_free(s);
+    seawall_backoff_schedule_state s;
+    seawall_backoff_start(bo, &s);
+    for (int k = 0; k < 10; k++) seawall_backoff_next_delay_elapsed(bo, &s, 0, false, 0, &dl);
+    seawall_backoff_finish(bo, &s);
   }
   REPORT("backoff 10-step schedule", m, now_s() - t0);
 

@@ -77,14 +77,14 @@ int main(int argc, char **argv) {
     }
   } else if (!strcmp(op, "backoff")) {
     for (long i = 0; i < n; i++) {
-      seawall_backoff_schedule *s;
+      seawall_backoff_schedule_state s;
       uint64_t total = 0;
-      if (seawall_backoff_schedule_new(bo, &s) == SEAWALL_OK) {
+      if (seawall_backoff_start(bo, &s) == SEAWALL_OK) {
         seawall_backoff_delay d;
-        while (seawall_backoff_schedule_next_delay_elapsed(s, 0, false, 0, &d) == SEAWALL_OK &&
+        while (seawall_backoff_next_delay_elapsed(bo, &s, 0, false, 0, &d) == SEAWALL_OK &&
                !d.give_up)
           total += d.delay_ns;
-        seawall_backoff_schedule_free(s);
+        seawall_backoff_finish(bo, &s);
       }
       sink += total;
     }

@@ -102,15 +102,15 @@ static void *work(void *arg) {
     else w->errors++;
     if (seawall_retry_budget_record_success(sh->budget) != SEAWALL_OK) w->errors++;
     if (i % 100 == 0) {
-      seawall_backoff_schedule *s = NULL;
-      if (seawall_backoff_schedule_new(sh->backoff, &s) != SEAWALL_OK) {
+      seawall_backoff_schedule_state s;
+      if (seawall_backoff_start(sh->backoff, &s) != SEAWALL_OK) {
         w->errors++;
         continue;
       }
       seawall_backoff_delay d;
-      if (seawall_backoff_schedule_next_delay(s, false, 0, &d) == SEAWALL_OK && !d.give_up)
+      if (seawall_backoff_next_delay(sh->backoff, &s, false, 0, &d) == SEAWALL_OK && !d.give_up)
         w->schedules_ok++;
-      seawall_backoff_schedule_free(s);
+      if (seawall_backoff_finish(sh->backoff, &s) != SEAWALL_OK) w->errors++;
     }
     /* policy (its own bulkhead of 2): a guard on this thread's stack */
     if (i % 4 == 0) {
