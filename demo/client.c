@@ -126,10 +126,10 @@ static void *one_call(void *arg) {
   uint64_t start = mono_ns();
   const char *reason = NULL;
   int attempts = 0;
-  seawall_backoff_schedule *schedule = NULL;
-  if (seawall_backoff_schedule_new(backoff, &schedule) != SEAWALL_OK) schedule = NULL;
+  seawall_backoff_schedule_state schedule; /* this call's retry state, on the stack */
+  bool have_schedule = seawall_backoff_start(backoff, &schedule) == SEAWALL_OK;
   for (;;) {
-    seawall_policy_guard *guard = NULL;
+    seawall_policy_guard guard; /* caller-owned: nothing is allocated */
     seawall_status s = seawall_policy_try_acquire(policy, &guard);
     if (s != SEAWALL_OK) { /* refused by a stage: nothing to retry, fall back */
       reason = reason_of(s);
@@ -143,7 +143,7 @@ static void *one_call(void *arg) {
     uint64_t took = mono_ns() - began;
     /* A call cut off by the timeout is known to take at least the timeout. */
     seawall_adaptive_timeout_record(adaptive, r == TIMED_OUT ? timeout_ns : took);
-    seawall_policy_guard_complete(guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
+    seawall_policy_guard_complete(&guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
     if (r == OK) {
       seawall_retry_budget_record_success(budget);
       reason = NULL;
@@ -151,12 +151,12 @@ static void *one_call(void *arg) {
     }
     reason = r == TIMED_OUT ? "timeout" : "upstream_error";
     seawall_backoff_delay d;
-    if (attempts >= max_attempts || schedule == NULL) break;
+    if (attempts >= max_attempts || !have_schedule) break;
     if (seawall_retry_budget_try_retry(budget) != SEAWALL_OK) break;
-    if (seawall_backoff_schedule_next_delay(schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
+    if (seawall_backoff_next_delay(backoff, &schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
     sleep_ns(d.delay_ns);
   }
-  seawall_backoff_schedule_free(schedule);
+  if (have_schedule) seawall_backoff_finish(backoff, &schedule); /* counts its retries */
   double latency = (double)(mono_ns() - start) / 1e9;
   if (reason == NULL)
     emit("\"ev\": \"call\", \"outcome\": \"ok\", \"reason\": null, \"attempts\": %d, \"latency\": %.4f", attempts,

@@ -10,6 +10,10 @@
  *  - Handles are opaque, made by *_new and released by *_free (NULL is fine).
  *    A handle may be used from many threads at once (functions taking a
  *    const handle are thread-safe); *_free must not race other calls on it.
+ *  - Per-call state lives in storage the caller owns, not in handles, so
+ *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
+ *    initialised by seawall_policy_try_acquire on every status except
+ *    SEAWALL_NULL_ARGUMENT) and a seawall_backoff_schedule_state (plain data).
  *  - Config structs are filled by seawall_*_config_default() first, so new
  *    fields keep their defaults in old callers.
  *  - Durations are uint64_t nanoseconds (*_ns), read from CLOCK_MONOTONIC
@@ -263,13 +267,6 @@ typedef struct seawall_adaptive_timeout seawall_adaptive_timeout;
 typedef struct seawall_backoff seawall_backoff;
 
 /**
- * The retry state of one call. Opaque; NOT thread-safe: one schedule per
- * call, used by one thread at a time. Freeing it ends it (its retries are
- * counted in the backoff's metrics).
- */
-typedef struct seawall_backoff_schedule seawall_backoff_schedule;
-
-/**
  * A concurrency limiter. Opaque; thread-safe.
  */
 typedef struct seawall_bulkhead seawall_bulkhead;
@@ -326,13 +323,6 @@ typedef struct seawall_manual_clock seawall_manual_clock;
  * thread-safe.
  */
 typedef struct seawall_policy seawall_policy;
-
-/**
- * Everything one admitted call holds. Finish it exactly once with
- * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`
- * (which free it). Opaque; any thread, one at a time.
- */
-typedef struct seawall_policy_guard seawall_policy_guard;
 
 /**
  * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
@@ -494,7 +484,8 @@ typedef struct seawall_backoff_metrics {
   uint64_t schedules;
   /**
    * Delays handed out by schedules that have ended (counted when a
-   * schedule gives up or is freed, not per delay).
+   * schedule gives up or is finished with `seawall_backoff_finish`, not
+   * per delay; a schedule never finished is not counted).
    */
   uint64_t retries;
   /**
@@ -508,7 +499,47 @@ typedef struct seawall_backoff_metrics {
 } seawall_backoff_metrics;
 
 /**
- * The answer of `seawall_backoff_schedule_next_delay*`.
+ * The retry state of one call: plain data the caller owns (on the stack,
+ * in a request struct); nothing is allocated, nothing to free.
+ * `seawall_backoff_start` fills it, `seawall_backoff_next_delay*` advance
+ * it, `seawall_backoff_finish` ends it, always with the backoff that
+ * started it. It may be copied (a copy is an independent schedule with
+ * the same future delays) and stored; any field values are safe (they
+ * only give other delays). Read `retries` and `done`; the other fields
+ * are the schedule's working state. NOT thread-safe: one thread at a time
+ * per state.
+ *
+ * Metrics: a schedule's retries are added to the backoff's `retries` once,
+ * when it ends: when it gives up, or at `seawall_backoff_finish`. A state
+ * that is dropped without either is not counted (there is no destructor
+ * to count it); finish every state whose call succeeded or was abandoned.
+ */
+typedef struct seawall_backoff_schedule_state {
+  /**
+   * When the schedule started, on the backoff's clock (ns); read only
+   * when the backoff has `max_elapsed_ns`, else 0.
+   */
+  uint64_t start_ns;
+  /**
+   * The previous delay (decorrelated jitter), ns.
+   */
+  uint64_t prev_ns;
+  /**
+   * The schedule's random stream (SplitMix64 state).
+   */
+  uint64_t rng;
+  /**
+   * Retries handed out so far.
+   */
+  uint32_t retries;
+  /**
+   * Whether the schedule has ended (gave up, or was finished); sticky.
+   */
+  bool done;
+} seawall_backoff_schedule_state;
+
+/**
+ * The answer of `seawall_backoff_next_delay*`.
  */
 typedef struct seawall_backoff_delay {
   /**
@@ -1091,6 +1122,38 @@ typedef struct seawall_policy_config {
 } seawall_policy_config;
 
 /**
+ * Everything one admitted call holds, in storage the caller owns: declare
+ * it where the call's other state lives (on the stack, in a request
+ * struct), like a `pthread_mutex_t`. Nothing is allocated per call.
+ *
+ * Life cycle: `seawall_policy_try_acquire` initialises it, *live* on
+ * `SEAWALL_OK` and *empty* on any other status (so releasing it is always
+ * safe afterwards). A live guard is finished exactly once by
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`,
+ * which leave it empty. On an empty guard, `_release` is a no-op and
+ * `_complete*` / `_is_probe` return `SEAWALL_INVALID_ARGUMENT` (field
+ * `guard`): finishing twice is an error, not undefined behaviour. A
+ * zero-initialised guard (`seawall_policy_guard g = {0};`) is empty.
+ *
+ * Rules: the fields are private (do not read or write them). A live guard
+ * may be moved (copied to new storage, the old copy never used again),
+ * but not duplicated: finishing two copies of one live guard is undefined
+ * behaviour. Storage that is neither zeroed nor written by `try_acquire`
+ * must not be passed to the other functions. A live guard that is never
+ * finished is a leak, not undefined behaviour: it keeps its bulkhead slot
+ * (and a half-open probe slot) and a reference to the policy's stages,
+ * like a handle never freed; `try_acquire` on a live guard overwrites it
+ * the same way. Any thread, one call at a time per guard.
+ */
+typedef struct seawall_policy_guard {
+  /**
+   * Private storage: a tag word, then the core guard (64 bytes on 64-bit
+   * targets today; the rest is room to grow without changing the ABI).
+   */
+  uint64_t _opaque[12];
+} seawall_policy_guard;
+
+/**
  * Configuration of a retry budget; fill it with
  * `seawall_retry_budget_config_default()`.
  *
@@ -1276,7 +1339,8 @@ enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_
                                                    struct seawall_backoff **out);
 
 /**
- * Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
+ * Frees a backoff. NULL is a no-op. Schedule states it started cannot be
+ * used after it is freed (every schedule call takes the backoff).
  * Not thread-safe: must not race other calls on the same handle.
  */
 void seawall_backoff_free(struct seawall_backoff *backoff);
@@ -1299,50 +1363,50 @@ enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *ba
 
 /**
  * Starts the schedule of one retried call (elapsed time counts from now)
- * and writes it to `*out`. The caller owns it and frees it with
- * `seawall_backoff_schedule_free`; it may outlive the backoff.
- * Thread-safe on `backoff`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_backoff_schedule_new(const struct seawall_backoff *backoff,
-                                                 struct seawall_backoff_schedule **out);
-
-/**
- * Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
- * the same schedule.
- */
-void seawall_backoff_schedule_free(struct seawall_backoff_schedule *schedule);
-
-/**
- * After a failed call: writes the delay before the next retry, or
- * `give_up = true`, to `*out`. Elapsed time is read from the backoff's
- * clock. If `has_retry_after`, `retry_after_ns` (a server's Retry-After)
- * replaces the computed delay, uncapped but still subject to
- * `max_elapsed_ns`. Not thread-safe on `schedule`.
+ * and writes its state to `*out_state` (caller-owned storage; nothing is
+ * allocated). Counts a schedule in the metrics. Thread-safe on `backoff`.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
-enum seawall_status seawall_backoff_schedule_next_delay(struct seawall_backoff_schedule *schedule,
-                                                        bool has_retry_after,
-                                                        uint64_t retry_after_ns,
-                                                        struct seawall_backoff_delay *out);
+enum seawall_status seawall_backoff_start(const struct seawall_backoff *backoff,
+                                          struct seawall_backoff_schedule_state *out_state);
 
 /**
- * Like `seawall_backoff_schedule_next_delay` with the elapsed time since
- * the schedule began given by the caller. Not thread-safe on `schedule`.
- * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_backoff_schedule_next_delay_elapsed(struct seawall_backoff_schedule *schedule,
-                                                                uint64_t elapsed_ns,
-                                                                bool has_retry_after,
-                                                                uint64_t retry_after_ns,
-                                                                struct seawall_backoff_delay *out);
-
-/**
- * Writes the retries handed out so far to `*out_retries`. Not thread-safe
- * on `schedule` against `next_delay`. Returns `SEAWALL_OK` or
+ * After a failed call: advances `*state` and writes the delay before the
+ * next retry, or `give_up = true`, to `*out`. Elapsed time is read from
+ * the backoff's clock. If `has_retry_after`, `retry_after_ns` (a server's
+ * Retry-After) replaces the computed delay, uncapped but still subject to
+ * `max_elapsed_ns`. Giving up ends the schedule (its retries are counted).
+ * Thread-safe on `backoff`, not on `state`. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
  */
-enum seawall_status seawall_backoff_schedule_retries(const struct seawall_backoff_schedule *schedule,
-                                                     uint32_t *out_retries);
+enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *backoff,
+                                               struct seawall_backoff_schedule_state *state,
+                                               bool has_retry_after,
+                                               uint64_t retry_after_ns,
+                                               struct seawall_backoff_delay *out);
+
+/**
+ * Like `seawall_backoff_next_delay` with the elapsed time since the
+ * schedule began given by the caller. Thread-safe on `backoff`, not on
+ * `state`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_next_delay_elapsed(const struct seawall_backoff *backoff,
+                                                       struct seawall_backoff_schedule_state *state,
+                                                       uint64_t elapsed_ns,
+                                                       bool has_retry_after,
+                                                       uint64_t retry_after_ns,
+                                                       struct seawall_backoff_delay *out);
+
+/**
+ * Ends the schedule `*state` (the call succeeded or was abandoned): its
+ * retries are counted in the backoff's metrics once, and it gives up from
+ * now on (`done` is set). Idempotent: a schedule that gave up or was
+ * finished already is left as it is. Pass the backoff that started it.
+ * Nothing to free. Thread-safe on `backoff`, not on `state`. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff,
+                                           struct seawall_backoff_schedule_state *state);
 
 /**
  * The default bulkhead config. Thread-safe; cannot fail.
@@ -2035,50 +2099,57 @@ enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_co
 void seawall_policy_free(struct seawall_policy *policy);
 
 /**
- * Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
- * the guard written to `*out_guard` (the caller owns it; completing or
- * releasing it frees it). A rejection returns the stage's
- * status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
- * `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
+ * Acquires every stage in order and initialises `*guard` (caller-owned
+ * storage, see `seawall_policy_guard`; nothing is allocated).
+ * `SEAWALL_OK`: `*guard` is live; run the call, then finish it with
+ * `seawall_policy_guard_complete*` or `seawall_policy_guard_release`. A
+ * rejection returns the stage's status (`SEAWALL_RATE_LIMITED`,
+ * `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_BULKHEAD_FULL`) after giving back
+ * what earlier stages granted, and leaves `*guard` empty;
  * `seawall_last_error_stage()` names the stage and
- * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe.
- * Also returns `SEAWALL_NULL_ARGUMENT`.
+ * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe
+ * on `policy`. Also returns `SEAWALL_NULL_ARGUMENT` (`*guard` untouched).
  */
 enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *policy,
-                                               struct seawall_policy_guard **out_guard);
+                                               struct seawall_policy_guard *guard);
 
 /**
- * Whether the guard's breaker permit is a half-open probe (false without
- * a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
- * `SEAWALL_NULL_ARGUMENT`.
+ * Whether the live guard's breaker permit is a half-open probe (false
+ * without a breaker stage); written to `*out_probe`. Any thread, not
+ * concurrently with a call finishing the same guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard
+ * is empty: finished, or not admitted) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
                                                   bool *out_probe);
 
 /**
- * Records `outcome` (a `seawall_outcome`) with the time since
- * `seawall_policy_try_acquire` on the policy's clock, releases the
- * bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
- * `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
- * or `SEAWALL_NULL_ARGUMENT`.
+ * Finishes a live guard: records `outcome` (a `seawall_outcome`) with the
+ * time since `seawall_policy_try_acquire` on the policy's clock and
+ * releases the bulkhead slot; the guard is empty afterwards (its storage
+ * is the caller's; nothing to free). Any thread, one call at a time per
+ * guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+ * outcome: the guard stays live; or the guard is empty: finished already,
+ * or not admitted) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *guard,
                                                   uint32_t outcome);
 
 /**
  * Like `seawall_policy_guard_complete` with a duration measured by the
- * caller. Any thread, once per guard. Returns `SEAWALL_OK`,
- * `SEAWALL_INVALID_ARGUMENT` (the guard is
- * not consumed) or `SEAWALL_NULL_ARGUMENT`.
+ * caller. Any thread, one call at a time per guard. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (unknown outcome: the guard stays live; or
+ * the guard is empty) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
                                                                 uint32_t outcome,
                                                                 uint64_t duration_ns);
 
 /**
- * Finishes a guard without an outcome (the call was cancelled): a
- * half-open probe slot returns, the bulkhead slot is released, the guard
- * is freed. NULL is a no-op. Any thread, once per guard.
+ * Finishes a live guard without an outcome (the call was cancelled): a
+ * half-open probe slot returns, the bulkhead slot is released; the guard
+ * is empty afterwards. NULL or an empty guard (finished already, or
+ * rejected) is a no-op, so it is safe in every cleanup path. Any thread,
+ * one call at a time per guard.
  */
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 

@@ -80,6 +80,22 @@ struct BackoffConfig {
 
 #[repr(C)]
 #[derive(Default)]
+struct ScheduleState {
+    start_ns: u64,
+    prev_ns: u64,
+    rng: u64,
+    retries: u32,
+    done: bool,
+}
+
+/// `seawall_policy_guard`: caller-owned storage.
+#[repr(C)]
+struct PolicyGuard {
+    _opaque: [u64; 12],
+}
+
+#[repr(C)]
+#[derive(Default)]
 struct BackoffDelay {
     give_up: bool,
     delay_ns: u64,
@@ -294,6 +310,71 @@ fn c_abi(c: &mut Criterion) {
     });
     g.finish();
 
+    // ---- policy guard (breaker + bulkhead) acquire + complete success ----
+    #[repr(C)]
+    struct PolicyConfig {
+        token_bucket: *const c_void,
+        sliding_window: *const c_void,
+        circuit_breaker: *const c_void,
+        bulkhead: *const c_void,
+    }
+    let pol_new = sym!(
+        lib,
+        b"seawall_policy_new_with_clock",
+        unsafe extern "C" fn(*const PolicyConfig, *const c_void, *mut *mut c_void) -> Status
+    );
+    let pol_try = sym!(
+        lib,
+        b"seawall_policy_try_acquire",
+        unsafe extern "C" fn(*const c_void, *mut PolicyGuard) -> Status
+    );
+    let guard_complete = sym!(
+        lib,
+        b"seawall_policy_guard_complete",
+        unsafe extern "C" fn(*mut PolicyGuard, u32) -> Status
+    );
+    let mut pol = std::ptr::null_mut();
+    unsafe {
+        let pc = PolicyConfig {
+            token_bucket: std::ptr::null(),
+            sliding_window: std::ptr::null(),
+            circuit_breaker: cb,
+            bulkhead: bh,
+        };
+        ok(pol_new(&pc, clk, &mut pol));
+    }
+    let core_pol = std::sync::Arc::new(
+        seawall::policy::Policy::with_clock(&mclock)
+            .circuit_breaker(std::sync::Arc::new(
+                seawall::circuit_breaker::CircuitBreaker::new(Default::default())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ))
+            .bulkhead(std::sync::Arc::new(
+                seawall::bulkhead::Bulkhead::new(seawall::bulkhead::BulkheadConfig {
+                    max_concurrent: 64,
+                    ..Default::default()
+                })
+                .unwrap_or_else(|e| panic!("{e}")),
+            )),
+    );
+    let mut g = c.benchmark_group("c_abi_policy_guard");
+    g.bench_function("core", |b| {
+        b.iter(|| {
+            if let Ok(guard) = black_box(&core_pol).try_acquire() {
+                guard.complete(seawall::circuit_breaker::Outcome::Success);
+            }
+        })
+    });
+    g.bench_function("c_abi", |b| {
+        b.iter(|| unsafe {
+            let mut guard = std::mem::MaybeUninit::<PolicyGuard>::uninit();
+            if pol_try(pol, guard.as_mut_ptr()) == 0 {
+                guard_complete(guard.as_mut_ptr(), 0);
+            }
+        })
+    });
+    g.finish();
+
     // ---- backoff: a 10-step full-jitter exponential schedule ----
     let bo_default = sym!(
         lib,
@@ -305,20 +386,27 @@ fn c_abi(c: &mut Criterion) {
         b"seawall_backoff_new",
         unsafe extern "C" fn(*const BackoffConfig, *mut *mut c_void) -> Status
     );
-    let sch_new = sym!(
+    let bo_start = sym!(
         lib,
-        b"seawall_backoff_schedule_new",
-        unsafe extern "C" fn(*const c_void, *mut *mut c_void) -> Status
+        b"seawall_backoff_start",
+        unsafe extern "C" fn(*const c_void, *mut ScheduleState) -> Status
     );
-    let sch_next = sym!(
+    let bo_next = sym!(
         lib,
-        b"seawall_backoff_schedule_next_delay_elapsed",
-        unsafe extern "C" fn(*mut c_void, u64, bool, u64, *mut BackoffDelay) -> Status
+        b"seawall_backoff_next_delay_elapsed",
+        unsafe extern "C" fn(
+            *const c_void,
+            *mut ScheduleState,
+            u64,
+            bool,
+            u64,
+            *mut BackoffDelay,
+        ) -> Status
     );
-    let sch_free = sym!(
+    let bo_finish = sym!(
         lib,
-        b"seawall_backoff_schedule_free",
-        unsafe extern "C" fn(*mut c_void)
+        b"seawall_backoff_finish",
+        unsafe extern "C" fn(*const c_void, *mut ScheduleState) -> Status
     );
     let mut bo = std::ptr::null_mut();
     unsafe {
@@ -347,14 +435,14 @@ fn c_abi(c: &mut Criterion) {
     });
     g.bench_function("c_abi", |b| {
         b.iter(|| unsafe {
-            let mut s = std::ptr::null_mut();
+            let mut s = ScheduleState::default();
             let mut total = 0u64;
-            if sch_new(bo, &mut s) == 0 {
+            if bo_start(bo, &mut s) == 0 {
                 let mut d = BackoffDelay::default();
-                while sch_next(s, 0, false, 0, &mut d) == 0 && !d.give_up {
+                while bo_next(bo, &mut s, 0, false, 0, &mut d) == 0 && !d.give_up {
                     total += d.delay_ns;
                 }
-                sch_free(s);
+                bo_finish(bo, &mut s);
             }
             black_box(total)
         })

@@ -1,5 +1,6 @@
 //! Retry schedules: `seawall_backoff` (shared definition) and
-//! `seawall_backoff_schedule` (the retry state of one call).
+//! `seawall_backoff_schedule_state` (the retry state of one call, a plain
+//! struct the caller owns).
 
 use crate::boundary::{fail, free_handle, invalid_config, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
@@ -82,7 +83,8 @@ pub struct seawall_backoff_metrics {
     /// Schedules started.
     pub schedules: u64,
     /// Delays handed out by schedules that have ended (counted when a
-    /// schedule gives up or is freed, not per delay).
+    /// schedule gives up or is finished with `seawall_backoff_finish`, not
+    /// per delay; a schedule never finished is not counted).
     pub retries: u64,
     /// Schedules that gave up because `max_attempts` was reached.
     pub exhausted_attempts: u64,
@@ -90,7 +92,7 @@ pub struct seawall_backoff_metrics {
     pub exhausted_elapsed: u64,
 }
 
-/// The answer of `seawall_backoff_schedule_next_delay*`.
+/// The answer of `seawall_backoff_next_delay*`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_backoff_delay {
@@ -106,17 +108,57 @@ pub struct seawall_backoff_delay {
 /// thread-safe.
 pub struct seawall_backoff(Backoff);
 
-/// The retry state of one call. Opaque; NOT thread-safe: one schedule per
-/// call, used by one thread at a time. Freeing it ends it (its retries are
-/// counted in the backoff's metrics).
-pub struct seawall_backoff_schedule {
-    backoff: Backoff,
-    state: ScheduleState,
+/// The retry state of one call: plain data the caller owns (on the stack,
+/// in a request struct); nothing is allocated, nothing to free.
+/// `seawall_backoff_start` fills it, `seawall_backoff_next_delay*` advance
+/// it, `seawall_backoff_finish` ends it, always with the backoff that
+/// started it. It may be copied (a copy is an independent schedule with
+/// the same future delays) and stored; any field values are safe (they
+/// only give other delays). Read `retries` and `done`; the other fields
+/// are the schedule's working state. NOT thread-safe: one thread at a time
+/// per state.
+///
+/// Metrics: a schedule's retries are added to the backoff's `retries` once,
+/// when it ends: when it gives up, or at `seawall_backoff_finish`. A state
+/// that is dropped without either is not counted (there is no destructor
+/// to count it); finish every state whose call succeeded or was abandoned.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct seawall_backoff_schedule_state {
+    /// When the schedule started, on the backoff's clock (ns); read only
+    /// when the backoff has `max_elapsed_ns`, else 0.
+    pub start_ns: u64,
+    /// The previous delay (decorrelated jitter), ns.
+    pub prev_ns: u64,
+    /// The schedule's random stream (SplitMix64 state).
+    pub rng: u64,
+    /// Retries handed out so far.
+    pub retries: u32,
+    /// Whether the schedule has ended (gave up, or was finished); sticky.
+    pub done: bool,
 }
 
-impl Drop for seawall_backoff_schedule {
-    fn drop(&mut self) {
-        self.backoff.finish(&mut self.state);
+impl seawall_backoff_schedule_state {
+    #[inline]
+    fn to_core(self) -> ScheduleState {
+        ScheduleState {
+            start_ns: self.start_ns,
+            retries: self.retries,
+            prev_ns: self.prev_ns,
+            rng: self.rng,
+            done: self.done,
+        }
+    }
+
+    #[inline]
+    fn from_core(s: ScheduleState) -> Self {
+        Self {
+            start_ns: s.start_ns,
+            prev_ns: s.prev_ns,
+            rng: s.rng,
+            retries: s.retries,
+            done: s.done,
+        }
     }
 }
 
@@ -246,7 +288,8 @@ pub unsafe extern "C" fn seawall_backoff_new_with_clock(
     ffi_boundary!([config, clock, out] { backoff_new(config, clock_source(clock), out) })
 }
 
-/// Frees a backoff. NULL is a no-op. Schedules made from it stay valid.
+/// Frees a backoff. NULL is a no-op. Schedule states it started cannot be
+/// used after it is freed (every schedule call takes the backoff).
 /// Not thread-safe: must not race other calls on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_free(backoff: *mut seawall_backoff) {
@@ -288,27 +331,18 @@ pub unsafe extern "C" fn seawall_backoff_get_metrics(
 }
 
 /// Starts the schedule of one retried call (elapsed time counts from now)
-/// and writes it to `*out`. The caller owns it and frees it with
-/// `seawall_backoff_schedule_free`; it may outlive the backoff.
-/// Thread-safe on `backoff`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// and writes its state to `*out_state` (caller-owned storage; nothing is
+/// allocated). Counts a schedule in the metrics. Thread-safe on `backoff`.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub unsafe extern "C" fn seawall_backoff_schedule_new(
+pub unsafe extern "C" fn seawall_backoff_start(
     backoff: *const seawall_backoff,
-    out: *mut *mut seawall_backoff_schedule,
+    out_state: *mut seawall_backoff_schedule_state,
 ) -> seawall_status {
-    ffi_boundary!([backoff, out] {
-        let backoff = (*backoff).0.clone();
-        let state = backoff.start();
-        write_handle(out, seawall_backoff_schedule { backoff, state });
+    ffi_boundary!([backoff, out_state] {
+        *out_state = seawall_backoff_schedule_state::from_core((*backoff).0.start());
         seawall_status::SEAWALL_OK
     })
-}
-
-/// Frees a schedule. NULL is a no-op. Not thread-safe with other calls on
-/// the same schedule.
-#[no_mangle]
-pub unsafe extern "C" fn seawall_backoff_schedule_free(schedule: *mut seawall_backoff_schedule) {
-    ffi_value!((), { free_handle(schedule) })
 }
 
 fn delay_out(d: Option<Duration>, retries: u32) -> seawall_backoff_delay {
@@ -326,61 +360,71 @@ fn delay_out(d: Option<Duration>, retries: u32) -> seawall_backoff_delay {
     }
 }
 
-/// After a failed call: writes the delay before the next retry, or
-/// `give_up = true`, to `*out`. Elapsed time is read from the backoff's
-/// clock. If `has_retry_after`, `retry_after_ns` (a server's Retry-After)
-/// replaces the computed delay, uncapped but still subject to
-/// `max_elapsed_ns`. Not thread-safe on `schedule`.
-/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// After a failed call: advances `*state` and writes the delay before the
+/// next retry, or `give_up = true`, to `*out`. Elapsed time is read from
+/// the backoff's clock. If `has_retry_after`, `retry_after_ns` (a server's
+/// Retry-After) replaces the computed delay, uncapped but still subject to
+/// `max_elapsed_ns`. Giving up ends the schedule (its retries are counted).
+/// Thread-safe on `backoff`, not on `state`. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub unsafe extern "C" fn seawall_backoff_schedule_next_delay(
-    schedule: *mut seawall_backoff_schedule,
+pub unsafe extern "C" fn seawall_backoff_next_delay(
+    backoff: *const seawall_backoff,
+    state: *mut seawall_backoff_schedule_state,
     has_retry_after: bool,
     retry_after_ns: u64,
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
-    ffi_boundary!([schedule, out] {
-        let s = &mut *schedule;
+    ffi_boundary!([backoff, state, out] {
+        let mut s = (*state).to_core();
         let hint = has_retry_after.then(|| Duration::from_nanos(retry_after_ns));
-        let d = s.backoff.next_delay(&mut s.state, hint);
-        *out = delay_out(d, s.state.retries());
+        let d = (*backoff).0.next_delay(&mut s, hint);
+        *state = seawall_backoff_schedule_state::from_core(s);
+        *out = delay_out(d, s.retries());
         seawall_status::SEAWALL_OK
     })
 }
 
-/// Like `seawall_backoff_schedule_next_delay` with the elapsed time since
-/// the schedule began given by the caller. Not thread-safe on `schedule`.
-/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Like `seawall_backoff_next_delay` with the elapsed time since the
+/// schedule began given by the caller. Thread-safe on `backoff`, not on
+/// `state`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub unsafe extern "C" fn seawall_backoff_schedule_next_delay_elapsed(
-    schedule: *mut seawall_backoff_schedule,
+pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
+    backoff: *const seawall_backoff,
+    state: *mut seawall_backoff_schedule_state,
     elapsed_ns: u64,
     has_retry_after: bool,
     retry_after_ns: u64,
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
-    ffi_boundary!([schedule, out] {
-        let s = &mut *schedule;
-        let d = s.backoff.next_delay_elapsed(
-            &mut s.state,
+    ffi_boundary!([backoff, state, out] {
+        let mut s = (*state).to_core();
+        let d = (*backoff).0.next_delay_elapsed(
+            &mut s,
             Duration::from_nanos(elapsed_ns),
             has_retry_after.then(|| Duration::from_nanos(retry_after_ns)),
         );
-        *out = delay_out(d, s.state.retries());
+        *state = seawall_backoff_schedule_state::from_core(s);
+        *out = delay_out(d, s.retries());
         seawall_status::SEAWALL_OK
     })
 }
 
-/// Writes the retries handed out so far to `*out_retries`. Not thread-safe
-/// on `schedule` against `next_delay`. Returns `SEAWALL_OK` or
-/// `SEAWALL_NULL_ARGUMENT`.
+/// Ends the schedule `*state` (the call succeeded or was abandoned): its
+/// retries are counted in the backoff's metrics once, and it gives up from
+/// now on (`done` is set). Idempotent: a schedule that gave up or was
+/// finished already is left as it is. Pass the backoff that started it.
+/// Nothing to free. Thread-safe on `backoff`, not on `state`. Returns
+/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub unsafe extern "C" fn seawall_backoff_schedule_retries(
-    schedule: *const seawall_backoff_schedule,
-    out_retries: *mut u32,
+pub unsafe extern "C" fn seawall_backoff_finish(
+    backoff: *const seawall_backoff,
+    state: *mut seawall_backoff_schedule_state,
 ) -> seawall_status {
-    ffi_boundary!([schedule, out_retries] {
-        *out_retries = (*schedule).state.retries();
+    ffi_boundary!([backoff, state] {
+        let mut s = (*state).to_core();
+        (*backoff).0.finish(&mut s);
+        *state = seawall_backoff_schedule_state::from_core(s);
         seawall_status::SEAWALL_OK
     })
 }

@@ -8,6 +8,8 @@ use crate::limiters::{seawall_sliding_window, seawall_token_bucket};
 use crate::status::seawall_status;
 use seawall::clock::ClockSource;
 use seawall::policy::{Guard, Policy, Stage};
+use std::mem::{align_of, size_of, MaybeUninit};
+use std::ptr::{addr_of, addr_of_mut};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,10 +37,82 @@ pub struct seawall_policy_config {
 /// thread-safe.
 pub struct seawall_policy(Arc<Policy>);
 
-/// Everything one admitted call holds. Finish it exactly once with
-/// `seawall_policy_guard_complete*` or `seawall_policy_guard_release`
-/// (which free it). Opaque; any thread, one at a time.
-pub struct seawall_policy_guard(Guard);
+/// Everything one admitted call holds, in storage the caller owns: declare
+/// it where the call's other state lives (on the stack, in a request
+/// struct), like a `pthread_mutex_t`. Nothing is allocated per call.
+///
+/// Life cycle: `seawall_policy_try_acquire` initialises it, *live* on
+/// `SEAWALL_OK` and *empty* on any other status (so releasing it is always
+/// safe afterwards). A live guard is finished exactly once by
+/// `seawall_policy_guard_complete*` or `seawall_policy_guard_release`,
+/// which leave it empty. On an empty guard, `_release` is a no-op and
+/// `_complete*` / `_is_probe` return `SEAWALL_INVALID_ARGUMENT` (field
+/// `guard`): finishing twice is an error, not undefined behaviour. A
+/// zero-initialised guard (`seawall_policy_guard g = {0};`) is empty.
+///
+/// Rules: the fields are private (do not read or write them). A live guard
+/// may be moved (copied to new storage, the old copy never used again),
+/// but not duplicated: finishing two copies of one live guard is undefined
+/// behaviour. Storage that is neither zeroed nor written by `try_acquire`
+/// must not be passed to the other functions. A live guard that is never
+/// finished is a leak, not undefined behaviour: it keeps its bulkhead slot
+/// (and a half-open probe slot) and a reference to the policy's stages,
+/// like a handle never freed; `try_acquire` on a live guard overwrites it
+/// the same way. Any thread, one call at a time per guard.
+#[repr(C)]
+pub struct seawall_policy_guard {
+    /// Private storage: a tag word, then the core guard (64 bytes on 64-bit
+    /// targets today; the rest is room to grow without changing the ABI).
+    pub _opaque: [u64; 12],
+}
+
+/// The layout behind `seawall_policy_guard::_opaque`: `tag` is [`LIVE`]
+/// while `guard` holds an unfinished core guard; anything else is empty.
+#[repr(C)]
+struct GuardSlot {
+    tag: u64,
+    guard: MaybeUninit<Guard>,
+}
+
+/// The tag of a live guard: a 64-bit pattern that zeroed or stale storage
+/// does not hold by accident.
+const LIVE: u64 = 0x5EA3_A110_6A2D_11FE;
+/// The tag of an empty guard (zeroed storage is empty).
+const EMPTY: u64 = 0;
+
+// The core guard fits the public storage, with its alignment.
+const _: () = {
+    assert!(size_of::<GuardSlot>() <= size_of::<seawall_policy_guard>());
+    assert!(align_of::<GuardSlot>() <= align_of::<seawall_policy_guard>());
+};
+
+/// Whether `*g` holds a live guard.
+///
+/// # Safety
+/// `g` is non-NULL, aligned, and zeroed or written by `try_acquire`.
+#[inline]
+unsafe fn is_live(g: *const seawall_policy_guard) -> bool {
+    addr_of!((*g.cast::<GuardSlot>()).tag).read() == LIVE
+}
+
+/// Moves the core guard out of a live `*g` and marks it empty.
+///
+/// # Safety
+/// `is_live(g)`.
+#[inline]
+unsafe fn take(g: *mut seawall_policy_guard) -> Guard {
+    let slot = g.cast::<GuardSlot>();
+    addr_of_mut!((*slot).tag).write(EMPTY);
+    addr_of!((*slot).guard).read().assume_init()
+}
+
+#[cold]
+fn not_live() -> seawall_status {
+    fail(seawall::Error::argument(
+        "guard",
+        "is not live: already finished, or not admitted by seawall_policy_try_acquire",
+    ))
+}
 
 /// A policy config with no stage. Thread-safe; cannot fail.
 #[no_mangle]
@@ -111,23 +185,29 @@ pub unsafe extern "C" fn seawall_policy_free(policy: *mut seawall_policy) {
     ffi_value!((), { free_handle(policy) })
 }
 
-/// Acquires every stage in order. `SEAWALL_OK`: run the call, then finish
-/// the guard written to `*out_guard` (the caller owns it; completing or
-/// releasing it frees it). A rejection returns the stage's
-/// status (`SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN` or
-/// `SEAWALL_BULKHEAD_FULL`) after giving back what earlier stages granted;
+/// Acquires every stage in order and initialises `*guard` (caller-owned
+/// storage, see `seawall_policy_guard`; nothing is allocated).
+/// `SEAWALL_OK`: `*guard` is live; run the call, then finish it with
+/// `seawall_policy_guard_complete*` or `seawall_policy_guard_release`. A
+/// rejection returns the stage's status (`SEAWALL_RATE_LIMITED`,
+/// `SEAWALL_CIRCUIT_OPEN` or `SEAWALL_BULKHEAD_FULL`) after giving back
+/// what earlier stages granted, and leaves `*guard` empty;
 /// `seawall_last_error_stage()` names the stage and
-/// `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe.
-/// Also returns `SEAWALL_NULL_ARGUMENT`.
+/// `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe
+/// on `policy`. Also returns `SEAWALL_NULL_ARGUMENT` (`*guard` untouched).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_try_acquire(
     policy: *const seawall_policy,
-    out_guard: *mut *mut seawall_policy_guard,
+    guard: *mut seawall_policy_guard,
 ) -> seawall_status {
-    ffi_boundary!([policy, out_guard] {
+    ffi_boundary!([policy, guard] {
+        let slot = guard.cast::<GuardSlot>();
+        // Empty first: a rejection (or a panic) leaves it empty.
+        addr_of_mut!((*slot).tag).write(EMPTY);
         match (*policy).0.try_acquire() {
             Ok(g) => {
-                write_handle(out_guard, seawall_policy_guard(g));
+                addr_of_mut!((*slot).guard).write(MaybeUninit::new(g));
+                addr_of_mut!((*slot).tag).write(LIVE);
                 seawall_status::SEAWALL_OK
             }
             Err(r) => fail_stage(
@@ -142,34 +222,44 @@ pub unsafe extern "C" fn seawall_policy_try_acquire(
     })
 }
 
-/// Whether the guard's breaker permit is a half-open probe (false without
-/// a breaker stage); written to `*out_probe`. Thread-safe. Returns `SEAWALL_OK` or
-/// `SEAWALL_NULL_ARGUMENT`.
+/// Whether the live guard's breaker permit is a half-open probe (false
+/// without a breaker stage); written to `*out_probe`. Any thread, not
+/// concurrently with a call finishing the same guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard
+/// is empty: finished, or not admitted) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_is_probe(
     guard: *const seawall_policy_guard,
     out_probe: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([guard, out_probe] {
-        *out_probe = (*guard).0.breaker_permit().is_some_and(|p| p.is_probe());
+        if !is_live(guard) {
+            return not_live();
+        }
+        let g = &*addr_of!((*guard.cast::<GuardSlot>()).guard).cast::<Guard>();
+        *out_probe = g.breaker_permit().is_some_and(|p| p.is_probe());
         seawall_status::SEAWALL_OK
     })
 }
 
-/// Records `outcome` (a `seawall_outcome`) with the time since
-/// `seawall_policy_try_acquire` on the policy's clock, releases the
-/// bulkhead slot and frees the guard. Any thread, once per guard. Returns `SEAWALL_OK`,
-/// `SEAWALL_INVALID_ARGUMENT` (unknown outcome; the guard is not consumed)
-/// or `SEAWALL_NULL_ARGUMENT`.
+/// Finishes a live guard: records `outcome` (a `seawall_outcome`) with the
+/// time since `seawall_policy_try_acquire` on the policy's clock and
+/// releases the bulkhead slot; the guard is empty afterwards (its storage
+/// is the caller's; nothing to free). Any thread, one call at a time per
+/// guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
+/// outcome: the guard stays live; or the guard is empty: finished already,
+/// or not admitted) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_complete(
     guard: *mut seawall_policy_guard,
     outcome: u32,
 ) -> seawall_status {
     ffi_boundary!([guard] {
+        if !is_live(guard) {
+            return not_live();
+        }
         match outcome_from(outcome) {
             Ok(o) => {
-                Box::from_raw(guard).0.complete(o);
+                take(guard).complete(o);
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -178,9 +268,9 @@ pub unsafe extern "C" fn seawall_policy_guard_complete(
 }
 
 /// Like `seawall_policy_guard_complete` with a duration measured by the
-/// caller. Any thread, once per guard. Returns `SEAWALL_OK`,
-/// `SEAWALL_INVALID_ARGUMENT` (the guard is
-/// not consumed) or `SEAWALL_NULL_ARGUMENT`.
+/// caller. Any thread, one call at a time per guard. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (unknown outcome: the guard stays live; or
+/// the guard is empty) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
     guard: *mut seawall_policy_guard,
@@ -188,11 +278,12 @@ pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
     duration_ns: u64,
 ) -> seawall_status {
     ffi_boundary!([guard] {
+        if !is_live(guard) {
+            return not_live();
+        }
         match outcome_from(outcome) {
             Ok(o) => {
-                Box::from_raw(guard)
-                    .0
-                    .complete_with_duration(o, Duration::from_nanos(duration_ns));
+                take(guard).complete_with_duration(o, Duration::from_nanos(duration_ns));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -200,10 +291,16 @@ pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
     })
 }
 
-/// Finishes a guard without an outcome (the call was cancelled): a
-/// half-open probe slot returns, the bulkhead slot is released, the guard
-/// is freed. NULL is a no-op. Any thread, once per guard.
+/// Finishes a live guard without an outcome (the call was cancelled): a
+/// half-open probe slot returns, the bulkhead slot is released; the guard
+/// is empty afterwards. NULL or an empty guard (finished already, or
+/// rejected) is a no-op, so it is safe in every cleanup path. Any thread,
+/// one call at a time per guard.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_release(guard: *mut seawall_policy_guard) {
-    ffi_value!((), { free_handle(guard) })
+    ffi_value!((), {
+        if !guard.is_null() && is_live(guard) {
+            take(guard).release();
+        }
+    })
 }

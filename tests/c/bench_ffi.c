@@ -75,12 +75,26 @@ int main(void) {
   long m = N / 10;
   t0 = now_s();
   for (long i = 0; i < m; i++) {
-    seawall_backoff_schedule *s;
-    seawall_backoff_schedule_new(bo, &s);
-    for (int k = 0; k < 10; k++) seawall_backoff_schedule_next_delay_elapsed(s, 0, false, 0, &dl);
-    seawall_backoff_schedule_free(s);
+    seawall_backoff_schedule_state s;
+    seawall_backoff_start(bo, &s);
+    for (int k = 0; k < 10; k++) seawall_backoff_next_delay_elapsed(bo, &s, 0, false, 0, &dl);
+    seawall_backoff_finish(bo, &s);
   }
   REPORT("backoff 10-step schedule", m, now_s() - t0);
+
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.circuit_breaker = cb;
+  pc.bulkhead = bh;
+  seawall_policy *pol;
+  seawall_policy_new_with_clock(&pc, clock, &pol);
+  t0 = now_s();
+  for (long i = 0; i < N; i++) {
+    seawall_policy_guard g;
+    if (seawall_policy_try_acquire(pol, &g) == SEAWALL_OK)
+      seawall_policy_guard_complete(&g, SEAWALL_OUTCOME_SUCCESS);
+  }
+  REPORT("policy guard (breaker+bulkhead) acquire+complete", N, now_s() - t0);
+  seawall_policy_free(pol);
 
   seawall_backoff_free(bo);
   seawall_bulkhead_free(bh);

@@ -13,7 +13,7 @@ static volatile uint64_t sink;
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: ops_ffi version|clock_now|tb_denied|cb|bh|backoff <n>\n");
+    fprintf(stderr, "usage: ops_ffi version|clock_now|tb_denied|cb|bh|policy|backoff <n>\n");
     return 2;
   }
   const char *op = argv[1];
@@ -40,6 +40,11 @@ int main(int argc, char **argv) {
   kc.seed = 1;
   seawall_backoff *bo;
   seawall_backoff_new(&kc, &bo);
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.circuit_breaker = cb;
+  pc.bulkhead = bh;
+  seawall_policy *pol;
+  seawall_policy_new_with_clock(&pc, clk, &pol);
 
   if (!strcmp(op, "version")) {
     for (long i = 0; i < n; i++) sink += (uint64_t)(uintptr_t)seawall_version();
@@ -64,16 +69,22 @@ int main(int argc, char **argv) {
     seawall_bulkhead_permit *p;
     for (long i = 0; i < n; i++)
       if (seawall_bulkhead_try_acquire(bh, &p) == SEAWALL_OK) seawall_bulkhead_release(p);
+  } else if (!strcmp(op, "policy")) {
+    for (long i = 0; i < n; i++) {
+      seawall_policy_guard g;
+      if (seawall_policy_try_acquire(pol, &g) == SEAWALL_OK)
+        seawall_policy_guard_complete(&g, SEAWALL_OUTCOME_SUCCESS);
+    }
   } else if (!strcmp(op, "backoff")) {
     for (long i = 0; i < n; i++) {
-      seawall_backoff_schedule *s;
+      seawall_backoff_schedule_state s;
       uint64_t total = 0;
-      if (seawall_backoff_schedule_new(bo, &s) == SEAWALL_OK) {
+      if (seawall_backoff_start(bo, &s) == SEAWALL_OK) {
         seawall_backoff_delay d;
-        while (seawall_backoff_schedule_next_delay_elapsed(s, 0, false, 0, &d) == SEAWALL_OK &&
+        while (seawall_backoff_next_delay_elapsed(bo, &s, 0, false, 0, &d) == SEAWALL_OK &&
                !d.give_up)
           total += d.delay_ns;
-        seawall_backoff_schedule_free(s);
+        seawall_backoff_finish(bo, &s);
       }
       sink += total;
     }
@@ -81,6 +92,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "unknown op %s\n", op);
     return 2;
   }
+  seawall_policy_free(pol);
   seawall_backoff_free(bo);
   seawall_bulkhead_free(bh);
   seawall_circuit_breaker_free(cb);

@@ -93,23 +93,70 @@ static void test_backoff(void) {
   CHECK_OK(seawall_backoff_delay_for(b, UINT32_MAX, &d));
   CHECK_EQ_U64(d, 1 * SEC);
 
-  seawall_backoff_schedule *s = NULL;
-  CHECK_OK(seawall_backoff_schedule_new(b, &s));
+  /* the schedule state is a plain struct the caller owns */
+  seawall_backoff_schedule_state s;
+  CHECK_OK(seawall_backoff_start(b, &s));
+  CHECK_EQ_U64(s.retries, 0);
+  CHECK(!s.done);
   uint64_t want[] = {100 * MS, 200 * MS, 400 * MS};
   for (int i = 0; i < 3; i++) {
     seawall_backoff_delay nd;
-    CHECK_OK(seawall_backoff_schedule_next_delay(s, false, 0, &nd));
+    CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
     CHECK(!nd.give_up);
     CHECK_EQ_U64(nd.delay_ns, want[i]);
     CHECK_EQ_U64(nd.retries, (uint64_t)i + 1);
+    CHECK_EQ_U64(s.retries, (uint64_t)i + 1);
   }
   seawall_backoff_delay nd;
-  CHECK_OK(seawall_backoff_schedule_next_delay(s, false, 0, &nd));
+  CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
   CHECK(nd.give_up);
-  uint32_t retries = 0;
-  CHECK_OK(seawall_backoff_schedule_retries(s, &retries));
-  CHECK_EQ_U64(retries, 3);
-  seawall_backoff_schedule_free(s);
+  CHECK_EQ_U64(nd.delay_ns, 0);
+  CHECK_EQ_U64(s.retries, 3);
+  CHECK(s.done);
+  seawall_backoff_metrics m;
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.schedules, 1);
+  CHECK_EQ_U64(m.retries, 3); /* counted when it gave up */
+  CHECK_EQ_U64(m.exhausted_attempts, 1);
+  /* finishing a schedule that gave up changes nothing */
+  CHECK_OK(seawall_backoff_finish(b, &s));
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.retries, 3);
+
+  /* finish ends a running schedule once: its retries are counted, it gives
+   * up from then on, and a second finish is a no-op */
+  CHECK_OK(seawall_backoff_start(b, &s));
+  CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
+  CHECK(!nd.give_up);
+  seawall_backoff_schedule_state copy = s; /* never finished, below */
+  CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
+  CHECK_OK(seawall_backoff_next_delay(b, &copy, false, 0, &nd));
+  CHECK_EQ_U64(nd.retries, 2);
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.schedules, 2);
+  CHECK_EQ_U64(m.retries, 3); /* running schedules are not counted yet */
+  CHECK_OK(seawall_backoff_finish(b, &s));
+  CHECK(s.done);
+  CHECK_EQ_U64(s.retries, 2);
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.retries, 5);
+  CHECK_EQ_U64(m.exhausted_attempts, 1); /* finishing is not exhaustion */
+  CHECK_OK(seawall_backoff_finish(b, &s));
+  CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
+  CHECK(nd.give_up);
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.retries, 5);
+  CHECK_EQ_U64(m.exhausted_attempts, 1);
+  /* a state never finished (`copy`) is not counted: nothing to free */
+  /* outputs are written only on OK */
+  seawall_backoff_schedule_state untouched = {.start_ns = 7, .prev_ns = 8, .rng = 9, .retries = 10};
+  CHECK_STATUS(seawall_backoff_start(NULL, &untouched), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "backoff");
+  CHECK(untouched.start_ns == 7 && untouched.prev_ns == 8 && untouched.rng == 9 &&
+        untouched.retries == 10 && !untouched.done);
+  CHECK_STATUS(seawall_backoff_next_delay(b, NULL, false, 0, &nd), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "state");
+  CHECK_STATUS(seawall_backoff_finish(b, NULL), SEAWALL_NULL_ARGUMENT);
 
   /* Retry-After hint replaces the delay; max_elapsed on the clock */
   seawall_backoff_free(b);
@@ -117,19 +164,28 @@ static void test_backoff(void) {
   cfg.max_elapsed_ns = 1 * SEC;
   cfg.kind = SEAWALL_BACKOFF_CONSTANT;
   CHECK_OK(seawall_backoff_new_with_clock(&cfg, clock, &b));
-  CHECK_OK(seawall_backoff_schedule_new(b, &s));
-  CHECK_OK(seawall_backoff_schedule_next_delay(s, true, 700 * MS, &nd));
+  CHECK_OK(seawall_manual_clock_advance(clock, 3 * SEC));
+  CHECK_OK(seawall_backoff_start(b, &s));
+  CHECK_EQ_U64(s.start_ns, 3 * SEC); /* read from the backoff's clock */
+  CHECK_OK(seawall_backoff_next_delay(b, &s, true, 700 * MS, &nd));
   CHECK(!nd.give_up);
   CHECK_EQ_U64(nd.delay_ns, 700 * MS);
   CHECK_OK(seawall_manual_clock_advance(clock, 950 * MS));
-  CHECK_OK(seawall_backoff_schedule_next_delay(s, false, 0, &nd));
+  CHECK_OK(seawall_backoff_next_delay(b, &s, false, 0, &nd));
   CHECK(nd.give_up);
-  seawall_backoff_metrics m;
   CHECK_OK(seawall_backoff_get_metrics(b, &m));
   CHECK_EQ_U64(m.schedules, 1);
   CHECK_EQ_U64(m.retries, 1);
   CHECK_EQ_U64(m.exhausted_elapsed, 1);
-  seawall_backoff_schedule_free(s);
+  /* the caller's own elapsed time */
+  CHECK_OK(seawall_backoff_start(b, &s));
+  CHECK_OK(seawall_backoff_next_delay_elapsed(b, &s, 500 * MS, false, 0, &nd));
+  CHECK(!nd.give_up);
+  CHECK_EQ_U64(nd.delay_ns, 100 * MS);
+  CHECK_OK(seawall_backoff_next_delay_elapsed(b, &s, 950 * MS, false, 0, &nd));
+  CHECK(nd.give_up);
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.exhausted_elapsed, 2);
   seawall_backoff_free(b);
 
   /* seeded jitter is deterministic */
@@ -140,17 +196,29 @@ static void test_backoff(void) {
   seawall_backoff *b1 = NULL, *b2 = NULL;
   CHECK_OK(seawall_backoff_new(&cfg, &b1));
   CHECK_OK(seawall_backoff_new(&cfg, &b2));
-  seawall_backoff_schedule *s1 = NULL, *s2 = NULL;
-  CHECK_OK(seawall_backoff_schedule_new(b1, &s1));
-  CHECK_OK(seawall_backoff_schedule_new(b2, &s2));
+  seawall_backoff_schedule_state s1, s2;
+  CHECK_OK(seawall_backoff_start(b1, &s1));
+  CHECK_OK(seawall_backoff_start(b2, &s2));
+  seawall_backoff_schedule_state s3 = {0};
+  uint64_t distinct = 0, prev = 0;
   for (int i = 0; i < 9; i++) {
-    seawall_backoff_delay x, y;
-    CHECK_OK(seawall_backoff_schedule_next_delay_elapsed(s1, 0, false, 0, &x));
-    CHECK_OK(seawall_backoff_schedule_next_delay_elapsed(s2, 0, false, 0, &y));
+    seawall_backoff_delay x, y, z;
+    CHECK_OK(seawall_backoff_next_delay_elapsed(b1, &s1, 0, false, 0, &x));
+    CHECK_OK(seawall_backoff_next_delay_elapsed(b2, &s2, 0, false, 0, &y));
     CHECK_EQ_U64(x.delay_ns, y.delay_ns);
+    CHECK(!x.give_up);
+    distinct += x.delay_ns != prev;
+    prev = x.delay_ns;
+    if (i == 3) s3 = s1; /* a copy is an independent schedule with the same future */
+    if (i > 3) {
+      CHECK_OK(seawall_backoff_next_delay_elapsed(b1, &s3, 0, false, 0, &z));
+      CHECK_EQ_U64(z.delay_ns, x.delay_ns);
+      CHECK_EQ_U64(z.retries, x.retries);
+    }
   }
-  seawall_backoff_schedule_free(s1);
-  seawall_backoff_schedule_free(s2);
+  CHECK(distinct > 5); /* jittered: the delays are not all the same */
+  CHECK_OK(seawall_backoff_finish(b1, &s1));
+  CHECK_OK(seawall_backoff_finish(b2, &s2));
   seawall_backoff_free(b1);
   seawall_backoff_free(b2);
   seawall_manual_clock_free(clock);
@@ -769,23 +837,52 @@ static void test_policy(void) {
   seawall_policy *p = NULL;
   CHECK_OK(seawall_policy_new_with_clock(&pc, clock, &p));
 
-  seawall_policy_guard *g1 = NULL, *g2 = NULL;
+  /* the guard is caller-owned storage; try_acquire initialises it */
+  seawall_policy_guard g1, g2;
   CHECK_OK(seawall_policy_try_acquire(p, &g1));
   bool probe = true;
-  CHECK_OK(seawall_policy_guard_is_probe(g1, &probe));
+  CHECK_OK(seawall_policy_guard_is_probe(&g1, &probe));
   CHECK(!probe);
-  /* bulkhead full: the token goes back */
+  /* bulkhead full: the token goes back, and the guard is left empty */
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_BULKHEAD_FULL);
   CHECK_STR(seawall_last_error_stage(), "bulkhead");
   seawall_token_bucket_metrics tm;
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
   CHECK_EQ_U64(tm.available, 2);
+  seawall_policy_guard_release(&g2); /* an empty guard: a no-op */
+  CHECK_STATUS(seawall_policy_guard_complete(&g2, SEAWALL_OUTCOME_SUCCESS),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_CONTAINS(seawall_last_error_message(), "not live");
+  CHECK_STATUS(seawall_policy_guard_is_probe(&g2, &probe), SEAWALL_INVALID_ARGUMENT);
+  seawall_bulkhead_metrics bm;
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 1); /* g1 still holds its slot */
+  /* a live guard may be moved (copied, the old copy never used again) */
+  seawall_policy_guard moved = g1;
   /* a failure opens the shared breaker; the next call is rejected by it */
   CHECK_OK(seawall_manual_clock_advance(clock, 5 * MS));
-  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_FAILURE));
+  CHECK_OK(seawall_policy_guard_complete(&moved, SEAWALL_OUTCOME_FAILURE));
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
   seawall_circuit_state st;
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_OPEN);
+  seawall_circuit_breaker_metrics cm;
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &cm));
+  CHECK_EQ_U64(cm.failures, 1);
+  /* finishing twice is a typed error (complete) or a no-op (release) */
+  CHECK_STATUS(seawall_policy_guard_complete(&moved, SEAWALL_OUTCOME_FAILURE),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_STATUS(seawall_policy_guard_complete_with_duration(&moved, SEAWALL_OUTCOME_SUCCESS, MS),
+               SEAWALL_INVALID_ARGUMENT);
+  seawall_policy_guard_release(&moved);
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &cm));
+  CHECK_EQ_U64(cm.failures, 1);
+  CHECK_EQ_U64(cm.successes, 0);
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_CIRCUIT_OPEN);
   CHECK_STR(seawall_last_error_stage(), "circuit_breaker");
   CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 10 * SEC);
@@ -794,35 +891,56 @@ static void test_policy(void) {
   /* half-open probe through the policy, released: the slot returns */
   CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
   CHECK_OK(seawall_policy_try_acquire(p, &g2));
-  CHECK_OK(seawall_policy_guard_is_probe(g2, &probe));
+  CHECK_OK(seawall_policy_guard_is_probe(&g2, &probe));
   CHECK(probe);
-  seawall_policy_guard_release(g2);
+  seawall_policy_guard_release(&g2);
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
+  CHECK_EQ_U64(bm.active, 0);
+  seawall_policy_guard_release(&g2); /* released already: a no-op */
   CHECK_OK(seawall_policy_try_acquire(p, &g2));
-  CHECK_STATUS(seawall_policy_guard_complete_with_duration(g2, 7, 0), SEAWALL_INVALID_ARGUMENT);
-  CHECK_OK(seawall_policy_guard_complete_with_duration(g2, SEAWALL_OUTCOME_SUCCESS, MS));
+  /* an unknown outcome does not consume the guard */
+  CHECK_STATUS(seawall_policy_guard_complete_with_duration(&g2, 7, 0), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "outcome");
+  CHECK_STATUS(seawall_policy_guard_complete(&g2, 7), SEAWALL_INVALID_ARGUMENT);
+  CHECK_OK(seawall_policy_guard_complete_with_duration(&g2, SEAWALL_OUTCOME_SUCCESS, MS));
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_CLOSED);
   /* the rate limiter rejects first */
   for (int i = 0; i < 3; i++) {
-    if (seawall_policy_try_acquire(p, &g2) == SEAWALL_OK) seawall_policy_guard_release(g2);
+    if (seawall_policy_try_acquire(p, &g2) == SEAWALL_OK) seawall_policy_guard_release(&g2);
   }
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
   CHECK_STR(seawall_last_error_stage(), "rate_limiter");
   CHECK(seawall_last_error_retry_after_ns() > 0);
   seawall_policy_guard_release(NULL);
+  /* a zeroed guard is empty */
+  seawall_policy_guard zero = {0};
+  seawall_policy_guard_release(&zero);
+  CHECK_STATUS(seawall_policy_guard_complete(&zero, SEAWALL_OUTCOME_SUCCESS),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STATUS(seawall_policy_try_acquire(p, NULL), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "guard");
+  CHECK_STATUS(seawall_policy_try_acquire(NULL, &zero), SEAWALL_NULL_ARGUMENT);
+  seawall_policy_guard_release(&zero);
 
-  /* the handles may be freed before the policy */
+  /* the handles may be freed before the policy, and a guard may outlive
+   * the policy (it keeps its own references) */
   seawall_token_bucket_free(tb);
   seawall_circuit_breaker_free(cb);
   seawall_bulkhead_free(bh);
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_RATE_LIMITED);
+  CHECK_OK(seawall_manual_clock_advance(clock, 10 * SEC));
+  CHECK_OK(seawall_policy_try_acquire(p, &g2));
   seawall_policy_free(p);
+  CHECK_OK(seawall_policy_guard_complete(&g2, SEAWALL_OUTCOME_SUCCESS));
 
   /* an empty policy admits everything; two limiters are a config error */
   pc = seawall_policy_config_default();
   CHECK_OK(seawall_policy_new(&pc, &p));
   CHECK_OK(seawall_policy_try_acquire(p, &g1));
-  CHECK_OK(seawall_policy_guard_complete(g1, SEAWALL_OUTCOME_SUCCESS));
+  CHECK_OK(seawall_policy_guard_is_probe(&g1, &probe));
+  CHECK(!probe); /* no breaker stage */
+  CHECK_OK(seawall_policy_guard_complete(&g1, SEAWALL_OUTCOME_SUCCESS));
   seawall_policy_free(p);
   seawall_sliding_window_config swc = seawall_sliding_window_config_default();
   seawall_sliding_window *sw = NULL;

@@ -1,5 +1,5 @@
 /* Four pthreads hammer one breaker, one token bucket, one bulkhead (and a
- * retry budget and a backoff); invariants are checked after.
+ * retry budget, a backoff and a policy); invariants are checked after.
  * Handles are thread-safe (const receivers); the manual clock is advanced
  * by the workers themselves. */
 #define _POSIX_C_SOURCE 200809L
@@ -33,6 +33,7 @@ typedef struct {
   seawall_token_bucket *tb;
   seawall_retry_budget *budget;
   seawall_backoff *backoff;
+  seawall_policy *policy;
   seawall_manual_clock *clock;
   uint64_t allowed, denied, schedules_ok;
   int errors;
@@ -45,6 +46,7 @@ typedef struct {
   uint64_t cb_admitted, cb_rejected, cb_failures, cb_successes;
   uint64_t tb_allowed, tb_denied;
   uint64_t bh_granted, bh_full;
+  uint64_t pol_ok, pol_full;
   int errors;
 } worker_t;
 
@@ -100,15 +102,29 @@ static void *work(void *arg) {
     else w->errors++;
     if (seawall_retry_budget_record_success(sh->budget) != SEAWALL_OK) w->errors++;
     if (i % 100 == 0) {
-      seawall_backoff_schedule *s = NULL;
-      if (seawall_backoff_schedule_new(sh->backoff, &s) != SEAWALL_OK) {
+      seawall_backoff_schedule_state s;
+      if (seawall_backoff_start(sh->backoff, &s) != SEAWALL_OK) {
         w->errors++;
         continue;
       }
       seawall_backoff_delay d;
-      if (seawall_backoff_schedule_next_delay(s, false, 0, &d) == SEAWALL_OK && !d.give_up)
+      if (seawall_backoff_next_delay(sh->backoff, &s, false, 0, &d) == SEAWALL_OK && !d.give_up)
         w->schedules_ok++;
-      seawall_backoff_schedule_free(s);
+      if (seawall_backoff_finish(sh->backoff, &s) != SEAWALL_OK) w->errors++;
+    }
+    /* policy (its own bulkhead of 2): a guard on this thread's stack */
+    if (i % 4 == 0) {
+      seawall_policy_guard g;
+      seawall_status pst = seawall_policy_try_acquire(sh->policy, &g);
+      if (pst == SEAWALL_OK) {
+        w->pol_ok++;
+        if (seawall_policy_guard_complete(&g, SEAWALL_OUTCOME_SUCCESS) != SEAWALL_OK) w->errors++;
+      } else if (pst == SEAWALL_BULKHEAD_FULL) {
+        w->pol_full++;
+      } else {
+        w->errors++;
+      }
+      seawall_policy_guard_release(&g); /* finished or empty: a no-op */
     }
     if (seawall_manual_clock_advance(sh->clock, 1000) != SEAWALL_OK) w->errors++;
   }
@@ -144,6 +160,12 @@ int main(void) {
   tc.burst = 50;
   tc.rate_per_sec = 100000.0; /* one token per 10 us of manual time */
   CHECK_OK(seawall_token_bucket_new_with_clock(&tc, sh.clock, &sh.tb));
+  seawall_bulkhead *pbh = NULL;
+  hc.max_queue = 0;
+  CHECK_OK(seawall_bulkhead_new(&hc, &pbh));
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.bulkhead = pbh;
+  CHECK_OK(seawall_policy_new(&pc, &sh.policy));
 
   pthread_t t[THREADS];
   worker_t w[THREADS] = {{0}};
@@ -155,6 +177,7 @@ int main(void) {
   uint64_t allowed = 0, denied = 0, sched = 0;
   uint64_t cb_admitted = 0, cb_rejected = 0, cb_failures = 0, cb_successes = 0;
   uint64_t tb_allowed = 0, tb_denied = 0, bh_granted = 0, bh_full = 0;
+  uint64_t pol_ok = 0, pol_full = 0;
   int errors = 0;
   for (int i = 0; i < THREADS; i++) {
     pthread_join(t[i], NULL);
@@ -166,6 +189,8 @@ int main(void) {
     tb_denied += w[i].tb_denied;
     bh_granted += w[i].bh_granted;
     bh_full += w[i].bh_full;
+    pol_ok += w[i].pol_ok;
+    pol_full += w[i].pol_full;
     allowed += w[i].allowed;
     denied += w[i].denied;
     sched += w[i].schedules_ok;
@@ -209,6 +234,13 @@ int main(void) {
   CHECK_EQ_U64(hm.rejected, bh_full);
   CHECK_EQ_U64(bh_granted + bh_full, (uint64_t)THREADS * ITERS);
 
+  /* policy: every guard finished once, every slot back */
+  CHECK_OK(seawall_bulkhead_get_metrics(pbh, &hm));
+  CHECK_EQ_U64(pol_ok + pol_full, (uint64_t)THREADS * (ITERS / 4));
+  CHECK_EQ_U64(hm.total, pol_ok);
+  CHECK_EQ_U64(hm.rejected, pol_full);
+  CHECK_EQ_U64(hm.active, 0);
+
   /* retry budget: every try counted once, tokens within [0, max] */
   seawall_retry_budget_metrics m;
   CHECK_OK(seawall_retry_budget_get_metrics(sh.budget, &m));
@@ -229,6 +261,8 @@ int main(void) {
   CHECK_OK(seawall_manual_clock_now(sh.clock, &now));
   CHECK_EQ_U64(now, (uint64_t)THREADS * ITERS * 1000);
 
+  seawall_policy_free(sh.policy);
+  seawall_bulkhead_free(pbh);
   seawall_bulkhead_free(sh.bh);
   seawall_circuit_breaker_free(sh.cb);
   seawall_token_bucket_free(sh.tb);

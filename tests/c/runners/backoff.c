@@ -7,7 +7,7 @@
 
 struct subject {
   seawall_backoff *backoff;
-  seawall_backoff_schedule *schedule;
+  seawall_backoff_schedule_state schedule; /* caller-owned, plain data */
 };
 
 /* A present key that is not a non-negative integer is a bad value for
@@ -83,7 +83,13 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
     free(s);
     return NULL;
   }
-  seawall_backoff_schedule_new(s->backoff, &s->schedule);
+  st = seawall_backoff_start(s->backoff, &s->schedule);
+  if (st != SEAWALL_OK) {
+    *error_out = error_value(st);
+    seawall_backoff_free(s->backoff);
+    free(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -108,20 +114,27 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     }
     o_u64(o, "delay_ns", d);
   } else if (strcmp(op, "new_schedule") == 0) {
-    seawall_backoff_schedule_free(s->schedule);
-    s->schedule = NULL;
-    seawall_backoff_schedule_new(s->backoff, &s->schedule);
+    /* the current schedule ends (its retries are counted), the next starts */
+    if (seawall_backoff_finish(s->backoff, &s->schedule) != SEAWALL_OK ||
+        seawall_backoff_start(s->backoff, &s->schedule) != SEAWALL_OK) {
+      rerr(err, "new_schedule: %s", seawall_last_error_message());
+      goto fail;
+    }
   } else if (strcmp(op, "next_delay") == 0) {
     uint64_t hint = 0, elapsed = 0;
     bool has_hint = j_u64(args, "retry_after_ns", &hint);
     seawall_backoff_delay d;
     seawall_status st =
         j_u64(args, "elapsed_ns", &elapsed)
-            ? seawall_backoff_schedule_next_delay_elapsed(s->schedule, elapsed,
-                                                          has_hint, hint, &d)
-            : seawall_backoff_schedule_next_delay(s->schedule, has_hint, hint, &d);
+            ? seawall_backoff_next_delay_elapsed(s->backoff, &s->schedule, elapsed,
+                                                 has_hint, hint, &d)
+            : seawall_backoff_next_delay(s->backoff, &s->schedule, has_hint, hint, &d);
     if (st != SEAWALL_OK) {
       rerr(err, "next_delay: %s", seawall_last_error_message());
+      goto fail;
+    }
+    if (d.retries != s->schedule.retries || d.give_up != s->schedule.done) {
+      rerr(err, "next_delay: the state disagrees with the answer");
       goto fail;
     }
     o_bool(o, "give_up", d.give_up);
@@ -148,7 +161,7 @@ fail:
 }
 
 static void destroy(subject *s) {
-  seawall_backoff_schedule_free(s->schedule);
+  seawall_backoff_finish(s->backoff, &s->schedule);
   seawall_backoff_free(s->backoff);
   free(s);
 }

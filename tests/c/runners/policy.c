@@ -15,13 +15,13 @@ struct subject {
   seawall_circuit_breaker *cb;
   seawall_bulkhead *bh;
   char *ids[MAX_GUARDS];
-  seawall_policy_guard *guards[MAX_GUARDS];
+  seawall_policy_guard guards[MAX_GUARDS]; /* live guards, in place */
   size_t n;
 };
 
 static void destroy(subject *s) {
   for (size_t i = 0; i < s->n; i++) {
-    seawall_policy_guard_release(s->guards[i]);
+    seawall_policy_guard_release(&s->guards[i]);
     free(s->ids[i]);
   }
   seawall_policy_free(s->policy);
@@ -107,31 +107,34 @@ static cJSON *snapshot(subject *s, cJSON *o) {
   return o;
 }
 
-/* HashMap::remove of the guard named by args.id. */
-static seawall_policy_guard *take_guard(subject *s, const cJSON *args, runner_err *err) {
+/* HashMap::remove of the guard named by args.id: moved into *out (a live
+ * guard may be moved; the table's copy is not used again). */
+static bool take_guard(subject *s, const cJSON *args, seawall_policy_guard *out,
+                       runner_err *err) {
   const char *id = j_str(args, "id");
   if (!id) {
     rerr(err, "needs an id");
-    return NULL;
+    return false;
   }
   for (size_t i = 0; i < s->n; i++)
     if (strcmp(s->ids[i], id) == 0) {
-      seawall_policy_guard *g = s->guards[i];
+      *out = s->guards[i];
       free(s->ids[i]);
       s->n--;
       s->ids[i] = s->ids[s->n];
       s->guards[i] = s->guards[s->n];
-      return g;
+      return true;
     }
   rerr(err, "no guard \"%s\"", id);
-  return NULL;
+  return false;
 }
 
+/* HashMap::insert: a guard already under this id is dropped (released). */
 static void put_guard(subject *s, const char *id, seawall_policy_guard *g) {
   for (size_t i = 0; i < s->n; i++)
     if (strcmp(s->ids[i], id) == 0) {
-      seawall_policy_guard_release(s->guards[i]);
-      s->guards[i] = g;
+      seawall_policy_guard_release(&s->guards[i]);
+      s->guards[i] = *g;
       return;
     }
   if (s->n == MAX_GUARDS) {
@@ -139,7 +142,7 @@ static void put_guard(subject *s, const char *id, seawall_policy_guard *g) {
     return;
   }
   s->ids[s->n] = strdup(id);
-  s->guards[s->n++] = g;
+  s->guards[s->n++] = *g;
 }
 
 static cJSON *step(subject *s, const char *op, const cJSON *args,
@@ -147,17 +150,21 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
   (void)clock;
   cJSON *o = cJSON_CreateObject();
   if (strcmp(op, "acquire") == 0) {
-    seawall_policy_guard *g = NULL;
+    seawall_policy_guard g;
     seawall_status st = seawall_policy_try_acquire(s->policy, &g);
     if (st == SEAWALL_OK) {
       bool probe = false;
-      seawall_policy_guard_is_probe(g, &probe);
+      if (seawall_policy_guard_is_probe(&g, &probe) != SEAWALL_OK) {
+        seawall_policy_guard_release(&g);
+        rerr(err, "is_probe: %s", seawall_last_error_message());
+        goto fail;
+      }
       o_bool(o, "allowed", true);
       o_null(o, "stage");
       o_bool(o, "probe", probe);
       const char *id = j_str(args, "id");
-      if (id) put_guard(s, id, g);
-      else seawall_policy_guard_release(g);
+      if (id) put_guard(s, id, &g);
+      else seawall_policy_guard_release(&g);
     } else if (st == SEAWALL_RATE_LIMITED || st == SEAWALL_CIRCUIT_OPEN ||
                st == SEAWALL_BULKHEAD_FULL) {
       o_bool(o, "allowed", false);
@@ -169,12 +176,12 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
       goto fail;
     }
   } else if (strcmp(op, "complete") == 0) {
-    seawall_policy_guard *g = take_guard(s, args, err);
-    if (!g) goto fail;
+    seawall_policy_guard g;
+    if (!take_guard(s, args, &g, err)) goto fail;
     const char *oc = j_str(args, "outcome");
     uint32_t outcome;
     if (!oc) {
-      seawall_policy_guard_release(g);
+      seawall_policy_guard_release(&g);
       rerr(err, "needs an outcome");
       goto fail;
     }
@@ -182,22 +189,22 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     else if (strcmp(oc, "failure") == 0) outcome = SEAWALL_OUTCOME_FAILURE;
     else if (strcmp(oc, "ignored") == 0) outcome = SEAWALL_OUTCOME_IGNORED;
     else {
-      seawall_policy_guard_release(g);
+      seawall_policy_guard_release(&g);
       rerr(err, "invalid argument: outcome \"%s\"", oc);
       goto fail;
     }
     uint64_t d;
     seawall_status st = j_u64(args, "duration_ns", &d)
-                            ? seawall_policy_guard_complete_with_duration(g, outcome, d)
-                            : seawall_policy_guard_complete(g, outcome);
+                            ? seawall_policy_guard_complete_with_duration(&g, outcome, d)
+                            : seawall_policy_guard_complete(&g, outcome);
     if (st != SEAWALL_OK) {
       rerr(err, "complete: %s", seawall_last_error_message());
       goto fail;
     }
   } else if (strcmp(op, "release") == 0) {
-    seawall_policy_guard *g = take_guard(s, args, err);
-    if (!g) goto fail;
-    seawall_policy_guard_release(g);
+    seawall_policy_guard g;
+    if (!take_guard(s, args, &g, err)) goto fail;
+    seawall_policy_guard_release(&g);
   } else if (strcmp(op, "state") != 0) {
     rerr(err, "unknown op \"%s\"", op);
     goto fail;
