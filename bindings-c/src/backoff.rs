@@ -345,11 +345,11 @@ pub unsafe extern "C" fn seawall_backoff_start(
     })
 }
 
-fn delay_out(d: Option<Duration>, retries: u32) -> seawall_backoff_delay {
+fn delay_out(d: Option<u64>, retries: u32) -> seawall_backoff_delay {
     match d {
-        Some(d) => seawall_backoff_delay {
+        Some(delay_ns) => seawall_backoff_delay {
             give_up: false,
-            delay_ns: duration_to_ns(d),
+            delay_ns,
             retries,
         },
         None => seawall_backoff_delay {
@@ -377,8 +377,8 @@ pub unsafe extern "C" fn seawall_backoff_next_delay(
 ) -> seawall_status {
     ffi_boundary!([backoff, state, out] {
         let mut s = (*state).to_core();
-        let hint = has_retry_after.then(|| Duration::from_nanos(retry_after_ns));
-        let d = (*backoff).0.next_delay(&mut s, hint);
+        let hint = has_retry_after.then_some(retry_after_ns);
+        let d = (*backoff).0.next_delay_ns(&mut s, None, hint);
         *state = seawall_backoff_schedule_state::from_core(s);
         *out = delay_out(d, s.retries());
         seawall_status::SEAWALL_OK
@@ -399,10 +399,10 @@ pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
 ) -> seawall_status {
     ffi_boundary!([backoff, state, out] {
         let mut s = (*state).to_core();
-        let d = (*backoff).0.next_delay_elapsed(
+        let d = (*backoff).0.next_delay_ns(
             &mut s,
-            Duration::from_nanos(elapsed_ns),
-            has_retry_after.then(|| Duration::from_nanos(retry_after_ns)),
+            Some(elapsed_ns),
+            has_retry_after.then_some(retry_after_ns),
         );
         *state = seawall_backoff_schedule_state::from_core(s);
         *out = delay_out(d, s.retries());
