@@ -682,7 +682,7 @@ mod tests {
             },
             &clock,
         )?;
-        let b6 = Backoff::with_clock(b5.config().clone(), &clock)?;
+        let b6 = Backoff::with_clock(*b5.config(), &clock)?;
         let (mut x, mut y) = (b5.start(), b6.start());
         for i in 0..12u64 {
             let hint = (i % 4 == 1).then_some(7_000_000);
