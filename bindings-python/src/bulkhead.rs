@@ -245,16 +245,23 @@ pub struct BulkheadWaiter {
 /// and waits for that lock.
 struct Notify(Py<PyAny>);
 
+impl Notify {
+    fn call(&self, py: Python<'_>) {
+        if let Err(e) = self.0.call0(py) {
+            e.write_unraisable(py, Some(self.0.bind(py)));
+        }
+    }
+}
+
 impl Wake for Notify {
     fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+        Python::attach(|py| {
+            self.call(py);
+            drop(self); // usually the last reference: decref with the GIL
+        });
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        Python::attach(|py| {
-            if let Err(e) = self.0.call0(py) {
-                e.write_unraisable(py, Some(self.0.bind(py)));
-            }
-        });
+        Python::attach(|py| self.call(py));
     }
 }
 
