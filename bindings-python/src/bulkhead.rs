@@ -13,7 +13,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::bulkhead::{Admission, Bulkhead as Core, BulkheadConfig, OwnedPermit, OwnedWaiter};
 use seawall::clock::ClockSource;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -228,10 +231,38 @@ impl BulkheadPermit {
     }
 }
 
-/// A place in a bulkhead's FIFO queue (asyncio waits poll it).
+/// A place in a bulkhead's FIFO queue. `acquire_async` awaits it through
+/// `poll(notify)`: core wakes the registered waker when the slot is handed
+/// over, and the waker calls `notify` (no polling).
 #[pyclass(frozen, module = "seawall._native", name = "BulkheadWaiter")]
 pub struct BulkheadWaiter {
     w: Mutex<Option<OwnedWaiter>>,
+}
+
+/// A `Waker` that calls a Python callable. Core wakes it from whichever
+/// thread hands the slot over, never with the bulkhead's lock held, so
+/// taking the GIL here cannot deadlock against a thread that holds the GIL
+/// and waits for that lock.
+struct Notify(Py<PyAny>);
+
+impl Notify {
+    fn call(&self, py: Python<'_>) {
+        if let Err(e) = self.0.call0(py) {
+            e.write_unraisable(py, Some(self.0.bind(py)));
+        }
+    }
+}
+
+impl Wake for Notify {
+    fn wake(self: Arc<Self>) {
+        Python::attach(|py| {
+            self.call(py);
+            drop(self); // usually the last reference: decref with the GIL
+        });
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        Python::attach(|py| self.call(py));
+    }
 }
 
 #[pymethods]
@@ -246,6 +277,24 @@ impl BulkheadWaiter {
                 *g = Some(w);
                 None
             }
+        }
+    }
+    /// The permit if a slot was handed to this waiter; else None, and
+    /// `notify()` will be called once (from any thread, with the GIL) when
+    /// the slot is handed over. A later `poll` replaces the callback;
+    /// `cancel` drops it uncalled (after `cancel`, or once claimed, `poll`
+    /// returns None and never calls `notify`). For asyncio pass
+    /// `functools.partial(loop.call_soon_threadsafe, cb)`.
+    fn poll(&self, notify: Py<PyAny>) -> Option<BulkheadPermit> {
+        let mut g = lock(&self.w);
+        let w = g.as_mut()?;
+        let waker = Waker::from(Arc::new(Notify(notify)));
+        match Pin::new(w).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(p) => {
+                *g = None; // claimed: the spent waiter leaves nothing behind
+                Some(BulkheadPermit::new(p))
+            }
+            Poll::Pending => None,
         }
     }
     /// Leaves the queue (passing on a slot already handed to it).

@@ -1,7 +1,9 @@
 //! loom models of the bulkhead, in both layouts (add mode: no queue, the
 //! acquire is one `fetch_add`; CAS mode: with a queue): acquire/release with
 //! max 1 never lets two threads in, the FIFO hand-off from a releaser to a
-//! blocked waiter keeps the cap too, the grant counters keep `total` exact
+//! blocked waiter keeps the cap too, a waiter awaited as a future is never
+//! left asleep (its waker registration races the hand-off, or a cancel
+//! that passes the slot on), the grant counters keep `total` exact
 //! across their wraps, and every history of small add-mode models is
 //! linearizable. Deliberately broken copies (load + store instead of CAS;
 //! the grant total read without its parity bit; add mode's loser always
@@ -13,8 +15,11 @@
 #![cfg(seawall_loom)]
 
 use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+use seawall::bulkhead::{Admission, Bulkhead, BulkheadConfig, OwnedPermit, OwnedWaiter};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 fn builder() -> loom::model::Builder {
@@ -113,6 +118,83 @@ fn release_hands_the_slot_to_a_blocked_waiter() {
         drop(holder);
         assert!(waiter.join().is_ok());
         assert!(newcomer.join().is_ok());
+        let m = b.metrics();
+        assert_eq!((m.active, m.queued), (0, 0));
+    });
+}
+
+/// Counts wakes (a loom atomic, so the model sees the wake's ordering).
+struct CountWake(AtomicUsize);
+
+impl Wake for CountWake {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn queued(b: &Arc<Bulkhead>) -> OwnedWaiter {
+    match b.enqueue_owned() {
+        Ok(Admission::Queued(w)) => w,
+        other => unreachable!("{other:?}"),
+    }
+}
+
+fn poll(w: &mut OwnedWaiter, waker: &Waker) -> Poll<OwnedPermit> {
+    Pin::new(w).poll(&mut Context::from_waker(waker))
+}
+
+/// After a `Pending` poll, the racing hand-off must wake the waker once,
+/// and the next poll must be ready: no lost wake-up.
+fn assert_not_left_asleep(w: &mut OwnedWaiter, count: &Arc<CountWake>, finish: impl FnOnce()) {
+    let waker = Waker::from(Arc::clone(count));
+    let first = poll(w, &waker);
+    finish();
+    if first.is_pending() {
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "hand-off lost the wake-up"
+        );
+        assert!(poll(w, &waker).is_ready(), "woken but not handed the slot");
+    } else {
+        assert_eq!(count.0.load(Ordering::SeqCst), 0);
+    }
+}
+
+#[test]
+fn an_awaited_waiter_is_woken_by_a_racing_release() {
+    builder().check(|| {
+        let b = bulkhead(1, 1);
+        let holder = b.try_acquire_owned();
+        assert!(holder.is_ok());
+        let mut w = queued(&b);
+        let releaser = loom::thread::spawn(move || drop(holder));
+        let count = Arc::new(CountWake(AtomicUsize::new(0)));
+        assert_not_left_asleep(&mut w, &count, || assert!(releaser.join().is_ok()));
+        drop(w);
+        let m = b.metrics();
+        assert_eq!((m.active, m.queued), (0, 0));
+    });
+}
+
+#[test]
+fn an_awaited_waiter_is_woken_when_the_one_before_it_cancels() {
+    builder().check(|| {
+        let b = bulkhead(1, 2);
+        let holder = b.try_acquire_owned();
+        assert!(holder.is_ok());
+        let first = queued(&b);
+        let mut w = queued(&b);
+        // The release may hand the slot to `first` before or after it
+        // cancels; either way it must end up with `w`.
+        let releaser = loom::thread::spawn(move || drop(holder));
+        let canceller = loom::thread::spawn(move || first.cancel());
+        let count = Arc::new(CountWake(AtomicUsize::new(0)));
+        assert_not_left_asleep(&mut w, &count, || {
+            assert!(releaser.join().is_ok());
+            assert!(canceller.join().is_ok());
+        });
+        drop(w);
         let m = b.metrics();
         assert_eq!((m.active, m.queued), (0, 0));
     });

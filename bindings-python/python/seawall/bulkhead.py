@@ -4,8 +4,9 @@
 ``async def``, ``call()`` / ``call_async()``, and the two-step
 ``permit = bulkhead.try_acquire()`` (None when full) then
 ``permit.release()``. Blocking waits release the GIL; ``acquire_async``
-never blocks the event loop (it polls its place in the queue, from 0.5 ms
-up to 20 ms apart). Rejections raise BulkheadFullError.
+never blocks the event loop and does not poll: core wakes the waiting task
+when its slot is handed over (from whichever thread released it).
+Rejections raise BulkheadFullError.
 """
 
 from __future__ import annotations
@@ -25,8 +26,15 @@ __all__ = ["Bulkhead", "BulkheadPermit", "BulkheadWaiter"]
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-_POLL_MIN = 0.0005
-_POLL_MAX = 0.02
+# On a ManualClock time only moves when a test advances it, so a queued
+# acquire_async re-reads the clock this often (real seconds) to notice its
+# deadline; on the real clock one timer fires at the deadline itself.
+_MANUAL_RECHECK = 0.001
+
+
+def _resolve(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 class Bulkhead(_native.Bulkhead):
@@ -53,19 +61,26 @@ class Bulkhead(_native.Bulkhead):
             return got
         waiter = got
         try:
+            loop = asyncio.get_running_loop()
             deadline = _clock.now(self._clock) + t
-            delay = _POLL_MIN
             while True:
-                p = waiter.try_claim()
+                # Claim the slot, or register a callback core runs (from the
+                # releasing thread, after dropping its lock) when the slot is
+                # handed over; it resolves `fut` on this loop.
+                fut: asyncio.Future[None] = loop.create_future()
+                p = waiter.poll(functools.partial(loop.call_soon_threadsafe, _resolve, fut))
                 if p is not None:
                     return p
                 left = deadline - _clock.now(self._clock)
                 if left <= 0:
                     break
-                await asyncio.sleep(delay if self._clock is not None else min(delay, left))
-                delay = min(delay * 2, _POLL_MAX)
+                timer = loop.call_later(left if self._clock is None else _MANUAL_RECHECK, _resolve, fut)
+                try:
+                    await fut
+                finally:
+                    timer.cancel()
         except BaseException:
-            waiter.cancel()
+            waiter.cancel()  # gives up the place, or passes a handed slot on
             raise
         waiter.cancel()
         p = waiter.try_claim()

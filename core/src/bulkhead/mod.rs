@@ -7,8 +7,9 @@
 //!   deadline passes, waiting in a bounded FIFO queue (a `Mutex` + `Condvar`
 //!   on this slow path only).
 //! * [`Bulkhead::enqueue_owned`] joins the same queue without blocking and
-//!   returns an [`OwnedWaiter`] that the caller polls or waits on; event-loop
-//!   bindings (Node, asyncio) build their async waits on it.
+//!   returns an [`OwnedWaiter`] that the caller checks, waits on, or awaits:
+//!   it is a [`Future`] whose [`Waker`] is woken when a slot is handed to
+//!   it, so event-loop bindings (asyncio) wait without polling.
 //!
 //! **Fairness.** While anyone waits in the queue, `try_acquire` is rejected
 //! even when a slot is momentarily free, and a released slot is handed
@@ -40,7 +41,10 @@ use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 // Packed state word (`Bulkhead::state`), CAS mode. Field widths are fixed per
@@ -271,10 +275,39 @@ const MANUAL_POLL: Duration = Duration::from_millis(1);
 #[derive(Debug, Default)]
 struct WaitQueue {
     next_ticket: u64,
-    /// Tickets waiting, oldest first.
-    waiting: VecDeque<u64>,
+    /// Waiters, oldest first.
+    waiting: VecDeque<Queued>,
     /// Tickets handed a slot that their waiter has not claimed yet.
     granted: Vec<u64>,
+}
+
+/// One place in the queue.
+#[derive(Debug)]
+struct Queued {
+    ticket: u64,
+    /// Registered by polling an [`OwnedWaiter`] as a future: taken out and
+    /// woken (after the lock is released) when the slot is handed over.
+    waker: Option<Waker>,
+}
+
+/// Wakers taken out of the queue under its lock, to be woken or dropped
+/// only once the lock is released (a waker is foreign code: it may take
+/// other locks, or run a release that needs this one).
+#[derive(Debug, Default)]
+#[must_use = "a hand-off's waker must be woken after the lock is released"]
+struct Unlocked {
+    wake: Option<Waker>,
+    discard: Option<Waker>,
+}
+
+impl Unlocked {
+    /// Wakes and drops the wakers. Call with the queue lock released.
+    fn run(self) {
+        if let Some(w) = self.wake {
+            w.wake();
+        }
+        drop(self.discard);
+    }
 }
 
 enum Slot {
@@ -731,7 +764,10 @@ impl Bulkhead {
         }
         let ticket = q.next_ticket;
         q.next_ticket = q.next_ticket.wrapping_add(1);
-        q.waiting.push_back(ticket);
+        q.waiting.push_back(Queued {
+            ticket,
+            waker: None,
+        });
         Ok(Slot::Queued(ticket))
     }
 
@@ -758,19 +794,28 @@ impl Bulkhead {
     /// direct hand-off). If the queue emptied meanwhile (waiters timed out)
     /// the slot stays in the pool; if a newcomer took it while the queue was
     /// empty, the bulkhead is full again and a later release serves the
-    /// queue. Out of line so the lock-free path stays small enough to inline.
+    /// queue. The new holder's waker, if it registered one, is woken after
+    /// the lock is released. Out of line so the lock-free path stays small
+    /// enough to inline.
     #[cold]
     #[inline(never)]
     fn release_to_queue(&self) {
-        let mut q = lock!(self);
+        let wake = self.release_to_queue_locked(&mut lock!(self));
+        if let Some(w) = wake {
+            w.wake();
+        }
+    }
+
+    /// `release_to_queue` with the queue locked; returns the waker to wake.
+    fn release_to_queue_locked(&self, q: &mut WaitQueue) -> Option<Waker> {
         if q.waiting.is_empty() {
-            return;
+            return None;
         }
         let l = self.layout;
         let mut cur = self.state.load(Ordering::Acquire);
         loop {
             if l.active_of(cur) >= self.cfg.max_concurrent {
-                return;
+                return None;
             }
             // queued >= 1 (it equals the queue's length under the lock).
             let next = cur.wrapping_add(1).wrapping_sub(l.queued_one);
@@ -782,22 +827,25 @@ impl Bulkhead {
                 Err(actual) => cur = actual,
             }
         }
-        if let Some(t) = q.waiting.pop_front() {
-            q.granted.push(t);
-            self.cv.notify_all();
-        }
+        let w = q.waiting.pop_front()?;
+        q.granted.push(w.ticket);
+        self.cv.notify_all();
+        w.waker
     }
 
     /// With the queue locked: hands the caller's slot to the oldest waiter,
-    /// or frees it if the queue emptied meanwhile.
-    fn hand_off_locked(&self, q: &mut WaitQueue) {
-        if let Some(t) = q.waiting.pop_front() {
-            q.granted.push(t);
+    /// or frees it if the queue emptied meanwhile. Returns the new holder's
+    /// waker, to wake once the lock is released.
+    fn hand_off_locked(&self, q: &mut WaitQueue) -> Option<Waker> {
+        if let Some(w) = q.waiting.pop_front() {
+            q.granted.push(w.ticket);
             self.state
                 .fetch_sub(self.layout.queued_one, Ordering::AcqRel);
             self.cv.notify_all();
+            w.waker
         } else {
             self.state.fetch_sub(1, Ordering::AcqRel);
+            None
         }
     }
 
@@ -812,19 +860,50 @@ impl Bulkhead {
         }
     }
 
-    /// With the queue locked: abandons `ticket` (leaves the queue, or passes
-    /// on a slot already handed to it) and counts a rejection.
-    fn cancel_locked(&self, q: &mut WaitQueue, ticket: u64) {
-        if let Some(i) = q.waiting.iter().position(|&t| t == ticket) {
-            q.waiting.remove(i);
+    /// With the queue locked: abandons `ticket` (leaves the queue, dropping
+    /// its waker, or passes on a slot already handed to it, waking the next
+    /// holder) and counts a rejection. The wakers are returned to be woken
+    /// and dropped once the lock is released.
+    fn cancel_locked(&self, q: &mut WaitQueue, ticket: u64) -> Unlocked {
+        let mut out = Unlocked::default();
+        if let Some(i) = q.waiting.iter().position(|w| w.ticket == ticket) {
+            out.discard = q.waiting.remove(i).and_then(|w| w.waker);
             self.state
                 .fetch_sub(self.layout.queued_one, Ordering::AcqRel);
         } else if Self::claim_locked(q, ticket) {
-            self.hand_off_locked(q);
+            out.wake = self.hand_off_locked(q);
         } else {
-            return;
+            return out;
         }
         self.rejected.fetch_add(1, Ordering::Relaxed);
+        out
+    }
+
+    /// Cancels `ticket`, then wakes with the lock released.
+    fn cancel(&self, ticket: u64) {
+        let after = self.cancel_locked(&mut lock!(self), ticket);
+        after.run();
+    }
+
+    /// The future half of [`OwnedWaiter`]: under the queue lock, claims
+    /// `ticket`'s slot, or else stores `waker` in its queue entry (so the
+    /// check and the registration are one step: a hand-off either happened
+    /// before and is claimed here, or happens after and finds the waker).
+    /// `None` when the ticket is neither granted nor queued (already
+    /// claimed or cancelled). A waker it replaces is dropped after unlock.
+    fn poll_ticket(&self, ticket: u64, waker: &Waker) -> Option<bool> {
+        let mut q = lock!(self);
+        if Self::claim_locked(&mut q, ticket) {
+            return Some(true);
+        }
+        let entry = q.waiting.iter_mut().find(|w| w.ticket == ticket)?;
+        let old = match &entry.waker {
+            Some(w) if w.will_wake(waker) => None,
+            _ => entry.waker.replace(waker.clone()),
+        };
+        drop(q);
+        drop(old);
+        Some(false)
     }
 
     /// The clock reading at which a wait of `timeout` starting now ends.
@@ -843,7 +922,9 @@ impl Bulkhead {
             }
             let now = self.clock.now_ns();
             if now >= deadline {
-                self.cancel_locked(&mut q, ticket);
+                let after = self.cancel_locked(&mut q, ticket);
+                drop(q);
+                after.run();
                 return Err(Error::BulkheadFull);
             }
             let mut wait = Duration::from_nanos(deadline - now);
@@ -942,6 +1023,18 @@ pub enum Admission {
 
 /// A place in a bulkhead's FIFO queue. Dropping it leaves the queue (and
 /// passes on a slot that was already handed to it), counting a rejection.
+///
+/// Three ways to wait for the slot: [`try_claim`](Self::try_claim) (check
+/// now), [`wait`](Self::wait) (block the thread), or `.await` it: the waiter
+/// is a [`Future`] resolving to the [`OwnedPermit`]. Polling it claims the
+/// slot if one was handed to it, else stores the context's [`Waker`] in its
+/// queue entry under the queue lock (replacing an earlier one), so no
+/// hand-off is missed between the check and the registration. The release
+/// (or cancel) that hands it the slot wakes that waker once, after
+/// releasing the queue lock; no waker is ever called with the lock held.
+/// The future has no deadline of its own: wrap it in the runtime's timeout
+/// (dropping the waiter on timeout leaves the queue). Once it has returned
+/// `Ready`, polling it again returns `Pending` and registers nothing.
 #[derive(Debug)]
 pub struct OwnedWaiter {
     bulkhead: Arc<Bulkhead>,
@@ -981,11 +1074,31 @@ impl OwnedWaiter {
     pub fn cancel(self) {}
 }
 
+impl Future for OwnedWaiter {
+    type Output = OwnedPermit;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedPermit> {
+        if self.done {
+            return Poll::Pending;
+        }
+        match self.bulkhead.poll_ticket(self.ticket, cx.waker()) {
+            Some(true) => {
+                self.done = true;
+                self.bulkhead.total.fetch_add(1, Ordering::Relaxed);
+                Poll::Ready(OwnedPermit::reattach(Arc::clone(&self.bulkhead)))
+            }
+            // `None` cannot happen while `done` is false: the ticket is
+            // granted or queued until it is claimed or cancelled, and
+            // both set `done` or consume the waiter.
+            Some(false) | None => Poll::Pending,
+        }
+    }
+}
+
 impl Drop for OwnedWaiter {
     fn drop(&mut self) {
         if !self.done {
-            let mut q = lock!(self.bulkhead);
-            self.bulkhead.cancel_locked(&mut q, self.ticket);
+            self.bulkhead.cancel(self.ticket);
         }
     }
 }
