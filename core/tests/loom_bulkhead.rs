@@ -270,35 +270,7 @@ fn total_exact_across_grant_counter_wraps() {
         let b = Arc::new(
             Bulkhead::with_grant_bits_for_loom(cfg, 1).unwrap_or_else(|e| unreachable!("{e}")),
         );
-        let done = Arc::new(AtomicU64::new(0));
-        // Permits are kept (released after the checks), so the model spends
-        // its interleavings on the grants, not on releases.
-        let worker = || {
-            let (b, done) = (b.clone(), done.clone());
-            loom::thread::spawn(move || {
-                let mut held = Vec::new();
-                for _ in 0..2 {
-                    let p = b.try_acquire_owned();
-                    assert!(p.is_ok(), "four slots, four grants");
-                    done.fetch_add(1, Ordering::SeqCst);
-                    held.push(p);
-                }
-                held
-            })
-        };
-        let (w1, w2) = (worker(), worker());
-        let before = done.load(Ordering::SeqCst);
-        let total = b.metrics().total;
-        assert!(
-            total >= before,
-            "total {total} below {before} grants returned"
-        );
-        assert!(total <= 4);
-        let held = (w1.join(), w2.join());
-        assert!(held.0.is_ok() && held.1.is_ok());
-        assert_eq!(b.metrics().total, 4);
-        drop(held);
-        assert_eq!(b.metrics().active, 0);
+        two_workers_four_grants_counted(&b);
     });
 }
 
@@ -836,34 +808,43 @@ fn total_exact_across_crossings(counter_bits: u32) {
             Bulkhead::with_add_bits_for_loom(cfg, 24, 1, counter_bits)
                 .unwrap_or_else(|e| unreachable!("{e}")),
         );
-        let done = Arc::new(AtomicU64::new(0));
-        let worker = || {
-            let (b, done) = (b.clone(), done.clone());
-            loom::thread::spawn(move || {
-                let mut held = Vec::new();
-                for _ in 0..2 {
-                    let p = b.try_acquire_owned();
-                    assert!(p.is_ok(), "four slots, four grants");
-                    done.fetch_add(1, Ordering::SeqCst);
-                    held.push(p);
-                }
-                held
-            })
-        };
-        let (w1, w2) = (worker(), worker());
-        let before = done.load(Ordering::SeqCst);
-        let total = b.metrics().total;
-        assert!(
-            total >= before,
-            "total {total} below {before} grants returned"
-        );
-        assert!(total <= 4);
-        let held = (w1.join(), w2.join());
-        assert!(held.0.is_ok() && held.1.is_ok());
-        assert_eq!(b.metrics().total, 4);
-        drop(held);
-        assert_eq!(b.metrics().active, 0);
+        two_workers_four_grants_counted(&b);
     });
+}
+
+/// The body of the two counting models: two workers take two slots each of
+/// four (kept: released after the checks, so the model spends its
+/// interleavings on the grants, not on releases) while `metrics` reads:
+/// `total` is never below the grants already returned, never above 4, and
+/// exact at the end.
+fn two_workers_four_grants_counted(b: &Arc<Bulkhead>) {
+    let done = Arc::new(AtomicU64::new(0));
+    let worker = || {
+        let (b, done) = (b.clone(), done.clone());
+        loom::thread::spawn(move || {
+            let mut held = Vec::new();
+            for _ in 0..2 {
+                let p = b.try_acquire_owned();
+                assert!(p.is_ok(), "four slots, four grants");
+                done.fetch_add(1, Ordering::SeqCst);
+                held.push(p);
+            }
+            held
+        })
+    };
+    let (w1, w2) = (worker(), worker());
+    let before = done.load(Ordering::SeqCst);
+    let total = b.metrics().total;
+    assert!(
+        total >= before,
+        "total {total} below {before} grants returned"
+    );
+    assert!(total <= 4);
+    let held = (w1.join(), w2.join());
+    assert!(held.0.is_ok() && held.1.is_ok());
+    assert_eq!(b.metrics().total, 4);
+    drop(held);
+    assert_eq!(b.metrics().active, 0);
 }
 
 #[test]
