@@ -76,6 +76,80 @@ fn metrics_dict<'py>(py: Python<'py>, m: KeyedMetrics) -> PyResult<Bound<'py, Py
     Ok(d)
 }
 
+/// The methods both keyed limiters share (their core types have the same
+/// per-key API), generated into each class's one `#[pymethods]` block
+/// after its own constructor.
+macro_rules! keyed_limiter_pymethods {
+    ($ty:ident { $($new:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            $($new)*
+
+            #[pyo3(signature = (key, n=None))]
+            fn try_acquire(
+                &self,
+                py: Python<'_>,
+                key: &Bound<'_, PyAny>,
+                n: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<bool> {
+                let n = n_arg(n)?;
+                with_key(key, |k| self.inner.try_acquire(k, n))?
+                    .map(|d| d.allowed)
+                    .map_err(|e| to_pyerr(py, &e))
+            }
+
+            #[pyo3(signature = (key, n=None))]
+            fn check(
+                &self,
+                py: Python<'_>,
+                key: &Bound<'_, PyAny>,
+                n: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Decision> {
+                let n = n_arg(n)?;
+                let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
+                Ok(Decision {
+                    d,
+                    limit: self.limit,
+                })
+            }
+
+            #[pyo3(signature = (key, n=None, timeout=None))]
+            fn acquire(
+                &self,
+                py: Python<'_>,
+                key: &Bound<'_, PyAny>,
+                n: Option<&Bound<'_, PyAny>>,
+                timeout: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Decision> {
+                let n = n_arg(n)?;
+                let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
+                let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
+                let inner = &self.inner;
+                let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
+                Ok(Decision {
+                    d,
+                    limit: self.limit,
+                })
+            }
+
+            #[pyo3(signature = (key, n=None))]
+            fn refund(&self, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+                let n = n_arg(n)?;
+                with_key(key, |k| self.inner.refund(k, n))
+            }
+
+            #[getter]
+            fn limit(&self) -> u64 {
+                self.limit
+            }
+
+            fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                metrics_dict(py, self.inner.metrics())
+            }
+        }
+    };
+}
+
 /// One token bucket per key. Keys are `str` or `bytes`; at most
 /// `max_keys` are tracked (idle keys, whose bucket is full again, are
 /// reused); `on_full` ("deny" or "allow") answers new keys when the table
@@ -92,8 +166,7 @@ pub struct KeyedTokenBucket {
     limit: u64,
 }
 
-#[pymethods]
-impl KeyedTokenBucket {
+keyed_limiter_pymethods!(KeyedTokenBucket {
     #[new]
     #[pyo3(signature = (rate_per_sec, burst, *, max_keys=None, max_probe=None, on_full=None, hash_seed=None, initial_tokens=None, clock=None))]
     #[allow(clippy::too_many_arguments)]
@@ -124,69 +197,7 @@ impl KeyedTokenBucket {
             limit,
         })
     }
-
-    #[pyo3(signature = (key, n=None))]
-    fn try_acquire(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        let n = n_arg(n)?;
-        with_key(key, |k| self.inner.try_acquire(k, n))?
-            .map(|d| d.allowed)
-            .map_err(|e| to_pyerr(py, &e))
-    }
-
-    #[pyo3(signature = (key, n=None))]
-    fn check(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Decision> {
-        let n = n_arg(n)?;
-        let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision {
-            d,
-            limit: self.limit,
-        })
-    }
-
-    #[pyo3(signature = (key, n=None, timeout=None))]
-    fn acquire(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Decision> {
-        let n = n_arg(n)?;
-        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
-        let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
-        let inner = &self.inner;
-        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
-        Ok(Decision {
-            d,
-            limit: self.limit,
-        })
-    }
-
-    #[pyo3(signature = (key, n=None))]
-    fn refund(&self, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let n = n_arg(n)?;
-        with_key(key, |k| self.inner.refund(k, n))
-    }
-
-    #[getter]
-    fn limit(&self) -> u64 {
-        self.limit
-    }
-
-    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        metrics_dict(py, self.inner.metrics())
-    }
-}
+});
 
 /// One sliding window per key; same table rules as KeyedTokenBucket.
 #[pyclass(
@@ -201,8 +212,7 @@ pub struct KeyedSlidingWindow {
     limit: u64,
 }
 
-#[pymethods]
-impl KeyedSlidingWindow {
+keyed_limiter_pymethods!(KeyedSlidingWindow {
     #[new]
     #[pyo3(signature = (limit, window, *, buckets=None, max_keys=None, max_probe=None, on_full=None, hash_seed=None, clock=None))]
     #[allow(clippy::too_many_arguments)]
@@ -234,66 +244,4 @@ impl KeyedSlidingWindow {
             limit,
         })
     }
-
-    #[pyo3(signature = (key, n=None))]
-    fn try_acquire(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        let n = n_arg(n)?;
-        with_key(key, |k| self.inner.try_acquire(k, n))?
-            .map(|d| d.allowed)
-            .map_err(|e| to_pyerr(py, &e))
-    }
-
-    #[pyo3(signature = (key, n=None))]
-    fn check(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Decision> {
-        let n = n_arg(n)?;
-        let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
-        Ok(Decision {
-            d,
-            limit: self.limit,
-        })
-    }
-
-    #[pyo3(signature = (key, n=None, timeout=None))]
-    fn acquire(
-        &self,
-        py: Python<'_>,
-        key: &Bound<'_, PyAny>,
-        n: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Decision> {
-        let n = n_arg(n)?;
-        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
-        let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
-        let inner = &self.inner;
-        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
-        Ok(Decision {
-            d,
-            limit: self.limit,
-        })
-    }
-
-    #[pyo3(signature = (key, n=None))]
-    fn refund(&self, key: &Bound<'_, PyAny>, n: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let n = n_arg(n)?;
-        with_key(key, |k| self.inner.refund(k, n))
-    }
-
-    #[getter]
-    fn limit(&self) -> u64 {
-        self.limit
-    }
-
-    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        metrics_dict(py, self.inner.metrics())
-    }
-}
+});
