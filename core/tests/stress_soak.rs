@@ -69,20 +69,29 @@ fn soak_token_bucket_never_over_grants() {
 #[test]
 #[ignore = "soak: run with `make soak`"]
 fn soak_bulkhead_never_exceeds_max() {
+    // With a queue (the CAS acquire, FIFO hand-offs, blocking waits) and
+    // without one (the single fetch_add acquire, racers taking their +1
+    // back), half the soak each.
+    soak_bulkhead(4);
+    soak_bulkhead(0);
+}
+
+fn soak_bulkhead(max_queue: u64) {
     let max = 3u64;
     let bh = Arc::new(
         Bulkhead::new(BulkheadConfig {
             max_concurrent: max,
-            max_queue: 4,
+            max_queue,
             max_wait: Duration::from_millis(1),
         })
         .unwrap_or_else(|e| unreachable!("{e}")),
     );
     let inside = Arc::new(AtomicU64::new(0));
-    let end = Instant::now() + soak_for();
+    let end = Instant::now() + soak_for() / 2;
+    let granted = Arc::new(AtomicU64::new(0));
     std::thread::scope(|s| {
         for t in 0..THREADS {
-            let (bh, inside) = (bh.clone(), inside.clone());
+            let (bh, inside, granted) = (bh.clone(), inside.clone(), granted.clone());
             s.spawn(move || {
                 while Instant::now() < end {
                     let permit = if t % 2 == 0 {
@@ -93,6 +102,8 @@ fn soak_bulkhead_never_exceeds_max() {
                     if let Some(p) = permit {
                         let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                         assert!(now <= max, "{now} callers inside a bulkhead of {max}");
+                        assert!(bh.metrics().active <= max, "metrics above max");
+                        granted.fetch_add(1, Ordering::Relaxed);
                         std::hint::spin_loop();
                         inside.fetch_sub(1, Ordering::SeqCst);
                         drop(p);
@@ -103,10 +114,15 @@ fn soak_bulkhead_never_exceeds_max() {
     });
     let m = bh.metrics();
     eprintln!(
-        "soak bulkhead: {} granted, {} rejected",
+        "soak bulkhead (max_queue {max_queue}): {} granted, {} rejected",
         m.total, m.rejected
     );
     assert_eq!((m.active, m.queued), (0, 0));
+    assert_eq!(
+        m.total,
+        granted.load(Ordering::Relaxed),
+        "total counts every grant"
+    );
     assert!(m.total > 0);
 }
 
