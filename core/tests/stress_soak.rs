@@ -28,6 +28,8 @@ const THREADS: usize = 8;
 #[ignore = "soak: run with `make soak`"]
 fn soak_token_bucket_never_over_grants() {
     let (burst, rate) = (1_000u64, 50_000.0f64);
+    // Before the bucket exists, so `elapsed` covers all of its life.
+    let start = Instant::now();
     let tb = Arc::new(
         TokenBucket::new(TokenBucketConfig {
             burst,
@@ -37,7 +39,6 @@ fn soak_token_bucket_never_over_grants() {
         .unwrap_or_else(|e| unreachable!("{e}")),
     );
     let granted = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
     let end = start + soak_for();
     std::thread::scope(|s| {
         for _ in 0..THREADS {
@@ -46,12 +47,17 @@ fn soak_token_bucket_never_over_grants() {
                 while Instant::now() < end {
                     for _ in 0..1_000 {
                         if tb.try_acquire(1).map(|d| d.allowed).unwrap_or(false) {
-                            granted.fetch_add(1, Ordering::Relaxed);
+                            granted.fetch_add(1, Ordering::SeqCst);
                         }
                     }
-                    // the bound holds at every moment, not only at the end
+                    // The bound holds at every moment, not only at the end.
+                    // Count first, then read the time: grants counted by then
+                    // were made by then. (The other order failed a 120 s soak:
+                    // a thread preempted between reading the time and the
+                    // count saw grants made after its bound's moment.)
+                    let g = granted.load(Ordering::SeqCst) as f64;
                     let bound = burst as f64 + rate * start.elapsed().as_secs_f64();
-                    assert!(granted.load(Ordering::Relaxed) as f64 <= bound + 1.0);
+                    assert!(g <= bound + 1.0, "{g} granted, bound {bound:.0}");
                 }
             });
         }
