@@ -65,7 +65,7 @@ export declare class BulkheadFullError extends SeawallError {
 
 /** A call or a wait ran out of time (code `SEAWALL_TIMEOUT`). */
 export declare class TimeoutError extends SeawallError {
-  constructor(timeoutMs: number, message?: string, options?: ErrorOptions)
+  constructor(timeoutMs: number, message?: string, options?: { cause?: unknown })
   readonly code: 'SEAWALL_TIMEOUT'
   readonly timeoutMs: number
 }

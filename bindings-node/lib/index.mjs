@@ -1,0 +1,53 @@
+// The ESM entry point: the same module objects as the CommonJS one
+// (lib/index.js), re-exported by name. test/esm.test.js checks that this
+// list and lib/index.js export the same names.
+import seawall from './index.js'
+
+export default seawall
+export const {
+  VERSION,
+  ManualClock,
+  timeout,
+  Deadline,
+  deadline,
+  fallback,
+  fallbackChain,
+  degrade,
+  CircuitBreaker,
+  BreakerPermit,
+  TokenBucket,
+  SlidingWindowLimiter,
+  KeyedTokenBucket,
+  KeyedSlidingWindow,
+  rateLimitHeaders,
+  rateLimitMiddleware,
+  Bulkhead,
+  BulkheadPermit,
+  BulkheadWaiter,
+  AdaptiveTimeout,
+  FaultInjector,
+  Policy,
+  PolicyGuard,
+  wrap,
+  Backoff,
+  Schedule,
+  RetryBudget,
+  retry,
+  RETRYABLE_STATUSES,
+  RETRYABLE_KINDS,
+  CODE_KINDS,
+  isRetryableStatus,
+  isRetryableKind,
+  kindForCode,
+  isRetryableError,
+  retryAfterOf,
+  parseRetryAfter,
+  SeawallError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadFullError,
+  TimeoutError,
+  RetryExhaustedError,
+  RetryBudgetExhaustedError,
+  InjectedFaultError
+} = seawall
