@@ -16,17 +16,70 @@ function toBigIntNs (field, v) {
   throw argTypeError(field, 'a non-negative safe integer or a bigint', v)
 }
 
-// The real clock: monotonic time, setTimeout for waits. Wait timers are
+// setTimeout fires at once (after 1 ms, with a warning) for any delay over
+// 2^31 - 1 ms (24.8 days). Longer waits are a chain of timers of at most
+// that length, each checking the monotonic clock for what is left.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+class LongTimer {
+  constructor (ms, cb, unref, maxChunkMs, now) {
+    this._due = now() + ms
+    this._cb = cb
+    this._unref = unref
+    this._max = maxChunkMs
+    this._now = now
+    this._t = undefined
+    this._arm(ms)
+  }
+
+  _arm (left) {
+    if (left === Infinity) left = this._max
+    const t = this._t = setTimeout(() => this._tick(), Math.min(left, this._max))
+    if (this._unref) t.unref()
+  }
+
+  _tick () {
+    const left = this._due - this._now()
+    if (left > 0) return this._arm(left)
+    this._t = undefined
+    this._cb()
+  }
+
+  cancel () {
+    if (this._t !== undefined) clearTimeout(this._t)
+    this._t = undefined
+  }
+
+  /** Whether the callback is still to run (test aid). */
+  get pending () { return this._t !== undefined }
+}
+
+/**
+ * Calls `cb` after `ms` on the monotonic clock, whatever the length
+ * (Infinity: never); `maxChunkMs` is the longest single timer (tests
+ * shorten it). Cancel with cancelTimer().
+ */
+function scheduleTimer (ms, cb, unref, maxChunkMs = MAX_TIMER_MS) {
+  if (ms <= maxChunkMs) {
+    const t = setTimeout(cb, ms)
+    if (unref) t.unref()
+    return t
+  }
+  return new LongTimer(ms, cb, unref, maxChunkMs, native.monotonicNowMs)
+}
+
+function cancelTimer (t) {
+  if (t instanceof LongTimer) t.cancel()
+  else clearTimeout(t)
+}
+
+// The real clock: monotonic time, timers for waits. Wait timers are
 // ref'd while an operation is pending and always cleared when it settles, so
 // they never keep a finished program alive.
 const systemClock = {
   nowMs: native.monotonicNowMs,
-  _schedule (ms, cb, unref) {
-    const t = setTimeout(cb, ms)
-    if (unref) t.unref()
-    return t
-  },
-  _cancel (t) { clearTimeout(t) }
+  _schedule (ms, cb, unref) { return scheduleTimer(ms, cb, unref) },
+  _cancel: cancelTimer
 }
 
 /**
@@ -153,4 +206,4 @@ function sleep (clock, ms, signal) {
   })
 }
 
-module.exports = { ManualClock, systemClock, clockOf, nativeClockOf, sleep, abortReason, call }
+module.exports = { ManualClock, systemClock, scheduleTimer, cancelTimer, MAX_TIMER_MS, clockOf, nativeClockOf, sleep, abortReason, call }
