@@ -87,6 +87,7 @@ class Deadline {
     this._outer = checkSignal(opts.signal)
     this._ac = undefined
     this._timer = undefined
+    this._listening = undefined // [signal, listener, ...] to remove
   }
 
   /** Milliseconds left (0 when expired). */
@@ -103,17 +104,40 @@ class Deadline {
   get signal () {
     if (!this._ac) {
       const ac = this._ac = new AbortController()
-      const fire = () => { if (!ac.signal.aborted) ac.abort(new TimeoutError(this._totalMs, 'deadline exceeded')) }
+      const fire = () => {
+        if (!ac.signal.aborted) ac.abort(new TimeoutError(this._totalMs, 'deadline exceeded'))
+        this._unlisten()
+      }
       const left = this.remainingMs()
       if (left <= 0) fire()
       else this._timer = this._clock._schedule(left, fire, true)
+      // Listeners on the outer / parent signals (often long-lived) are
+      // removed again by dispose() and when this deadline's signal aborts.
       for (const s of [this._outer, this._parent && this._parent.signal]) {
-        if (!s) continue
-        if (s.aborted) ac.abort(abortReason(s))
-        else s.addEventListener('abort', () => { if (!ac.signal.aborted) ac.abort(abortReason(s)) }, { once: true })
+        if (!s || ac.signal.aborted) continue
+        if (s.aborted) {
+          ac.abort(abortReason(s))
+          continue
+        }
+        const onAbort = () => {
+          if (!ac.signal.aborted) ac.abort(abortReason(s))
+          this._unlisten()
+        }
+        s.addEventListener('abort', onAbort, { once: true })
+        ;(this._listening || (this._listening = [])).push(s, onAbort)
       }
+      if (ac.signal.aborted) this._unlisten()
     }
     return this._ac.signal
+  }
+
+  _unlisten () {
+    const l = this._listening
+    if (l === undefined) return
+    this._listening = undefined
+    for (let i = 0; i < l.length; i += 2) l[i].removeEventListener('abort', l[i + 1])
+    if (this._timer !== undefined) this._clock._cancel(this._timer)
+    this._timer = undefined
   }
 
   /** A child deadline: `ms` from now, but never later than this one. */
@@ -132,8 +156,13 @@ class Deadline {
     return runWithTimeout(fn, left, this._clock, this.signal, () => new TimeoutError(this._totalMs, 'deadline exceeded'))
   }
 
-  /** Cancels the signal's timer (optional; it is unref'd anyway). */
+  /**
+   * Cancels the signal's timer and stops listening to the parent / outer
+   * signal. Call it when a deadline made with a long-lived `signal` or
+   * parent is done with, or the listeners pile up on that signal.
+   */
   dispose () {
+    this._unlisten()
     if (this._timer !== undefined) this._clock._cancel(this._timer)
     this._timer = undefined
   }
