@@ -7,6 +7,7 @@ const native = require('./native')
 const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
 
 const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
 
@@ -139,6 +140,7 @@ class BulkheadWaiter {
 class Bulkhead {
   constructor (options) {
     const opts = checkObject(options)
+    checkKeys(opts, KNOWN.Bulkhead, 'Bulkhead options')
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeBulkhead(opts, nativeClockOf(opts.clock))
@@ -193,7 +195,7 @@ class Bulkhead {
   acquire (options) {
     let timeoutMs, signal
     try {
-      checkObject(options)
+      checkKeys(checkObject(options), KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       timeoutMs = this._resolveTimeout(options)
       signal = options && options.signal !== undefined && options.signal !== null ? options.signal : undefined
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)

@@ -5,6 +5,7 @@
 
 const native = require('./native')
 const { mapNativeError, argTypeError } = require('./errors')
+const { checkKeys, KNOWN } = require('./options')
 
 function call (f, args) {
   try { return f() } catch (e) { throw mapNativeError(e, args) }
@@ -92,6 +93,7 @@ class ManualClock {
     let start = 0n
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw argTypeError('options', 'an object', options)
+      checkKeys(options, KNOWN.ManualClock, 'ManualClock options')
       if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs)
       else if (options.startMs !== undefined) {
         const ms = native.checkDuration('startMs', options.startMs, false)

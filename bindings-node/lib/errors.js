@@ -145,6 +145,20 @@ function argTypeError (field, expected, value) {
   return e
 }
 
+// A measured duration passed to a call (ms): a finite number >= 0. NaN,
+// negative or infinite durations are refused, never recorded as 0.
+function checkArgDurationMs (field, value) {
+  if (typeof value !== 'number') throw argTypeError(field, 'a number of milliseconds', value)
+  if (!(value >= 0) || value === Infinity) {
+    const e = new RangeError(`${field} must be a finite number of milliseconds >= 0, got ${describe(value)}`)
+    e.code = CODE.invalid_argument
+    e.field = field
+    e.value = value
+    throw e
+  }
+  return value + 0
+}
+
 function configTypeError (field, expected, value) {
   const e = new TypeError(`${field} must be ${expected}, got ${describe(value)}`)
   e.code = CODE.invalid_config
@@ -174,6 +188,7 @@ module.exports = {
   InjectedFaultError,
   mapNativeError,
   argTypeError,
+  checkArgDurationMs,
   configTypeError,
   describe
 }

@@ -415,14 +415,23 @@ export interface BreakerMetrics {
 }
 
 /** A permit of the two-step API: finish it once. */
+/**
+ * Finish it once: each method returns true when it finished the permit,
+ * false (recording nothing) when it was already finished.
+ */
 export declare class BreakerPermit {
   readonly isProbe: boolean
-  /** Duration defaults to the time since tryAcquire(), on the breaker's clock. */
-  success(durationMs?: number): void
-  failure(durationMs?: number): void
-  ignore(): void
+  /** Whether the permit was finished. */
+  readonly finished: boolean
+  /**
+   * Duration defaults to the time since tryAcquire(), on the breaker's
+   * clock; a given duration must be a finite number of ms >= 0 (else RangeError).
+   */
+  success(durationMs?: number): boolean
+  failure(durationMs?: number): boolean
+  ignore(): boolean
   /** The call was not made: records nothing, frees a probe slot. */
-  release(): void
+  release(): boolean
 }
 
 export interface BreakerEvents {

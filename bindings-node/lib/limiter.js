@@ -7,6 +7,7 @@ const native = require('./native')
 const { RateLimitedError, TimeoutError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
 
 const { rlTry, rlTry1, rlTryKey, scratch } = native
 
@@ -44,8 +45,9 @@ function decision (allowed) {
 }
 
 class BaseLimiter {
-  constructor (kind, options) {
+  constructor (kind, options, name) {
     const opts = checkObject(options)
+    checkKeys(opts, KNOWN[name], `${name} options`)
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeRateLimiter(kind, opts, nativeClockOf(opts.clock))
@@ -71,6 +73,7 @@ class BaseLimiter {
     let limitMs
     try {
       opts = checkObject(options)
+      checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
       limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false)
@@ -147,6 +150,7 @@ class UnkeyedLimiter extends BaseLimiter {
 
   /** Gives back `n` taken earlier for a call that never went out. */
   refund (n) {
+    if (n === 0) return // as in core: refunding nothing does nothing
     try {
       this._n.refund(nArg(n))
     } catch (e) {
@@ -190,6 +194,7 @@ class KeyedLimiter extends BaseLimiter {
 
   /** Gives back `n` taken for `key`. */
   refund (key, n) {
+    if (n === 0) { keyArg(key); return } // refunding nothing does nothing
     try {
       this._n.refundKey(keyArg(key), nArg(n))
     } catch (e) {
@@ -214,22 +219,22 @@ class KeyedLimiter extends BaseLimiter {
 
 /** GCRA token bucket: `burst` at once, refilled at `ratePerSec`. */
 class TokenBucket extends UnkeyedLimiter {
-  constructor (options) { super('token_bucket', options) }
+  constructor (options) { super('token_bucket', options, 'TokenBucket') }
 }
 
 /** At most `limit` requests in any `windowMs` (bucketed, never over-admits). */
 class SlidingWindowLimiter extends UnkeyedLimiter {
-  constructor (options) { super('sliding_window', options) }
+  constructor (options) { super('sliding_window', options, 'SlidingWindowLimiter') }
 }
 
 /** A token bucket per key, in a fixed table of `maxKeys` slots. */
 class KeyedTokenBucket extends KeyedLimiter {
-  constructor (options) { super('keyed_token_bucket', options) }
+  constructor (options) { super('keyed_token_bucket', options, 'KeyedTokenBucket') }
 }
 
 /** A sliding window per key (the "100 requests per minute per user" case). */
 class KeyedSlidingWindow extends KeyedLimiter {
-  constructor (options) { super('keyed_sliding_window', options) }
+  constructor (options) { super('keyed_sliding_window', options, 'KeyedSlidingWindow') }
 }
 
 /**
@@ -263,6 +268,7 @@ function rateLimitHeaders (d, limit) {
  */
 function rateLimitMiddleware (options) {
   const opts = checkObject(options)
+  checkKeys(opts, KNOWN.rateLimitMiddleware, 'rateLimitMiddleware options')
   const limiter = opts.limiter
   if (!(limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', limiter)
   const keyed = limiter instanceof KeyedLimiter

@@ -6,6 +6,7 @@ const native = require('./native')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
 const { isRetryableError, retryAfterOf } = require('./classify')
+const { checkKeys, KNOWN } = require('./options')
 
 function checkObject (options, field = 'options') {
   if (options === undefined || options === null) return {}
@@ -163,6 +164,7 @@ function checkHint (field, v) {
 class Backoff {
   constructor (options) {
     const opts = checkObject(options)
+    checkKeys(opts, KNOWN.Backoff, 'Backoff options')
     clockOf(opts.clock)
     try {
       this._n = new native.NativeBackoff(opts, nativeClockOf(opts.clock))
@@ -196,6 +198,7 @@ class Backoff {
 class RetryBudget {
   constructor (options) {
     const opts = checkObject(options)
+    checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
     try {
       this._n = new native.NativeRetryBudget(opts)
     } catch (e) {
@@ -237,6 +240,7 @@ function retry (fn, options) {
   let opts, backoff, clock, signal, retryIf, budget, onRetry
   try {
     opts = checkObject(options)
+    checkKeys(opts, KNOWN.retry, 'retry() options')
     clock = clockOf(opts.clock)
     backoff = backoffFrom(opts)
     signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal

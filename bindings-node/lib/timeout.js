@@ -6,6 +6,7 @@
 const native = require('./native')
 const { TimeoutError, argTypeError } = require('./errors')
 const { clockOf, abortReason } = require('./clock')
+const { checkKeys, KNOWN } = require('./options')
 
 function checkFn (fn, field = 'fn') {
   if (typeof fn !== 'function') throw argTypeError(field, 'a function', fn)
@@ -33,6 +34,7 @@ function checkOptions (options) {
 function timeout (fn, ms, options) {
   checkFn(fn)
   const opts = checkOptions(options)
+  checkKeys(opts, KNOWN.timeout, 'timeout() options', 'SEAWALL_INVALID_ARGUMENT')
   const limit = native.checkDuration('ms', ms, true)
   const clock = clockOf(opts.clock)
   const outer = checkSignal(opts.signal)
@@ -78,6 +80,7 @@ function runWithTimeout (fn, limit, clock, outer, makeError) {
 class Deadline {
   constructor (ms, options) {
     const opts = checkOptions(options)
+    checkKeys(opts, KNOWN.Deadline, 'deadline options')
     const limit = native.checkDuration('ms', ms, false)
     this._clock = clockOf(opts.clock)
     this._expiresAt = this._clock.nowMs() + limit
