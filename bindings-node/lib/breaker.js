@@ -4,7 +4,7 @@
 
 const { EventEmitter } = require('node:events')
 const native = require('./native')
-const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs } = require('./errors')
+const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
@@ -96,9 +96,9 @@ function pending (b, r, start) {
   return c
 }
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -162,11 +162,11 @@ class BreakerPermit {
 class CircuitBreaker extends EventEmitter {
   constructor (options) {
     super()
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.CircuitBreaker, 'CircuitBreaker options')
     const clock = clockOf(opts.clock)
     if (opts.isFailure !== undefined && typeof opts.isFailure !== 'function') {
-      throw Object.assign(argTypeError('isFailure', 'a function', opts.isFailure), { code: 'SEAWALL_INVALID_CONFIG' })
+      throw configTypeError('isFailure', 'a function', opts.isFailure)
     }
     try {
       this._n = new native.NativeCircuitBreaker(opts, nativeClockOf(opts.clock))

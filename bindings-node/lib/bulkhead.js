@@ -4,7 +4,7 @@
 // waiters are promises that claim their slot after a release hands it over.
 
 const native = require('./native')
-const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
+const { BulkheadFullError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
@@ -85,9 +85,9 @@ function running (b, id) {
   return c
 }
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -139,7 +139,7 @@ class BulkheadWaiter {
 
 class Bulkhead {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.Bulkhead, 'Bulkhead options')
     this._clock = clockOf(opts.clock)
     try {
@@ -183,7 +183,7 @@ class Bulkhead {
 
   _resolveTimeout (options) {
     if (options === undefined || options === null || options.timeoutMs === undefined) return this._maxWaitMs
-    return native.checkDuration('timeoutMs', options.timeoutMs, false)
+    return native.checkDuration('timeoutMs', options.timeoutMs, false, true)
   }
 
   /**

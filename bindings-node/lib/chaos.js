@@ -3,15 +3,15 @@
 // FaultInjector (chaos: errors and delays with a probability, seedable).
 
 const native = require('./native')
-const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs } = require('./errors')
+const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep } = require('./clock')
-const { runWithTimeout, checkSignal } = require('./timeout')
+const { runWithTimeout, withCallerStack, checkSignal } = require('./timeout')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -27,7 +27,7 @@ function execOptions (options) {
  */
 class AdaptiveTimeout {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.AdaptiveTimeout, 'AdaptiveTimeout options')
     this._clock = clockOf(opts.clock)
     try {
@@ -61,20 +61,20 @@ class AdaptiveTimeout {
     const limit = this._n.timeoutMs()
     const start = clock.nowMs()
     const done = () => this._n.recordMs(Math.min(limit, clock.nowMs() - start))
-    return runWithTimeout(fn, limit, clock, signal).then((v) => { done(); return v }, (e) => {
+    return withCallerStack(runWithTimeout(fn, limit, clock, signal).then((v) => { done(); return v }, (e) => {
       if (!(signal && signal.aborted)) done()
       throw e
-    })
+    }))
   }
 }
 
 /** Chaos testing: injects errors and delays with the configured rates. */
 class FaultInjector {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.FaultInjector, 'FaultInjector options')
     this._clock = clockOf(opts.clock)
-    if (opts.error !== undefined && typeof opts.error !== 'function') throw argTypeError('error', 'a function returning the error to inject', opts.error)
+    if (opts.error !== undefined && typeof opts.error !== 'function') throw configTypeError('error', 'a function returning the error to inject', opts.error)
     this._makeError = opts.error
     try {
       this._n = new native.NativeFaultInjector(opts, nativeClockOf(opts.clock))

@@ -4,17 +4,17 @@
 // and with a ManualClock those waits fire when the test advances the clock.
 
 const native = require('./native')
-const { mapNativeError, argTypeError } = require('./errors')
+const { mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { checkKeys, KNOWN } = require('./options')
 
 function call (f, args) {
   try { return f() } catch (e) { throw mapNativeError(e, args) }
 }
 
-function toBigIntNs (field, v) {
+function toBigIntNs (field, v, config) {
   if (typeof v === 'bigint') return v
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
-  throw argTypeError(field, 'a non-negative safe integer or a bigint', v)
+  throw (config ? configTypeError : argTypeError)(field, 'a non-negative safe integer or a bigint', v)
 }
 
 // setTimeout fires at once (after 1 ms, with a warning) for any delay over
@@ -92,9 +92,9 @@ class ManualClock {
   constructor (options) {
     let start = 0n
     if (options !== undefined && options !== null) {
-      if (typeof options !== 'object') throw argTypeError('options', 'an object', options)
+      if (typeof options !== 'object') throw configTypeError('options', 'an object', options)
       checkKeys(options, KNOWN.ManualClock, 'ManualClock options')
-      if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs)
+      if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs, true)
       else if (options.startMs !== undefined) {
         const ms = native.checkDuration('startMs', options.startMs, false)
         start = BigInt(Math.round(ms * 1e6))
@@ -112,7 +112,7 @@ class ManualClock {
 
   /** Moves time forward by `ms` and fires the waits that are due. */
   advance (ms) {
-    const v = native.checkDuration('ms', ms, false)
+    const v = native.checkDuration('ms', ms, false, true)
     this._native.advanceMs(v)
     this._fire()
   }
@@ -137,7 +137,7 @@ class ManualClock {
    * progress as they would in real time.
    */
   async tickAsync (ms) {
-    const target = this.nowMs() + native.checkDuration('ms', ms, false)
+    const target = this.nowMs() + native.checkDuration('ms', ms, false, true)
     for (;;) {
       await new Promise(resolve => setImmediate(resolve))
       const next = this._timers.length ? this._timers[0].due : Infinity

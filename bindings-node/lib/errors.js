@@ -4,7 +4,9 @@
 class SeawallError extends Error {
   constructor (message, code, options) {
     super(message, options)
-    this.name = new.target.name
+    // A user's subclass is named after itself (seawall's own are named on
+    // their prototypes below).
+    if (new.target.prototype.name !== new.target.name) this.name = new.target.name
     this.code = code
   }
 }
@@ -14,12 +16,6 @@ class CircuitOpenError extends SeawallError {
     super(message || `circuit open; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_CIRCUIT_OPEN')
     this.retryAfterMs = retryAfterMs
   }
-
-  static fill (e, retryAfterMs) {
-    e.message = 'circuit open'
-    e.code = 'SEAWALL_CIRCUIT_OPEN'
-    e.retryAfterMs = retryAfterMs
-  }
 }
 
 class RateLimitedError extends SeawallError {
@@ -28,23 +24,11 @@ class RateLimitedError extends SeawallError {
     this.retryAfterMs = retryAfterMs
     if (extra) Object.assign(this, extra)
   }
-
-  static fill (e, retryAfterMs, message, extra) {
-    e.message = message || 'rate limited'
-    e.code = 'SEAWALL_RATE_LIMITED'
-    e.retryAfterMs = retryAfterMs
-    if (extra) Object.assign(e, extra)
-  }
 }
 
 class BulkheadFullError extends SeawallError {
   constructor (message) {
     super(message || 'bulkhead full', 'SEAWALL_BULKHEAD_FULL')
-  }
-
-  static fill (e, message) {
-    e.message = message || 'bulkhead full'
-    e.code = 'SEAWALL_BULKHEAD_FULL'
   }
 }
 
@@ -73,23 +57,13 @@ class InjectedFaultError extends SeawallError {
   constructor (message) {
     super(message || 'injected fault', 'SEAWALL_INJECTED_FAULT')
   }
-
-  static fill (e, message) {
-    e.message = message || 'injected fault'
-    e.code = 'SEAWALL_INJECTED_FAULT'
-  }
 }
 
-// Names on the prototypes, and the `stack` of errors made by quickError
-// (lib/util.js), which skip the constructor.
-for (const C of [SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, InjectedFaultError]) {
+// Names on the prototypes: set once, not per error.
+for (const C of [SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, TimeoutError,
+  RetryExhaustedError, RetryBudgetExhaustedError, InjectedFaultError]) {
   Object.defineProperty(C.prototype, 'name', { value: C.name, writable: true, configurable: true })
 }
-Object.defineProperty(SeawallError.prototype, 'stack', {
-  configurable: true,
-  get () { return `${this.name}: ${this.message}\n    (a seawall rejection: no stack captured)` },
-  set (v) { Object.defineProperty(this, 'stack', { value: v, writable: true, configurable: true }) }
-})
 
 function fmtMs (ms) {
   return `${Math.round(ms * 1000) / 1000} ms`

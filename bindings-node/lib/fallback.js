@@ -5,7 +5,7 @@ const native = require('./native')
 const { argTypeError } = require('./errors')
 const { clockOf } = require('./clock')
 const { checkKeys, KNOWN } = require('./options')
-const { runWithTimeout, checkFn, checkSignal, checkOptions } = require('./timeout')
+const { runWithTimeout, withCallerStack, checkFn, checkSignal, checkOptions } = require('./timeout')
 
 function checkWhen (when) {
   if (when === undefined || when === null) return () => true
@@ -78,7 +78,7 @@ async function degrade (parts, options) {
     if (p === null || typeof p !== 'object') throw argTypeError(`parts.${name}`, 'a function or { fn, timeoutMs?, default? }', p)
     checkKeys(p, KNOWN.degradePart, `degrade() part ${JSON.stringify(name)}`)
     checkFn(p.fn, `parts.${name}.fn`)
-    const ms = p.timeoutMs === undefined ? undefined : native.checkDuration(`parts.${name}.timeoutMs`, p.timeoutMs, true)
+    const ms = p.timeoutMs === undefined ? undefined : native.checkDuration(`parts.${name}.timeoutMs`, p.timeoutMs, true, true)
     return { name, fn: p.fn, ms, optional: Object.prototype.hasOwnProperty.call(p, 'default'), def: p.default }
   })
   const values = {}
@@ -88,7 +88,7 @@ async function degrade (parts, options) {
     try {
       values[plan.name] = plan.ms === undefined
         ? await runWithSignal(plan.fn, signal)
-        : await runWithTimeout(plan.fn, plan.ms, clock, signal)
+        : await withCallerStack(runWithTimeout(plan.fn, plan.ms, clock, signal))
     } catch (err) {
       if (!plan.optional) throw err
       values[plan.name] = typeof plan.def === 'function' ? plan.def(err) : plan.def

@@ -4,16 +4,16 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
-const { RateLimitedError, TimeoutError, mapNativeError, argTypeError } = require('./errors')
+const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 
 const { rlTry, rlTry1, rlTryKey, scratch } = native
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -46,7 +46,7 @@ function decision (allowed) {
 
 class BaseLimiter {
   constructor (kind, options, name) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN[name], `${name} options`)
     this._clock = clockOf(opts.clock)
     try {
@@ -76,7 +76,7 @@ class BaseLimiter {
       checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
-      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false)
+      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
       if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
       if (attempt()) return Promise.resolve()
     } catch (e) {
@@ -267,18 +267,18 @@ function rateLimitHeaders (d, limit) {
  * decision)` when given).
  */
 function rateLimitMiddleware (options) {
-  const opts = checkObject(options)
+  const opts = checkObject(options, 'options', true)
   checkKeys(opts, KNOWN.rateLimitMiddleware, 'rateLimitMiddleware options')
   const limiter = opts.limiter
-  if (!(limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', limiter)
+  if (!(limiter instanceof BaseLimiter)) throw configTypeError('limiter', 'a seawall rate limiter', limiter)
   const keyed = limiter instanceof KeyedLimiter
   const keyOf = opts.key === undefined ? defaultKey : opts.key
-  if (typeof keyOf !== 'function') throw argTypeError('key', 'a function', keyOf)
+  if (typeof keyOf !== 'function') throw configTypeError('key', 'a function', keyOf)
   const costOf = opts.cost
-  if (costOf !== undefined && typeof costOf !== 'function') throw argTypeError('cost', 'a function', costOf)
+  if (costOf !== undefined && typeof costOf !== 'function') throw configTypeError('cost', 'a function', costOf)
   const headers = opts.headers !== false
   const onLimited = opts.onLimited
-  if (onLimited !== undefined && typeof onLimited !== 'function') throw argTypeError('onLimited', 'a function', onLimited)
+  if (onLimited !== undefined && typeof onLimited !== 'function') throw configTypeError('onLimited', 'a function', onLimited)
   const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
   const limit = limiter.limit
   return function seawallRateLimit (req, res, next) {

@@ -4,7 +4,7 @@
 // Each retry attempt is a call: it is admitted by the guard again.
 
 const native = require('./native')
-const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError, checkArgDurationMs } = require('./errors')
+const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { runWithTimeout, checkSignal } = require('./timeout')
 const { quickError, rejectSoon } = require('./util')
@@ -20,9 +20,9 @@ const { polAcquire, polComplete, polRelease, scratch } = native
 const OUTCOME = { success: 0, failure: 1, ignored: 2 }
 const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -67,7 +67,7 @@ class PolicyGuard {
 
 class Policy {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.Policy, 'Policy options')
     const { rateLimiter, circuitBreaker, bulkhead } = opts
     if (rateLimiter !== undefined && (!(rateLimiter instanceof BaseLimiter) || rateLimiter instanceof KeyedLimiter)) {
@@ -85,7 +85,7 @@ class Policy {
     this._timeoutMs = opts.timeoutMs === undefined ? undefined : native.checkDuration('timeoutMs', opts.timeoutMs, true)
     // retry: RetryOptions (a Backoff under `backoff`, or its options) or undefined
     if (opts.retry !== undefined) {
-      const r = checkObject(opts.retry, 'retry')
+      const r = checkObject(opts.retry, 'retry', true)
       checkKeys(r, KNOWN.policyRetry, 'Policy retry options')
       if (r.retryIf !== undefined && typeof r.retryIf !== 'function') throw configType('retry.retryIf', 'a function', r.retryIf)
       if (r.budget !== undefined && !(r.budget instanceof RetryBudget)) throw configType('retry.budget', 'a RetryBudget', r.budget)

@@ -3,14 +3,14 @@
 // that calls, classifies, asks the schedule and the budget, and sleeps.
 
 const native = require('./native')
-const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError } = require('./errors')
+const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
 const { isRetryableError, retryAfterOf } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -163,7 +163,7 @@ function checkHint (field, v) {
  */
 class Backoff {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.Backoff, 'Backoff options')
     clockOf(opts.clock)
     try {
@@ -197,7 +197,7 @@ class Backoff {
  */
 class RetryBudget {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
     try {
       this._n = new native.NativeRetryBudget(opts)

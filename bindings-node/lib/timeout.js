@@ -5,6 +5,7 @@
 
 const native = require('./native')
 const { TimeoutError, argTypeError } = require('./errors')
+const { quickError } = require('./util')
 const { clockOf, abortReason } = require('./clock')
 const { checkKeys, KNOWN } = require('./options')
 
@@ -35,10 +36,35 @@ function timeout (fn, ms, options) {
   checkFn(fn)
   const opts = checkOptions(options)
   checkKeys(opts, KNOWN.timeout, 'timeout() options', 'SEAWALL_INVALID_ARGUMENT')
-  const limit = native.checkDuration('ms', ms, true)
+  const limit = native.checkDuration('ms', ms, true, true)
   const clock = clockOf(opts.clock)
   const outer = checkSignal(opts.signal)
-  return runWithTimeout(fn, limit, clock, outer)
+  return withCallerStack(runWithTimeout(fn, limit, clock, outer))
+}
+
+// A TimeoutError is made in a timer callback, where the stack holds no
+// frame of the caller. It is made without one (OWN_TIMEOUT marks it), and
+// given the awaiting callers' frames here: captured after an `await`, the
+// stack is the async chain (`at async handler (app.js:12)`), at no cost
+// unless the call times out.
+const OWN_TIMEOUT = Symbol('seawall.timeout')
+
+async function withCallerStack (p) {
+  try {
+    return await p
+  } catch (e) {
+    if (e !== null && typeof e === 'object' && e[OWN_TIMEOUT] === true) {
+      e[OWN_TIMEOUT] = false
+      Error.captureStackTrace(e, withCallerStack)
+    }
+    throw e
+  }
+}
+
+function newTimeoutError (ms, message) {
+  const e = quickError(TimeoutError, ms, message)
+  Object.defineProperty(e, OWN_TIMEOUT, { value: true, writable: true })
+  return e
 }
 
 function runWithTimeout (fn, limit, clock, outer, makeError) {
@@ -51,7 +77,7 @@ function runWithTimeout (fn, limit, clock, outer, makeError) {
     let done = false
     const onOuter = () => finish(true, abortReason(outer), true)
     const timer = clock._schedule(limit, () => {
-      const err = makeError ? makeError(limit) : new TimeoutError(limit)
+      const err = makeError ? makeError(limit) : newTimeoutError(limit)
       finish(true, err, true)
     })
     function finish (failed, value, abort) {
@@ -81,7 +107,7 @@ class Deadline {
   constructor (ms, options) {
     const opts = checkOptions(options)
     checkKeys(opts, KNOWN.Deadline, 'deadline options')
-    const limit = native.checkDuration('ms', ms, false)
+    const limit = native.checkDuration('ms', ms, false, true)
     this._clock = clockOf(opts.clock)
     this._expiresAt = this._clock.nowMs() + limit
     this._parent = opts.parent instanceof Deadline ? opts.parent : undefined
@@ -108,7 +134,7 @@ class Deadline {
     if (!this._ac) {
       const ac = this._ac = new AbortController()
       const fire = () => {
-        if (!ac.signal.aborted) ac.abort(new TimeoutError(this._totalMs, 'deadline exceeded'))
+        if (!ac.signal.aborted) ac.abort(newTimeoutError(this._totalMs, 'deadline exceeded'))
         this._unlisten()
       }
       const left = this.remainingMs()
@@ -156,7 +182,7 @@ class Deadline {
     checkFn(fn)
     const left = this.remainingMs()
     if (left <= 0) return Promise.reject(new TimeoutError(0, 'deadline exceeded'))
-    return runWithTimeout(fn, left, this._clock, this.signal, () => new TimeoutError(this._totalMs, 'deadline exceeded'))
+    return withCallerStack(runWithTimeout(fn, left, this._clock, this.signal, () => newTimeoutError(this._totalMs, 'deadline exceeded')))
   }
 
   /**
@@ -176,4 +202,4 @@ function deadline (ms, options) {
   return new Deadline(ms, options)
 }
 
-module.exports = { timeout, runWithTimeout, Deadline, deadline, checkFn, checkSignal, checkOptions }
+module.exports = { timeout, runWithTimeout, withCallerStack, Deadline, deadline, checkFn, checkSignal, checkOptions }
