@@ -1,7 +1,8 @@
 'use strict'
 // The generated napi-rs loader (../index.js) picks the .node file for this
-// platform. Everything else in lib/ reaches the native code through here.
-const binding = require('../index.js')
+// platform (lib/platform.js first says clearly when there is none).
+// Everything else in lib/ reaches the native code through here.
+const binding = require('./platform').loadBinding()
 const { mapNativeError } = require('./errors')
 
 module.exports = binding
