@@ -48,8 +48,9 @@ class RetryExhaustedError extends SeawallError {
 }
 
 class RetryBudgetExhaustedError extends SeawallError {
-  constructor (message) {
-    super(message || 'retry budget exhausted', 'SEAWALL_RETRY_BUDGET_EXHAUSTED')
+  constructor (message, attempts, cause) {
+    super(message || 'retry budget exhausted', 'SEAWALL_RETRY_BUDGET_EXHAUSTED', cause === undefined ? undefined : { cause })
+    this.attempts = attempts === undefined ? 0 : attempts
   }
 }
 

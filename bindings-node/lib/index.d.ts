@@ -80,8 +80,12 @@ export declare class RetryExhaustedError extends SeawallError {
 
 /** The retry budget denied a retry (code `SEAWALL_RETRY_BUDGET_EXHAUSTED`). */
 export declare class RetryBudgetExhaustedError extends SeawallError {
-  constructor(message?: string)
+  constructor(message?: string, attempts?: number, cause?: unknown)
   readonly code: 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+  /** Attempts made before the budget denied a retry (0 when not known). */
+  readonly attempts: number
+  /** The error of the last attempt. */
+  readonly cause: unknown
 }
 
 /** A FaultInjector injected this error (code `SEAWALL_INJECTED_FAULT`). */
@@ -259,6 +263,11 @@ export interface BackoffOptions extends ClockOption {
 export declare class Schedule {
   /** Delay before the next attempt (ms), or null to give up. */
   nextDelayMs(hints?: { retryAfterMs?: number; elapsedMs?: number }): number | null
+  /**
+   * Up to `count` (0..32) next delays in one call, shorter when the
+   * schedule gives up: the delays that many nextDelayMs() calls would give.
+   */
+  nextDelaysMs(count: number): number[]
   readonly retries: number
   readonly attempts: number
   /** Whether the schedule has ended (gave up, or finish() was called). */
@@ -506,6 +515,32 @@ export interface KeyTableOptions {
   hashSeed?: number | bigint
 }
 
+/** TokenBucket.metrics(). */
+export interface TokenBucketMetrics {
+  burst: number
+  available: number
+  emissionIntervalMs: number
+  allowed: number
+  denied: number
+}
+
+/** SlidingWindowLimiter.metrics(). */
+export interface SlidingWindowMetrics {
+  limit: number
+  count: number
+  allowed: number
+  denied: number
+}
+
+/** KeyedTokenBucket.metrics() and KeyedSlidingWindow.metrics(). */
+export interface KeyedLimiterMetrics {
+  keysTracked: number
+  capacity: number
+  evictions: number
+  tableFull: number
+}
+
+/** Any limiter's metrics (each class's own type above has every field set). */
 export interface LimiterMetrics {
   burst?: number
   available?: number
@@ -525,25 +560,28 @@ declare abstract class UnkeyedLimiter {
   tryAcquire(n?: number): boolean
   check(n?: number): RateLimitDecision
   peek(n?: number): RateLimitDecision
+  /** Gives back `n` permits (0: nothing). */
   refund(n?: number): void
   acquire(n?: number, options?: AcquireOptions): Promise<void>
-  metrics(): LimiterMetrics
 }
 
 declare abstract class KeyedLimiter {
   readonly limit: number
   tryAcquire(key: string, n?: number): boolean
   check(key: string, n?: number): RateLimitDecision
+  /** Gives back `n` permits for `key` (0: nothing). */
   refund(key: string, n?: number): void
   acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>
-  metrics(): LimiterMetrics
+  metrics(): KeyedLimiterMetrics
 }
 
 export declare class TokenBucket extends UnkeyedLimiter {
   constructor(options?: TokenBucketOptions)
+  metrics(): TokenBucketMetrics
 }
 export declare class SlidingWindowLimiter extends UnkeyedLimiter {
   constructor(options?: SlidingWindowOptions)
+  metrics(): SlidingWindowMetrics
 }
 export declare class KeyedTokenBucket extends KeyedLimiter {
   constructor(options?: Omit<TokenBucketOptions, 'initialTokens'> & KeyTableOptions)
@@ -723,7 +761,8 @@ export declare class FaultInjector {
 
 // ---------------------------------------------------------------- policy
 
-export interface PolicyOptions extends ClockOption {
+/** Policy options other than the fallback. */
+export interface PolicyStages extends ClockOption {
   rateLimiter?: TokenBucket | SlidingWindowLimiter
   circuitBreaker?: CircuitBreaker
   bulkhead?: Bulkhead
@@ -733,10 +772,19 @@ export interface PolicyOptions extends ClockOption {
   timeout?: AdaptiveTimeout
   /** Retry each failed attempt (each retry is admitted again). */
   retry?: Omit<RetryOptions, 'signal' | 'clock'>
-  /** The value (or function of the error) to resolve with when everything failed. */
-  fallback?: unknown
   /** Which errors fall back (default: all). */
   fallbackWhen?: (err: unknown) => boolean
+}
+
+/**
+ * A fallback: the value, or a function of the error giving the value, to
+ * resolve with when everything failed. Its type joins the result type of
+ * execute() (`Policy<F>`).
+ */
+export type PolicyFallback<F> = F | ((err: unknown) => F | PromiseLike<F>)
+
+export interface PolicyOptions<F = unknown> extends PolicyStages {
+  fallback?: PolicyFallback<F>
 }
 
 export type PolicyStage = 'rate_limiter' | 'circuit_breaker' | 'bulkhead'
@@ -757,15 +805,23 @@ export interface PolicyRejection {
 }
 
 /** rate limiter → breaker → bulkhead → timeout → retry → fallback. */
-export declare class Policy {
-  constructor(options?: PolicyOptions)
+/**
+ * `F`: the fallback's type (never without a fallback): execute() resolves
+ * with the call's result or the fallback's.
+ */
+export declare class Policy<F = never> {
+  constructor(options: PolicyStages & { fallback: (err: unknown) => F | PromiseLike<F> })
+  constructor(options: PolicyStages & { fallback: F })
+  constructor(options?: PolicyStages)
   readonly rateLimiter: TokenBucket | SlidingWindowLimiter | undefined
   readonly circuitBreaker: CircuitBreaker | undefined
   readonly bulkhead: Bulkhead | undefined
   tryAcquire(): PolicyGuard | PolicyRejection
-  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
-  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T | F>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R | F>
 }
 
 /** `new Policy(options)`. */
-export declare function wrap(options?: PolicyOptions): Policy
+export declare function wrap<F>(options: PolicyStages & { fallback: (err: unknown) => F | PromiseLike<F> }): Policy<F>
+export declare function wrap<F>(options: PolicyStages & { fallback: F }): Policy<F>
+export declare function wrap(options?: PolicyStages): Policy

@@ -24,7 +24,7 @@ cat > test/types/tsconfig.json <<JSON
     "moduleResolution": "node", "types": ["node"],
     "typeRoots": ["$here/node_modules/@types"], "skipLibCheck": false
   },
-  "files": ["usage.ts"]
+  "files": ["usage.ts", "precise.ts"]
 }
 JSON
 cat > test/types/tsconfig.esm.json <<JSON
