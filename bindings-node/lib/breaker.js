@@ -8,6 +8,7 @@ const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, conf
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
 
 const { cbAcquire, cbRecordSince, scratch } = native
 const EVENTS_PENDING = 2 ** 40
@@ -299,6 +300,39 @@ class CircuitBreaker extends EventEmitter {
       }
       Promise.resolve(p).then((v) => settle(undefined, v, false), (err) => settle(err, undefined, true))
     })
+  }
+
+  /**
+   * A handle for the worker threads of this process (a plain object to
+   * postMessage): CircuitBreaker.fromShared(handle) there gives an object
+   * for this same breaker, so the whole process has one state. A shared
+   * breaker lives as long as the process.
+   */
+  share () {
+    return handle('CircuitBreaker', this._n.share(), { name: this.name })
+  }
+
+  /**
+   * This thread's object for a breaker shared by another thread. Its
+   * events are emitted in this thread for the transitions its own calls
+   * cause; `isFailure` (functions do not cross threads) is this thread's.
+   */
+  static fromShared (h, options) {
+    checkHandle(h, 'CircuitBreaker')
+    const opts = checkObject(options)
+    checkKeys(opts, ['isFailure'], 'fromShared() options', 'SEAWALL_INVALID_ARGUMENT')
+    if (opts.isFailure !== undefined && typeof opts.isFailure !== 'function') throw argTypeError('isFailure', 'a function', opts.isFailure)
+    const b = Object.create(CircuitBreaker.prototype)
+    EventEmitter.call(b)
+    try {
+      b._n = native.NativeCircuitBreaker.attach(h.id)
+    } catch (e) {
+      throw mapNativeError(e, { handle: h })
+    }
+    b._id = b._n.id
+    b._isFailure = opts.isFailure
+    b.name = h.name
+    return b
   }
 
   /** Milliseconds until the breaker may admit again, as of the last rejection by tryAcquire(). */

@@ -144,6 +144,11 @@ function configTypeError (field, expected, value) {
 
 function describe (v) {
   if (v === null) return 'null'
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.prototype.hasOwnProperty.call(v, '_n')) {
+    // What postMessage makes of a seawall object.
+    return 'a plain copy of a seawall object (objects posted to a worker thread arrive as dead copies: ' +
+      'post x.share() and use Class.fromShared(handle) in the worker)'
+  }
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (typeof v === 'function') return 'a function'

@@ -94,6 +94,19 @@ export declare class InjectedFaultError extends SeawallError {
   readonly code: 'SEAWALL_INJECTED_FAULT'
 }
 
+// ---------------------------------------------------------------- threads
+
+/**
+ * What share() returns: a plain object to postMessage to a worker thread
+ * of the same process, where `<Class>.fromShared(handle)` gives an object
+ * for the same primitive (one state, one limit for the whole process).
+ */
+export interface SharedHandle<T extends string = string> {
+  readonly kind: 'seawall.shared'
+  readonly type: T
+  readonly id: number
+}
+
 // ---------------------------------------------------------------- clock
 
 export interface ManualClockOptions {
@@ -315,6 +328,9 @@ export interface RetryBudgetMetrics {
 /** gRPC-style retry throttling: retries stay a bounded share of traffic. */
 export declare class RetryBudget {
   constructor(options?: RetryBudgetOptions)
+  /** A handle for worker threads (the shared primitive lives as long as the process). */
+  share(): SharedHandle<'RetryBudget'>
+  static fromShared(handle: SharedHandle<'RetryBudget'>): RetryBudget
   tryRetry(): boolean
   recordFailure(): void
   recordSuccess(): void
@@ -456,6 +472,10 @@ export interface BreakerEvents {
 /** A circuit breaker (an EventEmitter of BreakerEvents). */
 export declare class CircuitBreaker extends EventEmitter {
   constructor(options?: CircuitBreakerOptions)
+  /** A handle for worker threads (the shared primitive lives as long as the process). */
+  share(): SharedHandle<'CircuitBreaker'>
+  /** This thread's object for a breaker another thread shared. */
+  static fromShared(handle: SharedHandle<'CircuitBreaker'>, options?: { isFailure?: (err: unknown) => boolean }): CircuitBreaker
   readonly name: string | undefined
   readonly state: BreakerState
   /** Runs fn if admitted; rejects with CircuitOpenError when open. */
@@ -577,17 +597,25 @@ declare abstract class KeyedLimiter {
 
 export declare class TokenBucket extends UnkeyedLimiter {
   constructor(options?: TokenBucketOptions)
+  share(): SharedHandle<'TokenBucket'>
+  static fromShared(handle: SharedHandle<'TokenBucket'>): TokenBucket
   metrics(): TokenBucketMetrics
 }
 export declare class SlidingWindowLimiter extends UnkeyedLimiter {
   constructor(options?: SlidingWindowOptions)
+  share(): SharedHandle<'SlidingWindowLimiter'>
+  static fromShared(handle: SharedHandle<'SlidingWindowLimiter'>): SlidingWindowLimiter
   metrics(): SlidingWindowMetrics
 }
 export declare class KeyedTokenBucket extends KeyedLimiter {
   constructor(options?: Omit<TokenBucketOptions, 'initialTokens'> & KeyTableOptions)
+  share(): SharedHandle<'KeyedTokenBucket'>
+  static fromShared(handle: SharedHandle<'KeyedTokenBucket'>): KeyedTokenBucket
 }
 export declare class KeyedSlidingWindow extends KeyedLimiter {
   constructor(options?: SlidingWindowOptions & KeyTableOptions)
+  share(): SharedHandle<'KeyedSlidingWindow'>
+  static fromShared(handle: SharedHandle<'KeyedSlidingWindow'>): KeyedSlidingWindow
 }
 
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow

@@ -8,6 +8,8 @@ const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configType
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
+const { systemClock } = require('./clock')
 
 const { rlTry, rlTry1, rlTryKey, scratch } = native
 
@@ -44,10 +46,29 @@ function decision (allowed) {
   return { allowed, remaining: scratch[0], retryAfterMs: scratch[1], resetAfterMs: scratch[2] }
 }
 
+// The handle fromShared() is attaching to, read by the constructor.
+let attaching = null
+
 class BaseLimiter {
   constructor (kind, options, name) {
+    if (attaching !== null) {
+      // In fromShared(): attach to the handle's limiter.
+      const h = attaching
+      attaching = null
+      this._clock = systemClock
+      try {
+        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit)
+      } catch (e) {
+        throw mapNativeError(e, { handle: h })
+      }
+      this._kind = h.native
+      this._id = this._n.id
+      this.limit = this._n.limit
+      return
+    }
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN[name], `${name} options`)
+    this._kind = kind
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeRateLimiter(kind, opts, nativeClockOf(opts.clock))
@@ -57,6 +78,33 @@ class BaseLimiter {
     this._id = this._n.id
     /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
     this.limit = this._n.limit
+  }
+
+  /**
+   * A handle for the worker threads of this process (a plain object to
+   * postMessage): `<Class>.fromShared(handle)` there gives an object for
+   * this same limiter, so the limit holds for the whole process. A shared
+   * limiter lives as long as the process. A limiter on a
+   * ManualClock cannot be shared (its waits run on this thread's clock).
+   */
+  share () {
+    if (this._clock !== systemClock) {
+      const e = new TypeError(`${this.constructor.name}.share(): a limiter on a ManualClock cannot be shared between threads`)
+      e.code = 'SEAWALL_INVALID_ARGUMENT'
+      throw e
+    }
+    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit })
+  }
+
+  /** This thread's object for a limiter of this class shared by another thread. */
+  static fromShared (h) {
+    checkHandle(h, this.name)
+    attaching = h
+    try {
+      return new this()
+    } finally {
+      attaching = null
+    }
   }
 
   /** Counters (see README). */

@@ -7,6 +7,7 @@ const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeE
 const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
 const { isRetryableError, retryAfterOf } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -204,6 +205,25 @@ class RetryBudget {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+  }
+
+  /**
+   * A handle for the worker threads of this process:
+   * RetryBudget.fromShared(handle) there gives an object for this same
+   * budget. A shared budget lives as long as the process.
+   */
+  share () { return handle('RetryBudget', this._n.share()) }
+
+  /** This thread's object for a budget shared by another thread. */
+  static fromShared (h) {
+    checkHandle(h, 'RetryBudget')
+    const b = Object.create(RetryBudget.prototype)
+    try {
+      b._n = native.NativeRetryBudget.attach(h.id)
+    } catch (e) {
+      throw mapNativeError(e, { handle: h })
+    }
+    return b
   }
 
   /** A failed attempt that wants a retry: takes a token; true if allowed. */

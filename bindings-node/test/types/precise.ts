@@ -2,7 +2,7 @@
 // marked to expect an error must be errors: tsc fails if the types are loose.
 import {
   Policy, wrap, TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, Backoff, RetryBudgetExhaustedError,
-  TokenBucketMetrics, SlidingWindowMetrics, KeyedLimiterMetrics
+  TokenBucketMetrics, SlidingWindowMetrics, KeyedLimiterMetrics, SharedHandle, CircuitBreaker, RetryBudget
 } from 'seawall'
 
 export async function precise (): Promise<void> {
@@ -34,4 +34,15 @@ export async function precise (): Promise<void> {
   const attempts: number = e.attempts
   const cause: unknown = e.cause
   console.log(r, onlyNumber, v, n, w, burst, count, keys, delays, attempts, cause)
+}
+
+// Sharing with worker threads.
+export function sharing (): void {
+  const h: SharedHandle<'TokenBucket'> = new TokenBucket().share()
+  const again: TokenBucket = TokenBucket.fromShared(h)
+  // @ts-expect-error a token bucket's handle is not a sliding window's
+  SlidingWindowLimiter.fromShared(h)
+  const cb: CircuitBreaker = CircuitBreaker.fromShared(new CircuitBreaker().share(), { isFailure: () => true })
+  const rb: RetryBudget = RetryBudget.fromShared(new RetryBudget().share())
+  console.log(again, cb, rb)
 }
