@@ -853,3 +853,49 @@ export declare class Policy<F = never> {
 export declare function wrap<F>(options: PolicyStages & { fallback: (err: unknown) => F | PromiseLike<F> }): Policy<F>
 export declare function wrap<F>(options: PolicyStages & { fallback: F }): Policy<F>
 export declare function wrap(options?: PolicyStages): Policy
+
+// ---------------------------------------------------------------- http
+
+/** A response with a status core classifies as retryable, inside fetchWith(). */
+export declare class HttpStatusError extends SeawallError {
+  constructor(response: Response)
+  readonly code: 'SEAWALL_HTTP_STATUS'
+  readonly status: number
+  readonly headers: Headers
+  readonly response: Response
+}
+
+export interface FetchWithOptions extends ClockOption {
+  /** The fetch to wrap (default: globalThis.fetch). */
+  fetch?: (input: any, init?: any) => Promise<Response>
+  /** Every request runs through this policy (its retry included). */
+  policy?: Policy<unknown>
+  /** A retry loop around each request (around the policy, if both). */
+  retry?: Omit<RetryOptions, 'signal' | 'clock'>
+  /** A timeout per attempt, ms (the request's signal is aborted). */
+  timeoutMs?: number
+}
+
+/**
+ * A fetch through a policy and/or retry: retryable statuses (core's table)
+ * count as failures and are retried (Retry-After honoured); the last such
+ * response is returned when no attempt succeeded.
+ */
+export declare function fetchWith(options: FetchWithOptions): (input: any, init?: any) => Promise<Response>
+
+export interface FastifyRateLimitOptions {
+  limiter: RateLimiterLike
+  /** The client of a request (default: request.ip). */
+  key?: (request: any) => string
+  cost?: (request: any) => number
+  headers?: boolean
+  message?: string
+  onLimited?: (request: any, reply: any, decision: RateLimitDecision) => void
+}
+
+/** Fastify plugin: `fastify.register(fastifyRateLimit, { limiter, ... })`. */
+export declare function fastifyRateLimit(
+  fastify: { addHook(name: 'onRequest', hook: (request: any, reply: any, done: (err?: Error) => void) => void): unknown },
+  options: FastifyRateLimitOptions,
+  done: (err?: Error) => void
+): void

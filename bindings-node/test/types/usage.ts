@@ -11,7 +11,7 @@ import {
   TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, RateLimitDecision,
   rateLimitHeaders, rateLimitMiddleware, LimiterMetrics,
   Bulkhead, BulkheadPermit, BulkheadWaiter, BulkheadMetrics, AdaptiveTimeout, FaultInjector, FaultDecision,
-  Policy, PolicyGuard, PolicyRejection, wrap
+  Policy, PolicyGuard, PolicyRejection, wrap, fetchWith, HttpStatusError, fastifyRateLimit
 } from 'seawall'
 
 async function main (): Promise<void> {
@@ -134,3 +134,11 @@ async function main (): Promise<void> {
 }
 
 void main()
+
+export async function http (): Promise<void> {
+  const f = fetchWith({ retry: { maxAttempts: 3 }, timeoutMs: 1000, policy: new Policy({ fallback: 1 }) })
+  const res: Response = await f('https://example.test')
+  const e = new HttpStatusError(res)
+  const s: number = e.status
+  console.log(s, fastifyRateLimit)
+}
