@@ -1,6 +1,14 @@
 'use strict'
 // Error classes, and the one place native errors are mapped to them.
 
+function lazyMessage (C, make) {
+  Object.defineProperty(C.prototype, 'message', {
+    configurable: true,
+    get () { return make(this) },
+    set (v) { Object.defineProperty(this, 'message', { value: v, writable: true, configurable: true }) }
+  })
+}
+
 class SeawallError extends Error {
   constructor (message, code, options) {
     super(message, options)
@@ -11,20 +19,25 @@ class SeawallError extends Error {
   }
 }
 
+// The default messages of the frequent rejections are made when read (a
+// getter on the prototype), not for every rejection: formatting the number
+// cost as much as the rest of the error.
 class CircuitOpenError extends SeawallError {
   constructor (retryAfterMs, message) {
-    super(message || `circuit open; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_CIRCUIT_OPEN')
+    super(message || undefined, 'SEAWALL_CIRCUIT_OPEN')
     this.retryAfterMs = retryAfterMs
   }
 }
+lazyMessage(CircuitOpenError, (e) => `circuit open; retry after ${fmtMs(e.retryAfterMs)}`)
 
 class RateLimitedError extends SeawallError {
   constructor (retryAfterMs, message, extra) {
-    super(message || `rate limited; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_RATE_LIMITED')
+    super(message || undefined, 'SEAWALL_RATE_LIMITED')
     this.retryAfterMs = retryAfterMs
     if (extra) Object.assign(this, extra)
   }
 }
+lazyMessage(RateLimitedError, (e) => `rate limited; retry after ${fmtMs(e.retryAfterMs)}`)
 
 class BulkheadFullError extends SeawallError {
   constructor (message) {
