@@ -5,7 +5,7 @@
 const native = require('./native')
 const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep } = require('./clock')
-const { runWithTimeout, withCallerStack, checkSignal } = require('./timeout')
+const { runWithTimeout, withCallerStack, newTimeoutError, checkSignal } = require('./timeout')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 
@@ -61,7 +61,7 @@ class AdaptiveTimeout {
     const limit = this._n.timeoutMs()
     const start = clock.nowMs()
     const done = () => this._n.recordMs(Math.min(limit, clock.nowMs() - start))
-    return withCallerStack(runWithTimeout(fn, limit, clock, signal).then((v) => { done(); return v }, (e) => {
+    return withCallerStack(runWithTimeout(fn, limit, clock, signal, newTimeoutError).then((v) => { done(); return v }, (e) => {
       if (!(signal && signal.aborted)) done()
       throw e
     }))

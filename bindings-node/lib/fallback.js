@@ -5,7 +5,7 @@ const native = require('./native')
 const { argTypeError } = require('./errors')
 const { clockOf } = require('./clock')
 const { checkKeys, KNOWN } = require('./options')
-const { runWithTimeout, withCallerStack, checkFn, checkSignal, checkOptions } = require('./timeout')
+const { runWithTimeout, withCallerStack, newTimeoutError, checkFn, checkSignal, checkOptions } = require('./timeout')
 
 function checkWhen (when) {
   if (when === undefined || when === null) return () => true
@@ -88,7 +88,7 @@ async function degrade (parts, options) {
     try {
       values[plan.name] = plan.ms === undefined
         ? await runWithSignal(plan.fn, signal)
-        : await withCallerStack(runWithTimeout(plan.fn, plan.ms, clock, signal))
+        : await withCallerStack(runWithTimeout(plan.fn, plan.ms, clock, signal, newTimeoutError))
     } catch (err) {
       if (!plan.optional) throw err
       values[plan.name] = typeof plan.def === 'function' ? plan.def(err) : plan.def

@@ -80,6 +80,7 @@ class Schedule {
     let ra = -1
     let el = -1
     if (hints !== undefined) {
+      checkKeys(hints, KNOWN.hints, 'nextDelayMs() hints', 'SEAWALL_INVALID_ARGUMENT')
       if (hints.retryAfterMs !== undefined) ra = checkHint('retryAfterMs', hints.retryAfterMs)
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }

@@ -39,7 +39,7 @@ function timeout (fn, ms, options) {
   const limit = native.checkDuration('ms', ms, true, true)
   const clock = clockOf(opts.clock)
   const outer = checkSignal(opts.signal)
-  return withCallerStack(runWithTimeout(fn, limit, clock, outer))
+  return withCallerStack(runWithTimeout(fn, limit, clock, outer, newTimeoutError))
 }
 
 // A TimeoutError is made in a timer callback, where the stack holds no
@@ -77,7 +77,7 @@ function runWithTimeout (fn, limit, clock, outer, makeError) {
     let done = false
     const onOuter = () => finish(true, abortReason(outer), true)
     const timer = clock._schedule(limit, () => {
-      const err = makeError ? makeError(limit) : newTimeoutError(limit)
+      const err = makeError ? makeError(limit) : new TimeoutError(limit)
       finish(true, err, true)
     })
     function finish (failed, value, abort) {
@@ -202,4 +202,4 @@ function deadline (ms, options) {
   return new Deadline(ms, options)
 }
 
-module.exports = { timeout, runWithTimeout, withCallerStack, Deadline, deadline, checkFn, checkSignal, checkOptions }
+module.exports = { timeout, runWithTimeout, withCallerStack, newTimeoutError, Deadline, deadline, checkFn, checkSignal, checkOptions }

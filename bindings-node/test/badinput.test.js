@@ -359,3 +359,8 @@ test('refund(0) does nothing, as in the spec and the other languages', () => {
     assert.throws(() => l.refund({}, 0), TypeError)
   }
 })
+
+test('a schedule refuses unknown hints', () => {
+  const s = new seawall.Backoff().schedule()
+  assert.throws(() => s.nextDelayMs({ retryAfter: 5 }), (e) => e instanceof TypeError && e.field === 'retryAfter' && /retryAfterMs/.test(e.message))
+})

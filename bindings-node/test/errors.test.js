@@ -165,3 +165,16 @@ test('messages name the options as written in JS, with durations in ms', () => {
     assert.doesNotMatch(e.message, /\d(ns|µs|s)\b/, 'a Rust duration')
   }
 })
+
+test('AdaptiveTimeout and degrade() timeouts carry the caller too', async () => {
+  const clock = new seawall.ManualClock()
+  const at = new seawall.AdaptiveTimeout({ clock, initialTimeoutMs: 20, minTimeoutMs: 10, maxTimeoutMs: 100 })
+  async function adaptiveCaller () { await at.execute(never) }
+  const p = adaptiveCaller()
+  clock.advance(20)
+  assert.match((await rejection(p)).stack, /adaptiveCaller/)
+  async function degradeCaller () { await seawall.degrade({ a: { fn: never, timeoutMs: 5 } }, { clock }) }
+  const q = degradeCaller()
+  clock.advance(5)
+  assert.match((await rejection(q)).stack, /degradeCaller/)
+})
