@@ -39,6 +39,8 @@ cat > test/types/tsconfig.esm.json <<JSON
 JSON
 echo "tsc --noEmit --strict (test/types/usage.ts, CommonJS, against the installed package)"
 "$here/node_modules/.bin/tsc" -p test/types/tsconfig.json
+echo "tsc --strict with the default target and lib (test/types/defaults.ts)"
+"$here/node_modules/.bin/tsc" --strict --noEmit --types node --typeRoots "$here/node_modules/@types" test/types/defaults.ts
 echo "tsc --strict, module nodenext (test/types/esm.mts), then run its output"
 "$here/node_modules/.bin/tsc" -p test/types/tsconfig.esm.json
 node test/types/esm-out/esm.mjs
