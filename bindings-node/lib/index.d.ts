@@ -19,6 +19,7 @@ export type SeawallErrorCode =
   | 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
   | 'SEAWALL_TIMEOUT'
   | 'SEAWALL_INJECTED_FAULT'
+  | 'SEAWALL_HTTP_STATUS'
 
 /**
  * Bad configuration throws a `RangeError` (bad value) or `TypeError`

@@ -5,11 +5,10 @@
 
 const native = require('./native')
 const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, abortReason } = require('./clock')
+const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
-const { systemClock } = require('./clock')
 
 const { rlTry, rlTry1, rlTryKey, scratch } = native
 

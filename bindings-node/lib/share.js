@@ -6,7 +6,7 @@
 // object of its own for the same primitive: one state, one limit for the
 // whole process.
 
-const { argTypeError, describe } = require('./errors')
+const { argTypeError } = require('./errors')
 
 const MARK = 'seawall.shared'
 
@@ -27,10 +27,4 @@ function checkHandle (h, type) {
   return h
 }
 
-/** Whether `v` is a plain copy of a seawall object (what postMessage makes of one). */
-function isDeadCopy (v) {
-  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype &&
-    Object.prototype.hasOwnProperty.call(v, '_n')
-}
-
-module.exports = { handle, checkHandle, isDeadCopy, MARK, describe }
+module.exports = { handle, checkHandle, MARK }
