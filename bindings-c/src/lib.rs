@@ -15,6 +15,7 @@ mod bulkhead;
 mod circuit_breaker;
 mod classify;
 mod clock;
+mod config;
 mod fault;
 mod limiters;
 mod policy;
@@ -27,6 +28,7 @@ pub use bulkhead::*;
 pub use circuit_breaker::*;
 pub use classify::*;
 pub use clock::*;
+pub use config::SEAWALL_CONFIG_MIN_SIZE;
 pub use fault::*;
 pub use limiters::*;
 pub use policy::*;
@@ -34,6 +36,28 @@ pub use retry_budget::*;
 pub use status::seawall_status;
 
 use std::os::raw::{c_char, c_int};
+
+/// The major version of this header (the `N` of the SONAME
+/// `libseawall.so.N`): a library with another major has another ABI.
+pub const SEAWALL_VERSION_MAJOR: u32 = 0;
+/// The minor version of this header: a library with the same major and a
+/// minor at least this one runs programs built with this header.
+pub const SEAWALL_VERSION_MINOR: u32 = 1;
+/// The patch version of this header.
+pub const SEAWALL_VERSION_PATCH: u32 = 0;
+/// This header's version as one number, `major * 10000 + minor * 100 +
+/// patch`, to compare with `seawall_version_number()` at run time.
+pub const SEAWALL_VERSION_NUMBER: u32 =
+    SEAWALL_VERSION_MAJOR * 10000 + SEAWALL_VERSION_MINOR * 100 + SEAWALL_VERSION_PATCH;
+
+/// The version of the library running, as `SEAWALL_VERSION_NUMBER` spells
+/// the header's: a program checks `seawall_version_number() / 10000 ==
+/// SEAWALL_VERSION_MAJOR` and `>= SEAWALL_VERSION_NUMBER` at start-up.
+/// Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn seawall_version_number() -> u32 {
+    SEAWALL_VERSION_NUMBER
+}
 
 /// The library version, e.g. `"0.1.0"`: a static NUL-terminated string.
 /// Thread-safe; never NULL; do not free.
@@ -99,4 +123,24 @@ pub extern "C" fn seawall_test_panic() -> seawall_status {
         let x = v[usize::MAX >> 1];
         if x == 0 { status::seawall_status::SEAWALL_OK } else { status::seawall_status::SEAWALL_PANIC }
     })
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn version_macros_match_the_crate_version() {
+        let v = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
+        assert_eq!(
+            super::SEAWALL_VERSION_MAJOR,
+            v(env!("CARGO_PKG_VERSION_MAJOR"))
+        );
+        assert_eq!(
+            super::SEAWALL_VERSION_MINOR,
+            v(env!("CARGO_PKG_VERSION_MINOR"))
+        );
+        assert_eq!(
+            super::SEAWALL_VERSION_PATCH,
+            v(env!("CARGO_PKG_VERSION_PATCH"))
+        );
+    }
 }
