@@ -1863,11 +1863,14 @@ enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_cir
  * `seawall_circuit_breaker_free` of this handle returns (both wait for
  * calls running on other threads, except when called from inside a
  * listener). Then `destroy(user_data)` runs exactly once, if `destroy` is
- * not NULL: free `user_data` there, not right after `_free`. With `destroy`
+ * not NULL: free `user_data` in `destroy`, never yourself. With `destroy`
  * NULL, `user_data` must stay valid until `_remove_listener` / `_free`
- * returns. If registration fails, `destroy` is not called.
- * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
- * `listener` or `out_id`).
+ * returns, and, if that call came from inside a listener, until calls
+ * still running elsewhere return (which only `destroy` tells). If
+ * registration fails, `destroy` is not called. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
+ * to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
+ * `out_id`).
  */
 enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_circuit_breaker *breaker,
                                                           seawall_transition_fn listener,

@@ -233,7 +233,7 @@ impl Drop for seawall_circuit_breaker {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         );
         for id in ids {
-            self.0.remove_listener(id);
+            self.0.remove_listener_and_wait(id);
         }
     }
 }
@@ -694,11 +694,14 @@ impl Drop for UserData {
 /// `seawall_circuit_breaker_free` of this handle returns (both wait for
 /// calls running on other threads, except when called from inside a
 /// listener). Then `destroy(user_data)` runs exactly once, if `destroy` is
-/// not NULL: free `user_data` there, not right after `_free`. With `destroy`
+/// not NULL: free `user_data` in `destroy`, never yourself. With `destroy`
 /// NULL, `user_data` must stay valid until `_remove_listener` / `_free`
-/// returns. If registration fails, `destroy` is not called.
-/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
-/// `listener` or `out_id`).
+/// returns, and, if that call came from inside a listener, until calls
+/// still running elsewhere return (which only `destroy` tells). If
+/// registration fails, `destroy` is not called. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
+/// to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
+/// `out_id`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
     breaker: *const seawall_circuit_breaker,
@@ -757,7 +760,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
                 None => false,
             }
         };
-        *out_removed = mine && b.0.remove_listener(ListenerId(id));
+        *out_removed = mine && b.0.remove_listener_and_wait(ListenerId(id));
         seawall_status::SEAWALL_OK
     })
 }

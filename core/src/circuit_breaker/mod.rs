@@ -885,13 +885,28 @@ impl CircuitBreaker {
         ListenerId(id)
     }
 
-    /// Removes a listener; `false` if it was not registered. When it
-    /// returns `true`, the listener is not running and will not run again,
-    /// and it has been dropped, except when the caller is itself inside a
-    /// listener (of any breaker; see [`in_listener`]): waiting there could
-    /// deadlock, so it returns at once; calls already running on other
-    /// threads may still be finishing, and the last of them drops it.
+    /// Removes a listener; `false` if it was not registered. No new call
+    /// of it starts; a call already running on another thread may still be
+    /// finishing, and the last one drops the closure when it returns (at
+    /// once if none runs). Never blocks: for a binding whose listeners need
+    /// a lock the caller may hold (Python's GIL). See
+    /// [`remove_listener_and_wait`](Self::remove_listener_and_wait).
     pub fn remove_listener(&self, id: ListenerId) -> bool {
+        self.remove(id, false)
+    }
+
+    /// [`remove_listener`](Self::remove_listener), then waits until no
+    /// thread is running the listener: when it returns `true`, the listener
+    /// will not run again and its closure has been dropped, so whatever it
+    /// captured may be freed. Except from inside a listener (of any
+    /// breaker; see [`in_listener`]): waiting there could deadlock, so it
+    /// returns at once, as `remove_listener` does. The caller must not hold
+    /// a lock the listener takes.
+    pub fn remove_listener_and_wait(&self, id: ListenerId) -> bool {
+        self.remove(id, true)
+    }
+
+    fn remove(&self, id: ListenerId, wait: bool) -> bool {
         use std::sync::atomic::Ordering::Release;
         let entry = {
             let mut g = self
@@ -906,7 +921,7 @@ impl CircuitBreaker {
             entry
         };
         entry.removed.store(true, Release);
-        if !in_listener() {
+        if wait && !in_listener() {
             // Wait until no notifying thread holds it (they hold it only
             // while notifying, and listeners are short): spin, then yield.
             // Then ours is the last reference and drops it here.
@@ -921,21 +936,6 @@ impl CircuitBreaker {
             }
         }
         true
-    }
-
-    /// Removes every listener (as [`remove_listener`](Self::remove_listener)
-    /// does for each).
-    pub fn remove_all_listeners(&self) {
-        let ids: Vec<u64> = {
-            let g = self
-                .listeners
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            g.list.iter().map(|e| e.id).collect()
-        };
-        for id in ids {
-            self.remove_listener(ListenerId(id));
-        }
     }
 
     /// A snapshot of the state and counters (reads the clock once for a
