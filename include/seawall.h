@@ -7,6 +7,11 @@
  *    Outputs are written only when SEAWALL_OK is returned.
  *  - On failure, seawall_last_error_message() gives this thread's message,
  *    naming the field and the value for SEAWALL_INVALID_CONFIG.
+ *    seawall_last_error_take(&err) copies the whole error (status, kind,
+ *    field, stage, retry-after, message) into a caller's seawall_error in
+ *    one call and clears it: a binding calls a function and take in one C
+ *    helper, so the error travels with the call (Go goroutines may change
+ *    threads between two cgo calls).
  *  - Handles are opaque, made by *_new and released by *_free (NULL is fine).
  *    A handle may be used from many threads at once (functions taking a
  *    const handle are thread-safe); *_free must not race other calls on it.
@@ -405,6 +410,46 @@ typedef struct seawall_sliding_window seawall_sliding_window;
  * A lock-free token bucket (GCRA). Opaque; thread-safe.
  */
 typedef struct seawall_token_bucket seawall_token_bucket;
+
+/**
+ * This thread's last error as one value, for callers that want the error
+ * with the call rather than through later thread-local reads (a Go
+ * goroutine may move to another thread between two cgo calls; a binding
+ * calls the function and `seawall_last_error_take` in one C helper).
+ * Set `struct_size = sizeof(seawall_error)` before the call: seawall
+ * writes only that many bytes, so the struct can grow.
+ */
+typedef struct seawall_error {
+  /**
+   * Set by the caller to `sizeof(seawall_error)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The status of the failed call; `SEAWALL_OK` if the last call on
+   * this thread succeeded (then every string is `""`).
+   */
+  enum seawall_status status;
+  /**
+   * `seawall_status_str(status)`: a static string.
+   */
+  const char *kind;
+  /**
+   * The field or parameter named (C spelling), or `""`: a static string.
+   */
+  const char *field;
+  /**
+   * The policy stage that rejected the call, or `""`: a static string.
+   */
+  const char *stage;
+  /**
+   * As `seawall_last_error_retry_after_ns()`.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * The message, NUL-terminated, truncated to fit (UTF-8 may be cut).
+   */
+  char message[256];
+} seawall_error;
 
 /**
  * Configuration of an adaptive timeout; fill it with
@@ -1402,6 +1447,17 @@ const char *seawall_last_error_stage(void);
  * status. Thread-safe (reads this thread's last error).
  */
 uint64_t seawall_last_error_retry_after_ns(void);
+
+/**
+ * Copies this thread's last error to `*out` (writing `out->struct_size`
+ * bytes at most; it must be at least 8) and clears it. Reads the error of
+ * the call before it: unlike other functions it does not clear the last
+ * error first. Thread-safe (this thread's error). Returns `SEAWALL_OK`
+ * (`out->status` is the last call's status, `SEAWALL_OK` if it
+ * succeeded), `SEAWALL_INVALID_ARGUMENT` (`struct_size` below 8; nothing
+ * written) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_last_error_take(struct seawall_error *out);
 
 #if defined(SEAWALL_TEST_HOOKS)
 /**

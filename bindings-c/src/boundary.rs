@@ -271,6 +271,20 @@ fn field_cstr(c_name: &'static str) -> *const c_char {
     })
 }
 
+/// The status of this thread's last error (`SEAWALL_OK` if none).
+pub(crate) fn last_error_status() -> seawall_status {
+    LAST_ERROR.with(|e| {
+        e.try_borrow()
+            .ok()
+            .map_or(seawall_status::SEAWALL_OK, |e| match &e.last {
+                Last::None => seawall_status::SEAWALL_OK,
+                Last::Core(err) => seawall_status::from_kind(err.kind()),
+                Last::Null(_) => seawall_status::SEAWALL_NULL_ARGUMENT,
+                Last::Panic(_) => seawall_status::SEAWALL_PANIC,
+            })
+    })
+}
+
 /// `retry_after` of the last error in ns (`circuit_open`, `rate_limited`), else 0.
 pub(crate) fn last_error_retry_after_ns() -> u64 {
     LAST_ERROR.with(|e| {

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,14 @@ static double now_s(void) {
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* Counts a bug; prints the first 20. */
 #define BUG(...)                                                     \
   do {                                                               \
-    fprintf(stderr, "fuzz bug (line %d): ", __LINE__);               \
-    fprintf(stderr, __VA_ARGS__);                                    \
-    fputc('\n', stderr);                                             \
-    atomic_fetch_add(&bugs, 1);                                      \
+    if (atomic_fetch_add(&bugs, 1) < 20) {                           \
+      fprintf(stderr, "fuzz bug (line %d): ", __LINE__);             \
+      fprintf(stderr, __VA_ARGS__);                                  \
+      fputc('\n', stderr);                                           \
+    }                                                                \
   } while (0)
 
 /* Checks one status; returns it. */
@@ -50,9 +53,8 @@ static seawall_status st_check(seawall_status st, int line) {
   int v = (int)st;
   bool known = (v >= 0 && v <= 8) || v == 100;
   if (!known) {
-    fprintf(stderr, "fuzz bug (line %d): status %d (%s): %s\n", line, v,
-            seawall_status_str(v), seawall_last_error_message());
-    atomic_fetch_add(&bugs, 1);
+    BUG("status %d (%s) at line %d: %s", v, seawall_status_str(v), line,
+        seawall_last_error_message());
     return st;
   }
   const char *m = seawall_last_error_message();
@@ -68,10 +70,7 @@ static seawall_status st_check(seawall_status st, int line) {
 
 static void str_check(const char *s, int line) {
   atomic_fetch_add(&calls, 1);
-  if (!s) {
-    fprintf(stderr, "fuzz bug (line %d): NULL string\n", line);
-    atomic_fetch_add(&bugs, 1);
-  }
+  if (!s) BUG("NULL string at line %d", line);
 }
 #define STR(call) str_check((call), __LINE__)
 
@@ -638,12 +637,28 @@ static void op_misc(tstate *t) {
       }
       break;
     }
-    case 17:
+    case 17: {
+      union {
+        seawall_error e;
+        uint8_t bytes[512];
+      } u;
+      memset(&u, 0, sizeof u);
+      u.e.struct_size = (uint32_t)below(r, sizeof u + 1);
+      if (S(seawall_last_error_take(&u.e)) == SEAWALL_OK) {
+        /* written up to struct_size only (an older, shorter struct) */
+        if (u.e.struct_size >= offsetof(seawall_error, stage)) {
+          STR(u.e.kind);
+          STR(u.e.field);
+        }
+        if (u.e.struct_size >= sizeof u.e && memchr(u.e.message, 0, sizeof u.e.message) == NULL)
+          BUG("message not NUL-terminated");
+      }
       STR(seawall_last_error_message());
       STR(seawall_last_error_field());
       STR(seawall_last_error_stage());
       (void)seawall_last_error_retry_after_ns();
       break;
+    }
     case 18:
       /* NULL everywhere a pointer goes */
       S(seawall_token_bucket_try_acquire(NULL, 1, NULL));

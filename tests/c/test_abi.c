@@ -4,6 +4,7 @@
  * contract fixes. Buffers are heap blocks of exactly the caller's size, so
  * under ASan any byte the library reads or writes past them is reported. */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -142,6 +143,43 @@ static void test_small_contracts(void) {
   CHECK_STATUS(seawall_token_bucket_new(&t, &tb), SEAWALL_INVALID_CONFIG);
 }
 
+/* The error with the call: one value, copied out, then cleared. */
+static void test_last_error_take(void) {
+  seawall_bulkhead_config b = seawall_bulkhead_config_default();
+  b.max_concurrent = 0;
+  seawall_bulkhead *bh = NULL;
+  CHECK_STATUS(seawall_bulkhead_new(&b, &bh), SEAWALL_INVALID_CONFIG);
+  seawall_error e;
+  memset(&e, 0xAB, sizeof e);
+  e.struct_size = sizeof e;
+  CHECK_OK(seawall_last_error_take(&e));
+  CHECK(e.status == SEAWALL_INVALID_CONFIG);
+  CHECK_STR(e.kind, "invalid_config");
+  CHECK_STR(e.field, "max_concurrent");
+  CHECK_STR(e.stage, "");
+  CHECK_CONTAINS(e.message, "max_concurrent");
+  CHECK_EQ_U64(e.struct_size, sizeof e);
+  /* taken: the thread's last error is clear now */
+  CHECK_STR(seawall_last_error_message(), "");
+  CHECK_OK(seawall_last_error_take(&e));
+  CHECK(e.status == SEAWALL_OK);
+  CHECK_STR(e.field, "");
+  CHECK_STR(e.message, "");
+  /* an older, shorter struct: nothing written past it (exact heap block) */
+  size_t old = offsetof(seawall_error, message) + 16;
+  seawall_error *small = malloc(old);
+  small->struct_size = (uint32_t)old;
+  CHECK_STATUS(seawall_circuit_breaker_new(NULL, NULL), SEAWALL_NULL_ARGUMENT);
+  CHECK_OK(seawall_last_error_take(small));
+  CHECK(small->status == SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(small->field, "config");
+  CHECK_EQ_U64(small->struct_size, old);
+  free(small);
+  e.struct_size = 0;
+  CHECK_STATUS(seawall_last_error_take(&e), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STATUS(seawall_last_error_take(NULL), SEAWALL_NULL_ARGUMENT);
+}
+
 int main(void) {
   test_older_caller();
   test_newer_caller();
@@ -149,6 +187,7 @@ int main(void) {
   test_versions();
   test_bool_bytes();
   test_small_contracts();
+  test_last_error_take();
   printf("test_abi: %lu passed, %lu failed\n", h_passed, h_failed);
   return h_failed ? 1 : 0;
 }
