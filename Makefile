@@ -92,10 +92,13 @@ check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
 	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind
 
-test-c: deps-c lib-c-test check-header ## C suite: API, NULL args, threads, vectors, fork, fuzz; shared + static; valgrind; ASan+UBSan; pkg-config
+test-c: deps-c lib-c lib-c-test check-header ## C suite: API, NULL args, threads, vectors, fork, fuzz; shared + static; valgrind; ASan+UBSan; pkg-config
 	$(MAKE) -C tests/c all
 	$(MAKE) -C tests/c asan
-	nm -D --defined-only $(LIBDIR)/libseawall.so 2>/dev/null | grep -q seawall_test_panic && { echo "release library exports seawall_test_panic"; exit 1; } || true
+	@if nm -D --defined-only $(LIBDIR)/libseawall.so | grep -q seawall_test_panic; then \
+	  echo "the release library exports seawall_test_panic"; exit 1; fi
+	@readelf -d $(LIBDIR)/libseawall.so | grep -q 'SONAME.*libseawall.so.$(SOMAJOR)]' || \
+	  { echo "libseawall.so has no SONAME libseawall.so.$(SOMAJOR)"; exit 1; }
 	bash tests/c/pkgconfig_test.sh
 
 test-c-asan: deps-c lib-c-test ## only the C suite under -fsanitize=address,undefined
