@@ -1475,8 +1475,9 @@ extern int pthread_atfork(void (*prepare)(void),
  * Fills `*config` with the defaults (see `seawall_adaptive_timeout_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_adaptive_timeout_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_adaptive_timeout_config_init(struct seawall_adaptive_timeout_config *config,
                                                          size_t size);
@@ -1530,8 +1531,9 @@ enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_ad
  * Fills `*config` with the defaults (see `seawall_backoff_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_backoff_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_backoff_config_init(struct seawall_backoff_config *config,
                                                 size_t size);
@@ -1629,8 +1631,9 @@ enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff
  * Fills `*config` with the defaults (see `seawall_bulkhead_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_bulkhead_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config *config,
                                                  size_t size);
@@ -1769,8 +1772,9 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
  * Fills `*config` with the defaults (see `seawall_circuit_breaker_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_circuit_breaker_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
                                                         size_t size);
@@ -2037,8 +2041,9 @@ uint64_t seawall_monotonic_now_ns(void);
  * Fills `*config` with the defaults (see `seawall_fault_injector_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_fault_injector_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_fault_injector_config_init(struct seawall_fault_injector_config *config,
                                                        size_t size);
@@ -2107,8 +2112,9 @@ enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_faul
  * Fills `*config` with the defaults (see `seawall_token_bucket_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_token_bucket_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_token_bucket_config_init(struct seawall_token_bucket_config *config,
                                                      size_t size);
@@ -2174,8 +2180,9 @@ enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_
  * Fills `*config` with the defaults (see `seawall_sliding_window_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_sliding_window_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_window_config *config,
                                                        size_t size);
@@ -2355,8 +2362,9 @@ enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawal
  * Fills `*config` with the defaults (see `seawall_policy_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_policy_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_policy_config_init(struct seawall_policy_config *config,
                                                size_t size);
@@ -2444,8 +2452,9 @@ void seawall_policy_guard_release(struct seawall_policy_guard *guard);
  * Fills `*config` with the defaults (see `seawall_retry_budget_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_retry_budget_config_default()` does the same. Thread-safe.
- * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
- * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
                                                      size_t size);

@@ -96,8 +96,9 @@ unsafe impl Versioned for seawall_adaptive_timeout_config {
 /// Fills `*config` with the defaults (see `seawall_adaptive_timeout_config`): writes
 /// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
 /// it. The header's `seawall_adaptive_timeout_config_default()` does the same. Thread-safe.
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
-/// `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_config_init(
     config: *mut seawall_adaptive_timeout_config,

@@ -267,8 +267,9 @@ unsafe impl Versioned for seawall_backoff_config {
 /// Fills `*config` with the defaults (see `seawall_backoff_config`): writes
 /// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
 /// it. The header's `seawall_backoff_config_default()` does the same. Thread-safe.
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
-/// `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_config_init(
     config: *mut seawall_backoff_config,

@@ -68,8 +68,9 @@ unsafe impl Versioned for seawall_retry_budget_config {
 /// Fills `*config` with the defaults (see `seawall_retry_budget_config`): writes
 /// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
 /// it. The header's `seawall_retry_budget_config_default()` does the same. Thread-safe.
-/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
-/// `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_config_init(
     config: *mut seawall_retry_budget_config,
