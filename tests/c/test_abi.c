@@ -73,9 +73,16 @@ static void test_config_not_made_by_init(void) {
   CHECK_STR(seawall_last_error_field(), "struct_size");
   CHECK_CONTAINS(seawall_last_error_message(), "seawall_fault_injector_config_init");
   seawall_bulkhead_config b;
+  seawall_bulkhead *bh_unused = NULL;
   CHECK_STATUS(seawall_bulkhead_config_init(&b, 4), SEAWALL_INVALID_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "size");
   CHECK_STATUS(seawall_bulkhead_config_init(NULL, sizeof b), SEAWALL_NULL_ARGUMENT);
+  /* a size that ends inside a field is no layout of the struct */
+  CHECK_STATUS(seawall_bulkhead_config_init(&b, 12), SEAWALL_INVALID_ARGUMENT);
+  CHECK_OK(seawall_bulkhead_config_init(&b, sizeof b));
+  b.struct_size = 12;
+  CHECK_STATUS(seawall_bulkhead_new(&b, &bh_unused), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "struct_size");
   /* The static inline default is the library's, with this sizeof. */
   seawall_bulkhead_config d = seawall_bulkhead_config_default();
   CHECK_EQ_U64(d.struct_size, sizeof d);
