@@ -35,7 +35,7 @@ func (b *Bulkhead) Active() (uint64, error) {
 	return uint64(m.active), err
 }
 
-func (p *Permit) Release() { C.seawall_bulkhead_release(p.p); p.p = nil }
+func (p *Permit) Release() { C.seawall_bulkhead_release(&p.p) }
 func (b *Bulkhead) Free()  { C.seawall_bulkhead_free(b.p); b.p = nil }
 
 // bulkheadScenario: two slots; a third call is rejected until one is released.

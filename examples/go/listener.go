@@ -46,7 +46,7 @@ func (b *Breaker) OnTransition(l *TransitionLog) (func(), error) {
 	*ud = C.uintptr_t(h)
 	var id C.uint64_t
 	err := call(func() C.enum_seawall_status {
-		return C.seawall_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.goTransition), unsafe.Pointer(ud), &id)
+		return C.seawall_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.goTransition), unsafe.Pointer(ud), nil, &id)
 	})
 	if err != nil {
 		C.free(unsafe.Pointer(ud))

@@ -4,7 +4,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -lseawall -Wl,-rpath,${SRCDIR}/../../target/release
+#cgo LDFLAGS: -L${SRCDIR}/../../target/hooks/release -lseawall -Wl,-rpath,${SRCDIR}/../../target/hooks/release
 #include <seawall.h>
 */
 import "C"
@@ -72,7 +72,7 @@ type Breaker struct{ p *C.seawall_circuit_breaker }
 
 func NewBreaker(failuresInARow uint64, openNs uint64, clock *Clock) (*Breaker, error) {
 	cfg := C.seawall_circuit_breaker_config_default()
-	cfg.has_failure_count_threshold = true
+	cfg.has_failure_count_threshold = 1
 	cfg.failure_count_threshold = C.uint64_t(failuresInARow)
 	cfg.open_duration_ns = C.uint64_t(openNs)
 	cfg.half_open_max_calls = 1
@@ -95,8 +95,9 @@ func (b *Breaker) Record(permit uint64, ok bool, durationNs uint64) error {
 	if !ok {
 		outcome = C.uint32_t(C.SEAWALL_OUTCOME_FAILURE)
 	}
+	p := C.uint64_t(permit)
 	return call(func() C.enum_seawall_status {
-		return C.seawall_circuit_breaker_record(b.p, C.uint64_t(permit), outcome, C.uint64_t(durationNs))
+		return C.seawall_circuit_breaker_record(b.p, &p, outcome, C.uint64_t(durationNs))
 	})
 }
 func (b *Breaker) State() (string, error) {

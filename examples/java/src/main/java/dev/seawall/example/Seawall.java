@@ -41,7 +41,7 @@ public interface Seawall extends Library {
   void seawall_manual_clock_free(Pointer clock);
 
   @Structure.FieldOrder({
-    "has_failure_rate_threshold", "failure_rate_threshold",
+    "struct_size", "has_failure_rate_threshold", "failure_rate_threshold",
     "has_slow_call_rate_threshold", "slow_call_rate_threshold",
     "slow_call_duration_threshold_ns", "window_kind", "window_size",
     "minimum_number_of_calls", "has_failure_count_threshold", "failure_count_threshold",
@@ -50,6 +50,7 @@ public interface Seawall extends Library {
     "half_open_max_calls", "success_threshold"
   })
   class CircuitBreakerConfig extends Structure {
+    public int struct_size;
     public byte has_failure_rate_threshold;
     public double failure_rate_threshold;
     public byte has_slow_call_rate_threshold;
@@ -91,16 +92,26 @@ public interface Seawall extends Library {
     public long open_duration_ns;
   }
 
-  CircuitBreakerConfig.ByValue seawall_circuit_breaker_config_default();
+  /** Fills a config with the defaults; size is the struct's size (struct_size). */
+  int seawall_circuit_breaker_config_init(CircuitBreakerConfig config, long size);
+
+  /** A CircuitBreakerConfig holding the library's defaults. */
+  static CircuitBreakerConfig circuitBreakerConfig() {
+    CircuitBreakerConfig c = new CircuitBreakerConfig();
+    int st = LIB.seawall_circuit_breaker_config_init(c, c.size());
+    if (st != SEAWALL_OK) throw new IllegalStateException("seawall_circuit_breaker_config_init: " + st);
+    return c;
+  }
   int seawall_circuit_breaker_new_with_clock(CircuitBreakerConfig config, Pointer clock, PointerByReference out);
   int seawall_circuit_breaker_try_acquire(Pointer breaker, LongByReference outPermit);
-  int seawall_circuit_breaker_record(Pointer breaker, long permit, int outcome, long durationNs);
+  int seawall_circuit_breaker_record(Pointer breaker, LongByReference permit, int outcome, long durationNs);
   int seawall_circuit_breaker_state(Pointer breaker, IntByReference outState);
   int seawall_circuit_breaker_get_metrics(Pointer breaker, CircuitBreakerMetrics out);
   void seawall_circuit_breaker_free(Pointer breaker);
 
-  @Structure.FieldOrder({"burst", "rate_per_sec", "has_initial_tokens", "initial_tokens"})
+  @Structure.FieldOrder({"struct_size", "burst", "rate_per_sec", "has_initial_tokens", "initial_tokens"})
   class TokenBucketConfig extends Structure {
+    public int struct_size;
     public long burst;
     public double rate_per_sec;
     public byte has_initial_tokens;
@@ -117,13 +128,23 @@ public interface Seawall extends Library {
     public long reset_after_ns;
   }
 
-  TokenBucketConfig.ByValue seawall_token_bucket_config_default();
+  /** Fills a config with the defaults; size is the struct's size (struct_size). */
+  int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
+
+  /** A TokenBucketConfig holding the library's defaults. */
+  static TokenBucketConfig tokenBucketConfig() {
+    TokenBucketConfig c = new TokenBucketConfig();
+    int st = LIB.seawall_token_bucket_config_init(c, c.size());
+    if (st != SEAWALL_OK) throw new IllegalStateException("seawall_token_bucket_config_init: " + st);
+    return c;
+  }
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   int seawall_token_bucket_try_acquire(Pointer bucket, long n, Decision out);
   void seawall_token_bucket_free(Pointer bucket);
 
-  @Structure.FieldOrder({"max_concurrent", "max_queue", "max_wait_ns"})
+  @Structure.FieldOrder({"struct_size", "max_concurrent", "max_queue", "max_wait_ns"})
   class BulkheadConfig extends Structure {
+    public int struct_size;
     public long max_concurrent;
     public long max_queue;
     public long max_wait_ns;
@@ -136,11 +157,20 @@ public interface Seawall extends Library {
     public long active, queued, total, rejected, max_concurrent, max_queue;
   }
 
-  BulkheadConfig.ByValue seawall_bulkhead_config_default();
+  /** Fills a config with the defaults; size is the struct's size (struct_size). */
+  int seawall_bulkhead_config_init(BulkheadConfig config, long size);
+
+  /** A BulkheadConfig holding the library's defaults. */
+  static BulkheadConfig bulkheadConfig() {
+    BulkheadConfig c = new BulkheadConfig();
+    int st = LIB.seawall_bulkhead_config_init(c, c.size());
+    if (st != SEAWALL_OK) throw new IllegalStateException("seawall_bulkhead_config_init: " + st);
+    return c;
+  }
   int seawall_bulkhead_new_with_clock(BulkheadConfig config, Pointer clock, PointerByReference out);
   int seawall_bulkhead_try_acquire(Pointer bulkhead, PointerByReference outPermit);
   int seawall_bulkhead_acquire(Pointer bulkhead, long timeoutNs, PointerByReference outPermit);
-  void seawall_bulkhead_release(Pointer permit);
+  int seawall_bulkhead_release(PointerByReference permit);
   int seawall_bulkhead_get_metrics(Pointer bulkhead, BulkheadMetrics out);
   void seawall_bulkhead_free(Pointer bulkhead);
 
@@ -153,7 +183,7 @@ public interface Seawall extends Library {
     void invoke(Pointer userData, int from, int to, long atNs);
   }
 
-  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn listener, Pointer userData, LongByReference outId);
+  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn listener, Pointer userData, Callback destroy, LongByReference outId);
   int seawall_circuit_breaker_remove_listener(Pointer breaker, long id, com.sun.jna.ptr.ByteByReference outRemoved);
 
   int seawall_test_panic();

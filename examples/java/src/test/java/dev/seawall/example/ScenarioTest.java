@@ -47,7 +47,7 @@ class ScenarioTest {
 
   @Test
   void breakerOpensThenAProbeClosesIt() {
-    Seawall.CircuitBreakerConfig cfg = LIB.seawall_circuit_breaker_config_default();
+    Seawall.CircuitBreakerConfig cfg = Seawall.circuitBreakerConfig();
     assertEquals(60 * SEC, cfg.open_duration_ns);
     cfg.has_failure_count_threshold = 1;
     cfg.failure_count_threshold = 3;
@@ -61,19 +61,19 @@ class ScenarioTest {
     Seawall.TransitionFn listener = (userData, from, to, atNs) ->
         heard.add(LIB.seawall_circuit_state_str(from) + "->" + LIB.seawall_circuit_state_str(to));
     LongByReference listenerId = new LongByReference();
-    ok(LIB.seawall_circuit_breaker_on_transition(cb, listener, null, listenerId));
+    ok(LIB.seawall_circuit_breaker_on_transition(cb, listener, null, null, listenerId));
     try {
       LongByReference permit = new LongByReference();
       for (int i = 0; i < 3; i++) {
         ok(LIB.seawall_circuit_breaker_try_acquire(cb, permit));
-        ok(LIB.seawall_circuit_breaker_record(cb, permit.getValue(), Seawall.SEAWALL_OUTCOME_FAILURE, 1000));
+        ok(LIB.seawall_circuit_breaker_record(cb, permit, Seawall.SEAWALL_OUTCOME_FAILURE, 1000));
       }
       assertEquals("open", state(cb));
       assertEquals(Seawall.SEAWALL_CIRCUIT_OPEN, LIB.seawall_circuit_breaker_try_acquire(cb, permit));
       assertEquals(10 * SEC, LIB.seawall_last_error_retry_after_ns());
       ok(LIB.seawall_manual_clock_advance(clock, 10 * SEC));
       ok(LIB.seawall_circuit_breaker_try_acquire(cb, permit));
-      ok(LIB.seawall_circuit_breaker_record(cb, permit.getValue(), Seawall.SEAWALL_OUTCOME_SUCCESS, 1000));
+      ok(LIB.seawall_circuit_breaker_record(cb, permit, Seawall.SEAWALL_OUTCOME_SUCCESS, 1000));
       assertEquals("closed", state(cb));
       Seawall.CircuitBreakerMetrics m = new Seawall.CircuitBreakerMetrics();
       ok(LIB.seawall_circuit_breaker_get_metrics(cb, m));
@@ -92,7 +92,7 @@ class ScenarioTest {
 
   @Test
   void bucketDeniesTheThirdCallForOneSecond() {
-    Seawall.TokenBucketConfig cfg = LIB.seawall_token_bucket_config_default();
+    Seawall.TokenBucketConfig cfg = Seawall.tokenBucketConfig();
     cfg.burst = 2;
     cfg.rate_per_sec = 1.0;
     PointerByReference out = new PointerByReference();
@@ -117,7 +117,7 @@ class ScenarioTest {
 
   @Test
   void badConfigNamesTheField() {
-    Seawall.TokenBucketConfig cfg = LIB.seawall_token_bucket_config_default();
+    Seawall.TokenBucketConfig cfg = Seawall.tokenBucketConfig();
     cfg.rate_per_sec = -1;
     PointerByReference out = new PointerByReference();
     assertEquals(Seawall.SEAWALL_INVALID_CONFIG, LIB.seawall_token_bucket_new_with_clock(cfg, clock, out));
@@ -127,7 +127,7 @@ class ScenarioTest {
 
   @Test
   void bulkheadRejectsAThirdCallUntilOneIsReleased() {
-    Seawall.BulkheadConfig cfg = LIB.seawall_bulkhead_config_default();
+    Seawall.BulkheadConfig cfg = Seawall.bulkheadConfig();
     assertEquals(25, cfg.max_concurrent);
     cfg.max_concurrent = 2;
     PointerByReference out = new PointerByReference();
@@ -141,15 +141,15 @@ class ScenarioTest {
       ok(LIB.seawall_bulkhead_try_acquire(bh, p2));
       assertEquals(Seawall.SEAWALL_BULKHEAD_FULL, LIB.seawall_bulkhead_try_acquire(bh, p3));
       assertEquals(Seawall.SEAWALL_BULKHEAD_FULL, LIB.seawall_bulkhead_acquire(bh, 0, p3));
-      LIB.seawall_bulkhead_release(p1.getValue());
+      ok(LIB.seawall_bulkhead_release(p1));
       ok(LIB.seawall_bulkhead_try_acquire(bh, p3));
       Seawall.BulkheadMetrics m = new Seawall.BulkheadMetrics();
       ok(LIB.seawall_bulkhead_get_metrics(bh, m));
       assertEquals(2, m.active);
       assertEquals(3, m.total);
       assertEquals(2, m.rejected);
-      LIB.seawall_bulkhead_release(p2.getValue());
-      LIB.seawall_bulkhead_release(p3.getValue());
+      ok(LIB.seawall_bulkhead_release(p2));
+      ok(LIB.seawall_bulkhead_release(p3));
       ok(LIB.seawall_bulkhead_get_metrics(bh, m));
       assertEquals(0, m.active);
     } finally {
