@@ -36,18 +36,23 @@ pub struct Bulkhead {
 }
 
 impl Bulkhead {
+    /// A slot, waiting up to `timeout` (default `max_wait`) with the GIL
+    /// released. One admission per call: a free slot is taken (or the
+    /// queue joined) by one `enqueue`, so `metrics()["rejected"]` counts
+    /// each call that got no slot exactly once and a call that waited for
+    /// its slot not at all.
     fn take(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<OwnedPermit> {
         let timeout = timeout.unwrap_or(self.inner.config().max_wait);
         if timeout.is_zero() || self.inner.config().max_queue == 0 {
             return self.inner.try_acquire_owned().map_err(|e| to_pyerr(py, &e));
         }
-        // Fast path first: no need to release the GIL when a slot is free.
-        if let Ok(p) = self.inner.try_acquire_owned() {
-            return Ok(p);
+        // Without the GIL released when a slot is free (the common case).
+        match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
+            Admission::Acquired(p) => Ok(p),
+            Admission::Queued(w) => py
+                .detach(move || w.wait(timeout))
+                .map_err(|e| to_pyerr(py, &e)),
         }
-        let inner = Arc::clone(&self.inner);
-        py.detach(move || inner.acquire_owned(timeout))
-            .map_err(|e| to_pyerr(py, &e))
     }
 }
 
@@ -76,6 +81,15 @@ impl Bulkhead {
         };
         let clock = source(clock)?;
         let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        if cfg.max_queue == 0 && !cfg.max_wait.is_zero() {
+            // Nobody can wait without a queue: max_wait would be ignored.
+            let reason = format!(
+                "has no effect without a queue: max_wait={} with max_queue=0 (a full bulkhead \
+                 rejects at once); pass max_queue=N to let up to N callers wait",
+                crate::convert::secs_repr(cfg.max_wait)
+            );
+            return Err(to_pyerr(py, &seawall::Error::config("max_wait", reason)));
+        }
         Ok(Self {
             inner: Arc::new(inner),
             held: Mutex::new(Vec::new()),
@@ -114,6 +128,12 @@ impl Bulkhead {
             )?
             .into_any()),
         }
+    }
+
+    /// Takes a slot off the stack `__exit__` pops, as a permit (a sync call
+    /// that returned an awaitable keeps its slot until it is awaited).
+    fn _unhold(&self) -> Option<BulkheadPermit> {
+        lock(&self.held).pop().map(BulkheadPermit::new)
     }
 
     /// Moves a permit's slot onto the stack `__exit__` pops (for `async with`).
@@ -228,6 +248,12 @@ impl BulkheadPermit {
     ) -> bool {
         self.release();
         false
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "BulkheadPermit(released={})",
+            if self.released() { "True" } else { "False" }
+        )
     }
 }
 

@@ -179,24 +179,39 @@ impl CircuitBreaker {
     }
 
     /// acquire → call → classify → record. The one protected-call path.
+    ///
+    /// A sync callable that returns an awaitable (a lambda returning a
+    /// coroutine, `call(async_fn)`) has not run yet: its permit goes with
+    /// the awaitable into a coroutine that records the real outcome when it
+    /// is awaited (see `seawall._aio.guarded`).
     #[inline]
     pub fn run(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         func: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let p = self.acquire_core(py)?;
-        let start = self.now();
+        let py = slf.py();
+        let me = slf.get();
+        let p = me.acquire_core(py)?;
+        let start = me.now();
         match func.call(args, kwargs) {
             Ok(v) => {
-                self.finish(p, Finish::Record(Outcome::Success), start);
+                if crate::awaitable::returns_awaitable(&v)? {
+                    let permit = BreakerPermit {
+                        breaker: slf.clone().unbind(),
+                        permit: p,
+                        start_ns: start,
+                        done: AtomicBool::new(false),
+                    };
+                    return crate::awaitable::guarded(py, permit, &v);
+                }
+                me.finish(p, Finish::Record(Outcome::Success), start);
                 Ok(v.unbind())
             }
             Err(e) => {
-                let how = self.classify(py, &e);
-                self.finish(p, how, start);
+                let how = me.classify(py, &e);
+                me.finish(p, how, start);
                 Err(e)
             }
         }
@@ -394,13 +409,12 @@ impl CircuitBreaker {
     /// when rejected; the outcome (classified) is recorded.
     #[pyo3(signature = (func, /, *args, **kwargs))]
     fn call(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         func: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, func, args, kwargs)
+        Self::run(slf, func, args, kwargs)
     }
 
     /// The native wrapper the sync decorator returns.
@@ -649,7 +663,7 @@ impl Drop for BreakerPermit {
 }
 
 /// A function protected by a breaker (what `@breaker` returns for a plain
-/// `def`). Calls go acquire → call → record natively. Has a `__dict__` so
+/// `def`; a call that returns an awaitable is guarded until it is awaited). Calls go acquire → call → record natively. Has a `__dict__` so
 /// functools.update_wrapper can copy the name, docs and `__wrapped__`.
 #[pyclass(frozen, dict, module = "seawall._native", name = "BreakerCall")]
 pub struct BreakerCall {
@@ -666,7 +680,19 @@ impl BreakerCall {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.breaker.get().run(py, self.func.bind(py), args, kwargs)
+        CircuitBreaker::run(self.breaker.bind(py), self.func.bind(py), args, kwargs)
+    }
+
+    /// Pickles by reference, like the function it wraps: a module-level
+    /// `@breaker` function is found again by `__module__` and `__qualname__`
+    /// (copied by functools.update_wrapper), so multiprocessing and
+    /// concurrent.futures can send it to a worker process. The worker has
+    /// its own breaker (the module's), not this process's state.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        match slf.getattr("__qualname__") {
+            Ok(q) => Ok(q),
+            Err(_) => slf.get().func.bind(slf.py()).getattr("__qualname__"),
+        }
     }
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

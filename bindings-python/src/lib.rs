@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod adaptive_timeout;
+mod awaitable;
 mod backoff;
 mod bulkhead;
 mod circuit_breaker;
