@@ -59,6 +59,7 @@ impl Backoff {
     ) -> PyResult<Self> {
         let d = BackoffConfig::default();
         let err = |e: Error| to_pyerr(py, &e);
+        let (kind_arg, jitter_arg, max_attempts_arg) = (kind, jitter, max_attempts);
         let kind = match name_arg(kind, "kind")? {
             Some(k) => BackoffKind::parse(&k).map_err(|e| err(named(e, "kind")))?,
             None => d.kind,
@@ -95,7 +96,18 @@ impl Backoff {
             max_elapsed: opt_secs(max_elapsed, "max_elapsed", Kind::Config)?,
             seed: opt_count(seed, "seed", Kind::Config)?,
         };
-        let inner = Core::with_clock(cfg, source(clock)?).map_err(err)?;
+        let passed = [
+            ("kind", kind_arg),
+            ("base", base),
+            ("factor", factor),
+            ("max_delay", max_delay),
+            ("jitter", jitter_arg),
+            ("max_attempts", max_attempts_arg),
+            ("max_elapsed", max_elapsed),
+            ("seed", seed),
+        ];
+        let inner = Core::with_clock(cfg, source(clock)?)
+            .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
         Ok(Self { inner })
     }
 

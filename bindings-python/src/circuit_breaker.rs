@@ -223,6 +223,12 @@ impl CircuitBreaker {
     #[new]
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let given: Vec<(String, Bound<'_, PyAny>)> = match kwargs {
+            Some(d) => d.iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            None => Vec::new(),
+        };
+        let passed: Vec<(&str, Option<&Bound<'_, PyAny>>)> =
+            given.iter().map(|(k, v)| (k.as_str(), Some(v))).collect();
         let mut kw = Kw::new("CircuitBreaker", kwargs)?;
         let d = Config::default();
         let c = Kind::Config;
@@ -332,7 +338,10 @@ impl CircuitBreaker {
             _ => ClockSource::Monotonic,
         };
         kw.finish()?;
-        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
+        let inner = Arc::new(
+            Core::with_clock(cfg, clock.clone())
+                .map_err(|e| crate::errors::config_error(py, &e, &passed))?,
+        );
         Ok(Self {
             inner,
             clock,

@@ -31,6 +31,7 @@ from typing import (
 
 from . import _clock
 from ._native import check_seconds
+from .errors import ArgumentTypeError, ConfigTypeError
 from .errors import TimeoutError as SeawallTimeoutError
 from .timeouts import _run_with_timeout
 
@@ -80,14 +81,14 @@ def _exc_types(on: Any, name: str = "on") -> Tuple[Type[BaseException], ...]:
         return (on,)
     if isinstance(on, tuple) and all(isinstance(t, type) and issubclass(t, BaseException) for t in on):
         return on
-    raise TypeError(f"{name} must be an exception type or a tuple of them, got {on!r}")
+    raise ConfigTypeError(f"{name} must be an exception type or a tuple of them, got {on!r}", field=name)
 
 
-def _check_callable(v: Any, name: str, optional: bool = True) -> None:
+def _check_callable(v: Any, name: str, optional: bool = True, field: Optional[str] = None) -> None:
     if v is None and optional:
         return
     if not callable(v):
-        raise TypeError(f"{name} must be callable, got {type(v).__name__} {v!r}")
+        raise ConfigTypeError(f"{name} must be callable, got {type(v).__name__} {v!r}", field=field or name)
 
 
 class Fallback:
@@ -104,7 +105,7 @@ class Fallback:
         when: Optional[Callable[[BaseException], bool]] = None,
     ) -> None:
         if (value is _NOTHING) == (handler is None):
-            raise TypeError("fallback() takes exactly one of value or handler=")
+            raise ConfigTypeError("fallback() takes exactly one of value or handler=", field="handler")
         _check_callable(handler, "handler")
         _check_callable(when, "when")
         self._value = value
@@ -205,14 +206,14 @@ class FallbackChain:
 
     def __init__(self, *stages: Any, default: Any = _NOTHING, on: ExcTypes = Exception) -> None:
         if not stages:
-            raise TypeError("FallbackChain needs at least one stage")
+            raise ConfigTypeError("FallbackChain needs at least one stage (stages)", field="stages")
         self._stages: List[Tuple[str, Callable[..., Any]]] = []
         for i, s in enumerate(stages):
             if isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str):
                 name, fn = s
             else:
                 name, fn = getattr(s, "__name__", f"stage{i}"), s
-            _check_callable(fn, f"stages[{i}]", optional=False)
+            _check_callable(fn, f"stages[{i}]", optional=False, field="stages")
             self._stages.append((name, fn))
         self._default = default
         self._on = _exc_types(on)
@@ -286,7 +287,7 @@ class Part:
         self.timeout = None if timeout is None else check_seconds("timeout", timeout)
         self.default = default
         if not isinstance(required, bool):
-            raise TypeError(f"required must be a bool, got {type(required).__name__} {required!r}")
+            raise ConfigTypeError(f"required must be a bool, got {type(required).__name__} {required!r}", field="required")
         self.required = required
 
 
@@ -315,11 +316,11 @@ class Degraded:
 
 def _parts(parts: Mapping[str, Union[Part, Callable[[], Any]]]) -> List[Tuple[str, Part]]:
     if not isinstance(parts, Mapping):
-        raise TypeError(f"parts must be a mapping of name to Part, got {type(parts).__name__}")
+        raise ArgumentTypeError(f"parts must be a mapping of name to Part, got {type(parts).__name__}", field="parts")
     out = []
     for name, p in parts.items():
         if not isinstance(name, str):
-            raise TypeError(f"part names must be str, got {name!r}")
+            raise ArgumentTypeError(f"parts: part names must be str, got {name!r}", field="parts")
         out.append((name, p if isinstance(p, Part) else Part(p)))
     return out
 
