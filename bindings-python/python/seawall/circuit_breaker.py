@@ -29,11 +29,14 @@ from __future__ import annotations
 import contextvars
 import functools
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
 from ._aio import is_async_callable
 from ._native import BreakerPermit, ManualClock
+
+if TYPE_CHECKING:
+    from ._types import WindowKind
 
 __all__ = ["CircuitBreaker", "BreakerPermit", "Permit"]
 
@@ -54,7 +57,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         failure_rate_threshold: Optional[float] = 0.5,
         slow_call_rate_threshold: Optional[float] = 1.0,
         slow_call_duration_threshold: float = 60.0,
-        window_kind: str = "count_based",
+        window_kind: WindowKind = "count_based",
         window_size: int = 100,
         minimum_number_of_calls: int = 100,
         failure_count_threshold: Optional[int] = None,

@@ -17,6 +17,7 @@ from typing import (
     Awaitable,
     Callable,
     Dict,
+    Final,
     Generic,
     List,
     Mapping,
@@ -27,6 +28,7 @@ from typing import (
     TypeVar,
     Union,
     cast,
+    overload,
 )
 
 from . import _clock
@@ -37,6 +39,7 @@ from .timeouts import _run_with_timeout
 
 __all__ = [
     "MISS",
+    "MissType",
     "Fallback",
     "fallback",
     "FallbackChain",
@@ -72,8 +75,12 @@ class _Miss:
         return False
 
 
+#: The type of MISS, for annotating a stage: ``def cache(k) -> Union[V, MissType]``.
+MissType = _Miss
+
+
 #: Returned by a FallbackChain stage (e.g. a cache lookup) that has no answer.
-MISS: Any = _Miss()
+MISS: Final[_Miss] = _Miss()
 
 
 def _exc_types(on: Any, name: str = "on") -> Tuple[Type[BaseException], ...]:
@@ -194,7 +201,11 @@ class ChainResult(Generic[T]):
         return f"ChainResult(value={self.value!r}, source={self.source!r}, errors={len(self.errors)})"
 
 
-class FallbackChain:
+_SyncStage = Callable[..., Union[T, _Miss]]
+_AsyncStage = Callable[..., Awaitable[Union[T, _Miss]]]
+
+
+class FallbackChain(Generic[T]):
     """Try sources in order: ``FallbackChain(primary, cache, stale, default=...)``.
 
     Each stage is called with the call's arguments. A stage that raises one
@@ -203,6 +214,22 @@ class FallbackChain:
     (``LookupError`` if every stage missed). Stages may be ``(name, fn)``
     pairs; otherwise their ``__name__`` names them in ``ChainResult.source``.
     """
+
+    @overload
+    def __init__(
+        self,
+        *stages: Union[_AsyncStage[T], Tuple[str, _AsyncStage[T]]],
+        default: Union[T, _Nothing] = ...,
+        on: ExcTypes = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *stages: Union[_SyncStage[T], Tuple[str, _SyncStage[T]]],
+        default: Union[T, _Nothing] = ...,
+        on: ExcTypes = ...,
+    ) -> None: ...
 
     def __init__(self, *stages: Any, default: Any = _NOTHING, on: ExcTypes = Exception) -> None:
         if not stages:
@@ -222,14 +249,14 @@ class FallbackChain:
     def stage_names(self) -> List[str]:
         return [n for n, _ in self._stages]
 
-    def _finish(self, errors: List[Tuple[str, BaseException]]) -> ChainResult[Any]:
+    def _finish(self, errors: List[Tuple[str, BaseException]]) -> ChainResult[T]:
         if self._default is not _NOTHING:
-            return ChainResult(self._default, "default", errors)
+            return ChainResult(cast(T, self._default), "default", errors)
         if errors:
             raise errors[-1][1]
         raise LookupError("every FallbackChain stage missed and there is no default")
 
-    def call_detailed(self, *args: Any, **kwargs: Any) -> ChainResult[Any]:
+    def call_detailed(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
         errors: List[Tuple[str, BaseException]] = []
         for name, fn in self._stages:
             try:
@@ -241,7 +268,7 @@ class FallbackChain:
                 return ChainResult(v, name, errors)
         return self._finish(errors)
 
-    async def call_detailed_async(self, *args: Any, **kwargs: Any) -> ChainResult[Any]:
+    async def call_detailed_async(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
         errors: List[Tuple[str, BaseException]] = []
         for name, fn in self._stages:
             try:
@@ -255,10 +282,10 @@ class FallbackChain:
                 return ChainResult(v, name, errors)
         return self._finish(errors)
 
-    def call(self, *args: Any, **kwargs: Any) -> Any:
+    def call(self, *args: Any, **kwargs: Any) -> T:
         return self.call_detailed(*args, **kwargs).value
 
-    async def call_async(self, *args: Any, **kwargs: Any) -> Any:
+    async def call_async(self, *args: Any, **kwargs: Any) -> T:
         return (await self.call_detailed_async(*args, **kwargs)).value
 
     __call__ = call

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from . import _clock
 from ._native import Backoff, ManualClock, RetryBudget
@@ -242,8 +242,36 @@ class Retry:
         return f"Retry({self.backoff!r})"
 
 
-def retry(fn: Optional[F] = None, **kwargs: Any) -> Any:
-    """``@retry`` (defaults) or ``@retry(max_attempts=5, retry_on=OSError)``."""
+@overload
+def retry(fn: F) -> F: ...
+
+
+@overload
+def retry(
+    fn: None = None,
+    *,
+    max_attempts: Optional[int] = None,
+    backoff: Optional[Backoff] = None,
+    base: Optional[float] = None,
+    max_delay: Optional[float] = None,
+    kind: Optional[BackoffKind] = None,
+    factor: Optional[float] = None,
+    jitter: Optional[JitterKind] = None,
+    max_elapsed: Optional[float] = None,
+    seed: Optional[int] = None,
+    retry_on: Optional[ExcTypes] = None,
+    retry_if: Optional[Callable[[BaseException], bool]] = None,
+    budget: Optional[RetryBudget] = None,
+    respect_retry_after: bool = True,
+    on_retry: Optional[Callable[[int, BaseException, float], Any]] = None,
+    clock: Optional[ManualClock] = None,
+) -> Retry: ...
+
+
+def retry(fn: Optional[F] = None, **kwargs: Any) -> Union[F, Retry]:
+    """``@retry`` (defaults) or ``@retry(max_attempts=5, retry_on=OSError)``:
+    the bare form keeps the function's signature, the configured one is a
+    typed ``Retry`` (whose ``__call__`` keeps it too)."""
     if fn is not None:
         if kwargs or not callable(fn):
             raise TypeError("use @retry or @retry(**settings)")
