@@ -46,7 +46,17 @@ impl Bulkhead {
         if timeout.is_zero() || self.inner.config().max_queue == 0 {
             return self.inner.try_acquire_owned().map_err(|e| to_pyerr(py, &e));
         }
-        // Without the GIL released when a slot is free (the common case).
+        if let ClockSource::Manual(_) = self.clock {
+            // The deadline is fixed before joining the queue: another thread
+            // may advance a ManualClock as soon as this caller is queued.
+            let inner = Arc::clone(&self.inner);
+            return py
+                .detach(move || inner.acquire_owned(timeout))
+                .map_err(|e| to_pyerr(py, &e));
+        }
+        // Monotonic: a free slot is taken without releasing the GIL (the
+        // common case, no clock read). A queued caller's wait starts a few
+        // microseconds after it joined the queue (this thread's own work).
         match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
             Admission::Acquired(p) => Ok(p),
             Admission::Queued(w) => py
