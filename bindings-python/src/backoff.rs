@@ -262,6 +262,17 @@ impl Schedule {
             .map(duration_to_ns))
     }
 
+    fn __repr__(&self) -> String {
+        self.with(|_, s| {
+            format!(
+                "Schedule(retries={}, attempts={}, exhausted={})",
+                s.retries(),
+                s.attempts(),
+                if s.is_exhausted() { "True" } else { "False" }
+            )
+        })
+    }
+
     /// Retries handed out so far.
     #[getter]
     fn retries(&self) -> u32 {

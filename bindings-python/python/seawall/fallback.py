@@ -98,6 +98,15 @@ def _check_callable(v: Any, name: str, optional: bool = True, field: Optional[st
         raise ConfigTypeError(f"{name} must be callable, got {type(v).__name__} {v!r}", field=field or name)
 
 
+def _name(fn: Any) -> str:
+    return str(getattr(fn, "__qualname__", None) or repr(fn))
+
+
+def _on_repr(on: Tuple[Type[BaseException], ...]) -> str:
+    names = [t.__name__ for t in on]
+    return names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+
+
 class Fallback:
     """What to answer when a call fails. See ``fallback()``."""
 
@@ -119,6 +128,11 @@ class Fallback:
         self._handler = handler
         self._on = _exc_types(on)
         self._when = when
+
+    def __repr__(self) -> str:
+        what = f"handler={_name(self._handler)}" if self._handler is not None else f"value={self._value!r}"
+        when = "" if self._when is None else f", when={_name(self._when)}"
+        return f"Fallback({what}, on={_on_repr(self._on)}{when})"
 
     def _applies(self, e: BaseException) -> bool:
         return isinstance(e, self._on) and (self._when is None or bool(self._when(e)))
@@ -245,6 +259,10 @@ class FallbackChain(Generic[T]):
         self._default = default
         self._on = _exc_types(on)
 
+    def __repr__(self) -> str:
+        default = "" if self._default is _NOTHING else f", default={self._default!r}"
+        return f"FallbackChain({', '.join(self.stage_names)}{default}, on={_on_repr(self._on)})"
+
     @property
     def stage_names(self) -> List[str]:
         return [n for n, _ in self._stages]
@@ -316,6 +334,10 @@ class Part:
         if not isinstance(required, bool):
             raise ConfigTypeError(f"required must be a bool, got {type(required).__name__} {required!r}", field="required")
         self.required = required
+
+    def __repr__(self) -> str:
+        timeout = "" if self.timeout is None else f", timeout={self.timeout!r}"
+        return f"Part({_name(self.fn)}{timeout}, default={self.default!r}, required={self.required!r})"
 
 
 class Degraded:
