@@ -10,7 +10,7 @@ use crate::clock::source;
 use crate::convert::{count, opt_secs, Kind};
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use seawall::bulkhead::{Admission, Bulkhead as Core, BulkheadConfig, OwnedPermit, OwnedWaiter};
 use seawall::clock::ClockSource;
 use std::future::Future;
@@ -140,12 +140,6 @@ impl Bulkhead {
         }
     }
 
-    /// Takes a slot off the stack `__exit__` pops, as a permit (a sync call
-    /// that returned an awaitable keeps its slot until it is awaited).
-    fn _unhold(&self) -> Option<BulkheadPermit> {
-        lock(&self.held).pop().map(BulkheadPermit::new)
-    }
-
     /// Moves a permit's slot onto the stack `__exit__` pops (for `async with`).
     fn _hold(&self, permit: &BulkheadPermit) -> bool {
         match lock(&permit.p).take() {
@@ -155,6 +149,26 @@ impl Bulkhead {
             }
             None => false,
         }
+    }
+
+    /// Calls `func(*args, **kwargs)` holding a slot (waiting up to
+    /// `max_wait`). A sync callable that returns an awaitable keeps the
+    /// slot until the awaitable is done: the coroutine returned releases it.
+    #[pyo3(signature = (func, /, *args, **kwargs))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let p = self.take(py, None)?;
+        let v = func.call(args, kwargs)?; // an exception drops `p`: released
+        if crate::awaitable::returns_awaitable(&v)? {
+            return crate::awaitable::holding(py, BulkheadPermit::new(p), &v);
+        }
+        drop(p);
+        Ok(v.unbind())
     }
 
     fn __enter__(&self, py: Python<'_>) -> PyResult<()> {

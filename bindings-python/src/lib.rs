@@ -122,6 +122,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<clock::ManualClock>()?;
     m.add_function(wrap_pyfunction!(clock::monotonic_ns, m)?)?;
     m.add_function(wrap_pyfunction!(check_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(awaitable::returns_awaitable_py, m)?)?;
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_class::<limiter::Decision>()?;

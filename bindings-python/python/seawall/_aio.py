@@ -5,7 +5,8 @@ Two checks, one at decoration time and one at call time:
 - ``is_async_callable(fn)``: an ``async def``, a bound method or a
   ``functools.partial`` of one, or an object whose ``__call__`` is an
   ``async def``. These get the async wrapper (``call_async``).
-- ``returns_awaitable(result)``: what a *sync* call returned is awaitable
+- ``returns_awaitable(result)`` (native, one type-slot read for most
+  results): what a *sync* call returned is awaitable
   (a lambda or plain ``def`` that returns a coroutine, which no check at
   decoration time can see). The sync paths look at every result, so such a
   call is never recorded as finished when its coroutine is merely created.
@@ -17,14 +18,15 @@ import functools
 import inspect
 from typing import Any, Awaitable, Callable, FrozenSet, TypeVar
 
-__all__ = ["is_async_callable", "returns_awaitable", "sync_call_returned_awaitable"]
+from ._native import returns_awaitable
+
+__all__ = ["is_async_callable", "returns_awaitable", "sync_call_returned_awaitable", "PLAIN"]
 
 T = TypeVar("T")
 
-# Result types that are never awaitable: skipped with one set lookup.
-_PLAIN: FrozenSet[type] = frozenset(
-    {type(None), bool, int, float, complex, str, bytes, bytearray, tuple, list, dict, set, frozenset}
-)
+#: Result types that are never awaitable: Python-side paths skip the native
+#: check for them with one set lookup.
+PLAIN: FrozenSet[type] = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict})
 
 
 def is_async_callable(fn: Any) -> bool:
@@ -36,16 +38,6 @@ def is_async_callable(fn: Any) -> bool:
     if inspect.isroutine(fn) or isinstance(fn, type):
         return False
     return inspect.iscoroutinefunction(getattr(type(fn), "__call__", None))
-
-
-def returns_awaitable(result: Any) -> bool:
-    """True when ``result`` (what a sync call returned) is awaitable."""
-    t = type(result)
-    if t in _PLAIN:
-        return False
-    if hasattr(t, "__await__"):
-        return True
-    return inspect.isawaitable(result)
 
 
 def _close(result: Any) -> None:

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any, Awaitable, Callable, Optional, Type, TypeVar, cast
 
 from . import _clock, _native
-from ._aio import holding, is_async_callable, returns_awaitable
+from ._aio import is_async_callable
 from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, check_seconds
 from .errors import BulkheadFullError
 
@@ -109,20 +109,6 @@ class Bulkhead(_native.Bulkhead):
     ) -> None:
         self.__exit__(exc_type, exc, tb)
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Calls ``fn(*args, **kwargs)`` holding a slot (until the awaitable
-        it returns is done, if it returns one)."""
-        self.__enter__()
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        if returns_awaitable(result):
-            return cast(T, holding(self._unhold(), cast(Awaitable[Any], result)))
-        self.__exit__(None, None, None)
-        return result
-
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)`` holding a slot."""
         permit = await self.acquire_async()
@@ -141,19 +127,10 @@ class Bulkhead(_native.Bulkhead):
 
             return cast(F, awrapper)
 
-        enter, exit_, unhold = self.__enter__, self.__exit__, self._unhold
+        call = self.call  # native: slot, call, release (or hand the slot to the awaitable returned)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            enter()
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException:
-                exit_(None, None, None)
-                raise
-            if returns_awaitable(result):
-                return holding(unhold(), result)
-            exit_(None, None, None)
-            return result
+            return call(fn, *args, **kwargs)
 
         return cast(F, wrapper)

@@ -21,7 +21,7 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
 
 from . import _clock, _native
 from ._native import ManualClock
-from ._aio import is_async_callable, returns_awaitable, sync_call_returned_awaitable
+from ._aio import PLAIN, is_async_callable, returns_awaitable, sync_call_returned_awaitable
 from .errors import ConfigTypeError, InjectedFaultError
 
 __all__ = ["FaultInjector"]
@@ -75,7 +75,7 @@ class FaultInjector(_native.FaultInjector):
         elif kind == "delay":
             _clock.sleep(self._clock, delay)
         result = fn(*args, **kwargs)
-        if returns_awaitable(result):
+        if type(result) not in PLAIN and returns_awaitable(result):
             raise sync_call_returned_awaitable("FaultInjector.call", fn, result)
         return result
 
