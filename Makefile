@@ -40,6 +40,7 @@ soak: ## long soaks, not part of `make test`
 test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest; README example
 	$(MAKE) -C bindings-python test
 	cd examples/python && ../../bindings-python/.venv/bin/python quickstart.py
+	cd examples/python && ../../bindings-python/.venv/bin/python asgi_rate_limit.py
 
 bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
 	$(MAKE) -C bindings-python bench-python

@@ -3,7 +3,6 @@
 
 use crate::clock::source;
 use crate::convert::{count, real, secs, Kind};
-use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::adaptive_timeout::{AdaptiveTimeout as Core, AdaptiveTimeoutConfig};
@@ -57,7 +56,17 @@ impl AdaptiveTimeout {
             min_samples: opt(min_samples, d.min_samples, |v| count(v, "min_samples", c))?,
             window: opt(window, d.window, |v| secs(v, "window", c))?,
         };
-        let inner = Core::with_clock(cfg, source(clock)?).map_err(|e| to_pyerr(py, &e))?;
+        let passed = [
+            ("percentile", percentile),
+            ("multiplier", multiplier),
+            ("min_timeout", min_timeout),
+            ("max_timeout", max_timeout),
+            ("initial_timeout", initial_timeout),
+            ("min_samples", min_samples),
+            ("window", window),
+        ];
+        let inner = Core::with_clock(cfg, source(clock)?)
+            .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
         Ok(Self { inner })
     }
 

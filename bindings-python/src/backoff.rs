@@ -59,6 +59,7 @@ impl Backoff {
     ) -> PyResult<Self> {
         let d = BackoffConfig::default();
         let err = |e: Error| to_pyerr(py, &e);
+        let (kind_arg, jitter_arg, max_attempts_arg) = (kind, jitter, max_attempts);
         let kind = match name_arg(kind, "kind")? {
             Some(k) => BackoffKind::parse(&k).map_err(|e| err(named(e, "kind")))?,
             None => d.kind,
@@ -95,7 +96,18 @@ impl Backoff {
             max_elapsed: opt_secs(max_elapsed, "max_elapsed", Kind::Config)?,
             seed: opt_count(seed, "seed", Kind::Config)?,
         };
-        let inner = Core::with_clock(cfg, source(clock)?).map_err(err)?;
+        let passed = [
+            ("kind", kind_arg),
+            ("base", base),
+            ("factor", factor),
+            ("max_delay", max_delay),
+            ("jitter", jitter_arg),
+            ("max_attempts", max_attempts_arg),
+            ("max_elapsed", max_elapsed),
+            ("seed", seed),
+        ];
+        let inner = Core::with_clock(cfg, source(clock)?)
+            .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
         Ok(Self { inner })
     }
 
@@ -248,6 +260,17 @@ impl Schedule {
                 None => b.next_delay(s, hint),
             })
             .map(duration_to_ns))
+    }
+
+    fn __repr__(&self) -> String {
+        self.with(|_, s| {
+            format!(
+                "Schedule(retries={}, attempts={}, exhausted={})",
+                s.retries(),
+                s.attempts(),
+                if s.is_exhausted() { "True" } else { "False" }
+            )
+        })
     }
 
     /// Retries handed out so far.

@@ -10,7 +10,7 @@ use crate::clock::source;
 use crate::convert::{count, opt_secs, Kind};
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use seawall::bulkhead::{Admission, Bulkhead as Core, BulkheadConfig, OwnedPermit, OwnedWaiter};
 use seawall::clock::ClockSource;
 use std::future::Future;
@@ -36,18 +36,33 @@ pub struct Bulkhead {
 }
 
 impl Bulkhead {
+    /// A slot, waiting up to `timeout` (default `max_wait`) with the GIL
+    /// released. One admission per call: a free slot is taken (or the
+    /// queue joined) by one `enqueue`, so `metrics()["rejected"]` counts
+    /// each call that got no slot exactly once and a call that waited for
+    /// its slot not at all.
     fn take(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<OwnedPermit> {
         let timeout = timeout.unwrap_or(self.inner.config().max_wait);
         if timeout.is_zero() || self.inner.config().max_queue == 0 {
             return self.inner.try_acquire_owned().map_err(|e| to_pyerr(py, &e));
         }
-        // Fast path first: no need to release the GIL when a slot is free.
-        if let Ok(p) = self.inner.try_acquire_owned() {
-            return Ok(p);
+        if let ClockSource::Manual(_) = self.clock {
+            // The deadline is fixed before joining the queue: another thread
+            // may advance a ManualClock as soon as this caller is queued.
+            let inner = Arc::clone(&self.inner);
+            return py
+                .detach(move || inner.acquire_owned(timeout))
+                .map_err(|e| to_pyerr(py, &e));
         }
-        let inner = Arc::clone(&self.inner);
-        py.detach(move || inner.acquire_owned(timeout))
-            .map_err(|e| to_pyerr(py, &e))
+        // Monotonic: a free slot is taken without releasing the GIL (the
+        // common case, no clock read). A queued caller's wait starts a few
+        // microseconds after it joined the queue (this thread's own work).
+        match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
+            Admission::Acquired(p) => Ok(p),
+            Admission::Queued(w) => py
+                .detach(move || w.wait(timeout))
+                .map_err(|e| to_pyerr(py, &e)),
+        }
     }
 }
 
@@ -76,6 +91,15 @@ impl Bulkhead {
         };
         let clock = source(clock)?;
         let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        if cfg.max_queue == 0 && !cfg.max_wait.is_zero() {
+            // Nobody can wait without a queue: max_wait would be ignored.
+            let reason = format!(
+                "has no effect without a queue: max_wait={} with max_queue=0 (a full bulkhead \
+                 rejects at once); pass max_queue=N to let up to N callers wait",
+                crate::convert::secs_repr(cfg.max_wait)
+            );
+            return Err(to_pyerr(py, &seawall::Error::config("max_wait", reason)));
+        }
         Ok(Self {
             inner: Arc::new(inner),
             held: Mutex::new(Vec::new()),
@@ -125,6 +149,26 @@ impl Bulkhead {
             }
             None => false,
         }
+    }
+
+    /// Calls `func(*args, **kwargs)` holding a slot (waiting up to
+    /// `max_wait`). A sync callable that returns an awaitable keeps the
+    /// slot until the awaitable is done: the coroutine returned releases it.
+    #[pyo3(signature = (func, /, *args, **kwargs))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        func: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let p = self.take(py, None)?;
+        let v = func.call(args, kwargs)?; // an exception drops `p`: released
+        if crate::awaitable::returns_awaitable(&v)? {
+            return crate::awaitable::holding(py, BulkheadPermit::new(p), &v);
+        }
+        drop(p);
+        Ok(v.unbind())
     }
 
     fn __enter__(&self, py: Python<'_>) -> PyResult<()> {
@@ -228,6 +272,12 @@ impl BulkheadPermit {
     ) -> bool {
         self.release();
         false
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "BulkheadPermit(released={})",
+            if self.released() { "True" } else { "False" }
+        )
     }
 }
 

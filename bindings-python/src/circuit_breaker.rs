@@ -179,24 +179,39 @@ impl CircuitBreaker {
     }
 
     /// acquire → call → classify → record. The one protected-call path.
+    ///
+    /// A sync callable that returns an awaitable (a lambda returning a
+    /// coroutine, `call(async_fn)`) has not run yet: its permit goes with
+    /// the awaitable into a coroutine that records the real outcome when it
+    /// is awaited (see `seawall._aio.guarded`).
     #[inline]
     pub fn run(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         func: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let p = self.acquire_core(py)?;
-        let start = self.now();
+        let py = slf.py();
+        let me = slf.get();
+        let p = me.acquire_core(py)?;
+        let start = me.now();
         match func.call(args, kwargs) {
             Ok(v) => {
-                self.finish(p, Finish::Record(Outcome::Success), start);
+                if crate::awaitable::returns_awaitable(&v)? {
+                    let permit = BreakerPermit {
+                        breaker: slf.clone().unbind(),
+                        permit: p,
+                        start_ns: start,
+                        done: AtomicBool::new(false),
+                    };
+                    return crate::awaitable::guarded(py, permit, &v);
+                }
+                me.finish(p, Finish::Record(Outcome::Success), start);
                 Ok(v.unbind())
             }
             Err(e) => {
-                let how = self.classify(py, &e);
-                self.finish(p, how, start);
+                let how = me.classify(py, &e);
+                me.finish(p, how, start);
                 Err(e)
             }
         }
@@ -208,6 +223,12 @@ impl CircuitBreaker {
     #[new]
     #[pyo3(signature = (**kwargs))]
     fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let given: Vec<(String, Bound<'_, PyAny>)> = match kwargs {
+            Some(d) => d.iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            None => Vec::new(),
+        };
+        let passed: Vec<(&str, Option<&Bound<'_, PyAny>>)> =
+            given.iter().map(|(k, v)| (k.as_str(), Some(v))).collect();
         let mut kw = Kw::new("CircuitBreaker", kwargs)?;
         let d = Config::default();
         let c = Kind::Config;
@@ -317,7 +338,10 @@ impl CircuitBreaker {
             _ => ClockSource::Monotonic,
         };
         kw.finish()?;
-        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
+        let inner = Arc::new(
+            Core::with_clock(cfg, clock.clone())
+                .map_err(|e| crate::errors::config_error(py, &e, &passed))?,
+        );
         Ok(Self {
             inner,
             clock,
@@ -394,13 +418,12 @@ impl CircuitBreaker {
     /// when rejected; the outcome (classified) is recorded.
     #[pyo3(signature = (func, /, *args, **kwargs))]
     fn call(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         func: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.run(py, func, args, kwargs)
+        Self::run(slf, func, args, kwargs)
     }
 
     /// The native wrapper the sync decorator returns.
@@ -649,7 +672,7 @@ impl Drop for BreakerPermit {
 }
 
 /// A function protected by a breaker (what `@breaker` returns for a plain
-/// `def`). Calls go acquire → call → record natively. Has a `__dict__` so
+/// `def`; a call that returns an awaitable is guarded until it is awaited). Calls go acquire → call → record natively. Has a `__dict__` so
 /// functools.update_wrapper can copy the name, docs and `__wrapped__`.
 #[pyclass(frozen, dict, module = "seawall._native", name = "BreakerCall")]
 pub struct BreakerCall {
@@ -666,7 +689,19 @@ impl BreakerCall {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        self.breaker.get().run(py, self.func.bind(py), args, kwargs)
+        CircuitBreaker::run(self.breaker.bind(py), self.func.bind(py), args, kwargs)
+    }
+
+    /// Pickles by reference, like the function it wraps: a module-level
+    /// `@breaker` function is found again by `__module__` and `__qualname__`
+    /// (copied by functools.update_wrapper), so multiprocessing and
+    /// concurrent.futures can send it to a worker process. The worker has
+    /// its own breaker (the module's), not this process's state.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        match slf.getattr("__qualname__") {
+            Ok(q) => Ok(q),
+            Err(_) => slf.get().func.bind(slf.py()).getattr("__qualname__"),
+        }
     }
 
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

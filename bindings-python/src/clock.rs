@@ -20,9 +20,19 @@ impl ManualClock {
     #[new]
     #[pyo3(signature = (start=None, *, start_ns=None))]
     fn new(
+        py: Python<'_>,
         start: Option<&Bound<'_, PyAny>>,
         start_ns: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let given = |v: Option<&Bound<'_, PyAny>>| v.is_some_and(|v| !v.is_none());
+        if given(start) && given(start_ns) {
+            return Err(crate::errors::type_error(
+                py,
+                false,
+                "start_ns",
+                "ManualClock() takes start (seconds) or start_ns (nanoseconds), not both".into(),
+            ));
+        }
         let ns = match (start, start_ns) {
             (_, Some(n)) if !n.is_none() => count(n, "start_ns", Kind::Config)?,
             (Some(s), _) if !s.is_none() => {

@@ -130,6 +130,30 @@ pub fn positive_secs(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> P
     Ok(d)
 }
 
+/// The least value core accepts for an int parameter: a negative value is
+/// told this bound, so the message agrees with the one core gives 0 (a test
+/// in test_bad_input.py compares the two for every int parameter).
+fn least(field: &str) -> u64 {
+    match field {
+        "buckets"
+        | "burst"
+        | "failure_count_threshold"
+        | "half_open_max_calls"
+        | "limit"
+        | "max_attempts"
+        | "max_concurrent"
+        | "max_keys"
+        | "max_probe"
+        | "max_tokens"
+        | "min_samples"
+        | "minimum_number_of_calls"
+        | "n"
+        | "success_threshold"
+        | "window_size" => 1,
+        _ => 0,
+    }
+}
+
 /// A non-negative integer (not bool, not float) as u64.
 pub fn count(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<u64> {
     let py = v.py();
@@ -141,7 +165,7 @@ pub fn count(v: &Bound<'_, PyAny>, field: &'static str, kind: Kind) -> PyResult<
         Err(_) => {
             let negative = v.lt(0i64).unwrap_or(false);
             let reason = if negative {
-                format!("must be >= 0, got {}", repr(v))
+                format!("must be >= {}, got {}", least(field), repr(v))
             } else {
                 format!("is out of range (at most {}), got {}", u64::MAX, repr(v))
             };
@@ -177,4 +201,9 @@ pub fn n_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
             count(x, "n", Kind::Argument)
         }
     }
+}
+
+/// A duration as Python writes it: float seconds (`0.0`, `1.5`).
+pub fn secs_repr(d: Duration) -> String {
+    format!("{:?}", d.as_secs_f64())
 }

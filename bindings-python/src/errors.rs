@@ -61,6 +61,137 @@ pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
     }
 }
 
+/// A core config error met while building a primitive from the keywords
+/// in `passed` (name, value as given). When core blames a parameter the
+/// caller did not pass (a default that conflicts with a value they chose,
+/// e.g. `success_threshold` 3 against `half_open_max_calls=1`), the
+/// message says that it is the default and names what was passed.
+pub fn config_error(
+    py: Python<'_>,
+    e: &Error,
+    passed: &[(&str, Option<&Bound<'_, PyAny>>)],
+) -> PyErr {
+    let given: Vec<String> = passed
+        .iter()
+        .filter_map(|(n, v)| match v {
+            Some(v) if !v.is_none() => Some(format!(
+                "{}={}",
+                py_field(n),
+                v.repr()
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|_| "?".into())
+            )),
+            _ => None,
+        })
+        .collect();
+    match e {
+        Error::InvalidConfig { field, reason }
+            if !given.is_empty()
+                && !passed
+                    .iter()
+                    .any(|(n, v)| n == field && v.is_some_and(|v| !v.is_none())) =>
+        {
+            let f = py_field(field);
+            let msg = format!(
+                "{} (its default: you passed {}, so pass {f}= too)",
+                message(py, f, reason),
+                given.join(", ")
+            );
+            raise(py, e, msg, f)
+        }
+        _ => to_pyerr(py, e),
+    }
+}
+
+fn raise(py: Python<'_>, e: &Error, message: String, field: &str) -> PyErr {
+    let go = || -> PyResult<PyErr> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("field", field)?;
+        let obj = class(py, e.kind())?.call((message,), Some(&kwargs))?;
+        Ok(PyErr::from_value(obj))
+    };
+    go().unwrap_or_else(|err| err)
+}
+
+/// `field reason`, unless core's reason already names the field (a rule
+/// over two fields: "error_rate + delay_rate must be <= 1"), with core's
+/// durations written in seconds, the unit Python takes.
+fn message(py: Python<'_>, field: &str, reason: &str) -> String {
+    let reason = seconds_in(py, reason);
+    if names(&reason, field) {
+        reason
+    } else {
+        format!("{field} {reason}")
+    }
+}
+
+/// Whether `text` contains `word` as a whole identifier.
+fn names(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text.get(..i).and_then(|t| t.chars().next_back());
+        let after = text.get(i + word.len()..).and_then(|t| t.chars().next());
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// Rewrites core's `Duration` debug forms (`0ns`, `900µs`, `100ms`, `1.5s`)
+/// as Python float seconds (`0.0`, `0.0009`, `0.1`, `1.5`).
+pub fn seconds_in(py: Python<'_>, reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    let mut prev: Option<char> = None;
+    while let Some(c) = rest.chars().next() {
+        let starts = c.is_ascii_digit()
+            && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '.');
+        if starts {
+            if let Some((secs, used)) = duration_token(rest) {
+                let r = pyo3::types::PyFloat::new(py, secs)
+                    .repr()
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|_| format!("{secs:?}"));
+                out.push_str(&r);
+                prev = rest.get(..used).and_then(|t| t.chars().next_back());
+                rest = rest.get(used..).unwrap_or("");
+                continue;
+            }
+        }
+        out.push(c);
+        prev = Some(c);
+        rest = rest.get(c.len_utf8()..).unwrap_or("");
+    }
+    out
+}
+
+/// `digits[.digits](ns|µs|ms|s)` not followed by an identifier character:
+/// the value in seconds and the bytes used.
+fn duration_token(s: &str) -> Option<(f64, usize)> {
+    let int_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let mut end = int_end;
+    let tail = s.get(int_end..)?;
+    if let Some(frac) = tail.strip_prefix('.') {
+        let n = frac
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(frac.len());
+        if n == 0 {
+            return None;
+        }
+        end += 1 + n;
+    }
+    let number: f64 = s.get(..end)?.parse().ok()?;
+    let after = s.get(end..)?;
+    let (scale, unit) = [("ns", 1e-9), ("\u{b5}s", 1e-6), ("ms", 1e-3), ("s", 1.0)]
+        .into_iter()
+        .find_map(|(u, k)| after.starts_with(u).then_some((k, u.len())))?;
+    let next = after.get(unit..).and_then(|t| t.chars().next());
+    if next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    // Through integer nanoseconds, so 900µs is 0.0009 and not 0.0009000000000000001.
+    let ns = (number * (scale / 1e-9)).round();
+    Some((ns / 1e9, end + unit))
+}
+
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let cls = class(py, e.kind())?;
     let kwargs = PyDict::new(py);
@@ -68,7 +199,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
         Error::InvalidConfig { field, reason } | Error::InvalidArgument { field, reason } => {
             let f = py_field(field);
             kwargs.set_item("field", f)?;
-            format!("{f} {reason}")
+            message(py, f, reason)
         }
         other => other.to_string(),
     };

@@ -4,7 +4,6 @@
 
 use crate::clock::source;
 use crate::convert::{opt_count, real, secs, Kind};
-use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
 use seawall::clock::duration_to_ns;
@@ -61,7 +60,14 @@ impl FaultInjector {
             seed: opt_count(seed, "seed", c)?,
             enabled: opt(enabled, d.enabled, |v| boolean(v, "enabled"))?,
         };
-        let inner = Core::with_clock(cfg, source(clock)?).map_err(|e| to_pyerr(py, &e))?;
+        let passed = [
+            ("error_rate", error_rate),
+            ("delay_rate", delay_rate),
+            ("delay_min", delay_min),
+            ("delay_max", delay_max),
+        ];
+        let inner = Core::with_clock(cfg, source(clock)?)
+            .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
         Ok(Self { inner })
     }
 

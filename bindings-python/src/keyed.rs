@@ -167,6 +167,14 @@ pub struct KeyedTokenBucket {
 }
 
 keyed_limiter_pymethods!(KeyedTokenBucket {
+    fn __repr__(&self) -> String {
+        let m = self.inner.metrics();
+        format!(
+            "KeyedTokenBucket(limit={}, keys_tracked={}, capacity={})",
+            self.limit, m.keys_tracked, m.capacity
+        )
+    }
+
     #[new]
     #[pyo3(signature = (rate_per_sec, burst, *, max_keys=None, max_probe=None, on_full=None, hash_seed=None, initial_tokens=None, clock=None))]
     #[allow(clippy::too_many_arguments)]
@@ -213,6 +221,14 @@ pub struct KeyedSlidingWindow {
 }
 
 keyed_limiter_pymethods!(KeyedSlidingWindow {
+    fn __repr__(&self) -> String {
+        let m = self.inner.metrics();
+        format!(
+            "KeyedSlidingWindow(limit={}, keys_tracked={}, capacity={})",
+            self.limit, m.keys_tracked, m.capacity
+        )
+    }
+
     #[new]
     #[pyo3(signature = (limit, window, *, buckets=None, max_keys=None, max_probe=None, on_full=None, hash_seed=None, clock=None))]
     #[allow(clippy::too_many_arguments)]

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod adaptive_timeout;
+mod awaitable;
 mod backoff;
 mod bulkhead;
 mod circuit_breaker;
@@ -115,12 +116,23 @@ fn after_fork_in_child() {
     seawall::rng::after_fork();
 }
 
-#[pymodule]
+
+/// `gil_used = true`: on a free-threaded CPython (3.13t) importing this
+/// module turns the GIL back on. PyO3 declares modules free-threading-safe
+/// by default; this one is not declared so until a stress suite has run on
+/// a free-threaded interpreter, because its locking rules lean on the GIL
+/// (see `Listeners` in circuit_breaker.rs: a lock is only taken attached to
+/// Python, so `fork()`, which holds the GIL, never copies it locked). The
+/// published wheel is abi3, which free-threaded 3.13/3.14 cannot load at
+/// all (no stable ABI there before abi3t, CPython 3.15); only a build from
+/// the sdist on 3.13t reaches this line.
+#[pymodule(gil_used = true)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERSION", seawall::VERSION)?;
     m.add_class::<clock::ManualClock>()?;
     m.add_function(wrap_pyfunction!(clock::monotonic_ns, m)?)?;
     m.add_function(wrap_pyfunction!(check_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(awaitable::returns_awaitable_py, m)?)?;
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(after_fork_in_child, m)?)?;

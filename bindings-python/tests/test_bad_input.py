@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -105,8 +106,139 @@ def test_bad_value_is_rejected_naming_the_parameter(ctor: Callable[..., Any], ok
     with pytest.raises((ValueError, TypeError)) as ei:
         ctor(**kwargs)
     assert param in str(ei.value), f"message does not name {param}: {ei.value}"
-    if isinstance(ei.value, seawall.SeawallError):
-        assert ei.value.field == param
+    assert isinstance(ei.value, seawall.SeawallError), repr(ei.value)
+    assert ei.value.field == param
+    # Python takes seconds: no core Duration spelling (0ns, 900µs, 100ms, 1.5s).
+    assert not re.search(r"\d(ns|\u00b5s|ms|s)\b", str(ei.value)), str(ei.value)
+
+
+def _least(message: str) -> int:
+    m = re.search(r">= (\d+)|in \[(\d+),", message)
+    assert m, message
+    return int(m.group(1) or m.group(2))
+
+
+INT_PARAMS = [(name, ctor, ok, param) for name, ctor, ok, param, values in CASES if -1 in values and 1.5 in values]
+
+
+@pytest.mark.parametrize("name,ctor,ok,param", INT_PARAMS, ids=[f"{c[0]}.{c[3]}" for c in INT_PARAMS])
+def test_negative_and_zero_are_told_the_same_lower_bound(name: str, ctor: Callable[..., Any], ok: Dict[str, Any], param: str) -> None:
+    with pytest.raises(seawall.ConfigError) as neg:
+        ctor(**{**ok, param: -1})
+    try:
+        ctor(**{**ok, param: 0})
+    except seawall.ConfigError as zero:
+        assert _least(str(neg.value)) == _least(str(zero)) == 1, (str(neg.value), str(zero))
+    else:
+        assert _least(str(neg.value)) == 0, str(neg.value)
+
+
+# Python-side validators: (label, call with the bad value, parameter, bad values)
+PY_CASES: List[Tuple[str, Callable[[Any], Any], str, List[Any]]] = [
+    ("Retry", lambda v: seawall.Retry(retry_on=v), "retry_on", [1, "x", (), (ValueError, 1), [ValueError], int, object()]),
+    ("Retry", lambda v: seawall.Retry(backoff=v), "backoff", [1, "x", seawall.RetryBudget(), object()]),
+    ("Retry", lambda v: seawall.Retry(budget=v), "budget", [1, "x", seawall.Backoff(), object()]),
+    ("Retry", lambda v: seawall.Retry(retry_if=v), "retry_if", [1, "x", object()]),
+    ("Retry", lambda v: seawall.Retry(respect_retry_after=v), "respect_retry_after", [1, "yes", None]),
+    ("Retry", lambda v: seawall.Retry(on_retry=v), "on_retry", [1, "x", object()]),
+    ("Retry", lambda v: seawall.Retry(clock=v), "clock", [1, "monotonic", object()]),
+    ("Retry", lambda v: seawall.Retry(backoff=seawall.Backoff(), base=v), "backoff", [0.1, 1.0]),
+    ("Policy", lambda v: seawall.Policy(rate_limiter=v), "rate_limiter", [1, seawall.KeyedTokenBucket(1.0, 1), object()]),
+    ("Policy", lambda v: seawall.Policy(circuit_breaker=v), "circuit_breaker", [1, seawall.Bulkhead(1), object()]),
+    ("Policy", lambda v: seawall.Policy(bulkhead=v), "bulkhead", [1, seawall.CircuitBreaker(), object()]),
+    ("Policy", lambda v: seawall.Policy(retry=v), "retry", [1, seawall.Backoff(), object()]),
+    ("fallback", lambda v: seawall.fallback(handler=v), "handler", [1, "x", object()]),
+    ("fallback", lambda v: seawall.fallback(0, when=v), "when", [1, "x", object()]),
+    ("fallback", lambda v: seawall.fallback(0, on=v), "on", [1, "x", (ValueError, 1), int]),
+    ("FallbackChain", lambda v: seawall.FallbackChain(v), "stages", [1, "x", object()]),
+    ("FallbackChain", lambda v: seawall.FallbackChain(lambda: 1, on=v), "on", [1, "x", int]),
+    ("FaultInjector", lambda v: seawall.FaultInjector(error=v), "error", [1, "x", object()]),
+    ("Part", lambda v: seawall.Part(v), "fn", [1, "x", None, object()]),
+    ("Part", lambda v: seawall.Part(lambda: 1, required=v), "required", [1, "yes", None]),
+    ("Deadline", lambda v: seawall.Deadline(1.0, clock=v), "clock", [1, "monotonic", object()]),
+]
+
+PY_PARAMS = [
+    pytest.param(call, param, bad, id=f"{label}.{param}={bad!r:.30}")
+    for label, call, param, values in PY_CASES
+    for bad in values
+]
+
+
+@pytest.mark.parametrize("call,param,bad", PY_PARAMS)
+def test_python_side_validators_raise_typed_errors(call: Callable[[Any], Any], param: str, bad: Any) -> None:
+    with pytest.raises(seawall.SeawallError) as ei:
+        call(bad)
+    assert isinstance(ei.value, (seawall.ConfigTypeError, seawall.ConfigError)), repr(ei.value)
+    assert ei.value.field == param and param in str(ei.value), (ei.value.field, str(ei.value))
+
+
+def test_fallback_chain_needs_a_stage() -> None:
+    with pytest.raises(seawall.ConfigTypeError) as ei:
+        seawall.FallbackChain()
+    assert ei.value.field == "stages"
+
+
+def test_degrade_parts_are_argument_type_errors() -> None:
+    for bad in ([1], "x", {1: lambda: 1}):
+        with pytest.raises(seawall.ArgumentTypeError) as ei:
+            seawall.degrade(bad)  # type: ignore[arg-type]
+        assert ei.value.field == "parts"
+
+
+# A rule over two parameters broken by a default the caller never passed:
+# the message says it is the default and names what was passed.
+DEFAULT_BLAMED: List[Tuple[Callable[..., Any], Dict[str, Any], str]] = [
+    (seawall.CircuitBreaker, {"half_open_max_calls": 1}, "success_threshold"),
+    (seawall.CircuitBreaker, {"window_size": 10}, "minimum_number_of_calls"),
+    (seawall.AdaptiveTimeout, {"max_timeout": 2.0}, "initial_timeout"),
+    (seawall.AdaptiveTimeout, {"min_timeout": 10.0}, "initial_timeout"),
+    (seawall.Backoff, {"base": 60.0}, "max_delay"),
+    (seawall.Retry, {"base": 60.0}, "max_delay"),
+    (seawall.FaultInjector, {"delay_min": 2.0}, "delay_max"),
+]
+
+
+@pytest.mark.parametrize("ctor,kwargs,blamed", DEFAULT_BLAMED, ids=[f"{c.__name__}{k}" for c, k, _ in DEFAULT_BLAMED])
+def test_a_conflicting_default_is_named_as_one(ctor: Callable[..., Any], kwargs: Dict[str, Any], blamed: str) -> None:
+    with pytest.raises(seawall.ConfigError) as ei:
+        ctor(**kwargs)
+    msg = str(ei.value)
+    assert ei.value.field == blamed
+    assert "default" in msg and f"pass {blamed}=" in msg, msg
+    for k, v in kwargs.items():
+        assert f"{k}={v!r}" in msg, msg
+
+
+def test_a_value_the_caller_passed_is_not_called_a_default() -> None:
+    with pytest.raises(seawall.ConfigError) as ei:
+        seawall.CircuitBreaker(half_open_max_calls=1, success_threshold=2)
+    assert "default" not in str(ei.value) and ei.value.field == "success_threshold"
+
+
+def test_a_rule_over_two_fields_reads_as_one_sentence() -> None:
+    with pytest.raises(seawall.ConfigError) as ei:
+        seawall.FaultInjector(error_rate=0.6, delay_rate=0.6)
+    assert str(ei.value).startswith("error_rate + delay_rate must be <= 1"), str(ei.value)
+
+
+@pytest.mark.parametrize("ctor,kwargs,text", [
+    (seawall.SlidingWindowLimiter, {"limit": 1, "window": 0}, "got 0.0"),
+    (seawall.AdaptiveTimeout, {"window": 0.0009}, "window must be >= 0.001, got 0.0009"),
+    (seawall.Backoff, {"max_delay": 0.01}, "max_delay must be >= base (0.1), got 0.01"),
+    (seawall.CircuitBreaker, {"open_duration": 120, "max_open_duration": 60.5}, "(120.0), got 60.5"),
+])
+def test_durations_are_told_in_seconds(ctor: Callable[..., Any], kwargs: Dict[str, Any], text: str) -> None:
+    with pytest.raises(seawall.ConfigError) as ei:
+        ctor(**kwargs)
+    assert text in str(ei.value), str(ei.value)
+
+
+def test_manual_clock_takes_start_or_start_ns_not_both() -> None:
+    with pytest.raises(seawall.ConfigTypeError, match="not both"):
+        seawall.ManualClock(1.0, start_ns=1)
+    assert seawall.ManualClock(start_ns=5).now_ns() == 5
+    assert seawall.ManualClock(2.0).now() == 2.0
 
 
 def test_string_modes_rejected() -> None:

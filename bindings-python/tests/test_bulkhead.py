@@ -379,3 +379,83 @@ def test_fork_child_gets_a_copy() -> None:
     held.release()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert bh.active == 0
+
+
+def _wait_until_queued(bh: Bulkhead, n: int) -> None:
+    while bh.metrics()["queued"] < n:
+        time.sleep(0.0005)
+
+
+def test_rejected_counts_each_call_that_got_no_slot_once() -> None:
+    clock = seawall.ManualClock()
+    bh = Bulkhead(1, max_queue=2, max_wait=10.0, clock=clock)
+    got: List[str] = []
+
+    def waiter() -> None:
+        try:
+            with bh:
+                got.append("slot")
+        except seawall.BulkheadFullError:
+            got.append("full")
+
+    with bh:
+        t = threading.Thread(target=waiter)
+        t.start()
+        _wait_until_queued(bh, 1)
+    t.join()  # waited, then got its slot: not a rejection
+    assert got == ["slot"] and bh.metrics()["rejected"] == 0
+    with bh:
+        t = threading.Thread(target=waiter)
+        t.start()
+        _wait_until_queued(bh, 1)
+        clock.advance(11.0)
+        t.join()  # waited, then timed out: one rejection
+    m = bh.metrics()
+    assert got == ["slot", "full"] and (m["total"], m["rejected"]) == (3, 1)
+
+
+def test_metrics_equal_the_calls_made_under_50_threads() -> None:
+    # Stress: the outcome of each call is counted by the caller; the
+    # bulkhead's counters must agree exactly, whatever the interleaving.
+    bh = Bulkhead(3, max_queue=8, max_wait=0.002)
+    lock = threading.Lock()
+    counted = {"ok": 0, "full": 0}
+
+    def worker() -> None:
+        ok = full = 0
+        for i in range(60):
+            try:
+                if i % 2:
+                    with bh:
+                        time.sleep(0)
+                else:
+                    bh.acquire().release()
+                ok += 1
+            except seawall.BulkheadFullError:
+                full += 1
+        with lock:
+            counted["ok"] += ok
+            counted["full"] += full
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    m = bh.metrics()
+    assert counted["ok"] + counted["full"] == 50 * 60
+    assert (m["total"], m["rejected"]) == (counted["ok"], counted["full"])
+    assert (m["active"], m["queued"]) == (0, 0)
+
+
+@pytest.mark.parametrize("kwargs", [{"max_wait": 2.0}, {"max_wait": 2.0, "max_queue": 0}, {"max_wait": 1e-9}])
+def test_max_wait_without_a_queue_is_rejected(kwargs: dict) -> None:  # type: ignore[type-arg]
+    with pytest.raises(seawall.ConfigError) as ei:
+        Bulkhead(4, **kwargs)
+    assert ei.value.field == "max_wait"
+    assert "max_queue" in str(ei.value) and "max_wait=" in str(ei.value)
+
+
+def test_max_wait_zero_or_with_a_queue_is_fine() -> None:
+    assert Bulkhead(4, max_wait=0.0).max_wait == 0.0
+    assert Bulkhead(4, max_queue=1, max_wait=2.0).max_wait == 2.0

@@ -44,10 +44,13 @@ from .errors import (
     RetryError,
     RetryExhaustedError,
     SeawallError,
-    TimeoutError,
 )
+# The explicit `X as X` form re-exports it for type checkers (`mypy --strict`
+# accepts `except seawall.TimeoutError`) while __all__ leaves it out.
+from .errors import TimeoutError as TimeoutError
 from .fallback import (
     MISS,
+    MissType,
     ChainResult,
     Degraded,
     Fallback,
@@ -104,6 +107,7 @@ __all__ = [
     "deadline",
     "current_deadline",
     "MISS",
+    "MissType",
     "Fallback",
     "fallback",
     "FallbackChain",

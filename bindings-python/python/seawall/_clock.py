@@ -19,7 +19,9 @@ __all__ = ["now", "sleep", "sleep_async", "check_clock"]
 def check_clock(clock: object, name: str = "clock") -> Optional[ManualClock]:
     if clock is None or isinstance(clock, ManualClock):
         return clock
-    raise TypeError(f"{name} must be a seawall.ManualClock or None, got {type(clock).__name__} {clock!r}")
+    from .errors import ConfigTypeError
+
+    raise ConfigTypeError(f"{name} must be a seawall.ManualClock or None, got {type(clock).__name__} {clock!r}", field=name)
 
 
 def now(clock: Optional[ManualClock]) -> float:

@@ -1,8 +1,14 @@
 """Type stubs of the private native module seawall._native (PyO3)."""
 
-from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union, final
+import sys
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union, final
 
 from typing_extensions import Self, disjoint_base
+
+if sys.version_info >= (3, 10):
+    from typing import ParamSpec
+else:
+    from typing_extensions import ParamSpec
 
 from ._types import (
     BackoffKind,
@@ -11,6 +17,8 @@ from ._types import (
     FaultInjectorMetrics,
     BreakerMetrics,
     BreakerState,
+    OnFull,
+    WindowKind,
     BulkheadMetrics,
     JitterKind,
     KeyedMetrics,
@@ -19,12 +27,16 @@ from ._types import (
     TokenBucketMetrics,
 )
 
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
 __all__ = [
     "VERSION",
     "ManualClock",
     "monotonic_ns",
     "check_seconds",
     "check_count",
+    "returns_awaitable",
     "error_kinds",
     "after_fork_in_child",
     "Decision",
@@ -71,6 +83,7 @@ class ManualClock:
     def sleep(self, seconds: float) -> None: ...
 
 def monotonic_ns() -> int: ...
+def returns_awaitable(value: object) -> bool: ...
 def check_seconds(name: str, value: float, *, allow_zero: bool = False, argument: bool = False) -> float: ...
 def check_count(name: str, value: int, *, minimum: int = 0, argument: bool = False) -> int: ...
 def error_kinds() -> List[Tuple[int, str]]: ...
@@ -216,7 +229,7 @@ class KeyedTokenBucket:
         *,
         max_keys: Optional[int] = None,
         max_probe: Optional[int] = None,
-        on_full: Optional[str] = None,
+        on_full: Optional[OnFull] = None,
         hash_seed: Optional[int] = None,
         initial_tokens: Optional[int] = None,
         clock: Optional[ManualClock] = None,
@@ -239,7 +252,7 @@ class KeyedSlidingWindow:
         buckets: Optional[int] = None,
         max_keys: Optional[int] = None,
         max_probe: Optional[int] = None,
-        on_full: Optional[str] = None,
+        on_full: Optional[OnFull] = None,
         hash_seed: Optional[int] = None,
         clock: Optional[ManualClock] = None,
     ) -> Self: ...
@@ -263,7 +276,7 @@ class CircuitBreaker:
         failure_rate_threshold: Optional[float] = 0.5,
         slow_call_rate_threshold: Optional[float] = 1.0,
         slow_call_duration_threshold: float = 60.0,
-        window_kind: str = "count_based",
+        window_kind: WindowKind = "count_based",
         window_size: int = 100,
         minimum_number_of_calls: int = 100,
         failure_count_threshold: Optional[int] = None,
@@ -281,7 +294,7 @@ class CircuitBreaker:
     ) -> Self: ...
     def try_acquire(self) -> Optional[BreakerPermit]: ...
     def acquire(self) -> BreakerPermit: ...
-    def call(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any: ...
+    def call(self, func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T: ...
     def _wrap(self, func: Callable[..., Any]) -> BreakerCall: ...
     def classify_exception(self, exc: BaseException) -> str: ...
     @property
@@ -315,6 +328,7 @@ class BreakerCall:
     """A plain function protected by a breaker (what ``@breaker`` returns)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __reduce__(self) -> str: ...
     def __get__(self, obj: Any, objtype: Any = None, /) -> Any: ...
     @property
     def breaker(self) -> CircuitBreaker: ...
@@ -334,6 +348,7 @@ class Bulkhead:
     def try_acquire(self) -> Optional[BulkheadPermit]: ...
     def acquire(self, timeout: Optional[float] = None) -> BulkheadPermit: ...
     def enqueue(self) -> Union[BulkheadPermit, BulkheadWaiter]: ...
+    def call(self, func: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T: ...
     def _hold(self, permit: BulkheadPermit) -> bool: ...
     def __enter__(self) -> None: ...
     def __exit__(self, _exc_type: Any = None, _exc: Any = None, _tb: Any = None) -> Literal[False]: ...

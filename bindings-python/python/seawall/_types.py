@@ -13,6 +13,8 @@ __all__ = [
     "SlidingWindowMetrics",
     "KeyedMetrics",
     "BreakerState",
+    "WindowKind",
+    "OnFull",
     "BreakerMetrics",
     "BulkheadMetrics",
     "AdaptiveTimeoutMetrics",
@@ -22,6 +24,8 @@ __all__ = [
 BackoffKind = Literal["constant", "linear", "exponential"]
 JitterKind = Literal["none", "full", "equal", "proportional", "decorrelated"]
 BreakerState = Literal["closed", "open", "half_open", "disabled", "forced_open", "metrics_only"]
+WindowKind = Literal["count_based", "time_based"]
+OnFull = Literal["deny", "allow"]
 
 
 class TokenBucketMetrics(TypedDict):

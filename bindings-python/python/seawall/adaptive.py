@@ -13,10 +13,10 @@ least that), so the timeout can grow while the dependency is slow.
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
 
 from . import _clock, _native
+from ._aio import async_only, is_async_callable
 from ._native import ManualClock
 from .errors import TimeoutError as SeawallTimeoutError
 from .timeouts import _run_with_timeout, current_deadline
@@ -70,9 +70,9 @@ class AdaptiveTimeout(_native.AdaptiveTimeout):
         return result
 
     def __call__(self, fn: F) -> F:
-        """``@adaptive_timeout`` on an ``async def``."""
-        if not inspect.iscoroutinefunction(fn):
-            raise TypeError(f"AdaptiveTimeout decorates async functions (a running sync call cannot be interrupted); got {fn!r}")
+        """``@adaptive_timeout`` on an async callable."""
+        if not is_async_callable(fn):
+            raise async_only("AdaptiveTimeout", "adaptive_timeout.call_async", fn)
 
         @functools.wraps(fn)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:

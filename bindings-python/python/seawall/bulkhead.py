@@ -7,17 +7,27 @@
 never blocks the event loop and does not poll: core wakes the waiting task
 when its slot is handed over (from whichever thread released it).
 Rejections raise BulkheadFullError.
+
+``@bulkhead`` on an async callable (an ``async def``, a bound method or
+``functools.partial`` of one, an object with ``async def __call__``) waits
+for its slot without blocking the loop. A sync callable that returns an
+awaitable (a lambda returning a coroutine, ``bulkhead.call(async_fn)``)
+keeps its slot until the awaitable is done; its wait for the slot is the
+blocking one, so prefer ``call_async`` for those.
+
+``max_wait`` is how long a caller waits in the queue, so it needs
+``max_queue >= 1``: ``Bulkhead(4, max_wait=2.0)`` alone is a ConfigError.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Optional, Type, TypeVar, cast
 
 from . import _clock, _native
+from ._aio import is_async_callable
 from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, check_seconds
 from .errors import BulkheadFullError
 
@@ -99,11 +109,6 @@ class Bulkhead(_native.Bulkhead):
     ) -> None:
         self.__exit__(exc_type, exc, tb)
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Calls ``fn(*args, **kwargs)`` holding a slot."""
-        with self:
-            return fn(*args, **kwargs)
-
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)`` holding a slot."""
         permit = await self.acquire_async()
@@ -113,8 +118,8 @@ class Bulkhead(_native.Bulkhead):
             permit.release()
 
     def __call__(self, fn: F) -> F:
-        """``@bulkhead`` on a ``def`` or an ``async def``."""
-        if inspect.iscoroutinefunction(fn):
+        """``@bulkhead`` on a ``def`` or an async callable."""
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:
@@ -122,14 +127,10 @@ class Bulkhead(_native.Bulkhead):
 
             return cast(F, awrapper)
 
-        enter, exit_ = self.__enter__, self.__exit__
+        call = self.call  # native: slot, call, release (or hand the slot to the awaitable returned)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            enter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                exit_(None, None, None)
+            return call(fn, *args, **kwargs)
 
         return cast(F, wrapper)

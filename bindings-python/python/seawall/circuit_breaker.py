@@ -2,7 +2,15 @@
 
 - ``breaker.call(fn, *args, **kwargs)`` and ``@breaker`` on a plain ``def``
   run natively (acquire → call → classify → record).
-- ``@breaker`` on an ``async def``, ``await breaker.call_async(fn, ...)``.
+- ``@breaker`` on an async callable (an ``async def``, a bound method or
+  ``functools.partial`` of one, an object with ``async def __call__``),
+  ``await breaker.call_async(fn, ...)``. A sync callable that returns an
+  awaitable (a lambda returning a coroutine, ``breaker.call(async_fn)``)
+  keeps its permit until the awaitable is awaited, and the outcome of the
+  await is what is recorded.
+- A module-level ``@breaker`` function pickles by reference, like a plain
+  function (multiprocessing, ``ProcessPoolExecutor``); each process has its
+  own breaker.
 - ``with breaker:`` / ``async with breaker:`` (the permit of each block is
   kept in a context variable, so threads and asyncio tasks nest safely).
 - ``permit = breaker.try_acquire()`` → BreakerPermit or None, then
@@ -20,12 +28,15 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import inspect
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
+from ._aio import is_async_callable
 from ._native import BreakerPermit, ManualClock
+
+if TYPE_CHECKING:
+    from ._types import WindowKind
 
 __all__ = ["CircuitBreaker", "BreakerPermit", "Permit"]
 
@@ -46,7 +57,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         failure_rate_threshold: Optional[float] = 0.5,
         slow_call_rate_threshold: Optional[float] = 1.0,
         slow_call_duration_threshold: float = 60.0,
-        window_kind: str = "count_based",
+        window_kind: WindowKind = "count_based",
         window_size: int = 100,
         minimum_number_of_calls: int = 100,
         failure_count_threshold: Optional[int] = None,
@@ -72,8 +83,8 @@ class CircuitBreaker(_native.CircuitBreaker):
     # -- decorator -------------------------------------------------------------
 
     def __call__(self, fn: F) -> F:
-        """``@breaker`` on a ``def`` or an ``async def``."""
-        if inspect.iscoroutinefunction(fn):
+        """``@breaker`` on a ``def`` or an async callable."""
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:

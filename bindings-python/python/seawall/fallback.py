@@ -17,6 +17,7 @@ from typing import (
     Awaitable,
     Callable,
     Dict,
+    Final,
     Generic,
     List,
     Mapping,
@@ -27,15 +28,18 @@ from typing import (
     TypeVar,
     Union,
     cast,
+    overload,
 )
 
 from . import _clock
 from ._native import check_seconds
+from .errors import ArgumentTypeError, ConfigTypeError
 from .errors import TimeoutError as SeawallTimeoutError
 from .timeouts import _run_with_timeout
 
 __all__ = [
     "MISS",
+    "MissType",
     "Fallback",
     "fallback",
     "FallbackChain",
@@ -71,8 +75,12 @@ class _Miss:
         return False
 
 
+#: The type of MISS, for annotating a stage: ``def cache(k) -> Union[V, MissType]``.
+MissType = _Miss
+
+
 #: Returned by a FallbackChain stage (e.g. a cache lookup) that has no answer.
-MISS: Any = _Miss()
+MISS: Final[_Miss] = _Miss()
 
 
 def _exc_types(on: Any, name: str = "on") -> Tuple[Type[BaseException], ...]:
@@ -80,14 +88,23 @@ def _exc_types(on: Any, name: str = "on") -> Tuple[Type[BaseException], ...]:
         return (on,)
     if isinstance(on, tuple) and all(isinstance(t, type) and issubclass(t, BaseException) for t in on):
         return on
-    raise TypeError(f"{name} must be an exception type or a tuple of them, got {on!r}")
+    raise ConfigTypeError(f"{name} must be an exception type or a tuple of them, got {on!r}", field=name)
 
 
-def _check_callable(v: Any, name: str, optional: bool = True) -> None:
+def _check_callable(v: Any, name: str, optional: bool = True, field: Optional[str] = None) -> None:
     if v is None and optional:
         return
     if not callable(v):
-        raise TypeError(f"{name} must be callable, got {type(v).__name__} {v!r}")
+        raise ConfigTypeError(f"{name} must be callable, got {type(v).__name__} {v!r}", field=field or name)
+
+
+def _name(fn: Any) -> str:
+    return str(getattr(fn, "__qualname__", None) or repr(fn))
+
+
+def _on_repr(on: Tuple[Type[BaseException], ...]) -> str:
+    names = [t.__name__ for t in on]
+    return names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
 
 
 class Fallback:
@@ -104,13 +121,18 @@ class Fallback:
         when: Optional[Callable[[BaseException], bool]] = None,
     ) -> None:
         if (value is _NOTHING) == (handler is None):
-            raise TypeError("fallback() takes exactly one of value or handler=")
+            raise ConfigTypeError("fallback() takes exactly one of value or handler=", field="handler")
         _check_callable(handler, "handler")
         _check_callable(when, "when")
         self._value = value
         self._handler = handler
         self._on = _exc_types(on)
         self._when = when
+
+    def __repr__(self) -> str:
+        what = f"handler={_name(self._handler)}" if self._handler is not None else f"value={self._value!r}"
+        when = "" if self._when is None else f", when={_name(self._when)}"
+        return f"Fallback({what}, on={_on_repr(self._on)}{when})"
 
     def _applies(self, e: BaseException) -> bool:
         return isinstance(e, self._on) and (self._when is None or bool(self._when(e)))
@@ -193,7 +215,11 @@ class ChainResult(Generic[T]):
         return f"ChainResult(value={self.value!r}, source={self.source!r}, errors={len(self.errors)})"
 
 
-class FallbackChain:
+_SyncStage = Callable[..., Union[T, _Miss]]
+_AsyncStage = Callable[..., Awaitable[Union[T, _Miss]]]
+
+
+class FallbackChain(Generic[T]):
     """Try sources in order: ``FallbackChain(primary, cache, stale, default=...)``.
 
     Each stage is called with the call's arguments. A stage that raises one
@@ -203,32 +229,52 @@ class FallbackChain:
     pairs; otherwise their ``__name__`` names them in ``ChainResult.source``.
     """
 
+    @overload
+    def __init__(
+        self,
+        *stages: Union[_AsyncStage[T], Tuple[str, _AsyncStage[T]]],
+        default: Union[T, _Nothing] = ...,
+        on: ExcTypes = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *stages: Union[_SyncStage[T], Tuple[str, _SyncStage[T]]],
+        default: Union[T, _Nothing] = ...,
+        on: ExcTypes = ...,
+    ) -> None: ...
+
     def __init__(self, *stages: Any, default: Any = _NOTHING, on: ExcTypes = Exception) -> None:
         if not stages:
-            raise TypeError("FallbackChain needs at least one stage")
+            raise ConfigTypeError("FallbackChain needs at least one stage (stages)", field="stages")
         self._stages: List[Tuple[str, Callable[..., Any]]] = []
         for i, s in enumerate(stages):
             if isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], str):
                 name, fn = s
             else:
                 name, fn = getattr(s, "__name__", f"stage{i}"), s
-            _check_callable(fn, f"stages[{i}]", optional=False)
+            _check_callable(fn, f"stages[{i}]", optional=False, field="stages")
             self._stages.append((name, fn))
         self._default = default
         self._on = _exc_types(on)
+
+    def __repr__(self) -> str:
+        default = "" if self._default is _NOTHING else f", default={self._default!r}"
+        return f"FallbackChain({', '.join(self.stage_names)}{default}, on={_on_repr(self._on)})"
 
     @property
     def stage_names(self) -> List[str]:
         return [n for n, _ in self._stages]
 
-    def _finish(self, errors: List[Tuple[str, BaseException]]) -> ChainResult[Any]:
+    def _finish(self, errors: List[Tuple[str, BaseException]]) -> ChainResult[T]:
         if self._default is not _NOTHING:
-            return ChainResult(self._default, "default", errors)
+            return ChainResult(cast(T, self._default), "default", errors)
         if errors:
             raise errors[-1][1]
         raise LookupError("every FallbackChain stage missed and there is no default")
 
-    def call_detailed(self, *args: Any, **kwargs: Any) -> ChainResult[Any]:
+    def call_detailed(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
         errors: List[Tuple[str, BaseException]] = []
         for name, fn in self._stages:
             try:
@@ -240,7 +286,7 @@ class FallbackChain:
                 return ChainResult(v, name, errors)
         return self._finish(errors)
 
-    async def call_detailed_async(self, *args: Any, **kwargs: Any) -> ChainResult[Any]:
+    async def call_detailed_async(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
         errors: List[Tuple[str, BaseException]] = []
         for name, fn in self._stages:
             try:
@@ -254,10 +300,10 @@ class FallbackChain:
                 return ChainResult(v, name, errors)
         return self._finish(errors)
 
-    def call(self, *args: Any, **kwargs: Any) -> Any:
+    def call(self, *args: Any, **kwargs: Any) -> T:
         return self.call_detailed(*args, **kwargs).value
 
-    async def call_async(self, *args: Any, **kwargs: Any) -> Any:
+    async def call_async(self, *args: Any, **kwargs: Any) -> T:
         return (await self.call_detailed_async(*args, **kwargs)).value
 
     __call__ = call
@@ -286,8 +332,12 @@ class Part:
         self.timeout = None if timeout is None else check_seconds("timeout", timeout)
         self.default = default
         if not isinstance(required, bool):
-            raise TypeError(f"required must be a bool, got {type(required).__name__} {required!r}")
+            raise ConfigTypeError(f"required must be a bool, got {type(required).__name__} {required!r}", field="required")
         self.required = required
+
+    def __repr__(self) -> str:
+        timeout = "" if self.timeout is None else f", timeout={self.timeout!r}"
+        return f"Part({_name(self.fn)}{timeout}, default={self.default!r}, required={self.required!r})"
 
 
 class Degraded:
@@ -315,11 +365,11 @@ class Degraded:
 
 def _parts(parts: Mapping[str, Union[Part, Callable[[], Any]]]) -> List[Tuple[str, Part]]:
     if not isinstance(parts, Mapping):
-        raise TypeError(f"parts must be a mapping of name to Part, got {type(parts).__name__}")
+        raise ArgumentTypeError(f"parts must be a mapping of name to Part, got {type(parts).__name__}", field="parts")
     out = []
     for name, p in parts.items():
         if not isinstance(name, str):
-            raise TypeError(f"part names must be str, got {name!r}")
+            raise ArgumentTypeError(f"parts: part names must be str, got {name!r}", field="parts")
         out.append((name, p if isinstance(p, Part) else Part(p)))
     return out
 

@@ -6,17 +6,23 @@ instead of running the call: ``InjectedFaultError`` by default, or what
 ``error()`` returns), or a delay before the call (``time.sleep`` /
 ``asyncio.sleep``, or advancing the ManualClock given as ``clock=``).
 ``injector.enabled = False`` switches it off at run time.
+
+Async callables (an ``async def``, a bound method or ``functools.partial``
+of one, an object with ``async def __call__``) get the async path. A sync
+callable that returns an awaitable (a lambda returning a coroutine) is a
+TypeError at call time: its delay would block the event loop; use
+``call_async`` for it.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
 
 from . import _clock, _native
 from ._native import ManualClock
-from .errors import InjectedFaultError
+from ._aio import PLAIN, is_async_callable, returns_awaitable, sync_call_returned_awaitable
+from .errors import ConfigTypeError, InjectedFaultError
 
 __all__ = ["FaultInjector"]
 
@@ -47,7 +53,10 @@ class FaultInjector(_native.FaultInjector):
         error: Optional[Callable[[], BaseException]] = None,
     ) -> None:
         if error is not None and not callable(error):
-            raise TypeError(f"error must be an exception class or a callable returning one, got {error!r}")
+            raise ConfigTypeError(
+                f"error must be an exception class or a callable returning one, got {type(error).__name__} {error!r}",
+                field="error",
+            )
         self._clock = clock
         self._error = error
 
@@ -65,7 +74,10 @@ class FaultInjector(_native.FaultInjector):
             self._raise()
         elif kind == "delay":
             _clock.sleep(self._clock, delay)
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        if type(result) not in PLAIN and returns_awaitable(result):
+            raise sync_call_returned_awaitable("FaultInjector.call", fn, result)
+        return result
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         kind, delay = self.decide()
@@ -76,8 +88,8 @@ class FaultInjector(_native.FaultInjector):
         return await fn(*args, **kwargs)
 
     def __call__(self, fn: F) -> F:
-        """``@injector`` on a ``def`` or an ``async def``."""
-        if inspect.iscoroutinefunction(fn):
+        """``@injector`` on a ``def`` or an async callable."""
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:

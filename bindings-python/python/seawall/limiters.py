@@ -15,11 +15,14 @@ limiter's clock.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Union
 
 from . import _native
 from ._native import Decision, ManualClock, check_seconds
 from .errors import RateLimitedError
+
+if TYPE_CHECKING:
+    from ._types import OnFull
 
 __all__ = [
     "Decision",
@@ -100,7 +103,7 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
         *,
         max_keys: Optional[int] = None,
         max_probe: Optional[int] = None,
-        on_full: Optional[str] = None,
+        on_full: Optional["OnFull"] = None,
         hash_seed: Optional[int] = None,
         initial_tokens: Optional[int] = None,
         clock: Optional[ManualClock] = None,
@@ -129,7 +132,7 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
         buckets: Optional[int] = None,
         max_keys: Optional[int] = None,
         max_probe: Optional[int] = None,
-        on_full: Optional[str] = None,
+        on_full: Optional["OnFull"] = None,
         hash_seed: Optional[int] = None,
         clock: Optional[ManualClock] = None,
     ) -> None:

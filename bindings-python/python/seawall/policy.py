@@ -29,6 +29,7 @@ from .bulkhead import Bulkhead
 from .fallback import Fallback
 from .retry import Retry
 from .timeouts import Timeout, _run_with_timeout, current_deadline
+from .errors import ConfigTypeError
 from .errors import TimeoutError as SeawallTimeoutError
 
 __all__ = ["Policy"]
@@ -62,17 +63,22 @@ class Policy:
     ) -> None:
         if rate_limiter is not None:
             if isinstance(rate_limiter, (KeyedTokenBucket, KeyedSlidingWindow)):
-                raise TypeError("rate_limiter: a keyed limiter needs a key; wrap it per key")
+                raise ConfigTypeError("rate_limiter: a keyed limiter needs a key; wrap it per key", field="rate_limiter")
             if not isinstance(rate_limiter, (TokenBucket, SlidingWindowLimiter)):
-                raise TypeError(f"rate_limiter must be a TokenBucket or SlidingWindowLimiter, got {type(rate_limiter).__name__}")
+                raise ConfigTypeError(
+                    f"rate_limiter must be a TokenBucket or SlidingWindowLimiter, got {type(rate_limiter).__name__}",
+                    field="rate_limiter",
+                )
         if circuit_breaker is not None and not isinstance(circuit_breaker, _NativeBreaker):
-            raise TypeError(f"circuit_breaker must be a CircuitBreaker, got {type(circuit_breaker).__name__}")
+            raise ConfigTypeError(
+                f"circuit_breaker must be a CircuitBreaker, got {type(circuit_breaker).__name__}", field="circuit_breaker"
+            )
         if bulkhead is not None and not isinstance(bulkhead, Bulkhead):
-            raise TypeError(f"bulkhead must be a Bulkhead, got {type(bulkhead).__name__}")
+            raise ConfigTypeError(f"bulkhead must be a Bulkhead, got {type(bulkhead).__name__}", field="bulkhead")
         if timeout is not None and not isinstance(timeout, (Timeout, AdaptiveTimeout)):
             timeout = Timeout(check_seconds("timeout", timeout))
         if retry is not None and not isinstance(retry, Retry):
-            raise TypeError(f"retry must be a Retry, got {type(retry).__name__}")
+            raise ConfigTypeError(f"retry must be a Retry, got {type(retry).__name__}", field="retry")
         if fallback is not None and not isinstance(fallback, Fallback):
             fallback = Fallback(fallback)
         self.rate_limiter = rate_limiter

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from . import _clock
 from ._native import Backoff, ManualClock, RetryBudget
 from .classify import is_retryable, retry_after_hint
-from .errors import RetryError
+from .errors import ConfigTypeError, RetryError
 from .timeouts import current_deadline
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def _exc_tuple(v: Any) -> Optional[Tuple[Type[BaseException], ...]]:
         return (v,)
     if isinstance(v, tuple) and v and all(isinstance(t, type) and issubclass(t, BaseException) for t in v):
         return v
-    raise TypeError(f"retry_on must be an exception type or a non-empty tuple of them, got {v!r}")
+    raise ConfigTypeError(f"retry_on must be an exception type or a non-empty tuple of them, got {v!r}", field="retry_on")
 
 
 class Retry:
@@ -103,25 +103,29 @@ class Retry:
             )
         else:
             if not isinstance(backoff, Backoff):
-                raise TypeError(f"backoff must be a seawall.Backoff, got {type(backoff).__name__}")
+                raise ConfigTypeError(f"backoff must be a seawall.Backoff, got {type(backoff).__name__}", field="backoff")
             given = [n for n, v in (("max_attempts", max_attempts), ("base", base), ("max_delay", max_delay),
                                     ("kind", kind), ("factor", factor), ("jitter", jitter),
                                     ("max_elapsed", max_elapsed), ("seed", seed)) if v is not None]
             if given:
-                raise TypeError(f"pass either backoff= or its settings, not both (got {', '.join(given)})")
+                raise ConfigTypeError(
+                    f"pass either backoff= or its settings, not both (got {', '.join(given)})", field="backoff"
+                )
         self.backoff = backoff
         if budget is not None and not isinstance(budget, RetryBudget):
-            raise TypeError(f"budget must be a seawall.RetryBudget or None, got {type(budget).__name__}")
+            raise ConfigTypeError(f"budget must be a seawall.RetryBudget or None, got {type(budget).__name__}", field="budget")
         self.budget = budget
         self._retry_on = _exc_tuple(retry_on)
         if retry_if is not None and not callable(retry_if):
-            raise TypeError(f"retry_if must be callable, got {type(retry_if).__name__}")
+            raise ConfigTypeError(f"retry_if must be callable, got {type(retry_if).__name__}", field="retry_if")
         self._retry_if = retry_if
         if not isinstance(respect_retry_after, bool):
-            raise TypeError(f"respect_retry_after must be a bool, got {type(respect_retry_after).__name__}")
+            raise ConfigTypeError(
+                f"respect_retry_after must be a bool, got {type(respect_retry_after).__name__}", field="respect_retry_after"
+            )
         self._respect = respect_retry_after
         if on_retry is not None and not callable(on_retry):
-            raise TypeError(f"on_retry must be callable, got {type(on_retry).__name__}")
+            raise ConfigTypeError(f"on_retry must be callable, got {type(on_retry).__name__}", field="on_retry")
         self._on_retry = on_retry
 
     @property
@@ -238,8 +242,36 @@ class Retry:
         return f"Retry({self.backoff!r})"
 
 
-def retry(fn: Optional[F] = None, **kwargs: Any) -> Any:
-    """``@retry`` (defaults) or ``@retry(max_attempts=5, retry_on=OSError)``."""
+@overload
+def retry(fn: F) -> F: ...
+
+
+@overload
+def retry(
+    fn: None = None,
+    *,
+    max_attempts: Optional[int] = None,
+    backoff: Optional[Backoff] = None,
+    base: Optional[float] = None,
+    max_delay: Optional[float] = None,
+    kind: Optional[BackoffKind] = None,
+    factor: Optional[float] = None,
+    jitter: Optional[JitterKind] = None,
+    max_elapsed: Optional[float] = None,
+    seed: Optional[int] = None,
+    retry_on: Optional[ExcTypes] = None,
+    retry_if: Optional[Callable[[BaseException], bool]] = None,
+    budget: Optional[RetryBudget] = None,
+    respect_retry_after: bool = True,
+    on_retry: Optional[Callable[[int, BaseException, float], Any]] = None,
+    clock: Optional[ManualClock] = None,
+) -> Retry: ...
+
+
+def retry(fn: Optional[F] = None, **kwargs: Any) -> Union[F, Retry]:
+    """``@retry`` (defaults) or ``@retry(max_attempts=5, retry_on=OSError)``:
+    the bare form keeps the function's signature, the configured one is a
+    typed ``Retry`` (whose ``__call__`` keeps it too)."""
     if fn is not None:
         if kwargs or not callable(fn):
             raise TypeError("use @retry or @retry(**settings)")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import inspect
 import sys
 from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, cast
 
 from . import _clock
+from ._aio import async_only, is_async_callable
 from ._native import ManualClock, check_seconds
 from .errors import TimeoutError as SeawallTimeoutError
 
@@ -181,11 +181,8 @@ class Timeout:
         return await _run_with_timeout(fn(*args, **kwargs), limit)
 
     def __call__(self, fn: F) -> F:
-        if not inspect.iscoroutinefunction(fn):
-            raise TypeError(
-                f"timeout() decorates async functions (a running sync call cannot be "
-                f"interrupted); got {fn!r}"
-            )
+        if not is_async_callable(fn):
+            raise async_only("timeout()", "timeout(seconds).call_async", fn)
 
         @functools.wraps(fn)
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
