@@ -1,0 +1,9 @@
+package seawall
+
+// The static library is built by `make lib-c` at the repository root.
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#cgo LDFLAGS: ${SRCDIR}/../target/release/libseawall.a -lpthread -ldl -lm
+*/
+import "C"
