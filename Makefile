@@ -88,8 +88,10 @@ test-c: deps-c lib-c check-header ## C suite: API, NULL args, threads, vectors; 
 	bash tests/c/pkgconfig_test.sh
 
 GO ?= go
-test-go: lib-c ## examples/go: cgo program through include/seawall.h (go test)
-	cd examples/go && GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod $(GO) test -count=1 ./...
+GOENV_SW := GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod
+test-go: lib-c ## Go package bindings-go (go vet, go test -race: every primitive, examples) and examples/go
+	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && $(GOENV_SW) $(GO) test -race -count=1 ./...
+	cd examples/go && $(GOENV_SW) $(GO) test -race -count=1 ./... && $(GOENV_SW) $(GO) run .
 
 MVN ?= mvn
 test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)

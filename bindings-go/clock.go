@@ -18,7 +18,7 @@ type ManualClock struct {
 
 // NewManualClock makes a manual clock reading start.
 func NewManualClock(start time.Duration) (*ManualClock, error) {
-	s, err := durNs(start, "start")
+	s, err := durArg(start, "start")
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func NewManualClock(start time.Duration) (*ManualClock, error) {
 
 // Advance moves the clock forward by d (saturating).
 func (c *ManualClock) Advance(d time.Duration) error {
-	ns, err := durNs(d, "d")
+	ns, err := durArg(d, "d")
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (c *ManualClock) Advance(d time.Duration) error {
 
 // Set sets the clock to t.
 func (c *ManualClock) Set(t time.Duration) error {
-	ns, err := durNs(t, "t")
+	ns, err := durArg(t, "t")
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,7 @@ import (
 )
 
 // Kind is the kind of a seawall error; its numbers equal the C ABI's
-// seawall_status values. A Kind is itself an error, so the Err* sentinels
-// below work with errors.Is on any *Error.
+// seawall_status values.
 type Kind int
 
 // Error kinds. 1–8 are the core's error kinds.
@@ -30,25 +29,31 @@ const (
 	KindPanic                Kind = 101 // an internal bug, caught at the C boundary
 )
 
-// Sentinels for errors.Is: errors.Is(err, seawall.ErrCircuitOpen).
+// Sentinels for errors.Is, one per kind: errors.Is(err, seawall.ErrCircuitOpen)
+// is true for every *Error of kind KindCircuitOpen.
 var (
-	ErrInvalidConfig        error = KindInvalidConfig
-	ErrInvalidArgument      error = KindInvalidArgument
-	ErrCircuitOpen          error = KindCircuitOpen
-	ErrRateLimited          error = KindRateLimited
-	ErrBulkheadFull         error = KindBulkheadFull
-	ErrTimeout              error = KindTimeout
-	ErrRetryBudgetExhausted error = KindRetryBudgetExhausted
-	ErrInjectedFault        error = KindInjectedFault
-	ErrClosed               error = KindNullArgument
-	ErrPanic                error = KindPanic
+	ErrInvalidConfig        error = kindError(KindInvalidConfig)
+	ErrInvalidArgument      error = kindError(KindInvalidArgument)
+	ErrCircuitOpen          error = kindError(KindCircuitOpen)
+	ErrRateLimited          error = kindError(KindRateLimited)
+	ErrBulkheadFull         error = kindError(KindBulkheadFull)
+	ErrTimeout              error = kindError(KindTimeout)
+	ErrRetryBudgetExhausted error = kindError(KindRetryBudgetExhausted)
+	ErrInjectedFault        error = kindError(KindInjectedFault)
+	ErrClosed               error = kindError(KindNullArgument)
+	ErrPanic                error = kindError(KindPanic)
 )
+
+// kindError is the type of the sentinels.
+type kindError Kind
+
+func (k kindError) Error() string { return "seawall: " + Kind(k).String() }
+
+// Err is the kind's sentinel (ErrCircuitOpen for KindCircuitOpen).
+func (k Kind) Err() error { return kindError(k) }
 
 // String is the kind's wire name ("circuit_open"), shared by every binding.
 func (k Kind) String() string { return C.GoString(C.seawall_status_str(C.int(k))) }
-
-// Error makes a Kind usable as a sentinel error.
-func (k Kind) Error() string { return "seawall: " + k.String() }
 
 // Error is a failed seawall call.
 type Error struct {
@@ -77,8 +82,8 @@ func (e *Error) Error() string {
 
 // Is reports whether target is e's Kind (errors.Is(err, ErrCircuitOpen)).
 func (e *Error) Is(target error) bool {
-	k, ok := target.(Kind)
-	return ok && k == e.Kind
+	k, ok := target.(kindError)
+	return ok && Kind(k) == e.Kind
 }
 
 // goFieldName turns a C field name into this package's spelling:
@@ -138,6 +143,14 @@ func invalidArgument(field, msg string) error {
 
 func errClosed(what string) error {
 	return &Error{Kind: KindNullArgument, Message: what + " is closed"}
+}
+
+// durArg converts a duration argument; negative ones are an error naming it.
+func durArg(d time.Duration, name string) (C.uint64_t, error) {
+	if d < 0 {
+		return 0, invalidArgument(name, "must be ≥ 0, got "+d.String())
+	}
+	return C.uint64_t(d), nil
 }
 
 // nsToDuration saturates at the largest Duration (~292 years).

@@ -35,7 +35,7 @@ func wantErr(t testing.TB, err error, kind Kind, field string) *Error {
 	if !errors.As(err, &se) {
 		t.Fatalf("want a *seawall.Error of kind %v, got %#v", kind, err)
 	}
-	if !errors.Is(err, kind) || se.Kind != kind {
+	if !errors.Is(err, kind.Err()) || se.Kind != kind {
 		t.Fatalf("want kind %v, got %v (%v)", kind, se.Kind, err)
 	}
 	if se.Field != field {
