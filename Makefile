@@ -94,8 +94,10 @@ test-go: lib-c ## Go package bindings-go (go vet, go test -race: every primitive
 	cd examples/go && $(GOENV_SW) $(GO) test -race -count=1 ./... && $(GOENV_SW) $(GO) run .
 
 MVN ?= mvn
-test-java: lib-c ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)
-	cd examples/java && $(MVN) -q -B -Dstyle.color=never test -Djna.library.path=$(CURDIR)/$(LIBDIR)
+MVNFLAGS := -q -B -Dstyle.color=never -Djna.library.path=$(CURDIR)/$(LIBDIR)
+test-java: lib-c ## Java library bindings-java (JUnit 5: every primitive, 8 threads; installed locally), then examples/java
+	cd bindings-java && $(MVN) $(MVNFLAGS) install
+	cd examples/java && $(MVN) $(MVNFLAGS) test
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node

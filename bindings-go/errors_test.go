@@ -228,3 +228,10 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+func TestAPanicInsideSeawallIsAnError(t *testing.T) {
+	err := testPanic()
+	if !errors.Is(err, ErrPanic) {
+		t.Fatalf("got %#v", err)
+	}
+}

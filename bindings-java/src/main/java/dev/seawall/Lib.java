@@ -25,6 +25,8 @@ interface Lib extends Library {
   String seawall_last_error_stage();
   long seawall_last_error_retry_after_ns();
   long seawall_monotonic_now_ns();
+  /** Test hook: panics inside seawall and returns SEAWALL_PANIC. */
+  int seawall_test_panic();
 
   // ---- manual clock
   int seawall_manual_clock_new(long startNs, PointerByReference out);

@@ -53,6 +53,12 @@ class ErrorsTest {
   }
 
   @Test
+  void aPanicInsideSeawallIsAnException() {
+    SeawallPanicException e = assertThrows(SeawallPanicException.class, () -> Err.check(Lib.C.seawall_test_panic()));
+    assertEquals(ErrorKind.PANIC, e.kind());
+  }
+
+  @Test
   void closedHandle() {
     TokenBucket tb = TokenBucket.builder().build();
     tb.close();
