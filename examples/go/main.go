@@ -1,36 +1,28 @@
-// A Go program using the seawall package (bindings-go): a call to a flaky
-// dependency through rate limiter → circuit breaker → bulkhead, retried as
-// the backoff schedule and the retry budget decide. Run: make test-go, or
-// `go run .` here after `make lib-c`.
+// seawall from Go: a flaky call through circuit breaker → bulkhead, retried
+// as the backoff schedule and the retry budget decide. Run: make test-go.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"log"
 	"time"
 
 	"github.com/seawall-rs/seawall/bindings-go"
 )
 
-// unavailable is what the dependency fails with: an HTTP 503.
+// unavailable is what the dependency fails with: a retryable HTTP 503.
 type unavailable struct{}
 
 func (unavailable) Error() string   { return "503 service unavailable" }
 func (unavailable) HTTPStatus() int { return 503 }
 
-// run makes 20 calls to a dependency that fails every third call, and
-// returns how many succeeded and the breaker's state.
-func run() (int, seawall.CircuitState, error) {
-	limiter, err := seawall.NewTokenBucket(seawall.TokenBucketConfig{Burst: 100, RatePerSec: 100})
-	if err != nil {
-		return 0, 0, err
-	}
-	defer limiter.Close()
-	cbCfg := seawall.DefaultCircuitBreakerConfig()
-	cbCfg.WindowSize, cbCfg.MinimumNumberOfCalls = 20, 10
-	breaker, err := seawall.NewCircuitBreaker(cbCfg)
+// run makes 20 calls to a dependency that fails every third attempt.
+func run() (succeeded int, state seawall.CircuitState, err error) {
+	cb := seawall.DefaultCircuitBreakerConfig()
+	cb.WindowSize, cb.MinimumNumberOfCalls = 20, 10
+	breaker, err := seawall.NewCircuitBreaker(cb)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -51,44 +43,39 @@ func run() (int, seawall.CircuitState, error) {
 		return 0, 0, err
 	}
 	defer budget.Close()
-	policy, err := seawall.NewPolicy(seawall.PolicyConfig{TokenBucket: limiter, CircuitBreaker: breaker,
-		Bulkhead: bulkhead, Retry: backoff, Budget: budget})
+	policy, err := seawall.NewPolicy(seawall.PolicyConfig{
+		CircuitBreaker: breaker, Bulkhead: bulkhead, Retry: backoff, Budget: budget})
 	if err != nil {
 		return 0, 0, err
 	}
 	defer policy.Close()
 
-	calls, ok := 0, 0
+	attempts := 0
 	for i := 0; i < 20; i++ {
 		err := policy.Execute(context.Background(), func(ctx context.Context) error {
-			calls++
-			if calls%3 == 0 {
+			if attempts++; attempts%3 == 0 {
 				return unavailable{}
 			}
 			return nil
 		})
-		var re *seawall.RetryError
-		var se *seawall.Error
+		var rejected *seawall.Error
 		switch {
 		case err == nil:
-			ok++
-		case errors.As(err, &re):
-			fmt.Printf("gave up after %d attempts: %v\n", re.Attempts, re.Err)
-		case errors.As(err, &se):
-			fmt.Printf("rejected by %s (%s), retry after %v\n", se.Stage, se.Kind, se.RetryAfter)
+			succeeded++
+		case errors.As(err, &rejected) && rejected.Stage != "":
+			fmt.Printf("rejected by the %s, retry in %v\n", rejected.Stage, rejected.RetryAfter)
 		default:
 			fmt.Println("failed:", err)
 		}
 	}
-	state, err := breaker.State()
-	return ok, state, err
+	state, err = breaker.State()
+	return succeeded, state, err
 }
 
 func main() {
-	ok, state, err := run()
+	succeeded, state, err := run()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		log.Fatal(err)
 	}
-	fmt.Printf("%d/20 calls succeeded; breaker %s\n", ok, state)
+	fmt.Printf("%d/20 calls succeeded; breaker %s\n", succeeded, state)
 }
