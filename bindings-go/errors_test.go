@@ -142,12 +142,12 @@ func TestErrorStringsAndSentinels(t *testing.T) {
 	}
 }
 
-// Many goroutines provoke different errors at once; each must get its own
+// Issue 13 item 8. Many goroutines provoke different errors at once; each must get its own
 // kind, field and message. Reading the thread-local last error in a second
 // cgo call (without runtime.LockOSThread) mixes them up: a goroutine can
 // move to another OS thread between the calls, or another goroutine can
 // run a failing call on the same thread in between.
-func TestEachGoroutineGetsItsOwnError(t *testing.T) {
+func TestIssue13Item8EachGoroutineGetsItsOwnError(t *testing.T) {
 	clock := newClock(t)
 	tb := must(NewTokenBucket(DefaultTokenBucketConfig(), WithClock(clock)))
 	defer tb.Close()

@@ -68,11 +68,11 @@ class ErrorsTest {
   }
 
   /**
-   * Eight threads provoke different errors at once; each gets its own kind, field and message
+   * Issue 13 item 8. Eight threads provoke different errors at once; each gets its own kind, field and message
    * (the C ABI's last error is per thread).
    */
   @Test
-  void eachThreadGetsItsOwnError() throws Exception {
+  void issue13Item8EachThreadGetsItsOwnError() throws Exception {
     try (TokenBucket tb = TokenBucket.builder().build();
         CircuitBreaker cb = CircuitBreaker.builder().build();
         Bulkhead bh = Bulkhead.builder().maxConcurrent(1).build()) {
