@@ -166,7 +166,7 @@ func NewCircuitBreaker(cfg CircuitBreakerConfig, opts ...Option) (*CircuitBreake
 type Permit uint64
 
 // IsProbe reports whether the permit is a half-open probe.
-func (p Permit) IsProbe() bool { return bool(C.seawall_permit_is_probe(C.uint64_t(p))) }
+func (p Permit) IsProbe() bool { return C.sw_permit_is_probe(C.uint64_t(p)) != 0 }
 
 // TryAcquire asks to make one call: a permit, or a *Error of kind
 // KindCircuitOpen whose RetryAfter says when the breaker may admit again.

@@ -62,7 +62,6 @@ SW_WRAP(circuit_breaker_metrics_only, (const seawall_circuit_breaker *b, sw_err 
 SW_WRAP(circuit_breaker_reset, (const seawall_circuit_breaker *b, sw_err *e), (b))
 SW_WRAP(circuit_breaker_get_metrics, (const seawall_circuit_breaker *b, seawall_circuit_breaker_metrics *out, sw_err *e), (b, out))
 SW_WRAP(circuit_breaker_on_transition, (const seawall_circuit_breaker *b, seawall_transition_fn f, void *ud, uint64_t *out, sw_err *e), (b, f, ud, out))
-SW_WRAP(circuit_breaker_remove_listener, (const seawall_circuit_breaker *b, uint64_t id, bool *out, sw_err *e), (b, id, out))
 
 /* token bucket */
 SW_NEW(token_bucket, seawall_token_bucket_config)
@@ -138,17 +137,21 @@ SW_WRAP(retryable_kind_for_code, (const char *c, seawall_retryable_kind *out, sw
 
 /* C `bool` outputs read through int, so the Go side does not depend on
  * whether the header declares them as bool or uint8_t. */
+/* A one-byte out-parameter passed as void * converts to bool * or uint8_t *
+ * alike. */
 static inline int sw_remove_listener(const seawall_circuit_breaker *b, uint64_t id, int *removed, sw_err *e) {
-  bool r = 0;
-  int st = sw_circuit_breaker_remove_listener(b, id, &r, e);
-  *removed = r ? 1 : 0;
+  uint8_t r = 0;
+  int st = sw_capture((int)seawall_circuit_breaker_remove_listener(b, id, (void *)&r), e);
+  *removed = r != 0;
   return st;
 }
 static inline int sw_policy_guard_is_probe(const seawall_policy_guard *g, int *probe, sw_err *e) {
-  bool r = 0;
-  int st = sw_capture((int)seawall_policy_guard_is_probe(g, &r), e);
-  *probe = r ? 1 : 0;
+  uint8_t r = 0;
+  int st = sw_capture((int)seawall_policy_guard_is_probe(g, (void *)&r), e);
+  *probe = r != 0;
   return st;
 }
+static inline int sw_permit_is_probe(uint64_t permit) { return seawall_permit_is_probe(permit) != 0; }
+static inline int sw_is_retryable_status(uint32_t status) { return seawall_is_retryable_status(status) != 0; }
 
 #endif

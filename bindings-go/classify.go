@@ -42,7 +42,7 @@ func IsRetryableStatus(status int) bool {
 	if status < 0 || status > 1<<31 {
 		return false
 	}
-	return bool(C.seawall_is_retryable_status(C.uint32_t(status)))
+	return C.sw_is_retryable_status(C.uint32_t(status)) != 0
 }
 
 // RetryableStatuses is the sorted list of retryable HTTP statuses.

@@ -177,7 +177,7 @@ func truthy(v any) bool {
 	case C.uint8_t:
 		return x != 0
 	}
-	return false
+	panic("seawall: a C bool field of an unexpected type") // only if include/seawall.h changed incompatibly
 }
 
 // setFlag writes a C bool field, declared bool or uint8_t.
@@ -191,6 +191,8 @@ func setFlag(p any, v bool) {
 		} else {
 			*q = 0
 		}
+	default:
+		panic("seawall: a C bool field of an unexpected type") // only if include/seawall.h changed incompatibly
 	}
 }
 
