@@ -171,12 +171,11 @@ func (p Permit) IsProbe() bool { return C.sw_permit_is_probe(C.uint64_t(p)) != 0
 // TryAcquire asks to make one call: a permit, or a *Error of kind
 // KindCircuitOpen whose RetryAfter says when the breaker may admit again.
 func (b *CircuitBreaker) TryAcquire() (Permit, error) {
-	var permit C.uint64_t
-	var e C.sw_err
-	if err := fromC(C.sw_circuit_breaker_try_acquire(b.p, &permit, &e), &e); err != nil {
+	r := C.sw_circuit_breaker_try_acquire_v(b.p)
+	if err := fromC(r.status, &r.e); err != nil {
 		return 0, err
 	}
-	return Permit(permit), nil
+	return Permit(r.permit), nil
 }
 
 // Record records the outcome of the call permit admitted and its duration.
@@ -184,14 +183,14 @@ func (b *CircuitBreaker) Record(permit Permit, outcome Outcome, d time.Duration)
 	if d < 0 {
 		return invalidArgument("d", "must be ≥ 0, got "+d.String())
 	}
-	var e C.sw_err
-	return fromC(C.sw_circuit_breaker_record(b.p, C.uint64_t(permit), C.uint32_t(outcome), C.uint64_t(d), &e), &e)
+	r := C.sw_circuit_breaker_record_v(b.p, C.uint64_t(permit), C.uint32_t(outcome), C.uint64_t(d))
+	return fromC(r.status, &r.e)
 }
 
 // Release finishes a permit whose call produced no outcome.
 func (b *CircuitBreaker) Release(permit Permit) error {
-	var e C.sw_err
-	return fromC(C.sw_circuit_breaker_release(b.p, C.uint64_t(permit), &e), &e)
+	r := C.sw_circuit_breaker_release_v(b.p, C.uint64_t(permit))
+	return fromC(r.status, &r.e)
 }
 
 // State is the current state (a pure read).

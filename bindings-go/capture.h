@@ -154,4 +154,36 @@ static inline int sw_policy_guard_is_probe(const seawall_policy_guard *g, int *p
 static inline int sw_permit_is_probe(uint64_t permit) { return seawall_permit_is_probe(permit) != 0; }
 static inline int sw_is_retryable_status(uint32_t status) { return seawall_is_retryable_status(status) != 0; }
 
+/* Hot paths return their result by value, so no Go pointer is passed and
+ * nothing escapes to the Go heap. */
+typedef struct sw_decision_r { int status; seawall_decision d; sw_err e; } sw_decision_r;
+typedef struct sw_permit_r { int status; uint64_t permit; sw_err e; } sw_permit_r;
+typedef struct sw_status_r { int status; sw_err e; } sw_status_r;
+
+static inline sw_decision_r sw_token_bucket_try_acquire_v(const seawall_token_bucket *b, uint64_t n) {
+  sw_decision_r r = {0};
+  r.status = sw_capture((int)seawall_token_bucket_try_acquire(b, n, &r.d), &r.e);
+  return r;
+}
+static inline sw_decision_r sw_sliding_window_try_acquire_v(const seawall_sliding_window *w, uint64_t n) {
+  sw_decision_r r = {0};
+  r.status = sw_capture((int)seawall_sliding_window_try_acquire(w, n, &r.d), &r.e);
+  return r;
+}
+static inline sw_permit_r sw_circuit_breaker_try_acquire_v(const seawall_circuit_breaker *b) {
+  sw_permit_r r = {0};
+  r.status = sw_capture((int)seawall_circuit_breaker_try_acquire(b, &r.permit), &r.e);
+  return r;
+}
+static inline sw_status_r sw_circuit_breaker_record_v(const seawall_circuit_breaker *b, uint64_t p, uint32_t o, uint64_t d) {
+  sw_status_r r = {0};
+  r.status = sw_capture((int)seawall_circuit_breaker_record(b, p, o, d), &r.e);
+  return r;
+}
+static inline sw_status_r sw_circuit_breaker_release_v(const seawall_circuit_breaker *b, uint64_t p) {
+  sw_status_r r = {0};
+  r.status = sw_capture((int)seawall_circuit_breaker_release(b, p), &r.e);
+  return r;
+}
+
 #endif

@@ -66,12 +66,11 @@ func NewTokenBucket(cfg TokenBucketConfig, opts ...Option) (*TokenBucket, error)
 // TryAcquire takes n tokens if available now. A denial is a Decision with
 // Allowed false, not an error; n of 0 or above Burst is KindInvalidArgument.
 func (b *TokenBucket) TryAcquire(n uint64) (Decision, error) {
-	var d C.seawall_decision
-	var e C.sw_err
-	if err := fromC(C.sw_token_bucket_try_acquire(b.p, C.uint64_t(n), &d, &e), &e); err != nil {
+	r := C.sw_token_bucket_try_acquire_v(b.p, C.uint64_t(n))
+	if err := fromC(r.status, &r.e); err != nil {
 		return Decision{}, err
 	}
-	return decisionOf(&d), nil
+	return decisionOf(&r.d), nil
 }
 
 // Peek is what TryAcquire(n) would answer now, taking nothing.
@@ -164,12 +163,11 @@ func NewSlidingWindow(cfg SlidingWindowConfig, opts ...Option) (*SlidingWindow, 
 
 // TryAcquire counts n requests if the window has room.
 func (w *SlidingWindow) TryAcquire(n uint64) (Decision, error) {
-	var d C.seawall_decision
-	var e C.sw_err
-	if err := fromC(C.sw_sliding_window_try_acquire(w.p, C.uint64_t(n), &d, &e), &e); err != nil {
+	r := C.sw_sliding_window_try_acquire_v(w.p, C.uint64_t(n))
+	if err := fromC(r.status, &r.e); err != nil {
 		return Decision{}, err
 	}
-	return decisionOf(&d), nil
+	return decisionOf(&r.d), nil
 }
 
 // Peek is what TryAcquire(n) would answer now, counting nothing.
