@@ -461,3 +461,32 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// Every optional breaker field (pointer in Go, has_ flag in C) reaches the core.
+func TestOptionalBreakerFieldsReachTheCore(t *testing.T) {
+	clock := newClock(t)
+	cfg := DefaultCircuitBreakerConfig()
+	cfg.FailureRateThreshold, cfg.SlowCallRateThreshold = nil, nil
+	cfg.FailureCountThreshold = Ptr(uint64(1))
+	cfg.FailureCountPeriod = Ptr(5 * time.Second)
+	cfg.OpenDuration = 2 * time.Second
+	cfg.OpenDurationMultiplier = 3
+	cfg.MaxOpenDuration = Ptr(4 * time.Second)
+	cfg.HalfOpenMaxCalls, cfg.SuccessThreshold = 1, 1
+	cb := must(NewCircuitBreaker(cfg, WithClock(clock)))
+	defer cb.Close()
+	ok(t, cb.Record(must(cb.TryAcquire()), Failure, 0))
+	if m := must(cb.Metrics()); m.OpenDuration != 2*time.Second || m.State != StateOpen {
+		t.Fatalf("%+v", m)
+	}
+	ok(t, clock.Advance(2*time.Second))
+	probe := must(cb.TryAcquire())
+	if m := must(cb.Metrics()); m.HalfOpenInFlight != 1 {
+		t.Fatalf("%+v", m)
+	}
+	ok(t, cb.Record(probe, Failure, 0))
+	// grown ×3, capped at MaxOpenDuration
+	if m := must(cb.Metrics()); m.OpenDuration != 4*time.Second || m.Failures != 2 || m.FailureRate != nil {
+		t.Fatalf("%+v", m)
+	}
+}
