@@ -59,17 +59,26 @@ LIBDIR := target/release
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
 
-.PHONY: header check-header lib-c install-c test-c test-go test-java deps-c
+.PHONY: header check-header lib-c lib-c-test install-c test-c test-c-asan fuzz-c test-go test-java deps-c
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local
+HOOKS_LIBDIR := target/hooks/release
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 
-lib-c: ## build libseawall.so and libseawall.a (release)
+lib-c: ## build libseawall.so (SONAME libseawall.so.N) and libseawall.a (release)
 	$(CARGO) build --release -p seawall-c
+	ln -sfn libseawall.so $(LIBDIR)/libseawall.so.$(SOMAJOR)
+
+lib-c-test: ## the library the C, Go and Java suites link: release + seawall_test_panic (target/hooks)
+	CARGO_TARGET_DIR=target/hooks $(CARGO) build --release -p seawall-c --features test-hooks
+	ln -sfn libseawall.so $(HOOKS_LIBDIR)/libseawall.so.$(SOMAJOR)
 
 install-c: lib-c ## install lib, header and seawall.pc under PREFIX (default /usr/local)
 	install -d $(PREFIX)/lib/pkgconfig $(PREFIX)/include
 	install -m 644 $(LIBDIR)/libseawall.a $(PREFIX)/lib/
-	install -m 755 $(LIBDIR)/libseawall.so $(PREFIX)/lib/
+	install -m 755 $(LIBDIR)/libseawall.so $(PREFIX)/lib/libseawall.so.$(VERSION)
+	ln -sfn libseawall.so.$(VERSION) $(PREFIX)/lib/libseawall.so.$(SOMAJOR)
+	ln -sfn libseawall.so.$(SOMAJOR) $(PREFIX)/lib/libseawall.so
 	install -m 644 include/seawall.h $(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' bindings-c/seawall.pc.in > $(PREFIX)/lib/pkgconfig/seawall.pc
 
@@ -83,21 +92,33 @@ check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
 	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind
 
-test-c: deps-c lib-c check-header ## C suite: API, NULL args, threads, vectors; shared + static; valgrind; pkg-config
+test-c: deps-c lib-c lib-c-test check-header ## C suite: API, NULL args, threads, vectors, fork, fuzz; shared + static; valgrind; ASan+UBSan; pkg-config
 	$(MAKE) -C tests/c all
+	$(MAKE) -C tests/c asan
+	@if nm -D --defined-only $(LIBDIR)/libseawall.so | grep -q seawall_test_panic; then \
+	  echo "the release library exports seawall_test_panic"; exit 1; fi
+	@readelf -d $(LIBDIR)/libseawall.so | grep -q 'SONAME.*libseawall.so.$(SOMAJOR)]' || \
+	  { echo "libseawall.so has no SONAME libseawall.so.$(SOMAJOR)"; exit 1; }
 	bash tests/c/pkgconfig_test.sh
+
+test-c-asan: deps-c lib-c-test ## only the C suite under -fsanitize=address,undefined
+	$(MAKE) -C tests/c asan
+
+FUZZ_SECS ?= 600
+fuzz-c: deps-c lib-c-test ## the seeded random-call fuzzer under ASan for FUZZ_SECS (default 600 s)
+	$(MAKE) -C tests/c fuzz FUZZ_SECS=$(FUZZ_SECS)
 
 GO ?= go
 GOENV_SW := GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod
-test-go: lib-c ## Go package bindings-go (go vet, go test -race: every primitive, examples) and examples/go
-	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && $(GOENV_SW) $(GO) test -race -count=1 ./...
+test-go: lib-c lib-c-test ## Go package bindings-go (go vet, go test -race: every primitive, examples; panic hook from target/hooks) and examples/go
+	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && $(GOENV_SW) $(GO) test -race -count=1 -tags seawall_testhooks ./...
 	cd examples/go && $(GOENV_SW) $(GO) test -race -count=1 ./... && $(GOENV_SW) $(GO) run .
 
 MVN ?= mvn
-MVNFLAGS := -q -B -Dstyle.color=never -Djna.library.path=$(CURDIR)/$(LIBDIR)
-test-java: lib-c ## Java library bindings-java (JUnit 5: every primitive, 8 threads; installed locally), then examples/java
-	cd bindings-java && $(MVN) $(MVNFLAGS) install
-	cd examples/java && $(MVN) $(MVNFLAGS) test
+MVNFLAGS := -q -B -Dstyle.color=never
+test-java: lib-c lib-c-test ## Java library bindings-java (JUnit 5: every primitive, 8 threads; installed locally), then examples/java
+	cd bindings-java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(HOOKS_LIBDIR) install
+	cd examples/java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(LIBDIR) test
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node

@@ -23,7 +23,7 @@ func BenchmarkCircuitBreakerAcquireRecord(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := cb.Record(p, Success, 0); err != nil {
+		if err := cb.Record(&p, Success, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -43,7 +43,7 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 		"SlidingWindow.TryAcquire": func() { _, _ = sw.TryAcquire(1) },
 		"CircuitBreaker.TryAcquire+Record": func() {
 			p, _ := cb.TryAcquire()
-			_ = cb.Record(p, Success, 0)
+			_ = cb.Record(&p, Success, 0)
 		},
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {

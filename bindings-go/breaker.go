@@ -3,12 +3,12 @@ package seawall
 /*
 #include "capture.h"
 extern void seawallGoTransition(void *user_data, seawall_circuit_state from, seawall_circuit_state to, uint64_t at_ns);
+extern void seawallGoDestroy(void *user_data);
 */
 import "C"
 
 import (
 	"runtime/cgo"
-	"sync"
 	"time"
 	"unsafe"
 )
@@ -161,8 +161,10 @@ func NewCircuitBreaker(cfg CircuitBreakerConfig, opts ...Option) (*CircuitBreake
 	return b, nil
 }
 
-// Permit is the breaker's admission of one call: finish it with Record or
-// Release (finishing twice, or a permit from before a transition, is harmless).
+// Permit is the breaker's admission of one call: finish it once with
+// Record or Release, which set it to 0 (finished); finishing it again is a
+// *Error of kind KindInvalidArgument naming "permit". A permit from before
+// a transition is stale: it counts in the lifetime counters only.
 type Permit uint64
 
 // IsProbe reports whether the permit is a half-open probe.
@@ -178,18 +180,28 @@ func (b *CircuitBreaker) TryAcquire() (Permit, error) {
 	return Permit(r.permit), nil
 }
 
-// Record records the outcome of the call permit admitted and its duration.
-func (b *CircuitBreaker) Record(permit Permit, outcome Outcome, d time.Duration) error {
+// Record records the outcome of the call *permit admitted and its
+// duration, and sets *permit to 0 (finished).
+func (b *CircuitBreaker) Record(permit *Permit, outcome Outcome, d time.Duration) error {
+	if permit == nil {
+		return invalidArgument("permit", "must not be nil")
+	}
 	if d < 0 {
 		return invalidArgument("d", "must be ≥ 0, got "+d.String())
 	}
-	r := C.sw_circuit_breaker_record_v(b.p, C.uint64_t(permit), C.uint32_t(outcome), C.uint64_t(d))
+	r := C.sw_circuit_breaker_record_v(b.p, C.uint64_t(*permit), C.uint32_t(outcome), C.uint64_t(d))
+	*permit = Permit(r.permit)
 	return fromC(r.status, &r.e)
 }
 
-// Release finishes a permit whose call produced no outcome.
-func (b *CircuitBreaker) Release(permit Permit) error {
-	r := C.sw_circuit_breaker_release_v(b.p, C.uint64_t(permit))
+// Release finishes a permit whose call produced no outcome (a half-open
+// probe gives its slot back) and sets *permit to 0; a finished permit is a no-op.
+func (b *CircuitBreaker) Release(permit *Permit) error {
+	if permit == nil {
+		return invalidArgument("permit", "must not be nil")
+	}
+	r := C.sw_circuit_breaker_release_v(b.p, C.uint64_t(*permit))
+	*permit = Permit(r.permit)
 	return fromC(r.status, &r.e)
 }
 
@@ -270,38 +282,6 @@ type Transition struct {
 	At       time.Duration // clock time of the transition
 }
 
-// listenerRegistry keeps each listener's C user_data block and cgo handle
-// alive until its breaker is closed (the C side may call a listener once
-// more after its removal, so they cannot be freed at RemoveListener).
-type listenerRegistry struct {
-	mu sync.Mutex
-	m  map[*CircuitBreaker][]listenerRef
-}
-
-type listenerRef struct {
-	ud *C.uintptr_t
-	h  cgo.Handle
-}
-
-var registry = listenerRegistry{m: map[*CircuitBreaker][]listenerRef{}}
-
-func (r *listenerRegistry) add(_ uint64, b *CircuitBreaker, ud *C.uintptr_t, h cgo.Handle) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.m[b] = append(r.m[b], listenerRef{ud, h})
-}
-
-func (r *listenerRegistry) drop(b *CircuitBreaker) {
-	r.mu.Lock()
-	refs := r.m[b]
-	delete(r.m, b)
-	r.mu.Unlock()
-	for _, l := range refs {
-		C.free(unsafe.Pointer(l.ud))
-		l.h.Delete()
-	}
-}
-
 // OnTransition registers fn, called after every state transition on the
 // goroutine (thread) that made it; several may run at once, so fn must be
 // safe for concurrent use and short. It returns an id for RemoveListener.
@@ -310,30 +290,30 @@ func (b *CircuitBreaker) OnTransition(fn func(Transition)) (uint64, error) {
 		return 0, invalidArgument("fn", "must not be nil")
 	}
 	h := cgo.NewHandle(fn)
-	// user_data is C memory holding the handle: valid until removal.
+	// user_data is C memory holding the handle; seawall calls
+	// seawallGoDestroy once the listener can no longer fire, which frees both.
 	ud := (*C.uintptr_t)(C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0)))))
 	*ud = C.uintptr_t(h)
 	var id C.uint64_t
 	var e C.sw_err
-	if err := fromC(C.sw_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.seawallGoTransition), unsafe.Pointer(ud), &id, &e), &e); err != nil {
+	if err := fromC(C.sw_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.seawallGoTransition), unsafe.Pointer(ud),
+		C.seawall_destroy_fn(C.seawallGoDestroy), &id, &e), &e); err != nil {
 		C.free(unsafe.Pointer(ud))
 		h.Delete()
 		return 0, err
 	}
-	registry.add(uint64(id), b, ud, h)
 	return uint64(id), nil
 }
 
 // RemoveListener removes a listener; it reports whether id was registered.
-// A transition already being notified may still call it once.
+// When it returns, the listener no longer runs (it waits for calls running
+// on other goroutines, unless called from inside a listener).
 func (b *CircuitBreaker) RemoveListener(id uint64) (bool, error) {
 	var removed C.int
 	var e C.sw_err
 	if err := fromC(C.sw_remove_listener(b.p, C.uint64_t(id), &removed, &e), &e); err != nil {
 		return false, err
 	}
-	// The C side may still be calling it (see above): the handle and its
-	// block are freed when the breaker is closed.
 	return removed != 0, nil
 }
 
@@ -341,7 +321,6 @@ func (b *CircuitBreaker) RemoveListener(id uint64) (bool, error) {
 func (b *CircuitBreaker) Close() error {
 	C.seawall_circuit_breaker_free(b.p)
 	b.p = nil
-	registry.drop(b)
 	return nil
 }
 
@@ -349,4 +328,10 @@ func (b *CircuitBreaker) Close() error {
 func seawallGoTransition(userData unsafe.Pointer, from, to C.seawall_circuit_state, atNs C.uint64_t) {
 	fn := cgo.Handle(*(*C.uintptr_t)(userData)).Value().(func(Transition))
 	fn(Transition{From: CircuitState(from), To: CircuitState(to), At: nsToDuration(uint64(atNs))})
+}
+
+//export seawallGoDestroy
+func seawallGoDestroy(userData unsafe.Pointer) {
+	cgo.Handle(*(*C.uintptr_t)(userData)).Delete()
+	C.free(userData)
 }

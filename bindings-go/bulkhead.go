@@ -63,7 +63,7 @@ func permitOf(p *C.seawall_bulkhead_permit) *BulkheadPermit {
 }
 
 // Release gives the slot back, to the oldest waiter if anyone waits.
-func (p *BulkheadPermit) Release() { C.seawall_bulkhead_release(p.p); p.p = nil }
+func (p *BulkheadPermit) Release() { C.sw_bulkhead_release(p.p); p.p = nil }
 
 // TryAcquire takes a slot if one is free and nobody waits; never blocks.
 // A full bulkhead is a *Error of kind KindBulkheadFull.

@@ -53,15 +53,13 @@ SW_WRAP(manual_clock_now, (const seawall_manual_clock *c, uint64_t *out, sw_err 
 /* circuit breaker */
 SW_NEW(circuit_breaker, seawall_circuit_breaker_config)
 SW_WRAP(circuit_breaker_try_acquire, (const seawall_circuit_breaker *b, uint64_t *out, sw_err *e), (b, out))
-SW_WRAP(circuit_breaker_record, (const seawall_circuit_breaker *b, uint64_t p, uint32_t o, uint64_t d, sw_err *e), (b, p, o, d))
-SW_WRAP(circuit_breaker_release, (const seawall_circuit_breaker *b, uint64_t p, sw_err *e), (b, p))
 SW_WRAP(circuit_breaker_state, (const seawall_circuit_breaker *b, seawall_circuit_state *out, sw_err *e), (b, out))
 SW_WRAP(circuit_breaker_force_open, (const seawall_circuit_breaker *b, sw_err *e), (b))
 SW_WRAP(circuit_breaker_disable, (const seawall_circuit_breaker *b, sw_err *e), (b))
 SW_WRAP(circuit_breaker_metrics_only, (const seawall_circuit_breaker *b, sw_err *e), (b))
 SW_WRAP(circuit_breaker_reset, (const seawall_circuit_breaker *b, sw_err *e), (b))
 SW_WRAP(circuit_breaker_get_metrics, (const seawall_circuit_breaker *b, seawall_circuit_breaker_metrics *out, sw_err *e), (b, out))
-SW_WRAP(circuit_breaker_on_transition, (const seawall_circuit_breaker *b, seawall_transition_fn f, void *ud, uint64_t *out, sw_err *e), (b, f, ud, out))
+SW_WRAP(circuit_breaker_on_transition, (const seawall_circuit_breaker *b, seawall_transition_fn f, void *ud, seawall_destroy_fn d, uint64_t *out, sw_err *e), (b, f, ud, d, out))
 
 /* token bucket */
 SW_NEW(token_bucket, seawall_token_bucket_config)
@@ -175,15 +173,20 @@ static inline sw_permit_r sw_circuit_breaker_try_acquire_v(const seawall_circuit
   r.status = sw_capture((int)seawall_circuit_breaker_try_acquire(b, &r.permit), &r.e);
   return r;
 }
-static inline sw_status_r sw_circuit_breaker_record_v(const seawall_circuit_breaker *b, uint64_t p, uint32_t o, uint64_t d) {
-  sw_status_r r = {0};
-  r.status = sw_capture((int)seawall_circuit_breaker_record(b, p, o, d), &r.e);
+/* Record and release finish the permit: the C side zeroes it (checked
+ * permits); the new value comes back in r.permit for the caller's copy. */
+static inline sw_permit_r sw_circuit_breaker_record_v(const seawall_circuit_breaker *b, uint64_t p, uint32_t o, uint64_t d) {
+  sw_permit_r r = {0};
+  r.permit = p;
+  r.status = sw_capture((int)seawall_circuit_breaker_record(b, &r.permit, o, d), &r.e);
   return r;
 }
-static inline sw_status_r sw_circuit_breaker_release_v(const seawall_circuit_breaker *b, uint64_t p) {
-  sw_status_r r = {0};
-  r.status = sw_capture((int)seawall_circuit_breaker_release(b, p), &r.e);
+static inline sw_permit_r sw_circuit_breaker_release_v(const seawall_circuit_breaker *b, uint64_t p) {
+  sw_permit_r r = {0};
+  r.permit = p;
+  r.status = sw_capture((int)seawall_circuit_breaker_release(b, &r.permit), &r.e);
   return r;
 }
+static inline void sw_bulkhead_release(seawall_bulkhead_permit *p) { (void)seawall_bulkhead_release(&p); }
 
 #endif

@@ -27,11 +27,11 @@ const (
 	RetryableServiceUnavailable RetryableKind = 5
 )
 
-// String is the wire name ("timed_out"); "" for RetryableNone.
+// String is the wire name ("timed_out"); "unknown" for RetryableNone.
 func (k RetryableKind) String() string {
 	s := C.seawall_retryable_kind_str(C.uint32_t(k))
 	if s == nil {
-		return ""
+		return "unknown"
 	}
 	return C.GoString(s)
 }

@@ -228,10 +228,3 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
-
-func TestAPanicInsideSeawallIsAnError(t *testing.T) {
-	err := testPanic()
-	if !errors.Is(err, ErrPanic) {
-		t.Fatalf("got %#v", err)
-	}
-}

@@ -73,7 +73,7 @@ func ExampleCircuitBreaker() {
 
 	for i := 0; i < 2; i++ {
 		permit, _ := cb.TryAcquire()
-		cb.Record(permit, seawall.Failure, time.Millisecond)
+		cb.Record(&permit, seawall.Failure, time.Millisecond)
 	}
 	_, err := cb.TryAcquire()
 	var se *seawall.Error

@@ -1,6 +1,8 @@
+//go:build !seawall_testhooks
+
 package seawall
 
-// The static library is built by `make lib-c` at the repository root.
+// The static release library, built by `make lib-c` at the repository root.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include

@@ -294,7 +294,7 @@ func TestCircuitBreakerFromManyGoroutines(t *testing.T) {
 				if (g+i)%3 == 0 {
 					o = Failure
 				}
-				ok(t, cb.Record(p, o, 0))
+				ok(t, cb.Record(&p, o, 0))
 				recorded.Add(1)
 			}
 		}(g)

@@ -53,7 +53,7 @@ func TestCircuitBreakerTripsProbesAndCloses(t *testing.T) {
 	}))
 	for i := 0; i < 2; i++ {
 		p := must(cb.TryAcquire())
-		ok(t, cb.Record(p, Failure, ms))
+		ok(t, cb.Record(&p, Failure, ms))
 	}
 	if s := must(cb.State()); s != StateOpen {
 		t.Fatalf("state %v", s)
@@ -68,7 +68,7 @@ func TestCircuitBreakerTripsProbesAndCloses(t *testing.T) {
 	if !probe.IsProbe() {
 		t.Fatal("want a half-open probe")
 	}
-	ok(t, cb.Record(probe, Success, ms))
+	ok(t, cb.Record(&probe, Success, ms))
 	m := must(cb.Metrics())
 	if m.State != StateClosed || m.Failures != 2 || m.Successes != 1 || m.Rejected != 1 || m.Transitions != 3 {
 		t.Fatalf("metrics %+v", m)
@@ -102,11 +102,11 @@ func TestCircuitBreakerManualStates(t *testing.T) {
 	wantErr(t, err, KindCircuitOpen, "")
 	ok(t, cb.Disable())
 	p := must(cb.TryAcquire())
-	ok(t, cb.Release(p))
+	ok(t, cb.Release(&p))
 	ok(t, cb.MetricsOnly())
 	for i := 0; i < 5; i++ {
 		p := must(cb.TryAcquire())
-		ok(t, cb.Record(p, Failure, ms))
+		ok(t, cb.Record(&p, Failure, ms))
 	}
 	if s := must(cb.State()); s != StateMetricsOnly {
 		t.Fatal(s)
@@ -116,7 +116,16 @@ func TestCircuitBreakerManualStates(t *testing.T) {
 		t.Fatal(s)
 	}
 	p = must(cb.TryAcquire())
-	wantErr(t, cb.Record(p, Outcome(9), 0), KindInvalidArgument, "outcome")
+	wantErr(t, cb.Record(&p, Outcome(9), 0), KindInvalidArgument, "outcome")
+	if p == 0 {
+		t.Fatal("an unknown outcome leaves the permit live")
+	}
+	ok(t, cb.Record(&p, Success, 0))
+	if p != 0 {
+		t.Fatal("a recorded permit is set to 0")
+	}
+	wantErr(t, cb.Record(&p, Success, 0), KindInvalidArgument, "permit")
+	ok(t, cb.Release(&p)) // releasing a finished permit does nothing
 }
 
 func TestTokenBucket(t *testing.T) {
@@ -435,7 +444,7 @@ func TestClassify(t *testing.T) {
 	if k := must(KindForCode("ECONNRESET")); k != RetryableConnectionReset || k.String() != "connection_reset" {
 		t.Fatal(k)
 	}
-	if k := must(KindForCode("EAI_NONAME")); k != RetryableNone || k.String() != "" {
+	if k := must(KindForCode("EAI_NONAME")); k != RetryableNone || k.String() != "unknown" {
 		t.Fatal(k)
 	}
 	if k := must(ParseRetryableKind("timed_out")); k != RetryableTimedOut {
@@ -475,7 +484,8 @@ func TestOptionalBreakerFieldsReachTheCore(t *testing.T) {
 	cfg.HalfOpenMaxCalls, cfg.SuccessThreshold = 1, 1
 	cb := must(NewCircuitBreaker(cfg, WithClock(clock)))
 	defer cb.Close()
-	ok(t, cb.Record(must(cb.TryAcquire()), Failure, 0))
+	first := must(cb.TryAcquire())
+	ok(t, cb.Record(&first, Failure, 0))
 	if m := must(cb.Metrics()); m.OpenDuration != 2*time.Second || m.State != StateOpen {
 		t.Fatalf("%+v", m)
 	}
@@ -484,7 +494,7 @@ func TestOptionalBreakerFieldsReachTheCore(t *testing.T) {
 	if m := must(cb.Metrics()); m.HalfOpenInFlight != 1 {
 		t.Fatalf("%+v", m)
 	}
-	ok(t, cb.Record(probe, Failure, 0))
+	ok(t, cb.Record(&probe, Failure, 0))
 	// grown ×3, capped at MaxOpenDuration
 	if m := must(cb.Metrics()); m.OpenDuration != 4*time.Second || m.Failures != 2 || m.FailureRate != nil {
 		t.Fatalf("%+v", m)

@@ -1,3 +1,5 @@
+//go:build seawall_testhooks
+
 package seawall
 
 // The C ABI's test hook (a panic inside seawall, caught at the boundary),

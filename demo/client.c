@@ -229,7 +229,7 @@ int main(int argc, char **argv) {
   cbc.success_threshold = (uint64_t)num(cbj, "success_threshold");
   check(seawall_circuit_breaker_new(&cbc, &breaker), "circuit breaker");
   uint64_t listener = 0;
-  check(seawall_circuit_breaker_on_transition(breaker, on_transition, NULL, &listener), "listener");
+  check(seawall_circuit_breaker_on_transition(breaker, on_transition, NULL, NULL, &listener), "listener");
 
   seawall_bulkhead_config bhc = seawall_bulkhead_config_default();
   bhc.max_concurrent = (uint64_t)num(bhj, "max_concurrent");

@@ -7,18 +7,55 @@
  *    Outputs are written only when SEAWALL_OK is returned.
  *  - On failure, seawall_last_error_message() gives this thread's message,
  *    naming the field and the value for SEAWALL_INVALID_CONFIG.
+ *    seawall_last_error_take(&err) copies the whole error (status, kind,
+ *    field, stage, retry-after, message) into a caller's seawall_error in
+ *    one call and clears it: a binding calls a function and take in one C
+ *    helper, so the error travels with the call (Go goroutines may change
+ *    threads between two cgo calls).
  *  - Handles are opaque, made by *_new and released by *_free (NULL is fine).
  *    A handle may be used from many threads at once (functions taking a
  *    const handle are thread-safe); *_free must not race other calls on it.
+ *    Freeing a handle twice, or using it after *_free, is undefined
+ *    behaviour, as with free(): seawall cannot tell a freed pointer from a
+ *    live one. Per-call tokens are different: finishing a breaker permit, a
+ *    bulkhead permit or a policy guard twice returns a status.
  *  - Per-call state lives in storage the caller owns, not in handles, so
  *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
  *    initialised by seawall_policy_try_acquire on every status except
  *    SEAWALL_NULL_ARGUMENT) and a seawall_backoff_schedule_state (plain data).
- *  - Config structs are filled by seawall_*_config_default() first, so new
- *    fields keep their defaults in old callers.
+ *  - Config structs are versioned: each starts with uint32_t struct_size,
+ *    and is filled by seawall_*_config_init(&c, sizeof c) (or the
+ *    equivalent static inline seawall_*_config_default(), compiled with
+ *    your sizeof) before fields are set. The library reads and writes only
+ *    struct_size bytes: a program built against an older seawall.h runs on
+ *    a newer library (fields it lacks keep their defaults), and one built
+ *    against a newer header runs on an older library unless it sets fields
+ *    that library does not know (then *_new returns SEAWALL_INVALID_CONFIG,
+ *    field struct_size). A config not made by _init (struct_size 0), or a
+ *    struct_size that is no layout of the struct (it cuts a field), is
+ *    refused the same way. Fields are only ever appended, in groups that
+ *    start on an 8-byte boundary, so every older sizeof is a field offset.
+ *    Output structs (metrics, decisions) never change within a SONAME.
+ *  - Boolean inputs (has_* config fields, flags in parameters) are
+ *    uint8_t: 0 is false, any other value true (a byte of 2 written by
+ *    memset or a foreign-function layer is true, not undefined).
  *  - Durations are uint64_t nanoseconds (*_ns), read from CLOCK_MONOTONIC
  *    unless a seawall_manual_clock is passed to the constructor.
  *  - No panic crosses this boundary: an internal bug returns SEAWALL_PANIC.
+ *  - Versions: SEAWALL_VERSION_MAJOR/MINOR/PATCH describe this header,
+ *    seawall_version_number() the library running; the SONAME is
+ *    libseawall.so.<major>.
+ *  - fork(): the library holds no process-wide lock, so a child forked
+ *    from a multithreaded parent may call any seawall function, and
+ *    unseeded generators (fault injection, backoff jitter) are reseeded in
+ *    the child (a pthread_atfork handler), so forked workers do not draw
+ *    the same jitter. Objects are memory, copied as they were: in the
+ *    child, use an object made before fork() only if no other parent
+ *    thread was inside a call on it at that moment (it may hold the
+ *    object's lock or be half-way through an update), and not a bulkhead
+ *    whose queue held waiters (those threads do not exist in the child;
+ *    slots handed to them are lost). Make new objects in the child
+ *    otherwise. Seeded generators repeat the parent's sequence on purpose.
  */
 
 #ifndef SEAWALL_H
@@ -31,6 +68,34 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+/**
+ * The major version of this header (the `N` of the SONAME
+ * `libseawall.so.N`): a library with another major has another ABI.
+ */
+#define SEAWALL_VERSION_MAJOR 0
+
+/**
+ * The minor version of this header: a library with the same major and a
+ * minor at least this one runs programs built with this header.
+ */
+#define SEAWALL_VERSION_MINOR 1
+
+/**
+ * The patch version of this header.
+ */
+#define SEAWALL_VERSION_PATCH 0
+
+/**
+ * This header's version as one number, `major * 10000 + minor * 100 +
+ * patch`, to compare with `seawall_version_number()` at run time.
+ */
+#define SEAWALL_VERSION_NUMBER (((SEAWALL_VERSION_MAJOR * 10000) + (SEAWALL_VERSION_MINOR * 100)) + SEAWALL_VERSION_PATCH)
+
+/**
+ * Smallest `struct_size`: the `struct_size` field and its padding.
+ */
+#define SEAWALL_CONFIG_MIN_SIZE 8
 
 /**
  * Result of every fallible seawall function. `SEAWALL_OK` is 0; the
@@ -62,7 +127,11 @@ typedef enum seawall_status {
    */
   SEAWALL_BULKHEAD_FULL = 5,
   /**
-   * A wait ran out of time.
+   * A call ran out of time. Reserved: no C function returns it today (a
+   * bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`); it names
+   * the core's timeout kind, which bindings raise for their own
+   * timeouts (Python and Node adaptive timeouts), and which the C caller
+   * may use for its own.
    */
   SEAWALL_TIMEOUT = 6,
   /**
@@ -272,9 +341,11 @@ typedef struct seawall_backoff seawall_backoff;
 typedef struct seawall_bulkhead seawall_bulkhead;
 
 /**
- * One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
- * It keeps the bulkhead alive: it may be released after the bulkhead
- * handle was freed, and from any thread, once.
+ * One slot of a bulkhead, held until `seawall_bulkhead_release(&permit)`.
+ * Opaque. It keeps the bulkhead alive: it may be released after the
+ * bulkhead handle was freed, and from any thread, once (release writes
+ * NULL to the caller's pointer, so releasing it again returns
+ * `SEAWALL_INVALID_ARGUMENT`).
  *
  * No allocation per permit: the pointer is the bulkhead's own reference
  * count handle (`Arc::into_raw` of a detached core permit), so taking and
@@ -311,8 +382,9 @@ typedef struct seawall_keyed_sliding_window seawall_keyed_sliding_window;
 typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
 
 /**
- * A clock that moves only when told to. Pass it to a primitive's `_new` to
- * drive that primitive in tests; NULL there means the monotonic clock.
+ * A clock that moves only when told to. Pass it to a primitive's
+ * `_new_with_clock` to drive that primitive in tests; `clock` must not be
+ * NULL there (`SEAWALL_NULL_ARGUMENT`): `_new` is the monotonic clock.
  * Thread-safe: any thread may advance or read it. Opaque.
  */
 typedef struct seawall_manual_clock seawall_manual_clock;
@@ -340,6 +412,46 @@ typedef struct seawall_sliding_window seawall_sliding_window;
 typedef struct seawall_token_bucket seawall_token_bucket;
 
 /**
+ * This thread's last error as one value, for callers that want the error
+ * with the call rather than through later thread-local reads (a Go
+ * goroutine may move to another thread between two cgo calls; a binding
+ * calls the function and `seawall_last_error_take` in one C helper).
+ * Set `struct_size = sizeof(seawall_error)` before the call: seawall
+ * writes only that many bytes, so the struct can grow.
+ */
+typedef struct seawall_error {
+  /**
+   * Set by the caller to `sizeof(seawall_error)`.
+   */
+  uint32_t struct_size;
+  /**
+   * The status of the failed call; `SEAWALL_OK` if the last call on
+   * this thread succeeded (then every string is `""`).
+   */
+  enum seawall_status status;
+  /**
+   * `seawall_status_str(status)`: a static string.
+   */
+  const char *kind;
+  /**
+   * The field or parameter named (C spelling), or `""`: a static string.
+   */
+  const char *field;
+  /**
+   * The policy stage that rejected the call, or `""`: a static string.
+   */
+  const char *stage;
+  /**
+   * As `seawall_last_error_retry_after_ns()`.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * The message, NUL-terminated, truncated to fit (UTF-8 may be cut).
+   */
+  char message[256];
+} seawall_error;
+
+/**
  * Configuration of an adaptive timeout; fill it with
  * `seawall_adaptive_timeout_config_default()`. The timeout is
  * `clamp(percentile of recent latencies × multiplier, min, max)`.
@@ -355,6 +467,11 @@ typedef struct seawall_token_bucket seawall_token_bucket;
  * | window_ns | 30 s | ≥ 1 ms, ≤ 100 years; the estimate covers two windows |
  */
 typedef struct seawall_adaptive_timeout_config {
+  /**
+   * Set by `seawall_adaptive_timeout_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
   /**
    * The latency percentile to follow.
    */
@@ -432,6 +549,11 @@ typedef struct seawall_adaptive_timeout_metrics {
  */
 typedef struct seawall_backoff_config {
   /**
+   * Set by `seawall_backoff_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
    * A `seawall_backoff_kind` value.
    */
   uint32_t kind;
@@ -458,7 +580,7 @@ typedef struct seawall_backoff_config {
   /**
    * Whether `max_elapsed_ns` applies.
    */
-  bool has_max_elapsed;
+  uint8_t has_max_elapsed;
   /**
    * Give up when the next retry would start later than this after the
    * schedule began.
@@ -467,7 +589,7 @@ typedef struct seawall_backoff_config {
   /**
    * Whether `seed` applies.
    */
-  bool has_seed;
+  uint8_t has_seed;
   /**
    * Seed of the jitter RNG (same seed, same delays in every language).
    */
@@ -535,7 +657,7 @@ typedef struct seawall_backoff_schedule_state {
   /**
    * Whether the schedule has ended (gave up, or was finished); sticky.
    */
-  bool done;
+  uint8_t done;
 } seawall_backoff_schedule_state;
 
 /**
@@ -566,6 +688,11 @@ typedef struct seawall_backoff_delay {
  * | max_wait_ns | 0 | ≤ 100 years: the wait of `seawall_bulkhead_acquire_default` |
  */
 typedef struct seawall_bulkhead_config {
+  /**
+   * Set by `seawall_bulkhead_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
   /**
    * Calls allowed in flight at once.
    */
@@ -633,9 +760,14 @@ typedef struct seawall_bulkhead_metrics {
  */
 typedef struct seawall_circuit_breaker_config {
   /**
+   * Set by `seawall_circuit_breaker_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
    * Whether the failure-rate rule is on.
    */
-  bool has_failure_rate_threshold;
+  uint8_t has_failure_rate_threshold;
   /**
    * Trip when failures / calls in the window reach this.
    */
@@ -643,7 +775,7 @@ typedef struct seawall_circuit_breaker_config {
   /**
    * Whether the slow-call-rate rule is on.
    */
-  bool has_slow_call_rate_threshold;
+  uint8_t has_slow_call_rate_threshold;
   /**
    * Trip when slow calls / calls in the window reach this.
    */
@@ -667,7 +799,7 @@ typedef struct seawall_circuit_breaker_config {
   /**
    * Whether the failure-count rule is on.
    */
-  bool has_failure_count_threshold;
+  uint8_t has_failure_count_threshold;
   /**
    * Trip after this many failures in a row (or within the period).
    */
@@ -675,7 +807,7 @@ typedef struct seawall_circuit_breaker_config {
   /**
    * Whether failures are counted within a period instead of in a row.
    */
-  bool has_failure_count_period;
+  uint8_t has_failure_count_period;
   /**
    * Count failures younger than this.
    */
@@ -691,7 +823,7 @@ typedef struct seawall_circuit_breaker_config {
   /**
    * Whether the open duration growth is capped.
    */
-  bool has_max_open_duration;
+  uint8_t has_max_open_duration;
   /**
    * Cap of the grown open duration.
    */
@@ -794,17 +926,34 @@ typedef struct seawall_circuit_breaker_metrics {
  *
  * It runs synchronously on the thread that made the transition (the one
  * inside `_try_acquire`, `_record`, `_release`, `_force_open`, `_disable`,
- * `_metrics_only` or `_reset`), after the transition, outside any lock of
- * the hot path. Several threads may call it at once, so it must be
- * thread-safe. It may call any seawall function (those calls change this
- * thread's last error), including on this breaker, except
- * `seawall_circuit_breaker_free`. It must not unwind (longjmp, C++
- * exceptions) through seawall. Keep it short: the caller waits for it.
+ * `_metrics_only` or `_reset` of the breaker, or inside
+ * `seawall_policy_try_acquire` / `seawall_policy_guard_*` of a policy
+ * using it), after the transition, outside any lock of the hot path.
+ * Several threads may call it at once, so it must be thread-safe. It may
+ * call any seawall function (those calls change this thread's last
+ * error), including on this breaker, except `seawall_circuit_breaker_free`
+ * of this breaker. It must not unwind (longjmp, C++ exceptions) through
+ * seawall. Keep it short: the caller waits for it, and so does
+ * `_remove_listener` / `_free` on another thread.
+ *
+ * Lifetime: a listener fires only while it is registered and the handle
+ * it was registered on is not freed (a policy that keeps using the
+ * breaker after `seawall_circuit_breaker_free` does not call it). See
+ * `seawall_circuit_breaker_on_transition` for when `destroy` runs.
  */
 typedef void (*seawall_transition_fn)(void *user_data,
                                       enum seawall_circuit_state from,
                                       enum seawall_circuit_state to,
                                       uint64_t at_ns);
+
+/**
+ * Frees a listener's `user_data`: called exactly once per registration,
+ * when the listener can no longer fire (see
+ * `seawall_circuit_breaker_on_transition`), on the thread that removed
+ * it, freed the breaker, or made the last call. It must not call seawall
+ * functions on the breaker it was registered on, nor unwind through seawall.
+ */
+typedef void (*seawall_destroy_fn)(void *user_data);
 
 /**
  * Configuration of a fault injector; fill it with
@@ -817,9 +966,18 @@ typedef void (*seawall_transition_fn)(void *user_data,
  * | delay_min_ns | 1 s | ≤ delay_max_ns |
  * | delay_max_ns | 1 s | ≤ 100 years; > 0 when delay_rate > 0 |
  * | has_seed, seed | false (seeded from the clock) | same seed, same faults in every language |
- * | enabled | true | whether it starts switched on |
+ * | enabled | 1 | whether it starts switched on (0 = off) |
+ *
+ * A zeroed struct is not a config: its `struct_size` is 0, so `_new`
+ * refuses it (`SEAWALL_INVALID_CONFIG`, field `struct_size`) rather than
+ * making an injector that is silently switched off.
  */
 typedef struct seawall_fault_injector_config {
+  /**
+   * Set by `seawall_fault_injector_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
   /**
    * Probability of an error.
    */
@@ -839,7 +997,7 @@ typedef struct seawall_fault_injector_config {
   /**
    * Whether `seed` applies.
    */
-  bool has_seed;
+  uint8_t has_seed;
   /**
    * Seed of the generator.
    */
@@ -847,7 +1005,7 @@ typedef struct seawall_fault_injector_config {
   /**
    * Whether the injector starts switched on.
    */
-  bool enabled;
+  uint8_t enabled;
 } seawall_fault_injector_config;
 
 /**
@@ -893,10 +1051,22 @@ typedef struct seawall_fault_injector_metrics {
  * | field | default | rule |
  * |---|---|---|
  * | burst | 10 | ≥ 1: most tokens taken at once after an idle period |
- * | rate_per_sec | 10.0 | finite, > 0; fractions allowed (0.5 = a token every 2 s) |
+ * | rate_per_sec | 10.0 | finite, > 0, ≤ 2e9; fractions allowed (0.5 = a token every 2 s); one token per ≤ 100 years |
+ *
+ * The bucket works in whole nanoseconds: the emission interval is
+ * `1e9 / rate_per_sec` rounded to the nearest ns, so a rate whose interval
+ * is not a whole number of ns is quantised (every rate in [1e9, 2e9] per
+ * second behaves as 1e9/s, one token per ns; 3e8/s as 1 per 3 ns). And
+ * `burst × interval` must be ≤ 100 years (`SEAWALL_INVALID_CONFIG`,
+ * field `burst`).
  * | has_initial_tokens, initial_tokens | false (start full) | ≤ burst |
  */
 typedef struct seawall_token_bucket_config {
+  /**
+   * Set by `seawall_token_bucket_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
   /**
    * Capacity.
    */
@@ -908,7 +1078,7 @@ typedef struct seawall_token_bucket_config {
   /**
    * Whether `initial_tokens` applies (else the bucket starts full).
    */
-  bool has_initial_tokens;
+  uint8_t has_initial_tokens;
   /**
    * Tokens available at construction.
    */
@@ -976,6 +1146,11 @@ typedef struct seawall_token_bucket_metrics {
  */
 typedef struct seawall_sliding_window_config {
   /**
+   * Set by `seawall_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
    * Requests allowed in any window.
    */
   uint64_t limit;
@@ -1037,7 +1212,7 @@ typedef struct seawall_key_table_config {
   /**
    * Whether `hash_seed` applies.
    */
-  bool has_hash_seed;
+  uint8_t has_hash_seed;
   /**
    * Hash seed (set it for reproducible tests).
    */
@@ -1104,6 +1279,11 @@ typedef struct seawall_keyed_metrics {
  */
 typedef struct seawall_policy_config {
   /**
+   * Set by `seawall_policy_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
    * Rate limiter stage (one token per call), or NULL.
    */
   const struct seawall_token_bucket *token_bucket;
@@ -1164,6 +1344,11 @@ typedef struct seawall_policy_guard {
  */
 typedef struct seawall_retry_budget_config {
   /**
+   * Set by `seawall_retry_budget_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
    * Size of the bucket; retries stop when it is half empty.
    */
   uint32_t max_tokens;
@@ -1212,6 +1397,14 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The version of the library running, as `SEAWALL_VERSION_NUMBER` spells
+ * the header's: a program checks `seawall_version_number() / 10000 ==
+ * SEAWALL_VERSION_MAJOR` and `>= SEAWALL_VERSION_NUMBER` at start-up.
+ * Thread-safe; cannot fail.
+ */
+uint32_t seawall_version_number(void);
+
+/**
  * The library version, e.g. `"0.1.0"`: a static NUL-terminated string.
  * Thread-safe; never NULL; do not free.
  */
@@ -1255,6 +1448,17 @@ const char *seawall_last_error_stage(void);
  */
 uint64_t seawall_last_error_retry_after_ns(void);
 
+/**
+ * Copies this thread's last error to `*out` (writing `out->struct_size`
+ * bytes at most; it must be at least 8) and clears it. Reads the error of
+ * the call before it: unlike other functions it does not clear the last
+ * error first. Thread-safe (this thread's error). Returns `SEAWALL_OK`
+ * (`out->status` is the last call's status, `SEAWALL_OK` if it
+ * succeeded), `SEAWALL_INVALID_ARGUMENT` (`struct_size` below 8; nothing
+ * written) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_last_error_take(struct seawall_error *out);
+
 #if defined(SEAWALL_TEST_HOOKS)
 /**
  * Test hook: panics inside seawall. Returns `SEAWALL_PANIC` and the process
@@ -1263,10 +1467,20 @@ uint64_t seawall_last_error_retry_after_ns(void);
 enum seawall_status seawall_test_panic(void);
 #endif
 
+extern int pthread_atfork(void (*prepare)(void),
+                          void (*parent)(void),
+                          void (*child)(void));
+
 /**
- * The default adaptive timeout config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_adaptive_timeout_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_adaptive_timeout_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_adaptive_timeout_config seawall_adaptive_timeout_config_default(void);
+enum seawall_status seawall_adaptive_timeout_config_init(struct seawall_adaptive_timeout_config *config,
+                                                         size_t size);
 
 /**
  * Creates an adaptive timeout on the monotonic clock (the first window
@@ -1314,10 +1528,15 @@ enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_ad
                                                          struct seawall_adaptive_timeout_metrics *out);
 
 /**
- * The default backoff config (see `seawall_backoff_config` for the table).
- * Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_backoff_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_backoff_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_backoff_config seawall_backoff_config_default(void);
+enum seawall_status seawall_backoff_config_init(struct seawall_backoff_config *config,
+                                                size_t size);
 
 /**
  * Creates a backoff on the monotonic clock and writes it to `*out`.
@@ -1381,7 +1600,7 @@ enum seawall_status seawall_backoff_start(const struct seawall_backoff *backoff,
  */
 enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *backoff,
                                                struct seawall_backoff_schedule_state *state,
-                                               bool has_retry_after,
+                                               uint8_t has_retry_after,
                                                uint64_t retry_after_ns,
                                                struct seawall_backoff_delay *out);
 
@@ -1393,7 +1612,7 @@ enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *bac
 enum seawall_status seawall_backoff_next_delay_elapsed(const struct seawall_backoff *backoff,
                                                        struct seawall_backoff_schedule_state *state,
                                                        uint64_t elapsed_ns,
-                                                       bool has_retry_after,
+                                                       uint8_t has_retry_after,
                                                        uint64_t retry_after_ns,
                                                        struct seawall_backoff_delay *out);
 
@@ -1409,9 +1628,15 @@ enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff
                                            struct seawall_backoff_schedule_state *state);
 
 /**
- * The default bulkhead config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_bulkhead_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_bulkhead_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_bulkhead_config seawall_bulkhead_config_default(void);
+enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config *config,
+                                                 size_t size);
 
 /**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
@@ -1436,7 +1661,8 @@ enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhea
 
 /**
  * Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
- * held keep the bulkhead alive until they are released / freed. Not
+ * held keep the bulkhead alive until they are released / freed. Freeing
+ * a handle twice is undefined behaviour, as for `free()`. Not
  * thread-safe: must not race other calls on the same handle.
  */
 void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
@@ -1484,10 +1710,16 @@ enum seawall_status seawall_bulkhead_acquire_default(const struct seawall_bulkhe
                                                      struct seawall_bulkhead_permit **out_permit);
 
 /**
- * Gives a permit's slot back (to the oldest waiter if anyone waits) and
- * frees the permit. NULL is a no-op. Any thread; once per permit.
+ * Gives the slot of the permit `*permit` back (to the oldest waiter if
+ * anyone waits), frees the permit and writes NULL to `*permit`, so a
+ * second release through the same variable is refused, not a double free.
+ * Any thread, one call at a time per permit. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `permit`: `*permit` is NULL, released
+ * already or never acquired; nothing happens, so cleanup paths may ignore
+ * it) or `SEAWALL_NULL_ARGUMENT` (`permit`). A copy of a permit pointer
+ * released after the original is undefined behaviour, like `free()`.
  */
-void seawall_bulkhead_release(struct seawall_bulkhead_permit *permit);
+enum seawall_status seawall_bulkhead_release(struct seawall_bulkhead_permit **permit);
 
 /**
  * Takes a slot if possible, else joins the FIFO queue without blocking.
@@ -1537,10 +1769,15 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
                                                  struct seawall_bulkhead_metrics *out);
 
 /**
- * The default breaker config (see `seawall_circuit_breaker_config`).
- * Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_circuit_breaker_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_circuit_breaker_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_circuit_breaker_config seawall_circuit_breaker_config_default(void);
+enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
+                                                        size_t size);
 
 /**
  * Creates a closed breaker on the monotonic clock and writes it to `*out`.
@@ -1562,49 +1799,68 @@ enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_
                                                            struct seawall_circuit_breaker **out);
 
 /**
- * Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
+ * Frees a breaker handle and removes the listeners registered on it:
+ * when it returns, none of them is running or will run again, and their
+ * `destroy` callbacks have run (unless called from inside a listener of
+ * any breaker: then calls running on other threads may still finish, and
+ * `destroy` runs after the last). A policy using the breaker keeps
+ * working without them. NULL is a no-op. Freeing a handle twice is
+ * undefined behaviour, as for `free()`. Not thread-safe: must not race
  * other calls on the same handle (nor run inside one of its listeners).
  */
 void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
 
 /**
  * Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
- * written to `*out_permit` with `_record` or `_release` (a permit is an
- * opaque token; finishing it twice, or a permit from before a transition,
- * is harmless). `SEAWALL_CIRCUIT_OPEN`: don't call;
- * `seawall_last_error_retry_after_ns()` says when the breaker may admit
- * again. Closed: one atomic load. Thread-safe.
- * Also returns `SEAWALL_NULL_ARGUMENT`.
+ * written to `*out_permit` exactly once with `_record` or `_release` of
+ * this breaker, passing its address. A permit is an opaque, non-zero
+ * 64-bit token that names its breaker; finishing writes 0 to it, so a
+ * second `_record` of it returns `SEAWALL_INVALID_ARGUMENT` (and a second
+ * `_release` does nothing), and a permit from another breaker is
+ * refused with `SEAWALL_INVALID_ARGUMENT`; a zeroed `uint64_t` is an empty
+ * permit. A permit from before a transition is stale: it counts in the
+ * lifetime counters only. Copies of one permit are one permit: finishing
+ * each copy is a caller bug seawall cannot see. `SEAWALL_CIRCUIT_OPEN`:
+ * don't call; `seawall_last_error_retry_after_ns()` says when the breaker
+ * may admit again (`*out_permit` untouched). Closed: one atomic load.
+ * Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_try_acquire(const struct seawall_circuit_breaker *breaker,
                                                         uint64_t *out_permit);
 
 /**
- * Whether a permit from `_try_acquire` is a half-open probe.
- * Pure; thread-safe; cannot fail.
+ * Whether a permit from `_try_acquire` is a half-open probe (false for
+ * an empty permit). Pure; thread-safe; cannot fail.
  */
 bool seawall_permit_is_probe(uint64_t permit);
 
 /**
- * Records the outcome (a `seawall_outcome` value) of the call `permit`
+ * Records the outcome (a `seawall_outcome` value) of the call `*permit`
  * admitted and how long it took (`duration_ns` above the slow-call
- * threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`). May
- * trip, close or re-open the breaker (listeners run on this thread).
- * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
- * `outcome`) or `SEAWALL_NULL_ARGUMENT`.
+ * threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`), and
+ * writes 0 to `*permit` (finished). May trip, close or re-open the breaker
+ * (listeners run on this thread). Thread-safe on `breaker`; one call at a
+ * time per permit. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+ * (field `outcome`: unknown outcome, the permit stays live; field
+ * `permit`: already finished, zero, or issued by another breaker; nothing
+ * is recorded) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_record(const struct seawall_circuit_breaker *breaker,
-                                                   uint64_t permit,
+                                                   uint64_t *permit,
                                                    uint32_t outcome,
                                                    uint64_t duration_ns);
 
 /**
  * Finishes a permit whose call produced no outcome (cancelled, or
  * rejected by a later stage): records nothing; a half-open probe gives its
- * slot back. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * slot back; writes 0 to `*permit`. An empty permit (0: finished already,
+ * or never admitted) is a no-op, so it is safe in every cleanup path.
+ * Thread-safe on `breaker`; one call at a time per permit. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `permit`: issued by
+ * another breaker; nothing released) or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_release(const struct seawall_circuit_breaker *breaker,
-                                                    uint64_t permit);
+                                                    uint64_t *permit);
 
 /**
  * Writes the current state to `*out_state`. A pure read: an open breaker
@@ -1661,21 +1917,36 @@ enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_cir
  * Registers `listener`, called after every state transition with
  * `user_data` (see `seawall_transition_fn` for the thread it runs on and
  * what it may call), and writes its id to `*out_id`. `user_data` may be
- * NULL; seawall never reads nor frees it, and it must stay valid until the
- * listener is removed or the breaker is freed (a transition already being
- * notified may call the listener once after `_remove_listener`).
- * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
- * `listener` or `out_id`).
+ * NULL; seawall never reads it. `destroy` may be NULL (nothing to free).
+ *
+ * Lifetime: the listener fires until `_remove_listener(id)` or
+ * `seawall_circuit_breaker_free` of this handle returns (both wait for
+ * calls running on other threads, except when called from inside a
+ * listener). Then `destroy(user_data)` runs exactly once, if `destroy` is
+ * not NULL: free `user_data` in `destroy`, never yourself. With `destroy`
+ * NULL, `user_data` must stay valid until `_remove_listener` / `_free`
+ * returns, and, if that call came from inside a listener, until calls
+ * still running elsewhere return (which only `destroy` tells). If
+ * registration fails, `destroy` is not called. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
+ * to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
+ * `out_id`).
  */
 enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_circuit_breaker *breaker,
                                                           seawall_transition_fn listener,
                                                           void *user_data,
+                                                          seawall_destroy_fn destroy,
                                                           uint64_t *out_id);
 
 /**
- * Removes the listener with id `id`; writes whether it was registered to
- * `*out_removed`. Thread-safe (also from inside a listener). Returns
- * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Removes the listener with id `id` registered on this handle; writes
+ * whether it was registered to `*out_removed`. When it returns, the
+ * listener is not running on any other thread and will not run again, and
+ * its `destroy` has run, unless called from inside a listener (of any
+ * breaker): waiting there could deadlock, so it returns at once; calls
+ * running on other threads may still finish, and `destroy` runs after the
+ * last. Do not call it while holding a lock the listener takes.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_circuit_breaker_remove_listener(const struct seawall_circuit_breaker *breaker,
                                                             uint64_t id,
@@ -1696,8 +1967,9 @@ enum seawall_status seawall_retryable_statuses(const uint16_t **out_statuses,
                                                size_t *out_len);
 
 /**
- * The wire name of a kind (`"timed_out"`), a static string; NULL for
- * `SEAWALL_RETRYABLE_NONE` and unknown values. Takes a `uint32_t` so any
+ * The wire name of a kind (`"timed_out"`), a static string; `"unknown"`
+ * for `SEAWALL_RETRYABLE_NONE` and unknown values (never NULL, like every
+ * `*_str`). Takes a `uint32_t` so any
  * value is safe. Kinds are numbered 1..=5 in declaration order.
  * Thread-safe; do not free.
  */
@@ -1766,10 +2038,15 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
 uint64_t seawall_monotonic_now_ns(void);
 
 /**
- * The default fault injector config (injects nothing). Thread-safe;
- * cannot fail.
+ * Fills `*config` with the defaults (see `seawall_fault_injector_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_fault_injector_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_fault_injector_config seawall_fault_injector_config_default(void);
+enum seawall_status seawall_fault_injector_config_init(struct seawall_fault_injector_config *config,
+                                                       size_t size);
 
 /**
  * Creates a fault injector (seeded from the monotonic clock when no seed
@@ -1822,7 +2099,7 @@ const char *seawall_fault_kind_str(int kind);
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_fault_injector *injector,
-                                                       bool enabled);
+                                                       uint8_t enabled);
 
 /**
  * Writes the counters to `*out`. Thread-safe. Returns `SEAWALL_OK` or
@@ -1832,9 +2109,15 @@ enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_faul
                                                        struct seawall_fault_injector_metrics *out);
 
 /**
- * The default token bucket config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_token_bucket_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_token_bucket_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_token_bucket_config seawall_token_bucket_config_default(void);
+enum seawall_status seawall_token_bucket_config_init(struct seawall_token_bucket_config *config,
+                                                     size_t size);
 
 /**
  * Creates a token bucket on the monotonic clock and writes it to `*out`.
@@ -1894,9 +2177,15 @@ enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_
                                                      struct seawall_token_bucket_metrics *out);
 
 /**
- * The default sliding-window config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_sliding_window_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_sliding_window_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_sliding_window_config seawall_sliding_window_config_default(void);
+enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_window_config *config,
+                                                       size_t size);
 
 /**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
@@ -2070,9 +2359,15 @@ enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawal
                                                              struct seawall_keyed_metrics *out);
 
 /**
- * A policy config with no stage. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_policy_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_policy_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_policy_config seawall_policy_config_default(void);
+enum seawall_status seawall_policy_config_init(struct seawall_policy_config *config,
+                                               size_t size);
 
 /**
  * Creates a policy measuring call durations on the monotonic clock and
@@ -2154,9 +2449,15 @@ enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_p
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 
 /**
- * The default retry budget config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_retry_budget_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_retry_budget_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+ * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+ * `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_retry_budget_config seawall_retry_budget_config_default(void);
+enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
+                                                     size_t size);
 
 /**
  * Creates a full retry budget and writes it to `*out`. `config` is read,
@@ -2204,3 +2505,113 @@ enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_
 #endif  // __cplusplus
 
 #endif  /* SEAWALL_H */
+
+#ifndef SEAWALL_INLINE_H
+#define SEAWALL_INLINE_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * A `seawall_adaptive_timeout_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_adaptive_timeout_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_adaptive_timeout_config seawall_adaptive_timeout_config_default(void) {
+  seawall_adaptive_timeout_config c;
+  (void)seawall_adaptive_timeout_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_backoff_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_backoff_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_backoff_config seawall_backoff_config_default(void) {
+  seawall_backoff_config c;
+  (void)seawall_backoff_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_bulkhead_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_bulkhead_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_bulkhead_config seawall_bulkhead_config_default(void) {
+  seawall_bulkhead_config c;
+  (void)seawall_bulkhead_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_circuit_breaker_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_circuit_breaker_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_circuit_breaker_config seawall_circuit_breaker_config_default(void) {
+  seawall_circuit_breaker_config c;
+  (void)seawall_circuit_breaker_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_fault_injector_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_fault_injector_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_fault_injector_config seawall_fault_injector_config_default(void) {
+  seawall_fault_injector_config c;
+  (void)seawall_fault_injector_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_token_bucket_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_token_bucket_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_token_bucket_config seawall_token_bucket_config_default(void) {
+  seawall_token_bucket_config c;
+  (void)seawall_token_bucket_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_sliding_window_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_sliding_window_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_sliding_window_config seawall_sliding_window_config_default(void) {
+  seawall_sliding_window_config c;
+  (void)seawall_sliding_window_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_policy_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_policy_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_policy_config seawall_policy_config_default(void) {
+  seawall_policy_config c;
+  (void)seawall_policy_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_retry_budget_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_retry_budget_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_retry_budget_config seawall_retry_budget_config_default(void) {
+  seawall_retry_budget_config c;
+  (void)seawall_retry_budget_config_init(&c, sizeof c);
+  return c;
+}
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+#endif  /* SEAWALL_INLINE_H */

@@ -14,12 +14,24 @@ use std::time::Duration;
 
 type Status = i32;
 
+/// A config filled by the library's `_init` for this struct's size.
+unsafe fn config_init<T: Default>(init: unsafe extern "C" fn(*mut T, usize) -> Status) -> T {
+    let mut c = T::default();
+    assert_eq!(
+        init(&mut c, std::mem::size_of::<T>()),
+        0,
+        "config init failed"
+    );
+    c
+}
+
 #[repr(C)]
 #[derive(Default)]
 struct TokenBucketConfig {
+    struct_size: u32,
     burst: u64,
     rate_per_sec: f64,
-    has_initial_tokens: bool,
+    has_initial_tokens: u8,
     initial_tokens: u64,
 }
 
@@ -35,21 +47,22 @@ struct DecisionC {
 #[repr(C)]
 #[derive(Default)]
 struct BreakerConfig {
-    has_failure_rate_threshold: bool,
+    struct_size: u32,
+    has_failure_rate_threshold: u8,
     failure_rate_threshold: f64,
-    has_slow_call_rate_threshold: bool,
+    has_slow_call_rate_threshold: u8,
     slow_call_rate_threshold: f64,
     slow_call_duration_threshold_ns: u64,
     window_kind: u32,
     window_size: u64,
     minimum_number_of_calls: u64,
-    has_failure_count_threshold: bool,
+    has_failure_count_threshold: u8,
     failure_count_threshold: u64,
-    has_failure_count_period: bool,
+    has_failure_count_period: u8,
     failure_count_period_ns: u64,
     open_duration_ns: u64,
     open_duration_multiplier: f64,
-    has_max_open_duration: bool,
+    has_max_open_duration: u8,
     max_open_duration_ns: u64,
     half_open_max_calls: u64,
     success_threshold: u64,
@@ -58,6 +71,7 @@ struct BreakerConfig {
 #[repr(C)]
 #[derive(Default)]
 struct BulkheadConfig {
+    struct_size: u32,
     max_concurrent: u64,
     max_queue: u64,
     max_wait_ns: u64,
@@ -66,15 +80,16 @@ struct BulkheadConfig {
 #[repr(C)]
 #[derive(Default)]
 struct BackoffConfig {
+    struct_size: u32,
     kind: u32,
     base_ns: u64,
     factor: f64,
     max_delay_ns: u64,
     jitter: u32,
     max_attempts: u32,
-    has_max_elapsed: bool,
+    has_max_elapsed: u8,
     max_elapsed_ns: u64,
-    has_seed: bool,
+    has_seed: u8,
     seed: u64,
 }
 
@@ -85,7 +100,7 @@ struct ScheduleState {
     prev_ns: u64,
     rng: u64,
     retries: u32,
-    done: bool,
+    done: u8,
 }
 
 /// `seawall_policy_guard`: caller-owned storage.
@@ -142,8 +157,8 @@ fn c_abi(c: &mut Criterion) {
     );
     let tb_config_default = sym!(
         lib,
-        b"seawall_token_bucket_config_default",
-        unsafe extern "C" fn() -> TokenBucketConfig
+        b"seawall_token_bucket_config_init",
+        unsafe extern "C" fn(*mut TokenBucketConfig, usize) -> Status
     );
     let tb_new = sym!(
         lib,
@@ -159,10 +174,10 @@ fn c_abi(c: &mut Criterion) {
     let mut tb = std::ptr::null_mut();
     unsafe {
         ok(clock_new(0, &mut clk));
-        let mut cfg = tb_config_default();
+        let mut cfg = config_init(tb_config_default);
         cfg.burst = 1;
         cfg.rate_per_sec = 1.0;
-        cfg.has_initial_tokens = true;
+        cfg.has_initial_tokens = 1;
         cfg.initial_tokens = 0;
         ok(tb_new(&cfg, clk, &mut tb));
     }
@@ -217,8 +232,8 @@ fn c_abi(c: &mut Criterion) {
     // ---- breaker acquire + record success ----
     let cb_default = sym!(
         lib,
-        b"seawall_circuit_breaker_config_default",
-        unsafe extern "C" fn() -> BreakerConfig
+        b"seawall_circuit_breaker_config_init",
+        unsafe extern "C" fn(*mut BreakerConfig, usize) -> Status
     );
     let cb_new = sym!(
         lib,
@@ -233,11 +248,11 @@ fn c_abi(c: &mut Criterion) {
     let cb_record = sym!(
         lib,
         b"seawall_circuit_breaker_record",
-        unsafe extern "C" fn(*const c_void, u64, u32, u64) -> Status
+        unsafe extern "C" fn(*const c_void, *mut u64, u32, u64) -> Status
     );
     let mut cb = std::ptr::null_mut();
     unsafe {
-        let cfg = cb_default();
+        let cfg = config_init(cb_default);
         ok(cb_new(&cfg, &mut cb));
     }
     let core_cb = seawall::circuit_breaker::CircuitBreaker::new(Default::default())
@@ -258,7 +273,7 @@ fn c_abi(c: &mut Criterion) {
         b.iter(|| unsafe {
             let mut p = 0u64;
             if cb_try(cb, &mut p) == 0 {
-                cb_record(cb, p, 0, 5_000);
+                cb_record(cb, &mut p, 0, 5_000);
             }
         })
     });
@@ -267,8 +282,8 @@ fn c_abi(c: &mut Criterion) {
     // ---- bulkhead acquire + release ----
     let bh_default = sym!(
         lib,
-        b"seawall_bulkhead_config_default",
-        unsafe extern "C" fn() -> BulkheadConfig
+        b"seawall_bulkhead_config_init",
+        unsafe extern "C" fn(*mut BulkheadConfig, usize) -> Status
     );
     let bh_new = sym!(
         lib,
@@ -283,11 +298,11 @@ fn c_abi(c: &mut Criterion) {
     let bh_release = sym!(
         lib,
         b"seawall_bulkhead_release",
-        unsafe extern "C" fn(*mut c_void)
+        unsafe extern "C" fn(*mut *mut c_void) -> Status
     );
     let mut bh = std::ptr::null_mut();
     unsafe {
-        let mut cfg = bh_default();
+        let mut cfg = config_init(bh_default);
         cfg.max_concurrent = 64;
         ok(bh_new(&cfg, &mut bh));
     }
@@ -304,7 +319,7 @@ fn c_abi(c: &mut Criterion) {
         b.iter(|| unsafe {
             let mut p = std::ptr::null_mut();
             if bh_try(bh, &mut p) == 0 {
-                bh_release(p);
+                bh_release(&mut p);
             }
         })
     });
@@ -313,6 +328,7 @@ fn c_abi(c: &mut Criterion) {
     // ---- policy guard (breaker + bulkhead) acquire + complete success ----
     #[repr(C)]
     struct PolicyConfig {
+        struct_size: u32,
         token_bucket: *const c_void,
         sliding_window: *const c_void,
         circuit_breaker: *const c_void,
@@ -336,6 +352,7 @@ fn c_abi(c: &mut Criterion) {
     let mut pol = std::ptr::null_mut();
     unsafe {
         let pc = PolicyConfig {
+            struct_size: std::mem::size_of::<PolicyConfig>() as u32,
             token_bucket: std::ptr::null(),
             sliding_window: std::ptr::null(),
             circuit_breaker: cb,
@@ -378,8 +395,8 @@ fn c_abi(c: &mut Criterion) {
     // ---- backoff: a 10-step full-jitter exponential schedule ----
     let bo_default = sym!(
         lib,
-        b"seawall_backoff_config_default",
-        unsafe extern "C" fn() -> BackoffConfig
+        b"seawall_backoff_config_init",
+        unsafe extern "C" fn(*mut BackoffConfig, usize) -> Status
     );
     let bo_new = sym!(
         lib,
@@ -398,7 +415,7 @@ fn c_abi(c: &mut Criterion) {
             *const c_void,
             *mut ScheduleState,
             u64,
-            bool,
+            u8,
             u64,
             *mut BackoffDelay,
         ) -> Status
@@ -410,9 +427,9 @@ fn c_abi(c: &mut Criterion) {
     );
     let mut bo = std::ptr::null_mut();
     unsafe {
-        let mut cfg = bo_default();
+        let mut cfg = config_init(bo_default);
         cfg.max_attempts = 11;
-        cfg.has_seed = true;
+        cfg.has_seed = 1;
         cfg.seed = 1;
         ok(bo_new(&cfg, &mut bo));
     }
@@ -439,7 +456,7 @@ fn c_abi(c: &mut Criterion) {
             let mut total = 0u64;
             if bo_start(bo, &mut s) == 0 {
                 let mut d = BackoffDelay::default();
-                while bo_next(bo, &mut s, 0, false, 0, &mut d) == 0 && !d.give_up {
+                while bo_next(bo, &mut s, 0, 0, 0, &mut d) == 0 && !d.give_up {
                     total += d.delay_ns;
                 }
                 bo_finish(bo, &mut s);

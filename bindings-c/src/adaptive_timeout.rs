@@ -2,9 +2,11 @@
 
 use crate::boundary::{fail, free_handle, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutConfig};
 use seawall::clock::{duration_to_ns, ClockSource};
+use std::mem::offset_of;
 use std::time::Duration;
 
 /// Configuration of an adaptive timeout; fill it with
@@ -23,6 +25,9 @@ use std::time::Duration;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_adaptive_timeout_config {
+    /// Set by `seawall_adaptive_timeout_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// The latency percentile to follow.
     pub percentile: f64,
     /// Factor applied to the percentile.
@@ -61,19 +66,45 @@ pub struct seawall_adaptive_timeout_metrics {
 /// thread-safe (lock-free).
 pub struct seawall_adaptive_timeout(AdaptiveTimeout);
 
-/// The default adaptive timeout config. Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_adaptive_timeout_config_default() -> seawall_adaptive_timeout_config {
-    let d = AdaptiveTimeoutConfig::default();
-    seawall_adaptive_timeout_config {
-        percentile: d.percentile,
-        multiplier: d.multiplier,
-        min_timeout_ns: duration_to_ns(d.min_timeout),
-        max_timeout_ns: duration_to_ns(d.max_timeout),
-        initial_timeout_ns: duration_to_ns(d.initial_timeout),
-        min_samples: d.min_samples,
-        window_ns: duration_to_ns(d.window),
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_adaptive_timeout_config {
+    const INIT: &'static str = "seawall_adaptive_timeout_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_adaptive_timeout_config, percentile),
+        offset_of!(seawall_adaptive_timeout_config, multiplier),
+        offset_of!(seawall_adaptive_timeout_config, min_timeout_ns),
+        offset_of!(seawall_adaptive_timeout_config, max_timeout_ns),
+        offset_of!(seawall_adaptive_timeout_config, initial_timeout_ns),
+        offset_of!(seawall_adaptive_timeout_config, min_samples),
+        offset_of!(seawall_adaptive_timeout_config, window_ns),
+    ];
+    fn defaults() -> Self {
+        let d = AdaptiveTimeoutConfig::default();
+        seawall_adaptive_timeout_config {
+            struct_size: own_size::<seawall_adaptive_timeout_config>(),
+            percentile: d.percentile,
+            multiplier: d.multiplier,
+            min_timeout_ns: duration_to_ns(d.min_timeout),
+            max_timeout_ns: duration_to_ns(d.max_timeout),
+            initial_timeout_ns: duration_to_ns(d.initial_timeout),
+            min_samples: d.min_samples,
+            window_ns: duration_to_ns(d.window),
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_adaptive_timeout_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_adaptive_timeout_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_adaptive_timeout_config_init(
+    config: *mut seawall_adaptive_timeout_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn at_new(
@@ -81,7 +112,10 @@ unsafe fn at_new(
     clock: ClockSource,
     out: *mut *mut seawall_adaptive_timeout,
 ) -> seawall_status {
-    let c = *config;
+    let c = match crate::config::read(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let ns = Duration::from_nanos;
     let cfg = AdaptiveTimeoutConfig {
         percentile: c.percentile,

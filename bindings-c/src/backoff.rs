@@ -4,9 +4,11 @@
 
 use crate::boundary::{fail, free_handle, invalid_config, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::backoff::{Backoff, BackoffConfig, BackoffKind, Jitter, ScheduleState};
 use seawall::clock::{duration_to_ns, ClockSource};
+use std::mem::offset_of;
 use std::time::Duration;
 
 /// How the un-jittered delay grows with the retry number n (1-based).
@@ -53,6 +55,9 @@ pub enum seawall_jitter {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_backoff_config {
+    /// Set by `seawall_backoff_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// A `seawall_backoff_kind` value.
     pub kind: u32,
     /// The first delay, and the unit of linear growth.
@@ -66,12 +71,12 @@ pub struct seawall_backoff_config {
     /// Maximum number of calls, the first included (1 = never retry).
     pub max_attempts: u32,
     /// Whether `max_elapsed_ns` applies.
-    pub has_max_elapsed: bool,
+    pub has_max_elapsed: u8,
     /// Give up when the next retry would start later than this after the
     /// schedule began.
     pub max_elapsed_ns: u64,
     /// Whether `seed` applies.
-    pub has_seed: bool,
+    pub has_seed: u8,
     /// Seed of the jitter RNG (same seed, same delays in every language).
     pub seed: u64,
 }
@@ -135,7 +140,7 @@ pub struct seawall_backoff_schedule_state {
     /// Retries handed out so far.
     pub retries: u32,
     /// Whether the schedule has ended (gave up, or was finished); sticky.
-    pub done: bool,
+    pub done: u8,
 }
 
 impl seawall_backoff_schedule_state {
@@ -146,7 +151,7 @@ impl seawall_backoff_schedule_state {
             retries: self.retries,
             prev_ns: self.prev_ns,
             rng: self.rng,
-            done: self.done,
+            done: self.done != 0,
         }
     }
 
@@ -157,7 +162,7 @@ impl seawall_backoff_schedule_state {
             prev_ns: s.prev_ns,
             rng: s.rng,
             retries: s.retries,
-            done: s.done,
+            done: u8::from(s.done),
         }
     }
 }
@@ -219,31 +224,58 @@ impl seawall_backoff_config {
             max_delay: Duration::from_nanos(self.max_delay_ns),
             jitter: jitter_from(self.jitter)?,
             max_attempts: self.max_attempts,
-            max_elapsed: self
-                .has_max_elapsed
+            max_elapsed: (self.has_max_elapsed != 0)
                 .then(|| Duration::from_nanos(self.max_elapsed_ns)),
-            seed: self.has_seed.then_some(self.seed),
+            seed: (self.has_seed != 0).then_some(self.seed),
         })
     }
 }
 
-/// The default backoff config (see `seawall_backoff_config` for the table).
-/// Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_backoff_config_default() -> seawall_backoff_config {
-    let d = BackoffConfig::default();
-    seawall_backoff_config {
-        kind: kind_to(d.kind),
-        base_ns: duration_to_ns(d.base),
-        factor: d.factor,
-        max_delay_ns: duration_to_ns(d.max_delay),
-        jitter: jitter_to(d.jitter),
-        max_attempts: d.max_attempts,
-        has_max_elapsed: d.max_elapsed.is_some(),
-        max_elapsed_ns: d.max_elapsed.map_or(0, duration_to_ns),
-        has_seed: d.seed.is_some(),
-        seed: d.seed.unwrap_or(0),
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_backoff_config {
+    const INIT: &'static str = "seawall_backoff_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_backoff_config, kind),
+        offset_of!(seawall_backoff_config, base_ns),
+        offset_of!(seawall_backoff_config, factor),
+        offset_of!(seawall_backoff_config, max_delay_ns),
+        offset_of!(seawall_backoff_config, jitter),
+        offset_of!(seawall_backoff_config, max_attempts),
+        offset_of!(seawall_backoff_config, has_max_elapsed),
+        offset_of!(seawall_backoff_config, max_elapsed_ns),
+        offset_of!(seawall_backoff_config, has_seed),
+        offset_of!(seawall_backoff_config, seed),
+    ];
+    fn defaults() -> Self {
+        let d = BackoffConfig::default();
+        seawall_backoff_config {
+            struct_size: own_size::<seawall_backoff_config>(),
+            kind: kind_to(d.kind),
+            base_ns: duration_to_ns(d.base),
+            factor: d.factor,
+            max_delay_ns: duration_to_ns(d.max_delay),
+            jitter: jitter_to(d.jitter),
+            max_attempts: d.max_attempts,
+            has_max_elapsed: u8::from(d.max_elapsed.is_some()),
+            max_elapsed_ns: d.max_elapsed.map_or(0, duration_to_ns),
+            has_seed: u8::from(d.seed.is_some()),
+            seed: d.seed.unwrap_or(0),
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_backoff_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_backoff_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_backoff_config_init(
+    config: *mut seawall_backoff_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn backoff_new(
@@ -251,8 +283,8 @@ unsafe fn backoff_new(
     clock: ClockSource,
     out: *mut *mut seawall_backoff,
 ) -> seawall_status {
-    match (*config)
-        .to_core()
+    match crate::config::read(config)
+        .and_then(|c| c.to_core())
         .and_then(|c| Backoff::with_clock(c, clock))
     {
         Ok(b) => {
@@ -371,13 +403,13 @@ fn delay_out(d: Option<u64>, retries: u32) -> seawall_backoff_delay {
 pub unsafe extern "C" fn seawall_backoff_next_delay(
     backoff: *const seawall_backoff,
     state: *mut seawall_backoff_schedule_state,
-    has_retry_after: bool,
+    has_retry_after: u8,
     retry_after_ns: u64,
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
     ffi_boundary!([backoff, state, out] {
         let mut s = (*state).to_core();
-        let hint = has_retry_after.then_some(retry_after_ns);
+        let hint = (has_retry_after != 0).then_some(retry_after_ns);
         let d = (*backoff).0.next_delay_ns(&mut s, None, hint);
         *state = seawall_backoff_schedule_state::from_core(s);
         *out = delay_out(d, s.retries());
@@ -393,7 +425,7 @@ pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
     backoff: *const seawall_backoff,
     state: *mut seawall_backoff_schedule_state,
     elapsed_ns: u64,
-    has_retry_after: bool,
+    has_retry_after: u8,
     retry_after_ns: u64,
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
@@ -402,7 +434,7 @@ pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
         let d = (*backoff).0.next_delay_ns(
             &mut s,
             Some(elapsed_ns),
-            has_retry_after.then_some(retry_after_ns),
+            (has_retry_after != 0).then_some(retry_after_ns),
         );
         *state = seawall_backoff_schedule_state::from_core(s);
         *out = delay_out(d, s.retries());

@@ -11,7 +11,7 @@ use crate::status::seawall_status;
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::c_char;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// What the last failed call on this thread reported.
 enum Last {
@@ -217,20 +217,72 @@ pub(crate) fn last_error_field_ptr() -> *const c_char {
     })
 }
 
-/// A static NUL-terminated copy of a static name (interned once).
+/// Interned field names: each slot NULL or a leaked NUL-terminated copy of
+/// a name. Lock-free, so no lock is held when another thread forks (a
+/// child must never find it locked), and every copy is referenced from its
+/// start (valgrind: "still reachable", not "possibly lost").
+static FIELD_NAMES: [AtomicPtr<c_char>; 256] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; 256];
+
+thread_local! {
+    /// Where a name goes if the table is ever full (valid until the next
+    /// call on this thread, like the message).
+    static FIELD_OVERFLOW: RefCell<Option<CString>> = const { RefCell::new(None) };
+}
+
+/// A NUL-terminated copy of a static name, interned once per process.
 fn field_cstr(c_name: &'static str) -> *const c_char {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashMap<&'static str, &'static std::ffi::CStr>>> = OnceLock::new();
-    let map = NAMES.get_or_init(|| Mutex::new(HashMap::new()));
-    let Ok(mut map) = map.lock() else {
-        return c"".as_ptr();
+    let same = |p: *mut c_char| {
+        // SAFETY: non-NULL slots hold leaked CStrings, never freed.
+        unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == c_name.as_bytes()
     };
-    let s = map.entry(c_name).or_insert_with(|| {
-        let owned = CString::new(c_name).unwrap_or_default();
-        Box::leak(owned.into_boxed_c_str())
-    });
-    s.as_ptr()
+    for slot in &FIELD_NAMES {
+        let mut p = slot.load(Ordering::Acquire);
+        if p.is_null() {
+            let Ok(owned) = CString::new(c_name) else {
+                return c"".as_ptr();
+            };
+            let mine = owned.into_raw();
+            match slot.compare_exchange(
+                std::ptr::null_mut(),
+                mine,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return mine,
+                Err(theirs) => {
+                    // SAFETY: `mine` came from `into_raw` just above and was
+                    // not published.
+                    drop(unsafe { CString::from_raw(mine) });
+                    p = theirs;
+                }
+            }
+        }
+        if same(p) {
+            return p;
+        }
+    }
+    FIELD_OVERFLOW.with(|o| {
+        let Ok(mut o) = o.try_borrow_mut() else {
+            return c"".as_ptr();
+        };
+        *o = CString::new(c_name).ok();
+        o.as_ref().map_or(c"".as_ptr(), |c| c.as_ptr())
+    })
+}
+
+/// The status of this thread's last error (`SEAWALL_OK` if none).
+pub(crate) fn last_error_status() -> seawall_status {
+    LAST_ERROR.with(|e| {
+        e.try_borrow()
+            .ok()
+            .map_or(seawall_status::SEAWALL_OK, |e| match &e.last {
+                Last::None => seawall_status::SEAWALL_OK,
+                Last::Core(err) => seawall_status::from_kind(err.kind()),
+                Last::Null(_) => seawall_status::SEAWALL_NULL_ARGUMENT,
+                Last::Panic(_) => seawall_status::SEAWALL_PANIC,
+            })
+    })
 }
 
 /// `retry_after` of the last error in ns (`circuit_open`, `rate_limited`), else 0.
@@ -333,7 +385,35 @@ macro_rules! ffi_value {
 /// # Safety
 /// `out` must be a valid, writable pointer (checked non-NULL by the caller).
 pub(crate) unsafe fn write_handle<T>(out: *mut *mut T, value: T) {
+    register_atfork();
     *out = Box::into_raw(Box::new(value));
+}
+
+extern "C" {
+    fn pthread_atfork(
+        prepare: Option<unsafe extern "C" fn()>,
+        parent: Option<unsafe extern "C" fn()>,
+        child: Option<unsafe extern "C" fn()>,
+    ) -> std::os::raw::c_int;
+}
+
+/// The `fork()` child handler: unseeded generators draw afresh in the
+/// child (one atomic add: async-signal-safe).
+unsafe extern "C" fn after_fork_in_child() {
+    seawall::rng::after_fork();
+}
+
+/// Registers the child handler once per process, before the first handle
+/// exists (no handle, no generator to reseed). Lock-free.
+fn register_atfork() {
+    use std::sync::atomic::AtomicBool;
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if !DONE.load(Ordering::Relaxed) && !DONE.swap(true, Ordering::AcqRel) {
+        // SAFETY: registers a handler that only does an atomic add.
+        unsafe {
+            pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    }
 }
 
 /// Frees a handle made by [`write_handle`]. NULL is a no-op.

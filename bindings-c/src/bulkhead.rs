@@ -2,9 +2,11 @@
 
 use crate::boundary::{fail, free_handle, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::bulkhead::{Admission, Bulkhead, BulkheadConfig, OwnedPermit, OwnedWaiter};
 use seawall::clock::{duration_to_ns, Clock, ClockSource};
+use std::mem::offset_of;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +20,9 @@ use std::time::Duration;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_bulkhead_config {
+    /// Set by `seawall_bulkhead_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Calls allowed in flight at once.
     pub max_concurrent: u64,
     /// Callers allowed to wait for a slot.
@@ -47,9 +52,11 @@ pub struct seawall_bulkhead_metrics {
 /// A concurrency limiter. Opaque; thread-safe.
 pub struct seawall_bulkhead(pub(crate) Arc<Bulkhead>, ClockSource);
 
-/// One slot of a bulkhead, held until `seawall_bulkhead_release`. Opaque.
-/// It keeps the bulkhead alive: it may be released after the bulkhead
-/// handle was freed, and from any thread, once.
+/// One slot of a bulkhead, held until `seawall_bulkhead_release(&permit)`.
+/// Opaque. It keeps the bulkhead alive: it may be released after the
+/// bulkhead handle was freed, and from any thread, once (release writes
+/// NULL to the caller's pointer, so releasing it again returns
+/// `SEAWALL_INVALID_ARGUMENT`).
 ///
 /// No allocation per permit: the pointer is the bulkhead's own reference
 /// count handle (`Arc::into_raw` of a detached core permit), so taking and
@@ -74,15 +81,37 @@ unsafe fn write_permit(out: *mut *mut seawall_bulkhead_permit, p: OwnedPermit) {
 /// `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
 pub struct seawall_bulkhead_waiter(Option<OwnedWaiter>);
 
-/// The default bulkhead config. Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_bulkhead_config_default() -> seawall_bulkhead_config {
-    let d = BulkheadConfig::default();
-    seawall_bulkhead_config {
-        max_concurrent: d.max_concurrent,
-        max_queue: d.max_queue,
-        max_wait_ns: duration_to_ns(d.max_wait),
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_bulkhead_config {
+    const INIT: &'static str = "seawall_bulkhead_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_bulkhead_config, max_concurrent),
+        offset_of!(seawall_bulkhead_config, max_queue),
+        offset_of!(seawall_bulkhead_config, max_wait_ns),
+    ];
+    fn defaults() -> Self {
+        let d = BulkheadConfig::default();
+        seawall_bulkhead_config {
+            struct_size: own_size::<seawall_bulkhead_config>(),
+            max_concurrent: d.max_concurrent,
+            max_queue: d.max_queue,
+            max_wait_ns: duration_to_ns(d.max_wait),
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_bulkhead_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_bulkhead_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_config_init(
+    config: *mut seawall_bulkhead_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn bh_new(
@@ -90,7 +119,10 @@ unsafe fn bh_new(
     clock: ClockSource,
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
-    let c = *config;
+    let c = match crate::config::read(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let cfg = BulkheadConfig {
         max_concurrent: c.max_concurrent,
         max_queue: c.max_queue,
@@ -133,7 +165,8 @@ pub unsafe extern "C" fn seawall_bulkhead_new_with_clock(
 }
 
 /// Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
-/// held keep the bulkhead alive until they are released / freed. Not
+/// held keep the bulkhead alive until they are released / freed. Freeing
+/// a handle twice is undefined behaviour, as for `free()`. Not
 /// thread-safe: must not race other calls on the same handle.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_free(bulkhead: *mut seawall_bulkhead) {
@@ -234,17 +267,32 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
     })
 }
 
-/// Gives a permit's slot back (to the oldest waiter if anyone waits) and
-/// frees the permit. NULL is a no-op. Any thread; once per permit.
+/// Gives the slot of the permit `*permit` back (to the oldest waiter if
+/// anyone waits), frees the permit and writes NULL to `*permit`, so a
+/// second release through the same variable is refused, not a double free.
+/// Any thread, one call at a time per permit. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `permit`: `*permit` is NULL, released
+/// already or never acquired; nothing happens, so cleanup paths may ignore
+/// it) or `SEAWALL_NULL_ARGUMENT` (`permit`). A copy of a permit pointer
+/// released after the original is undefined behaviour, like `free()`.
 #[no_mangle]
-pub unsafe extern "C" fn seawall_bulkhead_release(permit: *mut seawall_bulkhead_permit) {
-    ffi_value!((), {
-        if !permit.is_null() {
-            // SAFETY: a non-NULL permit is an `Arc::into_raw` made by
-            // `permit_handle` and, per the contract, released once.
-            let arc = Arc::from_raw(permit.cast_const().cast::<Bulkhead>());
-            drop(OwnedPermit::reattach(arc));
+pub unsafe extern "C" fn seawall_bulkhead_release(
+    permit: *mut *mut seawall_bulkhead_permit,
+) -> seawall_status {
+    ffi_boundary!([permit] {
+        let p = std::mem::replace(&mut *permit, std::ptr::null_mut());
+        if p.is_null() {
+            return fail(seawall::Error::argument(
+                "permit",
+                "is not live: already released, or never acquired",
+            ));
         }
+        // SAFETY: a non-NULL permit is an `Arc::into_raw` made by
+        // `permit_handle` or `try_acquire`; NULL is written back first, so
+        // this variable cannot release it twice.
+        let arc = Arc::from_raw(p.cast_const().cast::<Bulkhead>());
+        drop(OwnedPermit::reattach(arc));
+        seawall_status::SEAWALL_OK
     })
 }
 

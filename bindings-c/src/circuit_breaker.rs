@@ -2,11 +2,13 @@
 
 use crate::boundary::{fail, free_handle, invalid_config, null_argument, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::circuit_breaker::{
     CircuitBreaker, Config, ListenerId, Outcome, Permit, State, Transition, WindowKind,
 };
 use seawall::clock::{duration_to_ns, ClockSource};
+use std::mem::offset_of;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,12 +77,15 @@ pub enum seawall_window_kind {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_circuit_breaker_config {
+    /// Set by `seawall_circuit_breaker_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Whether the failure-rate rule is on.
-    pub has_failure_rate_threshold: bool,
+    pub has_failure_rate_threshold: u8,
     /// Trip when failures / calls in the window reach this.
     pub failure_rate_threshold: f64,
     /// Whether the slow-call-rate rule is on.
-    pub has_slow_call_rate_threshold: bool,
+    pub has_slow_call_rate_threshold: u8,
     /// Trip when slow calls / calls in the window reach this.
     pub slow_call_rate_threshold: f64,
     /// A call slower than this is slow.
@@ -92,11 +97,11 @@ pub struct seawall_circuit_breaker_config {
     /// Rates are computed once the window holds this many calls.
     pub minimum_number_of_calls: u64,
     /// Whether the failure-count rule is on.
-    pub has_failure_count_threshold: bool,
+    pub has_failure_count_threshold: u8,
     /// Trip after this many failures in a row (or within the period).
     pub failure_count_threshold: u64,
     /// Whether failures are counted within a period instead of in a row.
-    pub has_failure_count_period: bool,
+    pub has_failure_count_period: u8,
     /// Count failures younger than this.
     pub failure_count_period_ns: u64,
     /// How long the breaker stays open before probing.
@@ -104,7 +109,7 @@ pub struct seawall_circuit_breaker_config {
     /// Open duration growth per consecutive open episode.
     pub open_duration_multiplier: f64,
     /// Whether the open duration growth is capped.
-    pub has_max_open_duration: bool,
+    pub has_max_open_duration: u8,
     /// Cap of the grown open duration.
     pub max_open_duration_ns: u64,
     /// Probes admitted per half-open episode.
@@ -162,12 +167,20 @@ pub struct seawall_circuit_breaker_metrics {
 ///
 /// It runs synchronously on the thread that made the transition (the one
 /// inside `_try_acquire`, `_record`, `_release`, `_force_open`, `_disable`,
-/// `_metrics_only` or `_reset`), after the transition, outside any lock of
-/// the hot path. Several threads may call it at once, so it must be
-/// thread-safe. It may call any seawall function (those calls change this
-/// thread's last error), including on this breaker, except
-/// `seawall_circuit_breaker_free`. It must not unwind (longjmp, C++
-/// exceptions) through seawall. Keep it short: the caller waits for it.
+/// `_metrics_only` or `_reset` of the breaker, or inside
+/// `seawall_policy_try_acquire` / `seawall_policy_guard_*` of a policy
+/// using it), after the transition, outside any lock of the hot path.
+/// Several threads may call it at once, so it must be thread-safe. It may
+/// call any seawall function (those calls change this thread's last
+/// error), including on this breaker, except `seawall_circuit_breaker_free`
+/// of this breaker. It must not unwind (longjmp, C++ exceptions) through
+/// seawall. Keep it short: the caller waits for it, and so does
+/// `_remove_listener` / `_free` on another thread.
+///
+/// Lifetime: a listener fires only while it is registered and the handle
+/// it was registered on is not freed (a policy that keeps using the
+/// breaker after `seawall_circuit_breaker_free` does not call it). See
+/// `seawall_circuit_breaker_on_transition` for when `destroy` runs.
 pub type seawall_transition_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -177,8 +190,53 @@ pub type seawall_transition_fn = Option<
     ),
 >;
 
+/// Frees a listener's `user_data`: called exactly once per registration,
+/// when the listener can no longer fire (see
+/// `seawall_circuit_breaker_on_transition`), on the thread that removed
+/// it, freed the breaker, or made the last call. It must not call seawall
+/// functions on the breaker it was registered on, nor unwind through seawall.
+pub type seawall_destroy_fn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
 /// A thread-safe circuit breaker. Opaque.
-pub struct seawall_circuit_breaker(pub(crate) Arc<CircuitBreaker>);
+pub struct seawall_circuit_breaker(
+    pub(crate) Arc<CircuitBreaker>,
+    /// This handle's permit tag (see [`PERMIT_TAG_SHIFT`]), never 0.
+    u64,
+    /// The listeners registered through this handle (removed by `_free`).
+    std::sync::Mutex<Vec<ListenerId>>,
+);
+
+/// C permit bits: the core permit in bits `0..40` (core uses `0..37`),
+/// the issuing handle's tag in bits `40..64`. 0 is never issued: a zeroed
+/// permit is empty, and finishing a permit writes 0.
+const PERMIT_TAG_SHIFT: u32 = 40;
+const PERMIT_CORE_MASK: u64 = (1 << PERMIT_TAG_SHIFT) - 1;
+const PERMIT_TAG_MAX: u64 = (1 << (64 - PERMIT_TAG_SHIFT)) - 1;
+
+/// A tag for a new breaker handle: 1..=PERMIT_TAG_MAX, cycling, so live
+/// breakers share a tag only after 16 million newer ones were created.
+fn next_tag() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed) % PERMIT_TAG_MAX + 1
+}
+
+impl Drop for seawall_circuit_breaker {
+    /// The handle's listeners end with it, even if a policy keeps the
+    /// breaker alive: each is removed (waiting for running calls) and its
+    /// `destroy` runs.
+    fn drop(&mut self) {
+        let ids = std::mem::take(
+            &mut *self
+                .2
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for id in ids {
+            self.0.remove_listener_and_wait(id);
+        }
+    }
+}
 
 pub(crate) fn state_to_c(s: State) -> seawall_circuit_state {
     use seawall_circuit_state::*;
@@ -196,11 +254,9 @@ impl seawall_circuit_breaker_config {
     fn to_core(self) -> seawall::Result<Config> {
         let ns = Duration::from_nanos;
         Ok(Config {
-            failure_rate_threshold: self
-                .has_failure_rate_threshold
+            failure_rate_threshold: (self.has_failure_rate_threshold != 0)
                 .then_some(self.failure_rate_threshold),
-            slow_call_rate_threshold: self
-                .has_slow_call_rate_threshold
+            slow_call_rate_threshold: (self.has_slow_call_rate_threshold != 0)
                 .then_some(self.slow_call_rate_threshold),
             slow_call_duration_threshold: ns(self.slow_call_duration_threshold_ns),
             window_kind: match self.window_kind {
@@ -215,16 +271,13 @@ impl seawall_circuit_breaker_config {
             },
             window_size: self.window_size,
             minimum_number_of_calls: self.minimum_number_of_calls,
-            failure_count_threshold: self
-                .has_failure_count_threshold
+            failure_count_threshold: (self.has_failure_count_threshold != 0)
                 .then_some(self.failure_count_threshold),
-            failure_count_period: self
-                .has_failure_count_period
+            failure_count_period: (self.has_failure_count_period != 0)
                 .then(|| ns(self.failure_count_period_ns)),
             open_duration: ns(self.open_duration_ns),
             open_duration_multiplier: self.open_duration_multiplier,
-            max_open_duration: self
-                .has_max_open_duration
+            max_open_duration: (self.has_max_open_duration != 0)
                 .then(|| ns(self.max_open_duration_ns)),
             half_open_max_calls: self.half_open_max_calls,
             success_threshold: self.success_threshold,
@@ -232,34 +285,73 @@ impl seawall_circuit_breaker_config {
     }
 }
 
-/// The default breaker config (see `seawall_circuit_breaker_config`).
-/// Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_circuit_breaker_config_default() -> seawall_circuit_breaker_config {
-    let d = Config::default();
-    seawall_circuit_breaker_config {
-        has_failure_rate_threshold: d.failure_rate_threshold.is_some(),
-        failure_rate_threshold: d.failure_rate_threshold.unwrap_or(0.5),
-        has_slow_call_rate_threshold: d.slow_call_rate_threshold.is_some(),
-        slow_call_rate_threshold: d.slow_call_rate_threshold.unwrap_or(1.0),
-        slow_call_duration_threshold_ns: duration_to_ns(d.slow_call_duration_threshold),
-        window_kind: match d.window_kind {
-            WindowKind::CountBased => 0,
-            WindowKind::TimeBased => 1,
-        },
-        window_size: d.window_size,
-        minimum_number_of_calls: d.minimum_number_of_calls,
-        has_failure_count_threshold: d.failure_count_threshold.is_some(),
-        failure_count_threshold: d.failure_count_threshold.unwrap_or(0),
-        has_failure_count_period: d.failure_count_period.is_some(),
-        failure_count_period_ns: d.failure_count_period.map_or(0, duration_to_ns),
-        open_duration_ns: duration_to_ns(d.open_duration),
-        open_duration_multiplier: d.open_duration_multiplier,
-        has_max_open_duration: d.max_open_duration.is_some(),
-        max_open_duration_ns: d.max_open_duration.map_or(0, duration_to_ns),
-        half_open_max_calls: d.half_open_max_calls,
-        success_threshold: d.success_threshold,
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_circuit_breaker_config {
+    const INIT: &'static str = "seawall_circuit_breaker_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_circuit_breaker_config, has_failure_rate_threshold),
+        offset_of!(seawall_circuit_breaker_config, failure_rate_threshold),
+        offset_of!(seawall_circuit_breaker_config, has_slow_call_rate_threshold),
+        offset_of!(seawall_circuit_breaker_config, slow_call_rate_threshold),
+        offset_of!(
+            seawall_circuit_breaker_config,
+            slow_call_duration_threshold_ns
+        ),
+        offset_of!(seawall_circuit_breaker_config, window_kind),
+        offset_of!(seawall_circuit_breaker_config, window_size),
+        offset_of!(seawall_circuit_breaker_config, minimum_number_of_calls),
+        offset_of!(seawall_circuit_breaker_config, has_failure_count_threshold),
+        offset_of!(seawall_circuit_breaker_config, failure_count_threshold),
+        offset_of!(seawall_circuit_breaker_config, has_failure_count_period),
+        offset_of!(seawall_circuit_breaker_config, failure_count_period_ns),
+        offset_of!(seawall_circuit_breaker_config, open_duration_ns),
+        offset_of!(seawall_circuit_breaker_config, open_duration_multiplier),
+        offset_of!(seawall_circuit_breaker_config, has_max_open_duration),
+        offset_of!(seawall_circuit_breaker_config, max_open_duration_ns),
+        offset_of!(seawall_circuit_breaker_config, half_open_max_calls),
+        offset_of!(seawall_circuit_breaker_config, success_threshold),
+    ];
+    fn defaults() -> Self {
+        let d = Config::default();
+        seawall_circuit_breaker_config {
+            struct_size: own_size::<seawall_circuit_breaker_config>(),
+            has_failure_rate_threshold: u8::from(d.failure_rate_threshold.is_some()),
+            failure_rate_threshold: d.failure_rate_threshold.unwrap_or(0.5),
+            has_slow_call_rate_threshold: u8::from(d.slow_call_rate_threshold.is_some()),
+            slow_call_rate_threshold: d.slow_call_rate_threshold.unwrap_or(1.0),
+            slow_call_duration_threshold_ns: duration_to_ns(d.slow_call_duration_threshold),
+            window_kind: match d.window_kind {
+                WindowKind::CountBased => 0,
+                WindowKind::TimeBased => 1,
+            },
+            window_size: d.window_size,
+            minimum_number_of_calls: d.minimum_number_of_calls,
+            has_failure_count_threshold: u8::from(d.failure_count_threshold.is_some()),
+            failure_count_threshold: d.failure_count_threshold.unwrap_or(0),
+            has_failure_count_period: u8::from(d.failure_count_period.is_some()),
+            failure_count_period_ns: d.failure_count_period.map_or(0, duration_to_ns),
+            open_duration_ns: duration_to_ns(d.open_duration),
+            open_duration_multiplier: d.open_duration_multiplier,
+            has_max_open_duration: u8::from(d.max_open_duration.is_some()),
+            max_open_duration_ns: d.max_open_duration.map_or(0, duration_to_ns),
+            half_open_max_calls: d.half_open_max_calls,
+            success_threshold: d.success_threshold,
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_circuit_breaker_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_circuit_breaker_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_config_init(
+    config: *mut seawall_circuit_breaker_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn cb_new(
@@ -267,12 +359,15 @@ unsafe fn cb_new(
     clock: ClockSource,
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
-    match (*config)
-        .to_core()
+    match crate::config::read(config)
+        .and_then(|c| c.to_core())
         .and_then(|c| CircuitBreaker::with_clock(c, clock))
     {
         Ok(cb) => {
-            write_handle(out, seawall_circuit_breaker(Arc::new(cb)));
+            write_handle(
+                out,
+                seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
+            );
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -304,7 +399,13 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
     ffi_boundary!([config, clock, out] { cb_new(config, clock_source(clock), out) })
 }
 
-/// Frees a breaker and its listeners. NULL is a no-op. Not thread-safe: must not race
+/// Frees a breaker handle and removes the listeners registered on it:
+/// when it returns, none of them is running or will run again, and their
+/// `destroy` callbacks have run (unless called from inside a listener of
+/// any breaker: then calls running on other threads may still finish, and
+/// `destroy` runs after the last). A policy using the breaker keeps
+/// working without them. NULL is a no-op. Freeing a handle twice is
+/// undefined behaviour, as for `free()`. Not thread-safe: must not race
 /// other calls on the same handle (nor run inside one of its listeners).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circuit_breaker) {
@@ -312,12 +413,18 @@ pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circ
 }
 
 /// Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
-/// written to `*out_permit` with `_record` or `_release` (a permit is an
-/// opaque token; finishing it twice, or a permit from before a transition,
-/// is harmless). `SEAWALL_CIRCUIT_OPEN`: don't call;
-/// `seawall_last_error_retry_after_ns()` says when the breaker may admit
-/// again. Closed: one atomic load. Thread-safe.
-/// Also returns `SEAWALL_NULL_ARGUMENT`.
+/// written to `*out_permit` exactly once with `_record` or `_release` of
+/// this breaker, passing its address. A permit is an opaque, non-zero
+/// 64-bit token that names its breaker; finishing writes 0 to it, so a
+/// second `_record` of it returns `SEAWALL_INVALID_ARGUMENT` (and a second
+/// `_release` does nothing), and a permit from another breaker is
+/// refused with `SEAWALL_INVALID_ARGUMENT`; a zeroed `uint64_t` is an empty
+/// permit. A permit from before a transition is stale: it counts in the
+/// lifetime counters only. Copies of one permit are one permit: finishing
+/// each copy is a caller bug seawall cannot see. `SEAWALL_CIRCUIT_OPEN`:
+/// don't call; `seawall_last_error_retry_after_ns()` says when the breaker
+/// may admit again (`*out_permit` untouched). Closed: one atomic load.
+/// Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
     breaker: *const seawall_circuit_breaker,
@@ -326,7 +433,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
     ffi_boundary!([breaker, out_permit] {
         match (*breaker).0.try_acquire() {
             Ok(p) => {
-                *out_permit = p.to_bits();
+                *out_permit = p.to_bits() | ((*breaker).1 << PERMIT_TAG_SHIFT);
                 seawall_status::SEAWALL_OK
             }
             Err(r) => fail(r.into()),
@@ -334,11 +441,39 @@ pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
     })
 }
 
-/// Whether a permit from `_try_acquire` is a half-open probe.
-/// Pure; thread-safe; cannot fail.
+/// Whether a permit from `_try_acquire` is a half-open probe (false for
+/// an empty permit). Pure; thread-safe; cannot fail.
 #[no_mangle]
 pub extern "C" fn seawall_permit_is_probe(permit: u64) -> bool {
-    ffi_value!(false, { Permit::from_bits(permit).is_probe() })
+    ffi_value!(false, {
+        permit != 0 && Permit::from_bits(permit & PERMIT_CORE_MASK).is_probe()
+    })
+}
+
+/// Checks that `*permit` is a live permit of `breaker`: its core permit,
+/// or the status to return.
+#[inline]
+unsafe fn live_permit(
+    breaker: *const seawall_circuit_breaker,
+    permit: *const u64,
+) -> Result<Permit, seawall_status> {
+    let bits = *permit;
+    if bits >> PERMIT_TAG_SHIFT == (*breaker).1 {
+        return Ok(Permit::from_bits(bits & PERMIT_CORE_MASK));
+    }
+    Err(bad_permit(bits))
+}
+
+#[cold]
+fn bad_permit(bits: u64) -> seawall_status {
+    fail(seawall::Error::argument(
+        "permit",
+        if bits == 0 {
+            "is not live: already finished, or not admitted by seawall_circuit_breaker_try_acquire"
+        } else {
+            "was issued by another circuit breaker"
+        },
+    ))
 }
 
 pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
@@ -353,25 +488,31 @@ pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
     }
 }
 
-/// Records the outcome (a `seawall_outcome` value) of the call `permit`
+/// Records the outcome (a `seawall_outcome` value) of the call `*permit`
 /// admitted and how long it took (`duration_ns` above the slow-call
-/// threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`). May
-/// trip, close or re-open the breaker (listeners run on this thread).
-/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
-/// `outcome`) or `SEAWALL_NULL_ARGUMENT`.
+/// threshold makes it slow; ignored for `SEAWALL_OUTCOME_IGNORED`), and
+/// writes 0 to `*permit` (finished). May trip, close or re-open the breaker
+/// (listeners run on this thread). Thread-safe on `breaker`; one call at a
+/// time per permit. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+/// (field `outcome`: unknown outcome, the permit stays live; field
+/// `permit`: already finished, zero, or issued by another breaker; nothing
+/// is recorded) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_record(
     breaker: *const seawall_circuit_breaker,
-    permit: u64,
+    permit: *mut u64,
     outcome: u32,
     duration_ns: u64,
 ) -> seawall_status {
-    ffi_boundary!([breaker] {
+    ffi_boundary!([breaker, permit] {
+        let p = match live_permit(breaker, permit) {
+            Ok(p) => p,
+            Err(st) => return st,
+        };
         match outcome_from(outcome) {
             Ok(o) => {
-                (*breaker)
-                    .0
-                    .record(Permit::from_bits(permit), o, Duration::from_nanos(duration_ns));
+                *permit = 0;
+                (*breaker).0.record(p, o, Duration::from_nanos(duration_ns));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -381,15 +522,28 @@ pub unsafe extern "C" fn seawall_circuit_breaker_record(
 
 /// Finishes a permit whose call produced no outcome (cancelled, or
 /// rejected by a later stage): records nothing; a half-open probe gives its
-/// slot back. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// slot back; writes 0 to `*permit`. An empty permit (0: finished already,
+/// or never admitted) is a no-op, so it is safe in every cleanup path.
+/// Thread-safe on `breaker`; one call at a time per permit. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `permit`: issued by
+/// another breaker; nothing released) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_release(
     breaker: *const seawall_circuit_breaker,
-    permit: u64,
+    permit: *mut u64,
 ) -> seawall_status {
-    ffi_boundary!([breaker] {
-        (*breaker).0.release(Permit::from_bits(permit));
-        seawall_status::SEAWALL_OK
+    ffi_boundary!([breaker, permit] {
+        if *permit == 0 {
+            return seawall_status::SEAWALL_OK;
+        }
+        match live_permit(breaker, permit) {
+            Ok(p) => {
+                *permit = 0;
+                (*breaker).0.release(p);
+                seawall_status::SEAWALL_OK
+            }
+            Err(st) => st,
+        }
     })
 }
 
@@ -513,46 +667,82 @@ pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
 }
 
 /// `user_data` travels to another thread with the listener: the C caller
-/// promised in the header that the listener is thread-safe.
-struct UserData(*mut c_void);
+/// promised in the header that the listener is thread-safe. Dropped
+/// exactly once, when the core drops the listener (it can no longer
+/// fire): then `destroy(user_data)` runs.
+struct UserData(*mut c_void, seawall_destroy_fn);
 // SAFETY: documented contract of seawall_circuit_breaker_on_transition.
 unsafe impl Send for UserData {}
 // SAFETY: as above.
 unsafe impl Sync for UserData {}
 
+impl Drop for UserData {
+    fn drop(&mut self) {
+        if let Some(d) = self.1 {
+            // SAFETY: the caller registered a valid destroy function for
+            // this user_data; core drops the listener once.
+            unsafe { d(self.0) }
+        }
+    }
+}
+
 /// Registers `listener`, called after every state transition with
 /// `user_data` (see `seawall_transition_fn` for the thread it runs on and
 /// what it may call), and writes its id to `*out_id`. `user_data` may be
-/// NULL; seawall never reads nor frees it, and it must stay valid until the
-/// listener is removed or the breaker is freed (a transition already being
-/// notified may call the listener once after `_remove_listener`).
-/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`breaker`,
-/// `listener` or `out_id`).
+/// NULL; seawall never reads it. `destroy` may be NULL (nothing to free).
+///
+/// Lifetime: the listener fires until `_remove_listener(id)` or
+/// `seawall_circuit_breaker_free` of this handle returns (both wait for
+/// calls running on other threads, except when called from inside a
+/// listener). Then `destroy(user_data)` runs exactly once, if `destroy` is
+/// not NULL: free `user_data` in `destroy`, never yourself. With `destroy`
+/// NULL, `user_data` must stay valid until `_remove_listener` / `_free`
+/// returns, and, if that call came from inside a listener, until calls
+/// still running elsewhere return (which only `destroy` tells). If
+/// registration fails, `destroy` is not called. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
+/// to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
+/// `out_id`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
     breaker: *const seawall_circuit_breaker,
     listener: seawall_transition_fn,
     user_data: *mut c_void,
+    destroy: seawall_destroy_fn,
     out_id: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([breaker, out_id] {
         let Some(f) = listener else {
             return null_argument("listener");
         };
-        let ud = UserData(user_data);
-        let id = (*breaker).0.on_transition(Box::new(move |t: Transition| {
+        let b = &*breaker;
+        // Held across the registration, so `_free` (which must not race
+        // this call anyway) sees every id.
+        let mut ids = b.2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ids.try_reserve(1).is_err() {
+            return fail(seawall::Error::argument("listener", "cannot be stored: out of memory"));
+        }
+        let ud = UserData(user_data, destroy);
+        let id = b.0.on_transition(Box::new(move |t: Transition| {
             let ud = &ud;
             // SAFETY: the caller registered a valid function and user_data.
             unsafe { f(ud.0, state_to_c(t.from), state_to_c(t.to), t.at_ns) }
         }));
+        ids.push(id);
+        drop(ids);
         *out_id = id.0;
         seawall_status::SEAWALL_OK
     })
 }
 
-/// Removes the listener with id `id`; writes whether it was registered to
-/// `*out_removed`. Thread-safe (also from inside a listener). Returns
-/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Removes the listener with id `id` registered on this handle; writes
+/// whether it was registered to `*out_removed`. When it returns, the
+/// listener is not running on any other thread and will not run again, and
+/// its `destroy` has run, unless called from inside a listener (of any
+/// breaker): waiting there could deadlock, so it returns at once; calls
+/// running on other threads may still finish, and `destroy` runs after the
+/// last. Do not call it while holding a lock the listener takes.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
     breaker: *const seawall_circuit_breaker,
@@ -560,7 +750,18 @@ pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
     out_removed: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([breaker, out_removed] {
-        *out_removed = (*breaker).0.remove_listener(ListenerId(id));
+        let b = &*breaker;
+        let mine = {
+            let mut ids = b.2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match ids.iter().position(|i| i.0 == id) {
+                Some(k) => {
+                    ids.swap_remove(k);
+                    true
+                }
+                None => false,
+            }
+        };
+        *out_removed = mine && b.0.remove_listener_and_wait(ListenerId(id));
         seawall_status::SEAWALL_OK
     })
 }

@@ -69,20 +69,21 @@ pub unsafe extern "C" fn seawall_retryable_statuses(
     })
 }
 
-/// The wire name of a kind (`"timed_out"`), a static string; NULL for
-/// `SEAWALL_RETRYABLE_NONE` and unknown values. Takes a `uint32_t` so any
+/// The wire name of a kind (`"timed_out"`), a static string; `"unknown"`
+/// for `SEAWALL_RETRYABLE_NONE` and unknown values (never NULL, like every
+/// `*_str`). Takes a `uint32_t` so any
 /// value is safe. Kinds are numbered 1..=5 in declaration order.
 /// Thread-safe; do not free.
 #[no_mangle]
 pub extern "C" fn seawall_retryable_kind_str(kind: u32) -> *const c_char {
-    ffi_value!(std::ptr::null(), {
+    ffi_value!(c"unknown".as_ptr(), {
         match kind_at(kind) {
             Some(RetryableKind::ConnectionReset) => c"connection_reset".as_ptr(),
             Some(RetryableKind::TimedOut) => c"timed_out".as_ptr(),
             Some(RetryableKind::ConnectionRefused) => c"connection_refused".as_ptr(),
             Some(RetryableKind::NetworkError) => c"network_error".as_ptr(),
             Some(RetryableKind::ServiceUnavailable) => c"service_unavailable".as_ptr(),
-            None => std::ptr::null(),
+            None => c"unknown".as_ptr(),
         }
     })
 }

@@ -5,12 +5,14 @@ use crate::boundary::{free_handle, write_handle};
 use crate::status::seawall_status;
 use seawall::clock::{Clock, ClockSource, ManualClock};
 
-/// A clock that moves only when told to. Pass it to a primitive's `_new` to
-/// drive that primitive in tests; NULL there means the monotonic clock.
+/// A clock that moves only when told to. Pass it to a primitive's
+/// `_new_with_clock` to drive that primitive in tests; `clock` must not be
+/// NULL there (`SEAWALL_NULL_ARGUMENT`): `_new` is the monotonic clock.
 /// Thread-safe: any thread may advance or read it. Opaque.
 pub struct seawall_manual_clock(pub(crate) ManualClock);
 
-/// The clock a constructor was given: NULL = monotonic.
+/// The clock a constructor was given (callers check NULL first; a NULL
+/// here would mean monotonic).
 pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
     match c.as_ref() {
         Some(m) => ClockSource::Manual(m.0.clone()),

@@ -2,9 +2,11 @@
 
 use crate::boundary::{fail, free_handle, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::fault::{Fault, FaultInjector, FaultInjectorConfig};
+use std::mem::offset_of;
 use std::time::Duration;
 
 /// What to do to one call.
@@ -39,10 +41,17 @@ pub struct seawall_fault {
 /// | delay_min_ns | 1 s | ≤ delay_max_ns |
 /// | delay_max_ns | 1 s | ≤ 100 years; > 0 when delay_rate > 0 |
 /// | has_seed, seed | false (seeded from the clock) | same seed, same faults in every language |
-/// | enabled | true | whether it starts switched on |
+/// | enabled | 1 | whether it starts switched on (0 = off) |
+///
+/// A zeroed struct is not a config: its `struct_size` is 0, so `_new`
+/// refuses it (`SEAWALL_INVALID_CONFIG`, field `struct_size`) rather than
+/// making an injector that is silently switched off.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_fault_injector_config {
+    /// Set by `seawall_fault_injector_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Probability of an error.
     pub error_rate: f64,
     /// Probability of a delay.
@@ -52,11 +61,11 @@ pub struct seawall_fault_injector_config {
     /// Longest injected delay (inclusive).
     pub delay_max_ns: u64,
     /// Whether `seed` applies.
-    pub has_seed: bool,
+    pub has_seed: u8,
     /// Seed of the generator.
     pub seed: u64,
     /// Whether the injector starts switched on.
-    pub enabled: bool,
+    pub enabled: u8,
 }
 
 /// A snapshot of a fault injector's counters.
@@ -76,20 +85,45 @@ pub struct seawall_fault_injector_metrics {
 /// Injects errors and delays with fixed probabilities. Opaque; thread-safe.
 pub struct seawall_fault_injector(FaultInjector);
 
-/// The default fault injector config (injects nothing). Thread-safe;
-/// cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_fault_injector_config_default() -> seawall_fault_injector_config {
-    let d = FaultInjectorConfig::default();
-    seawall_fault_injector_config {
-        error_rate: d.error_rate,
-        delay_rate: d.delay_rate,
-        delay_min_ns: duration_to_ns(d.delay_min),
-        delay_max_ns: duration_to_ns(d.delay_max),
-        has_seed: d.seed.is_some(),
-        seed: d.seed.unwrap_or(0),
-        enabled: d.enabled,
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_fault_injector_config {
+    const INIT: &'static str = "seawall_fault_injector_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_fault_injector_config, error_rate),
+        offset_of!(seawall_fault_injector_config, delay_rate),
+        offset_of!(seawall_fault_injector_config, delay_min_ns),
+        offset_of!(seawall_fault_injector_config, delay_max_ns),
+        offset_of!(seawall_fault_injector_config, has_seed),
+        offset_of!(seawall_fault_injector_config, seed),
+        offset_of!(seawall_fault_injector_config, enabled),
+    ];
+    fn defaults() -> Self {
+        let d = FaultInjectorConfig::default();
+        seawall_fault_injector_config {
+            struct_size: own_size::<seawall_fault_injector_config>(),
+            error_rate: d.error_rate,
+            delay_rate: d.delay_rate,
+            delay_min_ns: duration_to_ns(d.delay_min),
+            delay_max_ns: duration_to_ns(d.delay_max),
+            has_seed: u8::from(d.seed.is_some()),
+            seed: d.seed.unwrap_or(0),
+            enabled: u8::from(d.enabled),
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_fault_injector_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_fault_injector_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_fault_injector_config_init(
+    config: *mut seawall_fault_injector_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn fi_new(
@@ -97,14 +131,17 @@ unsafe fn fi_new(
     clock: ClockSource,
     out: *mut *mut seawall_fault_injector,
 ) -> seawall_status {
-    let c = *config;
+    let c = match crate::config::read(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let cfg = FaultInjectorConfig {
         error_rate: c.error_rate,
         delay_rate: c.delay_rate,
         delay_min: Duration::from_nanos(c.delay_min_ns),
         delay_max: Duration::from_nanos(c.delay_max_ns),
-        seed: c.has_seed.then_some(c.seed),
-        enabled: c.enabled,
+        seed: (c.has_seed != 0).then_some(c.seed),
+        enabled: c.enabled != 0,
     };
     match FaultInjector::with_clock(cfg, clock) {
         Ok(f) => {
@@ -206,10 +243,10 @@ pub extern "C" fn seawall_fault_kind_str(kind: std::os::raw::c_int) -> *const st
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_set_enabled(
     injector: *const seawall_fault_injector,
-    enabled: bool,
+    enabled: u8,
 ) -> seawall_status {
     ffi_boundary!([injector] {
-        (*injector).0.set_enabled(enabled);
+        (*injector).0.set_enabled(enabled != 0);
         seawall_status::SEAWALL_OK
     })
 }

@@ -8,6 +8,7 @@
 
 use crate::boundary::{fail, free_handle, invalid_config, write_handle};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::keyed::{
@@ -17,6 +18,7 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use std::mem::offset_of;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,17 +67,27 @@ unsafe fn decide(r: seawall::Result<Decision>, out: *mut seawall_decision) -> se
 /// | field | default | rule |
 /// |---|---|---|
 /// | burst | 10 | ≥ 1: most tokens taken at once after an idle period |
-/// | rate_per_sec | 10.0 | finite, > 0; fractions allowed (0.5 = a token every 2 s) |
+/// | rate_per_sec | 10.0 | finite, > 0, ≤ 2e9; fractions allowed (0.5 = a token every 2 s); one token per ≤ 100 years |
+///
+/// The bucket works in whole nanoseconds: the emission interval is
+/// `1e9 / rate_per_sec` rounded to the nearest ns, so a rate whose interval
+/// is not a whole number of ns is quantised (every rate in [1e9, 2e9] per
+/// second behaves as 1e9/s, one token per ns; 3e8/s as 1 per 3 ns). And
+/// `burst × interval` must be ≤ 100 years (`SEAWALL_INVALID_CONFIG`,
+/// field `burst`).
 /// | has_initial_tokens, initial_tokens | false (start full) | ≤ burst |
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_token_bucket_config {
+    /// Set by `seawall_token_bucket_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Capacity.
     pub burst: u64,
     /// Refill rate in tokens per second.
     pub rate_per_sec: f64,
     /// Whether `initial_tokens` applies (else the bucket starts full).
-    pub has_initial_tokens: bool,
+    pub has_initial_tokens: u8,
     /// Tokens available at construction.
     pub initial_tokens: u64,
 }
@@ -104,24 +116,47 @@ impl seawall_token_bucket_config {
         TokenBucketConfig {
             burst: self.burst,
             rate_per_sec: self.rate_per_sec,
-            initial_tokens: self.has_initial_tokens.then_some(self.initial_tokens),
+            initial_tokens: (self.has_initial_tokens != 0).then_some(self.initial_tokens),
         }
     }
 
     fn from_core(d: TokenBucketConfig) -> Self {
         seawall_token_bucket_config {
+            struct_size: own_size::<seawall_token_bucket_config>(),
             burst: d.burst,
             rate_per_sec: d.rate_per_sec,
-            has_initial_tokens: d.initial_tokens.is_some(),
+            has_initial_tokens: u8::from(d.initial_tokens.is_some()),
             initial_tokens: d.initial_tokens.unwrap_or(0),
         }
     }
 }
 
-/// The default token bucket config. Thread-safe; cannot fail.
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_token_bucket_config {
+    const INIT: &'static str = "seawall_token_bucket_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_token_bucket_config, burst),
+        offset_of!(seawall_token_bucket_config, rate_per_sec),
+        offset_of!(seawall_token_bucket_config, has_initial_tokens),
+        offset_of!(seawall_token_bucket_config, initial_tokens),
+    ];
+    fn defaults() -> Self {
+        seawall_token_bucket_config::from_core(TokenBucketConfig::default())
+    }
+}
+
+/// Fills `*config` with the defaults (see `seawall_token_bucket_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_token_bucket_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub extern "C" fn seawall_token_bucket_config_default() -> seawall_token_bucket_config {
-    seawall_token_bucket_config::from_core(TokenBucketConfig::default())
+pub unsafe extern "C" fn seawall_token_bucket_config_init(
+    config: *mut seawall_token_bucket_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn tb_new(
@@ -129,7 +164,7 @@ unsafe fn tb_new(
     clock: ClockSource,
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
-    match TokenBucket::with_clock((*config).to_core(), clock) {
+    match crate::config::read(config).and_then(|c| TokenBucket::with_clock(c.to_core(), clock)) {
         Ok(t) => {
             write_handle(out, seawall_token_bucket(Arc::new(t)));
             seawall_status::SEAWALL_OK
@@ -240,6 +275,9 @@ pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_sliding_window_config {
+    /// Set by `seawall_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Requests allowed in any window.
     pub limit: u64,
     /// The window length.
@@ -276,6 +314,7 @@ impl seawall_sliding_window_config {
 
     fn from_core(d: SlidingWindowConfig) -> Self {
         seawall_sliding_window_config {
+            struct_size: own_size::<seawall_sliding_window_config>(),
             limit: d.limit,
             window_ns: duration_to_ns(d.window),
             buckets: d.buckets,
@@ -283,10 +322,31 @@ impl seawall_sliding_window_config {
     }
 }
 
-/// The default sliding-window config. Thread-safe; cannot fail.
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_sliding_window_config {
+    const INIT: &'static str = "seawall_sliding_window_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_sliding_window_config, limit),
+        offset_of!(seawall_sliding_window_config, window_ns),
+        offset_of!(seawall_sliding_window_config, buckets),
+    ];
+    fn defaults() -> Self {
+        seawall_sliding_window_config::from_core(SlidingWindowConfig::default())
+    }
+}
+
+/// Fills `*config` with the defaults (see `seawall_sliding_window_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_sliding_window_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub extern "C" fn seawall_sliding_window_config_default() -> seawall_sliding_window_config {
-    seawall_sliding_window_config::from_core(SlidingWindowConfig::default())
+pub unsafe extern "C" fn seawall_sliding_window_config_init(
+    config: *mut seawall_sliding_window_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn sw_new(
@@ -294,7 +354,9 @@ unsafe fn sw_new(
     clock: ClockSource,
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
-    match SlidingWindowLimiter::with_clock((*config).to_core(), clock) {
+    match crate::config::read(config)
+        .and_then(|c| SlidingWindowLimiter::with_clock(c.to_core(), clock))
+    {
         Ok(l) => {
             write_handle(out, seawall_sliding_window(Arc::new(l)));
             seawall_status::SEAWALL_OK
@@ -421,7 +483,7 @@ pub struct seawall_key_table_config {
     /// A `seawall_on_full` value.
     pub on_full: u32,
     /// Whether `hash_seed` applies.
-    pub has_hash_seed: bool,
+    pub has_hash_seed: u8,
     /// Hash seed (set it for reproducible tests).
     pub hash_seed: u64,
 }
@@ -481,7 +543,7 @@ impl seawall_key_table_config {
                     ))
                 }
             },
-            hash_seed: self.has_hash_seed.then_some(self.hash_seed),
+            hash_seed: (self.has_hash_seed != 0).then_some(self.hash_seed),
         })
     }
 
@@ -494,7 +556,7 @@ impl seawall_key_table_config {
                 OnFull::Deny => 0,
                 OnFull::Allow => 1,
             },
-            has_hash_seed: d.hash_seed.is_some(),
+            has_hash_seed: u8::from(d.hash_seed.is_some()),
             hash_seed: d.hash_seed.unwrap_or(0),
         }
     }

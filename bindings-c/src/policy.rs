@@ -4,10 +4,12 @@ use crate::boundary::{fail, fail_stage, free_handle, invalid_config, write_handl
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::{outcome_from, seawall_circuit_breaker};
 use crate::clock::{clock_source, seawall_manual_clock};
+use crate::config::{own_size, Versioned};
 use crate::limiters::{seawall_sliding_window, seawall_token_bucket};
 use crate::status::seawall_status;
 use seawall::clock::ClockSource;
 use seawall::policy::{Guard, Policy, Stage};
+use std::mem::offset_of;
 use std::mem::{align_of, size_of, MaybeUninit};
 use std::ptr::{addr_of, addr_of_mut};
 use std::sync::Arc;
@@ -22,6 +24,9 @@ use std::time::Duration;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_policy_config {
+    /// Set by `seawall_policy_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Rate limiter stage (one token per call), or NULL.
     pub token_bucket: *const seawall_token_bucket,
     /// Rate limiter stage (one request per call), or NULL.
@@ -114,15 +119,38 @@ fn not_live() -> seawall_status {
     ))
 }
 
-/// A policy config with no stage. Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_policy_config_default() -> seawall_policy_config {
-    seawall_policy_config {
-        token_bucket: std::ptr::null(),
-        sliding_window: std::ptr::null(),
-        circuit_breaker: std::ptr::null(),
-        bulkhead: std::ptr::null(),
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_policy_config {
+    const INIT: &'static str = "seawall_policy_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_policy_config, token_bucket),
+        offset_of!(seawall_policy_config, sliding_window),
+        offset_of!(seawall_policy_config, circuit_breaker),
+        offset_of!(seawall_policy_config, bulkhead),
+    ];
+    fn defaults() -> Self {
+        seawall_policy_config {
+            struct_size: own_size::<seawall_policy_config>(),
+            token_bucket: std::ptr::null(),
+            sliding_window: std::ptr::null(),
+            circuit_breaker: std::ptr::null(),
+            bulkhead: std::ptr::null(),
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_policy_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_policy_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_config_init(
+    config: *mut seawall_policy_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn policy_new(
@@ -130,7 +158,10 @@ unsafe fn policy_new(
     clock: ClockSource,
     out: *mut *mut seawall_policy,
 ) -> seawall_status {
-    let c = *config;
+    let c = match crate::config::read(config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let mut p = Policy::with_clock(clock);
     match (c.token_bucket.as_ref(), c.sliding_window.as_ref()) {
         (Some(_), Some(_)) => {

@@ -1,8 +1,10 @@
 //! gRPC-style retry budget: retries limited to a share of traffic.
 
 use crate::boundary::{fail, free_handle, write_handle};
+use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::retry_budget::{RetryBudget, RetryBudgetConfig};
+use std::mem::offset_of;
 
 /// Configuration of a retry budget; fill it with
 /// `seawall_retry_budget_config_default()`.
@@ -14,6 +16,9 @@ use seawall::retry_budget::{RetryBudget, RetryBudgetConfig};
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_retry_budget_config {
+    /// Set by `seawall_retry_budget_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
     /// Size of the bucket; retries stop when it is half empty.
     pub max_tokens: u32,
     /// Tokens each success gives back.
@@ -43,14 +48,35 @@ pub struct seawall_retry_budget_metrics {
 /// gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
 pub struct seawall_retry_budget(RetryBudget);
 
-/// The default retry budget config. Thread-safe; cannot fail.
-#[no_mangle]
-pub extern "C" fn seawall_retry_budget_config_default() -> seawall_retry_budget_config {
-    let d = RetryBudgetConfig::default();
-    seawall_retry_budget_config {
-        max_tokens: d.max_tokens,
-        token_ratio: d.token_ratio,
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_retry_budget_config {
+    const INIT: &'static str = "seawall_retry_budget_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_retry_budget_config, max_tokens),
+        offset_of!(seawall_retry_budget_config, token_ratio),
+    ];
+    fn defaults() -> Self {
+        let d = RetryBudgetConfig::default();
+        seawall_retry_budget_config {
+            struct_size: own_size::<seawall_retry_budget_config>(),
+            max_tokens: d.max_tokens,
+            token_ratio: d.token_ratio,
+        }
     }
+}
+
+/// Fills `*config` with the defaults (see `seawall_retry_budget_config`): writes
+/// `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+/// it. The header's `seawall_retry_budget_config_default()` does the same. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
+/// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_config_init(
+    config: *mut seawall_retry_budget_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 /// Creates a full retry budget and writes it to `*out`. `config` is read,
@@ -64,7 +90,10 @@ pub unsafe extern "C" fn seawall_retry_budget_new(
     out: *mut *mut seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([config, out] {
-        let c = *config;
+        let c = match crate::config::read(config) {
+            Ok(c) => c,
+            Err(e) => return fail(e),
+        };
         match RetryBudget::new(RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio }) {
             Ok(b) => {
                 write_handle(out, seawall_retry_budget(b));

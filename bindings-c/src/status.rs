@@ -20,7 +20,11 @@ pub enum seawall_status {
     SEAWALL_RATE_LIMITED = 4,
     /// The bulkhead is full.
     SEAWALL_BULKHEAD_FULL = 5,
-    /// A wait ran out of time.
+    /// A call ran out of time. Reserved: no C function returns it today (a
+    /// bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`); it names
+    /// the core's timeout kind, which bindings raise for their own
+    /// timeouts (Python and Node adaptive timeouts), and which the C caller
+    /// may use for its own.
     SEAWALL_TIMEOUT = 6,
     /// The retry budget denied a retry.
     SEAWALL_RETRY_BUDGET_EXHAUSTED = 7,

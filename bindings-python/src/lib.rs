@@ -106,6 +106,15 @@ fn error_kinds() -> Vec<(u32, &'static str)> {
         .collect()
 }
 
+/// Tells the core that this process is a child just made by `os.fork()`:
+/// unseeded generators (backoff jitter, fault injection) draw from fresh
+/// seeds instead of repeating the parent's. The package registers it with
+/// `os.register_at_fork(after_in_child=...)`.
+#[pyfunction]
+fn after_fork_in_child() {
+    seawall::rng::after_fork();
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VERSION", seawall::VERSION)?;
@@ -114,6 +123,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(after_fork_in_child, m)?)?;
     m.add_class::<limiter::Decision>()?;
     m.add_class::<token_bucket::TokenBucket>()?;
     m.add_class::<sliding_window::SlidingWindowLimiter>()?;

@@ -10,27 +10,74 @@ const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// SplitMix64 with its state in one atomic: `next` is one `fetch_add`, so
 /// many threads may draw at once without a lock.
+///
+/// An unseeded generator ([`Rng::unseeded`]) draws afresh in a child
+/// process: `fork()` copies its state, so without this every child forked
+/// from one parent would draw the same numbers (workers retrying in
+/// lockstep). It notices the fork through [`after_fork`] (one relaxed load
+/// per draw). A seeded generator ([`Rng::new`]) is reproducible on
+/// purpose and keeps its sequence in the child.
 #[derive(Debug)]
 pub struct Rng {
     state: AtomicU64,
+    /// The fork epoch ([`fork_epoch`]) the state was seeded in, or
+    /// `SEEDED` for a seeded generator.
+    epoch: AtomicU64,
 }
+
+/// The `epoch` of a generator with an explicit seed: never reseeded.
+const SEEDED: u64 = u64::MAX;
 
 impl Rng {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
             state: AtomicU64::new(seed),
+            epoch: AtomicU64::new(SEEDED),
         }
+    }
+
+    /// A generator seeded from [`entropy_seed`], reseeded in a child
+    /// process after [`after_fork`].
+    pub fn unseeded() -> Self {
+        let epoch = fork_epoch();
+        Self {
+            state: AtomicU64::new(entropy_seed()),
+            epoch: AtomicU64::new(epoch),
+        }
+    }
+
+    /// `Rng::new(seed)` with a seed, else [`Rng::unseeded`].
+    pub fn from_seed(seed: Option<u64>) -> Self {
+        seed.map_or_else(Self::unseeded, Self::new)
     }
 
     /// The next 64 random bits.
     #[inline]
     pub fn next_u64(&self) -> u64 {
+        let e = self.epoch.load(Ordering::Relaxed);
+        if e != SEEDED && e != fork_epoch() {
+            self.reseed(e);
+        }
         let z = self
             .state
             .fetch_add(GOLDEN_GAMMA, Ordering::Relaxed)
             .wrapping_add(GOLDEN_GAMMA);
         mix(z)
+    }
+
+    /// First draw in a child process: a fresh state. Threads racing here
+    /// each store one; any of them will do.
+    #[cold]
+    fn reseed(&self, seen: u64) {
+        let now = fork_epoch();
+        if self
+            .epoch
+            .compare_exchange(seen, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.state.store(entropy_seed(), Ordering::Relaxed);
+        }
     }
 
     /// A uniform float in `[0, 1)` (53 random bits).
@@ -70,12 +117,38 @@ impl LocalRng {
     }
 }
 
-/// A seed from the monotonic clock and an address, for unseeded generators.
+/// A seed from the monotonic clock, an address, the process id and a
+/// process-wide counter, for unseeded generators: two seeds drawn in one
+/// process, or in two processes forked from one parent, differ.
 pub fn entropy_seed() -> u64 {
     use crate::clock::Clock;
+    static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let t = crate::clock::MonotonicClock.now_ns();
     let local = 0u8;
-    mix(t ^ (&local as *const u8 as u64).rotate_left(32))
+    let n = DRAWS.fetch_add(GOLDEN_GAMMA, std::sync::atomic::Ordering::Relaxed);
+    let pid = u64::from(std::process::id());
+    mix(t ^ (&local as *const u8 as u64).rotate_left(32) ^ mix(n ^ pid.rotate_left(48)))
+}
+
+/// Incremented by [`after_fork`]; a plain std atomic (also under loom: a
+/// process-wide fact, not part of any model).
+static FORK_EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times [`after_fork`] ran in this process.
+#[inline]
+pub fn fork_epoch() -> u64 {
+    FORK_EPOCH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Tells seawall that this process is a child just made by `fork()`:
+/// unseeded generators (fault injectors, backoff jitter without a seed)
+/// draw from fresh seeds from now on instead of repeating the parent's
+/// sequence. The C library calls it from a `pthread_atfork` child
+/// handler and the Python package from `os.register_at_fork`; a Rust
+/// program that forks calls it in the child. Async-signal-safe (one atomic
+/// add), so it may run between `fork()` and `exec()`.
+pub fn after_fork() {
+    FORK_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// SplitMix64's output function (a bijection of `u64`; `mix(0) == 0`).
@@ -119,5 +192,17 @@ mod tests {
             assert!((3..=5).contains(&x));
         }
         assert_eq!(r.range_u64(9, 9), 9);
+    }
+
+    #[test]
+    fn unseeded_generators_draw_afresh_after_a_fork_and_seeded_ones_do_not() {
+        let seeded = Rng::new(42);
+        let unseeded = Rng::unseeded();
+        let twin = Rng::new(42);
+        // What a child would draw next without the reseed: the copied state.
+        let copied = LocalRng(unseeded.state.load(Ordering::Relaxed)).next_u64();
+        after_fork();
+        assert_eq!(seeded.next_u64(), twin.next_u64());
+        assert_ne!(unseeded.next_u64(), copied);
     }
 }

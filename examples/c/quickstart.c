@@ -37,7 +37,7 @@ int main(void) {
       continue;
     }
     int rc = flaky_call(i);
-    seawall_circuit_breaker_record(breaker, permit,
+    seawall_circuit_breaker_record(breaker, &permit,
                                    rc == 0 ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE,
                                    1000000 /* took 1 ms */);
     printf("call %d: %s\n", i, rc == 0 ? "ok" : "failed");

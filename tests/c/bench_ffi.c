@@ -50,7 +50,7 @@ int main(void) {
   t0 = now_s();
   for (long i = 0; i < N; i++) {
     seawall_circuit_breaker_try_acquire(cb, &permit);
-    seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_SUCCESS, 1000);
+    seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_SUCCESS, 1000);
   }
   REPORT("circuit_breaker try_acquire+record", N, now_s() - t0);
 
@@ -61,7 +61,7 @@ int main(void) {
   t0 = now_s();
   for (long i = 0; i < N; i++) {
     seawall_bulkhead_try_acquire(bh, &bp);
-    seawall_bulkhead_release(bp);
+    seawall_bulkhead_release(&bp);
   }
   REPORT("bulkhead try_acquire+release", N, now_s() - t0);
 

@@ -37,6 +37,8 @@ for m in re.finditer(r"typedef\s+([\w\s\*]+?)\(\s*\*\s*(\w+)\s*\)\s*\(([^;]*?)\)
 
 # Strip the function-pointer typedefs and struct bodies, keep doc comments.
 body = re.sub(r"typedef\s+[\w\s\*]+?\(\s*\*\s*\w+\s*\)\s*\([^;]*?\)\s*;", "", text)
+# The header-only `static inline` helpers (config defaults) take no pointer.
+body = re.sub(r"static inline[^{;]*\{[^}]*\}", "", body)
 proto_re = re.compile(
     r"(/\*\*(?:(?!\*/).)*\*/)?\s*\n([A-Za-z_][\w \*]*?[\s\*])(seawall_\w+)\(([^;{}]*?)\);",
     re.S,
@@ -54,6 +56,8 @@ for m in proto_re.finditer(body):
     protos.append((ret, name, plist, doc))
 
 funcs = {name: (ret, plist, doc) for ret, name, plist, doc in protos}
+# Config defaults are header-only static inline functions: usable, untested.
+defaults = set(re.findall(r"static inline \w+ (seawall_\w+_default)\(void\)", text))
 
 # Every declaration must have been parsed (a regex miss would hide a function).
 declared = set(re.findall(r"^[A-Za-z_][\w \*]*?\b(seawall_\w+)\(", body, re.M))
@@ -139,7 +143,7 @@ class Fixture:
         if not t.endswith("*"):
             if t in structs:
                 d = t + "_default"
-                return self.var(t + " %s", d + "()" if d in funcs else "{0}")
+                return self.var(t + " %s", d + "()" if d in funcs or d in defaults else "{0}")
             return "(%s)1" % t
         b = base(t)
         stars = t.count("*")
@@ -151,7 +155,7 @@ class Fixture:
             return "(void *)&h_passed"
         if stars == 1 and b in structs:
             d = b + "_default"
-            v = self.var(b + " %s", d + "()" if d in funcs else "{0}")
+            v = self.var(b + " %s", d + "()" if d in funcs or d in defaults else "{0}")
             return "&" + v
         if stars == 1:
             return "&" + self.var(b + " %s", "0")
@@ -178,8 +182,8 @@ def waiter_recipe(fx, depth):
     fx.setup.append("  %s.max_concurrent = 1; %s.max_queue = 1;" % (cfg, cfg))
     fx.setup.append("  if (seawall_bulkhead_new(&%s, &%s) != SEAWALL_OK || seawall_bulkhead_try_acquire(%s, &%s) != SEAWALL_OK || seawall_bulkhead_enqueue(%s, &%s, &%s) != SEAWALL_OK || %s == NULL) { fprintf(stderr, \"fixture waiter\\n\"); h_failed++; }" % (cfg, b, b, p, b, p2, w, w))
     fx.teardown.insert(0, "  seawall_bulkhead_free(%s);" % b)
-    fx.teardown.insert(0, "  seawall_bulkhead_release(%s);" % p)
-    fx.teardown.insert(0, "  seawall_bulkhead_release(%s);" % p2)
+    fx.teardown.insert(0, "  seawall_bulkhead_release(&%s);" % p)
+    fx.teardown.insert(0, "  seawall_bulkhead_release(&%s);" % p2)
     fx.teardown.insert(0, "  seawall_bulkhead_waiter_free(%s);" % w)
     return w
 

@@ -64,11 +64,11 @@ int main(int argc, char **argv) {
     uint64_t p;
     for (long i = 0; i < n; i++)
       if (seawall_circuit_breaker_try_acquire(cb, &p) == SEAWALL_OK)
-        seawall_circuit_breaker_record(cb, p, SEAWALL_OUTCOME_SUCCESS, 5000);
+        seawall_circuit_breaker_record(cb, &p, SEAWALL_OUTCOME_SUCCESS, 5000);
   } else if (!strcmp(op, "bh")) {
     seawall_bulkhead_permit *p;
     for (long i = 0; i < n; i++)
-      if (seawall_bulkhead_try_acquire(bh, &p) == SEAWALL_OK) seawall_bulkhead_release(p);
+      if (seawall_bulkhead_try_acquire(bh, &p) == SEAWALL_OK) seawall_bulkhead_release(&p);
   } else if (!strcmp(op, "policy")) {
     for (long i = 0; i < n; i++) {
       seawall_policy_guard g;

@@ -289,8 +289,8 @@ static void test_classify(void) {
   CHECK_OK(seawall_retryable_kind_parse("timed_out", &k));
   CHECK(k == SEAWALL_RETRYABLE_TIMED_OUT);
   CHECK_STR(seawall_retryable_kind_str(k), "timed_out");
-  CHECK(seawall_retryable_kind_str(0) == NULL);
-  CHECK(seawall_retryable_kind_str(6) == NULL);
+  CHECK_STR(seawall_retryable_kind_str(0), "unknown");
+  CHECK_STR(seawall_retryable_kind_str(6), "unknown");
   CHECK_OK(seawall_retryable_kind_parse("TIMED_OUT", &k));
   CHECK(k == SEAWALL_RETRYABLE_NONE);
   k = SEAWALL_RETRYABLE_TIMED_OUT;
@@ -370,13 +370,13 @@ static void test_circuit_breaker(void) {
   listener_log log = {0};
   log.cb = cb;
   uint64_t lid = 0;
-  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, &lid));
+  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, NULL, &lid));
 
   uint64_t permit = 0;
   for (int i = 0; i < 2; i++) {
     CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
     CHECK(!seawall_permit_is_probe(permit));
-    CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_FAILURE, 3 * MS));
+    CHECK_OK(seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_FAILURE, 3 * MS));
   }
   seawall_circuit_state st;
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
@@ -403,7 +403,7 @@ static void test_circuit_breaker(void) {
   CHECK(seawall_permit_is_probe(permit));
   uint64_t second;
   CHECK_STATUS(seawall_circuit_breaker_try_acquire(cb, &second), SEAWALL_CIRCUIT_OPEN);
-  CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_SUCCESS, 1 * MS));
+  CHECK_OK(seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_SUCCESS, 1 * MS));
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_CLOSED);
   CHECK_EQ_U64(log.calls, 3); /* open->half_open, half_open->closed */
@@ -411,9 +411,9 @@ static void test_circuit_breaker(void) {
 
   /* bad outcome */
   CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
-  CHECK_STATUS(seawall_circuit_breaker_record(cb, permit, 9, 0), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STATUS(seawall_circuit_breaker_record(cb, &permit, 9, 0), SEAWALL_INVALID_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "outcome");
-  CHECK_OK(seawall_circuit_breaker_release(cb, permit));
+  CHECK_OK(seawall_circuit_breaker_release(cb, &permit));
 
   /* special states */
   CHECK_OK(seawall_circuit_breaker_force_open(cb));
@@ -427,7 +427,7 @@ static void test_circuit_breaker(void) {
   CHECK(st == SEAWALL_STATE_METRICS_ONLY);
   for (int i = 0; i < 5; i++) {
     CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
-    CHECK_OK(seawall_circuit_breaker_record(cb, permit, SEAWALL_OUTCOME_FAILURE, 0));
+    CHECK_OK(seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_FAILURE, 0));
   }
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_METRICS_ONLY); /* never trips */
@@ -454,10 +454,10 @@ static void test_circuit_breaker(void) {
   CHECK(!removed);
   CHECK_OK(seawall_circuit_breaker_force_open(cb));
   CHECK_EQ_U64(log.calls, before);
-  CHECK_STATUS(seawall_circuit_breaker_on_transition(cb, NULL, NULL, &lid), SEAWALL_NULL_ARGUMENT);
+  CHECK_STATUS(seawall_circuit_breaker_on_transition(cb, NULL, NULL, NULL, &lid), SEAWALL_NULL_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "listener");
   /* user_data may be NULL */
-  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, &lid));
+  CHECK_OK(seawall_circuit_breaker_on_transition(cb, log_transition, &log, NULL, &lid));
   seawall_circuit_breaker_free(cb);
   seawall_manual_clock_free(clock);
 }
@@ -675,7 +675,7 @@ static void test_bulkhead(void) {
   seawall_bulkhead_permit *claimed = (seawall_bulkhead_permit *)0x1;
   CHECK_OK(seawall_bulkhead_waiter_try_claim(w, &claimed));
   CHECK(claimed == NULL); /* not yet */
-  seawall_bulkhead_release(p1);
+  seawall_bulkhead_release(&p1);
   CHECK_OK(seawall_bulkhead_waiter_try_claim(w, &claimed));
   CHECK(claimed != NULL);
   seawall_bulkhead_waiter_free(w);
@@ -692,9 +692,9 @@ static void test_bulkhead(void) {
   CHECK_OK(seawall_manual_clock_now(clock, &now_ns));
   CHECK_STATUS(seawall_bulkhead_acquire_until(b, now_ns, &p3), SEAWALL_BULKHEAD_FULL);
   /* a blocking acquire that gets a slot at once */
-  seawall_bulkhead_release(p2);
+  seawall_bulkhead_release(&p2);
   CHECK_OK(seawall_bulkhead_acquire_until(b, now_ns + SEC, &p3));
-  seawall_bulkhead_release(p3);
+  seawall_bulkhead_release(&p3);
   CHECK_OK(seawall_bulkhead_acquire(b, SEC, &p3));
   /* a waiter that is freed while queued leaves the queue */
   CHECK_OK(seawall_bulkhead_enqueue(b, &ep, &w));
@@ -704,9 +704,12 @@ static void test_bulkhead(void) {
   CHECK_EQ_U64(m.queued, 0);
   /* permits outlive the bulkhead handle */
   seawall_bulkhead_free(b);
-  seawall_bulkhead_release(claimed);
-  seawall_bulkhead_release(p3);
-  seawall_bulkhead_release(NULL);
+  CHECK_OK(seawall_bulkhead_release(&claimed));
+  CHECK(claimed == NULL);
+  CHECK_OK(seawall_bulkhead_release(&p3));
+  CHECK_STATUS(seawall_bulkhead_release(&p3), SEAWALL_INVALID_ARGUMENT); /* a second release */
+  CHECK_STR(seawall_last_error_field(), "permit");
+  CHECK_STATUS(seawall_bulkhead_release(NULL), SEAWALL_NULL_ARGUMENT);
 
   c = seawall_bulkhead_config_default();
   c.max_concurrent = 0;

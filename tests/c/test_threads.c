@@ -62,7 +62,7 @@ static void *work(void *arg) {
       bool fail = (i + w->index) % 3 == 0;
       if (fail) w->cb_failures++;
       else w->cb_successes++;
-      if (seawall_circuit_breaker_record(sh->cb, permit,
+      if (seawall_circuit_breaker_record(sh->cb, &permit,
                                          fail ? SEAWALL_OUTCOME_FAILURE : SEAWALL_OUTCOME_SUCCESS,
                                          1000) != SEAWALL_OK)
         w->errors++;
@@ -89,7 +89,7 @@ static void *work(void *arg) {
       }
       w->bh_granted++;
       atomic_fetch_sub(&in_flight, 1);
-      seawall_bulkhead_release(bp);
+      seawall_bulkhead_release(&bp);
     } else if (bst == SEAWALL_BULKHEAD_FULL) {
       w->bh_full++;
     } else {
@@ -151,7 +151,7 @@ int main(void) {
   cc.success_threshold = 2;
   CHECK_OK(seawall_circuit_breaker_new_with_clock(&cc, sh.clock, &sh.cb));
   uint64_t lid;
-  CHECK_OK(seawall_circuit_breaker_on_transition(sh.cb, on_transition, &listener_calls, &lid));
+  CHECK_OK(seawall_circuit_breaker_on_transition(sh.cb, on_transition, &listener_calls, NULL, &lid));
   seawall_bulkhead_config hc = seawall_bulkhead_config_default();
   hc.max_concurrent = 2;
   hc.max_queue = 4;

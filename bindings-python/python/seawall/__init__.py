@@ -10,7 +10,10 @@ Durations are float seconds everywhere, like ``time.sleep``.
 
 from __future__ import annotations
 
+import os as _os
+
 from ._native import VERSION as __version__
+from ._native import after_fork_in_child as _after_fork_in_child
 from ._native import Backoff, ManualClock, RetryBudget, Schedule
 from . import classify
 from .adaptive import AdaptiveTimeout
@@ -110,3 +113,8 @@ __all__ = [
     "degrade",
     "degrade_async",
 ]
+
+# A child made by os.fork() must not repeat the parent's random draws
+# (forked workers would retry in lockstep): reseed unseeded generators.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)

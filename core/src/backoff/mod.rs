@@ -489,12 +489,18 @@ fn next_delay(
 fn thread_stream() -> u64 {
     use std::cell::Cell;
     std::thread_local! {
-        static STREAMS: Cell<Option<LocalRng>> = const { Cell::new(None) };
+        static STREAMS: Cell<Option<(u64, LocalRng)>> = const { Cell::new(None) };
     }
+    // A generator seeded before a fork() is reseeded in the child (see
+    // `rng::after_fork`), so forked workers do not retry in lockstep.
+    let epoch = crate::rng::fork_epoch();
     STREAMS.with(|c| {
-        let mut g = c.get().unwrap_or_else(|| LocalRng(entropy_seed()));
+        let mut g = match c.get() {
+            Some((e, g)) if e == epoch => g,
+            _ => LocalRng(entropy_seed()),
+        };
         let s = g.next_u64();
-        c.set(Some(g));
+        c.set(Some((epoch, g)));
         s
     })
 }

@@ -156,12 +156,32 @@ pub struct ListenerId(pub u64);
 /// A transition listener.
 pub type Listener = Box<dyn Fn(Transition) + Send + Sync + 'static>;
 
-type Shared = Arc<dyn Fn(Transition) + Send + Sync + 'static>;
+/// A registered listener. Dropped (and the closure with it, which is how
+/// a binding learns that the listener can no longer fire) when it is
+/// removed and no notifying thread holds it any more.
+struct Entry {
+    id: u64,
+    f: Listener,
+    /// Set by `remove_listener`: a notifying thread still holding the
+    /// entry starts no new call.
+    removed: std::sync::atomic::AtomicBool,
+}
 
 #[derive(Default)]
 struct Listeners {
     next_id: u64,
-    list: Arc<[(u64, Shared)]>,
+    list: Arc<[Arc<Entry>]>,
+}
+
+std::thread_local! {
+    /// How many listener calls (of any breaker) this thread is inside.
+    static IN_LISTENER: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the calling thread is inside a transition listener (of any
+/// breaker): `remove_listener` then does not wait for running calls.
+pub fn in_listener() -> bool {
+    IN_LISTENER.with(|d| d.get() != 0)
 }
 
 /// A snapshot of the breaker's state and counters.
@@ -776,9 +796,16 @@ impl CircuitBreaker {
             }
             Arc::clone(&guard.list)
         };
-        for (_, f) in list.iter() {
+        // `remove_listener` waits until no snapshot holds a removed entry,
+        // so a call running here keeps it waiting.
+        for e in list.iter() {
+            if e.removed.load(std::sync::atomic::Ordering::Acquire) {
+                continue;
+            }
+            IN_LISTENER.with(|d| d.set(d.get().saturating_add(1)));
             // A panicking listener must not poison the breaker.
-            let _ = catch_unwind(AssertUnwindSafe(|| f(t)));
+            let _ = catch_unwind(AssertUnwindSafe(|| (e.f)(t)));
+            IN_LISTENER.with(|d| d.set(d.get().saturating_sub(1)));
         }
     }
 
@@ -835,6 +862,12 @@ impl CircuitBreaker {
     /// Registers a listener called after every transition, on the thread
     /// that made it, outside any lock. A listener that panics is caught and
     /// ignored. May be called from inside a listener.
+    ///
+    /// Lifetime: the closure is dropped exactly once, when it can no longer
+    /// be called: after [`remove_listener`](Self::remove_listener) once no
+    /// thread is still notifying with it, or when the breaker is dropped.
+    /// A binding that hands the listener data it must free frees it in the
+    /// closure's `Drop`.
     pub fn on_transition(&self, f: Listener) -> ListenerId {
         let mut g = self
             .listeners
@@ -842,24 +875,67 @@ impl CircuitBreaker {
             .unwrap_or_else(PoisonError::into_inner);
         g.next_id += 1;
         let id = g.next_id;
-        let mut v: Vec<(u64, Shared)> = g.list.iter().cloned().collect();
-        v.push((id, Arc::from(f)));
+        let mut v: Vec<Arc<Entry>> = g.list.iter().cloned().collect();
+        v.push(Arc::new(Entry {
+            id,
+            f,
+            removed: std::sync::atomic::AtomicBool::new(false),
+        }));
         g.list = v.into();
         ListenerId(id)
     }
 
-    /// Removes a listener; `false` if it was not registered. A transition
-    /// already being notified may still call it once.
+    /// Removes a listener; `false` if it was not registered. No new call
+    /// of it starts; a call already running on another thread may still be
+    /// finishing, and the last one drops the closure when it returns (at
+    /// once if none runs). Never blocks: for a binding whose listeners need
+    /// a lock the caller may hold (Python's GIL). See
+    /// [`remove_listener_and_wait`](Self::remove_listener_and_wait).
     pub fn remove_listener(&self, id: ListenerId) -> bool {
-        let mut g = self
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let before = g.list.len();
-        let v: Vec<(u64, Shared)> = g.list.iter().filter(|(i, _)| *i != id.0).cloned().collect();
-        let removed = v.len() != before;
-        g.list = v.into();
-        removed
+        self.remove(id, false)
+    }
+
+    /// [`remove_listener`](Self::remove_listener), then waits until no
+    /// thread is running the listener: when it returns `true`, the listener
+    /// will not run again and its closure has been dropped, so whatever it
+    /// captured may be freed. Except from inside a listener (of any
+    /// breaker; see [`in_listener`]): waiting there could deadlock, so it
+    /// returns at once, as `remove_listener` does. The caller must not hold
+    /// a lock the listener takes.
+    pub fn remove_listener_and_wait(&self, id: ListenerId) -> bool {
+        self.remove(id, true)
+    }
+
+    fn remove(&self, id: ListenerId, wait: bool) -> bool {
+        use std::sync::atomic::Ordering::Release;
+        let entry = {
+            let mut g = self
+                .listeners
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let Some(entry) = g.list.iter().find(|e| e.id == id.0).cloned() else {
+                return false;
+            };
+            let v: Vec<Arc<Entry>> = g.list.iter().filter(|e| e.id != id.0).cloned().collect();
+            g.list = v.into();
+            entry
+        };
+        entry.removed.store(true, Release);
+        if wait && !in_listener() {
+            // Wait until no notifying thread holds it (they hold it only
+            // while notifying, and listeners are short): spin, then yield.
+            // Then ours is the last reference and drops it here.
+            let mut spins = 0u32;
+            while Arc::strong_count(&entry) > 1 {
+                if spins < 64 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+        true
     }
 
     /// A snapshot of the state and counters (reads the clock once for a

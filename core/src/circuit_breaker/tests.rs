@@ -464,6 +464,93 @@ fn listener_can_be_removed_and_can_register_from_inside() {
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
+/// Counts its drops: the listener's captured data.
+struct DropCount(Arc<std::sync::atomic::AtomicUsize>);
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_removed_listener_is_dropped_once_and_a_registered_one_with_the_breaker() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let (b, _) = cb(rate_cfg(10, 10));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = DropCount(Arc::clone(&drops));
+    let id = b.on_transition(Box::new(move |_| {
+        let _ = &d;
+    }));
+    b.force_open();
+    assert_eq!(drops.load(SeqCst), 0);
+    assert!(b.remove_listener_and_wait(id));
+    assert_eq!(drops.load(SeqCst), 1);
+    assert!(!b.remove_listener_and_wait(id));
+    let d = DropCount(Arc::clone(&drops));
+    b.on_transition(Box::new(move |_| {
+        let _ = &d;
+    }));
+    drop(b);
+    assert_eq!(drops.load(SeqCst), 2);
+}
+
+#[test]
+fn remove_listener_waits_for_a_call_running_on_another_thread() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let (b, _) = cb(rate_cfg(10, 10));
+    let b = Arc::new(b);
+    let entered = Arc::new(AtomicBool::new(false));
+    let go = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let (e, g, d) = (Arc::clone(&entered), Arc::clone(&go), Arc::clone(&done));
+    let id = b.on_transition(Box::new(move |_| {
+        e.store(true, SeqCst);
+        while !g.load(SeqCst) {
+            std::hint::spin_loop();
+        }
+        // Still busy after the remover has started.
+        for _ in 0..10_000 {
+            std::thread::yield_now();
+        }
+        d.store(true, SeqCst);
+    }));
+    let b2 = Arc::clone(&b);
+    let t = std::thread::spawn(move || b2.force_open());
+    while !entered.load(SeqCst) {
+        std::hint::spin_loop();
+    }
+    go.store(true, SeqCst);
+    assert!(b.remove_listener_and_wait(id));
+    assert!(
+        done.load(SeqCst),
+        "remove_listener returned while the listener ran"
+    );
+    t.join().unwrap_or_else(|_| panic!("force_open panicked"));
+}
+
+#[test]
+fn a_listener_may_remove_itself() {
+    let (b, _) = cb(rate_cfg(10, 10));
+    let b = Arc::new(b);
+    let weak = Arc::downgrade(&b);
+    let slot = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let s2 = Arc::clone(&slot);
+    let calls = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let c2 = Arc::clone(&calls);
+    let id = b.on_transition(Box::new(move |_| {
+        c2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(b) = weak.upgrade() {
+            assert!(in_listener());
+            b.remove_listener_and_wait(ListenerId(s2.load(std::sync::atomic::Ordering::SeqCst)));
+        }
+    }));
+    slot.store(id.0, std::sync::atomic::Ordering::SeqCst);
+    b.force_open();
+    b.reset();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(!in_listener());
+}
+
 #[test]
 fn metrics_only_never_trips_on_any_rule() {
     let cfg = Config {

@@ -31,7 +31,7 @@
 
 use crate::clock::{duration_to_ns, ClockSource};
 use crate::error::{Error, Result};
-use crate::rng::{entropy_seed, Rng};
+use crate::rng::Rng;
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crate::validate;
 use std::time::Duration;
@@ -186,7 +186,7 @@ impl FaultInjector {
     pub fn with_clock(cfg: FaultInjectorConfig, clock: impl Into<ClockSource>) -> Result<Self> {
         cfg.validate()?;
         Ok(Self {
-            rng: Rng::new(cfg.seed.unwrap_or_else(entropy_seed)),
+            rng: Rng::from_seed(cfg.seed),
             enabled: AtomicBool::new(cfg.enabled),
             delay_min_ns: duration_to_ns(cfg.delay_min),
             delay_max_ns: duration_to_ns(cfg.delay_max),

@@ -77,7 +77,7 @@ static held_t *find(subject *s, const char *id) {
 }
 
 static void drop_held(held_t *h) {
-  seawall_bulkhead_release(h->permit);
+  seawall_bulkhead_release(&h->permit);
   seawall_bulkhead_waiter_free(h->waiter);
   h->permit = NULL;
   h->waiter = NULL;

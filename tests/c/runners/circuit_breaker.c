@@ -32,7 +32,7 @@ static void on_transition(void *user_data, seawall_circuit_state from,
 
 /* opt(): absent = default, null = off, else parsed or a config error. */
 static bool opt_f64(const cJSON *c, const char *key, const char *field,
-                    bool *has, double *v, cJSON **error_out) {
+                    uint8_t *has, double *v, cJSON **error_out) {
   const cJSON *x = j_raw(c, key);
   if (!x) return true;
   if (cJSON_IsNull(x)) {
@@ -48,7 +48,7 @@ static bool opt_f64(const cJSON *c, const char *key, const char *field,
 }
 
 static bool opt_u64(const cJSON *c, const char *key, const char *field,
-                    bool *has, uint64_t *v, cJSON **error_out) {
+                    uint8_t *has, uint64_t *v, cJSON **error_out) {
   const cJSON *x = j_raw(c, key);
   if (!x) return true;
   if (cJSON_IsNull(x)) {
@@ -136,7 +136,7 @@ static subject *build(const cJSON *c, const seawall_manual_clock *clock,
     return NULL;
   }
   uint64_t id;
-  seawall_circuit_breaker_on_transition(s->cb, on_transition, s, &id);
+  seawall_circuit_breaker_on_transition(s->cb, on_transition, s, NULL, &id);
   return s;
 }
 
@@ -212,7 +212,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     }
     uint64_t d = 0;
     j_u64(args, "duration_ns", &d);
-    if (seawall_circuit_breaker_record(s->cb, permit, outcome, d) != SEAWALL_OK) {
+    if (seawall_circuit_breaker_record(s->cb, &permit, outcome, d) != SEAWALL_OK) {
       rerr(err, "record: %s", seawall_last_error_message());
       return NULL;
     }
@@ -221,7 +221,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
   if (strcmp(op, "release") == 0) {
     uint64_t permit;
     if (!find_permit(s, args, &permit, err)) return NULL;
-    seawall_circuit_breaker_release(s->cb, permit);
+    seawall_circuit_breaker_release(s->cb, &permit);
     return state_value(s);
   }
   if (strcmp(op, "state") == 0) return state_value(s);

@@ -65,7 +65,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
   } else if (strcmp(op, "kinds") == 0) {
     cJSON *a = cJSON_AddArrayToObject(o, "kinds");
     const char *name;
-    for (uint32_t k = 1; (name = seawall_retryable_kind_str(k)); k++)
+    for (uint32_t k = 1; strcmp(name = seawall_retryable_kind_str(k), "unknown") != 0; k++)
       cJSON_AddItemToArray(a, cJSON_CreateString(name));
   } else {
     rerr(err, "unknown op \"%s\"", op);

@@ -44,7 +44,9 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
       !int_field(config, "delay_min_ns", "delay_min", &c.delay_min_ns, e) ||
       !int_field(config, "delay_max_ns", "delay_max", &c.delay_max_ns, e))
     return NULL;
-  j_bool(config, "enabled", &c.enabled);
+  bool enabled = c.enabled != 0;
+  j_bool(config, "enabled", &enabled);
+  c.enabled = enabled;
   subject *s = calloc(1, sizeof *s);
   seawall_status st = seawall_fault_injector_new_with_clock(&c, clock, &s->fi);
   if (st != SEAWALL_OK) {

@@ -17,7 +17,7 @@ public final class AdaptiveTimeout extends Handle {
 
   /** Builds an adaptive timeout (defaults: p95 × 1.5 in [1 s, 30 s], 5 s until 10 samples). */
   public static final class Builder {
-    private final Lib.AdaptiveTimeoutConfig c = Lib.C.seawall_adaptive_timeout_config_default();
+    private final Lib.AdaptiveTimeoutConfig c = Lib.init(new Lib.AdaptiveTimeoutConfig(), Lib.C::seawall_adaptive_timeout_config_init);
     private ManualClock clock;
 
     private Builder() {}

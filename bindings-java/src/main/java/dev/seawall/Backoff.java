@@ -25,7 +25,7 @@ public final class Backoff extends Handle {
 
   /** Builds a backoff. */
   public static final class Builder {
-    private final Lib.BackoffConfig c = Lib.C.seawall_backoff_config_default();
+    private final Lib.BackoffConfig c = Lib.init(new Lib.BackoffConfig(), Lib.C::seawall_backoff_config_init);
     private ManualClock clock;
 
     private Builder() {}

@@ -24,7 +24,7 @@ public final class Bulkhead extends Handle {
 
   /** Builds a bulkhead. */
   public static final class Builder {
-    private final Lib.BulkheadConfig c = Lib.C.seawall_bulkhead_config_default();
+    private final Lib.BulkheadConfig c = Lib.init(new Lib.BulkheadConfig(), Lib.C::seawall_bulkhead_config_init);
     private ManualClock clock;
 
     private Builder() {}
@@ -76,7 +76,7 @@ public final class Bulkhead extends Handle {
     public void close() {
       Pointer x = p.getAndSet(null);
       if (x != null) {
-        Lib.C.seawall_bulkhead_release(x);
+        Lib.C.seawall_bulkhead_release(new PointerByReference(x));
       }
     }
   }

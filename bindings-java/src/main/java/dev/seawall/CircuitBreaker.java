@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>{@code
  * try (CircuitBreaker cb = CircuitBreaker.builder().failureCountThreshold(5).build()) {
- *   long permit = cb.tryAcquire();        // CircuitOpenException when open
+ *   CircuitBreaker.Permit permit = cb.tryAcquire();   // CircuitOpenException when open
  *   cb.record(permit, Outcome.SUCCESS, elapsed);
  * }
  * }</pre>
@@ -34,7 +34,7 @@ public final class CircuitBreaker extends Handle {
 
   /** Builds a breaker; every setter names its field in the {@link InvalidConfigException} of a bad value. */
   public static final class Builder {
-    private final Lib.BreakerConfig c = Lib.C.seawall_circuit_breaker_config_default();
+    private final Lib.BreakerConfig c = Lib.init(new Lib.BreakerConfig(), Lib.C::seawall_circuit_breaker_config_init);
     private ManualClock clock;
 
     private Builder() {}
@@ -152,26 +152,51 @@ public final class CircuitBreaker extends Handle {
     }
   }
 
+  /**
+   * The breaker's admission of one call: finish it once with {@link #record} or {@link #release}.
+   * Recording a finished permit is an {@link InvalidArgumentException} naming {@code permit};
+   * releasing one does nothing. One thread at a time per permit.
+   */
+  public static final class Permit {
+    final LongByReference value;
+
+    Permit(long value) {
+      this.value = new LongByReference(value);
+    }
+
+    /** Whether this is a half-open probe (false once finished). */
+    public boolean isProbe() {
+      return Lib.C.seawall_permit_is_probe(value.getValue()) != 0;
+    }
+
+    /** Whether the permit was finished (recorded or released). */
+    public boolean isFinished() {
+      return value.getValue() == 0;
+    }
+  }
+
   /** Asks to make one call: a permit, or {@link CircuitOpenException} with {@code retryAfter()}. */
-  public long tryAcquire() {
+  public Permit tryAcquire() {
     LongByReference permit = new LongByReference();
     Err.check(Lib.C.seawall_circuit_breaker_try_acquire(ptr(), permit));
-    return permit.getValue();
+    return new Permit(permit.getValue());
   }
 
-  /** Whether a permit is a half-open probe. */
-  public static boolean isProbe(long permit) {
-    return Lib.C.seawall_permit_is_probe(permit) != 0;
+  /** Records the outcome of the call {@code permit} admitted and how long it took; finishes the permit. */
+  public void record(Permit permit, Outcome outcome, Duration duration) {
+    if (permit == null || outcome == null) {
+      throw Err.argument(permit == null ? "permit" : "outcome", "must not be null", "null");
+    }
+    long ns = Durations.argNs(duration, "duration");
+    Err.check(Lib.C.seawall_circuit_breaker_record(ptr(), permit.value, outcome.ordinal(), ns));
   }
 
-  /** Records the outcome of the call {@code permit} admitted and how long it took. */
-  public void record(long permit, Outcome outcome, Duration duration) {
-    Err.check(Lib.C.seawall_circuit_breaker_record(ptr(), permit, outcome.ordinal(), Durations.argNs(duration, "duration")));
-  }
-
-  /** Finishes a permit whose call produced no outcome. */
-  public void release(long permit) {
-    Err.check(Lib.C.seawall_circuit_breaker_release(ptr(), permit));
+  /** Finishes a permit whose call produced no outcome (a half-open probe gives its slot back). */
+  public void release(Permit permit) {
+    if (permit == null) {
+      throw Err.argument("permit", "must not be null", "null");
+    }
+    Err.check(Lib.C.seawall_circuit_breaker_release(ptr(), permit.value));
   }
 
   /** The current state (a pure read). */
@@ -241,14 +266,15 @@ public final class CircuitBreaker extends Handle {
       }
     };
     LongByReference id = new LongByReference();
-    Err.check(Lib.C.seawall_circuit_breaker_on_transition(ptr(), fn, null, id));
+    Err.check(Lib.C.seawall_circuit_breaker_on_transition(ptr(), fn, null, null, id));
     callbacks.put(id.getValue(), fn);
     return id.getValue();
   }
 
   /**
-   * Removes a listener; returns whether {@code id} was registered. A transition already being
-   * notified may still call it once (its callback stays reachable until {@link #close()}).
+   * Removes a listener; returns whether {@code id} was registered. When it returns the listener
+   * no longer runs (it waits for calls on other threads, unless called from inside a listener;
+   * the callback stays reachable until {@link #close()} for that case).
    */
   public boolean removeListener(long id) {
     ByteByReference removed = new ByteByReference();

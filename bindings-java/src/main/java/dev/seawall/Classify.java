@@ -20,10 +20,10 @@ public final class Classify {
   public enum RetryableKind {
     NONE, CONNECTION_RESET, TIMED_OUT, CONNECTION_REFUSED, NETWORK_ERROR, SERVICE_UNAVAILABLE;
 
-    /** The wire name ({@code "timed_out"}); {@code ""} for NONE. */
+    /** The wire name ({@code "timed_out"}); {@code "unknown"} for NONE. */
     public String wireName() {
       String s = Lib.C.seawall_retryable_kind_str(ordinal());
-      return s == null ? "" : s;
+      return s == null ? "unknown" : s;
     }
 
     static RetryableKind of(int v) {

@@ -23,7 +23,7 @@ public final class FaultInjector extends Handle {
   }
 
   public static final class Builder {
-    private final Lib.FaultInjectorConfig c = Lib.C.seawall_fault_injector_config_default();
+    private final Lib.FaultInjectorConfig c = Lib.init(new Lib.FaultInjectorConfig(), Lib.C::seawall_fault_injector_config_init);
     private ManualClock clock;
 
     private Builder() {}

@@ -11,12 +11,26 @@ import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
- * The JNA mapping of include/seawall.h (internal). C {@code bool} fields are
- * mapped as {@code byte}: one byte whether the header declares {@code bool}
- * or {@code uint8_t}; read with {@code != 0}, written as 0 or 1.
+ * The JNA mapping of include/seawall.h (internal). One-byte flags
+ * ({@code uint8_t}, formerly {@code bool}) are mapped as {@code byte}: read
+ * with {@code != 0}, written as 0 or 1. Versioned configs start with
+ * {@code struct_size} and are filled by their {@code _init} function with
+ * this structure's size.
  */
 interface Lib extends Library {
   Lib C = Native.load("seawall", Lib.class);
+
+  /** A {@code seawall_*_config_init} function. */
+  @FunctionalInterface
+  interface ConfigInit<T extends Structure> {
+    int init(T config, long size);
+  }
+
+  /** A versioned config filled with the core's defaults by its {@code _init} function. */
+  static <T extends Structure> T init(T config, ConfigInit<T> fn) {
+    Err.check(fn.init(config, config.size()));
+    return config;
+  }
 
   String seawall_version();
   String seawall_status_str(int status);
@@ -36,7 +50,7 @@ interface Lib extends Library {
   int seawall_manual_clock_now(Pointer clock, LongByReference out);
 
   // ---- circuit breaker
-  @Structure.FieldOrder({
+  @Structure.FieldOrder({"struct_size", 
     "has_failure_rate_threshold", "failure_rate_threshold",
     "has_slow_call_rate_threshold", "slow_call_rate_threshold",
     "slow_call_duration_threshold_ns", "window_kind", "window_size",
@@ -46,6 +60,7 @@ interface Lib extends Library {
     "half_open_max_calls", "success_threshold"
   })
   class BreakerConfig extends Structure {
+    public int struct_size;
     public byte has_failure_rate_threshold;
     public double failure_rate_threshold;
     public byte has_slow_call_rate_threshold;
@@ -91,14 +106,18 @@ interface Lib extends Library {
     void invoke(Pointer userData, int from, int to, long atNs);
   }
 
-  BreakerConfig.ByValue seawall_circuit_breaker_config_default();
+  interface DestroyFn extends Callback {
+    void invoke(Pointer userData);
+  }
+
+  int seawall_circuit_breaker_config_init(BreakerConfig config, long size);
   int seawall_circuit_breaker_new(BreakerConfig config, PointerByReference out);
   int seawall_circuit_breaker_new_with_clock(BreakerConfig config, Pointer clock, PointerByReference out);
   void seawall_circuit_breaker_free(Pointer breaker);
   int seawall_circuit_breaker_try_acquire(Pointer breaker, LongByReference outPermit);
   byte seawall_permit_is_probe(long permit);
-  int seawall_circuit_breaker_record(Pointer breaker, long permit, int outcome, long durationNs);
-  int seawall_circuit_breaker_release(Pointer breaker, long permit);
+  int seawall_circuit_breaker_record(Pointer breaker, LongByReference permit, int outcome, long durationNs);
+  int seawall_circuit_breaker_release(Pointer breaker, LongByReference permit);
   int seawall_circuit_breaker_state(Pointer breaker, IntByReference out);
   String seawall_circuit_state_str(int state);
   int seawall_circuit_breaker_force_open(Pointer breaker);
@@ -106,12 +125,13 @@ interface Lib extends Library {
   int seawall_circuit_breaker_metrics_only(Pointer breaker);
   int seawall_circuit_breaker_reset(Pointer breaker);
   int seawall_circuit_breaker_get_metrics(Pointer breaker, BreakerMetrics out);
-  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn fn, Pointer userData, LongByReference outId);
+  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn fn, Pointer userData, DestroyFn destroy, LongByReference outId);
   int seawall_circuit_breaker_remove_listener(Pointer breaker, long id, ByteByReference outRemoved);
 
   // ---- token bucket / sliding window / keyed
-  @Structure.FieldOrder({"burst", "rate_per_sec", "has_initial_tokens", "initial_tokens"})
+  @Structure.FieldOrder({"struct_size", "burst", "rate_per_sec", "has_initial_tokens", "initial_tokens"})
   class TokenBucketConfig extends Structure {
+    public int struct_size;
     public long burst;
     public double rate_per_sec;
     public byte has_initial_tokens;
@@ -131,8 +151,9 @@ interface Lib extends Library {
     public long burst, available, emission_interval_ns, allowed, denied;
   }
 
-  @Structure.FieldOrder({"limit", "window_ns", "buckets"})
+  @Structure.FieldOrder({"struct_size", "limit", "window_ns", "buckets"})
   class SlidingWindowConfig extends Structure {
+    public int struct_size;
     public long limit, window_ns;
     public int buckets;
 
@@ -173,7 +194,7 @@ interface Lib extends Library {
     public long keys_tracked, capacity, evictions, table_full;
   }
 
-  TokenBucketConfig.ByValue seawall_token_bucket_config_default();
+  int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
   int seawall_token_bucket_new(TokenBucketConfig config, PointerByReference out);
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_token_bucket_free(Pointer p);
@@ -182,7 +203,7 @@ interface Lib extends Library {
   int seawall_token_bucket_refund(Pointer p, long n);
   int seawall_token_bucket_get_metrics(Pointer p, TokenBucketMetrics out);
 
-  SlidingWindowConfig.ByValue seawall_sliding_window_config_default();
+  int seawall_sliding_window_config_init(SlidingWindowConfig config, long size);
   int seawall_sliding_window_new(SlidingWindowConfig config, PointerByReference out);
   int seawall_sliding_window_new_with_clock(SlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_sliding_window_free(Pointer p);
@@ -208,8 +229,9 @@ interface Lib extends Library {
   int seawall_keyed_sliding_window_get_metrics(Pointer p, KeyedMetrics out);
 
   // ---- bulkhead
-  @Structure.FieldOrder({"max_concurrent", "max_queue", "max_wait_ns"})
+  @Structure.FieldOrder({"struct_size", "max_concurrent", "max_queue", "max_wait_ns"})
   class BulkheadConfig extends Structure {
+    public int struct_size;
     public long max_concurrent, max_queue, max_wait_ns;
 
     public static class ByValue extends BulkheadConfig implements Structure.ByValue {}
@@ -220,22 +242,23 @@ interface Lib extends Library {
     public long active, queued, total, rejected, max_concurrent, max_queue;
   }
 
-  BulkheadConfig.ByValue seawall_bulkhead_config_default();
+  int seawall_bulkhead_config_init(BulkheadConfig config, long size);
   int seawall_bulkhead_new(BulkheadConfig config, PointerByReference out);
   int seawall_bulkhead_new_with_clock(BulkheadConfig config, Pointer clock, PointerByReference out);
   void seawall_bulkhead_free(Pointer p);
   int seawall_bulkhead_try_acquire(Pointer p, PointerByReference outPermit);
   int seawall_bulkhead_acquire(Pointer p, long timeoutNs, PointerByReference outPermit);
   int seawall_bulkhead_acquire_default(Pointer p, PointerByReference outPermit);
-  void seawall_bulkhead_release(Pointer permit);
+  int seawall_bulkhead_release(PointerByReference permit);
   int seawall_bulkhead_get_metrics(Pointer p, BulkheadMetrics out);
 
   // ---- backoff
-  @Structure.FieldOrder({
+  @Structure.FieldOrder({"struct_size", 
     "kind", "base_ns", "factor", "max_delay_ns", "jitter", "max_attempts",
     "has_max_elapsed", "max_elapsed_ns", "has_seed", "seed"
   })
   class BackoffConfig extends Structure {
+    public int struct_size;
     public int kind;
     public long base_ns;
     public double factor;
@@ -268,7 +291,7 @@ interface Lib extends Library {
     public int retries;
   }
 
-  BackoffConfig.ByValue seawall_backoff_config_default();
+  int seawall_backoff_config_init(BackoffConfig config, long size);
   int seawall_backoff_new(BackoffConfig config, PointerByReference out);
   int seawall_backoff_new_with_clock(BackoffConfig config, Pointer clock, PointerByReference out);
   void seawall_backoff_free(Pointer p);
@@ -280,8 +303,9 @@ interface Lib extends Library {
   int seawall_backoff_finish(Pointer p, ScheduleState state);
 
   // ---- retry budget
-  @Structure.FieldOrder({"max_tokens", "token_ratio"})
+  @Structure.FieldOrder({"struct_size", "max_tokens", "token_ratio"})
   class RetryBudgetConfig extends Structure {
+    public int struct_size;
     public int max_tokens;
     public double token_ratio;
 
@@ -296,7 +320,7 @@ interface Lib extends Library {
     public long tokens_milli, max_tokens_milli, threshold_milli, retries_allowed, retries_denied, successes, failures;
   }
 
-  RetryBudgetConfig.ByValue seawall_retry_budget_config_default();
+  int seawall_retry_budget_config_init(RetryBudgetConfig config, long size);
   int seawall_retry_budget_new(RetryBudgetConfig config, PointerByReference out);
   void seawall_retry_budget_free(Pointer p);
   int seawall_retry_budget_try_retry(Pointer p);
@@ -305,11 +329,12 @@ interface Lib extends Library {
   int seawall_retry_budget_get_metrics(Pointer p, RetryBudgetMetrics out);
 
   // ---- adaptive timeout
-  @Structure.FieldOrder({
+  @Structure.FieldOrder({"struct_size", 
     "percentile", "multiplier", "min_timeout_ns", "max_timeout_ns", "initial_timeout_ns",
     "min_samples", "window_ns"
   })
   class AdaptiveTimeoutConfig extends Structure {
+    public int struct_size;
     public double percentile, multiplier;
     public long min_timeout_ns, max_timeout_ns, initial_timeout_ns, min_samples, window_ns;
 
@@ -321,7 +346,7 @@ interface Lib extends Library {
     public long samples, total, p50_ns, p95_ns, p99_ns, timeout_ns;
   }
 
-  AdaptiveTimeoutConfig.ByValue seawall_adaptive_timeout_config_default();
+  int seawall_adaptive_timeout_config_init(AdaptiveTimeoutConfig config, long size);
   int seawall_adaptive_timeout_new(AdaptiveTimeoutConfig config, PointerByReference out);
   int seawall_adaptive_timeout_new_with_clock(AdaptiveTimeoutConfig config, Pointer clock, PointerByReference out);
   void seawall_adaptive_timeout_free(Pointer p);
@@ -330,8 +355,9 @@ interface Lib extends Library {
   int seawall_adaptive_timeout_get_metrics(Pointer p, AdaptiveTimeoutMetrics out);
 
   // ---- fault injector
-  @Structure.FieldOrder({"error_rate", "delay_rate", "delay_min_ns", "delay_max_ns", "has_seed", "seed", "enabled"})
+  @Structure.FieldOrder({"struct_size", "error_rate", "delay_rate", "delay_min_ns", "delay_max_ns", "has_seed", "seed", "enabled"})
   class FaultInjectorConfig extends Structure {
+    public int struct_size;
     public double error_rate, delay_rate;
     public long delay_min_ns, delay_max_ns;
     public byte has_seed;
@@ -353,7 +379,7 @@ interface Lib extends Library {
     public byte enabled;
   }
 
-  FaultInjectorConfig.ByValue seawall_fault_injector_config_default();
+  int seawall_fault_injector_config_init(FaultInjectorConfig config, long size);
   int seawall_fault_injector_new(FaultInjectorConfig config, PointerByReference out);
   int seawall_fault_injector_new_with_clock(FaultInjectorConfig config, Pointer clock, PointerByReference out);
   void seawall_fault_injector_free(Pointer p);
@@ -364,11 +390,13 @@ interface Lib extends Library {
   int seawall_fault_injector_get_metrics(Pointer p, FaultInjectorMetrics out);
 
   // ---- policy guard
-  @Structure.FieldOrder({"token_bucket", "sliding_window", "circuit_breaker", "bulkhead"})
+  @Structure.FieldOrder({"struct_size", "token_bucket", "sliding_window", "circuit_breaker", "bulkhead"})
   class PolicyConfig extends Structure {
+    public int struct_size;
     public Pointer token_bucket, sliding_window, circuit_breaker, bulkhead;
   }
 
+  int seawall_policy_config_init(PolicyConfig config, long size);
   int seawall_policy_new(PolicyConfig config, PointerByReference out);
   int seawall_policy_new_with_clock(PolicyConfig config, Pointer clock, PointerByReference out);
   void seawall_policy_free(Pointer p);

@@ -119,7 +119,7 @@ public final class Policy extends Handle {
       if (retryIf == null || sleeper == null) {
         throw Err.config(retryIf == null ? "retryIf" : "sleeper", "must not be null", "null");
       }
-      Lib.PolicyConfig c = new Lib.PolicyConfig();
+      Lib.PolicyConfig c = Lib.init(new Lib.PolicyConfig(), Lib.C::seawall_policy_config_init);
       c.token_bucket = tokenBucket == null ? null : tokenBucket.raw();
       c.sliding_window = slidingWindow == null ? null : slidingWindow.raw();
       c.circuit_breaker = circuitBreaker == null ? null : circuitBreaker.raw();

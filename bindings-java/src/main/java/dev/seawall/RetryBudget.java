@@ -16,7 +16,7 @@ public final class RetryBudget extends Handle {
 
   /** Builds a retry budget. */
   public static final class Builder {
-    private final Lib.RetryBudgetConfig c = Lib.C.seawall_retry_budget_config_default();
+    private final Lib.RetryBudgetConfig c = Lib.init(new Lib.RetryBudgetConfig(), Lib.C::seawall_retry_budget_config_init);
 
     private Builder() {}
 

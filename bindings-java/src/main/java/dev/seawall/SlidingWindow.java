@@ -17,7 +17,7 @@ public final class SlidingWindow extends Handle {
 
   /** Builds a sliding-window limiter. */
   public static final class Builder {
-    final Lib.SlidingWindowConfig c = Lib.C.seawall_sliding_window_config_default();
+    final Lib.SlidingWindowConfig c = Lib.init(new Lib.SlidingWindowConfig(), Lib.C::seawall_sliding_window_config_init);
     private ManualClock clock;
 
     Builder() {}

@@ -17,7 +17,7 @@ public final class TokenBucket extends Handle {
 
   /** Builds a token bucket. */
   public static final class Builder {
-    final Lib.TokenBucketConfig c = Lib.C.seawall_token_bucket_config_default();
+    final Lib.TokenBucketConfig c = Lib.init(new Lib.TokenBucketConfig(), Lib.C::seawall_token_bucket_config_init);
     private ManualClock clock;
 
     Builder() {}

@@ -122,7 +122,7 @@ class ConcurrencyTest {
       AtomicLong failures = new AtomicLong();
       hammer(() -> {
         for (int i = 0; i < 1000; i++) {
-          long p = cb.tryAcquire();
+          CircuitBreaker.Permit p = cb.tryAcquire();
           boolean fail = i % 4 == 0;
           cb.record(p, fail ? Outcome.FAILURE : Outcome.SUCCESS, Duration.ZERO);
           recorded.incrementAndGet();

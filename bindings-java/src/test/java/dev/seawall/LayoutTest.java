@@ -15,7 +15,8 @@ class LayoutTest {
 
   @Test
   void configDefaultsLandInTheirFields() {
-    Lib.BreakerConfig b = Lib.C.seawall_circuit_breaker_config_default();
+    Lib.BreakerConfig b = Lib.init(new Lib.BreakerConfig(), Lib.C::seawall_circuit_breaker_config_init);
+    assertEquals(b.size(), b.struct_size);
     assertEquals(1, b.has_failure_rate_threshold);
     assertEquals(0.5, b.failure_rate_threshold);
     assertEquals(1, b.has_slow_call_rate_threshold);
@@ -32,12 +33,12 @@ class LayoutTest {
     assertEquals(3, b.half_open_max_calls);
     assertEquals(3, b.success_threshold);
 
-    Lib.TokenBucketConfig t = Lib.C.seawall_token_bucket_config_default();
+    Lib.TokenBucketConfig t = Lib.init(new Lib.TokenBucketConfig(), Lib.C::seawall_token_bucket_config_init);
     assertEquals(10, t.burst);
     assertEquals(10.0, t.rate_per_sec);
     assertEquals(0, t.has_initial_tokens);
 
-    Lib.SlidingWindowConfig w = Lib.C.seawall_sliding_window_config_default();
+    Lib.SlidingWindowConfig w = Lib.init(new Lib.SlidingWindowConfig(), Lib.C::seawall_sliding_window_config_init);
     assertEquals(100, w.limit);
     assertEquals(60 * SEC, w.window_ns);
     assertEquals(10, w.buckets);
@@ -52,12 +53,12 @@ class LayoutTest {
     assertEquals(10, kw.window.buckets);
     assertEquals(10000, kw.table.max_keys);
 
-    Lib.BulkheadConfig bh = Lib.C.seawall_bulkhead_config_default();
+    Lib.BulkheadConfig bh = Lib.init(new Lib.BulkheadConfig(), Lib.C::seawall_bulkhead_config_init);
     assertEquals(25, bh.max_concurrent);
     assertEquals(0, bh.max_queue);
     assertEquals(0, bh.max_wait_ns);
 
-    Lib.BackoffConfig bo = Lib.C.seawall_backoff_config_default();
+    Lib.BackoffConfig bo = Lib.init(new Lib.BackoffConfig(), Lib.C::seawall_backoff_config_init);
     assertEquals(2, bo.kind);
     assertEquals(SEC / 10, bo.base_ns);
     assertEquals(2.0, bo.factor);
@@ -67,11 +68,11 @@ class LayoutTest {
     assertEquals(0, bo.has_max_elapsed);
     assertEquals(0, bo.has_seed);
 
-    Lib.RetryBudgetConfig rb = Lib.C.seawall_retry_budget_config_default();
+    Lib.RetryBudgetConfig rb = Lib.init(new Lib.RetryBudgetConfig(), Lib.C::seawall_retry_budget_config_init);
     assertEquals(10, rb.max_tokens);
     assertEquals(0.1, rb.token_ratio);
 
-    Lib.AdaptiveTimeoutConfig at = Lib.C.seawall_adaptive_timeout_config_default();
+    Lib.AdaptiveTimeoutConfig at = Lib.init(new Lib.AdaptiveTimeoutConfig(), Lib.C::seawall_adaptive_timeout_config_init);
     assertEquals(0.95, at.percentile);
     assertEquals(1.5, at.multiplier);
     assertEquals(SEC, at.min_timeout_ns);
@@ -80,13 +81,17 @@ class LayoutTest {
     assertEquals(10, at.min_samples);
     assertEquals(30 * SEC, at.window_ns);
 
-    Lib.FaultInjectorConfig fi = Lib.C.seawall_fault_injector_config_default();
+    Lib.FaultInjectorConfig fi = Lib.init(new Lib.FaultInjectorConfig(), Lib.C::seawall_fault_injector_config_init);
     assertEquals(0.0, fi.error_rate);
     assertEquals(0.0, fi.delay_rate);
     assertEquals(SEC, fi.delay_min_ns);
     assertEquals(SEC, fi.delay_max_ns);
     assertEquals(0, fi.has_seed);
     assertEquals(1, fi.enabled);
+
+    Lib.PolicyConfig pc = Lib.init(new Lib.PolicyConfig(), Lib.C::seawall_policy_config_init);
+    assertEquals(pc.size(), pc.struct_size);
+    assertEquals(null, pc.circuit_breaker);
   }
 
   @Test
@@ -99,7 +104,7 @@ class LayoutTest {
       cb.record(cb.tryAcquire(), Outcome.FAILURE, Duration.ZERO);
       assertEquals(Duration.ofSeconds(2), cb.metrics().openDuration());
       clock.advance(Duration.ofSeconds(2));
-      long probe = cb.tryAcquire();
+      CircuitBreaker.Permit probe = cb.tryAcquire();
       assertEquals(1, cb.metrics().halfOpenInFlight());
       cb.record(probe, Outcome.FAILURE, Duration.ZERO);
       // grown ×3 but capped at maxOpenDuration

@@ -52,8 +52,8 @@ class PrimitivesTest {
       assertEquals(Duration.ofSeconds(10), open.retryAfter());
       assertEquals(ErrorKind.CIRCUIT_OPEN, open.kind());
       clock.advance(Duration.ofSeconds(10));
-      long probe = cb.tryAcquire();
-      assertTrue(CircuitBreaker.isProbe(probe));
+      CircuitBreaker.Permit probe = cb.tryAcquire();
+      assertTrue(probe.isProbe());
       cb.record(probe, Outcome.SUCCESS, MS);
       CircuitBreaker.Metrics m = cb.metrics();
       assertEquals(CircuitState.CLOSED, m.state());
@@ -86,6 +86,14 @@ class PrimitivesTest {
       assertEquals(CircuitState.CLOSED, cb.state());
       cb.record(cb.tryAcquire(), Outcome.IGNORED, Duration.ZERO);
       assertEquals(1, cb.metrics().ignored());
+      // checked permits: finished once; recording again names the permit
+      CircuitBreaker.Permit p = cb.tryAcquire();
+      assertFalse(p.isFinished());
+      assertEquals("outcome", assertThrows(InvalidArgumentException.class, () -> cb.record(p, null, Duration.ZERO)).field());
+      cb.record(p, Outcome.SUCCESS, Duration.ZERO);
+      assertTrue(p.isFinished());
+      assertEquals("permit", assertThrows(InvalidArgumentException.class, () -> cb.record(p, Outcome.SUCCESS, Duration.ZERO)).field());
+      cb.release(p); // releasing a finished permit does nothing
     }
   }
 
