@@ -110,12 +110,16 @@ fuzz-c: deps-c lib-c-test ## the seeded random-call fuzzer under ASan for FUZZ_S
 	$(MAKE) -C tests/c fuzz FUZZ_SECS=$(FUZZ_SECS)
 
 GO ?= go
-test-go: lib-c-test ## examples/go: cgo program through include/seawall.h (go test)
-	cd examples/go && GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod $(GO) test -count=1 ./...
+GOENV_SW := GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod
+test-go: lib-c lib-c-test ## Go package bindings-go (go vet, go test -race: every primitive, examples; panic hook from target/hooks) and examples/go
+	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && $(GOENV_SW) $(GO) test -race -count=1 -tags seawall_testhooks ./...
+	cd examples/go && $(GOENV_SW) $(GO) test -race -count=1 ./... && $(GOENV_SW) $(GO) run .
 
 MVN ?= mvn
-test-java: lib-c-test ## examples/java: JNA + JUnit 5 through libseawall.so (mvn test)
-	cd examples/java && $(MVN) -q -B -Dstyle.color=never test -Djna.library.path=$(CURDIR)/$(HOOKS_LIBDIR)
+MVNFLAGS := -q -B -Dstyle.color=never
+test-java: lib-c lib-c-test ## Java library bindings-java (JUnit 5: every primitive, 8 threads; installed locally), then examples/java
+	cd bindings-java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(HOOKS_LIBDIR) install
+	cd examples/java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(LIBDIR) test
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node

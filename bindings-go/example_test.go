@@ -1,0 +1,102 @@
+package seawall_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seawall-rs/seawall/bindings-go"
+)
+
+// A policy with a breaker and a bulkhead, retrying transient failures as
+// the backoff schedule decides.
+func ExamplePolicy_Execute() {
+	cb, _ := seawall.NewCircuitBreaker(seawall.DefaultCircuitBreakerConfig())
+	defer cb.Close()
+	bh, _ := seawall.NewBulkhead(seawall.BulkheadConfig{MaxConcurrent: 10})
+	defer bh.Close()
+	retry, _ := seawall.NewBackoff(seawall.BackoffConfig{
+		Kind: seawall.BackoffExponential, Base: time.Millisecond, Factor: 2,
+		MaxDelay: 10 * time.Millisecond, Jitter: seawall.JitterFull, MaxAttempts: 3,
+	})
+	defer retry.Close()
+	policy, err := seawall.NewPolicy(seawall.PolicyConfig{CircuitBreaker: cb, Bulkhead: bh, Retry: retry})
+	if err != nil {
+		panic(err)
+	}
+	defer policy.Close()
+
+	attempts := 0
+	err = policy.Execute(context.Background(), func(ctx context.Context) error {
+		attempts++
+		if attempts == 1 {
+			return errConnReset // transient: retried
+		}
+		return nil
+	})
+	fmt.Println(err, attempts)
+	// Output: <nil> 2
+}
+
+var errConnReset = codeError("ECONNRESET")
+
+// codeError carries an errno or gRPC code name, classified by the core.
+type codeError string
+
+func (e codeError) Error() string { return string(e) }
+func (e codeError) Code() string  { return string(e) }
+
+// Errors carry their kind, the field and a message, with the call itself.
+func ExampleError() {
+	_, err := seawall.NewTokenBucket(seawall.TokenBucketConfig{Burst: 10, RatePerSec: 0})
+	var se *seawall.Error
+	if errors.As(err, &se) {
+		fmt.Println(se.Kind, se.Field)
+	}
+	fmt.Println(errors.Is(err, seawall.ErrInvalidConfig))
+	// Output:
+	// invalid_config RatePerSec
+	// true
+}
+
+// A breaker driven by a manual clock: two failures in a row trip it.
+func ExampleCircuitBreaker() {
+	clock, _ := seawall.NewManualClock(0)
+	defer clock.Close()
+	cfg := seawall.DefaultCircuitBreakerConfig()
+	cfg.FailureCountThreshold = seawall.Ptr(uint64(2))
+	cfg.OpenDuration = 30 * time.Second
+	cb, _ := seawall.NewCircuitBreaker(cfg, seawall.WithClock(clock))
+	defer cb.Close()
+	cb.OnTransition(func(t seawall.Transition) { fmt.Println(t.From, "->", t.To) })
+
+	for i := 0; i < 2; i++ {
+		permit, _ := cb.TryAcquire()
+		cb.Record(&permit, seawall.Failure, time.Millisecond)
+	}
+	_, err := cb.TryAcquire()
+	var se *seawall.Error
+	if errors.As(err, &se) {
+		fmt.Println(se.Kind, "retry after", se.RetryAfter)
+	}
+	// Output:
+	// closed -> open
+	// circuit_open retry after 30s
+}
+
+// Per-client rate limiting: one token bucket per key.
+func ExampleKeyedTokenBucket() {
+	cfg := seawall.DefaultKeyedTokenBucketConfig()
+	cfg.Bucket = seawall.TokenBucketConfig{Burst: 1, RatePerSec: 1}
+	limiter, _ := seawall.NewKeyedTokenBucket(cfg)
+	defer limiter.Close()
+	for _, client := range []string{"alice", "alice", "bob"} {
+		d, _ := limiter.TryAcquire(client, 1)
+		fmt.Println(client, d.Allowed)
+	}
+	// Output:
+	// alice true
+	// alice false
+	// bob true
+}

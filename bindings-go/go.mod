@@ -1,0 +1,3 @@
+module github.com/seawall-rs/seawall/bindings-go
+
+go 1.22

@@ -1,0 +1,131 @@
+package seawall
+
+/*
+#include "capture.h"
+*/
+import "C"
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// PolicyConfig lists a policy's stages; each may be nil (stage absent). At
+// most one rate limiter (TokenBucket or SlidingWindow). The policy keeps its
+// own references to the four guard stages (they may be closed after
+// NewPolicy); Retry and Budget are used by Execute and must stay open.
+type PolicyConfig struct {
+	TokenBucket    *TokenBucket
+	SlidingWindow  *SlidingWindow
+	CircuitBreaker *CircuitBreaker
+	Bulkhead       *Bulkhead
+
+	// Retry, if set, retries failed calls as its schedule decides.
+	Retry *Backoff
+	// Budget, if set with Retry, caps retries across calls (gRFC A6).
+	Budget *RetryBudget
+	// RetryIf says whether a failure is worth retrying; default IsRetryable.
+	RetryIf func(error) bool
+	// Classify turns a call's result into the outcome the breaker records;
+	// default: nil is Success, an error is Failure, and the caller's own
+	// context being done is no outcome at all (the guard is released).
+	Classify func(ctx context.Context, err error) (Outcome, bool)
+	// Sleep waits between attempts; default a timer that stops when ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Policy is rate limiter → circuit breaker → bulkhead, acquired in that
+// order (a stage that rejects gives back what earlier stages granted),
+// plus the retry Execute wraps around it.
+type Policy struct {
+	p   *C.seawall_policy
+	cfg PolicyConfig
+}
+
+// NewPolicy makes a policy; WithClock measures call durations on a ManualClock.
+func NewPolicy(cfg PolicyConfig, opts ...Option) (*Policy, error) {
+	c := C.seawall_policy_config_default()
+	if cfg.TokenBucket != nil {
+		c.token_bucket = cfg.TokenBucket.p
+	}
+	if cfg.SlidingWindow != nil {
+		c.sliding_window = cfg.SlidingWindow.p
+	}
+	if cfg.CircuitBreaker != nil {
+		c.circuit_breaker = cfg.CircuitBreaker.p
+	}
+	if cfg.Bulkhead != nil {
+		c.bulkhead = cfg.Bulkhead.p
+	}
+	if cfg.Budget != nil && cfg.Retry == nil {
+		return nil, invalidConfig("Budget", "needs Retry (a budget only limits retries)")
+	}
+	clock, err := clockOf(opts)
+	if err != nil {
+		return nil, err
+	}
+	var p *C.seawall_policy
+	var e C.sw_err
+	if err := fromC(C.sw_policy_new(&c, clock, &p, &e), &e); err != nil {
+		if se, ok := err.(*Error); ok && se.Field == "RateLimiter" {
+			// both limiters set: name the Go fields, not the C struct's
+			se.Field = "SlidingWindow"
+			se.Message = strings.Replace(se.cMessage, "rate_limiter token_bucket and sliding_window",
+				"TokenBucket and SlidingWindow", 1)
+		}
+		return nil, err
+	}
+	pol := &Policy{cfg: cfg}
+	pol.p = p
+	return pol, nil
+}
+
+// Close frees the policy; guards still held stay valid.
+func (p *Policy) Close() error { C.seawall_policy_free(p.p); p.p = nil; return nil }
+
+// Guard is everything one admitted call holds. Finish it exactly once with
+// Complete, CompleteWithDuration or Release (Release after a finish is a
+// no-op, so `defer g.Release()` is always safe). One goroutine at a time.
+type Guard struct{ g C.seawall_policy_guard }
+
+// TryAcquire acquires every stage in order. A rejection is a *Error of kind
+// KindRateLimited, KindCircuitOpen or KindBulkheadFull whose Stage names the
+// stage and RetryAfter says when to retry.
+func (p *Policy) TryAcquire() (*Guard, error) {
+	g := &Guard{}
+	var e C.sw_err
+	if err := fromC(C.sw_policy_try_acquire(p.p, &g.g, &e), &e); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// IsProbe reports whether the call is a half-open probe of the breaker.
+func (g *Guard) IsProbe() (bool, error) {
+	var probe C.int
+	var e C.sw_err
+	if err := fromC(C.sw_policy_guard_is_probe(&g.g, &probe, &e), &e); err != nil {
+		return false, err
+	}
+	return probe != 0, nil
+}
+
+// Complete records outcome with the time since TryAcquire on the policy's
+// clock and releases the bulkhead slot.
+func (g *Guard) Complete(outcome Outcome) error {
+	var e C.sw_err
+	return fromC(C.sw_policy_guard_complete(&g.g, C.uint32_t(outcome), &e), &e)
+}
+
+// CompleteWithDuration is Complete with a duration measured by the caller.
+func (g *Guard) CompleteWithDuration(outcome Outcome, d time.Duration) error {
+	if d < 0 {
+		return invalidArgument("d", "must be ≥ 0, got "+d.String())
+	}
+	var e C.sw_err
+	return fromC(C.sw_policy_guard_complete_with_duration(&g.g, C.uint32_t(outcome), C.uint64_t(d), &e), &e)
+}
+
+// Release finishes the guard without an outcome (the call was cancelled).
+func (g *Guard) Release() { C.seawall_policy_guard_release(&g.g) }

@@ -1,0 +1,165 @@
+package dev.seawall;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The default answer to "is this failure worth retrying?", from core's tables. Whether repeating
+ * the call is safe (idempotency) is the caller's choice.
+ */
+public final class Classify {
+  private Classify() {}
+
+  /** A transient transport failure worth retrying by default. */
+  public enum RetryableKind {
+    NONE, CONNECTION_RESET, TIMED_OUT, CONNECTION_REFUSED, NETWORK_ERROR, SERVICE_UNAVAILABLE;
+
+    /** The wire name ({@code "timed_out"}); {@code "unknown"} for NONE. */
+    public String wireName() {
+      String s = Lib.C.seawall_retryable_kind_str(ordinal());
+      return s == null ? "unknown" : s;
+    }
+
+    static RetryableKind of(int v) {
+      return v >= 0 && v < values().length ? values()[v] : NONE;
+    }
+  }
+
+  /** An exception carrying an HTTP status (classified by {@link #isRetryableStatus}). */
+  public interface HasHttpStatus {
+    int httpStatus();
+  }
+
+  /** An exception carrying an error code: an errno name or a gRPC status name ({@link #kindForCode}). */
+  public interface HasErrorCode {
+    String errorCode();
+  }
+
+  /** An exception carrying a server's Retry-After hint, honoured by the backoff. */
+  public interface HasRetryAfter {
+    Duration retryAfter();
+  }
+
+  /** Whether an HTTP status is retried by default (408, 429, 500, 502, 503, 504). */
+  public static boolean isRetryableStatus(int status) {
+    return status >= 0 && Lib.C.seawall_is_retryable_status(status) != 0;
+  }
+
+  /** The retryable HTTP statuses, ascending. */
+  public static List<Integer> retryableStatuses() {
+    PointerByReference p = new PointerByReference();
+    LongByReference n = new LongByReference();
+    Err.check(Lib.C.seawall_retryable_statuses(p, n));
+    Pointer arr = p.getValue();
+    List<Integer> out = new ArrayList<>();
+    for (long i = 0; i < n.getValue(); i++) {
+      out.add(arr.getShort(i * 2) & 0xffff);
+    }
+    return out;
+  }
+
+  /** Parses a kind's wire name; unknown names give NONE. */
+  public static RetryableKind parseKind(String name) {
+    if (name == null) {
+      throw Err.argument("kind", "must not be null", "null");
+    }
+    IntByReference out = new IntByReference();
+    Err.check(Lib.C.seawall_retryable_kind_parse(name, out));
+    return RetryableKind.of(out.getValue());
+  }
+
+  /** The kind an error code means ({@code "ECONNRESET"}, {@code "UNAVAILABLE"}); NONE when not listed. */
+  public static RetryableKind kindForCode(String code) {
+    if (code == null) {
+      throw Err.argument("code", "must not be null", "null");
+    }
+    IntByReference out = new IntByReference();
+    Err.check(Lib.C.seawall_retryable_kind_for_code(code, out));
+    return RetryableKind.of(out.getValue());
+  }
+
+  /**
+   * The kind of a Java exception or any of its causes: a {@link HasErrorCode}'s code, and the JDK's
+   * network exceptions spelled as the errno they report (ConnectException → ECONNREFUSED,
+   * SocketTimeoutException / TimeoutException / HttpTimeoutException → ETIMEDOUT,
+   * NoRouteToHostException → EHOSTUNREACH, "Connection reset" → ECONNRESET, "Broken pipe" →
+   * EPIPE). seawall's own rejections are NONE.
+   */
+  public static RetryableKind kindOf(Throwable t) {
+    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof SeawallException) {
+        return RetryableKind.NONE;
+      }
+      String code = codeOf(e);
+      if (code != null) {
+        RetryableKind k = kindForCode(code);
+        if (k != RetryableKind.NONE) {
+          return k;
+        }
+      }
+    }
+    return RetryableKind.NONE;
+  }
+
+  private static String codeOf(Throwable e) {
+    if (e instanceof HasErrorCode c) {
+      return c.errorCode();
+    }
+    if (e instanceof java.net.ConnectException || e instanceof java.net.PortUnreachableException) {
+      return "ECONNREFUSED";
+    }
+    if (e instanceof java.net.NoRouteToHostException) {
+      return "EHOSTUNREACH";
+    }
+    if (e instanceof java.net.SocketTimeoutException || e instanceof java.util.concurrent.TimeoutException
+        || e.getClass().getName().equals("java.net.http.HttpTimeoutException")
+        || e.getClass().getName().equals("java.net.http.HttpConnectTimeoutException")) {
+      return "ETIMEDOUT";
+    }
+    if (e instanceof java.net.SocketException && e.getMessage() != null) {
+      String m = e.getMessage();
+      if (m.startsWith("Connection reset")) {
+        return "ECONNRESET";
+      }
+      if (m.startsWith("Broken pipe")) {
+        return "EPIPE";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The default retry predicate of {@link Policy}: a {@link HasHttpStatus} with a retryable
+   * status, or an exception whose {@link #kindOf} is not NONE.
+   */
+  public static boolean isRetryable(Throwable t) {
+    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof SeawallException) {
+        return false;
+      }
+      if (e instanceof HasHttpStatus h) {
+        return isRetryableStatus(h.httpStatus());
+      }
+    }
+    return kindOf(t) != RetryableKind.NONE;
+  }
+
+  /** A {@link HasRetryAfter} hint in t's cause chain, or a rejection's retryAfter. */
+  static Optional<Duration> retryAfter(Throwable t) {
+    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof HasRetryAfter h && h.retryAfter() != null) {
+        return Optional.of(h.retryAfter());
+      }
+      if (e instanceof SeawallException s && !s.retryAfter().isZero()) {
+        return Optional.of(s.retryAfter());
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.seawall;
+
+import java.time.Duration;
+
+/** Turns C statuses into exceptions (internal). */
+final class Err {
+  private Err() {}
+
+  /**
+   * Throws the exception for {@code status}. Must be called right after the failing call, on
+   * the same thread and with no other seawall call in between: the C ABI keeps the last error
+   * per thread, and a JNA call runs on the calling thread.
+   */
+  static void check(int status) {
+    if (status != 0) {
+      throw fromLast(status);
+    }
+  }
+
+  static SeawallException fromLast(int status) {
+    String message = Lib.C.seawall_last_error_message();
+    String cField = Lib.C.seawall_last_error_field();
+    String stage = Lib.C.seawall_last_error_stage();
+    Duration retryAfter = Durations.of(Lib.C.seawall_last_error_retry_after_ns());
+    String field = cField;
+    ErrorKind kind = ErrorKind.of(status);
+    if (kind == ErrorKind.INVALID_CONFIG && !cField.isEmpty()) {
+      field = javaName(cField);
+      message = message.replaceFirst(java.util.regex.Pattern.quote(cField), field);
+    }
+    return make(kind, field, message, stage, retryAfter, null);
+  }
+
+  static SeawallException make(ErrorKind kind, String field, String message, String stage, Duration retryAfter, Throwable cause) {
+    switch (kind) {
+      case INVALID_CONFIG: return new InvalidConfigException(field, message, stage, retryAfter, cause);
+      case INVALID_ARGUMENT: return new InvalidArgumentException(field, message, stage, retryAfter, cause);
+      case CIRCUIT_OPEN: return new CircuitOpenException(field, message, stage, retryAfter, cause);
+      case RATE_LIMITED: return new RateLimitedException(field, message, stage, retryAfter, cause);
+      case BULKHEAD_FULL: return new BulkheadFullException(field, message, stage, retryAfter, cause);
+      case TIMEOUT: return new SeawallTimeoutException(field, message, stage, retryAfter, cause);
+      case RETRY_BUDGET_EXHAUSTED: return new RetryBudgetExhaustedException(field, message, stage, retryAfter, cause);
+      case INJECTED_FAULT: return new InjectedFaultException(field, message, stage, retryAfter, cause);
+      case NULL_ARGUMENT: return new ClosedException(field, message, stage, retryAfter, cause);
+      default: return new SeawallPanicException(field, message, stage, retryAfter, cause);
+    }
+  }
+
+  /** {@code "open_duration_ns"} → {@code "openDuration"}: the builder method's name. */
+  static String javaName(String c) {
+    String s = c.endsWith("_ns") ? c.substring(0, c.length() - 3) : c;
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char ch : s.toCharArray()) {
+      if (ch == '_') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(ch) : ch);
+        up = false;
+      }
+    }
+    return b.toString();
+  }
+
+  static InvalidConfigException config(String field, String rule, Object got) {
+    return new InvalidConfigException(field, "invalid config: " + field + " " + rule + ", got " + got, "", Duration.ZERO);
+  }
+
+  static InvalidArgumentException argument(String field, String rule, Object got) {
+    return new InvalidArgumentException(field, "invalid argument: " + field + " " + rule + ", got " + got, "", Duration.ZERO);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.seawall;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One token bucket per key, in a lock-free table of at most {@code maxKeys} keys. Keys are strings
+ * (UTF-8) or any bytes. A denial is a {@link Decision}.
+ */
+public final class KeyedTokenBucket extends Handle {
+  private KeyedTokenBucket(Pointer p) {
+    super(p, "keyed token bucket");
+  }
+
+  /** A builder starting from the core's default config. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a keyed token bucket: the per-key limit, then the key table. */
+  public static final class Builder {
+    private final Lib.KeyedTokenBucketConfig c = Lib.C.seawall_keyed_token_bucket_config_default();
+    private ManualClock clock;
+
+    private Builder() {}
+
+    /** Each key's limit, from a {@link TokenBucket#builder()} (its clock is ignored; use {@link #clock}). */
+    public Builder bucket(TokenBucket.Builder b) {
+      c.bucket.burst = b.c.burst;
+      c.bucket.rate_per_sec = b.c.rate_per_sec;
+      c.bucket.has_initial_tokens = b.c.has_initial_tokens;
+      c.bucket.initial_tokens = b.c.initial_tokens;
+      return this;
+    }
+
+    /** Most keys tracked at once (1..=2^24; default 10000). */
+    public Builder maxKeys(long n) {
+      c.table.max_keys = n;
+      return this;
+    }
+
+    /** Slots probed per lookup (1..=64; default 16). */
+    public Builder maxProbe(int n) {
+      c.table.max_probe = n;
+      return this;
+    }
+
+    /** Allow new keys untracked when the table is full (default: deny). */
+    public Builder allowWhenFull(boolean allow) {
+      c.table.on_full = allow ? 1 : 0;
+      return this;
+    }
+
+    /** Hash seed, for reproducible tests (default: seeded from the clock). */
+    public Builder hashSeed(long seed) {
+      c.table.has_hash_seed = 1;
+      c.table.hash_seed = seed;
+      return this;
+    }
+
+    /** Drive the limiter by a manual clock. */
+    public Builder clock(ManualClock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** Makes the limiter; {@link InvalidConfigException} names a bad field. */
+    public KeyedTokenBucket build() {
+      PointerByReference out = new PointerByReference();
+      Err.check(clock == null
+          ? Lib.C.seawall_keyed_token_bucket_new(c, out)
+          : Lib.C.seawall_keyed_token_bucket_new_with_clock(c, clock.ptr(), out));
+      return new KeyedTokenBucket(out.getValue());
+    }
+  }
+
+  /** Takes {@code n} from {@code key}'s limit. */
+  public Decision tryAcquire(String key, long n) {
+    return tryAcquire(bytes(key), n);
+  }
+
+  /** Takes {@code n} from the limit of a key of any bytes. */
+  public Decision tryAcquire(byte[] key, long n) {
+    if (key == null) {
+      throw Err.argument("key", "must not be null", "null");
+    }
+    Lib.Decision d = new Lib.Decision();
+    Err.check(Lib.C.seawall_keyed_token_bucket_try_acquire(ptr(), nonEmpty(key), key.length, n, d));
+    return Decision.of(d);
+  }
+
+  /** Gives back {@code n} to {@code key}'s limit. */
+  public void refund(String key, long n) {
+    byte[] k = bytes(key);
+    Err.check(Lib.C.seawall_keyed_token_bucket_refund(ptr(), nonEmpty(k), k.length, n));
+  }
+
+  /** A snapshot of the key table. */
+  public KeyedMetrics metrics() {
+    Lib.KeyedMetrics m = new Lib.KeyedMetrics();
+    Err.check(Lib.C.seawall_keyed_token_bucket_get_metrics(ptr(), m));
+    return KeyedMetrics.of(m);
+  }
+
+  private static byte[] bytes(String key) {
+    if (key == null) {
+      throw Err.argument("key", "must not be null", "null");
+    }
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The C side wants a non-NULL pointer even for an empty key. */
+  private static byte[] nonEmpty(byte[] k) {
+    return k.length == 0 ? new byte[1] : k;
+  }
+
+  @Override
+  void free(Pointer p) {
+    Lib.C.seawall_keyed_token_bucket_free(p);
+  }
+
+}

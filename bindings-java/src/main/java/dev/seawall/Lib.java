@@ -1,0 +1,415 @@
+package dev.seawall;
+
+import com.sun.jna.Callback;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+import com.sun.jna.ptr.ByteByReference;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+
+/**
+ * The JNA mapping of include/seawall.h (internal). One-byte flags
+ * ({@code uint8_t}, formerly {@code bool}) are mapped as {@code byte}: read
+ * with {@code != 0}, written as 0 or 1. Versioned configs start with
+ * {@code struct_size} and are filled by their {@code _init} function with
+ * this structure's size.
+ */
+interface Lib extends Library {
+  Lib C = Native.load("seawall", Lib.class);
+
+  /** A {@code seawall_*_config_init} function. */
+  @FunctionalInterface
+  interface ConfigInit<T extends Structure> {
+    int init(T config, long size);
+  }
+
+  /** A versioned config filled with the core's defaults by its {@code _init} function. */
+  static <T extends Structure> T init(T config, ConfigInit<T> fn) {
+    Err.check(fn.init(config, config.size()));
+    return config;
+  }
+
+  String seawall_version();
+  String seawall_status_str(int status);
+  String seawall_last_error_message();
+  String seawall_last_error_field();
+  String seawall_last_error_stage();
+  long seawall_last_error_retry_after_ns();
+  long seawall_monotonic_now_ns();
+  /** Test hook: panics inside seawall and returns SEAWALL_PANIC. */
+  int seawall_test_panic();
+
+  // ---- manual clock
+  int seawall_manual_clock_new(long startNs, PointerByReference out);
+  void seawall_manual_clock_free(Pointer clock);
+  int seawall_manual_clock_advance(Pointer clock, long ns);
+  int seawall_manual_clock_set(Pointer clock, long ns);
+  int seawall_manual_clock_now(Pointer clock, LongByReference out);
+
+  // ---- circuit breaker
+  @Structure.FieldOrder({"struct_size", 
+    "has_failure_rate_threshold", "failure_rate_threshold",
+    "has_slow_call_rate_threshold", "slow_call_rate_threshold",
+    "slow_call_duration_threshold_ns", "window_kind", "window_size",
+    "minimum_number_of_calls", "has_failure_count_threshold", "failure_count_threshold",
+    "has_failure_count_period", "failure_count_period_ns", "open_duration_ns",
+    "open_duration_multiplier", "has_max_open_duration", "max_open_duration_ns",
+    "half_open_max_calls", "success_threshold"
+  })
+  class BreakerConfig extends Structure {
+    public int struct_size;
+    public byte has_failure_rate_threshold;
+    public double failure_rate_threshold;
+    public byte has_slow_call_rate_threshold;
+    public double slow_call_rate_threshold;
+    public long slow_call_duration_threshold_ns;
+    public int window_kind;
+    public long window_size;
+    public long minimum_number_of_calls;
+    public byte has_failure_count_threshold;
+    public long failure_count_threshold;
+    public byte has_failure_count_period;
+    public long failure_count_period_ns;
+    public long open_duration_ns;
+    public double open_duration_multiplier;
+    public byte has_max_open_duration;
+    public long max_open_duration_ns;
+    public long half_open_max_calls;
+    public long success_threshold;
+
+    public static class ByValue extends BreakerConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({
+    "state", "calls", "successes", "failures", "slow", "ignored", "rejected", "transitions",
+    "buffered_calls", "buffered_failures", "buffered_slow", "has_failure_rate", "failure_rate",
+    "has_slow_call_rate", "slow_call_rate", "failure_count", "half_open_in_flight",
+    "half_open_successes", "open_duration_ns"
+  })
+  class BreakerMetrics extends Structure {
+    public int state;
+    public long calls, successes, failures, slow, ignored, rejected, transitions;
+    public long buffered_calls, buffered_failures, buffered_slow;
+    public byte has_failure_rate;
+    public double failure_rate;
+    public byte has_slow_call_rate;
+    public double slow_call_rate;
+    public long failure_count;
+    public int half_open_in_flight, half_open_successes;
+    public long open_duration_ns;
+  }
+
+  interface TransitionFn extends Callback {
+    void invoke(Pointer userData, int from, int to, long atNs);
+  }
+
+  interface DestroyFn extends Callback {
+    void invoke(Pointer userData);
+  }
+
+  int seawall_circuit_breaker_config_init(BreakerConfig config, long size);
+  int seawall_circuit_breaker_new(BreakerConfig config, PointerByReference out);
+  int seawall_circuit_breaker_new_with_clock(BreakerConfig config, Pointer clock, PointerByReference out);
+  void seawall_circuit_breaker_free(Pointer breaker);
+  int seawall_circuit_breaker_try_acquire(Pointer breaker, LongByReference outPermit);
+  byte seawall_permit_is_probe(long permit);
+  int seawall_circuit_breaker_record(Pointer breaker, LongByReference permit, int outcome, long durationNs);
+  int seawall_circuit_breaker_release(Pointer breaker, LongByReference permit);
+  int seawall_circuit_breaker_state(Pointer breaker, IntByReference out);
+  String seawall_circuit_state_str(int state);
+  int seawall_circuit_breaker_force_open(Pointer breaker);
+  int seawall_circuit_breaker_disable(Pointer breaker);
+  int seawall_circuit_breaker_metrics_only(Pointer breaker);
+  int seawall_circuit_breaker_reset(Pointer breaker);
+  int seawall_circuit_breaker_get_metrics(Pointer breaker, BreakerMetrics out);
+  int seawall_circuit_breaker_on_transition(Pointer breaker, TransitionFn fn, Pointer userData, DestroyFn destroy, LongByReference outId);
+  int seawall_circuit_breaker_remove_listener(Pointer breaker, long id, ByteByReference outRemoved);
+
+  // ---- token bucket / sliding window / keyed
+  @Structure.FieldOrder({"struct_size", "burst", "rate_per_sec", "has_initial_tokens", "initial_tokens"})
+  class TokenBucketConfig extends Structure {
+    public int struct_size;
+    public long burst;
+    public double rate_per_sec;
+    public byte has_initial_tokens;
+    public long initial_tokens;
+
+    public static class ByValue extends TokenBucketConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"allowed", "remaining", "retry_after_ns", "reset_after_ns"})
+  class Decision extends Structure {
+    public byte allowed;
+    public long remaining, retry_after_ns, reset_after_ns;
+  }
+
+  @Structure.FieldOrder({"burst", "available", "emission_interval_ns", "allowed", "denied"})
+  class TokenBucketMetrics extends Structure {
+    public long burst, available, emission_interval_ns, allowed, denied;
+  }
+
+  @Structure.FieldOrder({"struct_size", "limit", "window_ns", "buckets"})
+  class SlidingWindowConfig extends Structure {
+    public int struct_size;
+    public long limit, window_ns;
+    public int buckets;
+
+    public static class ByValue extends SlidingWindowConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"limit", "count", "allowed", "denied"})
+  class SlidingWindowMetrics extends Structure {
+    public long limit, count, allowed, denied;
+  }
+
+  @Structure.FieldOrder({"max_keys", "max_probe", "on_full", "has_hash_seed", "hash_seed"})
+  class KeyTableConfig extends Structure {
+    public long max_keys;
+    public int max_probe, on_full;
+    public byte has_hash_seed;
+    public long hash_seed;
+  }
+
+  @Structure.FieldOrder({"bucket", "table"})
+  class KeyedTokenBucketConfig extends Structure {
+    public TokenBucketConfig bucket;
+    public KeyTableConfig table;
+
+    public static class ByValue extends KeyedTokenBucketConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"window", "table"})
+  class KeyedSlidingWindowConfig extends Structure {
+    public SlidingWindowConfig window;
+    public KeyTableConfig table;
+
+    public static class ByValue extends KeyedSlidingWindowConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"keys_tracked", "capacity", "evictions", "table_full"})
+  class KeyedMetrics extends Structure {
+    public long keys_tracked, capacity, evictions, table_full;
+  }
+
+  int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
+  int seawall_token_bucket_new(TokenBucketConfig config, PointerByReference out);
+  int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
+  void seawall_token_bucket_free(Pointer p);
+  int seawall_token_bucket_try_acquire(Pointer p, long n, Decision out);
+  int seawall_token_bucket_peek(Pointer p, long n, Decision out);
+  int seawall_token_bucket_refund(Pointer p, long n);
+  int seawall_token_bucket_get_metrics(Pointer p, TokenBucketMetrics out);
+
+  int seawall_sliding_window_config_init(SlidingWindowConfig config, long size);
+  int seawall_sliding_window_new(SlidingWindowConfig config, PointerByReference out);
+  int seawall_sliding_window_new_with_clock(SlidingWindowConfig config, Pointer clock, PointerByReference out);
+  void seawall_sliding_window_free(Pointer p);
+  int seawall_sliding_window_try_acquire(Pointer p, long n, Decision out);
+  int seawall_sliding_window_peek(Pointer p, long n, Decision out);
+  int seawall_sliding_window_refund(Pointer p, long n);
+  int seawall_sliding_window_get_metrics(Pointer p, SlidingWindowMetrics out);
+
+  KeyedTokenBucketConfig.ByValue seawall_keyed_token_bucket_config_default();
+  int seawall_keyed_token_bucket_new(KeyedTokenBucketConfig config, PointerByReference out);
+  int seawall_keyed_token_bucket_new_with_clock(KeyedTokenBucketConfig config, Pointer clock, PointerByReference out);
+  void seawall_keyed_token_bucket_free(Pointer p);
+  int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_token_bucket_refund(Pointer p, byte[] key, long keyLen, long n);
+  int seawall_keyed_token_bucket_get_metrics(Pointer p, KeyedMetrics out);
+
+  KeyedSlidingWindowConfig.ByValue seawall_keyed_sliding_window_config_default();
+  int seawall_keyed_sliding_window_new(KeyedSlidingWindowConfig config, PointerByReference out);
+  int seawall_keyed_sliding_window_new_with_clock(KeyedSlidingWindowConfig config, Pointer clock, PointerByReference out);
+  void seawall_keyed_sliding_window_free(Pointer p);
+  int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_sliding_window_refund(Pointer p, byte[] key, long keyLen, long n);
+  int seawall_keyed_sliding_window_get_metrics(Pointer p, KeyedMetrics out);
+
+  // ---- bulkhead
+  @Structure.FieldOrder({"struct_size", "max_concurrent", "max_queue", "max_wait_ns"})
+  class BulkheadConfig extends Structure {
+    public int struct_size;
+    public long max_concurrent, max_queue, max_wait_ns;
+
+    public static class ByValue extends BulkheadConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"active", "queued", "total", "rejected", "max_concurrent", "max_queue"})
+  class BulkheadMetrics extends Structure {
+    public long active, queued, total, rejected, max_concurrent, max_queue;
+  }
+
+  int seawall_bulkhead_config_init(BulkheadConfig config, long size);
+  int seawall_bulkhead_new(BulkheadConfig config, PointerByReference out);
+  int seawall_bulkhead_new_with_clock(BulkheadConfig config, Pointer clock, PointerByReference out);
+  void seawall_bulkhead_free(Pointer p);
+  int seawall_bulkhead_try_acquire(Pointer p, PointerByReference outPermit);
+  int seawall_bulkhead_acquire(Pointer p, long timeoutNs, PointerByReference outPermit);
+  int seawall_bulkhead_acquire_default(Pointer p, PointerByReference outPermit);
+  int seawall_bulkhead_release(PointerByReference permit);
+  int seawall_bulkhead_get_metrics(Pointer p, BulkheadMetrics out);
+
+  // ---- backoff
+  @Structure.FieldOrder({"struct_size", 
+    "kind", "base_ns", "factor", "max_delay_ns", "jitter", "max_attempts",
+    "has_max_elapsed", "max_elapsed_ns", "has_seed", "seed"
+  })
+  class BackoffConfig extends Structure {
+    public int struct_size;
+    public int kind;
+    public long base_ns;
+    public double factor;
+    public long max_delay_ns;
+    public int jitter, max_attempts;
+    public byte has_max_elapsed;
+    public long max_elapsed_ns;
+    public byte has_seed;
+    public long seed;
+
+    public static class ByValue extends BackoffConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"schedules", "retries", "exhausted_attempts", "exhausted_elapsed"})
+  class BackoffMetrics extends Structure {
+    public long schedules, retries, exhausted_attempts, exhausted_elapsed;
+  }
+
+  @Structure.FieldOrder({"start_ns", "prev_ns", "rng", "retries", "done"})
+  class ScheduleState extends Structure {
+    public long start_ns, prev_ns, rng;
+    public int retries;
+    public byte done;
+  }
+
+  @Structure.FieldOrder({"give_up", "delay_ns", "retries"})
+  class BackoffDelay extends Structure {
+    public byte give_up;
+    public long delay_ns;
+    public int retries;
+  }
+
+  int seawall_backoff_config_init(BackoffConfig config, long size);
+  int seawall_backoff_new(BackoffConfig config, PointerByReference out);
+  int seawall_backoff_new_with_clock(BackoffConfig config, Pointer clock, PointerByReference out);
+  void seawall_backoff_free(Pointer p);
+  int seawall_backoff_delay_for(Pointer p, int attempt, LongByReference out);
+  int seawall_backoff_get_metrics(Pointer p, BackoffMetrics out);
+  int seawall_backoff_start(Pointer p, ScheduleState out);
+  int seawall_backoff_next_delay(Pointer p, ScheduleState state, byte hasRetryAfter, long retryAfterNs, BackoffDelay out);
+  int seawall_backoff_next_delay_elapsed(Pointer p, ScheduleState state, long elapsedNs, byte hasRetryAfter, long retryAfterNs, BackoffDelay out);
+  int seawall_backoff_finish(Pointer p, ScheduleState state);
+
+  // ---- retry budget
+  @Structure.FieldOrder({"struct_size", "max_tokens", "token_ratio"})
+  class RetryBudgetConfig extends Structure {
+    public int struct_size;
+    public int max_tokens;
+    public double token_ratio;
+
+    public static class ByValue extends RetryBudgetConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({
+    "tokens_milli", "max_tokens_milli", "threshold_milli", "retries_allowed", "retries_denied",
+    "successes", "failures"
+  })
+  class RetryBudgetMetrics extends Structure {
+    public long tokens_milli, max_tokens_milli, threshold_milli, retries_allowed, retries_denied, successes, failures;
+  }
+
+  int seawall_retry_budget_config_init(RetryBudgetConfig config, long size);
+  int seawall_retry_budget_new(RetryBudgetConfig config, PointerByReference out);
+  void seawall_retry_budget_free(Pointer p);
+  int seawall_retry_budget_try_retry(Pointer p);
+  int seawall_retry_budget_record_failure(Pointer p);
+  int seawall_retry_budget_record_success(Pointer p);
+  int seawall_retry_budget_get_metrics(Pointer p, RetryBudgetMetrics out);
+
+  // ---- adaptive timeout
+  @Structure.FieldOrder({"struct_size", 
+    "percentile", "multiplier", "min_timeout_ns", "max_timeout_ns", "initial_timeout_ns",
+    "min_samples", "window_ns"
+  })
+  class AdaptiveTimeoutConfig extends Structure {
+    public int struct_size;
+    public double percentile, multiplier;
+    public long min_timeout_ns, max_timeout_ns, initial_timeout_ns, min_samples, window_ns;
+
+    public static class ByValue extends AdaptiveTimeoutConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"samples", "total", "p50_ns", "p95_ns", "p99_ns", "timeout_ns"})
+  class AdaptiveTimeoutMetrics extends Structure {
+    public long samples, total, p50_ns, p95_ns, p99_ns, timeout_ns;
+  }
+
+  int seawall_adaptive_timeout_config_init(AdaptiveTimeoutConfig config, long size);
+  int seawall_adaptive_timeout_new(AdaptiveTimeoutConfig config, PointerByReference out);
+  int seawall_adaptive_timeout_new_with_clock(AdaptiveTimeoutConfig config, Pointer clock, PointerByReference out);
+  void seawall_adaptive_timeout_free(Pointer p);
+  int seawall_adaptive_timeout_record(Pointer p, long latencyNs);
+  int seawall_adaptive_timeout_get(Pointer p, LongByReference out);
+  int seawall_adaptive_timeout_get_metrics(Pointer p, AdaptiveTimeoutMetrics out);
+
+  // ---- fault injector
+  @Structure.FieldOrder({"struct_size", "error_rate", "delay_rate", "delay_min_ns", "delay_max_ns", "has_seed", "seed", "enabled"})
+  class FaultInjectorConfig extends Structure {
+    public int struct_size;
+    public double error_rate, delay_rate;
+    public long delay_min_ns, delay_max_ns;
+    public byte has_seed;
+    public long seed;
+    public byte enabled;
+
+    public static class ByValue extends FaultInjectorConfig implements Structure.ByValue {}
+  }
+
+  @Structure.FieldOrder({"kind", "delay_ns"})
+  class Fault extends Structure {
+    public int kind;
+    public long delay_ns;
+  }
+
+  @Structure.FieldOrder({"decisions", "errors", "delays", "enabled"})
+  class FaultInjectorMetrics extends Structure {
+    public long decisions, errors, delays;
+    public byte enabled;
+  }
+
+  int seawall_fault_injector_config_init(FaultInjectorConfig config, long size);
+  int seawall_fault_injector_new(FaultInjectorConfig config, PointerByReference out);
+  int seawall_fault_injector_new_with_clock(FaultInjectorConfig config, Pointer clock, PointerByReference out);
+  void seawall_fault_injector_free(Pointer p);
+  int seawall_fault_injector_decide(Pointer p, Fault out);
+  int seawall_fault_injector_check(Pointer p, LongByReference outDelayNs);
+  String seawall_fault_kind_str(int kind);
+  int seawall_fault_injector_set_enabled(Pointer p, byte enabled);
+  int seawall_fault_injector_get_metrics(Pointer p, FaultInjectorMetrics out);
+
+  // ---- policy guard
+  @Structure.FieldOrder({"struct_size", "token_bucket", "sliding_window", "circuit_breaker", "bulkhead"})
+  class PolicyConfig extends Structure {
+    public int struct_size;
+    public Pointer token_bucket, sliding_window, circuit_breaker, bulkhead;
+  }
+
+  int seawall_policy_config_init(PolicyConfig config, long size);
+  int seawall_policy_new(PolicyConfig config, PointerByReference out);
+  int seawall_policy_new_with_clock(PolicyConfig config, Pointer clock, PointerByReference out);
+  void seawall_policy_free(Pointer p);
+  int seawall_policy_try_acquire(Pointer p, Pointer guard);
+  int seawall_policy_guard_is_probe(Pointer guard, ByteByReference out);
+  int seawall_policy_guard_complete(Pointer guard, int outcome);
+  int seawall_policy_guard_complete_with_duration(Pointer guard, int outcome, long durationNs);
+  void seawall_policy_guard_release(Pointer guard);
+
+  // ---- classify
+  byte seawall_is_retryable_status(int status);
+  int seawall_retryable_statuses(PointerByReference outStatuses, LongByReference outLen);
+  String seawall_retryable_kind_str(int kind);
+  int seawall_retryable_kind_parse(String kind, IntByReference out);
+  int seawall_retryable_kind_for_code(String code, IntByReference out);
+}
