@@ -91,15 +91,6 @@ impl Bulkhead {
         };
         let clock = source(clock)?;
         let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
-        if cfg.max_queue == 0 && !cfg.max_wait.is_zero() {
-            // Nobody can wait without a queue: max_wait would be ignored.
-            let reason = format!(
-                "has no effect without a queue: max_wait={} with max_queue=0 (a full bulkhead \
-                 rejects at once); pass max_queue=N to let up to N callers wait",
-                crate::convert::secs_repr(cfg.max_wait)
-            );
-            return Err(to_pyerr(py, &seawall::Error::config("max_wait", reason)));
-        }
         Ok(Self {
             inner: Arc::new(inner),
             held: Mutex::new(Vec::new()),

@@ -116,7 +116,6 @@ fn after_fork_in_child() {
     seawall::rng::after_fork();
 }
 
-
 /// `gil_used = true`: on a free-threaded CPython (3.13t) importing this
 /// module turns the GIL back on. PyO3 declares modules free-threading-safe
 /// by default; this one is not declared so until a stress suite has run on

@@ -1,6 +1,6 @@
 //! Bulkhead configuration and its validation.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::validate;
 use std::time::Duration;
 
@@ -49,6 +49,17 @@ impl BulkheadConfig {
         validate::int_in_range("max_concurrent", self.max_concurrent, 1, MAX_COUNT)?;
         validate::int_in_range("max_queue", self.max_queue, 0, MAX_COUNT)?;
         validate::bounded_duration("max_wait", self.max_wait)?;
+        if self.max_queue == 0 && !self.max_wait.is_zero() {
+            // Nobody can wait without a queue: the wait would never be used.
+            return Err(Error::config(
+                "max_wait",
+                format!(
+                    "must be 0 without a queue (max_queue = 0: a full bulkhead rejects at once), \
+                     got {:?}; set max_queue to let callers wait",
+                    self.max_wait
+                ),
+            ));
+        }
         Ok(())
     }
 }
