@@ -202,8 +202,3 @@ pub fn n_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
         }
     }
 }
-
-/// A duration as Python writes it: float seconds (`0.0`, `1.5`).
-pub fn secs_repr(d: Duration) -> String {
-    format!("{:?}", d.as_secs_f64())
-}
