@@ -262,17 +262,26 @@ fn attacker_cannot_reset_a_sliding_window_key() {
 
 #[test]
 fn on_full_allow_is_untracked_fresh() {
-    let (l, _c) = tb(1, 1, OnFull::Allow);
-    assert!(ok(l.try_acquire_str("a", 2)).allowed);
+    // max_keys 1: 4 slots, all probed; four throttled keys fill the table.
+    let (l, _c) = tb(1, 4, OnFull::Allow);
+    for k in ["a", "c", "d", "e"] {
+        assert!(ok(l.try_acquire_str(k, 2)).allowed);
+    }
     for _ in 0..3 {
         let d = ok(l.try_acquire_str("b", 2));
         assert!(d.allowed);
         assert_eq!(d.remaining, 0);
     }
     assert_eq!(l.metrics().table_full, 3);
-    let (l, _c) = sw(1, 1, OnFull::Allow);
-    assert!(ok(l.try_acquire_str("a", 2)).allowed);
-    assert_eq!(ok(l.try_acquire_str("b", 1)).remaining, 1);
+    assert_eq!(l.metrics().keys_tracked, 4);
+    let (l, _c) = sw(1, 4, OnFull::Allow);
+    for k in ["a", "c", "d", "e"] {
+        assert!(ok(l.try_acquire_str(k, 2)).allowed);
+    }
+    for _ in 0..3 {
+        assert_eq!(ok(l.try_acquire_str("b", 1)).remaining, 1);
+    }
+    assert_eq!(l.metrics().table_full, 3);
 }
 
 #[test]
