@@ -78,6 +78,36 @@ fn eviction_racing_the_keys_own_request_never_over_grants() {
     });
 }
 
+/// A refund for a fresh key races the eviction of its slot and the new
+/// owner's grant: the refund never gives the new owner a token back.
+#[test]
+fn refund_racing_an_eviction_never_refunds_the_new_owner() {
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(2);
+    b.check(|| {
+        let clock = ManualClock::new();
+        let l = limiter(&clock);
+        for k in ["p", "q", "x", "c"] {
+            assert_eq!(granted(&l, k), 1);
+        }
+        clock.advance_ns(SEC);
+        for k in ["a", "b"] {
+            assert_eq!(granted(&l, k), 1); // evict p and q; x (slot 2) is fresh
+        }
+        let tx = {
+            let l = l.clone();
+            thread::spawn(move || l.refund(b"x", 1))
+        };
+        let ty = {
+            let l = l.clone();
+            thread::spawn(move || granted(&l, "y"))
+        };
+        let _ = tx.join();
+        let y = ty.join().unwrap_or(9);
+        assert!(y + granted(&l, "y") <= 1, "y over-granted");
+    });
+}
+
 /// Two threads insert the same new key at once (a fresh table): they
 /// converge on one slot, exactly one is granted.
 #[test]

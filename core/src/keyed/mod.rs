@@ -280,6 +280,16 @@ impl Table {
         false
     }
 
+    /// Whether slot `i` holds `fp` now (live, or live with an eviction under
+    /// way), read-only.
+    #[inline]
+    pub(crate) fn holds(&self, i: usize, fp: u64) -> bool {
+        self.key(i).is_some_and(|k| {
+            let w = k.load(Ordering::SeqCst);
+            w == kw(fp, LIVE) || w == kw(fp, EVICT)
+        })
+    }
+
     /// After charging slot `i` for `fp`: whether the slot is still `fp`'s
     /// (an eviction under way is cancelled). `false`: take the charge back
     /// and look the key up again.
@@ -632,8 +642,23 @@ impl KeyedTokenBucket {
     pub fn refund(&self, key: &[u8], n: u64) {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
-        if let Some(cell) = self.table.find(fp, home).and_then(|i| self.tat_at(i)) {
-            self.give_back(cell, now, n);
+        let Some(i) = self.table.find(fp, home) else {
+            return;
+        };
+        let Some(cell) = self.tat_at(i) else { return };
+        // Read the state, then check the slot is still the key's, then swap
+        // exactly that state: a state taken over by another key (the key
+        // was fresh, so it had nothing to give back) is never refunded.
+        let mut tat = cell.load(Ordering::SeqCst);
+        loop {
+            let new_tat = self.gcra.refunded(tat, now, n);
+            if new_tat == tat || !self.table.holds(i, fp) {
+                return;
+            }
+            match cell.compare_exchange(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return,
+                Err(actual) => tat = actual,
+            }
         }
     }
 
@@ -803,7 +828,10 @@ impl KeyedSlidingWindow {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         if let Some(i) = self.table.find(fp, home) {
-            self.w.refund(self.ring(i), now, n);
+            // Each count taken is checked to be the key's after it is read
+            // (see KeyedTokenBucket::refund).
+            self.w
+                .refund_while(self.ring(i), now, n, || self.table.holds(i, fp));
         }
     }
 

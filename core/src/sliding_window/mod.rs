@@ -382,6 +382,19 @@ impl Window {
 
     /// Gives back up to `n` counted requests, newest buckets first.
     pub(crate) fn refund(&self, ring: &[AtomicU64], now: u64, n: u64) {
+        self.refund_while(ring, now, n, || true);
+    }
+
+    /// [`refund`](Self::refund), checking `owned()` after reading each
+    /// word it takes from (the keyed table: the ring still belongs to the
+    /// key), so a count taken was the owner's when read.
+    pub(crate) fn refund_while(
+        &self,
+        ring: &[AtomicU64],
+        now: u64,
+        n: u64,
+        owned: impl Fn() -> bool,
+    ) {
         let now = self.clamp(ring, now);
         let mut left = n;
         let cur = u128::from(now / self.g);
@@ -390,6 +403,9 @@ impl Window {
         while left > 0 && idx >= first {
             let (c, pos, word) = self.bucket(ring, idx);
             if c > 0 {
+                if !owned() {
+                    return;
+                }
                 let take = c.min(left);
                 let next = (word & !COUNT_MASK) | (c - take);
                 let done = ring.get(pos).is_some_and(|slot| {
