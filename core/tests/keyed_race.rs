@@ -147,3 +147,112 @@ fn keyed_sliding_window_never_over_grants_under_eviction_races() {
     assert!(m.evictions > 0 && m.table_full > 0, "{m:?}");
     assert!(total >= ROUNDS, "{total}");
 }
+
+/// Continuous churn on a frozen clock, allowance 1: every grant is refunded right after it
+/// is counted, so keys keep going fresh and being evicted while their own
+/// requests and refunds are in flight. A key's grants held at once (counted
+/// after the grant, uncounted before the refund) never exceed its allowance.
+fn churn(
+    slots: u64,
+    acquire: impl Fn(&str) -> bool + Send + Sync + 'static,
+    refund: impl Fn(&str) + Send + Sync + 'static,
+) -> (u64, u64) {
+    const ITERS: u64 = 400_000;
+    let keys = usize::try_from(slots * 3 / 2).unwrap_or(1);
+    let names: Arc<Vec<String>> = Arc::new((0..keys).map(|k| format!("user-{k}")).collect());
+    let held: Arc<Vec<AtomicU64>> = Arc::new((0..keys).map(|_| AtomicU64::new(0)).collect());
+    let over = Arc::new(AtomicU64::new(0));
+    let grants = Arc::new(AtomicU64::new(0));
+    let (acquire, refund) = (Arc::new(acquire), Arc::new(refund));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (names, held, over, grants, acquire, refund) = (
+                names.clone(),
+                held.clone(),
+                over.clone(),
+                grants.clone(),
+                acquire.clone(),
+                refund.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut x = 0x2545_F491_4F6C_DD1Du64 ^ (t as u64 + 1);
+                for _ in 0..ITERS {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let k = (x % keys as u64) as usize;
+                    let (Some(name), Some(h)) = (names.get(k), held.get(k)) else {
+                        continue;
+                    };
+                    if acquire(name) {
+                        grants.fetch_add(1, Ordering::Relaxed);
+                        if h.fetch_add(1, Ordering::SeqCst) + 1 > 1 {
+                            over.fetch_add(1, Ordering::Relaxed);
+                        }
+                        h.fetch_sub(1, Ordering::SeqCst);
+                        refund(name);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.join();
+    }
+    (over.load(Ordering::Relaxed), grants.load(Ordering::Relaxed))
+}
+
+#[test]
+fn keyed_token_bucket_never_over_grants_under_refund_churn() {
+    let clock = ManualClock::new();
+    let cfg = KeyedTokenBucketConfig {
+        bucket: TokenBucketConfig {
+            burst: 1,
+            rate_per_sec: 1.0,
+            initial_tokens: None,
+        },
+        table: table(13),
+    };
+    let kl =
+        Arc::new(KeyedTokenBucket::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")));
+    let (a, r) = (kl.clone(), kl.clone());
+    let (over, grants) = churn(
+        kl.metrics().capacity,
+        move |k| a.try_acquire_str(k, 1).is_ok_and(|d| d.allowed),
+        move |k| r.refund(k.as_bytes(), 1),
+    );
+    assert_eq!(over, 0, "grants held above burst ({grants} grants)");
+    assert!(
+        grants > 0 && kl.metrics().evictions > 0,
+        "{:?}",
+        kl.metrics()
+    );
+}
+
+#[test]
+fn keyed_sliding_window_never_over_grants_under_refund_churn() {
+    let clock = ManualClock::new();
+    let cfg = KeyedSlidingWindowConfig {
+        window: SlidingWindowConfig {
+            limit: 1,
+            window: Duration::from_secs(1),
+            buckets: 2,
+        },
+        table: table(14),
+    };
+    let kl = Arc::new(
+        KeyedSlidingWindow::with_clock(cfg, &clock).unwrap_or_else(|e| unreachable!("{e}")),
+    );
+    let (a, r) = (kl.clone(), kl.clone());
+    let (over, grants) = churn(
+        kl.metrics().capacity,
+        move |k| a.try_acquire_str(k, 1).is_ok_and(|d| d.allowed),
+        move |k| r.refund(k.as_bytes(), 1),
+    );
+    assert_eq!(over, 0, "grants held above limit ({grants} grants)");
+    assert!(
+        grants > 0 && kl.metrics().evictions > 0,
+        "{:?}",
+        kl.metrics()
+    );
+}
