@@ -1012,7 +1012,10 @@ typedef struct seawall_sliding_window_metrics {
 } seawall_sliding_window_metrics;
 
 /**
- * The key table of a keyed limiter.
+ * The key table of a keyed limiter. It always has room for `max_keys`
+ * distinct keys; a key that is throttled is never evicted, and a key whose
+ * idle slot is taken over while its own requests are in flight is never
+ * granted more than its burst/limit (spec/keyed.md, "Concurrency").
  *
  * | field | default | rule |
  * |---|---|---|

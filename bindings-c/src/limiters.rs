@@ -403,7 +403,10 @@ pub enum seawall_on_full {
     SEAWALL_ON_FULL_ALLOW = 1,
 }
 
-/// The key table of a keyed limiter.
+/// The key table of a keyed limiter. It always has room for `max_keys`
+/// distinct keys; a key that is throttled is never evicted, and a key whose
+/// idle slot is taken over while its own requests are in flight is never
+/// granted more than its burst/limit (spec/keyed.md, "Concurrency").
 ///
 /// | field | default | rule |
 /// |---|---|---|
