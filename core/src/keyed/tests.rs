@@ -356,3 +356,51 @@ fn bad_configs() {
         Some("on_full")
     );
 }
+
+/// The duplicate-insert rules, one claim at a time (the loom models race
+/// them): a lower claim or a live copy wins; a higher claim is released.
+#[test]
+fn duplicate_claims_resolve_to_the_lowest_slot() {
+    let cfg = KeyTableConfig {
+        max_keys: 4, // 16 slots
+        max_probe: 16,
+        on_full: OnFull::Deny,
+        hash_seed: Some(1),
+    };
+    let t = Table::new(&cfg).unwrap_or_else(|e| unreachable!("{e}"));
+    let (fp, home) = t.hash(b"k");
+    assert_eq!(home, 0); // max_probe = slots: one home
+    let set = |i: usize, w: u64| {
+        if let Some(k) = t.key(i) {
+            k.store(w, Ordering::SeqCst);
+        }
+    };
+    let get = |i: usize| t.key(i).map_or(u64::MAX, |k| k.load(Ordering::SeqCst));
+    for i in 0..6 {
+        set(i, kw(fp ^ 1, LIVE)); // other keys
+    }
+    // Ours at 3, another claim at 5: ours wins, the other is released.
+    set(3, kw(fp, RES));
+    set(5, kw(fp, RES));
+    assert!(t.resolve(fp, home, 3));
+    assert_eq!(get(5), FREE);
+    // Another claim at 1 (lower): ours loses.
+    set(1, kw(fp, RES));
+    assert!(!t.resolve(fp, home, 3));
+    // A live copy anywhere wins, also above us.
+    set(1, kw(fp ^ 1, LIVE));
+    set(5, kw(fp, LIVE));
+    assert!(!t.resolve(fp, home, 3));
+    set(5, kw(fp, EVICT));
+    assert!(!t.resolve(fp, home, 3));
+    // The scan stops at the first empty slot (slots never become empty again).
+    set(5, EMPTY);
+    set(7, kw(fp, RES));
+    assert!(t.resolve(fp, home, 3));
+    assert_eq!(get(7), kw(fp, RES));
+    // A lookup finds the live copy and treats a claim as not tracked yet.
+    set(3, kw(fp, LIVE));
+    assert_eq!(t.find(fp, home), Some(3));
+    set(3, kw(fp, RES));
+    assert_eq!(t.find(fp, home), None);
+}
