@@ -36,6 +36,9 @@
 //!   CAS is seen by the check (sequentially consistent atomics); one made
 //!   after it is validated against `EVICT(x)`/`RES(k)` and either cancels the
 //!   eviction or is taken back. So no grant of `x` is lost with its state.
+//! - **Refund**: read the state, check the slot is still the key's, swap
+//!   exactly the state read; an evicted key was fresh (nothing to give back),
+//!   so the new owner never gets a token from it.
 //! - **Insert**: claim a slot as `RES(k)`, then scan the window for other
 //!   claims of `k`: a `LIVE(k)` or a `RES(k)` at a lower slot wins (ours is
 //!   released as `FREE`); a `RES(k)` at a higher slot is released by us (CAS
