@@ -131,6 +131,11 @@ export declare class NativeRateLimiter {
   get limit(): number
   /** Gives back `n` granted earlier (never above capacity). */
   refund(n: number): void
+  /**
+   * What `try_acquire` would answer now for `key`, spending nothing and
+   * not inserting the key; the decision's numbers go to the scratch array.
+   */
+  peekKey(key: string, n: number): boolean
   refundKey(key: string, n: number): void
   metrics(): LimiterMetrics
 }

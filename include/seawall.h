@@ -1187,18 +1187,21 @@ typedef struct seawall_sliding_window_metrics {
 } seawall_sliding_window_metrics;
 
 /**
- * The key table of a keyed limiter.
+ * The key table of a keyed limiter. It always has room for `max_keys`
+ * distinct keys; a key that is throttled is never evicted, and a key whose
+ * idle slot is taken over while its own requests are in flight is never
+ * granted more than its burst/limit (spec/keyed.md, "Concurrency").
  *
  * | field | default | rule |
  * |---|---|---|
- * | max_keys | 10000 | 1..=2^24 keys tracked at once |
- * | max_probe | 16 | 1..=64 slots probed per lookup |
+ * | max_keys | 10000 | 1..=2^24 distinct keys the table always has room for (it has 4 x max_keys slots) |
+ * | max_probe | 64 | 1..=64 slots probed per lookup (below 64, false denials below max_keys become possible) |
  * | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
  * | has_hash_seed, hash_seed | false (seeded from the clock) | any |
  */
 typedef struct seawall_key_table_config {
   /**
-   * Most keys tracked at once.
+   * Distinct keys the table always has room for (`4 * max_keys` slots).
    */
   uint64_t max_keys;
   /**
@@ -1252,11 +1255,11 @@ typedef struct seawall_keyed_sliding_window_config {
  */
 typedef struct seawall_keyed_metrics {
   /**
-   * Slots holding a key.
+   * Slots ever filled.
    */
   uint64_t keys_tracked;
   /**
-   * Table capacity (`max_keys`).
+   * Table slots (`4 * max_keys`).
    */
   uint64_t capacity;
   /**
@@ -2292,6 +2295,20 @@ enum seawall_status seawall_keyed_token_bucket_try_acquire(const struct seawall_
                                                            struct seawall_decision *out);
 
 /**
+ * Writes to `*out` what `seawall_keyed_token_bucket_try_acquire` would answer
+ * now for the key `key[0..key_len)`, without spending anything and without
+ * inserting the key (for rate-limit headers; an untracked key gets a fresh
+ * bucket's answer, or the table-full answer when it would find no slot).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_peek(const struct seawall_keyed_token_bucket *limiter,
+                                                    const uint8_t *key,
+                                                    size_t key_len,
+                                                    uint64_t n,
+                                                    struct seawall_decision *out);
+
+/**
  * Gives back `n` tokens to the key's bucket. Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -2341,6 +2358,20 @@ enum seawall_status seawall_keyed_sliding_window_try_acquire(const struct seawal
                                                              size_t key_len,
                                                              uint64_t n,
                                                              struct seawall_decision *out);
+
+/**
+ * Writes to `*out` what `seawall_keyed_sliding_window_try_acquire` would answer
+ * now for the key `key[0..key_len)`, without spending anything and without
+ * inserting the key (for rate-limit headers; an untracked key gets a fresh
+ * window's answer, or the table-full answer when it would find no slot).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_peek(const struct seawall_keyed_sliding_window *limiter,
+                                                      const uint8_t *key,
+                                                      size_t key_len,
+                                                      uint64_t n,
+                                                      struct seawall_decision *out);
 
 /**
  * Gives back `n` requests to the key's window. Thread-safe. Returns

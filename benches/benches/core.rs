@@ -282,9 +282,105 @@ fn clock(c: &mut Criterion) {
     g.finish();
 }
 
+fn keyed(c: &mut Criterion) {
+    use seawall::keyed::{
+        KeyTableConfig, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
+        KeyedTokenBucketConfig,
+    };
+    use seawall::sliding_window::SlidingWindowConfig;
+    use seawall::token_bucket::TokenBucketConfig;
+
+    let mut g = c.benchmark_group("keyed");
+    let table = || KeyTableConfig {
+        max_keys: 10_000,
+        hash_seed: Some(1),
+        ..KeyTableConfig::default()
+    };
+    // A tracked key in a table holding 5 000 others: the hot path (lookup,
+    // one CAS on the key's state, the ownership re-check).
+    let tb = KeyedTokenBucket::new(KeyedTokenBucketConfig {
+        bucket: TokenBucketConfig {
+            burst: 1_000_000,
+            rate_per_sec: 1e9,
+            initial_tokens: None,
+        },
+        table: table(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sw = KeyedSlidingWindow::new(KeyedSlidingWindowConfig {
+        window: SlidingWindowConfig {
+            limit: 16_000_000,
+            window: Duration::from_secs(1),
+            buckets: 10,
+        },
+        table: table(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let clock = seawall::ManualClock::new();
+    let tb_denied = KeyedTokenBucket::with_clock(
+        KeyedTokenBucketConfig {
+            bucket: TokenBucketConfig {
+                burst: 1,
+                rate_per_sec: 1.0,
+                initial_tokens: None,
+            },
+            table: table(),
+        },
+        &clock,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for k in 0..5_000u32 {
+        let key = format!("user-{k}");
+        let _ = tb.try_acquire_str(&key, 1);
+        let _ = sw.try_acquire_str(&key, 1);
+        let _ = tb_denied.try_acquire_str(&key, 1);
+    }
+    for threads in [1usize, 2] {
+        g.bench_function(
+            BenchmarkId::new("token_bucket/tracked_allowed", threads),
+            |b| {
+                b.iter_custom(|n| {
+                    on_threads(threads, n, &tb, |l| {
+                        black_box(
+                            l.try_acquire(b"user-42", 1)
+                                .map(|d| d.allowed)
+                                .unwrap_or(false),
+                        );
+                    })
+                })
+            },
+        );
+        g.bench_function(
+            BenchmarkId::new("sliding_window/tracked_allowed", threads),
+            |b| {
+                b.iter_custom(|n| {
+                    on_threads(threads, n, &sw, |l| {
+                        black_box(
+                            l.try_acquire(b"user-42", 1)
+                                .map(|d| d.allowed)
+                                .unwrap_or(false),
+                        );
+                    })
+                })
+            },
+        );
+    }
+    g.bench_function("token_bucket/tracked_denied", |b| {
+        b.iter(|| {
+            black_box(
+                tb_denied
+                    .try_acquire(b"user-42", 1)
+                    .map(|d| d.allowed)
+                    .unwrap_or(false),
+            )
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = clock, token_bucket, breaker, bulkhead, backoff
+    targets = clock, token_bucket, breaker, bulkhead, backoff, keyed
 }
 criterion_main!(benches);

@@ -465,18 +465,21 @@ pub enum seawall_on_full {
     SEAWALL_ON_FULL_ALLOW = 1,
 }
 
-/// The key table of a keyed limiter.
+/// The key table of a keyed limiter. It always has room for `max_keys`
+/// distinct keys; a key that is throttled is never evicted, and a key whose
+/// idle slot is taken over while its own requests are in flight is never
+/// granted more than its burst/limit (spec/keyed.md, "Concurrency").
 ///
 /// | field | default | rule |
 /// |---|---|---|
-/// | max_keys | 10000 | 1..=2^24 keys tracked at once |
-/// | max_probe | 16 | 1..=64 slots probed per lookup |
+/// | max_keys | 10000 | 1..=2^24 distinct keys the table always has room for (it has 4 x max_keys slots) |
+/// | max_probe | 64 | 1..=64 slots probed per lookup (below 64, false denials below max_keys become possible) |
 /// | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
 /// | has_hash_seed, hash_seed | false (seeded from the clock) | any |
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_key_table_config {
-    /// Most keys tracked at once.
+    /// Distinct keys the table always has room for (`4 * max_keys` slots).
     pub max_keys: u64,
     /// Slots probed per lookup.
     pub max_probe: u32,
@@ -512,9 +515,9 @@ pub struct seawall_keyed_sliding_window_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_keyed_metrics {
-    /// Slots holding a key.
+    /// Slots ever filled.
     pub keys_tracked: u64,
-    /// Table capacity (`max_keys`).
+    /// Table slots (`4 * max_keys`).
     pub capacity: u64,
     /// Slots taken over from an idle key by a new key.
     pub evictions: u64,
@@ -692,6 +695,25 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
     })
 }
 
+/// Writes to `*out` what `seawall_keyed_token_bucket_try_acquire` would answer
+/// now for the key `key[0..key_len)`, without spending anything and without
+/// inserting the key (for rate-limit headers; an untracked key gets a fresh
+/// bucket's answer, or the table-full answer when it would find no slot).
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_peek(
+    limiter: *const seawall_keyed_token_bucket,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        decide((*limiter).0.peek(key_bytes(key, key_len), n), out)
+    })
+}
+
 /// Gives back `n` tokens to the key's bucket. Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
@@ -766,6 +788,25 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
         decide((*limiter).0.try_acquire(key_bytes(key, key_len), n), out)
+    })
+}
+
+/// Writes to `*out` what `seawall_keyed_sliding_window_try_acquire` would answer
+/// now for the key `key[0..key_len)`, without spending anything and without
+/// inserting the key (for rate-limit headers; an untracked key gets a fresh
+/// window's answer, or the table-full answer when it would find no slot).
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_peek(
+    limiter: *const seawall_keyed_sliding_window,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        decide((*limiter).0.peek(key_bytes(key, key_len), n), out)
     })
 }
 

@@ -526,9 +526,9 @@ export interface SlidingWindowOptions extends ClockOption {
 }
 
 export interface KeyTableOptions {
-  /** Slots in the key table (default 10000). */
+  /** Distinct keys the table always has room for (default 10000; the table has 4 x maxKeys slots). */
   maxKeys?: number
-  /** Slots probed per lookup (default 16). */
+  /** Slots probed per lookup, 1..64 (default 64; smaller values make false denials below maxKeys possible). */
   maxProbe?: number
   /** A new key when the table is full: 'deny' (default) or 'allow'. */
   onFull?: 'deny' | 'allow'
@@ -590,6 +590,8 @@ declare abstract class KeyedLimiter {
   readonly limit: number
   tryAcquire(key: string, n?: number): boolean
   check(key: string, n?: number): RateLimitDecision
+  /** The answer check(key, n) would give now, taking nothing and not inserting the key (for rate-limit headers). */
+  peek(key: string, n?: number): RateLimitDecision
   /** Gives back `n` permits for `key` (0: nothing). */
   refund(key: string, n?: number): void
   acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>

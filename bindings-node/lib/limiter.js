@@ -239,6 +239,18 @@ class KeyedLimiter extends BaseLimiter {
     return decision(this.tryAcquire(key, n))
   }
 
+  /**
+   * The answer check(key, n) would give now, taking nothing and not
+   * inserting the key (for rate-limit headers).
+   */
+  peek (key, n) {
+    try {
+      return decision(this._n.peekKey(keyArg(key), nArg(n)))
+    } catch (e) {
+      throw mapNativeError(e, { key, n })
+    }
+  }
+
   /** Gives back `n` taken for `key`. */
   refund (key, n) {
     if (n === 0) { keyArg(key); return } // refunding nothing does nothing
@@ -274,7 +286,7 @@ class SlidingWindowLimiter extends UnkeyedLimiter {
   constructor (options) { super('sliding_window', options, 'SlidingWindowLimiter') }
 }
 
-/** A token bucket per key, in a fixed table of `maxKeys` slots. */
+/** A token bucket per key; the table always has room for `maxKeys` keys (4 x maxKeys slots). */
 class KeyedTokenBucket extends KeyedLimiter {
   constructor (options) { super('keyed_token_bucket', options, 'KeyedTokenBucket') }
 }

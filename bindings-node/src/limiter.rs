@@ -392,6 +392,25 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// What `try_acquire` would answer now for `key`, spending nothing and
+    /// not inserting the key; the decision's numbers go to the scratch array.
+    #[napi(catch_unwind)]
+    pub fn peek_key(&self, key: String, n: f64) -> Result<bool> {
+        let n = count(n)?;
+        let d = match &**self.inner {
+            Limiter::KeyedBucket(k) => k.peek(key.as_bytes(), n),
+            Limiter::KeyedWindow(k) => k.peek(key.as_bytes(), n),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is not used by an unkeyed limiter",
+                ))
+            }
+        };
+        d.map(|d| write(&d)).map_err(|e| arg_error(&e))
+    }
+
     #[napi(catch_unwind)]
     pub fn refund_key(&self, key: String, n: f64) -> Result<()> {
         let n = count(n)?;

@@ -113,6 +113,23 @@ macro_rules! keyed_limiter_pymethods {
                 })
             }
 
+            /// What `check(key, n)` would answer now, without spending
+            /// anything and without inserting the key (for rate-limit headers).
+            #[pyo3(signature = (key, n=None))]
+            fn peek(
+                &self,
+                py: Python<'_>,
+                key: &Bound<'_, PyAny>,
+                n: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Decision> {
+                let n = n_arg(n)?;
+                let d = with_key(key, |k| self.inner.peek(k, n))?.map_err(|e| to_pyerr(py, &e))?;
+                Ok(Decision {
+                    d,
+                    limit: self.limit,
+                })
+            }
+
             #[pyo3(signature = (key, n=None, timeout=None))]
             fn acquire(
                 &self,
@@ -150,8 +167,8 @@ macro_rules! keyed_limiter_pymethods {
     };
 }
 
-/// One token bucket per key. Keys are `str` or `bytes`; at most
-/// `max_keys` are tracked (idle keys, whose bucket is full again, are
+/// One token bucket per key. Keys are `str` or `bytes`; the table always
+/// has room for `max_keys` keys (idle keys, whose bucket is full again, are
 /// reused); `on_full` ("deny" or "allow") answers new keys when the table
 /// has no room.
 #[pyclass(

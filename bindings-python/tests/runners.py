@@ -296,12 +296,14 @@ class KeyedRunner:
         n = args.get("n", 1)
         if op == "try_acquire":
             return _decision(lambda: self.lim.check(key, n))
+        if op == "peek":
+            return _decision(lambda: self.lim.peek(key, n))
         if op == "refund":
             self.lim.refund(key, n)
             return {}
         if op == "metrics":
             m = self.lim.metrics()
-            return {k: m[k] for k in ("keys_tracked", "evictions", "table_full")}
+            return {k: m[k] for k in ("keys_tracked", "evictions", "table_full", "capacity")}
         raise RunnerError(f"unknown op {op!r}")
 
 

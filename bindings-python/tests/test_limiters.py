@@ -58,7 +58,7 @@ def test_keyed_token_bucket_keys_are_independent() -> None:
     k.refund("alice")
     assert k.try_acquire("alice")
     m = k.metrics()
-    assert m["keys_tracked"] == 3 and m["capacity"] == 16
+    assert m["keys_tracked"] == 3 and m["capacity"] == 64  # 4 x max_keys slots
     for bad in (1, None, 1.5, ["a"]):
         with pytest.raises(TypeError, match="key must be a str or bytes"):
             k.try_acquire(bad)  # type: ignore[arg-type]
@@ -128,10 +128,12 @@ def test_keyed_threads_on_frozen_clock_grant_exactly_the_burst_per_key() -> None
 
 def test_keyed_on_full_modes() -> None:
     clock = seawall.ManualClock()
-    deny = seawall.KeyedTokenBucket(1.0, 1, max_keys=1, max_probe=1, clock=clock)
-    allow = seawall.KeyedTokenBucket(1.0, 1, max_keys=1, max_probe=1, on_full="allow", clock=clock)
+    # max_keys 1: 4 slots, all probed; four throttled keys fill the table.
+    deny = seawall.KeyedTokenBucket(1.0, 1, max_keys=1, max_probe=4, clock=clock)
+    allow = seawall.KeyedTokenBucket(1.0, 1, max_keys=1, max_probe=4, on_full="allow", clock=clock)
     for lim in (deny, allow):
-        assert lim.try_acquire("a")
+        for key in ("a", "c", "d", "e"):
+            assert lim.try_acquire(key)
     assert not deny.try_acquire("b")
     assert allow.try_acquire("b")
     with pytest.raises(seawall.ConfigError) as ei:

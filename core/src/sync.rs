@@ -16,6 +16,13 @@ pub(crate) use std::sync::atomic::{
 
 #[cfg(seawall_loom)]
 #[allow(unused_imports)]
+pub(crate) use loom::sync::atomic::fence;
+#[cfg(not(seawall_loom))]
+#[allow(unused_imports)]
+pub(crate) use std::sync::atomic::fence;
+
+#[cfg(seawall_loom)]
+#[allow(unused_imports)]
 pub(crate) use loom::sync::{Condvar, Mutex};
 #[cfg(not(seawall_loom))]
 #[allow(unused_imports)]
@@ -99,4 +106,45 @@ fn stripe_of_this_thread() -> usize {
     let anchor = 0u8;
     let addr = (std::ptr::addr_of!(anchor) as usize as u64) >> 16;
     (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STRIPES.trailing_zeros())) as usize
+}
+
+/// One step of a short wait for another thread's in-flight update (a few
+/// loads away): a spin hint, and every 16th step a yield so a descheduled
+/// writer gets the core back. Under loom, always a yield.
+#[inline]
+#[allow(dead_code)]
+pub(crate) fn wait_step(step: &mut u32) {
+    #[cfg(seawall_loom)]
+    {
+        let _ = step;
+        loom::thread::yield_now();
+    }
+    #[cfg(not(seawall_loom))]
+    {
+        *step = step.wrapping_add(1);
+        if step.is_multiple_of(16) {
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// `n` atomics set to zero, allocated fallibly. Outside loom the memory comes
+/// zeroed from the allocator (`calloc`), so a large table costs nothing until
+/// its pages are touched; `None` when the allocator refuses.
+#[allow(dead_code)]
+pub(crate) fn zeroed_atomics(n: usize) -> Option<Box<[AtomicU64]>> {
+    #[cfg(not(seawall_loom))]
+    {
+        use zerocopy::FromZeros;
+        <[AtomicU64]>::new_box_zeroed_with_elems(n).ok()
+    }
+    #[cfg(seawall_loom)]
+    {
+        let mut v = Vec::new();
+        v.try_reserve_exact(n).ok()?;
+        v.extend((0..n).map(|_| AtomicU64::new(0)));
+        Some(v.into_boxed_slice())
+    }
 }

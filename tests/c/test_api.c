@@ -591,10 +591,19 @@ static void test_sliding_window_and_keyed(void) {
   CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, alice, 0, 1, &d)); /* empty key */
   CHECK(d.allowed);
   CHECK_OK(seawall_keyed_token_bucket_refund(k, alice, 5, 1));
+  /* peek: alice's refunded token is there; carol is not inserted. */
+  CHECK_OK(seawall_keyed_token_bucket_peek(k, alice, 5, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_token_bucket_peek(k, alice, 5, 1, &d));
+  CHECK(d.allowed); /* nothing spent */
+  CHECK_OK(seawall_keyed_token_bucket_peek(k, (const uint8_t *)"carol", 5, 1, &d));
+  CHECK(d.allowed);
+  CHECK_STATUS(seawall_keyed_token_bucket_peek(k, alice, 5, 2, &d), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "n");
   seawall_keyed_metrics km;
   CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, &km));
   CHECK_EQ_U64(km.keys_tracked, 3);
-  CHECK_EQ_U64(km.capacity, 10000);
+  CHECK_EQ_U64(km.capacity, 40000); /* 4 x max_keys slots */
   seawall_keyed_token_bucket_free(k);
   kc.table.on_full = 5;
   CHECK_STATUS(seawall_keyed_token_bucket_new(&kc, &k), SEAWALL_INVALID_CONFIG);

@@ -29,7 +29,7 @@ function runner (make, metrics, keyed) {
           const key = args.key === undefined ? '' : args.key
           switch (op) {
             case 'try_acquire': return result(fields, () => keyed ? l.check(key, n) : l.check(n))
-            case 'peek': return result(fields, () => l.peek(n))
+            case 'peek': return result(fields, () => keyed ? l.peek(key, n) : l.peek(n))
             case 'refund':
               keyed ? l.refund(key, n) : l.refund(n)
               return {}
@@ -43,7 +43,7 @@ function runner (make, metrics, keyed) {
   }
 }
 
-const keyedMetrics = (m) => ({ keys_tracked: m.keysTracked, evictions: m.evictions, table_full: m.tableFull })
+const keyedMetrics = (m) => ({ keys_tracked: m.keysTracked, evictions: m.evictions, table_full: m.tableFull, capacity: m.capacity })
 
 module.exports = {
   token_bucket: runner((o) => new TokenBucket(o), (m) => ({ available: m.available, allowed: m.allowed, denied: m.denied }), false),

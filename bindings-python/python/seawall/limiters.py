@@ -90,8 +90,12 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
 class KeyedTokenBucket(_native.KeyedTokenBucket):
     """One token bucket per key (``str`` or ``bytes``).
 
-    ``KeyedTokenBucket(rate_per_sec, burst, *, max_keys=10000, max_probe=16,
+    ``KeyedTokenBucket(rate_per_sec, burst, *, max_keys=10000, max_probe=64,
     on_full="deny", hash_seed=None, clock=None)``
+
+    The table always has room for ``max_keys`` distinct keys (it has
+    ``4 * max_keys`` slots). ``peek(key, n)`` reads a key's quota (for
+    rate-limit headers) without spending it or inserting the key.
     """
 
     __slots__ = ("_clock",)
@@ -119,7 +123,11 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
     """One sliding window per key (``str`` or ``bytes``).
 
     ``KeyedSlidingWindow(limit, window, *, buckets=10, max_keys=10000,
-    max_probe=16, on_full="deny", hash_seed=None, clock=None)``
+    max_probe=64, on_full="deny", hash_seed=None, clock=None)``
+
+    The table always has room for ``max_keys`` distinct keys (it has
+    ``4 * max_keys`` slots). ``peek(key, n)`` reads a key's quota (for
+    rate-limit headers) without counting or inserting the key.
     """
 
     __slots__ = ("_clock",)

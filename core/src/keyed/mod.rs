@@ -3,35 +3,56 @@
 //!
 //! # Table
 //!
-//! `max_keys` slots, allocated once. A key (bytes) is hashed to 64 bits with a
-//! seeded hash; the hash picks a home slot and is the key's *fingerprint*.
-//! A slot is a fingerprint word (`0` = empty) plus the primitive's state
-//! words. Lookups probe at most `max_probe` slots from home (wrapping). A key
-//! not found takes, in probe order, the first slot that is empty or whose
-//! state is **indistinguishable from fresh** (token bucket: full, i.e.
-//! `TAT <= now`; sliding window: nothing counted). A throttled key is never
-//! evicted, so cycling through many keys cannot reset it. When no slot in the
-//! window qualifies, `on_full` decides (deny, the default, or allow
+//! `4 * max_keys` slots, allocated once (zeroed by the allocator, so pages
+//! are touched only when used). A key (bytes) is hashed to 64 bits with a
+//! seeded hash; the hash picks a home slot, and its top 62 bits are the key's
+//! *fingerprint*. A slot is one key word (fingerprint + a 2-bit state) plus
+//! the primitive's state words. A key lives within `max_probe` slots of its
+//! home (linear probing, no wrap-around). The table is never more than a
+//! quarter full of keys that are not fresh, so `max_keys` keys always find
+//! room (a false denial needs 64 occupied slots in a row at load 1/4:
+//! probability about `2^-58` per key with the defaults).
+//!
+//! A key not found takes, in probe order, the first slot that is empty, free
+//! or whose state is **indistinguishable from fresh** (token bucket: full,
+//! i.e. `TAT <= now`; sliding window: nothing counted). A throttled key is
+//! never evicted, so cycling through many keys cannot reset it. When no slot
+//! in the window qualifies, `on_full` decides (deny, the default, or allow
 //! untracked); `table_full` counts these.
 //!
-//! # Caveats (also in `spec/keyed.md`)
+//! # Concurrency (no over-grant, see `spec/keyed.md`)
 //!
-//! - Keys are compared by 64-bit fingerprint: two keys with the same hash
-//!   share one limit (probability ~`max_probe * 2^-64` per new key; the seed is
-//!   random unless `hash_seed` is set, so collisions cannot be aimed at).
-//! - A key's state is reclaimed only when fresh. A request of that key racing
-//!   with the reclaim (nanoseconds apart) is charged to the new owner or
-//!   retried; it can never restore a throttled key.
-//! - Two threads inserting the same absent key at the same instant may each
-//!   take a slot; the later one in probe order is never found again and is
-//!   reclaimed once fresh (the key was fresh: at most one extra grant per
-//!   racing thread).
+//! Key word states: `EMPTY` (never used), `FREE` (released), `RES(fp)` (being
+//! inserted), `LIVE(fp)` and `EVICT(fp)` (a new key is checking whether
+//! `fp`'s state is fresh). Slots never become `EMPTY` again, so a key is
+//! always found before the first empty slot of its window.
+//!
+//! - **Acquire** on a `LIVE(fp)` slot: charge the state (CAS), then re-read
+//!   the key word. Still `LIVE(fp)` (or `EVICT(fp)`, which the acquirer turns
+//!   back into `LIVE(fp)`, cancelling the eviction): the grant stands.
+//!   Anything else: the charge is taken back and the lookup starts over.
+//! - **Eviction**: `LIVE(x) -> EVICT(x)` (CAS), then check the state is fresh,
+//!   then `EVICT(x) -> RES(k)` (CAS). A charge for `x` made before the first
+//!   CAS is seen by the check (sequentially consistent atomics); one made
+//!   after it is validated against `EVICT(x)`/`RES(k)` and either cancels the
+//!   eviction or is taken back. So no grant of `x` is lost with its state.
+//! - **Refund**: read the state, check the slot is still the key's, swap
+//!   exactly the state read; an evicted key was fresh (nothing to give back),
+//!   so the new owner never gets a token from it.
+//! - **Insert**: claim a slot as `RES(k)`, then scan the window for other
+//!   claims of `k`: a `LIVE(k)` or a `RES(k)` at a lower slot wins (ours is
+//!   released as `FREE`); a `RES(k)` at a higher slot is released by us (CAS
+//!   to `FREE`). Then `RES(k) -> LIVE(k)` (CAS; it fails if a lower claim
+//!   released ours). Of two concurrent claims the later one's scan sees the
+//!   earlier, so exactly one becomes `LIVE` and nothing is granted before.
+//!   A lookup that meets `RES(k)` for its own key waits for that insert
+//!   (a few loads) instead of inserting a second copy.
 
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::Decision;
 use crate::sliding_window::{SlidingWindowConfig, Window};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{fence, wait_step, zeroed_atomics, AtomicU64, Ordering};
 use crate::token_bucket::{Gcra, TokenBucketConfig};
 use crate::validate;
 use std::hash::{Hash, Hasher};
@@ -41,6 +62,9 @@ use std::time::Duration;
 pub const MAX_KEYS: u64 = 1 << 24;
 /// Largest `max_probe`.
 pub const MAX_PROBE: u32 = 64;
+/// Table slots per `max_keys`: the table is at most a quarter full of keys
+/// that are not fresh.
+pub const SLOTS_PER_KEY: u64 = 4;
 
 /// What a keyed limiter answers for a new key when its probe window has no
 /// empty or fresh slot.
@@ -80,9 +104,12 @@ impl OnFull {
 /// The table part of a keyed limiter's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyTableConfig {
-    /// Most keys tracked at once (table slots), `1 ..= 2^24`. Default 10 000.
+    /// Distinct keys the table always has room for, `1 ..= 2^24` (it has
+    /// `4 * max_keys` slots). Default 10 000.
     pub max_keys: u64,
-    /// Slots probed per lookup, `1 ..= 64` (capped at `max_keys`). Default 16.
+    /// Slots probed per lookup, `1 ..= 64` (capped at the slot count).
+    /// Default 64: with the table at most a quarter full, `max_keys` keys
+    /// never miss a slot (smaller values make false denials possible).
     pub max_probe: u32,
     /// Policy when a new key finds no slot. Default [`OnFull::Deny`].
     pub on_full: OnFull,
@@ -95,7 +122,7 @@ impl Default for KeyTableConfig {
     fn default() -> Self {
         Self {
             max_keys: 10_000,
-            max_probe: 16,
+            max_probe: MAX_PROBE,
             on_full: OnFull::Deny,
             hash_seed: None,
         }
@@ -114,14 +141,19 @@ impl KeyTableConfig {
         )?;
         Ok(())
     }
+
+    /// Table slots: `4 * max_keys`.
+    pub fn slots(&self) -> u64 {
+        self.max_keys.saturating_mul(SLOTS_PER_KEY)
+    }
 }
 
 /// A snapshot of a keyed limiter's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyedMetrics {
-    /// Slots holding a key (never decreases: evicted slots are reused).
+    /// Slots ever filled (never decreases: evicted slots are reused).
     pub keys_tracked: u64,
-    /// Table capacity (`max_keys`).
+    /// Table slots (`4 * max_keys`).
     pub capacity: u64,
     /// Slots taken over from a fresh key by a new key.
     pub evictions: u64,
@@ -129,11 +161,41 @@ pub struct KeyedMetrics {
     pub table_full: u64,
 }
 
-/// The lock-free key table: fingerprints plus counters.
+// Key word: fingerprint (62 bits, never 0) << 2 | state tag.
+const EMPTY: u64 = 0;
+const FREE: u64 = 3; // fingerprint 0, tag 3
+const RES: u64 = 1;
+const LIVE: u64 = 2;
+const EVICT: u64 = 3;
+const TAG: u64 = 3;
+
+#[inline]
+fn kw(fp: u64, tag: u64) -> u64 {
+    (fp << 2) | tag
+}
+
+/// Allocates `n` zeroed words, or `InvalidConfig` naming `field`.
+pub(crate) fn alloc_words(n: u64, field: &'static str, what: &str) -> Result<Box<[AtomicU64]>> {
+    let fail = || {
+        Error::config(
+            field,
+            format!(
+                "{what} needs {} bytes, which could not be allocated",
+                u128::from(n) * 8
+            ),
+        )
+    };
+    let n = usize::try_from(n).map_err(|_| fail())?;
+    n.checked_mul(8).ok_or_else(fail)?;
+    zeroed_atomics(n).ok_or_else(fail)
+}
+
+/// The lock-free key table: key words plus counters.
 #[derive(Debug)]
-struct Table {
+pub(crate) struct Table {
     keys: Box<[AtomicU64]>,
-    cap: u64,
+    /// Home slots: `slots - probe + 1`.
+    homes: u64,
     probe: u64,
     seed: u64,
     on_full: OnFull,
@@ -142,19 +204,21 @@ struct Table {
     table_full: AtomicU64,
 }
 
-enum Found {
+pub(crate) enum Found {
     Slot(usize),
     Full,
 }
 
 impl Table {
-    fn new(cfg: &KeyTableConfig) -> Result<Self> {
+    pub(crate) fn new(cfg: &KeyTableConfig) -> Result<Self> {
         cfg.validate()?;
-        let keys = (0..cfg.max_keys).map(|_| AtomicU64::new(0)).collect();
+        let slots = cfg.slots();
+        let probe = u64::from(cfg.max_probe).min(slots);
+        let keys = alloc_words(slots, "max_keys", "the key table")?;
         Ok(Self {
             keys,
-            cap: cfg.max_keys,
-            probe: u64::from(cfg.max_probe).min(cfg.max_keys),
+            homes: slots - probe + 1,
+            probe,
             seed: cfg.hash_seed.unwrap_or_else(crate::rng::entropy_seed),
             on_full: cfg.on_full,
             tracked: AtomicU64::new(0),
@@ -163,68 +227,219 @@ impl Table {
         })
     }
 
-    /// The key's fingerprint (never 0) and home slot.
-    fn hash(&self, key: &[u8]) -> (u64, u64) {
+    /// Table slots.
+    pub(crate) fn slots(&self) -> u64 {
+        self.homes + self.probe - 1
+    }
+
+    /// The key's fingerprint (62 bits, never 0) and home slot.
+    #[inline]
+    pub(crate) fn hash(&self, key: &[u8]) -> (u64, u64) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.seed.hash(&mut h);
         h.write(key);
-        let fp = h.finish().max(1);
-        let home = ((u128::from(fp) * u128::from(self.cap)) >> 64) as u64;
+        let x = h.finish();
+        let fp = (x >> 2).max(1);
+        let home = ((u128::from(x) * u128::from(self.homes)) >> 64) as u64;
         (fp, home)
     }
 
-    fn slots(&self, home: u64) -> impl Iterator<Item = usize> + '_ {
-        (0..self.probe).map(move |k| ((home + k) % self.cap) as usize)
+    /// The probe window of `home`, in order.
+    #[inline]
+    pub(crate) fn window(&self, home: u64) -> std::ops::Range<usize> {
+        let start = usize::try_from(home).unwrap_or(usize::MAX);
+        start..start.saturating_add(usize::try_from(self.probe).unwrap_or(0))
     }
 
-    fn holds(&self, i: usize, fp: u64) -> bool {
-        self.keys
-            .get(i)
-            .is_some_and(|k| k.load(Ordering::SeqCst) == fp)
+    #[inline]
+    fn key(&self, i: usize) -> Option<&AtomicU64> {
+        self.keys.get(i)
     }
 
-    /// Finds the key's slot, or claims an empty or fresh one.
-    fn find_or_claim(&self, fp: u64, home: u64, is_fresh: impl Fn(usize) -> bool) -> Found {
-        if let Some(i) = self.find(fp, home) {
-            return Found::Slot(i);
+    /// The slot holding `fp` (live, or live with an eviction under way),
+    /// read-only; `None` if the key is not tracked (or still being inserted).
+    pub(crate) fn find(&self, fp: u64, home: u64) -> Option<usize> {
+        for i in self.window(home) {
+            let w = self.key(i)?.load(Ordering::SeqCst);
+            if w == EMPTY {
+                return None;
+            }
+            if w >> 2 == fp && w & TAG != RES {
+                return Some(i);
+            }
         }
-        for i in self.slots(home) {
-            let Some(slot) = self.keys.get(i) else {
-                continue;
-            };
-            let cur = slot.load(Ordering::SeqCst);
-            if cur == fp {
-                return Found::Slot(i);
+        None
+    }
+
+    /// Whether a new key with this home would find a slot now (read-only).
+    pub(crate) fn has_room(&self, home: u64, is_fresh: impl Fn(usize) -> bool) -> bool {
+        for i in self.window(home) {
+            let Some(k) = self.key(i) else { return false };
+            let w = k.load(Ordering::SeqCst);
+            if w == EMPTY || w == FREE || (w & TAG == LIVE && is_fresh(i)) {
+                return true;
             }
-            if cur != 0 && !is_fresh(i) {
-                continue;
+        }
+        false
+    }
+
+    /// Whether slot `i` holds `fp` now (live, or live with an eviction under
+    /// way), read-only.
+    #[inline]
+    pub(crate) fn holds(&self, i: usize, fp: u64) -> bool {
+        self.key(i).is_some_and(|k| {
+            let w = k.load(Ordering::SeqCst);
+            w == kw(fp, LIVE) || w == kw(fp, EVICT)
+        })
+    }
+
+    /// After charging slot `i` for `fp`: whether the slot is still `fp`'s
+    /// (an eviction under way is cancelled). `false`: take the charge back
+    /// and look the key up again.
+    #[inline]
+    pub(crate) fn still_holds(&self, i: usize, fp: u64) -> bool {
+        let Some(k) = self.key(i) else { return false };
+        let live = kw(fp, LIVE);
+        let evict = kw(fp, EVICT);
+        let mut w = k.load(Ordering::SeqCst);
+        loop {
+            if w == live {
+                return true;
             }
-            match slot.compare_exchange(cur, fp, Ordering::SeqCst, Ordering::SeqCst) {
-                Ok(_) => {
-                    let counter = if cur == 0 {
-                        &self.tracked
-                    } else {
-                        &self.evictions
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
+            if w != evict {
+                return false;
+            }
+            match k.compare_exchange(evict, live, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return true,
+                Err(actual) => w = actual,
+            }
+        }
+    }
+
+    /// Finds the key's slot, or claims an empty, free or fresh one.
+    /// `is_fresh(i, confirm)`: whether slot `i`'s state is fresh; with
+    /// `confirm`, read by read-modify-write operations, so that a charge
+    /// either is seen or reads the evictor's `EVICT` mark.
+    pub(crate) fn find_or_claim(
+        &self,
+        fp: u64,
+        home: u64,
+        is_fresh: impl Fn(usize, bool) -> bool,
+    ) -> Found {
+        let live = kw(fp, LIVE);
+        let res = kw(fp, RES);
+        let evict = kw(fp, EVICT);
+        let mut spins = 0u32;
+        'lookup: loop {
+            let mut cand: Option<(usize, u64)> = None;
+            for i in self.window(home) {
+                let Some(k) = self.key(i) else { break };
+                let w = k.load(Ordering::SeqCst);
+                if w == live {
                     return Found::Slot(i);
                 }
-                Err(now_fp) if now_fp == fp => return Found::Slot(i),
-                Err(_) => continue,
+                if w == EMPTY {
+                    cand = cand.or(Some((i, w)));
+                    break;
+                }
+                if w == evict {
+                    // Our key, a new key checking it: cancel, it is in use.
+                    let _ = k.compare_exchange(evict, live, Ordering::SeqCst, Ordering::SeqCst);
+                    continue 'lookup;
+                }
+                if w == res {
+                    // Our key being inserted by another thread: wait for it.
+                    while k.load(Ordering::SeqCst) == res {
+                        wait_step(&mut spins);
+                    }
+                    continue 'lookup;
+                }
+                if cand.is_none() && (w == FREE || (w & TAG == LIVE && is_fresh(i, false))) {
+                    cand = Some((i, w));
+                }
             }
+            let Some((i, w)) = cand else {
+                self.table_full.fetch_add(1, Ordering::Relaxed);
+                return Found::Full;
+            };
+            let Some(k) = self.key(i) else {
+                return Found::Full;
+            };
+            if w == EMPTY || w == FREE {
+                if k.compare_exchange(w, res, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    continue 'lookup;
+                }
+                if w == EMPTY {
+                    self.tracked.fetch_add(1, Ordering::Relaxed);
+                }
+            } else {
+                // Evict a fresh key: block its grants, then check it is fresh.
+                let old_evict = (w & !TAG) | EVICT;
+                if k.compare_exchange(w, old_evict, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    continue 'lookup;
+                }
+                if !is_fresh(i, true) {
+                    let _ = k.compare_exchange(old_evict, w, Ordering::SeqCst, Ordering::SeqCst);
+                    continue 'lookup;
+                }
+                if k.compare_exchange(old_evict, res, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    continue 'lookup; // its owner cancelled the eviction
+                }
+                self.evictions.fetch_add(1, Ordering::Relaxed);
+            }
+            // Our claim before the scan of the others' (and theirs before
+            // their scan of ours): one of two claimers sees the other.
+            fence(Ordering::SeqCst);
+            if self.resolve(fp, home, i)
+                && k.compare_exchange(res, live, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            {
+                return Found::Slot(i);
+            }
+            // Another claim of our key wins: give ours up (it may be gone already).
+            let _ = k.compare_exchange(res, FREE, Ordering::SeqCst, Ordering::SeqCst);
         }
-        self.table_full.fetch_add(1, Ordering::Relaxed);
-        Found::Full
     }
 
-    fn find(&self, fp: u64, home: u64) -> Option<usize> {
-        self.slots(home).find(|&i| self.holds(i, fp))
+    /// With `RES(fp)` claimed at `mine`: whether our claim wins over every
+    /// other claim of `fp` in the window (releasing higher `RES(fp)` claims).
+    fn resolve(&self, fp: u64, home: u64, mine: usize) -> bool {
+        let res = kw(fp, RES);
+        for j in self.window(home) {
+            if j == mine {
+                continue;
+            }
+            let Some(k) = self.key(j) else { break };
+            let mut w = k.load(Ordering::SeqCst);
+            loop {
+                if w == EMPTY {
+                    return true;
+                }
+                if w >> 2 != fp {
+                    break;
+                }
+                if w != res || j < mine {
+                    return false; // LIVE/EVICT(fp), or a lower claim
+                }
+                match k.compare_exchange(res, FREE, Ordering::SeqCst, Ordering::SeqCst) {
+                    Ok(_) => break,
+                    Err(actual) => w = actual,
+                }
+            }
+        }
+        true
     }
 
     fn metrics(&self) -> KeyedMetrics {
         KeyedMetrics {
             keys_tracked: self.tracked.load(Ordering::Relaxed),
-            capacity: self.cap,
+            capacity: self.slots(),
             evictions: self.evictions.load(Ordering::Relaxed),
             table_full: self.table_full.load(Ordering::Relaxed),
         }
@@ -303,7 +518,7 @@ impl KeyedTokenBucket {
         cfg.validate()?;
         let gcra = Gcra::new(cfg.bucket.burst, cfg.bucket.rate_per_sec)?;
         let table = Table::new(&cfg.table)?;
-        let tat = (0..table.cap).map(|_| AtomicU64::new(0)).collect();
+        let tat = alloc_words(table.slots(), "max_keys", "the token bucket table")?;
         Ok(Self {
             gcra,
             table,
@@ -312,8 +527,21 @@ impl KeyedTokenBucket {
         })
     }
 
+    #[inline]
     fn tat_at(&self, i: usize) -> Option<&AtomicU64> {
         self.tat.get(i)
+    }
+
+    #[inline]
+    fn is_fresh(&self, i: usize, now: u64, confirm: bool) -> bool {
+        self.tat_at(i).is_some_and(|t| {
+            let tat = if confirm {
+                t.fetch_add(0, Ordering::SeqCst)
+            } else {
+                t.load(Ordering::SeqCst)
+            };
+            tat <= now
+        })
     }
 
     /// Takes `n` tokens from `key`'s bucket if available.
@@ -323,11 +551,10 @@ impl KeyedTokenBucket {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         loop {
-            let fresh = |i: usize| {
-                self.tat_at(i)
-                    .is_some_and(|t| t.load(Ordering::SeqCst) <= now)
-            };
-            let i = match self.table.find_or_claim(fp, home, fresh) {
+            let i = match self
+                .table
+                .find_or_claim(fp, home, |i, c| self.is_fresh(i, now, c))
+            {
                 Found::Slot(i) => i,
                 Found::Full => return Ok(self.on_full(home, now, n)),
             };
@@ -335,20 +562,37 @@ impl KeyedTokenBucket {
                 return Ok(self.on_full(home, now, n));
             };
             let mut tat = cell.load(Ordering::SeqCst);
-            let decision = loop {
+            let (decision, charged) = loop {
                 let step = self.gcra.step(tat, now, n);
                 let Some(new_tat) = step.new_tat else {
-                    break step.decision;
+                    break (step.decision, false);
                 };
                 match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
-                    Ok(_) => break step.decision,
+                    Ok(_) => break (step.decision, true),
                     Err(actual) => tat = actual,
                 }
             };
-            // The slot was reclaimed under us (it was fresh): our charge stays
-            // with the new owner (conservative); start over for our key.
-            if self.table.holds(i, fp) {
+            if self.table.still_holds(i, fp) {
                 return Ok(decision);
+            }
+            // The slot went to another key (ours was fresh): take our charge
+            // back from its state and look our key up again.
+            if charged {
+                self.give_back(cell, now, n);
+            }
+        }
+    }
+
+    fn give_back(&self, cell: &AtomicU64, now: u64, n: u64) {
+        let mut tat = cell.load(Ordering::SeqCst);
+        loop {
+            let new_tat = self.gcra.refunded(tat, now, n);
+            if new_tat == tat {
+                return;
+            }
+            match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return,
+                Err(actual) => tat = actual,
             }
         }
     }
@@ -358,13 +602,36 @@ impl KeyedTokenBucket {
         self.try_acquire(key.as_bytes(), n)
     }
 
+    /// What [`try_acquire`](Self::try_acquire) would answer now, without
+    /// taking a token and without inserting the key (a key not tracked gets
+    /// the answer of a fresh bucket, or of `on_full` when it would find no
+    /// slot). For rate-limit headers.
+    pub fn peek(&self, key: &[u8], n: u64) -> Result<Decision> {
+        self.gcra.check_n(n)?;
+        let now = self.clock.now_ns();
+        let (fp, home) = self.table.hash(key);
+        if let Some(cell) = self.table.find(fp, home).and_then(|i| self.tat_at(i)) {
+            return Ok(self.gcra.step(cell.load(Ordering::SeqCst), now, n).decision);
+        }
+        if self.table.has_room(home, |i| self.is_fresh(i, now, false)) {
+            Ok(self.gcra.step(0, now, n).decision)
+        } else {
+            Ok(self.on_full(home, now, n))
+        }
+    }
+
+    /// [`peek`](Self::peek) with a string key.
+    pub fn peek_str(&self, key: &str, n: u64) -> Result<Decision> {
+        self.peek(key.as_bytes(), n)
+    }
+
     fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
         match self.table.on_full {
             OnFull::Allow => self.gcra.step(0, now, n).decision,
             OnFull::Deny => {
                 let wait = self
                     .table
-                    .slots(home)
+                    .window(home)
                     .filter_map(|i| self.tat_at(i))
                     .map(|t| t.load(Ordering::SeqCst).saturating_sub(now))
                     .min()
@@ -378,16 +645,20 @@ impl KeyedTokenBucket {
     pub fn refund(&self, key: &[u8], n: u64) {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
-        let Some(cell) = self.table.find(fp, home).and_then(|i| self.tat_at(i)) else {
+        let Some(i) = self.table.find(fp, home) else {
             return;
         };
+        let Some(cell) = self.tat_at(i) else { return };
+        // Read the state, then check the slot is still the key's, then swap
+        // exactly that state: a state taken over by another key (the key
+        // was fresh, so it had nothing to give back) is never refunded.
         let mut tat = cell.load(Ordering::SeqCst);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
-            if new_tat == tat {
+            if new_tat == tat || !self.table.holds(i, fp) {
                 return;
             }
-            match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
+            match cell.compare_exchange(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => return,
                 Err(actual) => tat = actual,
             }
@@ -418,7 +689,7 @@ impl KeyedSlidingWindowConfig {
 }
 
 /// A sliding window per key (the "100 requests per minute per user" case),
-/// in a fixed-size lock-free table of `max_keys * (buckets + 2)` words.
+/// in a fixed-size lock-free table of `4 * max_keys * (buckets + 3)` words.
 ///
 /// ```
 /// use seawall::keyed::{KeyedSlidingWindow, KeyedSlidingWindowConfig};
@@ -458,8 +729,8 @@ impl KeyedSlidingWindow {
         cfg.validate()?;
         let w = Window::new(&cfg.window)?;
         let table = Table::new(&cfg.table)?;
-        let words = table.cap.saturating_mul(w.b + 1);
-        let rings = (0..words).map(|_| AtomicU64::new(0)).collect();
+        let words = table.slots().saturating_mul(w.ring_len() as u64);
+        let rings = alloc_words(words, "max_keys", "the sliding window table")?;
         Ok(Self {
             w,
             table,
@@ -468,6 +739,7 @@ impl KeyedSlidingWindow {
         })
     }
 
+    #[inline]
     fn ring(&self, i: usize) -> &[AtomicU64] {
         let len = self.w.ring_len();
         let start = i.saturating_mul(len);
@@ -483,17 +755,25 @@ impl KeyedSlidingWindow {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         loop {
-            let fresh = |i: usize| self.w.is_empty(self.ring(i), now);
+            let fresh = |i: usize, confirm: bool| {
+                let ring = self.ring(i);
+                if confirm {
+                    for word in ring {
+                        word.fetch_add(0, Ordering::SeqCst);
+                    }
+                }
+                self.w.is_empty(ring, now)
+            };
             let i = match self.table.find_or_claim(fp, home, fresh) {
                 Found::Slot(i) => i,
                 Found::Full => return Ok(self.on_full(home, now, n)),
             };
             let ring = self.ring(i);
             let decision = self.w.acquire(ring, now, n);
-            if self.table.holds(i, fp) {
+            if self.table.still_holds(i, fp) {
                 return Ok(decision);
             }
-            // Reclaimed under us: take our count back and start over.
+            // The slot went to another key: take our count back, start over.
             if decision.allowed {
                 self.w.refund(ring, now, n);
             }
@@ -505,13 +785,39 @@ impl KeyedSlidingWindow {
         self.try_acquire(key.as_bytes(), n)
     }
 
+    /// What [`try_acquire`](Self::try_acquire) would answer now, without
+    /// counting anything and without inserting the key (a key not tracked
+    /// gets the answer of an empty window, or of `on_full` when it would find
+    /// no slot). For rate-limit headers.
+    pub fn peek(&self, key: &[u8], n: u64) -> Result<Decision> {
+        self.w.check_n(n)?;
+        let now = self.clock.now_ns();
+        let (fp, home) = self.table.hash(key);
+        if let Some(i) = self.table.find(fp, home) {
+            return Ok(self.w.peek(self.ring(i), now, n));
+        }
+        if self
+            .table
+            .has_room(home, |i| self.w.is_empty(self.ring(i), now))
+        {
+            Ok(self.w.fresh_decision(now, n))
+        } else {
+            Ok(self.on_full(home, now, n))
+        }
+    }
+
+    /// [`peek`](Self::peek) with a string key.
+    pub fn peek_str(&self, key: &str, n: u64) -> Result<Decision> {
+        self.peek(key.as_bytes(), n)
+    }
+
     fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
         match self.table.on_full {
             OnFull::Allow => self.w.fresh_decision(now, n),
             OnFull::Deny => {
                 let wait = self
                     .table
-                    .slots(home)
+                    .window(home)
                     .map(|i| self.w.reset_in(self.ring(i), now))
                     .min()
                     .unwrap_or(0);
@@ -525,7 +831,10 @@ impl KeyedSlidingWindow {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         if let Some(i) = self.table.find(fp, home) {
-            self.w.refund(self.ring(i), now, n);
+            // Each count taken is checked to be the key's after it is read
+            // (see KeyedTokenBucket::refund).
+            self.w
+                .refund_while(self.ring(i), now, n, || self.table.holds(i, fp));
         }
     }
 

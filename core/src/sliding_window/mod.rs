@@ -129,9 +129,25 @@ impl Window {
         })
     }
 
-    /// Ring length, `B + 1`.
+    /// Ring length, `B + 2`: `B + 1` bucket words and the newest bucket
+    /// index a grant was counted in (the backwards-clock clamp).
     pub(crate) fn ring_len(&self) -> usize {
-        usize::try_from(self.b + 1).unwrap_or(usize::MAX)
+        usize::try_from(self.b + 2).unwrap_or(usize::MAX)
+    }
+
+    /// The time a request is judged at: `now`, or, if the clock reads earlier
+    /// than the bucket of the newest grant (a clock set back), the start of
+    /// that bucket. So a clock set back never un-counts a grant.
+    #[inline]
+    pub(crate) fn clamp(&self, ring: &[AtomicU64], now: u64) -> u64 {
+        let newest = ring
+            .get(self.ring_len() - 1)
+            .map_or(0, |w| w.load(Ordering::SeqCst));
+        if now / self.g < newest {
+            newest.saturating_mul(self.g)
+        } else {
+            now
+        }
     }
 
     /// Visits the `B + 1` ring slots: for each, the bucket it holds if that
@@ -141,7 +157,7 @@ impl Window {
     fn for_each_counted(&self, ring: &[AtomicU64], now: u64, mut f: impl FnMut(usize, u64, Seen)) {
         let cur = u128::from(now / self.g);
         let len = u128::from(self.b + 1);
-        for (pos, slot) in ring.iter().enumerate() {
+        for (pos, slot) in ring.iter().take(self.ring_len() - 1).enumerate() {
             let word = slot.load(Ordering::SeqCst);
             let count = count_of(word);
             if count == 0 {
@@ -183,11 +199,12 @@ impl Window {
 
     /// Whether nothing is counted at `now` (indistinguishable from fresh).
     pub(crate) fn is_empty(&self, ring: &[AtomicU64], now: u64) -> bool {
-        self.count(ring, now).0 == 0
+        self.count(ring, self.clamp(ring, now)).0 == 0
     }
 
     /// Nanoseconds until nothing is counted (0 if nothing is now).
     pub(crate) fn reset_in(&self, ring: &[AtomicU64], now: u64) -> u64 {
+        let now = self.clamp(ring, now);
         self.count(ring, now)
             .1
             .map_or(0, |i| self.expires_in(i, now))
@@ -227,6 +244,11 @@ impl Window {
         let pos = usize::try_from(cur % len).ok()?;
         let lap = cur / len;
         let slot = ring.get(pos)?;
+        if let Some(newest) = ring.get(self.ring_len() - 1) {
+            if newest.load(Ordering::SeqCst) < cur {
+                newest.fetch_max(cur, Ordering::SeqCst);
+            }
+        }
         let mut word = slot.load(Ordering::SeqCst);
         loop {
             let tag = tag_of(word);
@@ -264,6 +286,11 @@ impl Window {
     /// One decision for a validated `n`: increment, then check the whole
     /// span; over the limit → undo and deny.
     pub(crate) fn acquire(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
+        let at = self.clamp(ring, now);
+        late(self.acquire_at(ring, at, n), at - now)
+    }
+
+    fn acquire_at(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
         let added = self.add(ring, now, n);
         let (sum, newest) = self.count(ring, now);
         if let Some((pos, written)) = added {
@@ -332,6 +359,11 @@ impl Window {
 
     /// What `acquire` would answer, without counting anything.
     pub(crate) fn peek(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
+        let at = self.clamp(ring, now);
+        late(self.peek_at(ring, at, n), at - now)
+    }
+
+    fn peek_at(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
         let (sum, newest) = self.count(ring, now);
         if sum.saturating_add(n) <= self.limit {
             let cur = u128::from(now / self.g);
@@ -350,6 +382,20 @@ impl Window {
 
     /// Gives back up to `n` counted requests, newest buckets first.
     pub(crate) fn refund(&self, ring: &[AtomicU64], now: u64, n: u64) {
+        self.refund_while(ring, now, n, || true);
+    }
+
+    /// [`refund`](Self::refund), checking `owned()` after reading each
+    /// word it takes from (the keyed table: the ring still belongs to the
+    /// key), so a count taken was the owner's when read.
+    pub(crate) fn refund_while(
+        &self,
+        ring: &[AtomicU64],
+        now: u64,
+        n: u64,
+        owned: impl Fn() -> bool,
+    ) {
+        let now = self.clamp(ring, now);
         let mut left = n;
         let cur = u128::from(now / self.g);
         let first = cur.saturating_sub(u128::from(self.b));
@@ -357,6 +403,9 @@ impl Window {
         while left > 0 && idx >= first {
             let (c, pos, word) = self.bucket(ring, idx);
             if c > 0 {
+                if !owned() {
+                    return;
+                }
                 let take = c.min(left);
                 let next = (word & !COUNT_MASK) | (c - take);
                 let done = ring.get(pos).is_some_and(|slot| {
@@ -375,6 +424,19 @@ impl Window {
             idx -= 1;
         }
     }
+}
+
+/// A decision made at a clamped time `by` ns after the clock's reading,
+/// with its waits measured from the clock's reading.
+fn late(mut d: Decision, by: u64) -> Decision {
+    if by > 0 {
+        let by = Duration::from_nanos(by);
+        if !d.allowed {
+            d.retry_after = d.retry_after.saturating_add(by);
+        }
+        d.reset_after = d.reset_after.saturating_add(by);
+    }
+    d
 }
 
 /// A snapshot of a [`SlidingWindowLimiter`].
@@ -471,7 +533,10 @@ impl SlidingWindowLimiter {
     pub fn metrics(&self) -> SlidingWindowMetrics {
         SlidingWindowMetrics {
             limit: self.w.limit,
-            count: self.w.count(&self.ring, self.clock.now_ns()).0,
+            count: self
+                .w
+                .count(&self.ring, self.w.clamp(&self.ring, self.clock.now_ns()))
+                .0,
             allowed: self.allowed.load(Ordering::Relaxed),
             denied: self.denied.load(Ordering::Relaxed),
         }

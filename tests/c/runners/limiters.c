@@ -198,6 +198,11 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
                                : seawall_keyed_sliding_window_try_acquire(s->ksw, k, len, n, &d);
     return decision_value(st, &d);
   }
+  if (strcmp(op, "peek") == 0) {
+    seawall_status st = s->ktb ? seawall_keyed_token_bucket_peek(s->ktb, k, len, n, &d)
+                               : seawall_keyed_sliding_window_peek(s->ksw, k, len, n, &d);
+    return decision_value(st, &d);
+  }
   if (strcmp(op, "refund") == 0) {
     if (s->ktb) seawall_keyed_token_bucket_refund(s->ktb, k, len, n);
     else seawall_keyed_sliding_window_refund(s->ksw, k, len, n);
@@ -215,6 +220,7 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
     o_u64(o, "keys_tracked", m.keys_tracked);
     o_u64(o, "evictions", m.evictions);
     o_u64(o, "table_full", m.table_full);
+    o_u64(o, "capacity", m.capacity);
     return o;
   }
   rerr(err, "unknown op \"%s\"", op);

@@ -23,6 +23,10 @@ impl Subject for Keyed {
                 Keyed::Tb(l) => l.try_acquire(key, n),
                 Keyed::Sw(l) => l.try_acquire(key, n),
             })),
+            "peek" => Ok(result_value(match self {
+                Keyed::Tb(l) => l.peek(key, n),
+                Keyed::Sw(l) => l.peek(key, n),
+            })),
             "refund" => {
                 match self {
                     Keyed::Tb(l) => l.refund(key, n),
@@ -39,6 +43,7 @@ impl Subject for Keyed {
                     "keys_tracked": m.keys_tracked,
                     "evictions": m.evictions,
                     "table_full": m.table_full,
+                    "capacity": m.capacity,
                 }))
             }
             other => Err(format!("unknown op {other:?}")),
