@@ -40,7 +40,7 @@ public final class KeyedTokenBucket extends Handle {
       return this;
     }
 
-    /** Slots probed per lookup (1..=64; default 16). */
+    /** Slots probed per lookup (1..=64; default 64). */
     public Builder maxProbe(int n) {
       c.table.max_probe = n;
       return this;
