@@ -3,9 +3,6 @@
 // must give a typed error when the memory cannot be had, never abort the
 // process ("memory allocation of 137573171200 bytes failed", SIGABRT).
 // Runs in a child process, which an abort would kill.
-//
-// TODO: marked `todo` until core's fallible allocation of keyed tables
-// (try_reserve) is merged; then drop the `todo` option.
 const test = require('node:test')
 const assert = require('node:assert')
 const { spawnSync } = require('node:child_process')
@@ -15,7 +12,7 @@ const HUGE = [
   ['KeyedTokenBucket', { maxKeys: 2 ** 24, maxProbe: 64 }]
 ]
 
-test('a keyed table too big for memory is a typed error, not an abort', { todo: 'passes once core allocates keyed tables fallibly (another branch)' }, () => {
+test('a keyed table too big for memory is a typed error, not an abort', () => {
   for (const [cls, options] of HUGE) {
     const code = `
       const s = require('seawall')
