@@ -146,6 +146,7 @@ impl LimiterWait {
     }
 
     /// Blocks until the wait is due and claims it (see the type's docs).
+    /// `Err(InvalidArgument)` if it had already finished.
     pub fn wait(mut self) -> Result<Decision> {
         loop {
             if let Some(d) = self.wait_for(None)? {
@@ -157,12 +158,18 @@ impl LimiterWait {
     /// Blocks until the wait is due or `real_limit` of real time has passed
     /// (for bindings that must look for signals now and then); `Ok(None)`
     /// when not yet due.
+    ///
+    /// `Err(InvalidArgument { field: "wait" })` once the wait has finished
+    /// (claimed or refused): there is nothing left to wait for.
     pub fn wait_for(&mut self, real_limit: Option<Duration>) -> Result<Option<Decision>> {
+        if self.done {
+            return Err(crate::Error::argument(
+                "wait",
+                "has already finished (claimed or refused)",
+            ));
+        }
         if let Some(d) = self.try_claim()? {
             return Ok(Some(d));
-        }
-        if self.done {
-            return Ok(None);
         }
         let due = self.due_ns();
         self.target.clock().sleep_until_ns(due, real_limit);

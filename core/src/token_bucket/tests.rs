@@ -382,4 +382,8 @@ fn the_future_is_woken_by_the_manual_clock() {
     assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(matches!(Pin::new(&mut w).poll(&mut cx), Poll::Ready(Ok(d)) if d.allowed));
     assert_eq!(clock.pending_timers(), 0);
+    // Finished: polling again registers nothing; waiting again is an error.
+    assert!(Pin::new(&mut w).poll(&mut cx).is_pending());
+    assert_eq!(clock.pending_timers(), 0);
+    assert!(matches!(w.wait(), Err(Error::InvalidArgument { .. })));
 }
