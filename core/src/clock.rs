@@ -6,6 +6,7 @@
 //! tests in every language are deterministic. The wall clock is never used.
 
 use crate::sync::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 use std::sync::{Arc, Condvar as StdCondvar, Mutex as StdMutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
@@ -77,6 +78,10 @@ struct ManualInner {
     /// (test code), never by `now_ns`.
     timers: StdMutex<Timers>,
     moved: StdCondvar,
+    /// Blocked waiters plus pending timers (changed under `timers`): a move
+    /// of the time with no one interested takes no lock and wakes no one,
+    /// so advancing a manual clock stays cheap (it is in benchmarks' loops).
+    interest: StdAtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -121,10 +126,11 @@ impl ManualClock {
         let mut cur = self.inner.ns.load(Ordering::Acquire);
         loop {
             let next = cur.saturating_add(ns);
+            // SeqCst: ordered with the read of `interest` in `fire`.
             match self.inner.ns.compare_exchange_weak(
                 cur,
                 next,
-                Ordering::AcqRel,
+                Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => break,
@@ -138,13 +144,19 @@ impl ManualClock {
     /// anomalies); primitives treat a time earlier than one they have seen
     /// as that earlier time, never as a huge elapsed interval.
     pub fn set_ns(&self, ns: u64) {
-        self.inner.ns.store(ns, Ordering::Release);
+        self.inner.ns.store(ns, Ordering::SeqCst);
         self.fire();
     }
 
     /// After a move: wakes the blocked waiters (they re-read the time) and
     /// the wakers now due (outside the lock: a waker is foreign code).
     fn fire(&self) {
+        // The time was written SeqCst, `register` counts SeqCst and then
+        // reads the time SeqCst: either this sees the interest, or the
+        // waiter sees the new time (Dekker), with no fence on x86.
+        if self.inner.interest.load(StdOrdering::SeqCst) == 0 {
+            return;
+        }
         let now = self.now_ns();
         let due: Vec<Waker> = {
             let mut t = lock_timers(&self.inner.timers);
@@ -153,10 +165,15 @@ impl ManualClock {
             if t.pending.is_empty() {
                 return;
             }
-            t.pending
+            let due: Vec<Waker> = t
+                .pending
                 .extract_if(.., |x| x.due_ns <= now)
                 .map(|x| x.waker)
-                .collect()
+                .collect();
+            self.inner
+                .interest
+                .fetch_sub(due.len(), StdOrdering::SeqCst);
+            due
         };
         for w in due {
             w.wake();
@@ -168,9 +185,10 @@ impl ManualClock {
     /// `None` when the time is already there: nothing is registered.
     pub fn wake_at(&self, due_ns: u64, waker: &Waker) -> Option<u64> {
         let mut t = lock_timers(&self.inner.timers);
-        // Checked under the lock: a move either happened before (seen
-        // here) or sweeps the timer pushed below.
-        if self.now_ns() >= due_ns {
+        // A move either happened before (seen here) or sees the interest
+        // and sweeps the timer pushed below (it needs this lock).
+        if self.register() >= due_ns {
+            self.unregister(1);
             return None;
         }
         let id = t.next_id;
@@ -188,9 +206,24 @@ impl ManualClock {
         let gone = {
             let mut t = lock_timers(&self.inner.timers);
             let i = t.pending.iter().position(|x| x.id == id);
-            i.map(|i| t.pending.swap_remove(i))
+            let gone = i.map(|i| t.pending.swap_remove(i));
+            if gone.is_some() {
+                self.unregister(1);
+            }
+            gone
         };
         drop(gone);
+    }
+
+    /// Counts one more waiter or timer (with the timers locked) and reads
+    /// the time after it (both SeqCst; see `fire`).
+    fn register(&self) -> u64 {
+        self.inner.interest.fetch_add(1, StdOrdering::SeqCst);
+        self.inner.ns.load(Ordering::SeqCst)
+    }
+
+    fn unregister(&self, n: usize) {
+        self.inner.interest.fetch_sub(n, StdOrdering::SeqCst);
     }
 
     /// A counter that changes at every move of the time and every
@@ -212,13 +245,16 @@ impl ManualClock {
     /// `seen` or the time reaches `due_ns`.
     pub fn wait_changed(&self, seen: u64, due_ns: u64) {
         let mut g = lock_timers(&self.inner.timers);
-        while g.generation == seen && self.now_ns() < due_ns {
+        let mut now = self.register();
+        while g.generation == seen && now < due_ns {
             g = self
                 .inner
                 .moved
                 .wait(g)
                 .unwrap_or_else(PoisonError::into_inner);
+            now = self.now_ns();
         }
+        self.unregister(1);
     }
 
     /// Timers registered and not yet fired or cancelled.
@@ -232,7 +268,8 @@ impl ManualClock {
     /// loop.
     pub fn wait_until_ns(&self, due_ns: u64, real_limit: Option<Duration>) -> bool {
         let g = lock_timers(&self.inner.timers);
-        if self.now_ns() >= due_ns {
+        if self.register() >= due_ns {
+            self.unregister(1);
             return true;
         }
         let g = match real_limit {
@@ -249,6 +286,7 @@ impl ManualClock {
                     .0
             }
         };
+        self.unregister(1);
         drop(g);
         self.now_ns() >= due_ns
     }
