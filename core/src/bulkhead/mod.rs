@@ -459,9 +459,10 @@ impl Bulkhead {
     ///
     /// The deadline is measured on the bulkhead's clock. On the monotonic
     /// clock that is real time (`Condvar::wait_timeout`). On a
-    /// [`ManualClock`](crate::clock::ManualClock) the waiter re-reads the
-    /// manual clock every millisecond of real time, so a test times the
-    /// wait out by advancing the manual clock from another thread.
+    /// [`ManualClock`](crate::clock::ManualClock) the waiter sleeps until a
+    /// test moves the clock (or a hand-off wakes it), so a test times the
+    /// wait out by advancing the manual clock from another thread; nothing
+    /// polls.
     pub fn acquire(&self, timeout: Duration) -> Result<Permit<'_>> {
         let deadline = self.deadline(timeout);
         match self.enqueue()? {
