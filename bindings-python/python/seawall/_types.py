@@ -35,6 +35,7 @@ class TokenBucketMetrics(TypedDict):
     emission_interval_ns: int
     allowed: int
     denied: int
+    waiting: int
 
 
 class BackoffMetrics(TypedDict):
@@ -60,6 +61,7 @@ class SlidingWindowMetrics(TypedDict):
     count: int
     allowed: int
     denied: int
+    waiting: int
 
 
 class KeyedMetrics(TypedDict):

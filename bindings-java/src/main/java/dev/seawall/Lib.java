@@ -146,9 +146,9 @@ interface Lib extends Library {
     public long remaining, retry_after_ns, reset_after_ns;
   }
 
-  @Structure.FieldOrder({"burst", "available", "emission_interval_ns", "allowed", "denied"})
+  @Structure.FieldOrder({"burst", "available", "emission_interval_ns", "allowed", "denied", "waiting"})
   class TokenBucketMetrics extends Structure {
-    public long burst, available, emission_interval_ns, allowed, denied;
+    public long burst, available, emission_interval_ns, allowed, denied, waiting;
   }
 
   @Structure.FieldOrder({"struct_size", "limit", "window_ns", "buckets"})
@@ -160,9 +160,9 @@ interface Lib extends Library {
     public static class ByValue extends SlidingWindowConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"limit", "count", "allowed", "denied"})
+  @Structure.FieldOrder({"limit", "count", "allowed", "denied", "waiting"})
   class SlidingWindowMetrics extends Structure {
-    public long limit, count, allowed, denied;
+    public long limit, count, allowed, denied, waiting;
   }
 
   @Structure.FieldOrder({"max_keys", "max_probe", "on_full", "has_hash_seed", "hash_seed"})
