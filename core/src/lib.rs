@@ -20,6 +20,7 @@ pub mod fault;
 pub mod keyed;
 pub mod limit;
 pub mod policy;
+pub mod retry;
 pub mod retry_budget;
 pub mod rng;
 pub mod sliding_window;

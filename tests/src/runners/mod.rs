@@ -13,6 +13,7 @@ pub mod fault;
 pub mod keyed;
 pub mod policy;
 pub mod retry_budget;
+pub mod retry_run;
 pub mod sliding_window;
 pub mod token_bucket;
 
@@ -32,6 +33,7 @@ pub fn build(
         "keyed_limiter" => keyed::build(config, clock),
         "policy" => policy::build(config, clock),
         "retry_budget" => retry_budget::build(config, clock),
+        "retry_run" => retry_run::build(config, clock),
         "sliding_window" => sliding_window::build(config, clock),
         "token_bucket" => token_bucket::build(config, clock),
         other => Err(serde_json::json!({ "runner_error": format!("unknown primitive {other:?}") })),
