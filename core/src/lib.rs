@@ -17,6 +17,7 @@ pub mod classify;
 pub mod clock;
 pub mod error;
 pub mod fault;
+pub mod headers;
 pub mod keyed;
 pub mod limit;
 pub mod policy;

@@ -10,6 +10,7 @@ pub mod bulkhead;
 pub mod circuit_breaker;
 pub mod classify;
 pub mod fault;
+pub mod headers;
 pub mod keyed;
 pub mod policy;
 pub mod retry_budget;
@@ -30,6 +31,7 @@ pub fn build(
         "circuit_breaker" => circuit_breaker::build(config, clock),
         "classify" => classify::build(config, clock),
         "fault_injector" => fault::build(config, clock),
+        "headers" => headers::build(config, clock),
         "keyed_limiter" => keyed::build(config, clock),
         "policy" => policy::build(config, clock),
         "retry_budget" => retry_budget::build(config, clock),
