@@ -34,11 +34,17 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+mod run;
+
+pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Step};
+
+use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Bulkhead, OwnedPermit};
 use crate::circuit_breaker::{CircuitBreaker, Outcome, Permit};
 use crate::clock::{Clock, ClockSource};
 use crate::error::Error;
 use crate::limit::RateLimiter;
+use crate::retry::Retry;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,6 +104,9 @@ pub struct Policy {
     limiter: Option<Arc<dyn RateLimiter>>,
     breaker: Option<Arc<CircuitBreaker>>,
     bulkhead: Option<Arc<Bulkhead>>,
+    timeout: Option<AttemptTimeout>,
+    retry: Option<Retry>,
+    fallback: bool,
     clock: ClockSource,
 }
 
@@ -107,6 +116,9 @@ impl fmt::Debug for Policy {
             .field("rate_limiter", &self.limiter.is_some())
             .field("circuit_breaker", &self.breaker.is_some())
             .field("bulkhead", &self.bulkhead.is_some())
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry.is_some())
+            .field("fallback", &self.fallback)
             .finish()
     }
 }
@@ -141,6 +153,44 @@ impl Policy {
     pub fn bulkhead(mut self, bulkhead: Arc<Bulkhead>) -> Self {
         self.bulkhead = Some(bulkhead);
         self
+    }
+
+    /// Sets a fixed per-attempt timeout stage (used by [`Policy::run`]).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(AttemptTimeout::Fixed(limit));
+        self
+    }
+
+    /// Sets an adaptive per-attempt timeout stage (used by [`Policy::run`]):
+    /// each attempt's limit is `adaptive.timeout()` when it starts, and the
+    /// run records every attempt's latency into it.
+    pub fn adaptive_timeout(mut self, adaptive: Arc<AdaptiveTimeout>) -> Self {
+        self.timeout = Some(AttemptTimeout::Adaptive(adaptive));
+        self
+    }
+
+    /// Sets the retry stage (used by [`Policy::run`]): each retry attempt
+    /// acquires every stage again.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Says the caller has a fallback: [`Policy::run`] ends a failed call
+    /// with [`Step::Fallback`] instead of [`Step::Fail`].
+    pub fn fallback(mut self, has_fallback: bool) -> Self {
+        self.fallback = has_fallback;
+        self
+    }
+
+    /// The timeout stage, if any.
+    pub fn timeout_stage(&self) -> Option<&AttemptTimeout> {
+        self.timeout.as_ref()
+    }
+
+    /// The retry stage, if any.
+    pub fn retry_stage(&self) -> Option<&Retry> {
+        self.retry.as_ref()
     }
 
     /// The circuit breaker stage, if any.

@@ -376,6 +376,12 @@ impl Retry {
         }
     }
 
+    /// Whether a run reads the clock at its failures: the backoff has
+    /// `max_elapsed`, or the run has a deadline.
+    pub(crate) fn needs_time(&self, deadline: bool) -> bool {
+        deadline || self.backoff.has_max_elapsed()
+    }
+
     /// Starts a run as plain data (no clock read, no atomic).
     pub fn start(&self, deadline_ns: Option<u64>) -> RetryState {
         RetryState {

@@ -13,6 +13,7 @@ pub mod fault;
 pub mod headers;
 pub mod keyed;
 pub mod policy;
+pub mod policy_run;
 pub mod retry_budget;
 pub mod retry_run;
 pub mod sliding_window;
@@ -34,6 +35,7 @@ pub fn build(
         "headers" => headers::build(config, clock),
         "keyed_limiter" => keyed::build(config, clock),
         "policy" => policy::build(config, clock),
+        "policy_run" => policy_run::build(config, clock),
         "retry_budget" => retry_budget::build(config, clock),
         "retry_run" => retry_run::build(config, clock),
         "sliding_window" => sliding_window::build(config, clock),
