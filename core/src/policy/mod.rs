@@ -34,6 +34,7 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+mod call;
 mod run;
 
 pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Step};
