@@ -121,6 +121,14 @@ impl QuotaPolicy {
     }
 
     /// The policy's name.
+    ///
+    /// ```
+    /// use seawall::headers::QuotaPolicy;
+    /// use std::time::Duration;
+    /// let p = QuotaPolicy::new("api", 5, Duration::from_secs(1))?;
+    /// assert_eq!((p.name(), p.limit(), p.window()), ("api", 5, Duration::from_secs(1)));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -200,6 +208,20 @@ impl RateLimitHeaders {
     }
 
     /// `"name";q=limit;w=window_s`
+    ///
+    /// ```
+    /// use seawall::headers::{QuotaPolicy, RateLimitHeaders};
+    /// use seawall::Decision;
+    /// use std::time::Duration;
+    /// let p = QuotaPolicy::new("default", 10, Duration::from_secs(60))?;
+    /// let d = Decision { allowed: true, remaining: 3, retry_after: Duration::ZERO,
+    ///                    reset_after: Duration::from_secs(42) };
+    /// let h = RateLimitHeaders::new(&d, &p);
+    /// assert_eq!(h.policy_value(), "\"default\";q=10;w=60");
+    /// assert_eq!(h.ratelimit_value(), "\"default\";r=3;t=42");
+    /// assert_eq!(h.pairs().len(), 5); // no Retry-After when allowed
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn policy_value(&self) -> String {
         format!("{};q={};w={}", self.sf_name(), self.limit, self.window_s)
     }

@@ -235,6 +235,13 @@ pub struct Verdict {
 /// Links a binding walks at most (the rest are not looked at): cause chains
 /// longer than this are pathological, and the bound keeps a cyclic chain
 /// from hanging a binding that misses the cycle.
+///
+/// ```
+/// use seawall::classify::{classify_chain, Link, MAX_CHAIN};
+/// let mut chain = vec![Link::default(); MAX_CHAIN];
+/// chain.push(Link { status: Some(503), ..Link::default() });
+/// assert_eq!(classify_chain(chain).decided_by, None); // link 32 is not looked at
+/// ```
 pub const MAX_CHAIN: usize = 32;
 
 /// Classifies an error chain: the first link (of at most [`MAX_CHAIN`])

@@ -157,6 +157,13 @@ impl Policy {
     }
 
     /// Sets a fixed per-attempt timeout stage (used by [`Policy::run`]).
+    ///
+    /// ```
+    /// use seawall::policy::{AttemptTimeout, Policy};
+    /// use std::time::Duration;
+    /// let p = Policy::new().timeout(Duration::from_secs(2));
+    /// assert!(matches!(p.timeout_stage(), Some(AttemptTimeout::Fixed(d)) if *d == Duration::from_secs(2)));
+    /// ```
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(AttemptTimeout::Fixed(limit));
         self
@@ -165,6 +172,16 @@ impl Policy {
     /// Sets an adaptive per-attempt timeout stage (used by [`Policy::run`]):
     /// each attempt's limit is `adaptive.timeout()` when it starts, and the
     /// run records every attempt's latency into it.
+    ///
+    /// ```
+    /// use seawall::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutConfig};
+    /// use seawall::policy::{AttemptTimeout, Policy};
+    /// use std::sync::Arc;
+    /// let at = Arc::new(AdaptiveTimeout::new(AdaptiveTimeoutConfig::default())?);
+    /// let p = Policy::new().adaptive_timeout(at);
+    /// assert!(matches!(p.timeout_stage(), Some(AttemptTimeout::Adaptive(_))));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn adaptive_timeout(mut self, adaptive: Arc<AdaptiveTimeout>) -> Self {
         self.timeout = Some(AttemptTimeout::Adaptive(adaptive));
         self
@@ -172,6 +189,15 @@ impl Policy {
 
     /// Sets the retry stage (used by [`Policy::run`]): each retry attempt
     /// acquires every stage again.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::policy::Policy;
+    /// use seawall::retry::Retry;
+    /// let p = Policy::new().retry(Retry::new(Backoff::new(BackoffConfig::default())?));
+    /// assert_eq!(p.retry_stage().map(Retry::max_attempts), Some(3));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn retry(mut self, retry: Retry) -> Self {
         self.retry = Some(retry);
         self
@@ -179,17 +205,35 @@ impl Policy {
 
     /// Says the caller has a fallback: [`Policy::run`] ends a failed call
     /// with [`Step::Fallback`] instead of [`Step::Fail`].
+    ///
+    /// ```
+    /// use seawall::policy::{AttemptFailure, Policy, Step};
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new().fallback(true)).run(None);
+    /// let _ = run.next_step();
+    /// assert!(matches!(run.on_failure(AttemptFailure::not_retryable()), Step::Fallback { .. }));
+    /// ```
     pub fn fallback(mut self, has_fallback: bool) -> Self {
         self.fallback = has_fallback;
         self
     }
 
     /// The timeout stage, if any.
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// assert!(Policy::new().timeout_stage().is_none());
+    /// ```
     pub fn timeout_stage(&self) -> Option<&AttemptTimeout> {
         self.timeout.as_ref()
     }
 
     /// The retry stage, if any.
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// assert!(Policy::new().retry_stage().is_none());
+    /// ```
     pub fn retry_stage(&self) -> Option<&Retry> {
         self.retry.as_ref()
     }

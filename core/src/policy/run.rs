@@ -69,6 +69,12 @@ pub enum Step {
 impl Step {
     /// The step's wire name: `attempt`, `wait_for_slot`, `sleep`,
     /// `fallback`, `done`, `fail`.
+    ///
+    /// ```
+    /// use seawall::policy::Step;
+    /// assert_eq!(Step::Done.as_str(), "done");
+    /// assert_eq!(Step::Sleep { delay_ns: 1 }.as_str(), "sleep");
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Step::Attempt { .. } => "attempt",
@@ -208,11 +214,29 @@ impl Policy {
 
 impl PolicyRun {
     /// Attempts started so far.
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new()).run(None);
+    /// assert_eq!(run.attempts(), 0);
+    /// let _ = run.next_step();
+    /// assert_eq!(run.attempts(), 1);
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Whether the run is over (done, failed, fell back or cancelled).
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new()).run(None);
+    /// let _ = run.next_step();
+    /// let _ = run.on_success();
+    /// assert!(run.is_over());
+    /// ```
     pub fn is_over(&self) -> bool {
         self.phase == Phase::Over
     }
@@ -223,6 +247,19 @@ impl PolicyRun {
     /// `Attempt`, `WaitForSlot`, or — on a rejection, handled like a failed
     /// attempt — `Sleep`, `Fallback` or `Fail`. Out of turn: `Fail` with
     /// `invalid_argument` naming `step`, and the run is unchanged.
+    ///
+    /// ```
+    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
+    /// use seawall::policy::{Policy, Step};
+    /// use seawall::ErrorKind;
+    /// use std::sync::Arc;
+    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
+    /// cb.force_open();
+    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
+    /// let Step::Fail { error: Some(e) } = run.next_step() else { unreachable!() };
+    /// assert_eq!(e.kind(), ErrorKind::CircuitOpen);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn next_step(&mut self) -> Step {
         if !matches!(self.phase, Phase::Ready | Phase::Sleeping) {
             return out_of_turn("next_step");
@@ -287,6 +324,24 @@ impl PolicyRun {
     }
 
     /// The bulkhead wait of a `WaitForSlot` step got a slot: `Attempt`.
+    ///
+    /// ```
+    /// use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+    /// use seawall::policy::{Policy, Step};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// let bh = Arc::new(Bulkhead::new(BulkheadConfig {
+    ///     max_concurrent: 1, max_queue: 1, max_wait: Duration::from_secs(1) })?);
+    /// let policy = Arc::new(Policy::new().bulkhead(bh));
+    /// let mut first = policy.run(None);
+    /// let _ = first.next_step(); // holds the only slot
+    /// let mut second = policy.run(None);
+    /// let Step::WaitForSlot { waiter, .. } = second.next_step() else { unreachable!() };
+    /// let _ = first.on_success(); // the slot goes to the waiter
+    /// let slot = waiter.try_claim().map_err(|_| "not granted")?;
+    /// assert!(matches!(second.slot_granted(slot), Step::Attempt { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn slot_granted(&mut self, slot: OwnedPermit) -> Step {
         if self.phase != Phase::Waiting {
             return out_of_turn("slot_granted");
@@ -298,6 +353,24 @@ impl PolicyRun {
 
     /// The bulkhead wait of a `WaitForSlot` step ran out (the caller drops
     /// the waiter, which leaves the queue): a `bulkhead_full` rejection.
+    ///
+    /// ```
+    /// use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+    /// use seawall::policy::{Policy, Step};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// let bh = Arc::new(Bulkhead::new(BulkheadConfig {
+    ///     max_concurrent: 1, max_queue: 1, max_wait: Duration::from_secs(1) })?);
+    /// let policy = Arc::new(Policy::new().bulkhead(bh));
+    /// let mut first = policy.run(None);
+    /// let _ = first.next_step(); // holds the only slot
+    /// let mut second = policy.run(None);
+    /// let Step::WaitForSlot { waiter, .. } = second.next_step() else { unreachable!() };
+    /// drop(waiter); // waited max_wait_ns in vain
+    /// let Step::Fail { error: Some(e) } = second.slot_timed_out() else { unreachable!() };
+    /// assert_eq!(e.kind(), seawall::ErrorKind::BulkheadFull);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn slot_timed_out(&mut self) -> Step {
         if self.phase != Phase::Waiting {
             return out_of_turn("slot_timed_out");
@@ -308,6 +381,14 @@ impl PolicyRun {
     /// The attempt returned: the breaker records a success with the
     /// attempt's duration, the adaptive timeout its latency, the retry
     /// stage (and budget) a success; the bulkhead slot is released. `Done`.
+    ///
+    /// ```
+    /// use seawall::policy::{Policy, Step};
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new()).run(None);
+    /// let _ = run.next_step();
+    /// assert!(matches!(run.on_success(), Step::Done));
+    /// ```
     pub fn on_success(&mut self) -> Step {
         if self.phase != Phase::Running {
             return out_of_turn("on_success");
@@ -323,6 +404,15 @@ impl PolicyRun {
     /// The attempt raised: the breaker records `failure.outcome`, the
     /// adaptive timeout the latency; the bulkhead slot is released; the
     /// retry stage decides: `Sleep`, or `Fallback` / `Fail`.
+    ///
+    /// ```
+    /// use seawall::policy::{AttemptFailure, Policy, Step};
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new().fallback(true)).run(None);
+    /// let _ = run.next_step();
+    /// // No retry stage: the failure itself goes to the fallback.
+    /// assert!(matches!(run.on_failure(AttemptFailure::retryable()), Step::Fallback { error: None }));
+    /// ```
     pub fn on_failure(&mut self, failure: AttemptFailure) -> Step {
         if self.phase != Phase::Running {
             return out_of_turn("on_failure");
@@ -344,6 +434,23 @@ impl PolicyRun {
     /// (retryable). The bulkhead slot is **not** released: it is returned
     /// here, for the caller to drop when the cut-off function actually
     /// settles (it is still running and still occupies the dependency).
+    ///
+    /// ```
+    /// use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+    /// use seawall::policy::{Policy, Step};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// let bh = Arc::new(Bulkhead::new(BulkheadConfig { max_concurrent: 1, ..BulkheadConfig::default() })?);
+    /// let policy = Arc::new(Policy::new().bulkhead(bh.clone()).timeout(Duration::from_millis(10)));
+    /// let mut run = policy.run(None);
+    /// let _ = run.next_step();
+    /// let (step, slot) = run.on_timeout();
+    /// assert!(matches!(step, Step::Fail { error: Some(seawall::Error::Timeout) }));
+    /// assert_eq!(bh.metrics().active, 1); // still held by the cut-off call
+    /// drop(slot); // ... until it settles
+    /// assert_eq!(bh.metrics().active, 0);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn on_timeout(&mut self) -> (Step, Option<OwnedPermit>) {
         if self.phase != Phase::Running {
             return (out_of_turn("on_timeout"), None);
@@ -360,6 +467,19 @@ impl PolicyRun {
     /// adaptive timeout learns nothing), the bulkhead slot is released,
     /// the retry run is abandoned (budget untouched). The rate limiter's
     /// permit stays spent. Does nothing to a run that is over.
+    ///
+    /// ```
+    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
+    /// use seawall::policy::Policy;
+    /// use std::sync::Arc;
+    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
+    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb.clone())).run(None);
+    /// let _ = run.next_step();
+    /// run.cancel();
+    /// let m = cb.metrics();
+    /// assert_eq!((m.successes, m.failures, m.ignored), (0, 0, 0));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn cancel(&mut self) {
         if self.phase == Phase::Over {
             return;

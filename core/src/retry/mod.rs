@@ -93,11 +93,24 @@ impl GiveUpReason {
     }
 
     /// The reason with this wire name, `None` if unknown.
+    ///
+    /// ```
+    /// use seawall::retry::GiveUpReason;
+    /// for r in GiveUpReason::ALL {
+    ///     assert_eq!(GiveUpReason::from_wire(r.as_str()), Some(r));
+    /// }
+    /// assert_eq!(GiveUpReason::from_wire("Budget"), None);
+    /// ```
     pub fn from_wire(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
     /// A short English phrase for error messages ("attempts ran out").
+    ///
+    /// ```
+    /// use seawall::retry::GiveUpReason;
+    /// assert_eq!(GiveUpReason::Attempts.describe(), "attempts ran out");
+    /// ```
     pub const fn describe(self) -> &'static str {
         match self {
             GiveUpReason::NotRetryable => "the failure is not retryable",
@@ -256,6 +269,14 @@ pub struct RetryState {
 
 impl RetryState {
     /// Delays handed out so far (retries scheduled).
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::Retry;
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// assert_eq!(r.start(None).retries(), 0);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn retries(&self) -> u32 {
         self.schedule.map_or(0, |s| s.retries)
     }
@@ -335,16 +356,39 @@ impl Retry {
     }
 
     /// The backoff.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::Retry;
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// assert_eq!(r.backoff().metrics().schedules, 0);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn backoff(&self) -> &Backoff {
         &self.backoff
     }
 
     /// The budget, if any.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::Retry;
+    /// assert!(Retry::new(Backoff::new(BackoffConfig::default())?).budget().is_none());
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn budget(&self) -> Option<&Arc<RetryBudget>> {
         self.budget.as_ref()
     }
 
     /// Calls per run at most, the first included.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::Retry;
+    /// let b = Backoff::new(BackoffConfig { max_attempts: 7, ..BackoffConfig::default() })?;
+    /// assert_eq!(Retry::new(b).max_attempts(), 7);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
@@ -369,6 +413,21 @@ impl Retry {
 
     /// Like [`run`](Self::run), with a deadline on the backoff's clock (ns):
     /// no retry is scheduled that would start at or after it.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig, Jitter};
+    /// use seawall::retry::{Failure, GiveUpReason, Retry, RetryStep};
+    /// use seawall::ManualClock;
+    /// use std::time::Duration;
+    /// let clock = ManualClock::new();
+    /// let b = Backoff::with_clock(BackoffConfig { base: Duration::from_secs(1),
+    ///     jitter: Jitter::None, ..BackoffConfig::default() }, &clock)?;
+    /// let r = Retry::new(b);
+    /// let mut run = r.run_with_deadline(1_000_000_000); // 1 s from now
+    /// let RetryStep::GiveUp(g) = run.on_failure(Failure::retryable(0)) else { unreachable!() };
+    /// assert_eq!(g.reason, GiveUpReason::Deadline); // a retry at 1 s starts at the deadline
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn run_with_deadline(&self, deadline_ns: u64) -> RetryRun<'_> {
         RetryRun {
             retry: self,
@@ -382,7 +441,21 @@ impl Retry {
         deadline || self.backoff.has_max_elapsed()
     }
 
-    /// Starts a run as plain data (no clock read, no atomic).
+    /// Starts a run as plain data (no clock read, no atomic), for callers
+    /// that keep it in their own objects and step it with
+    /// [`on_success`](Self::on_success), [`on_failure`](Self::on_failure)
+    /// and [`abandon`](Self::abandon).
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig, Jitter};
+    /// use seawall::retry::{Failure, Retry, RetryStep, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig { jitter: Jitter::None, ..BackoffConfig::default() })?);
+    /// let mut st = r.start(None);
+    /// assert_eq!(r.on_failure(&mut st, Failure::retryable(0)), RetryStep::Sleep(100_000_000));
+    /// r.on_success(&mut st);
+    /// assert_eq!((st.status, st.attempts, st.retries()), (RunStatus::Succeeded, 2, 1));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn start(&self, deadline_ns: Option<u64>) -> RetryState {
         RetryState {
             attempts: 0,
@@ -395,6 +468,16 @@ impl Retry {
 
     /// The attempt recorded in `st` succeeded: the budget gets its refill,
     /// the schedule (if any) ends. Does nothing to a run that has ended.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Retry, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut st = r.start(None);
+    /// r.on_success(&mut st);
+    /// assert_eq!(st.status, RunStatus::Succeeded);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn on_success(&self, st: &mut RetryState) {
         if st.status != RunStatus::Running {
             return;
@@ -411,6 +494,18 @@ impl Retry {
 
     /// The run was cancelled by its caller: the schedule ends, the budget
     /// is not touched. Does nothing to a run that has ended.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Failure, Retry, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut st = r.start(None);
+    /// let _ = r.on_failure(&mut st, Failure::retryable(0));
+    /// r.abandon(&mut st);
+    /// assert_eq!(st.status, RunStatus::Abandoned);
+    /// assert_eq!(r.backoff().metrics().retries, 1); // the schedule ended
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn abandon(&self, st: &mut RetryState) {
         if st.status != RunStatus::Running {
             return;
@@ -425,6 +520,20 @@ impl Retry {
     /// `spec/retry.md`, "A failure, step by step"). A run that has ended
     /// answers its give-up again (or [`GiveUpReason::Attempts`] after a
     /// success or an abandon) and changes nothing.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Failure, GiveUpReason, Retry, RetryStep};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut st = r.start(None);
+    /// // A server hint replaces the computed delay.
+    /// let f = Failure::retryable(0).with_retry_after(2_000_000_000);
+    /// assert_eq!(r.on_failure(&mut st, f), RetryStep::Sleep(2_000_000_000));
+    /// // Not retryable: give up, raise the failure itself.
+    /// let RetryStep::GiveUp(g) = r.on_failure(&mut st, Failure::not_retryable(0)) else { unreachable!() };
+    /// assert_eq!((g.reason, g.attempts, g.error()), (GiveUpReason::NotRetryable, 2, None));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn on_failure(&self, st: &mut RetryState, failure: Failure) -> RetryStep {
         match st.status {
             RunStatus::Running => {}
@@ -536,31 +645,86 @@ pub struct RetryRun<'a> {
 
 impl RetryRun<'_> {
     /// The attempt succeeded ([`Retry::on_success`]).
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Retry, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut run = r.run();
+    /// run.on_success();
+    /// assert_eq!((run.status(), run.attempts()), (RunStatus::Succeeded, 1));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn on_success(&mut self) {
         self.retry.on_success(&mut self.state);
     }
 
     /// The attempt failed ([`Retry::on_failure`]).
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig, Jitter};
+    /// use seawall::retry::{Failure, Retry, RetryStep};
+    /// let r = Retry::new(Backoff::new(BackoffConfig { jitter: Jitter::None, ..BackoffConfig::default() })?);
+    /// let mut run = r.run();
+    /// assert_eq!(run.on_failure(Failure::retryable(0)), RetryStep::Sleep(100_000_000));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn on_failure(&mut self, failure: Failure) -> RetryStep {
         self.retry.on_failure(&mut self.state, failure)
     }
 
     /// Cancels the run ([`Retry::abandon`]).
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Retry, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut run = r.run();
+    /// run.abandon();
+    /// assert_eq!(run.status(), RunStatus::Abandoned);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn abandon(&mut self) {
         self.retry.abandon(&mut self.state);
     }
 
     /// Attempts finished so far.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Failure, Retry};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut run = r.run();
+    /// let _ = run.on_failure(Failure::retryable(0));
+    /// assert_eq!(run.attempts(), 1);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.state.attempts
     }
 
     /// Where the run is.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::{Retry, RunStatus};
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// assert_eq!(r.run().status(), RunStatus::Running);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn status(&self) -> RunStatus {
         self.state.status
     }
 
     /// The run as plain data.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::retry::Retry;
+    /// let r = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// assert_eq!(r.run().state(), r.start(None));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
     pub fn state(&self) -> RetryState {
         self.state
     }
