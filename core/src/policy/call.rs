@@ -73,7 +73,7 @@ impl Policy {
                     std::thread::sleep(Duration::from_nanos(delay_ns));
                     run.next_step()
                 }
-                Step::Fallback { error } | Step::Fail { error } => {
+                Step::Fallback { error, .. } | Step::Fail { error, .. } => {
                     return Err(match (error, last) {
                         (Some(e), Some(l)) if e.give_up_reason().is_some() => {
                             CallError::GaveUp(e, l)

@@ -55,6 +55,9 @@ pub enum Step {
     Fallback {
         /// The error, `None` for the caller's own last failure.
         error: Option<Error>,
+        /// The stage that refused, when `error` is a stage's rejection
+        /// (`rate_limited`, `circuit_open`, `bulkhead_full`).
+        stage: Option<Stage>,
     },
     /// The call succeeded: return its result.
     Done,
@@ -63,6 +66,8 @@ pub enum Step {
     Fail {
         /// The error, `None` for the caller's own last failure.
         error: Option<Error>,
+        /// The stage that refused, when `error` is a stage's rejection.
+        stage: Option<Stage>,
     },
 }
 
@@ -256,7 +261,7 @@ impl PolicyRun {
     /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
     /// cb.force_open();
     /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
-    /// let Step::Fail { error: Some(e) } = run.next_step() else { unreachable!() };
+    /// let Step::Fail { error: Some(e), .. } = run.next_step() else { unreachable!() };
     /// assert_eq!(e.kind(), ErrorKind::CircuitOpen);
     /// # Ok::<(), seawall::Error>(())
     /// ```
@@ -298,7 +303,12 @@ impl PolicyRun {
         }
         // 3. bulkhead: take a slot, or queue when the bulkhead has a queue.
         if let Some(bh) = &p.bulkhead {
-            let queued = bh.config().max_queue > 0;
+            let mut max_wait_ns = duration_to_ns(bh.config().max_wait);
+            if let (Some(dl), Some(now)) = (self.deadline_ns, now) {
+                max_wait_ns = max_wait_ns.min(dl.saturating_sub(now));
+            }
+            // Queue only when a wait is possible (a zero wait rejects at once).
+            let queued = bh.config().max_queue > 0 && max_wait_ns > 0;
             let admission = if queued {
                 bh.enqueue_owned()
             } else {
@@ -307,10 +317,6 @@ impl PolicyRun {
             match admission {
                 Ok(Admission::Acquired(slot)) => self.slot = Some(slot),
                 Ok(Admission::Queued(waiter)) => {
-                    let mut max_wait_ns = duration_to_ns(bh.config().max_wait);
-                    if let (Some(dl), Some(now)) = (self.deadline_ns, now) {
-                        max_wait_ns = max_wait_ns.min(dl.saturating_sub(now));
-                    }
                     self.phase = Phase::Waiting;
                     return Step::WaitForSlot {
                         waiter,
@@ -367,7 +373,7 @@ impl PolicyRun {
     /// let mut second = policy.run(None);
     /// let Step::WaitForSlot { waiter, .. } = second.next_step() else { unreachable!() };
     /// drop(waiter); // waited max_wait_ns in vain
-    /// let Step::Fail { error: Some(e) } = second.slot_timed_out() else { unreachable!() };
+    /// let Step::Fail { error: Some(e), .. } = second.slot_timed_out() else { unreachable!() };
     /// assert_eq!(e.kind(), seawall::ErrorKind::BulkheadFull);
     /// # Ok::<(), seawall::Error>(())
     /// ```
@@ -411,7 +417,7 @@ impl PolicyRun {
     /// let mut run = Arc::new(Policy::new().fallback(true)).run(None);
     /// let _ = run.next_step();
     /// // No retry stage: the failure itself goes to the fallback.
-    /// assert!(matches!(run.on_failure(AttemptFailure::retryable()), Step::Fallback { error: None }));
+    /// assert!(matches!(run.on_failure(AttemptFailure::retryable()), Step::Fallback { error: None, .. }));
     /// ```
     pub fn on_failure(&mut self, failure: AttemptFailure) -> Step {
         if self.phase != Phase::Running {
@@ -424,6 +430,7 @@ impl PolicyRun {
                 retry_after_ns: failure.retry_after_ns,
                 duration_ns: d,
             },
+            None,
             None,
         )
     }
@@ -445,7 +452,7 @@ impl PolicyRun {
     /// let mut run = policy.run(None);
     /// let _ = run.next_step();
     /// let (step, slot) = run.on_timeout();
-    /// assert!(matches!(step, Step::Fail { error: Some(seawall::Error::Timeout) }));
+    /// assert!(matches!(step, Step::Fail { error: Some(seawall::Error::Timeout), .. }));
     /// assert_eq!(bh.metrics().active, 1); // still held by the cut-off call
     /// drop(slot); // ... until it settles
     /// assert_eq!(bh.metrics().active, 0);
@@ -458,7 +465,7 @@ impl PolicyRun {
         let limit = self.timeout_ns.unwrap_or(0);
         let slot = self.slot.take();
         self.finish_attempt(Outcome::Failure, Some(limit));
-        let step = self.after_failure(Failure::retryable(limit), Some(Error::Timeout));
+        let step = self.after_failure(Failure::retryable(limit), Some(Error::Timeout), None);
         (step, slot)
     }
 
@@ -548,9 +555,14 @@ impl PolicyRun {
     }
 
     /// A failed attempt (or a rejection): the retry stage decides.
-    fn after_failure(&mut self, failure: Failure, error: Option<Error>) -> Step {
+    fn after_failure(
+        &mut self,
+        failure: Failure,
+        error: Option<Error>,
+        stage: Option<Stage>,
+    ) -> Step {
         let (Some(r), Some(st)) = (&self.policy.retry, self.retry.as_mut()) else {
-            return self.end(error);
+            return self.end(error, stage);
         };
         match r.on_failure(st, failure) {
             RetryStep::Sleep(delay_ns) => {
@@ -558,15 +570,15 @@ impl PolicyRun {
                 Step::Sleep { delay_ns }
             }
             RetryStep::GiveUp(g) => match g.error() {
-                Some(e) => self.end(Some(e)),
-                None => self.end(error),
+                Some(e) => self.end(Some(e), None),
+                None => self.end(error, stage),
             },
         }
     }
 
     /// A stage refused before the attempt: handled like a failed attempt
     /// that recorded nothing, classified by seawall's defaults.
-    fn rejected(&mut self, _stage: Stage, error: Error) -> Step {
+    fn rejected(&mut self, stage: Stage, error: Error) -> Step {
         let retryable = crate::classify::is_retryable_error_kind(error.kind());
         let hint = if retryable {
             error.retry_after().map(duration_to_ns)
@@ -578,7 +590,7 @@ impl PolicyRun {
             retry_after_ns: hint,
             duration_ns: 0,
         };
-        self.after_failure(failure, Some(error))
+        self.after_failure(failure, Some(error), Some(stage))
     }
 
     fn bulkhead_rejected(&mut self, error: Error) -> Step {
@@ -601,15 +613,15 @@ impl PolicyRun {
         if let (Some(r), Some(st)) = (&self.policy.retry, self.retry.as_mut()) {
             r.abandon(st);
         }
-        self.end(Some(error))
+        self.end(Some(error), None)
     }
 
-    fn end(&mut self, error: Option<Error>) -> Step {
+    fn end(&mut self, error: Option<Error>, stage: Option<Stage>) -> Step {
         self.phase = Phase::Over;
         if self.policy.fallback {
-            Step::Fallback { error }
+            Step::Fallback { error, stage }
         } else {
-            Step::Fail { error }
+            Step::Fail { error, stage }
         }
     }
 }
@@ -620,6 +632,7 @@ fn out_of_turn(step: &'static str) -> Step {
             "step",
             format!("{step} called out of turn for this policy run"),
         )),
+        stage: None,
     }
 }
 

@@ -125,7 +125,8 @@ impl Runner {
             Step::Sleep { delay_ns } => {
                 o.insert("delay_ns".into(), delay_ns.into());
             }
-            Step::Fallback { error } | Step::Fail { error } => {
+            Step::Fallback { error, stage } | Step::Fail { error, stage } => {
+                o.insert("stage".into(), stage.map(|s| s.as_str()).into());
                 if let Some(e) = &error {
                     if let Some(f) = e.field() {
                         o.insert("field".into(), f.into());
