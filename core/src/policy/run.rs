@@ -462,7 +462,16 @@ impl PolicyRun {
         if self.phase != Phase::Running {
             return (out_of_turn("on_timeout"), None);
         }
-        let limit = self.timeout_ns.unwrap_or(0);
+        // Cut off at its limit; without one (the caller's own timeout), at
+        // the time it was cut off.
+        // (Measured only when a rule needs a duration; else 0, unused.)
+        let limit = match self.timeout_ns {
+            Some(l) => l,
+            None if self.needs_duration() => {
+                self.policy.clock.now_ns().saturating_sub(self.started_ns)
+            }
+            None => 0,
+        };
         let slot = self.slot.take();
         self.finish_attempt(Outcome::Failure, Some(limit));
         let step = self.after_failure(Failure::retryable(limit), Some(Error::Timeout), None);
