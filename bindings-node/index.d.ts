@@ -39,6 +39,13 @@ export type Bulkhead = NativeBulkhead
 
 export declare class NativeCircuitBreaker {
   constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  /**
+   * Registers this breaker for the other threads of the process; the id
+   * for `attach`.
+   */
+  share(): number
+  /** This thread's object for the breaker another thread shared. */
+  static attach(id: number): NativeCircuitBreaker
   /** The id for the hot functions (`cbAcquire`, `cbRecordSince`). */
   get id(): number
   /** Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected. */
@@ -110,6 +117,16 @@ export declare class NativeRateLimiter {
    */
   constructor(kind: string, options?: object | undefined | null, clock?: NativeManualClock | undefined | null)
   get id(): number
+  /**
+   * Registers this limiter for the other threads of the process; the id
+   * for `attach`.
+   */
+  share(): number
+  /**
+   * This thread's object for the limiter another thread shared (`kind`
+   * as in the constructor, `limit` as the sharer's).
+   */
+  static attach(kind: string, id: number, limit: number): NativeRateLimiter
   /** Capacity (burst or window limit), for the `RateLimit-Limit` header. */
   get limit(): number
   /** Gives back `n` granted earlier (never above capacity). */
@@ -121,6 +138,10 @@ export type RateLimiter = NativeRateLimiter
 
 export declare class NativeRetryBudget {
   constructor(options?: object | undefined | null)
+  /** Registers this budget for the other threads of the process. */
+  share(): number
+  /** This thread's object for the budget another thread shared. */
+  static attach(id: number): NativeRetryBudget
   tryRetry(): boolean
   recordFailure(): void
   recordSuccess(): void

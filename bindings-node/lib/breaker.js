@@ -4,9 +4,11 @@
 
 const { EventEmitter } = require('node:events')
 const native = require('./native')
-const { CircuitOpenError, mapNativeError, argTypeError } = require('./errors')
+const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
 
 const { cbAcquire, cbRecordSince, scratch } = native
 const EVENTS_PENDING = 2 ** 40
@@ -95,24 +97,29 @@ function pending (b, r, start) {
   return c
 }
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
 /**
  * The permit of a two-step call: finish it once with success(), failure(),
- * ignore() or release(). As in core, a permit is a plain token: finishing
- * it again is not refused, and an outcome for a permit issued before the
- * last transition (stale) only counts in the lifetime counters.
+ * ignore() or release(). Each returns true when it finished the permit and
+ * false (recording nothing) when it was already finished, as in Python. An
+ * outcome for a permit issued before the last transition (stale) only
+ * counts in the lifetime counters.
  */
 class BreakerPermit {
   constructor (breaker, bits, start) {
     this._b = breaker
     this._bits = bits
     this._start = start // a reading of the breaker's stopwatch (opaque)
+    this._done = false
   }
+
+  /** Whether success(), failure(), ignore() or release() was called. */
+  get finished () { return this._done }
 
   /** Whether this permit is a half-open probe. */
   get isProbe () { return this._b._n.isProbe(this._bits) }
@@ -120,23 +127,31 @@ class BreakerPermit {
   _finish (code, durationMs) {
     let pending
     if (durationMs === undefined) {
+      if (this._done) return false
+      this._done = true
       pending = recordSince(this._b._id, this._bits, code, this._start)
     } else {
-      if (typeof durationMs !== 'number') throw argTypeError('durationMs', 'a number', durationMs)
-      pending = this._b._n.record(this._bits, code, durationMs)
+      const ms = checkArgDurationMs('durationMs', durationMs)
+      if (this._done) return false
+      this._done = true
+      pending = this._b._n.record(this._bits, code, ms)
     }
     if (pending) this._b._drain()
+    return true
   }
 
   /** The call succeeded (duration measured since tryAcquire unless given, ms). */
-  success (durationMs) { this._finish(SUCCESS, durationMs) }
+  success (durationMs) { return this._finish(SUCCESS, durationMs) }
   /** The call failed. */
-  failure (durationMs) { this._finish(FAILURE, durationMs) }
+  failure (durationMs) { return this._finish(FAILURE, durationMs) }
   /** The outcome says nothing about the dependency's health. */
-  ignore () { this._finish(IGNORED, 0) }
+  ignore () { return this._finish(IGNORED, 0) }
   /** The call was not made (cancelled): records nothing, frees a probe slot. */
   release () {
+    if (this._done) return false
+    this._done = true
     if (this._b._n.release(this._bits)) this._b._drain()
+    return true
   }
 }
 
@@ -148,10 +163,11 @@ class BreakerPermit {
 class CircuitBreaker extends EventEmitter {
   constructor (options) {
     super()
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.CircuitBreaker, 'CircuitBreaker options')
     const clock = clockOf(opts.clock)
     if (opts.isFailure !== undefined && typeof opts.isFailure !== 'function') {
-      throw Object.assign(argTypeError('isFailure', 'a function', opts.isFailure), { code: 'SEAWALL_INVALID_CONFIG' })
+      throw configTypeError('isFailure', 'a function', opts.isFailure)
     }
     try {
       this._n = new native.NativeCircuitBreaker(opts, nativeClockOf(opts.clock))
@@ -207,7 +223,11 @@ class CircuitBreaker extends EventEmitter {
    */
   execute (fn, options) {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
-    const signal = options === undefined ? undefined : options.signal
+    let signal
+    if (options !== undefined) {
+      try { checkKeys(checkObject(options), KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT') } catch (e) { return Promise.reject(e) }
+      signal = options === null ? undefined : options.signal
+    }
     if (signal !== undefined && signal !== null) return this._executeWithSignal(fn, signal)
     const id = this._id
     let r = acquire(id)
@@ -280,6 +300,39 @@ class CircuitBreaker extends EventEmitter {
       }
       Promise.resolve(p).then((v) => settle(undefined, v, false), (err) => settle(err, undefined, true))
     })
+  }
+
+  /**
+   * A handle for the worker threads of this process (a plain object to
+   * postMessage): CircuitBreaker.fromShared(handle) there gives an object
+   * for this same breaker, so the whole process has one state. A shared
+   * breaker lives as long as the process.
+   */
+  share () {
+    return handle('CircuitBreaker', this._n.share(), { name: this.name })
+  }
+
+  /**
+   * This thread's object for a breaker shared by another thread. Its
+   * events are emitted in this thread for the transitions its own calls
+   * cause; `isFailure` (functions do not cross threads) is this thread's.
+   */
+  static fromShared (h, options) {
+    checkHandle(h, 'CircuitBreaker')
+    const opts = checkObject(options)
+    checkKeys(opts, ['isFailure'], 'fromShared() options', 'SEAWALL_INVALID_ARGUMENT')
+    if (opts.isFailure !== undefined && typeof opts.isFailure !== 'function') throw argTypeError('isFailure', 'a function', opts.isFailure)
+    const b = Object.create(CircuitBreaker.prototype)
+    EventEmitter.call(b)
+    try {
+      b._n = native.NativeCircuitBreaker.attach(h.id)
+    } catch (e) {
+      throw mapNativeError(e, { handle: h })
+    }
+    b._id = b._n.id
+    b._isFailure = opts.isFailure
+    b.name = h.name
+    return b
   }
 
   /** Milliseconds until the breaker may admit again, as of the last rejection by tryAcquire(). */

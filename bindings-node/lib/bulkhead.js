@@ -4,9 +4,10 @@
 // waiters are promises that claim their slot after a release hands it over.
 
 const native = require('./native')
-const { BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
+const { BulkheadFullError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
 
 const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
 
@@ -84,9 +85,9 @@ function running (b, id) {
   return c
 }
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -138,7 +139,8 @@ class BulkheadWaiter {
 
 class Bulkhead {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.Bulkhead, 'Bulkhead options')
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeBulkhead(opts, nativeClockOf(opts.clock))
@@ -181,7 +183,7 @@ class Bulkhead {
 
   _resolveTimeout (options) {
     if (options === undefined || options === null || options.timeoutMs === undefined) return this._maxWaitMs
-    return native.checkDuration('timeoutMs', options.timeoutMs, false)
+    return native.checkDuration('timeoutMs', options.timeoutMs, false, true)
   }
 
   /**
@@ -193,7 +195,7 @@ class Bulkhead {
   acquire (options) {
     let timeoutMs, signal
     try {
-      checkObject(options)
+      checkKeys(checkObject(options), KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       timeoutMs = this._resolveTimeout(options)
       signal = options && options.signal !== undefined && options.signal !== null ? options.signal : undefined
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)

@@ -3,15 +3,22 @@
 // FaultInjector (chaos: errors and delays with a probability, seedable).
 
 const native = require('./native')
-const { InjectedFaultError, mapNativeError, argTypeError } = require('./errors')
+const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep } = require('./clock')
-const { runWithTimeout, checkSignal } = require('./timeout')
+const { runWithTimeout, withCallerStack, newTimeoutError, checkSignal } = require('./timeout')
 const { quickError } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
+}
+
+function execOptions (options) {
+  const opts = checkObject(options)
+  checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
+  return opts
 }
 
 /**
@@ -20,7 +27,8 @@ function checkObject (options, field = 'options') {
  */
 class AdaptiveTimeout {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.AdaptiveTimeout, 'AdaptiveTimeout options')
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeAdaptiveTimeout(opts, nativeClockOf(opts.clock))
@@ -31,8 +39,7 @@ class AdaptiveTimeout {
 
   /** Records the latency of one call, ms. */
   record (latencyMs) {
-    if (typeof latencyMs !== 'number') throw argTypeError('latencyMs', 'a number', latencyMs)
-    this._n.recordMs(latencyMs)
+    this._n.recordMs(checkArgDurationMs('latencyMs', latencyMs))
   }
 
   /** The timeout to use now, ms. */
@@ -49,24 +56,25 @@ class AdaptiveTimeout {
   execute (fn, options) {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     let signal
-    try { signal = checkSignal(checkObject(options).signal) } catch (e) { return Promise.reject(e) }
+    try { signal = checkSignal(execOptions(options).signal) } catch (e) { return Promise.reject(e) }
     const clock = this._clock
     const limit = this._n.timeoutMs()
     const start = clock.nowMs()
     const done = () => this._n.recordMs(Math.min(limit, clock.nowMs() - start))
-    return runWithTimeout(fn, limit, clock, signal).then((v) => { done(); return v }, (e) => {
+    return withCallerStack(runWithTimeout(fn, limit, clock, signal, newTimeoutError).then((v) => { done(); return v }, (e) => {
       if (!(signal && signal.aborted)) done()
       throw e
-    })
+    }))
   }
 }
 
 /** Chaos testing: injects errors and delays with the configured rates. */
 class FaultInjector {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.FaultInjector, 'FaultInjector options')
     this._clock = clockOf(opts.clock)
-    if (opts.error !== undefined && typeof opts.error !== 'function') throw argTypeError('error', 'a function returning the error to inject', opts.error)
+    if (opts.error !== undefined && typeof opts.error !== 'function') throw configTypeError('error', 'a function returning the error to inject', opts.error)
     this._makeError = opts.error
     try {
       this._n = new native.NativeFaultInjector(opts, nativeClockOf(opts.clock))
@@ -99,7 +107,7 @@ class FaultInjector {
    */
   async execute (fn, options) {
     if (typeof fn !== 'function') throw argTypeError('fn', 'a function', fn)
-    const signal = checkSignal(checkObject(options).signal)
+    const signal = checkSignal(execOptions(options).signal)
     const d = this._n.decide()
     if (d === -2) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
     if (d >= 0) await sleep(this._clock, d, signal)

@@ -4,29 +4,83 @@
 // and with a ManualClock those waits fire when the test advances the clock.
 
 const native = require('./native')
-const { mapNativeError, argTypeError } = require('./errors')
+const { mapNativeError, argTypeError, configTypeError } = require('./errors')
+const { checkKeys, KNOWN } = require('./options')
 
 function call (f, args) {
   try { return f() } catch (e) { throw mapNativeError(e, args) }
 }
 
-function toBigIntNs (field, v) {
+function toBigIntNs (field, v, config) {
   if (typeof v === 'bigint') return v
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
-  throw argTypeError(field, 'a non-negative safe integer or a bigint', v)
+  throw (config ? configTypeError : argTypeError)(field, 'a non-negative safe integer or a bigint', v)
 }
 
-// The real clock: monotonic time, setTimeout for waits. Wait timers are
+// setTimeout fires at once (after 1 ms, with a warning) for any delay over
+// 2^31 - 1 ms (24.8 days). Longer waits are a chain of timers of at most
+// that length, each checking the monotonic clock for what is left.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+class LongTimer {
+  constructor (ms, cb, unref, maxChunkMs, now) {
+    this._due = now() + ms
+    this._cb = cb
+    this._unref = unref
+    this._max = maxChunkMs
+    this._now = now
+    this._t = undefined
+    this._arm(ms)
+  }
+
+  _arm (left) {
+    if (left === Infinity) left = this._max
+    const t = this._t = setTimeout(() => this._tick(), Math.min(left, this._max))
+    if (this._unref) t.unref()
+  }
+
+  _tick () {
+    const left = this._due - this._now()
+    if (left > 0) return this._arm(left)
+    this._t = undefined
+    this._cb()
+  }
+
+  cancel () {
+    if (this._t !== undefined) clearTimeout(this._t)
+    this._t = undefined
+  }
+
+  /** Whether the callback is still to run (test aid). */
+  get pending () { return this._t !== undefined }
+}
+
+/**
+ * Calls `cb` after `ms` on the monotonic clock, whatever the length
+ * (Infinity: never); `maxChunkMs` is the longest single timer (tests
+ * shorten it). Cancel with cancelTimer().
+ */
+function scheduleTimer (ms, cb, unref, maxChunkMs = MAX_TIMER_MS) {
+  if (ms <= maxChunkMs) {
+    const t = setTimeout(cb, ms)
+    if (unref) t.unref()
+    return t
+  }
+  return new LongTimer(ms, cb, unref, maxChunkMs, native.monotonicNowMs)
+}
+
+function cancelTimer (t) {
+  if (t instanceof LongTimer) t.cancel()
+  else clearTimeout(t)
+}
+
+// The real clock: monotonic time, timers for waits. Wait timers are
 // ref'd while an operation is pending and always cleared when it settles, so
 // they never keep a finished program alive.
 const systemClock = {
   nowMs: native.monotonicNowMs,
-  _schedule (ms, cb, unref) {
-    const t = setTimeout(cb, ms)
-    if (unref) t.unref()
-    return t
-  },
-  _cancel (t) { clearTimeout(t) }
+  _schedule (ms, cb, unref) { return scheduleTimer(ms, cb, unref) },
+  _cancel: cancelTimer
 }
 
 /**
@@ -38,8 +92,9 @@ class ManualClock {
   constructor (options) {
     let start = 0n
     if (options !== undefined && options !== null) {
-      if (typeof options !== 'object') throw argTypeError('options', 'an object', options)
-      if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs)
+      if (typeof options !== 'object') throw configTypeError('options', 'an object', options)
+      checkKeys(options, KNOWN.ManualClock, 'ManualClock options')
+      if (options.startNs !== undefined) start = toBigIntNs('startNs', options.startNs, true)
       else if (options.startMs !== undefined) {
         const ms = native.checkDuration('startMs', options.startMs, false)
         start = BigInt(Math.round(ms * 1e6))
@@ -57,7 +112,7 @@ class ManualClock {
 
   /** Moves time forward by `ms` and fires the waits that are due. */
   advance (ms) {
-    const v = native.checkDuration('ms', ms, false)
+    const v = native.checkDuration('ms', ms, false, true)
     this._native.advanceMs(v)
     this._fire()
   }
@@ -82,7 +137,7 @@ class ManualClock {
    * progress as they would in real time.
    */
   async tickAsync (ms) {
-    const target = this.nowMs() + native.checkDuration('ms', ms, false)
+    const target = this.nowMs() + native.checkDuration('ms', ms, false, true)
     for (;;) {
       await new Promise(resolve => setImmediate(resolve))
       const next = this._timers.length ? this._timers[0].due : Infinity
@@ -153,4 +208,4 @@ function sleep (clock, ms, signal) {
   })
 }
 
-module.exports = { ManualClock, systemClock, clockOf, nativeClockOf, sleep, abortReason, call }
+module.exports = { ManualClock, systemClock, scheduleTimer, cancelTimer, MAX_TIMER_MS, clockOf, nativeClockOf, sleep, abortReason, call }

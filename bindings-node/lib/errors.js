@@ -1,50 +1,47 @@
 'use strict'
 // Error classes, and the one place native errors are mapped to them.
 
+function lazyMessage (C, make) {
+  Object.defineProperty(C.prototype, 'message', {
+    configurable: true,
+    get () { return make(this) },
+    set (v) { Object.defineProperty(this, 'message', { value: v, writable: true, configurable: true }) }
+  })
+}
+
 class SeawallError extends Error {
   constructor (message, code, options) {
     super(message, options)
-    this.name = new.target.name
+    // A user's subclass is named after itself (seawall's own are named on
+    // their prototypes below).
+    if (new.target.prototype.name !== new.target.name) this.name = new.target.name
     this.code = code
   }
 }
 
+// The default messages of the frequent rejections are made when read (a
+// getter on the prototype), not for every rejection: formatting the number
+// cost as much as the rest of the error.
 class CircuitOpenError extends SeawallError {
   constructor (retryAfterMs, message) {
-    super(message || `circuit open; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_CIRCUIT_OPEN')
+    super(message || undefined, 'SEAWALL_CIRCUIT_OPEN')
     this.retryAfterMs = retryAfterMs
   }
-
-  static fill (e, retryAfterMs) {
-    e.message = 'circuit open'
-    e.code = 'SEAWALL_CIRCUIT_OPEN'
-    e.retryAfterMs = retryAfterMs
-  }
 }
+lazyMessage(CircuitOpenError, (e) => `circuit open; retry after ${fmtMs(e.retryAfterMs)}`)
 
 class RateLimitedError extends SeawallError {
   constructor (retryAfterMs, message, extra) {
-    super(message || `rate limited; retry after ${fmtMs(retryAfterMs)}`, 'SEAWALL_RATE_LIMITED')
+    super(message || undefined, 'SEAWALL_RATE_LIMITED')
     this.retryAfterMs = retryAfterMs
     if (extra) Object.assign(this, extra)
   }
-
-  static fill (e, retryAfterMs, message, extra) {
-    e.message = message || 'rate limited'
-    e.code = 'SEAWALL_RATE_LIMITED'
-    e.retryAfterMs = retryAfterMs
-    if (extra) Object.assign(e, extra)
-  }
 }
+lazyMessage(RateLimitedError, (e) => `rate limited; retry after ${fmtMs(e.retryAfterMs)}`)
 
 class BulkheadFullError extends SeawallError {
   constructor (message) {
     super(message || 'bulkhead full', 'SEAWALL_BULKHEAD_FULL')
-  }
-
-  static fill (e, message) {
-    e.message = message || 'bulkhead full'
-    e.code = 'SEAWALL_BULKHEAD_FULL'
   }
 }
 
@@ -64,8 +61,9 @@ class RetryExhaustedError extends SeawallError {
 }
 
 class RetryBudgetExhaustedError extends SeawallError {
-  constructor (message) {
-    super(message || 'retry budget exhausted', 'SEAWALL_RETRY_BUDGET_EXHAUSTED')
+  constructor (message, attempts, cause) {
+    super(message || 'retry budget exhausted', 'SEAWALL_RETRY_BUDGET_EXHAUSTED', cause === undefined ? undefined : { cause })
+    this.attempts = attempts === undefined ? 0 : attempts
   }
 }
 
@@ -73,23 +71,13 @@ class InjectedFaultError extends SeawallError {
   constructor (message) {
     super(message || 'injected fault', 'SEAWALL_INJECTED_FAULT')
   }
-
-  static fill (e, message) {
-    e.message = message || 'injected fault'
-    e.code = 'SEAWALL_INJECTED_FAULT'
-  }
 }
 
-// Names on the prototypes, and the `stack` of errors made by quickError
-// (lib/util.js), which skip the constructor.
-for (const C of [SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, InjectedFaultError]) {
+// Names on the prototypes: set once, not per error.
+for (const C of [SeawallError, CircuitOpenError, RateLimitedError, BulkheadFullError, TimeoutError,
+  RetryExhaustedError, RetryBudgetExhaustedError, InjectedFaultError]) {
   Object.defineProperty(C.prototype, 'name', { value: C.name, writable: true, configurable: true })
 }
-Object.defineProperty(SeawallError.prototype, 'stack', {
-  configurable: true,
-  get () { return `${this.name}: ${this.message}\n    (a seawall rejection: no stack captured)` },
-  set (v) { Object.defineProperty(this, 'stack', { value: v, writable: true, configurable: true }) }
-})
 
 function fmtMs (ms) {
   return `${Math.round(ms * 1000) / 1000} ms`
@@ -145,6 +133,20 @@ function argTypeError (field, expected, value) {
   return e
 }
 
+// A measured duration passed to a call (ms): a finite number >= 0. NaN,
+// negative or infinite durations are refused, never recorded as 0.
+function checkArgDurationMs (field, value) {
+  if (typeof value !== 'number') throw argTypeError(field, 'a number of milliseconds', value)
+  if (!(value >= 0) || value === Infinity) {
+    const e = new RangeError(`${field} must be a finite number of milliseconds >= 0, got ${describe(value)}`)
+    e.code = CODE.invalid_argument
+    e.field = field
+    e.value = value
+    throw e
+  }
+  return value + 0
+}
+
 function configTypeError (field, expected, value) {
   const e = new TypeError(`${field} must be ${expected}, got ${describe(value)}`)
   e.code = CODE.invalid_config
@@ -155,6 +157,11 @@ function configTypeError (field, expected, value) {
 
 function describe (v) {
   if (v === null) return 'null'
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.prototype.hasOwnProperty.call(v, '_n')) {
+    // What postMessage makes of a seawall object.
+    return 'a plain copy of a seawall object (objects posted to a worker thread arrive as dead copies: ' +
+      'post x.share() and use Class.fromShared(handle) in the worker)'
+  }
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (typeof v === 'function') return 'a function'
@@ -174,6 +181,7 @@ module.exports = {
   InjectedFaultError,
   mapNativeError,
   argTypeError,
+  checkArgDurationMs,
   configTypeError,
   describe
 }

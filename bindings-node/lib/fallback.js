@@ -4,7 +4,8 @@
 const native = require('./native')
 const { argTypeError } = require('./errors')
 const { clockOf } = require('./clock')
-const { runWithTimeout, checkFn, checkSignal, checkOptions } = require('./timeout')
+const { checkKeys, KNOWN } = require('./options')
+const { runWithTimeout, withCallerStack, newTimeoutError, checkFn, checkSignal, checkOptions } = require('./timeout')
 
 function checkWhen (when) {
   if (when === undefined || when === null) return () => true
@@ -20,6 +21,7 @@ function checkWhen (when) {
 async function fallback (fn, alternative, options) {
   checkFn(fn)
   const opts = checkOptions(options)
+  checkKeys(opts, KNOWN.fallback, 'fallback() options')
   const when = checkWhen(opts.when)
   try {
     return await fn()
@@ -39,6 +41,7 @@ async function fallbackChain (fns, options) {
   if (!Array.isArray(fns) || fns.length === 0) throw argTypeError('fns', 'a non-empty array of functions', fns)
   fns.forEach((f, i) => checkFn(f, `fns[${i}]`))
   const opts = checkOptions(options)
+  checkKeys(opts, KNOWN.fallbackChain, 'fallbackChain() options')
   const when = checkWhen(opts.when)
   let last
   for (let i = 0; i < fns.length; i++) {
@@ -65,6 +68,7 @@ async function degrade (parts, options) {
     throw argTypeError('parts', 'an object of named parts', parts)
   }
   const opts = checkOptions(options)
+  checkKeys(opts, KNOWN.degrade, 'degrade() options')
   const clock = clockOf(opts.clock)
   const signal = checkSignal(opts.signal)
   const names = Object.keys(parts)
@@ -72,8 +76,9 @@ async function degrade (parts, options) {
     const p = parts[name]
     if (typeof p === 'function') return { name, fn: p, ms: undefined, optional: false }
     if (p === null || typeof p !== 'object') throw argTypeError(`parts.${name}`, 'a function or { fn, timeoutMs?, default? }', p)
+    checkKeys(p, KNOWN.degradePart, `degrade() part ${JSON.stringify(name)}`)
     checkFn(p.fn, `parts.${name}.fn`)
-    const ms = p.timeoutMs === undefined ? undefined : native.checkDuration(`parts.${name}.timeoutMs`, p.timeoutMs, true)
+    const ms = p.timeoutMs === undefined ? undefined : native.checkDuration(`parts.${name}.timeoutMs`, p.timeoutMs, true, true)
     return { name, fn: p.fn, ms, optional: Object.prototype.hasOwnProperty.call(p, 'default'), def: p.default }
   })
   const values = {}
@@ -83,7 +88,7 @@ async function degrade (parts, options) {
     try {
       values[plan.name] = plan.ms === undefined
         ? await runWithSignal(plan.fn, signal)
-        : await runWithTimeout(plan.fn, plan.ms, clock, signal)
+        : await withCallerStack(runWithTimeout(plan.fn, plan.ms, clock, signal, newTimeoutError))
     } catch (err) {
       if (!plan.optional) throw err
       values[plan.name] = typeof plan.def === 'function' ? plan.def(err) : plan.def

@@ -19,6 +19,7 @@ export type SeawallErrorCode =
   | 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
   | 'SEAWALL_TIMEOUT'
   | 'SEAWALL_INJECTED_FAULT'
+  | 'SEAWALL_HTTP_STATUS'
 
 /**
  * Bad configuration throws a `RangeError` (bad value) or `TypeError`
@@ -65,7 +66,7 @@ export declare class BulkheadFullError extends SeawallError {
 
 /** A call or a wait ran out of time (code `SEAWALL_TIMEOUT`). */
 export declare class TimeoutError extends SeawallError {
-  constructor(timeoutMs: number, message?: string, options?: ErrorOptions)
+  constructor(timeoutMs: number, message?: string, options?: { cause?: unknown })
   readonly code: 'SEAWALL_TIMEOUT'
   readonly timeoutMs: number
 }
@@ -80,14 +81,31 @@ export declare class RetryExhaustedError extends SeawallError {
 
 /** The retry budget denied a retry (code `SEAWALL_RETRY_BUDGET_EXHAUSTED`). */
 export declare class RetryBudgetExhaustedError extends SeawallError {
-  constructor(message?: string)
+  constructor(message?: string, attempts?: number, cause?: unknown)
   readonly code: 'SEAWALL_RETRY_BUDGET_EXHAUSTED'
+  /** Attempts made before the budget denied a retry (0 when not known). */
+  readonly attempts: number
+  /** The error of the last attempt. */
+  readonly cause: unknown
 }
 
 /** A FaultInjector injected this error (code `SEAWALL_INJECTED_FAULT`). */
 export declare class InjectedFaultError extends SeawallError {
   constructor(message?: string)
   readonly code: 'SEAWALL_INJECTED_FAULT'
+}
+
+// ---------------------------------------------------------------- threads
+
+/**
+ * What share() returns: a plain object to postMessage to a worker thread
+ * of the same process, where `<Class>.fromShared(handle)` gives an object
+ * for the same primitive (one state, one limit for the whole process).
+ */
+export interface SharedHandle<T extends string = string> {
+  readonly kind: 'seawall.shared'
+  readonly type: T
+  readonly id: number
 }
 
 // ---------------------------------------------------------------- clock
@@ -259,6 +277,11 @@ export interface BackoffOptions extends ClockOption {
 export declare class Schedule {
   /** Delay before the next attempt (ms), or null to give up. */
   nextDelayMs(hints?: { retryAfterMs?: number; elapsedMs?: number }): number | null
+  /**
+   * Up to `count` (0..32) next delays in one call, shorter when the
+   * schedule gives up: the delays that many nextDelayMs() calls would give.
+   */
+  nextDelaysMs(count: number): number[]
   readonly retries: number
   readonly attempts: number
   /** Whether the schedule has ended (gave up, or finish() was called). */
@@ -306,6 +329,9 @@ export interface RetryBudgetMetrics {
 /** gRPC-style retry throttling: retries stay a bounded share of traffic. */
 export declare class RetryBudget {
   constructor(options?: RetryBudgetOptions)
+  /** A handle for worker threads (the shared primitive lives as long as the process). */
+  share(): SharedHandle<'RetryBudget'>
+  static fromShared(handle: SharedHandle<'RetryBudget'>): RetryBudget
   tryRetry(): boolean
   recordFailure(): void
   recordSuccess(): void
@@ -415,14 +441,23 @@ export interface BreakerMetrics {
 }
 
 /** A permit of the two-step API: finish it once. */
+/**
+ * Finish it once: each method returns true when it finished the permit,
+ * false (recording nothing) when it was already finished.
+ */
 export declare class BreakerPermit {
   readonly isProbe: boolean
-  /** Duration defaults to the time since tryAcquire(), on the breaker's clock. */
-  success(durationMs?: number): void
-  failure(durationMs?: number): void
-  ignore(): void
+  /** Whether the permit was finished. */
+  readonly finished: boolean
+  /**
+   * Duration defaults to the time since tryAcquire(), on the breaker's
+   * clock; a given duration must be a finite number of ms >= 0 (else RangeError).
+   */
+  success(durationMs?: number): boolean
+  failure(durationMs?: number): boolean
+  ignore(): boolean
   /** The call was not made: records nothing, frees a probe slot. */
-  release(): void
+  release(): boolean
 }
 
 export interface BreakerEvents {
@@ -438,6 +473,10 @@ export interface BreakerEvents {
 /** A circuit breaker (an EventEmitter of BreakerEvents). */
 export declare class CircuitBreaker extends EventEmitter {
   constructor(options?: CircuitBreakerOptions)
+  /** A handle for worker threads (the shared primitive lives as long as the process). */
+  share(): SharedHandle<'CircuitBreaker'>
+  /** This thread's object for a breaker another thread shared. */
+  static fromShared(handle: SharedHandle<'CircuitBreaker'>, options?: { isFailure?: (err: unknown) => boolean }): CircuitBreaker
   readonly name: string | undefined
   readonly state: BreakerState
   /** Runs fn if admitted; rejects with CircuitOpenError when open. */
@@ -497,6 +536,32 @@ export interface KeyTableOptions {
   hashSeed?: number | bigint
 }
 
+/** TokenBucket.metrics(). */
+export interface TokenBucketMetrics {
+  burst: number
+  available: number
+  emissionIntervalMs: number
+  allowed: number
+  denied: number
+}
+
+/** SlidingWindowLimiter.metrics(). */
+export interface SlidingWindowMetrics {
+  limit: number
+  count: number
+  allowed: number
+  denied: number
+}
+
+/** KeyedTokenBucket.metrics() and KeyedSlidingWindow.metrics(). */
+export interface KeyedLimiterMetrics {
+  keysTracked: number
+  capacity: number
+  evictions: number
+  tableFull: number
+}
+
+/** Any limiter's metrics (each class's own type above has every field set). */
 export interface LimiterMetrics {
   burst?: number
   available?: number
@@ -516,31 +581,42 @@ declare abstract class UnkeyedLimiter {
   tryAcquire(n?: number): boolean
   check(n?: number): RateLimitDecision
   peek(n?: number): RateLimitDecision
+  /** Gives back `n` permits (0: nothing). */
   refund(n?: number): void
   acquire(n?: number, options?: AcquireOptions): Promise<void>
-  metrics(): LimiterMetrics
 }
 
 declare abstract class KeyedLimiter {
   readonly limit: number
   tryAcquire(key: string, n?: number): boolean
   check(key: string, n?: number): RateLimitDecision
+  /** Gives back `n` permits for `key` (0: nothing). */
   refund(key: string, n?: number): void
   acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>
-  metrics(): LimiterMetrics
+  metrics(): KeyedLimiterMetrics
 }
 
 export declare class TokenBucket extends UnkeyedLimiter {
   constructor(options?: TokenBucketOptions)
+  share(): SharedHandle<'TokenBucket'>
+  static fromShared(handle: SharedHandle<'TokenBucket'>): TokenBucket
+  metrics(): TokenBucketMetrics
 }
 export declare class SlidingWindowLimiter extends UnkeyedLimiter {
   constructor(options?: SlidingWindowOptions)
+  share(): SharedHandle<'SlidingWindowLimiter'>
+  static fromShared(handle: SharedHandle<'SlidingWindowLimiter'>): SlidingWindowLimiter
+  metrics(): SlidingWindowMetrics
 }
 export declare class KeyedTokenBucket extends KeyedLimiter {
   constructor(options?: Omit<TokenBucketOptions, 'initialTokens'> & KeyTableOptions)
+  share(): SharedHandle<'KeyedTokenBucket'>
+  static fromShared(handle: SharedHandle<'KeyedTokenBucket'>): KeyedTokenBucket
 }
 export declare class KeyedSlidingWindow extends KeyedLimiter {
   constructor(options?: SlidingWindowOptions & KeyTableOptions)
+  share(): SharedHandle<'KeyedSlidingWindow'>
+  static fromShared(handle: SharedHandle<'KeyedSlidingWindow'>): KeyedSlidingWindow
 }
 
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
@@ -714,7 +790,8 @@ export declare class FaultInjector {
 
 // ---------------------------------------------------------------- policy
 
-export interface PolicyOptions extends ClockOption {
+/** Policy options other than the fallback. */
+export interface PolicyStages extends ClockOption {
   rateLimiter?: TokenBucket | SlidingWindowLimiter
   circuitBreaker?: CircuitBreaker
   bulkhead?: Bulkhead
@@ -724,10 +801,19 @@ export interface PolicyOptions extends ClockOption {
   timeout?: AdaptiveTimeout
   /** Retry each failed attempt (each retry is admitted again). */
   retry?: Omit<RetryOptions, 'signal' | 'clock'>
-  /** The value (or function of the error) to resolve with when everything failed. */
-  fallback?: unknown
   /** Which errors fall back (default: all). */
   fallbackWhen?: (err: unknown) => boolean
+}
+
+/**
+ * A fallback: the value, or a function of the error giving the value, to
+ * resolve with when everything failed. Its type joins the result type of
+ * execute() (`Policy<F>`).
+ */
+export type PolicyFallback<F> = F | ((err: unknown) => F | PromiseLike<F>)
+
+export interface PolicyOptions<F = unknown> extends PolicyStages {
+  fallback?: PolicyFallback<F>
 }
 
 export type PolicyStage = 'rate_limiter' | 'circuit_breaker' | 'bulkhead'
@@ -748,15 +834,69 @@ export interface PolicyRejection {
 }
 
 /** rate limiter → breaker → bulkhead → timeout → retry → fallback. */
-export declare class Policy {
-  constructor(options?: PolicyOptions)
+/**
+ * `F`: the fallback's type (never without a fallback): execute() resolves
+ * with the call's result or the fallback's.
+ */
+export declare class Policy<F = never> {
+  constructor(options: PolicyStages & { fallback: (err: unknown) => F | PromiseLike<F> })
+  constructor(options: PolicyStages & { fallback: F })
+  constructor(options?: PolicyStages)
   readonly rateLimiter: TokenBucket | SlidingWindowLimiter | undefined
   readonly circuitBreaker: CircuitBreaker | undefined
   readonly bulkhead: Bulkhead | undefined
   tryAcquire(): PolicyGuard | PolicyRejection
-  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
-  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R>
+  execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T | F>
+  wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R | F>
 }
 
 /** `new Policy(options)`. */
-export declare function wrap(options?: PolicyOptions): Policy
+export declare function wrap<F>(options: PolicyStages & { fallback: (err: unknown) => F | PromiseLike<F> }): Policy<F>
+export declare function wrap<F>(options: PolicyStages & { fallback: F }): Policy<F>
+export declare function wrap(options?: PolicyStages): Policy
+
+// ---------------------------------------------------------------- http
+
+/** A response with a status core classifies as retryable, inside fetchWith(). */
+export declare class HttpStatusError extends SeawallError {
+  constructor(response: Response)
+  readonly code: 'SEAWALL_HTTP_STATUS'
+  readonly status: number
+  readonly headers: Headers
+  readonly response: Response
+}
+
+export interface FetchWithOptions extends ClockOption {
+  /** The fetch to wrap (default: globalThis.fetch). */
+  fetch?: (input: any, init?: any) => Promise<Response>
+  /** Every request runs through this policy (its retry included). */
+  policy?: Policy<unknown>
+  /** A retry loop around each request (around the policy, if both). */
+  retry?: Omit<RetryOptions, 'signal' | 'clock'>
+  /** A timeout per attempt, ms (the request's signal is aborted). */
+  timeoutMs?: number
+}
+
+/**
+ * A fetch through a policy and/or retry: retryable statuses (core's table)
+ * count as failures and are retried (Retry-After honoured); the last such
+ * response is returned when no attempt succeeded.
+ */
+export declare function fetchWith(options: FetchWithOptions): (input: any, init?: any) => Promise<Response>
+
+export interface FastifyRateLimitOptions {
+  limiter: RateLimiterLike
+  /** The client of a request (default: request.ip). */
+  key?: (request: any) => string
+  cost?: (request: any) => number
+  headers?: boolean
+  message?: string
+  onLimited?: (request: any, reply: any, decision: RateLimitDecision) => void
+}
+
+/** Fastify plugin: `fastify.register(fastifyRateLimit, { limiter, ... })`. */
+export declare function fastifyRateLimit(
+  fastify: { addHook(name: 'onRequest', hook: (request: any, reply: any, done: (err?: Error) => void) => void): unknown },
+  options: FastifyRateLimitOptions,
+  done: (err?: Error) => void
+): void

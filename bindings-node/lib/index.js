@@ -15,6 +15,7 @@ const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout, FaultInjector } = require('./chaos')
 const { Policy, PolicyGuard, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
+const http = require('./http')
 
 module.exports = {
   VERSION: native.version(),
@@ -33,6 +34,9 @@ module.exports = {
   KeyedSlidingWindow: limiter.KeyedSlidingWindow,
   rateLimitHeaders: limiter.rateLimitHeaders,
   rateLimitMiddleware: limiter.rateLimitMiddleware,
+  fastifyRateLimit: http.fastifyRateLimit,
+  fetchWith: http.fetchWith,
+  HttpStatusError: http.HttpStatusError,
   Bulkhead,
   BulkheadPermit,
   BulkheadWaiter,

@@ -4,15 +4,17 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
-const { RateLimitedError, TimeoutError, mapNativeError, argTypeError } = require('./errors')
-const { clockOf, nativeClockOf, abortReason } = require('./clock')
+const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
+const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
 
 const { rlTry, rlTry1, rlTryKey, scratch } = native
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -43,9 +45,29 @@ function decision (allowed) {
   return { allowed, remaining: scratch[0], retryAfterMs: scratch[1], resetAfterMs: scratch[2] }
 }
 
+// The handle fromShared() is attaching to, read by the constructor.
+let attaching = null
+
 class BaseLimiter {
-  constructor (kind, options) {
-    const opts = checkObject(options)
+  constructor (kind, options, name) {
+    if (attaching !== null) {
+      // In fromShared(): attach to the handle's limiter.
+      const h = attaching
+      attaching = null
+      this._clock = systemClock
+      try {
+        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit)
+      } catch (e) {
+        throw mapNativeError(e, { handle: h })
+      }
+      this._kind = h.native
+      this._id = this._n.id
+      this.limit = this._n.limit
+      return
+    }
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN[name], `${name} options`)
+    this._kind = kind
     this._clock = clockOf(opts.clock)
     try {
       this._n = new native.NativeRateLimiter(kind, opts, nativeClockOf(opts.clock))
@@ -55,6 +77,33 @@ class BaseLimiter {
     this._id = this._n.id
     /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
     this.limit = this._n.limit
+  }
+
+  /**
+   * A handle for the worker threads of this process (a plain object to
+   * postMessage): `<Class>.fromShared(handle)` there gives an object for
+   * this same limiter, so the limit holds for the whole process. A shared
+   * limiter lives as long as the process. A limiter on a
+   * ManualClock cannot be shared (its waits run on this thread's clock).
+   */
+  share () {
+    if (this._clock !== systemClock) {
+      const e = new TypeError(`${this.constructor.name}.share(): a limiter on a ManualClock cannot be shared between threads`)
+      e.code = 'SEAWALL_INVALID_ARGUMENT'
+      throw e
+    }
+    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit })
+  }
+
+  /** This thread's object for a limiter of this class shared by another thread. */
+  static fromShared (h) {
+    checkHandle(h, this.name)
+    attaching = h
+    try {
+      return new this()
+    } finally {
+      attaching = null
+    }
   }
 
   /** Counters (see README). */
@@ -71,9 +120,10 @@ class BaseLimiter {
     let limitMs
     try {
       opts = checkObject(options)
+      checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
-      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false)
+      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
       if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
       if (attempt()) return Promise.resolve()
     } catch (e) {
@@ -147,6 +197,7 @@ class UnkeyedLimiter extends BaseLimiter {
 
   /** Gives back `n` taken earlier for a call that never went out. */
   refund (n) {
+    if (n === 0) return // as in core: refunding nothing does nothing
     try {
       this._n.refund(nArg(n))
     } catch (e) {
@@ -190,6 +241,7 @@ class KeyedLimiter extends BaseLimiter {
 
   /** Gives back `n` taken for `key`. */
   refund (key, n) {
+    if (n === 0) { keyArg(key); return } // refunding nothing does nothing
     try {
       this._n.refundKey(keyArg(key), nArg(n))
     } catch (e) {
@@ -214,22 +266,22 @@ class KeyedLimiter extends BaseLimiter {
 
 /** GCRA token bucket: `burst` at once, refilled at `ratePerSec`. */
 class TokenBucket extends UnkeyedLimiter {
-  constructor (options) { super('token_bucket', options) }
+  constructor (options) { super('token_bucket', options, 'TokenBucket') }
 }
 
 /** At most `limit` requests in any `windowMs` (bucketed, never over-admits). */
 class SlidingWindowLimiter extends UnkeyedLimiter {
-  constructor (options) { super('sliding_window', options) }
+  constructor (options) { super('sliding_window', options, 'SlidingWindowLimiter') }
 }
 
 /** A token bucket per key, in a fixed table of `maxKeys` slots. */
 class KeyedTokenBucket extends KeyedLimiter {
-  constructor (options) { super('keyed_token_bucket', options) }
+  constructor (options) { super('keyed_token_bucket', options, 'KeyedTokenBucket') }
 }
 
 /** A sliding window per key (the "100 requests per minute per user" case). */
 class KeyedSlidingWindow extends KeyedLimiter {
-  constructor (options) { super('keyed_sliding_window', options) }
+  constructor (options) { super('keyed_sliding_window', options, 'KeyedSlidingWindow') }
 }
 
 /**
@@ -262,17 +314,18 @@ function rateLimitHeaders (d, limit) {
  * decision)` when given).
  */
 function rateLimitMiddleware (options) {
-  const opts = checkObject(options)
+  const opts = checkObject(options, 'options', true)
+  checkKeys(opts, KNOWN.rateLimitMiddleware, 'rateLimitMiddleware options')
   const limiter = opts.limiter
-  if (!(limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', limiter)
+  if (!(limiter instanceof BaseLimiter)) throw configTypeError('limiter', 'a seawall rate limiter', limiter)
   const keyed = limiter instanceof KeyedLimiter
   const keyOf = opts.key === undefined ? defaultKey : opts.key
-  if (typeof keyOf !== 'function') throw argTypeError('key', 'a function', keyOf)
+  if (typeof keyOf !== 'function') throw configTypeError('key', 'a function', keyOf)
   const costOf = opts.cost
-  if (costOf !== undefined && typeof costOf !== 'function') throw argTypeError('cost', 'a function', costOf)
+  if (costOf !== undefined && typeof costOf !== 'function') throw configTypeError('cost', 'a function', costOf)
   const headers = opts.headers !== false
   const onLimited = opts.onLimited
-  if (onLimited !== undefined && typeof onLimited !== 'function') throw argTypeError('onLimited', 'a function', onLimited)
+  if (onLimited !== undefined && typeof onLimited !== 'function') throw configTypeError('onLimited', 'a function', onLimited)
   const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
   const limit = limiter.limit
   return function seawallRateLimit (req, res, next) {

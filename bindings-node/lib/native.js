@@ -1,7 +1,8 @@
 'use strict'
 // The generated napi-rs loader (../index.js) picks the .node file for this
-// platform. Everything else in lib/ reaches the native code through here.
-const binding = require('../index.js')
+// platform (lib/platform.js first says clearly when there is none).
+// Everything else in lib/ reaches the native code through here.
+const binding = require('./platform').loadBinding()
 const { mapNativeError } = require('./errors')
 
 module.exports = binding
@@ -22,11 +23,17 @@ const scratch = new Float64Array(48)
 binding.setScratch(scratch)
 module.exports.scratch = scratch
 
-/** Validates a JS-only duration option with the core's rules and words. */
-module.exports.checkDuration = function checkDuration (field, value, positive) {
+/**
+ * Validates a JS-only duration with the core's rules and words: an option
+ * of a primitive (code SEAWALL_INVALID_CONFIG), or with `arg` an argument
+ * of a call (SEAWALL_INVALID_ARGUMENT).
+ */
+module.exports.checkDuration = function checkDuration (field, value, positive, arg) {
   try {
     return binding.checkDurationMs(field, value, positive)
   } catch (e) {
-    throw mapNativeError(e, { [field]: value })
+    const m = mapNativeError(e, { [field]: value })
+    if (arg === true && m.code === 'SEAWALL_INVALID_CONFIG') m.code = 'SEAWALL_INVALID_ARGUMENT'
+    throw m
   }
 }

@@ -4,7 +4,7 @@
 // Each retry attempt is a call: it is admitted by the guard again.
 
 const native = require('./native')
-const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError } = require('./errors')
+const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { runWithTimeout, checkSignal } = require('./timeout')
 const { quickError, rejectSoon } = require('./util')
@@ -14,14 +14,15 @@ const { Bulkhead } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./chaos')
 const { runScheduled, backoffFrom, RetryBudget } = require('./retry')
 const { isRetryableError } = require('./classify')
+const { checkKeys, KNOWN } = require('./options')
 
 const { polAcquire, polComplete, polRelease, scratch } = native
 const OUTCOME = { success: 0, failure: 1, ignored: 2 }
 const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -44,7 +45,7 @@ class PolicyGuard {
   complete (outcome = 'success', durationMs) {
     const code = OUTCOME[outcome]
     if (code === undefined) throw argTypeError('outcome', '"success", "failure" or "ignored"', outcome)
-    if (durationMs !== undefined && (typeof durationMs !== 'number' || !(durationMs >= 0))) throw argTypeError('durationMs', 'a number of milliseconds >= 0', durationMs)
+    if (durationMs !== undefined) checkArgDurationMs('durationMs', durationMs)
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
@@ -66,7 +67,8 @@ class PolicyGuard {
 
 class Policy {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.Policy, 'Policy options')
     const { rateLimiter, circuitBreaker, bulkhead } = opts
     if (rateLimiter !== undefined && (!(rateLimiter instanceof BaseLimiter) || rateLimiter instanceof KeyedLimiter)) {
       throw configType('rateLimiter', 'a TokenBucket or SlidingWindowLimiter (apply keyed limiters before the policy, with the key)', rateLimiter)
@@ -83,7 +85,8 @@ class Policy {
     this._timeoutMs = opts.timeoutMs === undefined ? undefined : native.checkDuration('timeoutMs', opts.timeoutMs, true)
     // retry: RetryOptions (a Backoff under `backoff`, or its options) or undefined
     if (opts.retry !== undefined) {
-      const r = checkObject(opts.retry, 'retry')
+      const r = checkObject(opts.retry, 'retry', true)
+      checkKeys(r, KNOWN.policyRetry, 'Policy retry options')
       if (r.retryIf !== undefined && typeof r.retryIf !== 'function') throw configType('retry.retryIf', 'a function', r.retryIf)
       if (r.budget !== undefined && !(r.budget instanceof RetryBudget)) throw configType('retry.budget', 'a RetryBudget', r.budget)
       this._backoff = backoffFrom({ clock: opts.clock, ...r })
@@ -175,7 +178,11 @@ class Policy {
   execute (fn, options) {
     if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
     let signal
-    try { signal = checkSignal(checkObject(options).signal) } catch (e) { return Promise.reject(e) }
+    try {
+      const opts = checkObject(options)
+      checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
+      signal = checkSignal(opts.signal)
+    } catch (e) { return Promise.reject(e) }
     let p
     if (this._backoff === undefined) {
       p = this._attempt(fn, signal)

@@ -3,13 +3,15 @@
 // that calls, classifies, asks the schedule and the budget, and sleeps.
 
 const native = require('./native')
-const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError } = require('./errors')
+const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
 const { isRetryableError, retryAfterOf } = require('./classify')
+const { checkKeys, KNOWN } = require('./options')
+const { handle, checkHandle } = require('./share')
 
-function checkObject (options, field = 'options') {
+function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argTypeError(field, 'an object', options)
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
   return options
 }
 
@@ -78,6 +80,7 @@ class Schedule {
     let ra = -1
     let el = -1
     if (hints !== undefined) {
+      checkKeys(hints, KNOWN.hints, 'nextDelayMs() hints', 'SEAWALL_INVALID_ARGUMENT')
       if (hints.retryAfterMs !== undefined) ra = checkHint('retryAfterMs', hints.retryAfterMs)
       if (hints.elapsedMs !== undefined) el = checkHint('elapsedMs', hints.elapsedMs)
     }
@@ -162,7 +165,8 @@ function checkHint (field, v) {
  */
 class Backoff {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.Backoff, 'Backoff options')
     clockOf(opts.clock)
     try {
       this._n = new native.NativeBackoff(opts, nativeClockOf(opts.clock))
@@ -195,12 +199,32 @@ class Backoff {
  */
 class RetryBudget {
   constructor (options) {
-    const opts = checkObject(options)
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
     try {
       this._n = new native.NativeRetryBudget(opts)
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+  }
+
+  /**
+   * A handle for the worker threads of this process:
+   * RetryBudget.fromShared(handle) there gives an object for this same
+   * budget. A shared budget lives as long as the process.
+   */
+  share () { return handle('RetryBudget', this._n.share()) }
+
+  /** This thread's object for a budget shared by another thread. */
+  static fromShared (h) {
+    checkHandle(h, 'RetryBudget')
+    const b = Object.create(RetryBudget.prototype)
+    try {
+      b._n = native.NativeRetryBudget.attach(h.id)
+    } catch (e) {
+      throw mapNativeError(e, { handle: h })
+    }
+    return b
   }
 
   /** A failed attempt that wants a retry: takes a token; true if allowed. */
@@ -237,6 +261,7 @@ function retry (fn, options) {
   let opts, backoff, clock, signal, retryIf, budget, onRetry
   try {
     opts = checkObject(options)
+    checkKeys(opts, KNOWN.retry, 'retry() options')
     clock = clockOf(opts.clock)
     backoff = backoffFrom(opts)
     signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal

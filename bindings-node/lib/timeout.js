@@ -5,7 +5,9 @@
 
 const native = require('./native')
 const { TimeoutError, argTypeError } = require('./errors')
+const { quickError } = require('./util')
 const { clockOf, abortReason } = require('./clock')
+const { checkKeys, KNOWN } = require('./options')
 
 function checkFn (fn, field = 'fn') {
   if (typeof fn !== 'function') throw argTypeError(field, 'a function', fn)
@@ -33,10 +35,36 @@ function checkOptions (options) {
 function timeout (fn, ms, options) {
   checkFn(fn)
   const opts = checkOptions(options)
-  const limit = native.checkDuration('ms', ms, true)
+  checkKeys(opts, KNOWN.timeout, 'timeout() options', 'SEAWALL_INVALID_ARGUMENT')
+  const limit = native.checkDuration('ms', ms, true, true)
   const clock = clockOf(opts.clock)
   const outer = checkSignal(opts.signal)
-  return runWithTimeout(fn, limit, clock, outer)
+  return withCallerStack(runWithTimeout(fn, limit, clock, outer, newTimeoutError))
+}
+
+// A TimeoutError is made in a timer callback, where the stack holds no
+// frame of the caller. It is made without one (OWN_TIMEOUT marks it), and
+// given the awaiting callers' frames here: captured after an `await`, the
+// stack is the async chain (`at async handler (app.js:12)`), at no cost
+// unless the call times out.
+const OWN_TIMEOUT = Symbol('seawall.timeout')
+
+async function withCallerStack (p) {
+  try {
+    return await p
+  } catch (e) {
+    if (e !== null && typeof e === 'object' && e[OWN_TIMEOUT] === true) {
+      e[OWN_TIMEOUT] = false
+      Error.captureStackTrace(e, withCallerStack)
+    }
+    throw e
+  }
+}
+
+function newTimeoutError (ms, message) {
+  const e = quickError(TimeoutError, ms, message)
+  Object.defineProperty(e, OWN_TIMEOUT, { value: true, writable: true })
+  return e
 }
 
 function runWithTimeout (fn, limit, clock, outer, makeError) {
@@ -78,7 +106,8 @@ function runWithTimeout (fn, limit, clock, outer, makeError) {
 class Deadline {
   constructor (ms, options) {
     const opts = checkOptions(options)
-    const limit = native.checkDuration('ms', ms, false)
+    checkKeys(opts, KNOWN.Deadline, 'deadline options')
+    const limit = native.checkDuration('ms', ms, false, true)
     this._clock = clockOf(opts.clock)
     this._expiresAt = this._clock.nowMs() + limit
     this._parent = opts.parent instanceof Deadline ? opts.parent : undefined
@@ -87,6 +116,7 @@ class Deadline {
     this._outer = checkSignal(opts.signal)
     this._ac = undefined
     this._timer = undefined
+    this._listening = undefined // [signal, listener, ...] to remove
   }
 
   /** Milliseconds left (0 when expired). */
@@ -103,17 +133,40 @@ class Deadline {
   get signal () {
     if (!this._ac) {
       const ac = this._ac = new AbortController()
-      const fire = () => { if (!ac.signal.aborted) ac.abort(new TimeoutError(this._totalMs, 'deadline exceeded')) }
+      const fire = () => {
+        if (!ac.signal.aborted) ac.abort(newTimeoutError(this._totalMs, 'deadline exceeded'))
+        this._unlisten()
+      }
       const left = this.remainingMs()
       if (left <= 0) fire()
       else this._timer = this._clock._schedule(left, fire, true)
+      // Listeners on the outer / parent signals (often long-lived) are
+      // removed again by dispose() and when this deadline's signal aborts.
       for (const s of [this._outer, this._parent && this._parent.signal]) {
-        if (!s) continue
-        if (s.aborted) ac.abort(abortReason(s))
-        else s.addEventListener('abort', () => { if (!ac.signal.aborted) ac.abort(abortReason(s)) }, { once: true })
+        if (!s || ac.signal.aborted) continue
+        if (s.aborted) {
+          ac.abort(abortReason(s))
+          continue
+        }
+        const onAbort = () => {
+          if (!ac.signal.aborted) ac.abort(abortReason(s))
+          this._unlisten()
+        }
+        s.addEventListener('abort', onAbort, { once: true })
+        ;(this._listening || (this._listening = [])).push(s, onAbort)
       }
+      if (ac.signal.aborted) this._unlisten()
     }
     return this._ac.signal
+  }
+
+  _unlisten () {
+    const l = this._listening
+    if (l === undefined) return
+    this._listening = undefined
+    for (let i = 0; i < l.length; i += 2) l[i].removeEventListener('abort', l[i + 1])
+    if (this._timer !== undefined) this._clock._cancel(this._timer)
+    this._timer = undefined
   }
 
   /** A child deadline: `ms` from now, but never later than this one. */
@@ -129,11 +182,16 @@ class Deadline {
     checkFn(fn)
     const left = this.remainingMs()
     if (left <= 0) return Promise.reject(new TimeoutError(0, 'deadline exceeded'))
-    return runWithTimeout(fn, left, this._clock, this.signal, () => new TimeoutError(this._totalMs, 'deadline exceeded'))
+    return withCallerStack(runWithTimeout(fn, left, this._clock, this.signal, () => newTimeoutError(this._totalMs, 'deadline exceeded')))
   }
 
-  /** Cancels the signal's timer (optional; it is unref'd anyway). */
+  /**
+   * Cancels the signal's timer and stops listening to the parent / outer
+   * signal. Call it when a deadline made with a long-lived `signal` or
+   * parent is done with, or the listeners pile up on that signal.
+   */
   dispose () {
+    this._unlisten()
     if (this._timer !== undefined) this._clock._cancel(this._timer)
     this._timer = undefined
   }
@@ -144,4 +202,4 @@ function deadline (ms, options) {
   return new Deadline(ms, options)
 }
 
-module.exports = { timeout, runWithTimeout, Deadline, deadline, checkFn, checkSignal, checkOptions }
+module.exports = { timeout, runWithTimeout, withCallerStack, newTimeoutError, Deadline, deadline, checkFn, checkSignal, checkOptions }

@@ -308,7 +308,7 @@ pub fn classify_tables() -> ClassifyTables {
 
 #[napi(js_name = "NativeRetryBudget")]
 pub struct RetryBudget {
-    inner: rb::RetryBudget,
+    inner: std::sync::Arc<rb::RetryBudget>,
 }
 
 /// Retry budget metrics.
@@ -341,7 +341,23 @@ impl RetryBudget {
                 .unwrap_or(d.token_ratio),
         };
         let inner = rb::RetryBudget::new(cfg).map_err(|e| o.core_error(&e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: std::sync::Arc::new(inner),
+        })
+    }
+
+    /// Registers this budget for the other threads of the process.
+    #[napi(catch_unwind)]
+    pub fn share(&self) -> f64 {
+        crate::share::share("RetryBudget", &self.inner)
+    }
+
+    /// This thread's object for the budget another thread shared.
+    #[napi(factory, catch_unwind)]
+    pub fn attach(id: f64) -> Result<Self> {
+        Ok(Self {
+            inner: crate::share::attach("RetryBudget", id)?,
+        })
     }
 
     #[napi(catch_unwind)]

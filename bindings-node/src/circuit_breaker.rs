@@ -73,11 +73,42 @@ pub struct CircuitBreaker {
     pub(crate) inner: AssertUnwindSafe<Arc<Shared>>,
     id: u32,
     hot: AssertUnwindSafe<Rc<Hot>>,
+    listener: cb::ListenerId,
 }
 
 impl Drop for CircuitBreaker {
     fn drop(&mut self) {
         self.hot.breakers.borrow_mut().remove(self.id);
+        // A breaker shared with other threads outlives this object: its
+        // transitions must stop queueing for an object nobody drains.
+        self.inner.cb.remove_listener(self.listener);
+    }
+}
+
+/// This thread's view of a breaker: its own event queue, filled by a
+/// listener on the (possibly shared) core breaker.
+fn attach_view(core: Arc<cb::CircuitBreaker>, watch: Stopwatch) -> CircuitBreaker {
+    let events = Arc::new(Events::default());
+    let sink = Arc::clone(&events);
+    let listener = core.on_transition(Box::new(move |t| {
+        sink.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(t);
+        sink.pending.store(true, Ordering::Release);
+    }));
+    let shared = Arc::new(Shared {
+        cb: core,
+        events,
+        watch,
+    });
+    let hot = hot();
+    let id = hot.breakers.borrow_mut().insert(Arc::clone(&shared));
+    CircuitBreaker {
+        inner: AssertUnwindSafe(shared),
+        id,
+        hot: AssertUnwindSafe(hot),
+        listener,
     }
 }
 
@@ -267,27 +298,21 @@ impl CircuitBreaker {
         let src = source(clock);
         let watch = Stopwatch::new(&src, cfg.slow_call_duration_threshold);
         let inner = cb::CircuitBreaker::with_clock(cfg, src).map_err(|e| o.core_error(&e))?;
-        let events = Arc::new(Events::default());
-        let sink = Arc::clone(&events);
-        inner.on_transition(Box::new(move |t| {
-            sink.queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(t);
-            sink.pending.store(true, Ordering::Release);
-        }));
-        let shared = Arc::new(Shared {
-            cb: Arc::new(inner),
-            events,
-            watch,
-        });
-        let hot = hot();
-        let id = hot.breakers.borrow_mut().insert(Arc::clone(&shared));
-        Ok(Self {
-            inner: AssertUnwindSafe(shared),
-            id,
-            hot: AssertUnwindSafe(hot),
-        })
+        Ok(attach_view(Arc::new(inner), watch))
+    }
+
+    /// Registers this breaker for the other threads of the process; the id
+    /// for `attach`.
+    #[napi(catch_unwind)]
+    pub fn share(&self) -> f64 {
+        crate::share::share("CircuitBreaker", &self.inner)
+    }
+
+    /// This thread's object for the breaker another thread shared.
+    #[napi(factory, catch_unwind)]
+    pub fn attach(id: f64) -> Result<Self> {
+        let s: Arc<Shared> = crate::share::attach("CircuitBreaker", id)?;
+        Ok(attach_view(Arc::clone(&s.cb), s.watch.clone()))
     }
 
     /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).

@@ -97,10 +97,45 @@ impl<'a> Opts<'a> {
             .and_then(|f| names.iter().find(|(c, _, _)| *c == f));
         match (e, seen) {
             (seawall::Error::InvalidConfig { reason, .. }, Some((_, js, Some(v)))) => {
-                tagged("invalid_config", js, requote(reason, v))
+                tagged("invalid_config", js, self.jsify(&requote(reason, v)))
+            }
+            (seawall::Error::InvalidConfig { field, reason }, _) => {
+                tagged("invalid_config", &self.js_name(field), self.jsify(reason))
             }
             _ => from_core(e, |f| self.js_name(f)),
         }
+    }
+
+    /// Core's words in a message as the JS user wrote them: other fields
+    /// by their JS names (`base` -> `baseMs`), durations in ms (`60s` ->
+    /// `60000 ms`).
+    fn jsify(&self, reason: &str) -> String {
+        let names = self.names.borrow();
+        let mut out = String::with_capacity(reason.len() + 16);
+        let mut rest = reason;
+        while let Some(c) = rest.chars().next() {
+            let word_len = rest
+                .find(|ch: char| {
+                    !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '.' || ch == '\u{b5}')
+                })
+                .unwrap_or(rest.len());
+            if word_len == 0 {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            let word = &rest[..word_len];
+            if let Some((_, js, _)) = names.iter().find(|(core, _, _)| *core == word) {
+                out.push_str(js);
+            } else if let Some(ms) = debug_duration_ms(word) {
+                out.push_str(&js_num(ms));
+                out.push_str(" ms");
+            } else {
+                out.push_str(word);
+            }
+            rest = &rest[word_len..];
+        }
+        out
     }
 
     fn raw(&self, key: &str) -> Result<Option<(Unknown<'a>, ValueType)>> {
@@ -351,6 +386,29 @@ pub fn arg_count(key: &str, v: f64) -> Result<u64> {
             format!("must be a positive safe integer, got {}", js_num(v)),
         ))
     }
+}
+
+/// A Rust `Duration` in its Debug form (`60s`, `1.5ms`, `250µs`, `0ns`) as
+/// milliseconds; `None` for any other word.
+fn debug_duration_ms(word: &str) -> Option<f64> {
+    let units: [(&str, f64); 5] = [
+        ("ns", 1e-6),
+        ("\u{b5}s", 1e-3),
+        ("us", 1e-3),
+        ("ms", 1.0),
+        ("s", 1e3),
+    ];
+    for (unit, scale) in units {
+        if let Some(num) = word.strip_suffix(unit) {
+            if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                return num
+                    .parse::<f64>()
+                    .ok()
+                    .map(|v| (v * scale * 1e6).round() / 1e6);
+            }
+        }
+    }
+    None
 }
 
 /// Replaces the value core quoted after the last "got " with the JS value.

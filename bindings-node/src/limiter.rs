@@ -253,6 +253,15 @@ impl RateLimiter {
     }
 }
 
+fn limiter_kind(l: &Limiter) -> &'static str {
+    match l {
+        Limiter::Bucket(_) => "token_bucket",
+        Limiter::Window(_) => "sliding_window",
+        Limiter::KeyedBucket(_) => "keyed_token_bucket",
+        Limiter::KeyedWindow(_) => "keyed_sliding_window",
+    }
+}
+
 impl Drop for RateLimiter {
     fn drop(&mut self) {
         self.hot.limiters.borrow_mut().remove(self.id);
@@ -329,6 +338,34 @@ impl RateLimiter {
     #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// Registers this limiter for the other threads of the process; the id
+    /// for `attach`.
+    #[napi(catch_unwind)]
+    pub fn share(&self) -> f64 {
+        crate::share::share(limiter_kind(&self.inner), &self.inner)
+    }
+
+    /// This thread's object for the limiter another thread shared (`kind`
+    /// as in the constructor, `limit` as the sharer's).
+    #[napi(factory, catch_unwind)]
+    pub fn attach(kind: String, id: f64, limit: f64) -> Result<Self> {
+        let k = match kind.as_str() {
+            "token_bucket" => "token_bucket",
+            "sliding_window" => "sliding_window",
+            "keyed_token_bucket" => "keyed_token_bucket",
+            _ => "keyed_sliding_window",
+        };
+        let shared: Arc<Limiter> = crate::share::attach(k, id)?;
+        let hot = hot();
+        let id = hot.limiters.borrow_mut().insert(Arc::clone(&shared));
+        Ok(Self {
+            inner: AssertUnwindSafe(shared),
+            id,
+            limit: limit.max(0.0) as u64,
+            hot: AssertUnwindSafe(hot),
+        })
     }
 
     /// Capacity (burst or window limit), for the `RateLimit-Limit` header.

@@ -171,3 +171,196 @@ test('mode strings are checked', () => {
   assert.throws(() => new seawall.KeyedTokenBucket({ onFull: 'explode' }), (e) => e instanceof RangeError && e.field === 'onFull')
   assert.throws(() => new seawall.CircuitBreaker({ isFailure: 5 }), TypeError)
 })
+
+// ---- unknown options (issue 11 item 9): every entry point that takes an
+// options object refuses a key it does not know, naming it, with the
+// option meant when one is close.
+
+// [entry point, call with options, misspelling, the option it suggests]
+const clock = () => new seawall.ManualClock()
+const never = () => new Promise(() => {})
+const UNKNOWN = [
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'openDurationMS', 'openDurationMs'],
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'open_duration_ms', 'openDurationMs'],
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'resetTimeout', 'openDurationMs'],
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'errorThresholdPercentage', 'failureRateThreshold'],
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'volumeThreshold', 'minimumNumberOfCalls'],
+  ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'failure_rate_threshold', 'failureRateThreshold'],
+  ['TokenBucket', (o) => new seawall.TokenBucket(o), 'rate', 'ratePerSec'],
+  ['TokenBucket', (o) => new seawall.TokenBucket(o), 'bucketSize', 'burst'],
+  ['SlidingWindowLimiter', (o) => new seawall.SlidingWindowLimiter(o), 'window', 'windowMs'],
+  ['KeyedTokenBucket', (o) => new seawall.KeyedTokenBucket(o), 'max_keys', 'maxKeys'],
+  ['KeyedSlidingWindow', (o) => new seawall.KeyedSlidingWindow(o), 'maxkeys', 'maxKeys'],
+  ['Bulkhead', (o) => new seawall.Bulkhead(o), 'maxConcurrency', 'maxConcurrent'],
+  ['Bulkhead', (o) => new seawall.Bulkhead(o), 'max_wait_ms', 'maxWaitMs'],
+  ['AdaptiveTimeout', (o) => new seawall.AdaptiveTimeout(o), 'percentle', 'percentile'],
+  ['FaultInjector', (o) => new seawall.FaultInjector(o), 'error_rate', 'errorRate'],
+  ['Backoff', (o) => new seawall.Backoff(o), 'base', 'baseMs'],
+  ['Backoff', (o) => new seawall.Backoff(o), 'minTimeout', 'baseMs'],
+  ['RetryBudget', (o) => new seawall.RetryBudget(o), 'maxToken', 'maxTokens'],
+  ['ManualClock', (o) => new seawall.ManualClock(o), 'start', 'startMs'],
+  ['Policy', (o) => new seawall.Policy(o), 'timeout_ms', 'timeoutMs'],
+  ['Policy', (o) => new seawall.Policy(o), 'breaker', undefined],
+  ['Policy retry', (o) => new seawall.Policy({ retry: o }), 'retries', 'maxAttempts'],
+  ['Deadline', (o) => seawall.deadline(10, o), 'signl', 'signal'],
+  ['rateLimitMiddleware', (o) => seawall.rateLimitMiddleware({ limiter: new seawall.TokenBucket(), ...o }), 'keys', 'key']
+]
+const UNKNOWN_ASYNC = [
+  ['retry', (o) => seawall.retry(async () => 1, o), 'retries', 'maxAttempts'],
+  ['retry', (o) => seawall.retry(async () => 1, o), 'max_attempts', 'maxAttempts'],
+  ['retry', (o) => seawall.retry(async () => 1, o), 'maxRetries', 'maxAttempts'],
+  ['timeout', (o) => seawall.timeout(async () => 1, 10, o), 'singal', 'signal'],
+  ['fallback', (o) => seawall.fallback(async () => 1, 2, o), 'whn', 'when'],
+  ['fallbackChain', (o) => seawall.fallbackChain([async () => 1], o), 'whenn', 'when'],
+  ['degrade', (o) => seawall.degrade({ a: async () => 1 }, o), 'onDegrade', 'onDegraded'],
+  ['degrade part', (o) => seawall.degrade({ a: { fn: async () => 1, ...o } }), 'timeout', 'timeoutMs'],
+  ['CircuitBreaker.execute', (o) => new seawall.CircuitBreaker().execute(async () => 1, o), 'sginal', 'signal'],
+  ['Bulkhead.execute', (o) => new seawall.Bulkhead().execute(async () => 1, o), 'timeout', 'timeoutMs'],
+  ['Bulkhead.acquire', (o) => new seawall.Bulkhead().acquire(o), 'maxWaitMs', undefined],
+  ['TokenBucket.acquire', (o) => new seawall.TokenBucket().acquire(1, o), 'timeout', 'timeoutMs'],
+  ['KeyedTokenBucket.acquire', (o) => new seawall.KeyedTokenBucket().acquire('k', 1, o), 'Signal', 'signal'],
+  ['AdaptiveTimeout.execute', (o) => new seawall.AdaptiveTimeout().execute(async () => 1, o), 'timeoutMs', undefined],
+  ['FaultInjector.execute', (o) => new seawall.FaultInjector().execute(async () => 1, o), 'signals', 'signal'],
+  ['Policy.execute', (o) => new seawall.Policy().execute(async () => 1, o), 'signa', 'signal']
+]
+
+function checkUnknown (name, key, meant, err) {
+  assert.ok(err instanceof TypeError, `${name}({ ${key} }): ${err && err.constructor.name} ${err && err.message}`)
+  assert.ok(['SEAWALL_INVALID_CONFIG', 'SEAWALL_INVALID_ARGUMENT'].includes(err.code), `${name} ${key}: code ${err.code}`)
+  assert.strictEqual(err.field, key, `${name} ${key}: field ${err.field}`)
+  assert.ok(err.message.includes(JSON.stringify(key)), `${name} ${key}: message ${err.message}`)
+  if (meant !== undefined) assert.ok(err.message.includes(`did you mean ${meant}`), `${name} ${key}: message ${err.message}`)
+}
+
+test('unknown or misspelled options are TypeErrors naming the option and the one meant', () => {
+  for (const [name, make, key, meant] of UNKNOWN) {
+    let err
+    try { make({ [key]: 5 }) } catch (e) { err = e }
+    checkUnknown(name, key, meant, err)
+  }
+})
+
+test('unknown options of calls reject with a TypeError naming the option', async () => {
+  for (const [name, call, key, meant] of UNKNOWN_ASYNC) {
+    let err
+    try { await call({ [key]: 5 }) } catch (e) { err = e }
+    checkUnknown(name, key, meant, err)
+  }
+})
+
+test('every option the types document is accepted (no false unknowns)', () => {
+  const c = clock()
+  new seawall.CircuitBreaker({ clock: c, failureRateThreshold: 0.5, slowCallRateThreshold: null, slowCallDurationThresholdMs: 100, windowKind: 'count_based', windowSize: 10, minimumNumberOfCalls: 5, failureCountThreshold: null, failureCountPeriodMs: null, openDurationMs: 10, openDurationMultiplier: 1, maxOpenDurationMs: null, halfOpenMaxCalls: 1, successThreshold: 1, isFailure: () => true, name: 'x' })
+  new seawall.TokenBucket({ clock: c, burst: 2, ratePerSec: 1, initialTokens: 1 })
+  new seawall.SlidingWindowLimiter({ clock: c, limit: 2, windowMs: 1000, buckets: 10 })
+  new seawall.KeyedTokenBucket({ clock: c, burst: 2, ratePerSec: 1, maxKeys: 16, maxProbe: 8, onFull: 'deny', hashSeed: 1 })
+  new seawall.KeyedSlidingWindow({ clock: c, limit: 2, windowMs: 1000, buckets: 10, maxKeys: 16, maxProbe: 8, onFull: 'allow', hashSeed: 1n })
+  new seawall.Bulkhead({ clock: c, maxConcurrent: 1, maxQueue: 1, maxWaitMs: 5 })
+  new seawall.AdaptiveTimeout({ clock: c, percentile: 0.9, multiplier: 2, minTimeoutMs: 1, maxTimeoutMs: 1000, initialTimeoutMs: 100, minSamples: 5, windowMs: 1000 })
+  new seawall.FaultInjector({ clock: c, errorRate: 0.1, delayRate: 0.1, delayMinMs: 1, delayMaxMs: 2, seed: 1, enabled: true, error: () => new Error('x') })
+  new seawall.Backoff({ clock: c, kind: 'exponential', baseMs: 1, factor: 2, maxDelayMs: 10, jitter: 'full', maxAttempts: 3, maxElapsedMs: null, seed: 1 })
+  new seawall.RetryBudget({ maxTokens: 10, tokenRatio: 0.1 })
+  new seawall.ManualClock({ startMs: 5 })
+  new seawall.Policy({ clock: c, timeoutMs: 5, retry: { maxAttempts: 2, retryIf: () => true, onRetry: () => {} }, fallback: 1, fallbackWhen: () => true })
+})
+
+// ---- recorded durations: NaN, negative or infinite are refused, not
+// recorded as 0 ms.
+const BAD_DURATIONS = [NaN, -1, -1e-9, Infinity, -Infinity]
+
+test('a breaker permit refuses a NaN, negative or infinite duration and records nothing', () => {
+  for (const how of ['success', 'failure']) {
+    for (const v of BAD_DURATIONS) {
+      const cb = new seawall.CircuitBreaker({ clock: clock() })
+      const p = cb.tryAcquire()
+      assert.throws(() => p[how](v), (e) => e instanceof RangeError && e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'durationMs' && Object.is(e.value, v), `${how}(${v})`)
+      assert.strictEqual(cb.metrics().calls, 0, `${how}(${v}) recorded a call`)
+      assert.strictEqual(p.finished, false)
+      assert.strictEqual(p[how](1), true) // still usable
+    }
+    assert.throws(() => new seawall.CircuitBreaker().tryAcquire()[how]('5'), (e) => e instanceof TypeError && e.field === 'durationMs')
+  }
+})
+
+test('AdaptiveTimeout.record refuses a NaN, negative or infinite latency', () => {
+  const at = new seawall.AdaptiveTimeout({ clock: clock() })
+  for (const v of BAD_DURATIONS) {
+    assert.throws(() => at.record(v), (e) => e instanceof RangeError && e.field === 'latencyMs' && e.code === 'SEAWALL_INVALID_ARGUMENT', `record(${v})`)
+  }
+  assert.strictEqual(at.metrics().total, 0)
+})
+
+test('PolicyGuard.complete refuses a NaN, negative or infinite duration', () => {
+  const p = new seawall.Policy({ circuitBreaker: new seawall.CircuitBreaker({ clock: clock() }) })
+  const g = p.tryAcquire()
+  for (const v of BAD_DURATIONS) {
+    assert.throws(() => g.complete('success', v), (e) => e instanceof RangeError && e.field === 'durationMs', `complete(${v})`)
+  }
+  assert.strictEqual(g.complete('success', 1), true)
+})
+
+test('timeout(), deadline() and acquire timeouts refuse NaN and negative durations', async () => {
+  for (const v of [NaN, -1, -Infinity]) {
+    await assert.rejects(async () => seawall.timeout(async () => 1, v), (e) => e instanceof RangeError && e.field === 'ms')
+    assert.throws(() => seawall.deadline(v), (e) => e instanceof RangeError && e.field === 'ms')
+    await assert.rejects(new seawall.TokenBucket().acquire(1, { timeoutMs: v }), (e) => e instanceof RangeError && e.field === 'timeoutMs')
+    await assert.rejects(new seawall.Bulkhead().acquire({ timeoutMs: v }), (e) => e instanceof RangeError && e.field === 'timeoutMs')
+    assert.throws(() => new seawall.ManualClock().advance(v), (e) => e instanceof RangeError && e.field === 'ms')
+  }
+})
+
+// ---- double finishes: the second finish of a permit or guard records
+// nothing and returns false.
+
+test('a breaker permit finished twice records one outcome', () => {
+  for (const [first, second] of [['success', 'success'], ['failure', 'failure'], ['success', 'failure'], ['failure', 'release'], ['ignore', 'ignore'], ['release', 'success']]) {
+    const cb = new seawall.CircuitBreaker({ clock: clock() })
+    const p = cb.tryAcquire()
+    assert.strictEqual(p[first](), true)
+    assert.strictEqual(p.finished, true)
+    assert.strictEqual(p[second](), false, `${first} then ${second}`)
+    const m = cb.metrics()
+    const counted = m.successes + m.failures + m.ignored
+    assert.strictEqual(counted, first === 'release' ? 0 : 1, `${first} then ${second}: ${JSON.stringify(m)}`)
+  }
+})
+
+test('a bulkhead permit, a waiter and a policy guard finished twice do nothing the second time', () => {
+  const bh = new seawall.Bulkhead({ maxConcurrent: 1, maxQueue: 1 })
+  const p = bh.tryAcquire()
+  const q = bh.enqueue()
+  assert.strictEqual(q.outcome, 'queued')
+  assert.strictEqual(q.waiter.cancel(), true)
+  assert.strictEqual(q.waiter.cancel(), false)
+  assert.strictEqual(p.release(), true)
+  assert.strictEqual(p.release(), false)
+  assert.strictEqual(bh.metrics().active, 0)
+  const pol = new seawall.Policy({ bulkhead: bh })
+  const g = pol.tryAcquire()
+  assert.strictEqual(g.complete(), true)
+  assert.strictEqual(g.complete('failure'), false)
+  assert.strictEqual(g.release(), false)
+  assert.strictEqual(bh.metrics().active, 0)
+})
+
+test('refund(0) does nothing, as in the spec and the other languages', () => {
+  const c = clock()
+  for (const L of [seawall.TokenBucket, seawall.SlidingWindowLimiter]) {
+    const l = new L({ clock: c })
+    const before = l.peek()
+    l.refund(0)
+    assert.deepStrictEqual(l.peek(), before)
+    assert.throws(() => l.refund(-1), RangeError)
+    assert.throws(() => l.refund(1.5), RangeError)
+  }
+  for (const L of [seawall.KeyedTokenBucket, seawall.KeyedSlidingWindow]) {
+    const l = new L({ clock: c })
+    l.refund('k', 0)
+    assert.throws(() => l.refund({}, 0), TypeError)
+  }
+})
+
+test('a schedule refuses unknown hints', () => {
+  const s = new seawall.Backoff().schedule()
+  assert.throws(() => s.nextDelayMs({ retryAfter: 5 }), (e) => e instanceof TypeError && e.field === 'retryAfter' && /retryAfterMs/.test(e.message))
+})

@@ -48,7 +48,7 @@ test('timeout honours the caller AbortSignal', async () => {
 
 test('timeout validates its arguments', () => {
   for (const bad of [NaN, Infinity, -Infinity, -1, 0, -0, 1e308, 2 ** 53 * 1e6, 'x', {}, undefined, null]) {
-    assert.throws(() => timeout(() => 1, bad), (e) => (e instanceof RangeError || e instanceof TypeError) && e.field === 'ms' && e.code === 'SEAWALL_INVALID_CONFIG', String(bad))
+    assert.throws(() => timeout(() => 1, bad), (e) => (e instanceof RangeError || e instanceof TypeError) && e.field === 'ms' && e.code === 'SEAWALL_INVALID_ARGUMENT', String(bad))
   }
   assert.throws(() => timeout('nope', 10), TypeError)
   assert.throws(() => timeout(() => 1, 10, { signal: 5 }), TypeError)

@@ -11,7 +11,7 @@ import {
   TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, RateLimitDecision,
   rateLimitHeaders, rateLimitMiddleware, LimiterMetrics,
   Bulkhead, BulkheadPermit, BulkheadWaiter, BulkheadMetrics, AdaptiveTimeout, FaultInjector, FaultDecision,
-  Policy, PolicyGuard, PolicyRejection, wrap
+  Policy, PolicyGuard, PolicyRejection, wrap, fetchWith, HttpStatusError, fastifyRateLimit
 } from 'seawall'
 
 async function main (): Promise<void> {
@@ -121,7 +121,7 @@ async function main (): Promise<void> {
   fi.setEnabled(false)
   const fx: number = await fi.execute(async () => 1)
   const wrapped: (a: number) => Promise<number> = fi.wrap(async (a: number) => a)
-  const pol: Policy = wrap({ rateLimiter: tb, circuitBreaker: cb, bulkhead: bh, timeoutMs: 100, retry: { maxAttempts: 2, retryIf: () => true }, fallback: 0, fallbackWhen: () => true, clock })
+  const pol: Policy<number> = wrap({ rateLimiter: tb, circuitBreaker: cb, bulkhead: bh, timeoutMs: 100, retry: { maxAttempts: 2, retryIf: () => true }, fallback: 0, fallbackWhen: () => true, clock })
   const pol2 = new Policy({ timeout: at })
   const ga = pol.tryAcquire()
   if (ga.allowed) { const pg: PolicyGuard = ga; pg.complete('success', 5) } else { const rj: PolicyRejection = ga; void rj.stage; void rj.error.code }
@@ -134,3 +134,11 @@ async function main (): Promise<void> {
 }
 
 void main()
+
+export async function http (): Promise<void> {
+  const f = fetchWith({ retry: { maxAttempts: 3 }, timeoutMs: 1000, policy: new Policy({ fallback: 1 }) })
+  const res: Response = await f('https://example.test')
+  const e = new HttpStatusError(res)
+  const s: number = e.status
+  console.log(s, fastifyRateLimit)
+}
