@@ -56,7 +56,7 @@ class BaseLimiter {
       attaching = null
       this._clock = systemClock
       try {
-        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit)
+        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit, typeof h.windowMs === 'number' ? h.windowMs : 0)
       } catch (e) {
         throw mapNativeError(e, { handle: h })
       }
@@ -92,7 +92,7 @@ class BaseLimiter {
       e.code = 'SEAWALL_INVALID_ARGUMENT'
       throw e
     }
-    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit })
+    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit, windowMs: this._n.windowMs })
   }
 
   /** This thread's object for a limiter of this class shared by another thread. */
@@ -284,25 +284,45 @@ class KeyedSlidingWindow extends KeyedLimiter {
   constructor (options) { super('keyed_sliding_window', options, 'KeyedSlidingWindow') }
 }
 
-/**
- * The standard rate-limit response headers for a decision:
- * `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF draft,
- * seconds), the same as `X-RateLimit-*`, and `Retry-After` (seconds,
- * rounded up) when the request was denied.
- */
-function rateLimitHeaders (d, limit) {
-  if (d === null || typeof d !== 'object' || typeof d.allowed !== 'boolean') throw argTypeError('decision', 'a rate-limit decision', d)
-  if (typeof limit !== 'number') throw argTypeError('limit', 'a number', limit)
-  const reset = String(Math.ceil(d.resetAfterMs / 1000))
-  const h = {
-    'RateLimit-Limit': String(limit),
-    'RateLimit-Remaining': String(d.remaining),
-    'RateLimit-Reset': reset,
-    'X-RateLimit-Limit': String(limit),
-    'X-RateLimit-Remaining': String(d.remaining),
-    'X-RateLimit-Reset': reset
+// A quota policy for the headers: { name, limit, windowMs }.
+function quotaPolicyOf (policy, field = 'policy') {
+  if (policy instanceof BaseLimiter) return { name: 'default', limit: policy.limit, windowMs: policy._n.windowMs }
+  if (policy === null || typeof policy !== 'object') throw argTypeError(field, 'a seawall rate limiter or { name, limit, windowMs }', policy)
+  const name = policy.name === undefined ? 'default' : policy.name
+  if (typeof name !== 'string') throw argTypeError('name', 'a string', name)
+  if (policy.limiter !== undefined) {
+    if (!(policy.limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', policy.limiter)
+    return { name, limit: policy.limiter.limit, windowMs: policy.limiter._n.windowMs }
   }
-  if (!d.allowed) h['Retry-After'] = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)))
+  if (typeof policy.limit !== 'number') throw argTypeError('limit', 'a number', policy.limit)
+  if (typeof policy.windowMs !== 'number') throw argTypeError('windowMs', 'a number of milliseconds', policy.windowMs)
+  return { name, limit: policy.limit, windowMs: policy.windowMs }
+}
+
+/**
+ * The rate-limit response headers for a decision, written by core
+ * (spec/headers.md): `RateLimit-Policy` and `RateLimit`
+ * (draft-ietf-httpapi-ratelimit-headers-09), `X-RateLimit-Limit`,
+ * `X-RateLimit-Remaining`, `X-RateLimit-Reset`, and `Retry-After` when the
+ * request was denied. `policy`: the limiter that decided (its quota:
+ * burst and refill time, or limit and window), `{ limiter, name }`, or
+ * `{ name, limit, windowMs }`.
+ */
+function rateLimitHeaders (d, policy) {
+  if (d === null || typeof d !== 'object' || typeof d.allowed !== 'boolean') throw argTypeError('decision', 'a rate-limit decision', d)
+  const q = quotaPolicyOf(policy)
+  return headersFor(d, q)
+}
+
+function headersFor (d, q) {
+  let pairs
+  try {
+    pairs = native.rateLimitHeaders(q.name, q.limit, q.windowMs, d.allowed, d.remaining, d.retryAfterMs, d.resetAfterMs)
+  } catch (e) {
+    throw mapNativeError(e, { name: q.name, limit: q.limit, windowMs: q.windowMs, remaining: d.remaining })
+  }
+  const h = {}
+  for (const [k, v] of pairs) h[k] = v
   return h
 }
 
@@ -327,7 +347,8 @@ function rateLimitMiddleware (options) {
   const onLimited = opts.onLimited
   if (onLimited !== undefined && typeof onLimited !== 'function') throw configTypeError('onLimited', 'a function', onLimited)
   const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
-  const limit = limiter.limit
+  const quota = quotaPolicyOf({ limiter, name: opts.name }, 'options')
+  headersFor({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, quota) // checks the name now
   return function seawallRateLimit (req, res, next) {
     let d
     try {
@@ -336,15 +357,13 @@ function rateLimitMiddleware (options) {
     } catch (e) {
       return next(e)
     }
-    if (headers) {
-      const h = rateLimitHeaders(d, limit)
-      for (const name of Object.keys(h)) if (name !== 'Retry-After') res.setHeader(name, h[name])
-      if (!d.allowed) res.setHeader('Retry-After', h['Retry-After'])
-    }
+    let h
+    if (headers || !d.allowed) h = headersFor(d, quota)
+    if (headers) for (const name of Object.keys(h)) res.setHeader(name, h[name])
     if (d.allowed) return next()
     if (onLimited !== undefined) return onLimited(req, res, next, d)
     res.statusCode = 429
-    if (!headers) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))))
+    if (!headers) res.setHeader('Retry-After', h['Retry-After'])
     res.setHeader('Content-Type', 'text/plain; charset=utf-8')
     res.end(message)
   }
@@ -367,6 +386,8 @@ module.exports = {
   KeyedTokenBucket,
   KeyedSlidingWindow,
   rateLimitHeaders,
+  quotaPolicyOf,
+  headersFor,
   rateLimitMiddleware,
   rateLimitedError,
   BaseLimiter,

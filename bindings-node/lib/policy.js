@@ -12,8 +12,7 @@ const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
 const { Bulkhead } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./chaos')
-const { runScheduled, backoffFrom, RetryBudget } = require('./retry')
-const { isRetryableError } = require('./classify')
+const { runRetry, retryPlan, backoffFrom, RetryBudget } = require('./retry')
 const { checkKeys, KNOWN } = require('./options')
 
 const { polAcquire, polComplete, polRelease, scratch } = native
@@ -89,10 +88,12 @@ class Policy {
       checkKeys(r, KNOWN.policyRetry, 'Policy retry options')
       if (r.retryIf !== undefined && typeof r.retryIf !== 'function') throw configType('retry.retryIf', 'a function', r.retryIf)
       if (r.budget !== undefined && !(r.budget instanceof RetryBudget)) throw configType('retry.budget', 'a RetryBudget', r.budget)
-      this._backoff = backoffFrom({ clock: opts.clock, ...r })
-      this._retryIf = r.retryIf || isRetryableError
+      const [backoff, cap] = backoffFrom({ clock: opts.clock, ...r })
+      this._backoff = backoff
+      this._retryIf = r.retryIf
       this._budget = r.budget
       this._onRetry = r.onRetry
+      this._retryPlan = retryPlan(backoff, r.budget, cap) // checks the cap now
     }
     this._hasFallback = Object.prototype.hasOwnProperty.call(opts, 'fallback')
     this._fallback = opts.fallback
@@ -187,7 +188,7 @@ class Policy {
     if (this._backoff === undefined) {
       p = this._attempt(fn, signal)
     } else {
-      p = runScheduled((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._backoff, this._clock, signal, this._retryIf, this._budget, this._onRetry)
+      p = runRetry((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._retryPlan, this._clock, signal, this._retryIf, this._onRetry)
     }
     if (!this._hasFallback) return p
     const alt = this._fallback

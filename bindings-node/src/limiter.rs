@@ -17,6 +17,7 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use seawall::headers::QuotaPolicy;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -239,6 +240,9 @@ pub struct RateLimiter {
     pub(crate) inner: AssertUnwindSafe<Arc<Limiter>>,
     id: u32,
     limit: u64,
+    /// The quota policy window core derives from the config (ms), for
+    /// the rate-limit headers.
+    window_ms: f64,
     hot: AssertUnwindSafe<Rc<Hot>>,
 }
 
@@ -277,21 +281,27 @@ impl RateLimiter {
         let o = Opts::new(options);
         let clk = source(clock);
         let err = |e: seawall::Error| o.core_error(&e);
-        let (lim, limit) = match kind.as_str() {
+        let win = |p: seawall::Result<QuotaPolicy>| -> Result<f64> {
+            Ok(crate::retry::policy_window_ms(&p.map_err(|e| o.core_error(&e))?))
+        };
+        let (lim, limit, window_ms) = match kind.as_str() {
             "token_bucket" => {
                 let cfg = bucket_config(&o, false)?;
+                let w = win(QuotaPolicy::token_bucket("default", &cfg))?;
                 let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
                 let l = b.burst();
-                (Limiter::Bucket(Arc::new(b)), l)
+                (Limiter::Bucket(Arc::new(b)), l, w)
             }
             "sliding_window" => {
                 let cfg = window_config(&o)?;
                 let l = cfg.limit;
+                let w = win(QuotaPolicy::sliding_window("default", &cfg))?;
                 (
                     Limiter::Window(Arc::new(
                         SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
                     )),
                     l,
+                    w,
                 )
             }
             "keyed_token_bucket" => {
@@ -300,9 +310,11 @@ impl RateLimiter {
                     table: table_config(&o)?,
                 };
                 let l = cfg.bucket.burst;
+                let w = win(QuotaPolicy::token_bucket("default", &cfg.bucket))?;
                 (
                     Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
                     l,
+                    w,
                 )
             }
             "keyed_sliding_window" => {
@@ -311,9 +323,11 @@ impl RateLimiter {
                     table: table_config(&o)?,
                 };
                 let l = cfg.window.limit;
+                let w = win(QuotaPolicy::sliding_window("default", &cfg.window))?;
                 (
                     Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
                     l,
+                    w,
                 )
             }
             other => {
@@ -331,6 +345,7 @@ impl RateLimiter {
             inner: AssertUnwindSafe(shared),
             id,
             limit,
+            window_ms,
             hot: AssertUnwindSafe(hot),
         })
     }
@@ -350,7 +365,7 @@ impl RateLimiter {
     /// This thread's object for the limiter another thread shared (`kind`
     /// as in the constructor, `limit` as the sharer's).
     #[napi(factory, catch_unwind)]
-    pub fn attach(kind: String, id: f64, limit: f64) -> Result<Self> {
+    pub fn attach(kind: String, id: f64, limit: f64, window_ms: f64) -> Result<Self> {
         let k = match kind.as_str() {
             "token_bucket" => "token_bucket",
             "sliding_window" => "sliding_window",
@@ -364,6 +379,7 @@ impl RateLimiter {
             inner: AssertUnwindSafe(shared),
             id,
             limit: limit.max(0.0) as u64,
+            window_ms: if window_ms.is_finite() { window_ms.max(0.0) } else { 0.0 },
             hot: AssertUnwindSafe(hot),
         })
     }
@@ -372,6 +388,12 @@ impl RateLimiter {
     #[napi(getter, catch_unwind)]
     pub fn limit(&self) -> f64 {
         self.limit as f64
+    }
+
+    /// The quota policy window in ms (the `w` of `RateLimit-Policy`).
+    #[napi(getter, catch_unwind)]
+    pub fn window_ms(&self) -> f64 {
+        self.window_ms
     }
 
     /// Gives back `n` granted earlier (never above capacity).

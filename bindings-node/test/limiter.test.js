@@ -107,12 +107,18 @@ test('1000 pending acquire()s do not stall a 10 ms interval timer', async () => 
   assert.ok(worst < 100, `worst interval gap ${worst.toFixed(1)} ms`)
 })
 
-test('rateLimitHeaders', () => {
-  assert.deepStrictEqual(rateLimitHeaders({ allowed: true, remaining: 4, retryAfterMs: 0, resetAfterMs: 1500 }, 5), {
-    'RateLimit-Limit': '5', 'RateLimit-Remaining': '4', 'RateLimit-Reset': '2', 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2'
+test('rateLimitHeaders: the header set of core (draft-09 RateLimit / RateLimit-Policy, X-RateLimit-*, Retry-After)', () => {
+  const policy = { name: 'api', limit: 5, windowMs: 60_000 }
+  assert.deepStrictEqual(rateLimitHeaders({ allowed: true, remaining: 4, retryAfterMs: 0, resetAfterMs: 1500 }, policy), {
+    'RateLimit-Policy': '"api";q=5;w=60', RateLimit: '"api";r=4;t=2', 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2'
   })
-  assert.strictEqual(rateLimitHeaders({ allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 100 }, 5)['Retry-After'], '1')
-  assert.throws(() => rateLimitHeaders(null, 5), TypeError)
+  assert.strictEqual(rateLimitHeaders({ allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 100 }, policy)['Retry-After'], '1')
+  // a limiter's own quota: a token bucket of burst 10 at 2/s refills in 5 s
+  const tb = new TokenBucket({ burst: 10, ratePerSec: 2 })
+  assert.strictEqual(rateLimitHeaders(tb.check(), tb)['RateLimit-Policy'], '"default";q=10;w=5')
+  assert.throws(() => rateLimitHeaders(null, policy), TypeError)
+  assert.throws(() => rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, 5), (e) => e instanceof TypeError && e.field === 'policy')
+  assert.throws(() => rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, { ...policy, name: '' }), (e) => e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'name')
 })
 
 function get (port, path = '/', headers = {}) {
@@ -142,9 +148,10 @@ test('middleware: per-user limit answers 429 with headers (plain node:http, Conn
     const a3 = await get(port, '/', { 'x-user': 'a' })
     const b1 = await get(port, '/', { 'x-user': 'b' })
     assert.deepStrictEqual([a1.status, a2.status, a3.status, b1.status], [200, 200, 429, 200])
-    assert.strictEqual(a1.headers['ratelimit-limit'], '2')
-    assert.strictEqual(a1.headers['ratelimit-remaining'], '1')
-    assert.strictEqual(a3.headers['ratelimit-remaining'], '0')
+    assert.strictEqual(a1.headers['ratelimit-policy'], '"default";q=2;w=60')
+    assert.match(a1.headers.ratelimit, /^"default";r=1;t=\d+$/)
+    assert.strictEqual(a1.headers['x-ratelimit-remaining'], '1')
+    assert.strictEqual(a3.headers['x-ratelimit-remaining'], '0')
     assert.ok(Number(a3.headers['retry-after']) >= 1)
     assert.strictEqual(a3.body, 'Too Many Requests')
   } finally {
