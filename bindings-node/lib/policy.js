@@ -4,15 +4,16 @@
 // Each retry attempt is a call: it is admitted by the guard again.
 
 const native = require('./native')
-const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, abortReason } = require('./clock')
-const { runWithTimeout, checkSignal } = require('./timeout')
+const { RateLimitedError, CircuitOpenError, BulkheadFullError, TimeoutError, RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason, sleep } = require('./clock')
+const { checkSignal } = require('./timeout')
 const { quickError, rejectSoon } = require('./util')
 const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
-const { Bulkhead } = require('./bulkhead')
+const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./chaos')
-const { runRetry, retryPlan, backoffFrom, RetryBudget } = require('./retry')
+const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
+const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 
 const { polAcquire, polComplete, polRelease, scratch } = native
@@ -95,12 +96,14 @@ class Policy {
       this._onRetry = r.onRetry
       this._retryPlan = retryPlan(backoff, r.budget, cap) // checks the cap now
     }
+    if (this._adaptive !== undefined && this._timeoutMs !== undefined) throw configType('timeoutMs', 'absent when timeout (an AdaptiveTimeout) is given', opts.timeoutMs)
     this._hasFallback = Object.prototype.hasOwnProperty.call(opts, 'fallback')
     this._fallback = opts.fallback
     if (opts.fallbackWhen !== undefined && typeof opts.fallbackWhen !== 'function') throw configType('fallbackWhen', 'a function', opts.fallbackWhen)
     this._fallbackWhen = opts.fallbackWhen
     try {
-      this._n = new native.NativePolicy(rateLimiter && rateLimiter._n, circuitBreaker && circuitBreaker._n, bulkhead && bulkhead._n, nativeClockOf(opts.clock))
+      this._n = new native.NativePolicy(rateLimiter && rateLimiter._n, circuitBreaker && circuitBreaker._n, bulkhead && bulkhead._n, nativeClockOf(opts.clock),
+        this._timeoutMs, this._adaptive && this._adaptive._n, this._retryPlan && this._retryPlan.n, this._hasFallback)
     } catch (e) {
       throw mapNativeError(e, opts)
     }
@@ -138,38 +141,110 @@ class Policy {
     return { allowed: false, stage, error }
   }
 
+  // What a failed attempt records on the breaker (its isFailure, core's
+  // outcome mapping); without a breaker nothing is recorded.
   _outcome (err) {
     const cb = this.circuitBreaker
-    if (cb === undefined || cb._isFailure === undefined) return 'failure'
-    return cb._isFailure(err) ? 'failure' : 'ignored'
+    return cb === undefined ? OUTCOME.failure : cb._outcome(err)
   }
 
-  // One attempt: admission, then the call (with its timeout).
-  _attempt (fn, signal) {
-    const g = this.tryAcquire()
-    if (!g.allowed) return rejectSoon(g.error)
+  // Core's policy run for one call: every decision (admission, bulkhead
+  // wait, attempt time limit, retry, delay, fallback) is core's; this loop
+  // makes the attempts, waits, sleeps and raises.
+  async _run (fn, signal) {
+    const run = this._n.run()
     const clock = this._clock
-    let limit = this._timeoutMs
-    const adaptive = this._adaptive
-    let start
-    if (adaptive !== undefined) {
-      limit = adaptive.timeoutMs()
-      start = clock.nowMs()
-    }
-    const p = limit === undefined ? callSafely(fn, signal) : runWithTimeout(fn, limit, clock, signal)
-    return p.then((v) => {
-      if (adaptive !== undefined) adaptive.record(clock.nowMs() - start)
-      g.complete('success')
-      return v
-    }, (err) => {
-      if (signal !== undefined && signal.aborted && err === abortReason(signal)) {
-        g.release()
-      } else {
-        if (adaptive !== undefined) adaptive.record(Math.min(limit, clock.nowMs() - start))
-        g.complete(this._outcome(err))
+    const bh = this.bulkhead
+    let lastErr
+    let reported // a user predicate's error, raised instead of the attempt's
+    let s = run.next()
+    for (;;) {
+      this._after()
+      switch (s.step) {
+        case 'attempt': {
+          if (signal !== undefined && signal.aborted) return this._cancel(run, abortReason(signal))
+          const [code, v, inner] = await attemptOnce(fn, s.attempt, s.timeoutMs == null ? undefined : s.timeoutMs, clock, signal)
+          if (code === 0) {
+            run.onSuccess()
+            this._after()
+            return v
+          }
+          if (code === 3) return this._cancel(run, v)
+          lastErr = v
+          if (code === 2) {
+            s = run.onTimeout()
+            if (s.held != null) {
+              // the cut-off function keeps its slot until it settles
+              const permit = new BulkheadPermit(bh, s.held)
+              const free = () => { permit.release() }
+              inner.then(free, free)
+            }
+            break
+          }
+          if (signal !== undefined && signal.aborted && v === abortReason(signal)) return this._cancel(run, v)
+          let retryable = false
+          let ra = -1
+          const verdict = classifyError(v)
+          if (this._retryIf !== undefined) {
+            try {
+              retryable = Boolean(this._retryIf(v, s.attempt))
+            } catch (e) {
+              retryable = false
+              reported = e
+            }
+          } else {
+            retryable = verdict.retryable
+          }
+          if (verdict.retryAfterMs !== undefined) ra = verdict.retryAfterMs
+          const outcome = this._outcome(v)
+          const cb = this.circuitBreaker
+          if (cb !== undefined && cb._predicateError !== undefined) reported = cb._reported(v)
+          s = run.onFailure(retryable, ra, outcome)
+          break
+        }
+        case 'wait_for_slot': {
+          const waiter = new BulkheadWaiter(bh, s.waiter)
+          let permit
+          try {
+            permit = await bh._wait(waiter, s.maxWaitMs, signal)
+          } catch (e) {
+            if (signal !== undefined && signal.aborted && e === abortReason(signal)) return this._cancel(run, e)
+            s = run.slotTimedOut()
+            break
+          }
+          const id = permit._id
+          permit._id = -1
+          s = run.slotGranted(id)
+          break
+        }
+        case 'sleep': {
+          try {
+            await sleep(clock, s.delayMs, signal)
+          } catch (e) {
+            return this._cancel(run, e)
+          }
+          s = run.next()
+          break
+        }
+        case 'fallback': {
+          const err = reportedOr(reported, stepError(s, lastErr))
+          const when = this._fallbackWhen
+          if (when !== undefined && !when(err)) throw err
+          const alt = this._fallback
+          return typeof alt === 'function' ? alt(err) : alt
+        }
+        case 'fail':
+          throw reportedOr(reported, stepError(s, lastErr))
+        default: // 'done' (answered above)
+          return undefined
       }
-      throw err
-    })
+    }
+  }
+
+  _cancel (run, err) {
+    run.cancel()
+    this._after()
+    throw err
   }
 
   /**
@@ -184,19 +259,7 @@ class Policy {
       checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = checkSignal(opts.signal)
     } catch (e) { return Promise.reject(e) }
-    let p
-    if (this._backoff === undefined) {
-      p = this._attempt(fn, signal)
-    } else {
-      p = runRetry((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._retryPlan, this._clock, signal, this._retryIf, this._onRetry)
-    }
-    if (!this._hasFallback) return p
-    const alt = this._fallback
-    const when = this._fallbackWhen
-    return p.catch((err) => {
-      if (when !== undefined && !when(err)) throw err
-      return typeof alt === 'function' ? alt(err) : alt
-    })
+    return this._run(fn, signal)
   }
 
   /** `fn` wrapped: every call goes through execute(). */
@@ -206,12 +269,80 @@ class Policy {
   }
 }
 
-function callSafely (fn, signal) {
-  try {
-    return Promise.resolve(fn(signal))
-  } catch (e) {
-    return Promise.reject(e)
+// One attempt: resolves [0, value], [1, error], [2, TimeoutError, the
+// function's promise] when cut off at `limitMs`, or [3, reason, the
+// function's promise] when the caller's signal aborted it.
+function attemptOnce (fn, attempt, limitMs, clock, outer) {
+  if (limitMs === undefined && outer === undefined) {
+    let p
+    try {
+      p = fn(undefined, attempt)
+    } catch (e) {
+      return Promise.resolve([1, e])
+    }
+    return Promise.resolve(p).then((v) => [0, v], (e) => [1, e])
   }
+  if (outer !== undefined && outer.aborted) return Promise.resolve([3, abortReason(outer), Promise.resolve()])
+  const ac = new AbortController()
+  let inner
+  try {
+    inner = Promise.resolve(fn(ac.signal, attempt))
+  } catch (e) {
+    return Promise.resolve([1, e])
+  }
+  return new Promise((resolve) => {
+    let done = false
+    let timer
+    const finish = (r, abortWith) => {
+      if (done) return
+      done = true
+      if (timer !== undefined) clock._cancel(timer)
+      if (outer !== undefined) outer.removeEventListener('abort', onAbort)
+      if (abortWith !== undefined) ac.abort(abortWith)
+      resolve(r)
+    }
+    const onAbort = () => { const e = abortReason(outer); finish([3, e, inner], e) }
+    if (limitMs !== undefined) {
+      timer = clock._schedule(limitMs, () => {
+        const e = new TimeoutError(limitMs)
+        finish([2, e, inner], e)
+      })
+    }
+    if (outer !== undefined) outer.addEventListener('abort', onAbort, { once: true })
+    inner.then((v) => finish([0, v]), (e) => finish([1, e]))
+  })
+}
+
+// The error a fallback / fail step raises: core names its kind (none: the
+// last attempt's own error).
+function stepError (s, lastErr) {
+  let e
+  switch (s.error) {
+    case undefined:
+    case null:
+      return lastErr
+    case 'retry_exhausted': return new RetryExhaustedError(s.attempts, lastErr, undefined, s.reason == null ? 'attempts' : s.reason)
+    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError(undefined, s.attempts, lastErr)
+    case 'rate_limited': e = quickError(RateLimitedError, s.retryAfterMs == null ? 0 : s.retryAfterMs); break
+    case 'circuit_open': e = quickError(CircuitOpenError, s.retryAfterMs == null ? 0 : s.retryAfterMs); break
+    case 'bulkhead_full': e = quickError(BulkheadFullError); break
+    case 'timeout':
+      if (lastErr instanceof TimeoutError) return lastErr
+      e = new TimeoutError(NaN, 'timed out: the deadline passed')
+      break
+    default:
+      e = mapNativeError(new Error(`\u0001seawall:${s.error}:0:${s.error}`))
+  }
+  if (s.stage != null) e.stage = s.stage
+  return e
+}
+
+function reportedOr (reported, err) {
+  if (reported === undefined) return err
+  if (reported !== null && typeof reported === 'object' && reported.cause === undefined) {
+    try { reported.cause = err } catch {}
+  }
+  return reported
 }
 
 function configType (field, expected, value) {

@@ -10,6 +10,7 @@ use crate::handles::{hot, Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
+use seawall::headers::QuotaPolicy;
 use seawall::keyed::{
     KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
     KeyedTokenBucketConfig, OnFull,
@@ -17,7 +18,6 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
-use seawall::headers::QuotaPolicy;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -282,7 +282,9 @@ impl RateLimiter {
         let clk = source(clock);
         let err = |e: seawall::Error| o.core_error(&e);
         let win = |p: seawall::Result<QuotaPolicy>| -> Result<f64> {
-            Ok(crate::retry::policy_window_ms(&p.map_err(|e| o.core_error(&e))?))
+            Ok(crate::retry::policy_window_ms(
+                &p.map_err(|e| o.core_error(&e))?,
+            ))
         };
         let (lim, limit, window_ms) = match kind.as_str() {
             "token_bucket" => {
@@ -379,7 +381,11 @@ impl RateLimiter {
             inner: AssertUnwindSafe(shared),
             id,
             limit: limit.max(0.0) as u64,
-            window_ms: if window_ms.is_finite() { window_ms.max(0.0) } else { 0.0 },
+            window_ms: if window_ms.is_finite() {
+                window_ms.max(0.0)
+            } else {
+                0.0
+            },
             hot: AssertUnwindSafe(hot),
         })
     }

@@ -32,6 +32,13 @@ fn ms_opt(v: f64) -> Option<u64> {
     (v >= 0.0 && v.is_finite()).then(|| ms_to_ns(v.min(3.2e12)))
 }
 
+impl Retry {
+    /// The core retry policy.
+    pub fn core(&self) -> &CoreRetry {
+        &self.inner
+    }
+}
+
 #[napi]
 impl Retry {
     #[napi(constructor, catch_unwind)]
@@ -154,7 +161,9 @@ impl RetryRun {
     /// `retry_budget_exhausted`), or null (raise the failure itself).
     #[napi(getter, catch_unwind)]
     pub fn error_kind(&self) -> Option<&'static str> {
-        self.gave_up.and_then(|g| g.error()).map(|e| e.kind().as_str())
+        self.gave_up
+            .and_then(|g| g.error())
+            .map(|e| e.kind().as_str())
     }
 
     /// `running`, `succeeded`, `gave_up`, `abandoned`.
@@ -207,10 +216,13 @@ pub fn classify_chain(links: Vec<ChainLink>) -> Result<ChainVerdict> {
             None => None,
         };
         let transport = match &l.transport {
-            Some(k) => Some(
-                RetryableKind::from_wire(k)
-                    .ok_or_else(|| tagged("invalid_argument", "transport", format!("unknown failure kind {k:?}")))?,
-            ),
+            Some(k) => Some(RetryableKind::from_wire(k).ok_or_else(|| {
+                tagged(
+                    "invalid_argument",
+                    "transport",
+                    format!("unknown failure kind {k:?}"),
+                )
+            })?),
             None => None,
         };
         let status = l
@@ -235,7 +247,9 @@ pub fn classify_chain(links: Vec<ChainLink>) -> Result<ChainVerdict> {
 /// Whether a seawall error kind is retried by default.
 #[napi(catch_unwind)]
 pub fn is_retryable_error_kind(kind: String) -> Result<bool> {
-    Ok(classify::is_retryable_error_kind(error_kind(&kind, "kind")?))
+    Ok(classify::is_retryable_error_kind(error_kind(
+        &kind, "kind",
+    )?))
 }
 
 /// A Retry-After header value as a delay in ms (seconds or an HTTP date,
