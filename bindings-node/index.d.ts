@@ -464,6 +464,8 @@ export interface StepOut {
   retryAfterMs?: number
   attempts?: number
   reason?: string
+  /** The field an invalid_argument / invalid_config error names. */
+  field?: string
   /**
    * on_timeout: the bulkhead permit id the cut-off attempt still holds
    * (release it when the function settles).

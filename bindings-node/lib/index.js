@@ -13,7 +13,7 @@ const { CircuitBreaker, BreakerPermit } = require('./breaker')
 const limiter = require('./limiter')
 const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout, FaultInjector } = require('./chaos')
-const { Policy, PolicyGuard, wrap } = require('./policy')
+const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
 
@@ -44,6 +44,7 @@ module.exports = {
   FaultInjector,
   Policy,
   PolicyGuard,
+  PolicyRun,
   wrap,
   Backoff,
   Schedule,

@@ -31,6 +31,7 @@ export const {
   FaultInjector,
   Policy,
   PolicyGuard,
+  PolicyRun,
   wrap,
   Backoff,
   Schedule,

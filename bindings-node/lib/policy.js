@@ -65,6 +65,79 @@ class PolicyGuard {
   }
 }
 
+const OUTCOME_NAMES = ['success', 'failure', 'ignored']
+
+/** One call's policy run (Policy.start()). */
+class PolicyRun {
+  constructor (policy, n) {
+    this._p = policy
+    this._n = n
+  }
+
+  _step (s) {
+    this._p._after()
+    const o = { step: s.step, attempt: s.attempt }
+    switch (s.step) {
+      case 'attempt': o.timeoutMs = s.timeoutMs == null ? null : s.timeoutMs; break
+      case 'wait_for_slot':
+        o.waiter = new BulkheadWaiter(this._p.bulkhead, s.waiter)
+        o.maxWaitMs = s.maxWaitMs
+        break
+      case 'sleep': o.delayMs = s.delayMs; break
+      case 'fallback':
+      case 'fail':
+        o.stage = s.stage == null ? null : s.stage
+        o.error = s.error == null ? null : s.error
+        if (s.retryAfterMs != null) o.retryAfterMs = s.retryAfterMs
+        if (s.attempts != null) o.attempts = s.attempts
+        if (s.reason != null) o.reason = s.reason
+        if (s.field != null) o.field = s.field
+        break
+    }
+    if (s.held != null) o.held = new BulkheadPermit(this._p.bulkhead, s.held)
+    return o
+  }
+
+  /** The next step (first, or after a sleep). */
+  next () { return this._step(this._n.next()) }
+  /** The attempt succeeded. */
+  onSuccess () { return this._step(this._n.onSuccess()) }
+  /**
+   * The attempt failed: `retryable` (default true), `retryAfterMs`,
+   * `outcome` for the breaker ('failure' default, 'success', 'ignored').
+   */
+  onFailure (failure) {
+    const f = checkObject(failure, 'failure')
+    checkKeys(f, ['retryable', 'retryAfterMs', 'outcome'], 'onFailure() failure', 'SEAWALL_INVALID_ARGUMENT')
+    if (f.retryable !== undefined && typeof f.retryable !== 'boolean') throw argTypeError('retryable', 'a boolean', f.retryable)
+    const ra = f.retryAfterMs === undefined ? -1 : checkArgDurationMs('retryAfterMs', f.retryAfterMs)
+    const code = f.outcome === undefined ? 1 : OUTCOME_NAMES.indexOf(f.outcome)
+    if (code < 0) throw argTypeError('outcome', '"success", "failure" or "ignored"', f.outcome)
+    return this._step(this._n.onFailure(f.retryable !== false, ra, code))
+  }
+
+  /** The attempt ran out of time; `held`: the slot its function keeps (release it when it settles). */
+  onTimeout () { return this._step(this._n.onTimeout()) }
+
+  /** The waiter of a wait_for_slot step got `permit` (its claim()). */
+  slotGranted (permit) {
+    if (!(permit instanceof BulkheadPermit) || permit._id < 0) throw argTypeError('permit', 'a held BulkheadPermit', permit)
+    const id = permit._id
+    permit._id = -1
+    try {
+      return this._step(this._n.slotGranted(id))
+    } catch (e) {
+      throw mapNativeError(e, { permit })
+    }
+  }
+
+  /** The wait for a slot ran out (its waiter cancelled). */
+  slotTimedOut () { return this._step(this._n.slotTimedOut()) }
+  /** The caller gave up: everything the run holds is given back. */
+  cancel () { this._n.cancel(); this._p._after() }
+  get attempts () { return this._n.attempts }
+}
+
 class Policy {
   constructor (options) {
     const opts = checkObject(options, 'options', true)
@@ -241,6 +314,20 @@ class Policy {
     }
   }
 
+  /**
+   * Core's policy run for one call, driven by hand (execute() is this
+   * loop): `run.next()` and the answers to each step give the next step,
+   * `{ step: 'attempt' | 'wait_for_slot' | 'sleep' | 'fallback' | 'done' |
+   * 'fail', ... }`. `deadlineMs`: on the policy's clock.
+   */
+  start (options) {
+    const opts = checkObject(options)
+    checkKeys(opts, ['deadlineMs'], 'Policy.start() options', 'SEAWALL_INVALID_ARGUMENT')
+    let dl
+    if (opts.deadlineMs !== undefined) dl = checkArgDurationMs('deadlineMs', opts.deadlineMs)
+    return new PolicyRun(this, this._n.run(dl))
+  }
+
   _cancel (run, err) {
     run.cancel()
     this._after()
@@ -356,4 +443,4 @@ function wrap (options) {
   return new Policy(options)
 }
 
-module.exports = { Policy, PolicyGuard, wrap }
+module.exports = { Policy, PolicyGuard, PolicyRun, wrap }

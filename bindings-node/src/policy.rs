@@ -134,6 +134,8 @@ pub struct StepOut {
     pub retry_after_ms: Option<f64>,
     pub attempts: Option<u32>,
     pub reason: Option<&'static str>,
+    /// The field an invalid_argument / invalid_config error names.
+    pub field: Option<&'static str>,
     /// on_timeout: the bulkhead permit id the cut-off attempt still holds
     /// (release it when the function settles).
     pub held: Option<u32>,
@@ -154,6 +156,7 @@ impl PolicyRun {
             retry_after_ms: None,
             attempts: None,
             reason: None,
+            field: None,
             held,
             attempt: self.run.attempts(),
         };
@@ -174,6 +177,7 @@ impl PolicyRun {
                     o.retry_after_ms = e.retry_after().map(duration_ms);
                     o.attempts = e.attempts();
                     o.reason = e.give_up_reason().map(|r| r.as_str());
+                    o.field = e.field();
                 }
             }
             pol::Step::Done => {}

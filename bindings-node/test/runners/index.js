@@ -13,5 +13,6 @@ module.exports = {
   bulkhead: require('./bulkhead'),
   policy: require('./policy'),
   retry_run: require('./retry_run'),
-  headers: require('./headers')
+  headers: require('./headers'),
+  policy_run: require('./policy_run')
 }
