@@ -26,11 +26,20 @@ function checkObject (options, field = 'options', config = false) {
   return options
 }
 
+// A guard dropped without complete() or release() is released when it is
+// garbage-collected: its half-open probe and bulkhead slot come back
+// (nothing is recorded), instead of staying taken for ever.
+const dropped = new FinalizationRegistry((held) => {
+  polRelease(held.id)
+  held.policy._after()
+})
+
 /** An admitted call: finish it once with complete(outcome) or release(). */
 class PolicyGuard {
   constructor (policy, id, probe) {
     this._p = policy
     this._id = id
+    dropped.register(this, { id, policy }, this)
     this.allowed = true
     this.stage = null
     /** Whether the breaker admitted this call as a half-open probe. */
@@ -49,6 +58,7 @@ class PolicyGuard {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
+    dropped.unregister(this)
     polComplete(id, code, durationMs === undefined ? -1 : durationMs)
     this._p._after()
     return true
@@ -59,6 +69,7 @@ class PolicyGuard {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
+    dropped.unregister(this)
     polRelease(id)
     this._p._after()
     return true
@@ -122,8 +133,7 @@ class PolicyRun {
   /** The waiter of a wait_for_slot step got `permit` (its claim()). */
   slotGranted (permit) {
     if (!(permit instanceof BulkheadPermit) || permit._id < 0) throw argTypeError('permit', 'a held BulkheadPermit', permit)
-    const id = permit._id
-    permit._id = -1
+    const id = permit._take()
     try {
       return this._step(this._n.slotGranted(id))
     } catch (e) {
@@ -285,8 +295,7 @@ class Policy {
             s = run.slotTimedOut()
             break
           }
-          const id = permit._id
-          permit._id = -1
+          const id = permit._take()
           s = run.slotGranted(id)
           break
         }

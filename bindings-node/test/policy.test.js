@@ -164,3 +164,42 @@ test('policy.execute: a timed-out attempt holds its slot until the function sett
   assert.strictEqual(bulkhead.metrics().active, 0)
   assert.strictEqual(most, 2)
 })
+
+// Collects garbage until `done()` or a bounded number of rounds (the
+// finalizers run as their own tasks after a collection).
+async function collectUntil (done) {
+  const v8 = require('node:v8')
+  const vm = require('node:vm')
+  v8.setFlagsFromString('--expose_gc')
+  const gc = vm.runInNewContext('gc')
+  for (let i = 0; i < 50 && !done(); i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return done()
+}
+
+// Issue 10, defect 11: a dropped guard or permit no longer holds its slot
+// for ever: a dropped half-open probe does not wedge the breaker.
+test('a dropped PolicyGuard (a half-open probe) and a dropped BulkheadPermit are released when collected', async () => {
+  const clock = new ManualClock()
+  const circuitBreaker = new CircuitBreaker({ failureCountThreshold: 1, failureRateThreshold: null, openDurationMs: 10, halfOpenMaxCalls: 1, successThreshold: 1, clock })
+  const bulkhead = new Bulkhead({ maxConcurrent: 1, clock })
+  const p = new Policy({ circuitBreaker, bulkhead, clock })
+  p.tryAcquire().complete('failure')
+  assert.strictEqual(circuitBreaker.state, 'open')
+  clock.advance(10)
+  ;(() => {
+    const probe = p.tryAcquire()
+    assert.strictEqual(probe.isProbe, true)
+  })() // dropped unfinished
+  assert.strictEqual(p.tryAcquire().allowed, false)
+  assert.ok(await collectUntil(() => bulkhead.metrics().active === 0), 'the dropped probe was not released')
+  const again = p.tryAcquire()
+  assert.strictEqual(again.allowed, true)
+  assert.strictEqual(again.isProbe, true)
+  again.complete('success')
+  ;(() => { assert.ok(bulkhead.tryAcquire() !== null) })()
+  assert.strictEqual(bulkhead.metrics().active, 1)
+  assert.ok(await collectUntil(() => bulkhead.metrics().active === 0), 'the dropped permit was not released')
+})
