@@ -158,13 +158,18 @@ function configTypeError (field, expected, value) {
   return e
 }
 
+// What postMessage makes of a seawall object: a plain object with the
+// instance's own fields (its native half is an empty object).
+function isDeadCopy (v) {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype &&
+    (Object.prototype.hasOwnProperty.call(v, '_n') || Object.prototype.hasOwnProperty.call(v, '_native'))
+}
+const DEAD_COPY = 'a plain copy of a seawall object (objects posted to a worker thread arrive as dead copies: ' +
+  'post x.share() and use Class.fromShared(handle) in the worker, or make the object in the worker)'
+
 function describe (v) {
   if (v === null) return 'null'
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.prototype.hasOwnProperty.call(v, '_n')) {
-    // What postMessage makes of a seawall object.
-    return 'a plain copy of a seawall object (objects posted to a worker thread arrive as dead copies: ' +
-      'post x.share() and use Class.fromShared(handle) in the worker)'
-  }
+  if (isDeadCopy(v)) return DEAD_COPY
   if (typeof v === 'string') return `the string ${JSON.stringify(v)}`
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (typeof v === 'function') return 'a function'
@@ -186,5 +191,6 @@ module.exports = {
   argTypeError,
   checkArgDurationMs,
   configTypeError,
-  describe
+  describe,
+  isDeadCopy
 }

@@ -5,7 +5,7 @@
 // default in force without a word. The error names the option and, when
 // one is close, the option meant.
 
-const { describe } = require('./errors')
+const { describe, isDeadCopy } = require('./errors')
 
 // Other libraries' names (opossum, cockatiel, p-retry, limiter, bottleneck)
 // and what to write instead.
@@ -82,6 +82,12 @@ function suggest (key, known) {
  * `where` names the constructor or call (`CircuitBreaker options`).
  */
 function checkKeys (opts, known, where, code = 'SEAWALL_INVALID_CONFIG') {
+  if (isDeadCopy(opts)) {
+    const e = new TypeError(`${where} must be an object of options, got ${describe(opts)}`)
+    e.code = code
+    e.field = 'options'
+    throw e
+  }
   for (const key in opts) {
     if (!Object.prototype.hasOwnProperty.call(opts, key) || known.includes(key)) continue
     const s = suggest(key, known)

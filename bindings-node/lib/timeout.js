@@ -33,12 +33,18 @@ function checkOptions (options) {
  * then (and when the caller's own `signal` aborts), so `fn` can stop work.
  */
 function timeout (fn, ms, options) {
-  checkFn(fn)
-  const opts = checkOptions(options)
-  checkKeys(opts, KNOWN.timeout, 'timeout() options', 'SEAWALL_INVALID_ARGUMENT')
-  const limit = native.checkDuration('ms', ms, true, true)
-  const clock = clockOf(opts.clock)
-  const outer = checkSignal(opts.signal)
+  let limit, clock, outer
+  try {
+    // Bad arguments reject, as every promise-returning call does.
+    checkFn(fn)
+    const opts = checkOptions(options)
+    checkKeys(opts, KNOWN.timeout, 'timeout() options', 'SEAWALL_INVALID_ARGUMENT')
+    limit = native.checkDuration('ms', ms, true, true)
+    clock = clockOf(opts.clock)
+    outer = checkSignal(opts.signal)
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return withCallerStack(runWithTimeout(fn, limit, clock, outer, newTimeoutError))
 }
 
@@ -179,7 +185,7 @@ class Deadline {
    * rejects with a TimeoutError at once if nothing is left.
    */
   run (fn) {
-    checkFn(fn)
+    try { checkFn(fn) } catch (e) { return Promise.reject(e) }
     const left = this.remainingMs()
     if (left <= 0) return Promise.reject(new TimeoutError(0, 'deadline exceeded'))
     return withCallerStack(runWithTimeout(fn, left, this._clock, this.signal, () => newTimeoutError(this._totalMs, 'deadline exceeded')))

@@ -80,6 +80,17 @@ test('through a policy, 5xx responses trip the breaker and then calls are reject
   assert.strictEqual(fetch.calls.length, 2)
 })
 
+test("a policy's own retry sees the status and Retry-After too", async () => {
+  const clock = new seawall.ManualClock()
+  const policy = new seawall.Policy({ retry: { maxAttempts: 3, baseMs: 10, jitter: 'none' }, clock })
+  const fetch = fakeFetch([[429, { 'retry-after': '3' }], [200]])
+  const p = seawall.fetchWith({ fetch, policy })('u')
+  await clock.tickAsync(2999)
+  assert.strictEqual(fetch.calls.length, 1)
+  await clock.tickAsync(1)
+  assert.strictEqual((await p).status, 200)
+})
+
 test('a timeoutMs per attempt aborts the request signal', async () => {
   const clock = new seawall.ManualClock()
   let seen

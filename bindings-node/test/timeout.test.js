@@ -46,13 +46,13 @@ test('timeout honours the caller AbortSignal', async () => {
   await assert.rejects(timeout(never, 10, { signal: ac.signal }), /stop/)
 })
 
-test('timeout validates its arguments', () => {
+test('timeout validates its arguments (and rejects, as promise-returning calls do)', async () => {
   for (const bad of [NaN, Infinity, -Infinity, -1, 0, -0, 1e308, 2 ** 53 * 1e6, 'x', {}, undefined, null]) {
-    assert.throws(() => timeout(() => 1, bad), (e) => (e instanceof RangeError || e instanceof TypeError) && e.field === 'ms' && e.code === 'SEAWALL_INVALID_ARGUMENT', String(bad))
+    await assert.rejects(timeout(() => 1, bad), (e) => (e instanceof RangeError || e instanceof TypeError) && e.field === 'ms' && e.code === 'SEAWALL_INVALID_ARGUMENT', String(bad))
   }
-  assert.throws(() => timeout('nope', 10), TypeError)
-  assert.throws(() => timeout(() => 1, 10, { signal: 5 }), TypeError)
-  assert.throws(() => timeout(() => 1, 10, { clock: {} }), TypeError)
+  await assert.rejects(timeout('nope', 10), TypeError)
+  await assert.rejects(timeout(() => 1, 10, { signal: 5 }), TypeError)
+  await assert.rejects(timeout(() => 1, 10, { clock: {} }), TypeError)
 })
 
 test('deadlines cascade: children never outlive the parent', async () => {

@@ -90,6 +90,17 @@ test('an object posted as is arrives dead, and seawall says so when given one', 
   assert.match(r, /share\(\)/)
 })
 
+test('a posted Backoff or ManualClock copy is named as such where it is used', async () => {
+  const r = await inWorker(async (s, { backoff, clock }) => {
+    const out = []
+    for (const f of [() => s.retry(async () => 1, { backoff }), () => s.retry(async () => 1, { clock }), async () => new s.CircuitBreaker({ clock })]) {
+      try { await f(); out.push('accepted') } catch (e) { out.push(e.message) }
+    }
+    return out
+  }, { backoff: new seawall.Backoff(), clock: new seawall.ManualClock() })
+  for (const m of r) assert.match(m, /plain copy of a seawall object/)
+})
+
 test('handles are checked', async () => {
   const bucket = new seawall.TokenBucket()
   assert.throws(() => seawall.SlidingWindowLimiter.fromShared(bucket.share()), (e) => e instanceof TypeError && e.field === 'handle' && /TokenBucket/.test(e.message))
