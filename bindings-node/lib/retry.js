@@ -167,8 +167,10 @@ class Backoff {
   constructor (options) {
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.Backoff, 'Backoff options')
-    this._clock = clockOf(opts.clock)
-    this._plans = null // retry plans without a budget, by attempt cap
+    // (not enumerable: a Backoff posted to a worker arrives as a plain copy
+    // that seawall names as such; a clock's functions cannot be posted)
+    Object.defineProperty(this, '_clock', { value: clockOf(opts.clock), writable: true })
+    Object.defineProperty(this, '_plans', { value: null, writable: true }) // retry plans without a budget, by attempt cap
     try {
       this._n = new native.NativeBackoff(opts, nativeClockOf(opts.clock))
     } catch (e) {
@@ -202,7 +204,7 @@ class RetryBudget {
   constructor (options) {
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
-    this._plans = new WeakMap() // retry plans with this budget, by backoff
+    Object.defineProperty(this, '_plans', { value: new WeakMap(), writable: true }) // retry plans with this budget, by backoff
     try {
       this._n = new native.NativeRetryBudget(opts)
     } catch (e) {
@@ -221,7 +223,7 @@ class RetryBudget {
   static fromShared (h) {
     checkHandle(h, 'RetryBudget')
     const b = Object.create(RetryBudget.prototype)
-    b._plans = new WeakMap()
+    Object.defineProperty(b, '_plans', { value: new WeakMap(), writable: true })
     try {
       b._n = native.NativeRetryBudget.attach(h.id)
     } catch (e) {
