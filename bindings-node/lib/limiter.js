@@ -4,7 +4,7 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
-const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError } = require('./errors')
+const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError, checkArgDurationMs } = require('./errors')
 const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
@@ -295,8 +295,7 @@ function quotaPolicyOf (policy, field = 'policy') {
     return { name, limit: policy.limiter.limit, windowMs: policy.limiter._n.windowMs }
   }
   if (typeof policy.limit !== 'number') throw argTypeError('limit', 'a number', policy.limit)
-  if (typeof policy.windowMs !== 'number') throw argTypeError('windowMs', 'a number of milliseconds', policy.windowMs)
-  return { name, limit: policy.limit, windowMs: policy.windowMs }
+  return { name, limit: policy.limit, windowMs: checkArgDurationMs('windowMs', policy.windowMs) }
 }
 
 /**

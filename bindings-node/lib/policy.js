@@ -171,6 +171,7 @@ class Policy {
       const r = checkObject(opts.retry, 'retry', true)
       checkKeys(r, KNOWN.policyRetry, 'Policy retry options')
       if (r.retryIf !== undefined && typeof r.retryIf !== 'function') throw configType('retry.retryIf', 'a function', r.retryIf)
+      if (r.onRetry !== undefined && typeof r.onRetry !== 'function') throw configType('retry.onRetry', 'a function', r.onRetry)
       if (r.budget !== undefined && !(r.budget instanceof RetryBudget)) throw configType('retry.budget', 'a RetryBudget', r.budget)
       const [backoff, cap] = backoffFrom({ clock: opts.clock, ...r })
       this._backoff = backoff
@@ -300,6 +301,13 @@ class Policy {
           break
         }
         case 'sleep': {
+          if (this._onRetry !== undefined) {
+            try {
+              this._onRetry({ attempt: s.attempt, delayMs: s.delayMs, error: lastErr })
+            } catch (e) {
+              return this._cancel(run, reportedOr(e, lastErr))
+            }
+          }
           try {
             await sleep(clock, s.delayMs, signal)
           } catch (e) {

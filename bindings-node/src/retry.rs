@@ -302,7 +302,15 @@ pub fn rate_limit_headers(
         crate::conf::uint_value("limit", limit)?,
         Duration::from_nanos(ms_opt(window_ms).unwrap_or(0)),
     )
-    .map_err(|e| crate::error::from_core(&e, crate::error::camel))?;
+    .map_err(|e| {
+        crate::error::from_core(&e, |f| {
+            if f == "window" {
+                "windowMs".to_string()
+            } else {
+                crate::error::camel(f)
+            }
+        })
+    })?;
     let d = Decision {
         allowed,
         remaining: crate::conf::uint_value("remaining", remaining)?,
