@@ -171,6 +171,7 @@ class Backoff {
     // that seawall names as such; a clock's functions cannot be posted)
     Object.defineProperty(this, '_clock', { value: clockOf(opts.clock), writable: true })
     Object.defineProperty(this, '_plans', { value: null, writable: true }) // retry plans without a budget, by attempt cap
+    Object.defineProperty(this, '_plan0', { value: null, writable: true }) // the plan without budget or cap
     try {
       this._n = new native.NativeBackoff(opts, nativeClockOf(opts.clock))
     } catch (e) {
@@ -306,8 +307,18 @@ function retryPlan (backoff, budget, maxAttempts) {
     } catch (e) {
       throw mapNativeError(e, { maxAttempts })
     }
-    plan = { n, hasBudget: n.hasBudget, needsTime: n.needsTime, clock: backoff._clock }
+    const hasBudget = n.hasBudget
+    plan = {
+      n,
+      hasBudget,
+      needsTime: n.needsTime,
+      clock: backoff._clock,
+      // a first attempt's success: core's on_success of a run that never
+      // failed touches only the budget
+      onFirstSuccess: hasBudget ? (v) => { n.firstSuccess(); return v } : undefined
+    }
     byCap.set(ckey, plan)
+    if (budget === undefined && maxAttempts === undefined) backoff._plan0 = plan
   }
   return plan
 }
@@ -331,8 +342,10 @@ function retry (fn, options) {
     clock = clockOf(opts.clock)
     const budget = opts.budget
     if (budget !== undefined && !(budget instanceof RetryBudget)) throw argTypeError('budget', 'a RetryBudget', budget)
-    const [backoff, cap] = backoffFrom(opts)
-    plan = retryPlan(backoff, budget, cap)
+    const b = opts.backoff
+    plan = b instanceof Backoff && budget === undefined && opts.maxAttempts === undefined && b._plan0 !== null
+      ? b._plan0 // the common case: a Backoff object, nothing else
+      : planFrom(opts, budget)
     signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
     if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
     retryIf = opts.retryIf
@@ -342,7 +355,27 @@ function retry (fn, options) {
   } catch (e) {
     return Promise.reject(e)
   }
-  return runRetry(fn, plan, clock, signal, retryIf, onRetry)
+  if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+  // The first attempt, with nothing made for the retries: core's run (and
+  // its schedule) starts at the first failure.
+  const ctx = { attempt: 1, signal }
+  const t0 = plan.needsTime ? plan.clock.nowMs() : 0
+  let p
+  try {
+    p = fn(ctx)
+  } catch (e) {
+    return runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0)
+  }
+  if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+    if (plan.hasBudget) plan.n.firstSuccess()
+    return Promise.resolve(p)
+  }
+  return Promise.resolve(p).then(plan.onFirstSuccess, (e) => runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0))
+}
+
+function planFrom (opts, budget) {
+  const [backoff, cap] = backoffFrom(opts)
+  return retryPlan(backoff, budget, cap)
 }
 
 // The error a give-up raises: core names its kind (null: the failure itself).
@@ -357,33 +390,17 @@ function giveUpError (run, err) {
   return e
 }
 
-// One call: no run (and no native object) until the first failure; then
-// core's run decides, this loop sleeps and raises. `attempt(ctx)` makes one
-// attempt.
-async function runRetry (fn, plan, clock, signal, retryIf, onRetry) {
-  const ctx = { attempt: 1, signal }
-  let run = null
+// A call after its first attempt failed with `err` (it started at `t0`
+// on the backoff's clock when the run needs durations): core's run decides,
+// this loop sleeps, makes the next attempts and raises.
+async function runRetry (fn, plan, clock, signal, retryIf, onRetry, ctx, err, t0) {
+  const run = plan.n.run()
   for (;;) {
-    if (signal !== undefined && signal.aborted) {
-      if (run !== null) run.abandon()
-      throw abortReason(signal)
-    }
-    const t0 = plan.needsTime ? plan.clock.nowMs() : 0
-    let err
-    try {
-      const v = await fn(ctx)
-      if (run !== null) run.onSuccess()
-      else if (plan.hasBudget) plan.n.firstSuccess()
-      return v
-    } catch (e) {
-      err = e
-    }
-    const duration = plan.needsTime ? plan.clock.nowMs() - t0 : -1
-    if (run === null) run = plan.n.run()
     if (signal !== undefined && signal.aborted) {
       run.abandon()
       throw abortReason(signal)
     }
+    const duration = plan.needsTime ? plan.clock.nowMs() - t0 : -1
     const verdict = classifyError(err)
     let retryable = verdict.retryable
     if (retryIf !== undefined) {
@@ -414,6 +431,18 @@ async function runRetry (fn, plan, clock, signal, retryIf, onRetry) {
       }
     }
     ctx.attempt++
+    if (signal !== undefined && signal.aborted) {
+      run.abandon()
+      throw abortReason(signal)
+    }
+    t0 = plan.needsTime ? plan.clock.nowMs() : 0
+    try {
+      const v = await fn(ctx)
+      run.onSuccess()
+      return v
+    } catch (e) {
+      err = e
+    }
   }
 }
 
@@ -479,10 +508,4 @@ class RetryRun {
   get status () { return this._n.status }
 }
 
-// For Policy (its retry stage): a call through `attempt` with the plan of
-// (backoff, budget, cap).
-function runScheduled (fn, backoff, clock, signal, retryIf, budget, onRetry, maxAttempts) {
-  return runRetry(fn, retryPlan(backoff, budget, maxAttempts), clock, signal, retryIf, onRetry)
-}
-
-module.exports = { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry, runRetry, runScheduled, backoffFrom, retryPlan }
+module.exports = { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry, backoffFrom, retryPlan }
