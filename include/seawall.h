@@ -315,6 +315,13 @@ typedef struct seawall_keyed_sliding_window seawall_keyed_sliding_window;
 typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
 
 /**
+ * A waiting acquire of a token bucket or sliding window, in the limiter's
+ * FIFO order (from `seawall_token_bucket_reserve` /
+ * `seawall_sliding_window_reserve`). Opaque; one thread at a time.
+ */
+typedef struct seawall_limiter_wait seawall_limiter_wait;
+
+/**
  * A clock that moves only when told to. Pass it to a primitive's `_new` to
  * drive that primitive in tests; NULL there means the monotonic clock.
  * Thread-safe: any thread may advance or read it. Opaque.
@@ -963,9 +970,13 @@ typedef struct seawall_token_bucket_metrics {
    */
   uint64_t allowed;
   /**
-   * Denied try_acquire calls.
+   * Denied try_acquire calls; waiting acquires refused or given up.
    */
   uint64_t denied;
+  /**
+   * Waiting acquires holding a reservation now.
+   */
+  uint64_t waiting;
 } seawall_token_bucket_metrics;
 
 /**
@@ -1010,9 +1021,13 @@ typedef struct seawall_sliding_window_metrics {
    */
   uint64_t allowed;
   /**
-   * Denied try_acquire calls.
+   * Denied try_acquire calls; waiting acquires refused or given up.
    */
   uint64_t denied;
+  /**
+   * Waiting acquires in the FIFO queue now.
+   */
+  uint64_t waiting;
 } seawall_sliding_window_metrics;
 
 /**
@@ -1898,6 +1913,76 @@ enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_
                                                      struct seawall_token_bucket_metrics *out);
 
 /**
+ * Takes `n` tokens now, or reserves them in FIFO order for the earliest
+ * time they are due if that is at most `max_wait_ns` away (GCRA
+ * reservation; see spec/token_bucket.md, "Waiting acquires"). Never
+ * blocks. `SEAWALL_OK` and `*out_wait` NULL: granted now, `*out` holds the
+ * decision. `SEAWALL_OK` and `*out_wait` non-NULL: waiting; `*out` has
+ * `allowed` false and `retry_after_ns` = time until due; the caller owns
+ * `*out_wait` (claim it with `seawall_limiter_wait_try_claim` or
+ * `seawall_limiter_wait_wait`, and free it with `seawall_limiter_wait_free`,
+ * which gives an unclaimed reservation back). `SEAWALL_RATE_LIMITED`: the
+ * tokens come later than `max_wait_ns`; nothing taken, `*out` has
+ * `allowed` false and the exact `retry_after_ns`. Thread-safe. Also
+ * returns `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `burst`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_reserve(const struct seawall_token_bucket *bucket,
+                                                 uint64_t n,
+                                                 uint64_t max_wait_ns,
+                                                 struct seawall_decision *out,
+                                                 struct seawall_limiter_wait **out_wait);
+
+/**
+ * Takes `n` tokens, blocking the calling thread up to `timeout_ns` (on
+ * the bucket's clock) in FIFO order: reserve, then sleep until they are
+ * due (a manual clock wakes the thread when it is moved there). Refused at
+ * once, without sleeping, when they would come later. Thread-safe.
+ * Returns `SEAWALL_OK` (`*out` holds the granted decision),
+ * `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and `retry_after_ns`),
+ * `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_acquire_wait(const struct seawall_token_bucket *bucket,
+                                                      uint64_t n,
+                                                      uint64_t timeout_ns,
+                                                      struct seawall_decision *out);
+
+/**
+ * Claims the wait if it is due now. `SEAWALL_OK` with `out->allowed` true:
+ * granted (counted once), the wait is finished; with `out->allowed` false:
+ * not yet, `out->retry_after_ns` = time until due. `SEAWALL_RATE_LIMITED`:
+ * the limiter had to refuse it (a sliding window whose due time moved past
+ * the deadline; `out->retry_after_ns` set), finished. Does not block. Not
+ * thread-safe on `wait`. Also returns `SEAWALL_INVALID_ARGUMENT` (naming
+ * `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_limiter_wait_try_claim(struct seawall_limiter_wait *wait,
+                                                   struct seawall_decision *out);
+
+/**
+ * Blocks the calling thread until the wait is due and claims it (a
+ * monotonic clock sleeps until then; a manual clock wakes the thread when
+ * it is moved there). The wait is finished afterwards. Not thread-safe on
+ * `wait`. Returns `SEAWALL_OK` (`*out` granted), `SEAWALL_RATE_LIMITED`
+ * (refused, as for `_try_claim`), `SEAWALL_INVALID_ARGUMENT` (naming
+ * `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_limiter_wait_wait(struct seawall_limiter_wait *wait,
+                                              struct seawall_decision *out);
+
+/**
+ * Nanoseconds on the limiter's clock until the wait is due; 0 when due or
+ * finished. `wait` may be NULL (then 0). Not thread-safe on `wait`.
+ */
+uint64_t seawall_limiter_wait_due_in_ns(const struct seawall_limiter_wait *wait);
+
+/**
+ * Frees a wait; one never claimed gives its reservation back (counted as
+ * one denial). NULL is a no-op. Not thread-safe with other calls on it.
+ */
+void seawall_limiter_wait_free(struct seawall_limiter_wait *wait);
+
+/**
  * The default sliding-window config. Thread-safe; cannot fail.
  */
 struct seawall_sliding_window_config seawall_sliding_window_config_default(void);
@@ -1958,6 +2043,34 @@ enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_w
  */
 enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_sliding_window *limiter,
                                                        struct seawall_sliding_window_metrics *out);
+
+/**
+ * Counts `n` requests now, or queues them (FIFO) for the earliest time the
+ * window has room after everyone queued before, if that is at most
+ * `max_wait_ns` away (spec/sliding_window.md, "Waiting acquires"). Never
+ * blocks. Outputs as for `seawall_token_bucket_reserve`: the caller owns a
+ * non-NULL `*out_wait` and frees it with `seawall_limiter_wait_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_RATE_LIMITED`,
+ * `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `limit`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_reserve(const struct seawall_sliding_window *limiter,
+                                                   uint64_t n,
+                                                   uint64_t max_wait_ns,
+                                                   struct seawall_decision *out,
+                                                   struct seawall_limiter_wait **out_wait);
+
+/**
+ * Counts `n` requests, blocking the calling thread up to `timeout_ns` (on
+ * the limiter's clock) in the FIFO queue; refused at once, without
+ * sleeping, when they would be due later. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_RATE_LIMITED` (`*out` has `retry_after_ns`),
+ * `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_acquire_wait(const struct seawall_sliding_window *limiter,
+                                                        uint64_t n,
+                                                        uint64_t timeout_ns,
+                                                        struct seawall_decision *out);
 
 /**
  * The default keyed token bucket config. Thread-safe; cannot fail.

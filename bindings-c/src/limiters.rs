@@ -16,7 +16,7 @@ use seawall::keyed::{
 };
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
-use seawall::Decision;
+use seawall::{Decision, LimiterWait, Reservation};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,8 +92,10 @@ pub struct seawall_token_bucket_metrics {
     pub emission_interval_ns: u64,
     /// Granted try_acquire calls.
     pub allowed: u64,
-    /// Denied try_acquire calls.
+    /// Denied try_acquire calls; waiting acquires refused or given up.
     pub denied: u64,
+    /// Waiting acquires holding a reservation now.
+    pub waiting: u64,
 }
 
 /// A lock-free token bucket (GCRA). Opaque; thread-safe.
@@ -222,9 +224,189 @@ pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
             emission_interval_ns: duration_to_ns(m.emission_interval),
             allowed: m.allowed,
             denied: m.denied,
+            waiting: m.waiting,
         };
         seawall_status::SEAWALL_OK
     })
+}
+
+/// Takes `n` tokens now, or reserves them in FIFO order for the earliest
+/// time they are due if that is at most `max_wait_ns` away (GCRA
+/// reservation; see spec/token_bucket.md, "Waiting acquires"). Never
+/// blocks. `SEAWALL_OK` and `*out_wait` NULL: granted now, `*out` holds the
+/// decision. `SEAWALL_OK` and `*out_wait` non-NULL: waiting; `*out` has
+/// `allowed` false and `retry_after_ns` = time until due; the caller owns
+/// `*out_wait` (claim it with `seawall_limiter_wait_try_claim` or
+/// `seawall_limiter_wait_wait`, and free it with `seawall_limiter_wait_free`,
+/// which gives an unclaimed reservation back). `SEAWALL_RATE_LIMITED`: the
+/// tokens come later than `max_wait_ns`; nothing taken, `*out` has
+/// `allowed` false and the exact `retry_after_ns`. Thread-safe. Also
+/// returns `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `burst`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_reserve(
+    bucket: *const seawall_token_bucket,
+    n: u64,
+    max_wait_ns: u64,
+    out: *mut seawall_decision,
+    out_wait: *mut *mut seawall_limiter_wait,
+) -> seawall_status {
+    ffi_boundary!([bucket, out, out_wait] {
+        reserved((*bucket).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait)
+    })
+}
+
+/// Takes `n` tokens, blocking the calling thread up to `timeout_ns` (on
+/// the bucket's clock) in FIFO order: reserve, then sleep until they are
+/// due (a manual clock wakes the thread when it is moved there). Refused at
+/// once, without sleeping, when they would come later. Thread-safe.
+/// Returns `SEAWALL_OK` (`*out` holds the granted decision),
+/// `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and `retry_after_ns`),
+/// `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
+    bucket: *const seawall_token_bucket,
+    n: u64,
+    timeout_ns: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([bucket, out] {
+        waited((*bucket).0.acquire(n, Duration::from_nanos(timeout_ns)), out)
+    })
+}
+
+// ---- waiting acquires ---------------------------------------------------------
+
+/// A waiting acquire of a token bucket or sliding window, in the limiter's
+/// FIFO order (from `seawall_token_bucket_reserve` /
+/// `seawall_sliding_window_reserve`). Opaque; one thread at a time.
+pub struct seawall_limiter_wait(Option<LimiterWait>);
+
+/// Writes what a reservation got (see `seawall_token_bucket_reserve`).
+unsafe fn reserved(
+    r: seawall::Result<Reservation>,
+    out: *mut seawall_decision,
+    out_wait: *mut *mut seawall_limiter_wait,
+) -> seawall_status {
+    *out_wait = std::ptr::null_mut();
+    match r {
+        Ok(Reservation::Granted(d)) => {
+            *out = d.into();
+            seawall_status::SEAWALL_OK
+        }
+        Ok(Reservation::Waiting(w)) => {
+            *out = seawall_decision {
+                allowed: false,
+                remaining: 0,
+                retry_after_ns: duration_to_ns(w.due_in()),
+                reset_after_ns: 0,
+            };
+            write_handle(out_wait, seawall_limiter_wait(Some(w)));
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => waited(Err(e), out),
+    }
+}
+
+/// Writes a finished wait's decision, or its refusal's `retry_after_ns`.
+unsafe fn waited(r: seawall::Result<Decision>, out: *mut seawall_decision) -> seawall_status {
+    match r {
+        Ok(d) => {
+            *out = d.into();
+            seawall_status::SEAWALL_OK
+        }
+        Err(e) => {
+            if let Some(ra) = e.retry_after() {
+                *out = seawall_decision {
+                    allowed: false,
+                    remaining: 0,
+                    retry_after_ns: duration_to_ns(ra),
+                    reset_after_ns: 0,
+                };
+            }
+            fail(e)
+        }
+    }
+}
+
+fn finished() -> seawall::Error {
+    seawall::Error::argument("wait", "has already finished (claimed, refused or freed)")
+}
+
+/// Claims the wait if it is due now. `SEAWALL_OK` with `out->allowed` true:
+/// granted (counted once), the wait is finished; with `out->allowed` false:
+/// not yet, `out->retry_after_ns` = time until due. `SEAWALL_RATE_LIMITED`:
+/// the limiter had to refuse it (a sliding window whose due time moved past
+/// the deadline; `out->retry_after_ns` set), finished. Does not block. Not
+/// thread-safe on `wait`. Also returns `SEAWALL_INVALID_ARGUMENT` (naming
+/// `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
+    wait: *mut seawall_limiter_wait,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([wait, out] {
+        let slot = &mut (*wait).0;
+        let Some(w) = slot.as_mut() else { return fail(finished()) };
+        match w.try_claim() {
+            Ok(None) => {
+                *out = seawall_decision {
+                    allowed: false,
+                    remaining: 0,
+                    retry_after_ns: duration_to_ns(w.due_in()),
+                    reset_after_ns: 0,
+                };
+                seawall_status::SEAWALL_OK
+            }
+            r => {
+                *slot = None;
+                waited(r.map(|d| d.unwrap_or(Decision {
+                    allowed: false,
+                    remaining: 0,
+                    retry_after: Duration::ZERO,
+                    reset_after: Duration::ZERO,
+                })), out)
+            }
+        }
+    })
+}
+
+/// Blocks the calling thread until the wait is due and claims it (a
+/// monotonic clock sleeps until then; a manual clock wakes the thread when
+/// it is moved there). The wait is finished afterwards. Not thread-safe on
+/// `wait`. Returns `SEAWALL_OK` (`*out` granted), `SEAWALL_RATE_LIMITED`
+/// (refused, as for `_try_claim`), `SEAWALL_INVALID_ARGUMENT` (naming
+/// `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_limiter_wait_wait(
+    wait: *mut seawall_limiter_wait,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([wait, out] {
+        match (*wait).0.take() {
+            Some(w) => waited(w.wait(), out),
+            None => fail(finished()),
+        }
+    })
+}
+
+/// Nanoseconds on the limiter's clock until the wait is due; 0 when due or
+/// finished. `wait` may be NULL (then 0). Not thread-safe on `wait`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_limiter_wait_due_in_ns(wait: *const seawall_limiter_wait) -> u64 {
+    ffi_value!(0, {
+        if wait.is_null() {
+            return 0;
+        }
+        (*wait).0.as_ref().map_or(0, |w| duration_to_ns(w.due_in()))
+    })
+}
+
+/// Frees a wait; one never claimed gives its reservation back (counted as
+/// one denial). NULL is a no-op. Not thread-safe with other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_limiter_wait_free(wait: *mut seawall_limiter_wait) {
+    ffi_value!((), { free_handle(wait) })
 }
 
 // ---- sliding window ----------------------------------------------------------
@@ -258,8 +440,10 @@ pub struct seawall_sliding_window_metrics {
     pub count: u64,
     /// Granted try_acquire calls.
     pub allowed: u64,
-    /// Denied try_acquire calls.
+    /// Denied try_acquire calls; waiting acquires refused or given up.
     pub denied: u64,
+    /// Waiting acquires in the FIFO queue now.
+    pub waiting: u64,
 }
 
 /// At most `limit` requests in any window, lock-free. Opaque; thread-safe.
@@ -386,8 +570,47 @@ pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
             count: m.count,
             allowed: m.allowed,
             denied: m.denied,
+            waiting: m.waiting,
         };
         seawall_status::SEAWALL_OK
+    })
+}
+
+/// Counts `n` requests now, or queues them (FIFO) for the earliest time the
+/// window has room after everyone queued before, if that is at most
+/// `max_wait_ns` away (spec/sliding_window.md, "Waiting acquires"). Never
+/// blocks. Outputs as for `seawall_token_bucket_reserve`: the caller owns a
+/// non-NULL `*out_wait` and frees it with `seawall_limiter_wait_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_RATE_LIMITED`,
+/// `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `limit`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_reserve(
+    limiter: *const seawall_sliding_window,
+    n: u64,
+    max_wait_ns: u64,
+    out: *mut seawall_decision,
+    out_wait: *mut *mut seawall_limiter_wait,
+) -> seawall_status {
+    ffi_boundary!([limiter, out, out_wait] {
+        reserved((*limiter).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait)
+    })
+}
+
+/// Counts `n` requests, blocking the calling thread up to `timeout_ns` (on
+/// the limiter's clock) in the FIFO queue; refused at once, without
+/// sleeping, when they would be due later. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_RATE_LIMITED` (`*out` has `retry_after_ns`),
+/// `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_acquire_wait(
+    limiter: *const seawall_sliding_window,
+    n: u64,
+    timeout_ns: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, out] {
+        waited((*limiter).0.acquire(n, Duration::from_nanos(timeout_ns)), out)
     })
 }
 

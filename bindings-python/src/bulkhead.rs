@@ -243,7 +243,7 @@ pub struct BulkheadWaiter {
 /// thread hands the slot over, never with the bulkhead's lock held, so
 /// taking the GIL here cannot deadlock against a thread that holds the GIL
 /// and waits for that lock.
-struct Notify(Py<PyAny>);
+pub(crate) struct Notify(pub(crate) Py<PyAny>);
 
 impl Notify {
     fn call(&self, py: Python<'_>) {

@@ -71,6 +71,27 @@ impl ManualClock {
         Ok(())
     }
 
+    /// Calls `notify()` once (from the thread that moves the clock, with
+    /// the GIL) when the time reaches `due_ns`; returns the timer's id for
+    /// `_cancel_timer`, or None (nothing registered) when it already has.
+    /// The building block of waits on this clock in event loops.
+    fn _wake_at(&self, due_ns: &Bound<'_, PyAny>, notify: Py<PyAny>) -> PyResult<Option<u64>> {
+        let due = count(due_ns, "due_ns", Kind::Argument)?;
+        let waker = std::task::Waker::from(std::sync::Arc::new(crate::bulkhead::Notify(notify)));
+        Ok(self.inner.wake_at(due, &waker))
+    }
+
+    /// Drops a timer of `_wake_at` uncalled (nothing if it already fired).
+    fn _cancel_timer(&self, timer_id: u64) {
+        self.inner.cancel_timer(timer_id);
+    }
+
+    /// Timers registered with `_wake_at` (or by waits) not yet fired.
+    #[getter]
+    fn _pending_timers(&self) -> usize {
+        self.inner.pending_timers()
+    }
+
     /// Stand-in for `time.sleep`: advances the clock by `seconds`.
     fn sleep(&self, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
         self.advance(seconds)

@@ -115,6 +115,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_class::<limiter::Decision>()?;
+    m.add_class::<limiter::LimiterWaiter>()?;
     m.add_class::<token_bucket::TokenBucket>()?;
     m.add_class::<sliding_window::SlidingWindowLimiter>()?;
     m.add_class::<keyed::KeyedTokenBucket>()?;

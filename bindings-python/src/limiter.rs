@@ -1,11 +1,16 @@
 //! What every rate limiter shares in Python: the `Decision` object, the
 //! rate-limit response headers, and the blocking wait of `acquire()`.
 
+use crate::bulkhead::Notify;
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::{duration_to_ns, Clock, ClockSource, MonotonicClock};
-use seawall::{Decision as CoreDecision, Error};
+use seawall::{Decision as CoreDecision, Error, LimiterWait, Reservation};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// A rate limiter's answer: `allowed`, `remaining`, `retry_after` and
@@ -98,13 +103,12 @@ enum Waited {
 /// How long one stretch without the GIL may last before we re-attach to
 /// look for signals (Ctrl-C must still work during a long wait).
 const SIGNAL_CHECK_NS: u64 = 50_000_000;
-/// Poll interval on a ManualClock: its time moves only when another thread
-/// advances it, so there is no retry_after to sleep for.
-const MANUAL_POLL: Duration = Duration::from_millis(1);
-
-/// Blocks (GIL released) until `attempt` grants, or the wait would end past
-/// `timeout` on the limiter's clock: then `RateLimitedError(retry_after)`.
-/// A wait that cannot finish in time fails at once instead of sleeping.
+/// The keyed limiters' wait (their core has no queue yet): blocks (GIL
+/// released) retrying `attempt` at its `retry_after` until it grants, or the
+/// wait would end past `timeout` on the limiter's clock: then
+/// `RateLimitedError(retry_after)`. A wait that cannot finish in time fails
+/// at once instead of sleeping. On a ManualClock it sleeps until a test
+/// moves the clock to the retry time (no real-time polling).
 pub fn wait_for<F>(
     py: Python<'_>,
     clock: &ClockSource,
@@ -115,7 +119,6 @@ where
     F: Fn() -> Result<CoreDecision, Error> + Sync,
 {
     let deadline = timeout.map(|t| clock.now_ns().saturating_add(duration_to_ns(t)));
-    let manual = matches!(clock, ClockSource::Manual(_));
     loop {
         let r = py.detach(|| -> Result<Waited, Error> {
             let real_start = MonotonicClock.now_ns();
@@ -130,15 +133,8 @@ where
                         return Ok(Waited::TimedOut(d));
                     }
                 }
-                let sleep = if manual {
-                    MANUAL_POLL
-                } else {
-                    d.retry_after.clamp(
-                        Duration::from_micros(10),
-                        Duration::from_nanos(SIGNAL_CHECK_NS),
-                    )
-                };
-                std::thread::sleep(sleep);
+                let due = now.saturating_add(duration_to_ns(d.retry_after).max(1));
+                clock.sleep_until_ns(due, Some(Duration::from_nanos(SIGNAL_CHECK_NS)));
                 if MonotonicClock.now_ns().saturating_sub(real_start) >= SIGNAL_CHECK_NS {
                     return Ok(Waited::Again);
                 }
@@ -157,5 +153,134 @@ where
             Ok(Waited::Again) => py.check_signals()?,
             Err(e) => return Err(to_pyerr(py, &e)),
         }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// What `reserve` gives Python: the Decision when granted now, else a
+/// `LimiterWaiter`; `RateLimitedError` when refused.
+pub fn reservation(
+    py: Python<'_>,
+    r: seawall::Result<Reservation>,
+    limit: u64,
+) -> PyResult<Py<PyAny>> {
+    match r.map_err(|e| to_pyerr(py, &e))? {
+        Reservation::Granted(d) => Ok(Py::new(py, Decision { d, limit })?.into_any()),
+        Reservation::Waiting(w) => Ok(Py::new(
+            py,
+            LimiterWaiter {
+                w: Mutex::new(Some(w)),
+                limit,
+            },
+        )?
+        .into_any()),
+    }
+}
+
+/// Blocks (GIL released, re-attaching every 50 ms for signals) until the
+/// reservation is due; a signal handler's exception gives it back.
+pub fn block_on(py: Python<'_>, r: seawall::Result<Reservation>, limit: u64) -> PyResult<Decision> {
+    let mut w = match r.map_err(|e| to_pyerr(py, &e))? {
+        Reservation::Granted(d) => return Ok(Decision { d, limit }),
+        Reservation::Waiting(w) => w,
+    };
+    loop {
+        let got = py.detach(|| w.wait_for(Some(Duration::from_nanos(SIGNAL_CHECK_NS))));
+        match got {
+            Ok(Some(d)) => return Ok(Decision { d, limit }),
+            Ok(None) => py.check_signals()?, // on error `w` is dropped: given back
+            Err(e) => return Err(to_pyerr(py, &e)),
+        }
+    }
+}
+
+/// A waiting acquire of a rate limiter, in its FIFO order (from
+/// `reserve()`). Core decides when it is due; `acquire_async` awaits it
+/// through `poll(notify)`. Dropping or `cancel()`ing it unclaimed gives the
+/// reservation back (counted as one denial).
+#[pyclass(frozen, module = "seawall._native", name = "LimiterWaiter")]
+pub struct LimiterWaiter {
+    w: Mutex<Option<LimiterWait>>,
+    limit: u64,
+}
+
+#[pymethods]
+impl LimiterWaiter {
+    /// Seconds on the limiter's clock until the wait is due (0 when due).
+    #[getter]
+    fn due_in(&self) -> f64 {
+        lock(&self.w)
+            .as_ref()
+            .map_or(0.0, |w| w.due_in().as_secs_f64())
+    }
+
+    /// `due_in` in integer nanoseconds.
+    #[getter]
+    fn due_in_ns(&self) -> u64 {
+        lock(&self.w)
+            .as_ref()
+            .map_or(0, |w| duration_to_ns(w.due_in()))
+    }
+
+    /// The Decision if the wait is due (counted as granted), else None.
+    /// RateLimitedError if the limiter had to refuse it.
+    fn try_claim(&self, py: Python<'_>) -> PyResult<Option<Decision>> {
+        let mut g = lock(&self.w);
+        let Some(w) = g.as_mut() else { return Ok(None) };
+        match w.try_claim() {
+            Ok(None) => Ok(None),
+            r => {
+                *g = None;
+                r.map(|d| {
+                    d.map(|d| Decision {
+                        d,
+                        limit: self.limit,
+                    })
+                })
+                .map_err(|e| to_pyerr(py, &e))
+            }
+        }
+    }
+
+    /// Like `try_claim`; when not yet due and the limiter runs on a
+    /// ManualClock, `notify()` is called once (from the thread that moves
+    /// the clock, with the GIL) when the clock reaches the due time, or the
+    /// due time moves. On the monotonic clock nothing is registered: wait
+    /// `due_in` seconds (asyncio `call_later`) and poll again.
+    fn poll(&self, py: Python<'_>, notify: Py<PyAny>) -> PyResult<Option<Decision>> {
+        let mut g = lock(&self.w);
+        let Some(w) = g.as_mut() else { return Ok(None) };
+        let waker = Waker::from(Arc::new(Notify(notify)));
+        match Pin::new(w).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(r) => {
+                *g = None;
+                r.map(|d| {
+                    Some(Decision {
+                        d,
+                        limit: self.limit,
+                    })
+                })
+                .map_err(|e| to_pyerr(py, &e))
+            }
+            Poll::Pending => Ok(None),
+        }
+    }
+
+    /// Gives the wait up (and its reservation back).
+    fn cancel(&self) {
+        let w = lock(&self.w).take();
+        drop(w);
+    }
+
+    /// Whether the wait has finished (claimed, refused or cancelled).
+    #[getter]
+    fn done(&self) -> bool {
+        lock(&self.w).is_none()
     }
 }

@@ -4,13 +4,14 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, secs, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{wait_for, Decision};
+use crate::limiter::{block_on, reservation, Decision};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::ClockSource;
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter as Core};
 use seawall::Error;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `buckets` as u32 (values above are rejected by core's range check).
 pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -> PyResult<u32> {
@@ -98,8 +99,9 @@ impl SlidingWindowLimiter {
         })
     }
 
-    /// Blocks (GIL released) until `n` requests are counted; RateLimitedError
-    /// when that cannot happen within `timeout` seconds.
+    /// Blocks (GIL released) until `n` requests are counted, in FIFO order with
+    /// every other waiter; RateLimitedError (with retry_after) at once when
+    /// that cannot happen within `timeout` seconds (None: no limit).
     #[pyo3(signature = (n=None, timeout=None))]
     fn acquire(
         &self,
@@ -108,13 +110,23 @@ impl SlidingWindowLimiter {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let n = n_arg(n)?;
-        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
-        let inner = &self.inner;
-        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
-        Ok(Decision {
-            d,
-            limit: self.limit,
-        })
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+        block_on(py, self.inner.reserve(n, timeout), self.limit)
+    }
+
+    /// The Decision if `n` can be had now, else a LimiterWaiter holding
+    /// this request's place (due within `timeout` seconds; None: no
+    /// limit); RateLimitedError when it would be due later. Never blocks.
+    #[pyo3(signature = (n=None, timeout=None))]
+    fn reserve(
+        &self,
+        py: Python<'_>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+        reservation(py, self.inner.reserve(n, timeout), self.limit)
     }
 
     /// Un-counts up to `n` requests still in the window (newest first).
@@ -142,6 +154,7 @@ impl SlidingWindowLimiter {
         d.set_item("count", m.count)?;
         d.set_item("allowed", m.allowed)?;
         d.set_item("denied", m.denied)?;
+        d.set_item("waiting", m.waiting)?;
         Ok(d)
     }
 

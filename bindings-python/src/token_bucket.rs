@@ -3,12 +3,13 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, real, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{wait_for, Decision};
+use crate::limiter::{block_on, reservation, Decision};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::token_bucket::{TokenBucket as Core, TokenBucketConfig};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A token bucket: up to `burst` requests at once, refilled at
 /// `rate_per_sec`. Thread-safe; one atomic compare-and-swap per decision.
@@ -71,8 +72,9 @@ impl TokenBucket {
         })
     }
 
-    /// Blocks (GIL released) until `n` tokens are taken; RateLimitedError
-    /// when that cannot happen within `timeout` seconds (None: no limit).
+    /// Blocks (GIL released) until `n` tokens are taken, in FIFO order with
+    /// every other waiter; RateLimitedError (with retry_after) at once when
+    /// that cannot happen within `timeout` seconds (None: no limit).
     #[pyo3(signature = (n=None, timeout=None))]
     fn acquire(
         &self,
@@ -81,13 +83,23 @@ impl TokenBucket {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let n = n_arg(n)?;
-        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
-        let inner = &self.inner;
-        let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(n))?;
-        Ok(Decision {
-            d,
-            limit: self.inner.burst(),
-        })
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+        block_on(py, self.inner.reserve(n, timeout), self.inner.burst())
+    }
+
+    /// The Decision if `n` can be had now, else a LimiterWaiter holding
+    /// this request's place (due within `timeout` seconds; None: no
+    /// limit); RateLimitedError when it would be due later. Never blocks.
+    #[pyo3(signature = (n=None, timeout=None))]
+    fn reserve(
+        &self,
+        py: Python<'_>,
+        n: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let n = n_arg(n)?;
+        let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+        reservation(py, self.inner.reserve(n, timeout), self.inner.burst())
     }
 
     /// Gives back `n` tokens taken by a call that never went out.
@@ -123,6 +135,7 @@ impl TokenBucket {
         d.set_item("emission_interval_ns", duration_to_ns(m.emission_interval))?;
         d.set_item("allowed", m.allowed)?;
         d.set_item("denied", m.denied)?;
+        d.set_item("waiting", m.waiting)?;
         Ok(d)
     }
 

@@ -230,14 +230,72 @@ def _decision(check: Callable[[], seawall.Decision]) -> Dict[str, Any]:
     }
 
 
-class TokenBucketRunner:
+def _granted(d: seawall.Decision) -> Dict[str, Any]:
+    """tests/src/runners/token_bucket.rs::finished, granted."""
+    return dict(_decision(lambda: d), outcome="granted")
+
+
+def _failed(e: seawall.SeawallError) -> Dict[str, Any]:
+    """tests/src/runners/token_bucket.rs::finished, refused (or an error)."""
+    if isinstance(e, seawall.RateLimitedError):
+        return dict(error_value(e), outcome="refused")
+    return error_value(e)
+
+
+class _Waits:
+    """The wait ops (tests/src/runners/token_bucket.rs::wait_step)."""
+
+    lim: Any
+
+    def __init__(self) -> None:
+        self.waits: Dict[str, seawall.LimiterWaiter] = {}
+
+    def wait_step(self, op: str, args: Dict[str, Any]) -> Any:
+        wid = args.get("id", "")
+        if op == "acquire_wait":
+            n = args.get("n", 1)
+            timeout = _ns_to_secs(args.get("max_wait_ns", 0))
+            try:
+                got = self.lim.reserve(n, timeout)
+            except seawall.SeawallError as e:
+                return _failed(e)
+            if isinstance(got, seawall.Decision):
+                return _granted(got)
+            self.waits[wid] = got
+            return {"outcome": "waiting", "due_in_ns": got.due_in_ns}
+        if op == "poll":
+            w = self.waits.get(wid)
+            if w is None:
+                return {"outcome": "none"}
+            try:
+                d = w.try_claim()
+            except seawall.SeawallError as e:
+                del self.waits[wid]
+                return _failed(e)
+            if d is None:
+                return {"outcome": "waiting", "due_in_ns": w.due_in_ns}
+            del self.waits[wid]
+            return _granted(d)
+        if op == "cancel":
+            w = self.waits.pop(wid, None)
+            if w is not None:
+                w.cancel()
+            return {}
+        return None
+
+
+class TokenBucketRunner(_Waits):
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        super().__init__()
         self.lim = seawall.TokenBucket(
             config["rate_per_sec"], config["burst"], initial_tokens=config.get("initial_tokens"), clock=clock
         )
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
         n = args.get("n", 1)
+        out = self.wait_step(op, args)
+        if out is not None:
+            return out  # type: ignore[no-any-return]
         if op == "try_acquire":
             return _decision(lambda: self.lim.check(n))
         if op == "peek":
@@ -247,7 +305,7 @@ class TokenBucketRunner:
             return {}
         if op == "metrics":
             m = self.lim.metrics()
-            return {k: m[k] for k in ("available", "allowed", "denied")}
+            return {k: m[k] for k in ("available", "allowed", "denied", "waiting")}
         raise RunnerError(f"unknown op {op!r}")
 
 
@@ -256,6 +314,7 @@ RUNNERS["token_bucket"] = TokenBucketRunner
 
 class SlidingWindowRunner(TokenBucketRunner):
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        _Waits.__init__(self)
         self.lim = seawall.SlidingWindowLimiter(  # type: ignore[assignment]
             config["limit"], _ns_to_secs(config["window_ns"]), buckets=config.get("buckets"), clock=clock
         )
@@ -263,7 +322,7 @@ class SlidingWindowRunner(TokenBucketRunner):
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
         if op == "metrics":
             m = self.lim.metrics()
-            return {k: m[k] for k in ("count", "allowed", "denied")}
+            return {k: m[k] for k in ("count", "allowed", "denied", "waiting")}
         return super().step(op, args, clock)
 
 

@@ -6,7 +6,9 @@
 //! tests in every language are deterministic. The wall clock is never used.
 
 use crate::sync::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
+use std::sync::{Arc, Condvar as StdCondvar, Mutex as StdMutex, MutexGuard, PoisonError};
+use std::task::Waker;
 use std::time::Duration;
 
 /// A monotonic source of nanoseconds.
@@ -51,6 +53,11 @@ fn monotonic_now_ns() -> u64 {
 /// A clock that moves only when [`advance`](ManualClock::advance) or
 /// [`set_ns`](ManualClock::set_ns) is called. Clones share one time.
 ///
+/// Waits on a manual clock end when a test moves it: a thread blocked in
+/// [`wait_until_ns`](ManualClock::wait_until_ns) wakes, and a
+/// [`Waker`] registered with [`wake_at`](ManualClock::wake_at) is woken,
+/// as soon as the time reaches the due time (no real-time polling).
+///
 /// ```
 /// use seawall::clock::{Clock, ManualClock};
 /// use std::time::Duration;
@@ -60,11 +67,44 @@ fn monotonic_now_ns() -> u64 {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock {
-    ns: Arc<AtomicU64>,
+    inner: Arc<ManualInner>,
+}
+
+#[derive(Debug, Default)]
+struct ManualInner {
+    ns: AtomicU64,
     /// Times the clock was read (`now_ns`), for tests that check a path
     /// reads no time. A std atomic even under loom: bookkeeping, not part
     /// of any model.
-    reads: Arc<std::sync::atomic::AtomicU64>,
+    reads: std::sync::atomic::AtomicU64,
+    /// Wakers waiting for a time, and the condition variable blocked
+    /// waiters sleep on. Locked only by waits and by moves of the time
+    /// (test code), never by `now_ns`.
+    timers: StdMutex<Timers>,
+    moved: StdCondvar,
+    /// Blocked waiters plus pending timers (changed under `timers`): a move
+    /// of the time with no one interested takes no lock and wakes no one,
+    /// so advancing a manual clock stays cheap (it is in benchmarks' loops).
+    interest: StdAtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct Timers {
+    /// Bumped by every move of the time and every `nudge`.
+    generation: u64,
+    next_id: u64,
+    pending: Vec<Timer>,
+}
+
+#[derive(Debug)]
+struct Timer {
+    id: u64,
+    due_ns: u64,
+    waker: Waker,
+}
+
+fn lock_timers(m: &StdMutex<Timers>) -> MutexGuard<'_, Timers> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl ManualClock {
@@ -87,24 +127,29 @@ impl ManualClock {
 
     /// Moves time forward by `ns` nanoseconds (saturating).
     pub fn advance_ns(&self, ns: u64) {
-        let mut cur = self.ns.load(Ordering::Acquire);
+        let mut cur = self.inner.ns.load(Ordering::Acquire);
         loop {
             let next = cur.saturating_add(ns);
-            match self
-                .ns
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => return,
+            // SeqCst: ordered with the read of `interest` in `fire`.
+            match self.inner.ns.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
                 Err(actual) => cur = actual,
             }
         }
+        self.fire();
     }
 
     /// Sets the time. Moving it backwards is allowed (for tests of clock
     /// anomalies); primitives treat a time earlier than one they have seen
     /// as that earlier time, never as a huge elapsed interval.
     pub fn set_ns(&self, ns: u64) {
-        self.ns.store(ns, Ordering::Release);
+        self.inner.ns.store(ns, Ordering::SeqCst);
+        self.fire();
     }
 
     /// How many times primitives (or anyone) read this clock, over all its
@@ -117,16 +162,174 @@ impl ManualClock {
     /// assert_eq!(c.reads(), 1);
     /// ```
     pub fn reads(&self) -> u64 {
-        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// After a move: wakes the blocked waiters (they re-read the time) and
+    /// the wakers now due (outside the lock: a waker is foreign code).
+    fn fire(&self) {
+        // The time was written SeqCst, `register` counts SeqCst and then
+        // reads the time SeqCst: either this sees the interest, or the
+        // waiter sees the new time (Dekker), with no fence on x86.
+        if self.inner.interest.load(StdOrdering::SeqCst) == 0 {
+            return;
+        }
+        let now = self.now_ns();
+        let due: Vec<Waker> = {
+            let mut t = lock_timers(&self.inner.timers);
+            t.generation = t.generation.wrapping_add(1);
+            self.inner.moved.notify_all();
+            if t.pending.is_empty() {
+                return;
+            }
+            let due: Vec<Waker> = t
+                .pending
+                .extract_if(.., |x| x.due_ns <= now)
+                .map(|x| x.waker)
+                .collect();
+            self.inner
+                .interest
+                .fetch_sub(due.len(), StdOrdering::SeqCst);
+            due
+        };
+        for w in due {
+            w.wake();
+        }
+    }
+
+    /// Registers `waker` to be woken once the time reaches `due_ns`, and
+    /// returns the timer's id (for [`cancel_timer`](Self::cancel_timer)).
+    /// `None` when the time is already there: nothing is registered.
+    pub fn wake_at(&self, due_ns: u64, waker: &Waker) -> Option<u64> {
+        let mut t = lock_timers(&self.inner.timers);
+        // A move either happened before (seen here) or sees the interest
+        // and sweeps the timer pushed below (it needs this lock).
+        if self.register() >= due_ns {
+            self.unregister(1);
+            return None;
+        }
+        let id = t.next_id;
+        t.next_id = t.next_id.wrapping_add(1);
+        t.pending.push(Timer {
+            id,
+            due_ns,
+            waker: waker.clone(),
+        });
+        Some(id)
+    }
+
+    /// Drops the timer `id` unwoken (nothing if it already fired).
+    pub fn cancel_timer(&self, id: u64) {
+        let gone = {
+            let mut t = lock_timers(&self.inner.timers);
+            let i = t.pending.iter().position(|x| x.id == id);
+            let gone = i.map(|i| t.pending.swap_remove(i));
+            if gone.is_some() {
+                self.unregister(1);
+            }
+            gone
+        };
+        drop(gone);
+    }
+
+    /// Counts one more waiter or timer (with the timers locked) and reads
+    /// the time after it (both SeqCst; see `fire`).
+    fn register(&self) -> u64 {
+        self.inner.interest.fetch_add(1, StdOrdering::SeqCst);
+        self.inner.ns.load(Ordering::SeqCst)
+    }
+
+    fn unregister(&self, n: usize) {
+        self.inner.interest.fetch_sub(n, StdOrdering::SeqCst);
+    }
+
+    /// A counter that changes at every move of the time and every
+    /// [`nudge`](Self::nudge): read it before giving up a lock, then
+    /// [`wait_changed`](Self::wait_changed) cannot miss a wake-up.
+    pub fn generation(&self) -> u64 {
+        lock_timers(&self.inner.timers).generation
+    }
+
+    /// Wakes every thread blocked on this clock without moving the time
+    /// (they re-check what they wait for).
+    pub fn nudge(&self) {
+        let mut t = lock_timers(&self.inner.timers);
+        t.generation = t.generation.wrapping_add(1);
+        self.inner.moved.notify_all();
+    }
+
+    /// Blocks until the [`generation`](Self::generation) differs from
+    /// `seen` or the time reaches `due_ns`.
+    pub fn wait_changed(&self, seen: u64, due_ns: u64) {
+        let mut g = lock_timers(&self.inner.timers);
+        let mut now = self.register();
+        while g.generation == seen && now < due_ns {
+            g = self
+                .inner
+                .moved
+                .wait(g)
+                .unwrap_or_else(PoisonError::into_inner);
+            now = self.now_ns();
+        }
+        self.unregister(1);
+    }
+
+    /// Timers registered and not yet fired or cancelled.
+    pub fn pending_timers(&self) -> usize {
+        lock_timers(&self.inner.timers).pending.len()
+    }
+
+    /// Blocks the thread until the time reaches `due_ns`, or (with
+    /// `real_limit`) until that much real time has passed. Returns whether
+    /// the time has reached `due_ns`. May return early (spuriously): callers
+    /// loop.
+    pub fn wait_until_ns(&self, due_ns: u64, real_limit: Option<Duration>) -> bool {
+        let g = lock_timers(&self.inner.timers);
+        if self.register() >= due_ns {
+            self.unregister(1);
+            return true;
+        }
+        let g = match real_limit {
+            None => self
+                .inner
+                .moved
+                .wait(g)
+                .unwrap_or_else(PoisonError::into_inner),
+            Some(d) => {
+                self.inner
+                    .moved
+                    .wait_timeout(g, d)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+        };
+        self.unregister(1);
+        drop(g);
+        self.now_ns() >= due_ns
+    }
+}
+
+/// A [`Waker`] that [`nudge`](ManualClock::nudge)s a manual clock: how a
+/// thread blocked on the clock is woken by something other than time.
+#[derive(Debug)]
+pub(crate) struct Nudge(pub(crate) ManualClock);
+
+impl std::task::Wake for Nudge {
+    fn wake(self: Arc<Self>) {
+        self.0.nudge();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.nudge();
     }
 }
 
 impl Clock for ManualClock {
     #[inline]
     fn now_ns(&self) -> u64 {
-        self.reads
+        self.inner
+            .reads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.ns.load(Ordering::Acquire)
+        self.inner.ns.load(Ordering::Acquire)
     }
 }
 
@@ -149,6 +352,38 @@ impl Clock for ClockSource {
         match self {
             ClockSource::Monotonic => monotonic_now_ns(),
             ClockSource::Manual(m) => m.now_ns(),
+        }
+    }
+}
+
+impl ClockSource {
+    /// The manual clock, if this is one.
+    pub fn manual(&self) -> Option<&ManualClock> {
+        match self {
+            ClockSource::Monotonic => None,
+            ClockSource::Manual(m) => Some(m),
+        }
+    }
+
+    /// Blocks the thread until this clock reads at least `due_ns`, or
+    /// `real_limit` of real time has passed. The monotonic clock sleeps
+    /// (no polling); a manual clock wakes when a test moves it. Returns
+    /// whether `due_ns` has been reached; may return early (callers loop).
+    pub fn sleep_until_ns(&self, due_ns: u64, real_limit: Option<Duration>) -> bool {
+        match self {
+            ClockSource::Monotonic => {
+                let now = monotonic_now_ns();
+                if now >= due_ns {
+                    return true;
+                }
+                let mut d = Duration::from_nanos(due_ns - now);
+                if let Some(l) = real_limit {
+                    d = d.min(l);
+                }
+                std::thread::sleep(d);
+                monotonic_now_ns() >= due_ns
+            }
+            ClockSource::Manual(m) => m.wait_until_ns(due_ns, real_limit),
         }
     }
 }
@@ -233,5 +468,50 @@ mod tests {
         let b = MonotonicClock.now_ns();
         assert!(b >= a);
         assert!(a > 0);
+    }
+
+    struct Count(std::sync::atomic::AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn wake_at_fires_when_the_time_reaches_it() {
+        let c = ManualClock::new();
+        let hits = Arc::new(Count(Default::default()));
+        let w = Waker::from(Arc::clone(&hits));
+        let id = c.wake_at(100, &w);
+        assert!(id.is_some());
+        let cancelled = c.wake_at(100, &w);
+        if let Some(id) = cancelled {
+            c.cancel_timer(id);
+        }
+        assert_eq!(c.pending_timers(), 1);
+        c.advance_ns(99);
+        assert_eq!(hits.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+        c.advance_ns(1);
+        assert_eq!(hits.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(c.pending_timers(), 0);
+        // Already due: nothing registered.
+        assert_eq!(c.wake_at(100, &w), None);
+        c.set_ns(1000);
+        assert_eq!(hits.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_blocked_waiter_wakes_when_another_thread_moves_the_clock() {
+        let c = ManualClock::new();
+        let c2 = c.clone();
+        let t = std::thread::spawn(move || {
+            while !c2.wait_until_ns(50, None) {}
+            c2.now_ns()
+        });
+        // No real-time bound: the waiter returns only once the time is 50.
+        c.advance_ns(20);
+        c.advance_ns(30);
+        assert_eq!(t.join().unwrap_or(0), 50);
+        assert!(ClockSource::from(&c).sleep_until_ns(50, None));
     }
 }

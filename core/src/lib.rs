@@ -31,7 +31,7 @@ pub mod validate;
 
 pub use clock::{Clock, ClockSource, ManualClock, MonotonicClock};
 pub use error::{Error, ErrorKind, Result};
-pub use limit::{Decision, RateLimiter};
+pub use limit::{Decision, LimiterWait, RateLimiter, Reservation};
 
 /// The one version of seawall, shared by every binding.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

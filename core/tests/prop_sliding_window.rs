@@ -91,3 +91,95 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Waiting acquires mixed with plain ones, cancellations and late
+    /// claims: the window never holds more than `limit` grants, waiters are
+    /// granted in the order they queued, never before their due time nor
+    /// after their deadline, and every call is counted exactly once.
+    #[test]
+    fn waits_keep_the_bound_fifo_and_exact_counts(
+        limit in 1u64..5,
+        window_ms in 1u64..20,
+        buckets in 1u32..5,
+        ops in prop::collection::vec((0u8..5, 0u64..8_000_000, 1u64..3, 0u64..40_000_000), 1..200),
+    ) {
+        use seawall::{LimiterWait, Reservation};
+        use std::sync::Arc;
+        let clock = ManualClock::new();
+        let cfg = SlidingWindowConfig { limit, window: Duration::from_millis(window_ms), buckets };
+        let l = Arc::new(SlidingWindowLimiter::with_clock(cfg, &clock)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?);
+        let w = window_ms * 1_000_000;
+        let mut grants: Vec<(u64, u64)> = Vec::new();
+        // (queue order, wait, n, deadline)
+        let mut waits: Vec<(u64, LimiterWait, u64, u64)> = Vec::new();
+        let mut seq = 0u64;
+        let (mut allowed, mut denied) = (0u64, 0u64);
+        for (kind, dt, n, max_wait) in ops {
+            clock.advance_ns(dt);
+            let now = clock.now_ns();
+            let kind = if n > limit { 4 } else { kind };
+            match kind {
+                0 => {
+                    let d = l.try_acquire(n).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    if d.allowed { grants.push((now, n)); allowed += 1; } else { denied += 1; }
+                }
+                1 | 2 => match l.reserve(n, Duration::from_nanos(max_wait)) {
+                    Ok(Reservation::Granted(_)) => { grants.push((now, n)); allowed += 1; }
+                    Ok(Reservation::Waiting(wt)) => {
+                        prop_assert!(wt.due_ns() <= now + max_wait);
+                        waits.push((seq, wt, n, now + max_wait));
+                        seq += 1;
+                    }
+                    Err(_) => denied += 1,
+                },
+                3 if !waits.is_empty() => {
+                    let i = (dt as usize) % waits.len();
+                    drop(waits.remove(i));
+                    denied += 1;
+                }
+                _ => {}
+            }
+            // Claim every wait, in a scrambled order, until a pass changes
+            // nothing (a claim can grant waiters ahead of it: collect
+            // those at this same time).
+            let rot = (dt as usize) % waits.len().max(1);
+            waits.rotate_left(rot);
+            let mut newest_granted: Option<u64> = None;
+            loop {
+                let before = waits.len();
+                let mut i = 0;
+                while i < waits.len() {
+                    let r = waits.get_mut(i).map(|(_, wt, _, _)| (wt.due_ns(), wt.try_claim()));
+                    match r {
+                        Some((_, Ok(None))) | None => i += 1,
+                        Some((due, Ok(Some(d)))) => {
+                            let (s, _, k, deadline) = waits.remove(i);
+                            prop_assert!(d.allowed && due <= now, "granted before due {}", due);
+                            prop_assert!(now < deadline.saturating_add(dt).saturating_add(1));
+                            grants.push((now, k));
+                            newest_granted = Some(newest_granted.map_or(s, |m: u64| m.max(s)));
+                            allowed += 1;
+                        }
+                        Some((_, Err(_))) => { waits.remove(i); denied += 1; }
+                    }
+                }
+                if waits.len() == before { break; }
+            }
+            if let Some(g) = newest_granted {
+                prop_assert!(waits.iter().all(|(s, ..)| *s > g), "a later waiter was granted first");
+            }
+            let inw: u64 = if now >= w { grants_in(&grants, now - w, now) } else {
+                grants.iter().map(|(_, n)| n).sum()
+            };
+            prop_assert!(inw <= limit, "{} grants in the window ending {} (limit {})", inw, now, limit);
+        }
+        let cancelled = waits.len() as u64;
+        drop(waits);
+        let m = l.metrics();
+        prop_assert_eq!((m.allowed, m.denied, m.waiting), (allowed, denied + cancelled, 0));
+    }
+}

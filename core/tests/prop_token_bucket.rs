@@ -128,3 +128,99 @@ impl NowForTest for ManualClock {
         seawall::Clock::now_ns(self)
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Waiting acquires (reservations) mixed with plain ones and
+    /// cancellations: tokens granted in any window `[a, b]` stay within
+    /// `burst + floor((b - a) / T)` plus the tokens cancellations gave back,
+    /// due times follow the order of the reservations (until a cancellation
+    /// gives tokens back to the next request), no wait is due after
+    /// its deadline, and each call counts exactly once.
+    #[test]
+    fn reservations_keep_the_rate_fifo_and_exact_counts(
+        burst in 1u64..5,
+        rate in 1u32..20,
+        ops in prop::collection::vec((0u8..4, 0u64..400_000_000, 1u64..4, 0u64..3_000_000_000), 1..150),
+    ) {
+        use seawall::{Clock, LimiterWait, Reservation};
+        use std::sync::Arc;
+        use std::time::Duration;
+        let clock = ManualClock::new();
+        let cfg = TokenBucketConfig { burst, rate_per_sec: f64::from(rate), initial_tokens: None };
+        let tb = Arc::new(TokenBucket::with_clock(cfg, &clock).map_err(|e| TestCaseError::fail(e.to_string()))?);
+        let t = tb.emission_interval().as_nanos() as u64;
+        let mut grants: Vec<(u64, u64)> = Vec::new();
+        let mut waits: Vec<(LimiterWait, u64)> = Vec::new();
+        let (mut allowed, mut denied, mut given_back) = (0u64, 0u64, 0u64);
+        let mut last_due = 0u64;
+        for (kind, dt, n, max_wait) in ops {
+            clock.advance_ns(dt);
+            let now = clock.now_ns();
+            let n = n.min(burst);
+            match kind {
+                0 => {
+                    let d = tb.try_acquire(n).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    if d.allowed { grants.push((now, n)); allowed += 1; } else { denied += 1; }
+                }
+                1 | 2 => match tb.reserve(n, Duration::from_nanos(max_wait)) {
+                    Ok(Reservation::Granted(_)) => { grants.push((now, n)); allowed += 1; }
+                    Ok(Reservation::Waiting(w)) => {
+                        let due = w.due_ns();
+                        prop_assert!(due > now && due <= now + max_wait);
+                        prop_assert!(due >= last_due, "due {} before an earlier waiter's {}", due, last_due);
+                        last_due = due;
+                        waits.push((w, n));
+                    }
+                    Err(seawall::Error::RateLimited { retry_after }) => {
+                        prop_assert!(retry_after.as_nanos() as u64 > max_wait);
+                        denied += 1;
+                    }
+                    Err(e) => return Err(TestCaseError::fail(e.to_string())),
+                },
+                _ if !waits.is_empty() => {
+                    let (w, k) = waits.remove((dt as usize) % waits.len());
+                    drop(w);
+                    given_back += k;
+                    denied += 1;
+                    // The tokens it gave back go to the next request, which
+                    // may then be due before earlier waiters (who keep theirs).
+                    last_due = 0;
+                }
+                _ => {}
+            }
+            let mut i = 0;
+            while i < waits.len() {
+                let r = waits.get_mut(i).map(|(w, _)| (w.due_ns(), w.try_claim()));
+                match r {
+                    Some((due, Ok(Some(_)))) => {
+                        prop_assert!(due <= now);
+                        let (_, k) = waits.remove(i);
+                        // A reservation's tokens are the ones due at its
+                        // due time (a late claim does not move them).
+                        grants.push((due, k));
+                        allowed += 1;
+                    }
+                    Some((due, Ok(None))) => { prop_assert!(due > now); i += 1; }
+                    _ => return Err(TestCaseError::fail("a reservation was refused")),
+                }
+            }
+        }
+        // The GCRA bound over every window of grants.
+        grants.sort_unstable();
+        for (i, &(a, _)) in grants.iter().enumerate() {
+            let mut sum = 0;
+            for &(b, k) in grants.iter().skip(i) {
+                sum += k;
+                prop_assert!(sum <= burst + (b - a) / t + given_back,
+                    "{} tokens in [{}, {}] (burst {}, T {})", sum, a, b, burst, t);
+            }
+        }
+        prop_assert_eq!(tb.metrics().waiting, waits.len() as u64);
+        let left = waits.len() as u64;
+        drop(waits);
+        let m = tb.metrics();
+        prop_assert_eq!((m.allowed, m.denied, m.waiting), (allowed, denied + left, 0));
+    }
+}

@@ -184,7 +184,21 @@ def waiter_recipe(fx, depth):
     return w
 
 
-RECIPES = {"seawall_bulkhead_waiter": waiter_recipe}
+def limiter_wait_recipe(fx, depth):
+    """A waiting reservation: an emptied token bucket (1 token per second)
+    and a reserve that may wait 10 s."""
+    cfg = fx.var("seawall_token_bucket_config %s", "seawall_token_bucket_config_default()")
+    b = fx.var("seawall_token_bucket *%s", "NULL")
+    d = fx.var("seawall_decision %s", "{0}")
+    w = fx.var("seawall_limiter_wait *%s", "NULL")
+    fx.setup.append("  %s.burst = 1; %s.rate_per_sec = 1.0;" % (cfg, cfg))
+    fx.setup.append("  if (seawall_token_bucket_new(&%s, &%s) != SEAWALL_OK || seawall_token_bucket_try_acquire(%s, 1, &%s) != SEAWALL_OK || seawall_token_bucket_reserve(%s, 1, 10000000000ull, &%s, &%s) != SEAWALL_OK || %s == NULL) { fprintf(stderr, \"fixture limiter wait\\n\"); h_failed++; }" % (cfg, b, b, d, b, d, w, w))
+    fx.teardown.insert(0, "  seawall_token_bucket_free(%s);" % b)
+    fx.teardown.insert(0, "  seawall_limiter_wait_free(%s);" % w)
+    return w
+
+
+RECIPES = {"seawall_bulkhead_waiter": waiter_recipe, "seawall_limiter_wait": limiter_wait_recipe}
 
 tests = []
 for ret, name, plist, doc in protos:

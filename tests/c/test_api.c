@@ -541,6 +541,103 @@ static void test_token_bucket(void) {
   seawall_manual_clock_free(clock);
 }
 
+/* Waiting acquires: reserve / try_claim / free, refusals with their
+ * retry_after, bad values naming the parameter. */
+static void test_limiter_waits(void) {
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_token_bucket_config c = seawall_token_bucket_config_default();
+  c.burst = 1;
+  c.rate_per_sec = 1.0;
+  seawall_token_bucket *tb = NULL;
+  CHECK_OK(seawall_token_bucket_new_with_clock(&c, clock, &tb));
+  seawall_decision d;
+  seawall_limiter_wait *w = NULL, *w2 = NULL;
+  /* Granted now: no wait handed out. */
+  CHECK_OK(seawall_token_bucket_reserve(tb, 1, 0, &d, &w));
+  CHECK(d.allowed && w == NULL);
+  /* Waiting: due in 1 s; a second one in 2 s (FIFO). */
+  CHECK_OK(seawall_token_bucket_reserve(tb, 1, 5 * SEC, &d, &w));
+  CHECK(!d.allowed && w != NULL);
+  CHECK_EQ_U64(d.retry_after_ns, 1 * SEC);
+  CHECK_EQ_U64(seawall_limiter_wait_due_in_ns(w), 1 * SEC);
+  CHECK_OK(seawall_token_bucket_reserve(tb, 1, 5 * SEC, &d, &w2));
+  CHECK_EQ_U64(d.retry_after_ns, 2 * SEC);
+  /* Refused at once: due after the deadline; nothing taken. */
+  seawall_limiter_wait *w3 = (seawall_limiter_wait *)&d; /* must be overwritten */
+  CHECK_STATUS(seawall_token_bucket_reserve(tb, 1, 3 * SEC - 1, &d, &w3), SEAWALL_RATE_LIMITED);
+  CHECK(w3 == NULL && !d.allowed);
+  CHECK_EQ_U64(d.retry_after_ns, 3 * SEC);
+  CHECK_EQ_U64(seawall_last_error_retry_after_ns(), 3 * SEC);
+  CHECK_STATUS(seawall_token_bucket_acquire_wait(tb, 1, SEC, &d), SEAWALL_RATE_LIMITED);
+  CHECK_EQ_U64(d.retry_after_ns, 3 * SEC);
+  /* Bad n. */
+  CHECK_STATUS(seawall_token_bucket_reserve(tb, 0, SEC, &d, &w3), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "n");
+  CHECK_STATUS(seawall_token_bucket_acquire_wait(tb, 2, SEC, &d), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "n");
+  /* Not yet due, then due. */
+  CHECK_OK(seawall_limiter_wait_try_claim(w, &d));
+  CHECK(!d.allowed);
+  CHECK_EQ_U64(d.retry_after_ns, 1 * SEC);
+  CHECK_OK(seawall_manual_clock_advance(clock, 1 * SEC));
+  CHECK_OK(seawall_limiter_wait_try_claim(w, &d));
+  CHECK(d.allowed);
+  CHECK_EQ_U64(d.reset_after_ns, 2 * SEC); /* w2's token is reserved too */
+  /* Finished: a clear error naming the wait. */
+  CHECK_STATUS(seawall_limiter_wait_try_claim(w, &d), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "wait");
+  CHECK_STATUS(seawall_limiter_wait_wait(w, &d), SEAWALL_INVALID_ARGUMENT);
+  CHECK_EQ_U64(seawall_limiter_wait_due_in_ns(w), 0);
+  CHECK_EQ_U64(seawall_limiter_wait_due_in_ns(NULL), 0);
+  seawall_limiter_wait_free(w);
+  /* A wait already due does not block. */
+  CHECK_OK(seawall_manual_clock_advance(clock, 1 * SEC));
+  CHECK_OK(seawall_limiter_wait_wait(w2, &d));
+  CHECK(d.allowed);
+  seawall_limiter_wait_free(w2);
+  /* Freed unclaimed: the reservation goes back, one denial. */
+  CHECK_OK(seawall_token_bucket_reserve(tb, 1, 5 * SEC, &d, &w));
+  CHECK(w != NULL);
+  seawall_limiter_wait_free(w);
+  seawall_token_bucket_metrics m;
+  CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
+  CHECK_EQ_U64(m.allowed, 3);
+  CHECK_EQ_U64(m.denied, 3); /* two refusals, one freed */
+  CHECK_EQ_U64(m.waiting, 0);
+  CHECK_OK(seawall_manual_clock_advance(clock, 1 * SEC));
+  CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+  CHECK(d.allowed); /* the freed reservation's token (else due at 4 s) */
+  seawall_token_bucket_free(tb);
+
+  seawall_sliding_window_config sc = seawall_sliding_window_config_default();
+  sc.limit = 1;
+  sc.window_ns = SEC;
+  sc.buckets = 4;
+  seawall_sliding_window *sw = NULL;
+  CHECK_OK(seawall_sliding_window_new_with_clock(&sc, clock, &sw));
+  CHECK_OK(seawall_sliding_window_reserve(sw, 1, 0, &d, &w));
+  CHECK(d.allowed && w == NULL);
+  CHECK_OK(seawall_sliding_window_reserve(sw, 1, 10 * SEC, &d, &w));
+  CHECK(w != NULL);
+  CHECK_EQ_U64(d.retry_after_ns, 1250 * MS);
+  CHECK_STATUS(seawall_sliding_window_acquire_wait(sw, 1, SEC, &d), SEAWALL_RATE_LIMITED);
+  CHECK_EQ_U64(d.retry_after_ns, 2500 * MS);
+  CHECK_STATUS(seawall_sliding_window_reserve(sw, 2, SEC, &d, &w2), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "n");
+  CHECK_OK(seawall_manual_clock_advance(clock, 1250 * MS));
+  CHECK_OK(seawall_limiter_wait_try_claim(w, &d));
+  CHECK(d.allowed);
+  seawall_limiter_wait_free(w);
+  seawall_sliding_window_metrics sm;
+  CHECK_OK(seawall_sliding_window_get_metrics(sw, &sm));
+  CHECK_EQ_U64(sm.allowed, 2);
+  CHECK_EQ_U64(sm.denied, 1);
+  CHECK_EQ_U64(sm.waiting, 0);
+  seawall_sliding_window_free(sw);
+  seawall_manual_clock_free(clock);
+}
+
 static void test_sliding_window_and_keyed(void) {
   seawall_manual_clock *clock = NULL;
   CHECK_OK(seawall_manual_clock_new(0, &clock));
@@ -1017,6 +1114,7 @@ int main(void) {
   test_circuit_breaker();
   test_circuit_breaker_bad_config();
   test_token_bucket();
+  test_limiter_waits();
   test_sliding_window_and_keyed();
   test_bulkhead();
   test_adaptive_timeout();

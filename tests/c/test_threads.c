@@ -131,7 +131,70 @@ static void *work(void *arg) {
   return NULL;
 }
 
+/* Blocking waiting acquires on a manual clock: FIFO, each woken when the
+ * clock reaches its due time, each counted once. */
+#define WAITERS 8
+
+typedef struct {
+  seawall_token_bucket *tb;
+  atomic_int *order;
+  atomic_int *next;
+  int index;
+  seawall_status st;
+} waiter_t;
+
+static void *wait_work(void *arg) {
+  waiter_t *w = arg;
+  seawall_decision d;
+  w->st = seawall_token_bucket_acquire_wait(w->tb, 1, 1000000000000ull, &d);
+  if (w->st == SEAWALL_OK && d.allowed)
+    w->order[atomic_fetch_add(w->next, 1)] = w->index;
+  return NULL;
+}
+
+static void test_blocking_waits(void) {
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_token_bucket_config tc = seawall_token_bucket_config_default();
+  tc.burst = 1;
+  tc.rate_per_sec = 1.0;
+  seawall_token_bucket *tb = NULL;
+  CHECK_OK(seawall_token_bucket_new_with_clock(&tc, clock, &tb));
+  seawall_decision d;
+  CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+  atomic_int order[WAITERS];
+  atomic_int next = 0;
+  pthread_t t[WAITERS];
+  waiter_t w[WAITERS];
+  seawall_token_bucket_metrics m;
+  for (int i = 0; i < WAITERS; i++) {
+    atomic_init(&order[i], -1);
+    w[i] = (waiter_t){tb, order, &next, i, SEAWALL_PANIC};
+    CHECK(pthread_create(&t[i], NULL, wait_work, &w[i]) == 0);
+    /* waiter i holds its place before i + 1 starts */
+    while (seawall_token_bucket_get_metrics(tb, &m) == SEAWALL_OK && m.waiting < (uint64_t)i + 1) {
+    }
+  }
+  for (int k = 0; k < WAITERS; k++) {
+    CHECK_OK(seawall_manual_clock_advance(clock, 1000000000ull));
+    while (atomic_load(&next) < k + 1) {
+    }
+  }
+  for (int i = 0; i < WAITERS; i++) {
+    pthread_join(t[i], NULL);
+    CHECK(w[i].st == SEAWALL_OK);
+    CHECK(atomic_load(&order[i]) == i);
+  }
+  CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
+  CHECK_EQ_U64(m.allowed, WAITERS + 1);
+  CHECK_EQ_U64(m.denied, 0);
+  CHECK_EQ_U64(m.waiting, 0);
+  seawall_token_bucket_free(tb);
+  seawall_manual_clock_free(clock);
+}
+
 int main(void) {
+  test_blocking_waits();
   shared_t sh = {0};
   CHECK_OK(seawall_manual_clock_new(0, &sh.clock));
   seawall_retry_budget_config rc = seawall_retry_budget_config_default();

@@ -31,6 +31,7 @@ class TokenBucketMetrics(TypedDict):
     emission_interval_ns: int
     allowed: int
     denied: int
+    waiting: int
 
 
 class BackoffMetrics(TypedDict):
@@ -56,6 +57,7 @@ class SlidingWindowMetrics(TypedDict):
     count: int
     allowed: int
     denied: int
+    waiting: int
 
 
 class KeyedMetrics(TypedDict):

@@ -26,12 +26,6 @@ __all__ = ["Bulkhead", "BulkheadPermit", "BulkheadWaiter"]
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-# On a ManualClock time only moves when a test advances it, so a queued
-# acquire_async re-reads the clock this often (real seconds) to notice its
-# deadline; on the real clock one timer fires at the deadline itself.
-_MANUAL_RECHECK = 0.001
-
-
 def _resolve(fut: "asyncio.Future[None]") -> None:
     if not fut.done():
         fut.set_result(None)
@@ -62,23 +56,37 @@ class Bulkhead(_native.Bulkhead):
         waiter = got
         try:
             loop = asyncio.get_running_loop()
-            deadline = _clock.now(self._clock) + t
+            clock = self._clock
+            deadline = _clock.now(clock) + t
+            deadline_ns = None if clock is None else clock.now_ns() + round(t * 1e9)
             while True:
                 # Claim the slot, or register a callback core runs (from the
                 # releasing thread, after dropping its lock) when the slot is
                 # handed over; it resolves `fut` on this loop.
                 fut: asyncio.Future[None] = loop.create_future()
-                p = waiter.poll(functools.partial(loop.call_soon_threadsafe, _resolve, fut))
+                wake = functools.partial(loop.call_soon_threadsafe, _resolve, fut)
+                p = waiter.poll(wake)
                 if p is not None:
                     return p
-                left = deadline - _clock.now(self._clock)
-                if left <= 0:
-                    break
-                timer = loop.call_later(left if self._clock is None else _MANUAL_RECHECK, _resolve, fut)
-                try:
-                    await fut
-                finally:
-                    timer.cancel()
+                if clock is None or deadline_ns is None:
+                    left = deadline - _clock.now(clock)
+                    if left <= 0:
+                        break
+                    timer = loop.call_later(left, _resolve, fut)
+                    try:
+                        await fut
+                    finally:
+                        timer.cancel()
+                else:
+                    # The deadline is a timer on the manual clock: it fires
+                    # when a test moves the clock there (no real-time re-check).
+                    tid = clock._wake_at(deadline_ns, wake)
+                    if tid is None:
+                        break
+                    try:
+                        await fut
+                    finally:
+                        clock._cancel_timer(tid)
         except BaseException:
             waiter.cancel()  # gives up the place, or passes a handed slot on
             raise

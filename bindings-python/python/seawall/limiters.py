@@ -1,28 +1,31 @@
 """Rate limiters: the native classes plus what needs asyncio.
 
 ``try_acquire(n=1)`` → bool and ``check(n=1)`` → Decision are single native
-calls. ``acquire(n=1, timeout=None)`` blocks with the GIL released.
-``await acquire_async(n=1, timeout=None)`` waits with asyncio.sleep and
-never blocks the event loop. Keyed variants take the key first.
-``Decision.headers()`` (or ``rate_limit_headers(decision)``) gives the
-standard X-RateLimit-* / Retry-After response headers.
-
-Waits on a ManualClock poll every millisecond (real time) for another
-thread or task to advance the clock; timeouts are measured on the
-limiter's clock.
+calls. ``acquire(n=1, timeout=None)`` blocks with the GIL released;
+``await acquire_async(n=1, timeout=None)`` never blocks the event loop.
+Both wait in core's FIFO order (``reserve``): a request that cannot be
+served within ``timeout`` raises RateLimitedError at once, a waiter is
+woken when its tokens are due (one timer, no polling), and each call
+counts once in the metrics. Timeouts are measured on the limiter's clock;
+on a ManualClock a wait ends when the clock is moved to its due time.
+Keyed variants take the key first. ``Decision.headers()`` (or
+``rate_limit_headers(decision)``) gives the standard X-RateLimit-* /
+Retry-After response headers.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Dict, Optional, Union
+import functools
+from typing import Any, Callable, Dict, Optional, Union
 
 from . import _native
-from ._native import Decision, ManualClock, check_seconds
+from ._native import Decision, LimiterWaiter, ManualClock, check_seconds
 from .errors import RateLimitedError
 
 __all__ = [
     "Decision",
+    "LimiterWaiter",
     "TokenBucket",
     "SlidingWindowLimiter",
     "KeyedTokenBucket",
@@ -32,14 +35,43 @@ __all__ = [
 
 Key = Union[str, bytes]
 
-# On a ManualClock time moves only when someone advances it: poll.
-_MANUAL_POLL = 0.001
+def _resolve(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
-async def _acquire_async(check: Callable[[], Decision], clock: Optional[ManualClock], timeout: Optional[float]) -> Decision:
+async def _await_reserved(got: Any, clock: Optional[ManualClock]) -> Decision:
+    """Awaits what ``reserve()`` returned: a Decision, or a LimiterWaiter
+    whose due time core decides. On a ManualClock core wakes the task when
+    the clock reaches the due time; else one ``call_later`` per due time."""
+    if isinstance(got, Decision):
+        return got
+    waiter: LimiterWaiter = got
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            fut: asyncio.Future[None] = loop.create_future()
+            d = waiter.poll(functools.partial(loop.call_soon_threadsafe, _resolve, fut))
+            if d is not None:
+                return d
+            timer = None if clock is not None else loop.call_later(waiter.due_in, _resolve, fut)
+            try:
+                await fut
+            finally:
+                if timer is not None:
+                    timer.cancel()
+    except BaseException:
+        waiter.cancel()  # gives the reservation back
+        raise
+
+
+async def _keyed_acquire_async(check: Callable[[], Decision], clock: Optional[ManualClock], timeout: Optional[float]) -> Decision:
+    # The keyed limiters have no wait queue in core yet: retry at each
+    # denial's retry_after (on a ManualClock, when the clock gets there).
     if timeout is not None:
         timeout = check_seconds("timeout", timeout, allow_zero=True, argument=True)
-    now: Callable[[], float] = clock.now if clock is not None else asyncio.get_running_loop().time
+    loop = asyncio.get_running_loop()
+    now: Callable[[], float] = clock.now if clock is not None else loop.time
     deadline = None if timeout is None else now() + timeout
     while True:
         d = check()
@@ -48,7 +80,17 @@ async def _acquire_async(check: Callable[[], Decision], clock: Optional[ManualCl
         wait = d.retry_after
         if deadline is not None and now() + wait > deadline:
             raise RateLimitedError(f"rate limited; retry after {wait:g}s", retry_after=wait)
-        await asyncio.sleep(_MANUAL_POLL if clock is not None else wait)
+        if clock is None:
+            await asyncio.sleep(wait)
+            continue
+        fut: asyncio.Future[None] = loop.create_future()
+        tid = clock._wake_at(clock.now_ns() + max(d.retry_after_ns, 1), functools.partial(loop.call_soon_threadsafe, _resolve, fut))
+        if tid is None:
+            continue
+        try:
+            await fut
+        finally:
+            clock._cancel_timer(tid)
 
 
 class TokenBucket(_native.TokenBucket):
@@ -63,9 +105,10 @@ class TokenBucket(_native.TokenBucket):
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
-        """Waits on the event loop until ``n`` tokens are taken; RateLimitedError
-        (with retry_after) when that cannot happen within ``timeout`` seconds."""
-        return await _acquire_async(lambda: self.check(n), self._clock, timeout)
+        """Waits on the event loop until ``n`` tokens are taken, in FIFO
+        order; RateLimitedError (with retry_after) at once when that cannot
+        happen within ``timeout`` seconds."""
+        return await _await_reserved(self.reserve(n, timeout), self._clock)
 
 
 class SlidingWindowLimiter(_native.SlidingWindowLimiter):
@@ -80,8 +123,9 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
-        """Waits on the event loop until ``n`` requests are counted."""
-        return await _acquire_async(lambda: self.check(n), self._clock, timeout)
+        """Waits on the event loop until ``n`` requests are counted, in FIFO
+        order; RateLimitedError at once when that cannot happen in time."""
+        return await _await_reserved(self.reserve(n, timeout), self._clock)
 
 
 class KeyedTokenBucket(_native.KeyedTokenBucket):
@@ -109,7 +153,7 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` tokens of ``key`` are taken."""
-        return await _acquire_async(lambda: self.check(key, n), self._clock, timeout)
+        return await _keyed_acquire_async(lambda: self.check(key, n), self._clock, timeout)
 
 
 class KeyedSlidingWindow(_native.KeyedSlidingWindow):
@@ -137,7 +181,7 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` requests of ``key`` are counted."""
-        return await _acquire_async(lambda: self.check(key, n), self._clock, timeout)
+        return await _keyed_acquire_async(lambda: self.check(key, n), self._clock, timeout)
 
 
 def rate_limit_headers(decision: Decision) -> Dict[str, str]:

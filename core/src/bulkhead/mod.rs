@@ -268,10 +268,6 @@ macro_rules! lock {
     };
 }
 
-/// How long a waiter on a [`ManualClock`](crate::clock::ManualClock) sleeps
-/// (real time) before it reads the manual clock again.
-const MANUAL_POLL: Duration = Duration::from_millis(1);
-
 #[derive(Debug, Default)]
 struct WaitQueue {
     next_ticket: u64,
@@ -912,9 +908,15 @@ impl Bulkhead {
     }
 
     /// Blocks until `ticket` is handed a slot (Ok) or the clock reaches
-    /// `deadline`.
+    /// `deadline`. On the monotonic clock the thread sleeps on the queue's
+    /// condition variable until a hand-off or the deadline; on a manual
+    /// clock it sleeps on the clock, woken by a move of the time or by the
+    /// hand-off (its queue entry holds a waker that nudges the clock).
     fn wait_ticket(&self, ticket: u64, deadline: u64) -> Result<()> {
-        let manual = matches!(self.clock, ClockSource::Manual(_));
+        let manual = self.clock.manual().cloned();
+        let nudge = manual
+            .as_ref()
+            .map(|m| Waker::from(Arc::new(crate::clock::Nudge(m.clone()))));
         let mut q = lock!(self);
         loop {
             if Self::claim_locked(&mut q, ticket) {
@@ -927,14 +929,29 @@ impl Bulkhead {
                 after.run();
                 return Err(Error::BulkheadFull);
             }
-            let mut wait = Duration::from_nanos(deadline - now);
-            if manual {
-                wait = wait.min(MANUAL_POLL);
+            match (&manual, &nudge) {
+                (Some(m), Some(w)) => {
+                    let old = q
+                        .waiting
+                        .iter_mut()
+                        .find(|e| e.ticket == ticket)
+                        .and_then(|e| e.waker.replace(w.clone()));
+                    // Read under the queue lock: a hand-off after this
+                    // point nudges the clock and changes it.
+                    let seen = m.generation();
+                    drop(q);
+                    drop(old);
+                    m.wait_changed(seen, deadline);
+                    q = lock!(self);
+                }
+                _ => {
+                    let wait = Duration::from_nanos(deadline - now);
+                    q = match self.cv.wait_timeout(q, wait) {
+                        Ok((g, _)) => g,
+                        Err(e) => e.into_inner().0,
+                    };
+                }
             }
-            q = match self.cv.wait_timeout(q, wait) {
-                Ok((g, _)) => g,
-                Err(e) => e.into_inner().0,
-            };
         }
     }
 }

@@ -15,9 +15,13 @@
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
-use crate::limit::{Decision, RateLimiter};
-use crate::sync::{AtomicU64, Ordering};
+use crate::limit::{Decision, LimiterWait, RateLimiter, Reservation, WaitTarget};
+use crate::sync::{AtomicU64, Mutex, Ordering};
+use crate::token_bucket::MAX_NS;
 use crate::validate;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::Waker;
 use std::time::Duration;
 
 // Packed bucket word (one per ring slot):
@@ -173,6 +177,12 @@ impl Window {
             newest = Some(newest.map_or(s.idx, |m| m.max(s.idx)));
         });
         (sum, newest)
+    }
+
+    /// The clock reading at which bucket `idx` stops being counted.
+    fn expiry_of(&self, idx: u128) -> u64 {
+        let end = (idx + u128::from(self.b) + 1) * u128::from(self.g);
+        u64::try_from(end).unwrap_or(u64::MAX)
     }
 
     /// Nanoseconds from `now` until bucket `idx` stops being counted.
@@ -386,8 +396,12 @@ pub struct SlidingWindowMetrics {
     pub count: u64,
     /// `try_acquire` calls granted.
     pub allowed: u64,
-    /// `try_acquire` calls denied (errors are not counted).
+    /// `try_acquire` calls denied (errors are not counted). Waiting
+    /// acquires count once, when they finish: granted in `allowed`,
+    /// refused or given up in `denied`.
     pub denied: u64,
+    /// Waiting acquires in the queue now.
+    pub waiting: u64,
 }
 
 /// At most `limit` requests in any window of length `window`, lock-free.
@@ -417,6 +431,47 @@ pub struct SlidingWindowLimiter {
     allowed: AtomicU64,
     denied: AtomicU64,
     clock: ClockSource,
+    /// Waiting acquires in `queue.waiting` (changed only under its lock);
+    /// non-zero sends `try_acquire` to the slow path (no barging).
+    queued: AtomicU64,
+    queue: Mutex<WaitQueue>,
+}
+
+/// The FIFO of waiting acquires (see `spec/sliding_window.md`, "Waiting").
+#[derive(Debug, Default)]
+struct WaitQueue {
+    next_ticket: u64,
+    /// Waiting, oldest first; due times never decrease along the queue.
+    waiting: VecDeque<Entry>,
+    /// Tickets already granted (counted in the ring) or refused, not yet
+    /// collected by their waiter.
+    settled: Vec<(u64, Settled)>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    ticket: u64,
+    n: u64,
+    due: u64,
+    deadline: u64,
+    waker: Option<Waker>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Settled {
+    Granted(Decision),
+    /// Refused: the due time moved past the deadline; retry_after ns.
+    Refused(u64),
+}
+
+/// Locks the wait queue, ignoring poisoning (its invariants hold between
+/// statements that cannot panic).
+macro_rules! lock {
+    ($sw:expr) => {
+        $sw.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
 }
 
 impl SlidingWindowLimiter {
@@ -435,6 +490,8 @@ impl SlidingWindowLimiter {
             allowed: AtomicU64::new(0),
             denied: AtomicU64::new(0),
             clock: clock.into(),
+            queued: AtomicU64::new(0),
+            queue: Mutex::new(WaitQueue::default()),
         })
     }
 
@@ -442,6 +499,11 @@ impl SlidingWindowLimiter {
     /// for `n == 0` or `n > limit`. A denied request counts nothing.
     pub fn try_acquire(&self, n: u64) -> Result<Decision> {
         self.w.check_n(n)?;
+        if self.queued.load(Ordering::Acquire) != 0 {
+            let d = self.behind_queue(n);
+            self.denied.fetch_add(1, Ordering::Relaxed);
+            return Ok(d);
+        }
         let d = self.w.acquire(&self.ring, self.clock.now_ns(), n);
         if d.allowed {
             self.allowed.fetch_add(1, Ordering::Relaxed);
@@ -454,6 +516,9 @@ impl SlidingWindowLimiter {
     /// What `try_acquire(n)` would answer now, without counting anything.
     pub fn peek(&self, n: u64) -> Result<Decision> {
         self.w.check_n(n)?;
+        if self.queued.load(Ordering::Acquire) != 0 {
+            return Ok(self.behind_queue(n));
+        }
         Ok(self.w.peek(&self.ring, self.clock.now_ns(), n))
     }
 
@@ -474,7 +539,283 @@ impl SlidingWindowLimiter {
             count: self.w.count(&self.ring, self.clock.now_ns()).0,
             allowed: self.allowed.load(Ordering::Relaxed),
             denied: self.denied.load(Ordering::Relaxed),
+            waiting: self.queued.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counts `n` requests now, or queues them (FIFO) for the earliest time
+    /// the window has room for them after everyone queued before, if that
+    /// is at most `max_wait` away (see `spec/sliding_window.md`,
+    /// "Waiting").
+    ///
+    /// `Err(RateLimited { retry_after })` when that time is further away
+    /// (nothing counted, one denial counted); `Err(InvalidArgument)` for
+    /// `n == 0` or `n > limit`.
+    pub fn reserve(self: &Arc<Self>, n: u64, max_wait: Duration) -> Result<Reservation> {
+        match self.enqueue(n, max_wait)? {
+            Queued::Now(d) => Ok(Reservation::Granted(d)),
+            Queued::Ticket(t) => Ok(Reservation::Waiting(LimiterWait::new(
+                Arc::clone(self) as Arc<dyn WaitTarget>,
+                t,
+                n,
+            ))),
+        }
+    }
+
+    /// Counts `n` requests, blocking the thread up to `max_wait` in the
+    /// FIFO queue (on a [`ManualClock`](crate::ManualClock), until a test
+    /// moves the time to the due time). Refused at once, without sleeping,
+    /// when they are due later.
+    pub fn acquire(&self, n: u64, max_wait: Duration) -> Result<Decision> {
+        let ticket = match self.enqueue(n, max_wait)? {
+            Queued::Now(d) => return Ok(d),
+            Queued::Ticket(t) => t,
+        };
+        loop {
+            if let Some(d) = self.claim(ticket, n)? {
+                return Ok(d);
+            }
+            let due = self.due_ns(ticket).unwrap_or(0);
+            self.clock.sleep_until_ns(due, None);
+        }
+    }
+
+    fn enqueue(&self, n: u64, max_wait: Duration) -> Result<Queued> {
+        self.w.check_n(n)?;
+        let max_wait_ns = duration_to_ns(max_wait).min(MAX_NS);
+        let now = self.clock.now_ns();
+        let mut q = lock!(self);
+        if q.waiting.is_empty() {
+            let d = self.w.acquire(&self.ring, now, n);
+            if d.allowed {
+                self.allowed.fetch_add(1, Ordering::Relaxed);
+                return Ok(Queued::Now(d));
+            }
+        }
+        let due = self.due_after(&q.waiting, q.waiting.len(), now, n);
+        let wait = due.saturating_sub(now);
+        if wait > max_wait_ns || q.waiting.try_reserve(1).is_err() {
+            self.denied.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::RateLimited {
+                retry_after: Duration::from_nanos(wait.max(1)),
+            });
+        }
+        let ticket = q.next_ticket;
+        q.next_ticket = q.next_ticket.wrapping_add(1);
+        q.waiting.push_back(Entry {
+            ticket,
+            n,
+            due,
+            deadline: now.saturating_add(max_wait_ns),
+            waker: None,
+        });
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        Ok(Queued::Ticket(ticket))
+    }
+
+    /// The earliest time `>= now` (and not before the due time of the
+    /// waiter ahead) at which `n` more fit in the window, given the ring at
+    /// `now` and the first `ahead` waiters of `waiting` counted at their
+    /// due times. Exact: counts only ever leave the window at bucket
+    /// expiries, so the answer is `now`, the last waiter's due time, or
+    /// one of those expiries.
+    fn due_after(&self, waiting: &VecDeque<Entry>, ahead: usize, now: u64, n: u64) -> u64 {
+        let w = &self.w;
+        // (expiry, count) of everything counted at `now` or scheduled.
+        let mut items: Vec<(u64, u64)> = Vec::new();
+        w.for_each_counted(&self.ring, now, |_, _, s| {
+            items.push((w.expiry_of(s.idx), s.count));
+        });
+        let mut t = now;
+        for e in waiting.iter().take(ahead) {
+            items.push((w.expiry_of(u128::from(e.due / w.g)), e.n));
+            t = t.max(e.due);
+        }
+        items.sort_unstable();
+        let mut counted: u64 = items.iter().map(|&(_, c)| c).fold(0, u64::saturating_add);
+        let mut rest = items.iter().peekable();
+        loop {
+            while let Some(&&(exp, c)) = rest.peek() {
+                if exp > t {
+                    break;
+                }
+                counted = counted.saturating_sub(c);
+                rest.next();
+            }
+            if counted.saturating_add(n) <= w.limit {
+                return t;
+            }
+            match rest.peek() {
+                Some(&&(exp, _)) => t = exp,
+                None => return t, // unreachable: counted > 0 means items left
+            }
+        }
+    }
+
+    /// `try_acquire` / `peek` while others wait: denied (no barging), with
+    /// the time this request would be due behind them.
+    #[cold]
+    #[inline(never)]
+    fn behind_queue(&self, n: u64) -> Decision {
+        let now = self.clock.now_ns();
+        let q = lock!(self);
+        let due = self.due_after(&q.waiting, q.waiting.len(), now, n);
+        let last = q
+            .waiting
+            .back()
+            .map_or(0, |e| self.w.expiry_of(u128::from(e.due / self.w.g)));
+        drop(q);
+        let reset = self
+            .w
+            .reset_in(&self.ring, now)
+            .max(last.saturating_sub(now));
+        Decision {
+            allowed: false,
+            remaining: 0,
+            retry_after: Duration::from_nanos(due.saturating_sub(now).max(1)),
+            reset_after: Duration::from_nanos(reset),
+        }
+    }
+
+    /// With the queue locked: grants, oldest first, every waiter that is
+    /// due at `now` while the window has room. A due waiter that does not
+    /// fit (a late claim counted in a later bucket, or a request that raced
+    /// past the queue) is due again when it fits; the waiters behind it
+    /// are rescheduled. Returns wakers to wake after unlocking.
+    fn settle(&self, q: &mut WaitQueue, now: u64) -> Vec<Waker> {
+        while let Some(e) = q.waiting.front() {
+            if e.due > now {
+                return Vec::new();
+            }
+            let d = self.w.acquire(&self.ring, now, e.n);
+            if !d.allowed {
+                return self.reschedule(q, now);
+            }
+            if let Some(e) = q.waiting.pop_front() {
+                self.queued.fetch_sub(1, Ordering::AcqRel);
+                q.settled.push((e.ticket, Settled::Granted(d)));
+            }
+        }
+        Vec::new()
+    }
+
+    /// With the queue locked: recomputes every waiter's due time in order
+    /// (after a waiter left, or the window turned out fuller than planned),
+    /// refusing those whose deadline it passes. Returns the wakers of the
+    /// waiters whose due time changed or that were refused.
+    fn reschedule(&self, q: &mut WaitQueue, now: u64) -> Vec<Waker> {
+        let mut wake = Vec::new();
+        let mut i = 0;
+        while i < q.waiting.len() {
+            let Some(n) = q.waiting.get(i).map(|e| e.n) else {
+                break;
+            };
+            let due = self.due_after(&q.waiting, i, now, n);
+            let Some(e) = q.waiting.get_mut(i) else { break };
+            if due > e.deadline {
+                if let Some(e) = q.waiting.remove(i) {
+                    self.queued.fetch_sub(1, Ordering::AcqRel);
+                    self.denied.fetch_add(1, Ordering::Relaxed);
+                    q.settled
+                        .push((e.ticket, Settled::Refused(due.saturating_sub(now).max(1))));
+                    wake.extend(e.waker);
+                }
+                continue;
+            }
+            if due != e.due {
+                e.due = due;
+                if let Some(w) = &e.waker {
+                    wake.push(w.clone());
+                }
+            }
+            i += 1;
+        }
+        wake
+    }
+}
+
+/// What `enqueue` got.
+enum Queued {
+    Now(Decision),
+    Ticket(u64),
+}
+
+fn wake_all(wakers: Vec<Waker>) {
+    for w in wakers {
+        w.wake();
+    }
+}
+
+impl WaitTarget for SlidingWindowLimiter {
+    fn clock(&self) -> &ClockSource {
+        &self.clock
+    }
+
+    fn due_ns(&self, key: u64) -> Option<u64> {
+        let q = lock!(self);
+        if q.settled.iter().any(|&(t, _)| t == key) {
+            return Some(0);
+        }
+        q.waiting.iter().find(|e| e.ticket == key).map(|e| e.due)
+    }
+
+    fn claim(&self, key: u64, _n: u64) -> Result<Option<Decision>> {
+        let now = self.clock.now_ns();
+        let mut q = lock!(self);
+        let wake = self.settle(&mut q, now);
+        let got = q
+            .settled
+            .iter()
+            .position(|&(t, _)| t == key)
+            .map(|i| q.settled.swap_remove(i).1);
+        drop(q);
+        wake_all(wake);
+        match got {
+            Some(Settled::Granted(d)) => {
+                self.allowed.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(d))
+            }
+            Some(Settled::Refused(retry)) => Err(Error::RateLimited {
+                retry_after: Duration::from_nanos(retry),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn abandon(&self, key: u64, n: u64) {
+        let now = self.clock.now_ns();
+        let mut q = lock!(self);
+        let mut wake = Vec::new();
+        let mut dropped = None;
+        if let Some(i) = q.waiting.iter().position(|e| e.ticket == key) {
+            dropped = q.waiting.remove(i).and_then(|e| e.waker);
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            self.denied.fetch_add(1, Ordering::Relaxed);
+            // Those behind may now be due earlier.
+            wake = self.reschedule(&mut q, now);
+        } else if let Some(i) = q.settled.iter().position(|&(t, _)| t == key) {
+            if let (_, Settled::Granted(_)) = q.settled.swap_remove(i) {
+                // Counted in the ring but never collected: give it back.
+                self.w.refund(&self.ring, now, n);
+                self.denied.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        drop(q);
+        drop(dropped);
+        wake_all(wake);
+    }
+
+    fn set_waker(&self, key: u64, waker: &Waker) {
+        let mut q = lock!(self);
+        let old = match q.waiting.iter_mut().find(|e| e.ticket == key) {
+            Some(e) => match &e.waker {
+                Some(w) if w.will_wake(waker) => None,
+                _ => e.waker.replace(waker.clone()),
+            },
+            None => None,
+        };
+        drop(q);
+        drop(old);
     }
 }
 

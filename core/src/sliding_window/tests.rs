@@ -186,3 +186,120 @@ fn bucket_width_rounds_up() {
     let (l, _c) = limiter(1, 1000, 3);
     assert_eq!(l.bucket_width(), Duration::from_nanos(333_333_334));
 }
+
+fn shared(limit: u64, window_ms: u64, buckets: u32) -> (Arc<SlidingWindowLimiter>, ManualClock) {
+    let (l, c) = limiter(limit, window_ms, buckets);
+    (Arc::new(l), c)
+}
+
+fn waiting(r: Result<Reservation>) -> LimiterWait {
+    match r {
+        Ok(Reservation::Waiting(w)) => w,
+        other => unreachable!("expected a wait, got {other:?}"),
+    }
+}
+
+fn claim(w: &mut LimiterWait) -> Option<Decision> {
+    w.try_claim().unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+const LONG: Duration = Duration::from_secs(100);
+
+#[test]
+fn waiters_are_scheduled_fifo_at_exact_due_times() {
+    // limit 2 per 1 s, 4 buckets of 250 ms: a grant at t counts until
+    // (floor(t / 250 ms) + 5) * 250 ms.
+    let (l, clock) = shared(2, 1000, 4);
+    assert!(acq(&l, 2).allowed); // bucket 0, expires at 1250 ms
+    let mut a = waiting(l.reserve(1, LONG));
+    let mut b = waiting(l.reserve(1, LONG));
+    let mut c = waiting(l.reserve(2, LONG));
+    assert_eq!(a.due_ns(), 1250 * MS);
+    assert_eq!(b.due_ns(), 1250 * MS);
+    // a and b counted in bucket 5 (1250..1500 ms) expire at 2500 ms.
+    assert_eq!(c.due_ns(), 2500 * MS);
+    // No barging, and the newcomer is told when it would be due.
+    let d = acq(&l, 1);
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Duration::from_millis(3750));
+    assert_eq!(l.metrics().waiting, 3);
+    clock.set_ns(1250 * MS - 1);
+    assert_eq!(claim(&mut a), None);
+    clock.set_ns(1250 * MS);
+    assert_eq!(claim(&mut c), None);
+    assert!(claim(&mut b).is_some_and(|d| d.allowed));
+    assert!(claim(&mut a).is_some_and(|d| d.allowed));
+    clock.set_ns(2500 * MS);
+    assert!(claim(&mut c).is_some_and(|d| d.allowed && d.remaining == 0));
+    let m = l.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting, m.count), (4, 1, 0, 2));
+}
+
+#[test]
+fn a_wait_past_the_deadline_is_refused_at_once() {
+    let (l, _clock) = shared(1, 1000, 4);
+    assert!(acq(&l, 1).allowed);
+    let r = l.reserve(1, Duration::from_millis(1249));
+    assert!(
+        matches!(r, Err(Error::RateLimited { retry_after }) if retry_after == Duration::from_millis(1250)),
+        "{r:?}"
+    );
+    let r = l.acquire(1, Duration::from_millis(10));
+    assert!(matches!(r, Err(Error::RateLimited { .. })));
+    let m = l.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (1, 2, 0));
+}
+
+#[test]
+fn a_cancelled_waiter_moves_those_behind_it_forward() {
+    let (l, clock) = shared(1, 1000, 4);
+    assert!(acq(&l, 1).allowed);
+    let a = waiting(l.reserve(1, LONG));
+    let mut b = waiting(l.reserve(1, LONG));
+    assert_eq!(a.due_ns(), 1250 * MS);
+    assert_eq!(b.due_ns(), 2500 * MS);
+    drop(a);
+    assert_eq!(b.due_ns(), 1250 * MS);
+    clock.set_ns(1250 * MS);
+    assert!(claim(&mut b).is_some());
+    let m = l.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (2, 1, 0));
+}
+
+#[test]
+fn a_late_claim_is_counted_when_it_happens_and_may_push_others_back() {
+    // Waiters due at 1250 ms claimed only at 2600 ms land in bucket 10:
+    // the window must still hold at most `limit`.
+    let (l, clock) = shared(1, 1000, 4);
+    assert!(acq(&l, 1).allowed);
+    let mut a = waiting(l.reserve(1, LONG));
+    let mut b = waiting(l.reserve(1, Duration::from_millis(2600)));
+    assert_eq!(b.due_ns(), 2500 * MS);
+    clock.set_ns(2600 * MS);
+    // a is granted (in bucket 10, expiring at 3750 ms); b, also due,
+    // no longer fits and its new due time is past its deadline.
+    let r = b.try_claim();
+    assert!(
+        matches!(r, Err(Error::RateLimited { retry_after }) if retry_after == Duration::from_millis(1150)),
+        "{r:?}"
+    );
+    assert!(claim(&mut a).is_some());
+    let m = l.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting, m.count), (2, 1, 0, 1));
+}
+
+#[test]
+fn blocking_acquire_wakes_on_the_manual_clock() {
+    let (l, clock) = shared(1, 1000, 4);
+    assert!(acq(&l, 1).allowed);
+    let l2 = Arc::clone(&l);
+    let t = std::thread::spawn(move || l2.acquire(1, LONG));
+    while l.metrics().waiting == 0 {
+        std::thread::yield_now();
+    }
+    clock.set_ns(1250 * MS);
+    let d = t.join().unwrap_or_else(|_| unreachable!());
+    assert!(d.is_ok_and(|d| d.allowed));
+    let m = l.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (2, 0, 0));
+}

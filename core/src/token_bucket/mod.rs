@@ -12,11 +12,13 @@
 //! The exact formulas (the contract every binding reproduces) are in
 //! `spec/token_bucket.md`.
 
+use crate::clock::duration_to_ns;
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
-use crate::limit::{Decision, RateLimiter};
+use crate::limit::{Decision, LimiterWait, RateLimiter, Reservation, WaitTarget};
 use crate::sync::{AtomicU64, Ordering, Padded, StripedCounter};
 use crate::validate;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Nanoseconds in one second, as a float.
@@ -137,9 +139,10 @@ impl Gcra {
     /// One GCRA step for a validated `n` (`1..=burst`); pure.
     #[inline]
     pub(crate) fn step(&self, tat: u64, now: u64, n: u64) -> Step {
-        // debt <= tau after any grant (a clock going back can make it larger;
-        // it is capped there, which keeps the sums below from overflowing).
-        let debt = tat.saturating_sub(now).min(self.tau.saturating_mul(2));
+        // debt <= tau after any grant, <= tau + MAX_NS after a reservation (a
+        // clock going back can make it larger; it is capped there, which
+        // keeps the sums below from overflowing: 3 * MAX_NS < 2^64).
+        let debt = tat.saturating_sub(now).min(self.max_debt());
         let cost = n.saturating_mul(self.t);
         let after = debt.saturating_add(cost);
         if after <= self.tau {
@@ -162,6 +165,43 @@ impl Gcra {
                 },
                 new_tat: None,
             }
+        }
+    }
+
+    /// The largest debt any grant or reservation leaves: `tau` plus the
+    /// longest wait a reservation may take (100 years).
+    #[inline]
+    fn max_debt(&self) -> u64 {
+        self.tau.saturating_add(MAX_NS)
+    }
+
+    /// A reservation of a validated `n` at `now` waiting at most
+    /// `max_wait_ns` (`<= MAX_NS`): `Ok((new TAT, due time))`, or
+    /// `Err(retry_after_ns)` when the tokens come later than that.
+    #[inline]
+    pub(crate) fn reserve(
+        &self,
+        tat: u64,
+        now: u64,
+        n: u64,
+        max_wait_ns: u64,
+    ) -> std::result::Result<(u64, u64), u64> {
+        let debt = tat.saturating_sub(now).min(self.max_debt());
+        let after = debt.saturating_add(n.saturating_mul(self.t));
+        let wait = after.saturating_sub(self.tau);
+        if wait > max_wait_ns {
+            return Err(wait);
+        }
+        Ok((now.saturating_add(after), now.saturating_add(wait)))
+    }
+
+    /// The decision of a reservation claimed at `now`, TAT `tat`.
+    pub(crate) fn claimed(&self, tat: u64, now: u64) -> Decision {
+        Decision {
+            allowed: true,
+            remaining: self.available(tat, now),
+            retry_after: Duration::ZERO,
+            reset_after: Duration::from_nanos(tat.saturating_sub(now)),
         }
     }
 
@@ -195,7 +235,11 @@ pub struct TokenBucketMetrics {
     /// `try_acquire` calls that were granted.
     pub allowed: u64,
     /// `try_acquire` calls that were denied (errors are not counted).
+    /// Waiting acquires count once, when they finish: granted (also at
+    /// their due time) in `allowed`, refused or given up in `denied`.
     pub denied: u64,
+    /// Waiting acquires holding a reservation now.
+    pub waiting: u64,
 }
 
 /// A lock-free token bucket (GCRA): burst capacity plus a steady refill rate.
@@ -234,6 +278,8 @@ pub struct TokenBucket {
     /// only reads shared memory, so threads being denied at once (the
     /// common case under overload) do not pass one counter's line around.
     denied: StripedCounter,
+    /// Reservations not yet claimed or given back (slow path only).
+    waiting: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -285,6 +331,7 @@ impl TokenBucket {
                 allowed: AtomicU64::new(0),
             }),
             denied: StripedCounter::new(),
+            waiting: AtomicU64::new(0),
         })
     }
 
@@ -377,7 +424,115 @@ impl TokenBucket {
             emission_interval: Duration::from_nanos(self.gcra.t),
             allowed: self.hot.allowed.load(Ordering::Relaxed),
             denied: self.denied.sum(),
+            waiting: self.waiting.load(Ordering::Relaxed),
         }
+    }
+
+    /// Takes `n` tokens now, or reserves them for the earliest time they
+    /// are due if that is at most `max_wait` away (GCRA reservation: the
+    /// TAT moves now, so every later request, waiting or not, is served
+    /// after this one; see `spec/token_bucket.md`).
+    ///
+    /// `Err(RateLimited { retry_after })` when the tokens are due later
+    /// than `max_wait` (nothing taken, one denial counted);
+    /// `Err(InvalidArgument)` for `n == 0` or `n > burst`. A wait longer
+    /// than 100 years is treated as 100 years.
+    pub fn reserve(self: &Arc<Self>, n: u64, max_wait: Duration) -> Result<Reservation> {
+        match self.reserve_ns(n, max_wait)? {
+            Reserved::Now(d) => Ok(Reservation::Granted(d)),
+            Reserved::At(due) => Ok(Reservation::Waiting(LimiterWait::new(
+                Arc::clone(self) as Arc<dyn WaitTarget>,
+                due,
+                n,
+            ))),
+        }
+    }
+
+    /// Takes `n` tokens, blocking the thread up to `max_wait` for them:
+    /// [`reserve`](Self::reserve) then sleep until the due time (on a
+    /// [`ManualClock`](crate::ManualClock), until a test moves the time
+    /// there). Refused at once, without sleeping, when they are due later.
+    pub fn acquire(&self, n: u64, max_wait: Duration) -> Result<Decision> {
+        match self.reserve_ns(n, max_wait)? {
+            Reserved::Now(d) => Ok(d),
+            Reserved::At(due) => {
+                while !self.clock.sleep_until_ns(due, None) {}
+                Ok(self.claim_due(n))
+            }
+        }
+    }
+
+    fn reserve_ns(&self, n: u64, max_wait: Duration) -> Result<Reserved> {
+        self.gcra.check_n(n)?;
+        let max_wait_ns = duration_to_ns(max_wait).min(MAX_NS);
+        let now = self.clock.now_ns();
+        let mut tat = self.hot.tat.load(Ordering::Acquire);
+        loop {
+            let (new_tat, due) = match self.gcra.reserve(tat, now, n, max_wait_ns) {
+                Ok(r) => r,
+                Err(retry) => {
+                    self.denied.incr();
+                    return Err(Error::RateLimited {
+                        retry_after: Duration::from_nanos(retry),
+                    });
+                }
+            };
+            match self.hot.tat.compare_exchange_weak(
+                tat,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if due <= now => {
+                    self.hot.allowed.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Reserved::Now(self.gcra.step(tat, now, n).decision));
+                }
+                Ok(_) => {
+                    self.waiting.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Reserved::At(due));
+                }
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// Counts a reservation claimed at its due time; its decision.
+    fn claim_due(&self, _n: u64) -> Decision {
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        self.hot.allowed.fetch_add(1, Ordering::Relaxed);
+        let now = self.clock.now_ns();
+        self.gcra.claimed(self.hot.tat.load(Ordering::Acquire), now)
+    }
+}
+
+/// What `reserve_ns` got.
+enum Reserved {
+    Now(Decision),
+    /// Due at this clock reading.
+    At(u64),
+}
+
+/// A reservation's key is its due time.
+impl WaitTarget for TokenBucket {
+    fn clock(&self) -> &ClockSource {
+        &self.clock
+    }
+
+    fn due_ns(&self, key: u64) -> Option<u64> {
+        Some(key)
+    }
+
+    fn claim(&self, key: u64, n: u64) -> Result<Option<Decision>> {
+        if self.clock.now_ns() < key {
+            return Ok(None);
+        }
+        Ok(Some(self.claim_due(n)))
+    }
+
+    fn abandon(&self, _key: u64, n: u64) {
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        self.denied.incr();
+        self.refund(n);
     }
 }
 

@@ -1,6 +1,7 @@
 use super::*;
 use crate::clock::ManualClock;
 use crate::error::ErrorKind;
+use std::pin::Pin;
 
 fn bucket(burst: u64, rate: f64) -> (TokenBucket, ManualClock) {
     let clock = ManualClock::new();
@@ -258,4 +259,131 @@ fn rate_limiter_trait() {
     assert!(rl.try_acquire_n(2).map(|d| d.allowed).unwrap_or(false));
     rl.refund(1);
     assert_eq!(tb.metrics().available, 1);
+}
+
+fn shared(burst: u64, rate: f64) -> (Arc<TokenBucket>, ManualClock) {
+    let (tb, clock) = bucket(burst, rate);
+    (Arc::new(tb), clock)
+}
+
+fn waiting(r: Result<Reservation>) -> LimiterWait {
+    match r {
+        Ok(Reservation::Waiting(w)) => w,
+        other => unreachable!("expected a wait, got {other:?}"),
+    }
+}
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[test]
+fn reservations_are_fifo_with_exact_due_times_and_counts() {
+    let (tb, clock) = shared(1, 1.0); // T = 1 s
+    assert!(matches!(tb.reserve(1, SEC * 10), Ok(Reservation::Granted(d)) if d.allowed));
+    let mut ws: Vec<LimiterWait> = (0..5).map(|_| waiting(tb.reserve(1, SEC * 10))).collect();
+    for (i, w) in ws.iter().enumerate() {
+        assert_eq!(w.due_ns(), (i as u64 + 1) * 1_000_000_000);
+    }
+    // A newcomer cannot barge: its token comes after the five waiters'.
+    let d = acq(&tb, 1);
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, SEC * 6);
+    assert_eq!(tb.metrics().waiting, 5);
+    for i in 0..5 {
+        clock.advance(SEC);
+        for (j, w) in ws.iter_mut().enumerate().skip(i + 1) {
+            assert_eq!(w.try_claim().ok().flatten(), None, "waiter {j} at {i}");
+        }
+        let d = ws.get_mut(i).and_then(|w| w.try_claim().ok().flatten());
+        assert!(d.is_some_and(|d| d.allowed), "waiter {i}");
+    }
+    drop(ws);
+    let m = tb.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (6, 1, 0));
+}
+
+#[test]
+fn a_wait_past_the_deadline_is_refused_at_once() {
+    let (tb, _clock) = shared(2, 2.0); // T = 500 ms
+    assert!(acq(&tb, 2).allowed);
+    let e = tb.reserve(2, Duration::from_millis(999));
+    assert!(
+        matches!(e, Err(Error::RateLimited { retry_after }) if retry_after == SEC),
+        "{e:?}"
+    );
+    // Nothing was taken: a wait of 1 s is accepted and due at 1 s.
+    let w = waiting(tb.reserve(2, SEC));
+    assert_eq!(w.due_ns(), 1_000_000_000);
+    let m = tb.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (1, 1, 1));
+    let blocked = tb.acquire(1, Duration::from_millis(100));
+    assert!(matches!(blocked, Err(Error::RateLimited { .. })));
+    assert!(matches!(
+        tb.acquire(0, SEC),
+        Err(Error::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn a_cancelled_wait_gives_its_tokens_back() {
+    let (tb, clock) = shared(1, 1.0);
+    assert!(acq(&tb, 1).allowed);
+    let a = waiting(tb.reserve(1, SEC * 10));
+    let b = waiting(tb.reserve(1, SEC * 10));
+    assert_eq!(b.due_ns(), 2_000_000_000);
+    b.cancel();
+    // The cancelled second token is free for the next request.
+    let c = waiting(tb.reserve(1, SEC * 10));
+    assert_eq!(c.due_ns(), 2_000_000_000);
+    drop(a);
+    clock.advance(SEC * 2);
+    let m = tb.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (1, 2, 1));
+    drop(c);
+}
+
+#[test]
+fn blocking_acquire_wakes_when_the_manual_clock_reaches_the_due_time() {
+    let (tb, clock) = shared(1, 1.0);
+    assert!(acq(&tb, 1).allowed);
+    let tb2 = Arc::clone(&tb);
+    let t = std::thread::spawn(move || tb2.acquire(1, SEC * 5));
+    // Wait (no sleep) until the thread holds its reservation.
+    while tb.metrics().waiting == 0 {
+        std::thread::yield_now();
+    }
+    clock.advance(SEC);
+    let d = t.join().unwrap_or_else(|_| unreachable!());
+    assert!(d.is_ok_and(|d| d.allowed));
+    let m = tb.metrics();
+    assert_eq!((m.allowed, m.denied, m.waiting), (2, 0, 0));
+}
+
+#[test]
+fn the_future_is_woken_by_the_manual_clock() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Flag(std::sync::atomic::AtomicUsize);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let (tb, clock) = shared(1, 1.0);
+    assert!(acq(&tb, 1).allowed);
+    let mut w = waiting(tb.reserve(1, SEC * 5));
+    let flag = Arc::new(Flag(Default::default()));
+    let waker = Waker::from(Arc::clone(&flag));
+    let mut cx = Context::from_waker(&waker);
+    assert!(Pin::new(&mut w).poll(&mut cx).is_pending());
+    assert!(Pin::new(&mut w).poll(&mut cx).is_pending()); // one timer, replaced
+    clock.advance(Duration::from_millis(999));
+    assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(matches!(Pin::new(&mut w).poll(&mut cx), Poll::Ready(Ok(d)) if d.allowed));
+    assert_eq!(clock.pending_timers(), 0);
+    // Finished: polling again registers nothing; waiting again is an error.
+    assert!(Pin::new(&mut w).poll(&mut cx).is_pending());
+    assert_eq!(clock.pending_timers(), 0);
+    assert!(matches!(w.wait(), Err(Error::InvalidArgument { .. })));
 }

@@ -1,4 +1,5 @@
 /* Mirrors tests/src/runners/{token_bucket,sliding_window,keyed}.rs. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,12 +42,115 @@ seawall_sliding_window_config sliding_window_config(const cJSON *v) {
 
 /* ---- token bucket ---- */
 
+#define MAX_WAITS 256
+
+typedef struct {
+  char *id;
+  seawall_limiter_wait *w;
+} wait_t;
+
 struct subject {
   seawall_token_bucket *tb;
   seawall_sliding_window *sw;
   seawall_keyed_token_bucket *ktb;
   seawall_keyed_sliding_window *ksw;
+  wait_t waits[MAX_WAITS];
+  size_t n_waits;
 };
+
+static wait_t *find_wait(subject *s, const char *id) {
+  for (size_t i = 0; i < s->n_waits; i++)
+    if (strcmp(s->waits[i].id, id) == 0) return &s->waits[i];
+  return NULL;
+}
+
+static void drop_wait(subject *s, const char *id) {
+  wait_t *w = find_wait(s, id);
+  if (!w) return;
+  seawall_limiter_wait_free(w->w);
+  free(w->id);
+  *w = s->waits[--s->n_waits];
+}
+
+/* A finished wait: granted (the decision) or refused (rate_limited). */
+static cJSON *finished(seawall_status st, const seawall_decision *d) {
+  cJSON *o = decision_value(st, d);
+  if (st == SEAWALL_OK) o_str(o, "outcome", "granted");
+  else if (st == SEAWALL_RATE_LIMITED) o_str(o, "outcome", "refused");
+  return o;
+}
+
+static cJSON *waiting(uint64_t due_in_ns) {
+  cJSON *o = cJSON_CreateObject();
+  o_str(o, "outcome", "waiting");
+  o_u64(o, "due_in_ns", due_in_ns);
+  return o;
+}
+
+typedef seawall_status (*reserve_fn)(subject *s, uint64_t n, uint64_t max_wait_ns,
+                                     seawall_decision *out, seawall_limiter_wait **w);
+
+static seawall_status tb_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
+                                 seawall_decision *out, seawall_limiter_wait **w) {
+  return seawall_token_bucket_reserve(s->tb, n, max_wait_ns, out, w);
+}
+
+static seawall_status sw_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
+                                 seawall_decision *out, seawall_limiter_wait **w) {
+  return seawall_sliding_window_reserve(s->sw, n, max_wait_ns, out, w);
+}
+
+/* The wait ops of tests/src/runners/token_bucket.rs::wait_step; NULL with
+ * *handled false for other ops. */
+static cJSON *wait_step(subject *s, const char *op, const cJSON *args, reserve_fn reserve,
+                        bool *handled, runner_err *err) {
+  *handled = true;
+  const char *id = j_str(args, "id");
+  if (!id) id = "";
+  seawall_decision d = {0};
+  if (strcmp(op, "acquire_wait") == 0) {
+    uint64_t max_wait = 0;
+    j_u64(args, "max_wait_ns", &max_wait);
+    seawall_limiter_wait *w = NULL;
+    seawall_status st = reserve(s, arg_n(args), max_wait, &d, &w);
+    if (st != SEAWALL_OK || w == NULL) return finished(st, &d);
+    if (s->n_waits == MAX_WAITS) {
+      seawall_limiter_wait_free(w);
+      rerr(err, "too many waits");
+      return NULL;
+    }
+    drop_wait(s, id);
+    s->waits[s->n_waits].id = strdup(id);
+    s->waits[s->n_waits].w = w;
+    s->n_waits++;
+    return waiting(d.retry_after_ns);
+  }
+  if (strcmp(op, "poll") == 0) {
+    wait_t *w = find_wait(s, id);
+    if (!w) {
+      cJSON *o = cJSON_CreateObject();
+      o_str(o, "outcome", "none");
+      return o;
+    }
+    seawall_status st = seawall_limiter_wait_try_claim(w->w, &d);
+    if (st == SEAWALL_OK && !d.allowed) {
+      if (seawall_limiter_wait_due_in_ns(w->w) != d.retry_after_ns) {
+        rerr(err, "poll: due_in_ns disagrees with retry_after_ns");
+        return NULL;
+      }
+      return waiting(d.retry_after_ns);
+    }
+    cJSON *o = finished(st, &d);
+    drop_wait(s, id);
+    return o;
+  }
+  if (strcmp(op, "cancel") == 0) {
+    drop_wait(s, id);
+    return cJSON_CreateObject();
+  }
+  *handled = false;
+  return NULL;
+}
 
 static subject *tb_build(const cJSON *config, const seawall_manual_clock *clock,
                          cJSON **error_out, runner_err *err) {
@@ -65,6 +169,9 @@ static subject *tb_build(const cJSON *config, const seawall_manual_clock *clock,
 static cJSON *tb_step(subject *s, const char *op, const cJSON *args,
                       const seawall_manual_clock *clock, runner_err *err) {
   (void)clock;
+  bool handled;
+  cJSON *out = wait_step(s, op, args, tb_reserve, &handled, err);
+  if (handled) return out;
   seawall_decision d;
   if (strcmp(op, "try_acquire") == 0)
     return decision_value(seawall_token_bucket_try_acquire(s->tb, arg_n(args), &d), &d);
@@ -84,6 +191,7 @@ static cJSON *tb_step(subject *s, const char *op, const cJSON *args,
     o_u64(o, "available", m.available);
     o_u64(o, "allowed", m.allowed);
     o_u64(o, "denied", m.denied);
+    o_u64(o, "waiting", m.waiting);
     return o;
   }
   rerr(err, "unknown op \"%s\"", op);
@@ -109,6 +217,9 @@ static subject *sw_build(const cJSON *config, const seawall_manual_clock *clock,
 static cJSON *sw_step(subject *s, const char *op, const cJSON *args,
                       const seawall_manual_clock *clock, runner_err *err) {
   (void)clock;
+  bool handled;
+  cJSON *out = wait_step(s, op, args, sw_reserve, &handled, err);
+  if (handled) return out;
   seawall_decision d;
   if (strcmp(op, "try_acquire") == 0)
     return decision_value(seawall_sliding_window_try_acquire(s->sw, arg_n(args), &d), &d);
@@ -128,6 +239,7 @@ static cJSON *sw_step(subject *s, const char *op, const cJSON *args,
     o_u64(o, "count", m.count);
     o_u64(o, "allowed", m.allowed);
     o_u64(o, "denied", m.denied);
+    o_u64(o, "waiting", m.waiting);
     return o;
   }
   rerr(err, "unknown op \"%s\"", op);
@@ -222,6 +334,7 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
 }
 
 static void destroy(subject *s) {
+  while (s->n_waits > 0) drop_wait(s, s->waits[0].id);
   seawall_token_bucket_free(s->tb);
   seawall_sliding_window_free(s->sw);
   seawall_keyed_token_bucket_free(s->ktb);

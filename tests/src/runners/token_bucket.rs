@@ -1,10 +1,13 @@
 //! Runner for `spec/vectors/token_bucket` (ops in `spec/token_bucket.md`).
 
-use crate::{error_value, f, ns, u, Subject};
+use crate::{dur, error_value, f, ns, s, u, Subject};
 use seawall::clock::ManualClock;
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
-use seawall::Decision;
+use seawall::{Decision, LimiterWait, Reservation};
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A decision as a vector output object.
 pub fn decision_value(d: &Decision) -> Value {
@@ -24,10 +27,84 @@ pub fn result_value(r: seawall::Result<Decision>) -> Value {
     }
 }
 
-struct Tb(TokenBucket);
+/// A finished wait's output: `granted` with the decision, or `refused`.
+fn finished(r: seawall::Result<Decision>) -> Value {
+    let mut v = match &r {
+        Ok(d) => decision_value(d),
+        Err(e) => error_value(e),
+    };
+    if let Value::Object(m) = &mut v {
+        let outcome = match r {
+            Ok(_) => "granted",
+            Err(seawall::Error::RateLimited { .. }) => "refused",
+            Err(_) => return v,
+        };
+        m.insert("outcome".into(), Value::from(outcome));
+    }
+    v
+}
+
+fn waiting(w: &LimiterWait) -> Value {
+    json!({ "outcome": "waiting", "due_in_ns": ns(w.due_in()) })
+}
+
+/// The wait ops shared by the limiters (`spec/token_bucket.md`, "Waiting
+/// acquires"): `acquire_wait {id, n, max_wait_ns}`, `poll {id}`,
+/// `cancel {id}`. `None` for other ops.
+pub fn wait_step(
+    waits: &mut HashMap<String, LimiterWait>,
+    op: &str,
+    args: &Value,
+    reserve: impl FnOnce(u64, Duration) -> seawall::Result<Reservation>,
+) -> Option<Result<Value, String>> {
+    let id = s(args, "id").unwrap_or("").to_owned();
+    Some(Ok(match op {
+        "acquire_wait" => {
+            let n = u(args, "n").unwrap_or(1);
+            let max_wait = dur(args, "max_wait_ns").unwrap_or(Duration::ZERO);
+            match reserve(n, max_wait) {
+                Ok(Reservation::Granted(d)) => finished(Ok(d)),
+                Ok(Reservation::Waiting(w)) => {
+                    let v = waiting(&w);
+                    waits.insert(id, w);
+                    v
+                }
+                Err(e) => finished(Err(e)),
+            }
+        }
+        "poll" => match waits.get_mut(&id) {
+            None => json!({ "outcome": "none" }),
+            Some(w) => match w.try_claim() {
+                Ok(None) => waiting(w),
+                r => {
+                    waits.remove(&id);
+                    finished(r.map(|d| {
+                        d.unwrap_or(Decision {
+                            allowed: false,
+                            remaining: 0,
+                            retry_after: Duration::ZERO,
+                            reset_after: Duration::ZERO,
+                        })
+                    }))
+                }
+            },
+        },
+        "cancel" => {
+            waits.remove(&id);
+            json!({})
+        }
+        _ => return None,
+    }))
+}
+
+struct Tb(Arc<TokenBucket>, HashMap<String, LimiterWait>);
 
 impl Subject for Tb {
     fn step(&mut self, op: &str, args: &Value, _clock: &ManualClock) -> Result<Value, String> {
+        let tb = Arc::clone(&self.0);
+        if let Some(r) = wait_step(&mut self.1, op, args, |n, w| tb.reserve(n, w)) {
+            return r;
+        }
         match op {
             "try_acquire" => Ok(result_value(self.0.try_acquire(u(args, "n").unwrap_or(1)))),
             "peek" => Ok(result_value(self.0.peek(u(args, "n").unwrap_or(1)))),
@@ -37,7 +114,12 @@ impl Subject for Tb {
             }
             "metrics" => {
                 let m = self.0.metrics();
-                Ok(json!({ "available": m.available, "allowed": m.allowed, "denied": m.denied }))
+                Ok(json!({
+                    "available": m.available,
+                    "allowed": m.allowed,
+                    "denied": m.denied,
+                    "waiting": m.waiting,
+                }))
             }
             other => Err(format!("unknown op {other:?}")),
         }
@@ -57,6 +139,6 @@ pub fn config(v: &Value) -> TokenBucketConfig {
 /// Builds the subject from a vector's config.
 pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     TokenBucket::with_clock(config(cfg), clock)
-        .map(|t| Box::new(Tb(t)) as Box<dyn Subject>)
+        .map(|t| Box::new(Tb(Arc::new(t), HashMap::new())) as Box<dyn Subject>)
         .map_err(|e| error_value(&e))
 }
