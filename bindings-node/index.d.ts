@@ -165,6 +165,12 @@ export declare class NativeRateLimiter {
   refund(n: number): void
   refundKey(key: string, n: number): void
   metrics(): LimiterMetrics
+  /**
+   * Takes `n` now or reserves them in core's FIFO order if they are due
+   * within `maxWaitMs` (Infinity: any wait); a refusal throws
+   * rate_limited with its retry-after.
+   */
+  reserve(n: number, maxWaitMs: number): WaitOut
 }
 export type RateLimiter = NativeRateLimiter
 
@@ -377,11 +383,19 @@ export interface LimiterMetrics {
   count?: number
   allowed?: number
   denied?: number
+  /** Waiting acquires in core's queue (token bucket, sliding window). */
+  waiting?: number
   keysTracked?: number
   capacity?: number
   evictions?: number
   tableFull?: number
 }
+
+/** Gives wait `w` up (its reservation goes back). False when unknown. */
+export declare function limWaitCancel(w: number): boolean
+
+/** Claims wait `w` if it is due (then it is finished). */
+export declare function limWaitPoll(w: number): WaitOut
 
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
@@ -477,3 +491,17 @@ export interface StepOut {
 
 /** The seawall version (the same in every binding). */
 export declare function version(): string
+
+/**
+ * A waiting acquire's state: `granted` (with the decision), `waiting`
+ * (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
+ */
+export interface WaitOut {
+  outcome: string
+  wait?: number
+  dueInMs?: number
+  allowed?: boolean
+  remaining?: number
+  retryAfterMs?: number
+  resetAfterMs?: number
+}

@@ -606,6 +606,8 @@ export interface LimiterMetrics {
   capacity?: number
   evictions?: number
   tableFull?: number
+  /** Waiting acquires in core's queue (token bucket, sliding window). */
+  waiting?: number
 }
 
 declare abstract class UnkeyedLimiter {
@@ -615,7 +617,10 @@ declare abstract class UnkeyedLimiter {
   peek(n?: number): RateLimitDecision
   /** Gives back `n` permits (0: nothing). */
   refund(n?: number): void
+  /** Waits in core's FIFO queue until the permits are due (one timer, no polling). */
   acquire(n?: number, options?: AcquireOptions): Promise<void>
+  /** Takes now or reserves for the due time (within maxWaitMs, default 0). */
+  reserve(n?: number, options?: { maxWaitMs?: number }): Reservation
 }
 
 declare abstract class KeyedLimiter {
@@ -652,6 +657,16 @@ export declare class KeyedSlidingWindow extends KeyedLimiter {
 }
 
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
+
+/** A reservation in core's FIFO queue, waiting for its due time (reserve()). */
+export declare class LimiterWaiter {
+  /** Milliseconds until it is due (when made or last polled). */
+  readonly dueInMs: number
+  poll(): ({ outcome: 'granted' } & RateLimitDecision) | { outcome: 'waiting'; dueInMs: number } | { outcome: 'refused'; retryAfterMs: number } | { outcome: 'none' }
+  cancel(): boolean
+}
+
+export type Reservation = ({ outcome: 'granted' } & RateLimitDecision) | { outcome: 'waiting'; waiter: LimiterWaiter }
 
 /** A quota policy for the headers: the limiter's own, or given. */
 export type QuotaPolicy = RateLimiterLike | { limiter: RateLimiterLike; name?: string } | { name?: string; limit: number; windowMs: number }

@@ -10,7 +10,7 @@ const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
 
-const { rlTry, rlTry1, rlTryKey, scratch } = native
+const { rlTry, rlTry1, rlTryKey, limWaitPoll, limWaitCancel, scratch } = native
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -206,21 +206,132 @@ class UnkeyedLimiter extends BaseLimiter {
   }
 
   /**
-   * Resolves once `n` are granted, waiting as long as needed (on the
-   * limiter's clock). Rejects with RateLimitedError when the wait would
-   * exceed `timeoutMs`, or with the signal's reason on abort.
+   * Takes `n` now, or reserves them in core's FIFO order when they are due
+   * within `maxWaitMs` (default 0; Infinity: any wait): `{ outcome:
+   * 'granted', allowed, remaining, retryAfterMs, resetAfterMs }` or `{
+   * outcome: 'waiting', waiter }` (a LimiterWaiter: `poll()` once it is
+   * due, `cancel()` to give the reservation back). Throws RateLimitedError
+   * when the tokens are due later than `maxWaitMs`.
+   */
+  reserve (n, options) {
+    const opts = checkObject(options)
+    checkKeys(opts, ['maxWaitMs'], 'reserve() options', 'SEAWALL_INVALID_ARGUMENT')
+    const maxWait = opts.maxWaitMs === undefined ? 0 : native.checkDuration('maxWaitMs', opts.maxWaitMs, false, true)
+    let r
+    try {
+      r = this._n.reserve(nArg(n), maxWait)
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+    return r.outcome === 'granted' ? grantedOf(r) : { outcome: 'waiting', waiter: new LimiterWaiter(r.wait, r.dueInMs) }
+  }
+
+  /**
+   * Resolves once `n` are granted: core reserves them in FIFO order (no
+   * barging, one count per call) and this waits until they are due on the
+   * limiter's clock (one timer, no polling). Rejects with RateLimitedError
+   * when they are due later than `timeoutMs`, or with the signal's reason
+   * on abort (the reservation goes back).
    */
   acquire (n, options) {
-    const id = this._id
-    let k
-    try { k = nArg(n) } catch (e) { return Promise.reject(e) }
-    return this._acquire(() => {
-      try {
-        return tryN(id, k, false) // writes retry-after to scratch for the wait
-      } catch (e) {
-        throw mapNativeError(e, { n })
+    let k, signal, limitMs
+    try {
+      k = nArg(n)
+      const opts = checkObject(options)
+      checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
+      signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
+      if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
+      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
+    } catch (e) {
+      return Promise.reject(mapNativeError(e, { n }))
+    }
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+    let r
+    try {
+      r = this._n.reserve(k, limitMs)
+    } catch (e) {
+      const err = mapNativeError(e, { n })
+      if (err instanceof RateLimitedError && limitMs > 0 && Number.isFinite(limitMs)) {
+        err.message = `rate limited: ${k} permit${k === 1 ? '' : 's'} not available within timeoutMs ${limitMs}`
       }
-    }, `${k} permit${k === 1 ? '' : 's'}`, options)
+      return Promise.reject(err)
+    }
+    if (r.outcome === 'granted') return Promise.resolve()
+    const clock = this._clock
+    const waiter = new LimiterWaiter(r.wait, r.dueInMs)
+    return new Promise((resolve, reject) => {
+      let timer
+      const done = () => { if (signal !== undefined) signal.removeEventListener('abort', onAbort) }
+      const onAbort = () => {
+        clock._cancel(timer)
+        waiter.cancel()
+        reject(abortReason(signal))
+      }
+      const tick = () => {
+        const p = waiter.poll()
+        if (p.outcome === 'granted') {
+          done()
+          resolve()
+        } else if (p.outcome === 'waiting') {
+          timer = clock._schedule(p.dueInMs, tick) // woken a little early: sleep the rest
+        } else {
+          done()
+          reject(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'))
+        }
+      }
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
+      timer = clock._schedule(waiter.dueInMs, tick)
+    })
+  }
+}
+
+function grantedOf (r) {
+  return { outcome: 'granted', allowed: r.allowed, remaining: r.remaining, retryAfterMs: r.retryAfterMs, resetAfterMs: r.resetAfterMs }
+}
+
+// A waiter dropped without poll() reaching its grant or cancel() gives its
+// reservation back when it is garbage-collected.
+const droppedWaits = new FinalizationRegistry((held) => { limWaitCancel(held.id) })
+
+/** A reservation waiting for its due time (TokenBucket / SlidingWindowLimiter reserve()). */
+class LimiterWaiter {
+  constructor (id, dueInMs) {
+    this._held = { id }
+    this._done = false
+    /** Milliseconds until it is due (when made or last polled). */
+    this.dueInMs = dueInMs
+    droppedWaits.register(this, this._held, this)
+  }
+
+  /**
+   * Claims the tokens if due: `{ outcome: 'granted', ...decision }`;
+   * `{ outcome: 'waiting', dueInMs }`; `{ outcome: 'refused' }`; `{
+   * outcome: 'none' }` once finished.
+   */
+  poll () {
+    if (this._done) return { outcome: 'none' }
+    const p = limWaitPoll(this._held.id)
+    if (p.outcome === 'waiting') {
+      this._held.id = p.wait
+      this.dueInMs = p.dueInMs
+      return { outcome: 'waiting', dueInMs: p.dueInMs }
+    }
+    this._finish()
+    if (p.outcome === 'granted') return grantedOf(p)
+    return p.outcome === 'refused' ? { outcome: 'refused', retryAfterMs: p.retryAfterMs } : { outcome: p.outcome }
+  }
+
+  /** Gives the reservation back (later waiters keep their due times). False when finished. */
+  cancel () {
+    if (this._done) return false
+    this._finish()
+    limWaitCancel(this._held.id)
+    return true
+  }
+
+  _finish () {
+    this._done = true
+    droppedWaits.unregister(this)
   }
 }
 
@@ -384,6 +495,7 @@ module.exports = {
   SlidingWindowLimiter,
   KeyedTokenBucket,
   KeyedSlidingWindow,
+  LimiterWaiter,
   rateLimitHeaders,
   quotaPolicyOf,
   headersFor,

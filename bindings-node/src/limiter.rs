@@ -201,6 +201,8 @@ pub struct LimiterMetrics {
     pub count: Option<f64>,
     pub allowed: Option<f64>,
     pub denied: Option<f64>,
+    /// Waiting acquires in core's queue (token bucket, sliding window).
+    pub waiting: Option<f64>,
     pub keys_tracked: Option<f64>,
     pub capacity: Option<f64>,
     pub evictions: Option<f64>,
@@ -217,6 +219,7 @@ impl LimiterMetrics {
             count: None,
             allowed: None,
             denied: None,
+            waiting: None,
             keys_tracked: None,
             capacity: None,
             evictions: None,
@@ -448,6 +451,7 @@ impl RateLimiter {
                     emission_interval_ms: Some(duration_ms(m.emission_interval)),
                     allowed: Some(m.allowed as f64),
                     denied: Some(m.denied as f64),
+                    waiting: Some(m.waiting as f64),
                     ..LimiterMetrics::empty()
                 }
             }
@@ -458,11 +462,134 @@ impl RateLimiter {
                     count: Some(m.count as f64),
                     allowed: Some(m.allowed as f64),
                     denied: Some(m.denied as f64),
+                    waiting: Some(m.waiting as f64),
                     ..LimiterMetrics::empty()
                 }
             }
             Limiter::KeyedBucket(k) => LimiterMetrics::keyed(k.metrics()),
             Limiter::KeyedWindow(k) => LimiterMetrics::keyed(k.metrics()),
         }
+    }
+}
+
+// Core's limiter waits (`spec/token_bucket.md`, "Waiting acquires"): a
+// waiting acquire is a reservation in core's FIFO order, due at a known
+// time; the JS side sleeps until then on the limiter's clock and claims it.
+// Waits live in a per-thread slab, addressed by id.
+thread_local! {
+    static WAITS: std::cell::RefCell<crate::handles::ValSlab<seawall::LimiterWait>> =
+        const { std::cell::RefCell::new(crate::handles::ValSlab::new()) };
+}
+
+/// A waiting acquire's state: `granted` (with the decision), `waiting`
+/// (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
+#[napi(object, object_from_js = false)]
+pub struct WaitOut {
+    pub outcome: &'static str,
+    pub wait: Option<u32>,
+    pub due_in_ms: Option<f64>,
+    pub allowed: Option<bool>,
+    pub remaining: Option<f64>,
+    pub retry_after_ms: Option<f64>,
+    pub reset_after_ms: Option<f64>,
+}
+
+fn wait_out(outcome: &'static str) -> WaitOut {
+    WaitOut {
+        outcome,
+        wait: None,
+        due_in_ms: None,
+        allowed: None,
+        remaining: None,
+        retry_after_ms: None,
+        reset_after_ms: None,
+    }
+}
+
+fn granted(d: &seawall::Decision) -> WaitOut {
+    WaitOut {
+        allowed: Some(d.allowed),
+        remaining: Some(d.remaining as f64),
+        retry_after_ms: Some(duration_ms(d.retry_after)),
+        reset_after_ms: Some(duration_ms(d.reset_after)),
+        ..wait_out("granted")
+    }
+}
+
+#[napi]
+impl RateLimiter {
+    /// Takes `n` now or reserves them in core's FIFO order if they are due
+    /// within `maxWaitMs` (Infinity: any wait); a refusal throws
+    /// rate_limited with its retry-after.
+    #[napi(catch_unwind)]
+    pub fn reserve(&self, n: f64, max_wait_ms: f64) -> Result<WaitOut> {
+        let n = count(n)?;
+        let max_wait = if max_wait_ms.is_finite() && max_wait_ms >= 0.0 {
+            crate::conf::ms_to_duration(max_wait_ms)
+        } else {
+            std::time::Duration::MAX
+        };
+        let r = match &**self.inner {
+            Limiter::Bucket(b) => b.reserve(n, max_wait),
+            Limiter::Window(w) => w.reserve(n, max_wait),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "limiter",
+                    "keyed limiters have no core waits",
+                ))
+            }
+        };
+        match r {
+            Ok(seawall::Reservation::Granted(d)) => Ok(granted(&d)),
+            Ok(seawall::Reservation::Waiting(w)) => {
+                let due = duration_ms(w.due_in());
+                let id = WAITS.with(|s| s.borrow_mut().insert(w));
+                Ok(WaitOut {
+                    wait: Some(id),
+                    due_in_ms: Some(due),
+                    ..wait_out("waiting")
+                })
+            }
+            Err(e) => Err(crate::error::from_core(&e, crate::error::camel)),
+        }
+    }
+}
+
+/// Claims wait `w` if it is due (then it is finished).
+#[napi(catch_unwind)]
+pub fn lim_wait_poll(w: u32) -> WaitOut {
+    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let Some(mut wait) = taken else {
+        return wait_out("none");
+    };
+    match wait.try_claim() {
+        Ok(Some(d)) => granted(&d),
+        Ok(None) => {
+            let due = duration_ms(wait.due_in());
+            let id = WAITS.with(|s| s.borrow_mut().insert(wait));
+            WaitOut {
+                wait: Some(id),
+                due_in_ms: Some(due),
+                ..wait_out("waiting")
+            }
+        }
+        Err(e) => WaitOut {
+            retry_after_ms: Some(e.retry_after().map_or(0.0, duration_ms)),
+            ..wait_out("refused")
+        },
+    }
+}
+
+/// Gives wait `w` up (its reservation goes back). False when unknown.
+#[napi(catch_unwind)]
+pub fn lim_wait_cancel(w: u32) -> bool {
+    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    match taken {
+        Some(wait) => {
+            wait.cancel();
+            true
+        }
+        None => false,
     }
 }

@@ -43,6 +43,7 @@ impl Policy {
     /// Any stage may be missing. A keyed limiter is not a stage (apply it
     /// before the policy with the caller's key).
     #[napi(constructor, catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         limiter: Option<&RateLimiter>,
         breaker: Option<&CircuitBreaker>,
@@ -189,6 +190,7 @@ impl PolicyRun {
 #[napi]
 impl PolicyRun {
     #[napi(catch_unwind)]
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> StepOut {
         let s = self.run.next_step();
         self.out(s, None)

@@ -20,7 +20,7 @@ test('token bucket: tryAcquire, check, peek, refund, metrics', () => {
   assert.strictEqual(tb.tryAcquire(), true)
   clock.advance(100)
   assert.strictEqual(tb.tryAcquire(), true)
-  assert.deepStrictEqual(tb.metrics(), { burst: 3, available: 0, emissionIntervalMs: 100, allowed: 4, denied: 1 }) // a refund un-counts a grant
+  assert.deepStrictEqual(tb.metrics(), { burst: 3, available: 0, emissionIntervalMs: 100, allowed: 4, denied: 1, waiting: 0 }) // a refund un-counts a grant
   assert.throws(() => tb.tryAcquire(4), (e) => e instanceof RangeError && e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'n')
   for (const bad of [0, -1, 1.5, NaN, Infinity]) assert.throws(() => tb.tryAcquire(bad), RangeError, String(bad))
   assert.throws(() => tb.tryAcquire('1'), TypeError)
@@ -170,4 +170,41 @@ test('middleware: onLimited, cost, errors go to next()', () => {
   bad({}, res, (err) => calls.push(['err', err.code]))
   assert.deepStrictEqual(calls, [['next'], ['limited', true], ['err', 'SEAWALL_INVALID_ARGUMENT']])
   assert.throws(() => rateLimitMiddleware({ limiter: {} }), TypeError)
+})
+
+// Limiter waits are core's (spec/token_bucket.md, "Waiting acquires"):
+// FIFO reservations, one timer each, counted once when they end.
+test('acquire() waits in core FIFO order, woken at its due time, counted once', async () => {
+  const clock = new ManualClock()
+  const tb = new TokenBucket({ burst: 1, ratePerSec: 10, clock })
+  assert.strictEqual(tb.tryAcquire(), true)
+  const order = []
+  const a = tb.acquire(1).then(() => order.push('a'))
+  const b = tb.acquire(1).then(() => order.push('b'))
+  assert.strictEqual(tb.metrics().waiting, 2)
+  assert.strictEqual(tb.tryAcquire(), false) // no barging past the waiters
+  await clock.tickAsync(100)
+  await a
+  assert.deepStrictEqual(order, ['a'])
+  await clock.tickAsync(100)
+  await b
+  assert.deepStrictEqual(order, ['a', 'b'])
+  const m = tb.metrics()
+  assert.deepStrictEqual([m.allowed, m.waiting], [3, 0])
+  // a cancelled wait gives its tokens back
+  const ac = new AbortController()
+  const c = tb.acquire(1, { signal: ac.signal })
+  ac.abort(new Error('stop'))
+  await assert.rejects(c, /stop/)
+  assert.strictEqual(tb.metrics().waiting, 0)
+  await clock.tickAsync(100)
+  assert.strictEqual(tb.tryAcquire(), true)
+  // reserve(): the low-level form
+  const r = tb.reserve(1, { maxWaitMs: 1000 })
+  assert.strictEqual(r.outcome, 'waiting')
+  assert.strictEqual(r.waiter.poll().outcome, 'waiting')
+  clock.advance(r.waiter.dueInMs)
+  assert.strictEqual(r.waiter.poll().outcome, 'granted')
+  assert.throws(() => tb.reserve(1, { maxWaitMs: 0 }), (e) => e.code === 'SEAWALL_RATE_LIMITED' && e.retryAfterMs === 100)
+  assert.throws(() => tb.reserve(1, { maxWait: 1 }), (e) => e instanceof TypeError && e.field === 'maxWait')
 })
