@@ -434,3 +434,12 @@ test('callbacks that throw inside Policy.execute fail that call, never crash', a
   assert.strictEqual(cb.metrics().failures, 1) // finished, as a failure
   await assert.rejects(new seawall.Policy().execute(() => { throw new Error('sync') }), /sync/)
 })
+
+register('TokenBucket.reserve', {
+  make: (o) => new seawall.TokenBucket().reserve(1, o),
+  options: { maxWaitMs: [-0.5, 1e999] }
+})
+register('SlidingWindowLimiter.reserve', {
+  make: (o) => new seawall.SlidingWindowLimiter().reserve(1, o),
+  options: { maxWaitMs: [-0.5, 1e999] }
+})
