@@ -107,38 +107,8 @@ export declare class NativePolicy {
    */
   constructor(limiter?: NativeRateLimiter | undefined | null, breaker?: NativeCircuitBreaker | undefined | null, bulkhead?: NativeBulkhead | undefined | null, clock?: NativeManualClock | undefined | null, timeoutMs?: number | undefined | null, adaptive?: NativeAdaptiveTimeout | undefined | null, retry?: Retry | undefined | null, hasFallback?: boolean | undefined | null)
   get id(): number
-  /**
-   * One call's run (core's policy run). `deadlineMs`: on the policy's
-   * clock, or none.
-   */
-  run(deadlineMs?: number | undefined | null): PolicyRun
 }
 export type Policy = NativePolicy
-
-/** One call through the policy: core says what to do next. */
-export declare class NativePolicyRun {
-  next(): StepOut
-  /**
-   * The waiter of a wait_for_slot step was granted the bulkhead permit
-   * `permit` (an id of the bulkhead's permit slab).
-   */
-  slotGranted(permit: number): StepOut
-  slotTimedOut(): StepOut
-  onSuccess(): StepOut
-  /**
-   * `outcome`: 0 success, 1 failure, 2 ignored (what the breaker
-   * records); `retryAfterMs` negative for none.
-   */
-  onFailure(retryable: boolean, retryAfterMs: number, outcomeCode: number): StepOut
-  /**
-   * The attempt ran out of time: the step, and (in `held`) the bulkhead
-   * permit the still-running function keeps until it settles.
-   */
-  onTimeout(): StepOut
-  cancel(): void
-  get attempts(): number
-}
-export type PolicyRun = NativePolicyRun
 
 export declare class NativeRateLimiter {
   /**
@@ -430,6 +400,35 @@ export declare function polComplete(guard: number, outcomeCode: number, duration
 /** Releases a guard without an outcome (probe slot back, bulkhead slot freed). */
 export declare function polRelease(guard: number): boolean
 
+/** Gives run `id` up (everything it holds goes back). False when unknown. */
+export declare function prCancel(id: number): boolean
+
+/** `outcome`: 0 success, 1 failure, 2 ignored; `retryAfterMs` < 0: none. */
+export declare function prFailure(id: number, retryable: boolean, retryAfterMs: number, outcomeCode: number): number
+
+/** The field named by the last fallback / fail step's error, if any. */
+export declare function prLastField(): string | null
+
+export declare function prNext(id: number): number
+
+/** The waiter of a wait_for_slot step got bulkhead permit `permit`. */
+export declare function prSlotGranted(id: number, permit: number): number
+
+export declare function prSlotTimedOut(id: number): number
+
+/**
+ * A new run of policy `id` (its first step: `prNext`): the run id, or NaN
+ * for an unknown policy. `deadlineMs` < 0: none. `keep`: the run stays
+ * after it is over (a hand-driven run: later calls answer out of turn)
+ * until `prCancel`.
+ */
+export declare function prStart(id: number, deadlineMs: number, keep: boolean): number
+
+export declare function prSuccess(id: number): number
+
+/** The attempt ran out of time; the permit it keeps is in scratch[S+7]. */
+export declare function prTimeout(id: number): number
+
 /**
  * The rate-limit headers for a decision under a quota policy, as
  * `[name, value]` pairs in core's order (Retry-After only when denied).
@@ -457,37 +456,6 @@ export declare function rlTryKey(id: number, key: string, n: number): boolean
  * module holds it too), so the pointer stays valid.
  */
 export declare function setScratch(arr: Float64Array): void
-
-/** A step of the run, as plain fields. */
-export interface StepOut {
-  /** `attempt`, `wait_for_slot`, `sleep`, `fallback`, `done`, `fail`. */
-  step: string
-  /** attempt: its time limit (ms), none without one. */
-  timeoutMs?: number
-  /** wait_for_slot: the bulkhead waiter id, and the longest wait (ms). */
-  waiter?: number
-  maxWaitMs?: number
-  /** sleep: the delay (ms). */
-  delayMs?: number
-  /**
-   * fallback / fail: the error kind core raises (none: the attempt's
-   * own error), the refusing stage, and the error's details.
-   */
-  error?: string
-  stage?: string
-  retryAfterMs?: number
-  attempts?: number
-  reason?: string
-  /** The field an invalid_argument / invalid_config error names. */
-  field?: string
-  /**
-   * on_timeout: the bulkhead permit id the cut-off attempt still holds
-   * (release it when the function settles).
-   */
-  held?: number
-  /** Attempts made so far. */
-  attempt: number
-}
 
 /** The seawall version (the same in every binding). */
 export declare function version(): string

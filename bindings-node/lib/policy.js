@@ -16,7 +16,7 @@ const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 
-const { polAcquire, polComplete, polRelease, scratch } = native
+const { polAcquire, polComplete, polRelease, prStart, prNext, prSuccess, prFailure, prTimeout, prSlotGranted, prSlotTimedOut, prCancel, prLastField, scratch } = native
 const OUTCOME = { success: 0, failure: 1, ignored: 2 }
 const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
@@ -77,42 +77,74 @@ class PolicyGuard {
 }
 
 const OUTCOME_NAMES = ['success', 'failure', 'ignored']
+// The step codes and tables of src/policy.rs (details in scratch[S..]).
+const S = 16
+const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
+const KINDS = ['invalid_config', 'invalid_argument', 'circuit_open', 'rate_limited', 'bulkhead_full', 'timeout',
+  'retry_budget_exhausted', 'injected_fault', 'retry_exhausted']
+const RUN_STAGES = ['rate_limiter', 'circuit_breaker', 'bulkhead']
+const REASONS = ['not_retryable', 'attempts', 'elapsed', 'deadline', 'budget']
+const ATTEMPT = 0
+const WAIT = 1
+const SLEEP = 2
+const FALLBACK = 3
+const FAIL = 5
+
+const orNull = (v) => v < 0 ? null : v
+const NONE = Symbol('none')
+
+// A hand-driven run dropped before it is over gives back what it holds.
+const droppedRuns = new FinalizationRegistry((held) => {
+  if (held.id >= 0) prCancel(held.id)
+  held.policy._after()
+})
 
 /** One call's policy run (Policy.start()). */
 class PolicyRun {
-  constructor (policy, n) {
+  constructor (policy, id) {
     this._p = policy
-    this._n = n
+    this._held = { id, policy }
+    droppedRuns.register(this, this._held, this)
   }
 
-  _step (s) {
-    this._p._after()
-    const o = { step: s.step, attempt: s.attempt }
-    switch (s.step) {
-      case 'attempt': o.timeoutMs = s.timeoutMs == null ? null : s.timeoutMs; break
-      case 'wait_for_slot':
-        o.waiter = new BulkheadWaiter(this._p.bulkhead, s.waiter)
-        o.maxWaitMs = s.maxWaitMs
-        break
-      case 'sleep': o.delayMs = s.delayMs; break
-      case 'fallback':
-      case 'fail':
-        o.stage = s.stage == null ? null : s.stage
-        o.error = s.error == null ? null : s.error
-        if (s.retryAfterMs != null) o.retryAfterMs = s.retryAfterMs
-        if (s.attempts != null) o.attempts = s.attempts
-        if (s.reason != null) o.reason = s.reason
-        if (s.field != null) o.field = s.field
-        break
+  _step (code) {
+    if (Number.isNaN(code)) {
+      const e = new RangeError('this policy run is over')
+      e.code = 'SEAWALL_INVALID_ARGUMENT'
+      e.field = 'run'
+      throw e
     }
-    if (s.held != null) o.held = new BulkheadPermit(this._p.bulkhead, s.held)
+    this._held.id = scratch[S + 9]
+    this._p._after()
+    const o = { step: STEP_NAMES[code], attempt: scratch[S + 8] }
+    switch (code) {
+      case ATTEMPT: o.timeoutMs = orNull(scratch[S]); break
+      case WAIT:
+        o.waiter = new BulkheadWaiter(this._p.bulkhead, scratch[S])
+        o.maxWaitMs = scratch[S + 1]
+        break
+      case SLEEP: o.delayMs = scratch[S]; break
+      case FALLBACK:
+      case FAIL: {
+        const k = scratch[S + 2]
+        const st = scratch[S + 3]
+        o.stage = st < 0 ? null : RUN_STAGES[st]
+        o.error = k < 0 ? null : KINDS[k]
+        if (scratch[S + 4] >= 0) o.retryAfterMs = scratch[S + 4]
+        if (scratch[S + 5] >= 0) o.attempts = scratch[S + 5]
+        if (scratch[S + 6] >= 0) o.reason = REASONS[scratch[S + 6]]
+        if (k === 0 || k === 1) { const f = prLastField(); if (f != null) o.field = f }
+        break
+      }
+    }
+    if (scratch[S + 7] >= 0) o.held = new BulkheadPermit(this._p.bulkhead, scratch[S + 7])
     return o
   }
 
   /** The next step (first, or after a sleep). */
-  next () { return this._step(this._n.next()) }
+  next () { return this._step(prNext(this._held.id)) }
   /** The attempt succeeded. */
-  onSuccess () { return this._step(this._n.onSuccess()) }
+  onSuccess () { return this._step(prSuccess(this._held.id)) }
   /**
    * The attempt failed: `retryable` (default true), `retryAfterMs`,
    * `outcome` for the breaker ('failure' default, 'success', 'ignored').
@@ -124,28 +156,30 @@ class PolicyRun {
     const ra = f.retryAfterMs === undefined ? -1 : checkArgDurationMs('retryAfterMs', f.retryAfterMs)
     const code = f.outcome === undefined ? 1 : OUTCOME_NAMES.indexOf(f.outcome)
     if (code < 0) throw argTypeError('outcome', '"success", "failure" or "ignored"', f.outcome)
-    return this._step(this._n.onFailure(f.retryable !== false, ra, code))
+    return this._step(prFailure(this._held.id, f.retryable !== false, ra, code))
   }
 
   /** The attempt ran out of time; `held`: the slot its function keeps (release it when it settles). */
-  onTimeout () { return this._step(this._n.onTimeout()) }
+  onTimeout () { return this._step(prTimeout(this._held.id)) }
 
   /** The waiter of a wait_for_slot step got `permit` (its claim()). */
   slotGranted (permit) {
     if (!(permit instanceof BulkheadPermit) || permit._id < 0) throw argTypeError('permit', 'a held BulkheadPermit', permit)
-    const id = permit._take()
-    try {
-      return this._step(this._n.slotGranted(id))
-    } catch (e) {
-      throw mapNativeError(e, { permit })
-    }
+    return this._step(prSlotGranted(this._held.id, permit._take()))
   }
 
   /** The wait for a slot ran out (its waiter cancelled). */
-  slotTimedOut () { return this._step(this._n.slotTimedOut()) }
+  slotTimedOut () { return this._step(prSlotTimedOut(this._held.id)) }
   /** The caller gave up: everything the run holds is given back. */
-  cancel () { this._n.cancel(); this._p._after() }
-  get attempts () { return this._n.attempts }
+  cancel () {
+    if (this._held.id >= 0) prCancel(this._held.id)
+    this._held.id = -1
+    droppedRuns.unregister(this)
+    this._p._after()
+  }
+
+  /** Attempts made so far. */
+  get attempts () { return this._attempts === undefined ? scratch[S + 8] : this._attempts }
 }
 
 class Policy {
@@ -235,43 +269,77 @@ class Policy {
   // Core's policy run for one call: every decision (admission, bulkhead
   // wait, attempt time limit, retry, delay, fallback) is core's; this loop
   // makes the attempts, waits, sleeps and raises.
-  async _run (fn, signal) {
-    const run = this._n.run()
+  // The loop of core's policy run. `pending`: the error of a first attempt
+  // execute() already made (run `id`, attempt `pendingAttempt`), else NONE.
+  async _run (fn, signal, id, code, pending = NONE, pendingAttempt = 0) {
+    if (id === undefined) {
+      id = prStart(this._id, -1, false)
+      code = prNext(id)
+    }
     const clock = this._clock
     const bh = this.bulkhead
     let lastErr
     let reported // a user predicate's error, raised instead of the attempt's
-    let s = run.next()
     for (;;) {
+      // the step's details, read before anything else calls native code
+      let v0 = -1
+      let v1 = -1
+      let attempt = pendingAttempt
+      let err
+      if (pending === NONE) {
+        id = scratch[S + 9]
+        v0 = scratch[S]
+        v1 = scratch[S + 1]
+        attempt = scratch[S + 8]
+        if (code === FALLBACK || code === FAIL) err = reportedOr(reported, stepError(lastErr))
+      }
       this._after()
-      switch (s.step) {
-        case 'attempt': {
-          if (signal !== undefined && signal.aborted) return this._cancel(run, abortReason(signal))
-          const [code, v, inner] = await attemptOnce(fn, s.attempt, s.timeoutMs == null ? undefined : s.timeoutMs, clock, signal)
-          if (code === 0) {
-            run.onSuccess()
+      switch (code) {
+        case ATTEMPT: {
+          const limit = v0
+          let c, v, inner
+          if (pending !== NONE) {
+            c = 1
+            v = pending
+            pending = NONE
+          } else if (signal !== undefined && signal.aborted) {
+            return this._cancel(id, abortReason(signal))
+          } else if (limit < 0 && signal === undefined) {
+            // no time limit, no signal: the attempt as it is
+            try {
+              v = await fn(undefined, attempt)
+              c = 0
+            } catch (e) {
+              v = e
+              c = 1
+            }
+          } else {
+            [c, v, inner] = await attemptOnce(fn, attempt, limit < 0 ? undefined : limit, clock, signal)
+          }
+          if (c === 0) {
+            prSuccess(id)
             this._after()
             return v
           }
-          if (code === 3) return this._cancel(run, v)
+          if (c === 3) return this._cancel(id, v)
           lastErr = v
-          if (code === 2) {
-            s = run.onTimeout()
-            if (s.held != null) {
+          if (c === 2) {
+            code = prTimeout(id)
+            const held = scratch[S + 7]
+            if (held >= 0) {
               // the cut-off function keeps its slot until it settles
-              const permit = new BulkheadPermit(bh, s.held)
+              const permit = new BulkheadPermit(bh, held)
               const free = () => { permit.release() }
               inner.then(free, free)
             }
             break
           }
-          if (signal !== undefined && signal.aborted && v === abortReason(signal)) return this._cancel(run, v)
-          let retryable = false
-          let ra = -1
+          if (signal !== undefined && signal.aborted && v === abortReason(signal)) return this._cancel(id, v)
+          let retryable
           const verdict = classifyError(v)
           if (this._retryIf !== undefined) {
             try {
-              retryable = Boolean(this._retryIf(v, s.attempt))
+              retryable = Boolean(this._retryIf(v, attempt))
             } catch (e) {
               retryable = false
               reported = e
@@ -279,56 +347,61 @@ class Policy {
           } else {
             retryable = verdict.retryable
           }
-          if (verdict.retryAfterMs !== undefined) ra = verdict.retryAfterMs
+          const ra = verdict.retryAfterMs === undefined ? -1 : verdict.retryAfterMs
           const outcome = this._outcome(v)
           const cb = this.circuitBreaker
           if (cb !== undefined && cb._predicateError !== undefined) reported = cb._reported(v)
-          s = run.onFailure(retryable, ra, outcome)
+          code = prFailure(id, retryable, ra, outcome)
           break
         }
-        case 'wait_for_slot': {
-          const waiter = new BulkheadWaiter(bh, s.waiter)
+        case WAIT: {
+          const waiter = new BulkheadWaiter(bh, v0)
           let permit
           try {
-            permit = await bh._wait(waiter, s.maxWaitMs, signal)
+            permit = await bh._wait(waiter, v1, signal)
           } catch (e) {
-            if (signal !== undefined && signal.aborted && e === abortReason(signal)) return this._cancel(run, e)
-            s = run.slotTimedOut()
+            if (signal !== undefined && signal.aborted && e === abortReason(signal)) return this._cancel(id, e)
+            code = prSlotTimedOut(id)
             break
           }
-          const id = permit._take()
-          s = run.slotGranted(id)
+          code = prSlotGranted(id, permit._take())
           break
         }
-        case 'sleep': {
+        case SLEEP: {
+          const delayMs = v0
           if (this._onRetry !== undefined) {
             try {
-              this._onRetry({ attempt: s.attempt, delayMs: s.delayMs, error: lastErr })
+              this._onRetry({ attempt, delayMs, error: lastErr })
             } catch (e) {
-              return this._cancel(run, reportedOr(e, lastErr))
+              return this._cancel(id, reportedOr(e, lastErr))
             }
           }
           try {
-            await sleep(clock, s.delayMs, signal)
+            await sleep(clock, delayMs, signal)
           } catch (e) {
-            return this._cancel(run, e)
+            return this._cancel(id, e)
           }
-          s = run.next()
+          code = prNext(id)
           break
         }
-        case 'fallback': {
-          const err = reportedOr(reported, stepError(s, lastErr))
+        case FALLBACK: {
           const when = this._fallbackWhen
           if (when !== undefined && !when(err)) throw err
           const alt = this._fallback
           return typeof alt === 'function' ? alt(err) : alt
         }
-        case 'fail':
-          throw reportedOr(reported, stepError(s, lastErr))
-        default: // 'done' (answered above)
+        case FAIL:
+          throw err
+        default: // done (answered above), or an unknown run
           return undefined
       }
     }
+  }
+
+  _cancel (id, err) {
+    if (id >= 0) prCancel(id)
+    this._after()
+    throw err
   }
 
   /**
@@ -342,13 +415,8 @@ class Policy {
     checkKeys(opts, ['deadlineMs'], 'Policy.start() options', 'SEAWALL_INVALID_ARGUMENT')
     let dl
     if (opts.deadlineMs !== undefined) dl = checkArgDurationMs('deadlineMs', opts.deadlineMs)
-    return new PolicyRun(this, this._n.run(dl))
-  }
-
-  _cancel (run, err) {
-    run.cancel()
-    this._after()
-    throw err
+    const id = prStart(this._id, dl === undefined ? -1 : dl, true)
+    return new PolicyRun(this, id)
   }
 
   /**
@@ -363,6 +431,34 @@ class Policy {
       checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = checkSignal(opts.signal)
     } catch (e) { return Promise.reject(e) }
+    if (signal === undefined) {
+      // The first step made here, and a first attempt with no time limit
+      // run without the loop's async frame (the common case).
+      const id = prStart(this._id, -1, false)
+      const code = prNext(id)
+      if (code === ATTEMPT && scratch[S] < 0) {
+        const run = scratch[S + 9]
+        const attempt = scratch[S + 8]
+        this._after()
+        let p
+        try {
+          p = fn(undefined, attempt)
+        } catch (e) {
+          return this._run(fn, undefined, run, ATTEMPT, e, attempt)
+        }
+        if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+          prSuccess(run)
+          this._after()
+          return Promise.resolve(p)
+        }
+        return Promise.resolve(p).then((v) => {
+          prSuccess(run)
+          this._after()
+          return v
+        }, (e) => this._run(fn, undefined, run, ATTEMPT, e, attempt))
+      }
+      return this._run(fn, undefined, id, code)
+    }
     return this._run(fn, signal)
   }
 
@@ -419,25 +515,30 @@ function attemptOnce (fn, attempt, limitMs, clock, outer) {
 
 // The error a fallback / fail step raises: core names its kind (none: the
 // last attempt's own error).
-function stepError (s, lastErr) {
+function stepError (lastErr) {
+  const k = scratch[S + 2]
+  if (k < 0) return lastErr
+  const kind = KINDS[k]
+  const ra = scratch[S + 4] < 0 ? 0 : scratch[S + 4]
+  const attempts = scratch[S + 5]
+  const stage = scratch[S + 3]
   let e
-  switch (s.error) {
-    case undefined:
-    case null:
-      return lastErr
-    case 'retry_exhausted': return new RetryExhaustedError(s.attempts, lastErr, undefined, s.reason == null ? 'attempts' : s.reason)
-    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError(undefined, s.attempts, lastErr)
-    case 'rate_limited': e = quickError(RateLimitedError, s.retryAfterMs == null ? 0 : s.retryAfterMs); break
-    case 'circuit_open': e = quickError(CircuitOpenError, s.retryAfterMs == null ? 0 : s.retryAfterMs); break
+  switch (kind) {
+    case 'retry_exhausted': return new RetryExhaustedError(attempts, lastErr, undefined, scratch[S + 6] < 0 ? 'attempts' : REASONS[scratch[S + 6]])
+    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError(undefined, attempts < 0 ? 0 : attempts, lastErr)
+    case 'rate_limited': e = quickError(RateLimitedError, ra); break
+    case 'circuit_open': e = quickError(CircuitOpenError, ra); break
     case 'bulkhead_full': e = quickError(BulkheadFullError); break
     case 'timeout':
       if (lastErr instanceof TimeoutError) return lastErr
       e = new TimeoutError(NaN, 'timed out: the deadline passed')
       break
-    default:
-      e = mapNativeError(new Error(`\u0001seawall:${s.error}:0:${s.error}`))
+    default: {
+      const f = prLastField()
+      e = mapNativeError(new Error(`\u0001seawall:${kind}:${f == null ? '' : f}:${kind}`))
+    }
   }
-  if (s.stage != null) e.stage = s.stage
+  if (stage >= 0) e.stage = RUN_STAGES[stage]
   return e
 }
 
