@@ -105,7 +105,7 @@ export declare class NativePolicy {
    * Any stage may be missing. A keyed limiter is not a stage (apply it
    * before the policy with the caller's key).
    */
-  constructor(limiter?: NativeRateLimiter | undefined | null, breaker?: NativeCircuitBreaker | undefined | null, bulkhead?: NativeBulkhead | undefined | null, clock?: NativeManualClock | undefined | null)
+  constructor(limiter?: NativeRateLimiter | undefined | null, breaker?: NativeCircuitBreaker | undefined | null, bulkhead?: NativeBulkhead | undefined | null, clock?: NativeManualClock | undefined | null, timeoutMs?: number | undefined | null, adaptive?: NativeAdaptiveTimeout | undefined | null, retry?: Retry | undefined | null, hasFallback?: boolean | undefined | null)
   get id(): number
 }
 export type Policy = NativePolicy
@@ -126,9 +126,11 @@ export declare class NativeRateLimiter {
    * This thread's object for the limiter another thread shared (`kind`
    * as in the constructor, `limit` as the sharer's).
    */
-  static attach(kind: string, id: number, limit: number): NativeRateLimiter
+  static attach(kind: string, id: number, limit: number, windowMs: number): NativeRateLimiter
   /** Capacity (burst or window limit), for the `RateLimit-Limit` header. */
   get limit(): number
+  /** The quota policy window in ms (the `w` of `RateLimit-Policy`). */
+  get windowMs(): number
   /** Gives back `n` granted earlier (never above capacity). */
   refund(n: number): void
   /**
@@ -138,8 +140,43 @@ export declare class NativeRateLimiter {
   peekKey(key: string, n: number): boolean
   refundKey(key: string, n: number): void
   metrics(): LimiterMetrics
+  /**
+   * Takes `n` now or reserves them in core's FIFO order if they are due
+   * within `maxWaitMs` (Infinity: any wait); a refusal throws
+   * rate_limited with its retry-after.
+   */
+  reserve(n: number, maxWaitMs: number): WaitOut
 }
 export type RateLimiter = NativeRateLimiter
+
+/**
+ * A retry policy: a backoff, an optional budget, an optional attempt cap
+ * (at most the backoff's `maxAttempts`).
+ */
+export declare class NativeRetry {
+  constructor(backoff: NativeBackoff, budget?: NativeRetryBudget | undefined | null, maxAttempts?: number | undefined | null)
+  /**
+   * Whether a failure needs the attempt's duration (the backoff has a
+   * max elapsed time): only then does the JS side read the clock.
+   */
+  get needsTime(): boolean
+  /**
+   * A call whose first attempt succeeded (core's on_success on a run that
+   * never failed: counts the success in the budget).
+   */
+  firstSuccess(): void
+  /**
+   * Whether core's on_success of a first attempt touches shared state
+   * (a budget): when not, the JS side skips `firstSuccess`.
+   */
+  get hasBudget(): boolean
+  /**
+   * The run of one call, made at its first failure. `deadlineMs`: a
+   * deadline on the backoff's clock (ms), or negative for none.
+   */
+  run(deadlineMs?: number | undefined | null): RetryRun
+}
+export type Retry = NativeRetry
 
 export declare class NativeRetryBudget {
   constructor(options?: object | undefined | null)
@@ -153,6 +190,33 @@ export declare class NativeRetryBudget {
   metrics(): RetryBudgetMetrics
 }
 export type RetryBudget = NativeRetryBudget
+
+/** One call's run. */
+export declare class NativeRetryRun {
+  /**
+   * A failed attempt: the delay before the next one in ms, or -1 to give
+   * up (`reason` and `attempts` say why and how many).
+   * `retryAfterMs` / `durationMs`: negative for none.
+   */
+  onFailure(retryable: boolean, retryAfterMs: number, durationMs: number): number
+  onSuccess(): void
+  abandon(): void
+  /** Attempts made so far. */
+  get attempts(): number
+  /**
+   * Why the run gave up (`not_retryable`, `attempts`, `elapsed`,
+   * `deadline`, `budget`), or null while it has not.
+   */
+  get reason(): string | null
+  /**
+   * The error kind to raise for the give-up (`retry_exhausted`,
+   * `retry_budget_exhausted`), or null (raise the failure itself).
+   */
+  get errorKind(): string | null
+  /** `running`, `succeeded`, `gave_up`, `abandoned`. */
+  get status(): string
+}
+export type RetryRun = NativeRetryRun
 
 /** Panics on purpose, so the tests can check that panics become JS errors. */
 export declare function __panicForTest(): void
@@ -238,12 +302,31 @@ export interface BulkheadMetrics {
   maxQueue: number
 }
 
+/** One link of an error's cause chain, in core's terms. */
+export interface ChainLink {
+  /** A seawall error kind (wire name). */
+  seawall?: string
+  /** A transport failure kind (wire name, e.g. `connection_reset`). */
+  transport?: string
+  status?: number
+  retryAfterMs?: number
+}
+
+export interface ChainVerdict {
+  retryable: boolean
+  retryAfterMs?: number
+  decidedBy?: number
+}
+
 /**
  * Validates a duration option that only the JS layer uses (`timeout(fn, ms)`,
  * deadlines, degradation parts) with the same rules and words as the
  * primitives' options. Returns the value as milliseconds (`-0` → `0`).
  */
 export declare function checkDurationMs(field: string, value: unknown, positive: boolean): number
+
+/** Core's cause-chain rule over `links` (outermost first). */
+export declare function classifyChain(links: Array<ChainLink>): ChainVerdict
 
 export declare function classifyTables(): ClassifyTables
 
@@ -263,6 +346,9 @@ export interface FaultInjectorMetrics {
   enabled: boolean
 }
 
+/** Whether a seawall error kind is retried by default. */
+export declare function isRetryableErrorKind(kind: string): boolean
+
 /** Limiter metrics, every field a number (absent ones omitted). */
 export interface LimiterMetrics {
   burst?: number
@@ -272,14 +358,35 @@ export interface LimiterMetrics {
   count?: number
   allowed?: number
   denied?: number
+  /** Waiting acquires in core's queue (token bucket, sliding window). */
+  waiting?: number
   keysTracked?: number
   capacity?: number
   evictions?: number
   tableFull?: number
 }
 
+/** Gives wait `w` up (its reservation goes back). False when unknown. */
+export declare function limWaitCancel(w: number): boolean
+
+/** Claims wait `w` if it is due (then it is finished). */
+export declare function limWaitPoll(w: number): WaitOut
+
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
+
+/**
+ * What an error counts as for a breaker: `success`, `failure`, `ignored`.
+ * `recorded`: the user's isFailure answer (null when none was asked);
+ * `seawall`: the kind of the first seawall error on the cause chain.
+ */
+export declare function outcomeForError(ignored: boolean, recorded?: boolean | undefined | null, seawall?: string | undefined | null): string
+
+/**
+ * A Retry-After header value as a delay in ms (seconds or an HTTP date,
+ * against `nowUnixMs`), or null when it is not one.
+ */
+export declare function parseRetryAfterMs(value: string, nowUnixMs: number): number | null
 
 /**
  * A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
@@ -297,6 +404,41 @@ export declare function polComplete(guard: number, outcomeCode: number, duration
 
 /** Releases a guard without an outcome (probe slot back, bulkhead slot freed). */
 export declare function polRelease(guard: number): boolean
+
+/** Gives run `id` up (everything it holds goes back). False when unknown. */
+export declare function prCancel(id: number): boolean
+
+/** `outcome`: 0 success, 1 failure, 2 ignored; `retryAfterMs` < 0: none. */
+export declare function prFailure(id: number, retryable: boolean, retryAfterMs: number, outcomeCode: number): number
+
+/** The field named by the last fallback / fail step's error, if any. */
+export declare function prLastField(): string | null
+
+export declare function prNext(id: number): number
+
+/** The waiter of a wait_for_slot step got bulkhead permit `permit`. */
+export declare function prSlotGranted(id: number, permit: number): number
+
+export declare function prSlotTimedOut(id: number): number
+
+/**
+ * A new run of policy `id` (its first step: `prNext`): the run id, or NaN
+ * for an unknown policy. `deadlineMs` < 0: none. `keep`: the run stays
+ * after it is over (a hand-driven run: later calls answer out of turn)
+ * until `prCancel`.
+ */
+export declare function prStart(id: number, deadlineMs: number, keep: boolean): number
+
+export declare function prSuccess(id: number): number
+
+/** The attempt ran out of time; the permit it keeps is in scratch[S+7]. */
+export declare function prTimeout(id: number): number
+
+/**
+ * The rate-limit headers for a decision under a quota policy, as
+ * `[name, value]` pairs in core's order (Retry-After only when denied).
+ */
+export declare function rateLimitHeaders(name: string, limit: number, windowMs: number, allowed: boolean, remaining: number, retryAfterMs: number, resetAfterMs: number): Array<Array<string>>
 
 /** Retry budget metrics. */
 export interface RetryBudgetMetrics {
@@ -322,3 +464,17 @@ export declare function setScratch(arr: Float64Array): void
 
 /** The seawall version (the same in every binding). */
 export declare function version(): string
+
+/**
+ * A waiting acquire's state: `granted` (with the decision), `waiting`
+ * (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
+ */
+export interface WaitOut {
+  outcome: string
+  wait?: number
+  dueInMs?: number
+  allowed?: boolean
+  remaining?: number
+  retryAfterMs?: number
+  resetAfterMs?: number
+}

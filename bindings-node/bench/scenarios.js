@@ -83,6 +83,25 @@ module.exports = [
     }
   },
   {
+    name: 'retry(async ok), first attempt succeeds',
+    options: { async: true, batch: 20_000 },
+    targets: { cockatiel: 1 },
+    impls: {
+      seawall: () => {
+        const backoff = new seawall.Backoff({ baseMs: 100, maxAttempts: 3 })
+        const opts = { backoff }
+        return () => seawall.retry(ok, opts)
+      },
+      'seawall (options per call)': () => {
+        return () => seawall.retry(ok, { baseMs: 100, maxAttempts: 3 })
+      },
+      cockatiel: () => {
+        const r = cockatiel.retry(cockatiel.handleAll, { maxAttempts: 2, backoff: new cockatiel.ExponentialBackoff({ initialDelay: 100 }) })
+        return () => r.execute(ok)
+      }
+    }
+  },
+  {
     name: '10-step jittered backoff',
     options: { batch: 100_000 },
     targets: { cockatiel: 5 },

@@ -9,12 +9,14 @@ const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
+const { outcomeOf } = require('./classify')
 
 const { cbAcquire, cbRecordSince, scratch } = native
 const EVENTS_PENDING = 2 ** 40
 const SUCCESS = 0
 const FAILURE = 1
 const IGNORED = 2
+const OUTCOME_CODES = { success: SUCCESS, failure: FAILURE, ignored: IGNORED }
 
 // The two hot calls take their arguments and give their answers in the
 // scratch array (see lib/native.js).
@@ -68,7 +70,7 @@ class Pending {
       const start = this.start
       this.free()
       if (recordSince(b._id, r, b._outcome(err), start)) b._drain()
-      throw err
+      throw b._reported(err)
     }
   }
 
@@ -176,6 +178,7 @@ class CircuitBreaker extends EventEmitter {
     }
     this._id = this._n.id
     this._isFailure = opts.isFailure
+    this._predicateError = undefined
     this.name = typeof opts.name === 'string' ? opts.name : undefined
   }
 
@@ -192,9 +195,35 @@ class CircuitBreaker extends EventEmitter {
     return quickError(CircuitOpenError, -1 - r)
   }
 
+  // What a failed call counts as, by core's outcome mapping
+  // (spec/classify.md): isFailure's answer when there is one (false: a
+  // success), else seawall's own rejections are ignored and the rest are
+  // failures. An isFailure that throws counts the call as a failure, and
+  // the call rejects with the predicate's error (see _reported).
   _outcome (err) {
-    if (this._isFailure === undefined) return FAILURE
-    return this._isFailure(err) ? FAILURE : IGNORED
+    let recorded
+    if (this._isFailure !== undefined) {
+      try {
+        recorded = Boolean(this._isFailure(err))
+      } catch (e) {
+        this._predicateError = { error: e }
+        return FAILURE
+      }
+    }
+    return OUTCOME_CODES[outcomeOf(err, recorded)]
+  }
+
+  // The error a failed call rejects with: its own, or that of an isFailure
+  // that threw while classifying it (the call's error as its cause).
+  _reported (err) {
+    const p = this._predicateError
+    if (p === undefined) return err
+    this._predicateError = undefined
+    const e = p.error
+    if (e !== null && typeof e === 'object' && e.cause === undefined) {
+      try { e.cause = err } catch {}
+    }
+    return e
   }
 
   /** The current state: 'closed', 'open', 'half_open', 'forced_open', 'disabled' or 'metrics_only'. */
@@ -239,7 +268,7 @@ class CircuitBreaker extends EventEmitter {
       p = fn()
     } catch (err) {
       this._record(r, this._outcome(err), start)
-      return Promise.reject(err)
+      return Promise.reject(this._reported(err))
     }
     const then = p === null || typeof p !== 'object' ? undefined : p.then
     if (typeof then !== 'function') {
@@ -255,7 +284,7 @@ class CircuitBreaker extends EventEmitter {
       return v
     }, (err) => {
       if (recordSince(id, r, this._outcome(err), start)) this._drain()
-      throw err
+      throw this._reported(err)
     })
   }
 
@@ -287,8 +316,9 @@ class CircuitBreaker extends EventEmitter {
           permit.success()
           resolve(v)
         } else {
-          this._outcome(err) === FAILURE ? permit.failure() : permit.ignore()
-          reject(err)
+          const code = this._outcome(err)
+          code === FAILURE ? permit.failure() : code === SUCCESS ? permit.success() : permit.ignore()
+          reject(this._reported(err))
         }
       }
       signal.addEventListener('abort', onAbort, { once: true })
@@ -331,6 +361,7 @@ class CircuitBreaker extends EventEmitter {
     }
     b._id = b._n.id
     b._isFailure = opts.isFailure
+    b._predicateError = undefined
     b.name = h.name
     return b
   }

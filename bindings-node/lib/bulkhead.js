@@ -91,18 +91,40 @@ function checkObject (options, field = 'options', config = false) {
   return options
 }
 
+// A permit or waiter dropped without release() / cancel() gives its slot
+// (its place in the queue) back when it is garbage-collected.
+const droppedPermits = new FinalizationRegistry((held) => {
+  if (release(held.b, held.id)) held.b._drain()
+})
+const droppedWaiters = new FinalizationRegistry((held) => {
+  const r = bhClaim(held.id)
+  if (r >= 0) {
+    if (release(held.b, r)) held.b._drain()
+  } else if (r <= -3) {
+    bhCancel(-3 - r)
+  }
+})
+
 /** A held slot: release() it exactly once (later calls do nothing). */
 class BulkheadPermit {
   constructor (bulkhead, id) {
     this._b = bulkhead
     this._id = id
+    droppedPermits.register(this, { b: bulkhead, id }, this)
+  }
+
+  // The id, taken out of this permit (someone else releases it now).
+  _take () {
+    const id = this._id
+    this._id = -1
+    droppedPermits.unregister(this)
+    return id
   }
 
   /** Frees the slot (or hands it to the oldest waiter). False if already released. */
   release () {
     if (this._id < 0) return false
-    const id = this._id
-    this._id = -1
+    const id = this._take()
     if (release(this._b, id)) this._b._drain()
     return true
   }
@@ -113,6 +135,8 @@ class BulkheadWaiter {
   constructor (bulkhead, id) {
     this._b = bulkhead
     this._id = id
+    this._token = { b: bulkhead, id }
+    droppedWaiters.register(this, this._token, this)
   }
 
   /** The permit once a slot was handed to this waiter, else null. */
@@ -121,9 +145,10 @@ class BulkheadWaiter {
     const r = bhClaim(this._id)
     if (r >= 0) {
       this._id = -1
+      droppedWaiters.unregister(this)
       return new BulkheadPermit(this._b, r)
     }
-    if (r <= -3) this._id = -3 - r
+    if (r <= -3) this._id = this._token.id = -3 - r
     return null
   }
 
@@ -132,6 +157,7 @@ class BulkheadWaiter {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
+    droppedWaiters.unregister(this)
     bhCancel(id)
     return true
   }
@@ -292,8 +318,7 @@ class Bulkhead {
   }
 
   _runPermit (fn, permit, signal) {
-    const id = permit._id
-    permit._id = -1
+    const id = permit._take()
     return this._run(fn, id, signal === null ? undefined : signal)
   }
 

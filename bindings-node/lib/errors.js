@@ -53,10 +53,12 @@ class TimeoutError extends SeawallError {
 }
 
 class RetryExhaustedError extends SeawallError {
-  constructor (attempts, cause, message) {
+  /** `reason`: why the retry run gave up (`attempts`, `elapsed`, `deadline`). */
+  constructor (attempts, cause, message, reason = 'attempts') {
     super(message || `retry exhausted after ${attempts} attempt${attempts === 1 ? '' : 's'}` +
       (cause && cause.message ? `: ${cause.message}` : ''), 'SEAWALL_RETRY_EXHAUSTED', { cause })
     this.attempts = attempts
+    this.reason = reason
   }
 }
 
@@ -115,6 +117,7 @@ function mapNativeError (err, values) {
     case 'bulkhead_full': return new BulkheadFullError()
     case 'timeout': return new TimeoutError(NaN, 'timed out')
     case 'retry_budget_exhausted': return new RetryBudgetExhaustedError()
+    case 'retry_exhausted': return new RetryExhaustedError(0, undefined)
     case 'injected_fault': return new InjectedFaultError()
     default: {
       const e = new SeawallError(text, 'SEAWALL_' + kind.toUpperCase())

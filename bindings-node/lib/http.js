@@ -15,7 +15,7 @@ const { retry, RetryBudget, Backoff } = require('./retry')
 const { clockOf, abortReason } = require('./clock')
 const native = require('./native')
 const { runWithTimeout } = require('./timeout')
-const { BaseLimiter, KeyedLimiter, rateLimitHeaders } = require('./limiter')
+const { BaseLimiter, KeyedLimiter, quotaPolicyOf, headersFor } = require('./limiter')
 
 /**
  * A response whose status core classifies as retryable (408, 429, 5xx of
@@ -140,7 +140,7 @@ function fastifyRateLimit (fastify, options, done) {
   let opts
   try {
     if (options === null || typeof options !== 'object') throw configTypeError('options', 'an object', options)
-    checkKeys(options, ['limiter', 'key', 'cost', 'headers', 'message', 'onLimited'], 'fastifyRateLimit options')
+    checkKeys(options, ['limiter', 'key', 'cost', 'headers', 'message', 'onLimited', 'name'], 'fastifyRateLimit options')
     opts = options
     if (!(opts.limiter instanceof BaseLimiter)) throw configTypeError('limiter', 'a seawall rate limiter', opts.limiter)
     for (const f of ['key', 'cost', 'onLimited']) {
@@ -155,7 +155,13 @@ function fastifyRateLimit (fastify, options, done) {
   const costOf = opts.cost
   const headers = opts.headers !== false
   const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
-  const limit = limiter.limit
+  let quota
+  try {
+    quota = quotaPolicyOf({ limiter, name: opts.name }, 'options')
+    headersFor({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, quota) // checks the name now
+  } catch (e) {
+    return done(e)
+  }
   fastify.addHook('onRequest', (request, reply, next) => {
     let d
     try {
@@ -164,13 +170,12 @@ function fastifyRateLimit (fastify, options, done) {
     } catch (e) {
       return next(e)
     }
-    if (headers) {
-      const h = rateLimitHeaders(d, limit)
-      for (const name of Object.keys(h)) reply.header(name, h[name])
-    }
+    let h
+    if (headers || !d.allowed) h = headersFor(d, quota)
+    if (headers) for (const name of Object.keys(h)) reply.header(name, h[name])
     if (d.allowed) return next()
     if (opts.onLimited !== undefined) return opts.onLimited(request, reply, d)
-    if (!headers) reply.header('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))))
+    if (!headers) reply.header('Retry-After', h['Retry-After'])
     reply.code(429).header('Content-Type', 'text/plain; charset=utf-8').send(message)
   })
   done()

@@ -73,9 +73,11 @@ export declare class TimeoutError extends SeawallError {
 
 /** Every attempt failed (code `SEAWALL_RETRY_EXHAUSTED`); `cause` is the last error. */
 export declare class RetryExhaustedError extends SeawallError {
-  constructor(attempts: number, cause: unknown, message?: string)
+  constructor(attempts: number, cause: unknown, message?: string, reason?: RetryGiveUpReason)
   readonly code: 'SEAWALL_RETRY_EXHAUSTED'
   readonly attempts: number
+  /** Why core's retry run gave up. */
+  readonly reason: RetryGiveUpReason
   readonly cause: unknown
 }
 
@@ -358,6 +360,30 @@ export interface RetryOptions extends BackoffOptions {
 /** Calls `fn` until it succeeds or retrying stops (see README). */
 export declare function retry<T>(fn: (ctx: RetryContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T>
 
+/** Why a retry run gave up. */
+export type RetryGiveUpReason = 'not_retryable' | 'attempts' | 'elapsed' | 'deadline' | 'budget'
+
+export type RetryStep =
+  | { action: 'sleep'; delayMs: number; attempts: number }
+  | { action: 'give_up'; reason: RetryGiveUpReason; attempts: number; error: 'retry_exhausted' | 'retry_budget_exhausted' | 'timeout' | null }
+
+/** One call's run of core's retry rules (see Retry). */
+export declare class RetryRun {
+  onFailure(failure?: { retryable?: boolean; retryAfterMs?: number; durationMs?: number }): RetryStep
+  onSuccess(): void
+  abandon(): void
+  readonly attempts: number
+  readonly status: 'running' | 'succeeded' | 'gave_up' | 'abandoned'
+}
+
+/** Core's retry run for code that makes its own attempts (retry() is this loop). */
+export declare class Retry {
+  constructor(options?: { backoff?: Backoff | BackoffOptions; budget?: RetryBudget; maxAttempts?: number })
+  readonly backoff: Backoff
+  readonly budget: RetryBudget | undefined
+  start(options?: { deadlineMs?: number }): RetryRun
+}
+
 export type RetryableKind = 'connection_reset' | 'timed_out' | 'connection_refused' | 'network_error' | 'service_unavailable'
 
 /** HTTP statuses retried by default (from core). */
@@ -373,8 +399,14 @@ export declare function kindForCode(code: string): RetryableKind | null
 export declare function isRetryableError(err: unknown): boolean
 /** The Retry-After hint an error carries, in ms. */
 export declare function retryAfterOf(err: unknown): number | undefined
-/** Parses a Retry-After header value (seconds or HTTP date) to ms. */
+/** Parses a Retry-After header value (seconds or HTTP date) to ms, by core's rule. */
 export declare function parseRetryAfter(value: string | number, nowMs?: number): number | undefined
+/** Whether a seawall error kind (e.g. 'rate_limited') is retried by default. */
+export declare function isRetryableErrorKind(kind: string): boolean
+/** Core's verdict on an error and its `cause` chain. */
+export declare function classifyError(err: unknown): { retryable: boolean; retryAfterMs: number | undefined; decidedBy: number | null }
+/** What a failed call records on a breaker (core's outcome mapping). */
+export declare function outcomeOf(err: unknown, recorded?: boolean, ignored?: boolean): 'success' | 'failure' | 'ignored'
 
 // ---------------------------------------------------------------- circuit breaker
 
@@ -574,6 +606,8 @@ export interface LimiterMetrics {
   capacity?: number
   evictions?: number
   tableFull?: number
+  /** Waiting acquires in core's queue (token bucket, sliding window). */
+  waiting?: number
 }
 
 declare abstract class UnkeyedLimiter {
@@ -583,7 +617,10 @@ declare abstract class UnkeyedLimiter {
   peek(n?: number): RateLimitDecision
   /** Gives back `n` permits (0: nothing). */
   refund(n?: number): void
+  /** Waits in core's FIFO queue until the permits are due (one timer, no polling). */
   acquire(n?: number, options?: AcquireOptions): Promise<void>
+  /** Takes now or reserves for the due time (within maxWaitMs, default 0). */
+  reserve(n?: number, options?: { maxWaitMs?: number }): Reservation
 }
 
 declare abstract class KeyedLimiter {
@@ -623,8 +660,24 @@ export declare class KeyedSlidingWindow extends KeyedLimiter {
 
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
 
-/** RateLimit-* / X-RateLimit-* / Retry-After headers for a decision. */
-export declare function rateLimitHeaders(decision: RateLimitDecision, limit: number): Record<string, string>
+/** A reservation in core's FIFO queue, waiting for its due time (reserve()). */
+export declare class LimiterWaiter {
+  /** Milliseconds until it is due (when made or last polled). */
+  readonly dueInMs: number
+  poll(): ({ outcome: 'granted' } & RateLimitDecision) | { outcome: 'waiting'; dueInMs: number } | { outcome: 'refused'; retryAfterMs: number } | { outcome: 'none' }
+  cancel(): boolean
+}
+
+export type Reservation = ({ outcome: 'granted' } & RateLimitDecision) | { outcome: 'waiting'; waiter: LimiterWaiter }
+
+/** A quota policy for the headers: the limiter's own, or given. */
+export type QuotaPolicy = RateLimiterLike | { limiter: RateLimiterLike; name?: string } | { name?: string; limit: number; windowMs: number }
+
+/**
+ * RateLimit-Policy / RateLimit (draft-09), X-RateLimit-* and Retry-After
+ * headers for a decision, written by core.
+ */
+export declare function rateLimitHeaders(decision: RateLimitDecision, policy: QuotaPolicy): Record<string, string>
 
 export interface MiddlewareRequest {
   ip?: string
@@ -650,6 +703,8 @@ export interface RateLimitMiddlewareOptions<Req = any> {
   message?: string
   /** Handle a denied request yourself instead of the 429. */
   onLimited?: (req: Req, res: any, next: (err?: unknown) => void, decision: RateLimitDecision) => void
+  /** The quota policy name in RateLimit-Policy / RateLimit (default 'default'). */
+  name?: string
 }
 
 /** Express/Connect middleware enforcing a (per-client) rate limit. */
@@ -848,8 +903,29 @@ export declare class Policy<F = never> {
   readonly circuitBreaker: CircuitBreaker | undefined
   readonly bulkhead: Bulkhead | undefined
   tryAcquire(): PolicyGuard | PolicyRejection
+  /** Core's policy run for one call, driven by hand (execute() is this loop). */
+  start(options?: { deadlineMs?: number }): PolicyRun
   execute<T>(fn: (signal?: AbortSignal, attempt?: number) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T | F>
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R | F>
+}
+
+export type PolicyStep =
+  | { step: 'attempt'; attempt: number; timeoutMs: number | null; held?: BulkheadPermit }
+  | { step: 'wait_for_slot'; attempt: number; waiter: BulkheadWaiter; maxWaitMs: number }
+  | { step: 'sleep'; attempt: number; delayMs: number }
+  | { step: 'fallback' | 'fail'; attempt: number; stage: 'rate_limiter' | 'circuit_breaker' | 'bulkhead' | null; error: string | null; retryAfterMs?: number; attempts?: number; reason?: RetryGiveUpReason; field?: string; held?: BulkheadPermit }
+  | { step: 'done'; attempt: number; held?: BulkheadPermit }
+
+/** One call's policy run (Policy.start()). */
+export declare class PolicyRun {
+  next(): PolicyStep
+  onSuccess(): PolicyStep
+  onFailure(failure?: { retryable?: boolean; retryAfterMs?: number; outcome?: 'success' | 'failure' | 'ignored' }): PolicyStep
+  onTimeout(): PolicyStep
+  slotGranted(permit: BulkheadPermit): PolicyStep
+  slotTimedOut(): PolicyStep
+  cancel(): void
+  readonly attempts: number
 }
 
 /** `new Policy(options)`. */

@@ -13,8 +13,8 @@ const { CircuitBreaker, BreakerPermit } = require('./breaker')
 const limiter = require('./limiter')
 const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout, FaultInjector } = require('./chaos')
-const { Policy, PolicyGuard, wrap } = require('./policy')
-const { Backoff, Schedule, RetryBudget, retry } = require('./retry')
+const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
+const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
 
 module.exports = {
@@ -44,11 +44,14 @@ module.exports = {
   FaultInjector,
   Policy,
   PolicyGuard,
+  PolicyRun,
   wrap,
   Backoff,
   Schedule,
   RetryBudget,
   retry,
+  Retry,
+  RetryRun,
   RETRYABLE_STATUSES: classify.RETRYABLE_STATUSES,
   RETRYABLE_KINDS: classify.RETRYABLE_KINDS,
   CODE_KINDS: classify.CODE_KINDS,
@@ -58,6 +61,9 @@ module.exports = {
   isRetryableError: classify.isRetryableError,
   retryAfterOf: classify.retryAfterOf,
   parseRetryAfter: classify.parseRetryAfter,
+  isRetryableErrorKind: classify.isRetryableErrorKind,
+  classifyError: classify.classifyError,
+  outcomeOf: classify.outcomeOf,
   SeawallError: errors.SeawallError,
   CircuitOpenError: errors.CircuitOpenError,
   RateLimitedError: errors.RateLimitedError,

@@ -4,13 +4,13 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
-const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError } = require('./errors')
+const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError, checkArgDurationMs } = require('./errors')
 const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
 
-const { rlTry, rlTry1, rlTryKey, scratch } = native
+const { rlTry, rlTry1, rlTryKey, limWaitPoll, limWaitCancel, scratch } = native
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -56,7 +56,7 @@ class BaseLimiter {
       attaching = null
       this._clock = systemClock
       try {
-        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit)
+        this._n = native.NativeRateLimiter.attach(h.native, h.id, h.limit, typeof h.windowMs === 'number' ? h.windowMs : 0)
       } catch (e) {
         throw mapNativeError(e, { handle: h })
       }
@@ -92,7 +92,7 @@ class BaseLimiter {
       e.code = 'SEAWALL_INVALID_ARGUMENT'
       throw e
     }
-    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit })
+    return handle(this.constructor.name, this._n.share(), { native: this._kind, limit: this.limit, windowMs: this._n.windowMs })
   }
 
   /** This thread's object for a limiter of this class shared by another thread. */
@@ -206,21 +206,132 @@ class UnkeyedLimiter extends BaseLimiter {
   }
 
   /**
-   * Resolves once `n` are granted, waiting as long as needed (on the
-   * limiter's clock). Rejects with RateLimitedError when the wait would
-   * exceed `timeoutMs`, or with the signal's reason on abort.
+   * Takes `n` now, or reserves them in core's FIFO order when they are due
+   * within `maxWaitMs` (default 0; Infinity: any wait): `{ outcome:
+   * 'granted', allowed, remaining, retryAfterMs, resetAfterMs }` or `{
+   * outcome: 'waiting', waiter }` (a LimiterWaiter: `poll()` once it is
+   * due, `cancel()` to give the reservation back). Throws RateLimitedError
+   * when the tokens are due later than `maxWaitMs`.
+   */
+  reserve (n, options) {
+    const opts = checkObject(options)
+    checkKeys(opts, ['maxWaitMs'], 'reserve() options', 'SEAWALL_INVALID_ARGUMENT')
+    const maxWait = opts.maxWaitMs === undefined ? 0 : native.checkDuration('maxWaitMs', opts.maxWaitMs, false, true)
+    let r
+    try {
+      r = this._n.reserve(nArg(n), maxWait)
+    } catch (e) {
+      throw mapNativeError(e, { n })
+    }
+    return r.outcome === 'granted' ? grantedOf(r) : { outcome: 'waiting', waiter: new LimiterWaiter(r.wait, r.dueInMs) }
+  }
+
+  /**
+   * Resolves once `n` are granted: core reserves them in FIFO order (no
+   * barging, one count per call) and this waits until they are due on the
+   * limiter's clock (one timer, no polling). Rejects with RateLimitedError
+   * when they are due later than `timeoutMs`, or with the signal's reason
+   * on abort (the reservation goes back).
    */
   acquire (n, options) {
-    const id = this._id
-    let k
-    try { k = nArg(n) } catch (e) { return Promise.reject(e) }
-    return this._acquire(() => {
-      try {
-        return tryN(id, k, false) // writes retry-after to scratch for the wait
-      } catch (e) {
-        throw mapNativeError(e, { n })
+    let k, signal, limitMs
+    try {
+      k = nArg(n)
+      const opts = checkObject(options)
+      checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
+      signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
+      if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
+      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
+    } catch (e) {
+      return Promise.reject(mapNativeError(e, { n }))
+    }
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+    let r
+    try {
+      r = this._n.reserve(k, limitMs)
+    } catch (e) {
+      const err = mapNativeError(e, { n })
+      if (err instanceof RateLimitedError && limitMs > 0 && Number.isFinite(limitMs)) {
+        err.message = `rate limited: ${k} permit${k === 1 ? '' : 's'} not available within timeoutMs ${limitMs}`
       }
-    }, `${k} permit${k === 1 ? '' : 's'}`, options)
+      return Promise.reject(err)
+    }
+    if (r.outcome === 'granted') return Promise.resolve()
+    const clock = this._clock
+    const waiter = new LimiterWaiter(r.wait, r.dueInMs)
+    return new Promise((resolve, reject) => {
+      let timer
+      const done = () => { if (signal !== undefined) signal.removeEventListener('abort', onAbort) }
+      const onAbort = () => {
+        clock._cancel(timer)
+        waiter.cancel()
+        reject(abortReason(signal))
+      }
+      const tick = () => {
+        const p = waiter.poll()
+        if (p.outcome === 'granted') {
+          done()
+          resolve()
+        } else if (p.outcome === 'waiting') {
+          timer = clock._schedule(p.dueInMs, tick) // woken a little early: sleep the rest
+        } else {
+          done()
+          reject(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'))
+        }
+      }
+      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
+      timer = clock._schedule(waiter.dueInMs, tick)
+    })
+  }
+}
+
+function grantedOf (r) {
+  return { outcome: 'granted', allowed: r.allowed, remaining: r.remaining, retryAfterMs: r.retryAfterMs, resetAfterMs: r.resetAfterMs }
+}
+
+// A waiter dropped without poll() reaching its grant or cancel() gives its
+// reservation back when it is garbage-collected.
+const droppedWaits = new FinalizationRegistry((held) => { limWaitCancel(held.id) })
+
+/** A reservation waiting for its due time (TokenBucket / SlidingWindowLimiter reserve()). */
+class LimiterWaiter {
+  constructor (id, dueInMs) {
+    this._held = { id }
+    this._done = false
+    /** Milliseconds until it is due (when made or last polled). */
+    this.dueInMs = dueInMs
+    droppedWaits.register(this, this._held, this)
+  }
+
+  /**
+   * Claims the tokens if due: `{ outcome: 'granted', ...decision }`;
+   * `{ outcome: 'waiting', dueInMs }`; `{ outcome: 'refused' }`; `{
+   * outcome: 'none' }` once finished.
+   */
+  poll () {
+    if (this._done) return { outcome: 'none' }
+    const p = limWaitPoll(this._held.id)
+    if (p.outcome === 'waiting') {
+      this._held.id = p.wait
+      this.dueInMs = p.dueInMs
+      return { outcome: 'waiting', dueInMs: p.dueInMs }
+    }
+    this._finish()
+    if (p.outcome === 'granted') return grantedOf(p)
+    return p.outcome === 'refused' ? { outcome: 'refused', retryAfterMs: p.retryAfterMs } : { outcome: p.outcome }
+  }
+
+  /** Gives the reservation back (later waiters keep their due times). False when finished. */
+  cancel () {
+    if (this._done) return false
+    this._finish()
+    limWaitCancel(this._held.id)
+    return true
+  }
+
+  _finish () {
+    this._done = true
+    droppedWaits.unregister(this)
   }
 }
 
@@ -296,25 +407,44 @@ class KeyedSlidingWindow extends KeyedLimiter {
   constructor (options) { super('keyed_sliding_window', options, 'KeyedSlidingWindow') }
 }
 
-/**
- * The standard rate-limit response headers for a decision:
- * `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (IETF draft,
- * seconds), the same as `X-RateLimit-*`, and `Retry-After` (seconds,
- * rounded up) when the request was denied.
- */
-function rateLimitHeaders (d, limit) {
-  if (d === null || typeof d !== 'object' || typeof d.allowed !== 'boolean') throw argTypeError('decision', 'a rate-limit decision', d)
-  if (typeof limit !== 'number') throw argTypeError('limit', 'a number', limit)
-  const reset = String(Math.ceil(d.resetAfterMs / 1000))
-  const h = {
-    'RateLimit-Limit': String(limit),
-    'RateLimit-Remaining': String(d.remaining),
-    'RateLimit-Reset': reset,
-    'X-RateLimit-Limit': String(limit),
-    'X-RateLimit-Remaining': String(d.remaining),
-    'X-RateLimit-Reset': reset
+// A quota policy for the headers: { name, limit, windowMs }.
+function quotaPolicyOf (policy, field = 'policy') {
+  if (policy instanceof BaseLimiter) return { name: 'default', limit: policy.limit, windowMs: policy._n.windowMs }
+  if (policy === null || typeof policy !== 'object') throw argTypeError(field, 'a seawall rate limiter or { name, limit, windowMs }', policy)
+  const name = policy.name === undefined ? 'default' : policy.name
+  if (typeof name !== 'string') throw argTypeError('name', 'a string', name)
+  if (policy.limiter !== undefined) {
+    if (!(policy.limiter instanceof BaseLimiter)) throw argTypeError('limiter', 'a seawall rate limiter', policy.limiter)
+    return { name, limit: policy.limiter.limit, windowMs: policy.limiter._n.windowMs }
   }
-  if (!d.allowed) h['Retry-After'] = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)))
+  if (typeof policy.limit !== 'number') throw argTypeError('limit', 'a number', policy.limit)
+  return { name, limit: policy.limit, windowMs: checkArgDurationMs('windowMs', policy.windowMs) }
+}
+
+/**
+ * The rate-limit response headers for a decision, written by core
+ * (spec/headers.md): `RateLimit-Policy` and `RateLimit`
+ * (draft-ietf-httpapi-ratelimit-headers-09), `X-RateLimit-Limit`,
+ * `X-RateLimit-Remaining`, `X-RateLimit-Reset`, and `Retry-After` when the
+ * request was denied. `policy`: the limiter that decided (its quota:
+ * burst and refill time, or limit and window), `{ limiter, name }`, or
+ * `{ name, limit, windowMs }`.
+ */
+function rateLimitHeaders (d, policy) {
+  if (d === null || typeof d !== 'object' || typeof d.allowed !== 'boolean') throw argTypeError('decision', 'a rate-limit decision', d)
+  const q = quotaPolicyOf(policy)
+  return headersFor(d, q)
+}
+
+function headersFor (d, q) {
+  let pairs
+  try {
+    pairs = native.rateLimitHeaders(q.name, q.limit, q.windowMs, d.allowed, d.remaining, d.retryAfterMs, d.resetAfterMs)
+  } catch (e) {
+    throw mapNativeError(e, { name: q.name, limit: q.limit, windowMs: q.windowMs, remaining: d.remaining })
+  }
+  const h = {}
+  for (const [k, v] of pairs) h[k] = v
   return h
 }
 
@@ -339,7 +469,8 @@ function rateLimitMiddleware (options) {
   const onLimited = opts.onLimited
   if (onLimited !== undefined && typeof onLimited !== 'function') throw configTypeError('onLimited', 'a function', onLimited)
   const message = opts.message === undefined ? 'Too Many Requests' : String(opts.message)
-  const limit = limiter.limit
+  const quota = quotaPolicyOf({ limiter, name: opts.name }, 'options')
+  headersFor({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, quota) // checks the name now
   return function seawallRateLimit (req, res, next) {
     let d
     try {
@@ -348,15 +479,13 @@ function rateLimitMiddleware (options) {
     } catch (e) {
       return next(e)
     }
-    if (headers) {
-      const h = rateLimitHeaders(d, limit)
-      for (const name of Object.keys(h)) if (name !== 'Retry-After') res.setHeader(name, h[name])
-      if (!d.allowed) res.setHeader('Retry-After', h['Retry-After'])
-    }
+    let h
+    if (headers || !d.allowed) h = headersFor(d, quota)
+    if (headers) for (const name of Object.keys(h)) res.setHeader(name, h[name])
     if (d.allowed) return next()
     if (onLimited !== undefined) return onLimited(req, res, next, d)
     res.statusCode = 429
-    if (!headers) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))))
+    if (!headers) res.setHeader('Retry-After', h['Retry-After'])
     res.setHeader('Content-Type', 'text/plain; charset=utf-8')
     res.end(message)
   }
@@ -378,7 +507,10 @@ module.exports = {
   SlidingWindowLimiter,
   KeyedTokenBucket,
   KeyedSlidingWindow,
+  LimiterWaiter,
   rateLimitHeaders,
+  quotaPolicyOf,
+  headersFor,
   rateLimitMiddleware,
   rateLimitedError,
   BaseLimiter,

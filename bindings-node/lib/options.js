@@ -119,7 +119,7 @@ const KNOWN = {
   KeyedTokenBucket: [...CLOCK, 'burst', 'ratePerSec', 'initialTokens', 'maxKeys', 'maxProbe', 'onFull', 'hashSeed'],
   KeyedSlidingWindow: [...CLOCK, 'limit', 'windowMs', 'buckets', 'maxKeys', 'maxProbe', 'onFull', 'hashSeed'],
   acquire: ['signal', 'timeoutMs'],
-  rateLimitMiddleware: ['limiter', 'key', 'cost', 'headers', 'message', 'onLimited'],
+  rateLimitMiddleware: ['limiter', 'key', 'cost', 'headers', 'message', 'onLimited', 'name'],
   Bulkhead: [...CLOCK, 'maxConcurrent', 'maxQueue', 'maxWaitMs'],
   AdaptiveTimeout: [...CLOCK, 'percentile', 'multiplier', 'minTimeoutMs', 'maxTimeoutMs', 'initialTimeoutMs',
     'minSamples', 'windowMs'],

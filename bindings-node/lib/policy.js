@@ -4,19 +4,19 @@
 // Each retry attempt is a call: it is admitted by the guard again.
 
 const native = require('./native')
-const { RateLimitedError, CircuitOpenError, BulkheadFullError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, abortReason } = require('./clock')
-const { runWithTimeout, checkSignal } = require('./timeout')
+const { RateLimitedError, CircuitOpenError, BulkheadFullError, TimeoutError, RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
+const { clockOf, nativeClockOf, abortReason, sleep } = require('./clock')
+const { checkSignal } = require('./timeout')
 const { quickError, rejectSoon } = require('./util')
 const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
-const { Bulkhead } = require('./bulkhead')
+const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./chaos')
-const { runScheduled, backoffFrom, RetryBudget } = require('./retry')
-const { isRetryableError } = require('./classify')
+const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
+const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 
-const { polAcquire, polComplete, polRelease, scratch } = native
+const { polAcquire, polComplete, polRelease, prStart, prNext, prSuccess, prFailure, prTimeout, prSlotGranted, prSlotTimedOut, prCancel, prLastField, scratch } = native
 const OUTCOME = { success: 0, failure: 1, ignored: 2 }
 const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
@@ -26,11 +26,20 @@ function checkObject (options, field = 'options', config = false) {
   return options
 }
 
+// A guard dropped without complete() or release() is released when it is
+// garbage-collected: its half-open probe and bulkhead slot come back
+// (nothing is recorded), instead of staying taken for ever.
+const dropped = new FinalizationRegistry((held) => {
+  polRelease(held.id)
+  held.policy._after()
+})
+
 /** An admitted call: finish it once with complete(outcome) or release(). */
 class PolicyGuard {
   constructor (policy, id, probe) {
     this._p = policy
     this._id = id
+    dropped.register(this, { id, policy }, this)
     this.allowed = true
     this.stage = null
     /** Whether the breaker admitted this call as a half-open probe. */
@@ -49,6 +58,7 @@ class PolicyGuard {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
+    dropped.unregister(this)
     polComplete(id, code, durationMs === undefined ? -1 : durationMs)
     this._p._after()
     return true
@@ -59,10 +69,117 @@ class PolicyGuard {
     if (this._id < 0) return false
     const id = this._id
     this._id = -1
+    dropped.unregister(this)
     polRelease(id)
     this._p._after()
     return true
   }
+}
+
+const OUTCOME_NAMES = ['success', 'failure', 'ignored']
+// The step codes and tables of src/policy.rs (details in scratch[S..]).
+const S = 16
+const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
+const KINDS = ['invalid_config', 'invalid_argument', 'circuit_open', 'rate_limited', 'bulkhead_full', 'timeout',
+  'retry_budget_exhausted', 'injected_fault', 'retry_exhausted']
+const RUN_STAGES = ['rate_limiter', 'circuit_breaker', 'bulkhead']
+const REASONS = ['not_retryable', 'attempts', 'elapsed', 'deadline', 'budget']
+const ATTEMPT = 0
+const WAIT = 1
+const SLEEP = 2
+const FALLBACK = 3
+const FAIL = 5
+
+const orNull = (v) => v < 0 ? null : v
+const NONE = Symbol('none')
+
+// A hand-driven run dropped before it is over gives back what it holds.
+const droppedRuns = new FinalizationRegistry((held) => {
+  if (held.id >= 0) prCancel(held.id)
+  held.policy._after()
+})
+
+/** One call's policy run (Policy.start()). */
+class PolicyRun {
+  constructor (policy, id) {
+    this._p = policy
+    this._held = { id, policy }
+    droppedRuns.register(this, this._held, this)
+  }
+
+  _step (code) {
+    if (Number.isNaN(code)) {
+      const e = new RangeError('this policy run is over')
+      e.code = 'SEAWALL_INVALID_ARGUMENT'
+      e.field = 'run'
+      throw e
+    }
+    this._held.id = scratch[S + 9]
+    this._p._after()
+    const o = { step: STEP_NAMES[code], attempt: scratch[S + 8] }
+    switch (code) {
+      case ATTEMPT: o.timeoutMs = orNull(scratch[S]); break
+      case WAIT:
+        o.waiter = new BulkheadWaiter(this._p.bulkhead, scratch[S])
+        o.maxWaitMs = scratch[S + 1]
+        break
+      case SLEEP: o.delayMs = scratch[S]; break
+      case FALLBACK:
+      case FAIL: {
+        const k = scratch[S + 2]
+        const st = scratch[S + 3]
+        o.stage = st < 0 ? null : RUN_STAGES[st]
+        o.error = k < 0 ? null : KINDS[k]
+        if (scratch[S + 4] >= 0) o.retryAfterMs = scratch[S + 4]
+        if (scratch[S + 5] >= 0) o.attempts = scratch[S + 5]
+        if (scratch[S + 6] >= 0) o.reason = REASONS[scratch[S + 6]]
+        if (k === 0 || k === 1) { const f = prLastField(); if (f != null) o.field = f }
+        break
+      }
+    }
+    if (scratch[S + 7] >= 0) o.held = new BulkheadPermit(this._p.bulkhead, scratch[S + 7])
+    return o
+  }
+
+  /** The next step (first, or after a sleep). */
+  next () { return this._step(prNext(this._held.id)) }
+  /** The attempt succeeded. */
+  onSuccess () { return this._step(prSuccess(this._held.id)) }
+  /**
+   * The attempt failed: `retryable` (default true), `retryAfterMs`,
+   * `outcome` for the breaker ('failure' default, 'success', 'ignored').
+   */
+  onFailure (failure) {
+    const f = checkObject(failure, 'failure')
+    checkKeys(f, ['retryable', 'retryAfterMs', 'outcome'], 'onFailure() failure', 'SEAWALL_INVALID_ARGUMENT')
+    if (f.retryable !== undefined && typeof f.retryable !== 'boolean') throw argTypeError('retryable', 'a boolean', f.retryable)
+    const ra = f.retryAfterMs === undefined ? -1 : checkArgDurationMs('retryAfterMs', f.retryAfterMs)
+    const code = f.outcome === undefined ? 1 : OUTCOME_NAMES.indexOf(f.outcome)
+    if (code < 0) throw argTypeError('outcome', '"success", "failure" or "ignored"', f.outcome)
+    return this._step(prFailure(this._held.id, f.retryable !== false, ra, code))
+  }
+
+  /** The attempt ran out of time; `held`: the slot its function keeps (release it when it settles). */
+  onTimeout () { return this._step(prTimeout(this._held.id)) }
+
+  /** The waiter of a wait_for_slot step got `permit` (its claim()). */
+  slotGranted (permit) {
+    if (!(permit instanceof BulkheadPermit) || permit._id < 0) throw argTypeError('permit', 'a held BulkheadPermit', permit)
+    return this._step(prSlotGranted(this._held.id, permit._take()))
+  }
+
+  /** The wait for a slot ran out (its waiter cancelled). */
+  slotTimedOut () { return this._step(prSlotTimedOut(this._held.id)) }
+  /** The caller gave up: everything the run holds is given back. */
+  cancel () {
+    if (this._held.id >= 0) prCancel(this._held.id)
+    this._held.id = -1
+    droppedRuns.unregister(this)
+    this._p._after()
+  }
+
+  /** Attempts made so far. */
+  get attempts () { return this._attempts === undefined ? scratch[S + 8] : this._attempts }
 }
 
 class Policy {
@@ -88,18 +205,23 @@ class Policy {
       const r = checkObject(opts.retry, 'retry', true)
       checkKeys(r, KNOWN.policyRetry, 'Policy retry options')
       if (r.retryIf !== undefined && typeof r.retryIf !== 'function') throw configType('retry.retryIf', 'a function', r.retryIf)
+      if (r.onRetry !== undefined && typeof r.onRetry !== 'function') throw configType('retry.onRetry', 'a function', r.onRetry)
       if (r.budget !== undefined && !(r.budget instanceof RetryBudget)) throw configType('retry.budget', 'a RetryBudget', r.budget)
-      this._backoff = backoffFrom({ clock: opts.clock, ...r })
-      this._retryIf = r.retryIf || isRetryableError
+      const [backoff, cap] = backoffFrom({ clock: opts.clock, ...r })
+      this._backoff = backoff
+      this._retryIf = r.retryIf
       this._budget = r.budget
       this._onRetry = r.onRetry
+      this._retryPlan = retryPlan(backoff, r.budget, cap) // checks the cap now
     }
+    if (this._adaptive !== undefined && this._timeoutMs !== undefined) throw configType('timeoutMs', 'absent when timeout (an AdaptiveTimeout) is given', opts.timeoutMs)
     this._hasFallback = Object.prototype.hasOwnProperty.call(opts, 'fallback')
     this._fallback = opts.fallback
     if (opts.fallbackWhen !== undefined && typeof opts.fallbackWhen !== 'function') throw configType('fallbackWhen', 'a function', opts.fallbackWhen)
     this._fallbackWhen = opts.fallbackWhen
     try {
-      this._n = new native.NativePolicy(rateLimiter && rateLimiter._n, circuitBreaker && circuitBreaker._n, bulkhead && bulkhead._n, nativeClockOf(opts.clock))
+      this._n = new native.NativePolicy(rateLimiter && rateLimiter._n, circuitBreaker && circuitBreaker._n, bulkhead && bulkhead._n, nativeClockOf(opts.clock),
+        this._timeoutMs, this._adaptive && this._adaptive._n, this._retryPlan && this._retryPlan.n, this._hasFallback)
     } catch (e) {
       throw mapNativeError(e, opts)
     }
@@ -137,38 +259,164 @@ class Policy {
     return { allowed: false, stage, error }
   }
 
+  // What a failed attempt records on the breaker (its isFailure, core's
+  // outcome mapping); without a breaker nothing is recorded.
   _outcome (err) {
     const cb = this.circuitBreaker
-    if (cb === undefined || cb._isFailure === undefined) return 'failure'
-    return cb._isFailure(err) ? 'failure' : 'ignored'
+    return cb === undefined ? OUTCOME.failure : cb._outcome(err)
   }
 
-  // One attempt: admission, then the call (with its timeout).
-  _attempt (fn, signal) {
-    const g = this.tryAcquire()
-    if (!g.allowed) return rejectSoon(g.error)
-    const clock = this._clock
-    let limit = this._timeoutMs
-    const adaptive = this._adaptive
-    let start
-    if (adaptive !== undefined) {
-      limit = adaptive.timeoutMs()
-      start = clock.nowMs()
+  // Core's policy run for one call: every decision (admission, bulkhead
+  // wait, attempt time limit, retry, delay, fallback) is core's; this loop
+  // makes the attempts, waits, sleeps and raises.
+  // The loop of core's policy run. `pending`: the error of a first attempt
+  // execute() already made (run `id`, attempt `pendingAttempt`), else NONE.
+  async _run (fn, signal, id, code, pending = NONE, pendingAttempt = 0) {
+    if (id === undefined) {
+      id = prStart(this._id, -1, false)
+      code = prNext(id)
     }
-    const p = limit === undefined ? callSafely(fn, signal) : runWithTimeout(fn, limit, clock, signal)
-    return p.then((v) => {
-      if (adaptive !== undefined) adaptive.record(clock.nowMs() - start)
-      g.complete('success')
-      return v
-    }, (err) => {
-      if (signal !== undefined && signal.aborted && err === abortReason(signal)) {
-        g.release()
-      } else {
-        if (adaptive !== undefined) adaptive.record(Math.min(limit, clock.nowMs() - start))
-        g.complete(this._outcome(err))
+    const clock = this._clock
+    const bh = this.bulkhead
+    let lastErr
+    let reported // a user predicate's error, raised instead of the attempt's
+    for (;;) {
+      // the step's details, read before anything else calls native code
+      let v0 = -1
+      let v1 = -1
+      let attempt = pendingAttempt
+      let err
+      if (pending === NONE) {
+        id = scratch[S + 9]
+        v0 = scratch[S]
+        v1 = scratch[S + 1]
+        attempt = scratch[S + 8]
+        if (code === FALLBACK || code === FAIL) err = reportedOr(reported, stepError(lastErr))
       }
-      throw err
-    })
+      this._after()
+      switch (code) {
+        case ATTEMPT: {
+          const limit = v0
+          let c, v, inner
+          if (pending !== NONE) {
+            c = 1
+            v = pending
+            pending = NONE
+          } else if (signal !== undefined && signal.aborted) {
+            return this._cancel(id, abortReason(signal))
+          } else if (limit < 0 && signal === undefined) {
+            // no time limit, no signal: the attempt as it is
+            try {
+              v = await fn(undefined, attempt)
+              c = 0
+            } catch (e) {
+              v = e
+              c = 1
+            }
+          } else {
+            [c, v, inner] = await attemptOnce(fn, attempt, limit < 0 ? undefined : limit, clock, signal)
+          }
+          if (c === 0) {
+            prSuccess(id)
+            this._after()
+            return v
+          }
+          if (c === 3) return this._cancel(id, v)
+          lastErr = v
+          if (c === 2) {
+            code = prTimeout(id)
+            const held = scratch[S + 7]
+            if (held >= 0) {
+              // the cut-off function keeps its slot until it settles
+              const permit = new BulkheadPermit(bh, held)
+              const free = () => { permit.release() }
+              inner.then(free, free)
+            }
+            break
+          }
+          if (signal !== undefined && signal.aborted && v === abortReason(signal)) return this._cancel(id, v)
+          let retryable
+          const verdict = classifyError(v)
+          if (this._retryIf !== undefined) {
+            try {
+              retryable = Boolean(this._retryIf(v, attempt))
+            } catch (e) {
+              retryable = false
+              reported = e
+            }
+          } else {
+            retryable = verdict.retryable
+          }
+          const ra = verdict.retryAfterMs === undefined ? -1 : verdict.retryAfterMs
+          const outcome = this._outcome(v)
+          const cb = this.circuitBreaker
+          if (cb !== undefined && cb._predicateError !== undefined) reported = cb._reported(v)
+          code = prFailure(id, retryable, ra, outcome)
+          break
+        }
+        case WAIT: {
+          const waiter = new BulkheadWaiter(bh, v0)
+          let permit
+          try {
+            permit = await bh._wait(waiter, v1, signal)
+          } catch (e) {
+            if (signal !== undefined && signal.aborted && e === abortReason(signal)) return this._cancel(id, e)
+            code = prSlotTimedOut(id)
+            break
+          }
+          code = prSlotGranted(id, permit._take())
+          break
+        }
+        case SLEEP: {
+          const delayMs = v0
+          if (this._onRetry !== undefined) {
+            try {
+              this._onRetry({ attempt, delayMs, error: lastErr })
+            } catch (e) {
+              return this._cancel(id, reportedOr(e, lastErr))
+            }
+          }
+          try {
+            await sleep(clock, delayMs, signal)
+          } catch (e) {
+            return this._cancel(id, e)
+          }
+          code = prNext(id)
+          break
+        }
+        case FALLBACK: {
+          const when = this._fallbackWhen
+          if (when !== undefined && !when(err)) throw err
+          const alt = this._fallback
+          return typeof alt === 'function' ? alt(err) : alt
+        }
+        case FAIL:
+          throw err
+        default: // done (answered above), or an unknown run
+          return undefined
+      }
+    }
+  }
+
+  _cancel (id, err) {
+    if (id >= 0) prCancel(id)
+    this._after()
+    throw err
+  }
+
+  /**
+   * Core's policy run for one call, driven by hand (execute() is this
+   * loop): `run.next()` and the answers to each step give the next step,
+   * `{ step: 'attempt' | 'wait_for_slot' | 'sleep' | 'fallback' | 'done' |
+   * 'fail', ... }`. `deadlineMs`: on the policy's clock.
+   */
+  start (options) {
+    const opts = checkObject(options)
+    checkKeys(opts, ['deadlineMs'], 'Policy.start() options', 'SEAWALL_INVALID_ARGUMENT')
+    let dl
+    if (opts.deadlineMs !== undefined) dl = checkArgDurationMs('deadlineMs', opts.deadlineMs)
+    const id = prStart(this._id, dl === undefined ? -1 : dl, true)
+    return new PolicyRun(this, id)
   }
 
   /**
@@ -183,19 +431,35 @@ class Policy {
       checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = checkSignal(opts.signal)
     } catch (e) { return Promise.reject(e) }
-    let p
-    if (this._backoff === undefined) {
-      p = this._attempt(fn, signal)
-    } else {
-      p = runScheduled((ctx) => this._attempt((s) => fn(s, ctx.attempt), signal), this._backoff, this._clock, signal, this._retryIf, this._budget, this._onRetry)
+    if (signal === undefined) {
+      // The first step made here, and a first attempt with no time limit
+      // run without the loop's async frame (the common case).
+      const id = prStart(this._id, -1, false)
+      const code = prNext(id)
+      if (code === ATTEMPT && scratch[S] < 0) {
+        const run = scratch[S + 9]
+        const attempt = scratch[S + 8]
+        this._after()
+        let p
+        try {
+          p = fn(undefined, attempt)
+        } catch (e) {
+          return this._run(fn, undefined, run, ATTEMPT, e, attempt)
+        }
+        if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+          prSuccess(run)
+          this._after()
+          return Promise.resolve(p)
+        }
+        return Promise.resolve(p).then((v) => {
+          prSuccess(run)
+          this._after()
+          return v
+        }, (e) => this._run(fn, undefined, run, ATTEMPT, e, attempt))
+      }
+      return this._run(fn, undefined, id, code)
     }
-    if (!this._hasFallback) return p
-    const alt = this._fallback
-    const when = this._fallbackWhen
-    return p.catch((err) => {
-      if (when !== undefined && !when(err)) throw err
-      return typeof alt === 'function' ? alt(err) : alt
-    })
+    return this._run(fn, signal)
   }
 
   /** `fn` wrapped: every call goes through execute(). */
@@ -205,12 +469,85 @@ class Policy {
   }
 }
 
-function callSafely (fn, signal) {
-  try {
-    return Promise.resolve(fn(signal))
-  } catch (e) {
-    return Promise.reject(e)
+// One attempt: resolves [0, value], [1, error], [2, TimeoutError, the
+// function's promise] when cut off at `limitMs`, or [3, reason, the
+// function's promise] when the caller's signal aborted it.
+function attemptOnce (fn, attempt, limitMs, clock, outer) {
+  if (limitMs === undefined && outer === undefined) {
+    let p
+    try {
+      p = fn(undefined, attempt)
+    } catch (e) {
+      return Promise.resolve([1, e])
+    }
+    return Promise.resolve(p).then((v) => [0, v], (e) => [1, e])
   }
+  if (outer !== undefined && outer.aborted) return Promise.resolve([3, abortReason(outer), Promise.resolve()])
+  const ac = new AbortController()
+  let inner
+  try {
+    inner = Promise.resolve(fn(ac.signal, attempt))
+  } catch (e) {
+    return Promise.resolve([1, e])
+  }
+  return new Promise((resolve) => {
+    let done = false
+    let timer
+    const finish = (r, abortWith) => {
+      if (done) return
+      done = true
+      if (timer !== undefined) clock._cancel(timer)
+      if (outer !== undefined) outer.removeEventListener('abort', onAbort)
+      if (abortWith !== undefined) ac.abort(abortWith)
+      resolve(r)
+    }
+    const onAbort = () => { const e = abortReason(outer); finish([3, e, inner], e) }
+    if (limitMs !== undefined) {
+      timer = clock._schedule(limitMs, () => {
+        const e = new TimeoutError(limitMs)
+        finish([2, e, inner], e)
+      })
+    }
+    if (outer !== undefined) outer.addEventListener('abort', onAbort, { once: true })
+    inner.then((v) => finish([0, v]), (e) => finish([1, e]))
+  })
+}
+
+// The error a fallback / fail step raises: core names its kind (none: the
+// last attempt's own error).
+function stepError (lastErr) {
+  const k = scratch[S + 2]
+  if (k < 0) return lastErr
+  const kind = KINDS[k]
+  const ra = scratch[S + 4] < 0 ? 0 : scratch[S + 4]
+  const attempts = scratch[S + 5]
+  const stage = scratch[S + 3]
+  let e
+  switch (kind) {
+    case 'retry_exhausted': return new RetryExhaustedError(attempts, lastErr, undefined, scratch[S + 6] < 0 ? 'attempts' : REASONS[scratch[S + 6]])
+    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError(undefined, attempts < 0 ? 0 : attempts, lastErr)
+    case 'rate_limited': e = quickError(RateLimitedError, ra); break
+    case 'circuit_open': e = quickError(CircuitOpenError, ra); break
+    case 'bulkhead_full': e = quickError(BulkheadFullError); break
+    case 'timeout':
+      if (lastErr instanceof TimeoutError) return lastErr
+      e = new TimeoutError(NaN, 'timed out: the deadline passed')
+      break
+    default: {
+      const f = prLastField()
+      e = mapNativeError(new Error(`\u0001seawall:${kind}:${f == null ? '' : f}:${kind}`))
+    }
+  }
+  if (stage >= 0) e.stage = RUN_STAGES[stage]
+  return e
+}
+
+function reportedOr (reported, err) {
+  if (reported === undefined) return err
+  if (reported !== null && typeof reported === 'object' && reported.cause === undefined) {
+    try { reported.cause = err } catch {}
+  }
+  return reported
 }
 
 function configType (field, expected, value) {
@@ -224,4 +561,4 @@ function wrap (options) {
   return new Policy(options)
 }
 
-module.exports = { Policy, PolicyGuard, wrap }
+module.exports = { Policy, PolicyGuard, PolicyRun, wrap }

@@ -5,7 +5,7 @@
 const native = require('./native')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
-const { isRetryableError, retryAfterOf } = require('./classify')
+const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
 
@@ -167,7 +167,11 @@ class Backoff {
   constructor (options) {
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.Backoff, 'Backoff options')
-    clockOf(opts.clock)
+    // (not enumerable: a Backoff posted to a worker arrives as a plain copy
+    // that seawall names as such; a clock's functions cannot be posted)
+    Object.defineProperty(this, '_clock', { value: clockOf(opts.clock), writable: true })
+    Object.defineProperty(this, '_plans', { value: null, writable: true }) // retry plans without a budget, by attempt cap
+    Object.defineProperty(this, '_plan0', { value: null, writable: true }) // the plan without budget or cap
     try {
       this._n = new native.NativeBackoff(opts, nativeClockOf(opts.clock))
     } catch (e) {
@@ -201,6 +205,7 @@ class RetryBudget {
   constructor (options) {
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
+    Object.defineProperty(this, '_plans', { value: new WeakMap(), writable: true }) // retry plans with this budget, by backoff
     try {
       this._n = new native.NativeRetryBudget(opts)
     } catch (e) {
@@ -219,6 +224,7 @@ class RetryBudget {
   static fromShared (h) {
     checkHandle(h, 'RetryBudget')
     const b = Object.create(RetryBudget.prototype)
+    Object.defineProperty(b, '_plans', { value: new WeakMap(), writable: true })
     try {
       b._n = native.NativeRetryBudget.attach(h.id)
     } catch (e) {
@@ -238,84 +244,268 @@ class RetryBudget {
 
 const BACKOFF_KEYS = ['kind', 'baseMs', 'factor', 'maxDelayMs', 'jitter', 'maxAttempts', 'maxElapsedMs', 'seed', 'clock']
 
+// Backoffs made from plain options, by their values: a retry() call with
+// options (not a Backoff) makes no native object once one with the same
+// values exists. Not for seeded backoffs (each call's delays start from the
+// seed) nor for a clock other than the system one. Bounded.
+const optionBackoffs = new Map()
+const MAX_OPTION_BACKOFFS = 64
+
+function backoffKey (b) {
+  let key = ''
+  for (const k of BACKOFF_KEYS) {
+    const v = b[k]
+    if (v === undefined) continue
+    if (k === 'seed' || k === 'clock' || (typeof v !== 'number' && typeof v !== 'string')) return null
+    key += k + '=' + (typeof v) + ':' + v + ';'
+  }
+  return key
+}
+
+function backoffOf (b) {
+  const key = backoffKey(b)
+  if (key === null) return new Backoff(b)
+  let bo = optionBackoffs.get(key)
+  if (bo === undefined) {
+    bo = new Backoff(b)
+    if (optionBackoffs.size >= MAX_OPTION_BACKOFFS) optionBackoffs.delete(optionBackoffs.keys().next().value)
+    optionBackoffs.set(key, bo)
+  }
+  return bo
+}
+
+// -> [backoff, maxAttempts cap or undefined]
 function backoffFrom (opts) {
   if (opts.backoff !== undefined) {
-    if (opts.backoff instanceof Backoff) return opts.backoff
-    return new Backoff({ clock: opts.clock, ...checkObject(opts.backoff, 'backoff') })
+    if (opts.backoff instanceof Backoff) return [opts.backoff, opts.maxAttempts]
+    const b = checkObject(opts.backoff, 'backoff')
+    return [backoffOf(opts.clock === undefined ? b : { clock: opts.clock, ...b }), opts.maxAttempts]
   }
   const b = {}
   for (const k of BACKOFF_KEYS) if (opts[k] !== undefined) b[k] = opts[k]
-  return new Backoff(b)
+  return [backoffOf(b), undefined]
+}
+
+// The retry policy of core for (backoff, budget, cap), made once and kept
+// on the backoff: { n: NativeRetry, hasBudget, needsTime }.
+function retryPlan (backoff, budget, maxAttempts) {
+  let byCap
+  if (budget === undefined) {
+    byCap = backoff._plans
+    if (byCap === null) byCap = backoff._plans = new Map()
+  } else {
+    byCap = budget._plans.get(backoff)
+    if (byCap === undefined) budget._plans.set(backoff, byCap = new Map())
+  }
+  const ckey = maxAttempts === undefined ? -1 : maxAttempts
+  let plan = byCap.get(ckey)
+  if (plan === undefined) {
+    if (maxAttempts !== undefined && typeof maxAttempts !== 'number') throw configTypeError('maxAttempts', 'an integer', maxAttempts)
+    let n
+    try {
+      n = new native.NativeRetry(backoff._n, budget === undefined ? undefined : budget._n, maxAttempts)
+    } catch (e) {
+      throw mapNativeError(e, { maxAttempts })
+    }
+    const hasBudget = n.hasBudget
+    plan = {
+      n,
+      hasBudget,
+      needsTime: n.needsTime,
+      clock: backoff._clock,
+      // a first attempt's success: core's on_success of a run that never
+      // failed touches only the budget
+      onFirstSuccess: hasBudget ? (v) => { n.firstSuccess(); return v } : undefined
+    }
+    byCap.set(ckey, plan)
+    if (budget === undefined && maxAttempts === undefined) backoff._plan0 = plan
+  }
+  return plan
 }
 
 /**
- * Calls `fn({ attempt, signal })` until it succeeds, the error is not
- * retryable (`retryIf`, default: core's classification), the schedule
- * gives up (RetryExhaustedError, code SEAWALL_RETRY_EXHAUSTED, with
- * `attempts` and `cause`), the budget denies a retry
- * (RetryBudgetExhaustedError) or `signal` aborts. A Retry-After hint on
- * the error replaces the computed delay.
+ * Calls `fn({ attempt, signal })` until it succeeds or core's retry run
+ * gives up: the error is not retryable (`retryIf`, default: core's
+ * classification of the error and its `cause` chain) and is raised as it
+ * is; the attempts or the elapsed time are used up (RetryExhaustedError,
+ * code SEAWALL_RETRY_EXHAUSTED, with `attempts`, `reason` and `cause`); the
+ * budget denies a retry (RetryBudgetExhaustedError); or `signal` aborts. A
+ * Retry-After hint on the error replaces the computed delay. `maxAttempts`
+ * next to a Backoff object caps the attempts (at most the backoff's).
  */
 function retry (fn, options) {
   if (typeof fn !== 'function') return Promise.reject(argTypeError('fn', 'a function', fn))
-  let opts, backoff, clock, signal, retryIf, budget, onRetry
+  let plan, clock, signal, retryIf, onRetry
   try {
-    opts = checkObject(options)
+    const opts = checkObject(options)
     checkKeys(opts, KNOWN.retry, 'retry() options')
     clock = clockOf(opts.clock)
-    backoff = backoffFrom(opts)
+    const budget = opts.budget
+    if (budget !== undefined && !(budget instanceof RetryBudget)) throw argTypeError('budget', 'a RetryBudget', budget)
+    const b = opts.backoff
+    plan = b instanceof Backoff && budget === undefined && opts.maxAttempts === undefined && b._plan0 !== null
+      ? b._plan0 // the common case: a Backoff object, nothing else
+      : planFrom(opts, budget)
     signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
     if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
-    retryIf = opts.retryIf === undefined ? isRetryableError : opts.retryIf
-    if (typeof retryIf !== 'function') throw argTypeError('retryIf', 'a function', retryIf)
-    budget = opts.budget
-    if (budget !== undefined && !(budget instanceof RetryBudget)) throw argTypeError('budget', 'a RetryBudget', budget)
+    retryIf = opts.retryIf
+    if (retryIf !== undefined && typeof retryIf !== 'function') throw argTypeError('retryIf', 'a function', retryIf)
     onRetry = opts.onRetry
     if (onRetry !== undefined && typeof onRetry !== 'function') throw argTypeError('onRetry', 'a function', onRetry)
   } catch (e) {
     return Promise.reject(e)
   }
-  return runScheduled(fn, backoff, clock, signal, retryIf, budget, onRetry)
-}
-
-// retry() with a schedule it ends itself when done (its retries counted).
-function runScheduled (fn, backoff, clock, signal, retryIf, budget, onRetry) {
-  const schedule = backoff.schedule()
-  const p = runRetry(fn, schedule, clock, signal, retryIf, budget, onRetry)
-  p.then(() => schedule.finish(), () => schedule.finish())
-  return p
-}
-
-async function runRetry (fn, schedule, clock, signal, retryIf, budget, onRetry) {
+  if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+  // The first attempt, with nothing made for the retries: core's run (and
+  // its schedule) starts at the first failure.
   const ctx = { attempt: 1, signal }
+  const t0 = plan.needsTime ? plan.clock.nowMs() : 0
+  let p
+  try {
+    p = fn(ctx)
+  } catch (e) {
+    return runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0)
+  }
+  if (p === null || typeof p !== 'object' || typeof p.then !== 'function') {
+    if (plan.hasBudget) plan.n.firstSuccess()
+    return Promise.resolve(p)
+  }
+  return Promise.resolve(p).then(plan.onFirstSuccess, (e) => runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0))
+}
+
+function planFrom (opts, budget) {
+  const [backoff, cap] = backoffFrom(opts)
+  return retryPlan(backoff, budget, cap)
+}
+
+// The error a give-up raises: core names its kind (null: the failure itself).
+function giveUpError (run, err) {
+  const kind = run.errorKind
+  if (kind === null || kind === undefined) return err
+  if (kind === 'retry_budget_exhausted') return new RetryBudgetExhaustedError(undefined, run.attempts, err)
+  if (kind === 'retry_exhausted') return new RetryExhaustedError(run.attempts, err, undefined, run.reason)
+  const e = mapNativeError(new Error(`\u0001seawall:${kind}:0:${kind}`))
+  e.cause = err
+  e.attempts = run.attempts
+  return e
+}
+
+// A call after its first attempt failed with `err` (it started at `t0`
+// on the backoff's clock when the run needs durations): core's run decides,
+// this loop sleeps, makes the next attempts and raises.
+async function runRetry (fn, plan, clock, signal, retryIf, onRetry, ctx, err, t0) {
+  const run = plan.n.run()
   for (;;) {
-    if (signal !== undefined && signal.aborted) throw abortReason(signal)
-    let err
+    if (signal !== undefined && signal.aborted) {
+      run.abandon()
+      throw abortReason(signal)
+    }
+    const duration = plan.needsTime ? plan.clock.nowMs() - t0 : -1
+    const verdict = classifyError(err)
+    let retryable = verdict.retryable
+    if (retryIf !== undefined) {
+      try {
+        retryable = Boolean(retryIf(err, ctx.attempt))
+      } catch (e) {
+        run.abandon()
+        throw callbackError('retryIf', e, err)
+      }
+    }
+    const ra = verdict.retryAfterMs
+    const delay = run.onFailure(retryable, ra === undefined || ra === null ? -1 : ra, duration)
+    if (delay < 0) throw giveUpError(run, err)
+    if (onRetry !== undefined) {
+      try {
+        onRetry({ attempt: ctx.attempt, delayMs: delay, error: err })
+      } catch (e) {
+        run.abandon()
+        throw callbackError('onRetry', e, err)
+      }
+    }
+    if (delay > 0) {
+      try {
+        await sleep(clock, delay, signal)
+      } catch (e) {
+        run.abandon()
+        throw e
+      }
+    }
+    ctx.attempt++
+    if (signal !== undefined && signal.aborted) {
+      run.abandon()
+      throw abortReason(signal)
+    }
+    t0 = plan.needsTime ? plan.clock.nowMs() : 0
     try {
       const v = await fn(ctx)
-      if (budget !== undefined) budget.recordSuccess()
+      run.onSuccess()
       return v
     } catch (e) {
       err = e
     }
-    if (signal !== undefined && signal.aborted) throw abortReason(signal)
-    if (!retryIf(err, ctx.attempt)) throw err
-    const hint = retryAfterOf(err)
-    const delay = schedule.nextDelayMs(hint === undefined ? undefined : { retryAfterMs: hint })
-    if (delay === null) {
-      if (budget !== undefined) budget.recordFailure()
-      throw new RetryExhaustedError(ctx.attempt, err)
-    }
-    if (budget !== undefined && !budget.tryRetry()) {
-      const e = new RetryBudgetExhaustedError()
-      e.cause = err
-      e.attempts = ctx.attempt
-      throw e
-    }
-    if (onRetry !== undefined) onRetry({ attempt: ctx.attempt, delayMs: delay, error: err })
-    if (delay > 0) await sleep(clock, delay, signal)
-    ctx.attempt++
   }
 }
 
-module.exports = { Backoff, Schedule, RetryBudget, retry, runRetry, runScheduled, backoffFrom }
+// A user callback threw: that call fails with the callback's error (the
+// attempt's error as its cause when it has none).
+function callbackError (name, e, attemptError) {
+  if (e !== null && typeof e === 'object' && e.cause === undefined) {
+    try { e.cause = attemptError } catch {}
+  }
+  return e
+}
+
+/**
+ * Core's retry run, for code that makes its own attempts:
+ * `new Retry({ backoff, budget, maxAttempts })`, then per call
+ * `run = retry.start()`, and `run.onFailure({ retryable, retryAfterMs,
+ * durationMs })` → `{ action: 'sleep', delayMs }` or `{ action: 'give_up',
+ * reason, attempts, error }` (`error`: the kind to raise, or null to raise
+ * the failure itself), `run.onSuccess()`, `run.abandon()`. retry() is this
+ * loop.
+ */
+class Retry {
+  constructor (options) {
+    const opts = checkObject(options, 'options', true)
+    checkKeys(opts, ['backoff', 'budget', 'maxAttempts'], 'Retry options')
+    const backoff = opts.backoff === undefined ? new Backoff() : opts.backoff instanceof Backoff ? opts.backoff : new Backoff(checkObject(opts.backoff, 'backoff', true))
+    if (opts.budget !== undefined && !(opts.budget instanceof RetryBudget)) throw configTypeError('budget', 'a RetryBudget', opts.budget)
+    this.backoff = backoff
+    this.budget = opts.budget
+    this._plan = retryPlan(backoff, opts.budget, opts.maxAttempts)
+  }
+
+  /** A run for one call; `deadlineMs`: when retries must stop, on the backoff's clock. */
+  start (options) {
+    const opts = checkObject(options, 'options')
+    checkKeys(opts, ['deadlineMs'], 'Retry.start() options', 'SEAWALL_INVALID_ARGUMENT')
+    let dl
+    if (opts.deadlineMs !== undefined) dl = checkHint('deadlineMs', opts.deadlineMs)
+    return new RetryRun(this._plan.n.run(dl))
+  }
+}
+
+class RetryRun {
+  constructor (n) { this._n = n }
+  /** A failed attempt (`retryable` default true). */
+  onFailure (failure) {
+    const f = checkObject(failure, 'failure')
+    checkKeys(f, ['retryable', 'retryAfterMs', 'durationMs'], 'onFailure() failure', 'SEAWALL_INVALID_ARGUMENT')
+    if (f.retryable !== undefined && typeof f.retryable !== 'boolean') throw argTypeError('retryable', 'a boolean', f.retryable)
+    const ra = f.retryAfterMs === undefined ? -1 : checkHint('retryAfterMs', f.retryAfterMs)
+    const du = f.durationMs === undefined ? -1 : checkHint('durationMs', f.durationMs)
+    const d = this._n.onFailure(f.retryable !== false, ra, du)
+    if (d >= 0) return { action: 'sleep', delayMs: d, attempts: this._n.attempts }
+    const k = this._n.errorKind
+    return { action: 'give_up', reason: this._n.reason, attempts: this._n.attempts, error: k == null ? null : k }
+  }
+
+  onSuccess () { this._n.onSuccess() }
+  abandon () { this._n.abandon() }
+  /** Attempts made so far. */
+  get attempts () { return this._n.attempts }
+  /** 'running', 'succeeded', 'gave_up' or 'abandoned'. */
+  get status () { return this._n.status }
+}
+
+module.exports = { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry, backoffFrom, retryPlan }

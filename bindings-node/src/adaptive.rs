@@ -10,7 +10,7 @@ use seawall::fault::{self, Fault};
 
 #[napi(js_name = "NativeAdaptiveTimeout")]
 pub struct AdaptiveTimeout {
-    inner: at::AdaptiveTimeout,
+    pub(crate) inner: std::sync::Arc<at::AdaptiveTimeout>,
 }
 
 /// Adaptive timeout counters (latencies in ms).
@@ -49,7 +49,9 @@ impl AdaptiveTimeout {
         };
         let inner =
             at::AdaptiveTimeout::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: std::sync::Arc::new(inner),
+        })
     }
 
     /// Records one latency (ms; negative or NaN counts as 0).

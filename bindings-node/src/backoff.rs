@@ -67,6 +67,13 @@ pub struct BackoffMetrics {
     pub exhausted_elapsed: f64,
 }
 
+impl Backoff {
+    /// The core backoff (shared metrics with every clone).
+    pub fn core(&self) -> &bo::Backoff {
+        &self.inner
+    }
+}
+
 #[napi]
 impl Backoff {
     #[napi(constructor, catch_unwind)]
@@ -322,6 +329,13 @@ pub struct RetryBudgetMetrics {
     pub retries_denied: f64,
     pub successes: f64,
     pub failures: f64,
+}
+
+impl RetryBudget {
+    /// The core budget.
+    pub fn core(&self) -> &std::sync::Arc<rb::RetryBudget> {
+        &self.inner
+    }
 }
 
 #[napi]

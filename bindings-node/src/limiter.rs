@@ -10,6 +10,7 @@ use crate::handles::{hot, Hot, RawFn};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
+use seawall::headers::QuotaPolicy;
 use seawall::keyed::{
     KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
     KeyedTokenBucketConfig, OnFull,
@@ -200,6 +201,8 @@ pub struct LimiterMetrics {
     pub count: Option<f64>,
     pub allowed: Option<f64>,
     pub denied: Option<f64>,
+    /// Waiting acquires in core's queue (token bucket, sliding window).
+    pub waiting: Option<f64>,
     pub keys_tracked: Option<f64>,
     pub capacity: Option<f64>,
     pub evictions: Option<f64>,
@@ -216,6 +219,7 @@ impl LimiterMetrics {
             count: None,
             allowed: None,
             denied: None,
+            waiting: None,
             keys_tracked: None,
             capacity: None,
             evictions: None,
@@ -239,6 +243,9 @@ pub struct RateLimiter {
     pub(crate) inner: AssertUnwindSafe<Arc<Limiter>>,
     id: u32,
     limit: u64,
+    /// The quota policy window core derives from the config (ms), for
+    /// the rate-limit headers.
+    window_ms: f64,
     hot: AssertUnwindSafe<Rc<Hot>>,
 }
 
@@ -277,21 +284,29 @@ impl RateLimiter {
         let o = Opts::new(options);
         let clk = source(clock);
         let err = |e: seawall::Error| o.core_error(&e);
-        let (lim, limit) = match kind.as_str() {
+        let win = |p: seawall::Result<QuotaPolicy>| -> Result<f64> {
+            Ok(crate::retry::policy_window_ms(
+                &p.map_err(|e| o.core_error(&e))?,
+            ))
+        };
+        let (lim, limit, window_ms) = match kind.as_str() {
             "token_bucket" => {
                 let cfg = bucket_config(&o, false)?;
+                let w = win(QuotaPolicy::token_bucket("default", &cfg))?;
                 let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
                 let l = b.burst();
-                (Limiter::Bucket(Arc::new(b)), l)
+                (Limiter::Bucket(Arc::new(b)), l, w)
             }
             "sliding_window" => {
                 let cfg = window_config(&o)?;
                 let l = cfg.limit;
+                let w = win(QuotaPolicy::sliding_window("default", &cfg))?;
                 (
                     Limiter::Window(Arc::new(
                         SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
                     )),
                     l,
+                    w,
                 )
             }
             "keyed_token_bucket" => {
@@ -300,9 +315,11 @@ impl RateLimiter {
                     table: table_config(&o)?,
                 };
                 let l = cfg.bucket.burst;
+                let w = win(QuotaPolicy::token_bucket("default", &cfg.bucket))?;
                 (
                     Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
                     l,
+                    w,
                 )
             }
             "keyed_sliding_window" => {
@@ -311,9 +328,11 @@ impl RateLimiter {
                     table: table_config(&o)?,
                 };
                 let l = cfg.window.limit;
+                let w = win(QuotaPolicy::sliding_window("default", &cfg.window))?;
                 (
                     Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
                     l,
+                    w,
                 )
             }
             other => {
@@ -331,6 +350,7 @@ impl RateLimiter {
             inner: AssertUnwindSafe(shared),
             id,
             limit,
+            window_ms,
             hot: AssertUnwindSafe(hot),
         })
     }
@@ -350,7 +370,7 @@ impl RateLimiter {
     /// This thread's object for the limiter another thread shared (`kind`
     /// as in the constructor, `limit` as the sharer's).
     #[napi(factory, catch_unwind)]
-    pub fn attach(kind: String, id: f64, limit: f64) -> Result<Self> {
+    pub fn attach(kind: String, id: f64, limit: f64, window_ms: f64) -> Result<Self> {
         let k = match kind.as_str() {
             "token_bucket" => "token_bucket",
             "sliding_window" => "sliding_window",
@@ -364,6 +384,11 @@ impl RateLimiter {
             inner: AssertUnwindSafe(shared),
             id,
             limit: limit.max(0.0) as u64,
+            window_ms: if window_ms.is_finite() {
+                window_ms.max(0.0)
+            } else {
+                0.0
+            },
             hot: AssertUnwindSafe(hot),
         })
     }
@@ -372,6 +397,12 @@ impl RateLimiter {
     #[napi(getter, catch_unwind)]
     pub fn limit(&self) -> f64 {
         self.limit as f64
+    }
+
+    /// The quota policy window in ms (the `w` of `RateLimit-Policy`).
+    #[napi(getter, catch_unwind)]
+    pub fn window_ms(&self) -> f64 {
+        self.window_ms
     }
 
     /// Gives back `n` granted earlier (never above capacity).
@@ -439,6 +470,7 @@ impl RateLimiter {
                     emission_interval_ms: Some(duration_ms(m.emission_interval)),
                     allowed: Some(m.allowed as f64),
                     denied: Some(m.denied as f64),
+                    waiting: Some(m.waiting as f64),
                     ..LimiterMetrics::empty()
                 }
             }
@@ -449,11 +481,134 @@ impl RateLimiter {
                     count: Some(m.count as f64),
                     allowed: Some(m.allowed as f64),
                     denied: Some(m.denied as f64),
+                    waiting: Some(m.waiting as f64),
                     ..LimiterMetrics::empty()
                 }
             }
             Limiter::KeyedBucket(k) => LimiterMetrics::keyed(k.metrics()),
             Limiter::KeyedWindow(k) => LimiterMetrics::keyed(k.metrics()),
         }
+    }
+}
+
+// Core's limiter waits (`spec/token_bucket.md`, "Waiting acquires"): a
+// waiting acquire is a reservation in core's FIFO order, due at a known
+// time; the JS side sleeps until then on the limiter's clock and claims it.
+// Waits live in a per-thread slab, addressed by id.
+thread_local! {
+    static WAITS: std::cell::RefCell<crate::handles::ValSlab<seawall::LimiterWait>> =
+        const { std::cell::RefCell::new(crate::handles::ValSlab::new()) };
+}
+
+/// A waiting acquire's state: `granted` (with the decision), `waiting`
+/// (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
+#[napi(object, object_from_js = false)]
+pub struct WaitOut {
+    pub outcome: &'static str,
+    pub wait: Option<u32>,
+    pub due_in_ms: Option<f64>,
+    pub allowed: Option<bool>,
+    pub remaining: Option<f64>,
+    pub retry_after_ms: Option<f64>,
+    pub reset_after_ms: Option<f64>,
+}
+
+fn wait_out(outcome: &'static str) -> WaitOut {
+    WaitOut {
+        outcome,
+        wait: None,
+        due_in_ms: None,
+        allowed: None,
+        remaining: None,
+        retry_after_ms: None,
+        reset_after_ms: None,
+    }
+}
+
+fn granted(d: &seawall::Decision) -> WaitOut {
+    WaitOut {
+        allowed: Some(d.allowed),
+        remaining: Some(d.remaining as f64),
+        retry_after_ms: Some(duration_ms(d.retry_after)),
+        reset_after_ms: Some(duration_ms(d.reset_after)),
+        ..wait_out("granted")
+    }
+}
+
+#[napi]
+impl RateLimiter {
+    /// Takes `n` now or reserves them in core's FIFO order if they are due
+    /// within `maxWaitMs` (Infinity: any wait); a refusal throws
+    /// rate_limited with its retry-after.
+    #[napi(catch_unwind)]
+    pub fn reserve(&self, n: f64, max_wait_ms: f64) -> Result<WaitOut> {
+        let n = count(n)?;
+        let max_wait = if max_wait_ms.is_finite() && max_wait_ms >= 0.0 {
+            crate::conf::ms_to_duration(max_wait_ms)
+        } else {
+            std::time::Duration::MAX
+        };
+        let r = match &**self.inner {
+            Limiter::Bucket(b) => b.reserve(n, max_wait),
+            Limiter::Window(w) => w.reserve(n, max_wait),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "limiter",
+                    "keyed limiters have no core waits",
+                ))
+            }
+        };
+        match r {
+            Ok(seawall::Reservation::Granted(d)) => Ok(granted(&d)),
+            Ok(seawall::Reservation::Waiting(w)) => {
+                let due = duration_ms(w.due_in());
+                let id = WAITS.with(|s| s.borrow_mut().insert(w));
+                Ok(WaitOut {
+                    wait: Some(id),
+                    due_in_ms: Some(due),
+                    ..wait_out("waiting")
+                })
+            }
+            Err(e) => Err(crate::error::from_core(&e, crate::error::camel)),
+        }
+    }
+}
+
+/// Claims wait `w` if it is due (then it is finished).
+#[napi(catch_unwind)]
+pub fn lim_wait_poll(w: u32) -> WaitOut {
+    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let Some(mut wait) = taken else {
+        return wait_out("none");
+    };
+    match wait.try_claim() {
+        Ok(Some(d)) => granted(&d),
+        Ok(None) => {
+            let due = duration_ms(wait.due_in());
+            let id = WAITS.with(|s| s.borrow_mut().insert(wait));
+            WaitOut {
+                wait: Some(id),
+                due_in_ms: Some(due),
+                ..wait_out("waiting")
+            }
+        }
+        Err(e) => WaitOut {
+            retry_after_ms: Some(e.retry_after().map_or(0.0, duration_ms)),
+            ..wait_out("refused")
+        },
+    }
+}
+
+/// Gives wait `w` up (its reservation goes back). False when unknown.
+#[napi(catch_unwind)]
+pub fn lim_wait_cancel(w: u32) -> bool {
+    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    match taken {
+        Some(wait) => {
+            wait.cancel();
+            true
+        }
+        None => false,
     }
 }

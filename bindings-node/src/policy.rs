@@ -2,12 +2,14 @@
 //! one native call, with give-back on rejection (core `policy`). The JS
 //! `Policy` builds timeout, retry and fallback around it.
 
+use crate::adaptive::AdaptiveTimeout;
 use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::CircuitBreaker;
 use crate::clock::{source, ManualClock};
 use crate::conf::duration_ms;
 use crate::handles::{put, ValSlab};
 use crate::limiter::RateLimiter;
+use crate::retry::Retry;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::Outcome;
@@ -41,11 +43,16 @@ impl Policy {
     /// Any stage may be missing. A keyed limiter is not a stage (apply it
     /// before the policy with the caller's key).
     #[napi(constructor, catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         limiter: Option<&RateLimiter>,
         breaker: Option<&CircuitBreaker>,
         bulkhead: Option<&Bulkhead>,
         clock: Option<&ManualClock>,
+        timeout_ms: Option<f64>,
+        adaptive: Option<&AdaptiveTimeout>,
+        retry: Option<&Retry>,
+        has_fallback: Option<bool>,
     ) -> Result<Self> {
         let mut p = pol::Policy::with_clock(source(clock));
         if let Some(l) = limiter {
@@ -66,6 +73,15 @@ impl Policy {
         if let Some(b) = bulkhead {
             p = p.bulkhead(Arc::clone(&b.inner));
         }
+        if let Some(a) = adaptive {
+            p = p.adaptive_timeout(Arc::clone(&a.inner));
+        } else if let Some(t) = timeout_ms {
+            p = p.timeout(crate::conf::ms_to_duration(t));
+        }
+        if let Some(r) = retry {
+            p = p.retry(r.core().clone());
+        }
+        p = p.fallback(has_fallback.unwrap_or(false));
         let inner = Arc::new(p);
         let id = POLICIES.with(|r| r.borrow_mut().insert(Arc::clone(&inner)));
         Ok(Self {
@@ -78,6 +94,205 @@ impl Policy {
     pub fn id(&self) -> u32 {
         self.id
     }
+}
+
+// Core's policy run, one per call, in a per-thread slab addressed by id
+// (no JS object per call). Each step returns its code (0 attempt, 1
+// wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail; NaN for an unknown
+// run) and writes its details to scratch[S..S + 10]:
+//   S+0: attempt time limit / waiter id / delay (ms), -1 for none
+//   S+1: longest wait for a slot (ms)
+//   S+2: error kind (index in KINDS), -1 none
+//   S+3: refusing stage (index in STAGES), -1 none
+//   S+4: the error's retry-after (ms), -1 none
+//   S+5: the error's attempts, -1 none
+//   S+6: the give-up reason (index in REASONS), -1 none
+//   S+7: a bulkhead permit id the cut-off attempt still holds, -1 none
+//   S+8: attempts made so far
+//   S+9: the run's id for the next step, -1 once it is over
+// (S = 16: a region the backoff steps use only within one call, so no
+// state lives there between calls.) A run that is over leaves the slab.
+const S: usize = 16;
+const KINDS: [&str; 9] = [
+    "invalid_config",
+    "invalid_argument",
+    "circuit_open",
+    "rate_limited",
+    "bulkhead_full",
+    "timeout",
+    "retry_budget_exhausted",
+    "injected_fault",
+    "retry_exhausted",
+];
+const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
+const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
+
+thread_local! {
+    static RUNS: RefCell<ValSlab<(pol::PolicyRun, bool)>> = const { RefCell::new(ValSlab::new()) };
+    static LAST_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+fn index_of(table: &[&str], v: &str) -> f64 {
+    table
+        .iter()
+        .position(|x| *x == v)
+        .map_or(-1.0, |i| i as f64)
+}
+
+fn write_step(hot: &crate::handles::Hot, step: pol::Step, held: Option<u32>, attempts: u32) -> f64 {
+    let mut out = [-1.0f64; 9];
+    out[7] = held.map_or(-1.0, f64::from);
+    out[8] = f64::from(attempts);
+    let code = match step {
+        pol::Step::Attempt { timeout_ns } => {
+            out[0] = timeout_ns.map_or(-1.0, |n| n as f64 / 1e6);
+            0.0
+        }
+        pol::Step::WaitForSlot {
+            waiter,
+            max_wait_ns,
+        } => {
+            out[0] = f64::from(hot.bh_waiters.borrow_mut().insert(waiter));
+            out[1] = max_wait_ns as f64 / 1e6;
+            1.0
+        }
+        pol::Step::Sleep { delay_ns } => {
+            out[0] = delay_ns as f64 / 1e6;
+            2.0
+        }
+        pol::Step::Fallback { error, stage } => {
+            describe_error(&mut out, error.as_ref(), stage);
+            3.0
+        }
+        pol::Step::Fail { error, stage } => {
+            describe_error(&mut out, error.as_ref(), stage);
+            5.0
+        }
+        pol::Step::Done => 4.0,
+    };
+    for (i, v) in out.iter().enumerate() {
+        hot.put(S + i, *v);
+    }
+    code
+}
+
+fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Option<Stage>) {
+    out[3] = stage.map_or(-1.0, |s| index_of(&STAGES, s.as_str()));
+    LAST_FIELD.with(|f| f.set(error.and_then(|e| e.field())));
+    if let Some(e) = error {
+        out[2] = index_of(&KINDS, e.kind().as_str());
+        out[4] = e.retry_after().map_or(-1.0, duration_ms);
+        out[5] = e.attempts().map_or(-1.0, f64::from);
+        out[6] = e
+            .give_up_reason()
+            .map_or(-1.0, |r| index_of(&REASONS, r.as_str()));
+    }
+}
+
+// Runs `f` on run `id`, writes its step, and keeps the run while it is not
+// over (its next id in scratch[S+9]).
+fn with_run(
+    id: u32,
+    f: impl FnOnce(&mut pol::PolicyRun, &crate::handles::Hot) -> (pol::Step, Option<u32>),
+) -> f64 {
+    let hot = crate::handles::hot();
+    let taken = RUNS.with(|r| r.borrow_mut().take(id));
+    let Some((mut run, keep)) = taken else {
+        return f64::NAN;
+    };
+    let (step, held) = f(&mut run, &hot);
+    let code = write_step(&hot, step, held, run.attempts());
+    if run.is_over() && !keep {
+        hot.put(S + 9, -1.0);
+    } else {
+        let again = RUNS.with(|r| r.borrow_mut().insert((run, keep)));
+        hot.put(S + 9, f64::from(again));
+    }
+    code
+}
+
+/// A new run of policy `id` (its first step: `prNext`): the run id, or NaN
+/// for an unknown policy. `deadlineMs` < 0: none. `keep`: the run stays
+/// after it is over (a hand-driven run: later calls answer out of turn)
+/// until `prCancel`.
+#[napi(catch_unwind)]
+pub fn pr_start(id: u32, deadline_ms: f64, keep: bool) -> f64 {
+    let policy = POLICIES.with(|r| r.borrow().get(id).cloned());
+    let Some(policy) = policy else {
+        return f64::NAN;
+    };
+    let dl =
+        (deadline_ms.is_finite() && deadline_ms >= 0.0).then(|| crate::conf::ms_to_ns(deadline_ms));
+    let run = policy.run(dl);
+    f64::from(RUNS.with(|r| r.borrow_mut().insert((run, keep))))
+}
+
+#[napi(catch_unwind)]
+pub fn pr_next(id: u32) -> f64 {
+    with_run(id, |r, _| (r.next_step(), None))
+}
+
+/// The waiter of a wait_for_slot step got bulkhead permit `permit`.
+#[napi(catch_unwind)]
+pub fn pr_slot_granted(id: u32, permit: u32) -> f64 {
+    with_run(id, |r, hot| {
+        let p = hot.bh_permits.borrow_mut().take(permit);
+        match p {
+            Some(p) => (r.slot_granted(p), None),
+            None => (r.slot_timed_out(), None),
+        }
+    })
+}
+
+#[napi(catch_unwind)]
+pub fn pr_slot_timed_out(id: u32) -> f64 {
+    with_run(id, |r, _| (r.slot_timed_out(), None))
+}
+
+#[napi(catch_unwind)]
+pub fn pr_success(id: u32) -> f64 {
+    with_run(id, |r, _| (r.on_success(), None))
+}
+
+/// `outcome`: 0 success, 1 failure, 2 ignored; `retryAfterMs` < 0: none.
+#[napi(catch_unwind)]
+pub fn pr_failure(id: u32, retryable: bool, retry_after_ms: f64, outcome_code: u32) -> f64 {
+    let f = pol::AttemptFailure {
+        retryable,
+        retry_after_ns: (retry_after_ms >= 0.0 && retry_after_ms.is_finite())
+            .then(|| crate::conf::ms_to_ns(retry_after_ms)),
+        outcome: outcome(outcome_code),
+    };
+    with_run(id, |r, _| (r.on_failure(f), None))
+}
+
+/// The attempt ran out of time; the permit it keeps is in scratch[S+7].
+#[napi(catch_unwind)]
+pub fn pr_timeout(id: u32) -> f64 {
+    with_run(id, |r, hot| {
+        let (step, slot) = r.on_timeout();
+        let held = slot.map(|p| hot.bh_permits.borrow_mut().insert(p));
+        (step, held)
+    })
+}
+
+/// Gives run `id` up (everything it holds goes back). False when unknown.
+#[napi(catch_unwind)]
+pub fn pr_cancel(id: u32) -> bool {
+    let taken = RUNS.with(|r| r.borrow_mut().take(id));
+    match taken {
+        Some((mut run, _)) => {
+            run.cancel();
+            true
+        }
+        None => false,
+    }
+}
+
+/// The field named by the last fallback / fail step's error, if any.
+#[napi(catch_unwind)]
+pub fn pr_last_field() -> Option<&'static str> {
+    LAST_FIELD.with(|f| f.get())
 }
 
 /// A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a

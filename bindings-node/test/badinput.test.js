@@ -364,3 +364,82 @@ test('a schedule refuses unknown hints', () => {
   const s = new seawall.Backoff().schedule()
   assert.throws(() => s.nextDelayMs({ retryAfter: 5 }), (e) => e instanceof TypeError && e.field === 'retryAfter' && /retryAfterMs/.test(e.message))
 })
+
+// ---- the entry points of core's retry run, policy run, classification and
+// headers (issue 10): typed errors naming the option; callbacks that throw
+// fail that call, never the process.
+register('Retry', {
+  make: (o) => new seawall.Retry({ backoff: new seawall.Backoff({ maxAttempts: 5 }), ...o }),
+  options: { maxAttempts: [-0, 0, 1.5, 6, 1e308, 2 ** 53] }
+})
+register('RetryRun.onFailure', {
+  make: (o) => new seawall.Retry().start().onFailure(o),
+  options: { retryAfterMs: [-0.5, 1e999], durationMs: [-0.5, 1e999] }
+})
+register('Retry.start', {
+  make: (o) => new seawall.Retry().start(o),
+  options: { deadlineMs: [-0.5, 1e999] }
+})
+register('Policy.start', {
+  make: (o) => new seawall.Policy().start(o),
+  options: { deadlineMs: [-0.5, 1e999] }
+})
+register('PolicyRun.onFailure', {
+  make: (o) => { const r = new seawall.Policy().start(); r.next(); return r.onFailure(o) },
+  options: { retryAfterMs: [-0.5, 1e999] }
+})
+register('rateLimitHeaders policy', {
+  make: (o) => seawall.rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, { name: 'n', limit: 5, windowMs: 1000, ...o }),
+  options: { limit: [1.5, 1e308, 2 ** 53], windowMs: [-0.5, 1e999] }
+})
+
+test('retry({ backoff, maxAttempts }) rejects a bad cap naming maxAttempts', async () => {
+  const backoff = new seawall.Backoff({ maxAttempts: 3 })
+  for (const v of [...COMMON, 0, -0, 1.5, 4, 1e308, 2 ** 53]) {
+    await assert.rejects(seawall.retry(async () => 1, { backoff, maxAttempts: v }),
+      (e) => (e instanceof RangeError || e instanceof TypeError) && e.field === 'maxAttempts' && e.message.includes('maxAttempts'), String(typeof v === 'symbol' ? 'symbol' : v))
+  }
+})
+
+test('unknown options of the run APIs are TypeErrors naming the option', () => {
+  const cases = [
+    [() => new seawall.Retry({ maxAttemps: 2 }), 'maxAttemps', 'maxAttempts'],
+    [() => new seawall.Retry().start({ deadline: 5 }), 'deadline', 'deadlineMs'],
+    [() => new seawall.Retry().start().onFailure({ retryAfter: 5 }), 'retryAfter', 'retryAfterMs'],
+    [() => new seawall.Policy().start({ deadline: 5 }), 'deadline', 'deadlineMs'],
+    [() => { const r = new seawall.Policy().start(); r.next(); r.onFailure({ retriable: true }) }, 'retriable', 'retryable']
+  ]
+  for (const [f, key, meant] of cases) {
+    let err
+    try { f() } catch (e) { err = e }
+    checkUnknown(String(f), key, meant, err)
+  }
+  assert.throws(() => { const r = new seawall.Policy().start(); r.next(); r.onFailure({ outcome: 'meh' }) }, (e) => e instanceof TypeError && e.field === 'outcome')
+  assert.throws(() => new seawall.Policy().start().slotGranted({}), (e) => e instanceof TypeError && e.field === 'permit')
+  assert.throws(() => seawall.rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, { limit: 1, windowMs: 1, name: 'bad\u0001' }), (e) => e.field === 'name')
+  assert.throws(() => seawall.rateLimitMiddleware({ limiter: new seawall.TokenBucket(), name: '' }), (e) => e.field === 'name')
+  assert.throws(() => seawall.isRetryableErrorKind(5), (e) => e instanceof TypeError && e.field === 'kind')
+  assert.throws(() => seawall.parseRetryAfter('5', 'now'), (e) => e instanceof TypeError && e.field === 'nowMs')
+})
+
+test('callbacks that throw inside Policy.execute fail that call, never crash', async () => {
+  const boom = () => { throw new Error('boom') }
+  const reset = () => { throw Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }
+  await assert.rejects(new seawall.Policy({ retry: { baseMs: 0, retryIf: boom } }).execute(reset), /boom/)
+  await assert.rejects(new seawall.Policy({ retry: { baseMs: 0, onRetry: boom } }).execute(reset), /boom/)
+  await assert.rejects(new seawall.Policy({ fallback: boom }).execute(reset), /boom/)
+  await assert.rejects(new seawall.Policy({ fallback: 1, fallbackWhen: boom }).execute(reset), /boom/)
+  const cb = new seawall.CircuitBreaker({ isFailure: boom })
+  await assert.rejects(new seawall.Policy({ circuitBreaker: cb }).execute(reset), /boom/)
+  assert.strictEqual(cb.metrics().failures, 1) // finished, as a failure
+  await assert.rejects(new seawall.Policy().execute(() => { throw new Error('sync') }), /sync/)
+})
+
+register('TokenBucket.reserve', {
+  make: (o) => new seawall.TokenBucket().reserve(1, o),
+  options: { maxWaitMs: [-0.5, 1e999] }
+})
+register('SlidingWindowLimiter.reserve', {
+  make: (o) => new seawall.SlidingWindowLimiter().reserve(1, o),
+  options: { maxWaitMs: [-0.5, 1e999] }
+})

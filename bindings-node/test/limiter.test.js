@@ -20,7 +20,7 @@ test('token bucket: tryAcquire, check, peek, refund, metrics', () => {
   assert.strictEqual(tb.tryAcquire(), true)
   clock.advance(100)
   assert.strictEqual(tb.tryAcquire(), true)
-  assert.deepStrictEqual(tb.metrics(), { burst: 3, available: 0, emissionIntervalMs: 100, allowed: 4, denied: 1 }) // a refund un-counts a grant
+  assert.deepStrictEqual(tb.metrics(), { burst: 3, available: 0, emissionIntervalMs: 100, allowed: 4, denied: 1, waiting: 0 }) // a refund un-counts a grant
   assert.throws(() => tb.tryAcquire(4), (e) => e instanceof RangeError && e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'n')
   for (const bad of [0, -1, 1.5, NaN, Infinity]) assert.throws(() => tb.tryAcquire(bad), RangeError, String(bad))
   assert.throws(() => tb.tryAcquire('1'), TypeError)
@@ -107,12 +107,18 @@ test('1000 pending acquire()s do not stall a 10 ms interval timer', async () => 
   assert.ok(worst < 100, `worst interval gap ${worst.toFixed(1)} ms`)
 })
 
-test('rateLimitHeaders', () => {
-  assert.deepStrictEqual(rateLimitHeaders({ allowed: true, remaining: 4, retryAfterMs: 0, resetAfterMs: 1500 }, 5), {
-    'RateLimit-Limit': '5', 'RateLimit-Remaining': '4', 'RateLimit-Reset': '2', 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2'
+test('rateLimitHeaders: the header set of core (draft-09 RateLimit / RateLimit-Policy, X-RateLimit-*, Retry-After)', () => {
+  const policy = { name: 'api', limit: 5, windowMs: 60_000 }
+  assert.deepStrictEqual(rateLimitHeaders({ allowed: true, remaining: 4, retryAfterMs: 0, resetAfterMs: 1500 }, policy), {
+    'RateLimit-Policy': '"api";q=5;w=60', RateLimit: '"api";r=4;t=2', 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': '2'
   })
-  assert.strictEqual(rateLimitHeaders({ allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 100 }, 5)['Retry-After'], '1')
-  assert.throws(() => rateLimitHeaders(null, 5), TypeError)
+  assert.strictEqual(rateLimitHeaders({ allowed: false, remaining: 0, retryAfterMs: 100, resetAfterMs: 100 }, policy)['Retry-After'], '1')
+  // a limiter's own quota: a token bucket of burst 10 at 2/s refills in 5 s
+  const tb = new TokenBucket({ burst: 10, ratePerSec: 2 })
+  assert.strictEqual(rateLimitHeaders(tb.check(), tb)['RateLimit-Policy'], '"default";q=10;w=5')
+  assert.throws(() => rateLimitHeaders(null, policy), TypeError)
+  assert.throws(() => rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, 5), (e) => e instanceof TypeError && e.field === 'policy')
+  assert.throws(() => rateLimitHeaders({ allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }, { ...policy, name: '' }), (e) => e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'name')
 })
 
 function get (port, path = '/', headers = {}) {
@@ -142,9 +148,10 @@ test('middleware: per-user limit answers 429 with headers (plain node:http, Conn
     const a3 = await get(port, '/', { 'x-user': 'a' })
     const b1 = await get(port, '/', { 'x-user': 'b' })
     assert.deepStrictEqual([a1.status, a2.status, a3.status, b1.status], [200, 200, 429, 200])
-    assert.strictEqual(a1.headers['ratelimit-limit'], '2')
-    assert.strictEqual(a1.headers['ratelimit-remaining'], '1')
-    assert.strictEqual(a3.headers['ratelimit-remaining'], '0')
+    assert.strictEqual(a1.headers['ratelimit-policy'], '"default";q=2;w=60')
+    assert.match(a1.headers.ratelimit, /^"default";r=1;t=\d+$/)
+    assert.strictEqual(a1.headers['x-ratelimit-remaining'], '1')
+    assert.strictEqual(a3.headers['x-ratelimit-remaining'], '0')
     assert.ok(Number(a3.headers['retry-after']) >= 1)
     assert.strictEqual(a3.body, 'Too Many Requests')
   } finally {
@@ -163,4 +170,41 @@ test('middleware: onLimited, cost, errors go to next()', () => {
   bad({}, res, (err) => calls.push(['err', err.code]))
   assert.deepStrictEqual(calls, [['next'], ['limited', true], ['err', 'SEAWALL_INVALID_ARGUMENT']])
   assert.throws(() => rateLimitMiddleware({ limiter: {} }), TypeError)
+})
+
+// Limiter waits are core's (spec/token_bucket.md, "Waiting acquires"):
+// FIFO reservations, one timer each, counted once when they end.
+test('acquire() waits in core FIFO order, woken at its due time, counted once', async () => {
+  const clock = new ManualClock()
+  const tb = new TokenBucket({ burst: 1, ratePerSec: 10, clock })
+  assert.strictEqual(tb.tryAcquire(), true)
+  const order = []
+  const a = tb.acquire(1).then(() => order.push('a'))
+  const b = tb.acquire(1).then(() => order.push('b'))
+  assert.strictEqual(tb.metrics().waiting, 2)
+  assert.strictEqual(tb.tryAcquire(), false) // no barging past the waiters
+  await clock.tickAsync(100)
+  await a
+  assert.deepStrictEqual(order, ['a'])
+  await clock.tickAsync(100)
+  await b
+  assert.deepStrictEqual(order, ['a', 'b'])
+  const m = tb.metrics()
+  assert.deepStrictEqual([m.allowed, m.waiting], [3, 0])
+  // a cancelled wait gives its tokens back
+  const ac = new AbortController()
+  const c = tb.acquire(1, { signal: ac.signal })
+  ac.abort(new Error('stop'))
+  await assert.rejects(c, /stop/)
+  assert.strictEqual(tb.metrics().waiting, 0)
+  await clock.tickAsync(100)
+  assert.strictEqual(tb.tryAcquire(), true)
+  // reserve(): the low-level form
+  const r = tb.reserve(1, { maxWaitMs: 1000 })
+  assert.strictEqual(r.outcome, 'waiting')
+  assert.strictEqual(r.waiter.poll().outcome, 'waiting')
+  clock.advance(r.waiter.dueInMs)
+  assert.strictEqual(r.waiter.poll().outcome, 'granted')
+  assert.throws(() => tb.reserve(1, { maxWaitMs: 0 }), (e) => e.code === 'SEAWALL_RATE_LIMITED' && e.retryAfterMs === 100)
+  assert.throws(() => tb.reserve(1, { maxWait: 1 }), (e) => e instanceof TypeError && e.field === 'maxWait')
 })

@@ -104,3 +104,102 @@ test('policy.wrap makes a function', async () => {
   assert.strictEqual(await f(2, 3), 5)
   void TimeoutError
 })
+
+// Issue 11, item 5: a Policy honours its Bulkhead's queue (maxQueue,
+// maxWaitMs): a second concurrent call waits for the slot instead of being
+// rejected at once, and is rejected when the wait runs out.
+test("policy.execute waits in the bulkhead's queue", async () => {
+  const clock = new ManualClock()
+  const bulkhead = new Bulkhead({ maxConcurrent: 1, maxQueue: 2, maxWaitMs: 100, clock })
+  const p = new Policy({ bulkhead, clock })
+  let release
+  const first = p.execute(() => new Promise((resolve) => { release = resolve }))
+  await tick()
+  let secondRan = false
+  const second = p.execute(async () => { secondRan = true; return 'second' })
+  await tick()
+  assert.strictEqual(secondRan, false)
+  assert.strictEqual(bulkhead.metrics().queued, 1)
+  release('first')
+  assert.strictEqual(await first, 'first')
+  assert.strictEqual(await second, 'second')
+  // the wait runs out: rejected as bulkhead full
+  const hold = p.execute(() => new Promise(() => {}))
+  await tick()
+  const third = p.execute(async () => 'third')
+  const check = assert.rejects(third, (e) => e instanceof BulkheadFullError && e.stage === 'bulkhead')
+  await clock.tickAsync(100)
+  await check
+  assert.strictEqual(bulkhead.metrics().queued, 0)
+  void hold
+})
+
+// Issue 11, item 6: an attempt cut off by the timeout keeps its bulkhead
+// slot until its function settles (with maxConcurrent 2, never more than
+// two functions run at once).
+test('policy.execute: a timed-out attempt holds its slot until the function settles', async () => {
+  const clock = new ManualClock()
+  const bulkhead = new Bulkhead({ maxConcurrent: 2, clock })
+  const p = new Policy({ bulkhead, timeoutMs: 10, clock })
+  let running = 0
+  let most = 0
+  const settles = []
+  const fn = () => {
+    running++
+    most = Math.max(most, running)
+    return new Promise((resolve) => settles.push(() => { running--; resolve() }))
+  }
+  const calls = []
+  for (let i = 0; i < 10; i++) calls.push(p.execute(fn).then(() => 'ok', (e) => e.code))
+  await tick()
+  await clock.tickAsync(10)
+  const results = await Promise.all(calls)
+  assert.deepStrictEqual(results.filter((r) => r === 'SEAWALL_TIMEOUT').length, 2)
+  assert.deepStrictEqual(results.filter((r) => r === 'SEAWALL_BULKHEAD_FULL').length, 8)
+  assert.strictEqual(most, 2)
+  assert.strictEqual(bulkhead.metrics().active, 2) // still held by the cut-off functions
+  assert.strictEqual(p.tryAcquire().allowed, false)
+  for (const s of settles) s()
+  await tick()
+  assert.strictEqual(bulkhead.metrics().active, 0)
+  assert.strictEqual(most, 2)
+})
+
+// Collects garbage until `done()` or a bounded number of rounds (the
+// finalizers run as their own tasks after a collection).
+async function collectUntil (done) {
+  const v8 = require('node:v8')
+  const vm = require('node:vm')
+  v8.setFlagsFromString('--expose_gc')
+  const gc = vm.runInNewContext('gc')
+  for (let i = 0; i < 50 && !done(); i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return done()
+}
+
+// Issue 10, defect 11: a dropped guard or permit no longer holds its slot
+// for ever: a dropped half-open probe does not wedge the breaker.
+test('a dropped PolicyGuard (a half-open probe) and a dropped BulkheadPermit are released when collected', async () => {
+  const clock = new ManualClock()
+  const circuitBreaker = new CircuitBreaker({ failureCountThreshold: 1, failureRateThreshold: null, openDurationMs: 10, halfOpenMaxCalls: 1, successThreshold: 1, clock })
+  const bulkhead = new Bulkhead({ maxConcurrent: 1, clock })
+  const p = new Policy({ circuitBreaker, bulkhead, clock })
+  p.tryAcquire().complete('failure')
+  assert.strictEqual(circuitBreaker.state, 'open')
+  clock.advance(10)
+  ;(() => {
+    const probe = p.tryAcquire()
+    assert.strictEqual(probe.isProbe, true)
+  })() // dropped unfinished
+  assert.strictEqual(p.tryAcquire().allowed, false)
+  assert.ok(await collectUntil(() => bulkhead.metrics().active === 0), 'the dropped probe was not released')
+  const again = p.tryAcquire()
+  assert.strictEqual(again.allowed, true)
+  assert.strictEqual(again.isProbe, true)
+  again.complete('success')
+  ;(() => { assert.ok(bulkhead.tryAcquire() !== null) })()
+  assert.strictEqual(bulkhead.metrics().active, 1)
+  assert.ok(await collectUntil(() => bulkhead.metrics().active === 0), 'the dropped permit was not released')
+})

@@ -3,7 +3,8 @@ const test = require('node:test')
 const assert = require('node:assert')
 const {
   retry, Backoff, RetryBudget, ManualClock, RetryExhaustedError, RetryBudgetExhaustedError,
-  isRetryableError, retryAfterOf, RETRYABLE_STATUSES, kindForCode, TimeoutError, CircuitOpenError
+  isRetryableError, retryAfterOf, RETRYABLE_STATUSES, kindForCode, TimeoutError, CircuitOpenError,
+  RateLimitedError, BulkheadFullError, InjectedFaultError, isRetryableErrorKind, classifyError, parseRetryAfter, Retry
 } = require('seawall')
 
 const netErr = (code) => Object.assign(new Error(code), { code })
@@ -193,4 +194,87 @@ test('interleaved schedules (and other native calls in between) keep their own s
   assert.deepStrictEqual(got1.filter((d) => d !== null), alone(1).filter((d) => d !== null))
   assert.ok(s0.exhausted && s1.exhausted)
   assert.strictEqual(b.metrics().retries, 22)
+})
+
+// Issue 10, defect 7: a schedule is a call that failed at least once (core's
+// rule); a call whose first attempt succeeds starts none.
+test('retry counts a schedule only for calls that failed (Backoff.metrics().schedules)', async () => {
+  const backoff = new Backoff({ baseMs: 0, maxAttempts: 3 })
+  for (let i = 0; i < 3; i++) assert.strictEqual(await retry(async () => i, { backoff }), i)
+  assert.strictEqual(backoff.metrics().schedules, 0)
+  let calls = 0
+  await retry(async () => { if (++calls === 1) throw netErr('ECONNRESET'); return calls }, { backoff })
+  assert.deepStrictEqual([backoff.metrics().schedules, backoff.metrics().retries], [1, 1])
+})
+
+// Issue 10, defect 12: maxAttempts next to a Backoff object caps the call.
+test('retry({ backoff, maxAttempts }) caps the attempts of a Backoff object', async () => {
+  const backoff = new Backoff({ baseMs: 0, maxAttempts: 5 })
+  let calls = 0
+  const last = netErr('ECONNRESET')
+  await assert.rejects(retry(async () => { calls++; throw last }, { backoff, maxAttempts: 2 }),
+    (e) => e instanceof RetryExhaustedError && e.attempts === 2 && e.reason === 'attempts' && e.cause === last)
+  assert.strictEqual(calls, 2)
+  await assert.rejects(retry(async () => 1, { backoff, maxAttempts: 6 }),
+    (e) => e instanceof RangeError && e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxAttempts' && /\[1, 5\]/.test(e.message))
+  await assert.rejects(retry(async () => 1, { backoff, maxAttempts: 'x' }), (e) => e instanceof TypeError && e.field === 'maxAttempts')
+})
+
+// Issue 10, defect 4: Retry-After is parsed by core ("1.5" is 1.5 s).
+test('retry honours a fractional Retry-After as core parses it', async () => {
+  const clock = new ManualClock()
+  const delays = []
+  let calls = 0
+  const p = retry(async () => { if (++calls === 1) throw httpErr(503, { 'retry-after': '1.5' }); return calls },
+    { maxAttempts: 3, baseMs: 10, jitter: 'none', clock, onRetry: (r) => delays.push(r.delayMs) })
+  await clock.tickAsync(1500)
+  assert.strictEqual(await p, 2)
+  assert.deepStrictEqual(delays, [1500])
+  assert.strictEqual(parseRetryAfter('1.5.0', 0), undefined)
+  assert.strictEqual(parseRetryAfter(' 1,5', 0), undefined)
+})
+
+// Issue 10, defect 3: seawall's own errors are retried as core's table says,
+// down the cause chain too.
+test("seawall's own errors are classified by core's table", () => {
+  const errs = {
+    circuit_open: new CircuitOpenError(5),
+    rate_limited: new RateLimitedError(5),
+    bulkhead_full: new BulkheadFullError(),
+    timeout: new TimeoutError(5),
+    retry_budget_exhausted: new RetryBudgetExhaustedError(),
+    injected_fault: new InjectedFaultError(),
+    retry_exhausted: new RetryExhaustedError(3, new Error('x'))
+  }
+  for (const [kind, e] of Object.entries(errs)) {
+    assert.strictEqual(isRetryableError(e), isRetryableErrorKind(kind), kind)
+    assert.strictEqual(isRetryableError(new Error('wrapped', { cause: e })), isRetryableErrorKind(kind), 'cause ' + kind)
+  }
+  assert.strictEqual(isRetryableErrorKind('circuit_open'), false)
+  assert.throws(() => isRetryableErrorKind('nope'), (e) => e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'kind')
+  // a rate limit's hint is the retry delay
+  assert.strictEqual(classifyError(new RateLimitedError(250)).retryAfterMs, 250)
+})
+
+test('a retryIf or onRetry that throws fails that call with its error, never a crash', async () => {
+  const boom = new Error('predicate')
+  const first = netErr('ECONNRESET')
+  await assert.rejects(retry(async () => { throw first }, { baseMs: 0, retryIf: () => { throw boom } }), (e) => e === boom && e.cause === first)
+  const boom2 = new Error('hook')
+  await assert.rejects(retry(async () => { throw netErr('ECONNRESET') }, { baseMs: 0, onRetry: () => { throw boom2 } }), (e) => e === boom2)
+})
+
+test('Retry: core retry run driven by hand', () => {
+  const r = new Retry({ backoff: new Backoff({ baseMs: 100, jitter: 'none', maxAttempts: 3 }) })
+  const run = r.start()
+  assert.deepStrictEqual(run.onFailure({}), { action: 'sleep', delayMs: 100, attempts: 1 })
+  assert.deepStrictEqual(run.onFailure({ retryAfterMs: 7 }), { action: 'sleep', delayMs: 7, attempts: 2 })
+  assert.deepStrictEqual(run.onFailure({}), { action: 'give_up', reason: 'attempts', attempts: 3, error: 'retry_exhausted' })
+  assert.strictEqual(run.status, 'gave_up')
+  const run2 = r.start()
+  assert.deepStrictEqual(run2.onFailure({ retryable: false }), { action: 'give_up', reason: 'not_retryable', attempts: 1, error: null })
+  assert.throws(() => run2.onFailure({ retryAfterMs: -1 }), (e) => e.field === 'retryAfterMs')
+  assert.throws(() => run2.onFailure({ retryable: 'yes' }), (e) => e instanceof TypeError && e.field === 'retryable')
+  assert.throws(() => new Retry({ maxAttempts: 0 }), (e) => e.field === 'maxAttempts')
+  assert.throws(() => new Retry({ budget: {} }), (e) => e instanceof TypeError && e.field === 'budget')
 })

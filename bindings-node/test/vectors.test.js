@@ -13,13 +13,8 @@ const runners = require('./runners')
 const files = vectorFiles()
 
 // Vector ops the Node binding does not have yet: scenarios using them are
-// skipped (and listed as skipped), never passed. Waiting acquires
-// (spec/token_bucket.md, "Waiting acquires") are core's FIFO waits that
-// Python and C use; the Node binding still polls.
-const PENDING_OPS = {
-  token_bucket: new Set(['acquire_wait', 'poll', 'cancel']),
-  sliding_window: new Set(['acquire_wait', 'poll', 'cancel'])
-}
+// skipped (and listed as skipped), never passed. None today.
+const PENDING_OPS = {}
 
 function pendingOp (primitive, sc) {
   const ops = PENDING_OPS[primitive]

@@ -73,6 +73,10 @@ pub struct ManualClock {
 #[derive(Debug, Default)]
 struct ManualInner {
     ns: AtomicU64,
+    /// Times the clock was read (`now_ns`), for tests that check a path
+    /// reads no time. A std atomic even under loom: bookkeeping, not part
+    /// of any model.
+    reads: std::sync::atomic::AtomicU64,
     /// Wakers waiting for a time, and the condition variable blocked
     /// waiters sleep on. Locked only by waits and by moves of the time
     /// (test code), never by `now_ns`.
@@ -146,6 +150,19 @@ impl ManualClock {
     pub fn set_ns(&self, ns: u64) {
         self.inner.ns.store(ns, Ordering::SeqCst);
         self.fire();
+    }
+
+    /// How many times primitives (or anyone) read this clock, over all its
+    /// clones: lets a test check that a path reads no time.
+    ///
+    /// ```
+    /// use seawall::clock::{Clock, ManualClock};
+    /// let c = ManualClock::new();
+    /// let _ = c.now_ns();
+    /// assert_eq!(c.reads(), 1);
+    /// ```
+    pub fn reads(&self) -> u64 {
+        self.inner.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// After a move: wakes the blocked waiters (they re-read the time) and
@@ -309,6 +326,9 @@ impl std::task::Wake for Nudge {
 impl Clock for ManualClock {
     #[inline]
     fn now_ns(&self) -> u64 {
+        self.inner
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.ns.load(Ordering::Acquire)
     }
 }

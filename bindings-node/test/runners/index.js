@@ -11,5 +11,8 @@ module.exports = {
   ...require('./limiters'),
   ...require('./chaos'),
   bulkhead: require('./bulkhead'),
-  policy: require('./policy')
+  policy: require('./policy'),
+  retry_run: require('./retry_run'),
+  headers: require('./headers'),
+  policy_run: require('./policy_run')
 }

@@ -100,7 +100,7 @@ async function main (): Promise<void> {
   await kb.acquire('ip', 1, { timeoutMs: 10 })
   kb.refund('ip', 1)
   const lm: LimiterMetrics = kw.metrics()
-  const hdrs: Record<string, string> = rateLimitHeaders(kd, kw.limit)
+  const hdrs: Record<string, string> = rateLimitHeaders(kd, kw)
   const mw = rateLimitMiddleware<{ ip: string }>({ limiter: kw, key: (req) => req.ip, cost: () => 1, headers: true, message: 'slow down', onLimited: (req, res, next, d) => next() })
   mw({ ip: '1.2.3.4' }, { statusCode: 200, setHeader () {}, end () {} }, () => {})
   const bh = new Bulkhead({ maxConcurrent: 2, maxQueue: 10, maxWaitMs: 100, clock })
@@ -141,4 +141,23 @@ export async function http (): Promise<void> {
   const e = new HttpStatusError(res)
   const s: number = e.status
   console.log(s, fastifyRateLimit)
+}
+
+// core's retry run and policy run, driven by hand; headers by core
+{
+  const r = new seawall.Retry({ backoff: new seawall.Backoff({ maxAttempts: 3 }), maxAttempts: 2 })
+  const run = r.start()
+  const step = run.onFailure({ retryable: true, retryAfterMs: 5 })
+  if (step.action === 'sleep') { const d: number = step.delayMs; void d } else { const why: seawall.RetryGiveUpReason = step.reason; void why }
+  const p = new seawall.Policy({ bulkhead: new seawall.Bulkhead({ maxConcurrent: 1 }) })
+  const pr: seawall.PolicyRun = p.start()
+  const s = pr.next()
+  if (s.step === 'attempt') pr.onFailure({ outcome: 'ignored' })
+  pr.cancel()
+  const h: Record<string, string> = seawall.rateLimitHeaders({ allowed: true, remaining: 1, retryAfterMs: 0, resetAfterMs: 0 }, { name: 'api', limit: 2, windowMs: 1000 })
+  void h
+  const v = seawall.classifyError(new Error('x'))
+  const ok: boolean = v.retryable && seawall.isRetryableErrorKind('rate_limited')
+  const o: 'success' | 'failure' | 'ignored' = seawall.outcomeOf(new Error('x'), false)
+  void ok; void o
 }
