@@ -99,7 +99,7 @@
 
 /**
  * Result of every fallible seawall function. `SEAWALL_OK` is 0; the
- * numbers 1–8 equal the core's error kinds and never change.
+ * numbers 1–9 equal the core's error kinds and never change.
  */
 typedef enum seawall_status {
   /**
@@ -142,6 +142,10 @@ typedef enum seawall_status {
    * A fault injector injected an error.
    */
   SEAWALL_INJECTED_FAULT = 8,
+  /**
+   * A retry run gave up (attempts, elapsed time or the deadline ran out).
+   */
+  SEAWALL_RETRY_EXHAUSTED = 9,
   /**
    * A required pointer argument was NULL; the last error names it.
    */

@@ -3,7 +3,7 @@
 use seawall::ErrorKind;
 
 /// Result of every fallible seawall function. `SEAWALL_OK` is 0; the
-/// numbers 1–8 equal the core's error kinds and never change.
+/// numbers 1–9 equal the core's error kinds and never change.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -30,6 +30,8 @@ pub enum seawall_status {
     SEAWALL_RETRY_BUDGET_EXHAUSTED = 7,
     /// A fault injector injected an error.
     SEAWALL_INJECTED_FAULT = 8,
+    /// A retry run gave up (attempts, elapsed time or the deadline ran out).
+    SEAWALL_RETRY_EXHAUSTED = 9,
     /// A required pointer argument was NULL; the last error names it.
     SEAWALL_NULL_ARGUMENT = 100,
     /// A panic was caught inside seawall; the process is fine, the call failed.
@@ -48,6 +50,7 @@ impl seawall_status {
             ErrorKind::Timeout => Self::SEAWALL_TIMEOUT,
             ErrorKind::RetryBudgetExhausted => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
             ErrorKind::InjectedFault => Self::SEAWALL_INJECTED_FAULT,
+            ErrorKind::RetryExhausted => Self::SEAWALL_RETRY_EXHAUSTED,
             _ => Self::SEAWALL_PANIC,
         }
     }
@@ -64,6 +67,7 @@ impl seawall_status {
             6 => Self::SEAWALL_TIMEOUT,
             7 => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
             8 => Self::SEAWALL_INJECTED_FAULT,
+            9 => Self::SEAWALL_RETRY_EXHAUSTED,
             100 => Self::SEAWALL_NULL_ARGUMENT,
             101 => Self::SEAWALL_PANIC,
             _ => return None,
@@ -81,6 +85,7 @@ impl seawall_status {
             Self::SEAWALL_TIMEOUT => c"timeout",
             Self::SEAWALL_RETRY_BUDGET_EXHAUSTED => c"retry_budget_exhausted",
             Self::SEAWALL_INJECTED_FAULT => c"injected_fault",
+            Self::SEAWALL_RETRY_EXHAUSTED => c"retry_exhausted",
             Self::SEAWALL_NULL_ARGUMENT => c"null_argument",
             Self::SEAWALL_PANIC => c"panic",
         }

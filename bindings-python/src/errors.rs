@@ -29,6 +29,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Timeout => "TimeoutError",
         ErrorKind::RetryBudgetExhausted => "RetryBudgetExhaustedError",
         ErrorKind::InjectedFault => "InjectedFaultError",
+        ErrorKind::RetryExhausted => "RetryError",
         _ => "SeawallError",
     }
 }
@@ -205,6 +206,9 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     };
     if let Some(ra) = e.retry_after() {
         kwargs.set_item("retry_after", secs(ra))?;
+    }
+    if let (ErrorKind::RetryExhausted, Some(a)) = (e.kind(), e.attempts()) {
+        kwargs.set_item("attempts", a)?;
     }
     let obj = cls.call((message,), Some(&kwargs))?;
     Ok(PyErr::from_value(obj))

@@ -61,6 +61,10 @@ fn monotonic_now_ns() -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock {
     ns: Arc<AtomicU64>,
+    /// Times the clock was read (`now_ns`), for tests that check a path
+    /// reads no time. A std atomic even under loom: bookkeeping, not part
+    /// of any model.
+    reads: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ManualClock {
@@ -102,11 +106,26 @@ impl ManualClock {
     pub fn set_ns(&self, ns: u64) {
         self.ns.store(ns, Ordering::Release);
     }
+
+    /// How many times primitives (or anyone) read this clock, over all its
+    /// clones: lets a test check that a path reads no time.
+    ///
+    /// ```
+    /// use seawall::clock::{Clock, ManualClock};
+    /// let c = ManualClock::new();
+    /// let _ = c.now_ns();
+    /// assert_eq!(c.reads(), 1);
+    /// ```
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Clock for ManualClock {
     #[inline]
     fn now_ns(&self) -> u64 {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.ns.load(Ordering::Acquire)
     }
 }

@@ -27,6 +27,9 @@ pub enum ErrorKind {
     RetryBudgetExhausted = 7,
     /// A fault was injected by a `FaultInjector`.
     InjectedFault = 8,
+    /// A retry run gave up: attempts, elapsed time or the caller's deadline
+    /// ran out (`spec/retry.md`).
+    RetryExhausted = 9,
 }
 
 impl ErrorKind {
@@ -41,11 +44,24 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::RetryBudgetExhausted => "retry_budget_exhausted",
             ErrorKind::InjectedFault => "injected_fault",
+            ErrorKind::RetryExhausted => "retry_exhausted",
         }
     }
 
+    /// The kind with this wire name (exact, case-sensitive), `None` if
+    /// unknown.
+    ///
+    /// ```
+    /// use seawall::ErrorKind;
+    /// assert_eq!(ErrorKind::from_wire("timeout"), Some(ErrorKind::Timeout));
+    /// assert_eq!(ErrorKind::from_wire("Timeout"), None);
+    /// ```
+    pub fn from_wire(name: &str) -> Option<ErrorKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// All kinds, in numeric order.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::InvalidConfig,
         ErrorKind::InvalidArgument,
         ErrorKind::CircuitOpen,
@@ -54,6 +70,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::RetryBudgetExhausted,
         ErrorKind::InjectedFault,
+        ErrorKind::RetryExhausted,
     ];
 }
 
@@ -97,6 +114,16 @@ pub enum Error {
     RetryBudgetExhausted,
     /// A fault injected on purpose.
     InjectedFault,
+    /// A retry run gave up (see [`crate::retry`]). Its kind is
+    /// [`ErrorKind::RetryBudgetExhausted`] when `reason` is
+    /// [`GiveUpReason::Budget`](crate::retry::GiveUpReason::Budget), else
+    /// [`ErrorKind::RetryExhausted`].
+    RetryExhausted {
+        /// Calls made, the first included.
+        attempts: u32,
+        /// Why the run stopped.
+        reason: crate::retry::GiveUpReason,
+    },
 }
 
 impl Error {
@@ -111,6 +138,10 @@ impl Error {
             Error::Timeout => ErrorKind::Timeout,
             Error::RetryBudgetExhausted => ErrorKind::RetryBudgetExhausted,
             Error::InjectedFault => ErrorKind::InjectedFault,
+            Error::RetryExhausted { reason, .. } => match reason {
+                crate::retry::GiveUpReason::Budget => ErrorKind::RetryBudgetExhausted,
+                _ => ErrorKind::RetryExhausted,
+            },
         }
     }
 
@@ -130,6 +161,22 @@ impl Error {
             Error::CircuitOpen { retry_after } | Error::RateLimited { retry_after } => {
                 Some(*retry_after)
             }
+            _ => None,
+        }
+    }
+
+    /// Calls made by a retry run that gave up ([`Error::RetryExhausted`]).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::RetryExhausted { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// Why a retry run gave up ([`Error::RetryExhausted`]).
+    pub fn give_up_reason(&self) -> Option<crate::retry::GiveUpReason> {
+        match self {
+            Error::RetryExhausted { reason, .. } => Some(*reason),
             _ => None,
         }
     }
@@ -170,6 +217,13 @@ impl fmt::Display for Error {
             Error::Timeout => f.write_str("timed out"),
             Error::RetryBudgetExhausted => f.write_str("retry budget exhausted"),
             Error::InjectedFault => f.write_str("injected fault"),
+            Error::RetryExhausted { attempts, reason } => {
+                write!(
+                    f,
+                    "gave up after {attempts} attempt(s): {}",
+                    reason.describe()
+                )
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! AdaptiveTimeout: the reported percentile is the exact order statistic
-//! rounded up by at most 1/32, and concurrent records are all counted.
+//! rounded up by at most 1/32, and concurrent records in the first window
+//! are all counted (none races with a clear there: `spec/adaptive_timeout.md`).
 
 use proptest::prelude::*;
 use seawall::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutConfig};

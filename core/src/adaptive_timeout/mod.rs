@@ -8,10 +8,12 @@
 //! `min_samples` latencies are in those two windows (at start, or after two
 //! quiet windows) the timeout is `initial_timeout`.
 //!
-//! Windows are numbered `floor((now - created) / window)`. Two histograms
-//! alternate: window `w` writes histogram `w % 2`, clearing it first if it
-//! still holds an older window. So a latency counts for between one and two
-//! windows, then disappears. See `spec/adaptive_timeout.md` for the exact
+//! Windows are numbered `floor((now - created) / window)`. Three histograms
+//! rotate: window `w` writes histogram `w % 3`, queries read windows `w` and
+//! `w − 1`, and the third (holding `w − 2`) is cleared ahead of time for
+//! `w + 1`. So a latency counts for between one and two windows, then
+//! disappears, and a record never waits for or races with a clear while
+//! windows follow each other. See `spec/adaptive_timeout.md` for the exact
 //! percentile definition every binding reproduces.
 //!
 //! ```
@@ -70,7 +72,9 @@ pub struct AdaptiveTimeout {
     /// The highest window number seen (time never goes back).
     last_window: AtomicU64,
     total: AtomicU64,
-    hist: [Histogram; 2],
+    /// Window `w` writes `hist[w % 3]`; queries read `w` and `w - 1`; the
+    /// third, holding `w - 2`, is cleared ahead for `w + 1` (see `roll`).
+    hist: [Histogram; 3],
 }
 
 impl AdaptiveTimeout {
@@ -92,7 +96,7 @@ impl AdaptiveTimeout {
             cfg,
             last_window: AtomicU64::new(0),
             total: AtomicU64::new(0),
-            hist: [Histogram::new(), Histogram::new()],
+            hist: [fresh(0), fresh(1), fresh(2)],
         })
     }
 
@@ -104,8 +108,11 @@ impl AdaptiveTimeout {
     /// Records the latency of one completed call. Lock-free, no allocation:
     /// two relaxed `fetch_add`s, plus clearing a histogram once per window.
     ///
-    /// A record that races with the clearing of its window's histogram by
-    /// another thread is dropped (at most one per racing thread per window).
+    /// A record is not dropped while windows follow each other: each
+    /// window's histogram is cleared ahead of time, while the window before
+    /// it runs. Only the first window after an idle gap (no record or query
+    /// for a whole window) clears its histogram on its first record, and a
+    /// record racing with that clear is dropped (`total` still counts it).
     pub fn record(&self, latency: Duration) {
         self.record_ns(duration_to_ns(latency));
     }
@@ -114,32 +121,33 @@ impl AdaptiveTimeout {
     pub fn record_ns(&self, latency_ns: u64) {
         self.total.fetch_add(1, Ordering::Relaxed);
         let w = self.window_at(self.clock.now_ns());
-        let Some(h) = self.hist.get((w & 1) as usize) else {
+        let Some(h) = self.slot(w) else {
             return;
         };
         let want = w.saturating_add(1);
-        let mut tag = h.tag.load(Ordering::Acquire);
-        loop {
-            if tag == want {
-                h.add(latency_ns);
-                return;
-            }
-            if tag & RESETTING != 0 || tag > want {
-                // Another thread is clearing it, or it already holds a newer
-                // window than this (late) record: drop the sample.
-                return;
-            }
-            match h
-                .tag
-                .compare_exchange(tag, want | RESETTING, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => {
-                    h.clear();
-                    h.tag.store(want, Ordering::Release);
-                    h.add(latency_ns);
-                    return;
-                }
-                Err(actual) => tag = actual,
+        if h.tag.load(Ordering::Acquire) == want || claim_and_clear(h, want) {
+            h.add(latency_ns);
+        }
+        // Else another thread is clearing it (only after an idle gap, see
+        // `roll`), or it holds a newer window than this late record: drop.
+    }
+
+    /// The histogram of window `w`.
+    fn slot(&self, w: u64) -> Option<&Histogram> {
+        self.hist.get((w % 3) as usize)
+    }
+
+    /// Entering window `w`: clears, ahead of time, the histogram window
+    /// `w + 1` will write. It holds window `w − 2`, which no query reads and
+    /// no current record writes, so the clear races with nothing and window
+    /// `w + 1`'s records find it ready. Wait-free: one CAS and a fixed
+    /// number of stores, done once per window by the thread that moved the
+    /// window number.
+    fn roll(&self, w: u64) {
+        if let Some(h) = self.slot(w.saturating_add(1)) {
+            let want = w.saturating_add(2);
+            if h.tag.load(Ordering::Acquire) < want {
+                claim_and_clear(h, want);
             }
         }
     }
@@ -175,7 +183,11 @@ impl AdaptiveTimeout {
         let w = now.saturating_sub(self.created_ns) / self.window_ns;
         let last = self.last_window.load(Ordering::Relaxed);
         if w > last {
-            self.last_window.fetch_max(w, Ordering::Relaxed).max(w)
+            let prev = self.last_window.fetch_max(w, Ordering::Relaxed);
+            if prev < w {
+                self.roll(w);
+            }
+            prev.max(w)
         } else {
             last
         }
@@ -185,8 +197,7 @@ impl AdaptiveTimeout {
     fn view(&self, now: u64) -> View<'_> {
         let w = self.window_at(now);
         let live = |window: u64| {
-            self.hist
-                .get((window & 1) as usize)
+            self.slot(window)
                 .filter(|h| h.tag.load(Ordering::Acquire) == window.saturating_add(1))
         };
         View {
@@ -206,6 +217,38 @@ impl AdaptiveTimeout {
             None => duration_to_ns(self.cfg.initial_timeout),
         }
     }
+}
+
+/// Tags `h` as window `want − 1` being cleared, clears it and tags it
+/// ready. `false` when another thread got there first (it is clearing it,
+/// or it already holds `want` or a newer window).
+fn claim_and_clear(h: &Histogram, want: u64) -> bool {
+    let mut tag = h.tag.load(Ordering::Acquire);
+    loop {
+        if tag & RESETTING != 0 || tag >= want {
+            return false;
+        }
+        match h
+            .tag
+            .compare_exchange(tag, want | RESETTING, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {
+                h.clear();
+                h.tag.store(want, Ordering::Release);
+                return true;
+            }
+            Err(actual) => tag = actual,
+        }
+    }
+}
+
+/// An empty histogram already tagged as holding `window`: nothing to
+/// clear when that window's first records arrive, so none can race with a
+/// clear and be dropped.
+fn fresh(window: u64) -> Histogram {
+    let h = Histogram::new();
+    h.tag.store(window + 1, Ordering::Relaxed);
+    h
 }
 
 #[cfg(test)]

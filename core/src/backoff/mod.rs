@@ -182,6 +182,16 @@ impl Backoff {
     /// random stream is the next one of this backoff (one atomic add).
     #[inline]
     pub fn start(&self) -> ScheduleState {
+        let start_ns = match self.params.max_elapsed_ns {
+            Some(_) => self.clock.now_ns(),
+            None => 0,
+        };
+        self.start_at(start_ns)
+    }
+
+    /// [`start`](Self::start) with the start time given (no clock read).
+    #[inline]
+    pub(crate) fn start_at(&self, start_ns: u64) -> ScheduleState {
         let rng = match self.shared.seed {
             Some(seed) => {
                 let k = self.shared.numbered.fetch_add(1, Ordering::Relaxed);
@@ -193,10 +203,7 @@ impl Backoff {
             }
         };
         ScheduleState {
-            start_ns: match self.params.max_elapsed_ns {
-                Some(_) => self.clock.now_ns(),
-                None => 0,
-            },
+            start_ns,
             retries: 0,
             prev_ns: self.params.base_ns,
             rng,
@@ -247,6 +254,7 @@ impl Backoff {
             elapsed_ns,
             retry_after.map(duration_to_ns),
         )
+        .ok()
         .map(Duration::from_nanos)
     }
 
@@ -273,6 +281,45 @@ impl Backoff {
             elapsed_ns,
             retry_after_ns,
         )
+        .ok()
+    }
+
+    /// [`next_delay_ns`](Self::next_delay_ns) with the elapsed time given,
+    /// saying why it gives up.
+    #[inline]
+    pub(crate) fn next_delay_why(
+        &self,
+        state: &mut ScheduleState,
+        elapsed_ns: u64,
+        retry_after_ns: Option<u64>,
+    ) -> std::result::Result<u64, Stop> {
+        next_delay(
+            &self.params,
+            &self.shared,
+            state,
+            elapsed_ns,
+            retry_after_ns,
+        )
+    }
+
+    /// Ends `state` as given up for attempts (a caller's own, lower attempt
+    /// cap): counted in `exhausted_attempts` like the schedule's own.
+    #[inline]
+    pub(crate) fn give_up_attempts(&self, state: &mut ScheduleState) {
+        if !state.done {
+            self.shared.finish(state);
+            self.shared.exhausted_attempts.incr();
+        }
+    }
+
+    /// The clock this backoff reads.
+    pub(crate) fn clock(&self) -> &ClockSource {
+        &self.clock
+    }
+
+    /// Whether a `max_elapsed` limit is set.
+    pub(crate) fn has_max_elapsed(&self) -> bool {
+        self.params.max_elapsed_ns.is_some()
     }
 
     /// Ends the schedule `state` (the call succeeded or was abandoned): its
@@ -423,6 +470,17 @@ impl Drop for Schedule<'_> {
     }
 }
 
+/// Why a schedule gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// It had ended before (gave up, or was finished).
+    Ended,
+    /// `max_attempts` reached.
+    Attempts,
+    /// The retry would start after `max_elapsed`.
+    Elapsed,
+}
+
 /// The algorithm of `spec/backoff.md`, in nanoseconds.
 #[inline(always)]
 fn next_delay(
@@ -431,16 +489,16 @@ fn next_delay(
     st: &mut ScheduleState,
     elapsed_ns: u64,
     retry_after_ns: Option<u64>,
-) -> Option<u64> {
+) -> std::result::Result<u64, Stop> {
     if st.done {
-        return None;
+        return Err(Stop::Ended);
     }
     // 1. the retry number; call number n + 1 must fit in max_attempts.
     let n = st.retries.saturating_add(1);
     if n >= p.max_attempts {
         shared.finish(st);
         shared.exhausted_attempts.incr();
-        return None;
+        return Err(Stop::Attempts);
     }
     // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
     let d = shared.delay(p, n);
@@ -473,13 +531,13 @@ fn next_delay(
         if elapsed_ns.saturating_add(delay) > me {
             shared.finish(st);
             shared.exhausted_elapsed.incr();
-            return None;
+            return Err(Stop::Elapsed);
         }
     }
     // Counted when the schedule ends (`Shared::finish`), not here: one
     // atomic add per schedule rather than one per delay.
     st.retries = n;
-    Some(delay)
+    Ok(delay)
 }
 
 /// The starting state of an unseeded schedule's stream: the next draw of

@@ -41,10 +41,12 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+mod call;
 mod config;
 mod state;
 mod window;
 
+pub use call::CallError;
 pub use config::{
     Config, WindowKind, MAX_COUNT_WINDOW, MAX_FAILURE_COUNT, MAX_MINIMUM_CALLS, MAX_MULTIPLIER,
     MAX_TIME_WINDOW_SECS,

@@ -19,7 +19,12 @@
 //! assert_eq!(RetryableKind::parse("timed_out").ok(), Some(RetryableKind::TimedOut));
 //! ```
 
-use crate::error::{Error, Result};
+use crate::circuit_breaker::Outcome;
+use crate::error::{Error, ErrorKind, Result};
+
+mod retry_after;
+
+pub use retry_after::{parse_retry_after, MAX_RETRY_AFTER_NS};
 
 /// HTTP statuses retried by default: 408 Request Timeout, 429 Too Many
 /// Requests, 500 Internal Server Error, 502 Bad Gateway, 503 Service
@@ -149,6 +154,183 @@ pub fn kind_for_python_exception(name: &str) -> Option<RetryableKind> {
         .iter()
         .find(|(c, _)| *c == name)
         .map(|(_, k)| *k)
+}
+
+/// Whether a failure of one of seawall's own kinds is retried by default
+/// (`spec/classify.md`, "seawall's own errors"):
+///
+/// - retryable: `rate_limited` (after its `retry_after`, used as the hint),
+///   `timeout`, `injected_fault` (it stands for a transient fault);
+/// - not retryable: `invalid_config`, `invalid_argument` (the same call
+///   fails the same way), `circuit_open` and `bulkhead_full` (retrying
+///   into a breaker or a full bulkhead is the load they exist to shed),
+///   `retry_budget_exhausted` and `retry_exhausted` (an inner retry already
+///   gave up: retrying again multiplies attempts).
+///
+/// ```
+/// use seawall::classify::is_retryable_error_kind;
+/// use seawall::ErrorKind;
+/// assert!(is_retryable_error_kind(ErrorKind::RateLimited));
+/// assert!(!is_retryable_error_kind(ErrorKind::CircuitOpen));
+/// ```
+pub const fn is_retryable_error_kind(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::InjectedFault
+    )
+}
+
+/// What a binding knows about one error of a cause chain (the error itself
+/// is link 0, then its cause, and so on: `spec/classify.md`, "Walking the
+/// causes"). Every field is optional; a link with none of them says nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Link {
+    /// The error is a seawall error of this kind.
+    pub seawall: Option<ErrorKind>,
+    /// A listed transport failure, resolved by the binding through
+    /// [`kind_for_code`] / [`kind_for_python_exception`].
+    pub transport: Option<RetryableKind>,
+    /// An HTTP status the error carries.
+    pub status: Option<u16>,
+    /// A hint carried by the error: a seawall rejection's `retry_after`, or
+    /// the response's `Retry-After` header parsed by [`parse_retry_after`].
+    pub retry_after_ns: Option<u64>,
+}
+
+impl Link {
+    /// The link's own verdict, `None` when it says nothing (no seawall kind,
+    /// no listed transport kind, no status). Checked in that order.
+    ///
+    /// ```
+    /// use seawall::classify::Link;
+    /// let l = Link { status: Some(503), ..Link::default() };
+    /// assert_eq!(l.verdict(), Some(true));
+    /// assert_eq!(Link::default().verdict(), None);
+    /// ```
+    pub const fn verdict(&self) -> Option<bool> {
+        if let Some(k) = self.seawall {
+            return Some(is_retryable_error_kind(k));
+        }
+        if self.transport.is_some() {
+            return Some(true);
+        }
+        match self.status {
+            Some(s) => Some(is_retryable_status(s)),
+            None => None,
+        }
+    }
+}
+
+/// The default classification of an error chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether to retry.
+    pub retryable: bool,
+    /// The hint to wait for (only when retryable): the deciding link's.
+    pub retry_after_ns: Option<u64>,
+    /// Which link decided (0 = the error itself), `None` when none did.
+    pub decided_by: Option<usize>,
+}
+
+/// Links a binding walks at most (the rest are not looked at): cause chains
+/// longer than this are pathological, and the bound keeps a cyclic chain
+/// from hanging a binding that misses the cycle.
+///
+/// ```
+/// use seawall::classify::{classify_chain, Link, MAX_CHAIN};
+/// let mut chain = vec![Link::default(); MAX_CHAIN];
+/// chain.push(Link { status: Some(503), ..Link::default() });
+/// assert_eq!(classify_chain(chain).decided_by, None); // link 32 is not looked at
+/// ```
+pub const MAX_CHAIN: usize = 32;
+
+/// Classifies an error chain: the first link (of at most [`MAX_CHAIN`])
+/// with a verdict decides; when none has one, the error is not retried.
+/// A retryable verdict carries that link's `retry_after_ns` as the hint.
+///
+/// ```
+/// use seawall::classify::{classify_chain, Link, RetryableKind};
+/// use seawall::ErrorKind;
+/// // A wrapper that says nothing, caused by a connection reset: retried.
+/// let chain = [
+///     Link::default(),
+///     Link { transport: Some(RetryableKind::ConnectionReset), ..Link::default() },
+/// ];
+/// let v = classify_chain(chain);
+/// assert!(v.retryable);
+/// assert_eq!(v.decided_by, Some(1));
+/// // An open breaker wrapping a timeout: the outer error decides, not retried.
+/// let chain = [
+///     Link { seawall: Some(ErrorKind::CircuitOpen), retry_after_ns: Some(5), ..Link::default() },
+///     Link { seawall: Some(ErrorKind::Timeout), ..Link::default() },
+/// ];
+/// assert!(!classify_chain(chain).retryable);
+/// ```
+pub fn classify_chain(links: impl IntoIterator<Item = Link>) -> Verdict {
+    for (i, link) in links.into_iter().take(MAX_CHAIN).enumerate() {
+        if let Some(retryable) = link.verdict() {
+            return Verdict {
+                retryable,
+                retry_after_ns: if retryable { link.retry_after_ns } else { None },
+                decided_by: Some(i),
+            };
+        }
+    }
+    Verdict {
+        retryable: false,
+        retry_after_ns: None,
+        decided_by: None,
+    }
+}
+
+/// The breaker outcome of a call that raised an error (`spec/classify.md`,
+/// "Outcome of an error"), Resilience4j's rule with one default added:
+///
+/// 1. `ignored` — the caller's ignore predicate matched: [`Outcome::Ignored`]
+///    (ignore wins over record, as in Resilience4j);
+/// 2. `recorded` — the caller gave a record predicate: it matched →
+///    [`Outcome::Failure`], else [`Outcome::Success`] (an error the caller
+///    does not count as a failure is a success, as in Resilience4j);
+/// 3. neither given: a seawall rejection that never reached the dependency
+///    (`circuit_open`, `bulkhead_full`, `rate_limited`, `invalid_config`,
+///    `invalid_argument`) is [`Outcome::Ignored`]; every other error
+///    (`timeout`, `injected_fault`, `retry_exhausted`,
+///    `retry_budget_exhausted` — an inner retry gave up after failed
+///    attempts — and any non-seawall error) is a [`Outcome::Failure`].
+///
+/// `seawall` is the kind of the first seawall error on the cause chain.
+///
+/// ```
+/// use seawall::circuit_breaker::Outcome;
+/// use seawall::classify::outcome_for_error;
+/// use seawall::ErrorKind;
+/// assert_eq!(outcome_for_error(false, None, None), Outcome::Failure);
+/// assert_eq!(outcome_for_error(false, Some(false), None), Outcome::Success);
+/// assert_eq!(outcome_for_error(true, Some(true), None), Outcome::Ignored);
+/// assert_eq!(outcome_for_error(false, None, Some(ErrorKind::BulkheadFull)), Outcome::Ignored);
+/// ```
+pub const fn outcome_for_error(
+    ignored: bool,
+    recorded: Option<bool>,
+    seawall: Option<ErrorKind>,
+) -> Outcome {
+    if ignored {
+        return Outcome::Ignored;
+    }
+    match recorded {
+        Some(true) => Outcome::Failure,
+        Some(false) => Outcome::Success,
+        None => match seawall {
+            Some(
+                ErrorKind::CircuitOpen
+                | ErrorKind::BulkheadFull
+                | ErrorKind::RateLimited
+                | ErrorKind::InvalidConfig
+                | ErrorKind::InvalidArgument,
+            ) => Outcome::Ignored,
+            _ => Outcome::Failure,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -34,11 +34,18 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+mod call;
+mod run;
+
+pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Step};
+
+use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Bulkhead, OwnedPermit};
 use crate::circuit_breaker::{CircuitBreaker, Outcome, Permit};
 use crate::clock::{Clock, ClockSource};
 use crate::error::Error;
 use crate::limit::RateLimiter;
+use crate::retry::Retry;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,6 +105,9 @@ pub struct Policy {
     limiter: Option<Arc<dyn RateLimiter>>,
     breaker: Option<Arc<CircuitBreaker>>,
     bulkhead: Option<Arc<Bulkhead>>,
+    timeout: Option<AttemptTimeout>,
+    retry: Option<Retry>,
+    fallback: bool,
     clock: ClockSource,
 }
 
@@ -107,6 +117,9 @@ impl fmt::Debug for Policy {
             .field("rate_limiter", &self.limiter.is_some())
             .field("circuit_breaker", &self.breaker.is_some())
             .field("bulkhead", &self.bulkhead.is_some())
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry.is_some())
+            .field("fallback", &self.fallback)
             .finish()
     }
 }
@@ -141,6 +154,88 @@ impl Policy {
     pub fn bulkhead(mut self, bulkhead: Arc<Bulkhead>) -> Self {
         self.bulkhead = Some(bulkhead);
         self
+    }
+
+    /// Sets a fixed per-attempt timeout stage (used by [`Policy::run`]).
+    ///
+    /// ```
+    /// use seawall::policy::{AttemptTimeout, Policy};
+    /// use std::time::Duration;
+    /// let p = Policy::new().timeout(Duration::from_secs(2));
+    /// assert!(matches!(p.timeout_stage(), Some(AttemptTimeout::Fixed(d)) if *d == Duration::from_secs(2)));
+    /// ```
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(AttemptTimeout::Fixed(limit));
+        self
+    }
+
+    /// Sets an adaptive per-attempt timeout stage (used by [`Policy::run`]):
+    /// each attempt's limit is `adaptive.timeout()` when it starts, and the
+    /// run records every attempt's latency into it.
+    ///
+    /// ```
+    /// use seawall::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutConfig};
+    /// use seawall::policy::{AttemptTimeout, Policy};
+    /// use std::sync::Arc;
+    /// let at = Arc::new(AdaptiveTimeout::new(AdaptiveTimeoutConfig::default())?);
+    /// let p = Policy::new().adaptive_timeout(at);
+    /// assert!(matches!(p.timeout_stage(), Some(AttemptTimeout::Adaptive(_))));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
+    pub fn adaptive_timeout(mut self, adaptive: Arc<AdaptiveTimeout>) -> Self {
+        self.timeout = Some(AttemptTimeout::Adaptive(adaptive));
+        self
+    }
+
+    /// Sets the retry stage (used by [`Policy::run`]): each retry attempt
+    /// acquires every stage again.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::policy::Policy;
+    /// use seawall::retry::Retry;
+    /// let p = Policy::new().retry(Retry::new(Backoff::new(BackoffConfig::default())?));
+    /// assert_eq!(p.retry_stage().map(Retry::max_attempts), Some(3));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Says the caller has a fallback: [`Policy::run`] ends a failed call
+    /// with [`Step::Fallback`] instead of [`Step::Fail`].
+    ///
+    /// ```
+    /// use seawall::policy::{AttemptFailure, Policy, Step};
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new().fallback(true)).run(None);
+    /// let _ = run.next_step();
+    /// assert!(matches!(run.on_failure(AttemptFailure::not_retryable()), Step::Fallback { .. }));
+    /// ```
+    pub fn fallback(mut self, has_fallback: bool) -> Self {
+        self.fallback = has_fallback;
+        self
+    }
+
+    /// The timeout stage, if any.
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// assert!(Policy::new().timeout_stage().is_none());
+    /// ```
+    pub fn timeout_stage(&self) -> Option<&AttemptTimeout> {
+        self.timeout.as_ref()
+    }
+
+    /// The retry stage, if any.
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// assert!(Policy::new().retry_stage().is_none());
+    /// ```
+    pub fn retry_stage(&self) -> Option<&Retry> {
+        self.retry.as_ref()
     }
 
     /// The circuit breaker stage, if any.

@@ -44,8 +44,16 @@ fn dur(
 
 /// Builds the subject from a vector's config.
 pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+    let at =
+        AdaptiveTimeout::with_clock(parse_config(config)?, clock).map_err(|e| error_value(&e))?;
+    Ok(Box::new(Runner { at }))
+}
+
+/// An adaptive timeout config from a vector object (also used by the
+/// `policy_run` runner).
+pub fn parse_config(config: &Value) -> Result<AdaptiveTimeoutConfig, Value> {
     let d = AdaptiveTimeoutConfig::default();
-    let cfg = AdaptiveTimeoutConfig {
+    Ok(AdaptiveTimeoutConfig {
         percentile: float(config, "percentile", "percentile", d.percentile)?,
         multiplier: float(config, "multiplier", "multiplier", d.multiplier)?,
         min_timeout: dur(config, "min_timeout_ns", "min_timeout", d.min_timeout)?,
@@ -58,9 +66,7 @@ pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Va
         )?,
         min_samples: int(config, "min_samples", "min_samples", d.min_samples)?,
         window: dur(config, "window_ns", "window", d.window)?,
-    };
-    let at = AdaptiveTimeout::with_clock(cfg, clock).map_err(|e| error_value(&e))?;
-    Ok(Box::new(Runner { at }))
+    })
 }
 
 impl Subject for Runner {

@@ -26,7 +26,8 @@ fn opt_u64(config: &Value, key: &str, field: &'static str) -> Result<Option<u64>
     }
 }
 
-fn parse_config(config: &Value) -> Result<BackoffConfig, Value> {
+/// A backoff config from a vector object (also used by the `retry_run` runner).
+pub fn parse_config(config: &Value) -> Result<BackoffConfig, Value> {
     let d = BackoffConfig::default();
     let kind = match s(config, "kind") {
         Some(k) => BackoffKind::parse(k).map_err(|e| error_value(&e))?,

@@ -1,11 +1,14 @@
 //! Runner for `spec/vectors/classify`: ops `status`, `kind`, `code`,
-//! `statuses`, `kinds` (see `spec/classify.md`, "Vector ops").
+//! `statuses`, `kinds`, `error_kind`, `chain`, `retry_after`, `outcome`
+//! (see `spec/classify.md`, "Vector ops").
 
-use crate::{s, u, Subject};
+use crate::{b, s, u, Subject};
 use seawall::classify::{
-    is_retryable_kind, is_retryable_status, kind_for_code, RetryableKind, RETRYABLE_STATUSES,
+    classify_chain, is_retryable_error_kind, is_retryable_kind, is_retryable_status, kind_for_code,
+    outcome_for_error, parse_retry_after, Link, RetryableKind, RETRYABLE_STATUSES,
 };
 use seawall::clock::ManualClock;
+use seawall::ErrorKind;
 use serde_json::{json, Value};
 
 struct Runner;
@@ -37,7 +40,68 @@ impl Subject for Runner {
                 let kinds: Vec<&str> = RetryableKind::ALL.iter().map(|k| k.as_str()).collect();
                 Ok(json!({ "kinds": kinds }))
             }
+            "error_kind" => {
+                let k = s(args, "kind").ok_or("error_kind needs kind")?;
+                let k = ErrorKind::from_wire(k).ok_or(format!("unknown error kind {k:?}"))?;
+                Ok(json!({ "retryable": is_retryable_error_kind(k) }))
+            }
+            "chain" => {
+                let links = args
+                    .get("links")
+                    .and_then(Value::as_array)
+                    .ok_or("chain needs links")?;
+                let mut parsed = Vec::new();
+                for l in links {
+                    parsed.push(link(l)?);
+                }
+                let v = classify_chain(parsed);
+                Ok(json!({
+                    "retryable": v.retryable,
+                    "retry_after_ns": v.retry_after_ns,
+                    "decided_by": v.decided_by,
+                }))
+            }
+            "retry_after" => {
+                let value = s(args, "value").ok_or("retry_after needs value")?;
+                let now = u(args, "now_unix_ms").unwrap_or(0);
+                Ok(json!({ "delay_ns": parse_retry_after(value, now) }))
+            }
+            "outcome" => {
+                let seawall = match s(args, "seawall") {
+                    Some(k) => {
+                        Some(ErrorKind::from_wire(k).ok_or(format!("unknown error kind {k:?}"))?)
+                    }
+                    None => None,
+                };
+                let o = outcome_for_error(
+                    b(args, "ignored").unwrap_or(false),
+                    b(args, "recorded"),
+                    seawall,
+                );
+                Ok(json!({ "outcome": o.as_str() }))
+            }
             other => Err(format!("unknown op {other:?}")),
         }
     }
+}
+
+fn link(v: &Value) -> Result<Link, String> {
+    let seawall = match s(v, "seawall") {
+        Some(k) => Some(ErrorKind::from_wire(k).ok_or(format!("unknown error kind {k:?}"))?),
+        None => None,
+    };
+    let transport = match s(v, "transport") {
+        Some(k) => Some(RetryableKind::parse(k).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let status = match u(v, "status") {
+        Some(x) => Some(u16::try_from(x).map_err(|_| format!("status {x} above u16"))?),
+        None => None,
+    };
+    Ok(Link {
+        seawall,
+        transport,
+        status,
+        retry_after_ns: u(v, "retry_after_ns"),
+    })
 }

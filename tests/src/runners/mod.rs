@@ -10,9 +10,12 @@ pub mod bulkhead;
 pub mod circuit_breaker;
 pub mod classify;
 pub mod fault;
+pub mod headers;
 pub mod keyed;
 pub mod policy;
+pub mod policy_run;
 pub mod retry_budget;
+pub mod retry_run;
 pub mod sliding_window;
 pub mod token_bucket;
 
@@ -29,9 +32,12 @@ pub fn build(
         "circuit_breaker" => circuit_breaker::build(config, clock),
         "classify" => classify::build(config, clock),
         "fault_injector" => fault::build(config, clock),
+        "headers" => headers::build(config, clock),
         "keyed_limiter" => keyed::build(config, clock),
         "policy" => policy::build(config, clock),
+        "policy_run" => policy_run::build(config, clock),
         "retry_budget" => retry_budget::build(config, clock),
+        "retry_run" => retry_run::build(config, clock),
         "sliding_window" => sliding_window::build(config, clock),
         "token_bucket" => token_bucket::build(config, clock),
         other => Err(serde_json::json!({ "runner_error": format!("unknown primitive {other:?}") })),

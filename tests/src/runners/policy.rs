@@ -30,6 +30,53 @@ struct Runner {
 /// (`kind` = `token_bucket` | `sliding_window` plus that limiter's keys),
 /// `circuit_breaker` and `bulkhead` objects with their own keys.
 pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
+    let (policy, stages) = stages(config, clock)?;
+    Ok(Box::new(Runner {
+        policy: Arc::new(policy),
+        limiter: stages.limiter,
+        breaker: stages.breaker,
+        bulkhead: stages.bulkhead,
+        guards: HashMap::new(),
+    }))
+}
+
+/// The stages a policy vector configures, kept for snapshots.
+pub struct Stages {
+    limiter: Option<Limiter>,
+    /// The breaker, if configured.
+    pub breaker: Option<Arc<CircuitBreaker>>,
+    /// The bulkhead, if configured.
+    pub bulkhead: Option<Arc<Bulkhead>>,
+}
+
+impl Stages {
+    /// `state` (breaker), `active` (bulkhead), `limiter_available`.
+    pub fn snapshot(&self, mut o: Map<String, Value>) -> Value {
+        if let Some(cb) = &self.breaker {
+            o.insert("state".into(), cb.state().as_str().into());
+        }
+        if let Some(bh) = &self.bulkhead {
+            o.insert("active".into(), bh.metrics().active.into());
+        }
+        match &self.limiter {
+            Some(Limiter::Bucket(tb)) => {
+                o.insert("limiter_available".into(), tb.metrics().available.into());
+            }
+            Some(Limiter::Window(sw)) => {
+                let m = sw.metrics();
+                o.insert(
+                    "limiter_available".into(),
+                    m.limit.saturating_sub(m.count).into(),
+                );
+            }
+            None => {}
+        }
+        Value::Object(o)
+    }
+}
+
+/// The admission stages of a policy vector config, on `clock`.
+pub fn stages(config: &Value, clock: &ManualClock) -> Result<(Policy, Stages), Value> {
     let mut policy = Policy::with_clock(clock);
     let limiter = match config.get("rate_limiter").filter(|v| !v.is_null()) {
         None => None,
@@ -80,13 +127,14 @@ pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Va
             Some(bh)
         }
     };
-    Ok(Box::new(Runner {
-        policy: Arc::new(policy),
-        limiter,
-        breaker,
-        bulkhead,
-        guards: HashMap::new(),
-    }))
+    Ok((
+        policy,
+        Stages {
+            limiter,
+            breaker,
+            bulkhead,
+        },
+    ))
 }
 
 impl Runner {
