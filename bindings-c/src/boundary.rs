@@ -19,6 +19,9 @@ enum Last {
     Core(seawall::Error),
     Null(&'static str),
     Panic(String),
+    /// A caller's callback failed (`seawall_policy_execute`): which one,
+    /// and what it returned.
+    Call(&'static str, std::os::raw::c_int),
 }
 
 struct LastError {
@@ -182,6 +185,7 @@ fn format(last: &Last) -> String {
         Last::Core(e) => e.to_string(),
         Last::Null(name) => format!("null argument: {name} must not be NULL"),
         Last::Panic(msg) => format!("internal panic caught at the C boundary: {msg}"),
+        Last::Call(who, rc) => format!("the call failed: the {who} callback returned {rc}"),
     }
 }
 
@@ -323,6 +327,14 @@ pub(crate) fn last_error_stage_ptr() -> *const c_char {
             .and_then(|e| e.stage)
             .map_or(c"".as_ptr(), |s| s.as_ptr())
     })
+}
+
+/// A caller's callback (`"attempt"`, `"fallback"`) ended the call with its
+/// own failure `rc`.
+#[cold]
+pub(crate) fn fail_call(who: &'static str, rc: std::os::raw::c_int) -> seawall_status {
+    set(Last::Call(who, rc));
+    seawall_status::SEAWALL_CALL_FAILED
 }
 
 /// A NULL pointer argument: status and message naming the parameter.

@@ -69,10 +69,16 @@ cJSON *config_error(const char *field);
 
 void rerr(runner_err *e, const char *fmt, ...);
 
+/* The backoff keys of a vector config (runners/backoff.c). */
+bool backoff_config_from_json(const cJSON *config, seawall_backoff_config *out,
+                              cJSON **error_out);
+
 /* ---- runners ------------------------------------------------------------ */
 extern const runner backoff_runner;
 extern const runner classify_runner;
 extern const runner retry_budget_runner;
+extern const runner retry_run_runner;
+extern const runner headers_runner;
 extern const runner circuit_breaker_runner;
 extern const runner token_bucket_runner;
 extern const runner sliding_window_runner;
