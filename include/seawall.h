@@ -22,7 +22,12 @@
  *  - Per-call state lives in storage the caller owns, not in handles, so
  *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
  *    initialised by seawall_policy_try_acquire on every status except
- *    SEAWALL_NULL_ARGUMENT) and a seawall_backoff_schedule_state (plain data).
+ *    SEAWALL_NULL_ARGUMENT), a seawall_policy_run (opaque, from
+ *    seawall_policy_run_start to seawall_policy_run_end), and plain data
+ *    (seawall_backoff_schedule_state, seawall_retry_state).
+ *  - The whole call: seawall_policy_execute runs limiter -> breaker ->
+ *    bulkhead -> timeout -> retry -> fallback around a callback, with every
+ *    decision made by the core; the callback is told its deadline.
  *  - Config structs are versioned: each starts with uint32_t struct_size,
  *    and is filled by seawall_*_config_init(&c, sizeof c) (or the
  *    equivalent static inline seawall_*_config_default(), compiled with
@@ -126,6 +131,41 @@
  * `Retry-After` (sent only when the decision denied the request).
  */
 #define SEAWALL_HEADER_RETRY_AFTER 5
+
+/**
+ * `seawall_policy_step.kind`: call the function once (by `deadline_ns` if
+ * `has_timeout`), then report `_on_success`, `_on_failure` or `_on_timeout`.
+ */
+#define SEAWALL_STEP_ATTEMPT 0
+
+/**
+ * The bulkhead is full and has queue room: the run holds a place in its
+ * queue; poll `seawall_policy_run_try_claim` for at most `max_wait_ns`,
+ * then `seawall_policy_run_wait_timed_out`.
+ */
+#define SEAWALL_STEP_WAIT_FOR_SLOT 1
+
+/**
+ * Sleep `delay_ns`, then `seawall_policy_run_next`.
+ */
+#define SEAWALL_STEP_SLEEP 2
+
+/**
+ * The call failed and the policy has a fallback: run it with `error`
+ * (`SEAWALL_OK`: the caller's own last failure).
+ */
+#define SEAWALL_STEP_FALLBACK 3
+
+/**
+ * The call succeeded.
+ */
+#define SEAWALL_STEP_DONE 4
+
+/**
+ * The call failed: return `error` (`SEAWALL_OK`: the caller's own last
+ * failure, unchanged).
+ */
+#define SEAWALL_STEP_FAIL 5
 
 /**
  * `seawall_retry_state.status`: the run may still make attempts.
@@ -1700,6 +1740,85 @@ typedef struct seawall_execute_result {
 } seawall_execute_result;
 
 /**
+ * One call through a policy, stepped by the caller, in storage the caller
+ * owns (on the stack, in a request struct); nothing is allocated per
+ * call. `seawall_policy_run_start` makes it *live*;
+ * `seawall_policy_run_end` gives back everything it holds and makes it
+ * *empty*. Every live run must be ended (else, like a handle never freed,
+ * it keeps its bulkhead slot or queue place and a reference to the
+ * policy). A zero-initialised run is empty; functions other than `_start`
+ * and `_end` on an empty run return `SEAWALL_INVALID_ARGUMENT` (field
+ * `run`). Fields are private. A live run may be moved (copied, the old
+ * copy never used again), not duplicated. One thread at a time per run;
+ * runs of one policy may run on many threads.
+ */
+typedef struct seawall_policy_run {
+  /**
+   * Private storage.
+   */
+  uint64_t _opaque[40];
+} seawall_policy_run;
+
+/**
+ * What the caller does next (`spec/policy.md`, "The policy run").
+ */
+typedef struct seawall_policy_step {
+  /**
+   * A `SEAWALL_STEP_*` value.
+   */
+  uint32_t kind;
+  /**
+   * Attempts started so far by the run.
+   */
+  uint32_t attempt;
+  /**
+   * `SEAWALL_STEP_ATTEMPT`: whether the attempt has a time limit.
+   */
+  uint8_t has_timeout;
+  /**
+   * After `seawall_policy_run_on_timeout`: 1 when the run keeps the
+   * cut-off attempt's bulkhead slot until `seawall_policy_run_settle`.
+   */
+  uint8_t slot_held;
+  /**
+   * `SEAWALL_STEP_ATTEMPT`: the attempt's limit, ns.
+   */
+  uint64_t timeout_ns;
+  /**
+   * `SEAWALL_STEP_WAIT_FOR_SLOT`: the longest wait, ns.
+   */
+  uint64_t max_wait_ns;
+  /**
+   * `SEAWALL_STEP_SLEEP`: ns.
+   */
+  uint64_t delay_ns;
+  /**
+   * `SEAWALL_STEP_FALLBACK` / `SEAWALL_STEP_FAIL`: the error as a status;
+   * `SEAWALL_OK` for the caller's own last failure.
+   */
+  enum seawall_status error;
+  /**
+   * With `SEAWALL_RETRY_EXHAUSTED` / `SEAWALL_RETRY_BUDGET_EXHAUSTED`:
+   * attempts made; else 0.
+   */
+  uint32_t error_attempts;
+  /**
+   * With a retry error: a `seawall_give_up_reason`; else `UINT32_MAX`.
+   */
+  uint32_t error_reason;
+  /**
+   * The stage that refused (`"rate_limiter"`, `"circuit_breaker"`,
+   * `"bulkhead"`), or `""`. Static: never NULL; do not free.
+   */
+  const char *stage;
+  /**
+   * The field an `SEAWALL_INVALID_ARGUMENT` error names (`"step"` for a
+   * step out of turn), or `""`. Static: never NULL; do not free.
+   */
+  const char *error_field;
+} seawall_policy_step;
+
+/**
  * How a retry is built (its backoff is a parameter of
  * `seawall_retry_new`). Fill it with `seawall_retry_config_default()`.
  *
@@ -3145,8 +3264,10 @@ enum seawall_status seawall_execute_config_init(struct seawall_execute_config *c
  * `fallback`, before anything runs). `user_data` may be NULL; it is passed
  * to both callbacks, must stay valid until this function returns, and is
  * not kept afterwards (seawall never frees it). Both callbacks run on the
- * calling thread. A panic inside seawall never crosses into C: it returns
- * `SEAWALL_PANIC` after giving back every stage.
+ * calling thread and must return normally (no `longjmp` or C++ exception
+ * out of them: that would skip giving back the stages). A panic inside
+ * seawall never crosses into C: it returns `SEAWALL_PANIC` after giving
+ * back every stage.
  *
  * `*out` is written on every status except `SEAWALL_NULL_ARGUMENT` and a
  * refused `config` / `fallback` (attempts, whether the fallback ran, the
@@ -3170,6 +3291,111 @@ enum seawall_status seawall_policy_execute(const struct seawall_policy *policy,
                                            seawall_fallback_fn fallback,
                                            void *user_data,
                                            struct seawall_execute_result *out);
+
+/**
+ * Starts one call through `policy` in `*run` (caller-owned storage, see
+ * `seawall_policy_run`; nothing is allocated) and makes it live; the
+ * first step comes from `seawall_policy_run_next`. If `has_deadline`,
+ * `deadline_ns` (on the policy's clock) bounds the whole call. A live
+ * `*run` is ended first. Reads no clock. Thread-safe on `policy`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_start(const struct seawall_policy *policy,
+                                             uint8_t has_deadline,
+                                             uint64_t deadline_ns,
+                                             struct seawall_policy_run *run);
+
+/**
+ * Ends `*run`: a run that is not over is cancelled (as
+ * `seawall_policy_run_cancel`), a held bulkhead slot and a queue place are
+ * given back, and `*run` is empty. An empty run is left as it is (ending
+ * twice is fine). Thread-safe with other runs. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_end(struct seawall_policy_run *run);
+
+/**
+ * The first step, and the step after a sleep: acquires the rate limiter,
+ * breaker and bulkhead and writes `ATTEMPT`, `WAIT_FOR_SLOT`, or (on a
+ * rejection, handled like a failed attempt) `SLEEP`, `FALLBACK` or `FAIL`
+ * to `*out_step`. Out of turn: `FAIL` with `SEAWALL_INVALID_ARGUMENT`,
+ * `error_field` `"step"`, the run unchanged. One thread at a time per run.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`: not
+ * live) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_next(struct seawall_policy_run *run,
+                                            struct seawall_policy_step *out_step);
+
+/**
+ * The attempt returned: the breaker records a success, the adaptive
+ * timeout the latency; the slot is released; `DONE`. One thread at a time
+ * per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`)
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_success(struct seawall_policy_run *run,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The attempt failed, classified by `*failure`: the breaker records its
+ * `outcome`, the slot is released, the retry stage decides (`SLEEP`,
+ * `FALLBACK` or `FAIL`). One thread at a time per run. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `outcome`: no
+ * `seawall_outcome`, nothing recorded; field `run`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_failure(struct seawall_policy_run *run,
+                                                  const struct seawall_attempt_failure *failure,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The attempt was cut off by its limit (the caller stopped waiting): the
+ * breaker records a failure lasting the limit; the error is a timeout
+ * (retryable). The bulkhead slot stays held by the run (`slot_held` = 1)
+ * until `seawall_policy_run_settle` says the cut-off work has finished.
+ * One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_timeout(struct seawall_policy_run *run,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The work of an attempt cut off by `_on_timeout` has finished: the
+ * bulkhead slot it held is released. Nothing held: a no-op. One thread at
+ * a time per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_settle(struct seawall_policy_run *run);
+
+/**
+ * After `WAIT_FOR_SLOT`: whether the bulkhead has handed the run a slot,
+ * without blocking. `*out_claimed` 1: the step after the grant (`ATTEMPT`)
+ * is written to `*out_step`; 0: still queued, `*out_step` untouched.
+ * One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`: not live, or not waiting) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_try_claim(struct seawall_policy_run *run,
+                                                 uint8_t *out_claimed,
+                                                 struct seawall_policy_step *out_step);
+
+/**
+ * After `WAIT_FOR_SLOT`: the wait ran out (`max_wait_ns`); the run leaves
+ * the queue and the rejection is handled (`SLEEP`, `FALLBACK` or `FAIL`
+ * with `SEAWALL_BULKHEAD_FULL`). One thread at a time per run. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run *run,
+                                                      struct seawall_policy_step *out_step);
+
+/**
+ * The caller gave up on the call: a running attempt records nothing, the
+ * slot and a queue place are released, the retry run is abandoned. A held
+ * cut-off slot stays until `_settle` or `_end`. A run that is over is
+ * left as it is. One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static

@@ -235,7 +235,7 @@ thread_local! {
 }
 
 /// A NUL-terminated copy of a static name, interned once per process.
-fn field_cstr(c_name: &'static str) -> *const c_char {
+pub(crate) fn field_cstr(c_name: &'static str) -> *const c_char {
     let same = |p: *mut c_char| {
         // SAFETY: non-NULL slots hold leaked CStrings, never freed.
         unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == c_name.as_bytes()
@@ -285,6 +285,7 @@ pub(crate) fn last_error_status() -> seawall_status {
                 Last::Core(err) => seawall_status::from_kind(err.kind()),
                 Last::Null(_) => seawall_status::SEAWALL_NULL_ARGUMENT,
                 Last::Panic(_) => seawall_status::SEAWALL_PANIC,
+                Last::Call(..) => seawall_status::SEAWALL_CALL_FAILED,
             })
     })
 }

@@ -8,10 +8,13 @@ use crate::circuit_breaker::outcome_from;
 use crate::config::{own_size, Versioned};
 use crate::policy::seawall_policy;
 use crate::status::seawall_status;
+use seawall::bulkhead::{OwnedPermit, OwnedWaiter};
 use seawall::clock::{Clock, ClockSource};
+use seawall::policy::PolicyRun;
 use seawall::policy::{AttemptFailure, Stage, Step};
-use std::mem::offset_of;
+use std::mem::{align_of, offset_of, size_of, MaybeUninit};
 use std::os::raw::{c_char, c_int, c_void};
+use std::ptr::{addr_of, addr_of_mut};
 use std::time::Duration;
 
 /// Options of one `seawall_policy_execute` call. Fill it with
@@ -204,8 +207,10 @@ fn sleep_on(clock: &ClockSource, ns: u64) {
 /// `fallback`, before anything runs). `user_data` may be NULL; it is passed
 /// to both callbacks, must stay valid until this function returns, and is
 /// not kept afterwards (seawall never frees it). Both callbacks run on the
-/// calling thread. A panic inside seawall never crosses into C: it returns
-/// `SEAWALL_PANIC` after giving back every stage.
+/// calling thread and must return normally (no `longjmp` or C++ exception
+/// out of them: that would skip giving back the stages). A panic inside
+/// seawall never crosses into C: it returns `SEAWALL_PANIC` after giving
+/// back every stage.
 ///
 /// `*out` is written on every status except `SEAWALL_NULL_ARGUMENT` and a
 /// refused `config` / `fallback` (attempts, whether the fallback ran, the
@@ -270,11 +275,12 @@ pub unsafe extern "C" fn seawall_policy_execute(
             step = match step {
                 Step::Attempt { timeout_ns } => {
                     res.attempts = run.attempts();
-                    let start = clock.now_ns();
+                    // The clock is read only when the attempt has a limit.
+                    let deadline_ns = timeout_ns.map(|t| clock.now_ns().saturating_add(t));
                     let info = seawall_attempt_info {
                         attempt: run.attempts(),
                         has_deadline: u8::from(timeout_ns.is_some()),
-                        deadline_ns: timeout_ns.map_or(0, |t| start.saturating_add(t)),
+                        deadline_ns: deadline_ns.unwrap_or(0),
                         timeout_ns: timeout_ns.unwrap_or(0),
                     };
                     let mut f = seawall_attempt_failure {
@@ -285,7 +291,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     };
                     let rc = call(user_data, &info, &mut f);
                     res.callback_result = rc;
-                    let late = timeout_ns.is_some() && clock.now_ns() > info.deadline_ns;
+                    let late = deadline_ns.is_some_and(|d| clock.now_ns() > d);
                     if late {
                         // The callback has returned: the slot it held is free.
                         let (s, slot) = run.on_timeout();
@@ -367,6 +373,406 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     };
                 }
             };
+        }
+    })
+}
+
+// ---- the policy run, step by step ------------------------------------------
+
+/// `seawall_policy_step.kind`: call the function once (by `deadline_ns` if
+/// `has_timeout`), then report `_on_success`, `_on_failure` or `_on_timeout`.
+pub const SEAWALL_STEP_ATTEMPT: u32 = 0;
+/// The bulkhead is full and has queue room: the run holds a place in its
+/// queue; poll `seawall_policy_run_try_claim` for at most `max_wait_ns`,
+/// then `seawall_policy_run_wait_timed_out`.
+pub const SEAWALL_STEP_WAIT_FOR_SLOT: u32 = 1;
+/// Sleep `delay_ns`, then `seawall_policy_run_next`.
+pub const SEAWALL_STEP_SLEEP: u32 = 2;
+/// The call failed and the policy has a fallback: run it with `error`
+/// (`SEAWALL_OK`: the caller's own last failure).
+pub const SEAWALL_STEP_FALLBACK: u32 = 3;
+/// The call succeeded.
+pub const SEAWALL_STEP_DONE: u32 = 4;
+/// The call failed: return `error` (`SEAWALL_OK`: the caller's own last
+/// failure, unchanged).
+pub const SEAWALL_STEP_FAIL: u32 = 5;
+
+/// What the caller does next (`spec/policy.md`, "The policy run").
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seawall_policy_step {
+    /// A `SEAWALL_STEP_*` value.
+    pub kind: u32,
+    /// Attempts started so far by the run.
+    pub attempt: u32,
+    /// `SEAWALL_STEP_ATTEMPT`: whether the attempt has a time limit.
+    pub has_timeout: u8,
+    /// After `seawall_policy_run_on_timeout`: 1 when the run keeps the
+    /// cut-off attempt's bulkhead slot until `seawall_policy_run_settle`.
+    pub slot_held: u8,
+    /// `SEAWALL_STEP_ATTEMPT`: the attempt's limit, ns.
+    pub timeout_ns: u64,
+    /// `SEAWALL_STEP_WAIT_FOR_SLOT`: the longest wait, ns.
+    pub max_wait_ns: u64,
+    /// `SEAWALL_STEP_SLEEP`: ns.
+    pub delay_ns: u64,
+    /// `SEAWALL_STEP_FALLBACK` / `SEAWALL_STEP_FAIL`: the error as a status;
+    /// `SEAWALL_OK` for the caller's own last failure.
+    pub error: seawall_status,
+    /// With `SEAWALL_RETRY_EXHAUSTED` / `SEAWALL_RETRY_BUDGET_EXHAUSTED`:
+    /// attempts made; else 0.
+    pub error_attempts: u32,
+    /// With a retry error: a `seawall_give_up_reason`; else `UINT32_MAX`.
+    pub error_reason: u32,
+    /// The stage that refused (`"rate_limiter"`, `"circuit_breaker"`,
+    /// `"bulkhead"`), or `""`. Static: never NULL; do not free.
+    pub stage: *const c_char,
+    /// The field an `SEAWALL_INVALID_ARGUMENT` error names (`"step"` for a
+    /// step out of turn), or `""`. Static: never NULL; do not free.
+    pub error_field: *const c_char,
+}
+
+/// One call through a policy, stepped by the caller, in storage the caller
+/// owns (on the stack, in a request struct); nothing is allocated per
+/// call. `seawall_policy_run_start` makes it *live*;
+/// `seawall_policy_run_end` gives back everything it holds and makes it
+/// *empty*. Every live run must be ended (else, like a handle never freed,
+/// it keeps its bulkhead slot or queue place and a reference to the
+/// policy). A zero-initialised run is empty; functions other than `_start`
+/// and `_end` on an empty run return `SEAWALL_INVALID_ARGUMENT` (field
+/// `run`). Fields are private. A live run may be moved (copied, the old
+/// copy never used again), not duplicated. One thread at a time per run;
+/// runs of one policy may run on many threads.
+#[repr(C)]
+pub struct seawall_policy_run {
+    /// Private storage.
+    pub _opaque: [u64; 40],
+}
+
+struct RunSlot {
+    tag: u64,
+    call: MaybeUninit<CallState>,
+}
+
+struct CallState {
+    run: PolicyRun,
+    waiter: Option<OwnedWaiter>,
+    held: Option<OwnedPermit>,
+}
+
+const RUN_LIVE: u64 = 0x5EA3_A110_7275_4E21;
+
+const _: () = {
+    assert!(size_of::<RunSlot>() <= size_of::<seawall_policy_run>());
+    assert!(align_of::<RunSlot>() <= align_of::<seawall_policy_run>());
+};
+
+/// The live call in `*r`, or an `invalid_argument` naming `run`.
+unsafe fn live<'a>(r: *mut seawall_policy_run) -> Result<&'a mut CallState, seawall_status> {
+    let slot = r.cast::<RunSlot>();
+    if addr_of!((*slot).tag).read() != RUN_LIVE {
+        return Err(fail(seawall::Error::argument(
+            "run",
+            "is not live: not started by seawall_policy_run_start, or ended",
+        )));
+    }
+    Ok((*addr_of_mut!((*slot).call)).assume_init_mut())
+}
+
+fn step_to_c(c: &mut CallState, step: Step) -> seawall_policy_step {
+    let mut o = seawall_policy_step {
+        kind: SEAWALL_STEP_DONE,
+        attempt: 0,
+        has_timeout: 0,
+        slot_held: 0,
+        timeout_ns: 0,
+        max_wait_ns: 0,
+        delay_ns: 0,
+        error: seawall_status::SEAWALL_OK,
+        error_attempts: 0,
+        error_reason: u32::MAX,
+        stage: c"".as_ptr(),
+        error_field: c"".as_ptr(),
+    };
+    match step {
+        Step::Attempt { timeout_ns } => {
+            o.kind = SEAWALL_STEP_ATTEMPT;
+            o.has_timeout = u8::from(timeout_ns.is_some());
+            o.timeout_ns = timeout_ns.unwrap_or(0);
+        }
+        Step::WaitForSlot {
+            waiter,
+            max_wait_ns,
+        } => {
+            o.kind = SEAWALL_STEP_WAIT_FOR_SLOT;
+            o.max_wait_ns = max_wait_ns;
+            c.waiter = Some(waiter);
+        }
+        Step::Sleep { delay_ns } => {
+            o.kind = SEAWALL_STEP_SLEEP;
+            o.delay_ns = delay_ns;
+        }
+        Step::Done => o.kind = SEAWALL_STEP_DONE,
+        Step::Fallback { error, stage } => {
+            o.kind = SEAWALL_STEP_FALLBACK;
+            ended(&mut o, error, stage);
+        }
+        Step::Fail { error, stage } => {
+            o.kind = SEAWALL_STEP_FAIL;
+            ended(&mut o, error, stage);
+        }
+    }
+    o.attempt = c.run.attempts();
+    o
+}
+
+fn ended(o: &mut seawall_policy_step, error: Option<seawall::Error>, stage: Option<Stage>) {
+    o.stage = stage_name(stage).as_ptr();
+    if let Some(e) = &error {
+        o.error = seawall_status::from_kind(e.kind());
+        o.error_attempts = e.attempts().unwrap_or(0);
+        o.error_reason = e
+            .give_up_reason()
+            .map_or(u32::MAX, crate::retry::reason_to_c);
+        o.error_field = e.field().map_or(c"".as_ptr(), |f| {
+            crate::boundary::field_cstr(crate::boundary::c_field(f))
+        });
+    }
+}
+
+/// Starts one call through `policy` in `*run` (caller-owned storage, see
+/// `seawall_policy_run`; nothing is allocated) and makes it live; the
+/// first step comes from `seawall_policy_run_next`. If `has_deadline`,
+/// `deadline_ns` (on the policy's clock) bounds the whole call. A live
+/// `*run` is ended first. Reads no clock. Thread-safe on `policy`.
+/// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_start(
+    policy: *const seawall_policy,
+    has_deadline: u8,
+    deadline_ns: u64,
+    run: *mut seawall_policy_run,
+) -> seawall_status {
+    ffi_boundary!([policy, run] {
+        end_run(run);
+        let slot = run.cast::<RunSlot>();
+        let call = CallState {
+            run: (*policy).0.run((has_deadline != 0).then_some(deadline_ns)),
+            waiter: None,
+            held: None,
+        };
+        addr_of_mut!((*slot).call).write(MaybeUninit::new(call));
+        addr_of_mut!((*slot).tag).write(RUN_LIVE);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Drops a live run's state (cancelling it if not over) and marks it empty.
+unsafe fn end_run(run: *mut seawall_policy_run) {
+    let slot = run.cast::<RunSlot>();
+    if addr_of!((*slot).tag).read() == RUN_LIVE {
+        addr_of_mut!((*slot).tag).write(0);
+        drop(addr_of!((*slot).call).read().assume_init());
+    }
+}
+
+/// Ends `*run`: a run that is not over is cancelled (as
+/// `seawall_policy_run_cancel`), a held bulkhead slot and a queue place are
+/// given back, and `*run` is empty. An empty run is left as it is (ending
+/// twice is fine). Thread-safe with other runs. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_end(run: *mut seawall_policy_run) -> seawall_status {
+    ffi_boundary!([run] {
+        end_run(run);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+macro_rules! with_run {
+    ($run:ident, $out:ident, |$c:ident| $body:expr) => {
+        ffi_boundary!([$run, $out] {
+            let $c = match live($run) {
+                Ok(c) => c,
+                Err(st) => return st,
+            };
+            let step = $body;
+            *$out = step_to_c($c, step);
+            seawall_status::SEAWALL_OK
+        })
+    };
+}
+
+/// The first step, and the step after a sleep: acquires the rate limiter,
+/// breaker and bulkhead and writes `ATTEMPT`, `WAIT_FOR_SLOT`, or (on a
+/// rejection, handled like a failed attempt) `SLEEP`, `FALLBACK` or `FAIL`
+/// to `*out_step`. Out of turn: `FAIL` with `SEAWALL_INVALID_ARGUMENT`,
+/// `error_field` `"step"`, the run unchanged. One thread at a time per run.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`: not
+/// live) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_next(
+    run: *mut seawall_policy_run,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    with_run!(run, out_step, |c| c.run.next_step())
+}
+
+/// The attempt returned: the breaker records a success, the adaptive
+/// timeout the latency; the slot is released; `DONE`. One thread at a time
+/// per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`)
+/// or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_on_success(
+    run: *mut seawall_policy_run,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    with_run!(run, out_step, |c| c.run.on_success())
+}
+
+/// The attempt failed, classified by `*failure`: the breaker records its
+/// `outcome`, the slot is released, the retry stage decides (`SLEEP`,
+/// `FALLBACK` or `FAIL`). One thread at a time per run. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `outcome`: no
+/// `seawall_outcome`, nothing recorded; field `run`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_on_failure(
+    run: *mut seawall_policy_run,
+    failure: *const seawall_attempt_failure,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    ffi_boundary!([run, failure, out_step] {
+        let c = match live(run) {
+            Ok(c) => c,
+            Err(st) => return st,
+        };
+        let f = *failure;
+        let outcome = match outcome_from(f.outcome) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        let step = c.run.on_failure(AttemptFailure {
+            retryable: f.retryable != 0,
+            retry_after_ns: (f.has_retry_after != 0).then_some(f.retry_after_ns),
+            outcome,
+        });
+        *out_step = step_to_c(c, step);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// The attempt was cut off by its limit (the caller stopped waiting): the
+/// breaker records a failure lasting the limit; the error is a timeout
+/// (retryable). The bulkhead slot stays held by the run (`slot_held` = 1)
+/// until `seawall_policy_run_settle` says the cut-off work has finished.
+/// One thread at a time per run. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_on_timeout(
+    run: *mut seawall_policy_run,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    ffi_boundary!([run, out_step] {
+        let c = match live(run) {
+            Ok(c) => c,
+            Err(st) => return st,
+        };
+        let (step, slot) = c.run.on_timeout();
+        let held = slot.is_some();
+        if held {
+            c.held = slot;
+        }
+        let mut o = step_to_c(c, step);
+        o.slot_held = u8::from(held);
+        *out_step = o;
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// The work of an attempt cut off by `_on_timeout` has finished: the
+/// bulkhead slot it held is released. Nothing held: a no-op. One thread at
+/// a time per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+/// `run`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_settle(run: *mut seawall_policy_run) -> seawall_status {
+    ffi_boundary!([run] {
+        match live(run) {
+            Ok(c) => {
+                drop(c.held.take());
+                seawall_status::SEAWALL_OK
+            }
+            Err(st) => st,
+        }
+    })
+}
+
+/// After `WAIT_FOR_SLOT`: whether the bulkhead has handed the run a slot,
+/// without blocking. `*out_claimed` 1: the step after the grant (`ATTEMPT`)
+/// is written to `*out_step`; 0: still queued, `*out_step` untouched.
+/// One thread at a time per run. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `run`: not live, or not waiting) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_try_claim(
+    run: *mut seawall_policy_run,
+    out_claimed: *mut u8,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    ffi_boundary!([run, out_claimed, out_step] {
+        let c = match live(run) {
+            Ok(c) => c,
+            Err(st) => return st,
+        };
+        let Some(w) = c.waiter.take() else {
+            return fail(seawall::Error::argument("run", "is not waiting for a bulkhead slot"));
+        };
+        match w.try_claim() {
+            Ok(permit) => {
+                let step = c.run.slot_granted(permit);
+                *out_claimed = 1;
+                *out_step = step_to_c(c, step);
+            }
+            Err(w) => {
+                c.waiter = Some(w);
+                *out_claimed = 0;
+            }
+        }
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// After `WAIT_FOR_SLOT`: the wait ran out (`max_wait_ns`); the run leaves
+/// the queue and the rejection is handled (`SLEEP`, `FALLBACK` or `FAIL`
+/// with `SEAWALL_BULKHEAD_FULL`). One thread at a time per run. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_wait_timed_out(
+    run: *mut seawall_policy_run,
+    out_step: *mut seawall_policy_step,
+) -> seawall_status {
+    with_run!(run, out_step, |c| {
+        drop(c.waiter.take());
+        c.run.slot_timed_out()
+    })
+}
+
+/// The caller gave up on the call: a running attempt records nothing, the
+/// slot and a queue place are released, the retry run is abandoned. A held
+/// cut-off slot stays until `_settle` or `_end`. A run that is over is
+/// left as it is. One thread at a time per run. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_cancel(run: *mut seawall_policy_run) -> seawall_status {
+    ffi_boundary!([run] {
+        match live(run) {
+            Ok(c) => {
+                drop(c.waiter.take());
+                c.run.cancel();
+                seawall_status::SEAWALL_OK
+            }
+            Err(st) => st,
         }
     })
 }

@@ -318,6 +318,7 @@ static const runner *const RUNNERS[] = {
     &adaptive_timeout_runner,
     &fault_runner,
     &policy_runner,
+    &policy_run_runner,
 };
 
 static const runner *find_runner(const char *primitive) {

@@ -330,6 +330,37 @@ static void test_execute_retries(void) {
   seawall_manual_clock_free(c);
 }
 
+/* Defect 10: the schedule is asked before the budget. A call whose
+ * attempts run out gives up on the schedule and leaves the budget alone
+ * (the old demo loop asked the budget first, spending a retry token on a
+ * retry that could never happen). */
+static void test_execute_schedule_before_budget(void) {
+  seawall_manual_clock *c = new_clock();
+  seawall_backoff *b = new_backoff(c, 2);
+  seawall_retry_budget_config bgc = seawall_retry_budget_config_default();
+  seawall_retry_budget *budget = NULL;
+  CHECK_OK(seawall_retry_budget_new(&bgc, &budget));
+  seawall_retry *r = new_retry(b, budget);
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.retry = r;
+  seawall_policy *p = NULL;
+  CHECK_OK(seawall_policy_new_with_clock(&pc, c, &p));
+  dep d = new_dep(c);
+  for (int i = 0; i < 8; i++) d.script[i] = 5;
+  seawall_execute_result res;
+  CHECK_STATUS(seawall_policy_execute(p, NULL, attempt, NULL, &d, &res), SEAWALL_RETRY_EXHAUSTED);
+  CHECK_EQ_U64(d.calls, 2);
+  seawall_retry_budget_metrics m;
+  CHECK_OK(seawall_retry_budget_get_metrics(budget, &m));
+  CHECK_EQ_U64(m.retries_allowed, 1); /* the one retry made */
+  CHECK_EQ_U64(m.retries_denied, 0);
+  seawall_policy_free(p);
+  seawall_retry_free(r);
+  seawall_retry_budget_free(budget);
+  seawall_backoff_free(b);
+  seawall_manual_clock_free(c);
+}
+
 /* Row "timeout + cascading deadline". */
 static void test_execute_timeout_and_deadline(void) {
   seawall_manual_clock *c = new_clock();
@@ -538,10 +569,147 @@ static void test_execute_combined(void) {
   seawall_manual_clock_free(c);
 }
 
+/* The policy run, step by step, in caller-owned storage. */
+static void test_policy_run_steps(void) {
+  seawall_manual_clock *c = new_clock();
+  seawall_bulkhead_config hc = seawall_bulkhead_config_default();
+  hc.max_concurrent = 1;
+  seawall_bulkhead *bh = NULL;
+  CHECK_OK(seawall_bulkhead_new_with_clock(&hc, c, &bh));
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.bulkhead = bh;
+  pc.timeout_ns = 10 * MS;
+  seawall_policy *p = NULL;
+  CHECK_OK(seawall_policy_new_with_clock(&pc, c, &p));
+  seawall_policy_step step;
+  seawall_bulkhead_metrics m;
+
+  seawall_policy_run run;
+  memset(&run, 0, sizeof run); /* zeroed: empty */
+  CHECK_STATUS(seawall_policy_run_next(&run, &step), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "run");
+  CHECK_OK(seawall_policy_run_end(&run)); /* ending an empty run is fine */
+
+  CHECK_OK(seawall_policy_run_start(p, 0, 0, &run));
+  /* Out of turn: a FAIL step naming `step`, the run unchanged. */
+  CHECK_OK(seawall_policy_run_on_success(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_FAIL);
+  CHECK_STATUS(step.error, SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(step.error_field, "step");
+  CHECK_OK(seawall_policy_run_next(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_ATTEMPT);
+  CHECK_EQ_U64(step.has_timeout, 1);
+  CHECK_EQ_U64(step.timeout_ns, 10 * MS);
+  CHECK_EQ_U64(step.attempt, 1);
+  /* Cut off: the slot stays held until the work settles. */
+  CHECK_OK(seawall_policy_run_on_timeout(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_FAIL);
+  CHECK_STATUS(step.error, SEAWALL_TIMEOUT);
+  CHECK_EQ_U64(step.slot_held, 1);
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &m));
+  CHECK_EQ_U64(m.active, 1);
+  CHECK_OK(seawall_policy_run_settle(&run));
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &m));
+  CHECK_EQ_U64(m.active, 0);
+  CHECK_OK(seawall_policy_run_end(&run));
+  CHECK_OK(seawall_policy_run_end(&run));
+
+  /* Ending a run mid-attempt gives the slot back (a cancel). */
+  CHECK_OK(seawall_policy_run_start(p, 0, 0, &run));
+  CHECK_OK(seawall_policy_run_next(&run, &step));
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &m));
+  CHECK_EQ_U64(m.active, 1);
+  CHECK_OK(seawall_policy_run_end(&run));
+  CHECK_OK(seawall_bulkhead_get_metrics(bh, &m));
+  CHECK_EQ_U64(m.active, 0);
+
+  /* A bad outcome is refused; the run goes on. */
+  CHECK_OK(seawall_policy_run_start(p, 0, 0, &run));
+  CHECK_OK(seawall_policy_run_next(&run, &step));
+  seawall_attempt_failure f = {.retryable = 1, .outcome = 7};
+  CHECK_STATUS(seawall_policy_run_on_failure(&run, &f, &step), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "outcome");
+  f.outcome = SEAWALL_OUTCOME_FAILURE;
+  CHECK_OK(seawall_policy_run_on_failure(&run, &f, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_FAIL);
+  CHECK_STATUS(step.error, SEAWALL_OK); /* the caller's own failure */
+  CHECK_OK(seawall_policy_run_end(&run));
+
+  seawall_policy_free(p);
+  seawall_bulkhead_free(bh);
+  seawall_manual_clock_free(c);
+}
+
+/* Headers from C: numbers, values, and a buffer that is too small. */
+static void test_headers(void) {
+  seawall_quota_policy *q = NULL;
+  CHECK_STATUS(seawall_quota_policy_new("", 1, S, &q), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+  CHECK_OK(seawall_quota_policy_new("api", 100, 60 * S, &q));
+  seawall_decision d;
+  memset(&d, 0, sizeof d);
+  d.allowed = false;
+  d.retry_after_ns = 1200 * MS;
+  d.reset_after_ns = 30500 * MS;
+  seawall_rate_limit_headers h;
+  CHECK_OK(seawall_rate_limit_headers_get(q, &d, &h));
+  CHECK_EQ_U64(h.window_s, 60);
+  CHECK_EQ_U64(h.reset_s, 31);
+  CHECK_EQ_U64(h.has_retry_after, 1);
+  CHECK_EQ_U64(h.retry_after_s, 2);
+  char buf[64];
+  size_t len = 0;
+  CHECK_OK(seawall_rate_limit_header_value(q, &d, SEAWALL_HEADER_RATELIMIT_POLICY, buf, sizeof buf, &len));
+  CHECK_STR(buf, "\"api\";q=100;w=60");
+  CHECK_EQ_U64(len, strlen(buf));
+  CHECK_STATUS(seawall_rate_limit_header_value(q, &d, SEAWALL_HEADER_RATELIMIT, buf, 4, &len),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "buf_len");
+  CHECK_EQ_U64(len, strlen("\"api\";r=0;t=31"));
+  d.allowed = true;
+  CHECK_STATUS(seawall_rate_limit_header_value(q, &d, SEAWALL_HEADER_RETRY_AFTER, buf, sizeof buf, &len),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "header");
+  CHECK_STR(seawall_rate_limit_header_name(SEAWALL_HEADER_X_RATELIMIT_RESET), "X-RateLimit-Reset");
+  CHECK_STR(seawall_rate_limit_header_name(99), "unknown");
+  seawall_quota_policy_free(q);
+}
+
+/* A program built against the header before the policy config grew its
+ * timeout / retry / fallback fields keeps working: those keep their
+ * defaults (no timeout: the attempt has no deadline). */
+typedef struct {
+  uint32_t struct_size;
+  const seawall_token_bucket *token_bucket;
+  const seawall_sliding_window *sliding_window;
+  const seawall_circuit_breaker *circuit_breaker;
+  const seawall_bulkhead *bulkhead;
+} old_policy_config;
+
+static void test_old_policy_config(void) {
+  seawall_manual_clock *c = new_clock();
+  old_policy_config *oc = malloc(sizeof *oc); /* exactly the old size */
+  CHECK_OK(seawall_policy_config_init((seawall_policy_config *)oc, sizeof *oc));
+  CHECK_EQ_U64(oc->struct_size, sizeof *oc);
+  seawall_policy *p = NULL;
+  CHECK_OK(seawall_policy_new_with_clock((seawall_policy_config *)oc, c, &p));
+  dep d = new_dep(c);
+  seawall_execute_result res;
+  CHECK_OK(seawall_policy_execute(p, NULL, attempt, NULL, &d, &res));
+  CHECK_EQ_U64(d.seen[0].has_deadline, 0);
+  seawall_policy_free(p);
+  free(oc);
+  seawall_manual_clock_free(c);
+}
+
 int main(void) {
+  test_old_policy_config();
+  test_policy_run_steps();
+  test_headers();
   test_retry_run();
   test_classify_helpers();
   test_execute_retries();
+  test_execute_schedule_before_budget();
   test_execute_timeout_and_deadline();
   test_execute_fallback();
   test_execute_combined();
