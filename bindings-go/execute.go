@@ -159,6 +159,10 @@ func swGoAttempt(handle C.uintptr_t, info *C.seawall_attempt_info, out *C.seawal
 //export swGoFallback
 func swGoFallback(handle C.uintptr_t, info *C.seawall_fallback_info) (rc C.int) {
 	st := cgo.Handle(handle).Value().(*execState)
+	if err := st.ctx.Err(); err != nil {
+		st.fbErr = err // the caller gave up: no fallback
+		return 1
+	}
 	var cause error
 	if info.error == C.SEAWALL_OK {
 		cause = st.lastErr

@@ -262,6 +262,16 @@ func TestExecuteCancelledCallRecordsNoOutcome(t *testing.T) {
 	if err := pol.Execute(ctx, func(context.Context) error { t.Fatal("called"); return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
+	// nor does it go to the fallback
+	polFb := must(NewPolicy(PolicyConfig{CircuitBreaker: cb, Fallback: func(context.Context, error) error {
+		t.Error("fallback ran")
+		return nil
+	}}, WithClock(clock)))
+	defer polFb.Close()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	if err := polFb.Execute(ctx2, func(ctx context.Context) error { cancel2(); return ctx.Err() }); !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
 }
 
 func TestExecuteRetriesFromEightGoroutines(t *testing.T) {
