@@ -132,6 +132,13 @@ SW_WRAP(policy_guard_complete_with_duration, (seawall_policy_guard *g, uint32_t 
 /* classify */
 SW_WRAP(retryable_kind_parse, (const char *k, seawall_retryable_kind *out, sw_err *e), (k, out))
 SW_WRAP(retryable_kind_for_code, (const char *c, seawall_retryable_kind *out, sw_err *e), (c, out))
+SW_WRAP(classify_chain, (const seawall_error_link *l, size_t n, seawall_verdict *out, sw_err *e), (l, n, out))
+SW_WRAP(outcome_for_error, (int ignored, int32_t recorded, uint32_t st, uint32_t *out, sw_err *e), ((uint8_t)(ignored != 0), recorded, st, out))
+
+/* retry stage and the whole call (execute_glue.c) */
+SW_WRAP(retry_new, (const seawall_backoff *b, const seawall_retry_config *c, seawall_retry **out, sw_err *e), (b, c, out))
+int sw_policy_execute(const seawall_policy *p, const seawall_execute_config *c, int has_fallback,
+                      uintptr_t handle, seawall_execute_result *out, sw_err *e);
 
 /* C `bool` outputs read through int, so the Go side does not depend on
  * whether the header declares them as bool or uint8_t. */

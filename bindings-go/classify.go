@@ -141,21 +141,16 @@ func RetryableKindOf(err error) RetryableKind {
 	return RetryableNone
 }
 
-// IsRetryable is the default answer to "is this failure worth retrying?":
-// an HTTPStatusError with a retryable status, or an error whose
-// RetryableKindOf is not RetryableNone. Whether repeating the call is safe
-// (idempotency) is the caller's choice.
+// IsRetryable is the default answer to "is this failure worth retrying?",
+// core's rule over the cause chain (spec/classify.md): the first error on
+// the chain that is a seawall *Error (ErrRateLimited, ErrTimeout and
+// ErrInjectedFault are retried, other kinds are not), carries a transport
+// kind (RetryableKindOf) or an HTTP status (IsRetryableStatus) decides.
+// Whether repeating the call is safe (idempotency) is the caller's choice.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	var se *Error
-	if errors.As(err, &se) {
-		return false
-	}
-	var he HTTPStatusError
-	if errors.As(err, &he) {
-		return IsRetryableStatus(he.HTTPStatus())
-	}
-	return RetryableKindOf(err) != RetryableNone
+	v, _ := verdictOf(err)
+	return v.retryable
 }

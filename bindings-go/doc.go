@@ -38,7 +38,8 @@
 //
 // # Policy
 //
-// Policy.Execute runs a function through rate limiter → circuit breaker →
-// bulkhead (the core's policy guard), records its outcome, and retries it
-// as the backoff schedule and the retry budget decide.
+// Policy.Execute runs a function through the whole stack in core: rate
+// limiter → circuit breaker → bulkhead → timeout (the attempt's ctx
+// deadline) → retry (backoff schedule and retry budget) → fallback. Go only
+// classifies the function's error in core's terms.
 package seawall

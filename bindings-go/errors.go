@@ -15,7 +15,7 @@ import (
 // seawall_status values.
 type Kind int
 
-// Error kinds. 1–8 are the core's error kinds.
+// Error kinds. 1–9 are the core's error kinds.
 const (
 	KindInvalidConfig        Kind = 1
 	KindInvalidArgument      Kind = 2
@@ -25,6 +25,7 @@ const (
 	KindTimeout              Kind = 6
 	KindRetryBudgetExhausted Kind = 7
 	KindInjectedFault        Kind = 8
+	KindRetryExhausted       Kind = 9   // Execute's retry stage ran out of attempts or time
 	KindNullArgument         Kind = 100 // a closed handle or a missing argument
 	KindPanic                Kind = 101 // an internal bug, caught at the C boundary
 )
@@ -40,6 +41,7 @@ var (
 	ErrTimeout              error = kindError(KindTimeout)
 	ErrRetryBudgetExhausted error = kindError(KindRetryBudgetExhausted)
 	ErrInjectedFault        error = kindError(KindInjectedFault)
+	ErrRetryExhausted       error = kindError(KindRetryExhausted)
 	ErrClosed               error = kindError(KindNullArgument)
 	ErrPanic                error = kindError(KindPanic)
 )

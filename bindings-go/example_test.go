@@ -39,6 +39,32 @@ func ExamplePolicy_Execute() {
 	// Output: <nil> 2
 }
 
+// A per-attempt timeout that reaches fn as its ctx deadline, and a fallback
+// when the call fails: core decides, Go only passes the deadline on.
+func ExamplePolicy_Execute_timeoutAndFallback() {
+	policy, err := seawall.NewPolicy(seawall.PolicyConfig{
+		Timeout: 200 * time.Millisecond,
+		Fallback: func(ctx context.Context, err error) error {
+			fmt.Println("fallback after:", err)
+			return nil
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer policy.Close()
+	err = policy.Execute(context.Background(), func(ctx context.Context) error {
+		_, hasDeadline := ctx.Deadline() // pass it on to the I/O
+		fmt.Println("deadline:", hasDeadline)
+		return errors.New("upstream said no")
+	})
+	fmt.Println(err)
+	// Output:
+	// deadline: true
+	// fallback after: upstream said no
+	// <nil>
+}
+
 var errConnReset = codeError("ECONNRESET")
 
 // codeError carries an errno or gRPC code name, classified by the core.

@@ -12,38 +12,53 @@ import (
 )
 
 // PolicyConfig lists a policy's stages; each may be nil (stage absent). At
-// most one rate limiter (TokenBucket or SlidingWindow). The policy keeps its
-// own references to the four guard stages (they may be closed after
-// NewPolicy); Retry and Budget are used by Execute and must stay open.
+// most one rate limiter (TokenBucket or SlidingWindow), at most one of
+// Timeout and AdaptiveTimeout. The policy keeps its own references to every
+// stage: they may be closed after NewPolicy.
 type PolicyConfig struct {
 	TokenBucket    *TokenBucket
 	SlidingWindow  *SlidingWindow
 	CircuitBreaker *CircuitBreaker
 	Bulkhead       *Bulkhead
 
-	// Retry, if set, retries failed calls as its schedule decides.
+	// Timeout is Execute's per-attempt time limit (0: none): each attempt's
+	// ctx carries the deadline, and an attempt that returns after it counts
+	// as timed out (the breaker records a failure; retried if retries remain).
+	Timeout time.Duration
+	// AdaptiveTimeout is a per-attempt limit learned from the latencies of
+	// earlier attempts (each attempt is recorded into it).
+	AdaptiveTimeout *AdaptiveTimeout
+
+	// Retry, if set, retries failed calls as its schedule decides (core's
+	// retry run: schedule first, then Budget; a Retry-After hint replaces the
+	// computed delay). Each retry acquires every stage again.
 	Retry *Backoff
 	// Budget, if set with Retry, caps retries across calls (gRFC A6).
 	Budget *RetryBudget
-	// RetryIf says whether a failure is worth retrying; default IsRetryable.
+
+	// Fallback, if set, produces the result when the call failed: err is the
+	// error Execute would have returned. Its own error is Execute's result.
+	Fallback func(ctx context.Context, err error) error
+
+	// RetryIf overrides whether a failure is worth retrying; default core's
+	// classification of the error chain (IsRetryable, spec/classify.md).
 	RetryIf func(error) bool
-	// Classify turns a call's result into the outcome the breaker records;
-	// default: nil is Success, an error is Failure, and the caller's own
-	// context being done is no outcome at all (the guard is released).
+	// Classify overrides the outcome the breaker records for a failure;
+	// default core's (a seawall rejection is Ignored, anything else Failure).
+	// record false: no outcome.
 	Classify func(ctx context.Context, err error) (Outcome, bool)
-	// Sleep waits between attempts; default a timer that stops when ctx is done.
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Policy is rate limiter → circuit breaker → bulkhead, acquired in that
 // order (a stage that rejects gives back what earlier stages granted),
-// plus the retry Execute wraps around it.
+// plus the timeout, retry and fallback Execute runs around it in core.
 type Policy struct {
 	p   *C.seawall_policy
 	cfg PolicyConfig
 }
 
-// NewPolicy makes a policy; WithClock measures call durations on a ManualClock.
+// NewPolicy makes a policy; WithClock runs it (durations, deadlines, the
+// sleeps of Execute) on a ManualClock.
 func NewPolicy(cfg PolicyConfig, opts ...Option) (*Policy, error) {
 	c := C.seawall_policy_config_default()
 	if cfg.TokenBucket != nil {
@@ -58,12 +73,36 @@ func NewPolicy(cfg PolicyConfig, opts ...Option) (*Policy, error) {
 	if cfg.Bulkhead != nil {
 		c.bulkhead = cfg.Bulkhead.p
 	}
+	if cfg.AdaptiveTimeout != nil {
+		c.adaptive_timeout = cfg.AdaptiveTimeout.p
+	}
+	to, err := durNs(cfg.Timeout, "Timeout")
+	if err != nil {
+		return nil, err
+	}
+	c.timeout_ns = to
 	if cfg.Budget != nil && cfg.Retry == nil {
 		return nil, invalidConfig("Budget", "needs Retry (a budget only limits retries)")
+	}
+	if cfg.Fallback != nil {
+		c.has_fallback = 1
 	}
 	clock, err := clockOf(opts)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Retry != nil {
+		rc := C.seawall_retry_config_default()
+		if cfg.Budget != nil {
+			rc.retry_budget = cfg.Budget.p
+		}
+		var r *C.seawall_retry
+		var e C.sw_err
+		if err := fromC(C.sw_retry_new(cfg.Retry.p, &rc, &r, &e), &e); err != nil {
+			return nil, err
+		}
+		c.retry = r
+		defer C.seawall_retry_free(r) // the policy keeps its own reference
 	}
 	var p *C.seawall_policy
 	var e C.sw_err

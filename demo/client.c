@@ -1,8 +1,10 @@
 /* The C client: calls the payment service through one seawall policy via
- * include/seawall.h: rate limiter -> circuit breaker -> bulkhead (the
- * core's policy guard) -> adaptive timeout -> retry with budget ->
- * fallback ("payment queued"). Same policy.json as the Python and Node
- * clients; one JSON line per event on stdout.
+ * include/seawall.h: rate limiter -> circuit breaker -> bulkhead ->
+ * adaptive timeout -> retry with budget -> fallback ("payment queued"),
+ * the whole call run by the core (seawall_policy_execute: it sleeps between
+ * attempts, tells each attempt its deadline, asks the retry schedule before
+ * the budget). Same policy.json as the Python and Node clients; one JSON
+ * line per event on stdout.
  * Usage: client_c PORT T0_NS DURATION POLICY_JSON */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -25,15 +27,12 @@
 static int port;
 static uint64_t t0_ns;
 static double duration_s;
-static int max_attempts;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int in_flight;
 
 static seawall_policy *policy;
 static seawall_circuit_breaker *breaker;
 static seawall_adaptive_timeout *adaptive;
-static seawall_retry_budget *budget;
-static seawall_backoff *backoff;
 
 static uint64_t mono_ns(void) {
   struct timespec ts;
@@ -112,58 +111,65 @@ static enum result http_get(uint64_t timeout_ns) {
   return r;
 }
 
-static const char *reason_of(seawall_status s) {
-  switch (s) {
+/* One attempt, called by seawall_policy_execute: GET /pay by the deadline
+ * seawall gives (the adaptive timeout, shortened to the call's deadline).
+ * Returns 0 on success, else the failure (retryable, a breaker failure:
+ * the defaults execute pre-fills). */
+static int attempt(void *user_data, const seawall_attempt_info *info, seawall_attempt_failure *out_failure) {
+  (void)user_data;
+  (void)out_failure;
+  uint64_t now = mono_ns();
+  uint64_t timeout_ns = info->has_deadline ? (info->deadline_ns > now ? info->deadline_ns - now : 0) : 10000000000u;
+  enum result r = http_get(timeout_ns);
+  return r == OK ? 0 : (int)r;
+}
+
+/* The fallback ("payment queued"): always succeeds. */
+static int queue_payment(void *user_data, const seawall_fallback_info *info) {
+  (void)user_data;
+  (void)info;
+  return 0;
+}
+
+/* Why a call fell back: the refusing stage's error, else its last failure. */
+static const char *reason_of(const seawall_fallback_info *fb) {
+  switch (fb->error) {
     case SEAWALL_CIRCUIT_OPEN: return "circuit_open";
     case SEAWALL_RATE_LIMITED: return "rate_limited";
     case SEAWALL_BULKHEAD_FULL: return "bulkhead_full";
-    default: return seawall_status_str(s);
+    case SEAWALL_TIMEOUT: return "timeout";
+    default: return fb->callback_result == TIMED_OUT ? "timeout" : "upstream_error";
   }
+}
+
+typedef struct {
+  seawall_fallback_info fallback; /* what the fallback was told */
+} call_state;
+
+static int record_fallback(void *user_data, const seawall_fallback_info *info) {
+  ((call_state *)user_data)->fallback = *info;
+  return queue_payment(user_data, info);
 }
 
 static void *one_call(void *arg) {
   (void)arg;
   uint64_t start = mono_ns();
-  const char *reason = NULL;
-  int attempts = 0;
-  seawall_backoff_schedule_state schedule; /* this call's retry state, on the stack */
-  bool have_schedule = seawall_backoff_start(backoff, &schedule) == SEAWALL_OK;
-  for (;;) {
-    seawall_policy_guard guard; /* caller-owned: nothing is allocated */
-    seawall_status s = seawall_policy_try_acquire(policy, &guard);
-    if (s != SEAWALL_OK) { /* refused by a stage: nothing to retry, fall back */
-      reason = reason_of(s);
-      break;
-    }
-    attempts++;
-    uint64_t timeout_ns = 0;
-    seawall_adaptive_timeout_get(adaptive, &timeout_ns);
-    uint64_t began = mono_ns();
-    enum result r = http_get(timeout_ns);
-    uint64_t took = mono_ns() - began;
-    /* A call cut off by the timeout is known to take at least the timeout. */
-    seawall_adaptive_timeout_record(adaptive, r == TIMED_OUT ? timeout_ns : took);
-    seawall_policy_guard_complete(&guard, r == OK ? SEAWALL_OUTCOME_SUCCESS : SEAWALL_OUTCOME_FAILURE);
-    if (r == OK) {
-      seawall_retry_budget_record_success(budget);
-      reason = NULL;
-      break;
-    }
-    reason = r == TIMED_OUT ? "timeout" : "upstream_error";
-    seawall_backoff_delay d;
-    if (attempts >= max_attempts || !have_schedule) break;
-    if (seawall_retry_budget_try_retry(budget) != SEAWALL_OK) break;
-    if (seawall_backoff_next_delay(backoff, &schedule, false, 0, &d) != SEAWALL_OK || d.give_up) break;
-    sleep_ns(d.delay_ns);
-  }
-  if (have_schedule) seawall_backoff_finish(backoff, &schedule); /* counts its retries */
+  call_state cs; /* user_data: lives on this thread's stack until execute returns */
+  memset(&cs, 0, sizeof cs);
+  seawall_execute_result res;
+  /* The whole call in the core: limiter -> breaker -> bulkhead -> adaptive
+   * timeout -> retry (schedule, then budget) -> fallback. */
+  seawall_status s = seawall_policy_execute(policy, NULL, attempt, record_fallback, &cs, &res);
   double latency = (double)(mono_ns() - start) / 1e9;
-  if (reason == NULL)
-    emit("\"ev\": \"call\", \"outcome\": \"ok\", \"reason\": null, \"attempts\": %d, \"latency\": %.4f", attempts,
+  if (s == SEAWALL_OK && !res.fell_back)
+    emit("\"ev\": \"call\", \"outcome\": \"ok\", \"reason\": null, \"attempts\": %u, \"latency\": %.4f", res.attempts,
          latency);
+  else if (s == SEAWALL_OK)
+    emit("\"ev\": \"call\", \"outcome\": \"fallback\", \"reason\": \"%s\", \"attempts\": %u, \"latency\": %.4f",
+         reason_of(&cs.fallback), res.attempts, latency);
   else
-    emit("\"ev\": \"call\", \"outcome\": \"fallback\", \"reason\": \"%s\", \"attempts\": %d, \"latency\": %.4f",
-         reason, attempts, latency);
+    emit("\"ev\": \"call\", \"outcome\": \"error\", \"reason\": \"%s\", \"attempts\": %u, \"latency\": %.4f",
+         seawall_status_str(s), res.attempts, latency);
   atomic_fetch_sub(&in_flight, 1);
   return NULL;
 }
@@ -252,19 +258,28 @@ int main(int argc, char **argv) {
   bc.factor = num(rj, "factor");
   bc.max_delay_ns = secs_ns(num(rj, "max_delay"));
   bc.jitter = SEAWALL_JITTER_FULL;
-  max_attempts = (int)num(rj, "max_attempts");
-  bc.max_attempts = (uint32_t)max_attempts;
+  bc.max_attempts = (uint32_t)num(rj, "max_attempts");
+  seawall_backoff *backoff = NULL;
   check(seawall_backoff_new(&bc, &backoff), "backoff");
 
   seawall_retry_budget_config rbc = seawall_retry_budget_config_default();
   rbc.max_tokens = (uint32_t)num(bj, "max_tokens");
   rbc.token_ratio = num(bj, "token_ratio");
+  seawall_retry_budget *budget = NULL;
   check(seawall_retry_budget_new(&rbc, &budget), "retry budget");
+
+  seawall_retry_config rc = seawall_retry_config_default();
+  rc.retry_budget = budget;
+  seawall_retry *retry = NULL;
+  check(seawall_retry_new(backoff, &rc, &retry), "retry");
 
   seawall_policy_config pc = seawall_policy_config_default();
   pc.token_bucket = bucket;
   pc.circuit_breaker = breaker;
   pc.bulkhead = bulkhead;
+  pc.adaptive_timeout = adaptive;
+  pc.retry = retry;
+  pc.has_fallback = 1;
   check(seawall_policy_new(&pc, &policy), "policy");
   cJSON_Delete(P);
 
@@ -303,6 +318,7 @@ int main(int argc, char **argv) {
     seawall_token_bucket_free(bucket);
     seawall_bulkhead_free(bulkhead);
     seawall_adaptive_timeout_free(adaptive);
+    seawall_retry_free(retry);
     seawall_backoff_free(backoff);
     seawall_retry_budget_free(budget);
   }

@@ -22,7 +22,12 @@
  *  - Per-call state lives in storage the caller owns, not in handles, so
  *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
  *    initialised by seawall_policy_try_acquire on every status except
- *    SEAWALL_NULL_ARGUMENT) and a seawall_backoff_schedule_state (plain data).
+ *    SEAWALL_NULL_ARGUMENT), a seawall_policy_run (opaque, from
+ *    seawall_policy_run_start to seawall_policy_run_end), and plain data
+ *    (seawall_backoff_schedule_state, seawall_retry_state).
+ *  - The whole call: seawall_policy_execute runs limiter -> breaker ->
+ *    bulkhead -> timeout -> retry -> fallback around a callback, with every
+ *    decision made by the core; the callback is told its deadline.
  *  - Config structs are versioned: each starts with uint32_t struct_size,
  *    and is filled by seawall_*_config_init(&c, sizeof c) (or the
  *    equivalent static inline seawall_*_config_default(), compiled with
@@ -98,6 +103,101 @@
 #define SEAWALL_CONFIG_MIN_SIZE 8
 
 /**
+ * `seawall_rate_limit_header_value`'s `header`: `RateLimit-Policy`.
+ */
+#define SEAWALL_HEADER_RATELIMIT_POLICY 0
+
+/**
+ * `RateLimit`.
+ */
+#define SEAWALL_HEADER_RATELIMIT 1
+
+/**
+ * `X-RateLimit-Limit`.
+ */
+#define SEAWALL_HEADER_X_RATELIMIT_LIMIT 2
+
+/**
+ * `X-RateLimit-Remaining`.
+ */
+#define SEAWALL_HEADER_X_RATELIMIT_REMAINING 3
+
+/**
+ * `X-RateLimit-Reset`.
+ */
+#define SEAWALL_HEADER_X_RATELIMIT_RESET 4
+
+/**
+ * `Retry-After` (sent only when the decision denied the request).
+ */
+#define SEAWALL_HEADER_RETRY_AFTER 5
+
+/**
+ * `seawall_policy_step.kind`: call the function once (by `deadline_ns` if
+ * `has_timeout`), then report `_on_success`, `_on_failure` or `_on_timeout`.
+ */
+#define SEAWALL_STEP_ATTEMPT 0
+
+/**
+ * The bulkhead is full and has queue room: the run holds a place in its
+ * queue; poll `seawall_policy_run_try_claim` for at most `max_wait_ns`,
+ * then `seawall_policy_run_wait_timed_out`.
+ */
+#define SEAWALL_STEP_WAIT_FOR_SLOT 1
+
+/**
+ * Sleep `delay_ns`, then `seawall_policy_run_next`.
+ */
+#define SEAWALL_STEP_SLEEP 2
+
+/**
+ * The call failed and the policy has a fallback: run it with `error`
+ * (`SEAWALL_OK`: the caller's own last failure).
+ */
+#define SEAWALL_STEP_FALLBACK 3
+
+/**
+ * The call succeeded.
+ */
+#define SEAWALL_STEP_DONE 4
+
+/**
+ * The call failed: return `error` (`SEAWALL_OK`: the caller's own last
+ * failure, unchanged).
+ */
+#define SEAWALL_STEP_FAIL 5
+
+/**
+ * `seawall_retry_state.status`: the run may still make attempts.
+ */
+#define SEAWALL_RETRY_RUNNING 0
+
+/**
+ * `seawall_retry_state.status`: an attempt succeeded.
+ */
+#define SEAWALL_RETRY_SUCCEEDED 1
+
+/**
+ * `seawall_retry_state.status`: the run gave up (`give_up_reason`).
+ */
+#define SEAWALL_RETRY_GAVE_UP 2
+
+/**
+ * `seawall_retry_state.status`: the caller abandoned the run.
+ */
+#define SEAWALL_RETRY_ABANDONED 3
+
+/**
+ * `seawall_retry_step.kind`: sleep `delay_ns`, then make the next attempt.
+ */
+#define SEAWALL_RETRY_STEP_SLEEP 0
+
+/**
+ * `seawall_retry_step.kind`: stop (see `reason`).
+ */
+#define SEAWALL_RETRY_STEP_GIVE_UP 1
+
+/**
  * Result of every fallible seawall function. `SEAWALL_OK` is 0; the
  * numbers 1–9 equal the core's error kinds and never change.
  */
@@ -127,11 +227,9 @@ typedef enum seawall_status {
    */
   SEAWALL_BULKHEAD_FULL = 5,
   /**
-   * A call ran out of time. Reserved: no C function returns it today (a
-   * bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`); it names
-   * the core's timeout kind, which bindings raise for their own
-   * timeouts (Python and Node adaptive timeouts), and which the C caller
-   * may use for its own.
+   * A call ran out of time: `seawall_policy_execute` when the last
+   * attempt outlived its deadline or the whole call's deadline passed (a
+   * bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`).
    */
   SEAWALL_TIMEOUT = 6,
   /**
@@ -154,6 +252,11 @@ typedef enum seawall_status {
    * A panic was caught inside seawall; the process is fine, the call failed.
    */
   SEAWALL_PANIC = 101,
+  /**
+   * `seawall_policy_execute`: the call ended with the caller's own
+   * failure (its attempt callback's, or its fallback's, non-zero return).
+   */
+  SEAWALL_CALL_FAILED = 102,
 } seawall_status;
 
 /**
@@ -328,6 +431,33 @@ typedef enum seawall_on_full {
 } seawall_on_full;
 
 /**
+ * Why a retry run stopped (`seawall_retry_step.reason`); wire names by
+ * `seawall_give_up_reason_str`.
+ */
+typedef enum seawall_give_up_reason {
+  /**
+   * `"not_retryable"`: return the failure itself, unchanged.
+   */
+  SEAWALL_GIVE_UP_NOT_RETRYABLE = 0,
+  /**
+   * `"attempts"`: `max_attempts` calls were made.
+   */
+  SEAWALL_GIVE_UP_ATTEMPTS = 1,
+  /**
+   * `"elapsed"`: the backoff's `max_elapsed_ns` ran out.
+   */
+  SEAWALL_GIVE_UP_ELAPSED = 2,
+  /**
+   * `"deadline"`: the next retry would start at or after the deadline.
+   */
+  SEAWALL_GIVE_UP_DEADLINE = 3,
+  /**
+   * `"budget"`: the retry budget denied the retry.
+   */
+  SEAWALL_GIVE_UP_BUDGET = 4,
+} seawall_give_up_reason;
+
+/**
  * Tracks recent latencies and answers the timeout to use. Opaque;
  * thread-safe (lock-free).
  */
@@ -406,6 +536,19 @@ typedef struct seawall_manual_clock seawall_manual_clock;
  * thread-safe.
  */
 typedef struct seawall_policy seawall_policy;
+
+/**
+ * A quota policy: a name (1 to 64 printable ASCII characters), a limit
+ * and a window, as the headers advertise it. Opaque; thread-safe
+ * (immutable).
+ */
+typedef struct seawall_quota_policy seawall_quota_policy;
+
+/**
+ * A retry definition (backoff, budget, attempt cap), shared by every call
+ * it retries. Opaque; thread-safe.
+ */
+typedef struct seawall_retry seawall_retry;
 
 /**
  * gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
@@ -967,6 +1110,56 @@ typedef void (*seawall_transition_fn)(void *user_data,
 typedef void (*seawall_destroy_fn)(void *user_data);
 
 /**
+ * What a binding knows about one error of a cause chain (link 0 is the
+ * error itself, then its cause, ...). Zero-initialised, a link says nothing.
+ */
+typedef struct seawall_error_link {
+  /**
+   * The error is a seawall error with this status (1..=9), or 0.
+   */
+  uint32_t seawall_status;
+  /**
+   * A listed transport failure (`seawall_retryable_kind`), or 0.
+   */
+  uint32_t transport;
+  /**
+   * An HTTP status the error carries, or 0.
+   */
+  uint32_t http_status;
+  /**
+   * Whether `retry_after_ns` applies.
+   */
+  uint8_t has_retry_after;
+  /**
+   * A hint carried by the error (a rejection's retry-after, a parsed
+   * `Retry-After` header), ns.
+   */
+  uint64_t retry_after_ns;
+} seawall_error_link;
+
+/**
+ * The default classification of an error chain.
+ */
+typedef struct seawall_verdict {
+  /**
+   * 1: retry; 0: do not.
+   */
+  uint8_t retryable;
+  /**
+   * Whether `retry_after_ns` applies (only when retryable).
+   */
+  uint8_t has_retry_after;
+  /**
+   * The deciding link's hint, ns.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * The link that decided (0 = the error itself), -1 when none did.
+   */
+  int32_t decided_by;
+} seawall_verdict;
+
+/**
  * Configuration of a fault injector; fill it with
  * `seawall_fault_injector_config_default()` (injects nothing).
  *
@@ -1097,6 +1290,36 @@ typedef struct seawall_token_bucket_config {
 } seawall_token_bucket_config;
 
 /**
+ * Configuration of a sliding-window limiter; fill it with
+ * `seawall_sliding_window_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | limit | 100 | 1..=16777215 requests in any window |
+ * | window_ns | 60 s | 1 ms ..= 100 years |
+ * | buckets | 10 | 1..=1024 sub-windows (grants expire at most window/buckets late) |
+ */
+typedef struct seawall_sliding_window_config {
+  /**
+   * Set by `seawall_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
+   * Requests allowed in any window.
+   */
+  uint64_t limit;
+  /**
+   * The window length.
+   */
+  uint64_t window_ns;
+  /**
+   * Sub-windows per window.
+   */
+  uint32_t buckets;
+} seawall_sliding_window_config;
+
+/**
  * A rate limiter's answer to "may n requests pass now?" (the numbers of
  * the `X-RateLimit-*` / `Retry-After` headers).
  */
@@ -1118,6 +1341,37 @@ typedef struct seawall_decision {
    */
   uint64_t reset_after_ns;
 } seawall_decision;
+
+/**
+ * One response's rate-limit headers as numbers (`seawall_rate_limit_headers_get`; the strings come from
+ * `seawall_rate_limit_header_value`).
+ */
+typedef struct seawall_rate_limit_headers {
+  /**
+   * `q` and `X-RateLimit-Limit`.
+   */
+  uint64_t limit;
+  /**
+   * `w`: the window in whole seconds, rounded up, at least 1.
+   */
+  uint64_t window_s;
+  /**
+   * `r` and `X-RateLimit-Remaining`.
+   */
+  uint64_t remaining;
+  /**
+   * `t` and `X-RateLimit-Reset`: seconds until full capacity, rounded up.
+   */
+  uint64_t reset_s;
+  /**
+   * 1 when `Retry-After` is sent (the request was denied).
+   */
+  uint8_t has_retry_after;
+  /**
+   * `Retry-After` in seconds, rounded up, at least 1.
+   */
+  uint64_t retry_after_s;
+} seawall_rate_limit_headers;
 
 /**
  * A snapshot of a token bucket.
@@ -1148,36 +1402,6 @@ typedef struct seawall_token_bucket_metrics {
    */
   uint64_t waiting;
 } seawall_token_bucket_metrics;
-
-/**
- * Configuration of a sliding-window limiter; fill it with
- * `seawall_sliding_window_config_default()`.
- *
- * | field | default | rule |
- * |---|---|---|
- * | limit | 100 | 1..=16777215 requests in any window |
- * | window_ns | 60 s | 1 ms ..= 100 years |
- * | buckets | 10 | 1..=1024 sub-windows (grants expire at most window/buckets late) |
- */
-typedef struct seawall_sliding_window_config {
-  /**
-   * Set by `seawall_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
-   * struct the library reads (fields beyond keep their defaults).
-   */
-  uint32_t struct_size;
-  /**
-   * Requests allowed in any window.
-   */
-  uint64_t limit;
-  /**
-   * The window length.
-   */
-  uint64_t window_ns;
-  /**
-   * Sub-windows per window.
-   */
-  uint32_t buckets;
-} seawall_sliding_window_config;
 
 /**
  * A snapshot of a sliding-window limiter.
@@ -1321,6 +1545,26 @@ typedef struct seawall_policy_config {
    * Bulkhead stage, or NULL.
    */
   const struct seawall_bulkhead *bulkhead;
+  /**
+   * Per-attempt time limit of `seawall_policy_execute` and the policy
+   * run, ns; 0: none. At most one of `timeout_ns` and `adaptive_timeout`.
+   */
+  uint64_t timeout_ns;
+  /**
+   * Adaptive per-attempt time limit (each attempt's latency is recorded
+   * into it), or NULL. Kept like the other stages.
+   */
+  const struct seawall_adaptive_timeout *adaptive_timeout;
+  /**
+   * Retry stage (`seawall_retry_new`), or NULL: each retry acquires every
+   * stage again. Kept like the other stages.
+   */
+  const struct seawall_retry *retry;
+  /**
+   * Whether a failed call goes to a fallback (0 no, else yes): then
+   * `seawall_policy_execute` needs a fallback callback.
+   */
+  uint8_t has_fallback;
 } seawall_policy_config;
 
 /**
@@ -1354,6 +1598,380 @@ typedef struct seawall_policy_guard {
    */
   uint64_t _opaque[12];
 } seawall_policy_guard;
+
+/**
+ * Options of one `seawall_policy_execute` call. Fill it with
+ * `seawall_execute_config_default()` (no deadline).
+ *
+ * | field | default | meaning |
+ * |---|---|---|
+ * | has_deadline, deadline_ns | 0 | the whole call ends by this instant on the policy's clock (e.g. an outer call's `seawall_attempt_info.deadline_ns`: a cascading deadline) |
+ * | total_timeout_ns | 0 | 0: none; else the whole call ends this long after it starts |
+ *
+ * Both set: the earlier one counts.
+ */
+typedef struct seawall_execute_config {
+  /**
+   * Set by `seawall_execute_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
+   * Whether `deadline_ns` applies (0 no, else yes).
+   */
+  uint8_t has_deadline;
+  /**
+   * Absolute deadline on the policy's clock (`CLOCK_MONOTONIC` ns, or
+   * the manual clock's), ns.
+   */
+  uint64_t deadline_ns;
+  /**
+   * Relative deadline of the whole call, ns; 0: none.
+   */
+  uint64_t total_timeout_ns;
+} seawall_execute_config;
+
+/**
+ * What the attempt callback is told.
+ */
+typedef struct seawall_attempt_info {
+  /**
+   * This attempt's number, 1-based.
+   */
+  uint32_t attempt;
+  /**
+   * Whether the attempt has a time limit (`deadline_ns`, `timeout_ns`).
+   */
+  uint8_t has_deadline;
+  /**
+   * When the attempt must be over, on the policy's clock
+   * (`CLOCK_MONOTONIC` ns, or the manual clock's): the attempt's time
+   * limit, shortened to the whole call's deadline. Pass it on to the
+   * I/O (socket timeouts, an inner `seawall_execute_config.deadline_ns`).
+   */
+  uint64_t deadline_ns;
+  /**
+   * `deadline_ns` minus the attempt's start, ns.
+   */
+  uint64_t timeout_ns;
+} seawall_attempt_info;
+
+/**
+ * How the attempt callback classifies its failure (when it returns
+ * non-zero). Pre-filled before each attempt: retryable, no hint, outcome
+ * `SEAWALL_OUTCOME_FAILURE`. `seawall_classify_chain`,
+ * `seawall_parse_retry_after` and `seawall_outcome_for_error` give the
+ * default values of each field.
+ */
+typedef struct seawall_attempt_failure {
+  /**
+   * Whether the retry stage may retry it (0 no, else yes).
+   */
+  uint8_t retryable;
+  /**
+   * Whether `retry_after_ns` applies.
+   */
+  uint8_t has_retry_after;
+  /**
+   * What the breaker records: a `seawall_outcome`.
+   */
+  uint32_t outcome;
+  /**
+   * A server hint (Retry-After), ns.
+   */
+  uint64_t retry_after_ns;
+} seawall_attempt_failure;
+
+/**
+ * The attempt callback: makes the call once. Returns 0 on success; any
+ * other value is a failure, classified by writing `*out_failure`
+ * (pre-filled: retryable, breaker failure). `info` and `out_failure` are
+ * valid during the call only. Runs on the thread that called
+ * `seawall_policy_execute`; it may call seawall functions (not
+ * `seawall_policy_free` on the running policy).
+ */
+typedef int (*seawall_attempt_fn)(void *user_data,
+                                  const struct seawall_attempt_info *info,
+                                  struct seawall_attempt_failure *out_failure);
+
+/**
+ * What the fallback callback is told.
+ */
+typedef struct seawall_fallback_info {
+  /**
+   * The error the call ended with: `SEAWALL_OK` means the attempt
+   * callback's own last failure (its return value is `callback_result`);
+   * else a seawall status (`SEAWALL_CIRCUIT_OPEN`, `SEAWALL_TIMEOUT`,
+   * `SEAWALL_RETRY_EXHAUSTED`, ...).
+   */
+  enum seawall_status error;
+  /**
+   * The attempt callback's last return value (0 if it never ran).
+   */
+  int callback_result;
+  /**
+   * Attempts started.
+   */
+  uint32_t attempts;
+  /**
+   * The stage that refused (`"rate_limiter"`, `"circuit_breaker"`,
+   * `"bulkhead"`), or `""`. A static string.
+   */
+  const char *stage;
+} seawall_fallback_info;
+
+/**
+ * The fallback callback: runs once, when the call failed and the policy
+ * has `has_fallback`. Returns 0 when it produced a result (execute
+ * returns `SEAWALL_OK`), else non-zero (execute returns
+ * `SEAWALL_CALL_FAILED`). `info` is valid during the call only.
+ */
+typedef int (*seawall_fallback_fn)(void *user_data,
+                                   const struct seawall_fallback_info *info);
+
+/**
+ * What `seawall_policy_execute` reports.
+ */
+typedef struct seawall_execute_result {
+  /**
+   * Attempts started (callback calls; a rejected acquisition counts).
+   */
+  uint32_t attempts;
+  /**
+   * 1 when the fallback callback ran (its return is `callback_result`).
+   */
+  uint8_t fell_back;
+  /**
+   * The last return value of the attempt callback, or of the fallback
+   * when it ran; 0 when neither ran.
+   */
+  int callback_result;
+  /**
+   * The stage that refused when the call ended on a rejection
+   * (`"rate_limiter"`, `"circuit_breaker"`, `"bulkhead"`), or `""`. A
+   * static string: never NULL; do not free.
+   */
+  const char *stage;
+} seawall_execute_result;
+
+/**
+ * One call through a policy, stepped by the caller, in storage the caller
+ * owns (on the stack, in a request struct); nothing is allocated per
+ * call. `seawall_policy_run_start` makes it *live*;
+ * `seawall_policy_run_end` gives back everything it holds and makes it
+ * *empty*. Every live run must be ended (else, like a handle never freed,
+ * it keeps its bulkhead slot or queue place and a reference to the
+ * policy). A zero-initialised run is empty; functions other than `_start`
+ * and `_end` on an empty run return `SEAWALL_INVALID_ARGUMENT` (field
+ * `run`). Fields are private. A live run may be moved (copied, the old
+ * copy never used again), not duplicated. One thread at a time per run;
+ * runs of one policy may run on many threads.
+ */
+typedef struct seawall_policy_run {
+  /**
+   * Private storage.
+   */
+  uint64_t _opaque[40];
+} seawall_policy_run;
+
+/**
+ * What the caller does next (`spec/policy.md`, "The policy run").
+ */
+typedef struct seawall_policy_step {
+  /**
+   * A `SEAWALL_STEP_*` value.
+   */
+  uint32_t kind;
+  /**
+   * Attempts started so far by the run.
+   */
+  uint32_t attempt;
+  /**
+   * `SEAWALL_STEP_ATTEMPT`: whether the attempt has a time limit.
+   */
+  uint8_t has_timeout;
+  /**
+   * After `seawall_policy_run_on_timeout`: 1 when the run keeps the
+   * cut-off attempt's bulkhead slot until `seawall_policy_run_settle`.
+   */
+  uint8_t slot_held;
+  /**
+   * `SEAWALL_STEP_ATTEMPT`: the attempt's limit, ns.
+   */
+  uint64_t timeout_ns;
+  /**
+   * `SEAWALL_STEP_WAIT_FOR_SLOT`: the longest wait, ns.
+   */
+  uint64_t max_wait_ns;
+  /**
+   * `SEAWALL_STEP_SLEEP`: ns.
+   */
+  uint64_t delay_ns;
+  /**
+   * `SEAWALL_STEP_FALLBACK` / `SEAWALL_STEP_FAIL`: the error as a status;
+   * `SEAWALL_OK` for the caller's own last failure.
+   */
+  enum seawall_status error;
+  /**
+   * With `SEAWALL_RETRY_EXHAUSTED` / `SEAWALL_RETRY_BUDGET_EXHAUSTED`:
+   * attempts made; else 0.
+   */
+  uint32_t error_attempts;
+  /**
+   * With a retry error: a `seawall_give_up_reason`; else `UINT32_MAX`.
+   */
+  uint32_t error_reason;
+  /**
+   * The stage that refused (`"rate_limiter"`, `"circuit_breaker"`,
+   * `"bulkhead"`), or `""`. Static: never NULL; do not free.
+   */
+  const char *stage;
+  /**
+   * The field an `SEAWALL_INVALID_ARGUMENT` error names (`"step"` for a
+   * step out of turn), or `""`. Static: never NULL; do not free.
+   */
+  const char *error_field;
+} seawall_policy_step;
+
+/**
+ * How a retry is built (its backoff is a parameter of
+ * `seawall_retry_new`). Fill it with `seawall_retry_config_default()`.
+ *
+ * | field | default | valid |
+ * |---|---|---|
+ * | retry_budget | NULL | NULL: no budget |
+ * | max_attempts | 0 | 0: the backoff's `max_attempts`; else 1 ..= the backoff's |
+ */
+typedef struct seawall_retry_config {
+  /**
+   * Set by `seawall_retry_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
+   * Calls per run, the first included; 0 means the backoff's `max_attempts`.
+   */
+  uint32_t max_attempts;
+  /**
+   * A retry budget shared with other retries, or NULL. The retry keeps
+   * its own reference: the handle may be freed after `seawall_retry_new`.
+   */
+  const struct seawall_retry_budget *retry_budget;
+} seawall_retry_config;
+
+/**
+ * The state of one retried call: plain data the caller owns (on the
+ * stack, in a request struct); nothing is allocated, nothing to free.
+ * `seawall_retry_start` fills it; `seawall_retry_on_success`,
+ * `_on_failure` and `_abandon` step it, always with the retry that
+ * started it. It may be copied and stored. Read `attempts`, `retries`,
+ * `status` and `give_up_*`; the other fields are working state. Field
+ * values not written by seawall are refused (`SEAWALL_INVALID_ARGUMENT`,
+ * field `state`), never undefined behaviour. NOT thread-safe: one thread
+ * at a time per state.
+ */
+typedef struct seawall_retry_state {
+  /**
+   * Attempts that have finished (failed or succeeded) so far.
+   */
+  uint32_t attempts;
+  /**
+   * A `SEAWALL_RETRY_*` status value.
+   */
+  uint32_t status;
+  /**
+   * After `SEAWALL_RETRY_GAVE_UP`: a `seawall_give_up_reason`.
+   */
+  uint32_t give_up_reason;
+  /**
+   * Retries scheduled so far (delays handed out).
+   */
+  uint32_t retries;
+  /**
+   * Whether the backoff schedule has started (at the first failure).
+   */
+  uint8_t has_schedule;
+  /**
+   * Whether the schedule has ended.
+   */
+  uint8_t schedule_done;
+  /**
+   * Whether `deadline_ns` applies.
+   */
+  uint8_t has_deadline;
+  /**
+   * When the schedule started (backoff clock, ns).
+   */
+  uint64_t schedule_start_ns;
+  /**
+   * The previous delay (decorrelated jitter), ns.
+   */
+  uint64_t schedule_prev_ns;
+  /**
+   * The schedule's random stream.
+   */
+  uint64_t schedule_rng;
+  /**
+   * When the first attempt started (backoff clock, ns).
+   */
+  uint64_t origin_ns;
+  /**
+   * The run's deadline (backoff clock, ns).
+   */
+  uint64_t deadline_ns;
+} seawall_retry_state;
+
+/**
+ * One failed attempt, as the caller classified and measured it.
+ */
+typedef struct seawall_retry_failure {
+  /**
+   * Whether the failure is worth retrying (0 no, else yes; see
+   * `seawall_classify_chain` for the defaults).
+   */
+  uint8_t retryable;
+  /**
+   * Whether `retry_after_ns` applies.
+   */
+  uint8_t has_retry_after;
+  /**
+   * A server hint (Retry-After), ns; replaces the computed delay.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * How long the failed attempt took, ns (only the first failure's is used).
+   */
+  uint64_t duration_ns;
+} seawall_retry_failure;
+
+/**
+ * The run's answer to a failure.
+ */
+typedef struct seawall_retry_step {
+  /**
+   * `SEAWALL_RETRY_STEP_SLEEP` or `SEAWALL_RETRY_STEP_GIVE_UP`.
+   */
+  uint32_t kind;
+  /**
+   * When giving up: a `seawall_give_up_reason`.
+   */
+  uint32_t reason;
+  /**
+   * When giving up: calls made, the first included.
+   */
+  uint32_t attempts;
+  /**
+   * When giving up, what to return: `SEAWALL_OK` for
+   * `SEAWALL_GIVE_UP_NOT_RETRYABLE` (return the failure itself),
+   * `SEAWALL_RETRY_BUDGET_EXHAUSTED` for the budget, else
+   * `SEAWALL_RETRY_EXHAUSTED`.
+   */
+  enum seawall_status error;
+  /**
+   * When sleeping: ns.
+   */
+  uint64_t delay_ns;
+} seawall_retry_step;
 
 /**
  * Configuration of a retry budget; fill it with
@@ -2018,6 +2636,59 @@ enum seawall_status seawall_retryable_kind_for_code(const char *code,
                                                     enum seawall_retryable_kind *out_kind);
 
 /**
+ * Parses a `Retry-After` header value (RFC 9110: delay-seconds, also
+ * with a fraction such as `"1.5"`, or an HTTP-date) into a delay in ns,
+ * written to `*out_delay_ns`; `*out_valid` is 1 when the value is valid,
+ * else 0 (and the delay 0: use the computed backoff delay). `now_unix_ms`
+ * is the caller's wall clock (ms since the Unix epoch), used only for
+ * dates; a date in the past is 0. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field `value`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_parse_retry_after(const char *value,
+                                              uint64_t now_unix_ms,
+                                              uint8_t *out_valid,
+                                              uint64_t *out_delay_ns);
+
+/**
+ * Whether a seawall error (given by its status, 1..=9) is retried by
+ * default: `SEAWALL_RATE_LIMITED`, `SEAWALL_TIMEOUT` and
+ * `SEAWALL_INJECTED_FAULT` are; every other value is not. Thread-safe;
+ * cannot fail.
+ */
+bool seawall_is_retryable_error_status(uint32_t status);
+
+/**
+ * Classifies the cause chain `links[0..n]` by `spec/classify.md`: the
+ * first link (of at most 32) that has a seawall status, a transport kind
+ * or an HTTP status decides; when none does, the error is not retried.
+ * Writes the verdict to `*out`. `links` may be NULL when `n` is 0. A
+ * `seawall_status` or `transport` value that names nothing is refused.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `links`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_classify_chain(const struct seawall_error_link *links,
+                                           size_t n,
+                                           struct seawall_verdict *out);
+
+/**
+ * The breaker outcome (`seawall_outcome`) of a call that raised an error,
+ * by `spec/classify.md`: `ignored` (the caller's ignore rule matched) →
+ * ignored; else `recorded` 1 / 0 (the caller's record rule matched / did
+ * not) → failure / success; else (`recorded` -1: no record rule) a
+ * seawall rejection (`seawall_status` circuit_open, bulkhead_full,
+ * rate_limited, invalid_config, invalid_argument) → ignored, anything
+ * else → failure. `seawall_status` is the first seawall error's status on
+ * the cause chain, 0 for none. Written to `*out_outcome`. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `recorded` not
+ * -1, 0 or 1; `seawall_status` not 0..=9) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_outcome_for_error(uint8_t ignored,
+                                              int32_t recorded,
+                                              uint32_t seawall_status,
+                                              uint32_t *out_outcome);
+
+/**
  * Creates a manual clock at `start_ns` and writes it to `*out`.
  * The caller owns it and frees it with `seawall_manual_clock_free`;
  * primitives made with it keep their own reference, so it may be freed first.
@@ -2129,6 +2800,80 @@ enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_faul
  */
 enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_fault_injector *injector,
                                                        struct seawall_fault_injector_metrics *out);
+
+/**
+ * Creates a quota policy named `name` (copied) allowing `limit` requests
+ * per `window_ns`, and writes it to `*out`. The caller owns `*out` and
+ * frees it with `seawall_quota_policy_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`: empty, longer
+ * than 64, or not printable ASCII) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_quota_policy_new(const char *name,
+                                             uint64_t limit,
+                                             uint64_t window_ns,
+                                             struct seawall_quota_policy **out);
+
+/**
+ * Creates the quota policy a token bucket advertises (`q` = burst, `w` =
+ * burst × emission interval) and writes it to `*out`. The caller owns
+ * `*out` and frees it with `seawall_quota_policy_free`. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`),
+ * `SEAWALL_INVALID_CONFIG` (the bucket's config) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_quota_policy_from_token_bucket(const char *name,
+                                                           const struct seawall_token_bucket_config *config,
+                                                           struct seawall_quota_policy **out);
+
+/**
+ * Creates the quota policy a sliding window advertises (`q` = limit, `w`
+ * = window) and writes it to `*out`. The caller owns `*out` and frees it
+ * with `seawall_quota_policy_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `name`), `SEAWALL_INVALID_CONFIG` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_quota_policy_from_sliding_window(const char *name,
+                                                             const struct seawall_sliding_window_config *config,
+                                                             struct seawall_quota_policy **out);
+
+/**
+ * Frees a quota policy. NULL is a no-op. Not thread-safe: must not race
+ * other calls on the same handle.
+ */
+void seawall_quota_policy_free(struct seawall_quota_policy *policy);
+
+/**
+ * Writes the headers for `*decision` (from any limiter's `try_acquire`)
+ * under `policy`, as numbers, to `*out`. Allocates nothing. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_rate_limit_headers_get(const struct seawall_quota_policy *policy,
+                                                   const struct seawall_decision *decision,
+                                                   struct seawall_rate_limit_headers *out);
+
+/**
+ * The name of header `header` (a `SEAWALL_HEADER_*` value), e.g.
+ * `"RateLimit-Policy"`; `"unknown"` for other values. A static string:
+ * never NULL; do not free. Thread-safe.
+ */
+const char *seawall_rate_limit_header_name(uint32_t header);
+
+/**
+ * Formats the value of header `header` (a `SEAWALL_HEADER_*`) for
+ * `*decision` under `policy` into `buf` (caller-owned, `buf_len` bytes),
+ * NUL-terminated, like `snprintf`: `*out_len` is set to the value's
+ * length (without the NUL) on `SEAWALL_OK` and when `buf_len` is too
+ * small (then `SEAWALL_INVALID_ARGUMENT`, field `buf_len`, and `buf` is
+ * untouched: call again with `*out_len + 1` bytes; 160 bytes always fit).
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `header`: unknown, or `Retry-After` for an allowed request, which sends
+ * none; field `buf_len`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_rate_limit_header_value(const struct seawall_quota_policy *policy,
+                                                    const struct seawall_decision *decision,
+                                                    uint32_t header,
+                                                    char *buf,
+                                                    size_t buf_len,
+                                                    size_t *out_len);
 
 /**
  * Fills `*config` with the defaults (see `seawall_token_bucket_config`): writes
@@ -2597,6 +3342,258 @@ enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_p
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 
 /**
+ * Fills `*config` with the defaults (see `seawall_execute_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_execute_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
+ * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_execute_config_init(struct seawall_execute_config *config,
+                                                size_t size);
+
+/**
+ * Runs one call through the whole stack of `policy` and blocks until it
+ * is over: acquires the rate limiter, breaker and bulkhead (waiting in
+ * the bulkhead's queue up to its `max_wait_ns`), calls `callback` once per
+ * attempt, reports each result to the core, sleeps between attempts the
+ * delay the retry stage chose, and ends with the result, the fallback or
+ * the error. Every decision is the core's (`spec/policy.md`, "The policy
+ * run"); this function only calls, waits and reports.
+ *
+ * Time limits: C cannot interrupt a running function, so each attempt is
+ * told its deadline (`seawall_attempt_info.deadline_ns`: the policy's
+ * per-attempt timeout shortened to the whole call's deadline) and must
+ * honour it itself. An attempt that returns after its deadline counts as
+ * timed out, whatever it returned: the breaker records a failure, and the
+ * call goes on as after a `SEAWALL_TIMEOUT` (retried if retries remain).
+ *
+ * Clocks: on the monotonic clock, sleeps and bulkhead waits block the
+ * thread (`nanosleep`). A policy built with a `seawall_manual_clock` does
+ * not block: a sleep advances that clock by the delay, and a bulkhead wait
+ * that is not granted at once advances it by the wait and times out.
+ *
+ * `config` may be NULL (no deadline). `fallback` may be NULL when the
+ * policy has no fallback (else `SEAWALL_INVALID_ARGUMENT`, field
+ * `fallback`, before anything runs). `user_data` may be NULL; it is passed
+ * to both callbacks, must stay valid until this function returns, and is
+ * not kept afterwards (seawall never frees it). Both callbacks run on the
+ * calling thread and must return normally (no `longjmp` or C++ exception
+ * out of them: that would skip giving back the stages). A panic inside
+ * seawall never crosses into C: it returns `SEAWALL_PANIC` after giving
+ * back every stage.
+ *
+ * `*out` is written on every status except `SEAWALL_NULL_ARGUMENT` and a
+ * refused `config` / `fallback` (attempts, whether the fallback ran, the
+ * last callback result, the refusing stage). Returns:
+ * `SEAWALL_OK` (an attempt, or the fallback, succeeded);
+ * `SEAWALL_CALL_FAILED` (the callback's own failure ended the call — not
+ * retryable, or retries ran out without a retry error; or the fallback
+ * returned non-zero); `SEAWALL_RATE_LIMITED`, `SEAWALL_CIRCUIT_OPEN`,
+ * `SEAWALL_BULKHEAD_FULL` (a stage refused; `seawall_last_error_stage()`
+ * names it); `SEAWALL_TIMEOUT` (the last attempt ran out of time, or the
+ * deadline passed); `SEAWALL_RETRY_EXHAUSTED` or
+ * `SEAWALL_RETRY_BUDGET_EXHAUSTED` (the retry stage gave up; the message
+ * says why); `SEAWALL_INVALID_ARGUMENT` (field `outcome`: the callback
+ * wrote an outcome that is no `seawall_outcome`; the run is cancelled);
+ * `SEAWALL_INVALID_CONFIG`, `SEAWALL_NULL_ARGUMENT` or `SEAWALL_PANIC`.
+ * Thread-safe on `policy` (many threads may execute through one policy).
+ */
+enum seawall_status seawall_policy_execute(const struct seawall_policy *policy,
+                                           const struct seawall_execute_config *config,
+                                           seawall_attempt_fn callback,
+                                           seawall_fallback_fn fallback,
+                                           void *user_data,
+                                           struct seawall_execute_result *out);
+
+/**
+ * Starts one call through `policy` in `*run` (caller-owned storage, see
+ * `seawall_policy_run`; nothing is allocated) and makes it live; the
+ * first step comes from `seawall_policy_run_next`. If `has_deadline`,
+ * `deadline_ns` (on the policy's clock) bounds the whole call. A live
+ * `*run` is ended first. Reads no clock. Thread-safe on `policy`.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_start(const struct seawall_policy *policy,
+                                             uint8_t has_deadline,
+                                             uint64_t deadline_ns,
+                                             struct seawall_policy_run *run);
+
+/**
+ * Ends `*run`: a run that is not over is cancelled (as
+ * `seawall_policy_run_cancel`), a held bulkhead slot and a queue place are
+ * given back, and `*run` is empty. An empty run is left as it is (ending
+ * twice is fine). Thread-safe with other runs. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_end(struct seawall_policy_run *run);
+
+/**
+ * The first step, and the step after a sleep: acquires the rate limiter,
+ * breaker and bulkhead and writes `ATTEMPT`, `WAIT_FOR_SLOT`, or (on a
+ * rejection, handled like a failed attempt) `SLEEP`, `FALLBACK` or `FAIL`
+ * to `*out_step`. Out of turn: `FAIL` with `SEAWALL_INVALID_ARGUMENT`,
+ * `error_field` `"step"`, the run unchanged. One thread at a time per run.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`: not
+ * live) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_next(struct seawall_policy_run *run,
+                                            struct seawall_policy_step *out_step);
+
+/**
+ * The attempt returned: the breaker records a success, the adaptive
+ * timeout the latency; the slot is released; `DONE`. One thread at a time
+ * per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`)
+ * or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_success(struct seawall_policy_run *run,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The attempt failed, classified by `*failure`: the breaker records its
+ * `outcome`, the slot is released, the retry stage decides (`SLEEP`,
+ * `FALLBACK` or `FAIL`). One thread at a time per run. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `outcome`: no
+ * `seawall_outcome`, nothing recorded; field `run`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_failure(struct seawall_policy_run *run,
+                                                  const struct seawall_attempt_failure *failure,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The attempt was cut off by its limit (the caller stopped waiting): the
+ * breaker records a failure lasting the limit; the error is a timeout
+ * (retryable). The bulkhead slot stays held by the run (`slot_held` = 1)
+ * until `seawall_policy_run_settle` says the cut-off work has finished.
+ * One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_on_timeout(struct seawall_policy_run *run,
+                                                  struct seawall_policy_step *out_step);
+
+/**
+ * The work of an attempt cut off by `_on_timeout` has finished: the
+ * bulkhead slot it held is released. Nothing held: a no-op. One thread at
+ * a time per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_settle(struct seawall_policy_run *run);
+
+/**
+ * After `WAIT_FOR_SLOT`: whether the bulkhead has handed the run a slot,
+ * without blocking. `*out_claimed` 1: the step after the grant (`ATTEMPT`)
+ * is written to `*out_step`; 0: still queued, `*out_step` untouched.
+ * One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`: not live, or not waiting) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_try_claim(struct seawall_policy_run *run,
+                                                 uint8_t *out_claimed,
+                                                 struct seawall_policy_step *out_step);
+
+/**
+ * After `WAIT_FOR_SLOT`: the wait ran out (`max_wait_ns`); the run leaves
+ * the queue and the rejection is handled (`SLEEP`, `FALLBACK` or `FAIL`
+ * with `SEAWALL_BULKHEAD_FULL`). One thread at a time per run. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run *run,
+                                                      struct seawall_policy_step *out_step);
+
+/**
+ * The caller gave up on the call: a running attempt records nothing, the
+ * slot and a queue place are released, the retry run is abandoned. A held
+ * cut-off slot stays until `_settle` or `_end`. A run that is over is
+ * left as it is. One thread at a time per run. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
+
+/**
+ * The wire name of a `seawall_give_up_reason` (`"budget"`), a static
+ * string; `"unknown"` for other values. Takes a `uint32_t` so any value
+ * is safe. Thread-safe; never NULL; do not free.
+ */
+const char *seawall_give_up_reason_str(uint32_t reason);
+
+/**
+ * Fills `*config` with the defaults (see `seawall_retry_config`): writes
+ * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
+ * it. The header's `seawall_retry_config_default()` does the same. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
+ * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_config_init(struct seawall_retry_config *config,
+                                              size_t size);
+
+/**
+ * Creates a retry on `backoff` (its schedule; the retry shares it, and
+ * its metrics) and writes it to `*out`. `config` is read, not kept; the
+ * retry keeps its own references to the backoff and budget (which may be
+ * freed first). Elapsed time and deadlines are read from the backoff's
+ * clock. The caller owns `*out` and frees it with `seawall_retry_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field
+ * `max_attempts` above the backoff's) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_new(const struct seawall_backoff *backoff,
+                                      const struct seawall_retry_config *config,
+                                      struct seawall_retry **out);
+
+/**
+ * Frees a retry. NULL is a no-op. States it started cannot be stepped
+ * after it is freed. Not thread-safe: must not race other calls on the
+ * same handle.
+ */
+void seawall_retry_free(struct seawall_retry *retry);
+
+/**
+ * Starts the run of one call and writes its state to `*out_state`
+ * (caller-owned storage; nothing is allocated). If `has_deadline`, no
+ * retry starts at or after `deadline_ns` (on the backoff's clock:
+ * `CLOCK_MONOTONIC` ns, or the manual clock's). Reads no clock.
+ * Thread-safe on `retry`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_start(const struct seawall_retry *retry,
+                                        uint8_t has_deadline,
+                                        uint64_t deadline_ns,
+                                        struct seawall_retry_state *out_state);
+
+/**
+ * The attempt succeeded: the run is over (the budget is credited; a
+ * schedule is finished). A run that is over is left as it is. Thread-safe
+ * on `retry`, not on `state`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `state`: not a state seawall wrote) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_on_success(const struct seawall_retry *retry,
+                                             struct seawall_retry_state *state);
+
+/**
+ * The caller abandoned the call (cancelled): the run is over, the budget
+ * untouched. A run that is over is left as it is. Thread-safe on `retry`,
+ * not on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `state`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_abandon(const struct seawall_retry *retry,
+                                          struct seawall_retry_state *state);
+
+/**
+ * The attempt failed with `*failure`: advances `*state` and writes the
+ * run's answer to `*out_step` — sleep `delay_ns` then retry, or give up
+ * (`reason`, `attempts`, and the status to return in `error`). The
+ * schedule is asked before the budget; a failure that is not retryable
+ * does not touch the budget (`spec/retry.md`). On a run that is over, the
+ * answer is to give up with the run's reason. Thread-safe on `retry`, not
+ * on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
+ * `state`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
+                                             struct seawall_retry_state *state,
+                                             const struct seawall_retry_failure *failure,
+                                             struct seawall_retry_step *out_step);
+
+/**
  * Fills `*config` with the defaults (see `seawall_retry_budget_config`): writes
  * `size` bytes, which must be `sizeof *config`, and sets `struct_size` to
  * it. The header's `seawall_retry_budget_config_default()` does the same. Thread-safe.
@@ -2756,6 +3753,28 @@ static inline seawall_policy_config seawall_policy_config_default(void) {
 static inline seawall_retry_budget_config seawall_retry_budget_config_default(void) {
   seawall_retry_budget_config c;
   (void)seawall_retry_budget_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_retry_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_retry_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_retry_config seawall_retry_config_default(void) {
+  seawall_retry_config c;
+  (void)seawall_retry_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_execute_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_execute_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_execute_config seawall_execute_config_default(void) {
+  seawall_execute_config c;
+  (void)seawall_execute_config_init(&c, sizeof c);
   return c;
 }
 

@@ -64,7 +64,7 @@ pub struct seawall_adaptive_timeout_metrics {
 
 /// Tracks recent latencies and answers the timeout to use. Opaque;
 /// thread-safe (lock-free).
-pub struct seawall_adaptive_timeout(AdaptiveTimeout);
+pub struct seawall_adaptive_timeout(pub(crate) std::sync::Arc<AdaptiveTimeout>);
 
 // SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
 unsafe impl Versioned for seawall_adaptive_timeout_config {
@@ -128,7 +128,7 @@ unsafe fn at_new(
     };
     match AdaptiveTimeout::with_clock(cfg, clock) {
         Ok(a) => {
-            write_handle(out, seawall_adaptive_timeout(a));
+            write_handle(out, seawall_adaptive_timeout(std::sync::Arc::new(a)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),

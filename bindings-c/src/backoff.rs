@@ -111,7 +111,7 @@ pub struct seawall_backoff_delay {
 
 /// A retry schedule definition, shared by every call it retries. Opaque;
 /// thread-safe.
-pub struct seawall_backoff(Backoff);
+pub struct seawall_backoff(pub(crate) Backoff);
 
 /// The retry state of one call: plain data the caller owns (on the stack,
 /// in a request struct); nothing is allocated, nothing to free.

@@ -19,6 +19,9 @@ enum Last {
     Core(seawall::Error),
     Null(&'static str),
     Panic(String),
+    /// A caller's callback failed (`seawall_policy_execute`): which one,
+    /// and what it returned.
+    Call(&'static str, std::os::raw::c_int),
 }
 
 struct LastError {
@@ -182,6 +185,7 @@ fn format(last: &Last) -> String {
         Last::Core(e) => e.to_string(),
         Last::Null(name) => format!("null argument: {name} must not be NULL"),
         Last::Panic(msg) => format!("internal panic caught at the C boundary: {msg}"),
+        Last::Call(who, rc) => format!("the call failed: the {who} callback returned {rc}"),
     }
 }
 
@@ -231,7 +235,7 @@ thread_local! {
 }
 
 /// A NUL-terminated copy of a static name, interned once per process.
-fn field_cstr(c_name: &'static str) -> *const c_char {
+pub(crate) fn field_cstr(c_name: &'static str) -> *const c_char {
     let same = |p: *mut c_char| {
         // SAFETY: non-NULL slots hold leaked CStrings, never freed.
         unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == c_name.as_bytes()
@@ -281,6 +285,7 @@ pub(crate) fn last_error_status() -> seawall_status {
                 Last::Core(err) => seawall_status::from_kind(err.kind()),
                 Last::Null(_) => seawall_status::SEAWALL_NULL_ARGUMENT,
                 Last::Panic(_) => seawall_status::SEAWALL_PANIC,
+                Last::Call(..) => seawall_status::SEAWALL_CALL_FAILED,
             })
     })
 }
@@ -323,6 +328,14 @@ pub(crate) fn last_error_stage_ptr() -> *const c_char {
             .and_then(|e| e.stage)
             .map_or(c"".as_ptr(), |s| s.as_ptr())
     })
+}
+
+/// A caller's callback (`"attempt"`, `"fallback"`) ended the call with its
+/// own failure `rc`.
+#[cold]
+pub(crate) fn fail_call(who: &'static str, rc: std::os::raw::c_int) -> seawall_status {
+    set(Last::Call(who, rc));
+    seawall_status::SEAWALL_CALL_FAILED
 }
 
 /// A NULL pointer argument: status and message naming the parameter.

@@ -476,6 +476,14 @@ fn bad_permit(bits: u64) -> seawall_status {
     ))
 }
 
+pub(crate) fn outcome_to(o: Outcome) -> u32 {
+    match o {
+        Outcome::Success => 0,
+        Outcome::Failure => 1,
+        Outcome::Ignored => 2,
+    }
+}
+
 pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
     match v {
         0 => Ok(Outcome::Success),

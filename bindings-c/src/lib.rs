@@ -17,8 +17,11 @@ mod classify;
 mod clock;
 mod config;
 mod fault;
+mod headers;
 mod limiters;
 mod policy;
+mod policy_run;
+mod retry;
 mod retry_budget;
 mod status;
 
@@ -30,8 +33,11 @@ pub use classify::*;
 pub use clock::*;
 pub use config::SEAWALL_CONFIG_MIN_SIZE;
 pub use fault::*;
+pub use headers::*;
 pub use limiters::*;
 pub use policy::*;
+pub use policy_run::*;
+pub use retry::*;
 pub use retry_budget::*;
 pub use status::seawall_status;
 

@@ -114,7 +114,7 @@ pub struct seawall_token_bucket_metrics {
 pub struct seawall_token_bucket(pub(crate) Arc<TokenBucket>);
 
 impl seawall_token_bucket_config {
-    fn to_core(self) -> TokenBucketConfig {
+    pub(crate) fn to_core(self) -> TokenBucketConfig {
         TokenBucketConfig {
             burst: self.burst,
             rate_per_sec: self.rate_per_sec,
@@ -488,7 +488,7 @@ pub struct seawall_sliding_window_metrics {
 pub struct seawall_sliding_window(pub(crate) Arc<SlidingWindowLimiter>);
 
 impl seawall_sliding_window_config {
-    fn to_core(self) -> SlidingWindowConfig {
+    pub(crate) fn to_core(self) -> SlidingWindowConfig {
         SlidingWindowConfig {
             limit: self.limit,
             window: Duration::from_nanos(self.window_ns),

@@ -1,11 +1,13 @@
 //! The policy guard: rate limiter → circuit breaker → bulkhead in one call.
 
+use crate::adaptive_timeout::seawall_adaptive_timeout;
 use crate::boundary::{fail, fail_stage, free_handle, invalid_config, write_handle};
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::{outcome_from, seawall_circuit_breaker};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::limiters::{seawall_sliding_window, seawall_token_bucket};
+use crate::retry::seawall_retry;
 use crate::status::seawall_status;
 use seawall::clock::ClockSource;
 use seawall::policy::{Guard, Policy, Stage};
@@ -14,6 +16,9 @@ use std::mem::{align_of, size_of, MaybeUninit};
 use std::ptr::{addr_of, addr_of_mut};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// 100 years in ns: seawall's longest duration.
+const MAX_DURATION_NS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
 
 /// The stages of a policy: handles made by their own `_new`; each may be
 /// NULL (stage absent). At most one rate limiter (`token_bucket` or
@@ -35,12 +40,29 @@ pub struct seawall_policy_config {
     pub circuit_breaker: *const seawall_circuit_breaker,
     /// Bulkhead stage, or NULL.
     pub bulkhead: *const seawall_bulkhead,
+    /// Per-attempt time limit of `seawall_policy_execute` and the policy
+    /// run, ns; 0: none. At most one of `timeout_ns` and `adaptive_timeout`.
+    pub timeout_ns: u64,
+    /// Adaptive per-attempt time limit (each attempt's latency is recorded
+    /// into it), or NULL. Kept like the other stages.
+    pub adaptive_timeout: *const seawall_adaptive_timeout,
+    /// Retry stage (`seawall_retry_new`), or NULL: each retry acquires every
+    /// stage again. Kept like the other stages.
+    pub retry: *const seawall_retry,
+    /// Whether a failed call goes to a fallback (0 no, else yes): then
+    /// `seawall_policy_execute` needs a fallback callback.
+    pub has_fallback: u8,
 }
 
 /// Rate limiter → circuit breaker → bulkhead, acquired in that order; a
 /// stage that rejects gives back what earlier stages granted. Opaque;
 /// thread-safe.
-pub struct seawall_policy(Arc<Policy>);
+pub struct seawall_policy(
+    pub(crate) Arc<Policy>,
+    pub(crate) ClockSource,
+    /// `has_fallback`.
+    pub(crate) bool,
+);
 
 /// Everything one admitted call holds, in storage the caller owns: declare
 /// it where the call's other state lives (on the stack, in a request
@@ -127,6 +149,10 @@ unsafe impl Versioned for seawall_policy_config {
         offset_of!(seawall_policy_config, sliding_window),
         offset_of!(seawall_policy_config, circuit_breaker),
         offset_of!(seawall_policy_config, bulkhead),
+        offset_of!(seawall_policy_config, timeout_ns),
+        offset_of!(seawall_policy_config, adaptive_timeout),
+        offset_of!(seawall_policy_config, retry),
+        offset_of!(seawall_policy_config, has_fallback),
     ];
     fn defaults() -> Self {
         seawall_policy_config {
@@ -135,6 +161,10 @@ unsafe impl Versioned for seawall_policy_config {
             sliding_window: std::ptr::null(),
             circuit_breaker: std::ptr::null(),
             bulkhead: std::ptr::null(),
+            timeout_ns: 0,
+            adaptive_timeout: std::ptr::null(),
+            retry: std::ptr::null(),
+            has_fallback: 0,
         }
     }
 }
@@ -162,7 +192,7 @@ unsafe fn policy_new(
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let mut p = Policy::with_clock(clock);
+    let mut p = Policy::with_clock(clock.clone());
     match (c.token_bucket.as_ref(), c.sliding_window.as_ref()) {
         (Some(_), Some(_)) => {
             return fail(invalid_config(
@@ -181,7 +211,28 @@ unsafe fn policy_new(
     if let Some(bh) = c.bulkhead.as_ref() {
         p = p.bulkhead(bh.0.clone());
     }
-    write_handle(out, seawall_policy(Arc::new(p)));
+    match (c.timeout_ns, c.adaptive_timeout.as_ref()) {
+        (0, None) => {}
+        (0, Some(a)) => p = p.adaptive_timeout(a.0.clone()),
+        (_, Some(_)) => {
+            return fail(invalid_config(
+                "timeout_ns",
+                "and adaptive_timeout are both set; a policy has one timeout stage".to_string(),
+            ))
+        }
+        (t, None) if t > MAX_DURATION_NS => {
+            return fail(invalid_config(
+                "timeout_ns",
+                format!("must be 0 (none) or at most 100 years in ns, got {t}"),
+            ))
+        }
+        (t, None) => p = p.timeout(Duration::from_nanos(t)),
+    }
+    if let Some(r) = c.retry.as_ref() {
+        p = p.retry(r.0.clone());
+    }
+    p = p.fallback(c.has_fallback != 0);
+    write_handle(out, seawall_policy(Arc::new(p), clock, c.has_fallback != 0));
     seawall_status::SEAWALL_OK
 }
 

@@ -46,7 +46,7 @@ pub struct seawall_retry_budget_metrics {
 }
 
 /// gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
-pub struct seawall_retry_budget(RetryBudget);
+pub struct seawall_retry_budget(pub(crate) std::sync::Arc<RetryBudget>);
 
 // SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
 unsafe impl Versioned for seawall_retry_budget_config {
@@ -96,7 +96,7 @@ pub unsafe extern "C" fn seawall_retry_budget_new(
         };
         match RetryBudget::new(RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio }) {
             Ok(b) => {
-                write_handle(out, seawall_retry_budget(b));
+                write_handle(out, seawall_retry_budget(std::sync::Arc::new(b)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),

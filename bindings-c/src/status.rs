@@ -5,10 +5,11 @@ use seawall::ErrorKind;
 /// Result of every fallible seawall function. `SEAWALL_OK` is 0; the
 /// numbers 1–9 equal the core's error kinds and never change.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[allow(non_camel_case_types)]
 pub enum seawall_status {
     /// Success; outputs were written.
+    #[default]
     SEAWALL_OK = 0,
     /// A config field is invalid; the last error names the field and value.
     SEAWALL_INVALID_CONFIG = 1,
@@ -20,11 +21,9 @@ pub enum seawall_status {
     SEAWALL_RATE_LIMITED = 4,
     /// The bulkhead is full.
     SEAWALL_BULKHEAD_FULL = 5,
-    /// A call ran out of time. Reserved: no C function returns it today (a
-    /// bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`); it names
-    /// the core's timeout kind, which bindings raise for their own
-    /// timeouts (Python and Node adaptive timeouts), and which the C caller
-    /// may use for its own.
+    /// A call ran out of time: `seawall_policy_execute` when the last
+    /// attempt outlived its deadline or the whole call's deadline passed (a
+    /// bulkhead wait that runs out is `SEAWALL_BULKHEAD_FULL`).
     SEAWALL_TIMEOUT = 6,
     /// The retry budget denied a retry.
     SEAWALL_RETRY_BUDGET_EXHAUSTED = 7,
@@ -36,6 +35,9 @@ pub enum seawall_status {
     SEAWALL_NULL_ARGUMENT = 100,
     /// A panic was caught inside seawall; the process is fine, the call failed.
     SEAWALL_PANIC = 101,
+    /// `seawall_policy_execute`: the call ended with the caller's own
+    /// failure (its attempt callback's, or its fallback's, non-zero return).
+    SEAWALL_CALL_FAILED = 102,
 }
 
 impl seawall_status {
@@ -70,6 +72,7 @@ impl seawall_status {
             9 => Self::SEAWALL_RETRY_EXHAUSTED,
             100 => Self::SEAWALL_NULL_ARGUMENT,
             101 => Self::SEAWALL_PANIC,
+            102 => Self::SEAWALL_CALL_FAILED,
             _ => return None,
         })
     }
@@ -88,6 +91,7 @@ impl seawall_status {
             Self::SEAWALL_RETRY_EXHAUSTED => c"retry_exhausted",
             Self::SEAWALL_NULL_ARGUMENT => c"null_argument",
             Self::SEAWALL_PANIC => c"panic",
+            Self::SEAWALL_CALL_FAILED => c"call_failed",
         }
     }
 }

@@ -308,6 +308,8 @@ static const runner *const RUNNERS[] = {
     &backoff_runner,
     &classify_runner,
     &retry_budget_runner,
+    &retry_run_runner,
+    &headers_runner,
     &circuit_breaker_runner,
     &token_bucket_runner,
     &sliding_window_runner,
@@ -316,6 +318,7 @@ static const runner *const RUNNERS[] = {
     &adaptive_timeout_runner,
     &fault_runner,
     &policy_runner,
+    &policy_run_runner,
 };
 
 static const runner *find_runner(const char *primitive) {

@@ -69,10 +69,33 @@ cJSON *config_error(const char *field);
 
 void rerr(runner_err *e, const char *fmt, ...);
 
+/* The backoff keys of a vector config (runners/backoff.c). */
+bool backoff_config_from_json(const cJSON *config, seawall_backoff_config *out,
+                              cJSON **error_out);
+
+/* The adaptive timeout keys of a vector config (runners/adaptive_timeout.c). */
+bool adaptive_timeout_config(const cJSON *config, seawall_adaptive_timeout_config *out, cJSON **e);
+
+/* A policy's admission stages from a vector config (runners/policy.c). */
+typedef struct {
+  seawall_token_bucket *tb;
+  seawall_sliding_window *sw;
+  seawall_circuit_breaker *cb;
+  seawall_bulkhead *bh;
+} policy_stages;
+bool policy_stages_build(const cJSON *config, const seawall_manual_clock *clock,
+                         policy_stages *s, seawall_policy_config *pc, cJSON **e);
+/* Adds state (breaker), active (bulkhead), limiter_available to o. */
+cJSON *policy_stages_snapshot(const policy_stages *s, cJSON *o);
+void policy_stages_free(policy_stages *s);
+
 /* ---- runners ------------------------------------------------------------ */
 extern const runner backoff_runner;
 extern const runner classify_runner;
 extern const runner retry_budget_runner;
+extern const runner retry_run_runner;
+extern const runner headers_runner;
+extern const runner policy_run_runner;
 extern const runner circuit_breaker_runner;
 extern const runner token_bucket_runner;
 extern const runner sliding_window_runner;

@@ -51,7 +51,7 @@ static double now_s(void) {
 static seawall_status st_check(seawall_status st, int line) {
   atomic_fetch_add(&calls, 1);
   int v = (int)st;
-  bool known = (v >= 0 && v <= 8) || v == 100;
+  bool known = (v >= 0 && v <= 9) || v == 100 || v == 102;
   if (!known) {
     BUG("status %d (%s) at line %d: %s", v, seawall_status_str(v), line,
         seawall_last_error_message());
@@ -179,6 +179,8 @@ static seawall_adaptive_timeout *g_at;
 static seawall_fault_injector *g_fi;
 static seawall_keyed_token_bucket *g_ktb;
 static seawall_keyed_sliding_window *g_ksw;
+static seawall_retry *g_retry;
+static seawall_policy *g_run_pol; /* with timeout, retry and a fallback */
 
 /* ---- per-thread objects ---- */
 #define NP 8
@@ -190,6 +192,8 @@ typedef struct {
   seawall_bulkhead_waiter *w;
   seawall_policy_guard g[4];
   seawall_backoff_schedule_state bs;
+  seawall_retry_state rs;
+  seawall_policy_run runs[2];
   uint64_t lids[4];
   const seawall_circuit_breaker *lon[4];
 } tstate;
@@ -672,6 +676,124 @@ static void op_misc(tstate *t) {
   }
 }
 
+/* execute's callbacks: random results and classifications. */
+static int fz_attempt(void *ud, const seawall_attempt_info *info, seawall_attempt_failure *f) {
+  rng_t *r = ud;
+  if (!info || !f) BUG("execute passed NULL to the callback");
+  if (coin(r, 4)) S(seawall_manual_clock_advance(g_clock, below(r, 3) ? below(r, 1000) : hu64(r) % 2000000000u));
+  if (coin(r, 3)) return 0;
+  f->retryable = (uint8_t)rnd(r);
+  f->has_retry_after = (uint8_t)rnd(r);
+  f->retry_after_ns = hu64(r) % 1000000u;
+  f->outcome = (uint32_t)below(r, 4);
+  return (int)below(r, 5);
+}
+static int fz_fallback(void *ud, const seawall_fallback_info *info) {
+  rng_t *r = ud;
+  if (!info || !info->stage) BUG("fallback info or stage NULL");
+  return (int)below(r, 2);
+}
+
+static void op_run(tstate *t) {
+  rng_t *r = &t->r;
+  seawall_policy_run *run = &t->runs[below(r, 2)];
+  seawall_policy_step p;
+  seawall_attempt_failure af = {(uint8_t)rnd(r), (uint8_t)rnd(r), (uint32_t)below(r, 4), hu64(r)};
+  switch (below(r, 16)) {
+    case 0:
+      S(seawall_policy_run_start(coin(r, 2) ? g_run_pol : g_pol, (uint8_t)below(r, 2), hu64(r), run));
+      break;
+    case 1: S(seawall_policy_run_next(run, &p)); break;
+    case 2: S(seawall_policy_run_on_success(run, &p)); break;
+    case 3: S(seawall_policy_run_on_failure(run, &af, &p)); break;
+    case 4: S(seawall_policy_run_on_timeout(run, &p)); break;
+    case 5: S(seawall_policy_run_settle(run)); break;
+    case 6: {
+      uint8_t claimed;
+      S(seawall_policy_run_try_claim(run, &claimed, &p));
+      break;
+    }
+    case 7: S(seawall_policy_run_wait_timed_out(run, &p)); break;
+    case 8: S(seawall_policy_run_cancel(run)); break;
+    case 9:
+      S(seawall_policy_run_end(run));
+      if (coin(r, 2)) memset(run, 0, sizeof *run); /* zeroed storage is empty */
+      break;
+    case 10: {
+      seawall_retry_failure f = {(uint8_t)rnd(r), (uint8_t)rnd(r), hu64(r), hu64(r)};
+      seawall_retry_step rstep;
+      switch (below(r, 5)) {
+        case 0: S(seawall_retry_start(g_retry, (uint8_t)rnd(r), hu64(r), &t->rs)); break;
+        case 1: S(seawall_retry_on_failure(g_retry, &t->rs, &f, &rstep)); break;
+        case 2: S(seawall_retry_on_success(g_retry, &t->rs)); break;
+        case 3: S(seawall_retry_abandon(g_retry, &t->rs)); break;
+        default: /* any bytes in the plain-data state */
+          for (size_t i = 0; i < sizeof t->rs; i++) ((uint8_t *)&t->rs)[i] = (uint8_t)rnd(r);
+          break;
+      }
+      STR(seawall_give_up_reason_str((uint32_t)rnd(r)));
+      break;
+    }
+    case 11: {
+      seawall_execute_result res;
+      seawall_execute_config ec = seawall_execute_config_default();
+      ec.has_deadline = (uint8_t)below(r, 2);
+      ec.deadline_ns = hu64(r);
+      ec.total_timeout_ns = coin(r, 2) ? 0 : hu64(r);
+      S(seawall_policy_execute(coin(r, 2) ? g_run_pol : g_pol, coin(r, 3) ? NULL : &ec, fz_attempt,
+                               coin(r, 4) ? NULL : fz_fallback, r, &res));
+      break;
+    }
+    case 12: {
+      char v[12];
+      for (size_t i = 0; i < sizeof v - 1; i++) v[i] = (char)(coin(r, 2) ? '0' + below(r, 10) : rnd(r));
+      v[sizeof v - 1 - below(r, 8)] = 0;
+      uint8_t valid;
+      uint64_t ns;
+      S(seawall_parse_retry_after(v, hu64(r), &valid, &ns));
+      break;
+    }
+    case 13: {
+      seawall_error_link links[3];
+      for (int i = 0; i < 3; i++) {
+        links[i].seawall_status = (uint32_t)below(r, 12);
+        links[i].transport = (uint32_t)below(r, 7);
+        links[i].http_status = (uint32_t)(coin(r, 2) ? below(r, 600) : rnd(r));
+        links[i].has_retry_after = (uint8_t)rnd(r);
+        links[i].retry_after_ns = hu64(r);
+      }
+      seawall_verdict vd;
+      S(seawall_classify_chain(links, (size_t)below(r, 4), &vd));
+      uint32_t o;
+      S(seawall_outcome_for_error((uint8_t)rnd(r), (int32_t)below(r, 4) - 1, (uint32_t)below(r, 12), &o));
+      (void)seawall_is_retryable_error_status((uint32_t)rnd(r));
+      break;
+    }
+    case 14: {
+      char name[8];
+      for (size_t i = 0; i < sizeof name - 1; i++) name[i] = (char)(coin(r, 2) ? 'a' + below(r, 26) : rnd(r));
+      name[below(r, sizeof name)] = 0;
+      seawall_quota_policy *qp = NULL;
+      if (S(seawall_quota_policy_new(name, hu64(r), hu64(r), &qp)) == SEAWALL_OK) {
+        seawall_decision d = {(bool)below(r, 2), hu64(r), hu64(r), hu64(r)};
+        char buf[160];
+        size_t len;
+        S(seawall_rate_limit_header_value(qp, &d, (uint32_t)below(r, 8), buf, (size_t)below(r, sizeof buf + 1), &len));
+        seawall_rate_limit_headers h;
+        S(seawall_rate_limit_headers_get(qp, &d, &h));
+        STR(seawall_rate_limit_header_name((uint32_t)rnd(r)));
+        seawall_quota_policy_free(qp);
+      }
+      break;
+    }
+    default:
+      S(seawall_policy_run_next(NULL, &p));
+      S(seawall_retry_on_failure(g_retry, NULL, NULL, NULL));
+      S(seawall_policy_execute(g_pol, NULL, NULL, NULL, NULL, NULL));
+      break;
+  }
+}
+
 static void *worker(void *arg) {
   tstate *t = arg;
   seawall_circuit_breaker_config c = seawall_circuit_breaker_config_default();
@@ -681,9 +803,10 @@ static void *worker(void *arg) {
   if (S(seawall_circuit_breaker_new_with_clock(&c, g_clock, &t->cb)) != SEAWALL_OK) return NULL;
   while (now_s() < deadline) {
     for (int i = 0; i < 64; i++) {
-      switch (below(&t->r, 6)) {
+      switch (below(&t->r, 7)) {
         case 0:
         case 1: op_breaker(t); break;
+        case 5: op_run(t); break;
         case 2: op_bulkhead(t); break;
         case 3: op_policy(t); break;
         case 4: op_limiters(t); break;
@@ -695,6 +818,7 @@ static void *worker(void *arg) {
   for (int i = 0; i < NP; i++) S(seawall_circuit_breaker_release(t->cb, &t->permits[i]));
   for (int i = 0; i < NP; i++) seawall_bulkhead_release(&t->bp[i]);
   for (int i = 0; i < 4; i++) seawall_policy_guard_release(&t->g[i]);
+  for (int i = 0; i < 2; i++) S(seawall_policy_run_end(&t->runs[i]));
   seawall_bulkhead_waiter_free(t->w);
   seawall_circuit_breaker_free(t->cb);
   return NULL;
@@ -746,6 +870,13 @@ int main(int argc, char **argv) {
   seawall_keyed_sliding_window_config kwc = seawall_keyed_sliding_window_config_default();
   kwc.table.max_keys = 16;
   S(seawall_keyed_sliding_window_new_with_clock(&kwc, g_clock, &g_ksw));
+  seawall_retry_config rtc = seawall_retry_config_default();
+  rtc.retry_budget = g_rb;
+  S(seawall_retry_new(g_bo, &rtc, &g_retry));
+  pc.retry = g_retry;
+  pc.timeout_ns = 1000000;
+  pc.has_fallback = 1;
+  S(seawall_policy_new_with_clock(&pc, g_clock, &g_run_pol));
 
   pthread_t th[64];
   tstate *ts = calloc((size_t)nthreads, sizeof *ts);
@@ -757,6 +888,8 @@ int main(int argc, char **argv) {
   free(ts);
 
   seawall_policy_free(g_pol);
+  seawall_policy_free(g_run_pol);
+  seawall_retry_free(g_retry);
   seawall_circuit_breaker_free(g_cb); /* remaining listeners: destroy runs */
   seawall_bulkhead_free(g_bh);
   seawall_token_bucket_free(g_tb);

@@ -31,9 +31,8 @@ static bool float_field(const cJSON *c, const char *key, const char *field,
   return true;
 }
 
-static subject *build(const cJSON *config, const seawall_manual_clock *clock,
-                      cJSON **e, runner_err *err) {
-  (void)err;
+/* The adaptive timeout keys of a vector config (shared with policy_run). */
+bool adaptive_timeout_config(const cJSON *config, seawall_adaptive_timeout_config *out, cJSON **e) {
   seawall_adaptive_timeout_config c = seawall_adaptive_timeout_config_default();
   if (!float_field(config, "percentile", "percentile", &c.percentile, e) ||
       !float_field(config, "multiplier", "multiplier", &c.multiplier, e) ||
@@ -42,7 +41,16 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
       !int_field(config, "initial_timeout_ns", "initial_timeout", &c.initial_timeout_ns, e) ||
       !int_field(config, "min_samples", "min_samples", &c.min_samples, e) ||
       !int_field(config, "window_ns", "window", &c.window_ns, e))
-    return NULL;
+    return false;
+  *out = c;
+  return true;
+}
+
+static subject *build(const cJSON *config, const seawall_manual_clock *clock,
+                      cJSON **e, runner_err *err) {
+  (void)err;
+  seawall_adaptive_timeout_config c;
+  if (!adaptive_timeout_config(config, &c, e)) return NULL;
   subject *s = calloc(1, sizeof *s);
   seawall_status st = seawall_adaptive_timeout_new_with_clock(&c, clock, &s->at);
   if (st != SEAWALL_OK) {

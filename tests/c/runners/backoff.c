@@ -40,9 +40,10 @@ static uint32_t jitter_value(const char *j) {
   return UINT32_MAX;
 }
 
-static subject *build(const cJSON *config, const seawall_manual_clock *clock,
-                      cJSON **error_out, runner_err *err) {
-  (void)err;
+/* The backoff keys of a vector config into *out (shared with the
+ * retry_run runner). False with *error_out set on a bad value. */
+bool backoff_config_from_json(const cJSON *config, seawall_backoff_config *out,
+                              cJSON **error_out) {
   seawall_backoff_config c = seawall_backoff_config_default();
   const char *k = j_str(config, "kind");
   if (k) c.kind = kind_value(k);
@@ -50,32 +51,41 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
   if (j) c.jitter = jitter_value(j);
   if (j_get(config, "factor") && !j_f64(config, "factor", &c.factor)) {
     *error_out = config_error("factor");
-    return NULL;
+    return false;
   }
   bool has;
   uint64_t v;
   if (!opt_u64(config, "max_attempts", "max_attempts", &has, &v, error_out))
-    return NULL;
+    return false;
   if (has) {
     if (v > UINT32_MAX) {
       *error_out = config_error("max_attempts");
-      return NULL;
+      return false;
     }
     c.max_attempts = (uint32_t)v;
   }
-  if (!opt_u64(config, "base_ns", "base", &has, &v, error_out)) return NULL;
+  if (!opt_u64(config, "base_ns", "base", &has, &v, error_out)) return false;
   if (has) c.base_ns = v;
   if (!opt_u64(config, "max_delay_ns", "max_delay", &has, &v, error_out))
-    return NULL;
+    return false;
   if (has) c.max_delay_ns = v;
   if (!opt_u64(config, "max_elapsed_ns", "max_elapsed", &has, &v, error_out))
-    return NULL;
+    return false;
   c.has_max_elapsed = has;
   if (has) c.max_elapsed_ns = v;
-  if (!opt_u64(config, "seed", "seed", &has, &v, error_out)) return NULL;
+  if (!opt_u64(config, "seed", "seed", &has, &v, error_out)) return false;
   c.has_seed = has;
   if (has) c.seed = v;
 
+  *out = c;
+  return true;
+}
+
+static subject *build(const cJSON *config, const seawall_manual_clock *clock,
+                      cJSON **error_out, runner_err *err) {
+  (void)err;
+  seawall_backoff_config c;
+  if (!backoff_config_from_json(config, &c, error_out)) return NULL;
   subject *s = calloc(1, sizeof *s);
   seawall_status st = seawall_backoff_new_with_clock(&c, clock, &s->backoff);
   if (st != SEAWALL_OK) {

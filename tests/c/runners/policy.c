@@ -10,10 +10,7 @@
 
 struct subject {
   seawall_policy *policy;
-  seawall_token_bucket *tb;
-  seawall_sliding_window *sw;
-  seawall_circuit_breaker *cb;
-  seawall_bulkhead *bh;
+  policy_stages st;
   char *ids[MAX_GUARDS];
   seawall_policy_guard guards[MAX_GUARDS]; /* live guards, in place */
   size_t n;
@@ -25,18 +22,22 @@ static void destroy(subject *s) {
     free(s->ids[i]);
   }
   seawall_policy_free(s->policy);
+  policy_stages_free(&s->st);
+  free(s);
+}
+
+void policy_stages_free(policy_stages *s) {
   seawall_token_bucket_free(s->tb);
   seawall_sliding_window_free(s->sw);
   seawall_circuit_breaker_free(s->cb);
   seawall_bulkhead_free(s->bh);
-  free(s);
+  memset(s, 0, sizeof *s);
 }
 
-static subject *build(const cJSON *config, const seawall_manual_clock *clock,
-                      cJSON **e, runner_err *err) {
-  (void)err;
-  subject *s = calloc(1, sizeof *s);
-  seawall_policy_config pc = seawall_policy_config_default();
+/* The admission stages of a vector config into *s and *pc (shared with
+ * policy_run). False with *e set; the caller frees *s either way. */
+bool policy_stages_build(const cJSON *config, const seawall_manual_clock *clock,
+                         policy_stages *s, seawall_policy_config *pc, cJSON **e) {
   seawall_status st = SEAWALL_OK;
   const cJSON *rl = j_get(config, "rate_limiter");
   if (rl) {
@@ -45,11 +46,11 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
     if (strcmp(kind, "token_bucket") == 0) {
       seawall_token_bucket_config c = token_bucket_config(rl);
       st = seawall_token_bucket_new_with_clock(&c, clock, &s->tb);
-      pc.token_bucket = s->tb;
+      pc->token_bucket = s->tb;
     } else if (strcmp(kind, "sliding_window") == 0) {
       seawall_sliding_window_config c = sliding_window_config(rl);
       st = seawall_sliding_window_new_with_clock(&c, clock, &s->sw);
-      pc.sliding_window = s->sw;
+      pc->sliding_window = s->sw;
     } else {
       *e = config_error("kind");
       goto fail;
@@ -62,7 +63,7 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
     if (!circuit_breaker_config(cbc, &c, e)) goto fail;
     st = seawall_circuit_breaker_new_with_clock(&c, clock, &s->cb);
     if (st != SEAWALL_OK) goto fail_status;
-    pc.circuit_breaker = s->cb;
+    pc->circuit_breaker = s->cb;
   }
   const cJSON *bhc = j_get(config, "bulkhead");
   if (bhc) {
@@ -70,12 +71,23 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
     if (!bulkhead_config(bhc, &c, e)) goto fail;
     st = seawall_bulkhead_new_with_clock(&c, clock, &s->bh);
     if (st != SEAWALL_OK) goto fail_status;
-    pc.bulkhead = s->bh;
+    pc->bulkhead = s->bh;
   }
-  st = seawall_policy_new_with_clock(&pc, clock, &s->policy);
-  if (st != SEAWALL_OK) goto fail_status;
-  return s;
+  return true;
 fail_status:
+  *e = error_value(st);
+fail:
+  return false;
+}
+
+static subject *build(const cJSON *config, const seawall_manual_clock *clock,
+                      cJSON **e, runner_err *err) {
+  (void)err;
+  subject *s = calloc(1, sizeof *s);
+  seawall_policy_config pc = seawall_policy_config_default();
+  if (!policy_stages_build(config, clock, &s->st, &pc, e)) goto fail;
+  seawall_status st = seawall_policy_new_with_clock(&pc, clock, &s->policy);
+  if (st == SEAWALL_OK) return s;
   *e = error_value(st);
 fail:
   destroy(s);
@@ -83,7 +95,7 @@ fail:
 }
 
 /* state (breaker), active (bulkhead), limiter_available. */
-static cJSON *snapshot(subject *s, cJSON *o) {
+cJSON *policy_stages_snapshot(const policy_stages *s, cJSON *o) {
   if (s->cb) {
     seawall_circuit_state st;
     seawall_circuit_breaker_state(s->cb, &st);
@@ -209,7 +221,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     rerr(err, "unknown op \"%s\"", op);
     goto fail;
   }
-  return snapshot(s, o);
+  return policy_stages_snapshot(&s->st, o);
 fail:
   cJSON_Delete(o);
   return NULL;

@@ -7,7 +7,6 @@ import com.sun.jna.ptr.PointerByReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The default answer to "is this failure worth retrying?", from core's tables. Whether repeating
@@ -135,31 +134,65 @@ public final class Classify {
   }
 
   /**
-   * The default retry predicate of {@link Policy}: a {@link HasHttpStatus} with a retryable
-   * status, or an exception whose {@link #kindOf} is not NONE.
+   * The default answer to "is this failure worth retrying?": core's rule over the cause chain
+   * (spec/classify.md). The first exception on the chain that is a {@link SeawallException}
+   * (rate_limited, timeout and injected_fault are retried, other kinds are not), carries a
+   * transport kind ({@link #kindOf}'s codes) or an HTTP status ({@link HasHttpStatus}) decides.
    */
   public static boolean isRetryable(Throwable t) {
-    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      if (e instanceof SeawallException) {
-        return false;
-      }
-      if (e instanceof HasHttpStatus h) {
-        return isRetryableStatus(h.httpStatus());
-      }
-    }
-    return kindOf(t) != RetryableKind.NONE;
+    return t != null && verdict(t).retryable();
   }
 
-  /** A {@link HasRetryAfter} hint in t's cause chain, or a rejection's retryAfter. */
-  static Optional<Duration> retryAfter(Throwable t) {
-    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      if (e instanceof HasRetryAfter h && h.retryAfter() != null) {
-        return Optional.of(h.retryAfter());
-      }
-      if (e instanceof SeawallException s && !s.retryAfter().isZero()) {
-        return Optional.of(s.retryAfter());
-      }
+  /** Core's verdict on an exception chain: retry?, the hint, the breaker outcome (internal). */
+  record Verdict(boolean retryable, Duration retryAfter, int outcome) {}
+
+  private static final int MAX_LINKS = 32;
+
+  static Verdict verdict(Throwable t) {
+    java.util.List<Throwable> chain = new ArrayList<>();
+    for (Throwable e = t; e != null && chain.size() < MAX_LINKS; e = e.getCause() == e ? null : e.getCause()) {
+      chain.add(e);
     }
-    return Optional.empty();
+    int firstStatus = 0;
+    Lib.Verdict v = new Lib.Verdict();
+    if (chain.isEmpty()) {
+      Err.check(Lib.C.seawall_classify_chain(null, 0, v));
+    } else {
+      Lib.ErrorLink[] links = (Lib.ErrorLink[]) new Lib.ErrorLink().toArray(chain.size());
+      for (int i = 0; i < chain.size(); i++) {
+        Throwable e = chain.get(i);
+        Lib.ErrorLink l = links[i];
+        if (e instanceof SeawallException s) {
+          int code = s.kind().code();
+          if (code >= 1 && code <= 9) {
+            l.seawall_status = code;
+            if (firstStatus == 0) {
+              firstStatus = code;
+            }
+          }
+          if (!s.retryAfter().isZero()) {
+            l.has_retry_after = 1;
+            l.retry_after_ns = Durations.nanos(s.retryAfter());
+          }
+        } else {
+          if (e instanceof HasHttpStatus h && h.httpStatus() > 0 && h.httpStatus() < 1000) {
+            l.http_status = h.httpStatus();
+          }
+          if (e instanceof HasRetryAfter h && h.retryAfter() != null) {
+            l.has_retry_after = 1;
+            l.retry_after_ns = Durations.nanos(h.retryAfter());
+          }
+          String code = codeOf(e);
+          if (code != null) {
+            l.transport = kindForCode(code).ordinal();
+          }
+        }
+        l.write();
+      }
+      Err.check(Lib.C.seawall_classify_chain(links[0], links.length, v));
+    }
+    IntByReference outcome = new IntByReference();
+    Err.check(Lib.C.seawall_outcome_for_error((byte) 0, -1, firstStatus, outcome));
+    return new Verdict(v.retryable != 0, v.has_retry_after != 0 ? Durations.of(v.retry_after_ns) : null, outcome.getValue());
   }
 }

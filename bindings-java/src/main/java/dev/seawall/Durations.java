@@ -40,4 +40,16 @@ final class Durations {
       throw Err.argument(name, "must be at most " + Duration.ofNanos(Long.MAX_VALUE), d);
     }
   }
+
+  /** ns of a duration, saturating (negative as 0). */
+  static long nanos(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
 }

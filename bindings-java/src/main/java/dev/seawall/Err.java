@@ -41,6 +41,7 @@ final class Err {
       case TIMEOUT: return new SeawallTimeoutException(field, message, stage, retryAfter, cause);
       case RETRY_BUDGET_EXHAUSTED: return new RetryBudgetExhaustedException(field, message, stage, retryAfter, cause);
       case INJECTED_FAULT: return new InjectedFaultException(field, message, stage, retryAfter, cause);
+      case RETRY_EXHAUSTED: return new RetryExhaustedException(0, message, cause);
       case NULL_ARGUMENT: return new ClosedException(field, message, stage, retryAfter, cause);
       default: return new SeawallPanicException(field, message, stage, retryAfter, cause);
     }

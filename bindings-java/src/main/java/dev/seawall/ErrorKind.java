@@ -10,6 +10,8 @@ public enum ErrorKind {
   TIMEOUT(6),
   RETRY_BUDGET_EXHAUSTED(7),
   INJECTED_FAULT(8),
+  /** {@link Policy#execute}'s retry stage ran out of attempts or time. */
+  RETRY_EXHAUSTED(9),
   /** A closed handle or a missing argument. */
   NULL_ARGUMENT(100),
   /** An internal bug, caught at the C boundary. */

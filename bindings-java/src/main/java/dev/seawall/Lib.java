@@ -20,6 +20,9 @@ import com.sun.jna.ptr.PointerByReference;
 interface Lib extends Library {
   Lib C = Native.load("seawall", Lib.class);
 
+  /** SEAWALL_CALL_FAILED: execute ended with the callback's (or fallback's) own failure. */
+  int CALL_FAILED = 102;
+
   /** A {@code seawall_*_config_init} function. */
   @FunctionalInterface
   interface ConfigInit<T extends Structure> {
@@ -390,10 +393,14 @@ interface Lib extends Library {
   int seawall_fault_injector_get_metrics(Pointer p, FaultInjectorMetrics out);
 
   // ---- policy guard
-  @Structure.FieldOrder({"struct_size", "token_bucket", "sliding_window", "circuit_breaker", "bulkhead"})
+  @Structure.FieldOrder({"struct_size", "token_bucket", "sliding_window", "circuit_breaker", "bulkhead",
+      "timeout_ns", "adaptive_timeout", "retry", "has_fallback"})
   class PolicyConfig extends Structure {
     public int struct_size;
     public Pointer token_bucket, sliding_window, circuit_breaker, bulkhead;
+    public long timeout_ns;
+    public Pointer adaptive_timeout, retry;
+    public byte has_fallback;
   }
 
   int seawall_policy_config_init(PolicyConfig config, long size);
@@ -412,4 +419,96 @@ interface Lib extends Library {
   String seawall_retryable_kind_str(int kind);
   int seawall_retryable_kind_parse(String kind, IntByReference out);
   int seawall_retryable_kind_for_code(String code, IntByReference out);
+
+  int seawall_classify_chain(ErrorLink links, long n, Verdict out);
+  int seawall_outcome_for_error(byte ignored, int recorded, int seawallStatus, IntByReference out);
+
+  @Structure.FieldOrder({"seawall_status", "transport", "http_status", "has_retry_after", "retry_after_ns"})
+  class ErrorLink extends Structure {
+    public int seawall_status, transport, http_status;
+    public byte has_retry_after;
+    public long retry_after_ns;
+  }
+
+  @Structure.FieldOrder({"retryable", "has_retry_after", "retry_after_ns", "decided_by"})
+  class Verdict extends Structure {
+    public byte retryable, has_retry_after;
+    public long retry_after_ns;
+    public int decided_by;
+  }
+
+  // ---- retry stage and the whole call
+  @Structure.FieldOrder({"struct_size", "max_attempts", "retry_budget"})
+  class RetryConfig extends Structure {
+    public int struct_size, max_attempts;
+    public Pointer retry_budget;
+  }
+
+  int seawall_retry_config_init(RetryConfig config, long size);
+  int seawall_retry_new(Pointer backoff, RetryConfig config, PointerByReference out);
+  void seawall_retry_free(Pointer p);
+
+  @Structure.FieldOrder({"struct_size", "has_deadline", "deadline_ns", "total_timeout_ns"})
+  class ExecuteConfig extends Structure {
+    public int struct_size;
+    public byte has_deadline;
+    public long deadline_ns, total_timeout_ns;
+  }
+
+  @Structure.FieldOrder({"attempt", "has_deadline", "deadline_ns", "timeout_ns"})
+  class AttemptInfo extends Structure {
+    public int attempt;
+    public byte has_deadline;
+    public long deadline_ns, timeout_ns;
+
+    public AttemptInfo(Pointer p) {
+      super(p);
+      read();
+    }
+  }
+
+  @Structure.FieldOrder({"retryable", "has_retry_after", "outcome", "retry_after_ns"})
+  class AttemptFailure extends Structure {
+    public byte retryable, has_retry_after;
+    public int outcome;
+    public long retry_after_ns;
+
+    public AttemptFailure(Pointer p) {
+      super(p);
+      read();
+    }
+  }
+
+  @Structure.FieldOrder({"error", "callback_result", "attempts", "stage"})
+  class FallbackInfo extends Structure {
+    public int error, callback_result, attempts;
+    public String stage;
+
+    public FallbackInfo(Pointer p) {
+      super(p);
+      read();
+    }
+  }
+
+  @Structure.FieldOrder({"attempts", "fell_back", "callback_result", "stage"})
+  class ExecuteResult extends Structure {
+    public int attempts;
+    public byte fell_back;
+    public int callback_result;
+    public String stage;
+  }
+
+  /** seawall_attempt_fn: info and out point into the running execute's frame. */
+  interface AttemptFn extends Callback {
+    int invoke(Pointer userData, Pointer info, Pointer outFailure);
+  }
+
+  /** seawall_fallback_fn. */
+  interface FallbackFn extends Callback {
+    int invoke(Pointer userData, Pointer info);
+  }
+
+  int seawall_execute_config_init(ExecuteConfig config, long size);
+  int seawall_policy_execute(Pointer policy, ExecuteConfig config, AttemptFn callback, FallbackFn fallback,
+      Pointer userData, ExecuteResult out);
 }

@@ -5,12 +5,14 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.ByteByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * Rate limiter → circuit breaker → bulkhead, acquired in that order (a stage that rejects gives
- * back what earlier stages granted), plus the retry {@link #execute} wraps around it.
+ * back what earlier stages granted), plus the timeout, retry and fallback {@link #execute} runs
+ * around them in core.
  *
  * <pre>{@code
  * try (Policy policy = Policy.builder().circuitBreaker(cb).bulkhead(bh).retry(backoff).build()) {
@@ -19,23 +21,26 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class Policy extends Handle {
-  final Backoff retry;
-  final RetryBudget budget;
   final Predicate<Throwable> retryIf;
-  final Sleeper sleeper;
-
-  /** Waits between attempts (replaceable in tests). */
-  @FunctionalInterface
-  public interface Sleeper {
-    void sleep(Duration d) throws InterruptedException;
-  }
+  final Function<Throwable, ?> fallback;
 
   private Policy(Pointer p, Builder b) {
     super(p, "policy");
-    this.retry = b.retry;
-    this.budget = b.budget;
     this.retryIf = b.retryIf;
-    this.sleeper = b.sleeper;
+    this.fallback = b.fallback;
+  }
+
+  /**
+   * The attempt running on this thread inside {@link #execute}: its number and its time limit
+   * (the policy's timeout; null when none). Java cannot stop a running supplier, so it is told
+   * the limit and honours it itself (socket and HTTP client timeouts); an attempt that returns
+   * after its limit counts as timed out, whatever it returned.
+   */
+  public record Attempt(int number, Duration timeout) {}
+
+  /** The attempt {@link #execute} is running on this thread, or null outside one. */
+  public static Attempt currentAttempt() {
+    return Execution.current();
   }
 
   public static Builder builder() {
@@ -53,8 +58,10 @@ public final class Policy extends Handle {
     private Bulkhead bulkhead;
     private Backoff retry;
     private RetryBudget budget;
-    private Predicate<Throwable> retryIf = Classify::isRetryable;
-    private Sleeper sleeper = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+    private Duration timeout = Duration.ZERO;
+    private AdaptiveTimeout adaptiveTimeout;
+    private Predicate<Throwable> retryIf;
+    private Function<Throwable, ?> fallback;
     private ManualClock clock;
 
     private Builder() {}
@@ -81,7 +88,34 @@ public final class Policy extends Handle {
       return this;
     }
 
-    /** Retry failed calls as this backoff's schedule decides. */
+    /**
+     * Per-attempt time limit of {@link #execute} (zero: none), told to the supplier by
+     * {@link Policy#currentAttempt()}; at most one of timeout and adaptiveTimeout.
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** A per-attempt limit learned from earlier attempts' latencies (each is recorded into it). */
+    public Builder adaptiveTimeout(AdaptiveTimeout at) {
+      this.adaptiveTimeout = at;
+      return this;
+    }
+
+    /**
+     * Produces {@link #execute}'s result when the call failed; gets the exception execute would
+     * have thrown. A RuntimeException it throws is the call's result.
+     */
+    public Builder fallback(Function<Throwable, ?> fallback) {
+      this.fallback = fallback;
+      return this;
+    }
+
+    /**
+     * Retry failed calls as this backoff's schedule decides (core's retry run: the schedule first,
+     * then the budget; a {@link Classify.HasRetryAfter} hint replaces the computed delay).
+     */
     public Builder retry(Backoff backoff) {
       this.retry = backoff;
       return this;
@@ -93,19 +127,13 @@ public final class Policy extends Handle {
       return this;
     }
 
-    /** Which failures are worth retrying (default {@link Classify#isRetryable}). */
+    /** Overrides which failures are worth retrying (default core's: {@link Classify#isRetryable}). */
     public Builder retryIf(Predicate<Throwable> retryIf) {
       this.retryIf = retryIf;
       return this;
     }
 
-    /** How to wait between attempts (default Thread.sleep). */
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = sleeper;
-      return this;
-    }
-
-    /** Measure call durations on a manual clock. */
+    /** Run on a manual clock: durations, deadlines, and execute's sleeps (which advance it). */
     public Builder clock(ManualClock clock) {
       this.clock = clock;
       return this;
@@ -116,16 +144,32 @@ public final class Policy extends Handle {
       if (budget != null && retry == null) {
         throw Err.config("budget", "needs retry (a budget only limits retries)", "no retry");
       }
-      if (retryIf == null || sleeper == null) {
-        throw Err.config(retryIf == null ? "retryIf" : "sleeper", "must not be null", "null");
-      }
       Lib.PolicyConfig c = Lib.init(new Lib.PolicyConfig(), Lib.C::seawall_policy_config_init);
       c.token_bucket = tokenBucket == null ? null : tokenBucket.raw();
       c.sliding_window = slidingWindow == null ? null : slidingWindow.raw();
       c.circuit_breaker = circuitBreaker == null ? null : circuitBreaker.raw();
       c.bulkhead = bulkhead == null ? null : bulkhead.raw();
+      c.timeout_ns = Durations.configNs(timeout, "timeout");
+      c.adaptive_timeout = adaptiveTimeout == null ? null : adaptiveTimeout.ptr();
+      c.has_fallback = (byte) (fallback == null ? 0 : 1);
+      Pointer r = null;
+      if (retry != null) {
+        Lib.RetryConfig rc = Lib.init(new Lib.RetryConfig(), Lib.C::seawall_retry_config_init);
+        rc.retry_budget = budget == null ? null : budget.ptr();
+        PointerByReference rout = new PointerByReference();
+        Err.check(Lib.C.seawall_retry_new(retry.ptr(), rc, rout));
+        r = rout.getValue();
+      }
+      c.retry = r;
       PointerByReference out = new PointerByReference();
-      int st = clock == null ? Lib.C.seawall_policy_new(c, out) : Lib.C.seawall_policy_new_with_clock(c, clock.ptr(), out);
+      int st;
+      try {
+        st = clock == null ? Lib.C.seawall_policy_new(c, out) : Lib.C.seawall_policy_new_with_clock(c, clock.ptr(), out);
+      } finally {
+        if (r != null) {
+          Lib.C.seawall_retry_free(r); // the policy keeps its own reference
+        }
+      }
       if (st == ErrorKind.INVALID_CONFIG.code()) {
         SeawallException e = Err.fromLast(st);
         throw new InvalidConfigException("slidingWindow",
@@ -185,12 +229,16 @@ public final class Policy extends Handle {
   }
 
   /**
-   * Calls {@code fn} through the policy: acquire the guard, call, complete the guard with the
-   * outcome (a return is a success, an exception a failure). If {@link Builder#retry} is set and
-   * {@code retryIf} says the failure is worth retrying, the backoff schedule gives the delay (or
-   * gives up: {@link RetryExhaustedException}) and the budget allows the retry (or not:
-   * {@link RetryBudgetExhaustedException}); each retry acquires the guard again. A rejection is
-   * thrown as is.
+   * Calls {@code fn} through the whole stack, run by core (spec/policy.md "The policy run"): rate
+   * limiter → circuit breaker → bulkhead → timeout → retry → fallback, the sleeps between attempts
+   * included. A return is a success; a RuntimeException is the attempt's failure, classified by
+   * core's default rules ({@link Classify#isRetryable}; {@link Builder#retryIf} overrides) and
+   * rethrown when the call ends with it; an {@link Error} finishes the call without an outcome and
+   * is rethrown as is. Ends with: the result (or the fallback's); the supplier's last exception
+   * when it is not retried; a rejection before any attempt ({@link CircuitOpenException},
+   * {@link RateLimitedException}, {@link BulkheadFullException}); {@link RetryExhaustedException}
+   * ({@code attempts()}, cause the last exception), {@link RetryBudgetExhaustedException} or
+   * {@link SeawallTimeoutException} when attempts ran and seawall gave up. Thread-safe.
    */
   public <T> T execute(Supplier<T> fn) {
     return Execution.run(this, fn);

@@ -169,4 +169,31 @@ class ConcurrencyTest {
       assertEquals(THREADS * 1000L, ran.get() + full.get());
     }
   }
+
+  @Test
+  void policyExecuteRetriesFromEightThreads() throws Exception {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().clock(clock).build();
+        Backoff b = PolicyTest.constantOn(clock, 3);
+        Policy pol = Policy.builder().circuitBreaker(cb).retry(b).clock(clock).build()) {
+      cb.metricsOnly(); // records, never opens
+      AtomicLong calls = new AtomicLong();
+      hammer(() -> {
+        for (int i = 0; i < 200; i++) {
+          int[] n = {0};
+          int r = pol.execute(() -> {
+            calls.incrementAndGet();
+            if (++n[0] == 1) {
+              throw new PrimitivesTest.CodeError("ECONNREFUSED");
+            }
+            return n[0];
+          });
+          assertEquals(2, r);
+        }
+        return null;
+      });
+      assertEquals(THREADS * 200L * 2, calls.get());
+      assertEquals(THREADS * 200L, cb.metrics().failures());
+      assertEquals(THREADS * 200L, cb.metrics().successes());
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.seawall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,11 +51,30 @@ class PolicyTest {
     }
   }
 
+  static Backoff constantOn(ManualClock clock, int attempts) {
+    return Backoff.builder().kind(Backoff.Kind.CONSTANT).base(Duration.ofMillis(10)).factor(1)
+        .maxDelay(Duration.ofSeconds(1)).jitter(Backoff.Jitter.NONE).maxAttempts(attempts).clock(clock).build();
+  }
+
+  static final class Http extends RuntimeException implements Classify.HasHttpStatus {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    Http(int status) {
+      super("http " + status);
+      this.status = status;
+    }
+
+    @Override
+    public int httpStatus() {
+      return status;
+    }
+  }
+
   @Test
-  void executeRetriesRetryableFailures() {
-    List<Duration> sleeps = new ArrayList<>();
-    try (CircuitBreaker cb = CircuitBreaker.builder().build(); Backoff b = constant(4);
-        Policy pol = Policy.builder().circuitBreaker(cb).retry(b).sleeper(sleeps::add).build()) {
+  void executeRetriesThenSucceeds() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().clock(clock).build();
+        Backoff b = constantOn(clock, 4); Policy pol = Policy.builder().circuitBreaker(cb).retry(b).clock(clock).build()) {
       AtomicInteger calls = new AtomicInteger();
       String r = pol.execute(() -> {
         if (calls.incrementAndGet() < 3) {
@@ -64,7 +84,7 @@ class PolicyTest {
       });
       assertEquals("ok", r);
       assertEquals(3, calls.get());
-      assertEquals(List.of(Duration.ofMillis(10), Duration.ofMillis(10)), sleeps);
+      assertEquals(Duration.ofMillis(20), clock.now()); // core slept 2 x 10 ms on the manual clock
       assertEquals(2, cb.metrics().failures());
       assertEquals(1, cb.metrics().successes());
     }
@@ -72,46 +92,51 @@ class PolicyTest {
 
   @Test
   void executeDoesNotRetryOtherFailures() {
-    try (Backoff b = constant(4); Policy pol = Policy.builder().retry(b).sleeper(d -> {}).build()) {
-      IllegalStateException boom = new IllegalStateException("boom");
+    try (ManualClock clock = ManualClock.create(); Backoff b = constantOn(clock, 4);
+        Policy pol = Policy.builder().retry(b).clock(clock).build()) {
       AtomicInteger calls = new AtomicInteger();
+      IllegalStateException boom = new IllegalStateException("boom");
       assertSame(boom, assertThrows(IllegalStateException.class, () -> pol.run(() -> {
         calls.incrementAndGet();
         throw boom;
       })));
       assertEquals(1, calls.get());
+      assertThrows(Http.class, () -> pol.run(() -> {
+        calls.incrementAndGet();
+        throw new Http(404);
+      }));
+      assertEquals(2, calls.get());
     }
   }
 
   @Test
-  void executeGivesUpWhenTheScheduleDoes() {
-    try (Backoff b = constant(3); Policy pol = Policy.builder().retry(b).retryIf(e -> true).sleeper(d -> {}).build()) {
+  void executeRetriesExhausted() {
+    try (ManualClock clock = ManualClock.create(); Backoff b = constantOn(clock, 3);
+        Policy pol = Policy.builder().retry(b).clock(clock).build()) {
       AtomicInteger calls = new AtomicInteger();
       RetryExhaustedException e = assertThrows(RetryExhaustedException.class, () -> pol.run(() -> {
         calls.incrementAndGet();
-        throw new IllegalStateException("boom");
+        throw new Http(503);
       }));
-      assertEquals(3, e.attempts());
       assertEquals(3, calls.get());
-      assertTrue(e.getCause() instanceof IllegalStateException);
+      assertEquals(3, e.attempts());
+      assertEquals(ErrorKind.RETRY_EXHAUSTED, e.kind());
+      assertTrue(e.getCause() instanceof Http);
     }
   }
 
   @Test
   void executeStopsWhenTheBudgetSaysSo() {
-    try (RetryBudget rb = RetryBudget.builder().maxTokens(10).tokenRatio(0.1).build(); Backoff b = constant(100);
-        Policy pol = Policy.builder().retry(b).budget(rb).sleeper(d -> {}).build()) {
+    try (ManualClock clock = ManualClock.create(); RetryBudget rb = RetryBudget.builder().maxTokens(10).tokenRatio(0.1).build();
+        Backoff b = constantOn(clock, 100); Policy pol = Policy.builder().retry(b).budget(rb).clock(clock).build()) {
       AtomicInteger calls = new AtomicInteger();
       RetryBudgetExhaustedException e = assertThrows(RetryBudgetExhaustedException.class, () -> pol.run(() -> {
         calls.incrementAndGet();
         throw new PrimitivesTest.CodeError("ETIMEDOUT");
       }));
-      assertEquals(5, calls.get());
+      assertEquals(5, calls.get()); // a failure costs a token; retries stop at half of 10
       assertTrue(e.getCause() instanceof PrimitivesTest.CodeError);
-      assertEquals(4, rb.metrics().retriesAllowed());
-      assertEquals(1, rb.metrics().retriesDenied());
       assertEquals(42, pol.execute(() -> 42));
-      assertEquals(1, rb.metrics().successes());
     }
   }
 
@@ -131,31 +156,129 @@ class PolicyTest {
 
   @Test
   void executeThrowsRejectionsAndHonoursRetryAfter() {
-    List<Duration> sleeps = new ArrayList<>();
-    try (CircuitBreaker cb = PrimitivesTest.twoFailures().build(); Backoff b = constant(3);
-        Policy pol = Policy.builder().circuitBreaker(cb).retry(b).sleeper(sleeps::add).build()) {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = PrimitivesTest.twoFailures().clock(clock).build();
+        Backoff b = constantOn(clock, 3); Policy pol = Policy.builder().circuitBreaker(cb).retry(b).clock(clock).build()) {
       cb.forceOpen();
       AtomicInteger calls = new AtomicInteger();
       assertEquals("circuit_breaker", assertThrows(CircuitOpenException.class, () -> pol.run(calls::incrementAndGet)).stage());
       assertEquals(0, calls.get());
       cb.reset();
       pol.run(() -> {
-        if (calls.incrementAndGet() == 1) {
+        int n = calls.incrementAndGet();
+        if (n == 1) {
           throw new RetryLater();
         }
+        if (n == 2) {
+          throw new RateLimitedException("", "", "", Duration.ZERO); // core retries its own rate_limited
+        }
       });
-      assertEquals(List.of(Duration.ofSeconds(3)), sleeps);
+      assertEquals(3, calls.get());
+      assertEquals(Duration.ofSeconds(3).plusMillis(10), clock.now());
     }
   }
 
   @Test
-  void anErrorReleasesTheGuardWithoutAnOutcome() {
-    try (CircuitBreaker cb = CircuitBreaker.builder().build(); Bulkhead bh = Bulkhead.builder().maxConcurrent(1).build();
-        Policy pol = Policy.builder().circuitBreaker(cb).bulkhead(bh).build()) {
+  void executeFallback() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().clock(clock).build();
+        Backoff b = constantOn(clock, 2)) {
+      List<Throwable> seen = new ArrayList<>();
+      try (Policy pol = Policy.builder().circuitBreaker(cb).retry(b).clock(clock)
+          .fallback(e -> {
+            seen.add(e);
+            return "fallback";
+          }).build()) {
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertEquals("fallback", pol.execute(() -> {
+          throw boom;
+        }));
+        assertEquals("fallback", pol.execute(() -> {
+          throw new PrimitivesTest.CodeError("ECONNRESET");
+        }));
+        cb.forceOpen();
+        assertEquals("fallback", pol.execute(() -> "not called"));
+        assertEquals(3, seen.size());
+        assertSame(boom, seen.get(0));
+        assertEquals(2, ((RetryExhaustedException) seen.get(1)).attempts());
+        assertTrue(seen.get(1).getCause() instanceof PrimitivesTest.CodeError);
+        assertEquals("circuit_breaker", ((CircuitOpenException) seen.get(2)).stage());
+      }
+      try (Policy pol = Policy.builder().fallback(e -> {
+        throw new IllegalArgumentException("fallback failed");
+      }).build()) {
+        assertEquals("fallback failed", assertThrows(IllegalArgumentException.class, () -> pol.execute(() -> {
+          throw new IllegalStateException("boom");
+        })).getMessage());
+      }
+    }
+  }
+
+  @Test
+  void executeTimeoutIsTheAttemptDeadline() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().clock(clock).build();
+        Backoff b = constantOn(clock, 2);
+        Policy pol = Policy.builder().circuitBreaker(cb).timeout(Duration.ofMillis(100)).retry(b).clock(clock).build()) {
+      assertNull(Policy.currentAttempt());
+      List<Policy.Attempt> attempts = new ArrayList<>();
+      RetryExhaustedException e = assertThrows(RetryExhaustedException.class, () -> pol.run(() -> {
+        attempts.add(Policy.currentAttempt());
+        clock.advance(Duration.ofMillis(150)); // runs over its limit on the policy's clock, returns normally
+      }));
+      assertEquals(2, e.attempts());
+      assertNull(e.getCause());
+      assertEquals(List.of(new Policy.Attempt(1, Duration.ofMillis(100)), new Policy.Attempt(2, Duration.ofMillis(100))), attempts);
+      assertEquals(2, cb.metrics().failures());
+      assertNull(Policy.currentAttempt());
+    }
+    try (ManualClock clock = ManualClock.create(); Policy pol = Policy.builder().timeout(Duration.ofMillis(100)).clock(clock).build()) {
+      assertThrows(SeawallTimeoutException.class, () -> pol.run(() -> clock.advance(Duration.ofMillis(101))));
+      pol.run(() -> clock.advance(Duration.ofMillis(100)));
+    }
+  }
+
+  @Test
+  void executeOpensTheBreaker() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = PrimitivesTest.twoFailures().clock(clock).build();
+        Policy pol = Policy.builder().circuitBreaker(cb).clock(clock).build()) {
+      for (int i = 0; i < 2; i++) {
+        assertThrows(IllegalStateException.class, () -> pol.run(() -> {
+          throw new IllegalStateException("boom");
+        }));
+      }
+      assertEquals(CircuitState.OPEN, cb.state());
+      CircuitOpenException e = assertThrows(CircuitOpenException.class, () -> pol.run(() -> {
+        throw new AssertionError("called");
+      }));
+      assertEquals(Duration.ofSeconds(10), e.retryAfter());
+    }
+  }
+
+  @Test
+  void aThrowingSupplierIsTheCallsFailure() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().clock(clock).build();
+        Bulkhead bh = Bulkhead.builder().maxConcurrent(1).clock(clock).build();
+        Policy pol = Policy.builder().circuitBreaker(cb).bulkhead(bh).clock(clock).build()) {
+      assertThrows(UnsupportedOperationException.class, () -> pol.run(() -> {
+        throw new UnsupportedOperationException("kaboom");
+      }));
+      assertEquals(1, cb.metrics().failures());
+      assertEquals(0, bh.metrics().active());
+    }
+  }
+
+  @Test
+  void anErrorFinishesWithoutAnOutcome() {
+    try (ManualClock clock = ManualClock.create(); CircuitBreaker cb = CircuitBreaker.builder().build();
+        Bulkhead bh = Bulkhead.builder().maxConcurrent(1).build(); Backoff b = constantOn(clock, 3);
+        Policy pol = Policy.builder().circuitBreaker(cb).bulkhead(bh).retry(b).clock(clock)
+            .fallback(e -> "fallback").build()) {
+      AtomicInteger calls = new AtomicInteger();
       assertThrows(AssertionError.class, () -> pol.run(() -> {
+        calls.incrementAndGet();
         throw new AssertionError("not an exception");
       }));
-      assertEquals(0, cb.metrics().calls());
+      assertEquals(1, calls.get());
+      assertEquals(0, cb.metrics().failures());
+      assertEquals(0, cb.metrics().successes());
       assertEquals(0, bh.metrics().active());
     }
   }
