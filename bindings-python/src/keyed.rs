@@ -110,6 +110,7 @@ macro_rules! keyed_limiter_pymethods {
                 Ok(Decision {
                     d,
                     limit: self.limit,
+                    window_ns: self.window_ns,
                 })
             }
 
@@ -129,6 +130,7 @@ macro_rules! keyed_limiter_pymethods {
                 Ok(Decision {
                     d,
                     limit: self.limit,
+                    window_ns: self.window_ns,
                 })
             }
 
@@ -164,6 +166,7 @@ pub struct KeyedTokenBucket {
     inner: CoreTb,
     clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 keyed_limiter_pymethods!(KeyedTokenBucket {
@@ -187,6 +190,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
             initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
         };
         let limit = bucket.burst;
+        let window_ns = crate::limiter::token_bucket_window_ns(&bucket);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
         let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock.clone())
@@ -195,6 +199,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 });
@@ -210,6 +215,7 @@ pub struct KeyedSlidingWindow {
     inner: CoreSw,
     clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 keyed_limiter_pymethods!(KeyedSlidingWindow {
@@ -234,6 +240,7 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
             buckets: buckets_arg(py, buckets, d.buckets)?,
         };
         let limit = window.limit;
+        let window_ns = seawall::clock::duration_to_ns(window.window);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
         let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock.clone())
@@ -242,6 +249,7 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 });

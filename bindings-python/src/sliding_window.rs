@@ -37,6 +37,7 @@ pub struct SlidingWindowLimiter {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 #[pymethods]
@@ -57,12 +58,14 @@ impl SlidingWindowLimiter {
             buckets: buckets_arg(py, buckets, d.buckets)?,
         };
         let limit = cfg.limit;
+        let window_ns = seawall::clock::duration_to_ns(cfg.window);
         let clock = source(clock)?;
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
         Ok(Self {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 
@@ -85,6 +88,7 @@ impl SlidingWindowLimiter {
         Ok(Decision {
             d,
             limit: self.limit,
+            window_ns: self.window_ns,
         })
     }
 
@@ -95,6 +99,7 @@ impl SlidingWindowLimiter {
         Ok(Decision {
             d,
             limit: self.limit,
+            window_ns: self.window_ns,
         })
     }
 
@@ -114,6 +119,7 @@ impl SlidingWindowLimiter {
         Ok(Decision {
             d,
             limit: self.limit,
+            window_ns: self.window_ns,
         })
     }
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub struct TokenBucket {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
+    window_ns: u64,
 }
 
 #[pymethods]
@@ -35,8 +36,13 @@ impl TokenBucket {
             initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
         };
         let clock = source(clock)?;
+        let window_ns = crate::limiter::token_bucket_window_ns(&cfg);
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
-        Ok(Self { inner, clock })
+        Ok(Self {
+            inner,
+            clock,
+            window_ns,
+        })
     }
 
     /// Takes `n` tokens if available now: True/False.
@@ -58,6 +64,7 @@ impl TokenBucket {
         Ok(Decision {
             d,
             limit: self.inner.burst(),
+            window_ns: self.window_ns,
         })
     }
 
@@ -68,6 +75,7 @@ impl TokenBucket {
         Ok(Decision {
             d,
             limit: self.inner.burst(),
+            window_ns: self.window_ns,
         })
     }
 
@@ -87,6 +95,7 @@ impl TokenBucket {
         Ok(Decision {
             d,
             limit: self.inner.burst(),
+            window_ns: self.window_ns,
         })
     }
 

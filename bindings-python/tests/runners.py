@@ -41,19 +41,23 @@ def _ns_to_secs(v: Any) -> Any:
 # --- backoff (tests/src/runners/backoff.rs) ---------------------------------
 
 
+def _backoff(config: Dict[str, Any], clock: seawall.ManualClock) -> seawall.Backoff:
+    return seawall.Backoff(
+        _cfg(config, "kind"),
+        base=_cfg(config, "base_ns", _ns_to_secs),
+        factor=_cfg(config, "factor", float),
+        max_delay=_cfg(config, "max_delay_ns", _ns_to_secs),
+        jitter=_cfg(config, "jitter"),
+        max_attempts=_cfg(config, "max_attempts"),
+        max_elapsed=_cfg(config, "max_elapsed_ns", _ns_to_secs),
+        seed=_cfg(config, "seed"),
+        clock=clock,
+    )
+
+
 class BackoffRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
-        self.backoff = seawall.Backoff(
-            _cfg(config, "kind"),
-            base=_cfg(config, "base_ns", _ns_to_secs),
-            factor=_cfg(config, "factor", float),
-            max_delay=_cfg(config, "max_delay_ns", _ns_to_secs),
-            jitter=_cfg(config, "jitter"),
-            max_attempts=_cfg(config, "max_attempts"),
-            max_elapsed=_cfg(config, "max_elapsed_ns", _ns_to_secs),
-            seed=_cfg(config, "seed"),
-            clock=clock,
-        )
+        self.backoff = _backoff(config, clock)
         self.schedule = self.backoff.schedule()
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
@@ -98,10 +102,102 @@ class ClassifyRunner:
             return {"statuses": list(c.RETRYABLE_STATUSES)}
         if op == "kinds":
             return {"kinds": list(c.RETRYABLE_KINDS)}
+        if op == "error_kind":
+            return {"retryable": c.is_retryable_error_kind(args["kind"])}
+        if op == "chain":
+            # Each link as the Python layer builds it from an exception.
+            links = [(ln.get("seawall"), ln.get("transport"), ln.get("status"), ln.get("retry_after_ns")) for ln in args["links"]]
+            ok, hint, by = seawall._native.classify_chain(links)
+            return {"retryable": ok, "retry_after_ns": hint, "decided_by": by}
+        if op == "retry_after":
+            got = c.parse_retry_after(args["value"], args.get("now_unix_ms", 0))
+            return {"delay_ns": None if got is None else round(got * 1e9)}
+        if op == "outcome":
+            return {"outcome": seawall._native.outcome_for_error(args.get("ignored", False), args.get("recorded"), args.get("seawall"))}
         raise RunnerError(f"unknown op {op!r}")
 
 
 RUNNERS["classify"] = ClassifyRunner
+
+
+# --- retry_run (tests/src/runners/retry_run.rs) -----------------------------
+
+
+class RetryRunRunner:
+    """The retry run through seawall.Retry's native core (RetryCore)."""
+
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        backoff = _backoff(config.get("backoff") or {}, clock)
+        bc = config.get("budget")
+        budget = None if bc is None else seawall.RetryBudget(bc.get("max_tokens"), bc.get("token_ratio"))
+        r = seawall.Retry(config.get("max_attempts"), backoff=backoff, budget=budget, clock=clock)
+        self.core = r._core
+        self.run = self.core.start()
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "start":
+            self.run.abandon()
+            self.run = self.core.start(deadline_ns=args.get("deadline_ns"))
+            return {}
+        if op == "success":
+            self.run.on_success()
+            return {"status": self.run.status, "attempts": self.run.attempts}
+        if op == "abandon":
+            self.run.abandon()
+            return {"status": self.run.status, "attempts": self.run.attempts}
+        if op == "failure":
+            got = self.run.on_failure_ns(args.get("retryable", True), args.get("retry_after_ns"), args.get("duration_ns", 0))
+            if got[0] == "sleep":
+                return {"action": "sleep", "delay_ns": got[1], "attempts": got[2]}
+            return {"action": "give_up", "reason": got[1], "attempts": got[2], "error": got[3]}
+        if op == "metrics":
+            return dict(self.core.metrics())
+        raise RunnerError(f"unknown op {op!r}")
+
+
+RUNNERS["retry_run"] = RetryRunRunner
+
+
+# --- headers (tests/src/runners/headers.rs) ---------------------------------
+
+
+class HeadersRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.name = config.get("name", "default")
+        self.limiter: Any = None
+        if "token_bucket" in config:
+            tb = config["token_bucket"]
+            self.limiter = seawall.TokenBucket(tb.get("rate_per_sec"), tb.get("burst"), initial_tokens=tb.get("initial_tokens"), clock=clock)
+        elif "sliding_window" in config:
+            sw = config["sliding_window"]
+            self.limiter = seawall.SlidingWindowLimiter(sw.get("limit"), _ns_to_secs(sw.get("window_ns")), buckets=sw.get("buckets"), clock=clock)
+        else:
+            self.limit = config.get("limit")
+            self.window = _ns_to_secs(config.get("window_ns"))
+        # The policy name is checked when the subject is built, as in Rust.
+        self._headers(True, 0, 0, 0) if self.limiter is None else self.limiter.peek().headers(self.name)
+
+    def _headers(self, allowed: bool, remaining: int, retry_after_ns: int, reset_after_ns: int) -> Dict[str, Any]:
+        return dict(seawall.headers.rate_limit_headers(
+            allowed=allowed, remaining=remaining, retry_after=retry_after_ns / 1e9,
+            reset_after=reset_after_ns / 1e9, limit=self.limit, window=self.window, name=self.name))
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "headers":
+            out = self._headers(args["allowed"], args["remaining"], args.get("retry_after_ns", 0), args.get("reset_after_ns", 0))
+        elif op == "try_acquire":
+            try:
+                d = self.limiter.check(args.get("n"))
+            except seawall.SeawallError as e:
+                return error_value(e)
+            out = dict(d.headers(self.name))
+        else:
+            raise RunnerError(f"unknown op {op!r}")
+        out.setdefault("Retry-After", None)
+        return out
+
+
+RUNNERS["headers"] = HeadersRunner
 
 
 # --- retry_budget (tests/src/runners/retry_budget.rs) -----------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ._native import VERSION as __version__
 from ._native import Backoff, ManualClock, RetryBudget, Schedule
-from . import classify
+from . import classify, headers
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
 from .bulkhead import Bulkhead, BulkheadPermit, BulkheadWaiter
@@ -80,6 +80,7 @@ __all__ = [
     "Retry",
     "retry",
     "classify",
+    "headers",
     "is_retryable",
     "SeawallError",
     "ConfigError",

@@ -1,6 +1,6 @@
 """Type stubs of the private native module seawall._native (PyO3)."""
 
-from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, Type, Union, final
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Tuple, Type, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -52,6 +52,15 @@ __all__ = [
     "kind_for_exception_name",
     "error_code_kinds",
     "exception_name_kinds",
+    "RetryCore",
+    "RetryRun",
+    "give_up_reasons",
+    "is_retryable_error_kind",
+    "classify_chain",
+    "parse_retry_after_ns",
+    "outcome_for_error",
+    "python_library_exception_kinds",
+    "rate_limit_headers",
 ]
 
 VERSION: str
@@ -93,7 +102,7 @@ class Decision:
     @property
     def limit(self) -> int: ...
     def __bool__(self) -> bool: ...
-    def headers(self) -> Dict[str, str]: ...
+    def headers(self, name: Optional[str] = None) -> Dict[str, str]: ...
 
 @disjoint_base
 class TokenBucket:
@@ -181,6 +190,57 @@ def kind_for_error_code(code: str) -> Optional[str]: ...
 def kind_for_exception_name(name: str) -> Optional[str]: ...
 def error_code_kinds() -> List[Tuple[str, str]]: ...
 def exception_name_kinds() -> List[Tuple[str, str]]: ...
+def python_library_exception_kinds() -> List[Tuple[str, str]]: ...
+def is_retryable_error_kind(kind: str) -> bool: ...
+def classify_chain(
+    links: Iterable[Tuple[Optional[str], Optional[str], Optional[int], Optional[int]]],
+) -> Tuple[bool, Optional[int], Optional[int]]: ...
+def parse_retry_after_ns(value: str, now_unix_ms: int) -> Optional[int]: ...
+def outcome_for_error(ignored: bool, recorded: Optional[bool] = None, seawall: Optional[str] = None) -> str: ...
+def rate_limit_headers(
+    allowed: bool,
+    remaining: int,
+    retry_after_ns: int,
+    reset_after_ns: int,
+    *,
+    name: str,
+    limit: int,
+    window_ns: int,
+) -> Dict[str, str]: ...
+def give_up_reasons() -> List[str]: ...
+
+@final
+class RetryCore:
+    def __new__(
+        cls,
+        backoff: Backoff,
+        *,
+        budget: Optional[RetryBudget] = None,
+        max_attempts: Optional[int] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> Self: ...
+    def start(self, deadline: Optional[float] = None, *, deadline_ns: Optional[int] = None) -> RetryRun: ...
+    def first_success(self) -> None: ...
+    def metrics(self) -> Dict[str, int]: ...
+    @property
+    def max_attempts(self) -> int: ...
+
+@final
+class RetryRun:
+    def on_failure(
+        self, retryable: bool, retry_after: Optional[float] = None, duration: Optional[float] = None
+    ) -> Union[float, None, BaseException]: ...
+    def on_failure_ns(
+        self, retryable: bool, retry_after_ns: Optional[int] = None, duration_ns: Optional[int] = None
+    ) -> Tuple[Any, ...]: ...
+    def on_success(self) -> None: ...
+    def abandon(self) -> None: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> Optional[str]: ...
 
 @disjoint_base
 class SlidingWindowLimiter:
