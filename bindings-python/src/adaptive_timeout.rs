@@ -14,7 +14,7 @@ use seawall::clock::duration_to_ns;
 /// latencies are known. Lock-free log-bucket histogram over two windows.
 #[pyclass(frozen, subclass, module = "seawall._native", name = "AdaptiveTimeout")]
 pub struct AdaptiveTimeout {
-    inner: Core,
+    pub inner: std::sync::Arc<Core>,
 }
 
 fn opt<'py, T>(
@@ -57,7 +57,9 @@ impl AdaptiveTimeout {
             min_samples: opt(min_samples, d.min_samples, |v| count(v, "min_samples", c))?,
             window: opt(window, d.window, |v| secs(v, "window", c))?,
         };
-        let inner = Core::with_clock(cfg, source(clock)?).map_err(|e| to_pyerr(py, &e))?;
+        let inner = std::sync::Arc::new(
+            Core::with_clock(cfg, source(clock)?).map_err(|e| to_pyerr(py, &e))?,
+        );
         Ok(Self { inner })
     }
 

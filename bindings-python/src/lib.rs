@@ -18,6 +18,7 @@ mod keyed;
 mod kwargs;
 mod limiter;
 mod policy;
+mod policy_run;
 mod retry;
 mod retry_budget;
 mod sliding_window;
@@ -135,6 +136,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<retry_budget::RetryBudget>()?;
     m.add_class::<retry::RetryCore>()?;
     m.add_class::<retry::RetryRun>()?;
+    m.add_class::<policy_run::PolicyCore>()?;
+    m.add_class::<policy_run::PolicyRun>()?;
     m.add_function(wrap_pyfunction!(retry::give_up_reasons, m)?)?;
     m.add_function(wrap_pyfunction!(classify::is_retryable_error_kind, m)?)?;
     m.add_function(wrap_pyfunction!(classify::classify_chain, m)?)?;

@@ -19,7 +19,7 @@ use seawall::Error;
 /// `start()` begins one call's run.
 #[pyclass(frozen, module = "seawall._native", name = "RetryCore")]
 pub struct RetryCore {
-    inner: Retry,
+    pub(crate) inner: Retry,
     clock: ClockSource,
 }
 

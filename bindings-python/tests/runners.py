@@ -609,3 +609,137 @@ class PolicyRunner:
 
 
 RUNNERS["policy"] = PolicyRunner
+
+
+# --- policy_run (tests/src/runners/policy_run.rs) ---------------------------
+
+
+class _Call:
+    __slots__ = ("run", "waiter", "held")
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.waiter: Any = None
+        self.held: Any = None
+
+
+class PolicyRunRunner:
+    """The policy run through the native PolicyCore that seawall.Policy drives."""
+
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.stages = PolicyRunner(config, clock)
+        self.adaptive: Any = None
+        timeout: Any = None
+        if "timeout_ns" in config:
+            timeout = config["timeout_ns"] / 1e9
+        elif "adaptive_timeout" in config:
+            self.adaptive = AdaptiveTimeoutRunner(config["adaptive_timeout"], clock).at
+        self.backoff: Any = None
+        self.budget: Any = None
+        retry: Any = None
+        rc = config.get("retry")
+        if rc is not None:
+            self.backoff = _backoff(rc.get("backoff") or {}, clock)
+            bc = rc.get("budget")
+            if bc is not None:
+                self.budget = seawall.RetryBudget(bc.get("max_tokens"), bc.get("token_ratio"))
+            retry = seawall.Retry(rc.get("max_attempts"), backoff=self.backoff, budget=self.budget, clock=clock)
+        self.policy = seawall.Policy(
+            rate_limiter=self.stages.limiter,
+            circuit_breaker=self.stages.breaker,
+            bulkhead=self.stages.bulkhead,
+            timeout=self.adaptive if self.adaptive is not None else timeout,
+            retry=retry,
+            fallback=seawall.Fallback(0) if config.get("fallback") else None,
+            clock=clock,
+        )
+        self.calls: Dict[str, _Call] = {}
+
+    def _out(self, c: _Call, step: Any) -> Dict[str, Any]:
+        kind = step[0]
+        o: Dict[str, Any] = {"step": kind}
+        if kind == "attempt":
+            o["timeout_ns"] = step[1]
+        elif kind == "wait_for_slot":
+            c.waiter = step[1]
+            o["max_wait_ns"] = step[2]
+        elif kind == "sleep":
+            o["delay_ns"] = step[1]
+        elif kind in ("fallback", "fail"):
+            e = step[1]
+            o["stage"] = step[2]
+            o["error"] = None if e is None else e.kind
+            if e is not None:
+                if e.field is not None:
+                    o["field"] = e.field
+                if getattr(e, "attempts", None) is not None and isinstance(e, (seawall.RetryError, seawall.RetryBudgetExhaustedError)):
+                    o["attempts"] = e.attempts
+                    o["reason"] = e.reason
+        o["attempt"] = c.run.attempts
+        return self.stages._snapshot(o)
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        cid = args.get("id", "a")
+        if op == "start":
+            c = self.calls[cid] = _Call(self.policy._core.run(deadline_ns=args.get("deadline_ns"), ns=True))
+            return self._out(c, c.run.next_step())
+        if op == "metrics":
+            return self._metrics()
+        c = self.calls[cid]
+        if op == "next":
+            return self._out(c, c.run.next_step())
+        if op == "success":
+            return self._out(c, c.run.on_success())
+        if op == "failure":
+            return self._out(c, c.run.on_failure(args.get("retryable", True), args.get("retry_after_ns"), args.get("outcome")))
+        if op == "timeout":
+            step, slot = c.run.on_timeout()
+            c.held = slot
+            o = self._out(c, step)
+            o["slot_held"] = slot is not None
+            return o
+        if op == "settle":
+            if c.held is not None:
+                c.held.release()
+                c.held = None
+            return self.stages._snapshot({})
+        if op == "claim":
+            p = c.waiter.try_claim()
+            if p is None:
+                return self.stages._snapshot({"step": "wait_for_slot"})
+            c.waiter = None
+            return self._out(c, c.run.slot_granted(p))
+        if op == "wait_timeout":
+            c.waiter.cancel()
+            c.waiter = None
+            return self._out(c, c.run.slot_timed_out())
+        if op == "cancel":
+            if c.waiter is not None:
+                c.waiter.cancel()
+                c.waiter = None
+            c.run.cancel()
+            return self.stages._snapshot({})
+        raise RunnerError(f"unknown op {op!r}")
+
+    def _metrics(self) -> Dict[str, Any]:
+        o: Dict[str, Any] = {}
+        st = self.stages
+        if st.breaker is not None:
+            m = st.breaker.metrics()
+            o["breaker"] = {k: m[k] for k in ("successes", "failures", "ignored", "slow", "rejected")}
+        if st.bulkhead is not None:
+            m = st.bulkhead.metrics()
+            o["bulkhead"] = {k: m[k] for k in ("active", "queued", "rejected")}
+        if self.adaptive is not None:
+            m = self.adaptive.metrics()
+            o["adaptive"] = {"samples": m["samples"], "timeout_ns": m["timeout_ns"], "p50_ns": m["p50_ns"]}
+        if self.backoff is not None:
+            m = self.backoff.metrics()
+            o["backoff"] = {k: m[k] for k in ("schedules", "retries", "exhausted_attempts")}
+        if self.budget is not None:
+            m = self.budget.metrics()
+            o["budget"] = {"tokens_milli": m["tokens_milli"], "retries_denied": m["retries_denied"]}
+        return st._snapshot(o)
+
+
+RUNNERS["policy_run"] = PolicyRunRunner

@@ -122,9 +122,27 @@ def test_string_modes_rejected() -> None:
 
 
 def test_clock_must_be_manual_clock() -> None:
-    for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {})):
+    for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {}), (seawall.Policy, {})):
         with pytest.raises(TypeError, match="clock"):
             ctor(**ok, clock="monotonic")  # type: ignore[arg-type]
+
+
+def _pcore() -> Any:
+    return seawall.Policy(retry=seawall.Retry(clock=seawall.ManualClock()))._core
+
+
+def _prun() -> Any:
+    r = _pcore().run()
+    r.next_step()
+    return r
+
+
+def _waiter() -> Any:
+    bh = seawall.Bulkhead(1, max_queue=1, clock=seawall.ManualClock())
+    held = bh.enqueue()
+    w = bh.enqueue()
+    _waiter.held = held  # type: ignore[attr-defined]
+    return w
 
 
 def _hdr(**kw: Any) -> Any:
@@ -158,6 +176,14 @@ def _method_cases() -> List[Tuple[str, Callable[[Any], Any], str, List[Any]]]:
         ("Schedule.next_delay", lambda v: bo.schedule().next_delay(v), "retry_after", t_bad),
         ("ManualClock.advance", lambda v: clock.advance(v), "seconds", t_bad),
         ("Deadline.timeout", lambda v: seawall.Deadline(1.0, clock=clock).timeout(v), "cap", t_bad),
+        # the policy run (spec/policy.md)
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(v), "retryable", [NAN, 1, 0, None, "yes", b"1", [1], object()]),
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(True, v), "retry_after", t_bad),
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(True, None, v), "outcome", ["", "FAILURE", "fail", 1, b"failure", [1], object()]),
+        ("PolicyRun.slot_granted", lambda v: _prun().slot_granted(v), "permit", [None, 1, "p", object()]),
+        ("PolicyCore.run", lambda v: _pcore().run(v), "deadline", t_bad),
+        ("PolicyCore.run", lambda v: _pcore().run(deadline_ns=v), "deadline_ns", count(minimum=0)),
+        ("BulkheadWaiter.wait", lambda v: _waiter().wait(v), "timeout", t_bad),
         # the retry run (spec/retry.md) and its helpers
         ("RetryRun.on_failure", lambda v: rc.start().on_failure(v), "retryable", [NAN, 1, 0, None, "yes", b"1", [1], object()]),
         ("RetryRun.on_failure", lambda v: rc.start().on_failure(True, v), "retry_after", t_bad),

@@ -317,3 +317,84 @@ def test_cancellation_abandons_the_run_without_charging_the_budget() -> None:
     m = budget.metrics()
     # the retried failure cost its one token; the cancelled attempt nothing
     assert (m["tokens_milli"], m["failures"], m["retries_allowed"], m["successes"]) == (9000, 1, 1, 0)
+
+
+# -- the policy run (spec/policy.md) --------------------------------------------------
+
+
+def test_policy_retries_its_own_rate_limit_rejection_after_retry_after() -> None:
+    clock = seawall.ManualClock()
+    tb = seawall.TokenBucket(1.0, 1, clock=clock)
+    p = seawall.Policy(rate_limiter=tb, retry=Retry(max_attempts=2, base=0.01, jitter="none", clock=clock))
+    assert p.call(lambda: "first") == "first"
+    # the bucket is empty: the rejection is retried after its retry_after (1 s)
+    assert p.call(lambda: "second") == "second"
+    assert clock.now() == pytest.approx(1.0)
+
+
+def test_policy_rejection_ends_with_its_stage_and_the_fallback_sees_it() -> None:
+    clock = seawall.ManualClock()
+    cb = seawall.CircuitBreaker(failure_count_threshold=1, failure_rate_threshold=None, slow_call_rate_threshold=None, clock=clock)
+    cb.force_open()
+    p = seawall.Policy(circuit_breaker=cb, retry=Retry(max_attempts=3, base=0, clock=clock))
+    with pytest.raises(seawall.CircuitOpenError) as ei:
+        p.call(lambda: 1)
+    assert ei.value.stage == "circuit_breaker"
+    seen: List[BaseException] = []
+    q = seawall.Policy(circuit_breaker=cb, fallback=seawall.fallback(handler=lambda e: seen.append(e) or "fb"))
+    assert q.call(lambda: 1) == "fb" and isinstance(seen[0], seawall.CircuitOpenError)
+
+
+def test_policy_gives_up_with_retry_error_chained_to_the_last_failure() -> None:
+    clock = seawall.ManualClock()
+    p = seawall.Policy(retry=Retry(max_attempts=2, base=0, clock=clock))
+    with pytest.raises(seawall.RetryError) as ei:
+        p.call(_raise, ConnectionResetError("reset"))
+    assert ei.value.attempts == 2 and isinstance(ei.value.__cause__, ConnectionResetError)
+    with pytest.raises(ValueError):
+        p.call(_raise, ValueError("not retried"))
+
+
+def test_policy_times_attempts_on_its_clock_and_records_the_adaptive_timeout() -> None:
+    clock = seawall.ManualClock()
+    at = seawall.AdaptiveTimeout(min_timeout=1.0, initial_timeout=5.0, min_samples=1, clock=clock)
+    cb = seawall.CircuitBreaker(slow_call_duration_threshold=0.1, clock=clock)
+    p = seawall.Policy(circuit_breaker=cb, timeout=at, clock=clock)
+
+    async def slow() -> int:
+        clock.advance(0.25)
+        return 1
+
+    async def cancelled() -> int:
+        clock.advance(0.5)
+        raise asyncio.CancelledError()
+
+    assert asyncio.run(p.call_async(slow)) == 1
+    m = at.metrics()
+    assert m["samples"] == 1 and m["p50"] == pytest.approx(0.25, rel=0.05)
+    assert cb.metrics()["slow"] == 1
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(p.call_async(cancelled))
+    # a cancelled attempt records nothing, in the adaptive timeout or the breaker
+    assert at.metrics()["samples"] == 1
+    assert cb.metrics()["successes"] + cb.metrics()["failures"] == 1
+
+
+def test_adaptive_timeout_alone_records_nothing_for_a_cancelled_call() -> None:
+    clock = seawall.ManualClock()
+    at = seawall.AdaptiveTimeout(clock=clock)
+
+    async def cancelled() -> None:
+        clock.advance(0.5)
+        raise asyncio.CancelledError()
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(at.call_async(cancelled))
+    assert at.metrics()["samples"] == 0
+
+
+def test_policy_result_predicate_retries_a_returned_503() -> None:
+    clock = seawall.ManualClock()
+    answers = iter([503, 200])
+    p = seawall.Policy(retry=Retry(max_attempts=3, base=0, clock=clock, retry_if_result=lambda r: r == 503))
+    assert p.call(lambda: next(answers)) == 200
