@@ -105,19 +105,75 @@ class ClassifyRunner:
         if op == "error_kind":
             return {"retryable": c.is_retryable_error_kind(args["kind"])}
         if op == "chain":
-            # Each link as the Python layer builds it from an exception.
-            links = [(ln.get("seawall"), ln.get("transport"), ln.get("status"), ln.get("retry_after_ns")) for ln in args["links"]]
-            ok, hint, by = seawall._native.classify_chain(links)
+            links = args["links"]
+            if not links:  # no exception to build: the empty chain itself
+                ok, hint, by = seawall._native.classify_chain([])
+            else:
+                # real exceptions, chained by __cause__, read by seawall.classify
+                chain = [_exception_for(ln) for ln in links]
+                for outer, inner in zip(chain, chain[1:]):
+                    outer.__cause__ = inner
+                ok, hint, by = c._verdict(chain[0])
             return {"retryable": ok, "retry_after_ns": hint, "decided_by": by}
         if op == "retry_after":
             got = c.parse_retry_after(args["value"], args.get("now_unix_ms", 0))
             return {"delay_ns": None if got is None else round(got * 1e9)}
         if op == "outcome":
-            return {"outcome": seawall._native.outcome_for_error(args.get("ignored", False), args.get("recorded"), args.get("seawall"))}
+            sw = args.get("seawall")
+            exc = Exception("the caller's error") if sw is None else _SEAWALL_CLASSES[sw](sw)
+            return {"outcome": c.outcome_for_error(exc, ignored=args.get("ignored", False), recorded=args.get("recorded"))}
         raise RunnerError(f"unknown op {op!r}")
 
 
 RUNNERS["classify"] = ClassifyRunner
+
+_SEAWALL_CLASSES = {
+    cls.kind: cls
+    for cls in (
+        seawall.ConfigError, seawall.InvalidArgumentError, seawall.CircuitOpenError, seawall.RateLimitedError,
+        seawall.BulkheadFullError, seawall.errors.TimeoutError, seawall.RetryBudgetExhaustedError,
+        seawall.InjectedFaultError, seawall.RetryError,
+    )
+}
+
+
+class _Coded(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _transport(kind: str) -> BaseException:
+    """An exception of a listed transport kind, as Python raises them."""
+    import errno
+
+    return {
+        "connection_reset": lambda: ConnectionResetError(errno.ECONNRESET, "reset"),
+        "timed_out": lambda: TimeoutError("timed out"),
+        "connection_refused": lambda: ConnectionRefusedError(errno.ECONNREFUSED, "refused"),
+        "network_error": lambda: OSError(errno.ENETUNREACH, "unreachable"),
+        "service_unavailable": lambda: _Coded("UNAVAILABLE"),
+    }[kind]()
+
+
+def _exception_for(link: Dict[str, Any]) -> BaseException:
+    """One link of a vector's chain as a real exception: a seawall error of
+    its kind, a transport failure, or a plain wrapper that says nothing; a
+    ``status`` as ``status_code``; a hint as the seawall error's
+    ``retry_after`` or a ``Retry-After`` header (exact decimal seconds)."""
+    sw, tr, st, ra = link.get("seawall"), link.get("transport"), link.get("status"), link.get("retry_after_ns")
+    e: BaseException
+    if sw is not None:
+        e = _SEAWALL_CLASSES[sw](sw, retry_after=None if ra is None else ra / 1e9)
+    elif tr is not None:
+        e = _transport(tr)
+    else:
+        e = Exception("a wrapper that says nothing")
+    if st is not None:
+        e.status_code = st  # type: ignore[attr-defined]
+    if ra is not None and sw is None:
+        e.headers = {"Retry-After": f"{ra // 10**9}.{ra % 10**9:09d}"}  # type: ignore[attr-defined]
+    return e
 
 
 # --- retry_run (tests/src/runners/retry_run.rs) -----------------------------

@@ -199,12 +199,17 @@ def _link(exc: BaseException) -> Tuple[Optional[str], Optional[str], Optional[in
     return (sw, None if sw is not None else retryable_kind(exc), http_status(exc), _hint_ns(exc))
 
 
+def _verdict(exc: BaseException) -> Tuple[bool, Optional[int], Optional[int]]:
+    """Core's verdict on ``exc``'s chain: (retryable, hint ns, deciding link)."""
+    return _native.classify_chain([_link(e) for e in _causes(exc)])
+
+
 def classify(exc: BaseException) -> Tuple[bool, Optional[float]]:
     """Core's default classification of ``exc`` and its causes:
     ``(retryable, retry_after seconds or None)``."""
     if not isinstance(exc, Exception):
         return (False, None)  # KeyboardInterrupt, SystemExit, CancelledError
-    ok, hint, _ = _native.classify_chain([_link(e) for e in _causes(exc)])
+    ok, hint, _ = _verdict(exc)
     return (ok, None if hint is None else hint / 1e9)
 
 
