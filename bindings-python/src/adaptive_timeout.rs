@@ -13,7 +13,7 @@ use seawall::clock::duration_to_ns;
 /// latencies are known. Lock-free log-bucket histogram over two windows.
 #[pyclass(frozen, subclass, module = "seawall._native", name = "AdaptiveTimeout")]
 pub struct AdaptiveTimeout {
-    inner: Core,
+    pub inner: std::sync::Arc<Core>,
 }
 
 fn opt<'py, T>(
@@ -65,8 +65,10 @@ impl AdaptiveTimeout {
             ("min_samples", min_samples),
             ("window", window),
         ];
-        let inner = Core::with_clock(cfg, source(clock)?)
-            .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
+        let inner = std::sync::Arc::new(
+            Core::with_clock(cfg, source(clock)?)
+                .map_err(|e| crate::errors::config_error(py, &e, &passed))?,
+        );
         Ok(Self { inner })
     }
 

@@ -233,7 +233,12 @@ pub struct BulkheadPermit {
 }
 
 impl BulkheadPermit {
-    fn new(p: OwnedPermit) -> Self {
+    /// Takes the slot out (the permit is then released).
+    pub(crate) fn take(&self) -> Option<OwnedPermit> {
+        lock(&self.p).take()
+    }
+
+    pub(crate) fn new(p: OwnedPermit) -> Self {
         Self {
             p: Mutex::new(Some(p)),
         }
@@ -278,6 +283,14 @@ impl BulkheadPermit {
 #[pyclass(frozen, module = "seawall._native", name = "BulkheadWaiter")]
 pub struct BulkheadWaiter {
     w: Mutex<Option<OwnedWaiter>>,
+}
+
+impl BulkheadWaiter {
+    pub(crate) fn new(w: OwnedWaiter) -> Self {
+        Self {
+            w: Mutex::new(Some(w)),
+        }
+    }
 }
 
 /// A `Waker` that calls a Python callable. Core wakes it from whichever
@@ -342,5 +355,16 @@ impl BulkheadWaiter {
     fn cancel(&self) {
         let w = lock(&self.w).take();
         drop(w);
+    }
+
+    /// Blocks (GIL released) until the slot is handed over, at most
+    /// `timeout` seconds: the permit, or None when the wait ran out (the
+    /// place in the queue is then given up).
+    fn wait(&self, py: Python<'_>, timeout: &Bound<'_, PyAny>) -> PyResult<Option<BulkheadPermit>> {
+        let t = crate::convert::secs(timeout, "timeout", Kind::Argument)?;
+        let Some(w) = lock(&self.w).take() else {
+            return Ok(None);
+        };
+        Ok(py.detach(move || w.wait(t)).ok().map(BulkheadPermit::new))
     }
 }

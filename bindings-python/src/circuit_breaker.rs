@@ -89,6 +89,23 @@ impl Listeners {
     }
 }
 
+/// The kind of the first seawall error on an exception's cause chain
+/// (`seawall.classify.seawall_kind_on_chain`), None when there is none.
+fn seawall_kind_on_chain(py: Python<'_>, v: &Bound<'_, PyAny>) -> Option<seawall::ErrorKind> {
+    static F: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let f = F
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("seawall.classify")?
+                .getattr("seawall_kind_on_chain")?
+                .unbind())
+        })
+        .ok()?;
+    let k = f.bind(py).call1((v,)).ok()?;
+    let k: String = k.extract().ok()?;
+    seawall::ErrorKind::from_wire(&k)
+}
+
 /// How a finished call is recorded.
 #[derive(Clone, Copy)]
 pub(crate) enum Finish {
@@ -103,7 +120,10 @@ pub(crate) enum Finish {
 /// failure_count_period=None, open_duration=60.0,
 /// open_duration_multiplier=1.0, max_open_duration=None,
 /// half_open_max_calls=3, success_threshold=3; which exceptions count:
-/// record_exceptions=(Exception,), ignore_exceptions=(), failure_predicate=None;
+/// record_exceptions=None, ignore_exceptions=(), failure_predicate=None
+/// (neither predicate: core's rule, every Exception is a failure but
+/// seawall's own rejections, which never reached the dependency, are
+/// ignored; a record predicate that does not match makes a success);
 /// name=None, clock=None. Supports weak references (registries, caches).
 #[pyclass(
     frozen,
@@ -115,7 +135,8 @@ pub(crate) enum Finish {
 pub struct CircuitBreaker {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
-    record: Py<PyTuple>,
+    /// `record_exceptions` as given (None: not given, core's default rule).
+    record: Option<Py<PyTuple>>,
     ignore: Option<Py<PyTuple>>,
     predicate: Option<Py<PyAny>>,
     name: Option<String>,
@@ -141,23 +162,32 @@ impl CircuitBreaker {
                 return Finish::Record(Outcome::Ignored);
             }
         }
-        if let Some(pred) = &self.predicate {
-            return match pred.bind(py).call1((v,)).and_then(|r| r.is_truthy()) {
-                Ok(true) => Finish::Record(Outcome::Failure),
-                Ok(false) => Finish::Record(Outcome::Success),
-                Err(pe) => {
-                    pe.write_unraisable(py, Some(pred.bind(py)));
-                    Finish::Record(Outcome::Failure)
-                }
-            };
-        }
-        if v.is_instance(self.record.bind(py).as_any())
-            .unwrap_or(false)
-        {
-            Finish::Record(Outcome::Failure)
+        // core's outcome rule (spec/classify.md, "Outcome of an error"):
+        // a record predicate (failure_predicate, else record_exceptions)
+        // decides failure vs success; without one, a seawall rejection that
+        // never reached the dependency is ignored, anything else a failure.
+        let recorded = if let Some(pred) = &self.predicate {
+            Some(
+                match pred.bind(py).call1((v,)).and_then(|r| r.is_truthy()) {
+                    Ok(b) => b,
+                    Err(pe) => {
+                        pe.write_unraisable(py, Some(pred.bind(py)));
+                        true
+                    }
+                },
+            )
         } else {
-            Finish::Record(Outcome::Success)
-        }
+            self.record
+                .as_ref()
+                .map(|r| v.is_instance(r.bind(py).as_any()).unwrap_or(false))
+        };
+        let seawall = match recorded {
+            Some(_) => None,
+            None => seawall_kind_on_chain(py, v),
+        };
+        Finish::Record(seawall::classify::outcome_for_error(
+            false, recorded, seawall,
+        ))
     }
 
     #[inline]
@@ -304,13 +334,11 @@ impl CircuitBreaker {
                 |v| count(v, "success_threshold", c),
             )?,
         };
-        let exc = py.get_type::<PyException>();
         let record = kw
             .take("record_exceptions")?
             .opt("record_exceptions", None, true, |v| {
                 exc_types(py, v, "record_exceptions")
-            })?
-            .map_or_else(|| PyTuple::new(py, [exc]).map(|t| t.unbind()), Ok)?;
+            })?;
         let ignore = kw
             .take("ignore_exceptions")?
             .opt("ignore_exceptions", None, true, |v| {
@@ -357,7 +385,9 @@ impl CircuitBreaker {
     /// predicate or a listener that refers back to its breaker is
     /// collectable). Each listener is visited once: it is one reference.
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
-        visit.call(&self.record)?;
+        if let Some(r) = &self.record {
+            visit.call(r)?;
+        }
         if let Some(i) = &self.ignore {
             visit.call(i)?;
         }

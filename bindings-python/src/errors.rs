@@ -207,8 +207,11 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     if let Some(ra) = e.retry_after() {
         kwargs.set_item("retry_after", secs(ra))?;
     }
-    if let (ErrorKind::RetryExhausted, Some(a)) = (e.kind(), e.attempts()) {
+    if let Some(a) = e.attempts() {
         kwargs.set_item("attempts", a)?;
+    }
+    if let Some(r) = e.give_up_reason() {
+        kwargs.set_item("reason", r.as_str())?;
     }
     let obj = cls.call((message,), Some(&kwargs))?;
     Ok(PyErr::from_value(obj))

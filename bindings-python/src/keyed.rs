@@ -110,6 +110,7 @@ macro_rules! keyed_limiter_pymethods {
                 Ok(Decision {
                     d,
                     limit: self.limit,
+                    window_ns: self.window_ns,
                 })
             }
 
@@ -127,6 +128,7 @@ macro_rules! keyed_limiter_pymethods {
                 Ok(Decision {
                     d,
                     limit: self.limit,
+                    window_ns: self.window_ns,
                 })
             }
 
@@ -146,6 +148,7 @@ macro_rules! keyed_limiter_pymethods {
                 Ok(Decision {
                     d,
                     limit: self.limit,
+                    window_ns: self.window_ns,
                 })
             }
 
@@ -181,6 +184,7 @@ pub struct KeyedTokenBucket {
     inner: CoreTb,
     clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 keyed_limiter_pymethods!(KeyedTokenBucket {
@@ -212,6 +216,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
             initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
         };
         let limit = bucket.burst;
+        let window_ns = crate::limiter::token_bucket_window_ns(&bucket);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
         let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock.clone())
@@ -220,6 +225,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 });
@@ -235,6 +241,7 @@ pub struct KeyedSlidingWindow {
     inner: CoreSw,
     clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 keyed_limiter_pymethods!(KeyedSlidingWindow {
@@ -267,6 +274,7 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
             buckets: buckets_arg(py, buckets, d.buckets)?,
         };
         let limit = window.limit;
+        let window_ns = seawall::clock::duration_to_ns(window.window);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
         let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock.clone())
@@ -275,6 +283,7 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 });

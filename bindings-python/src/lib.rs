@@ -19,6 +19,8 @@ mod keyed;
 mod kwargs;
 mod limiter;
 mod policy;
+mod policy_run;
+mod retry;
 mod retry_budget;
 mod sliding_window;
 mod token_bucket;
@@ -154,6 +156,20 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<circuit_breaker::BreakerCall>()?;
     m.add_class::<backoff::Schedule>()?;
     m.add_class::<retry_budget::RetryBudget>()?;
+    m.add_class::<retry::RetryCore>()?;
+    m.add_class::<retry::RetryRun>()?;
+    m.add_class::<policy_run::PolicyCore>()?;
+    m.add_class::<policy_run::PolicyRun>()?;
+    m.add_function(wrap_pyfunction!(retry::give_up_reasons, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::is_retryable_error_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::classify_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::parse_retry_after_ns, m)?)?;
+    m.add_function(wrap_pyfunction!(classify::outcome_for_error, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        classify::python_library_exception_kinds,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(classify::rate_limit_headers, m)?)?;
     m.add_function(wrap_pyfunction!(classify::retryable_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(classify::is_retryable_status, m)?)?;
     m.add_function(wrap_pyfunction!(classify::retryable_kinds, m)?)?;

@@ -20,11 +20,14 @@ use std::time::Duration;
 pub struct Decision {
     pub d: CoreDecision,
     pub limit: u64,
+    /// The quota window of the limiter's policy (`spec/headers.md`), ns.
+    pub window_ns: u64,
 }
 
-fn ceil_secs(d: Duration) -> u64 {
-    let ns = duration_to_ns(d);
-    ns.div_ceil(1_000_000_000)
+/// The quota window of a token bucket: `burst × T` (`spec/headers.md`).
+pub fn token_bucket_window_ns(cfg: &seawall::token_bucket::TokenBucketConfig) -> u64 {
+    seawall::headers::QuotaPolicy::token_bucket("default", cfg)
+        .map_or(0, |p| duration_to_ns(p.window()))
 }
 
 #[pymethods]
@@ -61,25 +64,38 @@ impl Decision {
         self.d.allowed
     }
 
-    /// The standard response headers: `X-RateLimit-Limit`,
-    /// `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds until the
-    /// limiter is full again, rounded up) and, when denied, `Retry-After`
-    /// (seconds, rounded up, at least 1).
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let h = PyDict::new(py);
-        h.set_item("X-RateLimit-Limit", self.limit.to_string())?;
-        h.set_item("X-RateLimit-Remaining", self.d.remaining.to_string())?;
-        h.set_item(
-            "X-RateLimit-Reset",
-            ceil_secs(self.d.reset_after).to_string(),
-        )?;
-        if !self.d.allowed {
-            h.set_item(
-                "Retry-After",
-                ceil_secs(self.d.retry_after).max(1).to_string(),
-            )?;
-        }
-        Ok(h)
+    /// The rate-limit response headers (`spec/headers.md`, core's
+    /// `seawall::headers`): `RateLimit-Policy`, `RateLimit` (IETF draft),
+    /// `X-RateLimit-Limit` / `-Remaining` / `-Reset` and, when denied,
+    /// `Retry-After`; times in whole seconds, rounded up. `name` names the
+    /// quota policy (default "default").
+    #[pyo3(signature = (name=None))]
+    fn headers<'py>(
+        &self,
+        py: Python<'py>,
+        name: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let name = match name {
+            Some(n) if !n.is_none() => match n.cast::<pyo3::types::PyString>() {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    return Err(crate::convert::wrong_type(
+                        "name",
+                        "a str",
+                        n,
+                        crate::convert::Kind::Argument,
+                    ))
+                }
+            },
+            _ => "default".to_owned(),
+        };
+        let policy = seawall::headers::QuotaPolicy::new(
+            &name,
+            self.limit,
+            Duration::from_nanos(self.window_ns),
+        )
+        .map_err(|e| to_pyerr(py, &e))?;
+        crate::classify::headers_dict(py, &self.d, &policy)
     }
 
     fn __repr__(&self) -> String {
@@ -169,14 +185,24 @@ pub fn reservation(
     py: Python<'_>,
     r: seawall::Result<Reservation>,
     limit: u64,
+    window_ns: u64,
 ) -> PyResult<Py<PyAny>> {
     match r.map_err(|e| to_pyerr(py, &e))? {
-        Reservation::Granted(d) => Ok(Py::new(py, Decision { d, limit })?.into_any()),
+        Reservation::Granted(d) => Ok(Py::new(
+            py,
+            Decision {
+                d,
+                limit,
+                window_ns,
+            },
+        )?
+        .into_any()),
         Reservation::Waiting(w) => Ok(Py::new(
             py,
             LimiterWaiter {
                 w: Mutex::new(Some(w)),
                 limit,
+                window_ns,
             },
         )?
         .into_any()),
@@ -185,15 +211,32 @@ pub fn reservation(
 
 /// Blocks (GIL released, re-attaching every 50 ms for signals) until the
 /// reservation is due; a signal handler's exception gives it back.
-pub fn block_on(py: Python<'_>, r: seawall::Result<Reservation>, limit: u64) -> PyResult<Decision> {
+pub fn block_on(
+    py: Python<'_>,
+    r: seawall::Result<Reservation>,
+    limit: u64,
+    window_ns: u64,
+) -> PyResult<Decision> {
     let mut w = match r.map_err(|e| to_pyerr(py, &e))? {
-        Reservation::Granted(d) => return Ok(Decision { d, limit }),
+        Reservation::Granted(d) => {
+            return Ok(Decision {
+                d,
+                limit,
+                window_ns,
+            })
+        }
         Reservation::Waiting(w) => w,
     };
     loop {
         let got = py.detach(|| w.wait_for(Some(Duration::from_nanos(SIGNAL_CHECK_NS))));
         match got {
-            Ok(Some(d)) => return Ok(Decision { d, limit }),
+            Ok(Some(d)) => {
+                return Ok(Decision {
+                    d,
+                    limit,
+                    window_ns,
+                })
+            }
             Ok(None) => py.check_signals()?, // on error `w` is dropped: given back
             Err(e) => return Err(to_pyerr(py, &e)),
         }
@@ -208,6 +251,7 @@ pub fn block_on(py: Python<'_>, r: seawall::Result<Reservation>, limit: u64) -> 
 pub struct LimiterWaiter {
     w: Mutex<Option<LimiterWait>>,
     limit: u64,
+    window_ns: u64,
 }
 
 #[pymethods]
@@ -241,6 +285,7 @@ impl LimiterWaiter {
                     d.map(|d| Decision {
                         d,
                         limit: self.limit,
+                        window_ns: self.window_ns,
                     })
                 })
                 .map_err(|e| to_pyerr(py, &e))
@@ -264,6 +309,7 @@ impl LimiterWaiter {
                     Some(Decision {
                         d,
                         limit: self.limit,
+                        window_ns: self.window_ns,
                     })
                 })
                 .map_err(|e| to_pyerr(py, &e))

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::retry_budget::{RetryBudget as Core, RetryBudgetConfig};
 use seawall::Error;
+use std::sync::Arc;
 
 /// A token bucket of retries: each failed attempt costs one token, each
 /// success gives back `token_ratio`; a retry is allowed while more than
@@ -14,7 +15,7 @@ use seawall::Error;
 /// dependency.
 #[pyclass(frozen, module = "seawall._native", name = "RetryBudget")]
 pub struct RetryBudget {
-    pub inner: Core,
+    pub inner: Arc<Core>,
 }
 
 #[pymethods]
@@ -43,11 +44,13 @@ impl RetryBudget {
             Some(v) if !v.is_none() => real(v, "token_ratio", Kind::Config)?,
             _ => d.token_ratio,
         };
-        let inner = Core::new(RetryBudgetConfig {
-            max_tokens,
-            token_ratio,
-        })
-        .map_err(|e| to_pyerr(py, &e))?;
+        let inner = Arc::new(
+            Core::new(RetryBudgetConfig {
+                max_tokens,
+                token_ratio,
+            })
+            .map_err(|e| to_pyerr(py, &e))?,
+        );
         Ok(Self { inner })
     }
 

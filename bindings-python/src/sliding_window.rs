@@ -38,6 +38,7 @@ pub struct SlidingWindowLimiter {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
     limit: u64,
+    window_ns: u64,
 }
 
 #[pymethods]
@@ -58,12 +59,14 @@ impl SlidingWindowLimiter {
             buckets: buckets_arg(py, buckets, d.buckets)?,
         };
         let limit = cfg.limit;
+        let window_ns = seawall::clock::duration_to_ns(cfg.window);
         let clock = source(clock)?;
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
         Ok(Self {
             inner,
             clock,
             limit,
+            window_ns,
         })
     }
 
@@ -86,6 +89,7 @@ impl SlidingWindowLimiter {
         Ok(Decision {
             d,
             limit: self.limit,
+            window_ns: self.window_ns,
         })
     }
 
@@ -96,6 +100,7 @@ impl SlidingWindowLimiter {
         Ok(Decision {
             d,
             limit: self.limit,
+            window_ns: self.window_ns,
         })
     }
 
@@ -111,7 +116,12 @@ impl SlidingWindowLimiter {
     ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        block_on(py, self.inner.reserve(n, timeout), self.limit)
+        block_on(
+            py,
+            self.inner.reserve(n, timeout),
+            self.limit,
+            self.window_ns,
+        )
     }
 
     /// The Decision if `n` can be had now, else a LimiterWaiter holding
@@ -126,7 +136,12 @@ impl SlidingWindowLimiter {
     ) -> PyResult<Py<PyAny>> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        reservation(py, self.inner.reserve(n, timeout), self.limit)
+        reservation(
+            py,
+            self.inner.reserve(n, timeout),
+            self.limit,
+            self.window_ns,
+        )
     }
 
     /// Un-counts up to `n` requests still in the window (newest first).

@@ -17,6 +17,7 @@ use std::time::Duration;
 pub struct TokenBucket {
     pub inner: Arc<Core>,
     pub clock: ClockSource,
+    window_ns: u64,
 }
 
 #[pymethods]
@@ -36,8 +37,13 @@ impl TokenBucket {
             initial_tokens: opt_count(initial_tokens, "initial_tokens", Kind::Config)?,
         };
         let clock = source(clock)?;
+        let window_ns = crate::limiter::token_bucket_window_ns(&cfg);
         let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
-        Ok(Self { inner, clock })
+        Ok(Self {
+            inner,
+            clock,
+            window_ns,
+        })
     }
 
     /// Takes `n` tokens if available now: True/False.
@@ -59,6 +65,7 @@ impl TokenBucket {
         Ok(Decision {
             d,
             limit: self.inner.burst(),
+            window_ns: self.window_ns,
         })
     }
 
@@ -69,6 +76,7 @@ impl TokenBucket {
         Ok(Decision {
             d,
             limit: self.inner.burst(),
+            window_ns: self.window_ns,
         })
     }
 
@@ -84,7 +92,12 @@ impl TokenBucket {
     ) -> PyResult<Decision> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        block_on(py, self.inner.reserve(n, timeout), self.inner.burst())
+        block_on(
+            py,
+            self.inner.reserve(n, timeout),
+            self.inner.burst(),
+            self.window_ns,
+        )
     }
 
     /// The Decision if `n` can be had now, else a LimiterWaiter holding
@@ -99,7 +112,12 @@ impl TokenBucket {
     ) -> PyResult<Py<PyAny>> {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        reservation(py, self.inner.reserve(n, timeout), self.inner.burst())
+        reservation(
+            py,
+            self.inner.reserve(n, timeout),
+            self.inner.burst(),
+            self.window_ns,
+        )
     }
 
     /// Gives back `n` tokens taken by a call that never went out.

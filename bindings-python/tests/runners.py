@@ -41,19 +41,23 @@ def _ns_to_secs(v: Any) -> Any:
 # --- backoff (tests/src/runners/backoff.rs) ---------------------------------
 
 
+def _backoff(config: Dict[str, Any], clock: seawall.ManualClock) -> seawall.Backoff:
+    return seawall.Backoff(
+        _cfg(config, "kind"),
+        base=_cfg(config, "base_ns", _ns_to_secs),
+        factor=_cfg(config, "factor", float),
+        max_delay=_cfg(config, "max_delay_ns", _ns_to_secs),
+        jitter=_cfg(config, "jitter"),
+        max_attempts=_cfg(config, "max_attempts"),
+        max_elapsed=_cfg(config, "max_elapsed_ns", _ns_to_secs),
+        seed=_cfg(config, "seed"),
+        clock=clock,
+    )
+
+
 class BackoffRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
-        self.backoff = seawall.Backoff(
-            _cfg(config, "kind"),
-            base=_cfg(config, "base_ns", _ns_to_secs),
-            factor=_cfg(config, "factor", float),
-            max_delay=_cfg(config, "max_delay_ns", _ns_to_secs),
-            jitter=_cfg(config, "jitter"),
-            max_attempts=_cfg(config, "max_attempts"),
-            max_elapsed=_cfg(config, "max_elapsed_ns", _ns_to_secs),
-            seed=_cfg(config, "seed"),
-            clock=clock,
-        )
+        self.backoff = _backoff(config, clock)
         self.schedule = self.backoff.schedule()
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
@@ -98,10 +102,158 @@ class ClassifyRunner:
             return {"statuses": list(c.RETRYABLE_STATUSES)}
         if op == "kinds":
             return {"kinds": list(c.RETRYABLE_KINDS)}
+        if op == "error_kind":
+            return {"retryable": c.is_retryable_error_kind(args["kind"])}
+        if op == "chain":
+            links = args["links"]
+            if not links:  # no exception to build: the empty chain itself
+                ok, hint, by = seawall._native.classify_chain([])
+            else:
+                # real exceptions, chained by __cause__, read by seawall.classify
+                chain = [_exception_for(ln) for ln in links]
+                for outer, inner in zip(chain, chain[1:]):
+                    outer.__cause__ = inner
+                ok, hint, by = c._verdict(chain[0])
+            return {"retryable": ok, "retry_after_ns": hint, "decided_by": by}
+        if op == "retry_after":
+            got = c.parse_retry_after(args["value"], args.get("now_unix_ms", 0))
+            return {"delay_ns": None if got is None else round(got * 1e9)}
+        if op == "outcome":
+            sw = args.get("seawall")
+            exc = Exception("the caller's error") if sw is None else _SEAWALL_CLASSES[sw](sw)
+            return {"outcome": c.outcome_for_error(exc, ignored=args.get("ignored", False), recorded=args.get("recorded"))}
         raise RunnerError(f"unknown op {op!r}")
 
 
 RUNNERS["classify"] = ClassifyRunner
+
+_SEAWALL_CLASSES = {
+    cls.kind: cls
+    for cls in (
+        seawall.ConfigError, seawall.InvalidArgumentError, seawall.CircuitOpenError, seawall.RateLimitedError,
+        seawall.BulkheadFullError, seawall.errors.TimeoutError, seawall.RetryBudgetExhaustedError,
+        seawall.InjectedFaultError, seawall.RetryError,
+    )
+}
+
+
+class _Coded(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _transport(kind: str) -> BaseException:
+    """An exception of a listed transport kind, as Python raises them."""
+    import errno
+
+    return {
+        "connection_reset": lambda: ConnectionResetError(errno.ECONNRESET, "reset"),
+        "timed_out": lambda: TimeoutError("timed out"),
+        "connection_refused": lambda: ConnectionRefusedError(errno.ECONNREFUSED, "refused"),
+        "network_error": lambda: OSError(errno.ENETUNREACH, "unreachable"),
+        "service_unavailable": lambda: _Coded("UNAVAILABLE"),
+    }[kind]()
+
+
+def _exception_for(link: Dict[str, Any]) -> BaseException:
+    """One link of a vector's chain as a real exception: a seawall error of
+    its kind, a transport failure, or a plain wrapper that says nothing; a
+    ``status`` as ``status_code``; a hint as the seawall error's
+    ``retry_after`` or a ``Retry-After`` header (exact decimal seconds)."""
+    sw, tr, st, ra = link.get("seawall"), link.get("transport"), link.get("status"), link.get("retry_after_ns")
+    e: BaseException
+    if sw is not None:
+        e = _SEAWALL_CLASSES[sw](sw, retry_after=None if ra is None else ra / 1e9)
+    elif tr is not None:
+        e = _transport(tr)
+    else:
+        e = Exception("a wrapper that says nothing")
+    if st is not None:
+        e.status_code = st  # type: ignore[attr-defined]
+    if ra is not None and sw is None:
+        e.headers = {"Retry-After": f"{ra // 10**9}.{ra % 10**9:09d}"}  # type: ignore[attr-defined]
+    return e
+
+
+# --- retry_run (tests/src/runners/retry_run.rs) -----------------------------
+
+
+class RetryRunRunner:
+    """The retry run through seawall.Retry's native core (RetryCore)."""
+
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        backoff = _backoff(config.get("backoff") or {}, clock)
+        bc = config.get("budget")
+        budget = None if bc is None else seawall.RetryBudget(bc.get("max_tokens"), bc.get("token_ratio"))
+        r = seawall.Retry(config.get("max_attempts"), backoff=backoff, budget=budget, clock=clock)
+        self.core = r._core
+        self.run = self.core.start()
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "start":
+            self.run.abandon()
+            self.run = self.core.start(deadline_ns=args.get("deadline_ns"))
+            return {}
+        if op == "success":
+            self.run.on_success()
+            return {"status": self.run.status, "attempts": self.run.attempts}
+        if op == "abandon":
+            self.run.abandon()
+            return {"status": self.run.status, "attempts": self.run.attempts}
+        if op == "failure":
+            got = self.run.on_failure_ns(args.get("retryable", True), args.get("retry_after_ns"), args.get("duration_ns", 0))
+            if got[0] == "sleep":
+                return {"action": "sleep", "delay_ns": got[1], "attempts": got[2]}
+            return {"action": "give_up", "reason": got[1], "attempts": got[2], "error": got[3]}
+        if op == "metrics":
+            return dict(self.core.metrics())
+        raise RunnerError(f"unknown op {op!r}")
+
+
+RUNNERS["retry_run"] = RetryRunRunner
+
+
+# --- headers (tests/src/runners/headers.rs) ---------------------------------
+
+
+class HeadersRunner:
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.name = config.get("name", "default")
+        self.limiter: Any = None
+        if "token_bucket" in config:
+            tb = config["token_bucket"]
+            self.limiter = seawall.TokenBucket(tb.get("rate_per_sec"), tb.get("burst"), initial_tokens=tb.get("initial_tokens"), clock=clock)
+        elif "sliding_window" in config:
+            sw = config["sliding_window"]
+            self.limiter = seawall.SlidingWindowLimiter(sw.get("limit"), _ns_to_secs(sw.get("window_ns")), buckets=sw.get("buckets"), clock=clock)
+        else:
+            self.limit = config.get("limit")
+            self.window = _ns_to_secs(config.get("window_ns"))
+        # The policy name is checked when the subject is built, as in Rust.
+        self._headers(True, 0, 0, 0) if self.limiter is None else self.limiter.peek().headers(self.name)
+
+    def _headers(self, allowed: bool, remaining: int, retry_after_ns: int, reset_after_ns: int) -> Dict[str, Any]:
+        return dict(seawall.headers.rate_limit_headers(
+            allowed=allowed, remaining=remaining, retry_after=retry_after_ns / 1e9,
+            reset_after=reset_after_ns / 1e9, limit=self.limit, window=self.window, name=self.name))
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        if op == "headers":
+            out = self._headers(args["allowed"], args["remaining"], args.get("retry_after_ns", 0), args.get("reset_after_ns", 0))
+        elif op == "try_acquire":
+            try:
+                d = self.limiter.check(args.get("n"))
+            except seawall.SeawallError as e:
+                return error_value(e)
+            out = dict(d.headers(self.name))
+        else:
+            raise RunnerError(f"unknown op {op!r}")
+        out.setdefault("Retry-After", None)
+        return out
+
+
+RUNNERS["headers"] = HeadersRunner
 
 
 # --- retry_budget (tests/src/runners/retry_budget.rs) -----------------------
@@ -574,3 +726,137 @@ class PolicyRunner:
 
 
 RUNNERS["policy"] = PolicyRunner
+
+
+# --- policy_run (tests/src/runners/policy_run.rs) ---------------------------
+
+
+class _Call:
+    __slots__ = ("run", "waiter", "held")
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+        self.waiter: Any = None
+        self.held: Any = None
+
+
+class PolicyRunRunner:
+    """The policy run through the native PolicyCore that seawall.Policy drives."""
+
+    def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        self.stages = PolicyRunner(config, clock)
+        self.adaptive: Any = None
+        timeout: Any = None
+        if "timeout_ns" in config:
+            timeout = config["timeout_ns"] / 1e9
+        elif "adaptive_timeout" in config:
+            self.adaptive = AdaptiveTimeoutRunner(config["adaptive_timeout"], clock).at
+        self.backoff: Any = None
+        self.budget: Any = None
+        retry: Any = None
+        rc = config.get("retry")
+        if rc is not None:
+            self.backoff = _backoff(rc.get("backoff") or {}, clock)
+            bc = rc.get("budget")
+            if bc is not None:
+                self.budget = seawall.RetryBudget(bc.get("max_tokens"), bc.get("token_ratio"))
+            retry = seawall.Retry(rc.get("max_attempts"), backoff=self.backoff, budget=self.budget, clock=clock)
+        self.policy = seawall.Policy(
+            rate_limiter=self.stages.limiter,
+            circuit_breaker=self.stages.breaker,
+            bulkhead=self.stages.bulkhead,
+            timeout=self.adaptive if self.adaptive is not None else timeout,
+            retry=retry,
+            fallback=seawall.Fallback(0) if config.get("fallback") else None,
+            clock=clock,
+        )
+        self.calls: Dict[str, _Call] = {}
+
+    def _out(self, c: _Call, step: Any) -> Dict[str, Any]:
+        kind = step[0]
+        o: Dict[str, Any] = {"step": kind}
+        if kind == "attempt":
+            o["timeout_ns"] = step[1]
+        elif kind == "wait_for_slot":
+            c.waiter = step[1]
+            o["max_wait_ns"] = step[2]
+        elif kind == "sleep":
+            o["delay_ns"] = step[1]
+        elif kind in ("fallback", "fail"):
+            e = step[1]
+            o["stage"] = step[2]
+            o["error"] = None if e is None else e.kind
+            if e is not None:
+                if e.field is not None:
+                    o["field"] = e.field
+                if getattr(e, "attempts", None) is not None and isinstance(e, (seawall.RetryError, seawall.RetryBudgetExhaustedError)):
+                    o["attempts"] = e.attempts
+                    o["reason"] = e.reason
+        o["attempt"] = c.run.attempts
+        return self.stages._snapshot(o)
+
+    def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
+        cid = args.get("id", "a")
+        if op == "start":
+            c = self.calls[cid] = _Call(self.policy._core.run(deadline_ns=args.get("deadline_ns"), ns=True))
+            return self._out(c, c.run.next_step())
+        if op == "metrics":
+            return self._metrics()
+        c = self.calls[cid]
+        if op == "next":
+            return self._out(c, c.run.next_step())
+        if op == "success":
+            return self._out(c, c.run.on_success())
+        if op == "failure":
+            return self._out(c, c.run.on_failure(args.get("retryable", True), args.get("retry_after_ns"), args.get("outcome")))
+        if op == "timeout":
+            step, slot = c.run.on_timeout()
+            c.held = slot
+            o = self._out(c, step)
+            o["slot_held"] = slot is not None
+            return o
+        if op == "settle":
+            if c.held is not None:
+                c.held.release()
+                c.held = None
+            return self.stages._snapshot({})
+        if op == "claim":
+            p = c.waiter.try_claim()
+            if p is None:
+                return self.stages._snapshot({"step": "wait_for_slot"})
+            c.waiter = None
+            return self._out(c, c.run.slot_granted(p))
+        if op == "wait_timeout":
+            c.waiter.cancel()
+            c.waiter = None
+            return self._out(c, c.run.slot_timed_out())
+        if op == "cancel":
+            if c.waiter is not None:
+                c.waiter.cancel()
+                c.waiter = None
+            c.run.cancel()
+            return self.stages._snapshot({})
+        raise RunnerError(f"unknown op {op!r}")
+
+    def _metrics(self) -> Dict[str, Any]:
+        o: Dict[str, Any] = {}
+        st = self.stages
+        if st.breaker is not None:
+            m = st.breaker.metrics()
+            o["breaker"] = {k: m[k] for k in ("successes", "failures", "ignored", "slow", "rejected")}
+        if st.bulkhead is not None:
+            m = st.bulkhead.metrics()
+            o["bulkhead"] = {k: m[k] for k in ("active", "queued", "rejected")}
+        if self.adaptive is not None:
+            m = self.adaptive.metrics()
+            o["adaptive"] = {"samples": m["samples"], "timeout_ns": m["timeout_ns"], "p50_ns": m["p50_ns"]}
+        if self.backoff is not None:
+            m = self.backoff.metrics()
+            o["backoff"] = {k: m[k] for k in ("schedules", "retries", "exhausted_attempts")}
+        if self.budget is not None:
+            m = self.budget.metrics()
+            o["budget"] = {"tokens_milli": m["tokens_milli"], "retries_denied": m["retries_denied"]}
+        return st._snapshot(o)
+
+
+RUNNERS["policy_run"] = PolicyRunRunner

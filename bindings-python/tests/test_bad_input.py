@@ -29,6 +29,8 @@ CASES: List[Case] = [
     ("RetryBudget", seawall.RetryBudget, {}, "max_tokens", count(maximum=1_000_000)),
     ("RetryBudget", seawall.RetryBudget, {}, "token_ratio", positive_real() + [0.0004, 2_000_000.0]),
     ("Retry", seawall.Retry, {}, "max_attempts", count(maximum=2**32 - 1)),
+    # with a backoff, max_attempts caps the run: at most the backoff's
+    ("Retry", seawall.Retry, {"backoff": seawall.Backoff(max_attempts=4)}, "max_attempts", count(maximum=4)),
     ("Retry", seawall.Retry, {}, "base", seconds(zero_ok=True)),
     ("Retry", seawall.Retry, {}, "max_elapsed", seconds(zero_ok=False)),
     ("Retry", seawall.Retry, {}, "max_delay", seconds(zero_ok=True) + [0.01]),
@@ -252,9 +254,33 @@ def test_string_modes_rejected() -> None:
 
 
 def test_clock_must_be_manual_clock() -> None:
-    for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {})):
+    for ctor, ok in ((seawall.TokenBucket, {"rate_per_sec": 1.0, "burst": 1}), (seawall.Backoff, {}), (seawall.Retry, {}), (seawall.Policy, {})):
         with pytest.raises(TypeError, match="clock"):
             ctor(**ok, clock="monotonic")  # type: ignore[arg-type]
+
+
+def _pcore() -> Any:
+    return seawall.Policy(retry=seawall.Retry(clock=seawall.ManualClock()))._core
+
+
+def _prun() -> Any:
+    r = _pcore().run()
+    r.next_step()
+    return r
+
+
+def _waiter() -> Any:
+    bh = seawall.Bulkhead(1, max_queue=1, clock=seawall.ManualClock())
+    held = bh.enqueue()
+    w = bh.enqueue()
+    _waiter.held = held  # type: ignore[attr-defined]
+    return w
+
+
+def _hdr(**kw: Any) -> Any:
+    args: Dict[str, Any] = {"allowed": True, "remaining": 1, "retry_after": 0.0, "reset_after": 0.0, "limit": 2, "window": 1.0}
+    args.update(kw)
+    return seawall.headers.rate_limit_headers(**args)
 
 
 # Method arguments: (label, call taking the bad value, argument name, bad values)
@@ -266,6 +292,7 @@ def _method_cases() -> List[Tuple[str, Callable[[Any], Any], str, List[Any]]]:
     bh = seawall.Bulkhead(1, max_queue=1, clock=clock)
     at = seawall.AdaptiveTimeout(clock=clock)
     bo = seawall.Backoff(clock=clock)
+    rc = seawall.Retry(clock=clock)._core
     n_bad = count(maximum=5)
     t_bad = [v for v in seconds(zero_ok=True) if v is not None]
     return [
@@ -281,6 +308,31 @@ def _method_cases() -> List[Tuple[str, Callable[[Any], Any], str, List[Any]]]:
         ("Schedule.next_delay", lambda v: bo.schedule().next_delay(v), "retry_after", t_bad),
         ("ManualClock.advance", lambda v: clock.advance(v), "seconds", t_bad),
         ("Deadline.timeout", lambda v: seawall.Deadline(1.0, clock=clock).timeout(v), "cap", t_bad),
+        # the policy run (spec/policy.md)
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(v), "retryable", [NAN, 1, 0, None, "yes", b"1", [1], object()]),
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(True, v), "retry_after", t_bad),
+        ("PolicyRun.on_failure", lambda v: _prun().on_failure(True, None, v), "outcome", ["", "FAILURE", "fail", 1, b"failure", [1], object()]),
+        ("PolicyRun.slot_granted", lambda v: _prun().slot_granted(v), "permit", [None, 1, "p", object()]),
+        ("PolicyCore.run", lambda v: _pcore().run(v), "deadline", t_bad),
+        ("PolicyCore.run", lambda v: _pcore().run(deadline_ns=v), "deadline_ns", count(minimum=0)),
+        ("BulkheadWaiter.wait", lambda v: _waiter().wait(v), "timeout", t_bad),
+        # the retry run (spec/retry.md) and its helpers
+        ("RetryRun.on_failure", lambda v: rc.start().on_failure(v), "retryable", [NAN, 1, 0, None, "yes", b"1", [1], object()]),
+        ("RetryRun.on_failure", lambda v: rc.start().on_failure(True, v), "retry_after", t_bad),
+        ("RetryRun.on_failure", lambda v: rc.start().on_failure(True, None, v), "duration", t_bad),
+        ("RetryRun.on_failure_ns", lambda v: rc.start().on_failure_ns(True, v), "retry_after_ns", count(minimum=0)),
+        ("RetryCore.start", lambda v: rc.start(v), "deadline", t_bad),
+        ("RetryCore.start", lambda v: rc.start(deadline_ns=v), "deadline_ns", count(minimum=0)),
+        ("classify.parse_retry_after", lambda v: seawall.classify.parse_retry_after(v), "value", [None, 1, 1.5, b"1", [1], object(), True]),
+        ("classify.parse_retry_after", lambda v: seawall.classify.parse_retry_after("1", v), "now_unix_ms", count(minimum=0)),
+        ("classify.is_retryable_error_kind", lambda v: seawall.classify.is_retryable_error_kind(v), "kind", ["", "Timeout", "nope", None, 1, b"timeout", [1], object()]),
+        ("Decision.headers", lambda v: tb.check().headers(v), "name", ["", "caf\u00e9", "a\nb", "x" * 65, 1, b"n", [1], object()]),
+        ("headers.rate_limit_headers", lambda v: _hdr(name=v), "name", ["", "caf\u00e9", "x" * 65, None, 1, b"n", object()]),
+        ("headers.rate_limit_headers", lambda v: _hdr(limit=v), "limit", count(minimum=0)),
+        ("headers.rate_limit_headers", lambda v: _hdr(remaining=v), "remaining", count(minimum=0)),
+        ("headers.rate_limit_headers", lambda v: _hdr(window=v), "window", t_bad),
+        ("headers.rate_limit_headers", lambda v: _hdr(retry_after=v), "retry_after", t_bad),
+        ("headers.rate_limit_headers", lambda v: _hdr(allowed=v), "allowed", [1, 0, None, "yes", NAN]),
     ]
 
 

@@ -252,7 +252,7 @@ def test_max_elapsed_stops_retrying() -> None:
         clock.advance(0.5)  # each call takes 0.5 s
         raise TimeoutError()
 
-    with pytest.raises(seawall.RetryError, match="time ran out") as ei:
+    with pytest.raises(seawall.RetryError, match="max_elapsed ran out") as ei:
         r.call(slow_fail)
     # fails at 0.5, retry starts at 1.5; fails at 2.0, retry starts at 3.0
     # (exactly at max_elapsed is allowed); fails at 3.5: 4.5 > 3 gives up
@@ -269,10 +269,11 @@ def test_retry_budget_stops_retries() -> None:
         n += 1
         raise ConnectionRefusedError()
 
-    with pytest.raises(seawall.RetryError, match="budget") as ei:
+    with pytest.raises(seawall.RetryBudgetExhaustedError, match="budget") as ei:
         r.call(down)
     # 4 tokens: first failure → 3 (> 2: retry), second → 2 (denied)
-    assert n == 2 and ei.value.attempts == 2
+    assert n == 2 and ei.value.attempts == 2 and ei.value.reason == "budget"
+    assert isinstance(ei.value.__cause__, ConnectionRefusedError)
     assert budget.metrics()["retries_denied"] == 1
     assert r.call(lambda: 5) == 5
     assert budget.metrics()["successes"] == 1
@@ -341,7 +342,11 @@ def test_retry_decorator_forms_and_bad_args() -> None:
 
     assert a() == 1 and b() == 2
     with pytest.raises(TypeError):
-        Retry(backoff=Backoff(), max_attempts=3)
+        Retry(backoff=Backoff(), base=0.5)
+    # max_attempts with a backoff caps the run (spec/retry.md), at most the backoff's
+    assert Retry(backoff=Backoff(max_attempts=5), max_attempts=2).max_attempts == 2
+    with pytest.raises(seawall.ConfigError, match="max_attempts"):
+        Retry(backoff=Backoff(max_attempts=2), max_attempts=3)
     with pytest.raises(TypeError, match="retry_on"):
         Retry(retry_on=ValueError("x"))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="retry_if"):

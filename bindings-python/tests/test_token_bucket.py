@@ -61,10 +61,21 @@ def test_headers() -> None:
     clock = seawall.ManualClock()
     tb = TokenBucket(rate_per_sec=0.4, burst=2, clock=clock)
     ok = tb.check()
-    assert ok.headers() == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1", "X-RateLimit-Reset": "3"}
+    # core's header set (spec/headers.md): the IETF draft fields first, in
+    # order; T = 2.5 s, so the policy window is burst × T = 5 s
+    assert list(ok.headers().items()) == [
+        ("RateLimit-Policy", '"default";q=2;w=5'),
+        ("RateLimit", '"default";r=1;t=3'),
+        ("X-RateLimit-Limit", "2"),
+        ("X-RateLimit-Remaining", "1"),
+        ("X-RateLimit-Reset", "3"),
+    ]
+    assert ok.headers("api")["RateLimit"] == '"api";r=1;t=3'
     tb.check()
     no = tb.check()
     assert seawall.rate_limit_headers(no) == {
+        "RateLimit-Policy": '"default";q=2;w=5',
+        "RateLimit": '"default";r=0;t=5',
         "X-RateLimit-Limit": "2",
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Reset": "5",

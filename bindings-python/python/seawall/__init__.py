@@ -15,7 +15,7 @@ import os as _os
 from ._native import VERSION as __version__
 from ._native import after_fork_in_child as _after_fork_in_child
 from ._native import Backoff, ManualClock, RetryBudget, Schedule
-from . import classify
+from . import classify, headers
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
 from .bulkhead import Bulkhead, BulkheadPermit, BulkheadWaiter
@@ -88,6 +88,7 @@ __all__ = [
     "Retry",
     "retry",
     "classify",
+    "headers",
     "is_retryable",
     "SeawallError",
     "ConfigError",

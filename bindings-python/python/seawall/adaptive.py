@@ -59,13 +59,17 @@ class AdaptiveTimeout(_native.AdaptiveTimeout):
         start = _clock.now(self._clock)
         try:
             result = await _run_with_timeout(fn(*args, **kwargs), limit)
-        except SeawallTimeoutError:
-            # Cut off: its latency is at least the limit (spec/adaptive_timeout.md).
-            self.record(limit)
+        except SeawallTimeoutError as e:
+            # Cut off: its latency is at least the limit (spec/adaptive_timeout.md);
+            # a TimeoutError the function raised itself is a finished call.
+            self.record(limit if getattr(e, "_seawall_cut_off", False) else max(0.0, _clock.now(self._clock) - start))
             raise
-        except BaseException:
+        except Exception:
             self.record(max(0.0, _clock.now(self._clock) - start))
             raise
+        # A cancelled call (CancelledError, KeyboardInterrupt) records
+        # nothing: its latency is unknown and a partial one would pull the
+        # timeout down (spec/policy.md, "Recording").
         self.record(max(0.0, _clock.now(self._clock) - start))
         return result
 

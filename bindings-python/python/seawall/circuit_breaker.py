@@ -16,11 +16,13 @@
 - ``permit = breaker.try_acquire()`` → BreakerPermit or None, then
   ``permit.success()`` / ``.failure()`` / ``.ignore()`` / ``.release()``.
 
-Which exceptions count as failures: ``record_exceptions`` (default
-``(Exception,)``), minus ``ignore_exceptions`` (recorded as ignored), or a
-``failure_predicate(exc) -> bool`` that decides instead of
-``record_exceptions``. An exception that is not a failure records a success
-(the dependency answered). KeyboardInterrupt, SystemExit and
+Which exceptions count as failures (core's outcome rule,
+``spec/classify.md``): ``ignore_exceptions`` are recorded as ignored; then
+a ``failure_predicate(exc) -> bool``, else ``record_exceptions``, decides
+failure (match) or success (no match: the dependency answered). With
+neither, every exception is a failure except seawall's own rejections that
+never reached the dependency (CircuitOpenError, BulkheadFullError,
+RateLimitedError, ConfigError, InvalidArgumentError), which are ignored. KeyboardInterrupt, SystemExit and
 asyncio.CancelledError release the permit without recording anything.
 """
 

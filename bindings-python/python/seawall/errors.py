@@ -117,10 +117,6 @@ class TimeoutError(SeawallError, builtins.TimeoutError):  # noqa: A001 - like as
     kind = "timeout"
 
 
-class RetryBudgetExhaustedError(SeawallError):
-    """The retry budget denied a retry."""
-
-    kind = "retry_budget_exhausted"
 
 
 class InjectedFaultError(SeawallError):
@@ -129,34 +125,54 @@ class InjectedFaultError(SeawallError):
     kind = "injected_fault"
 
 
-class RetryError(SeawallError):
-    """Every attempt failed, or retrying stopped early.
+class _GaveUp(SeawallError):
+    """A retry run that gave up: ``attempts`` (calls made, the first
+    included), ``reason`` (core's give-up reason: ``"attempts"``,
+    ``"elapsed"``, ``"deadline"`` or ``"budget"``); the last exception is
+    ``__cause__`` (and ``last_exception``)."""
 
-    ``attempts`` is how many calls were made; the last exception is
-    ``__cause__`` (and ``last_exception``).
-    """
-
-    kind = "retry_exhausted"
+    #: The last value a ``retry_if_result`` predicate rejected, when the run
+    #: gave up on a returned value rather than an exception.
+    last_result: Any = None
 
     def __init__(
         self,
         message: str = "",
         *,
         attempts: int = 0,
+        reason: Optional[str] = None,
         last_exception: Optional[BaseException] = None,
         field: Optional[str] = None,
         retry_after: Optional[float] = None,
     ) -> None:
         super().__init__(message, field=field, retry_after=retry_after)
         self.attempts = attempts
+        self.reason = reason
         self.last_exception = last_exception
 
     def __reduce__(self) -> Any:
-        return (_rebuild_retry, (str(self), self.attempts))
+        return (_rebuild_gave_up, (type(self), str(self), self.attempts, self.reason))
 
 
-def _rebuild_retry(message: str, attempts: int) -> RetryError:
-    return RetryError(message, attempts=attempts)
+def _rebuild_gave_up(cls: type, message: str, attempts: int, reason: Optional[str]) -> Any:
+    return cls(message, attempts=attempts, reason=reason)
+
+
+class RetryBudgetExhaustedError(_GaveUp):
+    """The retry budget denied a retry (``reason == "budget"``); see
+    ``attempts`` and ``__cause__``."""
+
+    kind = "retry_budget_exhausted"
+
+
+class RetryError(_GaveUp):
+    """Retrying stopped: attempts or time ran out, or the deadline left no
+    room for another attempt (``reason``). ``attempts`` is how many calls
+    were made; the last exception is ``__cause__`` (and ``last_exception``).
+    A budget denial raises ``RetryBudgetExhaustedError`` instead.
+    """
+
+    kind = "retry_exhausted"
 
 
 #: The Node binding's name for RetryError.

@@ -1,16 +1,21 @@
 """Policy: rate limiter → circuit breaker → bulkhead → timeout → retry → fallback.
 
-Each call (and each retry of it) passes the gates in that order — core's
-policy guard (``seawall::policy``): a token from the rate limiter, a permit
-from the circuit breaker, a slot from the bulkhead (no waiting in the
-guard) — then the call itself under the timeout. A gate that rejects gives
-back what the earlier gates granted (the token is refunded, the breaker
-permit released) and raises its error with ``.stage`` set
-(``"rate_limiter"``, ``"circuit_breaker"`` or ``"bulkhead"``). Retry wraps
-the gated attempt (each attempt goes through the gates again) and the
-fallback answers when everything else failed:
+Every call is core's policy run (``seawall::policy``, ``spec/policy.md``):
+one state machine that says what to do next — make an attempt (under the
+timeout), wait for a bulkhead slot, sleep before a retry, answer with the
+fallback, return, or raise. This module only calls the function, classifies
+its failure (the retry's predicates or core's default classification; the
+breaker's outcome rule), sleeps or waits, and raises.
 
-    fallback( retry( rate_limiter → circuit_breaker → bulkhead → timeout(fn) ) )
+Each attempt (each retry too) passes the gates in order: a permit from the
+rate limiter, one from the circuit breaker, a slot from the bulkhead
+(waiting in its queue when it has one). A gate that rejects gives back what
+the earlier gates granted and raises its error with ``.stage`` set
+(``"rate_limiter"``, ``"circuit_breaker"`` or ``"bulkhead"``); a rate-limit
+rejection is retried after its ``retry_after``, the others end the call.
+The breaker records each attempt's outcome with its duration on the
+policy's clock; an adaptive timeout learns each finished attempt's latency
+(a cut-off one: its limit; a cancelled one: nothing).
 
 ``timeout`` only applies to async calls (a running sync call cannot be
 interrupted); a Policy with a timeout refuses to wrap a plain ``def``.
@@ -18,19 +23,22 @@ interrupted); a Policy with a timeout refuses to wrap a plain ``def``.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
-from typing import Any, Awaitable, Callable, Optional, TypeVar, Union, cast
+from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, Union, cast
 
+from . import _clock
+from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, PolicyCore, PolicyRun
 from ._native import CircuitBreaker as _NativeBreaker
-from ._native import KeyedSlidingWindow, KeyedTokenBucket, PolicyGate, SlidingWindowLimiter, TokenBucket, check_seconds
+from ._native import KeyedSlidingWindow, KeyedTokenBucket, SlidingWindowLimiter, TokenBucket, check_seconds
 from .adaptive import AdaptiveTimeout
-from .bulkhead import Bulkhead
+from .bulkhead import Bulkhead, _resolve
+from .errors import SeawallError, _GaveUp
 from .fallback import Fallback
 from .retry import Retry
 from .timeouts import Timeout, _run_with_timeout, current_deadline
 from .errors import ConfigTypeError
-from .errors import TimeoutError as SeawallTimeoutError
 
 __all__ = ["Policy"]
 
@@ -40,16 +48,47 @@ F = TypeVar("F", bound=Callable[..., Any])
 Limiter = Union[TokenBucket, SlidingWindowLimiter]
 
 
+_MANUAL_RECHECK = 0.001
+
+
+async def _await_slot(waiter: BulkheadWaiter, max_wait: float, clock: Optional[ManualClock]) -> Optional[BulkheadPermit]:
+    """Waits on the event loop for a queued bulkhead slot, at most
+    ``max_wait`` seconds: the permit, or None when the wait ran out."""
+    loop = asyncio.get_running_loop()
+    deadline = _clock.now(clock) + max_wait
+    try:
+        while True:
+            fut: asyncio.Future[None] = loop.create_future()
+            p = waiter.poll(functools.partial(loop.call_soon_threadsafe, _resolve, fut))
+            if p is not None:
+                return p
+            left = deadline - _clock.now(clock)
+            if left <= 0:
+                break
+            timer = loop.call_later(left if clock is None else _MANUAL_RECHECK, _resolve, fut)
+            try:
+                await fut
+            finally:
+                timer.cancel()
+    except BaseException:
+        waiter.cancel()
+        raise
+    waiter.cancel()
+    return waiter.try_claim()
+
+
 class Policy:
     """``Policy(rate_limiter=None, circuit_breaker=None, bulkhead=None,
-    timeout=None, retry=None, fallback=None)``: see the module docstring.
+    timeout=None, retry=None, fallback=None, clock=None)``: see the module
+    docstring.
 
     ``timeout`` is seconds, a ``Timeout`` or an ``AdaptiveTimeout`` (which
     then learns from the calls); ``fallback`` is a ``Fallback``
-    (from ``seawall.fallback(...)``) or a plain value to answer.
+    (from ``seawall.fallback(...)``) or a plain value to answer. ``clock``
+    times the attempts (default: the circuit breaker's).
     """
 
-    __slots__ = ("rate_limiter", "circuit_breaker", "bulkhead", "timeout", "retry", "fallback", "_gate")
+    __slots__ = ("rate_limiter", "circuit_breaker", "bulkhead", "timeout", "retry", "fallback", "_core", "_clock")
 
     def __init__(
         self,
@@ -60,6 +99,7 @@ class Policy:
         timeout: Union[None, float, Timeout, AdaptiveTimeout] = None,
         retry: Optional[Retry] = None,
         fallback: Any = None,
+        clock: Optional[ManualClock] = None,
     ) -> None:
         if rate_limiter is not None:
             if isinstance(rate_limiter, (KeyedTokenBucket, KeyedSlidingWindow)):
@@ -81,47 +121,65 @@ class Policy:
             raise ConfigTypeError(f"retry must be a Retry, got {type(retry).__name__}", field="retry")
         if fallback is not None and not isinstance(fallback, Fallback):
             fallback = Fallback(fallback)
+        self._clock = _clock.check_clock(clock)
+        if self._clock is None and retry is not None:
+            self._clock = retry._clock
         self.rate_limiter = rate_limiter
         self.circuit_breaker = circuit_breaker
         self.bulkhead = bulkhead
         self.timeout: Union[None, Timeout, AdaptiveTimeout] = timeout
         self.retry = retry
         self.fallback: Optional[Fallback] = fallback
-        self._gate = PolicyGate(rate_limiter=rate_limiter, circuit_breaker=circuit_breaker, bulkhead=bulkhead)
+        self._core = PolicyCore(
+            rate_limiter=rate_limiter,
+            circuit_breaker=circuit_breaker,
+            bulkhead=bulkhead,
+            timeout=timeout.seconds if isinstance(timeout, Timeout) else None,
+            adaptive_timeout=timeout if isinstance(timeout, AdaptiveTimeout) else None,
+            retry=None if retry is None else retry._core,
+            fallback=fallback is not None,
+            clock=clock,
+        )
 
-    # -- one gated attempt -------------------------------------------------------
+    # -- what the binding decides: classification into core's terms --------------
 
-    def _attempt(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
-        guard = self._gate.acquire()
-        try:
-            result = fn(*args, **kwargs)
-        except BaseException as e:
-            guard.finish(e)
-            raise
-        guard.complete("success")
-        return result
+    def _failure(self, e: BaseException) -> Tuple[bool, Optional[float], str]:
+        """(retryable, hint, breaker outcome) of a failed attempt."""
+        r = self.retry
+        ok, hint = (False, None) if r is None else r._classify(e)
+        cb = self.circuit_breaker
+        outcome = "failure" if cb is None else cb.classify_exception(e)
+        return (ok, hint, "failure" if outcome == "released" else outcome)
 
-    async def _attempt_async(self, fn: Callable[..., Awaitable[T]], args: Any, kwargs: Any) -> T:
-        guard = self._gate.acquire()
-        try:
-            t = self.timeout
-            if t is None:
-                result = await fn(*args, **kwargs)
-            elif isinstance(t, AdaptiveTimeout):
-                result = await t.call_async(fn, *args, **kwargs)
-            else:
-                limit = t.seconds
-                d = current_deadline()
-                if d is not None:
-                    limit = min(limit, d.remaining())
-                if limit <= 0:
-                    raise SeawallTimeoutError("deadline exceeded before the call")
-                result = await _run_with_timeout(fn(*args, **kwargs), limit)
-        except BaseException as e:
-            guard.finish(e)
-            raise
-        guard.complete("success")
-        return result
+    def _rejects(self, result: Any) -> bool:
+        r = self.retry
+        return r is not None and r._retry_if_result is not None and r._rejects(result)
+
+    def _start(self) -> PolicyRun:
+        d = current_deadline()
+        return self._core.run(None if d is None else d.remaining())
+
+    def _ending(self, step: Any, last: Optional[BaseException], result: Any) -> Any:
+        """The answer of a fallback / fail step: the fallback's value, or
+        raises the error the run names (chained to the last failure)."""
+        err: Optional[BaseException] = step[1]
+        if err is None:
+            exc: BaseException = last if last is not None else SeawallError("policy run failed")
+        else:
+            exc = err
+            if isinstance(err, _GaveUp):
+                err.last_exception = last
+                if last is None:
+                    err.last_result = result
+        if step[0] == "fallback":
+            fb = self.fallback
+            if fb is not None and fb._applies(exc):
+                return fb._answer(exc)
+        if exc is last:
+            raise exc
+        if last is not None:
+            raise exc from last
+        raise exc
 
     # -- public ------------------------------------------------------------------
 
@@ -129,30 +187,86 @@ class Policy:
         """Calls ``fn(*args, **kwargs)`` through the policy (sync)."""
         if self.timeout is not None:
             raise TypeError("this Policy has a timeout, which only applies to async calls: use call_async")
+        run = self._start()
+        last: Optional[BaseException] = None
+        result: Any = None
         try:
-            if self.retry is not None:
-                return cast(T, self.retry.call(self._attempt, fn, args, kwargs))
-            return self._attempt(fn, args, kwargs)
-        except BaseException as e:
-            fb = self.fallback
-            if fb is None or not fb._applies(e):
-                raise
-            return cast(T, fb._answer(e))
+            step = run.next_step()
+            while True:
+                kind = step[0]
+                if kind == "attempt":
+                    try:
+                        result = fn(*args, **kwargs)
+                    except Exception as e:  # noqa: BLE001 - classified for the run
+                        last = e
+                        step = run.on_failure(*self._failure(e))
+                        continue
+                    if self._rejects(result):
+                        last = None
+                        step = run.on_failure(True, None, "failure")
+                        continue
+                    step = run.on_success()
+                elif kind == "done":
+                    return cast(T, result)
+                elif kind == "sleep":
+                    _clock.sleep(self._clock, step[1])
+                    step = run.next_step()
+                elif kind == "wait_for_slot":
+                    p = step[1].wait(step[2])
+                    step = run.slot_granted(p) if p is not None else run.slot_timed_out()
+                else:
+                    return cast(T, self._ending(step, last, result))
+        except BaseException:
+            run.cancel()  # KeyboardInterrupt...; nothing on a run that ended
+            raise
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)`` through the policy."""
+        run = self._start()
+        last: Optional[BaseException] = None
+        result: Any = None
         try:
-            if self.retry is not None:
-                return cast(T, await self.retry.call_async(self._attempt_async, fn, args, kwargs))
-            return await self._attempt_async(fn, args, kwargs)
-        except BaseException as e:
-            fb = self.fallback
-            if fb is None or not fb._applies(e):
-                raise
-            r = fb._answer(e)
-            if inspect.isawaitable(r):
-                r = await r
-            return cast(T, r)
+            step = run.next_step()
+            while True:
+                kind = step[0]
+                if kind == "attempt":
+                    limit = step[1]
+                    try:
+                        if limit is None:
+                            result = await fn(*args, **kwargs)
+                        else:
+                            result = await _run_with_timeout(fn(*args, **kwargs), limit)
+                    except Exception as e:  # noqa: BLE001 - classified for the run
+                        last = e
+                        if getattr(e, "_seawall_cut_off", False):
+                            # the cancelled function has settled: its slot returns now
+                            step, slot = run.on_timeout()
+                            if slot is not None:
+                                slot.release()
+                        else:
+                            step = run.on_failure(*self._failure(e))
+                        continue
+                    if self._rejects(result):
+                        last = None
+                        step = run.on_failure(True, None, "failure")
+                        continue
+                    step = run.on_success()
+                elif kind == "done":
+                    return cast(T, result)
+                elif kind == "sleep":
+                    await _clock.sleep_async(self._clock, step[1])
+                    step = run.next_step()
+                elif kind == "wait_for_slot":
+                    p = await _await_slot(step[1], step[2], self._clock)
+                    step = run.slot_granted(p) if p is not None else run.slot_timed_out()
+                else:
+                    r = self._ending(step, last, result)
+                    if inspect.isawaitable(r):
+                        r = await r
+                    return cast(T, r)
+        except BaseException:
+            run.cancel()
+            raise
 
     def __call__(self, fn: F) -> F:
         """``@policy`` on a ``def`` or an ``async def``."""

@@ -1,17 +1,27 @@
 """Retry: call again after transient failures, on a core Backoff schedule.
 
 ``Retry(...)`` is a decorator (``def`` and ``async def``) and has
-``call()`` / ``call_async()``. Which failures are retried: exceptions of
-``retry_on`` types and/or for which ``retry_if(exc)`` is true; with neither,
-core's default classification (``seawall.classify.is_retryable``). A server
-``Retry-After`` hint replaces the computed delay (``respect_retry_after``).
-An optional ``RetryBudget`` caps retries to a share of traffic. Inside a
-``seawall.deadline(...)`` block no retry is scheduled that would start
-after the deadline.
+``call()`` / ``call_async()``. Every decision is core's retry run
+(``spec/retry.md``): this module makes the attempt, classifies its failure,
+sleeps and raises what the run answers.
+
+Which failures are retried: exceptions of ``retry_on`` types and/or for
+which ``retry_if(exc)`` is true; with neither, core's default
+classification of the exception and its causes (``seawall.classify``).
+``retry_if_result(value)`` true makes a returned value a retryable failure
+(an HTTP client that returns a 503 without raising). A server hint (a
+``Retry-After`` header, a ``RateLimitedError``'s ``retry_after``) replaces
+the computed delay (``respect_retry_after``). An optional ``RetryBudget``
+caps retries to a share of traffic (only retryable failures cost it).
+Inside a ``seawall.deadline(...)`` block no retry is scheduled that would
+start at or after the deadline.
 
 When retrying stops, the last exception is re-raised as-is if it was not
-retryable, and wrapped in ``RetryError`` (``attempts``, ``__cause__``) if
-attempts or time ran out or the budget denied the retry.
+retryable; ``RetryError`` (``attempts``, ``reason``, ``__cause__``) is
+raised if attempts, time or the deadline ran out, and
+``RetryBudgetExhaustedError`` (the same attributes) if the budget denied
+the retry. A rejected result that runs out raises ``RetryError`` with
+``last_result``.
 
 Retrying a call that is not idempotent (a payment, a POST that creates) may
 do it twice: whether that is acceptable is the caller's choice.
@@ -24,15 +34,25 @@ import inspect
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from . import _clock
-from ._native import Backoff, ManualClock, RetryBudget
-from .classify import is_retryable, retry_after_hint
-from .errors import ConfigTypeError, RetryError
+from time import monotonic as _monotonic
+
+from ._native import Backoff, ManualClock, RetryBudget, RetryCore, RetryRun
+from .classify import classify, retry_after_hint
+from .errors import ConfigTypeError, RetryError, _GaveUp
 from .timeouts import current_deadline
 
 if TYPE_CHECKING:
     from ._types import BackoffKind, JitterKind
 
 __all__ = ["Retry", "retry"]
+
+
+class _Rejected(Exception):
+    """What ``on_retry`` is given for a result ``retry_if_result`` rejected."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(f"rejected result: {result!r}")
+        self.result = result
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,7 +75,7 @@ class Retry:
 
     ``Retry(max_attempts=3, base=0.1, max_delay=30.0, kind="exponential",
     factor=2.0, jitter="full", max_elapsed=None, seed=None, retry_on=None,
-    retry_if=None, budget=None, respect_retry_after=True, on_retry=None,
+    retry_if=None, retry_if_result=None, budget=None, respect_retry_after=True, on_retry=None,
     clock=None)`` or ``Retry(backoff=Backoff(...), ...)``.
     """
 
@@ -64,6 +84,8 @@ class Retry:
         "budget",
         "_retry_on",
         "_retry_if",
+        "_retry_if_result",
+        "_core",
         "_respect",
         "_on_retry",
         "_clock",
@@ -83,12 +105,14 @@ class Retry:
         seed: Optional[int] = None,
         retry_on: Optional[ExcTypes] = None,
         retry_if: Optional[Callable[[BaseException], bool]] = None,
+        retry_if_result: Optional[Callable[[Any], bool]] = None,
         budget: Optional[RetryBudget] = None,
         respect_retry_after: bool = True,
         on_retry: Optional[Callable[[int, BaseException, float], Any]] = None,
         clock: Optional[ManualClock] = None,
     ) -> None:
         self._clock = _clock.check_clock(clock)
+        given_backoff = backoff is not None
         if backoff is None:
             backoff = Backoff(
                 kind,
@@ -104,7 +128,7 @@ class Retry:
         else:
             if not isinstance(backoff, Backoff):
                 raise ConfigTypeError(f"backoff must be a seawall.Backoff, got {type(backoff).__name__}", field="backoff")
-            given = [n for n, v in (("max_attempts", max_attempts), ("base", base), ("max_delay", max_delay),
+            given = [n for n, v in (("base", base), ("max_delay", max_delay),
                                     ("kind", kind), ("factor", factor), ("jitter", jitter),
                                     ("max_elapsed", max_elapsed), ("seed", seed)) if v is not None]
             if given:
@@ -115,10 +139,15 @@ class Retry:
         if budget is not None and not isinstance(budget, RetryBudget):
             raise ConfigTypeError(f"budget must be a seawall.RetryBudget or None, got {type(budget).__name__}", field="budget")
         self.budget = budget
+        # With backoff=, max_attempts caps the run (at most the backoff's).
+        self._core = RetryCore(backoff, budget=budget, max_attempts=max_attempts if given_backoff else None, clock=clock)
         self._retry_on = _exc_tuple(retry_on)
         if retry_if is not None and not callable(retry_if):
             raise ConfigTypeError(f"retry_if must be callable, got {type(retry_if).__name__}", field="retry_if")
         self._retry_if = retry_if
+        if retry_if_result is not None and not callable(retry_if_result):
+            raise ConfigTypeError(f"retry_if_result must be callable, got {type(retry_if_result).__name__}", field="retry_if_result")
+        self._retry_if_result = retry_if_result
         if not isinstance(respect_retry_after, bool):
             raise ConfigTypeError(
                 f"respect_retry_after must be a bool, got {type(respect_retry_after).__name__}", field="respect_retry_after"
@@ -130,96 +159,142 @@ class Retry:
 
     @property
     def max_attempts(self) -> int:
-        return self.backoff.max_attempts
+        return self._core.max_attempts
 
     def should_retry(self, exc: BaseException) -> bool:
         """Whether ``exc`` is a failure this Retry retries."""
+        return self._classify(exc)[0]
+
+    def _classify(self, exc: BaseException) -> Tuple[bool, Optional[float]]:
+        """(retryable, hint seconds) in core's terms; a predicate that
+        raises makes its exception this call's failure."""
         if not isinstance(exc, Exception):
-            return False  # KeyboardInterrupt, SystemExit, CancelledError, GeneratorExit
+            return (False, None)  # KeyboardInterrupt, SystemExit, CancelledError
         if self._retry_on is None and self._retry_if is None:
-            return is_retryable(exc)
-        if self._retry_on is not None and not isinstance(exc, self._retry_on):
-            return False
-        if self._retry_if is not None and not self._retry_if(exc):
-            return False
-        return True
+            ok, hint = classify(exc)
+        else:
+            ok = (self._retry_on is None or isinstance(exc, self._retry_on)) and (
+                self._retry_if is None or bool(self._retry_if(exc))
+            )
+            hint = retry_after_hint(exc) if ok and self._respect else None
+        return (ok, hint if self._respect else None)
+
+    def _rejects(self, result: Any) -> bool:
+        pred = self._retry_if_result
+        return pred is not None and bool(pred(result))
 
     def _now(self) -> float:
-        return _clock.now(self._clock)
+        c = self._clock
+        return _monotonic() if c is None else c.now()
 
-    def _next(self, exc: BaseException, schedule: Any, attempt: int, start: float) -> float:
-        """The delay before the next attempt, or raises the right exception."""
-        if not self.should_retry(exc):
-            if self.budget is not None:
-                self.budget.record_failure()
-            raise exc
-        hint = retry_after_hint(exc) if self._respect else None
-        delay = schedule.next_delay(hint, elapsed=max(0.0, self._now() - start))
-        if delay is None:
-            if self.budget is not None:
-                self.budget.record_failure()
-            why = "time ran out" if attempt < self.backoff.max_attempts else "attempts ran out"
-            raise RetryError(f"gave up after {attempt} attempt(s): {why}; last error: {exc!r}",
-                             attempts=attempt, last_exception=exc) from exc
+    def _start(self) -> RetryRun:
         dl = current_deadline()
-        if dl is not None and dl.remaining() <= delay:
-            if self.budget is not None:
-                self.budget.record_failure()
-            raise RetryError(f"gave up after {attempt} attempt(s): the current deadline leaves no time "
-                             f"for a retry in {delay:g}s; last error: {exc!r}",
-                             attempts=attempt, last_exception=exc) from exc
-        if self.budget is not None and not self.budget.try_retry():
-            raise RetryError(f"gave up after {attempt} attempt(s): retry budget exhausted; last error: {exc!r}",
-                             attempts=attempt, last_exception=exc) from exc
-        if self._on_retry is not None:
-            self._on_retry(attempt, exc, delay)
-        return cast(float, delay)
+        return self._core.start(None if dl is None else dl.remaining())
+
+    def _step(self, run: RetryRun, exc: Optional[BaseException], result: Any, started: float) -> float:
+        """Steps the run for a failed attempt; the delay to sleep, or raises."""
+        duration = max(0.0, self._now() - started)
+        if exc is None:
+            ok, hint = True, None  # a rejected result
+        else:
+            try:
+                ok, hint = self._classify(exc)
+            except BaseException:
+                run.abandon()
+                raise
+        step = run.on_failure(ok, hint, duration)
+        if step.__class__ is float:
+            if self._on_retry is not None:
+                try:
+                    self._on_retry(run.attempts, exc if exc is not None else _Rejected(result), step)
+                except BaseException:
+                    run.abandon()
+                    raise
+            return step
+        if exc is None:
+            err = cast(_GaveUp, step) if step is not None else RetryError("gave up", attempts=run.attempts)
+            err.last_result = result
+            raise err
+        if step is None:
+            raise exc
+        gave_up = cast(_GaveUp, step)
+        gave_up.last_exception = exc
+        gave_up.args = (f"{gave_up}; last error: {exc!r}",)
+        raise gave_up from exc
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Calls ``fn(*args, **kwargs)``, retrying as configured."""
-        start = self._now()
+        c = self._clock
+        started = _monotonic() if c is None else c.now()
         try:
             result = fn(*args, **kwargs)
-        except BaseException as e:  # noqa: BLE001 - classified in _next
-            exc: BaseException = e
-        else:
-            if self.budget is not None:
-                self.budget.record_success()
-            return result
-        schedule = self.backoff.schedule()
-        attempt = 1
+        except Exception as e:  # noqa: BLE001 - classified by _step
+            return self._retry_sync(fn, args, kwargs, e, None, started)
+        if self._retry_if_result is not None and self._rejects(result):
+            return self._retry_sync(fn, args, kwargs, None, result, started)
+        self._core.first_success()
+        return result
+
+    def _retry_sync(self, fn: Callable[..., T], args: Any, kwargs: Any, exc: Optional[BaseException], result: Any, started: float) -> T:
+        run = self._start()
         while True:
-            delay = self._next(exc, schedule, attempt, start)
-            _clock.sleep(self._clock, delay)
-            attempt += 1
+            delay = self._step(run, exc, result, started)
             try:
+                _clock.sleep(self._clock, delay)
+                started = self._now()
                 result = fn(*args, **kwargs)
-            except BaseException as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001
                 exc = e
                 continue
-            if self.budget is not None:
-                self.budget.record_success()
-            return result
+            except BaseException:
+                run.abandon()
+                raise
+            exc = None
+            try:
+                rejected = self._rejects(result)
+            except BaseException:
+                run.abandon()
+                raise
+            if not rejected:
+                run.on_success()
+                return cast(T, result)
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)``, retrying as configured; sleeps with
         asyncio.sleep (or advances the ManualClock)."""
-        start = self._now()
-        schedule = None
-        attempt = 0
+        started = self._now()
+        try:
+            result = await fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - classified by _step
+            exc: Optional[BaseException] = e
+            result = None
+        else:
+            if not (self._retry_if_result is not None and self._rejects(result)):
+                self._core.first_success()
+                return cast(T, result)
+            exc = None
+        run = self._start()
         while True:
-            attempt += 1
+            delay = self._step(run, exc, result, started)
             try:
-                result = await fn(*args, **kwargs)
-            except BaseException as e:  # noqa: BLE001
-                if schedule is None:
-                    schedule = self.backoff.schedule()
-                delay = self._next(e, schedule, attempt, start)
                 await _clock.sleep_async(self._clock, delay)
+                started = self._now()
+                result = await fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001
+                exc = e
                 continue
-            if self.budget is not None:
-                self.budget.record_success()
-            return result
+            except BaseException:
+                run.abandon()
+                raise
+            exc = None
+            try:
+                rejected = self._rejects(result)
+            except BaseException:
+                run.abandon()
+                raise
+            if not rejected:
+                run.on_success()
+                return result
 
     def __call__(self, fn: F) -> F:
         if inspect.iscoroutinefunction(fn):

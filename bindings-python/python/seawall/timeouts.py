@@ -131,7 +131,7 @@ async def _run_with_timeout(awaitable: Awaitable[T], limit: float) -> T:
                 return await awaitable
         except builtins_TimeoutError as e:
             if cm.expired() and not isinstance(e, SeawallTimeoutError):
-                raise SeawallTimeoutError(f"timed out after {limit:g}s") from None
+                raise _cut_off(limit) from None
             raise
     return await _run_with_timeout_task(awaitable, limit)
 
@@ -156,7 +156,15 @@ async def _run_with_timeout_task(awaitable: Awaitable[T], limit: float) -> T:
         pass
     except BaseException:  # noqa: BLE001 - the task failed while being cancelled
         pass
-    raise SeawallTimeoutError(f"timed out after {limit:g}s")
+    raise _cut_off(limit)
+
+
+def _cut_off(limit: float) -> SeawallTimeoutError:
+    """The error of an attempt our limit cut off (marked, so a Policy tells
+    it from a seawall.TimeoutError the function raised itself)."""
+    e = SeawallTimeoutError(f"timed out after {limit:g}s")
+    e._seawall_cut_off = True  # type: ignore[attr-defined]
+    return e
 
 
 class Timeout:

@@ -22,8 +22,10 @@
 use crate::circuit_breaker::Outcome;
 use crate::error::{Error, ErrorKind, Result};
 
+mod python_libs;
 mod retry_after;
 
+pub use python_libs::{kind_for_python_library_exception, PYTHON_LIBRARY_EXCEPTION_KINDS};
 pub use retry_after::{parse_retry_after, MAX_RETRY_AFTER_NS};
 
 /// HTTP statuses retried by default: 408 Request Timeout, 429 Too Many
