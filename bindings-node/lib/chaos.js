@@ -4,7 +4,7 @@
 
 const native = require('./native')
 const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, sleep } = require('./clock')
+const { clockOf, nativeClockOf, sleep, pause } = require('./clock')
 const { runWithTimeout, withCallerStack, newTimeoutError, checkSignal } = require('./timeout')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
@@ -110,7 +110,7 @@ class FaultInjector {
     const signal = checkSignal(execOptions(options).signal)
     const d = this._n.decide()
     if (d === -2) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
-    if (d >= 0) await sleep(this._clock, d, signal)
+    if (d >= 0) await pause(this._clock, d, signal)
     return fn(signal)
   }
 

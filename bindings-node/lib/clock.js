@@ -208,4 +208,21 @@ function sleep (clock, ms, signal) {
   })
 }
 
-module.exports = { ManualClock, systemClock, scheduleTimer, cancelTimer, MAX_TIMER_MS, clockOf, nativeClockOf, sleep, abortReason, call }
+/**
+ * A sleep the library itself decided (a retry or policy delay, a fault
+ * injector's delay). On a ManualClock it is time passing for that sleep:
+ * the clock is advanced by `ms` (firing the waits that fall due) and the
+ * promise resolves at once. Waits for a resource
+ * or a limit use `sleep` and wait for the clock to be moved (spec/README.md,
+ * "Time").
+ */
+function pause (clock, ms, signal) {
+  if (!(clock instanceof ManualClock)) return sleep(clock, ms, signal)
+  if (signal && signal.aborted) return Promise.reject(abortReason(signal))
+  if (ms > 0) clock.advance(ms)
+  // Resolved at once (a microtask): the next attempt then schedules its own
+  // timers before anything driving the clock (tickAsync) looks again.
+  return Promise.resolve()
+}
+
+module.exports = { ManualClock, systemClock, scheduleTimer, cancelTimer, MAX_TIMER_MS, clockOf, nativeClockOf, sleep, pause, abortReason, call }

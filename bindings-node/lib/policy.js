@@ -5,7 +5,7 @@
 
 const native = require('./native')
 const { RateLimitedError, CircuitOpenError, BulkheadFullError, TimeoutError, RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, abortReason, sleep } = require('./clock')
+const { clockOf, nativeClockOf, abortReason, sleep, pause } = require('./clock')
 const { checkSignal } = require('./timeout')
 const { quickError, rejectSoon } = require('./util')
 const { CircuitBreaker } = require('./breaker')
@@ -377,7 +377,7 @@ class Policy {
             }
           }
           try {
-            await sleep(clock, delayMs, signal)
+            await pause(clock, delayMs, signal)
           } catch (e) {
             return this._cancel(id, e)
           }

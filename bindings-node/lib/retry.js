@@ -4,7 +4,7 @@
 
 const native = require('./native')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
-const { clockOf, nativeClockOf, sleep, abortReason } = require('./clock')
+const { clockOf, nativeClockOf, sleep, pause, abortReason } = require('./clock')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 const { handle, checkHandle } = require('./share')
@@ -424,7 +424,7 @@ async function runRetry (fn, plan, clock, signal, retryIf, onRetry, ctx, err, t0
     }
     if (delay > 0) {
       try {
-        await sleep(clock, delay, signal)
+        await pause(clock, delay, signal)
       } catch (e) {
         run.abandon()
         throw e

@@ -203,3 +203,13 @@ test('a dropped PolicyGuard (a half-open probe) and a dropped BulkheadPermit are
   assert.strictEqual(bulkhead.metrics().active, 1)
   assert.ok(await collectUntil(() => bulkhead.metrics().active === 0), 'the dropped permit was not released')
 })
+
+test('issue 10 defect 9: a policy retry on a ManualClock moves the clock by its sleeps, with nobody advancing it', async () => {
+  const clock = new ManualClock()
+  const p = new Policy({ retry: { maxAttempts: 3, baseMs: 10, factor: 2, jitter: 'none' }, clock })
+  let calls = 0
+  const r = await p.execute(async () => { if (++calls < 3) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' }); return 'ok' })
+  assert.strictEqual(r, 'ok')
+  assert.strictEqual(calls, 3)
+  assert.strictEqual(clock.nowMs(), 10 + 20)
+})
