@@ -212,8 +212,8 @@ const (
 
 // KeyTableConfig configures the key table of a keyed limiter.
 type KeyTableConfig struct {
-	MaxKeys  uint64
-	MaxProbe uint32
+	MaxKeys  uint64 // distinct keys the table always has room for (default 10000; 4 x MaxKeys slots)
+	MaxProbe uint32 // slots probed per lookup, 1..64 (default 64; smaller makes false denials below MaxKeys possible)
 	OnFull   OnFull
 	HashSeed *uint64 // nil: seeded from the clock
 }

@@ -5,7 +5,7 @@ import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One sliding window per key, in a lock-free table of at most {@code maxKeys} keys. Keys are strings
+ * One sliding window per key, in a lock-free table that always has room for {@code maxKeys} distinct keys. Keys are strings
  * (UTF-8) or any bytes. A denial is a {@link Decision}.
  */
 public final class KeyedSlidingWindow extends Handle {
@@ -33,13 +33,13 @@ public final class KeyedSlidingWindow extends Handle {
       return this;
     }
 
-    /** Most keys tracked at once (1..=2^24; default 10000). */
+    /** Distinct keys the table always has room for (1..=2^24; default 10000; the table has 4 x maxKeys slots). */
     public Builder maxKeys(long n) {
       c.table.max_keys = n;
       return this;
     }
 
-    /** Slots probed per lookup (1..=64; default 64). */
+    /** Slots probed per lookup (1..=64; default 64; smaller values make false denials below maxKeys possible). */
     public Builder maxProbe(int n) {
       c.table.max_probe = n;
       return this;
