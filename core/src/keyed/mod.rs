@@ -52,7 +52,7 @@ use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::Decision;
 use crate::sliding_window::{SlidingWindowConfig, Window};
-use crate::sync::{fence, wait_step, zeroed_atomics, AtomicU64, Ordering};
+use crate::sync::{fence, wait_step, zeroed_atomics, AtomicU64, Ordering, StripedCounter};
 use crate::token_bucket::{Gcra, TokenBucketConfig};
 use crate::validate;
 use std::hash::{Hash, Hasher};
@@ -159,6 +159,14 @@ pub struct KeyedMetrics {
     pub evictions: u64,
     /// Requests of new keys that found no slot (handled by `on_full`).
     pub table_full: u64,
+    /// Requests granted. Waiting acquires count once, when they finish:
+    /// granted (now or at their due time) here, refused or given up in
+    /// `denied` (`spec/keyed.md`, "Waiting acquires").
+    pub allowed: u64,
+    /// Requests denied (errors are not counted).
+    pub denied: u64,
+    /// Waiting acquires not yet granted or given up.
+    pub waiting: u64,
 }
 
 // Key word: fingerprint (62 bits, never 0) << 2 | state tag.
@@ -202,6 +210,12 @@ pub(crate) struct Table {
     tracked: AtomicU64,
     evictions: AtomicU64,
     table_full: AtomicU64,
+    /// Decisions, striped: keys are spread over the table, one shared
+    /// counter line would be the only line all keys' requests write.
+    allowed: StripedCounter,
+    denied: StripedCounter,
+    /// Waiting acquires (slow path only).
+    pub(crate) waiting: AtomicU64,
 }
 
 pub(crate) enum Found {
@@ -224,6 +238,9 @@ impl Table {
             tracked: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
             table_full: AtomicU64::new(0),
+            allowed: StripedCounter::new(),
+            denied: StripedCounter::new(),
+            waiting: AtomicU64::new(0),
         })
     }
 
@@ -442,7 +459,33 @@ impl Table {
             capacity: self.slots(),
             evictions: self.evictions.load(Ordering::Relaxed),
             table_full: self.table_full.load(Ordering::Relaxed),
+            allowed: self.allowed.sum(),
+            denied: self.denied.sum(),
+            waiting: self.waiting.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counts one decision (allowed or denied); returns it.
+    #[inline]
+    pub(crate) fn count(&self, d: Decision) -> Decision {
+        if d.allowed {
+            self.allowed.incr();
+        } else {
+            self.denied.incr();
+        }
+        d
+    }
+
+    /// Counts one grant.
+    #[inline]
+    pub(crate) fn count_allowed(&self) {
+        self.allowed.incr();
+    }
+
+    /// Counts one denial.
+    #[inline]
+    pub(crate) fn count_denied(&self) {
+        self.denied.incr();
     }
 }
 
@@ -528,12 +571,12 @@ impl KeyedTokenBucket {
     }
 
     #[inline]
-    fn tat_at(&self, i: usize) -> Option<&AtomicU64> {
+    pub(crate) fn tat_at(&self, i: usize) -> Option<&AtomicU64> {
         self.tat.get(i)
     }
 
     #[inline]
-    fn is_fresh(&self, i: usize, now: u64, confirm: bool) -> bool {
+    pub(crate) fn is_fresh(&self, i: usize, now: u64, confirm: bool) -> bool {
         self.tat_at(i).is_some_and(|t| {
             let tat = if confirm {
                 t.fetch_add(0, Ordering::SeqCst)
@@ -548,6 +591,12 @@ impl KeyedTokenBucket {
     /// `Err(InvalidArgument { field: "n" })` for `n == 0` or `n > burst`.
     pub fn try_acquire(&self, key: &[u8], n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
+        Ok(self.table.count(self.decide(key, n)))
+    }
+
+    /// `try_acquire` for a validated `n`, not counted.
+    #[inline]
+    fn decide(&self, key: &[u8], n: u64) -> Decision {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         loop {
@@ -556,10 +605,10 @@ impl KeyedTokenBucket {
                 .find_or_claim(fp, home, |i, c| self.is_fresh(i, now, c))
             {
                 Found::Slot(i) => i,
-                Found::Full => return Ok(self.on_full(home, now, n)),
+                Found::Full => return self.on_full(home, now, n),
             };
             let Some(cell) = self.tat_at(i) else {
-                return Ok(self.on_full(home, now, n));
+                return self.on_full(home, now, n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
             let (decision, charged) = loop {
@@ -573,7 +622,7 @@ impl KeyedTokenBucket {
                 }
             };
             if self.table.still_holds(i, fp) {
-                return Ok(decision);
+                return decision;
             }
             // The slot went to another key (ours was fresh): take our charge
             // back from its state and look our key up again.
@@ -583,7 +632,7 @@ impl KeyedTokenBucket {
         }
     }
 
-    fn give_back(&self, cell: &AtomicU64, now: u64, n: u64) {
+    pub(crate) fn give_back(&self, cell: &AtomicU64, now: u64, n: u64) {
         let mut tat = cell.load(Ordering::SeqCst);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
@@ -625,7 +674,7 @@ impl KeyedTokenBucket {
         self.peek(key.as_bytes(), n)
     }
 
-    fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
+    pub(crate) fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
         match self.table.on_full {
             OnFull::Allow => self.gcra.step(0, now, n).decision,
             OnFull::Deny => {
@@ -689,7 +738,7 @@ impl KeyedSlidingWindowConfig {
 }
 
 /// A sliding window per key (the "100 requests per minute per user" case),
-/// in a fixed-size lock-free table of `4 * max_keys * (buckets + 3)` words.
+/// in a fixed-size lock-free table of `4 * max_keys * (buckets + 4)` words.
 ///
 /// ```
 /// use seawall::keyed::{KeyedSlidingWindow, KeyedSlidingWindowConfig};
@@ -710,9 +759,13 @@ impl KeyedSlidingWindowConfig {
 pub struct KeyedSlidingWindow {
     w: Window,
     table: Table,
-    /// `B + 1` ring words per slot, slot-major.
+    /// Per slot, slot-major: the window's ring words, then the slot's
+    /// waiter count (waiting acquires queued or granted but not yet
+    /// collected; a slot with waiters is never evicted).
     rings: Box<[AtomicU64]>,
     clock: ClockSource,
+    /// The per-key FIFO queues of waiting acquires (slow path only).
+    waits: wait::Queues,
 }
 
 impl KeyedSlidingWindow {
@@ -729,23 +782,52 @@ impl KeyedSlidingWindow {
         cfg.validate()?;
         let w = Window::new(&cfg.window)?;
         let table = Table::new(&cfg.table)?;
-        let words = table.slots().saturating_mul(w.ring_len() as u64);
+        let words = table.slots().saturating_mul(w.ring_len() as u64 + 1);
         let rings = alloc_words(words, "max_keys", "the sliding window table")?;
         Ok(Self {
             w,
             table,
             rings,
             clock: clock.into(),
+            waits: wait::Queues::default(),
         })
     }
 
     #[inline]
-    fn ring(&self, i: usize) -> &[AtomicU64] {
+    pub(crate) fn ring(&self, i: usize) -> &[AtomicU64] {
         let len = self.w.ring_len();
-        let start = i.saturating_mul(len);
+        let start = i.saturating_mul(len + 1);
         self.rings
             .get(start..start.saturating_add(len))
             .unwrap_or(&[])
+    }
+
+    /// Slot `i`'s waiter count.
+    #[inline]
+    pub(crate) fn waiters(&self, i: usize) -> Option<&AtomicU64> {
+        let len = self.w.ring_len();
+        self.rings
+            .get(i.saturating_mul(len + 1).saturating_add(len))
+    }
+
+    /// Whether slot `i` is indistinguishable from fresh: nothing counted
+    /// and nobody waiting. With `confirm`, read by read-modify-write
+    /// operations (see `Table::find_or_claim`).
+    #[inline]
+    pub(crate) fn is_fresh(&self, i: usize, now: u64, confirm: bool) -> bool {
+        let ring = self.ring(i);
+        let waiters = self.waiters(i);
+        if confirm {
+            for word in ring {
+                word.fetch_add(0, Ordering::SeqCst);
+            }
+            if waiters.is_some_and(|w| w.fetch_add(0, Ordering::SeqCst) != 0) {
+                return false;
+            }
+        } else if waiters.is_some_and(|w| w.load(Ordering::SeqCst) != 0) {
+            return false;
+        }
+        self.w.is_empty(ring, now)
     }
 
     /// Counts `n` requests for `key` if its window has room.
@@ -755,23 +837,24 @@ impl KeyedSlidingWindow {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         loop {
-            let fresh = |i: usize, confirm: bool| {
-                let ring = self.ring(i);
-                if confirm {
-                    for word in ring {
-                        word.fetch_add(0, Ordering::SeqCst);
-                    }
-                }
-                self.w.is_empty(ring, now)
-            };
+            let fresh = |i: usize, confirm: bool| self.is_fresh(i, now, confirm);
             let i = match self.table.find_or_claim(fp, home, fresh) {
                 Found::Slot(i) => i,
-                Found::Full => return Ok(self.on_full(home, now, n)),
+                Found::Full => return Ok(self.table.count(self.on_full(home, now, n))),
             };
+            if self
+                .waiters(i)
+                .is_some_and(|w| w.load(Ordering::SeqCst) != 0)
+            {
+                // Others wait for this key: no barging (slow path, locks).
+                if let Some(d) = self.behind_queue(i, now, n) {
+                    return Ok(self.table.count(d));
+                }
+            }
             let ring = self.ring(i);
             let decision = self.w.acquire(ring, now, n);
             if self.table.still_holds(i, fp) {
-                return Ok(decision);
+                return Ok(self.table.count(decision));
             }
             // The slot went to another key: take our count back, start over.
             if decision.allowed {
@@ -794,12 +877,17 @@ impl KeyedSlidingWindow {
         let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         if let Some(i) = self.table.find(fp, home) {
+            if self
+                .waiters(i)
+                .is_some_and(|w| w.load(Ordering::SeqCst) != 0)
+            {
+                if let Some(d) = self.behind_queue(i, now, n) {
+                    return Ok(d);
+                }
+            }
             return Ok(self.w.peek(self.ring(i), now, n));
         }
-        if self
-            .table
-            .has_room(home, |i| self.w.is_empty(self.ring(i), now))
-        {
+        if self.table.has_room(home, |i| self.is_fresh(i, now, false)) {
             Ok(self.w.fresh_decision(now, n))
         } else {
             Ok(self.on_full(home, now, n))
@@ -811,7 +899,7 @@ impl KeyedSlidingWindow {
         self.peek(key.as_bytes(), n)
     }
 
-    fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
+    pub(crate) fn on_full(&self, home: u64, now: u64, n: u64) -> Decision {
         match self.table.on_full {
             OnFull::Allow => self.w.fresh_decision(now, n),
             OnFull::Deny => {
@@ -843,6 +931,8 @@ impl KeyedSlidingWindow {
         self.table.metrics()
     }
 }
+
+mod wait;
 
 #[cfg(test)]
 mod tests;

@@ -367,6 +367,56 @@ impl Window {
         }
     }
 
+    /// The earliest time `>= now` (and not before the due time of the last
+    /// waiter ahead) at which `n` more fit in the window, given the ring at
+    /// `now` and the waiters `ahead` (`(due, n)`, in queue order) counted in
+    /// the buckets of their due times. Exact: counts only ever leave the
+    /// window at bucket expiries, so the answer is `now`, the last waiter's
+    /// due time, or one of those expiries (`spec/sliding_window.md`).
+    pub(crate) fn due_after(
+        &self,
+        ring: &[AtomicU64],
+        ahead: impl Iterator<Item = (u64, u64)>,
+        now: u64,
+        n: u64,
+    ) -> u64 {
+        // (expiry, count) of everything counted at `now` or scheduled.
+        let mut items: Vec<(u64, u64)> = Vec::new();
+        self.for_each_counted(ring, now, |_, _, s| {
+            items.push((self.expiry_of(s.idx), s.count));
+        });
+        let mut t = now;
+        for (due, c) in ahead {
+            items.push((self.expiry_of(u128::from(due / self.g)), c));
+            t = t.max(due);
+        }
+        items.sort_unstable();
+        let mut counted: u64 = items.iter().map(|&(_, c)| c).fold(0, u64::saturating_add);
+        let mut rest = items.iter().peekable();
+        loop {
+            while let Some(&&(exp, c)) = rest.peek() {
+                if exp > t {
+                    break;
+                }
+                counted = counted.saturating_sub(c);
+                rest.next();
+            }
+            if counted.saturating_add(n) <= self.limit {
+                return t;
+            }
+            match rest.peek() {
+                Some(&&(exp, _)) => t = exp,
+                None => return t, // unreachable: counted > 0 means items left
+            }
+        }
+    }
+
+    /// The clock reading at which the bucket of clock reading `t` stops
+    /// being counted.
+    pub(crate) fn expiry_at(&self, t: u64) -> u64 {
+        self.expiry_of(u128::from(t / self.g))
+    }
+
     /// What `acquire` would answer, without counting anything.
     pub(crate) fn peek(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
         let at = self.clamp(ring, now);
@@ -685,36 +735,8 @@ impl SlidingWindowLimiter {
     /// expiries, so the answer is `now`, the last waiter's due time, or
     /// one of those expiries.
     fn due_after(&self, waiting: &VecDeque<Entry>, ahead: usize, now: u64, n: u64) -> u64 {
-        let w = &self.w;
-        // (expiry, count) of everything counted at `now` or scheduled.
-        let mut items: Vec<(u64, u64)> = Vec::new();
-        w.for_each_counted(&self.ring, now, |_, _, s| {
-            items.push((w.expiry_of(s.idx), s.count));
-        });
-        let mut t = now;
-        for e in waiting.iter().take(ahead) {
-            items.push((w.expiry_of(u128::from(e.due / w.g)), e.n));
-            t = t.max(e.due);
-        }
-        items.sort_unstable();
-        let mut counted: u64 = items.iter().map(|&(_, c)| c).fold(0, u64::saturating_add);
-        let mut rest = items.iter().peekable();
-        loop {
-            while let Some(&&(exp, c)) = rest.peek() {
-                if exp > t {
-                    break;
-                }
-                counted = counted.saturating_sub(c);
-                rest.next();
-            }
-            if counted.saturating_add(n) <= w.limit {
-                return t;
-            }
-            match rest.peek() {
-                Some(&&(exp, _)) => t = exp,
-                None => return t, // unreachable: counted > 0 means items left
-            }
-        }
+        let ahead = waiting.iter().take(ahead).map(|e| (e.due, e.n));
+        self.w.due_after(&self.ring, ahead, now, n)
     }
 
     /// `try_acquire` / `peek` while others wait: denied (no barging), with

@@ -1,49 +1,65 @@
 //! Runner for `spec/vectors/keyed_limiter` (ops in `spec/keyed.md`).
 
-use super::token_bucket::result_value;
+use super::token_bucket::{result_value, wait_step};
 use crate::{error_value, s, u, Subject};
 use seawall::clock::ManualClock;
 use seawall::keyed::{
     KeyTableConfig, KeyedMetrics, KeyedSlidingWindow, KeyedSlidingWindowConfig, KeyedTokenBucket,
     KeyedTokenBucketConfig, OnFull,
 };
+use seawall::LimiterWait;
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-enum Keyed {
-    Tb(KeyedTokenBucket),
-    Sw(KeyedSlidingWindow),
+enum Limiter {
+    Tb(Arc<KeyedTokenBucket>),
+    Sw(Arc<KeyedSlidingWindow>),
 }
+
+struct Keyed(Limiter, HashMap<String, LimiterWait>);
 
 impl Subject for Keyed {
     fn step(&mut self, op: &str, args: &Value, _clock: &ManualClock) -> Result<Value, String> {
         let key = s(args, "key").unwrap_or("").as_bytes();
         let n = u(args, "n").unwrap_or(1);
+        let waited = match &self.0 {
+            Limiter::Tb(l) => wait_step(&mut self.1, op, args, |n, w| l.reserve(key, n, w)),
+            Limiter::Sw(l) => wait_step(&mut self.1, op, args, |n, w| l.reserve(key, n, w)),
+        };
+        if let Some(r) = waited {
+            return r;
+        }
+        let Keyed(lim, _) = self;
         match op {
-            "try_acquire" => Ok(result_value(match self {
-                Keyed::Tb(l) => l.try_acquire(key, n),
-                Keyed::Sw(l) => l.try_acquire(key, n),
+            "try_acquire" => Ok(result_value(match lim {
+                Limiter::Tb(l) => l.try_acquire(key, n),
+                Limiter::Sw(l) => l.try_acquire(key, n),
             })),
-            "peek" => Ok(result_value(match self {
-                Keyed::Tb(l) => l.peek(key, n),
-                Keyed::Sw(l) => l.peek(key, n),
+            "peek" => Ok(result_value(match lim {
+                Limiter::Tb(l) => l.peek(key, n),
+                Limiter::Sw(l) => l.peek(key, n),
             })),
             "refund" => {
-                match self {
-                    Keyed::Tb(l) => l.refund(key, n),
-                    Keyed::Sw(l) => l.refund(key, n),
+                match lim {
+                    Limiter::Tb(l) => l.refund(key, n),
+                    Limiter::Sw(l) => l.refund(key, n),
                 }
                 Ok(json!({}))
             }
             "metrics" => {
-                let m: KeyedMetrics = match self {
-                    Keyed::Tb(l) => l.metrics(),
-                    Keyed::Sw(l) => l.metrics(),
+                let m: KeyedMetrics = match lim {
+                    Limiter::Tb(l) => l.metrics(),
+                    Limiter::Sw(l) => l.metrics(),
                 };
                 Ok(json!({
                     "keys_tracked": m.keys_tracked,
                     "evictions": m.evictions,
                     "table_full": m.table_full,
                     "capacity": m.capacity,
+                    "allowed": m.allowed,
+                    "denied": m.denied,
+                    "waiting": m.waiting,
                 }))
             }
             other => Err(format!("unknown op {other:?}")),
@@ -69,7 +85,7 @@ fn table(v: &Value) -> Result<KeyTableConfig, Value> {
 pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     let table = table(cfg)?;
     let subject = match s(cfg, "kind").unwrap_or("token_bucket") {
-        "token_bucket" => Keyed::Tb(
+        "token_bucket" => Limiter::Tb(Arc::new(
             KeyedTokenBucket::with_clock(
                 KeyedTokenBucketConfig {
                     bucket: super::token_bucket::config(cfg),
@@ -78,8 +94,8 @@ pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value
                 clock,
             )
             .map_err(|e| error_value(&e))?,
-        ),
-        "sliding_window" => Keyed::Sw(
+        )),
+        "sliding_window" => Limiter::Sw(Arc::new(
             KeyedSlidingWindow::with_clock(
                 KeyedSlidingWindowConfig {
                     window: super::sliding_window::config(cfg),
@@ -88,12 +104,12 @@ pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value
                 clock,
             )
             .map_err(|e| error_value(&e))?,
-        ),
+        )),
         other => {
             return Err(
                 json!({ "error": "invalid_config", "field": "kind", "reason": format!("unknown kind {other:?}") }),
             )
         }
     };
-    Ok(Box::new(subject))
+    Ok(Box::new(Keyed(subject, HashMap::new())))
 }
