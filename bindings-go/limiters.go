@@ -236,11 +236,16 @@ func (cfg *KeyTableConfig) toC(c *C.seawall_key_table_config) {
 	}
 }
 
-// KeyedMetrics is a snapshot of a keyed limiter's table.
-type KeyedMetrics struct{ KeysTracked, Capacity, Evictions, TableFull uint64 }
+// KeyedMetrics is a snapshot of a keyed limiter's table and decisions
+// (Allowed, Denied: one count per request; Waiting: waiting acquires now).
+type KeyedMetrics struct {
+	KeysTracked, Capacity, Evictions, TableFull uint64
+	Allowed, Denied, Waiting                    uint64
+}
 
 func keyedMetricsOf(m *C.seawall_keyed_metrics) KeyedMetrics {
-	return KeyedMetrics{uint64(m.keys_tracked), uint64(m.capacity), uint64(m.evictions), uint64(m.table_full)}
+	return KeyedMetrics{uint64(m.keys_tracked), uint64(m.capacity), uint64(m.evictions), uint64(m.table_full),
+		uint64(m.allowed), uint64(m.denied), uint64(m.waiting)}
 }
 
 // keyPtr points into key for the duration of one C call (never NULL).

@@ -146,6 +146,8 @@ export declare class NativeRateLimiter {
    * rate_limited with its retry-after.
    */
   reserve(n: number, maxWaitMs: number): WaitOut
+  /** `reserve` for `key` of a keyed limiter: core's per-key FIFO wait. */
+  reserveKey(key: string, n: number, maxWaitMs: number): WaitOut
 }
 export type RateLimiter = NativeRateLimiter
 

@@ -516,9 +516,9 @@ typedef struct seawall_keyed_sliding_window seawall_keyed_sliding_window;
 typedef struct seawall_keyed_token_bucket seawall_keyed_token_bucket;
 
 /**
- * A waiting acquire of a token bucket or sliding window, in the limiter's
- * FIFO order (from `seawall_token_bucket_reserve` /
- * `seawall_sliding_window_reserve`). Opaque; one thread at a time.
+ * A waiting acquire of a token bucket or sliding window (keyed or not), in
+ * the limiter's FIFO order (from `seawall_token_bucket_reserve` /
+ * `seawall_sliding_window_reserve` / `seawall_keyed_*_reserve`). Opaque; one thread at a time.
  */
 typedef struct seawall_limiter_wait seawall_limiter_wait;
 
@@ -1513,6 +1513,19 @@ typedef struct seawall_keyed_metrics {
    * Requests of new keys that found no slot.
    */
   uint64_t table_full;
+  /**
+   * Requests granted (a waiting acquire counts once, when granted).
+   */
+  uint64_t allowed;
+  /**
+   * Requests denied (a waiting acquire counts once, when refused or
+   * given up; a granted one never).
+   */
+  uint64_t denied;
+  /**
+   * Waiting acquires not yet granted or given up.
+   */
+  uint64_t waiting;
 } seawall_keyed_metrics;
 
 /**
@@ -3180,6 +3193,44 @@ enum seawall_status seawall_keyed_token_bucket_refund(const struct seawall_keyed
                                                       uint64_t n);
 
 /**
+ * Takes `n` tokens from the key's bucket `key[0..key_len)` now, or
+ * queues for them in the key's FIFO order if they are due at most
+ * `max_wait_ns` away (spec/keyed.md, "Waiting acquires"). Never blocks.
+ * Outputs as `seawall_token_bucket_reserve`: `SEAWALL_OK` with `*out_wait`
+ * NULL (granted now, `*out` holds the decision) or non-NULL (waiting: the
+ * caller owns `*out_wait`, claims it with `seawall_limiter_wait_try_claim`
+ * or `seawall_limiter_wait_wait` and frees it with
+ * `seawall_limiter_wait_free`); `SEAWALL_RATE_LIMITED` when they come later
+ * than `max_wait_ns` or a new key finds no slot (`on_full` deny; nothing
+ * taken, `*out` has `retry_after_ns`). Each call counts once in the
+ * metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_reserve(const struct seawall_keyed_token_bucket *limiter,
+                                                       const uint8_t *key,
+                                                       size_t key_len,
+                                                       uint64_t n,
+                                                       uint64_t max_wait_ns,
+                                                       struct seawall_decision *out,
+                                                       struct seawall_limiter_wait **out_wait);
+
+/**
+ * Takes `n` tokens from the key's bucket `key[0..key_len)`, blocking the
+ * calling thread up to `timeout_ns` (on the limiter's clock) in the key's
+ * FIFO order; refused at once, without sleeping, when they would come
+ * later. Thread-safe. Returns `SEAWALL_OK` (`*out` holds the granted
+ * decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
+ * `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_acquire_wait(const struct seawall_keyed_token_bucket *limiter,
+                                                            const uint8_t *key,
+                                                            size_t key_len,
+                                                            uint64_t n,
+                                                            uint64_t timeout_ns,
+                                                            struct seawall_decision *out);
+
+/**
  * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
  * or `SEAWALL_NULL_ARGUMENT`.
  */
@@ -3243,6 +3294,44 @@ enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_key
                                                         const uint8_t *key,
                                                         size_t key_len,
                                                         uint64_t n);
+
+/**
+ * Takes `n` requests in the key's window `key[0..key_len)` now, or
+ * queues for them in the key's FIFO order if they are due at most
+ * `max_wait_ns` away (spec/keyed.md, "Waiting acquires"). Never blocks.
+ * Outputs as `seawall_token_bucket_reserve`: `SEAWALL_OK` with `*out_wait`
+ * NULL (granted now, `*out` holds the decision) or non-NULL (waiting: the
+ * caller owns `*out_wait`, claims it with `seawall_limiter_wait_try_claim`
+ * or `seawall_limiter_wait_wait` and frees it with
+ * `seawall_limiter_wait_free`); `SEAWALL_RATE_LIMITED` when they come later
+ * than `max_wait_ns` or a new key finds no slot (`on_full` deny; nothing
+ * taken, `*out` has `retry_after_ns`). Each call counts once in the
+ * metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_reserve(const struct seawall_keyed_sliding_window *limiter,
+                                                         const uint8_t *key,
+                                                         size_t key_len,
+                                                         uint64_t n,
+                                                         uint64_t max_wait_ns,
+                                                         struct seawall_decision *out,
+                                                         struct seawall_limiter_wait **out_wait);
+
+/**
+ * Takes `n` requests in the key's window `key[0..key_len)`, blocking the
+ * calling thread up to `timeout_ns` (on the limiter's clock) in the key's
+ * FIFO order; refused at once, without sleeping, when they would come
+ * later. Thread-safe. Returns `SEAWALL_OK` (`*out` holds the granted
+ * decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
+ * `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_acquire_wait(const struct seawall_keyed_sliding_window *limiter,
+                                                              const uint8_t *key,
+                                                              size_t key_len,
+                                                              uint64_t n,
+                                                              uint64_t timeout_ns,
+                                                              struct seawall_decision *out);
 
 /**
  * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`

@@ -312,9 +312,9 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
 
 // ---- waiting acquires ---------------------------------------------------------
 
-/// A waiting acquire of a token bucket or sliding window, in the limiter's
-/// FIFO order (from `seawall_token_bucket_reserve` /
-/// `seawall_sliding_window_reserve`). Opaque; one thread at a time.
+/// A waiting acquire of a token bucket or sliding window (keyed or not), in
+/// the limiter's FIFO order (from `seawall_token_bucket_reserve` /
+/// `seawall_sliding_window_reserve` / `seawall_keyed_*_reserve`). Opaque; one thread at a time.
 pub struct seawall_limiter_wait(Option<LimiterWait>);
 
 /// Writes what a reservation got (see `seawall_token_bucket_reserve`).
@@ -746,13 +746,20 @@ pub struct seawall_keyed_metrics {
     pub evictions: u64,
     /// Requests of new keys that found no slot.
     pub table_full: u64,
+    /// Requests granted (a waiting acquire counts once, when granted).
+    pub allowed: u64,
+    /// Requests denied (a waiting acquire counts once, when refused or
+    /// given up; a granted one never).
+    pub denied: u64,
+    /// Waiting acquires not yet granted or given up.
+    pub waiting: u64,
 }
 
 /// Per-key token buckets in a lock-free table. Opaque; thread-safe.
-pub struct seawall_keyed_token_bucket(KeyedTokenBucket);
+pub struct seawall_keyed_token_bucket(Arc<KeyedTokenBucket>);
 
 /// Per-key sliding windows in a lock-free table. Opaque; thread-safe.
-pub struct seawall_keyed_sliding_window(KeyedSlidingWindow);
+pub struct seawall_keyed_sliding_window(Arc<KeyedSlidingWindow>);
 
 impl seawall_key_table_config {
     fn to_core(self) -> seawall::Result<KeyTableConfig> {
@@ -794,6 +801,9 @@ fn keyed_metrics(m: KeyedMetrics) -> seawall_keyed_metrics {
         capacity: m.capacity,
         evictions: m.evictions,
         table_full: m.table_full,
+        allowed: m.allowed,
+        denied: m.denied,
+        waiting: m.waiting,
     }
 }
 
@@ -838,7 +848,7 @@ unsafe fn ktb_new(
     });
     match r {
         Ok(l) => {
-            write_handle(out, seawall_keyed_token_bucket(l));
+            write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -862,7 +872,7 @@ unsafe fn ksw_new(
     });
     match r {
         Ok(l) => {
-            write_handle(out, seawall_keyed_sliding_window(l));
+            write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -949,6 +959,60 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_refund(
     ffi_boundary!([limiter, key] {
         (*limiter).0.refund(key_bytes(key, key_len), n);
         seawall_status::SEAWALL_OK
+    })
+}
+
+/// Takes `n` tokens from the key's bucket `key[0..key_len)` now, or
+/// queues for them in the key's FIFO order if they are due at most
+/// `max_wait_ns` away (spec/keyed.md, "Waiting acquires"). Never blocks.
+/// Outputs as `seawall_token_bucket_reserve`: `SEAWALL_OK` with `*out_wait`
+/// NULL (granted now, `*out` holds the decision) or non-NULL (waiting: the
+/// caller owns `*out_wait`, claims it with `seawall_limiter_wait_try_claim`
+/// or `seawall_limiter_wait_wait` and frees it with
+/// `seawall_limiter_wait_free`); `SEAWALL_RATE_LIMITED` when they come later
+/// than `max_wait_ns` or a new key finds no slot (`on_full` deny; nothing
+/// taken, `*out` has `retry_after_ns`). Each call counts once in the
+/// metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
+    limiter: *const seawall_keyed_token_bucket,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    max_wait_ns: u64,
+    out: *mut seawall_decision,
+    out_wait: *mut *mut seawall_limiter_wait,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out, out_wait] {
+        let r = (*limiter)
+            .0
+            .reserve(key_bytes(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        reserved(r, out, out_wait)
+    })
+}
+
+/// Takes `n` tokens from the key's bucket `key[0..key_len)`, blocking the
+/// calling thread up to `timeout_ns` (on the limiter's clock) in the key's
+/// FIFO order; refused at once, without sleeping, when they would come
+/// later. Thread-safe. Returns `SEAWALL_OK` (`*out` holds the granted
+/// decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
+/// `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
+    limiter: *const seawall_keyed_token_bucket,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    timeout_ns: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        let r = (*limiter)
+            .0
+            .acquire(key_bytes(key, key_len), n, Duration::from_nanos(timeout_ns));
+        waited(r, out)
     })
 }
 
@@ -1045,6 +1109,60 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_refund(
     ffi_boundary!([limiter, key] {
         (*limiter).0.refund(key_bytes(key, key_len), n);
         seawall_status::SEAWALL_OK
+    })
+}
+
+/// Takes `n` requests in the key's window `key[0..key_len)` now, or
+/// queues for them in the key's FIFO order if they are due at most
+/// `max_wait_ns` away (spec/keyed.md, "Waiting acquires"). Never blocks.
+/// Outputs as `seawall_token_bucket_reserve`: `SEAWALL_OK` with `*out_wait`
+/// NULL (granted now, `*out` holds the decision) or non-NULL (waiting: the
+/// caller owns `*out_wait`, claims it with `seawall_limiter_wait_try_claim`
+/// or `seawall_limiter_wait_wait` and frees it with
+/// `seawall_limiter_wait_free`); `SEAWALL_RATE_LIMITED` when they come later
+/// than `max_wait_ns` or a new key finds no slot (`on_full` deny; nothing
+/// taken, `*out` has `retry_after_ns`). Each call counts once in the
+/// metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
+    limiter: *const seawall_keyed_sliding_window,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    max_wait_ns: u64,
+    out: *mut seawall_decision,
+    out_wait: *mut *mut seawall_limiter_wait,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out, out_wait] {
+        let r = (*limiter)
+            .0
+            .reserve(key_bytes(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        reserved(r, out, out_wait)
+    })
+}
+
+/// Takes `n` requests in the key's window `key[0..key_len)`, blocking the
+/// calling thread up to `timeout_ns` (on the limiter's clock) in the key's
+/// FIFO order; refused at once, without sleeping, when they would come
+/// later. Thread-safe. Returns `SEAWALL_OK` (`*out` holds the granted
+/// decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
+/// `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
+    limiter: *const seawall_keyed_sliding_window,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    timeout_ns: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, out] {
+        let r = (*limiter)
+            .0
+            .acquire(key_bytes(key, key_len), n, Duration::from_nanos(timeout_ns));
+        waited(r, out)
     })
 }
 

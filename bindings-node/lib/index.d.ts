@@ -591,6 +591,12 @@ export interface KeyedLimiterMetrics {
   capacity: number
   evictions: number
   tableFull: number
+  /** Requests granted (a waiting acquire counts once, when granted). */
+  allowed: number
+  /** Requests denied (a waiting acquire counts once, when refused or given up). */
+  denied: number
+  /** Waiting acquires not yet granted or given up. */
+  waiting: number
 }
 
 /** Any limiter's metrics (each class's own type above has every field set). */
@@ -606,7 +612,7 @@ export interface LimiterMetrics {
   capacity?: number
   evictions?: number
   tableFull?: number
-  /** Waiting acquires in core's queue (token bucket, sliding window). */
+  /** Waiting acquires in core's queue. */
   waiting?: number
 }
 
@@ -631,7 +637,10 @@ declare abstract class KeyedLimiter {
   peek(key: string, n?: number): RateLimitDecision
   /** Gives back `n` permits for `key` (0: nothing). */
   refund(key: string, n?: number): void
+  /** Waits in the key's FIFO queue in core until the permits are due (one timer, no polling). */
   acquire(key: string, n?: number, options?: AcquireOptions): Promise<void>
+  /** Takes now or reserves for the due time in the key's FIFO order (within maxWaitMs, default 0). */
+  reserve(key: string, n?: number, options?: { maxWaitMs?: number }): Reservation
   metrics(): KeyedLimiterMetrics
 }
 

@@ -113,50 +113,73 @@ class BaseLimiter {
     return m
   }
 
-  // Waits until `attempt()` allows, sleeping each retry-after on the clock.
-  _acquire (attempt, what, options) {
-    let opts
-    let signal
-    let limitMs
+  // Takes `k` now or reserves them in core's FIFO order (`call(k, maxWaitMs)`
+  // is the native reserve): { outcome: 'granted', ... } or { outcome:
+  // 'waiting', waiter }. Throws RateLimitedError when due later than maxWaitMs.
+  _reserveWith (k, call, ctx, options) {
+    const opts = checkObject(options)
+    checkKeys(opts, ['maxWaitMs'], 'reserve() options', 'SEAWALL_INVALID_ARGUMENT')
+    const maxWait = opts.maxWaitMs === undefined ? 0 : native.checkDuration('maxWaitMs', opts.maxWaitMs, false, true)
+    let r
     try {
-      opts = checkObject(options)
+      r = call(k, maxWait)
+    } catch (e) {
+      throw mapNativeError(e, ctx)
+    }
+    return r.outcome === 'granted' ? grantedOf(r) : { outcome: 'waiting', waiter: new LimiterWaiter(r.wait, r.dueInMs) }
+  }
+
+  // Resolves once core grants `k` (`prep()` validates the arguments and
+  // returns k; `call(k, limitMs)` is the native reserve): FIFO, no
+  // barging, one count per call, one timer per due time, no polling.
+  _acquireWith (prep, call, what, ctx, options) {
+    let k, signal, limitMs
+    try {
+      k = prep()
+      const opts = checkObject(options)
       checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
       signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
       if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
       limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
-      if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
-      if (attempt()) return Promise.resolve()
     } catch (e) {
-      return Promise.reject(e)
+      return Promise.reject(mapNativeError(e, ctx))
     }
+    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
+    let r
+    try {
+      r = call(k, limitMs)
+    } catch (e) {
+      const err = mapNativeError(e, ctx)
+      if (err instanceof RateLimitedError && limitMs > 0 && Number.isFinite(limitMs)) {
+        err.message = `rate limited: ${what(k)} not available within timeoutMs ${limitMs}`
+      }
+      return Promise.reject(err)
+    }
+    if (r.outcome === 'granted') return Promise.resolve()
     const clock = this._clock
-    const deadline = clock.nowMs() + limitMs
+    const waiter = new LimiterWaiter(r.wait, r.dueInMs)
     return new Promise((resolve, reject) => {
       let timer
-      const onAbort = () => { clock._cancel(timer); reject(abortReason(signal)) }
-      const wait = () => {
-        const retry = scratch[1]
-        const left = deadline - clock.nowMs()
-        if (retry > left) {
-          if (signal !== undefined) signal.removeEventListener('abort', onAbort)
-          const e = limitMs === 0 || left <= 0
-            ? new RateLimitedError(retry, undefined, decision(false))
-            : new RateLimitedError(retry, `rate limited: ${what} not available within timeoutMs ${limitMs}`, decision(false))
-          return reject(e)
-        }
-        timer = clock._schedule(retry, tick)
+      const done = () => { if (signal !== undefined) signal.removeEventListener('abort', onAbort) }
+      const onAbort = () => {
+        clock._cancel(timer)
+        waiter.cancel()
+        reject(abortReason(signal))
       }
       const tick = () => {
-        let ok
-        try { ok = attempt() } catch (e) { return reject(e) }
-        if (ok) {
-          if (signal !== undefined) signal.removeEventListener('abort', onAbort)
-          return resolve()
+        const p = waiter.poll()
+        if (p.outcome === 'granted') {
+          done()
+          resolve()
+        } else if (p.outcome === 'waiting') {
+          timer = clock._schedule(p.dueInMs, tick) // woken a little early: sleep the rest
+        } else {
+          done()
+          reject(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'))
         }
-        wait()
       }
       if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
-      wait()
+      timer = clock._schedule(waiter.dueInMs, tick)
     })
   }
 }
@@ -214,16 +237,7 @@ class UnkeyedLimiter extends BaseLimiter {
    * when the tokens are due later than `maxWaitMs`.
    */
   reserve (n, options) {
-    const opts = checkObject(options)
-    checkKeys(opts, ['maxWaitMs'], 'reserve() options', 'SEAWALL_INVALID_ARGUMENT')
-    const maxWait = opts.maxWaitMs === undefined ? 0 : native.checkDuration('maxWaitMs', opts.maxWaitMs, false, true)
-    let r
-    try {
-      r = this._n.reserve(nArg(n), maxWait)
-    } catch (e) {
-      throw mapNativeError(e, { n })
-    }
-    return r.outcome === 'granted' ? grantedOf(r) : { outcome: 'waiting', waiter: new LimiterWaiter(r.wait, r.dueInMs) }
+    return this._reserveWith(nArg(n), (k, w) => this._n.reserve(k, w), { n }, options)
   }
 
   /**
@@ -234,54 +248,8 @@ class UnkeyedLimiter extends BaseLimiter {
    * on abort (the reservation goes back).
    */
   acquire (n, options) {
-    let k, signal, limitMs
-    try {
-      k = nArg(n)
-      const opts = checkObject(options)
-      checkKeys(opts, KNOWN.acquire, 'acquire() options', 'SEAWALL_INVALID_ARGUMENT')
-      signal = opts.signal === undefined || opts.signal === null ? undefined : opts.signal
-      if (signal !== undefined && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw argTypeError('signal', 'an AbortSignal', signal)
-      limitMs = opts.timeoutMs === undefined ? Infinity : native.checkDuration('timeoutMs', opts.timeoutMs, false, true)
-    } catch (e) {
-      return Promise.reject(mapNativeError(e, { n }))
-    }
-    if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
-    let r
-    try {
-      r = this._n.reserve(k, limitMs)
-    } catch (e) {
-      const err = mapNativeError(e, { n })
-      if (err instanceof RateLimitedError && limitMs > 0 && Number.isFinite(limitMs)) {
-        err.message = `rate limited: ${k} permit${k === 1 ? '' : 's'} not available within timeoutMs ${limitMs}`
-      }
-      return Promise.reject(err)
-    }
-    if (r.outcome === 'granted') return Promise.resolve()
-    const clock = this._clock
-    const waiter = new LimiterWaiter(r.wait, r.dueInMs)
-    return new Promise((resolve, reject) => {
-      let timer
-      const done = () => { if (signal !== undefined) signal.removeEventListener('abort', onAbort) }
-      const onAbort = () => {
-        clock._cancel(timer)
-        waiter.cancel()
-        reject(abortReason(signal))
-      }
-      const tick = () => {
-        const p = waiter.poll()
-        if (p.outcome === 'granted') {
-          done()
-          resolve()
-        } else if (p.outcome === 'waiting') {
-          timer = clock._schedule(p.dueInMs, tick) // woken a little early: sleep the rest
-        } else {
-          done()
-          reject(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'))
-        }
-      }
-      if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
-      timer = clock._schedule(waiter.dueInMs, tick)
-    })
+    return this._acquireWith(() => nArg(n), (k, w) => this._n.reserve(k, w),
+      (k) => `${k} permit${k === 1 ? '' : 's'}`, { n }, options)
   }
 }
 
@@ -372,18 +340,24 @@ class KeyedLimiter extends BaseLimiter {
     }
   }
 
-  /** Resolves once `n` are granted for `key` (see UnkeyedLimiter.acquire). */
+  /**
+   * Takes `n` for `key` now, or reserves them in the key's FIFO order when
+   * they are due within `maxWaitMs` (see UnkeyedLimiter.reserve).
+   */
+  reserve (key, n, options) {
+    const kk = keyArg(key)
+    return this._reserveWith(nArg(n), (k, w) => this._n.reserveKey(kk, k, w), { key, n }, options)
+  }
+
+  /**
+   * Resolves once `n` are granted for `key`: core's per-key FIFO wait (see
+   * UnkeyedLimiter.acquire; other keys are not affected).
+   */
   acquire (key, n, options) {
-    const id = this._id
-    let k, kk
-    try { kk = keyArg(key); k = nArg(n) } catch (e) { return Promise.reject(e) }
-    return this._acquire(() => {
-      try {
-        return rlTryKey(id, kk, k)
-      } catch (e) {
-        throw mapNativeError(e, { key, n })
-      }
-    }, `${k} permit${k === 1 ? '' : 's'} for ${JSON.stringify(kk)}`, options)
+    let kk
+    return this._acquireWith(() => { kk = keyArg(key); return nArg(n) },
+      (k, w) => this._n.reserveKey(kk, k, w),
+      (k) => `${k} permit${k === 1 ? '' : 's'} for ${JSON.stringify(kk)}`, { key, n }, options)
   }
 }
 

@@ -26,8 +26,8 @@ use std::sync::Arc;
 pub enum Limiter {
     Bucket(Arc<TokenBucket>),
     Window(Arc<SlidingWindowLimiter>),
-    KeyedBucket(KeyedTokenBucket),
-    KeyedWindow(KeyedSlidingWindow),
+    KeyedBucket(Arc<KeyedTokenBucket>),
+    KeyedWindow(Arc<KeyedSlidingWindow>),
 }
 
 fn bucket_config(o: &Opts<'_>, keyed: bool) -> Result<TokenBucketConfig> {
@@ -233,6 +233,9 @@ impl LimiterMetrics {
             capacity: Some(m.capacity as f64),
             evictions: Some(m.evictions as f64),
             table_full: Some(m.table_full as f64),
+            allowed: Some(m.allowed as f64),
+            denied: Some(m.denied as f64),
+            waiting: Some(m.waiting as f64),
             ..Self::empty()
         }
     }
@@ -317,7 +320,9 @@ impl RateLimiter {
                 let l = cfg.bucket.burst;
                 let w = win(QuotaPolicy::token_bucket("default", &cfg.bucket))?;
                 (
-                    Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
+                    Limiter::KeyedBucket(Arc::new(
+                        KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?,
+                    )),
                     l,
                     w,
                 )
@@ -330,7 +335,9 @@ impl RateLimiter {
                 let l = cfg.window.limit;
                 let w = win(QuotaPolicy::sliding_window("default", &cfg.window))?;
                 (
-                    Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
+                    Limiter::KeyedWindow(Arc::new(
+                        KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?,
+                    )),
                     l,
                     w,
                 )
@@ -543,22 +550,51 @@ impl RateLimiter {
     #[napi(catch_unwind)]
     pub fn reserve(&self, n: f64, max_wait_ms: f64) -> Result<WaitOut> {
         let n = count(n)?;
-        let max_wait = if max_wait_ms.is_finite() && max_wait_ms >= 0.0 {
-            crate::conf::ms_to_duration(max_wait_ms)
-        } else {
-            std::time::Duration::MAX
-        };
+        let max_wait = max_wait_of(max_wait_ms);
         let r = match &**self.inner {
             Limiter::Bucket(b) => b.reserve(n, max_wait),
             Limiter::Window(w) => w.reserve(n, max_wait),
             _ => {
                 return Err(tagged(
                     "invalid_argument",
-                    "limiter",
-                    "keyed limiters have no core waits",
+                    "key",
+                    "is required by a keyed limiter",
                 ))
             }
         };
+        wait_result(r)
+    }
+
+    /// `reserve` for `key` of a keyed limiter: core's per-key FIFO wait.
+    #[napi(catch_unwind)]
+    pub fn reserve_key(&self, key: String, n: f64, max_wait_ms: f64) -> Result<WaitOut> {
+        let n = count(n)?;
+        let max_wait = max_wait_of(max_wait_ms);
+        let r = match &**self.inner {
+            Limiter::KeyedBucket(k) => k.reserve(key.as_bytes(), n, max_wait),
+            Limiter::KeyedWindow(k) => k.reserve(key.as_bytes(), n, max_wait),
+            _ => {
+                return Err(tagged(
+                    "invalid_argument",
+                    "key",
+                    "is not used by an unkeyed limiter",
+                ))
+            }
+        };
+        wait_result(r)
+    }
+}
+
+fn max_wait_of(max_wait_ms: f64) -> std::time::Duration {
+    if max_wait_ms.is_finite() && max_wait_ms >= 0.0 {
+        crate::conf::ms_to_duration(max_wait_ms)
+    } else {
+        std::time::Duration::MAX
+    }
+}
+
+fn wait_result(r: seawall::Result<seawall::Reservation>) -> Result<WaitOut> {
+    {
         match r {
             Ok(seawall::Reservation::Granted(d)) => Ok(granted(&d)),
             Ok(seawall::Reservation::Waiting(w)) => {

@@ -208,3 +208,45 @@ test('acquire() waits in core FIFO order, woken at its due time, counted once', 
   assert.throws(() => tb.reserve(1, { maxWaitMs: 0 }), (e) => e.code === 'SEAWALL_RATE_LIMITED' && e.retryAfterMs === 100)
   assert.throws(() => tb.reserve(1, { maxWait: 1 }), (e) => e instanceof TypeError && e.field === 'maxWait')
 })
+
+// Issue 12 item 4 for Node: the keyed limiters wait in core per key (FIFO,
+// one count per call), as the unkeyed ones; they used to retry at each
+// denial's retry-after, and every retry counted as a denial.
+for (const [name, make, stepMs] of [
+  ['KeyedTokenBucket', (clock) => new KeyedTokenBucket({ burst: 1, ratePerSec: 1, maxKeys: 16, clock }), 1000],
+  // one grant per 1 s window in one bucket: a grant counts for 2 s
+  ['KeyedSlidingWindow', (clock) => new KeyedSlidingWindow({ limit: 1, windowMs: 1000, buckets: 1, maxKeys: 16, clock }), 2000]
+]) {
+  test(`${name}: 100 acquire()s on one key are served FIFO, each counted once`, async () => {
+    const clock = new ManualClock()
+    const k = make(clock)
+    assert.strictEqual(k.tryAcquire('a'), true)
+    const order = []
+    const all = []
+    for (let i = 0; i < 100; i++) all.push(k.acquire('a', 1, { timeoutMs: 1e6 }).then(() => order.push(i)))
+    assert.strictEqual(k.metrics().waiting, 100)
+    assert.strictEqual(k.tryAcquire('b'), true) // other keys are not affected
+    assert.strictEqual(k.tryAcquire('a'), false) // no barging
+    for (let i = 0; i < 100; i++) {
+      clock.advance(stepMs)
+      for (let s = 0; s < 5 && order.length < i + 1; s++) await new Promise(setImmediate)
+      assert.strictEqual(order.length, i + 1, `waiter ${i} not resumed`)
+    }
+    await Promise.all(all)
+    assert.deepStrictEqual(order, Array.from({ length: 100 }, (_, i) => i))
+    const m = k.metrics()
+    assert.deepStrictEqual([m.allowed, m.denied, m.waiting], [102, 1, 0])
+    assert.strictEqual(clock.pendingTimers, 0)
+  })
+
+  test(`${name}: a wait that cannot end in time is refused at once, one denial each`, async () => {
+    const clock = new ManualClock()
+    const k = make(clock)
+    assert.strictEqual(k.tryAcquire('a'), true)
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(k.acquire('a', 1, { timeoutMs: stepMs / 2 }), (e) => e instanceof RateLimitedError && e.retryAfterMs === stepMs)
+    }
+    const m = k.metrics()
+    assert.deepStrictEqual([m.allowed, m.denied, m.waiting], [1, 5, 0])
+  })
+}

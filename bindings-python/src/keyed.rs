@@ -4,11 +4,10 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{wait_for, Decision};
+use crate::limiter::{block_on, reservation, Decision};
 use crate::sliding_window::buckets_arg;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use seawall::clock::ClockSource;
 use seawall::keyed::{
     KeyTableConfig, KeyedMetrics, KeyedSlidingWindow as CoreSw, KeyedSlidingWindowConfig,
     KeyedTokenBucket as CoreTb, KeyedTokenBucketConfig, OnFull,
@@ -16,6 +15,8 @@ use seawall::keyed::{
 use seawall::sliding_window::SlidingWindowConfig;
 use seawall::token_bucket::TokenBucketConfig;
 use seawall::Error;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A key as bytes: `str` (UTF-8) or `bytes`; anything else is a TypeError.
 fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
@@ -73,6 +74,9 @@ fn metrics_dict<'py>(py: Python<'py>, m: KeyedMetrics) -> PyResult<Bound<'py, Py
     d.set_item("capacity", m.capacity)?;
     d.set_item("evictions", m.evictions)?;
     d.set_item("table_full", m.table_full)?;
+    d.set_item("allowed", m.allowed)?;
+    d.set_item("denied", m.denied)?;
+    d.set_item("waiting", m.waiting)?;
     Ok(d)
 }
 
@@ -132,6 +136,10 @@ macro_rules! keyed_limiter_pymethods {
                 })
             }
 
+            /// Blocks (GIL released) until `n` are granted for `key`, in
+            /// FIFO order with the key's other waiters (core's per-key
+            /// wait); RateLimitedError (with retry_after) at once when that
+            /// cannot happen within `timeout` seconds (None: no limit).
             #[pyo3(signature = (key, n=None, timeout=None))]
             fn acquire(
                 &self,
@@ -141,15 +149,27 @@ macro_rules! keyed_limiter_pymethods {
                 timeout: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Decision> {
                 let n = n_arg(n)?;
-                let timeout = opt_secs(timeout, "timeout", Kind::Argument)?;
-                let key: Vec<u8> = with_key(key, |k| k.to_vec())?;
-                let inner = &self.inner;
-                let d = wait_for(py, &self.clock, timeout, || inner.try_acquire(&key, n))?;
-                Ok(Decision {
-                    d,
-                    limit: self.limit,
-                    window_ns: self.window_ns,
-                })
+                let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+                let r = with_key(key, |k| self.inner.reserve(k, n, timeout))?;
+                block_on(py, r, self.limit, self.window_ns)
+            }
+
+            /// The Decision if `n` can be had for `key` now, else a
+            /// LimiterWaiter holding this request's place in the key's FIFO
+            /// order (due within `timeout` seconds; None: no limit);
+            /// RateLimitedError when it would be due later. Never blocks.
+            #[pyo3(signature = (key, n=None, timeout=None))]
+            fn reserve(
+                &self,
+                py: Python<'_>,
+                key: &Bound<'_, PyAny>,
+                n: Option<&Bound<'_, PyAny>>,
+                timeout: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Py<PyAny>> {
+                let n = n_arg(n)?;
+                let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
+                let r = with_key(key, |k| self.inner.reserve(k, n, timeout))?;
+                reservation(py, r, self.limit, self.window_ns)
             }
 
             #[pyo3(signature = (key, n=None))]
@@ -181,8 +201,7 @@ macro_rules! keyed_limiter_pymethods {
     name = "KeyedTokenBucket"
 )]
 pub struct KeyedTokenBucket {
-    inner: CoreTb,
-    clock: ClockSource,
+    inner: Arc<CoreTb>,
     limit: u64,
     window_ns: u64,
 }
@@ -219,11 +238,10 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
         let window_ns = crate::limiter::token_bucket_window_ns(&bucket);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
-        let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock.clone())
+        let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock)
             .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
-            inner,
-            clock,
+            inner: Arc::new(inner),
             limit,
             window_ns,
         })
@@ -238,8 +256,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
     name = "KeyedSlidingWindow"
 )]
 pub struct KeyedSlidingWindow {
-    inner: CoreSw,
-    clock: ClockSource,
+    inner: Arc<CoreSw>,
     limit: u64,
     window_ns: u64,
 }
@@ -277,11 +294,10 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
         let window_ns = seawall::clock::duration_to_ns(window.window);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
-        let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock.clone())
+        let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock)
             .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
-            inner,
-            clock,
+            inner: Arc::new(inner),
             limit,
             window_ns,
         })

@@ -5,8 +5,8 @@ use crate::bulkhead::Notify;
 use crate::errors::to_pyerr;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use seawall::clock::{duration_to_ns, Clock, ClockSource, MonotonicClock};
-use seawall::{Decision as CoreDecision, Error, LimiterWait, Reservation};
+use seawall::clock::duration_to_ns;
+use seawall::{Decision as CoreDecision, LimiterWait, Reservation};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -110,67 +110,9 @@ impl Decision {
     }
 }
 
-enum Waited {
-    Granted(CoreDecision),
-    TimedOut(CoreDecision),
-    Again,
-}
-
 /// How long one stretch without the GIL may last before we re-attach to
 /// look for signals (Ctrl-C must still work during a long wait).
 const SIGNAL_CHECK_NS: u64 = 50_000_000;
-/// The keyed limiters' wait (their core has no queue yet): blocks (GIL
-/// released) retrying `attempt` at its `retry_after` until it grants, or the
-/// wait would end past `timeout` on the limiter's clock: then
-/// `RateLimitedError(retry_after)`. A wait that cannot finish in time fails
-/// at once instead of sleeping. On a ManualClock it sleeps until a test
-/// moves the clock to the retry time (no real-time polling).
-pub fn wait_for<F>(
-    py: Python<'_>,
-    clock: &ClockSource,
-    timeout: Option<Duration>,
-    attempt: F,
-) -> PyResult<CoreDecision>
-where
-    F: Fn() -> Result<CoreDecision, Error> + Sync,
-{
-    let deadline = timeout.map(|t| clock.now_ns().saturating_add(duration_to_ns(t)));
-    loop {
-        let r = py.detach(|| -> Result<Waited, Error> {
-            let real_start = MonotonicClock.now_ns();
-            loop {
-                let d = attempt()?;
-                if d.allowed {
-                    return Ok(Waited::Granted(d));
-                }
-                let now = clock.now_ns();
-                if let Some(dl) = deadline {
-                    if now.saturating_add(duration_to_ns(d.retry_after)) > dl {
-                        return Ok(Waited::TimedOut(d));
-                    }
-                }
-                let due = now.saturating_add(duration_to_ns(d.retry_after).max(1));
-                clock.sleep_until_ns(due, Some(Duration::from_nanos(SIGNAL_CHECK_NS)));
-                if MonotonicClock.now_ns().saturating_sub(real_start) >= SIGNAL_CHECK_NS {
-                    return Ok(Waited::Again);
-                }
-            }
-        });
-        match r {
-            Ok(Waited::Granted(d)) => return Ok(d),
-            Ok(Waited::TimedOut(d)) => {
-                return Err(to_pyerr(
-                    py,
-                    &Error::RateLimited {
-                        retry_after: d.retry_after,
-                    },
-                ))
-            }
-            Ok(Waited::Again) => py.check_signals()?,
-            Err(e) => return Err(to_pyerr(py, &e)),
-        }
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {

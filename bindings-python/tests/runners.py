@@ -402,13 +402,16 @@ class _Waits:
     def __init__(self) -> None:
         self.waits: Dict[str, seawall.LimiterWaiter] = {}
 
+    def reserve(self, n: int, timeout: float, args: Dict[str, Any]) -> Any:
+        return self.lim.reserve(n, timeout)
+
     def wait_step(self, op: str, args: Dict[str, Any]) -> Any:
         wid = args.get("id", "")
         if op == "acquire_wait":
             n = args.get("n", 1)
             timeout = _ns_to_secs(args.get("max_wait_ns", 0))
             try:
-                got = self.lim.reserve(n, timeout)
+                got = self.reserve(n, timeout, args)
             except seawall.SeawallError as e:
                 return _failed(e)
             if isinstance(got, seawall.Decision):
@@ -481,8 +484,9 @@ class SlidingWindowRunner(TokenBucketRunner):
 RUNNERS["sliding_window"] = SlidingWindowRunner
 
 
-class KeyedRunner:
+class KeyedRunner(_Waits):
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        super().__init__()
         table = dict(
             max_keys=config.get("max_keys"),
             max_probe=config.get("max_probe"),
@@ -492,7 +496,7 @@ class KeyedRunner:
         )
         kind = config.get("kind", "token_bucket")
         if kind == "token_bucket":
-            self.lim: Any = seawall.KeyedTokenBucket(
+            self.lim = seawall.KeyedTokenBucket(
                 config["rate_per_sec"], config["burst"], initial_tokens=config.get("initial_tokens"), **table
             )
         elif kind == "sliding_window":
@@ -502,9 +506,15 @@ class KeyedRunner:
         else:
             raise RunnerError(f"unknown kind {kind!r}")
 
+    def reserve(self, n: int, timeout: float, args: Dict[str, Any]) -> Any:
+        return self.lim.reserve(args.get("key", ""), n, timeout)
+
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
         key = args.get("key", "")
         n = args.get("n", 1)
+        out = self.wait_step(op, args)
+        if out is not None:
+            return out  # type: ignore[no-any-return]
         if op == "try_acquire":
             return _decision(lambda: self.lim.check(key, n))
         if op == "peek":
@@ -514,7 +524,8 @@ class KeyedRunner:
             return {}
         if op == "metrics":
             m = self.lim.metrics()
-            return {k: m[k] for k in ("keys_tracked", "evictions", "table_full", "capacity")}
+            keys = ("keys_tracked", "evictions", "table_full", "capacity", "allowed", "denied", "waiting")
+            return {k: m[k] for k in keys}
         raise RunnerError(f"unknown op {op!r}")
 
 

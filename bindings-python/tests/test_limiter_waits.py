@@ -16,6 +16,29 @@ from seawall import limiters
 
 N = 100
 
+
+
+class _OneKey:
+    """A keyed limiter used through one key, with the unkeyed methods: the
+    keyed limiters wait per key exactly as the unkeyed ones (spec/keyed.md,
+    "Waiting acquires")."""
+
+    def __init__(self, lim: Any, key: str = "user-1") -> None:
+        self.lim, self.key = lim, key
+
+    def try_acquire(self, n: int = 1) -> bool:
+        return self.lim.try_acquire(self.key, n)  # type: ignore[no-any-return]
+
+    def acquire(self, n: int = 1, timeout: Any = None) -> seawall.Decision:
+        return self.lim.acquire(self.key, n, timeout)  # type: ignore[no-any-return]
+
+    async def acquire_async(self, n: int = 1, timeout: Any = None) -> seawall.Decision:
+        return await self.lim.acquire_async(self.key, n, timeout)  # type: ignore[no-any-return]
+
+    def metrics(self) -> Any:
+        return self.lim.metrics()
+
+
 # (factory, clock seconds between two consecutive grants)
 Factory = Callable[[seawall.ManualClock], Any]
 KINDS: List[Tuple[str, Factory, float]] = [
@@ -23,6 +46,13 @@ KINDS: List[Tuple[str, Factory, float]] = [
     ("token_bucket", lambda c: seawall.TokenBucket(1.0, 1, clock=c), 1.0),
     # One request per 1 s window in one bucket: a grant counts for 2 s.
     ("sliding_window", lambda c: seawall.SlidingWindowLimiter(1, 1.0, buckets=1, clock=c), 2.0),
+    # The same per key (issue 12 item 4: the keyed limiters polled).
+    ("keyed_token_bucket", lambda c: _OneKey(seawall.KeyedTokenBucket(1.0, 1, max_keys=16, clock=c)), 1.0),
+    (
+        "keyed_sliding_window",
+        lambda c: _OneKey(seawall.KeyedSlidingWindow(1, 1.0, buckets=1, max_keys=16, clock=c)),
+        2.0,
+    ),
 ]
 
 
@@ -158,7 +188,7 @@ def test_a_cancelled_task_gives_its_place_back(name: str, make: Factory, step: f
             await a
         assert lim.metrics()["waiting"] == 1
         clock.advance(step)
-        if name == "token_bucket":
+        if name.endswith("token_bucket"):
             # b keeps its reserved due time; a's token went back to the
             # bucket (TAT moved back by one interval) for a later request.
             await asyncio.sleep(0)
@@ -167,12 +197,12 @@ def test_a_cancelled_task_gives_its_place_back(name: str, make: Factory, step: f
         # (the sliding window: b moved up into a's place)
         d = await asyncio.wait_for(b, 5)
         assert d.allowed
-        if name == "token_bucket":
+        if name.endswith("token_bucket"):
             assert lim.try_acquire()  # the token a gave back
 
     asyncio.run(main())
     m = lim.metrics()
-    granted = 3 if name == "token_bucket" else 2
+    granted = 3 if name.endswith("token_bucket") else 2
     assert (m["allowed"], m["denied"], m["waiting"]) == (granted, 1, 0)
     assert clock._pending_timers == 0
 
@@ -268,3 +298,23 @@ def test_bulkhead_blocking_wait_times_out_when_the_manual_clock_moves() -> None:
     t.join()
     assert len(out) == 1 and bh.metrics()["queued"] == 0
     p.release()
+
+
+def test_keyed_waiters_of_one_key_leave_other_keys_alone() -> None:
+    # 100 threads wait on one key; another key is served at once, and the
+    # waiting key's try_acquire is denied behind them (no barging).
+    clock = seawall.ManualClock()
+    kl = seawall.KeyedTokenBucket(1.0, 1, max_keys=16, clock=clock)
+    assert kl.try_acquire("a")
+    threads = [threading.Thread(target=kl.acquire, args=("a", 1, 1000)) for _ in range(N)]
+    for i, t in enumerate(threads):
+        t.start()
+        _spin_until(lambda: kl.metrics()["waiting"] == i + 1)
+    assert kl.try_acquire("b")
+    d = kl.check("a")
+    assert not d.allowed and d.retry_after == N + 1
+    clock.advance(N)
+    for t in threads:
+        t.join()
+    m = kl.metrics()
+    assert (m["allowed"], m["denied"], m["waiting"]) == (N + 2, 1, 0)

@@ -44,7 +44,8 @@ function runner (make, metrics, keyed) {
             case 'metrics': return metrics(l.metrics())
             case 'acquire_wait': {
               try {
-                const r = l.reserve(n, { maxWaitMs: args.max_wait_ns === undefined ? 0 : nsToMs(args.max_wait_ns) })
+                const opts = { maxWaitMs: args.max_wait_ns === undefined ? 0 : nsToMs(args.max_wait_ns) }
+                const r = keyed ? l.reserve(key, n, opts) : l.reserve(n, opts)
                 if (r.outcome === 'granted') return waitValue(r)
                 waits.set(args.id, r.waiter)
                 return { outcome: 'waiting', due_in_ns: msToNs(r.waiter.dueInMs) }
@@ -71,7 +72,15 @@ function runner (make, metrics, keyed) {
   }
 }
 
-const keyedMetrics = (m) => ({ keys_tracked: m.keysTracked, evictions: m.evictions, table_full: m.tableFull, capacity: m.capacity })
+const keyedMetrics = (m) => ({
+  keys_tracked: m.keysTracked,
+  evictions: m.evictions,
+  table_full: m.tableFull,
+  capacity: m.capacity,
+  allowed: m.allowed,
+  denied: m.denied,
+  waiting: m.waiting
+})
 
 module.exports = {
   token_bucket: runner((o) => new TokenBucket(o), (m) => ({ available: m.available, allowed: m.allowed, denied: m.denied, waiting: m.waiting }), false),

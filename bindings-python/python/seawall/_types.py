@@ -69,6 +69,9 @@ class KeyedMetrics(TypedDict):
     capacity: int
     evictions: int
     table_full: int
+    allowed: int
+    denied: int
+    waiting: int
 
 
 class BreakerMetrics(TypedDict):

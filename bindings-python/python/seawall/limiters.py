@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from . import _native
-from ._native import Decision, LimiterWaiter, ManualClock, check_seconds
-from .errors import RateLimitedError
+from ._native import Decision, LimiterWaiter, ManualClock
 
 if TYPE_CHECKING:
     from ._types import OnFull
@@ -66,34 +65,6 @@ async def _await_reserved(got: Any, clock: Optional[ManualClock]) -> Decision:
     except BaseException:
         waiter.cancel()  # gives the reservation back
         raise
-
-
-async def _keyed_acquire_async(check: Callable[[], Decision], clock: Optional[ManualClock], timeout: Optional[float]) -> Decision:
-    # The keyed limiters have no wait queue in core yet: retry at each
-    # denial's retry_after (on a ManualClock, when the clock gets there).
-    if timeout is not None:
-        timeout = check_seconds("timeout", timeout, allow_zero=True, argument=True)
-    loop = asyncio.get_running_loop()
-    now: Callable[[], float] = clock.now if clock is not None else loop.time
-    deadline = None if timeout is None else now() + timeout
-    while True:
-        d = check()
-        if d.allowed:
-            return d
-        wait = d.retry_after
-        if deadline is not None and now() + wait > deadline:
-            raise RateLimitedError(f"rate limited; retry after {wait:g}s", retry_after=wait)
-        if clock is None:
-            await asyncio.sleep(wait)
-            continue
-        fut: asyncio.Future[None] = loop.create_future()
-        tid = clock._wake_at(clock.now_ns() + max(d.retry_after_ns, 1), functools.partial(loop.call_soon_threadsafe, _resolve, fut))
-        if tid is None:
-            continue
-        try:
-            await fut
-        finally:
-            clock._cancel_timer(tid)
 
 
 class TokenBucket(_native.TokenBucket):
@@ -159,8 +130,10 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
         self._clock = clock
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
-        """Waits on the event loop until ``n`` tokens of ``key`` are taken."""
-        return await _keyed_acquire_async(lambda: self.check(key, n), self._clock, timeout)
+        """Waits on the event loop until ``n`` tokens of ``key`` are taken,
+        in FIFO order with the key's other waiters; RateLimitedError (with
+        retry_after) at once when that cannot happen within ``timeout``."""
+        return await _await_reserved(self.reserve(key, n, timeout), self._clock)
 
 
 class KeyedSlidingWindow(_native.KeyedSlidingWindow):
@@ -191,8 +164,10 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
         self._clock = clock
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
-        """Waits on the event loop until ``n`` requests of ``key`` are counted."""
-        return await _keyed_acquire_async(lambda: self.check(key, n), self._clock, timeout)
+        """Waits on the event loop until ``n`` requests of ``key`` are
+        counted, in FIFO order with the key's other waiters;
+        RateLimitedError at once when that cannot happen in time."""
+        return await _await_reserved(self.reserve(key, n, timeout), self._clock)
 
 
 def rate_limit_headers(decision: Decision) -> Dict[str, str]:

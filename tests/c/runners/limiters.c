@@ -56,6 +56,9 @@ struct subject {
   seawall_keyed_sliding_window *ksw;
   wait_t waits[MAX_WAITS];
   size_t n_waits;
+  /* The key of the keyed step being run (for its reserve). */
+  const uint8_t *key;
+  size_t key_len;
 };
 
 static wait_t *find_wait(subject *s, const char *id) {
@@ -98,6 +101,17 @@ static seawall_status tb_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
 static seawall_status sw_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
                                  seawall_decision *out, seawall_limiter_wait **w) {
   return seawall_sliding_window_reserve(s->sw, n, max_wait_ns, out, w);
+}
+
+static seawall_status ktb_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
+                                  seawall_decision *out, seawall_limiter_wait **w) {
+  return seawall_keyed_token_bucket_reserve(s->ktb, s->key, s->key_len, n, max_wait_ns, out, w);
+}
+
+static seawall_status ksw_reserve(subject *s, uint64_t n, uint64_t max_wait_ns,
+                                  seawall_decision *out, seawall_limiter_wait **w) {
+  return seawall_keyed_sliding_window_reserve(s->ksw, s->key, s->key_len, n, max_wait_ns, out,
+                                              w);
 }
 
 /* The wait ops of tests/src/runners/token_bucket.rs::wait_step; NULL with
@@ -305,6 +319,11 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
   const uint8_t *k = (const uint8_t *)key;
   uint64_t n = arg_n(args);
   seawall_decision d;
+  s->key = k;
+  s->key_len = len;
+  bool handled;
+  cJSON *w = wait_step(s, op, args, s->ktb ? ktb_reserve : ksw_reserve, &handled, err);
+  if (handled) return w;
   if (strcmp(op, "try_acquire") == 0) {
     seawall_status st = s->ktb ? seawall_keyed_token_bucket_try_acquire(s->ktb, k, len, n, &d)
                                : seawall_keyed_sliding_window_try_acquire(s->ksw, k, len, n, &d);
@@ -333,6 +352,9 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
     o_u64(o, "evictions", m.evictions);
     o_u64(o, "table_full", m.table_full);
     o_u64(o, "capacity", m.capacity);
+    o_u64(o, "allowed", m.allowed);
+    o_u64(o, "denied", m.denied);
+    o_u64(o, "waiting", m.waiting);
     return o;
   }
   rerr(err, "unknown op \"%s\"", op);

@@ -192,9 +192,11 @@ interface Lib extends Library {
     public static class ByValue extends KeyedSlidingWindowConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"keys_tracked", "capacity", "evictions", "table_full"})
+  @Structure.FieldOrder({
+    "keys_tracked", "capacity", "evictions", "table_full", "allowed", "denied", "waiting"
+  })
   class KeyedMetrics extends Structure {
-    public long keys_tracked, capacity, evictions, table_full;
+    public long keys_tracked, capacity, evictions, table_full, allowed, denied, waiting;
   }
 
   int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
