@@ -314,3 +314,121 @@ def test_detection() -> None:
     loop.close()
     for v in (None, 1, "s", b"b", [], {}, (), 1.5, object(), Dep()):
         assert not returns_awaitable(v)
+
+
+# --- Retry, Policy, Fallback, FallbackChain (issue 12 item 1, the wrappers
+# that run a user callable besides the breaker): a sync path that gets an
+# awaitable goes on on the async path, so the awaited failure is retried or
+# fallen back, as on call_async.
+
+
+class Flaky(Dep):
+    """Fails its first ``failures`` runs, then returns ``x``."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(fail=False)
+        self.failures = failures
+
+    async def method(self, x: int = 1) -> int:
+        self.runs += 1
+        if self.runs <= self.failures:
+            raise ConnectionError("down")
+        return x
+
+
+def _retry() -> seawall.Retry:
+    return seawall.Retry(max_attempts=3, base=1.0, retry_on=ConnectionError, clock=seawall.ManualClock())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_retry_retries_the_awaited_failure(kind: str, mode: str) -> None:
+    async def main() -> None:
+        dep = Flaky(failures=2)
+        assert await invoke(_retry(), mode, kinds(dep)[kind]) == 1
+        assert dep.runs == 3
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_retry_gives_up_after_the_awaited_failures(kind: str, mode: str) -> None:
+    async def main() -> None:
+        dep = Dep(fail=True)
+        with pytest.raises(seawall.RetryError) as e:
+            await invoke(_retry(), mode, kinds(dep)[kind])
+        assert isinstance(e.value.__cause__, ConnectionError)
+        assert (e.value.attempts, dep.runs) == (3, 3)
+
+    asyncio.run(main())
+
+
+def test_retry_sync_retries_then_an_attempt_returns_a_coroutine() -> None:
+    # The hand-off keeps the run: one sync failure, then the coroutine's
+    # failure, then success = 3 attempts of one run.
+    dep = Flaky(failures=2)
+    calls = 0
+
+    def sometimes_async() -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            dep.runs += 1
+            raise ConnectionError("sync failure")
+        return dep.method(5)
+
+    aw = _retry().call(sometimes_async)
+    assert asyncio.run(aw) == 5
+    assert (calls, dep.runs) == (3, 3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_policy_retries_and_falls_back_on_the_awaited_failure(kind: str, mode: str) -> None:
+    async def main() -> None:
+        clock = seawall.ManualClock()
+        cb = seawall.CircuitBreaker(failure_count_threshold=100, clock=clock)
+        p = seawall.Policy(circuit_breaker=cb, retry=_retry(), fallback=seawall.fallback(-1), clock=clock)
+        dep = Dep(fail=True)
+        assert await invoke(p, mode, kinds(dep)[kind]) == -1
+        assert dep.runs == 3
+        assert cb.metrics()["failures"] == 3
+        ok = Flaky(failures=1)
+        assert await invoke(p, mode, kinds(ok)[kind]) == 1
+        assert ok.runs == 2
+        m = cb.metrics()
+        assert (m["failures"], m["successes"]) == (4, 1)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_fallback_answers_the_awaited_failure(kind: str, mode: str) -> None:
+    async def main() -> None:
+        fb = seawall.fallback(-1, on=ConnectionError)
+        dep = Dep(fail=True)
+        assert await invoke(fb, mode, kinds(dep)[kind]) == -1
+        ok = Dep(fail=False)
+        assert await invoke(fb, mode, kinds(ok)[kind]) == 1
+        assert (dep.runs, ok.runs) == (1, 1)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", ["call", "call_async", "call_detailed", "call_detailed_async"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_fallback_chain_falls_through_an_awaited_failure(kind: str, mode: str) -> None:
+    async def main() -> None:
+        dep = Dep(fail=True)
+        chain: Any = seawall.FallbackChain(("primary", kinds(dep)[kind]), ("backup", lambda x=1: 7))
+        got = await getattr(chain, mode)()
+        if mode.startswith("call_detailed"):
+            assert (got.value, got.source) == (7, "backup")
+            assert [(n, type(e)) for n, e in got.errors] == [("primary", ConnectionError)]
+        else:
+            assert got == 7
+        assert dep.runs == 1
+
+    asyncio.run(main())

@@ -10,6 +10,13 @@ Two checks, one at decoration time and one at call time:
   (a lambda or plain ``def`` that returns a coroutine, which no check at
   decoration time can see). The sync paths look at every result, so such a
   call is never recorded as finished when its coroutine is merely created.
+  ``awaitable_result(result)`` is that check with the ``PLAIN`` shortcut.
+  What a sync path does with such a result: the breaker and the bulkhead
+  return a coroutine that records the real outcome (holds the slot) when it
+  is awaited; ``Retry``, ``Policy``, ``Fallback`` and ``FallbackChain``
+  return a coroutine that continues the same call on the async path (the
+  attempt is awaited, its failure retried / fallen back as on
+  ``call_async``); ``FaultInjector.call`` refuses it (TypeError).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any, Awaitable, Callable, FrozenSet, TypeVar
 
 from ._native import returns_awaitable
 
-__all__ = ["is_async_callable", "returns_awaitable", "sync_call_returned_awaitable", "PLAIN"]
+__all__ = ["is_async_callable", "returns_awaitable", "awaitable_result", "sync_call_returned_awaitable", "PLAIN"]
 
 T = TypeVar("T")
 
@@ -38,6 +45,12 @@ def is_async_callable(fn: Any) -> bool:
     if inspect.isroutine(fn) or isinstance(fn, type):
         return False
     return inspect.iscoroutinefunction(getattr(type(fn), "__call__", None))
+
+
+def awaitable_result(result: Any) -> bool:
+    """True when what a sync call returned is awaitable (its outcome is only
+    known once it is awaited): a coroutine, a Future, any ``__await__``."""
+    return type(result) not in PLAIN and returns_awaitable(result)
 
 
 def _close(result: Any) -> None:

@@ -32,6 +32,7 @@ from typing import (
 )
 
 from . import _clock
+from ._aio import awaitable_result, is_async_callable
 from ._native import check_seconds
 from .errors import ArgumentTypeError, ConfigTypeError
 from .errors import TimeoutError as SeawallTimeoutError
@@ -144,15 +145,32 @@ class Fallback:
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return fn(*args, **kwargs)
+            r = fn(*args, **kwargs)
         except BaseException as e:
             if not self._applies(e):
                 raise
             return cast(T, self._answer(e))
+        if awaitable_result(r):
+            # A callable that is not an `async def` returned a coroutine: its
+            # failure comes when it is awaited, so the answer is a coroutine
+            # that applies the fallback then (as call_async).
+            return cast(T, self._await_or_answer(cast(Any, r)))
+        return r
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        return await self._await_or_answer(None, fn, args, kwargs)
+
+    async def _await_or_answer(
+        self,
+        pending: Optional[Awaitable[T]],
+        fn: Optional[Callable[..., Awaitable[T]]] = None,
+        args: Any = (),
+        kwargs: Any = None,
+    ) -> T:
         try:
-            return await fn(*args, **kwargs)
+            if pending is None and fn is not None:
+                pending = fn(*args, **(kwargs or {}))
+            return await cast(Awaitable[T], pending)
         except BaseException as e:
             if not self._applies(e):
                 raise
@@ -162,7 +180,7 @@ class Fallback:
             return cast(T, r)
 
     def __call__(self, fn: F) -> F:
-        if inspect.iscoroutinefunction(fn):
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:
@@ -189,7 +207,9 @@ def fallback(
     When the call raises an instance of ``on`` (default ``Exception``) for
     which ``when(exc)`` is true (default always), return ``value`` or
     ``handler(exc)`` instead (awaited if it is awaitable, on the async path).
-    Works on ``def`` and ``async def``.
+    Works on ``def`` and async callables; a callable that returns a
+    coroutine on the sync path gets a coroutine that applies the fallback
+    when awaited.
     """
     return Fallback(value, handler=handler, on=on, when=when)
 
@@ -275,22 +295,42 @@ class FallbackChain(Generic[T]):
         raise LookupError("every FallbackChain stage missed and there is no default")
 
     def call_detailed(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
+        """Tries the stages in order (sync). A stage that returns an
+        awaitable (an async stage) makes the answer a coroutine that goes on
+        with the chain on the async path (as ``call_detailed_async``): await
+        it."""
         errors: List[Tuple[str, BaseException]] = []
-        for name, fn in self._stages:
+        for i, (name, fn) in enumerate(self._stages):
             try:
                 v = fn(*args, **kwargs)
             except self._on as e:
                 errors.append((name, e))
                 continue
+            if awaitable_result(v):
+                return cast(ChainResult[T], self._detailed_async_from(i, v, errors, args, kwargs))
             if v is not MISS:
                 return ChainResult(v, name, errors)
         return self._finish(errors)
 
     async def call_detailed_async(self, *args: Any, **kwargs: Any) -> ChainResult[T]:
-        errors: List[Tuple[str, BaseException]] = []
-        for name, fn in self._stages:
+        return await self._detailed_async_from(0, None, [], args, kwargs)
+
+    async def _detailed_async_from(
+        self,
+        start: int,
+        pending: Optional[Awaitable[Any]],
+        errors: List[Tuple[str, BaseException]],
+        args: Any,
+        kwargs: Any,
+    ) -> ChainResult[T]:
+        """The chain from stage ``start`` on, whose call returned
+        ``pending`` (not awaited yet; None: call it)."""
+        for name, fn in self._stages[start:]:
             try:
-                v = fn(*args, **kwargs)
+                if pending is not None:
+                    v, pending = pending, None
+                else:
+                    v = fn(*args, **kwargs)
                 if inspect.isawaitable(v):
                     v = await v
             except self._on as e:
@@ -301,7 +341,16 @@ class FallbackChain(Generic[T]):
         return self._finish(errors)
 
     def call(self, *args: Any, **kwargs: Any) -> T:
-        return self.call_detailed(*args, **kwargs).value
+        """The value of ``call_detailed`` (a coroutine of it when a stage is
+        async: await it)."""
+        d = self.call_detailed(*args, **kwargs)
+        if not isinstance(d, ChainResult):
+            return cast(T, self._value_of(d))
+        return d.value
+
+    @staticmethod
+    async def _value_of(d: Awaitable[ChainResult[T]]) -> T:
+        return (await d).value
 
     async def call_async(self, *args: Any, **kwargs: Any) -> T:
         return (await self.call_detailed_async(*args, **kwargs)).value

@@ -29,6 +29,7 @@ import inspect
 from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, Union, cast
 
 from . import _clock
+from ._aio import _close, awaitable_result, is_async_callable
 from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, PolicyCore, PolicyRun
 from ._native import CircuitBreaker as _NativeBreaker
 from ._native import KeyedSlidingWindow, KeyedTokenBucket, SlidingWindowLimiter, TokenBucket, check_seconds
@@ -201,6 +202,11 @@ class Policy:
                         last = e
                         step = run.on_failure(*self._failure(e))
                         continue
+                    if awaitable_result(result):
+                        # A callable that is not an `async def` returned a
+                        # coroutine: this attempt ends when it is awaited, so
+                        # the run goes on on the async path (the caller awaits).
+                        return cast(T, self._drive_async(run, cast(Any, fn), args, kwargs, step, result, last))
                     if self._rejects(result):
                         last = None
                         step = run.on_failure(True, None, "failure")
@@ -222,17 +228,34 @@ class Policy:
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)`` through the policy."""
-        run = self._start()
-        last: Optional[BaseException] = None
+        return await self._drive_async(self._start(), fn, args, kwargs, None, None, None)
+
+    async def _drive_async(
+        self,
+        run: PolicyRun,
+        fn: Callable[..., Awaitable[T]],
+        args: Any,
+        kwargs: Any,
+        step: Any,
+        pending: Optional[Awaitable[T]],
+        last: Optional[BaseException],
+    ) -> T:
+        """Drives ``run`` on the async path: from its first step, or from the
+        attempt ``step`` under way whose call returned ``pending`` (not
+        awaited yet) on the sync path."""
         result: Any = None
         try:
-            step = run.next_step()
+            if step is None:
+                step = run.next_step()
             while True:
                 kind = step[0]
                 if kind == "attempt":
                     limit = step[1]
                     try:
-                        if limit is None:
+                        if pending is not None:
+                            aw, pending = pending, None
+                            result = await (aw if limit is None else _run_with_timeout(aw, limit))
+                        elif limit is None:
                             result = await fn(*args, **kwargs)
                         else:
                             result = await _run_with_timeout(fn(*args, **kwargs), limit)
@@ -265,12 +288,16 @@ class Policy:
                         r = await r
                     return cast(T, r)
         except BaseException:
+            if pending is not None:
+                _close(pending)
             run.cancel()
             raise
 
     def __call__(self, fn: F) -> F:
-        """``@policy`` on a ``def`` or an ``async def``."""
-        if inspect.iscoroutinefunction(fn):
+        """``@policy`` on a ``def`` or an async callable (an ``async def``, a
+        bound method or ``functools.partial`` of one, an object with ``async
+        def __call__``)."""
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:

@@ -1,7 +1,10 @@
 """Retry: call again after transient failures, on a core Backoff schedule.
 
-``Retry(...)`` is a decorator (``def`` and ``async def``) and has
-``call()`` / ``call_async()``. Every decision is core's retry run
+``Retry(...)`` is a decorator (``def`` and async callables: an ``async
+def``, a bound method or ``functools.partial`` of one, an object with
+``async def __call__``) and has ``call()`` / ``call_async()``. A callable
+that returns a coroutine on the sync path (a lambda around an async call)
+makes ``call()`` return a coroutine that goes on retrying when awaited. Every decision is core's retry run
 (``spec/retry.md``): this module makes the attempt, classifies its failure,
 sleeps and raises what the run answers.
 
@@ -30,12 +33,12 @@ do it twice: whether that is acceptable is the caller's choice.
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from . import _clock
 from time import monotonic as _monotonic
 
+from ._aio import awaitable_result, is_async_callable
 from ._native import Backoff, ManualClock, RetryBudget, RetryCore, RetryRun
 from .classify import classify, retry_after_hint
 from .errors import ConfigTypeError, RetryError, _GaveUp
@@ -230,6 +233,11 @@ class Retry:
             result = fn(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 - classified by _step
             return self._retry_sync(fn, args, kwargs, e, None, started)
+        if awaitable_result(result):
+            # A callable that is not an `async def` returned a coroutine:
+            # the attempt's outcome is known once it is awaited, so the
+            # call goes on on the async path (awaited by the caller).
+            return cast(T, self._run_async(cast(Any, fn), args, kwargs, cast(Any, result), started, None))
         if self._retry_if_result is not None and self._rejects(result):
             return self._retry_sync(fn, args, kwargs, None, result, started)
         self._core.first_success()
@@ -250,6 +258,8 @@ class Retry:
                 run.abandon()
                 raise
             exc = None
+            if awaitable_result(result):
+                return cast(T, self._run_async(cast(Any, fn), args, kwargs, cast(Any, result), started, run))
             try:
                 rejected = self._rejects(result)
             except BaseException:
@@ -262,18 +272,45 @@ class Retry:
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)``, retrying as configured; sleeps with
         asyncio.sleep (or advances the ManualClock)."""
-        started = self._now()
+        return await self._run_async(fn, args, kwargs, None, self._now(), None)
+
+    async def _run_async(
+        self,
+        fn: Callable[..., Awaitable[T]],
+        args: Any,
+        kwargs: Any,
+        pending: Optional[Awaitable[T]],
+        started: float,
+        run: Optional[RetryRun],
+    ) -> T:
+        """The async path from the attempt under way: ``pending`` (what a
+        sync call of ``fn`` returned, not awaited yet) or a new call of
+        ``fn``; ``run`` is the retry run if attempts failed before."""
         try:
-            result = await fn(*args, **kwargs)
+            result = await (fn(*args, **kwargs) if pending is None else pending)
         except Exception as e:  # noqa: BLE001 - classified by _step
             exc: Optional[BaseException] = e
             result = None
+        except BaseException:
+            if run is not None:
+                run.abandon()
+            raise
         else:
-            if not (self._retry_if_result is not None and self._rejects(result)):
-                self._core.first_success()
+            try:
+                rejected = self._retry_if_result is not None and self._rejects(result)
+            except BaseException:
+                if run is not None:
+                    run.abandon()
+                raise
+            if not rejected:
+                if run is None:
+                    self._core.first_success()
+                else:
+                    run.on_success()
                 return cast(T, result)
             exc = None
-        run = self._start()
+        if run is None:
+            run = self._start()
         while True:
             delay = self._step(run, exc, result, started)
             try:
@@ -297,7 +334,7 @@ class Retry:
                 return result
 
     def __call__(self, fn: F) -> F:
-        if inspect.iscoroutinefunction(fn):
+        if is_async_callable(fn):
 
             @functools.wraps(fn)
             async def awrapper(*args: Any, **kwargs: Any) -> Any:
