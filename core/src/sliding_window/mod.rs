@@ -537,9 +537,9 @@ macro_rules! lock {
 }
 
 impl SlidingWindowLimiter {
-    /// A limiter on the monotonic clock.
+    /// A limiter on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: SlidingWindowConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A limiter on the given clock.
