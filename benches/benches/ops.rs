@@ -43,6 +43,20 @@ const OPS: &[&str] = &[
     "backoff_seeded",
     "backoff_state",
     "backon",
+    "cb_call",
+    "cb_call_noslow",
+    "sw",
+    "ktb_hot",
+    "gov_keyed",
+    "bh_full",
+    "tokio_full",
+    "clk_fast",
+    "clk_mono",
+    "clk_quanta",
+    "tb_allowed_mono",
+    "sw_mono",
+    "ktb_hot_mono",
+    "cb_call_mono",
 ];
 
 /// The backoff every backoff op times: exponential 100 ms × 2 capped at
@@ -63,6 +77,15 @@ fn backoff(jitter: seawall::backoff::Jitter, seed: Option<u64>) -> seawall::back
     }))
 }
 
+/// `CLOCK_MONOTONIC` for the `_mono` ops, else the fast clock.
+fn host_clock(op: &str) -> seawall::ClockSource {
+    if op.ends_with("_mono") {
+        seawall::ClockSource::Monotonic
+    } else {
+        seawall::ClockSource::fast()
+    }
+}
+
 fn must<T>(r: seawall::Result<T>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
@@ -76,8 +99,13 @@ fn make(op: &str) -> Option<Looper> {
     };
     let gov_quota = || governor::Quota::per_second(nz(1_000_000_000)).allow_burst(nz(1_000_000));
     Some(match op {
-        "tb_allowed" => {
-            let l = must(TokenBucket::new(tb(1_000_000, 1e9, None)));
+        // `_mono`: the same on CLOCK_MONOTONIC, the clock every primitive
+        // read before the fast clock (the "before" of BENCHMARKS.md).
+        "tb_allowed" | "tb_allowed_mono" => {
+            let l = must(TokenBucket::with_clock(
+                tb(1_000_000, 1e9, None),
+                host_clock(op),
+            ));
             Box::new(move |n| {
                 for _ in 0..n {
                     black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
@@ -280,6 +308,149 @@ fn make(op: &str) -> Option<Looper> {
                         .build();
                     let total: Duration = it.sum();
                     black_box(total);
+                }
+            })
+        }
+        // The documented form: `call` with the default config (slow-call
+        // rule on, 60 s), which times the call on the breaker's clock.
+        "cb_call" | "cb_call_noslow" => {
+            use seawall::circuit_breaker::{CircuitBreaker, Config};
+            let cfg = if op == "cb_call" {
+                Config::default()
+            } else {
+                Config {
+                    slow_call_rate_threshold: None,
+                    ..Config::default()
+                }
+            };
+            let cb = must(CircuitBreaker::new(cfg));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(cb.call(|| Ok::<u32, ()>(black_box(1))).is_ok());
+                }
+            })
+        }
+        // `call` as it was before the fast clock: two CLOCK_MONOTONIC reads.
+        "cb_call_mono" => {
+            use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome};
+            use seawall::clock::{Clock as _, MonotonicClock};
+            let cb = must(CircuitBreaker::new(Config::default()));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    if let Ok(p) = cb.try_acquire() {
+                        let t0 = MonotonicClock.now_ns();
+                        let r: Result<u32, ()> = Ok(black_box(1));
+                        let d = Duration::from_nanos(MonotonicClock.now_ns().saturating_sub(t0));
+                        let o = if r.is_ok() {
+                            Outcome::Success
+                        } else {
+                            Outcome::Failure
+                        };
+                        cb.record(p, o, d);
+                        black_box(r.is_ok());
+                    }
+                }
+            })
+        }
+        "sw" | "sw_mono" => {
+            use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+            // Every call allowed: 16 M per 100 ms.
+            let l = must(SlidingWindowLimiter::with_clock(
+                SlidingWindowConfig {
+                    limit: 16_000_000,
+                    window: Duration::from_millis(100),
+                    buckets: 10,
+                },
+                host_clock(op),
+            ));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
+        }
+        // One hot key in a table holding 5 000 others, every call allowed.
+        "ktb_hot" | "ktb_hot_mono" => {
+            use seawall::keyed::{KeyTableConfig, KeyedTokenBucket, KeyedTokenBucketConfig};
+            let l = must(KeyedTokenBucket::with_clock(
+                KeyedTokenBucketConfig {
+                    bucket: tb(1_000_000, 1e9, None),
+                    table: KeyTableConfig {
+                        max_keys: 10_000,
+                        hash_seed: Some(1),
+                        ..KeyTableConfig::default()
+                    },
+                },
+                host_clock(op),
+            ));
+            for k in 0..5_000u32 {
+                let _ = l.try_acquire_str(&format!("user-{k}"), 1);
+            }
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(
+                        l.try_acquire(black_box(b"user-42"), 1)
+                            .map(|d| d.allowed)
+                            .unwrap_or(false),
+                    );
+                }
+            })
+        }
+        "gov_keyed" => {
+            let l = governor::RateLimiter::keyed(gov_quota());
+            for k in 0..5_000u32 {
+                let _ = l.check_key(&format!("user-{k}").into_bytes());
+            }
+            let key = b"user-42".to_vec();
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.check_key(black_box(&key)).is_ok());
+                }
+            })
+        }
+        // A full bulkhead refusing: its one slot is held for the whole run.
+        "bh_full" => {
+            use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+            let bh = std::sync::Arc::new(must(Bulkhead::new(BulkheadConfig {
+                max_concurrent: 1,
+                ..Default::default()
+            })));
+            let held = must(bh.try_acquire_owned());
+            Box::new(move |n| {
+                let _hold = &held;
+                for _ in 0..n {
+                    black_box(bh.try_acquire().is_ok());
+                }
+            })
+        }
+        "tokio_full" => {
+            let s = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+            let held = s.clone().try_acquire_owned().ok();
+            Box::new(move |n| {
+                let _hold = &held;
+                for _ in 0..n {
+                    black_box(s.try_acquire().is_ok());
+                }
+            })
+        }
+        "clk_fast" | "clk_mono" => {
+            use seawall::clock::Clock as _;
+            let c = if op == "clk_fast" {
+                seawall::ClockSource::fast()
+            } else {
+                seawall::ClockSource::Monotonic
+            };
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(c.now_ns());
+                }
+            })
+        }
+        "clk_quanta" => {
+            let c = quanta::Clock::new();
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(c.now());
                 }
             })
         }

@@ -142,7 +142,7 @@ impl Stopwatch {
     pub fn new(clock: &ClockSource, threshold: std::time::Duration) -> Self {
         match clock {
             ClockSource::Manual(m) => Stopwatch::Manual(m.clone()),
-            ClockSource::Monotonic => {
+            ClockSource::Monotonic | ClockSource::Fast(_) => {
                 #[cfg(target_os = "linux")]
                 {
                     let res = coarse_resolution_ns();

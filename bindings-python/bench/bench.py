@@ -96,11 +96,90 @@ def rows() -> List[Row]:
     out.append(Row("10-step jittered backoff (all 10 delays)", "tenacity 9.2 wait_random_exponential", 10,
                    lambda: bo.delays(10), tenacity_waits))
 
+    # -- issue 17: the forms users write -----------------------------------------
+    # `with breaker:` around a call (circuitbreaker's `with` records the
+    # outcome; it checks no state on entry).
+    cb_with = seawall.CircuitBreaker()
+    cbk_with = circuitbreaker.CircuitBreaker(failure_threshold=5, recovery_timeout=30)
+    out.append(Row("`with breaker:` around a call", "circuitbreaker 2.1", 1,
+                   ("with cb: f()", {"cb": cb_with, "f": trivial}),
+                   ("with cb: f()", {"cb": cbk_with, "f": trivial})))
+
+    # A rejected call on an open breaker, the exception caught.
+    cb_open = seawall.CircuitBreaker()
+    cb_open.force_open()
+    ours_rej = cb_open(trivial)
+    cbk_open = circuitbreaker.CircuitBreaker(failure_threshold=1, recovery_timeout=3600)
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    theirs_rej = cbk_open(trivial)
+    try:
+        cbk_open(boom)()
+    except RuntimeError:
+        pass
+    out.append(Row("rejected call on an open breaker, exception caught", "circuitbreaker 2.1", 1,
+                   ("try:\n    f()\nexcept E:\n    pass", {"f": ours_rej, "E": seawall.CircuitOpenError}),
+                   ("try:\n    f()\nexcept E:\n    pass", {"f": theirs_rej, "E": circuitbreaker.CircuitBreakerError})))
+
+    # `with bulkhead:` when full, the exception caught, vs a non-blocking
+    # acquire that fails (returns False: no exception at all).
+    bh_full = seawall.Bulkhead(max_concurrent=1)
+    held = bh_full.acquire()
+    sem_full = threading.BoundedSemaphore(1)
+    sem_full.acquire()
+    out.append(Row("`with bulkhead:` when full, exception caught", "BoundedSemaphore.acquire(False)", 1,
+                   ("try:\n    with bh:\n        pass\nexcept E:\n    pass",
+                    {"bh": bh_full, "E": seawall.BulkheadFullError, "held": held}),
+                   ("sem.acquire(False)", {"sem": sem_full})))
+
+    # The same rejection from a bare raise of a builtin exception: the floor
+    # a raised-and-caught rejection can reach.
+    out.append(Row("floor: raise + catch a builtin exception", "(reference: seawall rejection above)", 0,
+                   ("try:\n    raise E\nexcept E:\n    pass", {"E": ValueError}),
+                   ("try:\n    f()\nexcept E:\n    pass", {"f": ours_rej, "E": seawall.CircuitOpenError})))
+
     # -- retry: a wrapped call that succeeds the first time ---------------------
     ours_rt = seawall.Retry(max_attempts=3)(trivial)
     t_retry = tenacity.retry(stop=tenacity.stop_after_attempt(3), wait=tenacity.wait_random_exponential())(trivial)
     out.append(Row("retry-wrapped call, succeeds first time", "tenacity 9.2 @retry", 20, ours_rt, t_retry))
     return out
+
+
+def async_rows(reps: int) -> None:
+    """The async decorator next to a bare awaited call (the baseline loop)
+    and circuitbreaker's async decorator, in one event loop, interleaved."""
+    import asyncio
+
+    import circuitbreaker
+
+    async def f() -> int:
+        return 1
+
+    ours = seawall.CircuitBreaker()(f)
+    theirs = circuitbreaker.CircuitBreaker(failure_threshold=5, recovery_timeout=30)(f)
+    n = 20_000
+
+    async def loop(fn: Callable[[], Any]) -> float:
+        t = timeit.default_timer()
+        for _ in range(n):
+            await fn()
+        return (timeit.default_timer() - t) / n * 1e9
+
+    async def run() -> Tuple[float, float, float]:
+        best = [float("inf")] * 3
+        for _ in range(reps):
+            for i, fn in enumerate((f, ours, theirs)):
+                best[i] = min(best[i], await loop(fn))
+        return best[0], best[1], best[2]
+
+    base, o, t = asyncio.run(run())
+    print("| async scenario | seawall ns/op | baseline (bare `await f()`) | seawall ÷ baseline | goal | "
+          "circuitbreaker 2.1 | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| `@breaker` on an `async def`, awaited | {o:,.0f} | {base:,.0f} | {o / base:.2f}× | ≤1.5× | "
+          f"{t:,.0f} | {t / o:.1f}× |")
 
 
 def main() -> int:
@@ -123,6 +202,8 @@ def main() -> int:
               f"{'yes' if ok else 'NO'} |", flush=True)
     print()
     print("all targets met" if not missed else f"{missed} target(s) missed")
+    print()
+    async_rows(reps)
     return 0
 
 

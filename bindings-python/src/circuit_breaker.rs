@@ -16,7 +16,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use seawall::circuit_breaker::{
     CircuitBreaker as Core, Config, ListenerId, Outcome, Permit as CorePermit, WindowKind,
 };
-use seawall::clock::{duration_to_ns, Clock, ClockSource};
+use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
@@ -141,12 +141,41 @@ pub struct CircuitBreaker {
     predicate: Option<Py<PyAny>>,
     name: Option<String>,
     listeners: Listeners,
+    /// The permits of open sync `with` blocks, each with the address of
+    /// the frame that runs its `with` statement (its identity only, never
+    /// dereferenced): `__exit__` finishes the newest permit of its own
+    /// frame, so blocks that interleave on one thread (generators,
+    /// coroutines suspended inside a sync `with`) or run on several threads
+    /// each finish their own permit. (`async with` keeps its permits in a
+    /// context variable, in Python.)
+    with_stack: Mutex<Vec<(usize, Py<BreakerPermit>)>>,
+}
+
+/// The address of the Python frame running the current bytecode (the
+/// caller of a native method): an identity for the `with` statement.
+fn current_frame() -> usize {
+    // SAFETY: called with the GIL held (from a #[pymethods] method);
+    // PyEval_GetFrame returns a borrowed pointer (or NULL), used only as a
+    // number.
+    unsafe { pyo3::ffi::PyEval_GetFrame() as usize }
+}
+
+fn lock_stack<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl CircuitBreaker {
+    /// The time a call is timed from / to: none (0) when no rule needs
+    /// its duration (slow-call rule off), else core's stopwatch for the
+    /// slow-call threshold (the coarse clock when its tick allows).
     #[inline]
     fn now(&self) -> u64 {
-        self.clock.now_ns()
+        let cfg = self.inner.config();
+        if cfg.slow_call_rate_threshold.is_none() {
+            return 0;
+        }
+        self.clock
+            .stopwatch_ns(duration_to_ns(cfg.slow_call_duration_threshold))
     }
 
     /// Success / failure / ignored for an exception, as configured.
@@ -363,7 +392,7 @@ impl CircuitBreaker {
             .opt("name", None, true, |v| mode_name(v, "name"))?;
         let clock = match kw.take("clock")? {
             crate::kwargs::Arg::Value(v) => source(Some(&v))?,
-            _ => ClockSource::Monotonic,
+            _ => ClockSource::fast(),
         };
         kw.finish()?;
         let inner = Arc::new(
@@ -378,13 +407,67 @@ impl CircuitBreaker {
             predicate,
             name,
             listeners: Listeners::default(),
+            with_stack: Mutex::new(Vec::new()),
         })
+    }
+
+    /// `with breaker:` takes a permit (CircuitOpenError when rejected) and
+    /// returns it; `__exit__` finishes it for the block's exception (none:
+    /// success), unless the block finished it. Native, no Python code runs.
+    fn __enter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, BreakerPermit>> {
+        let py = slf.py();
+        let permit = Bound::new(py, Self::acquire(slf)?)?;
+        let frame = current_frame();
+        let mut stack = lock_stack(&slf.get().with_stack);
+        if stack.try_reserve(1).is_err() {
+            return Err(pyo3::exceptions::PyMemoryError::new_err(
+                "CircuitBreaker: no memory for another open with block",
+            ));
+        }
+        stack.push((frame, permit.clone().unbind()));
+        Ok(permit)
+    }
+
+    #[pyo3(signature = (_exc_type=None, exc=None, _tb=None))]
+    fn __exit__(
+        slf: &Bound<'_, Self>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let py = slf.py();
+        let frame = current_frame();
+        let permit = {
+            let mut stack = lock_stack(&slf.get().with_stack);
+            // The newest block of this frame; a bare __exit__ call from
+            // another function than its __enter__ takes the newest block.
+            let at = stack
+                .iter()
+                .rposition(|(f, _)| *f == frame)
+                .or_else(|| stack.len().checked_sub(1));
+            at.map(|i| stack.remove(i).1)
+        };
+        let Some(permit) = permit else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "CircuitBreaker.__exit__ without a matching __enter__",
+            ));
+        };
+        let permit = permit.bind(py).get();
+        if !permit.finished() {
+            permit.finish(py, exc)?;
+        }
+        Ok(false)
     }
 
     /// Lets the garbage collector see the Python objects held here (a
     /// predicate or a listener that refers back to its breaker is
     /// collectable). Each listener is visited once: it is one reference.
     fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if let Ok(stack) = self.with_stack.try_lock() {
+            for (_, p) in stack.iter() {
+                visit.call(p)?;
+            }
+        }
         if let Some(r) = &self.record {
             visit.call(r)?;
         }

@@ -113,11 +113,11 @@ impl ManualClock {
 }
 
 /// The clock a primitive built with `clock=` should read: `None` is the
-/// monotonic clock, a `ManualClock` is shared, anything else a TypeError.
+/// fast in-process monotonic clock (core's default, spec "Time"), a `ManualClock` is shared, anything else a TypeError.
 pub fn source(clock: Option<&Bound<'_, PyAny>>) -> PyResult<ClockSource> {
     match clock {
-        None => Ok(ClockSource::Monotonic),
-        Some(c) if c.is_none() => Ok(ClockSource::Monotonic),
+        None => Ok(ClockSource::fast()),
+        Some(c) if c.is_none() => Ok(ClockSource::fast()),
         Some(c) => match c.cast::<ManualClock>() {
             Ok(m) => Ok(ClockSource::Manual(m.get().inner.clone())),
             Err(_) => Err(crate::convert::wrong_type(

@@ -193,8 +193,61 @@ fn duration_token(s: &str) -> Option<(f64, usize)> {
     Some((ns / 1e9, end + unit))
 }
 
+/// A rejection (`CircuitOpenError`, `RateLimitedError`, `BulkheadFullError`)
+/// made as cheaply as a builtin exception: `BaseException.__new__` through
+/// the type's `tp_new` slot (no Python `__init__` runs, `args` is empty) and
+/// one attribute, `retry_after`, when known. The message is built only when
+/// asked for (`SeawallError.__str__` calls [`error_message`]).
+fn rejection(py: Python<'_>, cls: &Bound<'_, PyType>, e: &Error) -> PyResult<PyErr> {
+    use pyo3::ffi;
+    let tp = cls.as_type_ptr();
+    let args = pyo3::types::PyTuple::empty(py);
+    // SAFETY: the GIL is held; `cls` is a live heap type (a class of
+    // seawall/errors.py), whose `tp_new` slot PyType_GetSlot may read on
+    // every supported version. The slot is BaseException's tp_new (the
+    // classes define no __new__), which takes (type, args, kwds=NULL) and
+    // returns a new reference or NULL with an error set.
+    let obj = unsafe {
+        let slot = ffi::PyType_GetSlot(tp, ffi::Py_tp_new);
+        if slot.is_null() {
+            return Err(PyTypeError::new_err(
+                "seawall: exception class without tp_new",
+            ));
+        }
+        let new: ffi::newfunc = std::mem::transmute::<*mut std::ffi::c_void, ffi::newfunc>(slot);
+        Bound::from_owned_ptr_or_err(py, new(tp, args.as_ptr(), std::ptr::null_mut()))?
+    };
+    if let Some(ra) = e.retry_after() {
+        obj.setattr(pyo3::intern!(py, "retry_after"), secs(ra))?;
+    }
+    Ok(PyErr::from_value(obj))
+}
+
+/// The message of an exception made without one (a rejection): core's
+/// wording for `kind` (a wire name) and `retry_after` seconds.
+#[pyfunction]
+#[pyo3(signature = (kind, retry_after=None))]
+pub fn error_message(kind: &str, retry_after: Option<f64>) -> String {
+    let ra = retry_after
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_nanos((s * 1e9).round().min(u64::MAX as f64) as u64))
+        .unwrap_or_default();
+    match kind {
+        "circuit_open" => Error::CircuitOpen { retry_after: ra }.to_string(),
+        "rate_limited" => Error::RateLimited { retry_after: ra }.to_string(),
+        "bulkhead_full" => Error::BulkheadFull.to_string(),
+        other => other.replace('_', " "),
+    }
+}
+
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let cls = class(py, e.kind())?;
+    if matches!(
+        e,
+        Error::CircuitOpen { .. } | Error::RateLimited { .. } | Error::BulkheadFull
+    ) {
+        return rejection(py, &cls, e);
+    }
     let kwargs = PyDict::new(py);
     let message = match e {
         Error::InvalidConfig { field, reason } | Error::InvalidArgument { field, reason } => {

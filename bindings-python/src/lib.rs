@@ -136,6 +136,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(awaitable::returns_awaitable_py, m)?)?;
     m.add_function(wrap_pyfunction!(check_count, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::error_message, m)?)?;
     m.add_function(wrap_pyfunction!(after_fork_in_child, m)?)?;
     m.add_class::<limiter::Decision>()?;
     m.add_class::<limiter::LimiterWaiter>()?;

@@ -57,7 +57,7 @@ impl PolicyGate {
         let clk = match (clock, &breaker) {
             (Some(c), _) if !c.is_none() => source(Some(c))?,
             (_, Some(b)) => b.get().clock.clone(),
-            _ => seawall::clock::ClockSource::Monotonic,
+            _ => seawall::clock::ClockSource::fast(),
         };
         let mut core = Core::with_clock(clk);
         if let Some(l) = rate_limiter.filter(|l| !l.is_none()) {

@@ -65,7 +65,7 @@ impl PolicyCore {
         let clk = match (given(clock), &breaker) {
             (Some(c), _) => source(Some(&c))?,
             (None, Some(b)) => b.get().clock.clone(),
-            _ => ClockSource::Monotonic,
+            _ => ClockSource::fast(),
         };
         let mut core = Core::with_clock(clk.clone());
         if let Some(l) = given(rate_limiter) {

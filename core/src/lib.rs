@@ -29,7 +29,7 @@ pub(crate) mod sync;
 pub mod token_bucket;
 pub mod validate;
 
-pub use clock::{Clock, ClockSource, ManualClock, MonotonicClock};
+pub use clock::{Clock, ClockSource, FastClock, ManualClock, MonotonicClock};
 pub use error::{Error, ErrorKind, Result};
 pub use limit::{Decision, LimiterWait, RateLimiter, Reservation};
 

@@ -77,7 +77,8 @@ class CircuitBreaker(_native.CircuitBreaker):
     ) -> None:
         """See the module docstring; the options are validated by the native
         constructor (``__new__``), which receives the same keywords."""
-        # The permits of open `with` blocks, innermost last, per context.
+        # The permits of open `async with` blocks, innermost last, per
+        # context (sync `with` blocks are kept natively, per frame).
         self._held: contextvars.ContextVar[Tuple[BreakerPermit, ...]] = contextvars.ContextVar(
             "seawall_breaker_permits", default=()
         )
@@ -110,12 +111,15 @@ class CircuitBreaker(_native.CircuitBreaker):
 
     # -- context managers ------------------------------------------------------
 
-    def __enter__(self) -> BreakerPermit:
+    # ``with breaker:`` is native (``_native.CircuitBreaker.__enter__`` /
+    # ``__exit__``): each open block's permit is kept with its frame.
+
+    async def __aenter__(self) -> BreakerPermit:
         permit = self.acquire()
         self._held.set(self._held.get() + (permit,))
         return permit
 
-    def __exit__(
+    async def __aexit__(
         self,
         exc_type: Optional[Type[BaseException]],
         exc: Optional[BaseException],
@@ -126,14 +130,3 @@ class CircuitBreaker(_native.CircuitBreaker):
         self._held.set(held[:-1])
         if not permit.finished:
             permit.finish(exc)
-
-    async def __aenter__(self) -> BreakerPermit:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)

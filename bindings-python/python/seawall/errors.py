@@ -44,6 +44,25 @@ class SeawallError(Exception):
     #: For a Policy rejection: the refusing stage ("rate_limiter",
     #: "circuit_breaker" or "bulkhead"); None otherwise.
     stage: Optional[str] = None
+    #: The parameter a ConfigError / InvalidArgumentError names.
+    field: Optional[str] = None
+    #: Seconds until the call may succeed, when known.
+    retry_after: Optional[float] = None
+
+    # Rejections raised by the native module are made without running
+    # __init__ (as cheap as a builtin exception): no args, only
+    # retry_after set; their message is built here, when asked for.
+    def __str__(self) -> str:
+        if self.args:
+            return super().__str__()
+        from . import _native
+
+        return _native.error_message(self.kind, self.retry_after)
+
+    def __repr__(self) -> str:
+        if self.args:
+            return super().__repr__()
+        return f"{type(self).__name__}({str(self)!r})"
 
     def __init__(
         self,

@@ -78,9 +78,9 @@ pub struct AdaptiveTimeout {
 }
 
 impl AdaptiveTimeout {
-    /// An adaptive timeout on the monotonic clock.
+    /// An adaptive timeout on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: AdaptiveTimeoutConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// An adaptive timeout on `clock`; the first window starts now.

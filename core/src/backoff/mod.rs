@@ -110,10 +110,10 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    /// A backoff on the monotonic clock. Fails with `InvalidConfig` naming
+    /// A backoff on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)). Fails with `InvalidConfig` naming
     /// the first bad field.
     pub fn new(cfg: BackoffConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A backoff reading elapsed time from `clock`.

@@ -349,9 +349,9 @@ pub struct Bulkhead {
 }
 
 impl Bulkhead {
-    /// A bulkhead on the monotonic clock.
+    /// A bulkhead on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: BulkheadConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A bulkhead on `clock`. The clock only measures blocking waits

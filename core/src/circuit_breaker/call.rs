@@ -2,7 +2,7 @@
 //! only when a rule needs its duration.
 
 use super::{CircuitBreaker, Outcome, Permit, Rejected};
-use crate::clock::Clock;
+use crate::clock::duration_to_ns;
 use std::fmt;
 use std::time::Duration;
 
@@ -55,7 +55,8 @@ impl CircuitBreaker {
     /// success, `Err` a failure. Rejected → `CallError::Rejected` (nothing
     /// runs). A panic in `f` releases the permit without an outcome.
     ///
-    /// The duration is measured on the breaker's clock only when the
+    /// The duration is measured (on the breaker's clock, or its coarse
+    /// variant when the threshold allows: [`ClockSource::stopwatch_ns`](crate::ClockSource::stopwatch_ns)) only when the
     /// slow-call rule is configured (`slow_call_rate_threshold`); without it
     /// no time is read for the call.
     ///
@@ -97,14 +98,19 @@ impl CircuitBreaker {
     ) -> Result<T, CallError<Rejected, E>> {
         let permit = self.try_acquire().map_err(CallError::Rejected)?;
         let timed = self.cfg.slow_call_rate_threshold.is_some();
-        let start = if timed { self.clock.now_ns() } else { 0 };
+        let threshold = duration_to_ns(self.cfg.slow_call_duration_threshold);
+        let start = if timed {
+            self.clock.stopwatch_ns(threshold)
+        } else {
+            0
+        };
         let mut armed = Armed {
             breaker: self,
             permit: Some(permit),
         };
         let result = f();
         let duration = if timed {
-            Duration::from_nanos(self.clock.now_ns().saturating_sub(start))
+            Duration::from_nanos(self.clock.stopwatch_ns(threshold).saturating_sub(start))
         } else {
             Duration::ZERO
         };

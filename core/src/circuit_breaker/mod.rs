@@ -301,9 +301,9 @@ impl fmt::Debug for CircuitBreaker {
 const NO_GEN: u64 = u64::MAX;
 
 impl CircuitBreaker {
-    /// A breaker on the monotonic clock.
+    /// A breaker on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: Config) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A breaker on the given clock (e.g. a [`ManualClock`](crate::ManualClock)).

@@ -176,9 +176,9 @@ pub struct FaultInjector {
 }
 
 impl FaultInjector {
-    /// A fault injector on the monotonic clock.
+    /// A fault injector on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: FaultInjectorConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A fault injector with `clock` (decisions do not depend on time; the

@@ -551,9 +551,9 @@ pub struct KeyedTokenBucket {
 }
 
 impl KeyedTokenBucket {
-    /// On the monotonic clock.
+    /// On the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: KeyedTokenBucketConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// On the given clock.
@@ -769,9 +769,9 @@ pub struct KeyedSlidingWindow {
 }
 
 impl KeyedSlidingWindow {
-    /// On the monotonic clock.
+    /// On the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: KeyedSlidingWindowConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// On the given clock.

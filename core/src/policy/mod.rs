@@ -125,9 +125,10 @@ impl fmt::Debug for Policy {
 }
 
 impl Policy {
-    /// An empty policy (admits everything) on the monotonic clock.
+    /// An empty policy (admits everything) on the fast in-process clock
+    /// ([`ClockSource::fast`]).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_clock(ClockSource::fast())
     }
 
     /// An empty policy that measures call durations on `clock`.

@@ -307,9 +307,9 @@ impl TokenBucketConfig {
 }
 
 impl TokenBucket {
-    /// A bucket on the monotonic clock.
+    /// A bucket on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
     pub fn new(cfg: TokenBucketConfig) -> Result<Self> {
-        Self::with_clock(cfg, ClockSource::Monotonic)
+        Self::with_clock(cfg, ClockSource::fast())
     }
 
     /// A bucket on the given clock (e.g. a [`ManualClock`](crate::ManualClock)).
