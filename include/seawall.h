@@ -199,7 +199,7 @@
 
 /**
  * Result of every fallible seawall function. `SEAWALL_OK` is 0; the
- * numbers 1–9 equal the core's error kinds and never change.
+ * numbers 1–10 equal the core's error kinds and never change.
  */
 typedef enum seawall_status {
   /**
@@ -244,6 +244,12 @@ typedef enum seawall_status {
    * A retry run gave up (attempts, elapsed time or the deadline ran out).
    */
   SEAWALL_RETRY_EXHAUSTED = 9,
+  /**
+   * A shared-memory region could not be opened or used: I/O error,
+   * truncated, corrupted or other-version file, or a full region (the
+   * last error says which and names the file).
+   */
+  SEAWALL_SHARED_REGION = 10,
   /**
    * A required pointer argument was NULL; the last error names it.
    */
