@@ -30,10 +30,15 @@ pub fn in_region<R>(region: &seawall::shm::SharedRegion, f: impl FnOnce() -> R) 
     out
 }
 
+/// How many subjects runners have built in a region so far.
+pub fn region_subjects() -> usize {
+    SLOT_NAMES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Inside [`in_region`]: the region and a name no earlier scenario used.
 pub fn region_slot() -> Option<(seawall::shm::SharedRegion, String)> {
     let region = REGION.with(|r| r.borrow().clone())?;
-    let n = SLOT_NAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = SLOT_NAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     Some((region, format!("vector-{n}")))
 }
 

@@ -14,7 +14,9 @@
 //!   and whose fields are all atomics ([`Cells`]), so concurrent writers in
 //!   other processes are atomic accesses, never data races;
 //! * declaring those views `Send`/`Sync` (they hold a raw pointer, kept
-//!   valid by the `Arc<Mapping>` they own).
+//!   valid by the `Arc<Mapping>` they own);
+//! * registering a `pthread_atfork` child handler, so a forked child
+//!   stops using its parent's cached process identity ([`after_fork`]).
 //!
 //! Everything else about regions (header, directory, validation, holders)
 //! is safe code in `shm/mod.rs`. The crate denies `unsafe_code`; this module
@@ -207,5 +209,20 @@ impl<T: Cells> std::ops::Deref for MappedSlice<T> {
         // SAFETY: as for `Mapped::deref`, for `len` elements checked by
         // `view`.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// Runs `child` in the child process after every `fork` of this process
+/// (registered once per call; call it once). `child` must be
+/// async-signal-safe: atomic stores only.
+pub(crate) fn after_fork(child: extern "C" fn()) -> io::Result<()> {
+    // SAFETY: registers a plain function pointer; `pthread_atfork` has no
+    // other preconditions. The handler only stores to atomics, which is
+    // allowed in a child of a multithreaded fork.
+    let rc = unsafe { libc::pthread_atfork(None, None, Some(child as unsafe extern "C" fn())) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(rc))
     }
 }

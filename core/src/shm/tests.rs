@@ -275,3 +275,53 @@ fn a_file_sized_by_a_creator_that_died_before_the_header_is_initialised() {
     assert_eq!(r.size(), 1 << 20);
     assert!(TokenBucket::in_region(tb_cfg(1, 1.0), &r, "a").is_ok());
 }
+
+#[test]
+fn two_attachments_share_one_bulkhead_and_count_this_process() {
+    use crate::bulkhead::{Bulkhead, BulkheadConfig};
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let cfg = BulkheadConfig {
+        max_concurrent: 2,
+        ..Default::default()
+    };
+    let a = must(Bulkhead::in_region(cfg, &r, "bh"));
+    let b = must(Bulkhead::in_region(cfg, &r, "bh"));
+    assert!(a.is_shared());
+    let p1 = must(a.try_acquire());
+    let p2 = must(b.try_acquire());
+    assert!(a.try_acquire().is_err());
+    assert!(b.try_acquire().is_err());
+    assert_eq!(b.metrics().rejected, 2);
+    // This process is alive: nothing to reclaim.
+    assert_eq!(a.reclaim_dead(), 0);
+    drop(p1);
+    assert!(b.try_acquire().is_ok());
+    drop(p2);
+    assert_eq!(a.metrics().active, 0);
+    let e = Bulkhead::in_region(
+        BulkheadConfig {
+            max_concurrent: 3,
+            ..Default::default()
+        },
+        &r,
+        "bh",
+    )
+    .err();
+    assert_eq!(e.and_then(|e| e.field()), Some("max_concurrent"));
+    let e = Bulkhead::in_region(
+        BulkheadConfig {
+            max_concurrent: 2,
+            max_queue: 1,
+            ..Default::default()
+        },
+        &r,
+        "queued",
+    )
+    .err();
+    assert_eq!(e.and_then(|e| e.field()), Some("max_queue"));
+    // A name that holds a token bucket is not a bulkhead.
+    let _tb = must(TokenBucket::in_region(tb_cfg(1, 1.0), &r, "tb"));
+    let e = Bulkhead::in_region(cfg, &r, "tb").err();
+    assert_eq!(e.and_then(|e| e.field()), Some("name"));
+}
