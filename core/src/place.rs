@@ -56,3 +56,25 @@ impl<T: Cells> std::ops::Deref for Place<T> {
         }
     }
 }
+
+/// A slice of `T` on the heap, or a view of one in a shared region.
+#[derive(Debug)]
+pub(crate) enum PlaceSlice<T: Cells> {
+    /// This process's own.
+    Local(Box<[T]>),
+    /// In a shared region.
+    #[cfg(all(unix, not(seawall_loom)))]
+    Region(crate::shm::map::MappedSlice<T>),
+}
+
+impl<T: Cells> std::ops::Deref for PlaceSlice<T> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        match self {
+            PlaceSlice::Local(t) => t,
+            #[cfg(all(unix, not(seawall_loom)))]
+            PlaceSlice::Region(m) => m,
+        }
+    }
+}

@@ -5,6 +5,7 @@
 #![cfg(unix)]
 
 use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+use seawall::circuit_breaker::{CircuitBreaker, Config as BreakerConfig, State};
 use seawall::shm::SharedRegion;
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use std::io::{BufRead, BufReader};
@@ -95,6 +96,19 @@ fn bucket_cfg() -> TokenBucketConfig {
     }
 }
 
+/// Opens on one failure, half-open after 10 ms with 4 probe slots.
+fn breaker_cfg() -> BreakerConfig {
+    BreakerConfig {
+        failure_rate_threshold: Some(0.5),
+        minimum_number_of_calls: 1,
+        window_size: 1,
+        open_duration: Duration::from_millis(10),
+        half_open_max_calls: 4,
+        success_threshold: 4,
+        ..Default::default()
+    }
+}
+
 fn bh_cfg(max: u64) -> BulkheadConfig {
     BulkheadConfig {
         max_concurrent: max,
@@ -174,20 +188,48 @@ fn child_entry() {
                     .unwrap_or(0)
             })
         }
-        // Take `TAKE` permits, say so, and wait to be killed.
+        // Take `TAKE` permits and a half-open probe, say so, and wait to
+        // be killed.
         "hold" => {
             let bh = must(Bulkhead::in_region(
                 bh_cfg(env_u64("BH_MAX")),
                 &region,
                 "held",
             ));
+            let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "probed"));
             let permits: Vec<_> = (0..env_u64("TAKE"))
                 .map(|_| must(bh.try_acquire()))
                 .collect();
+            let probe = loop {
+                match cb.try_acquire() {
+                    Ok(p) => break p,
+                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                }
+            };
+            assert!(probe.is_probe());
             println!("\nheld={}", permits.len());
             loop {
                 std::thread::sleep(Duration::from_secs(1));
             }
+        }
+        // Attach to the breaker, listen, say so, wait for a line on stdin,
+        // then make one call: 1 = rejected and heard "closed -> open" once.
+        "one_call" => {
+            let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "tripped"));
+            let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let h = std::sync::Arc::clone(&heard);
+            cb.on_transition(Box::new(move |t| {
+                if let Ok(mut v) = h.lock() {
+                    v.push(format!("{}->{}", t.from.as_str(), t.to.as_str()));
+                }
+            }));
+            println!("\nready");
+            let mut line = String::new();
+            must(std::io::stdin().read_line(&mut line));
+            let rejected = cb.try_acquire().is_err();
+            let heard = heard.lock().map(|v| v.clone()).unwrap_or_default();
+            eprintln!("child heard {heard:?}");
+            u64::from(rejected && heard == ["closed->open"])
         }
         other => unreachable!("unknown role {other}"),
     };
@@ -303,17 +345,27 @@ fn holder(path: &str, max: u64, take: u64) -> Child {
     c
 }
 
-/// kill -9 of processes holding 5 permits each, 100 times: every permit
-/// comes back, through refused acquires alone, within the stated bound
-/// (a refused acquire scans for dead holders at most every 100 ms).
+/// kill -9 of processes holding 5 permits and a half-open probe slot
+/// each, 100 times: every permit and every probe slot comes back, through
+/// refused acquires alone, within the stated bound (a refused acquire
+/// scans for dead holders at most every 100 ms).
 #[test]
-fn permits_of_killed_holders_come_back() {
+fn permits_and_probes_of_killed_holders_come_back() {
     let r = Region::new("kill");
     let region = must(SharedRegion::open(&r.0));
     let (max, per, procs, rounds) = (20u64, 5u64, 4usize, 25usize);
     let bh = must(Bulkhead::in_region(bh_cfg(max), &region, "held"));
+    let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "probed"));
     let mut slowest = 0u64;
     for _ in 0..rounds {
+        // Open the breaker: the children's calls make it half-open and
+        // take its 4 probe slots.
+        if cb.state() == State::Closed {
+            if let Ok(p) = cb.try_acquire() {
+                cb.record_failure(p, Duration::ZERO);
+            }
+        }
+        assert_eq!(cb.state(), State::Open);
         let mut kids: Vec<Child> = (0..procs).map(|_| holder(&r.0, max, per)).collect();
         assert_eq!(bh.metrics().active, max);
         assert!(bh.try_acquire().is_err() || bh.metrics().active <= max);
@@ -337,14 +389,101 @@ fn permits_of_killed_holders_come_back() {
                 }
             }
         }
+        // And every probe slot, through refused calls only.
+        let mut probes = Vec::new();
+        while probes.len() < 4 {
+            match cb.try_acquire() {
+                Ok(p) => {
+                    assert!(p.is_probe());
+                    probes.push(p);
+                }
+                Err(_) => {
+                    assert!(
+                        now_ns() - dead_at < 2_000_000_000,
+                        "probe slots still missing after 2 s: {}",
+                        probes.len()
+                    );
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
         slowest = slowest.max(now_ns() - dead_at);
         assert!(bh.try_acquire().is_err(), "more than max after reclaim");
+        assert!(cb.try_acquire().is_err(), "a fifth probe");
         drop(mine);
         assert_eq!(bh.metrics().active, 0);
+        // A failed probe re-opens the breaker for the next round.
+        let mut it = probes.into_iter();
+        if let Some(p) = it.next() {
+            cb.record_failure(p, Duration::ZERO);
+        }
+        for p in it {
+            cb.release(p);
+        }
     }
     eprintln!(
-        "{} kills, 0 permits lost; slowest recovery {} ms",
+        "{} kills, 0 permits or probe slots lost; slowest recovery {} ms",
         rounds * procs,
         slowest / 1_000_000
     );
+}
+
+/// A breaker opened by one process rejects in the 7 others at their very
+/// next call, and each of them hears the transition once.
+#[test]
+fn a_breaker_opened_by_one_process_rejects_in_all_others_at_once() {
+    use std::io::Write;
+    let r = Region::new("trip");
+    let region = must(SharedRegion::open(&r.0));
+    let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "tripped"));
+    let exe = must(std::env::current_exe());
+    let mut kids: Vec<Child> = (0..7)
+        .map(|_| {
+            must(
+                Command::new(&exe)
+                    .args(["child_entry", "--exact", "--nocapture", "--test-threads=1"])
+                    .env("SEAWALL_SHM_ROLE", "one_call")
+                    .env("SEAWALL_SHM_PATH", &r.0)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::inherit())
+                    .spawn(),
+            )
+        })
+        .collect();
+    let mut outs = Vec::new();
+    for k in &mut kids {
+        let Some(out) = k.stdout.take() else {
+            unreachable!("no stdout")
+        };
+        let mut lines = BufReader::new(out).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(l)) if l.contains("ready") => break,
+                Some(Ok(_)) => {}
+                other => unreachable!("child ended early: {other:?}"),
+            }
+        }
+        outs.push(lines);
+    }
+    // Trip it here.
+    let Ok(p) = cb.try_acquire() else {
+        unreachable!("closed breaker rejected")
+    };
+    cb.record_failure(p, Duration::ZERO);
+    assert_eq!(cb.state(), State::Open);
+    for k in &mut kids {
+        if let Some(mut i) = k.stdin.take() {
+            must(writeln!(i, "go"));
+        }
+    }
+    for (k, lines) in kids.into_iter().zip(outs) {
+        let text: Vec<String> = lines.map_while(|l| l.ok()).collect();
+        let out = must(k.wait_with_output());
+        assert!(out.status.success());
+        assert!(
+            text.iter().any(|l| l.contains("result=1")),
+            "a child was admitted or heard the wrong transitions: {text:?}"
+        );
+    }
 }

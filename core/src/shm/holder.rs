@@ -101,6 +101,16 @@ pub(crate) fn is_dead(word: u64) -> bool {
     }
 }
 
+/// Whether a scan for dead holders may run now: none ran in the last
+/// [`RECLAIM_INTERVAL_NS`], and this caller won the race to run it.
+pub(crate) fn scan_due(last_scan: &AtomicU64, now_ns: u64) -> bool {
+    let last = last_scan.load(Ordering::Acquire);
+    now_ns.saturating_sub(last) >= RECLAIM_INTERVAL_NS
+        && last_scan
+            .compare_exchange(last, now_ns, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+}
+
 /// One process's entry in a [`ProcessCounts`] table.
 #[repr(C)]
 #[derive(zerocopy::FromBytes)]
@@ -214,14 +224,7 @@ impl ProcessCounts {
     /// finds entries of dead processes and calls `release(n)` with the
     /// permits each held; returns how many came back.
     pub(crate) fn reclaim(&self, now_ns: u64, force: bool, release: impl FnMut(u64)) -> u64 {
-        let last = self.last_scan.load(Ordering::Acquire);
-        if !force
-            && (now_ns.saturating_sub(last) < RECLAIM_INTERVAL_NS
-                || self
-                    .last_scan
-                    .compare_exchange(last, now_ns, Ordering::AcqRel, Ordering::Relaxed)
-                    .is_err())
-        {
+        if !force && !scan_due(&self.last_scan, now_ns) {
             return 0;
         }
         self.free_dead_entries(release)

@@ -130,6 +130,7 @@ pub(crate) enum Cfg {
     U64(u64),
     F64(f64),
     OptU64(Option<u64>),
+    OptF64(Option<f64>),
 }
 
 impl Cfg {
@@ -138,6 +139,7 @@ impl Cfg {
             Cfg::U64(v) => v,
             Cfg::F64(v) => v.to_bits(),
             Cfg::OptU64(v) => v.unwrap_or(u64::MAX),
+            Cfg::OptF64(v) => v.map_or(u64::MAX, f64::to_bits),
         }
     }
 
@@ -148,6 +150,8 @@ impl Cfg {
             Cfg::F64(_) => format!("{:?}", f64::from_bits(w)),
             Cfg::OptU64(_) if w == u64::MAX => "none".to_owned(),
             Cfg::OptU64(_) => w.to_string(),
+            Cfg::OptF64(_) if w == u64::MAX => "none".to_owned(),
+            Cfg::OptF64(_) => format!("{:?}", f64::from_bits(w)),
         }
     }
 }
