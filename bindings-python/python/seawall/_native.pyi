@@ -32,6 +32,7 @@ _P = ParamSpec("_P")
 
 __all__ = [
     "VERSION",
+    "SharedRegion",
     "ManualClock",
     "LimiterWaiter",
     "monotonic_ns",
@@ -80,6 +81,19 @@ __all__ = [
 ]
 
 VERSION: str
+
+@final
+class SharedRegion:
+    """A shared-memory region (default under /dev/shm) shared by every
+    process that opens the same name."""
+
+    def __new__(cls, name: str, *, size: Optional[int] = None, slots: Optional[int] = None) -> Self: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @staticmethod
+    def remove(name: str) -> None: ...
 
 @final
 class ManualClock:
@@ -149,6 +163,8 @@ class TokenBucket:
         *,
         initial_tokens: Optional[int] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> Self: ...
     def try_acquire(self, n: Optional[int] = None) -> bool: ...
     def check(self, n: Optional[int] = None) -> Decision: ...
@@ -406,6 +422,7 @@ class CircuitBreaker:
         failure_predicate: Optional[Callable[[BaseException], bool]] = None,
         name: Optional[str] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
     ) -> Self: ...
     def try_acquire(self) -> Optional[BreakerPermit]: ...
     def acquire(self) -> BreakerPermit: ...
@@ -422,6 +439,7 @@ class CircuitBreaker:
     def reset(self) -> None: ...
     def on_state_change(self, callback: Callable[[str, str], Any]) -> int: ...
     def remove_listener(self, listener_id: int) -> bool: ...
+    def poll_transitions(self) -> None: ...
     def metrics(self) -> BreakerMetrics: ...
 
 @final
@@ -459,6 +477,8 @@ class Bulkhead:
         max_queue: Optional[int] = None,
         max_wait: Optional[float] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> Self: ...
     def try_acquire(self) -> Optional[BulkheadPermit]: ...
     def acquire(self, timeout: Optional[float] = None) -> BulkheadPermit: ...

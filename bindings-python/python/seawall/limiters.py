@@ -20,7 +20,7 @@ import functools
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
 
 from . import _native
-from ._native import Decision, LimiterWaiter, ManualClock, check_seconds
+from ._native import Decision, LimiterWaiter, ManualClock, SharedRegion, check_seconds
 from .errors import RateLimitedError
 
 if TYPE_CHECKING:
@@ -99,12 +99,23 @@ async def _keyed_acquire_async(check: Callable[[], Decision], clock: Optional[Ma
 class TokenBucket(_native.TokenBucket):
     """A token bucket (GCRA): bursts of up to ``burst``, refilled at ``rate_per_sec``.
 
-    ``TokenBucket(rate_per_sec, burst, *, initial_tokens=None, clock=None)``
+    ``TokenBucket(rate_per_sec, burst, *, initial_tokens=None, clock=None,
+    region=None, name=None)``: with a ``SharedRegion`` and a ``name``, one
+    bucket shared by every process that builds it there (pre-fork workers).
     """
 
     __slots__ = ("_clock",)
 
-    def __init__(self, rate_per_sec: float, burst: int, *, initial_tokens: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __init__(
+        self,
+        rate_per_sec: float,
+        burst: int,
+        *,
+        initial_tokens: Optional[int] = None,
+        clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
+    ) -> None:
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
