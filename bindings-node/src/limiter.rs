@@ -293,7 +293,11 @@ impl RateLimiter {
             "token_bucket" => {
                 let cfg = bucket_config(&o, false)?;
                 let w = win(QuotaPolicy::token_bucket("default", &cfg))?;
-                let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
+                let b = match crate::region::region_of(&o)? {
+                    Some((r, n)) => TokenBucket::in_region_with_clock(cfg, clk, &r, &n),
+                    None => TokenBucket::with_clock(cfg, clk),
+                }
+                .map_err(err)?;
                 let l = b.burst();
                 (Limiter::Bucket(Arc::new(b)), l, w)
             }
