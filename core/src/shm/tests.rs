@@ -325,3 +325,61 @@ fn two_attachments_share_one_bulkhead_and_count_this_process() {
     let e = Bulkhead::in_region(cfg, &r, "tb").err();
     assert_eq!(e.and_then(|e| e.field()), Some("name"));
 }
+
+#[test]
+fn a_sliding_window_and_a_retry_budget_are_shared_too() {
+    use crate::retry_budget::{RetryBudget, RetryBudgetConfig};
+    use crate::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let clock = ManualClock::new();
+    let cfg = SlidingWindowConfig {
+        limit: 3,
+        window: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let a = must(SlidingWindowLimiter::in_region_with_clock(
+        cfg.clone(),
+        &clock,
+        &r,
+        "sw",
+    ));
+    let b = must(SlidingWindowLimiter::in_region_with_clock(
+        cfg.clone(),
+        &clock,
+        &r,
+        "sw",
+    ));
+    assert!(a.is_shared());
+    assert!(must(a.try_acquire(2)).allowed);
+    assert!(!must(b.try_acquire(2)).allowed);
+    assert!(must(b.try_acquire(1)).allowed);
+    let e = SlidingWindowLimiter::in_region_with_clock(
+        SlidingWindowConfig { limit: 4, ..cfg },
+        &clock,
+        &r,
+        "sw",
+    )
+    .err();
+    assert_eq!(e.and_then(|e| e.field()), Some("limit"));
+
+    let bc = RetryBudgetConfig {
+        max_tokens: 4,
+        token_ratio: 0.5,
+    };
+    let x = must(RetryBudget::in_region(bc, &r, "rb"));
+    let y = must(RetryBudget::in_region(bc, &r, "rb"));
+    assert!(x.is_shared());
+    assert!(x.try_retry()); // 4 -> 3
+    assert!(!y.try_retry()); // 3 -> 2: the other attachment spent it
+    let e = RetryBudget::in_region(
+        RetryBudgetConfig {
+            token_ratio: 0.25,
+            ..bc
+        },
+        &r,
+        "rb",
+    )
+    .err();
+    assert_eq!(e.and_then(|e| e.field()), Some("token_ratio"));
+}
