@@ -6,7 +6,8 @@
 
 use seawall::bulkhead::{Bulkhead, BulkheadConfig};
 use seawall::circuit_breaker::{CircuitBreaker, Config as BreakerConfig, State};
-use seawall::shm::SharedRegion;
+use seawall::keyed::{KeyTableConfig, KeyedTokenBucket, KeyedTokenBucketConfig};
+use seawall::shm::{RegionOptions, SharedRegion};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -93,6 +94,20 @@ fn bucket_cfg() -> TokenBucketConfig {
         burst: env_u64("TB_BURST"),
         rate_per_sec: env_u64("TB_RATE") as f64,
         initial_tokens: None,
+    }
+}
+
+fn keyed_cfg() -> KeyedTokenBucketConfig {
+    KeyedTokenBucketConfig {
+        bucket: TokenBucketConfig {
+            burst: 3,
+            rate_per_sec: 0.001,
+            initial_tokens: None,
+        },
+        table: KeyTableConfig {
+            max_keys: 100_000,
+            ..Default::default()
+        },
     }
 }
 
@@ -230,6 +245,17 @@ fn child_entry() {
             let heard = heard.lock().map(|v| v.clone()).unwrap_or_default();
             eprintln!("child heard {heard:?}");
             u64::from(rejected && heard == ["closed->open"])
+        }
+        // One token per key for each of 100k keys (burst 3 per key).
+        "keys" => {
+            let k = must(KeyedTokenBucket::in_region(
+                keyed_cfg(),
+                &region,
+                "per-user",
+            ));
+            (0..100_000u32)
+                .filter(|i| must(k.try_acquire(format!("user-{i}").as_bytes(), 1)).allowed)
+                .count() as u64
         }
         other => unreachable!("unknown role {other}"),
     };
@@ -486,4 +512,32 @@ fn a_breaker_opened_by_one_process_rejects_in_all_others_at_once() {
             "a child was admitted or heard the wrong transitions: {text:?}"
         );
     }
+}
+
+/// A keyed limiter with 100k keys shared by 4 processes: each process asks
+/// once per key, each key has 3 tokens, so exactly 3 of the 4 asks of every
+/// key are granted (4 per-process tables would grant all 400k).
+#[test]
+fn a_keyed_limiter_with_100k_keys_is_one_table_for_four_processes() {
+    let r = Region::new("keyed");
+    let region = must(SharedRegion::open_with(
+        &r.0,
+        &RegionOptions {
+            size: 64 << 20,
+            ..Default::default()
+        },
+    ));
+    // Created here, so the children attach (its seed is the region's).
+    let k = must(KeyedTokenBucket::in_region(
+        keyed_cfg(),
+        &region,
+        "per-user",
+    ));
+    let vars = [("SEAWALL_SHM_PATH", r.0.clone())];
+    let granted: u64 = results(spawn(4, "keys", &vars)).iter().sum();
+    assert_eq!(granted, 300_000);
+    let m = k.metrics();
+    assert_eq!(m.keys_tracked, 100_000);
+    assert_eq!(m.table_full, 0);
+    assert!(!must(k.try_acquire(b"user-7", 1)).allowed);
 }

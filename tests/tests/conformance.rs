@@ -47,12 +47,13 @@ fn matcher_rejects_mismatches() {
 #[test]
 fn region_backed_primitives_pass_the_same_vectors() {
     use seawall::shm::{RegionOptions, SharedRegion};
-    const IN_REGION: [&str; 5] = [
+    const IN_REGION: [&str; 6] = [
         "token_bucket",
         "bulkhead",
         "circuit_breaker",
         "sliding_window",
         "retry_budget",
+        "keyed_limiter",
     ];
     let path = format!("/dev/shm/seawall-conformance-{}", std::process::id());
     let _ = SharedRegion::remove(&path);

@@ -51,6 +51,7 @@
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::Decision;
+use crate::place::{Place, PlaceSlice};
 use crate::sliding_window::{SlidingWindowConfig, Window};
 use crate::sync::{fence, wait_step, zeroed_atomics, AtomicU64, Ordering};
 use crate::token_bucket::{Gcra, TokenBucketConfig};
@@ -193,15 +194,17 @@ pub(crate) fn alloc_words(n: u64, field: &'static str, what: &str) -> Result<Box
 /// The lock-free key table: key words plus counters.
 #[derive(Debug)]
 pub(crate) struct Table {
-    keys: Box<[AtomicU64]>,
+    /// Key words and counters: inline, or in a shared region
+    /// (`spec/shared_memory.md`; see `shared.rs`).
+    keys: PlaceSlice<AtomicU64>,
     /// Home slots: `slots - probe + 1`.
     homes: u64,
     probe: u64,
     seed: u64,
     on_full: OnFull,
-    tracked: AtomicU64,
-    evictions: AtomicU64,
-    table_full: AtomicU64,
+    tracked: Place<AtomicU64>,
+    evictions: Place<AtomicU64>,
+    table_full: Place<AtomicU64>,
 }
 
 pub(crate) enum Found {
@@ -216,14 +219,14 @@ impl Table {
         let probe = u64::from(cfg.max_probe).min(slots);
         let keys = alloc_words(slots, "max_keys", "the key table")?;
         Ok(Self {
-            keys,
+            keys: PlaceSlice::Local(keys),
             homes: slots - probe + 1,
             probe,
             seed: cfg.hash_seed.unwrap_or_else(crate::rng::entropy_seed),
             on_full: cfg.on_full,
-            tracked: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
-            table_full: AtomicU64::new(0),
+            tracked: Place::Local(AtomicU64::new(0)),
+            evictions: Place::Local(AtomicU64::new(0)),
+            table_full: Place::Local(AtomicU64::new(0)),
         })
     }
 
@@ -503,7 +506,7 @@ pub struct KeyedTokenBucket {
     gcra: Gcra,
     table: Table,
     /// Per slot: the TAT (as in [`TokenBucket`](crate::token_bucket::TokenBucket); 0 = full).
-    tat: Box<[AtomicU64]>,
+    tat: PlaceSlice<AtomicU64>,
     clock: ClockSource,
 }
 
@@ -522,7 +525,7 @@ impl KeyedTokenBucket {
         Ok(Self {
             gcra,
             table,
-            tat,
+            tat: PlaceSlice::Local(tat),
             clock: clock.into(),
         })
     }
@@ -711,7 +714,7 @@ pub struct KeyedSlidingWindow {
     w: Window,
     table: Table,
     /// `B + 1` ring words per slot, slot-major.
-    rings: Box<[AtomicU64]>,
+    rings: PlaceSlice<AtomicU64>,
     clock: ClockSource,
 }
 
@@ -734,7 +737,7 @@ impl KeyedSlidingWindow {
         Ok(Self {
             w,
             table,
-            rings,
+            rings: PlaceSlice::Local(rings),
             clock: clock.into(),
         })
     }
@@ -843,6 +846,9 @@ impl KeyedSlidingWindow {
         self.table.metrics()
     }
 }
+
+#[cfg(all(unix, not(seawall_loom)))]
+mod shared;
 
 #[cfg(test)]
 mod tests;

@@ -97,6 +97,8 @@ pub(crate) enum SlotKind {
     Bulkhead = 3,
     SlidingWindow = 4,
     RetryBudget = 5,
+    KeyedTokenBucket = 6,
+    KeyedSlidingWindow = 7,
 }
 
 impl SlotKind {
@@ -107,6 +109,8 @@ impl SlotKind {
             SlotKind::Bulkhead => "bulkhead",
             SlotKind::SlidingWindow => "sliding_window",
             SlotKind::RetryBudget => "retry_budget",
+            SlotKind::KeyedTokenBucket => "keyed_token_bucket",
+            SlotKind::KeyedSlidingWindow => "keyed_sliding_window",
         }
     }
 
@@ -117,6 +121,8 @@ impl SlotKind {
             SlotKind::Bulkhead,
             SlotKind::SlidingWindow,
             SlotKind::RetryBudget,
+            SlotKind::KeyedTokenBucket,
+            SlotKind::KeyedSlidingWindow,
         ]
         .into_iter()
         .find(|k| *k as u64 == v)
