@@ -101,7 +101,10 @@ fn bh_op(s: &Set) {
     black_box(s.bh.try_acquire().is_ok());
 }
 
-const OPS: [(&str, fn(&Set)); 3] = [
+/// One measured operation.
+type Op = fn(&Set);
+
+const OPS: [(&str, Op); 3] = [
     ("token_bucket_try_acquire", tb_op),
     ("breaker_acquire_record", cb_op),
     ("bulkhead_acquire_release", bh_op),
@@ -116,7 +119,7 @@ fn child(op: &str, region: &str) -> ! {
     let f = OPS
         .iter()
         .find(|(n, _)| *n == op)
-        .map_or(tb_op as fn(&Set), |(_, f)| *f);
+        .map_or(tb_op as Op, |(_, f)| *f);
     println!("running");
     loop {
         for _ in 0..1024 {
