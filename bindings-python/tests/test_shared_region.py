@@ -183,3 +183,38 @@ def test_one_limit_across_gunicorn_workers(region_name: str) -> None:
     assert len(ok) == 20, "granted %d of 80 with a limit of 20 across workers" % len(ok)
     assert sum(1 for status, _ in results if status == 429) == 60
     assert len({pid for _, pid in results}) >= 2, "one worker served everything"
+
+
+def _per_user(name: str, q: "mp.Queue[int]") -> None:
+    per_user = seawall.KeyedSlidingWindow(5, 60.0, max_keys=1000, region=SharedRegion(name), name="per-user")
+    q.put(sum(1 for _ in range(10) if per_user.try_acquire("alice")))
+
+
+def test_100_per_minute_per_user_holds_across_processes(region_name: str) -> None:
+    """The issue's case: a per-user limit is one limit for all workers."""
+    ctx = mp.get_context("spawn")
+    q: "mp.Queue[int]" = ctx.Queue()
+    procs = [ctx.Process(target=_per_user, args=(region_name, q)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    granted = sum(q.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert granted == 5
+    here = seawall.KeyedSlidingWindow(5, 60.0, max_keys=1000, region=SharedRegion(region_name), name="per-user")
+    assert not here.try_acquire("alice")
+    assert here.try_acquire("bob")
+
+
+def test_sliding_window_and_retry_budget_in_a_region(region_name: str) -> None:
+    r = SharedRegion(region_name)
+    a = seawall.SlidingWindowLimiter(3, 60.0, region=r, name="sw")
+    b = seawall.SlidingWindowLimiter(3, 60.0, region=r, name="sw")
+    assert a.try_acquire(2) and not b.try_acquire(2) and b.try_acquire(1)
+    x = seawall.RetryBudget(4, 0.5, region=r, name="rb")
+    y = seawall.RetryBudget(4, 0.5, region=r, name="rb")
+    assert x.try_retry() and not y.try_retry()
+    with pytest.raises(ConfigError) as e:
+        seawall.RetryBudget(4, 0.25, region=r, name="rb")
+    assert e.value.field == "token_ratio"

@@ -133,7 +133,16 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
 
     __slots__ = ("_clock",)
 
-    def __init__(self, limit: int, window: float, *, buckets: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        buckets: Optional[int] = None,
+        clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
+    ) -> None:
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
@@ -166,6 +175,8 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
         hash_seed: Optional[int] = None,
         initial_tokens: Optional[int] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> None:
         self._clock = clock
 
@@ -198,6 +209,8 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
         on_full: Optional["OnFull"] = None,
         hash_seed: Optional[int] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> None:
         self._clock = clock
 
