@@ -1127,7 +1127,7 @@ typedef void (*seawall_destroy_fn)(void *user_data);
  */
 typedef struct seawall_error_link {
   /**
-   * The error is a seawall error with this status (1..=9), or 0.
+   * The error is a seawall error with this status (1..=10), or 0.
    */
   uint32_t seawall_status;
   /**
@@ -2728,7 +2728,7 @@ enum seawall_status seawall_parse_retry_after(const char *value,
                                               uint64_t *out_delay_ns);
 
 /**
- * Whether a seawall error (given by its status, 1..=9) is retried by
+ * Whether a seawall error (given by its status, 1..=10) is retried by
  * default: `SEAWALL_RATE_LIMITED`, `SEAWALL_TIMEOUT` and
  * `SEAWALL_INJECTED_FAULT` are; every other value is not. Thread-safe;
  * cannot fail.
