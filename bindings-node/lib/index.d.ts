@@ -561,6 +561,10 @@ export interface SlidingWindowOptions extends ClockOption {
   windowMs?: number
   /** Sub-windows (default 10). */
   buckets?: number
+  /** Keep the limiter in this shared region (with `name`): one limit for every process of the host. */
+  region?: SharedRegion
+  /** The limiter's name in `region`. */
+  name?: string
 }
 
 export interface KeyTableOptions {

@@ -307,7 +307,13 @@ impl RateLimiter {
                 let w = win(QuotaPolicy::sliding_window("default", &cfg))?;
                 (
                     Limiter::Window(Arc::new(
-                        SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                SlidingWindowLimiter::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => SlidingWindowLimiter::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
                     )),
                     l,
                     w,
@@ -321,7 +327,15 @@ impl RateLimiter {
                 let l = cfg.bucket.burst;
                 let w = win(QuotaPolicy::token_bucket("default", &cfg.bucket))?;
                 (
-                    Limiter::KeyedBucket(KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?),
+                    Limiter::KeyedBucket(
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                KeyedTokenBucket::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => KeyedTokenBucket::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
+                    ),
                     l,
                     w,
                 )
@@ -334,7 +348,15 @@ impl RateLimiter {
                 let l = cfg.window.limit;
                 let w = win(QuotaPolicy::sliding_window("default", &cfg.window))?;
                 (
-                    Limiter::KeyedWindow(KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?),
+                    Limiter::KeyedWindow(
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                KeyedSlidingWindow::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => KeyedSlidingWindow::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
+                    ),
                     l,
                     w,
                 )

@@ -87,3 +87,26 @@ test('4 cluster workers share one limit and one breaker', { skip: !linux, timeou
     seawall.SharedRegion.remove(name)
   }
 })
+
+test('per-key and sliding-window limits live in a region too', { skip: !linux }, () => {
+  const name = regionName('keyed')
+  try {
+    const region = new seawall.SharedRegion(name)
+    const mk = () => new seawall.KeyedSlidingWindow({ limit: 2, windowMs: 60000, maxKeys: 100, region, name: 'per-user' })
+    const a = mk()
+    const b = mk()
+    assert.ok(a.tryAcquire('alice'))
+    assert.ok(b.tryAcquire('alice'))
+    assert.ok(!a.tryAcquire('alice'))
+    assert.ok(b.tryAcquire('bob'))
+    const s1 = new seawall.SlidingWindowLimiter({ limit: 1, windowMs: 60000, region, name: 'sw' })
+    const s2 = new seawall.SlidingWindowLimiter({ limit: 1, windowMs: 60000, region, name: 'sw' })
+    assert.ok(s1.tryAcquire())
+    assert.ok(!s2.tryAcquire())
+    const k = new seawall.KeyedTokenBucket({ burst: 1, ratePerSec: 0.001, maxKeys: 10, region, name: 'kb' })
+    assert.ok(k.tryAcquire('x'))
+    assert.ok(!new seawall.KeyedTokenBucket({ burst: 1, ratePerSec: 0.001, maxKeys: 10, region, name: 'kb' }).tryAcquire('x'))
+  } finally {
+    seawall.SharedRegion.remove(name)
+  }
+})
