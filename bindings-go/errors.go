@@ -15,7 +15,7 @@ import (
 // seawall_status values.
 type Kind int
 
-// Error kinds. 1–9 are the core's error kinds.
+// Error kinds. 1–10 are the core's error kinds.
 const (
 	KindInvalidConfig        Kind = 1
 	KindInvalidArgument      Kind = 2
@@ -26,6 +26,7 @@ const (
 	KindRetryBudgetExhausted Kind = 7
 	KindInjectedFault        Kind = 8
 	KindRetryExhausted       Kind = 9   // Execute's retry stage ran out of attempts or time
+	KindSharedRegion         Kind = 10  // a shared-memory region could not be opened or used
 	KindNullArgument         Kind = 100 // a closed handle or a missing argument
 	KindPanic                Kind = 101 // an internal bug, caught at the C boundary
 )
@@ -42,6 +43,7 @@ var (
 	ErrRetryBudgetExhausted error = kindError(KindRetryBudgetExhausted)
 	ErrInjectedFault        error = kindError(KindInjectedFault)
 	ErrRetryExhausted       error = kindError(KindRetryExhausted)
+	ErrSharedRegion         error = kindError(KindSharedRegion)
 	ErrClosed               error = kindError(KindNullArgument)
 	ErrPanic                error = kindError(KindPanic)
 )

@@ -220,6 +220,18 @@ export declare class NativeRetryRun {
 }
 export type RetryRun = NativeRetryRun
 
+/** A shared-memory region file, opened (created if missing). */
+export declare class NativeSharedRegion {
+  /** `size`, `slots`: used only when this call creates the file. */
+  constructor(name: string, size?: number | undefined | null, slots?: number | undefined | null)
+  /** The file backing the region. */
+  get path(): string
+  /** Total bytes. */
+  get size(): number
+  /** Deletes the region file (a missing one is not an error). */
+  static remove(name: string): void
+}
+
 /** Panics on purpose, so the tests can check that panics become JS errors. */
 export declare function __panicForTest(): void
 

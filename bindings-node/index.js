@@ -857,6 +857,7 @@ module.exports.NativeRetryBudget = nativeBinding.NativeRetryBudget
 module.exports.RetryBudget = nativeBinding.RetryBudget
 module.exports.NativeRetryRun = nativeBinding.NativeRetryRun
 module.exports.RetryRun = nativeBinding.RetryRun
+module.exports.NativeSharedRegion = nativeBinding.NativeSharedRegion
 module.exports.__panicForTest = nativeBinding.__panicForTest
 module.exports.bhCancel = nativeBinding.bhCancel
 module.exports.bhClaim = nativeBinding.bhClaim

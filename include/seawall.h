@@ -199,7 +199,7 @@
 
 /**
  * Result of every fallible seawall function. `SEAWALL_OK` is 0; the
- * numbers 1–9 equal the core's error kinds and never change.
+ * numbers 1–10 equal the core's error kinds and never change.
  */
 typedef enum seawall_status {
   /**
@@ -244,6 +244,12 @@ typedef enum seawall_status {
    * A retry run gave up (attempts, elapsed time or the deadline ran out).
    */
   SEAWALL_RETRY_EXHAUSTED = 9,
+  /**
+   * A shared-memory region could not be opened or used: I/O error,
+   * truncated, corrupted or other-version file, or a full region (the
+   * last error says which and names the file).
+   */
+  SEAWALL_SHARED_REGION = 10,
   /**
    * A required pointer argument was NULL; the last error names it.
    */
@@ -543,6 +549,12 @@ typedef struct seawall_policy seawall_policy;
  * (immutable).
  */
 typedef struct seawall_quota_policy seawall_quota_policy;
+
+/**
+ * A shared-memory region: a file (default under `/dev/shm`) mapped by
+ * every process that opens it. Opaque; thread-safe.
+ */
+typedef struct seawall_region seawall_region;
 
 /**
  * A retry definition (backoff, budget, attempt cap), shared by every call
@@ -1115,7 +1127,7 @@ typedef void (*seawall_destroy_fn)(void *user_data);
  */
 typedef struct seawall_error_link {
   /**
-   * The error is a seawall error with this status (1..=9), or 0.
+   * The error is a seawall error with this status (1..=10), or 0.
    */
   uint32_t seawall_status;
   /**
@@ -1847,6 +1859,28 @@ typedef struct seawall_policy_step {
 } seawall_policy_step;
 
 /**
+ * Options of a region, used only by the process that creates its file.
+ * Versioned like every config: initialise with
+ * `seawall_region_config_default()` or `seawall_region_config_init`.
+ */
+typedef struct seawall_region_config {
+  /**
+   * Set by `seawall_region_config_init` to the caller's `sizeof`.
+   */
+  uint32_t struct_size;
+  /**
+   * Slots in the directory (named primitives the region can hold).
+   * Default 256, `1..=65536`.
+   */
+  uint32_t slots;
+  /**
+   * Total bytes of the file. Default 4 MiB (pages cost memory only
+   * once touched).
+   */
+  uint64_t size;
+} seawall_region_config;
+
+/**
  * How a retry is built (its backoff is a parameter of
  * `seawall_retry_new`). Fill it with `seawall_retry_config_default()`.
  *
@@ -2292,6 +2326,23 @@ enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config 
                                                  size_t size);
 
 /**
+ * Creates (first process) or attaches to (later ones) the bulkhead
+ * `name` in `region` and writes it to `*out`: one limit on calls in
+ * flight across every process that does so. Needs `max_queue == 0`. The
+ * permits of a process that dies holding them come back (at a refused
+ * acquire, at most every 100 ms). `config` is read, not kept. The caller
+ * owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for another config
+ * than the region's, naming the field), `SEAWALL_INVALID_ARGUMENT`
+ * (`name`), `SEAWALL_SHARED_REGION` (the region is full) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead_config *config,
+                                                   const struct seawall_region *region,
+                                                   const char *name,
+                                                   struct seawall_bulkhead **out);
+
+/**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
  * `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
@@ -2431,6 +2482,32 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
  */
 enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
                                                         size_t size);
+
+/**
+ * Creates (first process) or attaches to (later ones) the breaker `name`
+ * in `region` and writes it to `*out`: one state for every process that
+ * does so (opened by one, it rejects in all at their next call). Each
+ * process's listeners hear every transition once, at its next call on the
+ * breaker or `seawall_circuit_breaker_poll_transitions`. `config` is read,
+ * not kept. The caller owns `*out` and frees it with
+ * `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (also for another config than the region's,
+ * naming the field), `SEAWALL_INVALID_ARGUMENT` (`name`),
+ * `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_circuit_breaker_config *config,
+                                                          const struct seawall_region *region,
+                                                          const char *name,
+                                                          struct seawall_circuit_breaker **out);
+
+/**
+ * Fires this process's listeners for transitions other processes made
+ * to a breaker in a shared region since this process last looked (any
+ * call on the breaker does this too; a process idle for a while can call
+ * this from a timer). Does nothing for a breaker on the heap.
+ * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_circuit_breaker_poll_transitions(const struct seawall_circuit_breaker *breaker);
 
 /**
  * Creates a closed breaker on the monotonic clock and writes it to `*out`.
@@ -2664,7 +2741,7 @@ enum seawall_status seawall_parse_retry_after(const char *value,
                                               uint64_t *out_delay_ns);
 
 /**
- * Whether a seawall error (given by its status, 1..=9) is retried by
+ * Whether a seawall error (given by its status, 1..=10) is retried by
  * default: `SEAWALL_RATE_LIMITED`, `SEAWALL_TIMEOUT` and
  * `SEAWALL_INJECTED_FAULT` are; every other value is not. Thread-safe;
  * cannot fail.
@@ -2917,6 +2994,21 @@ enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_c
 enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_token_bucket_config *config,
                                                         const struct seawall_manual_clock *clock,
                                                         struct seawall_token_bucket **out);
+
+/**
+ * Creates (first process) or attaches to (later ones) the token bucket
+ * `name` in `region`, on `CLOCK_MONOTONIC`, and writes it to `*out`: every
+ * process that does so shares one bucket. `config` is read, not kept. The
+ * caller owns `*out` and frees it with `seawall_token_bucket_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also when
+ * the region's bucket has another config: the last error names the field
+ * and both values), `SEAWALL_INVALID_ARGUMENT` (`name`),
+ * `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_token_bucket_config *config,
+                                                       const struct seawall_region *region,
+                                                       const char *name,
+                                                       struct seawall_token_bucket **out);
 
 /**
  * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
@@ -3600,6 +3692,46 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
 /**
+ * Writes the default region options into the caller's `size` bytes and
+ * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (an unknown `size`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
+                                               size_t size);
+
+/**
+ * Opens the region `name`, creating it if it does not exist, and writes
+ * it to `*out`. A `name` with no `/` after its first character is a file
+ * in `/dev/shm` (`"/payments"` is `/dev/shm/payments`); anything else is a
+ * path. The file is created with mode 0600; `config` (may be NULL: the
+ * defaults) is used only to create it. The caller owns `*out` and frees it
+ * with `seawall_region_free`; primitives built in it keep the mapping
+ * alive on their own. Thread-safe; many processes may open one region at
+ * once. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION` (I/O error, or a
+ * truncated, corrupted or other-version file: the last error says which),
+ * `SEAWALL_INVALID_CONFIG` (`size`, `slots`), `SEAWALL_INVALID_ARGUMENT`
+ * (`name`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_open(const char *name,
+                                        const struct seawall_region_config *config,
+                                        struct seawall_region **out);
+
+/**
+ * Frees a region handle (primitives built in it keep working). NULL is
+ * a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_region_free(struct seawall_region *region);
+
+/**
+ * Deletes the region file `name` (processes that have it open keep their
+ * mapping; the next open creates a new region). A missing file is not an
+ * error. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION`,
+ * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_remove(const char *name);
+
+/**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static
  * string; `"unknown"` for other values. Takes a `uint32_t` so any value
  * is safe. Thread-safe; never NULL; do not free.
@@ -3776,6 +3908,17 @@ static inline seawall_backoff_config seawall_backoff_config_default(void) {
 static inline seawall_bulkhead_config seawall_bulkhead_config_default(void) {
   seawall_bulkhead_config c;
   (void)seawall_bulkhead_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_region_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_region_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_region_config seawall_region_config_default(void) {
+  seawall_region_config c;
+  (void)seawall_region_config_init(&c, sizeof c);
   return c;
 }
 

@@ -137,6 +137,44 @@ unsafe fn bh_new(
     }
 }
 
+/// Creates (first process) or attaches to (later ones) the bulkhead
+/// `name` in `region` and writes it to `*out`: one limit on calls in
+/// flight across every process that does so. Needs `max_queue == 0`. The
+/// permits of a process that dies holding them come back (at a refused
+/// acquire, at most every 100 ms). `config` is read, not kept. The caller
+/// owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for another config
+/// than the region's, naming the field), `SEAWALL_INVALID_ARGUMENT`
+/// (`name`), `SEAWALL_SHARED_REGION` (the region is full) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
+    config: *const seawall_bulkhead_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_bulkhead,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        let built = crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            let cfg = BulkheadConfig {
+                max_concurrent: c.max_concurrent,
+                max_queue: c.max_queue,
+                max_wait: Duration::from_nanos(c.max_wait_ns),
+            };
+            Bulkhead::in_region(cfg, r, n)
+        });
+        match built {
+            Ok(b) => {
+                write_handle(out, seawall_bulkhead(Arc::new(b), ClockSource::Monotonic));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Creates a bulkhead on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
 /// `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`

@@ -374,6 +374,57 @@ unsafe fn cb_new(
     }
 }
 
+/// Creates (first process) or attaches to (later ones) the breaker `name`
+/// in `region` and writes it to `*out`: one state for every process that
+/// does so (opened by one, it rejects in all at their next call). Each
+/// process's listeners hear every transition once, at its next call on the
+/// breaker or `seawall_circuit_breaker_poll_transitions`. `config` is read,
+/// not kept. The caller owns `*out` and frees it with
+/// `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (also for another config than the region's,
+/// naming the field), `SEAWALL_INVALID_ARGUMENT` (`name`),
+/// `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region(
+    config: *const seawall_circuit_breaker_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        let built = crate::config::read(config).and_then(|c| c.to_core()).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            CircuitBreaker::in_region(c, r, n)
+        });
+        match built {
+            Ok(cb) => {
+                write_handle(
+                    out,
+                    seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
+                );
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Fires this process's listeners for transitions other processes made
+/// to a breaker in a shared region since this process last looked (any
+/// call on the breaker does this too; a process idle for a while can call
+/// this from a timer). Does nothing for a breaker on the heap.
+/// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_poll_transitions(
+    breaker: *const seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([breaker] {
+        (*breaker).0.poll_transitions();
+        seawall_status::SEAWALL_OK
+    })
+}
+
 /// Creates a closed breaker on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
 /// `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,

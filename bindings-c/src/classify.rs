@@ -164,7 +164,7 @@ fn error_kind_of(status: u32) -> Option<seawall::ErrorKind> {
         .find(|k| seawall_status::from_kind(*k) as u32 == status)
 }
 
-/// Whether a seawall error (given by its status, 1..=9) is retried by
+/// Whether a seawall error (given by its status, 1..=10) is retried by
 /// default: `SEAWALL_RATE_LIMITED`, `SEAWALL_TIMEOUT` and
 /// `SEAWALL_INJECTED_FAULT` are; every other value is not. Thread-safe;
 /// cannot fail.
@@ -180,7 +180,7 @@ pub extern "C" fn seawall_is_retryable_error_status(status: u32) -> bool {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_error_link {
-    /// The error is a seawall error with this status (1..=9), or 0.
+    /// The error is a seawall error with this status (1..=10), or 0.
     pub seawall_status: u32,
     /// A listed transport failure (`seawall_retryable_kind`), or 0.
     pub transport: u32,
@@ -232,7 +232,7 @@ pub unsafe extern "C" fn seawall_classify_chain(
                 0 => None,
                 s => match error_kind_of(s) {
                     Some(k) => Some(k),
-                    None => return fail(seawall::Error::argument("links", format!("seawall_status must be 0 or a seawall error status (1..=9), got {s}"))),
+                    None => return fail(seawall::Error::argument("links", format!("seawall_status must be 0 or a seawall error status (1..=10), got {s}"))),
                 },
             };
             let transport = match l.transport {
@@ -295,7 +295,7 @@ pub unsafe extern "C" fn seawall_outcome_for_error(
             0 => None,
             s => match error_kind_of(s) {
                 Some(k) => Some(k),
-                None => return fail(seawall::Error::argument("seawall_status", format!("must be 0 or a seawall error status (1..=9), got {s}"))),
+                None => return fail(seawall::Error::argument("seawall_status", format!("must be 0 or a seawall error status (1..=10), got {s}"))),
             },
         };
         *out_outcome = crate::circuit_breaker::outcome_to(classify::outcome_for_error(ignored != 0, rec, kind));

@@ -21,6 +21,8 @@ mod headers;
 mod limiters;
 mod policy;
 mod policy_run;
+#[cfg(unix)]
+mod region;
 mod retry;
 mod retry_budget;
 mod status;
@@ -37,6 +39,8 @@ pub use headers::*;
 pub use limiters::*;
 pub use policy::*;
 pub use policy_run::*;
+#[cfg(unix)]
+pub use region::*;
 pub use retry::*;
 pub use retry_budget::*;
 pub use status::seawall_status;

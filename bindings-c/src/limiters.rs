@@ -200,6 +200,36 @@ pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
     ffi_boundary!([config, clock, out] { tb_new(config, clock_source(clock), out) })
 }
 
+/// Creates (first process) or attaches to (later ones) the token bucket
+/// `name` in `region`, on `CLOCK_MONOTONIC`, and writes it to `*out`: every
+/// process that does so shares one bucket. `config` is read, not kept. The
+/// caller owns `*out` and frees it with `seawall_token_bucket_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also when
+/// the region's bucket has another config: the last error names the field
+/// and both values), `SEAWALL_INVALID_ARGUMENT` (`name`),
+/// `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
+    config: *const seawall_token_bucket_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        match crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            TokenBucket::in_region(c.to_core(), r, n)
+        }) {
+            Ok(t) => {
+                write_handle(out, seawall_token_bucket(Arc::new(t)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bucket) {

@@ -3,7 +3,7 @@
 use seawall::ErrorKind;
 
 /// Result of every fallible seawall function. `SEAWALL_OK` is 0; the
-/// numbers 1–9 equal the core's error kinds and never change.
+/// numbers 1–10 equal the core's error kinds and never change.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[allow(non_camel_case_types)]
@@ -31,6 +31,10 @@ pub enum seawall_status {
     SEAWALL_INJECTED_FAULT = 8,
     /// A retry run gave up (attempts, elapsed time or the deadline ran out).
     SEAWALL_RETRY_EXHAUSTED = 9,
+    /// A shared-memory region could not be opened or used: I/O error,
+    /// truncated, corrupted or other-version file, or a full region (the
+    /// last error says which and names the file).
+    SEAWALL_SHARED_REGION = 10,
     /// A required pointer argument was NULL; the last error names it.
     SEAWALL_NULL_ARGUMENT = 100,
     /// A panic was caught inside seawall; the process is fine, the call failed.
@@ -53,6 +57,7 @@ impl seawall_status {
             ErrorKind::RetryBudgetExhausted => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
             ErrorKind::InjectedFault => Self::SEAWALL_INJECTED_FAULT,
             ErrorKind::RetryExhausted => Self::SEAWALL_RETRY_EXHAUSTED,
+            ErrorKind::SharedRegion => Self::SEAWALL_SHARED_REGION,
             _ => Self::SEAWALL_PANIC,
         }
     }
@@ -70,6 +75,7 @@ impl seawall_status {
             7 => Self::SEAWALL_RETRY_BUDGET_EXHAUSTED,
             8 => Self::SEAWALL_INJECTED_FAULT,
             9 => Self::SEAWALL_RETRY_EXHAUSTED,
+            10 => Self::SEAWALL_SHARED_REGION,
             100 => Self::SEAWALL_NULL_ARGUMENT,
             101 => Self::SEAWALL_PANIC,
             102 => Self::SEAWALL_CALL_FAILED,
@@ -89,6 +95,7 @@ impl seawall_status {
             Self::SEAWALL_RETRY_BUDGET_EXHAUSTED => c"retry_budget_exhausted",
             Self::SEAWALL_INJECTED_FAULT => c"injected_fault",
             Self::SEAWALL_RETRY_EXHAUSTED => c"retry_exhausted",
+            Self::SEAWALL_SHARED_REGION => c"shared_region",
             Self::SEAWALL_NULL_ARGUMENT => c"null_argument",
             Self::SEAWALL_PANIC => c"panic",
             Self::SEAWALL_CALL_FAILED => c"call_failed",

@@ -8,6 +8,7 @@ const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, conf
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
+const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 const { outcomeOf } = require('./classify')
 
@@ -172,7 +173,7 @@ class CircuitBreaker extends EventEmitter {
       throw configTypeError('isFailure', 'a function', opts.isFailure)
     }
     try {
-      this._n = new native.NativeCircuitBreaker(opts, nativeClockOf(opts.clock))
+      this._n = new native.NativeCircuitBreaker(regionOptions(opts), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }

@@ -8,6 +8,7 @@ const { BulkheadFullError, mapNativeError, argTypeError, configTypeError } = req
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
+const { regionOptions } = require('./region')
 
 const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
 
@@ -169,7 +170,7 @@ class Bulkhead {
     checkKeys(opts, KNOWN.Bulkhead, 'Bulkhead options')
     this._clock = clockOf(opts.clock)
     try {
-      this._n = new native.NativeBulkhead(opts, nativeClockOf(opts.clock))
+      this._n = new native.NativeBulkhead(regionOptions(opts), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }

@@ -413,6 +413,8 @@ export declare function outcomeOf(err: unknown, recorded?: boolean, ignored?: bo
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled' | 'forced_open' | 'metrics_only'
 
 export interface CircuitBreakerOptions extends ClockOption {
+  /** Keep the breaker in this shared region under `name`: one state for every process of the host. */
+  region?: SharedRegion
   /** Trip when failures/calls >= this over the window, in (0, 1]; null disables. Default 0.5. */
   failureRateThreshold?: number | null
   /** Trip when slow/calls >= this, in (0, 1]; null disables. Default 1. */
@@ -546,6 +548,10 @@ export interface TokenBucketOptions extends ClockOption {
   ratePerSec?: number
   /** Tokens at start (default: burst). */
   initialTokens?: number
+  /** Keep the bucket in this shared region (with `name`): one bucket for every process of the host. */
+  region?: SharedRegion
+  /** The bucket's name in `region`. */
+  name?: string
 }
 
 export interface SlidingWindowOptions extends ClockOption {
@@ -555,6 +561,10 @@ export interface SlidingWindowOptions extends ClockOption {
   windowMs?: number
   /** Sub-windows (default 10). */
   buckets?: number
+  /** Keep the limiter in this shared region (with `name`): one limit for every process of the host. */
+  region?: SharedRegion
+  /** The limiter's name in `region`. */
+  name?: string
 }
 
 export interface KeyTableOptions {
@@ -719,6 +729,26 @@ export interface RateLimitMiddlewareOptions<Req = any> {
 /** Express/Connect middleware enforcing a (per-client) rate limit. */
 export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlewareOptions<Req>): (req: Req, res: any, next: (err?: unknown) => void) => void
 
+// ---------------------------------------------------------- shared region
+
+export interface SharedRegionOptions {
+  /** Total bytes of the file, used only when this call creates it (default 4 MiB). */
+  size?: number
+  /** Named primitives the region can hold, used only on creation (default 256). */
+  slots?: number
+}
+
+/** A shared-memory region file (default under /dev/shm), mode 0600. */
+export declare class SharedRegion {
+  constructor(name: string, options?: SharedRegionOptions)
+  /** The file backing the region. */
+  readonly path: string
+  /** Total bytes of the region. */
+  readonly size: number
+  /** Deletes the region file (processes that have it open keep it mapped). */
+  static remove(name: string): void
+}
+
 // ---------------------------------------------------------------- bulkhead
 
 export interface BulkheadOptions extends ClockOption {
@@ -728,6 +758,10 @@ export interface BulkheadOptions extends ClockOption {
   maxQueue?: number
   /** How long a caller waits by default, ms (default 0). */
   maxWaitMs?: number
+  /** Keep the bulkhead in this shared region (with `name`; maxQueue 0): one limit for every process of the host. */
+  region?: SharedRegion
+  /** The bulkhead's name in `region`. */
+  name?: string
 }
 
 export interface BulkheadMetrics {

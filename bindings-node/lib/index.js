@@ -16,10 +16,12 @@ const { AdaptiveTimeout, FaultInjector } = require('./chaos')
 const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
+const { SharedRegion } = require('./region')
 
 module.exports = {
   VERSION: native.version(),
   ManualClock,
+  SharedRegion,
   timeout,
   Deadline,
   deadline,

@@ -7,6 +7,7 @@ export default seawall
 export const {
   VERSION,
   ManualClock,
+  SharedRegion,
   timeout,
   Deadline,
   deadline,

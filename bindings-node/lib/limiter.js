@@ -8,6 +8,7 @@ const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configType
 const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
+const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 
 const { rlTry, rlTry1, rlTryKey, limWaitPoll, limWaitCancel, scratch } = native
@@ -70,7 +71,7 @@ class BaseLimiter {
     this._kind = kind
     this._clock = clockOf(opts.clock)
     try {
-      this._n = new native.NativeRateLimiter(kind, opts, nativeClockOf(opts.clock))
+      this._n = new native.NativeRateLimiter(kind, regionOptions(opts), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }

@@ -161,7 +161,11 @@ impl Bulkhead {
                 .duration_ms("maxWaitMs", "max_wait")?
                 .unwrap_or(d.max_wait),
         };
-        let b = bh::Bulkhead::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
+        let b = match crate::region::region_of(&o)? {
+            Some((r, n)) => bh::Bulkhead::in_region_with_clock(cfg, source(clock), &r, &n),
+            None => bh::Bulkhead::with_clock(cfg, source(clock)),
+        }
+        .map_err(|e| o.core_error(&e))?;
         let inner = Arc::new(b);
         let hot = hot();
         let id = hot.bulkheads.borrow_mut().insert(Arc::clone(&inner));

@@ -297,7 +297,11 @@ impl CircuitBreaker {
         let cfg = config(&o)?;
         let src = source(clock);
         let watch = Stopwatch::new(&src, cfg.slow_call_duration_threshold);
-        let inner = cb::CircuitBreaker::with_clock(cfg, src).map_err(|e| o.core_error(&e))?;
+        let inner = match crate::region::region_of(&o)? {
+            Some((r, n)) => cb::CircuitBreaker::in_region_with_clock(cfg, src, &r, &n),
+            None => cb::CircuitBreaker::with_clock(cfg, src),
+        }
+        .map_err(|e| o.core_error(&e))?;
         Ok(attach_view(Arc::new(inner), watch))
     }
 

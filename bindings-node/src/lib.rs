@@ -16,6 +16,8 @@ pub mod error;
 pub mod handles;
 pub mod limiter;
 pub mod policy;
+#[cfg(unix)]
+pub mod region;
 pub mod retry;
 pub mod share;
 

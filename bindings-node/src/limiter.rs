@@ -296,7 +296,11 @@ impl RateLimiter {
             "token_bucket" => {
                 let cfg = bucket_config(&o, false)?;
                 let w = win(QuotaPolicy::token_bucket("default", &cfg))?;
-                let b = TokenBucket::with_clock(cfg, clk).map_err(err)?;
+                let b = match crate::region::region_of(&o)? {
+                    Some((r, n)) => TokenBucket::in_region_with_clock(cfg, clk, &r, &n),
+                    None => TokenBucket::with_clock(cfg, clk),
+                }
+                .map_err(err)?;
                 let l = b.burst();
                 (Limiter::Bucket(Arc::new(b)), l, w)
             }
@@ -306,7 +310,13 @@ impl RateLimiter {
                 let w = win(QuotaPolicy::sliding_window("default", &cfg))?;
                 (
                     Limiter::Window(Arc::new(
-                        SlidingWindowLimiter::with_clock(cfg, clk).map_err(err)?,
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                SlidingWindowLimiter::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => SlidingWindowLimiter::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
                     )),
                     l,
                     w,
@@ -321,7 +331,13 @@ impl RateLimiter {
                 let w = win(QuotaPolicy::token_bucket("default", &cfg.bucket))?;
                 (
                     Limiter::KeyedBucket(Arc::new(
-                        KeyedTokenBucket::with_clock(cfg, clk).map_err(err)?,
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                KeyedTokenBucket::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => KeyedTokenBucket::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
                     )),
                     l,
                     w,
@@ -336,7 +352,13 @@ impl RateLimiter {
                 let w = win(QuotaPolicy::sliding_window("default", &cfg.window))?;
                 (
                     Limiter::KeyedWindow(Arc::new(
-                        KeyedSlidingWindow::with_clock(cfg, clk).map_err(err)?,
+                        match crate::region::region_of(&o)? {
+                            Some((r, n)) => {
+                                KeyedSlidingWindow::in_region_with_clock(cfg, clk, &r, &n)
+                            }
+                            None => KeyedSlidingWindow::with_clock(cfg, clk),
+                        }
+                        .map_err(err)?,
                     )),
                     l,
                     w,

@@ -69,13 +69,16 @@ impl Bulkhead {
 #[pymethods]
 impl Bulkhead {
     #[new]
-    #[pyo3(signature = (max_concurrent=None, *, max_queue=None, max_wait=None, clock=None))]
+    #[pyo3(signature = (max_concurrent=None, *, max_queue=None, max_wait=None, clock=None, region=None, name=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         max_concurrent: Option<&Bound<'_, PyAny>>,
         max_queue: Option<&Bound<'_, PyAny>>,
         max_wait: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let d = BulkheadConfig::default();
         let cfg = BulkheadConfig {
@@ -90,7 +93,11 @@ impl Bulkhead {
             max_wait: opt_secs(max_wait, "max_wait", Kind::Config)?.unwrap_or(d.max_wait),
         };
         let clock = source(clock)?;
-        let inner = Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?;
+        let inner = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
+            None => Core::with_clock(cfg, clock.clone()),
+        }
+        .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
             inner: Arc::new(inner),
             held: Mutex::new(Vec::new()),

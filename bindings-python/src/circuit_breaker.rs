@@ -394,11 +394,19 @@ impl CircuitBreaker {
             crate::kwargs::Arg::Value(v) => source(Some(&v))?,
             _ => ClockSource::fast(),
         };
+        let region = match kw.take("region")? {
+            crate::kwargs::Arg::Value(v) => Some(v),
+            _ => None,
+        };
         kw.finish()?;
-        let inner = Arc::new(
-            Core::with_clock(cfg, clock.clone())
-                .map_err(|e| crate::errors::config_error(py, &e, &passed))?,
-        );
+        let name_obj = name
+            .as_ref()
+            .map(|n| pyo3::types::PyString::new(py, n).into_any());
+        let built = match crate::region::region_arg(region.as_ref(), name_obj.as_ref())? {
+            Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
+            None => Core::with_clock(cfg, clock.clone()),
+        };
+        let inner = Arc::new(built.map_err(|e| crate::errors::config_error(py, &e, &passed))?);
         Ok(Self {
             inner,
             clock,
@@ -590,6 +598,16 @@ impl CircuitBreaker {
     /// Back to closed with empty windows.
     fn reset(&self) {
         self.inner.reset()
+    }
+
+    /// For a breaker in a SharedRegion: runs this process's listeners for
+    /// transitions other processes made since it last looked (every call
+    /// on the breaker does this too; an idle worker can call it from a
+    /// timer). Does nothing for a breaker of this process alone.
+    fn poll_transitions(&self, py: Python<'_>) {
+        // Listeners need the GIL: keep it (they run on this thread).
+        let _ = py;
+        self.inner.poll_transitions()
     }
 
     /// Calls `callback(from_state, to_state)` after every transition, on the

@@ -30,6 +30,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::RetryBudgetExhausted => "RetryBudgetExhaustedError",
         ErrorKind::InjectedFault => "InjectedFaultError",
         ErrorKind::RetryExhausted => "RetryError",
+        ErrorKind::SharedRegion => "SharedRegionError",
         _ => "SeawallError",
     }
 }

@@ -216,7 +216,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
     }
 
     #[new]
-    #[pyo3(signature = (rate_per_sec, burst, *, max_keys=None, max_probe=None, on_full=None, hash_seed=None, initial_tokens=None, clock=None))]
+    #[pyo3(signature = (rate_per_sec, burst, *, max_keys=None, max_probe=None, on_full=None, hash_seed=None, initial_tokens=None, clock=None, region=None, name=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -228,6 +228,8 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
         hash_seed: Option<&Bound<'_, PyAny>>,
         initial_tokens: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let bucket = TokenBucketConfig {
             rate_per_sec: real(rate_per_sec, "rate_per_sec", Kind::Config)?,
@@ -238,8 +240,12 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
         let window_ns = crate::limiter::token_bucket_window_ns(&bucket);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
-        let inner = CoreTb::with_clock(KeyedTokenBucketConfig { bucket, table }, clock)
-            .map_err(|e| to_pyerr(py, &e))?;
+        let cfg = KeyedTokenBucketConfig { bucket, table };
+        let inner = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => CoreTb::in_region_with_clock(cfg, clock, &r, &n),
+            None => CoreTb::with_clock(cfg, clock),
+        }
+        .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
             inner: Arc::new(inner),
             limit,
@@ -271,7 +277,7 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
     }
 
     #[new]
-    #[pyo3(signature = (limit, window, *, buckets=None, max_keys=None, max_probe=None, on_full=None, hash_seed=None, clock=None))]
+    #[pyo3(signature = (limit, window, *, buckets=None, max_keys=None, max_probe=None, on_full=None, hash_seed=None, clock=None, region=None, name=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -283,6 +289,8 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
         on_full: Option<&Bound<'_, PyAny>>,
         hash_seed: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let d = SlidingWindowConfig::default();
         let window = SlidingWindowConfig {
@@ -294,8 +302,12 @@ keyed_limiter_pymethods!(KeyedSlidingWindow {
         let window_ns = seawall::clock::duration_to_ns(window.window);
         let table = table(py, max_keys, max_probe, on_full, hash_seed)?;
         let clock = source(clock)?;
-        let inner = CoreSw::with_clock(KeyedSlidingWindowConfig { window, table }, clock)
-            .map_err(|e| to_pyerr(py, &e))?;
+        let cfg = KeyedSlidingWindowConfig { window, table };
+        let inner = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => CoreSw::in_region_with_clock(cfg, clock, &r, &n),
+            None => CoreSw::with_clock(cfg, clock),
+        }
+        .map_err(|e| to_pyerr(py, &e))?;
         Ok(Self {
             inner: Arc::new(inner),
             limit,

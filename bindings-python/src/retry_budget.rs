@@ -21,11 +21,13 @@ pub struct RetryBudget {
 #[pymethods]
 impl RetryBudget {
     #[new]
-    #[pyo3(signature = (max_tokens=None, token_ratio=None))]
+    #[pyo3(signature = (max_tokens=None, token_ratio=None, *, region=None, name=None))]
     fn new(
         py: Python<'_>,
         max_tokens: Option<&Bound<'_, PyAny>>,
         token_ratio: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let d = RetryBudgetConfig::default();
         let max_tokens = match max_tokens {
@@ -44,13 +46,15 @@ impl RetryBudget {
             Some(v) if !v.is_none() => real(v, "token_ratio", Kind::Config)?,
             _ => d.token_ratio,
         };
-        let inner = Arc::new(
-            Core::new(RetryBudgetConfig {
-                max_tokens,
-                token_ratio,
-            })
-            .map_err(|e| to_pyerr(py, &e))?,
-        );
+        let cfg = RetryBudgetConfig {
+            max_tokens,
+            token_ratio,
+        };
+        let built = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => Core::in_region(cfg, &r, &n),
+            None => Core::new(cfg),
+        };
+        let inner = Arc::new(built.map_err(|e| to_pyerr(py, &e))?);
         Ok(Self { inner })
     }
 

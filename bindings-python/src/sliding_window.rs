@@ -44,13 +44,16 @@ pub struct SlidingWindowLimiter {
 #[pymethods]
 impl SlidingWindowLimiter {
     #[new]
-    #[pyo3(signature = (limit, window, *, buckets=None, clock=None))]
+    #[pyo3(signature = (limit, window, *, buckets=None, clock=None, region=None, name=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         limit: &Bound<'_, PyAny>,
         window: &Bound<'_, PyAny>,
         buckets: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let d = SlidingWindowConfig::default();
         let cfg = SlidingWindowConfig {
@@ -61,7 +64,11 @@ impl SlidingWindowLimiter {
         let limit = cfg.limit;
         let window_ns = seawall::clock::duration_to_ns(cfg.window);
         let clock = source(clock)?;
-        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
+        let built = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
+            None => Core::with_clock(cfg, clock.clone()),
+        };
+        let inner = Arc::new(built.map_err(|e| to_pyerr(py, &e))?);
         Ok(Self {
             inner,
             clock,

@@ -23,13 +23,16 @@ pub struct TokenBucket {
 #[pymethods]
 impl TokenBucket {
     #[new]
-    #[pyo3(signature = (rate_per_sec, burst, *, initial_tokens=None, clock=None))]
+    #[pyo3(signature = (rate_per_sec, burst, *, initial_tokens=None, clock=None, region=None, name=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         rate_per_sec: &Bound<'_, PyAny>,
         burst: &Bound<'_, PyAny>,
         initial_tokens: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, PyAny>>,
+        region: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let cfg = TokenBucketConfig {
             rate_per_sec: real(rate_per_sec, "rate_per_sec", Kind::Config)?,
@@ -38,7 +41,11 @@ impl TokenBucket {
         };
         let clock = source(clock)?;
         let window_ns = crate::limiter::token_bucket_window_ns(&cfg);
-        let inner = Arc::new(Core::with_clock(cfg, clock.clone()).map_err(|e| to_pyerr(py, &e))?);
+        let built = match crate::region::region_arg(region, name)? {
+            Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
+            None => Core::with_clock(cfg, clock.clone()),
+        };
+        let inner = Arc::new(built.map_err(|e| to_pyerr(py, &e))?);
         Ok(Self {
             inner,
             clock,

@@ -30,6 +30,10 @@ pub enum ErrorKind {
     /// A retry run gave up: attempts, elapsed time or the caller's deadline
     /// ran out (`spec/retry.md`).
     RetryExhausted = 9,
+    /// A shared-memory region could not be opened or used: an I/O error,
+    /// a truncated, corrupted or other-version file, or a full region
+    /// (`spec/shared_memory.md`).
+    SharedRegion = 10,
 }
 
 impl ErrorKind {
@@ -45,6 +49,7 @@ impl ErrorKind {
             ErrorKind::RetryBudgetExhausted => "retry_budget_exhausted",
             ErrorKind::InjectedFault => "injected_fault",
             ErrorKind::RetryExhausted => "retry_exhausted",
+            ErrorKind::SharedRegion => "shared_region",
         }
     }
 
@@ -61,7 +66,7 @@ impl ErrorKind {
     }
 
     /// All kinds, in numeric order.
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::InvalidConfig,
         ErrorKind::InvalidArgument,
         ErrorKind::CircuitOpen,
@@ -71,7 +76,39 @@ impl ErrorKind {
         ErrorKind::RetryBudgetExhausted,
         ErrorKind::InjectedFault,
         ErrorKind::RetryExhausted,
+        ErrorKind::SharedRegion,
     ];
+}
+
+/// What went wrong with a shared-memory region ([`Error::Region`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RegionProblem {
+    /// The file could not be opened, sized, locked or mapped (the OS
+    /// error is in the reason: permissions, no such directory, ...).
+    Io,
+    /// The file is shorter than its header says.
+    Truncated,
+    /// The file is not a seawall region, or its header or directory is
+    /// inconsistent.
+    Corrupt,
+    /// The file was written by another layout version of seawall.
+    Version,
+    /// No free slot or not enough free bytes for a new primitive.
+    Full,
+}
+
+impl RegionProblem {
+    /// `io`, `truncated`, `corrupt`, `version`, `full`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RegionProblem::Io => "io",
+            RegionProblem::Truncated => "truncated",
+            RegionProblem::Corrupt => "corrupt",
+            RegionProblem::Version => "version",
+            RegionProblem::Full => "full",
+        }
+    }
 }
 
 /// A seawall error.
@@ -124,6 +161,13 @@ pub enum Error {
         /// Why the run stopped.
         reason: crate::retry::GiveUpReason,
     },
+    /// A shared-memory region could not be opened or used.
+    Region {
+        /// What kind of problem.
+        problem: RegionProblem,
+        /// What happened, naming the file.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -142,6 +186,7 @@ impl Error {
                 crate::retry::GiveUpReason::Budget => ErrorKind::RetryBudgetExhausted,
                 _ => ErrorKind::RetryExhausted,
             },
+            Error::Region { .. } => ErrorKind::SharedRegion,
         }
     }
 
@@ -161,6 +206,14 @@ impl Error {
             Error::CircuitOpen { retry_after } | Error::RateLimited { retry_after } => {
                 Some(*retry_after)
             }
+            _ => None,
+        }
+    }
+
+    /// What went wrong with a shared region ([`Error::Region`]).
+    pub fn region_problem(&self) -> Option<RegionProblem> {
+        match self {
+            Error::Region { problem, .. } => Some(*problem),
             _ => None,
         }
     }
@@ -223,6 +276,9 @@ impl fmt::Display for Error {
                     "gave up after {attempts} attempt(s): {}",
                     reason.describe()
                 )
+            }
+            Error::Region { problem, reason } => {
+                write!(f, "shared region {}: {reason}", problem.as_str())
             }
         }
     }

@@ -20,17 +20,20 @@ pub mod fault;
 pub mod headers;
 pub mod keyed;
 pub mod limit;
+pub(crate) mod place;
 pub mod policy;
 pub mod retry;
 pub mod retry_budget;
 pub mod rng;
+#[cfg(all(unix, not(seawall_loom)))]
+pub mod shm;
 pub mod sliding_window;
 pub(crate) mod sync;
 pub mod token_bucket;
 pub mod validate;
 
 pub use clock::{Clock, ClockSource, FastClock, ManualClock, MonotonicClock};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, RegionProblem, Result};
 pub use limit::{Decision, LimiterWait, RateLimiter, Reservation};
 
 /// The one version of seawall, shared by every binding.

@@ -39,7 +39,12 @@ pub(crate) use std::sync::{Condvar, Mutex};
     repr(align(64))
 )]
 #[derive(Debug, Default)]
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
 pub(crate) struct Padded<T>(pub(crate) T);
+
+#[cfg(all(unix, not(seawall_loom)))]
+impl<T: crate::place::Cells> crate::place::Cells for Padded<T> {}
 
 impl<T> std::ops::Deref for Padded<T> {
     type Target = T;
@@ -60,9 +65,13 @@ const STRIPES: usize = 4;
 /// only grows). For counters bumped on paths that otherwise only read
 /// shared memory (a denied token bucket request).
 #[derive(Debug)]
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
 pub(crate) struct StripedCounter {
     stripes: [Padded<AtomicU64>; STRIPES],
 }
+
+crate::place::region_cells!(StripedCounter);
 
 impl StripedCounter {
     pub(crate) fn new() -> Self {

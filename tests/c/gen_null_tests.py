@@ -202,7 +202,18 @@ def limiter_wait_recipe(fx, depth):
     return w
 
 
-RECIPES = {"seawall_bulkhead_waiter": waiter_recipe, "seawall_limiter_wait": limiter_wait_recipe}
+def region_recipe(fx, depth):
+    """A region in a file of this process's own, removed afterwards."""
+    r = fx.var("seawall_region *%s", "NULL")
+    fx.setup.append("  seawall_region_remove(\"/dev/shm/seawall-null-test\");")
+    fx.setup.append("  if (seawall_region_open(\"/dev/shm/seawall-null-test\", NULL, &%s) != SEAWALL_OK) { fprintf(stderr, \"fixture region: %%s\\n\", seawall_last_error_message()); h_failed++; }" % r)
+    fx.teardown.insert(0, "  seawall_region_remove(\"/dev/shm/seawall-null-test\");")
+    fx.teardown.insert(0, "  seawall_region_free(%s);" % r)
+    return r
+
+
+RECIPES = {"seawall_bulkhead_waiter": waiter_recipe, "seawall_limiter_wait": limiter_wait_recipe,
+           "seawall_region": region_recipe}
 
 tests = []
 for ret, name, plist, doc in protos:

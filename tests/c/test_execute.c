@@ -191,7 +191,9 @@ static void test_classify_helpers(void) {
   CHECK_EQ_U64(o, SEAWALL_OUTCOME_FAILURE);
   CHECK_STATUS(seawall_outcome_for_error(0, 2, 0, &o), SEAWALL_INVALID_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "recorded");
-  CHECK_STATUS(seawall_outcome_for_error(0, -1, 10, &o), SEAWALL_INVALID_ARGUMENT);
+  CHECK_OK(seawall_outcome_for_error(0, -1, SEAWALL_SHARED_REGION, &o));
+  CHECK_EQ_U64(o, SEAWALL_OUTCOME_FAILURE);
+  CHECK_STATUS(seawall_outcome_for_error(0, -1, 11, &o), SEAWALL_INVALID_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "seawall_status");
 }
 

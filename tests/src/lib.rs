@@ -11,6 +11,37 @@ use std::path::{Path, PathBuf};
 
 pub mod runners;
 
+thread_local! {
+    /// While set (by [`in_region`]), runners that support it build their
+    /// primitive in this shared region, under a fresh name per scenario.
+    static REGION: std::cell::RefCell<Option<seawall::shm::SharedRegion>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Names handed out by [`region_slot`], never reused.
+static SLOT_NAMES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs `f` with runners building their primitives in `region`
+/// (`spec/shared_memory.md`: the vectors pass unchanged there).
+pub fn in_region<R>(region: &seawall::shm::SharedRegion, f: impl FnOnce() -> R) -> R {
+    REGION.with(|r| *r.borrow_mut() = Some(region.clone()));
+    let out = f();
+    REGION.with(|r| *r.borrow_mut() = None);
+    out
+}
+
+/// How many subjects runners have built in a region so far.
+pub fn region_subjects() -> usize {
+    SLOT_NAMES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Inside [`in_region`]: the region and a name no earlier scenario used.
+pub fn region_slot() -> Option<(seawall::shm::SharedRegion, String)> {
+    let region = REGION.with(|r| r.borrow().clone())?;
+    let n = SLOT_NAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    Some((region, format!("vector-{n}")))
+}
+
 /// One primitive under test, built from a scenario's `config`.
 pub trait Subject {
     /// Executes one step (any op but the clock ops, which the driver handles)

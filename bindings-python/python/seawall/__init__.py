@@ -14,7 +14,7 @@ import os as _os
 
 from ._native import VERSION as __version__
 from ._native import after_fork_in_child as _after_fork_in_child
-from ._native import Backoff, ManualClock, RetryBudget, Schedule
+from ._native import Backoff, ManualClock, RetryBudget, Schedule, SharedRegion
 from . import classify, headers
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
@@ -44,6 +44,7 @@ from .errors import (
     RetryBudgetExhaustedError,
     RetryError,
     RetryExhaustedError,
+    SharedRegionError,
     SeawallError,
 )
 # The explicit `X as X` form re-exports it for type checkers (`mypy --strict`
@@ -68,6 +69,7 @@ from .timeouts import Deadline, Timeout, current_deadline, deadline, timeout
 __all__ = [
     "__version__",
     "ManualClock",
+    "SharedRegion",
     "Bulkhead",
     "BulkheadPermit",
     "BulkheadWaiter",
@@ -102,6 +104,7 @@ __all__ = [
     "InjectedFaultError",
     "RetryError",
     "RetryExhaustedError",
+    "SharedRegionError",
     "AdaptiveTimeout",
     "FaultInjector",
     "Timeout",

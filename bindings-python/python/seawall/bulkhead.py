@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable, Optional, Type, TypeVar, cast
 
 from . import _clock, _native
 from ._aio import is_async_callable
-from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, check_seconds
+from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, SharedRegion, check_seconds
 from .errors import BulkheadFullError
 
 __all__ = ["Bulkhead", "BulkheadPermit", "BulkheadWaiter"]
@@ -42,7 +42,10 @@ def _resolve(fut: "asyncio.Future[None]") -> None:
 
 
 class Bulkhead(_native.Bulkhead):
-    """``Bulkhead(max_concurrent=25, *, max_queue=0, max_wait=0.0, clock=None)``"""
+    """``Bulkhead(max_concurrent=25, *, max_queue=0, max_wait=0.0, clock=None,
+    region=None, name=None)``: with a ``SharedRegion`` and a ``name``, one
+    limit on calls in flight across every process (``max_queue`` must be 0).
+    """
 
     __slots__ = ("_clock",)
 
@@ -53,6 +56,8 @@ class Bulkhead(_native.Bulkhead):
         max_queue: Optional[int] = None,
         max_wait: Optional[float] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> None:
         self._clock = clock
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Typ
 
 from . import _native
 from ._aio import is_async_callable
-from ._native import BreakerPermit, ManualClock
+from ._native import BreakerPermit, ManualClock, SharedRegion
 
 if TYPE_CHECKING:
     from ._types import WindowKind
@@ -74,6 +74,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         failure_predicate: Optional[Callable[[BaseException], bool]] = None,
         name: Optional[str] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
     ) -> None:
         """See the module docstring; the options are validated by the native
         constructor (``__new__``), which receives the same keywords."""

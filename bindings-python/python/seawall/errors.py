@@ -33,6 +33,7 @@ __all__ = [
     "InjectedFaultError",
     "RetryError",
     "RetryExhaustedError",
+    "SharedRegionError",
 ]
 
 
@@ -196,3 +197,12 @@ class RetryError(_GaveUp):
 
 #: The Node binding's name for RetryError.
 RetryExhaustedError = RetryError
+
+
+class SharedRegionError(SeawallError):
+    """A shared-memory region could not be opened or used: an OS error
+    (permissions, no such directory), a truncated, corrupted or
+    other-version file, or a full region. The message says which and
+    names the file."""
+
+    kind = "shared_region"

@@ -20,7 +20,7 @@ import functools
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from . import _native
-from ._native import Decision, LimiterWaiter, ManualClock
+from ._native import Decision, LimiterWaiter, ManualClock, SharedRegion
 
 if TYPE_CHECKING:
     from ._types import OnFull
@@ -70,12 +70,23 @@ async def _await_reserved(got: Any, clock: Optional[ManualClock]) -> Decision:
 class TokenBucket(_native.TokenBucket):
     """A token bucket (GCRA): bursts of up to ``burst``, refilled at ``rate_per_sec``.
 
-    ``TokenBucket(rate_per_sec, burst, *, initial_tokens=None, clock=None)``
+    ``TokenBucket(rate_per_sec, burst, *, initial_tokens=None, clock=None,
+    region=None, name=None)``: with a ``SharedRegion`` and a ``name``, one
+    bucket shared by every process that builds it there (pre-fork workers).
     """
 
     __slots__ = ("_clock",)
 
-    def __init__(self, rate_per_sec: float, burst: int, *, initial_tokens: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __init__(
+        self,
+        rate_per_sec: float,
+        burst: int,
+        *,
+        initial_tokens: Optional[int] = None,
+        clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
+    ) -> None:
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
@@ -93,7 +104,16 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
 
     __slots__ = ("_clock",)
 
-    def __init__(self, limit: int, window: float, *, buckets: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        buckets: Optional[int] = None,
+        clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
+    ) -> None:
         self._clock = clock
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
@@ -126,6 +146,8 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
         hash_seed: Optional[int] = None,
         initial_tokens: Optional[int] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> None:
         self._clock = clock
 
@@ -160,6 +182,8 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
         on_full: Optional["OnFull"] = None,
         hash_seed: Optional[int] = None,
         clock: Optional[ManualClock] = None,
+        region: Optional[SharedRegion] = None,
+        name: Optional[str] = None,
     ) -> None:
         self._clock = clock
 

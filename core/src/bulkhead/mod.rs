@@ -39,6 +39,7 @@ pub use config::{BulkheadConfig, MAX_COUNT};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
+use crate::place::Place;
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -335,18 +336,37 @@ pub struct BulkheadMetrics {
 pub struct Bulkhead {
     cfg: BulkheadConfig,
     layout: Layout,
-    state: AtomicU64,
+    /// The counters below are inline, or in a shared region
+    /// (`spec/shared_memory.md`); the code is the same.
+    state: Place<AtomicU64>,
     /// CAS mode: wraps of the state word's grant counter. Add mode:
     /// crossings of multiples of `2^cross_bits` by its attempts counter.
-    grant_wraps: AtomicU64,
+    grant_wraps: Place<AtomicU64>,
     /// Grants not counted in the state word; in add mode, minus the
     /// attempts that lost the race (it then wraps below zero).
-    total: AtomicU64,
-    rejected: AtomicU64,
+    total: Place<AtomicU64>,
+    rejected: Place<AtomicU64>,
     queue: Mutex<WaitQueue>,
     cv: Condvar,
     clock: ClockSource,
+    /// In a shared region: each process's permit count, so a dead
+    /// process's permits come back. `None` on the heap.
+    #[cfg(all(unix, not(seawall_loom)))]
+    holders: Option<crate::shm::holder::ProcessCounts>,
 }
+
+/// A bulkhead's state in a shared region.
+#[cfg(all(unix, not(seawall_loom)))]
+#[derive(zerocopy::FromBytes)]
+#[repr(C)]
+struct Shared {
+    state: crate::sync::Padded<AtomicU64>,
+    grant_wraps: AtomicU64,
+    total: AtomicU64,
+    rejected: AtomicU64,
+    last_scan: AtomicU64,
+}
+crate::place::region_cells!(Shared);
 
 impl Bulkhead {
     /// A bulkhead on the fast in-process clock ([`ClockSource::fast`](crate::ClockSource::fast)).
@@ -407,14 +427,133 @@ impl Bulkhead {
         Self {
             layout,
             cfg,
-            state: AtomicU64::new(0),
-            grant_wraps: AtomicU64::new(0),
-            total: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
+            state: Place::Local(AtomicU64::new(0)),
+            grant_wraps: Place::Local(AtomicU64::new(0)),
+            total: Place::Local(AtomicU64::new(0)),
+            rejected: Place::Local(AtomicU64::new(0)),
             queue: Mutex::new(WaitQueue::default()),
             cv: Condvar::new(),
             clock,
+            #[cfg(all(unix, not(seawall_loom)))]
+            holders: None,
         }
+    }
+
+    /// The bulkhead `name` in a shared region: one limit on calls in
+    /// flight across every process that attaches (`spec/shared_memory.md`).
+    /// Needs `max_queue == 0` (waiting in line across processes is not
+    /// supported: a full bulkhead rejects at once). Each process's permits
+    /// are counted, and the permits of a process that died holding them
+    /// come back (see [`reclaim_dead`](Self::reclaim_dead)).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region(
+        cfg: BulkheadConfig,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        Self::in_region_with_clock(cfg, crate::shm::region_clock(), region, name)
+    }
+
+    /// [`in_region`](Self::in_region) on the given clock (it times the
+    /// scans for dead holders).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region_with_clock(
+        cfg: BulkheadConfig,
+        clock: impl Into<ClockSource>,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        use crate::shm::holder::{Entry, ProcessCounts};
+        use crate::shm::{Cfg, SlotKind};
+        use crate::sync::Padded;
+        cfg.validate()?;
+        if cfg.max_queue != 0 {
+            return Err(Error::config(
+                "max_queue",
+                format!(
+                    "must be 0 for a bulkhead in a shared region (callers cannot wait in \
+                     line across processes), got {}",
+                    cfg.max_queue
+                ),
+            ));
+        }
+        let fields = [
+            ("max_concurrent", Cfg::U64(cfg.max_concurrent)),
+            ("max_queue", Cfg::U64(cfg.max_queue)),
+        ];
+        let head = size_of::<Shared>().next_multiple_of(128);
+        let slot = region.slot(
+            SlotKind::Bulkhead,
+            name,
+            &fields,
+            head + ProcessCounts::BYTES,
+            |_| Ok(()),
+        )?;
+        let sh = slot.view::<Shared>(0)?;
+        let table = slot.slice::<Padded<Entry>>(head, crate::shm::holder::PROCESSES)?;
+        let mut bh = Self::with_layout(
+            Layout::new(cfg.max_concurrent, cfg.max_queue),
+            cfg,
+            clock.into(),
+        );
+        bh.state = Place::Region(sh.project(|s| &s.state.0));
+        bh.grant_wraps = Place::Region(sh.project(|s| &s.grant_wraps));
+        bh.total = Place::Region(sh.project(|s| &s.total));
+        bh.rejected = Place::Region(sh.project(|s| &s.rejected));
+        bh.holders = Some(ProcessCounts::new(table, sh.project(|s| &s.last_scan)));
+        Ok(bh)
+    }
+
+    /// Whether this bulkhead's state is in a shared region.
+    pub fn is_shared(&self) -> bool {
+        self.state.is_shared()
+    }
+
+    /// In a shared region: gives back now the permits held by processes
+    /// that have died (each process's permits are counted), and returns
+    /// how many came back. Refused acquires do this on their own at most
+    /// every 100 ms (`spec/shared_memory.md`). 0 on the heap.
+    pub fn reclaim_dead(&self) -> u64 {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(h) = &self.holders {
+            return h.reclaim(self.clock.now_ns(), true, |n| self.release_n(n));
+        }
+        0
+    }
+
+    /// Gives back `n` slots of a dead holder (region only, no queue).
+    #[cfg(all(unix, not(seawall_loom)))]
+    fn release_n(&self, n: u64) {
+        for _ in 0..n {
+            self.release_core();
+        }
+    }
+
+    /// In a region: the counted grant, or `false` when this process could
+    /// get no entry in the holder table (then nothing is taken).
+    #[inline(always)]
+    fn take(&self) -> bool {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(h) = &self.holders {
+            return self.take_counted(h);
+        }
+        self.try_take_fast()
+    }
+
+    #[cfg(all(unix, not(seawall_loom)))]
+    #[inline]
+    fn take_counted(&self, h: &crate::shm::holder::ProcessCounts) -> bool {
+        let Some(e) = h.entry() else {
+            return false;
+        };
+        if self.try_take_fast()
+            || (h.reclaim(self.clock.now_ns(), false, |n| self.release_n(n)) > 0
+                && self.try_take_fast())
+        {
+            crate::shm::holder::ProcessCounts::add(e);
+            return true;
+        }
+        false
     }
 
     /// The validated configuration.
@@ -429,7 +568,7 @@ impl Bulkhead {
     /// Errors: [`Error::BulkheadFull`].
     #[inline(always)] // one load, one atomic add or CAS loop; the rest is cold
     pub fn try_acquire(&self) -> Result<Permit<'_>> {
-        if self.try_take_fast() {
+        if self.take() {
             Ok(Permit { bulkhead: self })
         } else {
             self.reject()
@@ -727,7 +866,7 @@ impl Bulkhead {
     /// Takes a slot (counting the grant) or a place in the queue (rejecting
     /// when it is full).
     fn enqueue(&self) -> Result<Slot> {
-        if self.try_take_fast() {
+        if self.take() {
             return Ok(Slot::Acquired);
         }
         if self.cfg.max_queue == 0 {
@@ -772,6 +911,18 @@ impl Bulkhead {
     /// oldest waiter (lock-free when nobody waits: one atomic subtraction).
     #[inline]
     fn release_slot(&self) {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(h) = &self.holders {
+            if let Some(e) = h.entry() {
+                crate::shm::holder::ProcessCounts::sub(e);
+            }
+        }
+        self.release_core();
+    }
+
+    /// Gives one slot back to the pool (or the queue's oldest waiter).
+    #[inline]
+    fn release_core(&self) {
         let old = self.state.fetch_sub(1, Ordering::Release);
         if old & self.layout.active_mask == 0 {
             // Unreachable: every release matches one grant. Undo the borrow.

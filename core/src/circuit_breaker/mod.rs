@@ -55,6 +55,7 @@ pub use state::{Permit, State, MAX_HALF_OPEN_CALLS};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
+use crate::place::Place;
 use crate::sync::{AtomicU64, Ordering, Padded};
 use crate::validate::MAX_DURATION;
 use state::Word;
@@ -242,12 +243,14 @@ enum RateWindow {
 pub struct CircuitBreaker {
     cfg: Config,
     clock: ClockSource,
-    word: AtomicU64,
+    /// The state and the fields below are inline, or in a shared region
+    /// (`spec/shared_memory.md`); the code is the same.
+    word: Place<AtomicU64>,
     /// Open episode data, written by the thread whose CAS opened the breaker,
     /// then published by storing the generation into `deadline_gen`.
-    deadline_ns: AtomicU64,
-    deadline_gen: AtomicU64,
-    cur_open_ns: AtomicU64,
+    deadline_ns: Place<AtomicU64>,
+    deadline_gen: Place<AtomicU64>,
+    cur_open_ns: Place<AtomicU64>,
     window: RateWindow,
     ring: Option<FailureRing>,
     // precomputed
@@ -261,7 +264,11 @@ pub struct CircuitBreaker {
     listeners: Mutex<Listeners>,
     /// Written on failures, rejections and transitions, not on the closed
     /// success path; kept off the lines of the read-mostly fields above.
-    counters: Padded<Counters>,
+    counters: Place<Padded<Counters>>,
+    /// In a shared region: the transition log, probe holders and what this
+    /// process has heard about. `None` on the heap.
+    #[cfg(all(unix, not(seawall_loom)))]
+    shared: Option<Box<shared::Extra>>,
 }
 
 /// Lifetime counters. A success recorded into a count window is not counted
@@ -269,6 +276,8 @@ pub struct CircuitBreaker {
 /// successes are `cursor - window_failures` (one atomic add fewer on the
 /// hottest path).
 #[derive(Debug, Default)]
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
 struct Counters {
     consecutive: AtomicU64,
     /// Successes not recorded into a count window (time window, half-open,
@@ -320,10 +329,10 @@ impl CircuitBreaker {
         let base_open_ns = duration_to_ns(cfg.open_duration);
         Ok(CircuitBreaker {
             clock: clock.into(),
-            word: AtomicU64::new(Word::new(State::Closed, 0).0),
-            deadline_ns: AtomicU64::new(0),
-            deadline_gen: AtomicU64::new(NO_GEN),
-            cur_open_ns: AtomicU64::new(base_open_ns),
+            word: Place::Local(AtomicU64::new(Word::new(State::Closed, 0).0)),
+            deadline_ns: Place::Local(AtomicU64::new(0)),
+            deadline_gen: Place::Local(AtomicU64::new(NO_GEN)),
+            cur_open_ns: Place::Local(AtomicU64::new(base_open_ns)),
             window,
             ring,
             slow_threshold: cfg.slow_call_duration_threshold,
@@ -333,7 +342,9 @@ impl CircuitBreaker {
             max_open_ns: duration_to_ns(cfg.max_open_duration.unwrap_or(MAX_DURATION)),
             period_ns: cfg.failure_count_period.map_or(0, duration_to_ns),
             listeners: Mutex::new(Listeners::default()),
-            counters: Padded(Counters::default()),
+            counters: Place::Local(Padded(Counters::default())),
+            #[cfg(all(unix, not(seawall_loom)))]
+            shared: None,
             cfg,
         })
     }
@@ -352,7 +363,29 @@ impl CircuitBreaker {
     /// passed still reports `Open` until the next `try_acquire` moves it to
     /// half-open.
     pub fn state(&self) -> State {
-        self.load().state()
+        let w = self.load();
+        self.notice(w);
+        w.state()
+    }
+
+    /// In a shared region, fires this process's listeners for transitions
+    /// other processes made since this one last looked (each once, in
+    /// order). Every call (`try_acquire`, `record`, `release`, `state`,
+    /// `metrics`) does this; a process that makes no calls can call this
+    /// from a timer. Does nothing on the heap.
+    pub fn poll_transitions(&self) {
+        self.notice(self.load());
+    }
+
+    /// Region only: a transition this process has not heard about yet?
+    #[inline(always)]
+    fn notice(&self, _w: Word) {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(x) = &self.shared {
+            if x.behind(_w) {
+                self.catch_up(x, _w);
+            }
+        }
     }
 
     /// Asks to make one call. `Ok(permit)`: make the call, then finish the
@@ -369,6 +402,7 @@ impl CircuitBreaker {
     #[inline]
     pub fn try_acquire(&self) -> std::result::Result<Permit, Rejected> {
         let w = self.load();
+        self.notice(w);
         if w.state() == State::Closed {
             return Ok(Permit::new(State::Closed, 0, w.generation()));
         }
@@ -394,8 +428,10 @@ impl CircuitBreaker {
                         return Err(self.reject(State::Open, Duration::from_nanos(deadline - t)));
                     }
                     let next = w.next(State::HalfOpen).with_masks(1, 0);
+                    self.note_probe(0, next.generation());
                     match self.cas(w, next) {
                         Ok(()) => {
+                            self.note_probe(0, next.generation());
                             self.after_transition(
                                 State::Open,
                                 State::HalfOpen,
@@ -411,19 +447,47 @@ impl CircuitBreaker {
                     let full = (1u32 << self.cfg.half_open_max_calls) - 1;
                     let free = !w.taken() & full;
                     if free == 0 {
+                        if self.reclaim_probes(w, false) > 0 {
+                            w = self.load();
+                            continue;
+                        }
                         return Err(self.reject(State::HalfOpen, self.cur_open()));
                     }
                     let slot = free.trailing_zeros();
                     let next = w.with_masks(w.taken() | (1 << slot), w.succeeded());
+                    self.note_probe(slot, w.generation());
                     match self.cas(w, next) {
                         Ok(()) => {
-                            return Ok(Permit::new(State::HalfOpen, slot as u8, w.generation()))
+                            self.note_probe(slot, w.generation());
+                            return Ok(Permit::new(State::HalfOpen, slot as u8, w.generation()));
                         }
                         Err(actual) => w = actual,
                     }
                 }
             }
         }
+    }
+
+    /// Region only: records this process as the holder of probe `slot` of
+    /// generation `gen` (before the CAS that takes it, and again after).
+    #[inline]
+    fn note_probe(&self, slot: u32, gen: u32) {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(x) = &self.shared {
+            x.note_probe(slot, gen);
+        }
+        let _ = (slot, gen);
+    }
+
+    /// Region only: frees probe slots of `w`'s episode held by dead
+    /// processes (at most every 100 ms unless `force`); how many.
+    fn reclaim_probes(&self, w: Word, force: bool) -> u32 {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(x) = &self.shared {
+            return self.reclaim_probes_in(x, w, force);
+        }
+        let _ = (w, force);
+        0
     }
 
     fn reject(&self, state: State, retry_after: Duration) -> Rejected {
@@ -455,6 +519,10 @@ impl CircuitBreaker {
     /// lifetime counters. Disabled permits record nothing.
     #[inline]
     pub fn record(&self, permit: Permit, outcome: Outcome, duration: Duration) {
+        #[cfg(all(unix, not(seawall_loom)))]
+        if self.shared.is_some() {
+            self.notice(self.load());
+        }
         // The hot case: a success on a closed permit whose generation is
         // still the current closed state (the word is then exactly
         // `Word::new(Closed, generation)`: closed has empty masks), with a
@@ -756,11 +824,20 @@ impl CircuitBreaker {
             _ => {}
         }
         self.counters.transitions.fetch_add(1, Ordering::Relaxed);
-        self.notify(Transition {
+        let t = Transition {
             from,
             to,
             at_ns: now,
-        });
+        };
+        #[cfg(all(unix, not(seawall_loom)))]
+        if let Some(x) = &self.shared {
+            // Logged for every process; this one hears it (and any other
+            // it missed) in order, once, like the others.
+            x.log(new_gen, t);
+            self.catch_up(x, self.load());
+            return;
+        }
+        self.notify(t);
     }
 
     /// Marks the deadline as belonging to `new_gen`, unless a newer open
@@ -944,6 +1021,7 @@ impl CircuitBreaker {
     /// time-based window).
     pub fn metrics(&self) -> Metrics {
         let w = self.load();
+        self.notice(w);
         let now = self.clock.now_ns();
         let c = match &self.window {
             RateWindow::Count(cw) => cw.counts(),
@@ -1005,6 +1083,9 @@ impl CircuitBreaker {
         }
     }
 }
+
+#[cfg(all(unix, not(seawall_loom)))]
+mod shared;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 //! Everything is allocated once at construction; recording is a handful of
 //! atomic operations and never allocates.
 
+use crate::place::{Place, PlaceSlice};
 use crate::sync::{AtomicU32, AtomicU64, Ordering, Padded};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -76,18 +77,20 @@ pub(crate) fn decode(w: u64) -> Counts {
 /// The last `n` calls.
 #[derive(Debug)]
 pub(crate) struct CountWindow {
-    slots: Box<[AtomicU32]>,
+    slots: PlaceSlice<AtomicU32>,
     /// `ceil(2^64 / len)`: `i % len` by multiplication (Lemire's fastmod),
     /// since a hardware division would cost more than the rest of `record`.
     fastmod_m: u64,
     /// The totals word of a full window of plain successes.
     full_of_successes: u64,
     /// Written by every record; on lines of their own.
-    hot: Padded<WindowHot>,
+    hot: Place<Padded<WindowHot>>,
 }
 
 #[derive(Debug)]
-struct WindowHot {
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
+pub(crate) struct WindowHot {
     /// Outcomes ever recorded (never reset: `clear` empties the slots only);
     /// its low 32 bits pick the slot. The breaker derives its lifetime
     /// success count from it.
@@ -100,14 +103,43 @@ impl CountWindow {
     pub(crate) fn new(n: u64) -> Self {
         let len = n.max(1);
         CountWindow {
-            slots: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            slots: PlaceSlice::Local((0..len).map(|_| AtomicU32::new(0)).collect()),
             fastmod_m: (u64::MAX / len).wrapping_add(1),
             full_of_successes: BIAS_ALL.wrapping_add(len),
-            hot: Padded(WindowHot {
+            hot: Place::Local(Padded(WindowHot {
                 cursor: AtomicU64::new(0),
                 totals: AtomicU64::new(BIAS_ALL),
-            }),
+            })),
         }
+    }
+
+    /// Bytes a window of `n` takes in a region slot.
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn region_bytes(n: u64) -> usize {
+        size_of::<Padded<WindowHot>>() + (n.max(1) as usize * 4).next_multiple_of(128)
+    }
+
+    /// A window of `n` at byte `at` of a region slot (`init`: the creator
+    /// sets the empty totals).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn in_slot(
+        n: u64,
+        slot: &crate::shm::Slot,
+        at: usize,
+        init: bool,
+    ) -> crate::error::Result<Self> {
+        let len = n.max(1);
+        let hot = slot.view::<Padded<WindowHot>>(at)?;
+        if init {
+            hot.totals.store(BIAS_ALL, Ordering::Release);
+        }
+        let slots = slot.slice::<AtomicU32>(at + size_of::<Padded<WindowHot>>(), len as usize)?;
+        Ok(CountWindow {
+            slots: PlaceSlice::Region(slots),
+            fastmod_m: (u64::MAX / len).wrapping_add(1),
+            full_of_successes: BIAS_ALL.wrapping_add(len),
+            hot: Place::Region(hot),
+        })
     }
 
     #[inline]
@@ -209,7 +241,9 @@ const PAYLOAD_MASK: u64 = (1 << TAG_SHIFT) - 1;
 const F20: u64 = (1 << 20) - 1;
 
 #[derive(Debug)]
-struct Bucket {
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
+pub(crate) struct Bucket {
     calls: AtomicU64,
     bad: AtomicU64,
 }
@@ -217,8 +251,9 @@ struct Bucket {
 /// The calls of the last `n` seconds.
 #[derive(Debug)]
 pub(crate) struct TimeWindow {
-    buckets: Box<[Bucket]>,
+    buckets: PlaceSlice<Bucket>,
 }
+crate::place::region_cells!(WindowHot, Bucket);
 
 #[inline]
 fn bump(word: &AtomicU64, tag: u64, f: impl Fn(u64) -> u64) {
@@ -240,13 +275,33 @@ fn bump(word: &AtomicU64, tag: u64, f: impl Fn(u64) -> u64) {
 impl TimeWindow {
     pub(crate) fn new(n_secs: u64) -> Self {
         TimeWindow {
-            buckets: (0..n_secs.max(1))
-                .map(|_| Bucket {
-                    calls: AtomicU64::new(0),
-                    bad: AtomicU64::new(0),
-                })
-                .collect(),
+            buckets: PlaceSlice::Local(
+                (0..n_secs.max(1))
+                    .map(|_| Bucket {
+                        calls: AtomicU64::new(0),
+                        bad: AtomicU64::new(0),
+                    })
+                    .collect(),
+            ),
         }
+    }
+
+    /// Bytes a window of `n_secs` takes in a region slot.
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn region_bytes(n_secs: u64) -> usize {
+        (n_secs.max(1) as usize * size_of::<Bucket>()).next_multiple_of(128)
+    }
+
+    /// A window of `n_secs` at byte `at` of a region slot (zeroed = empty).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn in_slot(
+        n_secs: u64,
+        slot: &crate::shm::Slot,
+        at: usize,
+    ) -> crate::error::Result<Self> {
+        Ok(TimeWindow {
+            buckets: PlaceSlice::Region(slot.slice::<Bucket>(at, n_secs.max(1) as usize)?),
+        })
     }
 
     fn len(&self) -> u64 {
@@ -310,16 +365,35 @@ impl TimeWindow {
 /// The timestamps of the last `n` failures (stored as `ns + 1`, 0 = empty).
 #[derive(Debug)]
 pub(crate) struct FailureRing {
-    slots: Box<[AtomicU64]>,
-    cursor: AtomicU64,
+    slots: PlaceSlice<AtomicU64>,
+    cursor: Place<AtomicU64>,
 }
 
 impl FailureRing {
     pub(crate) fn new(n: u64) -> Self {
         FailureRing {
-            slots: (0..n.max(1)).map(|_| AtomicU64::new(0)).collect(),
-            cursor: AtomicU64::new(0),
+            slots: PlaceSlice::Local((0..n.max(1)).map(|_| AtomicU64::new(0)).collect()),
+            cursor: Place::Local(AtomicU64::new(0)),
         }
+    }
+
+    /// Bytes a ring of `n` takes in a region slot.
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn region_bytes(n: u64) -> usize {
+        ((n.max(1) as usize + 1) * 8).next_multiple_of(128)
+    }
+
+    /// A ring of `n` at byte `at` of a region slot (zeroed = empty).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub(crate) fn in_slot(
+        n: u64,
+        slot: &crate::shm::Slot,
+        at: usize,
+    ) -> crate::error::Result<Self> {
+        Ok(FailureRing {
+            cursor: Place::Region(slot.view::<AtomicU64>(at)?),
+            slots: PlaceSlice::Region(slot.slice::<AtomicU64>(at + 8, n.max(1) as usize)?),
+        })
     }
 
     fn slot(&self, i: u64) -> Option<&AtomicU64> {

@@ -51,6 +51,7 @@
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::Decision;
+use crate::place::{Place, PlaceSlice};
 use crate::sliding_window::{SlidingWindowConfig, Window};
 use crate::sync::{fence, wait_step, zeroed_atomics, AtomicU64, Ordering, StripedCounter};
 use crate::token_bucket::{Gcra, TokenBucketConfig};
@@ -201,20 +202,23 @@ pub(crate) fn alloc_words(n: u64, field: &'static str, what: &str) -> Result<Box
 /// The lock-free key table: key words plus counters.
 #[derive(Debug)]
 pub(crate) struct Table {
-    keys: Box<[AtomicU64]>,
+    /// Key words and counters: inline, or in a shared region
+    /// (`spec/shared_memory.md`; see `shared.rs`).
+    keys: PlaceSlice<AtomicU64>,
     /// Home slots: `slots - probe + 1`.
     homes: u64,
     probe: u64,
     seed: u64,
     on_full: OnFull,
-    tracked: AtomicU64,
-    evictions: AtomicU64,
-    table_full: AtomicU64,
+    tracked: Place<AtomicU64>,
+    evictions: Place<AtomicU64>,
+    table_full: Place<AtomicU64>,
     /// Decisions, striped: keys are spread over the table, one shared
     /// counter line would be the only line all keys' requests write.
+    /// This process's decisions (also for a table in a shared region).
     allowed: StripedCounter,
     denied: StripedCounter,
-    /// Waiting acquires (slow path only).
+    /// Waiting acquires of this process (slow path only).
     pub(crate) waiting: AtomicU64,
 }
 
@@ -230,14 +234,14 @@ impl Table {
         let probe = u64::from(cfg.max_probe).min(slots);
         let keys = alloc_words(slots, "max_keys", "the key table")?;
         Ok(Self {
-            keys,
+            keys: PlaceSlice::Local(keys),
             homes: slots - probe + 1,
             probe,
             seed: cfg.hash_seed.unwrap_or_else(crate::rng::entropy_seed),
             on_full: cfg.on_full,
-            tracked: AtomicU64::new(0),
-            evictions: AtomicU64::new(0),
-            table_full: AtomicU64::new(0),
+            tracked: Place::Local(AtomicU64::new(0)),
+            evictions: Place::Local(AtomicU64::new(0)),
+            table_full: Place::Local(AtomicU64::new(0)),
             allowed: StripedCounter::new(),
             denied: StripedCounter::new(),
             waiting: AtomicU64::new(0),
@@ -546,7 +550,7 @@ pub struct KeyedTokenBucket {
     gcra: Gcra,
     table: Table,
     /// Per slot: the TAT (as in [`TokenBucket`](crate::token_bucket::TokenBucket); 0 = full).
-    tat: Box<[AtomicU64]>,
+    tat: PlaceSlice<AtomicU64>,
     clock: ClockSource,
 }
 
@@ -565,7 +569,7 @@ impl KeyedTokenBucket {
         Ok(Self {
             gcra,
             table,
-            tat,
+            tat: PlaceSlice::Local(tat),
             clock: clock.into(),
         })
     }
@@ -761,8 +765,9 @@ pub struct KeyedSlidingWindow {
     table: Table,
     /// Per slot, slot-major: the window's ring words, then the slot's
     /// waiter count (waiting acquires queued or granted but not yet
-    /// collected; a slot with waiters is never evicted).
-    rings: Box<[AtomicU64]>,
+    /// collected; a slot with waiters is never evicted). On the heap or
+    /// in a shared region.
+    rings: PlaceSlice<AtomicU64>,
     clock: ClockSource,
     /// The per-key FIFO queues of waiting acquires (slow path only).
     waits: wait::Queues,
@@ -787,7 +792,7 @@ impl KeyedSlidingWindow {
         Ok(Self {
             w,
             table,
-            rings,
+            rings: PlaceSlice::Local(rings),
             clock: clock.into(),
             waits: wait::Queues::default(),
         })
@@ -933,6 +938,9 @@ impl KeyedSlidingWindow {
 }
 
 mod wait;
+
+#[cfg(all(unix, not(seawall_loom)))]
+mod shared;
 
 #[cfg(test)]
 mod tests;

@@ -126,14 +126,15 @@ pub struct RetryBudgetMetrics {
 #[derive(Debug)]
 pub struct RetryBudget {
     cfg: RetryBudgetConfig,
-    tokens_milli: AtomicU64,
+    /// Inline, or in a shared region (`spec/shared_memory.md`).
+    tokens_milli: crate::place::Place<AtomicU64>,
     max_milli: u64,
     ratio_milli: u64,
     threshold_milli: u64,
-    retries_allowed: AtomicU64,
-    retries_denied: AtomicU64,
-    successes: AtomicU64,
-    failures: AtomicU64,
+    retries_allowed: crate::place::Place<AtomicU64>,
+    retries_denied: crate::place::Place<AtomicU64>,
+    successes: crate::place::Place<AtomicU64>,
+    failures: crate::place::Place<AtomicU64>,
 }
 
 impl RetryBudget {
@@ -144,15 +145,48 @@ impl RetryBudget {
         let (max_milli, ratio_milli) = cfg.fixed_point()?;
         Ok(Self {
             cfg,
-            tokens_milli: AtomicU64::new(max_milli),
+            tokens_milli: crate::place::Place::Local(AtomicU64::new(max_milli)),
             max_milli,
             ratio_milli,
             threshold_milli: max_milli / 2,
-            retries_allowed: AtomicU64::new(0),
-            retries_denied: AtomicU64::new(0),
-            successes: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
+            retries_allowed: crate::place::Place::Local(AtomicU64::new(0)),
+            retries_denied: crate::place::Place::Local(AtomicU64::new(0)),
+            successes: crate::place::Place::Local(AtomicU64::new(0)),
+            failures: crate::place::Place::Local(AtomicU64::new(0)),
         })
+    }
+
+    /// The budget `name` in a shared region: one budget for every process
+    /// that attaches (a full budget when created). Attaching with another
+    /// config is `InvalidConfig` naming the field.
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region(
+        cfg: RetryBudgetConfig,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        use crate::shm::{Cfg, SlotKind};
+        let mut me = Self::new(cfg)?;
+        let fields = [
+            ("max_tokens", Cfg::U64(u64::from(cfg.max_tokens))),
+            ("token_ratio", Cfg::F64(cfg.token_ratio)),
+        ];
+        let full = me.max_milli;
+        let slot = region.slot(SlotKind::RetryBudget, name, &fields, 5 * 8, |s| {
+            s.view::<AtomicU64>(0)?.store(full, Ordering::Release);
+            Ok(())
+        })?;
+        me.tokens_milli = crate::place::Place::Region(slot.view::<AtomicU64>(0)?);
+        me.retries_allowed = crate::place::Place::Region(slot.view::<AtomicU64>(8)?);
+        me.retries_denied = crate::place::Place::Region(slot.view::<AtomicU64>(16)?);
+        me.successes = crate::place::Place::Region(slot.view::<AtomicU64>(24)?);
+        me.failures = crate::place::Place::Region(slot.view::<AtomicU64>(32)?);
+        Ok(me)
+    }
+
+    /// Whether this budget's state is in a shared region.
+    pub fn is_shared(&self) -> bool {
+        self.tokens_milli.is_shared()
     }
 
     /// The configuration.

@@ -552,9 +552,11 @@ pub struct SlidingWindowMetrics {
 #[derive(Debug)]
 pub struct SlidingWindowLimiter {
     w: Window,
-    ring: Box<[AtomicU64]>,
-    allowed: AtomicU64,
-    denied: AtomicU64,
+    /// The ring and counters are inline, or in a shared region
+    /// (`spec/shared_memory.md`); the code is the same.
+    ring: crate::place::PlaceSlice<AtomicU64>,
+    allowed: crate::place::Place<AtomicU64>,
+    denied: crate::place::Place<AtomicU64>,
     clock: ClockSource,
     /// Waiting acquires in `queue.waiting` (changed only under its lock);
     /// non-zero sends `try_acquire` to the slow path (no barging).
@@ -611,13 +613,62 @@ impl SlidingWindowLimiter {
         let ring = (0..w.ring_len()).map(|_| AtomicU64::new(0)).collect();
         Ok(Self {
             w,
-            ring,
-            allowed: AtomicU64::new(0),
-            denied: AtomicU64::new(0),
+            ring: crate::place::PlaceSlice::Local(ring),
+            allowed: crate::place::Place::Local(AtomicU64::new(0)),
+            denied: crate::place::Place::Local(AtomicU64::new(0)),
             clock: clock.into(),
             queued: AtomicU64::new(0),
             queue: Mutex::new(WaitQueue::default()),
         })
+    }
+
+    /// The limiter `name` in a shared region: one window for every process
+    /// that attaches, on the host's `CLOCK_MONOTONIC`. Attaching with
+    /// another config is `InvalidConfig` naming the field. Waiting
+    /// acquires queue per process (first come, first served among this
+    /// process's waiters; see `spec/shared_memory.md`).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region(
+        cfg: SlidingWindowConfig,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        Self::in_region_with_clock(cfg, crate::shm::region_clock(), region, name)
+    }
+
+    /// [`in_region`](Self::in_region) on the given clock.
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region_with_clock(
+        cfg: SlidingWindowConfig,
+        clock: impl Into<ClockSource>,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        use crate::shm::{Cfg, SlotKind};
+        let mut me = Self::with_clock(cfg.clone(), clock)?;
+        let len = me.ring.len();
+        let fields = [
+            ("limit", Cfg::U64(cfg.limit)),
+            ("window", Cfg::U64(crate::clock::duration_to_ns(cfg.window))),
+            ("buckets", Cfg::U64(u64::from(cfg.buckets))),
+        ];
+        // Counters on a line of their own, then the ring.
+        let slot = region.slot(
+            SlotKind::SlidingWindow,
+            name,
+            &fields,
+            128 + len * 8,
+            |_| Ok(()),
+        )?;
+        me.allowed = crate::place::Place::Region(slot.view::<AtomicU64>(0)?);
+        me.denied = crate::place::Place::Region(slot.view::<AtomicU64>(8)?);
+        me.ring = crate::place::PlaceSlice::Region(slot.slice::<AtomicU64>(128, len)?);
+        Ok(me)
+    }
+
+    /// Whether this limiter's state is in a shared region.
+    pub fn is_shared(&self) -> bool {
+        self.allowed.is_shared()
     }
 
     /// Counts `n` requests if the window has room. `Err(InvalidArgument)`

@@ -16,6 +16,7 @@ use crate::clock::duration_to_ns;
 use crate::clock::{Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::{Decision, LimiterWait, RateLimiter, Reservation, WaitTarget};
+use crate::place::Place;
 use crate::sync::{AtomicU64, Ordering, Padded, StripedCounter};
 use crate::validate;
 use std::sync::Arc;
@@ -272,17 +273,30 @@ pub struct TokenBucket {
     clock: ClockSource,
     /// Written by every grant: the TAT and the `allowed` counter share a
     /// line (one line moves between cores per grant), away from the
-    /// read-only fields above.
-    hot: Padded<Hot>,
+    /// read-only fields above. Inline, or in a shared region.
+    hot: Place<Padded<Hot>>,
     /// `try_acquire` calls denied, striped per thread: a denial otherwise
     /// only reads shared memory, so threads being denied at once (the
     /// common case under overload) do not pass one counter's line around.
-    denied: StripedCounter,
+    denied: Place<StripedCounter>,
     /// Reservations not yet claimed or given back (slow path only).
-    waiting: AtomicU64,
+    waiting: Place<AtomicU64>,
 }
 
+/// The whole state of a bucket in a shared region (`spec/shared_memory.md`).
+#[cfg(all(unix, not(seawall_loom)))]
+#[derive(zerocopy::FromBytes)]
+#[repr(C)]
+struct Shared {
+    hot: Padded<Hot>,
+    denied: StripedCounter,
+    waiting: AtomicU64,
+}
+crate::place::region_cells!(Hot, Shared);
+
 #[derive(Debug)]
+#[cfg_attr(not(seawall_loom), derive(zerocopy::FromBytes))]
+#[repr(C)]
 struct Hot {
     /// The theoretical arrival time, ns since the clock's origin. Values
     /// `<= now` all mean "full". The whole state; nothing is packed.
@@ -317,22 +331,89 @@ impl TokenBucket {
         cfg.validate()?;
         let gcra = Gcra::new(cfg.burst, cfg.rate_per_sec)?;
         let clock = clock.into();
-        let tat = match cfg.initial_tokens {
+        let tat = Self::initial_tat(&cfg, gcra, &clock);
+        Ok(Self {
+            gcra,
+            clock,
+            hot: Place::Local(Padded(Hot {
+                tat: AtomicU64::new(tat),
+                allowed: AtomicU64::new(0),
+            })),
+            denied: Place::Local(StripedCounter::new()),
+            waiting: Place::Local(AtomicU64::new(0)),
+        })
+    }
+
+    /// The TAT a new bucket starts with: 0 (full), or `initial_tokens`
+    /// short of full at the clock's current reading.
+    fn initial_tat(cfg: &TokenBucketConfig, gcra: Gcra, clock: &ClockSource) -> u64 {
+        match cfg.initial_tokens {
             Some(init) if init < gcra.burst => clock
                 .now_ns()
                 .saturating_add((gcra.burst - init).saturating_mul(gcra.t)),
             _ => 0,
-        };
+        }
+    }
+
+    /// The bucket `name` in a shared region, on the host's
+    /// `CLOCK_MONOTONIC` (the same time in every process): the first
+    /// process creates it, later ones attach to the same state. Attaching
+    /// with another config is `InvalidConfig` naming the field that
+    /// differs (`spec/shared_memory.md`).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region(
+        cfg: TokenBucketConfig,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        Self::in_region_with_clock(cfg, crate::shm::region_clock(), region, name)
+    }
+
+    /// [`in_region`](Self::in_region) on the given clock (a
+    /// [`ManualClock`](crate::ManualClock) for tests; every process
+    /// sharing the slot must read the same time).
+    #[cfg(all(unix, not(seawall_loom)))]
+    pub fn in_region_with_clock(
+        cfg: TokenBucketConfig,
+        clock: impl Into<ClockSource>,
+        region: &crate::shm::SharedRegion,
+        name: &str,
+    ) -> Result<Self> {
+        use crate::shm::{Cfg, SlotKind};
+        cfg.validate()?;
+        let gcra = Gcra::new(cfg.burst, cfg.rate_per_sec)?;
+        let clock = clock.into();
+        let fields = [
+            ("burst", Cfg::U64(cfg.burst)),
+            ("rate_per_sec", Cfg::F64(cfg.rate_per_sec)),
+            ("initial_tokens", Cfg::OptU64(cfg.initial_tokens)),
+        ];
+        let slot = region.slot(
+            SlotKind::TokenBucket,
+            name,
+            &fields,
+            size_of::<Shared>(),
+            |slot| {
+                let s = slot.view::<Shared>(0)?;
+                s.hot
+                    .tat
+                    .store(Self::initial_tat(&cfg, gcra, &clock), Ordering::Release);
+                Ok(())
+            },
+        )?;
+        let s = slot.view::<Shared>(0)?;
         Ok(Self {
             gcra,
             clock,
-            hot: Padded(Hot {
-                tat: AtomicU64::new(tat),
-                allowed: AtomicU64::new(0),
-            }),
-            denied: StripedCounter::new(),
-            waiting: AtomicU64::new(0),
+            hot: Place::Region(s.project(|s| &s.hot)),
+            denied: Place::Region(s.project(|s| &s.denied)),
+            waiting: Place::Region(s.project(|s| &s.waiting)),
         })
+    }
+
+    /// Whether this bucket's state is in a shared region.
+    pub fn is_shared(&self) -> bool {
+        self.hot.is_shared()
     }
 
     /// Takes `n` tokens if they are available now.

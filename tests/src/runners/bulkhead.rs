@@ -49,7 +49,18 @@ pub fn config(config: &Value) -> Result<BulkheadConfig, Value> {
 /// Builds the subject from a vector's config.
 pub fn build(config_value: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     let cfg = config(config_value)?;
-    let b = Bulkhead::with_clock(cfg, clock).map_err(|e| error_value(&e))?;
+    // In a region, only bulkheads without a queue (waits in line are per
+    // process: spec/shared_memory.md); the queued scenarios run on the heap.
+    let region = if cfg.max_queue == 0 {
+        crate::region_slot()
+    } else {
+        None
+    };
+    let b = match region {
+        Some((region, name)) => Bulkhead::in_region_with_clock(cfg, clock, &region, &name),
+        None => Bulkhead::with_clock(cfg, clock),
+    }
+    .map_err(|e| error_value(&e))?;
     Ok(Box::new(Runner {
         b: Arc::new(b),
         held: HashMap::new(),

@@ -145,7 +145,11 @@ pub fn parse_config(c: &Value) -> Result<Config, Value> {
 /// Builds the subject from a vector's config.
 pub fn build(config: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     let cfg = parse_config(config)?;
-    let cb = CircuitBreaker::with_clock(cfg, clock).map_err(|e| error_value(&e))?;
+    let cb = match crate::region_slot() {
+        Some((region, name)) => CircuitBreaker::in_region_with_clock(cfg, clock, &region, &name),
+        None => CircuitBreaker::with_clock(cfg, clock),
+    }
+    .map_err(|e| error_value(&e))?;
     let transitions = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&transitions);
     cb.on_transition(Box::new(move |t| {

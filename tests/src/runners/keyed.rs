@@ -84,27 +84,36 @@ fn table(v: &Value) -> Result<KeyTableConfig, Value> {
 /// per-key limiter's keys, and `max_keys`, `max_probe`, `on_full`, `hash_seed`.
 pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
     let table = table(cfg)?;
+    let region = crate::region_slot();
     let subject = match s(cfg, "kind").unwrap_or("token_bucket") {
-        "token_bucket" => Limiter::Tb(Arc::new(
-            KeyedTokenBucket::with_clock(
-                KeyedTokenBucketConfig {
-                    bucket: super::token_bucket::config(cfg),
-                    table,
-                },
-                clock,
-            )
-            .map_err(|e| error_value(&e))?,
-        )),
-        "sliding_window" => Limiter::Sw(Arc::new(
-            KeyedSlidingWindow::with_clock(
-                KeyedSlidingWindowConfig {
-                    window: super::sliding_window::config(cfg),
-                    table,
-                },
-                clock,
-            )
-            .map_err(|e| error_value(&e))?,
-        )),
+        "token_bucket" => {
+            let c = KeyedTokenBucketConfig {
+                bucket: super::token_bucket::config(cfg),
+                table,
+            };
+            Limiter::Tb(Arc::new(
+                match region {
+                    Some((r, name)) => KeyedTokenBucket::in_region_with_clock(c, clock, &r, &name),
+                    None => KeyedTokenBucket::with_clock(c, clock),
+                }
+                .map_err(|e| error_value(&e))?,
+            ))
+        }
+        "sliding_window" => {
+            let c = KeyedSlidingWindowConfig {
+                window: super::sliding_window::config(cfg),
+                table,
+            };
+            Limiter::Sw(Arc::new(
+                match region {
+                    Some((r, name)) => {
+                        KeyedSlidingWindow::in_region_with_clock(c, clock, &r, &name)
+                    }
+                    None => KeyedSlidingWindow::with_clock(c, clock),
+                }
+                .map_err(|e| error_value(&e))?,
+            ))
+        }
         other => {
             return Err(
                 json!({ "error": "invalid_config", "field": "kind", "reason": format!("unknown kind {other:?}") }),

@@ -28,10 +28,14 @@ pub fn build(config: &Value, _clock: &ManualClock) -> Result<Box<dyn Subject>, V
         None => d.token_ratio,
         Some(v) => v.as_f64().ok_or_else(|| bad("token_ratio", v))?,
     };
-    let budget = RetryBudget::new(RetryBudgetConfig {
+    let cfg = RetryBudgetConfig {
         max_tokens,
         token_ratio,
-    })
+    };
+    let budget = match crate::region_slot() {
+        Some((region, name)) => RetryBudget::in_region(cfg, &region, &name),
+        None => RetryBudget::new(cfg),
+    }
     .map_err(|e| error_value(&e))?;
     Ok(Box::new(Runner { budget }))
 }

@@ -50,7 +50,12 @@ pub fn config(v: &Value) -> SlidingWindowConfig {
 
 /// Builds the subject from a vector's config.
 pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
-    SlidingWindowLimiter::with_clock(config(cfg), clock)
-        .map(|l| Box::new(Sw(Arc::new(l), HashMap::new())) as Box<dyn Subject>)
-        .map_err(|e| error_value(&e))
+    match crate::region_slot() {
+        Some((region, name)) => {
+            SlidingWindowLimiter::in_region_with_clock(config(cfg), clock, &region, &name)
+        }
+        None => SlidingWindowLimiter::with_clock(config(cfg), clock),
+    }
+    .map(|l| Box::new(Sw(Arc::new(l), HashMap::new())) as Box<dyn Subject>)
+    .map_err(|e| error_value(&e))
 }

@@ -138,7 +138,12 @@ pub fn config(v: &Value) -> TokenBucketConfig {
 
 /// Builds the subject from a vector's config.
 pub fn build(cfg: &Value, clock: &ManualClock) -> Result<Box<dyn Subject>, Value> {
-    TokenBucket::with_clock(config(cfg), clock)
-        .map(|t| Box::new(Tb(Arc::new(t), HashMap::new())) as Box<dyn Subject>)
-        .map_err(|e| error_value(&e))
+    match crate::region_slot() {
+        Some((region, name)) => {
+            TokenBucket::in_region_with_clock(config(cfg), clock, &region, &name)
+        }
+        None => TokenBucket::with_clock(config(cfg), clock),
+    }
+    .map(|t| Box::new(Tb(Arc::new(t), HashMap::new())) as Box<dyn Subject>)
+    .map_err(|e| error_value(&e))
 }

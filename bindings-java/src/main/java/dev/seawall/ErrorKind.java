@@ -12,6 +12,8 @@ public enum ErrorKind {
   INJECTED_FAULT(8),
   /** {@link Policy#execute}'s retry stage ran out of attempts or time. */
   RETRY_EXHAUSTED(9),
+  /** A shared-memory region could not be opened or used. */
+  SHARED_REGION(10),
   /** A closed handle or a missing argument. */
   NULL_ARGUMENT(100),
   /** An internal bug, caught at the C boundary. */

@@ -1,0 +1,184 @@
+//! Region-backed primitives next to the same primitives on the heap,
+//! measured in one run (`cargo bench -p seawall-benches --bench shm`):
+//! token bucket `try_acquire` (granted), breaker `try_acquire` + `record`
+//! success, bulkhead `try_acquire` + release; 1 and 2 threads of this
+//! process, and "2 processes": this process measures while a second one
+//! (this binary again) runs the same operation flat out, on the same
+//! region primitive (region) or on its own heap primitive (heap).
+#![allow(clippy::disallowed_methods)] // the harness times itself with Instant
+#![allow(missing_docs)]
+
+use criterion::{BenchmarkId, Criterion};
+use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome};
+use seawall::shm::SharedRegion;
+use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
+use std::hint::black_box;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+fn on_threads<T: Send + Sync>(
+    threads: usize,
+    iters: u64,
+    shared: &T,
+    op: impl Fn(&T) + Sync,
+) -> Duration {
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        op(shared);
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Duration::MAX))
+            .max()
+            .unwrap_or(Duration::ZERO)
+    })
+}
+
+fn tb_cfg() -> TokenBucketConfig {
+    TokenBucketConfig {
+        burst: 1_000_000,
+        rate_per_sec: 1e9,
+        initial_tokens: None,
+    }
+}
+
+fn bh_cfg() -> BulkheadConfig {
+    BulkheadConfig {
+        max_concurrent: 64,
+        ..Default::default()
+    }
+}
+
+/// The three primitives, on the heap or in `region`.
+struct Set {
+    tb: TokenBucket,
+    cb: CircuitBreaker,
+    bh: Bulkhead,
+}
+
+fn set(region: Option<&SharedRegion>) -> Set {
+    let ok = |r: seawall::Result<Set>| r.unwrap_or_else(|e| panic!("{e}"));
+    ok((|| {
+        Ok(match region {
+            Some(r) => Set {
+                tb: TokenBucket::in_region(tb_cfg(), r, "tb")?,
+                cb: CircuitBreaker::in_region(Config::default(), r, "cb")?,
+                bh: Bulkhead::in_region(bh_cfg(), r, "bh")?,
+            },
+            None => Set {
+                tb: TokenBucket::new(tb_cfg())?,
+                cb: CircuitBreaker::new(Config::default())?,
+                bh: Bulkhead::new(bh_cfg())?,
+            },
+        })
+    })())
+}
+
+fn tb_op(s: &Set) {
+    black_box(s.tb.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+}
+
+fn cb_op(s: &Set) {
+    if let Ok(p) = s.cb.try_acquire() {
+        s.cb.record(p, Outcome::Success, black_box(Duration::from_micros(5)));
+    }
+}
+
+fn bh_op(s: &Set) {
+    black_box(s.bh.try_acquire().is_ok());
+}
+
+/// One measured operation.
+type Op = fn(&Set);
+
+const OPS: [(&str, Op); 3] = [
+    ("token_bucket_try_acquire", tb_op),
+    ("breaker_acquire_record", cb_op),
+    ("bulkhead_acquire_release", bh_op),
+];
+
+/// The second process: runs `op` on its own set (heap) or the region's
+/// until killed.
+fn child(op: &str, region: &str) -> ! {
+    let r =
+        (!region.is_empty()).then(|| SharedRegion::open(region).unwrap_or_else(|e| panic!("{e}")));
+    let s = set(r.as_ref());
+    let f = OPS
+        .iter()
+        .find(|(n, _)| *n == op)
+        .map_or(tb_op as Op, |(_, f)| *f);
+    println!("running");
+    loop {
+        for _ in 0..1024 {
+            f(&s);
+        }
+    }
+}
+
+/// Starts the second process and waits until it runs.
+fn second_process(op: &str, region: &str) -> Child {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut c = Command::new(exe)
+        .env("SEAWALL_BENCH_CHILD", op)
+        .env("SEAWALL_BENCH_REGION", region)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(out) = c.stdout.take() {
+        let mut line = String::new();
+        let _ = BufReader::new(out).read_line(&mut line);
+    }
+    c
+}
+
+fn main() {
+    if let Ok(op) = std::env::var("SEAWALL_BENCH_CHILD") {
+        child(
+            &op,
+            &std::env::var("SEAWALL_BENCH_REGION").unwrap_or_default(),
+        );
+    }
+    let path = format!("/dev/shm/seawall-bench-{}", std::process::id());
+    let _ = SharedRegion::remove(&path);
+    let region = SharedRegion::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let heap = set(None);
+    let shared = set(Some(&region));
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    for (name, op) in OPS {
+        let mut g = c.benchmark_group(name);
+        for threads in [1usize, 2] {
+            for (kind, s) in [("heap", &heap), ("region", &shared)] {
+                g.bench_function(BenchmarkId::new(format!("{kind}/threads"), threads), |b| {
+                    b.iter_custom(|n| on_threads(threads, n, s, op))
+                });
+            }
+        }
+        for (kind, s) in [("heap", &heap), ("region", &shared)] {
+            let mut other = second_process(name, if kind == "region" { &path } else { "" });
+            g.bench_function(BenchmarkId::new(format!("{kind}/processes"), 2), |b| {
+                b.iter_custom(|n| on_threads(1, n, s, op))
+            });
+            let _ = other.kill();
+            let _ = other.wait();
+        }
+        g.finish();
+    }
+    c.final_summary();
+    let _ = SharedRegion::remove(&path);
+}
