@@ -19,8 +19,8 @@ lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: ## unit, property, doc and conformance tests of the core; README examples
-	$(CARGO) test --workspace
+test-rust: deps-redis ## unit, property, doc and conformance tests of the core (Redis backend against a real redis-server); README examples
+	SEAWALL_REQUIRE_REDIS=1 $(CARGO) test --workspace
 	$(CARGO) run -q -p seawall --example quickstart
 	python3 scripts/check-readme.py
 
@@ -60,6 +60,8 @@ LIBDIR := target/release
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
 
+
+.PHONY: deps-redis test-redis
 .PHONY: header check-header lib-c lib-c-test install-c test-c test-c-asan fuzz-c test-go test-java deps-c
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local
@@ -89,6 +91,12 @@ header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
 check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
+
+deps-redis: ## Debian redis-server for the Redis backend's tests (each test starts its own on a random port)
+	bash scripts/deps-debian.sh redis-server
+
+test-redis: deps-redis ## only the Redis backend's tests and its conformance vectors
+	SEAWALL_REQUIRE_REDIS=1 $(CARGO) test -p seawall-tests --test 'redis_*'
 
 deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
 	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind

@@ -21,6 +21,8 @@ pub mod headers;
 pub mod keyed;
 pub mod limit;
 pub mod policy;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod retry;
 pub mod retry_budget;
 pub mod rng;
