@@ -37,8 +37,8 @@ test-stress: ## multi-threaded stress tests on real threads (release)
 soak: ## long soaks, not part of `make test`
 	SEAWALL_SOAK_SECS=$${SEAWALL_SOAK_SECS:-60} $(CARGO) test -p seawall --release --test stress_soak -- --ignored --nocapture
 
-test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest; README example
-	$(MAKE) -C bindings-python test
+test-python: deps-redis ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest (Redis backend against a real redis-server); README example
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C bindings-python test
 	cd examples/python && ../../bindings-python/.venv/bin/python quickstart.py
 	cd examples/python && ../../bindings-python/.venv/bin/python asgi_rate_limit.py
 
