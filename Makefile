@@ -131,8 +131,8 @@ test-java: lib-c lib-c-test ## Java library bindings-java (JUnit 5: every primit
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node
-test-node: ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc; README example
-	$(MAKE) -C bindings-node test
+test-node: deps-redis ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc (Redis backend against a real redis-server); README example
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C bindings-node test
 	mkdir -p target/node-path && ln -sfn ../../bindings-node target/node-path/seawall
 	NODE_PATH=target/node-path node examples/node/quickstart.js
 

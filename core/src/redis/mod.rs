@@ -948,6 +948,16 @@ impl RedisLimiter {
         self.then(key, n, Op::Peek, done);
     }
 
+    /// [`refund`](Self::refund) without blocking (see [`try_acquire_then`](Self::try_acquire_then)).
+    pub fn refund_then(
+        self: &Arc<Self>,
+        key: &[u8],
+        n: u64,
+        done: impl FnOnce(Result<Decision>) + Send + 'static,
+    ) {
+        self.then(key, n, Op::Refund, done);
+    }
+
     fn then(
         self: &Arc<Self>,
         key: &[u8],
