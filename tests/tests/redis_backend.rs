@@ -8,7 +8,7 @@
 // Real time on purpose: these tests measure a real server's deadlines.
 #![allow(clippy::disallowed_methods)]
 
-use seawall::redis::{FailureMode, RedisBackend, RedisConfig, RedisLimiter};
+use seawall::redis::{FailureMode, RedisBackend, RedisConcurrencyLimit, RedisConfig, RedisLimiter};
 use seawall::sliding_window::SlidingWindowConfig;
 use seawall::token_bucket::TokenBucketConfig;
 use seawall::{Decision, ErrorKind};
@@ -507,4 +507,131 @@ fn bad_input_is_a_typed_error_naming_the_parameter() {
             .field(),
         Some("on_failure")
     );
+}
+
+fn climit(b: &RedisBackend, name: &str, max: u64, lease_ms: u64) -> RedisConcurrencyLimit {
+    RedisConcurrencyLimit::new(b, name, max, Duration::from_millis(lease_ms)).expect("limit")
+}
+
+#[test]
+fn concurrency_limit_holds_across_hosts_and_a_dead_holders_lease_expires() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let a = climit(&backend(&server.url(), FailureMode::Closed), "jobs", 2, 400);
+    let b = climit(&backend(&server.url(), FailureMode::Closed), "jobs", 2, 400);
+    // warm up both connections
+    for l in [&a, &b] {
+        let t0 = Instant::now();
+        loop {
+            let d = l.try_acquire(b"warm").expect("ok");
+            if let Some(p) = d.lease {
+                assert!(l.release(p));
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10));
+        }
+    }
+    let p1 = a.try_acquire(b"tenant").expect("ok").lease.expect("first");
+    let p2 = b.try_acquire(b"tenant").expect("ok").lease.expect("second");
+    let d = a.try_acquire(b"tenant").expect("ok");
+    assert!(d.lease.is_none() && d.in_use == 2, "{d:?}");
+    assert!(d.retry_after > Duration::ZERO && d.retry_after <= Duration::from_millis(400));
+    assert!(b.release(p1));
+    let p3 = b
+        .try_acquire(b"tenant")
+        .expect("ok")
+        .lease
+        .expect("freed by release");
+    // p2 and p3's holders "die" (never release): their leases expire.
+    drop((p2, p3));
+    assert!(a.try_acquire(b"tenant").expect("ok").lease.is_none());
+    std::thread::sleep(Duration::from_millis(450));
+    let p4 = a
+        .try_acquire(b"tenant")
+        .expect("ok")
+        .lease
+        .expect("leases expired");
+    // Renewing keeps a lease past its first expiry.
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(a.renew(&p4));
+    }
+    let p5 = a
+        .try_acquire(b"tenant")
+        .expect("ok")
+        .lease
+        .expect("one left");
+    assert!(
+        a.try_acquire(b"tenant").expect("ok").lease.is_none(),
+        "p4 renewed, p5 held"
+    );
+    assert!(a.release(p4) && a.release(p5.clone()));
+    assert!(!a.release(p5), "a second release finds nothing");
+    let ttl: i64 = server
+        .cmd(&["PTTL", "seawall:cl:jobs:{warm}"])
+        .parse()
+        .expect("pttl");
+    assert!(
+        ttl == -2 || ttl <= 400,
+        "an idle key expires with its leases: {ttl}"
+    );
+}
+
+#[test]
+fn concurrency_limit_follows_the_mode_when_redis_is_down() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let local = climit(&backend(&url, FailureMode::Local), "l", 2, 1000);
+    let l1 = local.try_acquire(b"k").expect("ok").lease.expect("local 1");
+    let _l2 = local.try_acquire(b"k").expect("ok").lease.expect("local 2");
+    assert!(
+        local.try_acquire(b"k").expect("ok").lease.is_none(),
+        "local max 2"
+    );
+    assert!(l1.is_local() && local.release(l1));
+    assert!(local.try_acquire(b"k").expect("ok").lease.is_some());
+    let closed = climit(&backend(&url, FailureMode::Closed), "c", 2, 1000);
+    assert!(closed.try_acquire(b"k").expect("ok").lease.is_none());
+    let open = climit(&backend(&url, FailureMode::Open), "o", 1, 1000);
+    for _ in 0..3 {
+        assert!(open.try_acquire(b"k").expect("ok").lease.is_some());
+    }
+    let be = backend(&url, FailureMode::Open);
+    let bad = |r: seawall::Result<RedisConcurrencyLimit>| r.unwrap_err().field();
+    assert_eq!(
+        bad(RedisConcurrencyLimit::new(
+            &be,
+            "",
+            1,
+            Duration::from_secs(1)
+        )),
+        Some("name")
+    );
+    assert_eq!(
+        bad(RedisConcurrencyLimit::new(
+            &be,
+            "a",
+            0,
+            Duration::from_secs(1)
+        )),
+        Some("max_concurrent")
+    );
+    assert_eq!(
+        bad(RedisConcurrencyLimit::new(&be, "a", 1, Duration::ZERO)),
+        Some("lease")
+    );
+    assert_eq!(
+        bad(RedisConcurrencyLimit::new(
+            &be,
+            "a",
+            1,
+            Duration::from_secs(90_000)
+        )),
+        Some("lease")
+    );
+    assert_eq!(open.try_acquire(b"").unwrap_err().field(), Some("key"));
 }

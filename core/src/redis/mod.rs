@@ -24,7 +24,12 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+mod concurrency;
 mod scripts;
+
+pub use concurrency::{
+    LeaseDecision, RedisConcurrencyLimit, RedisLease, MAX_CONCURRENT, MAX_LEASE,
+};
 
 use crate::circuit_breaker::{self, CircuitBreaker, State};
 use crate::clock::{Clock, ClockSource};
@@ -303,6 +308,7 @@ struct Io {
 }
 
 struct Inner {
+    id: u64,
     cfg: RedisConfig,
     client: ::redis::Client,
     io: Mutex<Option<Io>>,
@@ -312,6 +318,7 @@ struct Inner {
     last_error: Mutex<Option<String>>,
     gcra: ::redis::Script,
     window: ::redis::Script,
+    lease: ::redis::Script,
 }
 
 /// One Redis (one URL), shared by any number of [`RedisLimiter`]s.
@@ -330,6 +337,24 @@ impl std::fmt::Debug for RedisBackend {
             .finish()
     }
 }
+
+/// A blocking caller thread's own connection to one backend.
+struct SyncConn {
+    pid: u32,
+    backend: u64,
+    conn: ::redis::Connection,
+}
+
+/// Backends a thread keeps a blocking connection to (least recently used
+/// dropped first).
+const MAX_SYNC_CONNS: usize = 8;
+
+thread_local! {
+    static SYNC_CONNS: std::cell::RefCell<Vec<SyncConn>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Backend ids (never reused, unlike addresses).
+static NEXT_BACKEND_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Why a Redis call failed.
 enum Fail {
@@ -358,6 +383,7 @@ impl RedisBackend {
         })?;
         Ok(Self {
             inner: Arc::new(Inner {
+                id: NEXT_BACKEND_ID.fetch_add(1, Ordering::Relaxed),
                 client,
                 io: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new(()),
@@ -366,6 +392,7 @@ impl RedisBackend {
                 last_error: Mutex::new(None),
                 gcra: ::redis::Script::new(&scripts::gcra()),
                 window: ::redis::Script::new(&scripts::window()),
+                lease: ::redis::Script::new(&scripts::lease()),
                 cfg,
             }),
         })
@@ -460,6 +487,7 @@ impl RedisBackend {
             let script = match which {
                 Which::Gcra => &self.inner.gcra,
                 Which::Window => &self.inner.window,
+                Which::Lease => &self.inner.lease,
             };
             let mut inv = script.key(key);
             for a in &args {
@@ -484,6 +512,83 @@ impl RedisBackend {
             Ok(r) => r,
             Err(_) => Err(Fail::Timeout),
         }
+    }
+
+    /// One script call on this thread's own connection to this backend
+    /// (blocking sockets with timeouts: no thread hop, so a lone caller
+    /// pays one write and one read). Connect, write and read each get the
+    /// time left of the deadline; any error drops the connection (a late
+    /// reply must never be read as the next call's).
+    fn eval_sync(
+        &self,
+        which: Which,
+        key: &[u8],
+        args: &[String],
+    ) -> std::result::Result<[i64; 4], Fail> {
+        let deadline = self.inner.cfg.deadline;
+        let start = now_ns();
+        let left = || {
+            deadline
+                .saturating_sub(elapsed(start))
+                .max(Duration::from_millis(1))
+        };
+        let id = self.inner.id;
+        let pid = std::process::id();
+        SYNC_CONNS.with(|cell| {
+            let mut conns = cell.borrow_mut();
+            // A connection inherited through fork() is the parent's socket.
+            conns.retain(|c| c.pid == pid);
+            let pos = conns.iter().position(|c| c.backend == id);
+            let mut conn = match pos {
+                Some(i) => conns.swap_remove(i).conn,
+                None => {
+                    let c = self
+                        .inner
+                        .client
+                        .get_connection_with_timeout(deadline)
+                        .map_err(|e| {
+                            if e.is_timeout() {
+                                Fail::Timeout
+                            } else {
+                                Fail::Redis(format!("connect: {e}"))
+                            }
+                        })?;
+                    self.inner.counters.connects.fetch_add(1, Ordering::Relaxed);
+                    c
+                }
+            };
+            let script = match which {
+                Which::Gcra => &self.inner.gcra,
+                Which::Window => &self.inner.window,
+                Which::Lease => &self.inner.lease,
+            };
+            let mut inv = script.key(key);
+            for a in args {
+                inv.arg(a);
+            }
+            let timeouts = conn
+                .set_write_timeout(Some(left()))
+                .and_then(|()| conn.set_read_timeout(Some(left())));
+            let r: ::redis::RedisResult<Vec<i64>> = timeouts.and_then(|()| inv.invoke(&mut conn));
+            match r {
+                Ok(v) => {
+                    if conns.len() >= MAX_SYNC_CONNS {
+                        conns.remove(0);
+                    }
+                    conns.push(SyncConn {
+                        pid,
+                        backend: id,
+                        conn,
+                    });
+                    match v.as_slice() {
+                        [a, b, c, d] => Ok([*a, *b, *c, *d]),
+                        _ => Err(Fail::Redis(format!("unexpected script reply {v:?}"))),
+                    }
+                }
+                Err(e) if e.is_timeout() => Err(Fail::Timeout),
+                Err(e) => Err(Fail::Redis(e.to_string())),
+            }
+        })
     }
 
     async fn connect(&self) -> std::result::Result<MultiplexedConnection, Fail> {
@@ -517,6 +622,7 @@ impl RedisBackend {
 enum Which {
     Gcra,
     Window,
+    Lease,
 }
 
 #[derive(Debug)]
@@ -865,23 +971,7 @@ impl RedisLimiter {
             }
         };
         let started = now_ns();
-        let r = match self.backend.io() {
-            Ok((rt, conn)) => {
-                let fut = self.backend.clone().eval(conn, which, rkey, args);
-                if tokio::runtime::Handle::try_current().is_ok() {
-                    // Called from inside some tokio runtime: blocking it
-                    // with block_on would panic; run on ours and wait.
-                    let (tx, rx) = std::sync::mpsc::channel();
-                    rt.spawn(async move {
-                        let _ = tx.send(fut.await);
-                    });
-                    rx.recv().unwrap_or(Err(Fail::Timeout))
-                } else {
-                    rt.block_on(fut)
-                }
-            }
-            Err(e) => Err(Fail::Redis(e.to_string())),
-        };
+        let r = self.backend.eval_sync(which, &rkey, &args);
         let d = self.finish(key, n, op, permit, started, r);
         self.count(op, &d);
         Ok(d)

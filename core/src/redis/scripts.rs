@@ -158,6 +158,52 @@ if top ~= nil then reset = expires_in(top) + late end
 return {0, rem, retry + late, reset}
 "#;
 
+/// Distributed concurrency limit with leases. `ARGV`: override, op (`a`
+/// acquire, `r` release, `n` renew), lease id, max, lease ms.
+/// State: a sorted set {lease id -> expiry ms (server time)}; expired
+/// leases are dropped on every call, so a holder that died frees its
+/// permit when its lease runs out. TTL = the longest lease.
+/// Returns {granted/released/renewed (1/0), in use after, retry_after_ms
+/// (denied: until the first lease expires), lease_ms}.
+const LEASE: &str = r#"
+local op = ARGV[2]
+local id = ARGV[3]; local max = tonumber(ARGV[4]); local lease = tonumber(ARGV[5])
+local now_ms = now_s * 1000 + math.floor(now_ns / 1000000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+local function keep()
+  if not override then
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl < lease then redis.call('PEXPIRE', KEYS[1], lease) end
+  end
+end
+if op == 'a' then
+  local n = redis.call('ZCARD', KEYS[1])
+  if n < max then
+    redis.call('ZADD', KEYS[1], now_ms + lease, id)
+    keep()
+    return {1, n + 1, 0, lease}
+  end
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local wait = 1
+  if first[2] then wait = tonumber(first[2]) - now_ms end
+  return {0, n, wait, 0}
+elseif op == 'r' then
+  local r = redis.call('ZREM', KEYS[1], id)
+  return {r, redis.call('ZCARD', KEYS[1]), 0, 0}
+end
+if redis.call('ZSCORE', KEYS[1], id) then
+  redis.call('ZADD', KEYS[1], 'XX', now_ms + lease, id)
+  keep()
+  return {1, redis.call('ZCARD', KEYS[1]), 0, lease}
+end
+return {0, redis.call('ZCARD', KEYS[1]), 0, 0}
+"#;
+
+/// The lease script's full source.
+pub(crate) fn lease() -> String {
+    format!("{PRELUDE}{LEASE}")
+}
+
 /// The token-bucket script's full source.
 pub(crate) fn gcra() -> String {
     format!("{PRELUDE}{GCRA}")
