@@ -280,8 +280,24 @@ fn frozen_redis_calls_return_within_the_deadline_then_resume() {
         1_000_000.0,
     );
     warm(&l);
+    let mut cfg = RedisConfig::new(server.url());
+    cfg.on_failure = FailureMode::Closed;
+    cfg.deadline = Duration::from_secs(1);
+    let slow = bucket(&RedisBackend::new(cfg).expect("backend"), "stop1", 10, 1.0);
+    warm(&slow);
     assert!(timed(&l, b"k").allowed);
     server.freeze();
+    // A thread with no connection yet connects to the frozen server (the
+    // kernel still accepts): the handshake counts against the deadline
+    // too (a 1 s deadline here, so one deadline and two are far apart).
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let t0 = Instant::now();
+            assert!(!slow.try_acquire(b"k", 1).expect("valid").allowed);
+            let took = t0.elapsed();
+            assert!(took < Duration::from_millis(1500), "{took:?}");
+        });
+    });
     let mut denied = 0;
     for _ in 0..40 {
         if !timed(&l, b"k").allowed {

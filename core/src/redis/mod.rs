@@ -240,7 +240,14 @@ impl RedisConfig {
                 ))
             }
         }
-        let client = ::redis::Client::open(url).map_err(|e| {
+        // No pipelined CLIENT SETINFO on connect: its replies would each
+        // wait up to the deadline on a frozen server (and it is one more
+        // round trip per connection).
+        let info = ::redis::IntoConnectionInfo::into_connection_info(url).map(|info| {
+            let settings = info.redis_settings().clone().set_skip_set_lib_name();
+            info.set_redis_settings(settings)
+        });
+        let client = info.and_then(::redis::Client::open).map_err(|e| {
             Error::config(
                 "url",
                 format!("is not a valid Redis URL ({e}), got {:?}", redact(url)),
