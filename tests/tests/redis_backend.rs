@@ -651,3 +651,94 @@ fn concurrency_limit_follows_the_mode_when_redis_is_down() {
     );
     assert_eq!(open.try_acquire(b"").unwrap_err().field(), Some("key"));
 }
+
+#[test]
+fn feature_flags_cache_disable_for_a_while_and_safe_default_when_redis_is_down() {
+    use seawall::redis::{FlagSource, RedisFeatureFlags};
+    use seawall::ManualClock;
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let clock = ManualClock::new();
+    let be = backend(&server.url(), FailureMode::Closed);
+    let ff =
+        RedisFeatureFlags::with_clock(&be, "app", Duration::from_secs(1), &clock).expect("flags");
+    let other = RedisFeatureFlags::new(
+        &backend(&server.url(), FailureMode::Closed),
+        "app",
+        Duration::ZERO,
+    )
+    .expect("flags");
+    // Never set: the safe default, read from Redis.
+    let t0 = Instant::now();
+    while ff.lookup(b"recs", true).expect("ok").1 != FlagSource::Redis {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+    }
+    assert_eq!(
+        ff.lookup(b"recs", false).expect("ok"),
+        (false, FlagSource::Cache)
+    );
+    assert!(other.set(b"recs", true).expect("ok"));
+    // Cached for cache_ttl on the manual clock, then read again.
+    assert_eq!(
+        ff.lookup(b"recs", false).expect("ok"),
+        (false, FlagSource::Cache)
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        ff.lookup(b"recs", false).expect("ok"),
+        (true, FlagSource::Redis)
+    );
+    // disable(flag, for): off for every host, back by itself.
+    assert!(other
+        .disable(b"recs", Duration::from_millis(300))
+        .expect("ok"));
+    assert!(!other.is_enabled(b"recs", true).expect("ok"));
+    let ttl: i64 = server
+        .cmd(&["PTTL", "seawall:ff:app:{recs}:off"])
+        .parse()
+        .expect("pttl");
+    assert!(ttl > 0 && ttl <= 300, "{ttl}");
+    std::thread::sleep(Duration::from_millis(350));
+    assert!(
+        other.is_enabled(b"recs", false).expect("ok"),
+        "back after the disable ran out"
+    );
+    // Redis down: the safe default, never an error, not cached.
+    server.kill();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        ff.lookup(b"recs", false).expect("ok"),
+        (false, FlagSource::Default)
+    );
+    assert_eq!(
+        ff.lookup(b"recs", true).expect("ok"),
+        (true, FlagSource::Default)
+    );
+    assert!(
+        !other.set(b"recs", true).expect("ok"),
+        "a write Redis did not take says so"
+    );
+    // Bad input names the parameter.
+    assert_eq!(ff.is_enabled(b"", true).unwrap_err().field(), Some("flag"));
+    assert_eq!(
+        ff.is_enabled(&[b'f'; 1025], true).unwrap_err().field(),
+        Some("flag")
+    );
+    assert_eq!(
+        ff.disable(b"f", Duration::ZERO).unwrap_err().field(),
+        Some("for")
+    );
+    assert_eq!(
+        RedisFeatureFlags::new(&be, "", Duration::ZERO)
+            .unwrap_err()
+            .field(),
+        Some("namespace")
+    );
+    assert_eq!(
+        RedisFeatureFlags::new(&be, "a", Duration::from_secs(7200))
+            .unwrap_err()
+            .field(),
+        Some("cache_ttl")
+    );
+}

@@ -3,9 +3,7 @@
 //! expires unless renewed, so a holder that dies (crash, kill -9, a lost
 //! host) frees its permit when its lease runs out (`spec/redis.md`).
 
-use super::{check_key, check_name, RedisBackend, Which, MAX_NAME_BYTES};
-use super::{elapsed, now_ns, Fail, FailureMode};
-use crate::circuit_breaker::Permit;
+use super::{check_key, check_name, FailureMode, RedisBackend, MAX_NAME_BYTES};
 use crate::error::{Error, Result};
 use crate::validate;
 use std::collections::HashMap;
@@ -107,49 +105,19 @@ impl RedisConcurrencyLimit {
     }
 
     fn call(&self, key: &[u8], op: &str, id: &str) -> std::result::Result<[i64; 4], Decided> {
-        let inner = &self.backend.inner;
-        let permit: Permit = match inner.breaker.try_acquire() {
-            Ok(p) => p,
-            Err(rej) => {
-                inner
-                    .counters
-                    .short_circuited
-                    .fetch_add(1, Ordering::Relaxed);
-                inner.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
-                return Err(Decided(rej.retry_after));
-            }
-        };
-        let args = vec![
-            String::new(),
-            op.to_owned(),
-            id.to_owned(),
-            self.max.to_string(),
-            self.lease_ms.to_string(),
-        ];
-        let started = now_ns();
-        match self
+        let mut inv = self.backend.inner.lease.key(self.redis_key(key));
+        inv.arg("")
+            .arg(op)
+            .arg(id)
+            .arg(self.max.to_string())
+            .arg(self.lease_ms.to_string());
+        let v: Vec<i64> = self
             .backend
-            .eval_sync(Which::Lease, &self.redis_key(key), &args)
-        {
-            Ok(v) => {
-                inner.breaker.record_success(permit, elapsed(started));
-                inner.counters.redis_ok.fetch_add(1, Ordering::Relaxed);
-                Ok(v)
-            }
-            Err(f) => {
-                inner.breaker.record_failure(permit, elapsed(started));
-                match f {
-                    Fail::Timeout => {
-                        inner.counters.timeouts.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Fail::Redis(m) => {
-                        inner.counters.errors.fetch_add(1, Ordering::Relaxed);
-                        self.backend.note_error(super::redact(&m));
-                    }
-                }
-                inner.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
-                Err(Decided(inner.cfg.retry_initial))
-            }
+            .guarded(|conn| inv.invoke(conn))
+            .map_err(Decided)?;
+        match v.as_slice() {
+            [a, b, c, d] => Ok([*a, *b, *c, *d]),
+            _ => Err(Decided(self.backend.inner.cfg.retry_initial)),
         }
     }
 

@@ -25,11 +25,13 @@
 //! ```
 
 mod concurrency;
+mod flags;
 mod scripts;
 
 pub use concurrency::{
     LeaseDecision, RedisConcurrencyLimit, RedisLease, MAX_CONCURRENT, MAX_LEASE,
 };
+pub use flags::{FlagSource, RedisFeatureFlags, MAX_CACHE_TTL};
 
 use crate::circuit_breaker::{self, CircuitBreaker, State};
 use crate::clock::{Clock, ClockSource};
@@ -494,7 +496,6 @@ impl RedisBackend {
             let script = match which {
                 Which::Gcra => &self.inner.gcra,
                 Which::Window => &self.inner.window,
-                Which::Lease => &self.inner.lease,
             };
             let mut inv = script.key(key);
             for a in &args {
@@ -521,17 +522,38 @@ impl RedisBackend {
         }
     }
 
-    /// One script call on this thread's own connection to this backend
-    /// (blocking sockets with timeouts: no thread hop, so a lone caller
-    /// pays one write and one read). Connect, write and read each get the
-    /// time left of the deadline; any error drops the connection (a late
-    /// reply must never be read as the next call's).
+    /// One script call on this thread's own connection (see
+    /// [`with_conn`](Self::with_conn)).
     fn eval_sync(
         &self,
         which: Which,
         key: &[u8],
         args: &[String],
     ) -> std::result::Result<[i64; 4], Fail> {
+        let script = match which {
+            Which::Gcra => &self.inner.gcra,
+            Which::Window => &self.inner.window,
+        };
+        let mut inv = script.key(key);
+        for a in args {
+            inv.arg(a);
+        }
+        let v: Vec<i64> = self.with_conn(|conn| inv.invoke(conn))?;
+        match v.as_slice() {
+            [a, b, c, d] => Ok([*a, *b, *c, *d]),
+            _ => Err(Fail::Redis(format!("unexpected script reply {v:?}"))),
+        }
+    }
+
+    /// Runs `f` on this thread's own connection to this backend (blocking
+    /// sockets with timeouts: no thread hop, so a lone caller pays one
+    /// write and one read). Connect, write and read each get the time left
+    /// of the deadline; any error drops the connection (a late reply must
+    /// never be read as the next call's).
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut ::redis::Connection) -> ::redis::RedisResult<T>,
+    ) -> std::result::Result<T, Fail> {
         let deadline = self.inner.cfg.deadline;
         let start = now_ns();
         let left = || {
@@ -564,19 +586,10 @@ impl RedisBackend {
                     c
                 }
             };
-            let script = match which {
-                Which::Gcra => &self.inner.gcra,
-                Which::Window => &self.inner.window,
-                Which::Lease => &self.inner.lease,
-            };
-            let mut inv = script.key(key);
-            for a in args {
-                inv.arg(a);
-            }
-            let timeouts = conn
+            let r = conn
                 .set_write_timeout(Some(left()))
-                .and_then(|()| conn.set_read_timeout(Some(left())));
-            let r: ::redis::RedisResult<Vec<i64>> = timeouts.and_then(|()| inv.invoke(&mut conn));
+                .and_then(|()| conn.set_read_timeout(Some(left())))
+                .and_then(|()| f(&mut conn));
             match r {
                 Ok(v) => {
                     if conns.len() >= MAX_SYNC_CONNS {
@@ -587,15 +600,55 @@ impl RedisBackend {
                         backend: id,
                         conn,
                     });
-                    match v.as_slice() {
-                        [a, b, c, d] => Ok([*a, *b, *c, *d]),
-                        _ => Err(Fail::Redis(format!("unexpected script reply {v:?}"))),
-                    }
+                    Ok(v)
                 }
                 Err(e) if e.is_timeout() => Err(Fail::Timeout),
                 Err(e) => Err(Fail::Redis(e.to_string())),
             }
         })
+    }
+
+    /// `f` on this thread's connection behind the breaker, counted in the
+    /// metrics: `Ok`, or `Err(retry hint)` when the caller's failure mode
+    /// must answer (counted as a fallback).
+    pub(crate) fn guarded<T>(
+        &self,
+        f: impl FnOnce(&mut ::redis::Connection) -> ::redis::RedisResult<T>,
+    ) -> std::result::Result<T, Duration> {
+        let inner = &self.inner;
+        let permit = match inner.breaker.try_acquire() {
+            Ok(p) => p,
+            Err(rej) => {
+                inner
+                    .counters
+                    .short_circuited
+                    .fetch_add(1, Ordering::Relaxed);
+                inner.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
+                return Err(rej.retry_after);
+            }
+        };
+        let started = now_ns();
+        match self.with_conn(f) {
+            Ok(v) => {
+                inner.breaker.record_success(permit, elapsed(started));
+                inner.counters.redis_ok.fetch_add(1, Ordering::Relaxed);
+                Ok(v)
+            }
+            Err(fail) => {
+                inner.breaker.record_failure(permit, elapsed(started));
+                match fail {
+                    Fail::Timeout => {
+                        inner.counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Fail::Redis(m) => {
+                        inner.counters.errors.fetch_add(1, Ordering::Relaxed);
+                        self.note_error(redact(&m));
+                    }
+                }
+                inner.counters.fallbacks.fetch_add(1, Ordering::Relaxed);
+                Err(inner.cfg.retry_initial)
+            }
+        }
     }
 
     async fn connect(&self) -> std::result::Result<MultiplexedConnection, Fail> {
@@ -629,7 +682,6 @@ impl RedisBackend {
 enum Which {
     Gcra,
     Window,
-    Lease,
 }
 
 #[derive(Debug)]
