@@ -25,6 +25,9 @@ pub enum FlagSource {
     Default,
 }
 
+/// A flag's cached read: (value, read at ns); `None` = unset in Redis.
+type Cached = (Option<bool>, u64);
+
 /// Feature flags in Redis under one namespace. Thread-safe.
 #[derive(Debug)]
 pub struct RedisFeatureFlags {
@@ -32,8 +35,7 @@ pub struct RedisFeatureFlags {
     head: String,
     cache_ttl_ns: u64,
     clock: ClockSource,
-    /// flag -> (value, read at ns); `None` value = unset in Redis.
-    cache: Mutex<HashMap<Vec<u8>, (Option<bool>, u64)>>,
+    cache: Mutex<HashMap<Vec<u8>, Cached>>,
 }
 
 impl RedisFeatureFlags {
