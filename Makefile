@@ -47,6 +47,11 @@ bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tena
 
 bench: bench-rust bench-python bench-node ## all benchmarks
 
+bench-redis: deps-redis ## Redis backend next to limits (Python) and rate-limiter-flexible (Node) against one local Redis (BENCHMARKS.md)
+	$(MAKE) -C bindings-python install
+	$(MAKE) -C bindings-node build
+	ROUNDS=3 bash benches/redis/run.sh
+
 bench-rust: lib-c ## criterion: core next to governor, recloser, failsafe, tokio, backon; interleaved ratios; C ABI next to core
 	$(CARGO) bench -p seawall-benches --bench core
 	scripts/bench-ratios.sh
@@ -61,7 +66,7 @@ $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
 
 
-.PHONY: deps-redis test-redis
+.PHONY: deps-redis test-redis bench-redis
 .PHONY: header check-header lib-c lib-c-test install-c test-c test-c-asan fuzz-c test-go test-java deps-c
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local
