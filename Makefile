@@ -19,8 +19,8 @@ lint: ## rustfmt check + clippy (denies unwrap/panic/indexing in core)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-test-rust: ## unit, property, doc and conformance tests of the core; README examples
-	$(CARGO) test --workspace
+test-rust: deps-redis ## unit, property, doc and conformance tests of the core (Redis backend against a real redis-server); README examples
+	SEAWALL_REQUIRE_REDIS=1 $(CARGO) test --workspace
 	$(CARGO) run -q -p seawall --example quickstart
 	python3 scripts/check-readme.py
 
@@ -37,8 +37,8 @@ test-stress: ## multi-threaded stress tests on real threads (release)
 soak: ## long soaks, not part of `make test`
 	SEAWALL_SOAK_SECS=$${SEAWALL_SOAK_SECS:-60} $(CARGO) test -p seawall --release --test stress_soak -- --ignored --nocapture
 
-test-python: ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest; README example
-	$(MAKE) -C bindings-python test
+test-python: deps-redis ## Python wheel: build, install into bindings-python/.venv, stubtest, pytest (Redis backend against a real redis-server); README example
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C bindings-python test
 	cd examples/python && ../../bindings-python/.venv/bin/python quickstart.py
 	cd examples/python && ../../bindings-python/.venv/bin/python asgi_rate_limit.py
 
@@ -46,6 +46,11 @@ bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tena
 	$(MAKE) -C bindings-python bench-python
 
 bench: bench-rust bench-python bench-node ## all benchmarks
+
+bench-redis: deps-redis ## Redis backend next to limits (Python) and rate-limiter-flexible (Node) against one local Redis (BENCHMARKS.md)
+	$(MAKE) -C bindings-python install
+	$(MAKE) -C bindings-node build
+	ROUNDS=3 bash benches/redis/run.sh
 
 bench-rust: lib-c ## criterion: core next to governor, recloser, failsafe, tokio, backon; interleaved ratios; C ABI next to core
 	$(CARGO) bench -p seawall-benches --bench core
@@ -60,6 +65,8 @@ LIBDIR := target/release
 $(CBINDGEN):
 	$(CARGO) install cbindgen --version $(CBINDGEN_VERSION) --locked --root .tools
 
+
+.PHONY: deps-redis test-redis bench-redis
 .PHONY: header check-header lib-c lib-c-test install-c test-c test-c-asan fuzz-c test-go test-java deps-c
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PREFIX ?= /usr/local
@@ -89,6 +96,12 @@ header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
 check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
+
+deps-redis: ## Debian redis-server for the Redis backend's tests (each test starts its own on a random port)
+	bash scripts/deps-debian.sh redis-server
+
+test-redis: deps-redis ## only the Redis backend's tests and its conformance vectors
+	SEAWALL_REQUIRE_REDIS=1 $(CARGO) test -p seawall-tests --test 'redis_*'
 
 deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
 	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind
@@ -123,8 +136,8 @@ test-java: lib-c lib-c-test ## Java library bindings-java (JUnit 5: every primit
 
 # ---- Node addon (bindings-node/) -------------------------------------------
 .PHONY: test-node bench-node
-test-node: ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc; README example
-	$(MAKE) -C bindings-node test
+test-node: deps-redis ## Node addon: npm ci, build, pack, install the tarball in a temp folder, node --test + tsc (Redis backend against a real redis-server); README example
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C bindings-node test
 	mkdir -p target/node-path && ln -sfn ../../bindings-node target/node-path/seawall
 	NODE_PATH=target/node-path node examples/node/quickstart.js
 

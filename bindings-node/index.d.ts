@@ -151,6 +151,30 @@ export declare class NativeRateLimiter {
 }
 export type RateLimiter = NativeRateLimiter
 
+/** One Redis (one URL), shared by any number of limiters. */
+export declare class NativeRedisBackend {
+  /** `{ url, deadlineMs?, onFailure?, keyPrefix? }`. */
+  constructor(options?: object | undefined | null)
+  metrics(): RedisMetrics
+}
+
+/** A keyed token bucket or sliding window in Redis. */
+export declare class NativeRedisLimiter {
+  /**
+   * `kind` "token_bucket" ({ ratePerSec, burst }) or "sliding_window"
+   * ({ limit, windowMs, buckets? }).
+   */
+  constructor(kind: string, backend: NativeRedisBackend, name: string, options?: object | undefined | null)
+  /** A Promise of the decision for `n` of `key` (one Redis command). */
+  check(key: string | Buffer, n: number): Promise<RedisDecision>
+  /** A Promise of what `check` would answer, taking nothing. */
+  peek(key: string | Buffer, n: number): Promise<RedisDecision>
+  /** A Promise settled once up to `n` are given back for `key`. */
+  refund(key: string | Buffer, n: number): Promise<RedisDecision>
+  get limit(): number
+  metrics(): RedisLimiterMetrics
+}
+
 /**
  * A retry policy: a backoff, an optional budget, an optional attempt cap
  * (at most the backoff's `maxAttempts`).
@@ -453,6 +477,34 @@ export declare function prTimeout(id: number): number
  * `[name, value]` pairs in core's order (Retry-After only when denied).
  */
 export declare function rateLimitHeaders(name: string, limit: number, windowMs: number, allowed: boolean, remaining: number, retryAfterMs: number, resetAfterMs: number): Array<Array<string>>
+
+/** One decision, as the in-memory limiters' `check()` gives it. */
+export interface RedisDecision {
+  allowed: boolean
+  remaining: number
+  retryAfterMs: number
+  resetAfterMs: number
+}
+
+/** A limiter's counters and its backend's. */
+export interface RedisLimiterMetrics {
+  limit: number
+  allowed: number
+  denied: number
+  backend: RedisMetrics
+}
+
+/** Counters of a backend (shared by its limiters). */
+export interface RedisMetrics {
+  redisOk: number
+  errors: number
+  timeouts: number
+  fallbacks: number
+  shortCircuited: number
+  connects: number
+  breakerState: string
+  lastError?: string
+}
 
 /** Retry budget metrics. */
 export interface RetryBudgetMetrics {

@@ -464,6 +464,25 @@ typedef enum seawall_give_up_reason {
 } seawall_give_up_reason;
 
 /**
+ * What a decision answers when Redis cannot (unreachable, slower than the
+ * deadline, erroring, or its breaker open).
+ */
+typedef enum seawall_redis_failure_mode {
+  /**
+   * An in-memory limiter of the same limits in this process (the default).
+   */
+  SEAWALL_REDIS_FAIL_LOCAL = 0,
+  /**
+   * Allow.
+   */
+  SEAWALL_REDIS_FAIL_OPEN = 1,
+  /**
+   * Deny (`retry_after_ns` = when Redis will be tried again).
+   */
+  SEAWALL_REDIS_FAIL_CLOSED = 2,
+} seawall_redis_failure_mode;
+
+/**
  * Tracks recent latencies and answers the timeout to use. Opaque;
  * thread-safe (lock-free).
  */
@@ -549,6 +568,17 @@ typedef struct seawall_policy seawall_policy;
  * (immutable).
  */
 typedef struct seawall_quota_policy seawall_quota_policy;
+
+/**
+ * One Redis (one URL), shared by any number of limiters. Opaque;
+ * thread-safe. Connects on the first decision.
+ */
+typedef struct seawall_redis_backend seawall_redis_backend;
+
+/**
+ * A keyed limiter whose state lives in Redis. Opaque; thread-safe.
+ */
+typedef struct seawall_redis_limiter seawall_redis_limiter;
 
 /**
  * A shared-memory region: a file (default under `/dev/shm`) mapped by
@@ -1879,6 +1909,52 @@ typedef struct seawall_region_config {
    */
   uint64_t size;
 } seawall_region_config;
+
+/**
+ * Counters of a Redis limiter and its backend.
+ */
+typedef struct seawall_redis_metrics {
+  /**
+   * The burst or limit.
+   */
+  uint64_t limit;
+  /**
+   * Granted decisions (by Redis or by the failure mode).
+   */
+  uint64_t allowed;
+  /**
+   * Denied decisions (by Redis or by the failure mode).
+   */
+  uint64_t denied;
+  /**
+   * Decisions Redis answered (backend-wide).
+   */
+  uint64_t redis_ok;
+  /**
+   * Redis errors, timeouts excluded (backend-wide).
+   */
+  uint64_t errors;
+  /**
+   * Decisions that hit the deadline (backend-wide).
+   */
+  uint64_t timeouts;
+  /**
+   * Decisions answered by the failure mode (backend-wide).
+   */
+  uint64_t fallbacks;
+  /**
+   * Of those, answered by the open breaker without trying Redis.
+   */
+  uint64_t short_circuited;
+  /**
+   * Connections opened.
+   */
+  uint64_t connects;
+  /**
+   * 1 while the breaker around Redis is open or half-open, else 0.
+   */
+  uint8_t breaker_open;
+} seawall_redis_metrics;
 
 /**
  * How a retry is built (its backoff is a parameter of
@@ -3730,6 +3806,104 @@ void seawall_region_free(struct seawall_region *region);
  * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_region_remove(const char *name);
+
+/**
+ * Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
+ * or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
+ * to `*out`. `deadline_ns` (1 ms ..= 60 s; 50 ms is the usual choice) is
+ * the longest a decision waits for Redis; `on_failure` a
+ * `seawall_redis_failure_mode`. Never connects here, so Redis being down
+ * is no error. The caller owns `*out` and frees it with
+ * `seawall_redis_backend_free` (after its limiters). Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `url`, `deadline` or
+ * `on_failure`; a password is never echoed), `SEAWALL_INVALID_ARGUMENT`
+ * (`url` not UTF-8) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_backend_new(const char *url,
+                                              uint64_t deadline_ns,
+                                              uint32_t on_failure,
+                                              struct seawall_redis_backend **out);
+
+/**
+ * Frees a backend. NULL is a no-op. Limiters made from it keep what they
+ * need and stay usable. Not thread-safe: must not race other calls on it.
+ */
+void seawall_redis_backend_free(struct seawall_redis_backend *backend);
+
+/**
+ * Creates a keyed GCRA token bucket in Redis, named `name` (1..=128 bytes
+ * of ASCII letters, digits, `_-.:`; limiters with one name share state),
+ * with `config`'s burst and rate (`initial_tokens` must be unset).
+ * The caller owns `*out` and frees it with `seawall_redis_limiter_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the
+ * field: `name`, `burst`, `rate_per_sec`, ...) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_token_bucket_new(const struct seawall_redis_backend *backend,
+                                                   const char *name,
+                                                   const struct seawall_token_bucket_config *config,
+                                                   struct seawall_redis_limiter **out);
+
+/**
+ * Creates a keyed sliding window in Redis (see
+ * `seawall_redis_token_bucket_new` for `name`). The caller owns `*out`
+ * and frees it with `seawall_redis_limiter_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_sliding_window_new(const struct seawall_redis_backend *backend,
+                                                     const char *name,
+                                                     const struct seawall_sliding_window_config *config,
+                                                     struct seawall_redis_limiter **out);
+
+/**
+ * Frees a Redis limiter. NULL is a no-op. Not thread-safe: must not race
+ * other calls on it.
+ */
+void seawall_redis_limiter_free(struct seawall_redis_limiter *limiter);
+
+/**
+ * Takes `n` for the key `key[0..key_len)` (1..=1024 bytes, any bytes) if
+ * the limit allows: one Redis command; blocks at most the backend's
+ * deadline. Writes the decision to `*out` (`SEAWALL_OK` with `allowed`
+ * false when denied, by Redis or by the failure mode). Thread-safe.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`: empty or
+ * longer than 1024 bytes; field `n`: 0 or above the burst/limit) or
+ * `SEAWALL_NULL_ARGUMENT`. Never an error for Redis being unreachable.
+ */
+enum seawall_status seawall_redis_limiter_try_acquire(const struct seawall_redis_limiter *limiter,
+                                                      const uint8_t *key,
+                                                      size_t key_len,
+                                                      uint64_t n,
+                                                      struct seawall_decision *out);
+
+/**
+ * What `seawall_redis_limiter_try_acquire` would answer, taking nothing;
+ * writes it to `*out`. Blocks at most the deadline. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key` or `n`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_limiter_peek(const struct seawall_redis_limiter *limiter,
+                                               const uint8_t *key,
+                                               size_t key_len,
+                                               uint64_t n,
+                                               struct seawall_decision *out);
+
+/**
+ * Gives back up to `n` for the key (granted but never sent). Blocks at
+ * most the deadline. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `key`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limiter *limiter,
+                                                 const uint8_t *key,
+                                                 size_t key_len,
+                                                 uint64_t n);
+
+/**
+ * Writes the limiter's and its backend's counters to `*out`. Thread-safe.
+ * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_limiter_metrics(const struct seawall_redis_limiter *limiter,
+                                                  struct seawall_redis_metrics *out);
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static

@@ -160,6 +160,7 @@ pub(crate) fn c_field(core: &'static str) -> &'static str {
         ),
         ("failure_count_period", "failure_count_period_ns"),
         ("window", "window_ns"),
+        ("deadline", "deadline_ns"),
         ("max_wait", "max_wait_ns"),
         ("min_timeout", "min_timeout_ns"),
         ("max_timeout", "max_timeout_ns"),

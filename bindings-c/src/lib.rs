@@ -23,6 +23,7 @@ mod policy;
 mod policy_run;
 #[cfg(unix)]
 mod region;
+mod redis;
 mod retry;
 mod retry_budget;
 mod status;
@@ -41,6 +42,7 @@ pub use policy::*;
 pub use policy_run::*;
 #[cfg(unix)]
 pub use region::*;
+pub use redis::*;
 pub use retry::*;
 pub use retry_budget::*;
 pub use status::seawall_status;

@@ -677,6 +677,61 @@ export declare class KeyedSlidingWindow extends KeyedLimiter {
   static fromShared(handle: SharedHandle<'KeyedSlidingWindow'>): KeyedSlidingWindow
 }
 
+/** RedisBackend options (spec/redis.md). */
+export interface RedisBackendOptions {
+  /** redis://[user][:password@]host[:port][/db], unix:///path.sock; rediss:// is not supported yet. */
+  url: string
+  /** Longest a decision waits for Redis, 1 ms ..= 60 s. Default 50. */
+  deadlineMs?: number
+  /** What a decision answers when Redis cannot. Default 'local'. */
+  onFailure?: 'open' | 'closed' | 'local'
+  /** Prefix of every key. Default 'seawall'. */
+  keyPrefix?: string
+}
+export interface RedisMetrics {
+  redisOk: number
+  errors: number
+  timeouts: number
+  fallbacks: number
+  shortCircuited: number
+  connects: number
+  breakerState: string
+  lastError?: string | null
+}
+export interface RedisDecision {
+  allowed: boolean
+  remaining: number
+  retryAfterMs: number
+  resetAfterMs: number
+}
+export interface RedisLimiterMetrics {
+  limit: number
+  allowed: number
+  denied: number
+  backend: RedisMetrics
+}
+/** One Redis, shared by any number of limiters; connects on the first decision. */
+export declare class RedisBackend {
+  constructor(options: RedisBackendOptions)
+  metrics(): RedisMetrics
+}
+declare class RedisLimiter {
+  readonly limit: number
+  check(key: string | Buffer, n?: number): Promise<RedisDecision>
+  tryAcquire(key: string | Buffer, n?: number): Promise<boolean>
+  peek(key: string | Buffer, n?: number): Promise<RedisDecision>
+  refund(key: string | Buffer, n?: number): Promise<void>
+  metrics(): RedisLimiterMetrics
+}
+/** A GCRA token bucket per key, in Redis. */
+export declare class RedisTokenBucket extends RedisLimiter {
+  constructor(options: { backend: RedisBackend; name: string; ratePerSec?: number; burst?: number })
+}
+/** A sliding window per key, in Redis. */
+export declare class RedisSlidingWindow extends RedisLimiter {
+  constructor(options: { backend: RedisBackend; name: string; limit?: number; windowMs?: number; buckets?: number })
+}
+
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
 
 /** A reservation in core's FIFO queue, waiting for its due time (reserve()). */

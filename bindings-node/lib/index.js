@@ -17,6 +17,7 @@ const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
 const { SharedRegion } = require('./region')
+const redis = require('./redis')
 
 module.exports = {
   VERSION: native.version(),
@@ -34,6 +35,9 @@ module.exports = {
   SlidingWindowLimiter: limiter.SlidingWindowLimiter,
   KeyedTokenBucket: limiter.KeyedTokenBucket,
   KeyedSlidingWindow: limiter.KeyedSlidingWindow,
+  RedisBackend: redis.RedisBackend,
+  RedisTokenBucket: redis.RedisTokenBucket,
+  RedisSlidingWindow: redis.RedisSlidingWindow,
   rateLimitHeaders: limiter.rateLimitHeaders,
   rateLimitMiddleware: limiter.rateLimitMiddleware,
   fastifyRateLimit: http.fastifyRateLimit,

@@ -18,6 +18,7 @@ pub mod limiter;
 pub mod policy;
 #[cfg(unix)]
 pub mod region;
+pub mod redis;
 pub mod retry;
 pub mod share;
 

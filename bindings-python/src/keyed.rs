@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A key as bytes: `str` (UTF-8) or `bytes`; anything else is a TypeError.
-fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+pub(crate) fn with_key<R>(key: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
     if let Ok(s) = key.cast::<PyString>() {
         let s = s.to_cow()?;
         return Ok(f(s.as_bytes()));

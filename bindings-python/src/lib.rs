@@ -21,6 +21,7 @@ mod limiter;
 mod policy;
 mod policy_run;
 mod region;
+mod redis;
 mod retry;
 mod retry_budget;
 mod sliding_window;
@@ -146,6 +147,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sliding_window::SlidingWindowLimiter>()?;
     m.add_class::<keyed::KeyedTokenBucket>()?;
     m.add_class::<keyed::KeyedSlidingWindow>()?;
+    m.add_class::<redis::RedisBackend>()?;
+    m.add_class::<redis::RedisLimiter>()?;
     m.add_class::<backoff::Backoff>()?;
     m.add_class::<adaptive_timeout::AdaptiveTimeout>()?;
     m.add_class::<fault::FaultInjector>()?;

@@ -22,6 +22,8 @@ pub mod keyed;
 pub mod limit;
 pub(crate) mod place;
 pub mod policy;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod retry;
 pub mod retry_budget;
 pub mod rng;

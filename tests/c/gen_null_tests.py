@@ -212,8 +212,28 @@ def region_recipe(fx, depth):
     return r
 
 
+def redis_backend_recipe(fx, depth):
+    """A Redis backend for a port where nothing listens (it never connects
+    here: every call below is refused for a NULL argument first)."""
+    b = fx.var("seawall_redis_backend *%s", "NULL")
+    fx.setup.append("  if (seawall_redis_backend_new(\"redis://127.0.0.1:1\", 50000000ull, SEAWALL_REDIS_FAIL_OPEN, &%s) != SEAWALL_OK) { fprintf(stderr, \"fixture redis backend: %%s\\n\", seawall_last_error_message()); h_failed++; }" % b)
+    fx.teardown.insert(0, "  seawall_redis_backend_free(%s);" % b)
+    return b
+
+
+def redis_limiter_recipe(fx, depth):
+    """A Redis token bucket on such a backend."""
+    b = redis_backend_recipe(fx, depth)
+    cfg = fx.var("seawall_token_bucket_config %s", "seawall_token_bucket_config_default()")
+    l = fx.var("seawall_redis_limiter *%s", "NULL")
+    fx.setup.append("  if (seawall_redis_token_bucket_new(%s, \"null-tests\", &%s, &%s) != SEAWALL_OK) { fprintf(stderr, \"fixture redis limiter: %%s\\n\", seawall_last_error_message()); h_failed++; }" % (b, cfg, l))
+    fx.teardown.insert(0, "  seawall_redis_limiter_free(%s);" % l)
+    return l
+
+
 RECIPES = {"seawall_bulkhead_waiter": waiter_recipe, "seawall_limiter_wait": limiter_wait_recipe,
-           "seawall_region": region_recipe}
+           "seawall_region": region_recipe,
+           "seawall_redis_backend": redis_backend_recipe, "seawall_redis_limiter": redis_limiter_recipe}
 
 tests = []
 for ret, name, plist, doc in protos:

@@ -9,6 +9,7 @@ use seawall::clock::ManualClock;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
+pub mod redis_server;
 pub mod runners;
 
 thread_local! {

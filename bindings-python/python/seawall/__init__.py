@@ -31,6 +31,7 @@ from .limiters import (
     rate_limit_headers,
 )
 from .policy import Policy
+from .redis_backend import RedisBackend, RedisSlidingWindow, RedisTokenBucket
 from .retry import Retry, retry
 from .errors import (
     BulkheadFullError,
@@ -82,6 +83,9 @@ __all__ = [
     "SlidingWindowLimiter",
     "KeyedTokenBucket",
     "KeyedSlidingWindow",
+    "RedisBackend",
+    "RedisTokenBucket",
+    "RedisSlidingWindow",
     "rate_limit_headers",
     "Backoff",
     "Schedule",

@@ -48,6 +48,8 @@ __all__ = [
     "SlidingWindowLimiter",
     "KeyedTokenBucket",
     "KeyedSlidingWindow",
+    "RedisBackend",
+    "RedisLimiter",
     "AdaptiveTimeout",
     "FaultInjector",
     "PolicyGate",
@@ -412,6 +414,48 @@ class KeyedSlidingWindow:
     @property
     def limit(self) -> int: ...
     def metrics(self) -> KeyedMetrics: ...
+
+@disjoint_base
+class RedisBackend:
+    def __new__(
+        cls,
+        url: str,
+        *,
+        deadline: Optional[float] = None,
+        on_failure: Optional[str] = None,
+        key_prefix: Optional[str] = None,
+    ) -> Self: ...
+    def metrics(self) -> Dict[str, Any]: ...
+    @property
+    def on_failure(self) -> str: ...
+    @property
+    def deadline(self) -> float: ...
+
+@disjoint_base
+class RedisLimiter:
+    def __new__(
+        cls,
+        kind: str,
+        backend: RedisBackend,
+        name: str,
+        a: float,
+        b: float,
+        buckets: Optional[int] = None,
+    ) -> Self: ...
+    @staticmethod
+    def token_bucket(backend: RedisBackend, name: str, rate_per_sec: float, burst: int) -> RedisLimiter: ...
+    @staticmethod
+    def sliding_window(
+        backend: RedisBackend, name: str, limit: int, window: float, buckets: Optional[int] = None
+    ) -> RedisLimiter: ...
+    def check(self, key: _Key, n: Optional[int] = None) -> Decision: ...
+    def try_acquire(self, key: _Key, n: Optional[int] = None) -> bool: ...
+    def peek(self, key: _Key, n: Optional[int] = None) -> Decision: ...
+    def refund(self, key: _Key, n: Optional[int] = None) -> None: ...
+    def start(self, key: _Key, n: Optional[int], event_loop: Any, settle: Any) -> None: ...
+    def metrics(self) -> Dict[str, Any]: ...
+    @property
+    def limit(self) -> int: ...
 
 _ExcTypes = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 

@@ -1,0 +1,102 @@
+'use strict'
+// Limits that hold across hosts: limiters whose state lives in Redis
+// (spec/redis.md). The same limits as KeyedTokenBucket / KeyedSlidingWindow;
+// every call returns a Promise (one Redis command, done in the core on its
+// own runtime thread), so the event loop never blocks. When Redis cannot
+// answer within the backend's deadline, its `onFailure` mode decides
+// ('open', 'closed', or 'local': an in-memory limiter of the same limits);
+// a Redis failure never rejects.
+
+const native = require('./native')
+const { mapNativeError, argTypeError, configTypeError } = require('./errors')
+
+function checkObject (options, field) {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw configTypeError(field, 'an object', options)
+  return options
+}
+
+function keyArg (key) {
+  if (typeof key === 'string' || Buffer.isBuffer(key)) return key
+  if (typeof key === 'number' || typeof key === 'bigint') return String(key)
+  throw argTypeError('key', 'a string or a Buffer', key)
+}
+
+function nArg (n) {
+  return n === undefined ? 1 : n
+}
+
+/**
+ * One Redis (one URL: redis://[user][:password@]host[:port][/db] or
+ * unix:///path.sock), shared by any number of limiters. Connects on the
+ * first decision; constructing it never fails because Redis is down.
+ * `{ url, deadlineMs = 50, onFailure = 'local', keyPrefix = 'seawall' }`.
+ */
+class RedisBackend {
+  constructor (options) {
+    const opts = checkObject(options, 'options')
+    try {
+      this._n = new native.NativeRedisBackend(opts)
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+  }
+
+  /** Redis answers, errors, timeouts, fallbacks, breaker state, last error. */
+  metrics () { return this._n.metrics() }
+}
+
+class RedisLimiter {
+  constructor (kind, options) {
+    const opts = checkObject(options, 'options')
+    if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
+    if (typeof opts.name !== 'string') throw configTypeError('name', 'a string', opts.name)
+    const rest = Object.assign({}, opts)
+    delete rest.backend
+    delete rest.name
+    try {
+      this._n = new native.NativeRedisLimiter(kind, opts.backend._n, opts.name, rest)
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+    /** Capacity: burst or window limit. */
+    this.limit = this._n.limit
+  }
+
+  _call (method, key, n) {
+    let p
+    try {
+      p = this._n[method](keyArg(key), nArg(n))
+    } catch (e) {
+      return Promise.reject(mapNativeError(e, { key, n }))
+    }
+    return p.catch((e) => { throw mapNativeError(e, { key, n }) })
+  }
+
+  /** Resolves to { allowed, remaining, retryAfterMs, resetAfterMs } for `n` (default 1) of `key`. */
+  check (key, n) { return this._call('check', key, n) }
+
+  /** Resolves to whether `n` of `key` were granted. */
+  tryAcquire (key, n) { return this.check(key, n).then((d) => d.allowed) }
+
+  /** Resolves to what check() would answer, taking nothing. */
+  peek (key, n) { return this._call('peek', key, n) }
+
+  /** Gives back up to `n` of `key` (granted but never sent). */
+  refund (key, n) { return this._call('refund', key, n).then(() => undefined) }
+
+  /** allowed / denied, and the backend's counters. */
+  metrics () { return this._n.metrics() }
+}
+
+/** A GCRA token bucket per key, in Redis: `{ backend, name, ratePerSec, burst }`. */
+class RedisTokenBucket extends RedisLimiter {
+  constructor (options) { super('token_bucket', options) }
+}
+
+/** A sliding window per key, in Redis: `{ backend, name, limit, windowMs, buckets? }`. */
+class RedisSlidingWindow extends RedisLimiter {
+  constructor (options) { super('sliding_window', options) }
+}
+
+module.exports = { RedisBackend, RedisTokenBucket, RedisSlidingWindow }

@@ -1,0 +1,172 @@
+'use strict'
+// The Redis backend from Node (spec/redis.md) against a real redis-server
+// on a free port of 127.0.0.1 in a temp dir: Promises that never block the
+// event loop, a shared limit, the failure modes, typed errors. Skips when
+// no redis-server binary exists, unless SEAWALL_REQUIRE_REDIS=1.
+const test = require('node:test')
+const assert = require('node:assert')
+const { spawn, execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const net = require('node:net')
+const os = require('node:os')
+const path = require('node:path')
+const { RedisBackend, RedisTokenBucket, RedisSlidingWindow } = require('seawall')
+
+function redisBinary () {
+  for (const dir of (process.env.PATH || '').split(':').concat(['/usr/bin', '/usr/local/bin'])) {
+    const p = path.join(dir, 'redis-server')
+    if (fs.existsSync(p)) return p
+  }
+  return null
+}
+const BIN = redisBinary()
+const skip = BIN === null && process.env.SEAWALL_REQUIRE_REDIS !== '1'
+  ? 'no redis-server binary on PATH; `make test` installs it (scripts/deps-debian.sh redis-server)'
+  : false
+
+function freePort () {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function startRedis (...extra) {
+  if (BIN === null) throw new Error('SEAWALL_REQUIRE_REDIS=1 but no redis-server binary on PATH')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seawall-redis-'))
+  const port = await freePort()
+  const server = {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    proc: null,
+    async start () {
+      this.proc = spawn(BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { stdio: 'ignore' })
+      for (let i = 0; i < 500; i++) {
+        const ok = await new Promise((resolve) => {
+          const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true) })
+          c.on('error', () => resolve(false))
+        })
+        if (ok) return
+        await sleep(10)
+      }
+      throw new Error('redis-server did not start')
+    },
+    kill () {
+      if (this.proc) { this.proc.kill('SIGKILL'); this.proc = null }
+    },
+    freeze () { process.kill(this.proc.pid, 'SIGSTOP') },
+    thaw () { if (this.proc) process.kill(this.proc.pid, 'SIGCONT') },
+    stop () { this.thaw(); this.kill(); fs.rmSync(dir, { recursive: true, force: true }) }
+  }
+  await server.start()
+  return server
+}
+
+async function warm (l) {
+  const t0 = Date.now()
+  while (l.metrics().backend.redisOk === 0) {
+    assert.ok(Date.now() - t0 < 10000, JSON.stringify(l.metrics()))
+    await l.peek('warm-up')
+  }
+}
+
+test('two hosts share one limit; the loop keeps running while Redis is frozen', { skip }, async () => {
+  const server = await startRedis()
+  try {
+    const a = new RedisTokenBucket({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' }), name: 'api', ratePerSec: 1, burst: 10 })
+    const b = new RedisTokenBucket({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' }), name: 'api', ratePerSec: 1, burst: 10 })
+    await warm(a)
+    await warm(b)
+    const got = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).tryAcquire('customer-1')))
+    assert.strictEqual(got.filter(Boolean).length, 10)
+    const d = await a.check(Buffer.from([0, 0xff, 0x7b]))
+    assert.strictEqual(d.allowed, true)
+    assert.strictEqual(a.limit, 10)
+
+    server.freeze()
+    let ticks = 0
+    const timer = setInterval(() => { ticks++ }, 5)
+    const t0 = Date.now()
+    const frozen = await Promise.all(Array.from({ length: 5 }, () => a.check('customer-2')))
+    clearInterval(timer)
+    server.thaw()
+    assert.ok(frozen.every((x) => !x.allowed), 'fail closed')
+    assert.ok(Date.now() - t0 < 200 + 300)
+    assert.ok(ticks >= 5, `the event loop ran ${ticks} timer ticks meanwhile`)
+  } finally {
+    server.stop()
+  }
+})
+
+test('sliding window in Redis', { skip }, async () => {
+  const server = await startRedis()
+  try {
+    const w = new RedisSlidingWindow({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' }), name: 'sw', limit: 3, windowMs: 2000, buckets: 4 })
+    await warm(w)
+    const got = []
+    for (let i = 0; i < 5; i++) got.push(await w.tryAcquire('u'))
+    assert.deepStrictEqual(got, [true, true, true, false, false])
+    await w.refund('u')
+    assert.strictEqual(await w.tryAcquire('u'), true)
+    assert.strictEqual(w.metrics().backend.fallbacks, 0)
+  } finally {
+    server.stop()
+  }
+})
+
+test('Redis killed: open allows, closed denies, never rejects; resumes by itself', { skip }, async () => {
+  const server = await startRedis()
+  try {
+    const open = new RedisTokenBucket({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'open' }), name: 'o', ratePerSec: 1000, burst: 1000 })
+    const closed = new RedisTokenBucket({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' }), name: 'c', ratePerSec: 1000, burst: 1000 })
+    await warm(open)
+    await warm(closed)
+    server.kill()
+    for (let i = 0; i < 20; i++) {
+      assert.strictEqual(await open.tryAcquire('k'), true)
+      assert.strictEqual(await closed.tryAcquire('k'), false)
+    }
+    assert.strictEqual(closed.metrics().backend.breakerState, 'open')
+    await server.start()
+    const t0 = Date.now()
+    while (closed.metrics().backend.breakerState !== 'closed') {
+      assert.ok(Date.now() - t0 < 10000, JSON.stringify(closed.metrics()))
+      await closed.tryAcquire('k')
+      await sleep(20)
+    }
+    assert.strictEqual(await closed.tryAcquire('k'), true)
+  } finally {
+    server.stop()
+  }
+})
+
+test('bad input: typed errors naming the parameter', async () => {
+  const cfg = (f, field) => assert.throws(f, (e) => e.field === field && (e.code === 'SEAWALL_INVALID_CONFIG'), field)
+  cfg(() => new RedisBackend({ url: 'localhost:6379' }), 'url')
+  cfg(() => new RedisBackend({ url: 'rediss://h:1' }), 'url')
+  cfg(() => new RedisBackend({}), 'url')
+  cfg(() => new RedisBackend({ url: 6379 }), 'url')
+  cfg(() => new RedisBackend({ url: 'redis://h', deadlineMs: 0 }), 'deadlineMs')
+  cfg(() => new RedisBackend({ url: 'redis://h', onFailure: 'maybe' }), 'onFailure')
+  cfg(() => new RedisBackend({ url: 'redis://h', keyPrefix: '' }), 'keyPrefix')
+  const backend = new RedisBackend({ url: 'redis://127.0.0.1:1', onFailure: 'open' })
+  cfg(() => new RedisTokenBucket({ backend, name: 'a', burst: 0 }), 'burst')
+  cfg(() => new RedisTokenBucket({ backend, name: '', burst: 1 }), 'name')
+  cfg(() => new RedisTokenBucket({ backend, name: 3, burst: 1 }), 'name')
+  cfg(() => new RedisTokenBucket({ backend: {}, name: 'a', burst: 1 }), 'backend')
+  cfg(() => new RedisSlidingWindow({ backend, name: 'a', limit: 0, windowMs: 1000 }), 'limit')
+  cfg(() => new RedisSlidingWindow({ backend, name: 'a', limit: 1, windowMs: 0 }), 'windowMs')
+  const l = new RedisTokenBucket({ backend, name: 'a', ratePerSec: 1, burst: 3 })
+  const arg = async (p, field) => assert.rejects(p, (e) => e.field === field && e.code === 'SEAWALL_INVALID_ARGUMENT', field)
+  await arg(l.check(''), 'key')
+  await arg(l.check('x'.repeat(1025)), 'key')
+  await arg(l.check(Buffer.alloc(0)), 'key')
+  await arg(l.check('k', 0), 'n')
+  await arg(l.check('k', 4), 'n')
+  await assert.rejects(l.check({}), (e) => e instanceof TypeError && e.field === 'key')
+  assert.strictEqual((await l.check('x'.repeat(1024))).allowed, true) // fail open
+})

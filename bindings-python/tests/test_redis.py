@@ -1,0 +1,183 @@
+"""The Redis backend from Python (spec/redis.md) against a real
+redis-server: shared limits, the failure modes, the GIL released and the
+event loop never blocked while Redis is frozen, typed errors for bad input."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+import seawall
+from redis_server import RedisServer
+
+
+@pytest.fixture
+def server():
+    s = RedisServer()
+    yield s
+    s.stop()
+
+
+def backend(url, mode="closed", deadline=0.2):
+    return seawall.RedisBackend(url, deadline=deadline, on_failure=mode)
+
+
+def warm(limiter):
+    t0 = time.monotonic()
+    while limiter.metrics()["redis_ok"] == 0:
+        assert time.monotonic() - t0 < 10, limiter.metrics()
+        limiter.peek("warm-up")
+
+
+def test_two_hosts_share_one_token_bucket(server):
+    a = seawall.RedisTokenBucket(1.0, 5, backend=backend(server.url), name="api")
+    b = seawall.RedisTokenBucket(1.0, 5, backend=backend(server.url), name="api")
+    warm(a)
+    warm(b)
+    got = [(a if i % 2 else b).try_acquire("customer-1") for i in range(10)]
+    assert got.count(True) == 5
+    d = a.check("customer-1")
+    assert not d and d.retry_after > 0 and d.limit == 5
+    assert d.headers()["X-RateLimit-Limit"] == "5"
+    assert a.metrics()["fallbacks"] == 0
+
+
+def test_sliding_window_and_bytes_keys(server):
+    w = seawall.RedisSlidingWindow(3, 2.0, buckets=4, backend=backend(server.url), name="sw")
+    warm(w)
+    key = b"\x00\xff{}\n"
+    assert [w.try_acquire(key) for _ in range(5)] == [True, True, True, False, False]
+    assert w.peek(key).remaining == 0
+    w.refund(key)
+    assert w.try_acquire(key)
+
+
+def test_async_checks_share_the_limit_and_never_block_the_loop(server):
+    l = seawall.RedisTokenBucket(1.0, 10, backend=backend(server.url), name="aio")
+    warm(l)
+
+    async def main():
+        ds = await asyncio.gather(*(l.check_async("k") for _ in range(30)))
+        assert sum(1 for d in ds if d) == 10
+        # Redis frozen: the awaits take up to the deadline; the loop keeps
+        # running other tasks meanwhile.
+        server.freeze()
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        t = asyncio.ensure_future(ticker())
+        ds = await asyncio.gather(*(l.check_async("k") for _ in range(5)))
+        t.cancel()
+        server.thaw()
+        assert not any(ds)  # fail closed
+        assert ticks >= 5, ticks
+        with pytest.raises(seawall.InvalidArgumentError) as e:
+            await l.check_async("")
+        assert e.value.field == "key"
+
+    asyncio.run(main())
+
+
+def test_blocking_check_releases_the_gil(server):
+    l = seawall.RedisTokenBucket(1.0, 10, backend=backend(server.url, deadline=0.5), name="gil")
+    warm(l)
+    server.freeze()
+    done = []
+    t = threading.Thread(target=lambda: done.append(l.check("k")))
+    t0 = time.monotonic()
+    t.start()
+    spins = 0
+    while t.is_alive():
+        spins += 1  # runs only while the other thread has let the GIL go
+        time.sleep(0.001)
+    server.thaw()
+    assert time.monotonic() - t0 < 0.5 + 0.5
+    assert spins >= 50, spins
+    assert done and not done[0]
+
+
+@pytest.mark.parametrize("mode,allowed", [("open", True), ("closed", False)])
+def test_killed_redis_follows_the_mode_within_the_deadline(server, mode, allowed):
+    l = seawall.RedisTokenBucket(1000.0, 1000, backend=backend(server.url, mode), name="kill")
+    warm(l)
+    server.kill()
+    for _ in range(30):
+        t0 = time.monotonic()
+        assert l.try_acquire("k") is allowed
+        assert time.monotonic() - t0 < 0.2 + 0.25
+    m = l.metrics()
+    assert m["fallbacks"] >= 30 and m["breaker_state"] == "open"
+    server.start()
+    t0 = time.monotonic()
+    while l.metrics()["breaker_state"] != "closed":
+        assert time.monotonic() - t0 < 10, l.metrics()
+        l.try_acquire("k")
+        time.sleep(0.02)
+
+
+def test_local_mode_limits_in_process_when_redis_is_unreachable():
+    port = 1  # nothing listens on port 1 of 127.0.0.1
+    l = seawall.RedisTokenBucket(0.001, 2, backend=backend(f"redis://127.0.0.1:{port}", "local"), name="loc")
+    assert [l.try_acquire("k") for _ in range(4)] == [True, True, False, False]
+    assert l.metrics()["fallbacks"] == 4
+
+
+def test_wrong_password_never_raises_or_leaks_it():
+    s = RedisServer("--requirepass", "right-pw")
+    try:
+        l = seawall.RedisTokenBucket(1.0, 5, backend=backend(f"redis://:wrong-pw@127.0.0.1:{s.port}/0"), name="pw")
+        assert not any(l.try_acquire("k") for _ in range(5))
+        m = l.metrics()
+        assert m["errors"] >= 1 and "wrong-pw" not in (m["last_error"] or "")
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize(
+    "make,field,exc",
+    [
+        (lambda: seawall.RedisBackend("localhost:6379"), "url", seawall.ConfigError),
+        (lambda: seawall.RedisBackend("rediss://h:1"), "url", seawall.ConfigError),
+        (lambda: seawall.RedisBackend(""), "url", seawall.ConfigError),
+        (lambda: seawall.RedisBackend(6379), "url", seawall.ConfigTypeError),
+        (lambda: seawall.RedisBackend("redis://h", deadline=0), "deadline", seawall.ConfigError),
+        (lambda: seawall.RedisBackend("redis://h", deadline=-1), "deadline", seawall.ConfigError),
+        (lambda: seawall.RedisBackend("redis://h", on_failure="maybe"), "on_failure", seawall.ConfigError),
+        (lambda: seawall.RedisBackend("redis://h", key_prefix=""), "key_prefix", seawall.ConfigError),
+        (lambda: seawall.RedisTokenBucket(1.0, 0, backend=seawall.RedisBackend("redis://h"), name="a"), "burst", seawall.ConfigError),
+        (lambda: seawall.RedisTokenBucket(float("nan"), 1, backend=seawall.RedisBackend("redis://h"), name="a"), "rate_per_sec", seawall.ConfigError),
+        (lambda: seawall.RedisTokenBucket(1.0, 1, backend=seawall.RedisBackend("redis://h"), name=""), "name", seawall.ConfigError),
+        (lambda: seawall.RedisTokenBucket(1.0, 1, backend=seawall.RedisBackend("redis://h"), name="a b"), "name", seawall.ConfigError),
+        (lambda: seawall.RedisTokenBucket(1.0, 1, backend="redis://h", name="a"), "backend", seawall.ConfigTypeError),
+        (lambda: seawall.RedisSlidingWindow(0, 1.0, backend=seawall.RedisBackend("redis://h"), name="a"), "limit", seawall.ConfigError),
+        (lambda: seawall.RedisSlidingWindow(1, 0, backend=seawall.RedisBackend("redis://h"), name="a"), "window", seawall.ConfigError),
+        (lambda: seawall.RedisSlidingWindow(1, 1.0, buckets=0, backend=seawall.RedisBackend("redis://h"), name="a"), "buckets", seawall.ConfigError),
+    ],
+)
+def test_bad_config_is_a_typed_error_naming_the_parameter(make, field, exc):
+    with pytest.raises(exc) as e:
+        make()
+    assert e.value.field == field
+
+
+def test_bad_arguments_are_typed_errors_naming_the_parameter():
+    l = seawall.RedisTokenBucket(1.0, 3, backend=seawall.RedisBackend("redis://127.0.0.1:1", on_failure="open"), name="a")
+    for key in ["", b"", "x" * 1025]:
+        with pytest.raises(seawall.InvalidArgumentError) as e:
+            l.check(key)
+        assert e.value.field == "key"
+    with pytest.raises(seawall.ArgumentTypeError) as e:
+        l.check(42)
+    assert e.value.field == "key"
+    for n in [0, 4]:
+        with pytest.raises(seawall.InvalidArgumentError) as e:
+            l.check("k", n)
+        assert e.value.field == "n"
+    assert l.check("x" * 1024)  # the longest key; fail open
+    assert l.metrics()["fallbacks"] >= 1
