@@ -21,9 +21,9 @@ mod headers;
 mod limiters;
 mod policy;
 mod policy_run;
+mod redis;
 #[cfg(unix)]
 mod region;
-mod redis;
 mod retry;
 mod retry_budget;
 mod status;
@@ -40,9 +40,9 @@ pub use headers::*;
 pub use limiters::*;
 pub use policy::*;
 pub use policy_run::*;
+pub use redis::*;
 #[cfg(unix)]
 pub use region::*;
-pub use redis::*;
 pub use retry::*;
 pub use retry_budget::*;
 pub use status::seawall_status;

@@ -16,9 +16,9 @@ pub mod error;
 pub mod handles;
 pub mod limiter;
 pub mod policy;
+pub mod redis;
 #[cfg(unix)]
 pub mod region;
-pub mod redis;
 pub mod retry;
 pub mod share;
 
