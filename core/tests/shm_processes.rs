@@ -112,6 +112,15 @@ fn keyed_cfg() -> KeyedTokenBucketConfig {
 }
 
 /// Opens on one failure, half-open after 10 ms with 4 probe slots.
+/// The breaker of the "opened by one process" test: open long enough that
+/// no child can see it half-open, however loaded the machine.
+fn long_open_cfg() -> BreakerConfig {
+    BreakerConfig {
+        open_duration: Duration::from_secs(600),
+        ..breaker_cfg()
+    }
+}
+
 fn breaker_cfg() -> BreakerConfig {
     BreakerConfig {
         failure_rate_threshold: Some(0.5),
@@ -230,7 +239,7 @@ fn child_entry() {
         // Attach to the breaker, listen, say so, wait for a line on stdin,
         // then make one call: 1 = rejected and heard "closed -> open" once.
         "one_call" => {
-            let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "tripped"));
+            let cb = must(CircuitBreaker::in_region(long_open_cfg(), &region, "tripped"));
             let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             let h = std::sync::Arc::clone(&heard);
             cb.on_transition(Box::new(move |t| {
@@ -461,7 +470,7 @@ fn a_breaker_opened_by_one_process_rejects_in_all_others_at_once() {
     use std::io::Write;
     let r = Region::new("trip");
     let region = must(SharedRegion::open(&r.0));
-    let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "tripped"));
+    let cb = must(CircuitBreaker::in_region(long_open_cfg(), &region, "tripped"));
     let exe = must(std::env::current_exe());
     let mut kids: Vec<Child> = (0..7)
         .map(|_| {
