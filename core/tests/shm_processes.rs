@@ -239,7 +239,11 @@ fn child_entry() {
         // Attach to the breaker, listen, say so, wait for a line on stdin,
         // then make one call: 1 = rejected and heard "closed -> open" once.
         "one_call" => {
-            let cb = must(CircuitBreaker::in_region(long_open_cfg(), &region, "tripped"));
+            let cb = must(CircuitBreaker::in_region(
+                long_open_cfg(),
+                &region,
+                "tripped",
+            ));
             let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             let h = std::sync::Arc::clone(&heard);
             cb.on_transition(Box::new(move |t| {
@@ -470,7 +474,11 @@ fn a_breaker_opened_by_one_process_rejects_in_all_others_at_once() {
     use std::io::Write;
     let r = Region::new("trip");
     let region = must(SharedRegion::open(&r.0));
-    let cb = must(CircuitBreaker::in_region(long_open_cfg(), &region, "tripped"));
+    let cb = must(CircuitBreaker::in_region(
+        long_open_cfg(),
+        &region,
+        "tripped",
+    ));
     let exe = must(std::env::current_exe());
     let mut kids: Vec<Child> = (0..7)
         .map(|_| {
