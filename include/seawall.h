@@ -65,10 +65,13 @@
  *    the same jitter. Objects are memory, copied as they were: in the
  *    child, use an object made before fork() only if no other parent
  *    thread was inside a call on it at that moment (it may hold the
- *    object's lock or be half-way through an update), and not a bulkhead
- *    whose queue held waiters (those threads do not exist in the child;
- *    slots handed to them are lost). Make new objects in the child
- *    otherwise. Seeded generators repeat the parent's sequence on purpose.
+ *    object's lock or be half-way through an update). A bulkhead whose
+ *    queue held waiters of other parent threads forgets them in the child
+ *    (those threads do not exist there): a slot released in the child goes
+ *    to the child's own waiters or back to the pool. Slots held by permits
+ *    of other parent threads stay taken in the child. Make new objects in
+ *    the child otherwise. Seeded generators repeat the parent's sequence on
+ *    purpose.
  */
 
 #ifndef SEAWALL_H
