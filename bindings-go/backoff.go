@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"time"
+	"unsafe"
 )
 
 // BackoffKind says how the un-jittered delay grows with the retry number.
@@ -114,6 +115,7 @@ type BackoffMetrics struct{ Schedules, Retries, ExhaustedAttempts, ExhaustedElap
 // Metrics is a snapshot of the counters.
 func (b *Backoff) Metrics() (BackoffMetrics, error) {
 	var m C.seawall_backoff_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_backoff_get_metrics(b.p, &m, &e), &e); err != nil {
 		return BackoffMetrics{}, err

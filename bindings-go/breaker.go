@@ -254,6 +254,7 @@ type CircuitBreakerMetrics struct {
 // Metrics is a snapshot of the state and counters.
 func (b *CircuitBreaker) Metrics() (CircuitBreakerMetrics, error) {
 	var m C.seawall_circuit_breaker_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_circuit_breaker_get_metrics(b.p, &m, &e), &e); err != nil {
 		return CircuitBreakerMetrics{}, err

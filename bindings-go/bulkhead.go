@@ -8,6 +8,7 @@ import "C"
 import (
 	"context"
 	"time"
+	"unsafe"
 )
 
 // BulkheadConfig configures a bulkhead; start from DefaultBulkheadConfig.
@@ -138,6 +139,7 @@ type BulkheadMetrics struct {
 // Metrics is a snapshot of the counters.
 func (b *Bulkhead) Metrics() (BulkheadMetrics, error) {
 	var m C.seawall_bulkhead_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_bulkhead_get_metrics(b.p, &m, &e), &e); err != nil {
 		return BulkheadMetrics{}, err

@@ -99,6 +99,7 @@ type TokenBucketMetrics struct {
 // Metrics is a snapshot of the bucket.
 func (b *TokenBucket) Metrics() (TokenBucketMetrics, error) {
 	var m C.seawall_token_bucket_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_token_bucket_get_metrics(b.p, &m, &e), &e); err != nil {
 		return TokenBucketMetrics{}, err
@@ -192,6 +193,7 @@ type SlidingWindowMetrics struct{ Limit, Count, Allowed, Denied uint64 }
 // Metrics is a snapshot of the limiter.
 func (w *SlidingWindow) Metrics() (SlidingWindowMetrics, error) {
 	var m C.seawall_sliding_window_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_sliding_window_get_metrics(w.p, &m, &e), &e); err != nil {
 		return SlidingWindowMetrics{}, err
@@ -218,21 +220,23 @@ type KeyTableConfig struct {
 	HashSeed *uint64 // nil: seeded from the clock
 }
 
-func ktConfigOf(c C.seawall_key_table_config) KeyTableConfig {
-	cfg := KeyTableConfig{MaxKeys: uint64(c.max_keys), MaxProbe: uint32(c.max_probe), OnFull: OnFull(c.on_full)}
-	if truthy(c.has_hash_seed) {
-		cfg.HashSeed = Ptr(uint64(c.hash_seed))
+// The C keyed configs are flat (versioned, struct_size first): the table
+// fields follow the limiter's. These read and write them.
+func ktConfigOf(maxKeys C.uint64_t, maxProbe, onFull C.uint32_t, hasSeed C.uint8_t, seed C.uint64_t) KeyTableConfig {
+	cfg := KeyTableConfig{MaxKeys: uint64(maxKeys), MaxProbe: uint32(maxProbe), OnFull: OnFull(onFull)}
+	if truthy(hasSeed) {
+		cfg.HashSeed = Ptr(uint64(seed))
 	}
 	return cfg
 }
 
-func (cfg *KeyTableConfig) toC(c *C.seawall_key_table_config) {
-	c.max_keys = C.uint64_t(cfg.MaxKeys)
-	c.max_probe = C.uint32_t(cfg.MaxProbe)
-	c.on_full = C.uint32_t(cfg.OnFull)
-	setFlag(&c.has_hash_seed, cfg.HashSeed != nil)
+func (cfg *KeyTableConfig) toC(maxKeys *C.uint64_t, maxProbe, onFull *C.uint32_t, hasSeed *C.uint8_t, seed *C.uint64_t) {
+	*maxKeys = C.uint64_t(cfg.MaxKeys)
+	*maxProbe = C.uint32_t(cfg.MaxProbe)
+	*onFull = C.uint32_t(cfg.OnFull)
+	setFlag(hasSeed, cfg.HashSeed != nil)
 	if cfg.HashSeed != nil {
-		c.hash_seed = C.uint64_t(*cfg.HashSeed)
+		*seed = C.uint64_t(*cfg.HashSeed)
 	}
 }
 
@@ -266,7 +270,9 @@ type KeyedTokenBucketConfig struct {
 // DefaultKeyedTokenBucketConfig is the core's default config.
 func DefaultKeyedTokenBucketConfig() KeyedTokenBucketConfig {
 	c := C.seawall_keyed_token_bucket_config_default()
-	return KeyedTokenBucketConfig{tbConfigOf(c.bucket), ktConfigOf(c.table)}
+	return KeyedTokenBucketConfig{
+		TokenBucketConfig{Burst: uint64(c.burst), RatePerSec: float64(c.rate_per_sec)},
+		ktConfigOf(c.max_keys, c.max_probe, c.on_full, c.has_hash_seed, c.hash_seed)}
 }
 
 // KeyedTokenBucket keeps a token bucket per key in a lock-free table.
@@ -277,8 +283,10 @@ type KeyedTokenBucket struct {
 // NewKeyedTokenBucket makes a keyed token bucket from cfg.
 func NewKeyedTokenBucket(cfg KeyedTokenBucketConfig, opts ...Option) (*KeyedTokenBucket, error) {
 	c := C.seawall_keyed_token_bucket_config_default()
-	c.bucket = cfg.Bucket.toC()
-	cfg.Table.toC(&c.table)
+	b := cfg.Bucket.toC() // initial tokens too: the library refuses them for keyed buckets
+	c.burst, c.rate_per_sec = b.burst, b.rate_per_sec
+	c.has_initial_tokens, c.initial_tokens = b.has_initial_tokens, b.initial_tokens
+	cfg.Table.toC(&c.max_keys, &c.max_probe, &c.on_full, &c.has_hash_seed, &c.hash_seed)
 	clock, err := clockOf(opts)
 	if err != nil {
 		return nil, err
@@ -319,6 +327,7 @@ func (k *KeyedTokenBucket) Refund(key string, n uint64) error {
 // Metrics is a snapshot of the key table.
 func (k *KeyedTokenBucket) Metrics() (KeyedMetrics, error) {
 	var m C.seawall_keyed_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_keyed_token_bucket_get_metrics(k.p, &m, &e), &e); err != nil {
 		return KeyedMetrics{}, err
@@ -342,7 +351,9 @@ type KeyedSlidingWindowConfig struct {
 // DefaultKeyedSlidingWindowConfig is the core's default config.
 func DefaultKeyedSlidingWindowConfig() KeyedSlidingWindowConfig {
 	c := C.seawall_keyed_sliding_window_config_default()
-	return KeyedSlidingWindowConfig{swConfigOf(c.window), ktConfigOf(c.table)}
+	return KeyedSlidingWindowConfig{
+		SlidingWindowConfig{uint64(c.limit), nsToDuration(uint64(c.window_ns)), uint32(c.buckets)},
+		ktConfigOf(c.max_keys, c.max_probe, c.on_full, c.has_hash_seed, c.hash_seed)}
 }
 
 // KeyedSlidingWindow keeps a sliding window per key in a lock-free table.
@@ -357,8 +368,8 @@ func NewKeyedSlidingWindow(cfg KeyedSlidingWindowConfig, opts ...Option) (*Keyed
 	if err != nil {
 		return nil, err
 	}
-	c.window = w
-	cfg.Table.toC(&c.table)
+	c.limit, c.window_ns, c.buckets = w.limit, w.window_ns, w.buckets
+	cfg.Table.toC(&c.max_keys, &c.max_probe, &c.on_full, &c.has_hash_seed, &c.hash_seed)
 	clock, err := clockOf(opts)
 	if err != nil {
 		return nil, err
@@ -399,6 +410,7 @@ func (k *KeyedSlidingWindow) Refund(key string, n uint64) error {
 // Metrics is a snapshot of the key table.
 func (k *KeyedSlidingWindow) Metrics() (KeyedMetrics, error) {
 	var m C.seawall_keyed_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_keyed_sliding_window_get_metrics(k.p, &m, &e), &e); err != nil {
 		return KeyedMetrics{}, err

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"time"
+	"unsafe"
 )
 
 // ---- retry budget ----
@@ -72,6 +73,7 @@ type RetryBudgetMetrics struct {
 // Metrics is a snapshot of tokens and counters.
 func (b *RetryBudget) Metrics() (RetryBudgetMetrics, error) {
 	var m C.seawall_retry_budget_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_retry_budget_get_metrics(b.p, &m, &e), &e); err != nil {
 		return RetryBudgetMetrics{}, err
@@ -167,6 +169,7 @@ type AdaptiveTimeoutMetrics struct {
 // Metrics is a snapshot (samples, percentiles, timeout).
 func (a *AdaptiveTimeout) Metrics() (AdaptiveTimeoutMetrics, error) {
 	var m C.seawall_adaptive_timeout_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_adaptive_timeout_get_metrics(a.p, &m, &e), &e); err != nil {
 		return AdaptiveTimeoutMetrics{}, err
@@ -293,6 +296,7 @@ type FaultInjectorMetrics struct {
 // Metrics is a snapshot of the counters.
 func (f *FaultInjector) Metrics() (FaultInjectorMetrics, error) {
 	var m C.seawall_fault_injector_metrics
+	m.struct_size = C.uint32_t(unsafe.Sizeof(m))
 	var e C.sw_err
 	if err := fromC(C.sw_fault_injector_get_metrics(f.p, &m, &e), &e); err != nil {
 		return FaultInjectorMetrics{}, err

@@ -28,6 +28,14 @@
  *  - The whole call: seawall_policy_execute runs limiter -> breaker ->
  *    bulkhead -> timeout -> retry -> fallback around a callback, with every
  *    decision made by the core; the callback is told its deadline.
+ *  - Metrics structs (seawall_*_metrics, outputs) are versioned too: each
+ *    starts with uint32_t struct_size, which the caller sets to its sizeof
+ *    before the call: seawall_bulkhead_metrics m = {.struct_size = sizeof m};
+ *    The library writes only struct_size bytes: a program built against an older,
+ *    shorter struct gets the fields it has and nothing past them; fields a
+ *    newer header added that this library does not know are written as 0.
+ *    A struct_size that is no layout of the struct: SEAWALL_INVALID_ARGUMENT
+ *    (field struct_size), nothing written.
  *  - Config structs are versioned: each starts with uint32_t struct_size,
  *    and is filled by seawall_*_config_init(&c, sizeof c) (or the
  *    equivalent static inline seawall_*_config_default(), compiled with
@@ -57,10 +65,13 @@
  *    the same jitter. Objects are memory, copied as they were: in the
  *    child, use an object made before fork() only if no other parent
  *    thread was inside a call on it at that moment (it may hold the
- *    object's lock or be half-way through an update), and not a bulkhead
- *    whose queue held waiters (those threads do not exist in the child;
- *    slots handed to them are lost). Make new objects in the child
- *    otherwise. Seeded generators repeat the parent's sequence on purpose.
+ *    object's lock or be half-way through an update). A bulkhead whose
+ *    queue held waiters of other parent threads forgets them in the child
+ *    (those threads do not exist there): a slot released in the child goes
+ *    to the child's own waiters or back to the pool. Slots held by permits
+ *    of other parent threads stay taken in the child. Make new objects in
+ *    the child otherwise. Seeded generators repeat the parent's sequence on
+ *    purpose.
  */
 
 #ifndef SEAWALL_H
@@ -703,6 +714,12 @@ typedef struct seawall_adaptive_timeout_config {
  */
 typedef struct seawall_adaptive_timeout_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * Latencies in the current and previous window.
    */
   uint64_t samples;
@@ -796,6 +813,12 @@ typedef struct seawall_backoff_config {
  * Counters of a backoff, summed over all its schedules.
  */
 typedef struct seawall_backoff_metrics {
+  /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
   /**
    * Schedules started.
    */
@@ -907,6 +930,12 @@ typedef struct seawall_bulkhead_config {
  * A snapshot of a bulkhead's counters.
  */
 typedef struct seawall_bulkhead_metrics {
+  /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
   /**
    * Slots held now.
    */
@@ -1038,6 +1067,12 @@ typedef struct seawall_circuit_breaker_config {
  * A snapshot of a breaker's state and counters.
  */
 typedef struct seawall_circuit_breaker_metrics {
+  /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
   /**
    * Current state.
    */
@@ -1273,6 +1308,12 @@ typedef struct seawall_fault {
  */
 typedef struct seawall_fault_injector_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * Decisions made, enabled or not.
    */
   uint64_t decisions;
@@ -1420,6 +1461,12 @@ typedef struct seawall_rate_limit_headers {
  */
 typedef struct seawall_token_bucket_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * Configured burst.
    */
   uint64_t burst;
@@ -1450,6 +1497,12 @@ typedef struct seawall_token_bucket_metrics {
  */
 typedef struct seawall_sliding_window_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * Configured limit.
    */
   uint64_t limit;
@@ -1472,19 +1525,49 @@ typedef struct seawall_sliding_window_metrics {
 } seawall_sliding_window_metrics;
 
 /**
- * The key table of a keyed limiter. It always has room for `max_keys`
- * distinct keys; a key that is throttled is never evicted, and a key whose
- * idle slot is taken over while its own requests are in flight is never
- * granted more than its burst/limit (spec/keyed.md, "Concurrency").
+ * Configuration of a keyed token bucket: one bucket per key, in a table
+ * that always has room for `max_keys` distinct keys; a key that is
+ * throttled is never evicted, and a key whose idle slot is taken over
+ * while its own requests are in flight is never granted more than its
+ * burst (spec/keyed.md, "Concurrency"). Fill it with
+ * `seawall_keyed_token_bucket_config_default()` (or
+ * `seawall_keyed_token_bucket_config_init`); versioned like every config
+ * (`struct_size`), with the bucket's and the table's fields in one flat
+ * struct so that fields can be appended.
  *
  * | field | default | rule |
  * |---|---|---|
+ * | burst, rate_per_sec | 10, 10.0 | as `seawall_token_bucket_config` |
+ * | has_initial_tokens, initial_tokens | false | must stay unset: new keys start full |
  * | max_keys | 10000 | 1..=2^24 distinct keys the table always has room for (it has 4 x max_keys slots) |
  * | max_probe | 64 | 1..=64 slots probed per lookup (below 64, false denials below max_keys become possible) |
  * | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
  * | has_hash_seed, hash_seed | false (seeded from the clock) | any |
  */
-typedef struct seawall_key_table_config {
+typedef struct seawall_keyed_token_bucket_config {
+  /**
+   * Set by `seawall_keyed_token_bucket_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
+   */
+  uint32_t struct_size;
+  /**
+   * Each key's capacity.
+   */
+  uint64_t burst;
+  /**
+   * Each key's refill rate in tokens per second.
+   */
+  double rate_per_sec;
+  /**
+   * Must stay 0: a new key starts full (like an evicted one), so
+   * `initial_tokens` is refused (`SEAWALL_INVALID_CONFIG`, field
+   * `initial_tokens`); the fields mirror `seawall_token_bucket_config`.
+   */
+  uint8_t has_initial_tokens;
+  /**
+   * See `has_initial_tokens`.
+   */
+  uint64_t initial_tokens;
   /**
    * Distinct keys the table always has room for (`4 * max_keys` slots).
    */
@@ -1498,47 +1581,75 @@ typedef struct seawall_key_table_config {
    */
   uint32_t on_full;
   /**
-   * Whether `hash_seed` applies.
+   * Whether `hash_seed` applies (any non-zero byte is true).
    */
   uint8_t has_hash_seed;
   /**
    * Hash seed (set it for reproducible tests).
    */
   uint64_t hash_seed;
-} seawall_key_table_config;
-
-/**
- * Configuration of a keyed token bucket: one bucket per key.
- */
-typedef struct seawall_keyed_token_bucket_config {
-  /**
-   * Each key's bucket.
-   */
-  struct seawall_token_bucket_config bucket;
-  /**
-   * The key table.
-   */
-  struct seawall_key_table_config table;
 } seawall_keyed_token_bucket_config;
 
 /**
- * Configuration of a keyed sliding window: one window per key.
+ * Configuration of a keyed sliding window: one window per key; same table
+ * rules and versioning as `seawall_keyed_token_bucket_config`. Fill it with
+ * `seawall_keyed_sliding_window_config_default()`.
+ *
+ * | field | default | rule |
+ * |---|---|---|
+ * | limit, window_ns, buckets | 100, 60 s, 10 | as `seawall_sliding_window_config` |
+ * | max_keys, max_probe, on_full, has_hash_seed, hash_seed | 10000, 64, deny, false | as `seawall_keyed_token_bucket_config` |
  */
 typedef struct seawall_keyed_sliding_window_config {
   /**
-   * Each key's window.
+   * Set by `seawall_keyed_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
+   * struct the library reads (fields beyond keep their defaults).
    */
-  struct seawall_sliding_window_config window;
+  uint32_t struct_size;
   /**
-   * The key table.
+   * Requests allowed per key in any window.
    */
-  struct seawall_key_table_config table;
+  uint64_t limit;
+  /**
+   * The window length.
+   */
+  uint64_t window_ns;
+  /**
+   * Sub-windows per window.
+   */
+  uint32_t buckets;
+  /**
+   * Distinct keys the table always has room for (`4 * max_keys` slots).
+   */
+  uint64_t max_keys;
+  /**
+   * Slots probed per lookup.
+   */
+  uint32_t max_probe;
+  /**
+   * A `seawall_on_full` value.
+   */
+  uint32_t on_full;
+  /**
+   * Whether `hash_seed` applies (any non-zero byte is true).
+   */
+  uint8_t has_hash_seed;
+  /**
+   * Hash seed (set it for reproducible tests).
+   */
+  uint64_t hash_seed;
 } seawall_keyed_sliding_window_config;
 
 /**
  * A snapshot of a keyed limiter's table.
  */
 typedef struct seawall_keyed_metrics {
+  /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
   /**
    * Slots ever filled.
    */
@@ -2126,6 +2237,12 @@ typedef struct seawall_retry_budget_config {
  */
 typedef struct seawall_retry_budget_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * Current tokens in thousandths.
    */
   uint64_t tokens_milli;
@@ -2286,6 +2403,8 @@ enum seawall_status seawall_adaptive_timeout_get(const struct seawall_adaptive_t
 /**
  * Writes a snapshot (samples, p50/p95/p99, timeout) to `*out`.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_adaptive_timeout *adaptive_timeout,
                                                          struct seawall_adaptive_timeout_metrics *out);
@@ -2339,6 +2458,8 @@ enum seawall_status seawall_backoff_delay_for(const struct seawall_backoff *back
 /**
  * Writes a snapshot of the backoff's counters to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *backoff,
                                                 struct seawall_backoff_metrics *out);
@@ -2544,6 +2665,8 @@ void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
 /**
  * Writes a snapshot of the counters to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *bulkhead,
                                                  struct seawall_bulkhead_metrics *out);
@@ -2715,6 +2838,8 @@ enum seawall_status seawall_circuit_breaker_reset(const struct seawall_circuit_b
 /**
  * Writes a snapshot of the state and counters to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_circuit_breaker *breaker,
                                                         struct seawall_circuit_breaker_metrics *out);
@@ -2963,6 +3088,8 @@ enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_faul
 /**
  * Writes the counters to `*out`. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_fault_injector *injector,
                                                        struct seawall_fault_injector_metrics *out);
@@ -3120,6 +3247,8 @@ enum seawall_status seawall_token_bucket_refund(const struct seawall_token_bucke
 /**
  * Writes a snapshot of the bucket to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_bucket *bucket,
                                                      struct seawall_token_bucket_metrics *out);
@@ -3258,6 +3387,8 @@ enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_w
 /**
  * Writes a snapshot of the limiter to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_sliding_window *limiter,
                                                        struct seawall_sliding_window_metrics *out);
@@ -3291,14 +3422,26 @@ enum seawall_status seawall_sliding_window_acquire_wait(const struct seawall_sli
                                                         struct seawall_decision *out);
 
 /**
- * The default keyed token bucket config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see `seawall_keyed_token_bucket_config`):
+ * writes `size` bytes, which must be `sizeof *config`, and sets
+ * `struct_size` to it. The header's
+ * `seawall_keyed_token_bucket_config_default()` does the same.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is
+ * no layout of the struct) or `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_default(void);
+enum seawall_status seawall_keyed_token_bucket_config_init(struct seawall_keyed_token_bucket_config *config,
+                                                           size_t size);
 
 /**
- * The default keyed sliding window config. Thread-safe; cannot fail.
+ * Fills `*config` with the defaults (see
+ * `seawall_keyed_sliding_window_config`): writes `size` bytes, which must
+ * be `sizeof *config`, and sets `struct_size` to it. The header's
+ * `seawall_keyed_sliding_window_config_default()` does the same.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size`)
+ * or `SEAWALL_NULL_ARGUMENT`.
  */
-struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void);
+enum seawall_status seawall_keyed_sliding_window_config_init(struct seawall_keyed_sliding_window_config *config,
+                                                             size_t size);
 
 /**
  * Creates a keyed token bucket on the monotonic clock and writes it to
@@ -3401,6 +3544,8 @@ enum seawall_status seawall_keyed_token_bucket_acquire_wait(const struct seawall
 /**
  * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
  * or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_keyed_token_bucket *limiter,
                                                            struct seawall_keyed_metrics *out);
@@ -3504,6 +3649,8 @@ enum seawall_status seawall_keyed_sliding_window_acquire_wait(const struct seawa
 /**
  * Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
  * or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawall_keyed_sliding_window *limiter,
                                                              struct seawall_keyed_metrics *out);
@@ -4036,6 +4183,8 @@ enum seawall_status seawall_retry_budget_record_success(const struct seawall_ret
 /**
  * Writes a snapshot of tokens and counters to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_budget *budget,
                                                      struct seawall_retry_budget_metrics *out);
@@ -4137,6 +4286,28 @@ static inline seawall_token_bucket_config seawall_token_bucket_config_default(vo
 static inline seawall_sliding_window_config seawall_sliding_window_config_default(void) {
   seawall_sliding_window_config c;
   (void)seawall_sliding_window_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_keyed_token_bucket_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_keyed_token_bucket_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_default(void) {
+  seawall_keyed_token_bucket_config c;
+  (void)seawall_keyed_token_bucket_config_init(&c, sizeof c);
+  return c;
+}
+
+/**
+ * A `seawall_keyed_sliding_window_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_keyed_sliding_window_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void) {
+  seawall_keyed_sliding_window_config c;
+  (void)seawall_keyed_sliding_window_config_init(&c, sizeof c);
   return c;
 }
 

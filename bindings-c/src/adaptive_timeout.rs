@@ -48,6 +48,10 @@ pub struct seawall_adaptive_timeout_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_adaptive_timeout_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Latencies in the current and previous window.
     pub samples: u64,
     /// Latencies recorded since creation.
@@ -60,6 +64,18 @@ pub struct seawall_adaptive_timeout_metrics {
     pub p99_ns: u64,
     /// The timeout `_timeout` returns now.
     pub timeout_ns: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_adaptive_timeout_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_adaptive_timeout_metrics, samples),
+        offset_of!(seawall_adaptive_timeout_metrics, total),
+        offset_of!(seawall_adaptive_timeout_metrics, p50_ns),
+        offset_of!(seawall_adaptive_timeout_metrics, p95_ns),
+        offset_of!(seawall_adaptive_timeout_metrics, p99_ns),
+        offset_of!(seawall_adaptive_timeout_metrics, timeout_ns),
+    ];
 }
 
 /// Tracks recent latencies and answers the timeout to use. Opaque;
@@ -196,6 +212,8 @@ pub unsafe extern "C" fn seawall_adaptive_timeout_get(
 
 /// Writes a snapshot (samples, p50/p95/p99, timeout) to `*out`.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_get_metrics(
     adaptive_timeout: *const seawall_adaptive_timeout,
@@ -203,14 +221,14 @@ pub unsafe extern "C" fn seawall_adaptive_timeout_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([adaptive_timeout, out] {
         let m = (*adaptive_timeout).0.metrics();
-        *out = seawall_adaptive_timeout_metrics {
+        crate::config::write_out(out, seawall_adaptive_timeout_metrics {
+            struct_size: 0,
             samples: m.samples,
             total: m.total,
             p50_ns: duration_to_ns(m.p50),
             p95_ns: duration_to_ns(m.p95),
             p99_ns: duration_to_ns(m.p99),
             timeout_ns: duration_to_ns(m.timeout),
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }

@@ -85,6 +85,10 @@ pub struct seawall_backoff_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_backoff_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Schedules started.
     pub schedules: u64,
     /// Delays handed out by schedules that have ended (counted when a
@@ -95,6 +99,16 @@ pub struct seawall_backoff_metrics {
     pub exhausted_attempts: u64,
     /// Schedules that gave up because of `max_elapsed_ns`.
     pub exhausted_elapsed: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_backoff_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_backoff_metrics, schedules),
+        offset_of!(seawall_backoff_metrics, retries),
+        offset_of!(seawall_backoff_metrics, exhausted_attempts),
+        offset_of!(seawall_backoff_metrics, exhausted_elapsed),
+    ];
 }
 
 /// The answer of `seawall_backoff_next_delay*`.
@@ -345,6 +359,8 @@ pub unsafe extern "C" fn seawall_backoff_delay_for(
 
 /// Writes a snapshot of the backoff's counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_get_metrics(
     backoff: *const seawall_backoff,
@@ -352,13 +368,13 @@ pub unsafe extern "C" fn seawall_backoff_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([backoff, out] {
         let m = (*backoff).0.metrics();
-        *out = seawall_backoff_metrics {
+        crate::config::write_out(out, seawall_backoff_metrics {
+            struct_size: 0,
             schedules: m.schedules,
             retries: m.retries,
             exhausted_attempts: m.exhausted_attempts,
             exhausted_elapsed: m.exhausted_elapsed,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }
 

@@ -35,6 +35,10 @@ pub struct seawall_bulkhead_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_bulkhead_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Slots held now.
     pub active: u64,
     /// Waiters in the queue now.
@@ -47,6 +51,18 @@ pub struct seawall_bulkhead_metrics {
     pub max_concurrent: u64,
     /// The configured max_queue.
     pub max_queue: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_bulkhead_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_bulkhead_metrics, active),
+        offset_of!(seawall_bulkhead_metrics, queued),
+        offset_of!(seawall_bulkhead_metrics, total),
+        offset_of!(seawall_bulkhead_metrics, rejected),
+        offset_of!(seawall_bulkhead_metrics, max_concurrent),
+        offset_of!(seawall_bulkhead_metrics, max_queue),
+    ];
 }
 
 /// A concurrency limiter. Opaque; thread-safe.
@@ -416,6 +432,8 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_free(waiter: *mut seawall_bulkh
 
 /// Writes a snapshot of the counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_get_metrics(
     bulkhead: *const seawall_bulkhead,
@@ -423,14 +441,14 @@ pub unsafe extern "C" fn seawall_bulkhead_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out] {
         let m = (*bulkhead).0.metrics();
-        *out = seawall_bulkhead_metrics {
+        crate::config::write_out(out, seawall_bulkhead_metrics {
+            struct_size: 0,
             active: m.active,
             queued: m.queued,
             total: m.total,
             rejected: m.rejected,
             max_concurrent: m.max_concurrent,
             max_queue: m.max_queue,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }

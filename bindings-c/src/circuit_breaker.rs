@@ -122,6 +122,10 @@ pub struct seawall_circuit_breaker_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_circuit_breaker_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Current state.
     pub state: seawall_circuit_state,
     /// Outcomes recorded (successes + failures + ignored).
@@ -160,6 +164,31 @@ pub struct seawall_circuit_breaker_metrics {
     pub half_open_successes: u32,
     /// The open duration of the current or last open episode.
     pub open_duration_ns: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_circuit_breaker_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_circuit_breaker_metrics, state),
+        offset_of!(seawall_circuit_breaker_metrics, calls),
+        offset_of!(seawall_circuit_breaker_metrics, successes),
+        offset_of!(seawall_circuit_breaker_metrics, failures),
+        offset_of!(seawall_circuit_breaker_metrics, slow),
+        offset_of!(seawall_circuit_breaker_metrics, ignored),
+        offset_of!(seawall_circuit_breaker_metrics, rejected),
+        offset_of!(seawall_circuit_breaker_metrics, transitions),
+        offset_of!(seawall_circuit_breaker_metrics, buffered_calls),
+        offset_of!(seawall_circuit_breaker_metrics, buffered_failures),
+        offset_of!(seawall_circuit_breaker_metrics, buffered_slow),
+        offset_of!(seawall_circuit_breaker_metrics, has_failure_rate),
+        offset_of!(seawall_circuit_breaker_metrics, failure_rate),
+        offset_of!(seawall_circuit_breaker_metrics, has_slow_call_rate),
+        offset_of!(seawall_circuit_breaker_metrics, slow_call_rate),
+        offset_of!(seawall_circuit_breaker_metrics, failure_count),
+        offset_of!(seawall_circuit_breaker_metrics, half_open_in_flight),
+        offset_of!(seawall_circuit_breaker_metrics, half_open_successes),
+        offset_of!(seawall_circuit_breaker_metrics, open_duration_ns),
+    ];
 }
 
 /// A state-transition listener: `user_data` as registered, the state left,
@@ -693,6 +722,8 @@ pub unsafe extern "C" fn seawall_circuit_breaker_reset(
 
 /// Writes a snapshot of the state and counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
     breaker: *const seawall_circuit_breaker,
@@ -700,7 +731,8 @@ pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([breaker, out] {
         let m = (*breaker).0.metrics();
-        *out = seawall_circuit_breaker_metrics {
+        crate::config::write_out(out, seawall_circuit_breaker_metrics {
+            struct_size: 0,
             state: state_to_c(m.state),
             calls: m.calls,
             successes: m.successes,
@@ -720,8 +752,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
             half_open_in_flight: m.half_open_in_flight,
             half_open_successes: m.half_open_successes,
             open_duration_ns: duration_to_ns(m.open_duration),
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }
 

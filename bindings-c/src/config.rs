@@ -109,6 +109,46 @@ pub(crate) unsafe fn read<T: Versioned>(cfg: *const T) -> seawall::Result<T> {
     Ok(out)
 }
 
+/// An output struct (the `*_metrics` snapshots): `#[repr(C)]`, first field
+/// `struct_size: u32`, which the caller sets to its `sizeof` before the
+/// call; the library writes only that many bytes.
+///
+/// # Safety
+/// Implementors must have exactly that layout.
+pub(crate) unsafe trait VersionedOut: Copy + 'static {
+    /// The offset of every field after `struct_size` (the sizes an older,
+    /// shorter layout can have; see [`Versioned::PREFIXES`]).
+    const PREFIXES: &'static [usize];
+}
+
+/// Writes `value` into the caller's output struct: its `struct_size`
+/// bytes (an older, shorter struct gets the fields it has; the bytes of a
+/// newer, larger one beyond this library's struct are zeroed), keeping
+/// `struct_size`. `SEAWALL_INVALID_ARGUMENT` (field `struct_size`, nothing
+/// written) when `struct_size` is no layout of the struct.
+///
+/// # Safety
+/// `out` is non-NULL and points at `struct_size` writable bytes.
+pub(crate) unsafe fn write_out<T: VersionedOut>(out: *mut T, value: T) -> seawall_status {
+    let dst = out.cast::<u8>();
+    let size = dst.cast::<u32>().read_unaligned() as usize;
+    let ours = size_of::<T>();
+    let known = (SEAWALL_CONFIG_MIN_SIZE..=MAX_SIZE).contains(&size)
+        && (size >= ours || T::PREFIXES.contains(&size));
+    if !known {
+        return fail(seawall::Error::argument(
+            "struct_size",
+            format!("must be set to sizeof the struct before the call (a layout of it, {SEAWALL_CONFIG_MIN_SIZE}..={MAX_SIZE} bytes), got {size}"),
+        ));
+    }
+    std::ptr::copy_nonoverlapping((&value as *const T).cast::<u8>(), dst, size.min(ours));
+    if size > ours {
+        std::ptr::write_bytes(dst.add(ours), 0, size - ours);
+    }
+    dst.cast::<u32>().write_unaligned(size as u32);
+    seawall_status::SEAWALL_OK
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

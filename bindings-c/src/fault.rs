@@ -72,6 +72,10 @@ pub struct seawall_fault_injector_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_fault_injector_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Decisions made, enabled or not.
     pub decisions: u64,
     /// Error decisions.
@@ -80,6 +84,16 @@ pub struct seawall_fault_injector_metrics {
     pub delays: u64,
     /// Whether the injector is switched on now.
     pub enabled: bool,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_fault_injector_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_fault_injector_metrics, decisions),
+        offset_of!(seawall_fault_injector_metrics, errors),
+        offset_of!(seawall_fault_injector_metrics, delays),
+        offset_of!(seawall_fault_injector_metrics, enabled),
+    ];
 }
 
 /// Injects errors and delays with fixed probabilities. Opaque; thread-safe.
@@ -253,6 +267,8 @@ pub unsafe extern "C" fn seawall_fault_injector_set_enabled(
 
 /// Writes the counters to `*out`. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_get_metrics(
     injector: *const seawall_fault_injector,
@@ -260,12 +276,12 @@ pub unsafe extern "C" fn seawall_fault_injector_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([injector, out] {
         let m = (*injector).0.metrics();
-        *out = seawall_fault_injector_metrics {
+        crate::config::write_out(out, seawall_fault_injector_metrics {
+            struct_size: 0,
             decisions: m.decisions,
             errors: m.errors,
             delays: m.delays,
             enabled: m.enabled,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }

@@ -96,6 +96,10 @@ pub struct seawall_token_bucket_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_token_bucket_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Configured burst.
     pub burst: u64,
     /// Tokens available right now.
@@ -108,6 +112,18 @@ pub struct seawall_token_bucket_metrics {
     pub denied: u64,
     /// Waiting acquires holding a reservation now.
     pub waiting: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_token_bucket_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_token_bucket_metrics, burst),
+        offset_of!(seawall_token_bucket_metrics, available),
+        offset_of!(seawall_token_bucket_metrics, emission_interval_ns),
+        offset_of!(seawall_token_bucket_metrics, allowed),
+        offset_of!(seawall_token_bucket_metrics, denied),
+        offset_of!(seawall_token_bucket_metrics, waiting),
+    ];
 }
 
 /// A lock-free token bucket (GCRA). Opaque; thread-safe.
@@ -276,6 +292,8 @@ pub unsafe extern "C" fn seawall_token_bucket_refund(
 
 /// Writes a snapshot of the bucket to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
     bucket: *const seawall_token_bucket,
@@ -283,15 +301,15 @@ pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([bucket, out] {
         let m = (*bucket).0.metrics();
-        *out = seawall_token_bucket_metrics {
+        crate::config::write_out(out, seawall_token_bucket_metrics {
+            struct_size: 0,
             burst: m.burst,
             available: m.available,
             emission_interval_ns: duration_to_ns(m.emission_interval),
             allowed: m.allowed,
             denied: m.denied,
             waiting: m.waiting,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }
 
@@ -502,6 +520,10 @@ pub struct seawall_sliding_window_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_sliding_window_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Configured limit.
     pub limit: u64,
     /// Requests counted against the limit right now.
@@ -512,6 +534,17 @@ pub struct seawall_sliding_window_metrics {
     pub denied: u64,
     /// Waiting acquires in the FIFO queue now.
     pub waiting: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_sliding_window_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_sliding_window_metrics, limit),
+        offset_of!(seawall_sliding_window_metrics, count),
+        offset_of!(seawall_sliding_window_metrics, allowed),
+        offset_of!(seawall_sliding_window_metrics, denied),
+        offset_of!(seawall_sliding_window_metrics, waiting),
+    ];
 }
 
 /// At most `limit` requests in any window, lock-free. Opaque; thread-safe.
@@ -650,6 +683,8 @@ pub unsafe extern "C" fn seawall_sliding_window_refund(
 
 /// Writes a snapshot of the limiter to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
     limiter: *const seawall_sliding_window,
@@ -657,14 +692,14 @@ pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
         let m = (*limiter).0.metrics();
-        *out = seawall_sliding_window_metrics {
+        crate::config::write_out(out, seawall_sliding_window_metrics {
+            struct_size: 0,
             limit: m.limit,
             count: m.count,
             allowed: m.allowed,
             denied: m.denied,
             waiting: m.waiting,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }
 
@@ -718,56 +753,92 @@ pub enum seawall_on_full {
     SEAWALL_ON_FULL_ALLOW = 1,
 }
 
-/// The key table of a keyed limiter. It always has room for `max_keys`
-/// distinct keys; a key that is throttled is never evicted, and a key whose
-/// idle slot is taken over while its own requests are in flight is never
-/// granted more than its burst/limit (spec/keyed.md, "Concurrency").
+/// Configuration of a keyed token bucket: one bucket per key, in a table
+/// that always has room for `max_keys` distinct keys; a key that is
+/// throttled is never evicted, and a key whose idle slot is taken over
+/// while its own requests are in flight is never granted more than its
+/// burst (spec/keyed.md, "Concurrency"). Fill it with
+/// `seawall_keyed_token_bucket_config_default()` (or
+/// `seawall_keyed_token_bucket_config_init`); versioned like every config
+/// (`struct_size`), with the bucket's and the table's fields in one flat
+/// struct so that fields can be appended.
 ///
 /// | field | default | rule |
 /// |---|---|---|
+/// | burst, rate_per_sec | 10, 10.0 | as `seawall_token_bucket_config` |
+/// | has_initial_tokens, initial_tokens | false | must stay unset: new keys start full |
 /// | max_keys | 10000 | 1..=2^24 distinct keys the table always has room for (it has 4 x max_keys slots) |
 /// | max_probe | 64 | 1..=64 slots probed per lookup (below 64, false denials below max_keys become possible) |
 /// | on_full | SEAWALL_ON_FULL_DENY | a `seawall_on_full` |
 /// | has_hash_seed, hash_seed | false (seeded from the clock) | any |
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct seawall_key_table_config {
+pub struct seawall_keyed_token_bucket_config {
+    /// Set by `seawall_keyed_token_bucket_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
+    /// Each key's capacity.
+    pub burst: u64,
+    /// Each key's refill rate in tokens per second.
+    pub rate_per_sec: f64,
+    /// Must stay 0: a new key starts full (like an evicted one), so
+    /// `initial_tokens` is refused (`SEAWALL_INVALID_CONFIG`, field
+    /// `initial_tokens`); the fields mirror `seawall_token_bucket_config`.
+    pub has_initial_tokens: u8,
+    /// See `has_initial_tokens`.
+    pub initial_tokens: u64,
     /// Distinct keys the table always has room for (`4 * max_keys` slots).
     pub max_keys: u64,
     /// Slots probed per lookup.
     pub max_probe: u32,
     /// A `seawall_on_full` value.
     pub on_full: u32,
-    /// Whether `hash_seed` applies.
+    /// Whether `hash_seed` applies (any non-zero byte is true).
     pub has_hash_seed: u8,
     /// Hash seed (set it for reproducible tests).
     pub hash_seed: u64,
 }
 
-/// Configuration of a keyed token bucket: one bucket per key.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct seawall_keyed_token_bucket_config {
-    /// Each key's bucket.
-    pub bucket: seawall_token_bucket_config,
-    /// The key table.
-    pub table: seawall_key_table_config,
-}
-
-/// Configuration of a keyed sliding window: one window per key.
+/// Configuration of a keyed sliding window: one window per key; same table
+/// rules and versioning as `seawall_keyed_token_bucket_config`. Fill it with
+/// `seawall_keyed_sliding_window_config_default()`.
+///
+/// | field | default | rule |
+/// |---|---|---|
+/// | limit, window_ns, buckets | 100, 60 s, 10 | as `seawall_sliding_window_config` |
+/// | max_keys, max_probe, on_full, has_hash_seed, hash_seed | 10000, 64, deny, false | as `seawall_keyed_token_bucket_config` |
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seawall_keyed_sliding_window_config {
-    /// Each key's window.
-    pub window: seawall_sliding_window_config,
-    /// The key table.
-    pub table: seawall_key_table_config,
+    /// Set by `seawall_keyed_sliding_window_config_init` to the caller's `sizeof`: the bytes of this
+    /// struct the library reads (fields beyond keep their defaults).
+    pub struct_size: u32,
+    /// Requests allowed per key in any window.
+    pub limit: u64,
+    /// The window length.
+    pub window_ns: u64,
+    /// Sub-windows per window.
+    pub buckets: u32,
+    /// Distinct keys the table always has room for (`4 * max_keys` slots).
+    pub max_keys: u64,
+    /// Slots probed per lookup.
+    pub max_probe: u32,
+    /// A `seawall_on_full` value.
+    pub on_full: u32,
+    /// Whether `hash_seed` applies (any non-zero byte is true).
+    pub has_hash_seed: u8,
+    /// Hash seed (set it for reproducible tests).
+    pub hash_seed: u64,
 }
 
 /// A snapshot of a keyed limiter's table.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_keyed_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Slots ever filled.
     pub keys_tracked: u64,
     /// Table slots (`4 * max_keys`).
@@ -785,48 +856,160 @@ pub struct seawall_keyed_metrics {
     pub waiting: u64,
 }
 
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_keyed_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_keyed_metrics, keys_tracked),
+        offset_of!(seawall_keyed_metrics, capacity),
+        offset_of!(seawall_keyed_metrics, evictions),
+        offset_of!(seawall_keyed_metrics, table_full),
+        offset_of!(seawall_keyed_metrics, allowed),
+        offset_of!(seawall_keyed_metrics, denied),
+        offset_of!(seawall_keyed_metrics, waiting),
+    ];
+}
+
 /// Per-key token buckets in a lock-free table. Opaque; thread-safe.
 pub struct seawall_keyed_token_bucket(Arc<KeyedTokenBucket>);
 
 /// Per-key sliding windows in a lock-free table. Opaque; thread-safe.
 pub struct seawall_keyed_sliding_window(Arc<KeyedSlidingWindow>);
 
-impl seawall_key_table_config {
-    fn to_core(self) -> seawall::Result<KeyTableConfig> {
-        Ok(KeyTableConfig {
-            max_keys: self.max_keys,
-            max_probe: self.max_probe,
-            on_full: match self.on_full {
-                0 => OnFull::Deny,
-                1 => OnFull::Allow,
-                v => {
-                    return Err(invalid_config(
-                        "on_full",
-                        format!("must be a seawall_on_full (0 or 1), got {v}"),
-                    ))
-                }
+/// The table fields of a keyed config.
+fn table_to_core(
+    max_keys: u64,
+    max_probe: u32,
+    on_full: u32,
+    has_hash_seed: u8,
+    hash_seed: u64,
+) -> seawall::Result<KeyTableConfig> {
+    Ok(KeyTableConfig {
+        max_keys,
+        max_probe,
+        on_full: match on_full {
+            0 => OnFull::Deny,
+            1 => OnFull::Allow,
+            v => {
+                return Err(invalid_config(
+                    "on_full",
+                    format!("must be a seawall_on_full (0 or 1), got {v}"),
+                ))
+            }
+        },
+        hash_seed: (has_hash_seed != 0).then_some(hash_seed),
+    })
+}
+
+fn on_full_c(o: OnFull) -> u32 {
+    match o {
+        OnFull::Deny => 0,
+        OnFull::Allow => 1,
+    }
+}
+
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_keyed_token_bucket_config {
+    const INIT: &'static str = "seawall_keyed_token_bucket_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_keyed_token_bucket_config, burst),
+        offset_of!(seawall_keyed_token_bucket_config, rate_per_sec),
+        offset_of!(seawall_keyed_token_bucket_config, has_initial_tokens),
+        offset_of!(seawall_keyed_token_bucket_config, initial_tokens),
+        offset_of!(seawall_keyed_token_bucket_config, max_keys),
+        offset_of!(seawall_keyed_token_bucket_config, max_probe),
+        offset_of!(seawall_keyed_token_bucket_config, on_full),
+        offset_of!(seawall_keyed_token_bucket_config, has_hash_seed),
+        offset_of!(seawall_keyed_token_bucket_config, hash_seed),
+    ];
+    fn defaults() -> Self {
+        let b = TokenBucketConfig::default();
+        let t = KeyTableConfig::default();
+        seawall_keyed_token_bucket_config {
+            struct_size: own_size::<seawall_keyed_token_bucket_config>(),
+            burst: b.burst,
+            rate_per_sec: b.rate_per_sec,
+            has_initial_tokens: 0,
+            initial_tokens: 0,
+            max_keys: t.max_keys,
+            max_probe: t.max_probe,
+            on_full: on_full_c(t.on_full),
+            has_hash_seed: u8::from(t.hash_seed.is_some()),
+            hash_seed: t.hash_seed.unwrap_or(0),
+        }
+    }
+}
+
+// SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
+unsafe impl Versioned for seawall_keyed_sliding_window_config {
+    const INIT: &'static str = "seawall_keyed_sliding_window_config_init";
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_keyed_sliding_window_config, limit),
+        offset_of!(seawall_keyed_sliding_window_config, window_ns),
+        offset_of!(seawall_keyed_sliding_window_config, buckets),
+        offset_of!(seawall_keyed_sliding_window_config, max_keys),
+        offset_of!(seawall_keyed_sliding_window_config, max_probe),
+        offset_of!(seawall_keyed_sliding_window_config, on_full),
+        offset_of!(seawall_keyed_sliding_window_config, has_hash_seed),
+        offset_of!(seawall_keyed_sliding_window_config, hash_seed),
+    ];
+    fn defaults() -> Self {
+        let w = SlidingWindowConfig::default();
+        let t = KeyTableConfig::default();
+        seawall_keyed_sliding_window_config {
+            struct_size: own_size::<seawall_keyed_sliding_window_config>(),
+            limit: w.limit,
+            window_ns: duration_to_ns(w.window),
+            buckets: w.buckets,
+            max_keys: t.max_keys,
+            max_probe: t.max_probe,
+            on_full: on_full_c(t.on_full),
+            has_hash_seed: u8::from(t.hash_seed.is_some()),
+            hash_seed: t.hash_seed.unwrap_or(0),
+        }
+    }
+}
+
+impl seawall_keyed_token_bucket_config {
+    fn to_core(self) -> seawall::Result<KeyedTokenBucketConfig> {
+        Ok(KeyedTokenBucketConfig {
+            bucket: TokenBucketConfig {
+                burst: self.burst,
+                rate_per_sec: self.rate_per_sec,
+                initial_tokens: (self.has_initial_tokens != 0).then_some(self.initial_tokens),
             },
-            hash_seed: (self.has_hash_seed != 0).then_some(self.hash_seed),
+            table: table_to_core(
+                self.max_keys,
+                self.max_probe,
+                self.on_full,
+                self.has_hash_seed,
+                self.hash_seed,
+            )?,
         })
     }
+}
 
-    fn default_c() -> Self {
-        let d = KeyTableConfig::default();
-        seawall_key_table_config {
-            max_keys: d.max_keys,
-            max_probe: d.max_probe,
-            on_full: match d.on_full {
-                OnFull::Deny => 0,
-                OnFull::Allow => 1,
+impl seawall_keyed_sliding_window_config {
+    fn to_core(self) -> seawall::Result<KeyedSlidingWindowConfig> {
+        Ok(KeyedSlidingWindowConfig {
+            window: SlidingWindowConfig {
+                limit: self.limit,
+                window: Duration::from_nanos(self.window_ns),
+                buckets: self.buckets,
             },
-            has_hash_seed: u8::from(d.hash_seed.is_some()),
-            hash_seed: d.hash_seed.unwrap_or(0),
-        }
+            table: table_to_core(
+                self.max_keys,
+                self.max_probe,
+                self.on_full,
+                self.has_hash_seed,
+                self.hash_seed,
+            )?,
+        })
     }
 }
 
 fn keyed_metrics(m: KeyedMetrics) -> seawall_keyed_metrics {
     seawall_keyed_metrics {
+        struct_size: 0,
         keys_tracked: m.keys_tracked,
         capacity: m.capacity,
         evictions: m.evictions,
@@ -842,23 +1025,32 @@ unsafe fn key_bytes<'a>(key: *const u8, key_len: usize) -> &'a [u8] {
     std::slice::from_raw_parts(key, key_len)
 }
 
-/// The default keyed token bucket config. Thread-safe; cannot fail.
+/// Fills `*config` with the defaults (see `seawall_keyed_token_bucket_config`):
+/// writes `size` bytes, which must be `sizeof *config`, and sets
+/// `struct_size` to it. The header's
+/// `seawall_keyed_token_bucket_config_default()` does the same.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is
+/// no layout of the struct) or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub extern "C" fn seawall_keyed_token_bucket_config_default() -> seawall_keyed_token_bucket_config {
-    seawall_keyed_token_bucket_config {
-        bucket: seawall_token_bucket_config::from_core(TokenBucketConfig::default()),
-        table: seawall_key_table_config::default_c(),
-    }
+pub unsafe extern "C" fn seawall_keyed_token_bucket_config_init(
+    config: *mut seawall_keyed_token_bucket_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
-/// The default keyed sliding window config. Thread-safe; cannot fail.
+/// Fills `*config` with the defaults (see
+/// `seawall_keyed_sliding_window_config`): writes `size` bytes, which must
+/// be `sizeof *config`, and sets `struct_size` to it. The header's
+/// `seawall_keyed_sliding_window_config_default()` does the same.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size`)
+/// or `SEAWALL_NULL_ARGUMENT`.
 #[no_mangle]
-pub extern "C" fn seawall_keyed_sliding_window_config_default(
-) -> seawall_keyed_sliding_window_config {
-    seawall_keyed_sliding_window_config {
-        window: seawall_sliding_window_config::from_core(SlidingWindowConfig::default()),
-        table: seawall_key_table_config::default_c(),
-    }
+pub unsafe extern "C" fn seawall_keyed_sliding_window_config_init(
+    config: *mut seawall_keyed_sliding_window_config,
+    size: usize,
+) -> seawall_status {
+    ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
 unsafe fn ktb_new(
@@ -866,16 +1058,9 @@ unsafe fn ktb_new(
     clock: ClockSource,
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
-    let c = *config;
-    let r = c.table.to_core().and_then(|table| {
-        KeyedTokenBucket::with_clock(
-            KeyedTokenBucketConfig {
-                bucket: c.bucket.to_core(),
-                table,
-            },
-            clock,
-        )
-    });
+    let r = crate::config::read(config)
+        .and_then(|c| c.to_core())
+        .and_then(|c| KeyedTokenBucket::with_clock(c, clock));
     match r {
         Ok(l) => {
             write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
@@ -890,16 +1075,9 @@ unsafe fn ksw_new(
     clock: ClockSource,
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
-    let c = *config;
-    let r = c.table.to_core().and_then(|table| {
-        KeyedSlidingWindow::with_clock(
-            KeyedSlidingWindowConfig {
-                window: c.window.to_core(),
-                table,
-            },
-            clock,
-        )
-    });
+    let r = crate::config::read(config)
+        .and_then(|c| c.to_core())
+        .and_then(|c| KeyedSlidingWindow::with_clock(c, clock));
     match r {
         Ok(l) => {
             write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
@@ -1048,14 +1226,15 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
 
 /// Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
 /// or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_get_metrics(
     limiter: *const seawall_keyed_token_bucket,
     out: *mut seawall_keyed_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        *out = keyed_metrics((*limiter).0.metrics());
-        seawall_status::SEAWALL_OK
+        crate::config::write_out(out, keyed_metrics((*limiter).0.metrics()))
     })
 }
 
@@ -1198,13 +1377,14 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
 
 /// Writes the table counters to `*out`. Thread-safe. Returns `SEAWALL_OK`
 /// or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_get_metrics(
     limiter: *const seawall_keyed_sliding_window,
     out: *mut seawall_keyed_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        *out = keyed_metrics((*limiter).0.metrics());
-        seawall_status::SEAWALL_OK
+        crate::config::write_out(out, keyed_metrics((*limiter).0.metrics()))
     })
 }

@@ -29,6 +29,10 @@ pub struct seawall_retry_budget_config {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_retry_budget_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// Current tokens in thousandths.
     pub tokens_milli: u64,
     /// `max_tokens` in thousandths.
@@ -43,6 +47,19 @@ pub struct seawall_retry_budget_metrics {
     pub successes: u64,
     /// Failures recorded (by `try_retry` and `record_failure`).
     pub failures: u64,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_retry_budget_metrics {
+    const PREFIXES: &'static [usize] = &[
+        offset_of!(seawall_retry_budget_metrics, tokens_milli),
+        offset_of!(seawall_retry_budget_metrics, max_tokens_milli),
+        offset_of!(seawall_retry_budget_metrics, threshold_milli),
+        offset_of!(seawall_retry_budget_metrics, retries_allowed),
+        offset_of!(seawall_retry_budget_metrics, retries_denied),
+        offset_of!(seawall_retry_budget_metrics, successes),
+        offset_of!(seawall_retry_budget_metrics, failures),
+    ];
 }
 
 /// gRPC-style retry throttling (gRFC A6). Opaque; thread-safe; reads no clock.
@@ -152,6 +169,8 @@ pub unsafe extern "C" fn seawall_retry_budget_record_success(
 
 /// Writes a snapshot of tokens and counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_get_metrics(
     budget: *const seawall_retry_budget,
@@ -159,7 +178,8 @@ pub unsafe extern "C" fn seawall_retry_budget_get_metrics(
 ) -> seawall_status {
     ffi_boundary!([budget, out] {
         let m = (*budget).0.metrics();
-        *out = seawall_retry_budget_metrics {
+        crate::config::write_out(out, seawall_retry_budget_metrics {
+            struct_size: 0,
             tokens_milli: m.tokens_milli,
             max_tokens_milli: m.max_tokens_milli,
             threshold_milli: m.threshold_milli,
@@ -167,7 +187,6 @@ pub unsafe extern "C" fn seawall_retry_budget_get_metrics(
             retries_denied: m.retries_denied,
             successes: m.successes,
             failures: m.failures,
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }

@@ -94,3 +94,65 @@ def test_children_forked_from_busy_threads_work_and_draw_their_own_jitter() -> N
     assert all(0 <= d <= 1_000_000_000 for d in draws)
     assert len(set(draws)) == CHILDREN, f"children drew the same jitter: {sorted(draws)}"
 
+
+
+def test_a_bulkhead_slot_released_in_the_child_serves_the_child() -> None:
+    # Issue 13 item 2: the parent has a slot held by this thread, one by a
+    # busy thread and two threads queued in acquire(). In the child only
+    # this thread exists: releasing its permit there must not hand the slot
+    # to a queued thread of the parent (lost for good before), but leave it
+    # to the child.
+    bh = seawall.Bulkhead(2, max_queue=4, max_wait=60.0)
+    mine = bh.try_acquire()
+    assert mine is not None
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        p = bh.try_acquire()
+        assert p is not None
+        held.set()
+        release.wait()
+        p.release()
+
+    def wait_for_a_slot() -> None:
+        bh.acquire().release()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    waiters = [threading.Thread(target=wait_for_a_slot) for _ in range(2)]
+    for t in waiters:
+        t.start()
+    while bh.metrics()["queued"] < 2:
+        time.sleep(0.001)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: no pytest machinery from here on
+        code = 1
+        try:
+            mine.release()
+            p = bh.try_acquire()
+            if p is None:
+                code = 2  # the slot went to a thread that does not exist here
+            elif bh.metrics()["queued"] != 0:
+                code = 3
+            elif bh.try_acquire() is not None:
+                code = 4  # the busy thread's slot stays taken
+            else:
+                p.release()
+                code = 0
+        finally:
+            os._exit(code)
+    try:
+        status = _wait(pid, 10.0)
+    finally:
+        mine.release()
+        release.set()
+        holder.join()
+        for t in waiters:
+            t.join()
+    assert status is not None, "the child hung"
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    m = bh.metrics()
+    assert (m["active"], m["queued"]) == (0, 0)  # the parent's waiters were served

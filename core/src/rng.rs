@@ -148,7 +148,29 @@ pub fn fork_epoch() -> u64 {
 /// program that forks calls it in the child. Async-signal-safe (one atomic
 /// add), so it may run between `fork()` and `exec()`.
 pub fn after_fork() {
+    FORKER.store(thread_mark(), std::sync::atomic::Ordering::Relaxed);
     FORK_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The [`thread_mark`] of the thread that ran the latest [`after_fork`]: in
+/// a child, the one thread `fork()` copied. Threads of the parent marked
+/// otherwise do not exist here (a bulkhead forgets their waiters).
+static FORKER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The thread that ran the latest [`after_fork`] (see `FORKER`).
+#[inline]
+pub(crate) fn forker_mark() -> usize {
+    FORKER.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// This thread's mark: the address of a thread-local (distinct between live
+/// threads; no allocation, no lock).
+#[inline]
+pub(crate) fn thread_mark() -> usize {
+    thread_local! {
+        static MARK: u8 = const { 0 };
+    }
+    MARK.with(|m| m as *const u8 as usize)
 }
 
 /// SplitMix64's output function (a bijection of `u64`; `mix(0) == 0`).

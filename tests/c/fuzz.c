@@ -153,7 +153,7 @@ static void on_transition(void *ud, seawall_circuit_state from, seawall_circuit_
   (void)from, (void)to, (void)at;
   lud *u = ud;
   if (u->magic != 0x5EA) BUG("listener user_data corrupted (freed?)");
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   (void)seawall_circuit_breaker_get_metrics(u->cb, &m);
   STR(seawall_circuit_state_str((int)m.state));
   atomic_fetch_add(&listener_calls, 1);
@@ -259,7 +259,7 @@ static void op_breaker(tstate *t) {
       }
       break;
     case 7: {
-      seawall_circuit_breaker_metrics m;
+      seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
       S(seawall_circuit_breaker_get_metrics(cb, &m));
       break;
     }
@@ -327,7 +327,7 @@ static void op_bulkhead(tstate *t) {
       t->w = NULL;
       break;
     case 8: {
-      seawall_bulkhead_metrics m;
+      seawall_bulkhead_metrics m = {.struct_size = sizeof m};
       S(seawall_bulkhead_get_metrics(g_bh, &m));
       break;
     }
@@ -412,7 +412,7 @@ static void op_limiters(tstate *t) {
     case 1: S(seawall_token_bucket_peek(g_tb, hu64(r), &d)); break;
     case 2: S(seawall_token_bucket_refund(g_tb, hu64(r))); break;
     case 3: {
-      seawall_token_bucket_metrics m;
+      seawall_token_bucket_metrics m = {.struct_size = sizeof m};
       S(seawall_token_bucket_get_metrics(g_tb, &m));
       break;
     }
@@ -420,7 +420,7 @@ static void op_limiters(tstate *t) {
     case 5: S(seawall_sliding_window_peek(g_sw, hu64(r), &d)); break;
     case 6: S(seawall_sliding_window_refund(g_sw, hu64(r))); break;
     case 7: {
-      seawall_sliding_window_metrics m;
+      seawall_sliding_window_metrics m = {.struct_size = sizeof m};
       S(seawall_sliding_window_get_metrics(g_sw, &m));
       break;
     }
@@ -428,7 +428,7 @@ static void op_limiters(tstate *t) {
     case 9: S(seawall_keyed_token_bucket_refund(g_ktb, key, klen, hu64(r))); break;
     case 10: S(seawall_keyed_sliding_window_try_acquire(g_ksw, key, klen, below(r, 3), &d)); break;
     case 11: {
-      seawall_keyed_metrics m;
+      seawall_keyed_metrics m = {.struct_size = sizeof m};
       S(seawall_keyed_token_bucket_get_metrics(g_ktb, &m));
       S(seawall_keyed_sliding_window_get_metrics(g_ksw, &m));
       S(seawall_keyed_sliding_window_refund(g_ksw, key, klen, hu64(r)));
@@ -495,7 +495,7 @@ static void op_misc(tstate *t) {
     case 4: {
       uint64_t d;
       S(seawall_backoff_delay_for(g_bo, (uint32_t)rnd(r), &d));
-      seawall_backoff_metrics m;
+      seawall_backoff_metrics m = {.struct_size = sizeof m};
       S(seawall_backoff_get_metrics(g_bo, &m));
       break;
     }
@@ -531,7 +531,7 @@ static void op_misc(tstate *t) {
       S(seawall_retry_budget_record_success(g_rb));
       break;
     case 8: {
-      seawall_retry_budget_metrics m;
+      seawall_retry_budget_metrics m = {.struct_size = sizeof m};
       S(seawall_retry_budget_get_metrics(g_rb, &m));
       cfgbuf b;
       seawall_retry_budget_config *c = (void *)b.bytes;
@@ -551,7 +551,7 @@ static void op_misc(tstate *t) {
       S(seawall_adaptive_timeout_record(g_at, hu64(r)));
       uint64_t v;
       S(seawall_adaptive_timeout_get(g_at, &v));
-      seawall_adaptive_timeout_metrics m;
+      seawall_adaptive_timeout_metrics m = {.struct_size = sizeof m};
       S(seawall_adaptive_timeout_get_metrics(g_at, &m));
       break;
     }
@@ -579,7 +579,7 @@ static void op_misc(tstate *t) {
       S(seawall_fault_injector_decide(g_fi, &f));
       uint64_t d;
       S(seawall_fault_injector_check(g_fi, &d));
-      seawall_fault_injector_metrics m;
+      seawall_fault_injector_metrics m = {.struct_size = sizeof m};
       S(seawall_fault_injector_get_metrics(g_fi, &m));
       break;
     }
@@ -865,10 +865,10 @@ int main(int argc, char **argv) {
   fc.delay_rate = 0.3;
   S(seawall_fault_injector_new(&fc, &g_fi));
   seawall_keyed_token_bucket_config ktc = seawall_keyed_token_bucket_config_default();
-  ktc.table.max_keys = 16;
+  ktc.max_keys = 16;
   S(seawall_keyed_token_bucket_new_with_clock(&ktc, g_clock, &g_ktb));
   seawall_keyed_sliding_window_config kwc = seawall_keyed_sliding_window_config_default();
-  kwc.table.max_keys = 16;
+  kwc.max_keys = 16;
   S(seawall_keyed_sliding_window_new_with_clock(&kwc, g_clock, &g_ksw));
   seawall_retry_config rtc = seawall_retry_config_default();
   rtc.retry_budget = g_rb;

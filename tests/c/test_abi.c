@@ -39,7 +39,7 @@ static void test_older_caller(void) {
   CHECK_OK(seawall_token_bucket_new_with_clock((seawall_token_bucket_config *)c, clock, &tb));
   free(c);
   /* The field the old caller does not have keeps its default: start full. */
-  seawall_token_bucket_metrics m;
+  seawall_token_bucket_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
   CHECK_EQ_U64(m.burst, 4);
   CHECK_EQ_U64(m.available, 4);
@@ -62,6 +62,120 @@ static void test_newer_caller(void) {
   CHECK_STR(seawall_last_error_field(), "struct_size");
   CHECK_CONTAINS(seawall_last_error_message(), "newer seawall.h");
   free(c);
+}
+
+/* The keyed configs are versioned like every config (they were nested,
+ * unversioned structs): a caller built against a header whose keyed token
+ * bucket config ended before the hash seed fields. */
+typedef struct {
+  uint32_t struct_size;
+  uint64_t burst;
+  double rate_per_sec;
+  uint8_t has_initial_tokens;
+  uint64_t initial_tokens;
+  uint64_t max_keys;
+  uint32_t max_probe;
+  uint32_t on_full;
+} old_keyed_token_bucket_config;
+
+typedef struct {
+  old_keyed_token_bucket_config c;
+  uint64_t canary;
+} old_keyed_with_canary;
+
+/* A metrics struct as an older program has it: the keyed metrics before
+ * allowed / denied / waiting were added, followed by a canary. */
+typedef struct {
+  uint32_t struct_size;
+  uint64_t keys_tracked, capacity, evictions, table_full;
+} old_keyed_metrics;
+
+typedef struct {
+  old_keyed_metrics m;
+  uint64_t canary;
+} old_metrics_with_canary;
+
+#define CANARY 0x5EA5A11CA11AB1EULL
+
+static void test_keyed_config_and_metrics_old_layouts(void) {
+  old_keyed_with_canary *o = malloc(sizeof *o);
+  o->canary = CANARY;
+  CHECK_OK(seawall_keyed_token_bucket_config_init((seawall_keyed_token_bucket_config *)&o->c,
+                                                   sizeof o->c));
+  CHECK_EQ_U64(o->canary, CANARY); /* init wrote only the old struct */
+  CHECK_EQ_U64(o->c.struct_size, sizeof o->c);
+  CHECK_EQ_U64(o->c.max_keys, 10000);
+  CHECK_EQ_U64(o->c.max_probe, 64);
+  o->c.burst = 2;
+  o->c.rate_per_sec = 1.0;
+  o->c.max_keys = 4;
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_keyed_token_bucket *k = NULL;
+  CHECK_OK(seawall_keyed_token_bucket_new_with_clock((seawall_keyed_token_bucket_config *)&o->c,
+                                                     clock, &k));
+  seawall_decision d;
+  const uint8_t *key = (const uint8_t *)"k";
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, key, 1, 2, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(k, key, 1, 1, &d));
+  CHECK(!d.allowed);
+
+  /* Metrics into the old, shorter struct: its fields, nothing past it. */
+  old_metrics_with_canary *om = malloc(sizeof *om);
+  memset(om, 0xAB, sizeof *om);
+  om->canary = CANARY;
+  om->m.struct_size = sizeof om->m;
+  CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, (seawall_keyed_metrics *)&om->m));
+  CHECK_EQ_U64(om->canary, CANARY);
+  CHECK_EQ_U64(om->m.struct_size, sizeof om->m);
+  CHECK_EQ_U64(om->m.keys_tracked, 1);
+  CHECK_EQ_U64(om->m.capacity, 16);
+  CHECK_EQ_U64(om->m.table_full, 0);
+  /* The whole current struct, in an exact heap block. */
+  seawall_keyed_metrics *m = malloc(sizeof *m);
+  m->struct_size = sizeof *m;
+  CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, m));
+  CHECK_EQ_U64(m->allowed, 1);
+  CHECK_EQ_U64(m->denied, 1);
+  CHECK_EQ_U64(m->waiting, 0);
+  /* Not set (0) or cutting a field: refused, nothing written. */
+  memset(m, 0xCD, sizeof *m);
+  m->struct_size = 0;
+  CHECK_STATUS(seawall_keyed_token_bucket_get_metrics(k, m), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "struct_size");
+  CHECK_EQ_U64(m->keys_tracked, 0xCDCDCDCDCDCDCDCDULL);
+  m->struct_size = offsetof(seawall_keyed_metrics, capacity) + 4;
+  CHECK_STATUS(seawall_keyed_token_bucket_get_metrics(k, m), SEAWALL_INVALID_ARGUMENT);
+  free(m);
+  /* A newer, larger struct: the fields this library does not know are 0. */
+  struct {
+    seawall_keyed_metrics now;
+    uint64_t added_later;
+  } *n = malloc(sizeof *n);
+  n->added_later = CANARY;
+  n->now.struct_size = sizeof *n;
+  CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, &n->now));
+  CHECK_EQ_U64(n->now.keys_tracked, 1);
+  CHECK_EQ_U64(n->added_later, 0);
+  free(n);
+  free(om);
+  free(o);
+  seawall_keyed_token_bucket_free(k);
+
+  /* Every other metrics struct honours struct_size the same way (a
+   * breaker's, cut after its first field). */
+  seawall_circuit_breaker_config bc = seawall_circuit_breaker_config_default();
+  seawall_circuit_breaker *cb = NULL;
+  CHECK_OK(seawall_circuit_breaker_new_with_clock(&bc, clock, &cb));
+  seawall_circuit_breaker_metrics *cm = malloc(sizeof *cm);
+  cm->struct_size = 4;
+  CHECK_STATUS(seawall_circuit_breaker_get_metrics(cb, cm), SEAWALL_INVALID_ARGUMENT);
+  cm->struct_size = sizeof *cm;
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, cm));
+  free(cm);
+  seawall_circuit_breaker_free(cb);
+  seawall_manual_clock_free(clock);
 }
 
 static void test_config_not_made_by_init(void) {
@@ -190,6 +304,7 @@ static void test_last_error_take(void) {
 int main(void) {
   test_older_caller();
   test_newer_caller();
+  test_keyed_config_and_metrics_old_layouts();
   test_config_not_made_by_init();
   test_versions();
   test_bool_bytes();

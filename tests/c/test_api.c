@@ -113,7 +113,7 @@ static void test_backoff(void) {
   CHECK_EQ_U64(nd.delay_ns, 0);
   CHECK_EQ_U64(s.retries, 3);
   CHECK(s.done);
-  seawall_backoff_metrics m;
+  seawall_backoff_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_backoff_get_metrics(b, &m));
   CHECK_EQ_U64(m.schedules, 1);
   CHECK_EQ_U64(m.retries, 3); /* counted when it gave up */
@@ -312,7 +312,7 @@ static void test_retry_budget(void) {
   CHECK_OK(seawall_retry_budget_record_success(rb));
   CHECK_OK(seawall_retry_budget_record_success(rb));
   CHECK_OK(seawall_retry_budget_record_failure(rb));
-  seawall_retry_budget_metrics m;
+  seawall_retry_budget_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_retry_budget_get_metrics(rb, &m));
   CHECK_EQ_U64(m.tokens_milli, 2000);
   CHECK_EQ_U64(m.retries_allowed, 1);
@@ -437,7 +437,7 @@ static void test_circuit_breaker(void) {
   CHECK_STR(seawall_circuit_state_str(SEAWALL_STATE_HALF_OPEN), "half_open");
   CHECK_STR(seawall_circuit_state_str(99), "unknown");
 
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
   CHECK(m.state == SEAWALL_STATE_CLOSED);
   CHECK_EQ_U64(m.failures, 7);
@@ -521,7 +521,7 @@ static void test_token_bucket(void) {
   CHECK_OK(seawall_token_bucket_peek(tb, 1, &d));
   CHECK(d.allowed);
   CHECK_OK(seawall_manual_clock_advance(clock, 1 * SEC));
-  seawall_token_bucket_metrics m;
+  seawall_token_bucket_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
   CHECK_EQ_U64(m.available, 2);
   CHECK_EQ_U64(m.allowed, 2);
@@ -600,7 +600,7 @@ static void test_limiter_waits(void) {
   CHECK_OK(seawall_token_bucket_reserve(tb, 1, 5 * SEC, &d, &w));
   CHECK(w != NULL);
   seawall_limiter_wait_free(w);
-  seawall_token_bucket_metrics m;
+  seawall_token_bucket_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &m));
   CHECK_EQ_U64(m.allowed, 3);
   CHECK_EQ_U64(m.denied, 3); /* two refusals, one freed */
@@ -629,7 +629,7 @@ static void test_limiter_waits(void) {
   CHECK_OK(seawall_limiter_wait_try_claim(w, &d));
   CHECK(d.allowed);
   seawall_limiter_wait_free(w);
-  seawall_sliding_window_metrics sm;
+  seawall_sliding_window_metrics sm = {.struct_size = sizeof sm};
   CHECK_OK(seawall_sliding_window_get_metrics(sw, &sm));
   CHECK_EQ_U64(sm.allowed, 2);
   CHECK_EQ_U64(sm.denied, 1);
@@ -656,7 +656,7 @@ static void test_sliding_window_and_keyed(void) {
   CHECK_OK(seawall_sliding_window_peek(sw, 1, &d));
   CHECK(d.allowed);
   CHECK_OK(seawall_sliding_window_refund(sw, 1));
-  seawall_sliding_window_metrics m;
+  seawall_sliding_window_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_sliding_window_get_metrics(sw, &m));
   CHECK_EQ_U64(m.limit, 2);
   CHECK_EQ_U64(m.allowed, 1);
@@ -671,11 +671,11 @@ static void test_sliding_window_and_keyed(void) {
   CHECK_STR(seawall_last_error_field(), "window_ns");
 
   seawall_keyed_token_bucket_config kc = seawall_keyed_token_bucket_config_default();
-  CHECK_EQ_U64(kc.table.max_keys, 10000);
-  kc.bucket.burst = 1;
-  kc.bucket.rate_per_sec = 1;
-  kc.table.has_hash_seed = true;
-  kc.table.hash_seed = 1;
+  CHECK_EQ_U64(kc.max_keys, 10000);
+  kc.burst = 1;
+  kc.rate_per_sec = 1;
+  kc.has_hash_seed = true;
+  kc.hash_seed = 1;
   seawall_keyed_token_bucket *k = NULL;
   CHECK_OK(seawall_keyed_token_bucket_new_with_clock(&kc, clock, &k));
   const uint8_t *alice = (const uint8_t *)"alice", *bob = (const uint8_t *)"bob";
@@ -697,21 +697,21 @@ static void test_sliding_window_and_keyed(void) {
   CHECK(d.allowed);
   CHECK_STATUS(seawall_keyed_token_bucket_peek(k, alice, 5, 2, &d), SEAWALL_INVALID_ARGUMENT);
   CHECK_STR(seawall_last_error_field(), "n");
-  seawall_keyed_metrics km;
+  seawall_keyed_metrics km = {.struct_size = sizeof km};
   CHECK_OK(seawall_keyed_token_bucket_get_metrics(k, &km));
   CHECK_EQ_U64(km.keys_tracked, 3);
   CHECK_EQ_U64(km.capacity, 40000); /* 4 x max_keys slots */
   seawall_keyed_token_bucket_free(k);
-  kc.table.on_full = 5;
+  kc.on_full = 5;
   CHECK_STATUS(seawall_keyed_token_bucket_new(&kc, &k), SEAWALL_INVALID_CONFIG);
   CHECK_STR(seawall_last_error_field(), "on_full");
   kc = seawall_keyed_token_bucket_config_default();
-  kc.table.max_keys = 0;
+  kc.max_keys = 0;
   CHECK_STATUS(seawall_keyed_token_bucket_new(&kc, &k), SEAWALL_INVALID_CONFIG);
   CHECK_STR(seawall_last_error_field(), "max_keys");
 
   seawall_keyed_sliding_window_config ks = seawall_keyed_sliding_window_config_default();
-  ks.window.limit = 1;
+  ks.limit = 1;
   seawall_keyed_sliding_window *kw = NULL;
   CHECK_OK(seawall_keyed_sliding_window_new_with_clock(&ks, clock, &kw));
   CHECK_OK(seawall_keyed_sliding_window_try_acquire(kw, bob, 3, 1, &d));
@@ -785,7 +785,7 @@ static void test_bulkhead(void) {
   CHECK_OK(seawall_bulkhead_waiter_try_claim(w, &claimed));
   CHECK(claimed != NULL);
   seawall_bulkhead_waiter_free(w);
-  seawall_bulkhead_metrics m;
+  seawall_bulkhead_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_bulkhead_get_metrics(b, &m));
   CHECK_EQ_U64(m.active, 2);
   CHECK_EQ_U64(m.queued, 0);
@@ -844,7 +844,7 @@ static void test_adaptive_timeout(void) {
   CHECK_OK(seawall_adaptive_timeout_record(at, 100 * MS));
   CHECK_OK(seawall_adaptive_timeout_get(at, &t));
   CHECK_EQ_U64(t, 150994942); /* p95 bucket bound 100663295 x 1.5 (core docs) */
-  seawall_adaptive_timeout_metrics m;
+  seawall_adaptive_timeout_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_adaptive_timeout_get_metrics(at, &m));
   CHECK_EQ_U64(m.samples, 2);
   CHECK_EQ_U64(m.total, 2);
@@ -884,7 +884,7 @@ static void test_fault_injector(void) {
   CHECK_OK(seawall_fault_injector_set_enabled(fi, false));
   CHECK_OK(seawall_fault_injector_check(fi, &delay));
   CHECK_EQ_U64(delay, 0);
-  seawall_fault_injector_metrics m;
+  seawall_fault_injector_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_fault_injector_get_metrics(fi, &m));
   CHECK_EQ_U64(m.decisions, 3);
   CHECK_EQ_U64(m.errors, 2);
@@ -955,7 +955,7 @@ static void test_policy(void) {
   /* bulkhead full: the token goes back, and the guard is left empty */
   CHECK_STATUS(seawall_policy_try_acquire(p, &g2), SEAWALL_BULKHEAD_FULL);
   CHECK_STR(seawall_last_error_stage(), "bulkhead");
-  seawall_token_bucket_metrics tm;
+  seawall_token_bucket_metrics tm = {.struct_size = sizeof tm};
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
   CHECK_EQ_U64(tm.available, 2);
   seawall_policy_guard_release(&g2); /* an empty guard: a no-op */
@@ -964,7 +964,7 @@ static void test_policy(void) {
   CHECK_STR(seawall_last_error_field(), "guard");
   CHECK_CONTAINS(seawall_last_error_message(), "not live");
   CHECK_STATUS(seawall_policy_guard_is_probe(&g2, &probe), SEAWALL_INVALID_ARGUMENT);
-  seawall_bulkhead_metrics bm;
+  seawall_bulkhead_metrics bm = {.struct_size = sizeof bm};
   CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
   CHECK_EQ_U64(bm.active, 1); /* g1 still holds its slot */
   /* a live guard may be moved (copied, the old copy never used again) */
@@ -977,7 +977,7 @@ static void test_policy(void) {
   seawall_circuit_state st;
   CHECK_OK(seawall_circuit_breaker_state(cb, &st));
   CHECK(st == SEAWALL_STATE_OPEN);
-  seawall_circuit_breaker_metrics cm;
+  seawall_circuit_breaker_metrics cm = {.struct_size = sizeof cm};
   CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &cm));
   CHECK_EQ_U64(cm.failures, 1);
   /* finishing twice is a typed error (complete) or a no-op (release) */

@@ -279,7 +279,7 @@ static void test_execute_retries(void) {
   CHECK_EQ_U64(now(c), 200 * MS);
   CHECK_EQ_U64(d.seen[2].attempt, 3);
   CHECK_EQ_U64(d.seen[0].has_deadline, 0);
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
   CHECK_EQ_U64(m.failures, 2);
   CHECK_EQ_U64(m.successes, 1);
@@ -352,7 +352,7 @@ static void test_execute_schedule_before_budget(void) {
   seawall_execute_result res;
   CHECK_STATUS(seawall_policy_execute(p, NULL, attempt, NULL, &d, &res), SEAWALL_RETRY_EXHAUSTED);
   CHECK_EQ_U64(d.calls, 2);
-  seawall_retry_budget_metrics m;
+  seawall_retry_budget_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_retry_budget_get_metrics(budget, &m));
   CHECK_EQ_U64(m.retries_allowed, 1); /* the one retry made */
   CHECK_EQ_U64(m.retries_denied, 0);
@@ -383,7 +383,7 @@ static void test_execute_timeout_and_deadline(void) {
   CHECK_EQ_U64(d.seen[0].has_deadline, 1);
   CHECK_EQ_U64(d.seen[0].timeout_ns, 50 * MS);
   CHECK_EQ_U64(d.seen[0].deadline_ns, t0 + 50 * MS);
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
   CHECK_EQ_U64(m.failures, 1);
   CHECK_EQ_U64(m.successes, 0);
@@ -537,7 +537,7 @@ static void test_execute_combined(void) {
   CHECK_STATUS(d.fb_seen.error, SEAWALL_RETRY_EXHAUSTED);
   CHECK_EQ_U64(res.fell_back, 1);
   CHECK_EQ_U64(d.seen[0].timeout_ns, S);
-  seawall_bulkhead_metrics bm;
+  seawall_bulkhead_metrics bm = {.struct_size = sizeof bm};
   CHECK_OK(seawall_bulkhead_get_metrics(bh, &bm));
   CHECK_EQ_U64(bm.active, 0);
 
@@ -584,7 +584,7 @@ static void test_policy_run_steps(void) {
   seawall_policy *p = NULL;
   CHECK_OK(seawall_policy_new_with_clock(&pc, c, &p));
   seawall_policy_step step;
-  seawall_bulkhead_metrics m;
+  seawall_bulkhead_metrics m = {.struct_size = sizeof m};
 
   seawall_policy_run run;
   memset(&run, 0, sizeof run); /* zeroed: empty */

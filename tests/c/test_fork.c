@@ -87,6 +87,101 @@ static int wait_child(pid_t pid, int *status) {
   return -1;
 }
 
+/* ---- a bulkhead whose queue held the parent's waiters ----
+ * The parent: a slot held by the main thread, one by a busy thread, two
+ * threads queued in seawall_bulkhead_acquire. In the child only the
+ * forking (main) thread exists: its release must not be handed to a queued
+ * thread of the parent (lost for good before), but be usable by the child. */
+static seawall_bulkhead *fork_bh;
+static atomic_bool release_held;
+
+static void *hold_slot(void *arg) {
+  (void)arg;
+  seawall_bulkhead_permit *p = NULL;
+  if (seawall_bulkhead_try_acquire(fork_bh, &p) != SEAWALL_OK) return (void *)1;
+  while (!atomic_load(&release_held)) {
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  seawall_bulkhead_release(&p);
+  return NULL;
+}
+
+static void *queue_for_slot(void *arg) {
+  (void)arg;
+  seawall_bulkhead_permit *p = NULL;
+  if (seawall_bulkhead_acquire(fork_bh, 60ull * 1000000000ull, &p) != SEAWALL_OK) return (void *)1;
+  seawall_bulkhead_release(&p);
+  return NULL;
+}
+
+static uint64_t queued_now(void) {
+  seawall_bulkhead_metrics m = {.struct_size = sizeof m};
+  if (seawall_bulkhead_get_metrics(fork_bh, &m) != SEAWALL_OK) return UINT64_MAX;
+  return m.queued;
+}
+
+static int bulkhead_child(seawall_bulkhead_permit *mine) {
+  if (seawall_bulkhead_release(&mine) != SEAWALL_OK) return 10;
+  seawall_bulkhead_permit *p = NULL;
+  /* The released slot is the child's (the busy thread's stays taken). */
+  if (seawall_bulkhead_try_acquire(fork_bh, &p) != SEAWALL_OK) return 11;
+  seawall_bulkhead_permit *q = NULL;
+  if (seawall_bulkhead_try_acquire(fork_bh, &q) != SEAWALL_BULKHEAD_FULL) return 12;
+  if (queued_now() != 0) return 13; /* the parent's waiters are forgotten */
+  if (seawall_bulkhead_release(&p) != SEAWALL_OK) return 14;
+  /* ...and the child's own waits work: queue, then get the slot back. */
+  if (seawall_bulkhead_try_acquire(fork_bh, &p) != SEAWALL_OK) return 15;
+  seawall_bulkhead_waiter *w = NULL;
+  if (seawall_bulkhead_enqueue(fork_bh, &q, &w) != SEAWALL_OK || w == NULL) return 16;
+  if (seawall_bulkhead_release(&p) != SEAWALL_OK) return 17;
+  if (seawall_bulkhead_waiter_try_claim(w, &q) != SEAWALL_OK || q == NULL) return 18;
+  seawall_bulkhead_waiter_free(w);
+  if (seawall_bulkhead_release(&q) != SEAWALL_OK) return 19;
+  return 0;
+}
+
+static void test_bulkhead_queue_at_fork(void) {
+  seawall_bulkhead_config c = seawall_bulkhead_config_default();
+  c.max_concurrent = 2;
+  c.max_queue = 4;
+  CHECK_OK(seawall_bulkhead_new(&c, &fork_bh));
+  seawall_bulkhead_permit *mine = NULL;
+  CHECK_OK(seawall_bulkhead_try_acquire(fork_bh, &mine));
+  pthread_t holder, waiters[2];
+  CHECK(pthread_create(&holder, NULL, hold_slot, NULL) == 0);
+  seawall_bulkhead_metrics m = {.struct_size = sizeof m};
+  do {
+    if (seawall_bulkhead_get_metrics(fork_bh, &m) != SEAWALL_OK) break;
+  } while (m.active < 2);
+  CHECK_EQ_U64(m.active, 2);
+  for (int i = 0; i < 2; i++) CHECK(pthread_create(&waiters[i], NULL, queue_for_slot, NULL) == 0);
+  while (queued_now() < 2) {
+  }
+  pid_t pid = fork();
+  if (pid == 0) _exit(bulkhead_child(mine));
+  CHECK(pid > 0);
+  int status = 0;
+  int r = wait_child(pid, &status);
+  CHECK_EQ_U64(r, 0);
+  CHECK(WIFEXITED(status));
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    fprintf(stderr, "bulkhead child: exit status %d\n", WEXITSTATUS(status));
+  CHECK_EQ_U64(WIFEXITED(status) ? WEXITSTATUS(status) : 99, 0);
+  /* The parent is untouched: its waiters get the two slots. */
+  CHECK_EQ_U64(queued_now(), 2);
+  CHECK_OK(seawall_bulkhead_release(&mine));
+  atomic_store(&release_held, true);
+  void *rc;
+  CHECK(pthread_join(holder, &rc) == 0 && rc == NULL);
+  for (int i = 0; i < 2; i++) CHECK(pthread_join(waiters[i], &rc) == 0 && rc == NULL);
+  CHECK_OK(seawall_bulkhead_get_metrics(fork_bh, &m));
+  CHECK_EQ_U64(m.active, 0);
+  CHECK_EQ_U64(m.queued, 0);
+  seawall_bulkhead_free(fork_bh);
+  printf("fork: bulkhead with queued parent threads: child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 int main(void) {
   seawall_backoff_config kc = seawall_backoff_config_default();
   kc.kind = SEAWALL_BACKOFF_EXPONENTIAL;
@@ -150,6 +245,7 @@ int main(void) {
   CHECK_EQ_U64(same, 0); /* 20 draws in [0, 1 s]: equal only in lockstep */
   printf("fork: %d children, %d hung, %d failed, %d equal jitter pairs\n", CHILDREN, hung, failed, same);
   seawall_backoff_free(bo);
+  test_bulkhead_queue_at_fork();
   printf("test_fork: %lu passed, %lu failed\n", h_passed, h_failed);
   return h_failed ? 1 : 0;
 }

@@ -30,7 +30,7 @@ static void count_and_read(void *ud, seawall_circuit_state from, seawall_circuit
   listener_state *s = ud;
   atomic_fetch_add(&calls_total, 1);
   s->calls++; /* a use-after-free if user_data was freed */
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   (void)seawall_circuit_breaker_get_metrics(s->cb, &m); /* the handle too */
 }
 
@@ -216,7 +216,7 @@ static void test_breaker_permit_checked(void) {
   CHECK_CONTAINS(seawall_last_error_message(), "already finished");
   CHECK_STATUS(seawall_circuit_breaker_record(a, &p, SEAWALL_OUTCOME_FAILURE, 0),
                SEAWALL_INVALID_ARGUMENT);
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_circuit_breaker_get_metrics(a, &m));
   CHECK_EQ_U64(m.failures, 1);
   CHECK(m.state == SEAWALL_STATE_CLOSED);

@@ -166,7 +166,7 @@ static void test_blocking_waits(void) {
   atomic_int next = 0;
   pthread_t t[WAITERS];
   waiter_t w[WAITERS];
-  seawall_token_bucket_metrics m;
+  seawall_token_bucket_metrics m = {.struct_size = sizeof m};
   for (int i = 0; i < WAITERS; i++) {
     atomic_init(&order[i], -1);
     w[i] = (waiter_t){tb, order, &next, i, SEAWALL_PANIC};
@@ -263,7 +263,7 @@ int main(void) {
 
   /* breaker: every outcome counted once, every rejection counted, every
    * transition heard once by the listener */
-  seawall_circuit_breaker_metrics cm;
+  seawall_circuit_breaker_metrics cm = {.struct_size = sizeof cm};
   CHECK_OK(seawall_circuit_breaker_get_metrics(sh.cb, &cm));
   CHECK_EQ_U64(cb_admitted + cb_rejected, (uint64_t)THREADS * ITERS);
   CHECK_EQ_U64(cm.calls, cb_admitted);
@@ -277,7 +277,7 @@ int main(void) {
   CHECK(cm.half_open_in_flight <= 2);
 
   /* token bucket: granted <= burst + rate * elapsed, every call counted */
-  seawall_token_bucket_metrics tm;
+  seawall_token_bucket_metrics tm = {.struct_size = sizeof tm};
   CHECK_OK(seawall_token_bucket_get_metrics(sh.tb, &tm));
   CHECK_EQ_U64(tm.allowed, tb_allowed);
   CHECK_EQ_U64(tm.denied, tb_denied);
@@ -287,7 +287,7 @@ int main(void) {
   CHECK(tb_allowed > 0 && tb_denied > 0);
 
   /* bulkhead: never more than max_concurrent holders; all slots back */
-  seawall_bulkhead_metrics hm;
+  seawall_bulkhead_metrics hm = {.struct_size = sizeof hm};
   CHECK_OK(seawall_bulkhead_get_metrics(sh.bh, &hm));
   CHECK(atomic_load(&max_in_flight) <= 2);
   CHECK(atomic_load(&max_in_flight) >= 1);
@@ -305,7 +305,7 @@ int main(void) {
   CHECK_EQ_U64(hm.active, 0);
 
   /* retry budget: every try counted once, tokens within [0, max] */
-  seawall_retry_budget_metrics m;
+  seawall_retry_budget_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_retry_budget_get_metrics(sh.budget, &m));
   CHECK_EQ_U64(m.retries_allowed, allowed);
   CHECK_EQ_U64(m.retries_denied, denied);
@@ -314,7 +314,7 @@ int main(void) {
   CHECK(m.tokens_milli <= m.max_tokens_milli);
 
   /* backoff: every schedule counted */
-  seawall_backoff_metrics bm;
+  seawall_backoff_metrics bm = {.struct_size = sizeof bm};
   CHECK_OK(seawall_backoff_get_metrics(sh.backoff, &bm));
   CHECK_EQ_U64(bm.schedules, (uint64_t)THREADS * (ITERS / 100));
   CHECK_EQ_U64(bm.retries, sched);

@@ -262,11 +262,28 @@ impl Layout {
 /// Locks the wait queue, ignoring poisoning (the queue's invariants hold
 /// between statements that cannot panic).
 macro_rules! lock {
-    ($bh:expr) => {
-        $bh.queue
+    ($bh:expr) => {{
+        let mut q = $bh
+            .queue
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if q.epoch != crate::rng::fork_epoch() {
+            // First use in a child made by fork(): forget the parent's
+            // other threads' waiters (they do not exist here).
+            let wake = $bh.forget_parent_waiters(&mut q);
+            if !wake.is_empty() {
+                drop(q);
+                for w in wake {
+                    w.wake();
+                }
+                q = $bh
+                    .queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        }
+        q
+    }};
 }
 
 #[derive(Debug, Default)]
@@ -274,14 +291,21 @@ struct WaitQueue {
     next_ticket: u64,
     /// Waiters, oldest first.
     waiting: VecDeque<Queued>,
-    /// Tickets handed a slot that their waiter has not claimed yet.
-    granted: Vec<u64>,
+    /// Tickets handed a slot that their waiter has not claimed yet, with
+    /// the mark of the thread that queued them.
+    granted: Vec<(u64, usize)>,
+    /// The fork epoch (`rng::fork_epoch`) the queue was last used in: a
+    /// different one means this is a child made by `fork()` since.
+    epoch: u64,
 }
 
 /// One place in the queue.
 #[derive(Debug)]
 struct Queued {
     ticket: u64,
+    /// The queueing thread's `rng::thread_mark` (after a fork, only the
+    /// forking thread's waiters are kept).
+    mark: usize,
     /// Registered by polling an [`OwnedWaiter`] as a future: taken out and
     /// woken (after the lock is released) when the slot is handed over.
     waker: Option<Waker>,
@@ -902,6 +926,7 @@ impl Bulkhead {
         q.next_ticket = q.next_ticket.wrapping_add(1);
         q.waiting.push_back(Queued {
             ticket,
+            mark: crate::rng::thread_mark(),
             waker: None,
         });
         Ok(Slot::Queued(ticket))
@@ -948,7 +973,9 @@ impl Bulkhead {
     #[cold]
     #[inline(never)]
     fn release_to_queue(&self) {
-        let wake = self.release_to_queue_locked(&mut lock!(self));
+        let mut q = lock!(self);
+        let wake = self.release_to_queue_locked(&mut q);
+        drop(q);
         if let Some(w) = wake {
             w.wake();
         }
@@ -976,9 +1003,40 @@ impl Bulkhead {
             }
         }
         let w = q.waiting.pop_front()?;
-        q.granted.push(w.ticket);
+        q.granted.push((w.ticket, w.mark));
         self.cv.notify_all();
         w.waker
+    }
+
+    /// With the queue locked, in a child made by `fork()` (the queue's fork
+    /// epoch is behind): drops the waiters queued by the parent's other
+    /// threads, which do not exist in the child, and gives back the slots
+    /// handed to such waiters and not claimed yet (to the oldest waiter
+    /// left, or to the pool), so a slot released in the child serves the
+    /// child. The forking thread's own waiters (async waiters of its event
+    /// loop) are kept. Returns the wakers of the waiters handed a slot, to
+    /// wake once the lock is released. Slots held by permits of the
+    /// parent's other threads stay taken (nothing can tell when they would
+    /// have been released).
+    #[cold]
+    #[inline(never)]
+    fn forget_parent_waiters(&self, q: &mut WaitQueue) -> Vec<Waker> {
+        q.epoch = crate::rng::fork_epoch();
+        let forker = crate::rng::forker_mark();
+        let before = q.waiting.len();
+        q.waiting.retain(|w| w.mark == forker);
+        let gone = (before - q.waiting.len()) as u64;
+        if gone > 0 {
+            self.state
+                .fetch_sub(gone.wrapping_mul(self.layout.queued_one), Ordering::AcqRel);
+        }
+        let held = q.granted.len();
+        q.granted.retain(|&(_, mark)| mark == forker);
+        let mut wake = Vec::new();
+        for _ in q.granted.len()..held {
+            wake.extend(self.hand_off_locked(q));
+        }
+        wake
     }
 
     /// With the queue locked: hands the caller's slot to the oldest waiter,
@@ -986,7 +1044,7 @@ impl Bulkhead {
     /// waker, to wake once the lock is released.
     fn hand_off_locked(&self, q: &mut WaitQueue) -> Option<Waker> {
         if let Some(w) = q.waiting.pop_front() {
-            q.granted.push(w.ticket);
+            q.granted.push((w.ticket, w.mark));
             self.state
                 .fetch_sub(self.layout.queued_one, Ordering::AcqRel);
             self.cv.notify_all();
@@ -999,7 +1057,7 @@ impl Bulkhead {
 
     /// With the queue locked: claims `ticket`'s slot if it was handed one.
     fn claim_locked(q: &mut WaitQueue, ticket: u64) -> bool {
-        match q.granted.iter().position(|&t| t == ticket) {
+        match q.granted.iter().position(|&(t, _)| t == ticket) {
             Some(i) => {
                 q.granted.swap_remove(i);
                 true
@@ -1029,7 +1087,9 @@ impl Bulkhead {
 
     /// Cancels `ticket`, then wakes with the lock released.
     fn cancel(&self, ticket: u64) {
-        let after = self.cancel_locked(&mut lock!(self), ticket);
+        let mut q = lock!(self);
+        let after = self.cancel_locked(&mut q, ticket);
+        drop(q);
         after.run();
     }
 

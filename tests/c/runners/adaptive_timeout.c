@@ -84,7 +84,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     return o;
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_adaptive_timeout_metrics m;
+    seawall_adaptive_timeout_metrics m = {.struct_size = sizeof m};
     if (seawall_adaptive_timeout_get_metrics(s->at, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;

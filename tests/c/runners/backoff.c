@@ -151,7 +151,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     if (!d.give_up) o_u64(o, "delay_ns", d.delay_ns);
     o_u64(o, "retries", d.retries);
   } else if (strcmp(op, "metrics") == 0) {
-    seawall_backoff_metrics m;
+    seawall_backoff_metrics m = {.struct_size = sizeof m};
     if (seawall_backoff_get_metrics(s->backoff, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       goto fail;

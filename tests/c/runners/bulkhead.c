@@ -111,7 +111,7 @@ static bool remove_held(subject *s, const char *id) {
 }
 
 static cJSON *counts(subject *s, cJSON *o) {
-  seawall_bulkhead_metrics m;
+  seawall_bulkhead_metrics m = {.struct_size = sizeof m};
   seawall_bulkhead_get_metrics(s->b, &m);
   o_u64(o, "active", m.active);
   o_u64(o, "queued", m.queued);
@@ -192,7 +192,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     return counts(s, o);
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_bulkhead_metrics m;
+    seawall_bulkhead_metrics m = {.struct_size = sizeof m};
     if (seawall_bulkhead_get_metrics(s->b, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;

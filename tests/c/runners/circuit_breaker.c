@@ -249,7 +249,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     return o;
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_circuit_breaker_metrics m;
+    seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
     if (seawall_circuit_breaker_get_metrics(s->cb, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;

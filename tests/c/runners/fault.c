@@ -81,7 +81,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     return cJSON_CreateObject();
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_fault_injector_metrics m;
+    seawall_fault_injector_metrics m = {.struct_size = sizeof m};
     if (seawall_fault_injector_get_metrics(s->fi, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;

@@ -196,7 +196,7 @@ static cJSON *tb_step(subject *s, const char *op, const cJSON *args,
     return cJSON_CreateObject();
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_token_bucket_metrics m;
+    seawall_token_bucket_metrics m = {.struct_size = sizeof m};
     if (seawall_token_bucket_get_metrics(s->tb, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;
@@ -244,7 +244,7 @@ static cJSON *sw_step(subject *s, const char *op, const cJSON *args,
     return cJSON_CreateObject();
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_sliding_window_metrics m;
+    seawall_sliding_window_metrics m = {.struct_size = sizeof m};
     if (seawall_sliding_window_get_metrics(s->sw, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       return NULL;
@@ -262,23 +262,24 @@ static cJSON *sw_step(subject *s, const char *op, const cJSON *args,
 
 /* ---- keyed ---- */
 
-static seawall_key_table_config table_config(const cJSON *v) {
-  seawall_keyed_token_bucket_config d = seawall_keyed_token_bucket_config_default();
-  seawall_key_table_config t = d.table;
-  j_u64(v, "max_keys", &t.max_keys);
-  uint64_t p;
-  if (j_u64(v, "max_probe", &p)) t.max_probe = p > UINT32_MAX ? UINT32_MAX : (uint32_t)p;
-  const char *on_full = j_str(v, "on_full");
-  if (on_full) {
-    if (strcmp(on_full, "deny") == 0) t.on_full = SEAWALL_ON_FULL_DENY;
-    else if (strcmp(on_full, "allow") == 0) t.on_full = SEAWALL_ON_FULL_ALLOW;
-    else t.on_full = UINT32_MAX; /* the C API rejects it, naming on_full */
-  }
-  t.has_hash_seed = true;
-  t.hash_seed = 0;
-  j_u64(v, "hash_seed", &t.hash_seed);
-  return t;
-}
+/* The table keys of a keyed config (both keyed configs have the same
+ * table fields). */
+#define TABLE_CONFIG(c, v)                                                         \
+  do {                                                                             \
+    j_u64((v), "max_keys", &(c).max_keys);                                         \
+    uint64_t p_;                                                                   \
+    if (j_u64((v), "max_probe", &p_))                                              \
+      (c).max_probe = p_ > UINT32_MAX ? UINT32_MAX : (uint32_t)p_;                 \
+    const char *on_full_ = j_str((v), "on_full");                                  \
+    if (on_full_) {                                                                \
+      if (strcmp(on_full_, "deny") == 0) (c).on_full = SEAWALL_ON_FULL_DENY;       \
+      else if (strcmp(on_full_, "allow") == 0) (c).on_full = SEAWALL_ON_FULL_ALLOW; \
+      else (c).on_full = UINT32_MAX; /* the C API rejects it, naming on_full */    \
+    }                                                                              \
+    (c).has_hash_seed = true;                                                      \
+    (c).hash_seed = 0;                                                             \
+    j_u64((v), "hash_seed", &(c).hash_seed);                                       \
+  } while (0)
 
 static subject *k_build(const cJSON *config, const seawall_manual_clock *clock,
                         cJSON **error_out, runner_err *err) {
@@ -288,14 +289,21 @@ static subject *k_build(const cJSON *config, const seawall_manual_clock *clock,
   subject *s = calloc(1, sizeof *s);
   seawall_status st;
   if (strcmp(kind, "token_bucket") == 0) {
-    seawall_keyed_token_bucket_config c;
-    c.bucket = token_bucket_config(config);
-    c.table = table_config(config);
+    seawall_keyed_token_bucket_config c = seawall_keyed_token_bucket_config_default();
+    seawall_token_bucket_config b = token_bucket_config(config);
+    c.burst = b.burst;
+    c.rate_per_sec = b.rate_per_sec;
+    c.has_initial_tokens = b.has_initial_tokens;
+    c.initial_tokens = b.initial_tokens;
+    TABLE_CONFIG(c, config);
     st = seawall_keyed_token_bucket_new_with_clock(&c, clock, &s->ktb);
   } else if (strcmp(kind, "sliding_window") == 0) {
-    seawall_keyed_sliding_window_config c;
-    c.window = sliding_window_config(config);
-    c.table = table_config(config);
+    seawall_keyed_sliding_window_config c = seawall_keyed_sliding_window_config_default();
+    seawall_sliding_window_config w = sliding_window_config(config);
+    c.limit = w.limit;
+    c.window_ns = w.window_ns;
+    c.buckets = w.buckets;
+    TABLE_CONFIG(c, config);
     st = seawall_keyed_sliding_window_new_with_clock(&c, clock, &s->ksw);
   } else {
     free(s);
@@ -340,7 +348,7 @@ static cJSON *k_step(subject *s, const char *op, const cJSON *args,
     return cJSON_CreateObject();
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_keyed_metrics m;
+    seawall_keyed_metrics m = {.struct_size = sizeof m};
     seawall_status st = s->ktb ? seawall_keyed_token_bucket_get_metrics(s->ktb, &m)
                                : seawall_keyed_sliding_window_get_metrics(s->ksw, &m);
     if (st != SEAWALL_OK) {

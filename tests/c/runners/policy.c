@@ -102,17 +102,17 @@ cJSON *policy_stages_snapshot(const policy_stages *s, cJSON *o) {
     o_str(o, "state", seawall_circuit_state_str(st));
   }
   if (s->bh) {
-    seawall_bulkhead_metrics m;
+    seawall_bulkhead_metrics m = {.struct_size = sizeof m};
     seawall_bulkhead_get_metrics(s->bh, &m);
     o_u64(o, "active", m.active);
   }
   if (s->tb) {
-    seawall_token_bucket_metrics m;
+    seawall_token_bucket_metrics m = {.struct_size = sizeof m};
     seawall_token_bucket_get_metrics(s->tb, &m);
     o_u64(o, "limiter_available", m.available);
   }
   if (s->sw) {
-    seawall_sliding_window_metrics m;
+    seawall_sliding_window_metrics m = {.struct_size = sizeof m};
     seawall_sliding_window_get_metrics(s->sw, &m);
     o_u64(o, "limiter_available", m.limit > m.count ? m.limit - m.count : 0);
   }

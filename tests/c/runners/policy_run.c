@@ -165,7 +165,7 @@ static cJSON *step_value(subject *s, const seawall_policy_step *p) {
 static cJSON *metrics(subject *s) {
   cJSON *o = cJSON_CreateObject();
   if (s->st.cb) {
-    seawall_circuit_breaker_metrics m;
+    seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
     seawall_circuit_breaker_get_metrics(s->st.cb, &m);
     cJSON *b = cJSON_AddObjectToObject(o, "breaker");
     o_u64(b, "successes", m.successes);
@@ -175,7 +175,7 @@ static cJSON *metrics(subject *s) {
     o_u64(b, "rejected", m.rejected);
   }
   if (s->st.bh) {
-    seawall_bulkhead_metrics m;
+    seawall_bulkhead_metrics m = {.struct_size = sizeof m};
     seawall_bulkhead_get_metrics(s->st.bh, &m);
     cJSON *b = cJSON_AddObjectToObject(o, "bulkhead");
     o_u64(b, "active", m.active);
@@ -183,7 +183,7 @@ static cJSON *metrics(subject *s) {
     o_u64(b, "rejected", m.rejected);
   }
   if (s->adaptive) {
-    seawall_adaptive_timeout_metrics m;
+    seawall_adaptive_timeout_metrics m = {.struct_size = sizeof m};
     seawall_adaptive_timeout_get_metrics(s->adaptive, &m);
     cJSON *b = cJSON_AddObjectToObject(o, "adaptive");
     o_u64(b, "samples", m.samples);
@@ -191,7 +191,7 @@ static cJSON *metrics(subject *s) {
     o_u64(b, "p50_ns", m.p50_ns);
   }
   if (s->backoff) {
-    seawall_backoff_metrics m;
+    seawall_backoff_metrics m = {.struct_size = sizeof m};
     seawall_backoff_get_metrics(s->backoff, &m);
     cJSON *b = cJSON_AddObjectToObject(o, "backoff");
     o_u64(b, "schedules", m.schedules);
@@ -199,7 +199,7 @@ static cJSON *metrics(subject *s) {
     o_u64(b, "exhausted_attempts", m.exhausted_attempts);
   }
   if (s->budget) {
-    seawall_retry_budget_metrics m;
+    seawall_retry_budget_metrics m = {.struct_size = sizeof m};
     seawall_retry_budget_get_metrics(s->budget, &m);
     cJSON *b = cJSON_AddObjectToObject(o, "budget");
     o_u64(b, "tokens_milli", m.tokens_milli);

@@ -36,7 +36,7 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
 }
 
 static uint64_t tokens(const seawall_retry_budget *b) {
-  seawall_retry_budget_metrics m = {0};
+  seawall_retry_budget_metrics m = {.struct_size = sizeof m};
   seawall_retry_budget_get_metrics(b, &m);
   return m.tokens_milli;
 }
@@ -60,7 +60,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
     o_bool(o, "allowed", st == SEAWALL_OK);
     o_u64(o, "tokens_milli", tokens(s->budget));
   } else if (strcmp(op, "metrics") == 0) {
-    seawall_retry_budget_metrics m;
+    seawall_retry_budget_metrics m = {.struct_size = sizeof m};
     if (seawall_retry_budget_get_metrics(s->budget, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
       goto fail;

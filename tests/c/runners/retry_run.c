@@ -123,14 +123,14 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
       else o_str(o, "error", seawall_status_str(r.error));
     }
   } else if (strcmp(op, "metrics") == 0) {
-    seawall_backoff_metrics m;
+    seawall_backoff_metrics m = {.struct_size = sizeof m};
     st = seawall_backoff_get_metrics(s->backoff, &m);
     o_u64(o, "schedules", m.schedules);
     o_u64(o, "retries", m.retries);
     o_u64(o, "exhausted_attempts", m.exhausted_attempts);
     o_u64(o, "exhausted_elapsed", m.exhausted_elapsed);
     if (st == SEAWALL_OK && s->budget) {
-      seawall_retry_budget_metrics bm;
+      seawall_retry_budget_metrics bm = {.struct_size = sizeof bm};
       st = seawall_retry_budget_get_metrics(s->budget, &bm);
       o_u64(o, "budget_tokens_milli", bm.tokens_milli);
       o_u64(o, "budget_retries_allowed", bm.retries_allowed);

@@ -20,41 +20,42 @@ public final class KeyedSlidingWindow extends Handle {
 
   /** Builds a keyed sliding window: the per-key limit, then the key table. */
   public static final class Builder {
-    private final Lib.KeyedSlidingWindowConfig c = Lib.C.seawall_keyed_sliding_window_config_default();
+    private final Lib.KeyedSlidingWindowConfig c = 
+        Lib.init(new Lib.KeyedSlidingWindowConfig(), Lib.C::seawall_keyed_sliding_window_config_init);
     private ManualClock clock;
 
     private Builder() {}
 
     /** Each key's limit, from a {@link SlidingWindow#builder()} (its clock is ignored; use {@link #clock}). */
     public Builder window(SlidingWindow.Builder b) {
-      c.window.limit = b.c.limit;
-      c.window.window_ns = b.c.window_ns;
-      c.window.buckets = b.c.buckets;
+      c.limit = b.c.limit;
+      c.window_ns = b.c.window_ns;
+      c.buckets = b.c.buckets;
       return this;
     }
 
     /** Distinct keys the table always has room for (1..=2^24; default 10000; the table has 4 x maxKeys slots). */
     public Builder maxKeys(long n) {
-      c.table.max_keys = n;
+      c.max_keys = n;
       return this;
     }
 
     /** Slots probed per lookup (1..=64; default 64; smaller values make false denials below maxKeys possible). */
     public Builder maxProbe(int n) {
-      c.table.max_probe = n;
+      c.max_probe = n;
       return this;
     }
 
     /** Allow new keys untracked when the table is full (default: deny). */
     public Builder allowWhenFull(boolean allow) {
-      c.table.on_full = allow ? 1 : 0;
+      c.on_full = allow ? 1 : 0;
       return this;
     }
 
     /** Hash seed, for reproducible tests (default: seeded from the clock). */
     public Builder hashSeed(long seed) {
-      c.table.has_hash_seed = 1;
-      c.table.hash_seed = seed;
+      c.has_hash_seed = 1;
+      c.hash_seed = seed;
       return this;
     }
 

@@ -20,42 +20,43 @@ public final class KeyedTokenBucket extends Handle {
 
   /** Builds a keyed token bucket: the per-key limit, then the key table. */
   public static final class Builder {
-    private final Lib.KeyedTokenBucketConfig c = Lib.C.seawall_keyed_token_bucket_config_default();
+    private final Lib.KeyedTokenBucketConfig c =
+        Lib.init(new Lib.KeyedTokenBucketConfig(), Lib.C::seawall_keyed_token_bucket_config_init);
     private ManualClock clock;
 
     private Builder() {}
 
     /** Each key's limit, from a {@link TokenBucket#builder()} (its clock is ignored; use {@link #clock}). */
     public Builder bucket(TokenBucket.Builder b) {
-      c.bucket.burst = b.c.burst;
-      c.bucket.rate_per_sec = b.c.rate_per_sec;
-      c.bucket.has_initial_tokens = b.c.has_initial_tokens;
-      c.bucket.initial_tokens = b.c.initial_tokens;
+      c.burst = b.c.burst;
+      c.rate_per_sec = b.c.rate_per_sec;
+      c.has_initial_tokens = b.c.has_initial_tokens; // refused by the library: new keys start full
+      c.initial_tokens = b.c.initial_tokens;
       return this;
     }
 
     /** Distinct keys the table always has room for (1..=2^24; default 10000; the table has 4 x maxKeys slots). */
     public Builder maxKeys(long n) {
-      c.table.max_keys = n;
+      c.max_keys = n;
       return this;
     }
 
     /** Slots probed per lookup (1..=64; default 64; smaller values make false denials below maxKeys possible). */
     public Builder maxProbe(int n) {
-      c.table.max_probe = n;
+      c.max_probe = n;
       return this;
     }
 
     /** Allow new keys untracked when the table is full (default: deny). */
     public Builder allowWhenFull(boolean allow) {
-      c.table.on_full = allow ? 1 : 0;
+      c.on_full = allow ? 1 : 0;
       return this;
     }
 
     /** Hash seed, for reproducible tests (default: seeded from the clock). */
     public Builder hashSeed(long seed) {
-      c.table.has_hash_seed = 1;
-      c.table.hash_seed = seed;
+      c.has_hash_seed = 1;
+      c.hash_seed = seed;
       return this;
     }
 

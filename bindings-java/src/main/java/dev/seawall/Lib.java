@@ -87,12 +87,13 @@ interface Lib extends Library {
   }
 
   @Structure.FieldOrder({
-    "state", "calls", "successes", "failures", "slow", "ignored", "rejected", "transitions",
+    "struct_size", "state", "calls", "successes", "failures", "slow", "ignored", "rejected", "transitions",
     "buffered_calls", "buffered_failures", "buffered_slow", "has_failure_rate", "failure_rate",
     "has_slow_call_rate", "slow_call_rate", "failure_count", "half_open_in_flight",
     "half_open_successes", "open_duration_ns"
   })
   class BreakerMetrics extends Structure {
+    public int struct_size;
     public int state;
     public long calls, successes, failures, slow, ignored, rejected, transitions;
     public long buffered_calls, buffered_failures, buffered_slow;
@@ -103,6 +104,10 @@ interface Lib extends Library {
     public long failure_count;
     public int half_open_in_flight, half_open_successes;
     public long open_duration_ns;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public BreakerMetrics() {
+      struct_size = size();
+    }
   }
 
   interface TransitionFn extends Callback {
@@ -149,9 +154,14 @@ interface Lib extends Library {
     public long remaining, retry_after_ns, reset_after_ns;
   }
 
-  @Structure.FieldOrder({"burst", "available", "emission_interval_ns", "allowed", "denied", "waiting"})
+  @Structure.FieldOrder({"struct_size", "burst", "available", "emission_interval_ns", "allowed", "denied", "waiting"})
   class TokenBucketMetrics extends Structure {
+    public int struct_size;
     public long burst, available, emission_interval_ns, allowed, denied, waiting;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public TokenBucketMetrics() {
+      struct_size = size();
+    }
   }
 
   @Structure.FieldOrder({"struct_size", "limit", "window_ns", "buckets"})
@@ -163,40 +173,56 @@ interface Lib extends Library {
     public static class ByValue extends SlidingWindowConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"limit", "count", "allowed", "denied", "waiting"})
+  @Structure.FieldOrder({"struct_size", "limit", "count", "allowed", "denied", "waiting"})
   class SlidingWindowMetrics extends Structure {
+    public int struct_size;
     public long limit, count, allowed, denied, waiting;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public SlidingWindowMetrics() {
+      struct_size = size();
+    }
   }
 
-  @Structure.FieldOrder({"max_keys", "max_probe", "on_full", "has_hash_seed", "hash_seed"})
-  class KeyTableConfig extends Structure {
+  @Structure.FieldOrder({
+    "struct_size", "burst", "rate_per_sec", "has_initial_tokens", "initial_tokens", "max_keys", "max_probe",
+    "on_full", "has_hash_seed", "hash_seed"
+  })
+  class KeyedTokenBucketConfig extends Structure {
+    public int struct_size;
+    public long burst;
+    public double rate_per_sec;
+    public byte has_initial_tokens;
+    public long initial_tokens;
     public long max_keys;
     public int max_probe, on_full;
     public byte has_hash_seed;
     public long hash_seed;
   }
 
-  @Structure.FieldOrder({"bucket", "table"})
-  class KeyedTokenBucketConfig extends Structure {
-    public TokenBucketConfig bucket;
-    public KeyTableConfig table;
-
-    public static class ByValue extends KeyedTokenBucketConfig implements Structure.ByValue {}
-  }
-
-  @Structure.FieldOrder({"window", "table"})
+  @Structure.FieldOrder({
+    "struct_size", "limit", "window_ns", "buckets", "max_keys", "max_probe", "on_full", "has_hash_seed",
+    "hash_seed"
+  })
   class KeyedSlidingWindowConfig extends Structure {
-    public SlidingWindowConfig window;
-    public KeyTableConfig table;
-
-    public static class ByValue extends KeyedSlidingWindowConfig implements Structure.ByValue {}
+    public int struct_size;
+    public long limit, window_ns;
+    public int buckets;
+    public long max_keys;
+    public int max_probe, on_full;
+    public byte has_hash_seed;
+    public long hash_seed;
   }
 
   @Structure.FieldOrder({
-    "keys_tracked", "capacity", "evictions", "table_full", "allowed", "denied", "waiting"
+    "struct_size", "keys_tracked", "capacity", "evictions", "table_full", "allowed", "denied", "waiting"
   })
   class KeyedMetrics extends Structure {
+    public int struct_size;
     public long keys_tracked, capacity, evictions, table_full, allowed, denied, waiting;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public KeyedMetrics() {
+      struct_size = size();
+    }
   }
 
   int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
@@ -217,7 +243,7 @@ interface Lib extends Library {
   int seawall_sliding_window_refund(Pointer p, long n);
   int seawall_sliding_window_get_metrics(Pointer p, SlidingWindowMetrics out);
 
-  KeyedTokenBucketConfig.ByValue seawall_keyed_token_bucket_config_default();
+  int seawall_keyed_token_bucket_config_init(KeyedTokenBucketConfig config, long size);
   int seawall_keyed_token_bucket_new(KeyedTokenBucketConfig config, PointerByReference out);
   int seawall_keyed_token_bucket_new_with_clock(KeyedTokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_token_bucket_free(Pointer p);
@@ -225,7 +251,7 @@ interface Lib extends Library {
   int seawall_keyed_token_bucket_refund(Pointer p, byte[] key, long keyLen, long n);
   int seawall_keyed_token_bucket_get_metrics(Pointer p, KeyedMetrics out);
 
-  KeyedSlidingWindowConfig.ByValue seawall_keyed_sliding_window_config_default();
+  int seawall_keyed_sliding_window_config_init(KeyedSlidingWindowConfig config, long size);
   int seawall_keyed_sliding_window_new(KeyedSlidingWindowConfig config, PointerByReference out);
   int seawall_keyed_sliding_window_new_with_clock(KeyedSlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_sliding_window_free(Pointer p);
@@ -242,9 +268,14 @@ interface Lib extends Library {
     public static class ByValue extends BulkheadConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"active", "queued", "total", "rejected", "max_concurrent", "max_queue"})
+  @Structure.FieldOrder({"struct_size", "active", "queued", "total", "rejected", "max_concurrent", "max_queue"})
   class BulkheadMetrics extends Structure {
+    public int struct_size;
     public long active, queued, total, rejected, max_concurrent, max_queue;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public BulkheadMetrics() {
+      struct_size = size();
+    }
   }
 
   int seawall_bulkhead_config_init(BulkheadConfig config, long size);
@@ -277,9 +308,14 @@ interface Lib extends Library {
     public static class ByValue extends BackoffConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"schedules", "retries", "exhausted_attempts", "exhausted_elapsed"})
+  @Structure.FieldOrder({"struct_size", "schedules", "retries", "exhausted_attempts", "exhausted_elapsed"})
   class BackoffMetrics extends Structure {
+    public int struct_size;
     public long schedules, retries, exhausted_attempts, exhausted_elapsed;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public BackoffMetrics() {
+      struct_size = size();
+    }
   }
 
   @Structure.FieldOrder({"start_ns", "prev_ns", "rng", "retries", "done"})
@@ -318,11 +354,16 @@ interface Lib extends Library {
   }
 
   @Structure.FieldOrder({
-    "tokens_milli", "max_tokens_milli", "threshold_milli", "retries_allowed", "retries_denied",
+    "struct_size", "tokens_milli", "max_tokens_milli", "threshold_milli", "retries_allowed", "retries_denied",
     "successes", "failures"
   })
   class RetryBudgetMetrics extends Structure {
+    public int struct_size;
     public long tokens_milli, max_tokens_milli, threshold_milli, retries_allowed, retries_denied, successes, failures;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public RetryBudgetMetrics() {
+      struct_size = size();
+    }
   }
 
   int seawall_retry_budget_config_init(RetryBudgetConfig config, long size);
@@ -346,9 +387,14 @@ interface Lib extends Library {
     public static class ByValue extends AdaptiveTimeoutConfig implements Structure.ByValue {}
   }
 
-  @Structure.FieldOrder({"samples", "total", "p50_ns", "p95_ns", "p99_ns", "timeout_ns"})
+  @Structure.FieldOrder({"struct_size", "samples", "total", "p50_ns", "p95_ns", "p99_ns", "timeout_ns"})
   class AdaptiveTimeoutMetrics extends Structure {
+    public int struct_size;
     public long samples, total, p50_ns, p95_ns, p99_ns, timeout_ns;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public AdaptiveTimeoutMetrics() {
+      struct_size = size();
+    }
   }
 
   int seawall_adaptive_timeout_config_init(AdaptiveTimeoutConfig config, long size);
@@ -378,10 +424,15 @@ interface Lib extends Library {
     public long delay_ns;
   }
 
-  @Structure.FieldOrder({"decisions", "errors", "delays", "enabled"})
+  @Structure.FieldOrder({"struct_size", "decisions", "errors", "delays", "enabled"})
   class FaultInjectorMetrics extends Structure {
+    public int struct_size;
     public long decisions, errors, delays;
     public byte enabled;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public FaultInjectorMetrics() {
+      struct_size = size();
+    }
   }
 
   int seawall_fault_injector_config_init(FaultInjectorConfig config, long size);

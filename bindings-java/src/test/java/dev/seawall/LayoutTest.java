@@ -43,15 +43,22 @@ class LayoutTest {
     assertEquals(60 * SEC, w.window_ns);
     assertEquals(10, w.buckets);
 
-    Lib.KeyedTokenBucketConfig kt = Lib.C.seawall_keyed_token_bucket_config_default();
-    assertEquals(10, kt.bucket.burst);
-    assertEquals(10000, kt.table.max_keys);
-    assertEquals(64, kt.table.max_probe);
-    assertEquals(0, kt.table.on_full);
-    Lib.KeyedSlidingWindowConfig kw = Lib.C.seawall_keyed_sliding_window_config_default();
-    assertEquals(100, kw.window.limit);
-    assertEquals(10, kw.window.buckets);
-    assertEquals(10000, kw.table.max_keys);
+    Lib.KeyedTokenBucketConfig kt =
+        Lib.init(new Lib.KeyedTokenBucketConfig(), Lib.C::seawall_keyed_token_bucket_config_init);
+    assertEquals(kt.size(), kt.struct_size);
+    assertEquals(10, kt.burst);
+    assertEquals(10.0, kt.rate_per_sec);
+    assertEquals(10000, kt.max_keys);
+    assertEquals(64, kt.max_probe);
+    assertEquals(0, kt.on_full);
+    assertEquals(0, kt.has_hash_seed);
+    Lib.KeyedSlidingWindowConfig kw =
+        Lib.init(new Lib.KeyedSlidingWindowConfig(), Lib.C::seawall_keyed_sliding_window_config_init);
+    assertEquals(100, kw.limit);
+    assertEquals(60 * SEC, kw.window_ns);
+    assertEquals(10, kw.buckets);
+    assertEquals(10000, kw.max_keys);
+    assertEquals(64, kw.max_probe);
 
     Lib.BulkheadConfig bh = Lib.init(new Lib.BulkheadConfig(), Lib.C::seawall_bulkhead_config_init);
     assertEquals(25, bh.max_concurrent);
