@@ -22,6 +22,8 @@ export const {
   RedisBackend,
   RedisTokenBucket,
   RedisSlidingWindow,
+  RedisConcurrencyLimit,
+  RedisFeatureFlags,
   rateLimitHeaders,
   rateLimitMiddleware,
   fastifyRateLimit,
