@@ -145,7 +145,7 @@ bench-node: ## Node: seawall next to cockatiel, opossum, limiter (bindings-node/
 	$(MAKE) -C bindings-node bench
 
 # ---- demo ------------------------------------------------------------------
-.PHONY: demo demo-smoke demo-build
+.PHONY: demo demo-smoke demo-build demo-distributed
 DEMO_PY := bindings-python/.venv/bin/python
 DEMO_OUT := target/demo
 
@@ -159,6 +159,11 @@ demo-build: deps-c lib-c ## build what the demo needs (wheel in the venv, Node a
 
 demo: demo-build ## the main job: ~1 minute, live view, summary and chart (target/demo/seawall-demo.png)
 	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
+
+demo-distributed: deps-redis ## one limit shared by Python and Node processes through a local Redis, then Redis killed and restarted (~20 s; MODE=local|closed|open)
+	$(MAKE) -C bindings-python install
+	$(MAKE) -C bindings-node build
+	$(DEMO_PY) demo/distributed.py --mode $${MODE:-local}
 
 demo-smoke: demo-build ## a 10-second run of the demo with its checks (part of make test)
 	$(DEMO_PY) demo/run.py --smoke --out $(DEMO_OUT)/smoke

@@ -158,6 +158,36 @@ export declare class NativeRedisBackend {
   metrics(): RedisMetrics
 }
 
+/** A concurrency limit per key across hosts (permits are leases). */
+export declare class NativeRedisConcurrencyLimit {
+  /** `{ maxConcurrent, leaseMs }`. */
+  constructor(backend: NativeRedisBackend, name: string, options?: object | undefined | null)
+  /**
+   * A Promise of `{ lease, inUse, retryAfterMs }` (on the libuv pool;
+   * at most the backend's deadline).
+   */
+  tryAcquire(key: string): Promise<RedisLeaseDecision>
+  /** A Promise of whether the lease was still held. */
+  release(lease: RedisLeaseJs): Promise<boolean>
+  /** A Promise of whether the lease was still held (and is extended). */
+  renew(lease: RedisLeaseJs): Promise<boolean>
+}
+
+/** Feature flags in Redis with a local cache and safe defaults. */
+export declare class NativeRedisFeatureFlags {
+  /** `{ cacheTtlMs? }` (default 1000). */
+  constructor(backend: NativeRedisBackend, namespace: string, options?: object | undefined | null)
+  /**
+   * A Promise of whether `flag` is on (`defaultValue` when never set or
+   * Redis cannot answer).
+   */
+  isEnabled(flag: string, defaultValue: boolean): Promise<boolean>
+  /** A Promise of whether Redis took the write. */
+  set(flag: string, on: boolean): Promise<boolean>
+  /** Off everywhere for `forMs`; a Promise of whether Redis took it. */
+  disable(flag: string, forMs: number): Promise<boolean>
+}
+
 /** A keyed token bucket or sliding window in Redis. */
 export declare class NativeRedisLimiter {
   /**
@@ -484,6 +514,23 @@ export interface RedisDecision {
   remaining: number
   retryAfterMs: number
   resetAfterMs: number
+}
+
+/** What `tryAcquire` answers. */
+export interface RedisLeaseDecision {
+  /** The permit, or null when `maxConcurrent` are held. */
+  lease?: RedisLeaseJs
+  inUse: number
+  retryAfterMs: number
+}
+
+/** A lease of a `NativeRedisConcurrencyLimit`, as a plain JS value. */
+export interface RedisLeaseJs {
+  /** The key (as given: string keys come back as strings). */
+  key: string
+  id: string
+  /** Granted by the failure mode (Redis was not reachable). */
+  local: boolean
 }
 
 /** A limiter's counters and its backend's. */

@@ -587,6 +587,25 @@ typedef struct seawall_quota_policy seawall_quota_policy;
 typedef struct seawall_redis_backend seawall_redis_backend;
 
 /**
+ * At most `max_concurrent` permits per key held at once across hosts;
+ * each permit is a lease that expires unless renewed, so a holder that
+ * dies frees its permit. Opaque; thread-safe.
+ */
+typedef struct seawall_redis_concurrency_limit seawall_redis_concurrency_limit;
+
+/**
+ * Feature flags in Redis with a local cache and safe defaults. Opaque;
+ * thread-safe.
+ */
+typedef struct seawall_redis_feature_flags seawall_redis_feature_flags;
+
+/**
+ * A permit of a `seawall_redis_concurrency_limit`. Opaque; owned by the
+ * caller until given to `seawall_redis_lease_release` or freed.
+ */
+typedef struct seawall_redis_lease seawall_redis_lease;
+
+/**
  * A keyed limiter whose state lives in Redis. Opaque; thread-safe.
  */
 typedef struct seawall_redis_limiter seawall_redis_limiter;
@@ -4051,6 +4070,126 @@ enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limi
  */
 enum seawall_status seawall_redis_limiter_metrics(const struct seawall_redis_limiter *limiter,
                                                   struct seawall_redis_metrics *out);
+
+/**
+ * Creates a concurrency limit named `name` (as a limiter name): at most
+ * `max_concurrent` (1..=1000000) permits per key, each a lease of
+ * `lease_ns` (1 ms ..= 1 day). The caller owns `*out` and frees it with
+ * `seawall_redis_concurrency_limit_free`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `name`, `max_concurrent`
+ * or `lease_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_concurrency_limit_new(const struct seawall_redis_backend *backend,
+                                                        const char *name,
+                                                        uint64_t max_concurrent,
+                                                        uint64_t lease_ns,
+                                                        struct seawall_redis_concurrency_limit **out);
+
+/**
+ * Frees a concurrency limit. NULL is a no-op. Not thread-safe: must not
+ * race other calls on it.
+ */
+void seawall_redis_concurrency_limit_free(struct seawall_redis_concurrency_limit *limit);
+
+/**
+ * Takes a permit of the key `key[0..key_len)` if fewer than
+ * `max_concurrent` are held (one Redis command; blocks at most the
+ * backend's deadline): writes the lease to `*out`, or NULL when all are
+ * held (then `*retry_after_ns` says when the first held lease expires;
+ * `retry_after_ns` may be NULL). The caller owns `*out` and gives it
+ * to `seawall_redis_lease_release` (or `seawall_redis_lease_free`, which
+ * leaves the permit held until its lease expires). When Redis cannot
+ * answer the backend's failure mode decides. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_concurrency_limit_try_acquire(const struct seawall_redis_concurrency_limit *limit,
+                                                                const uint8_t *key,
+                                                                size_t key_len,
+                                                                struct seawall_redis_lease **out,
+                                                                uint64_t *retry_after_ns);
+
+/**
+ * Gives a permit back and frees `lease` (which must not be used again).
+ * `*was_held` is true if it was still held, false if its lease had
+ * expired or Redis could not answer; `was_held` may be NULL. Blocks at
+ * most the deadline. Thread-safe. Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_lease_release(const struct seawall_redis_concurrency_limit *limit,
+                                                struct seawall_redis_lease *lease,
+                                                bool *was_held);
+
+/**
+ * Extends a held lease to its full length from now; `*held` is true if
+ * it was still held. Blocks at most the deadline. Thread-safe. Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_lease_renew(const struct seawall_redis_concurrency_limit *limit,
+                                              const struct seawall_redis_lease *lease,
+                                              bool *held);
+
+/**
+ * Frees a lease without releasing it (its permit stays held until the
+ * lease expires, as if the holder had died). NULL is a no-op. Not
+ * thread-safe: must not race other calls on it.
+ */
+void seawall_redis_lease_free(struct seawall_redis_lease *lease);
+
+/**
+ * Creates feature flags under `flag_namespace` (as a limiter name), each read
+ * from Redis at most once per `cache_ttl_ns` (0 ..= 1 h; 0 = no cache)
+ * per process. The caller owns `*out` and frees it with
+ * `seawall_redis_feature_flags_free`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_CONFIG` (field `flag_namespace` or `cache_ttl_ns`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_feature_flags_new(const struct seawall_redis_backend *backend,
+                                                    const char *flag_namespace,
+                                                    uint64_t cache_ttl_ns,
+                                                    struct seawall_redis_feature_flags **out);
+
+/**
+ * Frees feature flags. NULL is a no-op. Not thread-safe: must not race
+ * other calls on it.
+ */
+void seawall_redis_feature_flags_free(struct seawall_redis_feature_flags *flags);
+
+/**
+ * Writes to `*out` whether the flag `flag[0..flag_len)` is on: the local
+ * cache, else Redis (one command), else, when the flag was never set or
+ * Redis cannot answer, `safe_default` (nonzero = true). Blocks at most
+ * the deadline. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_feature_flags_is_enabled(const struct seawall_redis_feature_flags *flags,
+                                                           const uint8_t *flag,
+                                                           size_t flag_len,
+                                                           uint8_t safe_default,
+                                                           bool *out);
+
+/**
+ * Sets the flag on (`on` nonzero) or off for every host; `*written` is
+ * false when Redis could not take it. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_feature_flags_set(const struct seawall_redis_feature_flags *flags,
+                                                    const uint8_t *flag,
+                                                    size_t flag_len,
+                                                    uint8_t on,
+                                                    bool *written);
+
+/**
+ * Turns the flag off for every host for `for_ns` (1 ms ..= 30 days),
+ * then back to its value; `*written` is false when Redis could not take
+ * it. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+ * (field `flag` or `for_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_redis_feature_flags *flags,
+                                                        const uint8_t *flag,
+                                                        size_t flag_len,
+                                                        uint64_t for_ns,
+                                                        bool *written);
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static

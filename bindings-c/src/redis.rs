@@ -279,3 +279,244 @@ pub unsafe extern "C" fn seawall_redis_limiter_metrics(
         seawall_status::SEAWALL_OK
     })
 }
+
+// ---- concurrency limit (leases) ---------------------------------------------
+
+/// At most `max_concurrent` permits per key held at once across hosts;
+/// each permit is a lease that expires unless renewed, so a holder that
+/// dies frees its permit. Opaque; thread-safe.
+pub struct seawall_redis_concurrency_limit(seawall::redis::RedisConcurrencyLimit);
+
+/// A permit of a `seawall_redis_concurrency_limit`. Opaque; owned by the
+/// caller until given to `seawall_redis_lease_release` or freed.
+pub struct seawall_redis_lease(seawall::redis::RedisLease);
+
+/// Creates a concurrency limit named `name` (as a limiter name): at most
+/// `max_concurrent` (1..=1000000) permits per key, each a lease of
+/// `lease_ns` (1 ms ..= 1 day). The caller owns `*out` and frees it with
+/// `seawall_redis_concurrency_limit_free`. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `name`, `max_concurrent`
+/// or `lease_ns`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_concurrency_limit_new(
+    backend: *const seawall_redis_backend,
+    name: *const c_char,
+    max_concurrent: u64,
+    lease_ns: u64,
+    out: *mut *mut seawall_redis_concurrency_limit,
+) -> seawall_status {
+    ffi_boundary!([backend, name, out] {
+        let r = c_str(name, "name").and_then(|name| {
+            seawall::redis::RedisConcurrencyLimit::new(
+                &(*backend).0,
+                name,
+                max_concurrent,
+                Duration::from_nanos(lease_ns),
+            )
+        });
+        match r {
+            Ok(l) => {
+                write_handle(out, seawall_redis_concurrency_limit(l));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Frees a concurrency limit. NULL is a no-op. Not thread-safe: must not
+/// race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_concurrency_limit_free(
+    limit: *mut seawall_redis_concurrency_limit,
+) {
+    ffi_value!((), { free_handle(limit) })
+}
+
+/// Takes a permit of the key `key[0..key_len)` if fewer than
+/// `max_concurrent` are held (one Redis command; blocks at most the
+/// backend's deadline): writes the lease to `*out`, or NULL when all are
+/// held (then `*retry_after_ns` says when the first held lease expires;
+/// `retry_after_ns` may be NULL). The caller owns `*out` and gives it
+/// to `seawall_redis_lease_release` (or `seawall_redis_lease_free`, which
+/// leaves the permit held until its lease expires). When Redis cannot
+/// answer the backend's failure mode decides. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_concurrency_limit_try_acquire(
+    limit: *const seawall_redis_concurrency_limit,
+    key: *const u8,
+    key_len: usize,
+    out: *mut *mut seawall_redis_lease,
+    retry_after_ns: *mut u64,
+) -> seawall_status {
+    ffi_boundary!([limit, key, out] {
+        match (*limit).0.try_acquire(key_of(key, key_len)) {
+            Ok(d) => {
+                if !retry_after_ns.is_null() {
+                    *retry_after_ns = seawall::clock::duration_to_ns(d.retry_after);
+                }
+                match d.lease {
+                    Some(l) => write_handle(out, seawall_redis_lease(l)),
+                    None => *out = std::ptr::null_mut(),
+                }
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Gives a permit back and frees `lease` (which must not be used again).
+/// `*was_held` is true if it was still held, false if its lease had
+/// expired or Redis could not answer; `was_held` may be NULL. Blocks at
+/// most the deadline. Thread-safe. Returns `SEAWALL_OK` or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_lease_release(
+    limit: *const seawall_redis_concurrency_limit,
+    lease: *mut seawall_redis_lease,
+    was_held: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([limit, lease] {
+        let l = Box::from_raw(lease);
+        let held = (*limit).0.release(l.0);
+        if !was_held.is_null() {
+            *was_held = held;
+        }
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Extends a held lease to its full length from now; `*held` is true if
+/// it was still held. Blocks at most the deadline. Thread-safe. Returns
+/// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_lease_renew(
+    limit: *const seawall_redis_concurrency_limit,
+    lease: *const seawall_redis_lease,
+    held: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([limit, lease, held] {
+        *held = (*limit).0.renew(&(*lease).0);
+        seawall_status::SEAWALL_OK
+    })
+}
+
+/// Frees a lease without releasing it (its permit stays held until the
+/// lease expires, as if the holder had died). NULL is a no-op. Not
+/// thread-safe: must not race other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_lease_free(lease: *mut seawall_redis_lease) {
+    ffi_value!((), { free_handle(lease) })
+}
+
+// ---- feature flags ------------------------------------------------------------
+
+/// Feature flags in Redis with a local cache and safe defaults. Opaque;
+/// thread-safe.
+pub struct seawall_redis_feature_flags(seawall::redis::RedisFeatureFlags);
+
+/// Creates feature flags under `flag_namespace` (as a limiter name), each read
+/// from Redis at most once per `cache_ttl_ns` (0 ..= 1 h; 0 = no cache)
+/// per process. The caller owns `*out` and frees it with
+/// `seawall_redis_feature_flags_free`. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_CONFIG` (field `flag_namespace` or `cache_ttl_ns`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_feature_flags_new(
+    backend: *const seawall_redis_backend,
+    flag_namespace: *const c_char,
+    cache_ttl_ns: u64,
+    out: *mut *mut seawall_redis_feature_flags,
+) -> seawall_status {
+    ffi_boundary!([backend, flag_namespace, out] {
+        let r = c_str(flag_namespace, "namespace").and_then(|ns| {
+            seawall::redis::RedisFeatureFlags::new(&(*backend).0, ns, Duration::from_nanos(cache_ttl_ns))
+        });
+        match r {
+            Ok(f) => {
+                write_handle(out, seawall_redis_feature_flags(f));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Frees feature flags. NULL is a no-op. Not thread-safe: must not race
+/// other calls on it.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_feature_flags_free(flags: *mut seawall_redis_feature_flags) {
+    ffi_value!((), { free_handle(flags) })
+}
+
+/// Writes to `*out` whether the flag `flag[0..flag_len)` is on: the local
+/// cache, else Redis (one command), else, when the flag was never set or
+/// Redis cannot answer, `safe_default` (nonzero = true). Blocks at most
+/// the deadline. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_feature_flags_is_enabled(
+    flags: *const seawall_redis_feature_flags,
+    flag: *const u8,
+    flag_len: usize,
+    safe_default: u8,
+    out: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([flags, flag, out] {
+        match (*flags).0.is_enabled(key_of(flag, flag_len), safe_default != 0) {
+            Ok(v) => {
+                *out = v;
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Sets the flag on (`on` nonzero) or off for every host; `*written` is
+/// false when Redis could not take it. Thread-safe. Returns `SEAWALL_OK`,
+/// `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_feature_flags_set(
+    flags: *const seawall_redis_feature_flags,
+    flag: *const u8,
+    flag_len: usize,
+    on: u8,
+    written: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([flags, flag, written] {
+        match (*flags).0.set(key_of(flag, flag_len), on != 0) {
+            Ok(v) => {
+                *written = v;
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Turns the flag off for every host for `for_ns` (1 ms ..= 30 days),
+/// then back to its value; `*written` is false when Redis could not take
+/// it. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
+/// (field `flag` or `for_ns`) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_redis_feature_flags_disable(
+    flags: *const seawall_redis_feature_flags,
+    flag: *const u8,
+    flag_len: usize,
+    for_ns: u64,
+    written: *mut bool,
+) -> seawall_status {
+    ffi_boundary!([flags, flag, written] {
+        match (*flags).0.disable(key_of(flag, flag_len), Duration::from_nanos(for_ns)) {
+            Ok(v) => {
+                *written = v;
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}

@@ -732,6 +732,22 @@ export declare class RedisSlidingWindow extends RedisLimiter {
   constructor(options: { backend: RedisBackend; name: string; limit?: number; windowMs?: number; buckets?: number })
 }
 
+export interface RedisLease { key: string; id: string; local: boolean }
+/** A concurrency limit per key across hosts; permits are leases. */
+export declare class RedisConcurrencyLimit {
+  constructor(options: { backend: RedisBackend; name: string; maxConcurrent?: number; leaseMs?: number })
+  tryAcquire(key: string): Promise<{ lease: RedisLease | null; inUse: number; retryAfterMs: number }>
+  release(lease: RedisLease): Promise<boolean>
+  renew(lease: RedisLease): Promise<boolean>
+}
+/** Feature flags in Redis with a local cache and safe defaults. */
+export declare class RedisFeatureFlags {
+  constructor(options: { backend: RedisBackend; namespace: string; cacheTtlMs?: number })
+  isEnabled(flag: string, defaultValue?: boolean): Promise<boolean>
+  set(flag: string, on: boolean): Promise<boolean>
+  disable(flag: string, forMs: number): Promise<boolean>
+}
+
 export type RateLimiterLike = TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow
 
 /** A reservation in core's FIFO queue, waiting for its due time (reserve()). */

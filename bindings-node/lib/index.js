@@ -38,6 +38,8 @@ module.exports = {
   RedisBackend: redis.RedisBackend,
   RedisTokenBucket: redis.RedisTokenBucket,
   RedisSlidingWindow: redis.RedisSlidingWindow,
+  RedisConcurrencyLimit: redis.RedisConcurrencyLimit,
+  RedisFeatureFlags: redis.RedisFeatureFlags,
   rateLimitHeaders: limiter.rateLimitHeaders,
   rateLimitMiddleware: limiter.rateLimitMiddleware,
   fastifyRateLimit: http.fastifyRateLimit,

@@ -23,6 +23,8 @@ export const {
   RedisBackend,
   RedisTokenBucket,
   RedisSlidingWindow,
+  RedisConcurrencyLimit,
+  RedisFeatureFlags,
   rateLimitHeaders,
   rateLimitMiddleware,
   fastifyRateLimit,

@@ -100,3 +100,79 @@ class RedisSlidingWindow extends RedisLimiter {
 }
 
 module.exports = { RedisBackend, RedisTokenBucket, RedisSlidingWindow }
+
+/**
+ * At most `maxConcurrent` permits per key held at once across hosts (a
+ * bulkhead across hosts); each permit is a lease of `leaseMs` that
+ * expires unless renewed, so a holder that dies frees its permit.
+ * `{ backend, name, maxConcurrent, leaseMs = 30000 }`. Calls run on the
+ * libuv pool (never on the event loop).
+ */
+class RedisConcurrencyLimit {
+  constructor (options) {
+    const opts = checkObject(options, 'options')
+    if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
+    if (typeof opts.name !== 'string') throw configTypeError('name', 'a string', opts.name)
+    const rest = Object.assign({}, opts)
+    delete rest.backend
+    delete rest.name
+    try {
+      this._n = new native.NativeRedisConcurrencyLimit(opts.backend._n, opts.name, rest)
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+  }
+
+  /** Resolves to { lease (or null when full), inUse, retryAfterMs }. */
+  tryAcquire (key) {
+    let k
+    try { k = keyArg(key) } catch (e) { return Promise.reject(e) }
+    if (typeof k !== 'string') return Promise.reject(argTypeError('key', 'a string', key))
+    return this._n.tryAcquire(k).then(
+      (d) => ({ lease: d.lease || null, inUse: d.inUse, retryAfterMs: d.retryAfterMs }),
+      (e) => { throw mapNativeError(e, { key }) })
+  }
+
+  /** Resolves to whether the lease was still held. */
+  release (lease) { return this._n.release(lease) }
+
+  /** Resolves to whether the lease was still held (and is now extended). */
+  renew (lease) { return this._n.renew(lease) }
+}
+
+/**
+ * Feature flags in Redis: `isEnabled(flag, default)` read with a local cache
+ * (`cacheTtlMs`, default 1000), `default` when never set or Redis cannot
+ * answer; `set(flag, on)`; `disable(flag, forMs)` turns it off everywhere
+ * for a while. `{ backend, namespace, cacheTtlMs? }`.
+ */
+class RedisFeatureFlags {
+  constructor (options) {
+    const opts = checkObject(options, 'options')
+    if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
+    if (typeof opts.namespace !== 'string') throw configTypeError('namespace', 'a string', opts.namespace)
+    const rest = Object.assign({}, opts)
+    delete rest.backend
+    delete rest.namespace
+    try {
+      this._n = new native.NativeRedisFeatureFlags(opts.backend._n, opts.namespace, rest)
+    } catch (e) {
+      throw mapNativeError(e, opts)
+    }
+  }
+
+  _call (method, flag, arg) {
+    if (typeof flag !== 'string') return Promise.reject(argTypeError('flag', 'a string', flag))
+    return this._n[method](flag, arg).catch((e) => { throw mapNativeError(e, { flag }) })
+  }
+
+  isEnabled (flag, defaultValue = false) { return this._call('isEnabled', flag, Boolean(defaultValue)) }
+  set (flag, on) { return this._call('set', flag, Boolean(on)) }
+  disable (flag, forMs) {
+    if (typeof forMs !== 'number') return Promise.reject(argTypeError('forMs', 'a number', forMs))
+    return this._call('disable', flag, forMs)
+  }
+}
+
+module.exports.RedisConcurrencyLimit = RedisConcurrencyLimit
+module.exports.RedisFeatureFlags = RedisFeatureFlags

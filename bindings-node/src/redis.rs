@@ -250,3 +250,237 @@ impl NativeRedisLimiter {
         }
     }
 }
+
+/// A lease of a `NativeRedisConcurrencyLimit`, as a plain JS value.
+#[napi(object)]
+pub struct RedisLeaseJs {
+    /// The key (as given: string keys come back as strings).
+    pub key: String,
+    pub id: String,
+    /// Granted by the failure mode (Redis was not reachable).
+    pub local: bool,
+}
+
+/// What `tryAcquire` answers.
+#[napi(object)]
+pub struct RedisLeaseDecision {
+    /// The permit, or null when `maxConcurrent` are held.
+    pub lease: Option<RedisLeaseJs>,
+    pub in_use: f64,
+    pub retry_after_ms: f64,
+}
+
+/// A concurrency limit per key across hosts (permits are leases).
+#[napi]
+pub struct NativeRedisConcurrencyLimit {
+    inner: Arc<seawall::redis::RedisConcurrencyLimit>,
+}
+
+pub struct AcquireLease {
+    inner: Arc<seawall::redis::RedisConcurrencyLimit>,
+    key: String,
+}
+
+impl napi::Task for AcquireLease {
+    type Output = seawall::redis::LeaseDecision;
+    type JsValue = RedisLeaseDecision;
+    fn compute(&mut self) -> Result<Self::Output> {
+        self.inner
+            .try_acquire(self.key.as_bytes())
+            .map_err(|e| from_core(&e, |f| f.to_string()))
+    }
+    fn resolve(&mut self, _env: Env, d: Self::Output) -> Result<Self::JsValue> {
+        Ok(RedisLeaseDecision {
+            lease: d.lease.map(|l| RedisLeaseJs {
+                key: self.key.clone(),
+                id: l.id().to_string(),
+                local: l.is_local(),
+            }),
+            in_use: d.in_use as f64,
+            retry_after_ms: d.retry_after.as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+pub struct LeaseOp {
+    inner: Arc<seawall::redis::RedisConcurrencyLimit>,
+    lease: Option<seawall::redis::RedisLease>,
+    renew: bool,
+}
+
+impl napi::Task for LeaseOp {
+    type Output = bool;
+    type JsValue = bool;
+    fn compute(&mut self) -> Result<bool> {
+        Ok(match self.lease.take() {
+            None => false,
+            Some(l) if self.renew => self.inner.renew(&l),
+            Some(l) => self.inner.release(l),
+        })
+    }
+    fn resolve(&mut self, _env: Env, v: bool) -> Result<bool> {
+        Ok(v)
+    }
+}
+
+fn lease_of(l: RedisLeaseJs) -> seawall::redis::RedisLease {
+    seawall::redis::RedisLease::from_parts(l.key.into_bytes(), l.id, l.local)
+}
+
+#[napi]
+impl NativeRedisConcurrencyLimit {
+    /// `{ maxConcurrent, leaseMs }`.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        backend: &NativeRedisBackend,
+        name: String,
+        options: Option<Object<'_>>,
+    ) -> Result<Self> {
+        let o = Opts::new(options);
+        let max = o.uint("maxConcurrent", "max_concurrent")?.unwrap_or(1);
+        let lease = o
+            .duration_ms("leaseMs", "lease")?
+            .unwrap_or(std::time::Duration::from_secs(30));
+        let inner = seawall::redis::RedisConcurrencyLimit::new(&backend.inner, &name, max, lease)
+            .map_err(|e| o.core_error(&e))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A Promise of `{ lease, inUse, retryAfterMs }` (on the libuv pool;
+    /// at most the backend's deadline).
+    #[napi(ts_return_type = "Promise<RedisLeaseDecision>")]
+    pub fn try_acquire(&self, key: String) -> napi::bindgen_prelude::AsyncTask<AcquireLease> {
+        napi::bindgen_prelude::AsyncTask::new(AcquireLease {
+            inner: Arc::clone(&self.inner),
+            key,
+        })
+    }
+
+    /// A Promise of whether the lease was still held.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn release(&self, lease: RedisLeaseJs) -> napi::bindgen_prelude::AsyncTask<LeaseOp> {
+        napi::bindgen_prelude::AsyncTask::new(LeaseOp {
+            inner: Arc::clone(&self.inner),
+            lease: Some(lease_of(lease)),
+            renew: false,
+        })
+    }
+
+    /// A Promise of whether the lease was still held (and is extended).
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn renew(&self, lease: RedisLeaseJs) -> napi::bindgen_prelude::AsyncTask<LeaseOp> {
+        napi::bindgen_prelude::AsyncTask::new(LeaseOp {
+            inner: Arc::clone(&self.inner),
+            lease: Some(lease_of(lease)),
+            renew: true,
+        })
+    }
+}
+
+/// Feature flags in Redis with a local cache and safe defaults.
+#[napi]
+pub struct NativeRedisFeatureFlags {
+    inner: Arc<seawall::redis::RedisFeatureFlags>,
+}
+
+pub struct FlagOp {
+    inner: Arc<seawall::redis::RedisFeatureFlags>,
+    flag: String,
+    /// 0 is_enabled(default=arg), 1 set(on=arg), 2 disable(for ms)
+    op: u8,
+    arg: bool,
+    ms: f64,
+}
+
+impl napi::Task for FlagOp {
+    type Output = bool;
+    type JsValue = bool;
+    fn compute(&mut self) -> Result<bool> {
+        let f = self.flag.as_bytes();
+        let r = match self.op {
+            0 => self.inner.is_enabled(f, self.arg),
+            1 => self.inner.set(f, self.arg),
+            _ => std::time::Duration::try_from_secs_f64(self.ms / 1000.0)
+                .map_err(|_| {
+                    seawall::Error::argument(
+                        "for",
+                        format!("must be in [1 ms, 30 days], got {} ms", self.ms),
+                    )
+                })
+                .and_then(|d| self.inner.disable(f, d))
+                .map_err(|e| match e {
+                    seawall::Error::InvalidArgument {
+                        field: "for",
+                        reason,
+                    } => seawall::Error::argument("forMs", reason),
+                    other => other,
+                }),
+        };
+        r.map_err(|e| from_core(&e, |f| f.to_string()))
+    }
+    fn resolve(&mut self, _env: Env, v: bool) -> Result<bool> {
+        Ok(v)
+    }
+}
+
+#[napi]
+impl NativeRedisFeatureFlags {
+    /// `{ cacheTtlMs? }` (default 1000).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        backend: &NativeRedisBackend,
+        namespace: String,
+        options: Option<Object<'_>>,
+    ) -> Result<Self> {
+        let o = Opts::new(options);
+        let ttl = o
+            .duration_ms("cacheTtlMs", "cache_ttl")?
+            .unwrap_or(std::time::Duration::from_secs(1));
+        let inner = seawall::redis::RedisFeatureFlags::new(&backend.inner, &namespace, ttl)
+            .map_err(|e| o.core_error(&e))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    fn task(
+        &self,
+        flag: String,
+        op: u8,
+        arg: bool,
+        ms: f64,
+    ) -> napi::bindgen_prelude::AsyncTask<FlagOp> {
+        napi::bindgen_prelude::AsyncTask::new(FlagOp {
+            inner: Arc::clone(&self.inner),
+            flag,
+            op,
+            arg,
+            ms,
+        })
+    }
+
+    /// A Promise of whether `flag` is on (`defaultValue` when never set or
+    /// Redis cannot answer).
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn is_enabled(
+        &self,
+        flag: String,
+        default_value: bool,
+    ) -> napi::bindgen_prelude::AsyncTask<FlagOp> {
+        self.task(flag, 0, default_value, 0.0)
+    }
+
+    /// A Promise of whether Redis took the write.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn set(&self, flag: String, on: bool) -> napi::bindgen_prelude::AsyncTask<FlagOp> {
+        self.task(flag, 1, on, 0.0)
+    }
+
+    /// Off everywhere for `forMs`; a Promise of whether Redis took it.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn disable(&self, flag: String, for_ms: f64) -> napi::bindgen_prelude::AsyncTask<FlagOp> {
+        self.task(flag, 2, false, for_ms)
+    }
+}

@@ -170,3 +170,45 @@ test('bad input: typed errors naming the parameter', async () => {
   await assert.rejects(l.check({}), (e) => e instanceof TypeError && e.field === 'key')
   assert.strictEqual((await l.check('x'.repeat(1024))).allowed, true) // fail open
 })
+
+test('concurrency limit with leases and feature flags from Node', { skip }, async () => {
+  const { RedisConcurrencyLimit, RedisFeatureFlags } = require('seawall')
+  const server = await startRedis()
+  try {
+    const backend = new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' })
+    const a = new RedisConcurrencyLimit({ backend, name: 'jobs', maxConcurrent: 2, leaseMs: 400 })
+    const b = new RedisConcurrencyLimit({ backend: new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' }), name: 'jobs', maxConcurrent: 2, leaseMs: 400 })
+    const t0 = Date.now()
+    while ((await a.tryAcquire('warm')).lease === null || (await b.tryAcquire('warm')).lease === null) assert.ok(Date.now() - t0 < 10000)
+    const p1 = (await a.tryAcquire('t')).lease
+    const p2 = (await b.tryAcquire('t')).lease
+    assert.ok(p1 && p2 && !p1.local)
+    const full = await a.tryAcquire('t')
+    assert.strictEqual(full.lease, null)
+    assert.ok(full.retryAfterMs > 0 && full.retryAfterMs <= 400)
+    assert.strictEqual(await b.release(p1), true)
+    assert.strictEqual(await b.release(p1), false)
+    assert.strictEqual(await a.renew(p2), true)
+    await sleep(450) // p2's holder "died": its lease expires
+    assert.ok((await a.tryAcquire('t')).lease)
+
+    const ff = new RedisFeatureFlags({ backend, namespace: 'app', cacheTtlMs: 0 })
+    assert.strictEqual(await ff.set('recs', true), true)
+    assert.strictEqual(await ff.isEnabled('recs'), true)
+    assert.strictEqual(await ff.disable('recs', 300), true)
+    assert.strictEqual(await ff.isEnabled('recs', true), false)
+    await sleep(350)
+    assert.strictEqual(await ff.isEnabled('recs'), true)
+    server.kill()
+    assert.strictEqual(await ff.isEnabled('recs', false), false) // Redis down: the safe default
+    assert.strictEqual(await ff.isEnabled('recs', true), true)
+    await assert.rejects(ff.disable('recs', 0), (e) => e.field === 'forMs')
+    await assert.rejects(ff.disable('recs', Infinity), (e) => e.field === 'forMs')
+    await assert.rejects(ff.isEnabled(''), (e) => e.field === 'flag')
+    assert.throws(() => new RedisFeatureFlags({ backend, namespace: '' }), (e) => e.field === 'namespace')
+    assert.throws(() => new RedisConcurrencyLimit({ backend, name: 'x', maxConcurrent: 0 }), (e) => e.field === 'maxConcurrent')
+    assert.throws(() => new RedisConcurrencyLimit({ backend, name: 'x', maxConcurrent: 1, leaseMs: 0 }), (e) => e.field === 'leaseMs')
+  } finally {
+    server.stop()
+  }
+})

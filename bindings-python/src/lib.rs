@@ -149,6 +149,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keyed::KeyedSlidingWindow>()?;
     m.add_class::<redis::RedisBackend>()?;
     m.add_class::<redis::RedisLimiter>()?;
+    m.add_class::<redis::RedisLease>()?;
+    m.add_class::<redis::RedisConcurrencyLimit>()?;
+    m.add_class::<redis::RedisFeatureFlags>()?;
     m.add_class::<backoff::Backoff>()?;
     m.add_class::<adaptive_timeout::AdaptiveTimeout>()?;
     m.add_class::<fault::FaultInjector>()?;

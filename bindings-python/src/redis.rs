@@ -322,3 +322,187 @@ impl RedisLimiter {
         self.inner.limit()
     }
 }
+
+/// A permit of a `RedisConcurrencyLimit` (a lease that expires unless
+/// renewed or released).
+#[pyclass(frozen, module = "seawall._native", name = "RedisLease")]
+pub struct RedisLease {
+    inner: std::sync::Mutex<Option<seawall::redis::RedisLease>>,
+}
+
+#[pymethods]
+impl RedisLease {
+    /// Whether the failure mode granted it (Redis was not reachable).
+    #[getter]
+    fn is_local(&self) -> bool {
+        self.inner
+            .lock()
+            .map(|g| g.as_ref().is_some_and(seawall::redis::RedisLease::is_local))
+            .unwrap_or(false)
+    }
+
+    /// Whether it was released already.
+    #[getter]
+    fn released(&self) -> bool {
+        self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
+    }
+}
+
+/// At most `max_concurrent` permits per key held at once across hosts;
+/// each permit is a lease of `lease` seconds.
+#[pyclass(
+    frozen,
+    subclass,
+    module = "seawall._native",
+    name = "RedisConcurrencyLimit"
+)]
+pub struct RedisConcurrencyLimit {
+    inner: Arc<seawall::redis::RedisConcurrencyLimit>,
+}
+
+#[pymethods]
+impl RedisConcurrencyLimit {
+    #[new]
+    #[pyo3(signature = (max_concurrent, lease, *, backend, name))]
+    fn new(
+        py: Python<'_>,
+        max_concurrent: &Bound<'_, PyAny>,
+        lease: &Bound<'_, PyAny>,
+        backend: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let backend = backend.cast::<RedisBackend>().map_err(|_| {
+            crate::convert::wrong_type("backend", "a seawall.RedisBackend", backend, Kind::Config)
+        })?;
+        let max = count(max_concurrent, "max_concurrent", Kind::Config)?;
+        let lease = crate::convert::positive_secs(lease, "lease", Kind::Config)?;
+        let inner = seawall::redis::RedisConcurrencyLimit::new(
+            &backend.get().inner,
+            &name_arg(name)?,
+            max,
+            lease,
+        )
+        .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A lease for `key`, or None when `max_concurrent` are held (GIL
+    /// released; at most the backend's deadline).
+    fn try_acquire(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<RedisLease>> {
+        let key = with_key(key, <[u8]>::to_vec)?;
+        let inner = Arc::clone(&self.inner);
+        let d = py
+            .detach(move || inner.try_acquire(&key))
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(d.lease.map(|l| RedisLease {
+            inner: std::sync::Mutex::new(Some(l)),
+        }))
+    }
+
+    /// Gives the permit back: True if it was still held (False: its lease
+    /// had expired, or it was released already).
+    fn release(&self, py: Python<'_>, lease: &RedisLease) -> bool {
+        let taken = lease.inner.lock().ok().and_then(|mut g| g.take());
+        let Some(l) = taken else { return false };
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.release(l))
+    }
+
+    /// Extends a held lease from now: True if it was still held.
+    fn renew(&self, py: Python<'_>, lease: &RedisLease) -> bool {
+        let held = lease.inner.lock().ok().and_then(|g| g.clone());
+        let Some(l) = held else { return false };
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.renew(&l))
+    }
+
+    #[getter]
+    fn max_concurrent(&self) -> u64 {
+        self.inner.max_concurrent()
+    }
+}
+
+/// Feature flags in Redis with a local cache and safe defaults.
+#[pyclass(
+    frozen,
+    subclass,
+    module = "seawall._native",
+    name = "RedisFeatureFlags"
+)]
+pub struct RedisFeatureFlags {
+    inner: Arc<seawall::redis::RedisFeatureFlags>,
+}
+
+fn flag_arg(flag: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    with_key(flag, <[u8]>::to_vec)
+        .map_err(|_| crate::convert::wrong_type("flag", "a str or bytes", flag, Kind::Argument))
+}
+
+#[pymethods]
+impl RedisFeatureFlags {
+    #[new]
+    #[pyo3(signature = (*, backend, namespace, cache_ttl=None))]
+    fn new(
+        py: Python<'_>,
+        backend: &Bound<'_, PyAny>,
+        namespace: &Bound<'_, PyAny>,
+        cache_ttl: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let backend = backend.cast::<RedisBackend>().map_err(|_| {
+            crate::convert::wrong_type("backend", "a seawall.RedisBackend", backend, Kind::Config)
+        })?;
+        let ns = str_arg(namespace, "namespace", "a str like \"app\"")?;
+        let ttl = match cache_ttl.filter(|t| !t.is_none()) {
+            None => std::time::Duration::from_secs(1),
+            Some(t) => secs(t, "cache_ttl", Kind::Config)?,
+        };
+        let inner = seawall::redis::RedisFeatureFlags::new(&backend.get().inner, &ns, ttl)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Whether `flag` is on; `default` when it was never set or Redis
+    /// cannot answer (never raises for Redis).
+    #[pyo3(signature = (flag, default=false))]
+    fn is_enabled(&self, py: Python<'_>, flag: &Bound<'_, PyAny>, default: bool) -> PyResult<bool> {
+        let flag = flag_arg(flag)?;
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.is_enabled(&flag, default))
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    /// Sets `flag` for every host; False when Redis could not be written.
+    fn set(&self, py: Python<'_>, flag: &Bound<'_, PyAny>, on: bool) -> PyResult<bool> {
+        let flag = flag_arg(flag)?;
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.set(&flag, on))
+            .map_err(|e| to_pyerr(py, &e))
+    }
+
+    /// Turns `flag` off for every host for `for_seconds`, then back.
+    fn disable(
+        &self,
+        py: Python<'_>,
+        flag: &Bound<'_, PyAny>,
+        for_seconds: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        let flag = flag_arg(flag)?;
+        let d = secs(for_seconds, "for_seconds", Kind::Argument)?;
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.disable(&flag, d)).map_err(|e| {
+            // core's `for` is this parameter
+            let e = match e {
+                seawall::Error::InvalidArgument {
+                    field: "for",
+                    reason,
+                } => seawall::Error::argument("for_seconds", reason),
+                other => other,
+            };
+            to_pyerr(py, &e)
+        })
+    }
+}

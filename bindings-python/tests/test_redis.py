@@ -181,3 +181,56 @@ def test_bad_arguments_are_typed_errors_naming_the_parameter():
         assert e.value.field == "n"
     assert l.check("x" * 1024)  # the longest key; fail open
     assert l.metrics()["fallbacks"] >= 1
+
+
+def test_concurrency_limit_across_hosts_with_leases(server):
+    a = seawall.RedisConcurrencyLimit(2, 0.4, backend=backend(server.url), name="jobs")
+    b = seawall.RedisConcurrencyLimit(2, 0.4, backend=backend(server.url), name="jobs")
+    t0 = time.monotonic()
+    while a.try_acquire("warm") is None or b.try_acquire("warm") is None:
+        assert time.monotonic() - t0 < 10
+    p1 = a.try_acquire("t")
+    p2 = b.try_acquire("t")
+    assert p1 is not None and p2 is not None and not p1.is_local
+    assert a.try_acquire("t") is None
+    with pytest.raises(seawall.BulkheadFullError):
+        with b.hold("t"):
+            pass
+    assert b.release(p1) and p1.released and not b.release(p1)
+    with a.hold("t") as p3:
+        assert b.try_acquire("t") is None
+        assert a.renew(p3)
+    # p2's holder "dies": its lease expires
+    time.sleep(0.45)
+    assert a.try_acquire("t") is not None
+
+
+def test_feature_flags_disable_for_a_while_and_safe_default(server):
+    ff = seawall.RedisFeatureFlags(backend=backend(server.url), namespace="app", cache_ttl=0)
+    t0 = time.monotonic()
+    while ff.set("recs", True) is False:
+        assert time.monotonic() - t0 < 10
+    assert ff.is_enabled("recs") is True
+    assert ff.disable("recs", 0.3) is True
+    assert ff.is_enabled("recs", default=True) is False
+    time.sleep(0.35)
+    assert ff.is_enabled("recs") is True
+    assert ff.is_enabled("never-set", default=True) is True
+    server.kill()
+    assert ff.is_enabled("recs", default=False) is False  # Redis down: the safe default
+    assert ff.is_enabled("recs", default=True) is True
+    with pytest.raises(seawall.InvalidArgumentError) as e:
+        ff.disable("recs", 0)
+    assert e.value.field == "for_seconds"
+    with pytest.raises(seawall.InvalidArgumentError) as e:
+        ff.is_enabled("")
+    assert e.value.field == "flag"
+    with pytest.raises(seawall.ConfigError) as e:
+        seawall.RedisFeatureFlags(backend=backend(server.url), namespace="")
+    assert e.value.field == "namespace"
+    with pytest.raises(seawall.ConfigError) as e:
+        seawall.RedisConcurrencyLimit(0, 1.0, backend=backend(server.url), name="x")
+    assert e.value.field == "max_concurrent"
+    with pytest.raises(seawall.ConfigError) as e:
+        seawall.RedisConcurrencyLimit(1, 0, backend=backend(server.url), name="x")
+    assert e.value.field == "lease"

@@ -231,9 +231,38 @@ def redis_limiter_recipe(fx, depth):
     return l
 
 
+def redis_climit_recipe(fx, depth):
+    """A Redis concurrency limit on such a backend (fail open)."""
+    b = redis_backend_recipe(fx, depth)
+    l = fx.var("seawall_redis_concurrency_limit *%s", "NULL")
+    fx.setup.append("  if (seawall_redis_concurrency_limit_new(%s, \"null-tests\", 1, 1000000000ull, &%s) != SEAWALL_OK) { fprintf(stderr, \"fixture redis concurrency limit: %%s\\n\", seawall_last_error_message()); h_failed++; }" % (b, l))
+    fx.teardown.insert(0, "  seawall_redis_concurrency_limit_free(%s);" % l)
+    return l
+
+
+def redis_lease_recipe(fx, depth):
+    """A lease of such a limit (granted locally: fail open, nothing listens)."""
+    l = redis_climit_recipe(fx, depth)
+    p = fx.var("seawall_redis_lease *%s", "NULL")
+    fx.setup.append("  if (seawall_redis_concurrency_limit_try_acquire(%s, (const uint8_t *)\"k\", 1, &%s, NULL) != SEAWALL_OK || %s == NULL) { fprintf(stderr, \"fixture redis lease\\n\"); h_failed++; }" % (l, p, p))
+    fx.teardown.insert(0, "  seawall_redis_lease_free(%s);" % p)
+    return p
+
+
+def redis_flags_recipe(fx, depth):
+    """Redis feature flags on such a backend."""
+    b = redis_backend_recipe(fx, depth)
+    f = fx.var("seawall_redis_feature_flags *%s", "NULL")
+    fx.setup.append("  if (seawall_redis_feature_flags_new(%s, \"null-tests\", 0, &%s) != SEAWALL_OK) { fprintf(stderr, \"fixture redis flags: %%s\\n\", seawall_last_error_message()); h_failed++; }" % (b, f))
+    fx.teardown.insert(0, "  seawall_redis_feature_flags_free(%s);" % f)
+    return f
+
+
 RECIPES = {"seawall_bulkhead_waiter": waiter_recipe, "seawall_limiter_wait": limiter_wait_recipe,
            "seawall_region": region_recipe,
-           "seawall_redis_backend": redis_backend_recipe, "seawall_redis_limiter": redis_limiter_recipe}
+           "seawall_redis_backend": redis_backend_recipe, "seawall_redis_limiter": redis_limiter_recipe,
+           "seawall_redis_concurrency_limit": redis_climit_recipe, "seawall_redis_lease": redis_lease_recipe,
+           "seawall_redis_feature_flags": redis_flags_recipe}
 
 tests = []
 for ret, name, plist, doc in protos:

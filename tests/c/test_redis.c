@@ -188,6 +188,66 @@ static void with_redis(pid_t pid, int port) {
   seawall_redis_limiter_free(c);
 }
 
+static void leases_and_flags(int port) {
+  char url[64];
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
+  seawall_redis_backend *b = NULL;
+  CHECK_OK(seawall_redis_backend_new(url, DEADLINE_NS, SEAWALL_REDIS_FAIL_CLOSED, &b));
+  seawall_redis_concurrency_limit *cl = NULL;
+  CHECK_STATUS(seawall_redis_concurrency_limit_new(b, "jobs", 2, 0, &cl), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "lease_ns");
+  CHECK_STATUS(seawall_redis_concurrency_limit_new(b, "jobs", 0, 1000000000ull, &cl), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "max_concurrent");
+  CHECK_OK(seawall_redis_concurrency_limit_new(b, "jobs", 2, 10000000000ull, &cl));
+  seawall_redis_lease *l1 = NULL, *l2 = NULL, *l3 = NULL;
+  uint64_t retry = 0;
+  for (int i = 0; i < 100 && l1 == NULL; i++) /* connect */
+    CHECK_OK(seawall_redis_concurrency_limit_try_acquire(cl, (const uint8_t *)"t", 1, &l1, NULL));
+  CHECK(l1 != NULL);
+  CHECK_OK(seawall_redis_concurrency_limit_try_acquire(cl, (const uint8_t *)"t", 1, &l2, NULL));
+  CHECK(l2 != NULL);
+  CHECK_OK(seawall_redis_concurrency_limit_try_acquire(cl, (const uint8_t *)"t", 1, &l3, &retry));
+  CHECK(l3 == NULL);
+  CHECK(retry > 0 && retry <= 10000000000ull);
+  bool held = false;
+  CHECK_OK(seawall_redis_lease_renew(cl, l2, &held));
+  CHECK(held);
+  CHECK_OK(seawall_redis_lease_release(cl, l1, &held));
+  CHECK(held);
+  CHECK_OK(seawall_redis_concurrency_limit_try_acquire(cl, (const uint8_t *)"t", 1, &l3, NULL));
+  CHECK(l3 != NULL);
+  CHECK_OK(seawall_redis_lease_release(cl, l3, NULL));
+  seawall_redis_lease_free(l2); /* held until its lease expires */
+  seawall_redis_concurrency_limit_free(cl);
+
+  seawall_redis_feature_flags *ff = NULL;
+  CHECK_STATUS(seawall_redis_feature_flags_new(b, "", 0, &ff), SEAWALL_INVALID_CONFIG);
+  CHECK_STR(seawall_last_error_field(), "flag_namespace");
+  CHECK_OK(seawall_redis_feature_flags_new(b, "app", 0, &ff));
+  bool on = false, written = false;
+  CHECK_OK(seawall_redis_feature_flags_set(ff, (const uint8_t *)"recs", 4, 1, &written));
+  CHECK(written);
+  CHECK_OK(seawall_redis_feature_flags_is_enabled(ff, (const uint8_t *)"recs", 4, 0, &on));
+  CHECK(on);
+  CHECK_OK(seawall_redis_feature_flags_disable(ff, (const uint8_t *)"recs", 4, 300000000ull, &written));
+  CHECK(written);
+  CHECK_OK(seawall_redis_feature_flags_is_enabled(ff, (const uint8_t *)"recs", 4, 1, &on));
+  CHECK(!on);
+  sleep_ms(350);
+  CHECK_OK(seawall_redis_feature_flags_is_enabled(ff, (const uint8_t *)"recs", 4, 0, &on));
+  CHECK(on);
+  CHECK_OK(seawall_redis_feature_flags_is_enabled(ff, (const uint8_t *)"never-set", 9, 1, &on));
+  CHECK(on);
+  CHECK_STATUS(seawall_redis_feature_flags_disable(ff, (const uint8_t *)"recs", 4, 0, &written),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "for_ns");
+  CHECK_STATUS(seawall_redis_feature_flags_is_enabled(ff, (const uint8_t *)"x", 0, 1, &on),
+               SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "flag");
+  seawall_redis_feature_flags_free(ff);
+  seawall_redis_backend_free(b);
+}
+
 int main(void) {
   /* The server is forked before this process has any thread. */
   const char *bin = redis_binary();
@@ -211,6 +271,7 @@ int main(void) {
     CHECK(pid > 0);
     if (pid > 0) {
       with_redis(pid, port);
+      leases_and_flags(port);
       kill(pid, SIGCONT);
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);

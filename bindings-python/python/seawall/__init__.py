@@ -31,7 +31,14 @@ from .limiters import (
     rate_limit_headers,
 )
 from .policy import Policy
-from .redis_backend import RedisBackend, RedisSlidingWindow, RedisTokenBucket
+from .redis_backend import (
+    RedisBackend,
+    RedisConcurrencyLimit,
+    RedisFeatureFlags,
+    RedisLease,
+    RedisSlidingWindow,
+    RedisTokenBucket,
+)
 from .retry import Retry, retry
 from .errors import (
     BulkheadFullError,
@@ -86,6 +93,9 @@ __all__ = [
     "RedisBackend",
     "RedisTokenBucket",
     "RedisSlidingWindow",
+    "RedisConcurrencyLimit",
+    "RedisFeatureFlags",
+    "RedisLease",
     "rate_limit_headers",
     "Backoff",
     "Schedule",

@@ -21,12 +21,14 @@ failure is never raised. See spec/redis.md.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional, Union
+import contextlib
+from typing import Any, Iterator, Optional, Union
 
 from . import _native
-from ._native import Decision
+from ._native import Decision, RedisLease
+from .errors import BulkheadFullError
 
-__all__ = ["RedisBackend", "RedisTokenBucket", "RedisSlidingWindow"]
+__all__ = ["RedisBackend", "RedisTokenBucket", "RedisSlidingWindow", "RedisConcurrencyLimit", "RedisFeatureFlags", "RedisLease"]
 
 Key = Union[str, bytes]
 
@@ -82,3 +84,39 @@ class RedisSlidingWindow(_RedisKeyed):
         cls, limit: int, window: float, *, buckets: Optional[int] = None, backend: RedisBackend, name: str
     ) -> "RedisSlidingWindow":
         return super().__new__(cls, "sliding_window", backend, name, limit, window, buckets)
+
+
+class RedisConcurrencyLimit(_native.RedisConcurrencyLimit):
+    """At most ``max_concurrent`` permits per key held at once across all
+    hosts (a bulkhead across hosts). Each permit is a lease of ``lease``
+    seconds: a holder that dies frees its permit when the lease runs out.
+
+    ``RedisConcurrencyLimit(max_concurrent, lease, *, backend, name)``;
+    ``try_acquire(key)`` -> ``RedisLease`` or None; ``release(lease)``;
+    ``renew(lease)``; ``with limit.hold(key):`` raises BulkheadFullError
+    when all permits are held.
+    """
+
+    __slots__ = ()
+
+    @contextlib.contextmanager
+    def hold(self, key: Key) -> Iterator[RedisLease]:
+        lease = self.try_acquire(key)
+        if lease is None:
+            raise BulkheadFullError(f"all {self.max_concurrent} permits of {key!r} are held")
+        try:
+            yield lease
+        finally:
+            self.release(lease)
+
+
+class RedisFeatureFlags(_native.RedisFeatureFlags):
+    """Feature flags in Redis: ``is_enabled(flag, default=False)`` read with
+    a local cache of ``cache_ttl`` seconds (default 1), ``default`` when the
+    flag was never set or Redis cannot answer; ``set(flag, on)``;
+    ``disable(flag, for_seconds)`` turns it off everywhere for a while.
+
+    ``RedisFeatureFlags(*, backend, namespace, cache_ttl=1.0)``
+    """
+
+    __slots__ = ()

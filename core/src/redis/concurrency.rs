@@ -38,6 +38,16 @@ impl RedisLease {
     pub fn id(&self) -> &str {
         &self.id
     }
+    /// The key it holds a permit of.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+    /// A lease rebuilt from its parts (bindings that hand leases to their
+    /// language as plain values).
+    #[doc(hidden)]
+    pub fn from_parts(key: Vec<u8>, id: String, local: bool) -> Self {
+        Self { key, id, local }
+    }
 }
 
 /// What [`RedisConcurrencyLimit::try_acquire`] answers.
