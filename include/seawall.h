@@ -2019,28 +2019,6 @@ typedef struct seawall_policy_step {
 } seawall_policy_step;
 
 /**
- * Options of a region, used only by the process that creates its file.
- * Versioned like every config: initialise with
- * `seawall_region_config_default()` or `seawall_region_config_init`.
- */
-typedef struct seawall_region_config {
-  /**
-   * Set by `seawall_region_config_init` to the caller's `sizeof`.
-   */
-  uint32_t struct_size;
-  /**
-   * Slots in the directory (named primitives the region can hold).
-   * Default 256, `1..=65536`.
-   */
-  uint32_t slots;
-  /**
-   * Total bytes of the file. Default 4 MiB (pages cost memory only
-   * once touched).
-   */
-  uint64_t size;
-} seawall_region_config;
-
-/**
  * Counters of a Redis limiter and its backend.
  */
 typedef struct seawall_redis_metrics {
@@ -2085,6 +2063,28 @@ typedef struct seawall_redis_metrics {
    */
   uint8_t breaker_open;
 } seawall_redis_metrics;
+
+/**
+ * Options of a region, used only by the process that creates its file.
+ * Versioned like every config: initialise with
+ * `seawall_region_config_default()` or `seawall_region_config_init`.
+ */
+typedef struct seawall_region_config {
+  /**
+   * Set by `seawall_region_config_init` to the caller's `sizeof`.
+   */
+  uint32_t struct_size;
+  /**
+   * Slots in the directory (named primitives the region can hold).
+   * Default 256, `1..=65536`.
+   */
+  uint32_t slots;
+  /**
+   * Total bytes of the file. Default 4 MiB (pages cost memory only
+   * once touched).
+   */
+  uint64_t size;
+} seawall_region_config;
 
 /**
  * How a retry is built (its backoff is a parameter of
@@ -3934,46 +3934,6 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
 /**
- * Writes the default region options into the caller's `size` bytes and
- * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
- * `SEAWALL_INVALID_ARGUMENT` (an unknown `size`) or
- * `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
-                                               size_t size);
-
-/**
- * Opens the region `name`, creating it if it does not exist, and writes
- * it to `*out`. A `name` with no `/` after its first character is a file
- * in `/dev/shm` (`"/payments"` is `/dev/shm/payments`); anything else is a
- * path. The file is created with mode 0600; `config` (may be NULL: the
- * defaults) is used only to create it. The caller owns `*out` and frees it
- * with `seawall_region_free`; primitives built in it keep the mapping
- * alive on their own. Thread-safe; many processes may open one region at
- * once. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION` (I/O error, or a
- * truncated, corrupted or other-version file: the last error says which),
- * `SEAWALL_INVALID_CONFIG` (`size`, `slots`), `SEAWALL_INVALID_ARGUMENT`
- * (`name`) or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_region_open(const char *name,
-                                        const struct seawall_region_config *config,
-                                        struct seawall_region **out);
-
-/**
- * Frees a region handle (primitives built in it keep working). NULL is
- * a no-op. Not thread-safe: must not race other calls on it.
- */
-void seawall_region_free(struct seawall_region *region);
-
-/**
- * Deletes the region file `name` (processes that have it open keep their
- * mapping; the next open creates a new region). A missing file is not an
- * error. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION`,
- * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
- */
-enum seawall_status seawall_region_remove(const char *name);
-
-/**
  * Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
  * or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
  * to `*out`. `deadline_ns` (1 ms ..= 60 s; 50 ms is the usual choice) is
@@ -4190,6 +4150,46 @@ enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_red
                                                         size_t flag_len,
                                                         uint64_t for_ns,
                                                         bool *written);
+
+/**
+ * Writes the default region options into the caller's `size` bytes and
+ * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (an unknown `size`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
+                                               size_t size);
+
+/**
+ * Opens the region `name`, creating it if it does not exist, and writes
+ * it to `*out`. A `name` with no `/` after its first character is a file
+ * in `/dev/shm` (`"/payments"` is `/dev/shm/payments`); anything else is a
+ * path. The file is created with mode 0600; `config` (may be NULL: the
+ * defaults) is used only to create it. The caller owns `*out` and frees it
+ * with `seawall_region_free`; primitives built in it keep the mapping
+ * alive on their own. Thread-safe; many processes may open one region at
+ * once. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION` (I/O error, or a
+ * truncated, corrupted or other-version file: the last error says which),
+ * `SEAWALL_INVALID_CONFIG` (`size`, `slots`), `SEAWALL_INVALID_ARGUMENT`
+ * (`name`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_open(const char *name,
+                                        const struct seawall_region_config *config,
+                                        struct seawall_region **out);
+
+/**
+ * Frees a region handle (primitives built in it keep working). NULL is
+ * a no-op. Not thread-safe: must not race other calls on it.
+ */
+void seawall_region_free(struct seawall_region *region);
+
+/**
+ * Deletes the region file `name` (processes that have it open keep their
+ * mapping; the next open creates a new region). A missing file is not an
+ * error. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION`,
+ * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_region_remove(const char *name);
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static
