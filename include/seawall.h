@@ -1861,7 +1861,7 @@ typedef struct seawall_region_config {
    */
   uint32_t slots;
   /**
-   * Total bytes of the file. Default 4 MiB (pages cost memory only
+   * Total bytes of the file. Default 64 MiB (pages cost memory only
    * once touched).
    */
   uint64_t size;
@@ -3117,6 +3117,20 @@ enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_wi
                                                        size_t size);
 
 /**
+ * Creates (first process) or attaches to (later ones) the sliding-window limiter `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sliding_window_config *config,
+                                                         const struct seawall_region *region,
+                                                         const char *name,
+                                                         struct seawall_sliding_window **out);
+
+/**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
  * with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
@@ -3210,6 +3224,34 @@ struct seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_defau
  * The default keyed sliding window config. Thread-safe; cannot fail.
  */
 struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void);
+
+/**
+ * Creates (first process) or attaches to (later ones) the keyed token bucket `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawall_keyed_token_bucket_config *config,
+                                                             const struct seawall_region *region,
+                                                             const char *name,
+                                                             struct seawall_keyed_token_bucket **out);
+
+/**
+ * Creates (first process) or attaches to (later ones) the keyed sliding window `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seawall_keyed_sliding_window_config *config,
+                                                               const struct seawall_region *region,
+                                                               const char *name,
+                                                               struct seawall_keyed_sliding_window **out);
 
 /**
  * Creates a keyed token bucket on the monotonic clock and writes it to
@@ -3735,6 +3777,20 @@ enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
  */
 enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
                                                      size_t size);
+
+/**
+ * Creates (first process) or attaches to (later ones) the retry budget (full when created) `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_new_in_region(const struct seawall_retry_budget_config *config,
+                                                       const struct seawall_region *region,
+                                                       const char *name,
+                                                       struct seawall_retry_budget **out);
 
 /**
  * Creates a full retry budget and writes it to `*out`. `config` is read,

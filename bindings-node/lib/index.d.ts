@@ -723,7 +723,7 @@ export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlew
 // ---------------------------------------------------------- shared region
 
 export interface SharedRegionOptions {
-  /** Total bytes of the file, used only when this call creates it (default 4 MiB). */
+  /** Total bytes of the file, used only when this call creates it (default 64 MiB). */
   size?: number
   /** Named primitives the region can hold, used only on creation (default 256). */
   slots?: number

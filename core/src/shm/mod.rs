@@ -40,8 +40,8 @@ pub const MAX_NAME_BYTES: usize = 112;
 /// Most config words a slot records (checked on attach).
 const CFG_WORDS: usize = 28;
 
-/// Default region size: 4 MiB (pages are only backed when touched).
-pub const DEFAULT_SIZE: u64 = 4 << 20;
+/// Default region size: 64 MiB (pages are only backed when touched).
+pub const DEFAULT_SIZE: u64 = 64 << 20;
 /// Default number of slots in the directory.
 pub const DEFAULT_SLOTS: u32 = 256;
 /// The directory regions named without a `/` inside live in.
@@ -167,7 +167,7 @@ impl Cfg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionOptions {
     /// Total bytes of the file, header and directory included. Default
-    /// 4 MiB; at least the header and directory plus one page.
+    /// 64 MiB; at least the header and directory plus one page.
     pub size: u64,
     /// Slots in the directory (named primitives the region can hold).
     /// Default 256, `1..=65536`.
@@ -513,11 +513,12 @@ impl SharedRegion {
             offset: off as usize,
             size,
         };
-        // A slot left by a creator that died before publishing it may hold
-        // its writes: start from zero.
-        slot.zero()?;
-        init(&slot)?;
+        // The bytes are taken before they are written: a creator that dies
+        // before publishing the slot leaves them unused, never reused, so
+        // a new slot is always fresh zeroes from the file's extension (and
+        // its pages cost memory only once touched).
         h.bump.store(end, Ordering::Release);
+        init(&slot)?;
         entry.kind.store(kind as u64, Ordering::Relaxed);
         entry.name_len.store(name.len() as u64, Ordering::Relaxed);
         for (c, w) in entry.name.iter().zip(words.iter()) {
@@ -728,17 +729,6 @@ impl Slot {
         }
         MappedSlice::view(&self.map, self.offset.saturating_add(at), len)
             .ok_or_else(|| region_err(RegionProblem::Corrupt, "slot view out of bounds"))
-    }
-
-    fn zero(&self) -> Result<()> {
-        let n = self.size / 8;
-        if n == 0 {
-            return Ok(());
-        }
-        for w in self.slice::<AtomicU64>(0, n)?.iter() {
-            w.store(0, Ordering::Relaxed);
-        }
-        Ok(())
     }
 }
 
