@@ -315,6 +315,10 @@ export interface RetryBudgetOptions {
   maxTokens?: number
   /** Tokens refilled per success (default 0.1). */
   tokenRatio?: number
+  /** Keep the budget in this shared region (with `name`): one budget for every process of the host. */
+  region?: SharedRegion
+  /** The budget's name in `region`. */
+  name?: string
 }
 
 export interface RetryBudgetMetrics {

@@ -110,3 +110,18 @@ test('per-key and sliding-window limits live in a region too', { skip: !linux },
     seawall.SharedRegion.remove(name)
   }
 })
+
+test('a retry budget lives in a region too', { skip: !linux }, () => {
+  const name = regionName('budget')
+  try {
+    const region = new seawall.SharedRegion(name)
+    const a = new seawall.RetryBudget({ maxTokens: 4, tokenRatio: 0.5, region, name: 'rb' })
+    const b = new seawall.RetryBudget({ maxTokens: 4, tokenRatio: 0.5, region, name: 'rb' })
+    assert.ok(a.tryRetry())
+    assert.ok(!b.tryRetry())
+    assert.throws(() => new seawall.RetryBudget({ maxTokens: 5, tokenRatio: 0.5, region, name: 'rb' }),
+      (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxTokens')
+  } finally {
+    seawall.SharedRegion.remove(name)
+  }
+})
