@@ -218,3 +218,27 @@ def test_sliding_window_and_retry_budget_in_a_region(region_name: str) -> None:
     with pytest.raises(ConfigError) as e:
         seawall.RetryBudget(4, 0.25, region=r, name="rb")
     assert e.value.field == "token_ratio"
+
+
+def _take_inherited(region: SharedRegion, go: "mp.Event", q: "mp.Queue[int]") -> None:
+    go.wait(60)
+    tb = TokenBucket(0.001, 100, region=region, name="inherited")
+    q.put(sum(1 for _ in range(40) if tb.try_acquire()))
+
+
+def test_workers_forked_after_opening_create_one_primitive(region_name: str) -> None:
+    """A pre-fork master opens the region; its forked workers build the
+    bucket at once from the inherited object: still one bucket."""
+    region = SharedRegion(region_name)
+    ctx = mp.get_context("fork")
+    go = ctx.Event()
+    q: "mp.Queue[int]" = ctx.Queue()
+    procs = [ctx.Process(target=_take_inherited, args=(region, go, q)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    go.set()
+    granted = sum(q.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert granted == 100

@@ -248,6 +248,19 @@ pub fn region_path(name: &str) -> Result<PathBuf> {
     }
 }
 
+/// A new open file description of the file `file` is open on (through
+/// `/proc/self/fd`, so a file renamed or replaced at `path` since does not
+/// matter; `path` where there is no procfs).
+fn reopen(file: &File, path: &Path) -> Result<File> {
+    use std::os::fd::AsRawFd;
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    OpenOptions::new()
+        .read(true)
+        .open(&proc_path)
+        .or_else(|_| OpenOptions::new().read(true).open(path))
+        .map_err(|e| io_err(path, "cannot reopen", e))
+}
+
 /// An exclusive `flock` on the region file, released on drop (and by the
 /// kernel if the process dies). Taken only to create the file or a slot.
 struct FileLock<'a>(&'a File);
@@ -473,7 +486,12 @@ impl SharedRegion {
             .create
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let _lock = FileLock::take(&self.inner.file, &self.inner.path)?;
+        // A lock on a fresh open of the same file: `flock` locks belong to
+        // the open file description, which a forked child shares with its
+        // parent, so locking `self.inner.file` would not order a pre-fork
+        // master and its workers creating slots at once.
+        let lock_file = reopen(&self.inner.file, &self.inner.path)?;
+        let _lock = FileLock::take(&lock_file, &self.inner.path)?;
         if let Some(s) = self.find(kind, name, &words, cfg, size)? {
             return Ok(s);
         }
