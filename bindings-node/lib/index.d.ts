@@ -516,6 +516,10 @@ export declare class CircuitBreaker extends EventEmitter {
   /** This thread's object for a breaker another thread shared. */
   static fromShared(handle: SharedHandle<'CircuitBreaker'>, options?: { isFailure?: (err: unknown) => boolean }): CircuitBreaker
   readonly name: string | undefined
+  /** A breaker in a SharedRegion: emit now the events of transitions other processes made. */
+  pollTransitions(): void
+  /** pollTransitions() every `everyMs` (default 100) on an unref'd timer; returns a function that stops it. */
+  watchTransitions(everyMs?: number): () => void
   readonly state: BreakerState
   /** Runs fn if admitted; rejects with CircuitOpenError when open. */
   execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>

@@ -125,3 +125,30 @@ test('a retry budget lives in a region too', { skip: !linux }, () => {
     seawall.SharedRegion.remove(name)
   }
 })
+
+test('an idle breaker object hears transitions through pollTransitions and watchTransitions', { skip: !linux }, async () => {
+  const name = regionName('poll')
+  try {
+    const region = new seawall.SharedRegion(name)
+    const opts = { failureRateThreshold: 0.5, minimumNumberOfCalls: 1, windowSize: 1, region, name: 'dep' }
+    const a = new seawall.CircuitBreaker(opts)
+    const b = new seawall.CircuitBreaker(opts)
+    const c = new seawall.CircuitBreaker(opts)
+    const heardB = []
+    const heardC = []
+    b.on('stateChange', (e) => heardB.push(`${e.from}->${e.to}`))
+    c.on('stateChange', (e) => heardC.push(`${e.from}->${e.to}`))
+    const stop = c.watchTransitions(5)
+    a.tryAcquire().failure()
+    assert.deepStrictEqual(heardB, [])
+    b.pollTransitions()
+    assert.deepStrictEqual(heardB, ['closed->open'])
+    b.pollTransitions()
+    assert.deepStrictEqual(heardB, ['closed->open'], 'once')
+    for (let i = 0; i < 200 && heardC.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    stop()
+    assert.deepStrictEqual(heardC, ['closed->open'])
+  } finally {
+    seawall.SharedRegion.remove(name)
+  }
+})
