@@ -527,6 +527,29 @@ impl CircuitBreaker {
         self.inner.poll_transitions()
     }
 
+    /// For a breaker in a SharedRegion: a background thread runs
+    /// poll_transitions() every `every` seconds (default 0.1), so an idle
+    /// worker's listeners still hear other workers' transitions (on that
+    /// thread). Returns a TransitionWatcher; stop() it (or let it go).
+    #[pyo3(signature = (every=None))]
+    fn watch_transitions(
+        &self,
+        py: Python<'_>,
+        every: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TransitionWatcher> {
+        let every = match every {
+            Some(v) if !v.is_none() => secs(v, "every", Kind::Argument)?,
+            _ => Duration::from_millis(100),
+        };
+        let w = self
+            .inner
+            .watch_transitions(every)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(TransitionWatcher {
+            inner: Mutex::new(Some(w)),
+        })
+    }
+
     /// Calls `callback(from_state, to_state)` after every transition, on the
     /// thread that made it. Returns an id for remove_listener(). Exceptions
     /// raised by the callback are reported with sys.unraisablehook.
@@ -780,5 +803,40 @@ impl BreakerCall {
     #[getter]
     fn breaker(&self, py: Python<'_>) -> Py<CircuitBreaker> {
         self.breaker.clone_ref(py)
+    }
+}
+
+/// The thread of CircuitBreaker.watch_transitions(); stop() ends it.
+#[pyclass(frozen, module = "seawall._native", name = "TransitionWatcher")]
+pub struct TransitionWatcher {
+    inner: Mutex<Option<seawall::circuit_breaker::TransitionWatcher>>,
+}
+
+impl TransitionWatcher {
+    fn take(&self) -> Option<seawall::circuit_breaker::TransitionWatcher> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+#[pymethods]
+impl TransitionWatcher {
+    /// Stops the thread and waits for it (a listener it is running
+    /// finishes first). Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let w = self.take();
+        // Joining waits for a listener that may want the GIL: let it go.
+        py.detach(|| drop(w));
+    }
+}
+
+impl Drop for TransitionWatcher {
+    fn drop(&mut self) {
+        let w = self.take();
+        if w.is_some() {
+            Python::attach(|py| py.detach(|| drop(w)));
+        }
     }
 }

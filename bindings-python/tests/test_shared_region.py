@@ -242,3 +242,27 @@ def test_workers_forked_after_opening_create_one_primitive(region_name: str) -> 
         p.join(60)
         assert p.exitcode == 0
     assert granted == 100
+
+
+def test_an_idle_breaker_hears_transitions_through_a_watcher(region_name: str) -> None:
+    r = SharedRegion(region_name)
+    kw = dict(failure_rate_threshold=0.5, minimum_number_of_calls=1, window_size=1, region=r, name="dep")
+    a = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    b = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    c = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    heard_b: "list[tuple[str, str]]" = []
+    heard_c: "list[tuple[str, str]]" = []
+    b.on_state_change(lambda x, y: heard_b.append((x, y)))
+    c.on_state_change(lambda x, y: heard_c.append((x, y)))
+    watcher = c.watch_transitions(0.005)
+    a.acquire().failure()
+    assert heard_b == []
+    b.poll_transitions()
+    b.poll_transitions()
+    assert heard_b == [("closed", "open")]
+    deadline = time.monotonic() + 5
+    while not heard_c and time.monotonic() < deadline:
+        time.sleep(0.01)
+    watcher.stop()
+    watcher.stop()
+    assert heard_c == [("closed", "open")]
