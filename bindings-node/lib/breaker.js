@@ -173,7 +173,7 @@ class CircuitBreaker extends EventEmitter {
       throw configTypeError('isFailure', 'a function', opts.isFailure)
     }
     try {
-      this._n = new native.NativeCircuitBreaker(regionOptions(opts), nativeClockOf(opts.clock))
+      this._n = new native.NativeCircuitBreaker(regionOptions(opts, true), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }

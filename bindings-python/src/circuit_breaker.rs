@@ -373,7 +373,14 @@ impl CircuitBreaker {
         let name_obj = name
             .as_ref()
             .map(|n| pyo3::types::PyString::new(py, n).into_any());
-        let built = match crate::region::region_arg(region.as_ref(), name_obj.as_ref())? {
+        // The breaker's `name` is its own (metrics, errors) too: it names a
+        // region slot only with `region=`.
+        let slot_name = if region.is_some() {
+            name_obj.as_ref()
+        } else {
+            None
+        };
+        let built = match crate::region::region_arg(region.as_ref(), slot_name)? {
             Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
             None => Core::with_clock(cfg, clock.clone()),
         };

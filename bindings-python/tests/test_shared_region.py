@@ -50,6 +50,11 @@ def test_another_config_is_refused_naming_the_field(region_name: str) -> None:
     with pytest.raises(ConfigError) as e:
         TokenBucket(5.0, 10, region=r)
     assert e.value.field == "name"
+    # A name alone is not silently ignored; a breaker's name is its own too.
+    with pytest.raises(ConfigError) as e:
+        TokenBucket(5.0, 10, name="api")
+    assert e.value.field == "name"
+    assert CircuitBreaker(name="mine").name == "mine"
 
 
 def test_a_corrupted_file_is_a_typed_error(region_name: str) -> None:
