@@ -73,6 +73,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+/* Shared-memory regions (seawall_region_*, seawall_*_new_in_region) are
+ * built on Unix only. */
+#if defined(__unix__) || defined(__APPLE__)
+#define SEAWALL_HAS_SHARED_REGIONS 1
+#endif
+
 
 /**
  * The major version of this header (the `N` of the SONAME
@@ -550,11 +556,13 @@ typedef struct seawall_policy seawall_policy;
  */
 typedef struct seawall_quota_policy seawall_quota_policy;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * A shared-memory region: a file (default under `/dev/shm`) mapped by
  * every process that opens it. Opaque; thread-safe.
  */
 typedef struct seawall_region seawall_region;
+#endif
 
 /**
  * A retry definition (backoff, budget, attempt cap), shared by every call
@@ -1845,6 +1853,7 @@ typedef struct seawall_policy_step {
   const char *error_field;
 } seawall_policy_step;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Options of a region, used only by the process that creates its file.
  * Versioned like every config: initialise with
@@ -1866,6 +1875,7 @@ typedef struct seawall_region_config {
    */
   uint64_t size;
 } seawall_region_config;
+#endif
 
 /**
  * How a retry is built (its backoff is a parameter of
@@ -2312,6 +2322,7 @@ enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff
 enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config *config,
                                                  size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the bulkhead
  * `name` in `region` and writes it to `*out`: one limit on calls in
@@ -2328,6 +2339,7 @@ enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead
                                                    const struct seawall_region *region,
                                                    const char *name,
                                                    struct seawall_bulkhead **out);
+#endif
 
 /**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
@@ -2470,6 +2482,7 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
 enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
                                                         size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the breaker `name`
  * in `region` and writes it to `*out`: one state for every process that
@@ -2486,6 +2499,7 @@ enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_c
                                                           const struct seawall_region *region,
                                                           const char *name,
                                                           struct seawall_circuit_breaker **out);
+#endif
 
 /**
  * Fires this process's listeners for transitions other processes made
@@ -2982,6 +2996,7 @@ enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_tok
                                                         const struct seawall_manual_clock *clock,
                                                         struct seawall_token_bucket **out);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the token bucket
  * `name` in `region`, on `CLOCK_MONOTONIC`, and writes it to `*out`: every
@@ -2996,6 +3011,7 @@ enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_toke
                                                        const struct seawall_region *region,
                                                        const char *name,
                                                        struct seawall_token_bucket **out);
+#endif
 
 /**
  * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
@@ -3116,6 +3132,7 @@ void seawall_limiter_wait_free(struct seawall_limiter_wait *wait);
 enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_window_config *config,
                                                        size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the sliding-window limiter `name`
  * in `region` and writes it to `*out`: every process that does so shares
@@ -3129,6 +3146,7 @@ enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sl
                                                          const struct seawall_region *region,
                                                          const char *name,
                                                          struct seawall_sliding_window **out);
+#endif
 
 /**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
@@ -3225,6 +3243,7 @@ struct seawall_keyed_token_bucket_config seawall_keyed_token_bucket_config_defau
  */
 struct seawall_keyed_sliding_window_config seawall_keyed_sliding_window_config_default(void);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the keyed token bucket `name`
  * in `region` and writes it to `*out`: every process that does so shares
@@ -3238,7 +3257,9 @@ enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawal
                                                              const struct seawall_region *region,
                                                              const char *name,
                                                              struct seawall_keyed_token_bucket **out);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the keyed sliding window `name`
  * in `region` and writes it to `*out`: every process that does so shares
@@ -3252,6 +3273,7 @@ enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seaw
                                                                const struct seawall_region *region,
                                                                const char *name,
                                                                struct seawall_keyed_sliding_window **out);
+#endif
 
 /**
  * Creates a keyed token bucket on the monotonic clock and writes it to
@@ -3644,6 +3666,7 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
  */
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Writes the default region options into the caller's `size` bytes and
  * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
@@ -3652,7 +3675,9 @@ enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
  */
 enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
                                                size_t size);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Opens the region `name`, creating it if it does not exist, and writes
  * it to `*out`. A `name` with no `/` after its first character is a file
@@ -3669,13 +3694,17 @@ enum seawall_status seawall_region_config_init(struct seawall_region_config *con
 enum seawall_status seawall_region_open(const char *name,
                                         const struct seawall_region_config *config,
                                         struct seawall_region **out);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Frees a region handle (primitives built in it keep working). NULL is
  * a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_region_free(struct seawall_region *region);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Deletes the region file `name` (processes that have it open keep their
  * mapping; the next open creates a new region). A missing file is not an
@@ -3683,6 +3712,7 @@ void seawall_region_free(struct seawall_region *region);
  * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_region_remove(const char *name);
+#endif
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static
@@ -3778,6 +3808,7 @@ enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
 enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
                                                      size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the retry budget (full when created) `name`
  * in `region` and writes it to `*out`: every process that does so shares
@@ -3791,6 +3822,7 @@ enum seawall_status seawall_retry_budget_new_in_region(const struct seawall_retr
                                                        const struct seawall_region *region,
                                                        const char *name,
                                                        struct seawall_retry_budget **out);
+#endif
 
 /**
  * Creates a full retry budget and writes it to `*out`. `config` is read,
@@ -3883,11 +3915,13 @@ static inline seawall_bulkhead_config seawall_bulkhead_config_default(void) {
  * `sizeof`: `seawall_region_config_init` compiled into the caller, so the
  * library never writes more than the caller's struct. Thread-safe.
  */
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 static inline seawall_region_config seawall_region_config_default(void) {
   seawall_region_config c;
   (void)seawall_region_config_init(&c, sizeof c);
   return c;
 }
+#endif
 
 /**
  * A `seawall_circuit_breaker_config` holding the defaults, made with this program's
