@@ -157,8 +157,9 @@ demo-build: deps-c lib-c ## build what the demo needs (wheel in the venv, Node a
 	cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude demo/client.c -o $(DEMO_OUT)/client_c \
 	  $(LIBDIR)/libseawall.a -lcjson -lpthread -ldl -lm
 
-demo: demo-build ## the main job: ~1 minute, live view, summary and chart (target/demo/seawall-demo.png)
+demo: demo-build ## the main job: ~1 minute, then the shared-state act (30 s); live view, summaries, charts (target/demo/*.png)
 	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
+	$(DEMO_PY) demo/run.py --shared --duration 30 --out $(DEMO_OUT)
 
 demo-distributed: deps-redis ## one limit shared by Python and Node processes through a local Redis, then Redis killed and restarted (~20 s; MODE=local|closed|open)
 	$(MAKE) -C bindings-python install
@@ -167,3 +168,4 @@ demo-distributed: deps-redis ## one limit shared by Python and Node processes th
 
 demo-smoke: demo-build ## a 10-second run of the demo with its checks (part of make test)
 	$(DEMO_PY) demo/run.py --smoke --out $(DEMO_OUT)/smoke
+	$(DEMO_PY) demo/run.py --smoke --shared --out $(DEMO_OUT)/smoke

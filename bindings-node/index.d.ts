@@ -61,6 +61,11 @@ export declare class NativeCircuitBreaker {
   isProbe(bits: number): boolean
   state(): string
   pending(): boolean
+  /**
+   * A breaker in a shared region: hears now the transitions other
+   * processes made; whether events wait to be drained.
+   */
+  pollTransitions(): boolean
   forceOpen(): void
   disable(): void
   metricsOnly(): void

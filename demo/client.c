@@ -32,6 +32,7 @@ static atomic_int in_flight;
 
 static seawall_policy *policy;
 static seawall_circuit_breaker *breaker;
+static seawall_region *region; /* the shared-state act only */
 static seawall_adaptive_timeout *adaptive;
 
 static uint64_t mono_ns(void) {
@@ -233,7 +234,14 @@ int main(int argc, char **argv) {
   cbc.max_open_duration_ns = secs_ns(num(cbj, "max_open_duration"));
   cbc.half_open_max_calls = (uint64_t)num(cbj, "half_open_max_calls");
   cbc.success_threshold = (uint64_t)num(cbj, "success_threshold");
-  check(seawall_circuit_breaker_new(&cbc, &breaker), "circuit breaker");
+  const cJSON *shared = cJSON_GetObjectItem(P, "shared_region");
+  if (cJSON_IsString(shared)) {
+    /* The shared-state act: one breaker for the three clients, in a region. */
+    check(seawall_region_open(shared->valuestring, NULL, &region), "shared region");
+    check(seawall_circuit_breaker_new_in_region(&cbc, region, "payments", &breaker), "circuit breaker");
+  } else {
+    check(seawall_circuit_breaker_new(&cbc, &breaker), "circuit breaker");
+  }
   uint64_t listener = 0;
   check(seawall_circuit_breaker_on_transition(breaker, on_transition, NULL, NULL, &listener), "listener");
 
@@ -315,6 +323,7 @@ int main(int argc, char **argv) {
   if (atomic_load(&in_flight) == 0) {
     seawall_policy_free(policy);
     seawall_circuit_breaker_free(breaker);
+    seawall_region_free(region);
     seawall_token_bucket_free(bucket);
     seawall_bulkhead_free(bulkhead);
     seawall_adaptive_timeout_free(adaptive);

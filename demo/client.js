@@ -35,7 +35,10 @@ function httpGet (signal) {
 }
 
 const cb = P.circuit_breaker
+// The shared-state act: one breaker for the three clients, in a region.
+const shared = P.shared_region ? { region: new seawall.SharedRegion(P.shared_region), name: 'payments' } : {}
 const breaker = new seawall.CircuitBreaker({
+  ...shared,
   failureRateThreshold: cb.failure_rate_threshold,
   slowCallRateThreshold: cb.slow_call_rate_threshold,
   slowCallDurationThresholdMs: ms(cb.slow_call_duration_threshold),

@@ -51,7 +51,11 @@ async def http_get(path):
 
 
 cb = P["circuit_breaker"]
-breaker = seawall.CircuitBreaker(**cb)
+if P.get("shared_region"):
+    # The shared-state act: one breaker for the three clients, in a region.
+    breaker = seawall.CircuitBreaker(**cb, region=seawall.SharedRegion(P["shared_region"]), name="payments")
+else:
+    breaker = seawall.CircuitBreaker(**cb)
 limiter = seawall.TokenBucket(**P["rate_limiter"])
 bulkhead = seawall.Bulkhead(**P["bulkhead"])
 adaptive = seawall.AdaptiveTimeout(**P["adaptive_timeout"])

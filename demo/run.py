@@ -149,7 +149,7 @@ def summary(clients, stats, duration):
         print(f"  {c.name:<8} " + ("\n           ".join(transition_lines(c.transitions, duration)) or "(none)"))
 
 
-def chart(clients, duration, path):
+def chart(clients, duration, path, shared=False):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -180,7 +180,8 @@ def chart(clients, duration, path):
             for tr in c.transitions + [{"t": duration, "to": None}]:
                 ax.axvspan(t_prev, tr["t"], ymin=0.92, ymax=1.0, color=STATE_COLORS.get(s_prev, "#cccccc"))
                 t_prev, s_prev = tr["t"], tr["to"]
-            ax.set_title(f"{c.name} client through seawall — band: breaker state "
+            ax.set_title(f"{c.name} client through seawall — band: "
+                         f"{'the ONE shared breaker as this client heard it' if shared else 'breaker state'} "
                          "(green closed, orange half-open, red open)", loc="left", fontsize=10)
         else:
             ax2 = ax.twinx()
@@ -204,12 +205,21 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="a few seconds, checks instead of a show")
     ap.add_argument("--node-client", default=os.path.join(HERE, "client.js"))
     ap.add_argument("--c-client", default=os.path.join(ROOT, "target", "demo", "client_c"))
+    ap.add_argument("--shared", action="store_true",
+                    help="the shared-state act: the three clients share one breaker through a SharedRegion")
     args = ap.parse_args()
     duration = 10.0 if args.smoke else args.duration
     os.makedirs(args.out, exist_ok=True)
-    policy_path = os.path.join(args.out, "policy.json")
+    act = "-shared" if args.shared else ""
+    policy_path = os.path.join(args.out, f"policy{act}.json")
+    region = f"/dev/shm/seawall-demo-{os.getpid()}" if args.shared else None
+    if region and os.path.exists(region):
+        os.remove(region)
     with open(policy_path, "w") as f:
-        json.dump({**POLICY, "rate": RATE}, f, indent=2)
+        json.dump({**POLICY, "rate": RATE, **({"shared_region": region} if region else {})}, f, indent=2)
+    if args.shared:
+        print("shared-state act: the python, node and c clients share ONE breaker through a shared-memory "
+              f"region ({region}); each hears its transitions at its next call")
 
     t0 = time.monotonic_ns() + 3_000_000_000  # everyone starts together in 3 s
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -266,10 +276,12 @@ def main():
                 except subprocess.TimeoutExpired:
                     os.killpg(c.proc.pid, signal.SIGKILL)
 
+    if region and os.path.exists(region):
+        os.remove(region)
     render(clients, duration, duration, False)
     summary(clients, stats, duration)
-    png = os.path.join(args.out, "seawall-demo.png")
-    chart(clients, duration, png)
+    png = os.path.join(args.out, f"seawall-demo{act}.png")
+    chart(clients, duration, png, shared=args.shared)
     print(f"\nchart: {png}")
 
     problems = []
@@ -281,6 +293,15 @@ def main():
             problems.append(f"{c.name} made no calls: {' | '.join(c.stderr[-5:])}")
         if c.protected and not any(t["to"] == "open" and down[1] <= t["t"] <= down[2] + 1 for t in c.transitions):
             problems.append(f"{c.name}: breaker did not open during the down phase")
+    if args.shared:
+        # One breaker: every client hears it open at the same moment (within
+        # the time to its next call), not each on its own schedule.
+        firsts = [min((t["t"] for t in c.transitions if t["to"] == "open"), default=None)
+                  for c in clients if c.protected]
+        if None not in firsts and max(firsts) - min(firsts) > 0.5:
+            problems.append(f"shared breaker: clients heard it open at {firsts} (more than 0.5 s apart)")
+        elif None not in firsts:
+            print(f"shared breaker: first 'open' heard at {', '.join(f'{t:.2f} s' for t in firsts)} by python, node, c")
     for p in problems:
         print("PROBLEM:", p)
     if problems:

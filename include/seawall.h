@@ -84,6 +84,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+/* Shared-memory regions (seawall_region_*, seawall_*_new_in_region) are
+ * built on Unix only. */
+#if defined(__unix__) || defined(__APPLE__)
+#define SEAWALL_HAS_SHARED_REGIONS 1
+#endif
+
 
 /**
  * The major version of this header (the `N` of the SONAME
@@ -580,6 +586,7 @@ typedef struct seawall_policy seawall_policy;
  */
 typedef struct seawall_quota_policy seawall_quota_policy;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * One Redis (one URL), shared by any number of limiters. Opaque;
  * thread-safe. Connects on the first decision.
@@ -615,6 +622,7 @@ typedef struct seawall_redis_limiter seawall_redis_limiter;
  * every process that opens it. Opaque; thread-safe.
  */
 typedef struct seawall_region seawall_region;
+#endif
 
 /**
  * A retry definition (backoff, budget, attempt cap), shared by every call
@@ -2018,6 +2026,7 @@ typedef struct seawall_policy_step {
   const char *error_field;
 } seawall_policy_step;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Counters of a Redis limiter and its backend.
  */
@@ -2080,11 +2089,12 @@ typedef struct seawall_region_config {
    */
   uint32_t slots;
   /**
-   * Total bytes of the file. Default 4 MiB (pages cost memory only
+   * Total bytes of the file. Default 64 MiB (pages cost memory only
    * once touched).
    */
   uint64_t size;
 } seawall_region_config;
+#endif
 
 /**
  * How a retry is built (its backoff is a parameter of
@@ -2541,6 +2551,7 @@ enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff
 enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config *config,
                                                  size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the bulkhead
  * `name` in `region` and writes it to `*out`: one limit on calls in
@@ -2557,6 +2568,7 @@ enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead
                                                    const struct seawall_region *region,
                                                    const char *name,
                                                    struct seawall_bulkhead **out);
+#endif
 
 /**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
@@ -2701,6 +2713,7 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
 enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
                                                         size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the breaker `name`
  * in `region` and writes it to `*out`: one state for every process that
@@ -2717,6 +2730,7 @@ enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_c
                                                           const struct seawall_region *region,
                                                           const char *name,
                                                           struct seawall_circuit_breaker **out);
+#endif
 
 /**
  * Fires this process's listeners for transitions other processes made
@@ -3217,6 +3231,7 @@ enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_tok
                                                         const struct seawall_manual_clock *clock,
                                                         struct seawall_token_bucket **out);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates (first process) or attaches to (later ones) the token bucket
  * `name` in `region`, on `CLOCK_MONOTONIC`, and writes it to `*out`: every
@@ -3231,6 +3246,7 @@ enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_toke
                                                        const struct seawall_region *region,
                                                        const char *name,
                                                        struct seawall_token_bucket **out);
+#endif
 
 /**
  * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
@@ -3353,6 +3369,22 @@ void seawall_limiter_wait_free(struct seawall_limiter_wait *wait);
 enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_window_config *config,
                                                        size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Creates (first process) or attaches to (later ones) the sliding-window limiter `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sliding_window_config *config,
+                                                         const struct seawall_region *region,
+                                                         const char *name,
+                                                         struct seawall_sliding_window **out);
+#endif
+
 /**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
@@ -3461,6 +3493,38 @@ enum seawall_status seawall_keyed_token_bucket_config_init(struct seawall_keyed_
  */
 enum seawall_status seawall_keyed_sliding_window_config_init(struct seawall_keyed_sliding_window_config *config,
                                                              size_t size);
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Creates (first process) or attaches to (later ones) the keyed token bucket `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawall_keyed_token_bucket_config *config,
+                                                             const struct seawall_region *region,
+                                                             const char *name,
+                                                             struct seawall_keyed_token_bucket **out);
+#endif
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Creates (first process) or attaches to (later ones) the keyed sliding window `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seawall_keyed_sliding_window_config *config,
+                                                               const struct seawall_region *region,
+                                                               const char *name,
+                                                               struct seawall_keyed_sliding_window **out);
+#endif
 
 /**
  * Creates a keyed token bucket on the monotonic clock and writes it to
@@ -3933,6 +3997,7 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
  */
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
  * or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
@@ -4159,7 +4224,9 @@ enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_red
  */
 enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
                                                size_t size);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Opens the region `name`, creating it if it does not exist, and writes
  * it to `*out`. A `name` with no `/` after its first character is a file
@@ -4176,13 +4243,17 @@ enum seawall_status seawall_region_config_init(struct seawall_region_config *con
 enum seawall_status seawall_region_open(const char *name,
                                         const struct seawall_region_config *config,
                                         struct seawall_region **out);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Frees a region handle (primitives built in it keep working). NULL is
  * a no-op. Not thread-safe: must not race other calls on it.
  */
 void seawall_region_free(struct seawall_region *region);
+#endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Deletes the region file `name` (processes that have it open keep their
  * mapping; the next open creates a new region). A missing file is not an
@@ -4190,6 +4261,7 @@ void seawall_region_free(struct seawall_region *region);
  * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
  */
 enum seawall_status seawall_region_remove(const char *name);
+#endif
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static
@@ -4285,6 +4357,22 @@ enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
 enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
                                                      size_t size);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Creates (first process) or attaches to (later ones) the retry budget (full when created) `name`
+ * in `region` and writes it to `*out`: every process that does so shares
+ * it. `config` is read, not kept. The caller owns `*out` and frees it with
+ * `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+ * (also for another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_retry_budget_new_in_region(const struct seawall_retry_budget_config *config,
+                                                       const struct seawall_region *region,
+                                                       const char *name,
+                                                       struct seawall_retry_budget **out);
+#endif
+
 /**
  * Creates a full retry budget and writes it to `*out`. `config` is read,
  * not kept. The caller owns `*out` and frees it with
@@ -4378,11 +4466,13 @@ static inline seawall_bulkhead_config seawall_bulkhead_config_default(void) {
  * `sizeof`: `seawall_region_config_init` compiled into the caller, so the
  * library never writes more than the caller's struct. Thread-safe.
  */
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 static inline seawall_region_config seawall_region_config_default(void) {
   seawall_region_config c;
   (void)seawall_region_config_init(&c, sizeof c);
   return c;
 }
+#endif
 
 /**
  * A `seawall_circuit_breaker_config` holding the defaults, made with this program's

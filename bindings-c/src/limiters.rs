@@ -612,6 +612,35 @@ unsafe fn sw_new(
     }
 }
 
+/// Creates (first process) or attaches to (later ones) the sliding-window limiter `name`
+/// in `region` and writes it to `*out`: every process that does so shares
+/// it. `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// (also for another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
+    config: *const seawall_sliding_window_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        match crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            SlidingWindowLimiter::in_region(c.to_core(), r, n)
+        }) {
+            Ok(l) => {
+                write_handle(out, seawall_sliding_window(Arc::new(l)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Creates a sliding-window limiter on the monotonic clock and writes it to
 /// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
 /// with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
@@ -1085,6 +1114,82 @@ unsafe fn ksw_new(
         }
         Err(e) => fail(e),
     }
+}
+
+/// Creates (first process) or attaches to (later ones) the keyed token bucket `name`
+/// in `region` and writes it to `*out`: every process that does so shares
+/// it. `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// (also for another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
+    config: *const seawall_keyed_token_bucket_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_keyed_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        let c = *config;
+        let r = c.table.to_core().and_then(|table| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            KeyedTokenBucket::in_region(
+                KeyedTokenBucketConfig {
+                    bucket: c.bucket.to_core(),
+                    table,
+                },
+                r,
+                n,
+            )
+        });
+        match r {
+            Ok(l) => {
+                write_handle(out, seawall_keyed_token_bucket(l));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Creates (first process) or attaches to (later ones) the keyed sliding window `name`
+/// in `region` and writes it to `*out`: every process that does so shares
+/// it. `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// (also for another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
+    config: *const seawall_keyed_sliding_window_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_keyed_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        let c = *config;
+        let r = c.table.to_core().and_then(|table| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            KeyedSlidingWindow::in_region(
+                KeyedSlidingWindowConfig {
+                    window: c.window.to_core(),
+                    table,
+                },
+                r,
+                n,
+            )
+        });
+        match r {
+            Ok(l) => {
+                write_handle(out, seawall_keyed_sliding_window(l));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
 }
 
 /// Creates a keyed token bucket on the monotonic clock and writes it to

@@ -20,7 +20,7 @@ pub struct seawall_region_config {
     /// Slots in the directory (named primitives the region can hold).
     /// Default 256, `1..=65536`.
     pub slots: u32,
-    /// Total bytes of the file. Default 4 MiB (pages cost memory only
+    /// Total bytes of the file. Default 64 MiB (pages cost memory only
     /// once touched).
     pub size: u64,
 }

@@ -96,6 +96,40 @@ pub unsafe extern "C" fn seawall_retry_budget_config_init(
     ffi_boundary!([config] { crate::config::init(config, size) })
 }
 
+/// Creates (first process) or attaches to (later ones) the retry budget (full when created) `name`
+/// in `region` and writes it to `*out`: every process that does so shares
+/// it. `config` is read, not kept. The caller owns `*out` and frees it with
+/// `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
+/// (also for another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT`.
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_retry_budget_new_in_region(
+    config: *const seawall_retry_budget_config,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_retry_budget,
+) -> seawall_status {
+    ffi_boundary!([config, region, name, out] {
+        let built = crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            RetryBudget::in_region(
+                RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio },
+                r,
+                n,
+            )
+        });
+        match built {
+            Ok(b) => {
+                write_handle(out, seawall_retry_budget(std::sync::Arc::new(b)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Creates a full retry budget and writes it to `*out`. `config` is read,
 /// not kept. The caller owns `*out` and frees it with
 /// `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,

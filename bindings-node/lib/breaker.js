@@ -173,7 +173,7 @@ class CircuitBreaker extends EventEmitter {
       throw configTypeError('isFailure', 'a function', opts.isFailure)
     }
     try {
-      this._n = new native.NativeCircuitBreaker(regionOptions(opts), nativeClockOf(opts.clock))
+      this._n = new native.NativeCircuitBreaker(regionOptions(opts, true), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
@@ -181,6 +181,27 @@ class CircuitBreaker extends EventEmitter {
     this._isFailure = opts.isFailure
     this._predicateError = undefined
     this.name = typeof opts.name === 'string' ? opts.name : undefined
+  }
+
+  /**
+   * For a breaker in a SharedRegion: emits now the events of transitions
+   * other processes made since this one last looked (every call on the
+   * breaker does this too). Does nothing for a breaker of this process alone.
+   */
+  pollTransitions () {
+    if (this._n.pollTransitions()) this._drain()
+  }
+
+  /**
+   * Calls pollTransitions() every `everyMs` (default 100) on a timer that
+   * does not keep the process alive, so an idle worker still emits the
+   * events of transitions other workers made. Returns a function that stops it.
+   */
+  watchTransitions (everyMs = 100) {
+    const ms = checkArgDurationMs('everyMs', everyMs)
+    const t = setInterval(() => this.pollTransitions(), Math.max(1, ms))
+    t.unref()
+    return () => clearInterval(t)
   }
 
   _drain () {

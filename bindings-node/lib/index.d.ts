@@ -315,6 +315,10 @@ export interface RetryBudgetOptions {
   maxTokens?: number
   /** Tokens refilled per success (default 0.1). */
   tokenRatio?: number
+  /** Keep the budget in this shared region (with `name`): one budget for every process of the host. */
+  region?: SharedRegion
+  /** The budget's name in `region`. */
+  name?: string
 }
 
 export interface RetryBudgetMetrics {
@@ -512,6 +516,10 @@ export declare class CircuitBreaker extends EventEmitter {
   /** This thread's object for a breaker another thread shared. */
   static fromShared(handle: SharedHandle<'CircuitBreaker'>, options?: { isFailure?: (err: unknown) => boolean }): CircuitBreaker
   readonly name: string | undefined
+  /** A breaker in a SharedRegion: emit now the events of transitions other processes made. */
+  pollTransitions(): void
+  /** pollTransitions() every `everyMs` (default 100) on an unref'd timer; returns a function that stops it. */
+  watchTransitions(everyMs?: number): () => void
   readonly state: BreakerState
   /** Runs fn if admitted; rejects with CircuitOpenError when open. */
   execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
@@ -803,7 +811,7 @@ export declare function rateLimitMiddleware<Req = any>(options: RateLimitMiddlew
 // ---------------------------------------------------------- shared region
 
 export interface SharedRegionOptions {
-  /** Total bytes of the file, used only when this call creates it (default 4 MiB). */
+  /** Total bytes of the file, used only when this call creates it (default 64 MiB). */
   size?: number
   /** Named primitives the region can hold, used only on creation (default 256). */
   slots?: number

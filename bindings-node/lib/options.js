@@ -125,7 +125,7 @@ const KNOWN = {
     'minSamples', 'windowMs'],
   FaultInjector: [...CLOCK, 'errorRate', 'delayRate', 'delayMinMs', 'delayMaxMs', 'seed', 'enabled', 'error'],
   Backoff: [...CLOCK, 'kind', 'baseMs', 'factor', 'maxDelayMs', 'jitter', 'maxAttempts', 'maxElapsedMs', 'seed'],
-  RetryBudget: ['maxTokens', 'tokenRatio'],
+  RetryBudget: ['maxTokens', 'tokenRatio', 'region', 'name'],
   Policy: [...CLOCK, 'rateLimiter', 'circuitBreaker', 'bulkhead', 'timeout', 'timeoutMs', 'retry', 'fallback',
     'fallbackWhen'],
   execute: ['signal'],

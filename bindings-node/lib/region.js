@@ -44,8 +44,18 @@ class SharedRegion {
 }
 
 // The options a native constructor gets: `region` becomes its file path.
-function regionOptions (opts) {
-  if (opts.region === undefined || opts.region === null) return opts
+// `name` names a slot of a region (a breaker's name is its own too).
+function regionOptions (opts, nameAloneOk = false) {
+  if (opts.region === undefined || opts.region === null) {
+    if (!nameAloneOk && opts.name !== undefined) {
+      const e = new RangeError('name names a primitive in a SharedRegion: pass region too (got name without it)')
+      e.code = 'SEAWALL_INVALID_CONFIG'
+      e.field = 'name'
+      e.value = opts.name
+      throw e
+    }
+    return opts
+  }
   if (!(opts.region instanceof SharedRegion)) throw configTypeError('region', 'a seawall.SharedRegion', opts.region)
   const o = { ...opts, regionPath: opts.region.path }
   delete o.region

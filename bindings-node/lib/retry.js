@@ -7,6 +7,7 @@ const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeE
 const { clockOf, nativeClockOf, sleep, pause, abortReason } = require('./clock')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
+const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 
 function checkObject (options, field = 'options', config = false) {
@@ -207,7 +208,7 @@ class RetryBudget {
     checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
     Object.defineProperty(this, '_plans', { value: new WeakMap(), writable: true }) // retry plans with this budget, by backoff
     try {
-      this._n = new native.NativeRetryBudget(opts)
+      this._n = new native.NativeRetryBudget(regionOptions(opts))
     } catch (e) {
       throw mapNativeError(e, opts)
     }

@@ -354,7 +354,11 @@ impl RetryBudget {
                 .float("tokenRatio", "token_ratio")?
                 .unwrap_or(d.token_ratio),
         };
-        let inner = rb::RetryBudget::new(cfg).map_err(|e| o.core_error(&e))?;
+        let inner = match crate::region::region_of(&o)? {
+            Some((r, n)) => rb::RetryBudget::in_region(cfg, &r, &n),
+            None => rb::RetryBudget::new(cfg),
+        }
+        .map_err(|e| o.core_error(&e))?;
         Ok(Self {
             inner: std::sync::Arc::new(inner),
         })

@@ -366,6 +366,14 @@ impl CircuitBreaker {
         pending(&self.inner)
     }
 
+    /// A breaker in a shared region: hears now the transitions other
+    /// processes made; whether events wait to be drained.
+    #[napi(catch_unwind)]
+    pub fn poll_transitions(&self) -> bool {
+        self.inner.cb.poll_transitions();
+        pending(&self.inner)
+    }
+
     #[napi(catch_unwind)]
     pub fn force_open(&self) {
         self.inner.cb.force_open()

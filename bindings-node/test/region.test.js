@@ -31,6 +31,10 @@ test('two objects share one bucket; the file is private; another config is refus
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'burst')
     assert.throws(() => new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, region }),
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'name')
+    // A name alone is not silently ignored; a breaker's name is its own too.
+    assert.throws(() => new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, name: 'api' }),
+      (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'name')
+    assert.strictEqual(new seawall.CircuitBreaker({ name: 'mine' }).name, 'mine')
     assert.throws(() => new seawall.Bulkhead({ maxConcurrent: 2, maxQueue: 1, region, name: 'bh' }),
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxQueue')
   } finally {
@@ -106,6 +110,48 @@ test('per-key and sliding-window limits live in a region too', { skip: !linux },
     const k = new seawall.KeyedTokenBucket({ burst: 1, ratePerSec: 0.001, maxKeys: 10, region, name: 'kb' })
     assert.ok(k.tryAcquire('x'))
     assert.ok(!new seawall.KeyedTokenBucket({ burst: 1, ratePerSec: 0.001, maxKeys: 10, region, name: 'kb' }).tryAcquire('x'))
+  } finally {
+    seawall.SharedRegion.remove(name)
+  }
+})
+
+test('a retry budget lives in a region too', { skip: !linux }, () => {
+  const name = regionName('budget')
+  try {
+    const region = new seawall.SharedRegion(name)
+    const a = new seawall.RetryBudget({ maxTokens: 4, tokenRatio: 0.5, region, name: 'rb' })
+    const b = new seawall.RetryBudget({ maxTokens: 4, tokenRatio: 0.5, region, name: 'rb' })
+    assert.ok(a.tryRetry())
+    assert.ok(!b.tryRetry())
+    assert.throws(() => new seawall.RetryBudget({ maxTokens: 5, tokenRatio: 0.5, region, name: 'rb' }),
+      (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxTokens')
+  } finally {
+    seawall.SharedRegion.remove(name)
+  }
+})
+
+test('an idle breaker object hears transitions through pollTransitions and watchTransitions', { skip: !linux }, async () => {
+  const name = regionName('poll')
+  try {
+    const region = new seawall.SharedRegion(name)
+    const opts = { failureRateThreshold: 0.5, minimumNumberOfCalls: 1, windowSize: 1, region, name: 'dep' }
+    const a = new seawall.CircuitBreaker(opts)
+    const b = new seawall.CircuitBreaker(opts)
+    const c = new seawall.CircuitBreaker(opts)
+    const heardB = []
+    const heardC = []
+    b.on('stateChange', (e) => heardB.push(`${e.from}->${e.to}`))
+    c.on('stateChange', (e) => heardC.push(`${e.from}->${e.to}`))
+    const stop = c.watchTransitions(5)
+    a.tryAcquire().failure()
+    assert.deepStrictEqual(heardB, [])
+    b.pollTransitions()
+    assert.deepStrictEqual(heardB, ['closed->open'])
+    b.pollTransitions()
+    assert.deepStrictEqual(heardB, ['closed->open'], 'once')
+    for (let i = 0; i < 200 && heardC.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    stop()
+    assert.deepStrictEqual(heardC, ['closed->open'])
   } finally {
     seawall.SharedRegion.remove(name)
   }

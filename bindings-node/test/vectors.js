@@ -143,8 +143,18 @@ function nsToMs (v) {
 
 function camel (s) { return s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()) }
 
+// While `region.current` is set (by vectors-region.test.js), runners of the
+// primitives that can live in a shared region build them there, each under
+// a fresh name (spec/shared_memory.md).
+const region = { current: null, names: 0 }
+function inRegion () {
+  if (region.current === null) return {}
+  region.names += 1
+  return { region: region.current, name: `vector-${region.names}` }
+}
+
 module.exports = {
   toOptions,
   nsToMs,
   snake,
-  camel, vectorsDir, vectorFiles, parseJson, matches, show, bn, msToNs, errorValue }
+  camel, vectorsDir, vectorFiles, parseJson, matches, show, bn, msToNs, errorValue, region, inRegion }

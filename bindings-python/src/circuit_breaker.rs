@@ -402,7 +402,14 @@ impl CircuitBreaker {
         let name_obj = name
             .as_ref()
             .map(|n| pyo3::types::PyString::new(py, n).into_any());
-        let built = match crate::region::region_arg(region.as_ref(), name_obj.as_ref())? {
+        // The breaker's `name` is its own (metrics, errors) too: it names a
+        // region slot only with `region=`.
+        let slot_name = if region.is_some() {
+            name_obj.as_ref()
+        } else {
+            None
+        };
+        let built = match crate::region::region_arg(region.as_ref(), slot_name)? {
             Some((r, n)) => Core::in_region_with_clock(cfg, clock.clone(), &r, &n),
             None => Core::with_clock(cfg, clock.clone()),
         };
@@ -608,6 +615,29 @@ impl CircuitBreaker {
         // Listeners need the GIL: keep it (they run on this thread).
         let _ = py;
         self.inner.poll_transitions()
+    }
+
+    /// For a breaker in a SharedRegion: a background thread runs
+    /// poll_transitions() every `every` seconds (default 0.1), so an idle
+    /// worker's listeners still hear other workers' transitions (on that
+    /// thread). Returns a TransitionWatcher; stop() it (or let it go).
+    #[pyo3(signature = (every=None))]
+    fn watch_transitions(
+        &self,
+        py: Python<'_>,
+        every: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<TransitionWatcher> {
+        let every = match every {
+            Some(v) if !v.is_none() => secs(v, "every", Kind::Argument)?,
+            _ => Duration::from_millis(100),
+        };
+        let w = self
+            .inner
+            .watch_transitions(every)
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(TransitionWatcher {
+            inner: Mutex::new(Some(w)),
+        })
     }
 
     /// Calls `callback(from_state, to_state)` after every transition, on the
@@ -863,5 +893,40 @@ impl BreakerCall {
     #[getter]
     fn breaker(&self, py: Python<'_>) -> Py<CircuitBreaker> {
         self.breaker.clone_ref(py)
+    }
+}
+
+/// The thread of CircuitBreaker.watch_transitions(); stop() ends it.
+#[pyclass(frozen, module = "seawall._native", name = "TransitionWatcher")]
+pub struct TransitionWatcher {
+    inner: Mutex<Option<seawall::circuit_breaker::TransitionWatcher>>,
+}
+
+impl TransitionWatcher {
+    fn take(&self) -> Option<seawall::circuit_breaker::TransitionWatcher> {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+#[pymethods]
+impl TransitionWatcher {
+    /// Stops the thread and waits for it (a listener it is running
+    /// finishes first). Idempotent.
+    fn stop(&self, py: Python<'_>) {
+        let w = self.take();
+        // Joining waits for a listener that may want the GIL: let it go.
+        py.detach(|| drop(w));
+    }
+}
+
+impl Drop for TransitionWatcher {
+    fn drop(&mut self) {
+        let w = self.take();
+        if w.is_some() {
+            Python::attach(|py| py.detach(|| drop(w)));
+        }
     }
 }

@@ -144,6 +144,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<limiter::LimiterWaiter>()?;
     m.add_class::<token_bucket::TokenBucket>()?;
     m.add_class::<region::SharedRegion>()?;
+    m.add_class::<circuit_breaker::TransitionWatcher>()?;
     m.add_class::<sliding_window::SlidingWindowLimiter>()?;
     m.add_class::<keyed::KeyedTokenBucket>()?;
     m.add_class::<keyed::KeyedSlidingWindow>()?;

@@ -81,12 +81,22 @@ impl SharedRegion {
 }
 
 /// The `region=` / `name=` keywords of a constructor: `None` for a
-/// primitive on the heap; a region needs a name.
+/// primitive on the heap; a region needs a name, and a name is only a
+/// region slot's (never silently ignored).
 pub fn region_arg(
     region: Option<&Bound<'_, PyAny>>,
     name: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<(Core, String)>> {
     let Some(r) = region.filter(|r| !r.is_none()) else {
+        if let Some(n) = name.filter(|n| !n.is_none()) {
+            return Err(to_pyerr(
+                n.py(),
+                &seawall::Error::config(
+                    "name",
+                    "names a primitive in a SharedRegion: pass region= too (got name= without it)",
+                ),
+            ));
+        }
         return Ok(None);
     };
     let r = r

@@ -9,13 +9,27 @@ vectors.error_value.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+import itertools
+from typing import Any, Callable, Dict, Optional
 
 import seawall
 
 from vectors import RunnerError, error_value, ns
 
 Build = Callable[[Dict[str, Any], seawall.ManualClock], Any]
+
+
+#: While set (by test_vectors_in_region.py), the runners of primitives
+#: that can live in a shared region build them there, each under a fresh
+#: name (spec/shared_memory.md: the vectors pass unchanged region-backed).
+REGION: Optional[seawall.SharedRegion] = None
+_SLOT_NAMES = itertools.count(1)
+
+
+def _in_region() -> Dict[str, Any]:
+    if REGION is None:
+        return {}
+    return {"region": REGION, "name": "vector-%d" % next(_SLOT_NAMES)}
 
 
 def secs(v: int) -> float:
@@ -261,7 +275,7 @@ RUNNERS["headers"] = HeadersRunner
 
 class RetryBudgetRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
-        self.budget = seawall.RetryBudget(config.get("max_tokens"), config.get("token_ratio"))
+        self.budget = seawall.RetryBudget(config.get("max_tokens"), config.get("token_ratio"), **_in_region())
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
         b = self.budget
@@ -308,7 +322,7 @@ def _cb_kwargs(config: Dict[str, Any]) -> Dict[str, Any]:
 
 class CircuitBreakerRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
-        self.cb = seawall.CircuitBreaker(**_cb_kwargs(config), clock=clock)
+        self.cb = seawall.CircuitBreaker(**_cb_kwargs(config), clock=clock, **_in_region())
         self.permits: Dict[str, seawall.BreakerPermit] = {}
         self.transitions: list = []
         self.cb.on_state_change(lambda a, b: self.transitions.append(f"{a}->{b}"))
@@ -443,7 +457,7 @@ class TokenBucketRunner(_Waits):
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
         super().__init__()
         self.lim = seawall.TokenBucket(
-            config["rate_per_sec"], config["burst"], initial_tokens=config.get("initial_tokens"), clock=clock
+            config["rate_per_sec"], config["burst"], initial_tokens=config.get("initial_tokens"), clock=clock, **_in_region()
         )
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
@@ -471,7 +485,7 @@ class SlidingWindowRunner(TokenBucketRunner):
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
         _Waits.__init__(self)
         self.lim = seawall.SlidingWindowLimiter(  # type: ignore[assignment]
-            config["limit"], _ns_to_secs(config["window_ns"]), buckets=config.get("buckets"), clock=clock
+            config["limit"], _ns_to_secs(config["window_ns"]), buckets=config.get("buckets"), clock=clock, **_in_region()
         )
 
     def step(self, op: str, args: Dict[str, Any], clock: seawall.ManualClock) -> Dict[str, Any]:
@@ -493,6 +507,7 @@ class KeyedRunner(_Waits):
             on_full=config.get("on_full"),
             hash_seed=config.get("hash_seed", 0),
             clock=clock,
+            **_in_region(),
         )
         kind = config.get("kind", "token_bucket")
         if kind == "token_bucket":
@@ -537,11 +552,14 @@ RUNNERS["keyed_limiter"] = KeyedRunner
 
 class BulkheadRunner:
     def __init__(self, config: Dict[str, Any], clock: seawall.ManualClock) -> None:
+        # In a region only without a queue (waits in line are per process).
+        region = _in_region() if not config.get("max_queue") else {}
         self.b = seawall.Bulkhead(
             config.get("max_concurrent"),
             max_queue=config.get("max_queue"),
             max_wait=_cfg(config, "max_wait_ns", _ns_to_secs),
             clock=clock,
+            **region,
         )
         self.held: Dict[str, Any] = {}
 

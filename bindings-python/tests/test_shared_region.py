@@ -50,6 +50,11 @@ def test_another_config_is_refused_naming_the_field(region_name: str) -> None:
     with pytest.raises(ConfigError) as e:
         TokenBucket(5.0, 10, region=r)
     assert e.value.field == "name"
+    # A name alone is not silently ignored; a breaker's name is its own too.
+    with pytest.raises(ConfigError) as e:
+        TokenBucket(5.0, 10, name="api")
+    assert e.value.field == "name"
+    assert CircuitBreaker(name="mine").name == "mine"
 
 
 def test_a_corrupted_file_is_a_typed_error(region_name: str) -> None:
@@ -218,3 +223,51 @@ def test_sliding_window_and_retry_budget_in_a_region(region_name: str) -> None:
     with pytest.raises(ConfigError) as e:
         seawall.RetryBudget(4, 0.25, region=r, name="rb")
     assert e.value.field == "token_ratio"
+
+
+def _take_inherited(region: SharedRegion, go: "mp.Event", q: "mp.Queue[int]") -> None:
+    go.wait(60)
+    tb = TokenBucket(0.001, 100, region=region, name="inherited")
+    q.put(sum(1 for _ in range(40) if tb.try_acquire()))
+
+
+def test_workers_forked_after_opening_create_one_primitive(region_name: str) -> None:
+    """A pre-fork master opens the region; its forked workers build the
+    bucket at once from the inherited object: still one bucket."""
+    region = SharedRegion(region_name)
+    ctx = mp.get_context("fork")
+    go = ctx.Event()
+    q: "mp.Queue[int]" = ctx.Queue()
+    procs = [ctx.Process(target=_take_inherited, args=(region, go, q)) for _ in range(8)]
+    for p in procs:
+        p.start()
+    go.set()
+    granted = sum(q.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert granted == 100
+
+
+def test_an_idle_breaker_hears_transitions_through_a_watcher(region_name: str) -> None:
+    r = SharedRegion(region_name)
+    kw = dict(failure_rate_threshold=0.5, minimum_number_of_calls=1, window_size=1, region=r, name="dep")
+    a = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    b = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    c = CircuitBreaker(**kw)  # type: ignore[arg-type]
+    heard_b: "list[tuple[str, str]]" = []
+    heard_c: "list[tuple[str, str]]" = []
+    b.on_state_change(lambda x, y: heard_b.append((x, y)))
+    c.on_state_change(lambda x, y: heard_c.append((x, y)))
+    watcher = c.watch_transitions(0.005)
+    a.acquire().failure()
+    assert heard_b == []
+    b.poll_transitions()
+    b.poll_transitions()
+    assert heard_b == [("closed", "open")]
+    deadline = time.monotonic() + 5
+    while not heard_c and time.monotonic() < deadline:
+        time.sleep(0.01)
+    watcher.stop()
+    watcher.stop()
+    assert heard_c == [("closed", "open")]

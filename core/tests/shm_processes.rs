@@ -270,6 +270,27 @@ fn child_entry() {
                 .filter(|i| must(k.try_acquire(format!("user-{i}").as_bytes(), 1)).allowed)
                 .count() as u64
         }
+        // Listen with a watcher, say so, and make no call: 1 when the
+        // listener hears "closed -> open" within 5 s anyway.
+        "idle_listener" => {
+            let cb = std::sync::Arc::new(must(CircuitBreaker::in_region(
+                breaker_cfg(),
+                &region,
+                "watched",
+            )));
+            let (tx, rx) = std::sync::mpsc::channel();
+            let tx = std::sync::Mutex::new(tx);
+            cb.on_transition(Box::new(move |t| {
+                if let Ok(tx) = tx.lock() {
+                    let _ = tx.send(format!("{}->{}", t.from.as_str(), t.to.as_str()));
+                }
+            }));
+            let _w = must(cb.watch_transitions(Duration::from_millis(10)));
+            println!("\nready");
+            let heard = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+            eprintln!("idle child heard {heard:?}");
+            u64::from(heard == "closed->open")
+        }
         other => unreachable!("unknown role {other}"),
     };
     println!("result={result}");
@@ -557,4 +578,35 @@ fn a_keyed_limiter_with_100k_keys_is_one_table_for_four_processes() {
     assert_eq!(m.keys_tracked, 100_000);
     assert_eq!(m.table_full, 0);
     assert!(!must(k.try_acquire(b"user-7", 1)).allowed);
+}
+
+/// A process that makes no calls still hears a transition another process
+/// made, when it runs a transition watcher.
+#[test]
+fn an_idle_process_with_a_watcher_hears_transitions() {
+    let r = Region::new("watch");
+    let region = must(SharedRegion::open(&r.0));
+    let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "watched"));
+    let mut kid = spawn(1, "idle_listener", &[("SEAWALL_SHM_PATH", r.0.clone())]).remove(0);
+    let Some(out) = kid.stdout.take() else {
+        unreachable!("no stdout")
+    };
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("ready") => break,
+            Some(Ok(_)) => {}
+            other => unreachable!("child ended early: {other:?}"),
+        }
+    }
+    let Ok(p) = cb.try_acquire() else {
+        unreachable!("closed breaker rejected")
+    };
+    cb.record_failure(p, Duration::ZERO);
+    let text: Vec<String> = lines.map_while(|l| l.ok()).collect();
+    assert!(must(kid.wait()).success());
+    assert!(
+        text.iter().any(|l| l.contains("result=1")),
+        "the idle process did not hear the transition: {text:?}"
+    );
 }

@@ -26,6 +26,15 @@ static seawall_circuit_breaker_config cb_cfg(void) {
   return c;
 }
 
+/* 2 requests per minute per key; 1000 keys. */
+static seawall_keyed_sliding_window_config ksw_cfg(void) {
+  seawall_keyed_sliding_window_config c = seawall_keyed_sliding_window_config_default();
+  c.window.limit = 2;
+  c.window.window_ns = 60000000000ull;
+  c.table.max_keys = 1000;
+  return c;
+}
+
 static seawall_bulkhead_config bh_cfg(void) {
   seawall_bulkhead_config c = seawall_bulkhead_config_default();
   c.max_concurrent = 2;
@@ -43,7 +52,13 @@ static int child(const char *path) {
   seawall_token_bucket_config tc = tb_cfg();
   seawall_circuit_breaker_config cc = cb_cfg();
   seawall_bulkhead_config bc = bh_cfg();
+  seawall_keyed_sliding_window_config kc = ksw_cfg();
+  seawall_retry_budget_config rbc = seawall_retry_budget_config_default();
+  seawall_keyed_sliding_window *users = NULL;
+  seawall_retry_budget *budget = NULL;
   CHECK_OK(seawall_region_open(path, NULL, &r));
+  CHECK_OK(seawall_keyed_sliding_window_new_in_region(&kc, r, "users", &users));
+  CHECK_OK(seawall_retry_budget_new_in_region(&rbc, r, "budget", &budget));
   CHECK_OK(seawall_token_bucket_new_in_region(&tc, r, "tb", &tb));
   CHECK_OK(seawall_circuit_breaker_new_in_region(&cc, r, "cb", &cb));
   CHECK_OK(seawall_bulkhead_new_in_region(&bc, r, "bh", &bh));
@@ -54,6 +69,17 @@ static int child(const char *path) {
   uint64_t permit = 0;
   CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
   CHECK_OK(seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_FAILURE, 0));
+  /* "alice" made one request in the other process: one more here. */
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(users, (const uint8_t *)"alice", 5, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(users, (const uint8_t *)"alice", 5, 1, &d));
+  CHECK(!d.allowed);
+  /* The budget of 10 tokens: retries stop at half; one was spent there. */
+  int retries = 0;
+  while (seawall_retry_budget_try_retry(budget) == SEAWALL_OK && retries < 100) retries++;
+  CHECK_EQ_U64(retries, 3); /* 10 -> 6 in all: 4 retries, one of them there */
+  seawall_keyed_sliding_window_free(users);
+  seawall_retry_budget_free(budget);
   seawall_bulkhead_permit *p = NULL, *p2 = NULL;
   CHECK_OK(seawall_bulkhead_try_acquire(bh, &p));
   CHECK_STATUS(seawall_bulkhead_try_acquire(bh, &p2), SEAWALL_BULKHEAD_FULL);
@@ -94,6 +120,15 @@ int main(int argc, char **argv) {
   }
   seawall_bulkhead_permit *held = NULL;
   CHECK_OK(seawall_bulkhead_try_acquire(bh, &held));
+  seawall_keyed_sliding_window_config kc = ksw_cfg();
+  seawall_retry_budget_config rbc = seawall_retry_budget_config_default();
+  seawall_keyed_sliding_window *users = NULL;
+  seawall_retry_budget *budget = NULL;
+  CHECK_OK(seawall_keyed_sliding_window_new_in_region(&kc, r, "users", &users));
+  CHECK_OK(seawall_retry_budget_new_in_region(&rbc, r, "budget", &budget));
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(users, (const uint8_t *)"alice", 5, 1, &d));
+  CHECK(d.allowed);
+  CHECK_OK(seawall_retry_budget_try_retry(budget));
 
   /* Another process: this program again. */
   pid_t pid = fork();
@@ -120,6 +155,8 @@ int main(int argc, char **argv) {
   CHECK_STR(seawall_last_error_field(), "burst");
   CHECK(other == NULL);
 
+  seawall_keyed_sliding_window_free(users);
+  seawall_retry_budget_free(budget);
   seawall_bulkhead_free(bh);
   seawall_circuit_breaker_free(cb);
   seawall_token_bucket_free(tb);

@@ -1,7 +1,7 @@
 'use strict'
 // Mirrors tests/src/runners/bulkhead.rs through the public JS API.
 const { Bulkhead } = require('seawall')
-const { toOptions, errorValue } = require('../vectors')
+const { toOptions, errorValue, inRegion } = require('../vectors')
 
 let fields = {}
 
@@ -9,7 +9,8 @@ module.exports = {
   build (config, clock) {
     const [opts, f] = toOptions(config)
     fields = f
-    const b = new Bulkhead({ ...opts, clock })
+    // In a region only without a queue (waits in line are per process).
+    const b = new Bulkhead({ ...opts, clock, ...(opts.maxQueue ? {} : inRegion()) })
     const held = new Map()
     let anon = 0
     const counts = (out) => {

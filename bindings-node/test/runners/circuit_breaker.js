@@ -1,7 +1,7 @@
 'use strict'
 // Mirrors tests/src/runners/circuit_breaker.rs through the public JS API.
 const { CircuitBreaker } = require('seawall')
-const { toOptions, errorValue, msToNs } = require('../vectors')
+const { toOptions, errorValue, msToNs, inRegion } = require('../vectors')
 
 let fields = {}
 
@@ -9,7 +9,7 @@ module.exports = {
   build (config, clock) {
     const [opts, f] = toOptions(config)
     fields = f
-    const cb = new CircuitBreaker({ ...opts, clock })
+    const cb = new CircuitBreaker({ ...opts, clock, ...inRegion() })
     const transitions = []
     cb.on('stateChange', (t) => transitions.push(`${t.from}->${t.to}`))
     const permits = new Map()

@@ -2,7 +2,7 @@
 // Mirrors tests/src/runners/{token_bucket,sliding_window,keyed}.rs through
 // the public JS API.
 const { TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow } = require('seawall')
-const { toOptions, errorValue, msToNs, nsToMs } = require('../vectors')
+const { toOptions, errorValue, msToNs, nsToMs, inRegion } = require('../vectors')
 
 function decisionValue (d) {
   return { allowed: d.allowed, remaining: d.remaining, retry_after_ns: msToNs(d.retryAfterMs), reset_after_ns: msToNs(d.resetAfterMs) }
@@ -29,7 +29,7 @@ function runner (make, metrics, keyed) {
     build (config, clock) {
       const [opts, f] = toOptions(config)
       fields = f
-      const l = make({ ...opts, clock })
+      const l = make({ ...opts, clock, ...inRegion() })
       const waits = new Map()
       return {
         step (op, args) {

@@ -1,7 +1,7 @@
 'use strict'
 // Mirrors tests/src/runners/retry_budget.rs through the public JS API.
 const { RetryBudget } = require('seawall')
-const { toOptions, errorValue } = require('../vectors')
+const { toOptions, errorValue, inRegion } = require('../vectors')
 
 let fields = {}
 
@@ -9,7 +9,7 @@ module.exports = {
   build (config) {
     const [opts, f] = toOptions(config)
     fields = f
-    const b = new RetryBudget(opts)
+    const b = new RetryBudget({ ...opts, ...inRegion() })
     return {
       step (op) {
         switch (op) {

@@ -34,6 +34,7 @@ _P = ParamSpec("_P")
 __all__ = [
     "VERSION",
     "SharedRegion",
+    "TransitionWatcher",
     "ManualClock",
     "LimiterWaiter",
     "monotonic_ns",
@@ -88,6 +89,12 @@ __all__ = [
 ]
 
 VERSION: str
+
+@final
+class TransitionWatcher:
+    """The thread of CircuitBreaker.watch_transitions(); stop() ends it."""
+
+    def stop(self) -> None: ...
 
 @final
 class SharedRegion:
@@ -535,6 +542,7 @@ class CircuitBreaker:
     def on_state_change(self, callback: Callable[[str, str], Any]) -> int: ...
     def remove_listener(self, listener_id: int) -> bool: ...
     def poll_transitions(self) -> None: ...
+    def watch_transitions(self, every: Optional[float] = None) -> TransitionWatcher: ...
     def metrics(self) -> BreakerMetrics: ...
 
 @final

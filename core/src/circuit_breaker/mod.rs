@@ -51,6 +51,8 @@ pub use config::{
     Config, WindowKind, MAX_COUNT_WINDOW, MAX_FAILURE_COUNT, MAX_MINIMUM_CALLS, MAX_MULTIPLIER,
     MAX_TIME_WINDOW_SECS,
 };
+#[cfg(all(unix, not(seawall_loom)))]
+pub use shared::TransitionWatcher;
 pub use state::{Permit, State, MAX_HALF_OPEN_CALLS};
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};

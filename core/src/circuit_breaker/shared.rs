@@ -340,3 +340,59 @@ impl CircuitBreaker {
         }
     }
 }
+
+/// A thread that runs [`CircuitBreaker::poll_transitions`] on a timer, so
+/// this process's listeners hear other processes' transitions even while
+/// it makes no calls. Stops (and joins the thread) when dropped, or when
+/// the breaker is gone.
+#[derive(Debug)]
+pub struct TransitionWatcher {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for TransitionWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+impl CircuitBreaker {
+    /// Starts a [`TransitionWatcher`]: every `every` (at least 1 ms), this
+    /// process's listeners hear the transitions other processes made to
+    /// this breaker in its region (on the watcher's thread). Without one,
+    /// they hear them at this process's next call. Nothing to watch on the
+    /// heap: the thread then only waits to be stopped. `InvalidArgument`
+    /// when the thread cannot be started.
+    pub fn watch_transitions(
+        self: &std::sync::Arc<Self>,
+        every: std::time::Duration,
+    ) -> Result<TransitionWatcher> {
+        let every = every.max(std::time::Duration::from_millis(1));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let weak = std::sync::Arc::downgrade(self);
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("seawall-breaker-watch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Acquire) {
+                    match weak.upgrade() {
+                        Some(cb) => cb.poll_transitions(),
+                        None => return,
+                    }
+                    std::thread::park_timeout(every);
+                }
+            })
+            .map_err(|e| {
+                crate::error::Error::argument("every", format!("no watcher thread: {e}"))
+            })?;
+        Ok(TransitionWatcher {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}

@@ -40,8 +40,8 @@ pub const MAX_NAME_BYTES: usize = 112;
 /// Most config words a slot records (checked on attach).
 const CFG_WORDS: usize = 28;
 
-/// Default region size: 4 MiB (pages are only backed when touched).
-pub const DEFAULT_SIZE: u64 = 4 << 20;
+/// Default region size: 64 MiB (pages are only backed when touched).
+pub const DEFAULT_SIZE: u64 = 64 << 20;
 /// Default number of slots in the directory.
 pub const DEFAULT_SLOTS: u32 = 256;
 /// The directory regions named without a `/` inside live in.
@@ -167,7 +167,7 @@ impl Cfg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionOptions {
     /// Total bytes of the file, header and directory included. Default
-    /// 4 MiB; at least the header and directory plus one page.
+    /// 64 MiB; at least the header and directory plus one page.
     pub size: u64,
     /// Slots in the directory (named primitives the region can hold).
     /// Default 256, `1..=65536`.
@@ -246,6 +246,19 @@ pub fn region_path(name: &str) -> Result<PathBuf> {
     } else {
         Ok(Path::new(DEFAULT_DIR).join(bare))
     }
+}
+
+/// A new open file description of the file `file` is open on (through
+/// `/proc/self/fd`, so a file renamed or replaced at `path` since does not
+/// matter; `path` where there is no procfs).
+fn reopen(file: &File, path: &Path) -> Result<File> {
+    use std::os::fd::AsRawFd;
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    OpenOptions::new()
+        .read(true)
+        .open(&proc_path)
+        .or_else(|_| OpenOptions::new().read(true).open(path))
+        .map_err(|e| io_err(path, "cannot reopen", e))
 }
 
 /// An exclusive `flock` on the region file, released on drop (and by the
@@ -473,7 +486,12 @@ impl SharedRegion {
             .create
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let _lock = FileLock::take(&self.inner.file, &self.inner.path)?;
+        // A lock on a fresh open of the same file: `flock` locks belong to
+        // the open file description, which a forked child shares with its
+        // parent, so locking `self.inner.file` would not order a pre-fork
+        // master and its workers creating slots at once.
+        let lock_file = reopen(&self.inner.file, &self.inner.path)?;
+        let _lock = FileLock::take(&lock_file, &self.inner.path)?;
         if let Some(s) = self.find(kind, name, &words, cfg, size)? {
             return Ok(s);
         }
@@ -513,11 +531,12 @@ impl SharedRegion {
             offset: off as usize,
             size,
         };
-        // A slot left by a creator that died before publishing it may hold
-        // its writes: start from zero.
-        slot.zero()?;
-        init(&slot)?;
+        // The bytes are taken before they are written: a creator that dies
+        // before publishing the slot leaves them unused, never reused, so
+        // a new slot is always fresh zeroes from the file's extension (and
+        // its pages cost memory only once touched).
         h.bump.store(end, Ordering::Release);
+        init(&slot)?;
         entry.kind.store(kind as u64, Ordering::Relaxed);
         entry.name_len.store(name.len() as u64, Ordering::Relaxed);
         for (c, w) in entry.name.iter().zip(words.iter()) {
@@ -728,17 +747,6 @@ impl Slot {
         }
         MappedSlice::view(&self.map, self.offset.saturating_add(at), len)
             .ok_or_else(|| region_err(RegionProblem::Corrupt, "slot view out of bounds"))
-    }
-
-    fn zero(&self) -> Result<()> {
-        let n = self.size / 8;
-        if n == 0 {
-            return Ok(());
-        }
-        for w in self.slice::<AtomicU64>(0, n)?.iter() {
-            w.store(0, Ordering::Relaxed);
-        }
-        Ok(())
     }
 }
 

@@ -383,3 +383,30 @@ fn a_sliding_window_and_a_retry_budget_are_shared_too() {
     .err();
     assert_eq!(e.and_then(|e| e.field()), Some("token_ratio"));
 }
+
+/// Slot creation locks a fresh open of the file: a lock held on the
+/// region's own descriptor (as a forked parent shares it with its workers:
+/// same open file description) still keeps a creator out until released.
+#[test]
+fn slot_creation_is_ordered_with_a_lock_on_the_shared_descriptor() {
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let held = must(FileLock::take(&r.inner.file, &r.inner.path));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let r2 = r.clone();
+    let creator = std::thread::spawn(move || {
+        let made = TokenBucket::in_region(tb_cfg(1, 1.0), &r2, "after-the-lock").is_ok();
+        let _ = tx.send(made);
+    });
+    // Not before the lock is let go (the old code locked the shared
+    // descriptor itself, which its holder's own lock did not exclude).
+    assert!(rx
+        .recv_timeout(std::time::Duration::from_millis(200))
+        .is_err());
+    drop(held);
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(10)).ok(),
+        Some(true)
+    );
+    assert!(creator.join().is_ok());
+}
