@@ -1132,21 +1132,15 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let c = *config;
-        let r = c.table.to_core().and_then(|table| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
-            KeyedTokenBucket::in_region(
-                KeyedTokenBucketConfig {
-                    bucket: c.bucket.to_core(),
-                    table,
-                },
-                r,
-                n,
-            )
-        });
+        let r = crate::config::read(config)
+            .and_then(|c| c.to_core())
+            .and_then(|c| {
+                let (r, n) = crate::region::region_and_name(region, name)?;
+                KeyedTokenBucket::in_region(c, r, n)
+            });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_token_bucket(l));
+                write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -1170,21 +1164,15 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let c = *config;
-        let r = c.table.to_core().and_then(|table| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
-            KeyedSlidingWindow::in_region(
-                KeyedSlidingWindowConfig {
-                    window: c.window.to_core(),
-                    table,
-                },
-                r,
-                n,
-            )
-        });
+        let r = crate::config::read(config)
+            .and_then(|c| c.to_core())
+            .and_then(|c| {
+                let (r, n) = crate::region::region_and_name(region, name)?;
+                KeyedSlidingWindow::in_region(c, r, n)
+            });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_sliding_window(l));
+                write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
