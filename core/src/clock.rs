@@ -77,9 +77,9 @@ fn monotonic_now_ns() -> u64 {
 /// read that `quanta` and governor use is twice as fast here but was
 /// measured going back across threads by up to ≈ 0.34 µs. Values are not
 /// comparable between processes, and they drift from `CLOCK_MONOTONIC` by
-/// the calibration's rate error (32.5 ppm measured on that guest: 33 µs per
-/// second, 0.12 s per hour; NTP may slew `CLOCK_MONOTONIC` itself by up to
-/// 500 ppm): state shared between processes uses [`MonotonicClock`].
+/// the calibration's rate error (12–34 ppm over four processes on that
+/// guest: up to 34 µs per second, 0.12 s per hour; NTP may slew
+/// `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared between processes uses [`MonotonicClock`].
 #[derive(Debug, Clone, Copy)]
 pub struct FastClock {
     tsc: Option<&'static Tsc>,
