@@ -79,7 +79,8 @@ fn monotonic_now_ns() -> u64 {
 /// comparable between processes, and they drift from `CLOCK_MONOTONIC` by
 /// the calibration's rate error (12–34 ppm over four processes on that
 /// guest: up to 34 µs per second, 0.12 s per hour; NTP may slew
-/// `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared between processes uses [`MonotonicClock`].
+/// `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared between
+/// processes uses [`MonotonicClock`].
 #[derive(Debug, Clone, Copy)]
 pub struct FastClock {
     tsc: Option<&'static Tsc>,
