@@ -17,6 +17,7 @@ for t in 1 2; do
   # on by default; limiters on the default fast clock) and a full bulkhead.
   "$BIN" ab cb_call failsafe "$t" "$R"
   "$BIN" ab tb_allowed gov_allowed "$t" "$R"
+  "$BIN" ab tb_denied_rc gov_denied_rc "$t" "$R"
   "$BIN" ab ktb_hot gov_keyed "$t" "$R"
   "$BIN" ab sw gov_allowed "$t" "$R"
   "$BIN" ab bh_full tokio_full "$t" "$R"

@@ -57,6 +57,8 @@ const OPS: &[&str] = &[
     "sw_mono",
     "ktb_hot_mono",
     "cb_call_mono",
+    "tb_denied_rc",
+    "gov_denied_rc",
 ];
 
 /// The backoff every backoff op times: exponential 100 ms × 2 capped at
@@ -126,6 +128,25 @@ fn make(op: &str) -> Option<Looper> {
             Box::new(move |n| {
                 for _ in 0..n {
                     black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
+        }
+        // Denied on the real clocks (each call reads its clock): a bucket
+        // of 1 refilled once a second, drained.
+        "tb_denied_rc" => {
+            let l = must(TokenBucket::new(tb(1, 1.0, Some(0))));
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
+        }
+        "gov_denied_rc" => {
+            let l = governor::RateLimiter::direct(governor::Quota::per_second(nz(1)));
+            let _ = l.check();
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(l.check().is_ok());
                 }
             })
         }

@@ -1,10 +1,11 @@
 'use strict'
 // `make bench-node`: seawall next to the libraries Node users would
-// otherwise pick (cockatiel, opossum, limiter). Not a test: numbers go to
-// bindings-node/BENCHMARKS.md with this command.
+// otherwise pick (cockatiel, opossum, limiter), every side of a row timed
+// interleaved in this process (harness.measureInterleaved). Not a test:
+// numbers go to bindings-node/BENCHMARKS.md with this command.
 
 const os = require('node:os')
-const { measure, fmt } = require('./harness')
+const { measureInterleaved, fmt } = require('./harness')
 const scenarios = require('./scenarios')
 
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ')
@@ -15,11 +16,9 @@ async function main () {
   const rows = []
   for (const sc of scenarios) {
     if (filter && !sc.name.includes(filter)) continue
-    const results = {}
-    for (const [lib, make] of Object.entries(sc.impls)) {
-      const fn = await make()
-      results[lib] = await measure(fn, sc.options)
-    }
+    const fns = {}
+    for (const [lib, make] of Object.entries(sc.impls)) fns[lib] = await make()
+    const results = await measureInterleaved(fns, sc.options)
     rows.push({ sc, results })
     console.error(`${sc.name}: ${Object.entries(results).map(([lib, ns]) => `${lib} ${fmt(ns)}`).join(' | ')}`)
   }

@@ -32,7 +32,7 @@ function rowsSync () {
   return {
     'raw Node-API call, no work (`__nativeNoop()`)': () => __nativeNoop(),
     'napi-rs `#[napi]` call returning a static string (`version()`)': () => version(),
-    'raw call reading CLOCK_MONOTONIC (`__nativeClock()`)': () => __nativeClock(),
+    'raw call reading the fast clock (`__nativeClock()`)': () => __nativeClock(),
     '`performance.now()`': () => performance.now(),
     '`Date.now()`': () => Date.now(),
     'breaker hot pair `cbAcquire()` + `cbRecordSince()`': () => {
@@ -115,7 +115,7 @@ async function main () {
   const noop = m('raw Node-API call, no work (`__nativeNoop()`)')
   const awaitFloor = m('`await` of an async function returning 1')
   const thenFloor = m('`await ok().then((x) => x)`')
-  const clock = m('raw call reading CLOCK_MONOTONIC (`__nativeClock()`)')
+  const clock = m('raw call reading the fast clock (`__nativeClock()`)')
   const execFloor = thenFloor + 2 * noop
   const targets = [
     ['breaker execute(async ok) ≥1.5× cockatiel', m('cockatiel breaker `execute(ok)`') / 1.5, awaitFloor, execFloor, m('seawall breaker `execute(ok)`')],
@@ -125,7 +125,7 @@ async function main () {
   ]
   console.log('\nFloors: any implementation = the harness `await` of a promise (async rows);')
   console.log('decisions in native code = `await ok().then(...)` + 2 raw Node-API calls (async rows),')
-  console.log('or 1 raw call reading CLOCK_MONOTONIC (tryAcquire: GCRA needs the time).\n')
+  console.log('or 1 raw call reading the fast clock (tryAcquire: GCRA needs the time).\n')
   console.log('| target | needs ≤ | floor, any implementation | floor, decisions in native code | seawall | verdict |')
   console.log('|---|---|---|---|---|---|')
   for (const [name, need, anyFloor, nativeFloor, now] of targets) {

@@ -68,6 +68,41 @@ module.exports = [
     }
   },
   {
+    // limiter has no keyed limiter: its users keep a Map of buckets.
+    name: 'keyed token bucket tryAcquire(key), one hot key',
+    options: { batch: 200_000 },
+    targets: { 'limiter (Map of buckets)': 1 },
+    impls: {
+      seawall: () => {
+        const b = new seawall.KeyedTokenBucket({ burst: 1e9, ratePerSec: 1e9, maxKeys: 10_000 })
+        for (let i = 0; i < 5000; i++) b.tryAcquire(`user-${i}`)
+        return () => b.tryAcquire('user-42')
+      },
+      'limiter (Map of buckets)': () => {
+        const m = new Map()
+        for (let i = 0; i < 5000; i++) m.set(`user-${i}`, new LimiterBucket({ bucketSize: 1e9, tokensPerInterval: 1e9, interval: 'second' }))
+        return () => m.get('user-42').tryRemoveTokens(1)
+      }
+    }
+  },
+  {
+    // No sliding-window peer on npm in the same class: limiter's token
+    // bucket, the limiter a user would otherwise pick.
+    name: 'sliding window tryAcquire()',
+    options: { batch: 200_000 },
+    targets: { limiter: 1 },
+    impls: {
+      seawall: () => {
+        const w = new seawall.SlidingWindowLimiter({ limit: 16_000_000, windowMs: 100, buckets: 10 })
+        return () => w.tryAcquire()
+      },
+      limiter: () => {
+        const b = new LimiterBucket({ bucketSize: 1e9, tokensPerInterval: 1e9, interval: 'second' })
+        return () => b.tryRemoveTokens(1)
+      }
+    }
+  },
+  {
     name: 'bulkhead execute(async ok)',
     options: { async: true, batch: 20_000 },
     targets: { cockatiel: 2 },

@@ -11,7 +11,7 @@ const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 
-const { rlTry, rlTry1, rlTryKey, limWaitPoll, limWaitCancel, scratch } = native
+const { rlTry, rlTry1, rlTryKey, rlTryKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -308,7 +308,11 @@ class KeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) for `key` if available now. */
   tryAcquire (key, n) {
     try {
-      return rlTryKey(this._id, keyArg(key), nArg(n))
+      const k = keyArg(key)
+      scratch[0] = this._id
+      scratch[1] = nArg(n)
+      rlTryKeyRaw(k) // raw hot call: the key read natively without allocating
+      return scratch[3] === 1
     } catch (e) {
       throw mapNativeError(e, { key, n })
     }

@@ -358,7 +358,9 @@ function retry (fn, options) {
   }
   if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
   // The first attempt, with nothing made for the retries: core's run (and
-  // its schedule) starts at the first failure.
+  // its schedule) starts at the first failure. A first-time success
+  // allocates the context handed to fn (its own object: fn may keep or
+  // write it) and the promise returned; the reactions come from a pool.
   const ctx = { attempt: 1, signal }
   const t0 = plan.needsTime ? plan.clock.nowMs() : 0
   let p
@@ -371,7 +373,69 @@ function retry (fn, options) {
     if (plan.hasBudget) plan.n.firstSuccess()
     return Promise.resolve(p)
   }
-  return Promise.resolve(p).then(plan.onFirstSuccess, (e) => runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0))
+  const c = firstAttempt(fn, plan, clock, signal, retryIf, onRetry, ctx, t0)
+  return Promise.resolve(p).then(c.ok, c.err)
+}
+
+// The reactions to a first attempt's promise, pooled (as in lib/bulkhead.js:
+// native then() runs at most one of them, once; each returns its object to
+// the pool before anything that could re-enter).
+const RETRY_POOL_MAX = 256
+let retryPool = null
+let retryPoolSize = 0
+
+class FirstAttempt {
+  constructor () {
+    this.fn = null
+    this.plan = null
+    this.clock = undefined
+    this.signal = undefined
+    this.retryIf = undefined
+    this.onRetry = undefined
+    this.ctx = null
+    this.t0 = 0
+    this.next = null
+    this.ok = (v) => {
+      const plan = this.plan
+      this.free()
+      if (plan.hasBudget) plan.n.firstSuccess()
+      return v
+    }
+    this.err = (e) => {
+      const { fn, plan, clock, signal, retryIf, onRetry, ctx, t0 } = this
+      this.free()
+      return runRetry(fn, plan, clock, signal, retryIf, onRetry, ctx, e, t0)
+    }
+  }
+
+  free () {
+    this.fn = this.plan = this.retryIf = this.onRetry = this.signal = this.clock = this.ctx = undefined
+    if (retryPoolSize < RETRY_POOL_MAX) {
+      this.next = retryPool
+      retryPool = this
+      retryPoolSize++
+    }
+  }
+}
+
+function firstAttempt (fn, plan, clock, signal, retryIf, onRetry, ctx, t0) {
+  let c = retryPool
+  if (c === null) {
+    c = new FirstAttempt()
+  } else {
+    retryPool = c.next
+    c.next = null
+    retryPoolSize--
+  }
+  c.fn = fn
+  c.plan = plan
+  c.clock = clock
+  c.signal = signal
+  c.retryIf = retryIf
+  c.onRetry = onRetry
+  c.ctx = ctx
+  c.t0 = t0
+  return c
 }
 
 function planFrom (opts, budget) {

@@ -101,11 +101,12 @@ impl ManualClock {
     }
 }
 
-/// The clock source for a primitive: the given manual clock or the monotonic one.
+/// The clock source for a primitive: the given manual clock, else core's fast
+/// in-process monotonic clock (spec/README.md "Time").
 pub fn source(clock: Option<&ManualClock>) -> ClockSource {
     match clock {
         Some(c) => ClockSource::Manual(c.inner.clone()),
-        None => ClockSource::Monotonic,
+        None => ClockSource::fast(),
     }
 }
 

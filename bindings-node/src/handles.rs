@@ -316,6 +316,89 @@ pub unsafe fn call(
     std::ptr::null_mut()
 }
 
+/// [`call`] for a hot function whose one JS argument is a string (a
+/// limiter key): `f` gets its UTF-8 bytes, read into a stack buffer (no
+/// allocation for keys up to 240 bytes; longer ones are read whole into a
+/// `Vec`). A non-string argument is an error.
+///
+/// # Safety
+/// As [`call`].
+#[inline(always)]
+pub unsafe fn call_key(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    f: impl FnOnce(&Hot, &[u8]) -> napi::Result<()>,
+) -> sys::napi_value {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut data: *mut c_void = std::ptr::null_mut();
+        let mut argc = 1usize;
+        let mut argv = [std::ptr::null_mut(); 1];
+        // SAFETY: the caller's contract; `argv` has room for `argc` values.
+        let st = unsafe {
+            sys::napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                argv.as_mut_ptr(),
+                std::ptr::null_mut(),
+                &mut data,
+            )
+        };
+        if st != sys::Status::napi_ok || data.is_null() || argc < 1 {
+            return Err(napi::Error::from_reason("seawall: bad native call"));
+        }
+        let mut buf = [0u8; 256];
+        let mut len = 0usize;
+        // SAFETY: `argv[0]` is this call's argument; the buffer is ours and
+        // its size is passed (Node-API writes at most size - 1 bytes + NUL).
+        let st = unsafe {
+            sys::napi_get_value_string_utf8(
+                env,
+                argv[0],
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut len,
+            )
+        };
+        if st != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("seawall: key must be a string"));
+        }
+        // SAFETY: `data` is the `Rc<Hot>` given at registration (see `call`).
+        let hot = unsafe { &*data.cast::<Hot>() };
+        // Near the end of the buffer the key may have been cut (possibly
+        // before a multi-byte character): read it whole.
+        if len + 8 < buf.len() {
+            return f(hot, buf.get(..len).unwrap_or(&[]));
+        }
+        let mut full = 0usize;
+        // SAFETY: as above; a NULL buffer asks for the length only.
+        let st = unsafe {
+            sys::napi_get_value_string_utf8(env, argv[0], std::ptr::null_mut(), 0, &mut full)
+        };
+        if st != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("seawall: key must be a string"));
+        }
+        let mut v = vec![0u8; full + 1];
+        // SAFETY: as above, into `v` of `full + 1` bytes.
+        let st = unsafe {
+            sys::napi_get_value_string_utf8(env, argv[0], v.as_mut_ptr().cast(), v.len(), &mut len)
+        };
+        if st != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("seawall: key must be a string"));
+        }
+        v.truncate(len);
+        f(hot, &v)
+    }));
+    let e = match r {
+        Ok(Ok(())) => return std::ptr::null_mut(),
+        Ok(Err(e)) => e,
+        Err(p) => napi::bindgen_prelude::panic_to_error(p),
+    };
+    // SAFETY: this call's env, on the JS thread.
+    unsafe { JsError::from(e).throw_into(env) };
+    std::ptr::null_mut()
+}
+
 /// Defines a raw hot function: `fn name(h) { body }` becomes a Node-API
 /// callback that runs `body` with `h: &Hot` inside [`call`] (panics caught,
 /// errors thrown into JS). List it in a `HOT_FNS` table so
@@ -347,12 +430,12 @@ crate::hot_fn! {
 }
 
 crate::hot_fn! {
-    /// `__nativeClock()`: a raw hot function that reads the core's monotonic
-    /// clock (as a token bucket decision does) into scratch[0], as ms: the
-    /// floor of `tryAcquire()` (`bench/floor.js`).
+    /// `__nativeClock()`: a raw hot function that reads the core's fast
+    /// in-process clock (as a token bucket decision does) into scratch[0],
+    /// as ms: the floor of `tryAcquire()` (`bench/floor.js`).
     fn native_clock(h) {
         use seawall::clock::Clock;
-        h.put(0, seawall::clock::MonotonicClock.now_ns() as f64 / 1e6);
+        h.put(0, seawall::clock::FastClock::new().now_ns() as f64 / 1e6);
     }
 }
 

@@ -181,8 +181,49 @@ crate::hot_fn! {
     }
 }
 
+/// `rlTryKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
+/// argument (read without allocating, `handles::call_key`); scratch in:
+/// [0] the limiter id, [1] `n`; out: [0] remaining, [1] retryAfterMs,
+/// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `rlTry` does.
+unsafe extern "C" fn rl_try_key_raw(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    // SAFETY: registered by `handles::register_hot` (listed in HOT_FNS).
+    unsafe {
+        crate::handles::call_key(env, info, |h, key| {
+            let (id, n) = (h.id_arg(0), count(h.arg(1))?);
+            let d = {
+                let slab = h.limiters.borrow();
+                let d = match id.and_then(|id| slab.get(id)).map(|l| &**l) {
+                    Some(Limiter::KeyedBucket(k)) => k.try_acquire(key, n),
+                    Some(Limiter::KeyedWindow(k)) => k.try_acquire(key, n),
+                    Some(_) => {
+                        return Err(tagged(
+                            "invalid_argument",
+                            "key",
+                            "is not used by an unkeyed limiter",
+                        ))
+                    }
+                    None => return Err(not_live()),
+                };
+                d.map_err(|e| arg_error(&e))?
+            };
+            h.put(0, d.remaining as f64);
+            h.put(1, duration_ms(d.retry_after));
+            h.put(2, duration_ms(d.reset_after));
+            h.put(3, f64::from(u8::from(d.allowed)));
+            Ok(())
+        })
+    }
+}
+
 /// The raw hot functions of this module (see `handles`).
-pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"rlTry", rl_try), (c"rlTry1", rl_try1)];
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[
+    (c"rlTry", rl_try),
+    (c"rlTry1", rl_try1),
+    (c"rlTryKeyRaw", rl_try_key_raw),
+];
 
 /// The keyed form of `rlTry`.
 #[napi(catch_unwind)]

@@ -76,9 +76,11 @@ fn monotonic_now_ns() -> u64 {
 /// (`core/tests/fast_clock.rs` checks it under contention). The unordered
 /// read that `quanta` and governor use is twice as fast here but was
 /// measured going back across threads by up to ≈ 0.34 µs. Values are not
-/// comparable between processes (and drift from `CLOCK_MONOTONIC` by the
-/// calibration's error, a few ppm): state shared between processes uses
-/// [`MonotonicClock`].
+/// comparable between processes, and they drift from `CLOCK_MONOTONIC` by
+/// the calibration's rate error (12–34 ppm over four processes on that
+/// guest: up to 34 µs per second, 0.12 s per hour; NTP may slew
+/// `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared between
+/// processes uses [`MonotonicClock`].
 #[derive(Debug, Clone, Copy)]
 pub struct FastClock {
     tsc: Option<&'static Tsc>,
