@@ -586,7 +586,6 @@ typedef struct seawall_policy seawall_policy;
  */
 typedef struct seawall_quota_policy seawall_quota_policy;
 
-#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * One Redis (one URL), shared by any number of limiters. Opaque;
  * thread-safe. Connects on the first decision.
@@ -617,6 +616,7 @@ typedef struct seawall_redis_lease seawall_redis_lease;
  */
 typedef struct seawall_redis_limiter seawall_redis_limiter;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * A shared-memory region: a file (default under `/dev/shm`) mapped by
  * every process that opens it. Opaque; thread-safe.
@@ -2026,7 +2026,6 @@ typedef struct seawall_policy_step {
   const char *error_field;
 } seawall_policy_step;
 
-#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Counters of a Redis limiter and its backend.
  */
@@ -2073,6 +2072,7 @@ typedef struct seawall_redis_metrics {
   uint8_t breaker_open;
 } seawall_redis_metrics;
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Options of a region, used only by the process that creates its file.
  * Versioned like every config: initialise with
@@ -3997,7 +3997,6 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
  */
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
-#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
  * or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
@@ -4216,6 +4215,7 @@ enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_red
                                                         uint64_t for_ns,
                                                         bool *written);
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
  * Writes the default region options into the caller's `size` bytes and
  * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
