@@ -2031,6 +2031,12 @@ typedef struct seawall_policy_step {
  */
 typedef struct seawall_redis_metrics {
   /**
+   * The caller's `sizeof` of this struct, set before the call: the
+   * library writes only that many bytes (an older, shorter struct gets
+   * the fields it has; fields it does not know, a newer one gets as 0).
+   */
+  uint32_t struct_size;
+  /**
    * The burst or limit.
    */
   uint64_t limit;
@@ -4091,6 +4097,8 @@ enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limi
 /**
  * Writes the limiter's and its backend's counters to `*out`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ * Set `out->struct_size = sizeof *out` before the call: only that many
+ * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
  */
 enum seawall_status seawall_redis_limiter_metrics(const struct seawall_redis_limiter *limiter,
                                                   struct seawall_redis_metrics *out);

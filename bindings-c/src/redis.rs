@@ -39,6 +39,10 @@ pub struct seawall_redis_limiter(RedisLimiter);
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct seawall_redis_metrics {
+    /// The caller's `sizeof` of this struct, set before the call: the
+    /// library writes only that many bytes (an older, shorter struct gets
+    /// the fields it has; fields it does not know, a newer one gets as 0).
+    pub struct_size: u32,
     /// The burst or limit.
     pub limit: u64,
     /// Granted decisions (by Redis or by the failure mode).
@@ -59,6 +63,22 @@ pub struct seawall_redis_metrics {
     pub connects: u64,
     /// 1 while the breaker around Redis is open or half-open, else 0.
     pub breaker_open: u8,
+}
+
+// SAFETY: repr(C), `struct_size: u32` first.
+unsafe impl crate::config::VersionedOut for seawall_redis_metrics {
+    const PREFIXES: &'static [usize] = &[
+        std::mem::offset_of!(seawall_redis_metrics, limit),
+        std::mem::offset_of!(seawall_redis_metrics, allowed),
+        std::mem::offset_of!(seawall_redis_metrics, denied),
+        std::mem::offset_of!(seawall_redis_metrics, redis_ok),
+        std::mem::offset_of!(seawall_redis_metrics, errors),
+        std::mem::offset_of!(seawall_redis_metrics, timeouts),
+        std::mem::offset_of!(seawall_redis_metrics, fallbacks),
+        std::mem::offset_of!(seawall_redis_metrics, short_circuited),
+        std::mem::offset_of!(seawall_redis_metrics, connects),
+        std::mem::offset_of!(seawall_redis_metrics, breaker_open),
+    ];
 }
 
 unsafe fn backend_new(
@@ -257,6 +277,8 @@ pub unsafe extern "C" fn seawall_redis_limiter_refund(
 
 /// Writes the limiter's and its backend's counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+/// Set `out->struct_size = sizeof *out` before the call: only that many
+/// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_metrics(
     limiter: *const seawall_redis_limiter,
@@ -264,7 +286,8 @@ pub unsafe extern "C" fn seawall_redis_limiter_metrics(
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
         let m = (*limiter).0.metrics();
-        *out = seawall_redis_metrics {
+        crate::config::write_out(out, seawall_redis_metrics {
+            struct_size: 0,
             limit: m.limit,
             allowed: m.allowed,
             denied: m.denied,
@@ -275,8 +298,7 @@ pub unsafe extern "C" fn seawall_redis_limiter_metrics(
             short_circuited: m.backend.short_circuited,
             connects: m.backend.connects,
             breaker_open: u8::from(m.backend.breaker_state != "closed"),
-        };
-        seawall_status::SEAWALL_OK
+        })
     })
 }
 

@@ -146,7 +146,7 @@ static void with_redis(pid_t pid, int port) {
   seawall_redis_backend_free(b1); /* the limiters keep what they need */
   seawall_redis_backend_free(b2);
   seawall_decision d;
-  seawall_redis_metrics m;
+  seawall_redis_metrics m = {.struct_size = sizeof m};
   /* connect and load the script */
   for (int i = 0; i < 100; i++) {
     seawall_redis_limiter_peek(a, (const uint8_t *)"w", 1, 1, &d);

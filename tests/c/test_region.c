@@ -29,9 +29,9 @@ static seawall_circuit_breaker_config cb_cfg(void) {
 /* 2 requests per minute per key; 1000 keys. */
 static seawall_keyed_sliding_window_config ksw_cfg(void) {
   seawall_keyed_sliding_window_config c = seawall_keyed_sliding_window_config_default();
-  c.window.limit = 2;
-  c.window.window_ns = 60000000000ull;
-  c.table.max_keys = 1000;
+  c.limit = 2;
+  c.window_ns = 60000000000ull;
+  c.max_keys = 1000;
   return c;
 }
 
