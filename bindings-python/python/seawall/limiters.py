@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
 
 from . import _native
+from .metrics import Registry, _attach
 from ._native import Decision, LimiterWaiter, ManualClock, check_seconds
 from .errors import RateLimitedError
 
@@ -104,8 +105,12 @@ class TokenBucket(_native.TokenBucket):
 
     __slots__ = ("_clock",)
 
-    def __init__(self, rate_per_sec: float, burst: int, *, initial_tokens: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __new__(cls, *args: Any, name: Optional[str] = None, labels: Any = None, registry: Any = None, **kwargs: Any) -> "TokenBucket":
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, rate_per_sec: float, burst: int, *, initial_tokens: Optional[int] = None, clock: Optional[ManualClock] = None, name: Optional[str] = None, labels: Optional[Mapping[str, str]] = None, registry: Optional[Registry] = None) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` tokens are taken, in FIFO
@@ -122,8 +127,12 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
 
     __slots__ = ("_clock",)
 
-    def __init__(self, limit: int, window: float, *, buckets: Optional[int] = None, clock: Optional[ManualClock] = None) -> None:
+    def __new__(cls, *args: Any, name: Optional[str] = None, labels: Any = None, registry: Any = None, **kwargs: Any) -> "SlidingWindowLimiter":
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, limit: int, window: float, *, buckets: Optional[int] = None, clock: Optional[ManualClock] = None, name: Optional[str] = None, labels: Optional[Mapping[str, str]] = None, registry: Optional[Registry] = None) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` requests are counted, in FIFO

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
-from . import _clock
+from . import _clock, _log
 from time import monotonic as _monotonic
 
 from ._native import Backoff, ManualClock, RetryBudget, RetryCore, RetryRun
@@ -203,6 +204,8 @@ class Retry:
                 run.abandon()
                 raise
         step = run.on_failure(ok, hint, duration)
+        if _log.logger.isEnabledFor(logging.WARNING):
+            _log.log_retry(run.attempts, exc, result, step)
         if step.__class__ is float:
             if self._on_retry is not None:
                 try:
