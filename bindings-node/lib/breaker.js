@@ -4,6 +4,7 @@
 
 const { EventEmitter } = require('node:events')
 const native = require('./native')
+const { attach: attachName, reportListenerError } = require('./metrics')
 const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
@@ -180,13 +181,20 @@ class CircuitBreaker extends EventEmitter {
     this._isFailure = opts.isFailure
     this._predicateError = undefined
     this.name = typeof opts.name === 'string' ? opts.name : undefined
+    attachName(this, opts)
   }
 
   _drain () {
     for (const t of this._n.takeEvents()) {
       const ev = { from: t.from, to: t.to, atMs: t.atMs }
-      this.emit('stateChange', ev)
-      this.emit(t.to, ev)
+      // A listener that throws never breaks the call: reported once as a
+      // process warning ('listenerError' listeners get it instead).
+      try {
+        this.emit('stateChange', ev)
+        this.emit(t.to, ev)
+      } catch (e) {
+        reportListenerError(this, e)
+      }
     }
   }
 

@@ -4,6 +4,7 @@
 // waiters are promises that claim their slot after a release hands it over.
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { BulkheadFullError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
@@ -176,6 +177,7 @@ class Bulkhead {
     this._id = this._n.id
     this._maxWaitMs = this._n.maxWaitMs
     this._waiting = [] // JS-managed waiters of acquire()/execute(), oldest first
+    attachName(this, opts)
   }
 
   /** A permit now, or null (never waits; refused while anyone is queued). */

@@ -3,6 +3,7 @@
 // FaultInjector (chaos: errors and delays with a probability, seedable).
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, pause } = require('./clock')
 const { runWithTimeout, withCallerStack, newTimeoutError, checkSignal } = require('./timeout')
@@ -35,6 +36,7 @@ class AdaptiveTimeout {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /** Records the latency of one call, ms. */
@@ -81,6 +83,7 @@ class FaultInjector {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /** The next decision: { fault: 'none' | 'error' | 'delay', delayMs }. */

@@ -16,9 +16,14 @@ const { AdaptiveTimeout, FaultInjector } = require('./chaos')
 const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
+const metrics = require('./metrics')
 
 module.exports = {
   VERSION: native.version(),
+  metrics,
+  Registry: metrics.Registry,
+  defaultRegistry: metrics.defaultRegistry,
+  metricsMiddleware: metrics.metricsMiddleware,
   ManualClock,
   timeout,
   Deadline,

@@ -6,6 +6,10 @@ import seawall from './index.js'
 export default seawall
 export const {
   VERSION,
+  metrics,
+  Registry,
+  defaultRegistry,
+  metricsMiddleware,
   ManualClock,
   timeout,
   Deadline,

@@ -4,6 +4,7 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError, checkArgDurationMs } = require('./errors')
 const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
@@ -77,6 +78,7 @@ class BaseLimiter {
     this._id = this._n.id
     /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
     this.limit = this._n.limit
+    attachName(this, opts)
   }
 
   /**

@@ -3,6 +3,7 @@
 // that calls, classifies, asks the schedule and the budget, and sleeps.
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, pause, abortReason } = require('./clock')
 const { classifyError } = require('./classify')
@@ -211,6 +212,7 @@ class RetryBudget {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /**

@@ -315,7 +315,7 @@ pub fn classify_tables() -> ClassifyTables {
 
 #[napi(js_name = "NativeRetryBudget")]
 pub struct RetryBudget {
-    inner: std::sync::Arc<rb::RetryBudget>,
+    pub(crate) inner: std::sync::Arc<rb::RetryBudget>,
 }
 
 /// Retry budget metrics.

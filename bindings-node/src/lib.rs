@@ -16,6 +16,7 @@ pub mod error;
 pub mod handles;
 pub mod limiter;
 pub mod policy;
+pub mod registry;
 pub mod retry;
 pub mod share;
 

@@ -260,6 +260,22 @@ pub fn family_names(namespace: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every family as (name, type, help) for a namespace, in output order:
+/// what an integration that declares its metrics up front (prom-client,
+/// OpenTelemetry) registers.
+pub fn families(namespace: &str) -> Vec<(String, &'static str, &'static str)> {
+    FAMILIES
+        .iter()
+        .map(|f| {
+            let ty = match f.ty {
+                Type::Counter => "counter",
+                Type::Gauge => "gauge",
+            };
+            (format!("{namespace}_{}", f.suffix), ty, f.help)
+        })
+        .collect()
+}
+
 fn push_labels(out: &mut String, snap: &Snapshot, extra: (&str, &str)) {
     out.push_str("{name=\"");
     escape_label_value(&snap.name, out);
