@@ -191,6 +191,27 @@ impl Registry {
         py.detach(move || r.prometheus_text())
     }
 
+    /// Every family as `(name, type, help, [(labels, value), ...])`, the
+    /// data the text is rendered from (for OpenTelemetry).
+    #[allow(clippy::type_complexity)]
+    fn collect(
+        &self,
+        py: Python<'_>,
+    ) -> Vec<(
+        String,
+        &'static str,
+        &'static str,
+        Vec<(Vec<(String, String)>, f64)>,
+    )> {
+        let r = self.inner.clone();
+        py.detach(move || {
+            r.collect()
+                .into_iter()
+                .map(|f| (f.name, f.ty, f.help, f.samples))
+                .collect()
+        })
+    }
+
     /// The health document as a JSON string.
     fn health_json(&self, py: Python<'_>) -> String {
         let r = self.inner.clone();

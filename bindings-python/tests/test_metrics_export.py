@@ -360,3 +360,38 @@ def test_retry_logs_scheduled_at_info_and_give_up_at_warning(caplog: pytest.LogC
         (logging.WARNING, "retry gave up after 2 attempt(s) (attempts): OSError('down')"),
     ]
     assert caplog.records[1].reason == "attempts"  # type: ignore[attr-defined]
+
+
+def test_opentelemetry_in_memory_reader_collects_the_same_values(world: Dict[str, Any]) -> None:
+    otel_sdk = pytest.importorskip("opentelemetry.sdk.metrics")
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    w = world
+    traffic(w, 4)
+    reader = InMemoryMetricReader()
+    provider = otel_sdk.MeterProvider(metric_readers=[reader])
+    instruments = metrics.instrument_opentelemetry(provider.get_meter("test"), registry=w["reg"])
+    assert len(instruments) == len(FAMILIES) + 3  # the retry families too (no Backoff registered)
+
+    def collected() -> Dict[Key, float]:
+        data = reader.get_metrics_data()
+        out: Dict[Key, float] = {}
+        for rm in data.resource_metrics:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    for p in m.data.data_points:
+                        key = (m.name, tuple(sorted((k, str(v)) for k, v in p.attributes.items())))
+                        out[key] = p.value
+        return out
+
+    got = collected()
+    _, text_values = samples(w["reg"].prometheus_text())
+    # Same series and values as the text (counter names without _total).
+    renamed = {(n[: -len("_total")] if n.endswith("_total") else n, labels): x for (n, labels), x in text_values.items()}
+    assert got == renamed
+    m = w["cb"].metrics()
+    assert got[("seawall_circuit_breaker_calls", (("dependency", "payments"), ("name", "cb"), ("outcome", "failure")))] == m["failures"]
+    traffic(w, 2)
+    again = collected()
+    assert again[("seawall_rate_limiter_calls", (("dependency", "payments"), ("name", "tb"), ("outcome", "denied")))] == w["tb"].metrics()["denied"]
+    provider.shutdown()

@@ -37,6 +37,7 @@ __all__ = [
     "SeawallCollector",
     "MetricsApp",
     "CONTENT_TYPE",
+    "instrument_opentelemetry",
 ]
 
 Registry = _native.Registry
@@ -124,6 +125,47 @@ class SeawallCollector:
         from prometheus_client.parser import text_string_to_metric_families
 
         yield from text_string_to_metric_families(self._registry.prometheus_text())
+
+
+def instrument_opentelemetry(meter: Optional[Any] = None, *, registry: Optional[Any] = None) -> List[Any]:
+    """Creates one OpenTelemetry observable instrument per seawall family
+    on ``meter`` (default: ``opentelemetry.metrics.get_meter("seawall")``);
+    each reads the registry when the SDK collects. Counters drop the
+    ``_total`` suffix (OpenTelemetry's exporters add it back); times keep
+    seconds (unit ``s``). Needs ``opentelemetry-api``; seawall does not
+    depend on it. Returns the instruments."""
+    reg = _registry(registry)
+    if meter is None:
+        from opentelemetry import metrics as otel_metrics
+
+        from . import __version__
+
+        meter = otel_metrics.get_meter("seawall", __version__)
+    from opentelemetry.metrics import Observation
+
+    def callback_for(family: str) -> Callable[[Any], Iterable[Any]]:
+        def observe(_options: Any) -> Iterable[Any]:
+            for name, _ty, _help, samples in reg.collect():
+                if name == family:
+                    return [Observation(value, dict(labels)) for labels, value in samples]
+            return []
+
+        return observe
+
+    instruments = []
+    for name, ty, help_text, _ in reg.collect():
+        unit = "s" if name.endswith("_seconds") else "1"
+        if ty == "counter":
+            inst = meter.create_observable_counter(
+                name[: -len("_total")] if name.endswith("_total") else name,
+                callbacks=[callback_for(name)],
+                unit=unit,
+                description=help_text,
+            )
+        else:
+            inst = meter.create_observable_gauge(name, callbacks=[callback_for(name)], unit=unit, description=help_text)
+        instruments.append(inst)
+    return instruments
 
 
 Scope = MutableMapping[str, Any]

@@ -297,6 +297,57 @@ fn push_labels(out: &mut String, snap: &Snapshot, extra: (&str, &str)) {
     out.push('}');
 }
 
+/// One family read from a set of snapshots, as data (for integrations that
+/// observe values rather than parse text: OpenTelemetry, prom-client).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilySamples {
+    /// Full family name, e.g. `seawall_circuit_breaker_calls_total`.
+    pub name: String,
+    /// `counter` or `gauge`.
+    pub ty: &'static str,
+    /// The HELP text.
+    pub help: &'static str,
+    /// Each sample: its labels (`name`, the registered ones, the family's
+    /// own) and value.
+    pub samples: Vec<(Vec<(String, String)>, f64)>,
+}
+
+/// The same data as [`render`], unrendered: every family (also the ones
+/// without samples), in output order.
+pub fn collect(namespace: &str, snaps: &[Snapshot]) -> Vec<FamilySamples> {
+    let mut vals = Vec::new();
+    FAMILIES
+        .iter()
+        .map(|f| {
+            let mut samples = Vec::new();
+            for snap in snaps {
+                vals.clear();
+                if !(f.read)(&snap.sample, &mut vals) {
+                    continue;
+                }
+                for &(k, v, x) in &vals {
+                    let mut labels = Vec::with_capacity(snap.labels.len() + 2);
+                    labels.push(("name".to_owned(), snap.name.clone()));
+                    labels.extend(snap.labels.iter().cloned());
+                    if !k.is_empty() {
+                        labels.push((k.to_owned(), v.to_owned()));
+                    }
+                    samples.push((labels, x));
+                }
+            }
+            FamilySamples {
+                name: format!("{namespace}_{}", f.suffix),
+                ty: match f.ty {
+                    Type::Counter => "counter",
+                    Type::Gauge => "gauge",
+                },
+                help: f.help,
+                samples,
+            }
+        })
+        .collect()
+}
+
 /// Renders `snaps` (already sorted by name) under `namespace`.
 pub fn render(namespace: &str, snaps: &[Snapshot]) -> String {
     let mut out = String::new();

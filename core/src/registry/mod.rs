@@ -425,6 +425,12 @@ impl Registry {
         crate::export::prometheus::render(&self.inner.namespace, &self.snapshot())
     }
 
+    /// Every family's samples as data (see
+    /// [`crate::export::prometheus::collect`]).
+    pub fn collect(&self) -> Vec<crate::export::prometheus::FamilySamples> {
+        crate::export::prometheus::collect(&self.inner.namespace, &self.snapshot())
+    }
+
     /// The health snapshot as a JSON document (see
     /// [`crate::export::health`]).
     pub fn health_json(&self) -> String {

@@ -351,3 +351,31 @@ fn namespace_prefixes_every_family_and_default_registry_is_shared() {
     drop(h);
     assert!(!default_registry().contains(name));
 }
+
+#[test]
+fn collect_has_the_rendered_samples() {
+    let clock = ManualClock::new();
+    let reg = Registry::new();
+    let cb = breaker(&clock);
+    let _h = ok(reg.register("c", &[("team", "x")], Source::CircuitBreaker(cb.clone())));
+    if let Ok(p) = cb.try_acquire() {
+        cb.record_failure(p, Duration::from_millis(1));
+    }
+    let fams = reg.collect();
+    assert_eq!(
+        fams.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+        prometheus::family_names("seawall")
+    );
+    let text = reg.prometheus_text();
+    let mut n = 0;
+    for f in &fams {
+        for (labels, v) in &f.samples {
+            let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let line = format!("{}{{{}}} {}\n", f.name, l.join(","), v);
+            assert!(text.contains(&line), "{line}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, text.lines().filter(|l| !l.starts_with('#')).count());
+    assert!(n > 10);
+}
