@@ -187,6 +187,8 @@ export declare class NativeRegistry {
   has(name: string): boolean
   /** Prometheus text exposition (0.0.4). */
   prometheusText(): string
+  /** Every family's samples as data (for OpenTelemetry). */
+  collect(): Array<FamilySamples>
   /** The health document as JSON. */
   healthJson(): string
 }
@@ -381,6 +383,18 @@ export interface ClassifyTables {
   codes: Array<Array<string>>
 }
 
+/** One family with its samples. */
+export interface FamilySamples {
+  /** Full family name. */
+  name: string
+  /** `counter` or `gauge`. */
+  kind: string
+  /** HELP text. */
+  help: string
+  /** The samples. */
+  samples: Array<Sample>
+}
+
 /** Fault injector counters. */
 export interface FaultInjectorMetrics {
   decisions: number
@@ -503,6 +517,16 @@ export interface RetryBudgetMetrics {
 
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean
+
+/** One sample of a family. */
+export interface Sample {
+  /** Label names, in output order. */
+  keys: Array<string>
+  /** Label values, same order. */
+  values: Array<string>
+  /** The value. */
+  value: number
+}
 
 /**
  * Installs this thread's scratch array. Its napi reference is leaked on

@@ -1042,6 +1042,8 @@ export declare const metrics: {
   prometheusText(registry?: Registry): string
   health(registry?: Registry): Health
   metricsMiddleware: typeof metricsMiddleware
+  /** One OpenTelemetry observable instrument per family on `meter`. */
+  instrumentOpenTelemetry(meter: any, options?: { registry?: Registry }): unknown[]
   /** Registers seawall's families in a prom-client Registry. */
   promClientCollector(promRegistry: { registerMetric(metric: any): void }, options?: { registry?: Registry }): unknown[]
   CONTENT_TYPE: string

@@ -229,7 +229,47 @@ function promClientCollector (promRegistry, options) {
   return metrics
 }
 
+/**
+ * One OpenTelemetry observable instrument per seawall family on `meter`
+ * (an @opentelemetry/api Meter: `metrics.getMeter('seawall')`), read when
+ * the SDK collects. Counters drop the `_total` suffix (exporters add it);
+ * times stay in seconds (unit 's'). @opentelemetry/api is not a
+ * dependency of seawall: pass the meter.
+ */
+function instrumentOpenTelemetry (meter, options) {
+  if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
+    throw argTypeError('meter', 'an OpenTelemetry Meter', meter)
+  }
+  const reg = registryOf((options || {}).registry)
+  let cached
+  const current = () => {
+    if (cached === undefined) {
+      cached = new Map(reg._n.collect().map((f) => [f.name, f]))
+      queueMicrotask(() => { cached = undefined })
+    }
+    return cached
+  }
+  return reg._n.collect().map((f) => {
+    const unit = f.name.endsWith('_seconds') ? 's' : '1'
+    const opts = { description: f.help, unit }
+    const inst = f.kind === 'counter'
+      ? meter.createObservableCounter(f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name, opts)
+      : meter.createObservableGauge(f.name, opts)
+    inst.addCallback((result) => {
+      const fam = current().get(f.name)
+      if (!fam) return
+      for (const s of fam.samples) {
+        const attrs = {}
+        for (let i = 0; i < s.keys.length; i++) attrs[s.keys[i]] = s.values[i]
+        result.observe(s.value, attrs)
+      }
+    })
+    return inst
+  })
+}
+
 module.exports = {
+  instrumentOpenTelemetry,
   Registry,
   defaultRegistry,
   register,

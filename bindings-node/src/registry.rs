@@ -11,6 +11,30 @@ use napi::Result;
 use napi_derive::napi;
 use seawall::registry::{self as core, Source};
 
+/// One sample of a family.
+#[napi(object)]
+pub struct Sample {
+    /// Label names, in output order.
+    pub keys: Vec<String>,
+    /// Label values, same order.
+    pub values: Vec<String>,
+    /// The value.
+    pub value: f64,
+}
+
+/// One family with its samples.
+#[napi(object)]
+pub struct FamilySamples {
+    /// Full family name.
+    pub name: String,
+    /// `counter` or `gauge`.
+    pub kind: String,
+    /// HELP text.
+    pub help: String,
+    /// The samples.
+    pub samples: Vec<Sample>,
+}
+
 /// A set of named instances exported together.
 #[napi(js_name = "NativeRegistry")]
 pub struct Registry {
@@ -198,6 +222,29 @@ impl Registry {
     #[napi(catch_unwind)]
     pub fn prometheus_text(&self) -> String {
         self.inner.prometheus_text()
+    }
+
+    /// Every family's samples as data (for OpenTelemetry).
+    #[napi(catch_unwind)]
+    pub fn collect(&self) -> Vec<FamilySamples> {
+        self.inner
+            .collect()
+            .into_iter()
+            .map(|f| FamilySamples {
+                name: f.name,
+                kind: f.ty.to_owned(),
+                help: f.help.to_owned(),
+                samples: f
+                    .samples
+                    .into_iter()
+                    .map(|(labels, value)| Sample {
+                        keys: labels.iter().map(|(k, _)| k.clone()).collect(),
+                        values: labels.into_iter().map(|(_, v)| v).collect(),
+                        value,
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The health document as JSON.

@@ -329,3 +329,46 @@ test('a listener that throws: the call still settles, the error is reported once
   assert.strictEqual(await cb.execute(async () => 'fine'), 'fine')
   assert.deepStrictEqual(seen, ['listener bug', 'closed bug'])
 })
+
+test('OpenTelemetry: an in-memory reader collects the same values', async () => {
+  const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics')
+  class MemoryReader extends MetricReader {
+    async onForceFlush () {}
+    async onShutdown () {}
+  }
+  const w = world()
+  await traffic(w, 4)
+  const reader = new MemoryReader()
+  const provider = new MeterProvider({ readers: [reader] })
+  const instruments = metrics.instrumentOpenTelemetry(provider.getMeter('test'), { registry: w.registry })
+  assert.strictEqual(instruments.length, Object.keys(FAMILIES).length + 3)
+
+  async function collected () {
+    const { resourceMetrics, errors } = await reader.collect()
+    assert.deepStrictEqual(errors, [])
+    const out = new Map()
+    for (const sm of resourceMetrics.scopeMetrics) {
+      for (const m of sm.metrics) {
+        for (const p of m.dataPoints) {
+          const key = m.descriptor.name + JSON.stringify(Object.keys(p.attributes).sort().map((k) => [k, p.attributes[k]]))
+          out.set(key, p.value)
+        }
+      }
+    }
+    return out
+  }
+  const got = await collected()
+  const text = parse(w.registry.prometheusText()).values
+  const renamed = new Map([...text].map(([k, x]) => {
+    const i = k.indexOf('[')
+    const n = k.slice(0, i)
+    return [(n.endsWith('_total') ? n.slice(0, -6) : n) + k.slice(i), x]
+  }))
+  assert.deepStrictEqual(got, renamed)
+  const m = w.cb.metrics()
+  assert.strictEqual(v(got, 'seawall_circuit_breaker_calls', { name: 'cb', outcome: 'failure', dependency: 'payments' }), m.failures)
+  await traffic(w, 2)
+  const again = await collected()
+  assert.strictEqual(v(again, 'seawall_rate_limiter_calls', { name: 'tb', outcome: 'denied', dependency: 'payments' }), w.tb.metrics().denied)
+  await provider.shutdown()
+})
