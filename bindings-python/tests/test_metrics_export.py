@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -395,3 +395,41 @@ def test_opentelemetry_in_memory_reader_collects_the_same_values(world: Dict[str
     again = collected()
     assert again[("seawall_rate_limiter_calls", (("dependency", "payments"), ("name", "tb"), ("outcome", "denied")))] == w["tb"].metrics()["denied"]
     provider.shutdown()
+
+
+def test_events_reach_subscribers_and_a_raising_subscriber_never_breaks_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: List[Any] = []
+    reported: List[BaseException] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_value))
+
+    def bad(ev: Any) -> None:
+        raise RuntimeError("subscriber bug")
+
+    unsub_good = seawall.events.subscribe(seen.append)
+    unsub_bad = seawall.events.subscribe(bad)
+    try:
+        clock = seawall.ManualClock()
+        r = seawall.Retry(max_attempts=2, base=0.5, kind="constant", jitter="none", retry_on=OSError, clock=clock)
+        with pytest.raises(seawall.RetryError):
+            r.call(_fail)
+        fb = seawall.Fallback(7)
+        assert fb.call(_fail) == 7
+        fi = seawall.FaultInjector(error_rate=1.0, clock=clock)
+        with pytest.raises(seawall.InjectedFaultError):
+            fi.call(len, "x")
+    finally:
+        unsub_good()
+        unsub_bad()
+    kinds = [(e.kind, {k: v for k, v in e.details.items() if k != "error"}) for e in seen]
+    assert kinds == [
+        ("retry_scheduled", {"attempt": 1, "delay": 0.5}),
+        ("gave_up", {"attempts": 2, "reason": "attempts"}),
+        ("fallback_used", {}),
+        ("fault_injected", {"fault": "error", "delay": 0.0}),
+    ]
+    assert isinstance(seen[0].details["error"], OSError)
+    assert [str(e) for e in reported] == ["subscriber bug"] * 4
+    # Unsubscribed: nothing more arrives.
+    seen.clear()
+    assert seawall.Fallback(1).call(_fail) == 1
+    assert seen == []

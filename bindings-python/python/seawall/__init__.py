@@ -15,7 +15,7 @@ import os as _os
 from ._native import VERSION as __version__
 from ._native import after_fork_in_child as _after_fork_in_child
 from ._native import Backoff, ManualClock, RetryBudget, Schedule
-from . import classify, headers, metrics
+from . import classify, events, headers, metrics
 from ._log import logger as _logger  # noqa: F401 - the "seawall" logger gets its NullHandler
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
@@ -91,6 +91,7 @@ __all__ = [
     "classify",
     "headers",
     "metrics",
+    "events",
     "is_retryable",
     "SeawallError",
     "ConfigError",

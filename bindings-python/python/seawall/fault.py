@@ -20,6 +20,7 @@ import functools
 from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, cast
 
 from . import _clock, _native
+from . import events as _events
 from .metrics import Registry, _attach
 from ._native import ManualClock
 from ._aio import PLAIN, is_async_callable, returns_awaitable, sync_call_returned_awaitable
@@ -75,6 +76,8 @@ class FaultInjector(_native.FaultInjector):
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         kind, delay = self.decide()
+        if kind != "none" and _events.wanted("fault_injected"):
+            _events.emit("fault_injected", self, fault=kind, delay=delay)
         if kind == "error":
             self._raise()
         elif kind == "delay":
@@ -86,6 +89,8 @@ class FaultInjector(_native.FaultInjector):
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         kind, delay = self.decide()
+        if kind != "none" and _events.wanted("fault_injected"):
+            _events.emit("fault_injected", self, fault=kind, delay=delay)
         if kind == "error":
             self._raise()
         elif kind == "delay":

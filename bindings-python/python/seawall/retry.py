@@ -35,6 +35,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
 from . import _clock, _log
+from . import events as _events
 from time import monotonic as _monotonic
 
 from ._native import Backoff, ManualClock, RetryBudget, RetryCore, RetryRun
@@ -206,6 +207,11 @@ class Retry:
         step = run.on_failure(ok, hint, duration)
         if _log.logger.isEnabledFor(logging.WARNING):
             _log.log_retry(run.attempts, exc, result, step)
+        if _events._subscribers:
+            if step.__class__ is float:
+                _events.emit_quiet("retry_scheduled", self, attempt=run.attempts, delay=step, error=exc)
+            elif step is not None:
+                _events.emit_quiet("gave_up", self, attempts=run.attempts, reason=getattr(step, "reason", None), error=exc)
         if step.__class__ is float:
             if self._on_retry is not None:
                 try:
