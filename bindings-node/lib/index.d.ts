@@ -1048,3 +1048,6 @@ export declare const metrics: {
   promClientCollector(promRegistry: { registerMetric(metric: any): void }, options?: { registry?: Registry }): unknown[]
   CONTENT_TYPE: string
 }
+
+/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', and 'listenerError'. */
+export declare const events: import('events').EventEmitter

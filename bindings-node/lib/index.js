@@ -17,10 +17,12 @@ const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
 const http = require('./http')
 const metrics = require('./metrics')
+const { events } = require('./events')
 
 module.exports = {
   VERSION: native.version(),
   metrics,
+  events,
   Registry: metrics.Registry,
   defaultRegistry: metrics.defaultRegistry,
   metricsMiddleware: metrics.metricsMiddleware,

@@ -7,6 +7,7 @@ export default seawall
 export const {
   VERSION,
   metrics,
+  events,
   Registry,
   defaultRegistry,
   metricsMiddleware,

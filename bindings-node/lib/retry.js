@@ -3,6 +3,7 @@
 // that calls, classifies, asks the schedule and the budget, and sleeps.
 
 const native = require('./native')
+const ev = require('./events')
 const { attach: attachName } = require('./metrics')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, pause, abortReason } = require('./clock')
@@ -415,7 +416,12 @@ async function runRetry (fn, plan, clock, signal, retryIf, onRetry, ctx, err, t0
     }
     const ra = verdict.retryAfterMs
     const delay = run.onFailure(retryable, ra === undefined || ra === null ? -1 : ra, duration)
-    if (delay < 0) throw giveUpError(run, err)
+    if (delay < 0) {
+      const g = giveUpError(run, err)
+      if (ev.has('gaveUp')) ev.emit('gaveUp', { attempts: run.attempts, reason: run.reason, error: err })
+      throw g
+    }
+    if (ev.has('retryScheduled')) ev.emit('retryScheduled', { attempt: ctx.attempt, delayMs: delay, error: err })
     if (onRetry !== undefined) {
       try {
         onRetry({ attempt: ctx.attempt, delayMs: delay, error: err })

@@ -372,3 +372,38 @@ test('OpenTelemetry: an in-memory reader collects the same values', async () => 
   assert.strictEqual(v(again, 'seawall_rate_limiter_calls', { name: 'tb', outcome: 'denied', dependency: 'payments' }), w.tb.metrics().denied)
   await provider.shutdown()
 })
+
+test('decision events reach listeners; a throwing listener never breaks the call', async () => {
+  const { events } = seawall
+  const seen = []
+  const names = ['retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected']
+  const good = {}
+  for (const n of names) {
+    good[n] = (e) => seen.push([n, { ...e, error: e.error && e.error.message }])
+    events.on(n, good[n])
+  }
+  const bad = () => { throw new Error('listener bug') }
+  events.on('fallbackUsed', bad)
+  const reported = []
+  const onErr = (e) => reported.push(e.message)
+  events.on('listenerError', onErr)
+  try {
+    const clock = new ManualClock()
+    const down = async () => { const e = new Error('down'); e.code = 'ECONNRESET'; throw e }
+    await assert.rejects(seawall.retry(down, { maxAttempts: 2, baseMs: 500, kind: 'constant', jitter: 'none', clock }), /down|gave up|attempt/)
+    assert.strictEqual(await seawall.fallback(down, 7), 7)
+    const fi = new seawall.FaultInjector({ errorRate: 1, clock })
+    await assert.rejects(fi.execute(async () => 1), (e) => e.code === 'SEAWALL_INJECTED_FAULT')
+  } finally {
+    for (const n of names) events.off(n, good[n])
+    events.off('fallbackUsed', bad)
+    events.off('listenerError', onErr)
+  }
+  assert.deepStrictEqual(seen, [
+    ['retryScheduled', { attempt: 1, delayMs: 500, error: 'down' }],
+    ['gaveUp', { attempts: 2, reason: 'attempts', error: 'down' }],
+    ['fallbackUsed', { error: 'down' }],
+    ['faultInjected', { fault: 'error', delayMs: 0, error: undefined }]
+  ])
+  assert.deepStrictEqual(reported, ['listener bug'])
+})
