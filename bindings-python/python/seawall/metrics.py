@@ -198,17 +198,18 @@ class MetricsApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
             path = scope.get("path")
+            head = scope.get("method") == "HEAD"
             if path == self.metrics_path:
-                return await _respond(send, 200, CONTENT_TYPE, self.registry.prometheus_text().encode())
+                return await _respond(send, 200, CONTENT_TYPE, self.registry.prometheus_text().encode(), head)
             if path == self.health_path:
-                return await _respond(send, 200, "application/json", self.registry.health_json().encode())
+                return await _respond(send, 200, "application/json", self.registry.health_json().encode(), head)
         if self.app is not None:
             return await self.app(scope, receive, send)
         if scope.get("type") == "http":
             await _respond(send, 404, "text/plain; charset=utf-8", b"not found\n")
 
 
-async def _respond(send: Send, status: int, ctype: str, body: bytes) -> None:
+async def _respond(send: Send, status: int, ctype: str, body: bytes, head: bool = False) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -216,8 +217,5 @@ async def _respond(send: Send, status: int, ctype: str, body: bytes) -> None:
             "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})
 
-
-def _iter_names(registry: Optional[Any] = None) -> Iterable[str]:
-    return _registry(registry).names()
