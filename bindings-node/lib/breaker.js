@@ -4,6 +4,7 @@
 
 const { EventEmitter } = require('node:events')
 const native = require('./native')
+const decisionEvents = require('./events')
 const { attach: attachName, reportListenerError } = require('./metrics')
 const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
@@ -200,6 +201,7 @@ class CircuitBreaker extends EventEmitter {
 
   _rejected (r) {
     if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
+    if (decisionEvents.has('rejected')) decisionEvents.emit('rejected', { by: 'circuit_breaker', name: this.name, retryAfterMs: -1 - r })
     return quickError(CircuitOpenError, -1 - r)
   }
 

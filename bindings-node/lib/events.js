@@ -6,6 +6,7 @@
 //   'fallbackUsed'   { error }
 //   'timeout'        { limitMs }
 //   'faultInjected'  { fault: 'error' | 'delay', delayMs }
+//   'rejected'       { by: 'circuit_breaker', name, retryAfterMs } (execute())
 // Nothing is built unless the event has a listener. A listener that throws
 // never breaks the call: 'listenerError' listeners get the error, or else
 // it is emitted once as a process warning (code SEAWALL_LISTENER_ERROR).

@@ -407,3 +407,19 @@ test('decision events reach listeners; a throwing listener never breaks the call
   ])
   assert.deepStrictEqual(reported, ['listener bug'])
 })
+
+test('a breaker rejection in execute() is a rejected event', async () => {
+  const { events } = seawall
+  const seen = []
+  const on = (e) => seen.push(e)
+  events.on('rejected', on)
+  try {
+    const clock = new ManualClock()
+    const cb = new seawall.CircuitBreaker({ failureCountThreshold: 1, openDurationMs: 1000, clock, name: 'rejects-test' })
+    await assert.rejects(cb.execute(async () => { throw new Error('down') }), /down/)
+    await assert.rejects(cb.execute(async () => 1), (e) => e.code === 'SEAWALL_CIRCUIT_OPEN')
+  } finally {
+    events.off('rejected', on)
+  }
+  assert.deepStrictEqual(seen, [{ by: 'circuit_breaker', name: 'rejects-test', retryAfterMs: 1000 }])
+})
