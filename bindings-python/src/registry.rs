@@ -65,9 +65,14 @@ fn source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     if let Ok(x) = obj.cast::<crate::fault::FaultInjector>() {
         return Ok(Source::FaultInjector(x.get().inner.clone()));
     }
+    if let Ok(x) = obj.cast::<crate::backoff::Backoff>() {
+        // A clone shares the backoff's counters (its schedules' retries and
+        // give-ups), so the registry reads the same numbers as metrics().
+        return Ok(Source::Backoff(std::sync::Arc::new(x.get().inner.clone())));
+    }
     Err(wrong_type(
         "obj",
-        "a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, RetryBudget, AdaptiveTimeout or FaultInjector",
+        "a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, RetryBudget, AdaptiveTimeout, FaultInjector, Backoff or Retry",
         obj,
         Kind::Argument,
     ))

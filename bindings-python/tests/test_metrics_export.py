@@ -433,3 +433,23 @@ def test_events_reach_subscribers_and_a_raising_subscriber_never_breaks_the_call
     seen.clear()
     assert seawall.Fallback(1).call(_fail) == 1
     assert seen == []
+
+
+def test_a_retry_exports_its_schedules_and_give_ups_by_reason() -> None:
+    reg = metrics.Registry()
+    clock = seawall.ManualClock()
+    r = seawall.Retry(max_attempts=2, base=0.5, kind="constant", jitter="none", retry_on=OSError, clock=clock)
+    h = metrics.register(r, "payments-retry", labels={"dependency": "payments"}, registry=reg)
+    for _ in range(3):
+        with pytest.raises(seawall.RetryError):
+            r.call(_fail)
+    m = r.backoff.metrics()
+    types, values = samples(reg.prometheus_text())
+    assert types == {"seawall_retry_schedules": "counter", "seawall_retry_retries": "counter", "seawall_retry_give_ups": "counter"}
+    lab = {"name": "payments-retry", "dependency": "payments"}
+    assert v(values, "seawall_retry_give_ups_total", reason="max_attempts", **lab) == m["exhausted_attempts"] == 3
+    assert v(values, "seawall_retry_give_ups_total", reason="max_elapsed", **lab) == m["exhausted_elapsed"] == 0
+    assert v(values, "seawall_retry_schedules_total", **lab) == m["schedules"]
+    assert v(values, "seawall_retry_retries_total", **lab) == m["retries"]
+    h.close()
+    assert reg.names() == []

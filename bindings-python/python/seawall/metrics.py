@@ -65,6 +65,12 @@ def register(obj: Any, name: str, *, labels: Optional[Mapping[str, str]] = None,
     """Registers ``obj`` as ``name``; the entry lives as long as ``obj``
     (or until ``close()`` on the returned Registration)."""
     reg = _registry(registry)
+    from .retry import Retry
+
+    if isinstance(obj, Retry):
+        # A retry's counters are its backoff's (schedules, retries, give-ups
+        # by reason); the entry lives as long as that backoff.
+        obj = obj.backoff
     if labels is not None and not isinstance(labels, dict):
         labels = dict(labels) if isinstance(labels, Mapping) else labels
     handle = reg.register(obj, name, labels)
