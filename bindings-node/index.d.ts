@@ -177,6 +177,11 @@ export declare class NativeRegistry {
   registerAdaptiveTimeout(obj: NativeAdaptiveTimeout, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** Registers a fault injector. */
   registerFaultInjector(obj: NativeFaultInjector, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /**
+   * Registers a backoff (a clone shares its counters: schedules,
+   * retries, give-ups by reason).
+   */
+  registerBackoff(obj: NativeBackoff, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** Registers a retry budget. */
   registerRetryBudget(obj: NativeRetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** The family prefix. */

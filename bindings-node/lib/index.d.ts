@@ -1012,7 +1012,7 @@ export interface Health {
   instances: HealthInstance[]
 }
 
-export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget
+export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
 
 export declare class Registry {
   constructor(options?: RegistryOptions)

@@ -57,6 +57,8 @@ class Registry {
         values.push(labels[k])
       }
     }
+    // A Retry's counters are its backoff's (schedules, retries, give-ups).
+    if (obj !== null && typeof obj === 'object' && obj.constructor && obj.constructor.name === 'Retry' && obj.backoff) obj = obj.backoff
     const n = obj !== null && typeof obj === 'object' ? obj._n : undefined
     let method
     if (n instanceof native.NativeCircuitBreaker) method = 'registerBreaker'
@@ -65,8 +67,9 @@ class Registry {
     else if (n instanceof native.NativeAdaptiveTimeout) method = 'registerAdaptiveTimeout'
     else if (n instanceof native.NativeFaultInjector) method = 'registerFaultInjector'
     else if (n instanceof native.NativeRetryBudget) method = 'registerRetryBudget'
+    else if (n instanceof native.NativeBackoff) method = 'registerBackoff'
     else {
-      throw argTypeError('obj', 'a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, AdaptiveTimeout, FaultInjector or RetryBudget', obj)
+      throw argTypeError('obj', 'a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, AdaptiveTimeout, FaultInjector, RetryBudget, Backoff or Retry', obj)
     }
     let h
     try {

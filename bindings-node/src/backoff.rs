@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
-    inner: bo::Backoff,
+    pub(crate) inner: bo::Backoff,
     id: u32,
     hot: AssertUnwindSafe<Rc<Hot>>,
 }

@@ -2,7 +2,7 @@
 //! `seawall::registry`; the export text and health JSON come from core.
 
 use crate::adaptive::{AdaptiveTimeout, FaultInjector};
-use crate::backoff::RetryBudget;
+use crate::backoff::{Backoff, RetryBudget};
 use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::CircuitBreaker;
 use crate::error::{from_core, tagged, type_error};
@@ -186,6 +186,20 @@ impl Registry {
         values: Vec<String>,
     ) -> Result<Registration> {
         self.add(name, keys, values, Source::FaultInjector(obj.inner.clone()))
+    }
+
+    /// Registers a backoff (a clone shares its counters: schedules,
+    /// retries, give-ups by reason).
+    #[napi(catch_unwind)]
+    pub fn register_backoff(
+        &self,
+        obj: &Backoff,
+        name: String,
+        keys: Vec<String>,
+        values: Vec<String>,
+    ) -> Result<Registration> {
+        let src = Source::Backoff(std::sync::Arc::new(obj.inner.clone()));
+        self.add(name, keys, values, src)
     }
 
     /// Registers a retry budget.

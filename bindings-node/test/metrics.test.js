@@ -423,3 +423,21 @@ test('a breaker rejection in execute() is a rejected event', async () => {
   }
   assert.deepStrictEqual(seen, [{ by: 'circuit_breaker', name: 'rejects-test', retryAfterMs: 1000 }])
 })
+
+test('a Retry exports its schedules and give-ups by reason', async () => {
+  const registry = new metrics.Registry()
+  const clock = new ManualClock()
+  const r = new seawall.Retry({ backoff: { maxAttempts: 2, baseMs: 500, kind: 'constant', jitter: 'none', clock } })
+  const h = metrics.register(r, 'payments-retry', { registry, labels: { dependency: 'payments' } })
+  const down = async () => { const e = new Error('down'); e.code = 'ECONNRESET'; throw e }
+  for (let i = 0; i < 3; i++) await assert.rejects(seawall.retry(down, { backoff: r.backoff }))
+  const m = r.backoff.metrics()
+  const p = parse(registry.prometheusText())
+  assert.deepStrictEqual(p.types, { seawall_retry_schedules_total: 'counter', seawall_retry_retries_total: 'counter', seawall_retry_give_ups_total: 'counter' })
+  const lab = { name: 'payments-retry', dependency: 'payments' }
+  assert.strictEqual(v(p.values, 'seawall_retry_give_ups_total', { ...lab, reason: 'max_attempts' }), m.exhaustedAttempts)
+  assert.strictEqual(m.exhaustedAttempts, 3)
+  assert.strictEqual(v(p.values, 'seawall_retry_schedules_total', lab), m.schedules)
+  h.close()
+  assert.deepStrictEqual(registry.names(), [])
+})
