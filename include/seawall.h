@@ -3697,6 +3697,27 @@ enum seawall_status seawall_registry_register_fault_injector(const struct seawal
                                                              struct seawall_registration **out);
 
 /**
+ * Like `seawall_registry_register_circuit_breaker`, for a backoff: its
+ * schedules, retries and give-ups by reason (a retry built on it counts
+ * there too).
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_backoff(const struct seawall_registry *registry,
+                                                      const struct seawall_backoff *backoff,
+                                                      const char *name,
+                                                      const struct seawall_label *labels,
+                                                      size_t n_labels,
+                                                      struct seawall_registration **out);
+
+/**
  * Writes the Prometheus text exposition (format 0.0.4, `spec/metrics.md`)
  * of every instance in `registry` into `buf`, NUL-terminated, and its
  * length without the NUL to `*out_len`. `registry` may be NULL (the

@@ -3,6 +3,7 @@
 //! JSON of every registered instance into a caller buffer.
 
 use crate::adaptive_timeout::seawall_adaptive_timeout;
+use crate::backoff::seawall_backoff;
 use crate::boundary::{c_str, fail, free_handle, write_handle};
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::seawall_circuit_breaker;
@@ -307,6 +308,34 @@ pub unsafe extern "C" fn seawall_registry_register_fault_injector(
 ) -> seawall_status {
     ffi_boundary!([injector, name, out] {
         let src = Source::FaultInjector((*injector).0.clone());
+        register(registry, name, labels, n_labels, src, out)
+    })
+}
+
+/// Like `seawall_registry_register_circuit_breaker`, for a backoff: its
+/// schedules, retries and give-ups by reason (a retry built on it counts
+/// there too).
+///
+/// `registry` may be NULL (the process-wide default registry).
+/// `labels` may be NULL when `n_labels` is 0.
+/// Thread-safe (cold path: takes the registry's lock). The caller
+/// owns `*out` and frees it with `seawall_registration_free`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+/// empty, over 200 bytes, control characters, not UTF-8, or already
+/// registered there; or `labels`: a bad label name, a value over
+/// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_registry_register_backoff(
+    registry: *const seawall_registry,
+    backoff: *const seawall_backoff,
+    name: *const c_char,
+    labels: *const seawall_label,
+    n_labels: usize,
+    out: *mut *mut seawall_registration,
+) -> seawall_status {
+    ffi_boundary!([backoff, name, out] {
+        // A clone shares the backoff's counters.
+        let src = Source::Backoff(std::sync::Arc::new((*backoff).0.clone()));
         register(registry, name, labels, n_labels, src, out)
     })
 }

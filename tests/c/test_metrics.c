@@ -196,7 +196,39 @@ static void test_default_registry(void) {
   free(text);
 }
 
+static void test_backoff_give_ups(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new(NULL, &reg));
+  seawall_backoff_config c = seawall_backoff_config_default();
+  c.max_attempts = 2;
+  seawall_backoff *b = NULL;
+  CHECK_OK(seawall_backoff_new(&c, &b));
+  seawall_registration *r = NULL;
+  seawall_label lab[] = {{"dependency", "payments"}};
+  CHECK_OK(seawall_registry_register_backoff(reg, b, "retry", lab, 1, &r));
+  for (int run = 0; run < 3; run++) {
+    seawall_backoff_schedule_state st;
+    CHECK_OK(seawall_backoff_start(b, &st));
+    seawall_backoff_delay d;
+    do {
+      CHECK_OK(seawall_backoff_next_delay_elapsed(b, &st, 0, 0, 0, &d));
+    } while (!d.give_up);
+  }
+  seawall_backoff_metrics m;
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.exhausted_attempts, 3);
+  char *text = text_of(reg);
+  CHECK(value_of(text, "seawall_retry_give_ups_total{name=\"retry\",dependency=\"payments\",reason=\"max_attempts\"}") == (double)m.exhausted_attempts);
+  CHECK(value_of(text, "seawall_retry_schedules_total{name=\"retry\",dependency=\"payments\"}") == (double)m.schedules);
+  CHECK(value_of(text, "seawall_retry_retries_total{name=\"retry\",dependency=\"payments\"}") == (double)m.retries);
+  free(text);
+  seawall_registration_free(r);
+  seawall_registry_free(reg);
+  seawall_backoff_free(b);
+}
+
 int main(void) {
+  test_backoff_give_ups();
   test_export_and_values();
   test_bad_input();
   test_default_registry();
