@@ -209,6 +209,55 @@ export declare class NativeRedisLimiter {
   get limit(): number
   metrics(): RedisLimiterMetrics
 }
+/** Keeps one instance registered; `close()` (or collecting it) removes it. */
+export declare class NativeRegistration {
+  /** Removes the entry (idempotent). */
+  close(): void
+  /** Whether the entry is still registered. */
+  get active(): boolean
+}
+export type Registration = NativeRegistration
+
+/** A set of named instances exported together. */
+export declare class NativeRegistry {
+  /** `namespace` prefixes every family (default `seawall`). */
+  constructor(namespace?: string | undefined | null)
+  /**
+   * The process-wide registry (shared with every other binding loaded
+   * in this process).
+   */
+  static defaultRegistry(): NativeRegistry
+  /** Registers a breaker. */
+  registerBreaker(obj: NativeCircuitBreaker, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** Registers a token bucket or sliding window limiter. */
+  registerLimiter(obj: NativeRateLimiter, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** Registers a bulkhead. */
+  registerBulkhead(obj: NativeBulkhead, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** Registers an adaptive timeout. */
+  registerAdaptiveTimeout(obj: NativeAdaptiveTimeout, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** Registers a fault injector. */
+  registerFaultInjector(obj: NativeFaultInjector, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /**
+   * Registers a backoff (a clone shares its counters: schedules,
+   * retries, give-ups by reason).
+   */
+  registerBackoff(obj: NativeBackoff, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** Registers a retry budget. */
+  registerRetryBudget(obj: NativeRetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  /** The family prefix. */
+  get namespace(): string
+  /** Registered names, sorted. */
+  names(): Array<string>
+  /** Whether `name` is registered. */
+  has(name: string): boolean
+  /** Prometheus text exposition (0.0.4). */
+  prometheusText(): string
+  /** Every family's samples as data (for OpenTelemetry). */
+  collect(): Array<FamilySamples>
+  /** The health document as JSON. */
+  healthJson(): string
+}
+export type Registry = NativeRegistry
 
 /**
  * A retry policy: a backoff, an optional budget, an optional attempt cap
@@ -411,6 +460,18 @@ export interface ClassifyTables {
   codes: Array<Array<string>>
 }
 
+/** One family with its samples. */
+export interface FamilySamples {
+  /** Full family name. */
+  name: string
+  /** `counter` or `gauge`. */
+  kind: string
+  /** HELP text. */
+  help: string
+  /** The samples. */
+  samples: Array<Sample>
+}
+
 /** Fault injector counters. */
 export interface FaultInjectorMetrics {
   decisions: number
@@ -444,6 +505,12 @@ export declare function limWaitCancel(w: number): boolean
 
 /** Claims wait `w` if it is due (then it is finished). */
 export declare function limWaitPoll(w: number): WaitOut
+
+/**
+ * Every family a registry with `namespace` may write, as
+ * `[name, type, help]`, in output order.
+ */
+export declare function metricFamilies(namespace: string): Array<Array<string>>
 
 /** The host's monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 export declare function monotonicNowMs(): number
@@ -572,6 +639,16 @@ export interface RetryBudgetMetrics {
 
 /** The keyed form of `rlTry`. */
 export declare function rlTryKey(id: number, key: string, n: number): boolean
+
+/** One sample of a family. */
+export interface Sample {
+  /** Label names, in output order. */
+  keys: Array<string>
+  /** Label values, same order. */
+  values: Array<string>
+  /** The value. */
+  value: number
+}
 
 /**
  * Installs this thread's scratch array. Its napi reference is leaked on

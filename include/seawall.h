@@ -625,6 +625,17 @@ typedef struct seawall_region seawall_region;
 #endif
 
 /**
+ * Keeps one instance registered until `seawall_registration_free`.
+ * Opaque.
+ */
+typedef struct seawall_registration seawall_registration;
+
+/**
+ * A set of named instances exported together. Opaque; thread-safe.
+ */
+typedef struct seawall_registry seawall_registry;
+
+/**
  * A retry definition (backoff, budget, attempt cap), shared by every call
  * it retries. Opaque; thread-safe.
  */
@@ -2101,6 +2112,20 @@ typedef struct seawall_region_config {
   uint64_t size;
 } seawall_region_config;
 #endif
+
+/**
+ * One label: a Prometheus label name and its value (UTF-8, NUL-terminated).
+ */
+typedef struct seawall_label {
+  /**
+   * `[a-zA-Z_][a-zA-Z0-9_]*`, not `__`-prefixed, not one the export uses.
+   */
+  const char *name;
+  /**
+   * Any UTF-8 of at most 1024 bytes.
+   */
+  const char *value;
+} seawall_label;
 
 /**
  * How a retry is built (its backoff is a parameter of
@@ -4270,6 +4295,217 @@ void seawall_region_free(struct seawall_region *region);
  */
 enum seawall_status seawall_region_remove(const char *name);
 #endif
+
+/**
+ * Makes an empty registry whose families start with `prefix` + `_`
+ * (core's `namespace`: a Prometheus metric name). `prefix` may be NULL
+ * (then `seawall`). The caller frees `*out` with
+ * `seawall_registry_free`. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (naming `prefix`) or
+ * `SEAWALL_NULL_ARGUMENT`. Thread-safe.
+ */
+enum seawall_status seawall_registry_new(const char *prefix,
+                                         struct seawall_registry **out);
+
+/**
+ * Frees a registry made by `seawall_registry_new`. NULL is a no-op.
+ * Registrations in it stay valid (freeing them is then a no-op).
+ * Not thread-safe: must not race other calls on it.
+ */
+void seawall_registry_free(struct seawall_registry *registry);
+
+/**
+ * Frees a registration: the instance leaves its registry. NULL is a
+ * no-op. Free an instance's registrations when you free the instance
+ * (a registration keeps the instance's counters alive, not its handle).
+ * Not thread-safe: must not race other calls on it.
+ */
+void seawall_registration_free(struct seawall_registration *registration);
+
+/**
+ * Registers `breaker` in `registry` as `name` with the `n_labels`
+ * labels at `labels`; export reads its counters, so naming costs
+ * nothing per call.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_circuit_breaker(const struct seawall_registry *registry,
+                                                              const struct seawall_circuit_breaker *breaker,
+                                                              const char *name,
+                                                              const struct seawall_label *labels,
+                                                              size_t n_labels,
+                                                              struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a token bucket.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_token_bucket(const struct seawall_registry *registry,
+                                                           const struct seawall_token_bucket *bucket,
+                                                           const char *name,
+                                                           const struct seawall_label *labels,
+                                                           size_t n_labels,
+                                                           struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a sliding window limiter.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_sliding_window(const struct seawall_registry *registry,
+                                                             const struct seawall_sliding_window *limiter,
+                                                             const char *name,
+                                                             const struct seawall_label *labels,
+                                                             size_t n_labels,
+                                                             struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a bulkhead.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_bulkhead(const struct seawall_registry *registry,
+                                                       const struct seawall_bulkhead *bulkhead,
+                                                       const char *name,
+                                                       const struct seawall_label *labels,
+                                                       size_t n_labels,
+                                                       struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a retry budget.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_retry_budget(const struct seawall_registry *registry,
+                                                           const struct seawall_retry_budget *budget,
+                                                           const char *name,
+                                                           const struct seawall_label *labels,
+                                                           size_t n_labels,
+                                                           struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for an adaptive timeout.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_adaptive_timeout(const struct seawall_registry *registry,
+                                                               const struct seawall_adaptive_timeout *timeout,
+                                                               const char *name,
+                                                               const struct seawall_label *labels,
+                                                               size_t n_labels,
+                                                               struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a fault injector.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_fault_injector(const struct seawall_registry *registry,
+                                                             const struct seawall_fault_injector *injector,
+                                                             const char *name,
+                                                             const struct seawall_label *labels,
+                                                             size_t n_labels,
+                                                             struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_circuit_breaker`, for a backoff: its
+ * schedules, retries and give-ups by reason (a retry built on it counts
+ * there too).
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_register_backoff(const struct seawall_registry *registry,
+                                                      const struct seawall_backoff *backoff,
+                                                      const char *name,
+                                                      const struct seawall_label *labels,
+                                                      size_t n_labels,
+                                                      struct seawall_registration **out);
+
+/**
+ * Writes the Prometheus text exposition (format 0.0.4, `spec/metrics.md`)
+ * of every instance in `registry` into `buf`, NUL-terminated, and its
+ * length without the NUL to `*out_len`. `registry` may be NULL (the
+ * default registry). `buf` may be NULL (to ask for the length).
+ * When `buf` is NULL or `cap` is not more than the length, writes
+ * nothing into `buf`, still writes the length to `*out_len`, and returns
+ * `SEAWALL_INVALID_ARGUMENT` naming `cap`: call again with a buffer of
+ * `*out_len + 1` bytes (the text may grow in between; loop). Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ * Thread-safe (cold path: takes the registry's lock while it copies the
+ * entries, then reads each instance's counters).
+ */
+enum seawall_status seawall_registry_prometheus_text(const struct seawall_registry *registry,
+                                                     char *buf,
+                                                     size_t cap,
+                                                     size_t *out_len);
+
+/**
+ * Like `seawall_registry_prometheus_text`, for the health document
+ * (JSON, `spec/metrics.md`). `registry` may be NULL (the default
+ * registry). `buf` may be NULL (to ask for the length). Thread-safe. Returns `SEAWALL_OK`,
+ * `SEAWALL_INVALID_ARGUMENT` (naming `cap`) or `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_registry_health_json(const struct seawall_registry *registry,
+                                                 char *buf,
+                                                 size_t cap,
+                                                 size_t *out_len);
 
 /**
  * The wire name of a `seawall_give_up_reason` (`"budget"`), a static

@@ -59,7 +59,16 @@ const OPS: &[&str] = &[
     "cb_call_mono",
     "tb_denied_rc",
     "gov_denied_rc",
+    "tb_allowed_named",
+    "cb_success_named",
+    "bh_named",
 ];
+
+/// A registry entry for the `_named` ops: the same instance, registered
+/// under a name with a label (spec/metrics.md), kept alive by the closure.
+fn named(src: seawall::registry::Source) -> seawall::registry::Registration {
+    must(seawall::registry::default_registry().register("bench", &[("dependency", "bench")], src))
+}
 
 /// The backoff every backoff op times: exponential 100 ms × 2 capped at
 /// 30 s, 11 attempts (10 delays), like the backon side. Unseeded is what
@@ -111,6 +120,49 @@ fn make(op: &str) -> Option<Looper> {
             Box::new(move |n| {
                 for _ in 0..n {
                     black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
+        }
+        "tb_allowed_named" => {
+            let l = std::sync::Arc::new(must(TokenBucket::new(tb(1_000_000, 1e9, None))));
+            let reg = named(seawall::registry::Source::TokenBucket(l.clone()));
+            Box::new(move |n| {
+                let _keep = &reg;
+                for _ in 0..n {
+                    black_box(l.try_acquire(1).map(|d| d.allowed).unwrap_or(false));
+                }
+            })
+        }
+        "cb_success_named" => {
+            use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome};
+            let cb = std::sync::Arc::new(must(CircuitBreaker::new(Config::default())));
+            let reg = named(seawall::registry::Source::CircuitBreaker(cb.clone()));
+            Box::new(move |n| {
+                let _keep = &reg;
+                for _ in 0..n {
+                    if let Ok(p) = cb.try_acquire() {
+                        let r: Result<u32, ()> = Ok(black_box(1));
+                        let o = if r.is_ok() {
+                            Outcome::Success
+                        } else {
+                            Outcome::Failure
+                        };
+                        cb.record(p, o, Duration::from_micros(5));
+                    }
+                }
+            })
+        }
+        "bh_named" => {
+            use seawall::bulkhead::{Bulkhead, BulkheadConfig};
+            let bh = std::sync::Arc::new(must(Bulkhead::new(BulkheadConfig {
+                max_concurrent: 64,
+                ..Default::default()
+            })));
+            let reg = named(seawall::registry::Source::Bulkhead(bh.clone()));
+            Box::new(move |n| {
+                let _keep = &reg;
+                for _ in 0..n {
+                    black_box(bh.try_acquire().is_ok());
                 }
             })
         }

@@ -97,7 +97,7 @@ unsafe impl crate::config::VersionedOut for seawall_fault_injector_metrics {
 }
 
 /// Injects errors and delays with fixed probabilities. Opaque; thread-safe.
-pub struct seawall_fault_injector(FaultInjector);
+pub struct seawall_fault_injector(pub(crate) std::sync::Arc<FaultInjector>);
 
 // SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
 unsafe impl Versioned for seawall_fault_injector_config {
@@ -159,7 +159,7 @@ unsafe fn fi_new(
     };
     match FaultInjector::with_clock(cfg, clock) {
         Ok(f) => {
-            write_handle(out, seawall_fault_injector(f));
+            write_handle(out, seawall_fault_injector(std::sync::Arc::new(f)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),

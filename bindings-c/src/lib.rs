@@ -24,6 +24,7 @@ mod policy_run;
 mod redis;
 #[cfg(unix)]
 mod region;
+mod registry;
 mod retry;
 mod retry_budget;
 mod status;
@@ -43,6 +44,7 @@ pub use policy_run::*;
 pub use redis::*;
 #[cfg(unix)]
 pub use region::*;
+pub use registry::*;
 pub use retry::*;
 pub use retry_budget::*;
 pub use status::seawall_status;

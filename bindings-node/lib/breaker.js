@@ -4,6 +4,8 @@
 
 const { EventEmitter } = require('node:events')
 const native = require('./native')
+const decisionEvents = require('./events')
+const { attach: attachName, reportListenerError } = require('./metrics')
 const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
@@ -181,6 +183,7 @@ class CircuitBreaker extends EventEmitter {
     this._isFailure = opts.isFailure
     this._predicateError = undefined
     this.name = typeof opts.name === 'string' ? opts.name : undefined
+    attachName(this, opts)
   }
 
   /**
@@ -207,13 +210,20 @@ class CircuitBreaker extends EventEmitter {
   _drain () {
     for (const t of this._n.takeEvents()) {
       const ev = { from: t.from, to: t.to, atMs: t.atMs }
-      this.emit('stateChange', ev)
-      this.emit(t.to, ev)
+      // A listener that throws never breaks the call: reported once as a
+      // process warning ('listenerError' listeners get it instead).
+      try {
+        this.emit('stateChange', ev)
+        this.emit(t.to, ev)
+      } catch (e) {
+        reportListenerError(this, e)
+      }
     }
   }
 
   _rejected (r) {
     if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
+    if (decisionEvents.has('rejected')) decisionEvents.emit('rejected', { by: 'circuit_breaker', name: this.name, retryAfterMs: -1 - r })
     return quickError(CircuitOpenError, -1 - r)
   }
 

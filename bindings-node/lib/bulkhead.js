@@ -4,6 +4,7 @@
 // waiters are promises that claim their slot after a release hands it over.
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { BulkheadFullError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
@@ -170,13 +171,14 @@ class Bulkhead {
     checkKeys(opts, KNOWN.Bulkhead, 'Bulkhead options')
     this._clock = clockOf(opts.clock)
     try {
-      this._n = new native.NativeBulkhead(regionOptions(opts), nativeClockOf(opts.clock))
+      this._n = new native.NativeBulkhead(regionOptions(opts, true), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
     this._id = this._n.id
     this._maxWaitMs = this._n.maxWaitMs
     this._waiting = [] // JS-managed waiters of acquire()/execute(), oldest first
+    attachName(this, opts)
   }
 
   /** A permit now, or null (never waits; refused while anyone is queued). */

@@ -3,6 +3,8 @@
 // FaultInjector (chaos: errors and delays with a probability, seedable).
 
 const native = require('./native')
+const ev = require('./events')
+const { attach: attachName } = require('./metrics')
 const { InjectedFaultError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, pause } = require('./clock')
 const { runWithTimeout, withCallerStack, newTimeoutError, checkSignal } = require('./timeout')
@@ -35,6 +37,7 @@ class AdaptiveTimeout {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /** Records the latency of one call, ms. */
@@ -81,6 +84,7 @@ class FaultInjector {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /** The next decision: { fault: 'none' | 'error' | 'delay', delayMs }. */
@@ -109,6 +113,7 @@ class FaultInjector {
     if (typeof fn !== 'function') throw argTypeError('fn', 'a function', fn)
     const signal = checkSignal(execOptions(options).signal)
     const d = this._n.decide()
+    if (d !== -1 && ev.has('faultInjected')) ev.emit('faultInjected', { fault: d === -2 ? 'error' : 'delay', delayMs: d === -2 ? 0 : d })
     if (d === -2) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
     if (d >= 0) await pause(this._clock, d, signal)
     return fn(signal)

@@ -2,6 +2,7 @@
 // fallback, fallbackChain, degrade: pure JS on top of timeout().
 
 const native = require('./native')
+const ev = require('./events')
 const { argTypeError } = require('./errors')
 const { clockOf } = require('./clock')
 const { checkKeys, KNOWN } = require('./options')
@@ -28,6 +29,7 @@ async function fallback (fn, alternative, options) {
   } catch (err) {
     if (!when(err)) throw err
     if (opts.onFallback) opts.onFallback(err)
+    if (ev.has('fallbackUsed')) ev.emit('fallbackUsed', { error: err })
     return typeof alternative === 'function' ? alternative(err) : alternative
   }
 }

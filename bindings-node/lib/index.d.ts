@@ -310,7 +310,7 @@ export declare class Backoff {
   metrics(): BackoffMetrics
 }
 
-export interface RetryBudgetOptions {
+export interface RetryBudgetOptions extends NameOptions {
   /** Bucket size (default 10). */
   maxTokens?: number
   /** Tokens refilled per success (default 0.1). */
@@ -416,7 +416,7 @@ export declare function outcomeOf(err: unknown, recorded?: boolean, ignored?: bo
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled' | 'forced_open' | 'metrics_only'
 
-export interface CircuitBreakerOptions extends ClockOption {
+export interface CircuitBreakerOptions extends ClockOption, NameOptions {
   /** Keep the breaker in this shared region under `name`: one state for every process of the host. */
   region?: SharedRegion
   /** Trip when failures/calls >= this over the window, in (0, 1]; null disables. Default 0.5. */
@@ -447,8 +447,6 @@ export interface CircuitBreakerOptions extends ClockOption {
   successThreshold?: number
   /** Which errors count as failures (false: ignored). Default: every error. */
   isFailure?: (err: unknown) => boolean
-  /** A name for your own bookkeeping. */
-  name?: string
 }
 
 export interface StateChange {
@@ -549,7 +547,7 @@ export interface AcquireOptions {
   timeoutMs?: number
 }
 
-export interface TokenBucketOptions extends ClockOption {
+export interface TokenBucketOptions extends ClockOption, NameOptions {
   /** Capacity (default 10). */
   burst?: number
   /** Refill rate, tokens per second (default 10). */
@@ -562,7 +560,7 @@ export interface TokenBucketOptions extends ClockOption {
   name?: string
 }
 
-export interface SlidingWindowOptions extends ClockOption {
+export interface SlidingWindowOptions extends ClockOption, NameOptions {
   /** Requests per window (default 100). */
   limit?: number
   /** Window length, ms (default 60000). */
@@ -830,7 +828,7 @@ export declare class SharedRegion {
 
 // ---------------------------------------------------------------- bulkhead
 
-export interface BulkheadOptions extends ClockOption {
+export interface BulkheadOptions extends ClockOption, NameOptions {
   /** Calls at once (default 25). */
   maxConcurrent?: number
   /** Callers that may wait (default 0: nobody waits). */
@@ -893,7 +891,7 @@ export declare class Bulkhead {
 
 // ---------------------------------------------------------------- adaptive timeout, chaos
 
-export interface AdaptiveTimeoutOptions extends ClockOption {
+export interface AdaptiveTimeoutOptions extends ClockOption, NameOptions {
   /** In (0, 1] (default 0.95). */
   percentile?: number
   /** >= 1 (default 1.5). */
@@ -929,7 +927,7 @@ export declare class AdaptiveTimeout {
   execute<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: { signal?: AbortSignal }): Promise<T>
 }
 
-export interface FaultInjectorOptions extends ClockOption {
+export interface FaultInjectorOptions extends ClockOption, NameOptions {
   /** Probability of an injected error, [0, 1] (default 0). */
   errorRate?: number
   /** Probability of an injected delay, [0, 1] (default 0). */
@@ -1100,3 +1098,78 @@ export declare function fastifyRateLimit(
   options: FastifyRateLimitOptions,
   done: (err?: Error) => void
 ): void
+
+// ---- metrics export, names, health (spec/metrics.md) ----------------------
+
+/** Naming options of the primitives: a name registers the instance. */
+export interface NameOptions {
+  /** Registers the instance under this name (unique in its registry). */
+  name?: string
+  /** Extra Prometheus labels (needs `name`). */
+  labels?: Record<string, string>
+  /** Where to register (default: `defaultRegistry`; needs `name`). */
+  registry?: Registry
+}
+
+export interface RegistryOptions {
+  /** Family prefix, a Prometheus metric name (default 'seawall'). */
+  namespace?: string
+}
+
+export interface Registration {
+  readonly active: boolean
+  close(): void
+}
+
+export interface HealthInstance {
+  name: string
+  kind: 'circuit_breaker' | 'token_bucket' | 'sliding_window' | 'bulkhead' | 'retry_budget' | 'adaptive_timeout' | 'fault_injector' | 'retry'
+  labels: Record<string, string>
+  healthy: boolean
+  metrics: Record<string, number | string | boolean | null>
+}
+
+export interface Health {
+  status: 'ok' | 'degraded'
+  instances: HealthInstance[]
+}
+
+export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
+
+export declare class Registry {
+  constructor(options?: RegistryOptions)
+  readonly namespace: string
+  names(): string[]
+  has(name: string): boolean
+  prometheusText(): string
+  health(): Health
+  register(obj: Registrable, name: string, labels?: Record<string, string>): Registration
+}
+
+export declare const defaultRegistry: Registry
+
+export interface MetricsMiddlewareOptions {
+  registry?: Registry
+  metricsPath?: string
+  healthPath?: string
+}
+
+/** Express/Connect/plain `http` middleware serving /metrics and /health. */
+export declare function metricsMiddleware(options?: MetricsMiddlewareOptions): (req: { method?: string; url?: string }, res: { statusCode: number; setHeader(name: string, value: string | number): unknown; end(body?: string): unknown }, next?: () => void) => void
+
+export declare const metrics: {
+  Registry: typeof Registry
+  defaultRegistry: Registry
+  register(obj: Registrable, name: string, options?: { labels?: Record<string, string>; registry?: Registry }): Registration
+  prometheusText(registry?: Registry): string
+  health(registry?: Registry): Health
+  metricsMiddleware: typeof metricsMiddleware
+  /** One OpenTelemetry observable instrument per family on `meter`. */
+  instrumentOpenTelemetry(meter: any, options?: { registry?: Registry }): unknown[]
+  /** Registers seawall's families in a prom-client Registry. */
+  promClientCollector(promRegistry: { registerMetric(metric: any): void }, options?: { registry?: Registry }): unknown[]
+  CONTENT_TYPE: string
+}
+
+/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', and 'listenerError'. */
+export declare const events: import('events').EventEmitter

@@ -18,9 +18,16 @@ const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./re
 const http = require('./http')
 const { SharedRegion } = require('./region')
 const redis = require('./redis')
+const metrics = require('./metrics')
+const { events } = require('./events')
 
 module.exports = {
   VERSION: native.version(),
+  metrics,
+  events,
+  Registry: metrics.Registry,
+  defaultRegistry: metrics.defaultRegistry,
+  metricsMiddleware: metrics.metricsMiddleware,
   ManualClock,
   SharedRegion,
   timeout,

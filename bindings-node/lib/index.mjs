@@ -6,6 +6,11 @@ import seawall from './index.js'
 export default seawall
 export const {
   VERSION,
+  metrics,
+  events,
+  Registry,
+  defaultRegistry,
+  metricsMiddleware,
   ManualClock,
   SharedRegion,
   timeout,

@@ -4,6 +4,7 @@
 // (acquire), rate-limit headers and an Express/Connect middleware.
 
 const native = require('./native')
+const { attach: attachName } = require('./metrics')
 const { RateLimitedError, TimeoutError, mapNativeError, argTypeError, configTypeError, checkArgDurationMs } = require('./errors')
 const { clockOf, nativeClockOf, abortReason, systemClock } = require('./clock')
 const { quickError } = require('./util')
@@ -70,14 +71,18 @@ class BaseLimiter {
     checkKeys(opts, KNOWN[name], `${name} options`)
     this._kind = kind
     this._clock = clockOf(opts.clock)
+    // `name` names the limiter (registry) and its slot in a region; a keyed
+    // limiter is not registered, so its name needs a region.
+    const keyed = kind.startsWith('keyed')
     try {
-      this._n = new native.NativeRateLimiter(kind, regionOptions(opts), nativeClockOf(opts.clock))
+      this._n = new native.NativeRateLimiter(kind, regionOptions(opts, !keyed), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
     this._id = this._n.id
     /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
     this.limit = this._n.limit
+    if (!keyed) attachName(this, opts)
   }
 
   /**

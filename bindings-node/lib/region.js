@@ -44,8 +44,10 @@ class SharedRegion {
 }
 
 // The options a native constructor gets: `region` becomes its file path.
-// `name` names a slot of a region (a breaker's name is its own too).
-function regionOptions (opts, nameAloneOk = false) {
+// `name` names the instance (its registry entry) and, with `region`, its
+// slot there; a primitive that is not registered (keyed limiters) needs a
+// region for it.
+function regionOptions (opts, nameAloneOk) {
   if (opts.region === undefined || opts.region === null) {
     if (!nameAloneOk && opts.name !== undefined) {
       const e = new RangeError('name names a primitive in a SharedRegion: pass region too (got name without it)')

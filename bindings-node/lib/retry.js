@@ -3,6 +3,8 @@
 // that calls, classifies, asks the schedule and the budget, and sleeps.
 
 const native = require('./native')
+const ev = require('./events')
+const { attach: attachName } = require('./metrics')
 const { RetryExhaustedError, RetryBudgetExhaustedError, mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, sleep, pause, abortReason } = require('./clock')
 const { classifyError } = require('./classify')
@@ -208,10 +210,11 @@ class RetryBudget {
     checkKeys(opts, KNOWN.RetryBudget, 'RetryBudget options')
     Object.defineProperty(this, '_plans', { value: new WeakMap(), writable: true }) // retry plans with this budget, by backoff
     try {
-      this._n = new native.NativeRetryBudget(regionOptions(opts))
+      this._n = new native.NativeRetryBudget(regionOptions(opts, true))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    attachName(this, opts)
   }
 
   /**
@@ -478,7 +481,12 @@ async function runRetry (fn, plan, clock, signal, retryIf, onRetry, ctx, err, t0
     }
     const ra = verdict.retryAfterMs
     const delay = run.onFailure(retryable, ra === undefined || ra === null ? -1 : ra, duration)
-    if (delay < 0) throw giveUpError(run, err)
+    if (delay < 0) {
+      const g = giveUpError(run, err)
+      if (ev.has('gaveUp')) ev.emit('gaveUp', { attempts: run.attempts, reason: run.reason, error: err })
+      throw g
+    }
+    if (ev.has('retryScheduled')) ev.emit('retryScheduled', { attempt: ctx.attempt, delayMs: delay, error: err })
     if (onRetry !== undefined) {
       try {
         onRetry({ attempt: ctx.attempt, delayMs: delay, error: err })

@@ -4,6 +4,7 @@
 // is the binding's job.
 
 const native = require('./native')
+const ev = require('./events')
 const { TimeoutError, argTypeError } = require('./errors')
 const { quickError } = require('./util')
 const { clockOf, abortReason } = require('./clock')
@@ -84,6 +85,7 @@ function runWithTimeout (fn, limit, clock, outer, makeError) {
     const onOuter = () => finish(true, abortReason(outer), true)
     const timer = clock._schedule(limit, () => {
       const err = makeError ? makeError(limit) : new TimeoutError(limit)
+      if (ev.has('timeout')) ev.emit('timeout', { limitMs: limit })
       finish(true, err, true)
     })
     function finish (failed, value, abort) {

@@ -45,6 +45,6 @@ echo "tsc --strict, module nodenext (test/types/esm.mts), then run its output"
 "$here/node_modules/.bin/tsc" -p test/types/tsconfig.esm.json
 node test/types/esm-out/esm.mjs
 echo "node --test in $tmp"
-node --test test/*.test.js
+NODE_PATH="$here/node_modules" node --test test/*.test.js
 echo "every JavaScript block of the READMEs, run against the installed package"
 node "$here/scripts/check-readme-js.js" "$here/README.md" "$here/../README.md"

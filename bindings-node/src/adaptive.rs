@@ -87,7 +87,7 @@ impl AdaptiveTimeout {
 
 #[napi(js_name = "NativeFaultInjector")]
 pub struct FaultInjector {
-    inner: fault::FaultInjector,
+    pub(crate) inner: std::sync::Arc<fault::FaultInjector>,
 }
 
 /// Fault injector counters.
@@ -119,7 +119,9 @@ impl FaultInjector {
         };
         let inner =
             fault::FaultInjector::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: std::sync::Arc::new(inner),
+        })
     }
 
     /// -1: no fault; -2: inject an error; >= 0: delay this many ms.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
-    inner: bo::Backoff,
+    pub(crate) inner: bo::Backoff,
     id: u32,
     hot: AssertUnwindSafe<Rc<Hot>>,
 }
@@ -315,7 +315,7 @@ pub fn classify_tables() -> ClassifyTables {
 
 #[napi(js_name = "NativeRetryBudget")]
 pub struct RetryBudget {
-    inner: std::sync::Arc<rb::RetryBudget>,
+    pub(crate) inner: std::sync::Arc<rb::RetryBudget>,
 }
 
 /// Retry budget metrics.

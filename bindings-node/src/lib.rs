@@ -19,6 +19,7 @@ pub mod policy;
 pub mod redis;
 #[cfg(unix)]
 pub mod region;
+pub mod registry;
 pub mod retry;
 pub mod share;
 

@@ -11,7 +11,13 @@ use seawall::clock::duration_to_ns;
 /// `timeout() = clamp(percentile(recent latencies) × multiplier,
 /// min_timeout, max_timeout)`, or `initial_timeout` until `min_samples`
 /// latencies are known. Lock-free log-bucket histogram over two windows.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "AdaptiveTimeout")]
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "AdaptiveTimeout"
+)]
 pub struct AdaptiveTimeout {
     pub inner: std::sync::Arc<Core>,
 }

@@ -35,7 +35,7 @@ fn named(e: Error, field: &'static str) -> Error {
 /// A retry schedule definition: delay growth (`kind`), `base`, `factor`,
 /// `max_delay`, `jitter`, `max_attempts` (calls, the first included),
 /// `max_elapsed`, and `seed` for reproducible jitter.
-#[pyclass(frozen, module = "seawall._native", name = "Backoff")]
+#[pyclass(frozen, weakref, module = "seawall._native", name = "Backoff")]
 pub struct Backoff {
     pub inner: Core,
 }

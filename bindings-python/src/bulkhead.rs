@@ -28,7 +28,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// At most `max_concurrent` calls at once; up to `max_queue` callers wait
 /// (FIFO) at most `max_wait` seconds (or the timeout they pass).
-#[pyclass(frozen, subclass, module = "seawall._native", name = "Bulkhead")]
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "Bulkhead"
+)]
 pub struct Bulkhead {
     pub inner: Arc<Core>,
     held: Mutex<Vec<OwnedPermit>>,

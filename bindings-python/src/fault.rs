@@ -30,9 +30,15 @@ fn boolean(v: &Bound<'_, PyAny>, field: &'static str) -> PyResult<bool> {
 /// Decides per call whether to inject an error (`error_rate`), a delay of
 /// `delay_min..=delay_max` seconds (`delay_rate`), or nothing. A `seed`
 /// replays the same faults in every language.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "FaultInjector")]
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "FaultInjector"
+)]
 pub struct FaultInjector {
-    inner: Core,
+    pub(crate) inner: std::sync::Arc<Core>,
 }
 
 #[pymethods]
@@ -68,7 +74,9 @@ impl FaultInjector {
         ];
         let inner = Core::with_clock(cfg, source(clock)?)
             .map_err(|e| crate::errors::config_error(py, &e, &passed))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: std::sync::Arc::new(inner),
+        })
     }
 
     /// One decision: `("none", 0.0)`, `("error", 0.0)` or `("delay", seconds)`.

@@ -22,6 +22,7 @@ mod policy;
 mod policy_run;
 mod redis;
 mod region;
+mod registry;
 mod retry;
 mod retry_budget;
 mod sliding_window;
@@ -170,6 +171,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<retry::RetryRun>()?;
     m.add_class::<policy_run::PolicyCore>()?;
     m.add_class::<policy_run::PolicyRun>()?;
+    m.add_class::<registry::Registry>()?;
+    m.add_class::<registry::Registration>()?;
+    m.add_function(wrap_pyfunction!(registry::default_registry, m)?)?;
     m.add_function(wrap_pyfunction!(retry::give_up_reasons, m)?)?;
     m.add_function(wrap_pyfunction!(classify::is_retryable_error_kind, m)?)?;
     m.add_function(wrap_pyfunction!(classify::classify_chain, m)?)?;

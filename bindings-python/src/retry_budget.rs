@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// success gives back `token_ratio`; a retry is allowed while more than
 /// `max_tokens / 2` remain. Share one budget between all calls to a
 /// dependency.
-#[pyclass(frozen, module = "seawall._native", name = "RetryBudget")]
+#[pyclass(frozen, weakref, module = "seawall._native", name = "RetryBudget")]
 pub struct RetryBudget {
     pub inner: Arc<Core>,
 }

@@ -31,6 +31,7 @@ pub fn buckets_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>, default: u32) -
 #[pyclass(
     frozen,
     subclass,
+    weakref,
     module = "seawall._native",
     name = "SlidingWindowLimiter"
 )]

@@ -13,7 +13,13 @@ use std::time::Duration;
 
 /// A token bucket: up to `burst` requests at once, refilled at
 /// `rate_per_sec`. Thread-safe; one atomic compare-and-swap per decision.
-#[pyclass(frozen, subclass, module = "seawall._native", name = "TokenBucket")]
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "seawall._native",
+    name = "TokenBucket"
+)]
 pub struct TokenBucket {
     pub inner: Arc<Core>,
     pub clock: ClockSource,

@@ -16,6 +16,7 @@ pub mod circuit_breaker;
 pub mod classify;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod fault;
 pub mod headers;
 pub mod keyed;
@@ -24,6 +25,7 @@ pub(crate) mod place;
 pub mod policy;
 #[cfg(feature = "redis")]
 pub mod redis;
+pub mod registry;
 pub mod retry;
 pub mod retry_budget;
 pub mod rng;

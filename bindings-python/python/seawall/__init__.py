@@ -15,7 +15,8 @@ import os as _os
 from ._native import VERSION as __version__
 from ._native import after_fork_in_child as _after_fork_in_child
 from ._native import Backoff, ManualClock, RetryBudget, Schedule, SharedRegion
-from . import classify, headers
+from . import classify, events, headers, metrics
+from ._log import logger as _logger  # noqa: F401 - the "seawall" logger gets its NullHandler
 from .adaptive import AdaptiveTimeout
 from .fault import FaultInjector
 from .bulkhead import Bulkhead, BulkheadPermit, BulkheadWaiter
@@ -105,6 +106,8 @@ __all__ = [
     "retry",
     "classify",
     "headers",
+    "metrics",
+    "events",
     "is_retryable",
     "SeawallError",
     "ConfigError",

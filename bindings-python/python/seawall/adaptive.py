@@ -13,9 +13,10 @@ least that), so the timeout can grow while the dependency is slow.
 from __future__ import annotations
 
 import functools
-from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
+from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, cast
 
 from . import _clock, _native
+from .metrics import Registry, _attach
 from ._aio import async_only, is_async_callable
 from ._native import ManualClock
 from .errors import TimeoutError as SeawallTimeoutError
@@ -34,6 +35,9 @@ class AdaptiveTimeout(_native.AdaptiveTimeout):
 
     __slots__ = ("_clock",)
 
+    def __new__(cls, *args: Any, name: Optional[str] = None, labels: Any = None, registry: Any = None, **kwargs: Any) -> "AdaptiveTimeout":
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(
         self,
         *,
@@ -45,8 +49,12 @@ class AdaptiveTimeout(_native.AdaptiveTimeout):
         min_samples: Optional[int] = None,
         window: Optional[float] = None,
         clock: Optional[ManualClock] = None,
+        name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Awaits ``fn(*args, **kwargs)`` under the current adaptive timeout."""

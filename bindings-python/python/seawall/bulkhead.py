@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import functools
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Optional, Type, TypeVar, cast
+from typing import Any, Awaitable, Callable, Mapping, Optional, Type, TypeVar, cast
 
 from . import _clock, _native
+from .metrics import Registry, _attach
 from ._aio import is_async_callable
 from ._native import BulkheadPermit, BulkheadWaiter, ManualClock, SharedRegion, check_seconds
 from .errors import BulkheadFullError
@@ -49,6 +50,13 @@ class Bulkhead(_native.Bulkhead):
 
     __slots__ = ("_clock",)
 
+    def __new__(cls, *args: Any, labels: Any = None, registry: Any = None, **kwargs: Any) -> "Bulkhead":
+        # `name` names the instance in a registry and, with `region`, its
+        # slot there: the native constructor sees it only with a region.
+        if kwargs.get("region") is None:
+            kwargs.pop("name", None)
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(
         self,
         max_concurrent: Optional[int] = None,
@@ -58,8 +66,11 @@ class Bulkhead(_native.Bulkhead):
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
         name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def acquire_async(self, timeout: Optional[float] = None) -> BulkheadPermit:
         """A slot, waiting in the FIFO queue up to ``timeout`` seconds

@@ -31,9 +31,10 @@ from __future__ import annotations
 import contextvars
 import functools
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 from . import _native
+from .metrics import Registry, _attach
 from ._aio import is_async_callable
 from ._native import BreakerPermit, ManualClock, SharedRegion
 
@@ -52,6 +53,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class CircuitBreaker(_native.CircuitBreaker):
     __slots__ = ("_held",)
+
+    def __new__(cls, *, labels: Any = None, registry: Any = None, **kwargs: Any) -> "CircuitBreaker":
+        return super().__new__(cls, **kwargs)
 
     def __init__(
         self,
@@ -75,6 +79,8 @@ class CircuitBreaker(_native.CircuitBreaker):
         name: Optional[str] = None,
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         """See the module docstring; the options are validated by the native
         constructor (``__new__``), which receives the same keywords."""
@@ -83,6 +89,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         self._held: contextvars.ContextVar[Tuple[BreakerPermit, ...]] = contextvars.ContextVar(
             "seawall_breaker_permits", default=()
         )
+        _attach(self, name, labels, registry)
 
     # -- decorator -------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from typing import (
 
 from . import _clock
 from ._aio import awaitable_result, is_async_callable
+from . import events as _events
 from ._native import check_seconds
 from .errors import ArgumentTypeError, ConfigTypeError
 from .errors import TimeoutError as SeawallTimeoutError
@@ -139,6 +140,8 @@ class Fallback:
         return isinstance(e, self._on) and (self._when is None or bool(self._when(e)))
 
     def _answer(self, e: BaseException) -> Any:
+        if _events.wanted("fallback_used"):
+            _events.emit("fallback_used", self, error=e)
         if self._handler is None:
             return self._value
         return self._handler(e)

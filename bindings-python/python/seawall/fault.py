@@ -17,9 +17,11 @@ TypeError at call time: its delay would block the event loop; use
 from __future__ import annotations
 
 import functools
-from typing import Any, Awaitable, Callable, Optional, TypeVar, cast
+from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, cast
 
 from . import _clock, _native
+from . import events as _events
+from .metrics import Registry, _attach
 from ._native import ManualClock
 from ._aio import PLAIN, is_async_callable, returns_awaitable, sync_call_returned_awaitable
 from .errors import ConfigTypeError, InjectedFaultError
@@ -51,6 +53,9 @@ class FaultInjector(_native.FaultInjector):
         enabled: Optional[bool] = None,
         clock: Optional[ManualClock] = None,
         error: Optional[Callable[[], BaseException]] = None,
+        name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         if error is not None and not callable(error):
             raise ConfigTypeError(
@@ -59,8 +64,9 @@ class FaultInjector(_native.FaultInjector):
             )
         self._clock = clock
         self._error = error
+        _attach(self, name, labels, registry)
 
-    def __new__(cls, *, error: Any = None, **kwargs: Any) -> "FaultInjector":
+    def __new__(cls, *, error: Any = None, name: Any = None, labels: Any = None, registry: Any = None, **kwargs: Any) -> "FaultInjector":
         return super().__new__(cls, **kwargs)
 
     def _raise(self) -> None:
@@ -70,6 +76,8 @@ class FaultInjector(_native.FaultInjector):
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         kind, delay = self.decide()
+        if kind != "none" and _events.wanted("fault_injected"):
+            _events.emit("fault_injected", self, fault=kind, delay=delay)
         if kind == "error":
             self._raise()
         elif kind == "delay":
@@ -81,6 +89,8 @@ class FaultInjector(_native.FaultInjector):
 
     async def call_async(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         kind, delay = self.decide()
+        if kind != "none" and _events.wanted("fault_injected"):
+            _events.emit("fault_injected", self, fault=kind, delay=delay)
         if kind == "error":
             self._raise()
         elif kind == "delay":

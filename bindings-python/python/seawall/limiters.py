@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
 
 from . import _native
+from .metrics import Registry, _attach
 from ._native import Decision, LimiterWaiter, ManualClock, SharedRegion
 
 if TYPE_CHECKING:
@@ -77,6 +78,13 @@ class TokenBucket(_native.TokenBucket):
 
     __slots__ = ("_clock",)
 
+    def __new__(cls, *args: Any, labels: Any = None, registry: Any = None, **kwargs: Any) -> "TokenBucket":
+        # `name` names the instance in a registry and, with `region`, its
+        # slot there: the native constructor sees it only with a region.
+        if kwargs.get("region") is None:
+            kwargs.pop("name", None)
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(
         self,
         rate_per_sec: float,
@@ -86,8 +94,11 @@ class TokenBucket(_native.TokenBucket):
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
         name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` tokens are taken, in FIFO
@@ -104,6 +115,13 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
 
     __slots__ = ("_clock",)
 
+    def __new__(cls, *args: Any, labels: Any = None, registry: Any = None, **kwargs: Any) -> "SlidingWindowLimiter":
+        # `name` names the instance in a registry and, with `region`, its
+        # slot there: the native constructor sees it only with a region.
+        if kwargs.get("region") is None:
+            kwargs.pop("name", None)
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(
         self,
         limit: int,
@@ -113,8 +131,11 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
         name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` requests are counted, in FIFO

@@ -33,9 +33,12 @@ do it twice: whether that is acceptable is the caller's choice.
 from __future__ import annotations
 
 import functools
+import inspect
+import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Type, TypeVar, Union, cast, overload
 
-from . import _clock
+from . import _clock, _log
+from . import events as _events
 from time import monotonic as _monotonic
 
 from ._aio import awaitable_result, is_async_callable
@@ -206,6 +209,13 @@ class Retry:
                 run.abandon()
                 raise
         step = run.on_failure(ok, hint, duration)
+        if _log.logger.isEnabledFor(logging.WARNING):
+            _log.log_retry(run.attempts, exc, result, step)
+        if _events._subscribers:
+            if step.__class__ is float:
+                _events.emit_quiet("retry_scheduled", self, attempt=run.attempts, delay=step, error=exc)
+            elif step is not None:
+                _events.emit_quiet("gave_up", self, attempts=run.attempts, reason=getattr(step, "reason", None), error=exc)
         if step.__class__ is float:
             if self._on_retry is not None:
                 try:

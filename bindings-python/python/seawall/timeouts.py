@@ -15,6 +15,7 @@ import sys
 from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, cast
 
 from . import _clock
+from . import events as _events
 from ._aio import async_only, is_async_callable
 from ._native import ManualClock, check_seconds
 from .errors import TimeoutError as SeawallTimeoutError
@@ -164,6 +165,8 @@ def _cut_off(limit: float) -> SeawallTimeoutError:
     it from a seawall.TimeoutError the function raised itself)."""
     e = SeawallTimeoutError(f"timed out after {limit:g}s")
     e._seawall_cut_off = True  # type: ignore[attr-defined]
+    if _events.wanted("timeout"):
+        _events.emit("timeout", None, limit=limit)
     return e
 
 

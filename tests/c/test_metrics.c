@@ -1,0 +1,236 @@
+/* Names, registries and the Prometheus / health export through the C ABI
+ * (spec/metrics.md): the text written into a caller buffer (the size asked
+ * first), values equal to the instances' metrics, escaping, bad names and
+ * labels naming the parameter, duplicates, and freeing a registration. */
+#include <stdlib.h>
+
+#include "harness.h"
+
+#define MS 1000000ull
+
+/* The whole text of `reg` in a malloc'd buffer (the caller frees it). */
+static char *text_of(const seawall_registry *reg) {
+  size_t len = 0;
+  CHECK_STATUS(seawall_registry_prometheus_text(reg, NULL, 0, &len), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "cap");
+  char *buf = malloc(len + 1);
+  if (!buf) return NULL;
+  size_t len2 = 0;
+  /* Exactly len bytes is one short (no room for the NUL). */
+  if (len > 0) {
+    CHECK_STATUS(seawall_registry_prometheus_text(reg, buf, len, &len2), SEAWALL_INVALID_ARGUMENT);
+    CHECK_EQ_U64(len2, len);
+  }
+  CHECK_OK(seawall_registry_prometheus_text(reg, buf, len + 1, &len2));
+  CHECK_EQ_U64(len2, len);
+  CHECK_EQ_U64(strlen(buf), len);
+  return buf;
+}
+
+/* The value of the sample line starting with `prefix` (exact series). */
+static double value_of(const char *text, const char *series) {
+  size_t n = strlen(series);
+  for (const char *p = text; p && *p;) {
+    if (strncmp(p, series, n) == 0 && p[n] == ' ') return strtod(p + n + 1, NULL);
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  fprintf(stderr, "no series %s\n", series);
+  h_failed++;
+  return -1;
+}
+
+static void test_export_and_values(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new(NULL, &reg));
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+
+  seawall_circuit_breaker_config cc = seawall_circuit_breaker_config_default();
+  cc.has_failure_count_threshold = true;
+  cc.failure_count_threshold = 1;
+  seawall_circuit_breaker *cb = NULL;
+  CHECK_OK(seawall_circuit_breaker_new_with_clock(&cc, clock, &cb));
+  seawall_token_bucket_config tc = seawall_token_bucket_config_default();
+  tc.burst = 2;
+  tc.rate_per_sec = 1.0;
+  seawall_token_bucket *tb = NULL;
+  CHECK_OK(seawall_token_bucket_new_with_clock(&tc, clock, &tb));
+  seawall_bulkhead_config bc = seawall_bulkhead_config_default();
+  bc.max_concurrent = 1;
+  seawall_bulkhead *bh = NULL;
+  CHECK_OK(seawall_bulkhead_new(&bc, &bh));
+
+  seawall_label labels[] = {{"dependency", "payments"}};
+  seawall_registration *r_cb = NULL, *r_tb = NULL, *r_bh = NULL;
+  CHECK_OK(seawall_registry_register_circuit_breaker(reg, cb, "cb", labels, 1, &r_cb));
+  CHECK_OK(seawall_registry_register_token_bucket(reg, tb, "tb", labels, 1, &r_tb));
+  CHECK_OK(seawall_registry_register_bulkhead(reg, bh, "bh", NULL, 0, &r_bh));
+
+  uint64_t permit = 0;
+  CHECK_OK(seawall_circuit_breaker_try_acquire(cb, &permit));
+  CHECK_OK(seawall_circuit_breaker_record(cb, &permit, SEAWALL_OUTCOME_FAILURE, 1 * MS));
+  CHECK_STATUS(seawall_circuit_breaker_try_acquire(cb, &permit), SEAWALL_CIRCUIT_OPEN);
+  seawall_decision d;
+  for (int i = 0; i < 3; i++) CHECK_OK(seawall_token_bucket_try_acquire(tb, 1, &d));
+
+  char *text = text_of(reg);
+  CHECK_CONTAINS(text, "# TYPE seawall_circuit_breaker_state gauge\n");
+  CHECK_CONTAINS(text, "# TYPE seawall_circuit_breaker_calls_total counter\n");
+  CHECK_CONTAINS(text, "# TYPE seawall_rate_limiter_calls_total counter\n");
+  CHECK_CONTAINS(text, "# TYPE seawall_bulkhead_active_calls gauge\n");
+  seawall_circuit_breaker_metrics m;
+  CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
+  CHECK(value_of(text, "seawall_circuit_breaker_state{name=\"cb\",dependency=\"payments\",state=\"open\"}") == 1.0);
+  CHECK(value_of(text, "seawall_circuit_breaker_calls_total{name=\"cb\",dependency=\"payments\",outcome=\"failure\"}") == (double)m.failures);
+  CHECK(value_of(text, "seawall_circuit_breaker_rejected_calls_total{name=\"cb\",dependency=\"payments\",reason=\"circuit_open\"}") == (double)m.rejected);
+  CHECK_EQ_U64(m.rejected, 1);
+  seawall_token_bucket_metrics tm;
+  CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"tb\",dependency=\"payments\",outcome=\"allowed\"}") == (double)tm.allowed);
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"tb\",dependency=\"payments\",outcome=\"denied\"}") == (double)tm.denied);
+  CHECK_EQ_U64(tm.denied, 1);
+  free(text);
+
+  /* Health JSON, same buffer protocol. */
+  size_t len = 0;
+  CHECK_STATUS(seawall_registry_health_json(reg, NULL, 0, &len), SEAWALL_INVALID_ARGUMENT);
+  char *json = malloc(len + 1);
+  CHECK(json != NULL);
+  if (json) {
+    CHECK_OK(seawall_registry_health_json(reg, json, len + 1, &len));
+    CHECK_CONTAINS(json, "{\"status\":\"degraded\"");
+    CHECK_CONTAINS(json, "\"name\":\"cb\",\"kind\":\"circuit_breaker\",\"labels\":{\"dependency\":\"payments\"},\"healthy\":false");
+    free(json);
+  }
+
+  /* A name used twice is refused; freeing the registration frees the name. */
+  seawall_registration *dup = NULL;
+  CHECK_STATUS(seawall_registry_register_token_bucket(reg, tb, "cb", NULL, 0, &dup), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+  CHECK_CONTAINS(seawall_last_error_message(), "already registered");
+  CHECK(dup == NULL);
+  seawall_registration_free(r_cb);
+  text = text_of(reg);
+  CHECK(text && strstr(text, "name=\"cb\"") == NULL);
+  free(text);
+  CHECK_OK(seawall_registry_register_token_bucket(reg, tb, "cb", NULL, 0, &dup));
+  seawall_registration_free(dup);
+
+  seawall_registration_free(r_tb);
+  seawall_registration_free(r_bh);
+  text = text_of(reg);
+  CHECK_STR(text, "");
+  free(text);
+  seawall_registration_free(NULL);
+  seawall_registry_free(reg);
+  seawall_registry_free(NULL);
+  seawall_circuit_breaker_free(cb);
+  seawall_token_bucket_free(tb);
+  seawall_bulkhead_free(bh);
+  seawall_manual_clock_free(clock);
+}
+
+static void test_bad_input(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new("myapp", &reg));
+  seawall_registry *bad = NULL;
+  CHECK_STATUS(seawall_registry_new("1x", &bad), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "prefix");
+  CHECK(bad == NULL);
+  seawall_retry_budget_config rc = seawall_retry_budget_config_default();
+  seawall_retry_budget *rb = NULL;
+  CHECK_OK(seawall_retry_budget_new(&rc, &rb));
+  seawall_registration *r = NULL;
+
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "", NULL, 0, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "a\nb", NULL, 0, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "bad\xff", NULL, 0, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+
+  seawall_label bad_name[] = {{"1bad", "v"}};
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "ok", bad_name, 1, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "labels");
+  seawall_label reserved[] = {{"name", "v"}};
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "ok", reserved, 1, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "labels");
+  seawall_label null_value[] = {{"a", NULL}};
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "ok", null_value, 1, &r), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "labels");
+  /* A huge label count is refused before the array is read. */
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "ok", bad_name, (size_t)-1, &r), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "labels");
+  CHECK_STATUS(seawall_registry_register_retry_budget(reg, rb, "ok", NULL, 2, &r), SEAWALL_NULL_ARGUMENT);
+  CHECK(r == NULL);
+
+  /* Escaping, and the namespace. */
+  seawall_label weird[] = {{"path", "a\"b\\c\nd"}};
+  CHECK_OK(seawall_registry_register_retry_budget(reg, rb, "rb", weird, 1, &r));
+  char *text = text_of(reg);
+  CHECK_CONTAINS(text, "myapp_retry_budget_tokens{name=\"rb\",path=\"a\\\"b\\\\c\\nd\"} ");
+  free(text);
+  seawall_registration_free(r);
+  seawall_registry_free(reg);
+  seawall_retry_budget_free(rb);
+}
+
+static void test_default_registry(void) {
+  seawall_fault_injector_config fc = seawall_fault_injector_config_default();
+  seawall_fault_injector *fi = NULL;
+  CHECK_OK(seawall_fault_injector_new(&fc, &fi));
+  seawall_registration *r = NULL;
+  CHECK_OK(seawall_registry_register_fault_injector(NULL, fi, "c-default", NULL, 0, &r));
+  char *text = text_of(NULL);
+  CHECK_CONTAINS(text, "seawall_fault_injector_enabled{name=\"c-default\"} 1\n");
+  free(text);
+  /* Freeing the instance first is fine: the registration keeps its counters. */
+  seawall_fault_injector_free(fi);
+  text = text_of(NULL);
+  CHECK_CONTAINS(text, "name=\"c-default\"");
+  free(text);
+  seawall_registration_free(r);
+  text = text_of(NULL);
+  CHECK(text && strstr(text, "c-default") == NULL);
+  free(text);
+}
+
+static void test_backoff_give_ups(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new(NULL, &reg));
+  seawall_backoff_config c = seawall_backoff_config_default();
+  c.max_attempts = 2;
+  seawall_backoff *b = NULL;
+  CHECK_OK(seawall_backoff_new(&c, &b));
+  seawall_registration *r = NULL;
+  seawall_label lab[] = {{"dependency", "payments"}};
+  CHECK_OK(seawall_registry_register_backoff(reg, b, "retry", lab, 1, &r));
+  for (int run = 0; run < 3; run++) {
+    seawall_backoff_schedule_state st;
+    CHECK_OK(seawall_backoff_start(b, &st));
+    seawall_backoff_delay d;
+    do {
+      CHECK_OK(seawall_backoff_next_delay_elapsed(b, &st, 0, 0, 0, &d));
+    } while (!d.give_up);
+  }
+  seawall_backoff_metrics m;
+  CHECK_OK(seawall_backoff_get_metrics(b, &m));
+  CHECK_EQ_U64(m.exhausted_attempts, 3);
+  char *text = text_of(reg);
+  CHECK(value_of(text, "seawall_retry_give_ups_total{name=\"retry\",dependency=\"payments\",reason=\"max_attempts\"}") == (double)m.exhausted_attempts);
+  CHECK(value_of(text, "seawall_retry_schedules_total{name=\"retry\",dependency=\"payments\"}") == (double)m.schedules);
+  CHECK(value_of(text, "seawall_retry_retries_total{name=\"retry\",dependency=\"payments\"}") == (double)m.retries);
+  free(text);
+  seawall_registration_free(r);
+  seawall_registry_free(reg);
+  seawall_backoff_free(b);
+}
+
+int main(void) {
+  test_backoff_give_ups();
+  test_export_and_values();
+  test_bad_input();
+  test_default_registry();
+  return h_done("test_metrics");
+}
