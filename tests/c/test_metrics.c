@@ -79,13 +79,13 @@ static void test_export_and_values(void) {
   CHECK_CONTAINS(text, "# TYPE seawall_circuit_breaker_calls_total counter\n");
   CHECK_CONTAINS(text, "# TYPE seawall_rate_limiter_calls_total counter\n");
   CHECK_CONTAINS(text, "# TYPE seawall_bulkhead_active_calls gauge\n");
-  seawall_circuit_breaker_metrics m;
+  seawall_circuit_breaker_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_circuit_breaker_get_metrics(cb, &m));
   CHECK(value_of(text, "seawall_circuit_breaker_state{name=\"cb\",dependency=\"payments\",state=\"open\"}") == 1.0);
   CHECK(value_of(text, "seawall_circuit_breaker_calls_total{name=\"cb\",dependency=\"payments\",outcome=\"failure\"}") == (double)m.failures);
   CHECK(value_of(text, "seawall_circuit_breaker_rejected_calls_total{name=\"cb\",dependency=\"payments\",reason=\"circuit_open\"}") == (double)m.rejected);
   CHECK_EQ_U64(m.rejected, 1);
-  seawall_token_bucket_metrics tm;
+  seawall_token_bucket_metrics tm = {.struct_size = sizeof tm};
   CHECK_OK(seawall_token_bucket_get_metrics(tb, &tm));
   CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"tb\",dependency=\"payments\",outcome=\"allowed\"}") == (double)tm.allowed);
   CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"tb\",dependency=\"payments\",outcome=\"denied\"}") == (double)tm.denied);
@@ -214,7 +214,7 @@ static void test_backoff_give_ups(void) {
       CHECK_OK(seawall_backoff_next_delay_elapsed(b, &st, 0, 0, 0, &d));
     } while (!d.give_up);
   }
-  seawall_backoff_metrics m;
+  seawall_backoff_metrics m = {.struct_size = sizeof m};
   CHECK_OK(seawall_backoff_get_metrics(b, &m));
   CHECK_EQ_U64(m.exhausted_attempts, 3);
   char *text = text_of(reg);
