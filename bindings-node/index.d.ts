@@ -209,6 +209,7 @@ export declare class NativeRedisLimiter {
   get limit(): number
   metrics(): RedisLimiterMetrics
 }
+
 /** Keeps one instance registered; `close()` (or collecting it) removes it. */
 export declare class NativeRegistration {
   /** Removes the entry (idempotent). */
