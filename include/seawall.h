@@ -2576,7 +2576,10 @@ enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_bulkhead_free`.
- * Thread-safe. Returns what `seawall_bulkhead_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
  */
 enum seawall_status seawall_bulkhead_new_in_region_with_clock(const struct seawall_bulkhead_config *config,
                                                               const struct seawall_manual_clock *clock,
@@ -2753,7 +2756,10 @@ enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_c
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_circuit_breaker_free`.
- * Thread-safe. Returns what `seawall_circuit_breaker_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_circuit_breaker_new_in_region`).
  */
 enum seawall_status seawall_circuit_breaker_new_in_region_with_clock(const struct seawall_circuit_breaker_config *config,
                                                                      const struct seawall_manual_clock *clock,
@@ -3284,7 +3290,10 @@ enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_toke
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_token_bucket_free`.
- * Thread-safe. Returns what `seawall_token_bucket_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
  */
 enum seawall_status seawall_token_bucket_new_in_region_with_clock(const struct seawall_token_bucket_config *config,
                                                                   const struct seawall_manual_clock *clock,
@@ -3436,7 +3445,10 @@ enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sl
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_sliding_window_free`.
- * Thread-safe. Returns what `seawall_sliding_window_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
  */
 enum seawall_status seawall_sliding_window_new_in_region_with_clock(const struct seawall_sliding_window_config *config,
                                                                     const struct seawall_manual_clock *clock,
@@ -3576,7 +3588,10 @@ enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawal
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_keyed_token_bucket_free`.
- * Thread-safe. Returns what `seawall_keyed_token_bucket_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
  */
 enum seawall_status seawall_keyed_token_bucket_new_in_region_with_clock(const struct seawall_keyed_token_bucket_config *config,
                                                                         const struct seawall_manual_clock *clock,
@@ -3607,7 +3622,10 @@ enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seaw
  * conformance vectors run against region-backed instances this way).
  * Every process attached to the same `name` must use the same clock.
  * The caller owns `*out` and frees it with `seawall_keyed_sliding_window_free`.
- * Thread-safe. Returns what `seawall_keyed_sliding_window_new_in_region` returns.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
  */
 enum seawall_status seawall_keyed_sliding_window_new_in_region_with_clock(const struct seawall_keyed_sliding_window_config *config,
                                                                           const struct seawall_manual_clock *clock,

@@ -195,7 +195,10 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
 /// conformance vectors run against region-backed instances this way).
 /// Every process attached to the same `name` must use the same clock.
 /// The caller owns `*out` and frees it with `seawall_bulkhead_free`.
-/// Thread-safe. Returns what `seawall_bulkhead_new_in_region` returns.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new_in_region_with_clock(

@@ -250,7 +250,10 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
 /// conformance vectors run against region-backed instances this way).
 /// Every process attached to the same `name` must use the same clock.
 /// The caller owns `*out` and frees it with `seawall_token_bucket_free`.
-/// Thread-safe. Returns what `seawall_token_bucket_new_in_region` returns.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new_in_region_with_clock(
@@ -673,7 +676,10 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
 /// conformance vectors run against region-backed instances this way).
 /// Every process attached to the same `name` must use the same clock.
 /// The caller owns `*out` and frees it with `seawall_sliding_window_free`.
-/// Thread-safe. Returns what `seawall_sliding_window_new_in_region` returns.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new_in_region_with_clock(
@@ -1208,7 +1214,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
 /// conformance vectors run against region-backed instances this way).
 /// Every process attached to the same `name` must use the same clock.
 /// The caller owns `*out` and frees it with `seawall_keyed_token_bucket_free`.
-/// Thread-safe. Returns what `seawall_keyed_token_bucket_new_in_region` returns.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region_with_clock(
@@ -1271,7 +1280,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
 /// conformance vectors run against region-backed instances this way).
 /// Every process attached to the same `name` must use the same clock.
 /// The caller owns `*out` and frees it with `seawall_keyed_sliding_window_free`.
-/// Thread-safe. Returns what `seawall_keyed_sliding_window_new_in_region` returns.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region_with_clock(
