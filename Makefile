@@ -106,9 +106,9 @@ test-redis: deps-redis ## only the Redis backend's tests and its conformance vec
 deps-c: ## Debian packages the C suite needs (cJSON, pkg-config, valgrind)
 	bash scripts/deps-debian.sh libcjson-dev pkg-config valgrind
 
-test-c: deps-c lib-c lib-c-test check-header ## C suite: API, NULL args, threads, vectors, fork, fuzz; shared + static; valgrind; ASan+UBSan; pkg-config
-	$(MAKE) -C tests/c all
-	$(MAKE) -C tests/c asan
+test-c: deps-c deps-redis lib-c lib-c-test check-header ## C suite: API, NULL args, threads, vectors (heap, region, Redis), fork, fuzz; shared + static; valgrind; ASan+UBSan; pkg-config
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C tests/c all
+	SEAWALL_REQUIRE_REDIS=1 $(MAKE) -C tests/c asan
 	@if nm -D --defined-only $(LIBDIR)/libseawall.so | grep -q seawall_test_panic; then \
 	  echo "the release library exports seawall_test_panic"; exit 1; fi
 	@readelf -d $(LIBDIR)/libseawall.so | grep -q 'SONAME.*libseawall.so.$(SOMAJOR)]' || \

@@ -206,6 +206,15 @@ export declare class NativeRedisLimiter {
   peek(key: string | Buffer, n: number): Promise<RedisDecision>
   /** A Promise settled once up to `n` are given back for `key`. */
   refund(key: string | Buffer, n: number): Promise<RedisDecision>
+  /**
+   * TEST ONLY, not a feature: never call it outside a test. The
+   * decision for `op` ("acquire", "peek" or "refund"), blocking, with the
+   * script's clock set to `nowNs` (ns since an epoch 0, a bigint)
+   * instead of Redis `TIME`, and no key expiry (`spec/redis.md`,
+   * "Test-only time override"): how the conformance vectors run against
+   * Redis. Never mix it with the real-time calls on one key.
+   */
+  _testOnlyDecideAt(key: string | Buffer, n: number, op: string, nowNs: bigint): RedisDecision
   get limit(): number
   metrics(): RedisLimiterMetrics
 }

@@ -2601,6 +2601,24 @@ enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead
                                                    struct seawall_bulkhead **out);
 #endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Like `seawall_bulkhead_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_bulkhead_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
+ */
+enum seawall_status seawall_bulkhead_new_in_region_with_clock(const struct seawall_bulkhead_config *config,
+                                                              const struct seawall_manual_clock *clock,
+                                                              const struct seawall_region *region,
+                                                              const char *name,
+                                                              struct seawall_bulkhead **out);
+#endif
+
 /**
  * Creates a bulkhead on the monotonic clock and writes it to `*out`.
  * `config` is read, not kept. The caller owns `*out` and frees it with
@@ -2761,6 +2779,24 @@ enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_c
                                                           const struct seawall_region *region,
                                                           const char *name,
                                                           struct seawall_circuit_breaker **out);
+#endif
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Like `seawall_circuit_breaker_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_circuit_breaker_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_circuit_breaker_new_in_region`).
+ */
+enum seawall_status seawall_circuit_breaker_new_in_region_with_clock(const struct seawall_circuit_breaker_config *config,
+                                                                     const struct seawall_manual_clock *clock,
+                                                                     const struct seawall_region *region,
+                                                                     const char *name,
+                                                                     struct seawall_circuit_breaker **out);
 #endif
 
 /**
@@ -3279,6 +3315,24 @@ enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_toke
                                                        struct seawall_token_bucket **out);
 #endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Like `seawall_token_bucket_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_token_bucket_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
+ */
+enum seawall_status seawall_token_bucket_new_in_region_with_clock(const struct seawall_token_bucket_config *config,
+                                                                  const struct seawall_manual_clock *clock,
+                                                                  const struct seawall_region *region,
+                                                                  const char *name,
+                                                                  struct seawall_token_bucket **out);
+#endif
+
 /**
  * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
  */
@@ -3416,6 +3470,24 @@ enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sl
                                                          struct seawall_sliding_window **out);
 #endif
 
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Like `seawall_sliding_window_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_sliding_window_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
+ */
+enum seawall_status seawall_sliding_window_new_in_region_with_clock(const struct seawall_sliding_window_config *config,
+                                                                    const struct seawall_manual_clock *clock,
+                                                                    const struct seawall_region *region,
+                                                                    const char *name,
+                                                                    struct seawall_sliding_window **out);
+#endif
+
 /**
  * Creates a sliding-window limiter on the monotonic clock and writes it to
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
@@ -3543,6 +3615,24 @@ enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawal
 
 #if defined(SEAWALL_HAS_SHARED_REGIONS)
 /**
+ * Like `seawall_keyed_token_bucket_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_keyed_token_bucket_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
+ */
+enum seawall_status seawall_keyed_token_bucket_new_in_region_with_clock(const struct seawall_keyed_token_bucket_config *config,
+                                                                        const struct seawall_manual_clock *clock,
+                                                                        const struct seawall_region *region,
+                                                                        const char *name,
+                                                                        struct seawall_keyed_token_bucket **out);
+#endif
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
  * Creates (first process) or attaches to (later ones) the keyed sliding window `name`
  * in `region` and writes it to `*out`: every process that does so shares
  * it. `config` is read, not kept. The caller owns `*out` and frees it with
@@ -3555,6 +3645,24 @@ enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seaw
                                                                const struct seawall_region *region,
                                                                const char *name,
                                                                struct seawall_keyed_sliding_window **out);
+#endif
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * Like `seawall_keyed_sliding_window_new_in_region`, on `clock` (for tests: the
+ * conformance vectors run against region-backed instances this way).
+ * Every process attached to the same `name` must use the same clock.
+ * The caller owns `*out` and frees it with `seawall_keyed_sliding_window_free`.
+ * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+ * another config than the region's, naming the field),
+ * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+ * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
+ */
+enum seawall_status seawall_keyed_sliding_window_new_in_region_with_clock(const struct seawall_keyed_sliding_window_config *config,
+                                                                          const struct seawall_manual_clock *clock,
+                                                                          const struct seawall_region *region,
+                                                                          const char *name,
+                                                                          struct seawall_keyed_sliding_window **out);
 #endif
 
 /**
@@ -4118,6 +4226,24 @@ enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limi
                                                  const uint8_t *key,
                                                  size_t key_len,
                                                  uint64_t n);
+
+/**
+ * TEST ONLY, not a feature: never call it outside a test. The decision
+ * for `op` (`"acquire"`, `"peek"` or `"refund"`) with the script's clock
+ * set to `now_ns` (ns since an epoch 0) instead of Redis `TIME`, and no
+ * key expiry (`spec/redis.md`, "Test-only time override"): how the
+ * conformance vectors run against Redis. Never mix it with the real-time
+ * calls on one key. Writes the decision to `*out`. Thread-safe. Returns
+ * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`, `n` or `op`) or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_test_only_redis_limiter_decide_at(const struct seawall_redis_limiter *limiter,
+                                                              const uint8_t *key,
+                                                              size_t key_len,
+                                                              uint64_t n,
+                                                              const char *op,
+                                                              uint64_t now_ns,
+                                                              struct seawall_decision *out);
 
 /**
  * Writes the limiter's and its backend's counters to `*out`. Thread-safe.

@@ -191,6 +191,43 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
     })
 }
 
+/// Like `seawall_bulkhead_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_bulkhead_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_bulkhead_new_in_region_with_clock(
+    config: *const seawall_bulkhead_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_bulkhead,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        let built = crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            let cfg = BulkheadConfig {
+                max_concurrent: c.max_concurrent,
+                max_queue: c.max_queue,
+                max_wait: Duration::from_nanos(c.max_wait_ns),
+            };
+            Bulkhead::in_region_with_clock(cfg, clock_source(clock), r, n)
+        });
+        match built {
+            Ok(b) => {
+                write_handle(out, seawall_bulkhead(Arc::new(b), clock_source(clock)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Creates a bulkhead on the monotonic clock and writes it to `*out`.
 /// `config` is read, not kept. The caller owns `*out` and frees it with
 /// `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`

@@ -439,6 +439,41 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region(
     })
 }
 
+/// Like `seawall_circuit_breaker_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_circuit_breaker_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_circuit_breaker_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region_with_clock(
+    config: *const seawall_circuit_breaker_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_circuit_breaker,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        let built = crate::config::read(config).and_then(|c| c.to_core()).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            CircuitBreaker::in_region_with_clock(c, clock_source(clock), r, n)
+        });
+        match built {
+            Ok(cb) => {
+                write_handle(
+                    out,
+                    seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
+                );
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Fires this process's listeners for transitions other processes made
 /// to a breaker in a shared region since this process last looked (any
 /// call on the breaker does this too; a process idle for a while can call

@@ -246,6 +246,37 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
     })
 }
 
+/// Like `seawall_token_bucket_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_token_bucket_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_token_bucket_new_in_region_with_clock(
+    config: *const seawall_token_bucket_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        match crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            TokenBucket::in_region_with_clock(c.to_core(), clock_source(clock), r, n)
+        }) {
+            Ok(t) => {
+                write_handle(out, seawall_token_bucket(Arc::new(t)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bucket) {
@@ -631,6 +662,37 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
         match crate::config::read(config).and_then(|c| {
             let (r, n) = crate::region::region_and_name(region, name)?;
             SlidingWindowLimiter::in_region(c.to_core(), r, n)
+        }) {
+            Ok(l) => {
+                write_handle(out, seawall_sliding_window(Arc::new(l)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Like `seawall_sliding_window_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_sliding_window_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_sliding_window_new_in_region_with_clock(
+    config: *const seawall_sliding_window_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        match crate::config::read(config).and_then(|c| {
+            let (r, n) = crate::region::region_and_name(region, name)?;
+            SlidingWindowLimiter::in_region_with_clock(c.to_core(), clock_source(clock), r, n)
         }) {
             Ok(l) => {
                 write_handle(out, seawall_sliding_window(Arc::new(l)));
@@ -1148,6 +1210,40 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
     })
 }
 
+/// Like `seawall_keyed_token_bucket_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_keyed_token_bucket_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region_with_clock(
+    config: *const seawall_keyed_token_bucket_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_keyed_token_bucket,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        let r = crate::config::read(config)
+            .and_then(|c| c.to_core())
+            .and_then(|c| {
+                let (r, n) = crate::region::region_and_name(region, name)?;
+                KeyedTokenBucket::in_region_with_clock(c, clock_source(clock), r, n)
+            });
+        match r {
+            Ok(l) => {
+                write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Creates (first process) or attaches to (later ones) the keyed sliding window `name`
 /// in `region` and writes it to `*out`: every process that does so shares
 /// it. `config` is read, not kept. The caller owns `*out` and frees it with
@@ -1169,6 +1265,40 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
             .and_then(|c| {
                 let (r, n) = crate::region::region_and_name(region, name)?;
                 KeyedSlidingWindow::in_region(c, r, n)
+            });
+        match r {
+            Ok(l) => {
+                write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
+                seawall_status::SEAWALL_OK
+            }
+            Err(e) => fail(e),
+        }
+    })
+}
+
+/// Like `seawall_keyed_sliding_window_new_in_region`, on `clock` (for tests: the
+/// conformance vectors run against region-backed instances this way).
+/// Every process attached to the same `name` must use the same clock.
+/// The caller owns `*out` and frees it with `seawall_keyed_sliding_window_free`.
+/// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (also for
+/// another config than the region's, naming the field),
+/// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
+/// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
+#[cfg(unix)]
+#[no_mangle]
+pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region_with_clock(
+    config: *const seawall_keyed_sliding_window_config,
+    clock: *const seawall_manual_clock,
+    region: *const crate::region::seawall_region,
+    name: *const std::os::raw::c_char,
+    out: *mut *mut seawall_keyed_sliding_window,
+) -> seawall_status {
+    ffi_boundary!([config, clock, region, name, out] {
+        let r = crate::config::read(config)
+            .and_then(|c| c.to_core())
+            .and_then(|c| {
+                let (r, n) = crate::region::region_and_name(region, name)?;
+                KeyedSlidingWindow::in_region_with_clock(c, clock_source(clock), r, n)
             });
         match r {
             Ok(l) => {

@@ -275,6 +275,32 @@ pub unsafe extern "C" fn seawall_redis_limiter_refund(
     })
 }
 
+/// TEST ONLY, not a feature: never call it outside a test. The decision
+/// for `op` (`"acquire"`, `"peek"` or `"refund"`) with the script's clock
+/// set to `now_ns` (ns since an epoch 0) instead of Redis `TIME`, and no
+/// key expiry (`spec/redis.md`, "Test-only time override"): how the
+/// conformance vectors run against Redis. Never mix it with the real-time
+/// calls on one key. Writes the decision to `*out`. Thread-safe. Returns
+/// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`, `n` or `op`) or
+/// `SEAWALL_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_test_only_redis_limiter_decide_at(
+    limiter: *const seawall_redis_limiter,
+    key: *const u8,
+    key_len: usize,
+    n: u64,
+    op: *const c_char,
+    now_ns: u64,
+    out: *mut seawall_decision,
+) -> seawall_status {
+    ffi_boundary!([limiter, key, op, out] {
+        match c_str(op, "op") {
+            Ok(op) => decided((*limiter).0.decide_at(key_of(key, key_len), n, op, now_ns), out),
+            Err(e) => fail(e),
+        }
+    })
+}
+
 /// Writes the limiter's and its backend's counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many

@@ -728,6 +728,12 @@ declare class RedisLimiter {
   peek(key: string | Buffer, n?: number): Promise<RedisDecision>
   refund(key: string | Buffer, n?: number): Promise<void>
   metrics(): RedisLimiterMetrics
+  /**
+   * TEST ONLY, not a feature: the decision with the scripts' clock set to
+   * `nowNs` instead of Redis TIME (spec/redis.md, "Test-only time override").
+   * @internal
+   */
+  _testOnlyDecideAt(key: string | Buffer, n: number, op: 'acquire' | 'peek' | 'refund', nowNs: bigint): RedisDecision
 }
 /** A GCRA token bucket per key, in Redis. */
 export declare class RedisTokenBucket extends RedisLimiter {

@@ -87,6 +87,22 @@ class RedisLimiter {
 
   /** allowed / denied, and the backend's counters. */
   metrics () { return this._n.metrics() }
+
+  /**
+   * TEST ONLY, not a feature: never call it outside a test. The decision
+   * for `op` ('acquire', 'peek' or 'refund'), blocking, with the script's
+   * clock set to `nowNs` (a bigint, ns since an epoch 0) instead of Redis
+   * TIME, and no key expiry (spec/redis.md, "Test-only time override"): how
+   * the conformance vectors run against Redis. Never mix it with the
+   * real-time calls on one key.
+   */
+  _testOnlyDecideAt (key, n, op, nowNs) {
+    try {
+      return this._n._testOnlyDecideAt(keyArg(key), nArg(n), op, nowNs)
+    } catch (e) {
+      throw mapNativeError(e, { key, n })
+    }
+  }
 }
 
 /** A GCRA token bucket per key, in Redis: `{ backend, name, ratePerSec, burst }`. */

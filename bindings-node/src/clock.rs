@@ -14,7 +14,7 @@ pub struct ManualClock {
     pub(crate) inner: seawall::ManualClock,
 }
 
-fn ns_arg(field: &str, v: BigInt) -> Result<u64> {
+pub(crate) fn ns_arg(field: &str, v: BigInt) -> Result<u64> {
     let (neg, x, lossless) = v.get_u64();
     if neg || !lossless {
         Err(tagged(

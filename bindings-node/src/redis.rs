@@ -234,6 +234,34 @@ impl NativeRedisLimiter {
         self.promise(env, key, n, |l, k, n, done| l.refund_then(k, n, done))
     }
 
+    /// TEST ONLY, not a feature: never call it outside a test. The
+    /// decision for `op` ("acquire", "peek" or "refund"), blocking, with the
+    /// script's clock set to `nowNs` (ns since an epoch 0, a bigint)
+    /// instead of Redis `TIME`, and no key expiry (`spec/redis.md`,
+    /// "Test-only time override"): how the conformance vectors run against
+    /// Redis. Never mix it with the real-time calls on one key.
+    #[napi(js_name = "_testOnlyDecideAt", catch_unwind)]
+    pub fn test_only_decide_at(
+        &self,
+        key: Either<String, Buffer>,
+        n: f64,
+        op: String,
+        now_ns: napi::bindgen_prelude::BigInt,
+    ) -> Result<RedisDecision> {
+        let n = arg_count("n", n)?;
+        let now = crate::clock::ns_arg("nowNs", now_ns)?;
+        let d = self
+            .inner
+            .decide_at(&key_bytes(key), n, &op, now)
+            .map_err(|e| from_core(&e, |f| f.to_string()))?;
+        Ok(RedisDecision {
+            allowed: d.allowed,
+            remaining: d.remaining as f64,
+            retry_after_ms: d.retry_after.as_secs_f64() * 1000.0,
+            reset_after_ms: d.reset_after.as_secs_f64() * 1000.0,
+        })
+    }
+
     #[napi(getter)]
     pub fn limit(&self) -> f64 {
         self.inner.limit() as f64

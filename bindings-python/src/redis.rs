@@ -306,6 +306,31 @@ impl RedisLimiter {
         Ok(())
     }
 
+    /// TEST ONLY, not a feature: never call it outside a test. The
+    /// decision for `op` (`"acquire"`, `"peek"` or `"refund"`) with the
+    /// script's clock set to `now_ns` (ns since an epoch 0) instead of
+    /// Redis `TIME`, and no key expiry (`spec/redis.md`, "Test-only time
+    /// override"): how the conformance vectors run against Redis. Never mix
+    /// it with the real-time calls on one key.
+    #[pyo3(signature = (key, n, op, now_ns))]
+    fn _test_only_decide_at(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        n: &Bound<'_, PyAny>,
+        op: &str,
+        now_ns: u64,
+    ) -> PyResult<Decision> {
+        let n = n_arg(Some(n))?;
+        let key = with_key(key, <[u8]>::to_vec)?;
+        let inner = Arc::clone(&self.inner);
+        let op = op.to_owned();
+        let d = py
+            .detach(move || inner.decide_at(&key, n, &op, now_ns))
+            .map_err(|e| to_pyerr(py, &e))?;
+        Ok(self.decision(d))
+    }
+
     /// This limiter's allowed/denied and its backend's counters.
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let m = self.inner.metrics();

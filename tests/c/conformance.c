@@ -1,6 +1,7 @@
 /* Driver and matcher of the C conformance runner (see conformance.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "conformance.h"
+#include "redis_server.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NUM_MARK '\x01'
 
@@ -489,6 +493,121 @@ static void check_file(const char *path) {
   cJSON_Delete(doc);
 }
 
+/* ---- the region pass (tests/tests/conformance.rs
+ * `region_backed_primitives_pass_the_same_vectors`) ----------------------- */
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+static const seawall_region *the_region = NULL;
+static size_t region_subjects = 0;
+
+const seawall_region *current_region(void) { return the_region; }
+
+const char *next_slot_name(void) {
+  static char name[32];
+  snprintf(name, sizeof name, "vector-%zu", ++region_subjects);
+  return name;
+}
+
+/* The primitives that can live in a shared region (vector directories). */
+static bool region_capable(const char *path) {
+  static const char *const IN_REGION[] = {"token_bucket",   "bulkhead",     "circuit_breaker",
+                                          "sliding_window", "retry_budget", "keyed_limiter"};
+  const char *end = strrchr(path, '/');
+  if (!end) return false;
+  const char *start = end;
+  while (start > path && start[-1] != '/') start--;
+  size_t len = (size_t)(end - start);
+  for (size_t i = 0; i < sizeof IN_REGION / sizeof IN_REGION[0]; i++)
+    if (strlen(IN_REGION[i]) == len && strncmp(start, IN_REGION[i], len) == 0) return true;
+  return false;
+}
+
+/* Runs the region-capable files again, every subject built in one region.
+ * True when they all pass and some were region-backed. */
+static bool region_pass(char **paths, size_t n) {
+  char path[64];
+  snprintf(path, sizeof path, "/dev/shm/seawall-conformance-c-%d", (int)getpid());
+  (void)seawall_region_remove(path);
+  seawall_region_config rc = seawall_region_config_default();
+  rc.size = (uint64_t)64 << 20;
+  rc.slots = 8192;
+  seawall_region *region = NULL;
+  if (seawall_region_open(path, &rc, &region) != SEAWALL_OK) {
+    fprintf(stderr, "FAIL region pass: seawall_region_open: %s\n", seawall_last_error_message());
+    return false;
+  }
+  size_t passed0 = total_passed, failed0 = total_failed, files0 = total_files;
+  the_region = region;
+  for (size_t i = 0; i < n; i++)
+    if (region_capable(paths[i])) check_file(paths[i]);
+  the_region = NULL;
+  seawall_region_free(region);
+  (void)seawall_region_remove(path);
+  printf("conformance in a shared region (C API): %zu files, %zu scenarios passed, "
+         "%zu failed, %zu of them region-backed\n",
+         total_files - files0, total_passed - passed0, total_failed - failed0, region_subjects);
+  if (region_subjects == 0) {
+    fprintf(stderr, "FAIL region pass: no region-backed vectors ran\n");
+    return false;
+  }
+  return total_failed == failed0;
+}
+#endif
+
+/* ---- the Redis pass (tests/tests/redis_vectors.rs) ---------------------- */
+
+/* The token-bucket and sliding-window vectors against Redis; the scenarios
+ * it does not take are listed as skipped. True when they all pass. */
+static bool redis_pass(const char *dir, int port) {
+  char url[64];
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
+  seawall_redis_backend *backend = NULL;
+  if (seawall_redis_backend_new(url, 5000000000ull, SEAWALL_REDIS_FAIL_CLOSED, &backend) != SEAWALL_OK) {
+    fprintf(stderr, "FAIL Redis pass: backend: %s\n", seawall_last_error_message());
+    return false;
+  }
+  redis_backend = backend;
+  static const struct {
+    const char *file;
+    const runner *r;
+  } FILES[] = {{"token_bucket/token_bucket.json", &redis_token_bucket_runner},
+               {"sliding_window/sliding_window.json", &redis_sliding_window_runner}};
+  size_t passed = 0, skipped = 0, failed = 0;
+  for (size_t f = 0; f < sizeof FILES / sizeof FILES[0]; f++) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, FILES[f].file);
+    char *text = read_file(path);
+    cJSON *doc = text ? parse_exact(text) : NULL;
+    free(text);
+    if (!doc) {
+      fprintf(stderr, "FAIL Redis pass: cannot read %s\n", path);
+      failed++;
+      continue;
+    }
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, j_get(doc, "scenarios")) {
+      char msg[1024];
+      if (!redis_takes(sc)) {
+        fprintf(stderr, "skip (not a Redis op/config): %s: %s\n", FILES[f].r->primitive, j_str(sc, "name"));
+        skipped++;
+      } else if (check_scenario(FILES[f].r, sc, msg, sizeof msg)) {
+        passed++;
+      } else {
+        fprintf(stderr, "FAIL (in Redis) %s: %s\n", path, msg);
+        failed++;
+      }
+    }
+    cJSON_Delete(doc);
+  }
+  redis_backend = NULL;
+  seawall_redis_backend_free(backend);
+  printf("conformance in Redis (C API): %zu scenarios passed, %zu skipped, %zu failed\n", passed, skipped,
+         failed);
+  total_passed += passed;
+  total_failed += failed;
+  return failed == 0 && passed > 0;
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -522,6 +641,15 @@ static void walk(const char *dir, char ***paths, size_t *n, size_t *cap) {
 
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "spec/vectors";
+  /* The Redis server is forked before this process has any thread. */
+  const char *bin = redis_binary();
+  char redis_dir[] = "/tmp/seawall-conf-redis-XXXXXX";
+  int port = 0;
+  pid_t pid = -1;
+  if (bin != NULL && mkdtemp(redis_dir) != NULL) {
+    port = free_port();
+    pid = start_redis(bin, port, redis_dir);
+  }
   if (!matcher_self_check()) return 1;
   char **paths = NULL;
   size_t n = 0, cap = 0;
@@ -531,13 +659,30 @@ int main(int argc, char **argv) {
     return 1;
   }
   qsort(paths, n, sizeof *paths, cmp_str);
-  for (size_t i = 0; i < n; i++) {
-    check_file(paths[i]);
-    free(paths[i]);
-  }
-  free(paths);
+  for (size_t i = 0; i < n; i++) check_file(paths[i]);
   printf("conformance (C API): %zu files, %zu scenarios passed, %zu failed\n",
          total_files, total_passed, total_failed);
+  bool region_ok = true;
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+  region_ok = region_pass(paths, n);
+#endif
+  for (size_t i = 0; i < n; i++) free(paths[i]);
+  free(paths);
+  bool redis_ok = true;
+  const char *req = getenv("SEAWALL_REQUIRE_REDIS");
+  if (pid > 0) {
+    redis_ok = redis_pass(dir, port);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", redis_dir);
+    if (system(cmd) != 0) redis_ok = false;
+  } else if (req && strcmp(req, "1") == 0) {
+    fprintf(stderr, "FAIL SEAWALL_REQUIRE_REDIS=1 but no redis-server could start\n");
+    redis_ok = false;
+  } else {
+    printf("SKIP the Redis pass: no redis-server binary (make test-c installs it)\n");
+  }
   printf("conformance: %zu passed, %zu failed\n", total_passed, total_failed);
-  return total_failed == 0 ? 0 : 1;
+  return total_failed == 0 && region_ok && redis_ok ? 0 : 1;
 }

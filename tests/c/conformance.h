@@ -89,6 +89,31 @@ bool policy_stages_build(const cJSON *config, const seawall_manual_clock *clock,
 cJSON *policy_stages_snapshot(const policy_stages *s, cJSON *o);
 void policy_stages_free(policy_stages *s);
 
+/* ---- the region pass (tests/src/lib.rs `in_region`, `region_slot`) ------ */
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/* During the region pass of main: the region the runners that support it
+ * build their primitive in; NULL otherwise. */
+const seawall_region *current_region(void);
+/* A name no earlier scenario used (a static buffer; counts the subject). */
+const char *next_slot_name(void);
+/* `seawall_<prim>_new_with_clock`, or in the region pass
+ * `seawall_<prim>_new_in_region_with_clock` under a fresh name. */
+#define NEW_WITH_CLOCK(prim, cfg, clock, out)                                  \
+  (current_region() ? seawall_##prim##_new_in_region_with_clock(              \
+                          cfg, clock, current_region(), next_slot_name(), out) \
+                    : seawall_##prim##_new_with_clock(cfg, clock, out))
+#else
+#define NEW_WITH_CLOCK(prim, cfg, clock, out) seawall_##prim##_new_with_clock(cfg, clock, out)
+#endif
+
+/* ---- the Redis pass (runners/redis_limiters.c, tests/tests/redis_vectors.rs) */
+extern const seawall_redis_backend *redis_backend;
+/* False for a scenario the Redis limiters do not take (initial_tokens, the
+ * waiting ops): the driver lists it as skipped. */
+bool redis_takes(const cJSON *scenario);
+extern const runner redis_token_bucket_runner;
+extern const runner redis_sliding_window_runner;
+
 /* ---- runners ------------------------------------------------------------ */
 extern const runner backoff_runner;
 extern const runner classify_runner;

@@ -51,7 +51,10 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
   seawall_bulkhead_config c;
   if (!bulkhead_config(config, &c, e)) return NULL;
   subject *s = calloc(1, sizeof *s);
-  seawall_status st = seawall_bulkhead_new_with_clock(&c, clock, &s->b);
+  /* In a region, only bulkheads without a queue (waits in line are per
+   * process; tests/src/runners/bulkhead.rs). */
+  seawall_status st = c.max_queue == 0 ? NEW_WITH_CLOCK(bulkhead, &c, clock, &s->b)
+                                       : seawall_bulkhead_new_with_clock(&c, clock, &s->b);
   if (st != SEAWALL_OK) {
     *e = error_value(st);
     free(s);

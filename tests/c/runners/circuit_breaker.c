@@ -129,7 +129,7 @@ static subject *build(const cJSON *c, const seawall_manual_clock *clock,
   seawall_circuit_breaker_config k;
   if (!circuit_breaker_config(c, &k, e)) return NULL;
   subject *s = calloc(1, sizeof *s);
-  seawall_status st = seawall_circuit_breaker_new_with_clock(&k, clock, &s->cb);
+  seawall_status st = NEW_WITH_CLOCK(circuit_breaker, &k, clock, &s->cb);
   if (st != SEAWALL_OK) {
     *e = error_value(st);
     free(s);

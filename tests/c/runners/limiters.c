@@ -171,7 +171,7 @@ static subject *tb_build(const cJSON *config, const seawall_manual_clock *clock,
   (void)err;
   seawall_token_bucket_config c = token_bucket_config(config);
   subject *s = calloc(1, sizeof *s);
-  seawall_status st = seawall_token_bucket_new_with_clock(&c, clock, &s->tb);
+  seawall_status st = NEW_WITH_CLOCK(token_bucket, &c, clock, &s->tb);
   if (st != SEAWALL_OK) {
     *error_out = error_value(st);
     free(s);
@@ -219,7 +219,7 @@ static subject *sw_build(const cJSON *config, const seawall_manual_clock *clock,
   (void)err;
   seawall_sliding_window_config c = sliding_window_config(config);
   subject *s = calloc(1, sizeof *s);
-  seawall_status st = seawall_sliding_window_new_with_clock(&c, clock, &s->sw);
+  seawall_status st = NEW_WITH_CLOCK(sliding_window, &c, clock, &s->sw);
   if (st != SEAWALL_OK) {
     *error_out = error_value(st);
     free(s);
@@ -296,7 +296,7 @@ static subject *k_build(const cJSON *config, const seawall_manual_clock *clock,
     c.has_initial_tokens = b.has_initial_tokens;
     c.initial_tokens = b.initial_tokens;
     TABLE_CONFIG(c, config);
-    st = seawall_keyed_token_bucket_new_with_clock(&c, clock, &s->ktb);
+    st = NEW_WITH_CLOCK(keyed_token_bucket, &c, clock, &s->ktb);
   } else if (strcmp(kind, "sliding_window") == 0) {
     seawall_keyed_sliding_window_config c = seawall_keyed_sliding_window_config_default();
     seawall_sliding_window_config w = sliding_window_config(config);
@@ -304,7 +304,7 @@ static subject *k_build(const cJSON *config, const seawall_manual_clock *clock,
     c.window_ns = w.window_ns;
     c.buckets = w.buckets;
     TABLE_CONFIG(c, config);
-    st = seawall_keyed_sliding_window_new_with_clock(&c, clock, &s->ksw);
+    st = NEW_WITH_CLOCK(keyed_sliding_window, &c, clock, &s->ksw);
   } else {
     free(s);
     *error_out = config_error("kind");

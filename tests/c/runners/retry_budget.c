@@ -26,7 +26,14 @@ static subject *build(const cJSON *config, const seawall_manual_clock *clock,
     return NULL;
   }
   subject *s = calloc(1, sizeof *s);
+  #if defined(SEAWALL_HAS_SHARED_REGIONS)
+  seawall_status st =
+      current_region()
+          ? seawall_retry_budget_new_in_region(&c, current_region(), next_slot_name(), &s->budget)
+          : seawall_retry_budget_new(&c, &s->budget);
+#else
   seawall_status st = seawall_retry_budget_new(&c, &s->budget);
+#endif
   if (st != SEAWALL_OK) {
     *error_out = error_value(st);
     free(s);
