@@ -153,13 +153,17 @@ fn median(v: &mut [f64]) -> f64 {
 /// operation and setting, `rounds` rounds each timing one batch on the heap
 /// and one in the region (the order alternating per round), so both see
 /// the same machine load; prints the median ns per operation per thread of
-/// each, their ratio and the median of the per-round ratios.
+/// each, their ratio and the median of the per-round ratios. With 2
+/// processes each round also times 2 threads of this process on one heap
+/// primitive: the same sharing of one primitive's lines between two cores
+/// that one limit across processes needs (the heap pair shares nothing).
 fn interleaved(rounds: usize, path: &str, heap: &Set, shared: &Set) {
     const BATCH: Duration = Duration::from_millis(20);
     println!(
-        "| operation | setting | heap ns | region ns | region / heap | median of round ratios |"
+        "| operation | setting | heap ns | region ns | region / heap | median of round ratios \
+         | heap, 2 threads on one primitive | region / that |"
     );
-    println!("|---|---|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for (name, op) in OPS {
         for setting in ["1 thread", "2 threads", "2 processes"] {
             let threads = if setting == "2 threads" { 2 } else { 1 };
@@ -170,6 +174,7 @@ fn interleaved(rounds: usize, path: &str, heap: &Set, shared: &Set) {
             }
             n *= 4;
             let (mut h, mut r, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+            let mut shared_heap = Vec::new();
             for round in 0..rounds {
                 let mut pair = [0.0f64; 2];
                 let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
@@ -186,13 +191,23 @@ fn interleaved(rounds: usize, path: &str, heap: &Set, shared: &Set) {
                         *p = d.as_nanos() as f64 / n as f64;
                     }
                 }
+                if setting == "2 processes" {
+                    let d = on_threads(2, n, heap, op);
+                    shared_heap.push(d.as_nanos() as f64 / n as f64);
+                }
                 h.push(pair[0]);
                 r.push(pair[1]);
                 ratio.push(pair[1] / pair[0]);
             }
             let (mh, mr) = (median(&mut h), median(&mut r));
+            let extra = if shared_heap.is_empty() {
+                " | |".to_owned()
+            } else {
+                let ms = median(&mut shared_heap);
+                format!(" {ms:.1} | {:.2} |", mr / ms)
+            };
             println!(
-                "| {name} | {setting} | {mh:.1} | {mr:.1} | {:.2} | {:.2} |",
+                "| {name} | {setting} | {mh:.1} | {mr:.1} | {:.2} | {:.2} |{extra}",
                 mr / mh,
                 median(&mut ratio)
             );
