@@ -144,6 +144,77 @@ fn second_process(op: &str, region: &str) -> Child {
     c
 }
 
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Interleaved mode (`SEAWALL_BENCH_INTERLEAVED=<rounds>`): for each
+/// operation and setting, `rounds` rounds each timing one batch on the heap
+/// and one in the region (the order alternating per round), so both see
+/// the same machine load; prints the median ns per operation per thread of
+/// each, their ratio and the median of the per-round ratios. With 2
+/// processes each round also times 2 threads of this process on one heap
+/// primitive: the same sharing of one primitive's lines between two cores
+/// that one limit across processes needs (the heap pair shares nothing).
+fn interleaved(rounds: usize, path: &str, heap: &Set, shared: &Set) {
+    const BATCH: Duration = Duration::from_millis(20);
+    println!(
+        "| operation | setting | heap ns | region ns | region / heap | median of round ratios \
+         | heap, 2 threads on one primitive | region / that |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for (name, op) in OPS {
+        for setting in ["1 thread", "2 threads", "2 processes"] {
+            let threads = if setting == "2 threads" { 2 } else { 1 };
+            // Calibrate one batch to about BATCH on the heap.
+            let mut n = 1024u64;
+            while on_threads(threads, n, heap, op) < BATCH / 4 && n < 1 << 30 {
+                n *= 2;
+            }
+            n *= 4;
+            let (mut h, mut r, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+            let mut shared_heap = Vec::new();
+            for round in 0..rounds {
+                let mut pair = [0.0f64; 2];
+                let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+                for k in order {
+                    let s = if k == 0 { heap } else { shared };
+                    let other = (setting == "2 processes")
+                        .then(|| second_process(name, if k == 1 { path } else { "" }));
+                    let d = on_threads(threads, n, s, op);
+                    if let Some(mut o) = other {
+                        let _ = o.kill();
+                        let _ = o.wait();
+                    }
+                    if let Some(p) = pair.get_mut(k) {
+                        *p = d.as_nanos() as f64 / n as f64;
+                    }
+                }
+                if setting == "2 processes" {
+                    let d = on_threads(2, n, heap, op);
+                    shared_heap.push(d.as_nanos() as f64 / n as f64);
+                }
+                h.push(pair[0]);
+                r.push(pair[1]);
+                ratio.push(pair[1] / pair[0]);
+            }
+            let (mh, mr) = (median(&mut h), median(&mut r));
+            let extra = if shared_heap.is_empty() {
+                " | |".to_owned()
+            } else {
+                let ms = median(&mut shared_heap);
+                format!(" {ms:.1} | {:.2} |", mr / ms)
+            };
+            println!(
+                "| {name} | {setting} | {mh:.1} | {mr:.1} | {:.2} | {:.2} |{extra}",
+                mr / mh,
+                median(&mut ratio)
+            );
+        }
+    }
+}
+
 fn main() {
     if let Ok(op) = std::env::var("SEAWALL_BENCH_CHILD") {
         child(
@@ -156,6 +227,14 @@ fn main() {
     let region = SharedRegion::open(&path).unwrap_or_else(|e| panic!("{e}"));
     let heap = set(None);
     let shared = set(Some(&region));
+    if let Some(rounds) = std::env::var("SEAWALL_BENCH_INTERLEAVED")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        interleaved(rounds.max(1), &path, &heap, &shared);
+        let _ = SharedRegion::remove(&path);
+        return;
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))

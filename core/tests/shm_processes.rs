@@ -220,10 +220,27 @@ fn child_entry() {
                 &region,
                 "held",
             ));
+            let bh = std::sync::Arc::new(bh);
             let cb = must(CircuitBreaker::in_region(breaker_cfg(), &region, "probed"));
-            let permits: Vec<_> = (0..env_u64("TAKE"))
-                .map(|_| must(bh.try_acquire()))
-                .collect();
+            // Spread the counts over threads, some below zero: one thread
+            // takes them all, this one releases two of them, a third takes
+            // two again (counts: +TAKE, -2, +2).
+            let take = |n: u64| {
+                let bh = std::sync::Arc::clone(&bh);
+                must(
+                    std::thread::spawn(move || {
+                        (0..n)
+                            .map(|_| must(bh.try_acquire_owned()))
+                            .collect::<Vec<_>>()
+                    })
+                    .join()
+                    .map_err(|_| "taker panicked"),
+                )
+            };
+            let mut permits = take(env_u64("TAKE"));
+            let n = permits.len().saturating_sub(2);
+            permits.truncate(n);
+            permits.extend(take(2));
             let probe = loop {
                 match cb.try_acquire() {
                     Ok(p) => break p,

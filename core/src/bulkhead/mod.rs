@@ -487,7 +487,7 @@ impl Bulkhead {
         region: &crate::shm::SharedRegion,
         name: &str,
     ) -> Result<Self> {
-        use crate::shm::holder::{Entry, ProcessCounts};
+        use crate::shm::holder::{Entry, Lane, ProcessCounts};
         use crate::shm::{Cfg, SlotKind};
         use crate::sync::Padded;
         cfg.validate()?;
@@ -510,11 +510,13 @@ impl Bulkhead {
             SlotKind::Bulkhead,
             name,
             &fields,
-            head + ProcessCounts::BYTES,
+            head + ProcessCounts::BYTES + ProcessCounts::LANE_BYTES,
             |_| Ok(()),
         )?;
         let sh = slot.view::<Shared>(0)?;
         let table = slot.slice::<Padded<Entry>>(head, crate::shm::holder::PROCESSES)?;
+        let lanes =
+            slot.slice::<Padded<Lane>>(head + ProcessCounts::BYTES, crate::shm::holder::LANES)?;
         let mut bh = Self::with_layout(
             Layout::new(cfg.max_concurrent, cfg.max_queue),
             cfg,
@@ -524,7 +526,11 @@ impl Bulkhead {
         bh.grant_wraps = Place::Region(sh.project(|s| &s.grant_wraps));
         bh.total = Place::Region(sh.project(|s| &s.total));
         bh.rejected = Place::Region(sh.project(|s| &s.rejected));
-        bh.holders = Some(ProcessCounts::new(table, sh.project(|s| &s.last_scan)));
+        bh.holders = Some(ProcessCounts::new(
+            table,
+            lanes,
+            sh.project(|s| &s.last_scan),
+        ));
         Ok(bh)
     }
 
@@ -543,6 +549,15 @@ impl Bulkhead {
             return h.reclaim(self.clock.now_ns(), true, |n| self.release_n(n));
         }
         0
+    }
+
+    /// Tests: the holder table (`(holder word, held)` per process) and the
+    /// lanes in use.
+    #[cfg(all(test, unix))]
+    pub(crate) fn holder_counts(&self) -> (Vec<(u64, u64)>, usize) {
+        self.holders
+            .as_ref()
+            .map_or((Vec::new(), 0), |h| (h.snapshot(), h.lanes_in_use()))
     }
 
     /// Gives back `n` slots of a dead holder (region only, no queue).
@@ -567,14 +582,30 @@ impl Bulkhead {
     #[cfg(all(unix, not(seawall_loom)))]
     #[inline]
     fn take_counted(&self, h: &crate::shm::holder::ProcessCounts) -> bool {
-        let Some(e) = h.entry() else {
-            return false;
+        let Some(c) = h.counter() else {
+            return self.take_counted_slow(h);
         };
         if self.try_take_fast()
             || (h.reclaim(self.clock.now_ns(), false, |n| self.release_n(n)) > 0
                 && self.try_take_fast())
         {
-            crate::shm::holder::ProcessCounts::add(e);
+            c.add();
+            return true;
+        }
+        false
+    }
+
+    /// Every holder entry belongs to a live-looking process: scan for dead
+    /// ones (at most every 100 ms) and try once more.
+    #[cfg(all(unix, not(seawall_loom)))]
+    #[cold]
+    fn take_counted_slow(&self, h: &crate::shm::holder::ProcessCounts) -> bool {
+        h.reclaim(self.clock.now_ns(), false, |n| self.release_n(n));
+        let Some(c) = h.counter() else {
+            return false;
+        };
+        if self.try_take_fast() {
+            c.add();
             return true;
         }
         false
@@ -938,8 +969,8 @@ impl Bulkhead {
     fn release_slot(&self) {
         #[cfg(all(unix, not(seawall_loom)))]
         if let Some(h) = &self.holders {
-            if let Some(e) = h.entry() {
-                crate::shm::holder::ProcessCounts::sub(e);
+            if let Some(c) = h.counter() {
+                c.sub();
             }
         }
         self.release_core();

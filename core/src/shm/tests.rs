@@ -410,3 +410,94 @@ fn slot_creation_is_ordered_with_a_lock_on_the_shared_descriptor() {
     );
     assert!(creator.join().is_ok());
 }
+
+/// This process's summed count in a region bulkhead, and the lanes in use.
+fn my_count(b: &crate::bulkhead::Bulkhead) -> (u64, usize) {
+    let me = holder::current().word();
+    let (t, lanes) = b.holder_counts();
+    let mine = t.iter().filter(|(id, _)| *id == me).map(|(_, n)| *n).sum();
+    (mine, lanes)
+}
+
+#[test]
+fn permits_moved_between_threads_keep_the_process_count() {
+    use crate::bulkhead::{Bulkhead, BulkheadConfig};
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let cfg = BulkheadConfig {
+        max_concurrent: 10,
+        ..Default::default()
+    };
+    let b = std::sync::Arc::new(must(Bulkhead::in_region(cfg, &r, "bh")));
+    let b2 = std::sync::Arc::clone(&b);
+    let held = must(
+        std::thread::spawn(move || {
+            (0..3)
+                .map(|_| must(b2.try_acquire_owned()))
+                .collect::<Vec<_>>()
+        })
+        .join()
+        .map_err(|_| "taker panicked"),
+    );
+    // Counted on the taker's lane.
+    assert_eq!(my_count(&b), (3, 1));
+    must(
+        std::thread::spawn(move || drop(held))
+            .join()
+            .map_err(|_| "releaser panicked"),
+    );
+    // The releaser's lane is at -3: the sum is 0.
+    assert_eq!(my_count(&b), (0, 2));
+    assert_eq!(b.metrics().active, 0);
+}
+
+#[test]
+fn threads_beyond_the_lanes_count_on_the_process_entry() {
+    use crate::bulkhead::{Bulkhead, BulkheadConfig};
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let n = holder::LANES + 5;
+    let cfg = BulkheadConfig {
+        max_concurrent: n as u64 + 10,
+        ..Default::default()
+    };
+    let b = std::sync::Arc::new(must(Bulkhead::in_region(cfg, &r, "bh")));
+    let all_hold = std::sync::Barrier::new(n + 1);
+    let checked = std::sync::Barrier::new(n + 1);
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                let p = must(b.try_acquire());
+                all_hold.wait();
+                checked.wait();
+                drop(p);
+            });
+        }
+        all_hold.wait();
+        assert_eq!(my_count(&b), (n as u64, holder::LANES));
+        assert_eq!(b.metrics().active, n as u64);
+        checked.wait();
+    });
+    assert_eq!(my_count(&b).0, 0);
+    assert_eq!(b.metrics().active, 0);
+}
+
+#[test]
+fn dropping_an_attachment_folds_its_lanes_into_the_process_entry() {
+    use crate::bulkhead::{Bulkhead, BulkheadConfig};
+    let t = TempRegion::new();
+    let r = must(SharedRegion::open(&t.0));
+    let cfg = BulkheadConfig {
+        max_concurrent: 4,
+        ..Default::default()
+    };
+    let keep = must(Bulkhead::in_region(cfg, &r, "bh"));
+    let a = must(Bulkhead::in_region(cfg, &r, "bh"));
+    // A permit leaked on the heap of this process: its slot stays taken.
+    std::mem::forget(must(a.try_acquire()));
+    assert_eq!(my_count(&keep), (1, 1));
+    drop(a);
+    // Still counted (on the entry now), and the lane is free again.
+    assert_eq!(my_count(&keep), (1, 0));
+    assert_eq!(keep.metrics().active, 1);
+}
