@@ -17,9 +17,11 @@ const port = Number(url.split(':')[2].split('/')[0])
 const KEYS = Array.from({ length: 1000 }, (_, i) => `user-${i}`)
 const LIMIT = 100
 
-// SEAWALL_BASELINE=/path/to/another/build/of/bindings-node adds that
-// build's limiters to the same run (before/after of a change, same load).
-const baseline = process.env.SEAWALL_BASELINE ? require(path.resolve(process.env.SEAWALL_BASELINE)) : null
+// SEAWALL_BASELINE=/path/to/another/build/of/bindings-node[,...] adds
+// those builds' limiters to the same run (before/after of a change, same
+// load), labelled with the folder's name.
+const baselines = (process.env.SEAWALL_BASELINE || '').split(',').filter(Boolean)
+  .map((p) => [path.basename(p), require(path.resolve(p))])
 
 function seawallWindow (sw = seawall) {
   const backend = new sw.RedisBackend({ url, deadlineMs: 1000, onFailure: 'closed' })
@@ -93,9 +95,9 @@ async function main () {
     ['seawall', 'token bucket (RedisTokenBucket)', seawallBucket],
     ['rate-limiter-flexible 5.0.5', 'RateLimiterRedis (ioredis 5.4.2)', rlf]
   ]
-  if (baseline) {
-    cases.push(['seawall (baseline build)', 'sliding window (RedisSlidingWindow)', () => seawallWindow(baseline)])
-    cases.push(['seawall (baseline build)', 'token bucket (RedisTokenBucket)', () => seawallBucket(baseline)])
+  for (const [name, sw] of baselines) {
+    cases.push([`seawall (build ${name})`, 'sliding window (RedisSlidingWindow)', () => seawallWindow(sw)])
+    cases.push([`seawall (build ${name})`, 'token bucket (RedisTokenBucket)', () => seawallBucket(sw)])
   }
   // BENCH_FLOOR=1: one bare round trip from Node (ioredis PING, no
   // script, no limiter): what any Redis limiter in Node pays at least.
