@@ -17,23 +17,36 @@ const port = Number(url.split(':')[2].split('/')[0])
 const KEYS = Array.from({ length: 1000 }, (_, i) => `user-${i}`)
 const LIMIT = 100
 
-function seawallWindow () {
-  const backend = new seawall.RedisBackend({ url, deadlineMs: 1000, onFailure: 'closed' })
-  const l = new seawall.RedisSlidingWindow({ backend, name: 'bench-sw', limit: LIMIT, windowMs: 1000 })
+// SEAWALL_BASELINE=/path/to/another/build/of/bindings-node[,...] adds
+// those builds' limiters to the same run (before/after of a change, same
+// load), labelled with the folder's name.
+const baselines = (process.env.SEAWALL_BASELINE || '').split(',').filter(Boolean)
+  .map((p) => [path.basename(p), require(path.resolve(p))])
+
+function seawallWindow (sw = seawall) {
+  const backend = new sw.RedisBackend({ url, deadlineMs: 1000, onFailure: 'closed' })
+  const l = new sw.RedisSlidingWindow({ backend, name: 'bench-sw', limit: LIMIT, windowMs: 1000 })
   return (k) => l.tryAcquire(k)
 }
 
-function seawallBucket () {
-  const backend = new seawall.RedisBackend({ url, deadlineMs: 1000, onFailure: 'closed' })
-  const l = new seawall.RedisTokenBucket({ backend, name: 'bench-tb', ratePerSec: LIMIT, burst: LIMIT })
+function seawallBucket (sw = seawall) {
+  const backend = new sw.RedisBackend({ url, deadlineMs: 1000, onFailure: 'closed' })
+  const l = new sw.RedisTokenBucket({ backend, name: 'bench-tb', ratePerSec: LIMIT, burst: LIMIT })
   return (k) => l.tryAcquire(k)
 }
 
-let client = null
+const clients = []
 function rlf () {
-  client = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false })
+  const client = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false })
+  clients.push(client)
   const rl = new RateLimiterRedis({ storeClient: client, points: LIMIT, duration: 1, keyPrefix: 'rlf' })
   return (k) => rl.consume(k).then(() => true, (r) => { if (r instanceof Error) throw r; return false })
+}
+
+function floor () {
+  const client = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false })
+  clients.push(client)
+  return () => client.ping()
 }
 
 async function rate (decide, conc, secs) {
@@ -82,6 +95,13 @@ async function main () {
     ['seawall', 'token bucket (RedisTokenBucket)', seawallBucket],
     ['rate-limiter-flexible 5.0.5', 'RateLimiterRedis (ioredis 5.4.2)', rlf]
   ]
+  for (const [name, sw] of baselines) {
+    cases.push([`seawall (build ${name})`, 'sliding window (RedisSlidingWindow)', () => seawallWindow(sw)])
+    cases.push([`seawall (build ${name})`, 'token bucket (RedisTokenBucket)', () => seawallBucket(sw)])
+  }
+  // BENCH_FLOOR=1: one bare round trip from Node (ioredis PING, no
+  // script, no limiter): what any Redis limiter in Node pays at least.
+  if (process.env.BENCH_FLOOR) cases.push(['ioredis 5.4.2 (floor)', 'PING round trip, no limiter', floor])
   const ds = []
   for (const [lib, variant, make] of cases) {
     const decide = make()
@@ -96,7 +116,7 @@ async function main () {
     }
     ds.forEach((d, i) => console.log(JSON.stringify({ lang: 'node', lib: d.lib, variant: d.variant, concurrency: conc, decisions_per_sec: Math.round(median(got[i])), commands_per_decision: Math.round(d.cpd * 100) / 100 })))
   }
-  if (client) client.disconnect()
+  for (const c of clients) c.disconnect()
 }
 
 main().catch((e) => { console.error(e); process.exit(1) })

@@ -20,9 +20,11 @@ OUT=$ROOT/target/redis-bench.jsonl
 : > "$OUT"
 # ROUNDS runs, Python and Node alternating; the table is the median of the runs
 # (each run already interleaves its libraries in short batches).
+# LANGS=node (or python) runs one side only; bench.js also reads
+# SEAWALL_BASELINE (other builds in the same run) and BENCH_FLOOR.
 for round in $(seq "${ROUNDS:-3}"); do
-  $PY bench.py "$URL" >> "$OUT"
-  node bench.js "$URL" >> "$OUT"
+  case " ${LANGS:-python node} " in *" python "*) $PY bench.py "$URL" >> "$OUT" ;; esac
+  case " ${LANGS:-python node} " in *" node "*) node bench.js "$URL" >> "$OUT" ;; esac
   redis-cli -p "$PORT" flushall >/dev/null
 done
 $PY table.py "$OUT"

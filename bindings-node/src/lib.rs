@@ -17,6 +17,7 @@ pub mod handles;
 pub mod limiter;
 pub mod policy;
 pub mod redis;
+pub mod redis_done;
 #[cfg(unix)]
 pub mod region;
 pub mod registry;

@@ -6,8 +6,9 @@
 
 use crate::conf::{arg_count, Opts};
 use crate::error::{from_core, tagged, type_error};
+use crate::redis_done::Settler;
 use napi::bindgen_prelude::{Buffer, Either, Object};
-use napi::{Env, JsDeferred, Result};
+use napi::{Env, Result};
 use napi_derive::napi;
 use seawall::redis::{
     FailureMode, RedisBackend as CoreBackend, RedisConfig, RedisLimiter as CoreLimiter,
@@ -65,13 +66,14 @@ pub struct RedisLimiterMetrics {
 #[napi]
 pub struct NativeRedisBackend {
     inner: CoreBackend,
+    settler: Arc<Settler>,
 }
 
 #[napi]
 impl NativeRedisBackend {
     /// `{ url, deadlineMs?, onFailure?, keyPrefix? }`.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<Object<'_>>) -> Result<Self> {
+    pub fn new(env: Env, options: Option<Object<'_>>) -> Result<Self> {
         let o = Opts::new(options);
         let url = o
             .string("url")?
@@ -87,7 +89,10 @@ impl NativeRedisBackend {
             cfg.key_prefix = p;
         }
         let inner = CoreBackend::new(cfg).map_err(|e| o.core_error(&e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            settler: Arc::new(Settler::new(&env)?),
+        })
     }
 
     #[napi(catch_unwind)]
@@ -100,16 +105,8 @@ impl NativeRedisBackend {
 #[napi]
 pub struct NativeRedisLimiter {
     inner: Arc<CoreLimiter>,
+    settler: Arc<Settler>,
 }
-
-/// A deferred promise handed to the runtime thread. Node-API documents a
-/// deferred's threadsafe function for exactly this use (resolving from
-/// another thread); the finalize callback, the only part that is not
-/// `Send`, is never set here.
-struct SendDeferred(JsDeferred<RedisDecision, Box<dyn FnOnce(Env) -> Result<RedisDecision>>>);
-// SAFETY: see above: resolve/reject go through a Node-API threadsafe
-// function, callable from any thread; nothing else of it is touched.
-unsafe impl Send for SendDeferred {}
 
 fn key_bytes(key: Either<String, Buffer>) -> Vec<u8> {
     match key {
@@ -132,27 +129,8 @@ impl NativeRedisLimiter {
     ) -> Result<Object<'e>> {
         let n = arg_count("n", n)?;
         let key = key_bytes(key);
-        let (deferred, promise) = env.create_deferred()?;
-        let deferred = SendDeferred(deferred);
-        start(
-            &self.inner,
-            &key,
-            n,
-            Box::new(move |r| {
-                let d = deferred;
-                match r {
-                    Ok(d0) => d.0.resolve(Box::new(move |_| {
-                        Ok(RedisDecision {
-                            allowed: d0.allowed,
-                            remaining: d0.remaining as f64,
-                            retry_after_ms: d0.retry_after.as_secs_f64() * 1000.0,
-                            reset_after_ms: d0.reset_after.as_secs_f64() * 1000.0,
-                        })
-                    })),
-                    Err(e) => d.0.reject(from_core(&e, |f| f.to_string())),
-                }
-            }),
-        );
+        let (promise, settle) = self.settler.promise(env)?;
+        start(&self.inner, &key, n, Box::new(settle));
         Ok(promise)
     }
 }
@@ -198,6 +176,7 @@ impl NativeRedisLimiter {
         };
         Ok(Self {
             inner: Arc::new(inner.map_err(|e| o.core_error(&e))?),
+            settler: Arc::clone(&backend.settler),
         })
     }
 

@@ -447,8 +447,11 @@ impl RedisBackend {
         if let Some(old) = g.take() {
             std::mem::forget(old);
         }
+        // One worker: the I/O of one multiplexed connection needs one
+        // thread, and a second only adds wake-ups (it is woken to look for
+        // work to steal) on every decision handed over (BENCHMARKS.md).
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("seawall-redis")
             .enable_all()
             .build()
