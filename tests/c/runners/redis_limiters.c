@@ -91,7 +91,7 @@ static cJSON *step(subject *s, const char *op, const cJSON *args, const seawall_
     return cJSON_CreateObject();
   }
   if (strcmp(op, "metrics") == 0) {
-    seawall_redis_metrics m;
+    seawall_redis_metrics m = {.struct_size = sizeof m};
     if (decide(s, 1, "peek", clock, &d) != SEAWALL_OK ||
         seawall_redis_limiter_metrics(s->lim, &m) != SEAWALL_OK) {
       rerr(err, "metrics: %s", seawall_last_error_message());
