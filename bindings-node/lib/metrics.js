@@ -102,7 +102,11 @@ function register (obj, name, options) {
 }
 
 // Constructor helper: registers when `name` is given.
+// With `region`, `name` is the slot's, which every object of this process
+// that attaches to it shares: such an object is registered only when
+// `labels` or `registry` asks for it (register one of them).
 function attach (obj, opts) {
+  if (opts.region != null && opts.labels === undefined && opts.registry === undefined) return
   if (opts.name === undefined) {
     if (opts.labels !== undefined) throw argTypeError('labels', 'given with a name', opts.labels)
     if (opts.registry !== undefined) throw argTypeError('registry', 'given with a name', opts.registry)

@@ -31,9 +31,12 @@ test('two objects share one bucket; the file is private; another config is refus
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'burst')
     assert.throws(() => new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, region }),
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'name')
-    // A name alone is not silently ignored; a breaker's name is its own too.
-    assert.throws(() => new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, name: 'api' }),
-      (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'name')
+    // A name alone is not silently ignored: it names the instance in the
+    // default registry (spec/metrics.md), where it must be unique.
+    const alone = new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, name: 'api-alone' })
+    assert.throws(() => new seawall.TokenBucket({ burst: 4, ratePerSec: 0.001, name: 'api-alone' }),
+      (e) => e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'name')
+    assert.ok(alone.tryAcquire(1))
     assert.strictEqual(new seawall.CircuitBreaker({ name: 'mine' }).name, 'mine')
     assert.throws(() => new seawall.Bulkhead({ maxConcurrent: 2, maxQueue: 1, region, name: 'bh' }),
       (e) => e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxQueue')

@@ -50,10 +50,13 @@ def test_another_config_is_refused_naming_the_field(region_name: str) -> None:
     with pytest.raises(ConfigError) as e:
         TokenBucket(5.0, 10, region=r)
     assert e.value.field == "name"
-    # A name alone is not silently ignored; a breaker's name is its own too.
-    with pytest.raises(ConfigError) as e:
-        TokenBucket(5.0, 10, name="api")
-    assert e.value.field == "name"
+    # A name alone is not silently ignored: it names the instance in the
+    # default registry (spec/metrics.md), where it must be unique.
+    alone = TokenBucket(5.0, 10, name="api-alone")
+    with pytest.raises(seawall.SeawallError) as dup:
+        TokenBucket(5.0, 10, name="api-alone")
+    assert dup.value.field == "name"
+    assert alone.try_acquire()
     assert CircuitBreaker(name="mine").name == "mine"
 
 

@@ -70,7 +70,7 @@ class Bulkhead(_native.Bulkhead):
         registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
-        _attach(self, name, labels, registry)
+        _attach(self, name, labels, registry, region)
 
     async def acquire_async(self, timeout: Optional[float] = None) -> BulkheadPermit:
         """A slot, waiting in the FIFO queue up to ``timeout`` seconds

@@ -89,7 +89,7 @@ class CircuitBreaker(_native.CircuitBreaker):
         self._held: contextvars.ContextVar[Tuple[BreakerPermit, ...]] = contextvars.ContextVar(
             "seawall_breaker_permits", default=()
         )
-        _attach(self, name, labels, registry)
+        _attach(self, name, labels, registry, region)
 
     # -- decorator -------------------------------------------------------------
 

@@ -98,7 +98,7 @@ class TokenBucket(_native.TokenBucket):
         registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
-        _attach(self, name, labels, registry)
+        _attach(self, name, labels, registry, region)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` tokens are taken, in FIFO
@@ -135,7 +135,7 @@ class SlidingWindowLimiter(_native.SlidingWindowLimiter):
         registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
-        _attach(self, name, labels, registry)
+        _attach(self, name, labels, registry, region)
 
     async def acquire_async(self, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` requests are counted, in FIFO

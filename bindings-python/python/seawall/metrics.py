@@ -91,8 +91,13 @@ class _Transition:
         log_transition(self.name, from_state, to_state)
 
 
-def _attach(obj: Any, name: Optional[str], labels: Optional[Mapping[str, str]], registry: Optional[Any]) -> None:
-    """Constructor helper: registers when ``name`` is given."""
+def _attach(obj: Any, name: Optional[str], labels: Optional[Mapping[str, str]], registry: Optional[Any], region: Optional[Any] = None) -> None:
+    """Constructor helper: registers when ``name`` is given. With ``region``
+    the name is the slot's, which every object of this process that attaches
+    to it shares: such an object is registered only when ``labels=`` or
+    ``registry=`` asks for it (register one of them)."""
+    if region is not None and labels is None and registry is None:
+        return
     if name is None:
         if labels is not None:
             raise ArgumentTypeError("labels needs name= as well", field="labels")
