@@ -19,9 +19,10 @@ use super::{Found, KeyedSlidingWindow, KeyedTokenBucket};
 use crate::clock::{duration_to_ns, Clock, ClockSource};
 use crate::error::{Error, Result};
 use crate::limit::{Decision, LimiterWait, Reservation, WaitTarget};
+use crate::sliding_window::{wake_all, FifoQueue, QueueCounters, Settled};
 use crate::sync::{Mutex, Ordering};
 use crate::token_bucket::MAX_NS;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
@@ -29,12 +30,6 @@ use std::time::Duration;
 fn refused(retry_ns: u64) -> Error {
     Error::RateLimited {
         retry_after: Duration::from_nanos(retry_ns.max(1)),
-    }
-}
-
-fn wake_all(wakers: Vec<Waker>) {
-    for w in wakers {
-        w.wake();
     }
 }
 
@@ -218,37 +213,20 @@ impl Default for Queues {
 struct State {
     next_ticket: u64,
     /// Slot index → its queue; present only while the slot has waiters.
-    slots: HashMap<usize, SlotQueue>,
+    slots: HashMap<usize, FifoQueue>,
 }
 
-#[derive(Debug, Default)]
-struct SlotQueue {
-    /// Waiting, oldest first; due times never decrease along the queue.
-    waiting: VecDeque<Entry>,
-    /// Tickets granted (counted in the ring) or refused, not yet collected.
-    settled: Vec<(u64, Settled)>,
-}
+/// A slot's queue moves the table's counters.
+struct SlotCounters<'a>(&'a KeyedSlidingWindow);
 
-impl SlotQueue {
-    fn ahead(&self, k: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.waiting.iter().take(k).map(|e| (e.due, e.n))
+impl QueueCounters for SlotCounters<'_> {
+    fn left(&self) {
+        self.0.table.waiting.fetch_sub(1, Ordering::Relaxed);
     }
-}
 
-#[derive(Debug)]
-struct Entry {
-    ticket: u64,
-    n: u64,
-    due: u64,
-    deadline: u64,
-    waker: Option<Waker>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Settled {
-    Granted(Decision),
-    /// Refused: the due time moved past the deadline; retry_after ns.
-    Refused(u64),
+    fn denied(&self) {
+        self.0.table.count_denied();
+    }
 }
 
 macro_rules! lock {
@@ -339,7 +317,7 @@ impl KeyedSlidingWindow {
                 }
             };
             let ring = self.ring(i);
-            let queued = st.slots.get(&i).is_some_and(|q| !q.waiting.is_empty());
+            let queued = st.slots.get(&i).is_some_and(FifoQueue::has_waiters);
             if !queued {
                 let d = self.w.acquire(ring, now, n);
                 if !self.table.still_holds(i, fp) {
@@ -354,15 +332,12 @@ impl KeyedSlidingWindow {
                 }
             }
             let due = match st.slots.get(&i) {
-                Some(q) => self.w.due_after(ring, q.ahead(q.waiting.len()), now, n),
+                Some(q) => q.due_behind(&self.w, ring, now, n),
                 None => self.w.due_after(ring, std::iter::empty(), now, n),
             };
             let wait = due.saturating_sub(now);
             let room = st.slots.try_reserve(1).is_ok()
-                && st
-                    .slots
-                    .get_mut(&i)
-                    .is_none_or(|q| q.waiting.try_reserve(1).is_ok());
+                && st.slots.get_mut(&i).is_none_or(FifoQueue::try_reserve);
             let Some(count) = self.waiters(i).filter(|_| wait <= max_wait_ns && room) else {
                 if !self.table.still_holds(i, fp) {
                     continue;
@@ -380,13 +355,10 @@ impl KeyedSlidingWindow {
             }
             let ticket = st.next_ticket;
             st.next_ticket = st.next_ticket.wrapping_add(1);
-            st.slots.entry(i).or_default().waiting.push_back(Entry {
-                ticket,
-                n,
-                due,
-                deadline: now.saturating_add(max_wait_ns),
-                waker: None,
-            });
+            st.slots
+                .entry(i)
+                .or_default()
+                .push(ticket, n, due, now.saturating_add(max_wait_ns));
             self.table.waiting.fetch_add(1, Ordering::Relaxed);
             return Ok(Queued::Ticket(i, ticket));
         }
@@ -399,10 +371,10 @@ impl KeyedSlidingWindow {
     #[inline(never)]
     pub(crate) fn behind_queue(&self, i: usize, now: u64, n: u64) -> Option<Decision> {
         let st = lock!(self);
-        let q = st.slots.get(&i).filter(|q| !q.waiting.is_empty())?;
+        let q = st.slots.get(&i).filter(|q| q.has_waiters())?;
         let ring = self.ring(i);
-        let due = self.w.due_after(ring, q.ahead(q.waiting.len()), now, n);
-        let last = q.waiting.back().map_or(0, |e| self.w.expiry_at(e.due));
+        let due = q.due_behind(&self.w, ring, now, n);
+        let last = q.last_expiry(&self.w);
         drop(st);
         let reset = self.w.reset_in(ring, now).max(last.saturating_sub(now));
         Some(Decision {
@@ -413,82 +385,19 @@ impl KeyedSlidingWindow {
         })
     }
 
-    /// With the queues locked: grants, oldest first, every waiter of the
-    /// slot that is due at `now` while the window has room (see
-    /// `SlidingWindowLimiter::settle`).
-    fn settle(&self, q: &mut SlotQueue, i: usize, now: u64) -> Vec<Waker> {
-        let ring = self.ring(i);
-        while let Some(e) = q.waiting.front() {
-            if e.due > now {
-                return Vec::new();
-            }
-            let d = self.w.acquire(ring, now, e.n);
-            if !d.allowed {
-                return self.reschedule(q, i, now);
-            }
-            if let Some(e) = q.waiting.pop_front() {
-                self.table.waiting.fetch_sub(1, Ordering::Relaxed);
-                q.settled.push((e.ticket, Settled::Granted(d)));
-            }
-        }
-        Vec::new()
-    }
-
-    /// With the queues locked: recomputes the due time of every waiter of
-    /// the slot in order, refusing those whose deadline it passes.
-    fn reschedule(&self, q: &mut SlotQueue, i: usize, now: u64) -> Vec<Waker> {
-        let ring = self.ring(i);
-        let mut wake = Vec::new();
-        let mut k = 0;
-        while k < q.waiting.len() {
-            let Some(n) = q.waiting.get(k).map(|e| e.n) else {
-                break;
-            };
-            let due = self.w.due_after(ring, q.ahead(k), now, n);
-            let Some(e) = q.waiting.get_mut(k) else { break };
-            if due > e.deadline {
-                if let Some(e) = q.waiting.remove(k) {
-                    self.table.waiting.fetch_sub(1, Ordering::Relaxed);
-                    self.table.count_denied();
-                    q.settled
-                        .push((e.ticket, Settled::Refused(due.saturating_sub(now).max(1))));
-                    wake.extend(e.waker);
-                }
-                continue;
-            }
-            if due != e.due {
-                e.due = due;
-                if let Some(w) = &e.waker {
-                    wake.push(w.clone());
-                }
-            }
-            k += 1;
-        }
-        wake
-    }
-
     /// Removes a finished ticket's entry from the slot's count, and the
     /// slot's queue once it is empty. With the queues locked.
     fn release_slot(&self, st: &mut State, i: usize) {
         if let Some(c) = self.waiters(i) {
             c.fetch_sub(1, Ordering::SeqCst);
         }
-        if st
-            .slots
-            .get(&i)
-            .is_some_and(|q| q.waiting.is_empty() && q.settled.is_empty())
-        {
+        if st.slots.get(&i).is_some_and(FifoQueue::is_idle) {
             st.slots.remove(&i);
         }
     }
 
     fn ticket_due(&self, i: usize, ticket: u64) -> Option<u64> {
-        let st = lock!(self);
-        let q = st.slots.get(&i)?;
-        if q.settled.iter().any(|&(t, _)| t == ticket) {
-            return Some(0);
-        }
-        q.waiting.iter().find(|e| e.ticket == ticket).map(|e| e.due)
+        lock!(self).slots.get(&i)?.due(ticket)
     }
 
     fn claim_ticket(&self, i: usize, ticket: u64) -> Result<Option<Decision>> {
@@ -497,12 +406,7 @@ impl KeyedSlidingWindow {
         let Some(q) = st.slots.get_mut(&i) else {
             return Ok(None);
         };
-        let wake = self.settle(q, i, now);
-        let got = q
-            .settled
-            .iter()
-            .position(|&(t, _)| t == ticket)
-            .map(|k| q.settled.swap_remove(k).1);
+        let (got, wake) = q.claim(&self.w, self.ring(i), now, ticket, &SlotCounters(self));
         if got.is_some() {
             self.release_slot(&mut st, i);
         }
@@ -524,46 +428,23 @@ impl KeyedSlidingWindow {
         let Some(q) = st.slots.get_mut(&i) else {
             return;
         };
-        let mut wake = Vec::new();
-        let mut dropped = None;
-        let mut found = false;
-        if let Some(k) = q.waiting.iter().position(|e| e.ticket == ticket) {
-            dropped = q.waiting.remove(k).and_then(|e| e.waker);
-            self.table.waiting.fetch_sub(1, Ordering::Relaxed);
-            self.table.count_denied();
-            // Those behind may now be due earlier.
-            wake = self.reschedule(q, i, now);
-            found = true;
-        } else if let Some(k) = q.settled.iter().position(|&(t, _)| t == ticket) {
-            if let (_, Settled::Granted(_)) = q.settled.swap_remove(k) {
-                // Counted in the ring but never collected: give it back
-                // (the slot is still the key's: it has a waiter).
-                self.w.refund(self.ring(i), now, n);
-                self.table.count_denied();
-            }
-            found = true;
-        }
-        if found {
+        // An uncollected grant goes back to the slot's ring: the slot is
+        // still the key's (it has a waiter).
+        let gone = q.abandon(&self.w, self.ring(i), now, ticket, n, &SlotCounters(self));
+        if gone.found {
             self.release_slot(&mut st, i);
         }
         drop(st);
-        drop(dropped);
-        wake_all(wake);
+        drop(gone.dropped);
+        wake_all(gone.wake);
     }
 
     fn set_ticket_waker(&self, i: usize, ticket: u64, waker: &Waker) {
         let mut st = lock!(self);
-        let old = match st
+        let old = st
             .slots
             .get_mut(&i)
-            .and_then(|q| q.waiting.iter_mut().find(|e| e.ticket == ticket))
-        {
-            Some(e) => match &e.waker {
-                Some(w) if w.will_wake(waker) => None,
-                _ => e.waker.replace(waker.clone()),
-            },
-            None => None,
-        };
+            .and_then(|q| q.set_waker(ticket, waker));
         drop(st);
         drop(old);
     }

@@ -19,9 +19,11 @@ use crate::limit::{Decision, LimiterWait, RateLimiter, Reservation, WaitTarget};
 use crate::sync::{AtomicU64, Mutex, Ordering};
 use crate::token_bucket::MAX_NS;
 use crate::validate;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Waker;
+
+mod queue;
+pub(crate) use queue::{wake_all, FifoQueue, QueueCounters, Settled};
 use std::time::Duration;
 
 // Packed bucket word (one per ring slot):
@@ -564,31 +566,21 @@ pub struct SlidingWindowLimiter {
     queue: Mutex<WaitQueue>,
 }
 
-/// The FIFO of waiting acquires (see `spec/sliding_window.md`, "Waiting").
+/// The FIFO of waiting acquires and its ticket counter.
 #[derive(Debug, Default)]
 struct WaitQueue {
     next_ticket: u64,
-    /// Waiting, oldest first; due times never decrease along the queue.
-    waiting: VecDeque<Entry>,
-    /// Tickets already granted (counted in the ring) or refused, not yet
-    /// collected by their waiter.
-    settled: Vec<(u64, Settled)>,
+    fifo: FifoQueue,
 }
 
-#[derive(Debug)]
-struct Entry {
-    ticket: u64,
-    n: u64,
-    due: u64,
-    deadline: u64,
-    waker: Option<Waker>,
-}
+impl QueueCounters for SlidingWindowLimiter {
+    fn left(&self) {
+        self.queued.fetch_sub(1, Ordering::AcqRel);
+    }
 
-#[derive(Debug, Clone, Copy)]
-enum Settled {
-    Granted(Decision),
-    /// Refused: the due time moved past the deadline; retry_after ns.
-    Refused(u64),
+    fn denied(&self) {
+        self.denied.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Locks the wait queue, ignoring poisoning (its invariants hold between
@@ -764,16 +756,16 @@ impl SlidingWindowLimiter {
         let max_wait_ns = duration_to_ns(max_wait).min(MAX_NS);
         let now = self.clock.now_ns();
         let mut q = lock!(self);
-        if q.waiting.is_empty() {
+        if !q.fifo.has_waiters() {
             let d = self.w.acquire(&self.ring, now, n);
             if d.allowed {
                 self.allowed.fetch_add(1, Ordering::Relaxed);
                 return Ok(Queued::Now(d));
             }
         }
-        let due = self.due_after(&q.waiting, q.waiting.len(), now, n);
+        let due = q.fifo.due_behind(&self.w, &self.ring, now, n);
         let wait = due.saturating_sub(now);
-        if wait > max_wait_ns || q.waiting.try_reserve(1).is_err() {
+        if wait > max_wait_ns || !q.fifo.try_reserve() {
             self.denied.fetch_add(1, Ordering::Relaxed);
             return Err(Error::RateLimited {
                 retry_after: Duration::from_nanos(wait.max(1)),
@@ -781,26 +773,9 @@ impl SlidingWindowLimiter {
         }
         let ticket = q.next_ticket;
         q.next_ticket = q.next_ticket.wrapping_add(1);
-        q.waiting.push_back(Entry {
-            ticket,
-            n,
-            due,
-            deadline: now.saturating_add(max_wait_ns),
-            waker: None,
-        });
+        q.fifo.push(ticket, n, due, now.saturating_add(max_wait_ns));
         self.queued.fetch_add(1, Ordering::AcqRel);
         Ok(Queued::Ticket(ticket))
-    }
-
-    /// The earliest time `>= now` (and not before the due time of the
-    /// waiter ahead) at which `n` more fit in the window, given the ring at
-    /// `now` and the first `ahead` waiters of `waiting` counted at their
-    /// due times. Exact: counts only ever leave the window at bucket
-    /// expiries, so the answer is `now`, the last waiter's due time, or
-    /// one of those expiries.
-    fn due_after(&self, waiting: &VecDeque<Entry>, ahead: usize, now: u64, n: u64) -> u64 {
-        let ahead = waiting.iter().take(ahead).map(|e| (e.due, e.n));
-        self.w.due_after(&self.ring, ahead, now, n)
     }
 
     /// `try_acquire` / `peek` while others wait: denied (no barging), with
@@ -810,11 +785,8 @@ impl SlidingWindowLimiter {
     fn behind_queue(&self, n: u64) -> Decision {
         let now = self.clock.now_ns();
         let q = lock!(self);
-        let due = self.due_after(&q.waiting, q.waiting.len(), now, n);
-        let last = q
-            .waiting
-            .back()
-            .map_or(0, |e| self.w.expiry_of(u128::from(e.due / self.w.g)));
+        let due = q.fifo.due_behind(&self.w, &self.ring, now, n);
+        let last = q.fifo.last_expiry(&self.w);
         drop(q);
         let reset = self
             .w
@@ -827,62 +799,6 @@ impl SlidingWindowLimiter {
             reset_after: Duration::from_nanos(reset),
         }
     }
-
-    /// With the queue locked: grants, oldest first, every waiter that is
-    /// due at `now` while the window has room. A due waiter that does not
-    /// fit (a late claim counted in a later bucket, or a request that raced
-    /// past the queue) is due again when it fits; the waiters behind it
-    /// are rescheduled. Returns wakers to wake after unlocking.
-    fn settle(&self, q: &mut WaitQueue, now: u64) -> Vec<Waker> {
-        while let Some(e) = q.waiting.front() {
-            if e.due > now {
-                return Vec::new();
-            }
-            let d = self.w.acquire(&self.ring, now, e.n);
-            if !d.allowed {
-                return self.reschedule(q, now);
-            }
-            if let Some(e) = q.waiting.pop_front() {
-                self.queued.fetch_sub(1, Ordering::AcqRel);
-                q.settled.push((e.ticket, Settled::Granted(d)));
-            }
-        }
-        Vec::new()
-    }
-
-    /// With the queue locked: recomputes every waiter's due time in order
-    /// (after a waiter left, or the window turned out fuller than planned),
-    /// refusing those whose deadline it passes. Returns the wakers of the
-    /// waiters whose due time changed or that were refused.
-    fn reschedule(&self, q: &mut WaitQueue, now: u64) -> Vec<Waker> {
-        let mut wake = Vec::new();
-        let mut i = 0;
-        while i < q.waiting.len() {
-            let Some(n) = q.waiting.get(i).map(|e| e.n) else {
-                break;
-            };
-            let due = self.due_after(&q.waiting, i, now, n);
-            let Some(e) = q.waiting.get_mut(i) else { break };
-            if due > e.deadline {
-                if let Some(e) = q.waiting.remove(i) {
-                    self.queued.fetch_sub(1, Ordering::AcqRel);
-                    self.denied.fetch_add(1, Ordering::Relaxed);
-                    q.settled
-                        .push((e.ticket, Settled::Refused(due.saturating_sub(now).max(1))));
-                    wake.extend(e.waker);
-                }
-                continue;
-            }
-            if due != e.due {
-                e.due = due;
-                if let Some(w) = &e.waker {
-                    wake.push(w.clone());
-                }
-            }
-            i += 1;
-        }
-        wake
-    }
 }
 
 /// What `enqueue` got.
@@ -891,34 +807,19 @@ enum Queued {
     Ticket(u64),
 }
 
-fn wake_all(wakers: Vec<Waker>) {
-    for w in wakers {
-        w.wake();
-    }
-}
-
 impl WaitTarget for SlidingWindowLimiter {
     fn clock(&self) -> &ClockSource {
         &self.clock
     }
 
     fn due_ns(&self, key: u64) -> Option<u64> {
-        let q = lock!(self);
-        if q.settled.iter().any(|&(t, _)| t == key) {
-            return Some(0);
-        }
-        q.waiting.iter().find(|e| e.ticket == key).map(|e| e.due)
+        lock!(self).fifo.due(key)
     }
 
     fn claim(&self, key: u64, _n: u64) -> Result<Option<Decision>> {
         let now = self.clock.now_ns();
         let mut q = lock!(self);
-        let wake = self.settle(&mut q, now);
-        let got = q
-            .settled
-            .iter()
-            .position(|&(t, _)| t == key)
-            .map(|i| q.settled.swap_remove(i).1);
+        let (got, wake) = q.fifo.claim(&self.w, &self.ring, now, key, self);
         drop(q);
         wake_all(wake);
         match got {
@@ -936,35 +837,15 @@ impl WaitTarget for SlidingWindowLimiter {
     fn abandon(&self, key: u64, n: u64) {
         let now = self.clock.now_ns();
         let mut q = lock!(self);
-        let mut wake = Vec::new();
-        let mut dropped = None;
-        if let Some(i) = q.waiting.iter().position(|e| e.ticket == key) {
-            dropped = q.waiting.remove(i).and_then(|e| e.waker);
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            self.denied.fetch_add(1, Ordering::Relaxed);
-            // Those behind may now be due earlier.
-            wake = self.reschedule(&mut q, now);
-        } else if let Some(i) = q.settled.iter().position(|&(t, _)| t == key) {
-            if let (_, Settled::Granted(_)) = q.settled.swap_remove(i) {
-                // Counted in the ring but never collected: give it back.
-                self.w.refund(&self.ring, now, n);
-                self.denied.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let gone = q.fifo.abandon(&self.w, &self.ring, now, key, n, self);
         drop(q);
-        drop(dropped);
-        wake_all(wake);
+        drop(gone.dropped);
+        wake_all(gone.wake);
     }
 
     fn set_waker(&self, key: u64, waker: &Waker) {
         let mut q = lock!(self);
-        let old = match q.waiting.iter_mut().find(|e| e.ticket == key) {
-            Some(e) => match &e.waker {
-                Some(w) if w.will_wake(waker) => None,
-                _ => e.waker.replace(waker.clone()),
-            },
-            None => None,
-        };
+        let old = q.fifo.set_waker(key, waker);
         drop(q);
         drop(old);
     }
