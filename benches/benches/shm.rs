@@ -5,7 +5,6 @@
 //! process, and "2 processes": this process measures while a second one
 //! (this binary again) runs the same operation flat out, on the same
 //! region primitive (region) or on its own heap primitive (heap).
-#![allow(clippy::disallowed_methods)] // the harness times itself with Instant
 #![allow(missing_docs)]
 
 use criterion::{BenchmarkId, Criterion};
@@ -13,39 +12,11 @@ use seawall::bulkhead::{Bulkhead, BulkheadConfig};
 use seawall::circuit_breaker::{CircuitBreaker, Config, Outcome};
 use seawall::shm::SharedRegion;
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
+use seawall_benches::on_threads;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
-
-fn on_threads<T: Send + Sync>(
-    threads: usize,
-    iters: u64,
-    shared: &T,
-    op: impl Fn(&T) + Sync,
-) -> Duration {
-    let barrier = Barrier::new(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    barrier.wait();
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        op(shared);
-                    }
-                    start.elapsed()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(Duration::MAX))
-            .max()
-            .unwrap_or(Duration::ZERO)
-    })
-}
+use std::time::Duration;
 
 fn tb_cfg() -> TokenBucketConfig {
     TokenBucketConfig {
