@@ -153,7 +153,47 @@ function inRegion () {
   return { region: region.current, name: `vector-${region.names}` }
 }
 
+// One scenario through its runner (test/runners): built on a ManualClock
+// at start_ns; the construction error or every step's answer must match.
+// Throws on the first mismatch.
+function runWith (runner, sc) {
+  const { ManualClock } = require('seawall')
+  const name = sc.name || '<unnamed>'
+  const clock = new ManualClock({ startNs: BigInt(sc.start_ns || 0) })
+  let subject
+  let buildError
+  try {
+    subject = runner.build(sc.config || {}, clock)
+  } catch (e) {
+    buildError = runner.errorValue ? runner.errorValue(e) : e
+  }
+  if (sc.expect_error) {
+    if (!buildError) throw new Error(`${name}: expected construction error ${show(sc.expect_error)}, got success`)
+    if (!matches(sc.expect_error, buildError)) {
+      throw new Error(`${name}: construction error ${show(buildError)} does not match ${show(sc.expect_error)}`)
+    }
+    return
+  }
+  if (buildError) throw new Error(`${name}: construction failed: ${buildError instanceof Error ? buildError.stack : show(buildError)}`)
+  ;(sc.steps || []).forEach((step, i) => {
+    let out
+    if (step.op === 'advance') {
+      clock.advanceNs(step.ns)
+      out = {}
+    } else if (step.op === 'set_time') {
+      clock.setNs(step.ns)
+      out = {}
+    } else {
+      out = subject.step(step.op, step, clock)
+    }
+    if (step.expect !== undefined && !matches(step.expect, out)) {
+      throw new Error(`${name}: step ${i} (${step.op}): expected ${show(step.expect)}, got ${show(out)}`)
+    }
+  })
+}
+
 module.exports = {
+  runWith,
   toOptions,
   nsToMs,
   snake,

@@ -6,8 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert')
 const fs = require('node:fs')
 const path = require('node:path')
-const { ManualClock } = require('seawall')
-const { vectorsDir, vectorFiles, parseJson, matches, show } = require('./vectors')
+const { vectorsDir, vectorFiles, parseJson, runWith } = require('./vectors')
 const runners = require('./runners')
 
 const files = vectorFiles()
@@ -30,38 +29,7 @@ test('vectors directory', (t) => {
 function runScenario (primitive, sc) {
   const runner = runners[primitive]
   if (!runner) throw new Error(`no Node runner for primitive ${JSON.stringify(primitive)}`)
-  const name = sc.name || '<unnamed>'
-  const clock = new ManualClock({ startNs: BigInt(sc.start_ns || 0) })
-  let subject
-  let buildError
-  try {
-    subject = runner.build(sc.config || {}, clock)
-  } catch (e) {
-    buildError = runner.errorValue ? runner.errorValue(e) : e
-  }
-  if (sc.expect_error) {
-    if (!buildError) throw new Error(`${name}: expected construction error ${show(sc.expect_error)}, got success`)
-    if (!matches(sc.expect_error, buildError)) {
-      throw new Error(`${name}: construction error ${show(buildError)} does not match ${show(sc.expect_error)}`)
-    }
-    return
-  }
-  if (buildError) throw new Error(`${name}: construction failed: ${buildError instanceof Error ? buildError.stack : show(buildError)}`)
-  ;(sc.steps || []).forEach((step, i) => {
-    let out
-    if (step.op === 'advance') {
-      clock.advanceNs(step.ns)
-      out = {}
-    } else if (step.op === 'set_time') {
-      clock.setNs(step.ns)
-      out = {}
-    } else {
-      out = subject.step(step.op, step, clock)
-    }
-    if (step.expect !== undefined && !matches(step.expect, out)) {
-      throw new Error(`${name}: step ${i} (${step.op}): expected ${show(step.expect)}, got ${show(out)}`)
-    }
-  })
+  runWith(runner, sc)
 }
 
 for (const file of files) {
