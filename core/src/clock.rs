@@ -174,7 +174,7 @@ mod tsc {
     /// right before the counter read `origin_raw`.
     #[derive(Debug)]
     pub struct Tsc {
-        ordered: seawall_tsc::OrderedTsc,
+        ordered: crate::ordered_tsc::OrderedTsc,
         clock: quanta::Clock,
         origin_raw: u64,
         origin_ns: u64,
@@ -186,7 +186,7 @@ mod tsc {
             // Ordered read (RDTSCP): the counter is read after this
             // thread's earlier loads complete, so a value another thread
             // published and this one has seen was read from the counter
-            // before (seawall-tsc's docs: a plain RDTSC, even after an
+            // before (`ordered_tsc`'s docs: a plain RDTSC, even after an
             // MFENCE, was measured going back across threads).
             let raw = self.ordered.read();
             // Scaled by a positive factor and saturating at the origin: never
@@ -214,7 +214,7 @@ mod tsc {
         if !super::tsc_trusted(&cs, &cpuinfo) {
             return None;
         }
-        let ordered = seawall_tsc::OrderedTsc::detect()?;
+        let ordered = crate::ordered_tsc::OrderedTsc::detect()?;
         // quanta checks the invariant-TSC and RDTSCP CPUID bits too and
         // calibrates the counter against CLOCK_MONOTONIC once per process
         // (0.6–3 ms measured); only its scale is used here.

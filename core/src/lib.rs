@@ -6,6 +6,12 @@
 //!
 //! The behaviour contract is `spec/README.md` plus the JSON vectors in
 //! `spec/vectors/`, which every language's test suite runs.
+//!
+//! `unsafe` is denied in the whole crate except in two leaf modules, each
+//! opening with its safety argument, each `unsafe` block with a `SAFETY:`
+//! line: the ordered time-stamp counter read (`ordered_tsc`) and the
+//! shared-memory mapping (`shm::map`). `tests/unsafe_modules.rs` fails if
+//! any other file allows it.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -21,6 +27,8 @@ pub mod fault;
 pub mod headers;
 pub mod keyed;
 pub mod limit;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod ordered_tsc;
 pub(crate) mod place;
 pub mod policy;
 #[cfg(feature = "redis")]

@@ -1,4 +1,5 @@
-//! The only `unsafe` code in seawall's core.
+//! One of the two modules of the core that allow `unsafe` (the other is
+//! `ordered_tsc`; see the crate docs).
 //!
 //! A shared region is a file mapped into the address spaces of several
 //! processes; its bytes are read and written through atomics by every
@@ -20,7 +21,7 @@
 //!
 //! Everything else about regions (header, directory, validation, holders)
 //! is safe code in `shm/mod.rs`. The crate denies `unsafe_code`; this module
-//! alone allows it, and every `unsafe` block says why it is sound.
+//! allows it, and every `unsafe` block says why it is sound.
 #![allow(unsafe_code)]
 
 use std::fs::File;

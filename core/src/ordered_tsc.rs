@@ -1,7 +1,7 @@
 //! Ordered reads of the x86-64 time-stamp counter (TSC).
 //!
-//! The one piece of seawall's fast clock that needs `unsafe` (the core
-//! forbids it): an ordered read of the counter, as the Linux kernel's
+//! One of the two modules of the core that allow `unsafe` (the other is
+//! `shm::map`; see `tests/unsafe_modules.rs`): an ordered read of the counter, as the Linux kernel's
 //! `rdtsc_ordered()` does it. `LFENCE; RDTSC` where `LFENCE` is dispatch
 //! serializing (every Intel CPU; AMD CPUs that report "LFENCE always
 //! serializing", CPUID 8000_0021h EAX bit 2), else `RDTSCP`: either way the
@@ -15,12 +15,12 @@
 //! threads each reading a shared maximum, then the counter), 2 527 of 48
 //! million reads went back, by up to 883 ticks (≈ 0.34 µs); with an `MFENCE`
 //! before it, 1 525 did; with `LFENCE; RDTSC` or `RDTSCP`, none.
-#![no_std]
+#![allow(unsafe_code)]
 
 /// How this CPU reads the counter in order. Made only by
 /// [`OrderedTsc::detect`], which checked that the instructions exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OrderedTsc(Kind);
+pub(crate) struct OrderedTsc(Kind);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -31,7 +31,7 @@ enum Kind {
 impl OrderedTsc {
     /// `Some` when CPUID reports `RDTSCP` (every CPU with an invariant TSC
     /// has it); `None` elsewhere, other architectures included.
-    pub fn detect() -> Option<Self> {
+    pub(crate) fn detect() -> Option<Self> {
         #[cfg(target_arch = "x86_64")]
         {
             let id = raw_cpuid::CpuId::new();
@@ -60,19 +60,21 @@ impl OrderedTsc {
     }
 
     /// `RDTSCP` even where `LFENCE; RDTSC` would do (for tests of that path).
-    pub fn rdtscp(self) -> Self {
+    #[cfg(test)]
+    fn rdtscp(self) -> Self {
         OrderedTsc(Kind::Rdtscp)
     }
 
     /// Whether reads use `RDTSCP` (else `LFENCE; RDTSC`).
-    pub fn uses_rdtscp(self) -> bool {
+    #[cfg(test)]
+    fn uses_rdtscp(self) -> bool {
         self.0 == Kind::Rdtscp
     }
 
     /// The time-stamp counter, read after every earlier instruction of
     /// this thread has executed.
     #[inline(always)]
-    pub fn read(self) -> u64 {
+    pub(crate) fn read(self) -> u64 {
         #[cfg(target_arch = "x86_64")]
         {
             use core::arch::x86_64::{__rdtscp, _mm_lfence, _rdtsc};
@@ -95,5 +97,48 @@ impl OrderedTsc {
         {
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Both ordered reads (`LFENCE; RDTSC` and the forced `RDTSCP` path)
+    //! never go back, within a thread or across threads.
+    use super::OrderedTsc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    fn backward_reads(tsc: OrderedTsc, threads: usize, iters: usize) -> u64 {
+        let latest = AtomicU64::new(0);
+        let back = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let mut own = 0;
+                    for _ in 0..iters {
+                        let seen = latest.load(Ordering::Acquire);
+                        let t = tsc.read();
+                        if t < seen || t < own {
+                            back.fetch_add(1, Ordering::Relaxed);
+                        }
+                        own = t;
+                        latest.fetch_max(t, Ordering::AcqRel);
+                    }
+                });
+            }
+        });
+        back.load(Ordering::Relaxed)
+    }
+
+    #[test]
+    fn ordered_reads_never_go_back_across_threads() {
+        let Some(tsc) = OrderedTsc::detect() else {
+            // No RDTSCP (or not x86-64): nothing to read; the fast clock falls
+            // back to CLOCK_MONOTONIC there (core/tests/fast_clock.rs).
+            return;
+        };
+        assert_eq!(backward_reads(tsc, 2, 2_000_000), 0);
+        let forced = tsc.rdtscp();
+        assert!(forced.uses_rdtscp());
+        assert_eq!(backward_reads(forced, 2, 2_000_000), 0);
     }
 }
