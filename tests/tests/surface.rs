@@ -1160,16 +1160,19 @@ impl<C: Clone> Probe<C> {
             }
             match get(&mut base, self.slots, f.name) {
                 Some(v) if v == f.default => {}
-                other => errs.push(format!(
-                    "core: {p}.{}: the table's default is {:?}, {}'s is {other:?}",
+                Some(v) => errs.push(format!(
+                    "core: {p}.{}: the table's default is {:?}, {}'s is {v:?}",
                     f.name, f.default, self.surface.config
                 )),
+                None => errs.push(format!("core: {p}.{}: no such field", f.name)),
             }
         }
     }
 
     /// Both ends of every range through `validate`.
-    fn check_ranges(&self, errs: &mut Vec<String>) {
+    /// Returns the number of values probed.
+    fn check_ranges(&self, errs: &mut Vec<String>) -> usize {
+        let mut probed = 0;
         let p = self.surface.primitive;
         for f in self.surface.fields {
             let mut cfg = self.base.clone();
@@ -1249,6 +1252,7 @@ impl<C: Clone> Probe<C> {
                     // Does not fit the field's type (u32 + 1): nothing to probe.
                     continue;
                 }
+                probed += 1;
                 let got = (self.validate)(&c);
                 match (ok, &got) {
                     (true, Ok(())) => {}
@@ -1264,16 +1268,16 @@ impl<C: Clone> Probe<C> {
                 }
             }
         }
+        probed
     }
 }
 
-fn probes(errs: &mut Vec<String>) {
-    fn run<C: Clone>(p: Probe<C>, errs: &mut Vec<String>) {
-        p.check_table(errs);
-        p.check_ranges(errs);
-    }
+/// Returns the number of values probed.
+fn probes(errs: &mut Vec<String>) -> usize {
+    let mut probed = 0;
+    let mut run = |p: &dyn Check, errs: &mut Vec<String>| probed += p.check(errs);
     run(
-        Probe {
+        &Probe {
             surface: surface::CIRCUIT_BREAKER,
             base: BreakerConfig::default(),
             slots: breaker_slots,
@@ -1282,7 +1286,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::TOKEN_BUCKET,
             base: TokenBucketConfig::default(),
             slots: token_bucket_slots,
@@ -1291,7 +1295,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::SLIDING_WINDOW,
             base: SlidingWindowConfig::default(),
             slots: sliding_window_slots,
@@ -1300,7 +1304,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::KEYED_TOKEN_BUCKET,
             base: KeyedTokenBucketConfig::default(),
             slots: keyed_token_bucket_slots,
@@ -1309,7 +1313,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::KEYED_SLIDING_WINDOW,
             base: KeyedSlidingWindowConfig::default(),
             slots: keyed_sliding_window_slots,
@@ -1318,7 +1322,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::BULKHEAD,
             base: BulkheadConfig::default(),
             slots: bulkhead_slots,
@@ -1327,7 +1331,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::BACKOFF,
             base: BackoffConfig::default(),
             slots: backoff_slots,
@@ -1336,7 +1340,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::RETRY_BUDGET,
             base: RetryBudgetConfig::default(),
             slots: retry_budget_slots,
@@ -1345,7 +1349,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::ADAPTIVE_TIMEOUT,
             base: AdaptiveTimeoutConfig::default(),
             slots: adaptive_timeout_slots,
@@ -1354,7 +1358,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::FAULT_INJECTOR,
             base: FaultInjectorConfig::default(),
             slots: fault_injector_slots,
@@ -1363,7 +1367,7 @@ fn probes(errs: &mut Vec<String>) {
         errs,
     );
     run(
-        Probe {
+        &Probe {
             surface: surface::REDIS,
             base: RedisConfig::new("redis://127.0.0.1:6379"),
             slots: redis_slots,
@@ -1371,12 +1375,26 @@ fn probes(errs: &mut Vec<String>) {
         },
         errs,
     );
+    probed
+}
+
+trait Check {
+    fn check(&self, errs: &mut Vec<String>) -> usize;
+}
+
+impl<C: Clone> Check for Probe<C> {
+    fn check(&self, errs: &mut Vec<String>) -> usize {
+        self.check_table(errs);
+        self.check_ranges(errs)
+    }
 }
 
 #[test]
 fn tables_match_the_configs_their_defaults_and_their_validation() {
     let mut errs = Vec::new();
-    probes(&mut errs);
+    let probed = probes(&mut errs);
+    // The probes are not vacuous.
+    assert!(probed > 200, "only {probed} values probed");
     assert!(
         errs.is_empty(),
         "{} mismatches between seawall::surface and core:\n  {}",
