@@ -424,8 +424,8 @@ fn py_native_params(files: &[Source], class: &str) -> Option<(String, BTreeSet<S
     None
 }
 
-/// The parameters of `def <method>(` in `class <class>` of a Python file.
-fn py_method_params(src: &Source, class: &str, method: &str) -> Option<BTreeSet<String>> {
+/// The parameter list of `def <method>(` in `class <class>` of a Python file.
+fn py_method_list<'a>(src: &'a Source, class: &str, method: &str) -> Option<&'a str> {
     let t = &src.text;
     let at = [format!("class {class}("), format!("class {class}:")]
         .iter()
@@ -437,7 +437,43 @@ fn py_method_params(src: &Source, class: &str, method: &str) -> Option<BTreeSet<
     if t.get(at + 1..d)?.contains("\nclass ") {
         return None;
     }
-    Some(param_names(bracketed(t, d)?))
+    bracketed(t, d)
+}
+
+/// The parameters of `def <method>(` in `class <class>` of a Python file.
+fn py_method_params(src: &Source, class: &str, method: &str) -> Option<BTreeSet<String>> {
+    py_method_list(src, class, method).map(param_names)
+}
+
+/// (name, default literal) of the parameters that have a default.
+fn py_defaults(list: &str) -> Vec<(String, String)> {
+    split_top(list, ',')
+        .into_iter()
+        .filter_map(|p| {
+            let (_, lit) = p.split_once('=')?;
+            Some((ident(p), lit.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Whether a Python default literal states the table's default (`None`
+/// always does: it means "core's default").
+fn python_default_matches(f: &Field, lit: &str) -> bool {
+    if lit == "None" {
+        return true;
+    }
+    match f.default {
+        Value::Unset => false,
+        Value::Int(n) => lit.replace('_', "").parse::<u64>() == Ok(n),
+        Value::Real(x) => lit.parse::<f64>() == Ok(x),
+        Value::Nanos(n) => lit
+            .replace('_', "")
+            .parse::<f64>()
+            .is_ok_and(|secs| (secs * 1e9).round() == n as f64),
+        Value::Bool(b) => lit == if b { "True" } else { "False" },
+        Value::Name(s) | Value::Text(s) => lit == format!("\"{s}\"") || lit == format!("'{s}'"),
+        _ => true,
+    }
 }
 
 /// The quoted names of `KNOWN.<key>` in options.js (spreads of other
@@ -682,6 +718,34 @@ fn every_config_field_is_offered_under_its_name_in_every_language() {
             }
         }
 
+        // Defaults written out in Python signatures must be core's.
+        let mut py_sigs = vec![(pyi.path.clone(), &pyi, b.py_native, "__new__")];
+        let wrapper = b.py_wrapper.map(|(file, class, method)| {
+            (
+                read(&format!("bindings-python/python/seawall/{file}")),
+                class,
+                method,
+            )
+        });
+        if let Some((src, class, method)) = &wrapper {
+            py_sigs.push((src.path.clone(), src, class, method));
+        }
+        for (path, src, class, method) in py_sigs {
+            let Some(list) = py_method_list(src, class, method) else {
+                continue; // reported above
+            };
+            for (name, lit) in py_defaults(list) {
+                let Some(f) = s.field(&name) else { continue };
+                checked += 1;
+                if !python_default_matches(f, &lit) {
+                    missing.push(format!(
+                        "Python: {path}, {class}.{method}: default of {}.{} is `{lit}`, core's is {:?}",
+                        s.primitive, f.name, f.default
+                    ));
+                }
+            }
+        }
+
         // Names converted by hand in the native layers.
         for f in s.fields {
             if f.unit == Unit::Duration && offered("C", s.primitive, f.name) {
@@ -704,12 +768,12 @@ fn every_config_field_is_offered_under_its_name_in_every_language() {
     }
     assert!(
         missing.is_empty(),
-        "{} of {checked} names are missing or misspelled:\n  {}",
+        "{} of {checked} checks failed (a name missing or misspelt, a default that is not core's):\n  {}",
         missing.len(),
         missing.join("\n  ")
     );
     // The walk is not vacuous.
-    assert!(checked > 250, "only {checked} names checked");
+    assert!(checked > 250, "only {checked} checks made");
 }
 
 // ---------------------------------------------------------------- the walk over error kinds
