@@ -212,8 +212,7 @@ fn bindings() -> Vec<Binding> {
             py_native: "RedisBackend",
             // seawall.RedisBackend subclasses the native class unchanged.
             py_wrapper: None,
-            // The native constructor reads the keys itself.
-            node_known: None,
+            node_known: Some("RedisBackend"),
             node_class: "RedisBackend",
         },
     ]
