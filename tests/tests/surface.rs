@@ -22,7 +22,7 @@ use seawall::sliding_window::SlidingWindowConfig;
 use seawall::surface::{self, Field, Surface, Unit, Value};
 use seawall::token_bucket::TokenBucketConfig;
 use seawall::ErrorKind;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -491,14 +491,15 @@ fn node_known(src: &Source, key: &str) -> Option<BTreeSet<String>> {
     )
 }
 
-/// Fields of a d.ts interface, its `extends` included.
-fn dts_interface(src: &Source, name: &str) -> Option<BTreeSet<String>> {
+/// Fields of a d.ts interface, its `extends` included: name -> the text
+/// of the doc comment before it.
+fn dts_interface(src: &Source, name: &str) -> Option<BTreeMap<String, String>> {
     let t = &src.text;
     let head = format!("interface {name} ");
     let at = t.find(&head)?;
     let open = at + t.get(at..)?.find('{')?;
     let decl = t.get(at + head.len()..open)?.trim();
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     if let Some(bases) = decl.strip_prefix("extends ") {
         for b in bases.split(',') {
             out.extend(dts_interface(src, b.trim())?);
@@ -508,20 +509,27 @@ fn dts_interface(src: &Source, name: &str) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
-/// Member names of an object type body (`name?: T` / `name: T`).
-fn dts_members(body: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// Members of an object type body (`name?: T` / `name: T`), each with the
+/// doc comment before it.
+fn dts_members(body: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
     let mut depth = 0i32;
+    let mut doc = String::new();
     for line in body.lines() {
         let l = line.trim();
         if l.starts_with('*') || l.starts_with("/*") || l.starts_with("//") {
+            if l.starts_with("/*") {
+                doc.clear();
+            }
+            doc.push_str(l);
+            doc.push(' ');
             continue;
         }
         if depth == 0 {
             let n = ident(l);
             let rest = l.get(n.len()..).unwrap_or("");
             if !n.is_empty() && (rest.starts_with("?:") || rest.starts_with(':')) {
-                out.insert(n);
+                out.insert(n, std::mem::take(&mut doc));
             }
         }
         for ch in l.chars() {
@@ -535,15 +543,16 @@ fn dts_members(body: &str) -> BTreeSet<String> {
     out
 }
 
-/// The option names `new <class>(options)` accepts per index.d.ts: the
-/// constructor's parameter type, `A & Omit<B, 'x'> & { ... }` resolved.
-fn dts_constructor_options(src: &Source, class: &str) -> Option<BTreeSet<String>> {
+/// The options `new <class>(options)` accepts per index.d.ts (name -> doc
+/// comment): the constructor's parameter type, `A & Omit<B, 'x'> & { ... }`
+/// resolved.
+fn dts_constructor_options(src: &Source, class: &str) -> Option<BTreeMap<String, String>> {
     let t = &src.text;
     let at = t.find(&format!("export declare class {class} "))?;
     let c = at + t.get(at..)?.find("constructor(")? + "constructor".len();
     let params = bracketed(t, c)?;
     let ty = params.split_once(':')?.1.trim();
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     for part in split_top(ty, '&') {
         let part = part.trim();
         if part.starts_with('{') {
@@ -561,6 +570,37 @@ fn dts_constructor_options(src: &Source, class: &str) -> Option<BTreeSet<String>
         }
     }
     Some(out)
+}
+
+/// The default a d.ts doc comment states (`default 60000`, `Default
+/// 'full'.`), when it states a literal.
+fn dts_stated_default(doc: &str) -> Option<String> {
+    let lower = doc.to_ascii_lowercase();
+    let at = lower.find("default ")? + "default ".len();
+    let word: String = doc
+        .get(at..)?
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ')' | ';' | ','))
+        .collect();
+    let word = word.strip_suffix('.').unwrap_or(&word).to_owned();
+    let literal =
+        word.starts_with('\'') || word == "true" || word == "false" || word.parse::<f64>().is_ok();
+    literal.then_some(word)
+}
+
+/// Whether a default stated in Node's unit (ms for durations) is core's.
+fn node_default_matches(f: &Field, lit: &str) -> bool {
+    match f.default {
+        Value::Int(n) => lit.parse::<u64>() == Ok(n),
+        Value::Real(x) => lit.parse::<f64>() == Ok(x),
+        Value::Nanos(n) => lit
+            .parse::<f64>()
+            .is_ok_and(|ms| (ms * 1e6).round() == n as f64),
+        Value::Bool(b) => lit == if b { "true" } else { "false" },
+        Value::Name(s) | Value::Text(s) => lit == format!("'{s}'"),
+        Value::Unset => false,
+        _ => true,
+    }
 }
 
 /// Node's native readers: every `"jsName"` must occur in bindings-node/src,
@@ -675,11 +715,31 @@ fn every_config_field_is_offered_under_its_name_in_every_language() {
                 node_known(&options, key),
             ));
         }
+        let dts_options = dts_constructor_options(&dts, b.node_class);
         views.push(Seen::new(
             "Node",
             format!("{}, options of new {}()", dts.path, b.node_class),
-            dts_constructor_options(&dts, b.node_class),
+            dts_options.as_ref().map(|m| m.keys().cloned().collect()),
         ));
+        // Defaults the d.ts documentation states must be core's.
+        for f in s.fields {
+            let Some(doc) = dts_options.as_ref().and_then(|m| m.get(&node_name(f))) else {
+                continue; // reported as missing
+            };
+            if let Some(lit) = dts_stated_default(doc) {
+                checked += 1;
+                if !node_default_matches(f, &lit) {
+                    missing.push(format!(
+                        "Node: {}, options of new {}(): {} documents default {lit}, core's is {:?}{}",
+                        dts.path,
+                        b.node_class,
+                        node_name(f),
+                        f.default,
+                        if f.unit == Unit::Duration { " (ns; Node states ms)" } else { "" }
+                    ));
+                }
+            }
+        }
 
         for v in &views {
             let Some(names) = &v.names else {
