@@ -389,6 +389,66 @@ fn c_function_params(h: &Source, name: &str) -> Option<BTreeSet<String>> {
     )
 }
 
+/// The `| field | default | rule |` table of the doc comment before a C
+/// struct: C field name -> its default cell. A row may name several fields
+/// (`burst, rate_per_sec | 10, 10.0`; `has_seed, seed | false`).
+fn c_doc_defaults(h: &Source, name: &str) -> Option<BTreeMap<String, String>> {
+    let at = h.text.find(&format!("typedef struct {name} {{"))?;
+    let doc_at = h.text.get(..at)?.rfind("/**")?;
+    let doc = h.text.get(doc_at..at)?;
+    let mut out = BTreeMap::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.trim().trim_start_matches('*').split('|').collect();
+        let (Some(names), Some(values)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        let names: Vec<&str> = names.split(',').map(str::trim).collect();
+        let mut values = values.split(',').map(str::trim);
+        let mut i = 0;
+        while let (Some(n), Some(v)) = (names.get(i), values.next()) {
+            out.insert((*n).to_owned(), v.to_owned());
+            // `has_x, x | false`: an unset optional field has one cell.
+            i += if n.starts_with("has_") && v.starts_with("false") {
+                2
+            } else {
+                1
+            };
+        }
+    }
+    Some(out)
+}
+
+/// Whether a C doc table's default cell states the table's default
+/// (durations as `60 s`, `100 ms` or `0`; enums as their constant).
+fn c_default_matches(f: &Field, cell: &str) -> bool {
+    match f.default {
+        Value::Int(n) => cell.parse::<u64>() == Ok(n),
+        Value::Real(x) => cell.parse::<f64>() == Ok(x),
+        Value::Nanos(n) => {
+            let (num, unit) = cell.split_once(' ').unwrap_or((cell, "ns"));
+            let scale = match unit {
+                "s" => 1e9,
+                "ms" => 1e6,
+                "us" | "µs" => 1e3,
+                "ns" => 1.0,
+                _ => return false,
+            };
+            num.parse::<f64>()
+                .is_ok_and(|v| (v * scale).round() == n as f64)
+        }
+        // The constant (`SEAWALL_ON_FULL_DENY`) or the wire name (`deny`).
+        Value::Name(s) => {
+            cell == s
+                || (cell.starts_with("SEAWALL_")
+                    && cell.ends_with(&format!("_{}", s.to_ascii_uppercase())))
+        }
+        Value::Bool(b) => {
+            cell == if b { "1" } else { "0" } || cell == if b { "true" } else { "false" }
+        }
+        _ => true,
+    }
+}
+
 /// The names a pyo3 `#[new]` of the pyclass `class` accepts: its
 /// `#[pyo3(signature = (...))]`, or, for `(**kwargs)`, the keys it takes
 /// (`kw.take("...")`).
@@ -686,6 +746,47 @@ fn every_config_field_is_offered_under_its_name_in_every_language() {
                 c_function_params(&header, n),
             ),
         });
+        // Defaults the header's doc table states must be core's.
+        if let CEntry::Struct(n) = b.c {
+            match c_doc_defaults(&header, n) {
+                None => missing.push(format!(
+                    "C: {}: no doc comment before struct {n}",
+                    header.path
+                )),
+                Some(cells) => {
+                    for f in s.fields {
+                        let names = c_names(f);
+                        let (Some(value_name), Some(first)) = (names.last(), names.first()) else {
+                            continue;
+                        };
+                        let Some(cell) = cells.get(first) else {
+                            missing.push(format!(
+                                "C: {}, struct {n}: the doc table has no row for `{first}`",
+                                header.path
+                            ));
+                            continue;
+                        };
+                        checked += 1;
+                        let ok = if f.optional {
+                            let set = f.default != Value::Unset;
+                            cell.starts_with(if set { "true" } else { "false" })
+                                && (!set
+                                    || cells
+                                        .get(value_name)
+                                        .is_some_and(|v| c_default_matches(f, v)))
+                        } else {
+                            c_default_matches(f, cell)
+                        };
+                        if !ok {
+                            missing.push(format!(
+                                "C: {}, struct {n}: the doc table gives `{first}` the default `{cell}`, core's is {:?}",
+                                header.path, f.default
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let (py_file, py_names) = match py_native_params(&py_src, b.py_native) {
             Some((f, n)) => (f, Some(n)),
             None => ("bindings-python/src".to_owned(), None),
