@@ -16,9 +16,10 @@
 //!
 //! The cross-surface test (`tests/tests/surface.rs`) walks these tables and
 //! checks every field against the C header, the Python signatures, stubs
-//! and wrapper classes, and the Node option lists and type declarations;
-//! it also checks that the defaults are those of the config's `Default`
-//! and that each range's ends are what the config's `validate` accepts.
+//! and wrapper classes, and the Node option lists and type declarations
+//! (and the defaults those write out); it also checks that the defaults
+//! are those of the config's `Default` and that each range's ends are
+//! what the config's `validate` accepts.
 //! Adding a config field therefore means: the field, its row here, and
 //! whatever the test then names as missing.
 //!

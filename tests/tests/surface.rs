@@ -3,7 +3,9 @@
 //! and every error kind is present, under the spelling the language's rule
 //! gives, in the C header and field map, the Python native signatures,
 //! stubs and wrapper classes, and the Node option lists, native readers and
-//! type declarations. It also checks the tables against core itself: the
+//! type declarations; and that every default those files write out (Python
+//! signatures, the C header's field tables, the d.ts documentation) is
+//! core's. It also checks the tables against core itself: the
 //! field lists against the config structs (an exhaustive destructuring, so
 //! a new field does not compile until it has a row), the defaults against
 //! `Default`, and both ends of every range against `validate`.
