@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help test test-rust test-loom test-stress test-conformance lint soak \
+.PHONY: help test test-rust test-loom test-stress test-conformance test-surface lint soak \
         bench bench-rust demo deps-debian test-python bench-python
 
 help: ## list targets
@@ -26,6 +26,9 @@ test-rust: deps-redis ## unit, property, doc and conformance tests of the core (
 
 test-conformance: ## only the spec/vectors runner against core
 	$(CARGO) test -p seawall-tests --test conformance -- --nocapture
+
+test-surface: ## config fields (seawall::surface) and error kinds spelled alike in core, C, Python and Node; tables vs defaults and validation
+	$(CARGO) test -p seawall-tests --test surface
 
 test-loom: ## loom models of the atomics (cfg seawall_loom)
 	RUSTFLAGS="--cfg seawall_loom" CARGO_TARGET_DIR=target/loom \

@@ -87,7 +87,8 @@ function fmtMs (ms) {
 
 const CODE = {
   invalid_config: 'SEAWALL_INVALID_CONFIG',
-  invalid_argument: 'SEAWALL_INVALID_ARGUMENT'
+  invalid_argument: 'SEAWALL_INVALID_ARGUMENT',
+  shared_region: 'SEAWALL_SHARED_REGION'
 }
 
 const TAG = /^\u0001seawall:([a-z_]+):([^:]*):([\s\S]*)$/
@@ -119,6 +120,7 @@ function mapNativeError (err, values) {
     case 'retry_budget_exhausted': return new RetryBudgetExhaustedError()
     case 'retry_exhausted': return new RetryExhaustedError(0, undefined)
     case 'injected_fault': return new InjectedFaultError()
+    case 'shared_region': return new SeawallError(text, CODE.shared_region)
     default: {
       const e = new SeawallError(text, 'SEAWALL_' + kind.toUpperCase())
       return e

@@ -126,6 +126,7 @@ const KNOWN = {
   FaultInjector: [...CLOCK, 'errorRate', 'delayRate', 'delayMinMs', 'delayMaxMs', 'seed', 'enabled', 'error', 'name', 'labels', 'registry'],
   Backoff: [...CLOCK, 'kind', 'baseMs', 'factor', 'maxDelayMs', 'jitter', 'maxAttempts', 'maxElapsedMs', 'seed'],
   RetryBudget: ['maxTokens', 'tokenRatio', 'region', 'name', 'labels', 'registry'],
+  RedisBackend: ['url', 'deadlineMs', 'onFailure', 'keyPrefix'],
   Policy: [...CLOCK, 'rateLimiter', 'circuitBreaker', 'bulkhead', 'timeout', 'timeoutMs', 'retry', 'fallback',
     'fallbackWhen'],
   execute: ['signal'],

@@ -9,6 +9,7 @@
 
 const native = require('./native')
 const { mapNativeError, argTypeError, configTypeError } = require('./errors')
+const { checkKeys, KNOWN } = require('./options')
 
 function checkObject (options, field) {
   if (options === undefined || options === null) return {}
@@ -35,6 +36,7 @@ function nArg (n) {
 class RedisBackend {
   constructor (options) {
     const opts = checkObject(options, 'options')
+    checkKeys(opts, KNOWN.RedisBackend, 'RedisBackend options')
     try {
       this._n = new native.NativeRedisBackend(opts)
     } catch (e) {

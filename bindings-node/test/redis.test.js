@@ -153,6 +153,8 @@ test('bad input: typed errors naming the parameter', async () => {
   cfg(() => new RedisBackend({ url: 'redis://h', deadlineMs: 0 }), 'deadlineMs')
   cfg(() => new RedisBackend({ url: 'redis://h', onFailure: 'maybe' }), 'onFailure')
   cfg(() => new RedisBackend({ url: 'redis://h', keyPrefix: '' }), 'keyPrefix')
+  // An unknown option is an error, not a silent default (deadline is deadlineMs).
+  cfg(() => new RedisBackend({ url: 'redis://h', deadline: 50 }), 'deadline')
   const backend = new RedisBackend({ url: 'redis://127.0.0.1:1', onFailure: 'open' })
   cfg(() => new RedisTokenBucket({ backend, name: 'a', burst: 0 }), 'burst')
   cfg(() => new RedisTokenBucket({ backend, name: '', burst: 1 }), 'name')

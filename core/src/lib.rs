@@ -40,6 +40,7 @@ pub mod rng;
 #[cfg(all(unix, not(seawall_loom)))]
 pub mod shm;
 pub mod sliding_window;
+pub mod surface;
 pub(crate) mod sync;
 pub mod token_bucket;
 pub mod validate;
