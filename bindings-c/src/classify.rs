@@ -244,7 +244,7 @@ pub unsafe extern "C" fn seawall_classify_chain(
             return crate::boundary::null_argument("links");
         }
         let n = n.min(classify::MAX_CHAIN);
-        let slice: &[seawall_error_link] = ffi_slice!(links, n);
+        let slice: &[seawall_error_link] = ffi_slice_or_empty!(links, n);
         let mut core = [classify::Link::default(); classify::MAX_CHAIN];
         for (dst, l) in core.iter_mut().zip(slice) {
             let seawall = match l.seawall_status {

@@ -82,9 +82,23 @@ macro_rules! ffi_write {
     }};
 }
 
-/// `&[T]` of `len` elements at a checked `*const T`; empty when `len` is 0,
-/// whatever the pointer (NULL included).
+/// `&[T]` of `len` elements at a NULL-checked `*const T` parameter (a
+/// key: `len` may be 0).
 macro_rules! ffi_slice {
+    ($p:expr, $len:expr $(,)?) => {{
+        let p = $crate::ffi::Raw::get($p);
+        let len: usize = $len;
+        debug_assert!(!p.is_null());
+        // SAFETY: the module's argument: a NULL-checked array parameter
+        // points at `len` initialised elements for the call (non-NULL and
+        // aligned also when `len` is 0).
+        unsafe { ::std::slice::from_raw_parts(p, len) }
+    }};
+}
+
+/// `&[T]` of `len` elements at a `*const T` that may be NULL when `len`
+/// is 0 (then the slice is empty); the caller refuses NULL with `len > 0`.
+macro_rules! ffi_slice_or_empty {
     ($p:expr, $len:expr $(,)?) => {{
         let p = $crate::ffi::Raw::get($p);
         let len: usize = $len;
@@ -262,7 +276,6 @@ pub(crate) fn utf8<'a>(s: &'a std::ffi::CStr, field: &'static str) -> seawall::R
 }
 
 /// A new heap handle holding `value`, for [`ffi_new_handle!`].
-#[inline]
 pub(crate) fn into_handle<T>(value: T) -> *mut T {
     crate::boundary::register_atfork();
     Box::into_raw(Box::new(value))

@@ -130,7 +130,7 @@ unsafe fn register(
         return crate::boundary::null_argument("labels");
     }
     let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(n_labels);
-    for l in ffi_slice!(labels, n_labels) {
+    for l in ffi_slice_or_empty!(labels, n_labels) {
         if l.name.is_null() || l.value.is_null() {
             return crate::boundary::null_argument("labels");
         }
