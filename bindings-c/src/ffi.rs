@@ -29,10 +29,18 @@
 //! block whose `SAFETY` comment is this argument, and inlines to the same
 //! code as the raw operation (`debug_assert!` only in debug builds).
 //!
-//! Memory written in a caller's layout that is not a plain value of its
-//! type (versioned structs, caller-owned guard storage) is handled in
-//! `config.rs`, `policy.rs` and `policy_run.rs`, each behind its own
-//! documented `unsafe fn`.
+//! Helpers that take checked pointers on (`decide(r, out)`) are `unsafe fn`s
+//! whose `# Safety` section is this contract; [`ffi_pass!`] calls them.
+//!
+//! The few raw operations that are not a plain value of the pointer's type
+//! stay next to the layout they depend on, each in an `unsafe` block with
+//! its own `SAFETY` comment: versioned config and metrics structs, copied
+//! by `struct_size` (`config.rs`, reached through [`ffi_config!`],
+//! [`ffi_config_init!`] and [`ffi_write_out!`]); the caller-owned guard and
+//! run storage (`policy.rs`, `policy_run.rs`); a `seawall_decision` whose
+//! `bool` C may have set to any byte (`headers.rs`); a bulkhead permit,
+//! which is an `Arc` pointer (`bulkhead.rs`); and calls of the caller's
+//! callbacks (`circuit_breaker.rs`, `policy_run.rs`).
 
 /// `&T` from a checked `*const T` or `*mut T` parameter (a handle or an
 /// input).
@@ -314,5 +322,83 @@ impl<T> RawMut<T> for *mut T {
     #[inline(always)]
     fn get(self) -> *mut T {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::raw::c_char;
+
+    /// Raw operations on a caller's pointers stay in this module and in
+    /// the files its documentation names; a new `unsafe` block elsewhere
+    /// belongs here as a macro (or in that list, with its reason).
+    #[test]
+    fn unsafe_blocks_live_in_the_files_the_module_names() {
+        const ALLOWED: &[&str] = &[
+            "ffi.rs",
+            "config.rs",
+            "policy.rs",
+            "policy_run.rs",
+            "headers.rs",
+            "bulkhead.rs",
+            "circuit_breaker.rs",
+            // Not a caller's pointer: the library's own strings, and
+            // pthread_atfork.
+            "boundary.rs",
+            "lib.rs",
+        ];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        let mut seen = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            seen += 1;
+            let blocks = text
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .filter(|l| l.contains("unsafe {"))
+                .count();
+            assert!(
+                blocks == 0 || ALLOWED.contains(&name.as_str()),
+                "{name} has {blocks} unsafe block(s): use the macros of ffi.rs"
+            );
+        }
+        assert!(seen > 10, "read only {seen} files from {dir}");
+    }
+
+    #[test]
+    fn an_empty_array_may_be_null_and_a_key_may_be_empty() {
+        let none: &[u64] = ffi_slice_or_empty!(std::ptr::null::<u64>(), 0);
+        assert!(none.is_empty());
+        let xs = [1u64, 2, 3];
+        let all: &[u64] = ffi_slice_or_empty!(xs.as_ptr(), 3);
+        assert_eq!(all, &xs);
+        let key: &[u8] = ffi_slice!(b"k".as_ptr(), 0);
+        assert!(key.is_empty());
+    }
+
+    #[test]
+    fn strings_are_utf8_or_an_error_naming_the_field() {
+        assert_eq!(ffi_str!(c"name".as_ptr(), "name").ok(), Some("name"));
+        let bad = [0xFFu8, 0];
+        let e = ffi_str!(bad.as_ptr().cast::<c_char>(), "url").err();
+        assert_eq!(e.and_then(|e| e.field()), Some("url"));
+    }
+
+    #[test]
+    fn outputs_are_written_and_handles_round_trip() {
+        let mut out = 0u64;
+        ffi_write!(&raw mut out, 7);
+        assert_eq!(out, 7);
+        let mut buf = [b'x' as c_char; 4];
+        ffi_write_cstr!(buf.as_mut_ptr(), b"ab");
+        assert_eq!(buf, [b'a' as c_char, b'b' as c_char, 0, b'x' as c_char]);
+        let mut handle: *mut String = std::ptr::null_mut();
+        ffi_new_handle!(&raw mut handle, String::from("h"));
+        assert_eq!(ffi_ref!(handle).as_str(), "h");
+        ffi_mut!(handle).push('!');
+        assert_eq!(*ffi_take_handle!(handle), "h!");
+        ffi_free_handle!(std::ptr::null_mut::<String>());
     }
 }
