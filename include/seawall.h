@@ -19,6 +19,16 @@
  *    behaviour, as with free(): seawall cannot tell a freed pointer from a
  *    live one. Per-call tokens are different: finishing a breaker permit, a
  *    bulkhead permit or a policy guard twice returns a status.
+ *  - Pointers: every pointer argument is NULL or points, for the whole
+ *    call, to what its type says: a handle made by its *_new and not yet
+ *    freed; initialised, readable memory for an input (a config or metrics
+ *    struct: struct_size bytes; a string: NUL-terminated; an array: as
+ *    many elements as its length argument says); aligned, writable memory
+ *    that no other thread uses during the call for an output or in-out
+ *    value (a permit, a guard, a run, a state struct). NULL is refused
+ *    with SEAWALL_NULL_ARGUMENT naming the parameter, unless the function
+ *    says NULL is allowed. Anything else is undefined behaviour, as in
+ *    libc. Each function's "Safety" paragraph refers to this rule.
  *  - Per-call state lives in storage the caller owns, not in handles, so
  *    the hot paths allocate nothing: a seawall_policy_guard (opaque,
  *    initialised by seawall_policy_try_acquire on every status except
@@ -2396,6 +2406,10 @@ uint64_t seawall_last_error_retry_after_ns(void);
  * (`out->status` is the last call's status, `SEAWALL_OK` if it
  * succeeded), `SEAWALL_INVALID_ARGUMENT` (`struct_size` below 8; nothing
  * written) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_last_error_take(struct seawall_error *out);
 
@@ -2418,6 +2432,10 @@ extern int pthread_atfork(void (*prepare)(void),
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_config_init(struct seawall_adaptive_timeout_config *config,
                                                          size_t size);
@@ -2428,6 +2446,10 @@ enum seawall_status seawall_adaptive_timeout_config_init(struct seawall_adaptive
  * caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
  * `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_new(const struct seawall_adaptive_timeout_config *config,
                                                  struct seawall_adaptive_timeout **out);
@@ -2436,6 +2458,10 @@ enum seawall_status seawall_adaptive_timeout_new(const struct seawall_adaptive_t
  * Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall_adaptive_timeout_config *config,
                                                             const struct seawall_manual_clock *clock,
@@ -2443,12 +2469,20 @@ enum seawall_status seawall_adaptive_timeout_new_with_clock(const struct seawall
 
 /**
  * Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_adaptive_timeout_free(struct seawall_adaptive_timeout *adaptive_timeout);
 
 /**
  * Records the latency of one completed call. Thread-safe (two relaxed
  * atomic adds). Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_record(const struct seawall_adaptive_timeout *adaptive_timeout,
                                                     uint64_t latency_ns);
@@ -2456,6 +2490,10 @@ enum seawall_status seawall_adaptive_timeout_record(const struct seawall_adaptiv
 /**
  * Writes the timeout to use for a call starting now to `*out_timeout_ns`.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_get(const struct seawall_adaptive_timeout *adaptive_timeout,
                                                  uint64_t *out_timeout_ns);
@@ -2465,6 +2503,10 @@ enum seawall_status seawall_adaptive_timeout_get(const struct seawall_adaptive_t
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_adaptive_timeout *adaptive_timeout,
                                                          struct seawall_adaptive_timeout_metrics *out);
@@ -2476,6 +2518,10 @@ enum seawall_status seawall_adaptive_timeout_get_metrics(const struct seawall_ad
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_config_init(struct seawall_backoff_config *config,
                                                 size_t size);
@@ -2486,6 +2532,10 @@ enum seawall_status seawall_backoff_config_init(struct seawall_backoff_config *c
  * `seawall_backoff_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (the last error names the field, e.g. `max_delay_ns`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_new(const struct seawall_backoff_config *config,
                                         struct seawall_backoff **out);
@@ -2494,6 +2544,10 @@ enum seawall_status seawall_backoff_new(const struct seawall_backoff_config *con
  * Like `seawall_backoff_new`, reading elapsed time from `clock` (the
  * backoff keeps its own reference; the clock may be freed first).
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_config *config,
                                                    const struct seawall_manual_clock *clock,
@@ -2503,6 +2557,10 @@ enum seawall_status seawall_backoff_new_with_clock(const struct seawall_backoff_
  * Frees a backoff. NULL is a no-op. Schedule states it started cannot be
  * used after it is freed (every schedule call takes the backoff).
  * Not thread-safe: must not race other calls on the same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_backoff_free(struct seawall_backoff *backoff);
 
@@ -2510,6 +2568,10 @@ void seawall_backoff_free(struct seawall_backoff *backoff);
  * Writes the un-jittered delay before retry `attempt` (1-based; 0 gives 0)
  * to `*out_delay_ns`. Pure: no RNG, no clock. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_delay_for(const struct seawall_backoff *backoff,
                                               uint32_t attempt,
@@ -2520,6 +2582,10 @@ enum seawall_status seawall_backoff_delay_for(const struct seawall_backoff *back
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *backoff,
                                                 struct seawall_backoff_metrics *out);
@@ -2529,6 +2595,10 @@ enum seawall_status seawall_backoff_get_metrics(const struct seawall_backoff *ba
  * and writes its state to `*out_state` (caller-owned storage; nothing is
  * allocated). Counts a schedule in the metrics. Thread-safe on `backoff`.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_start(const struct seawall_backoff *backoff,
                                           struct seawall_backoff_schedule_state *out_state);
@@ -2541,6 +2611,10 @@ enum seawall_status seawall_backoff_start(const struct seawall_backoff *backoff,
  * `max_elapsed_ns`. Giving up ends the schedule (its retries are counted).
  * Thread-safe on `backoff`, not on `state`. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *backoff,
                                                struct seawall_backoff_schedule_state *state,
@@ -2552,6 +2626,10 @@ enum seawall_status seawall_backoff_next_delay(const struct seawall_backoff *bac
  * Like `seawall_backoff_next_delay` with the elapsed time since the
  * schedule began given by the caller. Thread-safe on `backoff`, not on
  * `state`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_next_delay_elapsed(const struct seawall_backoff *backoff,
                                                        struct seawall_backoff_schedule_state *state,
@@ -2567,6 +2645,10 @@ enum seawall_status seawall_backoff_next_delay_elapsed(const struct seawall_back
  * finished already is left as it is. Pass the backoff that started it.
  * Nothing to free. Thread-safe on `backoff`, not on `state`. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff,
                                            struct seawall_backoff_schedule_state *state);
@@ -2578,6 +2660,10 @@ enum seawall_status seawall_backoff_finish(const struct seawall_backoff *backoff
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config *config,
                                                  size_t size);
@@ -2594,6 +2680,10 @@ enum seawall_status seawall_bulkhead_config_init(struct seawall_bulkhead_config 
  * than the region's, naming the field), `SEAWALL_INVALID_ARGUMENT`
  * (`name`), `SEAWALL_SHARED_REGION` (the region is full) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead_config *config,
                                                    const struct seawall_region *region,
@@ -2611,6 +2701,10 @@ enum seawall_status seawall_bulkhead_new_in_region(const struct seawall_bulkhead
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_new_in_region_with_clock(const struct seawall_bulkhead_config *config,
                                                               const struct seawall_manual_clock *clock,
@@ -2625,6 +2719,10 @@ enum seawall_status seawall_bulkhead_new_in_region_with_clock(const struct seawa
  * `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_new(const struct seawall_bulkhead_config *config,
                                          struct seawall_bulkhead **out);
@@ -2635,6 +2733,10 @@ enum seawall_status seawall_bulkhead_new(const struct seawall_bulkhead_config *c
  * millisecond of real time, so another thread advances it). The caller
  * owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhead_config *config,
                                                     const struct seawall_manual_clock *clock,
@@ -2645,6 +2747,10 @@ enum seawall_status seawall_bulkhead_new_with_clock(const struct seawall_bulkhea
  * held keep the bulkhead alive until they are released / freed. Freeing
  * a handle twice is undefined behaviour, as for `free()`. Not
  * thread-safe: must not race other calls on the same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
 
@@ -2653,6 +2759,10 @@ void seawall_bulkhead_free(struct seawall_bulkhead *bulkhead);
  * `SEAWALL_OK` writes a permit to `*out_permit`: give it back with
  * `seawall_bulkhead_release`. Thread-safe (lock-free). Returns
  * `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_try_acquire(const struct seawall_bulkhead *bulkhead,
                                                  struct seawall_bulkhead_permit **out_permit);
@@ -2664,6 +2774,10 @@ enum seawall_status seawall_bulkhead_try_acquire(const struct seawall_bulkhead *
  * full, `max_queue` is 0 or `timeout_ns` is 0. Thread-safe. Returns
  * `SEAWALL_OK` (permit in `*out_permit`), `SEAWALL_BULKHEAD_FULL` (queue
  * full, or the wait ran out) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulkhead,
                                              uint64_t timeout_ns,
@@ -2676,6 +2790,10 @@ enum seawall_status seawall_bulkhead_acquire(const struct seawall_bulkhead *bulk
  * already past rejects at once unless a slot is free. The caller owns the
  * permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_acquire_until(const struct seawall_bulkhead *bulkhead,
                                                    uint64_t deadline_ns,
@@ -2686,6 +2804,10 @@ enum seawall_status seawall_bulkhead_acquire_until(const struct seawall_bulkhead
  * caller owns the permit and gives it back with `seawall_bulkhead_release`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_acquire_default(const struct seawall_bulkhead *bulkhead,
                                                      struct seawall_bulkhead_permit **out_permit);
@@ -2699,6 +2821,10 @@ enum seawall_status seawall_bulkhead_acquire_default(const struct seawall_bulkhe
  * already or never acquired; nothing happens, so cleanup paths may ignore
  * it) or `SEAWALL_NULL_ARGUMENT` (`permit`). A copy of a permit pointer
  * released after the original is undefined behaviour, like `free()`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_release(struct seawall_bulkhead_permit **permit);
 
@@ -2709,6 +2835,10 @@ enum seawall_status seawall_bulkhead_release(struct seawall_bulkhead_permit **pe
  * `seawall_bulkhead_waiter_try_claim` or `_wait`) is non-NULL; the other is
  * set to NULL. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL`
  * (the queue is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_enqueue(const struct seawall_bulkhead *bulkhead,
                                              struct seawall_bulkhead_permit **out_permit,
@@ -2720,6 +2850,10 @@ enum seawall_status seawall_bulkhead_enqueue(const struct seawall_bulkhead *bulk
  * `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
  * queued, or already claimed). Does not block. Not thread-safe on
  * `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_waiter_try_claim(struct seawall_bulkhead_waiter *waiter,
                                                       struct seawall_bulkhead_permit **out_permit);
@@ -2730,6 +2864,10 @@ enum seawall_status seawall_bulkhead_waiter_try_claim(struct seawall_bulkhead_wa
  * and the waiter left the queue (or it was already claimed or gone). The
  * waiter is done either way; free it. Not thread-safe on `waiter`. Also
  * returns `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_waiter_wait(struct seawall_bulkhead_waiter *waiter,
                                                  uint64_t timeout_ns,
@@ -2739,6 +2877,10 @@ enum seawall_status seawall_bulkhead_waiter_wait(struct seawall_bulkhead_waiter 
  * Frees a waiter; if it is still queued it leaves the queue (a slot
  * already handed to it is passed on). NULL is a no-op. Not thread-safe
  * with other calls on the same waiter.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
 
@@ -2747,6 +2889,10 @@ void seawall_bulkhead_waiter_free(struct seawall_bulkhead_waiter *waiter);
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *bulkhead,
                                                  struct seawall_bulkhead_metrics *out);
@@ -2758,6 +2904,10 @@ enum seawall_status seawall_bulkhead_get_metrics(const struct seawall_bulkhead *
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_breaker_config *config,
                                                         size_t size);
@@ -2774,6 +2924,10 @@ enum seawall_status seawall_circuit_breaker_config_init(struct seawall_circuit_b
  * `SEAWALL_INVALID_CONFIG` (also for another config than the region's,
  * naming the field), `SEAWALL_INVALID_ARGUMENT` (`name`),
  * `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_circuit_breaker_config *config,
                                                           const struct seawall_region *region,
@@ -2791,6 +2945,10 @@ enum seawall_status seawall_circuit_breaker_new_in_region(const struct seawall_c
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_circuit_breaker_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_new_in_region_with_clock(const struct seawall_circuit_breaker_config *config,
                                                                      const struct seawall_manual_clock *clock,
@@ -2805,6 +2963,10 @@ enum seawall_status seawall_circuit_breaker_new_in_region_with_clock(const struc
  * call on the breaker does this too; a process idle for a while can call
  * this from a timer). Does nothing for a breaker on the heap.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_poll_transitions(const struct seawall_circuit_breaker *breaker);
 
@@ -2814,6 +2976,10 @@ enum seawall_status seawall_circuit_breaker_poll_transitions(const struct seawal
  * `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
  * `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_new(const struct seawall_circuit_breaker_config *config,
                                                 struct seawall_circuit_breaker **out);
@@ -2822,6 +2988,10 @@ enum seawall_status seawall_circuit_breaker_new(const struct seawall_circuit_bre
  * Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
  * reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_circuit_breaker_config *config,
                                                            const struct seawall_manual_clock *clock,
@@ -2836,6 +3006,10 @@ enum seawall_status seawall_circuit_breaker_new_with_clock(const struct seawall_
  * working without them. NULL is a no-op. Freeing a handle twice is
  * undefined behaviour, as for `free()`. Not thread-safe: must not race
  * other calls on the same handle (nor run inside one of its listeners).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
 
@@ -2853,6 +3027,10 @@ void seawall_circuit_breaker_free(struct seawall_circuit_breaker *breaker);
  * don't call; `seawall_last_error_retry_after_ns()` says when the breaker
  * may admit again (`*out_permit` untouched). Closed: one atomic load.
  * Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_try_acquire(const struct seawall_circuit_breaker *breaker,
                                                         uint64_t *out_permit);
@@ -2873,6 +3051,10 @@ bool seawall_permit_is_probe(uint64_t permit);
  * (field `outcome`: unknown outcome, the permit stays live; field
  * `permit`: already finished, zero, or issued by another breaker; nothing
  * is recorded) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_record(const struct seawall_circuit_breaker *breaker,
                                                    uint64_t *permit,
@@ -2887,6 +3069,10 @@ enum seawall_status seawall_circuit_breaker_record(const struct seawall_circuit_
  * Thread-safe on `breaker`; one call at a time per permit. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `permit`: issued by
  * another breaker; nothing released) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_release(const struct seawall_circuit_breaker *breaker,
                                                     uint64_t *permit);
@@ -2896,6 +3082,10 @@ enum seawall_status seawall_circuit_breaker_release(const struct seawall_circuit
  * whose open duration has passed reports open until the next
  * `_try_acquire`. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_state(const struct seawall_circuit_breaker *breaker,
                                                   enum seawall_circuit_state *out_state);
@@ -2910,6 +3100,10 @@ const char *seawall_circuit_state_str(int state);
  * Holds the breaker open (every call rejected) until `_reset`.
  * Listeners run on this thread. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_force_open(const struct seawall_circuit_breaker *breaker);
 
@@ -2917,6 +3111,10 @@ enum seawall_status seawall_circuit_breaker_force_open(const struct seawall_circ
  * Admits every call and records nothing until `_reset`. Listeners run
  * on this thread. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_disable(const struct seawall_circuit_breaker *breaker);
 
@@ -2924,6 +3122,10 @@ enum seawall_status seawall_circuit_breaker_disable(const struct seawall_circuit
  * Admits every call and records outcomes (fresh windows) without ever
  * tripping, until `_reset`. Listeners run on this thread. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_metrics_only(const struct seawall_circuit_breaker *breaker);
 
@@ -2932,6 +3134,10 @@ enum seawall_status seawall_circuit_breaker_metrics_only(const struct seawall_ci
  * any state; earlier permits become stale. Listeners run on this thread
  * unless it was already closed. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_reset(const struct seawall_circuit_breaker *breaker);
 
@@ -2940,6 +3146,10 @@ enum seawall_status seawall_circuit_breaker_reset(const struct seawall_circuit_b
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_circuit_breaker *breaker,
                                                         struct seawall_circuit_breaker_metrics *out);
@@ -2962,6 +3172,10 @@ enum seawall_status seawall_circuit_breaker_get_metrics(const struct seawall_cir
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
  * to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
  * `out_id`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_circuit_breaker *breaker,
                                                           seawall_transition_fn listener,
@@ -2978,6 +3192,10 @@ enum seawall_status seawall_circuit_breaker_on_transition(const struct seawall_c
  * running on other threads may still finish, and `destroy` runs after the
  * last. Do not call it while holding a lock the listener takes.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_circuit_breaker_remove_listener(const struct seawall_circuit_breaker *breaker,
                                                             uint64_t id,
@@ -2993,6 +3211,10 @@ bool seawall_is_retryable_status(uint32_t status);
  * Writes the sorted list of retryable HTTP statuses (a static array, do
  * not free) to `*out_statuses` and its length to `*out_len`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retryable_statuses(const uint16_t **out_statuses,
                                                size_t *out_len);
@@ -3011,6 +3233,10 @@ const char *seawall_retryable_kind_str(uint32_t kind);
  * unknown names give `SEAWALL_RETRYABLE_NONE` (not retryable). Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
  * `kind`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retryable_kind_parse(const char *kind,
                                                  enum seawall_retryable_kind *out_kind);
@@ -3022,6 +3248,10 @@ enum seawall_status seawall_retryable_kind_parse(const char *kind,
  * `SEAWALL_RETRYABLE_NONE` when the code is not listed. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
  * `code`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retryable_kind_for_code(const char *code,
                                                     enum seawall_retryable_kind *out_kind);
@@ -3035,6 +3265,10 @@ enum seawall_status seawall_retryable_kind_for_code(const char *code,
  * dates; a date in the past is 0. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field `value`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_parse_retry_after(const char *value,
                                               uint64_t now_unix_ms,
@@ -3057,6 +3291,10 @@ bool seawall_is_retryable_error_status(uint32_t status);
  * `seawall_status` or `transport` value that names nothing is refused.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
  * `links`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_classify_chain(const struct seawall_error_link *links,
                                            size_t n,
@@ -3073,6 +3311,10 @@ enum seawall_status seawall_classify_chain(const struct seawall_error_link *link
  * the cause chain, 0 for none. Written to `*out_outcome`. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `recorded` not
  * -1, 0 or 1; `seawall_status` not 0..=9) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_outcome_for_error(uint8_t ignored,
                                               int32_t recorded,
@@ -3084,6 +3326,10 @@ enum seawall_status seawall_outcome_for_error(uint8_t ignored,
  * The caller owns it and frees it with `seawall_manual_clock_free`;
  * primitives made with it keep their own reference, so it may be freed first.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_manual_clock_new(uint64_t start_ns,
                                              struct seawall_manual_clock **out);
@@ -3091,12 +3337,20 @@ enum seawall_status seawall_manual_clock_new(uint64_t start_ns,
 /**
  * Frees a manual clock. NULL is a no-op. Not thread-safe with other calls
  * on the same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_manual_clock_free(struct seawall_manual_clock *clock);
 
 /**
  * Moves the clock forward by `ns` (saturating). Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_manual_clock_advance(const struct seawall_manual_clock *clock,
                                                  uint64_t ns);
@@ -3104,6 +3358,10 @@ enum seawall_status seawall_manual_clock_advance(const struct seawall_manual_clo
 /**
  * Sets the clock to `ns`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_manual_clock_set(const struct seawall_manual_clock *clock,
                                              uint64_t ns);
@@ -3111,6 +3369,10 @@ enum seawall_status seawall_manual_clock_set(const struct seawall_manual_clock *
 /**
  * Writes the clock's time in ns to `*out_ns`. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *clock,
                                              uint64_t *out_ns);
@@ -3128,6 +3390,10 @@ uint64_t seawall_monotonic_now_ns(void);
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_config_init(struct seawall_fault_injector_config *config,
                                                        size_t size);
@@ -3138,6 +3404,10 @@ enum seawall_status seawall_fault_injector_config_init(struct seawall_fault_inje
  * caller owns `*out` and frees it with `seawall_fault_injector_free`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
  * `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_new(const struct seawall_fault_injector_config *config,
                                                struct seawall_fault_injector **out);
@@ -3146,6 +3416,10 @@ enum seawall_status seawall_fault_injector_new(const struct seawall_fault_inject
  * Like `seawall_fault_injector_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_fault_injector_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_fault_injector_config *config,
                                                           const struct seawall_manual_clock *clock,
@@ -3153,6 +3427,10 @@ enum seawall_status seawall_fault_injector_new_with_clock(const struct seawall_f
 
 /**
  * Frees a fault injector. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_fault_injector_free(struct seawall_fault_injector *injector);
 
@@ -3160,6 +3438,10 @@ void seawall_fault_injector_free(struct seawall_fault_injector *injector);
  * Decides what to do to one call and writes it to `*out`
  * (`SEAWALL_FAULT_NONE` while switched off). Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_decide(const struct seawall_fault_injector *injector,
                                                   struct seawall_fault *out);
@@ -3168,6 +3450,10 @@ enum seawall_status seawall_fault_injector_decide(const struct seawall_fault_inj
  * `_decide` as a status: `SEAWALL_INJECTED_FAULT` when the call must fail;
  * else `SEAWALL_OK` with the delay to apply first (0 for none) in
  * `*out_delay_ns`. Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_check(const struct seawall_fault_injector *injector,
                                                  uint64_t *out_delay_ns);
@@ -3181,6 +3467,10 @@ const char *seawall_fault_kind_str(int kind);
 /**
  * Switches the injector on or off at run time. Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_fault_injector *injector,
                                                        uint8_t enabled);
@@ -3190,6 +3480,10 @@ enum seawall_status seawall_fault_injector_set_enabled(const struct seawall_faul
  * `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_fault_injector *injector,
                                                        struct seawall_fault_injector_metrics *out);
@@ -3200,6 +3494,10 @@ enum seawall_status seawall_fault_injector_get_metrics(const struct seawall_faul
  * frees it with `seawall_quota_policy_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`: empty, longer
  * than 64, or not printable ASCII) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_quota_policy_new(const char *name,
                                              uint64_t limit,
@@ -3212,6 +3510,10 @@ enum seawall_status seawall_quota_policy_new(const char *name,
  * `*out` and frees it with `seawall_quota_policy_free`. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`),
  * `SEAWALL_INVALID_CONFIG` (the bucket's config) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_quota_policy_from_token_bucket(const char *name,
                                                            const struct seawall_token_bucket_config *config,
@@ -3223,6 +3525,10 @@ enum seawall_status seawall_quota_policy_from_token_bucket(const char *name,
  * with `seawall_quota_policy_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `name`), `SEAWALL_INVALID_CONFIG` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_quota_policy_from_sliding_window(const char *name,
                                                              const struct seawall_sliding_window_config *config,
@@ -3231,6 +3537,10 @@ enum seawall_status seawall_quota_policy_from_sliding_window(const char *name,
 /**
  * Frees a quota policy. NULL is a no-op. Not thread-safe: must not race
  * other calls on the same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_quota_policy_free(struct seawall_quota_policy *policy);
 
@@ -3238,6 +3548,10 @@ void seawall_quota_policy_free(struct seawall_quota_policy *policy);
  * Writes the headers for `*decision` (from any limiter's `try_acquire`)
  * under `policy`, as numbers, to `*out`. Allocates nothing. Thread-safe.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_rate_limit_headers_get(const struct seawall_quota_policy *policy,
                                                    const struct seawall_decision *decision,
@@ -3260,6 +3574,10 @@ const char *seawall_rate_limit_header_name(uint32_t header);
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
  * `header`: unknown, or `Retry-After` for an allowed request, which sends
  * none; field `buf_len`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_rate_limit_header_value(const struct seawall_quota_policy *policy,
                                                     const struct seawall_decision *decision,
@@ -3275,6 +3593,10 @@ enum seawall_status seawall_rate_limit_header_value(const struct seawall_quota_p
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_config_init(struct seawall_token_bucket_config *config,
                                                      size_t size);
@@ -3285,6 +3607,10 @@ enum seawall_status seawall_token_bucket_config_init(struct seawall_token_bucket
  * `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
  * `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_config *config,
                                              struct seawall_token_bucket **out);
@@ -3293,6 +3619,10 @@ enum seawall_status seawall_token_bucket_new(const struct seawall_token_bucket_c
  * Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_token_bucket_config *config,
                                                         const struct seawall_manual_clock *clock,
@@ -3308,6 +3638,10 @@ enum seawall_status seawall_token_bucket_new_with_clock(const struct seawall_tok
  * the region's bucket has another config: the last error names the field
  * and both values), `SEAWALL_INVALID_ARGUMENT` (`name`),
  * `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_token_bucket_config *config,
                                                        const struct seawall_region *region,
@@ -3325,6 +3659,10 @@ enum seawall_status seawall_token_bucket_new_in_region(const struct seawall_toke
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_new_in_region_with_clock(const struct seawall_token_bucket_config *config,
                                                                   const struct seawall_manual_clock *clock,
@@ -3335,6 +3673,10 @@ enum seawall_status seawall_token_bucket_new_in_region_with_clock(const struct s
 
 /**
  * Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_token_bucket_free(struct seawall_token_bucket *bucket);
 
@@ -3344,6 +3686,10 @@ void seawall_token_bucket_free(struct seawall_token_bucket *bucket);
  * taken; `retry_after_ns` says when). One clock read and one CAS loop.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
  * or above `burst`: never grantable) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_try_acquire(const struct seawall_token_bucket *bucket,
                                                      uint64_t n,
@@ -3352,6 +3698,10 @@ enum seawall_status seawall_token_bucket_try_acquire(const struct seawall_token_
 /**
  * What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_peek(const struct seawall_token_bucket *bucket,
                                               uint64_t n,
@@ -3360,6 +3710,10 @@ enum seawall_status seawall_token_bucket_peek(const struct seawall_token_bucket 
 /**
  * Gives back `n` tokens granted earlier whose call never went out, never
  * above `burst`. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_refund(const struct seawall_token_bucket *bucket,
                                                 uint64_t n);
@@ -3369,6 +3723,10 @@ enum seawall_status seawall_token_bucket_refund(const struct seawall_token_bucke
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_bucket *bucket,
                                                      struct seawall_token_bucket_metrics *out);
@@ -3387,6 +3745,10 @@ enum seawall_status seawall_token_bucket_get_metrics(const struct seawall_token_
  * `allowed` false and the exact `retry_after_ns`. Thread-safe. Also
  * returns `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `burst`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_reserve(const struct seawall_token_bucket *bucket,
                                                  uint64_t n,
@@ -3402,6 +3764,10 @@ enum seawall_status seawall_token_bucket_reserve(const struct seawall_token_buck
  * Returns `SEAWALL_OK` (`*out` holds the granted decision),
  * `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and `retry_after_ns`),
  * `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_token_bucket_acquire_wait(const struct seawall_token_bucket *bucket,
                                                       uint64_t n,
@@ -3416,6 +3782,10 @@ enum seawall_status seawall_token_bucket_acquire_wait(const struct seawall_token
  * the deadline; `out->retry_after_ns` set), finished. Does not block. Not
  * thread-safe on `wait`. Also returns `SEAWALL_INVALID_ARGUMENT` (naming
  * `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_limiter_wait_try_claim(struct seawall_limiter_wait *wait,
                                                    struct seawall_decision *out);
@@ -3427,6 +3797,10 @@ enum seawall_status seawall_limiter_wait_try_claim(struct seawall_limiter_wait *
  * `wait`. Returns `SEAWALL_OK` (`*out` granted), `SEAWALL_RATE_LIMITED`
  * (refused, as for `_try_claim`), `SEAWALL_INVALID_ARGUMENT` (naming
  * `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_limiter_wait_wait(struct seawall_limiter_wait *wait,
                                               struct seawall_decision *out);
@@ -3434,12 +3808,20 @@ enum seawall_status seawall_limiter_wait_wait(struct seawall_limiter_wait *wait,
 /**
  * Nanoseconds on the limiter's clock until the wait is due; 0 when due or
  * finished. `wait` may be NULL (then 0). Not thread-safe on `wait`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 uint64_t seawall_limiter_wait_due_in_ns(const struct seawall_limiter_wait *wait);
 
 /**
  * Frees a wait; one never claimed gives its reservation back (counted as
  * one denial). NULL is a no-op. Not thread-safe with other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_limiter_wait_free(struct seawall_limiter_wait *wait);
 
@@ -3450,6 +3832,10 @@ void seawall_limiter_wait_free(struct seawall_limiter_wait *wait);
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_window_config *config,
                                                        size_t size);
@@ -3463,6 +3849,10 @@ enum seawall_status seawall_sliding_window_config_init(struct seawall_sliding_wi
  * (also for another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sliding_window_config *config,
                                                          const struct seawall_region *region,
@@ -3480,6 +3870,10 @@ enum seawall_status seawall_sliding_window_new_in_region(const struct seawall_sl
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_new_in_region_with_clock(const struct seawall_sliding_window_config *config,
                                                                     const struct seawall_manual_clock *clock,
@@ -3494,6 +3888,10 @@ enum seawall_status seawall_sliding_window_new_in_region_with_clock(const struct
  * with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_new(const struct seawall_sliding_window_config *config,
                                                struct seawall_sliding_window **out);
@@ -3502,6 +3900,10 @@ enum seawall_status seawall_sliding_window_new(const struct seawall_sliding_wind
  * Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_sliding_window_config *config,
                                                           const struct seawall_manual_clock *clock,
@@ -3510,6 +3912,10 @@ enum seawall_status seawall_sliding_window_new_with_clock(const struct seawall_s
 /**
  * Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
  * calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_sliding_window_free(struct seawall_sliding_window *limiter);
 
@@ -3518,6 +3924,10 @@ void seawall_sliding_window_free(struct seawall_sliding_window *limiter);
  * `*out` (`SEAWALL_OK` with `allowed` false when denied). Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above
  * `limit`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_try_acquire(const struct seawall_sliding_window *limiter,
                                                        uint64_t n,
@@ -3526,6 +3936,10 @@ enum seawall_status seawall_sliding_window_try_acquire(const struct seawall_slid
 /**
  * What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_peek(const struct seawall_sliding_window *limiter,
                                                 uint64_t n,
@@ -3534,6 +3948,10 @@ enum seawall_status seawall_sliding_window_peek(const struct seawall_sliding_win
 /**
  * Gives back `n` requests granted earlier whose call never went out.
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_window *limiter,
                                                   uint64_t n);
@@ -3543,6 +3961,10 @@ enum seawall_status seawall_sliding_window_refund(const struct seawall_sliding_w
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_sliding_window *limiter,
                                                        struct seawall_sliding_window_metrics *out);
@@ -3556,6 +3978,10 @@ enum seawall_status seawall_sliding_window_get_metrics(const struct seawall_slid
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_RATE_LIMITED`,
  * `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `limit`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_reserve(const struct seawall_sliding_window *limiter,
                                                    uint64_t n,
@@ -3569,6 +3995,10 @@ enum seawall_status seawall_sliding_window_reserve(const struct seawall_sliding_
  * sleeping, when they would be due later. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_RATE_LIMITED` (`*out` has `retry_after_ns`),
  * `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_sliding_window_acquire_wait(const struct seawall_sliding_window *limiter,
                                                         uint64_t n,
@@ -3582,6 +4012,10 @@ enum seawall_status seawall_sliding_window_acquire_wait(const struct seawall_sli
  * `seawall_keyed_token_bucket_config_default()` does the same.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is
  * no layout of the struct) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_config_init(struct seawall_keyed_token_bucket_config *config,
                                                            size_t size);
@@ -3593,6 +4027,10 @@ enum seawall_status seawall_keyed_token_bucket_config_init(struct seawall_keyed_
  * `seawall_keyed_sliding_window_config_default()` does the same.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size`)
  * or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_config_init(struct seawall_keyed_sliding_window_config *config,
                                                              size_t size);
@@ -3606,6 +4044,10 @@ enum seawall_status seawall_keyed_sliding_window_config_init(struct seawall_keye
  * (also for another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawall_keyed_token_bucket_config *config,
                                                              const struct seawall_region *region,
@@ -3623,6 +4065,10 @@ enum seawall_status seawall_keyed_token_bucket_new_in_region(const struct seawal
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_new_in_region_with_clock(const struct seawall_keyed_token_bucket_config *config,
                                                                         const struct seawall_manual_clock *clock,
@@ -3640,6 +4086,10 @@ enum seawall_status seawall_keyed_token_bucket_new_in_region_with_clock(const st
  * (also for another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seawall_keyed_sliding_window_config *config,
                                                                const struct seawall_region *region,
@@ -3657,6 +4107,10 @@ enum seawall_status seawall_keyed_sliding_window_new_in_region(const struct seaw
  * another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_new_in_region_with_clock(const struct seawall_keyed_sliding_window_config *config,
                                                                           const struct seawall_manual_clock *clock,
@@ -3671,6 +4125,10 @@ enum seawall_status seawall_keyed_sliding_window_new_in_region_with_clock(const 
  * with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_new(const struct seawall_keyed_token_bucket_config *config,
                                                    struct seawall_keyed_token_bucket **out);
@@ -3679,6 +4137,10 @@ enum seawall_status seawall_keyed_token_bucket_new(const struct seawall_keyed_to
  * Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawall_keyed_token_bucket_config *config,
                                                               const struct seawall_manual_clock *clock,
@@ -3686,6 +4148,10 @@ enum seawall_status seawall_keyed_token_bucket_new_with_clock(const struct seawa
 
 /**
  * Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_keyed_token_bucket_free(struct seawall_keyed_token_bucket *limiter);
 
@@ -3695,6 +4161,10 @@ void seawall_keyed_token_bucket_free(struct seawall_keyed_token_bucket *limiter)
  * decision to `*out` (`SEAWALL_OK` with `allowed` false when denied).
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
  * or above `burst`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_try_acquire(const struct seawall_keyed_token_bucket *limiter,
                                                            const uint8_t *key,
@@ -3709,6 +4179,10 @@ enum seawall_status seawall_keyed_token_bucket_try_acquire(const struct seawall_
  * bucket's answer, or the table-full answer when it would find no slot).
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_peek(const struct seawall_keyed_token_bucket *limiter,
                                                     const uint8_t *key,
@@ -3719,6 +4193,10 @@ enum seawall_status seawall_keyed_token_bucket_peek(const struct seawall_keyed_t
 /**
  * Gives back `n` tokens to the key's bucket. Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_refund(const struct seawall_keyed_token_bucket *limiter,
                                                       const uint8_t *key,
@@ -3738,6 +4216,10 @@ enum seawall_status seawall_keyed_token_bucket_refund(const struct seawall_keyed
  * taken, `*out` has `retry_after_ns`). Each call counts once in the
  * metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_reserve(const struct seawall_keyed_token_bucket *limiter,
                                                        const uint8_t *key,
@@ -3755,6 +4237,10 @@ enum seawall_status seawall_keyed_token_bucket_reserve(const struct seawall_keye
  * decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
  * `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_acquire_wait(const struct seawall_keyed_token_bucket *limiter,
                                                             const uint8_t *key,
@@ -3768,6 +4254,10 @@ enum seawall_status seawall_keyed_token_bucket_acquire_wait(const struct seawall
  * or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_keyed_token_bucket *limiter,
                                                            struct seawall_keyed_metrics *out);
@@ -3777,6 +4267,10 @@ enum seawall_status seawall_keyed_token_bucket_get_metrics(const struct seawall_
  * `*out`. `config` is read, not kept. The caller owns `*out` and frees it
  * with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_new(const struct seawall_keyed_sliding_window_config *config,
                                                      struct seawall_keyed_sliding_window **out);
@@ -3785,6 +4279,10 @@ enum seawall_status seawall_keyed_sliding_window_new(const struct seawall_keyed_
  * Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
  * it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct seawall_keyed_sliding_window_config *config,
                                                                 const struct seawall_manual_clock *clock,
@@ -3792,6 +4290,10 @@ enum seawall_status seawall_keyed_sliding_window_new_with_clock(const struct sea
 
 /**
  * Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_keyed_sliding_window_free(struct seawall_keyed_sliding_window *limiter);
 
@@ -3800,6 +4302,10 @@ void seawall_keyed_sliding_window_free(struct seawall_keyed_sliding_window *limi
  * must not be NULL even when `key_len` is 0) and writes the decision to
  * `*out`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
  * or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_try_acquire(const struct seawall_keyed_sliding_window *limiter,
                                                              const uint8_t *key,
@@ -3814,6 +4320,10 @@ enum seawall_status seawall_keyed_sliding_window_try_acquire(const struct seawal
  * window's answer, or the table-full answer when it would find no slot).
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_peek(const struct seawall_keyed_sliding_window *limiter,
                                                       const uint8_t *key,
@@ -3824,6 +4334,10 @@ enum seawall_status seawall_keyed_sliding_window_peek(const struct seawall_keyed
 /**
  * Gives back `n` requests to the key's window. Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_keyed_sliding_window *limiter,
                                                         const uint8_t *key,
@@ -3843,6 +4357,10 @@ enum seawall_status seawall_keyed_sliding_window_refund(const struct seawall_key
  * taken, `*out` has `retry_after_ns`). Each call counts once in the
  * metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_reserve(const struct seawall_keyed_sliding_window *limiter,
                                                          const uint8_t *key,
@@ -3860,6 +4378,10 @@ enum seawall_status seawall_keyed_sliding_window_reserve(const struct seawall_ke
  * decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
  * `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_acquire_wait(const struct seawall_keyed_sliding_window *limiter,
                                                               const uint8_t *key,
@@ -3873,6 +4395,10 @@ enum seawall_status seawall_keyed_sliding_window_acquire_wait(const struct seawa
  * or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawall_keyed_sliding_window *limiter,
                                                              struct seawall_keyed_metrics *out);
@@ -3884,6 +4410,10 @@ enum seawall_status seawall_keyed_sliding_window_get_metrics(const struct seawal
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_config_init(struct seawall_policy_config *config,
                                                size_t size);
@@ -3893,6 +4423,10 @@ enum seawall_status seawall_policy_config_init(struct seawall_policy_config *con
  * writes it to `*out`. The caller owns `*out` and frees it with
  * `seawall_policy_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
  * (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_new(const struct seawall_policy_config *config,
                                        struct seawall_policy **out);
@@ -3901,6 +4435,10 @@ enum seawall_status seawall_policy_new(const struct seawall_policy_config *confi
  * Like `seawall_policy_new`, measuring durations on `clock`. The caller
  * owns `*out` and frees it with `seawall_policy_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_config *config,
                                                   const struct seawall_manual_clock *clock,
@@ -3909,6 +4447,10 @@ enum seawall_status seawall_policy_new_with_clock(const struct seawall_policy_co
 /**
  * Frees a policy. NULL is a no-op. Guards still held stay valid. Not
  * thread-safe: must not race other calls on the same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_policy_free(struct seawall_policy *policy);
 
@@ -3923,6 +4465,10 @@ void seawall_policy_free(struct seawall_policy *policy);
  * `seawall_last_error_stage()` names the stage and
  * `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe
  * on `policy`. Also returns `SEAWALL_NULL_ARGUMENT` (`*guard` untouched).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *policy,
                                                struct seawall_policy_guard *guard);
@@ -3932,6 +4478,10 @@ enum seawall_status seawall_policy_try_acquire(const struct seawall_policy *poli
  * without a breaker stage); written to `*out_probe`. Any thread, not
  * concurrently with a call finishing the same guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard
  * is empty: finished, or not admitted) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_guard *guard,
                                                   bool *out_probe);
@@ -3944,6 +4494,10 @@ enum seawall_status seawall_policy_guard_is_probe(const struct seawall_policy_gu
  * guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
  * outcome: the guard stays live; or the guard is empty: finished already,
  * or not admitted) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *guard,
                                                   uint32_t outcome);
@@ -3953,6 +4507,10 @@ enum seawall_status seawall_policy_guard_complete(struct seawall_policy_guard *g
  * caller. Any thread, one call at a time per guard. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (unknown outcome: the guard stays live; or
  * the guard is empty) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_policy_guard *guard,
                                                                 uint32_t outcome,
@@ -3964,6 +4522,10 @@ enum seawall_status seawall_policy_guard_complete_with_duration(struct seawall_p
  * is empty afterwards. NULL or an empty guard (finished already, or
  * rejected) is a no-op, so it is safe in every cleanup path. Any thread,
  * one call at a time per guard.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_policy_guard_release(struct seawall_policy_guard *guard);
 
@@ -3973,6 +4535,10 @@ void seawall_policy_guard_release(struct seawall_policy_guard *guard);
  * it. The header's `seawall_execute_config_default()` does the same. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
  * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_execute_config_init(struct seawall_execute_config *config,
                                                 size_t size);
@@ -4023,6 +4589,10 @@ enum seawall_status seawall_execute_config_init(struct seawall_execute_config *c
  * wrote an outcome that is no `seawall_outcome`; the run is cancelled);
  * `SEAWALL_INVALID_CONFIG`, `SEAWALL_NULL_ARGUMENT` or `SEAWALL_PANIC`.
  * Thread-safe on `policy` (many threads may execute through one policy).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_execute(const struct seawall_policy *policy,
                                            const struct seawall_execute_config *config,
@@ -4038,6 +4608,10 @@ enum seawall_status seawall_policy_execute(const struct seawall_policy *policy,
  * `deadline_ns` (on the policy's clock) bounds the whole call. A live
  * `*run` is ended first. Reads no clock. Thread-safe on `policy`.
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_start(const struct seawall_policy *policy,
                                              uint8_t has_deadline,
@@ -4050,6 +4624,10 @@ enum seawall_status seawall_policy_run_start(const struct seawall_policy *policy
  * given back, and `*run` is empty. An empty run is left as it is (ending
  * twice is fine). Thread-safe with other runs. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_end(struct seawall_policy_run *run);
 
@@ -4061,6 +4639,10 @@ enum seawall_status seawall_policy_run_end(struct seawall_policy_run *run);
  * `error_field` `"step"`, the run unchanged. One thread at a time per run.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`: not
  * live) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_next(struct seawall_policy_run *run,
                                             struct seawall_policy_step *out_step);
@@ -4070,6 +4652,10 @@ enum seawall_status seawall_policy_run_next(struct seawall_policy_run *run,
  * timeout the latency; the slot is released; `DONE`. One thread at a time
  * per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`)
  * or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_on_success(struct seawall_policy_run *run,
                                                   struct seawall_policy_step *out_step);
@@ -4081,6 +4667,10 @@ enum seawall_status seawall_policy_run_on_success(struct seawall_policy_run *run
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `outcome`: no
  * `seawall_outcome`, nothing recorded; field `run`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_on_failure(struct seawall_policy_run *run,
                                                   const struct seawall_attempt_failure *failure,
@@ -4093,6 +4683,10 @@ enum seawall_status seawall_policy_run_on_failure(struct seawall_policy_run *run
  * until `seawall_policy_run_settle` says the cut-off work has finished.
  * One thread at a time per run. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_on_timeout(struct seawall_policy_run *run,
                                                   struct seawall_policy_step *out_step);
@@ -4102,6 +4696,10 @@ enum seawall_status seawall_policy_run_on_timeout(struct seawall_policy_run *run
  * bulkhead slot it held is released. Nothing held: a no-op. One thread at
  * a time per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
  * `run`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_settle(struct seawall_policy_run *run);
 
@@ -4112,6 +4710,10 @@ enum seawall_status seawall_policy_run_settle(struct seawall_policy_run *run);
  * One thread at a time per run. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `run`: not live, or not waiting) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_try_claim(struct seawall_policy_run *run,
                                                  uint8_t *out_claimed,
@@ -4123,6 +4725,10 @@ enum seawall_status seawall_policy_run_try_claim(struct seawall_policy_run *run,
  * with `SEAWALL_BULKHEAD_FULL`). One thread at a time per run. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run *run,
                                                       struct seawall_policy_step *out_step);
@@ -4133,6 +4739,10 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
  * cut-off slot stays until `_settle` or `_end`. A run that is over is
  * left as it is. One thread at a time per run. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
@@ -4147,6 +4757,10 @@ enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `url`, `deadline` or
  * `on_failure`; a password is never echoed), `SEAWALL_INVALID_ARGUMENT`
  * (`url` not UTF-8) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_backend_new(const char *url,
                                               uint64_t deadline_ns,
@@ -4156,6 +4770,10 @@ enum seawall_status seawall_redis_backend_new(const char *url,
 /**
  * Frees a backend. NULL is a no-op. Limiters made from it keep what they
  * need and stay usable. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_redis_backend_free(struct seawall_redis_backend *backend);
 
@@ -4166,6 +4784,10 @@ void seawall_redis_backend_free(struct seawall_redis_backend *backend);
  * The caller owns `*out` and frees it with `seawall_redis_limiter_free`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the
  * field: `name`, `burst`, `rate_per_sec`, ...) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_token_bucket_new(const struct seawall_redis_backend *backend,
                                                    const char *name,
@@ -4178,6 +4800,10 @@ enum seawall_status seawall_redis_token_bucket_new(const struct seawall_redis_ba
  * and frees it with `seawall_redis_limiter_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_sliding_window_new(const struct seawall_redis_backend *backend,
                                                      const char *name,
@@ -4187,6 +4813,10 @@ enum seawall_status seawall_redis_sliding_window_new(const struct seawall_redis_
 /**
  * Frees a Redis limiter. NULL is a no-op. Not thread-safe: must not race
  * other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_redis_limiter_free(struct seawall_redis_limiter *limiter);
 
@@ -4198,6 +4828,10 @@ void seawall_redis_limiter_free(struct seawall_redis_limiter *limiter);
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`: empty or
  * longer than 1024 bytes; field `n`: 0 or above the burst/limit) or
  * `SEAWALL_NULL_ARGUMENT`. Never an error for Redis being unreachable.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_limiter_try_acquire(const struct seawall_redis_limiter *limiter,
                                                       const uint8_t *key,
@@ -4210,6 +4844,10 @@ enum seawall_status seawall_redis_limiter_try_acquire(const struct seawall_redis
  * writes it to `*out`. Blocks at most the deadline. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key` or `n`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_limiter_peek(const struct seawall_redis_limiter *limiter,
                                                const uint8_t *key,
@@ -4221,6 +4859,10 @@ enum seawall_status seawall_redis_limiter_peek(const struct seawall_redis_limite
  * Gives back up to `n` for the key (granted but never sent). Blocks at
  * most the deadline. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `key`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limiter *limiter,
                                                  const uint8_t *key,
@@ -4236,6 +4878,10 @@ enum seawall_status seawall_redis_limiter_refund(const struct seawall_redis_limi
  * calls on one key. Writes the decision to `*out`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`, `n` or `op`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_test_only_redis_limiter_decide_at(const struct seawall_redis_limiter *limiter,
                                                               const uint8_t *key,
@@ -4250,6 +4896,10 @@ enum seawall_status seawall_test_only_redis_limiter_decide_at(const struct seawa
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_limiter_metrics(const struct seawall_redis_limiter *limiter,
                                                   struct seawall_redis_metrics *out);
@@ -4261,6 +4911,10 @@ enum seawall_status seawall_redis_limiter_metrics(const struct seawall_redis_lim
  * `seawall_redis_concurrency_limit_free`. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `name`, `max_concurrent`
  * or `lease_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_concurrency_limit_new(const struct seawall_redis_backend *backend,
                                                         const char *name,
@@ -4271,6 +4925,10 @@ enum seawall_status seawall_redis_concurrency_limit_new(const struct seawall_red
 /**
  * Frees a concurrency limit. NULL is a no-op. Not thread-safe: must not
  * race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_redis_concurrency_limit_free(struct seawall_redis_concurrency_limit *limit);
 
@@ -4285,6 +4943,10 @@ void seawall_redis_concurrency_limit_free(struct seawall_redis_concurrency_limit
  * answer the backend's failure mode decides. Thread-safe. Returns
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_concurrency_limit_try_acquire(const struct seawall_redis_concurrency_limit *limit,
                                                                 const uint8_t *key,
@@ -4298,6 +4960,10 @@ enum seawall_status seawall_redis_concurrency_limit_try_acquire(const struct sea
  * expired or Redis could not answer; `was_held` may be NULL. Blocks at
  * most the deadline. Thread-safe. Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_lease_release(const struct seawall_redis_concurrency_limit *limit,
                                                 struct seawall_redis_lease *lease,
@@ -4307,6 +4973,10 @@ enum seawall_status seawall_redis_lease_release(const struct seawall_redis_concu
  * Extends a held lease to its full length from now; `*held` is true if
  * it was still held. Blocks at most the deadline. Thread-safe. Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_lease_renew(const struct seawall_redis_concurrency_limit *limit,
                                               const struct seawall_redis_lease *lease,
@@ -4316,6 +4986,10 @@ enum seawall_status seawall_redis_lease_renew(const struct seawall_redis_concurr
  * Frees a lease without releasing it (its permit stays held until the
  * lease expires, as if the holder had died). NULL is a no-op. Not
  * thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_redis_lease_free(struct seawall_redis_lease *lease);
 
@@ -4326,6 +5000,10 @@ void seawall_redis_lease_free(struct seawall_redis_lease *lease);
  * `seawall_redis_feature_flags_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (field `flag_namespace` or `cache_ttl_ns`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_feature_flags_new(const struct seawall_redis_backend *backend,
                                                     const char *flag_namespace,
@@ -4335,6 +5013,10 @@ enum seawall_status seawall_redis_feature_flags_new(const struct seawall_redis_b
 /**
  * Frees feature flags. NULL is a no-op. Not thread-safe: must not race
  * other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_redis_feature_flags_free(struct seawall_redis_feature_flags *flags);
 
@@ -4344,6 +5026,10 @@ void seawall_redis_feature_flags_free(struct seawall_redis_feature_flags *flags)
  * Redis cannot answer, `safe_default` (nonzero = true). Blocks at most
  * the deadline. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_feature_flags_is_enabled(const struct seawall_redis_feature_flags *flags,
                                                            const uint8_t *flag,
@@ -4355,6 +5041,10 @@ enum seawall_status seawall_redis_feature_flags_is_enabled(const struct seawall_
  * Sets the flag on (`on` nonzero) or off for every host; `*written` is
  * false when Redis could not take it. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_feature_flags_set(const struct seawall_redis_feature_flags *flags,
                                                     const uint8_t *flag,
@@ -4367,6 +5057,10 @@ enum seawall_status seawall_redis_feature_flags_set(const struct seawall_redis_f
  * then back to its value; `*written` is false when Redis could not take
  * it. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
  * (field `flag` or `for_ns`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_redis_feature_flags *flags,
                                                         const uint8_t *flag,
@@ -4380,6 +5074,10 @@ enum seawall_status seawall_redis_feature_flags_disable(const struct seawall_red
  * sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (an unknown `size`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_region_config_init(struct seawall_region_config *config,
                                                size_t size);
@@ -4398,6 +5096,10 @@ enum seawall_status seawall_region_config_init(struct seawall_region_config *con
  * truncated, corrupted or other-version file: the last error says which),
  * `SEAWALL_INVALID_CONFIG` (`size`, `slots`), `SEAWALL_INVALID_ARGUMENT`
  * (`name`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_region_open(const char *name,
                                         const struct seawall_region_config *config,
@@ -4408,6 +5110,10 @@ enum seawall_status seawall_region_open(const char *name,
 /**
  * Frees a region handle (primitives built in it keep working). NULL is
  * a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_region_free(struct seawall_region *region);
 #endif
@@ -4418,6 +5124,10 @@ void seawall_region_free(struct seawall_region *region);
  * mapping; the next open creates a new region). A missing file is not an
  * error. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION`,
  * `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_region_remove(const char *name);
 #endif
@@ -4429,6 +5139,10 @@ enum seawall_status seawall_region_remove(const char *name);
  * `seawall_registry_free`. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (naming `prefix`) or
  * `SEAWALL_NULL_ARGUMENT`. Thread-safe.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_new(const char *prefix,
                                          struct seawall_registry **out);
@@ -4437,6 +5151,10 @@ enum seawall_status seawall_registry_new(const char *prefix,
  * Frees a registry made by `seawall_registry_new`. NULL is a no-op.
  * Registrations in it stay valid (freeing them is then a no-op).
  * Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_registry_free(struct seawall_registry *registry);
 
@@ -4445,6 +5163,10 @@ void seawall_registry_free(struct seawall_registry *registry);
  * no-op. Free an instance's registrations when you free the instance
  * (a registration keeps the instance's counters alive, not its handle).
  * Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_registration_free(struct seawall_registration *registration);
 
@@ -4461,6 +5183,10 @@ void seawall_registration_free(struct seawall_registration *registration);
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_circuit_breaker(const struct seawall_registry *registry,
                                                               const struct seawall_circuit_breaker *breaker,
@@ -4480,6 +5206,10 @@ enum seawall_status seawall_registry_register_circuit_breaker(const struct seawa
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_token_bucket(const struct seawall_registry *registry,
                                                            const struct seawall_token_bucket *bucket,
@@ -4499,6 +5229,10 @@ enum seawall_status seawall_registry_register_token_bucket(const struct seawall_
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_sliding_window(const struct seawall_registry *registry,
                                                              const struct seawall_sliding_window *limiter,
@@ -4518,6 +5252,10 @@ enum seawall_status seawall_registry_register_sliding_window(const struct seawal
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_bulkhead(const struct seawall_registry *registry,
                                                        const struct seawall_bulkhead *bulkhead,
@@ -4537,6 +5275,10 @@ enum seawall_status seawall_registry_register_bulkhead(const struct seawall_regi
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_retry_budget(const struct seawall_registry *registry,
                                                            const struct seawall_retry_budget *budget,
@@ -4556,6 +5298,10 @@ enum seawall_status seawall_registry_register_retry_budget(const struct seawall_
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_adaptive_timeout(const struct seawall_registry *registry,
                                                                const struct seawall_adaptive_timeout *timeout,
@@ -4575,6 +5321,10 @@ enum seawall_status seawall_registry_register_adaptive_timeout(const struct seaw
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_fault_injector(const struct seawall_registry *registry,
                                                              const struct seawall_fault_injector *injector,
@@ -4596,6 +5346,10 @@ enum seawall_status seawall_registry_register_fault_injector(const struct seawal
  * empty, over 200 bytes, control characters, not UTF-8, or already
  * registered there; or `labels`: a bad label name, a value over
  * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_register_backoff(const struct seawall_registry *registry,
                                                       const struct seawall_backoff *backoff,
@@ -4616,6 +5370,10 @@ enum seawall_status seawall_registry_register_backoff(const struct seawall_regis
  * `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
  * Thread-safe (cold path: takes the registry's lock while it copies the
  * entries, then reads each instance's counters).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_prometheus_text(const struct seawall_registry *registry,
                                                      char *buf,
@@ -4627,6 +5385,10 @@ enum seawall_status seawall_registry_prometheus_text(const struct seawall_regist
  * (JSON, `spec/metrics.md`). `registry` may be NULL (the default
  * registry). `buf` may be NULL (to ask for the length). Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (naming `cap`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_registry_health_json(const struct seawall_registry *registry,
                                                  char *buf,
@@ -4646,6 +5408,10 @@ const char *seawall_give_up_reason_str(uint32_t reason);
  * it. The header's `seawall_retry_config_default()` does the same. Thread-safe.
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
  * `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_config_init(struct seawall_retry_config *config,
                                               size_t size);
@@ -4658,6 +5424,10 @@ enum seawall_status seawall_retry_config_init(struct seawall_retry_config *confi
  * clock. The caller owns `*out` and frees it with `seawall_retry_free`.
  * Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field
  * `max_attempts` above the backoff's) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_new(const struct seawall_backoff *backoff,
                                       const struct seawall_retry_config *config,
@@ -4667,6 +5437,10 @@ enum seawall_status seawall_retry_new(const struct seawall_backoff *backoff,
  * Frees a retry. NULL is a no-op. States it started cannot be stepped
  * after it is freed. Not thread-safe: must not race other calls on the
  * same handle.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_retry_free(struct seawall_retry *retry);
 
@@ -4676,6 +5450,10 @@ void seawall_retry_free(struct seawall_retry *retry);
  * retry starts at or after `deadline_ns` (on the backoff's clock:
  * `CLOCK_MONOTONIC` ns, or the manual clock's). Reads no clock.
  * Thread-safe on `retry`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_start(const struct seawall_retry *retry,
                                         uint8_t has_deadline,
@@ -4688,6 +5466,10 @@ enum seawall_status seawall_retry_start(const struct seawall_retry *retry,
  * on `retry`, not on `state`. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_ARGUMENT` (field `state`: not a state seawall wrote) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_on_success(const struct seawall_retry *retry,
                                              struct seawall_retry_state *state);
@@ -4697,6 +5479,10 @@ enum seawall_status seawall_retry_on_success(const struct seawall_retry *retry,
  * untouched. A run that is over is left as it is. Thread-safe on `retry`,
  * not on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
  * `state`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_abandon(const struct seawall_retry *retry,
                                           struct seawall_retry_state *state);
@@ -4710,6 +5496,10 @@ enum seawall_status seawall_retry_abandon(const struct seawall_retry *retry,
  * answer is to give up with the run's reason. Thread-safe on `retry`, not
  * on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
  * `state`) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
                                              struct seawall_retry_state *state,
@@ -4723,6 +5513,10 @@ enum seawall_status seawall_retry_on_failure(const struct seawall_retry *retry,
  * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
  * of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget_config *config,
                                                      size_t size);
@@ -4736,6 +5530,10 @@ enum seawall_status seawall_retry_budget_config_init(struct seawall_retry_budget
  * (also for another config than the region's, naming the field),
  * `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
  * is full) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_new_in_region(const struct seawall_retry_budget_config *config,
                                                        const struct seawall_region *region,
@@ -4749,12 +5547,20 @@ enum seawall_status seawall_retry_budget_new_in_region(const struct seawall_retr
  * `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
  * `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_new(const struct seawall_retry_budget_config *config,
                                              struct seawall_retry_budget **out);
 
 /**
  * Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 void seawall_retry_budget_free(struct seawall_retry_budget *budget);
 
@@ -4762,18 +5568,30 @@ void seawall_retry_budget_free(struct seawall_retry_budget *budget);
  * Records a failed attempt (one token withdrawn) and asks for a retry:
  * `SEAWALL_OK` = send it, `SEAWALL_RETRY_BUDGET_EXHAUSTED` = don't.
  * Thread-safe (one CAS loop). Also returns `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_try_retry(const struct seawall_retry_budget *budget);
 
 /**
  * Records a failed attempt that will not be retried anyway (one token
  * withdrawn). Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_record_failure(const struct seawall_retry_budget *budget);
 
 /**
  * Records a success (`token_ratio` tokens back, never above max).
  * Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_record_success(const struct seawall_retry_budget *budget);
 
@@ -4782,6 +5600,10 @@ enum seawall_status seawall_retry_budget_record_success(const struct seawall_ret
  * Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
  * Set `out->struct_size = sizeof *out` before the call: only that many
  * bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_budget *budget,
                                                      struct seawall_retry_budget_metrics *out);

@@ -1,6 +1,6 @@
 //! Adaptive timeout: `seawall_adaptive_timeout`.
 
-use crate::boundary::{fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -115,20 +115,27 @@ unsafe impl Versioned for seawall_adaptive_timeout_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_config_init(
     config: *mut seawall_adaptive_timeout_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn at_new(
     config: *const seawall_adaptive_timeout_config,
     clock: ClockSource,
     out: *mut *mut seawall_adaptive_timeout,
 ) -> seawall_status {
-    let c = match crate::config::read(config) {
+    let c = match ffi_config!(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -144,7 +151,7 @@ unsafe fn at_new(
     };
     match AdaptiveTimeout::with_clock(cfg, clock) {
         Ok(a) => {
-            write_handle(out, seawall_adaptive_timeout(std::sync::Arc::new(a)));
+            ffi_new_handle!(out, seawall_adaptive_timeout(std::sync::Arc::new(a)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -156,56 +163,76 @@ unsafe fn at_new(
 /// caller owns `*out` and frees it with `seawall_adaptive_timeout_free`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
 /// `max_timeout_ns`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_new(
     config: *const seawall_adaptive_timeout_config,
     out: *mut *mut seawall_adaptive_timeout,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { at_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(at_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_adaptive_timeout_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_adaptive_timeout_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_new_with_clock(
     config: *const seawall_adaptive_timeout_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_adaptive_timeout,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { at_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(at_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees an adaptive timeout. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_free(
     adaptive_timeout: *mut seawall_adaptive_timeout,
 ) {
-    ffi_value!((), { free_handle(adaptive_timeout) })
+    ffi_value!((), { ffi_free_handle!(adaptive_timeout) })
 }
 
 /// Records the latency of one completed call. Thread-safe (two relaxed
 /// atomic adds). Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_record(
     adaptive_timeout: *const seawall_adaptive_timeout,
     latency_ns: u64,
 ) -> seawall_status {
     ffi_boundary!([adaptive_timeout] {
-        (*adaptive_timeout).0.record_ns(latency_ns);
+        ffi_ref!(adaptive_timeout).0.record_ns(latency_ns);
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Writes the timeout to use for a call starting now to `*out_timeout_ns`.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_get(
     adaptive_timeout: *const seawall_adaptive_timeout,
     out_timeout_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([adaptive_timeout, out_timeout_ns] {
-        *out_timeout_ns = duration_to_ns((*adaptive_timeout).0.timeout());
+        ffi_write!(out_timeout_ns, duration_to_ns(ffi_ref!(adaptive_timeout).0.timeout()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -214,14 +241,18 @@ pub unsafe extern "C" fn seawall_adaptive_timeout_get(
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_adaptive_timeout_get_metrics(
     adaptive_timeout: *const seawall_adaptive_timeout,
     out: *mut seawall_adaptive_timeout_metrics,
 ) -> seawall_status {
     ffi_boundary!([adaptive_timeout, out] {
-        let m = (*adaptive_timeout).0.metrics();
-        crate::config::write_out(out, seawall_adaptive_timeout_metrics {
+        let m = ffi_ref!(adaptive_timeout).0.metrics();
+        ffi_write_out!(out, seawall_adaptive_timeout_metrics {
             struct_size: 0,
             samples: m.samples,
             total: m.total,

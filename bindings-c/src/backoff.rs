@@ -2,7 +2,7 @@
 //! `seawall_backoff_schedule_state` (the retry state of one call, a plain
 //! struct the caller owns).
 
-use crate::boundary::{fail, free_handle, invalid_config, write_handle};
+use crate::boundary::{fail, invalid_config};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -284,25 +284,32 @@ unsafe impl Versioned for seawall_backoff_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_config_init(
     config: *mut seawall_backoff_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn backoff_new(
     config: *const seawall_backoff_config,
     clock: ClockSource,
     out: *mut *mut seawall_backoff,
 ) -> seawall_status {
-    match crate::config::read(config)
+    match ffi_config!(config)
         .and_then(|c| c.to_core())
         .and_then(|c| Backoff::with_clock(c, clock))
     {
         Ok(b) => {
-            write_handle(out, seawall_backoff(b));
+            ffi_new_handle!(out, seawall_backoff(b));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -314,37 +321,53 @@ unsafe fn backoff_new(
 /// `seawall_backoff_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (the last error names the field, e.g. `max_delay_ns`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_new(
     config: *const seawall_backoff_config,
     out: *mut *mut seawall_backoff,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { backoff_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(backoff_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_backoff_new`, reading elapsed time from `clock` (the
 /// backoff keeps its own reference; the clock may be freed first).
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_new_with_clock(
     config: *const seawall_backoff_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_backoff,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { backoff_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(backoff_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a backoff. NULL is a no-op. Schedule states it started cannot be
 /// used after it is freed (every schedule call takes the backoff).
 /// Not thread-safe: must not race other calls on the same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_free(backoff: *mut seawall_backoff) {
-    ffi_value!((), { free_handle(backoff) })
+    ffi_value!((), { ffi_free_handle!(backoff) })
 }
 
 /// Writes the un-jittered delay before retry `attempt` (1-based; 0 gives 0)
 /// to `*out_delay_ns`. Pure: no RNG, no clock. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_delay_for(
     backoff: *const seawall_backoff,
@@ -352,7 +375,7 @@ pub unsafe extern "C" fn seawall_backoff_delay_for(
     out_delay_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([backoff, out_delay_ns] {
-        *out_delay_ns = duration_to_ns((*backoff).0.delay_for(attempt));
+        ffi_write!(out_delay_ns, duration_to_ns(ffi_ref!(backoff).0.delay_for(attempt)));
         seawall_status::SEAWALL_OK
     })
 }
@@ -361,14 +384,18 @@ pub unsafe extern "C" fn seawall_backoff_delay_for(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_get_metrics(
     backoff: *const seawall_backoff,
     out: *mut seawall_backoff_metrics,
 ) -> seawall_status {
     ffi_boundary!([backoff, out] {
-        let m = (*backoff).0.metrics();
-        crate::config::write_out(out, seawall_backoff_metrics {
+        let m = ffi_ref!(backoff).0.metrics();
+        ffi_write_out!(out, seawall_backoff_metrics {
             struct_size: 0,
             schedules: m.schedules,
             retries: m.retries,
@@ -382,13 +409,17 @@ pub unsafe extern "C" fn seawall_backoff_get_metrics(
 /// and writes its state to `*out_state` (caller-owned storage; nothing is
 /// allocated). Counts a schedule in the metrics. Thread-safe on `backoff`.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_start(
     backoff: *const seawall_backoff,
     out_state: *mut seawall_backoff_schedule_state,
 ) -> seawall_status {
     ffi_boundary!([backoff, out_state] {
-        *out_state = seawall_backoff_schedule_state::from_core((*backoff).0.start());
+        ffi_write!(out_state, seawall_backoff_schedule_state::from_core(ffi_ref!(backoff).0.start()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -415,6 +446,10 @@ fn delay_out(d: Option<u64>, retries: u32) -> seawall_backoff_delay {
 /// `max_elapsed_ns`. Giving up ends the schedule (its retries are counted).
 /// Thread-safe on `backoff`, not on `state`. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_next_delay(
     backoff: *const seawall_backoff,
@@ -424,11 +459,11 @@ pub unsafe extern "C" fn seawall_backoff_next_delay(
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
     ffi_boundary!([backoff, state, out] {
-        let mut s = (*state).to_core();
+        let mut s = ffi_ref!(state).to_core();
         let hint = (has_retry_after != 0).then_some(retry_after_ns);
-        let d = (*backoff).0.next_delay_ns(&mut s, None, hint);
-        *state = seawall_backoff_schedule_state::from_core(s);
-        *out = delay_out(d, s.retries());
+        let d = ffi_ref!(backoff).0.next_delay_ns(&mut s, None, hint);
+        ffi_write!(state, seawall_backoff_schedule_state::from_core(s));
+        ffi_write!(out, delay_out(d, s.retries()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -436,6 +471,10 @@ pub unsafe extern "C" fn seawall_backoff_next_delay(
 /// Like `seawall_backoff_next_delay` with the elapsed time since the
 /// schedule began given by the caller. Thread-safe on `backoff`, not on
 /// `state`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
     backoff: *const seawall_backoff,
@@ -446,14 +485,14 @@ pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
     out: *mut seawall_backoff_delay,
 ) -> seawall_status {
     ffi_boundary!([backoff, state, out] {
-        let mut s = (*state).to_core();
-        let d = (*backoff).0.next_delay_ns(
+        let mut s = ffi_ref!(state).to_core();
+        let d = ffi_ref!(backoff).0.next_delay_ns(
             &mut s,
             Some(elapsed_ns),
             (has_retry_after != 0).then_some(retry_after_ns),
         );
-        *state = seawall_backoff_schedule_state::from_core(s);
-        *out = delay_out(d, s.retries());
+        ffi_write!(state, seawall_backoff_schedule_state::from_core(s));
+        ffi_write!(out, delay_out(d, s.retries()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -464,15 +503,19 @@ pub unsafe extern "C" fn seawall_backoff_next_delay_elapsed(
 /// finished already is left as it is. Pass the backoff that started it.
 /// Nothing to free. Thread-safe on `backoff`, not on `state`. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_backoff_finish(
     backoff: *const seawall_backoff,
     state: *mut seawall_backoff_schedule_state,
 ) -> seawall_status {
     ffi_boundary!([backoff, state] {
-        let mut s = (*state).to_core();
-        (*backoff).0.finish(&mut s);
-        *state = seawall_backoff_schedule_state::from_core(s);
+        let mut s = ffi_ref!(state).to_core();
+        ffi_ref!(backoff).0.finish(&mut s);
+        ffi_write!(state, seawall_backoff_schedule_state::from_core(s));
         seawall_status::SEAWALL_OK
     })
 }

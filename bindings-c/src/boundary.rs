@@ -1,4 +1,5 @@
-//! The panic boundary, pointer checks and the per-thread last error.
+//! The panic boundary, NULL checks and the per-thread last error (the
+//! pointers themselves are used in `ffi.rs`).
 //!
 //! Every `extern "C"` function body runs inside [`ffi_boundary!`]: a panic
 //! becomes `SEAWALL_PANIC`, an error becomes its status and sets the
@@ -398,15 +399,6 @@ macro_rules! ffi_value {
     }};
 }
 
-/// Moves `value` into a new heap handle and writes it to `*out`.
-///
-/// # Safety
-/// `out` must be a valid, writable pointer (checked non-NULL by the caller).
-pub(crate) unsafe fn write_handle<T>(out: *mut *mut T, value: T) {
-    register_atfork();
-    *out = Box::into_raw(Box::new(value));
-}
-
 extern "C" {
     fn pthread_atfork(
         prepare: Option<unsafe extern "C" fn()>,
@@ -417,42 +409,26 @@ extern "C" {
 
 /// The `fork()` child handler: unseeded generators draw afresh in the
 /// child (one atomic add: async-signal-safe).
+///
+/// # Safety
+/// None needed: `unsafe` only for `pthread_atfork`'s signature.
 unsafe extern "C" fn after_fork_in_child() {
     seawall::rng::after_fork();
 }
 
 /// Registers the child handler once per process, before the first handle
 /// exists (no handle, no generator to reseed). Lock-free.
-fn register_atfork() {
+pub(crate) fn register_atfork() {
     use std::sync::atomic::AtomicBool;
     static DONE: AtomicBool = AtomicBool::new(false);
     if !DONE.load(Ordering::Relaxed) && !DONE.swap(true, Ordering::AcqRel) {
-        // SAFETY: registers a handler that only does an atomic add.
+        // SAFETY: pthread_atfork takes three optional function pointers;
+        // the one given is a valid `extern "C" fn()` that lives as long as
+        // the process and only does an atomic add.
         unsafe {
             pthread_atfork(None, None, Some(after_fork_in_child));
         }
     }
-}
-
-/// Frees a handle made by [`write_handle`]. NULL is a no-op.
-///
-/// # Safety
-/// `p` must be NULL or a pointer from `write_handle::<T>` not yet freed.
-pub(crate) unsafe fn free_handle<T>(p: *mut T) {
-    if !p.is_null() {
-        drop(Box::from_raw(p));
-    }
-}
-
-/// Reads a NUL-terminated C string as UTF-8, or an `InvalidArgument`
-/// naming `field`.
-///
-/// # Safety
-/// `p` must be a valid NUL-terminated string (checked non-NULL by the caller).
-pub(crate) unsafe fn c_str<'a>(p: *const c_char, field: &'static str) -> seawall::Result<&'a str> {
-    std::ffi::CStr::from_ptr(p)
-        .to_str()
-        .map_err(|_| seawall::Error::argument(field, "is not valid UTF-8"))
 }
 
 #[cfg(test)]

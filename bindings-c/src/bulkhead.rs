@@ -1,6 +1,6 @@
 //! Bulkhead: `seawall_bulkhead`, its permits and its FIFO waiters.
 
-use crate::boundary::{fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -87,11 +87,6 @@ fn permit_handle(p: OwnedPermit) -> *mut seawall_bulkhead_permit {
     Arc::into_raw(p.detach()).cast_mut().cast()
 }
 
-/// Writes a permit handle to `*out`.
-unsafe fn write_permit(out: *mut *mut seawall_bulkhead_permit, p: OwnedPermit) {
-    *out = permit_handle(p);
-}
-
 /// A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
 /// Opaque; use it from one thread at a time; free it with
 /// `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
@@ -122,20 +117,27 @@ unsafe impl Versioned for seawall_bulkhead_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_config_init(
     config: *mut seawall_bulkhead_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn bh_new(
     config: *const seawall_bulkhead_config,
     clock: ClockSource,
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
-    let c = match crate::config::read(config) {
+    let c = match ffi_config!(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -146,7 +148,7 @@ unsafe fn bh_new(
     };
     match Bulkhead::with_clock(cfg, clock.clone()) {
         Ok(b) => {
-            write_handle(out, seawall_bulkhead(Arc::new(b), clock));
+            ffi_new_handle!(out, seawall_bulkhead(Arc::new(b), clock));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -163,6 +165,10 @@ unsafe fn bh_new(
 /// than the region's, naming the field), `SEAWALL_INVALID_ARGUMENT`
 /// (`name`), `SEAWALL_SHARED_REGION` (the region is full) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
@@ -172,8 +178,8 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let built = crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        let built = ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             let cfg = BulkheadConfig {
                 max_concurrent: c.max_concurrent,
                 max_queue: c.max_queue,
@@ -183,7 +189,7 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
         });
         match built {
             Ok(b) => {
-                write_handle(out, seawall_bulkhead(Arc::new(b), ClockSource::Monotonic));
+                ffi_new_handle!(out, seawall_bulkhead(Arc::new(b), ClockSource::Monotonic));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -199,6 +205,10 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_bulkhead_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new_in_region_with_clock(
@@ -209,18 +219,18 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region_with_clock(
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        let built = crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        let built = ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             let cfg = BulkheadConfig {
                 max_concurrent: c.max_concurrent,
                 max_queue: c.max_queue,
                 max_wait: Duration::from_nanos(c.max_wait_ns),
             };
-            Bulkhead::in_region_with_clock(cfg, clock_source(clock), r, n)
+            Bulkhead::in_region_with_clock(cfg, clock_source(ffi_ref!(clock)), r, n)
         });
         match built {
             Ok(b) => {
-                write_handle(out, seawall_bulkhead(Arc::new(b), clock_source(clock)));
+                ffi_new_handle!(out, seawall_bulkhead(Arc::new(b), clock_source(ffi_ref!(clock))));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -233,12 +243,16 @@ pub unsafe extern "C" fn seawall_bulkhead_new_in_region_with_clock(
 /// `seawall_bulkhead_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (naming `max_concurrent`, `max_queue` or `max_wait_ns`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new(
     config: *const seawall_bulkhead_config,
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { bh_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(bh_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_bulkhead_new`, on `clock`: blocking waits then end when
@@ -246,31 +260,42 @@ pub unsafe extern "C" fn seawall_bulkhead_new(
 /// millisecond of real time, so another thread advances it). The caller
 /// owns `*out` and frees it with `seawall_bulkhead_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_new_with_clock(
     config: *const seawall_bulkhead_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_bulkhead,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { bh_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(bh_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a bulkhead handle. NULL is a no-op. Permits and waiters still
 /// held keep the bulkhead alive until they are released / freed. Freeing
 /// a handle twice is undefined behaviour, as for `free()`. Not
 /// thread-safe: must not race other calls on the same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_free(bulkhead: *mut seawall_bulkhead) {
-    ffi_value!((), { free_handle(bulkhead) })
+    ffi_value!((), { ffi_free_handle!(bulkhead) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn permit_out(
     r: seawall::Result<OwnedPermit>,
     out: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     match r {
         Ok(p) => {
-            write_permit(out, p);
+            ffi_write!(out, permit_handle(p));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -281,13 +306,17 @@ unsafe fn permit_out(
 /// `SEAWALL_OK` writes a permit to `*out_permit`: give it back with
 /// `seawall_bulkhead_release`. Thread-safe (lock-free). Returns
 /// `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_try_acquire(
     bulkhead: *const seawall_bulkhead,
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
-        let b = &(*bulkhead).0;
+        let b = &ffi_ref!(bulkhead).0;
         match b.try_acquire() {
             Ok(p) => {
                 // The slot travels with the C permit: forgetting the
@@ -296,7 +325,7 @@ pub unsafe extern "C" fn seawall_bulkhead_try_acquire(
                 // what `try_acquire_owned()` + `detach()` produce, with one
                 // atomic refcount add instead of three (clone, clone, drop).
                 std::mem::forget(p);
-                *out_permit = Arc::into_raw(Arc::clone(b)).cast_mut().cast();
+                ffi_write!(out_permit, Arc::into_raw(Arc::clone(b)).cast_mut().cast());
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -310,6 +339,10 @@ pub unsafe extern "C" fn seawall_bulkhead_try_acquire(
 /// full, `max_queue` is 0 or `timeout_ns` is 0. Thread-safe. Returns
 /// `SEAWALL_OK` (permit in `*out_permit`), `SEAWALL_BULKHEAD_FULL` (queue
 /// full, or the wait ran out) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_acquire(
     bulkhead: *const seawall_bulkhead,
@@ -317,10 +350,10 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire(
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
-        permit_out(
-            (*bulkhead).0.acquire_owned(Duration::from_nanos(timeout_ns)),
+        ffi_pass!(permit_out(
+            ffi_ref!(bulkhead).0.acquire_owned(Duration::from_nanos(timeout_ns)),
             out_permit,
-        )
+        ))
     })
 }
 
@@ -330,6 +363,10 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire(
 /// already past rejects at once unless a slot is free. The caller owns the
 /// permit and gives it back with `seawall_bulkhead_release`. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
     bulkhead: *const seawall_bulkhead,
@@ -337,9 +374,9 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
-        let b = &*bulkhead;
+        let b = ffi_ref!(bulkhead);
         let timeout = deadline_ns.saturating_sub(b.1.now_ns());
-        permit_out(b.0.acquire_owned(Duration::from_nanos(timeout)), out_permit)
+        ffi_pass!(permit_out(b.0.acquire_owned(Duration::from_nanos(timeout)), out_permit))
     })
 }
 
@@ -347,14 +384,18 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
 /// caller owns the permit and gives it back with `seawall_bulkhead_release`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
     bulkhead: *const seawall_bulkhead,
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
-        let b = &(*bulkhead).0;
-        permit_out(b.acquire_owned(b.config().max_wait), out_permit)
+        let b = &ffi_ref!(bulkhead).0;
+        ffi_pass!(permit_out(b.acquire_owned(b.config().max_wait), out_permit))
     })
 }
 
@@ -366,12 +407,16 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
 /// already or never acquired; nothing happens, so cleanup paths may ignore
 /// it) or `SEAWALL_NULL_ARGUMENT` (`permit`). A copy of a permit pointer
 /// released after the original is undefined behaviour, like `free()`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_release(
     permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([permit] {
-        let p = std::mem::replace(&mut *permit, std::ptr::null_mut());
+        let p = std::mem::replace(ffi_mut!(permit), std::ptr::null_mut());
         if p.is_null() {
             return fail(seawall::Error::argument(
                 "permit",
@@ -381,7 +426,7 @@ pub unsafe extern "C" fn seawall_bulkhead_release(
         // SAFETY: a non-NULL permit is an `Arc::into_raw` made by
         // `permit_handle` or `try_acquire`; NULL is written back first, so
         // this variable cannot release it twice.
-        let arc = Arc::from_raw(p.cast_const().cast::<Bulkhead>());
+        let arc = unsafe { Arc::from_raw(p.cast_const().cast::<Bulkhead>()) };
         drop(OwnedPermit::reattach(arc));
         seawall_status::SEAWALL_OK
     })
@@ -393,6 +438,10 @@ pub unsafe extern "C" fn seawall_bulkhead_release(
 /// `seawall_bulkhead_waiter_try_claim` or `_wait`) is non-NULL; the other is
 /// set to NULL. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_BULKHEAD_FULL`
 /// (the queue is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_enqueue(
     bulkhead: *const seawall_bulkhead,
@@ -400,15 +449,15 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
     out_waiter: *mut *mut seawall_bulkhead_waiter,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit, out_waiter] {
-        match (*bulkhead).0.enqueue_owned() {
+        match ffi_ref!(bulkhead).0.enqueue_owned() {
             Ok(Admission::Acquired(p)) => {
-                write_permit(out_permit, p);
-                *out_waiter = std::ptr::null_mut();
+                ffi_write!(out_permit, permit_handle(p));
+                ffi_write!(out_waiter, std::ptr::null_mut());
                 seawall_status::SEAWALL_OK
             }
             Ok(Admission::Queued(w)) => {
-                *out_permit = std::ptr::null_mut();
-                write_handle(out_waiter, seawall_bulkhead_waiter(Some(w)));
+                ffi_write!(out_permit, std::ptr::null_mut());
+                ffi_new_handle!(out_waiter, seawall_bulkhead_waiter(Some(w)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -421,20 +470,24 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
 /// `seawall_bulkhead_release`; the waiter is then done); otherwise writes NULL (still
 /// queued, or already claimed). Does not block. Not thread-safe on
 /// `waiter`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_waiter_try_claim(
     waiter: *mut seawall_bulkhead_waiter,
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([waiter, out_permit] {
-        let slot = &mut (*waiter).0;
+        let slot = &mut ffi_mut!(waiter).0;
         match slot.take().map(OwnedWaiter::try_claim) {
-            Some(Ok(p)) => write_permit(out_permit, p),
+            Some(Ok(p)) => ffi_write!(out_permit, permit_handle(p)),
             Some(Err(w)) => {
                 *slot = Some(w);
-                *out_permit = std::ptr::null_mut();
+                ffi_write!(out_permit, std::ptr::null_mut());
             }
-            None => *out_permit = std::ptr::null_mut(),
+            None => ffi_write!(out_permit, std::ptr::null_mut()),
         }
         seawall_status::SEAWALL_OK
     })
@@ -445,6 +498,10 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_try_claim(
 /// and the waiter left the queue (or it was already claimed or gone). The
 /// waiter is done either way; free it. Not thread-safe on `waiter`. Also
 /// returns `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
     waiter: *mut seawall_bulkhead_waiter,
@@ -452,8 +509,8 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([waiter, out_permit] {
-        match (*waiter).0.take() {
-            Some(w) => permit_out(w.wait(Duration::from_nanos(timeout_ns)), out_permit),
+        match ffi_mut!(waiter).0.take() {
+            Some(w) => ffi_pass!(permit_out(w.wait(Duration::from_nanos(timeout_ns)), out_permit)),
             None => fail(seawall::Error::BulkheadFull),
         }
     })
@@ -462,23 +519,31 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
 /// Frees a waiter; if it is still queued it leaves the queue (a slot
 /// already handed to it is passed on). NULL is a no-op. Not thread-safe
 /// with other calls on the same waiter.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_waiter_free(waiter: *mut seawall_bulkhead_waiter) {
-    ffi_value!((), { free_handle(waiter) })
+    ffi_value!((), { ffi_free_handle!(waiter) })
 }
 
 /// Writes a snapshot of the counters to `*out`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_bulkhead_get_metrics(
     bulkhead: *const seawall_bulkhead,
     out: *mut seawall_bulkhead_metrics,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out] {
-        let m = (*bulkhead).0.metrics();
-        crate::config::write_out(out, seawall_bulkhead_metrics {
+        let m = ffi_ref!(bulkhead).0.metrics();
+        ffi_write_out!(out, seawall_bulkhead_metrics {
             struct_size: 0,
             active: m.active,
             queued: m.queued,

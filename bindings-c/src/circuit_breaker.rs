@@ -1,6 +1,6 @@
 //! Circuit breaker: `seawall_circuit_breaker`.
 
-use crate::boundary::{fail, free_handle, invalid_config, null_argument, write_handle};
+use crate::boundary::{fail, invalid_config, null_argument};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -375,25 +375,32 @@ unsafe impl Versioned for seawall_circuit_breaker_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_config_init(
     config: *mut seawall_circuit_breaker_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn cb_new(
     config: *const seawall_circuit_breaker_config,
     clock: ClockSource,
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
-    match crate::config::read(config)
+    match ffi_config!(config)
         .and_then(|c| c.to_core())
         .and_then(|c| CircuitBreaker::with_clock(c, clock))
     {
         Ok(cb) => {
-            write_handle(
+            ffi_new_handle!(
                 out,
                 seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
             );
@@ -413,6 +420,10 @@ unsafe fn cb_new(
 /// `SEAWALL_INVALID_CONFIG` (also for another config than the region's,
 /// naming the field), `SEAWALL_INVALID_ARGUMENT` (`name`),
 /// `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region(
@@ -422,13 +433,13 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region(
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let built = crate::config::read(config).and_then(|c| c.to_core()).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        let built = ffi_config!(config).and_then(|c| c.to_core()).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             CircuitBreaker::in_region(c, r, n)
         });
         match built {
             Ok(cb) => {
-                write_handle(
+                ffi_new_handle!(
                     out,
                     seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
                 );
@@ -447,6 +458,10 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_circuit_breaker_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region_with_clock(
@@ -457,13 +472,13 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region_with_clock(
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        let built = crate::config::read(config).and_then(|c| c.to_core()).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
-            CircuitBreaker::in_region_with_clock(c, clock_source(clock), r, n)
+        let built = ffi_config!(config).and_then(|c| c.to_core()).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
+            CircuitBreaker::in_region_with_clock(c, clock_source(ffi_ref!(clock)), r, n)
         });
         match built {
             Ok(cb) => {
-                write_handle(
+                ffi_new_handle!(
                     out,
                     seawall_circuit_breaker(Arc::new(cb), next_tag(), Default::default()),
                 );
@@ -479,12 +494,16 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_in_region_with_clock(
 /// call on the breaker does this too; a process idle for a while can call
 /// this from a timer). Does nothing for a breaker on the heap.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_poll_transitions(
     breaker: *const seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([breaker] {
-        (*breaker).0.poll_transitions();
+        ffi_ref!(breaker).0.poll_transitions();
         seawall_status::SEAWALL_OK
     })
 }
@@ -494,24 +513,32 @@ pub unsafe extern "C" fn seawall_circuit_breaker_poll_transitions(
 /// `seawall_circuit_breaker_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (the last error names the field, e.g.
 /// `open_duration_ns`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_new(
     config: *const seawall_circuit_breaker_config,
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { cb_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(cb_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_circuit_breaker_new`, on `clock` (the breaker keeps its own
 /// reference; the clock may be freed first). Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
     config: *const seawall_circuit_breaker_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_circuit_breaker,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { cb_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(cb_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a breaker handle and removes the listeners registered on it:
@@ -522,9 +549,13 @@ pub unsafe extern "C" fn seawall_circuit_breaker_new_with_clock(
 /// working without them. NULL is a no-op. Freeing a handle twice is
 /// undefined behaviour, as for `free()`. Not thread-safe: must not race
 /// other calls on the same handle (nor run inside one of its listeners).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circuit_breaker) {
-    ffi_value!((), { free_handle(breaker) })
+    ffi_value!((), { ffi_free_handle!(breaker) })
 }
 
 /// Asks to make one call. `SEAWALL_OK`: make it, then finish the permit
@@ -540,15 +571,19 @@ pub unsafe extern "C" fn seawall_circuit_breaker_free(breaker: *mut seawall_circ
 /// don't call; `seawall_last_error_retry_after_ns()` says when the breaker
 /// may admit again (`*out_permit` untouched). Closed: one atomic load.
 /// Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
     breaker: *const seawall_circuit_breaker,
     out_permit: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([breaker, out_permit] {
-        match (*breaker).0.try_acquire() {
+        match ffi_ref!(breaker).0.try_acquire() {
             Ok(p) => {
-                *out_permit = p.to_bits() | ((*breaker).1 << PERMIT_TAG_SHIFT);
+                ffi_write!(out_permit, p.to_bits() | (ffi_ref!(breaker).1 << PERMIT_TAG_SHIFT));
                 seawall_status::SEAWALL_OK
             }
             Err(r) => fail(r.into()),
@@ -565,15 +600,11 @@ pub extern "C" fn seawall_permit_is_probe(permit: u64) -> bool {
     })
 }
 
-/// Checks that `*permit` is a live permit of `breaker`: its core permit,
+/// Checks that `bits` (a caller's `*permit`) is a live permit of `breaker`: its core permit,
 /// or the status to return.
 #[inline]
-unsafe fn live_permit(
-    breaker: *const seawall_circuit_breaker,
-    permit: *const u64,
-) -> Result<Permit, seawall_status> {
-    let bits = *permit;
-    if bits >> PERMIT_TAG_SHIFT == (*breaker).1 {
+fn live_permit(breaker: &seawall_circuit_breaker, bits: u64) -> Result<Permit, seawall_status> {
+    if bits >> PERMIT_TAG_SHIFT == breaker.1 {
         return Ok(Permit::from_bits(bits & PERMIT_CORE_MASK));
     }
     Err(bad_permit(bits))
@@ -620,6 +651,10 @@ pub(crate) fn outcome_from(v: u32) -> seawall::Result<Outcome> {
 /// (field `outcome`: unknown outcome, the permit stays live; field
 /// `permit`: already finished, zero, or issued by another breaker; nothing
 /// is recorded) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_record(
     breaker: *const seawall_circuit_breaker,
@@ -628,14 +663,14 @@ pub unsafe extern "C" fn seawall_circuit_breaker_record(
     duration_ns: u64,
 ) -> seawall_status {
     ffi_boundary!([breaker, permit] {
-        let p = match live_permit(breaker, permit) {
+        let p = match live_permit(ffi_ref!(breaker), *ffi_ref!(permit)) {
             Ok(p) => p,
             Err(st) => return st,
         };
         match outcome_from(outcome) {
             Ok(o) => {
-                *permit = 0;
-                (*breaker).0.record(p, o, Duration::from_nanos(duration_ns));
+                ffi_write!(permit, 0);
+                ffi_ref!(breaker).0.record(p, o, Duration::from_nanos(duration_ns));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -650,19 +685,23 @@ pub unsafe extern "C" fn seawall_circuit_breaker_record(
 /// Thread-safe on `breaker`; one call at a time per permit. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `permit`: issued by
 /// another breaker; nothing released) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_release(
     breaker: *const seawall_circuit_breaker,
     permit: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([breaker, permit] {
-        if *permit == 0 {
+        if *ffi_ref!(permit) == 0 {
             return seawall_status::SEAWALL_OK;
         }
-        match live_permit(breaker, permit) {
+        match live_permit(ffi_ref!(breaker), *ffi_ref!(permit)) {
             Ok(p) => {
-                *permit = 0;
-                (*breaker).0.release(p);
+                ffi_write!(permit, 0);
+                ffi_ref!(breaker).0.release(p);
                 seawall_status::SEAWALL_OK
             }
             Err(st) => st,
@@ -674,13 +713,17 @@ pub unsafe extern "C" fn seawall_circuit_breaker_release(
 /// whose open duration has passed reports open until the next
 /// `_try_acquire`. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_state(
     breaker: *const seawall_circuit_breaker,
     out_state: *mut seawall_circuit_state,
 ) -> seawall_status {
     ffi_boundary!([breaker, out_state] {
-        *out_state = state_to_c((*breaker).0.state());
+        ffi_write!(out_state, state_to_c(ffi_ref!(breaker).0.state()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -705,12 +748,16 @@ pub extern "C" fn seawall_circuit_state_str(state: c_int) -> *const c_char {
 /// Holds the breaker open (every call rejected) until `_reset`.
 /// Listeners run on this thread. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_force_open(
     breaker: *const seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([breaker] {
-        (*breaker).0.force_open();
+        ffi_ref!(breaker).0.force_open();
         seawall_status::SEAWALL_OK
     })
 }
@@ -718,12 +765,16 @@ pub unsafe extern "C" fn seawall_circuit_breaker_force_open(
 /// Admits every call and records nothing until `_reset`. Listeners run
 /// on this thread. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_disable(
     breaker: *const seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([breaker] {
-        (*breaker).0.disable();
+        ffi_ref!(breaker).0.disable();
         seawall_status::SEAWALL_OK
     })
 }
@@ -731,12 +782,16 @@ pub unsafe extern "C" fn seawall_circuit_breaker_disable(
 /// Admits every call and records outcomes (fresh windows) without ever
 /// tripping, until `_reset`. Listeners run on this thread. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_metrics_only(
     breaker: *const seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([breaker] {
-        (*breaker).0.metrics_only();
+        ffi_ref!(breaker).0.metrics_only();
         seawall_status::SEAWALL_OK
     })
 }
@@ -745,12 +800,16 @@ pub unsafe extern "C" fn seawall_circuit_breaker_metrics_only(
 /// any state; earlier permits become stale. Listeners run on this thread
 /// unless it was already closed. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_reset(
     breaker: *const seawall_circuit_breaker,
 ) -> seawall_status {
     ffi_boundary!([breaker] {
-        (*breaker).0.reset();
+        ffi_ref!(breaker).0.reset();
         seawall_status::SEAWALL_OK
     })
 }
@@ -759,14 +818,18 @@ pub unsafe extern "C" fn seawall_circuit_breaker_reset(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
     breaker: *const seawall_circuit_breaker,
     out: *mut seawall_circuit_breaker_metrics,
 ) -> seawall_status {
     ffi_boundary!([breaker, out] {
-        let m = (*breaker).0.metrics();
-        crate::config::write_out(out, seawall_circuit_breaker_metrics {
+        let m = ffi_ref!(breaker).0.metrics();
+        ffi_write_out!(out, seawall_circuit_breaker_metrics {
             struct_size: 0,
             state: state_to_c(m.state),
             calls: m.calls,
@@ -828,6 +891,10 @@ impl Drop for UserData {
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `listener`: no memory
 /// to store it) or `SEAWALL_NULL_ARGUMENT` (`breaker`, `listener` or
 /// `out_id`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
     breaker: *const seawall_circuit_breaker,
@@ -840,7 +907,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
         let Some(f) = listener else {
             return null_argument("listener");
         };
-        let b = &*breaker;
+        let b = ffi_ref!(breaker);
         // Held across the registration, so `_free` (which must not race
         // this call anyway) sees every id.
         let mut ids = b.2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -855,7 +922,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
         }));
         ids.push(id);
         drop(ids);
-        *out_id = id.0;
+        ffi_write!(out_id, id.0);
         seawall_status::SEAWALL_OK
     })
 }
@@ -868,6 +935,10 @@ pub unsafe extern "C" fn seawall_circuit_breaker_on_transition(
 /// running on other threads may still finish, and `destroy` runs after the
 /// last. Do not call it while holding a lock the listener takes.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
     breaker: *const seawall_circuit_breaker,
@@ -875,7 +946,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
     out_removed: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([breaker, out_removed] {
-        let b = &*breaker;
+        let b = ffi_ref!(breaker);
         let mine = {
             let mut ids = b.2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             match ids.iter().position(|i| i.0 == id) {
@@ -886,7 +957,7 @@ pub unsafe extern "C" fn seawall_circuit_breaker_remove_listener(
                 None => false,
             }
         };
-        *out_removed = mine && b.0.remove_listener_and_wait(ListenerId(id));
+        ffi_write!(out_removed, mine && b.0.remove_listener_and_wait(ListenerId(id)));
         seawall_status::SEAWALL_OK
     })
 }

@@ -1,7 +1,6 @@
 //! Retry classification defaults: HTTP statuses, transport failure kinds
 //! and error-code tables, the same data every binding uses.
 
-use crate::boundary::c_str;
 use crate::boundary::fail;
 use crate::status::seawall_status;
 use seawall::classify::{self, RetryableKind, RETRYABLE_STATUSES};
@@ -57,14 +56,18 @@ pub extern "C" fn seawall_is_retryable_status(status: u32) -> bool {
 /// Writes the sorted list of retryable HTTP statuses (a static array, do
 /// not free) to `*out_statuses` and its length to `*out_len`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retryable_statuses(
     out_statuses: *mut *const u16,
     out_len: *mut usize,
 ) -> seawall_status {
     ffi_boundary!([out_statuses, out_len] {
-        *out_statuses = RETRYABLE_STATUSES.as_ptr();
-        *out_len = RETRYABLE_STATUSES.len();
+        ffi_write!(out_statuses, RETRYABLE_STATUSES.as_ptr());
+        ffi_write!(out_len, RETRYABLE_STATUSES.len());
         seawall_status::SEAWALL_OK
     })
 }
@@ -92,15 +95,19 @@ pub extern "C" fn seawall_retryable_kind_str(kind: u32) -> *const c_char {
 /// unknown names give `SEAWALL_RETRYABLE_NONE` (not retryable). Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
 /// `kind`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retryable_kind_parse(
     kind: *const c_char,
     out_kind: *mut seawall_retryable_kind,
 ) -> seawall_status {
     ffi_boundary!([kind, out_kind] {
-        match c_str(kind, "kind") {
+        match ffi_str!(kind, "kind") {
             Ok(name) => {
-                *out_kind = to_c(RetryableKind::from_wire(name));
+                ffi_write!(out_kind, to_c(RetryableKind::from_wire(name)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -114,15 +121,19 @@ pub unsafe extern "C" fn seawall_retryable_kind_parse(
 /// `SEAWALL_RETRYABLE_NONE` when the code is not listed. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field
 /// `code`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retryable_kind_for_code(
     code: *const c_char,
     out_kind: *mut seawall_retryable_kind,
 ) -> seawall_status {
     ffi_boundary!([code, out_kind] {
-        match c_str(code, "code") {
+        match ffi_str!(code, "code") {
             Ok(name) => {
-                *out_kind = to_c(classify::kind_for_code(name));
+                ffi_write!(out_kind, to_c(classify::kind_for_code(name)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -138,6 +149,10 @@ pub unsafe extern "C" fn seawall_retryable_kind_for_code(
 /// dates; a date in the past is 0. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (not UTF-8, field `value`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_parse_retry_after(
     value: *const c_char,
@@ -146,11 +161,11 @@ pub unsafe extern "C" fn seawall_parse_retry_after(
     out_delay_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([value, out_valid, out_delay_ns] {
-        match c_str(value, "value") {
+        match ffi_str!(value, "value") {
             Ok(v) => {
                 let d = classify::parse_retry_after(v, now_unix_ms);
-                *out_valid = u8::from(d.is_some());
-                *out_delay_ns = d.unwrap_or(0);
+                ffi_write!(out_valid, u8::from(d.is_some()));
+                ffi_write!(out_delay_ns, d.unwrap_or(0));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -214,6 +229,10 @@ pub struct seawall_verdict {
 /// `seawall_status` or `transport` value that names nothing is refused.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
 /// `links`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_classify_chain(
     links: *const seawall_error_link,
@@ -225,7 +244,7 @@ pub unsafe extern "C" fn seawall_classify_chain(
             return crate::boundary::null_argument("links");
         }
         let n = n.min(classify::MAX_CHAIN);
-        let slice: &[seawall_error_link] = if n == 0 { &[] } else { std::slice::from_raw_parts(links, n) };
+        let slice: &[seawall_error_link] = ffi_slice_or_empty!(links, n);
         let mut core = [classify::Link::default(); classify::MAX_CHAIN];
         for (dst, l) in core.iter_mut().zip(slice) {
             let seawall = match l.seawall_status {
@@ -257,12 +276,12 @@ pub unsafe extern "C" fn seawall_classify_chain(
             };
         }
         let v = classify::classify_chain(core.into_iter().take(n));
-        *out = seawall_verdict {
+        ffi_write!(out, seawall_verdict {
             retryable: u8::from(v.retryable),
             has_retry_after: u8::from(v.retry_after_ns.is_some()),
             retry_after_ns: v.retry_after_ns.unwrap_or(0),
             decided_by: v.decided_by.map_or(-1, |i| i as i32),
-        };
+        });
         seawall_status::SEAWALL_OK
     })
 }
@@ -277,6 +296,10 @@ pub unsafe extern "C" fn seawall_classify_chain(
 /// the cause chain, 0 for none. Written to `*out_outcome`. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `recorded` not
 /// -1, 0 or 1; `seawall_status` not 0..=9) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_outcome_for_error(
     ignored: u8,
@@ -298,7 +321,7 @@ pub unsafe extern "C" fn seawall_outcome_for_error(
                 None => return fail(seawall::Error::argument("seawall_status", format!("must be 0 or a seawall error status (1..=10), got {s}"))),
             },
         };
-        *out_outcome = crate::circuit_breaker::outcome_to(classify::outcome_for_error(ignored != 0, rec, kind));
+        ffi_write!(out_outcome, crate::circuit_breaker::outcome_to(classify::outcome_for_error(ignored != 0, rec, kind)));
         seawall_status::SEAWALL_OK
     })
 }

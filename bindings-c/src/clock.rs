@@ -1,7 +1,5 @@
 //! Manual clock handle for deterministic tests from C.
 
-use crate::boundary::{free_handle, write_handle};
-
 use crate::status::seawall_status;
 use seawall::clock::{Clock, ClockSource, ManualClock};
 
@@ -11,72 +9,88 @@ use seawall::clock::{Clock, ClockSource, ManualClock};
 /// Thread-safe: any thread may advance or read it. Opaque.
 pub struct seawall_manual_clock(pub(crate) ManualClock);
 
-/// The clock a constructor was given (callers check NULL first; a NULL
-/// here would mean monotonic).
-pub(crate) unsafe fn clock_source(c: *const seawall_manual_clock) -> ClockSource {
-    match c.as_ref() {
-        Some(m) => ClockSource::Manual(m.0.clone()),
-        None => ClockSource::Monotonic,
-    }
+/// The clock a `_new_with_clock` constructor was given.
+pub(crate) fn clock_source(c: &seawall_manual_clock) -> ClockSource {
+    ClockSource::Manual(c.0.clone())
 }
 
 /// Creates a manual clock at `start_ns` and writes it to `*out`.
 /// The caller owns it and frees it with `seawall_manual_clock_free`;
 /// primitives made with it keep their own reference, so it may be freed first.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_new(
     start_ns: u64,
     out: *mut *mut seawall_manual_clock,
 ) -> seawall_status {
     ffi_boundary!([out] {
-        write_handle(out, seawall_manual_clock(ManualClock::starting_at_ns(start_ns)));
+        ffi_new_handle!(out, seawall_manual_clock(ManualClock::starting_at_ns(start_ns)));
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Frees a manual clock. NULL is a no-op. Not thread-safe with other calls
 /// on the same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_free(clock: *mut seawall_manual_clock) {
-    ffi_value!((), { free_handle(clock) })
+    ffi_value!((), { ffi_free_handle!(clock) })
 }
 
 /// Moves the clock forward by `ns` (saturating). Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_advance(
     clock: *const seawall_manual_clock,
     ns: u64,
 ) -> seawall_status {
     ffi_boundary!([clock] {
-        (*clock).0.advance_ns(ns);
+        ffi_ref!(clock).0.advance_ns(ns);
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Sets the clock to `ns`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_set(
     clock: *const seawall_manual_clock,
     ns: u64,
 ) -> seawall_status {
     ffi_boundary!([clock] {
-        (*clock).0.set_ns(ns);
+        ffi_ref!(clock).0.set_ns(ns);
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Writes the clock's time in ns to `*out_ns`. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_manual_clock_now(
     clock: *const seawall_manual_clock,
     out_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([clock, out_ns] {
-        *out_ns = (*clock).0.now_ns();
+        ffi_write!(out_ns, ffi_ref!(clock).0.now_ns());
         seawall_status::SEAWALL_OK
     })
 }

@@ -66,11 +66,16 @@ pub(crate) unsafe fn init<T: Versioned>(cfg: *mut T, size: usize) -> seawall_sta
     let d = T::defaults();
     let ours = size_of::<T>();
     let dst = cfg.cast::<u8>();
-    std::ptr::copy_nonoverlapping((&d as *const T).cast::<u8>(), dst, size.min(ours));
-    if size > ours {
-        std::ptr::write_bytes(dst.add(ours), 0, size - ours);
+    // SAFETY: `dst` has `size` writable bytes (this function's contract),
+    // `size >= SEAWALL_CONFIG_MIN_SIZE` (4 bytes for `struct_size`, written
+    // unaligned), and `d` is our own value, so the copy does not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&d as *const T).cast::<u8>(), dst, size.min(ours));
+        if size > ours {
+            std::ptr::write_bytes(dst.add(ours), 0, size - ours);
+        }
+        dst.cast::<u32>().write_unaligned(size as u32);
     }
-    dst.cast::<u32>().write_unaligned(size as u32);
     seawall_status::SEAWALL_OK
 }
 
@@ -81,7 +86,8 @@ pub(crate) unsafe fn init<T: Versioned>(cfg: *mut T, size: usize) -> seawall_sta
 /// least `struct_size` readable bytes).
 pub(crate) unsafe fn read<T: Versioned>(cfg: *const T) -> seawall::Result<T> {
     let src = cfg.cast::<u8>();
-    let size = src.cast::<u32>().read_unaligned() as usize;
+    // SAFETY: a config has at least its 4-byte `struct_size` (contract).
+    let size = unsafe { src.cast::<u32>().read_unaligned() } as usize;
     if !known_size::<T>(size) {
         return Err(seawall::Error::config(
             "struct_size",
@@ -93,7 +99,9 @@ pub(crate) unsafe fn read<T: Versioned>(cfg: *const T) -> seawall::Result<T> {
     }
     let ours = size_of::<T>();
     if size > ours {
-        let extra = std::slice::from_raw_parts(src.add(ours), size - ours);
+        // SAFETY: the config has `size` readable bytes (contract), checked
+        // to be more than `ours`.
+        let extra = unsafe { std::slice::from_raw_parts(src.add(ours), size - ours) };
         if extra.iter().any(|&b| b != 0) {
             return Err(seawall::Error::config(
                 "struct_size",
@@ -105,7 +113,12 @@ pub(crate) unsafe fn read<T: Versioned>(cfg: *const T) -> seawall::Result<T> {
         }
     }
     let mut out = T::defaults();
-    std::ptr::copy_nonoverlapping(src, (&mut out as *mut T).cast::<u8>(), size.min(ours));
+    // SAFETY: `src` has `size` readable bytes (contract) and `out` is
+    // `ours` bytes of our own; `Versioned` guarantees every byte pattern is
+    // a valid `T`, so any prefix of caller bytes over the defaults is one.
+    unsafe {
+        std::ptr::copy_nonoverlapping(src, (&mut out as *mut T).cast::<u8>(), size.min(ours));
+    }
     Ok(out)
 }
 
@@ -131,7 +144,8 @@ pub(crate) unsafe trait VersionedOut: Copy + 'static {
 /// `out` is non-NULL and points at `struct_size` writable bytes.
 pub(crate) unsafe fn write_out<T: VersionedOut>(out: *mut T, value: T) -> seawall_status {
     let dst = out.cast::<u8>();
-    let size = dst.cast::<u32>().read_unaligned() as usize;
+    // SAFETY: the caller's struct has at least its 4-byte `struct_size`.
+    let size = unsafe { dst.cast::<u32>().read_unaligned() } as usize;
     let ours = size_of::<T>();
     let known = (SEAWALL_CONFIG_MIN_SIZE..=MAX_SIZE).contains(&size)
         && (size >= ours || T::PREFIXES.contains(&size));
@@ -141,11 +155,15 @@ pub(crate) unsafe fn write_out<T: VersionedOut>(out: *mut T, value: T) -> seawal
             format!("must be set to sizeof the struct before the call (a layout of it, {SEAWALL_CONFIG_MIN_SIZE}..={MAX_SIZE} bytes), got {size}"),
         ));
     }
-    std::ptr::copy_nonoverlapping((&value as *const T).cast::<u8>(), dst, size.min(ours));
-    if size > ours {
-        std::ptr::write_bytes(dst.add(ours), 0, size - ours);
+    // SAFETY: `dst` has `size` writable bytes (contract; `size` checked
+    // to be at least `SEAWALL_CONFIG_MIN_SIZE`), and `value` is our own.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&value as *const T).cast::<u8>(), dst, size.min(ours));
+        if size > ours {
+            std::ptr::write_bytes(dst.add(ours), 0, size - ours);
+        }
+        dst.cast::<u32>().write_unaligned(size as u32);
     }
-    dst.cast::<u32>().write_unaligned(size as u32);
     seawall_status::SEAWALL_OK
 }
 
@@ -174,34 +192,50 @@ mod tests {
         }
     }
 
+    /// `init` on a byte buffer: `size` must fit in it.
+    fn init_in(buf: &mut [u8], size: usize) -> seawall_status {
+        assert!(size <= buf.len());
+        // SAFETY: `size` writable bytes of `buf` (checked just above).
+        unsafe { init::<V2>(buf.as_mut_ptr().cast(), size) }
+    }
+
+    /// `read` from a byte buffer holding at least its `struct_size` bytes.
+    fn read_from(buf: &[u8]) -> seawall::Result<V2> {
+        let size = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+        assert!(size <= buf.len() || !(SEAWALL_CONFIG_MIN_SIZE..=MAX_SIZE).contains(&size));
+        // SAFETY: `buf` has `struct_size` readable bytes (checked above),
+        // or a size `read` refuses before reading past the first 4.
+        unsafe { read::<V2>(buf.as_ptr().cast()) }
+    }
+
     #[test]
     fn an_older_caller_gets_defaults_for_the_fields_it_does_not_have() {
         // A v1 caller's 16 bytes, in a buffer whose rest must stay untouched.
         let mut buf = [0xAAu8; 24];
-        let st = unsafe { init::<V2>(buf.as_mut_ptr().cast(), 16) };
+        let st = init_in(&mut buf, 16);
         assert_eq!(st, seawall_status::SEAWALL_OK);
         assert_eq!(&buf[16..], &[0xAA; 8]);
         buf[8..16].copy_from_slice(&7u64.to_ne_bytes()); // c.a = 7
-        let got = unsafe { read::<V2>(buf.as_ptr().cast()) }.unwrap_or_else(|e| panic!("{e}"));
+        let got = read_from(&buf).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((got.a, got.b), (7, 2));
     }
 
     #[test]
     fn a_newer_caller_is_refused_only_if_it_sets_unknown_fields() {
         let mut buf = [0u8; 32];
-        let st = unsafe { init::<V2>(buf.as_mut_ptr().cast(), 32) };
+        let st = init_in(&mut buf, 32);
         assert_eq!(st, seawall_status::SEAWALL_OK);
-        assert!(unsafe { read::<V2>(buf.as_ptr().cast()) }.is_ok());
+        assert!(read_from(&buf).is_ok());
         buf[24] = 1;
-        let e = unsafe { read::<V2>(buf.as_ptr().cast()) }.err();
+        let e = read_from(&buf).err();
         assert_eq!(e.and_then(|e| e.field()), Some("struct_size"));
         let zero = [0u8; 24];
-        assert!(unsafe { read::<V2>(zero.as_ptr().cast()) }.is_err());
+        assert!(read_from(&zero).is_err());
         // A size that cuts a field is no layout of it.
         let mut cut = [0u8; 24];
         cut[0] = 12;
-        assert!(unsafe { read::<V2>(cut.as_ptr().cast()) }.is_err());
-        let st = unsafe { init::<V2>(cut.as_mut_ptr().cast(), 12) };
+        assert!(read_from(&cut).is_err());
+        let st = init_in(&mut cut, 12);
         assert_eq!(st, seawall_status::SEAWALL_INVALID_ARGUMENT);
     }
 }

@@ -1,6 +1,6 @@
 //! Fault injection (chaos): `seawall_fault_injector`.
 
-use crate::boundary::{fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -132,20 +132,27 @@ unsafe impl Versioned for seawall_fault_injector_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_config_init(
     config: *mut seawall_fault_injector_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn fi_new(
     config: *const seawall_fault_injector_config,
     clock: ClockSource,
     out: *mut *mut seawall_fault_injector,
 ) -> seawall_status {
-    let c = match crate::config::read(config) {
+    let c = match ffi_config!(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
@@ -159,7 +166,7 @@ unsafe fn fi_new(
     };
     match FaultInjector::with_clock(cfg, clock) {
         Ok(f) => {
-            write_handle(out, seawall_fault_injector(std::sync::Arc::new(f)));
+            ffi_new_handle!(out, seawall_fault_injector(std::sync::Arc::new(f)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -171,50 +178,66 @@ unsafe fn fi_new(
 /// caller owns `*out` and frees it with `seawall_fault_injector_free`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field, e.g.
 /// `delay_rate`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_new(
     config: *const seawall_fault_injector_config,
     out: *mut *mut seawall_fault_injector,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { fi_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(fi_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_fault_injector_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_fault_injector_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_new_with_clock(
     config: *const seawall_fault_injector_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_fault_injector,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { fi_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(fi_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a fault injector. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_free(injector: *mut seawall_fault_injector) {
-    ffi_value!((), { free_handle(injector) })
+    ffi_value!((), { ffi_free_handle!(injector) })
 }
 
 /// Decides what to do to one call and writes it to `*out`
 /// (`SEAWALL_FAULT_NONE` while switched off). Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_decide(
     injector: *const seawall_fault_injector,
     out: *mut seawall_fault,
 ) -> seawall_status {
     ffi_boundary!([injector, out] {
-        let f = (*injector).0.decide();
-        *out = seawall_fault {
+        let f = ffi_ref!(injector).0.decide();
+        ffi_write!(out, seawall_fault {
             kind: match f {
                 Fault::None => seawall_fault_kind::SEAWALL_FAULT_NONE,
                 Fault::Error => seawall_fault_kind::SEAWALL_FAULT_ERROR,
                 Fault::Delay(_) => seawall_fault_kind::SEAWALL_FAULT_DELAY,
             },
             delay_ns: duration_to_ns(f.delay()),
-        };
+        });
         seawall_status::SEAWALL_OK
     })
 }
@@ -222,15 +245,19 @@ pub unsafe extern "C" fn seawall_fault_injector_decide(
 /// `_decide` as a status: `SEAWALL_INJECTED_FAULT` when the call must fail;
 /// else `SEAWALL_OK` with the delay to apply first (0 for none) in
 /// `*out_delay_ns`. Thread-safe. Also returns `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_check(
     injector: *const seawall_fault_injector,
     out_delay_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([injector, out_delay_ns] {
-        match (*injector).0.decide().into_result() {
+        match ffi_ref!(injector).0.decide().into_result() {
             Ok(d) => {
-                *out_delay_ns = duration_to_ns(d);
+                ffi_write!(out_delay_ns, duration_to_ns(d));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -254,13 +281,17 @@ pub extern "C" fn seawall_fault_kind_str(kind: std::os::raw::c_int) -> *const st
 
 /// Switches the injector on or off at run time. Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_set_enabled(
     injector: *const seawall_fault_injector,
     enabled: u8,
 ) -> seawall_status {
     ffi_boundary!([injector] {
-        (*injector).0.set_enabled(enabled != 0);
+        ffi_ref!(injector).0.set_enabled(enabled != 0);
         seawall_status::SEAWALL_OK
     })
 }
@@ -269,14 +300,18 @@ pub unsafe extern "C" fn seawall_fault_injector_set_enabled(
 /// `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_fault_injector_get_metrics(
     injector: *const seawall_fault_injector,
     out: *mut seawall_fault_injector_metrics,
 ) -> seawall_status {
     ffi_boundary!([injector, out] {
-        let m = (*injector).0.metrics();
-        crate::config::write_out(out, seawall_fault_injector_metrics {
+        let m = ffi_ref!(injector).0.metrics();
+        ffi_write_out!(out, seawall_fault_injector_metrics {
             struct_size: 0,
             decisions: m.decisions,
             errors: m.errors,

@@ -2,7 +2,7 @@
 //! `RateLimit` (draft-09), `X-RateLimit-*` and `Retry-After`, computed by
 //! the core from a limiter's decision.
 
-use crate::boundary::{c_str, fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::limiters::{
     seawall_decision, seawall_sliding_window_config, seawall_token_bucket_config,
 };
@@ -50,13 +50,16 @@ pub struct seawall_rate_limit_headers {
     pub retry_after_s: u64,
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn policy_out(
     r: seawall::Result<QuotaPolicy>,
     out: *mut *mut seawall_quota_policy,
 ) -> seawall_status {
     match r {
         Ok(p) => {
-            write_handle(out, seawall_quota_policy(p));
+            ffi_new_handle!(out, seawall_quota_policy(p));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -68,6 +71,10 @@ unsafe fn policy_out(
 /// frees it with `seawall_quota_policy_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`: empty, longer
 /// than 64, or not printable ASCII) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_quota_policy_new(
     name: *const c_char,
@@ -76,11 +83,11 @@ pub unsafe extern "C" fn seawall_quota_policy_new(
     out: *mut *mut seawall_quota_policy,
 ) -> seawall_status {
     ffi_boundary!([name, out] {
-        let n = match c_str(name, "name") {
+        let n = match ffi_str!(name, "name") {
             Ok(n) => n,
             Err(e) => return fail(e),
         };
-        policy_out(QuotaPolicy::new(n, limit, Duration::from_nanos(window_ns)), out)
+        ffi_pass!(policy_out(QuotaPolicy::new(n, limit, Duration::from_nanos(window_ns)), out))
     })
 }
 
@@ -89,6 +96,10 @@ pub unsafe extern "C" fn seawall_quota_policy_new(
 /// `*out` and frees it with `seawall_quota_policy_free`. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `name`),
 /// `SEAWALL_INVALID_CONFIG` (the bucket's config) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_quota_policy_from_token_bucket(
     name: *const c_char,
@@ -96,15 +107,15 @@ pub unsafe extern "C" fn seawall_quota_policy_from_token_bucket(
     out: *mut *mut seawall_quota_policy,
 ) -> seawall_status {
     ffi_boundary!([name, config, out] {
-        let n = match c_str(name, "name") {
+        let n = match ffi_str!(name, "name") {
             Ok(n) => n,
             Err(e) => return fail(e),
         };
-        let c = match crate::config::read(config) {
+        let c = match ffi_config!(config) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
-        policy_out(QuotaPolicy::token_bucket(n, &c.to_core()), out)
+        ffi_pass!(policy_out(QuotaPolicy::token_bucket(n, &c.to_core()), out))
     })
 }
 
@@ -113,6 +124,10 @@ pub unsafe extern "C" fn seawall_quota_policy_from_token_bucket(
 /// with `seawall_quota_policy_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `name`), `SEAWALL_INVALID_CONFIG` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_quota_policy_from_sliding_window(
     name: *const c_char,
@@ -120,39 +135,57 @@ pub unsafe extern "C" fn seawall_quota_policy_from_sliding_window(
     out: *mut *mut seawall_quota_policy,
 ) -> seawall_status {
     ffi_boundary!([name, config, out] {
-        let n = match c_str(name, "name") {
+        let n = match ffi_str!(name, "name") {
             Ok(n) => n,
             Err(e) => return fail(e),
         };
-        let c = match crate::config::read(config) {
+        let c = match ffi_config!(config) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
-        policy_out(QuotaPolicy::sliding_window(n, &c.to_core()), out)
+        ffi_pass!(policy_out(QuotaPolicy::sliding_window(n, &c.to_core()), out))
     })
 }
 
 /// Frees a quota policy. NULL is a no-op. Not thread-safe: must not race
 /// other calls on the same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_quota_policy_free(policy: *mut seawall_quota_policy) {
-    ffi_value!((), { free_handle(policy) })
+    ffi_value!((), { ffi_free_handle!(policy) })
 }
 
 /// The decision as the core's (its `allowed` byte read as a byte: any
 /// non-zero value is true).
+///
+/// # Safety
+/// `d` is a checked parameter (see `ffi.rs`): a readable `seawall_decision`,
+/// whose `allowed` byte C may have set to any value.
 unsafe fn decision(d: *const seawall_decision) -> Decision {
-    Decision {
-        allowed: addr_of!((*d).allowed).cast::<u8>().read() != 0,
-        remaining: (*d).remaining,
-        retry_after: Duration::from_nanos((*d).retry_after_ns),
-        reset_after: Duration::from_nanos((*d).reset_after_ns),
+    // SAFETY: `d` points at a readable `seawall_decision` (contract). Its
+    // fields are read through raw places, never through a reference to the
+    // whole struct, so an `allowed` byte other than 0 or 1 is read as a
+    // byte and never as a `bool`.
+    unsafe {
+        Decision {
+            allowed: addr_of!((*d).allowed).cast::<u8>().read() != 0,
+            remaining: (*d).remaining,
+            retry_after: Duration::from_nanos((*d).retry_after_ns),
+            reset_after: Duration::from_nanos((*d).reset_after_ns),
+        }
     }
 }
 
 /// Writes the headers for `*decision` (from any limiter's `try_acquire`)
 /// under `policy`, as numbers, to `*out`. Allocates nothing. Thread-safe.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_rate_limit_headers_get(
     policy: *const seawall_quota_policy,
@@ -160,15 +193,15 @@ pub unsafe extern "C" fn seawall_rate_limit_headers_get(
     out: *mut seawall_rate_limit_headers,
 ) -> seawall_status {
     ffi_boundary!([policy, decision, out] {
-        let h = RateLimitHeaders::new(&self::decision(decision), &(*policy).0);
-        *out = seawall_rate_limit_headers {
+        let h = RateLimitHeaders::new(&ffi_pass!(self::decision(decision)), &ffi_ref!(policy).0);
+        ffi_write!(out, seawall_rate_limit_headers {
             limit: h.limit,
             window_s: h.window_s,
             remaining: h.remaining,
             reset_s: h.reset_s,
             has_retry_after: u8::from(h.retry_after_s.is_some()),
             retry_after_s: h.retry_after_s.unwrap_or(0),
-        };
+        });
         seawall_status::SEAWALL_OK
     })
 }
@@ -200,6 +233,10 @@ pub extern "C" fn seawall_rate_limit_header_name(header: u32) -> *const c_char {
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
 /// `header`: unknown, or `Retry-After` for an allowed request, which sends
 /// none; field `buf_len`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_rate_limit_header_value(
     policy: *const seawall_quota_policy,
@@ -210,7 +247,7 @@ pub unsafe extern "C" fn seawall_rate_limit_header_value(
     out_len: *mut usize,
 ) -> seawall_status {
     ffi_boundary!([policy, decision, buf, out_len] {
-        let h = RateLimitHeaders::new(&self::decision(decision), &(*policy).0);
+        let h = RateLimitHeaders::new(&ffi_pass!(self::decision(decision)), &ffi_ref!(policy).0);
         let v = match header {
             SEAWALL_HEADER_RATELIMIT_POLICY => h.policy_value(),
             SEAWALL_HEADER_RATELIMIT => h.ratelimit_value(),
@@ -233,15 +270,14 @@ pub unsafe extern "C" fn seawall_rate_limit_header_value(
                 ))
             }
         };
-        *out_len = v.len();
+        ffi_write!(out_len, v.len());
         if v.len() >= buf_len {
             return fail(seawall::Error::argument(
                 "buf_len",
                 format!("is {buf_len}, the value needs {} bytes with its NUL", v.len() + 1),
             ));
         }
-        std::ptr::copy_nonoverlapping(v.as_ptr(), buf.cast::<u8>(), v.len());
-        buf.add(v.len()).write(0);
+        ffi_write_cstr!(buf, v.as_bytes());
         seawall_status::SEAWALL_OK
     })
 }

@@ -1,12 +1,23 @@
-//! The C ABI of seawall. All `unsafe` of the project lives in this crate.
+//! The C ABI of seawall.
+//!
+//! Most of seawall's `unsafe` is here: every function taking a pointer is
+//! an `unsafe extern "C" fn`, and every use of such a pointer goes through
+//! the macros of `ffi.rs`, which carry the one safety argument (the
+//! header's pointer contract). The rest of the project's `unsafe` is the
+//! shared-memory mapping (`core/src/shm/map.rs`, the only module of the
+//! core allowed it), the time-stamp counter read (`tsc/`), and the Node and
+//! Python bindings' own FFI glue.
 //!
 //! Conventions (see include/seawall.h): prefix `seawall_`, opaque handles
 //! made by `_new` and released by `_free` (NULL is fine), config structs
 //! initialised by `seawall_*_config_default()`, every fallible function
 //! returns a `seawall_status` and writes outputs only on `SEAWALL_OK`.
 #![allow(non_camel_case_types)]
-#![allow(clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
+#[macro_use]
+mod ffi;
 #[macro_use]
 mod boundary;
 mod adaptive_timeout;
@@ -159,6 +170,10 @@ pub struct seawall_error {
 /// (`out->status` is the last call's status, `SEAWALL_OK` if it
 /// succeeded), `SEAWALL_INVALID_ARGUMENT` (`struct_size` below 8; nothing
 /// written) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_last_error_take(out: *mut seawall_error) -> seawall_status {
     if out.is_null() {
@@ -166,7 +181,7 @@ pub unsafe extern "C" fn seawall_last_error_take(out: *mut seawall_error) -> sea
         return boundary::null_argument("out");
     }
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let size = (out.cast::<u32>()).read_unaligned() as usize;
+        let size = ffi_struct_size!(out) as usize;
         if size < 8 {
             return None;
         }
@@ -184,7 +199,9 @@ pub unsafe extern "C" fn seawall_last_error_take(out: *mut seawall_error) -> sea
             retry_after_ns: boundary::last_error_retry_after_ns(),
             message: [0; 256],
         };
-        let msg = std::ffi::CStr::from_ptr(boundary::last_error_ptr()).to_bytes();
+        // SAFETY: last_error_ptr returns a NUL-terminated string of ours,
+        // valid until the next seawall call on this thread.
+        let msg = unsafe { std::ffi::CStr::from_ptr(boundary::last_error_ptr()) }.to_bytes();
         let n = msg.len().min(e.message.len() - 1);
         for (d, s) in e.message.iter_mut().zip(msg.iter().take(n)) {
             *d = *s as c_char;
@@ -195,11 +212,7 @@ pub unsafe extern "C" fn seawall_last_error_take(out: *mut seawall_error) -> sea
     match r {
         Ok(Some(e)) => {
             let n = (e.struct_size as usize).min(std::mem::size_of::<seawall_error>());
-            std::ptr::copy_nonoverlapping(
-                (&e as *const seawall_error).cast::<u8>(),
-                out.cast::<u8>(),
-                n,
-            );
+            ffi_write_prefix!(out, &e, n);
             status::seawall_status::SEAWALL_OK
         }
         Ok(None) => boundary::fail(seawall::Error::argument(

@@ -6,7 +6,7 @@
 //! `allowed == false` in the decision, so the four numbers of the standard
 //! rate-limit headers are always available.
 
-use crate::boundary::{fail, free_handle, invalid_config, write_handle};
+use crate::boundary::{fail, invalid_config};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
@@ -49,10 +49,14 @@ impl From<Decision> for seawall_decision {
 }
 
 /// Writes a decision or fails with the core error.
+///
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn decide(r: seawall::Result<Decision>, out: *mut seawall_decision) -> seawall_status {
     match r {
         Ok(d) => {
-            *out = d.into();
+            ffi_write!(out, d.into());
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -169,22 +173,29 @@ unsafe impl Versioned for seawall_token_bucket_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_config_init(
     config: *mut seawall_token_bucket_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn tb_new(
     config: *const seawall_token_bucket_config,
     clock: ClockSource,
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
-    match crate::config::read(config).and_then(|c| TokenBucket::with_clock(c.to_core(), clock)) {
+    match ffi_config!(config).and_then(|c| TokenBucket::with_clock(c.to_core(), clock)) {
         Ok(t) => {
-            write_handle(out, seawall_token_bucket(Arc::new(t)));
+            ffi_new_handle!(out, seawall_token_bucket(Arc::new(t)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -196,24 +207,32 @@ unsafe fn tb_new(
 /// `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `burst`, `rate_per_sec` or
 /// `initial_tokens`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new(
     config: *const seawall_token_bucket_config,
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { tb_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(tb_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_token_bucket_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
     config: *const seawall_token_bucket_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { tb_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(tb_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Creates (first process) or attaches to (later ones) the token bucket
@@ -224,6 +243,10 @@ pub unsafe extern "C" fn seawall_token_bucket_new_with_clock(
 /// the region's bucket has another config: the last error names the field
 /// and both values), `SEAWALL_INVALID_ARGUMENT` (`name`),
 /// `SEAWALL_SHARED_REGION` (the region is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
@@ -233,12 +256,12 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        match crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        match ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             TokenBucket::in_region(c.to_core(), r, n)
         }) {
             Ok(t) => {
-                write_handle(out, seawall_token_bucket(Arc::new(t)));
+                ffi_new_handle!(out, seawall_token_bucket(Arc::new(t)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -254,6 +277,10 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_token_bucket_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_new_in_region_with_clock(
@@ -264,12 +291,12 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region_with_clock(
     out: *mut *mut seawall_token_bucket,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        match crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
-            TokenBucket::in_region_with_clock(c.to_core(), clock_source(clock), r, n)
+        match ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
+            TokenBucket::in_region_with_clock(c.to_core(), clock_source(ffi_ref!(clock)), r, n)
         }) {
             Ok(t) => {
-                write_handle(out, seawall_token_bucket(Arc::new(t)));
+                ffi_new_handle!(out, seawall_token_bucket(Arc::new(t)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -278,9 +305,13 @@ pub unsafe extern "C" fn seawall_token_bucket_new_in_region_with_clock(
 }
 
 /// Frees a token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bucket) {
-    ffi_value!((), { free_handle(bucket) })
+    ffi_value!((), { ffi_free_handle!(bucket) })
 }
 
 /// Takes `n` tokens if available now and writes the decision to `*out`:
@@ -288,35 +319,47 @@ pub unsafe extern "C" fn seawall_token_bucket_free(bucket: *mut seawall_token_bu
 /// taken; `retry_after_ns` says when). One clock read and one CAS loop.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
 /// or above `burst`: never grantable) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_try_acquire(
     bucket: *const seawall_token_bucket,
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([bucket, out] { decide((*bucket).0.try_acquire(n), out) })
+    ffi_boundary!([bucket, out] { ffi_pass!(decide(ffi_ref!(bucket).0.try_acquire(n), out)) })
 }
 
 /// What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_peek(
     bucket: *const seawall_token_bucket,
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([bucket, out] { decide((*bucket).0.peek(n), out) })
+    ffi_boundary!([bucket, out] { ffi_pass!(decide(ffi_ref!(bucket).0.peek(n), out)) })
 }
 
 /// Gives back `n` tokens granted earlier whose call never went out, never
 /// above `burst`. Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_refund(
     bucket: *const seawall_token_bucket,
     n: u64,
 ) -> seawall_status {
     ffi_boundary!([bucket] {
-        (*bucket).0.refund(n);
+        ffi_ref!(bucket).0.refund(n);
         seawall_status::SEAWALL_OK
     })
 }
@@ -325,14 +368,18 @@ pub unsafe extern "C" fn seawall_token_bucket_refund(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
     bucket: *const seawall_token_bucket,
     out: *mut seawall_token_bucket_metrics,
 ) -> seawall_status {
     ffi_boundary!([bucket, out] {
-        let m = (*bucket).0.metrics();
-        crate::config::write_out(out, seawall_token_bucket_metrics {
+        let m = ffi_ref!(bucket).0.metrics();
+        ffi_write_out!(out, seawall_token_bucket_metrics {
             struct_size: 0,
             burst: m.burst,
             available: m.available,
@@ -357,6 +404,10 @@ pub unsafe extern "C" fn seawall_token_bucket_get_metrics(
 /// `allowed` false and the exact `retry_after_ns`. Thread-safe. Also
 /// returns `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `burst`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_reserve(
     bucket: *const seawall_token_bucket,
@@ -366,7 +417,7 @@ pub unsafe extern "C" fn seawall_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([bucket, out, out_wait] {
-        reserved((*bucket).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait)
+        ffi_pass!(reserved(ffi_ref!(bucket).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
     })
 }
 
@@ -377,6 +428,10 @@ pub unsafe extern "C" fn seawall_token_bucket_reserve(
 /// Returns `SEAWALL_OK` (`*out` holds the granted decision),
 /// `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and `retry_after_ns`),
 /// `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
     bucket: *const seawall_token_bucket,
@@ -385,7 +440,7 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([bucket, out] {
-        waited((*bucket).0.acquire(n, Duration::from_nanos(timeout_ns)), out)
+        ffi_pass!(waited(ffi_ref!(bucket).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
     })
 }
 
@@ -397,46 +452,60 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
 pub struct seawall_limiter_wait(Option<LimiterWait>);
 
 /// Writes what a reservation got (see `seawall_token_bucket_reserve`).
+///
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn reserved(
     r: seawall::Result<Reservation>,
     out: *mut seawall_decision,
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
-    *out_wait = std::ptr::null_mut();
+    ffi_write!(out_wait, std::ptr::null_mut());
     match r {
         Ok(Reservation::Granted(d)) => {
-            *out = d.into();
+            ffi_write!(out, d.into());
             seawall_status::SEAWALL_OK
         }
         Ok(Reservation::Waiting(w)) => {
-            *out = seawall_decision {
-                allowed: false,
-                remaining: 0,
-                retry_after_ns: duration_to_ns(w.due_in()),
-                reset_after_ns: 0,
-            };
-            write_handle(out_wait, seawall_limiter_wait(Some(w)));
+            ffi_write!(
+                out,
+                seawall_decision {
+                    allowed: false,
+                    remaining: 0,
+                    retry_after_ns: duration_to_ns(w.due_in()),
+                    reset_after_ns: 0,
+                }
+            );
+            ffi_new_handle!(out_wait, seawall_limiter_wait(Some(w)));
             seawall_status::SEAWALL_OK
         }
-        Err(e) => waited(Err(e), out),
+        Err(e) => ffi_pass!(waited(Err(e), out)),
     }
 }
 
 /// Writes a finished wait's decision, or its refusal's `retry_after_ns`.
+///
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn waited(r: seawall::Result<Decision>, out: *mut seawall_decision) -> seawall_status {
     match r {
         Ok(d) => {
-            *out = d.into();
+            ffi_write!(out, d.into());
             seawall_status::SEAWALL_OK
         }
         Err(e) => {
             if let Some(ra) = e.retry_after() {
-                *out = seawall_decision {
-                    allowed: false,
-                    remaining: 0,
-                    retry_after_ns: duration_to_ns(ra),
-                    reset_after_ns: 0,
-                };
+                ffi_write!(
+                    out,
+                    seawall_decision {
+                        allowed: false,
+                        remaining: 0,
+                        retry_after_ns: duration_to_ns(ra),
+                        reset_after_ns: 0,
+                    }
+                );
             }
             fail(e)
         }
@@ -454,32 +523,36 @@ fn finished() -> seawall::Error {
 /// the deadline; `out->retry_after_ns` set), finished. Does not block. Not
 /// thread-safe on `wait`. Also returns `SEAWALL_INVALID_ARGUMENT` (naming
 /// `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
     wait: *mut seawall_limiter_wait,
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        let slot = &mut (*wait).0;
+        let slot = &mut ffi_mut!(wait).0;
         let Some(w) = slot.as_mut() else { return fail(finished()) };
         match w.try_claim() {
             Ok(None) => {
-                *out = seawall_decision {
+                ffi_write!(out, seawall_decision {
                     allowed: false,
                     remaining: 0,
                     retry_after_ns: duration_to_ns(w.due_in()),
                     reset_after_ns: 0,
-                };
+                });
                 seawall_status::SEAWALL_OK
             }
             r => {
                 *slot = None;
-                waited(r.map(|d| d.unwrap_or(Decision {
+                ffi_pass!(waited(r.map(|d| d.unwrap_or(Decision {
                     allowed: false,
                     remaining: 0,
                     retry_after: Duration::ZERO,
                     reset_after: Duration::ZERO,
-                })), out)
+                })), out))
             }
         }
     })
@@ -491,14 +564,18 @@ pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
 /// `wait`. Returns `SEAWALL_OK` (`*out` granted), `SEAWALL_RATE_LIMITED`
 /// (refused, as for `_try_claim`), `SEAWALL_INVALID_ARGUMENT` (naming
 /// `wait`: already finished) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_limiter_wait_wait(
     wait: *mut seawall_limiter_wait,
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        match (*wait).0.take() {
-            Some(w) => waited(w.wait(), out),
+        match ffi_mut!(wait).0.take() {
+            Some(w) => ffi_pass!(waited(w.wait(), out)),
             None => fail(finished()),
         }
     })
@@ -506,21 +583,32 @@ pub unsafe extern "C" fn seawall_limiter_wait_wait(
 
 /// Nanoseconds on the limiter's clock until the wait is due; 0 when due or
 /// finished. `wait` may be NULL (then 0). Not thread-safe on `wait`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_limiter_wait_due_in_ns(wait: *const seawall_limiter_wait) -> u64 {
     ffi_value!(0, {
         if wait.is_null() {
             return 0;
         }
-        (*wait).0.as_ref().map_or(0, |w| duration_to_ns(w.due_in()))
+        ffi_ref!(wait)
+            .0
+            .as_ref()
+            .map_or(0, |w| duration_to_ns(w.due_in()))
     })
 }
 
 /// Frees a wait; one never claimed gives its reservation back (counted as
 /// one denial). NULL is a no-op. Not thread-safe with other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_limiter_wait_free(wait: *mut seawall_limiter_wait) {
-    ffi_value!((), { free_handle(wait) })
+    ffi_value!((), { ffi_free_handle!(wait) })
 }
 
 // ---- sliding window ----------------------------------------------------------
@@ -619,24 +707,29 @@ unsafe impl Versioned for seawall_sliding_window_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_config_init(
     config: *mut seawall_sliding_window_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn sw_new(
     config: *const seawall_sliding_window_config,
     clock: ClockSource,
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
-    match crate::config::read(config)
-        .and_then(|c| SlidingWindowLimiter::with_clock(c.to_core(), clock))
-    {
+    match ffi_config!(config).and_then(|c| SlidingWindowLimiter::with_clock(c.to_core(), clock)) {
         Ok(l) => {
-            write_handle(out, seawall_sliding_window(Arc::new(l)));
+            ffi_new_handle!(out, seawall_sliding_window(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -650,6 +743,10 @@ unsafe fn sw_new(
 /// (also for another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
@@ -659,12 +756,12 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        match crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        match ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             SlidingWindowLimiter::in_region(c.to_core(), r, n)
         }) {
             Ok(l) => {
-                write_handle(out, seawall_sliding_window(Arc::new(l)));
+                ffi_new_handle!(out, seawall_sliding_window(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -680,6 +777,10 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_sliding_window_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new_in_region_with_clock(
@@ -690,12 +791,12 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region_with_clock(
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        match crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
-            SlidingWindowLimiter::in_region_with_clock(c.to_core(), clock_source(clock), r, n)
+        match ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
+            SlidingWindowLimiter::in_region_with_clock(c.to_core(), clock_source(ffi_ref!(clock)), r, n)
         }) {
             Ok(l) => {
-                write_handle(out, seawall_sliding_window(Arc::new(l)));
+                ffi_new_handle!(out, seawall_sliding_window(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -708,66 +809,90 @@ pub unsafe extern "C" fn seawall_sliding_window_new_in_region_with_clock(
 /// with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `limit`, `window_ns` or `buckets`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new(
     config: *const seawall_sliding_window_config,
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { sw_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(sw_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_sliding_window_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_new_with_clock(
     config: *const seawall_sliding_window_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_sliding_window,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { sw_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(sw_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a sliding-window limiter. NULL is a no-op. Not thread-safe: must not race other
 /// calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_free(limiter: *mut seawall_sliding_window) {
-    ffi_value!((), { free_handle(limiter) })
+    ffi_value!((), { ffi_free_handle!(limiter) })
 }
 
 /// Counts `n` requests if the window has room and writes the decision to
 /// `*out` (`SEAWALL_OK` with `allowed` false when denied). Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above
 /// `limit`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_try_acquire(
     limiter: *const seawall_sliding_window,
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([limiter, out] { decide((*limiter).0.try_acquire(n), out) })
+    ffi_boundary!([limiter, out] { ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(n), out)) })
 }
 
 /// What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_peek(
     limiter: *const seawall_sliding_window,
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([limiter, out] { decide((*limiter).0.peek(n), out) })
+    ffi_boundary!([limiter, out] { ffi_pass!(decide(ffi_ref!(limiter).0.peek(n), out)) })
 }
 
 /// Gives back `n` requests granted earlier whose call never went out.
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_refund(
     limiter: *const seawall_sliding_window,
     n: u64,
 ) -> seawall_status {
     ffi_boundary!([limiter] {
-        (*limiter).0.refund(n);
+        ffi_ref!(limiter).0.refund(n);
         seawall_status::SEAWALL_OK
     })
 }
@@ -776,14 +901,18 @@ pub unsafe extern "C" fn seawall_sliding_window_refund(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
     limiter: *const seawall_sliding_window,
     out: *mut seawall_sliding_window_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        let m = (*limiter).0.metrics();
-        crate::config::write_out(out, seawall_sliding_window_metrics {
+        let m = ffi_ref!(limiter).0.metrics();
+        ffi_write_out!(out, seawall_sliding_window_metrics {
             struct_size: 0,
             limit: m.limit,
             count: m.count,
@@ -802,6 +931,10 @@ pub unsafe extern "C" fn seawall_sliding_window_get_metrics(
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_RATE_LIMITED`,
 /// `SEAWALL_INVALID_ARGUMENT` (`n` is 0 or above `limit`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_reserve(
     limiter: *const seawall_sliding_window,
@@ -811,7 +944,7 @@ pub unsafe extern "C" fn seawall_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, out, out_wait] {
-        reserved((*limiter).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait)
+        ffi_pass!(reserved(ffi_ref!(limiter).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
     })
 }
 
@@ -820,6 +953,10 @@ pub unsafe extern "C" fn seawall_sliding_window_reserve(
 /// sleeping, when they would be due later. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_RATE_LIMITED` (`*out` has `retry_after_ns`),
 /// `SEAWALL_INVALID_ARGUMENT` (`n`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_sliding_window_acquire_wait(
     limiter: *const seawall_sliding_window,
@@ -828,7 +965,7 @@ pub unsafe extern "C" fn seawall_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        waited((*limiter).0.acquire(n, Duration::from_nanos(timeout_ns)), out)
+        ffi_pass!(waited(ffi_ref!(limiter).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
     })
 }
 
@@ -1111,23 +1248,22 @@ fn keyed_metrics(m: KeyedMetrics) -> seawall_keyed_metrics {
     }
 }
 
-/// The key as bytes.
-unsafe fn key_bytes<'a>(key: *const u8, key_len: usize) -> &'a [u8] {
-    std::slice::from_raw_parts(key, key_len)
-}
-
 /// Fills `*config` with the defaults (see `seawall_keyed_token_bucket_config`):
 /// writes `size` bytes, which must be `sizeof *config`, and sets
 /// `struct_size` to it. The header's
 /// `seawall_keyed_token_bucket_config_default()` does the same.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is
 /// no layout of the struct) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_config_init(
     config: *mut seawall_keyed_token_bucket_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
 /// Fills `*config` with the defaults (see
@@ -1136,42 +1272,52 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_config_init(
 /// `seawall_keyed_sliding_window_config_default()` does the same.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size`)
 /// or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_config_init(
     config: *mut seawall_keyed_sliding_window_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn ktb_new(
     config: *const seawall_keyed_token_bucket_config,
     clock: ClockSource,
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
-    let r = crate::config::read(config)
+    let r = ffi_config!(config)
         .and_then(|c| c.to_core())
         .and_then(|c| KeyedTokenBucket::with_clock(c, clock));
     match r {
         Ok(l) => {
-            write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
+            ffi_new_handle!(out, seawall_keyed_token_bucket(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
     }
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn ksw_new(
     config: *const seawall_keyed_sliding_window_config,
     clock: ClockSource,
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
-    let r = crate::config::read(config)
+    let r = ffi_config!(config)
         .and_then(|c| c.to_core())
         .and_then(|c| KeyedSlidingWindow::with_clock(c, clock));
     match r {
         Ok(l) => {
-            write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
+            ffi_new_handle!(out, seawall_keyed_sliding_window(Arc::new(l)));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -1185,6 +1331,10 @@ unsafe fn ksw_new(
 /// (also for another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
@@ -1194,15 +1344,15 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let r = crate::config::read(config)
+        let r = ffi_config!(config)
             .and_then(|c| c.to_core())
             .and_then(|c| {
-                let (r, n) = crate::region::region_and_name(region, name)?;
+                let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
                 KeyedTokenBucket::in_region(c, r, n)
             });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
+                ffi_new_handle!(out, seawall_keyed_token_bucket(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -1218,6 +1368,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_token_bucket_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region_with_clock(
@@ -1228,15 +1382,15 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region_with_clock(
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        let r = crate::config::read(config)
+        let r = ffi_config!(config)
             .and_then(|c| c.to_core())
             .and_then(|c| {
-                let (r, n) = crate::region::region_and_name(region, name)?;
-                KeyedTokenBucket::in_region_with_clock(c, clock_source(clock), r, n)
+                let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
+                KeyedTokenBucket::in_region_with_clock(c, clock_source(ffi_ref!(clock)), r, n)
             });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_token_bucket(Arc::new(l)));
+                ffi_new_handle!(out, seawall_keyed_token_bucket(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -1251,6 +1405,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_new_in_region_with_clock(
 /// (also for another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
@@ -1260,15 +1418,15 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let r = crate::config::read(config)
+        let r = ffi_config!(config)
             .and_then(|c| c.to_core())
             .and_then(|c| {
-                let (r, n) = crate::region::region_and_name(region, name)?;
+                let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
                 KeyedSlidingWindow::in_region(c, r, n)
             });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
+                ffi_new_handle!(out, seawall_keyed_sliding_window(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -1284,6 +1442,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region(
 /// another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT` (as `seawall_keyed_sliding_window_new_in_region`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region_with_clock(
@@ -1294,15 +1456,15 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region_with_clock(
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
     ffi_boundary!([config, clock, region, name, out] {
-        let r = crate::config::read(config)
+        let r = ffi_config!(config)
             .and_then(|c| c.to_core())
             .and_then(|c| {
-                let (r, n) = crate::region::region_and_name(region, name)?;
-                KeyedSlidingWindow::in_region_with_clock(c, clock_source(clock), r, n)
+                let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
+                KeyedSlidingWindow::in_region_with_clock(c, clock_source(ffi_ref!(clock)), r, n)
             });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_keyed_sliding_window(Arc::new(l)));
+                ffi_new_handle!(out, seawall_keyed_sliding_window(Arc::new(l)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -1315,30 +1477,42 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_new_in_region_with_clock(
 /// with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming the field, e.g. `max_keys`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new(
     config: *const seawall_keyed_token_bucket_config,
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { ktb_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(ktb_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_keyed_token_bucket_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_keyed_token_bucket_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_new_with_clock(
     config: *const seawall_keyed_token_bucket_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_keyed_token_bucket,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { ktb_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(ktb_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a keyed token bucket. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_free(limiter: *mut seawall_keyed_token_bucket) {
-    ffi_value!((), { free_handle(limiter) })
+    ffi_value!((), { ffi_free_handle!(limiter) })
 }
 
 /// Takes `n` tokens from the bucket of the key `key[0..key_len)` (any
@@ -1346,6 +1520,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_free(limiter: *mut seawall_k
 /// decision to `*out` (`SEAWALL_OK` with `allowed` false when denied).
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n` is 0
 /// or above `burst`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
     limiter: *const seawall_keyed_token_bucket,
@@ -1355,7 +1533,7 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decide((*limiter).0.try_acquire(key_bytes(key, key_len), n), out)
+        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
     })
 }
 
@@ -1365,6 +1543,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
 /// bucket's answer, or the table-full answer when it would find no slot).
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_peek(
     limiter: *const seawall_keyed_token_bucket,
@@ -1374,12 +1556,16 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_peek(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decide((*limiter).0.peek(key_bytes(key, key_len), n), out)
+        ffi_pass!(decide(ffi_ref!(limiter).0.peek(ffi_slice!(key, key_len), n), out))
     })
 }
 
 /// Gives back `n` tokens to the key's bucket. Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_refund(
     limiter: *const seawall_keyed_token_bucket,
@@ -1388,7 +1574,7 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_refund(
     n: u64,
 ) -> seawall_status {
     ffi_boundary!([limiter, key] {
-        (*limiter).0.refund(key_bytes(key, key_len), n);
+        ffi_ref!(limiter).0.refund(ffi_slice!(key, key_len), n);
         seawall_status::SEAWALL_OK
     })
 }
@@ -1405,6 +1591,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_refund(
 /// taken, `*out` has `retry_after_ns`). Each call counts once in the
 /// metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
     limiter: *const seawall_keyed_token_bucket,
@@ -1416,10 +1606,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = (*limiter)
+        let r = ffi_ref!(limiter)
             .0
-            .reserve(key_bytes(key, key_len), n, Duration::from_nanos(max_wait_ns));
-        reserved(r, out, out_wait)
+            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        ffi_pass!(reserved(r, out, out_wait))
     })
 }
 
@@ -1430,6 +1620,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
 /// decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
 /// `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
     limiter: *const seawall_keyed_token_bucket,
@@ -1440,10 +1634,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = (*limiter)
+        let r = ffi_ref!(limiter)
             .0
-            .acquire(key_bytes(key, key_len), n, Duration::from_nanos(timeout_ns));
-        waited(r, out)
+            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -1451,13 +1645,17 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
 /// or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_token_bucket_get_metrics(
     limiter: *const seawall_keyed_token_bucket,
     out: *mut seawall_keyed_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        crate::config::write_out(out, keyed_metrics((*limiter).0.metrics()))
+        ffi_write_out!(out, keyed_metrics(ffi_ref!(limiter).0.metrics()))
     })
 }
 
@@ -1465,38 +1663,54 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_get_metrics(
 /// `*out`. `config` is read, not kept. The caller owns `*out` and frees it
 /// with `seawall_keyed_sliding_window_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new(
     config: *const seawall_keyed_sliding_window_config,
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { ksw_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(ksw_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_keyed_sliding_window_new`, on `clock`. The caller owns `*out` and frees
 /// it with `seawall_keyed_sliding_window_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_new_with_clock(
     config: *const seawall_keyed_sliding_window_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_keyed_sliding_window,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { ksw_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(ksw_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a keyed sliding window. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_free(
     limiter: *mut seawall_keyed_sliding_window,
 ) {
-    ffi_value!((), { free_handle(limiter) })
+    ffi_value!((), { ffi_free_handle!(limiter) })
 }
 
 /// Counts `n` requests in the window of the key `key[0..key_len)` (`key`
 /// must not be NULL even when `key_len` is 0) and writes the decision to
 /// `*out`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
 /// or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
     limiter: *const seawall_keyed_sliding_window,
@@ -1506,7 +1720,7 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decide((*limiter).0.try_acquire(key_bytes(key, key_len), n), out)
+        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
     })
 }
 
@@ -1516,6 +1730,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
 /// window's answer, or the table-full answer when it would find no slot).
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_peek(
     limiter: *const seawall_keyed_sliding_window,
@@ -1525,12 +1743,16 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_peek(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decide((*limiter).0.peek(key_bytes(key, key_len), n), out)
+        ffi_pass!(decide(ffi_ref!(limiter).0.peek(ffi_slice!(key, key_len), n), out))
     })
 }
 
 /// Gives back `n` requests to the key's window. Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_refund(
     limiter: *const seawall_keyed_sliding_window,
@@ -1539,7 +1761,7 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_refund(
     n: u64,
 ) -> seawall_status {
     ffi_boundary!([limiter, key] {
-        (*limiter).0.refund(key_bytes(key, key_len), n);
+        ffi_ref!(limiter).0.refund(ffi_slice!(key, key_len), n);
         seawall_status::SEAWALL_OK
     })
 }
@@ -1556,6 +1778,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_refund(
 /// taken, `*out` has `retry_after_ns`). Each call counts once in the
 /// metrics. Thread-safe. Also returns `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
     limiter: *const seawall_keyed_sliding_window,
@@ -1567,10 +1793,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = (*limiter)
+        let r = ffi_ref!(limiter)
             .0
-            .reserve(key_bytes(key, key_len), n, Duration::from_nanos(max_wait_ns));
-        reserved(r, out, out_wait)
+            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        ffi_pass!(reserved(r, out, out_wait))
     })
 }
 
@@ -1581,6 +1807,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
 /// decision), `SEAWALL_RATE_LIMITED` (`*out` has `allowed` false and
 /// `retry_after_ns`), `SEAWALL_INVALID_ARGUMENT` (`n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
     limiter: *const seawall_keyed_sliding_window,
@@ -1591,10 +1821,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = (*limiter)
+        let r = ffi_ref!(limiter)
             .0
-            .acquire(key_bytes(key, key_len), n, Duration::from_nanos(timeout_ns));
-        waited(r, out)
+            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -1602,12 +1832,16 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
 /// or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_keyed_sliding_window_get_metrics(
     limiter: *const seawall_keyed_sliding_window,
     out: *mut seawall_keyed_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        crate::config::write_out(out, keyed_metrics((*limiter).0.metrics()))
+        ffi_write_out!(out, keyed_metrics(ffi_ref!(limiter).0.metrics()))
     })
 }

@@ -1,7 +1,7 @@
 //! The policy guard: rate limiter → circuit breaker → bulkhead in one call.
 
 use crate::adaptive_timeout::seawall_adaptive_timeout;
-use crate::boundary::{fail, fail_stage, free_handle, invalid_config, write_handle};
+use crate::boundary::{fail, fail_stage, invalid_config};
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::{outcome_from, seawall_circuit_breaker};
 use crate::clock::{clock_source, seawall_manual_clock};
@@ -113,24 +113,73 @@ const _: () = {
     assert!(align_of::<GuardSlot>() <= align_of::<seawall_policy_guard>());
 };
 
+// The guard storage is the caller's: the header's contract is that a
+// `seawall_policy_guard *` passed to seawall is aligned, readable and
+// writable, and zeroed or last written by seawall (its `tag` is then
+// initialised; the `guard` bytes are initialised exactly when `tag` is
+// LIVE, as only `set_live` writes LIVE, after the guard). Its fields are
+// only ever reached through raw places, never through a reference to the
+// whole slot, so uninitialised guard bytes are never read as a `Guard`.
+
 /// Whether `*g` holds a live guard.
 ///
 /// # Safety
-/// `g` is non-NULL, aligned, and zeroed or written by `try_acquire`.
+/// `g` is a checked guard parameter (the contract above).
 #[inline]
 unsafe fn is_live(g: *const seawall_policy_guard) -> bool {
-    addr_of!((*g.cast::<GuardSlot>()).tag).read() == LIVE
+    // SAFETY: the contract above: `tag` is initialised and readable.
+    unsafe { addr_of!((*g.cast::<GuardSlot>()).tag).read() == LIVE }
+}
+
+/// Marks `*g` empty (its guard, if any, is forgotten, not dropped).
+///
+/// # Safety
+/// `g` is a checked guard parameter (the contract above).
+#[inline]
+unsafe fn set_empty(g: *mut seawall_policy_guard) {
+    // SAFETY: the contract above: the slot is writable.
+    unsafe { addr_of_mut!((*g.cast::<GuardSlot>()).tag).write(EMPTY) }
+}
+
+/// Stores `guard` in `*g` and marks it live.
+///
+/// # Safety
+/// `g` is a checked guard parameter (the contract above).
+#[inline]
+unsafe fn set_live(g: *mut seawall_policy_guard, guard: Guard) {
+    let slot = g.cast::<GuardSlot>();
+    // SAFETY: the contract above: the slot is writable; the guard is
+    // written before the tag that says it is there.
+    unsafe {
+        addr_of_mut!((*slot).guard).write(MaybeUninit::new(guard));
+        addr_of_mut!((*slot).tag).write(LIVE);
+    }
+}
+
+/// The live guard in `*g`, borrowed for the call.
+///
+/// # Safety
+/// `g` is a checked guard parameter and `is_live(g)`.
+#[inline]
+unsafe fn guard_ref<'a>(g: *const seawall_policy_guard) -> &'a Guard {
+    // SAFETY: live, so the guard bytes hold a `Guard` (contract above),
+    // which no one else touches during the call.
+    unsafe { (*addr_of!((*g.cast::<GuardSlot>()).guard)).assume_init_ref() }
 }
 
 /// Moves the core guard out of a live `*g` and marks it empty.
 ///
 /// # Safety
-/// `is_live(g)`.
+/// `g` is a checked guard parameter and `is_live(g)`.
 #[inline]
 unsafe fn take(g: *mut seawall_policy_guard) -> Guard {
     let slot = g.cast::<GuardSlot>();
-    addr_of_mut!((*slot).tag).write(EMPTY);
-    addr_of!((*slot).guard).read().assume_init()
+    // SAFETY: live, so the guard bytes hold a `Guard` (contract above);
+    // the tag goes EMPTY first, so it is moved out exactly once.
+    unsafe {
+        addr_of_mut!((*slot).tag).write(EMPTY);
+        addr_of!((*slot).guard).read().assume_init()
+    }
 }
 
 #[cold]
@@ -175,25 +224,32 @@ unsafe impl Versioned for seawall_policy_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_config_init(
     config: *mut seawall_policy_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn policy_new(
     config: *const seawall_policy_config,
     clock: ClockSource,
     out: *mut *mut seawall_policy,
 ) -> seawall_status {
-    let c = match crate::config::read(config) {
+    let c = match ffi_config!(config) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
     let mut p = Policy::with_clock(clock.clone());
-    match (c.token_bucket.as_ref(), c.sliding_window.as_ref()) {
+    match (ffi_opt_ref!(c.token_bucket), ffi_opt_ref!(c.sliding_window)) {
         (Some(_), Some(_)) => {
             return fail(invalid_config(
                 "rate_limiter",
@@ -205,13 +261,13 @@ unsafe fn policy_new(
         (None, Some(sw)) => p = p.rate_limiter(sw.0.clone()),
         (None, None) => {}
     }
-    if let Some(cb) = c.circuit_breaker.as_ref() {
+    if let Some(cb) = ffi_opt_ref!(c.circuit_breaker) {
         p = p.circuit_breaker(cb.0.clone());
     }
-    if let Some(bh) = c.bulkhead.as_ref() {
+    if let Some(bh) = ffi_opt_ref!(c.bulkhead) {
         p = p.bulkhead(bh.0.clone());
     }
-    match (c.timeout_ns, c.adaptive_timeout.as_ref()) {
+    match (c.timeout_ns, ffi_opt_ref!(c.adaptive_timeout)) {
         (0, None) => {}
         (0, Some(a)) => p = p.adaptive_timeout(a.0.clone()),
         (_, Some(_)) => {
@@ -228,11 +284,11 @@ unsafe fn policy_new(
         }
         (t, None) => p = p.timeout(Duration::from_nanos(t)),
     }
-    if let Some(r) = c.retry.as_ref() {
+    if let Some(r) = ffi_opt_ref!(c.retry) {
         p = p.retry(r.0.clone());
     }
     p = p.fallback(c.has_fallback != 0);
-    write_handle(out, seawall_policy(Arc::new(p), clock, c.has_fallback != 0));
+    ffi_new_handle!(out, seawall_policy(Arc::new(p), clock, c.has_fallback != 0));
     seawall_status::SEAWALL_OK
 }
 
@@ -240,31 +296,43 @@ unsafe fn policy_new(
 /// writes it to `*out`. The caller owns `*out` and frees it with
 /// `seawall_policy_free`. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG`
 /// (field `rate_limiter`: both limiters set) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_new(
     config: *const seawall_policy_config,
     out: *mut *mut seawall_policy,
 ) -> seawall_status {
-    ffi_boundary!([config, out] { policy_new(config, ClockSource::Monotonic, out) })
+    ffi_boundary!([config, out] { ffi_pass!(policy_new(config, ClockSource::Monotonic, out)) })
 }
 
 /// Like `seawall_policy_new`, measuring durations on `clock`. The caller
 /// owns `*out` and frees it with `seawall_policy_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_new_with_clock(
     config: *const seawall_policy_config,
     clock: *const seawall_manual_clock,
     out: *mut *mut seawall_policy,
 ) -> seawall_status {
-    ffi_boundary!([config, clock, out] { policy_new(config, clock_source(clock), out) })
+    ffi_boundary!([config, clock, out] { ffi_pass!(policy_new(config, clock_source(ffi_ref!(clock)), out)) })
 }
 
 /// Frees a policy. NULL is a no-op. Guards still held stay valid. Not
 /// thread-safe: must not race other calls on the same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_free(policy: *mut seawall_policy) {
-    ffi_value!((), { free_handle(policy) })
+    ffi_value!((), { ffi_free_handle!(policy) })
 }
 
 /// Acquires every stage in order and initialises `*guard` (caller-owned
@@ -277,19 +345,21 @@ pub unsafe extern "C" fn seawall_policy_free(policy: *mut seawall_policy) {
 /// `seawall_last_error_stage()` names the stage and
 /// `seawall_last_error_retry_after_ns()` says when to retry. Thread-safe
 /// on `policy`. Also returns `SEAWALL_NULL_ARGUMENT` (`*guard` untouched).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_try_acquire(
     policy: *const seawall_policy,
     guard: *mut seawall_policy_guard,
 ) -> seawall_status {
     ffi_boundary!([policy, guard] {
-        let slot = guard.cast::<GuardSlot>();
         // Empty first: a rejection (or a panic) leaves it empty.
-        addr_of_mut!((*slot).tag).write(EMPTY);
-        match (*policy).0.try_acquire() {
+        ffi_pass!(set_empty(guard));
+        match ffi_ref!(policy).0.try_acquire() {
             Ok(g) => {
-                addr_of_mut!((*slot).guard).write(MaybeUninit::new(g));
-                addr_of_mut!((*slot).tag).write(LIVE);
+                ffi_pass!(set_live(guard, g));
                 seawall_status::SEAWALL_OK
             }
             Err(r) => fail_stage(
@@ -308,17 +378,22 @@ pub unsafe extern "C" fn seawall_policy_try_acquire(
 /// without a breaker stage); written to `*out_probe`. Any thread, not
 /// concurrently with a call finishing the same guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (the guard
 /// is empty: finished, or not admitted) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_is_probe(
     guard: *const seawall_policy_guard,
     out_probe: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([guard, out_probe] {
-        if !is_live(guard) {
+        if !ffi_pass!(is_live(guard)) {
             return not_live();
         }
-        let g = &*addr_of!((*guard.cast::<GuardSlot>()).guard).cast::<Guard>();
-        *out_probe = g.breaker_permit().is_some_and(|p| p.is_probe());
+        // SAFETY: `guard` is a checked parameter, live (checked above).
+        let g = unsafe { guard_ref(guard) };
+        ffi_write!(out_probe, g.breaker_permit().is_some_and(|p| p.is_probe()));
         seawall_status::SEAWALL_OK
     })
 }
@@ -330,18 +405,23 @@ pub unsafe extern "C" fn seawall_policy_guard_is_probe(
 /// guard. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (unknown
 /// outcome: the guard stays live; or the guard is empty: finished already,
 /// or not admitted) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_complete(
     guard: *mut seawall_policy_guard,
     outcome: u32,
 ) -> seawall_status {
     ffi_boundary!([guard] {
-        if !is_live(guard) {
+        if !ffi_pass!(is_live(guard)) {
             return not_live();
         }
         match outcome_from(outcome) {
             Ok(o) => {
-                take(guard).complete(o);
+                // SAFETY: `guard` is a checked parameter, live (checked above).
+                unsafe { take(guard) }.complete(o);
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -353,6 +433,10 @@ pub unsafe extern "C" fn seawall_policy_guard_complete(
 /// caller. Any thread, one call at a time per guard. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (unknown outcome: the guard stays live; or
 /// the guard is empty) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
     guard: *mut seawall_policy_guard,
@@ -360,12 +444,13 @@ pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
     duration_ns: u64,
 ) -> seawall_status {
     ffi_boundary!([guard] {
-        if !is_live(guard) {
+        if !ffi_pass!(is_live(guard)) {
             return not_live();
         }
         match outcome_from(outcome) {
             Ok(o) => {
-                take(guard).complete_with_duration(o, Duration::from_nanos(duration_ns));
+                // SAFETY: `guard` is a checked parameter, live (checked above).
+                unsafe { take(guard) }.complete_with_duration(o, Duration::from_nanos(duration_ns));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -378,11 +463,16 @@ pub unsafe extern "C" fn seawall_policy_guard_complete_with_duration(
 /// is empty afterwards. NULL or an empty guard (finished already, or
 /// rejected) is a no-op, so it is safe in every cleanup path. Any thread,
 /// one call at a time per guard.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_guard_release(guard: *mut seawall_policy_guard) {
     ffi_value!((), {
-        if !guard.is_null() && is_live(guard) {
-            take(guard).release();
+        if !guard.is_null() && ffi_pass!(is_live(guard)) {
+            // SAFETY: `guard` is non-NULL and live (checked just above).
+            unsafe { take(guard) }.release();
         }
     })
 }

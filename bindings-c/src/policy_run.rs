@@ -156,12 +156,16 @@ pub type seawall_fallback_fn = Option<
 /// it. The header's `seawall_execute_config_default()` does the same. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
 /// `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_execute_config_init(
     config: *mut seawall_execute_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
 fn stage_name(s: Option<Stage>) -> &'static std::ffi::CStr {
@@ -227,6 +231,10 @@ fn sleep_on(clock: &ClockSource, ns: u64) {
 /// wrote an outcome that is no `seawall_outcome`; the run is cancelled);
 /// `SEAWALL_INVALID_CONFIG`, `SEAWALL_NULL_ARGUMENT` or `SEAWALL_PANIC`.
 /// Thread-safe on `policy` (many threads may execute through one policy).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_execute(
     policy: *const seawall_policy,
@@ -244,12 +252,12 @@ pub unsafe extern "C" fn seawall_policy_execute(
         let cfg = if config.is_null() {
             seawall_execute_config::defaults()
         } else {
-            match crate::config::read(config) {
+            match ffi_config!(config) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             }
         };
-        let p = &*policy;
+        let p = ffi_ref!(policy);
         if p.2 && fallback.is_none() {
             return fail(seawall::Error::argument(
                 "fallback",
@@ -268,7 +276,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
             callback_result: 0,
             stage: c"".as_ptr(),
         };
-        *out = res;
+        ffi_write!(out, res);
         let mut run = p.0.run(deadline);
         let mut step = run.next_step();
         loop {
@@ -289,7 +297,10 @@ pub unsafe extern "C" fn seawall_policy_execute(
                         outcome: 1,
                         retry_after_ns: 0,
                     };
-                    let rc = call(user_data, &info, &mut f);
+                    // SAFETY: the caller's callback, a valid function by the
+                    // header's contract, called with its own user_data and
+                    // pointers to our locals, valid for the call.
+                    let rc = unsafe { call(user_data, &info, &mut f) };
                     res.callback_result = rc;
                     let late = deadline_ns.is_some_and(|d| clock.now_ns() > d);
                     if late {
@@ -304,7 +315,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
                             Ok(o) => o,
                             Err(e) => {
                                 run.cancel();
-                                *out = res;
+                                ffi_write!(out, res);
                                 return fail(e);
                             }
                         };
@@ -334,7 +345,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     run.next_step()
                 }
                 Step::Done => {
-                    *out = res;
+                    ffi_write!(out, res);
                     return seawall_status::SEAWALL_OK;
                 }
                 Step::Fallback { error, stage } => {
@@ -351,11 +362,12 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     };
                     // Checked non-NULL above (has_fallback).
                     let rc = match fallback {
-                        Some(fb) => fb(user_data, &info),
+                        // SAFETY: as for the attempt callback above.
+                        Some(fb) => unsafe { fb(user_data, &info) },
                         None => return seawall_status::SEAWALL_PANIC,
                     };
                     res.callback_result = rc;
-                    *out = res;
+                    ffi_write!(out, res);
                     return if rc == 0 {
                         seawall_status::SEAWALL_OK
                     } else {
@@ -365,7 +377,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
                 Step::Fail { error, stage } => {
                     res.attempts = run.attempts();
                     res.stage = stage_name(stage).as_ptr();
-                    *out = res;
+                    ffi_write!(out, res);
                     return match (error, stage) {
                         (None, _) => crate::boundary::fail_call("attempt", res.callback_result),
                         (Some(e), Some(s)) => fail_stage(e, stage_name(Some(s))),
@@ -467,16 +479,29 @@ const _: () = {
     assert!(align_of::<RunSlot>() <= align_of::<seawall_policy_run>());
 };
 
+// The run storage is the caller's: the header's contract is that a
+// `seawall_policy_run *` passed to seawall is aligned, readable and
+// writable, used by one thread at a time, and zeroed or last written by
+// seawall (its `tag` is then initialised; the `call` bytes hold a
+// `CallState` exactly when `tag` is RUN_LIVE, which only `run_start`
+// writes, after the call). Fields are reached through raw places only.
+
 /// The live call in `*r`, or an `invalid_argument` naming `run`.
+///
+/// # Safety
+/// `r` is a checked run parameter (the contract above).
 unsafe fn live<'a>(r: *mut seawall_policy_run) -> Result<&'a mut CallState, seawall_status> {
     let slot = r.cast::<RunSlot>();
-    if addr_of!((*slot).tag).read() != RUN_LIVE {
+    // SAFETY: the contract above: `tag` is initialised and readable.
+    if unsafe { addr_of!((*slot).tag).read() } != RUN_LIVE {
         return Err(fail(seawall::Error::argument(
             "run",
             "is not live: not started by seawall_policy_run_start, or ended",
         )));
     }
-    Ok((*addr_of_mut!((*slot).call)).assume_init_mut())
+    // SAFETY: live, so `call` holds a `CallState`, ours alone for the call
+    // (one thread at a time per run).
+    Ok(unsafe { (*addr_of_mut!((*slot).call)).assume_init_mut() })
 }
 
 fn step_to_c(c: &mut CallState, step: Step) -> seawall_policy_step {
@@ -546,6 +571,10 @@ fn ended(o: &mut seawall_policy_step, error: Option<seawall::Error>, stage: Opti
 /// `deadline_ns` (on the policy's clock) bounds the whole call. A live
 /// `*run` is ended first. Reads no clock. Thread-safe on `policy`.
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_start(
     policy: *const seawall_policy,
@@ -554,25 +583,37 @@ pub unsafe extern "C" fn seawall_policy_run_start(
     run: *mut seawall_policy_run,
 ) -> seawall_status {
     ffi_boundary!([policy, run] {
-        end_run(run);
+        ffi_pass!(end_run(run));
         let slot = run.cast::<RunSlot>();
         let call = CallState {
-            run: (*policy).0.run((has_deadline != 0).then_some(deadline_ns)),
+            run: ffi_ref!(policy).0.run((has_deadline != 0).then_some(deadline_ns)),
             waiter: None,
             held: None,
         };
-        addr_of_mut!((*slot).call).write(MaybeUninit::new(call));
-        addr_of_mut!((*slot).tag).write(RUN_LIVE);
+        // SAFETY: the contract above `live`: the storage is writable; the
+        // call is written before the tag that says it is there (and the
+        // previous live call, if any, was dropped by `end_run`).
+        unsafe {
+            addr_of_mut!((*slot).call).write(MaybeUninit::new(call));
+            addr_of_mut!((*slot).tag).write(RUN_LIVE);
+        }
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Drops a live run's state (cancelling it if not over) and marks it empty.
+///
+/// # Safety
+/// `run` is a checked run parameter (the contract above `live`).
 unsafe fn end_run(run: *mut seawall_policy_run) {
     let slot = run.cast::<RunSlot>();
-    if addr_of!((*slot).tag).read() == RUN_LIVE {
-        addr_of_mut!((*slot).tag).write(0);
-        drop(addr_of!((*slot).call).read().assume_init());
+    // SAFETY: the contract above `live`: `tag` is readable; when live,
+    // `call` holds a `CallState`, moved out once (the tag goes to 0 first).
+    unsafe {
+        if addr_of!((*slot).tag).read() == RUN_LIVE {
+            addr_of_mut!((*slot).tag).write(0);
+            drop(addr_of!((*slot).call).read().assume_init());
+        }
     }
 }
 
@@ -581,10 +622,14 @@ unsafe fn end_run(run: *mut seawall_policy_run) {
 /// given back, and `*run` is empty. An empty run is left as it is (ending
 /// twice is fine). Thread-safe with other runs. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_end(run: *mut seawall_policy_run) -> seawall_status {
     ffi_boundary!([run] {
-        end_run(run);
+        ffi_pass!(end_run(run));
         seawall_status::SEAWALL_OK
     })
 }
@@ -592,12 +637,12 @@ pub unsafe extern "C" fn seawall_policy_run_end(run: *mut seawall_policy_run) ->
 macro_rules! with_run {
     ($run:ident, $out:ident, |$c:ident| $body:expr) => {
         ffi_boundary!([$run, $out] {
-            let $c = match live($run) {
+            let $c = match ffi_pass!(live($run)) {
                 Ok(c) => c,
                 Err(st) => return st,
             };
             let step = $body;
-            *$out = step_to_c($c, step);
+            ffi_write!($out, step_to_c($c, step));
             seawall_status::SEAWALL_OK
         })
     };
@@ -610,6 +655,10 @@ macro_rules! with_run {
 /// `error_field` `"step"`, the run unchanged. One thread at a time per run.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`: not
 /// live) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_next(
     run: *mut seawall_policy_run,
@@ -622,6 +671,10 @@ pub unsafe extern "C" fn seawall_policy_run_next(
 /// timeout the latency; the slot is released; `DONE`. One thread at a time
 /// per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`)
 /// or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_on_success(
     run: *mut seawall_policy_run,
@@ -636,6 +689,10 @@ pub unsafe extern "C" fn seawall_policy_run_on_success(
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `outcome`: no
 /// `seawall_outcome`, nothing recorded; field `run`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_on_failure(
     run: *mut seawall_policy_run,
@@ -643,11 +700,11 @@ pub unsafe extern "C" fn seawall_policy_run_on_failure(
     out_step: *mut seawall_policy_step,
 ) -> seawall_status {
     ffi_boundary!([run, failure, out_step] {
-        let c = match live(run) {
+        let c = match ffi_pass!(live(run)) {
             Ok(c) => c,
             Err(st) => return st,
         };
-        let f = *failure;
+        let f = *ffi_ref!(failure);
         let outcome = match outcome_from(f.outcome) {
             Ok(o) => o,
             Err(e) => return fail(e),
@@ -657,7 +714,7 @@ pub unsafe extern "C" fn seawall_policy_run_on_failure(
             retry_after_ns: (f.has_retry_after != 0).then_some(f.retry_after_ns),
             outcome,
         });
-        *out_step = step_to_c(c, step);
+        ffi_write!(out_step, step_to_c(c, step));
         seawall_status::SEAWALL_OK
     })
 }
@@ -668,13 +725,17 @@ pub unsafe extern "C" fn seawall_policy_run_on_failure(
 /// until `seawall_policy_run_settle` says the cut-off work has finished.
 /// One thread at a time per run. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_on_timeout(
     run: *mut seawall_policy_run,
     out_step: *mut seawall_policy_step,
 ) -> seawall_status {
     ffi_boundary!([run, out_step] {
-        let c = match live(run) {
+        let c = match ffi_pass!(live(run)) {
             Ok(c) => c,
             Err(st) => return st,
         };
@@ -685,7 +746,7 @@ pub unsafe extern "C" fn seawall_policy_run_on_timeout(
         }
         let mut o = step_to_c(c, step);
         o.slot_held = u8::from(held);
-        *out_step = o;
+        ffi_write!(out_step, o);
         seawall_status::SEAWALL_OK
     })
 }
@@ -694,10 +755,14 @@ pub unsafe extern "C" fn seawall_policy_run_on_timeout(
 /// bulkhead slot it held is released. Nothing held: a no-op. One thread at
 /// a time per run. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
 /// `run`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_settle(run: *mut seawall_policy_run) -> seawall_status {
     ffi_boundary!([run] {
-        match live(run) {
+        match ffi_pass!(live(run)) {
             Ok(c) => {
                 drop(c.held.take());
                 seawall_status::SEAWALL_OK
@@ -713,6 +778,10 @@ pub unsafe extern "C" fn seawall_policy_run_settle(run: *mut seawall_policy_run)
 /// One thread at a time per run. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `run`: not live, or not waiting) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_try_claim(
     run: *mut seawall_policy_run,
@@ -720,7 +789,7 @@ pub unsafe extern "C" fn seawall_policy_run_try_claim(
     out_step: *mut seawall_policy_step,
 ) -> seawall_status {
     ffi_boundary!([run, out_claimed, out_step] {
-        let c = match live(run) {
+        let c = match ffi_pass!(live(run)) {
             Ok(c) => c,
             Err(st) => return st,
         };
@@ -730,12 +799,12 @@ pub unsafe extern "C" fn seawall_policy_run_try_claim(
         match w.try_claim() {
             Ok(permit) => {
                 let step = c.run.slot_granted(permit);
-                *out_claimed = 1;
-                *out_step = step_to_c(c, step);
+                ffi_write!(out_claimed, 1);
+                ffi_write!(out_step, step_to_c(c, step));
             }
             Err(w) => {
                 c.waiter = Some(w);
-                *out_claimed = 0;
+                ffi_write!(out_claimed, 0);
             }
         }
         seawall_status::SEAWALL_OK
@@ -747,6 +816,10 @@ pub unsafe extern "C" fn seawall_policy_run_try_claim(
 /// with `SEAWALL_BULKHEAD_FULL`). One thread at a time per run. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `run`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_wait_timed_out(
     run: *mut seawall_policy_run,
@@ -763,10 +836,14 @@ pub unsafe extern "C" fn seawall_policy_run_wait_timed_out(
 /// cut-off slot stays until `_settle` or `_end`. A run that is over is
 /// left as it is. One thread at a time per run. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `run`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_policy_run_cancel(run: *mut seawall_policy_run) -> seawall_status {
     ffi_boundary!([run] {
-        match live(run) {
+        match ffi_pass!(live(run)) {
             Ok(c) => {
                 drop(c.waiter.take());
                 c.run.cancel();

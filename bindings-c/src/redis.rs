@@ -5,7 +5,7 @@
 //! blocks the calling thread at most the backend's deadline; a Redis
 //! failure is answered by the failure mode, never by an error status.
 
-use crate::boundary::{c_str, fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::limiters::{
     seawall_decision, seawall_sliding_window_config, seawall_token_bucket_config,
 };
@@ -81,13 +81,16 @@ unsafe impl crate::config::VersionedOut for seawall_redis_metrics {
     ];
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn backend_new(
     url: *const c_char,
     deadline_ns: u64,
     on_failure: u32,
     out: *mut *mut seawall_redis_backend,
 ) -> seawall_status {
-    let r = c_str(url, "url").and_then(|url| {
+    let r = ffi_str!(url, "url").and_then(|url| {
         let mut cfg = RedisConfig::new(url);
         cfg.deadline = Duration::from_nanos(deadline_ns);
         cfg.on_failure = match on_failure {
@@ -105,7 +108,7 @@ unsafe fn backend_new(
     });
     match r {
         Ok(b) => {
-            write_handle(out, seawall_redis_backend(b));
+            ffi_new_handle!(out, seawall_redis_backend(b));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -122,6 +125,10 @@ unsafe fn backend_new(
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `url`, `deadline` or
 /// `on_failure`; a password is never echoed), `SEAWALL_INVALID_ARGUMENT`
 /// (`url` not UTF-8) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_backend_new(
     url: *const c_char,
@@ -129,23 +136,30 @@ pub unsafe extern "C" fn seawall_redis_backend_new(
     on_failure: u32,
     out: *mut *mut seawall_redis_backend,
 ) -> seawall_status {
-    ffi_boundary!([url, out] { backend_new(url, deadline_ns, on_failure, out) })
+    ffi_boundary!([url, out] { ffi_pass!(backend_new(url, deadline_ns, on_failure, out)) })
 }
 
 /// Frees a backend. NULL is a no-op. Limiters made from it keep what they
 /// need and stay usable. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_backend_free(backend: *mut seawall_redis_backend) {
-    ffi_value!((), { free_handle(backend) })
+    ffi_value!((), { ffi_free_handle!(backend) })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn limiter_out(
     r: seawall::Result<RedisLimiter>,
     out: *mut *mut seawall_redis_limiter,
 ) -> seawall_status {
     match r {
         Ok(l) => {
-            write_handle(out, seawall_redis_limiter(l));
+            ffi_new_handle!(out, seawall_redis_limiter(l));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -158,6 +172,10 @@ unsafe fn limiter_out(
 /// The caller owns `*out` and frees it with `seawall_redis_limiter_free`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the
 /// field: `name`, `burst`, `rate_per_sec`, ...) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_token_bucket_new(
     backend: *const seawall_redis_backend,
@@ -166,11 +184,11 @@ pub unsafe extern "C" fn seawall_redis_token_bucket_new(
     out: *mut *mut seawall_redis_limiter,
 ) -> seawall_status {
     ffi_boundary!([backend, name, config, out] {
-        let r = c_str(name, "name").and_then(|name| {
-            let c: seawall_token_bucket_config = crate::config::read(config)?;
-            RedisLimiter::token_bucket(&(*backend).0, name, c.to_core())
+        let r = ffi_str!(name, "name").and_then(|name| {
+            let c: seawall_token_bucket_config = ffi_config!(config)?;
+            RedisLimiter::token_bucket(&ffi_ref!(backend).0, name, c.to_core())
         });
-        limiter_out(r, out)
+        ffi_pass!(limiter_out(r, out))
     })
 }
 
@@ -179,6 +197,10 @@ pub unsafe extern "C" fn seawall_redis_token_bucket_new(
 /// and frees it with `seawall_redis_limiter_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (naming the field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_sliding_window_new(
     backend: *const seawall_redis_backend,
@@ -187,33 +209,35 @@ pub unsafe extern "C" fn seawall_redis_sliding_window_new(
     out: *mut *mut seawall_redis_limiter,
 ) -> seawall_status {
     ffi_boundary!([backend, name, config, out] {
-        let r = c_str(name, "name").and_then(|name| {
-            let c: seawall_sliding_window_config = crate::config::read(config)?;
-            RedisLimiter::sliding_window(&(*backend).0, name, c.to_core())
+        let r = ffi_str!(name, "name").and_then(|name| {
+            let c: seawall_sliding_window_config = ffi_config!(config)?;
+            RedisLimiter::sliding_window(&ffi_ref!(backend).0, name, c.to_core())
         });
-        limiter_out(r, out)
+        ffi_pass!(limiter_out(r, out))
     })
 }
 
 /// Frees a Redis limiter. NULL is a no-op. Not thread-safe: must not race
 /// other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_free(limiter: *mut seawall_redis_limiter) {
-    ffi_value!((), { free_handle(limiter) })
+    ffi_value!((), { ffi_free_handle!(limiter) })
 }
 
-fn key_of<'a>(key: *const u8, key_len: usize) -> &'a [u8] {
-    // SAFETY: the caller passes `key_len` readable bytes at non-NULL `key`.
-    unsafe { std::slice::from_raw_parts(key, key_len) }
-}
-
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn decided(
     r: seawall::Result<seawall::Decision>,
     out: *mut seawall_decision,
 ) -> seawall_status {
     match r {
         Ok(d) => {
-            *out = d.into();
+            ffi_write!(out, d.into());
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -227,6 +251,10 @@ unsafe fn decided(
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`: empty or
 /// longer than 1024 bytes; field `n`: 0 or above the burst/limit) or
 /// `SEAWALL_NULL_ARGUMENT`. Never an error for Redis being unreachable.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_try_acquire(
     limiter: *const seawall_redis_limiter,
@@ -236,7 +264,7 @@ pub unsafe extern "C" fn seawall_redis_limiter_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decided((*limiter).0.try_acquire(key_of(key, key_len), n), out)
+        ffi_pass!(decided(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
     })
 }
 
@@ -244,6 +272,10 @@ pub unsafe extern "C" fn seawall_redis_limiter_try_acquire(
 /// writes it to `*out`. Blocks at most the deadline. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key` or `n`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_peek(
     limiter: *const seawall_redis_limiter,
@@ -253,13 +285,17 @@ pub unsafe extern "C" fn seawall_redis_limiter_peek(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        decided((*limiter).0.peek(key_of(key, key_len), n), out)
+        ffi_pass!(decided(ffi_ref!(limiter).0.peek(ffi_slice!(key, key_len), n), out))
     })
 }
 
 /// Gives back up to `n` for the key (granted but never sent). Blocks at
 /// most the deadline. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `key`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_refund(
     limiter: *const seawall_redis_limiter,
@@ -268,7 +304,7 @@ pub unsafe extern "C" fn seawall_redis_limiter_refund(
     n: u64,
 ) -> seawall_status {
     ffi_boundary!([limiter, key] {
-        match (*limiter).0.refund(key_of(key, key_len), n) {
+        match ffi_ref!(limiter).0.refund(ffi_slice!(key, key_len), n) {
             Ok(()) => seawall_status::SEAWALL_OK,
             Err(e) => fail(e),
         }
@@ -283,6 +319,10 @@ pub unsafe extern "C" fn seawall_redis_limiter_refund(
 /// calls on one key. Writes the decision to `*out`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`, `n` or `op`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_test_only_redis_limiter_decide_at(
     limiter: *const seawall_redis_limiter,
@@ -294,8 +334,8 @@ pub unsafe extern "C" fn seawall_test_only_redis_limiter_decide_at(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, op, out] {
-        match c_str(op, "op") {
-            Ok(op) => decided((*limiter).0.decide_at(key_of(key, key_len), n, op, now_ns), out),
+        match ffi_str!(op, "op") {
+            Ok(op) => ffi_pass!(decided(ffi_ref!(limiter).0.decide_at(ffi_slice!(key, key_len), n, op, now_ns), out)),
             Err(e) => fail(e),
         }
     })
@@ -305,14 +345,18 @@ pub unsafe extern "C" fn seawall_test_only_redis_limiter_decide_at(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_limiter_metrics(
     limiter: *const seawall_redis_limiter,
     out: *mut seawall_redis_metrics,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        let m = (*limiter).0.metrics();
-        crate::config::write_out(out, seawall_redis_metrics {
+        let m = ffi_ref!(limiter).0.metrics();
+        ffi_write_out!(out, seawall_redis_metrics {
             struct_size: 0,
             limit: m.limit,
             allowed: m.allowed,
@@ -345,6 +389,10 @@ pub struct seawall_redis_lease(seawall::redis::RedisLease);
 /// `seawall_redis_concurrency_limit_free`. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field `name`, `max_concurrent`
 /// or `lease_ns`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_concurrency_limit_new(
     backend: *const seawall_redis_backend,
@@ -354,9 +402,9 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_new(
     out: *mut *mut seawall_redis_concurrency_limit,
 ) -> seawall_status {
     ffi_boundary!([backend, name, out] {
-        let r = c_str(name, "name").and_then(|name| {
+        let r = ffi_str!(name, "name").and_then(|name| {
             seawall::redis::RedisConcurrencyLimit::new(
-                &(*backend).0,
+                &ffi_ref!(backend).0,
                 name,
                 max_concurrent,
                 Duration::from_nanos(lease_ns),
@@ -364,7 +412,7 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_new(
         });
         match r {
             Ok(l) => {
-                write_handle(out, seawall_redis_concurrency_limit(l));
+                ffi_new_handle!(out, seawall_redis_concurrency_limit(l));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -374,11 +422,15 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_new(
 
 /// Frees a concurrency limit. NULL is a no-op. Not thread-safe: must not
 /// race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_concurrency_limit_free(
     limit: *mut seawall_redis_concurrency_limit,
 ) {
-    ffi_value!((), { free_handle(limit) })
+    ffi_value!((), { ffi_free_handle!(limit) })
 }
 
 /// Takes a permit of the key `key[0..key_len)` if fewer than
@@ -391,6 +443,10 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_free(
 /// answer the backend's failure mode decides. Thread-safe. Returns
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field `key`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_concurrency_limit_try_acquire(
     limit: *const seawall_redis_concurrency_limit,
@@ -400,14 +456,14 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_try_acquire(
     retry_after_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([limit, key, out] {
-        match (*limit).0.try_acquire(key_of(key, key_len)) {
+        match ffi_ref!(limit).0.try_acquire(ffi_slice!(key, key_len)) {
             Ok(d) => {
                 if !retry_after_ns.is_null() {
-                    *retry_after_ns = seawall::clock::duration_to_ns(d.retry_after);
+                    ffi_write!(retry_after_ns, seawall::clock::duration_to_ns(d.retry_after));
                 }
                 match d.lease {
-                    Some(l) => write_handle(out, seawall_redis_lease(l)),
-                    None => *out = std::ptr::null_mut(),
+                    Some(l) => ffi_new_handle!(out, seawall_redis_lease(l)),
+                    None => ffi_write!(out, std::ptr::null_mut()),
                 }
                 seawall_status::SEAWALL_OK
             }
@@ -421,6 +477,10 @@ pub unsafe extern "C" fn seawall_redis_concurrency_limit_try_acquire(
 /// expired or Redis could not answer; `was_held` may be NULL. Blocks at
 /// most the deadline. Thread-safe. Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_lease_release(
     limit: *const seawall_redis_concurrency_limit,
@@ -428,10 +488,10 @@ pub unsafe extern "C" fn seawall_redis_lease_release(
     was_held: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([limit, lease] {
-        let l = Box::from_raw(lease);
-        let held = (*limit).0.release(l.0);
+        let l = ffi_take_handle!(lease);
+        let held = ffi_ref!(limit).0.release(l.0);
         if !was_held.is_null() {
-            *was_held = held;
+            ffi_write!(was_held, held);
         }
         seawall_status::SEAWALL_OK
     })
@@ -440,6 +500,10 @@ pub unsafe extern "C" fn seawall_redis_lease_release(
 /// Extends a held lease to its full length from now; `*held` is true if
 /// it was still held. Blocks at most the deadline. Thread-safe. Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_lease_renew(
     limit: *const seawall_redis_concurrency_limit,
@@ -447,7 +511,7 @@ pub unsafe extern "C" fn seawall_redis_lease_renew(
     held: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([limit, lease, held] {
-        *held = (*limit).0.renew(&(*lease).0);
+        ffi_write!(held, ffi_ref!(limit).0.renew(&ffi_ref!(lease).0));
         seawall_status::SEAWALL_OK
     })
 }
@@ -455,9 +519,13 @@ pub unsafe extern "C" fn seawall_redis_lease_renew(
 /// Frees a lease without releasing it (its permit stays held until the
 /// lease expires, as if the holder had died). NULL is a no-op. Not
 /// thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_lease_free(lease: *mut seawall_redis_lease) {
-    ffi_value!((), { free_handle(lease) })
+    ffi_value!((), { ffi_free_handle!(lease) })
 }
 
 // ---- feature flags ------------------------------------------------------------
@@ -472,6 +540,10 @@ pub struct seawall_redis_feature_flags(seawall::redis::RedisFeatureFlags);
 /// `seawall_redis_feature_flags_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (field `flag_namespace` or `cache_ttl_ns`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_feature_flags_new(
     backend: *const seawall_redis_backend,
@@ -480,12 +552,12 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_new(
     out: *mut *mut seawall_redis_feature_flags,
 ) -> seawall_status {
     ffi_boundary!([backend, flag_namespace, out] {
-        let r = c_str(flag_namespace, "namespace").and_then(|ns| {
-            seawall::redis::RedisFeatureFlags::new(&(*backend).0, ns, Duration::from_nanos(cache_ttl_ns))
+        let r = ffi_str!(flag_namespace, "namespace").and_then(|ns| {
+            seawall::redis::RedisFeatureFlags::new(&ffi_ref!(backend).0, ns, Duration::from_nanos(cache_ttl_ns))
         });
         match r {
             Ok(f) => {
-                write_handle(out, seawall_redis_feature_flags(f));
+                ffi_new_handle!(out, seawall_redis_feature_flags(f));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -495,9 +567,13 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_new(
 
 /// Frees feature flags. NULL is a no-op. Not thread-safe: must not race
 /// other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_feature_flags_free(flags: *mut seawall_redis_feature_flags) {
-    ffi_value!((), { free_handle(flags) })
+    ffi_value!((), { ffi_free_handle!(flags) })
 }
 
 /// Writes to `*out` whether the flag `flag[0..flag_len)` is on: the local
@@ -505,6 +581,10 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_free(flags: *mut seawall_re
 /// Redis cannot answer, `safe_default` (nonzero = true). Blocks at most
 /// the deadline. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_feature_flags_is_enabled(
     flags: *const seawall_redis_feature_flags,
@@ -514,9 +594,9 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_is_enabled(
     out: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([flags, flag, out] {
-        match (*flags).0.is_enabled(key_of(flag, flag_len), safe_default != 0) {
+        match ffi_ref!(flags).0.is_enabled(ffi_slice!(flag, flag_len), safe_default != 0) {
             Ok(v) => {
-                *out = v;
+                ffi_write!(out, v);
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -527,6 +607,10 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_is_enabled(
 /// Sets the flag on (`on` nonzero) or off for every host; `*written` is
 /// false when Redis could not take it. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `flag`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_feature_flags_set(
     flags: *const seawall_redis_feature_flags,
@@ -536,9 +620,9 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_set(
     written: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([flags, flag, written] {
-        match (*flags).0.set(key_of(flag, flag_len), on != 0) {
+        match ffi_ref!(flags).0.set(ffi_slice!(flag, flag_len), on != 0) {
             Ok(v) => {
-                *written = v;
+                ffi_write!(written, v);
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -550,6 +634,10 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_set(
 /// then back to its value; `*written` is false when Redis could not take
 /// it. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT`
 /// (field `flag` or `for_ns`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_redis_feature_flags_disable(
     flags: *const seawall_redis_feature_flags,
@@ -559,9 +647,9 @@ pub unsafe extern "C" fn seawall_redis_feature_flags_disable(
     written: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([flags, flag, written] {
-        match (*flags).0.disable(key_of(flag, flag_len), Duration::from_nanos(for_ns)) {
+        match ffi_ref!(flags).0.disable(ffi_slice!(flag, flag_len), Duration::from_nanos(for_ns)) {
             Ok(v) => {
-                *written = v;
+                ffi_write!(written, v);
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),

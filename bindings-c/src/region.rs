@@ -2,7 +2,7 @@
 //! the `*_new_in_region` constructors (in each primitive's module) that
 //! build a primitive whose state every process opening the region shares.
 
-use crate::boundary::{c_str, fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::shm::{RegionOptions, SharedRegion};
@@ -50,12 +50,16 @@ pub struct seawall_region(pub(crate) SharedRegion);
 /// sets `struct_size`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (an unknown `size`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_region_config_init(
     config: *mut seawall_region_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
 /// Opens the region `name`, creating it if it does not exist, and writes
@@ -69,6 +73,10 @@ pub unsafe extern "C" fn seawall_region_config_init(
 /// truncated, corrupted or other-version file: the last error says which),
 /// `SEAWALL_INVALID_CONFIG` (`size`, `slots`), `SEAWALL_INVALID_ARGUMENT`
 /// (`name`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_region_open(
     name: *const c_char,
@@ -79,17 +87,17 @@ pub unsafe extern "C" fn seawall_region_open(
         let opts = if config.is_null() {
             Ok(RegionOptions::default())
         } else {
-            crate::config::read(config).map(|c| RegionOptions {
+            ffi_config!(config).map(|c| RegionOptions {
                 size: c.size,
                 slots: c.slots,
             })
         };
         match opts
-            .and_then(|o| Ok((o, c_str(name, "name")?)))
+            .and_then(|o| Ok((o, ffi_str!(name, "name")?)))
             .and_then(|(o, n)| SharedRegion::open_with(n, &o))
         {
             Ok(r) => {
-                write_handle(out, seawall_region(r));
+                ffi_new_handle!(out, seawall_region(r));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -99,19 +107,27 @@ pub unsafe extern "C" fn seawall_region_open(
 
 /// Frees a region handle (primitives built in it keep working). NULL is
 /// a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_region_free(region: *mut seawall_region) {
-    ffi_value!((), { free_handle(region) })
+    ffi_value!((), { ffi_free_handle!(region) })
 }
 
 /// Deletes the region file `name` (processes that have it open keep their
 /// mapping; the next open creates a new region). A missing file is not an
 /// error. Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_SHARED_REGION`,
 /// `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_region_remove(name: *const c_char) -> seawall_status {
     ffi_boundary!([name] {
-        match c_str(name, "name").and_then(SharedRegion::remove) {
+        match ffi_str!(name, "name").and_then(SharedRegion::remove) {
             Ok(()) => seawall_status::SEAWALL_OK,
             Err(e) => fail(e),
         }
@@ -126,5 +142,5 @@ pub(crate) unsafe fn region_and_name<'a>(
     region: *const seawall_region,
     name: *const c_char,
 ) -> seawall::Result<(&'a SharedRegion, &'a str)> {
-    Ok((&(*region).0, c_str(name, "name")?))
+    Ok((&ffi_ref!(region).0, ffi_str!(name, "name")?))
 }

@@ -4,7 +4,7 @@
 
 use crate::adaptive_timeout::seawall_adaptive_timeout;
 use crate::backoff::seawall_backoff;
-use crate::boundary::{c_str, fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::seawall_circuit_breaker;
 use crate::fault::seawall_fault_injector;
@@ -37,6 +37,10 @@ pub struct seawall_label {
 /// `seawall_registry_free`. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (naming `prefix`) or
 /// `SEAWALL_NULL_ARGUMENT`. Thread-safe.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_new(
     prefix: *const c_char,
@@ -46,7 +50,7 @@ pub unsafe extern "C" fn seawall_registry_new(
         let r = if prefix.is_null() {
             Ok(core::Registry::new())
         } else {
-            c_str(prefix, "prefix").and_then(|p| {
+            ffi_str!(prefix, "prefix").and_then(|p| {
                 core::Registry::with_namespace(p).map_err(|e| match e {
                     seawall::Error::InvalidArgument { reason, .. } => {
                         seawall::Error::argument("prefix", reason)
@@ -57,7 +61,7 @@ pub unsafe extern "C" fn seawall_registry_new(
         };
         match r {
             Ok(r) => {
-                write_handle(out, seawall_registry(r));
+                ffi_new_handle!(out, seawall_registry(r));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -68,29 +72,39 @@ pub unsafe extern "C" fn seawall_registry_new(
 /// Frees a registry made by `seawall_registry_new`. NULL is a no-op.
 /// Registrations in it stay valid (freeing them is then a no-op).
 /// Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_free(registry: *mut seawall_registry) {
-    ffi_value!((), { free_handle(registry) })
+    ffi_value!((), { ffi_free_handle!(registry) })
 }
 
 /// Frees a registration: the instance leaves its registry. NULL is a
 /// no-op. Free an instance's registrations when you free the instance
 /// (a registration keeps the instance's counters alive, not its handle).
 /// Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registration_free(registration: *mut seawall_registration) {
-    ffi_value!((), { free_handle(registration) })
+    ffi_value!((), { ffi_free_handle!(registration) })
 }
 
 /// The registry `registry` names: NULL is the process-wide default one.
-unsafe fn reg<'a>(registry: *const seawall_registry) -> &'a core::Registry {
-    if registry.is_null() {
-        core::default_registry()
-    } else {
-        &(*registry).0
+fn reg(registry: Option<&seawall_registry>) -> &core::Registry {
+    match registry {
+        None => core::default_registry(),
+        Some(r) => &r.0,
     }
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn register(
     registry: *const seawall_registry,
     name: *const c_char,
@@ -99,7 +113,7 @@ unsafe fn register(
     src: Source,
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
-    let name = match c_str(name, "name") {
+    let name = match ffi_str!(name, "name") {
         Ok(n) => n,
         Err(e) => return fail(e),
     };
@@ -116,19 +130,18 @@ unsafe fn register(
         return crate::boundary::null_argument("labels");
     }
     let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(n_labels);
-    for i in 0..n_labels {
-        let l = *labels.add(i);
+    for l in ffi_slice_or_empty!(labels, n_labels) {
         if l.name.is_null() || l.value.is_null() {
             return crate::boundary::null_argument("labels");
         }
-        match (c_str(l.name, "labels"), c_str(l.value, "labels")) {
+        match (ffi_str!(l.name, "labels"), ffi_str!(l.value, "labels")) {
             (Ok(k), Ok(v)) => pairs.push((k, v)),
             (Err(e), _) | (_, Err(e)) => return fail(e),
         }
     }
-    match reg(registry).register(name, &pairs, src) {
+    match reg(ffi_opt_ref!(registry)).register(name, &pairs, src) {
         Ok(h) => {
-            write_handle(out, seawall_registration(h));
+            ffi_new_handle!(out, seawall_registration(h));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),
@@ -147,6 +160,10 @@ unsafe fn register(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_circuit_breaker(
     registry: *const seawall_registry,
@@ -157,8 +174,8 @@ pub unsafe extern "C" fn seawall_registry_register_circuit_breaker(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([breaker, name, out] {
-        let src = Source::CircuitBreaker((*breaker).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::CircuitBreaker(ffi_ref!(breaker).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -172,6 +189,10 @@ pub unsafe extern "C" fn seawall_registry_register_circuit_breaker(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_token_bucket(
     registry: *const seawall_registry,
@@ -182,8 +203,8 @@ pub unsafe extern "C" fn seawall_registry_register_token_bucket(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([bucket, name, out] {
-        let src = Source::TokenBucket((*bucket).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::TokenBucket(ffi_ref!(bucket).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -197,6 +218,10 @@ pub unsafe extern "C" fn seawall_registry_register_token_bucket(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_sliding_window(
     registry: *const seawall_registry,
@@ -207,8 +232,8 @@ pub unsafe extern "C" fn seawall_registry_register_sliding_window(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([limiter, name, out] {
-        let src = Source::SlidingWindow((*limiter).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::SlidingWindow(ffi_ref!(limiter).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -222,6 +247,10 @@ pub unsafe extern "C" fn seawall_registry_register_sliding_window(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_bulkhead(
     registry: *const seawall_registry,
@@ -232,8 +261,8 @@ pub unsafe extern "C" fn seawall_registry_register_bulkhead(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, name, out] {
-        let src = Source::Bulkhead((*bulkhead).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::Bulkhead(ffi_ref!(bulkhead).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -247,6 +276,10 @@ pub unsafe extern "C" fn seawall_registry_register_bulkhead(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_retry_budget(
     registry: *const seawall_registry,
@@ -257,8 +290,8 @@ pub unsafe extern "C" fn seawall_registry_register_retry_budget(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([budget, name, out] {
-        let src = Source::RetryBudget((*budget).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::RetryBudget(ffi_ref!(budget).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -272,6 +305,10 @@ pub unsafe extern "C" fn seawall_registry_register_retry_budget(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_adaptive_timeout(
     registry: *const seawall_registry,
@@ -282,8 +319,8 @@ pub unsafe extern "C" fn seawall_registry_register_adaptive_timeout(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([timeout, name, out] {
-        let src = Source::AdaptiveTimeout((*timeout).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::AdaptiveTimeout(ffi_ref!(timeout).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -297,6 +334,10 @@ pub unsafe extern "C" fn seawall_registry_register_adaptive_timeout(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_fault_injector(
     registry: *const seawall_registry,
@@ -307,8 +348,8 @@ pub unsafe extern "C" fn seawall_registry_register_fault_injector(
     out: *mut *mut seawall_registration,
 ) -> seawall_status {
     ffi_boundary!([injector, name, out] {
-        let src = Source::FaultInjector((*injector).0.clone());
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::FaultInjector(ffi_ref!(injector).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
@@ -324,6 +365,10 @@ pub unsafe extern "C" fn seawall_registry_register_fault_injector(
 /// empty, over 200 bytes, control characters, not UTF-8, or already
 /// registered there; or `labels`: a bad label name, a value over
 /// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_register_backoff(
     registry: *const seawall_registry,
@@ -335,11 +380,14 @@ pub unsafe extern "C" fn seawall_registry_register_backoff(
 ) -> seawall_status {
     ffi_boundary!([backoff, name, out] {
         // A clone shares the backoff's counters.
-        let src = Source::Backoff(std::sync::Arc::new((*backoff).0.clone()));
-        register(registry, name, labels, n_labels, src, out)
+        let src = Source::Backoff(std::sync::Arc::new(ffi_ref!(backoff).0.clone()));
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }
 
+/// # Safety
+/// Its pointers are checked parameters of the calling `extern "C" fn`
+/// (the contract in `ffi.rs`).
 unsafe fn write_text(
     text: &str,
     buf: *mut c_char,
@@ -347,7 +395,7 @@ unsafe fn write_text(
     out_len: *mut usize,
 ) -> seawall_status {
     let need = text.len();
-    *out_len = need;
+    ffi_write!(out_len, need);
     if buf.is_null() || cap <= need {
         return fail(seawall::Error::argument(
             "cap",
@@ -357,8 +405,7 @@ unsafe fn write_text(
             ),
         ));
     }
-    std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), need);
-    *buf.add(need) = 0;
+    ffi_write_cstr!(buf, text.as_bytes());
     seawall_status::SEAWALL_OK
 }
 
@@ -373,6 +420,10 @@ unsafe fn write_text(
 /// `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` or `SEAWALL_NULL_ARGUMENT`.
 /// Thread-safe (cold path: takes the registry's lock while it copies the
 /// entries, then reads each instance's counters).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_prometheus_text(
     registry: *const seawall_registry,
@@ -380,13 +431,17 @@ pub unsafe extern "C" fn seawall_registry_prometheus_text(
     cap: usize,
     out_len: *mut usize,
 ) -> seawall_status {
-    ffi_boundary!([out_len] { write_text(&reg(registry).prometheus_text(), buf, cap, out_len) })
+    ffi_boundary!([out_len] { ffi_pass!(write_text(&reg(ffi_opt_ref!(registry)).prometheus_text(), buf, cap, out_len)) })
 }
 
 /// Like `seawall_registry_prometheus_text`, for the health document
 /// (JSON, `spec/metrics.md`). `registry` may be NULL (the default
 /// registry). `buf` may be NULL (to ask for the length). Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (naming `cap`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_registry_health_json(
     registry: *const seawall_registry,
@@ -394,5 +449,5 @@ pub unsafe extern "C" fn seawall_registry_health_json(
     cap: usize,
     out_len: *mut usize,
 ) -> seawall_status {
-    ffi_boundary!([out_len] { write_text(&reg(registry).health_json(), buf, cap, out_len) })
+    ffi_boundary!([out_len] { ffi_pass!(write_text(&reg(ffi_opt_ref!(registry)).health_json(), buf, cap, out_len)) })
 }

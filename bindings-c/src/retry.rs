@@ -2,7 +2,7 @@
 //! the run's state in storage the caller owns.
 
 use crate::backoff::seawall_backoff;
-use crate::boundary::{fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::config::{own_size, Versioned};
 use crate::retry_budget::seawall_retry_budget;
 use crate::status::seawall_status;
@@ -262,12 +262,16 @@ fn step_to_c(s: RetryStep) -> seawall_retry_step {
 /// it. The header's `seawall_retry_config_default()` does the same. Thread-safe.
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` below
 /// `SEAWALL_CONFIG_MIN_SIZE`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_config_init(
     config: *mut seawall_retry_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
 /// Creates a retry on `backoff` (its schedule; the retry shares it, and
@@ -277,6 +281,10 @@ pub unsafe extern "C" fn seawall_retry_config_init(
 /// clock. The caller owns `*out` and frees it with `seawall_retry_free`.
 /// Thread-safe. Returns `SEAWALL_OK`, `SEAWALL_INVALID_CONFIG` (field
 /// `max_attempts` above the backoff's) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_new(
     backoff: *const seawall_backoff,
@@ -284,12 +292,12 @@ pub unsafe extern "C" fn seawall_retry_new(
     out: *mut *mut seawall_retry,
 ) -> seawall_status {
     ffi_boundary!([backoff, config, out] {
-        let c = match crate::config::read(config) {
+        let c = match ffi_config!(config) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
-        let mut r = Retry::new((*backoff).0.clone());
-        if let Some(budget) = c.retry_budget.as_ref() {
+        let mut r = Retry::new(ffi_ref!(backoff).0.clone());
+        if let Some(budget) = ffi_opt_ref!(c.retry_budget) {
             r = r.with_budget(budget.0.clone());
         }
         if c.max_attempts != 0 {
@@ -298,7 +306,7 @@ pub unsafe extern "C" fn seawall_retry_new(
                 Err(e) => return fail(e),
             };
         }
-        write_handle(out, seawall_retry(r));
+        ffi_new_handle!(out, seawall_retry(r));
         seawall_status::SEAWALL_OK
     })
 }
@@ -306,9 +314,13 @@ pub unsafe extern "C" fn seawall_retry_new(
 /// Frees a retry. NULL is a no-op. States it started cannot be stepped
 /// after it is freed. Not thread-safe: must not race other calls on the
 /// same handle.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_free(retry: *mut seawall_retry) {
-    ffi_value!((), { free_handle(retry) })
+    ffi_value!((), { ffi_free_handle!(retry) })
 }
 
 /// Starts the run of one call and writes its state to `*out_state`
@@ -316,6 +328,10 @@ pub unsafe extern "C" fn seawall_retry_free(retry: *mut seawall_retry) {
 /// retry starts at or after `deadline_ns` (on the backoff's clock:
 /// `CLOCK_MONOTONIC` ns, or the manual clock's). Reads no clock.
 /// Thread-safe on `retry`. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_start(
     retry: *const seawall_retry,
@@ -324,8 +340,8 @@ pub unsafe extern "C" fn seawall_retry_start(
     out_state: *mut seawall_retry_state,
 ) -> seawall_status {
     ffi_boundary!([retry, out_state] {
-        let st = (*retry).0.start((has_deadline != 0).then_some(deadline_ns));
-        *out_state = seawall_retry_state::from_core(&st);
+        let st = ffi_ref!(retry).0.start((has_deadline != 0).then_some(deadline_ns));
+        ffi_write!(out_state, seawall_retry_state::from_core(&st));
         seawall_status::SEAWALL_OK
     })
 }
@@ -335,18 +351,22 @@ pub unsafe extern "C" fn seawall_retry_start(
 /// on `retry`, not on `state`. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_ARGUMENT` (field `state`: not a state seawall wrote) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_on_success(
     retry: *const seawall_retry,
     state: *mut seawall_retry_state,
 ) -> seawall_status {
     ffi_boundary!([retry, state] {
-        let mut st = match (*state).to_core() {
+        let mut st = match ffi_ref!(state).to_core() {
             Ok(s) => s,
             Err(e) => return fail(e),
         };
-        (*retry).0.on_success(&mut st);
-        *state = seawall_retry_state::from_core(&st);
+        ffi_ref!(retry).0.on_success(&mut st);
+        ffi_write!(state, seawall_retry_state::from_core(&st));
         seawall_status::SEAWALL_OK
     })
 }
@@ -355,18 +375,22 @@ pub unsafe extern "C" fn seawall_retry_on_success(
 /// untouched. A run that is over is left as it is. Thread-safe on `retry`,
 /// not on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
 /// `state`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_abandon(
     retry: *const seawall_retry,
     state: *mut seawall_retry_state,
 ) -> seawall_status {
     ffi_boundary!([retry, state] {
-        let mut st = match (*state).to_core() {
+        let mut st = match ffi_ref!(state).to_core() {
             Ok(s) => s,
             Err(e) => return fail(e),
         };
-        (*retry).0.abandon(&mut st);
-        *state = seawall_retry_state::from_core(&st);
+        ffi_ref!(retry).0.abandon(&mut st);
+        ffi_write!(state, seawall_retry_state::from_core(&st));
         seawall_status::SEAWALL_OK
     })
 }
@@ -379,6 +403,10 @@ pub unsafe extern "C" fn seawall_retry_abandon(
 /// answer is to give up with the run's reason. Thread-safe on `retry`, not
 /// on `state`. Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (field
 /// `state`) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_on_failure(
     retry: *const seawall_retry,
@@ -387,12 +415,12 @@ pub unsafe extern "C" fn seawall_retry_on_failure(
     out_step: *mut seawall_retry_step,
 ) -> seawall_status {
     ffi_boundary!([retry, state, failure, out_step] {
-        let mut st = match (*state).to_core() {
+        let mut st = match ffi_ref!(state).to_core() {
             Ok(s) => s,
             Err(e) => return fail(e),
         };
-        let f = *failure;
-        let step = (*retry).0.on_failure(
+        let f = *ffi_ref!(failure);
+        let step = ffi_ref!(retry).0.on_failure(
             &mut st,
             Failure {
                 retryable: f.retryable != 0,
@@ -400,8 +428,8 @@ pub unsafe extern "C" fn seawall_retry_on_failure(
                 duration_ns: f.duration_ns,
             },
         );
-        *state = seawall_retry_state::from_core(&st);
-        *out_step = step_to_c(step);
+        ffi_write!(state, seawall_retry_state::from_core(&st));
+        ffi_write!(out_step, step_to_c(step));
         seawall_status::SEAWALL_OK
     })
 }

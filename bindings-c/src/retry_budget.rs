@@ -1,6 +1,6 @@
 //! gRPC-style retry budget: retries limited to a share of traffic.
 
-use crate::boundary::{fail, free_handle, write_handle};
+use crate::boundary::fail;
 use crate::config::{own_size, Versioned};
 use crate::status::seawall_status;
 use seawall::retry_budget::{RetryBudget, RetryBudgetConfig};
@@ -88,12 +88,16 @@ unsafe impl Versioned for seawall_retry_budget_config {
 /// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (`size` is no layout
 /// of the struct: below `SEAWALL_CONFIG_MIN_SIZE`, or cutting a field) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_config_init(
     config: *mut seawall_retry_budget_config,
     size: usize,
 ) -> seawall_status {
-    ffi_boundary!([config] { crate::config::init(config, size) })
+    ffi_boundary!([config] { ffi_config_init!(config, size) })
 }
 
 /// Creates (first process) or attaches to (later ones) the retry budget (full when created) `name`
@@ -103,6 +107,10 @@ pub unsafe extern "C" fn seawall_retry_budget_config_init(
 /// (also for another config than the region's, naming the field),
 /// `SEAWALL_INVALID_ARGUMENT` (`name`), `SEAWALL_SHARED_REGION` (the region
 /// is full) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[cfg(unix)]
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_new_in_region(
@@ -112,8 +120,8 @@ pub unsafe extern "C" fn seawall_retry_budget_new_in_region(
     out: *mut *mut seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([config, region, name, out] {
-        let built = crate::config::read(config).and_then(|c| {
-            let (r, n) = crate::region::region_and_name(region, name)?;
+        let built = ffi_config!(config).and_then(|c| {
+            let (r, n) = ffi_pass!(crate::region::region_and_name(region, name))?;
             RetryBudget::in_region(
                 RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio },
                 r,
@@ -122,7 +130,7 @@ pub unsafe extern "C" fn seawall_retry_budget_new_in_region(
         });
         match built {
             Ok(b) => {
-                write_handle(out, seawall_retry_budget(std::sync::Arc::new(b)));
+                ffi_new_handle!(out, seawall_retry_budget(std::sync::Arc::new(b)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -135,19 +143,23 @@ pub unsafe extern "C" fn seawall_retry_budget_new_in_region(
 /// `seawall_retry_budget_free`. Thread-safe. Returns `SEAWALL_OK`,
 /// `SEAWALL_INVALID_CONFIG` (naming `max_tokens` or `token_ratio`) or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_new(
     config: *const seawall_retry_budget_config,
     out: *mut *mut seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([config, out] {
-        let c = match crate::config::read(config) {
+        let c = match ffi_config!(config) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
         match RetryBudget::new(RetryBudgetConfig { max_tokens: c.max_tokens, token_ratio: c.token_ratio }) {
             Ok(b) => {
-                write_handle(out, seawall_retry_budget(std::sync::Arc::new(b)));
+                ffi_new_handle!(out, seawall_retry_budget(std::sync::Arc::new(b)));
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -156,20 +168,28 @@ pub unsafe extern "C" fn seawall_retry_budget_new(
 }
 
 /// Frees a retry budget. NULL is a no-op. Not thread-safe: must not race other calls on it.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_free(budget: *mut seawall_retry_budget) {
-    ffi_value!((), { free_handle(budget) })
+    ffi_value!((), { ffi_free_handle!(budget) })
 }
 
 /// Records a failed attempt (one token withdrawn) and asks for a retry:
 /// `SEAWALL_OK` = send it, `SEAWALL_RETRY_BUDGET_EXHAUSTED` = don't.
 /// Thread-safe (one CAS loop). Also returns `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_try_retry(
     budget: *const seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([budget] {
-        if (*budget).0.try_retry() {
+        if ffi_ref!(budget).0.try_retry() {
             seawall_status::SEAWALL_OK
         } else {
             fail(seawall::Error::RetryBudgetExhausted)
@@ -179,24 +199,32 @@ pub unsafe extern "C" fn seawall_retry_budget_try_retry(
 
 /// Records a failed attempt that will not be retried anyway (one token
 /// withdrawn). Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_record_failure(
     budget: *const seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([budget] {
-        (*budget).0.record_failure();
+        ffi_ref!(budget).0.record_failure();
         seawall_status::SEAWALL_OK
     })
 }
 
 /// Records a success (`token_ratio` tokens back, never above max).
 /// Thread-safe. Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_record_success(
     budget: *const seawall_retry_budget,
 ) -> seawall_status {
     ffi_boundary!([budget] {
-        (*budget).0.record_success();
+        ffi_ref!(budget).0.record_success();
         seawall_status::SEAWALL_OK
     })
 }
@@ -205,14 +233,18 @@ pub unsafe extern "C" fn seawall_retry_budget_record_success(
 /// Returns `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT`.
 /// Set `out->struct_size = sizeof *out` before the call: only that many
 /// bytes are written (else `SEAWALL_INVALID_ARGUMENT`, field `struct_size`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_retry_budget_get_metrics(
     budget: *const seawall_retry_budget,
     out: *mut seawall_retry_budget_metrics,
 ) -> seawall_status {
     ffi_boundary!([budget, out] {
-        let m = (*budget).0.metrics();
-        crate::config::write_out(out, seawall_retry_budget_metrics {
+        let m = ffi_ref!(budget).0.metrics();
+        ffi_write_out!(out, seawall_retry_budget_metrics {
             struct_size: 0,
             tokens_milli: m.tokens_milli,
             max_tokens_milli: m.max_tokens_milli,
