@@ -3,10 +3,11 @@
 //! Most of seawall's `unsafe` is here: every function taking a pointer is
 //! an `unsafe extern "C" fn`, and every use of such a pointer goes through
 //! the macros of `ffi.rs`, which carry the one safety argument (the
-//! header's pointer contract). The rest of the project's `unsafe` is the
-//! shared-memory mapping (`core/src/shm/map.rs`, the only module of the
-//! core allowed it), the time-stamp counter read (`tsc/`), and the Node and
-//! Python bindings' own FFI glue.
+//! header's pointer contract). The rest of the project's `unsafe` is in
+//! the two core modules allowed it (the shared-memory mapping,
+//! `core/src/shm/map.rs`, and the time-stamp counter read,
+//! `core/src/ordered_tsc.rs`) and in the Node and Python bindings' own FFI
+//! glue.
 //!
 //! Conventions (see include/seawall.h): prefix `seawall_`, opaque handles
 //! made by `_new` and released by `_free` (NULL is fine), config structs
