@@ -1,3 +1,4 @@
+use super::state::{field_bits, ADD_CROSS_BITS, ADD_HEADROOM, ADD_MIN_LAG_BITS};
 use super::*;
 use crate::clock::ManualClock;
 
@@ -480,9 +481,11 @@ fn detached_permit_keeps_its_slot_until_reattached_and_dropped() -> Result<()> {
 
 mod wake {
     use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
     use std::sync::atomic::{AtomicBool, AtomicUsize};
     use std::sync::Weak;
-    use std::task::Wake;
+    use std::task::{Context, Poll, Wake, Waker};
 
     /// Counts its wakes; optionally records whether the queue lock was free
     /// when it was woken.
