@@ -147,7 +147,23 @@ test('Redis killed: open allows, closed denies, never rejects; resumes by itself
 test('bad input: typed errors naming the parameter', async () => {
   const cfg = (f, field) => assert.throws(f, (e) => e.field === field && (e.code === 'SEAWALL_INVALID_CONFIG'), field)
   cfg(() => new RedisBackend({ url: 'localhost:6379' }), 'url')
-  cfg(() => new RedisBackend({ url: 'rediss://h:1' }), 'url')
+  for (const [url, shown] of [
+    ['rediss:/', 'rediss:/'],
+    ['redis://:@', 'redis://:@'],
+    ['ftp://h:1', 'ftp://h:1'],
+    ['redis://h:99999', 'redis://h:99999'],
+    ['redis://h/-1', 'redis://h/-1'],
+    ['rediss://h/0#insecure', '#insecure'],
+    ['rediss://h/0?ssl_ca_certs=/no/such/ca.pem', '/no/such/ca.pem'],
+    ['redis://u:hunter2@h:99999', 'redis://u:***@h:99999'],
+    ['unix:///tmp/r.sock?pass=hunter2&db=-1', 'pass=***']
+  ]) {
+    assert.throws(() => new RedisBackend({ url }), (e) => e.field === 'url' && e.code === 'SEAWALL_INVALID_CONFIG' &&
+      e.message.includes(shown) && !e.message.includes('hunter2'), url)
+  }
+  for (const url of ['redis://u:p@h:6380/15', 'rediss://h:6380/0', 'unix:///tmp/r.sock?db=2&user=u&pass=p', 'redis+unix:///tmp/r.sock']) {
+    assert.ok(new RedisBackend({ url }), url)
+  }
   cfg(() => new RedisBackend({}), 'url')
   cfg(() => new RedisBackend({ url: 6379 }), 'url')
   cfg(() => new RedisBackend({ url: 'redis://h', deadlineMs: 0 }), 'deadlineMs')
