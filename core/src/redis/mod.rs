@@ -428,6 +428,9 @@ struct SyncConn {
     pid: u32,
     backend: u64,
     conn: ::redis::Connection,
+    /// The read and write timeout the socket has now (setting them costs
+    /// two system calls, so a reused connection keeps the deadline's).
+    timeout: Duration,
 }
 
 /// Backends a thread keeps a blocking connection to (least recently used
@@ -647,8 +650,11 @@ impl RedisBackend {
             // A connection inherited through fork() is the parent's socket.
             conns.retain(|c| c.pid == pid);
             let pos = conns.iter().position(|c| c.backend == id);
-            let mut conn = match pos {
-                Some(i) => conns.swap_remove(i).conn,
+            let (mut conn, set) = match pos {
+                Some(i) => {
+                    let c = conns.swap_remove(i);
+                    (c.conn, Some(c.timeout))
+                }
                 None => {
                     let c = self
                         .inner
@@ -662,13 +668,22 @@ impl RedisBackend {
                             }
                         })?;
                     self.inner.counters.connects.fetch_add(1, Ordering::Relaxed);
-                    c
+                    // redis-rs leaves a new connection without timeouts.
+                    (c, None)
                 }
             };
-            let r = conn
-                .set_write_timeout(Some(left()))
-                .and_then(|()| conn.set_read_timeout(Some(left())))
-                .and_then(|()| f(&mut conn));
+            // A reused connection starts its call with the whole deadline
+            // left (less the microseconds above): its socket keeps the
+            // deadline as timeout, set once. A new one gets what its
+            // connect left, and the deadline again on its next call.
+            let timeout = if pos.is_some() { deadline } else { left() };
+            let r = if set == Some(timeout) {
+                Ok(())
+            } else {
+                conn.set_write_timeout(Some(timeout))
+                    .and_then(|()| conn.set_read_timeout(Some(timeout)))
+            }
+            .and_then(|()| f(&mut conn));
             match r {
                 Ok(v) => {
                     if conns.len() >= MAX_SYNC_CONNS {
@@ -678,6 +693,7 @@ impl RedisBackend {
                         pid,
                         backend: id,
                         conn,
+                        timeout,
                     });
                     Ok(v)
                 }
