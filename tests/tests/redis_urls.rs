@@ -3,7 +3,8 @@
 //! made by the test), `unix://` / `redis+unix://`, with user, password and
 //! database; a certificate from an untrusted CA refused and answered by the
 //! failure mode within the deadline; bad URLs as typed errors naming `url`
-//! and showing the value (password masked).
+//! and showing the value (password masked). Also: a backend whose last
+//! reference goes away on its own runtime thread shuts down without a panic.
 
 // Real time on purpose: these tests measure a real server's deadlines.
 #![allow(clippy::disallowed_methods)]
@@ -265,4 +266,40 @@ fn then(l: &Arc<RedisLimiter>, key: &[u8]) -> Decision {
         .expect("no error for valid input");
     assert!(t0.elapsed() <= DEADLINE + MARGIN, "took {:?}", t0.elapsed());
     d
+}
+
+/// The last reference to a backend can go away inside its own runtime: a
+/// non-blocking decision's task holds the limiter until its callback has
+/// run, and the caller may drop everything before the reply comes. Its
+/// runtime must then shut down without the panic tokio raises when a
+/// runtime is dropped from one of its own threads.
+#[test]
+fn dropping_the_last_reference_during_an_async_decision_does_not_panic() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("drop a runtime") {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        prev(info);
+    }));
+    for i in 0..5 {
+        let l = Arc::new(limiter(&server.url(), FailureMode::Closed, "drop"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        l.try_acquire_then(format!("k{i}").as_bytes(), 1, move |r| {
+            let _ = tx.send(r.map(|d| d.allowed));
+        });
+        drop(l); // the task now holds the only reference
+        let got = rx.recv_timeout(Duration::from_secs(5)).expect("callback");
+        assert!(got.expect("valid input"), "a fresh key is allowed");
+    }
+    // The task drops its reference right after the callback.
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(500) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(PANICS.load(std::sync::atomic::Ordering::Relaxed), 0);
 }

@@ -385,10 +385,34 @@ struct Counters {
     connects: AtomicU64,
 }
 
+/// A backend's runtime. Dropped with `shutdown_background`: the last
+/// reference to a backend may go away on the runtime's own thread (a
+/// non-blocking decision's task holds its limiter until the callback has
+/// run), where a plain drop would panic (it would wait for its threads).
+struct Rt(Option<tokio::runtime::Runtime>);
+
+impl Rt {
+    /// Runs `task` on the runtime (`Some` until the `Rt` is dropped, so
+    /// always, while a caller holds it).
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        if let Some(rt) = &self.0 {
+            rt.spawn(task);
+        }
+    }
+}
+
+impl Drop for Rt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// The runtime and connection of one process (rebuilt after a fork).
 struct Io {
     pid: u32,
-    rt: Arc<tokio::runtime::Runtime>,
+    rt: Arc<Rt>,
     conn: Option<MultiplexedConnection>,
 }
 
@@ -508,7 +532,7 @@ impl RedisBackend {
 
     /// The runtime (started on first use, again in a forked child) and the
     /// current connection, if any.
-    fn io(&self) -> Result<(Arc<tokio::runtime::Runtime>, Option<MultiplexedConnection>)> {
+    fn io(&self) -> Result<(Arc<Rt>, Option<MultiplexedConnection>)> {
         let mut g = self
             .inner
             .io
@@ -535,7 +559,7 @@ impl RedisBackend {
             .enable_all()
             .build()
             .map_err(|e| Error::config("runtime", format!("could not start: {e}")))?;
-        let rt = Arc::new(rt);
+        let rt = Arc::new(Rt(Some(rt)));
         *g = Some(Io {
             pid,
             rt: rt.clone(),
