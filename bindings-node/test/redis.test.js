@@ -228,3 +228,36 @@ test('concurrency limit with leases and feature flags from Node', { skip }, asyn
     server.stop()
   }
 })
+
+test('rediss:// with the server CA trusted; a certificate from another CA refused', { skip }, async () => {
+  // A throwaway CA, a server certificate it signed for 127.0.0.1, and an
+  // unrelated CA, made with openssl.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seawall-tls-'))
+  const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  for (const name of ['ca', 'other-ca']) {
+    ssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=seawall ${name}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+  }
+  ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost')
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext')
+  const tls = await freePort()
+  const server = await startRedis('--tls-port', String(tls), '--tls-cert-file', path.join(dir, 'server.pem'),
+    '--tls-key-file', path.join(dir, 'server.key'), '--tls-ca-cert-file', path.join(dir, 'ca.pem'), '--tls-auth-clients', 'no')
+  try {
+    const url = `rediss://127.0.0.1:${tls}/0?ssl_ca_certs=${path.join(dir, 'ca.pem')}`
+    const l = new RedisTokenBucket({ backend: new RedisBackend({ url, deadlineMs: 500, onFailure: 'closed' }), name: 'tls', ratePerSec: 0.001, burst: 2 })
+    await warm(l)
+    assert.deepStrictEqual([await l.tryAcquire('u'), await l.tryAcquire('u'), await l.tryAcquire('u')], [true, true, false])
+    assert.strictEqual(l.metrics().backend.fallbacks, 0)
+    const bad = `rediss://127.0.0.1:${tls}/0?ssl_ca_certs=${path.join(dir, 'other-ca.pem')}`
+    const r = new RedisTokenBucket({ backend: new RedisBackend({ url: bad, deadlineMs: 200, onFailure: 'closed' }), name: 'tls', ratePerSec: 0.001, burst: 2 })
+    for (let i = 0; i < 3; i++) assert.strictEqual(await r.tryAcquire('u'), false)
+    const m = r.metrics().backend
+    assert.ok(m.redisOk === 0 && m.errors >= 1 && /certificate/.test(m.lastError || ''), JSON.stringify(m))
+  } finally {
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
