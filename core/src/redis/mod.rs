@@ -246,6 +246,14 @@ fn parse_url(raw: &str) -> Result<::redis::Client> {
     // per connection).
     let settings = info.redis_settings().clone().set_skip_set_lib_name();
     let info = info.set_redis_settings(settings);
+    if tls {
+        // redis-rs builds its TLS config with the process' default rustls
+        // provider; with more than one provider compiled in (a Rust program
+        // whose other crates enable aws-lc-rs) there is none until someone
+        // installs one, and building the config would panic at connect.
+        // Install ring unless one is installed already (then that one).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
     let client = match ca_file {
         None => ::redis::Client::open(info),
         Some(path) => {
