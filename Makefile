@@ -100,8 +100,8 @@ check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
 
-deps-redis: ## Debian redis-server for the Redis backend's tests (each test starts its own on a random port)
-	bash scripts/deps-debian.sh redis-server
+deps-redis: ## Debian redis-server (and openssl, for the TLS tests' throwaway CA) for the Redis backend's tests (each test starts its own on a random port)
+	bash scripts/deps-debian.sh redis-server openssl
 
 test-redis: deps-redis ## only the Redis backend's tests and its conformance vectors
 	SEAWALL_REQUIRE_REDIS=1 $(CARGO) test -p seawall-tests --test 'redis_*'

@@ -28,8 +28,10 @@ function nArg (n) {
 }
 
 /**
- * One Redis (one URL: redis://[user][:password@]host[:port][/db] or
- * unix:///path.sock), shared by any number of limiters. Connects on the
+ * One Redis (one URL: redis://[user][:password@]host[:port][/db],
+ * rediss://... for TLS (?ssl_ca_certs=/path/ca.pem for a private CA) or
+ * unix:///path.sock[?db=N&user=U&pass=P]; spec/redis.md, "The URL"),
+ * shared by any number of limiters. Connects on the
  * first decision; constructing it never fails because Redis is down.
  * `{ url, deadlineMs = 50, onFailure = 'local', keyPrefix = 'seawall' }`.
  */

@@ -147,7 +147,23 @@ test('Redis killed: open allows, closed denies, never rejects; resumes by itself
 test('bad input: typed errors naming the parameter', async () => {
   const cfg = (f, field) => assert.throws(f, (e) => e.field === field && (e.code === 'SEAWALL_INVALID_CONFIG'), field)
   cfg(() => new RedisBackend({ url: 'localhost:6379' }), 'url')
-  cfg(() => new RedisBackend({ url: 'rediss://h:1' }), 'url')
+  for (const [url, shown] of [
+    ['rediss:/', 'rediss:/'],
+    ['redis://:@', 'redis://:@'],
+    ['ftp://h:1', 'ftp://h:1'],
+    ['redis://h:99999', 'redis://h:99999'],
+    ['redis://h/-1', 'redis://h/-1'],
+    ['rediss://h/0#insecure', '#insecure'],
+    ['rediss://h/0?ssl_ca_certs=/no/such/ca.pem', '/no/such/ca.pem'],
+    ['redis://u:hunter2@h:99999', 'redis://u:***@h:99999'],
+    ['unix:///tmp/r.sock?pass=hunter2&db=-1', 'pass=***']
+  ]) {
+    assert.throws(() => new RedisBackend({ url }), (e) => e.field === 'url' && e.code === 'SEAWALL_INVALID_CONFIG' &&
+      e.message.includes(shown) && !e.message.includes('hunter2'), url)
+  }
+  for (const url of ['redis://u:p@h:6380/15', 'rediss://h:6380/0', 'unix:///tmp/r.sock?db=2&user=u&pass=p', 'redis+unix:///tmp/r.sock']) {
+    assert.ok(new RedisBackend({ url }), url)
+  }
   cfg(() => new RedisBackend({}), 'url')
   cfg(() => new RedisBackend({ url: 6379 }), 'url')
   cfg(() => new RedisBackend({ url: 'redis://h', deadlineMs: 0 }), 'deadlineMs')
@@ -212,5 +228,38 @@ test('concurrency limit with leases and feature flags from Node', { skip }, asyn
     assert.throws(() => new RedisConcurrencyLimit({ backend, name: 'x', maxConcurrent: 1, leaseMs: 0 }), (e) => e.field === 'leaseMs')
   } finally {
     server.stop()
+  }
+})
+
+test('rediss:// with the server CA trusted; a certificate from another CA refused', { skip }, async () => {
+  // A throwaway CA, a server certificate it signed for 127.0.0.1, and an
+  // unrelated CA, made with openssl.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seawall-tls-'))
+  const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  for (const name of ['ca', 'other-ca']) {
+    ssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=seawall ${name}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+  }
+  ssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost')
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext')
+  const tls = await freePort()
+  const server = await startRedis('--tls-port', String(tls), '--tls-cert-file', path.join(dir, 'server.pem'),
+    '--tls-key-file', path.join(dir, 'server.key'), '--tls-ca-cert-file', path.join(dir, 'ca.pem'), '--tls-auth-clients', 'no')
+  try {
+    const url = `rediss://127.0.0.1:${tls}/0?ssl_ca_certs=${path.join(dir, 'ca.pem')}`
+    const l = new RedisTokenBucket({ backend: new RedisBackend({ url, deadlineMs: 500, onFailure: 'closed' }), name: 'tls', ratePerSec: 0.001, burst: 2 })
+    await warm(l)
+    assert.deepStrictEqual([await l.tryAcquire('u'), await l.tryAcquire('u'), await l.tryAcquire('u')], [true, true, false])
+    assert.strictEqual(l.metrics().backend.fallbacks, 0)
+    const bad = `rediss://127.0.0.1:${tls}/0?ssl_ca_certs=${path.join(dir, 'other-ca.pem')}`
+    const r = new RedisTokenBucket({ backend: new RedisBackend({ url: bad, deadlineMs: 200, onFailure: 'closed' }), name: 'tls', ratePerSec: 0.001, burst: 2 })
+    for (let i = 0; i < 3; i++) assert.strictEqual(await r.tryAcquire('u'), false)
+    const m = r.metrics().backend
+    assert.ok(m.redisOk === 0 && m.errors >= 1 && /certificate/.test(m.lastError || ''), JSON.stringify(m))
+  } finally {
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 })

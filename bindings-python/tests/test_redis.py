@@ -143,7 +143,6 @@ def test_wrong_password_never_raises_or_leaks_it():
     "make,field,exc",
     [
         (lambda: seawall.RedisBackend("localhost:6379"), "url", seawall.ConfigError),
-        (lambda: seawall.RedisBackend("rediss://h:1"), "url", seawall.ConfigError),
         (lambda: seawall.RedisBackend(""), "url", seawall.ConfigError),
         (lambda: seawall.RedisBackend(6379), "url", seawall.ConfigTypeError),
         (lambda: seawall.RedisBackend("redis://h", deadline=0), "deadline", seawall.ConfigError),
@@ -164,6 +163,32 @@ def test_bad_config_is_a_typed_error_naming_the_parameter(make, field, exc):
     with pytest.raises(exc) as e:
         make()
     assert e.value.field == field
+
+
+@pytest.mark.parametrize(
+    "url,shown",
+    [
+        ("rediss:/", "rediss:/"),
+        ("redis://:@", "redis://:@"),
+        ("ftp://h:1", "ftp://h:1"),
+        ("redis://h:99999", "redis://h:99999"),
+        ("redis://h/-1", "redis://h/-1"),
+        ("rediss://h/0#insecure", "#insecure"),
+        ("rediss://h/0?ssl_ca_certs=/no/such/ca.pem", "/no/such/ca.pem"),
+        ("redis://u:hunter2@h:99999", "redis://u:***@h:99999"),
+        ("unix:///tmp/r.sock?pass=hunter2&db=-1", "pass=***"),
+    ],
+)
+def test_bad_urls_name_url_and_show_the_value(url, shown):
+    with pytest.raises(seawall.ConfigError) as e:
+        seawall.RedisBackend(url)
+    assert e.value.field == "url"
+    assert shown in str(e.value) and "hunter2" not in str(e.value)
+
+
+def test_every_url_scheme_constructs():
+    for url in ["redis://u:p@h:6380/15", "rediss://h:6380/0", "unix:///tmp/r.sock?db=2&user=u&pass=p", "redis+unix:///tmp/r.sock"]:
+        seawall.RedisBackend(url)
 
 
 def test_bad_arguments_are_typed_errors_naming_the_parameter():
@@ -234,3 +259,63 @@ def test_feature_flags_disable_for_a_while_and_safe_default(server):
     with pytest.raises(seawall.ConfigError) as e:
         seawall.RedisConcurrencyLimit(1, 0, backend=backend(server.url), name="x")
     assert e.value.field == "lease"
+
+
+def _make_certs(d):
+    """A throwaway CA (ca.pem), a server certificate it signed for
+    127.0.0.1 (server.pem/.key) and an unrelated CA (other-ca.pem)."""
+    import subprocess
+
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for name in ["ca", "other-ca"]:
+        run("req", "-x509", *ec, "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "1",
+            "-subj", f"/CN=seawall {name}", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(f"{d}/server.ext", "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "1", "-extfile", "server.ext")
+
+
+def test_rediss_with_the_ca_trusted_and_an_untrusted_ca_refused():
+    import socket
+    import tempfile
+
+    from redis_server import _free_port
+
+    d = tempfile.mkdtemp(prefix="seawall-tls-")
+    _make_certs(d)
+    tls = _free_port()
+    s = RedisServer("--tls-port", str(tls), "--tls-cert-file", f"{d}/server.pem", "--tls-key-file",
+                    f"{d}/server.key", "--tls-ca-cert-file", f"{d}/ca.pem", "--tls-auth-clients", "no")
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", tls), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() - t0 < 10
+                time.sleep(0.01)
+        url = f"rediss://127.0.0.1:{tls}/0?ssl_ca_certs={d}/ca.pem"
+        l = seawall.RedisTokenBucket(0.001, 2, backend=backend(url, deadline=0.5), name="tls")
+        warm(l)
+        assert [l.try_acquire("u") for _ in range(3)] == [True, True, False]
+        assert asyncio.run(l.check_async("v")).allowed
+        m = l.metrics()
+        assert m["fallbacks"] == 0 and m["errors"] == 0, m
+        bad = f"rediss://127.0.0.1:{tls}/0?ssl_ca_certs={d}/other-ca.pem"
+        l = seawall.RedisTokenBucket(0.001, 2, backend=backend(bad), name="tls")
+        assert not any(l.try_acquire("u") for _ in range(3))
+        assert not asyncio.run(l.check_async("v")).allowed
+        m = l.metrics()
+        assert m["redis_ok"] == 0 and m["errors"] >= 1 and "certificate" in (m["last_error"] or ""), m
+    finally:
+        s.stop()
+        import shutil
+
+        shutil.rmtree(d, ignore_errors=True)

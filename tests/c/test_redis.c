@@ -35,8 +35,26 @@ static void bad_input(void) {
   CHECK_STATUS(seawall_redis_backend_new("redis://u:secret@h:notaport", DEADLINE_NS, 1, &b),
                SEAWALL_INVALID_CONFIG);
   CHECK(strstr(seawall_last_error_message(), "secret") == NULL);
-  CHECK_STATUS(seawall_redis_backend_new("rediss://h:1", DEADLINE_NS, 1, &b), SEAWALL_INVALID_CONFIG);
-  CHECK_STR(seawall_last_error_field(), "url");
+  static const char *const bad_urls[][2] = {
+      {"rediss:/", "rediss:/"},
+      {"redis://:@", "redis://:@"},
+      {"ftp://h:1", "ftp://h:1"},
+      {"redis://h:99999", "redis://h:99999"},
+      {"redis://h/-1", "redis://h/-1"},
+      {"rediss://h/0#insecure", "#insecure"},
+      {"rediss://h/0?ssl_ca_certs=/no/such/ca.pem", "/no/such/ca.pem"},
+      {"redis://u:hunter2@h:99999", "redis://u:***@h:99999"},
+      {"unix:///tmp/r.sock?pass=hunter2&db=-1", "pass=***"},
+  };
+  for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
+    CHECK_STATUS(seawall_redis_backend_new(bad_urls[i][0], DEADLINE_NS, 1, &b), SEAWALL_INVALID_CONFIG);
+    CHECK_STR(seawall_last_error_field(), "url");
+    CHECK(strstr(seawall_last_error_message(), bad_urls[i][1]) != NULL);
+    CHECK(strstr(seawall_last_error_message(), "hunter2") == NULL);
+  }
+  seawall_redis_backend *ok = NULL;
+  CHECK_OK(seawall_redis_backend_new("rediss://h:6380/0", DEADLINE_NS, 1, &ok));
+  seawall_redis_backend_free(ok);
   CHECK_STATUS(seawall_redis_backend_new("redis://h:1", 0, 1, &b), SEAWALL_INVALID_CONFIG);
   CHECK_STR(seawall_last_error_field(), "deadline_ns");
   CHECK_STATUS(seawall_redis_backend_new("redis://h:1", DEADLINE_NS, 7, &b), SEAWALL_INVALID_CONFIG);

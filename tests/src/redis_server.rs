@@ -20,8 +20,10 @@ pub struct RedisServer {
     child: Option<Child>,
     /// Its TCP port on 127.0.0.1.
     pub port: u16,
-    /// Its working dir (holds the unix socket).
+    /// Its working dir (holds the unix socket and any TLS files).
     pub dir: PathBuf,
+    /// Its TLS port on 127.0.0.1, when started with [`start_tls`](Self::start_tls).
+    pub tls_port: Option<u16>,
     args: Vec<String>,
 }
 
@@ -49,6 +51,58 @@ impl RedisServer {
         Self::start_with(&[])
     }
 
+    /// Starts one that also listens for TLS on [`tls_port`](Self::tls_port)
+    /// (plain TCP stays on `port` for admin commands). Its certificate, for
+    /// `127.0.0.1` and `localhost`, is signed by a throwaway CA made here
+    /// with `openssl`: [`ca_file`](Self::ca_file); an unrelated CA is in
+    /// [`other_ca_file`](Self::other_ca_file). Clients need no certificate.
+    pub fn start_tls() -> Option<Self> {
+        Self::start_tls_with(&[])
+    }
+
+    /// [`start_tls`](Self::start_tls) with extra `redis-server` arguments.
+    pub fn start_tls_with(extra: &[&str]) -> Option<Self> {
+        let mut s = Self::start_with(extra)?;
+        s.kill();
+        make_certs(&s.dir);
+        let port = free_port();
+        s.tls_port = Some(port);
+        let dir = s.dir.display().to_string();
+        s.args.extend([
+            // 127.0.0.2 too: a host name the certificate does not carry.
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "127.0.0.2".into(),
+            "--tls-port".into(),
+            port.to_string(),
+            "--tls-cert-file".into(),
+            format!("{dir}/server.pem"),
+            "--tls-key-file".into(),
+            format!("{dir}/server.key"),
+            "--tls-ca-cert-file".into(),
+            format!("{dir}/ca.pem"),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ]);
+        s.restart();
+        Some(s)
+    }
+
+    /// The PEM file of the CA that signed the TLS certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// The PEM file of a CA that signed nothing of this server's.
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.dir.join("other-ca.pem")
+    }
+
+    /// `rediss://<host>:<tls_port>/0` plus `query` (e.g. `?ssl_ca_certs=...`).
+    pub fn tls_url(&self, host: &str, query: &str) -> String {
+        format!("rediss://{host}:{}/0{query}", self.tls_port.unwrap_or(0))
+    }
+
     /// Starts one with extra `redis-server` arguments (e.g. `--requirepass x`).
     pub fn start_with(extra: &[&str]) -> Option<Self> {
         if binary().is_none() {
@@ -71,6 +125,7 @@ impl RedisServer {
             child: None,
             port: free_port(),
             dir,
+            tls_port: None,
             args: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         s.spawn();
@@ -96,7 +151,10 @@ impl RedisServer {
         self.child = Some(child);
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(10) {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && sock.exists() {
+            let tls_up = self
+                .tls_port
+                .is_none_or(|p| TcpStream::connect(("127.0.0.1", p)).is_ok());
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && sock.exists() && tls_up {
                 return;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -203,6 +261,80 @@ impl RedisServer {
         let _ = std::fs::remove_file(self.dir.join("redis.sock"));
         self.spawn();
     }
+}
+
+/// Writes `ca.pem`, `server.pem`, `server.key` (signed by that CA, for
+/// 127.0.0.1 and localhost) and `other-ca.pem` into `dir` with `openssl`
+/// (EC P-256 keys, valid one day). Panics when `openssl` fails: the TLS
+/// tests must not pass without TLS.
+fn make_certs(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("openssl (the TLS tests need it): {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, cn) in [("ca", "seawall test CA"), ("other-ca", "seawall other CA")] {
+        let (key, pem, subj) = (
+            format!("{name}.key"),
+            format!("{name}.pem"),
+            format!("/CN={cn}"),
+        );
+        let mut a = vec!["req", "-x509"];
+        a.extend(ec);
+        a.extend(["-keyout", &key, "-out", &pem, "-days", "1", "-subj", &subj]);
+        a.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        a.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        run(&a);
+    }
+    let mut a = vec!["req"];
+    a.extend(ec);
+    a.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    run(&a);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap_or_else(|e| panic!("server.ext: {e}"));
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 impl Drop for RedisServer {

@@ -502,7 +502,7 @@ fn bad_input_is_a_typed_error_naming_the_parameter() {
         RedisBackend::new(c).unwrap_err().field()
     };
     assert_eq!(cfg_err(&|c| c.url = "not a url".into()), Some("url"));
-    assert_eq!(cfg_err(&|c| c.url = "rediss://h:1".into()), Some("url"));
+    assert_eq!(cfg_err(&|c| c.url = "rediss:/h:1".into()), Some("url"));
     assert_eq!(cfg_err(&|c| c.url = "redis://h:99999".into()), Some("url"));
     assert_eq!(cfg_err(&|c| c.deadline = Duration::ZERO), Some("deadline"));
     assert_eq!(

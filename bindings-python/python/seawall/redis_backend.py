@@ -38,7 +38,9 @@ class RedisBackend(_native.RedisBackend):
 
     ``RedisBackend(url, *, deadline=0.05, on_failure="local",
     key_prefix="seawall")``: ``url`` is ``redis://[user][:password@]host
-    [:port][/db]`` or ``unix:///path.sock``. Connects on the first
+    [:port][/db]``, ``rediss://...`` (TLS; ``?ssl_ca_certs=/path/ca.pem``
+    to trust a private CA) or ``unix:///path.sock[?db=N&user=U&pass=P]``
+    (spec/redis.md, "The URL"). Connects on the first
     decision; constructing it never fails because Redis is down.
     ``metrics()`` counts Redis answers, errors, timeouts and fallbacks.
     """

@@ -102,9 +102,12 @@ impl FailureMode {
 /// Configuration of a [`RedisBackend`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RedisConfig {
-    /// `redis://[user][:password@]host[:port][/db]` or
-    /// `unix:///path/to/redis.sock[?db=N&user=U&pass=P]`. `rediss://` (TLS)
-    /// is not supported yet and is refused with `InvalidConfig { url }`.
+    /// `redis://[user][:password@]host[:port][/db]`,
+    /// `rediss://[user][:password@]host[:port][/db][?ssl_ca_certs=/path/ca.pem]`
+    /// (TLS: the server's certificate is checked against the Mozilla roots,
+    /// or only the CAs of that PEM file), or
+    /// `unix:///path/to/redis.sock[?db=N&user=U&pass=P]`. Anything else is
+    /// `InvalidConfig { field: "url" }`.
     pub url: String,
     /// Longest a decision waits for Redis, connecting included. `1 ms ..= 60 s`.
     /// Default 50 ms.
@@ -134,31 +137,159 @@ impl RedisConfig {
     }
 }
 
-/// The URL with any password replaced by `***` (for error messages).
+/// The URL with any password replaced by `***` (for error messages): the
+/// one of `user:password@` and a unix URL's `pass=` query parameter.
 fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
+    let head = url.get(..scheme_end + 3).unwrap_or("");
     let rest = url.get(scheme_end + 3..).unwrap_or("");
-    let auth_end = rest.find('@');
-    let path_start = rest.find('/').unwrap_or(rest.len());
-    match auth_end {
-        Some(at) if at < path_start => {
+    let path_start = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest.get(..path_start).and_then(|a| a.rfind('@')) {
+        Some(at) => {
             let auth = rest.get(..at).unwrap_or("");
-            let user = auth.split(':').next().unwrap_or("");
-            let masked = if auth.contains(':') {
-                format!("{user}:***")
-            } else {
-                "***".to_owned()
+            let masked = match auth.split_once(':') {
+                Some((_, "")) => auth.to_owned(),
+                Some((user, _)) => format!("{user}:***"),
+                // `redis://secret@host` is a user name to Redis, but
+                // people write passwords there.
+                None if auth.is_empty() => String::new(),
+                None => "***".to_owned(),
             };
-            format!(
-                "{}://{masked}@{}",
-                url.get(..scheme_end).unwrap_or(""),
-                rest.get(at + 1..).unwrap_or("")
+            format!("{masked}@{}", rest.get(at + 1..).unwrap_or(""))
+        }
+        None => rest.to_owned(),
+    };
+    let Some(q) = rest.find('?') else {
+        return format!("{head}{rest}");
+    };
+    let (before, query) = rest.split_at(q);
+    let masked: Vec<String> = query
+        .trim_start_matches('?')
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k @ ("pass" | "password"), _)) => format!("{k}=***"),
+            _ => kv.to_owned(),
+        })
+        .collect();
+    format!("{head}{before}?{}", masked.join("&"))
+}
+
+/// Parses and checks a backend URL (`spec/redis.md`, field `url`):
+/// `redis://`, `rediss://` (TLS, optional `?ssl_ca_certs=<PEM file>`),
+/// `unix://` / `redis+unix://` (`?db=&user=&pass=`). Reads the CA file now,
+/// so a missing or empty one is a config error, not a failing connection.
+fn parse_url(raw: &str) -> Result<::redis::Client> {
+    let url = raw.trim();
+    let bad = |why: &str| Error::config("url", format!("{why}, got {:?}", redact(url)));
+    if url.is_empty() {
+        return Err(Error::config("url", "must not be empty, got \"\""));
+    }
+    let Some((scheme, _)) = url.split_once("://") else {
+        return Err(bad(
+            "must start with redis://, rediss://, unix:// or redis+unix://",
+        ));
+    };
+    let (tls, unix) = match scheme {
+        "redis" => (false, false),
+        "rediss" => (true, false),
+        "unix" | "redis+unix" => (false, true),
+        _ => return Err(bad("scheme must be redis, rediss, unix or redis+unix")),
+    };
+    let mut u = ::url::Url::parse(url).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
+    if u.fragment().is_some() {
+        return Err(bad(
+            "must not have a #fragment (#insecure, TLS without checking the server's \
+             certificate, is not supported: trust its CA with ?ssl_ca_certs=/path/ca.pem)",
+        ));
+    }
+    let mut ca_file = None;
+    let mut seen: Vec<String> = Vec::new();
+    for (k, v) in u.query_pairs() {
+        let repeated = seen.iter().any(|s| *s == k);
+        seen.push(k.clone().into_owned());
+        match (k.as_ref(), tls, unix) {
+            _ if repeated => {
+                return Err(bad(&format!("has the parameter {k:?} twice")));
+            }
+            ("ssl_ca_certs", true, _) => ca_file = Some(v.into_owned()),
+            ("db" | "user" | "pass", _, true) => {}
+            _ => {
+                return Err(bad(&format!(
+                    "has an unknown parameter {k:?} (redis:// takes none, \
+                     rediss:// takes ssl_ca_certs, unix:// takes db, user, pass)"
+                )))
+            }
+        }
+    }
+    if !unix {
+        if u.host_str().unwrap_or("").is_empty() {
+            return Err(bad("has no host"));
+        }
+        if u.port() == Some(0) {
+            return Err(bad("port must be in 1..=65535"));
+        }
+        // redis-rs reads no query on a TCP URL; ssl_ca_certs is ours.
+        u.set_query(None);
+    }
+    let info = ::redis::IntoConnectionInfo::into_connection_info(u)
+        .map_err(|e| bad(&format!("is not a valid Redis URL ({e})")))?;
+    if info.redis_settings().db() < 0 {
+        return Err(bad(&format!(
+            "database must be a number >= 0, not {}",
+            info.redis_settings().db()
+        )));
+    }
+    // No pipelined CLIENT SETINFO on connect: its replies would each wait
+    // up to the deadline on a frozen server (and it is one more round trip
+    // per connection).
+    let settings = info.redis_settings().clone().set_skip_set_lib_name();
+    let info = info.set_redis_settings(settings);
+    if tls {
+        // redis-rs builds its TLS config with the process' default rustls
+        // provider; with more than one provider compiled in (a Rust program
+        // whose other crates enable aws-lc-rs) there is none until someone
+        // installs one, and building the config would panic at connect.
+        // Install ring unless one is installed already (then that one).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let client = match ca_file {
+        None => ::redis::Client::open(info),
+        Some(path) => {
+            let pem = read_ca_file(&path).map_err(|why| bad(&why))?;
+            ::redis::Client::build_with_tls(
+                info,
+                ::redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                },
             )
         }
-        _ => url.to_owned(),
+    };
+    client.map_err(|e| bad(&format!("is not a valid Redis URL ({e})")))
+}
+
+/// The PEM file of `ssl_ca_certs`, checked to hold at least one certificate.
+fn read_ca_file(path: &str) -> std::result::Result<Vec<u8>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    if path.is_empty() {
+        return Err("ssl_ca_certs must name a PEM file".into());
     }
+    let pem =
+        std::fs::read(path).map_err(|e| format!("ssl_ca_certs: cannot read {path:?} ({e})"))?;
+    let mut n = 0usize;
+    for c in CertificateDer::pem_slice_iter(&pem) {
+        c.map_err(|e| format!("ssl_ca_certs: {path:?} is not a PEM file ({e})"))?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!(
+            "ssl_ca_certs: {path:?} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(pem)
 }
 
 fn check_name(field: &'static str, name: &str, max: usize) -> Result<()> {
@@ -207,54 +338,7 @@ impl RedisConfig {
     }
 
     fn client(&self) -> Result<::redis::Client> {
-        let url = self.url.trim();
-        if url.is_empty() {
-            return Err(Error::config("url", "must not be empty, got \"\""));
-        }
-        let scheme = url.split("://").next().unwrap_or("");
-        if !url.contains("://") {
-            return Err(Error::config(
-                "url",
-                format!(
-                    "must start with redis://, unix:// or redis+unix://, got {:?}",
-                    redact(url)
-                ),
-            ));
-        }
-        match scheme {
-            "redis" | "unix" | "redis+unix" => {}
-            "rediss" => {
-                return Err(Error::config(
-                    "url",
-                    format!(
-                        "rediss:// (TLS) is not supported yet, got {:?}",
-                        redact(url)
-                    ),
-                ))
-            }
-            _ => {
-                return Err(Error::config(
-                    "url",
-                    format!(
-                        "scheme must be redis, unix or redis+unix, got {:?}",
-                        redact(url)
-                    ),
-                ))
-            }
-        }
-        // No pipelined CLIENT SETINFO on connect: its replies would each
-        // wait up to the deadline on a frozen server (and it is one more
-        // round trip per connection).
-        let info = ::redis::IntoConnectionInfo::into_connection_info(url).map(|info| {
-            let settings = info.redis_settings().clone().set_skip_set_lib_name();
-            info.set_redis_settings(settings)
-        });
-        let client = info.and_then(::redis::Client::open).map_err(|e| {
-            Error::config(
-                "url",
-                format!("is not a valid Redis URL ({e}), got {:?}", redact(url)),
-            )
-        })?;
+        let client = parse_url(&self.url)?;
         if self.deadline < MIN_DEADLINE || self.deadline > MAX_DEADLINE {
             return Err(Error::config(
                 "deadline",
@@ -309,10 +393,34 @@ struct Counters {
     connects: AtomicU64,
 }
 
+/// A backend's runtime. Dropped with `shutdown_background`: the last
+/// reference to a backend may go away on the runtime's own thread (a
+/// non-blocking decision's task holds its limiter until the callback has
+/// run), where a plain drop would panic (it would wait for its threads).
+struct Rt(Option<tokio::runtime::Runtime>);
+
+impl Rt {
+    /// Runs `task` on the runtime (`Some` until the `Rt` is dropped, so
+    /// always, while a caller holds it).
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        if let Some(rt) = &self.0 {
+            rt.spawn(task);
+        }
+    }
+}
+
+impl Drop for Rt {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// The runtime and connection of one process (rebuilt after a fork).
 struct Io {
     pid: u32,
-    rt: Arc<tokio::runtime::Runtime>,
+    rt: Arc<Rt>,
     conn: Option<MultiplexedConnection>,
 }
 
@@ -352,6 +460,9 @@ struct SyncConn {
     pid: u32,
     backend: u64,
     conn: ::redis::Connection,
+    /// The read and write timeout the socket has now (setting them costs
+    /// two system calls, so a reused connection keeps the deadline's).
+    timeout: Duration,
 }
 
 /// Backends a thread keeps a blocking connection to (least recently used
@@ -429,7 +540,7 @@ impl RedisBackend {
 
     /// The runtime (started on first use, again in a forked child) and the
     /// current connection, if any.
-    fn io(&self) -> Result<(Arc<tokio::runtime::Runtime>, Option<MultiplexedConnection>)> {
+    fn io(&self) -> Result<(Arc<Rt>, Option<MultiplexedConnection>)> {
         let mut g = self
             .inner
             .io
@@ -456,7 +567,7 @@ impl RedisBackend {
             .enable_all()
             .build()
             .map_err(|e| Error::config("runtime", format!("could not start: {e}")))?;
-        let rt = Arc::new(rt);
+        let rt = Arc::new(Rt(Some(rt)));
         *g = Some(Io {
             pid,
             rt: rt.clone(),
@@ -571,8 +682,11 @@ impl RedisBackend {
             // A connection inherited through fork() is the parent's socket.
             conns.retain(|c| c.pid == pid);
             let pos = conns.iter().position(|c| c.backend == id);
-            let mut conn = match pos {
-                Some(i) => conns.swap_remove(i).conn,
+            let (mut conn, set) = match pos {
+                Some(i) => {
+                    let c = conns.swap_remove(i);
+                    (c.conn, Some(c.timeout))
+                }
                 None => {
                     let c = self
                         .inner
@@ -586,13 +700,22 @@ impl RedisBackend {
                             }
                         })?;
                     self.inner.counters.connects.fetch_add(1, Ordering::Relaxed);
-                    c
+                    // redis-rs leaves a new connection without timeouts.
+                    (c, None)
                 }
             };
-            let r = conn
-                .set_write_timeout(Some(left()))
-                .and_then(|()| conn.set_read_timeout(Some(left())))
-                .and_then(|()| f(&mut conn));
+            // A reused connection starts its call with the whole deadline
+            // left (less the microseconds above): its socket keeps the
+            // deadline as timeout, set once. A new one gets what its
+            // connect left, and the deadline again on its next call.
+            let timeout = if pos.is_some() { deadline } else { left() };
+            let r = if set == Some(timeout) {
+                Ok(())
+            } else {
+                conn.set_write_timeout(Some(timeout))
+                    .and_then(|()| conn.set_read_timeout(Some(timeout)))
+            }
+            .and_then(|()| f(&mut conn));
             match r {
                 Ok(v) => {
                     if conns.len() >= MAX_SYNC_CONNS {
@@ -602,6 +725,7 @@ impl RedisBackend {
                         pid,
                         backend: id,
                         conn,
+                        timeout,
                     });
                     Ok(v)
                 }
@@ -1210,5 +1334,11 @@ mod tests {
         assert_eq!(redact("redis://u:secret@h:1/0"), "redis://u:***@h:1/0");
         assert_eq!(redact("redis://:secret@h"), "redis://:***@h");
         assert_eq!(redact("redis://h:1/0"), "redis://h:1/0");
+        assert_eq!(redact("rediss://secret@h"), "rediss://***@h");
+        assert_eq!(
+            redact("unix:///tmp/r.sock?db=2&user=u&pass=secret"),
+            "unix:///tmp/r.sock?db=2&user=u&pass=***"
+        );
+        assert_eq!(redact("redis://h/0?x=a@b"), "redis://h/0?x=a@b");
     }
 }
