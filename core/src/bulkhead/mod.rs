@@ -33,6 +33,12 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+// The code: `state` (the packed state word, its two layouts, the
+// lock-free fast path and the counters), `queue` (the FIFO wait queue and
+// the hand-off of released slots), `permit` (the values that hold a slot
+// or a place in the queue), `region` (the shared-region variant). This
+// file holds the type and its public methods.
+
 mod config;
 mod permit;
 mod queue;
@@ -79,7 +85,8 @@ pub struct BulkheadMetrics {
 pub struct Bulkhead {
     cfg: BulkheadConfig,
     layout: Layout,
-    /// The counters below are inline, or in a shared region
+    /// The packed state word (its layouts: `state.rs`). It and the
+    /// counters below are inline, or in a shared region
     /// (`spec/shared_memory.md`); the code is the same.
     state: Place<AtomicU64>,
     /// CAS mode: wraps of the state word's grant counter. Add mode:
