@@ -8,7 +8,7 @@
 //!   on this slow path only).
 //! * [`Bulkhead::enqueue_owned`] joins the same queue without blocking and
 //!   returns an [`OwnedWaiter`] that the caller checks, waits on, or awaits:
-//!   it is a [`Future`] whose [`Waker`] is woken when a slot is handed to
+//!   it is a [`Future`](std::future::Future) whose [`Waker`](std::task::Waker) is woken when a slot is handed to
 //!   it, so event-loop bindings (asyncio) wait without polling.
 //!
 //! **Fairness.** While anyone waits in the queue, `try_acquire` is rejected
@@ -54,7 +54,9 @@ use queue::{Slot, WaitQueue};
 use state::field_bits;
 use state::Layout;
 
-use crate::clock::{Clock, ClockSource};
+#[cfg(all(unix, not(seawall_loom)))]
+use crate::clock::Clock;
+use crate::clock::ClockSource;
 use crate::error::{Error, Result};
 use crate::place::Place;
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering};
