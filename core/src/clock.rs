@@ -56,12 +56,12 @@ fn monotonic_now_ns() -> u64 {
 
 /// The fast in-process monotonic clock: nanoseconds from the CPU's
 /// time-stamp counter (TSC), scaled by a calibration against
-/// `CLOCK_MONOTONIC` made once per process (by `quanta`, 0.6–3 ms measured),
-/// counted from the `CLOCK_MONOTONIC` time of that calibration.
+/// `CLOCK_MONOTONIC` made once per process (by `quanta`), counted from the
+/// `CLOCK_MONOTONIC` time of that calibration.
 ///
-/// A read is one ordered TSC read and a multiply: ≈ 16 ns on a Zen 4 KVM
-/// guest, where `CLOCK_MONOTONIC` costs ≈ 20 ns (the vDSO also reads the
-/// counter in order, then a seqlock and the kernel's scale). It is used only
+/// A read is one ordered TSC read and a multiply, less than a
+/// `CLOCK_MONOTONIC` read (the vDSO also reads the counter in order, then a
+/// seqlock and the kernel's scale). It is used only
 /// where the host vouches for the counter: on Linux x86-64 when the kernel's
 /// own clocksource is `tsc` (the kernel checked that the counters of all
 /// CPUs are synchronized) and the CPU reports an invariant TSC
@@ -74,13 +74,12 @@ fn monotonic_now_ns() -> u64 {
 /// instruction of the reading thread, so a thread that has seen a value
 /// another thread read sees a value at least as large
 /// (`core/tests/fast_clock.rs` checks it under contention). The unordered
-/// read that `quanta` and governor use is twice as fast here but was
-/// measured going back across threads by up to ≈ 0.34 µs. Values are not
-/// comparable between processes, and they drift from `CLOCK_MONOTONIC` by
-/// the calibration's rate error (12–34 ppm over four processes on that
-/// guest: up to 34 µs per second, 0.12 s per hour; NTP may slew
-/// `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared between
-/// processes uses [`MonotonicClock`].
+/// read that `quanta` and governor use is cheaper but can go back across
+/// threads. Values are not comparable between processes, and they drift
+/// from `CLOCK_MONOTONIC` by the calibration's rate error (tens of ppm;
+/// NTP may slew `CLOCK_MONOTONIC` itself by up to 500 ppm): state shared
+/// between processes uses [`MonotonicClock`]. The measurements behind this
+/// paragraph are in BENCHMARKS.md ("Measurements behind design choices").
 #[derive(Debug, Clone, Copy)]
 pub struct FastClock {
     tsc: Option<&'static Tsc>,
@@ -187,7 +186,7 @@ mod tsc {
             // thread's earlier loads complete, so a value another thread
             // published and this one has seen was read from the counter
             // before (`ordered_tsc`'s docs: a plain RDTSC, even after an
-            // MFENCE, was measured going back across threads).
+            // MFENCE, can go back across threads).
             let raw = self.ordered.read();
             // Scaled by a positive factor and saturating at the origin: never
             // decreases as `raw` grows.
@@ -216,8 +215,8 @@ mod tsc {
         }
         let ordered = crate::ordered_tsc::OrderedTsc::detect()?;
         // quanta checks the invariant-TSC and RDTSCP CPUID bits too and
-        // calibrates the counter against CLOCK_MONOTONIC once per process
-        // (0.6–3 ms measured); only its scale is used here.
+        // calibrates the counter against CLOCK_MONOTONIC once per process;
+        // only its scale is used here.
         let clock = quanta::Clock::new();
         let origin_ns = super::monotonic_now_ns();
         let origin_raw = ordered.read();
@@ -591,8 +590,8 @@ impl ClockSource {
     /// Now, for timing a call whose duration is only compared with
     /// `threshold_ns` (the breaker's slow-call rule): on a host clock,
     /// `CLOCK_MONOTONIC_COARSE` when its resolution is at most 1/100 of the
-    /// threshold (a read costs ≈ 2.5 ns instead of 16–20 ns; Linux's tick,
-    /// 1–4 ms, against the default 60 s threshold), else this clock. The
+    /// threshold (a cheaper read; Linux's tick, 1–4 ms, against the default
+    /// 60 s threshold), else this clock. The
     /// same threshold always picks the same source, so the two ends of a
     /// duration come from one clock. A manual clock is always itself.
     #[inline]
@@ -663,9 +662,8 @@ impl From<MonotonicClock> for ClockSource {
 // In `u64` arithmetic rather than through `as_nanos()`'s `u128`: the same
 // result, and for a `Duration::from_nanos(x)` (`x / 1e9` s + `x % 1e9` ns)
 // LLVM folds the round trip back to `x`; through `u128` it kept a
-// multiply-shift, a 128-bit multiply and a saturation check per field
-// (e.g. 33 of the 152 instructions of a denied token bucket request
-// through the C ABI).
+// multiply-shift, a 128-bit multiply and a saturation check per field, on
+// the path of a denied token bucket request through the C ABI.
 #[inline]
 pub fn duration_to_ns(d: Duration) -> u64 {
     d.as_secs()

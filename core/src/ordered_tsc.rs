@@ -11,10 +11,9 @@
 //! synchronized across CPUs, which the caller establishes).
 //!
 //! A plain `RDTSC` (what `quanta` reads) may execute before an earlier load
-//! and so read an earlier value: measured on a 2-vCPU Zen 4 guest (two
-//! threads each reading a shared maximum, then the counter), 2 527 of 48
-//! million reads went back, by up to 883 ticks (≈ 0.34 µs); with an `MFENCE`
-//! before it, 1 525 did; with `LFENCE; RDTSC` or `RDTSCP`, none.
+//! and so read an earlier value, even with an `MFENCE` before it; with
+//! `LFENCE; RDTSC` or `RDTSCP` it does not (the measurement is in
+//! BENCHMARKS.md, "Measurements behind design choices").
 #![allow(unsafe_code)]
 
 /// How this CPU reads the counter in order. Made only by

@@ -109,7 +109,8 @@ impl StripedCounter {
 /// its stack depth stays within one 64 KiB unit; a stripe change is harmless
 /// (the sum is over all stripes). No thread-local: inside a shared library
 /// each access to one is a call to `__tls_get_addr` (general-dynamic model),
-/// measured at ≈ 1 ns per denied `try_acquire` through the C ABI.
+/// on the path of every denied `try_acquire` through the C ABI (its cost is
+/// in BENCHMARKS.md, "Measurements behind design choices").
 #[inline]
 fn stripe_of_this_thread() -> usize {
     let anchor = 0u8;

@@ -130,8 +130,8 @@ fn duplicate_insert_converges_on_one_slot() {
     });
 }
 
-/// The table before the fix: a new key checks that a slot is fresh, then
-/// swaps the key word (no `EVICT` state blocking the old key's grants).
+/// A mutant table: a new key checks that a slot is fresh, then swaps the
+/// key word (no `EVICT` state blocking the old key's grants).
 /// Three slots: X (fresh), a throttled key, a fresh key; frozen clock
 /// at 1 s, burst 1 (TAT = now + 1 s after a grant).
 struct OldTable {

@@ -21,8 +21,8 @@ fn at(clock: &ManualClock) -> seawall::Result<AdaptiveTimeout> {
 
 /// Records from many threads released at once into the first two windows:
 /// none may be dropped (the histograms start empty and tagged, so nobody
-/// clears them). On the old code the first record of window 0 cleared the
-/// histogram while the others dropped their samples (defect 13).
+/// clears them). A first record of window 0 that cleared the histogram
+/// while the others dropped their samples would fail this.
 #[test]
 fn first_two_windows_drop_nothing_under_a_stampede() -> seawall::Result<()> {
     const THREADS: u64 = 8;

@@ -8,7 +8,7 @@
 //!   on this slow path only).
 //! * [`Bulkhead::enqueue_owned`] joins the same queue without blocking and
 //!   returns an [`OwnedWaiter`] that the caller checks, waits on, or awaits:
-//!   it is a [`Future`] whose [`Waker`] is woken when a slot is handed to
+//!   it is a [`Future`](std::future::Future) whose [`Waker`](std::task::Waker) is woken when a slot is handed to
 //!   it, so event-loop bindings (asyncio) wait without polling.
 //!
 //! **Fairness.** While anyone waits in the queue, `try_acquire` is rejected
@@ -33,6 +33,12 @@
 //! # Ok::<(), seawall::Error>(())
 //! ```
 
+// The code: `state` (the packed state word, its two layouts, the
+// lock-free fast path and the counters), `queue` (the FIFO wait queue and
+// the hand-off of released slots), `permit` (the values that hold a slot
+// or a place in the queue), `region` (the shared-region variant). This
+// file holds the type and its public methods.
+
 mod config;
 mod permit;
 mod queue;
@@ -48,7 +54,9 @@ use queue::{Slot, WaitQueue};
 use state::field_bits;
 use state::Layout;
 
-use crate::clock::{Clock, ClockSource};
+#[cfg(all(unix, not(seawall_loom)))]
+use crate::clock::Clock;
+use crate::clock::ClockSource;
 use crate::error::{Error, Result};
 use crate::place::Place;
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering};
@@ -79,7 +87,8 @@ pub struct BulkheadMetrics {
 pub struct Bulkhead {
     cfg: BulkheadConfig,
     layout: Layout,
-    /// The counters below are inline, or in a shared region
+    /// The packed state word (its layouts: `state.rs`). It and the
+    /// counters below are inline, or in a shared region
     /// (`spec/shared_memory.md`); the code is the same.
     state: Place<AtomicU64>,
     /// CAS mode: wraps of the state word's grant counter. Add mode:

@@ -372,8 +372,8 @@ impl Bulkhead {
             }
             // A wrap publishes the `grant_wraps` catch-up made just before
             // it (release): a reader that sees the wrapped word then sees
-            // `grant_wraps` at least that far (loom found the stale read
-            // when this was acquire-only).
+            // `grant_wraps` at least that far (with an acquire-only CAS
+            // here the loom models find a stale read).
             let success = if wraps {
                 Ordering::AcqRel
             } else {

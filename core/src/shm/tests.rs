@@ -398,8 +398,8 @@ fn slot_creation_is_ordered_with_a_lock_on_the_shared_descriptor() {
         let made = TokenBucket::in_region(tb_cfg(1, 1.0), &r2, "after-the-lock").is_ok();
         let _ = tx.send(made);
     });
-    // Not before the lock is let go (the old code locked the shared
-    // descriptor itself, which its holder's own lock did not exclude).
+    // Not before the lock is let go (a lock on the shared descriptor
+    // itself would not do: its holder's own lock does not exclude it).
     assert!(rx
         .recv_timeout(std::time::Duration::from_millis(200))
         .is_err());
