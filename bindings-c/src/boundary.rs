@@ -58,8 +58,8 @@ const STAY: u32 = 256;
 /// last error; while this is 0 (no thread in the process failed a call
 /// lately) that takes one load of a read-mostly line and no thread-local
 /// access. The thread-local access is what this saves: in a shared library
-/// each one is a call to `__tls_get_addr` (general-dynamic TLS), measured
-/// at 1–1.8 ns per call (see BENCHMARKS.md, "C ABI overhead"). While any
+/// each one is a call to `__tls_get_addr` (general-dynamic TLS), a cost
+/// measured in BENCHMARKS.md, "C ABI overhead". While any
 /// thread is registered, every call checks its own thread-local as before.
 ///
 /// Correct with relaxed ordering: a thread registers (add) before it can

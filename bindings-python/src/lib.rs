@@ -1,7 +1,9 @@
 //! `seawall._native`: the private native module behind the `seawall`
 //! Python package. Each primitive is a thin `#[pyclass]` over the core type;
 //! values are converted in `convert.rs` and errors in `errors.rs`, nowhere
-//! else. No algorithm lives here.
+//! else. Every decision (admit, count, retry, wait) is the core's; what is
+//! here is conversion, the GIL, and the bookkeeping of Python's protocols
+//! (a `with` block's permit, an awaitable's state).
 
 use pyo3::prelude::*;
 
