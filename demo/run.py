@@ -12,7 +12,10 @@ the retry budget and the adaptive timeout in the live view, the summary and
 the chart are read from there. Only what seawall cannot know comes from the
 clients' own JSON lines: what the user's call ended as (ok / payment queued),
 its end-to-end latency, the calls the user has in flight, and the whole
-unprotected client (it has no seawall).
+unprotected client (it has no seawall). The list of breaker transitions in
+the summary comes from each breaker's transition listener (an event, exact
+to the call); the chart's state band is the scraped gauge, so a half-open
+probe round shorter than a scrape interval shows only in that list.
 
 Usage: run.py [--duration 60] [--out DIR] [--smoke]
 """
