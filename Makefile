@@ -160,7 +160,7 @@ demo-build: deps-c lib-c ## build what the demo needs (wheel in the venv, Node a
 	cc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude demo/client.c -o $(DEMO_OUT)/client_c \
 	  $(LIBDIR)/libseawall.a -lcjson -lpthread -ldl -lm
 
-demo: demo-build ## the main job: ~1 minute, then the shared-state act (30 s); live view, summaries, charts (target/demo/*.png)
+demo: demo-build ## the main job: ~1 minute, then the shared-state act (30 s); clients serve /metrics, live view read from it, summaries, charts (target/demo/*.png)
 	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
 	$(DEMO_PY) demo/run.py --shared --duration 30 --out $(DEMO_OUT)
 
@@ -169,6 +169,6 @@ demo-distributed: deps-redis ## one limit shared by Python and Node processes th
 	$(MAKE) -C bindings-node build
 	$(DEMO_PY) demo/distributed.py --mode $${MODE:-local}
 
-demo-smoke: demo-build ## a 10-second run of the demo with its checks (part of make test)
+demo-smoke: demo-build ## a 10-second run of the demo with its checks, /metrics scraped and checked (part of make test)
 	$(DEMO_PY) demo/run.py --smoke --out $(DEMO_OUT)/smoke
 	$(DEMO_PY) demo/run.py --smoke --shared --out $(DEMO_OUT)/smoke

@@ -4,8 +4,10 @@
  * the whole call run by the core (seawall_policy_execute: it sleeps between
  * attempts, tells each attempt its deadline, asks the retry schedule before
  * the budget). Same policy.json as the Python and Node clients; one JSON
- * line per event on stdout.
- * Usage: client_c PORT T0_NS DURATION POLICY_JSON */
+ * line per event on stdout; seawall's Prometheus export (the default
+ * registry, seawall_registry_prometheus_text) on
+ * http://127.0.0.1:METRICS_PORT/metrics (and /health) until stdin closes.
+ * Usage: client_c PORT T0_NS DURATION POLICY_JSON METRICS_PORT */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -24,7 +26,7 @@
 
 #include "seawall.h"
 
-static int port;
+static int port, metrics_port;
 static uint64_t t0_ns;
 static double duration_s;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -175,6 +177,106 @@ static void *one_call(void *arg) {
   return NULL;
 }
 
+/* Every primitive is named; the labels say whose it is. They join the
+ * default registry, which /metrics exports. */
+static const seawall_label labels[] = {{"dependency", "payments"}, {"client", "c"}};
+#define N_LABELS (sizeof labels / sizeof labels[0])
+
+/* The export into a buffer that grows as needed (the text may grow
+ * between the length query and the copy: loop). NULL on failure. */
+static char *export_text(seawall_status (*fn)(const seawall_registry *, char *, size_t, size_t *), size_t *out_len) {
+  size_t cap = 0, len = 0;
+  char *buf = NULL;
+  for (;;) {
+    seawall_status s = fn(NULL, buf, cap, &len);
+    if (s == SEAWALL_OK) break;
+    free(buf);
+    if (s != SEAWALL_INVALID_ARGUMENT) return NULL;
+    cap = len + 1 + 4096;
+    buf = malloc(cap);
+    if (!buf) return NULL;
+  }
+  *out_len = len;
+  return buf;
+}
+
+static void send_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w <= 0) return;
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* GET /metrics and GET /health, one connection at a time (HTTP/1.0). */
+static void *metrics_server(void *arg) {
+  int lfd = *(int *)arg;
+  for (;;) {
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      return NULL;
+    }
+    struct timeval tv = {2, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char req[1024];
+    size_t got = 0;
+    while (got < sizeof req - 1) { /* up to the end of the request head */
+      ssize_t n = recv(fd, req + got, sizeof req - 1 - got, 0);
+      if (n <= 0) break;
+      got += (size_t)n;
+      req[got] = '\0';
+      if (strstr(req, "\r\n\r\n")) break;
+    }
+    req[got] = '\0';
+    size_t len = 0;
+    char *body = NULL;
+    const char *ctype = "text/plain; charset=utf-8", *status = "404 Not Found";
+    if (strncmp(req, "GET /metrics ", 13) == 0) {
+      body = export_text(seawall_registry_prometheus_text, &len);
+      ctype = "text/plain; version=0.0.4; charset=utf-8";
+    } else if (strncmp(req, "GET /health ", 12) == 0) {
+      body = export_text(seawall_registry_health_json, &len);
+      ctype = "application/json";
+    }
+    if (body) status = "200 OK";
+    char head[256];
+    int hl = snprintf(head, sizeof head, "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n", status,
+                      ctype, body ? len : (size_t)10);
+    send_all(fd, head, (size_t)hl);
+    send_all(fd, body ? body : "not found\n", body ? len : 10);
+    free(body);
+    close(fd);
+  }
+}
+
+static void start_metrics_server(void) {
+  static int lfd;
+  lfd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)metrics_port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, 16) != 0) {
+    fprintf(stderr, "metrics server on 127.0.0.1:%d: %s\n", metrics_port, strerror(errno));
+    exit(2);
+  }
+  pthread_t th;
+  if (pthread_create(&th, NULL, metrics_server, &lfd) != 0) exit(2);
+  pthread_detach(th);
+}
+
+static void reg(seawall_status s, const char *what) {
+  if (s != SEAWALL_OK) {
+    fprintf(stderr, "register %s: %s: %s\n", what, seawall_status_str(s), seawall_last_error_message());
+    exit(2);
+  }
+}
+
 static double num(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (!cJSON_IsNumber(v)) {
@@ -194,13 +296,14 @@ static void check(seawall_status s, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s PORT T0_NS DURATION POLICY_JSON\n", argv[0]);
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s PORT T0_NS DURATION POLICY_JSON METRICS_PORT\n", argv[0]);
     return 2;
   }
   port = atoi(argv[1]);
   t0_ns = strtoull(argv[2], NULL, 10);
   duration_s = atof(argv[3]);
+  metrics_port = atoi(argv[5]);
   FILE *f = fopen(argv[4], "rb");
   if (!f) return 2;
   static char text[1 << 16];
@@ -291,7 +394,19 @@ int main(int argc, char **argv) {
   check(seawall_policy_new(&pc, &policy), "policy");
   cJSON_Delete(P);
 
-  emit("\"ev\": \"ready\"");
+  /* The shared breaker's name is the region slot's ("payments"). */
+  seawall_registration *regs[6] = {0};
+  reg(seawall_registry_register_circuit_breaker(NULL, breaker, "payments", labels, N_LABELS, &regs[0]), "breaker");
+  reg(seawall_registry_register_token_bucket(NULL, bucket, "payments-limiter", labels, N_LABELS, &regs[1]), "limiter");
+  reg(seawall_registry_register_bulkhead(NULL, bulkhead, "payments-bulkhead", labels, N_LABELS, &regs[2]), "bulkhead");
+  reg(seawall_registry_register_adaptive_timeout(NULL, adaptive, "payments-timeout", labels, N_LABELS, &regs[3]),
+      "adaptive timeout");
+  reg(seawall_registry_register_backoff(NULL, backoff, "payments-retry", labels, N_LABELS, &regs[4]), "retry");
+  reg(seawall_registry_register_retry_budget(NULL, budget, "payments-retry-budget", labels, N_LABELS, &regs[5]),
+      "retry budget");
+  start_metrics_server();
+
+  emit("\"ev\": \"ready\", \"metrics_port\": %d", metrics_port);
   while (now_s() < 0) sleep_ns(5000000);
   double next_at = 0, last_state = 0;
   pthread_attr_t attr;
@@ -306,12 +421,9 @@ int main(int argc, char **argv) {
       next_at += 1.0 / rate;
     }
     if (t - last_state >= 0.25) {
-      enum seawall_circuit_state st = SEAWALL_STATE_CLOSED;
-      seawall_circuit_breaker_state(breaker, &st);
-      uint64_t timeout_ns = 0;
-      seawall_adaptive_timeout_get(adaptive, &timeout_ns);
-      emit("\"ev\": \"state\", \"state\": \"%s\", \"in_flight\": %d, \"timeout\": %.4f",
-           seawall_circuit_state_str((int)st), atomic_load(&in_flight), (double)timeout_ns / 1e9);
+      /* Calls the user has in flight: only the client knows (seawall's
+       * state comes from /metrics). */
+      emit("\"ev\": \"state\", \"in_flight\": %d", atomic_load(&in_flight));
       last_state = t;
     }
     double wait = next_at - now_s();
@@ -320,6 +432,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 500 && atomic_load(&in_flight) > 0; i++) sleep_ns(10000000u);
   emit("\"ev\": \"done\"");
   pthread_attr_destroy(&attr);
+  /* Keep /metrics up until run.py has taken its last scrape (it closes stdin). */
+  char sink[256];
+  errno = 0;
+  while (read(0, sink, sizeof sink) > 0 || errno == EINTR) errno = 0;
+  for (int i = 0; i < 6; i++) seawall_registration_free(regs[i]);
   if (atomic_load(&in_flight) == 0) {
     seawall_policy_free(policy);
     seawall_circuit_breaker_free(breaker);

@@ -2,15 +2,17 @@
 // The Node client: calls the payment service through one seawall policy,
 // rate limiter -> circuit breaker -> bulkhead -> adaptive timeout -> retry
 // with budget -> fallback ("payment queued"), configured from the same
-// policy.json as the Python and C clients. One JSON line per event on stdout.
-// Usage: node client.js PORT T0_NS DURATION POLICY_JSON
+// policy.json as the Python and C clients. One JSON line per event on stdout;
+// seawall's Prometheus export on http://127.0.0.1:METRICS_PORT/metrics (and
+// /health) until stdin closes.
+// Usage: node client.js PORT T0_NS DURATION POLICY_JSON METRICS_PORT
 
 const http = require('node:http')
 const fs = require('node:fs')
 const path = require('node:path')
 const seawall = require(process.env.SEAWALL_NODE || path.join(__dirname, '..', 'bindings-node'))
 
-const [port, t0ns, duration, policyPath] = process.argv.slice(2)
+const [port, t0ns, duration, policyPath, metricsPort] = process.argv.slice(2)
 const T0 = BigInt(t0ns)
 const DURATION = Number(duration)
 const P = JSON.parse(fs.readFileSync(policyPath, 'utf8'))
@@ -34,11 +36,17 @@ function httpGet (signal) {
   })
 }
 
+// Every primitive is named; the labels say whose it is. They join seawall's
+// default registry, which /metrics exports.
+const labels = { dependency: 'payments', client: 'node' }
 const cb = P.circuit_breaker
-// The shared-state act: one breaker for the three clients, in a region.
-const shared = P.shared_region ? { region: new seawall.SharedRegion(P.shared_region), name: 'payments' } : {}
+// The shared-state act: one breaker for the three clients, in a region
+// (its name is the region slot's; labels make this process export it).
+const shared = P.shared_region ? { region: new seawall.SharedRegion(P.shared_region) } : {}
 const breaker = new seawall.CircuitBreaker({
   ...shared,
+  name: 'payments',
+  labels,
   failureRateThreshold: cb.failure_rate_threshold,
   slowCallRateThreshold: cb.slow_call_rate_threshold,
   slowCallDurationThresholdMs: ms(cb.slow_call_duration_threshold),
@@ -58,21 +66,27 @@ const adaptive = new seawall.AdaptiveTimeout({
   maxTimeoutMs: ms(at.max_timeout),
   initialTimeoutMs: ms(at.initial_timeout),
   minSamples: at.min_samples,
-  windowMs: ms(at.window)
+  windowMs: ms(at.window),
+  name: 'payments-timeout',
+  labels
 })
 const r = P.retry
+const backoff = new seawall.Backoff({
+  maxAttempts: r.max_attempts,
+  baseMs: ms(r.base),
+  factor: r.factor,
+  maxDelayMs: ms(r.max_delay),
+  jitter: r.jitter
+})
+seawall.metrics.register(backoff, 'payments-retry', { labels })
 const policy = new seawall.Policy({
-  rateLimiter: new seawall.TokenBucket({ burst: P.rate_limiter.burst, ratePerSec: P.rate_limiter.rate_per_sec }),
+  rateLimiter: new seawall.TokenBucket({ burst: P.rate_limiter.burst, ratePerSec: P.rate_limiter.rate_per_sec, name: 'payments-limiter', labels }),
   circuitBreaker: breaker,
-  bulkhead: new seawall.Bulkhead({ maxConcurrent: P.bulkhead.max_concurrent }),
+  bulkhead: new seawall.Bulkhead({ maxConcurrent: P.bulkhead.max_concurrent, name: 'payments-bulkhead', labels }),
   timeout: adaptive,
   retry: {
-    maxAttempts: r.max_attempts,
-    baseMs: ms(r.base),
-    factor: r.factor,
-    maxDelayMs: ms(r.max_delay),
-    jitter: r.jitter,
-    budget: new seawall.RetryBudget({ maxTokens: P.retry_budget.max_tokens, tokenRatio: P.retry_budget.token_ratio }),
+    backoff,
+    budget: new seawall.RetryBudget({ maxTokens: P.retry_budget.max_tokens, tokenRatio: P.retry_budget.token_ratio, name: 'payments-retry-budget', labels }),
     retryIf: (err) => err instanceof UpstreamError || err.code === 'SEAWALL_TIMEOUT'
   },
   fallback: (err) => ({ queued: true, reason: reasonOf(err) })
@@ -89,6 +103,10 @@ function reasonOf (err) {
   }
   return e instanceof UpstreamError ? 'upstream_error' : String(e && (e.code || e.name))
 }
+
+// GET /metrics and /health, served from seawall's default registry.
+const metricsServer = http.createServer(seawall.metricsMiddleware())
+metricsServer.listen(Number(metricsPort), '127.0.0.1')
 
 breaker.on('stateChange', ({ from, to }) => emit({ ev: 'transition', from, to }))
 
@@ -109,7 +127,7 @@ async function oneCall () {
 }
 
 async function main () {
-  emit({ ev: 'ready' })
+  emit({ ev: 'ready', metrics_port: Number(metricsPort) })
   const sleep = (s) => new Promise((resolve) => setTimeout(resolve, Math.max(0, s * 1000)))
   while (nowS() < 0) await sleep(0.005)
   const pending = new Set()
@@ -124,13 +142,19 @@ async function main () {
       nextAt += 1 / P.rate
     }
     if (t - lastState >= 0.25) {
-      emit({ ev: 'state', state: breaker.state, in_flight: inFlight, timeout: adaptive.timeoutMs() / 1000 })
+      // Calls the user has in flight: only the client knows (seawall's
+      // state comes from /metrics).
+      emit({ ev: 'state', in_flight: inFlight })
       lastState = t
     }
     await sleep(Math.min(0.01, nextAt - nowS()))
   }
   await Promise.race([Promise.allSettled([...pending]), sleep(5)])
   emit({ ev: 'done' })
+  // Keep /metrics up until run.py has taken its last scrape (it closes stdin).
+  process.stdin.resume()
+  process.stdin.on('end', () => metricsServer.close())
+  process.stdin.on('close', () => metricsServer.close())
 }
 
 main()

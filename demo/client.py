@@ -2,19 +2,28 @@
 
 rate limiter -> circuit breaker -> bulkhead -> adaptive timeout -> retry
 with budget -> fallback ("payment queued"). Writes one JSON line per event
-to stdout (see run.py). Usage: client.py PORT T0_NS DURATION POLICY_JSON
+to stdout (see run.py), and serves seawall's Prometheus export on
+http://127.0.0.1:METRICS_PORT/metrics (and /health) until stdin closes.
+Usage: client.py PORT T0_NS DURATION POLICY_JSON METRICS_PORT
 """
 
 import asyncio
 import json
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import seawall
+import seawall.metrics
 
 PORT, T0_NS, DURATION = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 P = json.load(open(sys.argv[4]))
 RATE = P["rate"]
+METRICS_PORT = int(sys.argv[5])
+# Every primitive is named; the labels say whose it is. They join seawall's
+# default registry, which /metrics exports.
+LABELS = {"dependency": "payments", "client": "python"}
 
 
 def now_s():
@@ -52,19 +61,47 @@ async def http_get(path):
 
 cb = P["circuit_breaker"]
 if P.get("shared_region"):
-    # The shared-state act: one breaker for the three clients, in a region.
-    breaker = seawall.CircuitBreaker(**cb, region=seawall.SharedRegion(P["shared_region"]), name="payments")
+    # The shared-state act: one breaker for the three clients, in a region
+    # (its name is the region slot's; labels make this process export it).
+    breaker = seawall.CircuitBreaker(**cb, region=seawall.SharedRegion(P["shared_region"]), name="payments", labels=LABELS)
 else:
-    breaker = seawall.CircuitBreaker(**cb)
-limiter = seawall.TokenBucket(**P["rate_limiter"])
-bulkhead = seawall.Bulkhead(**P["bulkhead"])
-adaptive = seawall.AdaptiveTimeout(**P["adaptive_timeout"])
+    breaker = seawall.CircuitBreaker(**cb, name="payments", labels=LABELS)
+limiter = seawall.TokenBucket(**P["rate_limiter"], name="payments-limiter", labels=LABELS)
+bulkhead = seawall.Bulkhead(**P["bulkhead"], name="payments-bulkhead", labels=LABELS)
+adaptive = seawall.AdaptiveTimeout(**P["adaptive_timeout"], name="payments-timeout", labels=LABELS)
 budget = seawall.RetryBudget(**P["retry_budget"])
+seawall.metrics.register(budget, "payments-retry-budget", labels=LABELS)
 r = P["retry"]
 retry = seawall.Retry(
     r["max_attempts"], base=r["base"], factor=r["factor"], max_delay=r["max_delay"], jitter=r["jitter"],
     budget=budget, retry_on=(UpstreamError, seawall.TimeoutError),
 )
+seawall.metrics.register(retry, "payments-retry", labels=LABELS)
+
+
+class MetricsHandler(BaseHTTPRequestHandler):
+    """GET /metrics: seawall's Prometheus text; GET /health: its health JSON."""
+
+    def do_GET(self):
+        if self.path == "/metrics":
+            body, ctype = seawall.metrics.prometheus_text().encode(), seawall.metrics.CONTENT_TYPE
+        elif self.path == "/health":
+            body, ctype = json.dumps(seawall.metrics.health()).encode(), "application/json"
+        else:
+            body, ctype = b"not found\n", "text/plain"
+        self.send_response(200 if ctype != "text/plain" else 404)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+metrics_server = ThreadingHTTPServer(("127.0.0.1", METRICS_PORT), MetricsHandler)
+metrics_server.daemon_threads = True
+threading.Thread(target=metrics_server.serve_forever, daemon=True).start()
 
 
 def reason_of(e):
@@ -118,7 +155,7 @@ async def one_call():
 
 
 async def main():
-    emit(ev="ready")
+    emit(ev="ready", metrics_port=METRICS_PORT)
     while now_s() < 0:  # run.py gives every process the same start time
         await asyncio.sleep(0.005)
     tasks = set()
@@ -132,12 +169,17 @@ async def main():
             task.add_done_callback(tasks.discard)
             next_at += 1.0 / RATE
         if t - last_state >= 0.25:
-            emit(ev="state", state=breaker.state, in_flight=in_flight, timeout=round(adaptive.timeout(), 4))
+            # Calls the user has in flight: only the client knows (seawall's
+            # state comes from /metrics).
+            emit(ev="state", in_flight=in_flight)
             last_state = t
         await asyncio.sleep(min(0.01, max(0.0, next_at - now_s())))
     if tasks:
         await asyncio.wait(tasks, timeout=5)
-    emit(ev="done", metrics=str(breaker.metrics()))
+    emit(ev="done")
 
 
 asyncio.run(main())
+# Keep /metrics up until run.py has taken its last scrape (it closes stdin).
+sys.stdin.read()
+metrics_server.shutdown()
