@@ -597,7 +597,7 @@ impl Retry {
         let elapsed = now.saturating_sub(st.origin_ns);
         let delay = match self
             .backoff
-            .step(sched, Some(elapsed), failure.retry_after_ns)
+            .next_delay_why(sched, elapsed, failure.retry_after_ns)
         {
             Ok(d) => d,
             Err(why) => {
