@@ -8,7 +8,7 @@ const { mapNativeError } = require('./errors')
 module.exports = binding
 
 // Extra numbers of hot answers cross in this per-thread array (see
-// src/handles.rs): read them right after the call that wrote them.
+// src/ffi.rs): read them right after the call that wrote them.
 //
 // The hottest functions (cbAcquire, cbRecordSince, rlTry, rlTry1,
 // bhEnqueue, bhRelease, boStart, boStep, boSteps) are raw Node-API callbacks

@@ -3,17 +3,26 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_ns, Opts};
 use crate::error::tagged;
-use crate::handles::{Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
 use seawall::classify;
 use seawall::retry_budget as rb;
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// This module's registry: the backoffs raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub backoffs: RefCell<Slab<bo::Backoff>>,
+}
+
+crate::thread_ctx!(Registry);
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
@@ -81,7 +90,7 @@ impl Backoff {
         let o = Opts::new(options);
         let cfg = config(&o)?;
         let inner = bo::Backoff::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        let hot = crate::handles::hot();
+        let hot = hot();
         let id = hot.backoffs.borrow_mut().insert(Arc::new(inner.clone()));
         Ok(Self {
             inner,
@@ -130,7 +139,7 @@ impl Backoff {
 // `ScheduleState` as eight doubles (u64s as two exact u32 halves), so a
 // schedule costs no native allocation, no id and no finalizer. Any values
 // are safe: core gives other delays for other states. The steps are raw
-// hot calls (`handles::call`) on a region of the scratch array that no
+// hot calls (`ffi::call`) on a region of the scratch array that no
 // other hot call touches (they use slots 0..4): the state at
 // [STATE..STATE + 8], arguments and answers from [ARGS]. So the JS side
 // leaves the state of the schedule it stepped last in place and copies
@@ -198,7 +207,7 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
 crate::hot_fn! {
     /// `boStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
     /// Out: [STATE..] its state; [ARGS] 1, or -2 for an unknown id.
-    fn bo_start(h) {
+    fn bo_start(h: Hot) {
         let st = with_backoff(h, h.id_arg(ARGS), None, |b| Some(b.start()));
         match st {
             Some(st) => {
@@ -215,7 +224,7 @@ crate::hot_fn! {
     /// backoff id, [ARGS + 1] retryAfterMs (< 0: none), [ARGS + 2] elapsedMs
     /// (< 0: read the clock). Out: [STATE..] the state, [ARGS] the delay in
     /// ms, -1 to give up, -2 for an unknown backoff.
-    fn bo_step(h) {
+    fn bo_step(h: Hot) {
         let (ra, el) = (h.arg(ARGS + 1), h.arg(ARGS + 2));
         let d = with_backoff(h, h.id_arg(ARGS), -2.0, |b| {
             let mut st = state_in(h);
@@ -232,7 +241,7 @@ crate::hot_fn! {
     /// in: [STATE..] the state, [ARGS] the backoff id. Out: [STATE..] the
     /// state, [ARGS..ARGS + count] the delays, -1 from where the schedule
     /// gave up (all -2 for an unknown backoff).
-    fn bo_steps(h) {
+    fn bo_steps(h: Hot) {
         let n = (h.arg(ARGS + 1) as usize).min(MAX_STEPS);
         let known = with_backoff(h, h.id_arg(ARGS), false, |b| {
             let mut st = state_in(h);
@@ -255,7 +264,7 @@ crate::hot_fn! {
     }
 }
 
-/// The raw hot functions of this module (see `handles`).
+/// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
     (c"boStart", bo_start),
     (c"boStep", bo_step),
@@ -267,7 +276,7 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
 /// id.
 #[napi(catch_unwind)]
 pub fn bo_finish(id: u32) -> bool {
-    let h = crate::handles::hot();
+    let h = hot();
     with_backoff(&h, Some(id), false, |b| {
         let mut st = state_in(&h);
         b.finish(&mut st);
@@ -280,7 +289,7 @@ pub fn bo_finish(id: u32) -> bool {
 /// the backoff has max_elapsed, else -1 (-2: unknown backoff).
 #[napi(catch_unwind)]
 pub fn bo_elapsed(id: u32) -> f64 {
-    let h = crate::handles::hot();
+    let h = hot();
     with_backoff(&h, Some(id), -2.0, |b| {
         b.elapsed(&state_in(&h)).map_or(-1.0, duration_ms)
     })

@@ -10,17 +10,26 @@
 
 use crate::clock::{source, ManualClock, Stopwatch};
 use crate::conf::Opts;
-use crate::handles::{hot, Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::{self as cb, Outcome, Permit, WindowKind};
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+/// This module's registry: the breakers raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub breakers: RefCell<Slab<Shared>>,
+}
+
+crate::thread_ctx!(Registry);
 
 /// Added to a granted permit's bits when transitions are waiting to be drained.
 pub const EVENTS_PENDING: f64 = 1_099_511_627_776.0; // 2^40
@@ -151,7 +160,7 @@ crate::hot_fn! {
     /// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
     /// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
     /// duration measurement.
-    fn cb_acquire(h) {
+    fn cb_acquire(h: Hot) {
         let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
         h.put(0, r);
     }
@@ -162,7 +171,7 @@ crate::hot_fn! {
     /// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
     /// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
     /// are waiting to be drained, else 0 (also for an unknown id).
-    fn cb_record_since(h) {
+    fn cb_record_since(h: Hot) {
         let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
         let pending = with(h, h.id_arg(0), false, |s| {
             record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))

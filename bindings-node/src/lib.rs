@@ -13,7 +13,7 @@ pub mod circuit_breaker;
 pub mod clock;
 pub mod conf;
 pub mod error;
-pub mod handles;
+pub mod ffi;
 pub mod limiter;
 pub mod policy;
 pub mod redis;
@@ -24,7 +24,27 @@ pub mod registry;
 pub mod retry;
 pub mod share;
 
+use napi::bindgen_prelude::Object;
+use napi::Env;
 use napi_derive::napi;
+
+/// Adds each module's raw hot functions to the exports of each environment
+/// that loads the addon (the main thread and every worker), each with its
+/// module's per-thread context. The one place that names every module with
+/// raw functions: `ffi` knows none of them.
+#[napi(module_exports)]
+pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
+    ffi::register_raw(
+        &exports,
+        &env,
+        circuit_breaker::HOT_FNS,
+        &circuit_breaker::hot(),
+    )?;
+    ffi::register_raw(&exports, &env, limiter::HOT_FNS, &limiter::hot())?;
+    ffi::register_raw(&exports, &env, bulkhead::HOT_FNS, &bulkhead::hot())?;
+    ffi::register_raw(&exports, &env, backoff::HOT_FNS, &backoff::hot())?;
+    ffi::register_raw(&exports, &env, ffi::HOT_FNS, &ffi::no_ctx())
+}
 
 /// The seawall version (the same in every binding).
 #[napi(catch_unwind)]

@@ -6,7 +6,7 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
 use crate::error::{from_core, tagged};
-use crate::handles::{hot, Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
@@ -18,10 +18,19 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// This module's registry: the limiters raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub limiters: RefCell<Slab<Limiter>>,
+}
+
+crate::thread_ctx!(Registry);
 
 pub enum Limiter {
     Bucket(Arc<TokenBucket>),
@@ -75,7 +84,7 @@ fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
 }
 
 fn write(d: &Decision) -> bool {
-    crate::handles::put_all(&[
+    crate::ffi::put_all(&[
         d.remaining as f64,
         duration_ms(d.retry_after),
         duration_ms(d.reset_after),
@@ -139,7 +148,7 @@ crate::hot_fn! {
     /// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
     /// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
     /// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
-    fn rl_try(h) {
+    fn rl_try(h: Hot) {
         let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
         let n = count(n)?;
         let d = {
@@ -176,22 +185,22 @@ fn try1(hot: &Hot, id: Option<u32>) -> u32 {
 crate::hot_fn! {
     /// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
     /// [`try1`] (nothing else is written).
-    fn rl_try1(h) {
+    fn rl_try1(h: Hot) {
         h.put(0, f64::from(try1(h, h.id_arg(0))));
     }
 }
 
 /// `rlTryKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
-/// argument (read without allocating, `handles::call_key`); scratch in:
+/// argument (read without allocating, `ffi::call_key`); scratch in:
 /// [0] the limiter id, [1] `n`; out: [0] remaining, [1] retryAfterMs,
 /// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `rlTry` does.
 unsafe extern "C" fn rl_try_key_raw(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot` (listed in HOT_FNS).
+    // SAFETY: registered by `ffi::register_raw` with this module's context (listed in HOT_FNS).
     unsafe {
-        crate::handles::call_key(env, info, |h, key| {
+        crate::ffi::call_key(env, info, |h: &Hot, key| {
             let (id, n) = (h.id_arg(0), count(h.arg(1))?);
             let d = {
                 let slab = h.limiters.borrow();
@@ -218,7 +227,7 @@ unsafe extern "C" fn rl_try_key_raw(
     }
 }
 
-/// The raw hot functions of this module (see `handles`).
+/// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
     (c"rlTry", rl_try),
     (c"rlTry1", rl_try1),
@@ -566,8 +575,8 @@ impl RateLimiter {
 // time; the JS side sleeps until then on the limiter's clock and claims it.
 // Waits live in a per-thread slab, addressed by id.
 thread_local! {
-    static WAITS: std::cell::RefCell<crate::handles::ValSlab<seawall::LimiterWait>> =
-        const { std::cell::RefCell::new(crate::handles::ValSlab::new()) };
+    static WAITS: std::cell::RefCell<crate::ffi::ValSlab<seawall::LimiterWait>> =
+        const { std::cell::RefCell::new(crate::ffi::ValSlab::new()) };
 }
 
 /// A waiting acquire's state: `granted` (with the decision), `waiting`

@@ -7,7 +7,7 @@ use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::CircuitBreaker;
 use crate::clock::{source, ManualClock};
 use crate::conf::duration_ms;
-use crate::handles::{put, ValSlab};
+use crate::ffi::{put, ValSlab};
 use crate::limiter::RateLimiter;
 use crate::retry::Retry;
 use napi::Result;
@@ -139,7 +139,12 @@ fn index_of(table: &[&str], v: &str) -> f64 {
         .map_or(-1.0, |i| i as f64)
 }
 
-fn write_step(hot: &crate::handles::Hot, step: pol::Step, held: Option<u32>, attempts: u32) -> f64 {
+fn write_step(
+    hot: &crate::bulkhead::Hot,
+    step: pol::Step,
+    held: Option<u32>,
+    attempts: u32,
+) -> f64 {
     let mut out = [-1.0f64; 9];
     out[7] = held.map_or(-1.0, f64::from);
     out[8] = f64::from(attempts);
@@ -193,9 +198,9 @@ fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Opt
 // over (its next id in scratch[S+9]).
 fn with_run(
     id: u32,
-    f: impl FnOnce(&mut pol::PolicyRun, &crate::handles::Hot) -> (pol::Step, Option<u32>),
+    f: impl FnOnce(&mut pol::PolicyRun, &crate::bulkhead::Hot) -> (pol::Step, Option<u32>),
 ) -> f64 {
-    let hot = crate::handles::hot();
+    let hot = crate::bulkhead::hot();
     let taken = RUNS.with(|r| r.borrow_mut().take(id));
     let Some((mut run, keep)) = taken else {
         return f64::NAN;
