@@ -127,17 +127,6 @@ impl<T> Default for ValSlab<T> {
     }
 }
 
-/// Declares a thread-local slab and helpers `with_<name>` / register / unregister.
-#[macro_export]
-macro_rules! registry {
-    ($tls:ident, $ty:ty) => {
-        thread_local! {
-            static $tls: std::cell::RefCell<$crate::ffi::Slab<$ty>> =
-                const { std::cell::RefCell::new($crate::ffi::Slab::new()) };
-        }
-    };
-}
-
 thread_local! {
     static SCRATCH: ScratchSlot = Rc::new(Cell::new((std::ptr::null_mut(), 0)));
 }

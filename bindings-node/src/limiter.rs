@@ -28,6 +28,8 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct Registry {
     pub limiters: RefCell<Slab<Limiter>>,
+    /// Waiting acquires handed to JS as ids.
+    waits: RefCell<crate::ffi::ValSlab<seawall::LimiterWait>>,
 }
 
 crate::thread_ctx!(Registry);
@@ -573,11 +575,7 @@ impl RateLimiter {
 // Core's limiter waits (`spec/token_bucket.md`, "Waiting acquires"): a
 // waiting acquire is a reservation in core's FIFO order, due at a known
 // time; the JS side sleeps until then on the limiter's clock and claims it.
-// Waits live in a per-thread slab, addressed by id.
-thread_local! {
-    static WAITS: std::cell::RefCell<crate::ffi::ValSlab<seawall::LimiterWait>> =
-        const { std::cell::RefCell::new(crate::ffi::ValSlab::new()) };
-}
+// Waits live in the registry (`Registry::waits`), addressed by id.
 
 /// A waiting acquire's state: `granted` (with the decision), `waiting`
 /// (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
@@ -671,7 +669,7 @@ fn wait_result(r: seawall::Result<seawall::Reservation>) -> Result<WaitOut> {
             Ok(seawall::Reservation::Granted(d)) => Ok(granted(&d)),
             Ok(seawall::Reservation::Waiting(w)) => {
                 let due = duration_ms(w.due_in());
-                let id = WAITS.with(|s| s.borrow_mut().insert(w));
+                let id = hot().waits.borrow_mut().insert(w);
                 Ok(WaitOut {
                     wait: Some(id),
                     due_in_ms: Some(due),
@@ -686,7 +684,7 @@ fn wait_result(r: seawall::Result<seawall::Reservation>) -> Result<WaitOut> {
 /// Claims wait `w` if it is due (then it is finished).
 #[napi(catch_unwind)]
 pub fn lim_wait_poll(w: u32) -> WaitOut {
-    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let taken = hot().waits.borrow_mut().take(w);
     let Some(mut wait) = taken else {
         return wait_out("none");
     };
@@ -694,7 +692,7 @@ pub fn lim_wait_poll(w: u32) -> WaitOut {
         Ok(Some(d)) => granted(&d),
         Ok(None) => {
             let due = duration_ms(wait.due_in());
-            let id = WAITS.with(|s| s.borrow_mut().insert(wait));
+            let id = hot().waits.borrow_mut().insert(wait);
             WaitOut {
                 wait: Some(id),
                 due_in_ms: Some(due),
@@ -711,7 +709,7 @@ pub fn lim_wait_poll(w: u32) -> WaitOut {
 /// Gives wait `w` up (its reservation goes back). False when unknown.
 #[napi(catch_unwind)]
 pub fn lim_wait_cancel(w: u32) -> bool {
-    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let taken = hot().waits.borrow_mut().take(w);
     match taken {
         Some(wait) => {
             wait.cancel();
