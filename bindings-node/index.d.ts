@@ -46,7 +46,7 @@ export declare class NativeCircuitBreaker {
   share(): number
   /** This thread's object for the breaker another thread shared. */
   static attach(id: number): NativeCircuitBreaker
-  /** The id for the hot functions (`cbAcquire`, `cbRecordSince`). */
+  /** The id for the hot functions (`breakerAcquire`, `breakerRecordSince`). */
   get id(): number
   /** Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected. */
   tryAcquire(): number
@@ -510,6 +510,9 @@ export interface LimiterMetrics {
   tableFull?: number
 }
 
+/** The keyed form of `limiterTryAcquire`. */
+export declare function limiterTryAcquireKey(id: number, key: string, n: number): boolean
+
 /** Gives wait `w` up (its reservation goes back). False when unknown. */
 export declare function limWaitCancel(w: number): boolean
 
@@ -646,9 +649,6 @@ export interface RetryBudgetMetrics {
   successes: number
   failures: number
 }
-
-/** The keyed form of `rlTry`. */
-export declare function rlTryKey(id: number, key: string, n: number): boolean
 
 /** One sample of a family. */
 export interface Sample {

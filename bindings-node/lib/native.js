@@ -10,8 +10,8 @@ module.exports = binding
 // Extra numbers of hot answers cross in this per-thread array (see
 // src/ffi.rs): read them right after the call that wrote them.
 //
-// The hottest functions (cbAcquire, cbRecordSince, rlTry, rlTry1,
-// bhEnqueue, bhRelease, boStart, boStep, boSteps) are raw Node-API callbacks
+// The hottest functions (breakerAcquire, breakerRecordSince, limiterTryAcquire, limiterTryAcquireOne,
+// bulkheadEnqueue, bulkheadRelease, backoffStart, backoffStep, backoffSteps) are raw Node-API callbacks
 // that take no JS arguments and return undefined: the caller writes their inputs to scratch[0..] right
 // before the call and reads the answer from scratch[0] right after (each
 // Node-API argument or return value costs more than their work). The

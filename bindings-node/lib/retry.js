@@ -18,7 +18,7 @@ function checkObject (options, field = 'options', config = false) {
   return options
 }
 
-const { boStart, boStep, boSteps, boFinish, boElapsed, scratch } = native
+const { backoffStart, backoffStep, backoffSteps, boFinish, boElapsed, scratch } = native
 
 // A schedule's state is core's ScheduleState as eight plain numbers (u64s
 // as two u32 halves). The native steps read and write it in scratch
@@ -48,7 +48,7 @@ class Schedule {
     this._st = null
     evict()
     scratch[ARGS] = this._bid
-    boStart()
+    backoffStart()
     if (scratch[ARGS] === -2) throw new Error('backoff was freed')
     owner = this
   }
@@ -91,7 +91,7 @@ class Schedule {
     scratch[ARGS] = this._bid
     scratch[ARGS + 1] = ra
     scratch[ARGS + 2] = el
-    boStep()
+    backoffStep()
     const d = scratch[ARGS]
     if (d === -2) throw new Error('backoff was freed')
     return d < 0 ? null : d
@@ -107,7 +107,7 @@ class Schedule {
     this._load()
     scratch[ARGS] = this._bid
     scratch[ARGS + 1] = count
-    boSteps()
+    backoffSteps()
     if (count > 0 && scratch[ARGS] === -2) throw new Error('backoff was freed')
     let n = 0
     while (n < count && scratch[ARGS + n] >= 0) n++

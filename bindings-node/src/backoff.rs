@@ -146,7 +146,7 @@ impl Backoff {
 // states in and out only when it steps another schedule.
 const STATE: usize = 8;
 const ARGS: usize = STATE + 8;
-/// Most delays `boSteps` hands out in one call (scratch is ARGS + 32 long).
+/// Most delays `backoffSteps` hands out in one call (scratch is ARGS + 32 long).
 const MAX_STEPS: usize = 32;
 
 fn split(v: u64) -> [f64; 2] {
@@ -205,9 +205,9 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
 }
 
 crate::hot_fn! {
-    /// `boStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
+    /// `backoffStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
     /// Out: [STATE..] its state; [ARGS] 1, or -2 for an unknown id.
-    fn bo_start(h: Hot) {
+    fn backoff_start(h: Hot) {
         let st = with_backoff(h, h.id_arg(ARGS), None, |b| Some(b.start()));
         match st {
             Some(st) => {
@@ -220,11 +220,11 @@ crate::hot_fn! {
 }
 
 crate::hot_fn! {
-    /// `boStep()`: one step. Scratch in: [STATE..] the state, [ARGS] the
+    /// `backoffStep()`: one step. Scratch in: [STATE..] the state, [ARGS] the
     /// backoff id, [ARGS + 1] retryAfterMs (< 0: none), [ARGS + 2] elapsedMs
     /// (< 0: read the clock). Out: [STATE..] the state, [ARGS] the delay in
     /// ms, -1 to give up, -2 for an unknown backoff.
-    fn bo_step(h: Hot) {
+    fn backoff_step(h: Hot) {
         let (ra, el) = (h.arg(ARGS + 1), h.arg(ARGS + 2));
         let d = with_backoff(h, h.id_arg(ARGS), -2.0, |b| {
             let mut st = state_in(h);
@@ -237,11 +237,11 @@ crate::hot_fn! {
 }
 
 crate::hot_fn! {
-    /// `boSteps()`: up to [ARGS + 1] (<= 32) steps without hints. Scratch
+    /// `backoffSteps()`: up to [ARGS + 1] (<= 32) steps without hints. Scratch
     /// in: [STATE..] the state, [ARGS] the backoff id. Out: [STATE..] the
     /// state, [ARGS..ARGS + count] the delays, -1 from where the schedule
     /// gave up (all -2 for an unknown backoff).
-    fn bo_steps(h: Hot) {
+    fn backoff_steps(h: Hot) {
         let n = (h.arg(ARGS + 1) as usize).min(MAX_STEPS);
         let known = with_backoff(h, h.id_arg(ARGS), false, |b| {
             let mut st = state_in(h);
@@ -266,9 +266,9 @@ crate::hot_fn! {
 
 /// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"boStart", bo_start),
-    (c"boStep", bo_step),
-    (c"boSteps", bo_steps),
+    (c"backoffStart", backoff_start),
+    (c"backoffStep", backoff_step),
+    (c"backoffSteps", backoff_steps),
 ];
 
 /// Ends the schedule whose state is in scratch [STATE..] (its retries are

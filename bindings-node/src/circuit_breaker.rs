@@ -155,23 +155,23 @@ fn record(s: &Shared, bits: f64, outcome_code: u32, d: Duration) -> bool {
 }
 
 crate::hot_fn! {
-    /// `cbAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
+    /// `breakerAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
     /// [0] the breaker id. Out: [0] the permit bits (+ EVENTS_PENDING), or
     /// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
     /// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
     /// duration measurement.
-    fn cb_acquire(h: Hot) {
+    fn breaker_acquire(h: Hot) {
         let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
         h.put(0, r);
     }
 }
 
 crate::hot_fn! {
-    /// `cbRecordSince()`: records an outcome for a call. Scratch in: [0] the
+    /// `breakerRecordSince()`: records an outcome for a call. Scratch in: [0] the
     /// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
-    /// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
+    /// 2 ignored), [3] the start `breakerAcquire` wrote. Out: [0] 1 when transitions
     /// are waiting to be drained, else 0 (also for an unknown id).
-    fn cb_record_since(h: Hot) {
+    fn breaker_record_since(h: Hot) {
         let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
         let pending = with(h, h.id_arg(0), false, |s| {
             record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))
@@ -216,8 +216,8 @@ fn duration_from_ms(duration_ms: f64) -> Duration {
 
 /// The raw hot functions of this module (see `handles`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"cbAcquire", cb_acquire),
-    (c"cbRecordSince", cb_record_since),
+    (c"breakerAcquire", breaker_acquire),
+    (c"breakerRecordSince", breaker_record_since),
 ];
 
 fn ms(d: Duration) -> f64 {
@@ -328,7 +328,7 @@ impl CircuitBreaker {
         Ok(attach_view(Arc::clone(&s.cb), s.watch.clone()))
     }
 
-    /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).
+    /// The id for the hot functions (`breakerAcquire`, `breakerRecordSince`).
     #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
         self.id

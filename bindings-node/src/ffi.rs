@@ -5,7 +5,7 @@
 //!
 //! Hot calls without `this`: each native object is also registered in a
 //! per-thread table, and the JS layer calls plain functions with its integer
-//! id (`rlTryKey(id, key, n)`), which skips napi's receiver unwrap (about half
+//! id (`limiterTryAcquireKey(id, key, n)`), which skips napi's receiver unwrap (about half
 //! the cost of a method call). The napi class owns the registration and
 //! removes it when it is garbage-collected. Ids are checked: a stale or
 //! foreign id finds nothing and the call answers "not found", never touches

@@ -1,6 +1,6 @@
 //! Rate limiters: `TokenBucket`, `SlidingWindowLimiter` and their keyed
-//! variants, behind one native class. Hot calls go by id (`rlTry`,
-//! `rlTryKey`): the answer is `allowed`, with remaining / retry-after /
+//! variants, behind one native class. Hot calls go by id (`limiterTryAcquire`,
+//! `limiterTryAcquireKey`): the answer is `allowed`, with remaining / retry-after /
 //! reset-after written to the scratch array.
 
 use crate::clock::{source, ManualClock};
@@ -146,11 +146,11 @@ fn not_live() -> napi::Error {
 }
 
 crate::hot_fn! {
-    /// `rlTry()`: takes `n` if available (`peek`: answers without taking).
+    /// `limiterTryAcquire()`: takes `n` if available (`peek`: answers without taking).
     /// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
     /// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
     /// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
-    fn rl_try(h: Hot) {
+    fn limiter_try_acquire(h: Hot) {
         let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
         let n = count(n)?;
         let d = {
@@ -169,7 +169,7 @@ crate::hot_fn! {
 }
 
 /// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
-/// `rlTry` must be called for the error (an unknown id, a keyed limiter, a
+/// `limiterTryAcquire` must be called for the error (an unknown id, a keyed limiter, a
 /// burst of 0 cannot happen but is handled).
 fn try1(hot: &Hot, id: Option<u32>) -> u32 {
     let r = hot.limiters.borrow();
@@ -185,18 +185,18 @@ fn try1(hot: &Hot, id: Option<u32>) -> u32 {
 }
 
 crate::hot_fn! {
-    /// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
+    /// `limiterTryAcquireOne()`: scratch in: [0] the limiter id; out: [0] the answer of
     /// [`try1`] (nothing else is written).
-    fn rl_try1(h: Hot) {
+    fn limiter_try_acquire_one(h: Hot) {
         h.put(0, f64::from(try1(h, h.id_arg(0))));
     }
 }
 
-/// `rlTryKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
+/// `limiterTryAcquireKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
 /// argument (read without allocating, `ffi::call_key`); scratch in:
 /// [0] the limiter id, [1] `n`; out: [0] remaining, [1] retryAfterMs,
-/// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `rlTry` does.
-unsafe extern "C" fn rl_try_key_raw(
+/// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `limiterTryAcquire` does.
+unsafe extern "C" fn limiter_try_acquire_key_raw(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
@@ -231,14 +231,14 @@ unsafe extern "C" fn rl_try_key_raw(
 
 /// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"rlTry", rl_try),
-    (c"rlTry1", rl_try1),
-    (c"rlTryKeyRaw", rl_try_key_raw),
+    (c"limiterTryAcquire", limiter_try_acquire),
+    (c"limiterTryAcquireOne", limiter_try_acquire_one),
+    (c"limiterTryAcquireKeyRaw", limiter_try_acquire_key_raw),
 ];
 
-/// The keyed form of `rlTry`.
+/// The keyed form of `limiterTryAcquire`.
 #[napi(catch_unwind)]
-pub fn rl_try_key(id: u32, key: String, n: f64) -> Result<bool> {
+pub fn limiter_try_acquire_key(id: u32, key: String, n: f64) -> Result<bool> {
     let n = count(n)?;
     with(id, |l| decide_key(l, &key, n))
 }
