@@ -32,10 +32,10 @@
 use napi::bindgen_prelude::{Float64Array, JsError, Object};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 /// A slab of `Arc<T>` addressed by `u32` ids.
@@ -128,7 +128,8 @@ impl<T> Default for ValSlab<T> {
 }
 
 thread_local! {
-    static SCRATCH: ScratchSlot = Rc::new(Cell::new((std::ptr::null_mut(), 0)));
+    static SCRATCH: Cell<ScratchPtr> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    static CTXS: RefCell<Vec<Weak<dyn ScratchHolder>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Installs this thread's scratch array. Its napi reference is leaked on
@@ -139,6 +140,11 @@ pub fn set_scratch(arr: Float64Array) {
     let len = arr.len();
     let ptr = arr.as_ptr().cast_mut();
     SCRATCH.with(|s| s.set((ptr, len)));
+    CTXS.with(|v| {
+        for c in v.borrow().iter().filter_map(Weak::upgrade) {
+            c.set_scratch((ptr, len));
+        }
+    });
     std::mem::forget(arr);
 }
 
@@ -188,9 +194,14 @@ pub fn fill(n: usize, mut f: impl FnMut(usize) -> f64) -> usize {
     })
 }
 
-/// The shared scratch slot of this thread: the pointer and length of the
-/// array `setScratch` installed (null until then).
-pub type ScratchSlot = Rc<Cell<(*mut f64, usize)>>;
+/// The pointer and length of this thread's scratch array (null until
+/// `setScratch` installs it).
+type ScratchPtr = (*mut f64, usize);
+
+/// A context told of the scratch array when `setScratch` installs it.
+trait ScratchHolder {
+    fn set_scratch(&self, s: ScratchPtr);
+}
 
 /// The callback data of a raw hot function: the scratch slot of its thread
 /// and the registry `R` of the module that owns the function (its slabs of
@@ -204,8 +215,33 @@ pub type ScratchSlot = Rc<Cell<(*mut f64, usize)>>;
 /// released by a finalizer on the function), so it lives as long as any of
 /// them, whatever order an environment is torn down in.
 pub struct Ctx<R> {
-    scratch: ScratchSlot,
+    // A copy (not a shared cell): the hot path reads it with one load.
+    scratch: Cell<ScratchPtr>,
     reg: R,
+}
+
+impl<R> ScratchHolder for Ctx<R> {
+    fn set_scratch(&self, s: ScratchPtr) {
+        self.scratch.set(s);
+    }
+}
+
+impl<R: 'static> Ctx<R> {
+    /// A context for this thread, told of its scratch array (now and when
+    /// `setScratch` installs one later).
+    pub fn new_rc(reg: R) -> Rc<Self> {
+        let c = Rc::new(Self {
+            scratch: Cell::new(SCRATCH.with(Cell::get)),
+            reg,
+        });
+        let w: Weak<dyn ScratchHolder> = Rc::downgrade(&c) as Weak<dyn ScratchHolder>;
+        CTXS.with(|v| {
+            let mut v = v.borrow_mut();
+            v.retain(|w| w.strong_count() > 0);
+            v.push(w);
+        });
+        c
+    }
 }
 
 impl<R> std::ops::Deref for Ctx<R> {
@@ -217,14 +253,6 @@ impl<R> std::ops::Deref for Ctx<R> {
 }
 
 impl<R> Ctx<R> {
-    /// A context for this thread's scratch slot.
-    pub fn new(reg: R) -> Self {
-        Self {
-            scratch: SCRATCH.with(Rc::clone),
-            reg,
-        }
-    }
-
     /// Writes slot `i` of the scratch array (no-op when not installed).
     #[inline]
     pub fn put(&self, i: usize, v: f64) {
@@ -268,7 +296,7 @@ macro_rules! thread_ctx {
         pub type Hot = $crate::ffi::Ctx<$reg>;
         thread_local! {
             static HOT_CTX: std::rc::Rc<Hot> =
-                std::rc::Rc::new($crate::ffi::Ctx::new(<$reg>::default()));
+                $crate::ffi::Ctx::new_rc(<$reg>::default());
         }
         /// This thread's context (for constructors, cold functions and
         /// `lib.rs`' registration).
@@ -480,7 +508,7 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
 
 /// A fresh context with no registry, for [`HOT_FNS`].
 pub fn no_ctx() -> Rc<NoCtx> {
-    Rc::new(Ctx::new(()))
+    Ctx::new_rc(())
 }
 
 unsafe extern "C" fn release_ctx<R>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
