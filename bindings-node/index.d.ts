@@ -569,6 +569,32 @@ export declare function prLastField(): string | null
 
 export declare function prNext(id: number): number
 
+/** The protocol constants (see [`Protocol`]). */
+export declare function protocol(): Protocol
+
+/**
+ * The constants of the native calls' protocol, defined once here (each in
+ * its module) and read once by `lib/native.js`: scratch layout, outcome
+ * codes, the breaker's events flag.
+ */
+export interface Protocol {
+  /** Length of the scratch array. */
+  scratchLen: number
+  /** Added to a granted breaker permit when transitions wait to be drained. */
+  eventsPending: number
+  outcomeSuccess: number
+  outcomeFailure: number
+  outcomeIgnored: number
+  /** Scratch slots of a backoff schedule's state (8 of them). */
+  backoffState: number
+  /** Scratch slot where the backoff steps' arguments and answers start. */
+  backoffArgs: number
+  /** Most delays one `backoffSteps` call hands out. */
+  backoffMaxSteps: number
+  /** Scratch slot where a policy step's details start. */
+  policySlots: number
+}
+
 /** The waiter of a wait_for_slot step got bulkhead permit `permit`. */
 export declare function prSlotGranted(id: number, permit: number): number
 

@@ -890,6 +890,7 @@ module.exports.prCancel = nativeBinding.prCancel
 module.exports.prFailure = nativeBinding.prFailure
 module.exports.prLastField = nativeBinding.prLastField
 module.exports.prNext = nativeBinding.prNext
+module.exports.protocol = nativeBinding.protocol
 module.exports.prSlotGranted = nativeBinding.prSlotGranted
 module.exports.prSlotTimedOut = nativeBinding.prSlotTimedOut
 module.exports.prStart = nativeBinding.prStart

@@ -15,10 +15,12 @@ const { handle, checkHandle } = require('./share')
 const { outcomeOf } = require('./classify')
 
 const { breakerAcquire, breakerRecordSince, scratch } = native
-const EVENTS_PENDING = 2 ** 40
-const SUCCESS = 0
-const FAILURE = 1
-const IGNORED = 2
+const {
+  eventsPending: EVENTS_PENDING,
+  outcomeSuccess: SUCCESS,
+  outcomeFailure: FAILURE,
+  outcomeIgnored: IGNORED
+} = native.protocol
 const OUTCOME_CODES = { success: SUCCESS, failure: FAILURE, ignored: IGNORED }
 
 // The two hot calls take their arguments and give their answers in the

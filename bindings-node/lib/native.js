@@ -18,8 +18,12 @@ module.exports = binding
 // slots of each are documented at its Rust definition. Slots 0..4 are the
 // limiter, breaker and bulkhead calls'; backoff schedules keep a state in
 // 8..16 between steps (lib/retry.js), with their arguments and up to 32
-// delays in 16..48.
-const scratch = new Float64Array(48)
+// delays in 16..48; a policy step's details are in 16..26 (lib/policy.js).
+// Those offsets and the other protocol constants are defined once in Rust
+// (src/lib.rs `protocol()`) and read here, once.
+const protocol = Object.freeze(binding.protocol())
+module.exports.protocol = protocol
+const scratch = new Float64Array(protocol.scratchLen)
 binding.setScratch(scratch)
 module.exports.scratch = scratch
 

@@ -23,13 +23,13 @@ const { backoffStart, backoffStep, backoffSteps, boFinish, boElapsed, scratch } 
 // A schedule's state is core's ScheduleState as eight plain numbers (u64s
 // as two u32 halves). The native steps read and write it in scratch
 // [STATE..STATE + 8], a region no other native call touches, with their
-// arguments and answers from [ARGS] (see src/backoff.rs). The state of the
+// arguments and answers from [ARGS], which a policy step overwrites too
+// (see src/backoff.rs). The state of the
 // schedule stepped last (`owner`) stays there between steps; a schedule
 // keeps a copy of its own (`_st`) only while another one owns the region.
 // So a retry loop stepping one schedule copies nothing, and a schedule
 // costs no native object, id or finalizer.
-const STATE = 8
-const ARGS = STATE + 8
+const { backoffState: STATE, backoffArgs: ARGS } = native.protocol
 const MAX_BATCH = scratch.length - ARGS
 let owner = null
 

@@ -139,15 +139,18 @@ impl Backoff {
 // `ScheduleState` as eight doubles (u64s as two exact u32 halves), so a
 // schedule costs no native allocation, no id and no finalizer. Any values
 // are safe: core gives other delays for other states. The steps are raw
-// hot calls (`ffi::call`) on a region of the scratch array that no
-// other hot call touches (they use slots 0..4): the state at
-// [STATE..STATE + 8], arguments and answers from [ARGS]. So the JS side
+// hot calls (`ffi::call`) on a region of the scratch array: the state at
+// [STATE..STATE + 8], which no other call touches (the limiter, breaker
+// and bulkhead use slots 0..4, the policy [policy::S..+10] = 16..26), and
+// arguments and answers from [ARGS], which the policy's steps overwrite
+// too (both are read right after the call that wrote them). So the JS side
 // leaves the state of the schedule it stepped last in place and copies
 // states in and out only when it steps another schedule.
-const STATE: usize = 8;
-const ARGS: usize = STATE + 8;
+pub const STATE: usize = 8;
+/// Where the steps' arguments and answers start.
+pub const ARGS: usize = STATE + 8;
 /// Most delays `backoffSteps` hands out in one call (scratch is ARGS + 32 long).
-const MAX_STEPS: usize = 32;
+pub const MAX_STEPS: usize = 32;
 
 fn split(v: u64) -> [f64; 2] {
     [f64::from(v as u32), f64::from((v >> 32) as u32)]

@@ -290,10 +290,19 @@ fn permit(bits: f64) -> Permit {
     })
 }
 
-fn outcome(code: u32) -> Outcome {
+/// The codes of an outcome crossing from JS (the breaker's record calls
+/// and the policy's); any other code is `ignored`.
+pub const OUTCOME_SUCCESS: u32 = 0;
+/// See [`OUTCOME_SUCCESS`].
+pub const OUTCOME_FAILURE: u32 = 1;
+/// See [`OUTCOME_SUCCESS`].
+pub const OUTCOME_IGNORED: u32 = 2;
+
+/// The outcome of a code (see [`OUTCOME_SUCCESS`]).
+pub fn outcome(code: u32) -> Outcome {
     match code {
-        0 => Outcome::Success,
-        1 => Outcome::Failure,
+        OUTCOME_SUCCESS => Outcome::Success,
+        OUTCOME_FAILURE => Outcome::Failure,
         _ => Outcome::Ignored,
     }
 }

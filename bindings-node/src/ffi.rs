@@ -127,6 +127,10 @@ impl<T> Default for ValSlab<T> {
     }
 }
 
+/// The length of the scratch array `lib/native.js` allocates (read from
+/// `protocol().scratchLen`): the backoff's ARGS + MAX_STEPS.
+pub const SCRATCH_LEN: u32 = 48;
+
 thread_local! {
     static SCRATCH: Cell<ScratchPtr> = const { Cell::new((std::ptr::null_mut(), 0)) };
     static CTXS: RefCell<Vec<Weak<dyn ScratchHolder>>> = const { RefCell::new(Vec::new()) };

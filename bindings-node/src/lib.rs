@@ -46,6 +46,45 @@ pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
     ffi::register_raw(&exports, &env, ffi::HOT_FNS, &ffi::no_ctx())
 }
 
+/// The constants of the native calls' protocol, defined once here (each in
+/// its module) and read once by `lib/native.js`: scratch layout, outcome
+/// codes, the breaker's events flag.
+#[napi(object)]
+pub struct Protocol {
+    /// Length of the scratch array.
+    pub scratch_len: u32,
+    /// Added to a granted breaker permit when transitions wait to be drained.
+    pub events_pending: f64,
+    pub outcome_success: u32,
+    pub outcome_failure: u32,
+    pub outcome_ignored: u32,
+    /// Scratch slots of a backoff schedule's state (8 of them).
+    pub backoff_state: u32,
+    /// Scratch slot where the backoff steps' arguments and answers start.
+    pub backoff_args: u32,
+    /// Most delays one `backoffSteps` call hands out.
+    pub backoff_max_steps: u32,
+    /// Scratch slot where a policy step's details start.
+    pub policy_slots: u32,
+}
+
+/// The protocol constants (see [`Protocol`]).
+#[napi(catch_unwind)]
+pub fn protocol() -> Protocol {
+    const _: () = assert!(backoff::ARGS + backoff::MAX_STEPS <= ffi::SCRATCH_LEN as usize);
+    Protocol {
+        scratch_len: ffi::SCRATCH_LEN,
+        events_pending: circuit_breaker::EVENTS_PENDING,
+        outcome_success: circuit_breaker::OUTCOME_SUCCESS,
+        outcome_failure: circuit_breaker::OUTCOME_FAILURE,
+        outcome_ignored: circuit_breaker::OUTCOME_IGNORED,
+        backoff_state: backoff::STATE as u32,
+        backoff_args: backoff::ARGS as u32,
+        backoff_max_steps: backoff::MAX_STEPS as u32,
+        policy_slots: policy::S as u32,
+    }
+}
+
 /// The seawall version (the same in every binding).
 #[napi(catch_unwind)]
 pub fn version() -> &'static str {

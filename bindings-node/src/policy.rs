@@ -4,7 +4,7 @@
 
 use crate::adaptive::AdaptiveTimeout;
 use crate::bulkhead::Bulkhead;
-use crate::circuit_breaker::CircuitBreaker;
+use crate::circuit_breaker::{outcome, CircuitBreaker};
 use crate::clock::{source, ManualClock};
 use crate::conf::duration_ms;
 use crate::ffi::{put, Slab, ValSlab};
@@ -12,7 +12,6 @@ use crate::limiter::RateLimiter;
 use crate::retry::Retry;
 use napi::Result;
 use napi_derive::napi;
-use seawall::circuit_breaker::Outcome;
 use seawall::policy::{self as pol, Guard, Stage};
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
@@ -120,7 +119,7 @@ impl Policy {
 //   S+9: the run's id for the next step, -1 once it is over
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
-const S: usize = 16;
+pub const S: usize = 16;
 const KINDS: [&str; 9] = [
     "invalid_config",
     "invalid_argument",
@@ -336,14 +335,6 @@ pub fn pol_acquire(id: u32) -> f64 {
                 Stage::Bulkhead => -3.0,
             }
         }
-    }
-}
-
-fn outcome(code: u32) -> Outcome {
-    match code {
-        0 => Outcome::Success,
-        1 => Outcome::Failure,
-        _ => Outcome::Ignored,
     }
 }
 
