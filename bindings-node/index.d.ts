@@ -77,7 +77,7 @@ export declare class NativeCircuitBreaker {
 export type CircuitBreaker = NativeCircuitBreaker
 
 export declare class NativeFaultInjector {
-  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  constructor(options?: object | undefined | null, clock?: NativeManualClock | undefined | null)
   /** -1: no fault; -2: inject an error; >= 0: delay this many ms. */
   decide(): number
   setEnabled(enabled: boolean): void
@@ -253,7 +253,7 @@ export declare class NativeRegistry {
    */
   registerBackoff(obj: NativeBackoff, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** Registers a retry budget. */
-  registerRetryBudget(obj: NativeRetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  registerRetryBudget(obj: RetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** The family prefix. */
   get namespace(): string
   /** Registered names, sorted. */
@@ -274,7 +274,7 @@ export type Registry = NativeRegistry
  * (at most the backoff's `maxAttempts`).
  */
 export declare class NativeRetry {
-  constructor(backoff: NativeBackoff, budget?: NativeRetryBudget | undefined | null, maxAttempts?: number | undefined | null)
+  constructor(backoff: NativeBackoff, budget?: RetryBudget | undefined | null, maxAttempts?: number | undefined | null)
   /**
    * Whether a failure needs the attempt's duration (the backoff has a
    * max elapsed time): only then does the JS side read the clock.

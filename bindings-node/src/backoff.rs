@@ -1,4 +1,4 @@
-//! `Backoff` and its per-call `Schedule`; classification tables; `RetryBudget`.
+//! `Backoff` and its per-call `Schedule`.
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_ns, Opts};
@@ -8,8 +8,6 @@ use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
-use seawall::classify;
-use seawall::retry_budget as rb;
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
@@ -296,127 +294,4 @@ pub fn bo_elapsed(id: u32) -> f64 {
     with_backoff(&h, Some(id), -2.0, |b| {
         b.elapsed(&state_in(&h)).map_or(-1.0, duration_ms)
     })
-}
-
-/// Core's classification tables, read once by `lib/classify.js`.
-#[napi(object)]
-pub struct ClassifyTables {
-    pub statuses: Vec<u32>,
-    pub kinds: Vec<String>,
-    /// `[code, kind]` pairs.
-    pub codes: Vec<Vec<String>>,
-}
-
-#[napi(catch_unwind)]
-pub fn classify_tables() -> ClassifyTables {
-    ClassifyTables {
-        statuses: classify::RETRYABLE_STATUSES
-            .iter()
-            .map(|s| u32::from(*s))
-            .collect(),
-        kinds: classify::RetryableKind::ALL
-            .iter()
-            .map(|k| k.as_str().to_string())
-            .collect(),
-        codes: classify::CODE_KINDS
-            .iter()
-            .map(|(c, k)| vec![(*c).to_string(), k.as_str().to_string()])
-            .collect(),
-    }
-}
-
-#[napi(js_name = "NativeRetryBudget")]
-pub struct RetryBudget {
-    pub(crate) inner: std::sync::Arc<rb::RetryBudget>,
-}
-
-/// Retry budget metrics.
-#[napi(object)]
-pub struct RetryBudgetMetrics {
-    pub tokens_milli: f64,
-    pub tokens: f64,
-    pub max_tokens_milli: f64,
-    pub threshold_milli: f64,
-    pub retries_allowed: f64,
-    pub retries_denied: f64,
-    pub successes: f64,
-    pub failures: f64,
-}
-
-impl RetryBudget {
-    /// The core budget.
-    pub fn core(&self) -> &std::sync::Arc<rb::RetryBudget> {
-        &self.inner
-    }
-}
-
-#[napi]
-impl RetryBudget {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<Object>) -> Result<Self> {
-        let o = Opts::new(options);
-        let d = rb::RetryBudgetConfig::default();
-        let max_tokens = match o.uint("maxTokens", "max_tokens")? {
-            None => d.max_tokens,
-            Some(v) => u32::try_from(v).unwrap_or(u32::MAX),
-        };
-        let cfg = rb::RetryBudgetConfig {
-            max_tokens,
-            token_ratio: o
-                .float("tokenRatio", "token_ratio")?
-                .unwrap_or(d.token_ratio),
-        };
-        let inner = match crate::region::region_of(&o)? {
-            Some((r, n)) => rb::RetryBudget::in_region(cfg, &r, &n),
-            None => rb::RetryBudget::new(cfg),
-        }
-        .map_err(|e| o.core_error(&e))?;
-        Ok(Self {
-            inner: std::sync::Arc::new(inner),
-        })
-    }
-
-    /// Registers this budget for the other threads of the process.
-    #[napi(catch_unwind)]
-    pub fn share(&self) -> f64 {
-        crate::share::share("RetryBudget", &self.inner)
-    }
-
-    /// This thread's object for the budget another thread shared.
-    #[napi(factory, catch_unwind)]
-    pub fn attach(id: f64) -> Result<Self> {
-        Ok(Self {
-            inner: crate::share::attach("RetryBudget", id)?,
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn try_retry(&self) -> bool {
-        self.inner.try_retry()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn record_failure(&self) {
-        self.inner.record_failure()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn record_success(&self) {
-        self.inner.record_success()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn metrics(&self) -> RetryBudgetMetrics {
-        let m = self.inner.metrics();
-        RetryBudgetMetrics {
-            tokens_milli: m.tokens_milli as f64,
-            tokens: m.tokens,
-            max_tokens_milli: m.max_tokens_milli as f64,
-            threshold_milli: m.threshold_milli as f64,
-            retries_allowed: m.retries_allowed as f64,
-            retries_denied: m.retries_denied as f64,
-            successes: m.successes as f64,
-            failures: m.failures as f64,
-        }
-    }
 }

@@ -6,13 +6,15 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod adaptive;
+pub mod adaptive_timeout;
 pub mod backoff;
 pub mod bulkhead;
 pub mod circuit_breaker;
+pub mod classify;
 pub mod clock;
 pub mod conf;
 pub mod error;
+pub mod fault;
 pub mod ffi;
 pub mod limiter;
 pub mod policy;
@@ -22,6 +24,7 @@ pub mod redis_done;
 pub mod region;
 pub mod registry;
 pub mod retry;
+pub mod retry_budget;
 pub mod share;
 
 use napi::bindgen_prelude::Object;

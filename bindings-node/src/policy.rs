@@ -2,7 +2,7 @@
 //! one native call, with give-back on rejection (core `policy`). The JS
 //! `Policy` builds timeout, retry and fallback around it.
 
-use crate::adaptive::AdaptiveTimeout;
+use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::{outcome, CircuitBreaker};
 use crate::clock::{source, ManualClock};

@@ -8,9 +8,10 @@
 //! built once per (backoff, budget, attempt cap) and a `NativeRetryRun` only
 //! at a call's first failure.
 
-use crate::backoff::{Backoff, RetryBudget};
+use crate::backoff::Backoff;
 use crate::conf::{duration_ms, ms_to_ns};
 use crate::error::tagged;
+use crate::retry_budget::RetryBudget;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::Outcome;
