@@ -340,9 +340,9 @@ impl RateLimiter {
         let clk = source(clock);
         let err = |e: seawall::Error| o.core_error(&e);
         let win = |p: seawall::Result<QuotaPolicy>| -> Result<f64> {
-            Ok(crate::retry::policy_window_ms(
-                &p.map_err(|e| o.core_error(&e))?,
-            ))
+            // The quota policy window core derives from the config: token
+            // bucket `burst × T`, sliding window its window.
+            Ok(duration_ms(p.map_err(|e| o.core_error(&e))?.window()))
         };
         let (lim, limit, window_ms) = match kind.as_str() {
             "token_bucket" => {
