@@ -46,7 +46,7 @@ export declare class NativeCircuitBreaker {
   share(): number
   /** This thread's object for the breaker another thread shared. */
   static attach(id: number): NativeCircuitBreaker
-  /** The id for the hot functions (`cbAcquire`, `cbRecordSince`). */
+  /** The id for the hot functions (`breakerAcquire`, `breakerRecordSince`). */
   get id(): number
   /** Permit bits (+ EVENTS_PENDING), or `-1 - retryAfterMs` when rejected. */
   tryAcquire(): number
@@ -77,7 +77,7 @@ export declare class NativeCircuitBreaker {
 export type CircuitBreaker = NativeCircuitBreaker
 
 export declare class NativeFaultInjector {
-  constructor(options?: object | undefined | null, clock?: ManualClock | undefined | null)
+  constructor(options?: object | undefined | null, clock?: NativeManualClock | undefined | null)
   /** -1: no fault; -2: inject an error; >= 0: delay this many ms. */
   decide(): number
   setEnabled(enabled: boolean): void
@@ -253,7 +253,7 @@ export declare class NativeRegistry {
    */
   registerBackoff(obj: NativeBackoff, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** Registers a retry budget. */
-  registerRetryBudget(obj: NativeRetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
+  registerRetryBudget(obj: RetryBudget, name: string, keys: Array<string>, values: Array<string>): NativeRegistration
   /** The family prefix. */
   get namespace(): string
   /** Registered names, sorted. */
@@ -274,7 +274,7 @@ export type Registry = NativeRegistry
  * (at most the backoff's `maxAttempts`).
  */
 export declare class NativeRetry {
-  constructor(backoff: NativeBackoff, budget?: NativeRetryBudget | undefined | null, maxAttempts?: number | undefined | null)
+  constructor(backoff: NativeBackoff, budget?: RetryBudget | undefined | null, maxAttempts?: number | undefined | null)
   /**
    * Whether a failure needs the attempt's duration (the backoff has a
    * max elapsed time): only then does the JS side read the clock.
@@ -510,6 +510,9 @@ export interface LimiterMetrics {
   tableFull?: number
 }
 
+/** The keyed form of `limiterTryAcquire`. */
+export declare function limiterTryAcquireKey(id: number, key: string, n: number): boolean
+
 /** Gives wait `w` up (its reservation goes back). False when unknown. */
 export declare function limWaitCancel(w: number): boolean
 
@@ -565,6 +568,32 @@ export declare function prFailure(id: number, retryable: boolean, retryAfterMs: 
 export declare function prLastField(): string | null
 
 export declare function prNext(id: number): number
+
+/** The protocol constants (see [`Protocol`]). */
+export declare function protocol(): Protocol
+
+/**
+ * The constants of the native calls' protocol, defined once here (each in
+ * its module) and read once by `lib/native.js`: scratch layout, outcome
+ * codes, the breaker's events flag.
+ */
+export interface Protocol {
+  /** Length of the scratch array. */
+  scratchLen: number
+  /** Added to a granted breaker permit when transitions wait to be drained. */
+  eventsPending: number
+  outcomeSuccess: number
+  outcomeFailure: number
+  outcomeIgnored: number
+  /** Scratch slots of a backoff schedule's state (8 of them). */
+  backoffState: number
+  /** Scratch slot where the backoff steps' arguments and answers start. */
+  backoffArgs: number
+  /** Most delays one `backoffSteps` call hands out. */
+  backoffMaxSteps: number
+  /** Scratch slot where a policy step's details start. */
+  policySlots: number
+}
 
 /** The waiter of a wait_for_slot step got bulkhead permit `permit`. */
 export declare function prSlotGranted(id: number, permit: number): number
@@ -646,9 +675,6 @@ export interface RetryBudgetMetrics {
   successes: number
   failures: number
 }
-
-/** The keyed form of `rlTry`. */
-export declare function rlTryKey(id: number, key: string, n: number): boolean
 
 /** One sample of a family. */
 export interface Sample {

@@ -25,7 +25,7 @@ function rowsSync () {
   const bh = new seawall.Bulkhead({ maxConcurrent: 10 })
   const tb = new seawall.TokenBucket({ burst: 1e9, ratePerSec: 1e9 })
   const lim = new LimiterBucket({ bucketSize: 1e9, tokensPerInterval: 1e9, interval: 'second' })
-  const { __nativeNoop, __nativeClock, cbAcquire, cbRecordSince, bhEnqueue, bhRelease, rlTry1, version } = n
+  const { __nativeNoop, __nativeClock, breakerAcquire, breakerRecordSince, bulkheadEnqueue, bulkheadRelease, limiterTryAcquireOne, version } = n
   const cbId = cb._id
   const bhId = bh._id
   const tbId = tb._id
@@ -35,26 +35,26 @@ function rowsSync () {
     'raw call reading the fast clock (`__nativeClock()`)': () => __nativeClock(),
     '`performance.now()`': () => performance.now(),
     '`Date.now()`': () => Date.now(),
-    'breaker hot pair `cbAcquire()` + `cbRecordSince()`': () => {
+    'breaker hot pair `breakerAcquire()` + `breakerRecordSince()`': () => {
       scratch[0] = cbId
-      cbAcquire()
+      breakerAcquire()
       const r = scratch[0]
       const start = scratch[1]
       scratch[0] = cbId
       scratch[1] = r
       scratch[2] = 0
       scratch[3] = start
-      cbRecordSince()
+      breakerRecordSince()
     },
-    'bulkhead hot pair `bhEnqueue()` + `bhRelease()`': () => {
+    'bulkhead hot pair `bulkheadEnqueue()` + `bulkheadRelease()`': () => {
       scratch[0] = bhId
-      bhEnqueue()
+      bulkheadEnqueue()
       scratch[1] = 0
-      bhRelease()
+      bulkheadRelease()
     },
-    'token bucket hot call `rlTry1()`': () => {
+    'token bucket hot call `limiterTryAcquireOne()`': () => {
       scratch[0] = tbId
-      rlTry1()
+      limiterTryAcquireOne()
     },
     'seawall `TokenBucket.tryAcquire()`': () => tb.tryAcquire(),
     'limiter `TokenBucket.tryRemoveTokens(1)`': () => lim.tryRemoveTokens(1)

@@ -14,11 +14,13 @@ const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 const { outcomeOf } = require('./classify')
 
-const { cbAcquire, cbRecordSince, scratch } = native
-const EVENTS_PENDING = 2 ** 40
-const SUCCESS = 0
-const FAILURE = 1
-const IGNORED = 2
+const { breakerAcquire, breakerRecordSince, scratch } = native
+const {
+  eventsPending: EVENTS_PENDING,
+  outcomeSuccess: SUCCESS,
+  outcomeFailure: FAILURE,
+  outcomeIgnored: IGNORED
+} = native.protocol
 const OUTCOME_CODES = { success: SUCCESS, failure: FAILURE, ignored: IGNORED }
 
 // The two hot calls take their arguments and give their answers in the
@@ -28,7 +30,7 @@ const OUTCOME_CODES = { success: SUCCESS, failure: FAILURE, ignored: IGNORED }
 // when rejected, NaN for a dead id; on a grant scratch[1] holds the start.
 function acquire (id) {
   scratch[0] = id
-  cbAcquire()
+  breakerAcquire()
   return scratch[0]
 }
 
@@ -38,7 +40,7 @@ function recordSince (id, bits, code, start) {
   scratch[1] = bits
   scratch[2] = code
   scratch[3] = start
-  cbRecordSince()
+  breakerRecordSince()
   return scratch[0] === 1
 }
 

@@ -11,7 +11,7 @@ const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 
-const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
+const { bhTry, bulkheadEnqueue, bulkheadRelease, bhClaim, bhCancel, scratch } = native
 
 // The two hot calls take their argument and give their answer in the
 // scratch array (see lib/native.js).
@@ -19,7 +19,7 @@ const { bhTry, bhEnqueue, bhRelease, bhClaim, bhCancel, scratch } = native
 // A permit id (>= 0), a waiter as -2 - waiterId, or -1 when rejected.
 function enqueue (id) {
   scratch[0] = id
-  bhEnqueue()
+  bulkheadEnqueue()
   return scratch[0]
 }
 
@@ -29,7 +29,7 @@ function enqueue (id) {
 function release (b, permit) {
   scratch[0] = permit
   scratch[1] = b._waiting.length
-  bhRelease()
+  bulkheadRelease()
   return scratch[0] === 1
 }
 

@@ -12,7 +12,7 @@ const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 
-const { rlTry, rlTry1, rlTryKey, rlTryKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
+const { limiterTryAcquire, limiterTryAcquireOne, limiterTryAcquireKey, limiterTryAcquireKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -33,13 +33,13 @@ function keyArg (key) {
 }
 
 // Hot calls take their arguments and give their answers in the scratch
-// array (lib/native.js). rlTry: allowed, with scratch[0..2] = remaining,
+// array (lib/native.js). limiterTryAcquire: allowed, with scratch[0..2] = remaining,
 // retryAfterMs, resetAfterMs for decision(). Throws the native errors.
 function tryN (id, n, peek) {
   scratch[0] = id
   scratch[1] = n
   scratch[2] = peek ? 1 : 0
-  rlTry()
+  limiterTryAcquire()
   return scratch[3] === 1
 }
 
@@ -196,7 +196,7 @@ class UnkeyedLimiter extends BaseLimiter {
     try {
       if (n === undefined) {
         scratch[0] = this._id
-        rlTry1()
+        limiterTryAcquireOne()
         const r = scratch[0]
         if (r !== 2) return r === 1
       }
@@ -316,7 +316,7 @@ class KeyedLimiter extends BaseLimiter {
       const k = keyArg(key)
       scratch[0] = this._id
       scratch[1] = nArg(n)
-      rlTryKeyRaw(k) // raw hot call: the key read natively without allocating
+      limiterTryAcquireKeyRaw(k) // raw hot call: the key read natively without allocating
       return scratch[3] === 1
     } catch (e) {
       throw mapNativeError(e, { key, n })

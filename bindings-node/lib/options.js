@@ -5,7 +5,7 @@
 // default in force without a word. The error names the option and, when
 // one is close, the option meant.
 
-const { describe, isDeadCopy } = require('./errors')
+const { describe, isDeadCopy, argTypeError, configTypeError } = require('./errors')
 
 // Other libraries' names (opossum, cockatiel, p-retry, limiter, bottleneck)
 // and what to write instead.
@@ -136,4 +136,18 @@ KNOWN.retry = [...KNOWN.Backoff, 'backoff', 'retryIf', 'budget', 'signal', 'onRe
 KNOWN.policyRetry = [...KNOWN.Backoff, 'backoff', 'retryIf', 'budget', 'onRetry']
 for (const k of Object.keys(KNOWN)) Object.freeze(KNOWN[k])
 
-module.exports = { checkKeys, suggest, KNOWN }
+// An options argument: undefined/null is {}, anything else not an object a
+// type error (a config error when `config`).
+function checkObject (options, field = 'options', config = false) {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') throw (config ? configTypeError : argTypeError)(field, 'an object', options)
+  return options
+}
+
+function execOptions (options) {
+  const opts = checkObject(options)
+  checkKeys(opts, KNOWN.execute, 'execute() options', 'SEAWALL_INVALID_ARGUMENT')
+  return opts
+}
+
+module.exports = { checkKeys, checkObject, execOptions, suggest, KNOWN }

@@ -11,13 +11,17 @@ const { quickError, rejectSoon } = require('./util')
 const { CircuitBreaker } = require('./breaker')
 const { BaseLimiter, KeyedLimiter } = require('./limiter')
 const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
-const { AdaptiveTimeout } = require('./chaos')
+const { AdaptiveTimeout } = require('./adaptive_timeout')
 const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 
 const { polAcquire, polComplete, polRelease, prStart, prNext, prSuccess, prFailure, prTimeout, prSlotGranted, prSlotTimedOut, prCancel, prLastField, scratch } = native
-const OUTCOME = { success: 0, failure: 1, ignored: 2 }
+const OUTCOME = {
+  success: native.protocol.outcomeSuccess,
+  failure: native.protocol.outcomeFailure,
+  ignored: native.protocol.outcomeIgnored
+}
 const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
 function checkObject (options, field = 'options', config = false) {
@@ -78,7 +82,7 @@ class PolicyGuard {
 
 const OUTCOME_NAMES = ['success', 'failure', 'ignored']
 // The step codes and tables of src/policy.rs (details in scratch[S..]).
-const S = 16
+const S = native.protocol.policySlots
 const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
 const KINDS = ['invalid_config', 'invalid_argument', 'circuit_open', 'rate_limited', 'bulkhead_full', 'timeout',
   'retry_budget_exhausted', 'injected_fault', 'retry_exhausted']

@@ -18,18 +18,18 @@ function checkObject (options, field = 'options', config = false) {
   return options
 }
 
-const { boStart, boStep, boSteps, boFinish, boElapsed, scratch } = native
+const { backoffStart, backoffStep, backoffSteps, boFinish, boElapsed, scratch } = native
 
 // A schedule's state is core's ScheduleState as eight plain numbers (u64s
 // as two u32 halves). The native steps read and write it in scratch
 // [STATE..STATE + 8], a region no other native call touches, with their
-// arguments and answers from [ARGS] (see src/backoff.rs). The state of the
+// arguments and answers from [ARGS], which a policy step overwrites too
+// (see src/backoff.rs). The state of the
 // schedule stepped last (`owner`) stays there between steps; a schedule
 // keeps a copy of its own (`_st`) only while another one owns the region.
 // So a retry loop stepping one schedule copies nothing, and a schedule
 // costs no native object, id or finalizer.
-const STATE = 8
-const ARGS = STATE + 8
+const { backoffState: STATE, backoffArgs: ARGS } = native.protocol
 const MAX_BATCH = scratch.length - ARGS
 let owner = null
 
@@ -48,7 +48,7 @@ class Schedule {
     this._st = null
     evict()
     scratch[ARGS] = this._bid
-    boStart()
+    backoffStart()
     if (scratch[ARGS] === -2) throw new Error('backoff was freed')
     owner = this
   }
@@ -91,7 +91,7 @@ class Schedule {
     scratch[ARGS] = this._bid
     scratch[ARGS + 1] = ra
     scratch[ARGS + 2] = el
-    boStep()
+    backoffStep()
     const d = scratch[ARGS]
     if (d === -2) throw new Error('backoff was freed')
     return d < 0 ? null : d
@@ -107,7 +107,7 @@ class Schedule {
     this._load()
     scratch[ARGS] = this._bid
     scratch[ARGS + 1] = count
-    boSteps()
+    backoffSteps()
     if (count > 0 && scratch[ARGS] === -2) throw new Error('backoff was freed')
     let n = 0
     while (n < count && scratch[ARGS + n] >= 0) n++

@@ -1,19 +1,26 @@
-//! `Backoff` and its per-call `Schedule`; classification tables; `RetryBudget`.
+//! `Backoff` and its per-call `Schedule`.
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_ns, Opts};
 use crate::error::tagged;
-use crate::handles::{Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::backoff::{self as bo, BackoffKind, Jitter};
-use seawall::classify;
-use seawall::retry_budget as rb;
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// This module's registry: the backoffs raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub backoffs: RefCell<Slab<bo::Backoff>>,
+}
+
+crate::thread_ctx!(Registry);
 
 #[napi(js_name = "NativeBackoff")]
 pub struct Backoff {
@@ -81,7 +88,7 @@ impl Backoff {
         let o = Opts::new(options);
         let cfg = config(&o)?;
         let inner = bo::Backoff::with_clock(cfg, source(clock)).map_err(|e| o.core_error(&e))?;
-        let hot = crate::handles::hot();
+        let hot = hot();
         let id = hot.backoffs.borrow_mut().insert(Arc::new(inner.clone()));
         Ok(Self {
             inner,
@@ -130,15 +137,18 @@ impl Backoff {
 // `ScheduleState` as eight doubles (u64s as two exact u32 halves), so a
 // schedule costs no native allocation, no id and no finalizer. Any values
 // are safe: core gives other delays for other states. The steps are raw
-// hot calls (`handles::call`) on a region of the scratch array that no
-// other hot call touches (they use slots 0..4): the state at
-// [STATE..STATE + 8], arguments and answers from [ARGS]. So the JS side
+// hot calls (`ffi::call`) on a region of the scratch array: the state at
+// [STATE..STATE + 8], which no other call touches (the limiter, breaker
+// and bulkhead use slots 0..4, the policy [policy::S..+10] = 16..26), and
+// arguments and answers from [ARGS], which the policy's steps overwrite
+// too (both are read right after the call that wrote them). So the JS side
 // leaves the state of the schedule it stepped last in place and copies
 // states in and out only when it steps another schedule.
-const STATE: usize = 8;
-const ARGS: usize = STATE + 8;
-/// Most delays `boSteps` hands out in one call (scratch is ARGS + 32 long).
-const MAX_STEPS: usize = 32;
+pub const STATE: usize = 8;
+/// Where the steps' arguments and answers start.
+pub const ARGS: usize = STATE + 8;
+/// Most delays `backoffSteps` hands out in one call (scratch is ARGS + 32 long).
+pub const MAX_STEPS: usize = 32;
 
 fn split(v: u64) -> [f64; 2] {
     [f64::from(v as u32), f64::from((v >> 32) as u32)]
@@ -196,9 +206,9 @@ fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapse
 }
 
 crate::hot_fn! {
-    /// `boStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
+    /// `backoffStart()`: starts a schedule. Scratch in: [ARGS] the backoff id.
     /// Out: [STATE..] its state; [ARGS] 1, or -2 for an unknown id.
-    fn bo_start(h) {
+    fn backoff_start(h: Hot) {
         let st = with_backoff(h, h.id_arg(ARGS), None, |b| Some(b.start()));
         match st {
             Some(st) => {
@@ -211,11 +221,11 @@ crate::hot_fn! {
 }
 
 crate::hot_fn! {
-    /// `boStep()`: one step. Scratch in: [STATE..] the state, [ARGS] the
+    /// `backoffStep()`: one step. Scratch in: [STATE..] the state, [ARGS] the
     /// backoff id, [ARGS + 1] retryAfterMs (< 0: none), [ARGS + 2] elapsedMs
     /// (< 0: read the clock). Out: [STATE..] the state, [ARGS] the delay in
     /// ms, -1 to give up, -2 for an unknown backoff.
-    fn bo_step(h) {
+    fn backoff_step(h: Hot) {
         let (ra, el) = (h.arg(ARGS + 1), h.arg(ARGS + 2));
         let d = with_backoff(h, h.id_arg(ARGS), -2.0, |b| {
             let mut st = state_in(h);
@@ -228,11 +238,11 @@ crate::hot_fn! {
 }
 
 crate::hot_fn! {
-    /// `boSteps()`: up to [ARGS + 1] (<= 32) steps without hints. Scratch
+    /// `backoffSteps()`: up to [ARGS + 1] (<= 32) steps without hints. Scratch
     /// in: [STATE..] the state, [ARGS] the backoff id. Out: [STATE..] the
     /// state, [ARGS..ARGS + count] the delays, -1 from where the schedule
     /// gave up (all -2 for an unknown backoff).
-    fn bo_steps(h) {
+    fn backoff_steps(h: Hot) {
         let n = (h.arg(ARGS + 1) as usize).min(MAX_STEPS);
         let known = with_backoff(h, h.id_arg(ARGS), false, |b| {
             let mut st = state_in(h);
@@ -255,11 +265,11 @@ crate::hot_fn! {
     }
 }
 
-/// The raw hot functions of this module (see `handles`).
+/// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"boStart", bo_start),
-    (c"boStep", bo_step),
-    (c"boSteps", bo_steps),
+    (c"backoffStart", backoff_start),
+    (c"backoffStep", backoff_step),
+    (c"backoffSteps", backoff_steps),
 ];
 
 /// Ends the schedule whose state is in scratch [STATE..] (its retries are
@@ -267,7 +277,7 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
 /// id.
 #[napi(catch_unwind)]
 pub fn bo_finish(id: u32) -> bool {
-    let h = crate::handles::hot();
+    let h = hot();
     with_backoff(&h, Some(id), false, |b| {
         let mut st = state_in(&h);
         b.finish(&mut st);
@@ -280,131 +290,8 @@ pub fn bo_finish(id: u32) -> bool {
 /// the backoff has max_elapsed, else -1 (-2: unknown backoff).
 #[napi(catch_unwind)]
 pub fn bo_elapsed(id: u32) -> f64 {
-    let h = crate::handles::hot();
+    let h = hot();
     with_backoff(&h, Some(id), -2.0, |b| {
         b.elapsed(&state_in(&h)).map_or(-1.0, duration_ms)
     })
-}
-
-/// Core's classification tables, read once by `lib/classify.js`.
-#[napi(object)]
-pub struct ClassifyTables {
-    pub statuses: Vec<u32>,
-    pub kinds: Vec<String>,
-    /// `[code, kind]` pairs.
-    pub codes: Vec<Vec<String>>,
-}
-
-#[napi(catch_unwind)]
-pub fn classify_tables() -> ClassifyTables {
-    ClassifyTables {
-        statuses: classify::RETRYABLE_STATUSES
-            .iter()
-            .map(|s| u32::from(*s))
-            .collect(),
-        kinds: classify::RetryableKind::ALL
-            .iter()
-            .map(|k| k.as_str().to_string())
-            .collect(),
-        codes: classify::CODE_KINDS
-            .iter()
-            .map(|(c, k)| vec![(*c).to_string(), k.as_str().to_string()])
-            .collect(),
-    }
-}
-
-#[napi(js_name = "NativeRetryBudget")]
-pub struct RetryBudget {
-    pub(crate) inner: std::sync::Arc<rb::RetryBudget>,
-}
-
-/// Retry budget metrics.
-#[napi(object)]
-pub struct RetryBudgetMetrics {
-    pub tokens_milli: f64,
-    pub tokens: f64,
-    pub max_tokens_milli: f64,
-    pub threshold_milli: f64,
-    pub retries_allowed: f64,
-    pub retries_denied: f64,
-    pub successes: f64,
-    pub failures: f64,
-}
-
-impl RetryBudget {
-    /// The core budget.
-    pub fn core(&self) -> &std::sync::Arc<rb::RetryBudget> {
-        &self.inner
-    }
-}
-
-#[napi]
-impl RetryBudget {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<Object>) -> Result<Self> {
-        let o = Opts::new(options);
-        let d = rb::RetryBudgetConfig::default();
-        let max_tokens = match o.uint("maxTokens", "max_tokens")? {
-            None => d.max_tokens,
-            Some(v) => u32::try_from(v).unwrap_or(u32::MAX),
-        };
-        let cfg = rb::RetryBudgetConfig {
-            max_tokens,
-            token_ratio: o
-                .float("tokenRatio", "token_ratio")?
-                .unwrap_or(d.token_ratio),
-        };
-        let inner = match crate::region::region_of(&o)? {
-            Some((r, n)) => rb::RetryBudget::in_region(cfg, &r, &n),
-            None => rb::RetryBudget::new(cfg),
-        }
-        .map_err(|e| o.core_error(&e))?;
-        Ok(Self {
-            inner: std::sync::Arc::new(inner),
-        })
-    }
-
-    /// Registers this budget for the other threads of the process.
-    #[napi(catch_unwind)]
-    pub fn share(&self) -> f64 {
-        crate::share::share("RetryBudget", &self.inner)
-    }
-
-    /// This thread's object for the budget another thread shared.
-    #[napi(factory, catch_unwind)]
-    pub fn attach(id: f64) -> Result<Self> {
-        Ok(Self {
-            inner: crate::share::attach("RetryBudget", id)?,
-        })
-    }
-
-    #[napi(catch_unwind)]
-    pub fn try_retry(&self) -> bool {
-        self.inner.try_retry()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn record_failure(&self) {
-        self.inner.record_failure()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn record_success(&self) {
-        self.inner.record_success()
-    }
-
-    #[napi(catch_unwind)]
-    pub fn metrics(&self) -> RetryBudgetMetrics {
-        let m = self.inner.metrics();
-        RetryBudgetMetrics {
-            tokens_milli: m.tokens_milli as f64,
-            tokens: m.tokens,
-            max_tokens_milli: m.max_tokens_milli as f64,
-            threshold_milli: m.threshold_milli as f64,
-            retries_allowed: m.retries_allowed as f64,
-            retries_denied: m.retries_denied as f64,
-            successes: m.successes as f64,
-            failures: m.failures as f64,
-        }
-    }
 }

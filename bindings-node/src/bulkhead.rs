@@ -6,15 +6,28 @@
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, Opts};
 use crate::error::tagged;
-use crate::handles::{hot, Hot, RawFn};
+use crate::ffi::{RawFn, Slab, ValSlab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
-use seawall::bulkhead::{self as bh, Admission, OwnedPermit};
+use seawall::bulkhead::{self as bh, Admission, OwnedPermit, OwnedWaiter};
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// This module's registry: the bulkheads raw hot calls reach by id, and
+/// the permits and queued waiters handed to JS as ids (shared with the
+/// policy, whose bulkhead step hands out the same ids).
+#[derive(Default)]
+pub struct Registry {
+    pub bulkheads: RefCell<Slab<bh::Bulkhead>>,
+    pub bh_permits: RefCell<ValSlab<OwnedPermit>>,
+    pub bh_waiters: RefCell<ValSlab<OwnedWaiter>>,
+}
+
+crate::thread_ctx!(Registry);
 
 fn store_permit(hot: &Hot, p: OwnedPermit) -> f64 {
     hot.bh_permits.borrow_mut().insert(p) as f64
@@ -67,25 +80,28 @@ fn release(hot: &Hot, permit: Option<u32>, ask: bool) -> bool {
 }
 
 crate::hot_fn! {
-    /// `bhEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
+    /// `bulkheadEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
     /// [`enqueue`] (-1 for an unknown id).
-    fn bh_enqueue(h) {
+    fn bulkhead_enqueue(h: Hot) {
         h.put(0, enqueue(h, h.id_arg(0)));
     }
 }
 
 crate::hot_fn! {
-    /// `bhRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
+    /// `bulkheadRelease()`: scratch in: [0] the permit id, [1] nonzero to ask
     /// whether anyone was queued; out: [0] 1 when asked and anyone was queued
     /// (see [`release`]), else 0.
-    fn bh_release(h) {
+    fn bulkhead_release(h: Hot) {
         let ask = h.arg(1) != 0.0;
         h.put(0, f64::from(u8::from(release(h, h.id_arg(0), ask))));
     }
 }
 
-/// The raw hot functions of this module (see `handles`).
-pub const HOT_FNS: &[(&CStr, RawFn)] = &[(c"bhEnqueue", bh_enqueue), (c"bhRelease", bh_release)];
+/// The raw hot functions of this module (see `ffi`).
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[
+    (c"bulkheadEnqueue", bulkhead_enqueue),
+    (c"bulkheadRelease", bulkhead_release),
+];
 
 /// Asks whether waiter `w` has been handed a slot: a permit id, or -1
 /// (still waiting), or -2 (unknown waiter).

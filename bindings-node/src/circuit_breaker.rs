@@ -10,17 +10,26 @@
 
 use crate::clock::{source, ManualClock, Stopwatch};
 use crate::conf::Opts;
-use crate::handles::{hot, Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::{self as cb, Outcome, Permit, WindowKind};
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+/// This module's registry: the breakers raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub breakers: RefCell<Slab<Shared>>,
+}
+
+crate::thread_ctx!(Registry);
 
 /// Added to a granted permit's bits when transitions are waiting to be drained.
 pub const EVENTS_PENDING: f64 = 1_099_511_627_776.0; // 2^40
@@ -146,23 +155,23 @@ fn record(s: &Shared, bits: f64, outcome_code: u32, d: Duration) -> bool {
 }
 
 crate::hot_fn! {
-    /// `cbAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
+    /// `breakerAcquire()`, the hot path of `execute`/`tryAcquire`. Scratch in:
     /// [0] the breaker id. Out: [0] the permit bits (+ EVENTS_PENDING), or
     /// `-1 - retryAfterMs` (- EVENTS_PENDING) when rejected, NaN for an unknown
     /// id; on a grant [1] = the breaker stopwatch's now (ns, a float), for the
     /// duration measurement.
-    fn cb_acquire(h) {
+    fn breaker_acquire(h: Hot) {
         let r = with(h, h.id_arg(0), f64::NAN, |s| acquire(s, |t| h.put(1, t)));
         h.put(0, r);
     }
 }
 
 crate::hot_fn! {
-    /// `cbRecordSince()`: records an outcome for a call. Scratch in: [0] the
+    /// `breakerRecordSince()`: records an outcome for a call. Scratch in: [0] the
     /// breaker id, [1] the permit bits, [2] the outcome (0 success, 1 failure,
-    /// 2 ignored), [3] the start `cbAcquire` wrote. Out: [0] 1 when transitions
+    /// 2 ignored), [3] the start `breakerAcquire` wrote. Out: [0] 1 when transitions
     /// are waiting to be drained, else 0 (also for an unknown id).
-    fn cb_record_since(h) {
+    fn breaker_record_since(h: Hot) {
         let (bits, code, start) = (h.arg(1), h.arg(2), h.arg(3));
         let pending = with(h, h.id_arg(0), false, |s| {
             record(s, bits, outcome_arg(code), since(s.watch.now_ns(), start))
@@ -207,8 +216,8 @@ fn duration_from_ms(duration_ms: f64) -> Duration {
 
 /// The raw hot functions of this module (see `handles`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"cbAcquire", cb_acquire),
-    (c"cbRecordSince", cb_record_since),
+    (c"breakerAcquire", breaker_acquire),
+    (c"breakerRecordSince", breaker_record_since),
 ];
 
 fn ms(d: Duration) -> f64 {
@@ -281,10 +290,19 @@ fn permit(bits: f64) -> Permit {
     })
 }
 
-fn outcome(code: u32) -> Outcome {
+/// The codes of an outcome crossing from JS (the breaker's record calls
+/// and the policy's); any other code is `ignored`.
+pub const OUTCOME_SUCCESS: u32 = 0;
+/// See [`OUTCOME_SUCCESS`].
+pub const OUTCOME_FAILURE: u32 = 1;
+/// See [`OUTCOME_SUCCESS`].
+pub const OUTCOME_IGNORED: u32 = 2;
+
+/// The outcome of a code (see [`OUTCOME_SUCCESS`]).
+pub fn outcome(code: u32) -> Outcome {
     match code {
-        0 => Outcome::Success,
-        1 => Outcome::Failure,
+        OUTCOME_SUCCESS => Outcome::Success,
+        OUTCOME_FAILURE => Outcome::Failure,
         _ => Outcome::Ignored,
     }
 }
@@ -319,7 +337,7 @@ impl CircuitBreaker {
         Ok(attach_view(Arc::clone(&s.cb), s.watch.clone()))
     }
 
-    /// The id for the hot functions (`cbAcquire`, `cbRecordSince`).
+    /// The id for the hot functions (`breakerAcquire`, `breakerRecordSince`).
     #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
         self.id

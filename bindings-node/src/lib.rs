@@ -6,14 +6,16 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod adaptive;
+pub mod adaptive_timeout;
 pub mod backoff;
 pub mod bulkhead;
 pub mod circuit_breaker;
+pub mod classify;
 pub mod clock;
 pub mod conf;
 pub mod error;
-pub mod handles;
+pub mod fault;
+pub mod ffi;
 pub mod limiter;
 pub mod policy;
 pub mod redis;
@@ -22,9 +24,69 @@ pub mod redis_done;
 pub mod region;
 pub mod registry;
 pub mod retry;
+pub mod retry_budget;
 pub mod share;
 
+use napi::bindgen_prelude::Object;
+use napi::Env;
 use napi_derive::napi;
+
+/// Adds each module's raw hot functions to the exports of each environment
+/// that loads the addon (the main thread and every worker), each with its
+/// module's per-thread context. The one place that names every module with
+/// raw functions: `ffi` knows none of them.
+#[napi(module_exports)]
+pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
+    ffi::register_raw(
+        &exports,
+        &env,
+        circuit_breaker::HOT_FNS,
+        &circuit_breaker::hot(),
+    )?;
+    ffi::register_raw(&exports, &env, limiter::HOT_FNS, &limiter::hot())?;
+    ffi::register_raw(&exports, &env, bulkhead::HOT_FNS, &bulkhead::hot())?;
+    ffi::register_raw(&exports, &env, backoff::HOT_FNS, &backoff::hot())?;
+    ffi::register_raw(&exports, &env, ffi::HOT_FNS, &ffi::no_ctx())
+}
+
+/// The constants of the native calls' protocol, defined once here (each in
+/// its module) and read once by `lib/native.js`: scratch layout, outcome
+/// codes, the breaker's events flag.
+#[napi(object)]
+pub struct Protocol {
+    /// Length of the scratch array.
+    pub scratch_len: u32,
+    /// Added to a granted breaker permit when transitions wait to be drained.
+    pub events_pending: f64,
+    pub outcome_success: u32,
+    pub outcome_failure: u32,
+    pub outcome_ignored: u32,
+    /// Scratch slots of a backoff schedule's state (8 of them).
+    pub backoff_state: u32,
+    /// Scratch slot where the backoff steps' arguments and answers start.
+    pub backoff_args: u32,
+    /// Most delays one `backoffSteps` call hands out.
+    pub backoff_max_steps: u32,
+    /// Scratch slot where a policy step's details start.
+    pub policy_slots: u32,
+}
+
+/// The protocol constants (see [`Protocol`]).
+#[napi(catch_unwind)]
+pub fn protocol() -> Protocol {
+    const _: () = assert!(backoff::ARGS + backoff::MAX_STEPS <= ffi::SCRATCH_LEN as usize);
+    Protocol {
+        scratch_len: ffi::SCRATCH_LEN,
+        events_pending: circuit_breaker::EVENTS_PENDING,
+        outcome_success: circuit_breaker::OUTCOME_SUCCESS,
+        outcome_failure: circuit_breaker::OUTCOME_FAILURE,
+        outcome_ignored: circuit_breaker::OUTCOME_IGNORED,
+        backoff_state: backoff::STATE as u32,
+        backoff_args: backoff::ARGS as u32,
+        backoff_max_steps: backoff::MAX_STEPS as u32,
+        policy_slots: policy::S as u32,
+    }
+}
 
 /// The seawall version (the same in every binding).
 #[napi(catch_unwind)]

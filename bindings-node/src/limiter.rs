@@ -1,12 +1,12 @@
 //! Rate limiters: `TokenBucket`, `SlidingWindowLimiter` and their keyed
-//! variants, behind one native class. Hot calls go by id (`rlTry`,
-//! `rlTryKey`): the answer is `allowed`, with remaining / retry-after /
+//! variants, behind one native class. Hot calls go by id (`limiterTryAcquire`,
+//! `limiterTryAcquireKey`): the answer is `allowed`, with remaining / retry-after /
 //! reset-after written to the scratch array.
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
 use crate::error::{from_core, tagged};
-use crate::handles::{hot, Hot, RawFn};
+use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
 use napi_derive::napi;
@@ -18,10 +18,21 @@ use seawall::keyed::{
 use seawall::sliding_window::{SlidingWindowConfig, SlidingWindowLimiter};
 use seawall::token_bucket::{TokenBucket, TokenBucketConfig};
 use seawall::Decision;
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// This module's registry: the limiters raw hot calls reach by id.
+#[derive(Default)]
+pub struct Registry {
+    pub limiters: RefCell<Slab<Limiter>>,
+    /// Waiting acquires handed to JS as ids.
+    waits: RefCell<crate::ffi::ValSlab<seawall::LimiterWait>>,
+}
+
+crate::thread_ctx!(Registry);
 
 pub enum Limiter {
     Bucket(Arc<TokenBucket>),
@@ -75,7 +86,7 @@ fn table_config(o: &Opts<'_>) -> Result<KeyTableConfig> {
 }
 
 fn write(d: &Decision) -> bool {
-    crate::handles::put_all(&[
+    crate::ffi::put_all(&[
         d.remaining as f64,
         duration_ms(d.retry_after),
         duration_ms(d.reset_after),
@@ -135,11 +146,11 @@ fn not_live() -> napi::Error {
 }
 
 crate::hot_fn! {
-    /// `rlTry()`: takes `n` if available (`peek`: answers without taking).
+    /// `limiterTryAcquire()`: takes `n` if available (`peek`: answers without taking).
     /// Scratch in: [0] the limiter id, [1] `n`, [2] nonzero to peek. Out:
     /// [0] remaining, [1] retryAfterMs, [2] resetAfterMs, [3] 1 when allowed,
     /// else 0. Throws for a bad `n`, an unknown id or a keyed limiter.
-    fn rl_try(h) {
+    fn limiter_try_acquire(h: Hot) {
         let (id, n, peek) = (h.id_arg(0), h.arg(1), h.arg(2) != 0.0);
         let n = count(n)?;
         let d = {
@@ -158,7 +169,7 @@ crate::hot_fn! {
 }
 
 /// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
-/// `rlTry` must be called for the error (an unknown id, a keyed limiter, a
+/// `limiterTryAcquire` must be called for the error (an unknown id, a keyed limiter, a
 /// burst of 0 cannot happen but is handled).
 fn try1(hot: &Hot, id: Option<u32>) -> u32 {
     let r = hot.limiters.borrow();
@@ -174,24 +185,24 @@ fn try1(hot: &Hot, id: Option<u32>) -> u32 {
 }
 
 crate::hot_fn! {
-    /// `rlTry1()`: scratch in: [0] the limiter id; out: [0] the answer of
+    /// `limiterTryAcquireOne()`: scratch in: [0] the limiter id; out: [0] the answer of
     /// [`try1`] (nothing else is written).
-    fn rl_try1(h) {
+    fn limiter_try_acquire_one(h: Hot) {
         h.put(0, f64::from(try1(h, h.id_arg(0))));
     }
 }
 
-/// `rlTryKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
-/// argument (read without allocating, `handles::call_key`); scratch in:
+/// `limiterTryAcquireKey(key)`, raw: the keyed `tryAcquire`. The key is the one JS
+/// argument (read without allocating, `ffi::call_key`); scratch in:
 /// [0] the limiter id, [1] `n`; out: [0] remaining, [1] retryAfterMs,
-/// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `rlTry` does.
-unsafe extern "C" fn rl_try_key_raw(
+/// [2] resetAfterMs, [3] 1 when allowed, else 0. Throws as `limiterTryAcquire` does.
+unsafe extern "C" fn limiter_try_acquire_key_raw(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
-    // SAFETY: registered by `handles::register_hot` (listed in HOT_FNS).
+    // SAFETY: registered by `ffi::register_raw` with this module's context (listed in HOT_FNS).
     unsafe {
-        crate::handles::call_key(env, info, |h, key| {
+        crate::ffi::call_key(env, info, |h: &Hot, key| {
             let (id, n) = (h.id_arg(0), count(h.arg(1))?);
             let d = {
                 let slab = h.limiters.borrow();
@@ -218,16 +229,16 @@ unsafe extern "C" fn rl_try_key_raw(
     }
 }
 
-/// The raw hot functions of this module (see `handles`).
+/// The raw hot functions of this module (see `ffi`).
 pub const HOT_FNS: &[(&CStr, RawFn)] = &[
-    (c"rlTry", rl_try),
-    (c"rlTry1", rl_try1),
-    (c"rlTryKeyRaw", rl_try_key_raw),
+    (c"limiterTryAcquire", limiter_try_acquire),
+    (c"limiterTryAcquireOne", limiter_try_acquire_one),
+    (c"limiterTryAcquireKeyRaw", limiter_try_acquire_key_raw),
 ];
 
-/// The keyed form of `rlTry`.
+/// The keyed form of `limiterTryAcquire`.
 #[napi(catch_unwind)]
-pub fn rl_try_key(id: u32, key: String, n: f64) -> Result<bool> {
+pub fn limiter_try_acquire_key(id: u32, key: String, n: f64) -> Result<bool> {
     let n = count(n)?;
     with(id, |l| decide_key(l, &key, n))
 }
@@ -329,9 +340,9 @@ impl RateLimiter {
         let clk = source(clock);
         let err = |e: seawall::Error| o.core_error(&e);
         let win = |p: seawall::Result<QuotaPolicy>| -> Result<f64> {
-            Ok(crate::retry::policy_window_ms(
-                &p.map_err(|e| o.core_error(&e))?,
-            ))
+            // The quota policy window core derives from the config: token
+            // bucket `burst × T`, sliding window its window.
+            Ok(duration_ms(p.map_err(|e| o.core_error(&e))?.window()))
         };
         let (lim, limit, window_ms) = match kind.as_str() {
             "token_bucket" => {
@@ -564,11 +575,7 @@ impl RateLimiter {
 // Core's limiter waits (`spec/token_bucket.md`, "Waiting acquires"): a
 // waiting acquire is a reservation in core's FIFO order, due at a known
 // time; the JS side sleeps until then on the limiter's clock and claims it.
-// Waits live in a per-thread slab, addressed by id.
-thread_local! {
-    static WAITS: std::cell::RefCell<crate::handles::ValSlab<seawall::LimiterWait>> =
-        const { std::cell::RefCell::new(crate::handles::ValSlab::new()) };
-}
+// Waits live in the registry (`Registry::waits`), addressed by id.
 
 /// A waiting acquire's state: `granted` (with the decision), `waiting`
 /// (`wait` id, due in `dueInMs`), `refused`, or `none` (finished/unknown).
@@ -662,7 +669,7 @@ fn wait_result(r: seawall::Result<seawall::Reservation>) -> Result<WaitOut> {
             Ok(seawall::Reservation::Granted(d)) => Ok(granted(&d)),
             Ok(seawall::Reservation::Waiting(w)) => {
                 let due = duration_ms(w.due_in());
-                let id = WAITS.with(|s| s.borrow_mut().insert(w));
+                let id = hot().waits.borrow_mut().insert(w);
                 Ok(WaitOut {
                     wait: Some(id),
                     due_in_ms: Some(due),
@@ -677,7 +684,7 @@ fn wait_result(r: seawall::Result<seawall::Reservation>) -> Result<WaitOut> {
 /// Claims wait `w` if it is due (then it is finished).
 #[napi(catch_unwind)]
 pub fn lim_wait_poll(w: u32) -> WaitOut {
-    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let taken = hot().waits.borrow_mut().take(w);
     let Some(mut wait) = taken else {
         return wait_out("none");
     };
@@ -685,7 +692,7 @@ pub fn lim_wait_poll(w: u32) -> WaitOut {
         Ok(Some(d)) => granted(&d),
         Ok(None) => {
             let due = duration_ms(wait.due_in());
-            let id = WAITS.with(|s| s.borrow_mut().insert(wait));
+            let id = hot().waits.borrow_mut().insert(wait);
             WaitOut {
                 wait: Some(id),
                 due_in_ms: Some(due),
@@ -702,7 +709,7 @@ pub fn lim_wait_poll(w: u32) -> WaitOut {
 /// Gives wait `w` up (its reservation goes back). False when unknown.
 #[napi(catch_unwind)]
 pub fn lim_wait_cancel(w: u32) -> bool {
-    let taken = WAITS.with(|s| s.borrow_mut().take(w));
+    let taken = hot().waits.borrow_mut().take(w);
     match taken {
         Some(wait) => {
             wait.cancel();

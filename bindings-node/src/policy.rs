@@ -2,39 +2,44 @@
 //! one native call, with give-back on rejection (core `policy`). The JS
 //! `Policy` builds timeout, retry and fallback around it.
 
-use crate::adaptive::AdaptiveTimeout;
+use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::Bulkhead;
-use crate::circuit_breaker::CircuitBreaker;
+use crate::circuit_breaker::{outcome, CircuitBreaker};
 use crate::clock::{source, ManualClock};
 use crate::conf::duration_ms;
-use crate::handles::{put, ValSlab};
+use crate::ffi::{put, Slab, ValSlab};
 use crate::limiter::RateLimiter;
 use crate::retry::Retry;
 use napi::Result;
 use napi_derive::napi;
-use seawall::circuit_breaker::Outcome;
 use seawall::policy::{self as pol, Guard, Stage};
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-crate::registry!(POLICIES, pol::Policy);
-
-thread_local! {
-    static GUARDS: RefCell<ValSlab<Guard>> = const { RefCell::new(ValSlab::new()) };
+/// This module's registry: the policies reached by id, their guards and
+/// their runs in progress, handed to JS as ids.
+#[derive(Default)]
+pub struct Registry {
+    policies: RefCell<Slab<pol::Policy>>,
+    guards: RefCell<ValSlab<Guard>>,
+    runs: RefCell<ValSlab<(pol::PolicyRun, bool)>>,
 }
+
+crate::thread_ctx!(Registry);
 
 #[napi(js_name = "NativePolicy")]
 pub struct Policy {
     #[allow(dead_code)]
     inner: AssertUnwindSafe<Arc<pol::Policy>>,
     id: u32,
+    hot: AssertUnwindSafe<std::rc::Rc<Hot>>,
 }
 
 impl Drop for Policy {
     fn drop(&mut self) {
-        let _ = POLICIES.try_with(|r| r.borrow_mut().remove(self.id));
+        self.hot.policies.borrow_mut().remove(self.id);
     }
 }
 
@@ -83,10 +88,12 @@ impl Policy {
         }
         p = p.fallback(has_fallback.unwrap_or(false));
         let inner = Arc::new(p);
-        let id = POLICIES.with(|r| r.borrow_mut().insert(Arc::clone(&inner)));
+        let hot = self::hot();
+        let id = hot.policies.borrow_mut().insert(Arc::clone(&inner));
         Ok(Self {
             inner: AssertUnwindSafe(inner),
             id,
+            hot: AssertUnwindSafe(hot),
         })
     }
 
@@ -112,7 +119,7 @@ impl Policy {
 //   S+9: the run's id for the next step, -1 once it is over
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
-const S: usize = 16;
+pub const S: usize = 16;
 const KINDS: [&str; 9] = [
     "invalid_config",
     "invalid_argument",
@@ -128,7 +135,6 @@ const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
 const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
 
 thread_local! {
-    static RUNS: RefCell<ValSlab<(pol::PolicyRun, bool)>> = const { RefCell::new(ValSlab::new()) };
     static LAST_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
 }
 
@@ -139,7 +145,12 @@ fn index_of(table: &[&str], v: &str) -> f64 {
         .map_or(-1.0, |i| i as f64)
 }
 
-fn write_step(hot: &crate::handles::Hot, step: pol::Step, held: Option<u32>, attempts: u32) -> f64 {
+fn write_step(
+    hot: &crate::bulkhead::Hot,
+    step: pol::Step,
+    held: Option<u32>,
+    attempts: u32,
+) -> f64 {
     let mut out = [-1.0f64; 9];
     out[7] = held.map_or(-1.0, f64::from);
     out[8] = f64::from(attempts);
@@ -193,10 +204,10 @@ fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Opt
 // over (its next id in scratch[S+9]).
 fn with_run(
     id: u32,
-    f: impl FnOnce(&mut pol::PolicyRun, &crate::handles::Hot) -> (pol::Step, Option<u32>),
+    f: impl FnOnce(&mut pol::PolicyRun, &crate::bulkhead::Hot) -> (pol::Step, Option<u32>),
 ) -> f64 {
-    let hot = crate::handles::hot();
-    let taken = RUNS.with(|r| r.borrow_mut().take(id));
+    let hot = crate::bulkhead::hot();
+    let taken = self::hot().runs.borrow_mut().take(id);
     let Some((mut run, keep)) = taken else {
         return f64::NAN;
     };
@@ -205,7 +216,7 @@ fn with_run(
     if run.is_over() && !keep {
         hot.put(S + 9, -1.0);
     } else {
-        let again = RUNS.with(|r| r.borrow_mut().insert((run, keep)));
+        let again = self::hot().runs.borrow_mut().insert((run, keep));
         hot.put(S + 9, f64::from(again));
     }
     code
@@ -217,14 +228,14 @@ fn with_run(
 /// until `prCancel`.
 #[napi(catch_unwind)]
 pub fn pr_start(id: u32, deadline_ms: f64, keep: bool) -> f64 {
-    let policy = POLICIES.with(|r| r.borrow().get(id).cloned());
+    let policy = self::hot().policies.borrow().get(id).cloned();
     let Some(policy) = policy else {
         return f64::NAN;
     };
     let dl =
         (deadline_ms.is_finite() && deadline_ms >= 0.0).then(|| crate::conf::ms_to_ns(deadline_ms));
     let run = policy.run(dl);
-    f64::from(RUNS.with(|r| r.borrow_mut().insert((run, keep))))
+    f64::from(self::hot().runs.borrow_mut().insert((run, keep)))
 }
 
 #[napi(catch_unwind)]
@@ -279,7 +290,7 @@ pub fn pr_timeout(id: u32) -> f64 {
 /// Gives run `id` up (everything it holds goes back). False when unknown.
 #[napi(catch_unwind)]
 pub fn pr_cancel(id: u32) -> bool {
-    let taken = RUNS.with(|r| r.borrow_mut().take(id));
+    let taken = self::hot().runs.borrow_mut().take(id);
     match taken {
         Some((mut run, _)) => {
             run.cancel();
@@ -300,7 +311,7 @@ pub fn pr_last_field() -> Option<&'static str> {
 /// scratch[0] = retry-after ms. NaN for an unknown policy.
 #[napi(catch_unwind)]
 pub fn pol_acquire(id: u32) -> f64 {
-    let policy = POLICIES.with(|r| r.borrow().get(id).cloned());
+    let policy = self::hot().policies.borrow().get(id).cloned();
     let Some(policy) = policy else {
         return f64::NAN;
     };
@@ -314,7 +325,7 @@ pub fn pol_acquire(id: u32) -> f64 {
                     0.0
                 },
             );
-            GUARDS.with(|s| s.borrow_mut().insert(g)) as f64
+            self::hot().guards.borrow_mut().insert(g) as f64
         }
         Err(r) => {
             put(0, r.error.retry_after().map_or(0.0, duration_ms));
@@ -327,20 +338,12 @@ pub fn pol_acquire(id: u32) -> f64 {
     }
 }
 
-fn outcome(code: u32) -> Outcome {
-    match code {
-        0 => Outcome::Success,
-        1 => Outcome::Failure,
-        _ => Outcome::Ignored,
-    }
-}
-
 /// Finishes a guard: records the outcome (0 success, 1 failure, 2 ignored)
 /// with the duration since acquire (or `duration_ms` when >= 0) and frees
 /// the bulkhead slot. False for an unknown guard.
 #[napi(catch_unwind)]
 pub fn pol_complete(guard: u32, outcome_code: u32, duration_ms: f64) -> bool {
-    match GUARDS.with(|s| s.borrow_mut().take(guard)) {
+    match self::hot().guards.borrow_mut().take(guard) {
         Some(g) => {
             if duration_ms >= 0.0 && duration_ms.is_finite() {
                 g.complete_with_duration(
@@ -359,5 +362,5 @@ pub fn pol_complete(guard: u32, outcome_code: u32, duration_ms: f64) -> bool {
 /// Releases a guard without an outcome (probe slot back, bulkhead slot freed).
 #[napi(catch_unwind)]
 pub fn pol_release(guard: u32) -> bool {
-    GUARDS.with(|s| s.borrow_mut().take(guard)).is_some()
+    self::hot().guards.borrow_mut().take(guard).is_some()
 }

@@ -1,12 +1,14 @@
 //! Names, labels and registries (`spec/metrics.md`) over core's
 //! `seawall::registry`; the export text and health JSON come from core.
 
-use crate::adaptive::{AdaptiveTimeout, FaultInjector};
-use crate::backoff::{Backoff, RetryBudget};
+use crate::adaptive_timeout::AdaptiveTimeout;
+use crate::backoff::Backoff;
 use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::CircuitBreaker;
 use crate::error::{from_core, tagged, type_error};
+use crate::fault::FaultInjector;
 use crate::limiter::{Limiter, RateLimiter};
+use crate::retry_budget::RetryBudget;
 use napi::Result;
 use napi_derive::napi;
 use seawall::registry::{self as core, Source};

@@ -8,9 +8,10 @@
 //! built once per (backoff, budget, attempt cap) and a `NativeRetryRun` only
 //! at a call's first failure.
 
-use crate::backoff::{Backoff, RetryBudget};
-use crate::conf::{duration_ms, ms_to_ns};
+use crate::backoff::Backoff;
+use crate::conf::ms_to_ns;
 use crate::error::tagged;
+use crate::retry_budget::RetryBudget;
 use napi::Result;
 use napi_derive::napi;
 use seawall::circuit_breaker::Outcome;
@@ -322,10 +323,4 @@ pub fn rate_limit_headers(
         .into_iter()
         .map(|(k, v)| vec![k.to_string(), v])
         .collect())
-}
-
-/// The quota policy window (ms) core derives from a limiter's config:
-/// token bucket `burst × T`, sliding window its window.
-pub fn policy_window_ms(p: &QuotaPolicy) -> f64 {
-    duration_ms(p.window())
 }

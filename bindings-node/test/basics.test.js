@@ -13,7 +13,7 @@ test('VERSION is the core version', () => {
 test('a Rust panic becomes a JS Error, not an abort', () => {
   const binding = require(path.join(path.dirname(require.resolve('seawall')), 'native.js'))
   assert.throws(() => binding.__panicForTest(), (e) => e instanceof Error && /panic/.test(e.message))
-  // the raw Node-API hot functions (src/handles.rs) catch panics the same way
+  // the raw Node-API hot functions (src/ffi.rs) catch panics the same way
   assert.throws(() => binding.__rawPanicForTest(), (e) => e instanceof Error && /panic \(raw\)/.test(e.message))
   assert.strictEqual(binding.version(), seawall.VERSION) // and the addon still works
 })

@@ -1,6 +1,11 @@
+//! The generic FFI pieces of the addon; this module knows no primitive.
+//! Each primitive module owns its registry (its slabs, declared with
+//! [`thread_ctx!`]) and its raw hot functions (a `HOT_FNS` table); `lib.rs`
+//! is the one place that registers them ([`register_raw`]).
+//!
 //! Hot calls without `this`: each native object is also registered in a
 //! per-thread table, and the JS layer calls plain functions with its integer
-//! id (`rlTryKey(id, key, n)`), which skips napi's receiver unwrap (about half
+//! id (`limiterTryAcquireKey(id, key, n)`), which skips napi's receiver unwrap (about half
 //! the cost of a method call). The napi class owns the registration and
 //! removes it when it is garbage-collected. Ids are checked: a stale or
 //! foreign id finds nothing and the call answers "not found", never touches
@@ -10,8 +15,9 @@
 //! the extra numbers of a hot answer (remaining, retry-after, a start time)
 //! so they cross without allocating an object.
 //!
-//! The hottest functions (listed in [`HOT_FNS`]: `cbAcquire`,
-//! `cbRecordSince`, `rlTry`, `rlTry1`, `bhEnqueue`, `bhRelease`) go further:
+//! The hottest functions (each module's `HOT_FNS`: the breaker's acquire
+//! and record, the limiter's tries, the bulkhead's enqueue and release, the
+//! backoff's steps) go further:
 //! - they are raw Node-API callbacks, not napi-rs `#[napi]` functions, whose
 //!   generated wrapper measured ~20 ns more per call;
 //! - they take no JS argument and return `undefined`: the caller writes the
@@ -26,11 +32,10 @@
 use napi::bindgen_prelude::{Float64Array, JsError, Object};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
-use seawall::bulkhead::{Bulkhead, OwnedPermit, OwnedWaiter};
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 /// A slab of `Arc<T>` addressed by `u32` ids.
@@ -122,19 +127,13 @@ impl<T> Default for ValSlab<T> {
     }
 }
 
-/// Declares a thread-local slab and helpers `with_<name>` / register / unregister.
-#[macro_export]
-macro_rules! registry {
-    ($tls:ident, $ty:ty) => {
-        thread_local! {
-            static $tls: std::cell::RefCell<$crate::handles::Slab<$ty>> =
-                const { std::cell::RefCell::new($crate::handles::Slab::new()) };
-        }
-    };
-}
+/// The length of the scratch array `lib/native.js` allocates (read from
+/// `protocol().scratchLen`): the backoff's ARGS + MAX_STEPS.
+pub const SCRATCH_LEN: u32 = 48;
 
 thread_local! {
-    static SCRATCH: Cell<(*mut f64, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    static SCRATCH: Cell<ScratchPtr> = const { Cell::new((std::ptr::null_mut(), 0)) };
+    static CTXS: RefCell<Vec<Weak<dyn ScratchHolder>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Installs this thread's scratch array. Its napi reference is leaked on
@@ -145,7 +144,11 @@ pub fn set_scratch(arr: Float64Array) {
     let len = arr.len();
     let ptr = arr.as_ptr().cast_mut();
     SCRATCH.with(|s| s.set((ptr, len)));
-    HOT.with(|h| h.scratch.set((ptr, len)));
+    CTXS.with(|v| {
+        for c in v.borrow().iter().filter_map(Weak::upgrade) {
+            c.set_scratch((ptr, len));
+        }
+    });
     std::mem::forget(arr);
 }
 
@@ -195,34 +198,65 @@ pub fn fill(n: usize, mut f: impl FnMut(usize) -> f64) -> usize {
     })
 }
 
-/// This thread's objects that hot functions reach by id, and its scratch
-/// array. Shared (`Rc`) by the thread-local, every napi object registered
-/// in it (to unregister on drop) and every raw hot function (its callback
-/// data, released by a finalizer on the function), so it lives as long as
-/// any of them, whatever order an environment is torn down in.
-pub struct Hot {
-    pub breakers: RefCell<Slab<crate::circuit_breaker::Shared>>,
-    pub limiters: RefCell<Slab<crate::limiter::Limiter>>,
-    pub bulkheads: RefCell<Slab<Bulkhead>>,
-    pub bh_permits: RefCell<ValSlab<OwnedPermit>>,
-    pub bh_waiters: RefCell<ValSlab<OwnedWaiter>>,
-    pub backoffs: RefCell<Slab<seawall::backoff::Backoff>>,
-    scratch: Cell<(*mut f64, usize)>,
+/// The pointer and length of this thread's scratch array (null until
+/// `setScratch` installs it).
+type ScratchPtr = (*mut f64, usize);
+
+/// A context told of the scratch array when `setScratch` installs it.
+trait ScratchHolder {
+    fn set_scratch(&self, s: ScratchPtr);
 }
 
-impl Hot {
-    fn new() -> Self {
-        Self {
-            breakers: RefCell::new(Slab::new()),
-            limiters: RefCell::new(Slab::new()),
-            bulkheads: RefCell::new(Slab::new()),
-            bh_permits: RefCell::new(ValSlab::new()),
-            bh_waiters: RefCell::new(ValSlab::new()),
-            backoffs: RefCell::new(Slab::new()),
-            scratch: Cell::new((std::ptr::null_mut(), 0)),
-        }
-    }
+/// The callback data of a raw hot function: the scratch slot of its thread
+/// and the registry `R` of the module that owns the function (its slabs of
+/// objects reached by id). This module knows no primitive: each primitive
+/// module declares its own `R` and per-thread `Rc<Ctx<R>>`
+/// ([`thread_ctx!`]), and `lib.rs` registers each module's functions with
+/// its context ([`register_raw`]). `Ctx<R>` derefs to `R`.
+///
+/// Shared (`Rc`) by the thread-local, every napi object registered in it (to
+/// unregister on drop) and every raw hot function (its callback data,
+/// released by a finalizer on the function), so it lives as long as any of
+/// them, whatever order an environment is torn down in.
+pub struct Ctx<R> {
+    // A copy (not a shared cell): the hot path reads it with one load.
+    scratch: Cell<ScratchPtr>,
+    reg: R,
+}
 
+impl<R> ScratchHolder for Ctx<R> {
+    fn set_scratch(&self, s: ScratchPtr) {
+        self.scratch.set(s);
+    }
+}
+
+impl<R: 'static> Ctx<R> {
+    /// A context for this thread, told of its scratch array (now and when
+    /// `setScratch` installs one later).
+    pub fn new_rc(reg: R) -> Rc<Self> {
+        let c = Rc::new(Self {
+            scratch: Cell::new(SCRATCH.with(Cell::get)),
+            reg,
+        });
+        let w: Weak<dyn ScratchHolder> = Rc::downgrade(&c) as Weak<dyn ScratchHolder>;
+        CTXS.with(|v| {
+            let mut v = v.borrow_mut();
+            v.retain(|w| w.strong_count() > 0);
+            v.push(w);
+        });
+        c
+    }
+}
+
+impl<R> std::ops::Deref for Ctx<R> {
+    type Target = R;
+    #[inline(always)]
+    fn deref(&self) -> &R {
+        &self.reg
+    }
+}
+
+impl<R> Ctx<R> {
     /// Writes slot `i` of the scratch array (no-op when not installed).
     #[inline]
     pub fn put(&self, i: usize, v: f64) {
@@ -256,34 +290,45 @@ impl Hot {
     }
 }
 
-thread_local! {
-    static HOT: Rc<Hot> = Rc::new(Hot::new());
-}
-
-/// This thread's table (for constructors and cold functions).
-pub fn hot() -> Rc<Hot> {
-    HOT.with(Rc::clone)
+/// Declares a module's per-thread context: `thread_ctx!(Registry)` defines
+/// `pub type Hot = Ctx<Registry>` and `pub fn hot() -> Rc<Hot>` (this
+/// thread's context, made with `Registry::default()` on first use).
+#[macro_export]
+macro_rules! thread_ctx {
+    ($reg:ty) => {
+        /// This module's context of raw hot calls (see `ffi::Ctx`).
+        pub type Hot = $crate::ffi::Ctx<$reg>;
+        thread_local! {
+            static HOT_CTX: std::rc::Rc<Hot> =
+                $crate::ffi::Ctx::new_rc(<$reg>::default());
+        }
+        /// This thread's context (for constructors, cold functions and
+        /// `lib.rs`' registration).
+        pub fn hot() -> std::rc::Rc<Hot> {
+            HOT_CTX.with(std::rc::Rc::clone)
+        }
+    };
 }
 
 /// A raw Node-API callback.
 pub type RawFn = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// The body of every raw hot function: finds the [`Hot`] table (the
-/// callback data), runs `f` inside `catch_unwind`, and throws its error (or
+/// The body of every raw hot function: finds its [`Ctx`] (the callback
+/// data), runs `f` inside `catch_unwind`, and throws its error (or
 /// the panic, as napi-rs' `catch_unwind` does) into JS. The function
 /// returns `undefined`: its arguments and answers travel in the scratch
-/// array ([`Hot::arg`], [`Hot::put`]), because each Node-API argument
+/// array ([`Ctx::arg`], [`Ctx::put`]), because each Node-API argument
 /// conversion or return value costs more than the work of these calls.
 ///
 /// # Safety
 /// `env` and `info` are the arguments Node passed to a callback registered
-/// by [`register_hot`] (whose data is an `Rc<Hot>` kept alive by the
-/// function).
+/// by [`register_raw`] with a context of this `R` (whose data is an
+/// `Rc<Ctx<R>>` kept alive by the function).
 #[inline(always)]
-pub unsafe fn call(
+pub unsafe fn call<R>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Hot) -> napi::Result<()>,
+    f: impl FnOnce(&Ctx<R>) -> napi::Result<()>,
 ) -> sys::napi_value {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let mut data: *mut c_void = std::ptr::null_mut();
@@ -302,9 +347,10 @@ pub unsafe fn call(
         if st != sys::Status::napi_ok || data.is_null() {
             return Err(napi::Error::from_reason("seawall: bad native call"));
         }
-        // SAFETY: `data` is the `Rc<Hot>` given at registration, released
-        // only when this function object is collected (it is running now).
-        f(unsafe { &*data.cast::<Hot>() })
+        // SAFETY: `data` is the `Rc<Ctx<R>>` given at registration,
+        // released only when this function object is collected (it is
+        // running now).
+        f(unsafe { &*data.cast::<Ctx<R>>() })
     }));
     let e = match r {
         Ok(Ok(())) => return std::ptr::null_mut(),
@@ -324,10 +370,10 @@ pub unsafe fn call(
 /// # Safety
 /// As [`call`].
 #[inline(always)]
-pub unsafe fn call_key(
+pub unsafe fn call_key<R>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    f: impl FnOnce(&Hot, &[u8]) -> napi::Result<()>,
+    f: impl FnOnce(&Ctx<R>, &[u8]) -> napi::Result<()>,
 ) -> sys::napi_value {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let mut data: *mut c_void = std::ptr::null_mut();
@@ -363,8 +409,8 @@ pub unsafe fn call_key(
         if st != sys::Status::napi_ok {
             return Err(napi::Error::from_reason("seawall: key must be a string"));
         }
-        // SAFETY: `data` is the `Rc<Hot>` given at registration (see `call`).
-        let hot = unsafe { &*data.cast::<Hot>() };
+        // SAFETY: `data` is the `Rc<Ctx<R>>` given at registration (see `call`).
+        let hot = unsafe { &*data.cast::<Ctx<R>>() };
         // Near the end of the buffer the key may have been cut (possibly
         // before a multi-byte character): read it whole.
         if len + 8 < buf.len() {
@@ -399,22 +445,23 @@ pub unsafe fn call_key(
     std::ptr::null_mut()
 }
 
-/// Defines a raw hot function: `fn name(h) { body }` becomes a Node-API
-/// callback that runs `body` with `h: &Hot` inside [`call`] (panics caught,
-/// errors thrown into JS). List it in a `HOT_FNS` table so
-/// [`register_hot`] registers it; that is what makes the call sound.
+/// Defines a raw hot function: `fn name(h: Hot) { body }` becomes a
+/// Node-API callback that runs `body` with `h: &Hot` (a `Ctx<R>`) inside
+/// [`call`] (panics caught, errors thrown into JS). List it in the module's
+/// `HOT_FNS` table, which `lib.rs` registers with the module's context
+/// ([`register_raw`]); that is what makes the call sound.
 #[macro_export]
 macro_rules! hot_fn {
-    ($(#[$m:meta])* fn $name:ident($h:ident) $body:block) => {
+    ($(#[$m:meta])* fn $name:ident($h:ident: $t:ty) $body:block) => {
         $(#[$m])*
         unsafe extern "C" fn $name(
             env: napi::sys::napi_env,
             info: napi::sys::napi_callback_info,
         ) -> napi::sys::napi_value {
-            // SAFETY: registered by `handles::register_hot`, which gives
-            // `call` the callback data it expects.
+            // SAFETY: registered by `ffi::register_raw` with a context of
+            // this type, which gives `call` the callback data it expects.
             unsafe {
-                $crate::handles::call(env, info, |$h| {
+                $crate::ffi::call(env, info, |$h: &$t| {
                     $body;
                     Ok(())
                 })
@@ -426,18 +473,21 @@ macro_rules! hot_fn {
 crate::hot_fn! {
     /// `__nativeNoop()`: a raw hot function that does nothing, the floor of
     /// every hot call (`bench/floor.js`).
-    fn native_noop(_h) {}
+    fn native_noop(_h: NoCtx) {}
 }
 
 crate::hot_fn! {
     /// `__nativeClock()`: a raw hot function that reads the core's fast
     /// in-process clock (as a token bucket decision does) into scratch[0],
     /// as ms: the floor of `tryAcquire()` (`bench/floor.js`).
-    fn native_clock(h) {
+    fn native_clock(h: NoCtx) {
         use seawall::clock::Clock;
         h.put(0, seawall::clock::FastClock::new().now_ns() as f64 / 1e6);
     }
 }
+
+/// The context of the functions below, which reach no object.
+pub type NoCtx = Ctx<()>;
 
 /// `__rawPanicForTest()`: panics inside [`call`], so the tests can check
 /// that a panic in a raw hot function becomes a JS error too.
@@ -445,38 +495,44 @@ unsafe extern "C" fn raw_panic_for_test(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    // SAFETY: registered by `register_hot`.
+    // SAFETY: registered by `register_raw` with a `NoCtx`.
     #[allow(clippy::panic)]
     unsafe {
-        call(env, info, |_| panic!("seawall test panic (raw)"))
+        call::<()>(env, info, |_| panic!("seawall test panic (raw)"))
     }
 }
 
-unsafe extern "C" fn release_hot(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: `data` is the `Rc::into_raw` of `register_hot`, released once.
-    drop(unsafe { Rc::from_raw(data.cast::<Hot>()) });
-}
-
-/// Every raw hot function, by JS name.
-const HOT_FNS: &[&[(&CStr, RawFn)]] = &[
-    crate::circuit_breaker::HOT_FNS,
-    crate::limiter::HOT_FNS,
-    crate::bulkhead::HOT_FNS,
-    crate::backoff::HOT_FNS,
-    &[
-        (c"__nativeNoop", native_noop),
-        (c"__nativeClock", native_clock),
-        (c"__rawPanicForTest", raw_panic_for_test),
-    ],
+/// The raw functions of this module (the floor of a hot call and the panic
+/// test), registered with a fresh [`NoCtx`].
+pub const HOT_FNS: &[(&CStr, RawFn)] = &[
+    (c"__nativeNoop", native_noop),
+    (c"__nativeClock", native_clock),
+    (c"__rawPanicForTest", raw_panic_for_test),
 ];
 
-/// Adds the raw hot functions to the exports of each environment that
-/// loads the addon (the main thread and every worker).
-#[napi(module_exports)]
-pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
+/// A fresh context with no registry, for [`HOT_FNS`].
+pub fn no_ctx() -> Rc<NoCtx> {
+    Ctx::new_rc(())
+}
+
+unsafe extern "C" fn release_ctx<R>(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Rc::into_raw` of `register_raw`, released once.
+    drop(unsafe { Rc::from_raw(data.cast::<Ctx<R>>()) });
+}
+
+/// Adds the raw functions `fns` to `exports`, each with a reference to
+/// `ctx` as its callback data (released when the function is collected).
+/// Called by `lib.rs` for each module, in each environment that loads the
+/// addon (the main thread and every worker).
+pub fn register_raw<R: 'static>(
+    exports: &Object,
+    env: &Env,
+    fns: &[(&CStr, RawFn)],
+    ctx: &Rc<Ctx<R>>,
+) -> napi::Result<()> {
     let raw_env = env.raw();
-    for &(name, cb) in HOT_FNS.iter().flat_map(|l| l.iter()) {
-        let data = Rc::into_raw(hot()).cast_mut().cast::<c_void>();
+    for &(name, cb) in fns {
+        let data = Rc::into_raw(Rc::clone(ctx)).cast_mut().cast::<c_void>();
         let mut f = std::ptr::null_mut();
         // SAFETY: plain Node-API calls on this env; `data` is released by
         // the finalizer, or here when the function could not be made.
@@ -493,12 +549,12 @@ pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
                     raw_env,
                     f,
                     data,
-                    Some(release_hot),
+                    Some(release_ctx::<R>),
                     std::ptr::null_mut(),
                     std::ptr::null_mut(),
                 ) == sys::Status::napi_ok;
             if !made {
-                release_hot(raw_env, data, std::ptr::null_mut());
+                release_ctx::<R>(raw_env, data, std::ptr::null_mut());
                 return Err(napi::Error::from_reason(format!(
                     "seawall: could not register {name:?}"
                 )));
