@@ -1136,7 +1136,7 @@ export interface Registration {
 
 export interface HealthInstance {
   name: string
-  kind: 'circuit_breaker' | 'token_bucket' | 'sliding_window' | 'bulkhead' | 'retry_budget' | 'adaptive_timeout' | 'fault_injector' | 'retry'
+  kind: 'circuit_breaker' | 'token_bucket' | 'sliding_window' | 'keyed_token_bucket' | 'keyed_sliding_window' | 'bulkhead' | 'retry_budget' | 'adaptive_timeout' | 'fault_injector' | 'retry'
   labels: Record<string, string>
   healthy: boolean
   metrics: Record<string, number | string | boolean | null>
@@ -1147,7 +1147,7 @@ export interface Health {
   instances: HealthInstance[]
 }
 
-export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
+export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
 
 export declare class Registry {
   constructor(options?: RegistryOptions)

@@ -73,11 +73,9 @@ class BaseLimiter {
     checkKeys(opts, KNOWN[name], `${name} options`)
     this._kind = kind
     this._clock = clockOf(opts.clock)
-    // `name` names the limiter (registry) and its slot in a region; a keyed
-    // limiter is not registered, so its name needs a region.
-    const keyed = kind.startsWith('keyed')
+    // `name` names the limiter (registry) and its slot in a region.
     try {
-      this._n = new native.NativeRateLimiter(kind, regionOptions(opts, !keyed), nativeClockOf(opts.clock))
+      this._n = new native.NativeRateLimiter(kind, regionOptions(opts, true), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
@@ -86,7 +84,7 @@ class BaseLimiter {
     this.limit = this._n.limit
     /** The name given in the options (registry, events), or undefined. */
     this.name = typeof opts.name === 'string' ? opts.name : undefined
-    if (!keyed) attachName(this, opts)
+    attachName(this, opts)
   }
 
   // A refusal: one 'rejected' event when someone listens (callers check

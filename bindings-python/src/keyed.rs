@@ -209,7 +209,7 @@ macro_rules! keyed_limiter_pymethods {
     name = "KeyedTokenBucket"
 )]
 pub struct KeyedTokenBucket {
-    inner: Arc<CoreTb>,
+    pub(crate) inner: Arc<CoreTb>,
     limit: u64,
     window_ns: u64,
 }
@@ -271,7 +271,7 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
     name = "KeyedSlidingWindow"
 )]
 pub struct KeyedSlidingWindow {
-    inner: Arc<CoreSw>,
+    pub(crate) inner: Arc<CoreSw>,
     limit: u64,
     window_ns: u64,
 }

@@ -33,6 +33,7 @@ use crate::bulkhead::{Bulkhead, BulkheadMetrics};
 use crate::circuit_breaker::{CircuitBreaker, Metrics as BreakerMetrics};
 use crate::error::{Error, Result};
 use crate::fault::{FaultInjector, FaultInjectorMetrics};
+use crate::keyed::{KeyedMetrics, KeyedSlidingWindow, KeyedTokenBucket};
 use crate::retry_budget::{RetryBudget, RetryBudgetMetrics};
 use crate::sliding_window::{SlidingWindowLimiter, SlidingWindowMetrics};
 use crate::token_bucket::{TokenBucket, TokenBucketMetrics};
@@ -58,6 +59,10 @@ pub enum Source {
     TokenBucket(Arc<TokenBucket>),
     /// A sliding window limiter.
     SlidingWindow(Arc<SlidingWindowLimiter>),
+    /// A token bucket per key.
+    KeyedTokenBucket(Arc<KeyedTokenBucket>),
+    /// A sliding window per key.
+    KeyedSlidingWindow(Arc<KeyedSlidingWindow>),
     /// A bulkhead.
     Bulkhead(Arc<Bulkhead>),
     /// A retry budget.
@@ -77,6 +82,8 @@ impl Source {
             Source::CircuitBreaker(x) => Sample::CircuitBreaker(x.metrics()),
             Source::TokenBucket(x) => Sample::TokenBucket(x.metrics()),
             Source::SlidingWindow(x) => Sample::SlidingWindow(x.metrics()),
+            Source::KeyedTokenBucket(x) => Sample::KeyedTokenBucket(x.metrics()),
+            Source::KeyedSlidingWindow(x) => Sample::KeyedSlidingWindow(x.metrics()),
             Source::Bulkhead(x) => Sample::Bulkhead(x.metrics()),
             Source::RetryBudget(x) => Sample::RetryBudget(x.metrics()),
             Source::AdaptiveTimeout(x) => Sample::AdaptiveTimeout(x.metrics()),
@@ -96,6 +103,10 @@ pub enum Sample {
     TokenBucket(TokenBucketMetrics),
     /// See [`Source::SlidingWindow`].
     SlidingWindow(SlidingWindowMetrics),
+    /// See [`Source::KeyedTokenBucket`] (the table's counters).
+    KeyedTokenBucket(KeyedMetrics),
+    /// See [`Source::KeyedSlidingWindow`] (the table's counters).
+    KeyedSlidingWindow(KeyedMetrics),
     /// See [`Source::Bulkhead`].
     Bulkhead(BulkheadMetrics),
     /// See [`Source::RetryBudget`].
@@ -110,13 +121,16 @@ pub enum Sample {
 
 impl Sample {
     /// The kind's wire name: `circuit_breaker`, `token_bucket`,
-    /// `sliding_window`, `bulkhead`, `retry_budget`, `adaptive_timeout`,
-    /// `fault_injector`, `retry`.
+    /// `sliding_window`, `keyed_token_bucket`, `keyed_sliding_window`,
+    /// `bulkhead`, `retry_budget`, `adaptive_timeout`, `fault_injector`,
+    /// `retry`.
     pub const fn kind(&self) -> &'static str {
         match self {
             Sample::CircuitBreaker(_) => "circuit_breaker",
             Sample::TokenBucket(_) => "token_bucket",
             Sample::SlidingWindow(_) => "sliding_window",
+            Sample::KeyedTokenBucket(_) => "keyed_token_bucket",
+            Sample::KeyedSlidingWindow(_) => "keyed_sliding_window",
             Sample::Bulkhead(_) => "bulkhead",
             Sample::RetryBudget(_) => "retry_budget",
             Sample::AdaptiveTimeout(_) => "adaptive_timeout",
