@@ -46,51 +46,7 @@ const FAMILIES = {
   seawall_fault_injector_enabled: 'gauge'
 }
 
-// A strict parser of the text exposition format 0.0.4: every line is a
-// HELP, a TYPE or a sample of the family just declared; label names,
-// escapes and values must be well-formed; no duplicate series.
-function parse (text) {
-  assert.ok(text.endsWith('\n'), 'ends with a newline')
-  const types = {}
-  const values = new Map()
-  let fam
-  const lines = text.slice(0, -1).split('\n')
-  for (const line of lines) {
-    let m
-    if (line === '') continue // empty lines are ignored by the format
-    if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) ((?:[^\\\n]|\\[\\n])*)$/.exec(line))) {
-      assert.ok(!(m[1] in types), `family ${m[1]} declared twice`)
-      fam = m[1]
-    } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary|histogram|untyped)$/.exec(line))) {
-      assert.strictEqual(m[1], fam, 'TYPE follows its HELP')
-      types[fam] = m[2]
-    } else if ((m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line))) {
-      assert.strictEqual(m[1], fam, `sample ${m[1]} inside its family`)
-      const labels = {}
-      let rest = m[2] || ''
-      while (rest.length > 0) {
-        const l = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,|$)/.exec(rest)
-        assert.ok(l, `bad labels in ${line}`)
-        assert.ok(!(l[1] in labels), `label ${l[1]} twice`)
-        labels[l[1]] = l[2].replace(/\\(["\\n])/g, (_, c) => (c === 'n' ? '\n' : c))
-        rest = rest.slice(l[0].length)
-      }
-      assert.ok(/^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|NaN|[+-]Inf)$/.test(m[3]), `bad value ${m[3]}`)
-      const key = m[1] + JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]))
-      assert.ok(!values.has(key), `duplicate series ${key}`)
-      values.set(key, Number(m[3]))
-    } else {
-      assert.fail(`unexpected line ${JSON.stringify(line)}`)
-    }
-  }
-  return { types, values }
-}
-
-function v (values, name, labels) {
-  const key = name + JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]))
-  assert.ok(values.has(key), `missing ${key}`)
-  return values.get(key)
-}
+const { parse, v } = require('./fixtures/promtext')
 
 function world () {
   const registry = new metrics.Registry()
