@@ -30,7 +30,7 @@
 use crate::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutMetrics};
 use crate::backoff::{Backoff, BackoffMetrics};
 use crate::bulkhead::{Bulkhead, BulkheadMetrics};
-use crate::circuit_breaker::{CircuitBreaker, Metrics as BreakerMetrics};
+use crate::circuit_breaker::{CircuitBreaker, ListenerId, Metrics as BreakerMetrics};
 use crate::error::{Error, Result};
 use crate::fault::{FaultInjector, FaultInjectorMetrics};
 use crate::keyed::{KeyedMetrics, KeyedSlidingWindow, KeyedTokenBucket};
@@ -157,6 +157,17 @@ struct Entry {
     name: String,
     labels: Vec<(String, String)>,
     source: Source,
+    /// A breaker's listener forwarding its transitions to
+    /// [`crate::events`] with this name and labels.
+    listener: Option<ListenerId>,
+}
+
+impl Entry {
+    fn unlisten(&self) {
+        if let (Source::CircuitBreaker(cb), Some(id)) = (&self.source, self.listener) {
+            cb.remove_listener(id);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -170,6 +181,17 @@ impl Inner {
         // Nothing user-supplied runs under this lock; a poisoned lock still
         // holds a consistent Vec.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A registry dropped before its registrations: its breakers stop
+        // reporting under its names.
+        let v = self.entries.get_mut().unwrap_or_else(|e| e.into_inner());
+        for e in v.iter() {
+            e.unlisten();
+        }
     }
 }
 
@@ -220,8 +242,11 @@ impl Drop for Registration {
                     .position(|e| e.id == self.id)
                     .map(|i| v.swap_remove(i))
             };
-            // The source (maybe the last Arc of the instance) drops here,
-            // outside the lock.
+            // The listener goes, and the source (maybe the last Arc of the
+            // instance) drops here, outside the lock.
+            if let Some(e) = &removed {
+                e.unlisten();
+            }
             drop(removed);
         }
     }
@@ -388,11 +413,25 @@ impl Registry {
         }
         v.try_reserve(1)
             .map_err(|_| Error::argument("name", "no memory for another registration"))?;
+        let listener = match &source {
+            Source::CircuitBreaker(cb) => {
+                let (n, l) = (name.to_owned(), labels.clone());
+                Some(cb.on_transition(Box::new(move |t| {
+                    crate::events::emit(&crate::events::Event {
+                        name: &n,
+                        labels: &l,
+                        kind: crate::events::EventKind::Transition(t),
+                    });
+                })))
+            }
+            _ => None,
+        };
         v.push(Entry {
             id,
             name: name.to_owned(),
             labels,
             source,
+            listener,
         });
         Ok(Registration {
             registry: Arc::downgrade(&self.inner),
