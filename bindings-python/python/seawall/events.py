@@ -129,7 +129,12 @@ _names: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
 def _refresh() -> None:
-    _native._set_rejected_wanted(bool(_subscribers) or logger.isEnabledFor(logging.DEBUG))
+    # The logger is asked outside ``_lock`` (logging takes its own lock,
+    # which is held when ``_RefreshingCache.clear`` runs: one lock order);
+    # the list is read under it, so the last refresh sees the last change.
+    enabled = logger.isEnabledFor(logging.DEBUG)
+    with _lock:
+        _native._set_rejected_wanted(bool(_subscribers) or enabled)
 
 
 class _RefreshingCache(dict):  # type: ignore[type-arg]
