@@ -355,6 +355,17 @@ typedef enum seawall_retryable_kind {
 } seawall_retryable_kind;
 
 /**
+ * What an event reports (`seawall_event.kind`). New kinds may be added:
+ * ignore kinds you do not know.
+ */
+typedef enum seawall_event_kind {
+  /**
+   * A registered circuit breaker changed state: `from`, `to`, `at_ns`.
+   */
+  SEAWALL_EVENT_TRANSITION = 1,
+} seawall_event_kind;
+
+/**
  * What to do to one call.
  */
 typedef enum seawall_fault_kind {
@@ -1283,6 +1294,63 @@ typedef struct seawall_verdict {
    */
   int32_t decided_by;
 } seawall_verdict;
+
+/**
+ * One event, passed to a `seawall_event_fn` for the duration of the call
+ * (copy what you keep: the struct and `name` are freed when it returns).
+ */
+typedef struct seawall_event {
+  /**
+   * The library's `sizeof` of this struct: a program built with an
+   * older header reads the fields it knows; one built with a newer
+   * header reads a field only when `struct_size` covers it
+   * (`offsetof(seawall_event, field) + sizeof field <= struct_size`).
+   */
+  uint32_t struct_size;
+  /**
+   * What happened.
+   */
+  enum seawall_event_kind kind;
+  /**
+   * The instance's registered name: NUL-terminated UTF-8.
+   */
+  const char *name;
+  /**
+   * The state left (`SEAWALL_EVENT_TRANSITION`).
+   */
+  enum seawall_circuit_state from;
+  /**
+   * The state entered (`SEAWALL_EVENT_TRANSITION`).
+   */
+  enum seawall_circuit_state to;
+  /**
+   * The breaker's clock time of the transition, ns.
+   */
+  uint64_t at_ns;
+} seawall_event;
+
+/**
+ * An event subscriber: `user_data` as subscribed, and the event.
+ *
+ * Source: a circuit breaker registered in a registry
+ * (`seawall_registry_register_circuit_breaker`) reports each transition
+ * once per registration, with the registered name; unregistered breakers
+ * report nothing here (use `seawall_circuit_breaker_on_transition`).
+ *
+ * Threads: it runs synchronously on the thread that made the transition
+ * (inside that thread's seawall call on the breaker or a policy using it),
+ * after the transition, outside any lock of the hot path. Several threads
+ * may call it at once, so it must be thread-safe.
+ *
+ * Reentrancy: it may call any seawall function (those calls change this
+ * thread's last error), `seawall_events_subscribe` and
+ * `seawall_events_unsubscribe` included, except
+ * `seawall_circuit_breaker_free` of the breaker that made the transition.
+ * It must not unwind (longjmp, C++ exceptions) through seawall. Keep it
+ * short: the thread that made the transition waits for it.
+ */
+typedef void (*seawall_event_fn)(void *user_data,
+                                 const struct seawall_event *event);
 
 /**
  * Configuration of a fault injector; fill it with
@@ -3382,6 +3450,35 @@ enum seawall_status seawall_manual_clock_now(const struct seawall_manual_clock *
  * primitive uses by default. Thread-safe.
  */
 uint64_t seawall_monotonic_now_ns(void);
+
+/**
+ * Subscribes `subscriber` to every event from now on (see
+ * `seawall_event_fn` for the source, the thread it runs on and what it
+ * may call) and writes its id to `*out_id`. `user_data` may be NULL;
+ * seawall never reads it. `destroy` may be NULL (nothing to free).
+ *
+ * Lifetime: it runs until `seawall_events_unsubscribe(id)`. Then
+ * `destroy(user_data)` runs exactly once, if `destroy` is not NULL: at
+ * once in `_unsubscribe` when no delivery is running, else on the thread
+ * of the last running delivery, when it returns. Free `user_data` in
+ * `destroy`, never yourself. If subscribing fails, `destroy` is not
+ * called. Thread-safe (cold path: takes a process-wide lock). Returns
+ * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`subscriber` or `out_id`).
+ */
+enum seawall_status seawall_events_subscribe(seawall_event_fn subscriber,
+                                             void *user_data,
+                                             seawall_destroy_fn destroy,
+                                             uint64_t *out_id);
+
+/**
+ * Removes the subscriber with id `id`; writes whether it was subscribed
+ * to `*out_removed`. No new delivery to it starts; a delivery running on
+ * another thread finishes (then its `destroy` runs there). Thread-safe
+ * (cold path: takes a process-wide lock). Returns `SEAWALL_OK` or
+ * `SEAWALL_NULL_ARGUMENT`.
+ */
+enum seawall_status seawall_events_unsubscribe(uint64_t id,
+                                               bool *out_removed);
 
 /**
  * Fills `*config` with the defaults (see `seawall_fault_injector_config`): writes

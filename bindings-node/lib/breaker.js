@@ -225,7 +225,7 @@ class CircuitBreaker extends EventEmitter {
 
   _rejected (r) {
     if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
-    if (decisionEvents.has('rejected')) decisionEvents.emit('rejected', { by: 'circuit_breaker', name: this.name, retryAfterMs: -1 - r })
+    if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, -1 - r)
     return quickError(CircuitOpenError, -1 - r)
   }
 
@@ -272,6 +272,7 @@ class CircuitBreaker extends EventEmitter {
     if (r < 0) {
       if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
       this._lastRetryAfterMs = -1 - r
+      if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, -1 - r)
       return null
     }
     const start = scratch[1]

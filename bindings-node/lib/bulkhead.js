@@ -10,6 +10,7 @@ const { clockOf, nativeClockOf, abortReason } = require('./clock')
 const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
+const ev = require('./events')
 
 const { bhTry, bulkheadEnqueue, bulkheadRelease, bhClaim, bhCancel, scratch } = native
 
@@ -178,13 +179,26 @@ class Bulkhead {
     this._id = this._n.id
     this._maxWaitMs = this._n.maxWaitMs
     this._waiting = [] // JS-managed waiters of acquire()/execute(), oldest first
+    /** The name given in the options (registry, events), or undefined. */
+    this.name = typeof opts.name === 'string' ? opts.name : undefined
     attachName(this, opts)
+  }
+
+  // A refusal (queue full, or no slot within the wait): one 'rejected'
+  // event when someone listens, and the error the call rejects with.
+  _full (err) {
+    if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+    return err
   }
 
   /** A permit now, or null (never waits; refused while anyone is queued). */
   tryAcquire () {
     const r = bhTry(this._id)
-    return r < 0 ? null : new BulkheadPermit(this, r)
+    if (r < 0) {
+      if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+      return null
+    }
+    return new BulkheadPermit(this, r)
   }
 
   /**
@@ -194,7 +208,10 @@ class Bulkhead {
   enqueue () {
     const r = enqueue(this._id)
     if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
-    if (r === -1) return { outcome: 'rejected' }
+    if (r === -1) {
+      if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+      return { outcome: 'rejected' }
+    }
     return { outcome: 'queued', waiter: new BulkheadWaiter(this, -2 - r) }
   }
 
@@ -234,11 +251,11 @@ class Bulkhead {
     if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
     if (timeoutMs <= 0) {
       const p = this.tryAcquire()
-      return p === null ? rejectSoon(quickError(BulkheadFullError)) : Promise.resolve(p)
+      return p === null ? rejectSoon(quickError(BulkheadFullError)) : Promise.resolve(p) // tryAcquire reported it
     }
     const a = this.enqueue()
     if (a.outcome === 'acquired') return Promise.resolve(a.permit)
-    if (a.outcome === 'rejected') return rejectSoon(quickError(BulkheadFullError))
+    if (a.outcome === 'rejected') return rejectSoon(quickError(BulkheadFullError)) // enqueue() reported it
     return this._wait(a.waiter, timeoutMs, signal)
   }
 
@@ -268,7 +285,7 @@ class Bulkhead {
         resolve(permit)
       }
       this._waiting.push(entry)
-      timer = clock._schedule(timeoutMs, () => giveUp(new BulkheadFullError(`bulkhead full: no slot within ${timeoutMs} ms`)))
+      timer = clock._schedule(timeoutMs, () => giveUp(this._full(new BulkheadFullError(`bulkhead full: no slot within ${timeoutMs} ms`))))
       if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
     })
   }
@@ -283,11 +300,11 @@ class Bulkhead {
       // Fast path: a free slot right now.
       const r = enqueue(this._id)
       if (r >= 0) return this._run(fn, r, undefined)
-      if (r === -1) return rejectSoon(quickError(BulkheadFullError))
+      if (r === -1) return rejectSoon(this._full(quickError(BulkheadFullError)))
       const w = new BulkheadWaiter(this, -2 - r)
       if (this._maxWaitMs <= 0) {
         w.cancel()
-        return rejectSoon(quickError(BulkheadFullError))
+        return rejectSoon(this._full(quickError(BulkheadFullError)))
       }
       return this._wait(w, this._maxWaitMs, undefined).then((p) => this._runPermit(fn, p, undefined))
     }

@@ -6,7 +6,11 @@
 //   'fallbackUsed'   { error }
 //   'timeout'        { limitMs }
 //   'faultInjected'  { fault: 'error' | 'delay', delayMs }
-//   'rejected'       { by: 'circuit_breaker', name, retryAfterMs } (execute())
+//   'rejected'       { by, name, retryAfterMs[, key] }: a breaker, rate
+//                    limiter or bulkhead refused a call (by: 'circuit_breaker',
+//                    'rate_limiter', 'bulkhead'; name: the instance's name or
+//                    undefined; retryAfterMs: -1 when not known; key: the
+//                    key of a keyed limiter)
 // Nothing is built unless the event has a listener. A listener that throws
 // never breaks the call: 'listenerError' listeners get the error, or else
 // it is emitted once as a process warning (code SEAWALL_LISTENER_ERROR).
@@ -28,4 +32,12 @@ function has (name) {
   return events.listenerCount(name) > 0
 }
 
-module.exports = { events, emit, has }
+// A rejection: one 'rejected' event, built only when someone listens.
+function rejected (by, name, retryAfterMs, key) {
+  if (events.listenerCount('rejected') === 0) return
+  const ev = { by, name, retryAfterMs }
+  if (key !== undefined) ev.key = key
+  emit('rejected', ev)
+}
+
+module.exports = { events, emit, has, rejected }

@@ -635,6 +635,8 @@ export interface LimiterMetrics {
 
 declare abstract class UnkeyedLimiter {
   readonly limit: number
+  /** The `name` option (registry, 'rejected' events), or undefined. */
+  readonly name: string | undefined
   tryAcquire(n?: number): boolean
   check(n?: number): RateLimitDecision
   peek(n?: number): RateLimitDecision
@@ -648,6 +650,8 @@ declare abstract class UnkeyedLimiter {
 
 declare abstract class KeyedLimiter {
   readonly limit: number
+  /** The `name` option (registry, 'rejected' events), or undefined. */
+  readonly name: string | undefined
   tryAcquire(key: string, n?: number): boolean
   check(key: string, n?: number): RateLimitDecision
   /** The answer check(key, n) would give now, taking nothing and not inserting the key (for rate-limit headers). */
@@ -884,6 +888,8 @@ export interface BulkheadWaitOptions {
 
 /** Caps concurrent calls; optional bounded FIFO queue. */
 export declare class Bulkhead {
+  /** The `name` option (registry, 'rejected' events), or undefined. */
+  readonly name: string | undefined
   constructor(options?: BulkheadOptions)
   /** A slot now, or null (refused while anyone is queued). */
   tryAcquire(): BulkheadPermit | null
@@ -1130,7 +1136,7 @@ export interface Registration {
 
 export interface HealthInstance {
   name: string
-  kind: 'circuit_breaker' | 'token_bucket' | 'sliding_window' | 'bulkhead' | 'retry_budget' | 'adaptive_timeout' | 'fault_injector' | 'retry'
+  kind: 'circuit_breaker' | 'token_bucket' | 'sliding_window' | 'keyed_token_bucket' | 'keyed_sliding_window' | 'bulkhead' | 'retry_budget' | 'adaptive_timeout' | 'fault_injector' | 'retry'
   labels: Record<string, string>
   healthy: boolean
   metrics: Record<string, number | string | boolean | null>
@@ -1141,7 +1147,7 @@ export interface Health {
   instances: HealthInstance[]
 }
 
-export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
+export type Registrable = CircuitBreaker | TokenBucket | SlidingWindowLimiter | KeyedTokenBucket | KeyedSlidingWindow | Bulkhead | AdaptiveTimeout | FaultInjector | RetryBudget | Backoff | Retry
 
 export declare class Registry {
   constructor(options?: RegistryOptions)
@@ -1178,5 +1184,5 @@ export declare const metrics: {
   CONTENT_TYPE: string
 }
 
-/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', and 'listenerError'. */
+/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', 'rejected' ({ by: 'circuit_breaker' | 'rate_limiter' | 'bulkhead', name, retryAfterMs, key? }), and 'listenerError'. */
 export declare const events: import('events').EventEmitter

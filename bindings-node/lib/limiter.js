@@ -11,6 +11,7 @@ const { quickError } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
+const ev = require('./events')
 
 const { limiterTryAcquire, limiterTryAcquireOne, limiterTryAcquireKey, limiterTryAcquireKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
 
@@ -65,24 +66,37 @@ class BaseLimiter {
       this._kind = h.native
       this._id = this._n.id
       this.limit = this._n.limit
+      this.name = undefined
       return
     }
     const opts = checkObject(options, 'options', true)
     checkKeys(opts, KNOWN[name], `${name} options`)
     this._kind = kind
     this._clock = clockOf(opts.clock)
-    // `name` names the limiter (registry) and its slot in a region; a keyed
-    // limiter is not registered, so its name needs a region.
-    const keyed = kind.startsWith('keyed')
+    // `name` names the limiter (registry) and its slot in a region.
     try {
-      this._n = new native.NativeRateLimiter(kind, regionOptions(opts, !keyed), nativeClockOf(opts.clock))
+      this._n = new native.NativeRateLimiter(kind, regionOptions(opts, true), nativeClockOf(opts.clock))
     } catch (e) {
       throw mapNativeError(e, opts)
     }
     this._id = this._n.id
     /** Capacity: burst or window limit (the `RateLimit-Limit` header). */
     this.limit = this._n.limit
-    if (!keyed) attachName(this, opts)
+    /** The name given in the options (registry, events), or undefined. */
+    this.name = typeof opts.name === 'string' ? opts.name : undefined
+    attachName(this, opts)
+  }
+
+  // A refusal: one 'rejected' event when someone listens (callers check
+  // ev.has('rejected') first).
+  _rejected (retryAfterMs, key) {
+    ev.rejected('rate_limiter', this.name, retryAfterMs, key)
+  }
+
+  // The error a refused reserve/acquire raises, reported as a rejection.
+  _refused (err, key) {
+    if (err instanceof RateLimitedError && ev.has('rejected')) this._rejected(err.retryAfterMs, key)
+    return err
   }
 
   /**
@@ -130,7 +144,7 @@ class BaseLimiter {
     try {
       r = call(k, maxWait)
     } catch (e) {
-      throw mapNativeError(e, ctx)
+      throw this._refused(mapNativeError(e, ctx), ctx.key)
     }
     return r.outcome === 'granted' ? grantedOf(r) : { outcome: 'waiting', waiter: new LimiterWaiter(r.wait, r.dueInMs) }
   }
@@ -159,7 +173,7 @@ class BaseLimiter {
       if (err instanceof RateLimitedError && limitMs > 0 && Number.isFinite(limitMs)) {
         err.message = `rate limited: ${what(k)} not available within timeoutMs ${limitMs}`
       }
-      return Promise.reject(err)
+      return Promise.reject(this._refused(err, ctx.key))
     }
     if (r.outcome === 'granted') return Promise.resolve()
     const clock = this._clock
@@ -181,7 +195,7 @@ class BaseLimiter {
           timer = clock._schedule(p.dueInMs, tick) // woken a little early: sleep the rest
         } else {
           done()
-          reject(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'))
+          reject(this._refused(new RateLimitedError(p.retryAfterMs === undefined ? 0 : p.retryAfterMs, 'rate limited: the reservation ended without a grant'), ctx.key))
         }
       }
       if (signal !== undefined) signal.addEventListener('abort', onAbort, { once: true })
@@ -193,26 +207,36 @@ class BaseLimiter {
 class UnkeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) if available now; true when granted. */
   tryAcquire (n) {
+    let ok
     try {
       if (n === undefined) {
         scratch[0] = this._id
         limiterTryAcquireOne()
         const r = scratch[0]
-        if (r !== 2) return r === 1
+        if (r === 1) return true
+        if (r === 0) {
+          if (ev.has('rejected')) this._rejected(tryN(this._id, 1, true) ? 0 : scratch[1])
+          return false
+        }
       }
-      return tryN(this._id, nArg(n), false)
+      ok = tryN(this._id, nArg(n), false)
     } catch (e) {
       throw mapNativeError(e, { n })
     }
+    if (!ok && ev.has('rejected')) this._rejected(scratch[1])
+    return ok
   }
 
   /** Like tryAcquire, and says why: { allowed, remaining, retryAfterMs, resetAfterMs }. */
   check (n) {
+    let d
     try {
-      return decision(tryN(this._id, nArg(n), false))
+      d = decision(tryN(this._id, nArg(n), false))
     } catch (e) {
       throw mapNativeError(e, { n })
     }
+    if (!d.allowed && ev.has('rejected')) this._rejected(d.retryAfterMs)
+    return d
   }
 
   /** The answer check(n) would give, taking nothing. */
@@ -312,6 +336,12 @@ class LimiterWaiter {
 class KeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) for `key` if available now. */
   tryAcquire (key, n) {
+    const ok = this._try(key, n)
+    if (!ok && ev.has('rejected')) this._rejected(scratch[1], key)
+    return ok
+  }
+
+  _try (key, n) {
     try {
       const k = keyArg(key)
       scratch[0] = this._id
@@ -325,7 +355,9 @@ class KeyedLimiter extends BaseLimiter {
 
   /** Like tryAcquire, with { allowed, remaining, retryAfterMs, resetAfterMs }. */
   check (key, n) {
-    return decision(this.tryAcquire(key, n))
+    const d = decision(this._try(key, n))
+    if (!d.allowed && ev.has('rejected')) this._rejected(d.retryAfterMs, key)
+    return d
   }
 
   /**

@@ -69,7 +69,7 @@ class Registry {
     else if (n instanceof native.NativeRetryBudget) method = 'registerRetryBudget'
     else if (n instanceof native.NativeBackoff) method = 'registerBackoff'
     else {
-      throw argTypeError('obj', 'a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, AdaptiveTimeout, FaultInjector, RetryBudget, Backoff or Retry', obj)
+      throw argTypeError('obj', 'a CircuitBreaker, TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, Bulkhead, AdaptiveTimeout, FaultInjector, RetryBudget, Backoff or Retry', obj)
     }
     let h
     try {

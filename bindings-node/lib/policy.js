@@ -15,6 +15,7 @@ const { AdaptiveTimeout } = require('./adaptive_timeout')
 const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
+const ev = require('./events')
 
 const { polAcquire, polComplete, polRelease, prStart, prNext, prSuccess, prFailure, prTimeout, prSlotGranted, prSlotTimedOut, prCancel, prLastField, scratch } = native
 const OUTCOME = {
@@ -260,6 +261,10 @@ class Policy {
       ? quickError(RateLimitedError, retryAfterMs)
       : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)
     error.stage = stage
+    if (ev.has('rejected')) {
+      const by = stage === 'rate_limiter' ? this.rateLimiter : stage === 'circuit_breaker' ? this.circuitBreaker : this.bulkhead
+      ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : retryAfterMs)
+    }
     return { allowed: false, stage, error }
   }
 

@@ -5,7 +5,7 @@ use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::backoff::Backoff;
 use crate::bulkhead::Bulkhead;
 use crate::circuit_breaker::CircuitBreaker;
-use crate::error::{from_core, tagged, type_error};
+use crate::error::{from_core, type_error};
 use crate::fault::FaultInjector;
 use crate::limiter::{Limiter, RateLimiter};
 use crate::retry_budget::RetryBudget;
@@ -138,13 +138,8 @@ impl Registry {
         let src = match &**obj.inner {
             Limiter::Bucket(b) => Source::TokenBucket(b.clone()),
             Limiter::Window(w) => Source::SlidingWindow(w.clone()),
-            _ => {
-                return Err(tagged(
-                    seawall::ErrorKind::InvalidArgument.as_str(),
-                    "obj",
-                    "keyed limiters are not exported yet",
-                ))
-            }
+            Limiter::KeyedBucket(b) => Source::KeyedTokenBucket(b.clone()),
+            Limiter::KeyedWindow(w) => Source::KeyedSlidingWindow(w.clone()),
         };
         self.add(name, keys, values, src)
     }

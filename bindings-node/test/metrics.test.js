@@ -26,6 +26,10 @@ const FAMILIES = {
   seawall_rate_limiter_available_permits: 'gauge',
   seawall_rate_limiter_limit_permits: 'gauge',
   seawall_rate_limiter_waiting_calls: 'gauge',
+  seawall_rate_limiter_keys_tracked: 'gauge',
+  seawall_rate_limiter_key_capacity: 'gauge',
+  seawall_rate_limiter_key_evictions_total: 'counter',
+  seawall_rate_limiter_key_table_full_total: 'counter',
   seawall_bulkhead_active_calls: 'gauge',
   seawall_bulkhead_queued_calls: 'gauge',
   seawall_bulkhead_max_concurrent_calls: 'gauge',
@@ -42,51 +46,7 @@ const FAMILIES = {
   seawall_fault_injector_enabled: 'gauge'
 }
 
-// A strict parser of the text exposition format 0.0.4: every line is a
-// HELP, a TYPE or a sample of the family just declared; label names,
-// escapes and values must be well-formed; no duplicate series.
-function parse (text) {
-  assert.ok(text.endsWith('\n'), 'ends with a newline')
-  const types = {}
-  const values = new Map()
-  let fam
-  const lines = text.slice(0, -1).split('\n')
-  for (const line of lines) {
-    let m
-    if (line === '') continue // empty lines are ignored by the format
-    if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) ((?:[^\\\n]|\\[\\n])*)$/.exec(line))) {
-      assert.ok(!(m[1] in types), `family ${m[1]} declared twice`)
-      fam = m[1]
-    } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary|histogram|untyped)$/.exec(line))) {
-      assert.strictEqual(m[1], fam, 'TYPE follows its HELP')
-      types[fam] = m[2]
-    } else if ((m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line))) {
-      assert.strictEqual(m[1], fam, `sample ${m[1]} inside its family`)
-      const labels = {}
-      let rest = m[2] || ''
-      while (rest.length > 0) {
-        const l = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,|$)/.exec(rest)
-        assert.ok(l, `bad labels in ${line}`)
-        assert.ok(!(l[1] in labels), `label ${l[1]} twice`)
-        labels[l[1]] = l[2].replace(/\\(["\\n])/g, (_, c) => (c === 'n' ? '\n' : c))
-        rest = rest.slice(l[0].length)
-      }
-      assert.ok(/^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|NaN|[+-]Inf)$/.test(m[3]), `bad value ${m[3]}`)
-      const key = m[1] + JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]))
-      assert.ok(!values.has(key), `duplicate series ${key}`)
-      values.set(key, Number(m[3]))
-    } else {
-      assert.fail(`unexpected line ${JSON.stringify(line)}`)
-    }
-  }
-  return { types, values }
-}
-
-function v (values, name, labels) {
-  const key = name + JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]))
-  assert.ok(values.has(key), `missing ${key}`)
-  return values.get(key)
-}
+const { parse, v } = require('./fixtures/promtext')
 
 function world () {
   const registry = new metrics.Registry()
@@ -99,6 +59,8 @@ function world () {
     cb: new seawall.CircuitBreaker({ name: 'cb', ...o, windowSize: 4, minimumNumberOfCalls: 4 }),
     tb: new seawall.TokenBucket({ name: 'tb', ...o, ratePerSec: 1, burst: 3 }),
     sw: new seawall.SlidingWindowLimiter({ name: 'sw', ...o, limit: 2, windowMs: 10_000 }),
+    // a table of 4 slots: a fifth key in the same second finds none
+    kb: new seawall.KeyedTokenBucket({ name: 'kb', ...o, ratePerSec: 1, burst: 1, maxKeys: 1 }),
     bh: new seawall.Bulkhead({ name: 'bh', ...o, maxConcurrent: 1 }),
     at: new seawall.AdaptiveTimeout({ name: 'at', ...o }),
     fi: new seawall.FaultInjector({ name: 'fi', ...o, errorRate: 0.5, seed: 7 }),
@@ -111,6 +73,8 @@ async function traffic (w, rounds) {
     await w.cb.execute(async () => { throw new Error('down') }).catch(() => {})
     w.tb.tryAcquire()
     w.sw.tryAcquire()
+    for (let k = 0; k < 6; k++) w.kb.tryAcquire(`k${(i + k) % 6}`)
+    w.clock.advance(400)
     const p = w.bh.tryAcquire()
     w.bh.tryAcquire()
     if (p) p.release()
@@ -134,6 +98,15 @@ function checkEqualToMetrics (w, values) {
     assert.strictEqual(v(values, 'seawall_rate_limiter_calls_total', { name, outcome: 'allowed', ...lab }), lm.allowed)
     assert.strictEqual(v(values, 'seawall_rate_limiter_calls_total', { name, outcome: 'denied', ...lab }), lm.denied)
   }
+  const km = w.kb.metrics()
+  assert.strictEqual(v(values, 'seawall_rate_limiter_calls_total', { name: 'kb', outcome: 'allowed', ...lab }), km.allowed)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_calls_total', { name: 'kb', outcome: 'denied', ...lab }), km.denied)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_waiting_calls', { name: 'kb', ...lab }), km.waiting)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_keys_tracked', { name: 'kb', ...lab }), km.keysTracked)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_key_capacity', { name: 'kb', ...lab }), km.capacity)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_key_evictions_total', { name: 'kb', ...lab }), km.evictions)
+  assert.strictEqual(v(values, 'seawall_rate_limiter_key_table_full_total', { name: 'kb', ...lab }), km.tableFull)
+  assert.ok(km.denied > 0 && km.keysTracked > 0 && km.tableFull > 0, JSON.stringify(km))
   const b = w.bh.metrics()
   assert.strictEqual(v(values, 'seawall_bulkhead_calls_total', { name: 'bh', outcome: 'permitted', ...lab }), b.total)
   assert.strictEqual(v(values, 'seawall_bulkhead_calls_total', { name: 'bh', outcome: 'rejected', ...lab }), b.rejected)
@@ -195,7 +168,9 @@ test('a live server: every family, counters monotonic, values equal to metrics()
     assert.deepStrictEqual(health, w.registry.health())
     assert.strictEqual(health.status, 'degraded')
     const byName = Object.fromEntries(health.instances.map((i) => [i.name, i]))
-    assert.deepStrictEqual(Object.keys(byName).sort(), ['at', 'bh', 'cb', 'fi', 'rb', 'sw', 'tb'])
+    assert.deepStrictEqual(Object.keys(byName).sort(), ['at', 'bh', 'cb', 'fi', 'kb', 'rb', 'sw', 'tb'])
+    assert.strictEqual(byName.kb.kind, 'keyed_token_bucket')
+    assert.strictEqual(byName.kb.metrics.denied, w.kb.metrics().denied)
     assert.strictEqual(byName.cb.healthy, false)
     assert.strictEqual(byName.tb.metrics.allowed, w.tb.metrics().allowed)
     assert.strictEqual((await get(port, '/other')).status, 404)
@@ -249,6 +224,32 @@ test('duplicate names are errors; collecting an object unregisters it', async ()
   assert.deepStrictEqual(reg.names(), ['db'])
   assert.strictEqual(h.active, false)
   assert.ok(again && cb === null)
+})
+
+test('keyed limiters register like the others', async () => {
+  v8.setFlagsFromString('--expose_gc')
+  const gc = vm.runInNewContext('gc')
+  const reg = new metrics.Registry()
+  let kb = new seawall.KeyedTokenBucket({ name: 'per-user', labels: { team: 'api' }, registry: reg, burst: 1, ratePerSec: 1 })
+  assert.throws(() => new seawall.KeyedSlidingWindow({ name: 'per-user', registry: reg, limit: 1, windowMs: 1000 }),
+    (e) => e.code === 'SEAWALL_INVALID_ARGUMENT' && e.field === 'name')
+  const ks = new seawall.KeyedSlidingWindow({ name: 'per-ip', registry: reg, limit: 1, windowMs: 1000 })
+  assert.strictEqual(kb.name, 'per-user')
+  assert.strictEqual(kb.tryAcquire('alice'), true)
+  assert.strictEqual(kb.tryAcquire('alice'), false)
+  const p = parse(reg.prometheusText())
+  assert.strictEqual(p.types.seawall_rate_limiter_key_table_full_total, 'counter')
+  assert.strictEqual(v(p.values, 'seawall_rate_limiter_calls_total', { name: 'per-user', team: 'api', outcome: 'denied' }), 1)
+  assert.strictEqual(v(p.values, 'seawall_rate_limiter_keys_tracked', { name: 'per-user', team: 'api' }), 1)
+  assert.strictEqual(v(p.values, 'seawall_rate_limiter_key_capacity', { name: 'per-ip' }), ks.metrics().capacity)
+  assert.deepStrictEqual(reg.health().instances.map((i) => i.kind), ['keyed_sliding_window', 'keyed_token_bucket'])
+  kb = null
+  for (let i = 0; i < 50 && reg.has('per-user'); i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  assert.deepStrictEqual(reg.names(), ['per-ip'])
+  assert.throws(() => new seawall.KeyedTokenBucket({ labels: { a: 'b' } }), (e) => e.field === 'labels')
 })
 
 test('bad names, labels, types and namespaces name the parameter', () => {

@@ -47,27 +47,31 @@ impl Bulkhead {
     /// queue joined) by one `enqueue`, so `metrics()["rejected"]` counts
     /// each call that got no slot exactly once and a call that waited for
     /// its slot not at all.
-    fn take(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<OwnedPermit> {
+    /// A slot (see `take_core`); a refusal is reported as a rejection.
+    fn take(slf: &Bound<'_, Self>, timeout: Option<Duration>) -> PyResult<OwnedPermit> {
+        let py = slf.py();
+        let r = slf.get().take_core(py, timeout);
+        crate::events::refused(py, slf.as_any(), &r, None);
+        r.map_err(|e| to_pyerr(py, &e))
+    }
+
+    fn take_core(&self, py: Python<'_>, timeout: Option<Duration>) -> seawall::Result<OwnedPermit> {
         let timeout = timeout.unwrap_or(self.inner.config().max_wait);
         if timeout.is_zero() || self.inner.config().max_queue == 0 {
-            return self.inner.try_acquire_owned().map_err(|e| to_pyerr(py, &e));
+            return self.inner.try_acquire_owned();
         }
         if let ClockSource::Manual(_) = self.clock {
             // The deadline is fixed before joining the queue: another thread
             // may advance a ManualClock as soon as this caller is queued.
             let inner = Arc::clone(&self.inner);
-            return py
-                .detach(move || inner.acquire_owned(timeout))
-                .map_err(|e| to_pyerr(py, &e));
+            return py.detach(move || inner.acquire_owned(timeout));
         }
         // Monotonic: a free slot is taken without releasing the GIL (the
         // common case, no clock read). A queued caller's wait starts a few
         // microseconds after it joined the queue (this thread's own work).
-        match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
+        match self.inner.enqueue_owned()? {
             Admission::Acquired(p) => Ok(p),
-            Admission::Queued(w) => py
-                .detach(move || w.wait(timeout))
-                .map_err(|e| to_pyerr(py, &e)),
+            Admission::Queued(w) => py.detach(move || w.wait(timeout)),
         }
     }
 }
@@ -112,27 +116,31 @@ impl Bulkhead {
     }
 
     /// A slot if one is free and nobody waits, else None. Never blocks.
-    fn try_acquire(&self) -> Option<BulkheadPermit> {
-        self.inner.try_acquire_owned().ok().map(BulkheadPermit::new)
+    fn try_acquire(slf: &Bound<'_, Self>) -> Option<BulkheadPermit> {
+        let r = slf.get().inner.try_acquire_owned();
+        crate::events::refused(slf.py(), slf.as_any(), &r, None);
+        r.ok().map(BulkheadPermit::new)
     }
 
     /// A slot, waiting in the FIFO queue up to `timeout` seconds (default
     /// `max_wait`) with the GIL released; BulkheadFullError otherwise.
     #[pyo3(signature = (timeout=None))]
     fn acquire(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<BulkheadPermit> {
         let t = opt_secs(timeout, "timeout", Kind::Argument)?;
-        self.take(py, t).map(BulkheadPermit::new)
+        Self::take(slf, t).map(BulkheadPermit::new)
     }
 
     /// A permit now, or a BulkheadWaiter holding a place in the FIFO queue
     /// (BulkheadFullError when the queue is full). Never blocks: the
     /// building block of acquire_async and of waits in other event loops.
-    fn enqueue(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match self.inner.enqueue_owned().map_err(|e| to_pyerr(py, &e))? {
+    fn enqueue(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let r = slf.get().inner.enqueue_owned();
+        crate::events::refused(py, slf.as_any(), &r, None);
+        match r.map_err(|e| to_pyerr(py, &e))? {
             Admission::Acquired(p) => Ok(Py::new(py, BulkheadPermit::new(p))?.into_any()),
             Admission::Queued(w) => Ok(Py::new(
                 py,
@@ -160,13 +168,13 @@ impl Bulkhead {
     /// slot until the awaitable is done: the coroutine returned releases it.
     #[pyo3(signature = (func, /, *args, **kwargs))]
     fn call(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         func: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let p = self.take(py, None)?;
+        let py = slf.py();
+        let p = Self::take(slf, None)?;
         let v = func.call(args, kwargs)?; // an exception drops `p`: released
         if crate::awaitable::returns_awaitable(&v)? {
             return crate::awaitable::holding(py, BulkheadPermit::new(p), &v);
@@ -175,9 +183,9 @@ impl Bulkhead {
         Ok(v.unbind())
     }
 
-    fn __enter__(&self, py: Python<'_>) -> PyResult<()> {
-        let p = self.take(py, None)?;
-        lock(&self.held).push(p);
+    fn __enter__(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let p = Self::take(slf, None)?;
+        lock(&slf.get().held).push(p);
         Ok(())
     }
 

@@ -231,10 +231,15 @@ impl CircuitBreaker {
     }
 
     #[inline]
-    fn acquire_core(&self, py: Python<'_>) -> PyResult<CorePermit> {
-        self.inner
-            .try_acquire()
-            .map_err(|r| to_pyerr(py, &Error::from(r)))
+    fn acquire_core(slf: &Bound<'_, Self>) -> PyResult<CorePermit> {
+        let py = slf.py();
+        slf.get().inner.try_acquire().map_err(|r| {
+            let e = Error::from(r);
+            if crate::events::wanted() {
+                rejected_by_breaker(slf, &e);
+            }
+            to_pyerr(py, &e)
+        })
     }
 
     /// acquire → call → classify → record. The one protected-call path.
@@ -252,7 +257,7 @@ impl CircuitBreaker {
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let me = slf.get();
-        let p = me.acquire_core(py)?;
+        let p = Self::acquire_core(slf)?;
         let start = me.now();
         match func.call(args, kwargs) {
             Ok(v) => {
@@ -526,14 +531,19 @@ impl CircuitBreaker {
                 start_ns: me.now(),
                 done: AtomicBool::new(false),
             }),
-            Err(_) => None,
+            Err(r) => {
+                if crate::events::wanted() {
+                    rejected_by_breaker(slf, &Error::from(r));
+                }
+                None
+            }
         }
     }
 
     /// Like try_acquire, but raises CircuitOpenError (with retry_after).
     fn acquire(slf: &Bound<'_, Self>) -> PyResult<BreakerPermit> {
         let me = slf.get();
-        let p = me.acquire_core(slf.py())?;
+        let p = Self::acquire_core(slf)?;
         Ok(BreakerPermit {
             breaker: slf.clone().unbind(),
             permit: p,
@@ -929,4 +939,13 @@ impl Drop for TransitionWatcher {
             Python::attach(|py| py.detach(|| drop(w)));
         }
     }
+}
+
+#[cold]
+fn rejected_by_breaker(slf: &Bound<'_, CircuitBreaker>, e: &Error) {
+    let ra = match e {
+        Error::CircuitOpen { retry_after } => Some(*retry_after),
+        _ => None,
+    };
+    crate::events::rejected(slf.py(), slf.as_any(), "circuit_breaker", ra, None);
 }

@@ -91,30 +91,33 @@ macro_rules! keyed_limiter_pymethods {
 
             #[pyo3(signature = (key, n=None))]
             fn try_acquire(
-                &self,
-                py: Python<'_>,
+                slf: &Bound<'_, Self>,
                 key: &Bound<'_, PyAny>,
                 n: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<bool> {
+                let py = slf.py();
                 let n = n_arg(n)?;
-                with_key(key, |k| self.inner.try_acquire(k, n))?
-                    .map(|d| d.allowed)
-                    .map_err(|e| to_pyerr(py, &e))
+                let r = with_key(key, |k| slf.get().inner.try_acquire(k, n))?;
+                crate::events::decided(py, slf.as_any(), &r, Some(key));
+                r.map(|d| d.allowed).map_err(|e| to_pyerr(py, &e))
             }
 
             #[pyo3(signature = (key, n=None))]
             fn check(
-                &self,
-                py: Python<'_>,
+                slf: &Bound<'_, Self>,
                 key: &Bound<'_, PyAny>,
                 n: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Decision> {
+                let py = slf.py();
+                let me = slf.get();
                 let n = n_arg(n)?;
-                let d = with_key(key, |k| self.inner.try_acquire(k, n))?.map_err(|e| to_pyerr(py, &e))?;
+                let r = with_key(key, |k| me.inner.try_acquire(k, n))?;
+                crate::events::decided(py, slf.as_any(), &r, Some(key));
+                let d = r.map_err(|e| to_pyerr(py, &e))?;
                 Ok(Decision {
                     d,
-                    limit: self.limit,
-                    window_ns: self.window_ns,
+                    limit: me.limit,
+                    window_ns: me.window_ns,
                 })
             }
 
@@ -142,16 +145,18 @@ macro_rules! keyed_limiter_pymethods {
             /// cannot happen within `timeout` seconds (None: no limit).
             #[pyo3(signature = (key, n=None, timeout=None))]
             fn acquire(
-                &self,
-                py: Python<'_>,
+                slf: &Bound<'_, Self>,
                 key: &Bound<'_, PyAny>,
                 n: Option<&Bound<'_, PyAny>>,
                 timeout: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Decision> {
+                let py = slf.py();
+                let me = slf.get();
                 let n = n_arg(n)?;
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-                let r = with_key(key, |k| self.inner.reserve(k, n, timeout))?;
-                block_on(py, r, self.limit, self.window_ns)
+                let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
+                crate::events::refused(py, slf.as_any(), &r, Some(key));
+                block_on(py, r, me.limit, me.window_ns)
             }
 
             /// The Decision if `n` can be had for `key` now, else a
@@ -160,16 +165,18 @@ macro_rules! keyed_limiter_pymethods {
             /// RateLimitedError when it would be due later. Never blocks.
             #[pyo3(signature = (key, n=None, timeout=None))]
             fn reserve(
-                &self,
-                py: Python<'_>,
+                slf: &Bound<'_, Self>,
                 key: &Bound<'_, PyAny>,
                 n: Option<&Bound<'_, PyAny>>,
                 timeout: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Py<PyAny>> {
+                let py = slf.py();
+                let me = slf.get();
                 let n = n_arg(n)?;
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-                let r = with_key(key, |k| self.inner.reserve(k, n, timeout))?;
-                reservation(py, r, self.limit, self.window_ns)
+                let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
+                crate::events::refused(py, slf.as_any(), &r, Some(key));
+                reservation(py, r, me.limit, me.window_ns)
             }
 
             #[pyo3(signature = (key, n=None))]
@@ -197,11 +204,12 @@ macro_rules! keyed_limiter_pymethods {
 #[pyclass(
     frozen,
     subclass,
+    weakref,
     module = "seawall._native",
     name = "KeyedTokenBucket"
 )]
 pub struct KeyedTokenBucket {
-    inner: Arc<CoreTb>,
+    pub(crate) inner: Arc<CoreTb>,
     limit: u64,
     window_ns: u64,
 }
@@ -258,11 +266,12 @@ keyed_limiter_pymethods!(KeyedTokenBucket {
 #[pyclass(
     frozen,
     subclass,
+    weakref,
     module = "seawall._native",
     name = "KeyedSlidingWindow"
 )]
 pub struct KeyedSlidingWindow {
-    inner: Arc<CoreSw>,
+    pub(crate) inner: Arc<CoreSw>,
     limit: u64,
     window_ns: u64,
 }

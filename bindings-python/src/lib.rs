@@ -16,6 +16,7 @@ mod classify;
 mod clock;
 mod convert;
 mod errors;
+mod events;
 mod fault;
 mod keyed;
 mod kwargs;
@@ -143,6 +144,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(errors::error_message, m)?)?;
     m.add_function(wrap_pyfunction!(after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(events::_set_rejected_hook, m)?)?;
+    m.add_function(wrap_pyfunction!(events::_set_rejected_wanted, m)?)?;
     m.add_class::<limiter::Decision>()?;
     m.add_class::<limiter::LimiterWaiter>()?;
     m.add_class::<token_bucket::TokenBucket>()?;

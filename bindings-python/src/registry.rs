@@ -53,6 +53,12 @@ fn source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     if let Ok(x) = obj.cast::<crate::sliding_window::SlidingWindowLimiter>() {
         return Ok(Source::SlidingWindow(x.get().inner.clone()));
     }
+    if let Ok(x) = obj.cast::<crate::keyed::KeyedTokenBucket>() {
+        return Ok(Source::KeyedTokenBucket(x.get().inner.clone()));
+    }
+    if let Ok(x) = obj.cast::<crate::keyed::KeyedSlidingWindow>() {
+        return Ok(Source::KeyedSlidingWindow(x.get().inner.clone()));
+    }
     if let Ok(x) = obj.cast::<crate::bulkhead::Bulkhead>() {
         return Ok(Source::Bulkhead(x.get().inner.clone()));
     }
@@ -72,7 +78,7 @@ fn source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     }
     Err(wrong_type(
         "obj",
-        "a CircuitBreaker, TokenBucket, SlidingWindowLimiter, Bulkhead, RetryBudget, AdaptiveTimeout, FaultInjector, Backoff or Retry",
+        "a CircuitBreaker, TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, KeyedSlidingWindow, Bulkhead, RetryBudget, AdaptiveTimeout, FaultInjector, Backoff or Retry",
         obj,
         Kind::Argument,
     ))

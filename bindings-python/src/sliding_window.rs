@@ -80,8 +80,11 @@ impl SlidingWindowLimiter {
 
     /// Counts `n` requests if the window has room: True/False.
     #[pyo3(signature = (n=None))]
-    fn try_acquire(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-        match self.inner.try_acquire(n_arg(n)?) {
+    fn try_acquire(slf: &Bound<'_, Self>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let py = slf.py();
+        let r = slf.get().inner.try_acquire(n_arg(n)?);
+        crate::events::decided(py, slf.as_any(), &r, None);
+        match r {
             Ok(d) => Ok(d.allowed),
             Err(e) => Err(to_pyerr(py, &e)),
         }
@@ -89,15 +92,16 @@ impl SlidingWindowLimiter {
 
     /// Like try_acquire, with the whole Decision.
     #[pyo3(signature = (n=None))]
-    fn check(&self, py: Python<'_>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
-        let d = self
-            .inner
-            .try_acquire(n_arg(n)?)
-            .map_err(|e| to_pyerr(py, &e))?;
+    fn check(slf: &Bound<'_, Self>, n: Option<&Bound<'_, PyAny>>) -> PyResult<Decision> {
+        let py = slf.py();
+        let me = slf.get();
+        let r = me.inner.try_acquire(n_arg(n)?);
+        crate::events::decided(py, slf.as_any(), &r, None);
+        let d = r.map_err(|e| to_pyerr(py, &e))?;
         Ok(Decision {
             d,
-            limit: self.limit,
-            window_ns: self.window_ns,
+            limit: me.limit,
+            window_ns: me.window_ns,
         })
     }
 
@@ -117,19 +121,17 @@ impl SlidingWindowLimiter {
     /// that cannot happen within `timeout` seconds (None: no limit).
     #[pyo3(signature = (n=None, timeout=None))]
     fn acquire(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         n: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
+        let py = slf.py();
+        let me = slf.get();
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        block_on(
-            py,
-            self.inner.reserve(n, timeout),
-            self.limit,
-            self.window_ns,
-        )
+        let r = me.inner.reserve(n, timeout);
+        crate::events::refused(py, slf.as_any(), &r, None);
+        block_on(py, r, me.limit, me.window_ns)
     }
 
     /// The Decision if `n` can be had now, else a LimiterWaiter holding
@@ -137,19 +139,17 @@ impl SlidingWindowLimiter {
     /// limit); RateLimitedError when it would be due later. Never blocks.
     #[pyo3(signature = (n=None, timeout=None))]
     fn reserve(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         n: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let me = slf.get();
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
-        reservation(
-            py,
-            self.inner.reserve(n, timeout),
-            self.limit,
-            self.window_ns,
-        )
+        let r = me.inner.reserve(n, timeout);
+        crate::events::refused(py, slf.as_any(), &r, None);
+        reservation(py, r, me.limit, me.window_ns)
     }
 
     /// Un-counts up to `n` requests still in the window (newest first).

@@ -42,6 +42,10 @@ FAMILIES = {
     "seawall_rate_limiter_available_permits": "gauge",
     "seawall_rate_limiter_limit_permits": "gauge",
     "seawall_rate_limiter_waiting_calls": "gauge",
+    "seawall_rate_limiter_keys_tracked": "gauge",
+    "seawall_rate_limiter_key_capacity": "gauge",
+    "seawall_rate_limiter_key_evictions": "counter",
+    "seawall_rate_limiter_key_table_full": "counter",
     "seawall_bulkhead_active_calls": "gauge",
     "seawall_bulkhead_queued_calls": "gauge",
     "seawall_bulkhead_max_concurrent_calls": "gauge",
@@ -117,6 +121,8 @@ def world() -> Iterator[Dict[str, Any]]:
         ),
         "tb": seawall.TokenBucket(1.0, 3, name="tb", labels=labels, registry=reg, clock=clock),
         "sw": seawall.SlidingWindowLimiter(2, 10.0, name="sw", labels=labels, registry=reg, clock=clock),
+        # a table of 4 slots: a fifth key in the same second finds none
+        "kb": seawall.KeyedTokenBucket(1.0, 1, max_keys=1, name="kb", labels=labels, registry=reg, clock=clock),
         "bh": seawall.Bulkhead(1, name="bh", labels=labels, registry=reg, clock=clock),
         "at": seawall.AdaptiveTimeout(name="at", labels=labels, registry=reg, clock=clock),
         "fi": seawall.FaultInjector(error_rate=0.5, seed=7, name="fi", labels=labels, registry=reg, clock=clock),
@@ -130,13 +136,16 @@ def traffic(w: Dict[str, Any], rounds: int) -> None:
     def boom() -> None:
         raise OSError("down")
 
-    for _ in range(rounds):
+    for i in range(rounds):
         try:
             w["cb"].call(boom)
         except (OSError, seawall.CircuitOpenError):
             pass
         w["tb"].try_acquire()
         w["sw"].try_acquire()
+        for k in range(6):
+            w["kb"].try_acquire(f"k{(i + k) % 6}")
+        w["clock"].advance(0.4)
         p = w["bh"].try_acquire()
         w["bh"].try_acquire()
         if p is not None:
@@ -159,6 +168,15 @@ def check_equal_to_metrics(w: Dict[str, Any], values: Dict[Key, float]) -> None:
         lm = w[name].metrics()
         assert v(values, "seawall_rate_limiter_calls_total", name=name, outcome="allowed", **lab) == lm["allowed"]
         assert v(values, "seawall_rate_limiter_calls_total", name=name, outcome="denied", **lab) == lm["denied"]
+    km = w["kb"].metrics()
+    assert v(values, "seawall_rate_limiter_calls_total", name="kb", outcome="allowed", **lab) == km["allowed"]
+    assert v(values, "seawall_rate_limiter_calls_total", name="kb", outcome="denied", **lab) == km["denied"]
+    assert v(values, "seawall_rate_limiter_waiting_calls", name="kb", **lab) == km["waiting"]
+    assert v(values, "seawall_rate_limiter_keys_tracked", name="kb", **lab) == km["keys_tracked"]
+    assert v(values, "seawall_rate_limiter_key_capacity", name="kb", **lab) == km["capacity"]
+    assert v(values, "seawall_rate_limiter_key_evictions_total", name="kb", **lab) == km["evictions"]
+    assert v(values, "seawall_rate_limiter_key_table_full_total", name="kb", **lab) == km["table_full"]
+    assert km["denied"] > 0 and km["keys_tracked"] > 0 and km["table_full"] > 0, km
     b = w["bh"].metrics()
     assert v(values, "seawall_bulkhead_calls_total", name="bh", outcome="permitted", **lab) == b["total"]
     assert v(values, "seawall_bulkhead_calls_total", name="bh", outcome="rejected", **lab) == b["rejected"]
@@ -206,7 +224,9 @@ def test_live_scrape_every_family_monotonic_and_equal_to_metrics(world: Dict[str
         by_name = {i["name"]: i for i in h["instances"]}
         assert by_name["cb"]["healthy"] is False and by_name["cb"]["metrics"]["state"] == "open"
         assert by_name["tb"]["metrics"]["allowed"] == w["tb"].metrics()["allowed"]
-        assert set(by_name) == {"cb", "tb", "sw", "bh", "at", "fi", "rb"}
+        assert set(by_name) == {"cb", "tb", "sw", "kb", "bh", "at", "fi", "rb"}
+        assert by_name["kb"]["kind"] == "keyed_token_bucket"
+        assert by_name["kb"]["metrics"]["denied"] == w["kb"].metrics()["denied"]
 
         with pytest.raises(urllib.error.HTTPError) as e:
             live.get("/other")
@@ -457,3 +477,24 @@ def test_a_retry_exports_its_schedules_and_give_ups_by_reason() -> None:
     assert v(values, "seawall_retry_retries_total", **lab) == m["retries"]
     h.close()
     assert reg.names() == []
+
+
+def test_keyed_limiters_register_like_the_others() -> None:
+    reg = metrics.Registry()
+    kb = seawall.KeyedTokenBucket(1.0, 1, name="per-user", labels={"team": "api"}, registry=reg)
+    with pytest.raises(InvalidArgumentError) as e:
+        seawall.KeyedSlidingWindow(1, 1.0, name="per-user", registry=reg)
+    assert e.value.field == "name"
+    ks = seawall.KeyedSlidingWindow(1, 1.0, name="per-ip", registry=reg)
+    assert kb.try_acquire("alice") is True and kb.try_acquire("alice") is False
+    types, values = samples(reg.prometheus_text())
+    assert types["seawall_rate_limiter_key_table_full"] == "counter"
+    assert v(values, "seawall_rate_limiter_calls_total", name="per-user", team="api", outcome="denied") == 1
+    assert v(values, "seawall_rate_limiter_keys_tracked", name="per-user", team="api") == 1
+    assert v(values, "seawall_rate_limiter_key_capacity", name="per-ip") == ks.metrics()["capacity"]
+    assert [i["kind"] for i in metrics.health(reg)["instances"]] == ["keyed_sliding_window", "keyed_token_bucket"]
+    del kb
+    gc.collect()
+    assert reg.names() == ["per-ip"]
+    with pytest.raises(ArgumentTypeError):
+        seawall.KeyedTokenBucket(1.0, 1, labels={"a": "b"})  # labels need a name

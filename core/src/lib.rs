@@ -22,6 +22,7 @@ pub mod circuit_breaker;
 pub mod classify;
 pub mod clock;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod fault;
 pub mod headers;

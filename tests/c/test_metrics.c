@@ -227,7 +227,110 @@ static void test_backoff_give_ups(void) {
   seawall_backoff_free(b);
 }
 
+/* seawall_events_subscribe: transitions of registered breakers, with the
+ * registered name, as a versioned struct; a subscriber may call seawall
+ * (here: the breaker's state, and unsubscribing itself); destroy runs
+ * once; unregistered breakers and unsubscribed subscribers hear nothing. */
+typedef struct {
+  int events;
+  int destroyed;
+  char names[4][32];
+  seawall_circuit_state from[4], to[4], seen_state[4];
+  const seawall_circuit_breaker *cb;
+  uint64_t self_id;
+  int unsubscribe_after;
+} ev_log;
+
+static void on_event(void *user_data, const seawall_event *ev) {
+  ev_log *log = user_data;
+  CHECK(ev->struct_size >= sizeof(seawall_event));
+  CHECK(ev->kind == SEAWALL_EVENT_TRANSITION);
+  if (log->events < 4) {
+    snprintf(log->names[log->events], sizeof log->names[0], "%s", ev->name);
+    log->from[log->events] = ev->from;
+    log->to[log->events] = ev->to;
+    seawall_circuit_state st = SEAWALL_STATE_DISABLED;
+    CHECK_OK(seawall_circuit_breaker_state(log->cb, &st));
+    log->seen_state[log->events] = st;
+  }
+  log->events++;
+  if (log->unsubscribe_after && log->events == log->unsubscribe_after) {
+    bool removed = false;
+    CHECK_OK(seawall_events_unsubscribe(log->self_id, &removed));
+    CHECK(removed);
+  }
+}
+
+static void on_destroy(void *user_data) { ((ev_log *)user_data)->destroyed++; }
+
+static void test_events(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new(NULL, &reg));
+  seawall_circuit_breaker_config cc = seawall_circuit_breaker_config_default();
+  seawall_circuit_breaker *cb = NULL, *other = NULL;
+  CHECK_OK(seawall_circuit_breaker_new(&cc, &cb));
+  CHECK_OK(seawall_circuit_breaker_new(&cc, &other));
+  ev_log log = {.cb = cb};
+  uint64_t id = 0;
+  CHECK_OK(seawall_events_subscribe(on_event, &log, on_destroy, &id));
+  CHECK(id != 0);
+
+  CHECK_OK(seawall_circuit_breaker_force_open(cb)); /* not registered: nothing */
+  CHECK_OK(seawall_circuit_breaker_reset(cb));
+  CHECK_EQ_U64(log.events, 0);
+  seawall_registration *r = NULL;
+  seawall_label lab[] = {{"dependency", "payments"}};
+  CHECK_OK(seawall_registry_register_circuit_breaker(reg, cb, "c-events", lab, 1, &r));
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_OK(seawall_circuit_breaker_reset(cb));
+  CHECK_OK(seawall_circuit_breaker_force_open(other)); /* not registered */
+  CHECK_EQ_U64(log.events, 2);
+  CHECK_STR(log.names[0], "c-events");
+  CHECK(log.from[0] == SEAWALL_STATE_CLOSED && log.to[0] == SEAWALL_STATE_FORCED_OPEN);
+  CHECK(log.seen_state[0] == SEAWALL_STATE_FORCED_OPEN); /* after the transition */
+  CHECK_STR(log.names[1], "c-events");
+  CHECK(log.from[1] == SEAWALL_STATE_FORCED_OPEN && log.to[1] == SEAWALL_STATE_CLOSED);
+
+  bool removed = false;
+  CHECK_OK(seawall_events_unsubscribe(id, &removed));
+  CHECK(removed);
+  CHECK_EQ_U64(log.destroyed, 1);
+  CHECK_OK(seawall_events_unsubscribe(id, &removed));
+  CHECK(!removed);
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_EQ_U64(log.events, 2);
+  CHECK_OK(seawall_circuit_breaker_reset(cb));
+
+  /* Unsubscribing from inside the subscriber: destroy runs once, after it returns. */
+  ev_log self = {.cb = cb, .unsubscribe_after = 1};
+  CHECK_OK(seawall_events_subscribe(on_event, &self, on_destroy, &self.self_id));
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_OK(seawall_circuit_breaker_reset(cb));
+  CHECK_EQ_U64(self.events, 1);
+  CHECK_EQ_U64(self.destroyed, 1);
+
+  /* After the registration is freed, nothing more (NULL destroy is fine). */
+  ev_log late = {.cb = cb};
+  uint64_t id2 = 0;
+  CHECK_OK(seawall_events_subscribe(on_event, &late, NULL, &id2));
+  seawall_registration_free(r);
+  CHECK_OK(seawall_circuit_breaker_force_open(cb));
+  CHECK_EQ_U64(late.events, 0);
+  CHECK_OK(seawall_events_unsubscribe(id2, &removed));
+  CHECK(removed);
+
+  CHECK_STATUS(seawall_events_subscribe(NULL, NULL, NULL, &id2), SEAWALL_NULL_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "subscriber");
+  CHECK_STATUS(seawall_events_subscribe(on_event, NULL, NULL, NULL), SEAWALL_NULL_ARGUMENT);
+  CHECK_STATUS(seawall_events_unsubscribe(1, NULL), SEAWALL_NULL_ARGUMENT);
+
+  seawall_circuit_breaker_free(cb);
+  seawall_circuit_breaker_free(other);
+  seawall_registry_free(reg);
+}
+
 int main(void) {
+  test_events();
   test_backoff_give_ups();
   test_export_and_values();
   test_bad_input();

@@ -4,7 +4,8 @@ handler on ``"seawall"``).
 
 Levels: breaker transitions of named breakers at WARNING (to ``open``,
 ``forced_open``) or INFO (any other); a retry scheduled at INFO; a retry
-run that gave up at WARNING.
+run that gave up at WARNING; the other events of ``seawall.events`` at
+their levels (a rejection by a breaker, limiter or bulkhead at DEBUG).
 """
 
 from __future__ import annotations

@@ -44,6 +44,8 @@ __all__ = [
     "error_kinds",
     "error_message",
     "after_fork_in_child",
+    "_set_rejected_hook",
+    "_set_rejected_wanted",
     "Decision",
     "TokenBucket",
     "SlidingWindowLimiter",
@@ -136,6 +138,8 @@ def check_count(name: str, value: int, *, minimum: int = 0, argument: bool = Fal
 def error_kinds() -> List[Tuple[int, str]]: ...
 def error_message(kind: str, retry_after: Optional[float] = None) -> str: ...
 def after_fork_in_child() -> None: ...
+def _set_rejected_hook(hook: Callable[[str, Any, Optional[float], Any], None]) -> bool: ...
+def _set_rejected_wanted(on: bool) -> None: ...
 
 @final
 class Decision:

@@ -147,7 +147,9 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
     """One token bucket per key (``str`` or ``bytes``).
 
     ``KeyedTokenBucket(rate_per_sec, burst, *, max_keys=10000, max_probe=64,
-    on_full="deny", hash_seed=None, clock=None)``
+    on_full="deny", hash_seed=None, clock=None, name=None, labels=None,
+    registry=None)``: ``name`` registers it (allowed/denied, keys tracked,
+    evictions, table full are exported), and with a ``region`` names its slot.
 
     The table always has room for ``max_keys`` distinct keys (it has
     ``4 * max_keys`` slots). ``peek(key, n)`` reads a key's quota (for
@@ -155,6 +157,11 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
     """
 
     __slots__ = ("_clock",)
+
+    def __new__(cls, *args: Any, labels: Any = None, registry: Any = None, **kwargs: Any) -> "KeyedTokenBucket":
+        if kwargs.get("region") is None:
+            kwargs.pop("name", None)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(
         self,
@@ -169,8 +176,11 @@ class KeyedTokenBucket(_native.KeyedTokenBucket):
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
         name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry, region)
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` tokens of ``key`` are taken,
@@ -183,7 +193,9 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
     """One sliding window per key (``str`` or ``bytes``).
 
     ``KeyedSlidingWindow(limit, window, *, buckets=10, max_keys=10000,
-    max_probe=64, on_full="deny", hash_seed=None, clock=None)``
+    max_probe=64, on_full="deny", hash_seed=None, clock=None, name=None,
+    labels=None, registry=None)``: ``name`` registers it, as for
+    KeyedTokenBucket.
 
     The table always has room for ``max_keys`` distinct keys (it has
     ``4 * max_keys`` slots). ``peek(key, n)`` reads a key's quota (for
@@ -191,6 +203,11 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
     """
 
     __slots__ = ("_clock",)
+
+    def __new__(cls, *args: Any, labels: Any = None, registry: Any = None, **kwargs: Any) -> "KeyedSlidingWindow":
+        if kwargs.get("region") is None:
+            kwargs.pop("name", None)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(
         self,
@@ -205,8 +222,11 @@ class KeyedSlidingWindow(_native.KeyedSlidingWindow):
         clock: Optional[ManualClock] = None,
         region: Optional[SharedRegion] = None,
         name: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        registry: Optional[Registry] = None,
     ) -> None:
         self._clock = clock
+        _attach(self, name, labels, registry, region)
 
     async def acquire_async(self, key: Key, n: int = 1, timeout: Optional[float] = None) -> Decision:
         """Waits on the event loop until ``n`` requests of ``key`` are

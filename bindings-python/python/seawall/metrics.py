@@ -75,6 +75,12 @@ def register(obj: Any, name: str, *, labels: Optional[Mapping[str, str]] = None,
         labels = dict(labels) if isinstance(labels, Mapping) else labels
     handle = reg.register(obj, name, labels)
     weakref.finalize(obj, handle.close)
+    from .events import _names
+
+    try:
+        _names[obj] = name  # the name 'rejected' events carry
+    except TypeError:
+        pass
     if isinstance(obj, _native.CircuitBreaker):
         # A module-level function and a string: no reference back to obj.
         obj.on_state_change(_Transition(name))

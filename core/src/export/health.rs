@@ -72,6 +72,15 @@ fn fields(s: &Sample) -> Vec<(&'static str, V)> {
             ("denied", U(m.denied)),
             ("waiting", U(m.waiting)),
         ],
+        Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m) => vec![
+            ("keys_tracked", U(m.keys_tracked)),
+            ("capacity", U(m.capacity)),
+            ("evictions", U(m.evictions)),
+            ("table_full", U(m.table_full)),
+            ("allowed", U(m.allowed)),
+            ("denied", U(m.denied)),
+            ("waiting", U(m.waiting)),
+        ],
         Sample::Bulkhead(m) => vec![
             ("active", U(m.active)),
             ("queued", U(m.queued)),

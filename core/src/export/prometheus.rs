@@ -125,6 +125,7 @@ const FAMILIES: &[Family] = &[
         let (a, d) = match s {
             Sample::TokenBucket(m) => (m.allowed, m.denied),
             Sample::SlidingWindow(m) => (m.allowed, m.denied),
+            Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m) => (m.allowed, m.denied),
             _ => return false,
         };
         o.push(("outcome", "allowed", a as f64));
@@ -153,9 +154,30 @@ const FAMILIES: &[Family] = &[
         let v = match s {
             Sample::TokenBucket(m) => m.waiting,
             Sample::SlidingWindow(m) => m.waiting,
+            Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m) => m.waiting,
             _ => return false,
         };
         o.push(("", "", v as f64));
+        true
+    }),
+    fam!("rate_limiter_keys_tracked", Gauge, "Table slots a keyed limiter has filled with a key (never decreases: idle keys' slots are reused).", |s, o| {
+        let (Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m)) = s else { return false };
+        o.push(("", "", m.keys_tracked as f64));
+        true
+    }),
+    fam!("rate_limiter_key_capacity", Gauge, "Table slots of a keyed limiter.", |s, o| {
+        let (Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m)) = s else { return false };
+        o.push(("", "", m.capacity as f64));
+        true
+    }),
+    fam!("rate_limiter_key_evictions_total", Counter, "Slots a keyed limiter took over from an idle key for a new key.", |s, o| {
+        let (Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m)) = s else { return false };
+        o.push(("", "", m.evictions as f64));
+        true
+    }),
+    fam!("rate_limiter_key_table_full_total", Counter, "Requests of new keys a keyed limiter found no slot for (answered by on_full).", |s, o| {
+        let (Sample::KeyedTokenBucket(m) | Sample::KeyedSlidingWindow(m)) = s else { return false };
+        o.push(("", "", m.table_full as f64));
         true
     }),
     fam!("bulkhead_active_calls", Gauge, "Slots of the bulkhead held now.", |s, o| {

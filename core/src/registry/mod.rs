@@ -30,9 +30,10 @@
 use crate::adaptive_timeout::{AdaptiveTimeout, AdaptiveTimeoutMetrics};
 use crate::backoff::{Backoff, BackoffMetrics};
 use crate::bulkhead::{Bulkhead, BulkheadMetrics};
-use crate::circuit_breaker::{CircuitBreaker, Metrics as BreakerMetrics};
+use crate::circuit_breaker::{CircuitBreaker, ListenerId, Metrics as BreakerMetrics};
 use crate::error::{Error, Result};
 use crate::fault::{FaultInjector, FaultInjectorMetrics};
+use crate::keyed::{KeyedMetrics, KeyedSlidingWindow, KeyedTokenBucket};
 use crate::retry_budget::{RetryBudget, RetryBudgetMetrics};
 use crate::sliding_window::{SlidingWindowLimiter, SlidingWindowMetrics};
 use crate::token_bucket::{TokenBucket, TokenBucketMetrics};
@@ -58,6 +59,10 @@ pub enum Source {
     TokenBucket(Arc<TokenBucket>),
     /// A sliding window limiter.
     SlidingWindow(Arc<SlidingWindowLimiter>),
+    /// A token bucket per key.
+    KeyedTokenBucket(Arc<KeyedTokenBucket>),
+    /// A sliding window per key.
+    KeyedSlidingWindow(Arc<KeyedSlidingWindow>),
     /// A bulkhead.
     Bulkhead(Arc<Bulkhead>),
     /// A retry budget.
@@ -77,6 +82,8 @@ impl Source {
             Source::CircuitBreaker(x) => Sample::CircuitBreaker(x.metrics()),
             Source::TokenBucket(x) => Sample::TokenBucket(x.metrics()),
             Source::SlidingWindow(x) => Sample::SlidingWindow(x.metrics()),
+            Source::KeyedTokenBucket(x) => Sample::KeyedTokenBucket(x.metrics()),
+            Source::KeyedSlidingWindow(x) => Sample::KeyedSlidingWindow(x.metrics()),
             Source::Bulkhead(x) => Sample::Bulkhead(x.metrics()),
             Source::RetryBudget(x) => Sample::RetryBudget(x.metrics()),
             Source::AdaptiveTimeout(x) => Sample::AdaptiveTimeout(x.metrics()),
@@ -96,6 +103,10 @@ pub enum Sample {
     TokenBucket(TokenBucketMetrics),
     /// See [`Source::SlidingWindow`].
     SlidingWindow(SlidingWindowMetrics),
+    /// See [`Source::KeyedTokenBucket`] (the table's counters).
+    KeyedTokenBucket(KeyedMetrics),
+    /// See [`Source::KeyedSlidingWindow`] (the table's counters).
+    KeyedSlidingWindow(KeyedMetrics),
     /// See [`Source::Bulkhead`].
     Bulkhead(BulkheadMetrics),
     /// See [`Source::RetryBudget`].
@@ -110,13 +121,16 @@ pub enum Sample {
 
 impl Sample {
     /// The kind's wire name: `circuit_breaker`, `token_bucket`,
-    /// `sliding_window`, `bulkhead`, `retry_budget`, `adaptive_timeout`,
-    /// `fault_injector`, `retry`.
+    /// `sliding_window`, `keyed_token_bucket`, `keyed_sliding_window`,
+    /// `bulkhead`, `retry_budget`, `adaptive_timeout`, `fault_injector`,
+    /// `retry`.
     pub const fn kind(&self) -> &'static str {
         match self {
             Sample::CircuitBreaker(_) => "circuit_breaker",
             Sample::TokenBucket(_) => "token_bucket",
             Sample::SlidingWindow(_) => "sliding_window",
+            Sample::KeyedTokenBucket(_) => "keyed_token_bucket",
+            Sample::KeyedSlidingWindow(_) => "keyed_sliding_window",
             Sample::Bulkhead(_) => "bulkhead",
             Sample::RetryBudget(_) => "retry_budget",
             Sample::AdaptiveTimeout(_) => "adaptive_timeout",
@@ -143,6 +157,17 @@ struct Entry {
     name: String,
     labels: Vec<(String, String)>,
     source: Source,
+    /// A breaker's listener forwarding its transitions to
+    /// [`crate::events`] with this name and labels.
+    listener: Option<ListenerId>,
+}
+
+impl Entry {
+    fn unlisten(&self) {
+        if let (Source::CircuitBreaker(cb), Some(id)) = (&self.source, self.listener) {
+            cb.remove_listener(id);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -156,6 +181,17 @@ impl Inner {
         // Nothing user-supplied runs under this lock; a poisoned lock still
         // holds a consistent Vec.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A registry dropped before its registrations: its breakers stop
+        // reporting under its names.
+        let v = self.entries.get_mut().unwrap_or_else(|e| e.into_inner());
+        for e in v.iter() {
+            e.unlisten();
+        }
     }
 }
 
@@ -206,8 +242,11 @@ impl Drop for Registration {
                     .position(|e| e.id == self.id)
                     .map(|i| v.swap_remove(i))
             };
-            // The source (maybe the last Arc of the instance) drops here,
-            // outside the lock.
+            // The listener goes, and the source (maybe the last Arc of the
+            // instance) drops here, outside the lock.
+            if let Some(e) = &removed {
+                e.unlisten();
+            }
             drop(removed);
         }
     }
@@ -374,11 +413,25 @@ impl Registry {
         }
         v.try_reserve(1)
             .map_err(|_| Error::argument("name", "no memory for another registration"))?;
+        let listener = match &source {
+            Source::CircuitBreaker(cb) => {
+                let (n, l) = (name.to_owned(), labels.clone());
+                Some(cb.on_transition(Box::new(move |t| {
+                    crate::events::emit(&crate::events::Event {
+                        name: &n,
+                        labels: &l,
+                        kind: crate::events::EventKind::Transition(t),
+                    });
+                })))
+            }
+            _ => None,
+        };
         v.push(Entry {
             id,
             name: name.to_owned(),
             labels,
             source,
+            listener,
         });
         Ok(Registration {
             registry: Arc::downgrade(&self.inner),

@@ -175,6 +175,10 @@ fn every_family_is_written_and_values_equal_metrics() {
         ..Default::default()
     })));
     let bo = Arc::new(ok(Backoff::new(BackoffConfig::default())));
+    let kb = Arc::new(ok(KeyedTokenBucket::with_clock(
+        crate::keyed::KeyedTokenBucketConfig::default(),
+        &clock,
+    )));
     let labels = [("dependency", "payments")];
     let _hs = [
         ok(reg.register("cb", &labels, Source::CircuitBreaker(cb.clone()))),
@@ -185,6 +189,7 @@ fn every_family_is_written_and_values_equal_metrics() {
         ok(reg.register("at", &labels, Source::AdaptiveTimeout(at.clone()))),
         ok(reg.register("fi", &labels, Source::FaultInjector(fi.clone()))),
         ok(reg.register("bo", &labels, Source::Backoff(bo.clone()))),
+        ok(reg.register("kb", &labels, Source::KeyedTokenBucket(kb))),
     ];
     // Drive some traffic.
     for _ in 0..2 {
@@ -378,4 +383,105 @@ fn collect_has_the_rendered_samples() {
     }
     assert_eq!(n, text.lines().filter(|l| !l.starts_with('#')).count());
     assert!(n > 10);
+}
+
+#[test]
+fn keyed_limiters_export_their_table_and_decisions() {
+    use crate::keyed::{KeyTableConfig, KeyedSlidingWindowConfig, KeyedTokenBucketConfig};
+    let clock = ManualClock::new();
+    let reg = Registry::new();
+    let table = KeyTableConfig {
+        max_keys: 1,
+        hash_seed: Some(7),
+        ..Default::default()
+    };
+    let kb = Arc::new(ok(KeyedTokenBucket::with_clock(
+        KeyedTokenBucketConfig {
+            bucket: TokenBucketConfig {
+                burst: 1,
+                rate_per_sec: 1.0,
+                ..Default::default()
+            },
+            table: table.clone(),
+        },
+        &clock,
+    )));
+    let ks = Arc::new(ok(KeyedSlidingWindow::with_clock(
+        KeyedSlidingWindowConfig {
+            window: SlidingWindowConfig {
+                limit: 1,
+                window: Duration::from_secs(1),
+                buckets: 10,
+            },
+            table,
+        },
+        &clock,
+    )));
+    let _hs = [
+        ok(reg.register(
+            "kb",
+            &[("team", "api")],
+            Source::KeyedTokenBucket(kb.clone()),
+        )),
+        ok(reg.register("ks", NO_LABELS, Source::KeyedSlidingWindow(ks.clone()))),
+    ];
+    for k in 0..6u8 {
+        let _ = kb.try_acquire(&[k], 1);
+        let _ = kb.try_acquire(&[k], 1);
+    }
+    let _ = ks.try_acquire(b"a", 1);
+    let m = kb.metrics();
+    assert!(m.denied > 0 && m.table_full > 0, "{m:?}");
+    let text = reg.prometheus_text();
+    let l = "name=\"kb\",team=\"api\"";
+    for (family, want) in [
+        (
+            format!("seawall_rate_limiter_calls_total{{{l},outcome=\"allowed\"}}"),
+            m.allowed,
+        ),
+        (
+            format!("seawall_rate_limiter_calls_total{{{l},outcome=\"denied\"}}"),
+            m.denied,
+        ),
+        (
+            format!("seawall_rate_limiter_waiting_calls{{{l}}}"),
+            m.waiting,
+        ),
+        (
+            format!("seawall_rate_limiter_keys_tracked{{{l}}}"),
+            m.keys_tracked,
+        ),
+        (
+            format!("seawall_rate_limiter_key_capacity{{{l}}}"),
+            m.capacity,
+        ),
+        (
+            format!("seawall_rate_limiter_key_evictions_total{{{l}}}"),
+            m.evictions,
+        ),
+        (
+            format!("seawall_rate_limiter_key_table_full_total{{{l}}}"),
+            m.table_full,
+        ),
+    ] {
+        assert_eq!(value(&text, &family), want as f64, "{family}");
+    }
+    assert_eq!(
+        value(
+            &text,
+            "seawall_rate_limiter_calls_total{name=\"ks\",outcome=\"allowed\"}"
+        ),
+        1.0
+    );
+    // Per-key quotas have no single "available" or "limit" value.
+    assert!(!text.contains("seawall_rate_limiter_available_permits{name=\"kb\""));
+    let health = reg.health_json();
+    assert!(
+        health.contains("\"name\":\"kb\",\"kind\":\"keyed_token_bucket\""),
+        "{health}"
+    );
+    assert!(
+        health.contains("\"kind\":\"keyed_sliding_window\""),
+        "{health}"
+    );
 }

@@ -1,0 +1,93 @@
+//! Rejection events: when a breaker, a rate limiter or a bulkhead refuses
+//! a call, `seawall.events` is told (its subscribers, and the `seawall`
+//! logger at DEBUG). Python keeps `WANTED` true only while a subscriber
+//! exists or the logger is enabled for DEBUG, so a refusal nobody listens
+//! to costs one relaxed load; the hook runs on the refusing thread, with
+//! the GIL, after core has decided (never inside a lock).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use seawall::Error;
+
+static WANTED: AtomicBool = AtomicBool::new(false);
+static HOOK: OnceLock<Py<PyAny>> = OnceLock::new();
+
+/// Sets the function called as `hook(by, source, retry_after, key)` for
+/// each rejection (once per process; later calls are ignored: False).
+#[pyfunction]
+pub fn _set_rejected_hook(hook: Py<PyAny>) -> bool {
+    HOOK.set(hook).is_ok()
+}
+
+/// Whether rejections are reported at all (kept by `seawall.events`).
+#[pyfunction]
+pub fn _set_rejected_wanted(on: bool) {
+    WANTED.store(on, Ordering::Relaxed);
+}
+
+#[inline]
+pub fn wanted() -> bool {
+    WANTED.load(Ordering::Relaxed)
+}
+
+/// Reports one rejection by `by` of a call to `source`. Whatever the hook
+/// raises goes to `sys.unraisablehook`; the call's outcome is unchanged.
+#[cold]
+pub fn rejected(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    by: &'static str,
+    retry_after: Option<Duration>,
+    key: Option<&Bound<'_, PyAny>>,
+) {
+    let Some(h) = HOOK.get() else { return };
+    let h = h.bind(py);
+    let ra = retry_after.map(|d| d.as_secs_f64());
+    if let Err(e) = h.call1((by, source, ra, key)) {
+        e.write_unraisable(py, Some(h));
+    }
+}
+
+/// Reports `r` when it is a rejection (a refused call), if wanted.
+#[inline]
+pub fn refused<T>(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    r: &Result<T, Error>,
+    key: Option<&Bound<'_, PyAny>>,
+) {
+    if !wanted() {
+        return;
+    }
+    match r {
+        Err(Error::RateLimited { retry_after }) => {
+            rejected(py, source, "rate_limiter", Some(*retry_after), key)
+        }
+        Err(Error::CircuitOpen { retry_after }) => {
+            rejected(py, source, "circuit_breaker", Some(*retry_after), key)
+        }
+        Err(Error::BulkheadFull) => rejected(py, source, "bulkhead", None, key),
+        _ => {}
+    }
+}
+
+/// Reports a limiter's answer when it is a denial (or a refusal), if wanted.
+#[inline]
+pub fn decided(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    r: &Result<seawall::Decision, Error>,
+    key: Option<&Bound<'_, PyAny>>,
+) {
+    if !wanted() {
+        return;
+    }
+    match r {
+        Ok(d) if !d.allowed => rejected(py, source, "rate_limiter", Some(d.retry_after), key),
+        Ok(_) => {}
+        Err(_) => refused(py, source, r, key),
+    }
+}
