@@ -3464,6 +3464,11 @@ uint64_t seawall_monotonic_now_ns(void);
  * `destroy`, never yourself. If subscribing fails, `destroy` is not
  * called. Thread-safe (cold path: takes a process-wide lock). Returns
  * `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`subscriber` or `out_id`).
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h; `subscriber` and `destroy` follow
+ * `seawall_event_fn` and `seawall_destroy_fn`.
  */
 enum seawall_status seawall_events_subscribe(seawall_event_fn subscriber,
                                              void *user_data,
@@ -3476,6 +3481,10 @@ enum seawall_status seawall_events_subscribe(seawall_event_fn subscriber,
  * another thread finishes (then its `destroy` runs there). Thread-safe
  * (cold path: takes a process-wide lock). Returns `SEAWALL_OK` or
  * `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
  */
 enum seawall_status seawall_events_unsubscribe(uint64_t id,
                                                bool *out_removed);

@@ -122,6 +122,11 @@ fn deliver(
 /// `destroy`, never yourself. If subscribing fails, `destroy` is not
 /// called. Thread-safe (cold path: takes a process-wide lock). Returns
 /// `SEAWALL_OK` or `SEAWALL_NULL_ARGUMENT` (`subscriber` or `out_id`).
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h; `subscriber` and `destroy` follow
+/// `seawall_event_fn` and `seawall_destroy_fn`.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_events_subscribe(
     subscriber: seawall_event_fn,
@@ -135,7 +140,7 @@ pub unsafe extern "C" fn seawall_events_subscribe(
         };
         let ud = UserData(user_data, destroy);
         let id = seawall::events::subscribe(Box::new(move |ev: &Event<'_>| deliver(f, &ud, ev)));
-        *out_id = id.0;
+        ffi_write!(out_id, id.0);
         seawall_status::SEAWALL_OK
     })
 }
@@ -145,13 +150,17 @@ pub unsafe extern "C" fn seawall_events_subscribe(
 /// another thread finishes (then its `destroy` runs there). Thread-safe
 /// (cold path: takes a process-wide lock). Returns `SEAWALL_OK` or
 /// `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
 #[no_mangle]
 pub unsafe extern "C" fn seawall_events_unsubscribe(
     id: u64,
     out_removed: *mut bool,
 ) -> seawall_status {
     ffi_boundary!([out_removed] {
-        *out_removed = seawall::events::unsubscribe(SubscriptionId(id));
+        ffi_write!(out_removed, seawall::events::unsubscribe(SubscriptionId(id)));
         seawall_status::SEAWALL_OK
     })
 }

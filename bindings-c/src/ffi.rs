@@ -40,7 +40,8 @@
 //! run storage (`policy.rs`, `policy_run.rs`); a `seawall_decision` whose
 //! `bool` C may have set to any byte (`headers.rs`); a bulkhead permit,
 //! which is an `Arc` pointer (`bulkhead.rs`); and calls of the caller's
-//! callbacks (`circuit_breaker.rs`, `policy_run.rs`).
+//! callbacks and their user data (`circuit_breaker.rs`, `policy_run.rs`,
+//! `events.rs`).
 
 /// `&T` from a checked `*const T` or `*mut T` parameter (a handle or an
 /// input).
@@ -342,6 +343,7 @@ mod tests {
             "headers.rs",
             "bulkhead.rs",
             "circuit_breaker.rs",
+            "events.rs",
             // Not a caller's pointer: the library's own strings, and
             // pthread_atfork.
             "boundary.rs",
