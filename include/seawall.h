@@ -5348,6 +5348,55 @@ enum seawall_status seawall_registry_register_sliding_window(const struct seawal
                                                              struct seawall_registration **out);
 
 /**
+ * Like `seawall_registry_register_circuit_breaker`, for a keyed token
+ * bucket (its table's counters: calls by outcome, waiting calls, keys
+ * tracked, capacity, evictions, table full; spec/metrics.md).
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
+ */
+enum seawall_status seawall_registry_register_keyed_token_bucket(const struct seawall_registry *registry,
+                                                                 const struct seawall_keyed_token_bucket *limiter,
+                                                                 const char *name,
+                                                                 const struct seawall_label *labels,
+                                                                 size_t n_labels,
+                                                                 struct seawall_registration **out);
+
+/**
+ * Like `seawall_registry_register_keyed_token_bucket`, for a keyed
+ * sliding window.
+ *
+ * `registry` may be NULL (the process-wide default registry).
+ * `labels` may be NULL when `n_labels` is 0.
+ * Thread-safe (cold path: takes the registry's lock). The caller
+ * owns `*out` and frees it with `seawall_registration_free`.
+ * Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+ * empty, over 200 bytes, control characters, not UTF-8, or already
+ * registered there; or `labels`: a bad label name, a value over
+ * 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
+ */
+enum seawall_status seawall_registry_register_keyed_sliding_window(const struct seawall_registry *registry,
+                                                                   const struct seawall_keyed_sliding_window *limiter,
+                                                                   const char *name,
+                                                                   const struct seawall_label *labels,
+                                                                   size_t n_labels,
+                                                                   struct seawall_registration **out);
+
+/**
  * Like `seawall_registry_register_circuit_breaker`, for a bulkhead.
  *
  * `registry` may be NULL (the process-wide default registry).

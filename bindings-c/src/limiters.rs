@@ -1098,10 +1098,10 @@ unsafe impl crate::config::VersionedOut for seawall_keyed_metrics {
 }
 
 /// Per-key token buckets in a lock-free table. Opaque; thread-safe.
-pub struct seawall_keyed_token_bucket(Arc<KeyedTokenBucket>);
+pub struct seawall_keyed_token_bucket(pub(crate) Arc<KeyedTokenBucket>);
 
 /// Per-key sliding windows in a lock-free table. Opaque; thread-safe.
-pub struct seawall_keyed_sliding_window(Arc<KeyedSlidingWindow>);
+pub struct seawall_keyed_sliding_window(pub(crate) Arc<KeyedSlidingWindow>);
 
 /// The table fields of a keyed config.
 fn table_to_core(

@@ -8,7 +8,10 @@ use crate::boundary::fail;
 use crate::bulkhead::seawall_bulkhead;
 use crate::circuit_breaker::seawall_circuit_breaker;
 use crate::fault::seawall_fault_injector;
-use crate::limiters::{seawall_sliding_window, seawall_token_bucket};
+use crate::limiters::{
+    seawall_keyed_sliding_window, seawall_keyed_token_bucket, seawall_sliding_window,
+    seawall_token_bucket,
+};
 use crate::retry_budget::seawall_retry_budget;
 use crate::status::seawall_status;
 use seawall::registry::{self as core, Source};
@@ -233,6 +236,67 @@ pub unsafe extern "C" fn seawall_registry_register_sliding_window(
 ) -> seawall_status {
     ffi_boundary!([limiter, name, out] {
         let src = Source::SlidingWindow(ffi_ref!(limiter).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
+    })
+}
+
+/// Like `seawall_registry_register_circuit_breaker`, for a keyed token
+/// bucket (its table's counters: calls by outcome, waiting calls, keys
+/// tracked, capacity, evictions, table full; spec/metrics.md).
+///
+/// `registry` may be NULL (the process-wide default registry).
+/// `labels` may be NULL when `n_labels` is 0.
+/// Thread-safe (cold path: takes the registry's lock). The caller
+/// owns `*out` and frees it with `seawall_registration_free`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+/// empty, over 200 bytes, control characters, not UTF-8, or already
+/// registered there; or `labels`: a bad label name, a value over
+/// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_registry_register_keyed_token_bucket(
+    registry: *const seawall_registry,
+    limiter: *const seawall_keyed_token_bucket,
+    name: *const c_char,
+    labels: *const seawall_label,
+    n_labels: usize,
+    out: *mut *mut seawall_registration,
+) -> seawall_status {
+    ffi_boundary!([limiter, name, out] {
+        let src = Source::KeyedTokenBucket(ffi_ref!(limiter).0.clone());
+        ffi_pass!(register(registry, name, labels, n_labels, src, out))
+    })
+}
+
+/// Like `seawall_registry_register_keyed_token_bucket`, for a keyed
+/// sliding window.
+///
+/// `registry` may be NULL (the process-wide default registry).
+/// `labels` may be NULL when `n_labels` is 0.
+/// Thread-safe (cold path: takes the registry's lock). The caller
+/// owns `*out` and frees it with `seawall_registration_free`.
+/// Returns `SEAWALL_OK`, `SEAWALL_INVALID_ARGUMENT` (naming `name`:
+/// empty, over 200 bytes, control characters, not UTF-8, or already
+/// registered there; or `labels`: a bad label name, a value over
+/// 1024 bytes, more than 16 labels) or `SEAWALL_NULL_ARGUMENT`.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_registry_register_keyed_sliding_window(
+    registry: *const seawall_registry,
+    limiter: *const seawall_keyed_sliding_window,
+    name: *const c_char,
+    labels: *const seawall_label,
+    n_labels: usize,
+    out: *mut *mut seawall_registration,
+) -> seawall_status {
+    ffi_boundary!([limiter, name, out] {
+        let src = Source::KeyedSlidingWindow(ffi_ref!(limiter).0.clone());
         ffi_pass!(register(registry, name, labels, n_labels, src, out))
     })
 }

@@ -329,11 +329,74 @@ static void test_events(void) {
   seawall_registry_free(reg);
 }
 
+/* Keyed limiters register like the others: their table's counters in the
+ * text, equal to get_metrics; a name used twice is refused. */
+static void test_keyed(void) {
+  seawall_registry *reg = NULL;
+  CHECK_OK(seawall_registry_new(NULL, &reg));
+  seawall_manual_clock *clock = NULL;
+  CHECK_OK(seawall_manual_clock_new(0, &clock));
+  seawall_keyed_token_bucket_config kc = seawall_keyed_token_bucket_config_default();
+  kc.burst = 1;
+  kc.rate_per_sec = 1.0;
+  kc.max_keys = 64;
+  seawall_keyed_token_bucket *ktb = NULL;
+  CHECK_OK(seawall_keyed_token_bucket_new_with_clock(&kc, clock, &ktb));
+  seawall_keyed_sliding_window_config wc = seawall_keyed_sliding_window_config_default();
+  wc.limit = 2;
+  wc.window_ns = 1000 * MS;
+  wc.max_keys = 64;
+  seawall_keyed_sliding_window *ksw = NULL;
+  CHECK_OK(seawall_keyed_sliding_window_new_with_clock(&wc, clock, &ksw));
+
+  seawall_label labels[] = {{"dependency", "api"}};
+  seawall_registration *r1 = NULL, *r2 = NULL, *dup = NULL;
+  CHECK_OK(seawall_registry_register_keyed_token_bucket(reg, ktb, "per-user", labels, 1, &r1));
+  CHECK_OK(seawall_registry_register_keyed_sliding_window(reg, ksw, "per-ip", NULL, 0, &r2));
+  CHECK_STATUS(seawall_registry_register_keyed_sliding_window(reg, ksw, "per-user", NULL, 0, &dup), SEAWALL_INVALID_ARGUMENT);
+  CHECK_STR(seawall_last_error_field(), "name");
+  CHECK(dup == NULL);
+  CHECK_STATUS(seawall_registry_register_keyed_token_bucket(reg, NULL, "x", NULL, 0, &dup), SEAWALL_NULL_ARGUMENT);
+
+  seawall_decision d;
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(ktb, (const uint8_t *)"alice", 5, 1, &d));
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(ktb, (const uint8_t *)"alice", 5, 1, &d));
+  CHECK_OK(seawall_keyed_token_bucket_try_acquire(ktb, (const uint8_t *)"bob", 3, 1, &d));
+  for (int i = 0; i < 3; i++) CHECK_OK(seawall_keyed_sliding_window_try_acquire(ksw, (const uint8_t *)"10.0.0.1", 8, 1, &d));
+
+  seawall_keyed_metrics km = {.struct_size = sizeof km};
+  CHECK_OK(seawall_keyed_token_bucket_get_metrics(ktb, &km));
+  CHECK_EQ_U64(km.allowed, 2);
+  CHECK_EQ_U64(km.denied, 1);
+  seawall_keyed_metrics wm = {.struct_size = sizeof wm};
+  CHECK_OK(seawall_keyed_sliding_window_get_metrics(ksw, &wm));
+  char *text = text_of(reg);
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"per-user\",dependency=\"api\",outcome=\"allowed\"}") == (double)km.allowed);
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"per-user\",dependency=\"api\",outcome=\"denied\"}") == (double)km.denied);
+  CHECK(value_of(text, "seawall_rate_limiter_keys_tracked{name=\"per-user\",dependency=\"api\"}") == (double)km.keys_tracked);
+  CHECK(value_of(text, "seawall_rate_limiter_key_capacity{name=\"per-user\",dependency=\"api\"}") == (double)km.capacity);
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"per-ip\",outcome=\"allowed\"}") == (double)wm.allowed);
+  CHECK(value_of(text, "seawall_rate_limiter_calls_total{name=\"per-ip\",outcome=\"denied\"}") == (double)wm.denied);
+  CHECK_EQ_U64(wm.denied, 1);
+  free(text);
+
+  seawall_registration_free(r1);
+  seawall_registration_free(r2);
+  text = text_of(reg);
+  CHECK_STR(text, "");
+  free(text);
+  seawall_registry_free(reg);
+  seawall_keyed_token_bucket_free(ktb);
+  seawall_keyed_sliding_window_free(ksw);
+  seawall_manual_clock_free(clock);
+}
+
 int main(void) {
   test_events();
   test_backoff_give_ups();
   test_export_and_values();
   test_bad_input();
   test_default_registry();
+  test_keyed();
   return h_done("test_metrics");
 }
