@@ -19,11 +19,11 @@
 //! and record, the limiter's tries, the bulkhead's enqueue and release, the
 //! backoff's steps) go further:
 //! - they are raw Node-API callbacks, not napi-rs `#[napi]` functions, whose
-//!   generated wrapper measured ~20 ns more per call;
+//!   generated wrapper costs more per call than their work;
 //! - they take no JS argument and return `undefined`: the caller writes the
 //!   inputs to the scratch array and reads the answer from it, because each
-//!   Node-API argument conversion costs ~7 ns and a returned number ~5-10 ns
-//!   (more than their work);
+//!   Node-API argument conversion and returned number costs more than their
+//!   work (the floors are in bindings-node/BENCHMARKS.md and `bench/floor.js`);
 //! - each gets the thread's [`Hot`] table as its callback data, so it finds
 //!   its object and the scratch array without a thread-local lookup.
 //!
