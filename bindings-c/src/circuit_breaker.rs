@@ -857,9 +857,12 @@ pub unsafe extern "C" fn seawall_circuit_breaker_get_metrics(
 /// `user_data` travels to another thread with the listener: the C caller
 /// promised in the header that the listener is thread-safe. Dropped
 /// exactly once, when the core drops the listener (it can no longer
-/// fire): then `destroy(user_data)` runs.
-struct UserData(*mut c_void, seawall_destroy_fn);
-// SAFETY: documented contract of seawall_circuit_breaker_on_transition.
+/// fire): then `destroy(user_data)` runs. Also the user data of
+/// `seawall_events_subscribe` (events.rs), under the same contract.
+pub(crate) struct UserData(pub(crate) *mut c_void, pub(crate) seawall_destroy_fn);
+// SAFETY: documented contract of seawall_circuit_breaker_on_transition and
+// seawall_events_subscribe: the callback and its user_data may be used
+// from any thread.
 unsafe impl Send for UserData {}
 // SAFETY: as above.
 unsafe impl Sync for UserData {}
@@ -868,7 +871,7 @@ impl Drop for UserData {
     fn drop(&mut self) {
         if let Some(d) = self.1 {
             // SAFETY: the caller registered a valid destroy function for
-            // this user_data; core drops the listener once.
+            // this user_data; core drops the listener (or subscriber) once.
             unsafe { d(self.0) }
         }
     }

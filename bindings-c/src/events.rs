@@ -2,7 +2,7 @@
 //! (`spec/metrics.md`, "Events and logs"; core's `seawall::events`).
 
 use crate::boundary::null_argument;
-use crate::circuit_breaker::{seawall_circuit_state, seawall_destroy_fn, state_to_c};
+use crate::circuit_breaker::{seawall_circuit_state, seawall_destroy_fn, state_to_c, UserData};
 use crate::status::seawall_status;
 use seawall::events::{Event, EventKind, SubscriptionId};
 use std::os::raw::{c_char, c_void};
@@ -58,25 +58,6 @@ pub struct seawall_event {
 /// short: the thread that made the transition waits for it.
 pub type seawall_event_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const seawall_event)>;
-
-/// `user_data` travels to other threads with the subscriber: the caller
-/// promised (header) that the subscriber is thread-safe. Dropped exactly
-/// once, when core drops the subscriber: then `destroy(user_data)` runs.
-struct UserData(*mut c_void, seawall_destroy_fn);
-// SAFETY: documented contract of seawall_events_subscribe.
-unsafe impl Send for UserData {}
-// SAFETY: as above.
-unsafe impl Sync for UserData {}
-
-impl Drop for UserData {
-    fn drop(&mut self) {
-        if let Some(d) = self.1 {
-            // SAFETY: the caller gave a valid destroy function for this
-            // user_data; core drops the subscriber once.
-            unsafe { d(self.0) }
-        }
-    }
-}
 
 /// The name as a NUL-terminated copy, or None without memory.
 fn c_name(name: &str) -> Option<Vec<u8>> {
