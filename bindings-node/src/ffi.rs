@@ -352,12 +352,24 @@ pub unsafe fn call<R>(
         // running now).
         f(unsafe { &*data.cast::<Ctx<R>>() })
     }));
+    // SAFETY: the caller's contract: `env` is this call's, on the JS thread.
+    unsafe { finish(env, r) }
+}
+
+/// What a raw hot call returns to Node: `undefined`, or its error (a panic
+/// turned into one, as napi-rs' `catch_unwind` does) thrown into JS. The one
+/// place a raw call's error crosses.
+///
+/// # Safety
+/// `env` is the env of the call being answered, on the JS thread.
+#[inline(always)]
+unsafe fn finish(env: sys::napi_env, r: std::thread::Result<napi::Result<()>>) -> sys::napi_value {
     let e = match r {
         Ok(Ok(())) => return std::ptr::null_mut(),
         Ok(Err(e)) => e,
         Err(p) => napi::bindgen_prelude::panic_to_error(p),
     };
-    // SAFETY: this call's env, on the JS thread.
+    // SAFETY: the caller's contract.
     unsafe { JsError::from(e).throw_into(env) };
     std::ptr::null_mut()
 }
@@ -435,14 +447,8 @@ pub unsafe fn call_key<R>(
         v.truncate(len);
         f(hot, &v)
     }));
-    let e = match r {
-        Ok(Ok(())) => return std::ptr::null_mut(),
-        Ok(Err(e)) => e,
-        Err(p) => napi::bindgen_prelude::panic_to_error(p),
-    };
-    // SAFETY: this call's env, on the JS thread.
-    unsafe { JsError::from(e).throw_into(env) };
-    std::ptr::null_mut()
+    // SAFETY: the caller's contract: `env` is this call's, on the JS thread.
+    unsafe { finish(env, r) }
 }
 
 /// Defines a raw hot function: `fn name(h: Hot) { body }` becomes a
