@@ -10,18 +10,7 @@ const http = require('node:http')
 const express = require('express')
 const seawall = require('seawall')
 const { metrics, ManualClock } = seawall
-const { parse, v } = require('./fixtures/promtext')
-
-function get (port, path) {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { body += c })
-      res.on('end', () => resolve({ status: res.statusCode, ctype: res.headers['content-type'], body }))
-    }).on('error', reject)
-  })
-}
+const { parse, v, get } = require('./fixtures/promtext')
 
 async function listen (app) {
   const server = http.createServer(app)

@@ -46,7 +46,7 @@ const FAMILIES = {
   seawall_fault_injector_enabled: 'gauge'
 }
 
-const { parse, v } = require('./fixtures/promtext')
+const { parse, v, get } = require('./fixtures/promtext')
 
 function world () {
   const registry = new metrics.Registry()
@@ -118,17 +118,6 @@ function checkEqualToMetrics (w, values) {
   assert.strictEqual(v(values, 'seawall_fault_injector_decisions_total', { name: 'fi', ...lab }), f.decisions)
   const r = w.rb.metrics()
   assert.strictEqual(v(values, 'seawall_retry_budget_retries_total', { name: 'rb', outcome: 'allowed', ...lab }), r.retriesAllowed)
-}
-
-function get (port, path) {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => { body += c })
-      res.on('end', () => resolve({ status: res.statusCode, ctype: res.headers['content-type'], body }))
-    }).on('error', reject)
-  })
 }
 
 test('a live server: every family, counters monotonic, values equal to metrics()', async () => {
