@@ -37,7 +37,7 @@
 mod call;
 mod run;
 
-pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Step};
+pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Refusal, Step};
 
 use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Bulkhead, OwnedPermit};
@@ -546,6 +546,76 @@ mod tests {
         let g = p.try_acquire()?;
         assert!(g.breaker_permit().is_none());
         g.complete(Outcome::Failure);
+        Ok(())
+    }
+
+    #[test]
+    fn a_run_names_the_refusal_each_step_handles_and_why_it_gave_up() -> crate::Result<()> {
+        use crate::backoff::{Backoff, BackoffConfig, Jitter};
+        use crate::retry::{GiveUpReason, Retry};
+        let clock = ManualClock::new();
+        let (tb, cb, _) = parts(&clock)?;
+        let backoff = Backoff::with_clock(
+            BackoffConfig {
+                jitter: Jitter::None,
+                max_attempts: 2,
+                ..BackoffConfig::default()
+            },
+            &clock,
+        )?;
+        let p = Arc::new(
+            Policy::with_clock(&clock)
+                .rate_limiter(tb.clone())
+                .circuit_breaker(cb.clone())
+                .retry(Retry::new(backoff)),
+        );
+        for _ in 0..3 {
+            assert!(tb.try_acquire(1)?.allowed);
+        }
+        let mut run = p.run(None);
+        // refused and retried: the Sleep step carries no error, the run
+        // names the refusal
+        assert!(matches!(run.next_step(), Step::Sleep { .. }));
+        let r = run.refusal();
+        assert_eq!(r.map(|r| r.stage), Some(Stage::RateLimiter));
+        assert_eq!(r.and_then(|r| r.retry_after), Some(Duration::from_secs(1)));
+        assert_eq!(run.give_up(), None);
+        // admitted: no refusal any more
+        clock.advance(Duration::from_secs(1));
+        assert!(matches!(run.next_step(), Step::Attempt { .. }));
+        assert_eq!(run.refusal(), None);
+        // the failure ends the two-attempt run
+        assert!(matches!(
+            run.on_failure(AttemptFailure::retryable()),
+            Step::Fail { error: Some(_), .. }
+        ));
+        assert_eq!(run.refusal(), None);
+        let g = run.give_up();
+        assert_eq!(
+            g.map(|g| (g.reason, g.attempts)),
+            Some((GiveUpReason::Attempts, 2))
+        );
+        // an open breaker's refusal is not retryable: refused, and given up
+        clock.advance(Duration::from_secs(1)); // a token for the limiter
+        cb.force_open();
+        let mut run = p.run(None);
+        assert!(matches!(
+            run.next_step(),
+            Step::Fail {
+                error: Some(_),
+                stage: Some(Stage::CircuitBreaker)
+            }
+        ));
+        assert_eq!(run.refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
+        assert_eq!(
+            run.give_up().map(|g| g.reason),
+            Some(GiveUpReason::NotRetryable)
+        );
+        // without a retry stage: nothing gives up
+        let mut plain = Arc::new(Policy::with_clock(&clock)).run(None);
+        let _ = plain.next_step();
+        let _ = plain.on_failure(AttemptFailure::retryable());
+        assert_eq!(plain.give_up(), None);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use crate::bulkhead::{Admission, OwnedPermit, OwnedWaiter};
 use crate::circuit_breaker::{Outcome, Permit};
 use crate::clock::{duration_to_ns, Clock};
 use crate::error::Error;
-use crate::retry::{Failure, RetryState, RetryStep};
+use crate::retry::{Failure, GiveUp, RetryState, RetryStep};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -166,6 +166,18 @@ pub struct PolicyRun {
     timeout_ns: Option<u64>,
     deadline_ns: Option<u64>,
     attempts: u32,
+    refused: Option<Refusal>,
+    gave_up: Option<GiveUp>,
+}
+
+/// A stage's refusal that a step handled (see [`PolicyRun::refusal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The stage that refused.
+    pub stage: Stage,
+    /// Its retry-after hint (a limiter's or an open breaker's; none for a
+    /// bulkhead).
+    pub retry_after: Option<Duration>,
 }
 
 impl Policy {
@@ -213,6 +225,8 @@ impl Policy {
             timeout_ns: None,
             deadline_ns,
             attempts: 0,
+            refused: None,
+            gave_up: None,
         }
     }
 }
@@ -246,6 +260,50 @@ impl PolicyRun {
         self.phase == Phase::Over
     }
 
+    /// The stage refusal the step just returned handles, when that step
+    /// came from [`next_step`](Self::next_step) or
+    /// [`slot_timed_out`](Self::slot_timed_out) and a stage refused (the
+    /// step is then `Sleep` when the retry stage tries again, else
+    /// `Fallback` / `Fail`); `None` after any other step. Bindings report
+    /// it as a `rejected` event (`spec/metrics.md`).
+    ///
+    /// ```
+    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
+    /// use seawall::policy::{Policy, Stage};
+    /// use std::sync::Arc;
+    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
+    /// cb.force_open();
+    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
+    /// assert_eq!(run.refusal(), None);
+    /// let _ = run.next_step();
+    /// assert_eq!(run.refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.refused
+    }
+
+    /// Why the retry stage stopped, once it has (the run is then over):
+    /// the reason and the attempts, also for a failure that is raised
+    /// unchanged (`not_retryable`). `None` while the run goes on, and for a
+    /// run without a retry stage. Bindings report it as a `gave_up` event.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::policy::{AttemptFailure, Policy};
+    /// use seawall::retry::{GiveUpReason, Retry};
+    /// use std::sync::Arc;
+    /// let retry = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut run = Arc::new(Policy::new().retry(retry)).run(None);
+    /// let _ = run.next_step();
+    /// let _ = run.on_failure(AttemptFailure::not_retryable());
+    /// assert_eq!(run.give_up().map(|g| g.reason), Some(GiveUpReason::NotRetryable));
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
+    pub fn give_up(&self) -> Option<GiveUp> {
+        self.gave_up
+    }
+
     /// The first step, and the step after a `Sleep`: acquires the rate
     /// limiter, the breaker and the bulkhead (in that order, giving back
     /// what earlier stages granted when a later one rejects) and answers
@@ -269,6 +327,7 @@ impl PolicyRun {
         if !matches!(self.phase, Phase::Ready | Phase::Sleeping) {
             return out_of_turn("next_step");
         }
+        self.refused = None;
         let p = Arc::clone(&self.policy);
         let now = self.deadline_ns.map(|_| p.clock.now_ns());
         if let (Some(dl), Some(now)) = (self.deadline_ns, now) {
@@ -578,16 +637,23 @@ impl PolicyRun {
                 self.phase = Phase::Sleeping;
                 Step::Sleep { delay_ns }
             }
-            RetryStep::GiveUp(g) => match g.error() {
-                Some(e) => self.end(Some(e), None),
-                None => self.end(error, stage),
-            },
+            RetryStep::GiveUp(g) => {
+                self.gave_up = Some(g);
+                match g.error() {
+                    Some(e) => self.end(Some(e), None),
+                    None => self.end(error, stage),
+                }
+            }
         }
     }
 
     /// A stage refused before the attempt: handled like a failed attempt
     /// that recorded nothing, classified by seawall's defaults.
     fn rejected(&mut self, stage: Stage, error: Error) -> Step {
+        self.refused = Some(Refusal {
+            stage,
+            retry_after: error.retry_after(),
+        });
         let retryable = crate::classify::is_retryable_error_kind(error.kind());
         let hint = if retryable {
             error.retry_after().map(duration_to_ns)
