@@ -98,6 +98,39 @@ const FAIL = 5
 const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
 
+// The events of the step just taken (spec/metrics.md): 'rejected' for the
+// stage refusal it handles (core's PolicyRun::refusal, also when the step
+// is a sleep), 'retryScheduled' for a sleep, 'gaveUp' once the retry stage
+// stopped. Call it right after the native step, before anything else calls
+// native code (scratch). `lastErr`: the last attempt's failure; `waited`:
+// the step answers a bulkhead wait that ran out (_wait reported that
+// refusal). Nothing is built unless someone listens.
+function stepEvents (policy, code, lastErr, waited) {
+  const st = scratch[S + 10]
+  const reason = scratch[S + 12]
+  if (st < 0 && reason < 0 && code !== SLEEP) return
+  const ra = scratch[S + 11]
+  const attempts = code === SLEEP ? scratch[S + 8] : scratch[S + 13]
+  const delayMs = scratch[S]
+  let failed = lastErr
+  if (st >= 0) {
+    const stage = RUN_STAGES[st]
+    if (!waited && ev.has('rejected')) {
+      const by = stage === 'rate_limiter' ? policy.rateLimiter : stage === 'circuit_breaker' ? policy.circuitBreaker : policy.bulkhead
+      ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : ra)
+    }
+    if (ev.has(code === SLEEP ? 'retryScheduled' : 'gaveUp')) {
+      failed = stage === 'rate_limiter' ? quickError(RateLimitedError, ra) : stage === 'circuit_breaker' ? quickError(CircuitOpenError, ra) : quickError(BulkheadFullError)
+      failed.stage = stage
+    }
+  }
+  if (code === SLEEP) {
+    if (ev.has('retryScheduled')) ev.emit('retryScheduled', { attempt: attempts, delayMs, error: failed })
+  } else if (reason >= 0 && ev.has('gaveUp')) {
+    ev.emit('gaveUp', { attempts, reason: REASONS[reason], error: failed })
+  }
+}
+
 // A hand-driven run dropped before it is over gives back what it holds.
 const droppedRuns = new FinalizationRegistry((held) => {
   if (held.id >= 0) prCancel(held.id)
@@ -143,6 +176,7 @@ class PolicyRun {
       }
     }
     if (scratch[S + 7] >= 0) o.held = new BulkheadPermit(this._p.bulkhead, scratch[S + 7])
+    stepEvents(this._p, code, undefined, false)
     return o
   }
 
@@ -289,6 +323,7 @@ class Policy {
     const bh = this.bulkhead
     let lastErr
     let reported // a user predicate's error, raised instead of the attempt's
+    let waited = false // the step answers a bulkhead wait that ran out
     for (;;) {
       // the step's details, read before anything else calls native code
       let v0 = -1
@@ -303,6 +338,10 @@ class Policy {
         if (code === FALLBACK || code === FAIL) err = reportedOr(reported, stepError(lastErr))
       }
       this._after()
+      if (pending === NONE) {
+        stepEvents(this, code, lastErr, waited)
+        waited = false
+      }
       switch (code) {
         case ATTEMPT: {
           const limit = v0
@@ -333,6 +372,7 @@ class Policy {
           if (c === 3) return this._cancel(id, v)
           lastErr = v
           if (c === 2) {
+            if (ev.has('timeout')) ev.emit('timeout', { limitMs: limit })
             code = prTimeout(id)
             const held = scratch[S + 7]
             if (held >= 0) {
@@ -370,6 +410,7 @@ class Policy {
             permit = await bh._wait(waiter, v1, signal)
           } catch (e) {
             if (signal !== undefined && signal.aborted && e === abortReason(signal)) return this._cancel(id, e)
+            waited = true
             code = prSlotTimedOut(id)
             break
           }
@@ -396,6 +437,7 @@ class Policy {
         case FALLBACK: {
           const when = this._fallbackWhen
           if (when !== undefined && !when(err)) throw err
+          if (ev.has('fallbackUsed')) ev.emit('fallbackUsed', { error: err })
           const alt = this._fallback
           return typeof alt === 'function' ? alt(err) : alt
         }

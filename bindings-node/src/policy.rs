@@ -117,6 +117,11 @@ impl Policy {
 //   S+7: a bulkhead permit id the cut-off attempt still holds, -1 none
 //   S+8: attempts made so far
 //   S+9: the run's id for the next step, -1 once it is over
+//   S+10: the stage whose refusal this step handles (index in STAGES), -1
+//         none (core's PolicyRun::refusal: also when the step is a sleep)
+//   S+11: that refusal's retry-after (ms), -1 none
+//   S+12: why the retry stage gave up (index in REASONS), -1 not (yet)
+//   S+13: the attempts it gave up after, -1 not (yet)
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
 pub const S: usize = 16;
@@ -213,6 +218,21 @@ fn with_run(
     };
     let (step, held) = f(&mut run, &hot);
     let code = write_step(&hot, step, held, run.attempts());
+    let refusal = run.refusal();
+    hot.put(
+        S + 10,
+        refusal.map_or(-1.0, |r| index_of(&STAGES, r.stage.as_str())),
+    );
+    hot.put(
+        S + 11,
+        refusal.and_then(|r| r.retry_after).map_or(-1.0, duration_ms),
+    );
+    let gave_up = run.give_up();
+    hot.put(
+        S + 12,
+        gave_up.map_or(-1.0, |g| index_of(&REASONS, g.reason.as_str())),
+    );
+    hot.put(S + 13, gave_up.map_or(-1.0, |g| f64::from(g.attempts)));
     if run.is_over() && !keep {
         hot.put(S + 9, -1.0);
     } else {
