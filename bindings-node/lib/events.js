@@ -17,8 +17,6 @@
 
 const { EventEmitter } = require('node:events')
 
-const events = new EventEmitter()
-
 function emit (name, payload) {
   try {
     events.emit(name, payload)
@@ -27,14 +25,44 @@ function emit (name, payload) {
   }
 }
 
+// Listeners per event, recounted whenever one is added or removed (on,
+// once, off, removeAllListeners, a once-listener firing), so the check on a
+// refusal path is one property read of a fixed-shape object rather than
+// listenerCount().
+const watched = { retryScheduled: 0, gaveUp: 0, fallbackUsed: 0, timeout: 0, faultInjected: 0, rejected: 0 }
+
+function recount (emitter, name) {
+  if (name === undefined) {
+    for (const k of Object.keys(watched)) watched[k] = emitter.listenerCount(k)
+  } else if (Object.hasOwn(watched, name)) {
+    watched[name] = emitter.listenerCount(name)
+  }
+}
+
+class SeawallEvents extends EventEmitter {
+  addListener (name, fn) { super.addListener(name, fn); recount(this, name); return this }
+  on (name, fn) { super.on(name, fn); recount(this, name); return this }
+  prependListener (name, fn) { super.prependListener(name, fn); recount(this, name); return this }
+  removeListener (name, fn) { super.removeListener(name, fn); recount(this, name); return this }
+  off (name, fn) { super.off(name, fn); recount(this, name); return this }
+  removeAllListeners (name) {
+    if (name === undefined) super.removeAllListeners()
+    else super.removeAllListeners(name)
+    recount(this, name)
+    return this
+  }
+}
+
+const events = new SeawallEvents()
+
 // Cheap check first, so the payload is built only when someone listens.
 function has (name) {
-  return events.listenerCount(name) > 0
+  return watched[name] > 0
 }
 
 // A rejection: one 'rejected' event, built only when someone listens.
 function rejected (by, name, retryAfterMs, key) {
-  if (events.listenerCount('rejected') === 0) return
+  if (watched.rejected === 0) return
   const ev = { by, name, retryAfterMs }
   if (key !== undefined) ev.key = key
   emit('rejected', ev)

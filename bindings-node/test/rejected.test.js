@@ -137,3 +137,27 @@ test('a rejected listener that throws: the results are unchanged and the error i
   assert.strictEqual(warnings.length, 1)
   assert.strictEqual(warnings[0].cause.message, 'listener bug')
 })
+
+test('listeners added and removed every way are seen: once, prepend, off, removeAllListeners', () => {
+  const tb = new seawall.TokenBucket({ burst: 1, ratePerSec: 1e-6 })
+  tb.tryAcquire()
+  const seen = []
+  const a = () => seen.push('a')
+  events.once('rejected', a)
+  tb.tryAcquire()
+  tb.tryAcquire() // the once-listener is gone
+  events.prependOnceListener('rejected', () => seen.push('p'))
+  events.on('rejected', a)
+  tb.tryAcquire()
+  events.off('rejected', a)
+  tb.tryAcquire()
+  events.on('rejected', a)
+  events.removeAllListeners()
+  tb.tryAcquire()
+  events.addListener('rejected', a) // still heard after removeAllListeners()
+  tb.tryAcquire()
+  events.removeAllListeners('rejected')
+  tb.tryAcquire()
+  assert.deepStrictEqual(seen, ['a', 'p', 'a', 'a'])
+  assert.strictEqual(events.listenerCount('rejected'), 0)
+})
