@@ -2,7 +2,7 @@
 //! circuit breaker → bulkhead → timeout → retry → fallback — as a state
 //! machine the caller steps (`spec/policy.md`, "The policy run").
 
-use super::{Policy, Stage};
+use super::{Policy, Rejection, Stage};
 use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Admission, OwnedPermit, OwnedWaiter};
 use crate::circuit_breaker::{Outcome, Permit};
@@ -166,6 +166,7 @@ pub struct PolicyRun {
     timeout_ns: Option<u64>,
     deadline_ns: Option<u64>,
     attempts: u32,
+    refusal: Option<Rejection>,
 }
 
 impl Policy {
@@ -213,6 +214,7 @@ impl Policy {
             timeout_ns: None,
             deadline_ns,
             attempts: 0,
+            refusal: None,
         }
     }
 }
@@ -230,6 +232,29 @@ impl PolicyRun {
     /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// The refusal by a stage that the last [`next_step`](Self::next_step)
+    /// or [`slot_timed_out`](Self::slot_timed_out) made, once: a stage's
+    /// rejection answers `Sleep` (retried), `Fallback` or `Fail` (the retry
+    /// may give up with its own error), so a binding that reports
+    /// rejections takes it after each of those steps. `None` otherwise.
+    ///
+    /// ```
+    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
+    /// use seawall::policy::{Policy, Stage};
+    /// use std::sync::Arc;
+    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
+    /// cb.force_open();
+    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
+    /// let _ = run.next_step();
+    /// let r = run.take_refusal().ok_or("no refusal")?;
+    /// assert_eq!(r.stage, Stage::CircuitBreaker);
+    /// assert!(run.take_refusal().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_refusal(&mut self) -> Option<Rejection> {
+        self.refusal.take()
     }
 
     /// Whether the run is over (done, failed, fell back or cancelled).
@@ -588,6 +613,10 @@ impl PolicyRun {
     /// A stage refused before the attempt: handled like a failed attempt
     /// that recorded nothing, classified by seawall's defaults.
     fn rejected(&mut self, stage: Stage, error: Error) -> Step {
+        self.refusal = Some(Rejection {
+            stage,
+            error: error.clone(),
+        });
         let retryable = crate::classify::is_retryable_error_kind(error.kind());
         let hint = if retryable {
             error.retry_after().map(duration_to_ns)
