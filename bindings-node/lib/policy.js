@@ -99,7 +99,7 @@ const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
 
 // The events of the step just taken (spec/metrics.md): 'rejected' for the
-// stage refusal it handles (core's PolicyRun::refusal, also when the step
+// stage refusal it handles (core's PolicyRun::take_refusal, also when the step
 // is a sleep), 'retryScheduled' for a sleep, 'gaveUp' once the retry stage
 // stopped. Call it right after the native step, before anything else calls
 // native code (scratch). `lastErr`: the last attempt's failure; `waited`:

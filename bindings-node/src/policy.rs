@@ -118,7 +118,7 @@ impl Policy {
 //   S+8: attempts made so far
 //   S+9: the run's id for the next step, -1 once it is over
 //   S+10: the stage whose refusal this step handles (index in STAGES), -1
-//         none (core's PolicyRun::refusal: also when the step is a sleep)
+//         none (core's PolicyRun::take_refusal: also when the step is a sleep)
 //   S+11: that refusal's retry-after (ms), -1 none
 //   S+12: why the retry stage gave up (index in REASONS), -1 not (yet)
 //   S+13: the attempts it gave up after, -1 not (yet)
@@ -218,14 +218,18 @@ fn with_run(
     };
     let (step, held) = f(&mut run, &hot);
     let code = write_step(&hot, step, held, run.attempts());
-    let refusal = run.refusal();
+    let refusal = run.take_refusal();
     hot.put(
         S + 10,
-        refusal.map_or(-1.0, |r| index_of(&STAGES, r.stage.as_str())),
+        refusal
+            .as_ref()
+            .map_or(-1.0, |r| index_of(&STAGES, r.stage.as_str())),
     );
     hot.put(
         S + 11,
-        refusal.and_then(|r| r.retry_after).map_or(-1.0, duration_ms),
+        refusal
+            .and_then(|r| r.error.retry_after())
+            .map_or(-1.0, duration_ms),
     );
     let gave_up = run.give_up();
     hot.put(

@@ -152,6 +152,11 @@ impl Bulkhead {
         }
     }
 
+    /// Reports a rejection: a wait of `acquire_async` in the queue ran out.
+    fn _wait_ran_out(slf: &Bound<'_, Self>) {
+        crate::events::refused_err(slf.py(), slf.as_any(), &seawall::Error::BulkheadFull, None);
+    }
+
     /// Moves a permit's slot onto the stack `__exit__` pops (for `async with`).
     fn _hold(&self, permit: &BulkheadPermit) -> bool {
         match lock(&permit.p).take() {

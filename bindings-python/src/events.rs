@@ -62,14 +62,33 @@ pub fn refused<T>(
     if !wanted() {
         return;
     }
-    match r {
-        Err(Error::RateLimited { retry_after }) => {
+    if let Err(e) = r {
+        report(py, source, e, key);
+    }
+}
+
+/// Reports `e` when it is a rejection, if wanted.
+#[inline]
+pub fn refused_err(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    e: &Error,
+    key: Option<&Bound<'_, PyAny>>,
+) {
+    if wanted() {
+        report(py, source, e, key);
+    }
+}
+
+fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bound<'_, PyAny>>) {
+    match e {
+        Error::RateLimited { retry_after } => {
             rejected(py, source, "rate_limiter", Some(*retry_after), key)
         }
-        Err(Error::CircuitOpen { retry_after }) => {
+        Error::CircuitOpen { retry_after } => {
             rejected(py, source, "circuit_breaker", Some(*retry_after), key)
         }
-        Err(Error::BulkheadFull) => rejected(py, source, "bulkhead", None, key),
+        Error::BulkheadFull => rejected(py, source, "bulkhead", None, key),
         _ => {}
     }
 }

@@ -4,7 +4,7 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, real, secs, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{block_on, reservation, Decision};
+use crate::limiter::{block_on, reservation, Decision, Owner};
 use crate::sliding_window::buckets_arg;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -156,7 +156,16 @@ macro_rules! keyed_limiter_pymethods {
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
                 let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
                 crate::events::refused(py, slf.as_any(), &r, Some(key));
-                block_on(py, r, me.limit, me.window_ns)
+                block_on(
+            py,
+            r,
+            me.limit,
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: Some(key),
+            },
+        )
             }
 
             /// The Decision if `n` can be had for `key` now, else a
@@ -176,7 +185,16 @@ macro_rules! keyed_limiter_pymethods {
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
                 let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
                 crate::events::refused(py, slf.as_any(), &r, Some(key));
-                reservation(py, r, me.limit, me.window_ns)
+                reservation(
+            py,
+            r,
+            me.limit,
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: Some(key),
+            },
+        )
             }
 
             #[pyo3(signature = (key, n=None))]

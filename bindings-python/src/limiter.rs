@@ -121,6 +121,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
+/// The limiter (and key) a wait belongs to: the source of the rejection
+/// event when the wait ends refused.
+pub struct Owner<'a, 'py> {
+    pub source: &'a Bound<'py, PyAny>,
+    pub key: Option<&'a Bound<'py, PyAny>>,
+}
+
 /// What `reserve` gives Python: the Decision when granted now, else a
 /// `LimiterWaiter`; `RateLimitedError` when refused.
 pub fn reservation(
@@ -128,6 +135,7 @@ pub fn reservation(
     r: seawall::Result<Reservation>,
     limit: u64,
     window_ns: u64,
+    owner: Owner<'_, '_>,
 ) -> PyResult<Py<PyAny>> {
     match r.map_err(|e| to_pyerr(py, &e))? {
         Reservation::Granted(d) => Ok(Py::new(
@@ -145,6 +153,8 @@ pub fn reservation(
                 w: Mutex::new(Some(w)),
                 limit,
                 window_ns,
+                source: owner.source.clone().unbind(),
+                key: owner.key.map(|k| k.clone().unbind()),
             },
         )?
         .into_any()),
@@ -152,12 +162,14 @@ pub fn reservation(
 }
 
 /// Blocks (GIL released, re-attaching every 50 ms for signals) until the
-/// reservation is due; a signal handler's exception gives it back.
+/// reservation is due; a signal handler's exception gives it back. A wait
+/// the limiter refuses after it was queued is reported as a rejection.
 pub fn block_on(
     py: Python<'_>,
     r: seawall::Result<Reservation>,
     limit: u64,
     window_ns: u64,
+    owner: Owner<'_, '_>,
 ) -> PyResult<Decision> {
     let mut w = match r.map_err(|e| to_pyerr(py, &e))? {
         Reservation::Granted(d) => {
@@ -180,7 +192,10 @@ pub fn block_on(
                 })
             }
             Ok(None) => py.check_signals()?, // on error `w` is dropped: given back
-            Err(e) => return Err(to_pyerr(py, &e)),
+            Err(e) => {
+                crate::events::refused_err(py, owner.source, &e, owner.key);
+                return Err(to_pyerr(py, &e));
+            }
         }
     }
 }
@@ -188,12 +203,43 @@ pub fn block_on(
 /// A waiting acquire of a rate limiter, in its FIFO order (from
 /// `reserve()`). Core decides when it is due; `acquire_async` awaits it
 /// through `poll(notify)`. Dropping or `cancel()`ing it unclaimed gives the
-/// reservation back (counted as one denial).
+/// reservation back (counted as one denial). A wait the limiter refuses
+/// (`try_claim` / `poll` raising RateLimitedError) is reported as a
+/// rejection by its limiter.
 #[pyclass(frozen, module = "seawall._native", name = "LimiterWaiter")]
 pub struct LimiterWaiter {
     w: Mutex<Option<LimiterWait>>,
     limit: u64,
     window_ns: u64,
+    source: Py<PyAny>,
+    key: Option<Py<PyAny>>,
+}
+
+impl LimiterWaiter {
+    /// The answer of a finished wait; a refusal is reported (after the
+    /// waiter's lock is dropped: a subscriber may use the waiter).
+    fn finished(
+        &self,
+        py: Python<'_>,
+        r: seawall::Result<CoreDecision>,
+    ) -> PyResult<Option<Decision>> {
+        match r {
+            Ok(d) => Ok(Some(Decision {
+                d,
+                limit: self.limit,
+                window_ns: self.window_ns,
+            })),
+            Err(e) => {
+                crate::events::refused_err(
+                    py,
+                    self.source.bind(py),
+                    &e,
+                    self.key.as_ref().map(|k| k.bind(py)),
+                );
+                Err(to_pyerr(py, &e))
+            }
+        }
+    }
 }
 
 #[pymethods]
@@ -219,20 +265,14 @@ impl LimiterWaiter {
     fn try_claim(&self, py: Python<'_>) -> PyResult<Option<Decision>> {
         let mut g = lock(&self.w);
         let Some(w) = g.as_mut() else { return Ok(None) };
-        match w.try_claim() {
-            Ok(None) => Ok(None),
-            r => {
-                *g = None;
-                r.map(|d| {
-                    d.map(|d| Decision {
-                        d,
-                        limit: self.limit,
-                        window_ns: self.window_ns,
-                    })
-                })
-                .map_err(|e| to_pyerr(py, &e))
-            }
-        }
+        let r = match w.try_claim() {
+            Ok(None) => return Ok(None),
+            Ok(Some(d)) => Ok(d),
+            Err(e) => Err(e),
+        };
+        *g = None;
+        drop(g);
+        self.finished(py, r)
     }
 
     /// Like `try_claim`; when not yet due and the limiter runs on a
@@ -247,14 +287,8 @@ impl LimiterWaiter {
         match Pin::new(w).poll(&mut Context::from_waker(&waker)) {
             Poll::Ready(r) => {
                 *g = None;
-                r.map(|d| {
-                    Some(Decision {
-                        d,
-                        limit: self.limit,
-                        window_ns: self.window_ns,
-                    })
-                })
-                .map_err(|e| to_pyerr(py, &e))
+                drop(g);
+                self.finished(py, r)
             }
             Poll::Pending => Ok(None),
         }
@@ -264,6 +298,14 @@ impl LimiterWaiter {
     fn cancel(&self) {
         let w = lock(&self.w).take();
         drop(w);
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.source)?;
+        if let Some(k) = &self.key {
+            visit.call(k)?;
+        }
+        Ok(())
     }
 
     /// Whether the wait has finished (claimed, refused or cancelled).

@@ -17,7 +17,10 @@ use pyo3::types::{PyBool, PyFloat, PyTuple};
 use seawall::circuit_breaker::Outcome;
 use seawall::clock::{duration_to_ns, Clock, ClockSource};
 use seawall::limit::RateLimiter;
-use seawall::policy::{AttemptFailure, Policy as Core, PolicyRun as CoreRun, Step};
+use seawall::policy::{
+    AttemptFailure, Policy as Core, PolicyRun as CoreRun, Rejection, Stage, Step,
+};
+use seawall::Error;
 use std::sync::Arc;
 
 /// A policy's stages, built once and shared by every call. `run()` starts
@@ -26,6 +29,37 @@ use std::sync::Arc;
 pub struct PolicyCore {
     inner: Arc<Core>,
     clock: ClockSource,
+    /// The stages as the user gave them (rate limiter, breaker, bulkhead):
+    /// the source of a rejection event.
+    stages: [Option<Py<PyAny>>; 3],
+}
+
+impl PolicyCore {
+    /// Reports a stage's refusal inside a run (the caller checked that
+    /// someone listens).
+    #[cold]
+    fn report(&self, py: Python<'_>, r: &Rejection) {
+        let i = match r.stage {
+            Stage::RateLimiter => 0,
+            Stage::CircuitBreaker => 1,
+            Stage::Bulkhead => 2,
+        };
+        let Some(Some(src)) = self.stages.get(i) else {
+            return;
+        };
+        if matches!(
+            r.error,
+            Error::RateLimited { .. } | Error::CircuitOpen { .. } | Error::BulkheadFull
+        ) {
+            crate::events::rejected(
+                py,
+                src.bind(py),
+                r.stage.as_str(),
+                r.error.retry_after(),
+                None,
+            );
+        }
+    }
 }
 
 #[pymethods]
@@ -68,6 +102,11 @@ impl PolicyCore {
             _ => ClockSource::fast(),
         };
         let mut core = Core::with_clock(clk.clone());
+        let stages = [
+            given(rate_limiter).map(Bound::unbind),
+            breaker.as_ref().map(|b| b.clone().into_any().unbind()),
+            given(bulkhead).map(Bound::unbind),
+        ];
         if let Some(l) = given(rate_limiter) {
             let lim: Arc<dyn RateLimiter> = if let Ok(tb) = l.cast::<TokenBucket>() {
                 tb.get().inner.clone()
@@ -110,7 +149,15 @@ impl PolicyCore {
         Ok(Self {
             inner: Arc::new(core),
             clock: clk,
+            stages,
         })
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        for s in self.stages.iter().flatten() {
+            visit.call(s)?;
+        }
+        Ok(())
     }
 
     /// Starts one call. `deadline` is the seconds left until the call's
@@ -119,19 +166,21 @@ impl PolicyCore {
     /// seconds.
     #[pyo3(signature = (deadline=None, *, deadline_ns=None, ns=false))]
     fn run(
-        &self,
+        slf: &Bound<'_, Self>,
         deadline: Option<&Bound<'_, PyAny>>,
         deadline_ns: Option<&Bound<'_, PyAny>>,
         ns: bool,
     ) -> PyResult<PolicyRun> {
+        let me = slf.get();
         let at = match opt_count(deadline_ns, "deadline_ns", Kind::Argument)? {
             Some(at) => Some(at),
             None => opt_secs(deadline, "deadline", Kind::Argument)?
-                .map(|left| self.clock.now_ns().saturating_add(duration_to_ns(left))),
+                .map(|left| me.clock.now_ns().saturating_add(duration_to_ns(left))),
         };
         Ok(PolicyRun {
-            run: self.inner.run(at),
+            run: me.inner.run(at),
             ns,
+            core: slf.clone().unbind(),
         })
     }
 }
@@ -146,9 +195,25 @@ impl PolicyCore {
 pub struct PolicyRun {
     run: CoreRun,
     ns: bool,
+    core: Py<PolicyCore>,
 }
 
 impl PolicyRun {
+    /// Reports the refusal by a stage that step `s` answers, if any (a
+    /// refusal answers `Sleep`, `Fallback` or `Fail`), once; while nobody
+    /// listens it is only dropped.
+    #[inline]
+    fn report(&mut self, py: Python<'_>, s: &Step) {
+        if matches!(s, Step::Attempt { .. } | Step::WaitForSlot { .. }) {
+            return;
+        }
+        if let Some(r) = self.run.take_refusal() {
+            if crate::events::wanted() {
+                self.core.get().report(py, &r);
+            }
+        }
+    }
+
     fn time<'py>(&self, py: Python<'py>, ns: u64) -> PyResult<Bound<'py, PyAny>> {
         if self.ns {
             Ok(ns.into_pyobject(py)?.into_any())
@@ -228,6 +293,7 @@ impl PolicyRun {
     /// The first step, and the step after a sleep.
     fn next_step<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let s = self.run.next_step();
+        self.report(py, &s);
         self.answer(py, s)
     }
 
@@ -301,6 +367,7 @@ impl PolicyRun {
     /// The wait of a `wait_for_slot` step ran out.
     fn slot_timed_out<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let s = self.run.slot_timed_out();
+        self.report(py, &s);
         self.answer(py, s)
     }
 
@@ -308,6 +375,10 @@ impl PolicyRun {
     /// abandoned, held slots and permits return.
     fn cancel(&mut self) {
         self.run.cancel();
+    }
+
+    fn __traverse__(&self, visit: pyo3::gc::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.core)
     }
 
     /// Attempts started so far.

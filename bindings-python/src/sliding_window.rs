@@ -4,7 +4,7 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, secs, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{block_on, reservation, Decision};
+use crate::limiter::{block_on, reservation, Decision, Owner};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::ClockSource;
@@ -131,7 +131,16 @@ impl SlidingWindowLimiter {
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
         crate::events::refused(py, slf.as_any(), &r, None);
-        block_on(py, r, me.limit, me.window_ns)
+        block_on(
+            py,
+            r,
+            me.limit,
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: None,
+            },
+        )
     }
 
     /// The Decision if `n` can be had now, else a LimiterWaiter holding
@@ -149,7 +158,16 @@ impl SlidingWindowLimiter {
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
         crate::events::refused(py, slf.as_any(), &r, None);
-        reservation(py, r, me.limit, me.window_ns)
+        reservation(
+            py,
+            r,
+            me.limit,
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: None,
+            },
+        )
     }
 
     /// Un-counts up to `n` requests still in the window (newest first).

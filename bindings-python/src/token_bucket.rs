@@ -3,7 +3,7 @@
 use crate::clock::source;
 use crate::convert::{count, n_arg, opt_count, opt_secs, real, Kind};
 use crate::errors::to_pyerr;
-use crate::limiter::{block_on, reservation, Decision};
+use crate::limiter::{block_on, reservation, Decision, Owner};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use seawall::clock::{duration_to_ns, ClockSource};
@@ -112,7 +112,16 @@ impl TokenBucket {
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
         crate::events::refused(py, slf.as_any(), &r, None);
-        block_on(py, r, me.inner.burst(), me.window_ns)
+        block_on(
+            py,
+            r,
+            me.inner.burst(),
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: None,
+            },
+        )
     }
 
     /// The Decision if `n` can be had now, else a LimiterWaiter holding
@@ -130,7 +139,16 @@ impl TokenBucket {
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
         crate::events::refused(py, slf.as_any(), &r, None);
-        reservation(py, r, me.inner.burst(), me.window_ns)
+        reservation(
+            py,
+            r,
+            me.inner.burst(),
+            me.window_ns,
+            Owner {
+                source: slf.as_any(),
+                key: None,
+            },
+        )
     }
 
     /// Gives back `n` tokens taken by a call that never went out.

@@ -120,6 +120,7 @@ class Bulkhead(_native.Bulkhead):
         p = waiter.try_claim()
         if p is not None:  # pragma: no cover - a slot handed over at the last moment
             return p
+        self._wait_ran_out()
         raise BulkheadFullError(f"bulkhead full; waited {t:g}s")
 
     async def __aenter__(self) -> None:

@@ -37,7 +37,7 @@
 mod call;
 mod run;
 
-pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Refusal, Step};
+pub use run::{AttemptFailure, AttemptTimeout, PolicyRun, Step};
 
 use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Bulkhead, OwnedPermit};
@@ -576,20 +576,24 @@ mod tests {
         // refused and retried: the Sleep step carries no error, the run
         // names the refusal
         assert!(matches!(run.next_step(), Step::Sleep { .. }));
-        let r = run.refusal();
-        assert_eq!(r.map(|r| r.stage), Some(Stage::RateLimiter));
-        assert_eq!(r.and_then(|r| r.retry_after), Some(Duration::from_secs(1)));
+        let r = run.take_refusal();
+        assert_eq!(r.as_ref().map(|r| r.stage), Some(Stage::RateLimiter));
+        assert_eq!(
+            r.and_then(|r| r.error.retry_after()),
+            Some(Duration::from_secs(1))
+        );
+        assert!(run.take_refusal().is_none(), "taken once");
         assert_eq!(run.give_up(), None);
         // admitted: no refusal any more
         clock.advance(Duration::from_secs(1));
         assert!(matches!(run.next_step(), Step::Attempt { .. }));
-        assert_eq!(run.refusal(), None);
+        assert!(run.take_refusal().is_none());
         // the failure ends the two-attempt run
         assert!(matches!(
             run.on_failure(AttemptFailure::retryable()),
             Step::Fail { error: Some(_), .. }
         ));
-        assert_eq!(run.refusal(), None);
+        assert!(run.take_refusal().is_none());
         let g = run.give_up();
         assert_eq!(
             g.map(|g| (g.reason, g.attempts)),
@@ -606,7 +610,7 @@ mod tests {
                 stage: Some(Stage::CircuitBreaker)
             }
         ));
-        assert_eq!(run.refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
+        assert_eq!(run.take_refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
         assert_eq!(
             run.give_up().map(|g| g.reason),
             Some(GiveUpReason::NotRetryable)

@@ -2,7 +2,7 @@
 //! circuit breaker → bulkhead → timeout → retry → fallback — as a state
 //! machine the caller steps (`spec/policy.md`, "The policy run").
 
-use super::{Policy, Stage};
+use super::{Policy, Rejection, Stage};
 use crate::adaptive_timeout::AdaptiveTimeout;
 use crate::bulkhead::{Admission, OwnedPermit, OwnedWaiter};
 use crate::circuit_breaker::{Outcome, Permit};
@@ -166,18 +166,8 @@ pub struct PolicyRun {
     timeout_ns: Option<u64>,
     deadline_ns: Option<u64>,
     attempts: u32,
-    refused: Option<Refusal>,
+    refusal: Option<Rejection>,
     gave_up: Option<GiveUp>,
-}
-
-/// A stage's refusal that a step handled (see [`PolicyRun::refusal`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Refusal {
-    /// The stage that refused.
-    pub stage: Stage,
-    /// Its retry-after hint (a limiter's or an open breaker's; none for a
-    /// bulkhead).
-    pub retry_after: Option<Duration>,
 }
 
 impl Policy {
@@ -225,7 +215,7 @@ impl Policy {
             timeout_ns: None,
             deadline_ns,
             attempts: 0,
-            refused: None,
+            refusal: None,
             gave_up: None,
         }
     }
@@ -246,6 +236,29 @@ impl PolicyRun {
         self.attempts
     }
 
+    /// The refusal by a stage that the last [`next_step`](Self::next_step)
+    /// or [`slot_timed_out`](Self::slot_timed_out) made, once: a stage's
+    /// rejection answers `Sleep` (retried), `Fallback` or `Fail` (the retry
+    /// may give up with its own error), so a binding that reports
+    /// rejections takes it after each of those steps. `None` otherwise.
+    ///
+    /// ```
+    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
+    /// use seawall::policy::{Policy, Stage};
+    /// use std::sync::Arc;
+    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
+    /// cb.force_open();
+    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
+    /// let _ = run.next_step();
+    /// let r = run.take_refusal().ok_or("no refusal")?;
+    /// assert_eq!(r.stage, Stage::CircuitBreaker);
+    /// assert!(run.take_refusal().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_refusal(&mut self) -> Option<Rejection> {
+        self.refusal.take()
+    }
+
     /// Whether the run is over (done, failed, fell back or cancelled).
     ///
     /// ```
@@ -258,29 +271,6 @@ impl PolicyRun {
     /// ```
     pub fn is_over(&self) -> bool {
         self.phase == Phase::Over
-    }
-
-    /// The stage refusal the step just returned handles, when that step
-    /// came from [`next_step`](Self::next_step) or
-    /// [`slot_timed_out`](Self::slot_timed_out) and a stage refused (the
-    /// step is then `Sleep` when the retry stage tries again, else
-    /// `Fallback` / `Fail`); `None` after any other step. Bindings report
-    /// it as a `rejected` event (`spec/metrics.md`).
-    ///
-    /// ```
-    /// use seawall::circuit_breaker::{CircuitBreaker, Config};
-    /// use seawall::policy::{Policy, Stage};
-    /// use std::sync::Arc;
-    /// let cb = Arc::new(CircuitBreaker::new(Config::default())?);
-    /// cb.force_open();
-    /// let mut run = Arc::new(Policy::new().circuit_breaker(cb)).run(None);
-    /// assert_eq!(run.refusal(), None);
-    /// let _ = run.next_step();
-    /// assert_eq!(run.refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
-    /// # Ok::<(), seawall::Error>(())
-    /// ```
-    pub fn refusal(&self) -> Option<Refusal> {
-        self.refused
     }
 
     /// Why the retry stage stopped, once it has (the run is then over):
@@ -327,7 +317,6 @@ impl PolicyRun {
         if !matches!(self.phase, Phase::Ready | Phase::Sleeping) {
             return out_of_turn("next_step");
         }
-        self.refused = None;
         let p = Arc::clone(&self.policy);
         let now = self.deadline_ns.map(|_| p.clock.now_ns());
         if let (Some(dl), Some(now)) = (self.deadline_ns, now) {
@@ -650,9 +639,9 @@ impl PolicyRun {
     /// A stage refused before the attempt: handled like a failed attempt
     /// that recorded nothing, classified by seawall's defaults.
     fn rejected(&mut self, stage: Stage, error: Error) -> Step {
-        self.refused = Some(Refusal {
+        self.refusal = Some(Rejection {
             stage,
-            retry_after: error.retry_after(),
+            error: error.clone(),
         });
         let retryable = crate::classify::is_retryable_error_kind(error.kind());
         let hint = if retryable {
