@@ -610,7 +610,10 @@ mod tests {
                 stage: Some(Stage::CircuitBreaker)
             }
         ));
-        assert_eq!(run.take_refusal().map(|r| r.stage), Some(Stage::CircuitBreaker));
+        assert_eq!(
+            run.take_refusal().map(|r| r.stage),
+            Some(Stage::CircuitBreaker)
+        );
         assert_eq!(
             run.give_up().map(|g| g.reason),
             Some(GiveUpReason::NotRetryable)
