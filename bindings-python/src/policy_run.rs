@@ -181,6 +181,7 @@ impl PolicyCore {
             run: me.inner.run(at),
             ns,
             core: slf.clone().unbind(),
+            refused: None,
         })
     }
 }
@@ -196,6 +197,8 @@ pub struct PolicyRun {
     run: CoreRun,
     ns: bool,
     core: Py<PolicyCore>,
+    /// The stage refusal the last `next_step` / `slot_timed_out` made.
+    refused: Option<Rejection>,
 }
 
 impl PolicyRun {
@@ -205,11 +208,13 @@ impl PolicyRun {
     #[inline]
     fn report(&mut self, py: Python<'_>, s: &Step) {
         if matches!(s, Step::Attempt { .. } | Step::WaitForSlot { .. }) {
+            self.refused = None;
             return;
         }
-        if let Some(r) = self.run.take_refusal() {
+        self.refused = self.run.take_refusal();
+        if let Some(r) = &self.refused {
             if crate::events::wanted() {
-                self.core.get().report(py, &r);
+                self.core.get().report(py, r);
             }
         }
     }
@@ -391,5 +396,29 @@ impl PolicyRun {
     #[getter]
     fn is_over(&self) -> bool {
         self.run.is_over()
+    }
+
+    /// The error of the stage refusal that the last step answers (a
+    /// `sleep`, `fallback` or `fail` after `next_step` / `slot_timed_out`),
+    /// with `.stage` set; None when that step answers no refusal. For the
+    /// events of a run (`retry_scheduled`, `gave_up`).
+    #[getter]
+    fn refusal<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(r) = &self.refused else {
+            return Ok(None);
+        };
+        let v = to_pyerr(py, &r.error)
+            .into_value(py)
+            .into_bound(py)
+            .into_any();
+        v.setattr("stage", r.stage.as_str())?;
+        Ok(Some(v))
+    }
+
+    /// Why the retry stage stopped, once it has: `(reason, attempts)`
+    /// (core's `PolicyRun::give_up`; `not_retryable` included), else None.
+    #[getter]
+    fn give_up(&self) -> Option<(&'static str, u32)> {
+        self.run.give_up().map(|g| (g.reason.as_str(), g.attempts))
     }
 }

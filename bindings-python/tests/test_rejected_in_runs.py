@@ -81,7 +81,9 @@ def test_a_rate_limit_refusal_that_is_retried_is_one_event(seen: Seen) -> None:
     p = Policy(rate_limiter=tb, retry=Retry(max_attempts=3, base=0.0, jitter="none", clock=clock))
     assert p.call(len, "ab") == 2  # takes the only token
     assert p.call(len, "abc") == 3  # refused once, slept retry_after, admitted
-    assert [(k, d) for k, d, _ in seen] == [("rejected", {"by": "rate_limiter", "name": "run-tb", "retry_after": 1.0})]
+    # (then the retry scheduled: test_policy_events.py)
+    assert [k for k, _, _ in seen] == ["rejected", "retry_scheduled"]
+    assert seen[0][1] == {"by": "rate_limiter", "name": "run-tb", "retry_after": 1.0}
     assert seen[0][2] is tb
 
 
@@ -95,7 +97,9 @@ def test_a_rate_limit_refusal_the_retry_gives_up_on_is_one_event(seen: Seen) -> 
     with pytest.raises(seawall.RetryError) as ei:
         p.call(len, "x")
     assert getattr(ei.value, "stage", None) is None
-    assert [(k, d) for k, d, _ in seen] == [("rejected", {"by": "rate_limiter", "name": None, "retry_after": 1.0})]
+    assert [k for k, _, _ in seen] == ["rejected", "gave_up"]
+    assert seen[0][1] == {"by": "rate_limiter", "name": None, "retry_after": 1.0}
+    assert (seen[1][1]["reason"], seen[1][1]["attempts"]) == ("elapsed", 1)
     assert tb.metrics()["denied"] == 1
 
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from typing import Any, Awaitable, Callable, Optional, Tuple, TypeVar, Union, cast
+import logging
+from typing import Any, Awaitable, Callable, NamedTuple, Optional, Tuple, TypeVar, Union, cast
 
 from . import _clock
 from ._aio import _close, awaitable_result, is_async_callable
@@ -35,6 +36,8 @@ from ._native import CircuitBreaker as _NativeBreaker
 from ._native import KeyedSlidingWindow, KeyedTokenBucket, SlidingWindowLimiter, TokenBucket, check_seconds
 from .adaptive import AdaptiveTimeout
 from .bulkhead import Bulkhead, _resolve
+from . import _log
+from . import events as _events
 from .errors import SeawallError, _GaveUp
 from .fallback import Fallback
 from .retry import Retry
@@ -45,6 +48,12 @@ __all__ = ["Policy"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Reason(NamedTuple):
+    """A give-up as the retry log reads it (``.reason``)."""
+
+    reason: str
 
 Limiter = Union[TokenBucket, SlidingWindowLimiter]
 
@@ -182,6 +191,33 @@ class Policy:
             raise exc from last
         raise exc
 
+    def _sleeping(self, run: PolicyRun, delay: float, last: Optional[BaseException], result: Any) -> None:
+        """A ``sleep`` step: the retry stage tries again (``retry_scheduled``
+        event and log, as a Retry's; the error is the stage refusal the step
+        answers, else the last failure)."""
+        if _log.logger.isEnabledFor(logging.INFO) or _events._subscribers:
+            refusal = run.refusal
+            err = refusal if refusal is not None else last
+            if _log.logger.isEnabledFor(logging.INFO):
+                _log.log_retry(run.attempts, err, result, delay)
+            _events.emit_quiet("retry_scheduled", self, attempt=run.attempts, delay=delay, error=err)
+
+    def _stopping(self, run: PolicyRun, last: Optional[BaseException], result: Any) -> None:
+        """A ``fallback`` / ``fail`` step: when the retry stage gave up, the
+        ``gave_up`` event and log (core's reason and attempts)."""
+        g = run.give_up
+        if g is None:
+            return
+        reason, attempts = g
+        log = _log.logger.isEnabledFor(logging.DEBUG if reason == "not_retryable" else logging.WARNING)
+        if not (log or _events._subscribers):
+            return
+        refusal = run.refusal
+        err = refusal if refusal is not None else last
+        if log:
+            _log.log_retry(attempts, err, result, None if reason == "not_retryable" else _Reason(reason))
+        _events.emit_quiet("gave_up", self, attempts=attempts, reason=reason, error=err)
+
     # -- public ------------------------------------------------------------------
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -215,12 +251,14 @@ class Policy:
                 elif kind == "done":
                     return cast(T, result)
                 elif kind == "sleep":
+                    self._sleeping(run, step[1], last, result)
                     _clock.sleep(self._clock, step[1])
                     step = run.next_step()
                 elif kind == "wait_for_slot":
                     p = step[1].wait(step[2])
                     step = run.slot_granted(p) if p is not None else run.slot_timed_out()
                 else:
+                    self._stopping(run, last, result)
                     return cast(T, self._ending(step, last, result))
         except BaseException:
             run.cancel()  # KeyboardInterrupt...; nothing on a run that ended
@@ -277,12 +315,14 @@ class Policy:
                 elif kind == "done":
                     return cast(T, result)
                 elif kind == "sleep":
+                    self._sleeping(run, step[1], last, result)
                     await _clock.sleep_async(self._clock, step[1])
                     step = run.next_step()
                 elif kind == "wait_for_slot":
                     p = await _await_slot(step[1], step[2], self._clock)
                     step = run.slot_granted(p) if p is not None else run.slot_timed_out()
                 else:
+                    self._stopping(run, last, result)
                     r = self._ending(step, last, result)
                     if inspect.isawaitable(r):
                         r = await r

@@ -214,8 +214,8 @@ class Retry:
         if _events._subscribers:
             if step.__class__ is float:
                 _events.emit_quiet("retry_scheduled", self, attempt=run.attempts, delay=step, error=exc)
-            elif step is not None:
-                _events.emit_quiet("gave_up", self, attempts=run.attempts, reason=getattr(step, "reason", None), error=exc)
+            else:  # core's reason, not_retryable included (as in Node)
+                _events.emit_quiet("gave_up", self, attempts=run.attempts, reason=run.reason, error=exc)
         if step.__class__ is float:
             if self._on_retry is not None:
                 try:
