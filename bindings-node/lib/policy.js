@@ -85,8 +85,7 @@ const OUTCOME_NAMES = ['success', 'failure', 'ignored']
 // The step codes and tables of src/policy.rs (details in scratch[S..]).
 const S = native.protocol.policySlots
 const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
-const KINDS = ['invalid_config', 'invalid_argument', 'circuit_open', 'rate_limited', 'bulkhead_full', 'timeout',
-  'retry_budget_exhausted', 'injected_fault', 'retry_exhausted']
+const KINDS = native.protocol.errorKinds // core's, by number - 1
 const RUN_STAGES = ['rate_limiter', 'circuit_breaker', 'bulkhead']
 const REASONS = ['not_retryable', 'attempts', 'elapsed', 'deadline', 'budget']
 const ATTEMPT = 0
@@ -544,7 +543,7 @@ function stepError (lastErr) {
       break
     default: {
       const f = prLastField()
-      e = mapNativeError(new Error(`\u0001seawall:${kind}:${f == null ? '' : f}:${kind}`))
+      e = mapNativeError(native.kindError(kind, f == null ? undefined : f))
     }
   }
   if (stage >= 0) e.stage = RUN_STAGES[stage]

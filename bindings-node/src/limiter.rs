@@ -5,7 +5,7 @@
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
-use crate::error::{from_core, tagged};
+use crate::error::{self, from_core};
 use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
@@ -115,13 +115,7 @@ fn decide(l: &Limiter, n: u64, peek: bool) -> Result<Decision> {
         (Limiter::Bucket(b), true) => b.peek(n),
         (Limiter::Window(w), false) => w.try_acquire(n),
         (Limiter::Window(w), true) => w.peek(n),
-        _ => {
-            return Err(tagged(
-                "invalid_argument",
-                "key",
-                "is required for a keyed limiter",
-            ))
-        }
+        _ => return Err(error::argument("key", "is required for a keyed limiter")),
     };
     d.map_err(|e| arg_error(&e))
 }
@@ -130,19 +124,13 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
     let d = match l {
         Limiter::KeyedBucket(k) => k.try_acquire_str(key, n),
         Limiter::KeyedWindow(k) => k.try_acquire_str(key, n),
-        _ => {
-            return Err(tagged(
-                "invalid_argument",
-                "key",
-                "is not used by an unkeyed limiter",
-            ))
-        }
+        _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
     };
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
 
 fn not_live() -> napi::Error {
-    tagged("invalid_argument", "id", "is not a live limiter")
+    error::argument("id", "is not a live limiter")
 }
 
 crate::hot_fn! {
@@ -210,11 +198,7 @@ unsafe extern "C" fn limiter_try_acquire_key_raw(
                     Some(Limiter::KeyedBucket(k)) => k.try_acquire(key, n),
                     Some(Limiter::KeyedWindow(k)) => k.try_acquire(key, n),
                     Some(_) => {
-                        return Err(tagged(
-                            "invalid_argument",
-                            "key",
-                            "is not used by an unkeyed limiter",
-                        ))
+                        return Err(error::argument("key", "is not used by an unkeyed limiter"))
                     }
                     None => return Err(not_live()),
                 };
@@ -417,8 +401,7 @@ impl RateLimiter {
                 )
             }
             other => {
-                return Err(tagged(
-                    "invalid_config",
+                return Err(error::config(
                     "kind",
                     format!("unknown limiter kind {other:?}"),
                 ))
@@ -493,13 +476,7 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::Bucket(b) => b.refund(n),
             Limiter::Window(w) => w.refund(n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is required for a keyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is required for a keyed limiter")),
         }
         Ok(())
     }
@@ -512,13 +489,7 @@ impl RateLimiter {
         let d = match &**self.inner {
             Limiter::KeyedBucket(k) => k.peek(key.as_bytes(), n),
             Limiter::KeyedWindow(k) => k.peek(key.as_bytes(), n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         };
         d.map(|d| write(&d)).map_err(|e| arg_error(&e))
     }
@@ -529,13 +500,7 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::KeyedBucket(k) => k.refund(key.as_bytes(), n),
             Limiter::KeyedWindow(k) => k.refund(key.as_bytes(), n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         }
         Ok(())
     }
@@ -624,13 +589,7 @@ impl RateLimiter {
         let r = match &**self.inner {
             Limiter::Bucket(b) => b.reserve(n, max_wait),
             Limiter::Window(w) => w.reserve(n, max_wait),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is required by a keyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is required by a keyed limiter")),
         };
         wait_result(r)
     }
@@ -643,13 +602,7 @@ impl RateLimiter {
         let r = match &**self.inner {
             Limiter::KeyedBucket(k) => k.reserve(key.as_bytes(), n, max_wait),
             Limiter::KeyedWindow(k) => k.reserve(key.as_bytes(), n, max_wait),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         };
         wait_result(r)
     }

@@ -64,9 +64,7 @@ impl Policy {
             match l.as_stage() {
                 Some(stage) => p = p.rate_limiter(stage),
                 None => {
-                    return Err(crate::error::tagged(
-                        "invalid_config",
-                        "rateLimiter",
+                    return Err(crate::error::config("rateLimiter",
                         "must be a TokenBucket or SlidingWindowLimiter (apply keyed limiters before the policy)",
                     ))
                 }
@@ -109,7 +107,7 @@ impl Policy {
 // run) and writes its details to scratch[S..S + 10]:
 //   S+0: attempt time limit / waiter id / delay (ms), -1 for none
 //   S+1: longest wait for a slot (ms)
-//   S+2: error kind (index in KINDS), -1 none
+//   S+2: error kind (index in ErrorKind::ALL, protocol().errorKinds), -1 none
 //   S+3: refusing stage (index in STAGES), -1 none
 //   S+4: the error's retry-after (ms), -1 none
 //   S+5: the error's attempts, -1 none
@@ -120,17 +118,6 @@ impl Policy {
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
 pub const S: usize = 16;
-const KINDS: [&str; 9] = [
-    "invalid_config",
-    "invalid_argument",
-    "circuit_open",
-    "rate_limited",
-    "bulkhead_full",
-    "timeout",
-    "retry_budget_exhausted",
-    "injected_fault",
-    "retry_exhausted",
-];
 const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
 const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
 
@@ -191,7 +178,10 @@ fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Opt
     out[3] = stage.map_or(-1.0, |s| index_of(&STAGES, s.as_str()));
     LAST_FIELD.with(|f| f.set(error.and_then(|e| e.field())));
     if let Some(e) = error {
-        out[2] = index_of(&KINDS, e.kind().as_str());
+        out[2] = seawall::ErrorKind::ALL
+            .iter()
+            .position(|k| *k == e.kind())
+            .map_or(-1.0, |i| i as f64);
         out[4] = e.retry_after().map_or(-1.0, duration_ms);
         out[5] = e.attempts().map_or(-1.0, f64::from);
         out[6] = e
