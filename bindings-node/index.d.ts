@@ -551,8 +551,8 @@ export declare function parseRetryAfterMs(value: string, nowUnixMs: number): num
 
 /**
  * A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
- * rejection: -1 rate limiter, -2 circuit breaker, -3 bulkhead, with
- * scratch[0] = retry-after ms. NaN for an unknown policy.
+ * rejection, `REJECTED - stage` (see [`REJECTED`]), with scratch[0] =
+ * retry-after ms. NaN for an unknown policy.
  */
 export declare function polAcquire(id: number): number
 
@@ -630,6 +630,14 @@ export interface Protocol {
    * is kind `k`): a policy step names its error by this index.
    */
   errorKinds: Array<string>
+  /**
+   * A policy run's steps by code, its stages and give-up reasons by
+   * index; a refused `polAcquire` answers `policyRejected - stage`.
+   */
+  policySteps: Array<string>
+  policyStages: Array<string>
+  giveUpReasons: Array<string>
+  policyRejected: number
 }
 
 /** The waiter of a wait_for_slot step got bulkhead permit `permit`. */

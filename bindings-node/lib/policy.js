@@ -23,7 +23,6 @@ const OUTCOME = {
   failure: native.protocol.outcomeFailure,
   ignored: native.protocol.outcomeIgnored
 }
-const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -84,15 +83,16 @@ class PolicyGuard {
 const OUTCOME_NAMES = ['success', 'failure', 'ignored']
 // The step codes and tables of src/policy.rs (details in scratch[S..]).
 const S = native.protocol.policySlots
-const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
+const STEP_NAMES = native.protocol.policySteps
 const KINDS = native.protocol.errorKinds // core's, by number - 1
-const RUN_STAGES = ['rate_limiter', 'circuit_breaker', 'bulkhead']
-const REASONS = ['not_retryable', 'attempts', 'elapsed', 'deadline', 'budget']
-const ATTEMPT = 0
-const WAIT = 1
-const SLEEP = 2
-const FALLBACK = 3
-const FAIL = 5
+const RUN_STAGES = native.protocol.policyStages
+const REASONS = native.protocol.giveUpReasons
+const REJECTED = native.protocol.policyRejected // polAcquire: REJECTED - stage
+const ATTEMPT = STEP_NAMES.indexOf('attempt')
+const WAIT = STEP_NAMES.indexOf('wait_for_slot')
+const SLEEP = STEP_NAMES.indexOf('sleep')
+const FALLBACK = STEP_NAMES.indexOf('fallback')
+const FAIL = STEP_NAMES.indexOf('fail')
 
 const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
@@ -255,7 +255,7 @@ class Policy {
     }
     const retryAfterMs = scratch[0]
     this._after()
-    const stage = STAGES[-r]
+    const stage = RUN_STAGES[REJECTED - r]
     const error = stage === 'rate_limiter'
       ? quickError(RateLimitedError, retryAfterMs)
       : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)

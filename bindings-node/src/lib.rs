@@ -91,6 +91,12 @@ pub struct Protocol {
     /// Core's error kinds' wire names in numeric order (`errorKinds[k - 1]`
     /// is kind `k`): a policy step names its error by this index.
     pub error_kinds: Vec<String>,
+    /// A policy run's steps by code, its stages and give-up reasons by
+    /// index; a refused `polAcquire` answers `policyRejected - stage`.
+    pub policy_steps: Vec<String>,
+    pub policy_stages: Vec<String>,
+    pub give_up_reasons: Vec<String>,
+    pub policy_rejected: f64,
 }
 
 /// The protocol constants (see [`Protocol`]).
@@ -119,6 +125,10 @@ pub fn protocol() -> Protocol {
         error_kinds: seawall::ErrorKind::ALL
             .map(|k| k.as_str().to_owned())
             .to_vec(),
+        policy_steps: policy::STEPS.map(str::to_owned).to_vec(),
+        policy_stages: policy::STAGES.map(str::to_owned).to_vec(),
+        give_up_reasons: policy::REASONS.map(str::to_owned).to_vec(),
+        policy_rejected: policy::REJECTED,
     }
 }
 

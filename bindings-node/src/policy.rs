@@ -102,9 +102,9 @@ impl Policy {
 }
 
 // Core's policy run, one per call, in a per-thread slab addressed by id
-// (no JS object per call). Each step returns its code (0 attempt, 1
-// wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail; NaN for an unknown
-// run) and writes its details to scratch[S..S + 10]:
+// (no JS object per call). Each step returns its code (its index in
+// STEPS: 0 attempt, 1 wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail;
+// NaN for an unknown run) and writes its details to scratch[S..S + 10]:
 //   S+0: attempt time limit / waiter id / delay (ms), -1 for none
 //   S+1: longest wait for a slot (ms)
 //   S+2: error kind (index in ErrorKind::ALL, protocol().errorKinds), -1 none
@@ -118,8 +118,34 @@ impl Policy {
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
 pub const S: usize = 16;
-const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
-const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
+/// The steps by code (`protocol().policySteps`).
+pub const STEPS: [&str; 6] = [
+    "attempt",
+    "wait_for_slot",
+    "sleep",
+    "fallback",
+    "done",
+    "fail",
+];
+/// The stages by index (`protocol().policyStages`).
+pub const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
+/// The give-up reasons by index (`protocol().giveUpReasons`).
+pub const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
+/// A refused `polAcquire` answers `REJECTED - stage` (its index in
+/// [`STAGES`]): -1 rate limiter, -2 circuit breaker, -3 bulkhead
+/// (`protocol().policyRejected`).
+pub const REJECTED: f64 = -1.0;
+
+/// A stage's index in [`STAGES`] (a match, not a string search: a
+/// refusal's answer is on the hot path).
+#[inline]
+fn stage_index(s: Stage) -> f64 {
+    match s {
+        Stage::RateLimiter => 0.0,
+        Stage::CircuitBreaker => 1.0,
+        Stage::Bulkhead => 2.0,
+    }
+}
 
 thread_local! {
     static LAST_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
@@ -175,7 +201,7 @@ fn write_step(
 }
 
 fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Option<Stage>) {
-    out[3] = stage.map_or(-1.0, |s| index_of(&STAGES, s.as_str()));
+    out[3] = stage.map_or(-1.0, stage_index);
     LAST_FIELD.with(|f| f.set(error.and_then(|e| e.field())));
     if let Some(e) = error {
         out[2] = seawall::ErrorKind::ALL
@@ -297,8 +323,8 @@ pub fn pr_last_field() -> Option<&'static str> {
 }
 
 /// A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
-/// rejection: -1 rate limiter, -2 circuit breaker, -3 bulkhead, with
-/// scratch[0] = retry-after ms. NaN for an unknown policy.
+/// rejection, `REJECTED - stage` (see [`REJECTED`]), with scratch[0] =
+/// retry-after ms. NaN for an unknown policy.
 #[napi(catch_unwind)]
 pub fn pol_acquire(id: u32) -> f64 {
     let policy = self::hot().policies.borrow().get(id).cloned();
@@ -319,11 +345,7 @@ pub fn pol_acquire(id: u32) -> f64 {
         }
         Err(r) => {
             put(0, r.error.retry_after().map_or(0.0, duration_ms));
-            match r.stage {
-                Stage::RateLimiter => -1.0,
-                Stage::CircuitBreaker => -2.0,
-                Stage::Bulkhead => -3.0,
-            }
+            REJECTED - stage_index(r.stage)
         }
     }
 }
