@@ -638,6 +638,12 @@ export interface Protocol {
   policyStages: Array<string>
   giveUpReasons: Array<string>
   policyRejected: number
+  /**
+   * `limiterTryAcquireOne`'s answers: granted, denied (else call
+   * `limiterTryAcquire` for the error).
+   */
+  limiterGranted: number
+  limiterDenied: number
 }
 
 /** The waiter of a wait_for_slot step got bulkhead permit `permit`. */

@@ -97,6 +97,10 @@ pub struct Protocol {
     pub policy_stages: Vec<String>,
     pub give_up_reasons: Vec<String>,
     pub policy_rejected: f64,
+    /// `limiterTryAcquireOne`'s answers: granted, denied (else call
+    /// `limiterTryAcquire` for the error).
+    pub limiter_granted: f64,
+    pub limiter_denied: f64,
 }
 
 /// The protocol constants (see [`Protocol`]).
@@ -129,6 +133,8 @@ pub fn protocol() -> Protocol {
         policy_stages: policy::STAGES.map(str::to_owned).to_vec(),
         give_up_reasons: policy::REASONS.map(str::to_owned).to_vec(),
         policy_rejected: policy::REJECTED,
+        limiter_granted: limiter::GRANTED,
+        limiter_denied: limiter::DENIED,
     }
 }
 

@@ -156,19 +156,27 @@ crate::hot_fn! {
     }
 }
 
-/// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
-/// `limiterTryAcquire` must be called for the error (an unknown id, a keyed limiter, a
-/// burst of 0 cannot happen but is handled).
-fn try1(hot: &Hot, id: Option<u32>) -> u32 {
+/// `limiterTryAcquireOne`'s answers (`protocol().limiterGranted`,
+/// `limiterDenied`); anything else asks for `limiterTryAcquire`, which
+/// throws the error.
+pub const GRANTED: f64 = 1.0;
+pub const DENIED: f64 = 0.0;
+const ASK: f64 = 2.0;
+
+/// `tryAcquire()` of one permit, answer only: [`GRANTED`], [`DENIED`], or
+/// `ASK` when `limiterTryAcquire` must be called for the error (an unknown
+/// id, a keyed limiter, a burst of 0 cannot happen but is handled).
+fn try1(hot: &Hot, id: Option<u32>) -> f64 {
     let r = hot.limiters.borrow();
     let d = match id.and_then(|id| r.get(id)).map(|l| &**l) {
         Some(Limiter::Bucket(b)) => b.try_acquire(1),
         Some(Limiter::Window(w)) => w.try_acquire(1),
-        _ => return 2,
+        _ => return ASK,
     };
     match d {
-        Ok(d) => u32::from(d.allowed),
-        Err(_) => 2,
+        Ok(d) if d.allowed => GRANTED,
+        Ok(_) => DENIED,
+        Err(_) => ASK,
     }
 }
 
@@ -176,7 +184,7 @@ crate::hot_fn! {
     /// `limiterTryAcquireOne()`: scratch in: [0] the limiter id; out: [0] the answer of
     /// [`try1`] (nothing else is written).
     fn limiter_try_acquire_one(h: Hot) {
-        h.put(0, f64::from(try1(h, h.id_arg(0))));
+        h.put(0, try1(h, h.id_arg(0)));
     }
 }
 
