@@ -5,7 +5,7 @@
 // admitted and rejected paths of the breaker, limiters and bulkhead. Not a
 // test. Each directory is a package root holding lib/, index.js and the
 // .node file (a `make build`, or a copy of one from another commit):
-//   node bench/ab.js <dir A> <dir B> [rounds]
+//   node bench/ab.js <dir A> <dir B> [rounds] [row filter]
 
 const os = require('node:os')
 const path = require('node:path')
@@ -65,6 +65,16 @@ const rows = {
     const bh = new s.Bulkhead({ maxConcurrent: 10 })
     return [() => bh.execute(ok), { async: true }]
   },
+  'policy execute(ok), admitted': (s) => {
+    const p = new s.Policy({ circuitBreaker: new s.CircuitBreaker(), bulkhead: new s.Bulkhead({ maxConcurrent: 10 }) })
+    return [() => p.execute(ok), { async: true }]
+  },
+  'policy tryAcquire(), breaker open: refusal': (s) => {
+    const cb = new s.CircuitBreaker()
+    cb.forceOpen()
+    const p = new s.Policy({ circuitBreaker: cb })
+    return [() => p.tryAcquire()]
+  },
   'bulkhead execute(ok), full: BulkheadFullError': (s) => {
     const bh = new s.Bulkhead({ maxConcurrent: 1, maxQueue: 0 })
     bh.tryAcquire()
@@ -73,13 +83,14 @@ const rows = {
 }
 
 async function main () {
-  const [a, b, rounds = '15'] = process.argv.slice(2)
+  const [a, b, rounds = '15', filter] = process.argv.slice(2)
   if (!a || !b) throw new Error('usage: node bench/ab.js <dir A> <dir B> [rounds]')
   const sides = { A: require(path.resolve(a, 'lib/index.js')), B: require(path.resolve(b, 'lib/index.js')) }
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ')
   const before = load()
   const out = []
   for (const [name, make] of Object.entries(rows)) {
+    if (filter && !name.includes(filter)) continue
     const fns = {}
     let opts = {}
     for (const [k, s] of Object.entries(sides)) {

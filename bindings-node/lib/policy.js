@@ -88,11 +88,18 @@ const KINDS = native.protocol.errorKinds // core's, by number - 1
 const RUN_STAGES = native.protocol.policyStages
 const REASONS = native.protocol.giveUpReasons
 const REJECTED = native.protocol.policyRejected // polAcquire: REJECTED - stage
-const ATTEMPT = STEP_NAMES.indexOf('attempt')
-const WAIT = STEP_NAMES.indexOf('wait_for_slot')
-const SLEEP = STEP_NAMES.indexOf('sleep')
-const FALLBACK = STEP_NAMES.indexOf('fallback')
-const FAIL = STEP_NAMES.indexOf('fail')
+// The step codes the loops below switch on stay literals (read from
+// protocol() they cost Policy.execute 10-30% on Node 20, which does not
+// fold them: BENCHMARKS.md, "Issue 18: Node native errors"), checked once
+// against the addon's table.
+const ATTEMPT = 0
+const WAIT = 1
+const SLEEP = 2
+const FALLBACK = 3
+const FAIL = 5
+for (const [code, name] of [[ATTEMPT, 'attempt'], [WAIT, 'wait_for_slot'], [SLEEP, 'sleep'], [FALLBACK, 'fallback'], [FAIL, 'fail']]) {
+  if (STEP_NAMES[code] !== name) throw new Error(`seawall: the addon's policy step ${code} is ${STEP_NAMES[code]}, not ${name} (lib/policy.js is from another build)`)
+}
 
 const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
