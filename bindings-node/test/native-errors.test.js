@@ -123,3 +123,30 @@ test('the public API raises the mapped errors: classes, codes, fields and values
   assert.ok(limited instanceof seawall.RateLimitedError)
   assert.strictEqual(limited.retryAfterMs, 1000)
 })
+
+test('a worker thread\'s native errors are made in its own environment', async () => {
+  const { Worker } = require('node:worker_threads')
+  const src = `
+    const { parentPort } = require('node:worker_threads')
+    const path = require('node:path')
+    const seawall = require('seawall')
+    const b = require(path.join(path.dirname(require.resolve('seawall')), 'native.js'))
+    const out = []
+    try { b.checkDurationMs('timeoutMs', -1, false) } catch (e) {
+      out.push([e instanceof RangeError, e.code, e.field, e.message.charCodeAt(0) !== 1])
+    }
+    try { new seawall.TokenBucket({ burst: 0 }) } catch (e) { out.push([e instanceof RangeError, e.code, e.field, e.value]) }
+    parentPort.postMessage(out)
+  `
+  const got = await new Promise((resolve, reject) => {
+    const w = new Worker(src, { eval: true })
+    w.once('message', (m) => { w.terminate(); resolve(m) })
+    w.once('error', reject)
+  })
+  assert.deepStrictEqual(got, [
+    [true, 'SEAWALL_INVALID_CONFIG', 'timeoutMs', true],
+    [true, 'SEAWALL_INVALID_CONFIG', 'burst', 0]
+  ])
+  // The main thread's still work after the worker is gone.
+  checkNative(thrown(() => binding.checkDurationMs('timeoutMs', -1, false)), 'invalid_config', RangeError)
+})
