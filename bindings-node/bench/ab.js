@@ -43,6 +43,11 @@ const rows = {
     tb.tryAcquire()
     return [() => tb.tryAcquire()]
   },
+  'token bucket acquire(1, { timeoutMs: 0 }), empty: RateLimitedError (a native error)': (s) => {
+    const tb = new s.TokenBucket({ burst: 1, ratePerSec: 0.001 })
+    tb.tryAcquire()
+    return [() => tb.acquire(1, { timeoutMs: 0 }).catch(swallow), { async: true }]
+  },
   'keyed token bucket tryAcquire(key), admitted': (s) => {
     const kb = new s.KeyedTokenBucket({ burst: 1e9, ratePerSec: 1e9 })
     return [() => kb.tryAcquire('user-1')]
