@@ -78,7 +78,7 @@ export type CircuitBreaker = NativeCircuitBreaker
 
 export declare class NativeFaultInjector {
   constructor(options?: object | undefined | null, clock?: NativeManualClock | undefined | null)
-  /** -1: no fault; -2: inject an error; >= 0: delay this many ms. */
+  /** [`NO_FAULT`], [`INJECT_ERROR`], or >= 0: delay this many ms. */
   decide(): number
   setEnabled(enabled: boolean): void
   metrics(): FaultInjectorMetrics
@@ -375,12 +375,12 @@ export interface BackoffMetrics {
 export declare function bhCancel(w: number): boolean
 
 /**
- * Asks whether waiter `w` has been handed a slot: a permit id, or -1
- * (still waiting), or -2 (unknown waiter).
+ * Asks whether waiter `w` has been handed a slot: a permit id, or
+ * [`WAITING`], [`UNKNOWN_WAITER`], or `MOVED - newId` (see [`MOVED`]).
  */
 export declare function bhClaim(w: number): number
 
-/** A permit id (>= 0) or -1 when full (never waits; refused while anyone queues). */
+/** A permit id (>= 0) or [`FULL`] (never waits; refused while anyone queues). */
 export declare function bhTry(id: number): number
 
 /**
@@ -493,6 +493,14 @@ export interface FaultInjectorMetrics {
 /** Whether a seawall error kind is retried by default. */
 export declare function isRetryableErrorKind(kind: string): boolean
 
+/**
+ * `kindError(kind, field?)`: the native error of a core error kind (its
+ * wire name) that the JS layer raises without a native call failing (a
+ * policy step or a retry run that names only the kind): message the wire
+ * name, `field` when given. Unknown names are an invalid argument.
+ */
+export declare function kindError(kind: string, field?: string | undefined | null): unknown
+
 /** Limiter metrics, every field a number (absent ones omitted). */
 export interface LimiterMetrics {
   burst?: number
@@ -543,8 +551,8 @@ export declare function parseRetryAfterMs(value: string, nowUnixMs: number): num
 
 /**
  * A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
- * rejection: -1 rate limiter, -2 circuit breaker, -3 bulkhead, with
- * scratch[0] = retry-after ms. NaN for an unknown policy.
+ * rejection, `REJECTED - stage` (see [`REJECTED`]), with scratch[0] =
+ * retry-after ms. NaN for an unknown policy.
  */
 export declare function polAcquire(id: number): number
 
@@ -575,7 +583,8 @@ export declare function protocol(): Protocol
 /**
  * The constants of the native calls' protocol, defined once here (each in
  * its module) and read once by `lib/native.js`: scratch layout, outcome
- * codes, the breaker's events flag.
+ * codes, the breaker's events flag, the special answers of the hot calls,
+ * core's error kinds.
  */
 export interface Protocol {
   /** Length of the scratch array. */
@@ -593,6 +602,48 @@ export interface Protocol {
   backoffMaxSteps: number
   /** Scratch slot where a policy step's details start. */
   policySlots: number
+  /**
+   * A rejected breaker acquire answers `breakerRejected - retryAfterMs`
+   * (- eventsPending); grants are >= 0.
+   */
+  breakerRejected: number
+  /**
+   * The bulkhead's answers besides a permit id (>= 0): refused;
+   * queued as `bulkheadQueued - waiterId`; a claim still waiting; a
+   * claim re-queued as `bulkheadMoved - newId`.
+   */
+  bulkheadFull: number
+  bulkheadQueued: number
+  bulkheadWaiting: number
+  bulkheadMoved: number
+  /**
+   * A fault injector's `decide()`: no fault, or inject an error (else a
+   * delay in ms, >= 0).
+   */
+  faultNone: number
+  faultError: number
+  /** A backoff step's answer: give up, or the backoff was freed. */
+  backoffGiveUp: number
+  backoffFreed: number
+  /**
+   * Core's error kinds' wire names in numeric order (`errorKinds[k - 1]`
+   * is kind `k`): a policy step names its error by this index.
+   */
+  errorKinds: Array<string>
+  /**
+   * A policy run's steps by code, its stages and give-up reasons by
+   * index; a refused `polAcquire` answers `policyRejected - stage`.
+   */
+  policySteps: Array<string>
+  policyStages: Array<string>
+  giveUpReasons: Array<string>
+  policyRejected: number
+  /**
+   * `limiterTryAcquireOne`'s answers: granted, denied (else call
+   * `limiterTryAcquire` for the error).
+   */
+  limiterGranted: number
+  limiterDenied: number
 }
 
 /** The waiter of a wait_for_slot step got bulkhead permit `permit`. */

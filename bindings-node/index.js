@@ -876,6 +876,7 @@ module.exports.checkDurationMs = nativeBinding.checkDurationMs
 module.exports.classifyChain = nativeBinding.classifyChain
 module.exports.classifyTables = nativeBinding.classifyTables
 module.exports.isRetryableErrorKind = nativeBinding.isRetryableErrorKind
+module.exports.kindError = nativeBinding.kindError
 module.exports.limiterTryAcquireKey = nativeBinding.limiterTryAcquireKey
 module.exports.limWaitCancel = nativeBinding.limWaitCancel
 module.exports.limWaitPoll = nativeBinding.limWaitPoll

@@ -17,6 +17,7 @@ const { outcomeOf } = require('./classify')
 const { breakerAcquire, breakerRecordSince, scratch } = native
 const {
   eventsPending: EVENTS_PENDING,
+  breakerRejected: REJECTED,
   outcomeSuccess: SUCCESS,
   outcomeFailure: FAILURE,
   outcomeIgnored: IGNORED
@@ -26,8 +27,9 @@ const OUTCOME_CODES = { success: SUCCESS, failure: FAILURE, ignored: IGNORED }
 // The two hot calls take their arguments and give their answers in the
 // scratch array (see lib/native.js).
 
-// A permit's bits (+ EVENTS_PENDING), or -1 - retryAfterMs (- EVENTS_PENDING)
-// when rejected, NaN for a dead id; on a grant scratch[1] holds the start.
+// A permit's bits (+ EVENTS_PENDING, >= 0), or REJECTED - retryAfterMs
+// (- EVENTS_PENDING) when rejected, NaN for a dead id; on a grant scratch[1]
+// holds the start.
 function acquire (id) {
   scratch[0] = id
   breakerAcquire()
@@ -225,8 +227,8 @@ class CircuitBreaker extends EventEmitter {
 
   _rejected (r) {
     if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
-    if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, -1 - r)
-    return quickError(CircuitOpenError, -1 - r)
+    if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
+    return quickError(CircuitOpenError, REJECTED - r)
   }
 
   // What a failed call counts as, by core's outcome mapping
@@ -271,8 +273,8 @@ class CircuitBreaker extends EventEmitter {
     let r = acquire(this._id)
     if (r < 0) {
       if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
-      this._lastRetryAfterMs = -1 - r
-      if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, -1 - r)
+      this._lastRetryAfterMs = REJECTED - r
+      if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
       return null
     }
     const start = scratch[1]

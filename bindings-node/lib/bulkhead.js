@@ -13,11 +13,17 @@ const { regionOptions } = require('./region')
 const ev = require('./events')
 
 const { bhTry, bulkheadEnqueue, bulkheadRelease, bhClaim, bhCancel, scratch } = native
+// The answers besides a permit id (>= 0), defined in src/bulkhead.rs.
+const {
+  bulkheadFull: FULL,
+  bulkheadQueued: QUEUED,
+  bulkheadMoved: MOVED
+} = native.protocol
 
 // The two hot calls take their argument and give their answer in the
 // scratch array (see lib/native.js).
 
-// A permit id (>= 0), a waiter as -2 - waiterId, or -1 when rejected.
+// A permit id (>= 0), a waiter as QUEUED - waiterId, or FULL when rejected.
 function enqueue (id) {
   scratch[0] = id
   bulkheadEnqueue()
@@ -103,8 +109,8 @@ const droppedWaiters = new FinalizationRegistry((held) => {
   const r = bhClaim(held.id)
   if (r >= 0) {
     if (release(held.b, r)) held.b._drain()
-  } else if (r <= -3) {
-    bhCancel(-3 - r)
+  } else if (r <= MOVED) {
+    bhCancel(MOVED - r)
   }
 })
 
@@ -151,7 +157,7 @@ class BulkheadWaiter {
       droppedWaiters.unregister(this)
       return new BulkheadPermit(this._b, r)
     }
-    if (r <= -3) this._id = this._token.id = -3 - r
+    if (r <= MOVED) this._id = this._token.id = MOVED - r
     return null
   }
 
@@ -208,11 +214,11 @@ class Bulkhead {
   enqueue () {
     const r = enqueue(this._id)
     if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
-    if (r === -1) {
+    if (r === FULL) {
       if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
       return { outcome: 'rejected' }
     }
-    return { outcome: 'queued', waiter: new BulkheadWaiter(this, -2 - r) }
+    return { outcome: 'queued', waiter: new BulkheadWaiter(this, QUEUED - r) }
   }
 
   // After a release with waiters queued: the oldest waiters claim their slot.
@@ -300,8 +306,8 @@ class Bulkhead {
       // Fast path: a free slot right now.
       const r = enqueue(this._id)
       if (r >= 0) return this._run(fn, r, undefined)
-      if (r === -1) return rejectSoon(this._full(quickError(BulkheadFullError)))
-      const w = new BulkheadWaiter(this, -2 - r)
+      if (r === FULL) return rejectSoon(this._full(quickError(BulkheadFullError)))
+      const w = new BulkheadWaiter(this, QUEUED - r)
       if (this._maxWaitMs <= 0) {
         w.cancel()
         return rejectSoon(this._full(quickError(BulkheadFullError)))

@@ -91,41 +91,41 @@ const CODE = {
   shared_region: 'SEAWALL_SHARED_REGION'
 }
 
-const TAG = /^\u0001seawall:([a-z_]+):([^:]*):([\s\S]*)$/
-
-// Native code throws plain Errors with a tagged message (see src/error.rs);
-// this turns them into the public classes. `values` (the options object or
-// an object of arguments) lets config errors carry the offending value.
-// Anything else (a user's error) is returned unchanged.
+// Native code throws real errors (src/error.rs): an Error, TypeError or
+// RangeError whose `code` is core's SEAWALL_<KIND> and whose structured
+// fields are properties (`field`, `retryAfterMs`, `attempts`, `reason`).
+// The choice: native throws built-in errors with the code, and this switch
+// (the one place, no message parsing) makes the public classes, whose
+// constructors stay in JS; a config or argument error is already the right
+// TypeError / RangeError and only gets its offending `value` here, from
+// `values` (the options object or an object of arguments), which only the
+// caller knows. Anything else (a user's error, an error already mapped,
+// napi's own argument errors) is returned unchanged.
 function mapNativeError (err, values) {
-  if (!err || typeof err.message !== 'string' || err.message.charCodeAt(0) !== 1) return err
-  const m = TAG.exec(err.message)
-  if (!m) return err
-  const [, kind, field, text] = m
-  switch (kind) {
-    case 'type':
-    case 'invalid_config':
-    case 'invalid_argument': {
-      const E = kind === 'type' ? TypeError : RangeError
-      const e = new E(text)
-      e.code = kind === 'invalid_argument' ? CODE.invalid_argument : CODE.invalid_config
-      e.field = field
-      if (values && typeof values === 'object' && field in values) e.value = values[field]
-      return e
-    }
-    case 'circuit_open': return new CircuitOpenError(Number(field))
-    case 'rate_limited': return new RateLimitedError(Number(field))
-    case 'bulkhead_full': return new BulkheadFullError()
-    case 'timeout': return new TimeoutError(NaN, 'timed out')
-    case 'retry_budget_exhausted': return new RetryBudgetExhaustedError()
-    case 'retry_exhausted': return new RetryExhaustedError(0, undefined)
-    case 'injected_fault': return new InjectedFaultError()
-    case 'shared_region': return new SeawallError(text, CODE.shared_region)
-    default: {
-      const e = new SeawallError(text, 'SEAWALL_' + kind.toUpperCase())
-      return e
-    }
+  if (!isNativeError(err)) return err
+  switch (err.code) {
+    case CODE.invalid_config:
+    case CODE.invalid_argument:
+      if (values && typeof values === 'object' && typeof err.field === 'string' && err.field in values &&
+        !Object.prototype.hasOwnProperty.call(err, 'value')) err.value = values[err.field]
+      return err
+    case 'SEAWALL_CIRCUIT_OPEN': return new CircuitOpenError(err.retryAfterMs)
+    case 'SEAWALL_RATE_LIMITED': return new RateLimitedError(err.retryAfterMs)
+    case 'SEAWALL_BULKHEAD_FULL': return new BulkheadFullError()
+    case 'SEAWALL_TIMEOUT': return new TimeoutError(NaN, 'timed out')
+    case 'SEAWALL_RETRY_BUDGET_EXHAUSTED': return new RetryBudgetExhaustedError(undefined, err.attempts)
+    case 'SEAWALL_RETRY_EXHAUSTED': return new RetryExhaustedError(err.attempts === undefined ? 0 : err.attempts, undefined, undefined, err.reason)
+    case 'SEAWALL_INJECTED_FAULT': return new InjectedFaultError()
+    default: return new SeawallError(err.message, err.code) // shared_region, and kinds added later
   }
+}
+
+// An error the native layer made: a built-in class (not one of ours) with a
+// seawall code.
+function isNativeError (err) {
+  if (err === null || typeof err !== 'object' || typeof err.code !== 'string' || !err.code.startsWith('SEAWALL_')) return false
+  const p = Object.getPrototypeOf(err)
+  return p === Error.prototype || p === TypeError.prototype || p === RangeError.prototype
 }
 
 // Validation of arguments done in JS (not config): one helper so the words

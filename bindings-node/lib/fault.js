@@ -10,6 +10,9 @@ const { checkSignal } = require('./timeout')
 const { quickError } = require('./util')
 const { checkKeys, checkObject, execOptions, KNOWN } = require('./options')
 
+// decide(): NONE, ERROR, or a delay in ms (>= 0); defined in src/fault.rs.
+const { faultNone: NONE, faultError: ERROR } = native.protocol
+
 /** Chaos testing: injects errors and delays with the configured rates. */
 class FaultInjector {
   constructor (options) {
@@ -29,8 +32,8 @@ class FaultInjector {
   /** The next decision: { fault: 'none' | 'error' | 'delay', delayMs }. */
   decide () {
     const d = this._n.decide()
-    if (d === -1) return { fault: 'none', delayMs: 0 }
-    if (d === -2) return { fault: 'error', delayMs: 0 }
+    if (d === NONE) return { fault: 'none', delayMs: 0 }
+    if (d === ERROR) return { fault: 'error', delayMs: 0 }
     return { fault: 'delay', delayMs: d }
   }
 
@@ -52,8 +55,8 @@ class FaultInjector {
     if (typeof fn !== 'function') throw argTypeError('fn', 'a function', fn)
     const signal = checkSignal(execOptions(options).signal)
     const d = this._n.decide()
-    if (d !== -1 && ev.has('faultInjected')) ev.emit('faultInjected', { fault: d === -2 ? 'error' : 'delay', delayMs: d === -2 ? 0 : d })
-    if (d === -2) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
+    if (d !== NONE && ev.has('faultInjected')) ev.emit('faultInjected', { fault: d === ERROR ? 'error' : 'delay', delayMs: d === ERROR ? 0 : d })
+    if (d === ERROR) throw this._makeError !== undefined ? this._makeError() : quickError(InjectedFaultError)
     if (d >= 0) await pause(this._clock, d, signal)
     return fn(signal)
   }

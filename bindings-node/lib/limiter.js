@@ -14,6 +14,8 @@ const { handle, checkHandle } = require('./share')
 const ev = require('./events')
 
 const { limiterTryAcquire, limiterTryAcquireOne, limiterTryAcquireKey, limiterTryAcquireKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
+// limiterTryAcquireOne's answers (else: call limiterTryAcquire for the error).
+const { limiterGranted: GRANTED, limiterDenied: DENIED } = native.protocol
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -213,8 +215,8 @@ class UnkeyedLimiter extends BaseLimiter {
         scratch[0] = this._id
         limiterTryAcquireOne()
         const r = scratch[0]
-        if (r === 1) return true
-        if (r === 0) {
+        if (r === GRANTED) return true
+        if (r === DENIED) {
           if (ev.has('rejected')) this._rejected(tryN(this._id, 1, true) ? 0 : scratch[1])
           return false
         }

@@ -23,7 +23,6 @@ const OUTCOME = {
   failure: native.protocol.outcomeFailure,
   ignored: native.protocol.outcomeIgnored
 }
-const STAGES = [undefined, 'rate_limiter', 'circuit_breaker', 'bulkhead']
 
 function checkObject (options, field = 'options', config = false) {
   if (options === undefined || options === null) return {}
@@ -84,16 +83,23 @@ class PolicyGuard {
 const OUTCOME_NAMES = ['success', 'failure', 'ignored']
 // The step codes and tables of src/policy.rs (details in scratch[S..]).
 const S = native.protocol.policySlots
-const STEP_NAMES = ['attempt', 'wait_for_slot', 'sleep', 'fallback', 'done', 'fail']
-const KINDS = ['invalid_config', 'invalid_argument', 'circuit_open', 'rate_limited', 'bulkhead_full', 'timeout',
-  'retry_budget_exhausted', 'injected_fault', 'retry_exhausted']
-const RUN_STAGES = ['rate_limiter', 'circuit_breaker', 'bulkhead']
-const REASONS = ['not_retryable', 'attempts', 'elapsed', 'deadline', 'budget']
+const STEP_NAMES = native.protocol.policySteps
+const KINDS = native.protocol.errorKinds // core's, by number - 1
+const RUN_STAGES = native.protocol.policyStages
+const REASONS = native.protocol.giveUpReasons
+const REJECTED = native.protocol.policyRejected // polAcquire: REJECTED - stage
+// The step codes the loops below switch on stay literals (read from
+// protocol() they cost Policy.execute 10-30% on Node 20, which does not
+// fold them: BENCHMARKS.md, "Issue 18: Node native errors"), checked once
+// against the addon's table.
 const ATTEMPT = 0
 const WAIT = 1
 const SLEEP = 2
 const FALLBACK = 3
 const FAIL = 5
+for (const [code, name] of [[ATTEMPT, 'attempt'], [WAIT, 'wait_for_slot'], [SLEEP, 'sleep'], [FALLBACK, 'fallback'], [FAIL, 'fail']]) {
+  if (STEP_NAMES[code] !== name) throw new Error(`seawall: the addon's policy step ${code} is ${STEP_NAMES[code]}, not ${name} (lib/policy.js is from another build)`)
+}
 
 const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
@@ -290,7 +296,7 @@ class Policy {
     }
     const retryAfterMs = scratch[0]
     this._after()
-    const stage = STAGES[-r]
+    const stage = RUN_STAGES[REJECTED - r]
     const error = stage === 'rate_limiter'
       ? quickError(RateLimitedError, retryAfterMs)
       : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)
@@ -586,7 +592,7 @@ function stepError (lastErr) {
       break
     default: {
       const f = prLastField()
-      e = mapNativeError(new Error(`\u0001seawall:${kind}:${f == null ? '' : f}:${kind}`))
+      e = mapNativeError(native.kindError(kind, f == null ? undefined : f))
     }
   }
   if (stage >= 0) e.stage = RUN_STAGES[stage]

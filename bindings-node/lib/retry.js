@@ -29,7 +29,8 @@ const { backoffStart, backoffStep, backoffSteps, boFinish, boElapsed, scratch } 
 // keeps a copy of its own (`_st`) only while another one owns the region.
 // So a retry loop stepping one schedule copies nothing, and a schedule
 // costs no native object, id or finalizer.
-const { backoffState: STATE, backoffArgs: ARGS } = native.protocol
+// A step's answer is a delay (>= 0), GIVE_UP, or FREED (src/backoff.rs).
+const { backoffState: STATE, backoffArgs: ARGS, backoffGiveUp: GIVE_UP, backoffFreed: FREED } = native.protocol
 const MAX_BATCH = scratch.length - ARGS
 let owner = null
 
@@ -49,7 +50,7 @@ class Schedule {
     evict()
     scratch[ARGS] = this._bid
     backoffStart()
-    if (scratch[ARGS] === -2) throw new Error('backoff was freed')
+    if (scratch[ARGS] === FREED) throw new Error('backoff was freed')
     owner = this
   }
 
@@ -93,8 +94,8 @@ class Schedule {
     scratch[ARGS + 2] = el
     backoffStep()
     const d = scratch[ARGS]
-    if (d === -2) throw new Error('backoff was freed')
-    return d < 0 ? null : d
+    if (d === FREED) throw new Error('backoff was freed')
+    return d === GIVE_UP ? null : d
   }
 
   /**
@@ -108,7 +109,7 @@ class Schedule {
     scratch[ARGS] = this._bid
     scratch[ARGS + 1] = count
     backoffSteps()
-    if (count > 0 && scratch[ARGS] === -2) throw new Error('backoff was freed')
+    if (count > 0 && scratch[ARGS] === FREED) throw new Error('backoff was freed')
     let n = 0
     while (n < count && scratch[ARGS + n] >= 0) n++
     const out = new Array(n)
@@ -129,7 +130,7 @@ class Schedule {
   elapsedMs () {
     this._load()
     const e = boElapsed(this._bid)
-    if (e === -2) throw new Error('backoff was freed')
+    if (e === FREED) throw new Error('backoff was freed')
     return e < 0 ? null : e
   }
 
@@ -452,7 +453,7 @@ function giveUpError (run, err) {
   if (kind === null || kind === undefined) return err
   if (kind === 'retry_budget_exhausted') return new RetryBudgetExhaustedError(undefined, run.attempts, err)
   if (kind === 'retry_exhausted') return new RetryExhaustedError(run.attempts, err, undefined, run.reason)
-  const e = mapNativeError(new Error(`\u0001seawall:${kind}:0:${kind}`))
+  const e = mapNativeError(native.kindError(kind))
   e.cause = err
   e.attempts = run.attempts
   return e

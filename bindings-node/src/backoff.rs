@@ -2,7 +2,7 @@
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, ms_to_ns, Opts};
-use crate::error::tagged;
+use crate::error;
 use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
@@ -40,8 +40,7 @@ fn config(o: &Opts<'_>) -> Result<bo::BackoffConfig> {
     let max_attempts = match o.uint("maxAttempts", "max_attempts")? {
         None => d.max_attempts,
         Some(v) => u32::try_from(v).map_err(|_| {
-            tagged(
-                "invalid_config",
+            error::config(
                 "maxAttempts",
                 format!("must be in [1, 4294967295], got {v}"),
             )
@@ -107,8 +106,7 @@ impl Backoff {
     #[napi(catch_unwind)]
     pub fn delay_for_ms(&self, n: f64) -> Result<f64> {
         if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
-            return Err(tagged(
-                "invalid_argument",
+            return Err(error::argument(
                 "n",
                 format!("must be an integer >= 0, got {}", crate::conf::js_num(n)),
             ));
@@ -149,6 +147,11 @@ pub const STATE: usize = 8;
 pub const ARGS: usize = STATE + 8;
 /// Most delays `backoffSteps` hands out in one call (scratch is ARGS + 32 long).
 pub const MAX_STEPS: usize = 32;
+/// A step's answer at [ARGS] when the schedule gives up (`protocol().backoffGiveUp`).
+pub const GIVE_UP: f64 = -1.0;
+/// The answer at [ARGS] (or of `boElapsed`) for a freed or unknown backoff
+/// (`protocol().backoffFreed`).
+pub const FREED: f64 = -2.0;
 
 fn split(v: u64) -> [f64; 2] {
     [f64::from(v as u32), f64::from((v >> 32) as u32)]
@@ -202,7 +205,7 @@ fn ms_arg(v: f64) -> Option<u64> {
 fn step(b: &bo::Backoff, st: &mut bo::ScheduleState, retry_after_ms: f64, elapsed_ms: f64) -> f64 {
     // ns to ms as `duration_ms` does (one rounding of the integer).
     b.next_delay_ns(st, ms_arg(elapsed_ms), ms_arg(retry_after_ms))
-        .map_or(-1.0, |ns| ns as f64 / 1e6)
+        .map_or(GIVE_UP, |ns| ns as f64 / 1e6)
 }
 
 crate::hot_fn! {
@@ -215,7 +218,7 @@ crate::hot_fn! {
                 state_out(h, &st);
                 h.put(ARGS, 1.0);
             }
-            None => h.put(ARGS, -2.0),
+            None => h.put(ARGS, FREED),
         }
     }
 }
@@ -227,7 +230,7 @@ crate::hot_fn! {
     /// ms, -1 to give up, -2 for an unknown backoff.
     fn backoff_step(h: Hot) {
         let (ra, el) = (h.arg(ARGS + 1), h.arg(ARGS + 2));
-        let d = with_backoff(h, h.id_arg(ARGS), -2.0, |b| {
+        let d = with_backoff(h, h.id_arg(ARGS), FREED, |b| {
             let mut st = state_in(h);
             let d = step(b, &mut st, ra, el);
             state_out(h, &st);
@@ -249,7 +252,7 @@ crate::hot_fn! {
             let mut gave_up = false;
             for i in 0..n {
                 let d = if gave_up {
-                    -1.0
+                    GIVE_UP
                 } else {
                     step(b, &mut st, -1.0, -1.0)
                 };
@@ -260,7 +263,7 @@ crate::hot_fn! {
             true
         });
         if !known {
-            h.put(ARGS, -2.0);
+            h.put(ARGS, FREED);
         }
     }
 }
@@ -291,7 +294,7 @@ pub fn bo_finish(id: u32) -> bool {
 #[napi(catch_unwind)]
 pub fn bo_elapsed(id: u32) -> f64 {
     let h = hot();
-    with_backoff(&h, Some(id), -2.0, |b| {
+    with_backoff(&h, Some(id), FREED, |b| {
         b.elapsed(&state_in(&h)).map_or(-1.0, duration_ms)
     })
 }

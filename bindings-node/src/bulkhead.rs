@@ -5,7 +5,7 @@
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{duration_ms, Opts};
-use crate::error::tagged;
+use crate::error;
 use crate::ffi::{RawFn, Slab, ValSlab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
@@ -41,23 +41,36 @@ fn with<R>(hot: &Hot, id: Option<u32>, missing: R, f: impl FnOnce(&Arc<bh::Bulkh
     }
 }
 
-/// A permit id (>= 0) or -1 when full (never waits; refused while anyone queues).
+/// The answers of `bhTry`, `bulkheadEnqueue` and `bhClaim` besides a permit
+/// id (>= 0), read by JS from `protocol()`: refused (full; also an unknown
+/// bulkhead).
+pub const FULL: f64 = -1.0;
+/// `bulkheadEnqueue`: queued, as `QUEUED - waiterId`.
+pub const QUEUED: f64 = -2.0;
+/// `bhClaim`: still waiting.
+pub const WAITING: f64 = -1.0;
+/// `bhClaim`: an unknown waiter.
+pub const UNKNOWN_WAITER: f64 = -2.0;
+/// `bhClaim`: still waiting under a new id, as `MOVED - newId`.
+pub const MOVED: f64 = -3.0;
+
+/// A permit id (>= 0) or [`FULL`] (never waits; refused while anyone queues).
 #[napi(catch_unwind)]
 pub fn bh_try(id: u32) -> f64 {
     let hot = hot();
-    with(&hot, Some(id), -1.0, |b| match b.try_acquire_owned() {
+    with(&hot, Some(id), FULL, |b| match b.try_acquire_owned() {
         Ok(p) => store_permit(&hot, p),
-        Err(_) => -1.0,
+        Err(_) => FULL,
     })
 }
 
-/// A permit id (>= 0), a waiter as `-2 - waiterId`, or -1 when rejected
-/// (queue full).
+/// A permit id (>= 0), a waiter as `QUEUED - waiterId`, or [`FULL`] when
+/// rejected (queue full).
 fn enqueue(hot: &Hot, id: Option<u32>) -> f64 {
-    with(hot, id, -1.0, |b| match b.enqueue_owned() {
+    with(hot, id, FULL, |b| match b.enqueue_owned() {
         Ok(Admission::Acquired(p)) => store_permit(hot, p),
-        Ok(Admission::Queued(w)) => -2.0 - hot.bh_waiters.borrow_mut().insert(w) as f64,
-        Err(_) => -1.0,
+        Ok(Admission::Queued(w)) => QUEUED - hot.bh_waiters.borrow_mut().insert(w) as f64,
+        Err(_) => FULL,
     })
 }
 
@@ -81,7 +94,7 @@ fn release(hot: &Hot, permit: Option<u32>, ask: bool) -> bool {
 
 crate::hot_fn! {
     /// `bulkheadEnqueue()`: scratch in: [0] the bulkhead id; out: [0] the answer of
-    /// [`enqueue`] (-1 for an unknown id).
+    /// [`enqueue`] ([`FULL`] for an unknown id).
     fn bulkhead_enqueue(h: Hot) {
         h.put(0, enqueue(h, h.id_arg(0)));
     }
@@ -103,14 +116,14 @@ pub const HOT_FNS: &[(&CStr, RawFn)] = &[
     (c"bulkheadRelease", bulkhead_release),
 ];
 
-/// Asks whether waiter `w` has been handed a slot: a permit id, or -1
-/// (still waiting), or -2 (unknown waiter).
+/// Asks whether waiter `w` has been handed a slot: a permit id, or
+/// [`WAITING`], [`UNKNOWN_WAITER`], or `MOVED - newId` (see [`MOVED`]).
 #[napi(catch_unwind)]
 pub fn bh_claim(w: u32) -> f64 {
     let hot = hot();
     let taken = hot.bh_waiters.borrow_mut().take(w);
     let Some(waiter) = taken else {
-        return -2.0;
+        return UNKNOWN_WAITER;
     };
     match waiter.try_claim() {
         Ok(p) => store_permit(&hot, p),
@@ -119,11 +132,11 @@ pub fn bh_claim(w: u32) -> f64 {
             // handle): reinsert and check that the slab gave the same id.
             let again = hot.bh_waiters.borrow_mut().insert(waiter);
             if again == w {
-                -1.0
+                WAITING
             } else {
                 // Cannot happen (the freed id is reused first); keep the
                 // waiter reachable rather than lose its place.
-                -3.0 - again as f64
+                MOVED - again as f64
             }
         }
     }
@@ -222,6 +235,6 @@ pub fn id_arg(field: &str, v: f64) -> Result<u32> {
     if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
         Ok(v as u32)
     } else {
-        Err(tagged("invalid_argument", field, "is not a valid id"))
+        Err(error::argument(field, "is not a valid id"))
     }
 }

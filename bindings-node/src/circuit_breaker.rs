@@ -34,6 +34,11 @@ crate::thread_ctx!(Registry);
 /// Added to a granted permit's bits when transitions are waiting to be drained.
 pub const EVENTS_PENDING: f64 = 1_099_511_627_776.0; // 2^40
 
+/// A rejected acquire answers `REJECTED - retryAfterMs` (- EVENTS_PENDING),
+/// at most `REJECTED`, while a grant is >= 0: JS reads the wait back as
+/// `REJECTED - answer` (`protocol().breakerRejected`).
+pub const REJECTED: f64 = -1.0;
+
 #[derive(Default)]
 struct Events {
     pending: AtomicBool,
@@ -144,7 +149,7 @@ fn acquire(s: &Shared, start: impl FnOnce(f64)) -> f64 {
             start(s.watch.now_ns() as f64);
             p.to_bits() as f64 + if pending(s) { EVENTS_PENDING } else { 0.0 }
         }
-        Err(r) => -1.0 - ms(r.retry_after) - if pending(s) { EVENTS_PENDING } else { 0.0 },
+        Err(r) => REJECTED - ms(r.retry_after) - if pending(s) { EVENTS_PENDING } else { 0.0 },
     }
 }
 

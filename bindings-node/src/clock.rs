@@ -1,7 +1,7 @@
 //! `ManualClock` and the monotonic clock, as JS sees them.
 
 use crate::conf::js_num;
-use crate::error::tagged;
+use crate::error;
 use napi::bindgen_prelude::BigInt;
 use napi::Result;
 use napi_derive::napi;
@@ -17,11 +17,7 @@ pub struct ManualClock {
 pub(crate) fn ns_arg(field: &str, v: BigInt) -> Result<u64> {
     let (neg, x, lossless) = v.get_u64();
     if neg || !lossless {
-        Err(tagged(
-            "invalid_argument",
-            field,
-            "must be a bigint in [0, 2^64)",
-        ))
+        Err(error::argument(field, "must be a bigint in [0, 2^64)"))
     } else {
         Ok(x)
     }
@@ -31,8 +27,7 @@ fn ms_to_ns(field: &str, ms: f64) -> Result<u64> {
     if ms.is_finite() && ms >= 0.0 {
         Ok(seawall::clock::duration_to_ns(
             seawall::validate::duration_from_millis_f64("ms", ms).map_err(|_| {
-                tagged(
-                    "invalid_argument",
+                error::argument(
                     field,
                     format!(
                         "must be a finite number of milliseconds in [0, 100 years], got {}",
@@ -42,8 +37,7 @@ fn ms_to_ns(field: &str, ms: f64) -> Result<u64> {
             })?,
         ))
     } else {
-        Err(tagged(
-            "invalid_argument",
+        Err(error::argument(
             field,
             format!(
                 "must be a finite number of milliseconds >= 0, got {}",

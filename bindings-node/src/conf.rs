@@ -5,7 +5,7 @@
 //! and wrong JS types become `TypeError`s. Core `Config::validate` errors are
 //! renamed from core's snake_case with [`Opts::core_error`].
 
-use crate::error::{camel, from_core, tagged, type_error};
+use crate::error::{self, camel, from_core, type_error};
 use napi::bindgen_prelude::{Object, Unknown};
 use napi::{Result, ValueType};
 use std::cell::RefCell;
@@ -97,10 +97,10 @@ impl<'a> Opts<'a> {
             .and_then(|f| names.iter().find(|(c, _, _)| *c == f));
         match (e, seen) {
             (seawall::Error::InvalidConfig { reason, .. }, Some((_, js, Some(v)))) => {
-                tagged("invalid_config", js, self.jsify(&requote(reason, v)))
+                error::config(js, self.jsify(&requote(reason, v)))
             }
             (seawall::Error::InvalidConfig { field, reason }, _) => {
-                tagged("invalid_config", &self.js_name(field), self.jsify(reason))
+                error::config(&self.js_name(field), self.jsify(reason))
             }
             _ => from_core(e, |f| self.js_name(f)),
         }
@@ -308,11 +308,7 @@ impl<'a> Opts<'a> {
                 let b = unsafe { v.cast::<napi::bindgen_prelude::BigInt>() }?;
                 let (neg, x, lossless) = b.get_u64();
                 if neg || !lossless {
-                    Err(tagged(
-                        "invalid_config",
-                        key,
-                        "must be a bigint in [0, 2^64)",
-                    ))
+                    Err(error::config(key, "must be a bigint in [0, 2^64)"))
                 } else {
                     Ok(Some(x))
                 }
@@ -365,8 +361,7 @@ pub fn uint_value(key: &str, v: f64) -> Result<u64> {
     if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_SAFE_INTEGER {
         Ok(v as u64)
     } else {
-        Err(tagged(
-            "invalid_config",
+        Err(error::config(
             key,
             format!("must be a non-negative safe integer, got {}", js_num(v)),
         ))
@@ -380,8 +375,7 @@ pub fn arg_count(key: &str, v: f64) -> Result<u64> {
     if (1.0..=MAX_SAFE_INTEGER).contains(&v) && (v as u64) as f64 == v {
         Ok(v as u64)
     } else {
-        Err(tagged(
-            "invalid_argument",
+        Err(error::argument(
             key,
             format!("must be a positive safe integer, got {}", js_num(v)),
         ))
@@ -422,7 +416,7 @@ fn requote(reason: &str, js_value: &str) -> String {
 fn retag(e: &seawall::Error, js_field: &str, ms: f64) -> napi::Error {
     match e {
         seawall::Error::InvalidConfig { reason, .. } => {
-            tagged("invalid_config", js_field, requote(reason, &js_num(ms)))
+            error::config(js_field, requote(reason, &js_num(ms)))
         }
         other => from_core(other, |_| js_field.to_string()),
     }

@@ -7,6 +7,11 @@ use napi::Result;
 use napi_derive::napi;
 use seawall::fault::{self, Fault};
 
+/// `decide()`: no fault (`protocol().faultNone`).
+pub const NO_FAULT: f64 = -1.0;
+/// `decide()`: inject an error (`protocol().faultError`).
+pub const INJECT_ERROR: f64 = -2.0;
+
 #[napi(js_name = "NativeFaultInjector")]
 pub struct FaultInjector {
     pub(crate) inner: std::sync::Arc<fault::FaultInjector>,
@@ -46,12 +51,12 @@ impl FaultInjector {
         })
     }
 
-    /// -1: no fault; -2: inject an error; >= 0: delay this many ms.
+    /// [`NO_FAULT`], [`INJECT_ERROR`], or >= 0: delay this many ms.
     #[napi(catch_unwind)]
     pub fn decide(&self) -> f64 {
         match self.inner.decide() {
-            Fault::None => -1.0,
-            Fault::Error => -2.0,
+            Fault::None => NO_FAULT,
+            Fault::Error => INJECT_ERROR,
             Fault::Delay(d) => duration_ms(d),
         }
     }

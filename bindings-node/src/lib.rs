@@ -37,6 +37,7 @@ use napi_derive::napi;
 /// raw functions: `ffi` knows none of them.
 #[napi(module_exports)]
 pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
+    error::set_env(env.raw());
     ffi::register_raw(
         &exports,
         &env,
@@ -51,7 +52,8 @@ pub fn register_hot(exports: Object, env: Env) -> napi::Result<()> {
 
 /// The constants of the native calls' protocol, defined once here (each in
 /// its module) and read once by `lib/native.js`: scratch layout, outcome
-/// codes, the breaker's events flag.
+/// codes, the breaker's events flag, the special answers of the hot calls,
+/// core's error kinds.
 #[napi(object)]
 pub struct Protocol {
     /// Length of the scratch array.
@@ -69,6 +71,36 @@ pub struct Protocol {
     pub backoff_max_steps: u32,
     /// Scratch slot where a policy step's details start.
     pub policy_slots: u32,
+    /// A rejected breaker acquire answers `breakerRejected - retryAfterMs`
+    /// (- eventsPending); grants are >= 0.
+    pub breaker_rejected: f64,
+    /// The bulkhead's answers besides a permit id (>= 0): refused;
+    /// queued as `bulkheadQueued - waiterId`; a claim still waiting; a
+    /// claim re-queued as `bulkheadMoved - newId`.
+    pub bulkhead_full: f64,
+    pub bulkhead_queued: f64,
+    pub bulkhead_waiting: f64,
+    pub bulkhead_moved: f64,
+    /// A fault injector's `decide()`: no fault, or inject an error (else a
+    /// delay in ms, >= 0).
+    pub fault_none: f64,
+    pub fault_error: f64,
+    /// A backoff step's answer: give up, or the backoff was freed.
+    pub backoff_give_up: f64,
+    pub backoff_freed: f64,
+    /// Core's error kinds' wire names in numeric order (`errorKinds[k - 1]`
+    /// is kind `k`): a policy step names its error by this index.
+    pub error_kinds: Vec<String>,
+    /// A policy run's steps by code, its stages and give-up reasons by
+    /// index; a refused `polAcquire` answers `policyRejected - stage`.
+    pub policy_steps: Vec<String>,
+    pub policy_stages: Vec<String>,
+    pub give_up_reasons: Vec<String>,
+    pub policy_rejected: f64,
+    /// `limiterTryAcquireOne`'s answers: granted, denied (else call
+    /// `limiterTryAcquire` for the error).
+    pub limiter_granted: f64,
+    pub limiter_denied: f64,
 }
 
 /// The protocol constants (see [`Protocol`]).
@@ -85,6 +117,24 @@ pub fn protocol() -> Protocol {
         backoff_args: backoff::ARGS as u32,
         backoff_max_steps: backoff::MAX_STEPS as u32,
         policy_slots: policy::S as u32,
+        breaker_rejected: circuit_breaker::REJECTED,
+        bulkhead_full: bulkhead::FULL,
+        bulkhead_queued: bulkhead::QUEUED,
+        bulkhead_waiting: bulkhead::WAITING,
+        bulkhead_moved: bulkhead::MOVED,
+        fault_none: fault::NO_FAULT,
+        fault_error: fault::INJECT_ERROR,
+        backoff_give_up: backoff::GIVE_UP,
+        backoff_freed: backoff::FREED,
+        error_kinds: seawall::ErrorKind::ALL
+            .map(|k| k.as_str().to_owned())
+            .to_vec(),
+        policy_steps: policy::STEPS.map(str::to_owned).to_vec(),
+        policy_stages: policy::STAGES.map(str::to_owned).to_vec(),
+        give_up_reasons: policy::REASONS.map(str::to_owned).to_vec(),
+        policy_rejected: policy::REJECTED,
+        limiter_granted: limiter::GRANTED,
+        limiter_denied: limiter::DENIED,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::clock::{source, ManualClock};
 use crate::conf::{arg_count, duration_ms, Opts};
-use crate::error::{from_core, tagged};
+use crate::error::{self, from_core};
 use crate::ffi::{RawFn, Slab};
 use napi::bindgen_prelude::Object;
 use napi::Result;
@@ -115,13 +115,7 @@ fn decide(l: &Limiter, n: u64, peek: bool) -> Result<Decision> {
         (Limiter::Bucket(b), true) => b.peek(n),
         (Limiter::Window(w), false) => w.try_acquire(n),
         (Limiter::Window(w), true) => w.peek(n),
-        _ => {
-            return Err(tagged(
-                "invalid_argument",
-                "key",
-                "is required for a keyed limiter",
-            ))
-        }
+        _ => return Err(error::argument("key", "is required for a keyed limiter")),
     };
     d.map_err(|e| arg_error(&e))
 }
@@ -130,19 +124,13 @@ fn decide_key(l: &Limiter, key: &str, n: u64) -> Result<bool> {
     let d = match l {
         Limiter::KeyedBucket(k) => k.try_acquire_str(key, n),
         Limiter::KeyedWindow(k) => k.try_acquire_str(key, n),
-        _ => {
-            return Err(tagged(
-                "invalid_argument",
-                "key",
-                "is not used by an unkeyed limiter",
-            ))
-        }
+        _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
     };
     d.map(|d| write(&d)).map_err(|e| arg_error(&e))
 }
 
 fn not_live() -> napi::Error {
-    tagged("invalid_argument", "id", "is not a live limiter")
+    error::argument("id", "is not a live limiter")
 }
 
 crate::hot_fn! {
@@ -168,19 +156,27 @@ crate::hot_fn! {
     }
 }
 
-/// `tryAcquire()` of one permit, answer only: 1 granted, 0 denied, 2 when
-/// `limiterTryAcquire` must be called for the error (an unknown id, a keyed limiter, a
-/// burst of 0 cannot happen but is handled).
-fn try1(hot: &Hot, id: Option<u32>) -> u32 {
+/// `limiterTryAcquireOne`'s answers (`protocol().limiterGranted`,
+/// `limiterDenied`); anything else asks for `limiterTryAcquire`, which
+/// throws the error.
+pub const GRANTED: f64 = 1.0;
+pub const DENIED: f64 = 0.0;
+const ASK: f64 = 2.0;
+
+/// `tryAcquire()` of one permit, answer only: [`GRANTED`], [`DENIED`], or
+/// `ASK` when `limiterTryAcquire` must be called for the error (an unknown
+/// id, a keyed limiter, a burst of 0 cannot happen but is handled).
+fn try1(hot: &Hot, id: Option<u32>) -> f64 {
     let r = hot.limiters.borrow();
     let d = match id.and_then(|id| r.get(id)).map(|l| &**l) {
         Some(Limiter::Bucket(b)) => b.try_acquire(1),
         Some(Limiter::Window(w)) => w.try_acquire(1),
-        _ => return 2,
+        _ => return ASK,
     };
     match d {
-        Ok(d) => u32::from(d.allowed),
-        Err(_) => 2,
+        Ok(d) if d.allowed => GRANTED,
+        Ok(_) => DENIED,
+        Err(_) => ASK,
     }
 }
 
@@ -188,7 +184,7 @@ crate::hot_fn! {
     /// `limiterTryAcquireOne()`: scratch in: [0] the limiter id; out: [0] the answer of
     /// [`try1`] (nothing else is written).
     fn limiter_try_acquire_one(h: Hot) {
-        h.put(0, f64::from(try1(h, h.id_arg(0))));
+        h.put(0, try1(h, h.id_arg(0)));
     }
 }
 
@@ -210,11 +206,7 @@ unsafe extern "C" fn limiter_try_acquire_key_raw(
                     Some(Limiter::KeyedBucket(k)) => k.try_acquire(key, n),
                     Some(Limiter::KeyedWindow(k)) => k.try_acquire(key, n),
                     Some(_) => {
-                        return Err(tagged(
-                            "invalid_argument",
-                            "key",
-                            "is not used by an unkeyed limiter",
-                        ))
+                        return Err(error::argument("key", "is not used by an unkeyed limiter"))
                     }
                     None => return Err(not_live()),
                 };
@@ -417,8 +409,7 @@ impl RateLimiter {
                 )
             }
             other => {
-                return Err(tagged(
-                    "invalid_config",
+                return Err(error::config(
                     "kind",
                     format!("unknown limiter kind {other:?}"),
                 ))
@@ -493,13 +484,7 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::Bucket(b) => b.refund(n),
             Limiter::Window(w) => w.refund(n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is required for a keyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is required for a keyed limiter")),
         }
         Ok(())
     }
@@ -512,13 +497,7 @@ impl RateLimiter {
         let d = match &**self.inner {
             Limiter::KeyedBucket(k) => k.peek(key.as_bytes(), n),
             Limiter::KeyedWindow(k) => k.peek(key.as_bytes(), n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         };
         d.map(|d| write(&d)).map_err(|e| arg_error(&e))
     }
@@ -529,13 +508,7 @@ impl RateLimiter {
         match &**self.inner {
             Limiter::KeyedBucket(k) => k.refund(key.as_bytes(), n),
             Limiter::KeyedWindow(k) => k.refund(key.as_bytes(), n),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         }
         Ok(())
     }
@@ -624,13 +597,7 @@ impl RateLimiter {
         let r = match &**self.inner {
             Limiter::Bucket(b) => b.reserve(n, max_wait),
             Limiter::Window(w) => w.reserve(n, max_wait),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is required by a keyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is required by a keyed limiter")),
         };
         wait_result(r)
     }
@@ -643,13 +610,7 @@ impl RateLimiter {
         let r = match &**self.inner {
             Limiter::KeyedBucket(k) => k.reserve(key.as_bytes(), n, max_wait),
             Limiter::KeyedWindow(k) => k.reserve(key.as_bytes(), n, max_wait),
-            _ => {
-                return Err(tagged(
-                    "invalid_argument",
-                    "key",
-                    "is not used by an unkeyed limiter",
-                ))
-            }
+            _ => return Err(error::argument("key", "is not used by an unkeyed limiter")),
         };
         wait_result(r)
     }

@@ -64,9 +64,7 @@ impl Policy {
             match l.as_stage() {
                 Some(stage) => p = p.rate_limiter(stage),
                 None => {
-                    return Err(crate::error::tagged(
-                        "invalid_config",
-                        "rateLimiter",
+                    return Err(crate::error::config("rateLimiter",
                         "must be a TokenBucket or SlidingWindowLimiter (apply keyed limiters before the policy)",
                     ))
                 }
@@ -104,12 +102,12 @@ impl Policy {
 }
 
 // Core's policy run, one per call, in a per-thread slab addressed by id
-// (no JS object per call). Each step returns its code (0 attempt, 1
-// wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail; NaN for an unknown
-// run) and writes its details to scratch[S..S + 10]:
+// (no JS object per call). Each step returns its code (its index in
+// STEPS: 0 attempt, 1 wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail;
+// NaN for an unknown run) and writes its details to scratch[S..S + 10]:
 //   S+0: attempt time limit / waiter id / delay (ms), -1 for none
 //   S+1: longest wait for a slot (ms)
-//   S+2: error kind (index in KINDS), -1 none
+//   S+2: error kind (index in ErrorKind::ALL, protocol().errorKinds), -1 none
 //   S+3: refusing stage (index in STAGES), -1 none
 //   S+4: the error's retry-after (ms), -1 none
 //   S+5: the error's attempts, -1 none
@@ -125,19 +123,34 @@ impl Policy {
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
 pub const S: usize = 16;
-const KINDS: [&str; 9] = [
-    "invalid_config",
-    "invalid_argument",
-    "circuit_open",
-    "rate_limited",
-    "bulkhead_full",
-    "timeout",
-    "retry_budget_exhausted",
-    "injected_fault",
-    "retry_exhausted",
+/// The steps by code (`protocol().policySteps`).
+pub const STEPS: [&str; 6] = [
+    "attempt",
+    "wait_for_slot",
+    "sleep",
+    "fallback",
+    "done",
+    "fail",
 ];
-const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
-const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
+/// The stages by index (`protocol().policyStages`).
+pub const STAGES: [&str; 3] = ["rate_limiter", "circuit_breaker", "bulkhead"];
+/// The give-up reasons by index (`protocol().giveUpReasons`).
+pub const REASONS: [&str; 5] = ["not_retryable", "attempts", "elapsed", "deadline", "budget"];
+/// A refused `polAcquire` answers `REJECTED - stage` (its index in
+/// [`STAGES`]): -1 rate limiter, -2 circuit breaker, -3 bulkhead
+/// (`protocol().policyRejected`).
+pub const REJECTED: f64 = -1.0;
+
+/// A stage's index in [`STAGES`] (a match, not a string search: a
+/// refusal's answer is on the hot path).
+#[inline]
+fn stage_index(s: Stage) -> f64 {
+    match s {
+        Stage::RateLimiter => 0.0,
+        Stage::CircuitBreaker => 1.0,
+        Stage::Bulkhead => 2.0,
+    }
+}
 
 thread_local! {
     static LAST_FIELD: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
@@ -193,10 +206,13 @@ fn write_step(
 }
 
 fn describe_error(out: &mut [f64; 9], error: Option<&seawall::Error>, stage: Option<Stage>) {
-    out[3] = stage.map_or(-1.0, |s| index_of(&STAGES, s.as_str()));
+    out[3] = stage.map_or(-1.0, stage_index);
     LAST_FIELD.with(|f| f.set(error.and_then(|e| e.field())));
     if let Some(e) = error {
-        out[2] = index_of(&KINDS, e.kind().as_str());
+        out[2] = seawall::ErrorKind::ALL
+            .iter()
+            .position(|k| *k == e.kind())
+            .map_or(-1.0, |i| i as f64);
         out[4] = e.retry_after().map_or(-1.0, duration_ms);
         out[5] = e.attempts().map_or(-1.0, f64::from);
         out[6] = e
@@ -331,8 +347,8 @@ pub fn pr_last_field() -> Option<&'static str> {
 }
 
 /// A guard id (>= 0; scratch[0] = 1 when it holds a half-open probe), or a
-/// rejection: -1 rate limiter, -2 circuit breaker, -3 bulkhead, with
-/// scratch[0] = retry-after ms. NaN for an unknown policy.
+/// rejection, `REJECTED - stage` (see [`REJECTED`]), with scratch[0] =
+/// retry-after ms. NaN for an unknown policy.
 #[napi(catch_unwind)]
 pub fn pol_acquire(id: u32) -> f64 {
     let policy = self::hot().policies.borrow().get(id).cloned();
@@ -353,11 +369,7 @@ pub fn pol_acquire(id: u32) -> f64 {
         }
         Err(r) => {
             put(0, r.error.retry_after().map_or(0.0, duration_ms));
-            match r.stage {
-                Stage::RateLimiter => -1.0,
-                Stage::CircuitBreaker => -2.0,
-                Stage::Bulkhead => -3.0,
-            }
+            REJECTED - stage_index(r.stage)
         }
     }
 }

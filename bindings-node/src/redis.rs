@@ -5,7 +5,7 @@
 //! blocks. No Redis logic lives here.
 
 use crate::conf::{arg_count, Opts};
-use crate::error::{from_core, tagged, type_error};
+use crate::error::{self, from_core, type_error};
 use crate::redis_done::Settler;
 use napi::bindgen_prelude::{Buffer, Either, Object};
 use napi::{Env, Result};
@@ -77,7 +77,7 @@ impl NativeRedisBackend {
         let o = Opts::new(options);
         let url = o
             .string("url")?
-            .ok_or_else(|| tagged("invalid_config", "url", "is required, got undefined"))?;
+            .ok_or_else(|| error::config("url", "is required, got undefined"))?;
         let mut cfg = RedisConfig::new(url);
         if let Some(d) = o.duration_ms("deadlineMs", "deadline")? {
             cfg.deadline = d;
@@ -289,14 +289,15 @@ pub struct AcquireLease {
 }
 
 impl napi::Task for AcquireLease {
-    type Output = seawall::redis::LeaseDecision;
+    // Core's error crosses to `resolve` (the JS thread), where it becomes
+    // a JS error (src/error.rs).
+    type Output = seawall::Result<seawall::redis::LeaseDecision>;
     type JsValue = RedisLeaseDecision;
     fn compute(&mut self) -> Result<Self::Output> {
-        self.inner
-            .try_acquire(self.key.as_bytes())
-            .map_err(|e| from_core(&e, |f| f.to_string()))
+        Ok(self.inner.try_acquire(self.key.as_bytes()))
     }
     fn resolve(&mut self, _env: Env, d: Self::Output) -> Result<Self::JsValue> {
+        let d = d.map_err(|e| from_core(&e, |f| f.to_string()))?;
         Ok(RedisLeaseDecision {
             lease: d.lease.map(|l| RedisLeaseJs {
                 key: self.key.clone(),
@@ -402,9 +403,11 @@ pub struct FlagOp {
 }
 
 impl napi::Task for FlagOp {
-    type Output = bool;
+    // Core's error crosses to `resolve` (the JS thread), where it becomes
+    // a JS error (src/error.rs).
+    type Output = seawall::Result<bool>;
     type JsValue = bool;
-    fn compute(&mut self) -> Result<bool> {
+    fn compute(&mut self) -> Result<Self::Output> {
         let f = self.flag.as_bytes();
         let r = match self.op {
             0 => self.inner.is_enabled(f, self.arg),
@@ -425,10 +428,10 @@ impl napi::Task for FlagOp {
                     other => other,
                 }),
         };
-        r.map_err(|e| from_core(&e, |f| f.to_string()))
+        Ok(r)
     }
-    fn resolve(&mut self, _env: Env, v: bool) -> Result<bool> {
-        Ok(v)
+    fn resolve(&mut self, _env: Env, v: Self::Output) -> Result<bool> {
+        v.map_err(|e| from_core(&e, |f| f.to_string()))
     }
 }
 

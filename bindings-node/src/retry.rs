@@ -10,7 +10,7 @@
 
 use crate::backoff::Backoff;
 use crate::conf::ms_to_ns;
-use crate::error::tagged;
+use crate::error;
 use crate::retry_budget::RetryBudget;
 use napi::Result;
 use napi_derive::napi;
@@ -55,8 +55,7 @@ impl Retry {
         if let Some(n) = max_attempts {
             let limit = backoff.core().config().max_attempts;
             if !(n.is_finite() && n.fract() == 0.0 && n >= 1.0 && n <= f64::from(limit)) {
-                return Err(tagged(
-                    "invalid_config",
+                return Err(error::config(
                     "maxAttempts",
                     format!(
                         "must be an integer in [1, {limit}] (the backoff's maxAttempts), got {}",
@@ -199,11 +198,7 @@ pub struct ChainVerdict {
 
 fn error_kind(name: &str, field: &str) -> Result<ErrorKind> {
     ErrorKind::from_wire(name).ok_or_else(|| {
-        tagged(
-            "invalid_argument",
-            field,
-            format!("must be a seawall error kind, got {name:?}"),
-        )
+        error::argument(field, format!("must be a seawall error kind, got {name:?}"))
     })
 }
 
@@ -218,11 +213,7 @@ pub fn classify_chain(links: Vec<ChainLink>) -> Result<ChainVerdict> {
         };
         let transport = match &l.transport {
             Some(k) => Some(RetryableKind::from_wire(k).ok_or_else(|| {
-                tagged(
-                    "invalid_argument",
-                    "transport",
-                    format!("unknown failure kind {k:?}"),
-                )
+                error::argument("transport", format!("unknown failure kind {k:?}"))
             })?),
             None => None,
         };

@@ -11,7 +11,7 @@
 //! worker can attach whenever it starts, whatever became of the sharer's
 //! object. Share the long-lived primitives of a process, not one per call.
 
-use crate::error::tagged;
+use crate::error;
 use napi::Result;
 use std::any::Any;
 use std::collections::HashMap;
@@ -46,9 +46,7 @@ pub fn share<T: Any + Send + Sync>(kind: &'static str, v: &Arc<T>) -> f64 {
 /// The primitive shared under `id`, which must be of `kind`.
 pub fn attach<T: Any + Send + Sync>(kind: &'static str, id: f64) -> Result<Arc<T>> {
     let missing = || {
-        tagged(
-            "invalid_argument",
-            "handle",
+        error::argument("handle",
             format!(
                 "does not name a shared {kind} of this process (id {id}): pass the handle share() made, as is"
             ),
@@ -60,8 +58,7 @@ pub fn attach<T: Any + Send + Sync>(kind: &'static str, id: f64) -> Result<Arc<T
     let g = registry().lock().unwrap_or_else(PoisonError::into_inner);
     let (k, w) = g.get(&(id as u64)).ok_or_else(missing)?;
     if *k != kind {
-        return Err(tagged(
-            "invalid_argument",
+        return Err(error::argument(
             "handle",
             format!("names a shared {k}, not a {kind}"),
         ));
