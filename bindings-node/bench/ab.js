@@ -80,6 +80,12 @@ const rows = {
     const p = new s.Policy({ circuitBreaker: cb })
     return [() => p.tryAcquire()]
   },
+  'policy execute(ok), breaker open: CircuitOpenError': (s) => {
+    const cb = new s.CircuitBreaker()
+    cb.forceOpen()
+    const p = new s.Policy({ circuitBreaker: cb })
+    return [() => p.execute(ok).catch(swallow), { async: true }]
+  },
   'bulkhead execute(ok), full: BulkheadFullError': (s) => {
     const bh = new s.Bulkhead({ maxConcurrent: 1, maxQueue: 0 })
     bh.tryAcquire()

@@ -104,7 +104,7 @@ impl Policy {
 // Core's policy run, one per call, in a per-thread slab addressed by id
 // (no JS object per call). Each step returns its code (its index in
 // STEPS: 0 attempt, 1 wait_for_slot, 2 sleep, 3 fallback, 4 done, 5 fail;
-// NaN for an unknown run) and writes its details to scratch[S..S + 10]:
+// NaN for an unknown run) and writes its details to scratch[S..S + 14]:
 //   S+0: attempt time limit / waiter id / delay (ms), -1 for none
 //   S+1: longest wait for a slot (ms)
 //   S+2: error kind (index in ErrorKind::ALL, protocol().errorKinds), -1 none
