@@ -469,6 +469,32 @@ fn make(op: &str) -> Option<Looper> {
                 }
             })
         }
+        // One drained key (burst 1, one token a second) on the real clock,
+        // every call denied.
+        "ktb_denied" => {
+            use seawall::keyed::{KeyTableConfig, KeyedTokenBucket, KeyedTokenBucketConfig};
+            let l = must(KeyedTokenBucket::with_clock(
+                KeyedTokenBucketConfig {
+                    bucket: tb(1, 1.0, None),
+                    table: KeyTableConfig {
+                        max_keys: 10_000,
+                        hash_seed: Some(1),
+                        ..KeyTableConfig::default()
+                    },
+                },
+                host_clock(op),
+            ));
+            let _ = l.try_acquire(b"user-42", 1); // the only token
+            Box::new(move |n| {
+                for _ in 0..n {
+                    black_box(
+                        l.try_acquire(black_box(b"user-42"), 1)
+                            .map(|d| d.allowed)
+                            .unwrap_or(false),
+                    );
+                }
+            })
+        }
         "gov_keyed" => {
             let l = governor::RateLimiter::keyed(gov_quota());
             for k in 0..5_000u32 {

@@ -218,3 +218,52 @@ fn loom_finds_the_check_then_swap_eviction_race() {
         "loom should find the over-grant of the check-then-swap eviction"
     );
 }
+
+/// Burst 3 per second, one tracked key with a full bucket, three takers of
+/// it, the clock stepping forward 1 ms on one of them before it takes: all
+/// three are granted in every interleaving. (A taker reads the clock before
+/// the key's state, for the slot lookup; a charge made meanwhile at the
+/// later reading used to make its reading look too early and deny a token
+/// that was there.)
+#[test]
+fn a_clock_read_before_the_state_never_denies_a_token_that_is_there() {
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(2);
+    b.check(|| {
+        let clock = ManualClock::new();
+        let cfg = KeyedTokenBucketConfig {
+            bucket: TokenBucketConfig {
+                burst: 3,
+                rate_per_sec: 1.0,
+                initial_tokens: None,
+            },
+            table: KeyTableConfig {
+                max_keys: 1,
+                max_probe: 4,
+                on_full: OnFull::Deny,
+                hash_seed: Some(1),
+            },
+        };
+        let l = Arc::new(
+            KeyedTokenBucket::with_clock(cfg, &clock)
+                .ok()
+                .unwrap_or_else(|| unreachable!()),
+        );
+        assert_eq!(granted(&l, "k"), 1); // tracked; full again 2 s later
+        clock.advance(std::time::Duration::from_secs(2));
+        let handles: Vec<_> = (0..3)
+            .map(|i| {
+                let l = l.clone();
+                let clock = clock.clone();
+                thread::spawn(move || {
+                    if i == 0 {
+                        clock.advance(std::time::Duration::from_millis(1));
+                    }
+                    granted(&l, "k")
+                })
+            })
+            .collect();
+        let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+        assert_eq!(total, 3);
+    });
+}

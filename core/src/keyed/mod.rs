@@ -615,14 +615,31 @@ impl KeyedTokenBucket {
                 return self.on_full(home, now, n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
+            // `now` was read before the state (the slot lookup needs it):
+            // a charge made meanwhile with a later clock reading can make
+            // it look too early and deny a token that is there. A denial
+            // therefore reads the clock again once (after the load, so no
+            // longer too early), and so does a lost CAS. A grant is never
+            // wrong with an early `now` (it is stricter).
+            let mut now = now;
+            let mut early = true;
             let (decision, charged) = loop {
                 let step = self.gcra.step(tat, now, n);
                 let Some(new_tat) = step.new_tat else {
+                    if early {
+                        early = false;
+                        now = self.clock.now_ns().max(now);
+                        continue;
+                    }
                     break (step.decision, false);
                 };
                 match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
                     Ok(_) => break (step.decision, true),
-                    Err(actual) => tat = actual,
+                    Err(actual) => {
+                        tat = actual;
+                        now = self.clock.now_ns().max(now);
+                        early = false;
+                    }
                 }
             };
             if self.table.still_holds(i, fp) {
@@ -705,7 +722,10 @@ impl KeyedTokenBucket {
         // Read the state, then check the slot is still the key's, then swap
         // exactly that state: a state taken over by another key (the key
         // was fresh, so it had nothing to give back) is never refunded.
+        // The clock is read after the state (an earlier reading would let
+        // the refund reach below the present: more than burst).
         let mut tat = cell.load(Ordering::SeqCst);
+        let mut now = self.clock.now_ns().max(now);
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
             if new_tat == tat || !self.table.holds(i, fp) {
@@ -713,7 +733,10 @@ impl KeyedTokenBucket {
             }
             match cell.compare_exchange(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => return,
-                Err(actual) => tat = actual,
+                Err(actual) => {
+                    tat = actual;
+                    now = self.clock.now_ns().max(now);
+                }
             }
         }
     }

@@ -100,8 +100,16 @@ impl KeyedTokenBucket {
                 return self.reserve_full(home, now, n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
+            // As in `decide`: a refusal or a lost CAS reads the clock again
+            // (the first reading came before the state).
+            let mut now = now;
+            let mut early = true;
             let got = loop {
                 match self.gcra.reserve(tat, now, n, max_wait_ns) {
+                    Err(_) if early => {
+                        early = false;
+                        now = self.clock.now_ns().max(now);
+                    }
                     Err(retry) => break Err(retry),
                     Ok((new_tat, due)) => match cell.compare_exchange_weak(
                         tat,
@@ -110,7 +118,11 @@ impl KeyedTokenBucket {
                         Ordering::SeqCst,
                     ) {
                         Ok(_) => break Ok((tat, due)),
-                        Err(actual) => tat = actual,
+                        Err(actual) => {
+                            tat = actual;
+                            now = self.clock.now_ns().max(now);
+                            early = false;
+                        }
                     },
                 }
             };

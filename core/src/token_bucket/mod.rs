@@ -425,8 +425,13 @@ impl TokenBucket {
     #[inline(always)]
     pub fn try_acquire(&self, n: u64) -> Result<Decision> {
         self.gcra.check_n(n)?;
-        let now = self.clock.now_ns();
+        // The state first, then the clock: whoever wrote this TAT read its
+        // clock before, so `now` is never older than the time the TAT was
+        // computed for (an older `now` would deny a token that is there:
+        // `spec/token_bucket.md`, "Concurrency"). After a lost CAS, the
+        // clock is read again for the same reason.
         let mut tat = self.hot.tat.load(Ordering::Acquire);
+        let mut now = self.clock.now_ns();
         loop {
             let step = self.gcra.step(tat, now, n);
             let Some(new_tat) = step.new_tat else {
@@ -443,7 +448,10 @@ impl TokenBucket {
                     self.hot.allowed.fetch_add(1, Ordering::Relaxed);
                     return Ok(step.decision);
                 }
-                Err(actual) => tat = actual,
+                Err(actual) => {
+                    tat = actual;
+                    now = self.clock.now_ns();
+                }
             }
         }
     }
@@ -465,8 +473,10 @@ impl TokenBucket {
         if n == 0 {
             return;
         }
-        let now = self.clock.now_ns();
+        // State, then clock, as in `try_acquire` (an older `now` would let
+        // the refund go below the present and hand out more than burst).
         let mut tat = self.hot.tat.load(Ordering::Acquire);
+        let mut now = self.clock.now_ns();
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
             if new_tat == tat {
@@ -479,7 +489,10 @@ impl TokenBucket {
                 Ordering::Acquire,
             ) {
                 Ok(_) => return,
-                Err(actual) => tat = actual,
+                Err(actual) => {
+                    tat = actual;
+                    now = self.clock.now_ns();
+                }
             }
         }
     }
@@ -546,8 +559,9 @@ impl TokenBucket {
     fn reserve_ns(&self, n: u64, max_wait: Duration) -> Result<Reserved> {
         self.gcra.check_n(n)?;
         let max_wait_ns = duration_to_ns(max_wait).min(MAX_NS);
-        let now = self.clock.now_ns();
+        // State, then clock, as in `try_acquire`.
         let mut tat = self.hot.tat.load(Ordering::Acquire);
+        let mut now = self.clock.now_ns();
         loop {
             let (new_tat, due) = match self.gcra.reserve(tat, now, n, max_wait_ns) {
                 Ok(r) => r,
@@ -572,7 +586,10 @@ impl TokenBucket {
                     self.waiting.fetch_add(1, Ordering::Relaxed);
                     return Ok(Reserved::At(due));
                 }
-                Err(actual) => tat = actual,
+                Err(actual) => {
+                    tat = actual;
+                    now = self.clock.now_ns();
+                }
             }
         }
     }
