@@ -116,7 +116,7 @@ function stepEvents (policy, code, lastErr, waited) {
   const reason = scratch[S + 12]
   if (st < 0 && reason < 0 && code !== SLEEP) return
   const ra = scratch[S + 11]
-  const attempts = code === SLEEP ? scratch[S + 8] : scratch[S + 13]
+  const attempts = scratch[S + 13] // the retry stage's count (a refusal counts)
   const delayMs = scratch[S]
   let failed = lastErr
   if (st >= 0) {

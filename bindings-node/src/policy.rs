@@ -119,7 +119,8 @@ impl Policy {
 //         none (core's PolicyRun::take_refusal: also when the step is a sleep)
 //   S+11: that refusal's retry-after (ms), -1 none
 //   S+12: why the retry stage gave up (index in REASONS), -1 not (yet)
-//   S+13: the attempts it gave up after, -1 not (yet)
+//   S+13: the calls the retry stage counted (a refusal counts; at a
+//         give-up, the attempts it gave up after), -1 without retry stage
 // (S = 16: a region the backoff steps use only within one call, so no
 // state lives there between calls.) A run that is over leaves the slab.
 pub const S: usize = 16;
@@ -252,7 +253,8 @@ fn with_run(
         S + 12,
         gave_up.map_or(-1.0, |g| index_of(&REASONS, g.reason.as_str())),
     );
-    hot.put(S + 13, gave_up.map_or(-1.0, |g| f64::from(g.attempts)));
+    let counted = gave_up.map(|g| g.attempts).or(run.retry_attempts());
+    hot.put(S + 13, counted.map_or(-1.0, f64::from));
     if run.is_over() && !keep {
         hot.put(S + 9, -1.0);
     } else {

@@ -36,7 +36,7 @@ test('a limiter refusal that the retry stage retries: rejected, then retrySchedu
   assert.deepStrictEqual(l.seen.map(([n]) => n), ['rejected', 'retryScheduled'])
   assert.deepStrictEqual(l.seen[0][1], { by: 'rate_limiter', name: 'pe-tb', retryAfterMs: 1000 })
   const s = l.seen[1][1]
-  assert.strictEqual(s.attempt, 0, 'a refused call is not an attempt')
+  assert.strictEqual(s.attempt, 1, "the retry stage counts the refusal (as a give-up's attempts would)")
   assert.strictEqual(s.delayMs, 1000, "core's delay honours the limiter's retry-after")
   assert.strictEqual(s.error.code, 'SEAWALL_RATE_LIMITED')
   assert.strictEqual(s.error.stage, 'rate_limiter')

@@ -415,6 +415,13 @@ impl PolicyRun {
         Ok(Some(v))
     }
 
+    /// The calls the retry stage has counted so far (a stage's refusal
+    /// counts), or None without a retry stage.
+    #[getter]
+    fn retry_attempts(&self) -> Option<u32> {
+        self.run.retry_attempts()
+    }
+
     /// Why the retry stage stopped, once it has: `(reason, attempts)`
     /// (core's `PolicyRun::give_up`; `not_retryable` included), else None.
     #[getter]

@@ -60,7 +60,7 @@ def test_a_refusal_retried_names_the_refusal_as_the_error(seen: Seen) -> None:
     assert p.call(len, "abc") == 3  # refused once, slept retry_after, admitted
     assert [k for k, _ in seen] == ["rejected", "retry_scheduled"]
     d = seen[1][1]
-    assert d["attempt"] == 0  # a refused call is not an attempt
+    assert d["attempt"] == 1  # the retry stage counts the refusal (as a give-up's attempts would)
     assert d["delay"] == 1.0
     assert isinstance(d["error"], seawall.RateLimitedError)
     assert d["error"].stage == "rate_limiter"

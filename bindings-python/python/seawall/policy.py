@@ -198,9 +198,11 @@ class Policy:
         if _log.logger.isEnabledFor(logging.INFO) or _events._subscribers:
             refusal = run.refusal
             err = refusal if refusal is not None else last
+            counted = run.retry_attempts  # the retry stage's count: a refusal counts
+            attempt = counted if counted is not None else run.attempts
             if _log.logger.isEnabledFor(logging.INFO):
-                _log.log_retry(run.attempts, err, result, delay)
-            _events.emit_quiet("retry_scheduled", self, attempt=run.attempts, delay=delay, error=err)
+                _log.log_retry(attempt, err, result, delay)
+            _events.emit_quiet("retry_scheduled", self, attempt=attempt, delay=delay, error=err)
 
     def _stopping(self, run: PolicyRun, last: Optional[BaseException], result: Any) -> None:
         """A ``fallback`` / ``fail`` step: when the retry stage gave up, the

@@ -584,6 +584,8 @@ mod tests {
         );
         assert!(run.take_refusal().is_none(), "taken once");
         assert_eq!(run.give_up(), None);
+        assert_eq!(run.retry_attempts(), Some(1), "the refusal counts");
+        assert_eq!(run.attempts(), 0, "but is not an attempt");
         // admitted: no refusal any more
         clock.advance(Duration::from_secs(1));
         assert!(matches!(run.next_step(), Step::Attempt { .. }));

@@ -294,6 +294,28 @@ impl PolicyRun {
         self.gave_up
     }
 
+    /// The calls the retry stage has counted so far (a stage's refusal
+    /// counts, as in [`Error::attempts`] of its give-up); `None` without a
+    /// retry stage. Bindings report it as a `retry_scheduled` event's
+    /// attempt.
+    ///
+    /// ```
+    /// use seawall::backoff::{Backoff, BackoffConfig};
+    /// use seawall::policy::{AttemptFailure, Policy};
+    /// use seawall::retry::Retry;
+    /// use std::sync::Arc;
+    /// let retry = Retry::new(Backoff::new(BackoffConfig::default())?);
+    /// let mut run = Arc::new(Policy::new().retry(retry)).run(None);
+    /// let _ = run.next_step();
+    /// let _ = run.on_failure(AttemptFailure::retryable());
+    /// assert_eq!(run.retry_attempts(), Some(1));
+    /// assert_eq!(Arc::new(Policy::new()).run(None).retry_attempts(), None);
+    /// # Ok::<(), seawall::Error>(())
+    /// ```
+    pub fn retry_attempts(&self) -> Option<u32> {
+        self.retry.as_ref().map(|st| st.attempts)
+    }
+
     /// The first step, and the step after a `Sleep`: acquires the rate
     /// limiter, the breaker and the bulkhead (in that order, giving back
     /// what earlier stages granted when a later one rejects) and answers
