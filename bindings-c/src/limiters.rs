@@ -9,6 +9,7 @@
 use crate::boundary::{fail, invalid_config};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
+use crate::events::addr_of;
 use crate::status::seawall_status;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::keyed::{
@@ -329,7 +330,12 @@ pub unsafe extern "C" fn seawall_token_bucket_try_acquire(
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([bucket, out] { ffi_pass!(decide(ffi_ref!(bucket).0.try_acquire(n), out)) })
+    ffi_boundary!([bucket, out] {
+        let b = &ffi_ref!(bucket).0;
+        let r = b.try_acquire(n);
+        crate::events::denied(addr_of(b), None, &r);
+        ffi_pass!(decide(r, out))
+    })
 }
 
 /// What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
@@ -417,7 +423,10 @@ pub unsafe extern "C" fn seawall_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([bucket, out, out_wait] {
-        ffi_pass!(reserved(ffi_ref!(bucket).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
+        let b = &ffi_ref!(bucket).0;
+        let r = b.reserve(n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(b), None, &r);
+        ffi_pass!(reserved(r, out, out_wait))
     })
 }
 
@@ -440,7 +449,10 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([bucket, out] {
-        ffi_pass!(waited(ffi_ref!(bucket).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
+        let b = &ffi_ref!(bucket).0;
+        let r = b.acquire(n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(b), None, &r);
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -862,7 +874,12 @@ pub unsafe extern "C" fn seawall_sliding_window_try_acquire(
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([limiter, out] { ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(n), out)) })
+    ffi_boundary!([limiter, out] {
+        let l = &ffi_ref!(limiter).0;
+        let r = l.try_acquire(n);
+        crate::events::denied(addr_of(l), None, &r);
+        ffi_pass!(decide(r, out))
+    })
 }
 
 /// What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
@@ -944,7 +961,10 @@ pub unsafe extern "C" fn seawall_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, out, out_wait] {
-        ffi_pass!(reserved(ffi_ref!(limiter).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
+        let l = &ffi_ref!(limiter).0;
+        let r = l.reserve(n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), None, &r);
+        ffi_pass!(reserved(r, out, out_wait))
     })
 }
 
@@ -965,7 +985,10 @@ pub unsafe extern "C" fn seawall_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        ffi_pass!(waited(ffi_ref!(limiter).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
+        let l = &ffi_ref!(limiter).0;
+        let r = l.acquire(n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), None, &r);
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -1533,7 +1556,11 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.try_acquire(k, n);
+        crate::events::denied(addr_of(l), Some(k), &r);
+        ffi_pass!(decide(r, out))
     })
 }
 
@@ -1606,9 +1633,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = ffi_ref!(limiter)
-            .0
-            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), Some(k), &r);
         ffi_pass!(reserved(r, out, out_wait))
     })
 }
@@ -1634,9 +1662,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = ffi_ref!(limiter)
-            .0
-            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.acquire(k, n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), Some(k), &r);
         ffi_pass!(waited(r, out))
     })
 }
@@ -1720,7 +1749,11 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.try_acquire(k, n);
+        crate::events::denied(addr_of(l), Some(k), &r);
+        ffi_pass!(decide(r, out))
     })
 }
 
@@ -1793,9 +1826,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = ffi_ref!(limiter)
-            .0
-            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), Some(k), &r);
         ffi_pass!(reserved(r, out, out_wait))
     })
 }
@@ -1821,9 +1855,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = ffi_ref!(limiter)
-            .0
-            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.acquire(k, n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), Some(k), &r);
         ffi_pass!(waited(r, out))
     })
 }

@@ -246,6 +246,24 @@ impl PolicyRun {
         self.phase == Phase::Over
     }
 
+    /// How the retry stage gave up, once it has (`None` without a retry
+    /// stage, while it may still retry, or when the run ended otherwise),
+    /// for bindings that report it (`seawall::events`).
+    ///
+    /// ```
+    /// use seawall::policy::Policy;
+    /// use std::sync::Arc;
+    /// let mut run = Arc::new(Policy::new()).run(None);
+    /// let _ = run.next_step();
+    /// assert!(run.gave_up().is_none());
+    /// ```
+    pub fn gave_up(&self) -> Option<crate::retry::GiveUp> {
+        match self.retry.as_ref()?.status {
+            crate::retry::RunStatus::GaveUp(g) => Some(g),
+            _ => None,
+        }
+    }
+
     /// The first step, and the step after a `Sleep`: acquires the rate
     /// limiter, the breaker and the bulkhead (in that order, giving back
     /// what earlier stages granted when a later one rejects) and answers
