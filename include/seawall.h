@@ -1418,7 +1418,8 @@ typedef struct seawall_event {
  *   breakers report none (use `seawall_circuit_breaker_on_transition`);
  * - a refusal by `seawall_circuit_breaker_try_acquire`, a limiter's
  *   `_try_acquire` (keyed too; with the key), or its `_reserve` /
- *   `_acquire_wait` refusing at once, a bulkhead's `_try_acquire`,
+ *   `_acquire_wait` refusing at once, a reserved wait ending refused
+ *   (`seawall_limiter_wait_try_claim` / `_wait`), a bulkhead's `_try_acquire`,
  *   `_acquire*`, `_enqueue` or a `seawall_bulkhead_waiter_wait` that ran
  *   out, and `seawall_policy_try_acquire` (`by` is the refusing stage) is
  *   one `SEAWALL_EVENT_REJECTED` per registration of the refusing

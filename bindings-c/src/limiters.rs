@@ -426,7 +426,7 @@ pub unsafe extern "C" fn seawall_token_bucket_reserve(
         let b = &ffi_ref!(bucket).0;
         let r = b.reserve(n, Duration::from_nanos(max_wait_ns));
         crate::events::refused(addr_of(b), None, &r);
-        ffi_pass!(reserved(r, out, out_wait))
+        ffi_pass!(reserved(addr_of(b), None, r, out, out_wait))
     })
 }
 
@@ -461,7 +461,27 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
 /// A waiting acquire of a token bucket or sliding window (keyed or not), in
 /// the limiter's FIFO order (from `seawall_token_bucket_reserve` /
 /// `seawall_sliding_window_reserve` / `seawall_keyed_*_reserve`). Opaque; one thread at a time.
-pub struct seawall_limiter_wait(Option<LimiterWait>);
+pub struct seawall_limiter_wait(Option<LimiterWait>, WaitSource);
+
+/// Which limiter (and key) a wait is in, for a refusal event when it ends
+/// refused.
+struct WaitSource {
+    addr: usize,
+    /// A copy of the key (None without one, or without memory for it).
+    key: Option<Box<[u8]>>,
+}
+
+impl WaitSource {
+    fn new(addr: usize, key: Option<&[u8]>) -> Self {
+        let key = key.and_then(|k| {
+            let mut v = Vec::new();
+            v.try_reserve_exact(k.len()).ok()?;
+            v.extend_from_slice(k);
+            Some(v.into_boxed_slice())
+        });
+        WaitSource { addr, key }
+    }
+}
 
 /// Writes what a reservation got (see `seawall_token_bucket_reserve`).
 ///
@@ -469,6 +489,8 @@ pub struct seawall_limiter_wait(Option<LimiterWait>);
 /// Its pointers are checked parameters of the calling `extern "C" fn`
 /// (the contract in `ffi.rs`).
 unsafe fn reserved(
+    addr: usize,
+    key: Option<&[u8]>,
     r: seawall::Result<Reservation>,
     out: *mut seawall_decision,
     out_wait: *mut *mut seawall_limiter_wait,
@@ -489,7 +511,10 @@ unsafe fn reserved(
                     reset_after_ns: 0,
                 }
             );
-            ffi_new_handle!(out_wait, seawall_limiter_wait(Some(w)));
+            ffi_new_handle!(
+                out_wait,
+                seawall_limiter_wait(Some(w), WaitSource::new(addr, key))
+            );
             seawall_status::SEAWALL_OK
         }
         Err(e) => ffi_pass!(waited(Err(e), out)),
@@ -545,7 +570,8 @@ pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        let slot = &mut ffi_mut!(wait).0;
+        let wt = ffi_mut!(wait);
+        let (slot, src) = (&mut wt.0, &wt.1);
         let Some(w) = slot.as_mut() else { return fail(finished()) };
         match w.try_claim() {
             Ok(None) => {
@@ -559,12 +585,14 @@ pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
             }
             r => {
                 *slot = None;
-                ffi_pass!(waited(r.map(|d| d.unwrap_or(Decision {
+                let r = r.map(|d| d.unwrap_or(Decision {
                     allowed: false,
                     remaining: 0,
                     retry_after: Duration::ZERO,
                     reset_after: Duration::ZERO,
-                })), out))
+                }));
+                crate::events::denied(src.addr, src.key.as_deref(), &r);
+                ffi_pass!(waited(r, out))
             }
         }
     })
@@ -586,8 +614,13 @@ pub unsafe extern "C" fn seawall_limiter_wait_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        match ffi_mut!(wait).0.take() {
-            Some(w) => ffi_pass!(waited(w.wait(), out)),
+        let wt = ffi_mut!(wait);
+        match wt.0.take() {
+            Some(w) => {
+                let r = w.wait();
+                crate::events::denied(wt.1.addr, wt.1.key.as_deref(), &r);
+                ffi_pass!(waited(r, out))
+            }
             None => fail(finished()),
         }
     })
@@ -964,7 +997,7 @@ pub unsafe extern "C" fn seawall_sliding_window_reserve(
         let l = &ffi_ref!(limiter).0;
         let r = l.reserve(n, Duration::from_nanos(max_wait_ns));
         crate::events::refused(addr_of(l), None, &r);
-        ffi_pass!(reserved(r, out, out_wait))
+        ffi_pass!(reserved(addr_of(l), None, r, out, out_wait))
     })
 }
 
@@ -1637,7 +1670,7 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
         let k = ffi_slice!(key, key_len);
         let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
         crate::events::refused(addr_of(l), Some(k), &r);
-        ffi_pass!(reserved(r, out, out_wait))
+        ffi_pass!(reserved(addr_of(l), Some(k), r, out, out_wait))
     })
 }
 
@@ -1830,7 +1863,7 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
         let k = ffi_slice!(key, key_len);
         let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
         crate::events::refused(addr_of(l), Some(k), &r);
-        ffi_pass!(reserved(r, out, out_wait))
+        ffi_pass!(reserved(addr_of(l), Some(k), r, out, out_wait))
     })
 }
 

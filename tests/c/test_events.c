@@ -211,6 +211,63 @@ static void test_limiter_rejections(void) {
   check_rejected(&log, 0, "rate_limiter", "");
   CHECK_EQ_U64(log.ev[0].retry_after_ns, d.retry_after_ns);
 
+  /* A wait that ends refused after it was queued: b is due at 2500 ms,
+   * claimed at 2600 ms after a, no longer fits, and its new due time is
+   * past its 2600 ms deadline (as core's sliding-window tests). */
+  seawall_sliding_window_config qc = seawall_sliding_window_config_default();
+  qc.limit = 1;
+  qc.window_ns = S;
+  qc.buckets = 4;
+  seawall_manual_clock *qclock = new_clock();
+  seawall_sliding_window *qw = NULL;
+  CHECK_OK(seawall_sliding_window_new_with_clock(&qc, qclock, &qw));
+  seawall_registration *gq = NULL;
+  CHECK_OK(seawall_registry_register_sliding_window(reg, qw, "ev-sw-wait", NULL, 0, &gq));
+  CHECK_OK(seawall_sliding_window_try_acquire(qw, 1, &d));
+  seawall_limiter_wait *wa = NULL, *wb = NULL;
+  log.n = 0;
+  CHECK_OK(seawall_sliding_window_reserve(qw, 1, 10 * S, &d, &wa));
+  CHECK_OK(seawall_sliding_window_reserve(qw, 1, 2600 * MS, &d, &wb));
+  CHECK(wa != NULL && wb != NULL);
+  CHECK_EQ_U64(log.n, 0);
+  CHECK_OK(seawall_manual_clock_set(qclock, 2600 * MS));
+  CHECK_STATUS(seawall_limiter_wait_try_claim(wb, &d), SEAWALL_RATE_LIMITED);
+  CHECK_EQ_U64(log.n, 1);
+  check_rejected(&log, 0, "rate_limiter", "ev-sw-wait");
+  CHECK_EQ_U64(log.ev[0].retry_after_ns, 1150 * MS);
+  CHECK_OK(seawall_limiter_wait_wait(wa, &d));
+  CHECK(d.allowed);
+  CHECK_EQ_U64(log.n, 1);
+  seawall_limiter_wait_free(wa);
+  seawall_limiter_wait_free(wb);
+  seawall_registration_free(gq);
+  seawall_sliding_window_free(qw);
+
+  /* The same with a keyed window, unregistered: the wait keeps the key. */
+  CHECK_OK(seawall_manual_clock_set(qclock, 0));
+  seawall_keyed_sliding_window_config kqc = seawall_keyed_sliding_window_config_default();
+  kqc.limit = 1;
+  kqc.window_ns = S;
+  kqc.buckets = 4;
+  seawall_keyed_sliding_window *kqw = NULL;
+  CHECK_OK(seawall_keyed_sliding_window_new_with_clock(&kqc, qclock, &kqw));
+  const uint8_t qkey[] = {'k', 'q'};
+  CHECK_OK(seawall_keyed_sliding_window_try_acquire(kqw, qkey, sizeof qkey, 1, &d));
+  CHECK_OK(seawall_keyed_sliding_window_reserve(kqw, qkey, sizeof qkey, 1, 10 * S, &d, &wa));
+  CHECK_OK(seawall_keyed_sliding_window_reserve(kqw, qkey, sizeof qkey, 1, 2600 * MS, &d, &wb));
+  CHECK(wa != NULL && wb != NULL);
+  CHECK_OK(seawall_manual_clock_set(qclock, 2600 * MS));
+  log.n = 0;
+  CHECK_STATUS(seawall_limiter_wait_wait(wb, &d), SEAWALL_RATE_LIMITED);
+  CHECK_EQ_U64(log.n, 1);
+  check_rejected(&log, 0, "rate_limiter", "");
+  CHECK_EQ_U64(log.ev[0].has_key, 1);
+  CHECK_STR(log.ev[0].key, "kq");
+  seawall_limiter_wait_free(wa);
+  seawall_limiter_wait_free(wb);
+  seawall_keyed_sliding_window_free(kqw);
+  seawall_manual_clock_free(qclock);
+
   /* A keyed limiter: the key travels with the event. */
   seawall_keyed_token_bucket_config kc = seawall_keyed_token_bucket_config_default();
   kc.burst = 1;
