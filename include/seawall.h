@@ -363,6 +363,33 @@ typedef enum seawall_event_kind {
    * A registered circuit breaker changed state: `from`, `to`, `at_ns`.
    */
   SEAWALL_EVENT_TRANSITION = 1,
+  /**
+   * A breaker, rate limiter or bulkhead refused a call: `by`,
+   * `has_retry_after` / `retry_after_ns`, `key` / `key_len`.
+   */
+  SEAWALL_EVENT_REJECTED = 2,
+  /**
+   * A retry run will try again: `attempt` (the attempt that failed),
+   * `delay_ns`.
+   */
+  SEAWALL_EVENT_RETRY_SCHEDULED = 3,
+  /**
+   * A retry run stopped without success: `attempt` (calls made),
+   * `reason`.
+   */
+  SEAWALL_EVENT_GAVE_UP = 4,
+  /**
+   * A policy run handed the call to its fallback.
+   */
+  SEAWALL_EVENT_FALLBACK_USED = 5,
+  /**
+   * A policy run's attempt ran out of its time limit: `limit_ns`.
+   */
+  SEAWALL_EVENT_TIMEOUT = 6,
+  /**
+   * A fault injector injected a fault: `fault`, `delay_ns`.
+   */
+  SEAWALL_EVENT_FAULT_INJECTED = 7,
 } seawall_event_kind;
 
 /**
@@ -1297,7 +1324,8 @@ typedef struct seawall_verdict {
 
 /**
  * One event, passed to a `seawall_event_fn` for the duration of the call
- * (copy what you keep: the struct and `name` are freed when it returns).
+ * (copy what you keep: the struct, `name` and `key` are freed when it
+ * returns). Fields a kind does not use are 0, NULL or `""`.
  */
 typedef struct seawall_event {
   /**
@@ -1312,7 +1340,9 @@ typedef struct seawall_event {
    */
   enum seawall_event_kind kind;
   /**
-   * The instance's registered name: NUL-terminated UTF-8.
+   * The instance's registered name: NUL-terminated UTF-8; `""` when the
+   * instance is not registered (and for the retry, fallback, timeout and
+   * fault kinds, which report runs, not named instances). Never NULL.
    */
   const char *name;
   /**
@@ -1324,30 +1354,102 @@ typedef struct seawall_event {
    */
   enum seawall_circuit_state to;
   /**
-   * The breaker's clock time of the transition, ns.
+   * The breaker's clock time of the transition, ns
+   * (`SEAWALL_EVENT_TRANSITION`).
    */
   uint64_t at_ns;
+  /**
+   * `SEAWALL_EVENT_REJECTED`: what refused: `"circuit_breaker"`,
+   * `"rate_limiter"` or `"bulkhead"`. Else `""`. Static: never NULL; do
+   * not free. (Added after `at_ns`: check `struct_size`.)
+   */
+  const char *by;
+  /**
+   * `SEAWALL_EVENT_REJECTED`: 1 when `retry_after_ns` is known (a
+   * breaker or a rate limiter), 0 for a bulkhead.
+   */
+  uint8_t has_retry_after;
+  /**
+   * `SEAWALL_EVENT_REJECTED`: when the instance may admit again, ns.
+   */
+  uint64_t retry_after_ns;
+  /**
+   * `SEAWALL_EVENT_REJECTED` by a keyed limiter: the key's bytes
+   * (`key_len` of them, not NUL-terminated). Else NULL.
+   */
+  const uint8_t *key;
+  /**
+   * The length of `key`; 0 without a key.
+   */
+  size_t key_len;
+  /**
+   * `SEAWALL_EVENT_RETRY_SCHEDULED`: the attempt that failed (1 = the
+   * first call). `SEAWALL_EVENT_GAVE_UP`: calls made, the first included.
+   */
+  uint32_t attempt;
+  /**
+   * `SEAWALL_EVENT_GAVE_UP`: a `seawall_give_up_reason`.
+   */
+  uint32_t reason;
+  /**
+   * `SEAWALL_EVENT_RETRY_SCHEDULED`: the sleep before the next attempt,
+   * ns. `SEAWALL_EVENT_FAULT_INJECTED`: the injected delay, ns (0 for an
+   * error).
+   */
+  uint64_t delay_ns;
+  /**
+   * `SEAWALL_EVENT_TIMEOUT`: the attempt's time limit, ns.
+   */
+  uint64_t limit_ns;
+  /**
+   * `SEAWALL_EVENT_FAULT_INJECTED`: `SEAWALL_FAULT_ERROR` or
+   * `SEAWALL_FAULT_DELAY`. Else `SEAWALL_FAULT_NONE`.
+   */
+  enum seawall_fault_kind fault;
 } seawall_event;
 
 /**
  * An event subscriber: `user_data` as subscribed, and the event.
  *
- * Source: a circuit breaker registered in a registry
- * (`seawall_registry_register_circuit_breaker`) reports each transition
- * once per registration, with the registered name; unregistered breakers
- * report nothing here (use `seawall_circuit_breaker_on_transition`).
+ * Sources (`spec/metrics.md`, "Events and logs"):
+ * - a circuit breaker registered in a registry
+ *   (`seawall_registry_register_circuit_breaker`) reports each transition
+ *   once per registration, with the registered name; unregistered
+ *   breakers report none (use `seawall_circuit_breaker_on_transition`);
+ * - a refusal by `seawall_circuit_breaker_try_acquire`, a limiter's
+ *   `_try_acquire` (keyed too; with the key), or its `_reserve` /
+ *   `_acquire_wait` refusing at once, a reserved wait ending refused
+ *   (`seawall_limiter_wait_try_claim` / `_wait`), a bulkhead's `_try_acquire`,
+ *   `_acquire*`, `_enqueue` or a `seawall_bulkhead_waiter_wait` that ran
+ *   out, and `seawall_policy_try_acquire` (`by` is the refusing stage) is
+ *   one `SEAWALL_EVENT_REJECTED` per registration of the refusing
+ *   instance (its registered name), or one with name `""` when it is not
+ *   registered;
+ * - `seawall_retry_on_failure`, `seawall_policy_execute` and the stepped
+ *   policy run (`seawall_policy_run_*`) report `RETRY_SCHEDULED` and
+ *   `GAVE_UP` (every reason, `not_retryable` included; once per run);
+ *   the policy runs report `FALLBACK_USED` when they hand the call to the
+ *   fallback and `TIMEOUT` when an attempt with a limit is cut off
+ *   (`seawall_policy_execute`: returned after its deadline;
+ *   `seawall_policy_run_on_timeout`);
+ * - `seawall_fault_injector_decide` / `_check` report each fault
+ *   injected (not `SEAWALL_FAULT_NONE`).
  *
- * Threads: it runs synchronously on the thread that made the transition
- * (inside that thread's seawall call on the breaker or a policy using it),
- * after the transition, outside any lock of the hot path. Several threads
- * may call it at once, so it must be thread-safe.
+ * Cost: none of these is built when nobody is subscribed; an admitted
+ * call costs nothing more, a refusal one atomic load.
+ *
+ * Threads: it runs synchronously on the thread that made the decision
+ * (inside that thread's seawall call), after the decision, outside any
+ * lock of the hot path. Several threads may call it at once, so it must
+ * be thread-safe.
  *
  * Reentrancy: it may call any seawall function (those calls change this
  * thread's last error), `seawall_events_subscribe` and
- * `seawall_events_unsubscribe` included, except
- * `seawall_circuit_breaker_free` of the breaker that made the transition.
- * It must not unwind (longjmp, C++ exceptions) through seawall. Keep it
- * short: the thread that made the transition waits for it.
+ * `seawall_events_unsubscribe` included, except freeing the instance,
+ * retry state, policy run or registration the event comes from. It must
+ * not unwind (longjmp, C++ exceptions) through seawall. Keep it short:
+ * the thread that made the decision waits for it; it cannot change that
+ * call's outcome.
  */
 typedef void (*seawall_event_fn)(void *user_data,
                                  const struct seawall_event *event);

@@ -90,7 +90,11 @@ fn permit_handle(p: OwnedPermit) -> *mut seawall_bulkhead_permit {
 /// A place in a bulkhead's FIFO queue (from `seawall_bulkhead_enqueue`).
 /// Opaque; use it from one thread at a time; free it with
 /// `seawall_bulkhead_waiter_free` (which leaves the queue if still waiting).
-pub struct seawall_bulkhead_waiter(Option<OwnedWaiter>);
+pub struct seawall_bulkhead_waiter(
+    Option<OwnedWaiter>,
+    /// The bulkhead's address, for a refusal event when the wait runs out.
+    usize,
+);
 
 // SAFETY: repr(C), `struct_size: u32` first, no bool / enum / reference field.
 unsafe impl Versioned for seawall_bulkhead_config {
@@ -290,9 +294,11 @@ pub unsafe extern "C" fn seawall_bulkhead_free(bulkhead: *mut seawall_bulkhead) 
 /// Its pointers are checked parameters of the calling `extern "C" fn`
 /// (the contract in `ffi.rs`).
 unsafe fn permit_out(
+    addr: usize,
     r: seawall::Result<OwnedPermit>,
     out: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
+    crate::events::refused(addr, None, &r);
     match r {
         Ok(p) => {
             ffi_write!(out, permit_handle(p));
@@ -328,7 +334,12 @@ pub unsafe extern "C" fn seawall_bulkhead_try_acquire(
                 ffi_write!(out_permit, Arc::into_raw(Arc::clone(b)).cast_mut().cast());
                 seawall_status::SEAWALL_OK
             }
-            Err(e) => fail(e),
+            Err(e) => {
+                if seawall::events::any() {
+                    crate::events::report_refusal(crate::events::addr_of(b), &e);
+                }
+                fail(e)
+            }
         }
     })
 }
@@ -350,8 +361,10 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire(
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
+        let b = &ffi_ref!(bulkhead).0;
         ffi_pass!(permit_out(
-            ffi_ref!(bulkhead).0.acquire_owned(Duration::from_nanos(timeout_ns)),
+            crate::events::addr_of(b),
+            b.acquire_owned(Duration::from_nanos(timeout_ns)),
             out_permit,
         ))
     })
@@ -376,7 +389,11 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_until(
     ffi_boundary!([bulkhead, out_permit] {
         let b = ffi_ref!(bulkhead);
         let timeout = deadline_ns.saturating_sub(b.1.now_ns());
-        ffi_pass!(permit_out(b.0.acquire_owned(Duration::from_nanos(timeout)), out_permit))
+        ffi_pass!(permit_out(
+            crate::events::addr_of(&b.0),
+            b.0.acquire_owned(Duration::from_nanos(timeout)),
+            out_permit,
+        ))
     })
 }
 
@@ -395,7 +412,11 @@ pub unsafe extern "C" fn seawall_bulkhead_acquire_default(
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit] {
         let b = &ffi_ref!(bulkhead).0;
-        ffi_pass!(permit_out(b.acquire_owned(b.config().max_wait), out_permit))
+        ffi_pass!(permit_out(
+            crate::events::addr_of(b),
+            b.acquire_owned(b.config().max_wait),
+            out_permit,
+        ))
     })
 }
 
@@ -449,7 +470,10 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
     out_waiter: *mut *mut seawall_bulkhead_waiter,
 ) -> seawall_status {
     ffi_boundary!([bulkhead, out_permit, out_waiter] {
-        match ffi_ref!(bulkhead).0.enqueue_owned() {
+        let b = &ffi_ref!(bulkhead).0;
+        let r = b.enqueue_owned();
+        crate::events::refused(crate::events::addr_of(b), None, &r);
+        match r {
             Ok(Admission::Acquired(p)) => {
                 ffi_write!(out_permit, permit_handle(p));
                 ffi_write!(out_waiter, std::ptr::null_mut());
@@ -457,7 +481,10 @@ pub unsafe extern "C" fn seawall_bulkhead_enqueue(
             }
             Ok(Admission::Queued(w)) => {
                 ffi_write!(out_permit, std::ptr::null_mut());
-                ffi_new_handle!(out_waiter, seawall_bulkhead_waiter(Some(w)));
+                ffi_new_handle!(
+                    out_waiter,
+                    seawall_bulkhead_waiter(Some(w), crate::events::addr_of(b))
+                );
                 seawall_status::SEAWALL_OK
             }
             Err(e) => fail(e),
@@ -509,8 +536,9 @@ pub unsafe extern "C" fn seawall_bulkhead_waiter_wait(
     out_permit: *mut *mut seawall_bulkhead_permit,
 ) -> seawall_status {
     ffi_boundary!([waiter, out_permit] {
-        match ffi_mut!(waiter).0.take() {
-            Some(w) => ffi_pass!(permit_out(w.wait(Duration::from_nanos(timeout_ns)), out_permit)),
+        let wt = ffi_mut!(waiter);
+        match wt.0.take() {
+            Some(w) => ffi_pass!(permit_out(wt.1, w.wait(Duration::from_nanos(timeout_ns)), out_permit)),
             None => fail(seawall::Error::BulkheadFull),
         }
     })

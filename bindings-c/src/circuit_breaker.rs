@@ -586,7 +586,13 @@ pub unsafe extern "C" fn seawall_circuit_breaker_try_acquire(
                 ffi_write!(out_permit, p.to_bits() | (ffi_ref!(breaker).1 << PERMIT_TAG_SHIFT));
                 seawall_status::SEAWALL_OK
             }
-            Err(r) => fail(r.into()),
+            Err(r) => {
+                let e = r.into();
+                if seawall::events::any() {
+                    crate::events::report_refusal(crate::events::addr_of(&ffi_ref!(breaker).0), &e);
+                }
+                fail(e)
+            }
         }
     })
 }

@@ -230,6 +230,7 @@ pub unsafe extern "C" fn seawall_fault_injector_decide(
 ) -> seawall_status {
     ffi_boundary!([injector, out] {
         let f = ffi_ref!(injector).0.decide();
+        injected(f);
         ffi_write!(out, seawall_fault {
             kind: match f {
                 Fault::None => seawall_fault_kind::SEAWALL_FAULT_NONE,
@@ -240,6 +241,14 @@ pub unsafe extern "C" fn seawall_fault_injector_decide(
         });
         seawall_status::SEAWALL_OK
     })
+}
+
+/// Reports an injected fault (not `None`) when someone listens.
+#[inline]
+fn injected(f: Fault) {
+    if f != Fault::None && seawall::events::any() {
+        crate::events::report(seawall::events::EventKind::FaultInjected(f));
+    }
 }
 
 /// `_decide` as a status: `SEAWALL_INJECTED_FAULT` when the call must fail;
@@ -255,7 +264,9 @@ pub unsafe extern "C" fn seawall_fault_injector_check(
     out_delay_ns: *mut u64,
 ) -> seawall_status {
     ffi_boundary!([injector, out_delay_ns] {
-        match ffi_ref!(injector).0.decide().into_result() {
+        let f = ffi_ref!(injector).0.decide();
+        injected(f);
+        match f.into_result() {
             Ok(d) => {
                 ffi_write!(out_delay_ns, duration_to_ns(d));
                 seawall_status::SEAWALL_OK

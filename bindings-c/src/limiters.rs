@@ -9,6 +9,7 @@
 use crate::boundary::{fail, invalid_config};
 use crate::clock::{clock_source, seawall_manual_clock};
 use crate::config::{own_size, Versioned};
+use crate::events::addr_of;
 use crate::status::seawall_status;
 use seawall::clock::{duration_to_ns, ClockSource};
 use seawall::keyed::{
@@ -329,7 +330,12 @@ pub unsafe extern "C" fn seawall_token_bucket_try_acquire(
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([bucket, out] { ffi_pass!(decide(ffi_ref!(bucket).0.try_acquire(n), out)) })
+    ffi_boundary!([bucket, out] {
+        let b = &ffi_ref!(bucket).0;
+        let r = b.try_acquire(n);
+        crate::events::denied(addr_of(b), None, &r);
+        ffi_pass!(decide(r, out))
+    })
 }
 
 /// What `_try_acquire(n)` would answer now, taking nothing. Thread-safe.
@@ -417,7 +423,10 @@ pub unsafe extern "C" fn seawall_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([bucket, out, out_wait] {
-        ffi_pass!(reserved(ffi_ref!(bucket).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
+        let b = &ffi_ref!(bucket).0;
+        let r = b.reserve(n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(b), None, &r);
+        ffi_pass!(reserved(addr_of(b), None, r, out, out_wait))
     })
 }
 
@@ -440,7 +449,10 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([bucket, out] {
-        ffi_pass!(waited(ffi_ref!(bucket).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
+        let b = &ffi_ref!(bucket).0;
+        let r = b.acquire(n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(b), None, &r);
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -449,7 +461,27 @@ pub unsafe extern "C" fn seawall_token_bucket_acquire_wait(
 /// A waiting acquire of a token bucket or sliding window (keyed or not), in
 /// the limiter's FIFO order (from `seawall_token_bucket_reserve` /
 /// `seawall_sliding_window_reserve` / `seawall_keyed_*_reserve`). Opaque; one thread at a time.
-pub struct seawall_limiter_wait(Option<LimiterWait>);
+pub struct seawall_limiter_wait(Option<LimiterWait>, WaitSource);
+
+/// Which limiter (and key) a wait is in, for a refusal event when it ends
+/// refused.
+struct WaitSource {
+    addr: usize,
+    /// A copy of the key (None without one, or without memory for it).
+    key: Option<Box<[u8]>>,
+}
+
+impl WaitSource {
+    fn new(addr: usize, key: Option<&[u8]>) -> Self {
+        let key = key.and_then(|k| {
+            let mut v = Vec::new();
+            v.try_reserve_exact(k.len()).ok()?;
+            v.extend_from_slice(k);
+            Some(v.into_boxed_slice())
+        });
+        WaitSource { addr, key }
+    }
+}
 
 /// Writes what a reservation got (see `seawall_token_bucket_reserve`).
 ///
@@ -457,6 +489,8 @@ pub struct seawall_limiter_wait(Option<LimiterWait>);
 /// Its pointers are checked parameters of the calling `extern "C" fn`
 /// (the contract in `ffi.rs`).
 unsafe fn reserved(
+    addr: usize,
+    key: Option<&[u8]>,
     r: seawall::Result<Reservation>,
     out: *mut seawall_decision,
     out_wait: *mut *mut seawall_limiter_wait,
@@ -477,7 +511,10 @@ unsafe fn reserved(
                     reset_after_ns: 0,
                 }
             );
-            ffi_new_handle!(out_wait, seawall_limiter_wait(Some(w)));
+            ffi_new_handle!(
+                out_wait,
+                seawall_limiter_wait(Some(w), WaitSource::new(addr, key))
+            );
             seawall_status::SEAWALL_OK
         }
         Err(e) => ffi_pass!(waited(Err(e), out)),
@@ -533,7 +570,8 @@ pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        let slot = &mut ffi_mut!(wait).0;
+        let wt = ffi_mut!(wait);
+        let (slot, src) = (&mut wt.0, &wt.1);
         let Some(w) = slot.as_mut() else { return fail(finished()) };
         match w.try_claim() {
             Ok(None) => {
@@ -547,12 +585,14 @@ pub unsafe extern "C" fn seawall_limiter_wait_try_claim(
             }
             r => {
                 *slot = None;
-                ffi_pass!(waited(r.map(|d| d.unwrap_or(Decision {
+                let r = r.map(|d| d.unwrap_or(Decision {
                     allowed: false,
                     remaining: 0,
                     retry_after: Duration::ZERO,
                     reset_after: Duration::ZERO,
-                })), out))
+                }));
+                crate::events::denied(src.addr, src.key.as_deref(), &r);
+                ffi_pass!(waited(r, out))
             }
         }
     })
@@ -574,8 +614,13 @@ pub unsafe extern "C" fn seawall_limiter_wait_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([wait, out] {
-        match ffi_mut!(wait).0.take() {
-            Some(w) => ffi_pass!(waited(w.wait(), out)),
+        let wt = ffi_mut!(wait);
+        match wt.0.take() {
+            Some(w) => {
+                let r = w.wait();
+                crate::events::denied(wt.1.addr, wt.1.key.as_deref(), &r);
+                ffi_pass!(waited(r, out))
+            }
             None => fail(finished()),
         }
     })
@@ -862,7 +907,12 @@ pub unsafe extern "C" fn seawall_sliding_window_try_acquire(
     n: u64,
     out: *mut seawall_decision,
 ) -> seawall_status {
-    ffi_boundary!([limiter, out] { ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(n), out)) })
+    ffi_boundary!([limiter, out] {
+        let l = &ffi_ref!(limiter).0;
+        let r = l.try_acquire(n);
+        crate::events::denied(addr_of(l), None, &r);
+        ffi_pass!(decide(r, out))
+    })
 }
 
 /// What `_try_acquire(n)` would answer now, counting nothing. Thread-safe.
@@ -944,7 +994,10 @@ pub unsafe extern "C" fn seawall_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, out, out_wait] {
-        ffi_pass!(reserved(ffi_ref!(limiter).0.reserve(n, Duration::from_nanos(max_wait_ns)), out, out_wait))
+        let l = &ffi_ref!(limiter).0;
+        let r = l.reserve(n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), None, &r);
+        ffi_pass!(reserved(addr_of(l), None, r, out, out_wait))
     })
 }
 
@@ -965,7 +1018,10 @@ pub unsafe extern "C" fn seawall_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, out] {
-        ffi_pass!(waited(ffi_ref!(limiter).0.acquire(n, Duration::from_nanos(timeout_ns)), out))
+        let l = &ffi_ref!(limiter).0;
+        let r = l.acquire(n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), None, &r);
+        ffi_pass!(waited(r, out))
     })
 }
 
@@ -1533,7 +1589,11 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.try_acquire(k, n);
+        crate::events::denied(addr_of(l), Some(k), &r);
+        ffi_pass!(decide(r, out))
     })
 }
 
@@ -1606,10 +1666,11 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = ffi_ref!(limiter)
-            .0
-            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
-        ffi_pass!(reserved(r, out, out_wait))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), Some(k), &r);
+        ffi_pass!(reserved(addr_of(l), Some(k), r, out, out_wait))
     })
 }
 
@@ -1634,9 +1695,10 @@ pub unsafe extern "C" fn seawall_keyed_token_bucket_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = ffi_ref!(limiter)
-            .0
-            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.acquire(k, n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), Some(k), &r);
         ffi_pass!(waited(r, out))
     })
 }
@@ -1720,7 +1782,11 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_try_acquire(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        ffi_pass!(decide(ffi_ref!(limiter).0.try_acquire(ffi_slice!(key, key_len), n), out))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.try_acquire(k, n);
+        crate::events::denied(addr_of(l), Some(k), &r);
+        ffi_pass!(decide(r, out))
     })
 }
 
@@ -1793,10 +1859,11 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_reserve(
     out_wait: *mut *mut seawall_limiter_wait,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out, out_wait] {
-        let r = ffi_ref!(limiter)
-            .0
-            .reserve(ffi_slice!(key, key_len), n, Duration::from_nanos(max_wait_ns));
-        ffi_pass!(reserved(r, out, out_wait))
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.reserve(k, n, Duration::from_nanos(max_wait_ns));
+        crate::events::refused(addr_of(l), Some(k), &r);
+        ffi_pass!(reserved(addr_of(l), Some(k), r, out, out_wait))
     })
 }
 
@@ -1821,9 +1888,10 @@ pub unsafe extern "C" fn seawall_keyed_sliding_window_acquire_wait(
     out: *mut seawall_decision,
 ) -> seawall_status {
     ffi_boundary!([limiter, key, out] {
-        let r = ffi_ref!(limiter)
-            .0
-            .acquire(ffi_slice!(key, key_len), n, Duration::from_nanos(timeout_ns));
+        let l = &ffi_ref!(limiter).0;
+        let k = ffi_slice!(key, key_len);
+        let r = l.acquire(k, n, Duration::from_nanos(timeout_ns));
+        crate::events::denied(addr_of(l), Some(k), &r);
         ffi_pass!(waited(r, out))
     })
 }

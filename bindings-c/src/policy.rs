@@ -362,16 +362,50 @@ pub unsafe extern "C" fn seawall_policy_try_acquire(
                 ffi_pass!(set_live(guard, g));
                 seawall_status::SEAWALL_OK
             }
-            Err(r) => fail_stage(
-                r.error,
-                match r.stage {
-                    Stage::RateLimiter => c"rate_limiter",
-                    Stage::CircuitBreaker => c"circuit_breaker",
-                    Stage::Bulkhead => c"bulkhead",
-                },
-            ),
+            Err(r) => {
+                if seawall::events::any() {
+                    stage_refused(&ffi_ref!(policy).0, r.stage, &r.error);
+                }
+                fail_stage(
+                    r.error,
+                    match r.stage {
+                        Stage::RateLimiter => c"rate_limiter",
+                        Stage::CircuitBreaker => c"circuit_breaker",
+                        Stage::Bulkhead => c"bulkhead",
+                    },
+                )
+            }
         }
     })
+}
+
+/// Takes the stage refusal that `run`'s last step answers (core's
+/// `PolicyRun::take_refusal`, taken either way so none is left for a later
+/// step) and reports it when someone listens: a refusal inside a run is a
+/// rejection like one at `seawall_policy_try_acquire`.
+#[inline]
+pub(crate) fn run_refused(run: &mut seawall::policy::PolicyRun) {
+    if let Some(r) = run.take_refusal() {
+        if seawall::events::any() {
+            stage_refused(run.policy(), r.stage, &r.error);
+        }
+    }
+}
+
+/// Reports a refusal by the policy's `stage` (named as the stage's
+/// instance is registered).
+#[cold]
+#[inline(never)]
+fn stage_refused(p: &Policy, stage: Stage, e: &seawall::Error) {
+    use crate::events::addr_of;
+    let addr = match stage {
+        Stage::RateLimiter => p.limiter().map(addr_of),
+        Stage::CircuitBreaker => p.breaker().map(addr_of),
+        Stage::Bulkhead => p.bulkhead_stage().map(addr_of),
+    };
+    if let Some(a) = addr {
+        crate::events::report_refusal(a, e);
+    }
 }
 
 /// Whether the live guard's breaker permit is a half-open probe (false

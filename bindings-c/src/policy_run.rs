@@ -6,10 +6,12 @@
 use crate::boundary::{fail, fail_stage};
 use crate::circuit_breaker::outcome_from;
 use crate::config::{own_size, Versioned};
+use crate::events::report;
 use crate::policy::seawall_policy;
 use crate::status::seawall_status;
 use seawall::bulkhead::{OwnedPermit, OwnedWaiter};
 use seawall::clock::{Clock, ClockSource};
+use seawall::events::{self, EventKind};
 use seawall::policy::PolicyRun;
 use seawall::policy::{AttemptFailure, Stage, Step};
 use std::mem::{align_of, offset_of, size_of, MaybeUninit};
@@ -279,6 +281,7 @@ pub unsafe extern "C" fn seawall_policy_execute(
         ffi_write!(out, res);
         let mut run = p.0.run(deadline);
         let mut step = run.next_step();
+        crate::policy::run_refused(&mut run);
         loop {
             step = match step {
                 Step::Attempt { timeout_ns } => {
@@ -304,6 +307,11 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     res.callback_result = rc;
                     let late = deadline_ns.is_some_and(|d| clock.now_ns() > d);
                     if late {
+                        if let (Some(limit), true) = (timeout_ns, events::any()) {
+                            report(EventKind::Timeout {
+                                limit: Duration::from_nanos(limit),
+                            });
+                        }
                         // The callback has returned: the slot it held is free.
                         let (s, slot) = run.on_timeout();
                         drop(slot);
@@ -332,23 +340,40 @@ pub unsafe extern "C" fn seawall_policy_execute(
                         Err(w) => {
                             drop(w);
                             m.advance_ns(max_wait_ns);
-                            run.slot_timed_out()
+                            let s = run.slot_timed_out();
+                            crate::policy::run_refused(&mut run);
+                            s
                         }
                     },
                     _ => match waiter.wait(Duration::from_nanos(max_wait_ns)) {
                         Ok(slot) => run.slot_granted(slot),
-                        Err(_) => run.slot_timed_out(),
+                        Err(_) => {
+                            let s = run.slot_timed_out();
+                            crate::policy::run_refused(&mut run);
+                            s
+                        }
                     },
                 },
                 Step::Sleep { delay_ns } => {
+                    if events::any() {
+                        report(EventKind::RetryScheduled {
+                            attempt: run.retry_attempts().unwrap_or(run.attempts()),
+                            delay: Duration::from_nanos(delay_ns),
+                        });
+                    }
                     sleep_on(clock, delay_ns);
-                    run.next_step()
+                    let s = run.next_step();
+                    crate::policy::run_refused(&mut run);
+                    s
                 }
                 Step::Done => {
                     ffi_write!(out, res);
                     return seawall_status::SEAWALL_OK;
                 }
                 Step::Fallback { error, stage } => {
+                    if events::any() {
+                        report_end(&run, true);
+                    }
                     res.attempts = run.attempts();
                     res.stage = stage_name(stage).as_ptr();
                     res.fell_back = 1;
@@ -375,6 +400,9 @@ pub unsafe extern "C" fn seawall_policy_execute(
                     };
                 }
                 Step::Fail { error, stage } => {
+                    if events::any() {
+                        report_end(&run, false);
+                    }
                     res.attempts = run.attempts();
                     res.stage = stage_name(stage).as_ptr();
                     ffi_write!(out, res);
@@ -387,6 +415,22 @@ pub unsafe extern "C" fn seawall_policy_execute(
             };
         }
     })
+}
+
+/// Reports how a run that just ended ended: the retry stage's give-up (if
+/// it gave up), then the fallback (if the call goes to it).
+#[cold]
+#[inline(never)]
+fn report_end(run: &PolicyRun, fallback: bool) {
+    if let Some(g) = run.give_up() {
+        report(EventKind::GaveUp {
+            attempts: g.attempts,
+            reason: g.reason,
+        });
+    }
+    if fallback {
+        report(EventKind::FallbackUsed);
+    }
 }
 
 // ---- the policy run, step by step ------------------------------------------
@@ -470,6 +514,10 @@ struct CallState {
     run: PolicyRun,
     waiter: Option<OwnedWaiter>,
     held: Option<OwnedPermit>,
+    /// The running attempt's limit, ns (for the timeout event).
+    limit_ns: Option<u64>,
+    /// Whether the run's end was reported (events: once per run).
+    end_reported: bool,
 }
 
 const RUN_LIVE: u64 = 0x5EA3_A110_7275_4E21;
@@ -505,6 +553,19 @@ unsafe fn live<'a>(r: *mut seawall_policy_run) -> Result<&'a mut CallState, seaw
 }
 
 fn step_to_c(c: &mut CallState, step: Step) -> seawall_policy_step {
+    c.limit_ns = match step {
+        Step::Attempt { timeout_ns } => timeout_ns,
+        _ => None,
+    };
+    // The run's end is reported once (a step out of turn on an ended run
+    // answers `FAIL` again).
+    let first_end = matches!(step, Step::Fallback { .. } | Step::Fail { .. })
+        && c.run.is_over()
+        && !std::mem::replace(&mut c.end_reported, true);
+    // Attempts and grants report nothing: no load on the admitted path.
+    if (matches!(step, Step::Sleep { .. }) || first_end) && events::any() {
+        report_step(&c.run, &step, first_end);
+    }
     let mut o = seawall_policy_step {
         kind: SEAWALL_STEP_DONE,
         attempt: 0,
@@ -551,6 +612,21 @@ fn step_to_c(c: &mut CallState, step: Step) -> seawall_policy_step {
     o
 }
 
+/// Reports a step of the stepped run: a retry scheduled, or the run's end.
+#[cold]
+#[inline(never)]
+fn report_step(run: &PolicyRun, step: &Step, first_end: bool) {
+    match step {
+        Step::Sleep { delay_ns } => report(EventKind::RetryScheduled {
+            attempt: run.retry_attempts().unwrap_or(run.attempts()),
+            delay: Duration::from_nanos(*delay_ns),
+        }),
+        Step::Fallback { .. } if first_end => report_end(run, true),
+        Step::Fail { .. } if first_end => report_end(run, false),
+        _ => {}
+    }
+}
+
 fn ended(o: &mut seawall_policy_step, error: Option<seawall::Error>, stage: Option<Stage>) {
     o.stage = stage_name(stage).as_ptr();
     if let Some(e) = &error {
@@ -589,6 +665,8 @@ pub unsafe extern "C" fn seawall_policy_run_start(
             run: ffi_ref!(policy).0.run((has_deadline != 0).then_some(deadline_ns)),
             waiter: None,
             held: None,
+            limit_ns: None,
+            end_reported: false,
         };
         // SAFETY: the contract above `live`: the storage is writable; the
         // call is written before the tag that says it is there (and the
@@ -664,7 +742,11 @@ pub unsafe extern "C" fn seawall_policy_run_next(
     run: *mut seawall_policy_run,
     out_step: *mut seawall_policy_step,
 ) -> seawall_status {
-    with_run!(run, out_step, |c| c.run.next_step())
+    with_run!(run, out_step, |c| {
+        let s = c.run.next_step();
+        crate::policy::run_refused(&mut c.run);
+        s
+    })
 }
 
 /// The attempt returned: the breaker records a success, the adaptive
@@ -739,6 +821,11 @@ pub unsafe extern "C" fn seawall_policy_run_on_timeout(
             Ok(c) => c,
             Err(st) => return st,
         };
+        if let (Some(limit), true) = (c.limit_ns, events::any()) {
+            report(EventKind::Timeout {
+                limit: Duration::from_nanos(limit),
+            });
+        }
         let (step, slot) = c.run.on_timeout();
         let held = slot.is_some();
         if held {
@@ -827,7 +914,9 @@ pub unsafe extern "C" fn seawall_policy_run_wait_timed_out(
 ) -> seawall_status {
     with_run!(run, out_step, |c| {
         drop(c.waiter.take());
-        c.run.slot_timed_out()
+        let s = c.run.slot_timed_out();
+        crate::policy::run_refused(&mut c.run);
+        s
     })
 }
 

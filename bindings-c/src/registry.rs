@@ -22,7 +22,27 @@ pub struct seawall_registry(core::Registry);
 
 /// Keeps one instance registered until `seawall_registration_free`.
 /// Opaque.
-pub struct seawall_registration(#[allow(dead_code)] core::Registration);
+pub struct seawall_registration(
+    #[allow(dead_code)] core::Registration,
+    /// The name refusal events carry (instances that can refuse a call).
+    #[allow(dead_code)]
+    Option<crate::events::NameGuard>,
+);
+
+/// The address refusal events know `src` by, for instances that can
+/// refuse a call.
+fn refusing_addr(src: &Source) -> Option<usize> {
+    use crate::events::addr_of;
+    match src {
+        Source::CircuitBreaker(x) => Some(addr_of(x)),
+        Source::TokenBucket(x) => Some(addr_of(x)),
+        Source::SlidingWindow(x) => Some(addr_of(x)),
+        Source::KeyedTokenBucket(x) => Some(addr_of(x)),
+        Source::KeyedSlidingWindow(x) => Some(addr_of(x)),
+        Source::Bulkhead(x) => Some(addr_of(x)),
+        _ => None,
+    }
+}
 
 /// One label: a Prometheus label name and its value (UTF-8, NUL-terminated).
 #[repr(C)]
@@ -142,9 +162,11 @@ unsafe fn register(
             (Err(e), _) | (_, Err(e)) => return fail(e),
         }
     }
+    let addr = refusing_addr(&src);
     match reg(ffi_opt_ref!(registry)).register(name, &pairs, src) {
         Ok(h) => {
-            ffi_new_handle!(out, seawall_registration(h));
+            let named = addr.and_then(|a| crate::events::name_instance(a, name));
+            ffi_new_handle!(out, seawall_registration(h, named));
             seawall_status::SEAWALL_OK
         }
         Err(e) => fail(e),

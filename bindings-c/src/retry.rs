@@ -420,6 +420,7 @@ pub unsafe extern "C" fn seawall_retry_on_failure(
             Err(e) => return fail(e),
         };
         let f = *ffi_ref!(failure);
+        let running = st.status == seawall::retry::RunStatus::Running;
         let step = ffi_ref!(retry).0.on_failure(
             &mut st,
             Failure {
@@ -430,6 +431,10 @@ pub unsafe extern "C" fn seawall_retry_on_failure(
         );
         ffi_write!(state, seawall_retry_state::from_core(&st));
         ffi_write!(out_step, step_to_c(step));
+        // A run that was already over answers again; it is reported once.
+        if running && seawall::events::any() {
+            crate::events::report_retry_step(st.attempts, &step);
+        }
         seawall_status::SEAWALL_OK
     })
 }

@@ -1,39 +1,115 @@
-//! Process-wide events of registered instances (`spec/metrics.md`, "Events
-//! and logs"), for bindings that deliver one stream of events (C's
+//! Process-wide events (`spec/metrics.md`, "Events and logs"), for
+//! bindings that deliver one stream of events (C's
 //! `seawall_events_subscribe`).
 //!
-//! Source: a circuit breaker registered in a [`Registry`](crate::registry::Registry)
+//! Sources: a circuit breaker registered in a [`Registry`](crate::registry::Registry)
 //! reports its transitions here, with the registered name and labels (one
-//! event per registration). Unregistered instances report nothing here.
+//! event per registration). The other kinds (a refusal, a retry scheduled,
+//! a retry run that gave up, a fallback used, a timeout, a fault injected)
+//! are decided by core but reported by the binding whose call path made
+//! the decision, through [`emit`], and only when [`any`] says someone
+//! listens: such an event carries the registered name when the binding
+//! knows one, else an empty name (registered names are never empty).
 //!
 //! Delivery: a subscriber runs synchronously on the thread that made the
-//! transition, after it, outside any lock of the hot path and outside this
+//! decision, after it, outside any lock of the hot path and outside this
 //! module's lock (so it may subscribe or unsubscribe). A panic in a
 //! subscriber is caught and counted in [`panics`]; it never reaches the
-//! breaker. With no subscriber, a transition costs one atomic load more.
+//! caller. With no subscriber, an event costs one atomic load.
 
 use crate::circuit_breaker::Transition;
+use crate::fault::Fault;
+use crate::policy::Stage;
+use crate::retry::GiveUpReason;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum EventKind {
+pub enum EventKind<'a> {
     /// A registered breaker changed state.
     Transition(Transition),
+    /// A breaker, rate limiter or bulkhead refused a call.
+    Rejected {
+        /// Which kind of instance refused.
+        by: Stage,
+        /// When it may admit again, if known (`None` for a bulkhead).
+        retry_after: Option<Duration>,
+        /// The key, for a keyed limiter.
+        key: Option<&'a [u8]>,
+    },
+    /// A retry run will try again after `delay`.
+    RetryScheduled {
+        /// The attempt that failed (1 = the first call).
+        attempt: u32,
+        /// The sleep before the next attempt.
+        delay: Duration,
+    },
+    /// A retry run stopped without success.
+    GaveUp {
+        /// Calls made, the first included.
+        attempts: u32,
+        /// Why (core's give-up reason).
+        reason: GiveUpReason,
+    },
+    /// A fallback answered instead of the call.
+    FallbackUsed,
+    /// A time limit cut an attempt off.
+    Timeout {
+        /// The attempt's limit.
+        limit: Duration,
+    },
+    /// A fault injector injected a fault ([`Fault::Error`] or
+    /// [`Fault::Delay`]; never [`Fault::None`]).
+    FaultInjected(Fault),
 }
 
-/// One event of a registered instance.
+impl EventKind<'_> {
+    /// The wire name (Python's event kinds): `transition`, `rejected`,
+    /// `retry_scheduled`, `gave_up`, `fallback_used`, `timeout`,
+    /// `fault_injected`.
+    ///
+    /// ```
+    /// use seawall::events::EventKind;
+    /// assert_eq!(EventKind::FallbackUsed.as_str(), "fallback_used");
+    /// ```
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            EventKind::Transition(_) => "transition",
+            EventKind::Rejected { .. } => "rejected",
+            EventKind::RetryScheduled { .. } => "retry_scheduled",
+            EventKind::GaveUp { .. } => "gave_up",
+            EventKind::FallbackUsed => "fallback_used",
+            EventKind::Timeout { .. } => "timeout",
+            EventKind::FaultInjected(_) => "fault_injected",
+        }
+    }
+}
+
+/// One event.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
-    /// The registered name.
+    /// The registered name; empty when the instance is not registered (or
+    /// the binding does not know its name).
     pub name: &'a str,
-    /// The registered labels, in registration order.
+    /// The registered labels, in registration order (empty without a name).
     pub labels: &'a [(String, String)],
     /// What happened.
-    pub kind: EventKind,
+    pub kind: EventKind<'a>,
+}
+
+impl<'a> Event<'a> {
+    /// An event with no name and no labels.
+    pub const fn unnamed(kind: EventKind<'a>) -> Self {
+        Event {
+            name: "",
+            labels: &[],
+            kind,
+        }
+    }
 }
 
 /// A subscriber. Dropped (which is how a binding learns it can no longer
@@ -90,8 +166,16 @@ pub fn panics() -> u64 {
     PANICS.load(Ordering::Relaxed)
 }
 
-/// Delivers `ev` to every subscriber (cold path).
-pub(crate) fn emit(ev: &Event<'_>) {
+/// Whether anyone is subscribed now (one relaxed atomic load): a binding
+/// checks it on a cold path before building an event for [`emit`].
+#[inline]
+pub fn any() -> bool {
+    ANY.load(Ordering::Relaxed)
+}
+
+/// Delivers `ev` to every subscriber, on this thread (cold path; nothing
+/// happens when nobody listens). A subscriber's panic is caught and counted.
+pub fn emit(ev: &Event<'_>) {
     if !ANY.load(Ordering::Acquire) {
         return;
     }
@@ -117,7 +201,9 @@ mod tests {
             if ev.name != only {
                 return; // other tests' breakers
             }
-            let EventKind::Transition(t) = ev.kind;
+            let EventKind::Transition(t) = ev.kind else {
+                return;
+            };
             seen.lock().unwrap_or_else(PoisonError::into_inner).push((
                 ev.name.to_owned(),
                 ev.labels.to_vec(),
@@ -198,6 +284,122 @@ mod tests {
         assert_eq!(seen.lock().unwrap_or_else(PoisonError::into_inner).len(), 1);
         unsubscribe(bad);
         unsubscribe(good);
+    }
+
+    /// Owned copy of an event of the kinds a binding reports.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Owned {
+        Rejected(Stage, Option<Duration>, Option<Vec<u8>>),
+        RetryScheduled(u32, Duration),
+        GaveUp(u32, GiveUpReason),
+        FallbackUsed,
+        Timeout(Duration),
+        FaultInjected(Fault),
+    }
+
+    #[test]
+    fn every_reported_kind_reaches_a_subscriber_once_until_unsubscribed() {
+        const NAME: &str = "events-test-kinds";
+        type Log = Arc<Mutex<Vec<(String, &'static str, Owned)>>>;
+        let seen: Log = Arc::default();
+        let s2 = Arc::clone(&seen);
+        let id = subscribe(Box::new(move |ev| {
+            if ev.name != NAME && !(ev.name.is_empty() && ev.kind == EventKind::FallbackUsed) {
+                return; // other tests' events
+            }
+            let o = match ev.kind {
+                EventKind::Rejected {
+                    by,
+                    retry_after,
+                    key,
+                } => Owned::Rejected(by, retry_after, key.map(<[u8]>::to_vec)),
+                EventKind::RetryScheduled { attempt, delay } => {
+                    Owned::RetryScheduled(attempt, delay)
+                }
+                EventKind::GaveUp { attempts, reason } => Owned::GaveUp(attempts, reason),
+                EventKind::FallbackUsed => Owned::FallbackUsed,
+                EventKind::Timeout { limit } => Owned::Timeout(limit),
+                EventKind::FaultInjected(f) => Owned::FaultInjected(f),
+                _ => return,
+            };
+            s2.lock().unwrap_or_else(PoisonError::into_inner).push((
+                ev.name.to_owned(),
+                ev.kind.as_str(),
+                o,
+            ));
+        }));
+        assert!(any());
+        let ms = Duration::from_millis;
+        let kinds = [
+            EventKind::Rejected {
+                by: Stage::RateLimiter,
+                retry_after: Some(ms(250)),
+                key: Some(b"tenant-a"),
+            },
+            EventKind::Rejected {
+                by: Stage::Bulkhead,
+                retry_after: None,
+                key: None,
+            },
+            EventKind::RetryScheduled {
+                attempt: 2,
+                delay: ms(400),
+            },
+            EventKind::GaveUp {
+                attempts: 3,
+                reason: GiveUpReason::Budget,
+            },
+            EventKind::Timeout { limit: ms(30) },
+            EventKind::FaultInjected(Fault::Delay(ms(7))),
+        ];
+        for kind in kinds {
+            emit(&Event {
+                name: NAME,
+                labels: &[],
+                kind,
+            });
+        }
+        emit(&Event::unnamed(EventKind::FallbackUsed));
+        assert!(unsubscribe(id));
+        emit(&Event {
+            name: NAME,
+            labels: &[],
+            kind: EventKind::FaultInjected(Fault::Error),
+        });
+        let n = NAME.to_owned();
+        let got = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    n.clone(),
+                    "rejected",
+                    Owned::Rejected(
+                        Stage::RateLimiter,
+                        Some(ms(250)),
+                        Some(b"tenant-a".to_vec())
+                    )
+                ),
+                (
+                    n.clone(),
+                    "rejected",
+                    Owned::Rejected(Stage::Bulkhead, None, None)
+                ),
+                (
+                    n.clone(),
+                    "retry_scheduled",
+                    Owned::RetryScheduled(2, ms(400))
+                ),
+                (n.clone(), "gave_up", Owned::GaveUp(3, GiveUpReason::Budget)),
+                (n.clone(), "timeout", Owned::Timeout(ms(30))),
+                (
+                    n,
+                    "fault_injected",
+                    Owned::FaultInjected(Fault::Delay(ms(7)))
+                ),
+                (String::new(), "fallback_used", Owned::FallbackUsed),
+            ]
+        );
     }
 
     #[test]

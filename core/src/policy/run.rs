@@ -8,7 +8,7 @@ use crate::bulkhead::{Admission, OwnedPermit, OwnedWaiter};
 use crate::circuit_breaker::{Outcome, Permit};
 use crate::clock::{duration_to_ns, Clock};
 use crate::error::Error;
-use crate::retry::{Failure, GiveUp, RetryState, RetryStep};
+use crate::retry::{Failure, GiveUp, RetryState, RetryStep, RunStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,7 +167,6 @@ pub struct PolicyRun {
     deadline_ns: Option<u64>,
     attempts: u32,
     refusal: Option<Rejection>,
-    gave_up: Option<GiveUp>,
 }
 
 impl Policy {
@@ -216,7 +215,6 @@ impl Policy {
             deadline_ns,
             attempts: 0,
             refusal: None,
-            gave_up: None,
         }
     }
 }
@@ -291,7 +289,15 @@ impl PolicyRun {
     /// # Ok::<(), seawall::Error>(())
     /// ```
     pub fn give_up(&self) -> Option<GiveUp> {
-        self.gave_up
+        match self.retry.as_ref()?.status {
+            RunStatus::GaveUp(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The policy this run goes through.
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
     }
 
     /// The calls the retry stage has counted so far (a stage's refusal
@@ -648,13 +654,10 @@ impl PolicyRun {
                 self.phase = Phase::Sleeping;
                 Step::Sleep { delay_ns }
             }
-            RetryStep::GiveUp(g) => {
-                self.gave_up = Some(g);
-                match g.error() {
-                    Some(e) => self.end(Some(e), None),
-                    None => self.end(error, stage),
-                }
-            }
+            RetryStep::GiveUp(g) => match g.error() {
+                Some(e) => self.end(Some(e), None),
+                None => self.end(error, stage),
+            },
         }
     }
 
