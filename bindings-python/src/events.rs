@@ -51,8 +51,11 @@ pub fn rejected(
     }
 }
 
+// The helpers below test the flag inline and do everything else out of
+// line, so the caller's answer stays in registers while nobody listens.
+
 /// Reports `r` when it is a rejection (a refused call), if wanted.
-#[inline]
+#[inline(always)]
 pub fn refused<T>(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
@@ -68,7 +71,7 @@ pub fn refused<T>(
 }
 
 /// Reports `e` when it is a rejection, if wanted.
-#[inline]
+#[inline(always)]
 pub fn refused_err(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
@@ -80,6 +83,8 @@ pub fn refused_err(
     }
 }
 
+#[cold]
+#[inline(never)]
 fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bound<'_, PyAny>>) {
     match e {
         Error::RateLimited { retry_after } => {
@@ -94,19 +99,29 @@ fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bou
 }
 
 /// Reports a limiter's answer when it is a denial (or a refusal), if wanted.
-#[inline]
+#[inline(always)]
 pub fn decided(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
     r: &Result<seawall::Decision, Error>,
     key: Option<&Bound<'_, PyAny>>,
 ) {
-    if !wanted() {
-        return;
+    if wanted() {
+        decided_slow(py, source, r, key);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn decided_slow(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    r: &Result<seawall::Decision, Error>,
+    key: Option<&Bound<'_, PyAny>>,
+) {
     match r {
         Ok(d) if !d.allowed => rejected(py, source, "rate_limiter", Some(d.retry_after), key),
         Ok(_) => {}
-        Err(_) => refused(py, source, r, key),
+        Err(e) => report(py, source, e, key),
     }
 }
