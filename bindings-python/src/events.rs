@@ -98,30 +98,47 @@ fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bou
     }
 }
 
-/// Reports a limiter's answer when it is a denial (or a refusal), if wanted.
+/// A limiter's answer: the Decision, or the Python error of a refusal.
+/// A denial or a refusal is reported when someone listens; the flag test
+/// is inline and the answer is matched by value (kept in registers), the
+/// rest out of line.
 #[inline(always)]
 pub fn decided(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
-    r: &Result<seawall::Decision, Error>,
+    r: Result<seawall::Decision, Error>,
     key: Option<&Bound<'_, PyAny>>,
-) {
-    if wanted() {
-        decided_slow(py, source, r, key);
+) -> PyResult<seawall::Decision> {
+    match r {
+        Ok(d) => {
+            if !d.allowed && wanted() {
+                denied(py, source, d.retry_after, key);
+            }
+            Ok(d)
+        }
+        Err(e) => Err(refused_pyerr(py, source, &e, key)),
     }
 }
 
 #[cold]
 #[inline(never)]
-fn decided_slow(
+fn denied(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
-    r: &Result<seawall::Decision, Error>,
+    retry_after: Duration,
     key: Option<&Bound<'_, PyAny>>,
 ) {
-    match r {
-        Ok(d) if !d.allowed => rejected(py, source, "rate_limiter", Some(d.retry_after), key),
-        Ok(_) => {}
-        Err(e) => report(py, source, e, key),
-    }
+    rejected(py, source, "rate_limiter", Some(retry_after), key);
+}
+
+#[cold]
+#[inline(never)]
+fn refused_pyerr(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    e: &Error,
+    key: Option<&Bound<'_, PyAny>>,
+) -> PyErr {
+    refused_err(py, source, e, key);
+    crate::errors::to_pyerr(py, e)
 }
