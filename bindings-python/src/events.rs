@@ -51,8 +51,11 @@ pub fn rejected(
     }
 }
 
+// The helpers below test the flag inline and do everything else out of
+// line, so the caller's answer stays in registers while nobody listens.
+
 /// Reports `r` when it is a rejection (a refused call), if wanted.
-#[inline]
+#[inline(always)]
 pub fn refused<T>(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
@@ -68,7 +71,7 @@ pub fn refused<T>(
 }
 
 /// Reports `e` when it is a rejection, if wanted.
-#[inline]
+#[inline(always)]
 pub fn refused_err(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
@@ -80,6 +83,8 @@ pub fn refused_err(
     }
 }
 
+#[cold]
+#[inline(never)]
 fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bound<'_, PyAny>>) {
     match e {
         Error::RateLimited { retry_after } => {
@@ -93,20 +98,47 @@ fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bou
     }
 }
 
-/// Reports a limiter's answer when it is a denial (or a refusal), if wanted.
-#[inline]
+/// A limiter's answer: the Decision, or the Python error of a refusal.
+/// A denial or a refusal is reported when someone listens; the flag test
+/// is inline and the answer is matched by value (kept in registers), the
+/// rest out of line.
+#[inline(always)]
 pub fn decided(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
-    r: &Result<seawall::Decision, Error>,
+    r: Result<seawall::Decision, Error>,
+    key: Option<&Bound<'_, PyAny>>,
+) -> PyResult<seawall::Decision> {
+    match r {
+        Ok(d) => {
+            if !d.allowed && wanted() {
+                denied(py, source, d.retry_after, key);
+            }
+            Ok(d)
+        }
+        Err(e) => Err(refused_pyerr(py, source, &e, key)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn denied(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    retry_after: Duration,
     key: Option<&Bound<'_, PyAny>>,
 ) {
-    if !wanted() {
-        return;
-    }
-    match r {
-        Ok(d) if !d.allowed => rejected(py, source, "rate_limiter", Some(d.retry_after), key),
-        Ok(_) => {}
-        Err(_) => refused(py, source, r, key),
-    }
+    rejected(py, source, "rate_limiter", Some(retry_after), key);
+}
+
+#[cold]
+#[inline(never)]
+fn refused_pyerr(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    e: &Error,
+    key: Option<&Bound<'_, PyAny>>,
+) -> PyErr {
+    refused_err(py, source, e, key);
+    crate::errors::to_pyerr(py, e)
 }

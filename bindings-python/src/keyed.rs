@@ -98,8 +98,7 @@ macro_rules! keyed_limiter_pymethods {
                 let py = slf.py();
                 let n = n_arg(n)?;
                 let r = with_key(key, |k| slf.get().inner.try_acquire(k, n))?;
-                crate::events::decided(py, slf.as_any(), &r, Some(key));
-                r.map(|d| d.allowed).map_err(|e| to_pyerr(py, &e))
+                crate::events::decided(py, slf.as_any(), r, Some(key)).map(|d| d.allowed)
             }
 
             #[pyo3(signature = (key, n=None))]
@@ -112,8 +111,7 @@ macro_rules! keyed_limiter_pymethods {
                 let me = slf.get();
                 let n = n_arg(n)?;
                 let r = with_key(key, |k| me.inner.try_acquire(k, n))?;
-                crate::events::decided(py, slf.as_any(), &r, Some(key));
-                let d = r.map_err(|e| to_pyerr(py, &e))?;
+                let d = crate::events::decided(py, slf.as_any(), r, Some(key))?;
                 Ok(Decision {
                     d,
                     limit: me.limit,

@@ -64,11 +64,7 @@ impl TokenBucket {
     fn try_acquire(slf: &Bound<'_, Self>, n: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let py = slf.py();
         let r = slf.get().inner.try_acquire(n_arg(n)?);
-        crate::events::decided(py, slf.as_any(), &r, None);
-        match r {
-            Ok(d) => Ok(d.allowed),
-            Err(e) => Err(to_pyerr(py, &e)),
-        }
+        crate::events::decided(py, slf.as_any(), r, None).map(|d| d.allowed)
     }
 
     /// Like try_acquire, with the whole Decision.
@@ -77,8 +73,7 @@ impl TokenBucket {
         let py = slf.py();
         let me = slf.get();
         let r = me.inner.try_acquire(n_arg(n)?);
-        crate::events::decided(py, slf.as_any(), &r, None);
-        let d = r.map_err(|e| to_pyerr(py, &e))?;
+        let d = crate::events::decided(py, slf.as_any(), r, None)?;
         Ok(Decision {
             d,
             limit: me.inner.burst(),
