@@ -5,6 +5,7 @@
 const { EventEmitter } = require('node:events')
 const native = require('./native')
 const decisionEvents = require('./events')
+const { listening } = decisionEvents
 const { attach: attachName, reportListenerError } = require('./metrics')
 const { CircuitOpenError, mapNativeError, argTypeError, checkArgDurationMs, configTypeError } = require('./errors')
 const { clockOf, nativeClockOf, abortReason } = require('./clock')
@@ -227,7 +228,7 @@ class CircuitBreaker extends EventEmitter {
 
   _rejected (r) {
     if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
-    if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
+    if (listening.rejected !== 0) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
     return quickError(CircuitOpenError, REJECTED - r)
   }
 
@@ -274,7 +275,7 @@ class CircuitBreaker extends EventEmitter {
     if (r < 0) {
       if (r <= -EVENTS_PENDING) { r += EVENTS_PENDING; this._drain() }
       this._lastRetryAfterMs = REJECTED - r
-      if (decisionEvents.has('rejected')) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
+      if (listening.rejected !== 0) decisionEvents.rejected('circuit_breaker', this.name, REJECTED - r)
       return null
     }
     const start = scratch[1]

@@ -11,6 +11,7 @@ const { quickError, rejectSoon } = require('./util')
 const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 const ev = require('./events')
+const { listening } = ev
 
 const { bhTry, bulkheadEnqueue, bulkheadRelease, bhClaim, bhCancel, scratch } = native
 // The answers besides a permit id (>= 0), defined in src/bulkhead.rs.
@@ -193,7 +194,7 @@ class Bulkhead {
   // A refusal (queue full, or no slot within the wait): one 'rejected'
   // event when someone listens, and the error the call rejects with.
   _full (err) {
-    if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+    if (listening.rejected !== 0) ev.rejected('bulkhead', this.name, -1)
     return err
   }
 
@@ -201,7 +202,7 @@ class Bulkhead {
   tryAcquire () {
     const r = bhTry(this._id)
     if (r < 0) {
-      if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+      if (listening.rejected !== 0) ev.rejected('bulkhead', this.name, -1)
       return null
     }
     return new BulkheadPermit(this, r)
@@ -215,7 +216,7 @@ class Bulkhead {
     const r = enqueue(this._id)
     if (r >= 0) return { outcome: 'acquired', permit: new BulkheadPermit(this, r) }
     if (r === FULL) {
-      if (ev.has('rejected')) ev.rejected('bulkhead', this.name, -1)
+      if (listening.rejected !== 0) ev.rejected('bulkhead', this.name, -1)
       return { outcome: 'rejected' }
     }
     return { outcome: 'queued', waiter: new BulkheadWaiter(this, QUEUED - r) }

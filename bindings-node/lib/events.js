@@ -68,4 +68,6 @@ function rejected (by, name, retryAfterMs, key) {
   emit('rejected', ev)
 }
 
-module.exports = { events, emit, has, rejected }
+// `listening`: the listener counts by event name (read-only outside this
+// file); a refusal path tests `listening.rejected !== 0`, one property read.
+module.exports = { events, emit, has, rejected, listening: watched }

@@ -12,6 +12,7 @@ const { checkKeys, KNOWN } = require('./options')
 const { regionOptions } = require('./region')
 const { handle, checkHandle } = require('./share')
 const ev = require('./events')
+const { listening } = ev
 
 const { limiterTryAcquire, limiterTryAcquireOne, limiterTryAcquireKey, limiterTryAcquireKeyRaw, limWaitPoll, limWaitCancel, scratch } = native
 // limiterTryAcquireOne's answers (else: call limiterTryAcquire for the error).
@@ -90,14 +91,14 @@ class BaseLimiter {
   }
 
   // A refusal: one 'rejected' event when someone listens (callers check
-  // ev.has('rejected') first).
+  // listening.rejected !== 0 first).
   _rejected (retryAfterMs, key) {
     ev.rejected('rate_limiter', this.name, retryAfterMs, key)
   }
 
   // The error a refused reserve/acquire raises, reported as a rejection.
   _refused (err, key) {
-    if (err instanceof RateLimitedError && ev.has('rejected')) this._rejected(err.retryAfterMs, key)
+    if (err instanceof RateLimitedError && listening.rejected !== 0) this._rejected(err.retryAfterMs, key)
     return err
   }
 
@@ -217,7 +218,7 @@ class UnkeyedLimiter extends BaseLimiter {
         const r = scratch[0]
         if (r === GRANTED) return true
         if (r === DENIED) {
-          if (ev.has('rejected')) this._rejected(tryN(this._id, 1, true) ? 0 : scratch[1])
+          if (listening.rejected !== 0) this._rejected(tryN(this._id, 1, true) ? 0 : scratch[1])
           return false
         }
       }
@@ -225,7 +226,7 @@ class UnkeyedLimiter extends BaseLimiter {
     } catch (e) {
       throw mapNativeError(e, { n })
     }
-    if (!ok && ev.has('rejected')) this._rejected(scratch[1])
+    if (!ok && listening.rejected !== 0) this._rejected(scratch[1])
     return ok
   }
 
@@ -237,7 +238,7 @@ class UnkeyedLimiter extends BaseLimiter {
     } catch (e) {
       throw mapNativeError(e, { n })
     }
-    if (!d.allowed && ev.has('rejected')) this._rejected(d.retryAfterMs)
+    if (!d.allowed && listening.rejected !== 0) this._rejected(d.retryAfterMs)
     return d
   }
 
@@ -339,7 +340,7 @@ class KeyedLimiter extends BaseLimiter {
   /** Takes `n` (default 1) for `key` if available now. */
   tryAcquire (key, n) {
     const ok = this._try(key, n)
-    if (!ok && ev.has('rejected')) this._rejected(scratch[1], key)
+    if (!ok && listening.rejected !== 0) this._rejected(scratch[1], key)
     return ok
   }
 
@@ -358,7 +359,7 @@ class KeyedLimiter extends BaseLimiter {
   /** Like tryAcquire, with { allowed, remaining, retryAfterMs, resetAfterMs }. */
   check (key, n) {
     const d = decision(this._try(key, n))
-    if (!d.allowed && ev.has('rejected')) this._rejected(d.retryAfterMs, key)
+    if (!d.allowed && listening.rejected !== 0) this._rejected(d.retryAfterMs, key)
     return d
   }
 

@@ -16,6 +16,7 @@ const { retryPlan, backoffFrom, RetryBudget } = require('./retry')
 const { classifyError } = require('./classify')
 const { checkKeys, KNOWN } = require('./options')
 const ev = require('./events')
+const { listening } = ev
 
 const { polAcquire, polComplete, polRelease, prStart, prNext, prSuccess, prFailure, prTimeout, prSlotGranted, prSlotTimedOut, prCancel, prLastField, scratch } = native
 const OUTCOME = {
@@ -121,7 +122,7 @@ function stepEvents (policy, code, lastErr, waited) {
   let failed = lastErr
   if (st >= 0) {
     const stage = RUN_STAGES[st]
-    if (!waited && ev.has('rejected')) {
+    if (!waited && listening.rejected !== 0) {
       const by = stage === 'rate_limiter' ? policy.rateLimiter : stage === 'circuit_breaker' ? policy.circuitBreaker : policy.bulkhead
       ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : ra)
     }
@@ -301,7 +302,7 @@ class Policy {
       ? quickError(RateLimitedError, retryAfterMs)
       : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)
     error.stage = stage
-    if (ev.has('rejected')) {
+    if (listening.rejected !== 0) {
       const by = stage === 'rate_limiter' ? this.rateLimiter : stage === 'circuit_breaker' ? this.circuitBreaker : this.bulkhead
       ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : retryAfterMs)
     }
