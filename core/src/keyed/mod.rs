@@ -601,44 +601,46 @@ impl KeyedTokenBucket {
     /// `try_acquire` for a validated `n`, not counted.
     #[inline]
     fn decide(&self, key: &[u8], n: u64) -> Decision {
-        let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
+        // The clock is read after the key's state (whoever wrote that state
+        // read its clock before, so `now` is never older than the time the
+        // state was computed for: an older `now` would deny a token that is
+        // there, `token_bucket.md` "Concurrency"). Only a slot lookup that
+        // judges other keys' freshness (a new key in a full window) or a
+        // full table needs a reading before that one; it is made then.
+        let early = std::cell::Cell::new(None::<u64>);
+        let early_now = || match early.get() {
+            Some(t) => t,
+            None => {
+                let t = self.clock.now_ns();
+                early.set(Some(t));
+                t
+            }
+        };
         loop {
             let i = match self
                 .table
-                .find_or_claim(fp, home, |i, c| self.is_fresh(i, now, c))
+                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early_now(), c))
             {
                 Found::Slot(i) => i,
-                Found::Full => return self.on_full(home, now, n),
+                Found::Full => return self.on_full(home, early_now(), n),
             };
             let Some(cell) = self.tat_at(i) else {
-                return self.on_full(home, now, n);
+                return self.on_full(home, early_now(), n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
-            // `now` was read before the state (the slot lookup needs it):
-            // a charge made meanwhile with a later clock reading can make
-            // it look too early and deny a token that is there. A denial
-            // therefore reads the clock again once (after the load, so no
-            // longer too early), and so does a lost CAS. A grant is never
-            // wrong with an early `now` (it is stricter).
-            let mut now = now;
-            let mut early = true;
+            let mut now = self.clock.now_ns();
             let (decision, charged) = loop {
                 let step = self.gcra.step(tat, now, n);
                 let Some(new_tat) = step.new_tat else {
-                    if early {
-                        early = false;
-                        now = self.clock.now_ns().max(now);
-                        continue;
-                    }
                     break (step.decision, false);
                 };
                 match cell.compare_exchange_weak(tat, new_tat, Ordering::SeqCst, Ordering::SeqCst) {
                     Ok(_) => break (step.decision, true),
                     Err(actual) => {
+                        // written by someone whose reading may be later
                         tat = actual;
-                        now = self.clock.now_ns().max(now);
-                        early = false;
+                        now = self.clock.now_ns();
                     }
                 }
             };
@@ -713,7 +715,6 @@ impl KeyedTokenBucket {
 
     /// Gives back `n` tokens to `key` (never above burst); unknown keys: no-op.
     pub fn refund(&self, key: &[u8], n: u64) {
-        let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
         let Some(i) = self.table.find(fp, home) else {
             return;
@@ -725,7 +726,7 @@ impl KeyedTokenBucket {
         // The clock is read after the state (an earlier reading would let
         // the refund reach below the present: more than burst).
         let mut tat = cell.load(Ordering::SeqCst);
-        let mut now = self.clock.now_ns().max(now);
+        let mut now = self.clock.now_ns();
         loop {
             let new_tat = self.gcra.refunded(tat, now, n);
             if new_tat == tat || !self.table.holds(i, fp) {
@@ -735,7 +736,7 @@ impl KeyedTokenBucket {
                 Ok(_) => return,
                 Err(actual) => {
                     tat = actual;
-                    now = self.clock.now_ns().max(now);
+                    now = self.clock.now_ns();
                 }
             }
         }

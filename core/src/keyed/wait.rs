@@ -86,30 +86,33 @@ impl KeyedTokenBucket {
     fn reserve_ns(&self, key: &[u8], n: u64, max_wait: Duration) -> Result<Reserved> {
         self.gcra.check_n(n)?;
         let max_wait_ns = duration_to_ns(max_wait).min(MAX_NS);
-        let now = self.clock.now_ns();
         let (fp, home) = self.table.hash(key);
+        // The clock is read after the key's state, as in `decide`; a
+        // lookup that judges other keys' freshness reads it before.
+        let early = std::cell::Cell::new(None::<u64>);
+        let early_now = || match early.get() {
+            Some(t) => t,
+            None => {
+                let t = self.clock.now_ns();
+                early.set(Some(t));
+                t
+            }
+        };
         loop {
             let i = match self
                 .table
-                .find_or_claim(fp, home, |i, c| self.is_fresh(i, now, c))
+                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early_now(), c))
             {
                 Found::Slot(i) => i,
-                Found::Full => return self.reserve_full(home, now, n),
+                Found::Full => return self.reserve_full(home, early_now(), n),
             };
             let Some(cell) = self.tat_at(i) else {
-                return self.reserve_full(home, now, n);
+                return self.reserve_full(home, early_now(), n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
-            // As in `decide`: a refusal or a lost CAS reads the clock again
-            // (the first reading came before the state).
-            let mut now = now;
-            let mut early = true;
+            let mut now = self.clock.now_ns();
             let got = loop {
                 match self.gcra.reserve(tat, now, n, max_wait_ns) {
-                    Err(_) if early => {
-                        early = false;
-                        now = self.clock.now_ns().max(now);
-                    }
                     Err(retry) => break Err(retry),
                     Ok((new_tat, due)) => match cell.compare_exchange_weak(
                         tat,
@@ -120,8 +123,7 @@ impl KeyedTokenBucket {
                         Ok(_) => break Ok((tat, due)),
                         Err(actual) => {
                             tat = actual;
-                            now = self.clock.now_ns().max(now);
-                            early = false;
+                            now = self.clock.now_ns();
                         }
                     },
                 }
