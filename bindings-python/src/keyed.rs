@@ -153,7 +153,6 @@ macro_rules! keyed_limiter_pymethods {
                 let n = n_arg(n)?;
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
                 let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
-                crate::events::refused(py, slf.as_any(), &r, Some(key));
                 block_on(
             py,
             r,
@@ -182,7 +181,6 @@ macro_rules! keyed_limiter_pymethods {
                 let n = n_arg(n)?;
                 let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
                 let r = with_key(key, |k| me.inner.reserve(k, n, timeout))?;
-                crate::events::refused(py, slf.as_any(), &r, Some(key));
                 reservation(
             py,
             r,

@@ -129,7 +129,8 @@ pub struct Owner<'a, 'py> {
 }
 
 /// What `reserve` gives Python: the Decision when granted now, else a
-/// `LimiterWaiter`; `RateLimitedError` when refused.
+/// `LimiterWaiter`; `RateLimitedError` when refused (a `rejected` event of
+/// `owner`).
 pub fn reservation(
     py: Python<'_>,
     r: seawall::Result<Reservation>,
@@ -137,6 +138,7 @@ pub fn reservation(
     window_ns: u64,
     owner: Owner<'_, '_>,
 ) -> PyResult<Py<PyAny>> {
+    crate::events::refused(py, owner.source, &r, owner.key);
     match r.map_err(|e| to_pyerr(py, &e))? {
         Reservation::Granted(d) => Ok(Py::new(
             py,
@@ -171,6 +173,7 @@ pub fn block_on(
     window_ns: u64,
     owner: Owner<'_, '_>,
 ) -> PyResult<Decision> {
+    crate::events::refused(py, owner.source, &r, owner.key);
     let mut w = match r.map_err(|e| to_pyerr(py, &e))? {
         Reservation::Granted(d) => {
             return Ok(Decision {

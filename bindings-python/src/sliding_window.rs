@@ -125,7 +125,6 @@ impl SlidingWindowLimiter {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
-        crate::events::refused(py, slf.as_any(), &r, None);
         block_on(
             py,
             r,
@@ -152,7 +151,6 @@ impl SlidingWindowLimiter {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
-        crate::events::refused(py, slf.as_any(), &r, None);
         reservation(
             py,
             r,

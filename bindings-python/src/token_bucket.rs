@@ -106,7 +106,6 @@ impl TokenBucket {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
-        crate::events::refused(py, slf.as_any(), &r, None);
         block_on(
             py,
             r,
@@ -133,7 +132,6 @@ impl TokenBucket {
         let n = n_arg(n)?;
         let timeout = opt_secs(timeout, "timeout", Kind::Argument)?.unwrap_or(Duration::MAX);
         let r = me.inner.reserve(n, timeout);
-        crate::events::refused(py, slf.as_any(), &r, None);
         reservation(
             py,
             r,

@@ -608,25 +608,17 @@ impl KeyedTokenBucket {
         // there, `token_bucket.md` "Concurrency"). Only a slot lookup that
         // judges other keys' freshness (a new key in a full window) or a
         // full table needs a reading before that one; it is made then.
-        let early = std::cell::Cell::new(None::<u64>);
-        let early_now = || match early.get() {
-            Some(t) => t,
-            None => {
-                let t = self.clock.now_ns();
-                early.set(Some(t));
-                t
-            }
-        };
+        let early = EarlyNow::new(&self.clock);
         loop {
             let i = match self
                 .table
-                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early_now(), c))
+                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early.get(), c))
             {
                 Found::Slot(i) => i,
-                Found::Full => return self.on_full(home, early_now(), n),
+                Found::Full => return self.on_full(home, early.get(), n),
             };
             let Some(cell) = self.tat_at(i) else {
-                return self.on_full(home, early_now(), n);
+                return self.on_full(home, early.get(), n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
             let mut now = self.clock.now_ns();
@@ -965,6 +957,34 @@ mod wait;
 
 #[cfg(all(unix, not(seawall_loom)))]
 mod shared;
+
+/// A clock reading made only when first asked for (by a slot lookup that
+/// judges other keys' freshness, or a full table), then kept: the
+/// decisions themselves read the clock after the key's state.
+pub(crate) struct EarlyNow<'a> {
+    clock: &'a ClockSource,
+    at: std::cell::Cell<Option<u64>>,
+}
+
+impl<'a> EarlyNow<'a> {
+    pub(crate) fn new(clock: &'a ClockSource) -> Self {
+        Self {
+            clock,
+            at: std::cell::Cell::new(None),
+        }
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        match self.at.get() {
+            Some(t) => t,
+            None => {
+                let t = self.clock.now_ns();
+                self.at.set(Some(t));
+                t
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests;

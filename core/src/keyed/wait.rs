@@ -89,25 +89,17 @@ impl KeyedTokenBucket {
         let (fp, home) = self.table.hash(key);
         // The clock is read after the key's state, as in `decide`; a
         // lookup that judges other keys' freshness reads it before.
-        let early = std::cell::Cell::new(None::<u64>);
-        let early_now = || match early.get() {
-            Some(t) => t,
-            None => {
-                let t = self.clock.now_ns();
-                early.set(Some(t));
-                t
-            }
-        };
+        let early = super::EarlyNow::new(&self.clock);
         loop {
             let i = match self
                 .table
-                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early_now(), c))
+                .find_or_claim(fp, home, |i, c| self.is_fresh(i, early.get(), c))
             {
                 Found::Slot(i) => i,
-                Found::Full => return self.reserve_full(home, early_now(), n),
+                Found::Full => return self.reserve_full(home, early.get(), n),
             };
             let Some(cell) = self.tat_at(i) else {
-                return self.reserve_full(home, early_now(), n);
+                return self.reserve_full(home, early.get(), n);
             };
             let mut tat = cell.load(Ordering::SeqCst);
             let mut now = self.clock.now_ns();

@@ -500,50 +500,6 @@ mod tests {
     }
 
     #[test]
-    fn a_run_hands_over_each_refusal_once_even_when_it_is_retried() -> crate::Result<()> {
-        use crate::backoff::{Backoff, BackoffConfig, Jitter};
-        use crate::retry::Retry;
-        let clock = ManualClock::new();
-        let (tb, _, _) = parts(&clock)?;
-        let backoff = Backoff::with_clock(
-            BackoffConfig {
-                jitter: Jitter::None,
-                max_attempts: 3,
-                base: Duration::ZERO,
-                ..BackoffConfig::default()
-            },
-            &clock,
-        )?;
-        let p = Arc::new(
-            Policy::with_clock(&clock)
-                .rate_limiter(tb.clone())
-                .retry(Retry::new(backoff)),
-        );
-        while tb.try_acquire(1)?.allowed {}
-        let mut run = p.run(None);
-        // Refused, and retried after the hint: the step names no stage.
-        assert!(matches!(run.next_step(), Step::Sleep { .. }));
-        let r = run.take_refusal();
-        assert_eq!(r.as_ref().map(|r| r.stage), Some(Stage::RateLimiter));
-        assert_eq!(
-            r.map(|r| r.error),
-            Some(Error::RateLimited {
-                retry_after: Duration::from_secs(1)
-            })
-        );
-        assert_eq!(run.take_refusal(), None, "handed over once");
-        clock.advance(Duration::from_secs(1));
-        assert!(matches!(run.next_step(), Step::Attempt { .. }));
-        assert_eq!(
-            run.take_refusal(),
-            None,
-            "an admitted attempt refused nothing"
-        );
-        assert!(matches!(run.on_success(), Step::Done));
-        Ok(())
-    }
-
-    #[test]
     fn limiter_rejection_touches_nothing_else() -> crate::Result<()> {
         let clock = ManualClock::new();
         let (p, _, cb, bh) = policy(&clock)?;
