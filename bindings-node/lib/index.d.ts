@@ -1184,5 +1184,60 @@ export declare const metrics: {
   CONTENT_TYPE: string
 }
 
-/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', 'rejected' ({ by: 'circuit_breaker' | 'rate_limiter' | 'bulkhead', name, retryAfterMs, key? }), and 'listenerError'. */
-export declare const events: import('events').EventEmitter
+/** A breaker, rate limiter (keyed too) or bulkhead refused a call (also a stage inside a policy run). */
+export interface RejectedEvent {
+  by: 'circuit_breaker' | 'rate_limiter' | 'bulkhead'
+  /** The refusing instance's `name` option, or undefined. */
+  name: string | undefined
+  /** -1 when not known (a bulkhead). */
+  retryAfterMs: number
+  /** A keyed limiter's key. */
+  key?: string
+}
+/** A retry run (or a policy's retry stage) will try again after `delayMs`. */
+export interface RetryScheduledEvent {
+  /** The calls the retry stage has counted (1 = the first call failed). */
+  attempt: number
+  delayMs: number
+  error: unknown
+}
+/** A retry run (or a policy's retry stage) stopped. */
+export interface GaveUpEvent {
+  attempts: number
+  reason: 'not_retryable' | 'attempts' | 'elapsed' | 'deadline' | 'budget'
+  error: unknown
+}
+/** A fallback answered instead of the call. */
+export interface FallbackUsedEvent { error: unknown }
+/** A timeout (or a policy attempt's limit) cut a call off. */
+export interface TimeoutEvent { limitMs: number }
+/** A FaultInjector injected an error or a delay. */
+export interface FaultInjectedEvent { fault: 'error' | 'delay', delayMs: number }
+/** The payload of each of `events`' events. */
+export interface SeawallEventMap {
+  rejected: RejectedEvent
+  retryScheduled: RetryScheduledEvent
+  gaveUp: GaveUpEvent
+  fallbackUsed: FallbackUsedEvent
+  timeout: TimeoutEvent
+  faultInjected: FaultInjectedEvent
+  /** A listener threw: the error (never propagated to the call). */
+  listenerError: unknown
+}
+/** `events`: an EventEmitter whose seawall events carry typed payloads. */
+export interface SeawallEvents extends EventEmitter {
+  on<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+  addListener<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  addListener(event: string | symbol, listener: (...args: any[]) => void): this
+  prependListener<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  prependListener(event: string | symbol, listener: (...args: any[]) => void): this
+  off<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  off(event: string | symbol, listener: (...args: any[]) => void): this
+  removeListener<K extends keyof SeawallEventMap>(event: K, listener: (payload: SeawallEventMap[K]) => void): this
+  removeListener(event: string | symbol, listener: (...args: any[]) => void): this
+}
+/** Process-wide decision events: 'retryScheduled', 'gaveUp', 'fallbackUsed', 'timeout', 'faultInjected', 'rejected', and 'listenerError' (spec/metrics.md). Nothing is built for an event nobody listens to. */
+export declare const events: SeawallEvents

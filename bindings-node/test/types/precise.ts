@@ -2,10 +2,24 @@
 // marked to expect an error must be errors: tsc fails if the types are loose.
 import {
   Policy, wrap, TokenBucket, SlidingWindowLimiter, KeyedTokenBucket, Backoff, RetryBudgetExhaustedError,
-  TokenBucketMetrics, SlidingWindowMetrics, KeyedLimiterMetrics, SharedHandle, CircuitBreaker, RetryBudget
+  TokenBucketMetrics, SlidingWindowMetrics, KeyedLimiterMetrics, SharedHandle, CircuitBreaker, RetryBudget,
+  events, RejectedEvent
 } from 'seawall'
 
 export async function precise (): Promise<void> {
+  // Each event's payload is typed.
+  const onRejected = (e: RejectedEvent): void => {
+    const by: 'circuit_breaker' | 'rate_limiter' | 'bulkhead' = e.by
+    const ms: number = e.retryAfterMs
+    const key: string | undefined = e.key
+  }
+  events.on('rejected', onRejected).off('rejected', onRejected)
+  events.once('gaveUp', (e) => { const why: 'not_retryable' | 'attempts' | 'elapsed' | 'deadline' | 'budget' = e.reason })
+  events.on('retryScheduled', (e) => { const d: number = e.delayMs + e.attempt })
+  // @ts-expect-error a 'timeout' event has limitMs, not delayMs
+  events.on('timeout', (e) => e.delayMs)
+  events.on('listenerError', (err) => { const u: unknown = err })
+
   // A fallback's type joins the result.
   const withFallback = new Policy({ fallback: (err: unknown) => 'cached' })
   const r: number | string = await withFallback.execute(async () => 1)
