@@ -217,41 +217,30 @@ impl Backoff {
     /// server hint (HTTP `Retry-After`, gRPC pushback) that replaces the
     /// computed delay, uncapped by `max_delay` but still subject to
     /// `max_elapsed`.
-    #[inline]
+    #[inline(always)]
     pub fn next_delay(
         &self,
         state: &mut ScheduleState,
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
         let elapsed_ns = self.elapsed_ns(state);
-        self.step(state, elapsed_ns, retry_after)
+        self.step(state, elapsed_ns, retry_after.map(duration_to_ns))
+            .ok()
+            .map(Duration::from_nanos)
     }
 
     /// Like [`next_delay`](Self::next_delay) with the elapsed time given by
     /// the caller (for callers that keep their own time).
-    #[inline]
+    #[inline(always)]
     pub fn next_delay_elapsed(
         &self,
         state: &mut ScheduleState,
         elapsed: Duration,
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
-        self.step(state, duration_to_ns(elapsed), retry_after)
-    }
-
-    // Always inlined: one call per delay costs as much as the jitter.
-    #[inline(always)]
-    fn step(
-        &self,
-        state: &mut ScheduleState,
-        elapsed_ns: u64,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
-        next_delay(
-            &self.params,
-            &self.shared,
+        self.step(
             state,
-            elapsed_ns,
+            duration_to_ns(elapsed),
             retry_after.map(duration_to_ns),
         )
         .ok()
@@ -263,7 +252,7 @@ impl Backoff {
     /// nanoseconds, for bindings whose callers speak ns or ms (no `Duration`
     /// round trip per delay): `elapsed_ns` `None` reads the clock under
     /// `max_elapsed`.
-    #[inline]
+    #[inline(always)]
     pub fn next_delay_ns(
         &self,
         state: &mut ScheduleState,
@@ -274,32 +263,70 @@ impl Backoff {
             Some(e) => e,
             None => self.elapsed_ns(state),
         };
-        next_delay(
-            &self.params,
-            &self.shared,
-            state,
-            elapsed_ns,
-            retry_after_ns,
-        )
-        .ok()
+        self.step(state, elapsed_ns, retry_after_ns).ok()
     }
 
-    /// [`next_delay_ns`](Self::next_delay_ns) with the elapsed time given,
-    /// saying why it gives up.
-    #[inline]
-    pub(crate) fn next_delay_why(
+    /// One step of the schedule `st`: the algorithm of `spec/backoff.md`,
+    /// in nanoseconds, behind every entry point above (which differ only
+    /// in units and in where the elapsed time comes from) and the retry
+    /// run. The delay, or why the schedule gives up. Always inlined: one
+    /// call per delay costs as much as the jitter.
+    #[inline(always)]
+    pub(crate) fn step(
         &self,
-        state: &mut ScheduleState,
+        st: &mut ScheduleState,
         elapsed_ns: u64,
         retry_after_ns: Option<u64>,
     ) -> std::result::Result<u64, Stop> {
-        next_delay(
-            &self.params,
-            &self.shared,
-            state,
-            elapsed_ns,
-            retry_after_ns,
-        )
+        let (p, shared): (&Params, &Shared) = (&self.params, &self.shared);
+        if st.done {
+            return Err(Stop::Ended);
+        }
+        // 1. the retry number; call number n + 1 must fit in max_attempts.
+        let n = st.retries.saturating_add(1);
+        if n >= p.max_attempts {
+            shared.finish(st);
+            shared.exhausted_attempts.incr();
+            return Err(Stop::Attempts);
+        }
+        // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
+        let d = shared.delay(p, n);
+        let mut rng = LocalRng(st.rng);
+        let jittered = match p.jitter {
+            Jitter::None => d,
+            Jitter::Full => uniform(&mut rng, 0, d),
+            Jitter::Equal => {
+                let h = d / 2;
+                (d - h).saturating_add(uniform(&mut rng, 0, h))
+            }
+            Jitter::Proportional => {
+                let h = d / 2;
+                (d - h)
+                    .saturating_add(uniform(&mut rng, 0, h.saturating_mul(2)))
+                    .min(p.cap_ns)
+            }
+            Jitter::Decorrelated => {
+                let hi = st.prev_ns.saturating_mul(3).max(p.base_ns);
+                let v = uniform(&mut rng, p.base_ns, hi).min(p.cap_ns);
+                st.prev_ns = v;
+                v
+            }
+        };
+        st.rng = rng.0;
+        // 4. a server hint replaces the delay as-is.
+        let delay = retry_after_ns.unwrap_or(jittered);
+        // 5. refuse a retry that would start after max_elapsed.
+        if let Some(me) = p.max_elapsed_ns {
+            if elapsed_ns.saturating_add(delay) > me {
+                shared.finish(st);
+                shared.exhausted_elapsed.incr();
+                return Err(Stop::Elapsed);
+            }
+        }
+        // Counted when the schedule ends (`Shared::finish`), not here: one
+        // atomic add per schedule rather than one per delay.
+        st.retries = n;
+        Ok(delay)
     }
 
     /// Ends `state` as given up for attempts (a caller's own, lower attempt
@@ -479,65 +506,6 @@ pub(crate) enum Stop {
     Attempts,
     /// The retry would start after `max_elapsed`.
     Elapsed,
-}
-
-/// The algorithm of `spec/backoff.md`, in nanoseconds.
-#[inline(always)]
-fn next_delay(
-    p: &Params,
-    shared: &Shared,
-    st: &mut ScheduleState,
-    elapsed_ns: u64,
-    retry_after_ns: Option<u64>,
-) -> std::result::Result<u64, Stop> {
-    if st.done {
-        return Err(Stop::Ended);
-    }
-    // 1. the retry number; call number n + 1 must fit in max_attempts.
-    let n = st.retries.saturating_add(1);
-    if n >= p.max_attempts {
-        shared.finish(st);
-        shared.exhausted_attempts.incr();
-        return Err(Stop::Attempts);
-    }
-    // 2. un-jittered delay, 3. jitter (one draw unless jitter is none).
-    let d = shared.delay(p, n);
-    let mut rng = LocalRng(st.rng);
-    let jittered = match p.jitter {
-        Jitter::None => d,
-        Jitter::Full => uniform(&mut rng, 0, d),
-        Jitter::Equal => {
-            let h = d / 2;
-            (d - h).saturating_add(uniform(&mut rng, 0, h))
-        }
-        Jitter::Proportional => {
-            let h = d / 2;
-            (d - h)
-                .saturating_add(uniform(&mut rng, 0, h.saturating_mul(2)))
-                .min(p.cap_ns)
-        }
-        Jitter::Decorrelated => {
-            let hi = st.prev_ns.saturating_mul(3).max(p.base_ns);
-            let v = uniform(&mut rng, p.base_ns, hi).min(p.cap_ns);
-            st.prev_ns = v;
-            v
-        }
-    };
-    st.rng = rng.0;
-    // 4. a server hint replaces the delay as-is.
-    let delay = retry_after_ns.unwrap_or(jittered);
-    // 5. refuse a retry that would start after max_elapsed.
-    if let Some(me) = p.max_elapsed_ns {
-        if elapsed_ns.saturating_add(delay) > me {
-            shared.finish(st);
-            shared.exhausted_elapsed.incr();
-            return Err(Stop::Elapsed);
-        }
-    }
-    // Counted when the schedule ends (`Shared::finish`), not here: one
-    // atomic add per schedule rather than one per delay.
-    st.retries = n;
-    Ok(delay)
 }
 
 /// The starting state of an unseeded schedule's stream: the next draw of

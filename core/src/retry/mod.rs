@@ -595,10 +595,7 @@ impl Retry {
         }
         // 4. The schedule first (so a failure costs one token either way).
         let elapsed = now.saturating_sub(st.origin_ns);
-        let delay = match self
-            .backoff
-            .next_delay_why(sched, elapsed, failure.retry_after_ns)
-        {
+        let delay = match self.backoff.step(sched, elapsed, failure.retry_after_ns) {
             Ok(d) => d,
             Err(why) => {
                 self.charge_final_failure();
