@@ -196,4 +196,23 @@ static inline sw_permit_r sw_circuit_breaker_release_v(const seawall_circuit_bre
 }
 static inline void sw_bulkhead_release(seawall_bulkhead_permit *p) { (void)seawall_bulkhead_release(&p); }
 
+/* metrics registry and events (spec/metrics.md) */
+SW_WRAP(registry_new, (const char *prefix, seawall_registry **out, sw_err *e), (prefix, out))
+#define SW_REGISTER(kind, t) \
+  SW_WRAP(registry_register_##kind, (const seawall_registry *r, const t *h, const char *name, const seawall_label *l, size_t n, seawall_registration **out, sw_err *e), (r, h, name, l, n, out))
+SW_REGISTER(circuit_breaker, seawall_circuit_breaker)
+SW_REGISTER(token_bucket, seawall_token_bucket)
+SW_REGISTER(sliding_window, seawall_sliding_window)
+SW_REGISTER(keyed_token_bucket, seawall_keyed_token_bucket)
+SW_REGISTER(keyed_sliding_window, seawall_keyed_sliding_window)
+SW_REGISTER(bulkhead, seawall_bulkhead)
+SW_REGISTER(retry_budget, seawall_retry_budget)
+SW_REGISTER(adaptive_timeout, seawall_adaptive_timeout)
+SW_REGISTER(fault_injector, seawall_fault_injector)
+SW_REGISTER(backoff, seawall_backoff)
+SW_WRAP(registry_prometheus_text, (const seawall_registry *r, char *buf, size_t cap, size_t *len, sw_err *e), (r, buf, cap, len))
+SW_WRAP(registry_health_json, (const seawall_registry *r, char *buf, size_t cap, size_t *len, sw_err *e), (r, buf, cap, len))
+SW_WRAP(events_subscribe, (seawall_event_fn f, void *ud, seawall_destroy_fn d, uint64_t *id, sw_err *e), (f, ud, d, id))
+SW_WRAP(events_unsubscribe, (uint64_t id, bool *removed, sw_err *e), (id, removed))
+
 #endif
