@@ -564,4 +564,63 @@ interface Lib extends Library {
   int seawall_execute_config_init(ExecuteConfig config, long size);
   int seawall_policy_execute(Pointer policy, ExecuteConfig config, AttemptFn callback, FallbackFn fallback,
       Pointer userData, ExecuteResult out);
+
+  // ---- metrics registry and events (spec/metrics.md)
+  @Structure.FieldOrder({"name", "value"})
+  class Label extends Structure {
+    public String name;
+    public String value;
+  }
+
+  int seawall_registry_new(String prefix, PointerByReference out);
+  void seawall_registry_free(Pointer registry);
+  void seawall_registration_free(Pointer registration);
+  int seawall_registry_register_circuit_breaker(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_token_bucket(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_sliding_window(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_keyed_token_bucket(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_keyed_sliding_window(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_bulkhead(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_retry_budget(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_adaptive_timeout(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_fault_injector(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_register_backoff(Pointer registry, Pointer instance, String name, Label labels, long n, PointerByReference out);
+  int seawall_registry_prometheus_text(Pointer registry, Pointer buf, long cap, LongByReference outLen);
+  int seawall_registry_health_json(Pointer registry, Pointer buf, long cap, LongByReference outLen);
+
+  @Structure.FieldOrder({"struct_size", "kind", "name", "from", "to", "at_ns", "by", "has_retry_after",
+      "retry_after_ns", "key", "key_len", "attempt", "reason", "delay_ns", "limit_ns", "fault"})
+  class Event extends Structure {
+    public int struct_size;
+    public int kind;
+    public Pointer name;
+    public int from;
+    public int to;
+    public long at_ns;
+    public Pointer by;
+    public byte has_retry_after;
+    public long retry_after_ns;
+    public Pointer key;
+    public long key_len;
+    public int attempt;
+    public int reason;
+    public long delay_ns;
+    public long limit_ns;
+    public int fault;
+
+    public Event() {}
+
+    Event(Pointer p) {
+      super(p);
+      read();
+    }
+  }
+
+  interface EventFn extends Callback {
+    void invoke(Pointer userData, Pointer event);
+  }
+
+  int seawall_events_subscribe(EventFn fn, Pointer userData, DestroyFn destroy, LongByReference outId);
+  int seawall_events_unsubscribe(long id, ByteByReference outRemoved);
+  String seawall_give_up_reason_str(int reason);
 }
