@@ -290,15 +290,23 @@ func (b *CircuitBreaker) OnTransition(fn func(Transition)) (uint64, error) {
 	if fn == nil {
 		return 0, invalidArgument("fn", "must not be nil")
 	}
+	return subscribeWith(fn, func(ud unsafe.Pointer, id *C.uint64_t, e *C.sw_err) C.int {
+		return C.sw_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.seawallGoTransition), ud,
+			C.seawall_destroy_fn(C.seawallGoDestroy), id, e)
+	})
+}
+
+// subscribeWith hands fn to a C subscribe call as user_data: C memory
+// holding a cgo handle, which seawallGoDestroy frees (both) once the
+// library says the callback can no longer run; freed here if subscribing
+// fails (the library then never calls destroy).
+func subscribeWith(fn any, call func(ud unsafe.Pointer, id *C.uint64_t, e *C.sw_err) C.int) (uint64, error) {
 	h := cgo.NewHandle(fn)
-	// user_data is C memory holding the handle; seawall calls
-	// seawallGoDestroy once the listener can no longer fire, which frees both.
 	ud := (*C.uintptr_t)(C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0)))))
 	*ud = C.uintptr_t(h)
 	var id C.uint64_t
 	var e C.sw_err
-	if err := fromC(C.sw_circuit_breaker_on_transition(b.p, C.seawall_transition_fn(C.seawallGoTransition), unsafe.Pointer(ud),
-		C.seawall_destroy_fn(C.seawallGoDestroy), &id, &e), &e); err != nil {
+	if err := fromC(call(unsafe.Pointer(ud), &id, &e), &e); err != nil {
 		C.free(unsafe.Pointer(ud))
 		h.Delete()
 		return 0, err

@@ -215,18 +215,9 @@ func Subscribe(fn func(Event)) (uint64, error) {
 	if fn == nil {
 		return 0, invalidArgument("fn", "must not be nil")
 	}
-	h := cgo.NewHandle(fn)
-	ud := (*C.uintptr_t)(C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0)))))
-	*ud = C.uintptr_t(h)
-	var id C.uint64_t
-	var e C.sw_err
-	if err := fromC(C.sw_events_subscribe(C.seawall_event_fn(C.seawallGoEvent), unsafe.Pointer(ud),
-		C.seawall_destroy_fn(C.seawallGoDestroy), &id, &e), &e); err != nil {
-		C.free(unsafe.Pointer(ud))
-		h.Delete()
-		return 0, err
-	}
-	return uint64(id), nil
+	return subscribeWith(fn, func(ud unsafe.Pointer, id *C.uint64_t, e *C.sw_err) C.int {
+		return C.sw_events_subscribe(C.seawall_event_fn(C.seawallGoEvent), ud, C.seawall_destroy_fn(C.seawallGoDestroy), id, e)
+	})
 }
 
 // Unsubscribe stops a subscription; it reports whether id was subscribed.
