@@ -105,6 +105,22 @@ for (const [code, name] of [[ATTEMPT, 'attempt'], [WAIT, 'wait_for_slot'], [SLEE
 const orNull = (v) => v < 0 ? null : v
 const NONE = Symbol('none')
 
+// The error of a stage's refusal, with its stage.
+function stageRefusal (stage, retryAfterMs) {
+  const e = stage === 'rate_limiter'
+    ? quickError(RateLimitedError, retryAfterMs)
+    : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)
+  e.stage = stage
+  return e
+}
+
+// A stage's refusal as a 'rejected' event, named by the stage's instance
+// (callers check listening.rejected first).
+function reportRefusal (policy, stage, retryAfterMs) {
+  const by = stage === 'rate_limiter' ? policy.rateLimiter : stage === 'circuit_breaker' ? policy.circuitBreaker : policy.bulkhead
+  ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : retryAfterMs)
+}
+
 // The events of the step just taken (spec/metrics.md): 'rejected' for the
 // stage refusal it handles (core's PolicyRun::take_refusal, also when the step
 // is a sleep), 'retryScheduled' for a sleep, 'gaveUp' once the retry stage
@@ -122,14 +138,8 @@ function stepEvents (policy, code, lastErr, waited) {
   let failed = lastErr
   if (st >= 0) {
     const stage = RUN_STAGES[st]
-    if (!waited && listening.rejected !== 0) {
-      const by = stage === 'rate_limiter' ? policy.rateLimiter : stage === 'circuit_breaker' ? policy.circuitBreaker : policy.bulkhead
-      ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : ra)
-    }
-    if (ev.has(code === SLEEP ? 'retryScheduled' : 'gaveUp')) {
-      failed = stage === 'rate_limiter' ? quickError(RateLimitedError, ra) : stage === 'circuit_breaker' ? quickError(CircuitOpenError, ra) : quickError(BulkheadFullError)
-      failed.stage = stage
-    }
+    if (!waited && listening.rejected !== 0) reportRefusal(policy, stage, ra)
+    if (ev.has(code === SLEEP ? 'retryScheduled' : 'gaveUp')) failed = stageRefusal(stage, ra)
   }
   if (code === SLEEP) {
     if (ev.has('retryScheduled')) ev.emit('retryScheduled', { attempt: attempts, delayMs, error: failed })
@@ -298,14 +308,8 @@ class Policy {
     const retryAfterMs = scratch[0]
     this._after()
     const stage = RUN_STAGES[REJECTED - r]
-    const error = stage === 'rate_limiter'
-      ? quickError(RateLimitedError, retryAfterMs)
-      : stage === 'circuit_breaker' ? quickError(CircuitOpenError, retryAfterMs) : quickError(BulkheadFullError)
-    error.stage = stage
-    if (listening.rejected !== 0) {
-      const by = stage === 'rate_limiter' ? this.rateLimiter : stage === 'circuit_breaker' ? this.circuitBreaker : this.bulkhead
-      ev.rejected(stage, by === undefined ? undefined : by.name, stage === 'bulkhead' ? -1 : retryAfterMs)
-    }
+    const error = stageRefusal(stage, retryAfterMs)
+    if (listening.rejected !== 0) reportRefusal(this, stage, retryAfterMs)
     return { allowed: false, stage, error }
   }
 
