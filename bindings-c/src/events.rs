@@ -316,15 +316,8 @@ fn report_rejection(addr: usize, by: Stage, retry_after: Option<Duration>, key: 
 #[cold]
 #[inline(never)]
 fn report_error(addr: usize, key: Option<&[u8]>, e: &seawall::Error) {
-    match e {
-        seawall::Error::RateLimited { retry_after } => {
-            report_rejection(addr, Stage::RateLimiter, Some(*retry_after), key)
-        }
-        seawall::Error::CircuitOpen { retry_after } => {
-            report_rejection(addr, Stage::CircuitBreaker, Some(*retry_after), key)
-        }
-        seawall::Error::BulkheadFull => report_rejection(addr, Stage::Bulkhead, None, key),
-        _ => {}
+    if let Some(by) = e.refused_by() {
+        report_rejection(addr, by, e.retry_after(), key);
     }
 }
 

@@ -86,15 +86,8 @@ pub fn refused_err(
 #[cold]
 #[inline(never)]
 fn report(py: Python<'_>, source: &Bound<'_, PyAny>, e: &Error, key: Option<&Bound<'_, PyAny>>) {
-    match e {
-        Error::RateLimited { retry_after } => {
-            rejected(py, source, "rate_limiter", Some(*retry_after), key)
-        }
-        Error::CircuitOpen { retry_after } => {
-            rejected(py, source, "circuit_breaker", Some(*retry_after), key)
-        }
-        Error::BulkheadFull => rejected(py, source, "bulkhead", None, key),
-        _ => {}
+    if let Some(by) = e.refused_by() {
+        rejected(py, source, by.as_str(), e.retry_after(), key);
     }
 }
 

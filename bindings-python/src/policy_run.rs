@@ -20,7 +20,6 @@ use seawall::limit::RateLimiter;
 use seawall::policy::{
     AttemptFailure, Policy as Core, PolicyRun as CoreRun, Rejection, Stage, Step,
 };
-use seawall::Error;
 use std::sync::Arc;
 
 /// A policy's stages, built once and shared by every call. `run()` starts
@@ -47,10 +46,7 @@ impl PolicyCore {
         let Some(Some(src)) = self.stages.get(i) else {
             return;
         };
-        if matches!(
-            r.error,
-            Error::RateLimited { .. } | Error::CircuitOpen { .. } | Error::BulkheadFull
-        ) {
+        if r.error.refused_by().is_some() {
             crate::events::rejected(
                 py,
                 src.bind(py),

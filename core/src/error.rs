@@ -210,6 +210,27 @@ impl Error {
         }
     }
 
+    /// The kind of stage whose refusal this error is (`rate_limited`: a
+    /// rate limiter, `circuit_open`: a circuit breaker, `bulkhead_full`: a
+    /// bulkhead), else `None`: which errors are `rejected` events, and by
+    /// what (`spec/metrics.md`), for every binding.
+    ///
+    /// ```
+    /// use seawall::policy::Stage;
+    /// use seawall::Error;
+    /// assert_eq!(Error::BulkheadFull.refused_by(), Some(Stage::Bulkhead));
+    /// assert_eq!(Error::Timeout.refused_by(), None);
+    /// ```
+    pub fn refused_by(&self) -> Option<crate::policy::Stage> {
+        use crate::policy::Stage;
+        match self {
+            Error::RateLimited { .. } => Some(Stage::RateLimiter),
+            Error::CircuitOpen { .. } => Some(Stage::CircuitBreaker),
+            Error::BulkheadFull => Some(Stage::Bulkhead),
+            _ => None,
+        }
+    }
+
     /// What went wrong with a shared region ([`Error::Region`]).
     pub fn region_problem(&self) -> Option<RegionProblem> {
         match self {
