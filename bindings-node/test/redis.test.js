@@ -342,10 +342,10 @@ test('an idle process with a Redis backend exits by itself; a pending decision k
   const server = await startRedis()
   try {
     const script = `
-      const { RedisBackend, RedisTokenBucket } = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const { RedisBackend, RedisTokenBucket } = require('seawall')
       const l = new RedisTokenBucket({ backend: new RedisBackend({ url: ${JSON.stringify(server.url)}, deadlineMs: 2000, onFailure: 'open' }), name: 'exit', ratePerSec: 1, burst: 5 })
       l.check('k').then((d) => { console.log(JSON.stringify([d.remaining, l.metrics().backend.redisOk])) })`
-    const out = execFileSync(process.execPath, ['-e', script], { timeout: 10000 }).toString().trim()
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: __dirname, timeout: 10000 }).toString().trim()
     assert.strictEqual(out, '[4,1]')
   } finally {
     server.stop()
