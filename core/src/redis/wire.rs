@@ -125,6 +125,9 @@ pub struct WireConn {
     backend: RedisBackend,
     /// A socket is open (or opening): `begin` sends no handshake.
     up: bool,
+    /// Nothing was read yet on this connection (counted in `connects`
+    /// at its first reply: it is open then).
+    fresh: bool,
     inflight: VecDeque<Ticket>,
     buf: Vec<u8>,
 }
@@ -230,6 +233,7 @@ impl WireConn {
         Self {
             backend: backend.clone(),
             up: false,
+            fresh: false,
             inflight: VecDeque::new(),
             buf: Vec::new(),
         }
@@ -340,12 +344,8 @@ impl WireConn {
     /// new connection (their replies come first).
     fn handshake(&mut self, out: &mut Vec<u8>, started: u64, deadline: u64) {
         self.up = true;
+        self.fresh = true;
         self.buf.clear();
-        self.backend
-            .inner
-            .counters
-            .connects
-            .fetch_add(1, Ordering::Relaxed);
         let backend = self.backend.clone();
         let info = backend.inner.client.get_connection_info();
         let s = info.redis_settings();
@@ -391,6 +391,14 @@ impl WireConn {
                 Ok(None) => break,
                 Ok(Some((v, used))) => {
                     at += used;
+                    if self.fresh {
+                        self.fresh = false;
+                        self.backend
+                            .inner
+                            .counters
+                            .connects
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
                     if let Err(why) = self.reply(v, &mut out) {
                         self.fail_all(&mut out, |_| Fail::Redis(why.clone()));
                         return out;
@@ -633,7 +641,7 @@ mod tests {
         // The next decision reconnects: a new handshake.
         let again = sent(w.begin(&l, b"k", 1, Op::Acquire, 10).unwrap());
         assert!(again.starts_with(b"*3\r\n$4\r\nAUTH"));
-        assert_eq!(b.metrics().connects, 2);
+        assert_eq!(b.metrics().connects, 1, "counted once open (a reply came)");
     }
 
     #[test]
@@ -693,8 +701,9 @@ mod tests {
         assert_eq!(w.expire().wait, None);
         // A new decision gets its own answer on a new connection.
         sent(w.begin(&l, b"b", 1, Op::Acquire, 2).unwrap());
-        assert_eq!(b.metrics().connects, 2);
+        assert_eq!(b.metrics().connects, 0, "no reply yet on either");
         let out = w.feed(b"*4\r\n:0\r\n:0\r\n:9\r\n:9\r\n");
+        assert_eq!(b.metrics().connects, 1);
         assert_eq!(out.done.len(), 1);
         assert!(!out.done[0].1.allowed, "Redis' answer, not the late one");
     }
@@ -745,7 +754,7 @@ mod tests {
                 ..
             })
         ));
-        assert_eq!(b.metrics().connects, 0, "bad input sends nothing");
+        assert_eq!(w.in_flight(), 0, "bad input queues nothing");
         sent(w.begin(&l, b"k", 1, Op::Acquire, 1).unwrap());
         let out = w.feed(b"?what\r\n");
         assert!(out.drop && out.done.len() == 1);
