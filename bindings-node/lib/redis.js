@@ -61,12 +61,22 @@ class Wire {
     const id = this._nextId++
     const r = this._w.begin(limiterN, key, n, op, id)
     if (!Buffer.isBuffer(r)) return Promise.resolve(r)
-    let sock = this._sock
-    if (sock === null) sock = this._connect()
-    else if (this._pending.size === 0) sock.ref()
-    sock.write(r)
+    const idle = this._pending.size === 0
+    const p = new Promise((resolve) => { this._pending.set(id, resolve) })
+    try {
+      if (this._sock === null) this._connect()
+      else if (idle) this._sock.ref()
+      this._sock.write(r)
+    } catch (e) {
+      // A connect that throws at once (tls.connect refusing the CA file,
+      // say) is a failed connection like any other: the mode answers.
+      const s = this._sock
+      this._sock = null
+      if (s !== null) s.destroy()
+      this._out(this._w.closed(reason(e)))
+    }
     if (this._timer === null) this._arm(this._deadlineMs)
-    return new Promise((resolve) => { this._pending.set(id, resolve) })
+    return p
   }
 
   _connect () {
@@ -92,7 +102,6 @@ class Wire {
       this._out(this._w.closed(reason(error)))
     })
     this._sock = sock
-    return sock
   }
 
   _out (o) {
