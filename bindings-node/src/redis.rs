@@ -7,7 +7,7 @@
 
 use crate::conf::{arg_count, Opts};
 use crate::error::{self, from_core, type_error};
-use napi::bindgen_prelude::{Buffer, Either, Object};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Object};
 use napi::{Env, Result};
 use napi_derive::napi;
 use seawall::redis::{
@@ -540,14 +540,15 @@ impl NativeRedisWire {
     /// under `id`: a Buffer to write, or the decision now (breaker open).
     /// Throws for bad input.
     #[napi(catch_unwind, ts_return_type = "RedisDecision | Buffer")]
-    pub fn begin(
+    pub fn begin<'e>(
         &mut self,
+        env: &'e Env,
         limiter: &NativeRedisLimiter,
         key: Either<String, Buffer>,
         n: f64,
         op: u32,
         id: f64,
-    ) -> Result<Either<RedisDecision, Buffer>> {
+    ) -> Result<Either<RedisDecision, BufferSlice<'e>>> {
         use seawall::redis::{Begun, Op};
         let n = arg_count("n", n)?;
         let op = match op {
@@ -564,7 +565,9 @@ impl NativeRedisWire {
             .begin(&limiter.inner, key, n, op, id as u64)
             .map_err(|e| from_core(&e, |f| f.to_string()))?
         {
-            Begun::Send(bytes) => Ok(Either::B(bytes.into())),
+            // A copy into a plain Buffer: cheaper than handing the Vec over
+            // as an external one (no finalizer to run per decision).
+            Begun::Send(bytes) => Ok(Either::B(BufferSlice::copy_from(env, bytes)?)),
             Begun::Decided(d) => Ok(Either::A(RedisDecision {
                 allowed: d.allowed,
                 remaining: d.remaining as f64,
@@ -576,7 +579,7 @@ impl NativeRedisWire {
 
     /// What the socket read.
     #[napi(catch_unwind)]
-    pub fn feed(&mut self, data: Buffer) -> RedisWireOut {
+    pub fn feed(&mut self, data: BufferSlice<'_>) -> RedisWireOut {
         wire_out(self.inner.feed(&data))
     }
 

@@ -144,9 +144,11 @@ impl std::fmt::Debug for WireConn {
 
 /// Appends one RESP command (an array of bulk strings).
 fn encode(out: &mut Vec<u8>, parts: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", parts.len()).as_bytes());
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "*{}\r\n", parts.len());
     for p in parts {
-        out.extend_from_slice(format!("${}\r\n", p.len()).as_bytes());
+        let _ = write!(out, "${}\r\n", p.len());
         out.extend_from_slice(p);
         out.extend_from_slice(b"\r\n");
     }
