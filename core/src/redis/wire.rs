@@ -711,6 +711,25 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_drops_the_decisions_behind_it_as_errors() {
+        let (b, l) = setup("redis://127.0.0.1:1/0", FailureMode::Closed);
+        let mut w = WireConn::new(&b);
+        sent(w.begin(&l, b"a", 1, Op::Acquire, 1).unwrap());
+        sent(w.begin(&l, b"b", 1, Op::Acquire, 2).unwrap());
+        let first = w.inflight[0].deadline;
+        w.inflight[1].deadline = first + 1_000_000;
+        let out = w.expire_at(first);
+        assert!(out.drop);
+        // The one not yet due first (so last_error ends with the timeout).
+        assert_eq!(out.done.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 1]);
+        assert!(out.done.iter().all(|(_, d)| !d.allowed));
+        let m = b.metrics();
+        assert_eq!((m.timeouts, m.errors, m.fallbacks), (1, 1, 2));
+        assert!(m.last_error.unwrap().contains("timed out"));
+        assert_eq!(w.in_flight(), 0);
+    }
+
+    #[test]
     fn a_close_answers_everything_in_flight_by_the_mode() {
         let (b, l) = setup("redis://127.0.0.1:1/0", FailureMode::Closed);
         let mut w = WireConn::new(&b);
