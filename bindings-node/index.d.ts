@@ -200,12 +200,6 @@ export declare class NativeRedisLimiter {
    * ({ limit, windowMs, buckets? }).
    */
   constructor(kind: string, backend: NativeRedisBackend, name: string, options?: object | undefined | null)
-  /** A Promise of the decision for `n` of `key` (one Redis command). */
-  check(key: string | Buffer, n: number): Promise<RedisDecision>
-  /** A Promise of what `check` would answer, taking nothing. */
-  peek(key: string | Buffer, n: number): Promise<RedisDecision>
-  /** A Promise settled once up to `n` are given back for `key`. */
-  refund(key: string | Buffer, n: number): Promise<RedisDecision>
   /**
    * TEST ONLY, not a feature: never call it outside a test. The
    * decision for `op` ("acquire", "peek" or "refund"), blocking, with the
@@ -217,6 +211,31 @@ export declare class NativeRedisLimiter {
   _testOnlyDecideAt(key: string | Buffer, n: number, op: string, nowNs: bigint): RedisDecision
   get limit(): number
   metrics(): RedisLimiterMetrics
+}
+
+/**
+ * One backend's connection state, driven by `lib/redis.js` from the event
+ * loop (core `seawall::redis::WireConn`, `spec/redis.md` "Node: I/O on
+ * the event loop"): core decides, encodes and parses; the socket and the
+ * one deadline timer are JS's. No thread is involved.
+ */
+export declare class NativeRedisWire {
+  constructor(backend: NativeRedisBackend)
+  target(): RedisWireTarget
+  /** The backend's per-decision deadline, ms. */
+  get deadlineMs(): number
+  /**
+   * Starts a decision (`op` 0 check, 1 peek, 2 refund) settled later
+   * under `id`: a Buffer to write, or the decision now (breaker open).
+   * Throws for bad input.
+   */
+  begin(limiter: NativeRedisLimiter, key: string | Buffer, n: number, op: number, id: number): RedisDecision | Buffer
+  /** What the socket read. */
+  feed(data: Buffer): RedisWireOut
+  /** The deadline timer fired. */
+  expire(): RedisWireOut
+  /** The socket closed or failed (`reason`: why). */
+  closed(reason: string): RedisWireOut
 }
 
 /** Keeps one instance registered; `close()` (or collecting it) removes it. */
@@ -713,6 +732,38 @@ export interface RedisMetrics {
   connects: number
   breakerState: string
   lastError?: string
+}
+
+/** What the socket must do after `feed`, `expire` or `closed`. */
+export interface RedisWireOut {
+  /**
+   * Finished decisions, 5 numbers each: id, allowed (1/0), remaining,
+   * retryAfterMs, resetAfterMs.
+   */
+  done: Array<number>
+  /** Bytes to write (a script reload), or null. */
+  send?: Buffer
+  /**
+   * Destroy the socket (a timeout or a broken reply); the next
+   * decision connects again.
+   */
+  drop: boolean
+  /**
+   * (`expire`) ms until the oldest decision in flight reaches its
+   * deadline, -1 when none is in flight.
+   */
+  waitMs: number
+}
+
+/** Where `lib/redis.js` connects its socket (from the backend's URL). */
+export interface RedisWireTarget {
+  /** `tcp`, `tls` or `unix`. */
+  kind: string
+  host?: string
+  port?: number
+  path?: string
+  /** The `ssl_ca_certs` PEM (TLS trusts only these CAs), else null. */
+  ca?: Buffer
 }
 
 /** Retry budget metrics. */

@@ -855,6 +855,7 @@ module.exports.NativeRedisBackend = nativeBinding.NativeRedisBackend
 module.exports.NativeRedisConcurrencyLimit = nativeBinding.NativeRedisConcurrencyLimit
 module.exports.NativeRedisFeatureFlags = nativeBinding.NativeRedisFeatureFlags
 module.exports.NativeRedisLimiter = nativeBinding.NativeRedisLimiter
+module.exports.NativeRedisWire = nativeBinding.NativeRedisWire
 module.exports.NativeRegistration = nativeBinding.NativeRegistration
 module.exports.Registration = nativeBinding.Registration
 module.exports.NativeRegistry = nativeBinding.NativeRegistry

@@ -1,7 +1,7 @@
 'use strict'
 // Redis-backed rate limiting from Node, side by side against one local
-// Redis: seawall (RedisSlidingWindow, RedisTokenBucket: Promises resolved
-// from the core's runtime) next to rate-limiter-flexible's
+// Redis: seawall (RedisSlidingWindow, RedisTokenBucket: a socket on the
+// event loop driven by the core's connection state) next to rate-limiter-flexible's
 // RateLimiterRedis (ioredis). Decisions per second at concurrency 1 (one
 // async loop) and 64 (64 loops), and the Redis commands a decision sends
 // (MONITOR, script-internal commands excluded). Run by run.sh; prints JSON

@@ -1,12 +1,18 @@
 'use strict'
 // Limits that hold across hosts: limiters whose state lives in Redis
 // (spec/redis.md). The same limits as KeyedTokenBucket / KeyedSlidingWindow;
-// every call returns a Promise (one Redis command, done in the core on its
-// own runtime thread), so the event loop never blocks. When Redis cannot
-// answer within the backend's deadline, its `onFailure` mode decides
-// ('open', 'closed', or 'local': an in-memory limiter of the same limits);
-// a Redis failure never rejects.
+// every call returns a Promise (one Redis command), so the event loop never
+// blocks. When Redis cannot answer within the backend's deadline, its
+// `onFailure` mode decides ('open', 'closed', or 'local': an in-memory
+// limiter of the same limits); a Redis failure never rejects.
+//
+// The limiters' I/O runs here, on the event loop (spec/redis.md, "Node: I/O
+// on the event loop"): the core's connection state (NativeRedisWire)
+// decides, builds the bytes to write and turns what the socket reads into
+// decisions; this file only writes, reads, connects and runs one timer.
 
+const net = require('node:net')
+const tls = require('node:tls')
 const native = require('./native')
 const { mapNativeError, argTypeError, configTypeError } = require('./errors')
 const { checkKeys, KNOWN } = require('./options')
@@ -27,6 +33,108 @@ function nArg (n) {
   return n === undefined ? 1 : n
 }
 
+const OP = { check: 0, peek: 1, refund: 2 }
+
+function reason (e) {
+  if (e === null) return 'closed by the server'
+  return e.code && !String(e.message).includes(e.code) ? `${e.message} (${e.code})` : String(e.message)
+}
+
+// One backend's socket, driven by the core's connection state: writes what
+// `begin` returns, feeds what it reads, settles promises by id, and arms one
+// timer for the oldest decision's deadline (core answers expired ones by
+// the failure mode and says to drop the socket). The socket keeps the
+// process alive only while a decision is pending; the timer never does.
+class Wire {
+  constructor (nativeBackend) {
+    this._w = new native.NativeRedisWire(nativeBackend)
+    this._deadlineMs = this._w.deadlineMs
+    this._sock = null
+    this._pending = new Map()
+    this._nextId = 1
+    this._timer = null
+    this._onTimer = () => this._fire()
+  }
+
+  // A promise of the decision; throws (synchronously) for bad input.
+  decide (limiterN, op, key, n) {
+    const id = this._nextId++
+    const r = this._w.begin(limiterN, key, n, op, id)
+    if (!Buffer.isBuffer(r)) return Promise.resolve(r)
+    const idle = this._pending.size === 0
+    const p = new Promise((resolve) => { this._pending.set(id, resolve) })
+    try {
+      if (this._sock === null) this._connect()
+      else if (idle) this._sock.ref()
+      this._sock.write(r)
+    } catch (e) {
+      // A connect that throws at once (tls.connect refusing the CA file,
+      // say) is a failed connection like any other: the mode answers.
+      const s = this._sock
+      this._sock = null
+      if (s !== null) s.destroy()
+      this._out(this._w.closed(reason(e)))
+    }
+    if (this._timer === null) this._arm(this._deadlineMs)
+    return p
+  }
+
+  _connect () {
+    const t = this._w.target()
+    let sock
+    if (t.kind === 'unix') {
+      sock = net.connect({ path: t.path })
+    } else if (t.kind === 'tls') {
+      const o = { host: t.host, port: t.port }
+      if (t.ca) o.ca = t.ca
+      if (!net.isIP(t.host)) o.servername = t.host
+      sock = tls.connect(o)
+    } else {
+      sock = net.connect({ host: t.host, port: t.port })
+    }
+    if (t.kind !== 'unix') sock.setNoDelay(true)
+    let error = null
+    sock.on('data', (d) => { if (this._sock === sock) this._out(this._w.feed(d)) })
+    sock.on('error', (e) => { error = e })
+    sock.on('close', () => {
+      if (this._sock !== sock) return
+      this._sock = null
+      this._out(this._w.closed(reason(error)))
+    })
+    this._sock = sock
+  }
+
+  _out (o) {
+    if (o.drop) {
+      const s = this._sock
+      this._sock = null
+      if (s !== null) s.destroy()
+    } else if (o.send && this._sock !== null) {
+      this._sock.write(o.send)
+    }
+    const d = o.done
+    for (let i = 0; i < d.length; i += 5) {
+      const resolve = this._pending.get(d[i])
+      if (resolve === undefined) continue
+      this._pending.delete(d[i])
+      resolve({ allowed: d[i + 1] === 1, remaining: d[i + 2], retryAfterMs: d[i + 3], resetAfterMs: d[i + 4] })
+    }
+    if (this._pending.size === 0 && this._sock !== null) this._sock.unref()
+  }
+
+  _arm (ms) {
+    this._timer = setTimeout(this._onTimer, Math.max(1, Math.ceil(ms)))
+    this._timer.unref()
+  }
+
+  _fire () {
+    this._timer = null
+    const o = this._w.expire()
+    this._out(o)
+    if (o.waitMs >= 0) this._arm(o.waitMs)
+  }
+}
+
 /**
  * One Redis (one URL: redis://[user][:password@]host[:port][/db],
  * rediss://... for TLS (?ssl_ca_certs=/path/ca.pem for a private CA) or
@@ -44,6 +152,7 @@ class RedisBackend {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    this._wire = new Wire(this._n)
   }
 
   /** Redis answers, errors, timeouts, fallbacks, breaker state, last error. */
@@ -63,31 +172,30 @@ class RedisLimiter {
     } catch (e) {
       throw mapNativeError(e, opts)
     }
+    this._wire = opts.backend._wire
     /** Capacity: burst or window limit. */
     this.limit = this._n.limit
   }
 
-  _call (method, key, n) {
-    let p
+  _call (op, key, n) {
     try {
-      p = this._n[method](keyArg(key), nArg(n))
+      return this._wire.decide(this._n, op, keyArg(key), nArg(n))
     } catch (e) {
       return Promise.reject(mapNativeError(e, { key, n }))
     }
-    return p.catch((e) => { throw mapNativeError(e, { key, n }) })
   }
 
   /** Resolves to { allowed, remaining, retryAfterMs, resetAfterMs } for `n` (default 1) of `key`. */
-  check (key, n) { return this._call('check', key, n) }
+  check (key, n) { return this._call(OP.check, key, n) }
 
   /** Resolves to whether `n` of `key` were granted. */
   tryAcquire (key, n) { return this.check(key, n).then((d) => d.allowed) }
 
   /** Resolves to what check() would answer, taking nothing. */
-  peek (key, n) { return this._call('peek', key, n) }
+  peek (key, n) { return this._call(OP.peek, key, n) }
 
   /** Gives back up to `n` of `key` (granted but never sent). */
-  refund (key, n) { return this._call('refund', key, n).then(() => undefined) }
+  refund (key, n) { return this._call(OP.refund, key, n).then(() => undefined) }
 
   /** allowed / denied, and the backend's counters. */
   metrics () { return this._n.metrics() }

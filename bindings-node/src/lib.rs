@@ -19,7 +19,6 @@ pub mod ffi;
 pub mod limiter;
 pub mod policy;
 pub mod redis;
-pub mod redis_done;
 #[cfg(unix)]
 pub mod region;
 pub mod registry;

@@ -1,13 +1,13 @@
 //! The Redis backend (core `seawall::redis`, `spec/redis.md`): a backend
 //! (one URL, deadline, failure mode) and keyed limiters whose state lives
-//! in Redis. Every decision returns a Promise resolved from the backend's
-//! runtime thread (a Node-API threadsafe call); the event loop never
-//! blocks. No Redis logic lives here.
+//! in Redis. The limiters' decisions go through `NativeRedisWire` (core's
+//! `WireConn`), whose socket `lib/redis.js` runs on the event loop; the
+//! concurrency limit and the flags run core's blocking calls on the libuv
+//! pool. No Redis logic lives here.
 
 use crate::conf::{arg_count, Opts};
 use crate::error::{self, from_core, type_error};
-use crate::redis_done::Settler;
-use napi::bindgen_prelude::{Buffer, Either, Object};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Object};
 use napi::{Env, Result};
 use napi_derive::napi;
 use seawall::redis::{
@@ -66,14 +66,13 @@ pub struct RedisLimiterMetrics {
 #[napi]
 pub struct NativeRedisBackend {
     inner: CoreBackend,
-    settler: Arc<Settler>,
 }
 
 #[napi]
 impl NativeRedisBackend {
     /// `{ url, deadlineMs?, onFailure?, keyPrefix? }`.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, options: Option<Object<'_>>) -> Result<Self> {
+    pub fn new(options: Option<Object<'_>>) -> Result<Self> {
         let o = Opts::new(options);
         let url = o
             .string("url")?
@@ -89,10 +88,7 @@ impl NativeRedisBackend {
             cfg.key_prefix = p;
         }
         let inner = CoreBackend::new(cfg).map_err(|e| o.core_error(&e))?;
-        Ok(Self {
-            inner,
-            settler: Arc::new(Settler::new(&env)?),
-        })
+        Ok(Self { inner })
     }
 
     #[napi(catch_unwind)]
@@ -105,33 +101,12 @@ impl NativeRedisBackend {
 #[napi]
 pub struct NativeRedisLimiter {
     inner: Arc<CoreLimiter>,
-    settler: Arc<Settler>,
 }
 
 fn key_bytes(key: Either<String, Buffer>) -> Vec<u8> {
     match key {
         Either::A(s) => s.into_bytes(),
         Either::B(b) => b.to_vec(),
-    }
-}
-
-/// The core's non-blocking call a promise is made from.
-type Done = Box<dyn FnOnce(seawall::Result<seawall::Decision>) + Send>;
-type Start = fn(&Arc<CoreLimiter>, &[u8], u64, Done);
-
-impl NativeRedisLimiter {
-    fn promise<'e>(
-        &self,
-        env: &'e Env,
-        key: Either<String, Buffer>,
-        n: f64,
-        start: Start,
-    ) -> Result<Object<'e>> {
-        let n = arg_count("n", n)?;
-        let key = key_bytes(key);
-        let (promise, settle) = self.settler.promise(env)?;
-        start(&self.inner, &key, n, Box::new(settle));
-        Ok(promise)
     }
 }
 
@@ -176,41 +151,7 @@ impl NativeRedisLimiter {
         };
         Ok(Self {
             inner: Arc::new(inner.map_err(|e| o.core_error(&e))?),
-            settler: Arc::clone(&backend.settler),
         })
-    }
-
-    /// A Promise of the decision for `n` of `key` (one Redis command).
-    #[napi(catch_unwind, ts_return_type = "Promise<RedisDecision>")]
-    pub fn check<'e>(
-        &self,
-        env: &'e Env,
-        key: Either<String, Buffer>,
-        n: f64,
-    ) -> Result<Object<'e>> {
-        self.promise(env, key, n, |l, k, n, done| l.try_acquire_then(k, n, done))
-    }
-
-    /// A Promise of what `check` would answer, taking nothing.
-    #[napi(catch_unwind, ts_return_type = "Promise<RedisDecision>")]
-    pub fn peek<'e>(
-        &self,
-        env: &'e Env,
-        key: Either<String, Buffer>,
-        n: f64,
-    ) -> Result<Object<'e>> {
-        self.promise(env, key, n, |l, k, n, done| l.peek_then(k, n, done))
-    }
-
-    /// A Promise settled once up to `n` are given back for `key`.
-    #[napi(catch_unwind, ts_return_type = "Promise<RedisDecision>")]
-    pub fn refund<'e>(
-        &self,
-        env: &'e Env,
-        key: Either<String, Buffer>,
-        n: f64,
-    ) -> Result<Object<'e>> {
-        self.promise(env, key, n, |l, k, n, done| l.refund_then(k, n, done))
     }
 
     /// TEST ONLY, not a feature: never call it outside a test. The
@@ -492,5 +433,165 @@ impl NativeRedisFeatureFlags {
     #[napi(ts_return_type = "Promise<boolean>")]
     pub fn disable(&self, flag: String, for_ms: f64) -> napi::bindgen_prelude::AsyncTask<FlagOp> {
         self.task(flag, 2, false, for_ms)
+    }
+}
+
+/// Where `lib/redis.js` connects its socket (from the backend's URL).
+#[napi(object)]
+pub struct RedisWireTarget {
+    /// `tcp`, `tls` or `unix`.
+    pub kind: String,
+    pub host: Option<String>,
+    pub port: Option<u32>,
+    pub path: Option<String>,
+    /// The `ssl_ca_certs` PEM (TLS trusts only these CAs), else null.
+    pub ca: Option<Buffer>,
+}
+
+/// What the socket must do after `feed`, `expire` or `closed`.
+#[napi(object)]
+pub struct RedisWireOut {
+    /// Finished decisions, 5 numbers each: id, allowed (1/0), remaining,
+    /// retryAfterMs, resetAfterMs.
+    pub done: Vec<f64>,
+    /// Bytes to write (a script reload), or null.
+    pub send: Option<Buffer>,
+    /// Destroy the socket (a timeout or a broken reply); the next
+    /// decision connects again.
+    pub drop: bool,
+    /// (`expire`) ms until the oldest decision in flight reaches its
+    /// deadline, -1 when none is in flight.
+    pub wait_ms: f64,
+}
+
+fn wire_out(o: seawall::redis::WireOut) -> RedisWireOut {
+    let mut done = Vec::with_capacity(o.done.len() * 5);
+    for (id, d) in o.done {
+        done.extend_from_slice(&[
+            id as f64,
+            f64::from(u8::from(d.allowed)),
+            d.remaining as f64,
+            d.retry_after.as_secs_f64() * 1000.0,
+            d.reset_after.as_secs_f64() * 1000.0,
+        ]);
+    }
+    RedisWireOut {
+        done,
+        send: (!o.send.is_empty()).then(|| o.send.into()),
+        drop: o.drop,
+        wait_ms: o.wait.map_or(-1.0, |w| w.as_secs_f64() * 1000.0),
+    }
+}
+
+/// One backend's connection state, driven by `lib/redis.js` from the event
+/// loop (core `seawall::redis::WireConn`, `spec/redis.md` "Node: I/O on
+/// the event loop"): core decides, encodes and parses; the socket and the
+/// one deadline timer are JS's. No thread is involved.
+#[napi]
+pub struct NativeRedisWire {
+    inner: seawall::redis::WireConn,
+}
+
+#[napi]
+impl NativeRedisWire {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(backend: &NativeRedisBackend) -> Self {
+        Self {
+            inner: seawall::redis::WireConn::new(&backend.inner),
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn target(&self) -> RedisWireTarget {
+        use seawall::redis::WireTarget;
+        let none = |kind: &str| RedisWireTarget {
+            kind: kind.into(),
+            host: None,
+            port: None,
+            path: None,
+            ca: None,
+        };
+        match self.inner.target() {
+            WireTarget::Tcp { host, port } => RedisWireTarget {
+                host: Some(host),
+                port: Some(u32::from(port)),
+                ..none("tcp")
+            },
+            WireTarget::Tls { host, port, ca_pem } => RedisWireTarget {
+                host: Some(host),
+                port: Some(u32::from(port)),
+                ca: ca_pem.map(Buffer::from),
+                ..none("tls")
+            },
+            WireTarget::Unix { path } => RedisWireTarget {
+                path: Some(path),
+                ..none("unix")
+            },
+        }
+    }
+
+    /// The backend's per-decision deadline, ms.
+    #[napi(getter)]
+    pub fn deadline_ms(&self) -> f64 {
+        self.inner.deadline().as_secs_f64() * 1000.0
+    }
+
+    /// Starts a decision (`op` 0 check, 1 peek, 2 refund) settled later
+    /// under `id`: a Buffer to write, or the decision now (breaker open).
+    /// Throws for bad input.
+    #[napi(catch_unwind, ts_return_type = "RedisDecision | Buffer")]
+    pub fn begin<'e>(
+        &mut self,
+        env: &'e Env,
+        limiter: &NativeRedisLimiter,
+        key: Either<String, Buffer>,
+        n: f64,
+        op: u32,
+        id: f64,
+    ) -> Result<Either<RedisDecision, BufferSlice<'e>>> {
+        use seawall::redis::{Begun, Op};
+        let n = arg_count("n", n)?;
+        let op = match op {
+            0 => Op::Acquire,
+            1 => Op::Peek,
+            _ => Op::Refund,
+        };
+        let key: &[u8] = match &key {
+            Either::A(s) => s.as_bytes(),
+            Either::B(b) => b,
+        };
+        match self
+            .inner
+            .begin(&limiter.inner, key, n, op, id as u64)
+            .map_err(|e| from_core(&e, |f| f.to_string()))?
+        {
+            // A copy into a plain Buffer: cheaper than handing the Vec over
+            // as an external one (no finalizer to run per decision).
+            Begun::Send(bytes) => Ok(Either::B(BufferSlice::copy_from(env, bytes)?)),
+            Begun::Decided(d) => Ok(Either::A(RedisDecision {
+                allowed: d.allowed,
+                remaining: d.remaining as f64,
+                retry_after_ms: d.retry_after.as_secs_f64() * 1000.0,
+                reset_after_ms: d.reset_after.as_secs_f64() * 1000.0,
+            })),
+        }
+    }
+
+    /// What the socket read.
+    #[napi(catch_unwind)]
+    pub fn feed(&mut self, data: BufferSlice<'_>) -> RedisWireOut {
+        wire_out(self.inner.feed(&data))
+    }
+
+    /// The deadline timer fired.
+    #[napi(catch_unwind)]
+    pub fn expire(&mut self) -> RedisWireOut {
+        wire_out(self.inner.expire())
+    }
+
+    /// The socket closed or failed (`reason`: why).
+    #[napi(catch_unwind)]
+    pub fn closed(&mut self, reason: String) -> RedisWireOut {
+        wire_out(self.inner.closed(&reason))
     }
 }

@@ -263,3 +263,91 @@ test('rediss:// with the server CA trusted; a certificate from another CA refuse
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+function threadNames () {
+  return fs.readdirSync('/proc/self/task').map((t) => {
+    try { return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() } catch { return '' }
+  })
+}
+
+test('decisions run on the event loop: no runtime thread, the late reply of a timed-out call is never read as another answer', { skip: skip || (!fs.existsSync('/proc/self/task') && 'no /proc') }, async () => {
+  const server = await startRedis()
+  try {
+    const backend = new RedisBackend({ url: server.url, deadlineMs: 200, onFailure: 'closed' })
+    const l = new RedisTokenBucket({ backend, name: 'late', ratePerSec: 0.001, burst: 3 })
+    await warm(l)
+    assert.strictEqual((await l.check('k')).remaining, 2)
+    await Promise.all(Array.from({ length: 50 }, (_, i) => l.check(`t${i}`)))
+    assert.deepStrictEqual(threadNames().filter((n) => n.startsWith('seawall-redis')), [],
+      'a decision needs no thread besides the event loop')
+
+    server.freeze()
+    const t0 = Date.now()
+    const late = await l.check('k', 2) // sent, then frozen: answered by the mode
+    assert.ok(Date.now() - t0 < 200 + 300)
+    assert.strictEqual(late.allowed, false)
+    server.thaw()
+    // The frozen call may still run on the server once it resumes (taking 2);
+    // whatever it answered, no later decision may be given that answer.
+    await sleep(50)
+    const t1 = Date.now()
+    const ok0 = l.metrics().backend.redisOk
+    while (l.metrics().backend.redisOk === ok0) { // until Redis answers again
+      assert.ok(Date.now() - t1 < 10000, JSON.stringify(l.metrics()))
+      await l.peek('k')
+      await sleep(20)
+    }
+    const fresh = new RedisTokenBucket({ backend: new RedisBackend({ url: server.url, deadlineMs: 1000, onFailure: 'closed' }), name: 'late', ratePerSec: 0.001, burst: 3 })
+    await warm(fresh)
+    const truth = await fresh.peek('k')
+    const mine = await l.peek('k')
+    assert.deepStrictEqual([mine.allowed, mine.remaining], [truth.allowed, truth.remaining])
+    const m = l.metrics().backend
+    assert.ok(m.timeouts >= 1, JSON.stringify(m))
+  } finally {
+    server.stop()
+  }
+})
+
+test('unix://, SCRIPT FLUSH and a wrong password from Node', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seawall-sock-'))
+  const sock = path.join(dir, 'r.sock')
+  const server = await startRedis('--unixsocket', sock, '--requirepass', 'right')
+  try {
+    const url = `unix://${sock}?db=3&pass=right`
+    const l = new RedisSlidingWindow({ backend: new RedisBackend({ url, deadlineMs: 500, onFailure: 'closed' }), name: 'ux', limit: 2, windowMs: 60000 })
+    await warm(l)
+    assert.deepStrictEqual([await l.tryAcquire('u'), await l.tryAcquire('u'), await l.tryAcquire('u')], [true, true, false])
+    const c = net.connect(server.port, '127.0.0.1')
+    c.write('AUTH right\r\nSELECT 3\r\nSCRIPT FLUSH\r\nKEYS *\r\n')
+    const keys = await new Promise((resolve) => { let s = ''; c.on('data', (d) => { s += d; if (s.includes('ux')) { c.destroy(); resolve(s) } }) })
+    assert.match(keys, /seawall:sw:ux:\{u\}/) // in database 3
+    assert.strictEqual(await l.tryAcquire('u'), false) // reloaded: Redis' answer
+    assert.strictEqual(await l.tryAcquire('v'), true)
+    let m = l.metrics().backend
+    assert.strictEqual(m.fallbacks, 0, JSON.stringify(m))
+    assert.strictEqual(m.connects, 1)
+
+    const bad = new RedisTokenBucket({ backend: new RedisBackend({ url: `redis://:hunter2@127.0.0.1:${server.port}/0`, deadlineMs: 500, onFailure: 'open' }), name: 'pw', ratePerSec: 1, burst: 1 })
+    assert.strictEqual(await bad.tryAcquire('u'), true) // fail open
+    m = bad.metrics().backend
+    assert.ok(m.errors === 1 && m.redisOk === 0 && /WRONGPASS/.test(m.lastError) && !m.lastError.includes('hunter2'), JSON.stringify(m))
+  } finally {
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('an idle process with a Redis backend exits by itself; a pending decision keeps it alive', { skip }, async () => {
+  const server = await startRedis()
+  try {
+    const script = `
+      const { RedisBackend, RedisTokenBucket } = require('seawall')
+      const l = new RedisTokenBucket({ backend: new RedisBackend({ url: ${JSON.stringify(server.url)}, deadlineMs: 2000, onFailure: 'open' }), name: 'exit', ratePerSec: 1, burst: 5 })
+      l.check('k').then((d) => { console.log(JSON.stringify([d.remaining, l.metrics().backend.redisOk])) })`
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: __dirname, timeout: 10000 }).toString().trim()
+    assert.strictEqual(out, '[4,1]')
+  } finally {
+    server.stop()
+  }
+})

@@ -27,11 +27,13 @@
 mod concurrency;
 mod flags;
 mod scripts;
+mod wire;
 
 pub use concurrency::{
     LeaseDecision, RedisConcurrencyLimit, RedisLease, MAX_CONCURRENT, MAX_LEASE,
 };
 pub use flags::{FlagSource, RedisFeatureFlags, MAX_CACHE_TTL};
+pub use wire::{Begun, WireConn, WireOut, WireTarget};
 
 use crate::circuit_breaker::{self, CircuitBreaker, State};
 use crate::clock::{Clock, ClockSource};
@@ -180,7 +182,7 @@ fn redact(url: &str) -> String {
 /// `redis://`, `rediss://` (TLS, optional `?ssl_ca_certs=<PEM file>`),
 /// `unix://` / `redis+unix://` (`?db=&user=&pass=`). Reads the CA file now,
 /// so a missing or empty one is a config error, not a failing connection.
-fn parse_url(raw: &str) -> Result<::redis::Client> {
+fn parse_url(raw: &str) -> Result<(::redis::Client, Option<Vec<u8>>)> {
     let url = raw.trim();
     let bad = |why: &str| Error::config("url", format!("{why}, got {:?}", redact(url)));
     if url.is_empty() {
@@ -254,20 +256,25 @@ fn parse_url(raw: &str) -> Result<::redis::Client> {
         // Install ring unless one is installed already (then that one).
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
-    let client = match ca_file {
-        None => ::redis::Client::open(info),
+    let (client, ca) = match ca_file {
+        None => (::redis::Client::open(info), None),
         Some(path) => {
             let pem = read_ca_file(&path).map_err(|why| bad(&why))?;
-            ::redis::Client::build_with_tls(
-                info,
-                ::redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(pem),
-                },
+            (
+                ::redis::Client::build_with_tls(
+                    info,
+                    ::redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem.clone()),
+                    },
+                ),
+                Some(pem),
             )
         }
     };
-    client.map_err(|e| bad(&format!("is not a valid Redis URL ({e})")))
+    client
+        .map(|c| (c, ca))
+        .map_err(|e| bad(&format!("is not a valid Redis URL ({e})")))
 }
 
 /// The PEM file of `ssl_ca_certs`, checked to hold at least one certificate.
@@ -337,7 +344,7 @@ impl RedisConfig {
         self.client().map(|_| ())
     }
 
-    fn client(&self) -> Result<::redis::Client> {
+    fn client(&self) -> Result<(::redis::Client, Option<Vec<u8>>)> {
         let client = parse_url(&self.url)?;
         if self.deadline < MIN_DEADLINE || self.deadline > MAX_DEADLINE {
             return Err(Error::config(
@@ -428,6 +435,8 @@ struct Inner {
     id: u64,
     cfg: RedisConfig,
     client: ::redis::Client,
+    /// The PEM of `ssl_ca_certs` (read once, when the backend was built).
+    ca_pem: Option<Vec<u8>>,
     io: Mutex<Option<Io>>,
     connecting: tokio::sync::Mutex<()>,
     breaker: CircuitBreaker,
@@ -486,7 +495,7 @@ impl RedisBackend {
     /// Validates the config (a bad URL is `InvalidConfig { field: "url" }`)
     /// and returns a backend that will connect on first use.
     pub fn new(cfg: RedisConfig) -> Result<Self> {
-        let client = cfg.client()?;
+        let (client, ca_pem) = cfg.client()?;
         let breaker = CircuitBreaker::new(circuit_breaker::Config {
             failure_rate_threshold: Some(0.5),
             slow_call_rate_threshold: None,
@@ -505,6 +514,7 @@ impl RedisBackend {
             inner: Arc::new(Inner {
                 id: NEXT_BACKEND_ID.fetch_add(1, Ordering::Relaxed),
                 client,
+                ca_pem,
                 io: Mutex::new(None),
                 connecting: tokio::sync::Mutex::new(()),
                 breaker,
@@ -817,11 +827,14 @@ enum Algo {
     Window(Window, KeyedSlidingWindow),
 }
 
-/// What one script call asks.
+/// What one script call asks: take, look, or give back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
+pub enum Op {
+    /// `try_acquire`.
     Acquire,
+    /// `peek`.
     Peek,
+    /// `refund`.
     Refund,
 }
 
