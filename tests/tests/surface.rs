@@ -537,20 +537,28 @@ fn python_default_matches(f: &Field, lit: &str) -> bool {
     }
 }
 
-/// The quoted names of `KNOWN.<key>` in options.js (spreads of other
-/// lists are not followed: they are clock/common keys).
+/// The names of `KNOWN.<key>` in options.js: its quoted names, and for a
+/// spread `...fields('<primitive>')` the Node names of that surface table
+/// (the native `surfaceOptions` derives them by the rule of `node_name`).
+/// Spreads of other lists are not followed: they are clock/common keys.
 fn node_known(src: &Source, key: &str) -> Option<BTreeSet<String>> {
     let t = &src.text;
     let known = t.find("const KNOWN = {")?;
     let at = known + t.get(known..)?.find(&format!("\n  {key}: ["))? + key.len() + 5;
     let list = bracketed(t, at)?;
-    Some(
-        list.split('\'')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect(),
-    )
+    let parts: Vec<&str> = list.split('\'').collect();
+    let mut names = BTreeSet::new();
+    // Odd parts are quoted, each after the text before its quote.
+    for pair in parts.chunks(2) {
+        let [before, quoted] = pair else { break };
+        if before.trim_end().ends_with("...fields(") {
+            let table = surface::ALL.iter().find(|s| s.primitive == *quoted)?;
+            names.extend(table.fields.iter().map(node_name));
+        } else {
+            names.insert((*quoted).to_owned());
+        }
+    }
+    Some(names)
 }
 
 /// Fields of a d.ts interface, its `extends` included: name -> the text
