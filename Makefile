@@ -95,9 +95,11 @@ install-c: lib-c ## install lib, header and seawall.pc under PREFIX (default /us
 
 header: $(CBINDGEN) ## regenerate include/seawall.h with the pinned cbindgen
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output include/seawall.h bindings-c
+	python3 bindings-c/config_defaults.py include/seawall.h
 
 check-header: $(CBINDGEN) ## fail if include/seawall.h is stale
 	$(CBINDGEN) --config bindings-c/cbindgen.toml --crate seawall-c --output target/seawall.h.fresh bindings-c
+	python3 bindings-c/config_defaults.py target/seawall.h.fresh
 	@diff -u include/seawall.h target/seawall.h.fresh || { echo "include/seawall.h is stale: run 'make header' and commit it"; exit 1; }
 
 deps-redis: ## Debian redis-server (and openssl, for the TLS tests' throwaway CA) for the Redis backend's tests (each test starts its own on a random port)

@@ -795,6 +795,15 @@ export interface Sample {
  */
 export declare function setScratch(arr: Float64Array): void
 
+/**
+ * The Node option names of core's surface table for `primitive`
+ * (`seawall::surface`), in the table's order: camelCase, durations with
+ * `Ms` (`open_duration` → `openDurationMs`). `lib/options.js` builds its
+ * lists of known options from these, so a config field added in core is
+ * known to Node once its native reader reads it.
+ */
+export declare function surfaceOptions(primitive: string): Array<string>
+
 /** The seawall version (the same in every binding). */
 export declare function version(): string
 

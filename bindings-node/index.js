@@ -900,4 +900,5 @@ module.exports.prSuccess = nativeBinding.prSuccess
 module.exports.prTimeout = nativeBinding.prTimeout
 module.exports.rateLimitHeaders = nativeBinding.rateLimitHeaders
 module.exports.setScratch = nativeBinding.setScratch
+module.exports.surfaceOptions = nativeBinding.surfaceOptions
 module.exports.version = nativeBinding.version

@@ -5877,6 +5877,8 @@ enum seawall_status seawall_retry_budget_get_metrics(const struct seawall_retry_
 extern "C" {
 #endif
 
+/* One seawall_<x>_config_default() per seawall_<x>_config_init above,
+ * written by bindings-c/config_defaults.py (`make header`). */
 /**
  * A `seawall_adaptive_timeout_config` holding the defaults, made with this program's
  * `sizeof`: `seawall_adaptive_timeout_config_init` compiled into the caller, so the
@@ -5909,19 +5911,6 @@ static inline seawall_bulkhead_config seawall_bulkhead_config_default(void) {
   (void)seawall_bulkhead_config_init(&c, sizeof c);
   return c;
 }
-
-/**
- * A `seawall_region_config` holding the defaults, made with this program's
- * `sizeof`: `seawall_region_config_init` compiled into the caller, so the
- * library never writes more than the caller's struct. Thread-safe.
- */
-#if defined(SEAWALL_HAS_SHARED_REGIONS)
-static inline seawall_region_config seawall_region_config_default(void) {
-  seawall_region_config c;
-  (void)seawall_region_config_init(&c, sizeof c);
-  return c;
-}
-#endif
 
 /**
  * A `seawall_circuit_breaker_config` holding the defaults, made with this program's
@@ -6001,15 +5990,28 @@ static inline seawall_policy_config seawall_policy_config_default(void) {
 }
 
 /**
- * A `seawall_retry_budget_config` holding the defaults, made with this program's
- * `sizeof`: `seawall_retry_budget_config_init` compiled into the caller, so the
+ * A `seawall_execute_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_execute_config_init` compiled into the caller, so the
  * library never writes more than the caller's struct. Thread-safe.
  */
-static inline seawall_retry_budget_config seawall_retry_budget_config_default(void) {
-  seawall_retry_budget_config c;
-  (void)seawall_retry_budget_config_init(&c, sizeof c);
+static inline seawall_execute_config seawall_execute_config_default(void) {
+  seawall_execute_config c;
+  (void)seawall_execute_config_init(&c, sizeof c);
   return c;
 }
+
+#if defined(SEAWALL_HAS_SHARED_REGIONS)
+/**
+ * A `seawall_region_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_region_config_init` compiled into the caller, so the
+ * library never writes more than the caller's struct. Thread-safe.
+ */
+static inline seawall_region_config seawall_region_config_default(void) {
+  seawall_region_config c;
+  (void)seawall_region_config_init(&c, sizeof c);
+  return c;
+}
+#endif
 
 /**
  * A `seawall_retry_config` holding the defaults, made with this program's
@@ -6023,13 +6025,13 @@ static inline seawall_retry_config seawall_retry_config_default(void) {
 }
 
 /**
- * A `seawall_execute_config` holding the defaults, made with this program's
- * `sizeof`: `seawall_execute_config_init` compiled into the caller, so the
+ * A `seawall_retry_budget_config` holding the defaults, made with this program's
+ * `sizeof`: `seawall_retry_budget_config_init` compiled into the caller, so the
  * library never writes more than the caller's struct. Thread-safe.
  */
-static inline seawall_execute_config seawall_execute_config_default(void) {
-  seawall_execute_config c;
-  (void)seawall_execute_config_init(&c, sizeof c);
+static inline seawall_retry_budget_config seawall_retry_budget_config_default(void) {
+  seawall_retry_budget_config c;
+  (void)seawall_retry_budget_config_init(&c, sizeof c);
   return c;
 }
 

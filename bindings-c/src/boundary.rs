@@ -9,6 +9,8 @@
 //! `circuit_open`); its message is formatted only when C asks for it.
 
 use crate::status::seawall_status;
+use seawall::surface::Unit;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::raw::c_char;
@@ -144,39 +146,35 @@ fn clear_slow() {
     });
 }
 
+/// Names core errors carry that are arguments of calls, not fields of a
+/// config table in `seawall::surface`, in C's spelling (the C suite checks
+/// each one's message).
+const ARGUMENT_FIELDS: &[(&str, &str)] = &[
+    ("lease", "lease_ns"),
+    ("cache_ttl", "cache_ttl_ns"),
+    ("for", "for_ns"),
+    ("namespace", "flag_namespace"),
+];
+
 /// A core field name in C's spelling (`open_duration` → `open_duration_ns`):
 /// the one place field names are converted for C. Core names durations
-/// without a unit; C adds `_ns`. The table lists every duration field of
-/// every core config (the C suite checks each one's bad-config message).
-pub(crate) fn c_field(core: &'static str) -> &'static str {
-    const DURATION_FIELDS: &[(&str, &str)] = &[
-        ("base", "base_ns"),
-        ("max_delay", "max_delay_ns"),
-        ("max_elapsed", "max_elapsed_ns"),
-        ("open_duration", "open_duration_ns"),
-        ("max_open_duration", "max_open_duration_ns"),
-        (
-            "slow_call_duration_threshold",
-            "slow_call_duration_threshold_ns",
-        ),
-        ("failure_count_period", "failure_count_period_ns"),
-        ("window", "window_ns"),
-        ("deadline", "deadline_ns"),
-        ("lease", "lease_ns"),
-        ("cache_ttl", "cache_ttl_ns"),
-        ("for", "for_ns"),
-        ("namespace", "flag_namespace"),
-        ("max_wait", "max_wait_ns"),
-        ("min_timeout", "min_timeout_ns"),
-        ("max_timeout", "max_timeout_ns"),
-        ("initial_timeout", "initial_timeout_ns"),
-        ("delay_min", "delay_min_ns"),
-        ("delay_max", "delay_max_ns"),
-    ];
-    DURATION_FIELDS
+/// without a unit; C adds `_ns`. A config field is a duration when its row
+/// in `seawall::surface` says so (the rule the header's struct fields
+/// follow, checked by `tests/tests/surface.rs`); call arguments are in
+/// [`ARGUMENT_FIELDS`].
+pub(crate) fn c_field(core: &'static str) -> Cow<'static, str> {
+    if let Some((_, c)) = ARGUMENT_FIELDS.iter().find(|(k, _)| *k == core) {
+        return Cow::Borrowed(c);
+    }
+    let duration = seawall::surface::ALL
         .iter()
-        .find(|(k, _)| *k == core)
-        .map_or(core, |(_, c)| c)
+        .flat_map(|s| s.fields)
+        .any(|f| f.name == core && f.unit == Unit::Duration);
+    if duration {
+        Cow::Owned(format!("{core}_ns"))
+    } else {
+        Cow::Borrowed(core)
+    }
 }
 
 fn format(last: &Last) -> String {
@@ -220,7 +218,9 @@ pub(crate) fn last_error_field_ptr() -> *const c_char {
             return c"".as_ptr();
         };
         match &e.last {
-            Last::Core(err) => err.field().map_or(c"".as_ptr(), |f| field_cstr(c_field(f))),
+            Last::Core(err) => err
+                .field()
+                .map_or(c"".as_ptr(), |f| field_cstr(&c_field(f))),
             Last::Null(name) => field_cstr(name),
             _ => c"".as_ptr(),
         }
@@ -241,7 +241,7 @@ thread_local! {
 }
 
 /// A NUL-terminated copy of a static name, interned once per process.
-pub(crate) fn field_cstr(c_name: &'static str) -> *const c_char {
+pub(crate) fn field_cstr(c_name: &str) -> *const c_char {
     let same = |p: *mut c_char| {
         // SAFETY: non-NULL slots hold leaked CStrings, never freed.
         unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == c_name.as_bytes()
@@ -515,5 +515,24 @@ mod tests {
         assert_eq!(c_field("window"), "window_ns");
         assert_eq!(c_field("rate_per_sec"), "rate_per_sec");
         assert_eq!(c_field("n"), "n");
+        assert_eq!(c_field("lease"), "lease_ns");
+        assert_eq!(c_field("namespace"), "flag_namespace");
+    }
+
+    #[test]
+    fn every_duration_field_of_the_surface_tables_gets_ns() {
+        let mut durations = 0;
+        for s in seawall::surface::ALL {
+            for f in s.fields {
+                let want = if f.unit == Unit::Duration {
+                    durations += 1;
+                    format!("{}_ns", f.name)
+                } else {
+                    f.name.to_string()
+                };
+                assert_eq!(c_field(f.name), want, "{}.{}", s.primitive, f.name);
+            }
+        }
+        assert!(durations > 10, "only {durations} duration fields");
     }
 }

@@ -636,7 +636,7 @@ fn ended(o: &mut seawall_policy_step, error: Option<seawall::Error>, stage: Opti
             .give_up_reason()
             .map_or(u32::MAX, crate::retry::reason_to_c);
         o.error_field = e.field().map_or(c"".as_ptr(), |f| {
-            crate::boundary::field_cstr(crate::boundary::c_field(f))
+            crate::boundary::field_cstr(&crate::boundary::c_field(f))
         });
     }
 }

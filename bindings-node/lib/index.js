@@ -2,33 +2,75 @@
 // seawall for Node.js: the public API. Native primitives (Rust core via
 // napi-rs) wrapped with the parts that run user functions: promises,
 // AbortSignal, events, timeouts, fallbacks.
+//
+// The export object below names only plain identifiers (`{ a, b }`): that
+// is the shape Node's CommonJS export detection reads, so lib/index.mjs
+// re-exports every name without listing them (test/esm.test.js checks it).
 
 const native = require('./native')
-const errors = require('./errors')
+const {
+  SeawallError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadFullError,
+  TimeoutError,
+  RetryExhaustedError,
+  RetryBudgetExhaustedError,
+  InjectedFaultError
+} = require('./errors')
 const { ManualClock } = require('./clock')
 const { timeout, Deadline, deadline } = require('./timeout')
 const { fallback, fallbackChain, degrade } = require('./fallback')
-const classify = require('./classify')
+const {
+  RETRYABLE_STATUSES,
+  RETRYABLE_KINDS,
+  CODE_KINDS,
+  isRetryableStatus,
+  isRetryableKind,
+  kindForCode,
+  isRetryableError,
+  retryAfterOf,
+  parseRetryAfter,
+  isRetryableErrorKind,
+  classifyError,
+  outcomeOf
+} = require('./classify')
 const { CircuitBreaker, BreakerPermit } = require('./breaker')
-const limiter = require('./limiter')
+const {
+  TokenBucket,
+  SlidingWindowLimiter,
+  KeyedTokenBucket,
+  KeyedSlidingWindow,
+  rateLimitHeaders,
+  rateLimitMiddleware
+} = require('./limiter')
 const { Bulkhead, BulkheadPermit, BulkheadWaiter } = require('./bulkhead')
 const { AdaptiveTimeout } = require('./adaptive_timeout')
 const { FaultInjector } = require('./fault')
 const { Policy, PolicyGuard, PolicyRun, wrap } = require('./policy')
 const { Backoff, Schedule, RetryBudget, Retry, RetryRun, retry } = require('./retry')
-const http = require('./http')
+const { fastifyRateLimit, fetchWith, HttpStatusError } = require('./http')
 const { SharedRegion } = require('./region')
-const redis = require('./redis')
+const {
+  RedisBackend,
+  RedisTokenBucket,
+  RedisSlidingWindow,
+  RedisConcurrencyLimit,
+  RedisFeatureFlags
+} = require('./redis')
 const metrics = require('./metrics')
+const { Registry, defaultRegistry, metricsMiddleware } = metrics
 const { events } = require('./events')
 
+const VERSION = native.version()
+
 module.exports = {
-  VERSION: native.version(),
+  VERSION,
   metrics,
   events,
-  Registry: metrics.Registry,
-  defaultRegistry: metrics.defaultRegistry,
-  metricsMiddleware: metrics.metricsMiddleware,
+  Registry,
+  defaultRegistry,
+  metricsMiddleware,
   ManualClock,
   SharedRegion,
   timeout,
@@ -39,20 +81,20 @@ module.exports = {
   degrade,
   CircuitBreaker,
   BreakerPermit,
-  TokenBucket: limiter.TokenBucket,
-  SlidingWindowLimiter: limiter.SlidingWindowLimiter,
-  KeyedTokenBucket: limiter.KeyedTokenBucket,
-  KeyedSlidingWindow: limiter.KeyedSlidingWindow,
-  RedisBackend: redis.RedisBackend,
-  RedisTokenBucket: redis.RedisTokenBucket,
-  RedisSlidingWindow: redis.RedisSlidingWindow,
-  RedisConcurrencyLimit: redis.RedisConcurrencyLimit,
-  RedisFeatureFlags: redis.RedisFeatureFlags,
-  rateLimitHeaders: limiter.rateLimitHeaders,
-  rateLimitMiddleware: limiter.rateLimitMiddleware,
-  fastifyRateLimit: http.fastifyRateLimit,
-  fetchWith: http.fetchWith,
-  HttpStatusError: http.HttpStatusError,
+  TokenBucket,
+  SlidingWindowLimiter,
+  KeyedTokenBucket,
+  KeyedSlidingWindow,
+  RedisBackend,
+  RedisTokenBucket,
+  RedisSlidingWindow,
+  RedisConcurrencyLimit,
+  RedisFeatureFlags,
+  rateLimitHeaders,
+  rateLimitMiddleware,
+  fastifyRateLimit,
+  fetchWith,
+  HttpStatusError,
   Bulkhead,
   BulkheadPermit,
   BulkheadWaiter,
@@ -68,24 +110,24 @@ module.exports = {
   retry,
   Retry,
   RetryRun,
-  RETRYABLE_STATUSES: classify.RETRYABLE_STATUSES,
-  RETRYABLE_KINDS: classify.RETRYABLE_KINDS,
-  CODE_KINDS: classify.CODE_KINDS,
-  isRetryableStatus: classify.isRetryableStatus,
-  isRetryableKind: classify.isRetryableKind,
-  kindForCode: classify.kindForCode,
-  isRetryableError: classify.isRetryableError,
-  retryAfterOf: classify.retryAfterOf,
-  parseRetryAfter: classify.parseRetryAfter,
-  isRetryableErrorKind: classify.isRetryableErrorKind,
-  classifyError: classify.classifyError,
-  outcomeOf: classify.outcomeOf,
-  SeawallError: errors.SeawallError,
-  CircuitOpenError: errors.CircuitOpenError,
-  RateLimitedError: errors.RateLimitedError,
-  BulkheadFullError: errors.BulkheadFullError,
-  TimeoutError: errors.TimeoutError,
-  RetryExhaustedError: errors.RetryExhaustedError,
-  RetryBudgetExhaustedError: errors.RetryBudgetExhaustedError,
-  InjectedFaultError: errors.InjectedFaultError
+  RETRYABLE_STATUSES,
+  RETRYABLE_KINDS,
+  CODE_KINDS,
+  isRetryableStatus,
+  isRetryableKind,
+  kindForCode,
+  isRetryableError,
+  retryAfterOf,
+  parseRetryAfter,
+  isRetryableErrorKind,
+  classifyError,
+  outcomeOf,
+  SeawallError,
+  CircuitOpenError,
+  RateLimitedError,
+  BulkheadFullError,
+  TimeoutError,
+  RetryExhaustedError,
+  RetryBudgetExhaustedError,
+  InjectedFaultError
 }

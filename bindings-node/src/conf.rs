@@ -448,3 +448,32 @@ pub fn check_duration_ms(field: String, value: Unknown, positive: bool) -> Resul
     let _ = d;
     Ok(ms + 0.0)
 }
+
+/// The Node option names of core's surface table for `primitive`
+/// (`seawall::surface`), in the table's order: camelCase, durations with
+/// `Ms` (`open_duration` → `openDurationMs`). `lib/options.js` builds its
+/// lists of known options from these, so a config field added in core is
+/// known to Node once its native reader reads it.
+#[napi_derive::napi(catch_unwind)]
+pub fn surface_options(primitive: String) -> Result<Vec<String>> {
+    let Some(table) = seawall::surface::ALL
+        .iter()
+        .find(|s| s.primitive == primitive)
+    else {
+        return Err(napi::Error::from_reason(format!(
+            "no surface table for primitive {primitive:?}"
+        )));
+    };
+    Ok(table
+        .fields
+        .iter()
+        .map(|f| {
+            let name = camel(f.name);
+            if f.unit == seawall::surface::Unit::Duration {
+                name + "Ms"
+            } else {
+                name
+            }
+        })
+        .collect())
+}

@@ -16,6 +16,7 @@ test('named ESM imports from a .mjs file work and match the CommonJS exports', (
   assert.strictEqual(r.retried, 7)
   assert.strictEqual(r.same, true)
   assert.deepStrictEqual(r.names, Object.keys(seawall).sort())
+  assert.deepStrictEqual(r.differing, [])
 })
 
 test('import() from CommonJS gets the same classes (no second copy of the package)', async () => {

@@ -537,20 +537,28 @@ fn python_default_matches(f: &Field, lit: &str) -> bool {
     }
 }
 
-/// The quoted names of `KNOWN.<key>` in options.js (spreads of other
-/// lists are not followed: they are clock/common keys).
+/// The names of `KNOWN.<key>` in options.js: its quoted names, and for a
+/// spread `...fields('<primitive>')` the Node names of that surface table
+/// (the native `surfaceOptions` derives them by the rule of `node_name`).
+/// Spreads of other lists are not followed: they are clock/common keys.
 fn node_known(src: &Source, key: &str) -> Option<BTreeSet<String>> {
     let t = &src.text;
     let known = t.find("const KNOWN = {")?;
     let at = known + t.get(known..)?.find(&format!("\n  {key}: ["))? + key.len() + 5;
     let list = bracketed(t, at)?;
-    Some(
-        list.split('\'')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect(),
-    )
+    let parts: Vec<&str> = list.split('\'').collect();
+    let mut names = BTreeSet::new();
+    // Odd parts are quoted, each after the text before its quote.
+    for pair in parts.chunks(2) {
+        let [before, quoted] = pair else { break };
+        if before.trim_end().ends_with("...fields(") {
+            let table = surface::ALL.iter().find(|s| s.primitive == *quoted)?;
+            names.extend(table.fields.iter().map(node_name));
+        } else {
+            names.insert((*quoted).to_owned());
+        }
+    }
+    Some(names)
 }
 
 /// Fields of a d.ts interface, its `extends` included: name -> the text
@@ -699,20 +707,11 @@ fn node_native(files: &[Source], js: &str, core: &str) -> Result<(), String> {
     }
 }
 
-/// The `c_field` map of bindings-c (core name -> C name): every duration
-/// field must be in it as `("name", "name_ns")`.
-fn c_field_map_has(files: &[Source], core: &str, c: &str) -> bool {
-    // A trailing comma is allowed: rustfmt writes long pairs over lines.
-    let pair = format!("(\"{core}\",\"{c}\"");
-    files.iter().any(|s| squash(&s.text).contains(&pair))
-}
-
 // ---------------------------------------------------------------- the walk over fields
 
 #[test]
 fn every_config_field_is_offered_under_its_name_in_every_language() {
     let header = read("include/seawall.h");
-    let c_src = read_rs_tree("bindings-c/src");
     let py_src = read_rs_tree("bindings-python/src");
     let pyi = read("bindings-python/python/seawall/_native.pyi");
     let options = read("bindings-node/lib/options.js");
@@ -908,18 +907,9 @@ fn every_config_field_is_offered_under_its_name_in_every_language() {
             }
         }
 
-        // Names converted by hand in the native layers.
+        // Names converted by hand in the native layers (C's error field
+        // names are derived from these tables: bindings-c `c_field`).
         for f in s.fields {
-            if f.unit == Unit::Duration && offered("C", s.primitive, f.name) {
-                checked += 1;
-                let c = format!("{}_ns", f.name);
-                if !c_field_map_has(&c_src, f.name, &c) {
-                    missing.push(format!(
-                        "C: bindings-c/src (c_field): missing {}.{} (duration): expected the pair (\"{}\", \"{c}\")",
-                        s.primitive, f.name, f.name
-                    ));
-                }
-            }
             if offered("Node", s.primitive, f.name) {
                 checked += 1;
                 if let Err(e) = node_native(&node_src, &node_name(f), f.name) {

@@ -107,4 +107,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner adaptive_timeout_runner = {"adaptive_timeout", build, step, destroy};
+VECTOR_RUNNER(adaptive_timeout) = {"adaptive_timeout", build, step, destroy};

@@ -176,4 +176,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner backoff_runner = {"backoff", build, step, destroy};
+VECTOR_RUNNER(backoff) = {"backoff", build, step, destroy};

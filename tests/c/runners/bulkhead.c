@@ -222,4 +222,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner bulkhead_runner = {"bulkhead", build, step, destroy};
+VECTOR_RUNNER(bulkhead) = {"bulkhead", build, step, destroy};

@@ -287,4 +287,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner circuit_breaker_runner = {"circuit_breaker", build, step, destroy};
+VECTOR_RUNNER(circuit_breaker) = {"circuit_breaker", build, step, destroy};

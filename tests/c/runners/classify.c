@@ -183,4 +183,4 @@ fail:
 
 static void destroy(subject *s) { free(s); }
 
-const runner classify_runner = {"classify", build, step, destroy};
+VECTOR_RUNNER(classify) = {"classify", build, step, destroy};

@@ -102,4 +102,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner fault_runner = {"fault_injector", build, step, destroy};
+VECTOR_RUNNER(fault) = {"fault_injector", build, step, destroy};

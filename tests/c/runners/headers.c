@@ -107,4 +107,4 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
   return NULL;
 }
 
-const runner headers_runner = {"headers", build, step, destroy};
+VECTOR_RUNNER(headers) = {"headers", build, step, destroy};

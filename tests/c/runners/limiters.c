@@ -378,6 +378,6 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner token_bucket_runner = {"token_bucket", tb_build, tb_step, destroy};
-const runner sliding_window_runner = {"sliding_window", sw_build, sw_step, destroy};
-const runner keyed_runner = {"keyed_limiter", k_build, k_step, destroy};
+VECTOR_RUNNER(token_bucket) = {"token_bucket", tb_build, tb_step, destroy};
+VECTOR_RUNNER(sliding_window) = {"sliding_window", sw_build, sw_step, destroy};
+VECTOR_RUNNER(keyed) = {"keyed_limiter", k_build, k_step, destroy};

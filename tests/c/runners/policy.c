@@ -227,4 +227,4 @@ fail:
   return NULL;
 }
 
-const runner policy_runner = {"policy", build, step, destroy};
+VECTOR_RUNNER(policy) = {"policy", build, step, destroy};

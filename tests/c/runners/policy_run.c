@@ -274,4 +274,4 @@ static cJSON *step(subject *s, const char *op, const cJSON *args,
   return step_value(s, &p);
 }
 
-const runner policy_run_runner = {"policy_run", build, step, destroy};
+VECTOR_RUNNER(policy_run) = {"policy_run", build, step, destroy};

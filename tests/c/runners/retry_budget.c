@@ -93,4 +93,4 @@ static void destroy(subject *s) {
   free(s);
 }
 
-const runner retry_budget_runner = {"retry_budget", build, step, destroy};
+VECTOR_RUNNER(retry_budget) = {"retry_budget", build, step, destroy};

@@ -152,4 +152,4 @@ fail:
   return NULL;
 }
 
-const runner retry_run_runner = {"retry_run", build, step, destroy};
+VECTOR_RUNNER(retry_run) = {"retry_run", build, step, destroy};
