@@ -752,7 +752,7 @@ export declare class RedisSlidingWindow extends RedisLimiter {
 export interface RedisLease { key: string; id: string; local: boolean }
 /** A concurrency limit per key across hosts; permits are leases. */
 export declare class RedisConcurrencyLimit {
-  constructor(options: { backend: RedisBackend; name: string; maxConcurrent?: number; leaseMs?: number })
+  constructor(options: { backend: RedisBackend; name: string; maxConcurrent: number; leaseMs?: number })
   tryAcquire(key: string): Promise<{ lease: RedisLease | null; inUse: number; retryAfterMs: number }>
   release(lease: RedisLease): Promise<boolean>
   renew(lease: RedisLease): Promise<boolean>

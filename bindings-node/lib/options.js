@@ -131,6 +131,11 @@ const KNOWN = {
   // By hand: Node does not offer the whole table yet (retry_initial and
   // retry_max are core-only, tests/tests/surface.rs NOT_OFFERED).
   RedisBackend: ['url', 'deadlineMs', 'onFailure', 'keyPrefix'],
+  // A new Redis key starts full: no initialTokens (spec/redis.md).
+  RedisTokenBucket: ['backend', 'name', 'ratePerSec', 'burst'],
+  RedisSlidingWindow: ['backend', 'name', ...fields('sliding_window')],
+  RedisConcurrencyLimit: ['backend', 'name', 'maxConcurrent', 'leaseMs'],
+  RedisFeatureFlags: ['backend', 'namespace', 'cacheTtlMs'],
   Policy: [...CLOCK, 'rateLimiter', 'circuitBreaker', 'bulkhead', 'timeout', 'timeoutMs', 'retry', 'fallback',
     'fallbackWhen'],
   execute: ['signal'],

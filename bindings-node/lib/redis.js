@@ -160,8 +160,9 @@ class RedisBackend {
 }
 
 class RedisLimiter {
-  constructor (kind, options) {
+  constructor (kind, options, cls) {
     const opts = checkObject(options, 'options')
+    checkKeys(opts, KNOWN[cls], `${cls} options`)
     if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
     if (typeof opts.name !== 'string') throw configTypeError('name', 'a string', opts.name)
     const rest = Object.assign({}, opts)
@@ -219,12 +220,12 @@ class RedisLimiter {
 
 /** A GCRA token bucket per key, in Redis: `{ backend, name, ratePerSec, burst }`. */
 class RedisTokenBucket extends RedisLimiter {
-  constructor (options) { super('token_bucket', options) }
+  constructor (options) { super('token_bucket', options, 'RedisTokenBucket') }
 }
 
 /** A sliding window per key, in Redis: `{ backend, name, limit, windowMs, buckets? }`. */
 class RedisSlidingWindow extends RedisLimiter {
-  constructor (options) { super('sliding_window', options) }
+  constructor (options) { super('sliding_window', options, 'RedisSlidingWindow') }
 }
 
 module.exports = { RedisBackend, RedisTokenBucket, RedisSlidingWindow }
@@ -239,6 +240,7 @@ module.exports = { RedisBackend, RedisTokenBucket, RedisSlidingWindow }
 class RedisConcurrencyLimit {
   constructor (options) {
     const opts = checkObject(options, 'options')
+    checkKeys(opts, KNOWN.RedisConcurrencyLimit, 'RedisConcurrencyLimit options')
     if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
     if (typeof opts.name !== 'string') throw configTypeError('name', 'a string', opts.name)
     const rest = Object.assign({}, opts)
@@ -277,6 +279,7 @@ class RedisConcurrencyLimit {
 class RedisFeatureFlags {
   constructor (options) {
     const opts = checkObject(options, 'options')
+    checkKeys(opts, KNOWN.RedisFeatureFlags, 'RedisFeatureFlags options')
     if (!(opts.backend instanceof RedisBackend)) throw configTypeError('backend', 'a seawall RedisBackend', opts.backend)
     if (typeof opts.namespace !== 'string') throw configTypeError('namespace', 'a string', opts.namespace)
     const rest = Object.assign({}, opts)

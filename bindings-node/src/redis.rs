@@ -286,7 +286,7 @@ impl NativeRedisConcurrencyLimit {
         options: Option<Object<'_>>,
     ) -> Result<Self> {
         let o = Opts::new(options);
-        let max = o.uint("maxConcurrent", "max_concurrent")?.unwrap_or(1);
+        let max = o.required_uint("maxConcurrent", "max_concurrent")?;
         let lease = o
             .duration_ms("leaseMs", "lease")?
             .unwrap_or(std::time::Duration::from_secs(30));

@@ -178,6 +178,8 @@ test('mode strings are checked', () => {
 
 // [entry point, call with options, misspelling, the option it suggests]
 const clock = () => new seawall.ManualClock()
+const REDIS_URL = 'redis://127.0.0.1:1/0'
+const redis = () => new seawall.RedisBackend({ url: REDIS_URL })
 const never = () => new Promise(() => {})
 const UNKNOWN = [
   ['CircuitBreaker', (o) => new seawall.CircuitBreaker(o), 'openDurationMS', 'openDurationMs'],
@@ -203,7 +205,14 @@ const UNKNOWN = [
   ['Policy', (o) => new seawall.Policy(o), 'breaker', undefined],
   ['Policy retry', (o) => new seawall.Policy({ retry: o }), 'retries', 'maxAttempts'],
   ['Deadline', (o) => seawall.deadline(10, o), 'signl', 'signal'],
-  ['rateLimitMiddleware', (o) => seawall.rateLimitMiddleware({ limiter: new seawall.TokenBucket(), ...o }), 'keys', 'key']
+  ['rateLimitMiddleware', (o) => seawall.rateLimitMiddleware({ limiter: new seawall.TokenBucket(), ...o }), 'keys', 'key'],
+  // The Redis classes connect lazily: nothing listens on port 1.
+  ['RedisBackend', (o) => new seawall.RedisBackend({ url: REDIS_URL, ...o }), 'deadline', 'deadlineMs'],
+  ['RedisTokenBucket', (o) => new seawall.RedisTokenBucket({ backend: redis(), name: 'a', ...o }), 'rate_per_sec', 'ratePerSec'],
+  ['RedisTokenBucket', (o) => new seawall.RedisTokenBucket({ backend: redis(), name: 'a', ...o }), 'initialTokens', undefined],
+  ['RedisSlidingWindow', (o) => new seawall.RedisSlidingWindow({ backend: redis(), name: 'a', ...o }), 'window', 'windowMs'],
+  ['RedisConcurrencyLimit', (o) => new seawall.RedisConcurrencyLimit({ backend: redis(), name: 'a', maxConcurrent: 1, ...o }), 'maxConcurrency', 'maxConcurrent'],
+  ['RedisFeatureFlags', (o) => new seawall.RedisFeatureFlags({ backend: redis(), namespace: 'n', ...o }), 'cacheTtl', 'cacheTtlMs']
 ]
 const UNKNOWN_ASYNC = [
   ['retry', (o) => seawall.retry(async () => 1, o), 'retries', 'maxAttempts'],
@@ -238,6 +247,12 @@ test('unknown or misspelled options are TypeErrors naming the option and the one
     try { make({ [key]: 5 }) } catch (e) { err = e }
     checkUnknown(name, key, meant, err)
   }
+})
+
+test('RedisConcurrencyLimit without maxConcurrent is a config error naming it (no silent default)', () => {
+  assert.throws(() => new seawall.RedisConcurrencyLimit({ backend: redis(), name: 'a' }),
+    (e) => e instanceof TypeError && e.code === 'SEAWALL_INVALID_CONFIG' && e.field === 'maxConcurrent' &&
+      /maxConcurrent is required/.test(e.message))
 })
 
 test('unknown options of calls reject with a TypeError naming the option', async () => {
