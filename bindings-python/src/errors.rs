@@ -127,13 +127,16 @@ fn message(py: Python<'_>, field: &str, reason: &str) -> String {
     }
 }
 
-/// Whether `text` contains `word` as a whole identifier.
+/// Whether `text` contains `word` as a whole identifier, not as the unit
+/// of a number ("a finite number of seconds" does not name a parameter
+/// called `seconds`).
 fn names(text: &str, word: &str) -> bool {
     let ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(i, _)| {
-        let before = text.get(..i).and_then(|t| t.chars().next_back());
+        let head = text.get(..i).unwrap_or("");
+        let before = head.chars().next_back();
         let after = text.get(i + word.len()..).and_then(|t| t.chars().next());
-        !before.is_some_and(ident) && !after.is_some_and(ident)
+        !before.is_some_and(ident) && !after.is_some_and(ident) && !head.ends_with(" of ")
     })
 }
 

@@ -348,3 +348,22 @@ def test_bad_method_argument_is_rejected_naming_it(call: Callable[[Any], Any], a
     with pytest.raises((ValueError, TypeError)) as ei:
         call(bad)
     assert arg in str(ei.value), f"message does not name {arg}: {ei.value}"
+
+
+# A parameter called `seconds` is named even though core's reason ends in
+# "a finite number of seconds" (the unit is not the parameter).
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: seawall.timeout(v),
+        lambda v: seawall.Timeout(v),
+        lambda v: seawall.ManualClock().advance(v),
+    ],
+    ids=["timeout", "Timeout", "ManualClock.advance"],
+)
+@pytest.mark.parametrize("bad", [NAN, -1.0, float("inf")])
+def test_a_parameter_called_seconds_is_named(call: Callable[[Any], Any], bad: Any) -> None:
+    with pytest.raises(ValueError) as ei:
+        call(bad)
+    assert str(ei.value).startswith("seconds "), str(ei.value)
+    assert getattr(ei.value, "field", None) == "seconds"
