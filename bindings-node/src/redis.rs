@@ -289,7 +289,7 @@ impl NativeRedisConcurrencyLimit {
         let max = o.required_uint("maxConcurrent", "max_concurrent")?;
         let lease = o
             .duration_ms("leaseMs", "lease")?
-            .unwrap_or(std::time::Duration::from_secs(30));
+            .unwrap_or(seawall::redis::DEFAULT_LEASE);
         let inner = seawall::redis::RedisConcurrencyLimit::new(&backend.inner, &name, max, lease)
             .map_err(|e| o.core_error(&e))?;
         Ok(Self {
@@ -388,7 +388,7 @@ impl NativeRedisFeatureFlags {
         let o = Opts::new(options);
         let ttl = o
             .duration_ms("cacheTtlMs", "cache_ttl")?
-            .unwrap_or(std::time::Duration::from_secs(1));
+            .unwrap_or(seawall::redis::DEFAULT_CACHE_TTL);
         let inner = seawall::redis::RedisFeatureFlags::new(&backend.inner, &namespace, ttl)
             .map_err(|e| o.core_error(&e))?;
         Ok(Self {

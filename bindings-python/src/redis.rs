@@ -388,11 +388,11 @@ pub struct RedisConcurrencyLimit {
 #[pymethods]
 impl RedisConcurrencyLimit {
     #[new]
-    #[pyo3(signature = (max_concurrent, lease, *, backend, name))]
+    #[pyo3(signature = (max_concurrent, lease=None, *, backend, name))]
     fn new(
         py: Python<'_>,
         max_concurrent: &Bound<'_, PyAny>,
-        lease: &Bound<'_, PyAny>,
+        lease: Option<&Bound<'_, PyAny>>,
         backend: &Bound<'_, PyAny>,
         name: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
@@ -400,7 +400,10 @@ impl RedisConcurrencyLimit {
             crate::convert::wrong_type("backend", "a seawall.RedisBackend", backend, Kind::Config)
         })?;
         let max = count(max_concurrent, "max_concurrent", Kind::Config)?;
-        let lease = crate::convert::positive_secs(lease, "lease", Kind::Config)?;
+        let lease = match lease.filter(|t| !t.is_none()) {
+            None => seawall::redis::DEFAULT_LEASE,
+            Some(t) => crate::convert::positive_secs(t, "lease", Kind::Config)?,
+        };
         let inner = seawall::redis::RedisConcurrencyLimit::new(
             &backend.get().inner,
             &name_arg(name)?,
@@ -480,7 +483,7 @@ impl RedisFeatureFlags {
         })?;
         let ns = str_arg(namespace, "namespace", "a str like \"app\"")?;
         let ttl = match cache_ttl.filter(|t| !t.is_none()) {
-            None => std::time::Duration::from_secs(1),
+            None => seawall::redis::DEFAULT_CACHE_TTL,
             Some(t) => secs(t, "cache_ttl", Kind::Config)?,
         };
         let inner = seawall::redis::RedisFeatureFlags::new(&backend.get().inner, &ns, ttl)

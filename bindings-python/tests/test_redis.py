@@ -261,6 +261,23 @@ def test_feature_flags_disable_for_a_while_and_safe_default(server):
     assert e.value.field == "lease"
 
 
+def test_concurrency_limit_lease_defaults_to_cores(server):
+    # Node's leaseMs and Python's lease share core's DEFAULT_LEASE (30 s):
+    # the lease's expiry in Redis is about 30 s ahead of the server's time.
+    import subprocess
+
+    cl = seawall.RedisConcurrencyLimit(1, backend=backend(server.url), name="dflt")
+    lease = cl.try_acquire("k")
+    assert lease is not None
+    cli = ["redis-cli", "-p", str(server.port)]
+    keys = subprocess.run(cli + ["--scan", "--pattern", "*dflt*"], capture_output=True, text=True, check=True).stdout.split()
+    assert len(keys) == 1, keys
+    expiry_ms = float(subprocess.run(cli + ["ZRANGE", keys[0], "0", "0", "WITHSCORES"], capture_output=True, text=True, check=True).stdout.split()[1])
+    sec, usec = subprocess.run(cli + ["TIME"], capture_output=True, text=True, check=True).stdout.split()
+    ahead = expiry_ms - (int(sec) * 1000 + int(usec) / 1000)
+    assert 29_000 < ahead <= 30_000, ahead
+
+
 def _make_certs(d):
     """A throwaway CA (ca.pem), a server certificate it signed for
     127.0.0.1 (server.pem/.key) and an unrelated CA (other-ca.pem)."""

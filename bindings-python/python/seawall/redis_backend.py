@@ -91,9 +91,10 @@ class RedisSlidingWindow(_RedisKeyed):
 class RedisConcurrencyLimit(_native.RedisConcurrencyLimit):
     """At most ``max_concurrent`` permits per key held at once across all
     hosts (a bulkhead across hosts). Each permit is a lease of ``lease``
-    seconds: a holder that dies frees its permit when the lease runs out.
+    seconds (default 30): a holder that dies frees its permit when the
+    lease runs out.
 
-    ``RedisConcurrencyLimit(max_concurrent, lease, *, backend, name)``;
+    ``RedisConcurrencyLimit(max_concurrent, lease=None, *, backend, name)``;
     ``try_acquire(key)`` -> ``RedisLease`` or None; ``release(lease)``;
     ``renew(lease)``; ``with limit.hold(key):`` raises BulkheadFullError
     when all permits are held.

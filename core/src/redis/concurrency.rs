@@ -15,6 +15,8 @@ use std::time::Duration;
 pub const MAX_CONCURRENT: u64 = 1_000_000;
 /// Longest lease.
 pub const MAX_LEASE: Duration = Duration::from_secs(86_400);
+/// The lease when the caller gives none (the bindings' default).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
 /// A permit held on a [`RedisConcurrencyLimit`]: give it back with
 /// [`RedisConcurrencyLimit::release`]; renew it with

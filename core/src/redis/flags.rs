@@ -13,6 +13,8 @@ use std::time::Duration;
 
 /// Longest local cache time.
 pub const MAX_CACHE_TTL: Duration = Duration::from_secs(3600);
+/// The local cache time when the caller gives none (the bindings' default).
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// Where a flag's answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,9 +30,9 @@ mod scripts;
 mod wire;
 
 pub use concurrency::{
-    LeaseDecision, RedisConcurrencyLimit, RedisLease, MAX_CONCURRENT, MAX_LEASE,
+    LeaseDecision, RedisConcurrencyLimit, RedisLease, DEFAULT_LEASE, MAX_CONCURRENT, MAX_LEASE,
 };
-pub use flags::{FlagSource, RedisFeatureFlags, MAX_CACHE_TTL};
+pub use flags::{FlagSource, RedisFeatureFlags, DEFAULT_CACHE_TTL, MAX_CACHE_TTL};
 pub use wire::{Begun, WireConn, WireOut, WireTarget};
 
 use crate::circuit_breaker::{self, CircuitBreaker, State};
