@@ -195,6 +195,24 @@
 #define SEAWALL_STEP_FAIL 5
 
 /**
+ * The usual `deadline_ns` of `seawall_redis_backend_new`: core's default
+ * per-decision deadline (50 ms).
+ */
+#define SEAWALL_REDIS_DEFAULT_DEADLINE_NS 50000000
+
+/**
+ * The default `lease_ns` of `seawall_redis_concurrency_limit_new` (30 s),
+ * core's `DEFAULT_LEASE`.
+ */
+#define SEAWALL_REDIS_DEFAULT_LEASE_NS 30000000000
+
+/**
+ * The default `cache_ttl_ns` of `seawall_redis_feature_flags_new` (1 s),
+ * core's `DEFAULT_CACHE_TTL`.
+ */
+#define SEAWALL_REDIS_DEFAULT_CACHE_TTL_NS 1000000000
+
+/**
  * `seawall_retry_state.status`: the run may still make attempts.
  */
 #define SEAWALL_RETRY_RUNNING 0
@@ -4956,7 +4974,8 @@ enum seawall_status seawall_policy_run_cancel(struct seawall_policy_run *run);
 
 /**
  * Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
- * or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
+ * TLS `rediss://` (the same, plus `?ssl_ca_certs=/path/ca.pem`) or
+ * `unix:///path.sock`; spec/redis.md "The URL") and writes it
  * to `*out`. `deadline_ns` (1 ms ..= 60 s; 50 ms is the usual choice) is
  * the longest a decision waits for Redis; `on_failure` a
  * `seawall_redis_failure_mode`. Never connects here, so Redis being down

@@ -28,6 +28,26 @@ pub enum seawall_redis_failure_mode {
     SEAWALL_REDIS_FAIL_CLOSED = 2,
 }
 
+/// The usual `deadline_ns` of `seawall_redis_backend_new`: core's default
+/// per-decision deadline (50 ms).
+pub const SEAWALL_REDIS_DEFAULT_DEADLINE_NS: u64 = 50_000_000;
+/// The default `lease_ns` of `seawall_redis_concurrency_limit_new` (30 s),
+/// core's `DEFAULT_LEASE`.
+pub const SEAWALL_REDIS_DEFAULT_LEASE_NS: u64 = 30_000_000_000;
+/// The default `cache_ttl_ns` of `seawall_redis_feature_flags_new` (1 s),
+/// core's `DEFAULT_CACHE_TTL`.
+pub const SEAWALL_REDIS_DEFAULT_CACHE_TTL_NS: u64 = 1_000_000_000;
+
+// cbindgen writes only literals; these keep them core's.
+const _: () = assert!(
+    SEAWALL_REDIS_DEFAULT_DEADLINE_NS == seawall::redis::DEFAULT_DEADLINE.as_nanos() as u64
+);
+const _: () =
+    assert!(SEAWALL_REDIS_DEFAULT_LEASE_NS == seawall::redis::DEFAULT_LEASE.as_nanos() as u64);
+const _: () = assert!(
+    SEAWALL_REDIS_DEFAULT_CACHE_TTL_NS == seawall::redis::DEFAULT_CACHE_TTL.as_nanos() as u64
+);
+
 /// One Redis (one URL), shared by any number of limiters. Opaque;
 /// thread-safe. Connects on the first decision.
 pub struct seawall_redis_backend(RedisBackend);
@@ -116,7 +136,8 @@ unsafe fn backend_new(
 }
 
 /// Creates a Redis backend for `url` (`redis://[user][:password@]host[:port][/db]`
-/// or `unix:///path.sock`; `rediss://` is not supported yet) and writes it
+/// TLS `rediss://` (the same, plus `?ssl_ca_certs=/path/ca.pem`) or
+/// `unix:///path.sock`; spec/redis.md "The URL") and writes it
 /// to `*out`. `deadline_ns` (1 ms ..= 60 s; 50 ms is the usual choice) is
 /// the longest a decision waits for Redis; `on_failure` a
 /// `seawall_redis_failure_mode`. Never connects here, so Redis being down

@@ -690,7 +690,7 @@ export declare class KeyedSlidingWindow extends KeyedLimiter {
 
 /** RedisBackend options (spec/redis.md). */
 export interface RedisBackendOptions {
-  /** redis://[user][:password@]host[:port][/db], unix:///path.sock; rediss:// is not supported yet. */
+  /** redis://[user][:password@]host[:port][/db], rediss://… (TLS; ?ssl_ca_certs=/path/ca.pem) or unix:///path.sock (spec/redis.md, "The URL"). */
   url: string
   /** Longest a decision waits for Redis, 1 ms ..= 60 s. Default 50. */
   deadlineMs?: number

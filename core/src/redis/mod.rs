@@ -55,6 +55,8 @@ use std::time::Duration;
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Longest limiter name, in bytes.
 pub const MAX_NAME_BYTES: usize = 128;
+/// The per-decision deadline when none is given.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(50);
 /// Shortest and longest per-decision deadline.
 pub const MIN_DEADLINE: Duration = Duration::from_millis(1);
 /// See [`MIN_DEADLINE`].
@@ -130,7 +132,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            deadline: Duration::from_millis(50),
+            deadline: DEFAULT_DEADLINE,
             on_failure: FailureMode::Local,
             key_prefix: "seawall".into(),
             retry_initial: Duration::from_millis(100),
