@@ -129,8 +129,8 @@ fuzz-c: deps-c lib-c-test ## the seeded random-call fuzzer under ASan for FUZZ_S
 
 GO ?= go
 GOENV_SW := GOCACHE=$(CURDIR)/target/go-cache GOFLAGS=-mod=mod
-test-go: lib-c lib-c-test ## Go package bindings-go (go vet, go test -race: every primitive, examples; panic hook from target/hooks) and examples/go
-	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && $(GOENV_SW) $(GO) test -race -count=1 -tags seawall_testhooks ./...
+test-go: lib-c lib-c-test deps-redis ## Go package bindings-go (go vet, go test -race: every primitive, regions across processes, Redis against a real redis-server, examples; panic hook from target/hooks) and examples/go
+	cd bindings-go && $(GOENV_SW) $(GO) vet ./... && SEAWALL_REQUIRE_REDIS=1 $(GOENV_SW) $(GO) test -race -count=1 -tags seawall_testhooks ./...
 	cd examples/go && $(GOENV_SW) $(GO) test -race -count=1 ./... && $(GOENV_SW) $(GO) run .
 
 MVN ?= mvn

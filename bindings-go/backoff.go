@@ -85,7 +85,7 @@ func NewBackoff(cfg BackoffConfig, opts ...Option) (*Backoff, error) {
 	if cfg.Seed != nil {
 		c.seed = C.uint64_t(*cfg.Seed)
 	}
-	clock, err := clockOf(opts)
+	clock, err := clockOf(opts, "Backoff")
 	if err != nil {
 		return nil, err
 	}

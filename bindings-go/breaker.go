@@ -147,13 +147,14 @@ func NewCircuitBreaker(cfg CircuitBreakerConfig, opts ...Option) (*CircuitBreake
 	if err != nil {
 		return nil, err
 	}
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_circuit_breaker
 	var e C.sw_err
-	if err := fromC(C.sw_circuit_breaker_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_circuit_breaker_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	b := &CircuitBreaker{}

@@ -38,13 +38,14 @@ func NewBulkhead(cfg BulkheadConfig, opts ...Option) (*Bulkhead, error) {
 	if c.max_wait_ns, err = durNs(cfg.MaxWait, "MaxWait"); err != nil {
 		return nil, err
 	}
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_bulkhead
 	var e C.sw_err
-	if err := fromC(C.sw_bulkhead_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_bulkhead_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	b := &Bulkhead{}

@@ -44,6 +44,15 @@ static inline int sw_capture(int st, sw_err *e) {
   static inline int sw_##name##_new(const cfgt *cfg, const seawall_manual_clock *c, seawall_##name **out, sw_err *e) { \
     return sw_capture(c ? (int)seawall_##name##_new_with_clock(cfg, c, out) : (int)seawall_##name##_new(cfg, out), e); }
 
+/* SW_NEW_SHARED(name, config type) defines sw_<name>_new_in(cfg, clock,
+ * region, name, out, e): as SW_NEW when region is NULL, else the
+ * primitive named `rname` in the shared-memory region. */
+#define SW_NEW_SHARED(name, cfgt) \
+  SW_NEW(name, cfgt) \
+  static inline int sw_##name##_new_in(const cfgt *cfg, const seawall_manual_clock *c, const seawall_region *r, const char *rn, seawall_##name **out, sw_err *e) { \
+    if (r == NULL) return sw_##name##_new(cfg, c, out, e); \
+    return sw_capture(c ? (int)seawall_##name##_new_in_region_with_clock(cfg, c, r, rn, out) : (int)seawall_##name##_new_in_region(cfg, r, rn, out), e); }
+
 /* manual clock */
 SW_WRAP(manual_clock_new, (uint64_t s, seawall_manual_clock **out, sw_err *e), (s, out))
 SW_WRAP(manual_clock_advance, (const seawall_manual_clock *c, uint64_t ns, sw_err *e), (c, ns))
@@ -51,7 +60,7 @@ SW_WRAP(manual_clock_set, (const seawall_manual_clock *c, uint64_t ns, sw_err *e
 SW_WRAP(manual_clock_now, (const seawall_manual_clock *c, uint64_t *out, sw_err *e), (c, out))
 
 /* circuit breaker */
-SW_NEW(circuit_breaker, seawall_circuit_breaker_config)
+SW_NEW_SHARED(circuit_breaker, seawall_circuit_breaker_config)
 SW_WRAP(circuit_breaker_try_acquire, (const seawall_circuit_breaker *b, uint64_t *out, sw_err *e), (b, out))
 SW_WRAP(circuit_breaker_state, (const seawall_circuit_breaker *b, seawall_circuit_state *out, sw_err *e), (b, out))
 SW_WRAP(circuit_breaker_force_open, (const seawall_circuit_breaker *b, sw_err *e), (b))
@@ -62,14 +71,14 @@ SW_WRAP(circuit_breaker_get_metrics, (const seawall_circuit_breaker *b, seawall_
 SW_WRAP(circuit_breaker_on_transition, (const seawall_circuit_breaker *b, seawall_transition_fn f, void *ud, seawall_destroy_fn d, uint64_t *out, sw_err *e), (b, f, ud, d, out))
 
 /* token bucket */
-SW_NEW(token_bucket, seawall_token_bucket_config)
+SW_NEW_SHARED(token_bucket, seawall_token_bucket_config)
 SW_WRAP(token_bucket_try_acquire, (const seawall_token_bucket *b, uint64_t n, seawall_decision *out, sw_err *e), (b, n, out))
 SW_WRAP(token_bucket_peek, (const seawall_token_bucket *b, uint64_t n, seawall_decision *out, sw_err *e), (b, n, out))
 SW_WRAP(token_bucket_refund, (const seawall_token_bucket *b, uint64_t n, sw_err *e), (b, n))
 SW_WRAP(token_bucket_get_metrics, (const seawall_token_bucket *b, seawall_token_bucket_metrics *out, sw_err *e), (b, out))
 
 /* sliding window */
-SW_NEW(sliding_window, seawall_sliding_window_config)
+SW_NEW_SHARED(sliding_window, seawall_sliding_window_config)
 SW_WRAP(sliding_window_try_acquire, (const seawall_sliding_window *b, uint64_t n, seawall_decision *out, sw_err *e), (b, n, out))
 SW_WRAP(sliding_window_peek, (const seawall_sliding_window *b, uint64_t n, seawall_decision *out, sw_err *e), (b, n, out))
 SW_WRAP(sliding_window_refund, (const seawall_sliding_window *b, uint64_t n, sw_err *e), (b, n))
@@ -77,17 +86,17 @@ SW_WRAP(sliding_window_get_metrics, (const seawall_sliding_window *b, seawall_sl
 
 /* keyed limiters: the key is passed as a pointer into Go memory for the
  * duration of the call only (allowed by the cgo pointer rules). */
-SW_NEW(keyed_token_bucket, seawall_keyed_token_bucket_config)
+SW_NEW_SHARED(keyed_token_bucket, seawall_keyed_token_bucket_config)
 SW_WRAP(keyed_token_bucket_try_acquire, (const seawall_keyed_token_bucket *b, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (b, k, kl, n, out))
 SW_WRAP(keyed_token_bucket_refund, (const seawall_keyed_token_bucket *b, const uint8_t *k, size_t kl, uint64_t n, sw_err *e), (b, k, kl, n))
 SW_WRAP(keyed_token_bucket_get_metrics, (const seawall_keyed_token_bucket *b, seawall_keyed_metrics *out, sw_err *e), (b, out))
-SW_NEW(keyed_sliding_window, seawall_keyed_sliding_window_config)
+SW_NEW_SHARED(keyed_sliding_window, seawall_keyed_sliding_window_config)
 SW_WRAP(keyed_sliding_window_try_acquire, (const seawall_keyed_sliding_window *b, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (b, k, kl, n, out))
 SW_WRAP(keyed_sliding_window_refund, (const seawall_keyed_sliding_window *b, const uint8_t *k, size_t kl, uint64_t n, sw_err *e), (b, k, kl, n))
 SW_WRAP(keyed_sliding_window_get_metrics, (const seawall_keyed_sliding_window *b, seawall_keyed_metrics *out, sw_err *e), (b, out))
 
 /* bulkhead */
-SW_NEW(bulkhead, seawall_bulkhead_config)
+SW_NEW_SHARED(bulkhead, seawall_bulkhead_config)
 SW_WRAP(bulkhead_try_acquire, (const seawall_bulkhead *b, seawall_bulkhead_permit **out, sw_err *e), (b, out))
 SW_WRAP(bulkhead_acquire, (const seawall_bulkhead *b, uint64_t t, seawall_bulkhead_permit **out, sw_err *e), (b, t, out))
 SW_WRAP(bulkhead_enqueue, (const seawall_bulkhead *b, seawall_bulkhead_permit **p, seawall_bulkhead_waiter **w, sw_err *e), (b, p, w))
@@ -105,6 +114,9 @@ SW_WRAP(backoff_finish, (const seawall_backoff *b, seawall_backoff_schedule_stat
 
 /* retry budget */
 SW_WRAP(retry_budget_new, (const seawall_retry_budget_config *cfg, seawall_retry_budget **out, sw_err *e), (cfg, out))
+static inline int sw_retry_budget_new_in(const seawall_retry_budget_config *cfg, const seawall_region *r, const char *rn, seawall_retry_budget **out, sw_err *e) {
+  return sw_capture(r ? (int)seawall_retry_budget_new_in_region(cfg, r, rn, out) : (int)seawall_retry_budget_new(cfg, out), e);
+}
 SW_WRAP(retry_budget_try_retry, (const seawall_retry_budget *b, sw_err *e), (b))
 SW_WRAP(retry_budget_record_failure, (const seawall_retry_budget *b, sw_err *e), (b))
 SW_WRAP(retry_budget_record_success, (const seawall_retry_budget *b, sw_err *e), (b))
@@ -195,6 +207,32 @@ static inline sw_permit_r sw_circuit_breaker_release_v(const seawall_circuit_bre
   return r;
 }
 static inline void sw_bulkhead_release(seawall_bulkhead_permit *p) { (void)seawall_bulkhead_release(&p); }
+
+/* shared-memory regions (spec/shared_memory.md) */
+SW_WRAP(region_config_init, (seawall_region_config *c, size_t n, sw_err *e), (c, n))
+SW_WRAP(region_open, (const char *name, const seawall_region_config *c, seawall_region **out, sw_err *e), (name, c, out))
+SW_WRAP(region_remove, (const char *name, sw_err *e), (name))
+
+/* Redis backend (spec/redis.md): every call blocks at most the backend's
+ * deadline; keys and flags point into Go memory for the call only. */
+SW_WRAP(redis_backend_new, (const char *url, uint64_t d, uint32_t f, seawall_redis_backend **out, sw_err *e), (url, d, f, out))
+SW_WRAP(redis_token_bucket_new, (const seawall_redis_backend *b, const char *n, const seawall_token_bucket_config *c, seawall_redis_limiter **out, sw_err *e), (b, n, c, out))
+SW_WRAP(redis_sliding_window_new, (const seawall_redis_backend *b, const char *n, const seawall_sliding_window_config *c, seawall_redis_limiter **out, sw_err *e), (b, n, c, out))
+SW_WRAP(redis_limiter_try_acquire, (const seawall_redis_limiter *l, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (l, k, kl, n, out))
+SW_WRAP(redis_limiter_peek, (const seawall_redis_limiter *l, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (l, k, kl, n, out))
+SW_WRAP(redis_limiter_refund, (const seawall_redis_limiter *l, const uint8_t *k, size_t kl, uint64_t n, sw_err *e), (l, k, kl, n))
+SW_WRAP(redis_limiter_metrics, (const seawall_redis_limiter *l, seawall_redis_metrics *out, sw_err *e), (l, out))
+SW_WRAP(redis_concurrency_limit_new, (const seawall_redis_backend *b, const char *n, uint64_t m, uint64_t lease, seawall_redis_concurrency_limit **out, sw_err *e), (b, n, m, lease, out))
+SW_WRAP(redis_concurrency_limit_try_acquire, (const seawall_redis_concurrency_limit *l, const uint8_t *k, size_t kl, seawall_redis_lease **out, uint64_t *ra, sw_err *e), (l, k, kl, out, ra))
+SW_WRAP(redis_feature_flags_new, (const seawall_redis_backend *b, const char *ns, uint64_t ttl, seawall_redis_feature_flags **out, sw_err *e), (b, ns, ttl, out))
+/* The bool outputs go through a uint8_t (see sw_remove_listener). */
+#define SW_BOOL_OUT(name, params, args) \
+  static inline int sw_##name params { uint8_t r = 0; int st = sw_capture((int)seawall_##name args, e); *out = r != 0; return st; }
+SW_BOOL_OUT(redis_lease_release, (const seawall_redis_concurrency_limit *l, seawall_redis_lease *lease, int *out, sw_err *e), (l, lease, (void *)&r))
+SW_BOOL_OUT(redis_lease_renew, (const seawall_redis_concurrency_limit *l, const seawall_redis_lease *lease, int *out, sw_err *e), (l, lease, (void *)&r))
+SW_BOOL_OUT(redis_feature_flags_is_enabled, (const seawall_redis_feature_flags *f, const uint8_t *k, size_t kl, int def, int *out, sw_err *e), (f, k, kl, (uint8_t)(def != 0), (void *)&r))
+SW_BOOL_OUT(redis_feature_flags_set, (const seawall_redis_feature_flags *f, const uint8_t *k, size_t kl, int on, int *out, sw_err *e), (f, k, kl, (uint8_t)(on != 0), (void *)&r))
+SW_BOOL_OUT(redis_feature_flags_disable, (const seawall_redis_feature_flags *f, const uint8_t *k, size_t kl, uint64_t ns, int *out, sw_err *e), (f, k, kl, ns, (void *)&r))
 
 /* metrics registry and events (spec/metrics.md) */
 SW_WRAP(registry_new, (const char *prefix, seawall_registry **out, sw_err *e), (prefix, out))

@@ -76,16 +76,25 @@ func MonotonicNow() time.Duration { return nsToDuration(uint64(C.seawall_monoton
 // Option configures a constructor.
 type Option func(*options)
 
-type options struct{ clock *ManualClock }
+type options struct {
+	clock      *ManualClock
+	region     *SharedRegion
+	regionName string
+	hasRegion  bool
+}
 
 // WithClock makes the primitive read clock instead of the monotonic clock.
 func WithClock(clock *ManualClock) Option { return func(o *options) { o.clock = clock } }
 
-func clockOf(opts []Option) (*C.seawall_manual_clock, error) {
+func optionsOf(opts []Option) options {
 	var o options
 	for _, f := range opts {
 		f(&o)
 	}
+	return o
+}
+
+func (o *options) clockPtr() (*C.seawall_manual_clock, error) {
 	if o.clock == nil {
 		return nil, nil
 	}
@@ -94,6 +103,16 @@ func clockOf(opts []Option) (*C.seawall_manual_clock, error) {
 		return nil, &Error{Kind: KindInvalidArgument, Field: "clock", Message: "invalid argument: clock is closed"}
 	}
 	return p, nil
+}
+
+// clockOf reads the options of a primitive that lives on the heap only
+// (what names it in an InRegion error).
+func clockOf(opts []Option, what string) (*C.seawall_manual_clock, error) {
+	o := optionsOf(opts)
+	if o.hasRegion {
+		return nil, invalidArgument("region", "a "+what+" cannot live in a shared region (breakers, limiters, bulkheads and retry budgets can)")
+	}
+	return o.clockPtr()
 }
 
 // Decision is a rate limiter's answer (the numbers of the X-RateLimit-* and

@@ -6,6 +6,7 @@ package seawall
 import "C"
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -136,6 +137,27 @@ func fromC(st C.int, e *C.sw_err) error {
 	return err
 }
 
+// named re-spells err's field as this package's caller wrote it, where
+// the C name is not the Go one by the usual rule: a parameter
+// ("cache_ttl_ns" → "cacheTTL"), an initialism ("Url" → "URL"). pairs is
+// from, to, from, to...; the first match is used.
+func named(err error, pairs ...string) error {
+	se, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		from, to := pairs[i], pairs[i+1]
+		if se.Field != from {
+			continue
+		}
+		se.Message = strings.Replace(se.Message, from, to, 1)
+		se.Field = to
+		break
+	}
+	return err
+}
+
 // invalidConfig is a config error found before calling C (a negative duration).
 func invalidConfig(field, msg string) error {
 	return &Error{Kind: KindInvalidConfig, Field: field, Message: "invalid config: " + field + " " + msg}
@@ -147,6 +169,14 @@ func invalidArgument(field, msg string) error {
 
 func errClosed(what string) error {
 	return &Error{Kind: KindNullArgument, Message: what + " is closed"}
+}
+
+// quote is s as a Go literal for a message, cut to its first 64 bytes.
+func quote(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // durArg converts a duration argument; negative ones are an error naming it.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/seawall-rs/seawall/bindings-go"
@@ -125,4 +127,45 @@ func ExampleKeyedTokenBucket() {
 	// alice true
 	// alice false
 	// bob true
+}
+
+// One breaker for every process on the host: each opens the same region
+// and builds the breaker under the same name (Python, Node and C workers
+// too).
+func ExampleInRegion() {
+	dir, _ := os.MkdirTemp("", "seawall-example")
+	defer os.RemoveAll(dir)
+	region, err := seawall.OpenRegion(filepath.Join(dir, "myapp"), nil) // "/myapp" is /dev/shm/myapp
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer region.Close()
+	worker1, _ := seawall.NewCircuitBreaker(seawall.DefaultCircuitBreakerConfig(), seawall.InRegion(region, "payments"))
+	defer worker1.Close()
+	worker2, _ := seawall.NewCircuitBreaker(seawall.DefaultCircuitBreakerConfig(), seawall.InRegion(region, "payments"))
+	defer worker2.Close()
+	worker1.ForceOpen()
+	state, _ := worker2.State()
+	fmt.Println(state)
+	// Output: forced_open
+}
+
+// One limit per customer across hosts. With nothing listening on the
+// port, the failure mode answers within the 50 ms deadline.
+func ExampleNewRedisTokenBucket() {
+	cfg := seawall.DefaultRedisBackendConfig("redis://127.0.0.1:1/0")
+	cfg.OnFailure = seawall.RedisFailClosed
+	backend, err := seawall.NewRedisBackend(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer backend.Close()
+	api, _ := seawall.NewRedisTokenBucket(backend, "partner-api", seawall.TokenBucketConfig{Burst: 50, RatePerSec: 50})
+	defer api.Close()
+	d, _ := api.TryAcquire("customer-42", 1)
+	m, _ := api.Metrics()
+	fmt.Println(d.Allowed, m.Fallbacks)
+	// Output: false 1
 }

@@ -48,3 +48,6 @@ func wantErr(t testing.TB, err error, kind Kind, field string) *Error {
 }
 
 const ms = time.Millisecond
+
+// isKind is errors.Is(err, k.Err()).
+func isKind(err error, k Kind) bool { return errors.Is(err, k.Err()) }

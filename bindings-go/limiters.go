@@ -49,13 +49,14 @@ type TokenBucket struct {
 // NewTokenBucket makes a token bucket from cfg.
 func NewTokenBucket(cfg TokenBucketConfig, opts ...Option) (*TokenBucket, error) {
 	c := cfg.toC()
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_token_bucket
 	var e C.sw_err
-	if err := fromC(C.sw_token_bucket_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_token_bucket_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	b := &TokenBucket{}
@@ -148,13 +149,14 @@ func NewSlidingWindow(cfg SlidingWindowConfig, opts ...Option) (*SlidingWindow, 
 	if err != nil {
 		return nil, err
 	}
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_sliding_window
 	var e C.sw_err
-	if err := fromC(C.sw_sliding_window_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_sliding_window_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	w := &SlidingWindow{}
@@ -287,13 +289,14 @@ func NewKeyedTokenBucket(cfg KeyedTokenBucketConfig, opts ...Option) (*KeyedToke
 	c.burst, c.rate_per_sec = b.burst, b.rate_per_sec
 	c.has_initial_tokens, c.initial_tokens = b.has_initial_tokens, b.initial_tokens
 	cfg.Table.toC(&c.max_keys, &c.max_probe, &c.on_full, &c.has_hash_seed, &c.hash_seed)
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_keyed_token_bucket
 	var e C.sw_err
-	if err := fromC(C.sw_keyed_token_bucket_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_keyed_token_bucket_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	k := &KeyedTokenBucket{}
@@ -370,13 +373,14 @@ func NewKeyedSlidingWindow(cfg KeyedSlidingWindowConfig, opts ...Option) (*Keyed
 	}
 	c.limit, c.window_ns, c.buckets = w.limit, w.window_ns, w.buckets
 	cfg.Table.toC(&c.max_keys, &c.max_probe, &c.on_full, &c.has_hash_seed, &c.hash_seed)
-	clock, err := clockOf(opts)
+	clock, region, rname, err := placeOf(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_keyed_sliding_window
 	var e C.sw_err
-	if err := fromC(C.sw_keyed_sliding_window_new(&c, clock, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_keyed_sliding_window_new_in(&c, clock, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	k := &KeyedSlidingWindow{}

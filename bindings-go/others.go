@@ -29,14 +29,24 @@ type RetryBudget struct {
 	p *C.seawall_retry_budget
 }
 
-// NewRetryBudget makes a full retry budget.
-func NewRetryBudget(cfg RetryBudgetConfig) (*RetryBudget, error) {
+// NewRetryBudget makes a full retry budget (InRegion: one budget shared
+// by every process that builds it under that name; it reads no clock, so
+// WithClock is refused).
+func NewRetryBudget(cfg RetryBudgetConfig, opts ...Option) (*RetryBudget, error) {
 	c := C.seawall_retry_budget_config_default()
 	c.max_tokens = C.uint32_t(cfg.MaxTokens)
 	c.token_ratio = C.double(cfg.TokenRatio)
+	if optionsOf(opts).clock != nil {
+		return nil, invalidArgument("clock", "a RetryBudget reads no clock")
+	}
+	_, region, rname, err := placeOf(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(rname))
 	var p *C.seawall_retry_budget
 	var e C.sw_err
-	if err := fromC(C.sw_retry_budget_new(&c, &p, &e), &e); err != nil {
+	if err := fromC(C.sw_retry_budget_new_in(&c, region, rname, &p, &e), &e); err != nil {
 		return nil, err
 	}
 	b := &RetryBudget{}
@@ -127,7 +137,7 @@ func NewAdaptiveTimeout(cfg AdaptiveTimeoutConfig, opts ...Option) (*AdaptiveTim
 		}
 	}
 	c.min_samples = C.uint64_t(cfg.MinSamples)
-	clock, err := clockOf(opts)
+	clock, err := clockOf(opts, "AdaptiveTimeout")
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +252,7 @@ func NewFaultInjector(cfg FaultInjectorConfig, opts ...Option) (*FaultInjector, 
 		c.seed = C.uint64_t(*cfg.Seed)
 	}
 	setFlag(&c.enabled, cfg.Enabled)
-	clock, err := clockOf(opts)
+	clock, err := clockOf(opts, "FaultInjector")
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func NewPolicy(cfg PolicyConfig, opts ...Option) (*Policy, error) {
 	if cfg.Fallback != nil {
 		c.has_fallback = 1
 	}
-	clock, err := clockOf(opts)
+	clock, err := clockOf(opts, "Policy")
 	if err != nil {
 		return nil, err
 	}
