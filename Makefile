@@ -166,9 +166,10 @@ demo: demo-build ## the main job: ~1 minute, then the shared-state act (30 s); c
 	$(DEMO_PY) demo/run.py --out $(DEMO_OUT)
 	$(DEMO_PY) demo/run.py --shared --duration 30 --out $(DEMO_OUT)
 
-demo-distributed: deps-redis ## one limit shared by Python and Node processes through a local Redis, then Redis killed and restarted (~20 s; MODE=local|closed|open)
+demo-distributed: deps-redis lib-c ## one limit shared by Python, Node and Go processes through a local Redis, then Redis killed and restarted (~20 s; MODE=local|closed|open)
 	$(MAKE) -C bindings-python install
 	$(MAKE) -C bindings-node build
+	mkdir -p $(DEMO_OUT) && cd demo/go && $(GOENV_SW) $(GO) build -o $(CURDIR)/$(DEMO_OUT)/go-client .
 	$(DEMO_PY) demo/distributed.py --mode $${MODE:-local}
 
 demo-smoke: demo-build ## a 10-second run of the demo with its checks, /metrics scraped and checked (part of make test)

@@ -95,6 +95,29 @@ SW_WRAP(keyed_sliding_window_try_acquire, (const seawall_keyed_sliding_window *b
 SW_WRAP(keyed_sliding_window_refund, (const seawall_keyed_sliding_window *b, const uint8_t *k, size_t kl, uint64_t n, sw_err *e), (b, k, kl, n))
 SW_WRAP(keyed_sliding_window_get_metrics, (const seawall_keyed_sliding_window *b, seawall_keyed_metrics *out, sw_err *e), (b, out))
 
+/* limiter waits (spec/token_bucket.md "Waiting acquires"): reserve, then
+ * claim when due; a wait freed unclaimed gives its reservation back */
+SW_WRAP(token_bucket_reserve, (const seawall_token_bucket *b, uint64_t n, uint64_t mw, seawall_decision *out, seawall_limiter_wait **w, sw_err *e), (b, n, mw, out, w))
+SW_WRAP(sliding_window_reserve, (const seawall_sliding_window *b, uint64_t n, uint64_t mw, seawall_decision *out, seawall_limiter_wait **w, sw_err *e), (b, n, mw, out, w))
+SW_WRAP(keyed_token_bucket_reserve, (const seawall_keyed_token_bucket *b, const uint8_t *k, size_t kl, uint64_t n, uint64_t mw, seawall_decision *out, seawall_limiter_wait **w, sw_err *e), (b, k, kl, n, mw, out, w))
+SW_WRAP(keyed_sliding_window_reserve, (const seawall_keyed_sliding_window *b, const uint8_t *k, size_t kl, uint64_t n, uint64_t mw, seawall_decision *out, seawall_limiter_wait **w, sw_err *e), (b, k, kl, n, mw, out, w))
+SW_WRAP(limiter_wait_try_claim, (seawall_limiter_wait *w, seawall_decision *out, sw_err *e), (w, out))
+SW_WRAP(limiter_wait_wait, (seawall_limiter_wait *w, seawall_decision *out, sw_err *e), (w, out))
+SW_WRAP(keyed_token_bucket_peek, (const seawall_keyed_token_bucket *b, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (b, k, kl, n, out))
+SW_WRAP(keyed_sliding_window_peek, (const seawall_keyed_sliding_window *b, const uint8_t *k, size_t kl, uint64_t n, seawall_decision *out, sw_err *e), (b, k, kl, n, out))
+
+/* rate-limit headers (spec/headers.md) */
+SW_WRAP(quota_policy_new, (const char *name, uint64_t limit, uint64_t w, seawall_quota_policy **out, sw_err *e), (name, limit, w, out))
+SW_WRAP(quota_policy_from_token_bucket, (const char *name, const seawall_token_bucket_config *c, seawall_quota_policy **out, sw_err *e), (name, c, out))
+SW_WRAP(quota_policy_from_sliding_window, (const char *name, const seawall_sliding_window_config *c, seawall_quota_policy **out, sw_err *e), (name, c, out))
+SW_WRAP(rate_limit_header_value, (const seawall_quota_policy *p, const seawall_decision *d, uint32_t h, char *buf, size_t n, size_t *len, sw_err *e), (p, d, h, buf, n, len))
+static inline int sw_parse_retry_after(const char *v, uint64_t now_ms, int *valid, uint64_t *ns, sw_err *e) {
+  uint8_t ok = 0;
+  int st = sw_capture((int)seawall_parse_retry_after(v, now_ms, &ok, ns), e);
+  *valid = ok != 0;
+  return st;
+}
+
 /* bulkhead */
 SW_NEW_SHARED(bulkhead, seawall_bulkhead_config)
 SW_WRAP(bulkhead_try_acquire, (const seawall_bulkhead *b, seawall_bulkhead_permit **out, sw_err *e), (b, out))

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"time"
@@ -168,4 +171,57 @@ func ExampleNewRedisTokenBucket() {
 	m, _ := api.Metrics()
 	fmt.Println(d.Allowed, m.Fallbacks)
 	// Output: false 1
+}
+
+// A rate-limited HTTP handler: the limiter decides, the core writes the
+// headers (the same bytes as the Python and Node middlewares).
+func ExampleQuotaPolicy_Headers() {
+	cfg := seawall.DefaultKeyedTokenBucketConfig()
+	cfg.Bucket = seawall.TokenBucketConfig{Burst: 2, RatePerSec: 1}
+	limiter, _ := seawall.NewKeyedTokenBucket(cfg)
+	defer limiter.Close()
+	policy, _ := seawall.QuotaPolicyOf("per-client", cfg.Bucket)
+	defer policy.Close()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, err := limiter.TryAcquire(r.RemoteAddr, 1)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		policy.Headers(w.Header(), d)
+		if !d.Allowed {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	for i := 0; i < 3; i++ {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		fmt.Printf("%d %s retry-after=%q\n", rec.Code, rec.Header().Get("RateLimit"), rec.Header().Get("Retry-After"))
+	}
+	// Output:
+	// 200 "per-client";r=1;t=1 retry-after=""
+	// 200 "per-client";r=0;t=2 retry-after=""
+	// 429 "per-client";r=0;t=2 retry-after="1"
+}
+
+// Waiting for a token, as with golang.org/x/time/rate: refused at once if
+// it would come after the deadline.
+func ExampleTokenBucket_Wait() {
+	bucket, _ := seawall.NewTokenBucket(seawall.TokenBucketConfig{Burst: 1, RatePerSec: 20})
+	defer bucket.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := 0; i < 3; i++ {
+		if _, err := bucket.Wait(ctx, 1); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond) // the next token is 50 ms away
+	defer cancel2()
+	_, err := bucket.Wait(short, 1)
+	fmt.Println(errors.Is(err, seawall.ErrRateLimited))
+	// Output: true
 }

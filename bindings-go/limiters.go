@@ -43,7 +43,8 @@ func (cfg *TokenBucketConfig) toC() C.seawall_token_bucket_config {
 
 // TokenBucket is a lock-free token bucket (GCRA).
 type TokenBucket struct {
-	p *C.seawall_token_bucket
+	p      *C.seawall_token_bucket
+	manual bool // reads a ManualClock
 }
 
 // NewTokenBucket makes a token bucket from cfg.
@@ -60,7 +61,7 @@ func NewTokenBucket(cfg TokenBucketConfig, opts ...Option) (*TokenBucket, error)
 		return nil, err
 	}
 	b := &TokenBucket{}
-	b.p = p
+	b.p, b.manual = p, clock != nil
 	return b, nil
 }
 
@@ -95,6 +96,7 @@ type TokenBucketMetrics struct {
 	Burst, Available uint64
 	EmissionInterval time.Duration
 	Allowed, Denied  uint64
+	Waiting          uint64 // Wait calls in line now
 }
 
 // Metrics is a snapshot of the bucket.
@@ -106,7 +108,7 @@ func (b *TokenBucket) Metrics() (TokenBucketMetrics, error) {
 		return TokenBucketMetrics{}, err
 	}
 	return TokenBucketMetrics{uint64(m.burst), uint64(m.available), nsToDuration(uint64(m.emission_interval_ns)),
-		uint64(m.allowed), uint64(m.denied)}, nil
+		uint64(m.allowed), uint64(m.denied), uint64(m.waiting)}, nil
 }
 
 // Close frees the bucket.
@@ -140,7 +142,8 @@ func (cfg *SlidingWindowConfig) toC(prefix string) (c C.seawall_sliding_window_c
 
 // SlidingWindow allows at most Limit requests in any window, lock-free.
 type SlidingWindow struct {
-	p *C.seawall_sliding_window
+	p      *C.seawall_sliding_window
+	manual bool // reads a ManualClock
 }
 
 // NewSlidingWindow makes a sliding-window limiter from cfg.
@@ -160,7 +163,7 @@ func NewSlidingWindow(cfg SlidingWindowConfig, opts ...Option) (*SlidingWindow, 
 		return nil, err
 	}
 	w := &SlidingWindow{}
-	w.p = p
+	w.p, w.manual = p, clock != nil
 	return w, nil
 }
 
@@ -190,7 +193,10 @@ func (w *SlidingWindow) Refund(n uint64) error {
 }
 
 // SlidingWindowMetrics is a snapshot of a sliding window.
-type SlidingWindowMetrics struct{ Limit, Count, Allowed, Denied uint64 }
+type SlidingWindowMetrics struct {
+	Limit, Count, Allowed, Denied uint64
+	Waiting                       uint64 // Wait calls in line now
+}
 
 // Metrics is a snapshot of the limiter.
 func (w *SlidingWindow) Metrics() (SlidingWindowMetrics, error) {
@@ -200,7 +206,7 @@ func (w *SlidingWindow) Metrics() (SlidingWindowMetrics, error) {
 	if err := fromC(C.sw_sliding_window_get_metrics(w.p, &m, &e), &e); err != nil {
 		return SlidingWindowMetrics{}, err
 	}
-	return SlidingWindowMetrics{uint64(m.limit), uint64(m.count), uint64(m.allowed), uint64(m.denied)}, nil
+	return SlidingWindowMetrics{uint64(m.limit), uint64(m.count), uint64(m.allowed), uint64(m.denied), uint64(m.waiting)}, nil
 }
 
 // Close frees the limiter.
@@ -279,7 +285,8 @@ func DefaultKeyedTokenBucketConfig() KeyedTokenBucketConfig {
 
 // KeyedTokenBucket keeps a token bucket per key in a lock-free table.
 type KeyedTokenBucket struct {
-	p *C.seawall_keyed_token_bucket
+	p      *C.seawall_keyed_token_bucket
+	manual bool // reads a ManualClock
 }
 
 // NewKeyedTokenBucket makes a keyed token bucket from cfg.
@@ -300,7 +307,7 @@ func NewKeyedTokenBucket(cfg KeyedTokenBucketConfig, opts ...Option) (*KeyedToke
 		return nil, err
 	}
 	k := &KeyedTokenBucket{}
-	k.p = p
+	k.p, k.manual = p, clock != nil
 	return k, nil
 }
 
@@ -361,7 +368,8 @@ func DefaultKeyedSlidingWindowConfig() KeyedSlidingWindowConfig {
 
 // KeyedSlidingWindow keeps a sliding window per key in a lock-free table.
 type KeyedSlidingWindow struct {
-	p *C.seawall_keyed_sliding_window
+	p      *C.seawall_keyed_sliding_window
+	manual bool // reads a ManualClock
 }
 
 // NewKeyedSlidingWindow makes a keyed sliding window from cfg.
@@ -384,7 +392,7 @@ func NewKeyedSlidingWindow(cfg KeyedSlidingWindowConfig, opts ...Option) (*Keyed
 		return nil, err
 	}
 	k := &KeyedSlidingWindow{}
-	k.p = p
+	k.p, k.manual = p, clock != nil
 	return k, nil
 }
 

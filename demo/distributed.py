@@ -2,9 +2,10 @@
 through Redis, then Redis killed and restarted while traffic continues.
 
 Starts its own redis-server on a free port of 127.0.0.1 (temp dir), and
-three clients on one key of one Redis sliding window ("60 per second from
-all of you"): two Python processes and one Node process (when the Node
-addon is built), each offering up to ~100 requests per second. Timeline: healthy
+clients on one key of one Redis sliding window ("60 per second from
+all of you"): two Python processes, one Node process (when the Node
+addon is built) and one Go process (when target/demo/go-client is built:
+`make demo-distributed` builds it from demo/go), each offering up to ~100 requests per second. Timeline: healthy
 (the three share 60/s), Redis killed (the failure mode answers: `local`
 gives each process its own 60/s, `closed` denies all, `open` allows all),
 Redis restarted (service resumes by itself, back to 60/s in total). Prints
@@ -27,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NODE_ADDON = os.path.join(ROOT, "bindings-node")
+GO_CLIENT = os.path.join(ROOT, "target", "demo", "go-client")
 
 PY_CLIENT = """
 import json, math, sys, time, seawall
@@ -107,6 +109,8 @@ def main():
                [sys.executable, "-c", PY_CLIENT, url, a.mode, str(secs), "python-2", str(t0)]]
     if shutil.which("node") and any(f.endswith(".node") for f in os.listdir(NODE_ADDON)):
         clients.append(["node", "-e", NODE_CLIENT, NODE_ADDON, url, a.mode, str(secs), "node-1", str(t0)])
+    if os.access(GO_CLIENT, os.X_OK):
+        clients.append([GO_CLIENT, url, a.mode, str(secs), "go-1", str(t0)])
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in clients]
     names = [c[-2] for c in clients]
     rows = {}
