@@ -9,6 +9,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"syscall"
@@ -24,6 +25,10 @@ func mono() float64 {
 	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1, uintptr(unsafe.Pointer(&ts)), 0) // 1 = CLOCK_MONOTONIC
 	return float64(ts.Sec) + float64(ts.Nsec)/1e9
 }
+
+// second is the whole second since t0, floored as Python's math.floor
+// (before t0 it is negative: those lines are not shown).
+func second(t0 float64) int { return int(math.Floor(mono() - t0)) }
 
 func main() {
 	if len(os.Args) != 6 {
@@ -54,7 +59,7 @@ func main() {
 	}
 	defer limiter.Close()
 	enc := json.NewEncoder(os.Stdout)
-	sec, ok, denied := int(mono()-t0), 0, 0
+	sec, ok, denied := second(t0), 0, 0
 	for mono()-t0 < secs {
 		d, err := limiter.TryAcquire("all-of-us", 1)
 		if err != nil {
@@ -66,7 +71,7 @@ func main() {
 		} else {
 			denied++
 		}
-		if now := int(mono() - t0); now != sec {
+		if now := second(t0); now != sec {
 			m, _ := limiter.Metrics()
 			breaker := "closed"
 			if m.BreakerOpen {
