@@ -48,7 +48,12 @@ test-python: deps-redis ## Python wheel: build, install into bindings-python/.ve
 bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
 	$(MAKE) -C bindings-python bench-python
 
-bench: bench-rust bench-python bench-node ## all benchmarks
+bench: bench-rust bench-python bench-node bench-go ## all benchmarks
+
+bench-go: lib-c ## Go: seawall next to golang.org/x/time/rate and sony/gobreaker (benches/go; BENCHMARKS.md)
+	mkdir -p target
+	cd benches/go && $(GOENV_SW) $(GO) test -run '^$$' -bench . -count $${COUNT:-10} | tee $(CURDIR)/target/go-bench.txt
+	python3 benches/go/summary.py < target/go-bench.txt
 
 bench-redis: deps-redis ## Redis backend next to limits (Python) and rate-limiter-flexible (Node) against one local Redis (BENCHMARKS.md)
 	$(MAKE) -C bindings-python install
