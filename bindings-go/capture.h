@@ -22,10 +22,16 @@ typedef struct sw_err {
   uint64_t retry_after_ns;
 } sw_err;
 
+/* A rejection's message is made of its kind and retry-after alone: Go
+ * writes it when asked (Error()), so a refusal copies no string here. */
+static inline int sw_is_rejection(int st) {
+  return st == SEAWALL_CIRCUIT_OPEN || st == SEAWALL_RATE_LIMITED || st == SEAWALL_BULKHEAD_FULL;
+}
+
 static inline int sw_capture(int st, sw_err *e) {
   if (st != SEAWALL_OK) {
     e->status = st;
-    e->message = strdup(seawall_last_error_message());
+    e->message = sw_is_rejection(st) ? NULL : strdup(seawall_last_error_message());
     e->field = seawall_last_error_field();
     e->stage = seawall_last_error_stage();
     e->retry_after_ns = seawall_last_error_retry_after_ns();

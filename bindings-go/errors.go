@@ -66,7 +66,10 @@ type Error struct {
 	// Field names the config field (Go spelling, e.g. "OpenDuration") or
 	// the parameter ("n") the error is about; "" when none.
 	Field string
-	// Message is the core's message, naming the field and the value.
+	// Message is the core's message, naming the field and the value; ""
+	// for the rejections (KindCircuitOpen, KindRateLimited,
+	// KindBulkheadFull), whose Error() is made from Kind and RetryAfter
+	// when it is called, so that a refusal costs no string.
 	Message string
 	// Stage is the policy stage that rejected the call ("rate_limiter",
 	// "circuit_breaker", "bulkhead"); "" for other errors.
@@ -79,10 +82,18 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Message == "" {
-		return "seawall: " + e.Kind.String()
+	if e.Message != "" {
+		return "seawall: " + e.Message
 	}
-	return "seawall: " + e.Message
+	switch e.Kind {
+	case KindCircuitOpen:
+		return "seawall: circuit open; retry after " + e.RetryAfter.String()
+	case KindRateLimited:
+		return "seawall: rate limited; retry after " + e.RetryAfter.String()
+	case KindBulkheadFull:
+		return "seawall: bulkhead full"
+	}
+	return "seawall: " + e.Kind.String()
 }
 
 // Is reports whether target is e's Kind (errors.Is(err, ErrCircuitOpen)).
@@ -122,11 +133,11 @@ func fromC(st C.int, e *C.sw_err) error {
 		C.free(unsafe.Pointer(e.message))
 		e.message = nil
 	}
-	if e.field != nil {
+	if e.field != nil && *e.field != 0 {
 		err.Field = C.GoString(e.field)
 	}
-	if e.stage != nil {
-		err.Stage = C.GoString(e.stage)
+	if e.stage != nil && *e.stage != 0 {
+		err.Stage = stageName(e.stage)
 	}
 	err.RetryAfter = nsToDuration(uint64(e.retry_after_ns))
 	if err.Kind == KindInvalidConfig && err.Field != "" {
@@ -156,6 +167,29 @@ func named(err error, pairs ...string) error {
 		break
 	}
 	return err
+}
+
+// stageName is a policy stage's wire name (a static C string), without a
+// copy for the three stages that reject.
+func stageName(c *C.char) string {
+	for _, name := range [...]string{"circuit_breaker", "rate_limiter", "bulkhead"} {
+		if cEquals(c, name) {
+			return name
+		}
+	}
+	return C.GoString(c)
+}
+
+// cEquals is whether the NUL-terminated c is s (read up to the first
+// difference, never past c's NUL).
+func cEquals(c *C.char, s string) bool {
+	p := unsafe.Pointer(c)
+	for i := 0; i < len(s); i++ {
+		if *(*byte)(unsafe.Add(p, i)) != s[i] {
+			return false
+		}
+	}
+	return *(*byte)(unsafe.Add(p, len(s))) == 0
 }
 
 // invalidConfig is a config error found before calling C (a negative duration).

@@ -1,10 +1,12 @@
 package seawall
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -227,4 +229,39 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// A refusal is one allocation (the *Error): no message is copied out of
+// C; Error() writes it when asked, from the kind and the retry-after.
+func TestRejectionsAreCheap(t *testing.T) {
+	cb := must(NewCircuitBreaker(DefaultCircuitBreakerConfig()))
+	defer cb.Close()
+	ok(t, cb.ForceOpen())
+	if n := testing.AllocsPerRun(100, func() { _, _ = cb.TryAcquire() }); n > 1 {
+		t.Errorf("a refused TryAcquire: %v allocations, want 1", n)
+	}
+	_, err := cb.TryAcquire()
+	se := wantErr(t, err, KindCircuitOpen, "")
+	if se.Message != "" || err.Error() != "seawall: circuit open; retry after "+se.RetryAfter.String() {
+		t.Fatalf("Message %q, Error() %q", se.Message, err.Error())
+	}
+
+	tb := must(NewTokenBucket(TokenBucketConfig{Burst: 1, RatePerSec: 1}))
+	defer tb.Close()
+	p := must(NewPolicy(PolicyConfig{TokenBucket: tb}))
+	defer p.Close()
+	ok(t, p.Execute(context.Background(), func(context.Context) error { return nil }))
+	err = p.Execute(context.Background(), func(context.Context) error { return nil })
+	se = wantErr(t, err, KindRateLimited, "")
+	if se.Stage != "rate_limiter" || se.RetryAfter <= 0 || !strings.HasPrefix(err.Error(), "seawall: rate limited; retry after ") {
+		t.Fatalf("a policy's limiter refusal: stage %q, retry after %v, %q", se.Stage, se.RetryAfter, err.Error())
+	}
+
+	bh := must(NewBulkhead(BulkheadConfig{MaxConcurrent: 1}))
+	defer bh.Close()
+	held := must(bh.TryAcquire())
+	defer held.Release()
+	if _, err := bh.TryAcquire(); err == nil || err.Error() != "seawall: bulkhead full" {
+		t.Fatalf("a full bulkhead: %v", err)
+	}
 }
