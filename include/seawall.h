@@ -4960,6 +4960,19 @@ enum seawall_status seawall_policy_run_wait_timed_out(struct seawall_policy_run 
                                                       struct seawall_policy_step *out_step);
 
 /**
+ * After a `FAIL` or `FALLBACK` step whose `error` is a rejection with a
+ * retry-after (`SEAWALL_CIRCUIT_OPEN`, `SEAWALL_RATE_LIMITED`): how long
+ * until the refusing stage could admit the call, ns (what a server sends
+ * as `Retry-After`); 0 after any other step or error, and for a NULL run
+ * or one that is not live. One thread at a time per run.
+ *
+ * # Safety
+ * Every pointer argument follows the "Pointers" rule in the
+ * Conventions at the top of seawall.h.
+ */
+uint64_t seawall_policy_run_retry_after_ns(struct seawall_policy_run *run);
+
+/**
  * The caller gave up on the call: a running attempt records nothing, the
  * slot and a queue place are released, the retry run is abandoned. A held
  * cut-off slot stays until `_settle` or `_end`. A run that is over is

@@ -518,6 +518,8 @@ struct CallState {
     limit_ns: Option<u64>,
     /// Whether the run's end was reported (events: once per run).
     end_reported: bool,
+    /// The retry-after of the error that ended the run (a rejection), ns.
+    end_retry_after_ns: u64,
 }
 
 const RUN_LIVE: u64 = 0x5EA3_A110_7275_4E21;
@@ -601,10 +603,12 @@ fn step_to_c(c: &mut CallState, step: Step) -> seawall_policy_step {
         Step::Done => o.kind = SEAWALL_STEP_DONE,
         Step::Fallback { error, stage } => {
             o.kind = SEAWALL_STEP_FALLBACK;
+            c.end_retry_after_ns = retry_after_ns(error.as_ref());
             ended(&mut o, error, stage);
         }
         Step::Fail { error, stage } => {
             o.kind = SEAWALL_STEP_FAIL;
+            c.end_retry_after_ns = retry_after_ns(error.as_ref());
             ended(&mut o, error, stage);
         }
     }
@@ -625,6 +629,11 @@ fn report_step(run: &PolicyRun, step: &Step, first_end: bool) {
         Step::Fail { .. } if first_end => report_end(run, false),
         _ => {}
     }
+}
+
+fn retry_after_ns(e: Option<&seawall::Error>) -> u64 {
+    e.and_then(seawall::Error::retry_after)
+        .map_or(0, seawall::clock::duration_to_ns)
 }
 
 fn ended(o: &mut seawall_policy_step, error: Option<seawall::Error>, stage: Option<Stage>) {
@@ -667,6 +676,7 @@ pub unsafe extern "C" fn seawall_policy_run_start(
             held: None,
             limit_ns: None,
             end_reported: false,
+            end_retry_after_ns: 0,
         };
         // SAFETY: the contract above `live`: the storage is writable; the
         // call is written before the tag that says it is there (and the
@@ -917,6 +927,30 @@ pub unsafe extern "C" fn seawall_policy_run_wait_timed_out(
         let s = c.run.slot_timed_out();
         crate::policy::run_refused(&mut c.run);
         s
+    })
+}
+
+/// After a `FAIL` or `FALLBACK` step whose `error` is a rejection with a
+/// retry-after (`SEAWALL_CIRCUIT_OPEN`, `SEAWALL_RATE_LIMITED`): how long
+/// until the refusing stage could admit the call, ns (what a server sends
+/// as `Retry-After`); 0 after any other step or error, and for a NULL run
+/// or one that is not live. One thread at a time per run.
+///
+/// # Safety
+/// Every pointer argument follows the "Pointers" rule in the
+/// Conventions at the top of seawall.h.
+#[no_mangle]
+pub unsafe extern "C" fn seawall_policy_run_retry_after_ns(run: *mut seawall_policy_run) -> u64 {
+    ffi_value!(0, {
+        if run.is_null() {
+            return 0;
+        }
+        // SAFETY: a non-NULL run parameter, checked by `live` (the
+        // contract above).
+        match unsafe { live(run) } {
+            Ok(c) => c.end_retry_after_ns,
+            Err(_) => 0,
+        }
     })
 }
 

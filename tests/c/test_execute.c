@@ -642,6 +642,52 @@ static void test_policy_run_steps(void) {
   seawall_manual_clock_free(c);
 }
 
+/* A refusal ending a stepped run keeps its retry-after for the caller's
+ * Retry-After header (seawall_policy_run_retry_after_ns). */
+static void test_policy_run_retry_after(void) {
+  seawall_manual_clock *c = new_clock();
+  seawall_circuit_breaker_config bc = seawall_circuit_breaker_config_default();
+  bc.open_duration_ns = 30 * 1000 * MS;
+  seawall_circuit_breaker *b = NULL;
+  CHECK_OK(seawall_circuit_breaker_new_with_clock(&bc, c, &b));
+  seawall_policy_config pc = seawall_policy_config_default();
+  pc.circuit_breaker = b;
+  seawall_policy *p = NULL;
+  CHECK_OK(seawall_policy_new_with_clock(&pc, c, &p));
+  seawall_policy_run run;
+  memset(&run, 0, sizeof run);
+  seawall_policy_step step;
+  CHECK_EQ_U64(seawall_policy_run_retry_after_ns(NULL), 0);
+  CHECK_EQ_U64(seawall_policy_run_retry_after_ns(&run), 0); /* not live */
+
+  CHECK_OK(seawall_policy_run_start(p, 0, 0, &run));
+  CHECK_OK(seawall_policy_run_next(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_ATTEMPT);
+  CHECK_OK(seawall_policy_run_on_success(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_DONE);
+  CHECK_EQ_U64(seawall_policy_run_retry_after_ns(&run), 0);
+  CHECK_OK(seawall_policy_run_end(&run));
+
+  CHECK_OK(seawall_circuit_breaker_force_open(b));
+  CHECK_OK(seawall_policy_run_start(p, 0, 0, &run));
+  CHECK_OK(seawall_policy_run_next(&run, &step));
+  CHECK_EQ_U64(step.kind, SEAWALL_STEP_FAIL);
+  CHECK_STATUS(step.error, SEAWALL_CIRCUIT_OPEN);
+  CHECK_STR(step.stage, "circuit_breaker");
+  uint64_t ra = seawall_policy_run_retry_after_ns(&run);
+  CHECK(ra > 0);
+  /* The same answer as the breaker's own refusal. */
+  uint64_t permit = 0;
+  CHECK_STATUS(seawall_circuit_breaker_try_acquire(b, &permit), SEAWALL_CIRCUIT_OPEN);
+  CHECK_EQ_U64(seawall_last_error_retry_after_ns(), ra);
+  CHECK_OK(seawall_policy_run_end(&run));
+  CHECK_EQ_U64(seawall_policy_run_retry_after_ns(&run), 0); /* ended */
+
+  seawall_policy_free(p);
+  seawall_circuit_breaker_free(b);
+  seawall_manual_clock_free(c);
+}
+
 /* Headers from C: numbers, values, and a buffer that is too small. */
 static void test_headers(void) {
   seawall_quota_policy *q = NULL;
@@ -707,6 +753,7 @@ static void test_old_policy_config(void) {
 int main(void) {
   test_old_policy_config();
   test_policy_run_steps();
+  test_policy_run_retry_after();
   test_headers();
   test_retry_run();
   test_classify_helpers();
