@@ -176,10 +176,21 @@ SW_WRAP(retryable_kind_for_code, (const char *c, seawall_retryable_kind *out, sw
 SW_WRAP(classify_chain, (const seawall_error_link *l, size_t n, seawall_verdict *out, sw_err *e), (l, n, out))
 SW_WRAP(outcome_for_error, (int ignored, int32_t recorded, uint32_t st, uint32_t *out, sw_err *e), ((uint8_t)(ignored != 0), recorded, st, out))
 
-/* retry stage and the whole call (execute_glue.c) */
+/* Policy.Execute drives the stepped run; the two calls of the common
+ * path are one cgo call each: start + the first step, and a success +
+ * the end of the run (a success always ends it). */
+static inline void sw_run_begin(const seawall_policy *p, uint8_t has_deadline, uint64_t deadline_ns,
+                                seawall_policy_run *run, seawall_policy_step *step) {
+  (void)seawall_policy_run_start(p, has_deadline, deadline_ns, run);
+  (void)seawall_policy_run_next(run, step);
+}
+static inline void sw_run_succeeded(seawall_policy_run *run, seawall_policy_step *step) {
+  (void)seawall_policy_run_on_success(run, step);
+  (void)seawall_policy_run_end(run);
+}
+
+/* retry stage */
 SW_WRAP(retry_new, (const seawall_backoff *b, const seawall_retry_config *c, seawall_retry **out, sw_err *e), (b, c, out))
-int sw_policy_execute(const seawall_policy *p, const seawall_execute_config *c, int has_fallback,
-                      uintptr_t handle, seawall_execute_result *out, sw_err *e);
 
 /* C `bool` outputs read through int, so the Go side does not depend on
  * whether the header declares them as bool or uint8_t. */

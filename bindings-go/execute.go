@@ -1,10 +1,11 @@
 package seawall
 
-// Execute: the whole call runs in core (seawall_policy_execute: limiter →
-// breaker → bulkhead → timeout → retry → fallback, sleeps included). This
-// file only classifies Go errors into core's terms (via the C classify
-// functions), passes each attempt's deadline into its ctx, and returns the
-// result as Go errors.
+// Execute: the whole call is decided in core (the stepped policy run,
+// seawall_policy_run_*: limiter → breaker → bulkhead → timeout → retry →
+// fallback). This file calls fn, sleeps and waits where core says,
+// classifies Go errors into core's terms (via the C classify functions),
+// passes each attempt's deadline into its ctx, and returns the result as
+// Go errors.
 
 /*
 #include "capture.h"
@@ -16,7 +17,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime/cgo"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -51,20 +52,14 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("seawall: the called function panicked: %v", e.Value)
 }
 
-// execState is one Execute call, reached from the C callbacks by a cgo.Handle.
-type execState struct {
-	ctx     context.Context
-	p       *Policy
-	fn      func(ctx context.Context) error
-	lastErr error // fn's last error (a *PanicError after a panic)
-	fbErr   error // the fallback's error
-}
-
 // Execute calls fn through the policy, the whole call decided by core
 // (spec/policy.md "The policy run"): acquire rate limiter → breaker →
 // bulkhead, call fn with a ctx bounded by the attempt's deadline (Timeout or
 // AdaptiveTimeout, shortened to ctx's own deadline), record the outcome,
 // retry as Retry and Budget allow (sleeping core's delay), and fall back.
+// Go drives core's stepped run (seawall_policy_run_*): it calls fn, waits
+// and sleeps where core says, so ctx ends a sleep between attempts or a
+// wait in the bulkhead's queue at once.
 //
 // A failure is classified by core's default rules (spec/classify.md) over
 // the error chain: seawall's own ErrRateLimited, ErrTimeout and
@@ -76,10 +71,11 @@ type execState struct {
 //
 // Returns nil on success (or when Fallback returned nil); fn's own error
 // when it is not retried or the fallback's error; a *Error for a rejection
-// (ErrCircuitOpen, ErrRateLimited, ErrBulkheadFull) before any attempt ran;
-// a *RetryError (Cause ErrRetryExhausted, ErrRetryBudgetExhausted or
-// ErrTimeout) when attempts ran and seawall gave up; ctx.Err() when ctx was
-// done. A panic in fn is recovered and returned as a *PanicError.
+// (ErrCircuitOpen, ErrRateLimited, ErrBulkheadFull, with Stage and
+// RetryAfter) before any attempt ran; a *RetryError (Cause
+// ErrRetryExhausted, ErrRetryBudgetExhausted or ErrTimeout) when attempts
+// ran and seawall gave up; ctx.Err() when ctx was done. A panic in fn is
+// recovered and returned as a *PanicError.
 func (p *Policy) Execute(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -87,106 +83,233 @@ func (p *Policy) Execute(ctx context.Context, fn func(ctx context.Context) error
 	if p.p == nil {
 		return errClosed("policy")
 	}
-	cfg := C.seawall_execute_config_default()
+	var hasDeadline C.uint8_t
+	var deadline C.uint64_t
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)
 		if left <= 0 {
 			return context.DeadlineExceeded
 		}
-		cfg.total_timeout_ns = C.uint64_t(left)
+		hasDeadline, deadline = 1, C.uint64_t(p.now()+left)
 	}
-	st := &execState{ctx: ctx, p: p, fn: fn}
-	h := cgo.NewHandle(st)
-	defer h.Delete()
-	var res C.seawall_execute_result
-	var e C.sw_err
-	hasFallback := C.int(0)
-	if p.cfg.Fallback != nil {
-		hasFallback = 1
+	r := execRuns.Get().(*execRun)
+	r.p, r.ctx, r.fn = p, ctx, fn
+	defer r.release()
+	C.sw_run_begin(p.p, hasDeadline, deadline, &r.run, &r.step)
+	for {
+		var err error
+		switch r.step.kind {
+		case C.SEAWALL_STEP_ATTEMPT:
+			err = r.attempt()
+		case C.SEAWALL_STEP_WAIT_FOR_SLOT:
+			err = r.waitForSlot()
+		case C.SEAWALL_STEP_SLEEP:
+			err = r.sleep()
+		case C.SEAWALL_STEP_DONE:
+			return nil
+		case C.SEAWALL_STEP_FALLBACK:
+			return r.fallback()
+		default: // SEAWALL_STEP_FAIL
+			return r.failed()
+		}
+		if err != nil { // ctx is done: the run records nothing more
+			C.seawall_policy_run_cancel(&r.run)
+			return err
+		}
 	}
-	status := C.sw_policy_execute(p.p, &cfg, hasFallback, C.uintptr_t(h), &res, &e)
-	err := fromC(status, &e)
-	if err == nil {
+}
+
+// now reads the policy's clock: its ManualClock, or the monotonic clock.
+func (p *Policy) now() time.Duration {
+	if p.clock != nil {
+		if t, err := p.clock.Now(); err == nil {
+			return t
+		}
+	}
+	return MonotonicNow()
+}
+
+// execRun is one Execute call: core's run (in Go memory: a run may be
+// moved, and core keeps no pointer to it between calls) and the step to
+// carry out. Pooled: a call allocates nothing.
+type execRun struct {
+	run     C.seawall_policy_run
+	step    C.seawall_policy_step
+	p       *Policy
+	ctx     context.Context
+	fn      func(ctx context.Context) error
+	lastErr error // fn's last error (a *PanicError after a panic)
+}
+
+var execRuns = sync.Pool{New: func() any { return new(execRun) }}
+
+// release ends the run (a no-op when it has ended) and pools r.
+func (r *execRun) release() {
+	if r.step.kind != C.SEAWALL_STEP_DONE {
+		C.seawall_policy_run_end(&r.run)
+	}
+	r.p, r.ctx, r.fn, r.lastErr = nil, nil, nil, nil
+	execRuns.Put(r)
+}
+
+// attempt calls fn once, bounded by the step's limit, and reports how it
+// ended. fn cannot be stopped: one that returns after its limit counts as
+// cut off, whatever it returned (its slot is free again: it has returned).
+func (r *execRun) attempt() error {
+	actx, start := r.ctx, time.Duration(0)
+	limit := time.Duration(-1)
+	if r.step.has_timeout != 0 {
+		limit = nsToDuration(uint64(r.step.timeout_ns))
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(r.ctx, limit)
+		defer cancel()
+		start = r.p.now()
+	}
+	err, panicked := call(r.fn, actx)
+	if limit >= 0 && r.p.now()-start > limit {
+		r.lastErr = err
+		C.seawall_policy_run_on_timeout(&r.run, &r.step)
+		C.seawall_policy_run_settle(&r.run)
 		return nil
 	}
-	se, _ := err.(*Error)
-	switch {
-	case se != nil && Kind(status) == 102: // SEAWALL_CALL_FAILED: fn's (or the fallback's) own failure
-		if truthy(res.fell_back) {
-			return st.fbErr
+	if err == nil {
+		r.lastErr = nil
+		C.sw_run_succeeded(&r.run, &r.step) // DONE, and the run ended
+		return nil
+	}
+	var f C.seawall_attempt_failure
+	if panicked {
+		r.lastErr = err
+		f.outcome = C.uint32_t(Failure)
+	} else {
+		r.lastErr = err
+		r.p.classifyFailure(r.ctx, err, &f)
+	}
+	C.seawall_policy_run_on_failure(&r.run, &f, &r.step)
+	return nil
+}
+
+// call runs fn, a panic recovered as a *PanicError.
+func call(fn func(ctx context.Context) error, ctx context.Context) (err error, panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			err, panicked = &PanicError{Value: v}, true
 		}
-		if cerr := ctx.Err(); cerr != nil && st.lastErr == nil {
+	}()
+	return fn(ctx), false
+}
+
+// waitForSlot waits in the bulkhead's queue at most the step's max wait.
+// On a manual clock a slot not free now is a wait that runs out (the clock
+// is moved by the wait).
+func (r *execRun) waitForSlot() error {
+	maxWait := nsToDuration(uint64(r.step.max_wait_ns))
+	var claimed C.uint8_t
+	if r.p.clock != nil {
+		if C.seawall_policy_run_try_claim(&r.run, &claimed, &r.step); claimed == 0 {
+			r.p.clock.Advance(maxWait)
+			C.seawall_policy_run_wait_timed_out(&r.run, &r.step)
+		}
+		return nil
+	}
+	end := time.Now().Add(maxWait)
+	poll := 50 * time.Microsecond
+	t := time.NewTimer(poll)
+	defer t.Stop()
+	for {
+		if C.seawall_policy_run_try_claim(&r.run, &claimed, &r.step); claimed != 0 {
+			return nil
+		}
+		left := time.Until(end)
+		if left <= 0 {
+			C.seawall_policy_run_wait_timed_out(&r.run, &r.step)
+			return nil
+		}
+		t.Reset(min(poll, left))
+		select {
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		case <-t.C:
+		}
+		poll = min(2*poll, 5*time.Millisecond)
+	}
+}
+
+// sleep waits the delay core chose before the next attempt (a manual
+// clock is moved by it instead), then asks for the next step.
+func (r *execRun) sleep() error {
+	d := nsToDuration(uint64(r.step.delay_ns))
+	if r.p.clock != nil {
+		r.p.clock.Advance(d)
+	} else if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-r.ctx.Done():
+			t.Stop()
+			return r.ctx.Err()
+		case <-t.C:
+		}
+	}
+	C.seawall_policy_run_next(&r.run, &r.step)
+	return nil
+}
+
+// stepError is the error a FAIL or FALLBACK step names, as this package
+// returns it; nil for fn's own last failure.
+func (r *execRun) stepError() error {
+	st := Kind(r.step.error)
+	if st == 0 {
+		return nil
+	}
+	se := &Error{Kind: st}
+	if r.step.stage != nil && *r.step.stage != 0 {
+		se.Stage = stageName(r.step.stage)
+	}
+	se.RetryAfter = nsToDuration(uint64(C.seawall_policy_run_retry_after_ns(&r.run)))
+	if r.step.error_reason != C.UINT32_MAX {
+		se.Message = fmt.Sprintf("gave up after %d attempt(s): %s", int(r.step.error_attempts),
+			C.GoString(C.seawall_give_up_reason_str(r.step.error_reason)))
+	}
+	if r.step.error_field != nil && *r.step.error_field != 0 {
+		se.Field = C.GoString(r.step.error_field)
+	}
+	attempts := int(r.step.attempt)
+	if se.Stage == "" && attempts > 0 &&
+		(st == KindRetryExhausted || st == KindRetryBudgetExhausted || st == KindTimeout) {
+		return &RetryError{Attempts: attempts, Err: r.lastErr, Cause: se}
+	}
+	return se
+}
+
+// fallback runs the policy's Fallback with the error the call ended with.
+func (r *execRun) fallback() (err error) {
+	if err := r.ctx.Err(); err != nil {
+		return err // the caller gave up: no fallback
+	}
+	cause := r.stepError()
+	if cause == nil {
+		cause = r.lastErr
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v}
+		}
+	}()
+	return r.p.cfg.Fallback(r.ctx, cause)
+}
+
+// failed is Execute's result for a FAIL step.
+func (r *execRun) failed() error {
+	if err := r.stepError(); err != nil {
+		if cerr := r.ctx.Err(); cerr != nil {
 			return cerr
 		}
-		return st.lastErr
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case se != nil && res.attempts > 0 && (se.Kind == KindRetryExhausted ||
-		se.Kind == KindRetryBudgetExhausted || se.Kind == KindTimeout):
-		return &RetryError{Attempts: int(res.attempts), Err: st.lastErr, Cause: se}
-	default:
 		return err
 	}
-}
-
-//export swGoAttempt
-func swGoAttempt(handle C.uintptr_t, info *C.seawall_attempt_info, out *C.seawall_attempt_failure) (rc C.int) {
-	st := cgo.Handle(handle).Value().(*execState)
-	actx := st.ctx
-	if truthy(info.has_deadline) {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(st.ctx, nsToDuration(uint64(info.timeout_ns)))
-		defer cancel()
+	if cerr := r.ctx.Err(); cerr != nil && r.lastErr == nil {
+		return cerr
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			st.lastErr = &PanicError{Value: v}
-			out.retryable = 0
-			out.outcome = C.uint32_t(Failure)
-			rc = 1
-		}
-	}()
-	err := st.fn(actx)
-	if err == nil {
-		st.lastErr = nil
-		return 0
-	}
-	st.lastErr = err
-	st.p.classifyFailure(st.ctx, err, out)
-	return 1
-}
-
-//export swGoFallback
-func swGoFallback(handle C.uintptr_t, info *C.seawall_fallback_info) (rc C.int) {
-	st := cgo.Handle(handle).Value().(*execState)
-	if err := st.ctx.Err(); err != nil {
-		st.fbErr = err // the caller gave up: no fallback
-		return 1
-	}
-	var cause error
-	if info.error == C.SEAWALL_OK {
-		cause = st.lastErr
-	} else {
-		ce := &Error{Kind: Kind(info.error)}
-		if info.stage != nil {
-			ce.Stage = C.GoString(info.stage)
-		}
-		cause = ce
-		if st.lastErr != nil && int(info.attempts) > 0 && ce.Stage == "" {
-			cause = &RetryError{Attempts: int(info.attempts), Err: st.lastErr, Cause: ce}
-		}
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			st.fbErr = &PanicError{Value: v}
-			rc = 1
-		}
-	}()
-	st.fbErr = st.p.cfg.Fallback(st.ctx, cause)
-	if st.fbErr != nil {
-		return 1
-	}
-	return 0
+	return r.lastErr
 }
 
 // classifyFailure fills core's failure record for fn's error: retryable and

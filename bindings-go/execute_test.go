@@ -310,3 +310,69 @@ func TestExecuteRetriesFromEightGoroutines(t *testing.T) {
 		t.Fatalf("calls %d %+v", calls.Load(), m)
 	}
 }
+
+// The caller's ctx ends a sleep between attempts at once: Go sleeps where
+// core says, not core (a sleep inside a C call could not be interrupted).
+func TestExecuteCancelEndsTheSleepBetweenAttempts(t *testing.T) {
+	cb := must(NewCircuitBreaker(DefaultCircuitBreakerConfig()))
+	defer cb.Close()
+	hour := must(NewBackoff(BackoffConfig{Kind: BackoffConstant, Base: time.Hour, Factor: 1, MaxDelay: time.Hour,
+		Jitter: JitterNone, MaxAttempts: 3}))
+	defer hour.Close()
+	pol := must(NewPolicy(PolicyConfig{CircuitBreaker: cb, Retry: hour}))
+	defer pol.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	sleeping := make(chan struct{}, 1)
+	id := must(Subscribe(func(e Event) {
+		if e.Kind == EventRetryScheduled {
+			sleeping <- struct{}{}
+		}
+	}))
+	defer Unsubscribe(id)
+	var calls atomic.Int32
+	done := make(chan error, 1)
+	go func() {
+		done <- pol.Execute(ctx, func(context.Context) error {
+			calls.Add(1)
+			return &Error{Kind: KindTimeout} // retryable: core schedules the next attempt in an hour
+		})
+	}()
+	<-sleeping // the run answered "sleep an hour"
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || calls.Load() != 1 {
+			t.Fatalf("Execute = %v after %d calls, want context.Canceled after 1", err, calls.Load())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the cancelled call was still sleeping a minute later")
+	}
+}
+
+// ... and a wait in the bulkhead's queue, which gives its place back.
+func TestExecuteCancelEndsTheBulkheadWait(t *testing.T) {
+	bh := must(NewBulkhead(BulkheadConfig{MaxConcurrent: 1, MaxQueue: 1, MaxWait: time.Hour}))
+	defer bh.Close()
+	pol := must(NewPolicy(PolicyConfig{Bulkhead: bh}))
+	defer pol.Close()
+	held := must(bh.TryAcquire())
+	defer held.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- pol.Execute(ctx, func(context.Context) error { t.Error("called without a slot"); return nil })
+	}()
+	waitFor(t, func() bool { return must(bh.Metrics()).Queued == 1 })
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Execute = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the cancelled call was still queued a minute later")
+	}
+	if m := must(bh.Metrics()); m.Queued != 0 {
+		t.Fatalf("the cancelled call kept its place in the queue: %+v", m)
+	}
+}

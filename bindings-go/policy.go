@@ -53,8 +53,9 @@ type PolicyConfig struct {
 // order (a stage that rejects gives back what earlier stages granted),
 // plus the timeout, retry and fallback Execute runs around it in core.
 type Policy struct {
-	p   *C.seawall_policy
-	cfg PolicyConfig
+	p     *C.seawall_policy
+	cfg   PolicyConfig
+	clock *ManualClock // the policy's clock when it is a manual one
 }
 
 // NewPolicy makes a policy; WithClock runs it (durations, deadlines, the
@@ -115,7 +116,7 @@ func NewPolicy(cfg PolicyConfig, opts ...Option) (*Policy, error) {
 		}
 		return nil, err
 	}
-	pol := &Policy{cfg: cfg}
+	pol := &Policy{cfg: cfg, clock: optionsOf(opts).clock}
 	pol.p = p
 	return pol, nil
 }

@@ -146,3 +146,11 @@ func BenchmarkBreakerOpen_Seawall(b *testing.B) {
 		}
 	}
 }
+
+// The floor: a cgo call that does nothing (each seawall call above is at
+// least one).
+func BenchmarkFloor_CgoCall(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		cgoNop()
+	}
+}
