@@ -1,12 +1,15 @@
 package dev.seawall;
 
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.ByteByReference;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The default answer to "is this failure worth retrying?", from core's tables. Whether repeating
@@ -43,6 +46,24 @@ public final class Classify {
   /** An exception carrying a server's Retry-After hint, honoured by the backoff. */
   public interface HasRetryAfter {
     Duration retryAfter();
+  }
+
+  /**
+   * Reads a {@code Retry-After} header value (RFC 9110: delay-seconds, also with a fraction such
+   * as {@code "1.5"}, or an HTTP date, compared with {@code now}): the delay, or empty when the
+   * value is not valid (use the computed backoff delay then). A date in the past is zero.
+   */
+  public static Optional<Duration> parseRetryAfter(String value, Instant now) {
+    if (value == null || value.indexOf('\0') >= 0) {
+      return Optional.empty(); // in no valid header value
+    }
+    if (now == null) {
+      throw Err.argument("now", "must not be null", "null");
+    }
+    ByteByReference valid = new ByteByReference();
+    LongByReference ns = new LongByReference();
+    Err.check(Lib.C.seawall_parse_retry_after(value, Math.max(now.toEpochMilli(), 0), valid, ns));
+    return valid.getValue() != 0 ? Optional.of(Durations.of(ns.getValue())) : Optional.empty();
   }
 
   /** Whether an HTTP status is retried by default (408, 429, 500, 502, 503, 504). */

@@ -3,6 +3,7 @@ package dev.seawall;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * One token bucket per key, in a lock-free table that always has room for {@code maxKeys} distinct keys. Keys are strings
@@ -88,6 +89,28 @@ public final class KeyedTokenBucket extends Handle {
     }
     Lib.Decision d = new Lib.Decision();
     Err.check(Lib.C.seawall_keyed_token_bucket_try_acquire(ptr(), nonEmpty(key), key.length, n, d));
+    return Decision.of(d);
+  }
+
+  /** What {@code tryAcquire(key, n)} would answer now, taking nothing. */
+  public Decision peek(String key, long n) {
+    byte[] k = bytes(key);
+    Lib.Decision d = new Lib.Decision();
+    Err.check(Lib.C.seawall_keyed_token_bucket_peek(ptr(), nonEmpty(k), k.length, n, d));
+    return Decision.of(d);
+  }
+
+  /**
+   * Takes {@code n} from {@code key}'s limit, waiting in FIFO order up to {@code timeout} until
+   * it is due (a key with waiters is never evicted). When it would come later than {@code
+   * timeout} nothing is taken: a denied {@link Decision} with its retry-after. Blocks the
+   * calling thread.
+   */
+  public Decision acquire(String key, long n, Duration timeout) {
+    byte[] k = bytes(key);
+    long ns = Durations.argNs(timeout, "timeout");
+    Lib.Decision d = new Lib.Decision();
+    Limits.waited(Lib.C.seawall_keyed_token_bucket_acquire_wait(ptr(), nonEmpty(k), k.length, n, ns, d));
     return Decision.of(d);
   }
 

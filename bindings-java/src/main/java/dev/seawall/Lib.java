@@ -232,6 +232,7 @@ interface Lib extends Library {
   int seawall_token_bucket_try_acquire(Pointer p, long n, Decision out);
   int seawall_token_bucket_peek(Pointer p, long n, Decision out);
   int seawall_token_bucket_refund(Pointer p, long n);
+  int seawall_token_bucket_acquire_wait(Pointer p, long n, long timeoutNs, Decision out);
   int seawall_token_bucket_get_metrics(Pointer p, TokenBucketMetrics out);
 
   int seawall_sliding_window_config_init(SlidingWindowConfig config, long size);
@@ -241,6 +242,7 @@ interface Lib extends Library {
   int seawall_sliding_window_try_acquire(Pointer p, long n, Decision out);
   int seawall_sliding_window_peek(Pointer p, long n, Decision out);
   int seawall_sliding_window_refund(Pointer p, long n);
+  int seawall_sliding_window_acquire_wait(Pointer p, long n, long timeoutNs, Decision out);
   int seawall_sliding_window_get_metrics(Pointer p, SlidingWindowMetrics out);
 
   int seawall_keyed_token_bucket_config_init(KeyedTokenBucketConfig config, long size);
@@ -249,6 +251,8 @@ interface Lib extends Library {
   void seawall_keyed_token_bucket_free(Pointer p);
   int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
   int seawall_keyed_token_bucket_refund(Pointer p, byte[] key, long keyLen, long n);
+  int seawall_keyed_token_bucket_peek(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_token_bucket_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, Decision out);
   int seawall_keyed_token_bucket_get_metrics(Pointer p, KeyedMetrics out);
 
   int seawall_keyed_sliding_window_config_init(KeyedSlidingWindowConfig config, long size);
@@ -257,6 +261,8 @@ interface Lib extends Library {
   void seawall_keyed_sliding_window_free(Pointer p);
   int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
   int seawall_keyed_sliding_window_refund(Pointer p, byte[] key, long keyLen, long n);
+  int seawall_keyed_sliding_window_peek(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_sliding_window_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, Decision out);
   int seawall_keyed_sliding_window_get_metrics(Pointer p, KeyedMetrics out);
 
   // ---- bulkhead
@@ -467,6 +473,16 @@ interface Lib extends Library {
   void seawall_policy_guard_release(Pointer guard);
 
   // ---- classify
+  int seawall_parse_retry_after(String value, long nowUnixMs, ByteByReference valid, LongByReference delayNs);
+
+  // ---- rate-limit headers (spec/headers.md)
+  int seawall_quota_policy_new(String name, long limit, long windowNs, PointerByReference out);
+  int seawall_quota_policy_from_token_bucket(String name, TokenBucketConfig config, PointerByReference out);
+  int seawall_quota_policy_from_sliding_window(String name, SlidingWindowConfig config, PointerByReference out);
+  void seawall_quota_policy_free(Pointer p);
+  String seawall_rate_limit_header_name(int header);
+  int seawall_rate_limit_header_value(Pointer policy, Decision decision, int header, byte[] buf, long bufLen, LongByReference outLen);
+
   byte seawall_is_retryable_status(int status);
   int seawall_retryable_statuses(PointerByReference outStatuses, LongByReference outLen);
   String seawall_retryable_kind_str(int kind);

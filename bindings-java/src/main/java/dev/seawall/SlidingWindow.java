@@ -68,6 +68,20 @@ public final class SlidingWindow extends Handle {
     return tryAcquire(1);
   }
 
+  /**
+   * Takes {@code n}, waiting in FIFO order up to {@code timeout} until it is due (on the
+   * limiter's clock; a manual clock ends the wait when it is moved there). When it would come
+   * later than {@code timeout} nothing is counted and nothing waited: the answer is a denied
+   * {@link Decision} with its retry-after. Blocks the calling thread (an interrupt does not end
+   * the wait); n of 0 or above the limit is an {@link InvalidArgumentException}.
+   */
+  public Decision acquire(long n, Duration timeout) {
+    long ns = Durations.argNs(timeout, "timeout");
+    Lib.Decision d = new Lib.Decision();
+    Limits.waited(Lib.C.seawall_sliding_window_acquire_wait(ptr(), n, ns, d));
+    return Decision.of(d);
+  }
+
   /** What {@code tryAcquire(n)} would answer now, counting nothing. */
   public Decision peek(long n) {
     Lib.Decision d = new Lib.Decision();
@@ -81,13 +95,13 @@ public final class SlidingWindow extends Handle {
   }
 
   /** A snapshot of a sliding window. */
-  public record Metrics(long limit, long count, long allowed, long denied) {}
+  public record Metrics(long limit, long count, long allowed, long denied, long waiting) {}
 
   /** A snapshot of the limiter. */
   public Metrics metrics() {
     Lib.SlidingWindowMetrics m = new Lib.SlidingWindowMetrics();
     Err.check(Lib.C.seawall_sliding_window_get_metrics(ptr(), m));
-    return new Metrics(m.limit, m.count, m.allowed, m.denied);
+    return new Metrics(m.limit, m.count, m.allowed, m.denied, m.waiting);
   }
 
   @Override

@@ -69,6 +69,20 @@ public final class TokenBucket extends Handle {
     return tryAcquire(1);
   }
 
+  /**
+   * Takes {@code n}, waiting in FIFO order up to {@code timeout} until they are due (on the
+   * limiter's clock; a manual clock ends the wait when it is moved there). When they would come
+   * later than {@code timeout} nothing is taken and nothing waited: the answer is a denied
+   * {@link Decision} with its retry-after. Blocks the calling thread (an interrupt does not end
+   * the wait); n of 0 or above the limit is an {@link InvalidArgumentException}.
+   */
+  public Decision acquire(long n, Duration timeout) {
+    long ns = Durations.argNs(timeout, "timeout");
+    Lib.Decision d = new Lib.Decision();
+    Limits.waited(Lib.C.seawall_token_bucket_acquire_wait(ptr(), n, ns, d));
+    return Decision.of(d);
+  }
+
   /** What {@code tryAcquire(n)} would answer now, taking nothing. */
   public Decision peek(long n) {
     Lib.Decision d = new Lib.Decision();
@@ -82,13 +96,13 @@ public final class TokenBucket extends Handle {
   }
 
   /** A snapshot of a token bucket. */
-  public record Metrics(long burst, long available, Duration emissionInterval, long allowed, long denied) {}
+  public record Metrics(long burst, long available, Duration emissionInterval, long allowed, long denied, long waiting) {}
 
   /** A snapshot of the bucket. */
   public Metrics metrics() {
     Lib.TokenBucketMetrics m = new Lib.TokenBucketMetrics();
     Err.check(Lib.C.seawall_token_bucket_get_metrics(ptr(), m));
-    return new Metrics(m.burst, m.available, Durations.of(m.emission_interval_ns), m.allowed, m.denied);
+    return new Metrics(m.burst, m.available, Durations.of(m.emission_interval_ns), m.allowed, m.denied, m.waiting);
   }
 
   @Override

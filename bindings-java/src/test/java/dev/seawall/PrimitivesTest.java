@@ -113,7 +113,7 @@ class PrimitivesTest {
       clock.advance(SEC);
       assertTrue(tb.tryAcquire().allowed());
       TokenBucket.Metrics m = tb.metrics();
-      assertEquals(new TokenBucket.Metrics(2, 0, SEC, 4, 1), m);
+      assertEquals(new TokenBucket.Metrics(2, 0, SEC, 4, 1, 0), m);
       InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> tb.tryAcquire(3));
       assertEquals("n", e.field());
     }
@@ -132,7 +132,7 @@ class PrimitivesTest {
       assertTrue(sw.tryAcquire().allowed());
       clock.advance(d.retryAfter().plus(SEC));
       assertTrue(sw.tryAcquire(2).allowed());
-      assertEquals(new SlidingWindow.Metrics(2, 2, 3, 1), sw.metrics());
+      assertEquals(new SlidingWindow.Metrics(2, 2, 3, 1, 0), sw.metrics());
     }
   }
 
