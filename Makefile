@@ -48,7 +48,10 @@ test-python: deps-redis ## Python wheel: build, install into bindings-python/.ve
 bench-python: ## Python: seawall next to pybreaker, circuitbreaker, limits, tenacity
 	$(MAKE) -C bindings-python bench-python
 
-bench: bench-rust bench-python bench-node bench-go ## all benchmarks
+bench: bench-rust bench-python bench-node bench-go bench-java ## all benchmarks
+
+bench-java: test-java ## Java: seawall next to Resilience4j in one JVM, interleaved (benches/java; BENCHMARKS.md)
+	cd benches/java && $(MVN) $(MVNFLAGS) compile exec:java -Djna.library.path=$(CURDIR)/$(LIBDIR)
 
 bench-go: lib-c ## Go: seawall next to golang.org/x/time/rate and sony/gobreaker (benches/go; BENCHMARKS.md)
 	mkdir -p target

@@ -158,28 +158,28 @@ public final class CircuitBreaker extends Handle {
    * releasing one does nothing. One thread at a time per permit.
    */
   public static final class Permit {
-    final LongByReference value;
+    final long[] value; // the C permit, zeroed by the call that finishes it
 
     Permit(long value) {
-      this.value = new LongByReference(value);
+      this.value = new long[] {value};
     }
 
     /** Whether this is a half-open probe (false once finished). */
     public boolean isProbe() {
-      return Lib.C.seawall_permit_is_probe(value.getValue()) != 0;
+      return Lib.C.seawall_permit_is_probe(value[0]) != 0;
     }
 
     /** Whether the permit was finished (recorded or released). */
     public boolean isFinished() {
-      return value.getValue() == 0;
+      return value[0] == 0;
     }
   }
 
   /** Asks to make one call: a permit, or {@link CircuitOpenException} with {@code retryAfter()}. */
   public Permit tryAcquire() {
-    LongByReference permit = new LongByReference();
-    Err.check(Lib.C.seawall_circuit_breaker_try_acquire(ptr(), permit));
-    return new Permit(permit.getValue());
+    Permit permit = new Permit(0);
+    Err.check(Hot.seawall_circuit_breaker_try_acquire(ptr(), permit.value));
+    return permit;
   }
 
   /** Records the outcome of the call {@code permit} admitted and how long it took; finishes the permit. */
@@ -188,7 +188,7 @@ public final class CircuitBreaker extends Handle {
       throw Err.argument(permit == null ? "permit" : "outcome", "must not be null", "null");
     }
     long ns = Durations.argNs(duration, "duration");
-    Err.check(Lib.C.seawall_circuit_breaker_record(ptr(), permit.value, outcome.ordinal(), ns));
+    Err.check(Hot.seawall_circuit_breaker_record(ptr(), permit.value, outcome.ordinal(), ns));
   }
 
   /** Finishes a permit whose call produced no outcome (a half-open probe gives its slot back). */
@@ -196,7 +196,7 @@ public final class CircuitBreaker extends Handle {
     if (permit == null) {
       throw Err.argument("permit", "must not be null", "null");
     }
-    Err.check(Lib.C.seawall_circuit_breaker_release(ptr(), permit.value));
+    Err.check(Hot.seawall_circuit_breaker_release(ptr(), permit.value));
   }
 
   /** The current state (a pure read). */

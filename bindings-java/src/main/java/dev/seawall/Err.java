@@ -18,10 +18,14 @@ final class Err {
   }
 
   static SeawallException fromLast(int status) {
+    ErrorKind k = ErrorKind.of(status);
+    if (k == ErrorKind.CIRCUIT_OPEN || k == ErrorKind.RATE_LIMITED || k == ErrorKind.BULKHEAD_FULL) {
+      return rejection(k);
+    }
     String message = Lib.C.seawall_last_error_message();
     String cField = Lib.C.seawall_last_error_field();
-    String stage = Lib.C.seawall_last_error_stage();
-    Duration retryAfter = Durations.of(Lib.C.seawall_last_error_retry_after_ns());
+    String stage = Hot.seawall_last_error_stage();
+    Duration retryAfter = Durations.of(Hot.seawall_last_error_retry_after_ns());
     String field = cField;
     ErrorKind kind = ErrorKind.of(status);
     if (kind == ErrorKind.INVALID_CONFIG && !cField.isEmpty()) {
@@ -29,6 +33,21 @@ final class Err {
       message = message.replaceFirst(java.util.regex.Pattern.quote(cField), field);
     }
     return make(kind, field, message, stage, retryAfter, null);
+  }
+
+  /**
+   * A refusal: its message is made of its kind and retry-after alone, so it is written here
+   * rather than formatted in C and copied across (two native calls instead of four).
+   */
+  private static SeawallException rejection(ErrorKind k) {
+    String stage = Hot.seawall_last_error_stage();
+    Duration retryAfter = k == ErrorKind.BULKHEAD_FULL ? Duration.ZERO : Durations.of(Hot.seawall_last_error_retry_after_ns());
+    String message = switch (k) {
+      case CIRCUIT_OPEN -> "circuit open; retry after " + retryAfter;
+      case RATE_LIMITED -> "rate limited; retry after " + retryAfter;
+      default -> "bulkhead full";
+    };
+    return make(k, "", message, stage, retryAfter, null);
   }
 
   static SeawallException make(ErrorKind kind, String field, String message, String stage, Duration retryAfter, Throwable cause) {

@@ -87,15 +87,15 @@ public final class KeyedTokenBucket extends Handle {
     if (key == null) {
       throw Err.argument("key", "must not be null", "null");
     }
-    Lib.Decision d = new Lib.Decision();
-    Err.check(Lib.C.seawall_keyed_token_bucket_try_acquire(ptr(), nonEmpty(key), key.length, n, d));
+    long[] d = new long[4];
+    Err.check(Hot.seawall_keyed_token_bucket_try_acquire(ptr(), nonEmpty(key), key.length, n, d));
     return Decision.of(d);
   }
 
   /** What {@code tryAcquire(key, n)} would answer now, taking nothing. */
   public Decision peek(String key, long n) {
     byte[] k = bytes(key);
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Err.check(Lib.C.seawall_keyed_token_bucket_peek(ptr(), nonEmpty(k), k.length, n, d));
     return Decision.of(d);
   }
@@ -109,7 +109,7 @@ public final class KeyedTokenBucket extends Handle {
   public Decision acquire(String key, long n, Duration timeout) {
     byte[] k = bytes(key);
     long ns = Durations.argNs(timeout, "timeout");
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Limits.waited(Lib.C.seawall_keyed_token_bucket_acquire_wait(ptr(), nonEmpty(k), k.length, n, ns, d));
     return Decision.of(d);
   }

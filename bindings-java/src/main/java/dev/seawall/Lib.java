@@ -20,9 +20,6 @@ import com.sun.jna.ptr.PointerByReference;
 interface Lib extends Library {
   Lib C = Native.load("seawall", Lib.class);
 
-  /** SEAWALL_CALL_FAILED: execute ended with the callback's (or fallback's) own failure. */
-  int CALL_FAILED = 102;
-
   /** A {@code seawall_*_config_init} function. */
   @FunctionalInterface
   interface ConfigInit<T extends Structure> {
@@ -122,10 +119,10 @@ interface Lib extends Library {
   int seawall_circuit_breaker_new(BreakerConfig config, PointerByReference out);
   int seawall_circuit_breaker_new_with_clock(BreakerConfig config, Pointer clock, PointerByReference out);
   void seawall_circuit_breaker_free(Pointer breaker);
-  int seawall_circuit_breaker_try_acquire(Pointer breaker, LongByReference outPermit);
+  int seawall_circuit_breaker_try_acquire(Pointer breaker, long[] outPermit);
   byte seawall_permit_is_probe(long permit);
-  int seawall_circuit_breaker_record(Pointer breaker, LongByReference permit, int outcome, long durationNs);
-  int seawall_circuit_breaker_release(Pointer breaker, LongByReference permit);
+  int seawall_circuit_breaker_record(Pointer breaker, long[] permit, int outcome, long durationNs);
+  int seawall_circuit_breaker_release(Pointer breaker, long[] permit);
   int seawall_circuit_breaker_state(Pointer breaker, IntByReference out);
   String seawall_circuit_state_str(int state);
   int seawall_circuit_breaker_force_open(Pointer breaker);
@@ -148,10 +145,19 @@ interface Lib extends Library {
     public static class ByValue extends TokenBucketConfig implements Structure.ByValue {}
   }
 
+  /**
+   * seawall_decision. The limiters' calls write it into a {@code long[4]} instead (no native
+   * allocation per call): {@link dev.seawall.Decision#of(long[])} reads it there, after checking
+   * at class load that these offsets are 0, 8, 16 and 24 (the layout test checks them against C).
+   */
   @Structure.FieldOrder({"allowed", "remaining", "retry_after_ns", "reset_after_ns"})
   class Decision extends Structure {
     public byte allowed;
     public long remaining, retry_after_ns, reset_after_ns;
+
+    int offset(String field) {
+      return fieldOffset(field);
+    }
   }
 
   @Structure.FieldOrder({"struct_size", "burst", "available", "emission_interval_ns", "allowed", "denied", "waiting"})
@@ -229,40 +235,40 @@ interface Lib extends Library {
   int seawall_token_bucket_new(TokenBucketConfig config, PointerByReference out);
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_token_bucket_free(Pointer p);
-  int seawall_token_bucket_try_acquire(Pointer p, long n, Decision out);
-  int seawall_token_bucket_peek(Pointer p, long n, Decision out);
+  int seawall_token_bucket_try_acquire(Pointer p, long n, long[] out);
+  int seawall_token_bucket_peek(Pointer p, long n, long[] out);
   int seawall_token_bucket_refund(Pointer p, long n);
-  int seawall_token_bucket_acquire_wait(Pointer p, long n, long timeoutNs, Decision out);
+  int seawall_token_bucket_acquire_wait(Pointer p, long n, long timeoutNs, long[] out);
   int seawall_token_bucket_get_metrics(Pointer p, TokenBucketMetrics out);
 
   int seawall_sliding_window_config_init(SlidingWindowConfig config, long size);
   int seawall_sliding_window_new(SlidingWindowConfig config, PointerByReference out);
   int seawall_sliding_window_new_with_clock(SlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_sliding_window_free(Pointer p);
-  int seawall_sliding_window_try_acquire(Pointer p, long n, Decision out);
-  int seawall_sliding_window_peek(Pointer p, long n, Decision out);
+  int seawall_sliding_window_try_acquire(Pointer p, long n, long[] out);
+  int seawall_sliding_window_peek(Pointer p, long n, long[] out);
   int seawall_sliding_window_refund(Pointer p, long n);
-  int seawall_sliding_window_acquire_wait(Pointer p, long n, long timeoutNs, Decision out);
+  int seawall_sliding_window_acquire_wait(Pointer p, long n, long timeoutNs, long[] out);
   int seawall_sliding_window_get_metrics(Pointer p, SlidingWindowMetrics out);
 
   int seawall_keyed_token_bucket_config_init(KeyedTokenBucketConfig config, long size);
   int seawall_keyed_token_bucket_new(KeyedTokenBucketConfig config, PointerByReference out);
   int seawall_keyed_token_bucket_new_with_clock(KeyedTokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_token_bucket_free(Pointer p);
-  int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_token_bucket_refund(Pointer p, byte[] key, long keyLen, long n);
-  int seawall_keyed_token_bucket_peek(Pointer p, byte[] key, long keyLen, long n, Decision out);
-  int seawall_keyed_token_bucket_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, Decision out);
+  int seawall_keyed_token_bucket_peek(Pointer p, byte[] key, long keyLen, long n, long[] out);
+  int seawall_keyed_token_bucket_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, long[] out);
   int seawall_keyed_token_bucket_get_metrics(Pointer p, KeyedMetrics out);
 
   int seawall_keyed_sliding_window_config_init(KeyedSlidingWindowConfig config, long size);
   int seawall_keyed_sliding_window_new(KeyedSlidingWindowConfig config, PointerByReference out);
   int seawall_keyed_sliding_window_new_with_clock(KeyedSlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_sliding_window_free(Pointer p);
-  int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, Decision out);
+  int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_sliding_window_refund(Pointer p, byte[] key, long keyLen, long n);
-  int seawall_keyed_sliding_window_peek(Pointer p, byte[] key, long keyLen, long n, Decision out);
-  int seawall_keyed_sliding_window_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, Decision out);
+  int seawall_keyed_sliding_window_peek(Pointer p, byte[] key, long keyLen, long n, long[] out);
+  int seawall_keyed_sliding_window_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, long[] out);
   int seawall_keyed_sliding_window_get_metrics(Pointer p, KeyedMetrics out);
 
   // ---- bulkhead
@@ -517,25 +523,6 @@ interface Lib extends Library {
   int seawall_retry_new(Pointer backoff, RetryConfig config, PointerByReference out);
   void seawall_retry_free(Pointer p);
 
-  @Structure.FieldOrder({"struct_size", "has_deadline", "deadline_ns", "total_timeout_ns"})
-  class ExecuteConfig extends Structure {
-    public int struct_size;
-    public byte has_deadline;
-    public long deadline_ns, total_timeout_ns;
-  }
-
-  @Structure.FieldOrder({"attempt", "has_deadline", "deadline_ns", "timeout_ns"})
-  class AttemptInfo extends Structure {
-    public int attempt;
-    public byte has_deadline;
-    public long deadline_ns, timeout_ns;
-
-    public AttemptInfo(Pointer p) {
-      super(p);
-      read();
-    }
-  }
-
   @Structure.FieldOrder({"retryable", "has_retry_after", "outcome", "retry_after_ns"})
   class AttemptFailure extends Structure {
     public byte retryable, has_retry_after;
@@ -548,38 +535,38 @@ interface Lib extends Library {
     }
   }
 
-  @Structure.FieldOrder({"error", "callback_result", "attempts", "stage"})
-  class FallbackInfo extends Structure {
-    public int error, callback_result, attempts;
-    public String stage;
 
-    public FallbackInfo(Pointer p) {
-      super(p);
-      read();
+  /** seawall_policy_step, read in place by offset (Execution); mapped here for its layout. */
+  @Structure.FieldOrder({"kind", "attempt", "has_timeout", "slot_held", "timeout_ns", "max_wait_ns", "delay_ns",
+      "error", "error_attempts", "error_reason", "stage", "error_field"})
+  class PolicyStep extends Structure {
+    public int kind, attempt;
+    public byte has_timeout, slot_held;
+    public long timeout_ns, max_wait_ns, delay_ns;
+    public int error, error_attempts, error_reason;
+    public Pointer stage, error_field;
+
+    public PolicyStep() {}
+
+    int offset(String field) {
+      return fieldOffset(field);
     }
   }
 
-  @Structure.FieldOrder({"attempts", "fell_back", "callback_result", "stage"})
-  class ExecuteResult extends Structure {
-    public int attempts;
-    public byte fell_back;
-    public int callback_result;
-    public String stage;
-  }
+  /** sizeof(seawall_policy_run): 40 × uint64, caller-owned storage. */
+  int POLICY_RUN_SIZE = 40 * 8;
 
-  /** seawall_attempt_fn: info and out point into the running execute's frame. */
-  interface AttemptFn extends Callback {
-    int invoke(Pointer userData, Pointer info, Pointer outFailure);
-  }
-
-  /** seawall_fallback_fn. */
-  interface FallbackFn extends Callback {
-    int invoke(Pointer userData, Pointer info);
-  }
-
-  int seawall_execute_config_init(ExecuteConfig config, long size);
-  int seawall_policy_execute(Pointer policy, ExecuteConfig config, AttemptFn callback, FallbackFn fallback,
-      Pointer userData, ExecuteResult out);
+  int seawall_policy_run_start(Pointer policy, byte hasDeadline, long deadlineNs, Pointer run);
+  int seawall_policy_run_end(Pointer run);
+  int seawall_policy_run_next(Pointer run, Pointer step);
+  int seawall_policy_run_on_success(Pointer run, Pointer step);
+  int seawall_policy_run_on_failure(Pointer run, Pointer failure, Pointer step);
+  int seawall_policy_run_on_timeout(Pointer run, Pointer step);
+  int seawall_policy_run_settle(Pointer run);
+  int seawall_policy_run_try_claim(Pointer run, Pointer claimed, Pointer step);
+  int seawall_policy_run_wait_timed_out(Pointer run, Pointer step);
+  int seawall_policy_run_cancel(Pointer run);
+  long seawall_policy_run_retry_after_ns(Pointer run);
 
   // ---- metrics registry and events (spec/metrics.md)
   @Structure.FieldOrder({"name", "value"})

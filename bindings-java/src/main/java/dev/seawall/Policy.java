@@ -23,11 +23,13 @@ import java.util.function.Supplier;
 public final class Policy extends Handle {
   final Predicate<Throwable> retryIf;
   final Function<Throwable, ?> fallback;
+  final ManualClock clock; // the policy's clock when it is a manual one
 
   private Policy(Pointer p, Builder b) {
     super(p, "policy");
     this.retryIf = b.retryIf;
     this.fallback = b.fallback;
+    this.clock = b.clock;
   }
 
   /**
@@ -229,9 +231,12 @@ public final class Policy extends Handle {
   }
 
   /**
-   * Calls {@code fn} through the whole stack, run by core (spec/policy.md "The policy run"): rate
-   * limiter → circuit breaker → bulkhead → timeout → retry → fallback, the sleeps between attempts
-   * included. A return is a success; a RuntimeException is the attempt's failure, classified by
+   * Calls {@code fn} through the whole stack as core decides it (the stepped policy run,
+   * spec/policy.md "The policy run"): rate limiter → circuit breaker → bulkhead → timeout → retry
+   * → fallback. Java calls {@code fn}, sleeps between attempts and waits in the bulkhead's queue
+   * where core says; an interrupt during a sleep or a wait ends the call with a
+   * {@link java.util.concurrent.CancellationException} (the interrupt flag set again, nothing
+   * recorded). A return is a success; a RuntimeException is the attempt's failure, classified by
    * core's default rules ({@link Classify#isRetryable}; {@link Builder#retryIf} overrides) and
    * rethrown when the call ends with it; an {@link Error} finishes the call without an outcome and
    * is rethrown as is. Ends with: the result (or the fallback's); the supplier's last exception

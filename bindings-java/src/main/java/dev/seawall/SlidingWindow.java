@@ -58,8 +58,8 @@ public final class SlidingWindow extends Handle {
 
   /** Counts {@code n} requests if the window has room. */
   public Decision tryAcquire(long n) {
-    Lib.Decision d = new Lib.Decision();
-    Err.check(Lib.C.seawall_sliding_window_try_acquire(ptr(), n, d));
+    long[] d = new long[4];
+    Err.check(Hot.seawall_sliding_window_try_acquire(ptr(), n, d));
     return Decision.of(d);
   }
 
@@ -77,14 +77,14 @@ public final class SlidingWindow extends Handle {
    */
   public Decision acquire(long n, Duration timeout) {
     long ns = Durations.argNs(timeout, "timeout");
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Limits.waited(Lib.C.seawall_sliding_window_acquire_wait(ptr(), n, ns, d));
     return Decision.of(d);
   }
 
   /** What {@code tryAcquire(n)} would answer now, counting nothing. */
   public Decision peek(long n) {
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Err.check(Lib.C.seawall_sliding_window_peek(ptr(), n, d));
     return Decision.of(d);
   }

@@ -59,8 +59,8 @@ public final class TokenBucket extends Handle {
 
   /** Takes {@code n} tokens if available now; n of 0 or above burst is an {@link InvalidArgumentException}. */
   public Decision tryAcquire(long n) {
-    Lib.Decision d = new Lib.Decision();
-    Err.check(Lib.C.seawall_token_bucket_try_acquire(ptr(), n, d));
+    long[] d = new long[4];
+    Err.check(Hot.seawall_token_bucket_try_acquire(ptr(), n, d));
     return Decision.of(d);
   }
 
@@ -78,14 +78,14 @@ public final class TokenBucket extends Handle {
    */
   public Decision acquire(long n, Duration timeout) {
     long ns = Durations.argNs(timeout, "timeout");
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Limits.waited(Lib.C.seawall_token_bucket_acquire_wait(ptr(), n, ns, d));
     return Decision.of(d);
   }
 
   /** What {@code tryAcquire(n)} would answer now, taking nothing. */
   public Decision peek(long n) {
-    Lib.Decision d = new Lib.Decision();
+    long[] d = new long[4];
     Err.check(Lib.C.seawall_token_bucket_peek(ptr(), n, d));
     return Decision.of(d);
   }

@@ -282,4 +282,48 @@ class PolicyTest {
       assertEquals(0, bh.metrics().active());
     }
   }
+
+  /** An interrupt ends a sleep between attempts at once: Java sleeps where core says, not core. */
+  @Test
+  void interruptEndsTheSleepBetweenAttempts() throws Exception {
+    try (CircuitBreaker cb = CircuitBreaker.builder().build();
+        Backoff hour = Backoff.builder().kind(Backoff.Kind.CONSTANT).base(Duration.ofHours(1)).factor(1)
+            .maxDelay(Duration.ofHours(1)).jitter(Backoff.Jitter.NONE).maxAttempts(3).build();
+        Policy pol = Policy.builder().circuitBreaker(cb).retry(hour).build()) {
+      java.util.concurrent.CountDownLatch sleeping = new java.util.concurrent.CountDownLatch(1);
+      long id = Events.subscribe(e -> {
+        if (e.kind.equals("retry_scheduled")) {
+          sleeping.countDown();
+        }
+      });
+      try {
+        AtomicInteger calls = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean flagSet = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+          try {
+            pol.run(() -> {
+              calls.incrementAndGet();
+              throw new SeawallTimeoutException("", "", "", Duration.ZERO); // retryable: the next attempt in an hour
+            });
+          } catch (Throwable e) {
+            thrown.set(e);
+            flagSet.set(Thread.currentThread().isInterrupted());
+          }
+        });
+        t.start();
+        assertTrue(sleeping.await(60, java.util.concurrent.TimeUnit.SECONDS));
+        t.interrupt();
+        t.join(60_000);
+        assertFalse(t.isAlive(), "still sleeping a minute after the interrupt");
+        assertTrue(thrown.get() instanceof java.util.concurrent.CancellationException, String.valueOf(thrown.get()));
+        assertTrue(flagSet.get(), "the interrupt flag is set again");
+        assertEquals(1, calls.get());
+        assertEquals(1, cb.metrics().failures(), "the failed attempt is recorded");
+        assertEquals(0, cb.metrics().successes());
+      } finally {
+        Events.unsubscribe(id);
+      }
+    }
+  }
 }
