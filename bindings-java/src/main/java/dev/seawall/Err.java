@@ -61,6 +61,7 @@ final class Err {
       case RETRY_BUDGET_EXHAUSTED: return new RetryBudgetExhaustedException(field, message, stage, retryAfter, cause);
       case INJECTED_FAULT: return new InjectedFaultException(field, message, stage, retryAfter, cause);
       case RETRY_EXHAUSTED: return new RetryExhaustedException(0, message, cause);
+      case SHARED_REGION: return new SharedRegionException(field, message, stage, retryAfter, cause);
       case NULL_ARGUMENT: return new ClosedException(field, message, stage, retryAfter, cause);
       default: return new SeawallPanicException(field, message, stage, retryAfter, cause);
     }
@@ -80,6 +81,22 @@ final class Err {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * {@link #check}, naming a field {@code to} where C names it {@code from} (a parameter Java
+   * spells otherwise).
+   */
+  static void check(int status, String from, String to) {
+    if (status == 0) {
+      return;
+    }
+    SeawallException e = fromLast(status);
+    if (!e.field().equals(from) && !e.field().equals(javaName(from))) {
+      throw e;
+    }
+    String message = e.getMessage().replaceFirst(java.util.regex.Pattern.quote(e.field()), to);
+    throw make(e.kind(), to, message, e.stage(), e.retryAfter(), null);
   }
 
   static InvalidConfigException config(String field, String rule, Object got) {

@@ -52,6 +52,15 @@ class ErrorsTest {
     }
   }
 
+  /** Every kind becomes an exception of that kind (a shared_region error used to become a panic). */
+  @Test
+  void everyKindIsItsOwnException() {
+    for (ErrorKind k : ErrorKind.values()) {
+      SeawallException e = Err.make(k, "", "m", "", Duration.ZERO, null);
+      assertEquals(k, e.kind(), k.name());
+    }
+  }
+
   @Test
   void aPanicInsideSeawallIsAnException() {
     SeawallPanicException e = assertThrows(SeawallPanicException.class, () -> Err.check(Lib.C.seawall_test_panic()));
