@@ -143,8 +143,8 @@ test-go: lib-c lib-c-test deps-redis ## Go package bindings-go (go vet, go test 
 
 MVN ?= mvn
 MVNFLAGS := -q -B -Dstyle.color=never
-test-java: lib-c lib-c-test ## Java library bindings-java (JUnit 5: every primitive, 8 threads; installed locally), then examples/java
-	cd bindings-java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(HOOKS_LIBDIR) install
+test-java: lib-c lib-c-test deps-redis ## Java library bindings-java (JUnit 5: every primitive, 8 threads, regions across processes, Redis against a real redis-server; installed locally), then examples/java
+	cd bindings-java && SEAWALL_REQUIRE_REDIS=1 $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(HOOKS_LIBDIR) install
 	cd examples/java && $(MVN) $(MVNFLAGS) -Djna.library.path=$(CURDIR)/$(LIBDIR) test
 
 # ---- Node addon (bindings-node/) -------------------------------------------

@@ -26,6 +26,8 @@ public final class Bulkhead extends Handle {
   public static final class Builder {
     private final Lib.BulkheadConfig c = Lib.init(new Lib.BulkheadConfig(), Lib.C::seawall_bulkhead_config_init);
     private ManualClock clock;
+    private SharedRegion region;
+    private String regionName;
 
     private Builder() {}
 
@@ -47,6 +49,21 @@ public final class Bulkhead extends Handle {
       return this;
     }
 
+    /**
+     * Builds it in {@code region} under {@code name}: every process (and object) that builds the
+     * same kind with the same config under that name there shares one state, whatever its
+     * language (spec/shared_memory.md); another config under the name is an
+     * {@link InvalidConfigException}.
+     */
+    public Builder region(SharedRegion region, String name) {
+      if (region == null) {
+        throw Err.argument("region", "must not be null", "null");
+      }
+      this.region = region;
+      this.regionName = name;
+      return this;
+    }
+
     /** Measure waits on a manual clock. */
     public Builder clock(ManualClock clock) {
       this.clock = clock;
@@ -56,9 +73,16 @@ public final class Bulkhead extends Handle {
     /** Makes the bulkhead; {@link InvalidConfigException} names a bad field. */
     public Bulkhead build() {
       PointerByReference out = new PointerByReference();
-      Err.check(clock == null
-          ? Lib.C.seawall_bulkhead_new(c, out)
-          : Lib.C.seawall_bulkhead_new_with_clock(c, clock.ptr(), out));
+      if (region != null) {
+        String name = SharedRegion.slotName(regionName);
+        Err.check(clock == null
+            ? Lib.C.seawall_bulkhead_new_in_region(c, region.ptr(), name, out)
+            : Lib.C.seawall_bulkhead_new_in_region_with_clock(c, clock.ptr(), region.ptr(), name, out));
+      } else {
+        Err.check(clock == null
+            ? Lib.C.seawall_bulkhead_new(c, out)
+            : Lib.C.seawall_bulkhead_new_with_clock(c, clock.ptr(), out));
+      }
       return new Bulkhead(out.getValue());
     }
   }

@@ -117,6 +117,8 @@ interface Lib extends Library {
 
   int seawall_circuit_breaker_config_init(BreakerConfig config, long size);
   int seawall_circuit_breaker_new(BreakerConfig config, PointerByReference out);
+  int seawall_circuit_breaker_new_in_region(BreakerConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_circuit_breaker_new_in_region_with_clock(BreakerConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_circuit_breaker_new_with_clock(BreakerConfig config, Pointer clock, PointerByReference out);
   void seawall_circuit_breaker_free(Pointer breaker);
   int seawall_circuit_breaker_try_acquire(Pointer breaker, long[] outPermit);
@@ -233,6 +235,8 @@ interface Lib extends Library {
 
   int seawall_token_bucket_config_init(TokenBucketConfig config, long size);
   int seawall_token_bucket_new(TokenBucketConfig config, PointerByReference out);
+  int seawall_token_bucket_new_in_region(TokenBucketConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_token_bucket_new_in_region_with_clock(TokenBucketConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_token_bucket_free(Pointer p);
   int seawall_token_bucket_try_acquire(Pointer p, long n, long[] out);
@@ -243,6 +247,8 @@ interface Lib extends Library {
 
   int seawall_sliding_window_config_init(SlidingWindowConfig config, long size);
   int seawall_sliding_window_new(SlidingWindowConfig config, PointerByReference out);
+  int seawall_sliding_window_new_in_region(SlidingWindowConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_sliding_window_new_in_region_with_clock(SlidingWindowConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_sliding_window_new_with_clock(SlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_sliding_window_free(Pointer p);
   int seawall_sliding_window_try_acquire(Pointer p, long n, long[] out);
@@ -253,6 +259,8 @@ interface Lib extends Library {
 
   int seawall_keyed_token_bucket_config_init(KeyedTokenBucketConfig config, long size);
   int seawall_keyed_token_bucket_new(KeyedTokenBucketConfig config, PointerByReference out);
+  int seawall_keyed_token_bucket_new_in_region(KeyedTokenBucketConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_keyed_token_bucket_new_in_region_with_clock(KeyedTokenBucketConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_keyed_token_bucket_new_with_clock(KeyedTokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_token_bucket_free(Pointer p);
   int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
@@ -263,6 +271,8 @@ interface Lib extends Library {
 
   int seawall_keyed_sliding_window_config_init(KeyedSlidingWindowConfig config, long size);
   int seawall_keyed_sliding_window_new(KeyedSlidingWindowConfig config, PointerByReference out);
+  int seawall_keyed_sliding_window_new_in_region(KeyedSlidingWindowConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_keyed_sliding_window_new_in_region_with_clock(KeyedSlidingWindowConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_keyed_sliding_window_new_with_clock(KeyedSlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_sliding_window_free(Pointer p);
   int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
@@ -292,6 +302,8 @@ interface Lib extends Library {
 
   int seawall_bulkhead_config_init(BulkheadConfig config, long size);
   int seawall_bulkhead_new(BulkheadConfig config, PointerByReference out);
+  int seawall_bulkhead_new_in_region(BulkheadConfig config, Pointer region, String name, PointerByReference out);
+  int seawall_bulkhead_new_in_region_with_clock(BulkheadConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_bulkhead_new_with_clock(BulkheadConfig config, Pointer clock, PointerByReference out);
   void seawall_bulkhead_free(Pointer p);
   int seawall_bulkhead_try_acquire(Pointer p, PointerByReference outPermit);
@@ -380,6 +392,7 @@ interface Lib extends Library {
 
   int seawall_retry_budget_config_init(RetryBudgetConfig config, long size);
   int seawall_retry_budget_new(RetryBudgetConfig config, PointerByReference out);
+  int seawall_retry_budget_new_in_region(RetryBudgetConfig config, Pointer region, String name, PointerByReference out);
   void seawall_retry_budget_free(Pointer p);
   int seawall_retry_budget_try_retry(Pointer p);
   int seawall_retry_budget_record_failure(Pointer p);
@@ -567,6 +580,53 @@ interface Lib extends Library {
   int seawall_policy_run_wait_timed_out(Pointer run, Pointer step);
   int seawall_policy_run_cancel(Pointer run);
   long seawall_policy_run_retry_after_ns(Pointer run);
+
+  // ---- shared-memory regions (spec/shared_memory.md)
+  @Structure.FieldOrder({"struct_size", "slots", "size"})
+  class RegionConfig extends Structure {
+    public int struct_size;
+    public int slots;
+    public long size;
+  }
+
+  int seawall_region_config_init(RegionConfig config, long size);
+  int seawall_region_open(String name, RegionConfig config, PointerByReference out);
+  void seawall_region_free(Pointer region);
+  int seawall_region_remove(String name);
+
+  // ---- Redis backend (spec/redis.md): every call blocks at most the backend's deadline
+  @Structure.FieldOrder({"struct_size", "limit", "allowed", "denied", "redis_ok", "errors", "timeouts", "fallbacks",
+      "short_circuited", "connects", "breaker_open"})
+  class RedisMetrics extends Structure {
+    public int struct_size;
+    public long limit, allowed, denied, redis_ok, errors, timeouts, fallbacks, short_circuited, connects;
+    public byte breaker_open;
+    /** Sets struct_size: the library writes only that many bytes. */
+    public RedisMetrics() {
+      struct_size = size();
+    }
+  }
+
+  int seawall_redis_backend_new(String url, long deadlineNs, int onFailure, PointerByReference out);
+  void seawall_redis_backend_free(Pointer backend);
+  int seawall_redis_token_bucket_new(Pointer backend, String name, TokenBucketConfig config, PointerByReference out);
+  int seawall_redis_sliding_window_new(Pointer backend, String name, SlidingWindowConfig config, PointerByReference out);
+  void seawall_redis_limiter_free(Pointer limiter);
+  int seawall_redis_limiter_try_acquire(Pointer limiter, byte[] key, long keyLen, long n, long[] out);
+  int seawall_redis_limiter_peek(Pointer limiter, byte[] key, long keyLen, long n, long[] out);
+  int seawall_redis_limiter_refund(Pointer limiter, byte[] key, long keyLen, long n);
+  int seawall_redis_limiter_metrics(Pointer limiter, RedisMetrics out);
+  int seawall_redis_concurrency_limit_new(Pointer backend, String name, long maxConcurrent, long leaseNs, PointerByReference out);
+  void seawall_redis_concurrency_limit_free(Pointer limit);
+  int seawall_redis_concurrency_limit_try_acquire(Pointer limit, byte[] key, long keyLen, PointerByReference outLease, long[] retryAfterNs);
+  int seawall_redis_lease_release(Pointer limit, Pointer lease, byte[] wasHeld);
+  int seawall_redis_lease_renew(Pointer limit, Pointer lease, byte[] held);
+  void seawall_redis_lease_free(Pointer lease);
+  int seawall_redis_feature_flags_new(Pointer backend, String namespace, long cacheTtlNs, PointerByReference out);
+  void seawall_redis_feature_flags_free(Pointer flags);
+  int seawall_redis_feature_flags_is_enabled(Pointer flags, byte[] flag, long flagLen, byte safeDefault, byte[] out);
+  int seawall_redis_feature_flags_set(Pointer flags, byte[] flag, long flagLen, byte on, byte[] written);
+  int seawall_redis_feature_flags_disable(Pointer flags, byte[] flag, long flagLen, long forNs, byte[] written);
 
   // ---- metrics registry and events (spec/metrics.md)
   @Structure.FieldOrder({"name", "value"})

@@ -18,7 +18,23 @@ public final class RetryBudget extends Handle {
   public static final class Builder {
     private final Lib.RetryBudgetConfig c = Lib.init(new Lib.RetryBudgetConfig(), Lib.C::seawall_retry_budget_config_init);
 
+    private SharedRegion region;
+    private String regionName;
+
     private Builder() {}
+
+    /**
+     * Builds it in {@code region} under {@code name}: one budget for every process that builds
+     * it there (spec/shared_memory.md).
+     */
+    public Builder region(SharedRegion region, String name) {
+      if (region == null) {
+        throw Err.argument("region", "must not be null", "null");
+      }
+      this.region = region;
+      this.regionName = name;
+      return this;
+    }
 
     /** Size of the bucket; retries stop when it is half empty (1..=1000000). */
     public Builder maxTokens(int n) {
@@ -34,7 +50,9 @@ public final class RetryBudget extends Handle {
 
     public RetryBudget build() {
       PointerByReference out = new PointerByReference();
-      Err.check(Lib.C.seawall_retry_budget_new(c, out));
+      Err.check(region == null
+          ? Lib.C.seawall_retry_budget_new(c, out)
+          : Lib.C.seawall_retry_budget_new_in_region(c, region.ptr(), SharedRegion.slotName(regionName), out));
       return new RetryBudget(out.getValue());
     }
   }

@@ -19,6 +19,8 @@ public final class SlidingWindow extends Handle {
   public static final class Builder {
     final Lib.SlidingWindowConfig c = Lib.init(new Lib.SlidingWindowConfig(), Lib.C::seawall_sliding_window_config_init);
     private ManualClock clock;
+    private SharedRegion region;
+    private String regionName;
 
     Builder() {}
 
@@ -40,6 +42,21 @@ public final class SlidingWindow extends Handle {
       return this;
     }
 
+    /**
+     * Builds it in {@code region} under {@code name}: every process (and object) that builds the
+     * same kind with the same config under that name there shares one state, whatever its
+     * language (spec/shared_memory.md); another config under the name is an
+     * {@link InvalidConfigException}.
+     */
+    public Builder region(SharedRegion region, String name) {
+      if (region == null) {
+        throw Err.argument("region", "must not be null", "null");
+      }
+      this.region = region;
+      this.regionName = name;
+      return this;
+    }
+
     /** Drive the limiter by a manual clock. */
     public Builder clock(ManualClock clock) {
       this.clock = clock;
@@ -49,9 +66,16 @@ public final class SlidingWindow extends Handle {
     /** Makes the limiter; {@link InvalidConfigException} names a bad field. */
     public SlidingWindow build() {
       PointerByReference out = new PointerByReference();
-      Err.check(clock == null
-          ? Lib.C.seawall_sliding_window_new(c, out)
-          : Lib.C.seawall_sliding_window_new_with_clock(c, clock.ptr(), out));
+      if (region != null) {
+        String name = SharedRegion.slotName(regionName);
+        Err.check(clock == null
+            ? Lib.C.seawall_sliding_window_new_in_region(c, region.ptr(), name, out)
+            : Lib.C.seawall_sliding_window_new_in_region_with_clock(c, clock.ptr(), region.ptr(), name, out));
+      } else {
+        Err.check(clock == null
+            ? Lib.C.seawall_sliding_window_new(c, out)
+            : Lib.C.seawall_sliding_window_new_with_clock(c, clock.ptr(), out));
+      }
       return new SlidingWindow(out.getValue());
     }
   }

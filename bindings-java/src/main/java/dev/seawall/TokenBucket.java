@@ -19,6 +19,8 @@ public final class TokenBucket extends Handle {
   public static final class Builder {
     final Lib.TokenBucketConfig c = Lib.init(new Lib.TokenBucketConfig(), Lib.C::seawall_token_bucket_config_init);
     private ManualClock clock;
+    private SharedRegion region;
+    private String regionName;
 
     Builder() {}
 
@@ -41,6 +43,21 @@ public final class TokenBucket extends Handle {
       return this;
     }
 
+    /**
+     * Builds it in {@code region} under {@code name}: every process (and object) that builds the
+     * same kind with the same config under that name there shares one state, whatever its
+     * language (spec/shared_memory.md); another config under the name is an
+     * {@link InvalidConfigException}.
+     */
+    public Builder region(SharedRegion region, String name) {
+      if (region == null) {
+        throw Err.argument("region", "must not be null", "null");
+      }
+      this.region = region;
+      this.regionName = name;
+      return this;
+    }
+
     /** Drive the bucket by a manual clock. */
     public Builder clock(ManualClock clock) {
       this.clock = clock;
@@ -50,9 +67,16 @@ public final class TokenBucket extends Handle {
     /** Makes the bucket; {@link InvalidConfigException} names a bad field. */
     public TokenBucket build() {
       PointerByReference out = new PointerByReference();
-      Err.check(clock == null
-          ? Lib.C.seawall_token_bucket_new(c, out)
-          : Lib.C.seawall_token_bucket_new_with_clock(c, clock.ptr(), out));
+      if (region != null) {
+        String name = SharedRegion.slotName(regionName);
+        Err.check(clock == null
+            ? Lib.C.seawall_token_bucket_new_in_region(c, region.ptr(), name, out)
+            : Lib.C.seawall_token_bucket_new_in_region_with_clock(c, clock.ptr(), region.ptr(), name, out));
+      } else {
+        Err.check(clock == null
+            ? Lib.C.seawall_token_bucket_new(c, out)
+            : Lib.C.seawall_token_bucket_new_with_clock(c, clock.ptr(), out));
+      }
       return new TokenBucket(out.getValue());
     }
   }
