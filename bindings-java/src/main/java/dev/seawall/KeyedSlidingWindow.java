@@ -24,8 +24,7 @@ public final class KeyedSlidingWindow extends Handle {
     private final Lib.KeyedSlidingWindowConfig c = 
         Lib.init(new Lib.KeyedSlidingWindowConfig(), Lib.C::seawall_keyed_sliding_window_config_init);
     private ManualClock clock;
-    private SharedRegion region;
-    private String regionName;
+    private final SharedRegion.Place place = new SharedRegion.Place();
 
     private Builder() {}
 
@@ -62,18 +61,9 @@ public final class KeyedSlidingWindow extends Handle {
       return this;
     }
 
-    /**
-     * Builds it in {@code region} under {@code name}: every process (and object) that builds the
-     * same kind with the same config under that name there shares one state, whatever its
-     * language (spec/shared_memory.md); another config under the name is an
-     * {@link InvalidConfigException}.
-     */
+    /** Builds it in {@code region} under {@code name}, one state for all who do ({@link SharedRegion}). */
     public Builder region(SharedRegion region, String name) {
-      if (region == null) {
-        throw Err.argument("region", "must not be null", "null");
-      }
-      this.region = region;
-      this.regionName = name;
+      place.set(region, name);
       return this;
     }
 
@@ -86,11 +76,12 @@ public final class KeyedSlidingWindow extends Handle {
     /** Makes the limiter; {@link InvalidConfigException} names a bad field. */
     public KeyedSlidingWindow build() {
       PointerByReference out = new PointerByReference();
-      if (region != null) {
-        String name = SharedRegion.slotName(regionName);
+      if (place.region != null) {
+        Pointer region = place.region.ptr();
+        String name = place.name();
         Err.check(clock == null
-            ? Lib.C.seawall_keyed_sliding_window_new_in_region(c, region.ptr(), name, out)
-            : Lib.C.seawall_keyed_sliding_window_new_in_region_with_clock(c, clock.ptr(), region.ptr(), name, out));
+            ? Lib.C.seawall_keyed_sliding_window_new_in_region(c, region, name, out)
+            : Lib.C.seawall_keyed_sliding_window_new_in_region_with_clock(c, clock.ptr(), region, name, out));
       } else {
         Err.check(clock == null
             ? Lib.C.seawall_keyed_sliding_window_new(c, out)

@@ -24,8 +24,7 @@ public final class KeyedTokenBucket extends Handle {
     private final Lib.KeyedTokenBucketConfig c =
         Lib.init(new Lib.KeyedTokenBucketConfig(), Lib.C::seawall_keyed_token_bucket_config_init);
     private ManualClock clock;
-    private SharedRegion region;
-    private String regionName;
+    private final SharedRegion.Place place = new SharedRegion.Place();
 
     private Builder() {}
 
@@ -63,18 +62,9 @@ public final class KeyedTokenBucket extends Handle {
       return this;
     }
 
-    /**
-     * Builds it in {@code region} under {@code name}: every process (and object) that builds the
-     * same kind with the same config under that name there shares one state, whatever its
-     * language (spec/shared_memory.md); another config under the name is an
-     * {@link InvalidConfigException}.
-     */
+    /** Builds it in {@code region} under {@code name}, one state for all who do ({@link SharedRegion}). */
     public Builder region(SharedRegion region, String name) {
-      if (region == null) {
-        throw Err.argument("region", "must not be null", "null");
-      }
-      this.region = region;
-      this.regionName = name;
+      place.set(region, name);
       return this;
     }
 
@@ -87,11 +77,12 @@ public final class KeyedTokenBucket extends Handle {
     /** Makes the limiter; {@link InvalidConfigException} names a bad field. */
     public KeyedTokenBucket build() {
       PointerByReference out = new PointerByReference();
-      if (region != null) {
-        String name = SharedRegion.slotName(regionName);
+      if (place.region != null) {
+        Pointer region = place.region.ptr();
+        String name = place.name();
         Err.check(clock == null
-            ? Lib.C.seawall_keyed_token_bucket_new_in_region(c, region.ptr(), name, out)
-            : Lib.C.seawall_keyed_token_bucket_new_in_region_with_clock(c, clock.ptr(), region.ptr(), name, out));
+            ? Lib.C.seawall_keyed_token_bucket_new_in_region(c, region, name, out)
+            : Lib.C.seawall_keyed_token_bucket_new_in_region_with_clock(c, clock.ptr(), region, name, out));
       } else {
         Err.check(clock == null
             ? Lib.C.seawall_keyed_token_bucket_new(c, out)

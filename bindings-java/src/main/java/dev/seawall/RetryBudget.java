@@ -18,21 +18,13 @@ public final class RetryBudget extends Handle {
   public static final class Builder {
     private final Lib.RetryBudgetConfig c = Lib.init(new Lib.RetryBudgetConfig(), Lib.C::seawall_retry_budget_config_init);
 
-    private SharedRegion region;
-    private String regionName;
+    private final SharedRegion.Place place = new SharedRegion.Place();
 
     private Builder() {}
 
-    /**
-     * Builds it in {@code region} under {@code name}: one budget for every process that builds
-     * it there (spec/shared_memory.md).
-     */
+    /** Builds it in {@code region} under {@code name}, one state for all who do ({@link SharedRegion}). */
     public Builder region(SharedRegion region, String name) {
-      if (region == null) {
-        throw Err.argument("region", "must not be null", "null");
-      }
-      this.region = region;
-      this.regionName = name;
+      place.set(region, name);
       return this;
     }
 
@@ -50,9 +42,9 @@ public final class RetryBudget extends Handle {
 
     public RetryBudget build() {
       PointerByReference out = new PointerByReference();
-      Err.check(region == null
+      Err.check(place.region == null
           ? Lib.C.seawall_retry_budget_new(c, out)
-          : Lib.C.seawall_retry_budget_new_in_region(c, region.ptr(), SharedRegion.slotName(regionName), out));
+          : Lib.C.seawall_retry_budget_new_in_region(c, place.region.ptr(), place.name(), out));
       return new RetryBudget(out.getValue());
     }
   }

@@ -65,8 +65,27 @@ public final class SharedRegion extends Handle {
     return name;
   }
 
-  static String slotName(String name) {
-    return path(name, "name");
+  /**
+   * Where a builder builds its primitive: in {@code region} under {@code name}, or (region null)
+   * on the heap. Every primitive built in the same region under the same name, with the same
+   * kind and config, is one state for every process and object that builds it there; another
+   * config under the name is an {@link InvalidConfigException}.
+   */
+  static final class Place {
+    SharedRegion region;
+    private String name;
+
+    void set(SharedRegion region, String name) {
+      if (region == null) {
+        throw Err.argument("region", "must not be null", "null");
+      }
+      this.region = region;
+      this.name = name;
+    }
+
+    String name() {
+      return path(name, "name");
+    }
   }
 
   @Override
