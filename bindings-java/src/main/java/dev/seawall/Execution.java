@@ -88,7 +88,6 @@ final class Execution<T> {
   private T go() {
     Pointer policy = p.ptr();
     Err.check(Hot.seawall_policy_run_start(policy, (byte) 0, 0, run));
-    boolean ended = false;
     try {
       Hot.seawall_policy_run_next(run, step);
       while (true) {
@@ -114,9 +113,7 @@ final class Execution<T> {
       Lib.C.seawall_policy_run_cancel(run);
       throw e;
     } finally {
-      if (!ended) {
-        Hot.seawall_policy_run_end(run);
-      }
+      Hot.seawall_policy_run_end(run); // gives back whatever the run still holds
     }
   }
 

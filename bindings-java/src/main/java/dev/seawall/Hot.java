@@ -6,7 +6,7 @@ import com.sun.jna.Pointer;
 /**
  * The hot calls, bound by JNA's direct mapping (internal): a static native method per C
  * function, about a tenth of the cost of a call through the {@link Lib} interface's proxy. The
- * same functions as there, with the same meaning; everything else stays in {@link Lib}.
+ * hot functions are declared here only; everything else is in {@link Lib}.
  */
 final class Hot {
   private Hot() {}

@@ -36,8 +36,6 @@ interface Lib extends Library {
   String seawall_status_str(int status);
   String seawall_last_error_message();
   String seawall_last_error_field();
-  String seawall_last_error_stage();
-  long seawall_last_error_retry_after_ns();
   long seawall_monotonic_now_ns();
   /** Test hook: panics inside seawall and returns SEAWALL_PANIC. */
   int seawall_test_panic();
@@ -121,10 +119,7 @@ interface Lib extends Library {
   int seawall_circuit_breaker_new_in_region_with_clock(BreakerConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_circuit_breaker_new_with_clock(BreakerConfig config, Pointer clock, PointerByReference out);
   void seawall_circuit_breaker_free(Pointer breaker);
-  int seawall_circuit_breaker_try_acquire(Pointer breaker, long[] outPermit);
   byte seawall_permit_is_probe(long permit);
-  int seawall_circuit_breaker_record(Pointer breaker, long[] permit, int outcome, long durationNs);
-  int seawall_circuit_breaker_release(Pointer breaker, long[] permit);
   int seawall_circuit_breaker_state(Pointer breaker, IntByReference out);
   String seawall_circuit_state_str(int state);
   int seawall_circuit_breaker_force_open(Pointer breaker);
@@ -239,7 +234,6 @@ interface Lib extends Library {
   int seawall_token_bucket_new_in_region_with_clock(TokenBucketConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_token_bucket_new_with_clock(TokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_token_bucket_free(Pointer p);
-  int seawall_token_bucket_try_acquire(Pointer p, long n, long[] out);
   int seawall_token_bucket_peek(Pointer p, long n, long[] out);
   int seawall_token_bucket_refund(Pointer p, long n);
   int seawall_token_bucket_acquire_wait(Pointer p, long n, long timeoutNs, long[] out);
@@ -251,7 +245,6 @@ interface Lib extends Library {
   int seawall_sliding_window_new_in_region_with_clock(SlidingWindowConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_sliding_window_new_with_clock(SlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_sliding_window_free(Pointer p);
-  int seawall_sliding_window_try_acquire(Pointer p, long n, long[] out);
   int seawall_sliding_window_peek(Pointer p, long n, long[] out);
   int seawall_sliding_window_refund(Pointer p, long n);
   int seawall_sliding_window_acquire_wait(Pointer p, long n, long timeoutNs, long[] out);
@@ -263,7 +256,6 @@ interface Lib extends Library {
   int seawall_keyed_token_bucket_new_in_region_with_clock(KeyedTokenBucketConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_keyed_token_bucket_new_with_clock(KeyedTokenBucketConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_token_bucket_free(Pointer p);
-  int seawall_keyed_token_bucket_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_token_bucket_refund(Pointer p, byte[] key, long keyLen, long n);
   int seawall_keyed_token_bucket_peek(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_token_bucket_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, long[] out);
@@ -275,7 +267,6 @@ interface Lib extends Library {
   int seawall_keyed_sliding_window_new_in_region_with_clock(KeyedSlidingWindowConfig config, Pointer clock, Pointer region, String name, PointerByReference out);
   int seawall_keyed_sliding_window_new_with_clock(KeyedSlidingWindowConfig config, Pointer clock, PointerByReference out);
   void seawall_keyed_sliding_window_free(Pointer p);
-  int seawall_keyed_sliding_window_try_acquire(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_sliding_window_refund(Pointer p, byte[] key, long keyLen, long n);
   int seawall_keyed_sliding_window_peek(Pointer p, byte[] key, long keyLen, long n, long[] out);
   int seawall_keyed_sliding_window_acquire_wait(Pointer p, byte[] key, long keyLen, long n, long timeoutNs, long[] out);
@@ -569,11 +560,7 @@ interface Lib extends Library {
   /** sizeof(seawall_policy_run): 40 × uint64, caller-owned storage. */
   int POLICY_RUN_SIZE = 40 * 8;
 
-  int seawall_policy_run_start(Pointer policy, byte hasDeadline, long deadlineNs, Pointer run);
-  int seawall_policy_run_end(Pointer run);
-  int seawall_policy_run_next(Pointer run, Pointer step);
-  int seawall_policy_run_on_success(Pointer run, Pointer step);
-  int seawall_policy_run_on_failure(Pointer run, Pointer failure, Pointer step);
+  // start, end, next, on_success, on_failure: Hot (direct mapping)
   int seawall_policy_run_on_timeout(Pointer run, Pointer step);
   int seawall_policy_run_settle(Pointer run);
   int seawall_policy_run_try_claim(Pointer run, Pointer claimed, Pointer step);
