@@ -21,6 +21,7 @@ pub mod bulkhead;
 pub mod circuit_breaker;
 pub mod classify;
 pub mod clock;
+mod divide;
 pub mod error;
 pub mod events;
 pub mod export;

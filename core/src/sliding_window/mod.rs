@@ -14,6 +14,7 @@
 //! compare-and-swap; no lock, no allocation after construction.
 
 use crate::clock::{duration_to_ns, Clock, ClockSource};
+use crate::divide::Divisor;
 use crate::error::{Error, Result};
 use crate::limit::{Decision, LimiterWait, RateLimiter, Reservation, WaitTarget};
 use crate::sync::{AtomicU64, Mutex, Ordering};
@@ -103,14 +104,19 @@ pub(crate) struct Window {
     /// `B`, the number of buckets per window; the ring has `B + 1` words.
     pub(crate) b: u64,
     pub(crate) window_ns: u64,
+    /// `g` and `B + 1` as [`Divisor`]s: the hot path divides by both on
+    /// every call (two multiplications each instead of a `DIV`).
+    g_div: Divisor,
+    len_div: Divisor,
 }
 
 /// One bucket of the current span, as seen by one read of the ring.
 #[derive(Clone, Copy)]
 struct Seen {
     count: u64,
-    /// Bucket index (may be above the current one: a concurrent thread's).
-    idx: u128,
+    /// Bucket index (may be above the current one: a concurrent thread's);
+    /// below 2^45 (see `for_each_counted`).
+    idx: u64,
 }
 
 impl Window {
@@ -127,12 +133,34 @@ impl Window {
         let window_ns = duration_to_ns(cfg.window);
         let b = u64::from(cfg.buckets);
         let g = window_ns.div_ceil(b);
+        let (Some(g_div), Some(len_div)) = (Divisor::new(g), Divisor::new(b + 1)) else {
+            // g >= 1 ms / 1024 and B + 1 >= 2: unreachable after the checks
+            return Err(Error::config(
+                "window",
+                format!("gives a zero bucket width, got {:?}", cfg.window),
+            ));
+        };
         Ok(Self {
             limit: cfg.limit,
             g,
             b,
             window_ns,
+            g_div,
+            len_div,
         })
+    }
+
+    /// The bucket of clock reading `t`: `t / g`.
+    #[inline]
+    pub(crate) fn bucket_of(&self, t: u64) -> u64 {
+        self.g_div.div(t)
+    }
+
+    /// Bucket index `cur` as `(lap, ring position)`: `cur / (B + 1)`,
+    /// `cur % (B + 1)`.
+    #[inline]
+    fn lap_pos(&self, cur: u64) -> (u64, u64) {
+        self.len_div.div_rem(cur)
     }
 
     /// Ring length, `B + 2`: `B + 1` bucket words and the newest bucket
@@ -149,7 +177,7 @@ impl Window {
         let newest = ring
             .get(self.ring_len() - 1)
             .map_or(0, |w| w.load(Ordering::SeqCst));
-        if now / self.g < newest {
+        if self.bucket_of(now) < newest {
             newest.saturating_mul(self.g)
         } else {
             now
@@ -161,12 +189,12 @@ impl Window {
     /// after, opened by a thread with a later clock).
     #[inline]
     fn for_each_counted(&self, ring: &[AtomicU64], now: u64, mut f: impl FnMut(usize, u64, Seen)) {
-        let cur = now / self.g;
+        let cur = self.bucket_of(now);
         let len = self.b + 1;
         // One division for the whole ring: cur = lap_cur * len + p_cur. In
         // u64: g >= 1 ms / 1024 > 900 ns, so bucket indices stay below
         // 2^45 and `base + pos + len` cannot overflow.
-        let (lap_cur, p_cur) = (cur / len, cur % len);
+        let (lap_cur, p_cur) = self.lap_pos(cur);
         let base = cur - p_cur;
         for (pos, slot) in ring.iter().take(self.ring_len() - 1).enumerate() {
             let word = slot.load(Ordering::SeqCst);
@@ -189,9 +217,9 @@ impl Window {
             let tag = tag_of(word);
             // `next < len`: e would be before time 0 (then lap_next is 0).
             let idx = if next >= len && tag == ((lap_next - 1) & TAG_MASK) {
-                u128::from(next - len)
+                next - len
             } else if tag == (lap_next & TAG_MASK) {
-                u128::from(next)
+                next
             } else {
                 continue;
             };
@@ -200,14 +228,18 @@ impl Window {
     }
 
     /// Requests counted at `now` and the newest counted bucket.
+    #[inline]
     fn count(&self, ring: &[AtomicU64], now: u64) -> (u64, Option<u128>) {
+        // Counts are 24-bit and there are at most 1025 of them: no overflow.
         let mut sum = 0u64;
-        let mut newest: Option<u128> = None;
+        let mut newest = 0u64;
+        let mut any = false;
         self.for_each_counted(ring, now, |_, _, s| {
-            sum = sum.saturating_add(s.count);
-            newest = Some(newest.map_or(s.idx, |m| m.max(s.idx)));
+            sum += s.count;
+            newest = newest.max(s.idx);
+            any = true;
         });
-        (sum, newest)
+        (sum, any.then_some(u128::from(newest)))
     }
 
     /// The clock reading at which bucket `idx` stops being counted.
@@ -241,7 +273,9 @@ impl Window {
             allowed: true,
             remaining: self.limit.saturating_sub(n),
             retry_after: Duration::ZERO,
-            reset_after: Duration::from_nanos(self.expires_in(u128::from(now / self.g), now)),
+            reset_after: Duration::from_nanos(
+                self.expires_in(u128::from(self.bucket_of(now)), now),
+            ),
         }
     }
 
@@ -264,10 +298,9 @@ impl Window {
 
     /// Adds `n` to the bucket of `now`; returns the word written (to undo).
     fn add(&self, ring: &[AtomicU64], now: u64, n: u64) -> Option<(usize, u64)> {
-        let cur = now / self.g;
-        let len = self.b + 1;
-        let pos = usize::try_from(cur % len).ok()?;
-        let lap = cur / len;
+        let cur = self.bucket_of(now);
+        let (lap, pos) = self.lap_pos(cur);
+        let pos = usize::try_from(pos).ok()?;
         let slot = ring.get(pos)?;
         if let Some(newest) = ring.get(self.ring_len() - 1) {
             if newest.load(Ordering::SeqCst) < cur {
@@ -320,7 +353,7 @@ impl Window {
         let (sum, newest) = self.count(ring, now);
         if let Some((pos, written)) = added {
             if sum <= self.limit {
-                let newest = newest.unwrap_or(u128::from(now / self.g));
+                let newest = newest.unwrap_or(u128::from(self.bucket_of(now)));
                 return Decision {
                     allowed: true,
                     remaining: self.limit - sum,
@@ -342,7 +375,7 @@ impl Window {
         if sum.saturating_add(n) > self.limit {
             let need = sum.saturating_add(n) - self.limit;
             let mut freed = 0u64;
-            let cur = u128::from(now / self.g);
+            let cur = u128::from(self.bucket_of(now));
             let first = cur.saturating_sub(u128::from(self.b));
             let last = cur + u128::from(self.b) + 1;
             let mut idx = first;
@@ -398,11 +431,11 @@ impl Window {
         // (expiry, count) of everything counted at `now` or scheduled.
         let mut items: Vec<(u64, u64)> = Vec::new();
         self.for_each_counted(ring, now, |_, _, s| {
-            items.push((self.expiry_of(s.idx), s.count));
+            items.push((self.expiry_of(u128::from(s.idx)), s.count));
         });
         let mut t = now;
         for (due, c) in ahead {
-            items.push((self.expiry_of(u128::from(due / self.g)), c));
+            items.push((self.expiry_of(u128::from(self.bucket_of(due))), c));
             t = t.max(due);
         }
         items.sort_unstable();
@@ -429,7 +462,7 @@ impl Window {
     /// The clock reading at which the bucket of clock reading `t` stops
     /// being counted.
     pub(crate) fn expiry_at(&self, t: u64) -> u64 {
-        self.expiry_of(u128::from(t / self.g))
+        self.expiry_of(u128::from(self.bucket_of(t)))
     }
 
     /// What `acquire` would answer, without counting anything.
@@ -441,7 +474,7 @@ impl Window {
     fn peek_at(&self, ring: &[AtomicU64], now: u64, n: u64) -> Decision {
         let (sum, newest) = self.count(ring, now);
         if sum.saturating_add(n) <= self.limit {
-            let cur = u128::from(now / self.g);
+            let cur = u128::from(self.bucket_of(now));
             Decision {
                 allowed: true,
                 remaining: self.limit - sum - n,
@@ -472,7 +505,7 @@ impl Window {
     ) {
         let now = self.clamp(ring, now);
         let mut left = n;
-        let cur = u128::from(now / self.g);
+        let cur = u128::from(self.bucket_of(now));
         let first = cur.saturating_sub(u128::from(self.b));
         let mut idx = cur + u128::from(self.b) + 1;
         while left > 0 && idx >= first {
