@@ -59,7 +59,7 @@ use crate::clock::Clock;
 use crate::clock::ClockSource;
 use crate::error::{Error, Result};
 use crate::place::Place;
-use crate::sync::{AtomicU64, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, StripedCounter};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,7 +97,10 @@ pub struct Bulkhead {
     /// Grants not counted in the state word; in add mode, minus the
     /// attempts that lost the race (it then wraps below zero).
     total: Place<AtomicU64>,
-    rejected: Place<AtomicU64>,
+    /// Refusals, striped per thread: a refusal otherwise only reads the
+    /// state word, so threads refused at once (a full bulkhead under
+    /// overload) do not pass one counter's line around.
+    rejected: Place<StripedCounter>,
     queue: Mutex<WaitQueue>,
     cv: Condvar,
     clock: ClockSource,
@@ -169,7 +172,7 @@ impl Bulkhead {
             state: Place::Local(AtomicU64::new(0)),
             grant_wraps: Place::Local(AtomicU64::new(0)),
             total: Place::Local(AtomicU64::new(0)),
-            rejected: Place::Local(AtomicU64::new(0)),
+            rejected: Place::Local(StripedCounter::new()),
             queue: Mutex::new(WaitQueue::default()),
             cv: Condvar::new(),
             clock,
@@ -306,7 +309,7 @@ impl Bulkhead {
 
     #[cold]
     pub(super) fn reject<T>(&self) -> Result<T> {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.rejected.incr();
         Err(Error::BulkheadFull)
     }
 

@@ -256,7 +256,7 @@ impl Bulkhead {
         } else {
             return out;
         }
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.rejected.incr();
         out
     }
 

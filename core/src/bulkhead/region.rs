@@ -16,7 +16,7 @@ struct Shared {
     state: crate::sync::Padded<AtomicU64>,
     grant_wraps: AtomicU64,
     total: AtomicU64,
-    rejected: AtomicU64,
+    rejected: crate::sync::StripedCounter,
     last_scan: AtomicU64,
 }
 crate::place::region_cells!(Shared);

@@ -236,7 +236,7 @@ impl Bulkhead {
             active: l.active_of(s),
             queued: l.queued_of(s),
             total: packed.wrapping_add(self.total.load(Ordering::Relaxed)),
-            rejected: self.rejected.load(Ordering::Relaxed),
+            rejected: self.rejected.sum(),
             max_concurrent: self.cfg.max_concurrent,
             max_queue: self.cfg.max_queue,
         }
@@ -270,7 +270,7 @@ impl Bulkhead {
             active: l.active_of(s).min(max),
             queued: 0,
             total: attempts.wrapping_add(other).wrapping_sub(excess),
-            rejected: self.rejected.load(Ordering::Relaxed),
+            rejected: self.rejected.sum(),
             max_concurrent: self.cfg.max_concurrent,
             max_queue: self.cfg.max_queue,
         }

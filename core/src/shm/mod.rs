@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SEAWALL1");
 /// The layout version: bumped whenever the header, the directory or any
 /// primitive's slot layout changes. A region of another version is refused.
-pub const LAYOUT_VERSION: u64 = 2;
+pub const LAYOUT_VERSION: u64 = 3;
 /// Bytes before the directory (the header page).
 const HEADER_BYTES: u64 = 4096;
 /// Slot data is aligned to this (a cache-line pair, as `Padded`).
