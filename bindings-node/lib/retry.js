@@ -267,8 +267,7 @@ function backoffKey (b) {
   return key
 }
 
-function backoffOf (b) {
-  const key = backoffKey(b)
+function backoffOf (b, key = backoffKey(b)) {
   if (key === null) return new Backoff(b)
   let bo = optionBackoffs.get(key)
   if (bo === undefined) {
@@ -286,9 +285,33 @@ function backoffFrom (opts) {
     const b = checkObject(opts.backoff, 'backoff')
     return [backoffOf(opts.clock === undefined ? b : { clock: opts.clock, ...b }), opts.maxAttempts]
   }
+  // The same options as the last call (the usual case: one call site
+  // writing one literal): the same Backoff, found by comparing values,
+  // with no key string or object made.
+  const last = lastOptions
+  if (last !== null && sameBackoffOptions(opts, last.values)) return [last.backoff, undefined]
   const b = {}
   for (const k of BACKOFF_KEYS) if (opts[k] !== undefined) b[k] = opts[k]
-  return [backoffOf(b), undefined]
+  const key = backoffKey(b)
+  if (key === null) return [new Backoff(b), undefined]
+  const bo = backoffOf(b, key)
+  lastOptions = { values: BACKOFF_KEYS.map((k) => b[k]), backoff: bo }
+  return [bo, undefined]
+}
+// The values (in BACKOFF_KEYS order) and the Backoff of the last cacheable
+// options; only ever set from a key backoffKey accepted (numbers and
+// strings: === compares them by value).
+let lastOptions = null
+
+// opts[k] === values[i] for each BACKOFF_KEYS[i], written out: named
+// property reads stay fast where a loop over the key names does not.
+function sameBackoffOptions (opts, v) {
+  return opts.kind === v[0] && opts.baseMs === v[1] && opts.factor === v[2] &&
+    opts.maxDelayMs === v[3] && opts.jitter === v[4] && opts.maxAttempts === v[5] &&
+    opts.maxElapsedMs === v[6] && opts.seed === v[7] && opts.clock === v[8]
+}
+if (BACKOFF_KEYS.join() !== 'kind,baseMs,factor,maxDelayMs,jitter,maxAttempts,maxElapsedMs,seed,clock') {
+  throw new Error('seawall: sameBackoffOptions must list BACKOFF_KEYS in order')
 }
 
 // The retry policy of core for (backoff, budget, cap), made once and kept
@@ -444,6 +467,7 @@ function firstAttempt (fn, plan, clock, signal, retryIf, onRetry, ctx, t0) {
 
 function planFrom (opts, budget) {
   const [backoff, cap] = backoffFrom(opts)
+  if (budget === undefined && cap === undefined && backoff._plan0 !== null) return backoff._plan0
   return retryPlan(backoff, budget, cap)
 }
 

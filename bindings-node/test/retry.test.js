@@ -276,3 +276,20 @@ test('Retry: core retry run driven by hand', () => {
   assert.throws(() => new Retry({ maxAttempts: 0 }), (e) => e.field === 'maxAttempts')
   assert.throws(() => new Retry({ budget: {} }), (e) => e instanceof TypeError && e.field === 'budget')
 })
+
+test('retry() with options per call: each call gets its own values (the last-options cache), and bad values still throw', async () => {
+  // Retry-After: 0 replaces the computed delay, so nothing sleeps.
+  const fail = () => Promise.reject(httpErr(503, { 'retry-after': '0' }))
+  for (const n of [2, 3, 3, 2, 4, 2]) {
+    const e = await retry(fail, { baseMs: 50, maxAttempts: n }).catch((err) => err)
+    assert.ok(e instanceof RetryExhaustedError, String(e))
+    assert.strictEqual(e.attempts, n)
+  }
+  const opts = { baseMs: 50, maxAttempts: 3 }
+  assert.strictEqual((await retry(fail, opts).catch((err) => err)).attempts, 3)
+  opts.maxAttempts = 2 // the same object, changed: its new value counts
+  assert.strictEqual((await retry(fail, opts).catch((err) => err)).attempts, 2)
+  await assert.rejects(retry(fail, { baseMs: 50, maxAttempts: '3' }), (err) => err.field === 'maxAttempts')
+  await assert.rejects(retry(fail, { baseMs: 50, maxAttempts: 0 }), (err) => err.field === 'maxAttempts')
+  assert.strictEqual((await retry(fail, { baseMs: 50, maxAttempts: 2 }).catch((err) => err)).attempts, 2)
+})
