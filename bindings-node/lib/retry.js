@@ -317,6 +317,7 @@ if (BACKOFF_KEYS.join() !== 'kind,baseMs,factor,maxDelayMs,jitter,maxAttempts,ma
 // The retry policy of core for (backoff, budget, cap), made once and kept
 // on the backoff: { n: NativeRetry, hasBudget, needsTime }.
 function retryPlan (backoff, budget, maxAttempts) {
+  if (budget === undefined && maxAttempts === undefined && backoff._plan0 !== null) return backoff._plan0
   let byCap
   if (budget === undefined) {
     byCap = backoff._plans
@@ -467,7 +468,6 @@ function firstAttempt (fn, plan, clock, signal, retryIf, onRetry, ctx, t0) {
 
 function planFrom (opts, budget) {
   const [backoff, cap] = backoffFrom(opts)
-  if (budget === undefined && cap === undefined && backoff._plan0 !== null) return backoff._plan0
   return retryPlan(backoff, budget, cap)
 }
 
